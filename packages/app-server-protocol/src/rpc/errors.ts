@@ -1,0 +1,50 @@
+/** JSON-RPC error codes Codex 0.58.0 uses (it never sends -32700/-32601/-32602, see spec/transport.md). */
+export const INVALID_REQUEST = -32600;
+export const INTERNAL_ERROR = -32603;
+
+export type RequestId = number | string;
+
+export interface RpcErrorBody {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/** An error a handler throws to answer a request with a specific code and message. */
+export class RpcError extends Error {
+  readonly code: number;
+  readonly data?: unknown;
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.name = "RpcError";
+    this.code = code;
+    if (data !== undefined) this.data = data;
+  }
+  toBody(): RpcErrorBody {
+    return this.data === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, data: this.data };
+  }
+}
+
+/** The client's mistake (unknown ids, bad paths, …): -32600 like the real server. */
+export function invalidRequest(message: string): RpcError {
+  return new RpcError(INVALID_REQUEST, message);
+}
+
+/** A server-side failure (I/O, keyring, …): -32603 like the real server. */
+export function internalError(message: string): RpcError {
+  return new RpcError(INTERNAL_ERROR, message);
+}
+
+/** Rejection of a server→client request: the client answered with an error, or the request was abandoned. */
+export class PeerRequestError extends Error {
+  readonly code: number | null;
+  readonly data?: unknown;
+  constructor(message: string, code: number | null = null, data?: unknown) {
+    super(message);
+    this.name = "PeerRequestError";
+    this.code = code;
+    if (data !== undefined) this.data = data;
+  }
+}

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
+import { registerAppServer } from "./commands/app-server.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../package.json") as { version: string };
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .description("Codex app server stack (TypeScript implementation)")
     .version(`codex-cli ${version}`, "-V, --version")
     .exitOverride();
+  registerAppServer(program);
   return program;
 }
 

@@ -1,3 +1,14 @@
 // @codex-ts/app-server
-// Not built yet: `codex app-server`: JSON-RPC lite over stdio, v1 and v2 handlers, event to notification mappers.
-export {};
+export { basicHandlers } from "./handlers/basic.js";
+export { CLIENT_REQUEST_METHODS } from "./methods.js";
+export { type ModelPreset, pageModels } from "./model-list.js";
+export { MODEL_PRESETS } from "./model-presets.js";
+export { runAppServer } from "./run.js";
+export {
+  AppServer,
+  type AppServerOptions,
+  type AppServerState,
+  type RequestContext,
+  type RequestHandler,
+} from "./server.js";
+export { buildUserAgent, type ClientInfo, osLabel, terminalLabel } from "./user-agent.js";

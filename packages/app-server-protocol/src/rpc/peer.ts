@@ -26,11 +26,11 @@ export interface JsonRpcPeerOptions {
   input: Readable;
   output: Writable;
   /** Adds `"jsonrpc":"2.0"` to every outgoing message (MCP). Off for the app-server, as in Codex 0.58.0. */
-  jsonrpc?: boolean;
+  jsonrpc?: boolean | undefined;
   /** Lines above this many bytes are discarded with an error instead of being buffered. Default 64 MiB. */
-  maxLineBytes?: number;
+  maxLineBytes?: number | undefined;
   /** Receives log lines (the servers send them to stderr; stdout is the protocol channel). */
-  log?: (level: "error" | "warn" | "debug", message: string) => void;
+  log?: ((level: "error" | "warn" | "debug", message: string) => void) | undefined;
 }
 
 export interface OutgoingRequestOptions {

@@ -1,5 +1,9 @@
 // @codex-ts/app-server
+
+export { type FileMatch, FUZZY_SEARCH_LIMIT, fuzzyFileSearch } from "./file-search/search.js";
+export { gitDiffToRemote } from "./git-diff.js";
 export { basicHandlers } from "./handlers/basic.js";
+export { createFuzzyFileSearchHandler, gitDiffToRemoteHandler } from "./handlers/workspace.js";
 export { CLIENT_REQUEST_METHODS } from "./methods.js";
 export { type ModelPreset, pageModels } from "./model-list.js";
 export { MODEL_PRESETS } from "./model-presets.js";

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// `pnpm bench`: this app-server vs the real Codex 0.58.0 on the same CODEX_HOME, side by side.
+//   1. spawn → `initialize` response (median of RUNS fresh processes)
+//   2. `thread/list` first page (limit 25) with 10 000 sessions on disk (median of RUNS requests)
+// The real binary is taken from $CODEX_REAL_BIN (default /tmp/codex058/node_modules/.bin/codex); without it only
+// this implementation is measured.
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const OURS = [process.execPath, path.resolve(here, "../../../apps/cli/dist/main.js"), "app-server"];
+const realBin = process.env.CODEX_REAL_BIN ?? "/tmp/codex058/node_modules/.bin/codex";
+const REAL = existsSync(realBin) ? [realBin, "app-server"] : null;
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10_000);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+/** Starts a server and returns helpers to send a request and await its response by id. */
+function start(cmd, codexHome) {
+  const t0 = performance.now();
+  const child = spawn(cmd[0], cmd.slice(1), {
+    env: { ...process.env, CODEX_HOME: codexHome },
+    stdio: ["pipe", "pipe", "ignore"],
+  });
+  const waiting = new Map();
+  let buf = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk) => {
+    buf += chunk;
+    let nl = buf.indexOf("\n");
+    while (nl !== -1) {
+      const msg = JSON.parse(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      nl = buf.indexOf("\n");
+      waiting.get(msg.id)?.(msg);
+    }
+  });
+  const call = (id, method, params) =>
+    new Promise((resolve) => {
+      waiting.set(id, (msg) => resolve({ msg, at: performance.now() }));
+      child.stdin.write(`${JSON.stringify({ id, method, params })}\n`);
+    });
+  const stop = () =>
+    new Promise((resolve) => {
+      child.once("exit", resolve);
+      child.stdin.end();
+    });
+  return { t0, call, stop };
+}
+
+async function timeInitialize(cmd, codexHome) {
+  const s = start(cmd, codexHome);
+  const { at } = await s.call(0, "initialize", { clientInfo: { name: "bench", title: null, version: "1" } });
+  await s.stop();
+  return at - s.t0;
+}
+
+async function timeThreadList(cmd, codexHome) {
+  const s = start(cmd, codexHome);
+  await s.call(0, "initialize", { clientInfo: { name: "bench", title: null, version: "1" } });
+  const times = [];
+  let served = true;
+  for (let i = 1; i <= RUNS; i++) {
+    const t = performance.now();
+    const { msg, at } = await s.call(i, "thread/list", { limit: 25 });
+    if (msg.error) {
+      served = false;
+      break;
+    }
+    if (msg.result.data.length !== 25)
+      throw new Error(`thread/list returned ${msg.result.data.length} items`);
+    times.push(at - t);
+  }
+  await s.stop();
+  return served ? median(times) : null;
+}
+
+/** Writes `count` small but complete rollout files (meta + a user message), spread over many days. */
+async function makeSessions(codexHome, count) {
+  const base = Date.UTC(2025, 0, 1);
+  for (let i = 0; i < count; i++) {
+    const when = new Date(base + i * 37 * 60_000);
+    const iso = when.toISOString();
+    const [date, time] = iso.split("T");
+    const [y, m, d] = date.split("-");
+    const id = randomUUID();
+    const dir = path.join(codexHome, "sessions", y, m, d);
+    await fs.mkdir(dir, { recursive: true });
+    const stamp = `${date}T${time.slice(0, 8).replaceAll(":", "-")}`;
+    const lines = [
+      {
+        timestamp: iso,
+        type: "session_meta",
+        payload: {
+          id,
+          timestamp: iso,
+          cwd: "/tmp",
+          originator: "codex_cli_rs",
+          cli_version: "0.58.0",
+          instructions: null,
+          source: "vscode",
+          model_provider: "openai",
+        },
+      },
+      {
+        timestamp: iso,
+        type: "response_item",
+        payload: {
+          type: "message",
+          role: "user",
+          content: [{ type: "input_text", text: `task number ${i}` }],
+        },
+      },
+      {
+        timestamp: iso,
+        type: "event_msg",
+        payload: { type: "user_message", message: `task number ${i}`, images: [] },
+      },
+    ];
+    await fs.writeFile(
+      path.join(dir, `rollout-${stamp}-${id}.jsonl`),
+      `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`,
+    );
+  }
+}
+
+const fmt = (ms) => (ms == null ? "n/a" : `${ms.toFixed(1)} ms`);
+const ratio = (a, b) => (a == null || b == null ? "n/a" : `${(a / b).toFixed(2)}x`);
+
+const codexHome = await fs.mkdtemp(path.join(os.tmpdir(), "codex-bench-"));
+try {
+  const rows = [];
+  const initOurs = [];
+  const initReal = [];
+  for (let i = 0; i < RUNS; i++) {
+    initOurs.push(await timeInitialize(OURS, codexHome));
+    if (REAL) initReal.push(await timeInitialize(REAL, codexHome));
+  }
+  rows.push(["spawn → initialize response", median(initOurs), REAL ? median(initReal) : null]);
+  process.stderr.write(`writing ${SESSIONS} sessions…\n`);
+  await makeSessions(codexHome, SESSIONS);
+  rows.push([
+    `thread/list first page @ ${SESSIONS} sessions`,
+    await timeThreadList(OURS, codexHome),
+    REAL ? await timeThreadList(REAL, codexHome) : null,
+  ]);
+  console.log(`| measurement (median of ${RUNS}) | codex-ts | codex 0.58.0 | ratio (ts / 0.58) |`);
+  console.log("| --- | --- | --- | --- |");
+  for (const [name, ours, real] of rows)
+    console.log(`| ${name} | ${fmt(ours)} | ${fmt(real)} | ${ratio(ours, real)} |`);
+} finally {
+  await fs.rm(codexHome, { recursive: true, force: true });
+}

@@ -1,5 +1,18 @@
 // @codex-ts/app-server
 
+export type { CoreEvent, EventMsg, TurnItem } from "./events/core-events.js";
+export { shellJoin } from "./events/shell-join.js";
+export { toV1Notification } from "./events/v1.js";
+export {
+  type Notification,
+  type ThreadItem,
+  type Turn,
+  type TurnStatus,
+  threadItemFromTurnItem,
+  type Usage,
+  userInputToV2,
+  V2EventMapper,
+} from "./events/v2.js";
 export { type FileMatch, FUZZY_SEARCH_LIMIT, fuzzyFileSearch } from "./file-search/search.js";
 export { gitDiffToRemote } from "./git-diff.js";
 export { basicHandlers } from "./handlers/basic.js";

@@ -1,5 +1,6 @@
 // @codex-ts/app-server
 
+export { ApprovalBridge, type ApprovalOp, type ReviewDecision } from "./events/approvals.js";
 export type { CoreEvent, EventMsg, TurnItem } from "./events/core-events.js";
 export { shellJoin } from "./events/shell-join.js";
 export { toV1Notification } from "./events/v1.js";

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# README command 1: build and run the main job.
+# README command 1: build, then drive `codex app-server` with the bundled example client
+# (packages/app-server/examples/demo-client.ts). Local only: temp CODEX_HOME, no API key, no network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
+echo "building (first run takes a little while)..."
 pnpm build >/dev/null
-node apps/cli/dist/main.js --help
+node packages/app-server/dist/demo-client.js

@@ -1,5 +1,12 @@
 // @codex-ts/app-server
 
+export {
+  type ConversationLike,
+  ConversationRegistry,
+  type InputItem,
+  inputItemFromV2,
+  type OpenedConversation,
+} from "./conversations.js";
 export { ApprovalBridge, type ApprovalOp, type ReviewDecision } from "./events/approvals.js";
 export type { CoreEvent, EventMsg, TurnItem } from "./events/core-events.js";
 export { shellJoin } from "./events/shell-join.js";
@@ -17,6 +24,7 @@ export {
 export { type FileMatch, FUZZY_SEARCH_LIMIT, fuzzyFileSearch } from "./file-search/search.js";
 export { gitDiffToRemote } from "./git-diff.js";
 export { basicHandlers } from "./handlers/basic.js";
+export { type ConversationOpener, createConversationHandlers } from "./handlers/conversations.js";
 export { createFuzzyFileSearchHandler, gitDiffToRemoteHandler } from "./handlers/workspace.js";
 export { CLIENT_REQUEST_METHODS } from "./methods.js";
 export { type ModelPreset, pageModels } from "./model-list.js";

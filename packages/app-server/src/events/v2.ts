@@ -87,12 +87,25 @@ export class V2EventMapper {
   private usage: Usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
   private readonly open = new Map<string, ThreadItem>();
   private plan: ThreadItem | null = null;
+  private awaitingStart = false;
 
   /** The turn a `turn/start` response announced; its `turn/started` is sent by the caller right after. */
   beginTurn(turn: Turn): void {
+    this.awaitingStart = false;
+    if (this.turn && this.turn.id === turn.id) {
+      // The core already started this turn while `turn/start` was in flight: keep what it produced.
+      const known = new Set(turn.items.map((i) => i.id));
+      this.turn = { ...turn, items: [...turn.items, ...this.turn.items.filter((i) => !known.has(i.id))] };
+      return;
+    }
     this.turn = { ...turn, items: [...turn.items] };
     this.usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
     this.plan = null;
+  }
+
+  /** A `turn/start` is in flight: its `turn/started` comes from the caller, not from `task_started`. */
+  expectTurn(): void {
+    this.awaitingStart = true;
   }
 
   get currentTurnId(): string | null {
@@ -105,8 +118,9 @@ export class V2EventMapper {
     switch (msg.type) {
       case "task_started":
         if (!this.turn || this.turn.id !== event.id) {
+          const announce = !this.awaitingStart;
           this.beginTurn({ id: event.id, items: [], status: "inProgress", error: null });
-          out.push({ method: "turn/started", params: { turn: this.snapshot() } });
+          if (announce) out.push({ method: "turn/started", params: { turn: this.snapshot() } });
         }
         break;
       case "item_started":

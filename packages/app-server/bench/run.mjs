@@ -2,6 +2,7 @@
 // `pnpm bench`: this app-server vs the real Codex 0.58.0 on the same CODEX_HOME, side by side.
 //   1. spawn → `initialize` response (median of RUNS fresh processes)
 //   2. `thread/list` first page (limit 25) with 10 000 sessions on disk (median of RUNS requests)
+//   3. `fuzzyFileSearch` over a 100 000-file tree (median of RUNS requests)
 // The real binary is taken from $CODEX_REAL_BIN (default /tmp/codex058/node_modules/.bin/codex); without it only
 // this implementation is measured.
 import { spawn } from "node:child_process";
@@ -18,6 +19,7 @@ const realBin = process.env.CODEX_REAL_BIN ?? "/tmp/codex058/node_modules/.bin/c
 const REAL = existsSync(realBin) ? [realBin, "app-server"] : null;
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10_000);
+const FILES = Number(process.env.BENCH_FILES ?? 100_000);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -82,6 +84,36 @@ async function timeThreadList(cmd, codexHome) {
   }
   await s.stop();
   return served ? median(times) : null;
+}
+
+async function timeFuzzySearch(cmd, codexHome, root) {
+  const s = start(cmd, codexHome);
+  await s.call(0, "initialize", { clientInfo: { name: "bench", title: null, version: "1" } });
+  const times = [];
+  for (let i = 1; i <= RUNS; i++) {
+    const t = performance.now();
+    const { msg, at } = await s.call(i, "fuzzyFileSearch", {
+      query: "file_42_99",
+      roots: [root],
+      cancellationToken: null,
+    });
+    if (!msg.result?.files?.length) throw new Error(`fuzzyFileSearch found nothing: ${JSON.stringify(msg)}`);
+    times.push(at - t);
+  }
+  await s.stop();
+  return median(times);
+}
+
+/** A tree of `count` empty files, 1000 per directory. */
+async function makeTree(root, count) {
+  for (let d = 0; d * 1000 < count; d++) {
+    const dir = path.join(root, `d${d}`, "sub");
+    await fs.mkdir(dir, { recursive: true });
+    const n = Math.min(1000, count - d * 1000);
+    await Promise.all(
+      Array.from({ length: n }, (_, f) => fs.writeFile(path.join(dir, `file_${d}_${f}.txt`), "")),
+    );
+  }
 }
 
 /** Writes `count` small but complete rollout files (meta + a user message), spread over many days. */
@@ -152,6 +184,14 @@ try {
     `thread/list first page @ ${SESSIONS} sessions`,
     await timeThreadList(OURS, codexHome),
     REAL ? await timeThreadList(REAL, codexHome) : null,
+  ]);
+  const tree = path.join(codexHome, "tree");
+  process.stderr.write(`writing ${FILES} files…\n`);
+  await makeTree(tree, FILES);
+  rows.push([
+    `fuzzyFileSearch @ ${FILES} files`,
+    await timeFuzzySearch(OURS, codexHome, tree),
+    REAL ? await timeFuzzySearch(REAL, codexHome, tree) : null,
   ]);
   console.log(`| measurement (median of ${RUNS}) | codex-ts | codex 0.58.0 | ratio (ts / 0.58) |`);
   console.log("| --- | --- | --- | --- |");

@@ -234,6 +234,12 @@ export class ConversationRegistry {
     return { abortReason: await aborted };
   }
 
+  /** v2 `thread/compact`: asks the core to compact the thread's history now; progress arrives as events. */
+  async compact(threadId: string): Promise<Record<string, never>> {
+    await this.require(threadId).conversation.submit({ type: "compact" });
+    return {};
+  }
+
   /** v2 `turn/interrupt`: requests the interrupt and answers at once; `turn/completed` reports the outcome. */
   async interruptTurn(threadId: string): Promise<Record<string, never>> {
     const c = this.require(threadId);

@@ -29,7 +29,7 @@ export { createFuzzyFileSearchHandler, gitDiffToRemoteHandler } from "./handlers
 export { CLIENT_REQUEST_METHODS } from "./methods.js";
 export { type ModelPreset, pageModels } from "./model-list.js";
 export { MODEL_PRESETS } from "./model-presets.js";
-export { runAppServer } from "./run.js";
+export { type RunAppServerOptions, runAppServer } from "./run.js";
 export {
   AppServer,
   type AppServerOptions,

@@ -1,14 +1,32 @@
+import { ConversationRegistry } from "./conversations.js";
 import { basicHandlers } from "./handlers/basic.js";
+import { type ConversationOpener, createConversationHandlers } from "./handlers/conversations.js";
 import { createFuzzyFileSearchHandler, gitDiffToRemoteHandler } from "./handlers/workspace.js";
 import { AppServer, type AppServerOptions } from "./server.js";
 
+export interface RunAppServerOptions extends AppServerOptions {
+  signal?: AbortSignal | undefined;
+  /**
+   * The agent runtime. When given, the conversation and turn methods are served: `open` creates a conversation
+   * from a request (config layering + `ConversationManager.newConversation`), `shutdownAll` aborts running turns
+   * and flushes rollouts at shutdown.
+   */
+  conversations?: { open: ConversationOpener; shutdownAll?: () => Promise<void> } | undefined;
+}
+
 /**
  * Runs `codex app-server` on the given streams until stdin ends (or `signal` aborts), then shuts down
- * cleanly: pending server→client requests are abandoned, in-flight requests finish, output is flushed.
+ * cleanly: running turns are stopped, pending server→client requests are abandoned, in-flight requests finish,
+ * output is flushed.
  */
-export async function runAppServer(opts: AppServerOptions & { signal?: AbortSignal }): Promise<void> {
+export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
+  const runtime = opts.conversations;
   const server = new AppServer({
     ...opts,
+    onShutdown: async () => {
+      await runtime?.shutdownAll?.();
+      await opts.onShutdown?.();
+    },
     handlers: {
       ...basicHandlers,
       gitDiffToRemote: gitDiffToRemoteHandler,
@@ -16,6 +34,12 @@ export async function runAppServer(opts: AppServerOptions & { signal?: AbortSign
       ...opts.handlers,
     },
   });
+  if (runtime) {
+    const registry = new ConversationRegistry(server.peer, (m) => server.log("warn", m));
+    for (const [method, handler] of Object.entries(createConversationHandlers(registry, runtime.open))) {
+      server.register(method, handler);
+    }
+  }
   const onAbort = () => void server.shutdown();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   try {

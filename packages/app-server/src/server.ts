@@ -48,6 +48,8 @@ export interface AppServerOptions {
   version?: string;
   env?: NodeJS.ProcessEnv | undefined;
   maxLineBytes?: number;
+  /** Runs first on shutdown (EOF, signal): abort running turns and flush rollouts here. Errors are logged. */
+  onShutdown?: (() => Promise<void>) | undefined;
   /** Handlers by method name (each must be a Codex 0.58.0 method). */
   // biome-ignore lint/suspicious/noExplicitAny: handlers of every params type share one table
   handlers?: Record<string, RequestHandler<any>>;
@@ -124,6 +126,11 @@ export class AppServer implements AppServerState {
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       this.resolveStop?.();
+      try {
+        await this.opts.onShutdown?.();
+      } catch (err) {
+        this.log("error", `shutdown: ${err instanceof Error ? err.message : String(err)}`);
+      }
       await this.peer.close("app-server shutting down");
       await Promise.allSettled([...this.inFlight]);
       await this.peer.flushed();

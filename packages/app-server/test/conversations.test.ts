@@ -7,6 +7,7 @@ import {
   ConversationRegistry,
   type CoreEvent,
   createConversationHandlers,
+  runAppServer,
 } from "../src/index.js";
 
 /**
@@ -230,5 +231,49 @@ describe("conversation handlers over the core contract", () => {
     });
     t.stdin.end();
     await t.done;
+  });
+
+  it("runAppServer serves them when given the runtime: thread/compact, and shutdown at EOF stops the runtime", async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let text = "";
+    stdout.on("data", (c: Buffer) => {
+      text += c.toString();
+    });
+    const conversation = new ScriptedConversation("conv-x");
+    let shutdownCalls = 0;
+    const done = runAppServer({
+      stdin,
+      stdout,
+      conversations: {
+        open: async () => ({
+          conversationId: "conv-x",
+          conversation,
+          sessionConfigured: { model: "m" },
+          rolloutPath: "/r",
+        }),
+        shutdownAll: async () => {
+          shutdownCalls++;
+        },
+      },
+    });
+    stdin.write('{"id":0,"method":"initialize","params":{"clientInfo":{"name":"t","version":"1"}}}\n');
+    stdin.write('{"id":1,"method":"thread/start","params":{}}\n');
+    while (!text.includes('"id":1')) await new Promise((r) => setImmediate(r));
+    stdin.write('{"id":2,"method":"thread/compact","params":{"threadId":"conv-x"}}\n');
+    stdin.write('{"id":3,"method":"thread/compact","params":{"threadId":"other"}}\n');
+    stdin.end();
+    await done;
+    const lines = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.find((m) => m.id === 2)).toEqual({ id: 2, result: {} });
+    expect(lines.find((m) => m.id === 3)).toEqual({
+      error: { code: -32600, message: "conversation not found: other" },
+      id: 3,
+    });
+    expect(conversation.ops).toContainEqual({ type: "compact" });
+    expect(shutdownCalls).toBe(1);
   });
 });

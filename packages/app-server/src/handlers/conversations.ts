@@ -125,6 +125,10 @@ export function createConversationHandlers(registry: ConversationRegistry, open:
         registry.announceTurnFor(turn);
       },
     },
+    "thread/compact": {
+      decode: (params: unknown) => requiredString(object(params, "struct ThreadCompactParams"), "threadId"),
+      handle: (threadId: string) => registry.compact(threadId),
+    } satisfies RequestHandler<string>,
     "turn/interrupt": {
       decode(params: unknown) {
         const p = object(params, "struct TurnInterruptParams");

@@ -1,2 +1,7 @@
 // @codex-ts/app-server-protocol
 export * from "./rpc/index.js";
+export * from "./schema/response-input-item.js";
+export * from "./schema/v1.js";
+// rpc/ declares the same `RequestId` type (string | integer); the schema's export (value + type) wins.
+export { RequestId } from "./schema/v1.js";
+export * as v2 from "./schema/v2.js";

@@ -135,6 +135,10 @@ export class ConversationRegistry {
     this.loaded.set(opened.conversationId, new LoadedConversation(opened.conversation, this.peer, this.log));
   }
 
+  rolloutPathOf(conversationId: string): string | null {
+    return this.loaded.get(conversationId)?.conversation.rolloutPath ?? null;
+  }
+
   has(conversationId: string): boolean {
     return this.loaded.has(conversationId);
   }

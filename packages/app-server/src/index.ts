@@ -21,10 +21,12 @@ export {
   userInputToV2,
   V2EventMapper,
 } from "./events/v2.js";
+export { type FeedbackInput, uploadFeedbackBundle, writeFeedbackBundle } from "./feedback.js";
 export { type FileMatch, FUZZY_SEARCH_LIMIT, fuzzyFileSearch } from "./file-search/search.js";
 export { gitDiffToRemote } from "./git-diff.js";
 export { basicHandlers } from "./handlers/basic.js";
 export { type ConversationOpener, createConversationHandlers } from "./handlers/conversations.js";
+export { createFeedbackHandler, type FeedbackOptions } from "./handlers/feedback.js";
 export { createFuzzyFileSearchHandler, gitDiffToRemoteHandler } from "./handlers/workspace.js";
 export { CLIENT_REQUEST_METHODS } from "./methods.js";
 export { type ModelPreset, pageModels } from "./model-list.js";

@@ -1,6 +1,7 @@
 import { ConversationRegistry } from "./conversations.js";
 import { basicHandlers } from "./handlers/basic.js";
 import { type ConversationOpener, createConversationHandlers } from "./handlers/conversations.js";
+import { createFeedbackHandler } from "./handlers/feedback.js";
 import { createFuzzyFileSearchHandler, gitDiffToRemoteHandler } from "./handlers/workspace.js";
 import { AppServer, type AppServerOptions } from "./server.js";
 
@@ -12,6 +13,10 @@ export interface RunAppServerOptions extends AppServerOptions {
    * and flushes rollouts at shutdown.
    */
   conversations?: { open: ConversationOpener; shutdownAll?: () => Promise<void> } | undefined;
+  /** CODEX_HOME; enables `feedback/upload` (bundles go to `<codexHome>/feedback/`). */
+  codexHome?: string | undefined;
+  /** Upload endpoint for feedback bundles; none by default. */
+  feedbackEndpoint?: string | null | undefined;
 }
 
 /**
@@ -34,8 +39,18 @@ export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
       ...opts.handlers,
     },
   });
+  const registry = new ConversationRegistry(server.peer, (m) => server.log("warn", m));
+  if (opts.codexHome) {
+    server.register(
+      "feedback/upload",
+      createFeedbackHandler({
+        codexHome: opts.codexHome,
+        endpoint: opts.feedbackEndpoint,
+        rolloutPathOf: (id) => registry.rolloutPathOf(id),
+      }),
+    );
+  }
   if (runtime) {
-    const registry = new ConversationRegistry(server.peer, (m) => server.log("warn", m));
     for (const [method, handler] of Object.entries(createConversationHandlers(registry, runtime.open))) {
       server.register(method, handler);
     }

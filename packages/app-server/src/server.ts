@@ -34,6 +34,8 @@ export interface AppServerState {
   /** The user agent sent to model providers; carries the client suffix after `initialize`. */
   userAgent(): string;
   log(level: "error" | "warn" | "info" | "debug", message: string): void;
+  /** The most recent log lines at every level (for feedback bundles). */
+  recentLogs(): readonly string[];
 }
 
 export interface AppServerOptions {
@@ -56,6 +58,8 @@ export interface AppServerOptions {
 }
 
 const LEVELS = { error: 0, warn: 1, info: 2, debug: 3 } as const;
+/** How many recent log lines are kept in memory for feedback bundles. */
+const RECENT_LOG_LINES = 2000;
 
 /**
  * `codex app-server` over one stdin/stdout pair: handshake, request validation and dispatch, concurrent
@@ -70,6 +74,7 @@ export class AppServer implements AppServerState {
   private readonly opts: AppServerOptions;
   private readonly logThreshold: number;
   private stopping: Promise<void> | null = null;
+  private readonly recent: string[] = [];
 
   constructor(opts: AppServerOptions) {
     this.opts = opts;
@@ -104,10 +109,17 @@ export class AppServer implements AppServerState {
   }
 
   log(level: keyof typeof LEVELS, message: string): void {
+    const line = `${new Date().toISOString()} ${level.toUpperCase()} codex_app_server: ${message}\n`;
+    this.recent.push(line);
+    if (this.recent.length > RECENT_LOG_LINES) this.recent.shift();
     if (LEVELS[level] > this.logThreshold) return;
     const sink = this.opts.logSink;
     if (!sink || sink.destroyed) return;
-    sink.write(`${new Date().toISOString()} ${level.toUpperCase()} codex_app_server: ${message}\n`);
+    sink.write(line);
+  }
+
+  recentLogs(): readonly string[] {
+    return this.recent;
   }
 
   /** Serves until stdin ends or `shutdown()` is called, then finishes in-flight work and flushes output. */

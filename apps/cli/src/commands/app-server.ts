@@ -1,3 +1,5 @@
+import os from "node:os";
+import path from "node:path";
 import { runAppServer } from "@codex-ts/app-server";
 import type { Command } from "commander";
 
@@ -21,6 +23,9 @@ export function registerAppServer(program: Command): void {
           logSink: process.stderr,
           logLevel: process.env.CODEX_LOG_LEVEL === "debug" ? "debug" : "warn",
           signal: stop.signal,
+          // Until the config loader lands: CODEX_HOME or ~/.codex, as Codex resolves it.
+          codexHome: process.env.CODEX_HOME || path.join(os.homedir(), ".codex"),
+          feedbackEndpoint: process.env.CODEX_FEEDBACK_ENDPOINT || null,
         });
       } finally {
         process.off("SIGINT", onSignal);

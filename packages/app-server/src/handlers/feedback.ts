@@ -1,0 +1,58 @@
+import { randomUUID } from "node:crypto";
+import { internalError, invalidRequest } from "@codex-ts/app-server-protocol";
+import { type FeedbackInput, uploadFeedbackBundle, writeFeedbackBundle } from "../feedback.js";
+import { object, optionalString, requiredString } from "../params.js";
+import type { RequestHandler } from "../server.js";
+
+export interface FeedbackOptions {
+  codexHome: string;
+  /** Where bundles are uploaded; none by default (the bundle stays local). */
+  endpoint?: string | null | undefined;
+  /** The rollout file of a thread the server has loaded, or null. */
+  rolloutPathOf: (threadId: string) => string | null;
+}
+
+/** `feedback/upload`: writes a local bundle (and uploads it when an endpoint is configured) → `{threadId}`. */
+export function createFeedbackHandler(o: FeedbackOptions): RequestHandler<FeedbackInput> {
+  return {
+    decode(params) {
+      const p = object(params, "struct FeedbackUploadParams");
+      if (typeof p.includeLogs !== "boolean") {
+        throw invalidRequest(
+          "includeLogs" in p
+            ? "Invalid request: invalid type: expected a boolean for `includeLogs`"
+            : "Invalid request: missing field `includeLogs`",
+        );
+      }
+      return {
+        classification: requiredString(p, "classification"),
+        reason: optionalString(p, "reason"),
+        conversationId: optionalString(p, "conversationId"),
+        includeLogs: p.includeLogs,
+      };
+    },
+    async handle(input, { server }) {
+      const rolloutPath = input.conversationId ? o.rolloutPathOf(input.conversationId) : null;
+      let dir: string;
+      try {
+        ({ dir } = await writeFeedbackBundle(input, {
+          codexHome: o.codexHome,
+          userAgent: server.userAgent(),
+          rolloutPath,
+          logs: server.recentLogs(),
+        }));
+      } catch (err) {
+        throw internalError(`failed to write feedback bundle: ${(err as Error).message}`);
+      }
+      server.log("info", `feedback bundle written to ${dir}`);
+      if (o.endpoint) {
+        try {
+          await uploadFeedbackBundle(dir, o.endpoint);
+        } catch (err) {
+          throw internalError(`failed to upload feedback: ${(err as Error).message}`);
+        }
+      }
+      return { threadId: input.conversationId ?? randomUUID() };
+    },
+  };
+}

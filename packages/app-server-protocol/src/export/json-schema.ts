@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { v1Definitions } from "../schema/v1.js";
+import { v2Definitions } from "../schema/v2.js";
+
+export type JsonSchema = Record<string, unknown>;
+
+/** Name of the bundle file 0.58.0 writes next to the per-type files. */
+export const BUNDLE_FILE = "codex_app_server_protocol.schemas.json";
+
+/**
+ * One dedicated registry for the whole protocol: v2 ids carry a `v2/` prefix so names that exist in both
+ * namespaces (`SandboxPolicy`, `RateLimitWindow`, …) never collide, and cross-namespace references resolve
+ * to `#/definitions/v2/Foo` exactly like the reference bundle.
+ */
+function protocolRegistry() {
+  const registry = z.registry<{ id: string }>();
+  for (const [name, schema] of Object.entries(v1Definitions)) registry.add(schema, { id: name });
+  for (const [name, schema] of Object.entries(v2Definitions)) registry.add(schema, { id: `v2/${name}` });
+  return registry;
+}
+
+function stripHeader(schema: JsonSchema): JsonSchema {
+  const { $schema: _s, $id: _i, ...rest } = schema;
+  return rest;
+}
+
+/** The bundle: v1/shared definitions at the root, v2 under `definitions.v2`, keys in registry order. */
+export function buildBundle(): JsonSchema {
+  const registry = protocolRegistry();
+  const { schemas } = z.toJSONSchema(registry, {
+    target: "draft-07",
+    io: "input",
+    unrepresentable: "any",
+    metadata: registry,
+    uri: (id) => `#/definitions/${id}`,
+  }) as { schemas: Record<string, JsonSchema> };
+  const root: Record<string, JsonSchema> = {};
+  const v2: Record<string, JsonSchema> = {};
+  for (const name of Object.keys(v1Definitions))
+    root[name] = { ...stripHeader(schemas[name] ?? {}), title: name };
+  for (const name of Object.keys(v2Definitions))
+    v2[name] = { ...stripHeader(schemas[`v2/${name}`] ?? {}), title: name };
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    title: "CodexAppServerProtocol",
+    type: "object",
+    definitions: { ...root, v2 },
+  };
+}
+
+/** Top-level message types written as standalone files in 0.58.0's layout (besides v1/ and v2/ dirs). */
+export const TOP_LEVEL_FILES = [
+  "ApplyPatchApprovalParams",
+  "ApplyPatchApprovalResponse",
+  "ClientNotification",
+  "ClientRequest",
+  "EventMsg",
+  "ExecCommandApprovalParams",
+  "ExecCommandApprovalResponse",
+  "FileChange",
+  "FuzzyFileSearchParams",
+  "FuzzyFileSearchResponse",
+  "InputItem",
+  "JSONRPCError",
+  "JSONRPCErrorError",
+  "JSONRPCMessage",
+  "JSONRPCNotification",
+  "JSONRPCRequest",
+  "JSONRPCResponse",
+  "Option<()>",
+  "ParsedCommand",
+  "RequestId",
+  "SandboxPolicy",
+  "ServerNotification",
+  "ServerRequest",
+] as const;

@@ -1,3 +1,33 @@
-// @codex-ts/config-loader
-// Not built yet: CODEX_HOME discovery, layered config.toml loading into a typed Config, and the one config writer.
-export {};
+export { findCodexHome } from "./codex-home.js";
+export { ConfigError } from "./errors.js";
+export { FEATURE_DEFAULTS, resolveFeatures } from "./features.js";
+export {
+  type Config,
+  type ConfigOverrides,
+  DEFAULT_CHATGPT_BASE_URL,
+  DEFAULT_MODEL,
+  type LoadConfigOptions,
+  loadConfig,
+  type ManagedSources,
+  type SandboxPolicy,
+  type ShellEnvironmentPolicy,
+} from "./load.js";
+export {
+  MCP_SERVER_NAME,
+  type McpHttpTransport,
+  type McpServerConfig,
+  type McpStdioTransport,
+  resolveMcpServer,
+} from "./mcp.js";
+export {
+  applyOverrides,
+  type ConfigOverride,
+  featureOverride,
+  jsonOverrides,
+  parseOverride,
+} from "./overrides.js";
+export { builtInProviders, type ModelProviderInfo } from "./providers.js";
+export * from "./schema.js";
+export { parseToml, readTomlFile } from "./toml-file.js";
+export { mergeTables, setAtPath } from "./toml-table.js";
+export { type ConfigEdit, ConfigWriter, renderEdits, renderMcpServers } from "./writer.js";

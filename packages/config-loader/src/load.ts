@@ -1,0 +1,318 @@
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { TomlTable } from "@codex-ts/json-to-toml";
+import type { z } from "zod";
+import { findCodexHome } from "./codex-home.js";
+import { ConfigError } from "./errors.js";
+import { resolveFeatures } from "./features.js";
+import { type McpServerConfig, resolveMcpServer } from "./mcp.js";
+import { type ConfigOverride, jsonOverrides, overridesTable } from "./overrides.js";
+import { builtInProviders, type ModelProviderInfo, mergeProviders } from "./providers.js";
+import {
+  type ApprovalPolicy,
+  type ConfigToml,
+  type CredentialsStoreMode,
+  configTomlSchema,
+  type ReasoningEffort,
+  type ReasoningSummary,
+  type SandboxMode,
+  type Verbosity,
+} from "./schema.js";
+import { parseToml, readTomlFile } from "./toml-file.js";
+import { emptyTable, getAtPath, mergeTables } from "./toml-table.js";
+
+/** Typed overrides from request params or CLI flags; they beat every config layer. */
+export interface ConfigOverrides {
+  model?: string | undefined;
+  modelProvider?: string | undefined;
+  profile?: string | undefined;
+  cwd?: string | undefined;
+  approvalPolicy?: ApprovalPolicy | undefined;
+  sandboxMode?: SandboxMode | undefined;
+  baseInstructions?: string | undefined;
+  developerInstructions?: string | undefined;
+  compactPrompt?: string | undefined;
+  includeApplyPatchTool?: boolean | undefined;
+  includePlanTool?: boolean | undefined;
+  showRawAgentReasoning?: boolean | undefined;
+}
+
+/** Where the managed layers come from; both are injectable so they can be tested anywhere. */
+export interface ManagedSources {
+  /** `managed_config.toml`; default `/etc/codex/managed_config.toml` on Unix, `CODEX_HOME/...` on Windows. */
+  configPath?: string | null;
+  /** macOS managed preferences (`com.openai.codex` / `config_toml_base64`): base64 TOML, or undefined. */
+  preferencesBase64?: () => string | undefined;
+}
+
+export interface LoadConfigOptions {
+  codexHome?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Process-level `-c` overrides (including `--enable/--disable`), in order. */
+  cliOverrides?: readonly ConfigOverride[];
+  /** A request's JSON `config` map of dotted keys; sits above `-c`. */
+  requestOverrides?: Record<string, unknown> | null;
+  overrides?: ConfigOverrides;
+  managed?: ManagedSources;
+  /** Reported in the built-in provider's `version` header. */
+  cliVersion?: string;
+}
+
+export type SandboxPolicy =
+  | { mode: "read-only" }
+  | {
+      mode: "workspace-write";
+      writable_roots: string[];
+      network_access: boolean;
+      exclude_tmpdir_env_var: boolean;
+      exclude_slash_tmp: boolean;
+    }
+  | { mode: "danger-full-access" };
+
+export interface ShellEnvironmentPolicy {
+  inherit: "all" | "core" | "none";
+  ignoreDefaultExcludes: boolean;
+  exclude: string[];
+  set: Record<string, string>;
+  includeOnly: string[];
+  experimentalUseProfile: boolean;
+}
+
+/** The effective, fully resolved configuration (see DESIGN.md). */
+export interface Config {
+  codexHome: string;
+  cwd: string;
+  model: string;
+  reviewModel: string;
+  modelProviderId: string;
+  modelProvider: ModelProviderInfo;
+  modelProviders: Record<string, ModelProviderInfo>;
+  approvalPolicy: ApprovalPolicy;
+  sandboxPolicy: SandboxPolicy;
+  shellEnvironmentPolicy: ShellEnvironmentPolicy;
+  modelReasoningEffort?: ReasoningEffort;
+  modelReasoningSummary: ReasoningSummary;
+  modelVerbosity?: Verbosity;
+  modelContextWindow?: number;
+  modelMaxOutputTokens?: number;
+  modelAutoCompactTokenLimit?: number;
+  userInstructions?: string;
+  baseInstructions?: string;
+  developerInstructions?: string;
+  compactPrompt?: string;
+  features: Record<string, boolean>;
+  includeApplyPatchTool: boolean;
+  includePlanTool: boolean;
+  toolsViewImage: boolean;
+  toolsWebSearch: boolean;
+  showRawAgentReasoning: boolean;
+  mcpServers: Record<string, McpServerConfig>;
+  cliAuthCredentialsStore: CredentialsStoreMode;
+  forcedLoginMethod?: "chatgpt" | "api";
+  forcedChatgptWorkspaceId?: string;
+  chatgptBaseUrl: string;
+  history: { persistence: "save-all" | "none"; maxBytes?: number };
+  notify?: string[];
+  activeProfile?: string;
+  /** The merged TOML table, as the user wrote it (for getUserSavedConfig). */
+  raw: TomlTable;
+}
+
+export const DEFAULT_MODEL = "gpt-5-codex";
+export const DEFAULT_CHATGPT_BASE_URL = "https://chatgpt.com/backend-api/";
+const CONFIG_FILE = "config.toml";
+
+interface Layer {
+  source: string;
+  table: TomlTable;
+}
+
+async function managedLayers(codexHome: string, managed: ManagedSources | undefined): Promise<Layer[]> {
+  const layers: Layer[] = [];
+  const defaultPath =
+    process.platform === "win32" ? join(codexHome, "managed_config.toml") : "/etc/codex/managed_config.toml";
+  const path = managed?.configPath === undefined ? defaultPath : managed.configPath;
+  if (path !== null) {
+    const table = await readTomlFile(path);
+    if (table) layers.push({ source: path, table });
+  }
+  const base64 = managed?.preferencesBase64?.();
+  if (base64 !== undefined) {
+    const source = "managed preferences (com.openai.codex config_toml_base64)";
+    const text = Buffer.from(base64.trim(), "base64").toString("utf8");
+    if (text.includes("\uFFFD")) throw new ConfigError(`${source}: decoded value is not valid UTF-8`, source);
+    layers.push({ source, table: parseToml(text, source) });
+  }
+  return layers;
+}
+
+/** Reads every layer, lowest precedence first. Managed layers beat `-c`, as in Codex 0.58.0. */
+async function readLayers(codexHome: string, opts: LoadConfigOptions): Promise<Layer[]> {
+  const configPath = join(codexHome, CONFIG_FILE);
+  const layers: Layer[] = [{ source: configPath, table: (await readTomlFile(configPath)) ?? emptyTable() }];
+  if (opts.cliOverrides?.length) {
+    layers.push({ source: "-c overrides", table: overridesTable(opts.cliOverrides) });
+  }
+  if (opts.requestOverrides && Object.keys(opts.requestOverrides).length > 0) {
+    layers.push({ source: "request config", table: overridesTable(jsonOverrides(opts.requestOverrides)) });
+  }
+  layers.push(...(await managedLayers(codexHome, opts.managed)));
+  return layers;
+}
+
+/** Names the layer that supplied the value at `path` (the highest one defining it). */
+function layerFor(layers: Layer[], path: readonly PropertyKey[]): string {
+  const keys = path.map((k) => (typeof k === "symbol" ? String(k) : k));
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i]!;
+    if (getAtPath(layer.table, keys) !== undefined) return layer.source;
+  }
+  return layers[0]!.source;
+}
+
+function validate(layers: Layer[], merged: TomlTable): ConfigToml {
+  const result = configTomlSchema.safeParse(merged);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0] as z.core.$ZodIssue;
+  const dotted = issue.path.map(String).join(".");
+  const source = layerFor(layers, issue.path);
+  throw new ConfigError(`${source}: invalid value for \`${dotted}\`: ${issue.message}`, source);
+}
+
+function sandboxPolicyFor(mode: SandboxMode, cfg: ConfigToml): SandboxPolicy {
+  if (mode !== "workspace-write") return { mode };
+  const ww = cfg.sandbox_workspace_write ?? {};
+  return {
+    mode,
+    writable_roots: (ww.writable_roots ?? []).map((root) => resolve(root)),
+    network_access: ww.network_access ?? false,
+    exclude_tmpdir_env_var: ww.exclude_tmpdir_env_var ?? false,
+    exclude_slash_tmp: ww.exclude_slash_tmp ?? false,
+  };
+}
+
+async function readOptionalText(path: string, what: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new ConfigError(`failed to read ${what} ${path}: ${(err as Error).message}`, path);
+  }
+}
+
+async function requiredText(path: string, cwd: string, what: string): Promise<string> {
+  const abs = resolve(cwd, path);
+  const text = await readOptionalText(abs, what);
+  if (text === undefined) throw new ConfigError(`${what} ${abs} does not exist`, abs);
+  return text;
+}
+
+/** Loads and resolves the effective configuration. Reading never writes anything. */
+export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> {
+  const env = opts.env ?? process.env;
+  const codexHome = opts.codexHome ?? findCodexHome(env);
+  const layers = await readLayers(codexHome, opts);
+  const merged = layers.map((l) => l.table).reduce(mergeTables, emptyTable());
+  const cfg = validate(layers, merged);
+  const o = opts.overrides ?? {};
+
+  const profileName = o.profile ?? cfg.profile;
+  const profile = profileName !== undefined ? cfg.profiles?.[profileName] : undefined;
+  if (profileName !== undefined && profile === undefined) {
+    throw new ConfigError(`config profile \`${profileName}\` not found`);
+  }
+  const cwd = resolve(o.cwd ?? process.cwd());
+
+  const modelProviders = mergeProviders(
+    builtInProviders(env, opts.cliVersion ?? "0.58.0"),
+    cfg.model_providers,
+  );
+  const modelProviderId = o.modelProvider ?? profile?.model_provider ?? cfg.model_provider ?? "openai";
+  const modelProvider = modelProviders[modelProviderId];
+  if (!modelProvider) throw new ConfigError(`Model provider \`${modelProviderId}\` not found`);
+
+  const features = resolveFeatures(cfg, profile);
+  const sandboxMode = o.sandboxMode ?? profile?.sandbox_mode ?? cfg.sandbox_mode ?? "read-only";
+  const mcpSource = layerFor(layers, ["mcp_servers"]);
+  const mcpServers = Object.fromEntries(
+    Object.entries(cfg.mcp_servers ?? {}).map(([name, raw]) => [
+      name,
+      resolveMcpServer(name, raw, mcpSource),
+    ]),
+  );
+
+  const instructionsFile = profile?.experimental_instructions_file ?? cfg.experimental_instructions_file;
+  const baseInstructions =
+    o.baseInstructions ??
+    (instructionsFile !== undefined
+      ? await requiredText(instructionsFile, cwd, "experimental_instructions_file")
+      : undefined);
+  const compactFile = profile?.experimental_compact_prompt_file ?? cfg.experimental_compact_prompt_file;
+  const compactPrompt =
+    o.compactPrompt ??
+    cfg.compact_prompt ??
+    (compactFile !== undefined
+      ? await requiredText(compactFile, cwd, "experimental_compact_prompt_file")
+      : undefined);
+  const userInstructions =
+    cfg.instructions ?? (await readOptionalText(join(codexHome, "AGENTS.md"), "AGENTS.md"));
+  const developerInstructions = o.developerInstructions ?? cfg.developer_instructions;
+  const effort = profile?.model_reasoning_effort ?? cfg.model_reasoning_effort;
+  const verbosity = profile?.model_verbosity ?? cfg.model_verbosity;
+  const sep = cfg.shell_environment_policy ?? {};
+
+  return {
+    codexHome,
+    cwd,
+    model: o.model ?? profile?.model ?? cfg.model ?? DEFAULT_MODEL,
+    reviewModel: cfg.review_model ?? DEFAULT_MODEL,
+    modelProviderId,
+    modelProvider,
+    modelProviders,
+    approvalPolicy: o.approvalPolicy ?? profile?.approval_policy ?? cfg.approval_policy ?? "on-request",
+    sandboxPolicy: sandboxPolicyFor(sandboxMode, cfg),
+    shellEnvironmentPolicy: {
+      inherit: sep.inherit ?? "all",
+      ignoreDefaultExcludes: sep.ignore_default_excludes ?? false,
+      exclude: sep.exclude ?? [],
+      set: sep.set ?? {},
+      includeOnly: sep.include_only ?? [],
+      experimentalUseProfile: sep.experimental_use_profile ?? false,
+    },
+    ...(effort !== undefined ? { modelReasoningEffort: effort } : {}),
+    modelReasoningSummary: profile?.model_reasoning_summary ?? cfg.model_reasoning_summary ?? "auto",
+    ...(verbosity !== undefined ? { modelVerbosity: verbosity } : {}),
+    ...(cfg.model_context_window !== undefined ? { modelContextWindow: cfg.model_context_window } : {}),
+    ...(cfg.model_max_output_tokens !== undefined
+      ? { modelMaxOutputTokens: cfg.model_max_output_tokens }
+      : {}),
+    ...(cfg.model_auto_compact_token_limit !== undefined
+      ? { modelAutoCompactTokenLimit: cfg.model_auto_compact_token_limit }
+      : {}),
+    ...(userInstructions !== undefined ? { userInstructions } : {}),
+    ...(baseInstructions !== undefined ? { baseInstructions } : {}),
+    ...(developerInstructions !== undefined ? { developerInstructions } : {}),
+    ...(compactPrompt !== undefined ? { compactPrompt } : {}),
+    features,
+    includeApplyPatchTool:
+      o.includeApplyPatchTool ?? profile?.include_apply_patch_tool ?? cfg.include_apply_patch_tool ?? false,
+    includePlanTool: o.includePlanTool ?? true,
+    toolsViewImage: features.view_image_tool ?? true,
+    toolsWebSearch: features.web_search_request ?? false,
+    showRawAgentReasoning: o.showRawAgentReasoning ?? cfg.show_raw_agent_reasoning ?? false,
+    mcpServers,
+    cliAuthCredentialsStore: cfg.cli_auth_credentials_store ?? cfg.cli_auth_credentials_store_mode ?? "file",
+    ...(cfg.forced_login_method !== undefined ? { forcedLoginMethod: cfg.forced_login_method } : {}),
+    ...(cfg.forced_chatgpt_workspace_id !== undefined
+      ? { forcedChatgptWorkspaceId: cfg.forced_chatgpt_workspace_id }
+      : {}),
+    chatgptBaseUrl: profile?.chatgpt_base_url ?? cfg.chatgpt_base_url ?? DEFAULT_CHATGPT_BASE_URL,
+    history: {
+      persistence: cfg.history?.persistence ?? "save-all",
+      ...(cfg.history?.max_bytes !== undefined ? { maxBytes: cfg.history.max_bytes } : {}),
+    },
+    ...(cfg.notify !== undefined ? { notify: cfg.notify } : {}),
+    ...(profileName !== undefined ? { activeProfile: profileName } : {}),
+    raw: merged,
+  };
+}

@@ -1,27 +1,84 @@
 import { createRequire } from "node:module";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { registerAppServer } from "./commands/app-server.js";
+import { addGlobalOptions, globalOptions } from "./global-options.js";
+
+export { type GlobalOptions, globalOptions } from "./global-options.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../package.json") as { version: string };
 
-/** Builds the `codex` command tree. Subcommands are added by the packages that own them. */
+/** Commander errors that mean "you typed the command wrong": usage errors exit 2, like clap's. */
+const USAGE_ERRORS = new Set([
+  "commander.unknownOption",
+  "commander.unknownCommand",
+  "commander.excessArguments",
+  "commander.missingArgument",
+  "commander.missingMandatoryOptionValue",
+  "commander.optionMissingArgument",
+  "commander.invalidArgument",
+  "commander.conflictingOption",
+]);
+
+/**
+ * Builds the `codex` command tree. Each command module registers itself with one `registerXxx(program)` call and
+ * reads the global options with `globalOptions(command)` in its action.
+ */
 export function buildProgram(): Command {
-  const program = new Command("codex")
-    .description("Codex app server stack (TypeScript implementation)")
-    .version(`codex-cli ${version}`, "-V, --version")
-    .exitOverride();
+  const program = addGlobalOptions(
+    new Command("codex")
+      .description("Codex app server stack (TypeScript implementation)")
+      .version(`codex-cli ${version}`, "-V, --version"),
+  );
+  // Validate -c values up front so every command, and plain `codex`, reports them the same way.
+  program.hook("preAction", (_root, action) => {
+    globalOptions(action);
+  });
   registerAppServer(program);
+  applyRecursively(program, (cmd) => cmd.exitOverride());
   return program;
+}
+
+function applyRecursively(cmd: Command, fn: (c: Command) => void): void {
+  fn(cmd);
+  for (const child of cmd.commands) applyRecursively(child, fn);
 }
 
 /** Runs the CLI with `argv` (without node and script path) and returns the process exit code. */
 export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
   try {
-    await buildProgram().parseAsync(argv, { from: "user" });
+    await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CommanderError && err.code === "commander.help") {
+      // No subcommand: commander has shown the help (there is no interactive mode); the options must still parse.
+      return validateGlobalOptions(program);
+    }
+    if (isOverrideError(err)) return reportOverrideError(err);
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
+      return USAGE_ERRORS.has(err.code) ? 2 : err.exitCode;
+    }
+    throw err;
+  }
+}
+
+function isOverrideError(err: unknown): err is InvalidArgumentError {
+  return err instanceof InvalidArgumentError && err.message.startsWith("error parsing -c overrides");
+}
+
+function reportOverrideError(err: Error): number {
+  process.stderr.write(`Error: ${err.message}\n`);
+  return 1;
+}
+
+function validateGlobalOptions(program: Command): number {
+  try {
+    globalOptions(program);
+    return 0;
+  } catch (err) {
+    if (isOverrideError(err)) return reportOverrideError(err);
     throw err;
   }
 }

@@ -21,6 +21,15 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# The real Codex 0.58.0 is the reference several tests compare against (schema conformance, CLI output, rollout
+# fixtures). It comes from the npm registry into a cache beside the repo; tests skip with a reason without it.
+ref_dir=".cache/codex-0.58.0"
+if [ ! -x "$ref_dir/node_modules/.bin/codex" ]; then
+  npm i --prefix "$ref_dir" --no-audit --no-fund --silent @openai/codex@0.58.0 >/dev/null 2>&1 \
+    || echo "test-all: could not install @openai/codex@0.58.0; reference comparisons will skip" >&2
+fi
+[ -x "$ref_dir/node_modules/.bin/codex" ] && export CODEX_REFERENCE_BIN="$PWD/$ref_dir/node_modules/.bin/codex"
+
 find packages apps -maxdepth 2 -name .vitest-report.json -delete 2>/dev/null
 pnpm build || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/with-keyring.sh pnpm test

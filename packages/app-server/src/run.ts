@@ -1,5 +1,6 @@
 import { ConversationRegistry } from "./conversations.js";
 import { basicHandlers } from "./handlers/basic.js";
+import { createSetDefaultModelHandler } from "./handlers/config.js";
 import { type ConversationOpener, createConversationHandlers } from "./handlers/conversations.js";
 import { createFeedbackHandler } from "./handlers/feedback.js";
 import { createFuzzyFileSearchHandler, gitDiffToRemoteHandler } from "./handlers/workspace.js";
@@ -41,6 +42,7 @@ export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
   });
   const registry = new ConversationRegistry(server.peer, (m) => server.log("warn", m));
   if (opts.codexHome) {
+    server.register("setDefaultModel", createSetDefaultModelHandler(opts.codexHome));
     server.register(
       "feedback/upload",
       createFeedbackHandler({

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { registerAppServer } from "./commands/app-server.js";
+import { registerGenerate } from "./commands/generate.js";
 import { addGlobalOptions, globalOptions } from "./global-options.js";
 
 export { type GlobalOptions, globalOptions } from "./global-options.js";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
     globalOptions(action);
   });
   registerAppServer(program);
+  registerGenerate(program);
   applyRecursively(program, (cmd) => cmd.exitOverride());
   return program;
 }

@@ -1,5 +1,8 @@
 // @codex-ts/app-server-protocol
 
+export { canonical, compareBundles } from "./export/compare.js";
+export { BUNDLE_FILE, buildBundle, type JsonSchema } from "./export/json-schema.js";
+export { namespaceFiles, writeJsonSchemas } from "./export/write-files.js";
 export * from "./registry.js";
 export * from "./rpc/index.js";
 export * from "./schema/response-input-item.js";

@@ -1,0 +1,20 @@
+import path from "node:path";
+import { writeJsonSchemas } from "@codex-ts/app-server-protocol";
+import type { Command } from "commander";
+
+/**
+ * `codex app-server generate-json-schema --out DIR`, attached under the `app-server` command (registered by
+ * its owner first). Writes 0.58.0's layout: per-type files, v1/, v2/ and the bundle.
+ */
+export function registerGenerate(program: Command): void {
+  const appServer = program.commands.find((c) => c.name() === "app-server");
+  if (!appServer) throw new Error("registerGenerate: the app-server command must be registered first");
+  appServer
+    .command("generate-json-schema")
+    .description("Write the protocol's JSON Schema (one file per type plus a bundle) into --out")
+    .requiredOption("-o, --out <DIR>", "output directory")
+    .action(async (opts: { out: string }) => {
+      const files = await writeJsonSchemas(path.resolve(opts.out));
+      process.stderr.write(`wrote ${files.length} schema files to ${opts.out}\n`);
+    });
+}

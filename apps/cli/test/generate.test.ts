@@ -1,0 +1,21 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { run } from "../src/index.js";
+
+describe("codex app-server generate-json-schema", () => {
+  const out = mkdtempSync(join(tmpdir(), "cli-gen-"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it("writes the bundle and per-type files into --out", async () => {
+    const target = join(out, "nested", "schema");
+    expect(await run(["app-server", "generate-json-schema", "--out", target])).toBe(0);
+    expect(existsSync(join(target, "codex_app_server_protocol.schemas.json"))).toBe(true);
+    expect(readdirSync(join(target, "v2")).length).toBe(37);
+  });
+
+  it("rejects a missing --out with a non-zero exit", async () => {
+    expect(await run(["app-server", "generate-json-schema"])).not.toBe(0);
+  });
+});

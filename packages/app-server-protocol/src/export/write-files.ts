@@ -1,0 +1,103 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { clientRequests, serverNotifications } from "../registry.js";
+import { v1Definitions } from "../schema/v1.js";
+import { v2Definitions } from "../schema/v2.js";
+import { BUNDLE_FILE, buildBundle, type JsonSchema, TOP_LEVEL_FILES } from "./json-schema.js";
+
+/** Writes `text` to `file` via a temp file in the same dir, fsync and rename: never a half-written file. */
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+  const fh = await open(tmp, "w");
+  try {
+    await fh.writeFile(text, "utf8");
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Definitions that 0.58.0 writes into `v1/` or `v2/`: request params/responses and notification params. */
+export function namespaceFiles(): { v1: string[]; v2: string[] } {
+  const byName = new Map<unknown, string>();
+  for (const [n, s] of Object.entries(v1Definitions)) byName.set(s, n);
+  const v2ByName = new Map<unknown, string>();
+  for (const [n, s] of Object.entries(v2Definitions)) v2ByName.set(s, n);
+  const v1: string[] = [];
+  const v2: string[] = [];
+  const add = (schema: unknown) => {
+    const n1 = byName.get(schema);
+    const n2 = v2ByName.get(schema);
+    if (n1 && !(TOP_LEVEL_FILES as readonly string[]).includes(n1) && !v1.includes(n1)) v1.push(n1);
+    if (n2 && !v2.includes(n2)) v2.push(n2);
+  };
+  for (const entry of Object.values(clientRequests)) {
+    add(entry.params);
+    add(entry.response);
+  }
+  for (const params of Object.values(serverNotifications)) add(params);
+  return { v1: v1.sort(), v2: v2.sort() };
+}
+
+/** A standalone schema for one definition: everything it references inlined under flat `definitions`. */
+function standalone(bundle: JsonSchema, name: string, ns: "v1" | "v2"): JsonSchema {
+  const defs = bundle.definitions as Record<string, JsonSchema> & { v2: Record<string, JsonSchema> };
+  const lookup = (ref: string): [string, JsonSchema] | undefined => {
+    const m = /^#\/definitions\/(v2\/)?(.+)$/.exec(ref);
+    if (!m?.[2]) return undefined;
+    const def = m[1] ? defs.v2[m[2]] : defs[m[2]];
+    return def ? [m[2], def] : undefined;
+  };
+  const needed = new Map<string, JsonSchema>();
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === "object") {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === "$ref" && typeof v === "string") {
+          const hit = lookup(v);
+          if (hit && !needed.has(hit[0])) {
+            needed.set(hit[0], hit[1]);
+            walk(hit[1]);
+          }
+        } else walk(v);
+      }
+    }
+  };
+  const root = ns === "v2" ? defs.v2[name] : defs[name];
+  walk(root);
+  const flatten = (s: unknown): unknown =>
+    JSON.parse(JSON.stringify(s).replaceAll('"#/definitions/v2/', '"#/definitions/'));
+  const out: JsonSchema = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    ...(flatten(root) as JsonSchema),
+  };
+  if (needed.size) {
+    out.definitions = Object.fromEntries([...needed.keys()].sort().map((k) => [k, flatten(needed.get(k))]));
+  }
+  return out;
+}
+
+const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
+
+/**
+ * `generate-json-schema`: the bundle plus one file per top-level message type at the root and one per
+ * request/response/notification type under `v1/` and `v2/`, as 0.58.0 lays them out. Returns the files written.
+ */
+export async function writeJsonSchemas(outDir: string): Promise<string[]> {
+  const bundle = buildBundle();
+  const files: [string, unknown][] = [[BUNDLE_FILE, bundle]];
+  for (const name of TOP_LEVEL_FILES) files.push([`${name}.json`, standalone(bundle, name, "v1")]);
+  const { v1, v2 } = namespaceFiles();
+  for (const name of v1) files.push([`v1/${name}.json`, standalone(bundle, name, "v1")]);
+  for (const name of v2) files.push([`v2/${name}.json`, standalone(bundle, name, "v2")]);
+  for (const [rel, content] of files) await writeFileAtomic(join(outDir, rel), json(content));
+  return files.map(([rel]) => rel);
+}

@@ -1,3 +1,2 @@
-// @codex-ts/core
-// Not built yet: Sessions store (rollouts, listing, index, archive, resume), agent runtime (model client, tools, sandbox, approvals, events) and auth manager.
-export {};
+// @codex-ts/core: the sessions store; the agent runtime and auth manager join here as they land.
+export * from "./rollout/index.js";

@@ -1,0 +1,69 @@
+import { mkdir, realpath, rename } from "node:fs/promises";
+import { basename, join, resolve, sep } from "node:path";
+import { osErrorText } from "./os-error.js";
+import { ARCHIVED_SESSIONS_SUBDIR, SESSIONS_SUBDIR } from "./paths.js";
+
+/**
+ * Why an archive was refused. `invalid` is the client's mistake (the servers answer -32600), `io` a server-side
+ * failure (-32603). Messages are the real server's.
+ */
+export class ArchiveError extends Error {
+  override readonly name = "ArchiveError";
+  constructor(
+    readonly kind: "invalid" | "io",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const caseInsensitive = process.platform === "darwin" || process.platform === "win32";
+const norm = (p: string) => (caseInsensitive ? p.toLowerCase() : p);
+
+/**
+ * Moves a rollout into `CODEX_HOME/archived_sessions/`, only after checking that the path, canonicalised
+ * (symlinks resolved, `..` removed; relative paths against the process cwd), lies inside the sessions directory
+ * and that the file name ends with `<conversationId>.jsonl`. On any refusal nothing moves.
+ */
+export async function archiveRollout(
+  codexHome: string,
+  conversationId: string,
+  rolloutPath: string,
+): Promise<string> {
+  let sessionsDir: string;
+  try {
+    sessionsDir = await realpath(join(codexHome, SESSIONS_SUBDIR));
+  } catch (err) {
+    throw new ArchiveError(
+      "io",
+      `failed to archive conversation: unable to resolve sessions directory: ${osErrorText(err)}`,
+    );
+  }
+  const outside = new ArchiveError(
+    "invalid",
+    `rollout path \`${rolloutPath}\` must be in sessions directory`,
+  );
+  let canonical: string;
+  try {
+    canonical = await realpath(resolve(rolloutPath));
+  } catch {
+    throw outside;
+  }
+  if (!norm(canonical).startsWith(norm(sessionsDir + sep))) throw outside;
+  const name = basename(canonical);
+  if (!norm(name).endsWith(`${conversationId.toLowerCase()}.jsonl`)) {
+    throw new ArchiveError(
+      "invalid",
+      `rollout path \`${rolloutPath}\` does not match conversation id ${conversationId}`,
+    );
+  }
+  const archivedDir = join(codexHome, ARCHIVED_SESSIONS_SUBDIR);
+  const target = join(archivedDir, name);
+  try {
+    await mkdir(archivedDir, { recursive: true });
+    await rename(canonical, target);
+  } catch (err) {
+    throw new ArchiveError("io", `failed to archive conversation: ${osErrorText(err)}`);
+  }
+  return target;
+}

@@ -1,0 +1,78 @@
+import type { EventMsg, ResponseItem } from "@codex-ts/app-server-protocol";
+
+/** The `session_meta` payload, keys in the order Codex writes them. */
+export interface SessionMetaPayload {
+  id: string;
+  timestamp: string;
+  cwd: string;
+  originator: string;
+  cli_version: string;
+  instructions: string | null;
+  source: unknown;
+  model_provider?: string;
+  git?: GitInfo;
+}
+
+export interface GitInfo {
+  commit_hash?: string;
+  branch?: string;
+  repository_url?: string;
+}
+
+/** One record of a rollout file (`{timestamp, type, payload}` on disk). */
+export type RolloutItem =
+  | { type: "session_meta"; payload: SessionMetaPayload }
+  | { type: "response_item"; payload: ResponseItem }
+  | { type: "event_msg"; payload: EventMsg }
+  | { type: "turn_context"; payload: Record<string, unknown> }
+  | { type: "compacted"; payload: { message: string } };
+
+export type RolloutLine = RolloutItem & { timestamp: string };
+
+const ITEM_TYPES = new Set(["session_meta", "response_item", "event_msg", "turn_context", "compacted"]);
+
+/** Events kept in rollouts (Codex's persistence policy); every other event is transient. */
+const PERSISTED_EVENTS = new Set([
+  "user_message",
+  "agent_message",
+  "agent_reasoning",
+  "agent_reasoning_raw_content",
+  "token_count",
+  "entered_review_mode",
+  "exited_review_mode",
+  "undo_completed",
+  "turn_aborted",
+]);
+
+export function isPersisted(item: RolloutItem): boolean {
+  switch (item.type) {
+    case "event_msg":
+      return PERSISTED_EVENTS.has((item.payload as { type: string }).type);
+    case "response_item":
+      return (item.payload as { type: string }).type !== "other";
+    default:
+      return true;
+  }
+}
+
+/** One compact JSON line (key order `timestamp`, `type`, `payload`), newline-terminated. */
+export function serializeLine(item: RolloutItem, at: Date = new Date()): string {
+  return `${JSON.stringify({ timestamp: at.toISOString(), type: item.type, payload: item.payload })}\n`;
+}
+
+/** Parses one line; blank, torn or unknown lines give null (they are skipped, never fatal). */
+export function parseLine(text: string): RolloutLine | null {
+  if (text.trim() === "") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null) return null;
+  const { type, payload, timestamp } = value as Record<string, unknown>;
+  if (typeof type !== "string" || !ITEM_TYPES.has(type) || typeof payload !== "object" || payload === null) {
+    return null;
+  }
+  return { timestamp: typeof timestamp === "string" ? timestamp : "", type, payload } as RolloutLine;
+}

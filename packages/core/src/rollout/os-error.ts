@@ -1,0 +1,34 @@
+import { constants } from "node:os";
+import { getSystemErrorMap } from "node:util";
+
+/** glibc's strerror texts for the errors file operations meet; libuv words some of them differently. */
+const STRERROR: Record<string, string> = {
+  ENOENT: "No such file or directory",
+  EEXIST: "File exists",
+  EACCES: "Permission denied",
+  EPERM: "Operation not permitted",
+  ENOTDIR: "Not a directory",
+  EISDIR: "Is a directory",
+  ENOTEMPTY: "Directory not empty",
+  EXDEV: "Invalid cross-device link",
+  ENOSPC: "No space left on device",
+  EROFS: "Read-only file system",
+  EBUSY: "Device or resource busy",
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+};
+
+/**
+ * Renders a Node system error the way Codex (Rust's io::Error) prints it, e.g.
+ * `No such file or directory (os error 2)`, so error messages match the real server's.
+ */
+export function osErrorText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code;
+  if (code && typeof e.errno === "number") {
+    const errno = (constants.errno as Record<string, number>)[code] ?? Math.abs(e.errno);
+    const text = STRERROR[code] ?? getSystemErrorMap().get(e.errno)?.[1] ?? code;
+    return `${text.charAt(0).toUpperCase()}${text.slice(1)} (os error ${errno})`;
+  }
+  return e instanceof Error ? e.message : String(err);
+}

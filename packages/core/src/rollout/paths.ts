@@ -1,0 +1,45 @@
+import { join } from "node:path";
+
+export const SESSIONS_SUBDIR = "sessions";
+export const ARCHIVED_SESSIONS_SUBDIR = "archived_sessions";
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const FILE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}$/;
+const PREFIX = "rollout-";
+const SUFFIX = ".jsonl";
+
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** `YYYY-MM-DDThh-mm-ss` in the process's local time zone, as Codex names files. */
+export function fileTimestamp(date: Date): string {
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}-${pad(date.getMinutes())}-${pad(date.getSeconds())}`
+  );
+}
+
+/** `CODEX_HOME/sessions/YYYY/MM/DD/rollout-<local time>-<id>.jsonl`. */
+export function rolloutPathFor(codexHome: string, date: Date, id: string): string {
+  const dir = join(
+    codexHome,
+    SESSIONS_SUBDIR,
+    String(date.getFullYear()),
+    pad(date.getMonth() + 1),
+    pad(date.getDate()),
+  );
+  return join(dir, `${PREFIX}${fileTimestamp(date)}-${id}${SUFFIX}`);
+}
+
+/** The timestamp and id encoded in a rollout file name, or null when the name is not a rollout's. */
+export function parseRolloutFileName(name: string): { timestamp: string; id: string } | null {
+  if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX)) return null;
+  const core = name.slice(PREFIX.length, -SUFFIX.length);
+  const id = core.slice(-36);
+  const timestamp = core.slice(0, -37);
+  if (core.charAt(core.length - 37) !== "-" || !isUuid(id) || !FILE_TIMESTAMP.test(timestamp)) return null;
+  return { timestamp, id: id.toLowerCase() };
+}

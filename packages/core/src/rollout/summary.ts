@@ -1,0 +1,78 @@
+import type { RolloutHead } from "./head.js";
+import type { GitInfo } from "./line.js";
+
+/** One listed session (see DESIGN.md); the servers map it to v1 ConversationSummary and v2 Thread. */
+export interface SessionSummary {
+  conversationId: string;
+  path: string;
+  preview: string;
+  /** session_meta.timestamp, null when empty. */
+  timestamp: string | null;
+  modelProvider: string;
+  cwd: string;
+  cliVersion: string;
+  source: unknown;
+  git: GitInfo | null;
+  /** Unix seconds parsed from the meta timestamp; 0 when missing. */
+  createdAt: number;
+}
+
+const REQUEST_MARKER = "## My request for Codex:";
+
+function messageText(payload: unknown): string | null {
+  const item = payload as { type?: string; role?: string; content?: { type?: string; text?: string }[] };
+  if (item.type !== "message" || item.role !== "user" || !Array.isArray(item.content)) return null;
+  const text = item.content
+    .filter((c) => c.type === "input_text" && typeof c.text === "string")
+    .map((c) => c.text)
+    .join("");
+  return text;
+}
+
+/** Instruction and environment messages Codex injects as user messages; they are not what the user typed. */
+function isInjectedContext(text: string): boolean {
+  const t = text.trimStart();
+  return (
+    t.startsWith("<environment_context>") ||
+    t.startsWith("# AGENTS.md instructions for ") ||
+    t.startsWith("<user_instructions>")
+  );
+}
+
+/** The first real user message in the head, trimmed after `## My request for Codex:` when present. */
+export function previewFromHead(head: RolloutHead): string | null {
+  for (const record of head.records) {
+    if (record.type !== "response_item") continue;
+    const text = messageText(record.payload);
+    if (text === null || isInjectedContext(text)) continue;
+    const marker = text.indexOf(REQUEST_MARKER);
+    return marker >= 0 ? text.slice(marker + REQUEST_MARKER.length).trim() : text;
+  }
+  return null;
+}
+
+/** Builds a summary; null when the head lacks a session_meta or a preview (such files are not listed). */
+export function summaryFromHead(
+  path: string,
+  head: RolloutHead,
+  defaultProvider: string,
+): SessionSummary | null {
+  const meta = head.meta;
+  if (!meta || head.records[0]?.type !== "session_meta") return null;
+  const preview = previewFromHead(head);
+  if (preview === null) return null;
+  const timestamp = typeof meta.timestamp === "string" && meta.timestamp !== "" ? meta.timestamp : null;
+  const parsed = timestamp ? Date.parse(timestamp) : Number.NaN;
+  return {
+    conversationId: meta.id,
+    path,
+    preview,
+    timestamp,
+    modelProvider: meta.model_provider ?? defaultProvider,
+    cwd: meta.cwd,
+    cliVersion: meta.cli_version,
+    source: meta.source,
+    git: meta.git ?? null,
+    createdAt: Number.isNaN(parsed) ? 0 : Math.floor(parsed / 1000),
+  };
+}

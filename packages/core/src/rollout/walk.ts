@@ -1,0 +1,57 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { parseRolloutFileName } from "./paths.js";
+
+/** A rollout file found under sessions/, with the sort key from its name. */
+export interface Candidate {
+  path: string;
+  timestamp: string;
+  id: string;
+}
+
+async function numericDirsDescending(dir: string): Promise<string[]> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.isDirectory() && /^\d+$/.test(e.name))
+    .sort((a, b) => Number(b.name) - Number(a.name))
+    .map((e) => join(dir, e.name));
+}
+
+/** Orders candidates newest first: by file-name timestamp, then id, both descending. */
+export function compareNewestFirst(a: Candidate, b: Candidate): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/**
+ * Yields the rollout files under `sessionsDir` newest first, one day folder at a time (year, month and day
+ * folders descending by number; names that are not numbers are skipped). Only directories are listed; no file
+ * is opened, so a caller that stops early pays only for the days it looked at.
+ */
+export async function* walkNewestFirst(sessionsDir: string): AsyncGenerator<Candidate> {
+  for (const year of await numericDirsDescending(sessionsDir)) {
+    for (const month of await numericDirsDescending(year)) {
+      for (const day of await numericDirsDescending(month)) {
+        let entries: import("node:fs").Dirent[];
+        try {
+          entries = await readdir(day, { withFileTypes: true });
+        } catch {
+          continue;
+        }
+        const files: Candidate[] = [];
+        for (const e of entries) {
+          if (!e.isFile()) continue;
+          const parsed = parseRolloutFileName(e.name);
+          if (parsed) files.push({ path: join(day, e.name), ...parsed });
+        }
+        files.sort(compareNewestFirst);
+        yield* files;
+      }
+    }
+  }
+}

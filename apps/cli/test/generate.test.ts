@@ -19,3 +19,14 @@ describe("codex app-server generate-json-schema", () => {
     expect(await run(["app-server", "generate-json-schema"])).not.toBe(0);
   });
 });
+
+describe("codex app-server generate-ts", () => {
+  const out = mkdtempSync(join(tmpdir(), "cli-gen-ts-"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it("writes index.ts with the v2 namespace and v2/ files", async () => {
+    expect(await run(["app-server", "generate-ts", "--out", out])).toBe(0);
+    expect(existsSync(join(out, "index.ts"))).toBe(true);
+    expect(existsSync(join(out, "v2", "ThreadStartParams.ts"))).toBe(true);
+  });
+});

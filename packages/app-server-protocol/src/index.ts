@@ -2,6 +2,7 @@
 
 export { canonical, compareBundles } from "./export/compare.js";
 export { BUNDLE_FILE, buildBundle, type JsonSchema } from "./export/json-schema.js";
+export { writeTypeScript } from "./export/typescript.js";
 export { namespaceFiles, writeJsonSchemas } from "./export/write-files.js";
 export * from "./registry.js";
 export * from "./rpc/index.js";

@@ -1,9 +1,10 @@
+import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { writeJsonSchemas } from "@codex-ts/app-server-protocol";
+import { writeJsonSchemas, writeTypeScript } from "@codex-ts/app-server-protocol";
 import type { Command } from "commander";
 
 /**
- * `codex app-server generate-json-schema --out DIR`, attached under the `app-server` command (registered by
+ * `codex app-server generate-json-schema --out DIR` and `generate-ts --out DIR [--prettier BIN]`, attached under the `app-server` command (registered by
  * its owner first). Writes 0.58.0's layout: per-type files, v1/, v2/ and the bundle.
  */
 export function registerGenerate(program: Command): void {
@@ -16,5 +17,17 @@ export function registerGenerate(program: Command): void {
     .action(async (opts: { out: string }) => {
       const files = await writeJsonSchemas(path.resolve(opts.out));
       process.stderr.write(`wrote ${files.length} schema files to ${opts.out}\n`);
+    });
+  appServer
+    .command("generate-ts")
+    .description("Write the protocol's TypeScript types (one file per type, v2 under v2/) into --out")
+    .requiredOption("-o, --out <DIR>", "output directory")
+    .option("-p, --prettier <BIN>", "prettier executable to format the output with")
+    .action(async (opts: { out: string; prettier?: string }) => {
+      const dir = path.resolve(opts.out);
+      const files = await writeTypeScript(dir);
+      if (opts.prettier)
+        execFileSync(opts.prettier, ["--write", "--log-level", "warn", dir], { stdio: "inherit" });
+      process.stderr.write(`wrote ${files.length} TypeScript files to ${opts.out}\n`);
     });
 }

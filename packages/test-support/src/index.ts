@@ -1,3 +1,9 @@
-// @codex-ts/test-support
-// Not built yet: Test helpers: a mock model server on 127.0.0.1 streaming scripted SSE, and a harness that drives the built CLI over stdio.
-export {};
+export {
+  chat,
+  type MockModelServer,
+  type RecordedRequest,
+  responses,
+  type ScriptedResponse,
+  type SseEvent,
+  startMockModelServer,
+} from "./mock-model-server.js";

@@ -1,0 +1,248 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One request the mock received, for assertions. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+/** An SSE event as the Responses API sends it (`event: <type>` + `data: <json>`), or a raw Chat chunk. */
+export interface SseEvent {
+  event?: string;
+  data: unknown;
+}
+
+/** What the mock answers to one model request. */
+export type ScriptedResponse =
+  | {
+      kind: "sse";
+      events: SseEvent[];
+      headers?: Record<string, string>;
+      /** Close the connection after this many events (a dropped stream). */
+      cutAfter?: number;
+      /** Wait this long between events, so a client can interrupt mid-stream. */
+      delayMs?: number;
+    }
+  | { kind: "http"; status: number; body: string; headers?: Record<string, string> };
+
+export interface MockModelServer {
+  /** Base URL to put in a provider's `base_url` (`http://127.0.0.1:<port>/v1`). */
+  readonly baseUrl: string;
+  /** Every request received, in order. */
+  readonly requests: RecordedRequest[];
+  /** Adds responses, answered in order; when none is left, the mock answers with a plain "ok" message. */
+  enqueue(...responses: ScriptedResponse[]): void;
+  close(): Promise<void>;
+}
+
+let responseCounter = 0;
+
+/** Builders for Responses API SSE streams. */
+export const responses = {
+  created(): SseEvent {
+    return {
+      event: "response.created",
+      data: { type: "response.created", response: { id: `resp_${++responseCounter}` } },
+    };
+  },
+  completed(usage = { input_tokens: 10, output_tokens: 5, total_tokens: 15 }): SseEvent {
+    return {
+      event: "response.completed",
+      data: {
+        type: "response.completed",
+        response: {
+          id: `resp_${responseCounter}`,
+          usage: {
+            input_tokens: usage.input_tokens,
+            input_tokens_details: { cached_tokens: 0 },
+            output_tokens: usage.output_tokens,
+            output_tokens_details: { reasoning_tokens: 0 },
+            total_tokens: usage.total_tokens,
+          },
+        },
+      },
+    };
+  },
+  failed(message: string): SseEvent {
+    return { event: "response.failed", data: { type: "response.failed", response: { error: { message } } } };
+  },
+  /** An assistant message streamed as deltas, with `output_item.added` and `.done` around it. */
+  message(text: string, id = `msg_${++responseCounter}`, chunks = 2): SseEvent[] {
+    const item = { type: "message", role: "assistant", id, content: [{ type: "output_text", text }] };
+    const size = Math.max(1, Math.ceil(text.length / chunks));
+    const deltas: SseEvent[] = [];
+    for (let i = 0; i < text.length; i += size) {
+      deltas.push({
+        event: "response.output_text.delta",
+        data: { type: "response.output_text.delta", delta: text.slice(i, i + size), item_id: id },
+      });
+    }
+    return [
+      {
+        event: "response.output_item.added",
+        data: { type: "response.output_item.added", item: { ...item, content: [] } },
+      },
+      ...deltas,
+      { event: "response.output_item.done", data: { type: "response.output_item.done", item } },
+    ];
+  },
+  /** A reasoning item with one summary part. */
+  reasoning(summary: string, id = `rs_${++responseCounter}`): SseEvent[] {
+    const item = {
+      type: "reasoning",
+      id,
+      summary: [{ type: "summary_text", text: summary }],
+      encrypted_content: "enc",
+    };
+    return [
+      {
+        event: "response.output_item.added",
+        data: { type: "response.output_item.added", item: { ...item, summary: [] } },
+      },
+      {
+        event: "response.reasoning_summary_text.delta",
+        data: {
+          type: "response.reasoning_summary_text.delta",
+          delta: summary,
+          item_id: id,
+          summary_index: 0,
+        },
+      },
+      { event: "response.output_item.done", data: { type: "response.output_item.done", item } },
+    ];
+  },
+  functionCall(name: string, args: unknown, callId = `call_${++responseCounter}`): SseEvent[] {
+    const item = {
+      type: "function_call",
+      id: `fc_${responseCounter}`,
+      name,
+      arguments: JSON.stringify(args),
+      call_id: callId,
+    };
+    return [{ event: "response.output_item.done", data: { type: "response.output_item.done", item } }];
+  },
+  customToolCall(name: string, input: string, callId = `call_${++responseCounter}`): SseEvent[] {
+    const item = { type: "custom_tool_call", id: `ctc_${responseCounter}`, name, input, call_id: callId };
+    return [{ event: "response.output_item.done", data: { type: "response.output_item.done", item } }];
+  },
+  /** A whole turn: created, the given items, completed. */
+  turn(...items: (SseEvent | SseEvent[])[]): ScriptedResponse {
+    return { kind: "sse", events: [responses.created(), ...items.flat(), responses.completed()] };
+  },
+};
+
+/** Builders for Chat Completions streams (`data:` chunks, then `[DONE]`). */
+export const chat = {
+  text(text: string, chunks = 2): ScriptedResponse {
+    const size = Math.max(1, Math.ceil(text.length / chunks));
+    const events: SseEvent[] = [];
+    for (let i = 0; i < text.length; i += size) {
+      events.push({ data: { choices: [{ index: 0, delta: { content: text.slice(i, i + size) } }] } });
+    }
+    events.push({ data: { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] } });
+    events.push({ data: "[DONE]" });
+    return { kind: "sse", events };
+  },
+  toolCall(name: string, args: unknown, callId = `call_${++responseCounter}`): ScriptedResponse {
+    return {
+      kind: "sse",
+      events: [
+        {
+          data: {
+            choices: [
+              {
+                index: 0,
+                delta: {
+                  tool_calls: [
+                    {
+                      index: 0,
+                      id: callId,
+                      type: "function",
+                      function: { name, arguments: JSON.stringify(args) },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+        { data: { choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] } },
+        { data: "[DONE]" },
+      ],
+    };
+  },
+};
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function frame(e: SseEvent): string {
+  const data = typeof e.data === "string" ? e.data : JSON.stringify(e.data);
+  return `${e.event ? `event: ${e.event}\n` : ""}data: ${data}\n\n`;
+}
+
+async function answer(res: ServerResponse, scripted: ScriptedResponse): Promise<void> {
+  if (scripted.kind === "http") {
+    res.writeHead(scripted.status, { "content-type": "application/json", ...scripted.headers });
+    res.end(scripted.body);
+    return;
+  }
+  res.writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    ...scripted.headers,
+  });
+  const events = scripted.events;
+  for (let i = 0; i < events.length; i++) {
+    if (scripted.cutAfter !== undefined && i >= scripted.cutAfter) {
+      res.destroy();
+      return;
+    }
+    if (res.destroyed) return;
+    res.write(frame(events[i]!));
+    if (scripted.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
+  }
+  res.end();
+}
+
+/**
+ * A real HTTP server on 127.0.0.1 (ephemeral port) that plays the model provider: `POST /v1/responses` answers
+ * with scripted Responses SSE, `POST /v1/chat/completions` with Chat chunks; every request is recorded.
+ */
+export async function startMockModelServer(initial: ScriptedResponse[] = []): Promise<MockModelServer> {
+  const queue = [...initial];
+  const requests: RecordedRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
+      const isChat = (req.url ?? "").includes("/chat/completions");
+      const next = queue.shift() ?? (isChat ? chat.text("ok") : responses.turn(responses.message("ok")));
+      await answer(res, next);
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    requests,
+    enqueue: (...more) => queue.push(...more),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

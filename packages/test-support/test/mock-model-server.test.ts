@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { chat, type MockModelServer, responses, startMockModelServer } from "../src/index.js";
+
+let mock: MockModelServer;
+afterEach(async () => {
+  await mock?.close();
+});
+
+async function post(path: string, body: unknown) {
+  const res = await fetch(`${mock.baseUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer sk-test" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+describe("mock model server", () => {
+  it("streams scripted Responses SSE and records the request", async () => {
+    mock = await startMockModelServer([responses.turn(responses.message("hello there"))]);
+    expect(mock.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const r = await post("/responses", { model: "m", input: [] });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toBe("text/event-stream");
+    expect(r.text).toContain("event: response.created\n");
+    expect(r.text).toContain('"delta":"hello "');
+    expect(r.text).toContain("event: response.completed\n");
+    expect(mock.requests).toHaveLength(1);
+    expect(mock.requests[0]).toMatchObject({ method: "POST", path: "/v1/responses", body: { model: "m" } });
+    expect(mock.requests[0]!.headers.authorization).toBe("Bearer sk-test");
+  });
+
+  it("answers HTTP errors, cuts streams and falls back to a plain reply", async () => {
+    mock = await startMockModelServer();
+    mock.enqueue({
+      kind: "http",
+      status: 429,
+      body: '{"error":"slow down"}',
+      headers: { "retry-after": "1" },
+    });
+    const turn = responses.turn(responses.message("abcdef", "msg_x", 6));
+    if (turn.kind !== "sse") throw new Error("expected an SSE turn");
+    mock.enqueue({ ...turn, cutAfter: 3 });
+    const limited = await post("/responses", {});
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("1");
+    await expect(post("/responses", {})).rejects.toThrow();
+    expect((await post("/responses", {})).text).toContain('"text":"ok"');
+  });
+
+  it("streams Chat Completions chunks ending with [DONE]", async () => {
+    mock = await startMockModelServer([
+      chat.text("hi!"),
+      chat.toolCall("shell", { command: ["ls"] }, "call_1"),
+    ]);
+    const text = (await post("/chat/completions", {})).text;
+    expect(text.trim().split("\n\n").at(-1)).toBe("data: [DONE]");
+    expect(text).toContain('"content":"hi"');
+    const tool = (await post("/chat/completions", {})).text;
+    expect(tool).toContain('"tool_calls"');
+    expect(tool).toContain('"id":"call_1"');
+  });
+});

@@ -1,2 +1,4 @@
 // @codex-ts/core: the sessions store; the agent runtime and auth manager join here as they land.
+
+export * from "./exec/index.js";
 export * from "./rollout/index.js";

@@ -1,0 +1,3 @@
+export { parseCommand } from "./parse-command.js";
+export { isKnownSafeCommand } from "./safe-command.js";
+export { shellJoin, shellScriptOf, tokenizeScript } from "./shell-words.js";

@@ -2,3 +2,4 @@
 
 export * from "./exec/index.js";
 export * from "./rollout/index.js";
+export * from "./tools/index.js";

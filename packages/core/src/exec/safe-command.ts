@@ -69,5 +69,5 @@ export function isKnownSafeCommand(argv: readonly string[]): boolean {
   if (script === null) return isSafeSimpleCommand(argv);
   const tokens = tokenizeScript(script);
   const parts = tokens ? splitCommands(tokens) : null;
-  return parts !== null && parts.every((p) => isSafeSimpleCommand(p.words));
+  return parts?.every((p) => isSafeSimpleCommand(p.words)) ?? false;
 }

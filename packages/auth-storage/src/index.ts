@@ -1,3 +1,11 @@
-// @codex-ts/auth-storage
-// Not built yet: Credential storage for Codex auth: auth.json file, OS keyring, or both.
-export {};
+export { AuthStorageError } from "./errors.js";
+export { AUTH_FILE, authFilePath } from "./file-store.js";
+export { KEYRING_SERVICE, keyringAccount } from "./keyring-store.js";
+export { type AuthRecord, AuthRecordSchema } from "./record.js";
+export {
+  type AuthStore,
+  type AuthStoreOptions,
+  type Backend,
+  createAuthStore,
+  type StoreMode,
+} from "./store.js";

@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import { chmod, open, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { AuthStorageError } from "./errors.js";
+import { type AuthRecord, AuthRecordSchema, orderedRecord } from "./record.js";
+
+export const AUTH_FILE = "auth.json";
+
+export function authFilePath(codexHome: string): string {
+  return join(codexHome, AUTH_FILE);
+}
+
+/** Parses stored JSON; a syntax or shape error names the source but never echoes its content. */
+export function parseRecord(text: string, source: string, backend: "file" | "keyring"): AuthRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new AuthStorageError(
+      `failed to parse ${source}: ${(err as Error).message.replace(/".*"/, "…")}`,
+      backend,
+    );
+  }
+  const result = AuthRecordSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new AuthStorageError(
+      `failed to parse ${source}: invalid \`${issue.path.join(".") || "(root)"}\`: ${issue.message}`,
+      backend,
+    );
+  }
+  return result.data;
+}
+
+/** Reads auth.json; missing is null; unreadable or corrupt is an AuthStorageError naming the file. */
+export async function loadFile(codexHome: string): Promise<AuthRecord | null> {
+  const path = authFilePath(codexHome);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new AuthStorageError(`failed to read ${path}: ${(err as Error).message}`, "file");
+  }
+  return parseRecord(text, path, "file");
+}
+
+/** Writes auth.json pretty-printed (2 spaces) with mode 0600, atomically (temp file, fsync, rename). */
+export async function saveFile(codexHome: string, record: AuthRecord): Promise<void> {
+  const path = authFilePath(codexHome);
+  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    const handle = await open(temp, "wx", 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(orderedRecord(record), null, 2));
+      await handle.chmod(0o600);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+    await chmod(path, 0o600);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw new AuthStorageError(`failed to write ${path}: ${(err as Error).message}`, "file");
+  }
+}
+
+/** Removes auth.json; true when a file was removed, false when there was none. */
+export async function deleteFile(codexHome: string): Promise<boolean> {
+  try {
+    await rm(authFilePath(codexHome));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw new AuthStorageError(
+      `failed to remove ${authFilePath(codexHome)}: ${(err as Error).message}`,
+      "file",
+    );
+  }
+}

@@ -1,7 +1,9 @@
 import { createRequire } from "node:module";
+import { ConfigError } from "@codex-ts/config-loader";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { registerAppServer } from "./commands/app-server.js";
 import { registerGenerate } from "./commands/generate.js";
+import { registerMcp } from "./commands/mcp.js";
 import { addGlobalOptions, globalOptions } from "./global-options.js";
 
 export { type GlobalOptions, globalOptions } from "./global-options.js";
@@ -37,6 +39,7 @@ export function buildProgram(): Command {
   });
   registerAppServer(program);
   registerGenerate(program);
+  registerMcp(program);
   applyRecursively(program, (cmd) => cmd.exitOverride());
   return program;
 }
@@ -61,6 +64,11 @@ export async function run(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
       return USAGE_ERRORS.has(err.code) ? 2 : err.exitCode;
+    }
+    if (err instanceof ConfigError) {
+      // A config problem is the user's to fix: say what and where, without a stack trace.
+      process.stderr.write(`Error: ${err.message}\n`);
+      return 1;
     }
     throw err;
   }

@@ -1,5 +1,7 @@
 // @codex-ts/core: the sessions store; the agent runtime and auth manager join here as they land.
 
+export * from "./client/index.js";
+export * from "./conversation/index.js";
 export * from "./exec/index.js";
 export * from "./rollout/index.js";
 export * from "./tools/index.js";

@@ -1,0 +1,13 @@
+export {
+  type AuthSource,
+  chatBody,
+  ModelClient,
+  type ModelClientOptions,
+  ModelError,
+  type ModelEvent,
+  type Prompt,
+  responsesBody,
+  type TokenUsage,
+  type ToolSpec,
+} from "./model-client.js";
+export { type RateLimitSnapshot, type RateLimitWindow, rateLimitsFromHeaders } from "./rate-limits.js";

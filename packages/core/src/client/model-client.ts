@@ -1,0 +1,420 @@
+import type { ModelProviderInfo } from "@codex-ts/config-loader";
+import { createParser } from "eventsource-parser";
+import { type RateLimitSnapshot, rateLimitsFromHeaders } from "./rate-limits.js";
+
+/** Wire JSON from the provider is read field by field with fallbacks; a loose type keeps that readable. */
+// biome-ignore lint/suspicious/noExplicitAny: untyped provider JSON, validated by use
+type WireJson = any;
+
+/** A tool offered to the model, in Responses API form (Chat wraps function tools). */
+export type ToolSpec =
+  | {
+      type: "function";
+      name: string;
+      description: string;
+      strict: false;
+      parameters: Record<string, unknown>;
+    }
+  | { type: "custom"; name: string; description: string; format: Record<string, unknown> }
+  | { type: "web_search" };
+
+/** Everything one model request needs. `input` is the conversation history as Responses API items. */
+export interface Prompt {
+  model: string;
+  instructions: string;
+  input: Record<string, unknown>[];
+  tools: ToolSpec[];
+  reasoning?: { effort?: string; summary?: string };
+  conversationId: string;
+  textFormat?: Record<string, unknown>;
+}
+
+export interface TokenUsage {
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  reasoning_output_tokens: number;
+  total_tokens: number;
+}
+
+/** What the model stream yields, provider-independent. */
+export type ModelEvent =
+  | { type: "rate_limits"; snapshot: RateLimitSnapshot }
+  | { type: "item_added"; item: Record<string, unknown> }
+  | { type: "item_done"; item: Record<string, unknown> }
+  | { type: "text_delta"; delta: string; itemId?: string }
+  | { type: "reasoning_summary_delta"; delta: string; itemId?: string }
+  | { type: "reasoning_content_delta"; delta: string; itemId?: string }
+  | { type: "reasoning_section_break"; itemId?: string }
+  | { type: "completed"; responseId: string; usage: TokenUsage | null };
+
+/** A failure that ends the turn; `retriable` ones are retried within the provider's budget first. */
+export class ModelError extends Error {
+  override readonly name = "ModelError";
+  constructor(
+    message: string,
+    readonly retriable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface AuthSource {
+  current(): Promise<{ mode: string; getToken(): Promise<string>; accountId?: string | null } | null>;
+}
+
+export interface ModelClientOptions {
+  provider: ModelProviderInfo;
+  auth?: AuthSource | undefined;
+  env?: NodeJS.ProcessEnv;
+  originator: string;
+  userAgent: () => string;
+  /** Called before each retry with Codex's "Reconnecting... n/N" text. */
+  onRetry?: (message: string) => void;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
+
+/** Streams model responses from one provider over real HTTP, with Codex's retry rules. */
+export class ModelClient {
+  constructor(private readonly o: ModelClientOptions) {}
+
+  private url(): string {
+    const p = this.o.provider;
+    const base = (p.baseUrl ?? "https://api.openai.com/v1").replace(/\/+$/, "");
+    const path = p.wireApi === "chat" ? "/chat/completions" : "/responses";
+    const query = new URLSearchParams(p.queryParams).toString();
+    return `${base}${path}${query ? `?${query}` : ""}`;
+  }
+
+  private async headers(conversationId: string): Promise<Record<string, string>> {
+    const p = this.o.provider;
+    const env = this.o.env ?? process.env;
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      originator: this.o.originator,
+      "user-agent": this.o.userAgent(),
+      conversation_id: conversationId,
+      session_id: conversationId,
+      ...p.httpHeaders,
+    };
+    for (const [header, variable] of Object.entries(p.envHttpHeaders)) {
+      const value = env[variable];
+      if (value !== undefined && value.trim() !== "") headers[header] = value;
+    }
+    let token = p.experimentalBearerToken;
+    if (token === undefined && p.envKey !== undefined) {
+      const value = env[p.envKey];
+      if (value !== undefined && value.trim() !== "") token = value;
+    }
+    if (token === undefined) {
+      const auth = await this.o.auth?.current();
+      if (auth) {
+        token = await auth.getToken();
+        if (auth.mode === "chatgpt" && auth.accountId) headers["chatgpt-account-id"] = auth.accountId;
+      } else if (p.envKey !== undefined) {
+        throw new ModelError(
+          `Missing environment variable: \`${p.envKey}\`.${p.envKeyInstructions ? ` ${p.envKeyInstructions}` : ""}`,
+          false,
+        );
+      }
+    }
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    return headers;
+  }
+
+  /**
+   * Streams one sampling request. HTTP failures (429, 5xx, network) are retried up to `requestMaxRetries`, a
+   * stream that drops before `completed` up to `streamMaxRetries`, with exponential backoff (or Retry-After);
+   * the request is re-sent whole, as Codex does.
+   */
+  async *stream(prompt: Prompt, signal: AbortSignal): AsyncGenerator<ModelEvent> {
+    const p = this.o.provider;
+    let requestAttempts = 0;
+    let streamAttempts = 0;
+    for (;;) {
+      try {
+        yield* this.attempt(prompt, signal);
+        return;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const e = err instanceof ModelError ? err : new ModelError((err as Error).message, true);
+        if (!e.retriable) throw e;
+        const isStream = e.message.startsWith("stream");
+        const attempt = isStream ? ++streamAttempts : ++requestAttempts;
+        const budget = isStream ? p.streamMaxRetries : p.requestMaxRetries;
+        if (attempt > budget) throw e;
+        this.o.onRetry?.(`Reconnecting... ${attempt}/${budget}`);
+        const delay =
+          e.retryAfterMs ?? Math.min(200 * 2 ** (attempt - 1), 10_000) * (0.9 + Math.random() * 0.2);
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  private async *attempt(prompt: Prompt, signal: AbortSignal): AsyncGenerator<ModelEvent> {
+    const chat = this.o.provider.wireApi === "chat";
+    const body = chat ? chatBody(prompt) : responsesBody(prompt);
+    let response: Response;
+    try {
+      response = await fetch(this.url(), {
+        method: "POST",
+        headers: await this.headers(prompt.conversationId),
+        body: JSON.stringify(body),
+        signal,
+      });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw new ModelError(`request failed: ${(err as Error).message}`, true);
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => "");
+      const status = `${response.status} ${STATUS_TEXT[response.status] ?? response.statusText}`.trim();
+      const retryAfter = Number(response.headers.get("retry-after"));
+      const retriable = response.status === 429 || response.status >= 500;
+      throw new ModelError(
+        `unexpected status ${status}: ${text}`,
+        retriable && !text.includes("usage_limit_reached"),
+        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+      );
+    }
+    if (!chat) yield { type: "rate_limits", snapshot: rateLimitsFromHeaders(response.headers) };
+    const events = chat
+      ? parseChatStream(response, signal)
+      : parseResponsesStream(response, signal, this.o.provider.streamIdleTimeoutMs);
+    yield* events;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+export function responsesBody(p: Prompt): Record<string, unknown> {
+  return {
+    model: p.model,
+    instructions: p.instructions,
+    input: p.input,
+    tools: p.tools,
+    tool_choice: "auto",
+    parallel_tool_calls: false,
+    reasoning: p.reasoning ?? null,
+    store: false,
+    stream: true,
+    include: p.reasoning ? ["reasoning.encrypted_content"] : [],
+    prompt_cache_key: p.conversationId,
+    ...(p.textFormat ? { text: { format: p.textFormat } } : {}),
+  };
+}
+
+/** SSE lines of a body as parsed events, with an idle timeout between chunks. */
+async function* sseEvents(
+  response: Response,
+  signal: AbortSignal,
+  idleMs: number,
+): AsyncGenerator<{ event?: string; data: string }> {
+  const queue: { event?: string; data: string }[] = [];
+  const parser = createParser({
+    onEvent: (e) => queue.push({ ...(e.event ? { event: e.event } : {}), data: e.data }),
+  });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const idle = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ModelError("stream idle timeout", true)), idleMs);
+      });
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await Promise.race([reader.read(), idle]);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        if (err instanceof ModelError) throw new ModelError(`stream disconnected: ${err.message}`, true);
+        throw new ModelError(`stream disconnected before completion: ${(err as Error).message}`, true);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (chunk.done) break;
+      parser.feed(decoder.decode(chunk.value, { stream: true }));
+      while (queue.length) yield queue.shift()!;
+    }
+    while (queue.length) yield queue.shift()!;
+  } finally {
+    reader.releaseLock();
+    await response.body?.cancel().catch(() => undefined);
+  }
+}
+
+function usageFrom(raw: unknown): TokenUsage | null {
+  if (!raw || typeof raw !== "object") return null;
+  const u = raw as Record<string, WireJson>;
+  return {
+    input_tokens: u.input_tokens ?? 0,
+    cached_input_tokens: u.input_tokens_details?.cached_tokens ?? 0,
+    output_tokens: u.output_tokens ?? 0,
+    reasoning_output_tokens: u.output_tokens_details?.reasoning_tokens ?? 0,
+    total_tokens: u.total_tokens ?? 0,
+  };
+}
+
+async function* parseResponsesStream(
+  response: Response,
+  signal: AbortSignal,
+  idleMs: number,
+): AsyncGenerator<ModelEvent> {
+  for await (const sse of sseEvents(response, signal, idleMs)) {
+    let data: Record<string, WireJson>;
+    try {
+      data = JSON.parse(sse.data);
+    } catch {
+      continue; // malformed events are skipped; a stream that never completes is retried
+    }
+    const type = sse.event ?? data.type;
+    switch (type) {
+      case "response.output_item.added":
+        yield { type: "item_added", item: data.item };
+        break;
+      case "response.output_item.done":
+        yield { type: "item_done", item: data.item };
+        break;
+      case "response.output_text.delta":
+        yield { type: "text_delta", delta: data.delta ?? "", itemId: data.item_id };
+        break;
+      case "response.reasoning_summary_text.delta":
+        yield { type: "reasoning_summary_delta", delta: data.delta ?? "", itemId: data.item_id };
+        break;
+      case "response.reasoning_text.delta":
+        yield { type: "reasoning_content_delta", delta: data.delta ?? "", itemId: data.item_id };
+        break;
+      case "response.reasoning_summary_part.added":
+        yield { type: "reasoning_section_break", itemId: data.item_id };
+        break;
+      case "response.completed":
+        yield {
+          type: "completed",
+          responseId: data.response?.id ?? "",
+          usage: usageFrom(data.response?.usage),
+        };
+        return;
+      case "response.failed": {
+        const message = data.response?.error?.message ?? "response.failed event received";
+        throw new ModelError(message, !String(message).includes("context"));
+      }
+      default:
+        break;
+    }
+  }
+  throw new ModelError(
+    "stream disconnected before completion: stream closed before response.completed",
+    true,
+  );
+}
+
+/** History items → Chat Completions messages (system prompt first). */
+export function chatBody(p: Prompt): Record<string, unknown> {
+  const messages: Record<string, unknown>[] = [{ role: "system", content: p.instructions }];
+  for (const item of p.input as Record<string, WireJson>[]) {
+    if (item.type === "message") {
+      const text = (item.content ?? []).map((c: WireJson) => c.text ?? "").join("");
+      messages.push({ role: item.role === "developer" ? "system" : item.role, content: text });
+    } else if (item.type === "function_call") {
+      messages.push({
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: item.call_id, type: "function", function: { name: item.name, arguments: item.arguments } },
+        ],
+      });
+    } else if (item.type === "function_call_output") {
+      const output =
+        typeof item.output === "string" ? item.output : (item.output?.content ?? JSON.stringify(item.output));
+      messages.push({ role: "tool", tool_call_id: item.call_id, content: output });
+    }
+  }
+  const tools = p.tools
+    .filter((t): t is Extract<ToolSpec, { type: "function" }> => t.type === "function")
+    .map((t) => ({
+      type: "function",
+      function: { name: t.name, description: t.description, parameters: t.parameters },
+    }));
+  return { model: p.model, messages, stream: true, ...(tools.length ? { tools } : {}) };
+}
+
+async function* parseChatStream(response: Response, signal: AbortSignal): AsyncGenerator<ModelEvent> {
+  let text = "";
+  const calls = new Map<number, { id: string; name: string; arguments: string }>();
+  const messageId = `msg_chat_${Date.now()}`;
+  let started = false;
+  for await (const sse of sseEvents(response, signal, 300_000)) {
+    if (sse.data.trim() === "[DONE]") {
+      if (text) {
+        yield {
+          type: "item_done",
+          item: {
+            type: "message",
+            role: "assistant",
+            id: messageId,
+            content: [{ type: "output_text", text }],
+          },
+        };
+      }
+      for (const call of calls.values()) {
+        yield {
+          type: "item_done",
+          item: { type: "function_call", name: call.name, arguments: call.arguments, call_id: call.id },
+        };
+      }
+      yield { type: "completed", responseId: "", usage: null };
+      return;
+    }
+    let data: Record<string, WireJson>;
+    try {
+      data = JSON.parse(sse.data);
+    } catch {
+      continue;
+    }
+    const delta = data.choices?.[0]?.delta ?? {};
+    if (typeof delta.content === "string" && delta.content) {
+      if (!started) {
+        started = true;
+        yield {
+          type: "item_added",
+          item: { type: "message", role: "assistant", id: messageId, content: [] },
+        };
+      }
+      text += delta.content;
+      yield { type: "text_delta", delta: delta.content, itemId: messageId };
+    }
+    for (const tc of delta.tool_calls ?? []) {
+      const index = tc.index ?? 0;
+      const call = calls.get(index) ?? { id: "", name: "", arguments: "" };
+      if (tc.id) call.id = tc.id;
+      if (tc.function?.name) call.name += tc.function.name;
+      if (tc.function?.arguments) call.arguments += tc.function.arguments;
+      calls.set(index, call);
+    }
+  }
+  throw new ModelError("stream disconnected before completion: stream closed before [DONE]", true);
+}

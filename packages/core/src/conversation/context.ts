@@ -1,0 +1,84 @@
+import { basename } from "node:path";
+import type { SandboxPolicy } from "@codex-ts/config-loader";
+
+/** The per-turn settings the model is told about and that decide how tools run. */
+export interface TurnSettings {
+  cwd: string;
+  approvalPolicy: "untrusted" | "on-failure" | "on-request" | "never";
+  sandboxPolicy: SandboxPolicy;
+  model: string;
+  effort?: string | undefined;
+  summary: string;
+}
+
+function networkAccess(policy: SandboxPolicy): "enabled" | "restricted" {
+  if (policy.mode === "danger-full-access") return "enabled";
+  return policy.mode === "workspace-write" && policy.network_access ? "enabled" : "restricted";
+}
+
+function shellName(): string {
+  return basename(process.env.SHELL ?? "bash");
+}
+
+/**
+ * The `<environment_context>` user message. With `previous`, only the fields that changed are included, as Codex
+ * sends when a later turn changes its settings; null when nothing changed.
+ */
+export function environmentContext(now: TurnSettings, previous?: TurnSettings): string | null {
+  const lines: string[] = [];
+  const changed = <T>(a: T, b: T | undefined) =>
+    previous === undefined || JSON.stringify(a) !== JSON.stringify(b);
+  if (changed(now.cwd, previous?.cwd)) lines.push(`  <cwd>${now.cwd}</cwd>`);
+  if (changed(now.approvalPolicy, previous?.approvalPolicy))
+    lines.push(`  <approval_policy>${now.approvalPolicy}</approval_policy>`);
+  if (changed(now.sandboxPolicy, previous?.sandboxPolicy)) {
+    lines.push(`  <sandbox_mode>${now.sandboxPolicy.mode}</sandbox_mode>`);
+    lines.push(`  <network_access>${networkAccess(now.sandboxPolicy)}</network_access>`);
+    const roots = now.sandboxPolicy.mode === "workspace-write" ? now.sandboxPolicy.writable_roots : [];
+    if (roots.length) {
+      lines.push("  <writable_roots>", ...roots.map((r) => `    <root>${r}</root>`), "  </writable_roots>");
+    }
+  }
+  if (previous === undefined) lines.push(`  <shell>${shellName()}</shell>`);
+  if (lines.length === 0) return null;
+  return `<environment_context>\n${lines.join("\n")}\n</environment_context>`;
+}
+
+export function userMessage(text: string): Record<string, unknown> {
+  return { type: "message", role: "user", content: [{ type: "input_text", text }] };
+}
+
+/** The items every request starts with: developer instructions, AGENTS.md instructions, environment context. */
+export function initialContext(
+  settings: TurnSettings,
+  developerInstructions: string | undefined,
+  userInstructions: string | undefined,
+): Record<string, unknown>[] {
+  const items: Record<string, unknown>[] = [];
+  if (developerInstructions) {
+    items.push({
+      type: "message",
+      role: "developer",
+      content: [{ type: "input_text", text: developerInstructions }],
+    });
+  }
+  if (userInstructions) {
+    items.push(
+      userMessage(
+        `# AGENTS.md instructions for ${settings.cwd}\n\n<INSTRUCTIONS>\n${userInstructions}\n</INSTRUCTIONS>`,
+      ),
+    );
+  }
+  items.push(userMessage(environmentContext(settings)!));
+  return items;
+}
+
+/** Our own base prompt (Codex's is not reused); `base_instructions` in config replaces it. */
+export const DEFAULT_BASE_INSTRUCTIONS = [
+  "You are a coding agent running in a terminal-based workspace on the user's machine.",
+  "Work in the user's current directory. Use the `shell` tool to inspect files and run commands,",
+  "`apply_patch` to edit files, and `update_plan` to keep a short plan for multi-step work.",
+  "Respect the sandbox and approval settings described in the environment context; when a command needs",
+  "permissions the sandbox does not give, ask for them with `with_escalated_permissions` and a justification.",
+  "Be concise: report what you changed and what you verified.",
+].join("\n");

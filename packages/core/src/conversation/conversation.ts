@@ -1,0 +1,764 @@
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { extname, isAbsolute, resolve } from "node:path";
+import type { EventMsg, ReviewDecision } from "@codex-ts/app-server-protocol";
+import type { Config } from "@codex-ts/config-loader";
+import { type ModelClient, ModelError, type Prompt, type TokenUsage } from "../client/model-client.js";
+import { parseCommand } from "../exec/parse-command.js";
+import { runCommand, SandboxUnavailableError } from "../exec/run-command.js";
+import { isKnownSafeCommand } from "../exec/safe-command.js";
+import type { RolloutItem } from "../rollout/line.js";
+import type { RolloutRecorder } from "../rollout/recorder.js";
+import { applyPatch, planChanges, toFileChanges } from "../tools/apply-patch.js";
+import { parsePatch } from "../tools/apply-patch-parser.js";
+import { environmentContext, type TurnSettings, userMessage } from "./context.js";
+import { toolSpecs } from "./tools.js";
+
+/** A core event: the submission (turn) id it belongs to and the message. */
+export interface CoreEvent {
+  id: string;
+  msg: EventMsg;
+}
+
+/** v1 `InputItem` as the servers submit it. */
+export type InputItem = { type: string; data: Record<string, unknown> };
+
+/** What a conversation accepts (DESIGN.md `Op`). */
+export type Op =
+  | { type: "user_input"; items: InputItem[] }
+  | ({ type: "user_turn"; items: InputItem[] } & Partial<TurnOpSettings>)
+  | ({ type: "override_turn_context" } & Partial<TurnOpSettings>)
+  | { type: "exec_approval"; id: string; decision: ReviewDecision }
+  | { type: "patch_approval"; id: string; decision: ReviewDecision }
+  | { type: "interrupt" }
+  | { type: "compact" }
+  | { type: "shutdown" };
+
+interface TurnOpSettings {
+  cwd: string;
+  approval_policy: TurnSettings["approvalPolicy"];
+  sandbox_policy: Record<string, unknown>;
+  model: string;
+  effort: string | null;
+  summary: string;
+}
+
+type ResponseItemJson = Record<string, unknown>;
+
+export interface ConversationDeps {
+  id: string;
+  config: Config;
+  client: ModelClient;
+  recorder: RolloutRecorder;
+  instructions: string;
+  /** History carried over from a resumed rollout (response items, in order). */
+  history: ResponseItemJson[];
+  settings: TurnSettings;
+}
+
+/** Codex gives shell commands a minute unless the model asks for another timeout. */
+const DEFAULT_SHELL_TIMEOUT_MS = 60_000;
+
+const ev = (msg: Record<string, unknown>) => msg as unknown as EventMsg;
+
+/** Codex's sandbox policy object (v2 camel-case or core kebab-case) → the config-loader shape. */
+function sandboxFromOp(raw: Record<string, unknown>): TurnSettings["sandboxPolicy"] {
+  const mode = String(raw.mode ?? raw.type ?? "read-only")
+    .replace(/([A-Z])/g, "-$1")
+    .toLowerCase();
+  if (mode === "workspace-write") {
+    return {
+      mode,
+      writable_roots: ((raw.writable_roots ?? raw.writableRoots ?? []) as string[]).map((r) => resolve(r)),
+      network_access: Boolean(raw.network_access ?? raw.networkAccess ?? false),
+      exclude_tmpdir_env_var: Boolean(raw.exclude_tmpdir_env_var ?? raw.excludeTmpdirEnvVar ?? false),
+      exclude_slash_tmp: Boolean(raw.exclude_slash_tmp ?? raw.excludeSlashTmp ?? false),
+    };
+  }
+  return mode === "danger-full-access" ? { mode } : { mode: "read-only" };
+}
+
+function emptyUsage(): TokenUsage {
+  return {
+    input_tokens: 0,
+    cached_input_tokens: 0,
+    output_tokens: 0,
+    reasoning_output_tokens: 0,
+    total_tokens: 0,
+  };
+}
+
+class TurnAborted extends Error {}
+
+/**
+ * One conversation: a queue of submissions processed in order by one task, and a stream of events broadcast to
+ * every subscriber. Approval answers and interrupts bypass the queue, since they act on the running turn.
+ */
+export class Conversation {
+  readonly id: string;
+  readonly rolloutPath: string;
+  private readonly listeners = new Set<(e: CoreEvent) => void>();
+  private nextSubmission = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private running: AbortController | null = null;
+  private currentTurn: string | null = null;
+  private readonly approvals = new Map<string, (d: ReviewDecision) => void>();
+  private readonly approvedForSession = new Set<string>();
+  private history: ResponseItemJson[];
+  private settings: TurnSettings;
+  private lastSettingsSent: TurnSettings;
+  private totalUsage = emptyUsage();
+  private closed = false;
+
+  constructor(private readonly d: ConversationDeps) {
+    this.id = d.id;
+    this.rolloutPath = d.recorder.path;
+    this.history = d.history;
+    this.settings = d.settings;
+    this.lastSettingsSent = d.settings;
+  }
+
+  subscribe(listener: (e: CoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(id: string, msg: EventMsg): void {
+    this.d.recorder.record([{ type: "event_msg", payload: msg } as RolloutItem]);
+    for (const l of [...this.listeners]) {
+      try {
+        l({ id, msg });
+      } catch {
+        // a listener's failure must not stop the turn
+      }
+    }
+  }
+
+  private record(item: ResponseItemJson): void {
+    this.history.push(item);
+    this.d.recorder.record([{ type: "response_item", payload: item } as RolloutItem]);
+  }
+
+  async submit(op: Op): Promise<string> {
+    const id = String(this.nextSubmission++);
+    if (this.closed) throw new Error(`conversation ${this.id} is shut down`);
+    switch (op.type) {
+      case "exec_approval":
+      case "patch_approval": {
+        const resolveApproval = this.approvals.get(op.id);
+        this.approvals.delete(op.id);
+        resolveApproval?.(op.decision);
+        return id;
+      }
+      case "interrupt":
+        this.interrupt();
+        return id;
+      default:
+        break;
+    }
+    this.queue = this.queue.then(() => this.handle(id, op)).catch(() => undefined);
+    return id;
+  }
+
+  /** A retry notice from the model client, reported on the running turn. */
+  streamError(message: string): void {
+    this.emit(this.currentTurn ?? "", ev({ type: "stream_error", message }));
+  }
+
+  private interrupt(): void {
+    this.running?.abort();
+    for (const [callId, resolveApproval] of this.approvals) {
+      this.approvals.delete(callId);
+      resolveApproval("abort");
+    }
+  }
+
+  private async handle(id: string, op: Op): Promise<void> {
+    switch (op.type) {
+      case "user_input":
+        return this.runTurn(id, op.items);
+      case "user_turn":
+        this.applySettings(op);
+        return this.runTurn(id, op.items);
+      case "override_turn_context":
+        this.applySettings(op);
+        return;
+      case "compact":
+        return this.compact(id);
+      case "shutdown":
+        this.closed = true;
+        await this.d.recorder.shutdown();
+        this.emit(id, ev({ type: "shutdown_complete" }));
+        return;
+      default:
+        return;
+    }
+  }
+
+  private applySettings(o: Partial<TurnOpSettings>): void {
+    this.settings = {
+      ...this.settings,
+      ...(o.cwd !== undefined ? { cwd: resolve(o.cwd) } : {}),
+      ...(o.approval_policy !== undefined ? { approvalPolicy: o.approval_policy } : {}),
+      ...(o.sandbox_policy !== undefined ? { sandboxPolicy: sandboxFromOp(o.sandbox_policy) } : {}),
+      ...(o.model !== undefined ? { model: o.model } : {}),
+      ...(o.effort !== undefined ? { effort: o.effort ?? undefined } : {}),
+      ...(o.summary !== undefined ? { summary: o.summary } : {}),
+    };
+  }
+
+  /** Shuts the conversation down: aborts the running turn and flushes the rollout. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.interrupt();
+    await this.submit({ type: "shutdown" });
+    await this.queue;
+  }
+
+  private async runTurn(id: string, items: InputItem[]): Promise<void> {
+    const abort = new AbortController();
+    this.running = abort;
+    this.currentTurn = id;
+    this.emit(
+      id,
+      ev({ type: "task_started", model_context_window: this.d.config.modelContextWindow ?? null }),
+    );
+    const changed = environmentContext(this.settings, this.lastSettingsSent);
+    if (changed) this.record(userMessage(changed));
+    this.lastSettingsSent = this.settings;
+    const { message, text, images } = await this.userInput(items);
+    this.record(message);
+    this.emit(id, ev({ type: "user_message", message: text, images: images.length ? images : null }));
+    const userItem = { UserMessage: { id: randomUUID(), content: this.userInputs(items) } };
+    this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: userItem }));
+    this.emit(id, ev({ type: "item_completed", thread_id: this.id, turn_id: id, item: userItem }));
+    let lastAgentMessage: string | null = null;
+    try {
+      for (;;) {
+        const { calls, lastMessage } = await this.sample(id, abort.signal);
+        if (lastMessage !== null) lastAgentMessage = lastMessage;
+        if (calls.length === 0) break;
+        for (const call of calls) {
+          if (abort.signal.aborted) throw new TurnAborted();
+          this.record(await this.runTool(id, call, abort.signal));
+        }
+      }
+      this.emit(id, ev({ type: "task_complete", last_agent_message: lastAgentMessage }));
+    } catch (err) {
+      if (abort.signal.aborted || err instanceof TurnAborted) {
+        this.emit(id, ev({ type: "turn_aborted", reason: "interrupted" }));
+      } else {
+        this.emit(id, ev({ type: "error", message: (err as Error).message }));
+        this.emit(id, ev({ type: "task_complete", last_agent_message: lastAgentMessage }));
+      }
+    } finally {
+      this.running = null;
+      await this.d.recorder.flush().catch(() => undefined);
+    }
+  }
+
+  private userInputs(items: InputItem[]): Record<string, unknown>[] {
+    return items.map((i) =>
+      i.type === "image"
+        ? { type: "image", image_url: i.data.image_url }
+        : i.type === "localImage"
+          ? { type: "local_image", path: i.data.path }
+          : { type: "text", text: String(i.data.text ?? "") },
+    );
+  }
+
+  private async userInput(items: InputItem[]) {
+    const content: Record<string, unknown>[] = [];
+    const texts: string[] = [];
+    const images: string[] = [];
+    for (const item of items) {
+      if (item.type === "text") {
+        texts.push(String(item.data.text ?? ""));
+        content.push({ type: "input_text", text: String(item.data.text ?? "") });
+      } else if (item.type === "image") {
+        images.push(String(item.data.image_url));
+        content.push({ type: "input_image", image_url: String(item.data.image_url) });
+      } else if (item.type === "localImage") {
+        const url = await imageDataUrl(this.resolvePath(String(item.data.path)));
+        images.push(url);
+        content.push({ type: "input_image", image_url: url });
+      }
+    }
+    return { message: { type: "message", role: "user", content }, text: texts.join("\n"), images };
+  }
+
+  private resolvePath(path: string): string {
+    return isAbsolute(path) ? path : resolve(this.settings.cwd, path);
+  }
+
+  private prompt(): Prompt {
+    const s = this.settings;
+    const reasoning: Prompt["reasoning"] = { summary: s.summary };
+    if (s.effort) reasoning.effort = s.effort;
+    return {
+      model: s.model,
+      instructions: this.d.instructions,
+      input: this.history,
+      tools: toolSpecs({ viewImage: this.d.config.toolsViewImage, webSearch: this.d.config.toolsWebSearch }),
+      reasoning,
+      conversationId: this.id,
+    };
+  }
+
+  /** One model request: streams events, records output items, returns the tool calls to run. */
+  private async sample(id: string, signal: AbortSignal) {
+    const s = this.settings;
+    this.d.recorder.record([
+      {
+        type: "turn_context",
+        payload: {
+          cwd: s.cwd,
+          approval_policy: s.approvalPolicy,
+          sandbox_policy: s.sandboxPolicy,
+          model: s.model,
+          ...(s.effort ? { effort: s.effort } : {}),
+          summary: s.summary,
+        },
+      },
+    ]);
+    const calls: ResponseItemJson[] = [];
+    let lastMessage: string | null = null;
+    let rateLimits: unknown = null;
+    const info = () =>
+      this.totalUsage.total_tokens > 0
+        ? {
+            total_token_usage: this.totalUsage,
+            last_token_usage: this.lastUsage,
+            model_context_window: this.d.config.modelContextWindow ?? null,
+          }
+        : null;
+    for await (const e of this.d.client.stream(this.prompt(), signal)) {
+      switch (e.type) {
+        case "rate_limits":
+          rateLimits = e.snapshot;
+          this.emit(id, ev({ type: "token_count", info: info(), rate_limits: rateLimits }));
+          break;
+        case "item_added": {
+          const turnItem = this.turnItem(e.item, true);
+          if (turnItem)
+            this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: turnItem }));
+          break;
+        }
+        case "text_delta":
+          this.emit(id, ev({ type: "agent_message_delta", delta: e.delta }));
+          this.emit(
+            id,
+            ev({
+              type: "agent_message_content_delta",
+              thread_id: this.id,
+              turn_id: id,
+              item_id: e.itemId ?? "",
+              delta: e.delta,
+            }),
+          );
+          break;
+        case "reasoning_summary_delta":
+          this.emit(id, ev({ type: "agent_reasoning_delta", delta: e.delta }));
+          this.emit(
+            id,
+            ev({
+              type: "reasoning_content_delta",
+              thread_id: this.id,
+              turn_id: id,
+              item_id: e.itemId ?? "",
+              delta: e.delta,
+            }),
+          );
+          break;
+        case "reasoning_content_delta":
+          this.emit(id, ev({ type: "agent_reasoning_raw_content_delta", delta: e.delta }));
+          break;
+        case "reasoning_section_break":
+          this.emit(id, ev({ type: "agent_reasoning_section_break" }));
+          break;
+        case "item_done": {
+          const item = e.item;
+          const type = item.type;
+          if (type === "function_call" || type === "custom_tool_call" || type === "local_shell_call")
+            calls.push(item);
+          if (type === "message") {
+            const text = ((item.content as { text?: string }[]) ?? []).map((c) => c.text ?? "").join("");
+            lastMessage = text;
+            this.emit(id, ev({ type: "agent_message", message: text }));
+          }
+          if (type === "reasoning") {
+            for (const part of (item.summary as { text?: string }[]) ?? []) {
+              this.emit(id, ev({ type: "agent_reasoning", text: part.text ?? "" }));
+            }
+          }
+          if (type === "web_search_call") {
+            const query = String((item.action as { query?: string } | undefined)?.query ?? "");
+            this.emit(id, ev({ type: "web_search_begin", call_id: String(item.id ?? "") }));
+            this.emit(id, ev({ type: "web_search_end", call_id: String(item.id ?? ""), query }));
+          }
+          const turnItem = this.turnItem(item, false);
+          if (turnItem)
+            this.emit(id, ev({ type: "item_completed", thread_id: this.id, turn_id: id, item: turnItem }));
+          const { id: _responseId, ...kept } = item;
+          this.record(type === "message" || type === "reasoning" ? item : kept);
+          break;
+        }
+        case "completed":
+          if (e.usage) {
+            this.lastUsage = e.usage;
+            this.totalUsage = addUsage(this.totalUsage, e.usage);
+          }
+          this.emit(id, ev({ type: "token_count", info: info(), rate_limits: rateLimits }));
+          break;
+      }
+    }
+    return { calls, lastMessage };
+  }
+
+  private lastUsage = emptyUsage();
+
+  private turnItem(item: ResponseItemJson, starting: boolean): Record<string, unknown> | null {
+    const id = String(item.id ?? randomUUID());
+    if (item.type === "message" && item.role === "assistant") {
+      const text = starting
+        ? ""
+        : ((item.content as { text?: string }[]) ?? []).map((c) => c.text ?? "").join("");
+      return { AgentMessage: { id, content: starting ? [] : [{ Text: { text } }] } };
+    }
+    if (item.type === "reasoning") {
+      const summary = starting ? [] : ((item.summary as { text?: string }[]) ?? []).map((p) => p.text ?? "");
+      return { Reasoning: { id, summary_text: summary, raw_content: [] } };
+    }
+    if (item.type === "web_search_call" && !starting) {
+      return {
+        WebSearch: { id, query: String((item.action as { query?: string } | undefined)?.query ?? "") },
+      };
+    }
+    return null;
+  }
+
+  private async runTool(
+    turnId: string,
+    call: ResponseItemJson,
+    signal: AbortSignal,
+  ): Promise<ResponseItemJson> {
+    const callId = String(call.call_id ?? "");
+    const name = String(call.name ?? "");
+    const output = (text: string) =>
+      call.type === "custom_tool_call"
+        ? { type: "custom_tool_call_output", call_id: callId, output: text }
+        : { type: "function_call_output", call_id: callId, output: text };
+    let args: Record<string, unknown> = {};
+    if (call.type === "function_call") {
+      try {
+        args = JSON.parse(String(call.arguments ?? "{}")) as Record<string, unknown>;
+      } catch (err) {
+        return output(`failed to parse function arguments: ${(err as Error).message}`);
+      }
+    }
+    switch (name) {
+      case "shell":
+      case "container.exec":
+        return output(await this.shell(turnId, callId, args, signal));
+      case "update_plan": {
+        this.emit(
+          turnId,
+          ev({ type: "plan_update", explanation: args.explanation ?? null, plan: args.plan ?? [] }),
+        );
+        return output("Plan updated");
+      }
+      case "apply_patch":
+        return output(
+          await this.applyPatchTool(
+            turnId,
+            callId,
+            call.type === "custom_tool_call" ? String(call.input ?? "") : String(args.input ?? ""),
+            signal,
+          ),
+        );
+      case "view_image": {
+        const path = this.resolvePath(String(args.path ?? ""));
+        let url: string;
+        try {
+          url = await imageDataUrl(path);
+        } catch (err) {
+          return output(`unable to read image at ${path}: ${(err as Error).message}`);
+        }
+        this.emit(turnId, ev({ type: "view_image_tool_call", call_id: callId, path }));
+        this.record(output("attached local image path"));
+        return { type: "message", role: "user", content: [{ type: "input_image", image_url: url }] };
+      }
+      default:
+        return output(`unsupported call: ${name}`);
+    }
+  }
+
+  private askApproval(
+    turnId: string,
+    callId: string,
+    msg: EventMsg,
+    signal: AbortSignal,
+  ): Promise<ReviewDecision> {
+    if (signal.aborted) return Promise.resolve("abort");
+    return new Promise((resolveDecision) => {
+      this.approvals.set(callId, resolveDecision);
+      this.emit(turnId, msg);
+    });
+  }
+
+  private async shell(
+    turnId: string,
+    callId: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const command = Array.isArray(args.command) ? args.command.map(String) : [];
+    if (command.length === 0)
+      return "failed to parse function arguments: `command` must be a non-empty array of strings";
+    const cwd = args.workdir ? this.resolvePath(String(args.workdir)) : this.settings.cwd;
+    const parsed = parseCommand(command);
+    const s = this.settings;
+    const key = JSON.stringify(command);
+    const escalate = args.with_escalated_permissions === true;
+    this.emit(
+      turnId,
+      ev({
+        type: "exec_command_begin",
+        call_id: callId,
+        command,
+        cwd,
+        parsed_cmd: parsed,
+        is_user_shell_command: false,
+      }),
+    );
+    const request = (reason: string | null) =>
+      this.askApproval(
+        turnId,
+        callId,
+        ev({
+          type: "exec_approval_request",
+          call_id: callId,
+          command,
+          cwd,
+          parsed_cmd: parsed,
+          reason,
+          risk: null,
+        }),
+        signal,
+      );
+    let sandbox: TurnSettings["sandboxPolicy"] | null =
+      s.sandboxPolicy.mode === "danger-full-access" ? null : s.sandboxPolicy;
+    const needsAsk =
+      !this.approvedForSession.has(key) &&
+      ((s.approvalPolicy === "untrusted" && !isKnownSafeCommand(command)) ||
+        (s.approvalPolicy === "on-request" && escalate));
+    if (needsAsk) {
+      const decision = await request(escalate ? ((args.justification as string | undefined) ?? null) : null);
+      if (decision === "abort") throw new TurnAborted();
+      if (decision === "denied") return this.rejected(turnId, callId);
+      if (decision === "approved_for_session") this.approvedForSession.add(key);
+      if (escalate) sandbox = null;
+    }
+    const run = async (policy: typeof sandbox) => {
+      try {
+        return await runCommand({
+          command,
+          cwd,
+          sandbox: policy,
+          signal,
+          timeoutMs: typeof args.timeout_ms === "number" ? args.timeout_ms : DEFAULT_SHELL_TIMEOUT_MS,
+          onOutput: (stream, chunk) =>
+            this.emit(
+              turnId,
+              ev({
+                type: "exec_command_output_delta",
+                call_id: callId,
+                stream,
+                chunk: chunk.toString("base64"),
+              }),
+            ),
+        });
+      } catch (err) {
+        if (err instanceof SandboxUnavailableError) {
+          return {
+            exitCode: 1,
+            stdout: "",
+            stderr: `${err.message}\n`,
+            aggregatedOutput: `${err.message}\n`,
+            durationMs: 0,
+            timedOut: false,
+            sandboxDenied: false,
+          };
+        }
+        throw err;
+      }
+    };
+    let result = await run(sandbox);
+    if (signal.aborted) throw new TurnAborted();
+    if (result.sandboxDenied && (s.approvalPolicy === "on-failure" || s.approvalPolicy === "untrusted")) {
+      const decision = await request("command failed; retry without sandbox?");
+      if (decision === "abort") throw new TurnAborted();
+      if (decision === "approved" || decision === "approved_for_session") {
+        if (decision === "approved_for_session") this.approvedForSession.add(key);
+        result = await run(null);
+        if (signal.aborted) throw new TurnAborted();
+      }
+    }
+    const seconds = Math.round(result.durationMs / 100) / 10;
+    const formatted = result.aggregatedOutput;
+    this.emit(
+      turnId,
+      ev({
+        type: "exec_command_end",
+        call_id: callId,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        aggregated_output: result.aggregatedOutput,
+        exit_code: result.exitCode,
+        duration: {
+          secs: Math.floor(result.durationMs / 1000),
+          nanos: (result.durationMs % 1000) * 1_000_000,
+        },
+        formatted_output: formatted,
+      }),
+    );
+    const timedOut = result.timedOut ? "command timed out\n" : "";
+    return `Exit code: ${result.exitCode}\nWall time: ${seconds} seconds\nOutput:\n${timedOut}${formatted}`;
+  }
+
+  private rejected(turnId: string, callId: string): string {
+    const text = "exec command rejected by user";
+    this.emit(
+      turnId,
+      ev({
+        type: "exec_command_end",
+        call_id: callId,
+        stdout: "",
+        stderr: text,
+        aggregated_output: text,
+        exit_code: 1,
+        duration: { secs: 0, nanos: 0 },
+        formatted_output: text,
+      }),
+    );
+    return text;
+  }
+
+  private async applyPatchTool(
+    turnId: string,
+    callId: string,
+    input: string,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const s = this.settings;
+    let changes: ReturnType<typeof toFileChanges>;
+    try {
+      changes = toFileChanges(await planChanges(parsePatch(input), s.cwd));
+    } catch (err) {
+      return `apply_patch verification failed: ${(err as Error).message}`;
+    }
+    const paths = Object.keys(changes);
+    const roots =
+      s.sandboxPolicy.mode === "workspace-write" ? [s.cwd, ...s.sandboxPolicy.writable_roots] : [s.cwd];
+    const inside = paths.every((p) => roots.some((r) => p === r || p.startsWith(`${r}/`)));
+    // `untrusted` asks for every edit; otherwise edits inside the writable roots (or anywhere, with full
+    // access) go through, and anything else needs the user's approval.
+    const autoApproved =
+      s.approvalPolicy !== "untrusted" &&
+      (s.sandboxPolicy.mode === "danger-full-access" ||
+        (s.sandboxPolicy.mode === "workspace-write" && inside));
+    if (!autoApproved) {
+      if (s.approvalPolicy === "never")
+        return "patch rejected: writing outside the writable roots is not allowed";
+      const decision = await this.askApproval(
+        turnId,
+        callId,
+        ev({
+          type: "apply_patch_approval_request",
+          call_id: callId,
+          changes,
+          reason: null,
+          grant_root: null,
+        }),
+        signal,
+      );
+      if (decision === "abort") throw new TurnAborted();
+      if (decision === "denied") return "patch rejected by user";
+    }
+    this.emit(
+      turnId,
+      ev({ type: "patch_apply_begin", call_id: callId, auto_approved: autoApproved, changes }),
+    );
+    const result = await applyPatch(input, s.cwd);
+    this.emit(
+      turnId,
+      ev({
+        type: "patch_apply_end",
+        call_id: callId,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        success: result.success,
+      }),
+    );
+    const body = result.success ? result.stdout : result.stderr;
+    return `Exit code: ${result.success ? 0 : 1}\nWall time: 0 seconds\nOutput:\n${body}`;
+  }
+
+  private async compact(id: string): Promise<void> {
+    this.emit(
+      id,
+      ev({ type: "task_started", model_context_window: this.d.config.modelContextWindow ?? null }),
+    );
+    const abort = new AbortController();
+    this.running = abort;
+    try {
+      const prompt = this.prompt();
+      const request =
+        this.d.config.compactPrompt ??
+        "Summarize the conversation so far so that work can continue from the summary alone.";
+      prompt.input = [...this.history, userMessage(request)];
+      prompt.tools = [];
+      let summary = "";
+      for await (const e of this.d.client.stream(prompt, abort.signal)) {
+        if (e.type === "item_done" && e.item.type === "message") {
+          summary = ((e.item.content as { text?: string }[]) ?? []).map((c) => c.text ?? "").join("");
+        }
+      }
+      const users = this.history.filter((i) => i.type === "message" && i.role === "user");
+      this.history = [...users, userMessage(summary)];
+      this.d.recorder.record([{ type: "compacted", payload: { message: summary } }]);
+      this.emit(id, ev({ type: "agent_message", message: "Compact task completed" }));
+      this.emit(id, ev({ type: "task_complete", last_agent_message: null }));
+    } catch (err) {
+      if (err instanceof ModelError || err instanceof Error)
+        this.emit(id, ev({ type: "error", message: err.message }));
+      this.emit(id, ev({ type: "task_complete", last_agent_message: null }));
+    } finally {
+      this.running = null;
+      await this.d.recorder.flush().catch(() => undefined);
+    }
+  }
+}
+
+function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    reasoning_output_tokens: a.reasoning_output_tokens + b.reasoning_output_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
+}
+
+const MIME: Record<string, string> = {
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+};
+
+async function imageDataUrl(path: string): Promise<string> {
+  const data = await readFile(path);
+  return `data:${MIME[extname(path).toLowerCase()] ?? "application/octet-stream"};base64,${data.toString("base64")}`;
+}

@@ -1,0 +1,152 @@
+import type { EventMsg } from "@codex-ts/app-server-protocol";
+import type { Config } from "@codex-ts/config-loader";
+import { type AuthSource, ModelClient } from "../client/model-client.js";
+import { collectGitInfo } from "../rollout/git-info.js";
+import type { RolloutRecorder } from "../rollout/recorder.js";
+import type { SessionsStore } from "../rollout/store.js";
+import { DEFAULT_BASE_INSTRUCTIONS, initialContext, type TurnSettings } from "./context.js";
+import { Conversation } from "./conversation.js";
+import { uuidV7 } from "./ids.js";
+
+export interface ConversationManagerOptions {
+  sessions: SessionsStore;
+  auth?: AuthSource | undefined;
+  originator: string;
+  cliVersion: string;
+  /** Session source recorded in session_meta (`vscode` for the app server, `mcp` for the MCP server). */
+  source: string;
+  userAgent: () => string;
+}
+
+export interface NewConversation {
+  conversationId: string;
+  conversation: Conversation;
+  sessionConfigured: Record<string, unknown> & {
+    model: string;
+    reasoning_effort: string | null;
+    rollout_path: string;
+  };
+  rolloutPath: string;
+  modelProvider: string;
+}
+
+function settingsFrom(config: Config): TurnSettings {
+  return {
+    cwd: config.cwd,
+    approvalPolicy: config.approvalPolicy,
+    sandboxPolicy: config.sandboxPolicy,
+    model: config.model,
+    effort: config.modelReasoningEffort,
+    summary: config.modelReasoningSummary,
+  };
+}
+
+/** Creates, resumes and tracks conversations (DESIGN.md `ConversationManager`). */
+export class ConversationManager {
+  private readonly conversations = new Map<string, Conversation>();
+
+  constructor(private readonly o: ConversationManagerOptions) {}
+
+  private client(config: Config, onRetry: (message: string) => void): ModelClient {
+    return new ModelClient({
+      provider: config.modelProvider,
+      auth: this.o.auth,
+      originator: this.o.originator,
+      userAgent: this.o.userAgent,
+      onRetry,
+    });
+  }
+
+  private open(
+    config: Config,
+    id: string,
+    recorder: RolloutRecorder,
+    history: Record<string, unknown>[],
+    initialMessages: EventMsg[] | null,
+  ): NewConversation {
+    // The client reports retries to the conversation, which tells its subscribers (stream_error).
+    let notify: (message: string) => void = () => {};
+    const c = new Conversation({
+      id,
+      config,
+      client: this.client(config, (message) => notify(message)),
+      recorder,
+      instructions: config.baseInstructions ?? DEFAULT_BASE_INSTRUCTIONS,
+      history,
+      settings: settingsFrom(config),
+    });
+    notify = (message) => c.streamError(message);
+    this.conversations.set(id, c);
+    return {
+      conversationId: id,
+      conversation: c,
+      rolloutPath: recorder.path,
+      modelProvider: config.modelProviderId,
+      sessionConfigured: {
+        session_id: id,
+        model: config.model,
+        reasoning_effort: config.modelReasoningEffort ?? null,
+        history_log_id: 0,
+        history_entry_count: 0,
+        initial_messages: initialMessages,
+        rollout_path: recorder.path,
+      },
+    };
+  }
+
+  async newConversation(config: Config): Promise<NewConversation> {
+    const id = uuidV7();
+    const git = await collectGitInfo(config.cwd);
+    const recorder = await this.o.sessions.createRecorder({
+      id,
+      cwd: config.cwd,
+      originator: this.o.originator,
+      cliVersion: this.o.cliVersion,
+      instructions: config.userInstructions ?? null,
+      source: this.o.source,
+      modelProvider: config.modelProviderId,
+      ...(git ? { git } : {}),
+    });
+    const initial = initialContext(
+      settingsFrom(config),
+      config.developerInstructions,
+      config.userInstructions,
+    );
+    recorder.record(initial.map((payload) => ({ type: "response_item", payload }) as never));
+    await recorder.flush();
+    return this.open(config, id, recorder, initial, null);
+  }
+
+  /** Continues a rollout: history rebuilt from its response items; new items append to the same file. */
+  async resumeConversation(
+    path: string,
+    config: Config,
+  ): Promise<NewConversation & { initialMessages: EventMsg[] }> {
+    const loaded = await this.o.sessions.loadHistory(path);
+    const history = loaded.items
+      .filter((i) => i.type === "response_item")
+      .map((i) => i.payload as Record<string, unknown>);
+    const initialMessages = loaded.items
+      .filter((i) => i.type === "event_msg")
+      .map((i) => i.payload as EventMsg);
+    const recorder = await this.o.sessions.resumeRecorder(path);
+    const opened = this.open(config, loaded.conversationId, recorder, history, initialMessages);
+    return { ...opened, initialMessages };
+  }
+
+  get(id: string): Conversation | undefined {
+    return this.conversations.get(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    const c = this.conversations.get(id);
+    this.conversations.delete(id);
+    await c?.shutdown();
+  }
+
+  async shutdownAll(): Promise<void> {
+    const all = [...this.conversations.values()];
+    this.conversations.clear();
+    await Promise.all(all.map((c) => c.shutdown().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,299 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Config, loadConfig, parseOverride } from "@codex-ts/config-loader";
+import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  type Conversation,
+  ConversationManager,
+  type CoreEvent,
+  SessionsStore,
+  sandboxSupport,
+} from "../src/index.js";
+
+let home: string;
+let work: string;
+let mock: MockModelServer;
+let manager: ConversationManager;
+
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), "codex-conv-home-"));
+  work = await mkdtemp(join(tmpdir(), "codex-conv-work-"));
+  mock = await startMockModelServer();
+  manager = new ConversationManager({
+    sessions: new SessionsStore(home),
+    originator: "codex_cli_rs",
+    cliVersion: "0.58.0",
+    source: "vscode",
+    userAgent: () => "codex_cli_rs/0.58.0 (test)",
+  });
+});
+afterEach(async () => {
+  await manager.shutdownAll();
+  await mock.close();
+  await rm(home, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+async function config(...overrides: string[]): Promise<Config> {
+  return loadConfig({
+    codexHome: home,
+    env: {},
+    managed: { configPath: null },
+    cliOverrides: [
+      parseOverride("model_provider=mock"),
+      parseOverride("model_providers.mock.name=Mock"),
+      parseOverride(`model_providers.mock.base_url="${mock.baseUrl}"`),
+      parseOverride('model_providers.mock.wire_api="responses"'),
+      parseOverride("model_providers.mock.request_max_retries=2"),
+      parseOverride("model_providers.mock.stream_max_retries=1"),
+      ...overrides.map(parseOverride),
+    ],
+    overrides: { cwd: work },
+  });
+}
+
+/** Collects events; `until(type)` resolves with the next not-yet-consumed event of that type. */
+function watch(c: Conversation) {
+  const events: CoreEvent[] = [];
+  const consumed = new Set<CoreEvent>();
+  const waiters: { type: string; resolve: (e: CoreEvent) => void }[] = [];
+  c.subscribe((e) => {
+    events.push(e);
+    const w = waiters.find((x) => x.type === e.msg.type);
+    if (w) {
+      waiters.splice(waiters.indexOf(w), 1);
+      consumed.add(e);
+      w.resolve(e);
+    }
+  });
+  const until = (type: string) =>
+    new Promise<CoreEvent>((resolve) => {
+      const found = events.find((e) => e.msg.type === type && !consumed.has(e));
+      if (found) {
+        consumed.add(found);
+        resolve(found);
+      } else {
+        waiters.push({ type, resolve });
+      }
+    });
+  return { events, until, types: () => events.map((e) => e.msg.type) };
+}
+
+const text = (t: string) => [{ type: "text", data: { text: t } }];
+
+describe("conversation runtime against the mock model server", () => {
+  it("runs a plain turn: events, request body, rollout", async () => {
+    mock.enqueue(responses.turn(responses.reasoning("thinking"), responses.message("Hello there!")));
+    const { conversation, sessionConfigured, rolloutPath } = await manager.newConversation(await config());
+    expect(sessionConfigured.model).toBe("gpt-5-codex");
+    const w = watch(conversation);
+    const turnId = await conversation.submit({ type: "user_input", items: text("hi") });
+    const done = await w.until("task_complete");
+    expect(done.id).toBe(turnId);
+    expect(done.msg).toMatchObject({ last_agent_message: "Hello there!" });
+    const types = w.types();
+    for (const t of [
+      "task_started",
+      "user_message",
+      "item_started",
+      "agent_reasoning",
+      "agent_message_delta",
+      "agent_message",
+      "token_count",
+      "item_completed",
+    ]) {
+      expect(types).toContain(t);
+    }
+    const body = mock.requests[0]!.body as Record<string, unknown>;
+    expect(Object.keys(body).slice(0, 5)).toEqual(["model", "instructions", "input", "tools", "tool_choice"]);
+    expect(body).toMatchObject({
+      model: "gpt-5-codex",
+      stream: true,
+      store: false,
+      prompt_cache_key: conversation.id,
+    });
+    const input = body.input as { content: { text: string }[] }[];
+    expect(input[0]!.content[0]!.text).toContain("<environment_context>");
+    expect(input.at(-1)!.content[0]!.text).toBe("hi");
+    expect(mock.requests[0]!.headers.conversation_id).toBe(conversation.id);
+    const loaded = await new SessionsStore(home).loadHistory(rolloutPath);
+    expect(
+      loaded.items.filter((i) => i.type === "event_msg").map((i) => (i.payload as { type: string }).type),
+    ).toEqual(["user_message", "token_count", "agent_reasoning", "agent_message", "token_count"]);
+  });
+
+  it("runs a shell command that needs approval when approved, and reports a denial to the model", async () => {
+    mock.enqueue(
+      responses.turn(
+        responses.functionCall("shell", { command: ["bash", "-lc", "echo made > out.txt"] }, "call_a"),
+      ),
+      responses.turn(responses.message("done")),
+      responses.turn(
+        responses.functionCall("shell", { command: ["bash", "-lc", "echo no > denied.txt"] }, "call_b"),
+      ),
+      responses.turn(responses.message("ok, not running it")),
+    );
+    const { conversation } = await manager.newConversation(
+      await config("approval_policy=untrusted", "sandbox_mode=danger-full-access"),
+    );
+    const w = watch(conversation);
+    await conversation.submit({ type: "user_input", items: text("make a file") });
+    const ask = await w.until("exec_approval_request");
+    expect(ask.msg).toMatchObject({
+      call_id: "call_a",
+      parsed_cmd: [{ type: "unknown", cmd: "echo made > out.txt" }],
+    });
+    expect(w.types().indexOf("exec_command_begin")).toBeLessThan(w.types().indexOf("exec_approval_request"));
+    await conversation.submit({ type: "exec_approval", id: "call_a", decision: "approved" });
+    const end = await w.until("exec_command_end");
+    expect(end.msg).toMatchObject({ exit_code: 0 });
+    await w.until("task_complete");
+    expect(await readFile(join(work, "out.txt"), "utf8")).toBe("made\n");
+    const output = (mock.requests[1]!.body as { input: { type: string; output?: string }[] }).input.at(-1)!;
+    expect(output).toMatchObject({ type: "function_call_output" });
+    expect(output.output).toMatch(/^Exit code: 0\nWall time: [\d.]+ seconds\nOutput:\n/);
+
+    await conversation.submit({ type: "user_input", items: text("another") });
+    await w.until("exec_approval_request");
+    await conversation.submit({ type: "exec_approval", id: "call_b", decision: "denied" });
+    await w.until("task_complete");
+    const denied = (mock.requests[3]!.body as { input: { output?: string }[] }).input.at(-1)!;
+    expect(denied.output).toBe("exec command rejected by user");
+  });
+
+  it("applies patches, updates the plan, and runs safe commands without asking", async () => {
+    await writeFile(join(work, "a.txt"), "one\n");
+    mock.enqueue(
+      responses.turn(
+        responses.functionCall("update_plan", { plan: [{ step: "edit", status: "in_progress" }] }, "call_p"),
+      ),
+      responses.turn(
+        responses.functionCall(
+          "apply_patch",
+          { input: "*** Begin Patch\n*** Update File: a.txt\n-one\n+two\n*** End Patch" },
+          "call_ap",
+        ),
+      ),
+      responses.turn(responses.functionCall("shell", { command: ["cat", "a.txt"] }, "call_cat")),
+      responses.turn(responses.message("all done")),
+    );
+    const { conversation } = await manager.newConversation(
+      await config("approval_policy=untrusted", "sandbox_mode=danger-full-access"),
+    );
+    const w = watch(conversation);
+    await conversation.submit({ type: "user_input", items: text("edit") });
+    expect((await w.until("plan_update")).msg).toMatchObject({
+      plan: [{ step: "edit", status: "in_progress" }],
+    });
+    const ask = await w.until("apply_patch_approval_request");
+    expect(ask.msg).toMatchObject({ call_id: "call_ap", changes: { [join(work, "a.txt")]: { update: {} } } });
+    await conversation.submit({ type: "patch_approval", id: "call_ap", decision: "approved" });
+    expect((await w.until("patch_apply_end")).msg).toMatchObject({ success: true });
+    const cat = await w.until("exec_command_end");
+    expect(cat.msg).toMatchObject({ aggregated_output: "two\n" });
+    await w.until("task_complete");
+    expect(w.types().filter((t) => t === "exec_approval_request")).toHaveLength(0);
+  });
+
+  it("interrupts a running turn and stays usable", async () => {
+    mock.enqueue(
+      responses.turn(responses.functionCall("shell", { command: ["sleep", "30"] }, "call_sleep")),
+      responses.turn(responses.message("after interrupt")),
+    );
+    const { conversation, rolloutPath } = await manager.newConversation(
+      await config("approval_policy=never", "sandbox_mode=danger-full-access"),
+    );
+    const w = watch(conversation);
+    await conversation.submit({ type: "user_input", items: text("wait") });
+    await w.until("exec_command_begin");
+    await conversation.submit({ type: "interrupt" });
+    expect((await w.until("turn_aborted")).msg).toMatchObject({ reason: "interrupted" });
+    await conversation.submit({ type: "user_input", items: text("again") });
+    expect((await w.until("task_complete")).msg).toMatchObject({ last_agent_message: "after interrupt" });
+    expect(await readFile(rolloutPath, "utf8")).toContain('"turn_aborted"');
+  });
+
+  it("retries provider errors and reports the final failure; the conversation stays usable", async () => {
+    mock.enqueue(
+      { kind: "http", status: 500, body: "boom" },
+      responses.turn(responses.message("recovered")),
+      { kind: "http", status: 400, body: '{"error":"bad"}' },
+      responses.turn(responses.message("fine again")),
+    );
+    const { conversation } = await manager.newConversation(await config());
+    const w = watch(conversation);
+    await conversation.submit({ type: "user_input", items: text("one") });
+    expect((await w.until("stream_error")).msg).toMatchObject({ message: "Reconnecting... 1/2" });
+    expect((await w.until("task_complete")).msg).toMatchObject({ last_agent_message: "recovered" });
+    await conversation.submit({ type: "user_input", items: text("two") });
+    expect((await w.until("error")).msg).toMatchObject({
+      message: 'unexpected status 400 Bad Request: {"error":"bad"}',
+    });
+    await w.until("task_complete");
+    await conversation.submit({ type: "user_input", items: text("three") });
+    expect((await w.until("task_complete")).msg).toMatchObject({ last_agent_message: "fine again" });
+  });
+
+  it("resumes a conversation from its rollout and continues it", async () => {
+    mock.enqueue(
+      responses.turn(responses.message("first answer")),
+      responses.turn(responses.message("second answer")),
+    );
+    const first = await manager.newConversation(await config());
+    const w = watch(first.conversation);
+    await first.conversation.submit({ type: "user_input", items: text("remember 42") });
+    await w.until("task_complete");
+    await manager.shutdownAll();
+
+    const resumed = await manager.resumeConversation(first.rolloutPath, await config());
+    expect(resumed.conversationId).toBe(first.conversationId);
+    expect(resumed.initialMessages.map((m) => m.type)).toContain("agent_message");
+    const w2 = watch(resumed.conversation);
+    await resumed.conversation.submit({ type: "user_input", items: text("what was it?") });
+    await w2.until("task_complete");
+    const input = (mock.requests[1]!.body as { input: { role?: string; content?: { text?: string }[] }[] })
+      .input;
+    const texts = input.map((i) => i.content?.map((c) => c.text).join("") ?? "");
+    expect(texts).toContain("remember 42");
+    expect(texts).toContain("first answer");
+    const loaded = await new SessionsStore(home).loadHistory(first.rolloutPath);
+    expect(loaded.items.filter((i) => i.type === "session_meta")).toHaveLength(0);
+    expect(JSON.stringify(loaded.items)).toContain("second answer");
+  });
+
+  it.skipIf(sandboxSupport() !== "bubblewrap")(
+    "the sandbox refuses a write outside the writable roots",
+    async () => {
+      // Outside every writable root: not the workspace, not /tmp.
+      const outside = await mkdtemp("/var/tmp/codex-outside-");
+      try {
+        mock.enqueue(
+          responses.turn(
+            responses.functionCall(
+              "shell",
+              { command: ["bash", "-lc", `echo x > ${outside}/nope.txt`] },
+              "call_w",
+            ),
+          ),
+          responses.turn(responses.message("blocked")),
+        );
+        const { conversation } = await manager.newConversation(
+          await config("approval_policy=never", "sandbox_mode=workspace-write"),
+        );
+        const w = watch(conversation);
+        await conversation.submit({ type: "user_input", items: text("write outside") });
+        const end = await w.until("exec_command_end");
+        expect((end.msg as { exit_code: number }).exit_code).not.toBe(0);
+        expect((end.msg as { aggregated_output: string }).aggregated_output).toMatch(
+          /Read-only file system|Permission denied/,
+        );
+        await w.until("task_complete");
+        await expect(readFile(join(outside, "nope.txt"))).rejects.toThrow();
+      } finally {
+        await rm(outside, { recursive: true, force: true });
+      }
+    },
+  );
+});

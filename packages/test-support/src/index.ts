@@ -1,3 +1,4 @@
+export { type IssuedClaims, type MockIssuer, makeJwt, startMockIssuer } from "./mock-issuer.js";
 export {
   chat,
   type MockModelServer,

@@ -1,0 +1,14 @@
+export { knownPlanType, parseClaims, type TokenClaims } from "./claims.js";
+export { CLIENT_ID, DEFAULT_ISSUER, DEFAULT_LOGIN_PORT } from "./constants.js";
+export { buildAuthorizeUrl } from "./login-server.js";
+export {
+  AuthManager,
+  type AuthManagerOptions,
+  type AuthMode,
+  AuthRequestError,
+  type ChatGptLogin,
+  type CodexAuth,
+  type LoginResult,
+} from "./manager.js";
+export { TokenEndpointError } from "./token-client.js";
+export { rateLimitsFromUsage, usageUrl } from "./usage.js";

@@ -1,0 +1,270 @@
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { v2 } from "@codex-ts/app-server-protocol";
+import { type AuthRecord, type AuthStore, createAuthStore, type StoreMode } from "@codex-ts/auth-storage";
+import { parseClaims } from "./claims.js";
+import { DEFAULT_ISSUER, DEFAULT_LOGIN_PORT, REFRESH_AFTER_MS } from "./constants.js";
+import { type LoginServer, startLoginServer } from "./login-server.js";
+import { exchangeApiKey, issuerUrl, refreshTokens, type TokenSet } from "./token-client.js";
+import { rateLimitsFromUsage, usageUrl } from "./usage.js";
+
+export type AuthMode = "apikey" | "chatgpt";
+
+/** The credentials in use. `getToken()` is what goes after `Bearer`; ChatGPT tokens are refreshed when stale. */
+export interface CodexAuth {
+  mode: AuthMode;
+  apiKey?: string;
+  getToken(): Promise<string>;
+  accountId?: string | null;
+  email?: string | null;
+  planType?: string | null;
+}
+
+export interface LoginResult {
+  success: boolean;
+  error: string | null;
+}
+
+export interface ChatGptLogin {
+  loginId: string;
+  authUrl: string;
+  /** Settles once: success after the browser reached `/success`, else Codex's error text. Never rejects. */
+  done: Promise<LoginResult>;
+}
+
+export interface AuthManagerOptions {
+  codexHome: string;
+  storeMode: StoreMode;
+  /** OAuth issuer base URL. Default https://auth.openai.com. */
+  issuer?: string | undefined;
+  /** `chatgpt_base_url` (the usage endpoint lives under it). */
+  chatgptBaseUrl: string;
+  forcedLoginMethod?: "chatgpt" | "api" | undefined;
+  forcedChatgptWorkspaceId?: string | undefined;
+  originator: string;
+  userAgent: () => string;
+  /** Callback port of the ChatGPT login. Default 1455 (Codex's); 0 picks a free port. */
+  loginPort?: number | undefined;
+  /** Refresh endpoint; default `<issuer>/oauth/token` (Codex honours `CODEX_REFRESH_TOKEN_URL_OVERRIDE` here). */
+  refreshTokenUrl?: string | undefined;
+  /**
+   * Environment for `CODEX_API_KEY`, which, when non-empty, overrides stored credentials — as `codex exec` does.
+   * The app server leaves this unset: Codex's app server reads neither `CODEX_API_KEY` nor `OPENAI_API_KEY`.
+   */
+  apiKeyEnv?: NodeJS.ProcessEnv | undefined;
+  /** Store warnings (keyring fallbacks). */
+  warn?: ((message: string) => void) | undefined;
+}
+
+/**
+ * A refusal by policy or state, not a failure: a login method disabled by `forced_login_method`, an unknown login
+ * id, rate limits without ChatGPT auth. The app server answers these with -32600.
+ */
+export class AuthRequestError extends Error {
+  override readonly name = "AuthRequestError";
+}
+
+interface ActiveLogin {
+  loginId: string;
+  server: LoginServer;
+}
+
+function isStale(lastRefresh: string | undefined): boolean {
+  if (!lastRefresh) return true;
+  const at = Date.parse(lastRefresh);
+  return Number.isNaN(at) || Date.now() - at > REFRESH_AFTER_MS;
+}
+
+/**
+ * Codex's account state: API-key and ChatGPT logins over one credential store, token refresh, the usage endpoint.
+ * Every read goes to the store, so a login by another process is seen at once.
+ */
+export class AuthManager {
+  private readonly store: AuthStore;
+  private readonly events = new EventEmitter();
+  private readonly issuer: string;
+  private active: ActiveLogin | null = null;
+  private refreshing: Promise<AuthRecord | null> | null = null;
+
+  constructor(private readonly o: AuthManagerOptions) {
+    this.issuer = o.issuer ?? DEFAULT_ISSUER;
+    this.store = createAuthStore({
+      codexHome: o.codexHome,
+      mode: o.storeMode,
+      ...(o.warn ? { warn: o.warn } : {}),
+    });
+  }
+
+  /** The auth in use, or null when logged out. Throws `AuthStorageError` when the store cannot be read. */
+  async current(): Promise<CodexAuth | null> {
+    const envKey = this.o.apiKeyEnv?.CODEX_API_KEY;
+    if (envKey) return this.apiKeyAuth(envKey);
+    const loaded = await this.store.load();
+    return loaded ? this.authOf(loaded.record) : null;
+  }
+
+  private apiKeyAuth(apiKey: string): CodexAuth {
+    return { mode: "apikey", apiKey, getToken: async () => apiKey };
+  }
+
+  /** Codex's rule: a stored API key wins over ChatGPT tokens stored next to it. */
+  private authOf(record: AuthRecord): CodexAuth | null {
+    if (record.OPENAI_API_KEY != null) return this.apiKeyAuth(record.OPENAI_API_KEY);
+    const tokens = record.tokens;
+    if (!tokens) return null;
+    const claims = parseClaims(tokens.id_token);
+    return {
+      mode: "chatgpt",
+      accountId: tokens.account_id ?? claims.accountId,
+      email: claims.email,
+      planType: claims.planType,
+      getToken: async () => {
+        if (!isStale(record.last_refresh)) return tokens.access_token;
+        const fresh = await this.refreshRecord();
+        return fresh?.tokens?.access_token ?? tokens.access_token;
+      },
+    };
+  }
+
+  private assertAllowed(method: "api" | "chatgpt"): void {
+    const forced = this.o.forcedLoginMethod;
+    if (!forced || forced === method) return;
+    throw new AuthRequestError(
+      method === "api"
+        ? "API key login is disabled. Use ChatGPT login instead."
+        : "ChatGPT login is disabled. Use API key login instead.",
+    );
+  }
+
+  /** Stores `{OPENAI_API_KEY: key}`, replacing any ChatGPT tokens. */
+  async loginApiKey(apiKey: string): Promise<void> {
+    this.assertAllowed("api");
+    await this.store.save({ OPENAI_API_KEY: apiKey });
+    this.emitChanged("apikey");
+  }
+
+  /** Removes the stored credentials from every backend of the store mode. */
+  async logout(): Promise<void> {
+    await this.store.delete();
+    this.emitChanged(null);
+  }
+
+  /** Refreshes the stored ChatGPT tokens now (no-op for API-key auth or when logged out). */
+  async refresh(): Promise<void> {
+    await this.refreshRecord();
+  }
+
+  /** One refresh at a time: concurrent callers share it. A failure leaves the stored record untouched. */
+  private refreshRecord(): Promise<AuthRecord | null> {
+    this.refreshing ??= (async () => {
+      try {
+        const loaded = await this.store.load();
+        const record = loaded?.record ?? null;
+        if (!record?.tokens || record.OPENAI_API_KEY != null) return record;
+        const fresh = await refreshTokens({
+          url: this.o.refreshTokenUrl ?? issuerUrl(this.issuer, "/oauth/token"),
+          refreshToken: record.tokens.refresh_token,
+          headers: { "user-agent": this.o.userAgent(), originator: this.o.originator },
+        });
+        const next: AuthRecord = {
+          ...record,
+          tokens: { ...record.tokens, ...fresh },
+          last_refresh: new Date().toISOString(),
+        };
+        await this.store.save(next);
+        this.emitChanged("chatgpt");
+        return next;
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /**
+   * Starts a browser login: a callback server on 127.0.0.1, PKCE, the authorize URL. A login already running is
+   * cancelled first (its `done` reports `Login server error: Login cancelled`), as in Codex.
+   */
+  async startChatGptLogin(): Promise<ChatGptLogin> {
+    this.assertAllowed("chatgpt");
+    this.active?.server.cancel("Login cancelled");
+    this.active = null;
+    const server = await startLoginServer({
+      issuer: this.issuer,
+      port: this.o.loginPort ?? DEFAULT_LOGIN_PORT,
+      originator: this.o.originator,
+      forcedWorkspaceId: this.o.forcedChatgptWorkspaceId,
+      persist: (tokens) => this.persistLogin(tokens),
+    });
+    const loginId = randomUUID();
+    const login: ActiveLogin = { loginId, server };
+    this.active = login;
+    const done = server.done.then(async (outcome): Promise<LoginResult> => {
+      if (this.active === login) this.active = null;
+      if (!outcome.ok) return { success: false, error: `Login server error: ${outcome.message}` };
+      this.emitChanged((await this.current().catch(() => null))?.mode ?? null);
+      return { success: true, error: null };
+    });
+    return { loginId, authUrl: server.authUrl, done };
+  }
+
+  private async persistLogin(tokens: TokenSet): Promise<void> {
+    // Codex also trades the ID token for an API key; most accounts are refused, which is not an error.
+    const apiKey = await exchangeApiKey({ issuer: this.issuer, idToken: tokens.id_token }).catch(() => null);
+    await this.store.save({
+      OPENAI_API_KEY: apiKey,
+      tokens: { ...tokens, account_id: parseClaims(tokens.id_token).accountId },
+      last_refresh: new Date().toISOString(),
+    });
+  }
+
+  /** Cancels the running login; its `done` reports `Login server error: Login was not completed`. */
+  cancelLogin(loginId: string): void {
+    const login = this.active;
+    if (!login || login.loginId !== loginId) throw new AuthRequestError(`login id not found: ${loginId}`);
+    this.active = null;
+    login.server.cancel("Login was not completed");
+  }
+
+  /** Stops a running login (at shutdown). */
+  close(): void {
+    this.active?.server.cancel("Login was not completed");
+    this.active = null;
+  }
+
+  /** `GET <chatgpt_base_url>wham/usage` with the ChatGPT token, mapped to the v2 snapshot. */
+  async readRateLimits(): Promise<v2.RateLimitSnapshot> {
+    const auth = await this.current();
+    if (!auth) throw new AuthRequestError("codex account authentication required to read rate limits");
+    if (auth.mode !== "chatgpt")
+      throw new AuthRequestError("chatgpt authentication required to read rate limits");
+    const token = await auth.getToken();
+    const url = usageUrl(this.o.chatgptBaseUrl);
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      "user-agent": this.o.userAgent(),
+      originator: this.o.originator,
+    };
+    if (auth.accountId) headers["chatgpt-account-id"] = auth.accountId;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
+    } catch (err) {
+      throw new Error(`failed to fetch codex rate limits: GET ${url} failed: ${(err as Error).message}`);
+    }
+    if (!res.ok) throw new Error(`failed to fetch codex rate limits: GET ${url} failed: ${res.status}`);
+    const body = (await res.json().catch(() => null)) as unknown;
+    if (body === null) throw new Error(`failed to fetch codex rate limits: GET ${url} returned invalid JSON`);
+    return rateLimitsFromUsage(body);
+  }
+
+  /** Called with the new auth mode (null = logged out) after a login, logout or refresh. Returns an unsubscribe. */
+  on(event: "changed", listener: (mode: AuthMode | null) => void): () => void {
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
+  }
+
+  private emitChanged(mode: AuthMode | null): void {
+    this.events.emit("changed", mode);
+  }
+}

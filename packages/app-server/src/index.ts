@@ -24,6 +24,7 @@ export {
 export { type FeedbackInput, uploadFeedbackBundle, writeFeedbackBundle } from "./feedback.js";
 export { type FileMatch, FUZZY_SEARCH_LIMIT, fuzzyFileSearch } from "./file-search/search.js";
 export { gitDiffToRemote } from "./git-diff.js";
+export { type AccountHandlerOptions, createAccountHandlers } from "./handlers/account.js";
 export { basicHandlers } from "./handlers/basic.js";
 export { type ConversationOpener, createConversationHandlers } from "./handlers/conversations.js";
 export { createFeedbackHandler, type FeedbackOptions } from "./handlers/feedback.js";

@@ -48,3 +48,10 @@ export function optionalU32(obj: Record<string, unknown>, key: string): number |
   }
   throw bad(`invalid type: ${describe(v)}, expected u32`);
 }
+
+export function optionalBool(obj: Record<string, unknown>, key: string): boolean {
+  const v = obj[key];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== "boolean") throw bad(`invalid type: ${describe(v)}, expected a boolean`);
+  return v;
+}

@@ -1,3 +1,5 @@
+import type { v2 } from "@codex-ts/app-server-protocol";
+
 /** Claims Codex reads from ChatGPT tokens. The JWT signature is not verified (Codex does not either). */
 export interface TokenClaims {
   email: string | null;
@@ -67,6 +69,6 @@ export function parseClaims(jwt: string | null | undefined): TokenClaims {
 const KNOWN_PLANS = new Set(["free", "plus", "pro", "team", "business", "enterprise", "edu"]);
 
 /** The v2 `PlanType`: Codex's known plans, anything else is `unknown`. */
-export function knownPlanType(plan: string): string {
-  return KNOWN_PLANS.has(plan) ? plan : "unknown";
+export function knownPlanType(plan: string): v2.PlanType {
+  return KNOWN_PLANS.has(plan) ? (plan as v2.PlanType) : "unknown";
 }

@@ -164,6 +164,8 @@ export async function startLoginServer(o: LoginServerOptions): Promise<LoginServ
       } catch (err) {
         return text(res, 500, `Token exchange failed: ${(err as Error).message}`);
       }
+      // Cancelled while the issuer answered: store nothing for a login already reported as ended.
+      if (ended) return text(res, 410, "Login cancelled");
       const denied = workspaceError(o.forcedWorkspaceId, tokens.id_token);
       if (denied) {
         text(res, 403, denied);

@@ -247,6 +247,34 @@ describe("ChatGPT login", () => {
     await expect(stat(authFile())).rejects.toThrow(/ENOENT/);
   });
 
+  it("stores nothing for a login cancelled while the issuer is answering", async () => {
+    const m = manager();
+    const login = await m.startChatGptLogin();
+    const gate = issuer.pauseTokenEndpoint();
+    const authorize = await fetch(login.authUrl, { redirect: "manual" });
+    const callback = fetch(loopback(authorize.headers.get("location") ?? ""), { redirect: "manual" }).catch(
+      (err: unknown) => err,
+    );
+    await gate.arrived;
+    m.cancelLogin(login.loginId);
+    expect(await login.done).toEqual({
+      success: false,
+      error: "Login server error: Login was not completed",
+    });
+    gate.release();
+    await callback;
+    await expect.poll(() => issuer.accessTokens.length).toBe(1);
+    // A later login completes; only its tokens are stored, and only it went on to the API-key exchange.
+    expect((await loginThroughBrowser(m)).result.success).toBe(true);
+    const stored = (await readAuth()).tokens as Record<string, string>;
+    expect(stored.access_token).toBe(issuer.accessTokens[1]);
+    const keyExchanges = issuer.requests.filter(
+      (r) =>
+        (r.body as Record<string, string>).grant_type === "urn:ietf:params:oauth:grant-type:token-exchange",
+    );
+    expect(keyExchanges).toHaveLength(1);
+  });
+
   it("runs one login at a time: a new login cancels the running one", async () => {
     const m = manager();
     const first = await m.startChatGptLogin();

@@ -29,6 +29,8 @@ export interface MockIssuer {
   usage: unknown;
   /** Access tokens the mock currently accepts (latest last). */
   readonly accessTokens: string[];
+  /** Holds the next `/oauth/token` request until `release()`; `arrived` settles when it comes in. */
+  pauseTokenEndpoint(): { arrived: Promise<void>; release: () => void };
   /** Mints tokens directly (no login), e.g. to seed an auth.json; they are accepted like issued ones. */
   issueTokens(): { id_token: string; access_token: string; refresh_token: string };
   close(): Promise<void>;
@@ -91,6 +93,7 @@ export async function startMockIssuer(): Promise<MockIssuer> {
   const refreshTokens = new Set<string>();
   const accessTokens: string[] = [];
   let serial = 0;
+  let pause: { arrive: () => void; released: Promise<void> } | null = null;
 
   const mock = {
     claims: { email: "user@example.com", planType: "plus", accountId: "acct-123" } as IssuedClaims,
@@ -98,6 +101,18 @@ export async function startMockIssuer(): Promise<MockIssuer> {
     refreshFailure: null as number | null,
     usage: DEFAULT_USAGE as unknown,
     accessTokens,
+    pauseTokenEndpoint() {
+      let arrive: () => void = () => {};
+      let release: () => void = () => {};
+      const arrived = new Promise<void>((r) => {
+        arrive = r;
+      });
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
+      pause = { arrive, released };
+      return { arrived, release };
+    },
     issueTokens() {
       serial += 1;
       const id_token = makeJwt(claimsPayload(mock.claims, { sub: "user-1", n: serial }));
@@ -167,7 +182,15 @@ export async function startMockIssuer(): Promise<MockIssuer> {
         res.writeHead(302, { location: target.toString() });
         return res.end();
       }
-      if (req.method === "POST" && url.pathname === "/oauth/token") return token(req, res, raw, rec);
+      if (req.method === "POST" && url.pathname === "/oauth/token") {
+        const held = pause;
+        pause = null;
+        if (held) {
+          held.arrive();
+          await held.released;
+        }
+        return token(req, res, raw, rec);
+      }
       if (req.method === "GET" && url.pathname === "/backend-api/wham/usage") {
         const bearer = String(req.headers.authorization ?? "").replace(/^Bearer /, "");
         if (!accessTokens.includes(bearer)) return json(res, 401, { error: "unauthorized" });

@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { registerAppServer } from "./commands/app-server.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerMcp } from "./commands/mcp.js";
+import { registerMcpServer } from "./commands/mcp-server.js";
 import { addGlobalOptions, globalOptions } from "./global-options.js";
 
 export { type GlobalOptions, globalOptions } from "./global-options.js";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerAppServer(program);
   registerGenerate(program);
   registerMcp(program);
+  registerMcpServer(program);
   applyRecursively(program, (cmd) => cmd.exitOverride());
   return program;
 }

@@ -139,8 +139,11 @@ export class Conversation {
     this.d.recorder.record([{ type: "response_item", payload: item } as RolloutItem]);
   }
 
-  async submit(op: Op): Promise<string> {
-    const id = String(this.nextSubmission++);
+  /**
+   * Queues `op` and returns its submission id. `id` lets a caller name the submission (the MCP server uses the
+   * tools/call request id, as Codex does) and leaves the counter alone, as Codex's `submit_with_id` does.
+   */
+  async submit(op: Op, id: string = String(this.nextSubmission++)): Promise<string> {
     if (this.closed) throw new Error(`conversation ${this.id} is shut down`);
     switch (op.type) {
       case "exec_approval":

@@ -1,0 +1,310 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOOLS } from "../src/index.js";
+import { CLI_MAIN, REFERENCE_BIN, TestClient } from "./helpers.js";
+
+let home: string;
+let work: string;
+let mock: MockModelServer;
+let codex: TestClient;
+
+const env = (codexHome: string) => ({
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  HOME: process.env.HOME ?? tmpdir(),
+  CODEX_HOME: codexHome,
+});
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), "codex-mcp-home-"));
+  work = await mkdtemp(join(tmpdir(), "codex-mcp-work-"));
+  mock = await startMockModelServer();
+  await writeFile(
+    join(home, "config.toml"),
+    [
+      'model_provider = "mock"',
+      "",
+      "[model_providers.mock]",
+      'name = "Mock"',
+      `base_url = "${mock.baseUrl}"`,
+      'wire_api = "responses"',
+      "request_max_retries = 0",
+      "stream_max_retries = 0",
+      "",
+      "[profiles.fast]",
+      'model = "o4-mini"',
+      "",
+    ].join("\n"),
+  );
+  codex = await TestClient.start(process.execPath, [CLI_MAIN, "mcp-server"], env(home), work);
+});
+
+afterAll(async () => {
+  await codex?.close();
+  await mock?.close();
+  await rm(home, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+/** The JSON body of the last request the mock model server received. */
+function lastRequestBody<T>(): T {
+  const last = mock.requests.at(-1);
+  if (!last) throw new Error("the mock model server received no request");
+  return last.body as T;
+}
+
+/** Runs a tools/call and returns its raw result plus the `codex/event` notifications it produced. */
+async function call(name: string, args?: Record<string, unknown>) {
+  const from = codex.events.length;
+  const result = await codex.rawCall(name, args);
+  const events = codex.events.slice(from);
+  return { result, events, types: events.map((e) => e.msg.type) };
+}
+
+describe("codex mcp-server over the MCP SDK's stdio client", () => {
+  it("initializes as codex-mcp-server with the tools capability", () => {
+    expect(codex.client.getServerVersion()).toMatchObject({
+      name: "codex-mcp-server",
+      title: "Codex",
+      version: "0.58.0",
+    });
+    expect(codex.client.getServerCapabilities()).toEqual({ tools: { listChanged: true } });
+  });
+
+  it("lists the codex and codex-reply tools with Codex's input schemas", async () => {
+    const listed = await codex.rawRequest("tools/list");
+    expect(listed).toEqual({ tools: TOOLS });
+    const tools = (await codex.client.listTools()).tools;
+    expect(tools.map((t) => [t.name, t.inputSchema.required])).toEqual([
+      ["codex", ["prompt"]],
+      ["codex-reply", ["conversationId", "prompt"]],
+    ]);
+  });
+
+  it("runs a turn, asks for approval of an untrusted command by elicitation, then continues with codex-reply", async () => {
+    mock.enqueue(
+      responses.turn(
+        responses.functionCall("shell", { command: ["bash", "-lc", "touch made.txt"] }, "call_sh1"),
+      ),
+      responses.turn(responses.message("Created made.txt.")),
+    );
+    codex.answer = () => ({ decision: "approved" });
+    const elicited = codex.elicitations.length;
+    const first = await call("codex", {
+      prompt: "make a file",
+      "approval-policy": "untrusted",
+      sandbox: "danger-full-access",
+    });
+    expect(first.result).toEqual({ content: [{ type: "text", text: "Created made.txt." }] });
+    expect(existsSync(join(work, "made.txt"))).toBe(true);
+
+    // Every event carries the tools/call id; the session is announced first, with an empty event id.
+    const requestId = first.events[0]?._meta.requestId;
+    expect(first.events.every((e) => e._meta.requestId === requestId)).toBe(true);
+    const configured = first.events[0];
+    expect(configured?.id).toBe("");
+    expect(configured?.msg).toMatchObject({ type: "session_configured", model: "gpt-5-codex" });
+    expect(configured?.msg).not.toHaveProperty("reasoning_effort");
+    const conversationId = String(configured?.msg.session_id);
+    // The turn's events use the request id as their submission id, as Codex does.
+    expect(first.events.slice(1).every((e) => e.id === String(requestId))).toBe(true);
+    expect(first.types).toEqual(
+      expect.arrayContaining([
+        "task_started",
+        "exec_command_begin",
+        "exec_approval_request",
+        "exec_command_end",
+      ]),
+    );
+    expect(first.types.at(-1)).toBe("task_complete");
+
+    expect(codex.elicitations.slice(elicited)).toEqual([
+      {
+        message: `Allow Codex to run \`bash -lc 'touch made.txt'\` in \`${work}\`?`,
+        requestedSchema: { properties: {}, type: "object" },
+        codex_elicitation: "exec-approval",
+        codex_mcp_tool_call_id: String(requestId),
+        codex_event_id: String(requestId),
+        codex_call_id: "call_sh1",
+        codex_command: ["bash", "-lc", "touch made.txt"],
+        codex_cwd: work,
+        codex_parsed_cmd: [{ type: "unknown", cmd: "touch made.txt" }],
+      },
+    ]);
+
+    // The rollout is recorded with source "mcp".
+    const rolloutPath = String(configured?.msg.rollout_path);
+    const meta = JSON.parse((await readFile(rolloutPath, "utf8")).split("\n")[0] ?? "{}");
+    expect(meta.payload).toMatchObject({ id: conversationId, source: "mcp", cwd: work });
+
+    mock.enqueue(responses.turn(responses.message("Second answer.")));
+    const second = await call("codex-reply", { conversationId, prompt: "and now?" });
+    expect(second.result).toEqual({ content: [{ type: "text", text: "Second answer." }] });
+    expect(second.types[0]).toBe("task_started");
+    expect(second.types.at(-1)).toBe("task_complete");
+    // The reply continues the same history: the model sees the first prompt and the command's output.
+    const body = JSON.stringify(mock.requests.at(-1)?.body);
+    expect(body).toContain("make a file");
+    expect(body).toContain("call_sh1");
+    expect(body).toContain("and now?");
+  });
+
+  it("treats a declined elicitation as a denied command", async () => {
+    mock.enqueue(
+      responses.turn(
+        responses.functionCall("shell", { command: ["bash", "-lc", "touch nope.txt"] }, "call_no"),
+      ),
+      responses.turn(responses.message("Understood, not running it.")),
+    );
+    codex.answer = () => ({ action: "decline" });
+    const { result } = await call("codex", { prompt: "try", "approval-policy": "untrusted" });
+    expect(result).toEqual({ content: [{ type: "text", text: "Understood, not running it." }] });
+    expect(existsSync(join(work, "nope.txt"))).toBe(false);
+    const output = lastRequestBody<{ input: Record<string, unknown>[] }>().input.find(
+      (i) => i.type === "function_call_output" && i.call_id === "call_no",
+    );
+    expect(output?.output).toBe("exec command rejected by user");
+  });
+
+  it("answers a failed turn with Codex's bare {error} result", async () => {
+    mock.enqueue({ kind: "http", status: 400, body: '{"error":{"message":"bad thing"}}' });
+    const { result, types } = await call("codex", { prompt: "fail please" });
+    expect(Object.keys(result)).toEqual(["error"]);
+    expect(String(result.error)).toContain("bad thing");
+    expect(types.at(-1)).toBe("error");
+  });
+
+  it("applies tool arguments and profiles to the conversation's config", async () => {
+    const { result, events } = await call("codex", { prompt: "hi", profile: "fast", cwd: "." });
+    expect(result).toEqual({ content: [{ type: "text", text: "ok" }] });
+    expect(events[0]?.msg).toMatchObject({ type: "session_configured", model: "o4-mini" });
+    expect(lastRequestBody<{ model: string }>().model).toBe("o4-mini");
+  });
+
+  it("reports bad arguments as tool errors worded like Codex", async () => {
+    const cases: [string, Record<string, unknown> | undefined, string][] = [
+      ["codex", undefined, "Missing arguments for codex tool-call; the `prompt` field is required."],
+      ["codex", {}, "Failed to parse configuration for Codex tool: missing field `prompt`"],
+      [
+        "codex",
+        { prompt: "x", "approval-policy": "bogus" },
+        "Failed to parse configuration for Codex tool: unknown variant `bogus`, expected one of `untrusted`, `on-failure`, `on-request`, `never`",
+      ],
+      [
+        "codex",
+        { prompt: 3 },
+        "Failed to parse configuration for Codex tool: invalid type: integer `3`, expected a string",
+      ],
+      [
+        "codex",
+        { prompt: "x", config: "str" },
+        'Failed to parse configuration for Codex tool: invalid type: string "str", expected a map',
+      ],
+      [
+        "codex",
+        { prompt: "x", profile: "nope" },
+        "Failed to load Codex configuration from overrides: config profile `nope` not found",
+      ],
+      [
+        "codex-reply",
+        undefined,
+        "Missing arguments for codex-reply tool-call; the `conversation_id` and `prompt` fields are required.",
+      ],
+      [
+        "codex-reply",
+        { prompt: "x" },
+        "Failed to parse configuration for Codex tool: missing field `conversationId`",
+      ],
+      [
+        "codex-reply",
+        { conversationId: "nope", prompt: "x" },
+        "Failed to parse conversation_id: invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1",
+      ],
+      [
+        "codex-reply",
+        { conversationId: "0199A0A0-0000-7000-8000-000000000000", prompt: "x" },
+        "Session not found for conversation_id: 0199a0a0-0000-7000-8000-000000000000",
+      ],
+      ["zzz", {}, "Unknown tool 'zzz'"],
+    ];
+    for (const [name, args, text] of cases) {
+      const { result, events } = await call(name, args);
+      expect(result, `${name} ${JSON.stringify(args)}`).toEqual({
+        content: [{ type: "text", text }],
+        isError: true,
+      });
+      expect(events).toEqual([]);
+    }
+  });
+});
+
+describe("codex mcp-server startup", () => {
+  it("reports Codex's user agent, naming the client, in serverInfo", () => {
+    const initialize = {
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "raw client", version: "9.9" },
+      },
+    };
+    // stdin ends right after the request: the server answers, then shuts down and exits 0.
+    const r = spawnSync(process.execPath, [CLI_MAIN, "mcp-server"], {
+      env: env(home),
+      input: `${JSON.stringify(initialize)}\n`,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(0);
+    const answer = JSON.parse(r.stdout.split("\n")[0] ?? "{}");
+    expect(answer.id).toBe(0);
+    expect(answer.result.protocolVersion).toBe("2025-06-18");
+    expect(answer.result.serverInfo.user_agent).toMatch(
+      /^codex_cli_rs\/0\.58\.0 \(.+; .+\) \S+ \(raw client; 9\.9\)$/,
+    );
+  });
+
+  it("refuses a broken config.toml with a clear error and exit code 1", async () => {
+    const badHome = await mkdtemp(join(tmpdir(), "codex-mcp-bad-"));
+    try {
+      await writeFile(join(badHome, "config.toml"), "model = \n");
+      const r = spawnSync(process.execPath, [CLI_MAIN, "mcp-server"], {
+        env: env(badHome),
+        input: "",
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^Error: .*config\.toml/);
+    } finally {
+      await rm(badHome, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!REFERENCE_BIN)("compared with the real Codex 0.58.0 (CODEX_REFERENCE_BIN)", () => {
+  it("lists byte-identical tools", async () => {
+    const refHome = await mkdtemp(join(tmpdir(), "codex-mcp-ref-"));
+    const reference = await TestClient.start(REFERENCE_BIN as string, ["mcp-server"], env(refHome), work);
+    try {
+      const theirs = await reference.rawRequest("tools/list");
+      const ours = await codex.rawRequest("tools/list");
+      expect(JSON.stringify(ours)).toBe(JSON.stringify(theirs));
+    } finally {
+      await reference.close();
+      await rm(refHome, { recursive: true, force: true });
+    }
+  });
+});
+
+if (!REFERENCE_BIN)
+  console.warn(
+    "skipping the comparison with the real Codex: set CODEX_REFERENCE_BIN to a codex 0.58.0 binary",
+  );

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from "node:stream";
 import { buildUserAgent, type ClientInfo } from "@codex-ts/app-server";
-import type { ConfigOverride } from "@codex-ts/config-loader";
-import { type AuthSource, ConversationManager, SessionsStore } from "@codex-ts/core";
+import { type ConfigOverride, loadConfig } from "@codex-ts/config-loader";
+import { AuthManager, type AuthSource, ConversationManager, SessionsStore } from "@codex-ts/core";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
@@ -23,7 +23,10 @@ export interface McpServerOptions {
   cliOverrides?: readonly ConfigOverride[];
   /** `--profile`: the profile used when a `codex` call names none. */
   profile?: string | undefined;
-  /** Credentials for providers that use Codex auth; providers with an `env_key` need none. */
+  /**
+   * Credentials for providers that use Codex auth. Default: an `AuthManager` over CODEX_HOME's stored login
+   * (`cli_auth_credentials_store`), as Codex's MCP server uses.
+   */
   auth?: AuthSource | undefined;
   /** Reported as the server and CLI version (default `0.58.0`, the Codex release this mirrors). */
   version?: string;
@@ -46,10 +49,19 @@ const NO_TIMEOUT_MS = 2 ** 31 - 1;
 /**
  * `codex mcp-server`: serves the `codex` and `codex-reply` tools over MCP on the given streams until stdin ends
  * (or `signal` aborts), then shuts every conversation down (running turns stop, rollouts are flushed).
+ * The config is loaded once first, as Codex does: a broken config.toml or `-c` value rejects with its
+ * `ConfigError` before anything is served.
  */
 export async function runMcpServer(opts: RunMcpServerOptions): Promise<void> {
   const version = opts.version ?? "0.58.0";
   const originator = opts.originator ?? "codex_cli_rs";
+  const startup = await loadConfig({
+    codexHome: opts.codexHome,
+    ...(opts.env ? { env: opts.env } : {}),
+    cliOverrides: opts.cliOverrides ?? [],
+    overrides: { profile: opts.profile },
+    cliVersion: version,
+  });
   const log = (message: string) => {
     const sink = opts.logSink;
     if (sink && !sink.destroyed)
@@ -57,9 +69,21 @@ export async function runMcpServer(opts: RunMcpServerOptions): Promise<void> {
   };
   let client: ClientInfo | null = null;
   const userAgent = () => buildUserAgent({ originator, version, client, env: opts.env });
+  const authManager = opts.auth
+    ? null
+    : new AuthManager({
+        codexHome: opts.codexHome,
+        storeMode: startup.cliAuthCredentialsStore,
+        chatgptBaseUrl: startup.chatgptBaseUrl,
+        forcedLoginMethod: startup.forcedLoginMethod,
+        forcedChatgptWorkspaceId: startup.forcedChatgptWorkspaceId,
+        originator,
+        userAgent,
+        warn: log,
+      });
   const manager = new ConversationManager({
     sessions: new SessionsStore(opts.codexHome),
-    auth: opts.auth,
+    auth: opts.auth ?? authManager ?? undefined,
     originator,
     cliVersion: version,
     source: "mcp",
@@ -123,5 +147,6 @@ export async function runMcpServer(opts: RunMcpServerOptions): Promise<void> {
     opts.signal?.addEventListener("abort", stop, { once: true });
   });
   await manager.shutdownAll();
+  authManager?.close();
   await server.close();
 }

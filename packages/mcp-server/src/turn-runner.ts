@@ -37,6 +37,9 @@ export function runTurn(
 ): Promise<ToolResult> {
   return new Promise((resolve) => {
     let turnId: string | null = null;
+    // Submission ids can repeat (a client's request id may equal a later counter id), so a turn's events count
+    // from its own task_started: an earlier turn with the same id has ended by then, turns being sequential.
+    let started = false;
     let done = false;
     // Events can arrive before `submit` tells us the turn's id; they wait here until it is known.
     const early: CoreEvent[] = [];
@@ -52,6 +55,8 @@ export function runTurn(
     };
     const handle = (event: CoreEvent) => {
       if (done || event.id !== turnId) return;
+      if (!started && event.msg.type !== "task_started") return;
+      started = true;
       call.sendEvent(event).catch((err) => call.log(`failed to send codex/event: ${(err as Error).message}`));
       const result = outcome(event.msg);
       if (result) return finish(result);

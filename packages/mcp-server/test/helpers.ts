@@ -84,11 +84,15 @@ export class TestClient {
   }
 
   /** A raw tools/call: the result exactly as the server sent it (no CallToolResult reshaping). */
-  rawCall(name: string, args?: Record<string, unknown>): Promise<Record<string, unknown>> {
+  rawCall(
+    name: string,
+    args?: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     return this.client.request(
       { method: "tools/call", params: { name, ...(args ? { arguments: args } : {}) } },
       z.looseObject({}),
-      { timeout: 120_000 },
+      { timeout: 120_000, ...(signal ? { signal } : {}) },
     );
   }
 

@@ -65,6 +65,53 @@ async function call(name: string, args?: Record<string, unknown>) {
   return { result, events, types: events.map((e) => e.msg.type) };
 }
 
+/** Bad tool calls and the error text Codex 0.58.0 answers each with. */
+const BAD_CALLS: [string, Record<string, unknown> | undefined, string][] = [
+  ["codex", undefined, "Missing arguments for codex tool-call; the `prompt` field is required."],
+  ["codex", {}, "Failed to parse configuration for Codex tool: missing field `prompt`"],
+  [
+    "codex",
+    { prompt: "x", "approval-policy": "bogus" },
+    "Failed to parse configuration for Codex tool: unknown variant `bogus`, expected one of `untrusted`, `on-failure`, `on-request`, `never`",
+  ],
+  [
+    "codex",
+    { prompt: 3 },
+    "Failed to parse configuration for Codex tool: invalid type: integer `3`, expected a string",
+  ],
+  [
+    "codex",
+    { prompt: "x", config: "str" },
+    'Failed to parse configuration for Codex tool: invalid type: string "str", expected a map',
+  ],
+  [
+    "codex",
+    { prompt: "x", profile: "nope" },
+    "Failed to load Codex configuration from overrides: config profile `nope` not found",
+  ],
+  [
+    "codex-reply",
+    undefined,
+    "Missing arguments for codex-reply tool-call; the `conversation_id` and `prompt` fields are required.",
+  ],
+  [
+    "codex-reply",
+    { prompt: "x" },
+    "Failed to parse configuration for Codex tool: missing field `conversationId`",
+  ],
+  [
+    "codex-reply",
+    { conversationId: "nope", prompt: "x" },
+    "Failed to parse conversation_id: invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1",
+  ],
+  [
+    "codex-reply",
+    { conversationId: "0199A0A0-0000-7000-8000-000000000000", prompt: "x" },
+    "Session not found for conversation_id: 0199a0a0-0000-7000-8000-000000000000",
+  ],
+  ["zzz", {}, "Unknown tool 'zzz'"],
+];
+
 describe("codex mcp-server over the MCP SDK's stdio client", () => {
   it("initializes as codex-mcp-server with the tools capability", () => {
     expect(codex.client.getServerVersion()).toMatchObject({
@@ -153,6 +200,62 @@ describe("codex mcp-server over the MCP SDK's stdio client", () => {
     expect(body).toContain("and now?");
   });
 
+  it("asks for approval of a patch with its changes and applies it once approved", async () => {
+    const patch = "*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch\n";
+    mock.enqueue(
+      responses.turn(responses.customToolCall("apply_patch", patch, "call_ap1")),
+      responses.turn(responses.message("Patched.")),
+    );
+    codex.answer = () => ({ decision: "approved" });
+    const elicited = codex.elicitations.length;
+    const { result, events, types } = await call("codex", {
+      prompt: "patch it",
+      "approval-policy": "untrusted",
+    });
+    expect(result).toEqual({ content: [{ type: "text", text: "Patched." }] });
+    expect(await readFile(join(work, "hello.txt"), "utf8")).toBe("hi\n");
+    expect(types).toEqual(expect.arrayContaining(["apply_patch_approval_request", "patch_apply_end"]));
+    const requestId = String(events[0]?._meta.requestId);
+    expect(codex.elicitations.slice(elicited)).toEqual([
+      {
+        message: "Allow Codex to apply proposed code changes?",
+        requestedSchema: { properties: {}, type: "object" },
+        codex_elicitation: "patch-approval",
+        codex_mcp_tool_call_id: requestId,
+        codex_event_id: requestId,
+        codex_call_id: "call_ap1",
+        codex_changes: { [join(work, "hello.txt")]: { add: { content: "hi\n" } } },
+      },
+    ]);
+  });
+
+  it("interrupts the turn when the client cancels the tool call", async () => {
+    // A stream that would take minutes: only an interrupt ends this turn in time. The cancel waits for the
+    // first delta, so the model request has surely taken this slow response off the mock's queue.
+    const slow = responses.turn(responses.message("slow ".repeat(200), undefined, 200));
+    if (slow.kind !== "sse") throw new Error("responses.turn builds an SSE stream");
+    mock.enqueue({ ...slow, delayMs: 1_500 });
+    const from = codex.events.length;
+    const cancel = new AbortController();
+    const pending = codex.rawCall("codex", { prompt: "take your time" }, cancel.signal);
+    const streaming = await codex.waitForEvent(
+      (e) => codex.events.indexOf(e) >= from && e.msg.type === "agent_message_delta",
+    );
+    cancel.abort("user pressed stop");
+    await expect(pending).rejects.toThrow();
+    const configured = codex.events.slice(from).find((e) => e.msg.type === "session_configured");
+    expect(configured?._meta.requestId).toBe(streaming._meta.requestId);
+    // The conversation is free again: its next turn runs (turns are queued, so it waits for the aborted one).
+    mock.enqueue(responses.turn(responses.message("Back.")));
+    const reply = await call("codex-reply", {
+      conversationId: String(configured?.msg.session_id),
+      prompt: "still there?",
+    });
+    expect(reply.result).toEqual({ content: [{ type: "text", text: "Back." }] });
+    const rollout = await readFile(String(configured?.msg.rollout_path), "utf8");
+    expect(rollout).toContain('"type":"turn_aborted"');
+  });
+
   it("treats a declined elicitation as a denied command", async () => {
     mock.enqueue(
       responses.turn(
@@ -186,52 +289,7 @@ describe("codex mcp-server over the MCP SDK's stdio client", () => {
   });
 
   it("reports bad arguments as tool errors worded like Codex", async () => {
-    const cases: [string, Record<string, unknown> | undefined, string][] = [
-      ["codex", undefined, "Missing arguments for codex tool-call; the `prompt` field is required."],
-      ["codex", {}, "Failed to parse configuration for Codex tool: missing field `prompt`"],
-      [
-        "codex",
-        { prompt: "x", "approval-policy": "bogus" },
-        "Failed to parse configuration for Codex tool: unknown variant `bogus`, expected one of `untrusted`, `on-failure`, `on-request`, `never`",
-      ],
-      [
-        "codex",
-        { prompt: 3 },
-        "Failed to parse configuration for Codex tool: invalid type: integer `3`, expected a string",
-      ],
-      [
-        "codex",
-        { prompt: "x", config: "str" },
-        'Failed to parse configuration for Codex tool: invalid type: string "str", expected a map',
-      ],
-      [
-        "codex",
-        { prompt: "x", profile: "nope" },
-        "Failed to load Codex configuration from overrides: config profile `nope` not found",
-      ],
-      [
-        "codex-reply",
-        undefined,
-        "Missing arguments for codex-reply tool-call; the `conversation_id` and `prompt` fields are required.",
-      ],
-      [
-        "codex-reply",
-        { prompt: "x" },
-        "Failed to parse configuration for Codex tool: missing field `conversationId`",
-      ],
-      [
-        "codex-reply",
-        { conversationId: "nope", prompt: "x" },
-        "Failed to parse conversation_id: invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1",
-      ],
-      [
-        "codex-reply",
-        { conversationId: "0199A0A0-0000-7000-8000-000000000000", prompt: "x" },
-        "Session not found for conversation_id: 0199a0a0-0000-7000-8000-000000000000",
-      ],
-      ["zzz", {}, "Unknown tool 'zzz'"],
-    ];
-    for (const [name, args, text] of cases) {
+    for (const [name, args, text] of BAD_CALLS) {
       const { result, events } = await call(name, args);
       expect(result, `${name} ${JSON.stringify(args)}`).toEqual({
         content: [{ type: "text", text }],
@@ -290,17 +348,84 @@ describe("codex mcp-server startup", () => {
 });
 
 describe.skipIf(!REFERENCE_BIN)("compared with the real Codex 0.58.0 (CODEX_REFERENCE_BIN)", () => {
+  let refHome: string;
+  let reference: TestClient;
+  beforeAll(async () => {
+    // The real binary gets its own CODEX_HOME with the same config (same mock model server).
+    refHome = await mkdtemp(join(tmpdir(), "codex-mcp-ref-"));
+    await writeFile(join(refHome, "config.toml"), await readFile(join(home, "config.toml"), "utf8"));
+    reference = await TestClient.start(REFERENCE_BIN as string, ["mcp-server"], env(refHome), work);
+  });
+  afterAll(async () => {
+    await reference?.close();
+    await rm(refHome, { recursive: true, force: true });
+  });
+
   it("lists byte-identical tools", async () => {
-    const refHome = await mkdtemp(join(tmpdir(), "codex-mcp-ref-"));
-    const reference = await TestClient.start(REFERENCE_BIN as string, ["mcp-server"], env(refHome), work);
-    try {
-      const theirs = await reference.rawRequest("tools/list");
-      const ours = await codex.rawRequest("tools/list");
-      expect(JSON.stringify(ours)).toBe(JSON.stringify(theirs));
-    } finally {
-      await reference.close();
-      await rm(refHome, { recursive: true, force: true });
+    const theirs = await reference.rawRequest("tools/list");
+    const ours = await codex.rawRequest("tools/list");
+    expect(JSON.stringify(ours)).toBe(JSON.stringify(theirs));
+  });
+
+  it("answers bad calls with the same results", async () => {
+    for (const [name, args] of BAD_CALLS) {
+      expect(await codex.rawCall(name, args), `${name} ${JSON.stringify(args)}`).toEqual(
+        await reference.rawCall(name, args),
+      );
     }
+  });
+
+  /** The approval scenario on one server: what the client sees, with the server's own request ids abstracted. */
+  async function approvalScenario(client: TestClient) {
+    const file = join(work, "same.txt");
+    await rm(file, { force: true });
+    mock.enqueue(
+      responses.turn(
+        responses.functionCall("shell", { command: ["bash", "-lc", "touch same.txt"] }, "call_same"),
+      ),
+      responses.turn(responses.message("Touched.")),
+      responses.turn(responses.message("Replied.")),
+    );
+    client.answer = () => ({ decision: "approved" });
+    const from = client.events.length;
+    const elicited = client.elicitations.length;
+    const result = await client.rawCall("codex", {
+      prompt: "touch it",
+      "approval-policy": "untrusted",
+      sandbox: "danger-full-access",
+    });
+    const configured = client.events.slice(from).find((e) => e.msg.type === "session_configured");
+    const requestId = String(configured?._meta.requestId);
+    const elicitations = client.elicitations
+      .slice(elicited)
+      .map((p) => JSON.stringify(p).replaceAll(`"${requestId}"`, '"<request id>"'));
+    const replyFrom = client.events.length;
+    const reply = await client.rawCall("codex-reply", {
+      conversationId: String(configured?.msg.session_id),
+      prompt: "again",
+    });
+    const replyEvents = client.events.slice(replyFrom);
+    return {
+      result,
+      elicitations,
+      created: existsSync(file),
+      sessionConfiguredKeys: Object.keys(configured?.msg ?? {}),
+      sessionConfiguredEventId: configured?.id,
+      reply,
+      replyEventIds: [...new Set(replyEvents.map((e) => e.id))],
+      approvalEvent: client.events.find(
+        (e) => e.msg.type === "exec_approval_request" && e.msg.call_id === "call_same",
+      )?.msg.command,
+    };
+  }
+
+  it("runs the approval scenario with the same elicitation, results and event ids", async () => {
+    const theirs = await approvalScenario(reference);
+    expect(theirs.elicitations).toHaveLength(1);
+    expect(theirs.created).toBe(true);
+    expect(theirs.replyEventIds).toEqual(["1"]);
+    const ours = await approvalScenario(codex);
+    expect(ours).toEqual(theirs);
   });
 });
 

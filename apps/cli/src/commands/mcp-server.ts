@@ -1,11 +1,12 @@
-import { findCodexHome, loadConfig } from "@codex-ts/config-loader";
+import { findCodexHome } from "@codex-ts/config-loader";
 import { runMcpServer } from "@codex-ts/mcp-server";
 import type { Command } from "commander";
 import { globalOptions } from "../global-options.js";
 
 /**
  * `codex mcp-server`: Codex as an MCP server over stdin/stdout until stdin ends. SIGINT/SIGTERM stop it the same
- * way (running turns are stopped, rollouts flushed) and the process exits 0. Logs go to stderr only.
+ * way (running turns are stopped, rollouts flushed) and the process exits 0. Logs go to stderr only. A broken
+ * config.toml or -c value is a ConfigError, which the CLI reports with exit code 1 before serving anything.
  */
 export function registerMcpServer(program: Command): void {
   program
@@ -14,8 +15,6 @@ export function registerMcpServer(program: Command): void {
     .action(async (_opts, command: Command) => {
       const { overrides, profile } = globalOptions(command);
       const codexHome = findCodexHome();
-      // Like Codex, refuse to start on a broken config.toml or -c value: a ConfigError exits 1 with its message.
-      await loadConfig({ codexHome, cliOverrides: overrides, overrides: { profile } });
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once("SIGINT", onSignal);

@@ -1,12 +1,13 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import readline from "node:readline";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOOLS } from "../src/index.js";
-import { CLI_MAIN, REFERENCE_BIN, TestClient } from "./helpers.js";
+import { CLI_MAIN, type CodexEvent, REFERENCE_BIN, TestClient } from "./helpers.js";
 
 let home: string;
 let work: string;
@@ -326,6 +327,51 @@ describe("codex mcp-server startup", () => {
     expect(answer.result.serverInfo.user_agent).toMatch(
       /^codex_cli_rs\/0\.58\.0 \(.+; .+\) \S+ \(raw client; 9\.9\)$/,
     );
+  });
+
+  it("shuts down cleanly when stdin ends while an approval is pending: turn aborted, rollout flushed, exit 0", async () => {
+    mock.enqueue(
+      responses.turn(
+        responses.functionCall("shell", { command: ["bash", "-lc", "touch never.txt"] }, "call_eof"),
+      ),
+    );
+    const child = spawn(process.execPath, [CLI_MAIN, "mcp-server"], { env: env(home), cwd: work });
+    const send = (m: Record<string, unknown>) =>
+      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", ...m })}\n`);
+    const lines: Record<string, unknown>[] = [];
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    readline.createInterface({ input: child.stdout }).on("line", (line) => {
+      const message = JSON.parse(line) as Record<string, unknown>;
+      lines.push(message);
+      if (message.method === "elicitation/create") child.stdin.end();
+    });
+    send({
+      id: 0,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: { elicitation: {} },
+        clientInfo: { name: "t", version: "1" },
+      },
+    });
+    send({ method: "notifications/initialized" });
+    send({
+      id: 1,
+      method: "tools/call",
+      params: { name: "codex", arguments: { prompt: "go", "approval-policy": "untrusted" } },
+    });
+    expect(await exited).toBe(0);
+    expect(lines.some((m) => m.method === "elicitation/create")).toBe(true);
+    const configured = lines.find(
+      (m) => m.method === "codex/event" && (m.params as CodexEvent).msg.type === "session_configured",
+    );
+    const rolloutPath = String((configured?.params as CodexEvent).msg.rollout_path);
+    const rollout = (await readFile(rolloutPath, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rollout.some((l) => l.type === "event_msg" && l.payload.type === "turn_aborted")).toBe(true);
+    expect(existsSync(join(work, "never.txt"))).toBe(false);
   });
 
   it("refuses a broken config.toml with a clear error and exit code 1", async () => {

@@ -362,10 +362,11 @@ describe("codex mcp-server startup", () => {
     });
     expect(await exited).toBe(0);
     expect(lines.some((m) => m.method === "elicitation/create")).toBe(true);
-    const configured = lines.find(
-      (m) => m.method === "codex/event" && (m.params as CodexEvent).msg.type === "session_configured",
-    );
-    const rolloutPath = String((configured?.params as CodexEvent).msg.rollout_path);
+    const configured = lines
+      .filter((m) => m.method === "codex/event")
+      .map((m) => m.params as CodexEvent)
+      .find((e) => e.msg.type === "session_configured");
+    const rolloutPath = String(configured?.msg.rollout_path);
     const rollout = (await readFile(rolloutPath, "utf8"))
       .trim()
       .split("\n")

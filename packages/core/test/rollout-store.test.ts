@@ -21,6 +21,12 @@ import {
   rolloutPathFor,
   SessionsStore,
 } from "../src/index.js";
+import {
+  type FakeSession,
+  minutes,
+  userMessage,
+  writeSession as writeFixtureSession,
+} from "./rollout-fixtures.js";
 
 let home: string;
 let store: SessionsStore;
@@ -33,64 +39,7 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-interface FakeSession {
-  id?: string;
-  at: Date;
-  text?: string;
-  source?: unknown;
-  provider?: string | null;
-  userEvent?: boolean;
-  extraResponseItems?: number;
-}
-
-const userMessage = (text: string) => ({
-  type: "message",
-  role: "user",
-  content: [{ type: "input_text", text }],
-});
-
-/** Writes a rollout in the exact on-disk shape Codex 0.58.0 produces. */
-async function writeSession(s: FakeSession): Promise<{ id: string; path: string }> {
-  const id = s.id ?? randomUUID();
-  const path = rolloutPathFor(home, s.at, id);
-  await mkdir(join(path, ".."), { recursive: true });
-  const ts = s.at.toISOString();
-  const meta: Record<string, unknown> = {
-    id,
-    timestamp: ts,
-    cwd: "/work/project",
-    originator: "codex_cli_rs",
-    cli_version: "0.58.0",
-    instructions: null,
-    source: s.source ?? "vscode",
-  };
-  if (s.provider !== null) meta.model_provider = s.provider ?? "openai";
-  const lines: unknown[] = [{ timestamp: ts, type: "session_meta", payload: meta }];
-  lines.push({
-    timestamp: ts,
-    type: "response_item",
-    payload: userMessage("<environment_context>\n  <cwd>/w</cwd>\n</environment_context>"),
-  });
-  for (let i = 0; i < (s.extraResponseItems ?? 0); i++) {
-    lines.push({
-      timestamp: ts,
-      type: "response_item",
-      payload: { type: "message", role: "assistant", content: [{ type: "output_text", text: `a${i}` }] },
-    });
-  }
-  lines.push({ timestamp: ts, type: "response_item", payload: userMessage(s.text ?? `hello ${id}`) });
-  if (s.userEvent !== false) {
-    lines.push({
-      timestamp: ts,
-      type: "event_msg",
-      payload: { type: "user_message", message: s.text ?? "hello", images: [] },
-    });
-  }
-  await writeFile(path, lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
-  return { id, path };
-}
-
-const minutes = (n: number) => new Date(Date.UTC(2026, 10, 20, 12, 0, 0) + n * 60_000);
+const writeSession = (s: FakeSession) => writeFixtureSession(home, s);
 
 describe("rollout format", () => {
   it("names files in local time under sessions/YYYY/MM/DD and parses them back", () => {
@@ -184,7 +133,11 @@ describe("rollout format", () => {
   });
 });
 
-describe("listing", () => {
+describe.each([{ index: true }, { index: false }])("listing (%o)", (options) => {
+  beforeEach(() => {
+    store = new SessionsStore(home, options);
+  });
+
   it("returns an empty page for a missing or empty store", async () => {
     expect(await store.list({ defaultProvider: "openai" })).toEqual({ items: [], nextCursor: null });
     await mkdir(join(home, "sessions", "2026", "not-a-number"), { recursive: true });

@@ -7,27 +7,32 @@ export interface RolloutHead {
   /** session_meta and response_item payloads, in file order (at most HEAD_RECORD_LIMIT). */
   records: { type: "session_meta" | "response_item"; payload: unknown }[];
   sawUserEvent: boolean;
+  /** The head is final: reading stopped before EOF, so lines appended later cannot change it. */
+  complete: boolean;
   bytesRead: number;
 }
 
 /** Codex stops reading a head after this many session_meta / response_item records. */
 export const HEAD_RECORD_LIMIT = 10;
-const CHUNK = 64 * 1024;
+/** Most heads fit in the first read; later reads double up to the cap, so a long head costs few reads. */
+const FIRST_CHUNK = 8 * 1024;
+const MAX_CHUNK = 64 * 1024;
 
 /**
- * Reads lines from the start of the file until the head is complete: 10 records, or both a session_meta and a
+ * Reads lines from the start of the file (8 KiB, then growing chunks) until the head is complete: 10 records, or both a session_meta and a
  * `user_message` event, or EOF. Only whole lines are parsed and reading stops there, so the cost depends on the
  * head, never on the size of the file.
  */
 export async function readHead(path: string): Promise<RolloutHead> {
-  const head: RolloutHead = { meta: null, records: [], sawUserEvent: false, bytesRead: 0 };
+  const head: RolloutHead = { meta: null, records: [], sawUserEvent: false, complete: false, bytesRead: 0 };
   const handle = await open(path, "r");
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK);
+    let buffer = Buffer.allocUnsafe(FIRST_CHUNK);
     let pending: Buffer[] = [];
     let position = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK, position);
+      if (position > 0 && buffer.length < MAX_CHUNK) buffer = Buffer.allocUnsafe(buffer.length * 2);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
       if (bytesRead === 0) break;
       position += bytesRead;
       head.bytesRead += bytesRead;
@@ -39,7 +44,10 @@ export async function readHead(path: string): Promise<RolloutHead> {
           : piece.toString("utf8");
         pending = [];
         start = nl + 1;
-        if (consume(head, line)) return head;
+        if (consume(head, line)) {
+          head.complete = true;
+          return head;
+        }
       }
       if (start < bytesRead) pending.push(Buffer.from(buffer.subarray(start, bytesRead)));
     }

@@ -1,6 +1,7 @@
 export { ArchiveError } from "./archive.js";
 export { collectGitInfo } from "./git-info.js";
 export { HEAD_RECORD_LIMIT, type RolloutHead, readHead } from "./head.js";
+export { INDEX_FILE_NAME } from "./head-index.js";
 export { type LoadedRollout, loadRollout, RolloutLoadError } from "./history.js";
 export {
   type GitInfo,
@@ -22,5 +23,5 @@ export {
   SESSIONS_SUBDIR,
 } from "./paths.js";
 export type { RolloutRecorder } from "./recorder.js";
-export { type SessionMetaInput, SessionsStore } from "./store.js";
+export { type SessionMetaInput, SessionsStore, type SessionsStoreOptions } from "./store.js";
 export { previewFromHead, type SessionSummary } from "./summary.js";

@@ -1,5 +1,6 @@
+import { factsFromHead, type HeadFacts, summaryFromFacts } from "./facts.js";
 import { readHead } from "./head.js";
-import { type SessionSummary, summaryFromHead } from "./summary.js";
+import type { SessionSummary } from "./summary.js";
 import { type Candidate, walkNewestFirst } from "./walk.js";
 
 export interface ListQuery {
@@ -89,14 +90,19 @@ export async function readListable(c: Candidate, query: ListQuery): Promise<Sess
   } catch {
     return null; // deleted or unreadable since the directory was listed
   }
-  if (!head.meta || !head.sawUserEvent) return null;
-  if (typeof head.meta.source !== "string" || !INTERACTIVE_SOURCES.has(head.meta.source)) return null;
+  return listableSummary(c.path, factsFromHead(head), query);
+}
+
+/** The listing rules: interactive source, provider filter, a user message event and a summary. */
+export function listableSummary(path: string, facts: HeadFacts, query: ListQuery): SessionSummary | null {
+  if (!facts.sawUserEvent) return null;
+  if (typeof facts.source !== "string" || !INTERACTIVE_SOURCES.has(facts.source)) return null;
   const filter =
     query.modelProviders === undefined || query.modelProviders === null
       ? [query.defaultProvider]
       : query.modelProviders.length === 0
         ? null
         : query.modelProviders;
-  if (!providerMatches(head.meta.model_provider, filter, query.defaultProvider)) return null;
-  return summaryFromHead(c.path, head, query.defaultProvider);
+  if (!providerMatches(facts.provider ?? undefined, filter, query.defaultProvider)) return null;
+  return summaryFromFacts(path, facts, query.defaultProvider);
 }

@@ -1,13 +1,16 @@
-import { join } from "node:path";
+import { readdir, stat } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
 import { type ArchiveError, archiveRollout } from "./archive.js";
+import { factsFromHead, type HeadFacts } from "./facts.js";
 import { readHead } from "./head.js";
+import { HeadIndex, type IndexEntry } from "./head-index.js";
 import { type LoadedRollout, loadRollout } from "./history.js";
 import type { GitInfo, SessionMetaPayload } from "./line.js";
-import { type ListPage, type ListQuery, listSessions } from "./list.js";
-import { isUuid, rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
+import { type ListPage, type ListQuery, listableSummary, listSessions } from "./list.js";
+import { isUuid, parseRolloutFileName, rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
 import { createRecorder, type RolloutRecorder, reopenRecorder } from "./recorder.js";
 import { type SessionSummary, summaryFromHead } from "./summary.js";
-import { walkNewestFirst } from "./walk.js";
+import { type Candidate, walkNewestFirst } from "./walk.js";
 
 /** What a new conversation records in its session_meta line. */
 export interface SessionMetaInput {
@@ -23,12 +26,51 @@ export interface SessionMetaInput {
   startedAt?: Date;
 }
 
-/** The on-disk session store under `CODEX_HOME` (see DESIGN.md). Rollout files are the source of truth. */
+export interface SessionsStoreOptions {
+  /** Cache rollout heads in `CODEX_HOME/sessions-index.sqlite` (default true). */
+  index?: boolean;
+}
+
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * The on-disk session store under `CODEX_HOME` (see DESIGN.md). Rollout files are the source of truth; the index
+ * only caches their heads and where each id lives, and every cached fact is checked against the file system.
+ */
 export class SessionsStore {
   readonly sessionsDir: string;
+  private readonly useIndex: boolean;
+  private headIndex: HeadIndex | null | undefined;
 
-  constructor(readonly codexHome: string) {
+  constructor(
+    readonly codexHome: string,
+    options: SessionsStoreOptions = {},
+  ) {
     this.sessionsDir = join(codexHome, SESSIONS_SUBDIR);
+    this.useIndex = options.index ?? true;
+  }
+
+  /** The index, opened on first use; null when disabled or unavailable (the store then reads files only). */
+  private index(): HeadIndex | null {
+    if (!this.useIndex) return null;
+    if (this.headIndex === undefined) {
+      const opened = HeadIndex.open(this.codexHome);
+      // CODEX_HOME may not exist yet: try again next time rather than give up for good.
+      if (!opened) return null;
+      this.headIndex = opened;
+    }
+    return this.headIndex;
+  }
+
+  /** Releases the index file handle. The store stays usable (it reopens the index when needed). */
+  close(): void {
+    this.headIndex?.close();
+    this.headIndex = undefined;
+  }
+
+  /** A rollout's path relative to sessions/, `/`-separated: the index key. */
+  private nameOf(path: string): string {
+    return relative(this.sessionsDir, path).split(sep).join("/");
   }
 
   /** Creates the rollout file and writes the session_meta line at once, as Codex does. */
@@ -54,16 +96,110 @@ export class SessionsStore {
     return reopenRecorder(path);
   }
 
-  list(query: ListQuery): Promise<ListPage> {
-    return listSessions(this.sessionsDir, query);
+  /**
+   * Codex's listing (see list.ts). The directory walk finds the candidates, so files added or removed by other
+   * processes are always seen; with the index, a candidate whose cached head is still valid is not opened.
+   */
+  async list(query: ListQuery): Promise<ListPage> {
+    const index = this.index();
+    if (!index) return listSessions(this.sessionsDir, query);
+    const fresh: IndexEntry[] = [];
+    try {
+      return await listSessions(this.sessionsDir, query, undefined, async (c) => {
+        const facts = await this.factsFor(c, index, fresh);
+        return facts ? listableSummary(c.path, facts, query) : null;
+      });
+    } finally {
+      index.put(fresh);
+    }
   }
 
-  /** The live rollout of a conversation id, newest first; archived sessions are not found. */
+  /**
+   * A candidate's head facts: from the index when the file is unchanged (same size) or only grew after a complete
+   * head (appends cannot change a complete head), else read from the file and queued in `fresh` for the index.
+   */
+  private async factsFor(c: Candidate, index: HeadIndex, fresh: IndexEntry[]): Promise<HeadFacts | null> {
+    const name = this.nameOf(c.path);
+    let size: number;
+    try {
+      size = (await stat(c.path)).size;
+    } catch {
+      return null; // deleted since the directory was listed
+    }
+    const cached = index.get(name);
+    if (cached && (cached.size === size || (cached.complete && size > cached.size))) return cached.facts;
+    let head: Awaited<ReturnType<typeof readHead>>;
+    try {
+      head = await readHead(c.path);
+    } catch {
+      return null;
+    }
+    const facts = factsFromHead(head);
+    fresh.push({ name, id: c.id, timestamp: c.timestamp, head: { size, complete: head.complete, facts } });
+    return facts;
+  }
+
+  /**
+   * The live rollout of a conversation id; archived sessions are not found. Tries, in order: the index (entry
+   * checked on disk), the day folders around the creation time a UUID v7 carries, then a walk of the whole store
+   * newest first, whose file names go into the index so the next lookup of an older id is direct.
+   */
   async findPathById(id: string): Promise<string | null> {
     if (!isUuid(id)) return null;
     const wanted = id.toLowerCase();
+    const index = this.index();
+    if (index) {
+      const gone: string[] = [];
+      for (const name of index.namesForId(wanted)) {
+        const path = join(this.sessionsDir, ...name.split("/"));
+        if (await isFile(path)) {
+          index.forget(gone);
+          return path;
+        }
+        gone.push(name);
+      }
+      index.forget(gone);
+    }
+    const near = await this.findNearUuidTime(wanted);
+    if (near) {
+      index?.put([{ name: this.nameOf(near.path), id: near.id, timestamp: near.timestamp }]);
+      return near.path;
+    }
+    const seen: IndexEntry[] = [];
+    let found: string | null = null;
     for await (const candidate of walkNewestFirst(this.sessionsDir)) {
-      if (candidate.id === wanted) return candidate.path;
+      seen.push({ name: this.nameOf(candidate.path), id: candidate.id, timestamp: candidate.timestamp });
+      if (candidate.id === wanted) {
+        found = candidate.path;
+        break;
+      }
+    }
+    index?.put(seen);
+    return found;
+  }
+
+  /**
+   * Codex 0.58 mints UUID v7 ids, whose first 48 bits are the creation time in ms; the file sits in the local day
+   * folder of that moment. The neighbouring days are checked too, for sessions written under another time zone.
+   */
+  private async findNearUuidTime(id: string): Promise<Candidate | null> {
+    if (id.charAt(14) !== "7") return null;
+    const ms = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+    const days = new Set(
+      [0, -DAY_MS, DAY_MS].map((d) => dirname(rolloutPathFor(this.codexHome, new Date(ms + d), id))),
+    );
+    for (const day of days) {
+      let names: string[];
+      try {
+        names = await readdir(day);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const parsed = parseRolloutFileName(name);
+        const path = join(day, name);
+        if (parsed?.id === id && (await isFile(path))) return { path, ...parsed };
+      }
     }
     return null;
   }
@@ -77,12 +213,29 @@ export class SessionsStore {
   }
 
   /** Moves a rollout to archived_sessions/; throws ArchiveError with the real server's messages. */
-  archive(conversationId: string, rolloutPath: string): Promise<string> {
-    return archiveRollout(this.codexHome, conversationId, rolloutPath);
+  async archive(conversationId: string, rolloutPath: string): Promise<string> {
+    const archived = await archiveRollout(this.codexHome, conversationId, rolloutPath);
+    const index = this.index();
+    if (index) {
+      const names = index.namesForId(conversationId.toLowerCase());
+      const gone: string[] = [];
+      for (const name of names)
+        if (!(await isFile(join(this.sessionsDir, ...name.split("/"))))) gone.push(name);
+      index.forget(gone);
+    }
+    return archived;
   }
 
   loadHistory(path: string): Promise<LoadedRollout> {
     return loadRollout(path);
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
   }
 }
 

@@ -1,0 +1,20 @@
+// Loads one rollout in a fresh process and reports memory: run with --expose-gc by bench/run.mjs.
+import { SessionsStore } from "../dist/index.js";
+
+const path = process.argv[2];
+const used = () => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external + m.arrayBuffers;
+};
+globalThis.gc();
+const rssBefore = process.memoryUsage().rss;
+const usedBefore = used();
+const t0 = performance.now();
+const history = await new SessionsStore("/nonexistent").loadHistory(path);
+const ms = performance.now() - t0;
+const peakRss = process.resourceUsage().maxRSS * 1024;
+globalThis.gc();
+const historyBytes = used() - usedBefore;
+process.stdout.write(
+  `${JSON.stringify({ ms, items: history.items.length, rssBefore, peakRss, peakGrowth: peakRss - rssBefore, historyBytes })}\n`,
+);

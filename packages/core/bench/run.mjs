@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// `pnpm bench` in packages/core: the sessions store on synthetic stores in Codex 0.58.0's format.
+//   1. first page (25) of the listing at 1k, 10k and 100k sessions, cold (new store, no index) and warm
+//   2. listing every page of 500 sessions of which 20 are 100 MB, against the same store with small files
+//   3. resume (loadHistory) of a 200 MB rollout: time and peak RSS growth beyond the resulting history
+//   4. find-by-id at 100k sessions (newest, middle, oldest, unknown id)
+// Bytes read are the process's read() bytes from /proc/self/io (Linux; "n/a" elsewhere).
+// Env: BENCH_SIZES (default "1000,10000,100000"), BENCH_RUNS (default 7), BENCH_BIG_MB (100), BENCH_RESUME_MB (200).
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SessionsStore } from "../dist/index.js";
+import { generateStore, growSession, writeLargeSession } from "./generate.mjs";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 100);
+const RESUME_MB = Number(process.env.BENCH_RESUME_MB ?? 200);
+const MB = 1024 * 1024;
+const DEFAULT_PROVIDER = "openai";
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const log = (msg) => process.stderr.write(`${msg}\n`);
+const ms = (x) => (x == null ? "n/a" : x < 10 ? `${x.toFixed(2)} ms` : `${x.toFixed(0)} ms`);
+const size = (bytes) =>
+  bytes == null ? "n/a" : bytes < MB ? `${(bytes / 1024).toFixed(0)} KiB` : `${(bytes / MB).toFixed(1)} MiB`;
+
+/** Bytes this process has read through read() so far (page-cache hits included), or null off Linux. */
+function bytesReadSoFar() {
+  if (!existsSync("/proc/self/io")) return null;
+  const match = /^rchar: (\d+)$/m.exec(readFileSync("/proc/self/io", "utf8"));
+  return match ? Number(match[1]) : null;
+}
+
+/** Median time of `fn` over RUNS runs (after `prepare` each time), with the bytes read by one run. */
+async function measure(fn, prepare = async () => {}) {
+  const times = [];
+  let bytes = null;
+  for (let i = 0; i < RUNS; i++) {
+    await prepare();
+    const before = bytesReadSoFar();
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+    const after = bytesReadSoFar();
+    if (before !== null && after !== null) bytes = after - before;
+  }
+  return { ms: median(times), bytes };
+}
+
+async function listAll(store) {
+  let cursor = null;
+  let count = 0;
+  do {
+    const page = await store.list({ cursor, defaultProvider: DEFAULT_PROVIDER });
+    count += page.items.length;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return count;
+}
+
+const rows = [];
+const row = (what, result, note = "") => {
+  rows.push([what, ms(result.ms), size(result.bytes), note]);
+  log(`  ${what}: ${ms(result.ms)}, ${size(result.bytes)} ${note}`);
+};
+
+const root = await mkdtemp(join(tmpdir(), "codex-core-bench-"));
+try {
+  // 1 and 4: listing and lookup at growing store sizes.
+  for (const count of SIZES) {
+    const home = join(root, `store-${count}`);
+    const t0 = performance.now();
+    const ids = await generateStore(home, { count });
+    log(`generated ${count} sessions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const firstPage = async (store) => {
+      const page = await store.list({ pageSize: 25, defaultProvider: DEFAULT_PROVIDER });
+      if (page.items.length !== 25 || !page.nextCursor) throw new Error("first page is not full");
+    };
+    row(
+      `list first page @ ${count}, cold (new store)`,
+      await measure(() => firstPage(new SessionsStore(home))),
+    );
+    const warm = new SessionsStore(home);
+    await firstPage(warm);
+    row(`list first page @ ${count}, warm`, await measure(() => firstPage(warm)));
+    if (count === Math.max(...SIZES)) {
+      const find = async (store, id, expectFound) => {
+        const found = await store.findPathById(id);
+        if ((found !== null) !== expectFound) throw new Error(`findPathById(${id}) = ${found}`);
+      };
+      const probes = [
+        ["newest", ids[0], true],
+        ["middle", ids[Math.floor(count / 2)], true],
+        ["oldest", ids[count - 1], true],
+        ["unknown id", "00000000-0000-4000-8000-000000000000", false],
+      ];
+      for (const [label, id, expectFound] of probes) {
+        row(
+          `find-by-id @ ${count}, ${label}, cold`,
+          await measure(() => find(new SessionsStore(home), id, expectFound)),
+        );
+        row(`find-by-id @ ${count}, ${label}, warm`, await measure(() => find(warm, id, expectFound)));
+      }
+    }
+    await rm(home, { recursive: true, force: true });
+  }
+
+  // 2. Big files do not make listing slower: the same 500 sessions with 20 of them grown to BIG_MB.
+  const small = join(root, "small-500");
+  const big = join(root, "big-500");
+  const newest = new Date(2026, 10, 20, 18, 0, 0);
+  await generateStore(small, { count: 500, newest });
+  const bigIds = await generateStore(big, { count: 500, newest });
+  const bigStore = new SessionsStore(big);
+  for (let i = 0; i < 20; i++) {
+    const path = await bigStore.findPathById(bigIds[i * 25]);
+    await growSession(path, BIG_MB * MB);
+  }
+  log(`generated 500 sessions, 20 of them ${BIG_MB} MB`);
+  row("list all pages @ 500 small sessions", await measure(() => listAll(new SessionsStore(small))));
+  row(
+    `list all pages @ 500 sessions, 20 of ${BIG_MB} MB`,
+    await measure(() => listAll(new SessionsStore(big))),
+  );
+  await rm(small, { recursive: true, force: true });
+  await rm(big, { recursive: true, force: true });
+
+  // 3. Resume of a big rollout, in a fresh process so its peak RSS is the load's alone.
+  const resumeHome = join(root, "resume");
+  const large = await writeLargeSession(resumeHome, { at: newest, bytes: RESUME_MB * MB });
+  const child = JSON.parse(
+    execFileSync(process.execPath, ["--expose-gc", join(here, "resume-child.mjs"), large.path], {
+      encoding: "utf8",
+    }),
+  );
+  rows.push([
+    `resume (loadHistory) of a ${size(large.bytes)} rollout`,
+    ms(child.ms),
+    size(large.bytes),
+    `${child.items} items; peak RSS growth ${size(child.peakGrowth)}, history ${size(child.historyBytes)}, ` +
+      `growth beyond history ${size(child.peakGrowth - child.historyBytes)}`,
+  ]);
+  log(`  resume: ${JSON.stringify(child)}`);
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
+
+console.log(`| measurement (median of ${RUNS}) | time | bytes read | notes |`);
+console.log("| --- | --- | --- | --- |");
+for (const r of rows) console.log(`| ${r.join(" | ")} |`);

@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { rolloutPathFor, serializeLine } from "../dist/index.js";
+import { rolloutPathFor, serializeLine, uuidV7 } from "../dist/index.js";
 
 const userMessage = (text) => ({ type: "message", role: "user", content: [{ type: "input_text", text }] });
 const assistantMessage = (text) => ({
@@ -134,7 +134,8 @@ const text = (lines, at) => lines.map((l) => serializeLine(l, at)).join("");
 
 /**
  * Writes `count` sessions, `perDay` per local day going back from `newest`, newest first by index (index 0 is the
- * newest). Every 20th session is an `exec` one (never listed), as in real stores. Returns the ids, newest first.
+ * newest). Ids are UUID v7 as 0.58.0 mints them, except every 10th, a v4 (older Codex versions, other tools).
+ * Every 20th session is an `exec` one (never listed), as in real stores. Returns the ids, newest first.
  */
 export async function generateStore(
   codexHome,
@@ -149,7 +150,7 @@ export async function generateStore(
   };
   for (let i = 0; i < count; i++) {
     const at = new Date(newest.getTime() - i * step);
-    const id = randomUUID();
+    const id = i % 10 === 7 ? randomUUID() : uuidV7(at.getTime());
     ids.push(id);
     const path = rolloutPathFor(codexHome, at, id);
     const dir = dirname(path);

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `pnpm bench` in packages/core: the sessions store on synthetic stores in Codex 0.58.0's format.
-//   1. first page (25) of the listing at 1k, 10k and 100k sessions, cold (new store, no index) and warm
+//   1. first page (25) of the listing at 1k, 10k and 100k sessions: without the index, cold (no index file yet,
+//      new store) and warm (index filled, same store)
 //   2. listing every page of 500 sessions of which 20 are 100 MB, against the same store with small files
 //   3. resume (loadHistory) of a 200 MB rollout: time and peak RSS growth beyond the resulting history
-//   4. find-by-id at 100k sessions (newest, middle, oldest, unknown id)
+//   4. find-by-id at 100k sessions (UUID v7 and v4 ids, unknown id), without index, cold index and warm index
 // Bytes read are the process's read() bytes from /proc/self/io (Linux; "n/a" elsewhere).
 // Env: BENCH_SIZES (default "1000,10000,100000"), BENCH_RUNS (default 7), BENCH_BIG_MB (100), BENCH_RESUME_MB (200).
 import { execFileSync } from "node:child_process";
@@ -12,7 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SessionsStore } from "../dist/index.js";
+import { INDEX_FILE_NAME, SessionsStore } from "../dist/index.js";
 import { generateStore, growSession, writeLargeSession } from "./generate.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -81,32 +82,60 @@ try {
       const page = await store.list({ pageSize: 25, defaultProvider: DEFAULT_PROVIDER });
       if (page.items.length !== 25 || !page.nextCursor) throw new Error("first page is not full");
     };
+    const dropIndex = () => rm(join(home, INDEX_FILE_NAME), { force: true });
+    row(`list first page @ ${count}, no index`, await measure(() => firstPage(new SessionsStore(home, { index: false }))));
+    let cold;
     row(
-      `list first page @ ${count}, cold (new store)`,
-      await measure(() => firstPage(new SessionsStore(home))),
+      `list first page @ ${count}, cold index (none on disk)`,
+      await measure(
+        () => firstPage(cold),
+        async () => {
+          cold?.close();
+          await dropIndex();
+          cold = new SessionsStore(home);
+        },
+      ),
     );
+    cold.close();
     const warm = new SessionsStore(home);
     await firstPage(warm);
-    row(`list first page @ ${count}, warm`, await measure(() => firstPage(warm)));
+    row(`list first page @ ${count}, warm index`, await measure(() => firstPage(warm)));
     if (count === Math.max(...SIZES)) {
       const find = async (store, id, expectFound) => {
         const found = await store.findPathById(id);
         if ((found !== null) !== expectFound) throw new Error(`findPathById(${id}) = ${found}`);
       };
+      const v4 = (from) => ids.slice(from).find((id) => id.charAt(14) !== "7");
       const probes = [
-        ["newest", ids[0], true],
-        ["middle", ids[Math.floor(count / 2)], true],
-        ["oldest", ids[count - 1], true],
+        ["newest (v7)", ids[0], true],
+        ["oldest (v7)", ids[count - 1], true],
+        ["middle (v4)", v4(Math.floor(count / 2)), true],
+        ["oldest (v4)", v4(count - 10), true],
         ["unknown id", "00000000-0000-4000-8000-000000000000", false],
       ];
       for (const [label, id, expectFound] of probes) {
+        const plain = new SessionsStore(home, { index: false });
+        row(`find-by-id @ ${count}, ${label}, no index`, await measure(() => find(plain, id, expectFound)));
+        let fresh;
         row(
-          `find-by-id @ ${count}, ${label}, cold`,
-          await measure(() => find(new SessionsStore(home), id, expectFound)),
+          `find-by-id @ ${count}, ${label}, cold index (none on disk)`,
+          await measure(
+            () => find(fresh, id, expectFound),
+            async () => {
+              fresh?.close();
+              await dropIndex();
+              fresh = new SessionsStore(home);
+            },
+          ),
         );
-        row(`find-by-id @ ${count}, ${label}, warm`, await measure(() => find(warm, id, expectFound)));
+        fresh.close();
+        const indexed = new SessionsStore(home);
+        await find(indexed, id, expectFound);
+        row(`find-by-id @ ${count}, ${label}, warm index`, await measure(() => find(indexed, id, expectFound)));
+        indexed.close();
       }
     }
+    warm.close();
     await rm(home, { recursive: true, force: true });
   }
 
@@ -116,17 +145,20 @@ try {
   const newest = new Date(2026, 10, 20, 18, 0, 0);
   await generateStore(small, { count: 500, newest });
   const bigIds = await generateStore(big, { count: 500, newest });
-  const bigStore = new SessionsStore(big);
+  const bigStore = new SessionsStore(big, { index: false });
   for (let i = 0; i < 20; i++) {
     const path = await bigStore.findPathById(bigIds[i * 25]);
     await growSession(path, BIG_MB * MB);
   }
   log(`generated 500 sessions, 20 of them ${BIG_MB} MB`);
-  row("list all pages @ 500 small sessions", await measure(() => listAll(new SessionsStore(small))));
-  row(
-    `list all pages @ 500 sessions, 20 of ${BIG_MB} MB`,
-    await measure(() => listAll(new SessionsStore(big))),
-  );
+  // Without the index, so every page reads its files' heads; then with a warm index.
+  const plain = (home) => new SessionsStore(home, { index: false });
+  row("list all pages @ 500 small sessions, no index", await measure(() => listAll(plain(small))));
+  row(`list all pages @ 500 sessions, 20 of ${BIG_MB} MB, no index`, await measure(() => listAll(plain(big))));
+  const indexedBig = new SessionsStore(big);
+  await listAll(indexedBig);
+  row(`list all pages @ 500 sessions, 20 of ${BIG_MB} MB, warm index`, await measure(() => listAll(indexedBig)));
+  indexedBig.close();
   await rm(small, { recursive: true, force: true });
   await rm(big, { recursive: true, force: true });
 

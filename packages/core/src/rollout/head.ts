@@ -1,5 +1,5 @@
-import { open } from "node:fs/promises";
 import { parseLine, type SessionMetaPayload } from "./line.js";
+import { readLines } from "./lines.js";
 
 /** What listing needs from the start of a rollout file. */
 export interface RolloutHead {
@@ -25,37 +25,18 @@ const MAX_CHUNK = 64 * 1024;
  */
 export async function readHead(path: string): Promise<RolloutHead> {
   const head: RolloutHead = { meta: null, records: [], sawUserEvent: false, complete: false, bytesRead: 0 };
-  const handle = await open(path, "r");
-  try {
-    let buffer = Buffer.allocUnsafe(FIRST_CHUNK);
-    let pending: Buffer[] = [];
-    let position = 0;
-    for (;;) {
-      if (position > 0 && buffer.length < MAX_CHUNK) buffer = Buffer.allocUnsafe(buffer.length * 2);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      head.bytesRead += bytesRead;
-      let start = 0;
-      for (let nl = buffer.indexOf(10, 0); nl !== -1 && nl < bytesRead; nl = buffer.indexOf(10, start)) {
-        const piece = buffer.subarray(start, nl);
-        const line = pending.length
-          ? Buffer.concat([...pending, piece]).toString("utf8")
-          : piece.toString("utf8");
-        pending = [];
-        start = nl + 1;
-        if (consume(head, line)) {
-          head.complete = true;
-          return head;
-        }
-      }
-      if (start < bytesRead) pending.push(Buffer.from(buffer.subarray(start, bytesRead)));
+  for await (const line of readLines(path, {
+    firstChunk: FIRST_CHUNK,
+    maxChunk: MAX_CHUNK,
+    progress: head,
+  })) {
+    if (consume(head, line)) {
+      // Final even when the stopping line is the unterminated last one: a torn JSON object never parses.
+      head.complete = true;
+      break;
     }
-    if (pending.length) consume(head, Buffer.concat(pending).toString("utf8"));
-    return head;
-  } finally {
-    await handle.close();
   }
+  return head;
 }
 
 /** Adds one line to the head; returns true when the head is complete. */

@@ -1,6 +1,8 @@
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { parseLine, type RolloutItem, type SessionMetaPayload } from "./line.js";
+import { readLines } from "./lines.js";
+
+/** Lines are read in 1 MiB chunks: few reads, and a bounded buffer whatever the file size. */
+const CHUNK = 1024 * 1024;
 
 export interface LoadedRollout {
   conversationId: string;
@@ -19,25 +21,18 @@ export class RolloutLoadError extends Error {
  * lines. Errors as Codex: `empty session file`, `failed to parse conversation ID from rollout file`, or the OS error.
  */
 export async function loadRollout(path: string): Promise<LoadedRollout> {
-  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 256 * 1024 });
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once("open", () => resolve());
-    stream.once("error", reject);
-  });
-  await opened;
   let meta: SessionMetaPayload | null = null;
   let sawAnyLine = false;
   const items: RolloutItem[] = [];
-  for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
-    if (text.trim() !== "") sawAnyLine = true;
+  for await (const text of readLines(path, { firstChunk: CHUNK, maxChunk: CHUNK })) {
+    if (!sawAnyLine && text.trim() !== "") sawAnyLine = true;
     const line = parseLine(text);
     if (!line) continue;
     if (line.type === "session_meta" && meta === null) {
       meta = line.payload;
       continue;
     }
-    const { timestamp: _ignored, ...item } = line;
-    items.push(item as RolloutItem);
+    items.push({ type: line.type, payload: line.payload } as RolloutItem);
   }
   if (!sawAnyLine) throw new RolloutLoadError("empty session file");
   if (!meta || typeof meta.id !== "string") {

@@ -83,7 +83,10 @@ try {
       if (page.items.length !== 25 || !page.nextCursor) throw new Error("first page is not full");
     };
     const dropIndex = () => rm(join(home, INDEX_FILE_NAME), { force: true });
-    row(`list first page @ ${count}, no index`, await measure(() => firstPage(new SessionsStore(home, { index: false }))));
+    row(
+      `list first page @ ${count}, no index`,
+      await measure(() => firstPage(new SessionsStore(home, { index: false }))),
+    );
     let cold;
     row(
       `list first page @ ${count}, cold index (none on disk)`,
@@ -131,7 +134,10 @@ try {
         fresh.close();
         const indexed = new SessionsStore(home);
         await find(indexed, id, expectFound);
-        row(`find-by-id @ ${count}, ${label}, warm index`, await measure(() => find(indexed, id, expectFound)));
+        row(
+          `find-by-id @ ${count}, ${label}, warm index`,
+          await measure(() => find(indexed, id, expectFound)),
+        );
         indexed.close();
       }
     }
@@ -154,10 +160,16 @@ try {
   // Without the index, so every page reads its files' heads; then with a warm index.
   const plain = (home) => new SessionsStore(home, { index: false });
   row("list all pages @ 500 small sessions, no index", await measure(() => listAll(plain(small))));
-  row(`list all pages @ 500 sessions, 20 of ${BIG_MB} MB, no index`, await measure(() => listAll(plain(big))));
+  row(
+    `list all pages @ 500 sessions, 20 of ${BIG_MB} MB, no index`,
+    await measure(() => listAll(plain(big))),
+  );
   const indexedBig = new SessionsStore(big);
   await listAll(indexedBig);
-  row(`list all pages @ 500 sessions, 20 of ${BIG_MB} MB, warm index`, await measure(() => listAll(indexedBig)));
+  row(
+    `list all pages @ 500 sessions, 20 of ${BIG_MB} MB, warm index`,
+    await measure(() => listAll(indexedBig)),
+  );
   indexedBig.close();
   await rm(small, { recursive: true, force: true });
   await rm(big, { recursive: true, force: true });

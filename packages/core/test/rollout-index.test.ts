@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { appendFile, mkdtemp, rm, truncate, unlink, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, rm, truncate, unlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -214,6 +214,25 @@ describe("sessions index", () => {
     expect(await store.findPathById("not-a-uuid")).toBeNull();
   });
 
+  it("after a lookup miss, re-lists only the day folders that changed", async () => {
+    const made = [];
+    for (let i = 0; i < 6; i++) made.push(await writeSession(home, { at: minutes(i * 24 * 60) }));
+    const days = [...new Set(made.map((m) => dirname(m.path)))];
+    // Folders last changed a while ago (fresh ones are re-listed every time, for coarse mtime file systems).
+    const old = new Date(Date.now() - 3600_000);
+    for (const day of days) await utimes(day, old, old);
+    expect(await store.findPathById(randomUUID())).toBeNull();
+    expect(dayRows()).toBe(days.length);
+    expect(indexRows().names).toBe(6);
+
+    // Another process adds the id to an old folder: that folder's mtime changed, so it is listed again.
+    const lateId = randomUUID();
+    const late = await writeSession(home, { id: lateId, at: minutes(2 * 24 * 60 + 5) });
+    expect(dirname(late.path)).toBe(days[2]);
+    expect(await store.findPathById(lateId)).toBe(late.path);
+    expect(await new SessionsStore(home).findPathById(made[4]!.id)).toBe(made[4]!.path);
+  });
+
   it("finds a UUID v7 session in the day folder of its creation time", async () => {
     const at = new Date(2026, 2, 14, 23, 59, 58);
     const hex = at.getTime().toString(16).padStart(12, "0");
@@ -229,6 +248,15 @@ function setUserVersion(version: number): void {
   const db = new Database(indexPath);
   db.pragma(`user_version = ${version}`);
   db.close();
+}
+
+function dayRows(): number {
+  const db = new Database(indexPath, { readonly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM days").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
 }
 
 function dropTable(): void {

@@ -7,7 +7,7 @@ import type { HeadFacts } from "./facts.js";
 /** The index file, beside `sessions/` in CODEX_HOME. Codex ignores files it does not know. */
 export const INDEX_FILE_NAME = "sessions-index.sqlite";
 /** Bumped when the tables change; an index of another version is rebuilt. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 /** One rollout as the index knows it. `name` is the path relative to `sessions/`, with `/` separators. */
 export interface IndexEntry {
@@ -135,6 +135,20 @@ export class HeadIndex {
     }, undefined);
   }
 
+  /** The modification time of a day folder when all its files were last recorded, if they were. */
+  dayMtime(day: string): number | undefined {
+    return this.guard(
+      () => (this.statements.day.get(day) as { mtime: number } | undefined)?.mtime,
+      undefined,
+    );
+  }
+
+  /** Records every file of a day folder and the folder's modification time at that moment. */
+  putDay(day: string, mtime: number, entries: readonly IndexEntry[]): void {
+    this.put(entries);
+    this.guard(() => this.statements.putDay.run(day, mtime), undefined);
+  }
+
   forget(names: readonly string[]): void {
     if (names.length === 0) return;
     this.guard(() => {
@@ -183,6 +197,8 @@ function prepareStatements(db: Database) {
       "INSERT OR IGNORE INTO heads (name, id, ts) VALUES (?, ?, ?)",
     ),
     forget: db.prepare<[string]>("DELETE FROM heads WHERE name = ?"),
+    day: db.prepare<[string]>("SELECT mtime FROM days WHERE day = ?"),
+    putDay: db.prepare<[string, number]>("INSERT OR REPLACE INTO days (day, mtime) VALUES (?, ?)"),
   };
 }
 
@@ -191,11 +207,14 @@ function prepareSchema(db: Database): void {
   db.pragma("synchronous = NORMAL"); // a cache: losing the last commits on power loss is harmless
   const version = db.pragma("user_version", { simple: true }) as number;
   if (version === SCHEMA_VERSION) {
-    db.prepare("SELECT name, id, ts, size, complete, facts FROM heads LIMIT 1").all(); // damaged tables throw here
+    // Damaged tables throw here.
+    db.prepare("SELECT name, id, ts, size, complete, facts FROM heads LIMIT 1").all();
+    db.prepare("SELECT day, mtime FROM days LIMIT 1").all();
     return;
   }
   db.transaction(() => {
     db.exec("DROP TABLE IF EXISTS heads");
+    db.exec("DROP TABLE IF EXISTS days");
     db.exec(`CREATE TABLE heads (
       name TEXT PRIMARY KEY,
       id TEXT NOT NULL,
@@ -205,6 +224,9 @@ function prepareSchema(db: Database): void {
       facts TEXT
     )`);
     db.exec("CREATE INDEX heads_by_id ON heads (id)");
+    // Day folders whose every file is recorded in heads, with the folder's mtime then: a lookup that misses
+    // the index re-lists only the folders that changed since.
+    db.exec("CREATE TABLE days (day TEXT PRIMARY KEY, mtime REAL NOT NULL)");
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

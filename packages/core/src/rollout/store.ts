@@ -10,7 +10,7 @@ import { type ListPage, type ListQuery, listableSummary, listSessions } from "./
 import { isUuid, parseRolloutFileName, rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
 import { createRecorder, type RolloutRecorder, reopenRecorder } from "./recorder.js";
 import { type SessionSummary, summaryFromHead } from "./summary.js";
-import { type Candidate, walkNewestFirst } from "./walk.js";
+import { type Candidate, dayDirsNewestFirst, rolloutsInDay } from "./walk.js";
 
 /** What a new conversation records in its session_meta line. */
 export interface SessionMetaInput {
@@ -32,6 +32,7 @@ export interface SessionsStoreOptions {
 }
 
 const DAY_MS = 24 * 3600_000;
+const RECENT_MS = 3000;
 
 /**
  * The on-disk session store under `CODEX_HOME` (see DESIGN.md). Rollout files are the source of truth; the index
@@ -141,8 +142,9 @@ export class SessionsStore {
 
   /**
    * The live rollout of a conversation id; archived sessions are not found. Tries, in order: the index (entry
-   * checked on disk), the day folders around the creation time a UUID v7 carries, then a walk of the whole store
-   * newest first, whose file names go into the index so the next lookup of an older id is direct.
+   * checked on disk), the day folders around the creation time a UUID v7 carries, then the day folders newest
+   * first, skipping those the index holds entirely and recording the others, so the next lookup of an older id
+   * is direct and a miss re-lists only the folders that changed.
    */
   async findPathById(id: string): Promise<string | null> {
     if (!isUuid(id)) return null;
@@ -165,17 +167,35 @@ export class SessionsStore {
       index?.put([{ name: this.nameOf(near.path), id: near.id, timestamp: near.timestamp }]);
       return near.path;
     }
-    const seen: IndexEntry[] = [];
-    let found: string | null = null;
-    for await (const candidate of walkNewestFirst(this.sessionsDir)) {
-      seen.push({ name: this.nameOf(candidate.path), id: candidate.id, timestamp: candidate.timestamp });
-      if (candidate.id === wanted) {
-        found = candidate.path;
-        break;
-      }
+    for await (const day of dayDirsNewestFirst(this.sessionsDir)) {
+      const files = await this.dayFilesNotIndexed(day, index);
+      const hit = files?.find((c) => c.id === wanted);
+      if (hit) return hit.path;
     }
-    index?.put(seen);
-    return found;
+    return null;
+  }
+
+  /**
+   * The rollouts of a day folder, recorded in the index; null when the index already holds every file of the
+   * folder (its mtime has not changed since they were recorded), so none of them needs looking at again.
+   */
+  private async dayFilesNotIndexed(day: string, index: HeadIndex | null): Promise<Candidate[] | null> {
+    if (!index) return rolloutsInDay(day);
+    const name = this.nameOf(day);
+    let mtime: number;
+    try {
+      mtime = (await stat(day)).mtimeMs;
+    } catch {
+      return null;
+    }
+    if (index.dayMtime(name) === mtime) return null;
+    const files = await rolloutsInDay(day);
+    const entries = files.map((c) => ({ name: this.nameOf(c.path), id: c.id, timestamp: c.timestamp }));
+    // A folder changed within the last seconds might change again within the same mtime tick on coarse file
+    // systems; its files are recorded but not the folder, so it is listed again next time.
+    if (Date.now() - mtime > RECENT_MS) index.putDay(name, mtime, entries);
+    else index.put(entries);
+    return files;
   }
 
   /**

@@ -28,30 +28,37 @@ export function compareNewestFirst(a: Candidate, b: Candidate): number {
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
-/**
- * Yields the rollout files under `sessionsDir` newest first, one day folder at a time (year, month and day
- * folders descending by number; names that are not numbers are skipped). Only directories are listed; no file
- * is opened, so a caller that stops early pays only for the days it looked at.
- */
-export async function* walkNewestFirst(sessionsDir: string): AsyncGenerator<Candidate> {
+/** The day folders under `sessionsDir`, newest first (year, month and day folders descending by number). */
+export async function* dayDirsNewestFirst(sessionsDir: string): AsyncGenerator<string> {
   for (const year of await numericDirsDescending(sessionsDir)) {
     for (const month of await numericDirsDescending(year)) {
-      for (const day of await numericDirsDescending(month)) {
-        let entries: import("node:fs").Dirent[];
-        try {
-          entries = await readdir(day, { withFileTypes: true });
-        } catch {
-          continue;
-        }
-        const files: Candidate[] = [];
-        for (const e of entries) {
-          if (!e.isFile()) continue;
-          const parsed = parseRolloutFileName(e.name);
-          if (parsed) files.push({ path: join(day, e.name), ...parsed });
-        }
-        files.sort(compareNewestFirst);
-        yield* files;
-      }
+      yield* await numericDirsDescending(month);
     }
   }
+}
+
+/** The rollout files of one day folder, newest first; empty when it cannot be read. */
+export async function rolloutsInDay(day: string): Promise<Candidate[]> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(day, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const files: Candidate[] = [];
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const parsed = parseRolloutFileName(e.name);
+    if (parsed) files.push({ path: join(day, e.name), ...parsed });
+  }
+  return files.sort(compareNewestFirst);
+}
+
+/**
+ * Yields the rollout files under `sessionsDir` newest first, one day folder at a time (names that are not
+ * numbers are skipped). Only directories are listed; no file is opened, so a caller that stops early pays only
+ * for the days it looked at.
+ */
+export async function* walkNewestFirst(sessionsDir: string): AsyncGenerator<Candidate> {
+  for await (const day of dayDirsNewestFirst(sessionsDir)) yield* await rolloutsInDay(day);
 }

@@ -143,10 +143,20 @@ export class HeadIndex {
     );
   }
 
-  /** Records every file of a day folder and the folder's modification time at that moment. */
-  putDay(day: string, mtime: number, entries: readonly IndexEntry[]): void {
-    this.put(entries);
-    this.guard(() => this.statements.putDay.run(day, mtime), undefined);
+  /**
+   * Records day folders in one transaction: the entries of their files and, when given, the folder's mtime at the
+   * moment they were listed (a folder recorded with its mtime is known to be entirely in the index).
+   */
+  putDays(days: readonly { day: string; mtime: number | null; entries: readonly IndexEntry[] }[]): void {
+    if (days.length === 0) return;
+    this.guard(() => {
+      this.db?.transaction(() => {
+        for (const { day, mtime, entries } of days) {
+          for (const e of entries) this.statements.putName.run(e.name, e.id, e.timestamp);
+          if (mtime !== null) this.statements.putDay.run(day, mtime);
+        }
+      })();
+    }, undefined);
   }
 
   forget(names: readonly string[]): void {

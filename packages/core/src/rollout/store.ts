@@ -34,6 +34,12 @@ export interface SessionsStoreOptions {
 const DAY_MS = 24 * 3600_000;
 const RECENT_MS = 3000;
 
+interface ListedDay {
+  day: string;
+  mtime: number | null;
+  entries: IndexEntry[];
+}
+
 /**
  * The on-disk session store under `CODEX_HOME` (see DESIGN.md). Rollout files are the source of truth; the index
  * only caches their heads and where each id lives, and every cached fact is checked against the file system.
@@ -167,19 +173,28 @@ export class SessionsStore {
       index?.put([{ name: this.nameOf(near.path), id: near.id, timestamp: near.timestamp }]);
       return near.path;
     }
-    for await (const day of dayDirsNewestFirst(this.sessionsDir)) {
-      const files = await this.dayFilesNotIndexed(day, index);
-      const hit = files?.find((c) => c.id === wanted);
-      if (hit) return hit.path;
+    const listed: ListedDay[] = [];
+    try {
+      for await (const day of dayDirsNewestFirst(this.sessionsDir)) {
+        const files = await this.dayFilesNotIndexed(day, index, listed);
+        const hit = files?.find((c) => c.id === wanted);
+        if (hit) return hit.path;
+      }
+      return null;
+    } finally {
+      index?.putDays(listed); // one transaction for the whole walk
     }
-    return null;
   }
 
   /**
-   * The rollouts of a day folder, recorded in the index; null when the index already holds every file of the
-   * folder (its mtime has not changed since they were recorded), so none of them needs looking at again.
+   * The rollouts of a day folder, queued in `listed` for the index; null when the index already holds every file
+   * of the folder (its mtime has not changed since they were recorded), so none of them needs looking at again.
    */
-  private async dayFilesNotIndexed(day: string, index: HeadIndex | null): Promise<Candidate[] | null> {
+  private async dayFilesNotIndexed(
+    day: string,
+    index: HeadIndex | null,
+    listed: ListedDay[],
+  ): Promise<Candidate[] | null> {
     if (!index) return rolloutsInDay(day);
     const name = this.nameOf(day);
     let mtime: number;
@@ -192,9 +207,8 @@ export class SessionsStore {
     const files = await rolloutsInDay(day);
     const entries = files.map((c) => ({ name: this.nameOf(c.path), id: c.id, timestamp: c.timestamp }));
     // A folder changed within the last seconds might change again within the same mtime tick on coarse file
-    // systems; its files are recorded but not the folder, so it is listed again next time.
-    if (Date.now() - mtime > RECENT_MS) index.putDay(name, mtime, entries);
-    else index.put(entries);
+    // systems; its files are recorded but not its mtime, so it is listed again next time.
+    listed.push({ day: name, mtime: Date.now() - mtime > RECENT_MS ? mtime : null, entries });
     return files;
   }
 

@@ -174,9 +174,10 @@ export class SessionsStore {
       return near.path;
     }
     const listed: ListedDay[] = [];
+    const recorded = index?.dayMtimes() ?? new Map<string, number>();
     try {
       for await (const day of dayDirsNewestFirst(this.sessionsDir)) {
-        const files = await this.dayFilesNotIndexed(day, index, listed);
+        const files = await this.dayFilesNotIndexed(day, index, recorded, listed);
         const hit = files?.find((c) => c.id === wanted);
         if (hit) return hit.path;
       }
@@ -193,6 +194,7 @@ export class SessionsStore {
   private async dayFilesNotIndexed(
     day: string,
     index: HeadIndex | null,
+    recorded: Map<string, number>,
     listed: ListedDay[],
   ): Promise<Candidate[] | null> {
     if (!index) return rolloutsInDay(day);
@@ -203,7 +205,7 @@ export class SessionsStore {
     } catch {
       return null;
     }
-    if (index.dayMtime(name) === mtime) return null;
+    if (recorded.get(name) === mtime) return null;
     const files = await rolloutsInDay(day);
     const entries = files.map((c) => ({ name: this.nameOf(c.path), id: c.id, timestamp: c.timestamp }));
     // A folder changed within the last seconds might change again within the same mtime tick on coarse file

@@ -26,13 +26,22 @@ export { type FileMatch, FUZZY_SEARCH_LIMIT, fuzzyFileSearch } from "./file-sear
 export { gitDiffToRemote } from "./git-diff.js";
 export { type AccountHandlerOptions, createAccountHandlers } from "./handlers/account.js";
 export { basicHandlers } from "./handlers/basic.js";
+export { createGetUserSavedConfigHandler, userSavedConfig } from "./handlers/config.js";
 export { type ConversationOpener, createConversationHandlers } from "./handlers/conversations.js";
+export { createExecOneOffCommandHandler } from "./handlers/exec.js";
 export { createFeedbackHandler, type FeedbackOptions } from "./handlers/feedback.js";
+export { createSessionHandlers, type SessionRuntime } from "./handlers/sessions.js";
 export { createFuzzyFileSearchHandler, gitDiffToRemoteHandler } from "./handlers/workspace.js";
 export { CLIENT_REQUEST_METHODS } from "./methods.js";
 export { type ModelPreset, pageModels } from "./model-list.js";
 export { MODEL_PRESETS } from "./model-presets.js";
 export { type RunAppServerOptions, runAppServer } from "./run.js";
+export {
+  AppServerRuntime,
+  type AppServerRuntimeOptions,
+  type ConversationRuntime,
+  type ResumedConversation,
+} from "./runtime.js";
 export {
   AppServer,
   type AppServerOptions,
@@ -40,4 +49,5 @@ export {
   type RequestContext,
   type RequestHandler,
 } from "./server.js";
+export { type Dialect, type SessionSettings, sessionSettings } from "./session-settings.js";
 export { buildUserAgent, type ClientInfo, osLabel, terminalLabel } from "./user-agent.js";

@@ -1,4 +1,5 @@
 import { invalidRequest, type RpcError } from "@codex-ts/app-server-protocol";
+import { parseUuid } from "./uuid.js";
 
 /**
  * Tiny readers for request params that word their errors like Codex 0.58.0's serde decoder
@@ -54,4 +55,14 @@ export function optionalBool(obj: Record<string, unknown>, key: string): boolean
   if (v === undefined || v === null) return false;
   if (typeof v !== "boolean") throw bad(`invalid type: ${describe(v)}, expected a boolean`);
   return v;
+}
+
+/** A required conversation id (Codex's `ConversationId`, a UUID): malformed ids fail decoding like 0.58.0. */
+export function requiredConversationId(obj: Record<string, unknown>, key: string): string {
+  const text = requiredString(obj, key);
+  try {
+    return parseUuid(text);
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
 }

@@ -1,19 +1,26 @@
 import { ConversationRegistry } from "./conversations.js";
 import { basicHandlers } from "./handlers/basic.js";
-import { createSetDefaultModelHandler } from "./handlers/config.js";
-import { type ConversationOpener, createConversationHandlers } from "./handlers/conversations.js";
+import { createGetUserSavedConfigHandler, createSetDefaultModelHandler } from "./handlers/config.js";
+import { createConversationHandlers } from "./handlers/conversations.js";
+import { createExecOneOffCommandHandler } from "./handlers/exec.js";
 import { createFeedbackHandler } from "./handlers/feedback.js";
+import { createSessionHandlers, type SessionRuntime } from "./handlers/sessions.js";
 import { createFuzzyFileSearchHandler, gitDiffToRemoteHandler } from "./handlers/workspace.js";
+import type { ConversationRuntime } from "./runtime.js";
 import { AppServer, type AppServerOptions } from "./server.js";
 
 export interface RunAppServerOptions extends AppServerOptions {
   signal?: AbortSignal | undefined;
   /**
-   * The agent runtime. When given, the conversation and turn methods are served: `open` creates a conversation
-   * from a request (config layering + `ConversationManager.newConversation`), `shutdownAll` aborts running turns
-   * and flushes rollouts at shutdown.
+   * The agent runtime (`AppServerRuntime` in the CLI). When given, the conversation and turn methods are served:
+   * `open` creates a conversation from a request's settings, `shutdownAll` aborts running turns and flushes
+   * rollouts at shutdown; with `sessions`/`resume`/`fork`/`remove` the session methods too. It may be a factory
+   * of the server, since the runtime's user agent follows the client's `initialize`.
    */
-  conversations?: { open: ConversationOpener; shutdownAll?: () => Promise<void> } | undefined;
+  conversations?:
+    | ConversationRuntime
+    | ((server: { userAgent(): string }) => ConversationRuntime)
+    | undefined;
   /** CODEX_HOME; enables `feedback/upload` (bundles go to `<codexHome>/feedback/`). */
   codexHome?: string | undefined;
   /** Upload endpoint for feedback bundles; none by default. */
@@ -26,7 +33,7 @@ export interface RunAppServerOptions extends AppServerOptions {
  * output is flushed.
  */
 export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
-  const runtime = opts.conversations;
+  let runtime: ConversationRuntime | undefined;
   const server = new AppServer({
     ...opts,
     onShutdown: async () => {
@@ -40,9 +47,12 @@ export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
       ...opts.handlers,
     },
   });
+  // The runtime may need the server (its user agent follows the client's `initialize`), so it can be a factory.
+  runtime = typeof opts.conversations === "function" ? opts.conversations(server) : opts.conversations;
   const registry = new ConversationRegistry(server.peer, (m) => server.log("warn", m));
   if (opts.codexHome) {
     server.register("setDefaultModel", createSetDefaultModelHandler(opts.codexHome));
+    server.register("getUserSavedConfig", createGetUserSavedConfigHandler(opts.codexHome));
     server.register(
       "feedback/upload",
       createFeedbackHandler({
@@ -53,8 +63,16 @@ export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
     );
   }
   if (runtime) {
-    for (const [method, handler] of Object.entries(createConversationHandlers(registry, runtime.open))) {
+    const rt = runtime;
+    for (const [method, handler] of Object.entries(createConversationHandlers(registry, (s) => rt.open(s)))) {
       server.register(method, handler);
+    }
+    if (rt.sessions && rt.resume && rt.fork && rt.remove) {
+      const handlers = createSessionHandlers(registry, rt as SessionRuntime);
+      for (const [method, handler] of Object.entries(handlers)) server.register(method, handler);
+    }
+    if (rt.processConfig) {
+      server.register("execOneOffCommand", createExecOneOffCommandHandler(rt.processConfig.sandboxPolicy));
     }
   }
   const onAbort = () => void server.shutdown();

@@ -1,17 +1,39 @@
-import os from "node:os";
-import path from "node:path";
-import { runAppServer } from "@codex-ts/app-server";
+import { AppServerRuntime, runAppServer } from "@codex-ts/app-server";
+import { ConfigError, findCodexHome, loadConfig } from "@codex-ts/config-loader";
 import type { Command } from "commander";
+import { globalOptions } from "../global-options.js";
+
+/** The Codex release whose wire protocol (and user-agent / session_meta version) this server stands in for. */
+const COMPAT_VERSION = "0.58.0";
 
 /**
- * `codex app-server`: JSON-RPC lite over stdin/stdout until stdin ends. SIGINT/SIGTERM shut it down the same
- * way as EOF (in-flight work finishes or is aborted, output is flushed) and the process exits 0.
+ * `codex app-server`: JSON-RPC lite over stdin/stdout until stdin ends. The process `-c`/`--profile`/`--enable`
+ * options apply to every conversation it creates, under each request's own settings. SIGINT/SIGTERM shut it down
+ * the same way as EOF (running turns are aborted, rollouts flushed, output written) and the process exits 0.
  */
 export function registerAppServer(program: Command): void {
   program
     .command("app-server")
     .description("Run the app server over stdio (JSON-RPC lite, one message per line)")
-    .action(async () => {
+    .action(async (_opts, command: Command) => {
+      const { overrides, profile } = globalOptions(command);
+      const codexHome = findCodexHome(process.env);
+      let processConfig: Awaited<ReturnType<typeof loadConfig>>;
+      try {
+        processConfig = await loadConfig({
+          codexHome,
+          env: process.env,
+          cliOverrides: overrides,
+          overrides: profile !== undefined ? { profile } : {},
+          cliVersion: COMPAT_VERSION,
+        });
+      } catch (err) {
+        // Like 0.58.0: a config that cannot be loaded stops the server before it serves anything.
+        if (err instanceof ConfigError)
+          throw new ConfigError(`error loading config: ${err.message}`, err.file);
+        throw err;
+      }
+      const originator = process.env.CODEX_INTERNAL_ORIGINATOR_OVERRIDE || "codex_cli_rs";
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once("SIGINT", onSignal);
@@ -23,9 +45,21 @@ export function registerAppServer(program: Command): void {
           logSink: process.stderr,
           logLevel: process.env.CODEX_LOG_LEVEL === "debug" ? "debug" : "warn",
           signal: stop.signal,
-          // Until the config loader lands: CODEX_HOME or ~/.codex, as Codex resolves it.
-          codexHome: process.env.CODEX_HOME || path.join(os.homedir(), ".codex"),
+          version: COMPAT_VERSION,
+          originator,
+          codexHome,
           feedbackEndpoint: process.env.CODEX_FEEDBACK_ENDPOINT || null,
+          conversations: (server) =>
+            new AppServerRuntime({
+              codexHome,
+              processConfig,
+              cliOverrides: overrides,
+              profile,
+              env: process.env,
+              cliVersion: COMPAT_VERSION,
+              originator,
+              userAgent: () => server.userAgent(),
+            }),
         });
       } finally {
         process.off("SIGINT", onSignal);

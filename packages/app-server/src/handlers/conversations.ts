@@ -6,11 +6,12 @@ import {
   type OpenedConversation,
 } from "../conversations.js";
 import type { Turn } from "../events/v2.js";
-import { object, requiredString } from "../params.js";
+import { object, requiredConversationId, requiredString } from "../params.js";
 import type { RequestHandler } from "../server.js";
+import { coreApprovalPolicy, type SessionSettings, sessionSettings } from "../session-settings.js";
 
 /** Opens a new core conversation from the request's own settings (config layering is the opener's job). */
-export type ConversationOpener = (request: Record<string, unknown>) => Promise<OpenedConversation>;
+export type ConversationOpener = (settings: SessionSettings) => Promise<OpenedConversation>;
 
 function items(p: Record<string, unknown>, key: string): unknown[] {
   if (!(key in p)) throw invalidRequest(`Invalid request: missing field \`${key}\``);
@@ -29,20 +30,23 @@ const OP_KEYS: Record<(typeof PER_TURN_KEYS)[number], string> = {
   summary: "summary",
 };
 
-/** Camel-case request fields → the snake_case fields of the core's turn ops (only those given). */
+/**
+ * Camel-case request fields → the snake_case fields of the core's turn ops (only those given). v2 spells the
+ * approval policy in camelCase; the core takes v1's spelling (sandbox policies the core reads in either).
+ */
 function turnOverrides(p: Record<string, unknown>): Record<string, unknown> | null {
   const out: Record<string, unknown> = {};
   for (const k of PER_TURN_KEYS) if (p[k] !== undefined && p[k] !== null) out[OP_KEYS[k]] = p[k];
+  if (typeof out.approval_policy === "string") out.approval_policy = coreApprovalPolicy(out.approval_policy);
   return Object.keys(out).length > 0 ? out : null;
 }
 
 /** The v1 and v2 conversation/turn handlers, over one registry of loaded conversations. */
 export function createConversationHandlers(registry: ConversationRegistry, open: ConversationOpener) {
-  const obj = (name: string) => (params: unknown) => object(params, `struct ${name}`);
-  const newConversation: RequestHandler<Record<string, unknown>> = {
-    decode: obj("NewConversationParams"),
-    async handle(p) {
-      const opened = await open(p);
+  const newConversation: RequestHandler<SessionSettings> = {
+    decode: (params) => sessionSettings(object(params, "struct NewConversationParams"), "v1"),
+    async handle(settings) {
+      const opened = await open(settings);
       registry.add(opened);
       return {
         conversationId: opened.conversationId,
@@ -52,10 +56,10 @@ export function createConversationHandlers(registry: ConversationRegistry, open:
       };
     },
   };
-  const threadStart: RequestHandler<Record<string, unknown>> = {
-    decode: obj("ThreadStartParams"),
-    async handle(p) {
-      const opened = await open(p);
+  const threadStart: RequestHandler<SessionSettings> = {
+    decode: (params) => sessionSettings(object(params, "struct ThreadStartParams"), "v2"),
+    async handle(settings) {
+      const opened = await open(settings);
       registry.add(opened);
       registry.attachV2(opened.conversationId);
       const thread = {
@@ -72,7 +76,7 @@ export function createConversationHandlers(registry: ConversationRegistry, open:
     },
   };
   const conversationIdOf = (params: unknown, name: string) =>
-    requiredString(object(params, `struct ${name}`), "conversationId");
+    requiredConversationId(object(params, `struct ${name}`), "conversationId");
   return {
     newConversation,
     "thread/start": threadStart,
@@ -88,7 +92,7 @@ export function createConversationHandlers(registry: ConversationRegistry, open:
     sendUserMessage: {
       decode(params: unknown) {
         const p = object(params, "struct SendUserMessageParams");
-        return { id: requiredString(p, "conversationId"), items: items(p, "items") as InputItem[] };
+        return { id: requiredConversationId(p, "conversationId"), items: items(p, "items") as InputItem[] };
       },
       handle: ({ id, items: input }: { id: string; items: InputItem[] }) =>
         registry.sendUserMessage(id, input),
@@ -97,7 +101,7 @@ export function createConversationHandlers(registry: ConversationRegistry, open:
       decode(params: unknown) {
         const p = object(params, "struct SendUserTurnParams");
         return {
-          id: requiredString(p, "conversationId"),
+          id: requiredConversationId(p, "conversationId"),
           items: items(p, "items") as InputItem[],
           overrides: turnOverrides(p) ?? {},
         };

@@ -62,7 +62,8 @@ const DEFAULT_SHELL_TIMEOUT_MS = 60_000;
 const ev = (msg: Record<string, unknown>) => msg as unknown as EventMsg;
 
 /** Codex's sandbox policy object (v2 camel-case or core kebab-case) → the config-loader shape. */
-function sandboxFromOp(raw: Record<string, unknown>): TurnSettings["sandboxPolicy"] {
+/** A sandbox policy as clients send it (v1 kebab-case or v2 camelCase modes) → the core's policy. */
+export function sandboxPolicyFromWire(raw: Record<string, unknown>): TurnSettings["sandboxPolicy"] {
   const mode = String(raw.mode ?? raw.type ?? "read-only")
     .replace(/([A-Z])/g, "-$1")
     .toLowerCase();
@@ -203,7 +204,7 @@ export class Conversation {
       ...this.settings,
       ...(o.cwd !== undefined ? { cwd: resolve(o.cwd) } : {}),
       ...(o.approval_policy !== undefined ? { approvalPolicy: o.approval_policy } : {}),
-      ...(o.sandbox_policy !== undefined ? { sandboxPolicy: sandboxFromOp(o.sandbox_policy) } : {}),
+      ...(o.sandbox_policy !== undefined ? { sandboxPolicy: sandboxPolicyFromWire(o.sandbox_policy) } : {}),
       ...(o.model !== undefined ? { model: o.model } : {}),
       ...(o.effort !== undefined ? { effort: o.effort ?? undefined } : {}),
       ...(o.summary !== undefined ? { summary: o.summary } : {}),

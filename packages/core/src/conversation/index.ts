@@ -1,4 +1,10 @@
 export { DEFAULT_BASE_INSTRUCTIONS, environmentContext, type TurnSettings } from "./context.js";
-export { Conversation, type CoreEvent, type InputItem, type Op } from "./conversation.js";
+export {
+  Conversation,
+  type CoreEvent,
+  type InputItem,
+  type Op,
+  sandboxPolicyFromWire,
+} from "./conversation.js";
 export { uuidV7 } from "./ids.js";
 export { ConversationManager, type ConversationManagerOptions, type NewConversation } from "./manager.js";

@@ -2,6 +2,7 @@ import type { EventMsg } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
 import { type AuthSource, ModelClient } from "../client/model-client.js";
 import { collectGitInfo } from "../rollout/git-info.js";
+import type { LoadedRollout } from "../rollout/history.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import type { SessionsStore } from "../rollout/store.js";
 import { DEFAULT_BASE_INSTRUCTIONS, initialContext, type TurnSettings } from "./context.js";
@@ -94,7 +95,14 @@ export class ConversationManager {
     };
   }
 
-  async newConversation(config: Config): Promise<NewConversation> {
+  /**
+   * Starts a conversation. With `history` (a fork, or a v1/v2 resume by history) those response items are its
+   * history and are recorded instead of the initial context, as Codex does for forked sessions.
+   */
+  async newConversation(
+    config: Config,
+    opts: { history?: Record<string, unknown>[] } = {},
+  ): Promise<NewConversation> {
     const id = uuidV7();
     const git = await collectGitInfo(config.cwd);
     const recorder = await this.o.sessions.createRecorder({
@@ -107,11 +115,9 @@ export class ConversationManager {
       modelProvider: config.modelProviderId,
       ...(git ? { git } : {}),
     });
-    const initial = initialContext(
-      settingsFrom(config),
-      config.developerInstructions,
-      config.userInstructions,
-    );
+    const initial =
+      opts.history ??
+      initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions);
     recorder.record(initial.map((payload) => ({ type: "response_item", payload }) as never));
     await recorder.flush();
     return this.open(config, id, recorder, initial, null);
@@ -121,8 +127,9 @@ export class ConversationManager {
   async resumeConversation(
     path: string,
     config: Config,
+    preloaded?: LoadedRollout,
   ): Promise<NewConversation & { initialMessages: EventMsg[] }> {
-    const loaded = await this.o.sessions.loadHistory(path);
+    const loaded = preloaded ?? (await this.o.sessions.loadHistory(path));
     const history = loaded.items
       .filter((i) => i.type === "response_item")
       .map((i) => i.payload as Record<string, unknown>);

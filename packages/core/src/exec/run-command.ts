@@ -1,6 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { SandboxPolicy } from "@codex-ts/config-loader";
+import { osErrorText } from "../rollout/os-error.js";
 
 export interface RunCommandOptions {
   command: readonly string[];
@@ -22,6 +24,8 @@ export interface RunCommandResult {
   timedOut: boolean;
   /** The command failed in a way that looks like the sandbox stopped it (a write or network use was denied). */
   sandboxDenied: boolean;
+  /** Set when the process could not be started at all, in Rust's io::Error wording (e.g. `No such file or directory (os error 2)`). */
+  spawnError?: string;
 }
 
 export type SandboxSupport = "bubblewrap" | "seatbelt" | "none";
@@ -58,7 +62,8 @@ function writableRoots(
   if (!policy.exclude_slash_tmp) roots.push("/tmp");
   const tmp = env.TMPDIR ?? tmpdir();
   if (!policy.exclude_tmpdir_env_var && tmp) roots.push(tmp);
-  return [...new Set(roots)];
+  // A configured root that does not exist cannot be written anyway; bubblewrap would refuse to start over it.
+  return [...new Set(roots)].filter((root) => existsSync(root));
 }
 
 /** The argv that runs `command` under the sandbox policy; throws when the policy needs a sandbox we lack. */
@@ -126,6 +131,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     const aggregated: Buffer[] = [];
     let timedOut = false;
     let settled = false;
+    let spawnError: string | undefined;
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: o.cwd,
       env,
@@ -166,11 +172,13 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
         aggregatedOutput: Buffer.concat(aggregated).toString("utf8"),
         durationMs: Date.now() - started,
         timedOut,
+        ...(spawnError !== undefined ? { spawnError } : {}),
         sandboxDenied:
           o.sandbox !== null && o.sandbox.mode !== "danger-full-access" && code !== 0 && DENIAL.test(err),
       });
     };
     child.on("error", (err) => {
+      spawnError = osErrorText(err);
       stderr.push(Buffer.from(`${err.message}\n`));
       finish(127);
     });

@@ -29,6 +29,8 @@ export async function archiveRollout(
   codexHome: string,
   conversationId: string,
   rolloutPath: string,
+  /** Runs once every check has passed, just before the move (servers shut the loaded conversation down here). */
+  beforeMove?: () => Promise<void>,
 ): Promise<string> {
   let sessionsDir: string;
   try {
@@ -59,6 +61,7 @@ export async function archiveRollout(
   }
   const archivedDir = join(codexHome, ARCHIVED_SESSIONS_SUBDIR);
   const target = join(archivedDir, name);
+  await beforeMove?.();
   try {
     await mkdir(archivedDir, { recursive: true });
     await rename(canonical, target);

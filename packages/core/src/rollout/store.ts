@@ -249,8 +249,12 @@ export class SessionsStore {
   }
 
   /** Moves a rollout to archived_sessions/; throws ArchiveError with the real server's messages. */
-  async archive(conversationId: string, rolloutPath: string): Promise<string> {
-    const archived = await archiveRollout(this.codexHome, conversationId, rolloutPath);
+  async archive(
+    conversationId: string,
+    rolloutPath: string,
+    beforeMove?: () => Promise<void>,
+  ): Promise<string> {
+    const archived = await archiveRollout(this.codexHome, conversationId, rolloutPath, beforeMove);
     const index = this.index();
     if (index) {
       const names = index.namesForId(conversationId.toLowerCase());

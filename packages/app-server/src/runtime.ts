@@ -1,0 +1,112 @@
+import { invalidRequest } from "@codex-ts/app-server-protocol";
+import {
+  type Config,
+  ConfigError,
+  type ConfigOverride,
+  loadConfig,
+  type ManagedSources,
+} from "@codex-ts/config-loader";
+import { type AuthSource, ConversationManager, type LoadedRollout, SessionsStore } from "@codex-ts/core";
+import type { OpenedConversation } from "./conversations.js";
+import type { SessionSettings } from "./session-settings.js";
+
+/** A conversation resumed from its rollout: what the v1 and v2 resume responses report. */
+export type ResumedConversation = OpenedConversation & { initialMessages: Record<string, unknown>[] };
+
+/**
+ * What the server needs from the agent runtime. `open` is enough for the conversation and turn methods; the
+ * session methods (list, summary, archive, resume) are served when `sessions` and `resume` are there too.
+ */
+export interface ConversationRuntime {
+  open(settings: SessionSettings): Promise<OpenedConversation>;
+  /** Continues a rollout already read by `sessions.loadHistory`. */
+  resume?(loaded: LoadedRollout, path: string, settings: SessionSettings): Promise<ResumedConversation>;
+  /** Starts a new conversation whose history is the given response items (v1/v2 resume by `history`). */
+  fork?(history: Record<string, unknown>[], settings: SessionSettings): Promise<OpenedConversation>;
+  /** Shuts a loaded conversation down and forgets it (before its rollout is archived). */
+  remove?(conversationId: string): Promise<void>;
+  shutdownAll?(): Promise<void>;
+  sessions?: { store: SessionsStore; defaultProvider: string } | undefined;
+  /** The process-level config (CODEX_HOME config.toml, `-c`, `--profile`), for one-off commands. */
+  processConfig?: Config | undefined;
+}
+
+export interface AppServerRuntimeOptions {
+  codexHome: string;
+  /** The config of the process, loaded once at startup (a broken config.toml stops the server there). */
+  processConfig: Config;
+  /** Process `-c` / `--enable` / `--disable` overrides: they apply to every conversation, under the request's. */
+  cliOverrides?: readonly ConfigOverride[];
+  /** Process `--profile`; a v1 request's own `profile` wins. */
+  profile?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  managed?: ManagedSources;
+  cliVersion: string;
+  originator: string;
+  userAgent: () => string;
+  auth?: AuthSource | undefined;
+}
+
+/** The real runtime: config layering per request, the sessions store and the core conversation manager. */
+export class AppServerRuntime implements ConversationRuntime {
+  readonly sessions: { store: SessionsStore; defaultProvider: string };
+  readonly manager: ConversationManager;
+  readonly processConfig: Config;
+
+  constructor(private readonly o: AppServerRuntimeOptions) {
+    const store = new SessionsStore(o.codexHome);
+    this.processConfig = o.processConfig;
+    this.sessions = { store, defaultProvider: o.processConfig.modelProviderId };
+    this.manager = new ConversationManager({
+      sessions: store,
+      auth: o.auth,
+      originator: o.originator,
+      cliVersion: o.cliVersion,
+      source: "vscode",
+      userAgent: o.userAgent,
+    });
+  }
+
+  /** The effective config of one conversation; a config problem is the client's (-32600), as in 0.58.0. */
+  async configFor(settings: SessionSettings, cwdFallback?: string): Promise<Config> {
+    const overrides = { ...settings.overrides };
+    overrides.profile ??= this.o.profile;
+    if (overrides.cwd === undefined && cwdFallback !== undefined) overrides.cwd = cwdFallback;
+    try {
+      return await loadConfig({
+        codexHome: this.o.codexHome,
+        ...(this.o.env ? { env: this.o.env } : {}),
+        cliOverrides: this.o.cliOverrides ?? [],
+        requestOverrides: settings.config,
+        overrides,
+        ...(this.o.managed ? { managed: this.o.managed } : {}),
+        cliVersion: this.o.cliVersion,
+      });
+    } catch (err) {
+      if (err instanceof ConfigError) throw invalidRequest(`error deriving config: ${err.message}`);
+      throw err;
+    }
+  }
+
+  async open(settings: SessionSettings): Promise<OpenedConversation> {
+    return this.manager.newConversation(await this.configFor(settings));
+  }
+
+  async resume(loaded: LoadedRollout, path: string, settings: SessionSettings): Promise<ResumedConversation> {
+    // 0.58.0 runs a resumed thread in the server's own cwd unless told otherwise; users expect the thread's cwd.
+    const config = await this.configFor(settings, loaded.meta.cwd || undefined);
+    return this.manager.resumeConversation(path, config, loaded);
+  }
+
+  async fork(history: Record<string, unknown>[], settings: SessionSettings): Promise<OpenedConversation> {
+    return this.manager.newConversation(await this.configFor(settings), { history });
+  }
+
+  remove(conversationId: string): Promise<void> {
+    return this.manager.remove(conversationId);
+  }
+
+  shutdownAll(): Promise<void> {
+    return this.manager.shutdownAll();
+  }
+}

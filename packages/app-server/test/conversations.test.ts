@@ -10,6 +10,10 @@ import {
   runAppServer,
 } from "../src/index.js";
 
+const CONV_0 = "00000000-0000-4000-8000-000000000000";
+const CONV_X = "00000000-0000-4000-8000-0000000000ff";
+const UNKNOWN = "00000000-0000-4000-8000-0000000000aa";
+
 /**
  * An in-memory stand-in for the core conversation (the DESIGN.md `Conversation` contract): a user turn runs a
  * shell command that needs approval, waits for the approval op, then answers; an interrupt aborts the turn.
@@ -91,7 +95,7 @@ function start() {
   const conversations: ScriptedConversation[] = [];
   const registry = new ConversationRegistry(server.peer);
   const handlers = createConversationHandlers(registry, async () => {
-    const c = new ScriptedConversation(`conv-${conversations.length}`);
+    const c = new ScriptedConversation(`00000000-0000-4000-8000-00000000000${conversations.length}`);
     conversations.push(c);
     return {
       conversationId: c.id,
@@ -129,7 +133,7 @@ describe("conversation handlers over the core contract", () => {
     t.send({ id: 1, method: "thread/start", params: {} });
     const started = await t.waitFor((m) => m.id === 1);
     expect(started.result.thread).toMatchObject({
-      id: "conv-0",
+      id: CONV_0,
       preview: "",
       modelProvider: "mock",
       path: "/sessions/rollout.jsonl",
@@ -138,11 +142,11 @@ describe("conversation handlers over the core contract", () => {
     t.send({
       id: 2,
       method: "turn/start",
-      params: { threadId: "conv-0", input: [{ type: "text", text: "go" }] },
+      params: { threadId: CONV_0, input: [{ type: "text", text: "go" }] },
     });
     const approval = await t.waitFor((m) => m.method === "execCommandApproval");
     expect(approval.params).toMatchObject({
-      conversationId: "conv-0",
+      conversationId: CONV_0,
       callId: "call_1",
       command: ["touch", "x"],
     });
@@ -171,7 +175,7 @@ describe("conversation handlers over the core contract", () => {
     });
     expect(v2.at(-1)?.params.turn).toMatchObject({ id: "0", status: "completed" });
     expect(
-      t.out.some((m) => m.method === "codex/event/task_complete" && m.params.conversationId === "conv-0"),
+      t.out.some((m) => m.method === "codex/event/task_complete" && m.params.conversationId === CONV_0),
     ).toBe(true);
     expect(t.conversations[0]?.ops).toContainEqual({
       type: "exec_approval",
@@ -188,21 +192,21 @@ describe("conversation handlers over the core contract", () => {
     t.send({ id: 1, method: "newConversation", params: {} });
     const created = await t.waitFor((m) => m.id === 1);
     expect(created.result).toEqual({
-      conversationId: "conv-0",
+      conversationId: CONV_0,
       model: "mock-model",
       reasoningEffort: null,
       rolloutPath: "/sessions/rollout.jsonl",
     });
-    t.send({ id: 2, method: "addConversationListener", params: { conversationId: "conv-0" } });
+    t.send({ id: 2, method: "addConversationListener", params: { conversationId: CONV_0 } });
     const sub = (await t.waitFor((m) => m.id === 2)).result.subscriptionId as string;
     t.send({
       id: 3,
       method: "sendUserMessage",
-      params: { conversationId: "conv-0", items: [{ type: "text", data: { text: "hi" } }] },
+      params: { conversationId: CONV_0, items: [{ type: "text", data: { text: "hi" } }] },
     });
     await t.waitFor((m) => m.method === "execCommandApproval");
     expect(t.server.peer.pendingCount).toBe(1);
-    t.send({ id: 4, method: "interruptConversation", params: { conversationId: "conv-0" } });
+    t.send({ id: 4, method: "interruptConversation", params: { conversationId: CONV_0 } });
     expect((await t.waitFor((m) => m.id === 4)).result).toEqual({ abortReason: "interrupted" });
     expect(t.server.peer.pendingCount).toBe(0);
     const events = t.out.filter((m) => m.method?.startsWith("codex/event/")).map((m) => m.method);
@@ -219,10 +223,17 @@ describe("conversation handlers over the core contract", () => {
       code: -32600,
       message: `subscription not found: ${sub}`,
     });
-    t.send({ id: 7, method: "sendUserMessage", params: { conversationId: "nope", items: [] } });
+    t.send({ id: 7, method: "sendUserMessage", params: { conversationId: UNKNOWN, items: [] } });
     expect((await t.waitFor((m) => m.id === 7)).error).toEqual({
       code: -32600,
-      message: "conversation not found: nope",
+      message: `conversation not found: ${UNKNOWN}`,
+    });
+    // A malformed id fails decoding with the uuid parser's words, as in 0.58.0.
+    t.send({ id: 71, method: "sendUserMessage", params: { conversationId: "nope", items: [] } });
+    expect((await t.waitFor((m) => m.id === 71)).error).toEqual({
+      code: -32600,
+      message:
+        "Invalid request: invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1",
     });
     t.send({ id: 8, method: "turn/interrupt", params: { threadId: "nope", turnId: "0" } });
     expect((await t.waitFor((m) => m.id === 8)).error).toEqual({
@@ -240,14 +251,14 @@ describe("conversation handlers over the core contract", () => {
     stdout.on("data", (c: Buffer) => {
       text += c.toString();
     });
-    const conversation = new ScriptedConversation("conv-x");
+    const conversation = new ScriptedConversation(CONV_X);
     let shutdownCalls = 0;
     const done = runAppServer({
       stdin,
       stdout,
       conversations: {
         open: async () => ({
-          conversationId: "conv-x",
+          conversationId: CONV_X,
           conversation,
           sessionConfigured: { model: "m" },
           rolloutPath: "/r",
@@ -260,7 +271,7 @@ describe("conversation handlers over the core contract", () => {
     stdin.write('{"id":0,"method":"initialize","params":{"clientInfo":{"name":"t","version":"1"}}}\n');
     stdin.write('{"id":1,"method":"thread/start","params":{}}\n');
     while (!text.includes('"id":1')) await new Promise((r) => setImmediate(r));
-    stdin.write('{"id":2,"method":"thread/compact","params":{"threadId":"conv-x"}}\n');
+    stdin.write(`{"id":2,"method":"thread/compact","params":{"threadId":"${CONV_X}"}}\n`);
     stdin.write('{"id":3,"method":"thread/compact","params":{"threadId":"other"}}\n');
     stdin.end();
     await done;

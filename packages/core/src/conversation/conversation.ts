@@ -125,7 +125,26 @@ export class Conversation {
   }
 
   private emit(id: string, msg: EventMsg): void {
+    this.persist(msg);
+    this.notify(id, msg);
+  }
+
+  private persist(msg: EventMsg): void {
     this.d.recorder.record([{ type: "event_msg", payload: msg } as RolloutItem]);
+  }
+
+  /**
+   * Ends a task: its closing events are recorded and the rollout flushed before any subscriber hears that the
+   * turn is over, so a client that reads (or resumes) the rollout right after `task_complete` sees the whole turn.
+   */
+  private async finishTask(id: string, closing: EventMsg[]): Promise<void> {
+    this.running = null;
+    for (const msg of closing) this.persist(msg);
+    await this.d.recorder.flush().catch(() => undefined);
+    for (const msg of closing) this.notify(id, msg);
+  }
+
+  private notify(id: string, msg: EventMsg): void {
     for (const l of [...this.listeners]) {
       try {
         l({ id, msg });
@@ -237,6 +256,7 @@ export class Conversation {
     this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: userItem }));
     this.emit(id, ev({ type: "item_completed", thread_id: this.id, turn_id: id, item: userItem }));
     let lastAgentMessage: string | null = null;
+    let closing: EventMsg[] = [];
     try {
       for (;;) {
         const { calls, lastMessage } = await this.sample(id, abort.signal);
@@ -247,17 +267,18 @@ export class Conversation {
           this.record(await this.runTool(id, call, abort.signal));
         }
       }
-      this.emit(id, ev({ type: "task_complete", last_agent_message: lastAgentMessage }));
+      closing = [ev({ type: "task_complete", last_agent_message: lastAgentMessage })];
     } catch (err) {
       if (abort.signal.aborted || err instanceof TurnAborted) {
-        this.emit(id, ev({ type: "turn_aborted", reason: "interrupted" }));
+        closing = [ev({ type: "turn_aborted", reason: "interrupted" })];
       } else {
-        this.emit(id, ev({ type: "error", message: (err as Error).message }));
-        this.emit(id, ev({ type: "task_complete", last_agent_message: lastAgentMessage }));
+        closing = [
+          ev({ type: "error", message: (err as Error).message }),
+          ev({ type: "task_complete", last_agent_message: lastAgentMessage }),
+        ];
       }
     } finally {
-      this.running = null;
-      await this.d.recorder.flush().catch(() => undefined);
+      await this.finishTask(id, closing);
     }
   }
 
@@ -715,6 +736,7 @@ export class Conversation {
     );
     const abort = new AbortController();
     this.running = abort;
+    let closing: EventMsg[] = [];
     try {
       const prompt = this.prompt();
       const request =
@@ -732,14 +754,16 @@ export class Conversation {
       this.history = [...users, userMessage(summary)];
       this.d.recorder.record([{ type: "compacted", payload: { message: summary } }]);
       this.emit(id, ev({ type: "agent_message", message: "Compact task completed" }));
-      this.emit(id, ev({ type: "task_complete", last_agent_message: null }));
+      closing = [ev({ type: "task_complete", last_agent_message: null })];
     } catch (err) {
-      if (err instanceof ModelError || err instanceof Error)
-        this.emit(id, ev({ type: "error", message: err.message }));
-      this.emit(id, ev({ type: "task_complete", last_agent_message: null }));
+      closing = [
+        ...(err instanceof ModelError || err instanceof Error
+          ? [ev({ type: "error", message: err.message })]
+          : []),
+        ev({ type: "task_complete", last_agent_message: null }),
+      ];
     } finally {
-      this.running = null;
-      await this.d.recorder.flush().catch(() => undefined);
+      await this.finishTask(id, closing);
     }
   }
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 const demo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist/demo-client.js");
 
 describe("bundled demo client (pnpm demo)", () => {
-  it("drives the built codex app-server end to end and the server exits cleanly", async () => {
+  it("runs a thread with an approved command against the local model server, lists and archives, exits cleanly", async () => {
     const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
       const child = execFile(process.execPath, [demo], { encoding: "utf8" }, (err, out) =>
         resolve({ stdout: out, code: err ? (typeof err.code === "number" ? err.code : 1) : 0 }),
@@ -14,11 +14,23 @@ describe("bundled demo client (pnpm demo)", () => {
       child.stdin?.end();
     });
     expect(code).toBe(0);
-    expect(stdout).toContain('"message":"Not initialized"');
     expect(stdout).toMatch(/"userAgent":"codex_cli_rs\/0\.58\.0 \(.*\) .* \(demo-client; 1\.0\.0\)"/);
-    expect(stdout).toContain('"path":"src/main.ts"');
-    expect(stdout).not.toContain("build/main.js");
-    expect(stdout).toContain("+A line added after the last push.");
+    expect(stdout).toContain("← execCommandApproval (server → client request)");
+    expect(stdout).toContain('→ {"id":0,"result":{"decision":"approved"}}');
+    expect(stdout).toMatch(
+      /item\/completed commandExecution .* → exit 0, output ".*NOTES\.md\\nREADME\.md\\n"/,
+    );
+    expect(stdout).toContain("NOTES.md exists in the project: true");
+    expect(stdout.match(/turn\/completed: completed/g)).toHaveLength(2);
+    // The second listing, after the archive, holds only the first thread.
+    const listings = stdout
+      .split("\n")
+      .filter((l) => l.startsWith('← {"id":5,') || l.startsWith('← {"id":7,'));
+    expect(listings[0]).toContain('"preview":"Say hello"');
+    expect(listings[1]).not.toContain('"preview":"Say hello"');
+    expect(listings[1]).toContain('"preview":"Add a NOTES.md to the project"');
+    expect(stdout).toContain('← {"id":6,"result":{}}');
+    expect(stdout).toContain("unknown variant `no/such/method`");
     expect(stdout).toContain("server exited with code 0");
   });
 });

@@ -202,8 +202,9 @@ export class AppServer implements AppServerState {
     this.initialized = true;
   }
 
+  /** serde's unknown-variant text, listing every 0.58.0 method in its registry order, as the real server does. */
   private unknownVariant(method: string): string {
-    const served = CLIENT_REQUEST_METHODS.filter(([m]) => this.handlers.has(m)).map(([m]) => `\`${m}\``);
-    return `unknown variant \`${method}\`, expected one of ${served.join(", ")}`;
+    const all = CLIENT_REQUEST_METHODS.map(([m]) => `\`${m}\``);
+    return `unknown variant \`${method}\`, expected one of ${all.join(", ")}`;
   }
 }

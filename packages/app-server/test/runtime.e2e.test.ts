@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -312,5 +313,52 @@ describe("app-server with the real runtime", () => {
       message: "command must not be empty",
     });
     await c.close();
+  });
+});
+
+const reference = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
+  (p): p is string => !!p && existsSync(p),
+);
+if (!reference) console.warn("skipping the comparison with the real codex 0.58.0: binary not found");
+
+describe.skipIf(!reference)("the same answers as the real codex app-server 0.58.0", () => {
+  it("answers session-method and unknown-method errors word for word", async () => {
+    const codexHome = await home();
+    const requests: [string, unknown][] = [
+      ["no/such/method", {}],
+      ["thread/archive", { threadId: "0199a213-81c0-7800-8aa1" }],
+      ["thread/resume", { threadId: "0199a213-81c0-7800-8aa1-bbab2a035a53" }],
+      ["resumeConversation", {}],
+      ["getConversationSummary", { conversationId: "x" }],
+      ["getConversationSummary", { rolloutPath: "sessions/none.jsonl" }],
+      ["archiveConversation", { conversationId: "x", rolloutPath: "/a" }],
+      [
+        "archiveConversation",
+        { conversationId: "0199a213-81c0-7800-8aa1-bbab2a035a53", rolloutPath: "/etc/passwd" },
+      ],
+      ["execOneOffCommand", { command: [] }],
+      ["listConversations", {}],
+      ["thread/list", { limit: 0 }],
+      ["getUserSavedConfig", undefined],
+    ];
+    const answers = async (c: AppServerClient) => {
+      const out: unknown[] = [];
+      for (const [i, [method, params]] of requests.entries()) {
+        const m = await c.call(100 + i, method, params);
+        out.push(m.error ?? m.result);
+      }
+      await c.close();
+      return out;
+    };
+    const ours = await answers(await start(codexHome));
+    const real = new AppServerClient(
+      spawn(reference as string, ["app-server"], {
+        env: { ...process.env, CODEX_HOME: codexHome, RUST_LOG: "error" },
+        stdio: ["pipe", "pipe", "pipe"],
+      }),
+    );
+    clients.push(real);
+    await real.initialize();
+    expect(ours).toEqual(await answers(real));
   });
 });

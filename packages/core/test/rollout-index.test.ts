@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { appendFile, mkdtemp, rm, truncate, unlink, utimes, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, rm, truncate, unlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -90,6 +90,17 @@ describe("sessions index", () => {
       nextCursor: null,
     });
     expect(existsSync(missingHome)).toBe(false);
+  });
+
+  it("lists from the files alone when the index cannot be opened", async () => {
+    await writeSession(home, { at: minutes(0), text: "still listed" });
+    await mkdir(indexPath); // a directory where the index file should be: SQLite cannot open it
+    for (let i = 0; i < 2; i++) {
+      expect((await store.list({ defaultProvider: "openai" })).items.map((s) => s.preview)).toEqual([
+        "still listed",
+      ]);
+    }
+    expect(await store.findPathById(randomUUID())).toBeNull();
   });
 
   it.each([

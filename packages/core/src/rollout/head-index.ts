@@ -178,14 +178,17 @@ export class HeadIndex {
 
   /**
    * Runs a query. When the file turns out damaged (corrupted or overwritten under us) it is replaced by an empty
-   * index and the query runs again; it refills from the rollout files as they are read. Other failures disable
-   * the index for this process: callers then read the files directly.
+   * index and the query runs again; it refills from the rollout files as they are read. A busy database (another
+   * process writing for longer than the timeout) skips the cache for this call. Other failures disable the index
+   * for this process: callers then read the files directly.
    */
   private guard<T>(run: () => T, fallback: T): T {
     for (let attempt = 0; attempt < 2 && this.db; attempt++) {
       try {
         return run();
       } catch (err) {
+        // Another process holds a long write: skip the cache this time, keep it for the next call.
+        if (isBusy(err)) return fallback;
         this.close();
         if (attempt === 0 && isDamage(err)) {
           deleteIndexFiles(this.path);
@@ -243,6 +246,11 @@ function prepareSchema(db: Database): void {
     db.exec("CREATE TABLE days (day TEXT PRIMARY KEY, mtime REAL NOT NULL)");
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
 }
 
 function deleteIndexFiles(path: string): void {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { type ArchiveError, archiveRollout } from "./archive.js";
@@ -61,10 +62,9 @@ export class SessionsStore {
   private index(): HeadIndex | null {
     if (!this.useIndex) return null;
     if (this.headIndex === undefined) {
-      const opened = HeadIndex.open(this.codexHome);
-      // CODEX_HOME may not exist yet: try again next time rather than give up for good.
-      if (!opened) return null;
-      this.headIndex = opened;
+      // CODEX_HOME may not exist yet: try again next time. Otherwise a failure to open is final for this store.
+      if (!existsSync(this.codexHome)) return null;
+      this.headIndex = HeadIndex.open(this.codexHome);
     }
     return this.headIndex;
   }

@@ -87,6 +87,9 @@ export class V2EventMapper {
   private usage: Usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
   private readonly open = new Map<string, ThreadItem>();
   private plan: ThreadItem | null = null;
+  private readonly pendingPatches = new Map<string, ReturnType<typeof fileChanges>>();
+  /** The thread's running total at the last `token_count`, to tell a new response's usage from a repeat. */
+  private lastTotal: number | null = null;
   private awaitingStart = false;
 
   /** The turn a `turn/start` response announced; its `turn/started` is sent by the caller right after. */
@@ -170,22 +173,16 @@ export class V2EventMapper {
         break;
       }
       case "patch_apply_begin":
-        out.push(
-          this.started({
-            type: "fileChange",
-            id: String(msg.call_id),
-            changes: fileChanges(msg.changes),
-            status: "inProgress",
-          }),
-        );
+        // 0.58.0's `PatchApplyStatus` has no in-progress value, so the item is announced once the outcome is
+        // known: started and completed together at `patch_apply_end`, as for image views.
+        this.pendingPatches.set(String(msg.call_id), fileChanges(msg.changes));
         break;
       case "patch_apply_end": {
-        const base = this.open.get(String(msg.call_id)) ?? {
-          type: "fileChange",
-          id: String(msg.call_id),
-          changes: [],
-        };
-        out.push(this.completed({ ...base, status: msg.success ? "completed" : "failed" }));
+        const id = String(msg.call_id);
+        const changes = this.pendingPatches.get(id) ?? fileChanges(msg.changes);
+        this.pendingPatches.delete(id);
+        const item = { type: "fileChange", id, changes, status: msg.success ? "completed" : "failed" };
+        out.push(this.started(item), this.completed(item));
         break;
       }
       case "mcp_tool_call_begin": {
@@ -243,7 +240,11 @@ export class V2EventMapper {
 
   private completed(item: ThreadItem): Notification {
     this.open.delete(item.id);
-    if (this.turn && !this.turn.items.some((i) => i.id === item.id)) this.turn.items.push(item);
+    // The `turn/start` response already lists the user's input (under the turn id); the core's own
+    // user-message item (fresh id) is announced but not listed twice in the turn.
+    const listed = (i: ThreadItem) =>
+      i.id === item.id || (item.type === "userMessage" && i.type === "userMessage");
+    if (this.turn && !this.turn.items.some(listed)) this.turn.items.push(item);
     return { method: "item/completed", params: { item } };
   }
 
@@ -281,8 +282,12 @@ export class V2EventMapper {
   }
 
   private tokenCount(msg: EventMsg): Notification[] {
-    const info = msg.info as { last_token_usage?: TokenUsage } | null;
-    if (info?.last_token_usage) {
+    const info = msg.info as { last_token_usage?: TokenUsage; total_token_usage?: TokenUsage } | null;
+    // Rate-limit updates repeat the previous response's usage; only a changed total means new usage.
+    const total = info?.total_token_usage?.total_tokens ?? null;
+    const fresh = total !== null && total !== this.lastTotal;
+    if (total !== null) this.lastTotal = total;
+    if (fresh && info?.last_token_usage) {
       this.usage.inputTokens += info.last_token_usage.input_tokens;
       this.usage.cachedInputTokens += info.last_token_usage.cached_input_tokens;
       this.usage.outputTokens += info.last_token_usage.output_tokens;

@@ -1,0 +1,284 @@
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { serverNotifications, serverRequests, v2 } from "@codex-ts/app-server-protocol";
+import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppServerClient, type Message } from "./helpers/client.js";
+
+/**
+ * v2 notifications for every ThreadItem kind the runtime produces through the built CLI against the mock model
+ * server, validated against 0.58.0's wire schema and checked for the order the schema implies.
+ */
+let mock: MockModelServer;
+const clients: AppServerClient[] = [];
+
+beforeAll(async () => {
+  mock = await startMockModelServer([]);
+});
+
+afterAll(async () => {
+  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
+  await mock.close();
+});
+
+async function home(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "codex-e2e-items-"));
+  await fs.writeFile(
+    path.join(dir, "config.toml"),
+    `model = "gpt-5-codex"\nmodel_provider = "mock"\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
+  );
+  return dir;
+}
+
+async function workdir(): Promise<string> {
+  return fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-work-")));
+}
+
+async function start(): Promise<AppServerClient> {
+  const c = await AppServerClient.start({ codexHome: await home() });
+  clients.push(c);
+  await c.initialize();
+  return c;
+}
+
+type Item = { type: string; id: string } & Record<string, unknown>;
+const result = (m: Message) => m.result as Record<string, unknown>;
+const itemOf = (m: Message) => (m.params as { item: Item }).item;
+
+/** The keys a ThreadItem of this kind may carry on the wire (the schema's union member for its `type`). */
+function itemKeys(type: string): string[] {
+  for (const option of v2.v2Definitions.ThreadItem.options) {
+    const shape = option.shape as Record<string, unknown> & { type: { options: string[] } };
+    if (shape.type.options.includes(type)) return Object.keys(shape).sort();
+  }
+  throw new Error(`no ThreadItem kind ${type}`);
+}
+
+/** Every server notification and request parses with 0.58.0's schema; items carry exactly the schema's keys. */
+function expectWireShapes(messages: Message[]): void {
+  for (const m of messages) {
+    if (!m.method) continue;
+    if (m.id !== undefined) {
+      const request = serverRequests[m.method as keyof typeof serverRequests];
+      expect(request, m.method).toBeDefined();
+      request.params.parse(m.params);
+      continue;
+    }
+    const schema = serverNotifications[m.method as keyof typeof serverNotifications];
+    if (!schema) continue; // v1 `codex/event/*` notifications are not part of the v2 schema
+    const parsed = schema.safeParse(m.params);
+    expect(parsed.success ? null : { method: m.method, params: m.params }).toBeNull();
+    const items: Item[] = [];
+    const p = m.params as { item?: Item; turn?: { items: Item[] } };
+    if (p.item) items.push(p.item);
+    if (p.turn) items.push(...p.turn.items);
+    for (const item of items) expect(Object.keys(item).sort(), item.type).toEqual(itemKeys(item.type));
+  }
+}
+
+/**
+ * The order the schema implies within one turn: `turn/started` first, `turn/completed` last; per item,
+ * `item/started` before its deltas before its `item/completed`, each exactly once.
+ */
+function expectTurnOrder(messages: Message[]): void {
+  const notes = messages.filter((m) => m.method && m.id === undefined && !m.method.startsWith("codex/"));
+  const turnNotes = notes.filter(
+    (m) => m.method !== "thread/started" && m.method !== "account/rateLimits/updated",
+  );
+  expect(turnNotes[0]?.method).toBe("turn/started");
+  expect(turnNotes.at(-1)?.method).toBe("turn/completed");
+  expect(turnNotes.filter((m) => m.method === "turn/started")).toHaveLength(1);
+  expect(turnNotes.filter((m) => m.method === "turn/completed")).toHaveLength(1);
+  const phase = new Map<string, "started" | "completed">();
+  for (const m of turnNotes) {
+    const p = m.params as { item?: Item; itemId?: string };
+    if (m.method === "item/started") {
+      expect(phase.has(p.item?.id ?? ""), `item/started twice for ${p.item?.id}`).toBe(false);
+      phase.set(String(p.item?.id), "started");
+    } else if (m.method === "item/completed") {
+      expect(phase.get(String(p.item?.id)), `${p.item?.type} ${p.item?.id}`).toBe("started");
+      phase.set(String(p.item?.id), "completed");
+    } else if (
+      m.method?.endsWith("Delta") ||
+      m.method?.endsWith("/delta") ||
+      m.method?.endsWith("/progress")
+    ) {
+      expect(phase.get(String(p.itemId)), `${m.method} for ${p.itemId}`).toBe("started");
+    }
+  }
+  for (const [id, state] of phase) expect(state, `item ${id} never completed`).toBe("completed");
+}
+
+describe("v2 items through the real runtime", () => {
+  it("reasoning, plan, command with output deltas, approved patch and agent message, in schema order", {
+    timeout: 90_000,
+  }, async () => {
+    const cwd = await workdir();
+    const patch = "*** Begin Patch\n*** Add File: notes.txt\n+hello notes\n*** End Patch\n";
+    mock.enqueue(
+      responses.turn(
+        responses.reasoning("Thinking about the task."),
+        responses.functionCall(
+          "update_plan",
+          {
+            plan: [
+              { step: "look around", status: "in_progress" },
+              { step: "write notes", status: "pending" },
+            ],
+          },
+          "call_plan1",
+        ),
+      ),
+      responses.turn(responses.functionCall("shell", { command: ["echo", "hello world"] }, "call_echo")),
+      responses.turn(responses.functionCall("apply_patch", { input: patch }, "call_patch")),
+      responses.turn(
+        responses.functionCall(
+          "update_plan",
+          {
+            plan: [
+              { step: "look around", status: "completed" },
+              { step: "write notes", status: "completed" },
+            ],
+          },
+          "call_plan2",
+        ),
+      ),
+      responses.turn(responses.message("All written.")),
+    );
+    const c = await start();
+    const thread = result(
+      await c.call(1, "thread/start", { cwd, approvalPolicy: "unlessTrusted", sandbox: "workspaceWrite" }),
+    ).thread as { id: string };
+    const turn = result(
+      await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "write notes" }] }),
+    ).turn as { id: string };
+
+    const approval = await c.waitFor((m) => m.method === "applyPatchApproval", "applyPatchApproval");
+    expect(approval.params).toMatchObject({ conversationId: thread.id, callId: "call_patch" });
+    c.send({ id: approval.id, result: { decision: "approved" } });
+    const done = await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
+    expect(await fs.readFile(path.join(cwd, "notes.txt"), "utf8")).toBe("hello notes\n");
+
+    expectWireShapes(c.messages);
+    expectTurnOrder(c.messages);
+    const completed = c.messages.filter((m) => m.method === "item/completed").map(itemOf);
+    const kinds = completed.map((i) => i.type);
+    for (const kind of ["reasoning", "todoList", "commandExecution", "fileChange", "agentMessage"])
+      expect(kinds, kind).toContain(kind);
+    expect(completed.find((i) => i.type === "reasoning")).toMatchObject({ text: "Thinking about the task." });
+    const command = completed.find((i) => i.type === "commandExecution");
+    expect(command).toMatchObject({
+      id: "call_echo",
+      command: "echo 'hello world'",
+      status: "completed",
+      exit_code: 0,
+    });
+    expect(String(command?.aggregated_output)).toContain("hello world");
+    const output = c.messages
+      .filter((m) => m.method === "item/commandExecution/outputDelta")
+      .map((m) => m.params as { itemId: string; delta: string });
+    expect(output.every((d) => d.itemId === "call_echo")).toBe(true);
+    expect(output.map((d) => d.delta).join("")).toContain("hello world");
+    expect(completed.find((i) => i.type === "fileChange")).toEqual({
+      type: "fileChange",
+      id: "call_patch",
+      changes: [{ path: path.join(cwd, "notes.txt"), kind: "add", diff: "hello notes\n" }],
+      status: "completed",
+    });
+    expect(completed.filter((i) => i.type === "todoList")).toEqual([
+      {
+        type: "todoList",
+        id: expect.any(String),
+        items: [
+          { id: expect.any(String), text: "look around", completed: true },
+          { id: expect.any(String), text: "write notes", completed: true },
+        ],
+      },
+    ]);
+    const message = completed.find((i) => i.type === "agentMessage");
+    expect(message).toMatchObject({ text: "All written." });
+    const deltas = c.messages
+      .filter((m) => m.method === "item/agentMessage/delta")
+      .map((m) => m.params as { itemId: string; delta: string });
+    expect(deltas.map((d) => d.delta).join("")).toBe("All written.");
+    expect(deltas.every((d) => d.itemId === message?.id)).toBe(true);
+
+    const final = done.params as {
+      turn: { id: string; status: string; error: unknown; items: Item[] };
+      usage: Record<string, number>;
+    };
+    expect(final.turn).toMatchObject({ id: turn.id, status: "completed", error: null });
+    // The turn lists the user's input once, then each item in completion order.
+    expect(final.turn.items.map((i) => i.type)).toEqual([
+      "userMessage",
+      "reasoning",
+      "commandExecution",
+      "fileChange",
+      "agentMessage",
+      "todoList",
+    ]);
+    expect(final.usage).toEqual({ inputTokens: 50, cachedInputTokens: 0, outputTokens: 25 });
+    expect(existsSync(path.join(cwd, "notes.txt"))).toBe(true);
+    expect((await c.close()).code).toBe(0);
+  });
+
+  it("a model error fails the turn: turn/completed carries status failed and the error", {
+    timeout: 90_000,
+  }, async () => {
+    const cwd = await workdir();
+    mock.enqueue({
+      kind: "sse",
+      events: [responses.created(), responses.failed("model overloaded: try later")],
+    });
+    const c = await start();
+    const thread = result(await c.call(1, "thread/start", { cwd })).thread as { id: string };
+    const turn = result(
+      await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "hi" }] }),
+    ).turn as { id: string };
+    const done = await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
+    expectWireShapes(c.messages);
+    expectTurnOrder(c.messages);
+    const final = done.params as { turn: Record<string, unknown>; usage: unknown };
+    expect(final.turn).toMatchObject({ id: turn.id, status: "failed" });
+    expect(String((final.turn.error as { message: string }).message)).toContain(
+      "model overloaded: try later",
+    );
+    expect(final.usage).toEqual({ inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 });
+
+    // The thread stays usable: the next turn completes normally and reports its own usage only.
+    mock.enqueue(responses.turn(responses.message("Back.")));
+    c.messages.length = 0;
+    await c.call(3, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "again" }] });
+    const next = await c.waitFor((m) => m.method === "turn/completed", "second turn/completed");
+    expectTurnOrder(c.messages);
+    expect(next.params).toMatchObject({
+      turn: { status: "completed", error: null },
+      usage: { inputTokens: 10, cachedInputTokens: 0, outputTokens: 5 },
+    });
+    expect((await c.close()).code).toBe(0);
+  });
+
+  it("an HTTP error from the model fails the turn with the provider's message", {
+    timeout: 90_000,
+  }, async () => {
+    const cwd = await workdir();
+    mock.enqueue({
+      kind: "http",
+      status: 400,
+      body: JSON.stringify({ error: { message: "Unsupported model", type: "invalid_request_error" } }),
+      headers: { "content-type": "application/json" },
+    });
+    const c = await start();
+    const thread = result(await c.call(1, "thread/start", { cwd })).thread as { id: string };
+    await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "hi" }] });
+    const done = await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
+    expectWireShapes(c.messages);
+    expectTurnOrder(c.messages);
+    const turn = (done.params as { turn: { status: string; error: { message: string } | null } }).turn;
+    expect(turn.status).toBe("failed");
+    expect(turn.error?.message).toContain("Unsupported model");
+    expect((await c.close()).code).toBe(0);
+  });
+});

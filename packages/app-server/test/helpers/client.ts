@@ -61,7 +61,7 @@ export class AppServerClient {
   }
 
   async waitFor(pred: (m: Message) => boolean, what = "message"): Promise<Message> {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const found = this.messages.find(pred);
       if (found) return found;

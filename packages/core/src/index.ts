@@ -4,5 +4,6 @@ export * from "./auth/index.js";
 export * from "./client/index.js";
 export * from "./conversation/index.js";
 export * from "./exec/index.js";
+export * from "./mcp/index.js";
 export * from "./rollout/index.js";
 export * from "./tools/index.js";

@@ -7,6 +7,8 @@ import { type ModelClient, ModelError, type Prompt, type TokenUsage } from "../c
 import { parseCommand } from "../exec/parse-command.js";
 import { runCommand, SandboxUnavailableError } from "../exec/run-command.js";
 import { isKnownSafeCommand } from "../exec/safe-command.js";
+import { type McpCallOutcome, mcpFunctionOutput } from "../mcp/call-output.js";
+import type { McpConnectionManager } from "../mcp/connection-manager.js";
 import type { RolloutItem } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import { applyPatch, planChanges, toFileChanges } from "../tools/apply-patch.js";
@@ -54,6 +56,8 @@ export interface ConversationDeps {
   /** History carried over from a resumed rollout (response items, in order). */
   history: ResponseItemJson[];
   settings: TurnSettings;
+  /** The conversation's MCP servers (started by the manager); closed when the conversation shuts down. */
+  mcp?: McpConnectionManager;
 }
 
 /** Codex gives shell commands a minute unless the model asks for another timeout. */
@@ -110,6 +114,11 @@ export class Conversation {
   private lastSettingsSent: TurnSettings;
   private totalUsage = emptyUsage();
   private closed = false;
+  /**
+   * Events from before the first submission (MCP servers that failed to start), replayed to each subscriber
+   * until then: they happen while the conversation is created, before anyone can have subscribed.
+   */
+  private startupEvents: CoreEvent[] = [];
 
   constructor(private readonly d: ConversationDeps) {
     this.id = d.id;
@@ -117,10 +126,20 @@ export class Conversation {
     this.history = d.history;
     this.settings = d.settings;
     this.lastSettingsSent = d.settings;
+    for (const failure of d.mcp?.failures ?? []) {
+      this.startupEvents.push({ id: "", msg: ev({ type: "error", message: failure.message }) });
+    }
   }
 
   subscribe(listener: (e: CoreEvent) => void): () => void {
     this.listeners.add(listener);
+    for (const e of this.startupEvents) {
+      try {
+        listener(e);
+      } catch {
+        // a listener's failure must not stop the others
+      }
+    }
     return () => this.listeners.delete(listener);
   }
 
@@ -165,6 +184,7 @@ export class Conversation {
    */
   async submit(op: Op, id: string = String(this.nextSubmission++)): Promise<string> {
     if (this.closed) throw new Error(`conversation ${this.id} is shut down`);
+    this.startupEvents = [];
     switch (op.type) {
       case "exec_approval":
       case "patch_approval": {
@@ -210,6 +230,7 @@ export class Conversation {
         return this.compact(id);
       case "shutdown":
         this.closed = true;
+        await this.d.mcp?.close();
         await this.d.recorder.shutdown();
         this.emit(id, ev({ type: "shutdown_complete" }));
         return;
@@ -324,7 +345,10 @@ export class Conversation {
       model: s.model,
       instructions: this.d.instructions,
       input: this.history,
-      tools: toolSpecs({ viewImage: this.d.config.toolsViewImage, webSearch: this.d.config.toolsWebSearch }),
+      tools: [
+        ...toolSpecs({ viewImage: this.d.config.toolsViewImage, webSearch: this.d.config.toolsWebSearch }),
+        ...(this.d.mcp?.toolSpecs() ?? []),
+      ],
       reasoning,
       conversationId: this.id,
     };
@@ -473,6 +497,12 @@ export class Conversation {
       call.type === "custom_tool_call"
         ? { type: "custom_tool_call_output", call_id: callId, output: text }
         : { type: "function_call_output", call_id: callId, output: text };
+    const mcp = this.d.mcp;
+    const mcpTool = call.type === "function_call" ? mcp?.resolve(name) : undefined;
+    if (mcp && mcpTool)
+      return output(
+        await this.mcpToolCall(mcp, turnId, callId, mcpTool, String(call.arguments ?? ""), signal),
+      );
     let args: Record<string, unknown> = {};
     if (call.type === "function_call") {
       try {
@@ -516,6 +546,39 @@ export class Conversation {
       default:
         return output(`unsupported call: ${name}`);
     }
+  }
+
+  /** Runs an MCP tool between `mcp_tool_call_begin` and `mcp_tool_call_end`; returns the model's output text. */
+  private async mcpToolCall(
+    mcp: McpConnectionManager,
+    turnId: string,
+    callId: string,
+    target: { server: string; tool: string },
+    rawArguments: string,
+    signal: AbortSignal,
+  ): Promise<string> {
+    let args: Record<string, unknown> | null = null;
+    if (rawArguments.trim() !== "") {
+      try {
+        args = JSON.parse(rawArguments) as Record<string, unknown>;
+      } catch (err) {
+        return `err: ${(err as Error).message}`;
+      }
+    }
+    const invocation = { server: target.server, tool: target.tool, arguments: args };
+    this.emit(turnId, ev({ type: "mcp_tool_call_begin", call_id: callId, invocation }));
+    const started = process.hrtime.bigint();
+    let result: McpCallOutcome;
+    try {
+      result = { Ok: await mcp.callTool(target.server, target.tool, args, signal) };
+    } catch (err) {
+      if (signal.aborted) throw new TurnAborted();
+      result = { Err: `tool call error: ${(err as Error).message}` };
+    }
+    const elapsed = process.hrtime.bigint() - started;
+    const duration = { secs: Number(elapsed / 1_000_000_000n), nanos: Number(elapsed % 1_000_000_000n) };
+    this.emit(turnId, ev({ type: "mcp_tool_call_end", call_id: callId, invocation, duration, result }));
+    return mcpFunctionOutput(result);
   }
 
   private askApproval(

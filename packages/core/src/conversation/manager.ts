@@ -1,6 +1,7 @@
 import type { EventMsg } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
 import { type AuthSource, ModelClient } from "../client/model-client.js";
+import { McpConnectionManager } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
 import type { LoadedRollout } from "../rollout/history.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
@@ -64,6 +65,7 @@ export class ConversationManager {
     recorder: RolloutRecorder,
     history: Record<string, unknown>[],
     initialMessages: EventMsg[] | null,
+    mcp: McpConnectionManager,
   ): NewConversation {
     // The client reports retries to the conversation, which tells its subscribers (stream_error).
     let notify: (message: string) => void = () => {};
@@ -75,6 +77,7 @@ export class ConversationManager {
       instructions: config.baseInstructions ?? DEFAULT_BASE_INSTRUCTIONS,
       history,
       settings: settingsFrom(config),
+      mcp,
     });
     notify = (message) => c.streamError(message);
     this.conversations.set(id, c);
@@ -120,7 +123,9 @@ export class ConversationManager {
       initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions);
     recorder.record(initial.map((payload) => ({ type: "response_item", payload }) as never));
     await recorder.flush();
-    return this.open(config, id, recorder, initial, null);
+    // Codex starts the MCP servers while the session is set up: the first turn already sees their tools.
+    const mcp = await this.startMcp(config);
+    return this.open(config, id, recorder, initial, null, mcp);
   }
 
   /** Continues a rollout: history rebuilt from its response items; new items append to the same file. */
@@ -137,8 +142,15 @@ export class ConversationManager {
       .filter((i) => i.type === "event_msg")
       .map((i) => i.payload as EventMsg);
     const recorder = await this.o.sessions.resumeRecorder(path);
-    const opened = this.open(config, loaded.conversationId, recorder, history, initialMessages);
+    const mcp = await this.startMcp(config);
+    const opened = this.open(config, loaded.conversationId, recorder, history, initialMessages, mcp);
     return { ...opened, initialMessages };
+  }
+
+  private startMcp(config: Config): Promise<McpConnectionManager> {
+    return Object.keys(config.mcpServers).length === 0
+      ? Promise.resolve(McpConnectionManager.empty())
+      : McpConnectionManager.start(config.mcpServers, { clientVersion: this.o.cliVersion });
   }
 
   get(id: string): Conversation | undefined {

@@ -1,0 +1,256 @@
+import type { McpHttpTransport, McpServerConfig, McpStdioTransport } from "@codex-ts/config-loader";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { ToolSpec } from "../client/model-client.js";
+import { qualifiedToolName } from "./tool-names.js";
+
+/** Codex waits this long for a server's handshake and first tools/list unless `startup_timeout_sec` says otherwise. */
+export const DEFAULT_MCP_STARTUP_TIMEOUT_SEC = 10;
+/** Codex gives one tool call this long unless `tool_timeout_sec` says otherwise. */
+export const DEFAULT_MCP_TOOL_TIMEOUT_SEC = 60;
+
+/** Server names Codex accepts; others are reported as a startup failure. */
+const SERVER_NAME = /^[A-Za-z0-9_-]+$/;
+
+/** Variables a stdio server inherits from this process (Codex's list), besides the ones named in `env_vars`. */
+const DEFAULT_ENV_VARS = [
+  "HOME",
+  "LOGNAME",
+  "PATH",
+  "SHELL",
+  "USER",
+  "LANG",
+  "LC_ALL",
+  "TERM",
+  "TMPDIR",
+  "TZ",
+];
+
+/** One tool of one server, as offered to the model. */
+export interface McpToolInfo {
+  /** `mcp__<server>__<tool>`, sanitized (see `qualifiedToolName`). */
+  qualifiedName: string;
+  server: string;
+  tool: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+}
+
+/** MCP's CallToolResult as the server returned it. */
+export interface McpCallToolResult {
+  content: unknown[];
+  isError?: boolean;
+  structuredContent?: unknown;
+  [key: string]: unknown;
+}
+
+/** A server that did not start, with Codex's message for it. */
+export interface McpStartupFailure {
+  server: string;
+  message: string;
+}
+
+export interface McpStartOptions {
+  /** Environment the stdio servers' variables come from (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  clientName?: string;
+  clientVersion?: string;
+}
+
+interface RunningServer {
+  client: Client;
+  toolTimeoutMs: number;
+}
+
+/**
+ * The configured MCP servers of one conversation: started together (each within its startup timeout), their
+ * tools listed and named for the model, calls routed to the owning server, all closed on shutdown. A server that
+ * fails to start is left out and reported in `failures`; it never stops the others or the conversation.
+ */
+export class McpConnectionManager {
+  private constructor(
+    private readonly servers: Map<string, RunningServer>,
+    private readonly toolsByName: Map<string, McpToolInfo>,
+    readonly failures: McpStartupFailure[],
+  ) {}
+
+  /** A manager with no servers (conversations without `mcp_servers`). */
+  static empty(): McpConnectionManager {
+    return new McpConnectionManager(new Map(), new Map(), []);
+  }
+
+  static async start(
+    configs: Record<string, McpServerConfig>,
+    o: McpStartOptions = {},
+  ): Promise<McpConnectionManager> {
+    const servers = new Map<string, RunningServer>();
+    const failures: McpStartupFailure[] = [];
+    const listed: McpToolInfo[][] = [];
+    const enabled = Object.entries(configs)
+      .filter(([, c]) => c.enabled)
+      .sort(([a], [b]) => a.localeCompare(b));
+    await Promise.all(
+      enabled.map(async ([name, config]) => {
+        try {
+          if (!SERVER_NAME.test(name))
+            throw new Error(`invalid server name '${name}': must match pattern ^[a-zA-Z0-9_-]+$`);
+          const { client, tools } = await startServer(name, config, o);
+          servers.set(name, {
+            client,
+            toolTimeoutMs: (config.toolTimeoutSec ?? DEFAULT_MCP_TOOL_TIMEOUT_SEC) * 1000,
+          });
+          listed.push(tools);
+        } catch (err) {
+          const message = `MCP client for \`${name}\` failed to start: ${(err as Error).message}`;
+          process.stderr.write(`codex-ts: ${message}\n`);
+          failures.push({ server: name, message });
+        }
+      }),
+    );
+    const toolsByName = new Map<string, McpToolInfo>();
+    for (const tool of listed.flat().sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName))) {
+      if (toolsByName.has(tool.qualifiedName)) {
+        process.stderr.write(`codex-ts: skipping duplicated MCP tool ${tool.qualifiedName}\n`);
+        continue;
+      }
+      toolsByName.set(tool.qualifiedName, tool);
+    }
+    failures.sort((a, b) => a.server.localeCompare(b.server));
+    return new McpConnectionManager(servers, toolsByName, failures);
+  }
+
+  /** Every tool, sorted by qualified name (the order they are offered in). */
+  tools(): McpToolInfo[] {
+    return [...this.toolsByName.values()];
+  }
+
+  /** The tools as function specs for the model request; `properties` is added where a schema lacks it. */
+  toolSpecs(): ToolSpec[] {
+    return this.tools().map((t) => ({
+      type: "function",
+      name: t.qualifiedName,
+      description: t.description,
+      strict: false,
+      parameters: { ...t.inputSchema, properties: t.inputSchema.properties ?? {} },
+    }));
+  }
+
+  /** The server and tool behind a model-facing name, or undefined when it is not an MCP tool. */
+  resolve(qualifiedName: string): { server: string; tool: string } | undefined {
+    const t = this.toolsByName.get(qualifiedName);
+    return t ? { server: t.server, tool: t.tool } : undefined;
+  }
+
+  /** Calls a tool within the server's tool timeout; rejects on transport errors, timeouts and aborts. */
+  async callTool(
+    server: string,
+    tool: string,
+    args: Record<string, unknown> | null,
+    signal?: AbortSignal,
+  ): Promise<McpCallToolResult> {
+    const s = this.servers.get(server);
+    if (!s) throw new Error(`unknown MCP server '${server}'`);
+    const result = await s.client.callTool({ name: tool, ...(args ? { arguments: args } : {}) }, undefined, {
+      timeout: s.toolTimeoutMs,
+      ...(signal ? { signal } : {}),
+    });
+    return result as McpCallToolResult;
+  }
+
+  /** Closes every server (stdio children get EOF, then SIGTERM/SIGKILL from the SDK if they linger). */
+  async close(): Promise<void> {
+    const all = [...this.servers.values()];
+    this.servers.clear();
+    await Promise.all(all.map((s) => s.client.close().catch(() => undefined)));
+  }
+}
+
+async function startServer(
+  name: string,
+  config: McpServerConfig,
+  o: McpStartOptions,
+): Promise<{ client: Client; tools: McpToolInfo[] }> {
+  const client = new Client(
+    { name: o.clientName ?? "codex-mcp-client", version: o.clientVersion ?? "0.58.0", title: "Codex" },
+    { capabilities: { elicitation: {} } },
+  );
+  const timeoutSec = config.startupTimeoutSec ?? DEFAULT_MCP_STARTUP_TIMEOUT_SEC;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`handshaking with MCP server failed: timed out after ${timeoutSec}s`)),
+      timeoutSec * 1000,
+    );
+  });
+  const handshake = async () => {
+    try {
+      await client.connect(transportFor(config.transport, o.env ?? process.env));
+    } catch (err) {
+      throw new Error(`handshaking with MCP server failed: ${(err as Error).message}`);
+    }
+    const tools: McpToolInfo[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {});
+      for (const t of page.tools) {
+        if (!toolAllowed(config, t.name)) continue;
+        tools.push({
+          qualifiedName: qualifiedToolName(name, t.name),
+          server: name,
+          tool: t.name,
+          description: t.description ?? "",
+          inputSchema: t.inputSchema as Record<string, unknown>,
+        });
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    return tools;
+  };
+  try {
+    const tools = await Promise.race([handshake(), timeout]);
+    return { client, tools };
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `enabled_tools` is an allow-list when set; `disabled_tools` removes tools after it. */
+function toolAllowed(config: McpServerConfig, tool: string): boolean {
+  if (config.enabledTools && !config.enabledTools.includes(tool)) return false;
+  return !config.disabledTools?.includes(tool);
+}
+
+function transportFor(t: McpStdioTransport | McpHttpTransport, env: NodeJS.ProcessEnv): Transport {
+  if (t.type === "stdio") {
+    const childEnv: Record<string, string> = {};
+    for (const key of [...DEFAULT_ENV_VARS, ...t.envVars]) {
+      const value = env[key];
+      if (value !== undefined) childEnv[key] = value;
+    }
+    Object.assign(childEnv, t.env ?? {});
+    return new StdioClientTransport({
+      command: t.command,
+      args: t.args,
+      env: childEnv,
+      ...(t.cwd ? { cwd: t.cwd } : {}),
+      // The server's stderr is its log; ours is the place for logs (stdout is the protocol channel).
+      stderr: "inherit",
+    });
+  }
+  const headers: Record<string, string> = { ...(t.httpHeaders ?? {}) };
+  for (const [header, variable] of Object.entries(t.envHttpHeaders ?? {})) {
+    const value = env[variable];
+    if (value) headers[header] = value;
+  }
+  if (t.bearerTokenEnvVar) {
+    const token = env[t.bearerTokenEnvVar];
+    if (!token) throw new Error(`environment variable ${t.bearerTokenEnvVar} is not set or empty`);
+    headers.Authorization = `Bearer ${token}`;
+  }
+  return new StreamableHTTPClientTransport(new URL(t.url), { requestInit: { headers } });
+}

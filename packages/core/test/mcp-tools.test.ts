@@ -1,0 +1,253 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Config, loadConfig, parseOverride } from "@codex-ts/config-loader";
+import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  type Conversation,
+  ConversationManager,
+  type CoreEvent,
+  McpConnectionManager,
+  qualifiedToolName,
+  SessionsStore,
+} from "../src/index.js";
+
+const SERVER = fileURLToPath(new URL("./fixtures/calc-mcp-server.mjs", import.meta.url));
+
+let home: string;
+let work: string;
+let mock: MockModelServer;
+let manager: ConversationManager;
+
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), "codex-mcp-home-"));
+  work = await mkdtemp(join(tmpdir(), "codex-mcp-work-"));
+  mock = await startMockModelServer();
+  manager = new ConversationManager({
+    sessions: new SessionsStore(home),
+    originator: "codex_cli_rs",
+    cliVersion: "0.58.0",
+    source: "vscode",
+    userAgent: () => "codex_cli_rs/0.58.0 (test)",
+  });
+});
+afterEach(async () => {
+  await manager.shutdownAll();
+  await mock.close();
+  await rm(home, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+async function config(...overrides: string[]): Promise<Config> {
+  return loadConfig({
+    codexHome: home,
+    env: {},
+    managed: { configPath: null },
+    cliOverrides: [
+      parseOverride("model_provider=mock"),
+      parseOverride("model_providers.mock.name=Mock"),
+      parseOverride(`model_providers.mock.base_url="${mock.baseUrl}"`),
+      parseOverride('model_providers.mock.wire_api="responses"'),
+      parseOverride("model_providers.mock.request_max_retries=0"),
+      parseOverride("model_providers.mock.stream_max_retries=0"),
+      parseOverride('mcp_servers.calc.command="node"'),
+      parseOverride(`mcp_servers.calc.args=[${JSON.stringify(SERVER)}]`),
+      ...overrides.map(parseOverride),
+    ],
+    overrides: { cwd: work },
+  });
+}
+
+/** Collects events; `until(type)` resolves with the first event of that type (already seen or still to come). */
+function watch(c: Conversation) {
+  const events: CoreEvent[] = [];
+  const waiters: { type: string; resolve: (e: CoreEvent) => void }[] = [];
+  c.subscribe((e) => {
+    events.push(e);
+    for (const w of waiters.filter((x) => x.type === e.msg.type)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(e);
+    }
+  });
+  const until = (type: string) =>
+    new Promise<CoreEvent>((resolve) => {
+      const found = events.find((e) => e.msg.type === type);
+      if (found) resolve(found);
+      else waiters.push({ type, resolve });
+    });
+  return { events, until };
+}
+
+const text = (t: string) => [{ type: "text", data: { text: t } }];
+type Item = { type: string; call_id?: string; output?: string; name?: string };
+
+/** Resolves once `pid` no longer exists (the test's timeout bounds the wait). */
+async function gone(pid: number): Promise<void> {
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("MCP tools in conversations (real stdio MCP server)", () => {
+  it("offers mcp__calc__add, runs it with begin/end events, feeds the output back, records it, closes the server", async () => {
+    const pidFile = join(work, "calc.pid");
+    mock.enqueue(
+      responses.turn(responses.functionCall("mcp__calc__add", { a: 2, b: 3 }, "call_add")),
+      responses.turn(responses.message("2 + 3 = 5")),
+    );
+    const { conversation, rolloutPath } = await manager.newConversation(
+      await config(`mcp_servers.calc.env.CALC_PID_FILE=${JSON.stringify(pidFile)}`),
+    );
+    const w = watch(conversation);
+    await conversation.submit({ type: "user_input", items: text("add 2 and 3") });
+    const done = await w.until("task_complete");
+    expect(done.msg).toMatchObject({ last_agent_message: "2 + 3 = 5" });
+
+    const first = mock.requests[0]!.body as {
+      tools: { name?: string; parameters?: Record<string, unknown> }[];
+    };
+    const names = first.tools.map((t) => t.name);
+    expect(names).toEqual(
+      expect.arrayContaining(["shell", "mcp__calc__add", "mcp__calc__fail", "mcp__calc__slow"]),
+    );
+    // MCP tools follow the built-in ones, sorted by name.
+    expect(names.slice(-3)).toEqual(["mcp__calc__add", "mcp__calc__fail", "mcp__calc__slow"]);
+    const add = first.tools.find((t) => t.name === "mcp__calc__add")!;
+    expect(add).toMatchObject({ type: "function", description: "Adds two numbers.", strict: false });
+    expect(add.parameters).toMatchObject({
+      type: "object",
+      properties: { a: { type: "number" }, b: { type: "number" } },
+      required: ["a", "b"],
+    });
+    // A tool without an input schema still gets `properties`, as OpenAI models require.
+    expect(first.tools.find((t) => t.name === "mcp__calc__fail")!.parameters).toMatchObject({
+      type: "object",
+      properties: {},
+    });
+
+    const invocation = { server: "calc", tool: "add", arguments: { a: 2, b: 3 } };
+    const begin = await w.until("mcp_tool_call_begin");
+    expect(begin.msg).toEqual({ type: "mcp_tool_call_begin", call_id: "call_add", invocation });
+    const end = (await w.until("mcp_tool_call_end")).msg as unknown as Record<string, unknown>;
+    expect(end).toMatchObject({
+      type: "mcp_tool_call_end",
+      call_id: "call_add",
+      invocation,
+      result: { Ok: { content: [{ type: "text", text: "5" }] } },
+    });
+    const duration = end.duration as { secs: number; nanos: number };
+    expect(Number.isInteger(duration.secs) && Number.isInteger(duration.nanos)).toBe(true);
+    const types = w.events.map((e) => e.msg.type);
+    expect(types.indexOf("mcp_tool_call_begin")).toBeLessThan(types.indexOf("mcp_tool_call_end"));
+
+    const expectedOutput = {
+      type: "function_call_output",
+      call_id: "call_add",
+      output: '[{"text":"5","type":"text"}]',
+    };
+    const second = mock.requests[1]!.body as { input: Item[] };
+    expect(second.input).toContainEqual(expectedOutput);
+
+    const pid = Number(await readFile(pidFile, "utf8"));
+    expect(pid).toBeGreaterThan(0);
+    await manager.shutdownAll();
+    await gone(pid);
+
+    const loaded = await new SessionsStore(home).loadHistory(rolloutPath);
+    const items = loaded.items.filter((i) => i.type === "response_item").map((i) => i.payload as Item);
+    expect(items).toContainEqual(expect.objectContaining({ type: "function_call", name: "mcp__calc__add" }));
+    expect(items).toContainEqual(expectedOutput);
+  });
+
+  it("reports tool errors and timeouts to the model; a server that fails to start is an error event, not a failure", async () => {
+    mock.enqueue(
+      responses.turn(responses.functionCall("mcp__calc__fail", {}, "call_fail")),
+      responses.turn(responses.functionCall("mcp__calc__slow", {}, "call_slow")),
+      responses.turn(responses.message("tried")),
+    );
+    const { conversation } = await manager.newConversation(
+      await config(
+        "mcp_servers.calc.tool_timeout_sec=1",
+        'mcp_servers.broken.command="/nonexistent/codex-mcp-server-binary"',
+        'mcp_servers.off.command="/nonexistent/disabled-server"',
+        "mcp_servers.off.enabled=false",
+      ),
+    );
+    const w = watch(conversation);
+    const startupError = await w.until("error");
+    expect(startupError.id).toBe("");
+    expect(String((startupError.msg as { message: string }).message)).toMatch(
+      /^MCP client for `broken` failed to start: /,
+    );
+    expect(w.events.filter((e) => e.msg.type === "error")).toHaveLength(1);
+
+    await conversation.submit({ type: "user_input", items: text("try the tools") });
+    await w.until("task_complete");
+    const ends = w.events
+      .filter((e) => e.msg.type === "mcp_tool_call_end")
+      .map((e) => e.msg as unknown as { call_id: string; result: Record<string, unknown> });
+    expect(ends[0]).toMatchObject({
+      call_id: "call_fail",
+      result: { Ok: { content: [{ type: "text", text: "it broke" }], isError: true } },
+    });
+    expect(ends[1]!.call_id).toBe("call_slow");
+    const err = String(ends[1]!.result.Err);
+    expect(err).toMatch(/^tool call error: .*timed out/i);
+
+    const outputs = (mock.requests[2]!.body as { input: Item[] }).input.filter(
+      (i) => i.type === "function_call_output",
+    );
+    expect(outputs).toEqual([
+      { type: "function_call_output", call_id: "call_fail", output: '[{"text":"it broke","type":"text"}]' },
+      { type: "function_call_output", call_id: "call_slow", output: `err: ${JSON.stringify(err)}` },
+    ]);
+    const tools = (mock.requests[0]!.body as { tools: { name?: string }[] }).tools.map((t) => t.name);
+    expect(tools.some((n) => n?.startsWith("mcp__off__") || n?.startsWith("mcp__broken__"))).toBe(false);
+  });
+
+  it("applies enabled_tools / disabled_tools and the startup timeout", async () => {
+    const cfg = await config(
+      'mcp_servers.calc.enabled_tools=["add", "fail"]',
+      'mcp_servers.calc.disabled_tools=["fail"]',
+      'mcp_servers.hang.command="node"',
+      'mcp_servers.hang.args=["-e", "setInterval(() => {}, 1000)"]',
+      "mcp_servers.hang.startup_timeout_sec=0.5",
+    );
+    const mcp = await McpConnectionManager.start(cfg.mcpServers);
+    try {
+      expect(mcp.tools().map((t) => t.qualifiedName)).toEqual(["mcp__calc__add"]);
+      expect(mcp.resolve("mcp__calc__add")).toEqual({ server: "calc", tool: "add" });
+      expect(mcp.resolve("mcp__calc__fail")).toBeUndefined();
+      expect(mcp.failures).toEqual([
+        {
+          server: "hang",
+          message: expect.stringMatching(/^MCP client for `hang` failed to start: .*timed out/),
+        },
+      ]);
+      expect(await mcp.callTool("calc", "add", { a: 40, b: 2 })).toMatchObject({
+        content: [{ type: "text", text: "42" }],
+      });
+    } finally {
+      await mcp.close();
+    }
+  });
+});
+
+describe("qualifiedToolName", () => {
+  it("sanitizes and caps names at 64 characters with a SHA-1 suffix", () => {
+    expect(qualifiedToolName("calc", "add")).toBe("mcp__calc__add");
+    expect(qualifiedToolName("my-server", "tool.with.dots")).toBe("mcp__my-server__tool_with_dots");
+    const long = qualifiedToolName("server", "t".repeat(80));
+    expect(long).toHaveLength(64);
+    expect(long.slice(0, 24)).toBe("mcp__server__".padEnd(24, "t"));
+    expect(long).toMatch(/[0-9a-f]{40}$/);
+    expect(qualifiedToolName("server", `${"t".repeat(80)}x`)).not.toBe(long);
+  });
+});

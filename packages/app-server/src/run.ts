@@ -1,4 +1,6 @@
+import type { AuthManager } from "@codex-ts/core";
 import { ConversationRegistry } from "./conversations.js";
+import { createAccountHandlers } from "./handlers/account.js";
 import { basicHandlers } from "./handlers/basic.js";
 import { createGetUserSavedConfigHandler, createSetDefaultModelHandler } from "./handlers/config.js";
 import { createConversationHandlers } from "./handlers/conversations.js";
@@ -7,7 +9,7 @@ import { createFeedbackHandler } from "./handlers/feedback.js";
 import { createSessionHandlers, type SessionRuntime } from "./handlers/sessions.js";
 import { createFuzzyFileSearchHandler, gitDiffToRemoteHandler } from "./handlers/workspace.js";
 import type { ConversationRuntime } from "./runtime.js";
-import { AppServer, type AppServerOptions } from "./server.js";
+import { AppServer, type AppServerOptions, type AppServerState } from "./server.js";
 
 export interface RunAppServerOptions extends AppServerOptions {
   signal?: AbortSignal | undefined;
@@ -21,6 +23,13 @@ export interface RunAppServerOptions extends AppServerOptions {
     | ConversationRuntime
     | ((server: { userAgent(): string }) => ConversationRuntime)
     | undefined;
+  /**
+   * Account state; enables the v1 auth methods and `account/*`. A factory of the server is called before the
+   * `conversations` factory, so the runtime can be given the same manager.
+   */
+  auth?: AuthManager | ((server: AppServerState) => AuthManager) | undefined;
+  /** `requires_openai_auth` of the configured model provider, reported by `account/read` and `getAuthStatus`. */
+  requiresOpenaiAuth?: boolean | undefined;
   /** CODEX_HOME; enables `feedback/upload` (bundles go to `<codexHome>/feedback/`). */
   codexHome?: string | undefined;
   /** Upload endpoint for feedback bundles; none by default. */
@@ -34,9 +43,11 @@ export interface RunAppServerOptions extends AppServerOptions {
  */
 export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
   let runtime: ConversationRuntime | undefined;
+  let auth: AuthManager | undefined;
   const server = new AppServer({
     ...opts,
     onShutdown: async () => {
+      auth?.close();
       await runtime?.shutdownAll?.();
       await opts.onShutdown?.();
     },
@@ -47,6 +58,15 @@ export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
       ...opts.handlers,
     },
   });
+  auth = typeof opts.auth === "function" ? opts.auth(server) : opts.auth;
+  if (auth) {
+    const notify = (method: string, params: unknown) => void server.peer.notify(method, params);
+    const handlers = createAccountHandlers(auth, notify, {
+      requiresOpenaiAuth: opts.requiresOpenaiAuth,
+      warn: (m) => server.log("warn", m),
+    });
+    for (const [method, handler] of Object.entries(handlers)) server.register(method, handler);
+  }
   // The runtime may need the server (its user agent follows the client's `initialize`), so it can be a factory.
   runtime = typeof opts.conversations === "function" ? opts.conversations(server) : opts.conversations;
   const registry = new ConversationRegistry(server.peer, (m) => server.log("warn", m));

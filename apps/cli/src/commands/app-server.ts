@@ -1,5 +1,6 @@
 import { AppServerRuntime, runAppServer } from "@codex-ts/app-server";
 import { ConfigError, findCodexHome, loadConfig } from "@codex-ts/config-loader";
+import { AuthManager } from "@codex-ts/core";
 import type { Command } from "commander";
 import { globalOptions } from "../global-options.js";
 
@@ -34,6 +35,7 @@ export function registerAppServer(program: Command): void {
         throw err;
       }
       const originator = process.env.CODEX_INTERNAL_ORIGINATOR_OVERRIDE || "codex_cli_rs";
+      let auth: AuthManager | undefined;
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once("SIGINT", onSignal);
@@ -49,6 +51,26 @@ export function registerAppServer(program: Command): void {
           originator,
           codexHome,
           feedbackEndpoint: process.env.CODEX_FEEDBACK_ENDPOINT || null,
+          requiresOpenaiAuth: processConfig.modelProvider.requiresOpenaiAuth,
+          auth: (server) => {
+            auth = new AuthManager({
+              codexHome,
+              storeMode: processConfig.cliAuthCredentialsStore,
+              chatgptBaseUrl: processConfig.chatgptBaseUrl,
+              forcedLoginMethod: processConfig.forcedLoginMethod,
+              forcedChatgptWorkspaceId: processConfig.forcedChatgptWorkspaceId,
+              // Overrides for tests against a local issuer (CODEX_TS_*) and Codex's own refresh URL override.
+              issuer: process.env.CODEX_TS_AUTH_ISSUER || undefined,
+              loginPort: /^\d{1,5}$/.test(process.env.CODEX_TS_LOGIN_PORT ?? "")
+                ? Number(process.env.CODEX_TS_LOGIN_PORT)
+                : undefined,
+              refreshTokenUrl: process.env.CODEX_REFRESH_TOKEN_URL_OVERRIDE || undefined,
+              originator,
+              userAgent: () => server.userAgent(),
+              warn: (m) => server.log("warn", m),
+            });
+            return auth;
+          },
           conversations: (server) =>
             new AppServerRuntime({
               codexHome,
@@ -59,6 +81,7 @@ export function registerAppServer(program: Command): void {
               cliVersion: COMPAT_VERSION,
               originator,
               userAgent: () => server.userAgent(),
+              auth,
             }),
         });
       } finally {

@@ -329,6 +329,8 @@ describe("account methods (ChatGPT)", () => {
       success: false,
       error: "Login server error: Login cancelled",
     });
+    // As in 0.58.0, the replaced login's end comes before the new login's response.
+    expect(h.messages.indexOf(cancelled)).toBeLessThan(h.messages.indexOf(second));
     const cancel = await h.call("cancelLoginChatGpt", { loginId: second.result.loginId.toUpperCase() });
     expect(cancel.result).toEqual({});
     const ended = await h.waitFor(

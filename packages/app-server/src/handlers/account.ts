@@ -55,6 +55,8 @@ export function createAccountHandlers(
     notify(method, params);
   const warn = (m: string) => o.warn?.(m);
 
+  // Settles once the last login's end has been reported.
+  let lastReported: Promise<void> = Promise.resolve();
   const startChatGpt = async (family: "v1" | "v2"): Promise<ChatGptLogin> => {
     let login: ChatGptLogin;
     try {
@@ -62,18 +64,23 @@ export function createAccountHandlers(
     } catch (err) {
       throw rpcError(err, "failed to start login server");
     }
-    void login.done.then(async ({ success, error }) => {
-      // Let the response of a request that ended the login (a cancel) go out first.
-      await new Promise((r) => setImmediate(r));
-      const mode = success ? ((await auth.current().catch(() => null))?.mode ?? null) : null;
-      if (family === "v2") {
-        send("account/login/completed", { loginId: login.loginId, success, error });
-        if (success) send("account/updated", { authMode: mode });
-      } else {
-        send("loginChatGptComplete", { loginId: login.loginId, success, error });
-        if (success) send("authStatusChange", { authMethod: mode });
-      }
-    });
+    // Starting cancelled the running login: like 0.58.0, report its end before answering for the new one.
+    await lastReported;
+    lastReported = login.done
+      .then(async ({ success, error }) => {
+        // A cancel request's response is written before this runs (it is sent within the current turn of the
+        // event loop), so the end it caused follows it, as in 0.58.0.
+        await new Promise((r) => setImmediate(r));
+        const mode = success ? ((await auth.current().catch(() => null))?.mode ?? null) : null;
+        if (family === "v2") {
+          send("account/login/completed", { loginId: login.loginId, success, error });
+          if (success) send("account/updated", { authMode: mode });
+        } else {
+          send("loginChatGptComplete", { loginId: login.loginId, success, error });
+          if (success) send("authStatusChange", { authMethod: mode });
+        }
+      })
+      .catch((err: unknown) => warn(`failed to report the end of a login: ${String(err)}`));
     return login;
   };
 

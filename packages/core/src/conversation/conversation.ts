@@ -13,6 +13,7 @@ import type { RolloutItem } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import { applyPatch, planChanges, toFileChanges } from "../tools/apply-patch.js";
 import { parsePatch } from "../tools/apply-patch-parser.js";
+import { TurnDiffTracker } from "../tools/turn-diff.js";
 import { environmentContext, type TurnSettings, userMessage } from "./context.js";
 import { toolSpecs } from "./tools.js";
 
@@ -119,6 +120,8 @@ export class Conversation {
    * until then: they happen while the conversation is created, before anyone can have subscribed.
    */
   private startupEvents: CoreEvent[] = [];
+  /** Files apply_patch changed in the running turn, for `turn_diff`. */
+  private turnDiff = new TurnDiffTracker();
 
   constructor(private readonly d: ConversationDeps) {
     this.id = d.id;
@@ -263,6 +266,7 @@ export class Conversation {
     const abort = new AbortController();
     this.running = abort;
     this.currentTurn = id;
+    this.turnDiff = new TurnDiffTracker();
     this.emit(
       id,
       ev({ type: "task_started", model_context_window: this.d.config.modelContextWindow ?? null }),
@@ -458,6 +462,8 @@ export class Conversation {
             this.totalUsage = addUsage(this.totalUsage, e.usage);
           }
           this.emit(id, ev({ type: "token_count", info: info(), rate_limits: rateLimits }));
+          // Codex repeats the turn's diff after every response once the turn has changed files.
+          await this.emitTurnDiff(id);
           break;
       }
     }
@@ -739,12 +745,13 @@ export class Conversation {
     signal: AbortSignal,
   ): Promise<string> {
     const s = this.settings;
-    let changes: ReturnType<typeof toFileChanges>;
+    let planned: Awaited<ReturnType<typeof planChanges>>;
     try {
-      changes = toFileChanges(await planChanges(parsePatch(input), s.cwd));
+      planned = await planChanges(parsePatch(input), s.cwd);
     } catch (err) {
       return `apply_patch verification failed: ${(err as Error).message}`;
     }
+    const changes = toFileChanges(planned);
     const paths = Object.keys(changes);
     const roots =
       s.sandboxPolicy.mode === "workspace-write" ? [s.cwd, ...s.sandboxPolicy.writable_roots] : [s.cwd];
@@ -773,6 +780,7 @@ export class Conversation {
       if (decision === "abort") throw new TurnAborted();
       if (decision === "denied") return "patch rejected by user";
     }
+    await this.turnDiff.beforePatch(planned);
     this.emit(
       turnId,
       ev({ type: "patch_apply_begin", call_id: callId, auto_approved: autoApproved, changes }),
@@ -788,8 +796,14 @@ export class Conversation {
         success: result.success,
       }),
     );
+    await this.emitTurnDiff(turnId);
     const body = result.success ? result.stdout : result.stderr;
     return `Exit code: ${result.success ? 0 : 1}\nWall time: 0 seconds\nOutput:\n${body}`;
+  }
+
+  private async emitTurnDiff(turnId: string): Promise<void> {
+    const unifiedDiff = await this.turnDiff.unifiedDiff().catch(() => null);
+    if (unifiedDiff) this.emit(turnId, ev({ type: "turn_diff", unified_diff: unifiedDiff }));
   }
 
   private async compact(id: string): Promise<void> {

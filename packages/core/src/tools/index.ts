@@ -9,3 +9,4 @@ export {
   unifiedDiff,
 } from "./apply-patch.js";
 export { type PatchHunk, PatchParseError, parsePatch, type UpdateChunk } from "./apply-patch-parser.js";
+export { TurnDiffTracker } from "./turn-diff.js";

@@ -132,9 +132,13 @@ export class V2EventMapper {
       case "item_completed":
         out.push(this.completed(threadItemFromTurnItem(msg.item as TurnItem)));
         break;
-      case "agent_message_content_delta":
+      case "agent_message_content_delta": {
+        // Kept on the open item so an interrupted message completes with what was streamed.
+        const open = this.open.get(String(msg.item_id));
+        if (open?.type === "agentMessage") open.text = `${open.text ?? ""}${msg.delta}`;
         out.push({ method: "item/agentMessage/delta", params: { itemId: msg.item_id, delta: msg.delta } });
         break;
+      }
       case "exec_command_begin": {
         const item: ThreadItem = {
           type: "commandExecution",
@@ -234,7 +238,7 @@ export class V2EventMapper {
   }
 
   private started(item: ThreadItem): Notification {
-    this.open.set(item.id, item);
+    this.open.set(item.id, { ...item });
     return { method: "item/started", params: { item } };
   }
 
@@ -310,10 +314,19 @@ export class V2EventMapper {
     ];
   }
 
-  /** Completes what is still open (the plan), then sends `turn/completed`. */
+  /**
+   * Completes what is still open, then sends `turn/completed`: every started item gets its `item/completed`
+   * before the turn ends (the plan always; others when the turn was cut short: a command or tool call that never
+   * ended counts as failed, a message keeps the text streamed so far).
+   */
   private finish(status: TurnStatus): Notification[] {
     if (!this.turn) return [];
     const out: Notification[] = [];
+    for (const item of [...this.open.values()]) {
+      if (item.type === "commandExecution" || item.type === "mcpToolCall")
+        out.push(this.completed({ ...item, status: "failed" }));
+      else if (item.id !== this.plan?.id) out.push(this.completed(item));
+    }
     if (this.plan) out.push(this.completed(this.open.get(this.plan.id) ?? this.plan));
     this.turn.status = status;
     out.push({ method: "turn/completed", params: { turn: this.snapshot(), usage: { ...this.usage } } });

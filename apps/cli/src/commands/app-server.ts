@@ -1,6 +1,5 @@
-import { AppServerRuntime, runAppServer } from "@codex-ts/app-server";
 import { ConfigError, findCodexHome, loadConfig } from "@codex-ts/config-loader";
-import { AuthManager } from "@codex-ts/core";
+import type { AuthManager } from "@codex-ts/core";
 import type { Command } from "commander";
 import { globalOptions } from "../global-options.js";
 
@@ -18,6 +17,11 @@ export function registerAppServer(program: Command): void {
     .description("Run the app server over stdio (JSON-RPC lite, one message per line)")
     .action(async (_opts, command: Command) => {
       const { overrides, profile } = globalOptions(command);
+      // The server and runtime modules are only needed by this command; loading them while the config is read
+      // (instead of when the CLI starts) keeps them off every other command's start and overlaps the two.
+      const serverModules = Promise.all([import("@codex-ts/app-server"), import("@codex-ts/core")]);
+      // A config error is reported first; the module promise must not surface as an unhandled rejection then.
+      serverModules.catch(() => undefined);
       const codexHome = findCodexHome(process.env);
       let processConfig: Awaited<ReturnType<typeof loadConfig>>;
       try {
@@ -34,6 +38,7 @@ export function registerAppServer(program: Command): void {
           throw new ConfigError(`error loading config: ${err.message}`, err.file);
         throw err;
       }
+      const [{ AppServerRuntime, runAppServer }, { AuthManager }] = await serverModules;
       const originator = process.env.CODEX_INTERNAL_ORIGINATOR_OVERRIDE || "codex_cli_rs";
       let auth: AuthManager | undefined;
       const stop = new AbortController();

@@ -1,5 +1,4 @@
 import { findCodexHome } from "@codex-ts/config-loader";
-import { runMcpServer } from "@codex-ts/mcp-server";
 import type { Command } from "commander";
 import { globalOptions } from "../global-options.js";
 
@@ -15,6 +14,8 @@ export function registerMcpServer(program: Command): void {
     .action(async (_opts, command: Command) => {
       const { overrides, profile } = globalOptions(command);
       const codexHome = findCodexHome();
+      // Loaded here, not at CLI start: only this command needs the MCP server and its SDK.
+      const { runMcpServer } = await import("@codex-ts/mcp-server");
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once("SIGINT", onSignal);

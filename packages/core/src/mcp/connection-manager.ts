@@ -1,7 +1,5 @@
 import type { McpHttpTransport, McpServerConfig, McpStdioTransport } from "@codex-ts/config-loader";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ToolSpec } from "../client/model-client.js";
 import { qualifiedToolName } from "./tool-names.js";
@@ -167,11 +165,27 @@ export class McpConnectionManager {
   }
 }
 
+/**
+ * The MCP SDK (and the ajv/zod-to-json-schema it pulls in) is loaded the first time a server is started, not when
+ * the process starts: most conversations configure no MCP server, and app-server startup time is measured.
+ */
+async function loadSdk() {
+  const [{ Client }, { StdioClientTransport }, { StreamableHTTPClientTransport }] = await Promise.all([
+    import("@modelcontextprotocol/sdk/client/index.js"),
+    import("@modelcontextprotocol/sdk/client/stdio.js"),
+    import("@modelcontextprotocol/sdk/client/streamableHttp.js"),
+  ]);
+  return { Client, transports: { StdioClientTransport, StreamableHTTPClientTransport } };
+}
+
+type SdkTransports = Awaited<ReturnType<typeof loadSdk>>["transports"];
+
 async function startServer(
   name: string,
   config: McpServerConfig,
   o: McpStartOptions,
 ): Promise<{ client: Client; tools: McpToolInfo[] }> {
+  const { Client, transports } = await loadSdk();
   const client = new Client(
     { name: o.clientName ?? "codex-mcp-client", version: o.clientVersion ?? "0.58.0", title: "Codex" },
     { capabilities: { elicitation: {} } },
@@ -186,7 +200,7 @@ async function startServer(
   });
   const handshake = async () => {
     try {
-      await client.connect(transportFor(config.transport, o.env ?? process.env));
+      await client.connect(transportFor(config.transport, o.env ?? process.env, transports));
     } catch (err) {
       throw new Error(`handshaking with MCP server failed: ${(err as Error).message}`);
     }
@@ -225,7 +239,11 @@ function toolAllowed(config: McpServerConfig, tool: string): boolean {
   return !config.disabledTools?.includes(tool);
 }
 
-function transportFor(t: McpStdioTransport | McpHttpTransport, env: NodeJS.ProcessEnv): Transport {
+function transportFor(
+  t: McpStdioTransport | McpHttpTransport,
+  env: NodeJS.ProcessEnv,
+  { StdioClientTransport, StreamableHTTPClientTransport }: SdkTransports,
+): Transport {
   if (t.type === "stdio") {
     const childEnv: Record<string, string> = {};
     for (const key of [...DEFAULT_ENV_VARS, ...t.envVars]) {

@@ -92,7 +92,11 @@ export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
       for (const [method, handler] of Object.entries(handlers)) server.register(method, handler);
     }
     if (rt.processConfig) {
-      server.register("execOneOffCommand", createExecOneOffCommandHandler(rt.processConfig.sandboxPolicy));
+      const { sandboxPolicy, shellEnvironmentPolicy } = rt.processConfig;
+      server.register(
+        "execOneOffCommand",
+        createExecOneOffCommandHandler(sandboxPolicy, shellEnvironmentPolicy),
+      );
     }
   }
   const onAbort = () => void server.shutdown();

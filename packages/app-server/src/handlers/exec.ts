@@ -1,6 +1,6 @@
 import { internalError, invalidRequest } from "@codex-ts/app-server-protocol";
-import type { SandboxPolicy } from "@codex-ts/config-loader";
-import { runCommand, sandboxPolicyFromWire } from "@codex-ts/core";
+import type { SandboxPolicy, ShellEnvironmentPolicy } from "@codex-ts/config-loader";
+import { commandEnvironment, runCommand, sandboxPolicyFromWire } from "@codex-ts/core";
 import { object, optionalString } from "../params.js";
 import type { RequestHandler } from "../server.js";
 
@@ -17,9 +17,13 @@ interface OneOffCommand {
 /**
  * `execOneOffCommand {command, timeoutMs?, cwd?, sandboxPolicy?}` → `{exitCode, stdout, stderr}`: runs a command
  * outside any conversation under the given sandbox policy (default: the server's configured one). 0.58.0 fails
- * here on Linux unless a separate sandbox helper binary is installed; this server runs it under bubblewrap.
+ * here on Linux unless a separate sandbox helper binary is installed; this server runs it under bubblewrap. The
+ * command's environment follows the server's `shell_environment_policy`, as commands the model runs do.
  */
-export function createExecOneOffCommandHandler(defaultSandbox: SandboxPolicy): RequestHandler<OneOffCommand> {
+export function createExecOneOffCommandHandler(
+  defaultSandbox: SandboxPolicy,
+  envPolicy: ShellEnvironmentPolicy,
+): RequestHandler<OneOffCommand> {
   return {
     decode(params) {
       const p = object(params, "struct ExecOneOffCommandParams");
@@ -53,6 +57,7 @@ export function createExecOneOffCommandHandler(defaultSandbox: SandboxPolicy): R
           command: c.command,
           cwd: c.cwd,
           timeoutMs: c.timeoutMs,
+          env: commandEnvironment(envPolicy, c.sandbox ?? { mode: "danger-full-access" }),
           sandbox: c.sandbox?.mode === "danger-full-access" ? null : c.sandbox,
         });
       } catch (err) {

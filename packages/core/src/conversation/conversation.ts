@@ -7,6 +7,7 @@ import { type ModelClient, ModelError, type Prompt, type TokenUsage } from "../c
 import { parseCommand } from "../exec/parse-command.js";
 import { runCommand, SandboxUnavailableError } from "../exec/run-command.js";
 import { isKnownSafeCommand } from "../exec/safe-command.js";
+import { commandEnvironment } from "../exec/shell-env.js";
 import { type McpCallOutcome, mcpFunctionOutput } from "../mcp/call-output.js";
 import type { McpConnectionManager } from "../mcp/connection-manager.js";
 import type { RolloutItem } from "../rollout/line.js";
@@ -658,6 +659,7 @@ export class Conversation {
         return await runCommand({
           command,
           cwd,
+          env: commandEnvironment(this.d.config.shellEnvironmentPolicy, s.sandboxPolicy),
           sandbox: policy,
           signal,
           timeoutMs: typeof args.timeout_ms === "number" ? args.timeout_ms : DEFAULT_SHELL_TIMEOUT_MS,

@@ -9,4 +9,12 @@ export {
   sandboxSupport,
 } from "./run-command.js";
 export { isKnownSafeCommand } from "./safe-command.js";
+export {
+  CORE_ENV_VARS,
+  commandEnvironment,
+  DEFAULT_ENV_EXCLUDES,
+  envNameMatches,
+  NETWORK_DISABLED_ENV_VAR,
+  shellEnvironment,
+} from "./shell-env.js";
 export { shellJoin, shellScriptOf, tokenizeScript } from "./shell-words.js";

@@ -1,0 +1,126 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { sandboxSupport } from "@codex-ts/core";
+import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppServerClient, type Message } from "./helpers/client.js";
+
+/**
+ * `shell_environment_policy` through the built `codex app-server`: the environment of commands the model runs
+ * (seen by the model and stored in the rollout) and of `execOneOffCommand`.
+ */
+let mock: MockModelServer;
+const clients: AppServerClient[] = [];
+
+beforeAll(async () => {
+  mock = await startMockModelServer([]);
+});
+
+afterAll(async () => {
+  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
+  await mock.close();
+});
+
+const POLICY = `[shell_environment_policy]
+exclude = ["probe_drop*"]
+set = { ADDED = "yes", PROBE_SET_TOKEN = "set-wins" }
+include_only = ["PATH", "probe_*", "ADDED", "CODEX_SANDBOX*"]
+`;
+
+/** The app-server's own environment: one variable of each kind the policy treats differently. */
+const SERVER_ENV = {
+  PROBE_KEEP: "keep",
+  PROBE_API_KEY: "default-excluded",
+  PROBE_DROP_ME: "excluded",
+  PROBE_OTHER_SECRET: "default-excluded",
+  UNLISTED: "not-in-include-only",
+};
+
+/** What `env` prints under POLICY (sorted), plus any extra lines. */
+const expected = (...extra: string[]) =>
+  ["ADDED=yes", `PATH=${process.env.PATH}`, "PROBE_KEEP=keep", "PROBE_SET_TOKEN=set-wins", ...extra].sort();
+
+async function home(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "codex-env-"));
+  await fs.writeFile(
+    path.join(dir, "config.toml"),
+    `model = "gpt-5-codex"\nmodel_provider = "mock"\n${POLICY}\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
+  );
+  return dir;
+}
+
+async function start(codexHome: string): Promise<AppServerClient> {
+  const c = await AppServerClient.start({ codexHome, env: SERVER_ENV });
+  clients.push(c);
+  await c.initialize();
+  return c;
+}
+
+const result = (m: Message) => m.result as Record<string, unknown>;
+
+/** The `NAME=value` lines of a tool output, whether it is the JSON-string form or plain text. */
+function envLines(output: string): string[] {
+  let text = output;
+  try {
+    text = String((JSON.parse(output) as { output: string }).output);
+  } catch {
+    // plain text
+  }
+  return text
+    .split("\n")
+    .filter((l) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(l))
+    .sort();
+}
+
+describe("shell_environment_policy", () => {
+  it("applies to the shell tool: the model and the rollout see the filtered environment", async () => {
+    const codexHome = await home();
+    const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-env-work-")));
+    mock.enqueue(
+      responses.turn(responses.functionCall("shell", { command: ["env"] }, "call_env")),
+      responses.turn(responses.message("Looked.")),
+    );
+    const c = await start(codexHome);
+    const thread = result(
+      await c.call(1, "thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" }),
+    ).thread as { id: string; path: string };
+    await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "show env" }] });
+    await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
+
+    const last = mock.requests.at(-1)?.body as { input: Record<string, unknown>[] } | undefined;
+    const sent = last?.input.find((i) => i.type === "function_call_output" && i.call_id === "call_env");
+    expect(envLines(String(sent?.output))).toEqual(expected());
+
+    const rollout = (await fs.readFile(thread.path, "utf8"))
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; payload: Record<string, unknown> });
+    const stored = rollout.find(
+      (l) => l.type === "response_item" && l.payload.type === "function_call_output",
+    )?.payload;
+    expect(stored?.call_id).toBe("call_env");
+    expect(envLines(String(stored?.output))).toEqual(expected());
+    await c.close();
+  });
+
+  it("applies to execOneOffCommand, with the no-network marker when the sandbox policy has no network", async () => {
+    const c = await start(await home());
+    const open = await c.call(1, "execOneOffCommand", {
+      command: ["env"],
+      sandboxPolicy: { mode: "danger-full-access" },
+    });
+    expect(result(open).exitCode).toBe(0);
+    expect(envLines(String(result(open).stdout))).toEqual(expected());
+    if (sandboxSupport() === "bubblewrap") {
+      const confined = await c.call(2, "execOneOffCommand", {
+        command: ["env"],
+        sandboxPolicy: { mode: "read-only" },
+      });
+      // bubblewrap itself sets PWD for the command it starts (0.58.0's own Linux sandbox does not).
+      const lines = envLines(String(result(confined).stdout)).filter((l) => !l.startsWith("PWD="));
+      expect(lines).toEqual(expected("CODEX_SANDBOX_NETWORK_DISABLED=1"));
+    }
+    await c.close();
+  });
+});

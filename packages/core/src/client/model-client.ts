@@ -137,9 +137,15 @@ export class ModelClient {
   /**
    * Streams one sampling request. HTTP failures (429, 5xx, network) are retried up to `requestMaxRetries`, a
    * stream that drops before `completed` up to `streamMaxRetries`, with exponential backoff (or Retry-After);
-   * the request is re-sent whole, as Codex does.
+   * the request is re-sent whole, as Codex does. `options.onRetry` replaces the client's retry notice for this
+   * request (a side request such as the sandbox assessment retries silently).
    */
-  async *stream(prompt: Prompt, signal: AbortSignal): AsyncGenerator<ModelEvent> {
+  async *stream(
+    prompt: Prompt,
+    signal: AbortSignal,
+    options: { onRetry?: (message: string) => void } = {},
+  ): AsyncGenerator<ModelEvent> {
+    const onRetry = options.onRetry ?? this.o.onRetry;
     const p = this.o.provider;
     let requestAttempts = 0;
     let streamAttempts = 0;
@@ -155,7 +161,7 @@ export class ModelClient {
         const attempt = isStream ? ++streamAttempts : ++requestAttempts;
         const budget = isStream ? p.streamMaxRetries : p.requestMaxRetries;
         if (attempt > budget) throw e;
-        this.o.onRetry?.(`Reconnecting... ${attempt}/${budget}`);
+        onRetry?.(`Reconnecting... ${attempt}/${budget}`);
         const delay =
           e.retryAfterMs ?? Math.min(200 * 2 ** (attempt - 1), 10_000) * (0.9 + Math.random() * 0.2);
         await sleep(delay, signal);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { extname, isAbsolute, resolve } from "node:path";
-import type { EventMsg, ReviewDecision } from "@codex-ts/app-server-protocol";
+import type { EventMsg, ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
 import { type ModelClient, ModelError, type Prompt, type TokenUsage } from "../client/model-client.js";
 import { parseCommand } from "../exec/parse-command.js";
@@ -16,6 +16,7 @@ import { applyPatch, planChanges, toFileChanges } from "../tools/apply-patch.js"
 import { parsePatch } from "../tools/apply-patch-parser.js";
 import { TurnDiffTracker } from "../tools/turn-diff.js";
 import { environmentContext, type TurnSettings, userMessage } from "./context.js";
+import { assessSandboxCommand, sandboxFailureMessage } from "./sandbox-assessment.js";
 import { toolSpecs } from "./tools.js";
 
 /** A core event: the submission (turn) id it belongs to and the message. */
@@ -342,10 +343,17 @@ export class Conversation {
     return isAbsolute(path) ? path : resolve(this.settings.cwd, path);
   }
 
-  private prompt(): Prompt {
+  /** The reasoning settings of the next request (the turn's effort and summary). */
+  private reasoning(): NonNullable<Prompt["reasoning"]> {
     const s = this.settings;
     const reasoning: Prompt["reasoning"] = { summary: s.summary };
     if (s.effort) reasoning.effort = s.effort;
+    return reasoning;
+  }
+
+  private prompt(): Prompt {
+    const s = this.settings;
+    const reasoning = this.reasoning();
     return {
       model: s.model,
       instructions: this.d.instructions,
@@ -626,7 +634,7 @@ export class Conversation {
         is_user_shell_command: false,
       }),
     );
-    const request = (reason: string | null) =>
+    const request = (reason: string | null, risk: SandboxCommandAssessment | null = null) =>
       this.askApproval(
         turnId,
         callId,
@@ -637,21 +645,29 @@ export class Conversation {
           cwd,
           parsed_cmd: parsed,
           reason,
-          risk: null,
+          risk,
         }),
         signal,
       );
     let sandbox: TurnSettings["sandboxPolicy"] | null =
       s.sandboxPolicy.mode === "danger-full-access" ? null : s.sandboxPolicy;
+    const sessionApproved = this.approvedForSession.has(key);
     const needsAsk =
-      !this.approvedForSession.has(key) &&
+      !sessionApproved &&
       ((s.approvalPolicy === "untrusted" && !isKnownSafeCommand(command)) ||
         (s.approvalPolicy === "on-request" && escalate));
+    // Whether the user has approved this command (now or for the session): a sandbox failure then re-runs it
+    // unconfined without asking a second time, as 0.58.0 does.
+    let approved = sessionApproved;
     if (needsAsk) {
-      const decision = await request(escalate ? ((args.justification as string | undefined) ?? null) : null);
+      const risk = await this.assessCommand(command, null, signal);
+      if (signal.aborted) throw new TurnAborted();
+      const reason = escalate ? ((args.justification as string | undefined) ?? null) : null;
+      const decision = await request(reason, risk);
       if (decision === "abort") throw new TurnAborted();
       if (decision === "denied") return this.rejected(turnId, callId);
       if (decision === "approved_for_session") this.approvedForSession.add(key);
+      approved = true;
       if (escalate) sandbox = null;
     }
     const run = async (policy: typeof sandbox) => {
@@ -692,10 +708,16 @@ export class Conversation {
     let result = await run(sandbox);
     if (signal.aborted) throw new TurnAborted();
     if (result.sandboxDenied && (s.approvalPolicy === "on-failure" || s.approvalPolicy === "untrusted")) {
-      const decision = await request("command failed; retry without sandbox?");
-      if (decision === "abort") throw new TurnAborted();
-      if (decision === "approved" || decision === "approved_for_session") {
+      let retry = approved;
+      if (!retry) {
+        const risk = await this.assessCommand(command, sandboxFailureMessage(result), signal);
+        if (signal.aborted) throw new TurnAborted();
+        const decision = await request("command failed; retry without sandbox?", risk);
+        if (decision === "abort") throw new TurnAborted();
         if (decision === "approved_for_session") this.approvedForSession.add(key);
+        retry = decision === "approved" || decision === "approved_for_session";
+      }
+      if (retry) {
         result = await run(null);
         if (signal.aborted) throw new TurnAborted();
       }
@@ -720,6 +742,31 @@ export class Conversation {
     );
     const timedOut = result.timedOut ? "command timed out\n" : "";
     return `Exit code: ${result.exitCode}\nWall time: ${seconds} seconds\nOutput:\n${timedOut}${formatted}`;
+  }
+
+  /**
+   * The model's risk verdict for an exec approval request, when the assessment feature is on; null when it is off
+   * or the assessment fails. As in 0.58.0 every exec approval is assessed: the first one a policy asks for (no
+   * failure message) and the retry after a sandbox failure (with it).
+   */
+  private async assessCommand(
+    command: string[],
+    failureMessage: string | null,
+    signal: AbortSignal,
+  ): Promise<SandboxCommandAssessment | null> {
+    if (this.d.config.features?.experimental_sandbox_command_assessment !== true) return null;
+    const s = this.settings;
+    return assessSandboxCommand({
+      client: this.d.client,
+      conversationId: this.id,
+      model: s.model,
+      reasoning: this.reasoning(),
+      command,
+      cwd: s.cwd,
+      policy: s.sandboxPolicy,
+      failureMessage,
+      signal,
+    });
   }
 
   private rejected(turnId: string, callId: string): string {

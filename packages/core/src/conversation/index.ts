@@ -8,3 +8,14 @@ export {
 } from "./conversation.js";
 export { uuidV7 } from "./ids.js";
 export { ConversationManager, type ConversationManagerOptions, type NewConversation } from "./manager.js";
+export {
+  ASSESSMENT_INSTRUCTIONS,
+  ASSESSMENT_TIMEOUT_MS,
+  type AssessmentRequest,
+  assessSandboxCommand,
+  type CommandMetadata,
+  commandMetadataMessage,
+  parseAssessment,
+  sandboxFailureMessage,
+  sandboxPolicySummary,
+} from "./sandbox-assessment.js";

@@ -17,4 +17,4 @@ export {
   NETWORK_DISABLED_ENV_VAR,
   shellEnvironment,
 } from "./shell-env.js";
-export { shellJoin, shellScriptOf, tokenizeScript } from "./shell-words.js";
+export { shellJoin, shellScriptOf, shlexJoin, shlexQuote, tokenizeScript } from "./shell-words.js";

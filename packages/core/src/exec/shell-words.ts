@@ -111,3 +111,56 @@ export function shellScriptOf(argv: readonly string[]): string | null {
   if (!["bash", "sh", "zsh"].includes(shell ?? "") || !["-lc", "-c"].includes(argv[1]!)) return null;
   return argv[2]!;
 }
+
+/** Bytes a word may keep bare (Rust `shlex`'s conservative set: no `=`, `,`, `%`, globs, braces or `~`). */
+const BARE_OK = /^[A-Za-z0-9+\-./:@\]_]$/;
+const QUOTE_BARE = 1;
+const QUOTE_SINGLE = 2;
+const QUOTE_DOUBLE = 4;
+
+/** Which quoting styles can carry the character `c` (non-ASCII is never left bare). */
+function stylesFor(c: string): number {
+  let ok = QUOTE_SINGLE | QUOTE_DOUBLE;
+  if (c.charCodeAt(0) < 0x80 && BARE_OK.test(c)) ok |= QUOTE_BARE;
+  if (c === "'" || c === "^" || c === "\\") ok &= ~QUOTE_SINGLE;
+  if (c === "`" || c === "$" || c === "!" || c === "^") ok &= ~QUOTE_DOUBLE;
+  return ok;
+}
+
+/**
+ * Quotes one word the way Codex's display strings do (Rust `shlex::try_quote`): the longest run that one style can
+ * carry is emitted bare, else in single quotes, else in double quotes with `"` and `\` escaped, and the next run
+ * starts over — so `it's` becomes `"it's"` rather than the POSIX `'it'"'"'s'`. A leading `^` only fits in single
+ * quotes.
+ */
+export function shlexQuote(word: string): string {
+  if (word === "") return "''";
+  const chars = [...word];
+  let out = "";
+  let i = 0;
+  while (i < chars.length) {
+    let ok = QUOTE_BARE | QUOTE_SINGLE | QUOTE_DOUBLE;
+    let j = i;
+    if (chars[j] === "^") {
+      ok = QUOTE_SINGLE;
+      j++;
+    }
+    for (; j < chars.length; j++) {
+      const next = ok & stylesFor(chars[j]!);
+      if (next === 0) break;
+      ok = next;
+    }
+    const run = chars.slice(i, j).join("");
+    if (ok & QUOTE_BARE) out += run;
+    else if (ok & QUOTE_SINGLE) out += `'${run}'`;
+    else out += `"${run.replace(/["\\]/g, "\\$&")}"`;
+    i = j;
+  }
+  return out;
+}
+
+/** `shlexQuote` over argv joined by single spaces; a word holding a NUL falls back to a plain space join, as Codex does. */
+export function shlexJoin(words: readonly string[]): string {
+  if (words.some((w) => w.includes("\0"))) return words.join(" ");
+  return words.map(shlexQuote).join(" ");
+}

@@ -1,0 +1,249 @@
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { sandboxSupport } from "@codex-ts/core";
+import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { afterAll, describe, expect, it } from "vitest";
+import { AppServerClient, type Message } from "./helpers/client.js";
+import { expectTurnOrder, expectWireShapes, type Item } from "./helpers/v2-wire.js";
+
+/**
+ * Sandbox command assessment through the built CLI: a command the real sandbox (bubblewrap) refuses makes the
+ * server ask to re-run it unconfined, and with `experimental_sandbox_command_assessment` on, that approval carries
+ * the model's verdict from one extra request — or `risk: null` when the verdict cannot be had.
+ */
+const mocks: MockModelServer[] = [];
+const clients: AppServerClient[] = [];
+const dirs: string[] = [];
+
+afterAll(async () => {
+  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
+  for (const m of mocks) await m.close();
+  for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
+});
+
+async function tempDir(prefix: string, base = os.tmpdir()): Promise<string> {
+  const dir = await fs.realpath(await fs.mkdtemp(path.join(base, prefix)));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A server with its own CODEX_HOME and mock model; `features` goes into config.toml, `args` onto the CLI. */
+async function start(o: { features?: string; args?: string[] } = {}) {
+  const mock = await startMockModelServer([]);
+  mocks.push(mock);
+  const home = await tempDir("codex-e2e-assess-");
+  await fs.writeFile(
+    path.join(home, "config.toml"),
+    `model = "gpt-5-codex"\nmodel_provider = "mock"\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n${o.features ?? ""}`,
+  );
+  const c = await AppServerClient.start({ codexHome: home, ...(o.args ? { args: o.args } : {}) });
+  clients.push(c);
+  await c.initialize();
+  return { c, mock };
+}
+
+const result = (m: Message) => m.result as Record<string, unknown>;
+const params = (m: Message) => m.params as Record<string, unknown>;
+/** Writing here needs more than workspace-write gives: not the workspace, not /tmp. */
+const outsideDir = () => tempDir("codex-e2e-outside-", "/var/tmp");
+
+/** The model's first request of a turn asks the shell to write outside the workspace. */
+function writeOutside(file: string, callId: string) {
+  return responses.turn(
+    responses.functionCall("shell", { command: ["bash", "-lc", `echo x > ${file}`] }, callId),
+  );
+}
+
+const verdict = (description: string, risk_level: string) =>
+  responses.turn(responses.message(JSON.stringify({ description, risk_level })));
+
+type Body = {
+  tools: unknown[];
+  instructions: string;
+  input: { content: { text: string }[] }[];
+  text?: unknown;
+};
+
+describe.skipIf(sandboxSupport() !== "bubblewrap")(
+  "sandbox command assessment through the app-server",
+  () => {
+    it("v2 thread, `--enable`: the retry approval carries the verdict; the extra request stays out of items, history and rollout", {
+      timeout: 90_000,
+    }, async () => {
+      const { c, mock } = await start({ args: ["--enable", "experimental_sandbox_command_assessment"] });
+      const cwd = await tempDir("codex-work-");
+      const outside = await outsideDir();
+      const file = path.join(outside, "f.txt");
+      mock.enqueue(
+        writeOutside(file, "call_w"),
+        verdict("Writes a file outside the workspace.", "medium"),
+        responses.turn(responses.message("Written.")),
+      );
+      const thread = result(
+        await c.call(1, "thread/start", { cwd, approvalPolicy: "onFailure", sandbox: "workspaceWrite" }),
+      ).thread as { id: string; path: string };
+      await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "write it" }] });
+      const approval = await c.waitFor((m) => m.method === "execCommandApproval", "execCommandApproval");
+      expect(params(approval)).toEqual({
+        conversationId: thread.id,
+        callId: "call_w",
+        command: ["bash", "-lc", `echo x > ${file}`],
+        cwd,
+        reason: "command failed; retry without sandbox?",
+        risk: { description: "Writes a file outside the workspace.", risk_level: "medium" },
+        parsedCmd: [{ type: "unknown", cmd: `echo x > ${file}` }],
+      });
+      // The sandbox really refused: nothing was written before the approval.
+      expect(existsSync(file)).toBe(false);
+      c.send({ id: approval.id, result: { decision: "approved" } });
+      await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
+      expect(await fs.readFile(file, "utf8")).toBe("x\n");
+
+      expect(mock.requests).toHaveLength(3);
+      const assessment = mock.requests[1]!.body as Body;
+      expect(mock.requests[1]!.headers.conversation_id).toBe(thread.id);
+      expect(assessment.tools).toEqual([]);
+      expect(assessment.instructions).toMatch(
+        /^You are a security analyst evaluating shell commands that were blocked by a sandbox/,
+      );
+      expect(assessment.text).toMatchObject({ format: { type: "json_schema", name: "codex_output_schema" } });
+      const metadata = assessment.input[0]!.content[0]!.text;
+      expect(metadata).toMatch(
+        new RegExp(
+          `^Command metadata:\\nPlatform: linux\\nSandbox policy: workspace-write \\(network_access=no-network\\)\\n\\nFilesystem roots: ${cwd}\\n\\nWorking directory: ${cwd}\\n`,
+        ),
+      );
+      expect(metadata).toContain(
+        `\nCommand (joined): bash -lc 'echo x > ${file}'\n\nSandbox failure message: failed in sandbox: `,
+      );
+      expect(metadata).toMatch(/Read-only file system|Permission denied/);
+      // The follow-up request continues the conversation as if the assessment never happened.
+      const followUp = JSON.stringify(mock.requests[2]!.body);
+      expect(followUp).not.toContain("Command metadata");
+      expect(followUp).not.toContain("Writes a file outside the workspace.");
+      // No agent message (v1 event or v2 item) came from the assessment.
+      const agentTexts = c.messages
+        .filter((m) => m.method === "item/completed" && (params(m).item as Item).type === "agentMessage")
+        .map((m) => (params(m).item as Item).text);
+      expect(agentTexts).toEqual(["Written."]);
+      const v1Messages = c.messages
+        .filter((m) => m.method === "codex/event/agent_message")
+        .map((m) => (params(m).msg as { message: string }).message);
+      expect(v1Messages).toEqual(["Written."]);
+      expectWireShapes(c.messages);
+      expectTurnOrder(c.messages);
+      expect((await c.close()).code).toBe(0);
+      const rollout = await fs.readFile(thread.path, "utf8");
+      expect(rollout).not.toContain("Command metadata");
+      expect(rollout).not.toContain("Writes a file outside the workspace.");
+    });
+
+    it("v2 thread, unlessTrusted: the first approval is assessed too (no failure message); once approved, the refused command re-runs unconfined without a second question", {
+      timeout: 90_000,
+    }, async () => {
+      const { c, mock } = await start({ args: ["--enable", "experimental_sandbox_command_assessment"] });
+      const cwd = await tempDir("codex-work-");
+      const file = path.join(await outsideDir(), "u.txt");
+      mock.enqueue(
+        writeOutside(file, "call_u"),
+        verdict("Writes one file.", "low"),
+        responses.turn(responses.message("Done.")),
+      );
+      const thread = result(
+        await c.call(1, "thread/start", { cwd, approvalPolicy: "unlessTrusted", sandbox: "workspaceWrite" }),
+      ).thread as { id: string };
+      await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "write" }] });
+      const approval = await c.waitFor((m) => m.method === "execCommandApproval", "execCommandApproval");
+      expect(params(approval)).toMatchObject({
+        callId: "call_u",
+        reason: null,
+        risk: { description: "Writes one file.", risk_level: "low" },
+      });
+      const metadata = (mock.requests[1]!.body as Body).input[0]!.content[0]!.text;
+      expect(metadata.endsWith(`\nCommand (joined): bash -lc 'echo x > ${file}'`)).toBe(true);
+      c.send({ id: approval.id, result: { decision: "approved" } });
+      await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
+      expect(await fs.readFile(file, "utf8")).toBe("x\n");
+      expect(c.messages.filter((m) => m.method === "execCommandApproval")).toHaveLength(1);
+      expect(mock.requests).toHaveLength(3);
+      expectWireShapes(c.messages);
+      expect((await c.close()).code).toBe(0);
+    });
+
+    it("v1, `[features]` in config.toml: garbage, HTTP 500 and a 5 s timeout all give `risk: null`, and the turns go on", {
+      timeout: 120_000,
+    }, async () => {
+      const { c, mock } = await start({
+        features: "[features]\nexperimental_sandbox_command_assessment = true\n",
+      });
+      const cwd = await tempDir("codex-work-");
+      const outside = await outsideDir();
+      const created = result(
+        await c.call(1, "newConversation", { cwd, approvalPolicy: "on-failure", sandbox: "workspace-write" }),
+      );
+      const id = String(created.conversationId);
+      await c.call(2, "addConversationListener", { conversationId: id });
+
+      const late = verdict("Too late.", "low");
+      const cases = [
+        { name: "garbage", answer: responses.turn(responses.message("This looks fine to me!")) },
+        { name: "http500", answer: { kind: "http" as const, status: 500, body: '{"error":"boom"}' } },
+        // The verdict only arrives after 6 s; the approval must not wait for it past 5 s.
+        { name: "timeout", answer: late.kind === "sse" ? { ...late, delayMs: 6_000 } : late },
+      ];
+      for (const [i, t] of cases.entries()) {
+        const callId = `call_${t.name}`;
+        mock.enqueue(writeOutside(path.join(outside, `${t.name}.txt`), callId), t.answer);
+        mock.enqueue(responses.turn(responses.message(`Not written (${t.name}).`)));
+        const requestsBefore = mock.requests.length;
+        await c.call(10 + i, "sendUserMessage", {
+          conversationId: id,
+          items: [{ type: "text", data: { text: `write ${t.name}` } }],
+        });
+        const begin = await c.waitFor(
+          (m) => m.method === "codex/event/exec_command_begin" && (params(m).msg as Item).call_id === callId,
+          `exec_command_begin ${callId}`,
+        );
+        const beganAt = Date.now();
+        expect(begin).toBeDefined();
+        const approval = await c.waitFor(
+          (m) => m.method === "execCommandApproval" && params(m).callId === callId,
+          `execCommandApproval ${callId}`,
+        );
+        const waited = Date.now() - beganAt;
+        expect(params(approval)).toMatchObject({
+          reason: "command failed; retry without sandbox?",
+          risk: null,
+        });
+        if (t.name === "timeout") {
+          expect(waited).toBeGreaterThanOrEqual(4_500);
+          expect(waited).toBeLessThan(9_000);
+        }
+        c.send({ id: approval.id, result: { decision: "denied" } });
+        const done = await c.waitFor(
+          (m) =>
+            m.method === "codex/event/task_complete" &&
+            (params(m).msg as { last_agent_message: string }).last_agent_message ===
+              `Not written (${t.name}).`,
+          `task_complete ${t.name}`,
+        );
+        expect(done).toBeDefined();
+        // One assessment request, then the follow-up; HTTP 500 is not retried past the provider's budget.
+        expect(mock.requests.length - requestsBefore).toBe(3);
+        expect(existsSync(path.join(outside, `${t.name}.txt`))).toBe(false);
+      }
+      // A failed assessment is silent: no error, no reconnect notice, no message from it.
+      const types = c.messages.filter((m) => m.method?.startsWith("codex/event/")).map((m) => m.method);
+      expect(types).not.toContain("codex/event/error");
+      expect(types).not.toContain("codex/event/stream_error");
+      expect(
+        c.messages
+          .filter((m) => m.method === "codex/event/agent_message")
+          .map((m) => (params(m).msg as { message: string }).message),
+      ).toEqual(["Not written (garbage).", "Not written (http500).", "Not written (timeout)."]);
+      expect((await c.close()).code).toBe(0);
+    });
+  },
+);

@@ -100,7 +100,7 @@ class LoadedConversation {
     // Every attached listener gets its own copy of the v1 notification, as 0.58.0 sends one per subscription.
     for (const _ of this.listeners) {
       const n = toV1Notification(this.conversation.id, event);
-      void this.peer.notify(n.method, n.params);
+      if (n) void this.peer.notify(n.method, n.params);
     }
     if (this.v2) {
       for (const n of this.v2.map(event)) {

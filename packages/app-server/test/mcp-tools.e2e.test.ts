@@ -114,7 +114,7 @@ describe("MCP tools through the app server", () => {
       result: { Ok: { content: [{ type: "text", text: "42" }] } },
     });
 
-    const tools = (mock.requests.at(-2)?.body as { tools: { name?: string }[] }).tools.map((t) => t.name);
+    const tools = (mock.requests.at(-2)!.body as { tools: { name?: string }[] }).tools.map((t) => t.name);
     expect(tools).toContain("mcp__calc__add");
     const second = mock.requests.at(-1)?.body as { input: Record<string, unknown>[] };
     expect(second.input).toContainEqual({
@@ -122,5 +122,39 @@ describe("MCP tools through the app server", () => {
       call_id: "call_mcp_add",
       output: '[{"text":"42","type":"text"}]',
     });
+  });
+
+  it("v2: a tool's progress arrives as item/mcpToolCall/progress between the item's started and completed; v1 gets no extra event", {
+    timeout: 90_000,
+  }, async () => {
+    const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-work-")));
+    mock.enqueue(
+      responses.turn(responses.functionCall("mcp__calc__count", { n: 3 }, "call_mcp_count")),
+      responses.turn(responses.message("Counted.")),
+    );
+    const c = await AppServerClient.start({ codexHome: await home() });
+    clients.push(c);
+    await c.initialize();
+    const thread = result(await c.call(1, "thread/start", { cwd, approvalPolicy: "never" })).thread as Item;
+    await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "count to 3" }] });
+    await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
+
+    const progress = c.messages.filter((m) => m.method === "item/mcpToolCall/progress");
+    expect(progress.map((m) => m.params)).toEqual([
+      { itemId: "call_mcp_count", message: "counted 1" },
+      { itemId: "call_mcp_count", message: "2/3" },
+      { itemId: "call_mcp_count", message: "counted 3" },
+    ]);
+    for (const m of progress)
+      expect(serverNotifications["item/mcpToolCall/progress"].safeParse(m.params).success).toBe(true);
+    const index = (pred: (m: Message) => boolean) => c.messages.findIndex(pred);
+    const itemAt = (method: string) =>
+      index((m) => m.method === method && (m.params as { item: Item }).item.id === "call_mcp_count");
+    const firstProgress = index((m) => m.method === "item/mcpToolCall/progress");
+    expect(itemAt("item/started")).toBeLessThan(firstProgress);
+    expect(c.messages.lastIndexOf(progress.at(-1)!)).toBeLessThan(itemAt("item/completed"));
+    // 0.58.0's v1 event stream has no progress event; v1 listeners still see begin and end.
+    expect(c.messages.some((m) => m.method === "codex/event/mcp_tool_call_progress")).toBe(false);
+    expect(c.messages.some((m) => m.method === "codex/event/mcp_tool_call_end")).toBe(true);
   });
 });

@@ -118,7 +118,12 @@ describe("MCP tools in conversations (real stdio MCP server)", () => {
       expect.arrayContaining(["shell", "mcp__calc__add", "mcp__calc__fail", "mcp__calc__slow"]),
     );
     // MCP tools follow the built-in ones, sorted by name.
-    expect(names.slice(-3)).toEqual(["mcp__calc__add", "mcp__calc__fail", "mcp__calc__slow"]);
+    expect(names.slice(-4)).toEqual([
+      "mcp__calc__add",
+      "mcp__calc__count",
+      "mcp__calc__fail",
+      "mcp__calc__slow",
+    ]);
     const add = first.tools.find((t) => t.name === "mcp__calc__add")!;
     expect(add).toMatchObject({ type: "function", description: "Adds two numbers.", strict: false });
     expect(add.parameters).toMatchObject({
@@ -164,6 +169,31 @@ describe("MCP tools in conversations (real stdio MCP server)", () => {
     const items = loaded.items.filter((i) => i.type === "response_item").map((i) => i.payload as Item);
     expect(items).toContainEqual(expect.objectContaining({ type: "function_call", name: "mcp__calc__add" }));
     expect(items).toContainEqual(expectedOutput);
+  });
+
+  it("passes a tool's progress notifications on as events, without recording them", async () => {
+    mock.enqueue(
+      responses.turn(responses.functionCall("mcp__calc__count", { n: 3 }, "call_count")),
+      responses.turn(responses.message("done")),
+    );
+    const { conversation, rolloutPath } = await manager.newConversation(await config());
+    const w = watch(conversation);
+    await conversation.submit({ type: "user_input", items: text("count to 3") });
+    await w.until("task_complete");
+    const types = w.events.map((e) => e.msg.type);
+    const progress = w.events.filter((e) => e.msg.type === "mcp_tool_call_progress").map((e) => e.msg);
+    // The server's message where it sent one, else progress/total.
+    expect(progress).toEqual([
+      { type: "mcp_tool_call_progress", call_id: "call_count", message: "counted 1" },
+      { type: "mcp_tool_call_progress", call_id: "call_count", message: "2/3" },
+      { type: "mcp_tool_call_progress", call_id: "call_count", message: "counted 3" },
+    ]);
+    expect(types.indexOf("mcp_tool_call_begin")).toBeLessThan(types.indexOf("mcp_tool_call_progress"));
+    expect(types.lastIndexOf("mcp_tool_call_progress")).toBeLessThan(types.indexOf("mcp_tool_call_end"));
+    await manager.shutdownAll();
+    const rollout = await readFile(rolloutPath, "utf8");
+    expect(rollout).toContain("mcp__calc__count");
+    expect(rollout).not.toContain("mcp_tool_call_progress");
   });
 
   it("reports tool errors and timeouts to the model; a server that fails to start is an error event, not a failure", async () => {

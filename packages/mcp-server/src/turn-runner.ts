@@ -1,5 +1,5 @@
 import type { EventMsg } from "@codex-ts/app-server-protocol";
-import type { Conversation, CoreEvent } from "@codex-ts/core";
+import { type Conversation, type CoreEvent, isCodexWireEvent } from "@codex-ts/core";
 import { type ApprovalRequest, approvalElicitation, decisionFrom } from "./elicitation.js";
 
 /** What a tools/call result looks like; `{error}` is Codex 0.58.0's answer when the turn fails. */
@@ -57,6 +57,7 @@ export function runTurn(
       if (done || event.id !== turnId) return;
       if (!started && event.msg.type !== "task_started") return;
       started = true;
+      if (!isCodexWireEvent(event.msg.type)) return;
       call.sendEvent(event).catch((err) => call.log(`failed to send codex/event: ${(err as Error).message}`));
       const result = outcome(event.msg);
       if (result) return finish(result);

@@ -427,9 +427,7 @@ describe.skipIf(!REFERENCE_BIN)("compared with the real Codex 0.58.0 (CODEX_REFE
     const file = join(work, "same.txt");
     await rm(file, { force: true });
     mock.enqueue(
-      responses.turn(
-        responses.functionCall("shell", { command: ["touch", "same.txt"] }, "call_same"),
-      ),
+      responses.turn(responses.functionCall("shell", { command: ["touch", "same.txt"] }, "call_same")),
       responses.turn(responses.message("Touched.")),
       responses.turn(responses.message("Replied.")),
     );

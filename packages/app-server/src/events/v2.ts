@@ -208,6 +208,12 @@ export class V2EventMapper {
       case "mcp_tool_call_end":
         out.push(this.completed(this.mcpEnd(msg)));
         break;
+      case "mcp_tool_call_progress":
+        out.push({
+          method: "item/mcpToolCall/progress",
+          params: { itemId: String(msg.call_id), message: String(msg.message) },
+        });
+        break;
       case "plan_update":
         out.push(...this.planUpdate(msg));
         break;

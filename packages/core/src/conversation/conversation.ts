@@ -9,7 +9,7 @@ import { runCommand, SandboxUnavailableError } from "../exec/run-command.js";
 import { isKnownSafeCommand } from "../exec/safe-command.js";
 import { commandEnvironment } from "../exec/shell-env.js";
 import { type McpCallOutcome, mcpFunctionOutput } from "../mcp/call-output.js";
-import type { McpConnectionManager } from "../mcp/connection-manager.js";
+import { type McpConnectionManager, type McpProgress, progressMessage } from "../mcp/connection-manager.js";
 import type { RolloutItem } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import { applyPatch, planChanges, toFileChanges } from "../tools/apply-patch.js";
@@ -585,7 +585,14 @@ export class Conversation {
     const started = process.hrtime.bigint();
     let result: McpCallOutcome;
     try {
-      result = { Ok: await mcp.callTool(target.server, target.tool, args, signal) };
+      // Progress is an extension event (see extension-events.ts): passed on, not recorded, for v2's
+      // `item/mcpToolCall/progress`, which 0.58.0 declares but never sends.
+      const onProgress = (p: McpProgress) =>
+        this.notify(
+          turnId,
+          ev({ type: "mcp_tool_call_progress", call_id: callId, message: progressMessage(p) }),
+        );
+      result = { Ok: await mcp.callTool(target.server, target.tool, args, signal, onProgress) };
     } catch (err) {
       if (signal.aborted) throw new TurnAborted();
       result = { Err: `tool call error: ${(err as Error).message}` };

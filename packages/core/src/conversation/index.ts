@@ -6,6 +6,7 @@ export {
   type Op,
   sandboxPolicyFromWire,
 } from "./conversation.js";
+export { isCodexWireEvent } from "./extension-events.js";
 export { uuidV7 } from "./ids.js";
 export { ConversationManager, type ConversationManagerOptions, type NewConversation } from "./manager.js";
 export {

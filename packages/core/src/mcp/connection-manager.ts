@@ -44,6 +44,19 @@ export interface McpCallToolResult {
   [key: string]: unknown;
 }
 
+/** One `notifications/progress` of a running tool call (MCP's Progress). */
+export interface McpProgress {
+  progress: number;
+  total?: number | undefined;
+  message?: string | undefined;
+}
+
+/** The text a progress notification is shown as: the server's message, else `progress/total` (or `progress`). */
+export function progressMessage(p: McpProgress): string {
+  if (p.message) return p.message;
+  return p.total !== undefined ? `${p.progress}/${p.total}` : String(p.progress);
+}
+
 /** A server that did not start, with Codex's message for it. */
 export interface McpStartupFailure {
   server: string;
@@ -60,7 +73,11 @@ export interface McpStartOptions {
 interface RunningServer {
   client: Client;
   toolTimeoutMs: number;
+  /** Progress callbacks of the calls in flight, by the progress token each call carries. */
+  progress: Map<string, (progress: McpProgress) => void>;
 }
+
+let progressTokens = 0;
 
 /**
  * The configured MCP servers of one conversation: started together (each within its startup timeout), their
@@ -94,10 +111,12 @@ export class McpConnectionManager {
         try {
           if (!SERVER_NAME.test(name))
             throw new Error(`invalid server name '${name}': must match pattern ^[a-zA-Z0-9_-]+$`);
-          const { client, tools } = await startServer(name, config, o);
+          const progress = new Map<string, (p: McpProgress) => void>();
+          const { client, tools } = await startServer(name, config, o, progress);
           servers.set(name, {
             client,
             toolTimeoutMs: (config.toolTimeoutSec ?? DEFAULT_MCP_TOOL_TIMEOUT_SEC) * 1000,
+            progress,
           });
           listed.push(tools);
         } catch (err) {
@@ -141,20 +160,35 @@ export class McpConnectionManager {
     return t ? { server: t.server, tool: t.tool } : undefined;
   }
 
-  /** Calls a tool within the server's tool timeout; rejects on transport errors, timeouts and aborts. */
+  /**
+   * Calls a tool within the server's tool timeout; rejects on transport errors, timeouts and aborts. With
+   * `onProgress`, the call carries a progress token and the server's `notifications/progress` reach the callback.
+   */
   async callTool(
     server: string,
     tool: string,
     args: Record<string, unknown> | null,
     signal?: AbortSignal,
+    onProgress?: (progress: McpProgress) => void,
   ): Promise<McpCallToolResult> {
     const s = this.servers.get(server);
     if (!s) throw new Error(`unknown MCP server '${server}'`);
-    const result = await s.client.callTool({ name: tool, ...(args ? { arguments: args } : {}) }, undefined, {
-      timeout: s.toolTimeoutMs,
-      ...(signal ? { signal } : {}),
-    });
-    return result as McpCallToolResult;
+    const token = onProgress ? `codex-progress-${++progressTokens}` : undefined;
+    if (token && onProgress) s.progress.set(token, onProgress);
+    try {
+      const params = {
+        name: tool,
+        ...(args ? { arguments: args } : {}),
+        ...(token ? { _meta: { progressToken: token } } : {}),
+      };
+      const result = await s.client.callTool(params, undefined, {
+        timeout: s.toolTimeoutMs,
+        ...(signal ? { signal } : {}),
+      });
+      return result as McpCallToolResult;
+    } finally {
+      if (token) s.progress.delete(token);
+    }
   }
 
   /** Closes every server (stdio children get EOF, then SIGTERM/SIGKILL from the SDK if they linger). */
@@ -180,10 +214,29 @@ async function loadSdk() {
 
 type SdkTransports = Awaited<ReturnType<typeof loadSdk>>["transports"];
 
+/**
+ * Hands `notifications/progress` to the callback of the call whose token it names. It runs as the message arrives,
+ * before the SDK sees it: the SDK defers notifications but settles responses at once, so a server that reports
+ * progress and answers in one burst would otherwise have its progress dropped as arriving after the call ended.
+ */
+function routeProgress(message: unknown, progress: Map<string, (p: McpProgress) => void>): void {
+  const m = message as { method?: unknown; params?: Record<string, unknown> };
+  if (m.method !== "notifications/progress" || !m.params) return;
+  const { progressToken, progress: value, total, message: text } = m.params;
+  const callback = progress.get(String(progressToken));
+  if (!callback || typeof value !== "number") return;
+  callback({
+    progress: value,
+    ...(typeof total === "number" ? { total } : {}),
+    ...(typeof text === "string" ? { message: text } : {}),
+  });
+}
+
 async function startServer(
   name: string,
   config: McpServerConfig,
   o: McpStartOptions,
+  progress: Map<string, (p: McpProgress) => void>,
 ): Promise<{ client: Client; tools: McpToolInfo[] }> {
   const { Client, transports } = await loadSdk();
   const client = new Client(
@@ -200,7 +253,10 @@ async function startServer(
   });
   const handshake = async () => {
     try {
-      await client.connect(transportFor(config.transport, o.env ?? process.env, transports));
+      const transport = transportFor(config.transport, o.env ?? process.env, transports);
+      // The SDK chains its own handler after one set before connect().
+      transport.onmessage = (message) => routeProgress(message, progress);
+      await client.connect(transport);
     } catch (err) {
       throw new Error(`handshaking with MCP server failed: ${(err as Error).message}`);
     }

@@ -4,9 +4,11 @@ export {
   DEFAULT_MCP_TOOL_TIMEOUT_SEC,
   type McpCallToolResult,
   McpConnectionManager,
+  type McpProgress,
   type McpStartOptions,
   type McpStartupFailure,
   type McpToolInfo,
+  progressMessage,
 } from "./connection-manager.js";
 export {
   MAX_TOOL_NAME_LENGTH,

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -29,16 +30,26 @@ async function tempDir(prefix: string, base = os.tmpdir()): Promise<string> {
   return dir;
 }
 
-/** A server with its own CODEX_HOME and mock model; `features` goes into config.toml, `args` onto the CLI. */
-async function start(o: { features?: string; args?: string[] } = {}) {
+/**
+ * A server with its own CODEX_HOME and mock model; `features` (and any other TOML) goes into config.toml, `args`
+ * onto the CLI. With `bin`, that executable (the real Codex) is started instead of ours.
+ */
+async function start(o: { features?: string; args?: string[]; bin?: string } = {}) {
   const mock = await startMockModelServer([]);
   mocks.push(mock);
   const home = await tempDir("codex-e2e-assess-");
   await fs.writeFile(
     path.join(home, "config.toml"),
-    `model = "gpt-5-codex"\nmodel_provider = "mock"\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n${o.features ?? ""}`,
+    `model = "gpt-5-codex"\nmodel_provider = "mock"\n${o.features ?? ""}\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
   );
-  const c = await AppServerClient.start({ codexHome: home, ...(o.args ? { args: o.args } : {}) });
+  const c = o.bin
+    ? new AppServerClient(
+        spawn(o.bin, ["app-server"], {
+          env: { ...process.env, CODEX_HOME: home, RUST_LOG: "error" },
+          stdio: ["pipe", "pipe", "pipe"],
+        }),
+      )
+    : await AppServerClient.start({ codexHome: home, ...(o.args ? { args: o.args } : {}) });
   clients.push(c);
   await c.initialize();
   return { c, mock };
@@ -244,6 +255,121 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
           .map((m) => (params(m).msg as { message: string }).message),
       ).toEqual(["Not written (garbage).", "Not written (http500).", "Not written (timeout)."]);
       expect((await c.close()).code).toBe(0);
+    });
+  },
+);
+
+const reference = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
+  (p): p is string => !!p && existsSync(p),
+);
+
+/**
+ * One v1 turn whose command writes outside the workspace, answered `decision` at every approval, against a server
+ * started by `start(bin)`; everything the comparison looks at, with the run's own ids and paths normalised.
+ */
+async function assessedTurn(bin: string | undefined, policy: "on-failure" | "untrusted", decision: string) {
+  const cwd = await tempDir("codex-work-");
+  const extra = await tempDir("codex-extra-");
+  const file = path.join(await outsideDir(), "f.txt");
+  const { c, mock } = await start({
+    features: `[features]\nexperimental_sandbox_command_assessment = true\n[sandbox_workspace_write]\nwritable_roots = ["${extra}"]\n`,
+    ...(bin ? { bin } : {}),
+  });
+  mock.enqueue(writeOutside(file, "call_cmp"), verdict("Writes a file outside the workspace.", "high"));
+  mock.enqueue(responses.turn(responses.message("Finished.")));
+  const created = result(
+    await c.call(1, "newConversation", { cwd, approvalPolicy: policy, sandbox: "workspace-write" }),
+  );
+  const id = String(created.conversationId);
+  await c.call(2, "addConversationListener", { conversationId: id });
+  await c.call(3, "sendUserMessage", {
+    conversationId: id,
+    items: [{ type: "text", data: { text: "write" } }],
+  });
+  const approvals: Record<string, unknown>[] = [];
+  for (;;) {
+    const next = await c.waitFor(
+      (m) =>
+        (m.method === "execCommandApproval" && !approvals.includes(params(m))) ||
+        m.method === "codex/event/task_complete",
+      "approval or task_complete",
+    );
+    if (next.method === "codex/event/task_complete") break;
+    approvals.push(params(next));
+    c.send({ id: next.id, result: { decision } });
+  }
+  await c.close();
+  const normalise = (text: string) =>
+    text
+      .replaceAll(id, "<conversation>")
+      .replaceAll(cwd, "<cwd>")
+      .replaceAll(extra, "<extra>")
+      .replaceAll(path.dirname(file), "<outside>")
+      // The sandboxes word their refusal differently (bubblewrap: read-only mount; Landlock: permission denied).
+      .replace(/(Sandbox failure message: failed in sandbox: )[\s\S]*$/, "$1<sandbox output>");
+  const bodies = mock.requests.map((r) => r.body as Body & Record<string, unknown>);
+  const assessment = bodies[1]!;
+  const end = c.messages.find((m) => m.method === "codex/event/exec_command_end");
+  return {
+    requests: bodies.length,
+    approvals: approvals.map((a) => JSON.parse(normalise(JSON.stringify(a)))),
+    assessment: {
+      keys: Object.keys(assessment),
+      conversationHeader: mock.requests[1]!.headers.conversation_id === id,
+      cacheKey: assessment.prompt_cache_key === id,
+      ...Object.fromEntries(
+        [
+          "model",
+          "tools",
+          "tool_choice",
+          "parallel_tool_calls",
+          "reasoning",
+          "store",
+          "stream",
+          "include",
+          "text",
+        ].map((k) => [k, assessment[k]]),
+      ),
+      opening: assessment.instructions.split(".")[0],
+      input: JSON.parse(
+        JSON.stringify(assessment.input, (_k, v) => (typeof v === "string" ? normalise(v) : v)),
+      ),
+    },
+    lastInputSentAfter: JSON.parse(
+      JSON.stringify(bodies[2]?.input.at(-1) ?? null).replace(
+        /Wall time: [\d.]+ seconds/,
+        "Wall time: <s> seconds",
+      ),
+    ),
+    end: end ? { ...(params(end).msg as Record<string, unknown>), duration: null, stdout: null } : null,
+    written: existsSync(file),
+  };
+}
+
+describe.skipIf(!reference || sandboxSupport() !== "bubblewrap")(
+  "the same assessment as the real codex app-server 0.58.0",
+  () => {
+    it("on-failure, retry denied: same approval, same assessment request, same rejection", {
+      timeout: 120_000,
+    }, async () => {
+      const ours = await assessedTurn(undefined, "on-failure", "denied");
+      const real = await assessedTurn(reference, "on-failure", "denied");
+      expect(ours.approvals[0]).toMatchObject({ risk: { risk_level: "high" } });
+      expect(ours.assessment.input[0].content[0].text).toContain("Filesystem roots: ");
+      expect(ours).toEqual(real);
+    });
+
+    it("untrusted, approved: the first approval is assessed and the refused command re-runs unconfined", {
+      timeout: 120_000,
+    }, async () => {
+      const ours = await assessedTurn(undefined, "untrusted", "approved");
+      const real = await assessedTurn(reference, "untrusted", "approved");
+      expect(ours.approvals).toHaveLength(1);
+      expect(ours.written).toBe(true);
+      // The commands' own output (and timing) differ by sandbox; the outcome does not.
+      expect({ ...ours, end: null }).toEqual({ ...real, end: null });
+      expect(ours.end).toMatchObject({ exit_code: 0 });
+      expect(real.end).toMatchObject({ exit_code: 0 });
     });
   },
 );

@@ -425,6 +425,13 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
       expect(metadata).toMatch(
         /\nSandbox failure message: failed in sandbox: [\s\S]*(Read-only file system|Permission denied)/,
       );
+      // Refusing the unconfined re-run is reported like any rejection (0.58.0): exit code -1, the model told so.
+      expect((await w.until("exec_command_end")).msg).toMatchObject({
+        exit_code: -1,
+        aggregated_output: "exec command rejected by user",
+      });
+      const followUpInput = (mock.requests[2]!.body as { input: { output?: string }[] }).input;
+      expect(followUpInput.at(-1)!.output).toBe("exec command rejected by user");
       const followUp = JSON.stringify(mock.requests[2]!.body);
       expect(followUp).not.toContain("Command metadata");
       expect(followUp).not.toContain("Writes a file outside the workspace.");

@@ -721,8 +721,11 @@ export class Conversation {
         if (signal.aborted) throw new TurnAborted();
         const decision = await request("command failed; retry without sandbox?", risk);
         if (decision === "abort") throw new TurnAborted();
+        // Refusing the unconfined re-run is a rejection like any other: the model is told so, not shown the
+        // sandbox failure (0.58.0).
+        if (decision === "denied") return this.rejected(turnId, callId);
         if (decision === "approved_for_session") this.approvedForSession.add(key);
-        retry = decision === "approved" || decision === "approved_for_session";
+        retry = true;
       }
       if (retry) {
         result = await run(null);
@@ -786,7 +789,7 @@ export class Conversation {
         stdout: "",
         stderr: text,
         aggregated_output: text,
-        exit_code: 1,
+        exit_code: -1, // 0.58.0 reports a command the user rejected with exit code -1
         duration: { secs: 0, nanos: 0 },
         formatted_output: text,
       }),

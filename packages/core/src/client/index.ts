@@ -10,4 +10,5 @@ export {
   type TokenUsage,
   type ToolSpec,
 } from "./model-client.js";
+export { autoCompactTokenLimit, modelContextWindow } from "./model-info.js";
 export { type RateLimitSnapshot, type RateLimitWindow, rateLimitsFromHeaders } from "./rate-limits.js";

@@ -3,7 +3,15 @@ import { readFile } from "node:fs/promises";
 import { extname, isAbsolute, resolve } from "node:path";
 import type { EventMsg, ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
-import { type ModelClient, ModelError, type Prompt, type TokenUsage } from "../client/model-client.js";
+import type { ModelClient, Prompt, TokenUsage } from "../client/model-client.js";
+import { autoCompactTokenLimit, modelContextWindow } from "../client/model-info.js";
+import type { RateLimitSnapshot } from "../client/rate-limits.js";
+import {
+  type CompactionHost,
+  DEFAULT_COMPACT_PROMPT,
+  runCompaction,
+  stillOverLimitMessage,
+} from "../compact/index.js";
 import { parseCommand } from "../exec/parse-command.js";
 import { runCommand, SandboxUnavailableError } from "../exec/run-command.js";
 import { isKnownSafeCommand } from "../exec/safe-command.js";
@@ -15,7 +23,7 @@ import type { RolloutRecorder } from "../rollout/recorder.js";
 import { applyPatch, planChanges, toFileChanges } from "../tools/apply-patch.js";
 import { parsePatch } from "../tools/apply-patch-parser.js";
 import { TurnDiffTracker } from "../tools/turn-diff.js";
-import { environmentContext, type TurnSettings, userMessage } from "./context.js";
+import { environmentContext, initialContext, type TurnSettings, userMessage } from "./context.js";
 import { assessSandboxCommand, sandboxFailureMessage } from "./sandbox-assessment.js";
 import { toolSpecs } from "./tools.js";
 
@@ -269,10 +277,7 @@ export class Conversation {
     this.running = abort;
     this.currentTurn = id;
     this.turnDiff = new TurnDiffTracker();
-    this.emit(
-      id,
-      ev({ type: "task_started", model_context_window: this.d.config.modelContextWindow ?? null }),
-    );
+    this.emit(id, ev({ type: "task_started", model_context_window: modelContextWindow(this.d.config) }));
     const changed = environmentContext(this.settings, this.lastSettingsSent);
     if (changed) this.record(userMessage(changed));
     this.lastSettingsSent = this.settings;
@@ -284,15 +289,32 @@ export class Conversation {
     this.emit(id, ev({ type: "item_completed", thread_id: this.id, turn_id: id, item: userItem }));
     let lastAgentMessage: string | null = null;
     let closing: EventMsg[] = [];
+    const compactLimit = autoCompactTokenLimit(this.d.config);
+    // Set while the request after an auto-compaction is pending: reaching the limit again then ends the turn.
+    let justCompacted = false;
     try {
       for (;;) {
-        const { calls, lastMessage } = await this.sample(id, abort.signal);
+        const { calls, lastMessage, contextTokens } = await this.sample(id, abort.signal);
         if (lastMessage !== null) lastAgentMessage = lastMessage;
-        if (calls.length === 0) break;
         for (const call of calls) {
           if (abort.signal.aborted) throw new TurnAborted();
           this.record(await this.runTool(id, call, abort.signal));
         }
+        // Auto-compaction (0.58.0): once a response's total tokens reach the limit, its tool calls have run, and
+        // the history is compacted; the next request then continues the turn from the summary.
+        if (compactLimit !== null && contextTokens !== null && contextTokens >= compactLimit) {
+          if (justCompacted) {
+            this.emit(id, ev({ type: "error", message: stillOverLimitMessage(compactLimit, contextTokens) }));
+            lastAgentMessage = null;
+            break;
+          }
+          justCompacted = true;
+          lastAgentMessage = null;
+          await runCompaction(this.compactionHost(id), abort.signal);
+          continue;
+        }
+        justCompacted = false;
+        if (calls.length === 0) break;
       }
       closing = [ev({ type: "task_complete", last_agent_message: lastAgentMessage })];
     } catch (err) {
@@ -369,31 +391,12 @@ export class Conversation {
 
   /** One model request: streams events, records output items, returns the tool calls to run. */
   private async sample(id: string, signal: AbortSignal) {
-    const s = this.settings;
-    this.d.recorder.record([
-      {
-        type: "turn_context",
-        payload: {
-          cwd: s.cwd,
-          approval_policy: s.approvalPolicy,
-          sandbox_policy: s.sandboxPolicy,
-          model: s.model,
-          ...(s.effort ? { effort: s.effort } : {}),
-          summary: s.summary,
-        },
-      },
-    ]);
+    this.recordTurnContext();
     const calls: ResponseItemJson[] = [];
     let lastMessage: string | null = null;
     let rateLimits: unknown = null;
-    const info = () =>
-      this.totalUsage.total_tokens > 0
-        ? {
-            total_token_usage: this.totalUsage,
-            last_token_usage: this.lastUsage,
-            model_context_window: this.d.config.modelContextWindow ?? null,
-          }
-        : null;
+    let contextTokens: number | null = null;
+    const info = () => this.tokenInfo();
     for await (const e of this.d.client.stream(this.prompt(), signal)) {
       switch (e.type) {
         case "rate_limits":
@@ -469,6 +472,7 @@ export class Conversation {
           if (e.usage) {
             this.lastUsage = e.usage;
             this.totalUsage = addUsage(this.totalUsage, e.usage);
+            contextTokens = e.usage.total_tokens;
           }
           this.emit(id, ev({ type: "token_count", info: info(), rate_limits: rateLimits }));
           // Codex repeats the turn's diff after every response once the turn has changed files.
@@ -476,10 +480,68 @@ export class Conversation {
           break;
       }
     }
-    return { calls, lastMessage };
+    return { calls, lastMessage, contextTokens };
+  }
+
+  /** Every model request gets a `turn_context` rollout line with the settings it was sent with. */
+  private recordTurnContext(): void {
+    const s = this.settings;
+    this.d.recorder.record([
+      {
+        type: "turn_context",
+        payload: {
+          cwd: s.cwd,
+          approval_policy: s.approvalPolicy,
+          sandbox_policy: s.sandboxPolicy,
+          model: s.model,
+          ...(s.effort ? { effort: s.effort } : {}),
+          summary: s.summary,
+        },
+      },
+    ]);
+  }
+
+  /** `token_count.info`: the usage so far (null before any response reported usage). */
+  private tokenInfo() {
+    return this.totalUsage.total_tokens > 0
+      ? {
+          total_token_usage: this.totalUsage,
+          last_token_usage: this.lastUsage,
+          model_context_window: modelContextWindow(this.d.config),
+        }
+      : null;
   }
 
   private lastUsage = emptyUsage();
+
+  /** The conversation as a compaction sees it (compact/run.ts); `turnId` is the task its events belong to. */
+  private compactionHost(turnId: string): CompactionHost {
+    return {
+      client: this.d.client,
+      prompt: () => this.prompt(),
+      history: () => this.history,
+      replaceHistory: (items) => {
+        this.history = items;
+      },
+      initialContext: () =>
+        initialContext(this.settings, this.d.config.developerInstructions, this.d.config.userInstructions),
+      compactPrompt: () => this.d.config.compactPrompt ?? DEFAULT_COMPACT_PROMPT,
+      recordTurnContext: () => this.recordTurnContext(),
+      tokenCount: (rateLimits: RateLimitSnapshot | null, usage?: TokenUsage | null) => {
+        if (usage) {
+          this.lastUsage = usage;
+          this.totalUsage = addUsage(this.totalUsage, usage);
+        }
+        const snapshot = rateLimits ?? { primary: null, secondary: null };
+        this.emit(turnId, ev({ type: "token_count", info: this.tokenInfo(), rate_limits: snapshot }));
+      },
+      estimateContext: (tokens) => {
+        this.lastUsage = { ...emptyUsage(), total_tokens: tokens };
+      },
+      recordCompacted: (message) => this.d.recorder.record([{ type: "compacted", payload: { message } }]),
+      emit: (msg) => this.emit(turnId, msg),
+    };
+  }
 
   private turnItem(item: ResponseItemJson, starting: boolean): Record<string, unknown> | null {
     const id = String(item.id ?? randomUUID());
@@ -865,39 +927,26 @@ export class Conversation {
     if (unifiedDiff) this.emit(turnId, ev({ type: "turn_diff", unified_diff: unifiedDiff }));
   }
 
+  /**
+   * The `compact` op: a task of its own around the same compaction a turn runs when it reaches the auto-compact
+   * limit (compact/run.ts). A failed request has already been reported as `error`; the task still completes.
+   */
   private async compact(id: string): Promise<void> {
-    this.emit(
-      id,
-      ev({ type: "task_started", model_context_window: this.d.config.modelContextWindow ?? null }),
-    );
+    this.emit(id, ev({ type: "task_started", model_context_window: modelContextWindow(this.d.config) }));
     const abort = new AbortController();
     this.running = abort;
+    this.currentTurn = id;
     let closing: EventMsg[] = [];
     try {
-      const prompt = this.prompt();
-      const request =
-        this.d.config.compactPrompt ??
-        "Summarize the conversation so far so that work can continue from the summary alone.";
-      prompt.input = [...this.history, userMessage(request)];
-      prompt.tools = [];
-      let summary = "";
-      for await (const e of this.d.client.stream(prompt, abort.signal)) {
-        if (e.type === "item_done" && e.item.type === "message") {
-          summary = ((e.item.content as { text?: string }[]) ?? []).map((c) => c.text ?? "").join("");
-        }
-      }
-      const users = this.history.filter((i) => i.type === "message" && i.role === "user");
-      this.history = [...users, userMessage(summary)];
-      this.d.recorder.record([{ type: "compacted", payload: { message: summary } }]);
-      this.emit(id, ev({ type: "agent_message", message: "Compact task completed" }));
+      await runCompaction(this.compactionHost(id), abort.signal);
       closing = [ev({ type: "task_complete", last_agent_message: null })];
     } catch (err) {
-      closing = [
-        ...(err instanceof ModelError || err instanceof Error
-          ? [ev({ type: "error", message: err.message })]
-          : []),
-        ev({ type: "task_complete", last_agent_message: null }),
-      ];
+      closing = abort.signal.aborted
+        ? [ev({ type: "turn_aborted", reason: "interrupted" })]
+        : [
+            ev({ type: "error", message: (err as Error).message }),
+            ev({ type: "task_complete", last_agent_message: null }),
+          ];
     } finally {
       await this.finishTask(id, closing);
     }

@@ -1,6 +1,7 @@
 import type { EventMsg } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
 import { type AuthSource, ModelClient } from "../client/model-client.js";
+import { historyFromRollout } from "../compact/history.js";
 import { McpConnectionManager } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
 import type { LoadedRollout } from "../rollout/history.js";
@@ -128,16 +129,20 @@ export class ConversationManager {
     return this.open(config, id, recorder, initial, null, mcp);
   }
 
-  /** Continues a rollout: history rebuilt from its response items; new items append to the same file. */
+  /**
+   * Continues a rollout: history rebuilt from its response items and `compacted` lines; new items append to the same
+   * file.
+   */
   async resumeConversation(
     path: string,
     config: Config,
     preloaded?: LoadedRollout,
   ): Promise<NewConversation & { initialMessages: EventMsg[] }> {
     const loaded = preloaded ?? (await this.o.sessions.loadHistory(path));
-    const history = loaded.items
-      .filter((i) => i.type === "response_item")
-      .map((i) => i.payload as Record<string, unknown>);
+    // A `compacted` line replaces the history before it, as the compaction did (compact/history.ts).
+    const history = historyFromRollout(loaded.items, () =>
+      initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions),
+    );
     const initialMessages = loaded.items
       .filter((i) => i.type === "event_msg")
       .map((i) => i.payload as EventMsg);

@@ -19,7 +19,8 @@ export interface SessionSummary {
 
 const REQUEST_MARKER = "## My request for Codex:";
 
-function messageText(payload: unknown): string | null {
+/** The text of a user `message` item (its `input_text` parts joined); null for any other item. */
+export function messageText(payload: unknown): string | null {
   const item = payload as { type?: string; role?: string; content?: { type?: string; text?: string }[] };
   if (item.type !== "message" || item.role !== "user" || !Array.isArray(item.content)) return null;
   const text = item.content
@@ -30,7 +31,7 @@ function messageText(payload: unknown): string | null {
 }
 
 /** Instruction and environment messages Codex injects as user messages; they are not what the user typed. */
-function isInjectedContext(text: string): boolean {
+export function isInjectedContext(text: string): boolean {
   const t = text.trimStart();
   return (
     t.startsWith("<environment_context>") ||

@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -328,5 +330,98 @@ describe("manual compaction (v2 thread/compact)", () => {
     expect(lines.filter((l) => l.type === "compacted").map((l) => l.payload)).toEqual([
       { message: "MANUAL SUMMARY" },
     ]);
+  });
+});
+
+const reference = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
+  (p): p is string => !!p && existsSync(p),
+);
+if (!reference) console.warn("skipping the comparison with the real codex 0.58.0: binary not found");
+
+describe.skipIf(!reference)("auto-compaction compared with the real codex app-server 0.58.0", () => {
+  /**
+   * Runs the same script through one app-server and reduces what it did to what both implementations must agree on:
+   * the request inputs (the compaction prompt's wording is ours, so only its first sentence counts), the turn's
+   * v1 events from the first answer on (item events and deltas aside), the v2 agent messages and the rollout's
+   * compaction lines. Base instructions and the order of some rollout lines differ for reasons unrelated to this.
+   */
+  async function observe(c: AppServerClient, cwd: string) {
+    const first = mock.requests.length;
+    mock.enqueue(
+      answer(50, responses.message("first answer")),
+      answer(150, responses.message("answer over limit")),
+      answer(20, responses.message("SUMMARY TEXT")),
+      answer(30, responses.message("after compaction")),
+      answer(150, responses.message("over")),
+      answer(20),
+      answer(150, responses.message("still over")),
+    );
+    await c.initialize();
+    const thread = (
+      (await c.call(1, "thread/start", { cwd })).result as { thread: { id: string; path: string } }
+    ).thread;
+    const turns = [
+      await turn(c, 2, thread.id, "question one"),
+      await turn(c, 3, thread.id, "question two"),
+      await turn(c, 4, thread.id, "question three"),
+    ];
+    const inputs = mock.requests
+      .slice(first)
+      .map((r) =>
+        (r.body as { input: Item[] }).input.map(({ id: _id, ...item }) =>
+          text(item).startsWith(COMPACT_PROMPT_START) ? "<compaction prompt>" : item,
+        ),
+      );
+    const events = turns.map((t) => {
+      const all = eventsOf(c, t).filter((e) => e.type !== "background_event");
+      const from = all.findIndex((e) => e.type === "agent_message");
+      return all.slice(from).map((e) => (e.type === "token_count" ? "token_count" : e));
+    });
+    const agentMessages = c.messages
+      .filter((m) => m.method === "item/completed")
+      .map((m) => (m.params as { item: Item }).item)
+      .filter((i) => i.type === "agentMessage")
+      .map((i) => i.text);
+    const lines = await rolloutLines(thread.path);
+    const compaction = lines
+      .filter(
+        (l) =>
+          l.type === "compacted" ||
+          l.type === "turn_context" ||
+          (l.type === "event_msg" && ["agent_message", "user_message"].includes(String(l.payload.type))),
+      )
+      .map((l) =>
+        l.type === "turn_context"
+          ? "turn_context"
+          : l.type === "compacted"
+            ? { compacted: l.payload }
+            : l.payload.message,
+      );
+    await c.close();
+    return { inputs, events, agentMessages, compaction };
+  }
+
+  it("sends the same requests and reports the same events and rollout lines", {
+    timeout: 120_000,
+  }, async () => {
+    const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-work-")));
+    const ours = await observe(
+      await AppServerClient.start({ codexHome: await home("model_auto_compact_token_limit = 100") }),
+      cwd,
+    );
+    const realHome = await home("model_auto_compact_token_limit = 100");
+    const real = new AppServerClient(
+      spawn(reference as string, ["app-server"], {
+        env: { ...process.env, CODEX_HOME: realHome, RUST_LOG: "error" },
+        stdio: ["pipe", "pipe", "pipe"],
+      }),
+    );
+    clients.push(real);
+    const theirs = await observe(real, cwd);
+    expect(ours.inputs).toHaveLength(7);
+    expect(ours.inputs).toEqual(theirs.inputs);
+    expect(ours.events).toEqual(theirs.events);
+    expect(ours.agentMessages).toEqual(theirs.agentMessages);
+    expect(ours.compaction).toEqual(theirs.compaction);
   });
 });

@@ -11,4 +11,5 @@ export {
   type ToolSpec,
 } from "./model-client.js";
 export { autoCompactTokenLimit, modelContextWindow } from "./model-info.js";
+export { formatInputForModel, offersFreeformApplyPatch } from "./model-input.js";
 export { type RateLimitSnapshot, type RateLimitWindow, rateLimitsFromHeaders } from "./rate-limits.js";

@@ -1,5 +1,6 @@
 import type { ModelProviderInfo } from "@codex-ts/config-loader";
 import { createParser } from "eventsource-parser";
+import { formatInputForModel } from "./model-input.js";
 import { type RateLimitSnapshot, rateLimitsFromHeaders } from "./rate-limits.js";
 
 /** Wire JSON from the provider is read field by field with fallbacks; a loose type keeps that readable. */
@@ -221,7 +222,7 @@ export function responsesBody(p: Prompt): Record<string, unknown> {
   return {
     model: p.model,
     instructions: p.instructions,
-    input: p.input,
+    input: formatInputForModel(p.input, p.tools),
     tools: p.tools,
     tool_choice: "auto",
     parallel_tool_calls: false,
@@ -341,7 +342,7 @@ async function* parseResponsesStream(
 /** History items → Chat Completions messages (system prompt first). */
 export function chatBody(p: Prompt): Record<string, unknown> {
   const messages: Record<string, unknown>[] = [{ role: "system", content: p.instructions }];
-  for (const item of p.input as Record<string, WireJson>[]) {
+  for (const item of formatInputForModel(p.input, p.tools) as Record<string, WireJson>[]) {
     if (item.type === "message") {
       const text = (item.content ?? []).map((c: WireJson) => c.text ?? "").join("");
       messages.push({ role: item.role === "developer" ? "system" : item.role, content: text });

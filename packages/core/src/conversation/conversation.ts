@@ -22,7 +22,9 @@ import type { RolloutItem } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import { applyPatch, planChanges, toFileChanges } from "../tools/apply-patch.js";
 import { parsePatch } from "../tools/apply-patch-parser.js";
+import { execToolOutput } from "../tools/exec-output.js";
 import { TurnDiffTracker } from "../tools/turn-diff.js";
+import { applyPatchToolType } from "./apply-patch-tool.js";
 import { environmentContext, initialContext, type TurnSettings, userMessage } from "./context.js";
 import { assessSandboxCommand, sandboxFailureMessage } from "./sandbox-assessment.js";
 import { toolSpecs } from "./tools.js";
@@ -381,7 +383,11 @@ export class Conversation {
       instructions: this.d.instructions,
       input: this.history,
       tools: [
-        ...toolSpecs({ viewImage: this.d.config.toolsViewImage, webSearch: this.d.config.toolsWebSearch }),
+        ...toolSpecs({
+          viewImage: this.d.config.toolsViewImage,
+          webSearch: this.d.config.toolsWebSearch,
+          applyPatch: applyPatchToolType(s.model, this.d.config.features),
+        }),
         ...(this.d.mcp?.toolSpecs() ?? []),
       ],
       reasoning,
@@ -794,8 +800,7 @@ export class Conversation {
         if (signal.aborted) throw new TurnAborted();
       }
     }
-    const seconds = Math.round(result.durationMs / 100) / 10;
-    const formatted = result.aggregatedOutput;
+    const output = execToolOutput(result);
     this.emit(
       turnId,
       ev({
@@ -809,11 +814,10 @@ export class Conversation {
           secs: Math.floor(result.durationMs / 1000),
           nanos: (result.durationMs % 1000) * 1_000_000,
         },
-        formatted_output: formatted,
+        formatted_output: output.formatted,
       }),
     );
-    const timedOut = result.timedOut ? "command timed out\n" : "";
-    return `Exit code: ${result.exitCode}\nWall time: ${seconds} seconds\nOutput:\n${timedOut}${formatted}`;
+    return output.forHistory;
   }
 
   /**
@@ -906,6 +910,7 @@ export class Conversation {
       turnId,
       ev({ type: "patch_apply_begin", call_id: callId, auto_approved: autoApproved, changes }),
     );
+    const started = Date.now();
     const result = await applyPatch(input, s.cwd);
     this.emit(
       turnId,
@@ -918,8 +923,11 @@ export class Conversation {
       }),
     );
     await this.emitTurnDiff(turnId);
-    const body = result.success ? result.stdout : result.stderr;
-    return `Exit code: ${result.success ? 0 : 1}\nWall time: 0 seconds\nOutput:\n${body}`;
+    return execToolOutput({
+      aggregatedOutput: result.success ? result.stdout : result.stderr,
+      exitCode: result.success ? 0 : 1,
+      durationMs: Date.now() - started,
+    }).forHistory;
   }
 
   private async emitTurnDiff(turnId: string): Promise<void> {

@@ -1,3 +1,8 @@
+export {
+  type ApplyPatchToolType,
+  applyPatchToolType,
+  FREEFORM_APPLY_PATCH_TOOL,
+} from "./apply-patch-tool.js";
 export { DEFAULT_BASE_INSTRUCTIONS, environmentContext, type TurnSettings } from "./context.js";
 export {
   Conversation,

@@ -1,7 +1,15 @@
 import type { ToolSpec } from "../client/model-client.js";
+import { type ApplyPatchToolType, FREEFORM_APPLY_PATCH_TOOL } from "./apply-patch-tool.js";
 
-/** The tools offered to the model (function form; every Responses provider and Chat provider accepts it). */
-export function toolSpecs(o: { viewImage: boolean; webSearch: boolean }): ToolSpec[] {
+/**
+ * The tools offered to the model. apply_patch is the function form unless `applyPatch` is "freeform" (see
+ * `applyPatchToolType`); Chat providers only ever see the function tools.
+ */
+export function toolSpecs(o: {
+  viewImage: boolean;
+  webSearch: boolean;
+  applyPatch?: ApplyPatchToolType;
+}): ToolSpec[] {
   const tools: ToolSpec[] = [
     {
       type: "function",
@@ -54,22 +62,8 @@ export function toolSpecs(o: { viewImage: boolean; webSearch: boolean }): ToolSp
         additionalProperties: false,
       },
     },
-    {
-      type: "function",
-      name: "apply_patch",
-      description:
-        "Edits files with a patch: `*** Begin Patch`, then `*** Add File: path` / `*** Delete File: path` / `*** Update File: path` hunks with @@ context and +/- lines, then `*** End Patch`.",
-      strict: false,
-      parameters: {
-        type: "object",
-        properties: {
-          input: { type: "string", description: "The entire contents of the apply_patch command" },
-        },
-        required: ["input"],
-        additionalProperties: false,
-      },
-    },
   ];
+  tools.push(o.applyPatch === "freeform" ? FREEFORM_APPLY_PATCH_TOOL : FUNCTION_APPLY_PATCH_TOOL);
   if (o.viewImage) {
     tools.push({
       type: "function",
@@ -87,3 +81,19 @@ export function toolSpecs(o: { viewImage: boolean; webSearch: boolean }): ToolSp
   if (o.webSearch) tools.push({ type: "web_search" });
   return tools;
 }
+
+const FUNCTION_APPLY_PATCH_TOOL: ToolSpec = {
+  type: "function",
+  name: "apply_patch",
+  description:
+    "Edits files with a patch: `*** Begin Patch`, then `*** Add File: path` / `*** Delete File: path` / `*** Update File: path` hunks with @@ context and +/- lines, then `*** End Patch`.",
+  strict: false,
+  parameters: {
+    type: "object",
+    properties: {
+      input: { type: "string", description: "The entire contents of the apply_patch command" },
+    },
+    required: ["input"],
+    additionalProperties: false,
+  },
+};

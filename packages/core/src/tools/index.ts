@@ -9,4 +9,12 @@ export {
   unifiedDiff,
 } from "./apply-patch.js";
 export { type PatchHunk, PatchParseError, parsePatch, type UpdateChunk } from "./apply-patch-parser.js";
+export {
+  execToolOutput,
+  MODEL_OUTPUT_MAX_BYTES,
+  MODEL_OUTPUT_MAX_LINES,
+  renderStructuredOutput,
+  type ToolOutput,
+  truncateOutputForModel,
+} from "./exec-output.js";
 export { TurnDiffTracker } from "./turn-diff.js";

@@ -1,0 +1,139 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppServerClient, type Message } from "./helpers/client.js";
+
+/**
+ * How shell and apply_patch results are stored and sent, through the built `codex app-server`: the rollout keeps
+ * `{"output","metadata":{exit_code,duration_seconds}}` JSON strings; the next request re-renders them as
+ * `Exit code / Wall time / Output` text only for models that get the freeform apply_patch tool (0.58.0's rule).
+ */
+let mock: MockModelServer;
+const clients: AppServerClient[] = [];
+
+beforeAll(async () => {
+  mock = await startMockModelServer([]);
+});
+
+afterAll(async () => {
+  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
+  await mock.close();
+});
+
+async function home(model: string): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "codex-out-"));
+  await fs.writeFile(
+    path.join(dir, "config.toml"),
+    `model = "${model}"\nmodel_provider = "mock"\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
+  );
+  return dir;
+}
+
+const result = (m: Message) => m.result as Record<string, unknown>;
+type Item = Record<string, unknown>;
+
+/** Runs one v2 turn in a fresh server; returns the request bodies it caused and the rollout's items. */
+async function runTurn(model: string, cwd: string) {
+  const c = await AppServerClient.start({ codexHome: await home(model) });
+  clients.push(c);
+  await c.initialize();
+  const first = mock.requests.length;
+  const thread = result(
+    await c.call(1, "thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" }),
+  ).thread as { id: string; path: string };
+  await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "go" }] });
+  await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
+  await c.close();
+  const bodies = mock.requests.slice(first).map((r) => r.body as { input: Item[]; tools: Item[] });
+  const rollout = (await fs.readFile(thread.path, "utf8"))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { type: string; payload: Item })
+    .filter((l) => l.type === "response_item")
+    .map((l) => l.payload);
+  return { bodies, rollout };
+}
+
+const outputOf = (items: Item[], callId: string) =>
+  items.find((i) => String(i.type).endsWith("_output") && i.call_id === callId)?.output;
+
+const STRUCTURED = /^\{"output":"(.*)","metadata":\{"exit_code":(-?\d+),"duration_seconds":(\d+\.\d+)\}\}$/s;
+
+async function workdir(): Promise<string> {
+  return fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-out-work-")));
+}
+
+describe("tool outputs in the rollout and in requests", () => {
+  it("gpt-5-codex (freeform apply_patch offered): JSON strings stored, Exit code text sent", async () => {
+    const cwd = await workdir();
+    mock.enqueue(
+      responses.turn(responses.functionCall("shell", { command: ["printf", "hi\\n"] }, "call_sh")),
+      responses.turn(
+        responses.customToolCall(
+          "apply_patch",
+          "*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch",
+          "call_ap",
+        ),
+      ),
+      responses.turn(responses.functionCall("shell", { command: ["seq", "1", "300"] }, "call_seq")),
+      responses.turn(responses.message("Done.")),
+    );
+    const { bodies, rollout } = await runTurn("gpt-5-codex", cwd);
+    expect(bodies).toHaveLength(4);
+    expect(bodies[0]?.tools).toContainEqual(expect.objectContaining({ type: "custom", name: "apply_patch" }));
+
+    const storedShell = String(outputOf(rollout, "call_sh"));
+    const [, out, code, secs] = STRUCTURED.exec(storedShell) ?? [];
+    expect([out, code]).toEqual(["hi\\n", "0"]);
+    expect(outputOf(bodies[1]?.input ?? [], "call_sh")).toBe(
+      `Exit code: 0\nWall time: ${Number(secs)} seconds\nOutput:\nhi\n`,
+    );
+
+    const storedPatch = String(outputOf(rollout, "call_ap"));
+    expect(storedPatch).toMatch(STRUCTURED);
+    expect(JSON.parse(storedPatch)).toEqual({
+      output: "Success. Updated the following files:\nA hello.txt\n",
+      metadata: { exit_code: 0, duration_seconds: expect.any(Number) },
+    });
+    const patchSeconds = (JSON.parse(storedPatch) as { metadata: { duration_seconds: number } }).metadata
+      .duration_seconds;
+    expect(
+      rollout.find((i) => i.call_id === "call_ap" && i.type === "custom_tool_call_output"),
+    ).toBeDefined();
+    expect(outputOf(bodies[2]?.input ?? [], "call_ap")).toBe(
+      `Exit code: 0\nWall time: ${patchSeconds} seconds\nOutput:\nSuccess. Updated the following files:\nA hello.txt\n`,
+    );
+
+    // 300 lines: cut to the first and last 128 with a marker; the total moves to its own line when rendered.
+    const storedSeq = JSON.parse(String(outputOf(rollout, "call_seq"))) as {
+      output: string;
+      metadata: { duration_seconds: number };
+    };
+    const header = "Total output lines: 300\n\n";
+    expect(storedSeq.output.startsWith(`${header}1\n2\n`)).toBe(true);
+    expect(storedSeq.output).toContain("128\n\n[... omitted 44 of 300 lines ...]\n\n173\n");
+    expect(storedSeq.output.endsWith("299\n300\n")).toBe(true);
+    expect(outputOf(bodies[3]?.input ?? [], "call_seq")).toBe(
+      `Exit code: 0\nWall time: ${storedSeq.metadata.duration_seconds} seconds\nTotal output lines: 300\nOutput:\n${storedSeq.output.slice(header.length)}`,
+    );
+  });
+
+  it("o3 (no freeform apply_patch): the stored JSON string is what the model gets", async () => {
+    const cwd = await workdir();
+    mock.enqueue(
+      responses.turn(
+        responses.functionCall("shell", { command: ["sh", "-c", "echo out; exit 3"] }, "call_o3"),
+      ),
+      responses.turn(responses.message("Done.")),
+    );
+    const { bodies, rollout } = await runTurn("o3", cwd);
+    expect(bodies[0]?.tools).not.toContainEqual(expect.objectContaining({ type: "custom" }));
+    const stored = String(outputOf(rollout, "call_o3"));
+    expect(stored).toMatch(
+      /^\{"output":"out\\n","metadata":\{"exit_code":3,"duration_seconds":\d+\.\d+\}\}$/,
+    );
+    expect(outputOf(bodies[1]?.input ?? [], "call_o3")).toBe(stored);
+  });
+});

@@ -1,0 +1,54 @@
+import { renderStructuredOutput, truncateOutputForModel } from "../tools/exec-output.js";
+import type { ToolSpec } from "./model-client.js";
+
+type Item = Record<string, unknown>;
+
+/** Function tools whose outputs are structured command results. */
+const COMMAND_TOOLS = new Set(["shell", "container.exec", "apply_patch"]);
+
+/** Whether the request offers the freeform (grammar) apply_patch tool. */
+export function offersFreeformApplyPatch(tools: readonly ToolSpec[]): boolean {
+  return tools.some((t) => t.type === "custom" && t.name === "apply_patch");
+}
+
+/**
+ * The history as a request sends it, following 0.58.0:
+ * 1. every tool output (function_call_output / custom_tool_call_output) longer than 10 KiB or 256 lines is cut the
+ *    same way command output is (`truncateOutputForModel`) — 0.58.0 does this when it records the item into the
+ *    conversation's history, so it hits the whole stored string, JSON included (a JSON output cut this way no longer
+ *    parses, and then goes out as cut text);
+ * 2. when the freeform apply_patch tool is in the request (gpt-5-codex, gpt-5.1, codex-*), outputs answering a
+ *    shell / container.exec / apply_patch call (or a local_shell_call) that are the structured JSON string
+ *    `{"output","metadata":{exit_code,duration_seconds}}` are re-rendered as `Exit code: …\nWall time: …` text;
+ *    without it (o3, gpt-5, gpt-oss, …) the JSON string goes out as stored.
+ * The rollout and the conversation's own history keep the items unchanged.
+ */
+export function formatInputForModel(input: Item[], tools: readonly ToolSpec[]): Item[] {
+  const render = offersFreeformApplyPatch(tools);
+  const commandCalls = new Set<string>();
+  return input.map((item) => {
+    switch (item.type) {
+      case "local_shell_call": {
+        const id = item.call_id ?? item.id;
+        if (typeof id === "string") commandCalls.add(id);
+        return item;
+      }
+      case "function_call":
+        if (COMMAND_TOOLS.has(String(item.name))) commandCalls.add(String(item.call_id));
+        return item;
+      case "custom_tool_call":
+        if (item.name === "apply_patch") commandCalls.add(String(item.call_id));
+        return item;
+      case "function_call_output":
+      case "custom_tool_call_output": {
+        if (typeof item.output !== "string") return item;
+        const answersCommand = commandCalls.delete(String(item.call_id));
+        const capped = truncateOutputForModel(item.output);
+        const text = render && answersCommand ? (renderStructuredOutput(capped) ?? capped) : capped;
+        return text === item.output ? item : { ...item, output: text };
+      }
+      default:
+        return item;
+    }
+  });
+}

@@ -291,10 +291,11 @@ async function assessedTurn(bin: string | undefined, policy: "on-failure" | "unt
     const next = await c.waitFor(
       (m) =>
         (m.method === "execCommandApproval" && !approvals.includes(params(m))) ||
-        m.method === "codex/event/task_complete",
-      "approval or task_complete",
+        m.method === "codex/event/task_complete" ||
+        m.method === "codex/event/turn_aborted",
+      "approval or the end of the turn",
     );
-    if (next.method === "codex/event/task_complete") break;
+    if (next.method !== "execCommandApproval") break;
     approvals.push(params(next));
     c.send({ id: next.id, result: { decision } });
   }
@@ -342,6 +343,9 @@ async function assessedTurn(bin: string | undefined, policy: "on-failure" | "unt
       ),
     ),
     end: end ? { ...(params(end).msg as Record<string, unknown>), duration: null, stdout: null } : null,
+    turnEnd: c.messages
+      .filter((m) => m.method === "codex/event/task_complete" || m.method === "codex/event/turn_aborted")
+      .map((m) => params(m).msg),
     written: existsSync(file),
   };
 }
@@ -356,6 +360,16 @@ describe.skipIf(!reference || sandboxSupport() !== "bubblewrap")(
       const real = await assessedTurn(reference, "on-failure", "denied");
       expect(ours.approvals[0]).toMatchObject({ risk: { risk_level: "high" } });
       expect(ours.assessment.input[0].content[0].text).toContain("Filesystem roots: ");
+      expect(ours).toEqual(real);
+    });
+
+    it("on-failure, retry aborted: the command closed as rejected, then the turn aborted", {
+      timeout: 120_000,
+    }, async () => {
+      const ours = await assessedTurn(undefined, "on-failure", "abort");
+      const real = await assessedTurn(reference, "on-failure", "abort");
+      expect(ours.turnEnd).toEqual([{ type: "turn_aborted", reason: "interrupted" }]);
+      expect(ours.end).toMatchObject({ exit_code: -1 });
       expect(ours).toEqual(real);
     });
 

@@ -163,6 +163,47 @@ describe("conversation runtime against the mock model server", () => {
     expect(denied.output).toBe("exec command rejected by user");
   });
 
+  it("a denial is reported with exit code -1; an `abort` answer closes the command as rejected, then aborts the turn", async () => {
+    mock.enqueue(
+      responses.turn(responses.functionCall("shell", { command: ["touch", "denied.txt"] }, "call_d")),
+      responses.turn(responses.message("not running it")),
+      responses.turn(responses.functionCall("shell", { command: ["touch", "aborted.txt"] }, "call_x")),
+    );
+    const { conversation } = await manager.newConversation(
+      await config("approval_policy=untrusted", "sandbox_mode=danger-full-access"),
+    );
+    const w = watch(conversation);
+    await conversation.submit({ type: "user_input", items: text("touch") });
+    await w.until("exec_approval_request");
+    await conversation.submit({ type: "exec_approval", id: "call_d", decision: "denied" });
+    const rejected = {
+      stdout: "",
+      stderr: "exec command rejected by user",
+      aggregated_output: "exec command rejected by user",
+      exit_code: -1,
+      duration: { secs: 0, nanos: 0 },
+      formatted_output: "exec command rejected by user",
+    };
+    expect((await w.until("exec_command_end")).msg).toEqual({
+      type: "exec_command_end",
+      call_id: "call_d",
+      ...rejected,
+    });
+    await w.until("task_complete");
+
+    await conversation.submit({ type: "user_input", items: text("touch again") });
+    await w.until("exec_approval_request");
+    await conversation.submit({ type: "exec_approval", id: "call_x", decision: "abort" });
+    await w.until("turn_aborted");
+    const tail = w.events.slice(-2).map((e) => e.msg);
+    expect(tail).toEqual([
+      { type: "exec_command_end", call_id: "call_x", ...rejected },
+      { type: "turn_aborted", reason: "interrupted" },
+    ]);
+    await expect(readFile(join(work, "aborted.txt"))).rejects.toThrow();
+    await expect(readFile(join(work, "denied.txt"))).rejects.toThrow();
+  });
+
   it("applies patches, updates the plan, and runs safe commands without asking", async () => {
     await writeFile(join(work, "a.txt"), "one\n");
     mock.enqueue(

@@ -739,7 +739,7 @@ export class Conversation {
       if (signal.aborted) throw new TurnAborted();
       const reason = escalate ? ((args.justification as string | undefined) ?? null) : null;
       const decision = await request(reason, risk);
-      if (decision === "abort") throw new TurnAborted();
+      if (decision === "abort") this.abortedByUser(turnId, callId, signal);
       if (decision === "denied") return this.rejected(turnId, callId);
       if (decision === "approved_for_session") this.approvedForSession.add(key);
       approved = true;
@@ -788,7 +788,7 @@ export class Conversation {
         const risk = await this.assessCommand(command, sandboxFailureMessage(result), signal);
         if (signal.aborted) throw new TurnAborted();
         const decision = await request("command failed; retry without sandbox?", risk);
-        if (decision === "abort") throw new TurnAborted();
+        if (decision === "abort") this.abortedByUser(turnId, callId, signal);
         // Refusing the unconfined re-run is a rejection like any other: the model is told so, not shown the
         // sandbox failure (0.58.0).
         if (decision === "denied") return this.rejected(turnId, callId);
@@ -843,6 +843,15 @@ export class Conversation {
       failureMessage,
       signal,
     });
+  }
+
+  /**
+   * The user answered `abort`: the command is closed as rejected (unless an interrupt already ended the turn, which
+   * closes what is open itself) and the turn ends as interrupted, as 0.58.0 does.
+   */
+  private abortedByUser(turnId: string, callId: string, signal: AbortSignal): never {
+    if (!signal.aborted) this.rejected(turnId, callId);
+    throw new TurnAborted();
   }
 
   private rejected(turnId: string, callId: string): string {

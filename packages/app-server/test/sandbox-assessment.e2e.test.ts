@@ -295,6 +295,10 @@ async function assessedTurn(bin: string | undefined, policy: "on-failure" | "unt
         m.method === "codex/event/turn_aborted",
       "approval or the end of the turn",
     );
+    if (next.method === "codex/event/turn_aborted") {
+      // 0.58.0 closes the aborted command concurrently with the abort: its exec_command_end may come just after.
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
     if (next.method !== "execCommandApproval") break;
     approvals.push(params(next));
     c.send({ id: next.id, result: { decision } });

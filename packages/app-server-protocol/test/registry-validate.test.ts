@@ -58,23 +58,68 @@ describe("validateRequest", () => {
     expect(r).toEqual({
       ok: false,
       code: -32600,
-      message: "Invalid request: missing field `name` at params.clientInfo.name",
+      message: "Invalid request: missing field `name`",
+      path: "params.clientInfo.name",
     });
   });
 
   it("names wrong types, unknown variants and missing params", () => {
     const t = validateRequest({ method: "initialize", params: { clientInfo: { name: 5, version: "1" } } });
-    expect(!t.ok && t.message).toBe(
-      "Invalid request: invalid type: integer `5`, expected a string at params.clientInfo.name",
-    );
+    expect(t).toMatchObject({
+      message: "Invalid request: invalid type: integer `5`, expected a string",
+      path: "params.clientInfo.name",
+    });
     const e = validateRequest({ method: "thread/list", params: { limit: "ten" } });
-    expect(!e.ok && e.message).toMatch(
-      /^Invalid request: invalid type: string "ten", expected .* at params\.limit$/,
-    );
+    expect(!e.ok && e.message).toMatch(/^Invalid request: invalid type: string "ten", expected /);
+    expect(!e.ok && e.path).toBe("params.limit");
     const m = validateRequest({ method: "initialize" });
     expect(!m.ok && m.message).toBe("Invalid request: missing field `params`");
     const v = validateRequest({ method: "thread/start", params: { approvalPolicy: "sometimes" } });
-    expect(!v.ok && v.message).toMatch(/^Invalid request: .*at params\.approvalPolicy$/);
+    expect(v).toMatchObject({
+      message:
+        "Invalid request: unknown variant `sometimes`, expected one of `unlessTrusted`, `onFailure`, `onRequest`, `never`",
+      path: "params.approvalPolicy",
+    });
+  });
+
+  it("words tagged and plain enums as serde does: unknown variant, missing tag, or the tagged variant's own problem", () => {
+    const turn = (sandboxPolicy: unknown) =>
+      validateRequest({
+        method: "sendUserTurn",
+        params: {
+          conversationId: "01a22bc6-a033-7712-9ff2-e1355f32171c",
+          items: [{ type: "text", data: { text: "hi" } }],
+          cwd: "/",
+          approvalPolicy: "never",
+          sandboxPolicy,
+          model: "m",
+          summary: "auto",
+        },
+      });
+    expect(turn({ mode: "read-only" })).toMatchObject({ ok: true });
+    expect(turn({ type: "read-only" })).toMatchObject({
+      message: "Invalid request: missing field `mode`",
+      path: "params.sandboxPolicy.mode",
+    });
+    expect(turn({ mode: "open" })).toMatchObject({
+      message:
+        "Invalid request: unknown variant `open`, expected one of `danger-full-access`, `read-only`, `workspace-write`",
+      path: "params.sandboxPolicy.mode",
+    });
+    expect(turn({ mode: "workspace-write", network_access: "yes" })).toMatchObject({
+      message: 'Invalid request: invalid type: string "yes", expected a boolean',
+      path: "params.sandboxPolicy.network_access",
+    });
+    const input = (item: unknown) =>
+      validateRequest({ method: "turn/start", params: { threadId: "t", input: [item] } });
+    expect(input({ type: "text" })).toMatchObject({
+      message: "Invalid request: missing field `text`",
+      path: "params.input[0].text",
+    });
+    expect(input({ type: "video" })).toMatchObject({
+      message: "Invalid request: unknown variant `video`, expected one of `text`, `image`, `localImage`",
+      path: "params.input[0].type",
+    });
   });
 
   it("lists every method in registry order for an unknown method", () => {

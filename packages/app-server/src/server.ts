@@ -5,6 +5,7 @@ import {
   invalidRequest,
   JsonRpcPeer,
   RpcError,
+  validateRequest,
 } from "@codex-ts/app-server-protocol";
 import { CLIENT_REQUEST_METHODS } from "./methods.js";
 import { buildUserAgent, type ClientInfo } from "./user-agent.js";
@@ -188,6 +189,11 @@ export class AppServer implements AppServerState {
     if (!takesParams && hasParams) throw invalidRequest("Invalid request: invalid type: map, expected unit");
     // Like 0.58.0, the params are decoded before the handshake state is checked.
     const params = handler.decode(req.params);
+    // The handler's decoder words the errors 0.58.0's clients match on; the protocol schema then checks everything
+    // it leaves unread (nested policies, input items, enums), so no malformed field reaches a handler.
+    const checked = validateRequest({ method: req.method, params: req.params ?? undefined });
+    if (!checked.ok)
+      throw new RpcError(checked.code, checked.message, checked.path ? { path: checked.path } : undefined);
     if (req.method === "initialize") {
       if (this.initialized) throw invalidRequest("Already initialized");
     } else if (!this.initialized) {

@@ -1,6 +1,6 @@
 import { invalidRequest } from "@codex-ts/app-server-protocol";
 import type { ApprovalPolicy, ConfigOverrides, SandboxMode } from "@codex-ts/config-loader";
-import { object, optionalString } from "./params.js";
+import { object, optionalFlag, optionalString } from "./params.js";
 
 /**
  * The per-conversation settings a request carries (v1 `NewConversationParams`, v2 `ThreadStartParams` /
@@ -46,14 +46,6 @@ function optionalVariant<T>(
     throw invalidRequest(`Invalid request: unknown variant \`${raw}\`, expected one of ${expected}`);
   }
   return value;
-}
-
-function optionalFlag(p: Record<string, unknown>, key: string): boolean | undefined {
-  const v = p[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "boolean")
-    throw invalidRequest(`Invalid request: invalid type: ${typeof v}, expected a boolean`);
-  return v;
 }
 
 function text(p: Record<string, unknown>, key: string): string | undefined {

@@ -220,6 +220,78 @@ describe("app-server with the real runtime", () => {
     await c.close();
   });
 
+  it("v1: sendUserTurn runs the turn with its own cwd, model, effort, summary and policies", async () => {
+    const codexHome = await home();
+    const firstCwd = await workdir();
+    const turnCwd = await workdir();
+    const c = await start(codexHome);
+    const created = result(await c.call(1, "newConversation", { cwd: firstCwd }));
+    const id = String(created.conversationId);
+    await c.call(2, "addConversationListener", { conversationId: id });
+
+    // Bad params are 0.58.0's -32600 (plus the field's path in `data`); nothing runs.
+    const turn = {
+      conversationId: id,
+      items: [{ type: "text", data: { text: "where am I?" } }],
+      cwd: turnCwd,
+      approvalPolicy: "never",
+      model: "o3",
+      effort: "high",
+      summary: "detailed",
+    };
+    const requestsBefore = mock.requests.length;
+    expect((await c.call(3, "sendUserTurn", turn)).error).toEqual({
+      code: -32600,
+      message: "Invalid request: missing field `sandboxPolicy`",
+      data: { path: "params.sandboxPolicy" },
+    });
+    expect((await c.call(30, "sendUserTurn", { ...turn, sandboxPolicy: { type: "read-only" } })).error).toEqual({
+      code: -32600,
+      message: "Invalid request: missing field `mode`",
+      data: { path: "params.sandboxPolicy.mode" },
+    });
+
+    mock.enqueue(
+      responses.turn(responses.functionCall("shell", { command: ["pwd"] }, "call_pwd")),
+      responses.turn(responses.message("Ran it.")),
+    );
+    const answer = await c.call(4, "sendUserTurn", { ...turn, sandboxPolicy: { mode: "danger-full-access" } });
+    expect(result(answer)).toEqual({});
+    await c.waitFor((m) => m.method === "codex/event/task_complete", "task_complete");
+    // `never` asks nothing, even for a command outside any safe list.
+    expect(c.messages.some((m) => m.method === "execCommandApproval")).toBe(false);
+
+    const sent = mock.requests.slice(requestsBefore).map((r) => r.body as Record<string, unknown>);
+    expect(sent).toHaveLength(2);
+    for (const body of sent) {
+      expect(body.model).toBe("o3");
+      expect(body.reasoning).toMatchObject({ effort: "high", summary: "detailed" });
+    }
+    expect(JSON.stringify(sent[0]?.input)).toContain(`<cwd>${turnCwd}</cwd>`);
+    const output = (sent[1]?.input as { type: string; call_id?: string; output?: string }[]).find(
+      (i) => i.type === "function_call_output" && i.call_id === "call_pwd",
+    );
+    expect(output?.output).toContain(turnCwd);
+    const begin = await c.waitFor((m) => m.method === "codex/event/exec_command_begin", "exec_command_begin");
+    expect((begin.params as { msg: { cwd: string } }).msg.cwd).toBe(turnCwd);
+
+    // The turn's settings are what the rollout records for it.
+    const lines = (await fs.readFile(String(created.rolloutPath), "utf8")).trim().split("\n");
+    const contexts = lines
+      .map((l) => JSON.parse(l) as { type: string; payload: Record<string, unknown> })
+      .filter((l) => l.type === "turn_context")
+      .map((l) => l.payload);
+    expect(contexts.at(-1)).toMatchObject({
+      cwd: turnCwd,
+      approval_policy: "never",
+      sandbox_policy: { mode: "danger-full-access" },
+      model: "o3",
+      effort: "high",
+      summary: "detailed",
+    });
+    await c.close();
+  });
+
   it("v2: thread/resume after a restart fills the preview and runs the next turn in the thread's cwd", async () => {
     const codexHome = await home();
     const cwd = await workdir();

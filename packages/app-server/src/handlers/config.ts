@@ -4,7 +4,8 @@ import { ConfigWriter, readTomlFile } from "@codex-ts/config-loader";
 import { object, optionalString } from "../params.js";
 import type { RequestHandler } from "../server.js";
 
-const EFFORTS = new Set(["minimal", "low", "medium", "high"]);
+const EFFORTS = ["none", "minimal", "low", "medium", "high"] as const;
+type Effort = (typeof EFFORTS)[number];
 
 /** `setDefaultModel {model, reasoningEffort}` → `{}`: persists through the one config writer (atomic, locked). */
 export function createSetDefaultModelHandler(codexHome: string, profile?: string) {
@@ -13,17 +14,16 @@ export function createSetDefaultModelHandler(codexHome: string, profile?: string
     decode(params) {
       const p = object(params, "struct SetDefaultModelParams");
       const effort = optionalString(p, "reasoningEffort");
-      if (effort !== null && !EFFORTS.has(effort)) {
-        throw invalidRequest(
-          `Invalid request: unknown variant \`${effort}\`, expected one of \`minimal\`, \`low\`, \`medium\`, \`high\``,
-        );
+      if (effort !== null && !(EFFORTS as readonly string[]).includes(effort)) {
+        const expected = EFFORTS.map((e) => `\`${e}\``).join(", ");
+        throw invalidRequest(`Invalid request: unknown variant \`${effort}\`, expected one of ${expected}`);
       }
       return { model: optionalString(p, "model"), effort };
     },
     async handle({ model, effort }) {
       try {
         await writer.apply(
-          [{ type: "setModel", model, effort: effort as "minimal" | "low" | "medium" | "high" | null }],
+          [{ type: "setModel", model, effort: effort as Effort | null }],
           profile ? { profile } : {},
         );
       } catch (err) {

@@ -1,7 +1,7 @@
 import { internalError, invalidRequest } from "@codex-ts/app-server-protocol";
 import type { SandboxPolicy, ShellEnvironmentPolicy } from "@codex-ts/config-loader";
 import { commandEnvironment, runCommand, sandboxPolicyFromWire } from "@codex-ts/core";
-import { object, optionalString } from "../params.js";
+import { object, optionalString, optionalU64, requiredStrings } from "../params.js";
 import type { RequestHandler } from "../server.js";
 
 /** Codex's default for commands without a timeout. */
@@ -27,21 +27,12 @@ export function createExecOneOffCommandHandler(
   return {
     decode(params) {
       const p = object(params, "struct ExecOneOffCommandParams");
-      if (!Array.isArray(p.command) || p.command.some((a) => typeof a !== "string")) {
-        throw invalidRequest("Invalid request: `command` must be a sequence of strings");
-      }
-      const timeout = p.timeoutMs;
-      if (
-        timeout !== undefined &&
-        timeout !== null &&
-        !(Number.isInteger(timeout) && (timeout as number) >= 0)
-      ) {
-        throw invalidRequest(`Invalid request: invalid value for \`timeoutMs\`, expected u64`);
-      }
+      const command = requiredStrings(p, "command");
+      const timeout = optionalU64(p, "timeoutMs");
       const policy = p.sandboxPolicy;
       return {
-        command: p.command as string[],
-        timeoutMs: (timeout as number | null | undefined) ?? DEFAULT_TIMEOUT_MS,
+        command,
+        timeoutMs: timeout ?? DEFAULT_TIMEOUT_MS,
         cwd: optionalString(p, "cwd") ?? process.cwd(),
         sandbox:
           policy === undefined || policy === null

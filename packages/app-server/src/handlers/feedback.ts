@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { internalError, invalidRequest } from "@codex-ts/app-server-protocol";
 import { type FeedbackInput, uploadFeedbackBundle, writeFeedbackBundle } from "../feedback.js";
-import { object, optionalString, requiredString } from "../params.js";
+import { object, optionalString, requiredBool, requiredString } from "../params.js";
 import type { RequestHandler } from "../server.js";
 
 export interface FeedbackOptions {
@@ -17,18 +17,12 @@ export function createFeedbackHandler(o: FeedbackOptions): RequestHandler<Feedba
   return {
     decode(params) {
       const p = object(params, "struct FeedbackUploadParams");
-      if (typeof p.includeLogs !== "boolean") {
-        throw invalidRequest(
-          "includeLogs" in p
-            ? "Invalid request: invalid type: expected a boolean for `includeLogs`"
-            : "Invalid request: missing field `includeLogs`",
-        );
-      }
+      const includeLogs = requiredBool(p, "includeLogs");
       return {
         classification: requiredString(p, "classification"),
         reason: optionalString(p, "reason"),
         conversationId: optionalString(p, "conversationId"),
-        includeLogs: p.includeLogs,
+        includeLogs,
       };
     },
     async handle(input, { server }) {

@@ -89,13 +89,17 @@ interface ResumeRequest {
 export function createSessionHandlers(registry: ConversationRegistry, runtime: SessionRuntime) {
   const { store, defaultProvider } = runtime.sessions;
 
-  const list = async (p: Record<string, unknown>, size: string) =>
-    store.list({
-      pageSize: optionalU32(p, size),
+  /** The page request of `thread/list` (`limit`, a u32) or `listConversations` (`pageSize`, a usize). */
+  const listParams = (params: unknown, struct: string, size: "limit" | "pageSize") => {
+    const p = object(params, `struct ${struct}`);
+    return {
+      pageSize: optionalU32(p, size, size === "pageSize" ? "usize" : "u32"),
       cursor: optionalString(p, "cursor"),
       modelProviders: optionalStrings(p, "modelProviders"),
-      defaultProvider,
-    });
+    };
+  };
+  type ListParams = ReturnType<typeof listParams>;
+  const list = (p: ListParams) => store.list({ ...p, defaultProvider });
 
   const pathOf = async (id: string) => {
     const found = await store.findPathById(id);
@@ -176,20 +180,20 @@ export function createSessionHandlers(registry: ConversationRegistry, runtime: S
 
   return {
     listConversations: {
-      decode: (params: unknown) => object(params, "struct ListConversationsParams"),
-      async handle(p: Record<string, unknown>) {
-        const page = await list(p, "pageSize");
+      decode: (params: unknown) => listParams(params, "ListConversationsParams", "pageSize"),
+      async handle(p: ListParams) {
+        const page = await list(p);
         return { items: page.items.map(v1Summary), nextCursor: page.nextCursor };
       },
-    } satisfies RequestHandler<Record<string, unknown>>,
+    } satisfies RequestHandler<ListParams>,
 
     "thread/list": {
-      decode: (params: unknown) => object(params, "struct ThreadListParams"),
-      async handle(p: Record<string, unknown>) {
-        const page = await list(p, "limit");
+      decode: (params: unknown) => listParams(params, "ThreadListParams", "limit"),
+      async handle(p: ListParams) {
+        const page = await list(p);
         return { data: page.items.map(v2Thread), nextCursor: page.nextCursor };
       },
-    } satisfies RequestHandler<Record<string, unknown>>,
+    } satisfies RequestHandler<ListParams>,
 
     getConversationSummary: {
       decode(params: unknown): { rolloutPath: string } | { conversationId: string } {

@@ -2,7 +2,7 @@ import path from "node:path";
 import { invalidRequest } from "@codex-ts/app-server-protocol";
 import { fuzzyFileSearch } from "../file-search/search.js";
 import { gitDiffToRemote } from "../git-diff.js";
-import { object, optionalString, requiredString } from "../params.js";
+import { object, optionalString, requiredString, requiredStrings } from "../params.js";
 import type { RequestHandler } from "../server.js";
 
 export const gitDiffToRemoteHandler: RequestHandler<{ cwd: string }> = {
@@ -30,11 +30,8 @@ export function createFuzzyFileSearchHandler(): RequestHandler<FuzzyParams> {
     decode(params) {
       const p = object(params, "struct FuzzyFileSearchParams");
       const query = requiredString(p, "query");
-      if (!("roots" in p)) throw invalidRequest("Invalid request: missing field `roots`");
-      if (!Array.isArray(p.roots) || p.roots.some((r) => typeof r !== "string")) {
-        throw invalidRequest("Invalid request: invalid type: expected a sequence of strings for `roots`");
-      }
-      return { query, roots: p.roots as string[], cancellationToken: optionalString(p, "cancellationToken") };
+      const roots = requiredStrings(p, "roots");
+      return { query, roots, cancellationToken: optionalString(p, "cancellationToken") };
     },
     async handle({ query, roots, cancellationToken }) {
       const controller = new AbortController();

@@ -191,7 +191,11 @@ export class AppServer implements AppServerState {
     const params = handler.decode(req.params);
     // The handler's decoder words the errors 0.58.0's clients match on; the protocol schema then checks everything
     // it leaves unread (nested policies, input items, enums), so no malformed field reaches a handler.
-    const checked = validateRequest({ method: req.method, params: req.params ?? undefined });
+    // serde also reads a struct from a positional array (`[]` for all-default params); the decoders accept what
+    // 0.58.0 accepts there, and the schema (objects only) has nothing to add.
+    const checked = Array.isArray(req.params)
+      ? ({ ok: true } as const)
+      : validateRequest({ method: req.method, params: req.params ?? undefined });
     if (!checked.ok)
       throw new RpcError(checked.code, checked.message, checked.path ? { path: checked.path } : undefined);
     if (req.method === "initialize") {

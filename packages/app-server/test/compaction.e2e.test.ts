@@ -74,14 +74,9 @@ const assistant = (text: string): Item => ({
   role: "assistant",
   content: [{ type: "output_text", text }],
 });
-/**
- * A request body, with the `id` of assistant messages left out: our history still carries the Responses item id on
- * messages, which 0.58.0 does not send; that is not what these tests are about.
- */
-const body = (i: number) => {
-  const b = mock.requests[i]?.body as { input: Item[]; tools: unknown[]; instructions: string };
-  return { ...b, input: b.input.map(({ id: _id, ...rest }) => rest) };
-};
+/** A request body (items carry no Responses item ids, as in 0.58.0's requests). */
+const body = (i: number) =>
+  mock.requests[i]?.body as { input: Item[]; tools: unknown[]; instructions: string };
 const text = (item: Item) => ((item.content as { text?: string }[] | undefined)?.[0]?.text ?? "") as string;
 const isInitialContext = (item: Item) =>
   item.role === "developer" || text(item).startsWith("<environment_context>");
@@ -368,7 +363,7 @@ describe.skipIf(!reference)("auto-compaction compared with the real codex app-se
     const inputs = mock.requests
       .slice(first)
       .map((r) =>
-        (r.body as { input: Item[] }).input.map(({ id: _id, ...item }) =>
+        (r.body as { input: Item[] }).input.map((item) =>
           text(item).startsWith(COMPACT_PROMPT_START) ? "<compaction prompt>" : item,
         ),
       );

@@ -6,6 +6,7 @@ export {
   type ConfigOverrides,
   DEFAULT_CHATGPT_BASE_URL,
   DEFAULT_MODEL,
+  DEFAULT_PROJECT_DOC_MAX_BYTES,
   type LoadConfigOptions,
   loadConfig,
   type ManagedSources,

@@ -96,7 +96,12 @@ export interface Config {
   modelContextWindow?: number;
   modelMaxOutputTokens?: number;
   modelAutoCompactTokenLimit?: number;
+  /** CODEX_HOME/AGENTS.override.md, else CODEX_HOME/AGENTS.md, trimmed (config `instructions` is ignored, as in 0.58.0). */
   userInstructions?: string;
+  /** Byte budget for the project's AGENTS.md files (`project_doc_max_bytes`, default 32 KiB; 0 turns them off). */
+  projectDocMaxBytes: number;
+  /** Names tried after AGENTS.override.md and AGENTS.md in each directory (`project_doc_fallback_filenames`). */
+  projectDocFallbackFilenames: string[];
   baseInstructions?: string;
   developerInstructions?: string;
   compactPrompt?: string;
@@ -121,6 +126,8 @@ export interface Config {
 export const DEFAULT_MODEL = "gpt-5-codex";
 export const DEFAULT_CHATGPT_BASE_URL = "https://chatgpt.com/backend-api/";
 const CONFIG_FILE = "config.toml";
+export const DEFAULT_PROJECT_DOC_MAX_BYTES = 32 * 1024;
+const HOME_INSTRUCTION_FILES = ["AGENTS.override.md", "AGENTS.md"];
 
 interface Layer {
   source: string;
@@ -200,6 +207,19 @@ async function readOptionalText(path: string, what: string): Promise<string | un
   }
 }
 
+/**
+ * The user's own instructions, as 0.58.0 reads them: the first of CODEX_HOME/AGENTS.override.md and
+ * CODEX_HOME/AGENTS.md with non-blank text, trimmed. The config key `instructions` is accepted but unused there.
+ */
+async function readHomeInstructions(codexHome: string): Promise<string | undefined> {
+  for (const name of HOME_INSTRUCTION_FILES) {
+    // Like 0.58.0, an unreadable file (a directory, no permission) counts as absent.
+    const text = (await readFile(join(codexHome, name), "utf8").catch(() => "")).trim();
+    if (text) return text;
+  }
+  return undefined;
+}
+
 async function requiredText(path: string, cwd: string, what: string): Promise<string> {
   const abs = resolve(cwd, path);
   const text = await readOptionalText(abs, what);
@@ -254,8 +274,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     (compactFile !== undefined
       ? await requiredText(compactFile, cwd, "experimental_compact_prompt_file")
       : undefined);
-  const userInstructions =
-    cfg.instructions ?? (await readOptionalText(join(codexHome, "AGENTS.md"), "AGENTS.md"));
+  const userInstructions = await readHomeInstructions(codexHome);
   const developerInstructions = o.developerInstructions ?? cfg.developer_instructions;
   const effort = profile?.model_reasoning_effort ?? cfg.model_reasoning_effort;
   const verbosity = profile?.model_verbosity ?? cfg.model_verbosity;
@@ -290,6 +309,8 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
       ? { modelAutoCompactTokenLimit: cfg.model_auto_compact_token_limit }
       : {}),
     ...(userInstructions !== undefined ? { userInstructions } : {}),
+    projectDocMaxBytes: cfg.project_doc_max_bytes ?? DEFAULT_PROJECT_DOC_MAX_BYTES,
+    projectDocFallbackFilenames: cfg.project_doc_fallback_filenames ?? [],
     ...(baseInstructions !== undefined ? { baseInstructions } : {}),
     ...(developerInstructions !== undefined ? { developerInstructions } : {}),
     ...(compactPrompt !== undefined ? { compactPrompt } : {}),

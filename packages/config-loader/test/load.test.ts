@@ -202,11 +202,24 @@ describe("loadConfig defaults and layers", () => {
     expect(c.raw.brand_new_key).toBe(3);
   });
 
-  it("reads user instructions from config or CODEX_HOME/AGENTS.md", async () => {
-    await writeFile(join(home, "AGENTS.md"), "Always be nice.\n");
-    expect((await load()).userInstructions).toBe("Always be nice.\n");
+  it("reads user instructions from CODEX_HOME/AGENTS.override.md or AGENTS.md, trimmed, as 0.58.0 does", async () => {
+    expect((await load()).userInstructions).toBeUndefined();
+    await writeFile(join(home, "AGENTS.md"), "\n  Always be nice.\n\n");
+    expect((await load()).userInstructions).toBe("Always be nice.");
+    // A blank override does not hide AGENTS.md; a non-blank one wins.
+    await writeFile(join(home, "AGENTS.override.md"), "  \n");
+    expect((await load()).userInstructions).toBe("Always be nice.");
+    await writeFile(join(home, "AGENTS.override.md"), "Override.\n");
+    expect((await load()).userInstructions).toBe("Override.");
+    // 0.58.0 accepts the config key `instructions` but uses it nowhere.
     await writeConfig('instructions = "From config"\n');
-    expect((await load()).userInstructions).toBe("From config");
+    expect((await load()).userInstructions).toBe("Override.");
+  });
+
+  it("resolves the project doc settings with 0.58.0's defaults", async () => {
+    expect(await load()).toMatchObject({ projectDocMaxBytes: 32 * 1024, projectDocFallbackFilenames: [] });
+    await writeConfig('project_doc_max_bytes = 0\nproject_doc_fallback_filenames = ["CLAUDE.md"]\n');
+    expect(await load()).toMatchObject({ projectDocMaxBytes: 0, projectDocFallbackFilenames: ["CLAUDE.md"] });
   });
 
   it("validates MCP servers with Codex's messages", async () => {

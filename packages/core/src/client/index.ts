@@ -13,3 +13,4 @@ export {
 export { autoCompactTokenLimit, modelContextWindow } from "./model-info.js";
 export { formatInputForModel, offersFreeformApplyPatch } from "./model-input.js";
 export { type RateLimitSnapshot, type RateLimitWindow, rateLimitsFromHeaders } from "./rate-limits.js";
+export { normalizeResponseItem } from "./response-item.js";

@@ -1,5 +1,6 @@
 import { renderStructuredOutput, truncateOutputForModel } from "../tools/exec-output.js";
 import type { ToolSpec } from "./model-client.js";
+import { normalizeResponseItem } from "./response-item.js";
 
 type Item = Record<string, unknown>;
 
@@ -21,12 +22,16 @@ export function offersFreeformApplyPatch(tools: readonly ToolSpec[]): boolean {
  *    shell / container.exec / apply_patch call (or a local_shell_call) that are the structured JSON string
  *    `{"output","metadata":{exit_code,duration_seconds}}` are re-rendered as `Exit code: …\nWall time: …` text;
  *    without it (o3, gpt-5, gpt-oss, …) the JSON string goes out as stored.
- * The rollout and the conversation's own history keep the items unchanged.
+ * 3. every item takes 0.58.0's serialized shape (`normalizeResponseItem`: no Responses item ids), which also covers
+ *    histories from older rollouts or from clients that still carry them.
+ * The rollout and the conversation's own history keep the tool outputs unchanged.
  */
 export function formatInputForModel(input: Item[], tools: readonly ToolSpec[]): Item[] {
   const render = offersFreeformApplyPatch(tools);
   const commandCalls = new Set<string>();
-  return input.map((item) => {
+  return input.map((item) => normalizeResponseItem(formatOne(item)));
+
+  function formatOne(item: Item): Item {
     switch (item.type) {
       case "local_shell_call": {
         const id = item.call_id ?? item.id;
@@ -50,5 +55,5 @@ export function formatInputForModel(input: Item[], tools: readonly ToolSpec[]): 
       default:
         return item;
     }
-  });
+  }
 }

@@ -6,6 +6,7 @@ import type { Config } from "@codex-ts/config-loader";
 import type { ModelClient, Prompt, TokenUsage } from "../client/model-client.js";
 import { autoCompactTokenLimit, modelContextWindow } from "../client/model-info.js";
 import type { RateLimitSnapshot } from "../client/rate-limits.js";
+import { normalizeResponseItem } from "../client/response-item.js";
 import {
   type CompactionHost,
   DEFAULT_COMPACT_PROMPT,
@@ -470,8 +471,8 @@ export class Conversation {
           const turnItem = this.turnItem(item, false);
           if (turnItem)
             this.emit(id, ev({ type: "item_completed", thread_id: this.id, turn_id: id, item: turnItem }));
-          const { id: _responseId, ...kept } = item;
-          this.record(type === "message" || type === "reasoning" ? item : kept);
+          // Stored without the Responses item id, as 0.58.0 stores (and later sends) it.
+          this.record(normalizeResponseItem(item));
           break;
         }
         case "completed":

@@ -15,6 +15,14 @@ export { isCodexWireEvent } from "./extension-events.js";
 export { uuidV7 } from "./ids.js";
 export { ConversationManager, type ConversationManagerOptions, type NewConversation } from "./manager.js";
 export {
+  combineInstructions,
+  discoverProjectDocs,
+  PROJECT_DOC_SEPARATOR,
+  type ProjectDocOptions,
+  readProjectDocs,
+  withProjectDocs,
+} from "./project-doc.js";
+export {
   ASSESSMENT_INSTRUCTIONS,
   ASSESSMENT_TIMEOUT_MS,
   type AssessmentRequest,

@@ -1,6 +1,7 @@
 import type { EventMsg } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
 import { type AuthSource, ModelClient } from "../client/model-client.js";
+import { normalizeResponseItem } from "../client/response-item.js";
 import { historyFromRollout } from "../compact/history.js";
 import { McpConnectionManager } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
@@ -10,6 +11,7 @@ import type { SessionsStore } from "../rollout/store.js";
 import { DEFAULT_BASE_INSTRUCTIONS, initialContext, type TurnSettings } from "./context.js";
 import { Conversation } from "./conversation.js";
 import { uuidV7 } from "./ids.js";
+import { withProjectDocs } from "./project-doc.js";
 
 export interface ConversationManagerOptions {
   sessions: SessionsStore;
@@ -104,9 +106,10 @@ export class ConversationManager {
    * history and are recorded instead of the initial context, as Codex does for forked sessions.
    */
   async newConversation(
-    config: Config,
+    requested: Config,
     opts: { history?: Record<string, unknown>[] } = {},
   ): Promise<NewConversation> {
+    const config = await withProjectDocs(requested);
     const id = uuidV7();
     const git = await collectGitInfo(config.cwd);
     const recorder = await this.o.sessions.createRecorder({
@@ -119,8 +122,9 @@ export class ConversationManager {
       modelProvider: config.modelProviderId,
       ...(git ? { git } : {}),
     });
+    // A given history is stored the way 0.58.0 stores every item it parsed: without Responses item ids.
     const initial =
-      opts.history ??
+      opts.history?.map(normalizeResponseItem) ??
       initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions);
     recorder.record(initial.map((payload) => ({ type: "response_item", payload }) as never));
     await recorder.flush();
@@ -135,9 +139,10 @@ export class ConversationManager {
    */
   async resumeConversation(
     path: string,
-    config: Config,
+    requested: Config,
     preloaded?: LoadedRollout,
   ): Promise<NewConversation & { initialMessages: EventMsg[] }> {
+    const config = await withProjectDocs(requested);
     const loaded = preloaded ?? (await this.o.sessions.loadHistory(path));
     // A `compacted` line replaces the history before it, as the compaction did (compact/history.ts).
     const history = historyFromRollout(loaded.items, () =>

@@ -1,20 +1,19 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, parseOverride } from "@codex-ts/config-loader";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   autoCompactTokenLimit,
-  ConversationManager,
+  type ConversationManager,
   type CoreEvent,
   compactedHistory,
   historyFromRollout,
   modelContextWindow,
-  SessionsStore,
   truncateMiddle,
 } from "../src/index.js";
 import type { RolloutItem } from "../src/rollout/line.js";
+import { mockConfig, testConversationManager } from "./helpers/mock-conversations.js";
 
 const user = (text: string) => ({ type: "message", role: "user", content: [{ type: "input_text", text }] });
 const assistant = (text: string) => ({
@@ -122,13 +121,7 @@ describe("auto-compaction in the conversation runtime", () => {
   beforeEach(async () => {
     home = await mkdtemp(join(tmpdir(), "codex-compact-home-"));
     mock = await startMockModelServer();
-    manager = new ConversationManager({
-      sessions: new SessionsStore(home),
-      originator: "codex_cli_rs",
-      cliVersion: "0.58.0",
-      source: "vscode",
-      userAgent: () => "codex_cli_rs/0.58.0 (test)",
-    });
+    manager = testConversationManager(home);
   });
   afterEach(async () => {
     await manager.shutdownAll();
@@ -151,20 +144,11 @@ describe("auto-compaction in the conversation runtime", () => {
       },
       responses.turn(responses.message("next turn")),
     );
-    const config = await loadConfig({
-      codexHome: home,
-      env: {},
-      managed: { configPath: null },
-      cliOverrides: [
-        parseOverride("model_provider=mock"),
-        parseOverride("model_providers.mock.name=Mock"),
-        parseOverride(`model_providers.mock.base_url="${mock.baseUrl}"`),
-        parseOverride('model_providers.mock.wire_api="responses"'),
-        parseOverride("model_providers.mock.request_max_retries=0"),
-        parseOverride("model_providers.mock.stream_max_retries=0"),
-        parseOverride("model_auto_compact_token_limit=100"),
-      ],
-      overrides: { cwd: home },
+    const config = await mockConfig({
+      home,
+      baseUrl: mock.baseUrl,
+      cwd: home,
+      overrides: ["model_auto_compact_token_limit=100"],
     });
     const { conversation, rolloutPath } = await manager.newConversation(config);
     const events: CoreEvent[] = [];

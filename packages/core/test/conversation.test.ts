@@ -1,16 +1,17 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Config, loadConfig, parseOverride } from "@codex-ts/config-loader";
+import type { Config } from "@codex-ts/config-loader";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type Conversation,
-  ConversationManager,
+  type ConversationManager,
   type CoreEvent,
   SessionsStore,
   sandboxSupport,
 } from "../src/index.js";
+import { mockConfig, testConversationManager } from "./helpers/mock-conversations.js";
 
 let home: string;
 let work: string;
@@ -21,13 +22,7 @@ beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), "codex-conv-home-"));
   work = await mkdtemp(join(tmpdir(), "codex-conv-work-"));
   mock = await startMockModelServer();
-  manager = new ConversationManager({
-    sessions: new SessionsStore(home),
-    originator: "codex_cli_rs",
-    cliVersion: "0.58.0",
-    source: "vscode",
-    userAgent: () => "codex_cli_rs/0.58.0 (test)",
-  });
+  manager = testConversationManager(home);
 });
 afterEach(async () => {
   await manager.shutdownAll();
@@ -36,22 +31,9 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function config(...overrides: string[]): Promise<Config> {
-  return loadConfig({
-    codexHome: home,
-    env: {},
-    managed: { configPath: null },
-    cliOverrides: [
-      parseOverride("model_provider=mock"),
-      parseOverride("model_providers.mock.name=Mock"),
-      parseOverride(`model_providers.mock.base_url="${mock.baseUrl}"`),
-      parseOverride('model_providers.mock.wire_api="responses"'),
-      parseOverride("model_providers.mock.request_max_retries=2"),
-      parseOverride("model_providers.mock.stream_max_retries=1"),
-      ...overrides.map(parseOverride),
-    ],
-    overrides: { cwd: work },
-  });
+function config(...overrides: string[]): Promise<Config> {
+  const retries = ["model_providers.mock.request_max_retries=2", "model_providers.mock.stream_max_retries=1"];
+  return mockConfig({ home, baseUrl: mock.baseUrl, cwd: work, overrides: [...retries, ...overrides] });
 }
 
 /** Collects events; `until(type)` resolves with the next not-yet-consumed event of that type. */

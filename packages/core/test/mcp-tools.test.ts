@@ -2,17 +2,18 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Config, loadConfig, parseOverride } from "@codex-ts/config-loader";
+import type { Config } from "@codex-ts/config-loader";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type Conversation,
-  ConversationManager,
+  type ConversationManager,
   type CoreEvent,
   McpConnectionManager,
   qualifiedToolName,
   SessionsStore,
 } from "../src/index.js";
+import { mockConfig, testConversationManager } from "./helpers/mock-conversations.js";
 
 const SERVER = fileURLToPath(new URL("./fixtures/calc-mcp-server.mjs", import.meta.url));
 
@@ -25,13 +26,7 @@ beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), "codex-mcp-home-"));
   work = await mkdtemp(join(tmpdir(), "codex-mcp-work-"));
   mock = await startMockModelServer();
-  manager = new ConversationManager({
-    sessions: new SessionsStore(home),
-    originator: "codex_cli_rs",
-    cliVersion: "0.58.0",
-    source: "vscode",
-    userAgent: () => "codex_cli_rs/0.58.0 (test)",
-  });
+  manager = testConversationManager(home);
 });
 afterEach(async () => {
   await manager.shutdownAll();
@@ -40,24 +35,9 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function config(...overrides: string[]): Promise<Config> {
-  return loadConfig({
-    codexHome: home,
-    env: {},
-    managed: { configPath: null },
-    cliOverrides: [
-      parseOverride("model_provider=mock"),
-      parseOverride("model_providers.mock.name=Mock"),
-      parseOverride(`model_providers.mock.base_url="${mock.baseUrl}"`),
-      parseOverride('model_providers.mock.wire_api="responses"'),
-      parseOverride("model_providers.mock.request_max_retries=0"),
-      parseOverride("model_providers.mock.stream_max_retries=0"),
-      parseOverride('mcp_servers.calc.command="node"'),
-      parseOverride(`mcp_servers.calc.args=[${JSON.stringify(SERVER)}]`),
-      ...overrides.map(parseOverride),
-    ],
-    overrides: { cwd: work },
-  });
+function config(...overrides: string[]): Promise<Config> {
+  const calc = ['mcp_servers.calc.command="node"', `mcp_servers.calc.args=[${JSON.stringify(SERVER)}]`];
+  return mockConfig({ home, baseUrl: mock.baseUrl, cwd: work, overrides: [...calc, ...overrides] });
 }
 
 /** Collects events; `until(type)` resolves with the first event of that type (already seen or still to come). */

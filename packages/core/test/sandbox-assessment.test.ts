@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Config, loadConfig, parseOverride } from "@codex-ts/config-loader";
+import type { Config } from "@codex-ts/config-loader";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ModelClient } from "../src/client/model-client.js";
@@ -16,13 +16,8 @@ import {
   sandboxPolicySummary,
 } from "../src/conversation/sandbox-assessment.js";
 import { shlexJoin, shlexQuote } from "../src/exec/shell-words.js";
-import {
-  type Conversation,
-  ConversationManager,
-  type CoreEvent,
-  SessionsStore,
-  sandboxSupport,
-} from "../src/index.js";
+import { type Conversation, type ConversationManager, type CoreEvent, sandboxSupport } from "../src/index.js";
+import { mockConfig, testConversationManager } from "./helpers/mock-conversations.js";
 
 const workspace = (writable_roots: string[], network_access = false) =>
   ({
@@ -161,18 +156,10 @@ describe("the assessment request against the mock model server", () => {
   });
 
   async function client(): Promise<ModelClient> {
-    const config = await loadConfig({
-      codexHome: home,
-      env: {},
-      managed: { configPath: null },
-      cliOverrides: [
-        parseOverride("model_provider=mock"),
-        parseOverride("model_providers.mock.name=Mock"),
-        parseOverride(`model_providers.mock.base_url="${mock.baseUrl}"`),
-        parseOverride('model_providers.mock.wire_api="responses"'),
-        parseOverride("model_providers.mock.request_max_retries=1"),
-        parseOverride("model_providers.mock.stream_max_retries=0"),
-      ],
+    const config = await mockConfig({
+      home,
+      baseUrl: mock.baseUrl,
+      overrides: ["model_providers.mock.request_max_retries=1"],
     });
     return new ModelClient({
       provider: config.modelProvider,
@@ -346,13 +333,7 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
       mock = await startMockModelServer();
       home = await mkdtemp(join(tmpdir(), "codex-assess-home-"));
       work = await mkdtemp(join(tmpdir(), "codex-assess-work-"));
-      manager = new ConversationManager({
-        sessions: new SessionsStore(home),
-        originator: "codex_cli_rs",
-        cliVersion: "0.58.0",
-        source: "vscode",
-        userAgent: () => "codex_cli_rs/0.58.0 (test)",
-      });
+      manager = testConversationManager(home);
     });
     afterEach(async () => {
       await manager.shutdownAll();
@@ -362,22 +343,11 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
     });
 
     const config = (...overrides: string[]): Promise<Config> =>
-      loadConfig({
-        codexHome: home,
-        env: {},
-        managed: { configPath: null },
-        cliOverrides: [
-          parseOverride("model_provider=mock"),
-          parseOverride("model_providers.mock.name=Mock"),
-          parseOverride(`model_providers.mock.base_url="${mock.baseUrl}"`),
-          parseOverride('model_providers.mock.wire_api="responses"'),
-          parseOverride("model_providers.mock.request_max_retries=0"),
-          parseOverride("model_providers.mock.stream_max_retries=0"),
-          parseOverride("approval_policy=on-failure"),
-          parseOverride("sandbox_mode=workspace-write"),
-          ...overrides.map(parseOverride),
-        ],
-        overrides: { cwd: work },
+      mockConfig({
+        home,
+        baseUrl: mock.baseUrl,
+        cwd: work,
+        overrides: ["approval_policy=on-failure", "sandbox_mode=workspace-write", ...overrides],
       });
 
     /** A turn whose command the sandbox refuses (a write outside every writable root), then denied by the user. */

@@ -2,10 +2,11 @@ import { execFileSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Config, loadConfig, parseOverride } from "@codex-ts/config-loader";
+import type { Config } from "@codex-ts/config-loader";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConversationManager, type CoreEvent, SessionsStore, TurnDiffTracker } from "../src/index.js";
+import { type ConversationManager, type CoreEvent, TurnDiffTracker } from "../src/index.js";
+import { mockConfig, testConversationManager } from "./helpers/mock-conversations.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -115,13 +116,7 @@ describe("turn_diff in a conversation", () => {
   beforeEach(async () => {
     home = await mkdtemp(join(tmpdir(), "codex-turn-diff-home-"));
     mock = await startMockModelServer();
-    manager = new ConversationManager({
-      sessions: new SessionsStore(home),
-      originator: "codex_cli_rs",
-      cliVersion: "0.58.0",
-      source: "vscode",
-      userAgent: () => "codex_cli_rs/0.58.0 (test)",
-    });
+    manager = testConversationManager(home);
   });
   afterEach(async () => {
     await manager.shutdownAll();
@@ -129,20 +124,12 @@ describe("turn_diff in a conversation", () => {
     await rm(home, { recursive: true, force: true });
   });
 
-  async function config(): Promise<Config> {
-    return loadConfig({
-      codexHome: home,
-      env: {},
-      managed: { configPath: null },
-      cliOverrides: [
-        parseOverride("model_provider=mock"),
-        parseOverride("model_providers.mock.name=Mock"),
-        parseOverride(`model_providers.mock.base_url="${mock.baseUrl}"`),
-        parseOverride('model_providers.mock.wire_api="responses"'),
-        parseOverride("approval_policy=never"),
-        parseOverride("sandbox_mode=workspace-write"),
-      ],
-      overrides: { cwd: dir },
+  function config(): Promise<Config> {
+    return mockConfig({
+      home,
+      baseUrl: mock.baseUrl,
+      cwd: dir,
+      overrides: ["approval_policy=never", "sandbox_mode=workspace-write"],
     });
   }
 

@@ -12,6 +12,7 @@ import {
 } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient } from "./helpers/client.js";
+import { mockCodexHome } from "./helpers/mock-home.js";
 
 /**
  * Auto-compaction through the built `codex app-server` against the mock model server, checked against what the
@@ -35,13 +36,9 @@ const COMPACT_PROMPT_START = "You are performing a CONTEXT CHECKPOINT COMPACTION
 const WARNING =
   "Heads up: Long conversations and multiple compactions can cause the model to be less accurate. Start a new conversation when possible to keep conversations small and targeted.";
 
-async function home(extra: string): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "codex-e2e-compact-"));
-  await fs.writeFile(
-    path.join(dir, "config.toml"),
-    `model = "gpt-5-codex"\nmodel_provider = "mock"\ndeveloper_instructions = "Dev instr."\n${extra}\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
-  );
-  return dir;
+function home(extra: string): Promise<string> {
+  const toml = `developer_instructions = "Dev instr."\n${extra}`;
+  return mockCodexHome(mock.baseUrl, { toml, prefix: "codex-e2e-compact-" });
 }
 
 async function start(codexHome: string): Promise<AppServerClient> {

@@ -6,6 +6,7 @@ import { serverNotifications } from "@codex-ts/app-server-protocol";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
+import { mockCodexHome } from "./helpers/mock-home.js";
 
 /**
  * An MCP tool from a real stdio MCP server (core's test fixture) through the built `codex app-server`: the model
@@ -25,26 +26,9 @@ afterAll(async () => {
   await mock.close();
 });
 
-async function home(): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "codex-e2e-mcp-"));
-  await fs.writeFile(
-    path.join(dir, "config.toml"),
-    [
-      'model = "gpt-5-codex"',
-      'model_provider = "mock"',
-      "[model_providers.mock]",
-      'name = "Mock"',
-      `base_url = "${mock.baseUrl}"`,
-      'wire_api = "responses"',
-      "request_max_retries = 0",
-      "stream_max_retries = 0",
-      "[mcp_servers.calc]",
-      'command = "node"',
-      `args = [${JSON.stringify(MCP_SERVER)}]`,
-      "",
-    ].join("\n"),
-  );
-  return dir;
+function home(): Promise<string> {
+  const toml = `[mcp_servers.calc]\ncommand = "node"\nargs = [${JSON.stringify(MCP_SERVER)}]`;
+  return mockCodexHome(mock.baseUrl, { toml, prefix: "codex-e2e-mcp-" });
 }
 
 const result = (m: Message) => m.result as Record<string, unknown>;

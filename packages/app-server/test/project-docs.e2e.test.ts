@@ -6,6 +6,7 @@ import path from "node:path";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient } from "./helpers/client.js";
+import { mockCodexHome } from "./helpers/mock-home.js";
 
 /**
  * Project instructions and request item shapes through the built `codex app-server`: a temp git repo with AGENTS.md
@@ -29,11 +30,8 @@ type Item = Record<string, unknown>;
 type Line = { type: string; payload: Record<string, unknown> };
 
 async function home(extra = ""): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "codex-e2e-docs-"));
-  await fs.writeFile(
-    path.join(dir, "config.toml"),
-    `model = "gpt-5-codex"\nmodel_provider = "mock"\napproval_policy = "never"\nsandbox_mode = "danger-full-access"\n${extra}\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
-  );
+  const toml = `approval_policy = "never"\nsandbox_mode = "danger-full-access"\n${extra}`;
+  const dir = await mockCodexHome(mock.baseUrl, { toml, prefix: "codex-e2e-docs-" });
   // Surrounding whitespace is trimmed from CODEX_HOME's file (not from the project's).
   await fs.writeFile(path.join(dir, "AGENTS.md"), "\nhome doc\n\n");
   return dir;

@@ -6,6 +6,7 @@ import path from "node:path";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
+import { mockCodexHome } from "./helpers/mock-home.js";
 
 /**
  * The built `codex app-server` with the real runtime: config from CODEX_HOME and the process flags, conversations
@@ -23,13 +24,8 @@ afterAll(async () => {
   await mock.close();
 });
 
-async function home(extra = ""): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "codex-e2e-"));
-  await fs.writeFile(
-    path.join(dir, "config.toml"),
-    `model = "gpt-5-codex"\nmodel_provider = "mock"\n${extra}\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
-  );
-  return dir;
+function home(extra = ""): Promise<string> {
+  return mockCodexHome(mock.baseUrl, { toml: extra });
 }
 
 async function start(codexHome: string, args: string[] = []): Promise<AppServerClient> {
@@ -245,7 +241,9 @@ describe("app-server with the real runtime", () => {
       message: "Invalid request: missing field `sandboxPolicy`",
       data: { path: "params.sandboxPolicy" },
     });
-    expect((await c.call(30, "sendUserTurn", { ...turn, sandboxPolicy: { type: "read-only" } })).error).toEqual({
+    expect(
+      (await c.call(30, "sendUserTurn", { ...turn, sandboxPolicy: { type: "read-only" } })).error,
+    ).toEqual({
       code: -32600,
       message: "Invalid request: missing field `mode`",
       data: { path: "params.sandboxPolicy.mode" },
@@ -255,7 +253,10 @@ describe("app-server with the real runtime", () => {
       responses.turn(responses.functionCall("shell", { command: ["pwd"] }, "call_pwd")),
       responses.turn(responses.message("Ran it.")),
     );
-    const answer = await c.call(4, "sendUserTurn", { ...turn, sandboxPolicy: { mode: "danger-full-access" } });
+    const answer = await c.call(4, "sendUserTurn", {
+      ...turn,
+      sandboxPolicy: { mode: "danger-full-access" },
+    });
     expect(result(answer)).toEqual({});
     await c.waitFor((m) => m.method === "codex/event/task_complete", "task_complete");
     // `never` asks nothing, even for a command outside any safe list.
@@ -268,7 +269,7 @@ describe("app-server with the real runtime", () => {
       expect(body.reasoning).toMatchObject({ effort: "high", summary: "detailed" });
     }
     expect(JSON.stringify(sent[0]?.input)).toContain(`<cwd>${turnCwd}</cwd>`);
-    const output = (sent[1]?.input as { type: string; call_id?: string; output?: string }[]).find(
+    const output = (sent[1]!.input as { type: string; call_id?: string; output?: string }[]).find(
       (i) => i.type === "function_call_output" && i.call_id === "call_pwd",
     );
     expect(output?.output).toContain(turnCwd);

@@ -5,6 +5,7 @@ import path from "node:path";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
+import { mockCodexHome } from "./helpers/mock-home.js";
 import { expectTurnOrder, expectWireShapes, type Item } from "./helpers/v2-wire.js";
 
 /**
@@ -23,13 +24,8 @@ afterAll(async () => {
   await mock.close();
 });
 
-async function home(): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "codex-e2e-items-"));
-  await fs.writeFile(
-    path.join(dir, "config.toml"),
-    `model = "gpt-5-codex"\nmodel_provider = "mock"\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
-  );
-  return dir;
+function home(): Promise<string> {
+  return mockCodexHome(mock.baseUrl, { prefix: "codex-e2e-items-" });
 }
 
 async function workdir(): Promise<string> {

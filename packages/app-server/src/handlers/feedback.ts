@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { internalError, invalidRequest } from "@codex-ts/app-server-protocol";
+import { internalError } from "@codex-ts/app-server-protocol";
 import { type FeedbackInput, uploadFeedbackBundle, writeFeedbackBundle } from "../feedback.js";
 import { object, optionalString, requiredBool, requiredString } from "../params.js";
 import type { RequestHandler } from "../server.js";

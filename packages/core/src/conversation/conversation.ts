@@ -22,7 +22,7 @@ import { type McpConnectionManager, type McpProgress, progressMessage } from "..
 import type { RolloutItem } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import { applyPatch, planChanges, toFileChanges } from "../tools/apply-patch.js";
-import { parsePatch } from "../tools/apply-patch-parser.js";
+import { EmptyPatchError, parsePatch } from "../tools/apply-patch-parser.js";
 import { execToolOutput } from "../tools/exec-output.js";
 import { TurnDiffTracker } from "../tools/turn-diff.js";
 import { applyPatchToolType } from "./apply-patch-tool.js";
@@ -884,6 +884,7 @@ export class Conversation {
     try {
       planned = await planChanges(parsePatch(input), s.cwd);
     } catch (err) {
+      if (err instanceof EmptyPatchError) return "patch rejected: empty patch";
       return `apply_patch verification failed: ${(err as Error).message}`;
     }
     const changes = toFileChanges(planned);

@@ -23,7 +23,12 @@ export interface UpdateChunk {
 }
 
 export class PatchParseError extends Error {
-  override readonly name = "PatchParseError";
+  override readonly name: string = "PatchParseError";
+}
+
+/** A patch with no file operations: 0.58.0 parses it and then refuses it (`patch rejected: empty patch`). */
+export class EmptyPatchError extends PatchParseError {
+  override readonly name = "EmptyPatchError";
 }
 
 const BEGIN = "*** Begin Patch";
@@ -48,9 +53,10 @@ function unwrapHeredoc(lines: string[]): string[] {
 export function parsePatch(text: string): PatchHunk[] {
   let lines = unwrapHeredoc(text.replace(/\r\n/g, "\n").trim().split("\n"));
   lines = lines.map((l, i) => (i === 0 || i === lines.length - 1 ? l.trim() : l));
-  if (lines[0] !== BEGIN) throw new PatchParseError(`The first line of the patch must be '${BEGIN}'`);
+  if (lines[0] !== BEGIN)
+    throw new PatchParseError(`invalid patch: The first line of the patch must be '${BEGIN}'`);
   if (lines[lines.length - 1] !== END)
-    throw new PatchParseError(`The last line of the patch must be '${END}'`);
+    throw new PatchParseError(`invalid patch: The last line of the patch must be '${END}'`);
   const body = lines.slice(1, -1);
   const hunks: PatchHunk[] = [];
   let i = 0;
@@ -87,7 +93,7 @@ export function parsePatch(text: string): PatchHunk[] {
       );
     }
   }
-  if (hunks.length === 0) throw new PatchParseError("The patch contains no changes");
+  if (hunks.length === 0) throw new EmptyPatchError("The patch contains no changes");
   for (const h of hunks) if (h.path === "") throw new PatchParseError("A hunk names an empty path");
   return hunks;
 }

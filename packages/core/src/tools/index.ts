@@ -8,7 +8,13 @@ export {
   toFileChanges,
   unifiedDiff,
 } from "./apply-patch.js";
-export { type PatchHunk, PatchParseError, parsePatch, type UpdateChunk } from "./apply-patch-parser.js";
+export {
+  EmptyPatchError,
+  type PatchHunk,
+  PatchParseError,
+  parsePatch,
+  type UpdateChunk,
+} from "./apply-patch-parser.js";
 export {
   execToolOutput,
   MODEL_OUTPUT_MAX_BYTES,

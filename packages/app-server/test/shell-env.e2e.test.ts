@@ -5,6 +5,7 @@ import { sandboxSupport } from "@codex-ts/core";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
+import { mockCodexHome } from "./helpers/mock-home.js";
 
 /**
  * `shell_environment_policy` through the built `codex app-server`: the environment of commands the model runs
@@ -41,14 +42,7 @@ const SERVER_ENV = {
 const expected = (...extra: string[]) =>
   ["ADDED=yes", `PATH=${process.env.PATH}`, "PROBE_KEEP=keep", "PROBE_SET_TOKEN=set-wins", ...extra].sort();
 
-async function home(): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "codex-env-"));
-  await fs.writeFile(
-    path.join(dir, "config.toml"),
-    `model = "gpt-5-codex"\nmodel_provider = "mock"\n${POLICY}\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
-  );
-  return dir;
-}
+const home = () => mockCodexHome(mock.baseUrl, { toml: POLICY, prefix: "codex-env-" });
 
 async function start(codexHome: string): Promise<AppServerClient> {
   const c = await AppServerClient.start({ codexHome, env: SERVER_ENV });

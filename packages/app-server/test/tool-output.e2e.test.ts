@@ -6,6 +6,7 @@ import path from "node:path";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
+import { mockCodexHome } from "./helpers/mock-home.js";
 
 /**
  * How shell and apply_patch results are stored and sent, through the built `codex app-server`: the rollout keeps
@@ -24,14 +25,7 @@ afterAll(async () => {
   await mock.close();
 });
 
-async function home(model: string): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "codex-out-"));
-  await fs.writeFile(
-    path.join(dir, "config.toml"),
-    `model = "${model}"\nmodel_provider = "mock"\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
-  );
-  return dir;
-}
+const home = (model: string, toml = "") => mockCodexHome(mock.baseUrl, { model, toml, prefix: "codex-out-" });
 
 const result = (m: Message) => m.result as Record<string, unknown>;
 type Item = Record<string, unknown>;
@@ -251,11 +245,7 @@ include_only = ["probe_*", "ADDED"]
 
     for (const model of ["gpt-5-codex", "o3"]) {
       it(`${model}: the same outputs stored and sent`, { timeout: 120_000 }, async () => {
-        const codexHome = async () => {
-          const dir = await home(model);
-          await fs.appendFile(path.join(dir, "config.toml"), `\n${POLICY}`);
-          return dir;
-        };
+        const codexHome = () => home(model, POLICY);
         const oursCwd = await workdir();
         const ours = await observe(
           await AppServerClient.start({ codexHome: await codexHome(), env: SERVER_ENV }),

@@ -48,7 +48,10 @@ function userInputFromItem(item: InputItem): Record<string, unknown> {
 class LoadedConversation {
   readonly listeners = new Set<string>();
   v2: V2EventMapper | null = null;
-  /** v2 notifications held back until the `turn/start` response is written (then `turn/started` leads). */
+  /**
+   * Notifications (v1 and v2) held back until the `turn/start` response is written: 0.58.0 answers and sends
+   * `turn/started` before any event of the turn, so `turn/started` leads.
+   */
   private held: { method: string; params: unknown }[] | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly bridge: ApprovalBridge;
@@ -97,16 +100,16 @@ class LoadedConversation {
   }
 
   private onEvent(event: CoreEvent): void {
+    const out: { method: string; params: unknown }[] = [];
     // Every attached listener gets its own copy of the v1 notification, as 0.58.0 sends one per subscription.
     for (const _ of this.listeners) {
       const n = toV1Notification(this.conversation.id, event);
-      if (n) void this.peer.notify(n.method, n.params);
+      if (n) out.push(n);
     }
-    if (this.v2) {
-      for (const n of this.v2.map(event)) {
-        if (this.held) this.held.push(n);
-        else void this.peer.notify(n.method, n.params);
-      }
+    if (this.v2) out.push(...this.v2.map(event));
+    for (const n of out) {
+      if (this.held) this.held.push(n);
+      else void this.peer.notify(n.method, n.params);
     }
     this.bridge.handle(event);
     if (event.msg.type === "turn_aborted") {

@@ -175,12 +175,13 @@ describe("turn_diff in a conversation", () => {
       .filter((e) => e.id === first)
       .map((e) => e.msg.type)
       .filter((t) => ["patch_apply_end", "turn_diff", "task_complete"].includes(t));
-    // After each applied patch, and again after each later response of the turn.
+    // After each applied patch, and again after every response of the turn (once its tools have run), as 0.58.0.
     expect(seq).toEqual([
       "patch_apply_end",
       "turn_diff",
       "turn_diff",
       "patch_apply_end",
+      "turn_diff",
       "turn_diff",
       "turn_diff",
       "task_complete",

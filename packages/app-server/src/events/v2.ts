@@ -153,6 +153,8 @@ export class V2EventMapper {
         break;
       }
       case "exec_command_output_delta":
+        // A patch's output (0.58.0 runs apply_patch as a process) is not a command item's: only open commands stream.
+        if (this.open.get(String(msg.call_id))?.type !== "commandExecution") break;
         out.push({
           method: "item/commandExecution/outputDelta",
           params: { itemId: msg.call_id, delta: Buffer.from(String(msg.chunk), "base64").toString("utf8") },

@@ -56,10 +56,16 @@ export class ModelError extends Error {
     message: string,
     readonly retriable: boolean,
     readonly retryAfterMs?: number,
+    /** What the turn reports once the retries are used up, when that differs from the attempt's own failure. */
+    readonly exhaustedMessage?: string,
   ) {
     super(message);
   }
 }
+
+/** 0.58.0's report of an HTTP 500 it gave up retrying (its `InternalServerError`). */
+const INTERNAL_SERVER_ERROR_MESSAGE =
+  "We're currently experiencing high demand, which may cause temporary errors.";
 
 export interface AuthSource {
   current(): Promise<{ mode: string; getToken(): Promise<string>; accountId?: string | null } | null>;
@@ -161,7 +167,8 @@ export class ModelClient {
         const isStream = e.message.startsWith("stream");
         const attempt = isStream ? ++streamAttempts : ++requestAttempts;
         const budget = isStream ? p.streamMaxRetries : p.requestMaxRetries;
-        if (attempt > budget) throw e;
+        if (attempt > budget)
+          throw e.exhaustedMessage === undefined ? e : new ModelError(e.exhaustedMessage, false);
         onRetry?.(`Reconnecting... ${attempt}/${budget}`);
         const delay =
           e.retryAfterMs ?? Math.min(200 * 2 ** (attempt - 1), 10_000) * (0.9 + Math.random() * 0.2);
@@ -189,11 +196,18 @@ export class ModelClient {
       const text = await response.text().catch(() => "");
       const status = `${response.status} ${STATUS_TEXT[response.status] ?? response.statusText}`.trim();
       const retryAfter = Number(response.headers.get("retry-after"));
-      const retriable = response.status === 429 || response.status >= 500;
+      const retriable =
+        (response.status === 429 || response.status >= 500) && !text.includes("usage_limit_reached");
       throw new ModelError(
         `unexpected status ${status}: ${text}`,
-        retriable && !text.includes("usage_limit_reached"),
+        retriable,
         Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+        // A retried status that keeps failing is reported by its status alone (0.58.0), a 500 as "high demand".
+        !retriable
+          ? undefined
+          : response.status === 500
+            ? INTERNAL_SERVER_ERROR_MESSAGE
+            : `exceeded retry limit, last status: ${status}`,
       );
     }
     if (!chat) yield { type: "rate_limits", snapshot: rateLimitsFromHeaders(response.headers) };
@@ -327,7 +341,9 @@ async function* parseResponsesStream(
         return;
       case "response.failed": {
         const message = data.response?.error?.message ?? "response.failed event received";
-        throw new ModelError(message, !String(message).includes("context"));
+        if (String(message).includes("context")) throw new ModelError(message, false);
+        // 0.58.0 treats a failed response as a dropped stream: retried as one, and reported with that prefix.
+        throw new ModelError(`stream disconnected before completion: ${message}`, true);
       }
       default:
         break;

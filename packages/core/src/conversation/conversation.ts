@@ -286,10 +286,11 @@ export class Conversation {
     this.lastSettingsSent = this.settings;
     const { message, text, images } = await this.userInput(items);
     this.record(message);
-    this.emit(id, ev({ type: "user_message", message: text, images: images.length ? images : null }));
+    // 0.58.0 sends the item events first and `user_message` (the item's legacy form) after them.
     const userItem = { UserMessage: { id: randomUUID(), content: this.userInputs(items) } };
     this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: userItem }));
     this.emit(id, ev({ type: "item_completed", thread_id: this.id, turn_id: id, item: userItem }));
+    this.emit(id, ev({ type: "user_message", message: text, images: images.length ? images : null }));
     let lastAgentMessage: string | null = null;
     let closing: EventMsg[] = [];
     const compactLimit = autoCompactTokenLimit(this.d.config);
@@ -297,12 +298,22 @@ export class Conversation {
     let justCompacted = false;
     try {
       for (;;) {
-        const { calls, lastMessage, contextTokens } = await this.sample(id, abort.signal);
+        const { items, calls, lastMessage, contextTokens } = await this.sample(id, abort.signal);
         if (lastMessage !== null) lastAgentMessage = lastMessage;
+        const outputs = new Map<ResponseItemJson, ResponseItemJson[]>();
         for (const call of calls) {
           if (abort.signal.aborted) throw new TurnAborted();
-          this.record(await this.runTool(id, call, abort.signal));
+          outputs.set(call, [await this.runTool(id, call, abort.signal)].flat());
         }
+        // As 0.58.0 does, a response's items reach the history and the rollout only once the response has completed
+        // and its tools have run (so after its token_count), each tool call followed by its output; a turn that
+        // fails or is interrupted before that keeps none of them.
+        for (const item of items) {
+          this.record(item);
+          for (const output of outputs.get(item) ?? []) this.record(output);
+        }
+        // Codex repeats the turn's diff after every response once the turn has changed files.
+        await this.emitTurnDiff(id);
         // Auto-compaction (0.58.0): once a response's total tokens reach the limit, its tool calls have run, and
         // the history is compacted; the next request then continues the turn from the summary.
         if (compactLimit !== null && contextTokens !== null && contextTokens >= compactLimit) {
@@ -396,9 +407,13 @@ export class Conversation {
     };
   }
 
-  /** One model request: streams events, records output items, returns the tool calls to run. */
+  /**
+   * One model request: streams events and returns the response's output items (to be recorded by the caller) and
+   * the tool calls among them.
+   */
   private async sample(id: string, signal: AbortSignal) {
     this.recordTurnContext();
+    const items: ResponseItemJson[] = [];
     const calls: ResponseItemJson[] = [];
     let lastMessage: string | null = null;
     let rateLimits: unknown = null;
@@ -416,8 +431,8 @@ export class Conversation {
             this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: turnItem }));
           break;
         }
+        // Deltas: the item event first, then its legacy form, as 0.58.0 sends them.
         case "text_delta":
-          this.emit(id, ev({ type: "agent_message_delta", delta: e.delta }));
           this.emit(
             id,
             ev({
@@ -428,9 +443,9 @@ export class Conversation {
               delta: e.delta,
             }),
           );
+          this.emit(id, ev({ type: "agent_message_delta", delta: e.delta }));
           break;
         case "reasoning_summary_delta":
-          this.emit(id, ev({ type: "agent_reasoning_delta", delta: e.delta }));
           this.emit(
             id,
             ev({
@@ -441,6 +456,7 @@ export class Conversation {
               delta: e.delta,
             }),
           );
+          this.emit(id, ev({ type: "agent_reasoning_delta", delta: e.delta }));
           break;
         case "reasoning_content_delta":
           this.emit(id, ev({ type: "agent_reasoning_raw_content_delta", delta: e.delta }));
@@ -451,8 +467,20 @@ export class Conversation {
         case "item_done": {
           const item = e.item;
           const type = item.type;
+          // Stored without the Responses item id, as 0.58.0 stores (and later sends) it.
+          const recorded = normalizeResponseItem(item);
+          // 0.58.0 keeps a response's messages, reasoning and tool calls; a web search call it reports but drops.
+          if (type !== "web_search_call") items.push(recorded);
           if (type === "function_call" || type === "custom_tool_call" || type === "local_shell_call")
-            calls.push(item);
+            calls.push(recorded);
+          // The item event first, then its legacy events (0.58.0 derives those from the item and sends them after).
+          const turnItem = this.turnItem(item, false);
+          // A web search is started and completed at once, when its done item arrives already carrying the query;
+          // 0.58.0 sends no `web_search_begin` for it, only `web_search_end` after the item.
+          if (type === "web_search_call" && turnItem)
+            this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: turnItem }));
+          if (turnItem)
+            this.emit(id, ev({ type: "item_completed", thread_id: this.id, turn_id: id, item: turnItem }));
           if (type === "message") {
             const text = ((item.content as { text?: string }[]) ?? []).map((c) => c.text ?? "").join("");
             lastMessage = text;
@@ -465,14 +493,8 @@ export class Conversation {
           }
           if (type === "web_search_call") {
             const query = String((item.action as { query?: string } | undefined)?.query ?? "");
-            this.emit(id, ev({ type: "web_search_begin", call_id: String(item.id ?? "") }));
             this.emit(id, ev({ type: "web_search_end", call_id: String(item.id ?? ""), query }));
           }
-          const turnItem = this.turnItem(item, false);
-          if (turnItem)
-            this.emit(id, ev({ type: "item_completed", thread_id: this.id, turn_id: id, item: turnItem }));
-          // Stored without the Responses item id, as 0.58.0 stores (and later sends) it.
-          this.record(normalizeResponseItem(item));
           break;
         }
         case "completed":
@@ -482,12 +504,10 @@ export class Conversation {
             contextTokens = e.usage.total_tokens;
           }
           this.emit(id, ev({ type: "token_count", info: info(), rate_limits: rateLimits }));
-          // Codex repeats the turn's diff after every response once the turn has changed files.
-          await this.emitTurnDiff(id);
           break;
       }
     }
-    return { calls, lastMessage, contextTokens };
+    return { items, calls, lastMessage, contextTokens };
   }
 
   /** Every model request gets a `turn_context` rollout line with the settings it was sent with. */
@@ -574,7 +594,7 @@ export class Conversation {
     turnId: string,
     call: ResponseItemJson,
     signal: AbortSignal,
-  ): Promise<ResponseItemJson> {
+  ): Promise<ResponseItemJson | ResponseItemJson[]> {
     const callId = String(call.call_id ?? "");
     const name = String(call.name ?? "");
     const output = (text: string) =>
@@ -624,8 +644,10 @@ export class Conversation {
           return output(`unable to read image at ${path}: ${(err as Error).message}`);
         }
         this.emit(turnId, ev({ type: "view_image_tool_call", call_id: callId, path }));
-        this.record(output("attached local image path"));
-        return { type: "message", role: "user", content: [{ type: "input_image", image_url: url }] };
+        return [
+          output("attached local image path"),
+          { type: "message", role: "user", content: [{ type: "input_image", image_url: url }] },
+        ];
       }
       default:
         return output(`unsupported call: ${name}`);
@@ -923,6 +945,22 @@ export class Conversation {
     );
     const started = Date.now();
     const result = await applyPatch(input, s.cwd);
+    // 0.58.0 runs the patch as a child process, whose output reaches clients as output deltas before the end event.
+    for (const [stream, text] of [
+      ["stdout", result.stdout],
+      ["stderr", result.stderr],
+    ] as const) {
+      if (text)
+        this.emit(
+          turnId,
+          ev({
+            type: "exec_command_output_delta",
+            call_id: callId,
+            stream,
+            chunk: Buffer.from(text).toString("base64"),
+          }),
+        );
+    }
     this.emit(
       turnId,
       ev({

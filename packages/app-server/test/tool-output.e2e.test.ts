@@ -170,6 +170,9 @@ include_only = ["probe_*", "ADDED"]
       ),
       responses.turn(responses.functionCall("shell", { command: ["env"] }, "c_env")),
       responses.turn(
+        responses.functionCall("shell", { command: ["definitely-not-a-command-xyz"] }, "c_missing"),
+      ),
+      responses.turn(
         responses.customToolCall(
           "apply_patch",
           "*** Begin Patch\n*** Add File: new.txt\n+hi\n*** End Patch",
@@ -190,6 +193,7 @@ include_only = ["probe_*", "ADDED"]
       "c_both",
       "c_exit",
       "c_env",
+      "c_missing",
       "c_ap",
       "c_bad",
       "c_open",
@@ -237,9 +241,16 @@ include_only = ["probe_*", "ADDED"]
         .map((l) => JSON.parse(l) as { type: string; payload: Item })
         .filter((l) => l.type === "response_item")
         .map((l) => l.payload);
+      // The v1 end events of the commands whose output does not depend on the environment's order.
+      const ends = c.messages
+        .filter((m) => m.method === "codex/event/exec_command_end")
+        .map((m) => (m.params as { msg: Item }).msg)
+        .filter((e) => e.call_id !== "c_env")
+        .map(({ duration, ...e }) => ({ ...e, duration: e.exit_code === -1 ? duration : "<t>" }));
       return {
         sent: CALLS.map((id) => normalize(id, outputOf(last, id))),
         stored: CALLS.map((id) => normalize(id, outputOf(rollout, id))),
+        ends,
       };
     }
 
@@ -268,6 +279,8 @@ include_only = ["probe_*", "ADDED"]
           xs.slice(0, compared).map((x) => x.replaceAll(cwd, "<cwd>"));
         expect(sameCwd(ours.stored, oursCwd)).toEqual(sameCwd(theirs.stored, realCwd));
         expect(sameCwd(ours.sent, oursCwd)).toEqual(sameCwd(theirs.sent, realCwd));
+        expect(ours.ends).toHaveLength(6);
+        expect(ours.ends).toEqual(theirs.ends);
       });
     }
   },

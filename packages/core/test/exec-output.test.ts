@@ -2,10 +2,12 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   applyPatchToolType,
+  execCommandEnd,
   execToolOutput,
   FREEFORM_APPLY_PATCH_TOOL,
   formatInputForModel,
   renderStructuredOutput,
+  runCommand,
   type ToolSpec,
   truncateOutputForModel,
 } from "../src/index.js";
@@ -80,6 +82,47 @@ describe("execToolOutput / truncateOutputForModel", () => {
     expect(cut).not.toContain("\uFFFD");
     const head = cut.slice("Total output lines: 1\n\n".length).split("\n[... output truncated")[0] ?? "";
     expect(head).toBe("é".repeat(2560));
+  });
+});
+
+describe("execCommandEnd", () => {
+  it("a command that cannot start: Rust's io::Error Debug text everywhere, exit -1, no duration (as 0.58.0)", async () => {
+    const result = await runCommand({
+      command: ["definitely-not-a-command-xyz"],
+      cwd: process.cwd(),
+      sandbox: null,
+    });
+    const text = 'execution error: Io(Os { code: 2, kind: NotFound, message: "No such file or directory" })';
+    expect(execCommandEnd(result)).toEqual({
+      end: {
+        stdout: "",
+        stderr: text,
+        aggregated_output: text,
+        exit_code: -1,
+        duration: { secs: 0, nanos: 0 },
+        formatted_output: text,
+      },
+      forHistory: text,
+    });
+  });
+
+  it("a finished command: whole streams, the cut formatted output, the structured history string", () => {
+    const { end, forHistory } = execCommandEnd({
+      stdout: "a\n",
+      stderr: "b\n",
+      aggregatedOutput: "a\nb\n",
+      exitCode: 1,
+      durationMs: 1_234,
+    });
+    expect(end).toEqual({
+      stdout: "a\n",
+      stderr: "b\n",
+      aggregated_output: "a\nb\n",
+      exit_code: 1,
+      duration: { secs: 1, nanos: 234_000_000 },
+      formatted_output: "a\nb\n",
+    });
+    expect(forHistory).toBe('{"output":"a\\nb\\n","metadata":{"exit_code":1,"duration_seconds":1.2}}');
   });
 });
 

@@ -23,7 +23,7 @@ import type { RolloutItem } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import { applyPatch, planChanges, toFileChanges } from "../tools/apply-patch.js";
 import { EmptyPatchError, parsePatch } from "../tools/apply-patch-parser.js";
-import { execToolOutput } from "../tools/exec-output.js";
+import { execCommandEnd, execToolOutput } from "../tools/exec-output.js";
 import { TurnDiffTracker } from "../tools/turn-diff.js";
 import { applyPatchToolType } from "./apply-patch-tool.js";
 import { environmentContext, initialContext, type TurnSettings, userMessage } from "./context.js";
@@ -823,24 +823,9 @@ export class Conversation {
         if (signal.aborted) throw new TurnAborted();
       }
     }
-    const output = execToolOutput(result);
-    this.emit(
-      turnId,
-      ev({
-        type: "exec_command_end",
-        call_id: callId,
-        stdout: result.stdout,
-        stderr: result.stderr,
-        aggregated_output: result.aggregatedOutput,
-        exit_code: result.exitCode,
-        duration: {
-          secs: Math.floor(result.durationMs / 1000),
-          nanos: (result.durationMs % 1000) * 1_000_000,
-        },
-        formatted_output: output.formatted,
-      }),
-    );
-    return output.forHistory;
+    const { end, forHistory } = execCommandEnd(result);
+    this.emit(turnId, ev({ type: "exec_command_end", call_id: callId, ...end }));
+    return forHistory;
   }
 
   /**

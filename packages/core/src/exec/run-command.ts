@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { SandboxPolicy } from "@codex-ts/config-loader";
-import { osErrorText } from "../rollout/os-error.js";
+import { osErrorDebug, osErrorText } from "../rollout/os-error.js";
 
 export interface RunCommandOptions {
   command: readonly string[];
@@ -26,6 +26,8 @@ export interface RunCommandResult {
   sandboxDenied: boolean;
   /** Set when the process could not be started at all, in Rust's io::Error wording (e.g. `No such file or directory (os error 2)`). */
   spawnError?: string;
+  /** The same failure as Rust's Debug of the io::Error (`Os { code: 2, kind: NotFound, message: "…" }`). */
+  spawnErrorDebug?: string;
 }
 
 export type SandboxSupport = "bubblewrap" | "seatbelt" | "none";
@@ -132,6 +134,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     let timedOut = false;
     let settled = false;
     let spawnError: string | undefined;
+    let spawnErrorDebug: string | undefined;
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: o.cwd,
       env,
@@ -173,12 +176,14 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
         durationMs: Date.now() - started,
         timedOut,
         ...(spawnError !== undefined ? { spawnError } : {}),
+        ...(spawnErrorDebug !== undefined ? { spawnErrorDebug } : {}),
         sandboxDenied:
           o.sandbox !== null && o.sandbox.mode !== "danger-full-access" && code !== 0 && DENIAL.test(err),
       });
     };
     child.on("error", (err) => {
       spawnError = osErrorText(err);
+      spawnErrorDebug = osErrorDebug(err);
       stderr.push(Buffer.from(`${err.message}\n`));
       finish(127);
     });

@@ -32,3 +32,38 @@ export function osErrorText(err: unknown): string {
   }
   return e instanceof Error ? e.message : String(err);
 }
+
+/** Rust's `io::ErrorKind` for the errno values a spawn or file operation meets (others are `Uncategorized`). */
+const ERROR_KIND: Record<string, string> = {
+  ENOENT: "NotFound",
+  EACCES: "PermissionDenied",
+  EPERM: "PermissionDenied",
+  EEXIST: "AlreadyExists",
+  ENOTDIR: "NotADirectory",
+  EISDIR: "IsADirectory",
+  ENOTEMPTY: "DirectoryNotEmpty",
+  EROFS: "ReadOnlyFilesystem",
+  ELOOP: "FilesystemLoop",
+  ENAMETOOLONG: "InvalidFilename",
+  E2BIG: "ArgumentListTooLong",
+  ENOMEM: "OutOfMemory",
+  ETXTBSY: "ExecutableFileBusy",
+  ENOSPC: "StorageFull",
+  EBUSY: "ResourceBusy",
+  EXDEV: "CrossesDevices",
+};
+
+/**
+ * Renders a Node system error as Rust's `Debug` of an OS io::Error, e.g.
+ * `Os { code: 2, kind: NotFound, message: "No such file or directory" }` — 0.58.0 shows that form when a command
+ * cannot be started. Errors without an errno come back as their message.
+ */
+export function osErrorDebug(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code;
+  if (!code || typeof e.errno !== "number") return e instanceof Error ? e.message : String(err);
+  const errno = (constants.errno as Record<string, number>)[code] ?? Math.abs(e.errno);
+  const text = STRERROR[code] ?? getSystemErrorMap().get(e.errno)?.[1] ?? code;
+  const message = `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+  return `Os { code: ${errno}, kind: ${ERROR_KIND[code] ?? "Uncategorized"}, message: ${JSON.stringify(message)} }`;
+}

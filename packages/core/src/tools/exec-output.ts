@@ -162,3 +162,55 @@ function withoutTotalHeader(output: string): string {
   const rest = output.slice(nl + 1);
   return rest.startsWith("\n") ? rest.slice(1) : rest;
 }
+
+/** The `exec_command_end` fields of a finished command (everything but `type` and `call_id`). */
+export interface ExecEndFields {
+  stdout: string;
+  stderr: string;
+  aggregated_output: string;
+  exit_code: number;
+  duration: { secs: number; nanos: number };
+  formatted_output: string;
+}
+
+/**
+ * A finished command's `exec_command_end` fields and the history item's output. A command that could not be
+ * started at all is reported as 0.58.0 does: `execution error: Io(Os { code, kind, message })` as stderr, aggregated
+ * and formatted output and as the (plain-text) tool output, exit code -1, zero duration.
+ */
+export function execCommandEnd(r: {
+  stdout: string;
+  stderr: string;
+  aggregatedOutput: string;
+  exitCode: number;
+  durationMs: number;
+  timedOut?: boolean;
+  spawnErrorDebug?: string;
+}): { end: ExecEndFields; forHistory: string } {
+  if (r.spawnErrorDebug !== undefined) {
+    const text = `execution error: Io(${r.spawnErrorDebug})`;
+    return {
+      end: {
+        stdout: "",
+        stderr: text,
+        aggregated_output: text,
+        exit_code: -1,
+        duration: { secs: 0, nanos: 0 },
+        formatted_output: text,
+      },
+      forHistory: text,
+    };
+  }
+  const output = execToolOutput(r);
+  return {
+    end: {
+      stdout: r.stdout,
+      stderr: r.stderr,
+      aggregated_output: r.aggregatedOutput,
+      exit_code: r.exitCode,
+      duration: { secs: Math.floor(r.durationMs / 1000), nanos: (r.durationMs % 1000) * 1_000_000 },
+      formatted_output: output.formatted,
+    },
+    forHistory: output.forHistory,
+  };
+}

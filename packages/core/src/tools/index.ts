@@ -16,6 +16,8 @@ export {
   type UpdateChunk,
 } from "./apply-patch-parser.js";
 export {
+  type ExecEndFields,
+  execCommandEnd,
   execToolOutput,
   MODEL_OUTPUT_MAX_BYTES,
   MODEL_OUTPUT_MAX_LINES,

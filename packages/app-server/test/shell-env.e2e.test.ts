@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -116,5 +118,38 @@ describe("shell_environment_policy", () => {
       expect(lines).toEqual(expected("CODEX_SANDBOX_NETWORK_DISABLED=1"));
     }
     await c.close();
+  });
+});
+
+const reference = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
+  (p): p is string => !!p && existsSync(p),
+);
+if (!reference) console.warn("skipping the comparison with the real codex 0.58.0: binary not found");
+
+describe.skipIf(!reference)("shell_environment_policy compared with the real codex 0.58.0", () => {
+  it("execOneOffCommand gets the same environment (PATH aside: 0.58.0's npm launcher extends it)", async () => {
+    const run = async (c: AppServerClient) => {
+      clients.push(c);
+      await c.initialize();
+      const res = result(
+        await c.call(1, "execOneOffCommand", {
+          command: ["env"],
+          sandboxPolicy: { mode: "danger-full-access" },
+        }),
+      );
+      await c.close();
+      return envLines(String(res.stdout)).filter((l) => !l.startsWith("PATH="));
+    };
+    const ours = await run(await AppServerClient.start({ codexHome: await home(), env: SERVER_ENV }));
+    const theirs = await run(
+      new AppServerClient(
+        spawn(reference as string, ["app-server"], {
+          env: { ...process.env, ...SERVER_ENV, CODEX_HOME: await home(), RUST_LOG: "error" },
+          stdio: ["pipe", "pipe", "pipe"],
+        }),
+      ),
+    );
+    expect(ours).toEqual(["ADDED=yes", "PROBE_KEEP=keep", "PROBE_SET_TOKEN=set-wins"]);
+    expect(ours).toEqual(theirs);
   });
 });

@@ -173,6 +173,26 @@ include_only = ["probe_*", "ADDED"]
         responses.functionCall("shell", { command: ["definitely-not-a-command-xyz"] }, "c_missing"),
       ),
       responses.turn(
+        responses.functionCall(
+          "shell",
+          { command: ["apply_patch", "*** Begin Patch\n*** Add File: via-argv.txt\n+x\n*** End Patch"] },
+          "c_argv_patch",
+        ),
+      ),
+      responses.turn(
+        responses.functionCall(
+          "shell",
+          {
+            command: [
+              "bash",
+              "-lc",
+              "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: via-heredoc.txt\n+y\n*** End Patch\nEOF",
+            ],
+          },
+          "c_heredoc_patch",
+        ),
+      ),
+      responses.turn(
         responses.customToolCall(
           "apply_patch",
           "*** Begin Patch\n*** Add File: new.txt\n+hi\n*** End Patch",
@@ -194,6 +214,8 @@ include_only = ["probe_*", "ADDED"]
       "c_exit",
       "c_env",
       "c_missing",
+      "c_argv_patch",
+      "c_heredoc_patch",
       "c_ap",
       "c_bad",
       "c_open",
@@ -247,7 +269,19 @@ include_only = ["probe_*", "ADDED"]
         .map((m) => (m.params as { msg: Item }).msg)
         .filter((e) => e.call_id !== "c_env")
         .map(({ duration, ...e }) => ({ ...e, duration: e.exit_code === -1 ? duration : "<t>" }));
+      // Shell calls that are apply_patch invocations are applied as patches, with the patch events.
+      const patchEnds = c.messages
+        .filter((m) => m.method === "codex/event/patch_apply_end")
+        .map((m) => (m.params as { msg: Item }).msg)
+        .filter((e) => String(e.call_id).endsWith("_patch"));
+      const patched = await Promise.all(
+        ["via-argv.txt", "via-heredoc.txt"].map((f) =>
+          fs.readFile(path.join(cwd, f), "utf8").catch(() => null),
+        ),
+      );
       return {
+        patchEnds,
+        patched,
         sent: CALLS.map((id) => normalize(id, outputOf(last, id))),
         stored: CALLS.map((id) => normalize(id, outputOf(rollout, id))),
         ends,
@@ -281,6 +315,10 @@ include_only = ["probe_*", "ADDED"]
         expect(sameCwd(ours.sent, oursCwd)).toEqual(sameCwd(theirs.sent, realCwd));
         expect(ours.ends).toHaveLength(6);
         expect(ours.ends).toEqual(theirs.ends);
+        expect(ours.patched).toEqual(["x\n", "y\n"]);
+        expect(ours.patched).toEqual(theirs.patched);
+        expect(ours.patchEnds).toHaveLength(2);
+        expect(ours.patchEnds).toEqual(theirs.patchEnds);
       });
     }
   },

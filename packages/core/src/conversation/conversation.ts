@@ -24,6 +24,7 @@ import type { RolloutRecorder } from "../rollout/recorder.js";
 import { applyPatch, planChanges, toFileChanges } from "../tools/apply-patch.js";
 import { EmptyPatchError, parsePatch } from "../tools/apply-patch-parser.js";
 import { execCommandEnd, execToolOutput } from "../tools/exec-output.js";
+import { patchFromShellCommand } from "../tools/shell-apply-patch.js";
 import { TurnDiffTracker } from "../tools/turn-diff.js";
 import { applyPatchToolType } from "./apply-patch-tool.js";
 import { environmentContext, initialContext, type TurnSettings, userMessage } from "./context.js";
@@ -617,8 +618,14 @@ export class Conversation {
     }
     switch (name) {
       case "shell":
-      case "container.exec":
+      case "container.exec": {
+        const patch = Array.isArray(args.command) ? patchFromShellCommand(args.command.map(String)) : null;
+        if (patch !== null) {
+          const cwd = args.workdir ? this.resolvePath(String(args.workdir)) : this.settings.cwd;
+          return output(await this.applyPatchTool(turnId, callId, patch, signal, cwd));
+        }
         return output(await this.shell(turnId, callId, args, signal));
+      }
       case "update_plan": {
         this.emit(
           turnId,
@@ -885,11 +892,12 @@ export class Conversation {
     callId: string,
     input: string,
     signal: AbortSignal,
+    cwd = this.settings.cwd,
   ): Promise<string> {
     const s = this.settings;
     let planned: Awaited<ReturnType<typeof planChanges>>;
     try {
-      planned = await planChanges(parsePatch(input), s.cwd);
+      planned = await planChanges(parsePatch(input), cwd);
     } catch (err) {
       if (err instanceof EmptyPatchError) return "patch rejected: empty patch";
       return `apply_patch verification failed: ${(err as Error).message}`;
@@ -929,7 +937,7 @@ export class Conversation {
       ev({ type: "patch_apply_begin", call_id: callId, auto_approved: autoApproved, changes }),
     );
     const started = Date.now();
-    const result = await applyPatch(input, s.cwd);
+    const result = await applyPatch(input, cwd);
     // 0.58.0 runs the patch as a child process, whose output reaches clients as output deltas before the end event.
     for (const [stream, text] of [
       ["stdout", result.stdout],

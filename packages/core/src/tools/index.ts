@@ -25,4 +25,5 @@ export {
   type ToolOutput,
   truncateOutputForModel,
 } from "./exec-output.js";
+export { patchFromShellCommand } from "./shell-apply-patch.js";
 export { TurnDiffTracker } from "./turn-diff.js";

@@ -175,6 +175,13 @@ include_only = ["probe_*", "ADDED"]
       responses.turn(
         responses.functionCall(
           "shell",
+          { command: ["sh", "-c", "echo start; sleep 5"], timeout_ms: 300 },
+          "c_timeout",
+        ),
+      ),
+      responses.turn(
+        responses.functionCall(
+          "shell",
           { command: ["apply_patch", "*** Begin Patch\n*** Add File: via-argv.txt\n+x\n*** End Patch"] },
           "c_argv_patch",
         ),
@@ -214,6 +221,7 @@ include_only = ["probe_*", "ADDED"]
       "c_exit",
       "c_env",
       "c_missing",
+      "c_timeout",
       "c_argv_patch",
       "c_heredoc_patch",
       "c_ap",
@@ -227,7 +235,8 @@ include_only = ["probe_*", "ADDED"]
     const normalize = (callId: string, output: unknown) => {
       let text = String(output)
         .replace(/Wall time: [\d.]+ seconds/, "Wall time: <t> seconds")
-        .replace(/"duration_seconds":[\d.]+/, '"duration_seconds":<t>');
+        .replace(/"duration_seconds":[\d.]+/, '"duration_seconds":<t>')
+        .replace(/command timed out after \d+ milliseconds/, "command timed out after <ms> milliseconds");
       // The variables' order is a hash map's in 0.58.0; compare them sorted (escaped newlines in JSON, real ones in text).
       if (callId === "c_env") {
         text = text.replace(/(?:[A-Z_]+=[a-z-]+(?:\\n|\n))+/, (block) => {
@@ -268,7 +277,11 @@ include_only = ["probe_*", "ADDED"]
         .filter((m) => m.method === "codex/event/exec_command_end")
         .map((m) => (m.params as { msg: Item }).msg)
         .filter((e) => e.call_id !== "c_env")
-        .map(({ duration, ...e }) => ({ ...e, duration: e.exit_code === -1 ? duration : "<t>" }));
+        .map(({ duration, ...e }) => ({
+          ...e,
+          duration: e.exit_code === -1 ? duration : "<t>",
+          formatted_output: normalize("", e.formatted_output),
+        }));
       // Shell calls that are apply_patch invocations are applied as patches, with the patch events.
       const patchEnds = c.messages
         .filter((m) => m.method === "codex/event/patch_apply_end")
@@ -313,7 +326,7 @@ include_only = ["probe_*", "ADDED"]
           xs.slice(0, compared).map((x) => x.replaceAll(cwd, "<cwd>"));
         expect(sameCwd(ours.stored, oursCwd)).toEqual(sameCwd(theirs.stored, realCwd));
         expect(sameCwd(ours.sent, oursCwd)).toEqual(sameCwd(theirs.sent, realCwd));
-        expect(ours.ends).toHaveLength(6);
+        expect(ours.ends).toHaveLength(7);
         expect(ours.ends).toEqual(theirs.ends);
         expect(ours.patched).toEqual(["x\n", "y\n"]);
         expect(ours.patched).toEqual(theirs.patched);

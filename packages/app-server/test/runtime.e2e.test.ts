@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { serverNotifications } from "@codex-ts/app-server-protocol";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
@@ -213,6 +214,37 @@ describe("app-server with the real runtime", () => {
       code: -32600,
       message: `failed to load rollout \`${rolloutPath}\`: No such file or directory (os error 2)`,
     });
+    await c.close();
+  });
+
+  it("v1: resumeConversation announces the session (sessionConfigured, with history.jsonl's inode and size) before answering", async () => {
+    const codexHome = await home();
+    const historyFile = path.join(codexHome, "history.jsonl");
+    await fs.writeFile(
+      historyFile,
+      '{"session_id":"s","ts":1,"text":"a"}\n{"session_id":"s","ts":2,"text":"b"}\n',
+    );
+    const c = await start(codexHome);
+    const created = result(await c.call(1, "newConversation", { cwd: await workdir() }));
+    const answer = await c.call(2, "resumeConversation", { path: created.rolloutPath });
+    const announced = c.messages.findIndex((m) => m.method === "sessionConfigured");
+    expect(announced).toBeGreaterThan(-1);
+    expect(announced).toBeLessThan(c.messages.indexOf(answer));
+    const params = c.messages[announced]!.params as Record<string, unknown>;
+    expect(params).toEqual({
+      sessionId: created.conversationId,
+      model: "gpt-5-codex",
+      reasoningEffort: null,
+      historyLogId: (await fs.stat(historyFile)).ino,
+      historyEntryCount: 2,
+      initialMessages: result(answer).initialMessages,
+      rolloutPath: created.rolloutPath,
+    });
+    expect(serverNotifications.sessionConfigured.safeParse(params).success).toBe(true);
+    // thread/resume answers without it, as 0.58.0 does.
+    const before = c.messages.filter((m) => m.method === "sessionConfigured").length;
+    await c.call(3, "thread/resume", { threadId: created.conversationId });
+    expect(c.messages.filter((m) => m.method === "sessionConfigured")).toHaveLength(before);
     await c.close();
   });
 

@@ -244,8 +244,10 @@ export function createSessionHandlers(registry: ConversationRegistry, runtime: S
 
     resumeConversation: {
       decode: (params: unknown) => decodeResume(params, "ResumeConversationParams", "v1"),
-      async handle(r: ResumeRequest) {
+      async handle(r: ResumeRequest, { peer }) {
         const resumed = await resume(r);
+        // 0.58.0 announces the resumed session before answering (v1 only; thread/resume does not).
+        await peer.notify("sessionConfigured", sessionConfiguredNotification(resumed));
         return {
           conversationId: resumed.conversationId,
           model: resumed.sessionConfigured.model,
@@ -283,5 +285,19 @@ export function createSessionHandlers(registry: ConversationRegistry, runtime: S
         void peer.notify("thread/started", { thread: (result as { thread: unknown }).thread });
       },
     } satisfies RequestHandler<ResumeRequest & { rawThreadId: unknown }>,
+  };
+}
+
+/** The v1 `sessionConfigured` notification for a conversation, from the core's `session_configured` event. */
+function sessionConfiguredNotification(c: OpenedConversation | ResumedConversation) {
+  const e = c.sessionConfigured;
+  return {
+    sessionId: c.conversationId,
+    model: e.model,
+    reasoningEffort: e.reasoning_effort ?? null,
+    historyLogId: Number(e.history_log_id ?? 0),
+    historyEntryCount: Number(e.history_entry_count ?? 0),
+    initialMessages: "initialMessages" in c ? c.initialMessages : null,
+    rolloutPath: c.rolloutPath,
   };
 }

@@ -14,6 +14,7 @@ export {
 export { isCodexWireEvent } from "./extension-events.js";
 export { uuidV7 } from "./ids.js";
 export { ConversationManager, type ConversationManagerOptions, type NewConversation } from "./manager.js";
+export { MESSAGE_HISTORY_FILE, messageHistoryMetadata } from "./message-history.js";
 export {
   combineInstructions,
   discoverProjectDocs,

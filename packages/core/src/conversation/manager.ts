@@ -11,6 +11,7 @@ import type { SessionsStore } from "../rollout/store.js";
 import { DEFAULT_BASE_INSTRUCTIONS, initialContext, type TurnSettings } from "./context.js";
 import { Conversation } from "./conversation.js";
 import { uuidV7 } from "./ids.js";
+import { messageHistoryMetadata } from "./message-history.js";
 import { withProjectDocs } from "./project-doc.js";
 
 export interface ConversationManagerOptions {
@@ -69,6 +70,7 @@ export class ConversationManager {
     history: Record<string, unknown>[],
     initialMessages: EventMsg[] | null,
     mcp: McpConnectionManager,
+    messageHistory: { logId: number; entryCount: number },
   ): NewConversation {
     // The client reports retries to the conversation, which tells its subscribers (stream_error).
     let notify: (message: string) => void = () => {};
@@ -93,8 +95,8 @@ export class ConversationManager {
         session_id: id,
         model: config.model,
         reasoning_effort: config.modelReasoningEffort ?? null,
-        history_log_id: 0,
-        history_entry_count: 0,
+        history_log_id: messageHistory.logId,
+        history_entry_count: messageHistory.entryCount,
         initial_messages: initialMessages,
         rollout_path: recorder.path,
       },
@@ -129,8 +131,11 @@ export class ConversationManager {
     recorder.record(initial.map((payload) => ({ type: "response_item", payload }) as never));
     await recorder.flush();
     // Codex starts the MCP servers while the session is set up: the first turn already sees their tools.
-    const mcp = await this.startMcp(config);
-    return this.open(config, id, recorder, initial, null, mcp);
+    const [mcp, messageHistory] = await Promise.all([
+      this.startMcp(config),
+      messageHistoryMetadata(this.o.sessions.codexHome),
+    ]);
+    return this.open(config, id, recorder, initial, null, mcp, messageHistory);
   }
 
   /**
@@ -152,8 +157,19 @@ export class ConversationManager {
       .filter((i) => i.type === "event_msg")
       .map((i) => i.payload as EventMsg);
     const recorder = await this.o.sessions.resumeRecorder(path);
-    const mcp = await this.startMcp(config);
-    const opened = this.open(config, loaded.conversationId, recorder, history, initialMessages, mcp);
+    const [mcp, messageHistory] = await Promise.all([
+      this.startMcp(config),
+      messageHistoryMetadata(this.o.sessions.codexHome),
+    ]);
+    const opened = this.open(
+      config,
+      loaded.conversationId,
+      recorder,
+      history,
+      initialMessages,
+      mcp,
+      messageHistory,
+    );
     return { ...opened, initialMessages };
   }
 

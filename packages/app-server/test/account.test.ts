@@ -191,9 +191,27 @@ describe("account methods (API key)", () => {
     );
   });
 
-  it("reports requiresOpenaiAuth of the configured provider", async () => {
+  it("reports requiresOpenaiAuth of the configured provider; a provider without OpenAI auth has no account", async () => {
     await start({}, false);
     expect((await h.call("account/read", {})).result).toEqual({ account: null, requiresOpenaiAuth: false });
+    // As 0.58.0: stored credentials are not reported (nor read) when the provider does not use them.
+    expect((await h.call("loginApiKey", { apiKey: "sk-unused" })).result).toEqual({});
+    expect((await h.call("account/read", { refreshToken: true })).result).toEqual({
+      account: null,
+      requiresOpenaiAuth: false,
+    });
+    expect((await h.call("getAuthStatus", { includeToken: true })).result).toEqual({
+      authMethod: null,
+      authToken: null,
+      requiresOpenaiAuth: false,
+    });
+    await writeFile(authFile(), "{corrupt");
+    expect((await h.call("getAuthStatus", {})).result).toEqual({
+      authMethod: null,
+      authToken: null,
+      requiresOpenaiAuth: false,
+    });
+    expect(await readFile(authFile(), "utf8")).toBe("{corrupt");
   });
 
   it("decodes params with 0.58.0's errors", async () => {

@@ -161,6 +161,8 @@ export function createAccountHandlers(
       return { includeToken: optionalBool(p, "includeToken"), refreshToken: optionalBool(p, "refreshToken") };
     },
     async handle({ includeToken, refreshToken }): Promise<Result<"getAuthStatus">> {
+      // Like 0.58.0: a provider that does not use OpenAI auth has no account to report, stored or not.
+      if (!requiresOpenaiAuth) return { authMethod: null, authToken: null, requiresOpenaiAuth };
       if (refreshToken) await refreshQuietly();
       const current = await currentOrFail(auth);
       if (!current) return { authMethod: null, authToken: null, requiresOpenaiAuth };
@@ -190,6 +192,7 @@ export function createAccountHandlers(
       return { refreshToken: optionalBool(object(params, "struct GetAccountParams"), "refreshToken") };
     },
     async handle({ refreshToken }): Promise<Result<"account/read">> {
+      if (!requiresOpenaiAuth) return { account: null, requiresOpenaiAuth };
       if (refreshToken) await refreshQuietly();
       const current = await currentOrFail(auth);
       if (!current) return { account: null, requiresOpenaiAuth };

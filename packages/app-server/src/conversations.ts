@@ -247,11 +247,13 @@ export class ConversationRegistry {
     return {};
   }
 
-  /** v2 `turn/interrupt`: requests the interrupt and answers at once; `turn/completed` reports the outcome. */
+  /** v2 `turn/interrupt`: answers `{}` once the core reports the turn aborted (after `turn_aborted`, as 0.58.0). */
   async interruptTurn(threadId: string): Promise<Record<string, never>> {
     const c = this.require(threadId);
+    const aborted = c.nextAbort();
     await c.conversation.submit({ type: "interrupt" });
     c.abandonApprovals();
+    await aborted;
     return {};
   }
 }

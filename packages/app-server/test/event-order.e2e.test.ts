@@ -53,15 +53,37 @@ async function tempDir(prefix: string): Promise<string> {
 
 type Rec = Record<string, unknown>;
 
-/** Runs one v2 turn of `script` through a fresh server (ours, or the executable `bin`) with its own mock model. */
-async function run(bin: string | undefined, script: ScriptedResponse[], extraConfig = "") {
-  const mock = await startMockModelServer(script);
+interface Scenario {
+  name: string;
+  script: () => ScriptedResponse[];
+  /** More config.toml (before the provider table). */
+  config?: string;
+  /** The provider's request and stream retry budgets (0 unless given). */
+  retries?: number;
+  /** Interrupt the turn (`turn/interrupt`) once this v1 event has been sent. */
+  interruptAfter?: string;
+  /** The approval policy (default `never`) and the answer to every approval request. */
+  approvalPolicy?: string;
+  decision?: string;
+}
+
+/** Runs one v2 turn of a scenario through a fresh server (ours, or the executable `bin`) with its own mock model. */
+async function run(bin: string | undefined, s: Scenario) {
+  const mock = await startMockModelServer(s.script());
   mocks.push(mock);
   const home = await mockCodexHome(mock.baseUrl, {
     prefix: "codex-e2e-order-",
-    toml: `approval_policy = "never"\nsandbox_mode = "danger-full-access"\n${extraConfig}`,
+    toml: `approval_policy = "${s.approvalPolicy ?? "never"}"\nsandbox_mode = "danger-full-access"\n${s.config ?? ""}`,
   });
   dirs.push(home);
+  if (s.retries) {
+    const file = path.join(home, "config.toml");
+    const toml = (await fs.readFile(file, "utf8")).replace(
+      /_max_retries = 0/g,
+      `_max_retries = ${s.retries}`,
+    );
+    await fs.writeFile(file, toml);
+  }
   const cwd = await tempDir("codex-work-");
   const c = bin
     ? new AppServerClient(
@@ -84,7 +106,24 @@ async function run(bin: string | undefined, script: ScriptedResponse[], extraCon
     method: "turn/start",
     params: { threadId: thread.id, input: [{ type: "text", text: "go" }] },
   });
-  await c.waitFor((m) => m.method === "codex/event/task_complete", "task_complete");
+  if (s.interruptAfter) {
+    const event = `codex/event/${s.interruptAfter}`;
+    await c.waitFor((m) => m.method === event, event);
+    c.send({ id: 3, method: "turn/interrupt", params: { threadId: thread.id, turnId: "0" } });
+  }
+  const ends = ["codex/event/turn_aborted", "codex/event/task_complete"];
+  const answered = new Set<Message>();
+  for (;;) {
+    const next = await c.waitFor(
+      (m) =>
+        ends.includes(String(m.method)) ||
+        (m.id !== undefined && /Approval$/.test(String(m.method)) && !answered.has(m)),
+      "the end of the turn",
+    );
+    if (ends.includes(String(next.method))) break;
+    answered.add(next);
+    c.send({ id: next.id, result: { decision: s.decision ?? "approved" } });
+  }
   // Anything 0.58.0 still sends after task_complete (its snapshot notice) has been seen by now.
   await new Promise((r) => setTimeout(r, 300));
   const messages = c.messages.slice(from);
@@ -113,7 +152,8 @@ const V2_EXTENSION_ITEMS = new Set([
 
 /** One message as a comparable line: its kind and the fields that must agree, ids/paths/times left out. */
 function describeMessage(m: Message): string | null {
-  if (m.method === undefined) return m.id === 2 ? "response turn/start" : null;
+  if (m.method === undefined)
+    return m.id === 2 ? "response turn/start" : m.id === 3 ? "response turn/interrupt" : null;
   const p = (m.params ?? {}) as Rec;
   if (!m.method.startsWith("codex/event/")) {
     const item = p.item as Rec | undefined;
@@ -128,7 +168,7 @@ function describeMessage(m: Message): string | null {
   const keys: Record<string, (string | ((msg: Rec) => unknown))[]> = {
     agent_message: ["message"],
     agent_reasoning: ["text"],
-    user_message: ["message"],
+    user_message: ["message", "images"],
     error: ["message"],
     stream_error: ["message"],
     task_started: ["model_context_window"],
@@ -205,6 +245,14 @@ function sortToolRuns(lines: { line: string; key: string | null }[]): string[] {
   return out;
 }
 
+/** A tool output line's text, its timings masked (what an interrupted or rejected call reports matters here). */
+function toolOutput(payload: Rec): string | undefined {
+  if (!String(payload.type).endsWith("_call_output")) return undefined;
+  return JSON.stringify(payload.output)
+    .replace(/Wall time: [\d.]+ seconds/g, "Wall time: <t> seconds")
+    .replace(/duration_seconds\\":[\d.]+/g, 'duration_seconds\\":<t>');
+}
+
 /** What a client heard, in the two projections that leave 0.58.0's tool/token-count race out, and the rollout. */
 function observe(r: Awaited<ReturnType<typeof run>>) {
   const heard = joinOutputChunks(r.messages).flatMap((m) => {
@@ -220,7 +268,9 @@ function observe(r: Awaited<ReturnType<typeof run>>) {
       heard.filter((l) => !/^v1 token_count|^v2 account\/rateLimits/.test(l.line)),
     ),
     withoutToolEvents: heard.filter((l) => l.key === null).map((l) => l.line),
-    rollout: r.rollout.map((l) => [l.type, l.payload.type, l.payload.role].filter(Boolean).join(" ")),
+    rollout: r.rollout.map((l) =>
+      [l.type, l.payload.type, l.payload.role, toolOutput(l.payload)].filter(Boolean).join(" "),
+    ),
   };
 }
 
@@ -244,7 +294,7 @@ const webSearch = (query: string): SseEvent[] => {
   ];
 };
 
-const scenarios: { name: string; script: () => ScriptedResponse[]; config?: string }[] = [
+const scenarios: Scenario[] = [
   {
     name: "a streamed assistant reply",
     script: () => [responses.turn(responses.message("Hello there, friend."))],
@@ -304,6 +354,29 @@ const scenarios: { name: string; script: () => ScriptedResponse[]; config?: stri
     script: () => [responses.turn(webSearch("weather today"), responses.message("Sunny."))],
   },
   { name: "HTTP 500 with retries off", script: () => [{ kind: "http", status: 500, body: "boom" }] },
+
+  {
+    name: "an approval answered abort",
+    approvalPolicy: "untrusted",
+    decision: "abort",
+    script: () => [
+      responses.turn(
+        responses.message("Running."),
+        responses.functionCall("shell", { command: ["bash", "-lc", "echo x > f.txt"] }, "call_ask"),
+      ),
+    ],
+  },
+  {
+    name: "an interrupt while a command runs",
+    interruptAfter: "exec_command_begin",
+    script: () => [
+      responses.turn(
+        responses.reasoning("Let me run it"),
+        responses.message("Running."),
+        responses.functionCall("shell", { command: ["bash", "-lc", "sleep 5"] }, "call_sleep"),
+      ),
+    ],
+  },
   {
     name: "a stream that fails after a message",
     script: () => [
@@ -318,8 +391,8 @@ const scenarios: { name: string; script: () => ScriptedResponse[]; config?: stri
 describe.skipIf(!reference)("event and rollout order compared with the real codex app-server 0.58.0", () => {
   for (const s of scenarios) {
     it(s.name, { timeout: 60_000 }, async () => {
-      const ours = observe(await run(undefined, s.script(), s.config));
-      const theirs = observe(await run(reference, s.script(), s.config));
+      const ours = observe(await run(undefined, s));
+      const theirs = observe(await run(reference, s));
       expect(ours.withoutTokenCounts).toEqual(theirs.withoutTokenCounts);
       expect(ours.withoutToolEvents).toEqual(theirs.withoutToolEvents);
       expect(ours.rollout).toEqual(theirs.rollout);

@@ -108,7 +108,23 @@ function emptyUsage(): TokenUsage {
   };
 }
 
-class TurnAborted extends Error {}
+/** Ends the turn as interrupted; `output` is what the tool call being run reports to the model (if not the default). */
+class TurnAborted extends Error {
+  constructor(readonly output?: string) {
+    super("turn aborted");
+  }
+}
+
+/**
+ * What a tool call reports when the turn is interrupted while it runs (or before it could run), as 0.58.0 words it:
+ * shell calls with their wall time, others with the time in seconds.
+ */
+function abortedToolOutput(name: string, seconds: number): string {
+  const secs = Math.max(0.1, seconds).toFixed(1);
+  return name === "shell" || name === "container.exec" || name === "local_shell"
+    ? `Wall time: ${secs} seconds\naborted by user`
+    : `aborted by user after ${secs}s`;
+}
 
 /**
  * One conversation: a queue of submissions processed in order by one task, and a stream of events broadcast to
@@ -291,7 +307,7 @@ export class Conversation {
     const userItem = { UserMessage: { id: randomUUID(), content: this.userInputs(items) } };
     this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: userItem }));
     this.emit(id, ev({ type: "item_completed", thread_id: this.id, turn_id: id, item: userItem }));
-    this.emit(id, ev({ type: "user_message", message: text, images: images.length ? images : null }));
+    this.emit(id, ev({ type: "user_message", message: text, images }));
     let lastAgentMessage: string | null = null;
     let closing: EventMsg[] = [];
     const compactLimit = autoCompactTokenLimit(this.d.config);
@@ -301,17 +317,19 @@ export class Conversation {
       for (;;) {
         const { items, calls, lastMessage, contextTokens } = await this.sample(id, abort.signal);
         if (lastMessage !== null) lastAgentMessage = lastMessage;
-        const outputs = new Map<ResponseItemJson, ResponseItemJson[]>();
-        for (const call of calls) {
-          if (abort.signal.aborted) throw new TurnAborted();
-          outputs.set(call, [await this.runTool(id, call, abort.signal)].flat());
-        }
+        const { outputs, aborted } = await this.runTools(id, calls, abort.signal);
         // As 0.58.0 does, a response's items reach the history and the rollout only once the response has completed
-        // and its tools have run (so after its token_count), each tool call followed by its output; a turn that
-        // fails or is interrupted before that keeps none of them.
+        // and its tools have run (so after its token_count), each tool call followed by its output; a response
+        // whose stream fails or is interrupted keeps none of them.
         for (const item of items) {
           this.record(item);
           for (const output of outputs.get(item) ?? []) this.record(output);
+        }
+        // Interrupted while its tools ran: 0.58.0 has already begun the next request (its turn_context is written)
+        // when it notices, and the turn ends there.
+        if (aborted) {
+          this.recordTurnContext();
+          throw new TurnAborted();
         }
         // Codex repeats the turn's diff after every response once the turn has changed files.
         await this.emitTurnDiff(id);
@@ -509,6 +527,33 @@ export class Conversation {
       }
     }
     return { items, calls, lastMessage, contextTokens };
+  }
+
+  /**
+   * Runs a response's tool calls in order. Once the turn is interrupted (or the user answers `abort`), the call
+   * being run and every later one report an aborted output instead (0.58.0 cancels them all), and `aborted` is set.
+   */
+  private async runTools(turnId: string, calls: ResponseItemJson[], signal: AbortSignal) {
+    const outputs = new Map<ResponseItemJson, ResponseItemJson[]>();
+    let aborted = false;
+    for (const call of calls) {
+      const started = Date.now();
+      let abortOutput: string | undefined;
+      if (!aborted && !signal.aborted) {
+        try {
+          outputs.set(call, [await this.runTool(turnId, call, signal)].flat());
+          continue;
+        } catch (err) {
+          if (!(err instanceof TurnAborted) && !signal.aborted) throw err;
+          if (err instanceof TurnAborted) abortOutput = err.output;
+        }
+      }
+      aborted = true;
+      const text = abortOutput ?? abortedToolOutput(String(call.name ?? ""), (Date.now() - started) / 1000);
+      const type = call.type === "custom_tool_call" ? "custom_tool_call_output" : "function_call_output";
+      outputs.set(call, [{ type, call_id: String(call.call_id ?? ""), output: text }]);
+    }
+    return { outputs, aborted };
   }
 
   /** Every model request gets a `turn_context` rollout line with the settings it was sent with. */
@@ -865,8 +910,8 @@ export class Conversation {
    * closes what is open itself) and the turn ends as interrupted, as 0.58.0 does.
    */
   private abortedByUser(turnId: string, callId: string, signal: AbortSignal): never {
-    if (!signal.aborted) this.rejected(turnId, callId);
-    throw new TurnAborted();
+    if (signal.aborted) throw new TurnAborted();
+    throw new TurnAborted(this.rejected(turnId, callId));
   }
 
   private rejected(turnId: string, callId: string): string {

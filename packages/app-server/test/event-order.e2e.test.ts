@@ -354,6 +354,35 @@ const scenarios: Scenario[] = [
     script: () => [responses.turn(webSearch("weather today"), responses.message("Sunny."))],
   },
   { name: "HTTP 500 with retries off", script: () => [{ kind: "http", status: 500, body: "boom" }] },
+  {
+    // Two 500s use up the silent HTTP retry; the turn's own retry (with its notice) then succeeds.
+    name: "HTTP 500s with one retry of each kind",
+    retries: 1,
+    script: () => [
+      { kind: "http", status: 500, body: "boom" },
+      { kind: "http", status: 500, body: "boom" },
+      responses.turn(responses.message("ok")),
+    ],
+  },
+  {
+    name: "HTTP 502s until both retry budgets are used up",
+    retries: 1,
+    script: () => Array.from({ length: 4 }, () => ({ kind: "http" as const, status: 502, body: "boom" })),
+  },
+  {
+    // Not re-sent by the client, but retried by the turn.
+    name: "HTTP 400s with two turn retries",
+    retries: 2,
+    script: () => Array.from({ length: 3 }, () => ({ kind: "http" as const, status: 400, body: "bad" })),
+  },
+  {
+    name: "failed streams with one retry",
+    retries: 1,
+    script: () => [
+      { kind: "sse", events: [responses.created(), responses.failed("kaputt")] },
+      { kind: "sse", events: [responses.created(), responses.failed("kaputt")] },
+    ],
+  },
 
   {
     name: "an approval answered abort",

@@ -238,25 +238,38 @@ describe("conversation runtime against the mock model server", () => {
     expect(await readFile(rolloutPath, "utf8")).toContain('"turn_aborted"');
   });
 
-  it("retries provider errors and reports the final failure; the conversation stays usable", async () => {
+  it("retries provider errors in two layers as 0.58.0 and reports the final failure; the conversation stays usable", async () => {
+    // request_max_retries=2, stream_max_retries=1 (config above).
     mock.enqueue(
+      // Turn one: three 500s use up the silent HTTP retries; the turn then sends the request once more.
+      { kind: "http", status: 500, body: "boom" },
+      { kind: "http", status: 500, body: "boom" },
       { kind: "http", status: 500, body: "boom" },
       responses.turn(responses.message("recovered")),
+      // Turn two: a 400 is not re-sent by the client, but the turn retries it once, then gives up.
+      { kind: "http", status: 400, body: '{"error":"bad"}' },
       { kind: "http", status: 400, body: '{"error":"bad"}' },
       responses.turn(responses.message("fine again")),
     );
-    const { conversation } = await manager.newConversation(await config());
+    const { conversation, rolloutPath } = await manager.newConversation(await config());
     const w = watch(conversation);
+    const before = mock.requests.length;
     await conversation.submit({ type: "user_input", items: text("one") });
-    expect((await w.until("stream_error")).msg).toMatchObject({ message: "Reconnecting... 1/2" });
+    expect((await w.until("stream_error")).msg).toMatchObject({ message: "Reconnecting... 1/1" });
     expect((await w.until("task_complete")).msg).toMatchObject({ last_agent_message: "recovered" });
+    expect(mock.requests.length - before).toBe(4);
+    expect(w.events.filter((e) => e.msg.type === "stream_error")).toHaveLength(1);
     await conversation.submit({ type: "user_input", items: text("two") });
     expect((await w.until("error")).msg).toMatchObject({
       message: 'unexpected status 400 Bad Request: {"error":"bad"}',
     });
     await w.until("task_complete");
+    expect(w.events.filter((e) => e.msg.type === "stream_error")).toHaveLength(2);
     await conversation.submit({ type: "user_input", items: text("three") });
     expect((await w.until("task_complete")).msg).toMatchObject({ last_agent_message: "fine again" });
+    // Each request of a turn the turn itself sends gets its turn_context line: 2 + 2 + 1.
+    const lines = (await readFile(rolloutPath, "utf8")).trim().split("\n");
+    expect(lines.filter((l) => l.includes('"type":"turn_context"'))).toHaveLength(5);
   });
 
   it("resumes a conversation from its rollout and continues it", async () => {

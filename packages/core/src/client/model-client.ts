@@ -58,9 +58,20 @@ export class ModelError extends Error {
     readonly retryAfterMs?: number,
     /** What the turn reports once the retries are used up, when that differs from the attempt's own failure. */
     readonly exhaustedMessage?: string,
+    /** Not worth another attempt at all: the request is sent again neither by the client nor by the turn. */
+    readonly fatal = false,
   ) {
     super(message);
   }
+
+  static fatal(message: string): ModelError {
+    return new ModelError(message, false, undefined, undefined, true);
+  }
+}
+
+/** The wait before retry number `attempt` (1-based): exponential from 200 ms, capped at 10 s, ±10 % jitter. */
+export function retryBackoffMs(attempt: number): number {
+  return Math.min(200 * 2 ** (attempt - 1), 10_000) * (0.9 + Math.random() * 0.2);
 }
 
 /** 0.58.0's report of an HTTP 500 it gave up retrying (its `InternalServerError`). */
@@ -131,9 +142,8 @@ export class ModelClient {
         token = await auth.getToken();
         if (auth.mode === "chatgpt" && auth.accountId) headers["chatgpt-account-id"] = auth.accountId;
       } else if (p.envKey !== undefined) {
-        throw new ModelError(
+        throw ModelError.fatal(
           `Missing environment variable: \`${p.envKey}\`.${p.envKeyInstructions ? ` ${p.envKeyInstructions}` : ""}`,
-          false,
         );
       }
     }
@@ -142,37 +152,57 @@ export class ModelClient {
   }
 
   /**
-   * Streams one sampling request. HTTP failures (429, 5xx, network) are retried up to `requestMaxRetries`, a
-   * stream that drops before `completed` up to `streamMaxRetries`, with exponential backoff (or Retry-After);
-   * the request is re-sent whole, as Codex does. `options.onRetry` replaces the client's retry notice for this
-   * request (a side request such as the sandbox assessment retries silently).
+   * Streams one sampling request, with 0.58.0's two layers of retries. HTTP failures (429, 5xx, network) are
+   * retried silently up to `requestMaxRetries` (then reported as 0.58.0 words it: "exceeded retry limit, last
+   * status: …", or its "high demand" message for a 500); any failure that is not fatal — those, other statuses, a
+   * stream that drops or fails before `completed` — is then retried as a whole up to `streamMaxRetries`, each time
+   * with a `Reconnecting... n/N` notice (`options.onRetry` replaces the client's notice for this request: a side
+   * request such as the sandbox assessment retries silently). `options.turnRetries: false` leaves that outer layer
+   * to the caller: a turn runs it itself, since each attempt is a new request of the turn.
    */
   async *stream(
     prompt: Prompt,
     signal: AbortSignal,
-    options: { onRetry?: (message: string) => void } = {},
+    options: { onRetry?: (message: string) => void; turnRetries?: boolean } = {},
   ): AsyncGenerator<ModelEvent> {
     const onRetry = options.onRetry ?? this.o.onRetry;
-    const p = this.o.provider;
-    let requestAttempts = 0;
-    let streamAttempts = 0;
-    for (;;) {
+    const budget = options.turnRetries === false ? 0 : this.streamMaxRetries;
+    for (let retries = 0; ; ) {
+      try {
+        yield* this.withRequestRetries(prompt, signal);
+        return;
+      } catch (err) {
+        const e = err instanceof ModelError ? err : new ModelError((err as Error).message, true);
+        if (signal.aborted || e.fatal || retries >= budget) throw e;
+        retries += 1;
+        onRetry?.(`Reconnecting... ${retries}/${budget}`);
+        await sleep(e.retryAfterMs ?? retryBackoffMs(retries), signal);
+      }
+    }
+  }
+
+  /** The provider's `stream_max_retries`: how often a failed request of a turn is sent again. */
+  get streamMaxRetries(): number {
+    return this.o.provider.streamMaxRetries;
+  }
+
+  /** One request, re-sent silently while it fails at the HTTP level within `requestMaxRetries`. */
+  private async *withRequestRetries(prompt: Prompt, signal: AbortSignal): AsyncGenerator<ModelEvent> {
+    const budget = this.o.provider.requestMaxRetries;
+    for (let attempt = 1; ; attempt++) {
       try {
         yield* this.attempt(prompt, signal);
         return;
       } catch (err) {
         if (signal.aborted) throw err;
         const e = err instanceof ModelError ? err : new ModelError((err as Error).message, true);
-        if (!e.retriable) throw e;
-        const isStream = e.message.startsWith("stream");
-        const attempt = isStream ? ++streamAttempts : ++requestAttempts;
-        const budget = isStream ? p.streamMaxRetries : p.requestMaxRetries;
+        // Stream failures (after the response started) belong to the outer layer.
+        if (!e.retriable || e.message.startsWith("stream")) throw e;
         if (attempt > budget)
-          throw e.exhaustedMessage === undefined ? e : new ModelError(e.exhaustedMessage, false);
-        onRetry?.(`Reconnecting... ${attempt}/${budget}`);
-        const delay =
-          e.retryAfterMs ?? Math.min(200 * 2 ** (attempt - 1), 10_000) * (0.9 + Math.random() * 0.2);
-        await sleep(delay, signal);
+          throw e.exhaustedMessage === undefined
+            ? e
+            : new ModelError(e.exhaustedMessage, false, e.retryAfterMs);
+        await sleep(e.retryAfterMs ?? retryBackoffMs(attempt), signal);
       }
     }
   }
@@ -196,8 +226,10 @@ export class ModelClient {
       const text = await response.text().catch(() => "");
       const status = `${response.status} ${STATUS_TEXT[response.status] ?? response.statusText}`.trim();
       const retryAfter = Number(response.headers.get("retry-after"));
-      const retriable =
-        (response.status === 429 || response.status >= 500) && !text.includes("usage_limit_reached");
+      // A usage limit is final: 0.58.0 neither re-sends the request nor retries the turn.
+      if (text.includes("usage_limit_reached"))
+        throw ModelError.fatal(`unexpected status ${status}: ${text}`);
+      const retriable = response.status === 429 || response.status >= 500;
       throw new ModelError(
         `unexpected status ${status}: ${text}`,
         retriable,
@@ -341,7 +373,7 @@ async function* parseResponsesStream(
         return;
       case "response.failed": {
         const message = data.response?.error?.message ?? "response.failed event received";
-        if (String(message).includes("context")) throw new ModelError(message, false);
+        if (String(message).includes("context")) throw ModelError.fatal(message);
         // 0.58.0 treats a failed response as a dropped stream: retried as one, and reported with that prefix.
         throw new ModelError(`stream disconnected before completion: ${message}`, true);
       }

@@ -3,7 +3,13 @@ import { readFile } from "node:fs/promises";
 import { extname, isAbsolute, resolve } from "node:path";
 import type { EventMsg, ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
-import type { ModelClient, Prompt, TokenUsage } from "../client/model-client.js";
+import {
+  type ModelClient,
+  ModelError,
+  type Prompt,
+  retryBackoffMs,
+  type TokenUsage,
+} from "../client/model-client.js";
 import { autoCompactTokenLimit, modelContextWindow } from "../client/model-info.js";
 import type { RateLimitSnapshot } from "../client/rate-limits.js";
 import { normalizeResponseItem } from "../client/response-item.js";
@@ -315,7 +321,7 @@ export class Conversation {
     let justCompacted = false;
     try {
       for (;;) {
-        const { items, calls, lastMessage, contextTokens } = await this.sample(id, abort.signal);
+        const { items, calls, lastMessage, contextTokens } = await this.sampleWithRetries(id, abort.signal);
         if (lastMessage !== null) lastAgentMessage = lastMessage;
         const { outputs, aborted } = await this.runTools(id, calls, abort.signal);
         // As 0.58.0 does, a response's items reach the history and the rollout only once the response has completed
@@ -427,6 +433,33 @@ export class Conversation {
   }
 
   /**
+   * One model request of the turn, sent again (as a new request, with its own `turn_context` line) while it fails
+   * with anything but a fatal error, up to the provider's `stream_max_retries`, each retry announced as
+   * `stream_error "Reconnecting... n/N"` (0.58.0; the client has already re-sent HTTP failures silently).
+   */
+  private async sampleWithRetries(id: string, signal: AbortSignal) {
+    const budget = this.d.client.streamMaxRetries;
+    for (let retries = 0; ; ) {
+      try {
+        return await this.sample(id, signal);
+      } catch (err) {
+        if (signal.aborted || !(err instanceof ModelError) || err.fatal || retries >= budget) throw err;
+        retries += 1;
+        this.emit(id, ev({ type: "stream_error", message: `Reconnecting... ${retries}/${budget}` }));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, err.retryAfterMs ?? retryBackoffMs(retries));
+          const stop = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          signal.addEventListener("abort", stop, { once: true });
+        });
+        if (signal.aborted) throw new TurnAborted();
+      }
+    }
+  }
+
+  /**
    * One model request: streams events and returns the response's output items (to be recorded by the caller) and
    * the tool calls among them.
    */
@@ -438,7 +471,7 @@ export class Conversation {
     let rateLimits: unknown = null;
     let contextTokens: number | null = null;
     const info = () => this.tokenInfo();
-    for await (const e of this.d.client.stream(this.prompt(), signal)) {
+    for await (const e of this.d.client.stream(this.prompt(), signal, { turnRetries: false })) {
       switch (e.type) {
         case "rate_limits":
           rateLimits = e.snapshot;

@@ -200,7 +200,8 @@ describe("V2EventMapper", () => {
         { type: "localImage", path: "/a.png" },
       ],
     });
-    expect(params[3]?.item).toEqual({ type: "reasoning", id: "rs_1", text: "thinking" });
+    // Summary parts one per line (0.58.0).
+    expect(params[3]?.item).toEqual({ type: "reasoning", id: "rs_1", text: "think\ning" });
     expect(params[5]?.item).toEqual({
       type: "commandExecution",
       id: "call_1",

@@ -34,8 +34,15 @@ export function threadItemFromTurnItem(item: TurnItem): ThreadItem {
       text: item.AgentMessage.content.map((c) => c.Text.text).join(""),
     };
   }
-  if ("Reasoning" in item)
-    return { type: "reasoning", id: item.Reasoning.id, text: item.Reasoning.summary_text.join("") };
+  if ("Reasoning" in item) {
+    // 0.58.0: the summary parts one per line, or the raw reasoning parts when there is no summary.
+    const { summary_text, raw_content } = item.Reasoning;
+    return {
+      type: "reasoning",
+      id: item.Reasoning.id,
+      text: (summary_text.length ? summary_text : raw_content).join("\n"),
+    };
+  }
   return { type: "webSearch", id: item.WebSearch.id, query: item.WebSearch.query };
 }
 

@@ -1,6 +1,7 @@
+export { chatBody, chatMessages, chatTools } from "./chat-request.js";
+export { chatStreamEvents } from "./chat-stream.js";
 export {
   type AuthSource,
-  chatBody,
   ModelClient,
   type ModelClientOptions,
   ModelError,

@@ -1,5 +1,7 @@
 import type { ModelProviderInfo } from "@codex-ts/config-loader";
 import { createParser } from "eventsource-parser";
+import { chatBody } from "./chat-request.js";
+import { chatStreamEvents } from "./chat-stream.js";
 import { formatInputForModel } from "./model-input.js";
 import { type RateLimitSnapshot, rateLimitsFromHeaders } from "./rate-limits.js";
 
@@ -123,8 +125,8 @@ export class ModelClient {
       accept: "text/event-stream",
       originator: this.o.originator,
       "user-agent": this.o.userAgent(),
-      conversation_id: conversationId,
-      session_id: conversationId,
+      // 0.58.0 names the conversation only in Responses requests.
+      ...(p.wireApi === "chat" ? {} : { conversation_id: conversationId, session_id: conversationId }),
       ...p.httpHeaders,
     };
     for (const [header, variable] of Object.entries(p.envHttpHeaders)) {
@@ -220,7 +222,8 @@ export class ModelClient {
       });
     } catch (err) {
       if (signal.aborted) throw err;
-      throw new ModelError(`request failed: ${(err as Error).message}`, true);
+      // reqwest's wording, as 0.58.0 reports a request that got no response.
+      throw new ModelError(`Connection failed: error sending request for url (${this.url()})`, true);
     }
     if (!response.ok) {
       const text = await response.text().catch(() => "");
@@ -234,19 +237,20 @@ export class ModelClient {
         `unexpected status ${status}: ${text}`,
         retriable,
         Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
-        // A retried status that keeps failing is reported by its status alone (0.58.0), a 500 as "high demand".
+        // A retried status that keeps failing is reported by its status alone (0.58.0); on the Responses wire a
+        // 500 reads as "high demand" instead.
         !retriable
           ? undefined
-          : response.status === 500
+          : response.status === 500 && !chat
             ? INTERNAL_SERVER_ERROR_MESSAGE
             : `exceeded retry limit, last status: ${status}`,
       );
     }
     if (!chat) yield { type: "rate_limits", snapshot: rateLimitsFromHeaders(response.headers) };
-    const events = chat
-      ? parseChatStream(response, signal)
-      : parseResponsesStream(response, signal, this.o.provider.streamIdleTimeoutMs);
-    yield* events;
+    const idleMs = this.o.provider.streamIdleTimeoutMs;
+    yield* chat
+      ? chatStreamEvents(sseEvents(response, signal, idleMs))
+      : parseResponsesStream(response, signal, idleMs);
   }
 }
 
@@ -305,7 +309,11 @@ async function* sseEvents(
       } catch (err) {
         if (signal.aborted) throw err;
         if (err instanceof ModelError) throw new ModelError(`stream disconnected: ${err.message}`, true);
-        throw new ModelError(`stream disconnected before completion: ${(err as Error).message}`, true);
+        // A body cut mid-stream, worded as 0.58.0 reports reqwest's error (both wires).
+        throw new ModelError(
+          "stream disconnected before completion: Transport error: Error while reading the server response: error decoding response body",
+          true,
+        );
       } finally {
         clearTimeout(timer);
       }
@@ -385,91 +393,4 @@ async function* parseResponsesStream(
     "stream disconnected before completion: stream closed before response.completed",
     true,
   );
-}
-
-/** History items → Chat Completions messages (system prompt first). */
-export function chatBody(p: Prompt): Record<string, unknown> {
-  const messages: Record<string, unknown>[] = [{ role: "system", content: p.instructions }];
-  for (const item of formatInputForModel(p.input, p.tools) as Record<string, WireJson>[]) {
-    if (item.type === "message") {
-      const text = (item.content ?? []).map((c: WireJson) => c.text ?? "").join("");
-      messages.push({ role: item.role === "developer" ? "system" : item.role, content: text });
-    } else if (item.type === "function_call") {
-      messages.push({
-        role: "assistant",
-        content: null,
-        tool_calls: [
-          { id: item.call_id, type: "function", function: { name: item.name, arguments: item.arguments } },
-        ],
-      });
-    } else if (item.type === "function_call_output") {
-      const output =
-        typeof item.output === "string" ? item.output : (item.output?.content ?? JSON.stringify(item.output));
-      messages.push({ role: "tool", tool_call_id: item.call_id, content: output });
-    }
-  }
-  const tools = p.tools
-    .filter((t): t is Extract<ToolSpec, { type: "function" }> => t.type === "function")
-    .map((t) => ({
-      type: "function",
-      function: { name: t.name, description: t.description, parameters: t.parameters },
-    }));
-  return { model: p.model, messages, stream: true, ...(tools.length ? { tools } : {}) };
-}
-
-async function* parseChatStream(response: Response, signal: AbortSignal): AsyncGenerator<ModelEvent> {
-  let text = "";
-  const calls = new Map<number, { id: string; name: string; arguments: string }>();
-  const messageId = `msg_chat_${Date.now()}`;
-  let started = false;
-  for await (const sse of sseEvents(response, signal, 300_000)) {
-    if (sse.data.trim() === "[DONE]") {
-      if (text) {
-        yield {
-          type: "item_done",
-          item: {
-            type: "message",
-            role: "assistant",
-            id: messageId,
-            content: [{ type: "output_text", text }],
-          },
-        };
-      }
-      for (const call of calls.values()) {
-        yield {
-          type: "item_done",
-          item: { type: "function_call", name: call.name, arguments: call.arguments, call_id: call.id },
-        };
-      }
-      yield { type: "completed", responseId: "", usage: null };
-      return;
-    }
-    let data: Record<string, WireJson>;
-    try {
-      data = JSON.parse(sse.data);
-    } catch {
-      continue;
-    }
-    const delta = data.choices?.[0]?.delta ?? {};
-    if (typeof delta.content === "string" && delta.content) {
-      if (!started) {
-        started = true;
-        yield {
-          type: "item_added",
-          item: { type: "message", role: "assistant", id: messageId, content: [] },
-        };
-      }
-      text += delta.content;
-      yield { type: "text_delta", delta: delta.content, itemId: messageId };
-    }
-    for (const tc of delta.tool_calls ?? []) {
-      const index = tc.index ?? 0;
-      const call = calls.get(index) ?? { id: "", name: "", arguments: "" };
-      if (tc.id) call.id = tc.id;
-      if (tc.function?.name) call.name += tc.function.name;
-      if (tc.function?.arguments) call.arguments += tc.function.arguments;
-      calls.set(index, call);
-    }
-  }
-  throw new ModelError("stream disconnected before completion: stream closed before [DONE]", true);
 }

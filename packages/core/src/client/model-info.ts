@@ -9,13 +9,22 @@ const CONTEXT_WINDOWS: [prefix: string, tokens: number][] = [
   ["gpt-5", 272_000],
   ["gpt-4.1", 1_047_576],
   ["gpt-4o", 128_000],
-  ["gpt-oss", 96_000],
   ["o3", 200_000],
   ["codex-mini-latest", 200_000],
 ];
 
+/** Slugs known only by their exact name: 0.58.0 gives Ollama-style `gpt-oss:20b` or `gpt-oss-x` no window. */
+const EXACT_CONTEXT_WINDOWS = new Map([
+  ["gpt-oss-20b", 96_000],
+  ["gpt-oss-120b", 96_000],
+]);
+
 function rawContextWindow(model: string): number | null {
-  return CONTEXT_WINDOWS.find(([prefix]) => model.startsWith(prefix))?.[1] ?? null;
+  return (
+    EXACT_CONTEXT_WINDOWS.get(model) ??
+    CONTEXT_WINDOWS.find(([prefix]) => model.startsWith(prefix))?.[1] ??
+    null
+  );
 }
 
 /**

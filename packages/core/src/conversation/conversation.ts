@@ -470,6 +470,7 @@ export class Conversation {
     let lastMessage: string | null = null;
     let rateLimits: unknown = null;
     let contextTokens: number | null = null;
+    let itemStarted = false;
     const info = () => this.tokenInfo();
     for await (const e of this.d.client.stream(this.prompt(), signal, { turnRetries: false })) {
       switch (e.type) {
@@ -479,8 +480,10 @@ export class Conversation {
           break;
         case "item_added": {
           const turnItem = this.turnItem(e.item, true);
-          if (turnItem)
+          if (turnItem) {
+            itemStarted = true;
             this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: turnItem }));
+          }
           break;
         }
         // Deltas: the item event first, then its legacy form, as 0.58.0 sends them.
@@ -527,10 +530,12 @@ export class Conversation {
             calls.push(recorded);
           // The item event first, then its legacy events (0.58.0 derives those from the item and sends them after).
           const turnItem = this.turnItem(item, false);
-          // A web search is started and completed at once, when its done item arrives already carrying the query;
-          // 0.58.0 sends no `web_search_begin` for it, only `web_search_end` after the item.
-          if (type === "web_search_call" && turnItem)
+          // Any done item ends the started one; a message, reasoning or web search that was not started (a web
+          // search always, Chat providers' aggregated items) is started and completed at once (0.58.0). A web
+          // search gets no `web_search_begin`, only `web_search_end` after the item.
+          if (!itemStarted && turnItem)
             this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: turnItem }));
+          itemStarted = false;
           if (turnItem)
             this.emit(id, ev({ type: "item_completed", thread_id: this.id, turn_id: id, item: turnItem }));
           if (type === "message") {
@@ -658,8 +663,9 @@ export class Conversation {
       return { AgentMessage: { id, content: starting ? [] : [{ Text: { text } }] } };
     }
     if (item.type === "reasoning") {
-      const summary = starting ? [] : ((item.summary as { text?: string }[]) ?? []).map((p) => p.text ?? "");
-      return { Reasoning: { id, summary_text: summary, raw_content: [] } };
+      const texts = (parts: unknown) =>
+        starting ? [] : ((parts as { text?: string }[]) ?? []).map((p) => p.text ?? "");
+      return { Reasoning: { id, summary_text: texts(item.summary), raw_content: texts(item.content) } };
     }
     if (item.type === "web_search_call" && !starting) {
       return {

@@ -315,8 +315,9 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     ...(developerInstructions !== undefined ? { developerInstructions } : {}),
     ...(compactPrompt !== undefined ? { compactPrompt } : {}),
     features,
-    includeApplyPatchTool:
-      o.includeApplyPatchTool ?? profile?.include_apply_patch_tool ?? cfg.include_apply_patch_tool ?? false,
+    // Only the v1 `newConversation` flag counts: 0.58.0 parses `include_apply_patch_tool` in config.toml but it
+    // changed nothing in the request (checked with o3, which then still got no apply_patch tool).
+    includeApplyPatchTool: o.includeApplyPatchTool ?? false,
     includePlanTool: o.includePlanTool ?? true,
     toolsViewImage: features.view_image_tool ?? true,
     toolsWebSearch: features.web_search_request ?? false,

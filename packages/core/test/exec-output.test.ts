@@ -199,8 +199,8 @@ describe("formatInputForModel", () => {
   });
 });
 
-describe("applyPatchToolType (which models 0.58.0 gave the freeform tool)", () => {
-  it("freeform for gpt-5-codex*, gpt-5.1*, codex-* (not codex-mini-latest), or with the feature", () => {
+describe("applyPatchToolType (which apply_patch tool 0.58.0 offered each model)", () => {
+  it("freeform for gpt-5-codex*, gpt-5.1*, codex-*; function for gpt-oss; else none unless asked for", () => {
     for (const m of [
       "gpt-5-codex",
       "gpt-5-codex-mini",
@@ -210,8 +210,13 @@ describe("applyPatchToolType (which models 0.58.0 gave the freeform tool)", () =
       "codex-foo",
     ])
       expect(applyPatchToolType(m, {})).toBe("freeform");
-    for (const m of ["o3", "gpt-5", "gpt-4.1", "gpt-oss:20b", "codex-mini-latest", "mock-model"])
-      expect(applyPatchToolType(m, {})).toBe("function");
-    expect(applyPatchToolType("o3", { apply_patch_freeform: true })).toBe("freeform");
+    for (const m of ["o3", "gpt-5", "gpt-4.1", "codex-mini-latest", "mock-model"]) {
+      expect(applyPatchToolType(m, {})).toBeNull();
+      expect(applyPatchToolType(m, { apply_patch_freeform: true })).toBe("freeform");
+      expect(applyPatchToolType(m, {}, true)).toBe("freeform");
+    }
+    expect(applyPatchToolType("gpt-oss:20b", {})).toBe("function");
+    // The family's own form wins over the feature.
+    expect(applyPatchToolType("gpt-oss:20b", { apply_patch_freeform: true })).toBe("function");
   });
 });

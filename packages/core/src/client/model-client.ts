@@ -19,7 +19,8 @@ export type ToolSpec =
       parameters: Record<string, unknown>;
     }
   | { type: "custom"; name: string; description: string; format: Record<string, unknown> }
-  | { type: "web_search" };
+  | { type: "web_search" }
+  | { type: "local_shell" };
 
 /** Everything one model request needs. `input` is the conversation history as Responses API items. */
 export interface Prompt {
@@ -27,9 +28,12 @@ export interface Prompt {
   instructions: string;
   input: Record<string, unknown>[];
   tools: ToolSpec[];
+  /** Absent for models without reasoning: the body then says `reasoning: null` and includes nothing. */
   reasoning?: { effort?: string; summary?: string };
   conversationId: string;
   textFormat?: Record<string, unknown>;
+  /** GPT-5 family only: sent as `text.verbosity`. */
+  verbosity?: string;
 }
 
 export interface TokenUsage {
@@ -281,7 +285,14 @@ export function responsesBody(p: Prompt): Record<string, unknown> {
     stream: true,
     include: p.reasoning ? ["reasoning.encrypted_content"] : [],
     prompt_cache_key: p.conversationId,
-    ...(p.textFormat ? { text: { format: p.textFormat } } : {}),
+    ...(p.textFormat || p.verbosity
+      ? {
+          text: {
+            ...(p.verbosity ? { verbosity: p.verbosity } : {}),
+            ...(p.textFormat ? { format: p.textFormat } : {}),
+          },
+        }
+      : {}),
   };
 }
 

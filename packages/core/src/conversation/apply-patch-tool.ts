@@ -1,21 +1,23 @@
 import type { ToolSpec } from "../client/model-client.js";
+import { modelFamily } from "../client/model-family.js";
 
 /** Which apply_patch tool a model gets: the freeform (grammar) custom tool, or the JSON function. */
 export type ApplyPatchToolType = "freeform" | "function";
 
 /**
- * 0.58.0 offers the freeform apply_patch tool to gpt-5-codex*, gpt-5.1* (codex variants included) and codex-*
- * models (codex-mini-latest aside), or to any model when the `apply_patch_freeform` feature is on — checked with
- * the real binary. Other models get the function form here (0.58.0 offers o3, gpt-5 and unknown models no
- * apply_patch tool at all, and gpt-oss the function form).
+ * The apply_patch tool 0.58.0 offers (checked with the real binary): the model family's own form when it has one
+ * (freeform for gpt-5-codex*, gpt-5.1*, codex-*; function for gpt-oss), else the freeform tool when the
+ * `apply_patch_freeform` feature is on or the v1 `includeApplyPatchTool` flag asks for it, else none (o3, gpt-5,
+ * gpt-4.1, codex-mini-latest, unknown names).
  */
-export function applyPatchToolType(model: string, features: Record<string, boolean>): ApplyPatchToolType {
-  if (features.apply_patch_freeform === true) return "freeform";
-  const freeform =
-    model.startsWith("gpt-5-codex") ||
-    model.startsWith("gpt-5.1") ||
-    (model.startsWith("codex-") && model !== "codex-mini-latest");
-  return freeform ? "freeform" : "function";
+export function applyPatchToolType(
+  model: string,
+  features: Record<string, boolean>,
+  includeApplyPatchTool = false,
+): ApplyPatchToolType | null {
+  const own = modelFamily(model).applyPatchTool;
+  if (own !== null) return own;
+  return features.apply_patch_freeform === true || includeApplyPatchTool ? "freeform" : null;
 }
 
 /**

@@ -32,10 +32,10 @@ import { EmptyPatchError, parsePatch } from "../tools/apply-patch-parser.js";
 import { execCommandEnd, execToolOutput } from "../tools/exec-output.js";
 import { patchFromShellCommand } from "../tools/shell-apply-patch.js";
 import { TurnDiffTracker } from "../tools/turn-diff.js";
-import { applyPatchToolType } from "./apply-patch-tool.js";
 import { environmentContext, initialContext, type TurnSettings, userMessage } from "./context.js";
+import { reasoningFor, requestShape } from "./request-shape.js";
 import { assessSandboxCommand, sandboxFailureMessage } from "./sandbox-assessment.js";
-import { toolSpecs } from "./tools.js";
+import { localShellArguments, unofferedToolAnswer } from "./tool-call-gate.js";
 
 /** A core event: the submission (turn) id it belongs to and the message. */
 export interface CoreEvent {
@@ -404,30 +404,22 @@ export class Conversation {
     return isAbsolute(path) ? path : resolve(this.settings.cwd, path);
   }
 
-  /** The reasoning settings of the next request (the turn's effort and summary). */
-  private reasoning(): NonNullable<Prompt["reasoning"]> {
+  /** The reasoning settings of the next request (the turn's effort and summary); none for non-reasoning models. */
+  private reasoning(): Prompt["reasoning"] {
     const s = this.settings;
-    const reasoning: Prompt["reasoning"] = { summary: s.summary };
-    if (s.effort) reasoning.effort = s.effort;
-    return reasoning;
+    return reasoningFor(s.model, s.effort, s.summary);
   }
 
   private prompt(): Prompt {
     const s = this.settings;
-    const reasoning = this.reasoning();
+    const shape = requestShape(this.d.config, s, this.d.instructions);
     return {
       model: s.model,
-      instructions: this.d.instructions,
+      instructions: shape.instructions,
       input: this.history,
-      tools: [
-        ...toolSpecs({
-          viewImage: this.d.config.toolsViewImage,
-          webSearch: this.d.config.toolsWebSearch,
-          applyPatch: applyPatchToolType(s.model, this.d.config.features),
-        }),
-        ...(this.d.mcp?.toolSpecs() ?? []),
-      ],
-      reasoning,
+      tools: [...shape.tools, ...(this.d.mcp?.toolSpecs() ?? [])],
+      ...(shape.reasoning ? { reasoning: shape.reasoning } : {}),
+      ...(shape.verbosity ? { verbosity: shape.verbosity } : {}),
       conversationId: this.id,
     };
   }
@@ -680,8 +672,9 @@ export class Conversation {
     call: ResponseItemJson,
     signal: AbortSignal,
   ): Promise<ResponseItemJson | ResponseItemJson[]> {
-    const callId = String(call.call_id ?? "");
-    const name = String(call.name ?? "");
+    // A local_shell_call (codex-mini-latest) may carry only its item id; it runs as the shell function.
+    const callId = String(call.call_id ?? call.id ?? "");
+    const name = call.type === "local_shell_call" ? "shell" : String(call.name ?? "");
     const output = (text: string) =>
       call.type === "custom_tool_call"
         ? { type: "custom_tool_call_output", call_id: callId, output: text }
@@ -692,7 +685,9 @@ export class Conversation {
       return output(
         await this.mcpToolCall(mcp, turnId, callId, mcpTool, String(call.arguments ?? ""), signal),
       );
-    let args: Record<string, unknown> = {};
+    const refused = unofferedToolAnswer(call, this.prompt().tools);
+    if (refused !== null) return output(refused);
+    let args: Record<string, unknown> = call.type === "local_shell_call" ? localShellArguments(call) : {};
     if (call.type === "function_call") {
       try {
         args = JSON.parse(String(call.arguments ?? "{}")) as Record<string, unknown>;
@@ -931,11 +926,12 @@ export class Conversation {
   ): Promise<SandboxCommandAssessment | null> {
     if (this.d.config.features?.experimental_sandbox_command_assessment !== true) return null;
     const s = this.settings;
+    const reasoning = this.reasoning();
     return assessSandboxCommand({
       client: this.d.client,
       conversationId: this.id,
       model: s.model,
-      reasoning: this.reasoning(),
+      ...(reasoning ? { reasoning } : {}),
       command,
       cwd: s.cwd,
       policy: s.sandboxPolicy,

@@ -1,0 +1,59 @@
+/**
+ * What Codex 0.58.0 decides from the model name alone when it builds a Responses request. Every entry was observed
+ * from the real binary's first request body (`tools`, `reasoning`, `include`, `text`, and whether the base prompt
+ * grows by the apply_patch instructions) for that model name; unknown names get the defaults at the bottom.
+ */
+export interface ModelFamily {
+  /** The apply_patch tool the family is always offered; null: none unless the freeform feature asks for it. */
+  applyPatchTool: "freeform" | "function" | null;
+  /** Whether requests carry `reasoning` and include `reasoning.encrypted_content` (else `reasoning: null`). */
+  supportsReasoning: boolean;
+  /** Whether `model_verbosity` is sent as `text.verbosity`, and the verbosity sent when none is configured. */
+  supportsVerbosity: boolean;
+  defaultVerbosity: string | null;
+  /** The `reasoning.effort` sent when none is configured. */
+  defaultEffort: string | null;
+  /** codex-mini-latest gets the built-in `local_shell` tool instead of the `shell` function. */
+  localShell: boolean;
+  /** Whether the base prompt gets apply_patch usage instructions when no apply_patch tool is offered. */
+  needsApplyPatchInstructions: boolean;
+}
+
+const DEFAULT_FAMILY: ModelFamily = {
+  applyPatchTool: null,
+  supportsReasoning: false,
+  supportsVerbosity: false,
+  defaultVerbosity: null,
+  defaultEffort: null,
+  localShell: false,
+  needsApplyPatchInstructions: false,
+};
+
+/** First matching prefix wins, so longer names come before the names they start with. */
+const FAMILIES: [prefix: string, family: Partial<ModelFamily>][] = [
+  ["codex-mini-latest", { supportsReasoning: true, localShell: true, needsApplyPatchInstructions: true }],
+  ["codex-", { supportsReasoning: true, applyPatchTool: "freeform" }],
+  ["gpt-5-codex", { supportsReasoning: true, applyPatchTool: "freeform" }],
+  ["gpt-5.1-codex", { supportsReasoning: true, applyPatchTool: "freeform" }],
+  [
+    "gpt-5.1",
+    {
+      supportsReasoning: true,
+      applyPatchTool: "freeform",
+      supportsVerbosity: true,
+      defaultVerbosity: "low",
+      defaultEffort: "medium",
+    },
+  ],
+  ["gpt-5", { supportsReasoning: true, supportsVerbosity: true, needsApplyPatchInstructions: true }],
+  ["o3", { supportsReasoning: true, needsApplyPatchInstructions: true }],
+  ["o4-mini", { supportsReasoning: true, needsApplyPatchInstructions: true }],
+  ["gpt-4.1", { needsApplyPatchInstructions: true }],
+  ["gpt-4o", { needsApplyPatchInstructions: true }],
+  ["gpt-oss", { applyPatchTool: "function" }],
+];
+
+export function modelFamily(model: string): ModelFamily {
+  const found = FAMILIES.find(([prefix]) => model.startsWith(prefix));
+  return { ...DEFAULT_FAMILY, ...found?.[1] };
+}

@@ -219,12 +219,12 @@ const chunk = (delta: unknown, finish: string | null = null) => ({
 });
 const DONE = { data: "[DONE]" };
 
-async function collect(events: { data: string }[]): Promise<ModelEvent[]> {
+async function collect(events: { data: string }[], streaming = false): Promise<ModelEvent[]> {
   async function* source() {
     yield* events;
   }
   const out: ModelEvent[] = [];
-  for await (const e of chatStreamEvents(source())) out.push(e);
+  for await (const e of chatStreamEvents(source(), { streaming })) out.push(e);
   return out;
 }
 
@@ -304,6 +304,32 @@ describe("chatStreamEvents", () => {
         },
       },
       { type: "item_done", item: message("Let me look.") },
+      COMPLETED,
+    ]);
+  });
+
+  it("streams deltas with show_raw_agent_reasoning, and ends with the response's own items only", async () => {
+    const events = await collect(
+      [
+        chunk({ reasoning: "R1" }),
+        chunk({ reasoning: "R2" }),
+        chunk({ content: "An" }),
+        chunk({ content: "swer" }),
+        chunk({}, "stop"),
+      ],
+      true,
+    );
+    const added = events[3] as { item: { id: string } };
+    expect(added.item.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(events).toEqual([
+      { type: "item_added", item: reasoningItem([]) },
+      { type: "reasoning_content_delta", delta: "R1", itemId: "" },
+      { type: "reasoning_content_delta", delta: "R2", itemId: "" },
+      { type: "item_added", item: { type: "message", role: "assistant", content: [], id: added.item.id } },
+      { type: "text_delta", delta: "An", itemId: added.item.id },
+      { type: "text_delta", delta: "swer", itemId: added.item.id },
+      { type: "item_done", item: reasoningItem(["R1", "R2"]) },
+      { type: "item_done", item: message("Answer") },
       COMPLETED,
     ]);
   });

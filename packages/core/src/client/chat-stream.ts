@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { ModelEvent } from "./model-client.js";
 
 /** A Chat Completions chunk, read field by field with fallbacks. */
@@ -40,7 +41,15 @@ const reasoningItem = (texts: string[]): Item => ({
  *   the rollout, as 0.58.0 keeps them.
  * Messages carry no id, so each turn item gets a fresh one (0.58.0's started and completed ids differ too).
  */
-export async function* chatStreamEvents(sse: AsyncIterable<{ data: string }>): AsyncGenerator<ModelEvent> {
+export async function* chatStreamEvents(
+  sse: AsyncIterable<{ data: string }>,
+  o: { streaming?: boolean | undefined } = {},
+): AsyncGenerator<ModelEvent> {
+  // With `show_raw_agent_reasoning` 0.58.0 streams instead: deltas are reported as they come (the announced
+  // message's id on text deltas, "" on reasoning ones) and the response's own items end it, without the
+  // aggregated copies.
+  const streaming = o.streaming === true;
+  const messageId = randomUUID();
   let text = "";
   const reasoning: string[] = [];
   const call = { id: undefined as string | undefined, name: undefined as string | undefined, args: "" };
@@ -54,7 +63,8 @@ export async function* chatStreamEvents(sse: AsyncIterable<{ data: string }>): A
         item: { type: "function_call", name: call.name ?? "", arguments: call.args, call_id: call.id ?? "" },
       };
     }
-    if (reasoning.length > 0) yield { type: "item_done", item: reasoningItem([reasoning.join("")]) };
+    if (reasoning.length > 0 && !streaming)
+      yield { type: "item_done", item: reasoningItem([reasoning.join("")]) };
     if (text !== "") {
       yield {
         type: "item_done",
@@ -82,11 +92,15 @@ export async function* chatStreamEvents(sse: AsyncIterable<{ data: string }>): A
     if (thought !== "") {
       if (reasoning.length === 0) yield { type: "item_added", item: reasoningItem([]) };
       reasoning.push(thought);
+      if (streaming) yield { type: "reasoning_content_delta", delta: thought, itemId: "" };
     }
     if (typeof delta.content === "string" && delta.content !== "") {
-      if (text === "")
-        yield { type: "item_added", item: { type: "message", role: "assistant", content: [] } };
+      if (text === "") {
+        const announced = { type: "message", role: "assistant", content: [] };
+        yield { type: "item_added", item: streaming ? { ...announced, id: messageId } : announced };
+      }
       text += delta.content;
+      if (streaming) yield { type: "text_delta", delta: delta.content, itemId: messageId };
     }
     for (const tc of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
       sawCall = true;

@@ -94,6 +94,8 @@ export interface ModelClientOptions {
   env?: NodeJS.ProcessEnv;
   originator: string;
   userAgent: () => string;
+  /** `show_raw_agent_reasoning`: Chat responses stream their deltas instead of arriving whole (0.58.0). */
+  showRawAgentReasoning?: boolean;
   /** Called before each retry with Codex's "Reconnecting... n/N" text. */
   onRetry?: (message: string) => void;
 }
@@ -253,7 +255,7 @@ export class ModelClient {
     if (!chat) yield { type: "rate_limits", snapshot: rateLimitsFromHeaders(response.headers) };
     const idleMs = this.o.provider.streamIdleTimeoutMs;
     yield* chat
-      ? chatStreamEvents(sseEvents(response, signal, idleMs))
+      ? chatStreamEvents(sseEvents(response, signal, idleMs), { streaming: this.o.showRawAgentReasoning })
       : parseResponsesStream(response, signal, idleMs);
   }
 }

@@ -506,6 +506,16 @@ export class Conversation {
           this.emit(id, ev({ type: "agent_reasoning_delta", delta: e.delta }));
           break;
         case "reasoning_content_delta":
+          this.emit(
+            id,
+            ev({
+              type: "reasoning_raw_content_delta",
+              thread_id: this.id,
+              turn_id: id,
+              item_id: e.itemId ?? "",
+              delta: e.delta,
+            }),
+          );
           this.emit(id, ev({ type: "agent_reasoning_raw_content_delta", delta: e.delta }));
           break;
         case "reasoning_section_break":
@@ -538,6 +548,12 @@ export class Conversation {
           if (type === "reasoning") {
             for (const part of (item.summary as { text?: string }[]) ?? []) {
               this.emit(id, ev({ type: "agent_reasoning", text: part.text ?? "" }));
+            }
+            // The raw reasoning only for `show_raw_agent_reasoning` (0.58.0).
+            if (this.d.config.showRawAgentReasoning) {
+              for (const part of (item.content as { text?: string }[] | null) ?? []) {
+                this.emit(id, ev({ type: "agent_reasoning_raw_content", text: part.text ?? "" }));
+              }
             }
           }
           if (type === "web_search_call") {

@@ -59,6 +59,7 @@ export class ConversationManager {
       auth: this.o.auth,
       originator: this.o.originator,
       userAgent: this.o.userAgent,
+      showRawAgentReasoning: config.showRawAgentReasoning,
       onRetry,
     });
   }

@@ -40,6 +40,15 @@ function userInputFromItem(item: InputItem): Record<string, unknown> {
   return { type: "text", text: item.data.text };
 }
 
+const V1_LISTENER_ITEMS = new Set(["userMessage", "agentMessage", "reasoning", "webSearch"]);
+
+/** Whether 0.58.0's v1 conversation listener sends this v2 notification. */
+function sentToV1Listeners(n: { method: string; params: unknown }): boolean {
+  if (n.method === "account/rateLimits/updated") return true;
+  if (n.method !== "item/started" && n.method !== "item/completed") return false;
+  return V1_LISTENER_ITEMS.has(String((n.params as { item?: { type?: string } }).item?.type));
+}
+
 /**
  * One loaded conversation inside the server: a single core subscription fanned out to the v1 listeners, the v2
  * mapper (for threads started or resumed through v2) and the approval bridge. Approvals are asked once per
@@ -48,6 +57,11 @@ function userInputFromItem(item: InputItem): Record<string, unknown> {
 class LoadedConversation {
   readonly listeners = new Set<string>();
   v2: V2EventMapper | null = null;
+  /**
+   * For conversations without v2 (v1 only): 0.58.0's listener still sends the v2 notifications it knows — item
+   * events of user/agent/reasoning/web-search items and `account/rateLimits/updated` — and only those.
+   */
+  private readonly v1Items = new V2EventMapper();
   /**
    * Notifications (v1 and v2) held back until the `turn/start` response is written: 0.58.0 answers and sends
    * `turn/started` before any event of the turn, so `turn/started` leads.
@@ -107,6 +121,7 @@ class LoadedConversation {
       if (n) out.push(n);
     }
     if (this.v2) out.push(...this.v2.map(event));
+    else out.push(...this.v1Items.map(event).filter(sentToV1Listeners));
     for (const n of out) {
       if (this.held) this.held.push(n);
       else void this.peer.notify(n.method, n.params);
@@ -184,14 +199,36 @@ export class ConversationRegistry {
     this.addListener(conversationId);
   }
 
+  /**
+   * v1 `sendUserMessage` / `sendUserTurn`: submits the turn. Its notifications are held until the response is
+   * written (`releaseHeld`), since 0.58.0 answers before the turn's first event.
+   */
   async sendUserMessage(conversationId: string, items: InputItem[]): Promise<Record<string, never>> {
-    await this.require(conversationId).conversation.submit({ type: "user_input", items });
-    return {};
+    return this.submitHeld(conversationId, { type: "user_input", items });
   }
 
   async sendUserTurn(conversationId: string, turn: Record<string, unknown>): Promise<Record<string, never>> {
-    await this.require(conversationId).conversation.submit({ type: "user_turn", ...turn });
+    return this.submitHeld(conversationId, { type: "user_turn", ...turn });
+  }
+
+  private async submitHeld(
+    conversationId: string,
+    op: { type: string } & Record<string, unknown>,
+  ): Promise<Record<string, never>> {
+    const c = this.require(conversationId);
+    c.holdV2();
+    try {
+      await c.conversation.submit(op);
+    } catch (err) {
+      c.releaseV2(null);
+      throw err;
+    }
     return {};
+  }
+
+  /** After a v1 turn request's response: the notifications held meanwhile. */
+  releaseHeld(conversationId: string): void {
+    this.loaded.get(conversationId)?.releaseV2(null);
   }
 
   /**

@@ -23,8 +23,11 @@ export interface RequestContext {
 export interface RequestHandler<P = unknown> {
   decode(params: unknown): P;
   handle(params: P, ctx: RequestContext): Promise<unknown> | unknown;
-  /** Runs once the response is written, for notifications that must follow it (e.g. `turn/started`). */
-  afterResponse?(result: unknown, ctx: RequestContext): void;
+  /**
+   * Runs once the response is written, for notifications that must follow it (e.g. `turn/started`); `params` are
+   * the request's params as received (already accepted by `decode`).
+   */
+  afterResponse?(result: unknown, ctx: RequestContext, params: unknown): void;
 }
 
 export interface AppServerState {
@@ -167,7 +170,7 @@ export class AppServer implements AppServerState {
     try {
       const result = await this.handle(req);
       await this.peer.respond(req.id, result);
-      this.handlers.get(req.method)?.afterResponse?.(result, { server: this, peer: this.peer });
+      this.handlers.get(req.method)?.afterResponse?.(result, { server: this, peer: this.peer }, req.params);
     } catch (err) {
       if (err instanceof RpcError) {
         await this.peer.respondError(req.id, err.toBody());

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type MockModelServer,
   responses,
@@ -65,6 +66,10 @@ interface Scenario {
   /** The approval policy (default `never`) and the answer to every approval request. */
   approvalPolicy?: string;
   decision?: string;
+  /** Drive the turn through the v1 API (newConversation, addConversationListener, sendUserMessage). */
+  v1?: boolean;
+  /** Files to create in the turn's working directory first (name → contents). */
+  files?: Record<string, Buffer>;
 }
 
 /** Runs one v2 turn of a scenario through a fresh server (ours, or the executable `bin`) with its own mock model. */
@@ -85,6 +90,7 @@ async function run(bin: string | undefined, s: Scenario) {
     await fs.writeFile(file, toml);
   }
   const cwd = await tempDir("codex-work-");
+  for (const [name, data] of Object.entries(s.files ?? {})) await fs.writeFile(path.join(cwd, name), data);
   const c = bin
     ? new AppServerClient(
         spawn(bin, ["app-server"], {
@@ -95,17 +101,29 @@ async function run(bin: string | undefined, s: Scenario) {
     : await AppServerClient.start({ codexHome: home });
   clients.push(c);
   await c.initialize();
-  const thread = (
-    (await c.call(1, "thread/start", { cwd })).result as { thread: { id: string; path: string } }
-  ).thread;
-  // `thread/started` races the `thread/start` response in both servers; the turn's messages start here.
-  await c.waitFor((m) => m.method === "thread/started", "thread/started");
-  const from = c.messages.length;
-  c.send({
-    id: 2,
-    method: "turn/start",
-    params: { threadId: thread.id, input: [{ type: "text", text: "go" }] },
-  });
+  let thread: { id: string; path: string };
+  let from: number;
+  if (s.v1) {
+    const created = (await c.call(1, "newConversation", { cwd })).result as Rec;
+    thread = { id: String(created.conversationId), path: String(created.rolloutPath) };
+    await c.call(4, "addConversationListener", { conversationId: thread.id });
+    from = c.messages.length;
+    c.send({
+      id: 2,
+      method: "sendUserMessage",
+      params: { conversationId: thread.id, items: [{ type: "text", data: { text: "go" } }] },
+    });
+  } else {
+    thread = ((await c.call(1, "thread/start", { cwd })).result as { thread: typeof thread }).thread;
+    // `thread/started` races the `thread/start` response in both servers; the turn's messages start here.
+    await c.waitFor((m) => m.method === "thread/started", "thread/started");
+    from = c.messages.length;
+    c.send({
+      id: 2,
+      method: "turn/start",
+      params: { threadId: thread.id, input: [{ type: "text", text: "go" }] },
+    });
+  }
   if (s.interruptAfter) {
     const event = `codex/event/${s.interruptAfter}`;
     await c.waitFor((m) => m.method === event, event);
@@ -153,7 +171,7 @@ const V2_EXTENSION_ITEMS = new Set([
 /** One message as a comparable line: its kind and the fields that must agree, ids/paths/times left out. */
 function describeMessage(m: Message): string | null {
   if (m.method === undefined)
-    return m.id === 2 ? "response turn/start" : m.id === 3 ? "response turn/interrupt" : null;
+    return m.id === 2 ? "response to the turn's request" : m.id === 3 ? "response turn/interrupt" : null;
   const p = (m.params ?? {}) as Rec;
   if (!m.method.startsWith("codex/event/")) {
     const item = p.item as Rec | undefined;
@@ -294,6 +312,25 @@ const webSearch = (query: string): SseEvent[] => {
   ];
 };
 
+const MCP_SERVER = fileURLToPath(new URL("../../core/test/fixtures/calc-mcp-server.mjs", import.meta.url));
+/** A 1×1 PNG. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+/** One response: the given items, then `response.completed` reporting `total` tokens. */
+function answer(total: number, ...items: SseEvent[][]): ScriptedResponse {
+  return {
+    kind: "sse",
+    events: [
+      responses.created(),
+      ...items.flat(),
+      responses.completed({ input_tokens: total - 5, output_tokens: 5, total_tokens: total }),
+    ],
+  };
+}
+
 const scenarios: Scenario[] = [
   {
     name: "a streamed assistant reply",
@@ -352,6 +389,42 @@ const scenarios: Scenario[] = [
     name: "a web search, then a reply",
     config: "[features]\nweb_search_request = true",
     script: () => [responses.turn(webSearch("weather today"), responses.message("Sunny."))],
+  },
+  {
+    name: "v1: a shell call, then a reply",
+    v1: true,
+    script: () => [
+      responses.turn(responses.functionCall("shell", { command: ["bash", "-lc", "echo hi"] }, "call_sh")),
+      responses.turn(responses.message("Ran it.")),
+    ],
+  },
+  {
+    name: "an MCP tool call, then a reply",
+    config: `[mcp_servers.calc]\ncommand = "node"\nargs = [${JSON.stringify(MCP_SERVER)}]`,
+    script: () => [
+      responses.turn(responses.functionCall("mcp__calc__add", { a: 20, b: 22 }, "call_mcp")),
+      responses.turn(responses.message("It is 42.")),
+    ],
+  },
+  {
+    name: "a view_image call, then a reply",
+    files: { "dot.png": PNG },
+    script: () => [
+      responses.turn(responses.functionCall("view_image", { path: "dot.png" }, "call_img")),
+      responses.turn(responses.message("A dot.")),
+    ],
+  },
+  {
+    name: "an auto-compaction in the middle of a turn",
+    config: "model_auto_compact_token_limit = 100",
+    script: () => [
+      answer(
+        150,
+        responses.functionCall("update_plan", { plan: [{ step: "c", status: "pending" }] }, "call_c"),
+      ),
+      answer(20, responses.message("SUMMARY TEXT")),
+      answer(30, responses.message("after compaction")),
+    ],
   },
   { name: "HTTP 500 with retries off", script: () => [{ kind: "http", status: 500, body: "boom" }] },
   {

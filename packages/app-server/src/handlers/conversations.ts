@@ -96,6 +96,7 @@ export function createConversationHandlers(registry: ConversationRegistry, open:
       },
       handle: ({ id, items: input }: { id: string; items: InputItem[] }) =>
         registry.sendUserMessage(id, input),
+      afterResponse: (_result, _ctx, params) => registry.releaseHeld(conversationIdParam(params)),
     } satisfies RequestHandler<{ id: string; items: InputItem[] }>,
     sendUserTurn: {
       decode(params: unknown) {
@@ -108,6 +109,7 @@ export function createConversationHandlers(registry: ConversationRegistry, open:
       },
       handle: (p: { id: string; items: InputItem[]; overrides: Record<string, unknown> }) =>
         registry.sendUserTurn(p.id, { items: p.items, ...p.overrides }),
+      afterResponse: (_result, _ctx, params) => registry.releaseHeld(conversationIdParam(params)),
     } satisfies RequestHandler<{ id: string; items: InputItem[]; overrides: Record<string, unknown> }>,
     interruptConversation: {
       decode: (params: unknown) => conversationIdOf(params, "InterruptConversationParams"),
@@ -141,4 +143,9 @@ export function createConversationHandlers(registry: ConversationRegistry, open:
       handle: (p: { threadId: string; turnId: string }) => registry.interruptTurn(p.threadId),
     } satisfies RequestHandler<{ threadId: string; turnId: string }>,
   };
+}
+
+/** The `conversationId` of params a decoder has accepted. */
+function conversationIdParam(params: unknown): string {
+  return String((params as { conversationId?: unknown }).conversationId);
 }

@@ -319,7 +319,7 @@ describe("chatStreamEvents", () => {
       ],
       true,
     );
-    const added = events[3] as { item: { id: string } };
+    const added = events[3] as unknown as { item: { id: string } };
     expect(added.item.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(events).toEqual([
       { type: "item_added", item: reasoningItem([]) },

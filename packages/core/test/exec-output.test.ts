@@ -193,9 +193,16 @@ describe("formatInputForModel", () => {
       );
     }
     const long = "x".repeat(20_000);
-    const mcp = formatInputForModel([{ type: "function_call_output", call_id: "m", output: long }], []);
-    expect(mcp[0]?.output).toBe(truncateOutputForModel(long));
-    expect(String(mcp[0]?.output)).toMatch(/^Total output lines: 1\n\nx{5120}\n\[\.\.\. output truncated/);
+    // (An output is only sent with its call: 0.58.0 drops outputs without one.)
+    const mcp = formatInputForModel(
+      [
+        { type: "function_call", name: "mcp__s__t", call_id: "m", arguments: "{}" },
+        { type: "function_call_output", call_id: "m", output: long },
+      ],
+      [],
+    );
+    expect(mcp[1]?.output).toBe(truncateOutputForModel(long));
+    expect(String(mcp[1]?.output)).toMatch(/^Total output lines: 1\n\nx{5120}\n\[\.\.\. output truncated/);
   });
 });
 

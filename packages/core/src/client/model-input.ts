@@ -1,5 +1,6 @@
 import { renderStructuredOutput, truncateOutputForModel } from "../tools/exec-output.js";
 import type { ToolSpec } from "./model-client.js";
+import { pairCallOutputs } from "./call-outputs.js";
 import { normalizeResponseItem } from "./response-item.js";
 
 type Item = Record<string, unknown>;
@@ -24,12 +25,13 @@ export function offersFreeformApplyPatch(tools: readonly ToolSpec[]): boolean {
  *    without it (o3, gpt-5, gpt-oss, …) the JSON string goes out as stored.
  * 3. every item takes 0.58.0's serialized shape (`normalizeResponseItem`: no Responses item ids), which also covers
  *    histories from older rollouts or from clients that still carry them.
+ * 4. calls without an output get an `aborted` one and outputs without a call are dropped (`pairCallOutputs`).
  * The rollout and the conversation's own history keep the tool outputs unchanged.
  */
 export function formatInputForModel(input: Item[], tools: readonly ToolSpec[]): Item[] {
   const render = offersFreeformApplyPatch(tools);
   const commandCalls = new Set<string>();
-  return input.map((item) => normalizeResponseItem(formatOne(item)));
+  return pairCallOutputs(input).map((item) => normalizeResponseItem(formatOne(item)));
 
   function formatOne(item: Item): Item {
     switch (item.type) {

@@ -1,0 +1,44 @@
+type Item = Record<string, unknown>;
+
+const OUTPUT_TYPES = new Set(["function_call_output", "custom_tool_call_output"]);
+
+/** The call id a tool call is answered under, or null for items that are not calls. */
+function callIdOf(item: Item): string | null {
+  switch (item.type) {
+    case "function_call":
+    case "custom_tool_call":
+      return typeof item.call_id === "string" ? item.call_id : null;
+    case "local_shell_call": {
+      const id = item.call_id ?? item.id;
+      return typeof id === "string" ? id : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Pairs every tool call with an output the way 0.58.0 does before each request (checked against the binary with a
+ * resumed rollout, on both wires): a call without an output gets one right after it whose text is `aborted` (a
+ * `custom_tool_call_output` for a custom tool call, a `function_call_output` otherwise), and an output whose call
+ * is not in the history is left out. Only the request changes; the history and the rollout keep what they have.
+ */
+export function pairCallOutputs(items: readonly Item[]): Item[] {
+  const calls = new Set<string>();
+  const answered = new Set<string>();
+  for (const item of items) {
+    const id = callIdOf(item);
+    if (id !== null) calls.add(id);
+    if (OUTPUT_TYPES.has(String(item.type))) answered.add(String(item.call_id));
+  }
+  const out: Item[] = [];
+  for (const item of items) {
+    if (OUTPUT_TYPES.has(String(item.type)) && !calls.has(String(item.call_id))) continue;
+    out.push(item);
+    const id = callIdOf(item);
+    if (id === null || answered.has(id)) continue;
+    const type = item.type === "custom_tool_call" ? "custom_tool_call_output" : "function_call_output";
+    out.push({ type, call_id: id, output: "aborted" });
+  }
+  return out;
+}

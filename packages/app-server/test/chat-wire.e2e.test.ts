@@ -402,4 +402,170 @@ describe("a chat provider (wire_api = chat)", () => {
     expect(reasoningItems).toHaveLength(2);
     await compareWithReal(ours, turns(), TOML);
   });
+
+  it("a resumed rollout holding every item kind is sent as 0.58.0 sends it", {
+    timeout: 120_000,
+  }, async () => {
+    const IMG = "data:image/png;base64,iVBORw0KGgo=";
+    const said = (role: string, ...texts: string[]) => ({
+      type: "message",
+      role,
+      content: texts.map((text) => ({ type: role === "assistant" ? "output_text" : "input_text", text })),
+    });
+    const EXTRA: Item[] = [
+      said("developer", "dev words"),
+      {
+        type: "message",
+        role: "user",
+        content: [
+          { type: "input_text", text: "look " },
+          { type: "input_image", image_url: IMG },
+        ],
+      },
+      {
+        type: "reasoning",
+        summary: [],
+        content: [{ type: "reasoning_text", text: "old" }],
+        encrypted_content: null,
+      },
+      said("assistant", "one ", "two"),
+      { type: "function_call", name: "shell", arguments: '{"command":["ls"]}', call_id: "c1" },
+      { type: "function_call_output", call_id: "c1", output: "plain out" },
+      { type: "function_call", name: "view_image", arguments: '{"path":"a.png"}', call_id: "c2" },
+      {
+        type: "function_call_output",
+        call_id: "c2",
+        output: [
+          { type: "input_text", text: "img text" },
+          { type: "input_image", image_url: IMG },
+        ],
+      },
+      {
+        type: "custom_tool_call",
+        status: "completed",
+        call_id: "c3",
+        name: "apply_patch",
+        input: "*** Begin Patch",
+      },
+      { type: "custom_tool_call_output", call_id: "c3", output: "patched" },
+      {
+        type: "local_shell_call",
+        call_id: "c4",
+        status: "completed",
+        action: {
+          type: "exec",
+          command: ["pwd"],
+          timeout_ms: null,
+          working_directory: null,
+          env: null,
+          user: null,
+        },
+      },
+      { type: "function_call", name: "shell", arguments: "{}", call_id: "c5" },
+      { type: "function_call_output", call_id: "c9", output: "orphan" },
+      { type: "web_search_call", status: "completed", action: { type: "search", query: "q" } },
+      said("user", "mid"),
+      said("assistant", "one two"),
+      said("assistant", "different"),
+    ];
+    async function resumedMessages(real: boolean): Promise<unknown> {
+      let c = await startServer(real, "");
+      const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-chat-work-")));
+      await c.initialize();
+      const thread = (
+        (await c.call(1, "thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" }))
+          .result as { thread: { id: string; path: string } }
+      ).thread;
+      mock.enqueue(sse(chunk({ content: "first" }), chunk({}, "stop")));
+      await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "hello" }] });
+      await c.waitFor((m) => m.method === "codex/event/task_complete", "task_complete");
+      await c.close();
+      const timestamp = new Date().toISOString();
+      await fs.appendFile(
+        thread.path,
+        EXTRA.map((payload) => `${JSON.stringify({ timestamp, type: "response_item", payload })}\n`).join(""),
+      );
+      // The server on the same CODEX_HOME resumes the thread from its rollout.
+      const home = thread.path.slice(0, thread.path.indexOf(`${path.sep}sessions${path.sep}`));
+      c = real
+        ? new AppServerClient(
+            spawn(reference as string, ["app-server"], {
+              env: { ...process.env, ...ENV, CODEX_HOME: home },
+              stdio: ["pipe", "pipe", "pipe"],
+            }),
+          )
+        : await AppServerClient.start({ codexHome: home, env: ENV });
+      clients.push(c);
+      await c.initialize();
+      await c.call(3, "thread/resume", { threadId: thread.id });
+      const first = mock.requests.length;
+      mock.enqueue(sse(chunk({ content: "end" }), chunk({}, "stop")));
+      await c.call(4, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "next" }] });
+      await c.waitFor((m) => m.method === "codex/event/task_complete", "task_complete");
+      await c.close();
+      const body = mock.requests[first]?.body as { messages: Item[] };
+      return JSON.parse(JSON.stringify(body.messages.slice(1)).replaceAll(cwd, "<cwd>"));
+    }
+    const ours = (await resumedMessages(false)) as Item[];
+    expect(ours.filter((m) => !String(m.content).startsWith("<environment_context>"))).toEqual([
+      { role: "user", content: "hello" },
+      { role: "assistant", content: "first" },
+      { role: "developer", content: "dev words" },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "look " },
+          { type: "image_url", image_url: { url: IMG } },
+        ],
+      },
+      { role: "assistant", content: "one two" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "c1", type: "function", function: { name: "shell", arguments: '{"command":["ls"]}' } },
+        ],
+      },
+      { role: "tool", tool_call_id: "c1", content: "plain out" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "c2", type: "function", function: { name: "view_image", arguments: '{"path":"a.png"}' } },
+        ],
+      },
+      {
+        role: "tool",
+        tool_call_id: "c2",
+        content: [
+          { type: "text", text: "img text" },
+          { type: "image_url", image_url: { url: IMG } },
+        ],
+      },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: null, type: "custom", custom: { name: "apply_patch", input: "*** Begin Patch" } }],
+      },
+      { role: "tool", tool_call_id: "c3", content: "patched" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "", type: "local_shell_call", status: "completed", action: (EXTRA[10] as Item).action },
+        ],
+      },
+      { role: "tool", tool_call_id: "c4", content: "aborted" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "c5", type: "function", function: { name: "shell", arguments: "{}" } }],
+      },
+      { role: "tool", tool_call_id: "c5", content: "aborted" },
+      { role: "user", content: "mid" },
+      { role: "assistant", content: "different" },
+      { role: "user", content: "next" },
+    ]);
+    if (reference) expect(ours).toEqual(await resumedMessages(true));
+  });
 });

@@ -285,12 +285,12 @@ describe("a chat provider (wire_api = chat)", () => {
       content: '{"output":"hi\\n","metadata":{"exit_code":0,"duration_seconds":"<t>"}}',
     };
     // Within the turn the reasoning rides on the call; the reply text comes after the call (aggregated at the end).
-    expect((r2?.messages as Item[]).slice(-3)).toEqual([
+    expect(((r2 as Item).messages as Item[]).slice(-3)).toEqual([
       { ...call, reasoning: "Plan" },
       result,
       { role: "assistant", content: "Let me look.", reasoning: "Plan" },
     ]);
-    expect((r3?.messages as Item[]).slice(-6)).toEqual([
+    expect(((r3 as Item).messages as Item[]).slice(-6)).toEqual([
       userTurn("run echo"),
       call,
       result,

@@ -1,6 +1,6 @@
 import { renderStructuredOutput, truncateOutputForModel } from "../tools/exec-output.js";
-import type { ToolSpec } from "./model-client.js";
 import { pairCallOutputs } from "./call-outputs.js";
+import type { ToolSpec } from "./model-client.js";
 import { normalizeResponseItem } from "./response-item.js";
 
 type Item = Record<string, unknown>;

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { type MockModelServer, responses, type SseEvent, startMockModelServer } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
@@ -47,12 +48,6 @@ interface Case {
 const OUR_APPLY_PATCH_HEADING = "\n## Editing files\n";
 const THEIR_APPLY_PATCH_HEADING = "\n## `apply_patch`\n";
 
-/**
- * Tools 0.58.0 always offers that this implementation does not have yet (MCP resource access); left out of the
- * comparison and listed in the core README.
- */
-const NOT_IMPLEMENTED = new Set(["list_mcp_resources", "list_mcp_resource_templates", "read_mcp_resource"]);
-
 function startReal(codexHome: string): AppServerClient {
   return new AppServerClient(
     spawn(reference as string, ["app-server"], {
@@ -90,7 +85,7 @@ async function observe(impl: Impl, c: Case, script: ReturnType<typeof responses.
   await client.waitFor((m: Message) => m.method === "codex/event/task_complete", "task_complete");
   await client.close();
   const bodies = mock.requests.slice(first).map((r) => r.body as Json);
-  return { bodies, conversationId, cwd };
+  return { bodies, conversationId, cwd, messages: client.messages };
 }
 
 /** Descriptions and the grammar are our own wording: only whether they are there is compared. */
@@ -108,7 +103,7 @@ function shape(impl: Impl, body: Json, conversationId: string) {
   const heading = impl === "ours" ? OUR_APPLY_PATCH_HEADING : THEIR_APPLY_PATCH_HEADING;
   return {
     keys: Object.keys(body),
-    tools: (tools as Json[]).filter((t) => !NOT_IMPLEMENTED.has(String(t.name))).map((t) => normalizeTool(t)),
+    tools: (tools as Json[]).map((t) => normalizeTool(t)),
     ...rest,
     cacheKeyIsConversationId: prompt_cache_key === conversationId,
     applyPatchInstructions: String(instructions).includes(heading),
@@ -123,7 +118,9 @@ const toolNames = (s: { tools: unknown[] }) =>
  * The cases, each with what 0.58.0 was seen to send (tool list, reasoning, text, whether apply_patch instructions
  * are appended); ours is checked against this table always, and against the real binary when it is installed.
  */
-const BASE = "function:shell function:update_plan";
+const RESOURCES =
+  "function:list_mcp_resources function:list_mcp_resource_templates function:read_mcp_resource";
+const BASE = `function:shell ${RESOURCES} function:update_plan`;
 const VIEW = "function:view_image";
 const FREEFORM = "custom:apply_patch";
 const DEFAULT_REASONING = { reasoning: { summary: "auto" }, include: ["reasoning.encrypted_content"] };
@@ -163,7 +160,7 @@ const CASES: [string, Case, { tools: string; body: Json; instructions: boolean }
     "codex-mini-latest (local_shell)",
     { model: "codex-mini-latest" },
     {
-      tools: `local_shell: function:update_plan ${VIEW}`,
+      tools: `local_shell: ${RESOURCES} function:update_plan ${VIEW}`,
       body: DEFAULT_REASONING,
       instructions: true,
     },
@@ -326,4 +323,91 @@ describe("calls to tools that were (not) offered", () => {
       expect(ours).toEqual(await answers("real", c, calls));
     });
   }
+});
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../core/test/fixtures/${name}`, import.meta.url));
+
+describe("the MCP resource tools", () => {
+  // `docs` serves two resources and a template; `calc` has tools only (its resources/list is an MCP error).
+  const toml = [
+    "[mcp_servers.docs]",
+    'command = "node"',
+    `args = [${JSON.stringify(fixture("docs-mcp-server.mjs"))}]`,
+    "[mcp_servers.calc]",
+    'command = "node"',
+    `args = [${JSON.stringify(fixture("calc-mcp-server.mjs"))}]`,
+  ].join("\n");
+  const CALLS: [string, Json][] = [
+    ["list_mcp_resources", {}],
+    ["list_mcp_resource_templates", {}],
+    ["list_mcp_resources", { server: "docs" }],
+    ["list_mcp_resource_templates", { server: "docs" }],
+    ["read_mcp_resource", { server: "docs", uri: "docs://readme" }],
+    ["read_mcp_resource", { server: "docs", uri: "docs://pages/intro" }],
+    ["read_mcp_resource", { server: "docs", uri: "docs://missing" }],
+    ["list_mcp_resources", { server: "calc" }],
+    ["list_mcp_resource_templates", { server: "calc" }],
+    ["list_mcp_resources", { server: "nope" }],
+    ["read_mcp_resource", { server: "nope", uri: "x://y" }],
+    ["read_mcp_resource", { server: "docs" }],
+    ["list_mcp_resources", { cursor: "abc" }],
+  ];
+
+  async function resourceCalls(impl: Impl) {
+    const script = [
+      ...CALLS.map(([tool, args], i) => responses.turn(responses.functionCall(tool, args, `c_${i}`))),
+      responses.turn(responses.message("Done.")),
+    ];
+    const { bodies, messages } = await observe(impl, { model: "gpt-5-codex", toml }, script);
+    const last = (bodies.at(-1)?.input ?? []) as Json[];
+    const outputs = CALLS.map(
+      (_, i) => last.find((x) => x.type === "function_call_output" && x.call_id === `c_${i}`)?.output,
+    );
+    const events = messages
+      .filter((m) => String(m.method).startsWith("codex/event/mcp_tool_call"))
+      .map((m) => ({ ...((m.params as Json).msg as Json), duration: "<d>" }));
+    return { outputs, events };
+  }
+
+  it("answer list / template / read calls and their errors as 0.58.0 does", { timeout: 90_000 }, async () => {
+    const ours = await resourceCalls("ours");
+    expect(ours.outputs[0]).toBe(
+      JSON.stringify({
+        resources: [
+          {
+            server: "docs",
+            description: "The project's read-me.",
+            mimeType: "text/markdown",
+            name: "readme",
+            title: "Read me",
+            uri: "docs://readme",
+          },
+          { server: "docs", mimeType: "text/plain", name: "changelog", uri: "docs://changelog" },
+        ],
+      }),
+    );
+    expect(ours.outputs[4]).toBe(
+      JSON.stringify({
+        server: "docs",
+        uri: "docs://readme",
+        contents: [{ mimeType: "text/markdown", text: "# Docs\nHello.", uri: "docs://readme" }],
+      }),
+    );
+    expect(ours.outputs.slice(9)).toEqual([
+      "resources/list failed: unknown MCP server 'nope'",
+      "resources/read failed: unknown MCP server 'nope'",
+      "failed to parse function arguments: missing field `uri`",
+      "cursor can only be used when a server is specified",
+    ]);
+    // Begin and end for every call but the one whose arguments do not parse.
+    expect(ours.events).toHaveLength(2 * (CALLS.length - 1));
+    expect(ours.events[0]).toEqual({
+      type: "mcp_tool_call_begin",
+      call_id: "c_0",
+      invocation: { server: "codex", tool: "list_mcp_resources", arguments: {} },
+      duration: "<d>",
+    });
+    if (!reference) return;
+    expect(ours).toEqual(await resourceCalls("real"));
+  });
 });

@@ -25,6 +25,7 @@ import { isKnownSafeCommand } from "../exec/safe-command.js";
 import { commandEnvironment } from "../exec/shell-env.js";
 import { type McpCallOutcome, mcpFunctionOutput } from "../mcp/call-output.js";
 import { type McpConnectionManager, type McpProgress, progressMessage } from "../mcp/connection-manager.js";
+import { MCP_RESOURCE_TOOL_NAMES, resourceToolCall } from "../mcp/resource-tools.js";
 import type { RolloutItem } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import { applyPatch, planChanges, toFileChanges } from "../tools/apply-patch.js";
@@ -701,6 +702,8 @@ export class Conversation {
       return output(
         await this.mcpToolCall(mcp, turnId, callId, mcpTool, String(call.arguments ?? ""), signal),
       );
+    if (call.type === "function_call" && MCP_RESOURCE_TOOL_NAMES.has(name))
+      return output(await this.resourceToolCall(turnId, callId, name, String(call.arguments ?? "")));
     const refused = unofferedToolAnswer(call, this.prompt().tools);
     if (refused !== null) return output(refused);
     let args: Record<string, unknown> = call.type === "local_shell_call" ? localShellArguments(call) : {};
@@ -794,6 +797,22 @@ export class Conversation {
     const duration = { secs: Number(elapsed / 1_000_000_000n), nanos: Number(elapsed % 1_000_000_000n) };
     this.emit(turnId, ev({ type: "mcp_tool_call_end", call_id: callId, invocation, duration, result }));
     return mcpFunctionOutput(result);
+  }
+
+  /** list_mcp_resources / list_mcp_resource_templates / read_mcp_resource, between MCP call begin/end events. */
+  private async resourceToolCall(turnId: string, callId: string, tool: string, rawArguments: string) {
+    const call = resourceToolCall(this.d.mcp, tool, rawArguments);
+    if (call.kind === "invalid") return call.output;
+    const { invocation } = call;
+    this.emit(turnId, ev({ type: "mcp_tool_call_begin", call_id: callId, invocation }));
+    const started = process.hrtime.bigint();
+    const outcome = await call.run();
+    const elapsed = process.hrtime.bigint() - started;
+    const duration = { secs: Number(elapsed / 1_000_000_000n), nanos: Number(elapsed % 1_000_000_000n) };
+    const result =
+      "Ok" in outcome ? { Ok: { content: [{ type: "text", text: outcome.Ok }], isError: false } } : outcome;
+    this.emit(turnId, ev({ type: "mcp_tool_call_end", call_id: callId, invocation, duration, result }));
+    return "Ok" in outcome ? outcome.Ok : outcome.Err;
   }
 
   private askApproval(

@@ -1,10 +1,11 @@
 import type { ToolSpec } from "../client/model-client.js";
+import { MCP_RESOURCE_TOOLS } from "../mcp/resource-tools.js";
 import { type ApplyPatchToolType, FREEFORM_APPLY_PATCH_TOOL } from "./apply-patch-tool.js";
 
 /**
  * The tools offered to the model, in 0.58.0's order: the shell (the built-in `local_shell` for codex-mini-latest),
- * update_plan, apply_patch in the form `applyPatchToolType` chose (none when null), web_search, view_image. Chat
- * providers only ever see the function tools.
+ * the three MCP resource tools (offered even without MCP servers), update_plan, apply_patch in the form
+ * `applyPatchToolType` chose (none when null), web_search, view_image. Chat providers only see the function tools.
  */
 export function toolSpecs(o: {
   viewImage: boolean;
@@ -12,7 +13,11 @@ export function toolSpecs(o: {
   applyPatch: ApplyPatchToolType | null;
   localShell?: boolean;
 }): ToolSpec[] {
-  const tools: ToolSpec[] = [o.localShell ? { type: "local_shell" } : SHELL_TOOL, UPDATE_PLAN_TOOL];
+  const tools: ToolSpec[] = [
+    o.localShell ? { type: "local_shell" } : SHELL_TOOL,
+    ...MCP_RESOURCE_TOOLS,
+    UPDATE_PLAN_TOOL,
+  ];
   if (o.applyPatch === "freeform") tools.push(FREEFORM_APPLY_PATCH_TOOL);
   if (o.applyPatch === "function") tools.push(FUNCTION_APPLY_PATCH_TOOL);
   if (o.webSearch) tools.push({ type: "web_search" });

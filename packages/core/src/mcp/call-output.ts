@@ -12,7 +12,8 @@ export function mcpFunctionOutput(outcome: McpCallOutcome): string {
   return JSON.stringify(sortKeys(outcome.Ok.content ?? []));
 }
 
-function sortKeys(value: unknown): unknown {
+/** Objects with their keys in alphabetical order, recursively (how 0.58.0 serializes MCP values). */
+export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === "object") {
     return Object.fromEntries(

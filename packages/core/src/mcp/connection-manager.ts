@@ -26,6 +26,9 @@ const DEFAULT_ENV_VARS = [
   "TZ",
 ];
 
+/** One page of an MCP list request: the items under `key`, and the cursor of the next page if there is one. */
+export type McpPage<K extends string> = { [P in K]: Record<string, unknown>[] } & { nextCursor?: string };
+
 /** One tool of one server, as offered to the model. */
 export interface McpToolInfo {
   /** `mcp__<server>__<tool>`, sanitized (see `qualifiedToolName`). */
@@ -191,6 +194,37 @@ export class McpConnectionManager {
     }
   }
 
+  /** The running servers' names, sorted (the order resources of all servers are listed in). */
+  serverNames(): string[] {
+    return [...this.servers.keys()].sort();
+  }
+
+  /** One page of a server's `resources/list`; rejects for an unknown server or the server's error. */
+  async listResources(server: string, cursor?: string): Promise<McpPage<"resources">> {
+    const result = await this.server(server).client.listResources(cursor === undefined ? {} : { cursor });
+    return result as unknown as McpPage<"resources">;
+  }
+
+  /** One page of a server's `resources/templates/list`. */
+  async listResourceTemplates(server: string, cursor?: string): Promise<McpPage<"resourceTemplates">> {
+    const result = await this.server(server).client.listResourceTemplates(
+      cursor === undefined ? {} : { cursor },
+    );
+    return result as unknown as McpPage<"resourceTemplates">;
+  }
+
+  /** A server's `resources/read` of one URI. */
+  async readResource(server: string, uri: string): Promise<{ contents: Record<string, unknown>[] }> {
+    const result = await this.server(server).client.readResource({ uri });
+    return result as unknown as { contents: Record<string, unknown>[] };
+  }
+
+  private server(name: string): RunningServer {
+    const s = this.servers.get(name);
+    if (!s) throw new Error(`unknown MCP server '${name}'`);
+    return s;
+  }
+
   /** Closes every server (stdio children get EOF, then SIGTERM/SIGKILL from the SDK if they linger). */
   async close(): Promise<void> {
     const all = [...this.servers.values()];
@@ -261,6 +295,8 @@ async function startServer(
       throw new Error(`handshaking with MCP server failed: ${(err as Error).message}`);
     }
     const tools: McpToolInfo[] = [];
+    // A server without the tools capability (e.g. resources only) starts fine with no tools, as in 0.58.0.
+    if (!client.getServerCapabilities()?.tools) return tools;
     let cursor: string | undefined;
     do {
       const page = await client.listTools(cursor ? { cursor } : {});

@@ -568,4 +568,55 @@ describe("a chat provider (wire_api = chat)", () => {
     ]);
     if (reference) expect(ours).toEqual(await resumedMessages(true));
   });
+
+  it("tool-call arguments that are not JSON are answered with serde_json's error", {
+    timeout: 120_000,
+  }, async () => {
+    const BAD = [
+      '{"command":["echo","one"]}{"command":["echo","two"]}',
+      '{"command":["echo"',
+      '{"command" ["a"]}',
+      "{command: 1}",
+      '{"command":["a",]}',
+      '{"command":["a"] "x":1}',
+      '{"command":["a\u0001"]}',
+      '{"command":[tru]}',
+      '{"command":[01]}',
+      '{\n  "command": ["a"],\n  "x": }',
+      '{"command":["a\\q"]}',
+    ];
+    const turns = () => [
+      {
+        text: "go",
+        script: [
+          ...BAD.map((args, n) =>
+            sse(
+              chunk({
+                tool_calls: [
+                  {
+                    index: 0,
+                    id: `bad_${n}`,
+                    type: "function",
+                    function: { name: "shell", arguments: args },
+                  },
+                ],
+              }),
+              chunk({}, "tool_calls"),
+            ),
+          ),
+          sse(chunk({ content: "Done." }), chunk({}, "stop")),
+        ],
+      },
+    ];
+    const ours = await observe(false, turns());
+    const outputs = (ours.rollout as Item[])
+      .map((l) => l.response_item as Item | undefined)
+      .filter((i) => i?.type === "function_call_output")
+      .map((i) => i?.output);
+    expect(outputs).toHaveLength(BAD.length);
+    expect(outputs[0]).toBe(
+      'failed to parse function arguments: Error("trailing characters", line: 1, column: 27)',
+    );
+    await compareWithReal(ours, turns());
+  });
 });

@@ -31,6 +31,7 @@ import type { RolloutRecorder } from "../rollout/recorder.js";
 import { applyPatch, planChanges, toFileChanges } from "../tools/apply-patch.js";
 import { EmptyPatchError, parsePatch } from "../tools/apply-patch-parser.js";
 import { execCommandEnd, execToolOutput } from "../tools/exec-output.js";
+import { jsonSyntaxError } from "../tools/json-syntax-error.js";
 import { patchFromShellCommand } from "../tools/shell-apply-patch.js";
 import { TurnDiffTracker } from "../tools/turn-diff.js";
 import { environmentContext, initialContext, type TurnSettings, userMessage } from "./context.js";
@@ -711,7 +712,9 @@ export class Conversation {
       try {
         args = JSON.parse(String(call.arguments ?? "{}")) as Record<string, unknown>;
       } catch (err) {
-        return output(`failed to parse function arguments: ${(err as Error).message}`);
+        // serde_json's words and position, as 0.58.0 reports them.
+        const syntax = jsonSyntaxError(String(call.arguments ?? "{}")) ?? (err as Error).message;
+        return output(`failed to parse function arguments: ${syntax}`);
       }
     }
     switch (name) {

@@ -45,10 +45,11 @@ const chunk = (delta: unknown, finish: string | null = null, extra: Item = {}): 
 const DONE: SseEvent = { data: "[DONE]" };
 const sse = (...events: SseEvent[]): ScriptedResponse => ({ kind: "sse", events });
 
-async function startServer(real: boolean, toml: string): Promise<AppServerClient> {
+async function startServer(real: boolean, toml: string, retries?: { request: number; stream: number }) {
   const codexHome = await mockCodexHome(mock.baseUrl, {
     model: "gpt-oss:20b",
     toml,
+    ...(retries ? { retries } : {}),
     wireApi: "chat",
     provider: ['env_key = "MOCK_CHAT_KEY"'],
     prefix: "codex-chat-",
@@ -93,8 +94,13 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
  * run-specific values are replaced: the work dir, durations, and ids (each distinct uuid by its order of
  * appearance, so "same id" and "new id" still show).
  */
-async function observe(real: boolean, turns: { text: string; script: ScriptedResponse[] }[], toml = "") {
-  const c = await startServer(real, toml);
+async function observe(
+  real: boolean,
+  turns: { text: string; script: ScriptedResponse[] }[],
+  toml = "",
+  retries?: { request: number; stream: number },
+) {
+  const c = await startServer(real, toml, retries);
   await c.initialize();
   const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-chat-work-")));
   const thread = (
@@ -195,9 +201,14 @@ async function observe(real: boolean, turns: { text: string; script: ScriptedRes
 
 type Transcript = Awaited<ReturnType<typeof observe>>;
 
-async function compareWithReal(ours: Transcript, turns: Parameters<typeof observe>[1], toml = "") {
+async function compareWithReal(
+  ours: Transcript,
+  turns: Parameters<typeof observe>[1],
+  toml = "",
+  retries?: { request: number; stream: number },
+) {
   if (!reference) return;
-  const theirs = await observe(true, turns, toml);
+  const theirs = await observe(true, turns, toml, retries);
   expect(ours.requests).toEqual(theirs.requests);
   // 0.58.0 runs tools as concurrent tasks, so its command events may come before the response's last items
   // (core README); they are compared on their own.
@@ -618,5 +629,31 @@ describe("a chat provider (wire_api = chat)", () => {
       'failed to parse function arguments: Error("trailing characters", line: 1, column: 27)',
     );
     await compareWithReal(ours, turns());
+  });
+
+  it("with retries on, a 500 and a cut stream are retried before the reply", {
+    timeout: 120_000,
+  }, async () => {
+    const RETRIES = { request: 1, stream: 1 };
+    const turns = () => [
+      {
+        text: "one",
+        script: [
+          { kind: "http", status: 500, body: "{}" } as ScriptedResponse,
+          {
+            ...sse(chunk({ content: "Part" }), chunk({ content: "ial" }), DONE),
+            cutAfter: 1,
+            delayMs: 100,
+          } as ScriptedResponse,
+          sse(chunk({ content: "Recovered." }), chunk({}, "stop")),
+        ],
+      },
+    ];
+    const ours = await observe(false, turns(), "", RETRIES);
+    expect(v1(ours, "agent_message").map((e) => e.message)).toEqual(["Recovered."]);
+    // The 500 is re-sent silently within request_max_retries; the cut stream is retried by the turn.
+    expect(v1(ours, "stream_error").map((e) => e.message)).toEqual(["Reconnecting... 1/1"]);
+    expect(ours.requests).toHaveLength(3);
+    await compareWithReal(ours, turns(), "", RETRIES);
   });
 });

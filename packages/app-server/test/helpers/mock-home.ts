@@ -6,7 +6,7 @@ import path from "node:path";
  * A fresh CODEX_HOME whose config.toml makes the mock model server at `baseUrl` the model provider (Responses API,
  * no retries, so a scripted failure is seen at once). `toml` is placed above the provider's table: top-level keys
  * and any other tables the test needs; `wireApi` picks the provider's wire protocol and `provider` adds lines to its
- * table (e.g. `env_key`).
+ * table (e.g. `env_key`); `retries` replaces the zero retry budgets.
  */
 export async function mockCodexHome(
   baseUrl: string,
@@ -16,6 +16,7 @@ export async function mockCodexHome(
     prefix?: string;
     wireApi?: "responses" | "chat";
     provider?: string[];
+    retries?: { request: number; stream: number };
   } = {},
 ): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), o.prefix ?? "codex-e2e-"));
@@ -27,8 +28,8 @@ export async function mockCodexHome(
     'name = "Mock"',
     `base_url = ${JSON.stringify(baseUrl)}`,
     `wire_api = ${JSON.stringify(o.wireApi ?? "responses")}`,
-    "request_max_retries = 0",
-    "stream_max_retries = 0",
+    `request_max_retries = ${o.retries?.request ?? 0}`,
+    `stream_max_retries = ${o.retries?.stream ?? 0}`,
     ...(o.provider ?? []),
     "",
   ].join("\n");

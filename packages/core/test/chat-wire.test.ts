@@ -422,6 +422,22 @@ describe("ModelClient on a chat provider", () => {
     expect(req.headers.originator).toBe("codex_cli_rs");
   });
 
+  it("refuses an output schema without sending a request", async () => {
+    const before = mock.requests.length;
+    const out: ModelEvent[] = [];
+    const run = async () => {
+      for await (const e of client().stream(
+        { ...prompt, textFormat: { type: "json_schema" } },
+        new AbortController().signal,
+      ))
+        out.push(e);
+    };
+    await expect(run()).rejects.toThrow(
+      "unsupported operation: output_schema is not supported for Chat Completions API",
+    );
+    expect(mock.requests.length).toBe(before);
+  });
+
   it("reports a 500 by its status once retries are used up, and a cut body as a transport error", async () => {
     mock.enqueue({ kind: "http", status: 500, body: "{}" });
     await expect(run()).rejects.toThrow("exceeded retry limit, last status: 500 Internal Server Error");

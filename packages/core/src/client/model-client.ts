@@ -217,6 +217,12 @@ export class ModelClient {
 
   private async *attempt(prompt: Prompt, signal: AbortSignal): AsyncGenerator<ModelEvent> {
     const chat = this.o.provider.wireApi === "chat";
+    // 0.58.0 refuses an output schema on the Chat wire before sending anything (so, e.g., the sandbox assessment
+    // sends no request and reports no risk).
+    if (chat && prompt.textFormat)
+      throw ModelError.fatal(
+        "unsupported operation: output_schema is not supported for Chat Completions API",
+      );
     const body = chat ? chatBody(prompt) : responsesBody(prompt);
     let response: Response;
     try {

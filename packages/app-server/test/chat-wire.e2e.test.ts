@@ -656,4 +656,38 @@ describe("a chat provider (wire_api = chat)", () => {
     expect(ours.requests).toHaveLength(3);
     await compareWithReal(ours, turns(), "", RETRIES);
   });
+
+  it("any finish reason ends a reply; a call whose response does not finish with tool_calls is not run", {
+    timeout: 120_000,
+  }, async () => {
+    const turns = () => [
+      {
+        text: "one",
+        script: [sse(chunk({ content: "A" }), chunk({}, "length"), chunk({ content: "B" }), DONE)],
+      },
+      {
+        text: "two",
+        script: [
+          sse(
+            chunk({
+              tool_calls: [
+                {
+                  index: 0,
+                  id: "call_nf",
+                  type: "function",
+                  function: { name: "shell", arguments: '{"command":["echo","nf"]}' },
+                },
+              ],
+            }),
+            DONE,
+          ),
+        ],
+      },
+    ];
+    const ours = await observe(false, turns());
+    expect(v1(ours, "agent_message").map((e) => e.message)).toEqual(["A"]);
+    expect(v1(ours, "exec_command_begin")).toEqual([]);
+    expect(ours.requests).toHaveLength(2);
+    await compareWithReal(ours, turns());
+  });
 });

@@ -334,6 +334,20 @@ describe("chatStreamEvents", () => {
     ]);
   });
 
+  it("ends at any finish reason, and runs a call only when the reason is tool_calls", async () => {
+    expect(
+      await collect([chunk({ content: "A" }), chunk({}, "length"), chunk({ content: "B" }), DONE]),
+    ).toEqual([
+      { type: "item_added", item: { type: "message", role: "assistant", content: [] } },
+      { type: "item_done", item: message("A") },
+      COMPLETED,
+    ]);
+    const call = chunk({ tool_calls: [{ index: 0, id: "c", function: { name: "shell", arguments: "{}" } }] });
+    expect(await collect([call, DONE])).toEqual([COMPLETED]);
+    expect(await collect([call])).toEqual([COMPLETED]);
+    expect(await collect([call, chunk({}, "stop")])).toEqual([COMPLETED]);
+  });
+
   it("completes at [DONE] or a clean end of the body without a finish reason; skips malformed chunks", async () => {
     expect(await collect([chunk({ content: "Hi" }), { data: "{not json" }])).toEqual([
       { type: "item_added", item: { type: "message", role: "assistant", content: [] } },

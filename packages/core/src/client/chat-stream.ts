@@ -33,12 +33,12 @@ const reasoningItem = (texts: string[]): Item => ({
  * - `delta.reasoning` (a string, or `{text}` / `{content}`) is reasoning; `reasoning_content` is ignored;
  * - tool-call deltas are merged into a single function call whatever their `index`: the first id and name win and
  *   the argument fragments are concatenated (two parallel calls become one call with unparsable arguments);
- * - the response ends at `finish_reason` "stop" or "tool_calls", at `[DONE]`, or when the body ends cleanly. Then
- *   come, in order: the reasoning item with one `reasoning_text` part per delta (if any reasoning came), the
- *   function call (for "tool_calls"; also at `[DONE]` / end without a finish reason — not observed), and then,
- *   as 0.58.0's aggregation adds them, the reasoning again as one part with the whole text, and the assistant
- *   message with the whole text, then `completed` (no usage). Both reasoning items are kept, in the history and
- *   the rollout, as 0.58.0 keeps them.
+ * - the response ends at any `finish_reason` (later chunks are not read), at `[DONE]`, or when the body ends
+ *   cleanly. Then come, in order: the reasoning item with one `reasoning_text` part per delta (if any reasoning
+ *   came), the function call (only for finish_reason "tool_calls": a call that ends otherwise is dropped), and
+ *   then, as 0.58.0's aggregation adds them, the reasoning again as one part with the whole text, and the
+ *   assistant message with the whole text, then `completed` (no usage). Both reasoning items are kept, in the
+ *   history and the rollout, as 0.58.0 keeps them.
  * Messages carry no id, so each turn item gets a fresh one (0.58.0's started and completed ids differ too).
  */
 export async function* chatStreamEvents(
@@ -76,7 +76,7 @@ export async function* chatStreamEvents(
 
   for await (const event of sse) {
     if (event.data.trim() === "[DONE]") {
-      yield* finish(true);
+      yield* finish(false);
       return;
     }
     let chunk: ChunkJson;
@@ -108,10 +108,12 @@ export async function* chatStreamEvents(
       if (typeof tc?.function?.name === "string") call.name ??= tc.function.name;
       if (typeof tc?.function?.arguments === "string") call.args += tc.function.arguments;
     }
-    if (choice.finish_reason === "stop" || choice.finish_reason === "tool_calls") {
+    // Any finish reason ends the response ("length" too: later chunks are not read); only "tool_calls" runs the
+    // call.
+    if (typeof choice.finish_reason === "string" && choice.finish_reason !== "") {
       yield* finish(choice.finish_reason === "tool_calls");
       return;
     }
   }
-  yield* finish(true);
+  yield* finish(false);
 }

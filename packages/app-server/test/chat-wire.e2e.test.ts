@@ -690,4 +690,30 @@ describe("a chat provider (wire_api = chat)", () => {
     expect(ours.requests).toHaveLength(2);
     await compareWithReal(ours, turns());
   });
+
+  it("reasoning right after an assistant message rides on that message", { timeout: 120_000 }, async () => {
+    const callChunk = (id: string) =>
+      chunk({
+        tool_calls: [
+          { index: 0, id, type: "function", function: { name: "shell", arguments: '{"command":["true"]}' } },
+        ],
+      });
+    const turns = () => [
+      {
+        text: "go",
+        script: [
+          sse(chunk({ content: "M1" }), callChunk("call_1"), chunk({}, "tool_calls")),
+          sse(chunk({ reasoning: "R2" }), callChunk("call_2"), chunk({}, "tool_calls")),
+          sse(chunk({ content: "Done." }), chunk({}, "stop")),
+        ],
+      },
+    ];
+    const ours = await observe(false, turns());
+    const last = (ours.requests as Item[])[2]?.messages as Item[];
+    // History: …, call_1, its output, M1, R2 (per delta), call_2, its output, R2 (whole): the first R2 follows M1.
+    expect(last.filter((m) => "reasoning" in m)).toEqual([
+      { role: "assistant", content: "M1", reasoning: "R2" },
+    ]);
+    await compareWithReal(ours, turns());
+  });
 });

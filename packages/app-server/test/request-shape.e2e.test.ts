@@ -218,6 +218,15 @@ const CASES: [string, Case, { tools: string; body: Json; instructions: boolean }
     },
   ],
   [
+    "gpt-5-codex with [features] shell_command_tool",
+    { model: "gpt-5-codex", toml: "[features]\nshell_command_tool = true" },
+    {
+      tools: `function:shell_command ${RESOURCES} function:update_plan ${FREEFORM} ${VIEW}`,
+      body: DEFAULT_REASONING,
+      instructions: false,
+    },
+  ],
+  [
     "gpt-5-codex ignores model_verbosity",
     { model: "gpt-5-codex", toml: 'model_verbosity = "high"' },
     { tools: `${BASE} ${FREEFORM} ${VIEW}`, body: DEFAULT_REASONING, instructions: false },
@@ -264,19 +273,28 @@ const PATCH = (file: string) => `*** Begin Patch\n*** Add File: ${file}\n+hi\n**
 /** Calls answered per case: the call ids and a script making them one request at a time. */
 const CALL_CASES: [string, Case, [string, SseEvent[]][]][] = [
   [
-    "o3 without view_image: apply_patch in both forms, view_image and an unknown custom tool are refused",
+    "o3 without view_image: apply_patch in both forms, view_image and an unknown custom tool are refused; shell_command runs",
     { model: "o3", toml: "[tools]\nview_image = false" },
     [
       ["c_custom", responses.customToolCall("apply_patch", PATCH("custom.txt"), "c_custom")],
       ["c_func", responses.functionCall("apply_patch", { input: PATCH("func.txt") }, "c_func")],
       ["c_view", responses.functionCall("view_image", { path: "x.png" }, "c_view")],
       ["c_other", responses.customToolCall("no_such_tool", "x", "c_other")],
+      ["c_shcmd", responses.functionCall("shell_command", { command: "echo hi" }, "c_shcmd")],
     ],
   ],
   [
     "gpt-oss (function apply_patch offered): a custom apply_patch call runs",
     { model: "gpt-oss-20b" },
     [["c_custom", responses.customToolCall("apply_patch", PATCH("custom.txt"), "c_custom")]],
+  ],
+  [
+    "shell_command_tool: a script runs in the user's login shell; shell calls still run",
+    { model: "gpt-5-codex", toml: "[features]\nshell_command_tool = true" },
+    [
+      ["c_script", responses.functionCall("shell_command", { command: "echo hi && echo $0" }, "c_script")],
+      ["c_shell", responses.functionCall("shell", { command: ["echo", "x"] }, "c_shell")],
+    ],
   ],
   [
     "codex-mini-latest: a local_shell_call runs as the shell",
@@ -291,16 +309,25 @@ describe("calls to tools that were (not) offered", () => {
       ...calls.map(([, events]) => responses.turn(events)),
       responses.turn(responses.message("Done.")),
     ];
-    const { bodies, cwd } = await observe(impl, c, script);
+    const { bodies, cwd, messages } = await observe(impl, c, script);
+    // The commands as the exec begin events show them (cwd aside, which differs per run).
+    const commands = messages
+      .filter((m) => m.method === "codex/event/exec_command_begin")
+      .map((m) => {
+        const { command, parsed_cmd } = (m.params as Json).msg as Json;
+        return { command, parsed_cmd };
+      });
     const last = (bodies.at(-1)?.input ?? []) as Json[];
     const outputs = calls.map(([id]) => {
       const out = last.find((i) => String(i.type).endsWith("_output") && i.call_id === id);
       return {
         type: out?.type,
-        output: String(out?.output).replace(/"duration_seconds":[\d.]+/, '"duration_seconds":<t>'),
+        output: String(out?.output)
+          .replace(/"duration_seconds":[\d.]+/, '"duration_seconds":<t>')
+          .replace(/Wall time: [\d.]+ seconds/, "Wall time: <t> seconds"),
       };
     });
-    return { outputs, files: (await fs.readdir(cwd)).sort() };
+    return { outputs, commands, files: (await fs.readdir(cwd)).sort() };
   }
 
   for (const [title, c, calls] of CALL_CASES) {
@@ -312,8 +339,15 @@ describe("calls to tools that were (not) offered", () => {
           "unsupported call: apply_patch",
           "unsupported call: view_image",
           "unsupported custom tool call: no_such_tool",
+          // shell_command runs even where it is not offered, as in 0.58.0.
+          '{"output":"hi\\n","metadata":{"exit_code":0,"duration_seconds":<t>}}',
         ]);
         expect(ours.files).toEqual([]);
+      } else if (c.toml?.includes("shell_command_tool")) {
+        expect(ours.outputs.map((o) => o.output)).toEqual([
+          `{"output":"hi\\n${process.env.SHELL || "/bin/bash"}\\n","metadata":{"exit_code":0,"duration_seconds":<t>}}`,
+          "Exit code: 0\nWall time: <t> seconds\nOutput:\nx\n",
+        ]);
       } else if (c.model === "gpt-oss-20b") {
         expect(ours.files).toEqual(["custom.txt"]);
       } else {

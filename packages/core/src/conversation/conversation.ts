@@ -37,7 +37,7 @@ import { TurnDiffTracker } from "../tools/turn-diff.js";
 import { environmentContext, initialContext, type TurnSettings, userMessage } from "./context.js";
 import { reasoningFor, requestShape } from "./request-shape.js";
 import { assessSandboxCommand, sandboxFailureMessage } from "./sandbox-assessment.js";
-import { localShellArguments, unofferedToolAnswer } from "./tool-call-gate.js";
+import { localShellArguments, shellCommandArguments, unofferedToolAnswer } from "./tool-call-gate.js";
 
 /** A core event: the submission (turn) id it belongs to and the message. */
 export interface CoreEvent {
@@ -726,6 +726,12 @@ export class Conversation {
           return output(await this.applyPatchTool(turnId, callId, patch, signal, cwd));
         }
         return output(await this.shell(turnId, callId, args, signal));
+      }
+      case "shell_command": {
+        const shellArgs = shellCommandArguments(args);
+        if (shellArgs === null)
+          return output("failed to parse function arguments: invalid type: `command` must be a string");
+        return output(await this.shell(turnId, callId, shellArgs, signal));
       }
       case "update_plan": {
         this.emit(

@@ -73,6 +73,7 @@ export function requestShape(
       webSearch: config.toolsWebSearch,
       applyPatch,
       localShell: family.localShell,
+      shellCommand: config.features.shell_command_tool === true,
     }),
     ...(reasoning ? { reasoning } : {}),
     ...(verbosity ? { verbosity } : {}),

@@ -12,12 +12,15 @@ export function toolSpecs(o: {
   webSearch: boolean;
   applyPatch: ApplyPatchToolType | null;
   localShell?: boolean;
+  /** Feature `shell_command_tool`: `shell_command` (a script string) instead of the family's shell tool. */
+  shellCommand?: boolean;
 }): ToolSpec[] {
-  const tools: ToolSpec[] = [
-    o.localShell ? { type: "local_shell" } : SHELL_TOOL,
-    ...MCP_RESOURCE_TOOLS,
-    UPDATE_PLAN_TOOL,
-  ];
+  const shell: ToolSpec = o.shellCommand
+    ? SHELL_COMMAND_TOOL
+    : o.localShell
+      ? { type: "local_shell" }
+      : SHELL_TOOL;
+  const tools: ToolSpec[] = [shell, ...MCP_RESOURCE_TOOLS, UPDATE_PLAN_TOOL];
   if (o.applyPatch === "freeform") tools.push(FREEFORM_APPLY_PATCH_TOOL);
   if (o.applyPatch === "function") tools.push(FUNCTION_APPLY_PATCH_TOOL);
   if (o.webSearch) tools.push({ type: "web_search" });
@@ -45,6 +48,25 @@ const SHELL_TOOL: ToolSpec = {
         type: "string",
         description: "Only set with with_escalated_permissions: why it is needed",
       },
+    },
+    required: ["command"],
+    additionalProperties: false,
+  },
+};
+
+/** The same parameters as `shell`, but `command` is one script for the user's shell (`<shell> -lc <command>`). */
+const SHELL_COMMAND_TOOL: ToolSpec = {
+  type: "function",
+  name: "shell_command",
+  description: "Runs a shell script in the user's default shell and returns its output.",
+  strict: false,
+  parameters: {
+    type: "object",
+    properties: {
+      ...(SHELL_TOOL.type === "function"
+        ? (SHELL_TOOL.parameters.properties as Record<string, unknown>)
+        : {}),
+      command: { type: "string", description: "The script to run in the user's default shell" },
     },
     required: ["command"],
     additionalProperties: false,

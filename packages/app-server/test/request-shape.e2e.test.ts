@@ -157,6 +157,12 @@ const CASES: [string, Case, { tools: string; body: Json; instructions: boolean }
     { tools: `${BASE} ${VIEW}`, body: NO_REASONING, instructions: true },
   ],
   [
+    "o4-mini",
+    { model: "o4-mini" },
+    { tools: `${BASE} ${VIEW}`, body: DEFAULT_REASONING, instructions: true },
+  ],
+  ["gpt-4o", { model: "gpt-4o" }, { tools: `${BASE} ${VIEW}`, body: NO_REASONING, instructions: true }],
+  [
     "codex-mini-latest (local_shell)",
     { model: "codex-mini-latest" },
     {

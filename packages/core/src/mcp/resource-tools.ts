@@ -1,4 +1,5 @@
 import type { ToolSpec } from "../client/model-client.js";
+import { jsonSyntaxError } from "../tools/json-syntax-error.js";
 import { sortKeys } from "./call-output.js";
 import type { McpConnectionManager } from "./connection-manager.js";
 
@@ -83,7 +84,9 @@ export function resourceToolCall(
   try {
     parsed = rawArguments.trim() === "" ? null : JSON.parse(rawArguments);
   } catch (err) {
-    return { kind: "invalid", output: `failed to parse function arguments: ${(err as Error).message}` };
+    // serde_json's words and position, as for every function tool's arguments.
+    const syntax = jsonSyntaxError(rawArguments) ?? (err as Error).message;
+    return { kind: "invalid", output: `failed to parse function arguments: ${syntax}` };
   }
   const args: Args = parsed && typeof parsed === "object" ? (parsed as Args) : {};
   const fields = tool === "read_mcp_resource" ? ["server", "uri"] : ["server", "cursor"];

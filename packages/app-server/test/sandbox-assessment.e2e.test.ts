@@ -374,7 +374,9 @@ describe.skipIf(!reference || sandboxSupport() !== "bubblewrap")(
       const real = await assessedTurn(reference, "on-failure", "abort");
       expect(ours.turnEnd).toEqual([{ type: "turn_aborted", reason: "interrupted" }]);
       expect(ours.end).toMatchObject({ exit_code: -1 });
-      expect(ours).toEqual(real);
+      // 0.58.0 closes the refused command concurrently with the abort; under load its exec_command_end may come
+      // too late to be seen at all, so it is compared only when it came.
+      expect({ ...ours, end: real.end ? ours.end : null }).toEqual(real);
     });
 
     it("untrusted, approved: the first approval is assessed and the refused command re-runs unconfined", {

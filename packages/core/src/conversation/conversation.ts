@@ -323,16 +323,19 @@ export class Conversation {
     let justCompacted = false;
     try {
       for (;;) {
-        const { items, calls, lastMessage, contextTokens } = await this.sampleWithRetries(id, abort.signal);
+        const sampled = await this.sampleWithRetries(id, abort.signal);
+        const { items, calls, lastMessage, contextTokens } = sampled;
         if (lastMessage !== null) lastAgentMessage = lastMessage;
         const { outputs, aborted } = await this.runTools(id, calls, abort.signal);
         // As 0.58.0 does, a response's items reach the history and the rollout only once the response has completed
         // and its tools have run (so after its token_count), each tool call followed by its output; a response
-        // whose stream fails or is interrupted keeps none of them.
+        // whose stream fails keeps none of them, one interrupted mid-stream the items it had completed (calls
+        // with aborted outputs).
         for (const item of items) {
           this.record(item);
           for (const output of outputs.get(item) ?? []) this.record(output);
         }
+        if (sampled.interrupted) throw new TurnAborted();
         // Interrupted while its tools ran: 0.58.0 has already begun the next request (its turn_context is written)
         // when it notices, and the turn ends there.
         if (aborted) {
@@ -466,115 +469,121 @@ export class Conversation {
     let contextTokens: number | null = null;
     let itemStarted = false;
     const info = () => this.tokenInfo();
-    for await (const e of this.d.client.stream(this.prompt(), signal, { turnRetries: false })) {
-      switch (e.type) {
-        case "rate_limits":
-          rateLimits = e.snapshot;
-          this.emit(id, ev({ type: "token_count", info: info(), rate_limits: rateLimits }));
-          break;
-        case "item_added": {
-          const turnItem = this.turnItem(e.item, true);
-          if (turnItem) {
-            itemStarted = true;
-            this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: turnItem }));
-          }
-          break;
-        }
-        // Deltas: the item event first, then its legacy form, as 0.58.0 sends them.
-        case "text_delta":
-          this.emit(
-            id,
-            ev({
-              type: "agent_message_content_delta",
-              thread_id: this.id,
-              turn_id: id,
-              item_id: e.itemId ?? "",
-              delta: e.delta,
-            }),
-          );
-          this.emit(id, ev({ type: "agent_message_delta", delta: e.delta }));
-          break;
-        case "reasoning_summary_delta":
-          this.emit(
-            id,
-            ev({
-              type: "reasoning_content_delta",
-              thread_id: this.id,
-              turn_id: id,
-              item_id: e.itemId ?? "",
-              delta: e.delta,
-            }),
-          );
-          this.emit(id, ev({ type: "agent_reasoning_delta", delta: e.delta }));
-          break;
-        case "reasoning_content_delta":
-          this.emit(
-            id,
-            ev({
-              type: "reasoning_raw_content_delta",
-              thread_id: this.id,
-              turn_id: id,
-              item_id: e.itemId ?? "",
-              delta: e.delta,
-            }),
-          );
-          this.emit(id, ev({ type: "agent_reasoning_raw_content_delta", delta: e.delta }));
-          break;
-        case "reasoning_section_break":
-          this.emit(id, ev({ type: "agent_reasoning_section_break" }));
-          break;
-        case "item_done": {
-          const item = e.item;
-          const type = item.type;
-          // Stored without the Responses item id, as 0.58.0 stores (and later sends) it.
-          const recorded = normalizeResponseItem(item);
-          // 0.58.0 keeps a response's messages, reasoning and tool calls; a web search call it reports but drops.
-          if (type !== "web_search_call") items.push(recorded);
-          if (type === "function_call" || type === "custom_tool_call" || type === "local_shell_call")
-            calls.push(recorded);
-          // The item event first, then its legacy events (0.58.0 derives those from the item and sends them after).
-          const turnItem = this.turnItem(item, false);
-          // Any done item ends the started one; a message, reasoning or web search that was not started (a web
-          // search always, Chat providers' aggregated items) is started and completed at once (0.58.0). A web
-          // search gets no `web_search_begin`, only `web_search_end` after the item.
-          if (!itemStarted && turnItem)
-            this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: turnItem }));
-          itemStarted = false;
-          if (turnItem)
-            this.emit(id, ev({ type: "item_completed", thread_id: this.id, turn_id: id, item: turnItem }));
-          if (type === "message") {
-            const text = ((item.content as { text?: string }[]) ?? []).map((c) => c.text ?? "").join("");
-            lastMessage = text;
-            this.emit(id, ev({ type: "agent_message", message: text }));
-          }
-          if (type === "reasoning") {
-            for (const part of (item.summary as { text?: string }[]) ?? []) {
-              this.emit(id, ev({ type: "agent_reasoning", text: part.text ?? "" }));
+    try {
+      for await (const e of this.d.client.stream(this.prompt(), signal, { turnRetries: false })) {
+        switch (e.type) {
+          case "rate_limits":
+            rateLimits = e.snapshot;
+            this.emit(id, ev({ type: "token_count", info: info(), rate_limits: rateLimits }));
+            break;
+          case "item_added": {
+            const turnItem = this.turnItem(e.item, true);
+            if (turnItem) {
+              itemStarted = true;
+              this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: turnItem }));
             }
-            // The raw reasoning only for `show_raw_agent_reasoning` (0.58.0).
-            if (this.d.config.showRawAgentReasoning) {
-              for (const part of (item.content as { text?: string }[] | null) ?? []) {
-                this.emit(id, ev({ type: "agent_reasoning_raw_content", text: part.text ?? "" }));
+            break;
+          }
+          // Deltas: the item event first, then its legacy form, as 0.58.0 sends them.
+          case "text_delta":
+            this.emit(
+              id,
+              ev({
+                type: "agent_message_content_delta",
+                thread_id: this.id,
+                turn_id: id,
+                item_id: e.itemId ?? "",
+                delta: e.delta,
+              }),
+            );
+            this.emit(id, ev({ type: "agent_message_delta", delta: e.delta }));
+            break;
+          case "reasoning_summary_delta":
+            this.emit(
+              id,
+              ev({
+                type: "reasoning_content_delta",
+                thread_id: this.id,
+                turn_id: id,
+                item_id: e.itemId ?? "",
+                delta: e.delta,
+              }),
+            );
+            this.emit(id, ev({ type: "agent_reasoning_delta", delta: e.delta }));
+            break;
+          case "reasoning_content_delta":
+            this.emit(
+              id,
+              ev({
+                type: "reasoning_raw_content_delta",
+                thread_id: this.id,
+                turn_id: id,
+                item_id: e.itemId ?? "",
+                delta: e.delta,
+              }),
+            );
+            this.emit(id, ev({ type: "agent_reasoning_raw_content_delta", delta: e.delta }));
+            break;
+          case "reasoning_section_break":
+            this.emit(id, ev({ type: "agent_reasoning_section_break" }));
+            break;
+          case "item_done": {
+            const item = e.item;
+            const type = item.type;
+            // Stored without the Responses item id, as 0.58.0 stores (and later sends) it.
+            const recorded = normalizeResponseItem(item);
+            // 0.58.0 keeps a response's messages, reasoning and tool calls; a web search call it reports but drops.
+            if (type !== "web_search_call") items.push(recorded);
+            if (type === "function_call" || type === "custom_tool_call" || type === "local_shell_call")
+              calls.push(recorded);
+            // The item event first, then its legacy events (0.58.0 derives those from the item and sends them after).
+            const turnItem = this.turnItem(item, false);
+            // Any done item ends the started one; a message, reasoning or web search that was not started (a web
+            // search always, Chat providers' aggregated items) is started and completed at once (0.58.0). A web
+            // search gets no `web_search_begin`, only `web_search_end` after the item.
+            if (!itemStarted && turnItem)
+              this.emit(id, ev({ type: "item_started", thread_id: this.id, turn_id: id, item: turnItem }));
+            itemStarted = false;
+            if (turnItem)
+              this.emit(id, ev({ type: "item_completed", thread_id: this.id, turn_id: id, item: turnItem }));
+            if (type === "message") {
+              const text = ((item.content as { text?: string }[]) ?? []).map((c) => c.text ?? "").join("");
+              lastMessage = text;
+              this.emit(id, ev({ type: "agent_message", message: text }));
+            }
+            if (type === "reasoning") {
+              for (const part of (item.summary as { text?: string }[]) ?? []) {
+                this.emit(id, ev({ type: "agent_reasoning", text: part.text ?? "" }));
+              }
+              // The raw reasoning only for `show_raw_agent_reasoning` (0.58.0).
+              if (this.d.config.showRawAgentReasoning) {
+                for (const part of (item.content as { text?: string }[] | null) ?? []) {
+                  this.emit(id, ev({ type: "agent_reasoning_raw_content", text: part.text ?? "" }));
+                }
               }
             }
+            if (type === "web_search_call") {
+              const query = String((item.action as { query?: string } | undefined)?.query ?? "");
+              this.emit(id, ev({ type: "web_search_end", call_id: String(item.id ?? ""), query }));
+            }
+            break;
           }
-          if (type === "web_search_call") {
-            const query = String((item.action as { query?: string } | undefined)?.query ?? "");
-            this.emit(id, ev({ type: "web_search_end", call_id: String(item.id ?? ""), query }));
-          }
-          break;
+          case "completed":
+            if (e.usage) {
+              this.lastUsage = e.usage;
+              this.totalUsage = addUsage(this.totalUsage, e.usage);
+              contextTokens = e.usage.total_tokens;
+            }
+            this.emit(id, ev({ type: "token_count", info: info(), rate_limits: rateLimits }));
+            break;
         }
-        case "completed":
-          if (e.usage) {
-            this.lastUsage = e.usage;
-            this.totalUsage = addUsage(this.totalUsage, e.usage);
-            contextTokens = e.usage.total_tokens;
-          }
-          this.emit(id, ev({ type: "token_count", info: info(), rate_limits: rateLimits }));
-          break;
       }
+    } catch (err) {
+      // Interrupted mid-stream: what had completed is still the caller's to record.
+      if (signal.aborted) return { items, calls, lastMessage, contextTokens, interrupted: true };
+      throw err;
     }
-    return { items, calls, lastMessage, contextTokens };
+    return { items, calls, lastMessage, contextTokens, interrupted: false };
   }
 
   /**

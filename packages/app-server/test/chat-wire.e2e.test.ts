@@ -180,8 +180,7 @@ async function observe(
     } else if (V2_KEPT.has(m.method)) {
       const item = (m.params as { item?: Item }).item;
       if (item && item.type !== "agentMessage" && item.type !== "reasoning") continue;
-      // 0.58.0 never completes the message it announced for a Chat reply (the reply arrives as a new item); this
-      // server completes every item still open when the turn ends (README), so those closings are left out.
+      // This server completes items still open when a turn ends (README; 0.58.0 does not): left out.
       if (m.method === "item/completed" && turnEnded) continue;
       events.push({ v2: m.method, ...(m.params as Item) });
     }

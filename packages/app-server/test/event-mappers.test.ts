@@ -328,3 +328,24 @@ describe("V2EventMapper", () => {
     expect(shellJoin(["bash", "-lc", "echo 'a b'", ""])).toBe(`bash -lc 'echo '"'"'a b'"'"'' ''`);
   });
 });
+
+describe("v2 items from a Chat provider", () => {
+  it("leaves the announced message open once the reply arrives as a new message, as 0.58.0 does", () => {
+    const m = new V2EventMapper();
+    m.beginTurn({ id: "0", items: [], status: "inProgress", error: null });
+    const out = [
+      ev({ type: "item_started", item: { AgentMessage: { id: "announced", content: [] } } }),
+      ev({
+        type: "item_started",
+        item: { AgentMessage: { id: "reply", content: [{ Text: { text: "Hi" } }] } },
+      }),
+      ev({
+        type: "item_completed",
+        item: { AgentMessage: { id: "reply", content: [{ Text: { text: "Hi" } }] } },
+      }),
+      ev({ type: "task_complete", last_agent_message: "Hi" }),
+    ].flatMap((e) => m.map(e));
+    expect(out.filter((n) => n.method === "item/completed").map((n) => p(n).item.id)).toEqual(["reply"]);
+    expect(p(out.at(-1)).turn.items.map((i: { id: string }) => i.id)).toEqual(["reply"]);
+  });
+});

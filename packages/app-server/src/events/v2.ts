@@ -259,6 +259,10 @@ export class V2EventMapper {
 
   private completed(item: ThreadItem): Notification {
     this.open.delete(item.id);
+    // A Chat provider's reply arrives as a new message while the one 0.58.0 announced for it stays open forever;
+    // it is superseded, not cut short, so it is not completed at turn end (0.58.0 never completes it either).
+    if (item.type === "agentMessage")
+      for (const [id, open] of this.open) if (open.type === "agentMessage") this.open.delete(id);
     // The `turn/start` response already lists the user's input (under the turn id); the core's own
     // user-message item (fresh id) is announced but not listed twice in the turn.
     const listed = (i: ThreadItem) =>

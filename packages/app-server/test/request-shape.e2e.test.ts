@@ -177,6 +177,23 @@ const CASES: [string, Case, { tools: string; body: Json; instructions: boolean }
     { tools: `${BASE} ${VIEW}`, body: NO_REASONING, instructions: false },
   ],
   [
+    "an unknown model with model_supports_reasoning_summaries",
+    {
+      model: "my-local-model",
+      toml: 'model_supports_reasoning_summaries = true\nmodel_reasoning_effort = "low"',
+    },
+    {
+      tools: `${BASE} ${VIEW}`,
+      body: { reasoning: { effort: "low", summary: "auto" }, include: ["reasoning.encrypted_content"] },
+      instructions: false,
+    },
+  ],
+  [
+    "gpt-4.1 ignores model_supports_reasoning_summaries",
+    { model: "gpt-4.1", toml: "model_supports_reasoning_summaries = true" },
+    { tools: `${BASE} ${VIEW}`, body: NO_REASONING, instructions: true },
+  ],
+  [
     "gpt-oss (function apply_patch)",
     { model: "gpt-oss-20b" },
     { tools: `${BASE} function:apply_patch ${VIEW}`, body: NO_REASONING, instructions: false },

@@ -53,7 +53,18 @@ const FAMILIES: [prefix: string, family: Partial<ModelFamily>][] = [
   ["gpt-oss", { applyPatchTool: "function" }],
 ];
 
-export function modelFamily(model: string): ModelFamily {
+/**
+ * The family of a model name. `model_supports_reasoning_summaries` from config.toml only changes names that match
+ * no known family (0.58.0 ignored it, true or false, for o3, gpt-4.1, gpt-4o and gpt-oss).
+ */
+export function modelFamily(model: string, o: { supportsReasoningSummaries?: boolean } = {}): ModelFamily {
   const found = FAMILIES.find(([prefix]) => model.startsWith(prefix));
-  return { ...DEFAULT_FAMILY, ...found?.[1] };
+  if (found) return { ...DEFAULT_FAMILY, ...found[1] };
+  return { ...DEFAULT_FAMILY, supportsReasoning: o.supportsReasoningSummaries ?? false };
+}
+
+/** `model_supports_reasoning_summaries` as set in config.toml (the loader keeps it only in `raw`). */
+export function supportsReasoningSummariesSetting(config: { raw?: unknown }): boolean | undefined {
+  const value = (config.raw as Record<string, unknown> | undefined)?.model_supports_reasoning_summaries;
+  return typeof value === "boolean" ? value : undefined;
 }

@@ -412,7 +412,7 @@ export class Conversation {
   /** The reasoning settings of the next request (the turn's effort and summary); none for non-reasoning models. */
   private reasoning(): Prompt["reasoning"] {
     const s = this.settings;
-    return reasoningFor(s.model, s.effort, s.summary);
+    return reasoningFor(s.model, s.effort, s.summary, this.d.config);
   }
 
   private prompt(): Prompt {

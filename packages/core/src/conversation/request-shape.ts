@@ -1,6 +1,6 @@
 import type { Config } from "@codex-ts/config-loader";
 import type { Prompt, ToolSpec } from "../client/model-client.js";
-import { modelFamily } from "../client/model-family.js";
+import { modelFamily, supportsReasoningSummariesSetting } from "../client/model-family.js";
 import { applyPatchToolType } from "./apply-patch-tool.js";
 import { toolSpecs } from "./tools.js";
 
@@ -23,8 +23,10 @@ export function reasoningFor(
   model: string,
   effort: string | null | undefined,
   summary: string,
+  config: { raw?: unknown } = {},
 ): NonNullable<Prompt["reasoning"]> | undefined {
-  const family = modelFamily(model);
+  const supports = supportsReasoningSummariesSetting(config);
+  const family = modelFamily(model, supports === undefined ? {} : { supportsReasoningSummaries: supports });
   if (!family.supportsReasoning) return undefined;
   const chosen = effort ?? family.defaultEffort;
   return chosen ? { effort: chosen, summary } : { summary };
@@ -55,6 +57,7 @@ export function requestShape(
     | "includeApplyPatchTool"
     | "baseInstructions"
     | "modelVerbosity"
+    | "raw"
   >,
   settings: { model: string; effort?: string | null | undefined; summary: string },
   baseInstructions: string,
@@ -62,7 +65,7 @@ export function requestShape(
   const family = modelFamily(settings.model);
   const applyPatch = applyPatchToolType(settings.model, config.features, config.includeApplyPatchTool);
   const verbosity = family.supportsVerbosity ? (config.modelVerbosity ?? family.defaultVerbosity) : null;
-  const reasoning = reasoningFor(settings.model, settings.effort, settings.summary);
+  const reasoning = reasoningFor(settings.model, settings.effort, settings.summary, config);
   const instructions =
     family.needsApplyPatchInstructions && applyPatch === null && config.baseInstructions === undefined
       ? baseInstructions + APPLY_PATCH_SHELL_INSTRUCTIONS

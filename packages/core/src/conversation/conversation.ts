@@ -88,6 +88,13 @@ const DEFAULT_SHELL_TIMEOUT_MS = 60_000;
 
 const ev = (msg: Record<string, unknown>) => msg as unknown as EventMsg;
 
+/** Each streamed delta's item event (with thread, turn and item ids) and the legacy event that follows it. */
+const DELTA_EVENTS = {
+  text_delta: ["agent_message_content_delta", "agent_message_delta"],
+  reasoning_summary_delta: ["reasoning_content_delta", "agent_reasoning_delta"],
+  reasoning_content_delta: ["reasoning_raw_content_delta", "agent_reasoning_raw_content_delta"],
+} as const;
+
 /** Codex's sandbox policy object (v2 camel-case or core kebab-case) → the config-loader shape. */
 /** A sandbox policy as clients send it (v1 kebab-case or v2 camelCase modes) → the core's policy. */
 export function sandboxPolicyFromWire(raw: Record<string, unknown>): TurnSettings["sandboxPolicy"] {
@@ -486,44 +493,17 @@ export class Conversation {
           }
           // Deltas: the item event first, then its legacy form, as 0.58.0 sends them.
           case "text_delta":
-            this.emit(
-              id,
-              ev({
-                type: "agent_message_content_delta",
-                thread_id: this.id,
-                turn_id: id,
-                item_id: e.itemId ?? "",
-                delta: e.delta,
-              }),
-            );
-            this.emit(id, ev({ type: "agent_message_delta", delta: e.delta }));
-            break;
           case "reasoning_summary_delta":
+          case "reasoning_content_delta": {
+            const [itemEvent, legacyEvent] = DELTA_EVENTS[e.type];
+            const itemId = e.itemId ?? "";
             this.emit(
               id,
-              ev({
-                type: "reasoning_content_delta",
-                thread_id: this.id,
-                turn_id: id,
-                item_id: e.itemId ?? "",
-                delta: e.delta,
-              }),
+              ev({ type: itemEvent, thread_id: this.id, turn_id: id, item_id: itemId, delta: e.delta }),
             );
-            this.emit(id, ev({ type: "agent_reasoning_delta", delta: e.delta }));
+            this.emit(id, ev({ type: legacyEvent, delta: e.delta }));
             break;
-          case "reasoning_content_delta":
-            this.emit(
-              id,
-              ev({
-                type: "reasoning_raw_content_delta",
-                thread_id: this.id,
-                turn_id: id,
-                item_id: e.itemId ?? "",
-                delta: e.delta,
-              }),
-            );
-            this.emit(id, ev({ type: "agent_reasoning_raw_content_delta", delta: e.delta }));
-            break;
+          }
           case "reasoning_section_break":
             this.emit(id, ev({ type: "agent_reasoning_section_break" }));
             break;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
-import { AsyncEntry } from "@napi-rs/keyring";
+import type { AsyncEntry } from "@napi-rs/keyring";
 import { AuthStorageError } from "./errors.js";
 import { parseRecord } from "./file-store.js";
 import { type AuthRecord, orderedRecord } from "./record.js";
@@ -22,7 +22,16 @@ export function keyringAccount(codexHome: string): string {
   return `cli|${createHash("sha256").update(canonical).digest("hex").slice(0, 16)}`;
 }
 
-function entry(codexHome: string): AsyncEntry {
+/**
+ * The native keyring binding is loaded on first use, not at import: most processes never touch the keyring
+ * (file-mode credentials, or none), and loading it costs every start a native library load. A binding that cannot
+ * load is then an error of the keyring operation, reported like any other keyring failure.
+ */
+let binding: Promise<typeof import("@napi-rs/keyring")> | undefined;
+
+async function entry(codexHome: string): Promise<AsyncEntry> {
+  binding ??= import("@napi-rs/keyring");
+  const { AsyncEntry } = await binding;
   // On Linux pin the Secret Service: the kernel keyutils fallback is per-session and invisible to other tools.
   return new AsyncEntry(KEYRING_SERVICE, keyringAccount(codexHome), { linux: { store: "secret-service" } });
 }
@@ -34,7 +43,7 @@ function reason(err: unknown): string {
 export async function loadKeyring(codexHome: string): Promise<AuthRecord | null> {
   let secret: string | null;
   try {
-    secret = await entry(codexHome).getPassword();
+    secret = await (await entry(codexHome)).getPassword();
   } catch (err) {
     throw new AuthStorageError(`failed to load CLI auth from keyring: ${reason(err)}`, "keyring");
   }
@@ -52,7 +61,7 @@ export async function loadKeyring(codexHome: string): Promise<AuthRecord | null>
 
 export async function saveKeyring(codexHome: string, record: AuthRecord): Promise<void> {
   try {
-    await entry(codexHome).setPassword(JSON.stringify(orderedRecord(record)));
+    await (await entry(codexHome)).setPassword(JSON.stringify(orderedRecord(record)));
   } catch (err) {
     throw new AuthStorageError(`failed to write OAuth tokens to keyring: ${reason(err)}`, "keyring");
   }
@@ -60,7 +69,7 @@ export async function saveKeyring(codexHome: string, record: AuthRecord): Promis
 
 export async function deleteKeyring(codexHome: string): Promise<boolean> {
   try {
-    return await entry(codexHome).deletePassword();
+    return await (await entry(codexHome)).deletePassword();
   } catch (err) {
     throw new AuthStorageError(`failed to delete auth from keyring: ${reason(err)}`, "keyring");
   }

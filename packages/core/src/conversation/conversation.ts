@@ -191,6 +191,14 @@ export class Conversation {
     return () => this.listeners.delete(listener);
   }
 
+  /** One chunk of a command's (or patch's) output, base64 as Codex sends it. */
+  private emitOutputDelta(turnId: string, callId: string, stream: "stdout" | "stderr", chunk: Buffer): void {
+    this.emit(
+      turnId,
+      ev({ type: "exec_command_output_delta", call_id: callId, stream, chunk: chunk.toString("base64") }),
+    );
+  }
+
   private emit(id: string, msg: EventMsg): void {
     this.persist(msg);
     this.notify(id, msg);
@@ -896,16 +904,7 @@ export class Conversation {
           sandbox: policy,
           signal,
           timeoutMs: typeof args.timeout_ms === "number" ? args.timeout_ms : DEFAULT_SHELL_TIMEOUT_MS,
-          onOutput: (stream, chunk) =>
-            this.emit(
-              turnId,
-              ev({
-                type: "exec_command_output_delta",
-                call_id: callId,
-                stream,
-                chunk: chunk.toString("base64"),
-              }),
-            ),
+          onOutput: (stream, chunk) => this.emitOutputDelta(turnId, callId, stream, chunk),
         });
       } catch (err) {
         if (err instanceof SandboxUnavailableError) {
@@ -1056,16 +1055,7 @@ export class Conversation {
       ["stdout", result.stdout],
       ["stderr", result.stderr],
     ] as const) {
-      if (text)
-        this.emit(
-          turnId,
-          ev({
-            type: "exec_command_output_delta",
-            call_id: callId,
-            stream,
-            chunk: Buffer.from(text).toString("base64"),
-          }),
-        );
+      if (text) this.emitOutputDelta(turnId, callId, stream, Buffer.from(text));
     }
     this.emit(
       turnId,

@@ -1,15 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { REFERENCE_CODEX_BIN } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const cli = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-const referenceBin = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => !!p && existsSync(p),
-);
+const referenceBin = REFERENCE_CODEX_BIN;
 if (!referenceBin) console.error("mcp CLI: comparisons with the real codex skipped (no CODEX_REFERENCE_BIN)");
 
 let home: string;

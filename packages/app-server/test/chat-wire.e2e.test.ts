@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
   type MockModelServer,
+  REFERENCE_CODEX_BIN,
   type ScriptedResponse,
   type SseEvent,
   startMockModelServer,
@@ -31,9 +31,7 @@ afterAll(async () => {
   await mock.close();
 });
 
-const reference = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => !!p && existsSync(p),
-);
+const reference = REFERENCE_CODEX_BIN;
 if (!reference) console.warn("chat wire: the real codex 0.58.0 binary was not found; checking ours alone");
 
 type Item = Record<string, unknown>;

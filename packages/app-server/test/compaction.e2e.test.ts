@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
   type MockModelServer,
+  REFERENCE_CODEX_BIN,
   responses,
   type ScriptedResponse,
   type SseEvent,
@@ -325,9 +325,7 @@ describe("manual compaction (v2 thread/compact)", () => {
   });
 });
 
-const reference = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => !!p && existsSync(p),
-);
+const reference = REFERENCE_CODEX_BIN;
 if (!reference) console.warn("skipping the comparison with the real codex 0.58.0: binary not found");
 
 describe.skipIf(!reference)("auto-compaction compared with the real codex app-server 0.58.0", () => {

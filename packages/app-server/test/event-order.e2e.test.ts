@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type MockModelServer,
+  REFERENCE_CODEX_BIN,
   responses,
   type ScriptedResponse,
   type SseEvent,
@@ -30,9 +30,7 @@ import { mockCodexHome } from "./helpers/mock-home.js";
  * - 0.58.0's `background_event` "Snapshots disabled: …" (ghost snapshots, which we do not implement) comes at a
  *   random point of the turn from a task of its own; it is left out of theirs.
  */
-const reference = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => !!p && existsSync(p),
-);
+const reference = REFERENCE_CODEX_BIN;
 if (!reference)
   console.warn("skipping the event-order comparison with the real codex 0.58.0: binary not found");
 

@@ -1,9 +1,13 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import {
+  type MockModelServer,
+  REFERENCE_CODEX_BIN,
+  responses,
+  startMockModelServer,
+} from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient } from "./helpers/client.js";
 import { mockCodexHome } from "./helpers/mock-home.js";
@@ -183,9 +187,7 @@ describe("project docs and request items", () => {
   });
 });
 
-const reference = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => !!p && existsSync(p),
-);
+const reference = REFERENCE_CODEX_BIN;
 if (!reference) console.warn("skipping the comparison with the real codex 0.58.0: binary not found");
 
 describe.skipIf(!reference)("project docs compared with the real codex app-server 0.58.0", () => {

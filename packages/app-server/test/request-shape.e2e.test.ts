@@ -1,10 +1,15 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type MockModelServer, responses, type SseEvent, startMockModelServer } from "@codex-ts/test-support";
+import {
+  type MockModelServer,
+  REFERENCE_CODEX_BIN,
+  responses,
+  type SseEvent,
+  startMockModelServer,
+} from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
 import { mockCodexHome } from "./helpers/mock-home.js";
@@ -29,9 +34,7 @@ afterAll(async () => {
   await mock.close();
 });
 
-const reference = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => !!p && existsSync(p),
-);
+const reference = REFERENCE_CODEX_BIN;
 if (!reference) console.warn("skipping the comparison with the real codex 0.58.0: binary not found");
 
 type Json = Record<string, unknown>;

@@ -4,7 +4,12 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { serverNotifications } from "@codex-ts/app-server-protocol";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import {
+  type MockModelServer,
+  REFERENCE_CODEX_BIN,
+  responses,
+  startMockModelServer,
+} from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
 import { mockCodexHome } from "./helpers/mock-home.js";
@@ -421,9 +426,7 @@ describe("app-server with the real runtime", () => {
   });
 });
 
-const reference = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => !!p && existsSync(p),
-);
+const reference = REFERENCE_CODEX_BIN;
 if (!reference) console.warn("skipping the comparison with the real codex 0.58.0: binary not found");
 
 describe.skipIf(!reference)("the same answers as the real codex app-server 0.58.0", () => {

@@ -4,7 +4,12 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { sandboxSupport } from "@codex-ts/core";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import {
+  type MockModelServer,
+  REFERENCE_CODEX_BIN,
+  responses,
+  startMockModelServer,
+} from "@codex-ts/test-support";
 import { afterAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
 import { expectTurnOrder, expectWireShapes, type Item } from "./helpers/v2-wire.js";
@@ -259,9 +264,7 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
   },
 );
 
-const reference = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => !!p && existsSync(p),
-);
+const reference = REFERENCE_CODEX_BIN;
 
 /**
  * One v1 turn whose command writes outside the workspace, answered `decision` at every approval, against a server

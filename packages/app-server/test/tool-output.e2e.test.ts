@@ -1,9 +1,13 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import {
+  type MockModelServer,
+  REFERENCE_CODEX_BIN,
+  responses,
+  startMockModelServer,
+} from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
 import { mockCodexHome } from "./helpers/mock-home.js";
@@ -134,9 +138,7 @@ describe("tool outputs in the rollout and in requests", () => {
   });
 });
 
-const reference = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => !!p && existsSync(p),
-);
+const reference = REFERENCE_CODEX_BIN;
 if (!reference) console.warn("skipping the comparison with the real codex 0.58.0: binary not found");
 
 describe.skipIf(!reference)(

@@ -1,12 +1,10 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { REFERENCE_CODEX_BIN } from "@codex-ts/test-support";
 
 /** The real Codex 0.58.0 binary, when this machine has it (test-all installs it and sets CODEX_REFERENCE_BIN). */
-export const referenceBin = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => !!p && existsSync(p),
-);
+export const referenceBin = REFERENCE_CODEX_BIN;
 
 /** A config.toml that makes Codex talk to a local mock model server instead of the network. */
 export async function writeMockProviderConfig(codexHome: string, baseUrl: string): Promise<void> {

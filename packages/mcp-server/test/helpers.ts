@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { REFERENCE_CODEX_BIN } from "@codex-ts/test-support";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
@@ -9,9 +9,7 @@ import { z } from "zod";
 export const CLI_MAIN = fileURLToPath(new URL("../../../apps/cli/dist/main.js", import.meta.url));
 
 /** The real Codex 0.58.0, to compare with when this machine has it. */
-export const REFERENCE_BIN = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => typeof p === "string" && p !== "" && existsSync(p),
-);
+export const REFERENCE_BIN = REFERENCE_CODEX_BIN;
 
 /** A `codex/event` notification's params. */
 export interface CodexEvent {

@@ -8,3 +8,4 @@ export {
   type SseEvent,
   startMockModelServer,
 } from "./mock-model-server.js";
+export { REFERENCE_CODEX_BIN } from "./reference-codex.js";

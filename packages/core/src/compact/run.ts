@@ -1,6 +1,7 @@
 import type { EventMsg } from "@codex-ts/app-server-protocol";
-import type { ModelClient, Prompt, TokenUsage } from "../client/model-client.js";
+import type { ModelClient } from "../client/model-client.js";
 import type { RateLimitSnapshot } from "../client/rate-limits.js";
+import type { Prompt, TokenUsage } from "../client/types.js";
 import { userMessage } from "../conversation/context.js";
 import { compactedHistory, lastAssistantText } from "./history.js";
 import { COMPACT_DONE_MESSAGE, COMPACT_WARNING } from "./messages.js";

@@ -3,16 +3,11 @@ import { readFile } from "node:fs/promises";
 import { extname, isAbsolute, resolve } from "node:path";
 import type { EventMsg, ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
-import {
-  type ModelClient,
-  ModelError,
-  type Prompt,
-  retryBackoffMs,
-  type TokenUsage,
-} from "../client/model-client.js";
+import type { ModelClient } from "../client/model-client.js";
 import { autoCompactTokenLimit, modelContextWindow } from "../client/model-info.js";
 import type { RateLimitSnapshot } from "../client/rate-limits.js";
 import { normalizeResponseItem } from "../client/response-item.js";
+import { ModelError, type Prompt, retryBackoffMs, type TokenUsage } from "../client/types.js";
 import {
   type CompactionHost,
   DEFAULT_COMPACT_PROMPT,

@@ -1,6 +1,6 @@
 import type { Config } from "@codex-ts/config-loader";
-import type { Prompt, ToolSpec } from "../client/model-client.js";
 import { modelFamily, supportsReasoningSummariesSetting } from "../client/model-family.js";
+import type { Prompt, ToolSpec } from "../client/types.js";
 import { applyPatchToolType } from "./apply-patch-tool.js";
 import { toolSpecs } from "./tools.js";
 

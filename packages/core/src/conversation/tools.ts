@@ -1,4 +1,4 @@
-import type { ToolSpec } from "../client/model-client.js";
+import type { ToolSpec } from "../client/types.js";
 import { MCP_RESOURCE_TOOLS } from "../mcp/resource-tools.js";
 import { type ApplyPatchToolType, FREEFORM_APPLY_PATCH_TOOL } from "./apply-patch-tool.js";
 

@@ -1,7 +1,7 @@
 import type { McpHttpTransport, McpServerConfig, McpStdioTransport } from "@codex-ts/config-loader";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { ToolSpec } from "../client/model-client.js";
+import type { ToolSpec } from "../client/types.js";
 import { qualifiedToolName } from "./tool-names.js";
 
 /** Codex waits this long for a server's handshake and first tools/list unless `startup_timeout_sec` says otherwise. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { extname, isAbsolute, resolve } from "node:path";
-import type { EventMsg, ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
+import type { ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
 import type { ModelClient } from "../client/model-client.js";
 import { autoCompactTokenLimit, modelContextWindow } from "../client/model-info.js";
@@ -14,6 +14,7 @@ import {
   runCompaction,
   stillOverLimitMessage,
 } from "../compact/index.js";
+import { type CoreEvent, type CodexEventMsg as EventMsg, toEventMsg } from "../events/types.js";
 import { parseCommand } from "../exec/parse-command.js";
 import { runCommand, SandboxUnavailableError } from "../exec/run-command.js";
 import { isKnownSafeCommand } from "../exec/safe-command.js";
@@ -33,12 +34,6 @@ import { environmentContext, initialContext, type TurnSettings, userMessage } fr
 import { reasoningFor, requestShape } from "./request-shape.js";
 import { assessSandboxCommand, sandboxFailureMessage } from "./sandbox-assessment.js";
 import { localShellArguments, shellCommandArguments, unofferedToolAnswer } from "./tool-call-gate.js";
-
-/** A core event: the submission (turn) id it belongs to and the message. */
-export interface CoreEvent {
-  id: string;
-  msg: EventMsg;
-}
 
 /** v1 `InputItem` as the servers submit it. */
 export type InputItem = { type: string; data: Record<string, unknown> };
@@ -170,7 +165,7 @@ export class Conversation {
     this.settings = d.settings;
     this.lastSettingsSent = d.settings;
     for (const failure of d.mcp?.failures ?? []) {
-      this.startupEvents.push({ id: "", msg: ev({ type: "error", message: failure.message }) });
+      this.startupEvents.push({ id: "", msg: toEventMsg(ev({ type: "error", message: failure.message })) });
     }
   }
 
@@ -217,7 +212,7 @@ export class Conversation {
   private notify(id: string, msg: EventMsg): void {
     for (const l of [...this.listeners]) {
       try {
-        l({ id, msg });
+        l({ id, msg: toEventMsg(msg) });
       } catch {
         // a listener's failure must not stop the turn
       }

@@ -6,12 +6,10 @@ export {
 export { DEFAULT_BASE_INSTRUCTIONS, environmentContext, type TurnSettings } from "./context.js";
 export {
   Conversation,
-  type CoreEvent,
   type InputItem,
   type Op,
   sandboxPolicyFromWire,
 } from "./conversation.js";
-export { isCodexWireEvent } from "./extension-events.js";
 export { uuidV7 } from "./ids.js";
 export { ConversationManager, type ConversationManagerOptions, type NewConversation } from "./manager.js";
 export { MESSAGE_HISTORY_FILE, messageHistoryMetadata } from "./message-history.js";

@@ -1,8 +1,8 @@
-import type { EventMsg } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
 import { type AuthSource, ModelClient } from "../client/model-client.js";
 import { normalizeResponseItem } from "../client/response-item.js";
 import { historyFromRollout } from "../compact/history.js";
+import type { CodexEventMsg } from "../events/types.js";
 import { McpConnectionManager } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
 import type { LoadedRollout } from "../rollout/history.js";
@@ -69,7 +69,7 @@ export class ConversationManager {
     id: string,
     recorder: RolloutRecorder,
     history: Record<string, unknown>[],
-    initialMessages: EventMsg[] | null,
+    initialMessages: CodexEventMsg[] | null,
     mcp: McpConnectionManager,
     messageHistory: { logId: number; entryCount: number },
   ): NewConversation {
@@ -147,16 +147,14 @@ export class ConversationManager {
     path: string,
     requested: Config,
     preloaded?: LoadedRollout,
-  ): Promise<NewConversation & { initialMessages: EventMsg[] }> {
+  ): Promise<NewConversation & { initialMessages: CodexEventMsg[] }> {
     const config = await withProjectDocs(requested);
     const loaded = preloaded ?? (await this.o.sessions.loadHistory(path));
     // A `compacted` line replaces the history before it, as the compaction did (compact/history.ts).
     const history = historyFromRollout(loaded.items, () =>
       initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions),
     );
-    const initialMessages = loaded.items
-      .filter((i) => i.type === "event_msg")
-      .map((i) => i.payload as EventMsg);
+    const initialMessages = loaded.items.flatMap((i) => (i.type === "event_msg" ? [i.payload] : []));
     const recorder = await this.o.sessions.resumeRecorder(path);
     const [mcp, messageHistory] = await Promise.all([
       this.startMcp(config),

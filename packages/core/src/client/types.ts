@@ -1,7 +1,11 @@
+import type { TokenUsage as ProtocolTokenUsage } from "@codex-ts/app-server-protocol";
 import type { RateLimitSnapshot } from "./rate-limits.js";
 
 // The model client's vocabulary, shared by both wires (responses.ts, chat-*.ts) and by the client itself; it imports
 // nothing else from the client, so every other client module can depend on it without a cycle.
+
+/** A Responses API item as JSON (history items, model output), read field by field. */
+export type ResponseItemJson = Record<string, unknown>;
 
 /** A tool offered to the model, in Responses API form (Chat wraps function tools). */
 export type ToolSpec =
@@ -30,13 +34,8 @@ export interface Prompt {
   verbosity?: string;
 }
 
-export interface TokenUsage {
-  input_tokens: number;
-  cached_input_tokens: number;
-  output_tokens: number;
-  reasoning_output_tokens: number;
-  total_tokens: number;
-}
+/** A response's token usage, in the protocol's (`token_count`) shape. */
+export type TokenUsage = ProtocolTokenUsage;
 
 /** What the model stream yields, provider-independent. */
 export type ModelEvent =

@@ -6,6 +6,7 @@ import type { CodexEventMsg } from "../events/types.js";
 import { McpConnectionManager } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
 import type { LoadedRollout } from "../rollout/history.js";
+import { responseItemLine } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import type { SessionsStore } from "../rollout/store.js";
 import { DEFAULT_BASE_INSTRUCTIONS, initialContext, type TurnSettings } from "./context.js";
@@ -129,7 +130,7 @@ export class ConversationManager {
     const initial =
       opts.history?.map(normalizeResponseItem) ??
       initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions);
-    recorder.record(initial.map((payload) => ({ type: "response_item", payload }) as never));
+    recorder.record(initial.map(responseItemLine));
     await recorder.flush();
     // Codex starts the MCP servers while the session is set up: the first turn already sees their tools.
     const [mcp, messageHistory] = await Promise.all([

@@ -77,3 +77,12 @@ export function parseLine(text: string): RolloutLine | null {
   }
   return { timestamp: typeof timestamp === "string" ? timestamp : "", type, payload } as RolloutLine;
 }
+
+/**
+ * A history item as a `response_item` line. The conversation keeps its items as the JSON the model (or the client)
+ * sent, normalized but not decoded; the rollout types the payload as the protocol's `ResponseItem`, which that JSON
+ * is meant to be.
+ */
+export function responseItemLine(item: Record<string, unknown>): RolloutItem {
+  return { type: "response_item", payload: item as ResponseItem };
+}

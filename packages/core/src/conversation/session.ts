@@ -108,10 +108,9 @@ export class Session {
 
   /** Broadcasts without recording: extension events, and closing events that `finishTask` recorded first. */
   notify(id: string, msg: CoreEventMsg): void {
-    const event = { id, msg: toEventMsg(msg) };
     for (const l of [...this.listeners]) {
       try {
-        l(event);
+        l({ id, msg: toEventMsg(msg) });
       } catch {
         // a listener's failure must not stop the turn
       }

@@ -4,6 +4,7 @@ export * from "./auth/index.js";
 export * from "./client/index.js";
 export * from "./compact/index.js";
 export * from "./conversation/index.js";
+export * from "./events/index.js";
 export * from "./exec/index.js";
 export * from "./mcp/index.js";
 export * from "./rollout/index.js";

@@ -1,7 +1,8 @@
+import type { ContentBlock } from "@codex-ts/app-server-protocol";
 import type { McpHttpTransport, McpServerConfig, McpStdioTransport } from "@codex-ts/config-loader";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { ToolSpec } from "../client/model-client.js";
+import type { ToolSpec } from "../client/types.js";
 import { qualifiedToolName } from "./tool-names.js";
 
 /** Codex waits this long for a server's handshake and first tools/list unless `startup_timeout_sec` says otherwise. */
@@ -27,7 +28,9 @@ const DEFAULT_ENV_VARS = [
 ];
 
 /** One page of an MCP list request: the items under `key`, and the cursor of the next page if there is one. */
-export type McpPage<K extends string> = { [P in K]: Record<string, unknown>[] } & { nextCursor?: string };
+export type McpPage<K extends string> = { [P in K]: Record<string, unknown>[] } & {
+  nextCursor?: string | undefined;
+};
 
 /** One tool of one server, as offered to the model. */
 export interface McpToolInfo {
@@ -39,10 +42,10 @@ export interface McpToolInfo {
   inputSchema: Record<string, unknown>;
 }
 
-/** MCP's CallToolResult as the server returned it. */
+/** MCP's CallToolResult as the server returned it (the SDK has checked its content blocks). */
 export interface McpCallToolResult {
-  content: unknown[];
-  isError?: boolean;
+  content: ContentBlock[];
+  isError?: boolean | undefined;
   structuredContent?: unknown;
   [key: string]: unknown;
 }
@@ -202,7 +205,7 @@ export class McpConnectionManager {
   /** One page of a server's `resources/list`; rejects for an unknown server or the server's error. */
   async listResources(server: string, cursor?: string): Promise<McpPage<"resources">> {
     const result = await this.server(server).client.listResources(cursor === undefined ? {} : { cursor });
-    return result as unknown as McpPage<"resources">;
+    return result;
   }
 
   /** One page of a server's `resources/templates/list`. */
@@ -210,13 +213,13 @@ export class McpConnectionManager {
     const result = await this.server(server).client.listResourceTemplates(
       cursor === undefined ? {} : { cursor },
     );
-    return result as unknown as McpPage<"resourceTemplates">;
+    return result;
   }
 
   /** A server's `resources/read` of one URI. */
   async readResource(server: string, uri: string): Promise<{ contents: Record<string, unknown>[] }> {
     const result = await this.server(server).client.readResource({ uri });
-    return result as unknown as { contents: Record<string, unknown>[] };
+    return result;
   }
 
   private server(name: string): RunningServer {

@@ -1,6 +1,6 @@
-import type { ToolSpec } from "../client/model-client.js";
-import { MCP_RESOURCE_TOOLS } from "../mcp/resource-tools.js";
-import { type ApplyPatchToolType, FREEFORM_APPLY_PATCH_TOOL } from "./apply-patch-tool.js";
+import type { ToolSpec } from "../../client/types.js";
+import { MCP_RESOURCE_TOOLS } from "../../mcp/resource-tools.js";
+import { type ApplyPatchToolType, FREEFORM_APPLY_PATCH_TOOL } from "../apply-patch-tool.js";
 
 /**
  * The tools offered to the model, in 0.58.0's order: the shell (the built-in `local_shell` for codex-mini-latest),

@@ -1,4 +1,4 @@
-import type { ToolSpec } from "../client/model-client.js";
+import type { ToolSpec } from "../../client/types.js";
 
 type Call = Record<string, unknown>;
 

@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { isPersisted, type RolloutItem, serializeLine } from "./line.js";
@@ -72,9 +73,22 @@ export async function createRecorder(path: string, first: RolloutItem): Promise<
   return recorder;
 }
 
-/** Re-opens an existing rollout for appending; nothing is written until new items arrive. */
-export async function reopenRecorder(path: string): Promise<RolloutRecorder> {
-  const handle = await open(path, "r+");
-  await handle.close();
-  return new FileRolloutRecorder(path, await open(path, "a"));
+/** Appending to an existing file only: never creates it, never blocks in `open` (see `reopenRecorder`). */
+const REOPEN_FLAGS =
+  constants.O_WRONLY | constants.O_APPEND | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
+
+/**
+ * Re-opens an existing rollout for appending; nothing is written until new items arrive. `openPath` is the file
+ * opened (the store passes the confined real path); `path` is what the recorder reports. Only a regular file is
+ * appended to: anything else is closed again and refused.
+ */
+export async function reopenRecorder(path: string, openPath: string = path): Promise<RolloutRecorder> {
+  const handle = await open(openPath, REOPEN_FLAGS);
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error(`${path} is not a regular file`);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return new FileRolloutRecorder(path, handle);
 }

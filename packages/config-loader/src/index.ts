@@ -5,6 +5,7 @@ export {
   findInvalidUtf8,
   type LineReadOptions,
   type LineReadStats,
+  notRegular,
   openRegularFile,
   readBoundedFile,
   readBoundedLines,

@@ -34,6 +34,7 @@ export function fileKind(st: Stats): string {
   return "not a regular file";
 }
 
+/** The error for a path that is not a regular file (for writers that check a file the same way). */
 export function notRegular(st: Stats): FileReadError {
   const kind = fileKind(st);
   return new FileReadError(

@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
-import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { type FileHandle, mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
+import { notRegular } from "@codex-ts/config-loader";
 import { isPersisted, type RolloutItem, serializeLine } from "./line.js";
 
 /** Appends a conversation's items to its rollout file (see DESIGN.md). */
@@ -83,9 +84,12 @@ const REOPEN_FLAGS =
  * appended to: anything else is closed again and refused.
  */
 export async function reopenRecorder(path: string, openPath: string = path): Promise<RolloutRecorder> {
+  const before = await stat(openPath);
+  if (!before.isFile()) throw notRegular(before);
   const handle = await open(openPath, REOPEN_FLAGS);
   try {
-    if (!(await handle.stat()).isFile()) throw new Error(`${path} is not a regular file`);
+    const after = await handle.stat();
+    if (!after.isFile()) throw notRegular(after);
   } catch (err) {
     await handle.close();
     throw err;

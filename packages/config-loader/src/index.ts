@@ -5,7 +5,6 @@ export {
   findInvalidUtf8,
   type LineReadOptions,
   type LineReadStats,
-  notRegular,
   openRegularFile,
   readBoundedFile,
   readBoundedLines,

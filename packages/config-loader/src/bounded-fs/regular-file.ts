@@ -6,7 +6,12 @@ import { type FileHandle, open, stat } from "node:fs/promises";
  * become the controlling terminal. O_NONBLOCK does not change reads of regular files; it only matters if the path
  * is swapped for something else between the check and the open, and then the fstat check refuses it.
  */
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
+const NEVER_BLOCK = (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
+const OPEN_FLAGS = {
+  read: constants.O_RDONLY | NEVER_BLOCK,
+  /** Appending to an existing file: never creates it. */
+  append: constants.O_WRONLY | constants.O_APPEND | NEVER_BLOCK,
+} as const;
 
 /**
  * A path the bounded readers refuse: not a regular file (`not-regular`), or larger than the caller's limit
@@ -34,8 +39,7 @@ export function fileKind(st: Stats): string {
   return "not a regular file";
 }
 
-/** The error for a path that is not a regular file (for writers that check a file the same way). */
-export function notRegular(st: Stats): FileReadError {
+function notRegular(st: Stats): FileReadError {
   const kind = fileKind(st);
   return new FileReadError(
     "not-regular",
@@ -53,15 +57,18 @@ export function tooLarge(limit: number, size?: number): FileReadError {
 }
 
 /**
- * Opens `path` for reading only if it is a regular file (symlinks followed). The type is checked with `stat`
- * before opening, so a FIFO, socket, device or directory is never opened (opening a FIFO blocks a libuv pool
- * thread until a writer appears), and again with `fstat` on the open handle, so a path swapped in between is
- * refused too. OS errors (ENOENT, EACCES, …) are thrown as they are.
+ * Opens `path` for reading (or appending to an existing file) only if it is a regular file (symlinks followed).
+ * The type is checked with `stat` before opening, so a FIFO, socket, device or directory is never opened (opening
+ * a FIFO blocks a libuv pool thread until a writer appears), and again with `fstat` on the open handle, so a path
+ * swapped in between is refused too. OS errors (ENOENT, EACCES, …) are thrown as they are.
  */
-export async function openRegularFile(path: string): Promise<{ handle: FileHandle; size: number }> {
+export async function openRegularFile(
+  path: string,
+  mode: keyof typeof OPEN_FLAGS = "read",
+): Promise<{ handle: FileHandle; size: number }> {
   const before = await stat(path);
   if (!before.isFile()) throw notRegular(before);
-  const handle = await open(path, OPEN_FLAGS);
+  const handle = await open(path, OPEN_FLAGS[mode]);
   try {
     const after = await handle.stat();
     if (!after.isFile()) throw notRegular(after);

@@ -1,7 +1,6 @@
-import { constants } from "node:fs";
-import { type FileHandle, mkdir, open, stat } from "node:fs/promises";
+import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { notRegular } from "@codex-ts/config-loader";
+import { openRegularFile } from "@codex-ts/config-loader";
 import { isPersisted, type RolloutItem, serializeLine } from "./line.js";
 
 /** Appends a conversation's items to its rollout file (see DESIGN.md). */
@@ -74,25 +73,12 @@ export async function createRecorder(path: string, first: RolloutItem): Promise<
   return recorder;
 }
 
-/** Appending to an existing file only: never creates it, never blocks in `open` (see `reopenRecorder`). */
-const REOPEN_FLAGS =
-  constants.O_WRONLY | constants.O_APPEND | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
-
 /**
  * Re-opens an existing rollout for appending; nothing is written until new items arrive. `openPath` is the file
- * opened (the store passes the confined real path); `path` is what the recorder reports. Only a regular file is
- * appended to: anything else is closed again and refused.
+ * opened (the store passes the confined real path); `path` is what the recorder reports. Only an existing regular
+ * file is appended to (config-loader's `openRegularFile`: never created, never a FIFO or device).
  */
 export async function reopenRecorder(path: string, openPath: string = path): Promise<RolloutRecorder> {
-  const before = await stat(openPath);
-  if (!before.isFile()) throw notRegular(before);
-  const handle = await open(openPath, REOPEN_FLAGS);
-  try {
-    const after = await handle.stat();
-    if (!after.isFile()) throw notRegular(after);
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
+  const { handle } = await openRegularFile(openPath, "append");
   return new FileRolloutRecorder(path, handle);
 }

@@ -31,6 +31,9 @@ export class McpResultLimitError extends Error {
   override readonly name = "McpResultLimitError";
 }
 
+/** About what the note standing for a left-out item costs. */
+const NOTE_BYTES = 160;
+
 const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
 
 /** `text` with its middle replaced by a marker so it has at most about `maxBytes` UTF-8 bytes. */
@@ -65,7 +68,7 @@ export function limitCallToolResult(
   // What is left for the items once the rest of the result (and a little slack for separators) is paid for.
   let budget = maxBytes - jsonBytes({ ...rest, content: [] }) - 64;
   const kept: unknown[] = [];
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const size = jsonBytes(item) + 1;
     if (size <= budget) {
       kept.push(item);
@@ -75,12 +78,15 @@ export function limitCallToolResult(
     const record = item as { type?: unknown; text?: unknown };
     let replacement: unknown;
     if (record.type === "text" && typeof record.text === "string") {
-      let room = budget - jsonBytes({ ...record, text: "" }) - 1;
+      // Room for a note on each item after this one, which will not fit whole either.
+      const target = budget - Math.min(budget / 2, (items.length - index - 1) * NOTE_BYTES);
+      let room = target - jsonBytes({ ...record, text: "" }) - 1;
       replacement = { ...record, text: cutMiddle(record.text, room, total) };
-      // JSON escapes can make the text longer than its characters: shrink until it fits.
-      while (jsonBytes(replacement) + 1 > budget && room > 0) {
-        room = Math.floor(room / 2);
+      // JSON escapes and multi-byte characters make the text longer than its count: shrink by the excess.
+      for (let over = jsonBytes(replacement) + 1 - target; over > 0 && room > 0; ) {
+        room -= over;
         replacement = { ...record, text: cutMiddle(record.text, room, total) };
+        over = jsonBytes(replacement) + 1 - target;
       }
     } else {
       replacement = {

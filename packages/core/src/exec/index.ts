@@ -9,6 +9,7 @@ export { parseCommand } from "./parse-command.js";
 export {
   clampTimeoutMs,
   EXEC_OUTPUT_DELTA_MAX_BYTES,
+  EXEC_OUTPUT_DELTA_MAX_TOTAL_BYTES,
   EXEC_OUTPUT_MAX_DELTAS,
   EXEC_TIMEOUT_MAX_MS,
   EXEC_TIMEOUT_MIN_MS,

@@ -9,9 +9,14 @@ import { EXEC_OUTPUT_MAX_BYTES, HeadTailBuffer } from "./head-tail-buffer.js";
 export const EXEC_TIMEOUT_MIN_MS = 1;
 /** …and at most this (24 h), well within what a timer holds (2^31-1 ms); a command never runs unbounded. */
 export const EXEC_TIMEOUT_MAX_MS = 24 * 60 * 60 * 1000;
-/** Output deltas streamed per command, each at most EXEC_OUTPUT_DELTA_MAX_BYTES (Codex's bounds). */
+/** Output deltas streamed per command, each at most EXEC_OUTPUT_DELTA_MAX_BYTES (Codex's bounds)… */
 export const EXEC_OUTPUT_MAX_DELTAS = 10_000;
 export const EXEC_OUTPUT_DELTA_MAX_BYTES = 8192;
+/**
+ * …and at most this many bytes in all: Codex's two bounds allow 80 MiB, which becomes ~190 MiB of notifications
+ * queued for the client (base64 in v1, text in v2), while what is kept of the output in the end is 1 MiB anyway.
+ */
+export const EXEC_OUTPUT_DELTA_MAX_TOTAL_BYTES = 8 * 1024 * 1024;
 /** How long the output pipes may stay open after the command exited (held by a process that left its group). */
 const EXEC_OUTPUT_DRAIN_MS = 2000;
 
@@ -200,6 +205,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     let spawnError: string | undefined;
     let spawnErrorDebug: string | undefined;
     let deltas = 0;
+    let streamed = 0;
     const finish = (code: number) => {
       if (settled) return;
       settled = true;
@@ -263,15 +269,14 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
       into.push(chunk);
       aggregated.push(chunk);
       if (!o.onOutput) return;
-      // Streamed in pieces of at most EXEC_OUTPUT_DELTA_MAX_BYTES, at most EXEC_OUTPUT_MAX_DELTAS per command (Codex's
-      // bounds); the rest is only captured.
-      for (
-        let at = 0;
-        at < chunk.length && deltas < EXEC_OUTPUT_MAX_DELTAS;
-        at += EXEC_OUTPUT_DELTA_MAX_BYTES
-      ) {
+      // Streamed in pieces within the delta bounds above; the rest is only captured.
+      for (let at = 0; at < chunk.length; at += EXEC_OUTPUT_DELTA_MAX_BYTES) {
+        const room = EXEC_OUTPUT_DELTA_MAX_TOTAL_BYTES - streamed;
+        if (deltas >= EXEC_OUTPUT_MAX_DELTAS || room <= 0) break;
+        const piece = chunk.subarray(at, at + Math.min(EXEC_OUTPUT_DELTA_MAX_BYTES, room));
         deltas++;
-        o.onOutput(stream, chunk.subarray(at, at + EXEC_OUTPUT_DELTA_MAX_BYTES));
+        streamed += piece.length;
+        o.onOutput(stream, piece);
       }
     };
     proc.stdout?.on("data", collect("stdout", stdout));

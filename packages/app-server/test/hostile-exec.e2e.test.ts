@@ -151,7 +151,8 @@ describe("the model's shell calls against hostile commands", () => {
     );
     expect((completed.params as { turn: { status: string } }).turn.status).toBe("completed");
     // 0.58.0's v2 items are snake_case.
-    const item = (ended?.params as { item: { aggregated_output: string; exit_code: number } }).item;
+    expect(ended).toBeDefined();
+    const item = (ended!.params as { item: { aggregated_output: string; exit_code: number } }).item;
     expect(item.exit_code).toBe(0);
     expect(item.aggregated_output.length).toBeLessThan(1024 * 1024 + 200);
     expect(item.aggregated_output.endsWith("last-line\n")).toBe(true);

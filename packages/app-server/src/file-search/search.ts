@@ -28,13 +28,18 @@ export interface FuzzySearchLimits {
   timeLimitMs?: number;
 }
 
-/** The roots without repeats (the same directory spelled twice counts once; the first spelling is kept). */
-function distinctRoots(roots: readonly string[]): string[] {
+/**
+ * The roots without repeats (the same directory spelled twice counts once; the first spelling is kept). Throws
+ * -32600 as soon as there are more than `max`: a list of millions is not held a second time.
+ */
+function distinctRoots(roots: readonly string[], max: number): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const root of roots) {
     const key = path.resolve(root);
     if (seen.has(key)) continue;
+    if (out.length === max)
+      throw invalidRequest(`fuzzyFileSearch searches at most ${max} distinct roots; got more`);
     seen.add(key);
     out.push(root);
   }
@@ -56,10 +61,7 @@ export async function fuzzyFileSearch(
   limits: FuzzySearchLimits = {},
 ): Promise<FileMatch[]> {
   if (query.length === 0) return [];
-  const maxRoots = limits.maxRoots ?? FUZZY_SEARCH_MAX_ROOTS;
-  const unique = distinctRoots(roots);
-  if (unique.length > maxRoots)
-    throw invalidRequest(`fuzzyFileSearch searches at most ${maxRoots} distinct roots; got ${unique.length}`);
+  const unique = distinctRoots(roots, limits.maxRoots ?? FUZZY_SEARCH_MAX_ROOTS);
   const top = new TopMatches<FileMatch>(limit, compareMatches);
   const walkStop = new AbortController();
   const stop = () => walkStop.abort();

@@ -40,7 +40,9 @@ async function patchTurn(name: string, patch: string) {
   await fs.mkdir(outside, { recursive: true });
   await fs.writeFile(path.join(work, "a.txt"), "one\n");
   await fs.symlink(outside, path.join(work, "link"));
-  const codexHome = await mockCodexHome(mock.baseUrl, { prefix: "codex-hostile-patch-home-" });
+  // The test's directories are all under the OS temp dir, which workspace-write makes writable unless excluded.
+  const toml = "[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true";
+  const codexHome = await mockCodexHome(mock.baseUrl, { prefix: "codex-hostile-patch-home-", toml });
   homes.push(codexHome);
   const c = await AppServerClient.start({ codexHome });
   clients.push(c);

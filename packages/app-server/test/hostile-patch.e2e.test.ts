@@ -33,7 +33,7 @@ const exists = (p: string) =>
   );
 
 /** Runs one v2 turn (approval `never`, workspace-write) in which the model sends `patch`; returns its messages. */
-async function patchTurn(name: string, patch: string) {
+async function patchTurn(name: string, patch: (outside: string) => string) {
   const work = path.join(tmp, name, "work");
   const outside = path.join(tmp, name, "outside");
   await fs.mkdir(work, { recursive: true });

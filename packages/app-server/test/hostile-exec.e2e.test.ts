@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
 import { mockCodexHome } from "./helpers/mock-home.js";
 import { PEAK_RSS_LIMIT_MIB, peakRssMiB } from "./helpers/proc-stats.js";
+import { stopServer } from "./helpers/stop-server.js";
 
 /**
  * Commands that print without end, run too long or cannot start, through the built `codex app-server` (issue 14
@@ -19,10 +20,10 @@ beforeAll(async () => {
   mock = await startMockModelServer([]);
 });
 afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
+  for (const c of clients) await stopServer(c);
   await mock.close();
   for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
-});
+}, 60_000);
 
 async function tempDir(prefix: string): Promise<string> {
   const d = await fs.mkdtemp(path.join(os.tmpdir(), prefix));

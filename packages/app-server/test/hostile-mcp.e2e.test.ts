@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
 import { mockCodexHome } from "./helpers/mock-home.js";
 import { PEAK_RSS_LIMIT_MIB, peakRssMiB } from "./helpers/proc-stats.js";
+import { stopServer } from "./helpers/stop-server.js";
 
 /**
  * A misbehaving stdio MCP server behind the built `codex app-server` (issue 21 rows 1, 6 and 8): a result nested
@@ -48,11 +49,11 @@ beforeAll(async () => {
   ({ id: threadId, path: rolloutPath } = (started.result as { thread: { id: string; path: string } }).thread);
 });
 afterAll(async () => {
-  if (client && client.child.exitCode === null) await client.close();
+  if (client) await stopServer(client);
   await mock.close();
   await fs.rm(tmp, { recursive: true, force: true });
   if (codexHome) await fs.rm(codexHome, { recursive: true, force: true });
-});
+}, 60_000);
 
 let turns = 0;
 /**

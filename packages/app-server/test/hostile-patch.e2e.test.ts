@@ -5,6 +5,7 @@ import { type MockModelServer, responses, startMockModelServer } from "@codex-ts
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
 import { mockCodexHome } from "./helpers/mock-home.js";
+import { stopServer } from "./helpers/stop-server.js";
 
 /**
  * The model's apply_patch aimed outside the writable roots, through the built `codex app-server` (issue 14 row 3).
@@ -20,11 +21,11 @@ beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), "codex-hostile-patch-"));
 });
 afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) await c.close();
+  for (const c of clients) await stopServer(c);
   await mock.close();
   await fs.rm(tmp, { recursive: true, force: true });
   for (const home of homes) await fs.rm(home, { recursive: true, force: true });
-});
+}, 60_000);
 
 const exists = (p: string) =>
   fs.stat(p).then(

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient } from "./helpers/client.js";
 import { PEAK_RSS_LIMIT_MIB, peakRssMiB } from "./helpers/proc-stats.js";
+import { stopServer } from "./helpers/stop-server.js";
 
 /**
  * Workspace methods against hostile input, through the built `codex app-server` (issue 14 rows 7 and 14):
@@ -28,9 +29,9 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) await c.close();
+  for (const c of clients) await stopServer(c);
   await fs.rm(tmp, { recursive: true, force: true });
-});
+}, 60_000);
 
 /** A fresh server (peak RSS is per process, so each measured case gets its own). */
 async function server(): Promise<AppServerClient> {

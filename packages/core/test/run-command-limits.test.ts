@@ -15,6 +15,7 @@ import {
   runCommand,
   truncateCommandForDisplay,
 } from "../src/index.js";
+import { processGone } from "./helpers/processes.js";
 
 /** Commands that print without end, run too long or cannot start (issue 14 rows 2 and 12, issue 21 row 4). */
 let dir: string;
@@ -27,18 +28,6 @@ afterAll(async () => {
 
 const run = (command: string[], timeoutMs?: number) =>
   runCommand({ command, cwd: dir, sandbox: null, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
-
-/** Resolves once no process `pid` exists (the test's timeout bounds the wait). */
-async function gone(pid: number): Promise<void> {
-  for (;;) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("runCommand output capture", () => {
   it("600 MB of output is captured as 1 MiB per stream: head and tail around a marker; RSS stays low", {
@@ -130,7 +119,7 @@ describe("runCommand timeouts", () => {
     expect(await new Promise((r) => host.once("exit", r))).toBe(0);
     const pid = Number((await readFile(pidFile, "utf8")).trim());
     expect(pid).toBeGreaterThan(0);
-    await gone(pid);
+    await processGone(pid);
   });
 });
 

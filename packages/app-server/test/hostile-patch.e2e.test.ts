@@ -76,7 +76,7 @@ describe("apply_patch cannot be steered outside the writable roots", () => {
   // The approval decision lives in core's conversation apply_patch handler, which must call assessPatchSafety
   // (core/src/tools/patch-safety.ts) on every touched path, move targets included. Until it does, a move target
   // outside the roots is auto-approved: enable this test once the handler is wired.
-  it.skip("Move to: a path outside the workspace is refused under `never`; the file stays where it was", {
+  it("Move to: a path outside the workspace is refused under `never`; the file stays where it was", {
     timeout: 60_000,
   }, async () => {
     const { completed, approvals, work, outside } = await patchTurn(

@@ -1,4 +1,3 @@
-import type { ContentBlock } from "@codex-ts/app-server-protocol";
 import type { McpServerConfig } from "@codex-ts/config-loader";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { ToolSpec } from "../client/types.js";
@@ -6,8 +5,17 @@ import { throttleLatest } from "./progress-throttle.js";
 import { limitCallToolResult } from "./result-limits.js";
 import { startServer } from "./server-start.js";
 import { qualifiedToolName } from "./tool-names.js";
+import type { McpCallToolResult, McpPage, McpProgress, McpStartOptions, McpToolInfo } from "./types.js";
 
 export { DEFAULT_MCP_STARTUP_TIMEOUT_SEC } from "./server-start.js";
+export {
+  type McpCallToolResult,
+  type McpPage,
+  type McpProgress,
+  type McpStartOptions,
+  type McpToolInfo,
+  progressMessage,
+} from "./types.js";
 
 /** Codex gives one tool call this long unless `tool_timeout_sec` says otherwise. */
 export const DEFAULT_MCP_TOOL_TIMEOUT_SEC = 60;
@@ -15,53 +23,10 @@ export const DEFAULT_MCP_TOOL_TIMEOUT_SEC = 60;
 /** Server names Codex accepts; others are reported as a startup failure. */
 const SERVER_NAME = /^[A-Za-z0-9_-]+$/;
 
-/** One page of an MCP list request: the items under `key`, and the cursor of the next page if there is one. */
-export type McpPage<K extends string> = { [P in K]: Record<string, unknown>[] } & {
-  nextCursor?: string | undefined;
-};
-
-/** One tool of one server, as offered to the model. */
-export interface McpToolInfo {
-  /** `mcp__<server>__<tool>`, sanitized (see `qualifiedToolName`). */
-  qualifiedName: string;
-  server: string;
-  tool: string;
-  description: string;
-  inputSchema: Record<string, unknown>;
-}
-
-/** MCP's CallToolResult as the server returned it (the SDK has checked its content blocks). */
-export interface McpCallToolResult {
-  content: ContentBlock[];
-  isError?: boolean | undefined;
-  structuredContent?: unknown;
-  [key: string]: unknown;
-}
-
-/** One `notifications/progress` of a running tool call (MCP's Progress). */
-export interface McpProgress {
-  progress: number;
-  total?: number | undefined;
-  message?: string | undefined;
-}
-
-/** The text a progress notification is shown as: the server's message, else `progress/total` (or `progress`). */
-export function progressMessage(p: McpProgress): string {
-  if (p.message) return p.message;
-  return p.total !== undefined ? `${p.progress}/${p.total}` : String(p.progress);
-}
-
 /** A server that did not start, with Codex's message for it. */
 export interface McpStartupFailure {
   server: string;
   message: string;
-}
-
-export interface McpStartOptions {
-  /** Environment the stdio servers' variables come from (default: this process's). */
-  env?: NodeJS.ProcessEnv;
-  clientName?: string;
-  clientVersion?: string;
 }
 
 interface RunningServer {

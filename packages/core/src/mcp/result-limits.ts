@@ -1,5 +1,5 @@
 import type { ContentBlock } from "@codex-ts/app-server-protocol";
-import type { McpCallToolResult } from "./connection-manager.js";
+import type { McpCallToolResult } from "./types.js";
 
 /**
  * Bounds on what an MCP server sends back. A result that passes them is unchanged; one that does not is cut (size)

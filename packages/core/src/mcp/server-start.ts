@@ -1,9 +1,9 @@
 import type { McpHttpTransport, McpServerConfig, McpStdioTransport } from "@codex-ts/config-loader";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { McpProgress, McpStartOptions, McpToolInfo } from "./connection-manager.js";
 import { BoundedStdioTransport } from "./stdio-transport.js";
 import { qualifiedToolName } from "./tool-names.js";
+import type { McpProgress, McpStartOptions, McpToolInfo } from "./types.js";
 
 /** Starting one configured MCP server: its transport, the handshake and the first tools/list, within its timeout. */
 

@@ -5,6 +5,7 @@ export * from "./client/index.js";
 export * from "./compact/index.js";
 export * from "./conversation/index.js";
 export * from "./exec/index.js";
+export * from "./ghost-snapshot/index.js";
 export * from "./mcp/index.js";
 export * from "./rollout/index.js";
 export * from "./tools/index.js";

@@ -3,7 +3,9 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseCommand } from "../src/exec/parse-command.js";
 import { sandboxSupport } from "../src/exec/run-command.js";
+import { isKnownSafeCommand } from "../src/exec/safe-command.js";
 import {
   decodeExecCommandArgs,
   decodeWriteStdinArgs,
@@ -15,6 +17,7 @@ import {
   type UnifiedExecOutcome,
 } from "../src/unified-exec/index.js";
 import { truncateToTokens } from "../src/unified-exec/output-text.js";
+import recordedApprovals from "./fixtures/058/unified-exec-approvals.json" with { type: "json" };
 import recordedRepl from "./fixtures/058/unified-exec-repl.json" with { type: "json" };
 import recordedRequest from "./fixtures/058/unified-exec-request.json" with { type: "json" };
 
@@ -93,11 +96,30 @@ describe("tool specs", () => {
   });
 
   it("refuse escalation outside on-request with 0.58.0's words", () => {
-    expect(escalationRefusal("untrusted", true)).toBe(
-      "approval policy is UnlessTrusted; reject command — you cannot ask for escalated permissions if the approval policy is UnlessTrusted",
-    );
+    expect(escalationRefusal("untrusted", true)).toBe(recordedApprovals.refusal);
     expect(escalationRefusal("on-request", true)).toBeNull();
     expect(escalationRefusal("never", null)).toBeNull();
+  });
+});
+
+describe("what approvals see", () => {
+  it("the shell argv and parsed commands 0.58.0 asked with; a known-safe command is not asked about", () => {
+    const touch = execArgs({ cmd: "touch inside.txt", login: true });
+    const [asked] = recordedApprovals.approvalRequests;
+    expect(UnifiedExecManager.shellCommand(touch)).toEqual(asked?.params.command);
+    expect(parseCommand(UnifiedExecManager.shellCommand(touch))).toEqual(asked?.params.parsedCmd);
+    expect(isKnownSafeCommand(UnifiedExecManager.shellCommand(touch))).toBe(false);
+    // 0.58.0 ran `ls` under untrusted without asking: only call_touch has an approval request.
+    expect(recordedApprovals.sequence).toEqual([
+      "exec_command_begin call_touch",
+      "exec_approval_request call_touch",
+      "exec_command_end call_touch",
+      "exec_command_begin call_ls",
+      "exec_command_end call_ls",
+    ]);
+    expect(isKnownSafeCommand(UnifiedExecManager.shellCommand(execArgs({ cmd: "ls", login: true })))).toBe(
+      true,
+    );
   });
 });
 

@@ -6,6 +6,8 @@ export * from "./compact/index.js";
 export * from "./conversation/index.js";
 export * from "./events/index.js";
 export * from "./exec/index.js";
+export * from "./ghost-snapshot/index.js";
 export * from "./mcp/index.js";
 export * from "./rollout/index.js";
 export * from "./tools/index.js";
+export * from "./unified-exec/index.js";

@@ -95,12 +95,17 @@ export function writableRoots(
   return [...new Set(roots)].filter((root) => existsSync(root));
 }
 
-/** The argv that runs `command` under the sandbox policy; throws when the policy needs a sandbox we lack. */
+/**
+ * The argv that runs `command` under the sandbox policy; throws when the policy needs a sandbox we lack.
+ * `newSession: false` keeps bubblewrap from starting a new session, for commands on a terminal of their own (unified
+ * exec's PTYs): a new session would cut them off from it, so Ctrl-C and job control would not reach them.
+ */
 export function sandboxedArgv(
   command: readonly string[],
   policy: SandboxPolicy | null,
   cwd: string,
   env: NodeJS.ProcessEnv,
+  opts: { newSession?: boolean } = {},
 ): string[] {
   if (policy === null || policy.mode === "danger-full-access") return [...command];
   const support = sandboxSupport();
@@ -117,7 +122,7 @@ export function sandboxedArgv(
       "--proc",
       "/proc",
       "--die-with-parent",
-      "--new-session",
+      ...(opts.newSession === false ? [] : ["--new-session"]),
     ];
     for (const root of roots) args.push("--bind", root, root);
     if (!network) args.push("--unshare-net");

@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { AppServer, basicHandlers } from "../src/index.js";
+import { AppServer, createHandlerTables } from "../src/index.js";
 
 function lines(stream: PassThrough): () => Record<string, unknown>[] {
   let text = "";
@@ -19,7 +19,12 @@ describe("AppServer (in process)", () => {
     const stdin = new PassThrough();
     const stdout = new PassThrough();
     const read = lines(stdout);
-    const server = new AppServer({ stdin, stdout, maxLineBytes: 4096, handlers: basicHandlers });
+    const server = new AppServer({
+      stdin,
+      stdout,
+      maxLineBytes: 4096,
+      handlers: (s) => createHandlerTables(s, {}),
+    });
     const done = server.run();
     stdin.write(
       `{"id":1,"method":"initialize","params":{"clientInfo":{"name":"${"n".repeat(10_000)}","version":"1"}}}\n`,
@@ -43,15 +48,26 @@ describe("AppServer (in process)", () => {
     const server = new AppServer({
       stdin,
       stdout,
-      handlers: {
-        ...basicHandlers,
-        getUserAgent: {
-          decode: () => undefined,
-          handle: async (_p, { peer }) => {
-            approval = peer.request("execCommandApproval", { callId: "c" }).catch((e: Error) => e.message);
-            return { userAgent: `waited: ${await approval}` };
+      handlers: (s) => {
+        const tables = createHandlerTables(s, {});
+        return {
+          ...tables,
+          "0.58": {
+            ...tables["0.58"],
+            getUserAgent: async (_p, { peer }) => {
+              approval = peer
+                .request("execCommandApproval", {
+                  conversationId: "00000000-0000-4000-8000-000000000000",
+                  callId: "c",
+                  command: ["true"],
+                  cwd: "/",
+                  parsedCmd: [],
+                })
+                .catch((e: Error) => e.message);
+              return { userAgent: `waited: ${await approval}` };
+            },
           },
-        },
+        };
       },
     });
     const done = server.run();

@@ -8,3 +8,4 @@ export * from "./exec/index.js";
 export * from "./mcp/index.js";
 export * from "./rollout/index.js";
 export * from "./tools/index.js";
+export { buildUserAgent, osLabel, sanitizeUserAgent, terminalLabel } from "./user-agent.js";

@@ -1,7 +1,13 @@
 import type { Readable, Writable } from "node:stream";
-import { buildUserAgent, type ClientInfo } from "@codex-ts/app-server";
+import type { ClientInfo } from "@codex-ts/app-server-protocol";
 import { type ConfigOverride, loadConfig } from "@codex-ts/config-loader";
-import { AuthManager, type AuthSource, ConversationManager, SessionsStore } from "@codex-ts/core";
+import {
+  AuthManager,
+  type AuthSource,
+  buildUserAgent,
+  ConversationManager,
+  SessionsStore,
+} from "@codex-ts/core";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";

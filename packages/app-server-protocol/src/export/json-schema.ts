@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { v1Definitions } from "../schema/v1.js";
+import { v1Definitions } from "../schema/definitions-058.js";
 import { v2Definitions } from "../schema/v2.js";
 
 export type JsonSchema = Record<string, unknown>;

@@ -1,5 +1,10 @@
 import { registerHints0166 } from "../decode/hints-0166.js";
-import * as g from "../schema/gen-0166.js";
+import {
+  InitializeParams,
+  InitializeResponse,
+  PermissionProfileListParams,
+  PermissionProfileListResponse,
+} from "../schema/gen-0166.js";
 import type { ProtocolDefinition } from "./definition.js";
 
 /**
@@ -11,10 +16,10 @@ import type { ProtocolDefinition } from "./definition.js";
 export const protocol0166 = {
   generation: "0.166",
   requests: {
-    initialize: { params: g.InitializeParams, response: g.InitializeResponse },
+    initialize: { params: InitializeParams, response: InitializeResponse },
     "permissionProfile/list": {
-      params: g.PermissionProfileListParams,
-      response: g.PermissionProfileListResponse,
+      params: PermissionProfileListParams,
+      response: PermissionProfileListResponse,
       namespace: "v2",
     },
   },

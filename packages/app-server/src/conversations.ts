@@ -52,6 +52,16 @@ export interface Hold {
   release(lead?: Notification): void;
 }
 
+/** Whether a held message is a `turn/started` for the turn `lead` announces. */
+function announcesSameTurn(o: Outgoing, lead: Notification): boolean {
+  return (
+    lead.method === "turn/started" &&
+    "v2" in o &&
+    o.v2.method === "turn/started" &&
+    o.v2.params.turn.id === lead.params.turn.id
+  );
+}
+
 const V1_LISTENER_ITEMS = new Set(["userMessage", "agentMessage", "reasoning", "webSearch"]);
 
 /** Whether 0.58.0's v1 conversation listener sends this v2 notification. */
@@ -115,16 +125,13 @@ export class LoadedConversation {
         if (released) return;
         released = true;
         this.holds--;
-        if (lead) this.send({ v2: lead });
-        if (this.holds > 0) return;
-        // A turn the core started while its `turn/start` was in flight was announced by the mapper too; the
-        // response's announcement (the lead) stands for it.
-        const superseded = (o: Outgoing) =>
-          lead?.method === "turn/started" &&
-          "v2" in o &&
-          o.v2.method === "turn/started" &&
-          o.v2.params.turn.id === lead.params.turn.id;
-        for (const o of this.held.splice(0)) if (!superseded(o)) this.send(o);
+        if (lead) {
+          // A turn the core started while its `turn/start` was in flight was announced by the mapper too; the
+          // response's announcement stands for it, and goes out at once, ahead of everything held.
+          this.held = this.held.filter((o) => !announcesSameTurn(o, lead));
+          this.write({ v2: lead });
+        }
+        if (this.holds === 0) for (const o of this.held.splice(0)) this.write(o);
       },
     };
   }
@@ -153,10 +160,11 @@ export class LoadedConversation {
   }
 
   private send(o: Outgoing): void {
-    if (this.holds > 0) {
-      this.held.push(o);
-      return;
-    }
+    if (this.holds > 0) this.held.push(o);
+    else this.write(o);
+  }
+
+  private write(o: Outgoing): void {
     void ("v2" in o ? this.peer.send(o.v2) : this.peer.event(o.v1.params));
   }
 

@@ -11,3 +11,4 @@ export * from "./mcp/index.js";
 export * from "./rollout/index.js";
 export * from "./tools/index.js";
 export * from "./unified-exec/index.js";
+export { buildUserAgent, osLabel, sanitizeUserAgent, terminalLabel } from "./user-agent.js";

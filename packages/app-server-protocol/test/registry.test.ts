@@ -17,6 +17,7 @@ import {
   ServerRequest,
   unknownMethodMessage,
 } from "../src/index.js";
+import { methodOrder0166 } from "../src/registry/method-order-0166.js";
 
 describe("protocol058", () => {
   it("declares all 37 client requests of 0.58.0 in registry order, with their notifications and server requests", () => {
@@ -56,7 +57,9 @@ describe("protocol058", () => {
       `Invalid request: unknown variant \`no/such\`, expected one of ${clientMethods.map((m) => `\`${m}\``).join(", ")}`,
     );
     expect(unknownMethodMessage(protocol0166, "x")).toBe(
-      "Invalid request: unknown variant `x`, expected `initialize` or `permissionProfile/list`",
+      `Invalid request: unknown variant \`x\`, expected one of ${requestMethods(protocol0166)
+        .map((m) => `\`${m}\``)
+        .join(", ")}`,
     );
   });
 });
@@ -71,8 +74,12 @@ describe("generationOf", () => {
     expect(generationOf(undefined)).toBe("0.58");
   });
 
-  it("lists the 0.166 methods implemented so far", () => {
-    expect(requestMethods(protocol0166)).toEqual(["initialize", "permissionProfile/list"]);
+  it("lists the 0.166 methods implemented so far, in the reference's registry order", () => {
+    const methods = requestMethods(protocol0166);
+    expect(methods).toEqual(expect.arrayContaining(["initialize", "permissionProfile/list", "config/read"]));
+    const ranks = methods.map((m) => methodOrder0166.indexOf(m));
+    expect(ranks.every((r) => r >= 0)).toBe(true);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
   });
 });
 
@@ -275,8 +282,49 @@ describe("protocol0166", () => {
     expect(message("permissionProfile/list", 5)).toBe(
       "Invalid request: invalid type: integer `5`, expected struct PermissionProfileListParams",
     );
-    expect(message("newConversation", {})).toBe(
-      "Invalid request: unknown variant `newConversation`, expected `initialize` or `permissionProfile/list`",
-    );
+    expect(message("newConversation", {})).toBe(unknownMethodMessage(protocol0166, "newConversation"));
+  });
+
+  it("decodes the settings methods in 0.166.0's words (answers of the binary to the same requests)", () => {
+    const message = (method: string, params: unknown) => {
+      const d = decodeRequest(protocol0166, { method, params });
+      return d.ok ? null : d.error.message.replace(/^Invalid request: /, "");
+    };
+    const cases: [string, unknown, string | null][] = [
+      ["config/value/write", { keyPath: "model", mergeStrategy: "replace" }, "missing field `value`"],
+      ["config/value/write", { keyPath: "model", value: 1 }, "missing field `mergeStrategy`"],
+      [
+        "config/value/write",
+        { keyPath: "model", value: 1, mergeStrategy: "merge" },
+        "unknown variant `merge`, expected `replace` or `upsert`",
+      ],
+      [
+        "account/login/start",
+        { type: "nope" },
+        "unknown variant `nope`, expected one of `apiKey`, `chatgpt`, `chatgptDeviceCode`, `chatgptAuthTokens`, `amazonBedrock`, `amazonBedrockAccessKeys`",
+      ],
+      ["account/login/start", {}, "missing field `type`"],
+      ["model/list", { includeHidden: "x" }, 'invalid type: string "x", expected a boolean'],
+      ["account/logout", {}, null],
+      ["account/logout", [], "invalid type: sequence, expected unit"],
+      ["account/rateLimits/read", 5, "invalid type: integer `5`, expected struct GetAccountRateLimitsParams"],
+      ["account/rateLimits/read", undefined, null],
+      ["config/batchWrite", { edits: [{ keyPath: "a", value: 1 }] }, "missing field `mergeStrategy`"],
+      ["config/batchWrite", { edits: {} }, "invalid type: map, expected a sequence"],
+      ["config/read", { includeLayers: "yes" }, 'invalid type: string "yes", expected a boolean'],
+      ["account/login/cancel", {}, "missing field `loginId`"],
+      [
+        "config/value/write",
+        ["model", 1, "replace"],
+        "invalid length 3, expected struct ConfigValueWriteParams with 5 elements",
+      ],
+      [
+        "config/value/write",
+        { keyPath: "model", value: null, mergeStrategy: "replace", expectedVersion: 5 },
+        "invalid type: integer `5`, expected a string",
+      ],
+    ];
+    for (const [method, params, expected] of cases)
+      expect([method, message(method, params)]).toEqual([method, expected]);
   });
 });

@@ -52,7 +52,7 @@ describe("a 0.166 connection", () => {
   });
 
   it("lists permission profiles: built-ins, then the configured ones by id, paged", async () => {
-    const { c, codexHome } = await start(
+    const { c } = await start(
       'default_permissions = ":workspace"\n[permissions.zeta]\ndescription = "Zeta profile"\n[permissions.alpha]\n',
     );
     await init0166(c);
@@ -106,11 +106,13 @@ describe("a 0.166 connection", () => {
     });
     expect(error(await c.call(1, "getUserAgent"))).toEqual({ code: -32600, message: "Not initialized" });
     await init0166(c);
-    expect(error(await c.call(2, "newConversation", {}))).toEqual({
-      code: -32600,
-      message:
-        "Invalid request: unknown variant `newConversation`, expected `initialize` or `permissionProfile/list`",
-    });
+    // Only the 0.166 methods implemented so far exist, listed in 0.166.0's registry order.
+    const unknown = error(await c.call(2, "newConversation", {}));
+    expect(unknown.code).toBe(-32600);
+    expect(unknown.message).toMatch(
+      /^Invalid request: unknown variant `newConversation`, expected one of `initialize`, .*`permissionProfile\/list`/,
+    );
+    expect(unknown.message).not.toContain("`getUserAgent`");
     await c.close();
   });
 });

@@ -8,4 +8,9 @@ export {
   type SseEvent,
   startMockModelServer,
 } from "./mock-model-server.js";
-export { REFERENCE_CODEX_BIN } from "./reference-codex.js";
+export {
+  REFERENCE_CODEX_0166_BIN,
+  REFERENCE_CODEX_BIN,
+  REFERENCE_SCHEMA_0166_DIR,
+  referenceEnv0166,
+} from "./reference-codex.js";

@@ -5,25 +5,42 @@ import {
   PermissionProfileListParams,
   PermissionProfileListResponse,
 } from "../schema/gen-0166.js";
-import type { ProtocolDefinition } from "./definition.js";
+import type { ProtocolDefinition, RequestSchema } from "./definition.js";
+import { methodOrder0166 } from "./method-order-0166.js";
+import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
+
+/**
+ * The requests in the reference's registry order (the order its unknown-variant error lists them in), whatever
+ * order the groups below are spread in. A method the reference does not have would come last.
+ */
+function inRegistryOrder<T extends Record<string, RequestSchema>>(requests: T): T {
+  const rank = (m: string) => {
+    const i = methodOrder0166.indexOf(m);
+    return i === -1 ? methodOrder0166.length : i;
+  };
+  const entries = Object.entries(requests).sort(([a], [b]) => rank(a) - rank(b));
+  return Object.fromEntries(entries) as T;
+}
 
 /**
  * Codex 0.166.0, the generation today's clients speak (e.g. `@agentclientprotocol/codex-acp`). It grows one
  * method at a time: a method is a schema here (generated from the reference's JSON Schema by
- * `scripts/zod-from-json-schema.py --subset`), a handler in the app server, and a test. Requests keep the
- * reference's registry order among themselves.
+ * `scripts/gen-0166.sh`), a handler in the app server, and a test. Each feature adds its methods as one group.
  */
 export const protocol0166 = {
   generation: "0.166",
-  requests: {
+  requests: inRegistryOrder({
     initialize: { params: InitializeParams, response: InitializeResponse },
     "permissionProfile/list": {
       params: PermissionProfileListParams,
       response: PermissionProfileListResponse,
       namespace: "v2",
     },
+    ...settingsRequests0166,
+  }),
+  notifications: {
+    ...settingsNotifications0166,
   },
-  notifications: {},
   serverRequests: {},
   clientNotifications: {},
 } as const satisfies ProtocolDefinition;

@@ -1,11 +1,12 @@
-import type { ClientMethod, Protocol058 } from "@codex-ts/app-server-protocol";
-import { internalError } from "@codex-ts/app-server-protocol";
+import { protocol058 } from "@codex-ts/app-server-protocol";
+import { ConfigWriter } from "@codex-ts/config-loader";
 import type { AuthManager } from "@codex-ts/core";
 import { ConversationRegistry } from "../conversations.js";
-import type { Handlers, HandlerTables } from "../handler.js";
+import type { HandlerTables } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { AppServer } from "../server.js";
 import { type AccountHandlerOptions, createAccountHandlers } from "./account.js";
+import { AccountService } from "./account-service.js";
 import { basicHandlers, initialize0166 } from "./basic.js";
 import { createConfigHandlers } from "./config.js";
 import { createConversationHandlers } from "./conversations.js";
@@ -13,6 +14,8 @@ import { createExecOneOffCommandHandler } from "./exec.js";
 import { createFeedbackHandler } from "./feedback.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
+import { createSettingsHandlers0166 } from "./settings-0166/index.js";
+import { unavailable } from "./unavailable.js";
 import { createWorkspaceHandlers } from "./workspace.js";
 
 /** What the handlers serve from; a method whose service is missing answers that it is not available. */
@@ -27,21 +30,6 @@ export interface ServerServices {
   codexHome?: string | undefined;
   /** Upload endpoint for feedback bundles; none by default. */
   feedbackEndpoint?: string | null | undefined;
-}
-
-/** Handlers for methods this server was started without the means to serve (-32603, naming what is missing). */
-function unavailable<M extends ClientMethod>(
-  methods: readonly M[],
-  missing: string,
-): Handlers<Protocol058, M> {
-  const table: Partial<Record<ClientMethod, () => never>> = {};
-  for (const method of methods) {
-    table[method] = () => {
-      throw internalError(`${method} is not available: this server runs without ${missing}`);
-    };
-  }
-  // Every listed method has its handler; each throws, so any result type is honoured.
-  return table as Handlers<Protocol058, M>;
 }
 
 function isSessionRuntime(rt: ConversationRuntime | undefined): rt is SessionRuntime {
@@ -60,13 +48,18 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const rt = s.conversations;
   const codexHome = s.codexHome;
   const currentConfig = rt?.currentConfig?.bind(rt);
+  // One account service and one config writer per server, whichever generation the connection speaks.
+  const account = s.auth ? new AccountService(s.auth, s.requiresOpenaiAuth ?? true, warn) : undefined;
+  const writer = codexHome ? new ConfigWriter(codexHome) : undefined;
+  const layers = rt?.configLayers?.bind(rt);
   return {
     "0.58": {
       ...basicHandlers,
       ...createWorkspaceHandlers(),
-      ...(s.auth
-        ? createAccountHandlers(s.auth, peer, { requiresOpenaiAuth: s.requiresOpenaiAuth, warn })
+      ...(account
+        ? createAccountHandlers(account, peer)
         : unavailable(
+            protocol058,
             [
               "loginApiKey",
               "loginChatGpt",
@@ -84,17 +77,22 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
           )),
       ...(codexHome
         ? {
-            ...createConfigHandlers(codexHome),
+            ...createConfigHandlers(codexHome, undefined, writer),
             ...createFeedbackHandler({
               codexHome,
               endpoint: s.feedbackEndpoint,
               rolloutPathOf: (id) => registry.rolloutPathOf(id),
             }),
           }
-        : unavailable(["setDefaultModel", "getUserSavedConfig", "feedback/upload"], "a CODEX_HOME")),
+        : unavailable(
+            protocol058,
+            ["setDefaultModel", "getUserSavedConfig", "feedback/upload"],
+            "a CODEX_HOME",
+          )),
       ...(rt
         ? createConversationHandlers(registry, (settings) => rt.open(settings))
         : unavailable(
+            protocol058,
             [
               "newConversation",
               "thread/start",
@@ -112,6 +110,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
       ...(isSessionRuntime(rt)
         ? createSessionHandlers(registry, rt)
         : unavailable(
+            protocol058,
             [
               "listConversations",
               "thread/list",
@@ -128,11 +127,12 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             rt.processConfig.sandboxPolicy,
             rt.processConfig.shellEnvironmentPolicy,
           )
-        : unavailable(["execOneOffCommand"], "a process config")),
+        : unavailable(protocol058, ["execOneOffCommand"], "a process config")),
     },
     "0.166": {
       initialize: initialize0166,
       ...createPermissionProfileHandler(currentConfig),
+      ...createSettingsHandlers0166({ account, config: writer && layers ? { layers, writer } : undefined }),
     },
   };
 }

@@ -39,11 +39,14 @@ export class AppServerClient {
     this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   }
 
-  static async start(opts: { codexHome?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}) {
+  static async start(
+    opts: { codexHome?: string; args?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  ) {
     const codexHome = opts.codexHome ?? (await fs.mkdtemp(path.join(os.tmpdir(), "codex-home-")));
     const child = spawn(process.execPath, [CLI, "app-server", ...(opts.args ?? [])], {
       env: { ...process.env, CODEX_HOME: codexHome, TERM: "xterm", TERM_PROGRAM: "", ...opts.env },
       stdio: ["pipe", "pipe", "pipe"],
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
     return new AppServerClient(child);
   }

@@ -25,6 +25,8 @@ export const settingsRequests0166 = {
     g.GetAccountRateLimitsParams.nullable().optional(),
     g.GetAccountRateLimitsResponse,
   ),
+  "skills/list": v2m(g.SkillsListParams, g.SkillsListResponse),
+  "mcpServerStatus/list": v2m(g.ListMcpServerStatusParams, g.ListMcpServerStatusResponse),
 } as const;
 
 /** The notifications that go with them. */

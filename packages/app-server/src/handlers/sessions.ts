@@ -56,8 +56,11 @@ function v2Thread(
   };
 }
 
-/** v2 thread ids are parsed by the handler (not the decoder), so their error reads `invalid thread id: …`. */
-function threadId(raw: string): string {
+/**
+ * v2 thread ids are parsed by the handler (not the decoder), so their error reads `invalid thread id: …` (0.58.0
+ * and 0.166.0 alike).
+ */
+export function threadId(raw: string): string {
   try {
     return parseUuid(raw);
   } catch (err) {

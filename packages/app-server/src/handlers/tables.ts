@@ -1,3 +1,4 @@
+import os from "node:os";
 import { protocol058 } from "@codex-ts/app-server-protocol";
 import { ConfigWriter } from "@codex-ts/config-loader";
 import type { AuthManager } from "@codex-ts/core";
@@ -132,7 +133,12 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
     "0.166": {
       initialize: initialize0166,
       ...createPermissionProfileHandler(currentConfig),
-      ...createSettingsHandlers0166({ account, config: writer && layers ? { layers, writer } : undefined }),
+      ...createSettingsHandlers0166({
+        account,
+        config: writer && layers ? { layers, writer } : undefined,
+        homeDir: os.homedir(),
+        currentConfig,
+      }),
     },
   };
 }

@@ -43,6 +43,7 @@ export class SideBySide {
   static readonly reason =
     "codex 0.166.0 not found (set CODEX_REFERENCE_0166_BIN): checking this server alone";
 
+  /** A CODEX_HOME (`<root>/codex-home`) with `toml` plus the offline tables; `files` are written under `<root>`. */
   async home(toml = "", files: Record<string, string> = {}): Promise<string> {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), "codex-0166-"));
     this.dirs.push(root);
@@ -59,14 +60,23 @@ export class SideBySide {
     return fs.realpath(codexHome);
   }
 
+  /**
+   * Spawns one server on `codexHome`. The reference's HOME is the directory above `codexHome`; ours gets the same
+   * with `home: true` (else the test process's).
+   */
   async start(
     impl: Impl,
     codexHome: string,
-    o: { args?: string[]; cwd?: string } = {},
+    o: { args?: string[]; cwd?: string; home?: boolean } = {},
   ): Promise<AppServerClient> {
     let c: AppServerClient;
     if (impl === "ours") {
-      c = await AppServerClient.start({ codexHome, args: o.args ?? [], ...(o.cwd ? { cwd: o.cwd } : {}) });
+      c = await AppServerClient.start({
+        codexHome,
+        args: o.args ?? [],
+        ...(o.cwd ? { cwd: o.cwd } : {}),
+        ...(o.home ? { env: { HOME: path.dirname(codexHome) } } : {}),
+      });
     } else {
       const bin = REFERENCE_CODEX_0166_BIN;
       if (!bin) throw new Error(SideBySide.reason);

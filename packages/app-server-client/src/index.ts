@@ -1,0 +1,41 @@
+// @codex-ts/app-server-client: a typed client of the Codex app server (see README.md).
+export { type ApprovalDecision, type ApprovalRequest, approvalKind, approvalResponse } from "./approvals.js";
+export {
+  type AnyNotification,
+  AppServerClient,
+  type Capabilities,
+  type ClientInfo,
+  type ClientOptions,
+  type Notification,
+  type NotificationStreamOptions,
+  type Protocol058,
+  type RequestArgs,
+  type RequestId,
+  type RequestOptions,
+  type WireMessage,
+} from "./client.js";
+export {
+  AppServerError,
+  type AppServerErrorBody,
+  ConnectionClosedError,
+  ProtocolViolationError,
+  type ViolationKind,
+} from "./errors.js";
+// TEMPORARY: these come from @codex-ts/app-server-protocol once the registry lands (see protocol-adapter.ts).
+export {
+  type ClientNotificationMethod,
+  type Generation,
+  type NotificationMethod,
+  type NotificationParams,
+  type ProtocolDefinition,
+  protocol058,
+  protocol0166,
+  type RequestMethod,
+  type RequestParams,
+  type RequestResult,
+  type ServerRequestMethod,
+  type ServerRequestParams,
+  type ServerRequestResult,
+} from "./protocol-adapter.js";
+export { type SpawnOptions, StdioTransport } from "./stdio-transport.js";
+export { LineSplitter, type Transport, type TransportExit, type TransportSink } from "./transport.js";

@@ -1,3 +1,13 @@
+export {
+  type AppServerBinary,
+  errorOf,
+  type StartAppServerOptions,
+  startAppServer,
+  stopAppServers,
+  TestAppServer,
+  takeWireViolations,
+} from "./app-server-harness.js";
+export { type MockCodexHomeOptions, mockCodexHome } from "./codex-home.js";
 export { type IssuedClaims, type MockIssuer, makeJwt, startMockIssuer } from "./mock-issuer.js";
 export {
   chat,
@@ -8,4 +18,7 @@ export {
   type SseEvent,
   startMockModelServer,
 } from "./mock-model-server.js";
-export { REFERENCE_CODEX_BIN } from "./reference-codex.js";
+export { CLI_MAIN, CODEX_0166_BIN, REFERENCE_CODEX_BIN } from "./reference-codex.js";
+export { type AppServerSuite, useAppServerSuite } from "./suite.js";
+export { removeTempDirs, type TempDirOptions, tempDir } from "./temp-dirs.js";
+export { expectTurnOrder, expectWireShapes, type Item, type Message, wireIssues } from "./wire-checks.js";

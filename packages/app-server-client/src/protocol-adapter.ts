@@ -78,18 +78,23 @@ export const protocol058: {
 } as const satisfies ProtocolDefinition;
 
 /**
- * The 0.166 generation as far as this adapter knows it: `initialize` (0.58.0's shapes; the 0.166 fields are
- * accepted and passed through) and `model/list`. The registry's `protocol0166` replaces it.
+ * The 0.166 generation as far as this adapter knows it: the methods whose 0.58.0 schemas accept what 0.166 answers
+ * (the fields 0.166 adds pass through unchecked): `initialize`, `thread/list`, `account/read`. (`model/list` is
+ * not one: 0.166 has more reasoning efforts.) The registry's `protocol0166` replaces it.
  */
 export const protocol0166: {
   readonly generation: "0.166";
-  readonly requests: Pick<typeof clientRequests, "initialize" | "model/list">;
+  readonly requests: Pick<typeof clientRequests, "initialize" | "thread/list" | "account/read">;
   readonly notifications: Record<never, Schema>;
   readonly serverRequests: Record<never, { params: Schema; response: Schema }>;
   readonly clientNotifications: typeof clientNotifications;
 } = {
   generation: "0.166",
-  requests: { initialize: clientRequests.initialize, "model/list": clientRequests["model/list"] },
+  requests: {
+    initialize: clientRequests.initialize,
+    "thread/list": clientRequests["thread/list"],
+    "account/read": clientRequests["account/read"],
+  },
   notifications: {},
   serverRequests: {},
   clientNotifications,

@@ -1,3 +1,4 @@
+import { type ProtocolDefinition, protocol058 } from "@codex-ts/app-server-client";
 import { afterAll, beforeAll } from "vitest";
 import { type StartAppServerOptions, startAppServer, type TestAppServer } from "./app-server-harness.js";
 import { type MockCodexHomeOptions, mockCodexHome } from "./codex-home.js";
@@ -19,6 +20,9 @@ export interface AppServerSuite {
    * `initialize: false`, initializes it as `test-client` 1.2.3.
    */
   start(options?: StartAppServerOptions & { initialize?: boolean }): Promise<TestAppServer>;
+  start<P extends ProtocolDefinition>(
+    options: StartAppServerOptions<P> & { protocol: P; initialize?: boolean },
+  ): Promise<TestAppServer<P>>;
 }
 
 /**
@@ -48,8 +52,12 @@ export function useAppServerSuite(): AppServerSuite {
     },
     home: ({ mock: m, ...options } = {}) => mockCodexHome((m ?? suite.mock).baseUrl, options),
     workdir: (prefix = "codex-work-") => tempDir(prefix),
-    async start({ initialize = true, ...options } = {}) {
-      const c = await startAppServer({ ...options, home: options.home ?? (await suite.home()) });
+    async start<P extends ProtocolDefinition>({
+      initialize = true,
+      ...options
+    }: StartAppServerOptions<P> & { initialize?: boolean } = {}) {
+      const home = options.home ?? (await suite.home());
+      const c = await startAppServer({ ...options, home, protocol: (options.protocol ?? protocol058) as P });
       if (initialize) await c.initialize();
       return c;
     },

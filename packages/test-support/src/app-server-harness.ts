@@ -92,6 +92,8 @@ export class TestAppServer<P extends ProtocolDefinition = Protocol058> extends A
       this.wake();
     });
     this.onViolation((v) => {
+      // For 0.58.0, `wireIssues` already judged notifications and server requests (more strictly).
+      if (protocol.generation === "0.58" && (v.kind === "notification" || v.kind === "serverRequest")) return;
       this.wireViolations.push(v.message);
       this.wake();
     });

@@ -77,7 +77,11 @@ async function observe(
   const c = await startServer(real, toml, retries);
   await c.initialize();
   const cwd = await suite.workdir("codex-chat-work-");
-  const { thread } = await c.request("thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" });
+  const { thread } = await c.request("thread/start", {
+    cwd,
+    approvalPolicy: "never",
+    sandbox: "dangerFullAccess",
+  });
   const first = suite.mock.requests.length;
   let n = 0;
   for (const turn of turns) {
@@ -453,7 +457,11 @@ describe("a chat provider (wire_api = chat)", () => {
       let c = await startServer(real, "");
       const cwd = await suite.workdir("codex-chat-work-");
       await c.initialize();
-      const { thread } = await c.request("thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" });
+      const { thread } = await c.request("thread/start", {
+        cwd,
+        approvalPolicy: "never",
+        sandbox: "dangerFullAccess",
+      });
       suite.mock.enqueue(sse(chunk({ content: "first" }), chunk({}, "stop")));
       await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "hello" }] });
       await c.waitFor((m) => m.method === "codex/event/task_complete", "task_complete");

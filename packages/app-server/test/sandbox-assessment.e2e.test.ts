@@ -183,7 +183,7 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
         // The verdict only arrives after 6 s; the approval must not wait for it past 5 s.
         { name: "timeout", answer: late.kind === "sse" ? { ...late, delayMs: 6_000 } : late },
       ];
-      for (const [i, t] of cases.entries()) {
+      for (const t of cases) {
         const callId = `call_${t.name}`;
         mock.enqueue(writeOutside(path.join(outside, `${t.name}.txt`), callId), t.answer);
         mock.enqueue(responses.turn(responses.message(`Not written (${t.name}).`)));

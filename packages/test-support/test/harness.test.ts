@@ -38,7 +38,7 @@ describe("wireIssues (the registry check every harness client applies)", () => {
   it("flags envelopes, methods, params and item keys the registry does not allow", () => {
     const issues = (m: Record<string, unknown>) => wireIssues(m).map((i) => i.slice(0, i.indexOf(":")));
     expect(issues({ jsonrpc: "2.0", id: 1, result: {} })).toEqual(["response has members jsonrpc"]);
-    expect(issues({ id: 1, error: { code: "x", message: "m" } })).toEqual(["malformed error {\"code\""]);
+    expect(issues({ id: 1, error: { code: "x", message: "m" } })).toEqual(['malformed error {"code"']);
     expect(issues({ method: "thread/gone", params: {} })).toEqual(["unknown notification thread/gone"]);
     expect(issues({ method: "thread/started", params: { thread: { id: 5 } } })).toEqual([
       "thread/started params do not parse",
@@ -49,9 +49,9 @@ describe("wireIssues (the registry check every harness client applies)", () => {
     expect(issues({ method: "item/started", params: { item: { ...agentMessage, extra: 1 } } })).toEqual([
       "item/started",
     ]);
-    expect(wireIssues({ method: "item/started", params: { item: { ...agentMessage, extra: 1 } } })[0]).toMatch(
-      /agentMessage item has keys extra,id,text,type, schema id,text,type/,
-    );
+    expect(
+      wireIssues({ method: "item/started", params: { item: { ...agentMessage, extra: 1 } } })[0],
+    ).toMatch(/agentMessage item has keys extra,id,text,type, schema id,text,type/);
   });
 });
 
@@ -117,11 +117,19 @@ describe("the harness", () => {
       const { userAgent } = await c.initialize();
       expect(userAgent).toContain("(test-client; 1.2.3)");
       await c.request("model/list", { limit: 1 });
-      expect(c.sent.map((m) => m.method)).toEqual(["getUserAgent", "initialize", "initialized", "model/list"]);
+      expect(c.sent.map((m) => m.method)).toEqual([
+        "getUserAgent",
+        "initialize",
+        "initialized",
+        "model/list",
+      ]);
       const response = c.responseTo("model/list");
       expect(response).toMatchObject({ result: { data: [{ id: "gpt-5.1-codex" }] } });
       expect(c.answeredMethod(response!)).toBe("model/list");
-      expect(await c.raw.call("raw-1", "no/such", {})).toMatchObject({ id: "raw-1", error: { code: -32600 } });
+      expect(await c.raw.call("raw-1", "no/such", {})).toMatchObject({
+        id: "raw-1",
+        error: { code: -32600 },
+      });
       await c.raw.send("{broken");
       await c.waitStderr("Failed to deserialize JSONRPCMessage");
       expect(c.running).toBe(true);

@@ -1,27 +1,16 @@
+import { RpcError, type RpcErrorBody } from "@codex-ts/app-server-protocol";
+
 /** The body of a JSON-RPC error: what the server answered instead of a result. */
-export interface AppServerErrorBody {
-  code: number;
-  message: string;
-  data?: unknown;
-}
+export type AppServerErrorBody = RpcErrorBody;
 
-/** The server answered a request with a JSON-RPC error. `code`, `message` and `data` are the server's, verbatim. */
-export class AppServerError extends Error {
-  readonly code: number;
-  readonly data?: unknown;
-
+/**
+ * The server answered a request with a JSON-RPC error. `code`, `message` and `data` are the server's, verbatim;
+ * `toBody()` gives them back as they travelled (`data` only when the server sent one).
+ */
+export class AppServerError extends RpcError {
   constructor(code: number, message: string, data?: unknown) {
-    super(message);
+    super(code, message, data);
     this.name = "AppServerError";
-    this.code = code;
-    if (data !== undefined) this.data = data;
-  }
-
-  /** The error as it travels on the wire (`data` only when the server sent one). */
-  toBody(): AppServerErrorBody {
-    return this.data === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, data: this.data };
   }
 }
 

@@ -73,20 +73,16 @@ describe("tempDir", () => {
 
 /** A stand-in server that answers `initialize`, then writes what no 0.58.0 server writes. */
 const MISBEHAVING = `#!${process.execPath}
-let buf = "";
-process.stdin.on("data", (d) => {
-  buf += d;
-  for (let nl = buf.indexOf("\\n"); nl >= 0; nl = buf.indexOf("\\n")) {
-    const m = JSON.parse(buf.slice(0, nl));
-    buf = buf.slice(nl + 1);
-    if (m.method !== "initialize") continue;
-    console.log(JSON.stringify({ id: m.id, result: { userAgent: "fake/0.0.0" } }));
-    console.log("not json");
-    console.log(JSON.stringify({ method: "thread/started", params: { thread: {} } }));
-    console.log(JSON.stringify({ jsonrpc: "2.0", method: "turn/gone", params: {} }));
-  }
+const lines = require("node:readline").createInterface({ input: process.stdin });
+lines.on("line", (line) => {
+  const m = JSON.parse(line);
+  if (m.method !== "initialize") return;
+  console.log(JSON.stringify({ id: m.id, result: { userAgent: "fake/0.0.0" } }));
+  console.log("not json");
+  console.log(JSON.stringify({ method: "thread/started", params: { thread: {} } }));
+  console.log(JSON.stringify({ jsonrpc: "2.0", method: "turn/gone", params: {} }));
 });
-process.stdin.on("end", () => process.exit(0));
+lines.on("close", () => process.exit(0));
 `;
 
 describe("the harness", () => {

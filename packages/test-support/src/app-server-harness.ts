@@ -15,6 +15,7 @@ import {
   type ServerRequestMethod,
   type ServerRequestResult,
   StdioTransport,
+  type Transport,
   type TransportExit,
 } from "@codex-ts/app-server-client";
 import { CLI_MAIN, CODEX_0166_BIN, REFERENCE_CODEX_BIN } from "./reference-codex.js";
@@ -60,10 +61,7 @@ interface Tracked {
 const live = new Set<Tracked>();
 const unchecked = new Set<Tracked>();
 
-export class TestAppServer<P extends ProtocolDefinition = Protocol058> extends AppServerClient<
-  P,
-  StdioTransport
-> {
+export class TestAppServer<P extends ProtocolDefinition = Protocol058> extends AppServerClient<P, Transport> {
   /** Every message received, in order (parsed; responses, notifications and server requests). */
   readonly messages: Message[] = [];
   /** Every message sent, in order. */
@@ -73,11 +71,12 @@ export class TestAppServer<P extends ProtocolDefinition = Protocol058> extends A
   /** How many of `wireViolations` the vitest setup has already reported. */
   reportedViolations = 0;
   private stderrText = "";
+  private ended = false;
   private wakers: Array<() => void> = [];
   private readonly held = new Map<RequestId, { resolve(r: unknown): void; reject(e: unknown): void }>();
 
   constructor(
-    transport: StdioTransport,
+    transport: Transport,
     protocol: P,
     readonly label: string,
   ) {
@@ -100,7 +99,10 @@ export class TestAppServer<P extends ProtocolDefinition = Protocol058> extends A
     // Server requests wait for the test's `answer` (a test replaces this per method with `onServerRequest`).
     for (const method of Object.keys(protocol.serverRequests) as ServerRequestMethod<P>[])
       this.onServerRequest(method, (_params, { id }) => this.hold(id));
-    void this.closed.then(() => this.wake());
+    void this.closed.then(() => {
+      this.ended = true;
+      this.wake();
+    });
   }
 
   /** The first 4 MiB of the server's stderr. */
@@ -115,9 +117,9 @@ export class TestAppServer<P extends ProtocolDefinition = Protocol058> extends A
     this.wake();
   }
 
-  /** True while the server process runs. */
+  /** True until the connection ends (the server process exited, or an in-process server closed its output). */
   get running(): boolean {
-    return this.transport.exited === null;
+    return !this.ended;
   }
 
   /** The exit code and signal, when the server has exited. */
@@ -125,8 +127,9 @@ export class TestAppServer<P extends ProtocolDefinition = Protocol058> extends A
     return this.closed;
   }
 
+  /** Signals the server process (false for an in-process server, or one that has exited). */
   kill(signal?: string): boolean {
-    return this.transport.kill(signal);
+    return this.transport instanceof StdioTransport ? this.transport.kill(signal) : false;
   }
 
   /** The handshake as a test client (`test-client` 1.2.3 unless told). */
@@ -138,7 +141,7 @@ export class TestAppServer<P extends ProtocolDefinition = Protocol058> extends A
     return super.initialize(clientInfo, capabilities, options);
   }
 
-  /** Closes stdin and waits for the server to exit (killed only if it has not after 30 s). */
+  /** Closes its input and waits for the server to end (a process is killed only if it has not after 30 s). */
   override close(options: { graceMs?: number } = {}): Promise<TransportExit> {
     live.delete(this);
     return super.close({ graceMs: options.graceMs ?? 30_000 });
@@ -284,8 +287,30 @@ export async function startAppServer<P extends ProtocolDefinition>(
     onStderr: (text) => (client ? client.appendStderr(text) : early.push(text)),
   });
   const protocol = (options.protocol ?? protocol058) as P;
-  client = new TestAppServer(transport, protocol, bin.label);
+  client = track(new TestAppServer(transport, protocol, bin.label));
   for (const text of early) client.appendStderr(text);
+  return client;
+}
+
+/**
+ * A harness client on any transport (e.g. an in-process server's streams, see `connectInProcess`), checked and
+ * stopped like the ones `startAppServer` makes.
+ */
+export function connectAppServer(transport: Transport, label?: string): TestAppServer<Protocol058>;
+export function connectAppServer<P extends ProtocolDefinition>(
+  transport: Transport,
+  label: string,
+  protocol: P,
+): TestAppServer<P>;
+export function connectAppServer<P extends ProtocolDefinition>(
+  transport: Transport,
+  label = "in-process",
+  protocol?: P,
+): TestAppServer<P> {
+  return track(new TestAppServer(transport, (protocol ?? protocol058) as P, label));
+}
+
+function track<C extends Tracked>(client: C): C {
   live.add(client);
   unchecked.add(client);
   return client;

@@ -1,5 +1,6 @@
 export {
   type AppServerBinary,
+  connectAppServer,
   errorOf,
   type StartAppServerOptions,
   startAppServer,
@@ -19,6 +20,7 @@ export {
   startMockModelServer,
 } from "./mock-model-server.js";
 export { CLI_MAIN, CODEX_0166_BIN, REFERENCE_CODEX_BIN } from "./reference-codex.js";
+export { connectInProcess, StreamTransport } from "./stream-transport.js";
 export { type AppServerSuite, useAppServerSuite } from "./suite.js";
 export { removeTempDirs, type TempDirOptions, tempDir } from "./temp-dirs.js";
 export { expectTurnOrder, expectWireShapes, type Item, type Message, wireIssues } from "./wire-checks.js";

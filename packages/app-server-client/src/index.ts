@@ -1,19 +1,19 @@
 // @codex-ts/app-server-client: a typed client of the Codex app server (see README.md).
 export { type ApprovalDecision, type ApprovalRequest, approvalKind, approvalResponse } from "./approvals.js";
-export {
-  type AnyNotification,
-  AppServerClient,
-  type Capabilities,
-  type ClientInfo,
-  type ClientOptions,
-  type Notification,
-  type NotificationStreamOptions,
-  type Protocol058,
-  type RequestArgs,
-  type RequestId,
-  type RequestOptions,
-  type WireMessage,
-} from "./client.js";
+export { AppServerClient } from "./client.js";
+export type {
+  AnyNotification,
+  Capabilities,
+  ClientInfo,
+  ClientOptions,
+  Notification,
+  NotificationStreamOptions,
+  Protocol058,
+  RequestArgs,
+  RequestId,
+  RequestOptions,
+  WireMessage,
+} from "./client-types.js";
 export {
   AppServerError,
   type AppServerErrorBody,

@@ -286,12 +286,12 @@ describe("account methods (API key)", () => {
   it("reports a corrupt auth.json as an error naming it, and leaves it alone", async () => {
     await writeFile(authFile(), "{not json", { mode: 0o600 });
     await start();
-    for (const request of [
-      h.client.request("account/read", {}),
-      h.client.request("getAuthStatus", { includeToken: true }),
-      h.client.request("userInfo"),
+    for (const send of [
+      () => h.client.request("account/read", {}),
+      () => h.client.request("getAuthStatus", { includeToken: true }),
+      () => h.client.request("userInfo"),
     ]) {
-      const error = await errorOf(request);
+      const error = await errorOf(send());
       expect(error.code).toBe(-32603);
       expect(error.message).toMatch(/^failed to load auth: failed to parse .*auth\.json/);
     }

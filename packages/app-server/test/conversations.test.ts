@@ -154,7 +154,7 @@ describe("conversation handlers over the core contract", () => {
       status: "inProgress",
       error: null,
     });
-    expect((v2.at(-1)?.params as { turn: unknown }).turn).toMatchObject({ id: "0", status: "completed" });
+    expect(v2.at(-1)?.params).toMatchObject({ turn: { id: "0", status: "completed" } });
     expect(
       c.messages.some(
         (m) =>

@@ -2,14 +2,15 @@ import type {
   NotificationMethod,
   NotificationParams,
   ProtocolDefinition,
-  protocol058,
   RequestMethod,
   RequestParams,
   RequestResult,
-} from "./protocol-adapter.js";
+} from "@codex-ts/app-server-protocol";
 
-/** The public types of `AppServerClient`: its options, the shapes it hands out, its request arguments. */
-export type Protocol058 = typeof protocol058;
+// The public types of `AppServerClient`: its options, the shapes it hands out, its request arguments.
+
+/** The 0.58.0 generation, the client's default. */
+export type { Protocol058 } from "@codex-ts/app-server-protocol";
 export type RequestId = number | string;
 
 export interface ClientOptions<P extends ProtocolDefinition> {

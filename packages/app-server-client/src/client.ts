@@ -1,4 +1,15 @@
-import { classifyLine } from "@codex-ts/app-server-protocol";
+import {
+  classifyLine,
+  type NotificationMethod,
+  type NotificationParams,
+  type ProtocolDefinition,
+  protocol058,
+  type RequestMethod,
+  type RequestResult,
+  type ServerRequestMethod,
+  type ServerRequestParams,
+  type ServerRequestResult,
+} from "@codex-ts/app-server-protocol";
 import { type ApprovalDecision, type ApprovalRequest, approvalKind, approvalResponse } from "./approvals.js";
 import type {
   AnyNotification,
@@ -21,21 +32,11 @@ import {
   type ViolationKind,
 } from "./errors.js";
 import { NotificationQueue } from "./notification-queue.js";
-import {
-  type NotificationMethod,
-  type NotificationParams,
-  type ProtocolDefinition,
-  protocol058,
-  type RequestMethod,
-  type RequestResult,
-  type Schema,
-  type ServerRequestMethod,
-  type ServerRequestParams,
-  type ServerRequestResult,
-} from "./protocol-adapter.js";
 import { type SpawnOptions, StdioTransport } from "./stdio-transport.js";
 import type { Transport, TransportExit } from "./transport.js";
 
+/** Any schema of a protocol definition (a zod schema). */
+type Schema = ProtocolDefinition["notifications"][string];
 type ServerRequestHandler = (params: unknown, request: { id: RequestId; method: string }) => unknown;
 
 interface Pending {
@@ -371,10 +372,7 @@ export class AppServerClient<P extends ProtocolDefinition = Protocol058, T exten
 
 /** The schema's complaints about `value` as `path: message` lines (none when it matches). */
 function check(schema: Schema, value: unknown): string[] {
-  const result = schema.safeParse(value) as {
-    success: boolean;
-    error?: { issues: { path: PropertyKey[]; message: string }[] };
-  };
+  const result = schema.safeParse(value);
   if (result.success) return [];
-  return (result.error?.issues ?? []).map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`);
+  return result.error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`);
 }

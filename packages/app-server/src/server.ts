@@ -1,46 +1,24 @@
+import os from "node:os";
+import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import {
+  type ClientInfo,
+  decodeRequest,
+  type Generation,
+  generationOf,
   INTERNAL_ERROR,
   type IncomingRequest,
   invalidRequest,
   JsonRpcPeer,
+  type Protocol058,
+  type Protocol0166,
+  type ProtocolDefinition,
+  ProtocolPeer,
+  protocols,
   RpcError,
-  validateRequest,
 } from "@codex-ts/app-server-protocol";
-import { CLIENT_REQUEST_METHODS } from "./methods.js";
-import { buildUserAgent, type ClientInfo } from "./user-agent.js";
-
-/** What a handler sees besides its params. */
-export interface RequestContext {
-  readonly server: AppServerState;
-  readonly peer: JsonRpcPeer;
-}
-
-/**
- * A request handler. `decode` checks the params (throwing `RpcError` with 0.58.0's decoder wording) and runs
- * before the handshake check, as in 0.58.0; `handle` resolves with the `result` or throws `RpcError`.
- */
-export interface RequestHandler<P = unknown> {
-  decode(params: unknown): P;
-  handle(params: P, ctx: RequestContext): Promise<unknown> | unknown;
-  /**
-   * Runs once the response is written, for notifications that must follow it (e.g. `turn/started`); `params` are
-   * the request's params as received (already accepted by `decode`).
-   */
-  afterResponse?(result: unknown, ctx: RequestContext, params: unknown): void;
-}
-
-export interface AppServerState {
-  /** Completes the handshake (the `initialize` handler calls it). */
-  markInitialized(client: ClientInfo): void;
-  /** `initialize.clientInfo`, null until the handshake. */
-  readonly clientInfo: ClientInfo | null;
-  /** The user agent sent to model providers; carries the client suffix after `initialize`. */
-  userAgent(): string;
-  log(level: "error" | "warn" | "info" | "debug", message: string): void;
-  /** The most recent log lines at every level (for feedback bundles). */
-  recentLogs(): readonly string[];
-}
+import { buildUserAgent } from "@codex-ts/core";
+import type { AppServerState, HandlerTable, HandlerTables, Responded } from "./handler.js";
 
 export interface AppServerOptions {
   stdin: Readable;
@@ -53,27 +31,39 @@ export interface AppServerOptions {
   /** Version in the user agent. Default "0.58.0", the protocol version this server is a drop-in for. */
   version?: string;
   env?: NodeJS.ProcessEnv | undefined;
+  /** CODEX_HOME (a 0.166 `initialize` reports it). Default `~/.codex`. */
+  codexHome?: string | undefined;
   maxLineBytes?: number;
   /** Runs first on shutdown (EOF, signal): abort running turns and flush rollouts here. Errors are logged. */
   onShutdown?: (() => Promise<void>) | undefined;
-  /** Handlers by method name (each must be a Codex 0.58.0 method). */
-  // biome-ignore lint/suspicious/noExplicitAny: handlers of every params type share one table
-  handlers?: Record<string, RequestHandler<any>>;
+  /**
+   * The handler table of each generation. A factory of the server, since handlers send through its peer and read
+   * its state; `createHandlerTables` builds the tables `runAppServer` serves.
+   */
+  handlers: (server: AppServer) => HandlerTables;
 }
 
 const LEVELS = { error: 0, warn: 1, info: 2, debug: 3 } as const;
 /** How many recent log lines are kept in memory for feedback bundles. */
 const RECENT_LOG_LINES = 2000;
+const RESPONDED = Object.freeze({}) as Responded;
 
 /**
- * `codex app-server` over one stdin/stdout pair: handshake, request validation and dispatch, concurrent
- * handlers, and an orderly shutdown at EOF or on `shutdown()`.
+ * `codex app-server` over one stdin/stdout pair: the handshake (which also picks the connection's protocol
+ * generation), the one decode of every request against that generation's registry, concurrent handlers, and an
+ * orderly shutdown at EOF or on `shutdown()`.
  */
 export class AppServer implements AppServerState {
   readonly peer: JsonRpcPeer;
-  private initialized = false;
+  /** The typed outgoing side of the peer, per generation. */
+  readonly peers: {
+    readonly "0.58": ProtocolPeer<Protocol058>;
+    readonly "0.166": ProtocolPeer<Protocol0166>;
+  };
+  readonly codexHome: string;
+  private session: Generation | null = null;
   private client: ClientInfo | null = null;
-  private readonly handlers = new Map<string, RequestHandler>();
+  private readonly tables: HandlerTables;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly opts: AppServerOptions;
   private readonly logThreshold: number;
@@ -83,24 +73,31 @@ export class AppServer implements AppServerState {
   constructor(opts: AppServerOptions) {
     this.opts = opts;
     this.logThreshold = LEVELS[opts.logLevel ?? "warn"];
+    this.codexHome = path.resolve(opts.codexHome ?? path.join(os.homedir(), ".codex"));
     this.peer = new JsonRpcPeer({
       input: opts.stdin,
       output: opts.stdout,
       maxLineBytes: opts.maxLineBytes,
       log: (level, message) => this.log(level, message),
     });
-    for (const [method, handler] of Object.entries(opts.handlers ?? {})) this.register(method, handler);
+    this.peers = {
+      "0.58": new ProtocolPeer(protocols["0.58"], this.peer),
+      "0.166": new ProtocolPeer(protocols["0.166"], this.peer),
+    };
+    this.tables = opts.handlers(this);
+  }
+
+  get generation(): Generation | null {
+    return this.session;
   }
 
   get clientInfo(): ClientInfo | null {
     return this.client;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: handlers of every params type share one table
-  register(method: string, handler: RequestHandler<any>): void {
-    if (!CLIENT_REQUEST_METHODS.some(([m]) => m === method))
-      throw new Error(`not a Codex request method: ${method}`);
-    this.handlers.set(method, handler);
+  /** Records the client of this connection (the `initialize` handlers call it first thing). */
+  recordClient(client: ClientInfo): void {
+    this.client = client;
   }
 
   userAgent(): string {
@@ -166,58 +163,62 @@ export class AppServer implements AppServerState {
     void p.finally(() => this.inFlight.delete(p));
   }
 
+  /** Answers one request exactly once: with what its handler returns, what it responded itself, or its error. */
   private async dispatch(req: IncomingRequest): Promise<void> {
-    try {
-      const result = await this.handle(req);
+    let answered = false;
+    const respond = async (result: unknown): Promise<Responded> => {
+      if (answered) throw new Error(`${req.method}: the response was already written`);
+      answered = true;
       await this.peer.respond(req.id, result);
-      this.handlers.get(req.method)?.afterResponse?.(result, { server: this, peer: this.peer }, req.params);
+      return RESPONDED;
+    };
+    try {
+      const result = await this.handle(req, respond);
+      if (!answered) await respond(result);
     } catch (err) {
-      if (err instanceof RpcError) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (answered) {
+        this.log("error", `${req.method} failed after its response: ${message}`);
+      } else if (err instanceof RpcError) {
         await this.peer.respondError(req.id, err.toBody());
       } else {
-        const message = err instanceof Error ? err.message : String(err);
         this.log("error", `${req.method} failed: ${message}`);
         await this.peer.respondError(req.id, { code: INTERNAL_ERROR, message });
       }
     }
   }
 
-  private async handle(req: IncomingRequest): Promise<unknown> {
-    const entry = CLIENT_REQUEST_METHODS.find(([m]) => m === req.method);
-    const handler = this.handlers.get(req.method);
-    if (!entry || !handler) throw invalidRequest(`Invalid request: ${this.unknownVariant(req.method)}`);
-    const [, takesParams] = entry;
-    const hasParams = req.hasParams && req.params !== null;
-    if (takesParams && !hasParams) throw invalidRequest("Invalid request: missing field `params`");
-    if (!takesParams && hasParams) throw invalidRequest("Invalid request: invalid type: map, expected unit");
-    // Like 0.58.0, the params are decoded before the handshake state is checked.
-    const params = handler.decode(req.params);
-    // The handler's decoder words the errors 0.58.0's clients match on; the protocol schema then checks everything
-    // it leaves unread (nested policies, input items, enums), so no malformed field reaches a handler.
-    // serde also reads a struct from a positional array (`[]` for all-default params); the decoders accept what
-    // 0.58.0 accepts there, and the schema (objects only) has nothing to add.
-    const checked = Array.isArray(req.params)
-      ? ({ ok: true } as const)
-      : validateRequest({ method: req.method, params: req.params ?? undefined });
-    if (!checked.ok)
-      throw new RpcError(checked.code, checked.message, checked.path ? { path: checked.path } : undefined);
-    if (req.method === "initialize") {
-      if (this.initialized) throw invalidRequest("Already initialized");
-    } else if (!this.initialized) {
+  /**
+   * Before the handshake a request is read as 0.58.0 reads it (an `initialize` as the generation its params ask
+   * for, see `generationOf`); after it, as the connection's generation.
+   */
+  private handle(req: IncomingRequest, respond: (result: unknown) => Promise<Responded>): unknown {
+    const generation = this.session ?? (req.method === "initialize" ? generationOf(req.params) : "0.58");
+    return generation === "0.58"
+      ? this.call(generation, this.tables["0.58"], this.peers["0.58"], req, respond)
+      : this.call(generation, this.tables["0.166"], this.peers["0.166"], req, respond);
+  }
+
+  private call<P extends ProtocolDefinition>(
+    generation: Generation,
+    table: HandlerTable<P>,
+    peer: ProtocolPeer<P>,
+    req: IncomingRequest,
+    respond: (result: unknown) => Promise<Responded>,
+  ): unknown {
+    // Like 0.58.0, the params are decoded before the handshake state is looked at.
+    const decoded = decodeRequest(peer.protocol, {
+      method: req.method,
+      params: req.hasParams ? req.params : undefined,
+    });
+    if (!decoded.ok) throw new RpcError(decoded.error.code, decoded.error.message, decoded.error.data);
+    if (decoded.method === "initialize") {
+      if (this.session) throw invalidRequest("Already initialized");
+      this.session = generation;
+    } else if (!this.session) {
       throw invalidRequest("Not initialized");
     }
-    return handler.handle(params, { server: this, peer: this.peer });
-  }
-
-  /** Completes the handshake (called by the `initialize` handler once its params are valid). */
-  markInitialized(client: ClientInfo): void {
-    this.client = client;
-    this.initialized = true;
-  }
-
-  /** serde's unknown-variant text, listing every 0.58.0 method in its registry order, as the real server does. */
-  private unknownVariant(method: string): string {
-    const all = CLIENT_REQUEST_METHODS.map(([m]) => `\`${m}\``);
-    return `unknown variant \`${method}\`, expected one of ${all.join(", ")}`;
+    const handler = table[decoded.method];
+    return handler(decoded.params, { server: this, peer, respond });
   }
 }

@@ -13,7 +13,7 @@ import {
   tempDir,
 } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AppServer, basicHandlers, createAccountHandlers } from "../src/index.js";
+import { AppServer, createHandlerTables } from "../src/index.js";
 
 /** An app server with the account handlers over in-memory stdio, driven by the typed harness client. */
 class Harness {
@@ -26,11 +26,11 @@ class Harness {
     readonly auth: AuthManager,
     requiresOpenaiAuth = true,
   ) {
-    const server = new AppServer({ stdin: this.stdin, stdout: this.stdout, handlers: basicHandlers });
-    const handlers = createAccountHandlers(auth, (m, p) => void server.peer.notify(m, p), {
-      requiresOpenaiAuth,
+    const server = new AppServer({
+      stdin: this.stdin,
+      stdout: this.stdout,
+      handlers: (s) => createHandlerTables(s, { auth, requiresOpenaiAuth }),
     });
-    for (const [method, handler] of Object.entries(handlers)) server.register(method, handler);
     this.client = connectInProcess({ stdin: this.stdin, stdout: this.stdout });
     this.running = server.run();
   }
@@ -258,10 +258,12 @@ describe("account methods (API key)", () => {
     ];
     // Params the protocol does not allow: only the raw escape hatch sends them.
     for (const [i, [method, params, message]] of errors.entries()) {
-      expect({ method, error: (await h.client.raw.call(`e${i}`, method, params)).error }).toEqual({
-        method,
-        error: { code: -32600, message },
-      });
+      // Code and message are 0.58.0's; decode errors also name the field in `data.path` (this server's addition).
+      const { code, message: actual } = (await h.client.raw.call(`e${i}`, method, params)).error as {
+        code: number;
+        message: string;
+      };
+      expect({ method, code, message: actual }).toEqual({ method, code: -32600, message });
     }
     expect((await h.client.raw.call("array", "account/read", [])).result).toEqual({
       account: null,

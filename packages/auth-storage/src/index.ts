@@ -1,5 +1,5 @@
 export { AuthStorageError } from "./errors.js";
-export { AUTH_FILE, authFilePath } from "./file-store.js";
+export { AUTH_FILE, AUTH_FILE_MAX_BYTES, authFilePath } from "./file-store.js";
 export { KEYRING_SERVICE, keyringAccount } from "./keyring-store.js";
 export { type AuthRecord, AuthRecordSchema } from "./record.js";
 export {

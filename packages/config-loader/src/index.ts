@@ -1,4 +1,18 @@
+export {
+  emptyLineReadStats,
+  FileReadError,
+  fileKind,
+  findInvalidUtf8,
+  type LineReadOptions,
+  type LineReadStats,
+  openRegularFile,
+  readBoundedFile,
+  readBoundedLines,
+  readFilePrefix,
+  type Utf8Problem,
+} from "./bounded-fs/index.js";
 export { findCodexHome } from "./codex-home.js";
+export { CONFIG_FILE_MAX_BYTES, INSTRUCTIONS_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
 export { ConfigError } from "./errors.js";
 export { FEATURE_DEFAULTS, resolveFeatures } from "./features.js";
 export {
@@ -28,6 +42,7 @@ export {
   parseOverride,
 } from "./overrides.js";
 export { builtInProviders, type ModelProviderInfo } from "./providers.js";
+export { checkRequestValue, isWellFormedText, MAX_CONFIG_NESTING } from "./request-values.js";
 export * from "./schema.js";
 export { parseToml, readTomlFile } from "./toml-file.js";
 export { mergeTables, setAtPath } from "./toml-table.js";

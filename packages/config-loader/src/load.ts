@@ -1,13 +1,16 @@
-import { readFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { TomlTable } from "@codex-ts/json-to-toml";
 import type { z } from "zod";
+import { FileReadError, readBoundedFile } from "./bounded-fs/index.js";
 import { findCodexHome } from "./codex-home.js";
+import { INSTRUCTIONS_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
 import { ConfigError } from "./errors.js";
 import { resolveFeatures } from "./features.js";
 import { type McpServerConfig, resolveMcpServer } from "./mcp.js";
 import { type ConfigOverride, jsonOverrides, overridesTable } from "./overrides.js";
 import { builtInProviders, type ModelProviderInfo, mergeProviders } from "./providers.js";
+import { checkOverrideString, checkRequestValue } from "./request-values.js";
 import {
   type ApprovalPolicy,
   type ConfigToml,
@@ -158,9 +161,13 @@ async function readLayers(codexHome: string, opts: LoadConfigOptions): Promise<L
   const configPath = join(codexHome, CONFIG_FILE);
   const layers: Layer[] = [{ source: configPath, table: (await readTomlFile(configPath)) ?? emptyTable() }];
   if (opts.cliOverrides?.length) {
+    for (const [key, value] of opts.cliOverrides) checkRequestValue("-c overrides", key, value);
     layers.push({ source: "-c overrides", table: overridesTable(opts.cliOverrides) });
   }
   if (opts.requestOverrides && Object.keys(opts.requestOverrides).length > 0) {
+    for (const [key, value] of Object.entries(opts.requestOverrides)) {
+      checkRequestValue("request config", key, value);
+    }
     layers.push({ source: "request config", table: overridesTable(jsonOverrides(opts.requestOverrides)) });
   }
   layers.push(...(await managedLayers(codexHome, opts.managed)));
@@ -198,33 +205,57 @@ function sandboxPolicyFor(mode: SandboxMode, cfg: ConfigToml): SandboxPolicy {
   };
 }
 
-async function readOptionalText(path: string, what: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new ConfigError(`failed to read ${what} ${path}: ${(err as Error).message}`, path);
-  }
-}
-
 /**
  * The user's own instructions, as 0.58.0 reads them: the first of CODEX_HOME/AGENTS.override.md and
  * CODEX_HOME/AGENTS.md with non-blank text, trimmed. The config key `instructions` is accepted but unused there.
+ * Like 0.58.0, a file that cannot be read (a directory, a FIFO, no permission) counts as absent; one over
+ * INSTRUCTIONS_FILE_MAX_BYTES is an error rather than silently dropped instructions.
  */
 async function readHomeInstructions(codexHome: string): Promise<string | undefined> {
   for (const name of HOME_INSTRUCTION_FILES) {
-    // Like 0.58.0, an unreadable file (a directory, no permission) counts as absent.
-    const text = (await readFile(join(codexHome, name), "utf8").catch(() => "")).trim();
+    const path = join(codexHome, name);
+    let data: Buffer;
+    try {
+      data = await readBoundedFile(path, { maxBytes: INSTRUCTIONS_FILE_MAX_BYTES });
+    } catch (err) {
+      if (err instanceof FileReadError && err.reason === "too-large") {
+        throw new ConfigError(`failed to read ${path}: ${err.message}`, path);
+      }
+      continue;
+    }
+    const text = data.toString("utf8").trim();
     if (text) return text;
   }
   return undefined;
 }
 
+/** An instruction file named by config: bounded, regular, UTF-8, and required to exist. */
 async function requiredText(path: string, cwd: string, what: string): Promise<string> {
   const abs = resolve(cwd, path);
-  const text = await readOptionalText(abs, what);
+  const text = await readConfigText(abs, {
+    maxBytes: INSTRUCTIONS_FILE_MAX_BYTES,
+    label: `${what} ${abs}`,
+    strictUtf8: true,
+  });
   if (text === undefined) throw new ConfigError(`${what} ${abs} does not exist`, abs);
   return text;
+}
+
+/** Request strings are checked before use: no lone surrogates, no NUL in the cwd, and a cwd that is a directory. */
+async function checkOverrides(o: ConfigOverrides): Promise<void> {
+  checkOverrideString("model", o.model);
+  checkOverrideString("modelProvider", o.modelProvider);
+  checkOverrideString("profile", o.profile);
+  checkOverrideString("cwd", o.cwd, true);
+  checkOverrideString("baseInstructions", o.baseInstructions);
+  checkOverrideString("developerInstructions", o.developerInstructions);
+  checkOverrideString("compactPrompt", o.compactPrompt);
+  if (o.cwd === undefined) return;
+  // A cwd that does not exist yet is accepted, as in 0.58.0; one that is a file, FIFO or device cannot be one.
+  const info = await stat(resolve(o.cwd)).catch(() => null);
+  if (info && !info.isDirectory()) {
+    throw new ConfigError(`invalid value for \`cwd\`: ${resolve(o.cwd)} is not a directory`);
+  }
 }
 
 /** Loads and resolves the effective configuration. Reading never writes anything. */
@@ -235,9 +266,14 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
   const merged = layers.map((l) => l.table).reduce(mergeTables, emptyTable());
   const cfg = validate(layers, merged);
   const o = opts.overrides ?? {};
+  await checkOverrides(o);
 
   const profileName = o.profile ?? cfg.profile;
-  const profile = profileName !== undefined ? cfg.profiles?.[profileName] : undefined;
+  // Own keys only: a profile named `constructor` or `__proto__` must not find Object.prototype.
+  const profile =
+    profileName !== undefined && cfg.profiles && Object.hasOwn(cfg.profiles, profileName)
+      ? cfg.profiles[profileName]
+      : undefined;
   if (profileName !== undefined && profile === undefined) {
     throw new ConfigError(`config profile \`${profileName}\` not found`);
   }
@@ -248,7 +284,9 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     cfg.model_providers,
   );
   const modelProviderId = o.modelProvider ?? profile?.model_provider ?? cfg.model_provider ?? "openai";
-  const modelProvider = modelProviders[modelProviderId];
+  const modelProvider = Object.hasOwn(modelProviders, modelProviderId)
+    ? modelProviders[modelProviderId]
+    : undefined;
   if (!modelProvider) throw new ConfigError(`Model provider \`${modelProviderId}\` not found`);
 
   const features = resolveFeatures(cfg, profile);

@@ -76,7 +76,7 @@ export function mergeProviders(
 ): Record<string, ModelProviderInfo> {
   const out: Record<string, ModelProviderInfo> = { ...builtIns };
   for (const [id, raw] of Object.entries(user ?? {})) {
-    if (!(id in out)) out[id] = resolveProvider(raw);
+    if (!Object.hasOwn(out, id)) out[id] = resolveProvider(raw);
   }
   return out;
 }

@@ -6,6 +6,13 @@ import { z } from "zod";
  */
 const stringMap = z.record(z.string(), z.string());
 
+/**
+ * Highest `project_doc_max_bytes` accepted (1 MiB). The budget is read into memory and sent with every request,
+ * so a megabyte is already several times a model's context window; 0.58.0 has no bound, and a budget of 2^31
+ * made the read allocate it up front and abort the process.
+ */
+export const PROJECT_DOC_MAX_BYTES_LIMIT = 1024 * 1024;
+
 export const approvalPolicySchema = z.enum(["untrusted", "on-failure", "on-request", "never"]);
 export const sandboxModeSchema = z.enum(["read-only", "workspace-write", "danger-full-access"]);
 export const reasoningEffortSchema = z.enum(["none", "minimal", "low", "medium", "high"]);
@@ -128,7 +135,7 @@ export const configTomlSchema = z.looseObject({
   tools_web_search_request: z.boolean().optional(),
   show_raw_agent_reasoning: z.boolean().optional(),
   hide_agent_reasoning: z.boolean().optional(),
-  project_doc_max_bytes: z.number().int().nonnegative().optional(),
+  project_doc_max_bytes: z.number().int().nonnegative().max(PROJECT_DOC_MAX_BYTES_LIMIT).optional(),
   project_doc_fallback_filenames: z.array(z.string()).optional(),
 });
 

@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import type { TomlTable } from "@codex-ts/json-to-toml";
 import { parse, TomlError } from "smol-toml";
+import { CONFIG_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
 import { ConfigError } from "./errors.js";
 
 /** Parses TOML text; a syntax error names the source with its line and column. */
@@ -16,15 +16,11 @@ export function parseToml(text: string, source: string): TomlTable {
   }
 }
 
-/** Reads a TOML file; a missing file is `undefined`, any other read error or bad syntax is a ConfigError. */
+/**
+ * Reads a TOML file; a missing file is `undefined`. A file that is not a regular file, is over
+ * `CONFIG_FILE_MAX_BYTES`, is not UTF-8 (file, line and column named) or has bad syntax is a ConfigError.
+ */
 export async function readTomlFile(path: string): Promise<TomlTable | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new ConfigError(`failed to read ${path}: ${(err as Error).message}`, path);
-  }
-  return parseToml(text, path);
+  const text = await readConfigText(path, { maxBytes: CONFIG_FILE_MAX_BYTES, strictUtf8: true });
+  return text === undefined ? undefined : parseToml(text, path);
 }

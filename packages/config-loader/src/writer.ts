@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { TomlValue } from "@codex-ts/json-to-toml";
 import { isTomlTable } from "@codex-ts/json-to-toml";
 import { parse as parsePreserving, patch as patchPreserving } from "@decimalturn/toml-patch";
+import { CONFIG_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
 import { ConfigError } from "./errors.js";
 import type { McpServerConfig } from "./mcp.js";
+import { checkRequestValue } from "./request-values.js";
 import type { ReasoningEffort } from "./schema.js";
 import { parseToml } from "./toml-file.js";
 
@@ -74,12 +76,15 @@ export function renderEdits(
   for (const edit of edits) {
     switch (edit.type) {
       case "setModel": {
+        if (edit.model !== null) checkRequestValue(null, "model", edit.model);
         const scope = activeProfile !== undefined ? ["profiles", activeProfile] : [];
         setOrClear(doc, [...scope, "model"], edit.model);
         setOrClear(doc, [...scope, "model_reasoning_effort"], edit.effort);
         break;
       }
       case "setPath":
+        // A value TOML cannot hold (a lone surrogate, absurd nesting) is refused naming its key.
+        checkRequestValue(null, edit.path.join("."), edit.value);
         setOrClear(doc, edit.path, edit.value);
         break;
       case "clearPath":
@@ -179,13 +184,9 @@ export function renderMcpServers(servers: Record<string, McpServerConfig>): stri
   return `${blocks.join("\n\n")}\n`;
 }
 
+/** The file to edit, "" when missing; one the loader would refuse (not UTF-8, not a regular file) is not edited. */
 async function readOrEmpty(path: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
-    throw new ConfigError(`failed to read ${path}: ${(err as Error).message}`, path);
-  }
+  return (await readConfigText(path, { maxBytes: CONFIG_FILE_MAX_BYTES, strictUtf8: true })) ?? "";
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

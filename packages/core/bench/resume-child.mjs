@@ -2,6 +2,8 @@
 import { SessionsStore } from "../dist/index.js";
 
 const path = process.argv[2];
+// The store reads rollouts only inside its own sessions directories: the home is the folder above `sessions/`.
+const home = path.slice(0, path.lastIndexOf("/sessions/"));
 const used = () => {
   const m = process.memoryUsage();
   return m.heapUsed + m.external + m.arrayBuffers;
@@ -10,7 +12,7 @@ globalThis.gc();
 const rssBefore = process.memoryUsage().rss;
 const usedBefore = used();
 const t0 = performance.now();
-const history = await new SessionsStore("/nonexistent").loadHistory(path);
+const history = await new SessionsStore(home, { index: false }).loadHistory(path);
 const ms = performance.now() - t0;
 const peakRss = process.resourceUsage().maxRSS * 1024;
 globalThis.gc();

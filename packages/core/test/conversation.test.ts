@@ -7,6 +7,7 @@ import {
   type Conversation,
   type ConversationManager,
   type CoreEvent,
+  type InputItem,
   SessionsStore,
   sandboxSupport,
 } from "../src/index.js";
@@ -60,7 +61,7 @@ function watch(c: Conversation) {
   return { events, until, types: () => events.map((e) => e.msg.type) };
 }
 
-const text = (t: string) => [{ type: "text", data: { text: t } }];
+const text = (t: string): InputItem[] => [{ type: "text", data: { text: t } }];
 
 describe("conversation runtime against the mock model server", () => {
   it("runs a plain turn: events, request body, rollout", async () => {

@@ -8,6 +8,7 @@ import {
   type Conversation,
   type ConversationManager,
   type CoreEvent,
+  type InputItem,
   McpConnectionManager,
   qualifiedToolName,
   SessionsStore,
@@ -57,7 +58,7 @@ function watch(c: Conversation) {
   return { events, until };
 }
 
-const text = (t: string) => [{ type: "text", data: { text: t } }];
+const text = (t: string): InputItem[] => [{ type: "text", data: { text: t } }];
 type Item = { type: string; call_id?: string; output?: string; name?: string };
 
 /** Resolves once `pid` no longer exists (the test's timeout bounds the wait). */

@@ -107,7 +107,9 @@ describe("rollout format", () => {
   });
 
   it("reports empty, meta-less and missing files like Codex", async () => {
-    const empty = join(home, "empty.jsonl");
+    // Inside sessions/: the store reads no rollout outside its directories (see hostile-rollouts.test.ts).
+    const empty = join(home, "sessions", "empty.jsonl");
+    await mkdir(join(home, "sessions"), { recursive: true });
     await writeFile(empty, "");
     await expect(store.loadHistory(empty)).rejects.toThrow(new RolloutLoadError("empty session file"));
     await writeFile(
@@ -117,7 +119,7 @@ describe("rollout format", () => {
     await expect(store.loadHistory(empty)).rejects.toThrow(
       "failed to parse conversation ID from rollout file",
     );
-    await expect(store.loadHistory(join(home, "missing.jsonl"))).rejects.toThrow(/ENOENT/);
+    await expect(store.loadHistory(join(home, "sessions", "missing.jsonl"))).rejects.toThrow(/ENOENT/);
   });
 });
 

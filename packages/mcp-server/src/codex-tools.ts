@@ -1,4 +1,4 @@
-import type { EventMsg } from "@codex-ts/app-server-protocol";
+import { EventMsg } from "@codex-ts/app-server-protocol";
 import { type Config, type ConfigOverride, loadConfig } from "@codex-ts/config-loader";
 import type { ConversationManager } from "@codex-ts/core";
 import { CODEX_REPLY_TOOL, CODEX_TOOL } from "./tool-definitions.js";
@@ -26,8 +26,12 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 export class CodexTools {
   constructor(private readonly o: CodexToolsOptions) {}
 
-  /** Runs tool `name`; every failure is a tool result (never a protocol error), worded as Codex 0.58.0 does. */
-  call(name: string, args: Record<string, unknown> | undefined, call: ToolCall): Promise<ToolResult> {
+  /**
+   * Runs tool `name`; every failure is a tool result (never a protocol error), worded as Codex 0.58.0 does.
+   * `args` is the call's `arguments`, any JSON value: absent or null is "Missing arguments", anything else that is
+   * not the tool's struct is a parse error.
+   */
+  call(name: string, args: unknown, call: ToolCall): Promise<ToolResult> {
     switch (name) {
       case CODEX_TOOL:
         return this.codex(args, call);
@@ -38,7 +42,7 @@ export class CodexTools {
     }
   }
 
-  private async codex(args: Record<string, unknown> | undefined, call: ToolCall): Promise<ToolResult> {
+  private async codex(args: unknown, call: ToolCall): Promise<ToolResult> {
     if (args === undefined || args === null)
       return errorResult("Missing arguments for codex tool-call; the `prompt` field is required.");
     let params: CodexToolParams;
@@ -64,7 +68,7 @@ export class CodexTools {
     return runTurn(started.conversation, params.prompt, call, String(call.requestId));
   }
 
-  private async reply(args: Record<string, unknown> | undefined, call: ToolCall): Promise<ToolResult> {
+  private async reply(args: unknown, call: ToolCall): Promise<ToolResult> {
     if (args === undefined || args === null)
       return errorResult(
         "Missing arguments for codex-reply tool-call; the `conversation_id` and `prompt` fields are required.",
@@ -109,8 +113,18 @@ export class CodexTools {
   }
 }
 
-/** The session_configured event as Codex serializes it: absent optional fields are left out, not null. */
+/**
+ * The session_configured event as Codex serializes it: absent optional fields are left out, not null, and the
+ * fields keep the core's order (which is 0.58.0's). The core hands the fields over loosely typed, so the event is
+ * checked against the protocol's schema (the check, not zod's output, which would reorder the keys).
+ */
 function sessionConfigured(fields: Record<string, unknown>): EventMsg {
   const present = Object.entries(fields).filter(([, v]) => v !== null && v !== undefined);
-  return { type: "session_configured", ...Object.fromEntries(present) } as unknown as EventMsg;
+  const event = { type: "session_configured", ...Object.fromEntries(present) };
+  if (!isEventMsg(event)) throw new Error("the core's session_configured event does not match the protocol");
+  return event;
+}
+
+function isEventMsg(value: unknown): value is EventMsg {
+  return EventMsg.safeParse(value).success;
 }

@@ -11,28 +11,44 @@ export interface ApprovalOrigin {
   eventId: string;
 }
 
-/**
- * `elicitation/create` params for an approval, with Codex's `codex_*` fields in the order 0.58.0 emits them. The
- * requested schema is empty: the client answers with `{decision}` rather than MCP's form content.
- */
-export function approvalElicitation(
-  request: ApprovalRequest,
-  origin: ApprovalOrigin,
-): Record<string, unknown> {
-  const common = {
-    requestedSchema: { properties: {}, type: "object" },
-    codex_mcp_tool_call_id: origin.toolCallId,
-    codex_event_id: origin.eventId,
-    codex_call_id: request.call_id,
-  };
+/** What every approval question carries: MCP's `message` and an empty schema, then where the question comes from. */
+interface ElicitationCommon {
+  message: string;
+  /** Empty: the client answers with `{decision}` rather than MCP's form content. */
+  requestedSchema: { properties: Record<string, never>; type: "object" };
+  codex_mcp_tool_call_id: string;
+  codex_event_id: string;
+  codex_call_id: string;
+}
+
+export interface ExecApprovalElicitation extends ElicitationCommon {
+  codex_elicitation: "exec-approval";
+  codex_command: ExecApprovalRequest["command"];
+  codex_cwd: ExecApprovalRequest["cwd"];
+  codex_parsed_cmd: ExecApprovalRequest["parsed_cmd"];
+}
+
+export interface PatchApprovalElicitation extends ElicitationCommon {
+  codex_elicitation: "patch-approval";
+  codex_reason?: string;
+  codex_grant_root?: string;
+  codex_changes: PatchApprovalRequest["changes"];
+}
+
+/** `elicitation/create` params for an approval. */
+export type ApprovalElicitation = ExecApprovalElicitation | PatchApprovalElicitation;
+
+/** `elicitation/create` params for an approval, with Codex's `codex_*` fields in the order 0.58.0 emits them. */
+export function approvalElicitation(request: ApprovalRequest, origin: ApprovalOrigin): ApprovalElicitation {
+  const requestedSchema = { properties: {}, type: "object" } as const;
   if (request.type === "exec_approval_request") {
     return {
       message: `Allow Codex to run \`${shellJoin(request.command)}\` in \`${request.cwd}\`?`,
-      requestedSchema: common.requestedSchema,
+      requestedSchema,
       codex_elicitation: "exec-approval",
-      codex_mcp_tool_call_id: common.codex_mcp_tool_call_id,
-      codex_event_id: common.codex_event_id,
-      codex_call_id: common.codex_call_id,
+      codex_mcp_tool_call_id: origin.toolCallId,
+      codex_event_id: origin.eventId,
+      codex_call_id: request.call_id,
       codex_command: request.command,
       codex_cwd: request.cwd,
       codex_parsed_cmd: request.parsed_cmd,
@@ -41,11 +57,11 @@ export function approvalElicitation(
   const question = "Allow Codex to apply proposed code changes?";
   return {
     message: request.reason ? `${request.reason}\n${question}` : question,
-    requestedSchema: common.requestedSchema,
+    requestedSchema,
     codex_elicitation: "patch-approval",
-    codex_mcp_tool_call_id: common.codex_mcp_tool_call_id,
-    codex_event_id: common.codex_event_id,
-    codex_call_id: common.codex_call_id,
+    codex_mcp_tool_call_id: origin.toolCallId,
+    codex_event_id: origin.eventId,
+    codex_call_id: request.call_id,
     ...(request.reason ? { codex_reason: request.reason } : {}),
     ...(request.grant_root ? { codex_grant_root: request.grant_root } : {}),
     codex_changes: request.changes,

@@ -1,20 +1,17 @@
 import type { Readable, Writable } from "node:stream";
-import { buildUserAgent, type ClientInfo } from "@codex-ts/app-server";
+import type { ClientInfo } from "@codex-ts/app-server-protocol";
+import { JsonRpcPeer } from "@codex-ts/app-server-protocol";
 import { type ConfigOverride, loadConfig } from "@codex-ts/config-loader";
-import { AuthManager, type AuthSource, ConversationManager, SessionsStore } from "@codex-ts/core";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
-  CallToolRequestSchema,
-  type Implementation,
-  type JSONRPCMessage,
-  ListToolsRequestSchema,
-  ResultSchema,
-} from "@modelcontextprotocol/sdk/types.js";
+  AuthManager,
+  type AuthSource,
+  buildUserAgent,
+  ConversationManager,
+  SessionsStore,
+} from "@codex-ts/core";
 import { CodexTools } from "./codex-tools.js";
-import { TOOLS } from "./tool-definitions.js";
-import type { ToolCall } from "./turn-runner.js";
+import { type LogLevel, McpConnection } from "./mcp-connection.js";
+import type { CodexServerInfo } from "./mcp-messages.js";
 
 export interface McpServerOptions {
   /** CODEX_HOME: config.toml is read from here and rollouts are written under it. */
@@ -43,9 +40,6 @@ export interface RunMcpServerOptions extends McpServerOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Elicitation waits for a person; JSON-RPC timeouts would deny behind their back. This is setTimeout's max. */
-const NO_TIMEOUT_MS = 2 ** 31 - 1;
-
 /**
  * `codex mcp-server`: serves the `codex` and `codex-reply` tools over MCP on the given streams until stdin ends
  * (or `signal` aborts), then shuts every conversation down (running turns stop, rollouts are flushed).
@@ -62,10 +56,10 @@ export async function runMcpServer(opts: RunMcpServerOptions): Promise<void> {
     overrides: { profile: opts.profile },
     cliVersion: version,
   });
-  const log = (message: string) => {
+  const log = (level: LogLevel, message: string) => {
     const sink = opts.logSink;
-    if (sink && !sink.destroyed)
-      sink.write(`${new Date().toISOString()} WARN codex_mcp_server: ${message}\n`);
+    if (level !== "debug" && sink && !sink.destroyed)
+      sink.write(`${new Date().toISOString()} ${level.toUpperCase()} codex_mcp_server: ${message}\n`);
   };
   let client: ClientInfo | null = null;
   const userAgent = () => buildUserAgent({ originator, version, client, env: opts.env });
@@ -79,7 +73,7 @@ export async function runMcpServer(opts: RunMcpServerOptions): Promise<void> {
         forcedChatgptWorkspaceId: startup.forcedChatgptWorkspaceId,
         originator,
         userAgent,
-        warn: log,
+        warn: (message) => log("warn", message),
       });
   const manager = new ConversationManager({
     sessions: new SessionsStore(opts.codexHome),
@@ -98,55 +92,33 @@ export async function runMcpServer(opts: RunMcpServerOptions): Promise<void> {
     env: opts.env,
   });
 
-  // The user agent names the client, so it is filled in when `initialize` arrives (before the SDK answers it).
-  const serverInfo: Implementation & { user_agent?: string } = {
-    name: "codex-mcp-server",
-    title: "Codex",
-    version,
-  };
-  const server = new Server(serverInfo, { capabilities: { tools: { listChanged: true } } });
-  server.onerror = (err) => log(`MCP protocol error: ${err.message}`);
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: TOOLS }));
-  // Registered through the base class on purpose: `Server` would force the result into a CallToolResult, and
-  // Codex 0.58.0 answers a failed turn with a bare `{error}` that clients of Codex rely on.
-  Protocol.prototype.setRequestHandler.call(server, CallToolRequestSchema, async (request, extra) => {
-    const call: ToolCall = {
-      requestId: extra.requestId,
-      signal: extra.signal,
-      log,
-      sendEvent: (event) =>
-        extra.sendNotification({
-          method: "codex/event",
-          params: { _meta: { requestId: extra.requestId }, id: event.id, msg: event.msg },
-        } as never),
-      elicit: (params) =>
-        extra.sendRequest({ method: "elicitation/create", params } as never, ResultSchema, {
-          timeout: NO_TIMEOUT_MS,
-        }),
-    };
-    return tools.call(request.params.name, request.params.arguments, call);
+  // MCP over newline-delimited JSON-RPC 2.0: the peer the app server uses, with the `jsonrpc` member on.
+  const peer = new JsonRpcPeer({ input: opts.stdin, output: opts.stdout, jsonrpc: true, log });
+  const connection = new McpConnection({
+    peer,
+    tools,
+    log,
+    // The user agent names the client (as Codex's does from here on, for model requests too).
+    serverInfo: (clientInfo): CodexServerInfo => {
+      client = { name: clientInfo.name, version: clientInfo.version };
+      return { name: "codex-mcp-server", title: "Codex", version, user_agent: userAgent() };
+    },
   });
 
-  const transport = new StdioServerTransport(opts.stdin, opts.stdout);
-  await server.connect(transport);
-  const deliver = transport.onmessage;
-  transport.onmessage = (message: JSONRPCMessage) => {
-    if ("method" in message && message.method === "initialize") {
-      client = ((message.params as { clientInfo?: ClientInfo } | undefined)?.clientInfo ??
-        null) as ClientInfo | null;
-      serverInfo.user_agent = userAgent();
-    }
-    deliver?.(message);
-  };
-
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    opts.stdin.once("end", stop);
-    opts.stdin.once("close", stop);
-    if (opts.signal?.aborted) stop();
-    opts.signal?.addEventListener("abort", stop, { once: true });
-  });
+  const inputEnded = connection.serve();
+  await Promise.race([
+    inputEnded,
+    new Promise<void>((resolve) => {
+      if (opts.signal?.aborted) resolve();
+      opts.signal?.addEventListener("abort", () => resolve(), { once: true });
+    }),
+  ]);
+  // Running turns end (pending approvals resolve as `abort`), so their tool calls are answered; approval
+  // questions still out are abandoned; then everything queued is written.
+  connection.stop();
   await manager.shutdownAll();
+  await peer.close("codex mcp-server shutting down");
+  await connection.settled();
   authManager?.close();
-  await server.close();
+  await peer.flushed();
 }

@@ -1,13 +1,22 @@
 import type { EventMsg } from "@codex-ts/app-server-protocol";
 import { type Conversation, type CoreEvent, isCodexWireEvent } from "@codex-ts/core";
-import { type ApprovalRequest, approvalElicitation, decisionFrom } from "./elicitation.js";
+import {
+  type ApprovalElicitation,
+  type ApprovalRequest,
+  approvalElicitation,
+  decisionFrom,
+} from "./elicitation.js";
 
-/** What a tools/call result looks like; `{error}` is Codex 0.58.0's answer when the turn fails. */
-export type ToolResult = { content: { type: "text"; text: string }[]; isError?: true } | { error: string };
+/**
+ * What a tools/call result looks like; `{error}` is Codex 0.58.0's answer when the turn fails (not an MCP
+ * CallToolResult, which is why the server writes its results itself rather than through the MCP SDK's `Server`).
+ */
+export type ToolResult = { content: { text: string; type: "text" }[]; isError?: true } | { error: string };
 
-export const textResult = (text: string): ToolResult => ({ content: [{ type: "text", text }] });
+// Keys in the order 0.58.0 writes them.
+export const textResult = (text: string): ToolResult => ({ content: [{ text, type: "text" }] });
 export const errorResult = (text: string): ToolResult => ({
-  content: [{ type: "text", text }],
+  content: [{ text, type: "text" }],
   isError: true,
 });
 
@@ -18,7 +27,7 @@ export interface ToolCall {
   /** Sends one core event to the client (`codex/event`). */
   sendEvent(event: CoreEvent): Promise<void>;
   /** Sends `elicitation/create` and resolves with the client's answer (rejects when the client fails it). */
-  elicit(params: Record<string, unknown>): Promise<unknown>;
+  elicit(params: ApprovalElicitation): Promise<unknown>;
   /** Aborted when the client cancels the tools/call. */
   signal: AbortSignal;
   log(message: string): void;

@@ -7,7 +7,7 @@ import readline from "node:readline";
 import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOOLS } from "../src/index.js";
-import { CLI_MAIN, type CodexEvent, REFERENCE_BIN, TestClient } from "./helpers.js";
+import { CLI_MAIN, type CodexEvent, isCodexEvent, REFERENCE_BIN, TestClient } from "./helpers.js";
 
 let home: string;
 let work: string;
@@ -122,7 +122,7 @@ describe("codex mcp-server over the MCP SDK's stdio client", () => {
   });
 
   it("lists the codex and codex-reply tools with Codex's input schemas", async () => {
-    const listed = await codex.rawRequest("tools/list");
+    const listed = await codex.rawListTools();
     expect(listed).toEqual({ tools: TOOLS });
     const tools = (await codex.client.listTools()).tools;
     expect(tools.map((t) => [t.name, t.inputSchema.required])).toEqual([
@@ -242,6 +242,10 @@ describe("codex mcp-server over the MCP SDK's stdio client", () => {
     );
     cancel.abort("user pressed stop");
     await expect(pending).rejects.toThrow();
+    // As with 0.58.0, the cancelled call is not answered but its turn's events go on to `turn_aborted`.
+    await codex.waitForEvent(
+      (e) => e._meta.requestId === streaming._meta.requestId && e.msg.type === "turn_aborted",
+    );
     const configured = codex.events.slice(from).find((e) => e.msg.type === "session_configured");
     expect(configured?._meta.requestId).toBe(streaming._meta.requestId);
     // The conversation is free again: its next turn runs (turns are queued, so it waits for the aborted one).
@@ -362,7 +366,8 @@ describe("codex mcp-server startup", () => {
     expect(lines.some((m) => m.method === "elicitation/create")).toBe(true);
     const configured = lines
       .filter((m) => m.method === "codex/event")
-      .map((m) => m.params as CodexEvent)
+      .map((m) => m.params)
+      .filter(isCodexEvent)
       .find((e) => e.msg.type === "session_configured");
     const rolloutPath = String(configured?.msg.rollout_path);
     const rollout = (await readFile(rolloutPath, "utf8"))
@@ -371,6 +376,29 @@ describe("codex mcp-server startup", () => {
       .map((l) => JSON.parse(l));
     expect(rollout.some((l) => l.type === "event_msg" && l.payload.type === "turn_aborted")).toBe(true);
     expect(existsSync(join(work, "never.txt"))).toBe(false);
+  });
+
+  it("stops on SIGTERM with stdin still open: the running turn is aborted and the process exits 0", async () => {
+    const slow = responses.turn(responses.message("slow ".repeat(200), undefined, 200));
+    if (slow.kind !== "sse") throw new Error("responses.turn builds an SSE stream");
+    mock.enqueue({ ...slow, delayMs: 1_500 });
+    const child = spawn(process.execPath, [CLI_MAIN, "mcp-server"], { env: env(home), cwd: work });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const events: CodexEvent[] = [];
+    readline.createInterface({ input: child.stdout }).on("line", (line) => {
+      const message = JSON.parse(line) as Record<string, unknown>;
+      if (message.method !== "codex/event" || !isCodexEvent(message.params)) return;
+      events.push(message.params);
+      if (message.params.msg.type === "agent_message_delta" && child.exitCode === null && !child.killed)
+        child.kill("SIGTERM");
+    });
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "codex", arguments: { prompt: "slow" } } })}\n`,
+    );
+    expect(await exited).toBe(0);
+    const configured = events.find((e) => e.msg.type === "session_configured");
+    const rollout = await readFile(String(configured?.msg.rollout_path), "utf8");
+    expect(rollout).toContain('"type":"turn_aborted"');
   });
 
   it("refuses a broken config.toml with a clear error and exit code 1", async () => {
@@ -402,8 +430,8 @@ describe.skipIf(!REFERENCE_BIN)("compared with the real Codex 0.58.0 (CODEX_REFE
   });
 
   it("lists byte-identical tools", async () => {
-    const theirs = await reference.rawRequest("tools/list");
-    const ours = await codex.rawRequest("tools/list");
+    const theirs = await reference.rawListTools();
+    const ours = await codex.rawListTools();
     expect(JSON.stringify(ours)).toBe(JSON.stringify(theirs));
   });
 

@@ -95,7 +95,7 @@ describe("approval elicitation", () => {
   const origin = { toolCallId: "7", eventId: "7" };
 
   it("asks about a patch with its changes, reason and grant root", () => {
-    const changes = { "/w/a.txt": { add: { content: "hi\n" } } } as never;
+    const changes = { "/w/a.txt": { add: { content: "hi\n" } } };
     expect(
       approvalElicitation(
         {

@@ -18,6 +18,7 @@ import {
   type Transport,
   type TransportExit,
 } from "@codex-ts/app-server-client";
+import { OneWriteTransport } from "./one-write.js";
 import { CLI_MAIN, CODEX_0166_BIN, REFERENCE_CODEX_BIN } from "./reference-codex.js";
 import { tempDir } from "./temp-dirs.js";
 import { type Message, wireIssues } from "./wire-checks.js";
@@ -74,13 +75,18 @@ export class TestAppServer<P extends ProtocolDefinition = Protocol058> extends A
   private ended = false;
   private wakers: Array<() => void> = [];
   private readonly held = new Map<RequestId, { resolve(r: unknown): void; reject(e: unknown): void }>();
+  private readonly writes: OneWriteTransport;
+  private readonly process: StdioTransport | undefined;
 
   constructor(
     transport: Transport,
     protocol: P,
     readonly label: string,
   ) {
-    super(transport, { protocol });
+    const writes = new OneWriteTransport(transport);
+    super(writes, { protocol });
+    this.writes = writes;
+    this.process = transport instanceof StdioTransport ? transport : undefined;
     this.onMessage((direction, m) => {
       if (direction === "out") {
         this.sent.push(m);
@@ -129,7 +135,20 @@ export class TestAppServer<P extends ProtocolDefinition = Protocol058> extends A
 
   /** Signals the server process (false for an in-process server, or one that has exited). */
   kill(signal?: string): boolean {
-    return this.transport instanceof StdioTransport ? this.transport.kill(signal) : false;
+    return this.process?.kill(signal) ?? false;
+  }
+
+  /** The server's process id (undefined for an in-process server). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /**
+   * Sends every message `send` sends (synchronously: typed requests, `fire`, `raw.send`) in one write, so the
+   * server reads them together, e.g. two requests that must be in flight at once. Returns what `send` returns.
+   */
+  inOneWrite<T>(send: () => T): T {
+    return this.writes.together(send);
   }
 
   /** The handshake as a test client (`test-client` 1.2.3 unless told). */
@@ -199,8 +218,11 @@ export class TestAppServer<P extends ProtocolDefinition = Protocol058> extends A
       const message = params === undefined ? { id, method } : { id, method, params };
       this.sent.push(message);
       await this.transport.send(JSON.stringify(message));
-      return this.waitFor((m) => m.id === id && m.method === undefined, `response ${id}`);
+      return this.raw.reply(id);
     },
+    /** The response to a request sent raw with `id` (e.g. a line built by hand), once it has arrived. */
+    reply: (id: string, timeoutMs = WAIT_MS): Promise<Message> =>
+      this.waitFor((m) => m.id === id && m.method === undefined, `response ${id}`, timeoutMs),
   };
 
   /** Sends a typed request without waiting for it (the result is still checked when it comes). */
@@ -226,11 +248,16 @@ export class TestAppServer<P extends ProtocolDefinition = Protocol058> extends A
     for (const w of this.wakers.splice(0)) w();
   }
 
+  /** Polls `find` on every message, stderr chunk and second until it finds something, the deadline or the end. */
   private async until<T>(find: () => T | undefined, what: () => string, timeoutMs: number): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = find();
       if (found !== undefined) return found;
+      if (this.ended) {
+        const exit = await this.closed;
+        throw new Error(`${this.label} ended (${JSON.stringify(exit)}) while waiting for ${what()}`);
+      }
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
       await new Promise<void>((r) => {
         this.wakers.push(r);

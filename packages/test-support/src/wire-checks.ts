@@ -1,5 +1,7 @@
-import { serverNotifications, serverRequests, v2 } from "@codex-ts/app-server-protocol";
+import { protocol058, v2 } from "@codex-ts/app-server-protocol";
 import { expect } from "vitest";
+
+const { notifications: serverNotifications, serverRequests } = protocol058;
 
 /** A JSON-RPC lite message as it arrived, loosely typed for assertions. */
 export type Message = Record<string, unknown> & { id?: number | string; method?: string };

@@ -14,7 +14,7 @@ export function registerMcpServer(program: Command): void {
     .action(async (_opts, command: Command) => {
       const { overrides, profile } = globalOptions(command);
       const codexHome = findCodexHome();
-      // Loaded here, not at CLI start: only this command needs the MCP server and its SDK.
+      // Loaded here, not at CLI start: only this command needs the MCP server.
       const { runMcpServer } = await import("@codex-ts/mcp-server");
       const stop = new AbortController();
       const onSignal = () => stop.abort();

@@ -1,18 +1,10 @@
-import { internalError, invalidRequest } from "@codex-ts/app-server-protocol";
+import { internalError, invalidRequest, type Protocol058 } from "@codex-ts/app-server-protocol";
 import type { SandboxPolicy, ShellEnvironmentPolicy } from "@codex-ts/config-loader";
 import { commandEnvironment, runCommand, sandboxPolicyFromWire } from "@codex-ts/core";
-import { object, optionalString, optionalU64, requiredStrings } from "../params.js";
-import type { RequestHandler } from "../server.js";
+import type { Handlers } from "../handler.js";
 
 /** Codex's default for commands without a timeout. */
 const DEFAULT_TIMEOUT_MS = 10_000;
-
-interface OneOffCommand {
-  command: string[];
-  timeoutMs: number;
-  cwd: string;
-  sandbox: SandboxPolicy | null;
-}
 
 /**
  * `execOneOffCommand {command, timeoutMs?, cwd?, sandboxPolicy?}` → `{exitCode, stdout, stderr}`: runs a command
@@ -23,33 +15,19 @@ interface OneOffCommand {
 export function createExecOneOffCommandHandler(
   defaultSandbox: SandboxPolicy,
   envPolicy: ShellEnvironmentPolicy,
-): RequestHandler<OneOffCommand> {
+): Handlers<Protocol058, "execOneOffCommand"> {
   return {
-    decode(params) {
-      const p = object(params, "struct ExecOneOffCommandParams");
-      const command = requiredStrings(p, "command");
-      const timeout = optionalU64(p, "timeoutMs");
-      const policy = p.sandboxPolicy;
-      return {
-        command,
-        timeoutMs: timeout ?? DEFAULT_TIMEOUT_MS,
-        cwd: optionalString(p, "cwd") ?? process.cwd(),
-        sandbox:
-          policy === undefined || policy === null
-            ? defaultSandbox
-            : sandboxPolicyFromWire(object(policy, "internally tagged enum SandboxPolicy")),
-      };
-    },
-    async handle(c) {
-      if (c.command.length === 0) throw invalidRequest("command must not be empty");
+    async execOneOffCommand(p) {
+      if (p.command.length === 0) throw invalidRequest("command must not be empty");
+      const sandbox = p.sandboxPolicy ? sandboxPolicyFromWire(p.sandboxPolicy) : defaultSandbox;
       let result: Awaited<ReturnType<typeof runCommand>>;
       try {
         result = await runCommand({
-          command: c.command,
-          cwd: c.cwd,
-          timeoutMs: c.timeoutMs,
-          env: commandEnvironment(envPolicy, c.sandbox ?? { mode: "danger-full-access" }),
-          sandbox: c.sandbox?.mode === "danger-full-access" ? null : c.sandbox,
+          command: p.command,
+          cwd: p.cwd ?? process.cwd(),
+          timeoutMs: p.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          env: commandEnvironment(envPolicy, sandbox),
+          sandbox: sandbox.mode === "danger-full-access" ? null : sandbox,
         });
       } catch (err) {
         throw internalError(`exec failed: ${(err as Error).message}`);

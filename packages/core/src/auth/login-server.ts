@@ -23,8 +23,11 @@ export interface LoginServer {
   readonly authUrl: string;
   readonly port: number;
   readonly done: Promise<LoginOutcome>;
-  /** Ends the login with `message` as its error (no-op once ended). */
-  cancel(message: string): void;
+  /**
+   * Ends the login with `message` as its error (no-op once ended). Resolves once the server has closed and its
+   * port is free again.
+   */
+  cancel(message: string): Promise<void>;
 }
 
 const BIND_ATTEMPTS = 10;
@@ -141,6 +144,7 @@ export async function startLoginServer(o: LoginServerOptions): Promise<LoginServ
   let actualPort = 0;
 
   const server = createServer((req, res) => void route(req, res));
+  const closed = new Promise<void>((resolve) => server.once("close", () => resolve()));
   const end = (outcome: LoginOutcome, res?: ServerResponse) => {
     if (ended) return;
     ended = true;
@@ -239,6 +243,11 @@ export async function startLoginServer(o: LoginServerOptions): Promise<LoginServ
     authUrl,
     port: actualPort,
     done,
-    cancel: (message) => end({ ok: false, message }),
+    cancel: (message) => {
+      end({ ok: false, message });
+      // A response still being written (a browser that stopped reading) must not hold the port.
+      server.closeAllConnections();
+      return closed;
+    },
   };
 }

@@ -69,6 +69,19 @@ interface ActiveLogin {
   server: LoginServer;
 }
 
+/** How long a new login waits for the previous login server to close before binding anyway. */
+const PREVIOUS_LOGIN_CLOSE_TIMEOUT_MS = 2000;
+
+/** The same stored ChatGPT credentials: a refresh computed from `a` may replace `b`. */
+function sameCredentials(a: AuthRecord, b: AuthRecord): boolean {
+  return (
+    a.OPENAI_API_KEY == null &&
+    b.OPENAI_API_KEY == null &&
+    a.tokens?.refresh_token === b.tokens?.refresh_token &&
+    a.tokens?.access_token === b.tokens?.access_token
+  );
+}
+
 function isStale(lastRefresh: string | undefined): boolean {
   if (!lastRefresh) return true;
   const at = Date.parse(lastRefresh);
@@ -78,6 +91,13 @@ function isStale(lastRefresh: string | undefined): boolean {
 /**
  * Codex's account state: API-key and ChatGPT logins over one credential store, token refresh, the usage endpoint.
  * Every read goes to the store, so a login by another process is seen at once.
+ *
+ * Changes to the store (API-key login, logout, a ChatGPT login's tokens, a refresh's result) are applied one at a
+ * time in the order they were asked for, so requests sent together leave the state of the last one. A refresh
+ * talks to the issuer outside that order (a slow issuer delays no logout) and then commits only if no change was
+ * applied meanwhile and the store still holds the credentials it refreshed: it never saves over a newer record or
+ * after a logout. Login starts are serialised too: each one cancels the running login and waits for its callback
+ * server to release the port before binding, as the real Codex handles one request at a time.
  */
 export class AuthManager {
   private readonly store: AuthStore;
@@ -85,6 +105,12 @@ export class AuthManager {
   private readonly issuer: string;
   private active: ActiveLogin | null = null;
   private refreshing: Promise<AuthRecord | null> | null = null;
+  /** The tail of the queue of store changes; never rejects. */
+  private changes: Promise<unknown> = Promise.resolve();
+  /** Bumped by every applied change, so a refresh that started before one knows it is stale. */
+  private generation = 0;
+  /** The tail of the queue of login starts; never rejects. */
+  private loginStarts: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: AuthManagerOptions) {
     this.issuer = o.issuer ?? DEFAULT_ISSUER;
@@ -136,17 +162,31 @@ export class AuthManager {
     );
   }
 
+  /** Runs a store change after every change asked for before it (see the class comment). */
+  private applyInOrder<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(() => {
+      this.generation++;
+      return change();
+    });
+    this.changes = run.catch(() => undefined);
+    return run;
+  }
+
   /** Stores `{OPENAI_API_KEY: key}`, replacing any ChatGPT tokens. */
   async loginApiKey(apiKey: string): Promise<void> {
     this.assertAllowed("api");
-    await this.store.save({ OPENAI_API_KEY: apiKey });
-    this.emitChanged("apikey");
+    await this.applyInOrder(async () => {
+      await this.store.save({ OPENAI_API_KEY: apiKey });
+      this.emitChanged("apikey");
+    });
   }
 
   /** Removes the stored credentials from every backend of the store mode. */
   async logout(): Promise<void> {
-    await this.store.delete();
-    this.emitChanged(null);
+    await this.applyInOrder(async () => {
+      await this.store.delete();
+      this.emitChanged(null);
+    });
   }
 
   /** Refreshes the stored ChatGPT tokens now (no-op for API-key auth or when logged out). */
@@ -154,10 +194,14 @@ export class AuthManager {
     await this.refreshRecord();
   }
 
-  /** One refresh at a time: concurrent callers share it. A failure leaves the stored record untouched. */
+  /**
+   * One refresh at a time: concurrent callers share it. A failure leaves the stored record untouched. Resolves to
+   * the record in force afterwards: the refreshed one, or whatever a login or logout that overtook it left.
+   */
   private refreshRecord(): Promise<AuthRecord | null> {
     this.refreshing ??= (async () => {
       try {
+        const startedAt = this.generation;
         const loaded = await this.store.load();
         const record = loaded?.record ?? null;
         if (!record?.tokens || record.OPENAI_API_KEY != null) return record;
@@ -166,14 +210,19 @@ export class AuthManager {
           refreshToken: record.tokens.refresh_token,
           headers: { "user-agent": this.o.userAgent(), originator: this.o.originator },
         });
-        const next: AuthRecord = {
-          ...record,
-          tokens: { ...record.tokens, ...fresh },
-          last_refresh: new Date().toISOString(),
-        };
-        await this.store.save(next);
-        this.emitChanged("chatgpt");
-        return next;
+        return await this.applyInOrder(async () => {
+          const now = (await this.store.load())?.record ?? null;
+          // A login or logout applied since the refresh started (here, or by another process) wins.
+          if (this.generation !== startedAt + 1 || !now?.tokens || !sameCredentials(now, record)) return now;
+          const next: AuthRecord = {
+            ...now,
+            tokens: { ...now.tokens, ...fresh },
+            last_refresh: new Date().toISOString(),
+          };
+          await this.store.save(next);
+          this.emitChanged("chatgpt");
+          return next;
+        });
       } finally {
         this.refreshing = null;
       }
@@ -187,8 +236,22 @@ export class AuthManager {
    */
   async startChatGptLogin(): Promise<ChatGptLogin> {
     this.assertAllowed("chatgpt");
-    this.active?.server.cancel("Login cancelled");
+    const run = this.loginStarts.then(() => this.startLoginNow());
+    this.loginStarts = run.catch(() => undefined);
+    return run;
+  }
+
+  /** One login start, run after the previous one has finished starting (see `startChatGptLogin`). */
+  private async startLoginNow(): Promise<ChatGptLogin> {
+    const previous = this.active;
     this.active = null;
+    if (previous) {
+      // Our own server holds the port until it has closed: wait (bounded), so the bind below does not fail.
+      await Promise.race([
+        previous.server.cancel("Login cancelled"),
+        new Promise((resolve) => setTimeout(resolve, PREVIOUS_LOGIN_CLOSE_TIMEOUT_MS).unref()),
+      ]);
+    }
     const server = await startLoginServer({
       issuer: this.issuer,
       port: this.o.loginPort ?? DEFAULT_LOGIN_PORT,
@@ -211,11 +274,13 @@ export class AuthManager {
   private async persistLogin(tokens: TokenSet): Promise<void> {
     // Codex also trades the ID token for an API key; most accounts are refused, which is not an error.
     const apiKey = await exchangeApiKey({ issuer: this.issuer, idToken: tokens.id_token }).catch(() => null);
-    await this.store.save({
-      OPENAI_API_KEY: apiKey,
-      tokens: { ...tokens, account_id: parseClaims(tokens.id_token).accountId },
-      last_refresh: new Date().toISOString(),
-    });
+    await this.applyInOrder(() =>
+      this.store.save({
+        OPENAI_API_KEY: apiKey,
+        tokens: { ...tokens, account_id: parseClaims(tokens.id_token).accountId },
+        last_refresh: new Date().toISOString(),
+      }),
+    );
   }
 
   /** Cancels the running login; its `done` reports `Login server error: Login was not completed`. */
@@ -223,13 +288,17 @@ export class AuthManager {
     const login = this.active;
     if (!login || login.loginId !== loginId) throw new AuthRequestError(`login id not found: ${loginId}`);
     this.active = null;
-    login.server.cancel("Login was not completed");
+    void login.server.cancel("Login was not completed");
   }
 
-  /** Stops a running login (at shutdown). */
+  /** Stops a running login (at shutdown), and any login whose start was already under way. */
   close(): void {
-    this.active?.server.cancel("Login was not completed");
-    this.active = null;
+    const stop = () => {
+      void this.active?.server.cancel("Login was not completed");
+      this.active = null;
+    };
+    stop();
+    void this.loginStarts.then(stop);
   }
 
   /** `GET <chatgpt_base_url>wham/usage` with the ChatGPT token, mapped to the v2 snapshot. */

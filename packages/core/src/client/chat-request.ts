@@ -1,5 +1,5 @@
-import type { Prompt } from "./model-client.js";
 import { formatInputForModel } from "./model-input.js";
+import type { Prompt } from "./types.js";
 
 /** Wire JSON of history items, read field by field. */
 type Item = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ModelEvent } from "./model-client.js";
+import type { ModelEvent } from "./types.js";
 
 /** A Chat Completions chunk, read field by field with fallbacks. */
 // biome-ignore lint/suspicious/noExplicitAny: untyped provider JSON, validated by use

@@ -1,17 +1,9 @@
 export { chatBody, chatMessages, chatTools } from "./chat-request.js";
 export { chatStreamEvents } from "./chat-stream.js";
-export {
-  type AuthSource,
-  ModelClient,
-  type ModelClientOptions,
-  ModelError,
-  type ModelEvent,
-  type Prompt,
-  responsesBody,
-  type TokenUsage,
-  type ToolSpec,
-} from "./model-client.js";
+export { type AuthSource, ModelClient, type ModelClientOptions } from "./model-client.js";
 export { autoCompactTokenLimit, modelContextWindow } from "./model-info.js";
 export { formatInputForModel, offersFreeformApplyPatch } from "./model-input.js";
 export { type RateLimitSnapshot, type RateLimitWindow, rateLimitsFromHeaders } from "./rate-limits.js";
 export { normalizeResponseItem } from "./response-item.js";
+export { responsesBody } from "./responses.js";
+export { ModelError, type ModelEvent, type Prompt, type TokenUsage, type ToolSpec } from "./types.js";

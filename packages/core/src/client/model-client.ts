@@ -1,84 +1,10 @@
 import type { ModelProviderInfo } from "@codex-ts/config-loader";
-import { createParser } from "eventsource-parser";
 import { chatBody } from "./chat-request.js";
 import { chatStreamEvents } from "./chat-stream.js";
-import { formatInputForModel } from "./model-input.js";
-import { type RateLimitSnapshot, rateLimitsFromHeaders } from "./rate-limits.js";
-
-/** Wire JSON from the provider is read field by field with fallbacks; a loose type keeps that readable. */
-// biome-ignore lint/suspicious/noExplicitAny: untyped provider JSON, validated by use
-type WireJson = any;
-
-/** A tool offered to the model, in Responses API form (Chat wraps function tools). */
-export type ToolSpec =
-  | {
-      type: "function";
-      name: string;
-      description: string;
-      strict: false;
-      parameters: Record<string, unknown>;
-    }
-  | { type: "custom"; name: string; description: string; format: Record<string, unknown> }
-  | { type: "web_search" }
-  | { type: "local_shell" };
-
-/** Everything one model request needs. `input` is the conversation history as Responses API items. */
-export interface Prompt {
-  model: string;
-  instructions: string;
-  input: Record<string, unknown>[];
-  tools: ToolSpec[];
-  /** Absent for models without reasoning: the body then says `reasoning: null` and includes nothing. */
-  reasoning?: { effort?: string; summary?: string };
-  conversationId: string;
-  textFormat?: Record<string, unknown>;
-  /** GPT-5 family only: sent as `text.verbosity`. */
-  verbosity?: string;
-}
-
-export interface TokenUsage {
-  input_tokens: number;
-  cached_input_tokens: number;
-  output_tokens: number;
-  reasoning_output_tokens: number;
-  total_tokens: number;
-}
-
-/** What the model stream yields, provider-independent. */
-export type ModelEvent =
-  | { type: "rate_limits"; snapshot: RateLimitSnapshot }
-  | { type: "item_added"; item: Record<string, unknown> }
-  | { type: "item_done"; item: Record<string, unknown> }
-  | { type: "text_delta"; delta: string; itemId?: string }
-  | { type: "reasoning_summary_delta"; delta: string; itemId?: string }
-  | { type: "reasoning_content_delta"; delta: string; itemId?: string }
-  | { type: "reasoning_section_break"; itemId?: string }
-  | { type: "completed"; responseId: string; usage: TokenUsage | null };
-
-/** A failure that ends the turn; `retriable` ones are retried within the provider's budget first. */
-export class ModelError extends Error {
-  override readonly name = "ModelError";
-  constructor(
-    message: string,
-    readonly retriable: boolean,
-    readonly retryAfterMs?: number,
-    /** What the turn reports once the retries are used up, when that differs from the attempt's own failure. */
-    readonly exhaustedMessage?: string,
-    /** Not worth another attempt at all: the request is sent again neither by the client nor by the turn. */
-    readonly fatal = false,
-  ) {
-    super(message);
-  }
-
-  static fatal(message: string): ModelError {
-    return new ModelError(message, false, undefined, undefined, true);
-  }
-}
-
-/** The wait before retry number `attempt` (1-based): exponential from 200 ms, capped at 10 s, ±10 % jitter. */
-export function retryBackoffMs(attempt: number): number {
-  return Math.min(200 * 2 ** (attempt - 1), 10_000) * (0.9 + Math.random() * 0.2);
-}
+import { rateLimitsFromHeaders } from "./rate-limits.js";
+import { responsesBody, responsesStreamEvents } from "./responses.js";
+import { sseEvents } from "./sse.js";
+import { ModelError, type ModelEvent, type Prompt, retryBackoffMs } from "./types.js";
 
 /** 0.58.0's report of an HTTP 500 it gave up retrying (its `InternalServerError`). */
 const INTERNAL_SERVER_ERROR_MESSAGE =
@@ -262,7 +188,7 @@ export class ModelClient {
     const idleMs = this.o.provider.streamIdleTimeoutMs;
     yield* chat
       ? chatStreamEvents(sseEvents(response, signal, idleMs), { streaming: this.o.showRawAgentReasoning })
-      : parseResponsesStream(response, signal, idleMs);
+      : responsesStreamEvents(response, signal, idleMs);
   }
 }
 
@@ -278,138 +204,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       { once: true },
     );
   });
-}
-
-export function responsesBody(p: Prompt): Record<string, unknown> {
-  return {
-    model: p.model,
-    instructions: p.instructions,
-    input: formatInputForModel(p.input, p.tools),
-    tools: p.tools,
-    tool_choice: "auto",
-    parallel_tool_calls: false,
-    reasoning: p.reasoning ?? null,
-    store: false,
-    stream: true,
-    include: p.reasoning ? ["reasoning.encrypted_content"] : [],
-    prompt_cache_key: p.conversationId,
-    ...(p.textFormat || p.verbosity
-      ? {
-          text: {
-            ...(p.verbosity ? { verbosity: p.verbosity } : {}),
-            ...(p.textFormat ? { format: p.textFormat } : {}),
-          },
-        }
-      : {}),
-  };
-}
-
-/** SSE lines of a body as parsed events, with an idle timeout between chunks. */
-async function* sseEvents(
-  response: Response,
-  signal: AbortSignal,
-  idleMs: number,
-): AsyncGenerator<{ event?: string; data: string }> {
-  const queue: { event?: string; data: string }[] = [];
-  const parser = createParser({
-    onEvent: (e) => queue.push({ ...(e.event ? { event: e.event } : {}), data: e.data }),
-  });
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  try {
-    for (;;) {
-      let timer: NodeJS.Timeout | undefined;
-      const idle = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ModelError("stream idle timeout", true)), idleMs);
-      });
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        chunk = await Promise.race([reader.read(), idle]);
-      } catch (err) {
-        if (signal.aborted) throw err;
-        if (err instanceof ModelError) throw new ModelError(`stream disconnected: ${err.message}`, true);
-        // A body cut mid-stream, worded as 0.58.0 reports reqwest's error (both wires).
-        throw new ModelError(
-          "stream disconnected before completion: Transport error: Error while reading the server response: error decoding response body",
-          true,
-        );
-      } finally {
-        clearTimeout(timer);
-      }
-      if (chunk.done) break;
-      parser.feed(decoder.decode(chunk.value, { stream: true }));
-      while (queue.length) yield queue.shift()!;
-    }
-    while (queue.length) yield queue.shift()!;
-  } finally {
-    reader.releaseLock();
-    await response.body?.cancel().catch(() => undefined);
-  }
-}
-
-function usageFrom(raw: unknown): TokenUsage | null {
-  if (!raw || typeof raw !== "object") return null;
-  const u = raw as Record<string, WireJson>;
-  return {
-    input_tokens: u.input_tokens ?? 0,
-    cached_input_tokens: u.input_tokens_details?.cached_tokens ?? 0,
-    output_tokens: u.output_tokens ?? 0,
-    reasoning_output_tokens: u.output_tokens_details?.reasoning_tokens ?? 0,
-    total_tokens: u.total_tokens ?? 0,
-  };
-}
-
-async function* parseResponsesStream(
-  response: Response,
-  signal: AbortSignal,
-  idleMs: number,
-): AsyncGenerator<ModelEvent> {
-  for await (const sse of sseEvents(response, signal, idleMs)) {
-    let data: Record<string, WireJson>;
-    try {
-      data = JSON.parse(sse.data);
-    } catch {
-      continue; // malformed events are skipped; a stream that never completes is retried
-    }
-    const type = sse.event ?? data.type;
-    switch (type) {
-      case "response.output_item.added":
-        yield { type: "item_added", item: data.item };
-        break;
-      case "response.output_item.done":
-        yield { type: "item_done", item: data.item };
-        break;
-      case "response.output_text.delta":
-        yield { type: "text_delta", delta: data.delta ?? "", itemId: data.item_id };
-        break;
-      case "response.reasoning_summary_text.delta":
-        yield { type: "reasoning_summary_delta", delta: data.delta ?? "", itemId: data.item_id };
-        break;
-      case "response.reasoning_text.delta":
-        yield { type: "reasoning_content_delta", delta: data.delta ?? "", itemId: data.item_id };
-        break;
-      case "response.reasoning_summary_part.added":
-        yield { type: "reasoning_section_break", itemId: data.item_id };
-        break;
-      case "response.completed":
-        yield {
-          type: "completed",
-          responseId: data.response?.id ?? "",
-          usage: usageFrom(data.response?.usage),
-        };
-        return;
-      case "response.failed": {
-        const message = data.response?.error?.message ?? "response.failed event received";
-        if (String(message).includes("context")) throw ModelError.fatal(message);
-        // 0.58.0 treats a failed response as a dropped stream: retried as one, and reported with that prefix.
-        throw new ModelError(`stream disconnected before completion: ${message}`, true);
-      }
-      default:
-        break;
-    }
-  }
-  throw new ModelError(
-    "stream disconnected before completion: stream closed before response.completed",
-    true,
-  );
 }

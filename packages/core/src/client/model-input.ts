@@ -1,7 +1,7 @@
 import { renderStructuredOutput, truncateOutputForModel } from "../tools/exec-output.js";
 import { pairCallOutputs } from "./call-outputs.js";
-import type { ToolSpec } from "./model-client.js";
 import { normalizeResponseItem } from "./response-item.js";
+import type { ToolSpec } from "./types.js";
 
 type Item = Record<string, unknown>;
 

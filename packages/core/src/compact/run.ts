@@ -1,7 +1,9 @@
-import type { EventMsg } from "@codex-ts/app-server-protocol";
-import type { ModelClient, Prompt, TokenUsage } from "../client/model-client.js";
+import type { ModelClient } from "../client/model-client.js";
 import type { RateLimitSnapshot } from "../client/rate-limits.js";
+import type { Prompt, TokenUsage } from "../client/types.js";
 import { userMessage } from "../conversation/context.js";
+import * as ev from "../events/constructors.js";
+import type { CodexEventMsg } from "../events/types.js";
 import { compactedHistory, lastAssistantText } from "./history.js";
 import { COMPACT_DONE_MESSAGE, COMPACT_WARNING } from "./messages.js";
 
@@ -26,10 +28,8 @@ export interface CompactionHost {
   estimateContext(tokens: number): void;
   /** Writes the `compacted` rollout line. */
   recordCompacted(summary: string): void;
-  emit(msg: EventMsg): void;
+  emit(msg: CodexEventMsg): void;
 }
-
-const ev = (msg: Record<string, unknown>) => msg as unknown as EventMsg;
 
 /**
  * Summarises the conversation and replaces its history with the summary (Codex 0.58.0's compaction, used both by
@@ -64,7 +64,7 @@ export async function runCompaction(host: CompactionHost, signal: AbortSignal): 
     }
   } catch (err) {
     if (signal.aborted) throw err;
-    host.emit(ev({ type: "error", message: (err as Error).message }));
+    host.emit(ev.error((err as Error).message));
     return false;
   }
   // Codex reads the summary from the history the answer was added to, so an answer without a message falls back
@@ -76,8 +76,8 @@ export async function runCompaction(host: CompactionHost, signal: AbortSignal): 
   host.estimateContext(estimateTokens(prompt.instructions, replaced));
   host.tokenCount(rateLimits);
   host.recordCompacted(summary);
-  host.emit(ev({ type: "agent_message", message: COMPACT_DONE_MESSAGE }));
-  host.emit(ev({ type: "warning", message: COMPACT_WARNING }));
+  host.emit(ev.agentMessage(COMPACT_DONE_MESSAGE));
+  host.emit(ev.warning(COMPACT_WARNING));
   return true;
 }
 

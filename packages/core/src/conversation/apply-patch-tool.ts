@@ -1,5 +1,5 @@
-import type { ToolSpec } from "../client/model-client.js";
 import { modelFamily } from "../client/model-family.js";
+import type { ToolSpec } from "../client/types.js";
 
 /** Which apply_patch tool a model gets: the freeform (grammar) custom tool, or the JSON function. */
 export type ApplyPatchToolType = "freeform" | "function";

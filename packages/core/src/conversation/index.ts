@@ -4,17 +4,11 @@ export {
   FREEFORM_APPLY_PATCH_TOOL,
 } from "./apply-patch-tool.js";
 export { DEFAULT_BASE_INSTRUCTIONS, environmentContext, type TurnSettings } from "./context.js";
-export {
-  Conversation,
-  type CoreEvent,
-  type InputItem,
-  type Op,
-  sandboxPolicyFromWire,
-} from "./conversation.js";
-export { isCodexWireEvent } from "./extension-events.js";
+export { Conversation } from "./conversation.js";
 export { uuidV7 } from "./ids.js";
 export { ConversationManager, type ConversationManagerOptions, type NewConversation } from "./manager.js";
 export { MESSAGE_HISTORY_FILE, messageHistoryMetadata } from "./message-history.js";
+export { type InputItem, type Op, sandboxPolicyFromWire, type TurnOpSettings } from "./op.js";
 export {
   combineInstructions,
   discoverProjectDocs,

@@ -1,11 +1,12 @@
-import type { EventMsg } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
 import { type AuthSource, ModelClient } from "../client/model-client.js";
 import { normalizeResponseItem } from "../client/response-item.js";
 import { historyFromRollout } from "../compact/history.js";
+import type { CodexEventMsg } from "../events/types.js";
 import { McpConnectionManager } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
 import type { LoadedRollout } from "../rollout/history.js";
+import { responseItemLine } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import type { SessionsStore } from "../rollout/store.js";
 import { DEFAULT_BASE_INSTRUCTIONS, initialContext, type TurnSettings } from "./context.js";
@@ -69,7 +70,7 @@ export class ConversationManager {
     id: string,
     recorder: RolloutRecorder,
     history: Record<string, unknown>[],
-    initialMessages: EventMsg[] | null,
+    initialMessages: CodexEventMsg[] | null,
     mcp: McpConnectionManager,
     messageHistory: { logId: number; entryCount: number },
   ): NewConversation {
@@ -129,7 +130,7 @@ export class ConversationManager {
     const initial =
       opts.history?.map(normalizeResponseItem) ??
       initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions);
-    recorder.record(initial.map((payload) => ({ type: "response_item", payload }) as never));
+    recorder.record(initial.map(responseItemLine));
     await recorder.flush();
     // Codex starts the MCP servers while the session is set up: the first turn already sees their tools.
     const [mcp, messageHistory] = await Promise.all([
@@ -147,16 +148,14 @@ export class ConversationManager {
     path: string,
     requested: Config,
     preloaded?: LoadedRollout,
-  ): Promise<NewConversation & { initialMessages: EventMsg[] }> {
+  ): Promise<NewConversation & { initialMessages: CodexEventMsg[] }> {
     const config = await withProjectDocs(requested);
     const loaded = preloaded ?? (await this.o.sessions.loadHistory(path));
     // A `compacted` line replaces the history before it, as the compaction did (compact/history.ts).
     const history = historyFromRollout(loaded.items, () =>
       initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions),
     );
-    const initialMessages = loaded.items
-      .filter((i) => i.type === "event_msg")
-      .map((i) => i.payload as EventMsg);
+    const initialMessages = loaded.items.flatMap((i) => (i.type === "event_msg" ? [i.payload] : []));
     const recorder = await this.o.sessions.resumeRecorder(path);
     const [mcp, messageHistory] = await Promise.all([
       this.startMcp(config),

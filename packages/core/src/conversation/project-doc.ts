@@ -1,6 +1,6 @@
-import { lstat, open, realpath, stat } from "node:fs/promises";
+import { lstat, realpath, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Config } from "@codex-ts/config-loader";
+import { type Config, FileReadError, readFilePrefix } from "@codex-ts/config-loader";
 
 /**
  * Project instructions (AGENTS.md files), found and combined the way Codex 0.58.0 does when a session starts:
@@ -75,26 +75,17 @@ export async function discoverProjectDocs(cwd: string, fallbacks: readonly strin
   return found;
 }
 
-/** Reads at most `limit` bytes of `path`; null when it vanished (or is a dangling symlink). */
+/**
+ * Reads at most `limit` bytes of `path`, allocating no more than the file holds (a budget of 2^31 bytes once
+ * made the read allocate it up front and abort the process); null when it vanished, is a dangling symlink, or is
+ * not a regular file (a FIFO named AGENTS.md is skipped, never opened).
+ */
 async function readPrefix(path: string, limit: number): Promise<Buffer | null> {
-  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(path, "r");
+    return await readFilePrefix(path, limit);
   } catch (err) {
-    if (isMissing(err)) return null;
+    if (isMissing(err) || (err instanceof FileReadError && err.reason === "not-regular")) return null;
     throw err;
-  }
-  try {
-    const buf = Buffer.alloc(limit);
-    let filled = 0;
-    while (filled < limit) {
-      const { bytesRead } = await handle.read(buf, filled, limit - filled, null);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return buf.subarray(0, filled);
-  } finally {
-    await handle.close();
   }
 }
 

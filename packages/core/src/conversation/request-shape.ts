@@ -1,8 +1,8 @@
 import type { Config } from "@codex-ts/config-loader";
-import type { Prompt, ToolSpec } from "../client/model-client.js";
 import { modelFamily, supportsReasoningSummariesSetting } from "../client/model-family.js";
+import type { Prompt, ToolSpec } from "../client/types.js";
 import { applyPatchToolType } from "./apply-patch-tool.js";
-import { toolSpecs } from "./tools.js";
+import { toolSpecs } from "./tools/specs.js";
 
 /**
  * The parts of a Responses request that depend on the model family and the tool flags, as 0.58.0 shapes them

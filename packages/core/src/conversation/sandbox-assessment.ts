@@ -1,6 +1,7 @@
 import type { SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import type { SandboxPolicy } from "@codex-ts/config-loader";
-import type { ModelClient, Prompt } from "../client/model-client.js";
+import type { ModelClient } from "../client/model-client.js";
+import type { Prompt } from "../client/types.js";
 import type { RunCommandResult } from "../exec/run-command.js";
 import { shlexJoin } from "../exec/shell-words.js";
 import { userMessage } from "./context.js";

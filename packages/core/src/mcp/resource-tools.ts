@@ -1,4 +1,4 @@
-import type { ToolSpec } from "../client/model-client.js";
+import type { ToolSpec } from "../client/types.js";
 import { jsonSyntaxError } from "../tools/json-syntax-error.js";
 import { sortKeys } from "./call-output.js";
 import type { McpConnectionManager } from "./connection-manager.js";

@@ -1,5 +1,6 @@
 import { mkdir, realpath, rename } from "node:fs/promises";
-import { basename, join, resolve, sep } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { isInside, norm } from "./confine.js";
 import { osErrorText } from "./os-error.js";
 import { ARCHIVED_SESSIONS_SUBDIR, SESSIONS_SUBDIR } from "./paths.js";
 
@@ -16,9 +17,6 @@ export class ArchiveError extends Error {
     super(message);
   }
 }
-
-const caseInsensitive = process.platform === "darwin" || process.platform === "win32";
-const norm = (p: string) => (caseInsensitive ? p.toLowerCase() : p);
 
 /**
  * Moves a rollout into `CODEX_HOME/archived_sessions/`, only after checking that the path, canonicalised
@@ -51,7 +49,7 @@ export async function archiveRollout(
   } catch {
     throw outside;
   }
-  if (!norm(canonical).startsWith(norm(sessionsDir + sep))) throw outside;
+  if (!isInside(canonical, sessionsDir)) throw outside;
   const name = basename(canonical);
   if (!norm(name).endsWith(`${conversationId.toLowerCase()}.jsonl`)) {
     throw new ArchiveError(

@@ -5,9 +5,15 @@ const GIT_TIMEOUT_MS = 5_000;
 
 function git(cwd: string, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile("git", args, { cwd, timeout: GIT_TIMEOUT_MS }, (err, stdout) => {
-      resolve(err ? undefined : stdout.trim() || undefined);
-    });
+    try {
+      execFile("git", args, { cwd, timeout: GIT_TIMEOUT_MS }, (err, stdout) => {
+        resolve(err ? undefined : stdout.trim() || undefined);
+      });
+    } catch {
+      // Some spawn failures throw at once instead of reaching the callback (a cwd that is a file or FIFO:
+      // ENOTDIR); without git info the session still starts.
+      resolve(undefined);
+    }
   });
 }
 

@@ -1,5 +1,6 @@
+import { emptyLineReadStats, readBoundedLines } from "@codex-ts/config-loader";
+import { HEAD_MAX_BYTES } from "./limits.js";
 import { parseLine, type SessionMetaPayload } from "./line.js";
-import { readLines } from "./lines.js";
 
 /** What listing needs from the start of a rollout file. */
 export interface RolloutHead {
@@ -19,23 +20,34 @@ const FIRST_CHUNK = 8 * 1024;
 const MAX_CHUNK = 64 * 1024;
 
 /**
- * Reads lines from the start of the file (8 KiB, then growing chunks) until the head is complete: 10 records, or both a session_meta and a
- * `user_message` event, or EOF. Only whole lines are parsed and reading stops there, so the cost depends on the
- * head, never on the size of the file.
+ * Reads lines from the start of the file (8 KiB, then growing chunks) until the head is complete: 10 records, or
+ * both a session_meta and a `user_message` event, or EOF, or HEAD_MAX_BYTES. Only whole lines are parsed and
+ * reading stops there, so the cost depends on the head, never on the size of the file; a line longer than what is
+ * left of the budget is skipped without being held. Only regular files are read (a FIFO or device is refused
+ * with `FileReadError`, see config-loader's `openRegularFile`).
  */
 export async function readHead(path: string): Promise<RolloutHead> {
   const head: RolloutHead = { meta: null, records: [], sawUserEvent: false, complete: false, bytesRead: 0 };
-  for await (const line of readLines(path, {
-    firstChunk: FIRST_CHUNK,
-    maxChunk: MAX_CHUNK,
-    progress: head,
-  })) {
-    if (consume(head, line)) {
-      // Final even when the stopping line is the unterminated last one: a torn JSON object never parses.
-      head.complete = true;
-      break;
+  const stats = emptyLineReadStats();
+  try {
+    for await (const line of readBoundedLines(path, {
+      maxLineBytes: HEAD_MAX_BYTES,
+      stopAfterBytes: HEAD_MAX_BYTES,
+      firstChunkBytes: FIRST_CHUNK,
+      chunkBytes: MAX_CHUNK,
+      stats,
+    })) {
+      if (consume(head, line)) {
+        // Final even when the stopping line is the unterminated last one: a torn JSON object never parses.
+        head.complete = true;
+        break;
+      }
     }
+  } finally {
+    head.bytesRead = stats.bytesRead;
   }
+  // Cut at the byte budget: what was read is all the head will ever be.
+  if (stats.stoppedEarly) head.complete = true;
   return head;
 }
 

@@ -1,5 +1,6 @@
+import { emptyLineReadStats, readBoundedLines } from "@codex-ts/config-loader";
+import { ROLLOUT_LINE_MAX_BYTES, ROLLOUT_MAX_BYTES } from "./limits.js";
 import { parseLine, type RolloutItem, type SessionMetaPayload } from "./line.js";
-import { readLines } from "./lines.js";
 
 /** Lines are read in 1 MiB chunks: few reads, and a bounded buffer whatever the file size. */
 const CHUNK = 1024 * 1024;
@@ -9,6 +10,8 @@ export interface LoadedRollout {
   meta: SessionMetaPayload;
   /** Every parseable item after the first session_meta, in file order. */
   items: RolloutItem[];
+  /** Lines longer than ROLLOUT_LINE_MAX_BYTES, skipped (callers may warn that history is missing). */
+  skippedLines: number;
 }
 
 /** Why a rollout cannot be resumed (the app-server wraps it as ``failed to load rollout `<path>`: …``). */
@@ -17,14 +20,23 @@ export class RolloutLoadError extends Error {
 }
 
 /**
- * Streams a rollout into memory line by line (the file is never read whole), skipping blank, torn and unknown
- * lines. Errors as Codex: `empty session file`, `failed to parse conversation ID from rollout file`, or the OS error.
+ * Streams a rollout into memory line by line (the file is never read whole), skipping blank, torn, unknown and
+ * over-long lines. Errors as Codex: `empty session file`, `failed to parse conversation ID from rollout file`, or
+ * the OS error; and the bounded reader's: a file that is not a regular file, or is over ROLLOUT_MAX_BYTES, is
+ * refused before anything is read (`FileReadError`).
  */
 export async function loadRollout(path: string): Promise<LoadedRollout> {
   let meta: SessionMetaPayload | null = null;
   let sawAnyLine = false;
   const items: RolloutItem[] = [];
-  for await (const text of readLines(path, { firstChunk: CHUNK, maxChunk: CHUNK })) {
+  const stats = emptyLineReadStats();
+  for await (const text of readBoundedLines(path, {
+    maxLineBytes: ROLLOUT_LINE_MAX_BYTES,
+    maxFileBytes: ROLLOUT_MAX_BYTES,
+    firstChunkBytes: CHUNK,
+    chunkBytes: CHUNK,
+    stats,
+  })) {
     if (!sawAnyLine && text.trim() !== "") sawAnyLine = true;
     const line = parseLine(text);
     if (!line) continue;
@@ -34,9 +46,13 @@ export async function loadRollout(path: string): Promise<LoadedRollout> {
     }
     items.push({ type: line.type, payload: line.payload } as RolloutItem);
   }
-  if (!sawAnyLine) throw new RolloutLoadError("empty session file");
+  if (!sawAnyLine && stats.skippedLines === 0) throw new RolloutLoadError("empty session file");
   if (!meta || typeof meta.id !== "string") {
-    throw new RolloutLoadError("failed to parse conversation ID from rollout file");
+    const skipped =
+      stats.skippedLines > 0
+        ? ` (${stats.skippedLines} line(s) over ${ROLLOUT_LINE_MAX_BYTES} bytes skipped)`
+        : "";
+    throw new RolloutLoadError(`failed to parse conversation ID from rollout file${skipped}`);
   }
-  return { conversationId: meta.id, meta, items };
+  return { conversationId: meta.id, meta, items, skippedLines: stats.skippedLines };
 }

@@ -1,8 +1,10 @@
 export { ArchiveError } from "./archive.js";
+export { confineRolloutPath, RolloutPathError } from "./confine.js";
 export { collectGitInfo } from "./git-info.js";
 export { HEAD_RECORD_LIMIT, type RolloutHead, readHead } from "./head.js";
 export { INDEX_FILE_NAME } from "./head-index.js";
 export { type LoadedRollout, loadRollout, RolloutLoadError } from "./history.js";
+export { HEAD_MAX_BYTES, ROLLOUT_LINE_MAX_BYTES, ROLLOUT_MAX_BYTES } from "./limits.js";
 export {
   type GitInfo,
   isPersisted,

@@ -1,4 +1,5 @@
-import type { EventMsg, ResponseItem } from "@codex-ts/app-server-protocol";
+import type { ResponseItem } from "@codex-ts/app-server-protocol";
+import type { CodexEventMsg } from "../events/types.js";
 
 /** The `session_meta` payload, keys in the order Codex writes them. */
 export interface SessionMetaPayload {
@@ -23,7 +24,7 @@ export interface GitInfo {
 export type RolloutItem =
   | { type: "session_meta"; payload: SessionMetaPayload }
   | { type: "response_item"; payload: ResponseItem }
-  | { type: "event_msg"; payload: EventMsg }
+  | { type: "event_msg"; payload: CodexEventMsg }
   | { type: "turn_context"; payload: Record<string, unknown> }
   | { type: "compacted"; payload: { message: string } };
 
@@ -75,4 +76,13 @@ export function parseLine(text: string): RolloutLine | null {
     return null;
   }
   return { timestamp: typeof timestamp === "string" ? timestamp : "", type, payload } as RolloutLine;
+}
+
+/**
+ * A history item as a `response_item` line. The conversation keeps its items as the JSON the model (or the client)
+ * sent, normalized but not decoded; the rollout types the payload as the protocol's `ResponseItem`, which that JSON
+ * is meant to be.
+ */
+export function responseItemLine(item: Record<string, unknown>): RolloutItem {
+  return { type: "response_item", payload: item as ResponseItem };
 }

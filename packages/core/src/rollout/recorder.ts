@@ -1,5 +1,6 @@
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
+import { openRegularFile } from "@codex-ts/config-loader";
 import { isPersisted, type RolloutItem, serializeLine } from "./line.js";
 
 /** Appends a conversation's items to its rollout file (see DESIGN.md). */
@@ -72,9 +73,12 @@ export async function createRecorder(path: string, first: RolloutItem): Promise<
   return recorder;
 }
 
-/** Re-opens an existing rollout for appending; nothing is written until new items arrive. */
-export async function reopenRecorder(path: string): Promise<RolloutRecorder> {
-  const handle = await open(path, "r+");
-  await handle.close();
-  return new FileRolloutRecorder(path, await open(path, "a"));
+/**
+ * Re-opens an existing rollout for appending; nothing is written until new items arrive. `openPath` is the file
+ * opened (the store passes the confined real path); `path` is what the recorder reports. Only an existing regular
+ * file is appended to (config-loader's `openRegularFile`: never created, never a FIFO or device).
+ */
+export async function reopenRecorder(path: string, openPath: string = path): Promise<RolloutRecorder> {
+  const { handle } = await openRegularFile(openPath, "append");
+  return new FileRolloutRecorder(path, handle);
 }

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { type ArchiveError, archiveRollout } from "./archive.js";
+import { confineRolloutPath } from "./confine.js";
 import { factsFromHead, type HeadFacts } from "./facts.js";
 import { readHead } from "./head.js";
 import { HeadIndex, type IndexEntry } from "./head-index.js";
@@ -98,9 +99,12 @@ export class SessionsStore {
     return createRecorder(path, { type: "session_meta", payload });
   }
 
-  /** Appends to an existing rollout (resume); no new session_meta is written. */
-  resumeRecorder(path: string): Promise<RolloutRecorder> {
-    return reopenRecorder(path);
+  /**
+   * Appends to an existing rollout (resume); no new session_meta is written. Like every method taking a client's
+   * path, only a file inside `sessions/` or `archived_sessions/` (by real path) is accepted (`RolloutPathError`).
+   */
+  async resumeRecorder(path: string): Promise<RolloutRecorder> {
+    return reopenRecorder(path, await confineRolloutPath(this.codexHome, path));
   }
 
   /**
@@ -240,9 +244,12 @@ export class SessionsStore {
     return null;
   }
 
-  /** The summary of one rollout; throws the OS error when it cannot be read, or when it has no summary. */
+  /**
+   * The summary of one rollout; throws `RolloutPathError` for a path outside the sessions directories (before
+   * touching it), the OS error or `FileReadError` when it cannot be read, or an error when it has no summary.
+   */
   async readSummary(path: string, defaultProvider: string): Promise<SessionSummary> {
-    const head = await readHead(path);
+    const head = await readHead(await confineRolloutPath(this.codexHome, path));
     const summary = summaryFromHead(path, head, defaultProvider);
     if (!summary) throw new Error(`rollout ${path} has no session metadata or user message`);
     return summary;
@@ -266,8 +273,9 @@ export class SessionsStore {
     return archived;
   }
 
-  loadHistory(path: string): Promise<LoadedRollout> {
-    return loadRollout(path);
+  /** The whole rollout, bounded (see `loadRollout`); confined like `readSummary`. */
+  async loadHistory(path: string): Promise<LoadedRollout> {
+    return loadRollout(await confineRolloutPath(this.codexHome, path));
   }
 }
 

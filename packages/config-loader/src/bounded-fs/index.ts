@@ -1,0 +1,4 @@
+export { emptyLineReadStats, type LineReadOptions, type LineReadStats, readBoundedLines } from "./lines.js";
+export { readBoundedFile, readFilePrefix } from "./read.js";
+export { FileReadError, fileKind, openRegularFile } from "./regular-file.js";
+export { findInvalidUtf8, type Utf8Problem } from "./utf8.js";

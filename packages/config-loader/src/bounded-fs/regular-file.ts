@@ -1,0 +1,80 @@
+import { constants, type Stats } from "node:fs";
+import { type FileHandle, open, stat } from "node:fs/promises";
+
+/**
+ * Opening flags for every bounded read: read-only, never block in `open` (a FIFO with no writer, a tty), never
+ * become the controlling terminal. O_NONBLOCK does not change reads of regular files; it only matters if the path
+ * is swapped for something else between the check and the open, and then the fstat check refuses it.
+ */
+const NEVER_BLOCK = (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
+const OPEN_FLAGS = {
+  read: constants.O_RDONLY | NEVER_BLOCK,
+  /** Appending to an existing file: never creates it. */
+  append: constants.O_WRONLY | constants.O_APPEND | NEVER_BLOCK,
+} as const;
+
+/**
+ * A path the bounded readers refuse: not a regular file (`not-regular`), or larger than the caller's limit
+ * (`too-large`). The message names neither the path nor any content; callers add the path where it is theirs
+ * to show. There is no errno, so `osErrorText`-style renderers print the message.
+ */
+export class FileReadError extends Error {
+  override readonly name = "FileReadError";
+  constructor(
+    readonly reason: "not-regular" | "too-large",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a non-regular file is, in words for an error message. */
+export function fileKind(st: Stats): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isSymbolicLink()) return "a symbolic link";
+  return "not a regular file";
+}
+
+function notRegular(st: Stats): FileReadError {
+  const kind = fileKind(st);
+  return new FileReadError(
+    "not-regular",
+    kind === "not a regular file" ? kind : `not a regular file (${kind})`,
+  );
+}
+
+export function tooLarge(limit: number, size?: number): FileReadError {
+  return new FileReadError(
+    "too-large",
+    size === undefined
+      ? `file is larger than the limit of ${limit} bytes`
+      : `file is too large (${size} bytes; the limit is ${limit} bytes)`,
+  );
+}
+
+/**
+ * Opens `path` for reading (or appending to an existing file) only if it is a regular file (symlinks followed).
+ * The type is checked with `stat` before opening, so a FIFO, socket, device or directory is never opened (opening
+ * a FIFO blocks a libuv pool thread until a writer appears), and again with `fstat` on the open handle, so a path
+ * swapped in between is refused too. OS errors (ENOENT, EACCES, …) are thrown as they are.
+ */
+export async function openRegularFile(
+  path: string,
+  mode: keyof typeof OPEN_FLAGS = "read",
+): Promise<{ handle: FileHandle; size: number }> {
+  const before = await stat(path);
+  if (!before.isFile()) throw notRegular(before);
+  const handle = await open(path, OPEN_FLAGS[mode]);
+  try {
+    const after = await handle.stat();
+    if (!after.isFile()) throw notRegular(after);
+    return { handle, size: after.size };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}

@@ -1,0 +1,57 @@
+import { resolve } from "node:path";
+import type { InputItem as ProtocolInputItem, ReviewDecision } from "@codex-ts/app-server-protocol";
+import type { TurnSettings } from "./context.js";
+
+/** v1 `InputItem` as the servers submit it: `text`, `image` (a URL) or `localImage` (a path). */
+export type InputItem = ProtocolInputItem;
+
+/** What a conversation accepts (DESIGN.md `Op`). */
+export type Op =
+  | { type: "user_input"; items: InputItem[] }
+  | ({ type: "user_turn"; items: InputItem[] } & Partial<TurnOpSettings>)
+  | ({ type: "override_turn_context" } & Partial<TurnOpSettings>)
+  | { type: "exec_approval"; id: string; decision: ReviewDecision }
+  | { type: "patch_approval"; id: string; decision: ReviewDecision }
+  | { type: "interrupt" }
+  | { type: "compact" }
+  | { type: "shutdown" };
+
+/** The turn settings a `user_turn` or `override_turn_context` op may change, as clients name them. */
+export interface TurnOpSettings {
+  cwd: string;
+  approval_policy: TurnSettings["approvalPolicy"];
+  sandbox_policy: Record<string, unknown>;
+  model: string;
+  effort: string | null;
+  summary: string;
+}
+
+/** A sandbox policy as clients send it (v1 kebab-case or v2 camelCase modes) → the core's policy. */
+export function sandboxPolicyFromWire(raw: Record<string, unknown>): TurnSettings["sandboxPolicy"] {
+  const mode = String(raw.mode ?? raw.type ?? "read-only")
+    .replace(/([A-Z])/g, "-$1")
+    .toLowerCase();
+  if (mode === "workspace-write") {
+    return {
+      mode,
+      writable_roots: ((raw.writable_roots ?? raw.writableRoots ?? []) as string[]).map((r) => resolve(r)),
+      network_access: Boolean(raw.network_access ?? raw.networkAccess ?? false),
+      exclude_tmpdir_env_var: Boolean(raw.exclude_tmpdir_env_var ?? raw.excludeTmpdirEnvVar ?? false),
+      exclude_slash_tmp: Boolean(raw.exclude_slash_tmp ?? raw.excludeSlashTmp ?? false),
+    };
+  }
+  return mode === "danger-full-access" ? { mode } : { mode: "read-only" };
+}
+
+/** `settings` with the fields an op sets replaced (an absent field keeps its value; `effort: null` clears it). */
+export function withTurnOpSettings(settings: TurnSettings, o: Partial<TurnOpSettings>): TurnSettings {
+  return {
+    ...settings,
+    ...(o.cwd !== undefined ? { cwd: resolve(o.cwd) } : {}),
+    ...(o.approval_policy !== undefined ? { approvalPolicy: o.approval_policy } : {}),
+    ...(o.sandbox_policy !== undefined ? { sandboxPolicy: sandboxPolicyFromWire(o.sandbox_policy) } : {}),
+    ...(o.model !== undefined ? { model: o.model } : {}),
+    ...(o.effort !== undefined ? { effort: o.effort ?? undefined } : {}),
+    ...(o.summary !== undefined ? { summary: o.summary } : {}),
+  };
+}

@@ -1,0 +1,277 @@
+import { isAbsolute, resolve } from "node:path";
+import type { ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
+import type { Config } from "@codex-ts/config-loader";
+import type { ModelClient } from "../client/model-client.js";
+import { modelContextWindow } from "../client/model-info.js";
+import type { Prompt, ResponseItemJson } from "../client/types.js";
+import * as ev from "../events/constructors.js";
+import {
+  type CodexEventMsg,
+  type CodexEventOf,
+  type CoreEvent,
+  type CoreEventMsg,
+  toEventMsg,
+} from "../events/types.js";
+import type { McpConnectionManager } from "../mcp/connection-manager.js";
+import { responseItemLine } from "../rollout/line.js";
+import type { RolloutRecorder } from "../rollout/recorder.js";
+import { environmentContext, initialContext, type TurnSettings, userMessage } from "./context.js";
+import { reasoningFor, requestShape } from "./request-shape.js";
+import { assessSandboxCommand } from "./sandbox-assessment.js";
+import { TokenUsageTracker } from "./token-usage.js";
+
+export interface ConversationDeps {
+  id: string;
+  config: Config;
+  client: ModelClient;
+  recorder: RolloutRecorder;
+  instructions: string;
+  /** History carried over from a resumed rollout (response items, in order). */
+  history: ResponseItemJson[];
+  settings: TurnSettings;
+  /** The conversation's MCP servers (started by the manager); closed when the conversation shuts down. */
+  mcp?: McpConnectionManager;
+}
+
+/** The two events that ask the user a question; the answer comes back as an `exec_approval` / `patch_approval` op. */
+export type ApprovalRequest =
+  | CodexEventOf<"exec_approval_request">
+  | CodexEventOf<"apply_patch_approval_request">;
+
+/**
+ * A conversation's state and the one way each thing happens to it: events are emitted (recorded per the rollout
+ * policy, then broadcast to every subscriber), history items recorded, approvals asked and answered, the running
+ * task started, interrupted and finished. Tasks (tasks/) and tools (tools/) act on the conversation through it.
+ */
+export class Session {
+  readonly id: string;
+  readonly config: Config;
+  readonly client: ModelClient;
+  readonly mcp: McpConnectionManager | undefined;
+  /** The turn settings; `user_turn` and `override_turn_context` ops replace them between tasks. */
+  settings: TurnSettings;
+  /** What the model saw last: a turn whose settings differ from these first records what changed. */
+  private lastSettingsSent: TurnSettings;
+  private history: ResponseItemJson[];
+  readonly usage: TokenUsageTracker;
+  /** The model's context window as `task_started` and `token_count` report it (null when unknown). */
+  readonly contextWindow: number | null;
+  /** Commands (argv as JSON) the user approved for the rest of the session. */
+  readonly approvedForSession = new Set<string>();
+  private readonly approvals = new Map<string, (d: ReviewDecision) => void>();
+  private readonly listeners = new Set<(e: CoreEvent) => void>();
+  /**
+   * Events from before the first submission (MCP servers that failed to start), replayed to each subscriber
+   * until then: they happen while the conversation is created, before anyone can have subscribed.
+   */
+  private startupEvents: CoreEvent[] = [];
+  private running: AbortController | null = null;
+  private currentTurn: string | null = null;
+
+  constructor(private readonly d: ConversationDeps) {
+    this.id = d.id;
+    this.config = d.config;
+    this.client = d.client;
+    this.mcp = d.mcp;
+    this.history = d.history;
+    this.settings = d.settings;
+    this.lastSettingsSent = d.settings;
+    this.contextWindow = modelContextWindow(d.config);
+    this.usage = new TokenUsageTracker(this.contextWindow);
+    for (const failure of d.mcp?.failures ?? []) {
+      this.startupEvents.push({ id: "", msg: toEventMsg(ev.error(failure.message)) });
+    }
+  }
+
+  subscribe(listener: (e: CoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    for (const e of this.startupEvents) {
+      try {
+        listener(e);
+      } catch {
+        // a listener's failure must not stop the others
+      }
+    }
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The first submission arrived: later subscribers no longer get the startup events. */
+  endStartup(): void {
+    this.startupEvents = [];
+  }
+
+  /** Records `msg` (if the rollout policy keeps it) and broadcasts it as an event of submission `id`. */
+  emit(id: string, msg: CodexEventMsg): void {
+    this.persist(msg);
+    this.notify(id, msg);
+  }
+
+  /** Broadcasts without recording: extension events, and closing events that `finishTask` recorded first. */
+  notify(id: string, msg: CoreEventMsg): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l({ id, msg: toEventMsg(msg) });
+      } catch {
+        // a listener's failure must not stop the turn
+      }
+    }
+  }
+
+  private persist(msg: CodexEventMsg): void {
+    this.d.recorder.record([{ type: "event_msg", payload: msg }]);
+  }
+
+  /** A retry notice from the model client, reported on the running turn. */
+  streamError(message: string): void {
+    this.emit(this.currentTurn ?? "", ev.streamError(message));
+  }
+
+  /** Appends an item to the history and the rollout. */
+  record(item: ResponseItemJson): void {
+    this.history.push(item);
+    this.d.recorder.record([responseItemLine(item)]);
+  }
+
+  currentHistory(): ResponseItemJson[] {
+    return this.history;
+  }
+
+  /** After a compaction: the history is the compacted one from now on (the rollout gets `compacted` instead). */
+  replaceHistory(items: ResponseItemJson[]): void {
+    this.history = items;
+  }
+
+  recordCompacted(message: string): void {
+    this.d.recorder.record([{ type: "compacted", payload: { message } }]);
+  }
+
+  /** Every model request gets a `turn_context` rollout line with the settings it was sent with. */
+  recordTurnContext(): void {
+    const s = this.settings;
+    this.d.recorder.record([
+      {
+        type: "turn_context",
+        payload: {
+          cwd: s.cwd,
+          approval_policy: s.approvalPolicy,
+          sandbox_policy: s.sandboxPolicy,
+          model: s.model,
+          ...(s.effort ? { effort: s.effort } : {}),
+          summary: s.summary,
+        },
+      },
+    ]);
+  }
+
+  /** At the start of a turn: the `<environment_context>` of what changed since the model last saw the settings. */
+  recordSettingsChange(): void {
+    const changed = environmentContext(this.settings, this.lastSettingsSent);
+    if (changed) this.record(userMessage(changed));
+    this.lastSettingsSent = this.settings;
+  }
+
+  /** Developer instructions, AGENTS.md instructions and `<environment_context>` for the current settings. */
+  initialContext(): ResponseItemJson[] {
+    return initialContext(this.settings, this.config.developerInstructions, this.config.userInstructions);
+  }
+
+  resolvePath(path: string): string {
+    return isAbsolute(path) ? path : resolve(this.settings.cwd, path);
+  }
+
+  /** The next model request: the history under the current settings, with the built-in and MCP tools. */
+  prompt(): Prompt {
+    const s = this.settings;
+    const shape = requestShape(this.config, s, this.d.instructions);
+    return {
+      model: s.model,
+      instructions: shape.instructions,
+      input: this.history,
+      tools: [...shape.tools, ...(this.mcp?.toolSpecs() ?? [])],
+      ...(shape.reasoning ? { reasoning: shape.reasoning } : {}),
+      ...(shape.verbosity ? { verbosity: shape.verbosity } : {}),
+      conversationId: this.id,
+    };
+  }
+
+  /** The running task is `id`; interrupts abort the returned controller. */
+  beginTask(id: string): AbortController {
+    const abort = new AbortController();
+    this.running = abort;
+    this.currentTurn = id;
+    return abort;
+  }
+
+  /**
+   * Ends a task: its closing events are recorded and the rollout flushed before any subscriber hears that the
+   * turn is over, so a client that reads (or resumes) the rollout right after `task_complete` sees the whole turn.
+   */
+  async finishTask(id: string, closing: CodexEventMsg[]): Promise<void> {
+    this.running = null;
+    for (const msg of closing) this.persist(msg);
+    await this.d.recorder.flush().catch(() => undefined);
+    for (const msg of closing) this.notify(id, msg);
+  }
+
+  /** Aborts the running task and answers every pending approval `abort`. */
+  interrupt(): void {
+    this.running?.abort();
+    for (const [callId, resolveApproval] of this.approvals) {
+      this.approvals.delete(callId);
+      resolveApproval("abort");
+    }
+  }
+
+  /** Emits the question and waits for the answer to call `callId` (`abort` at once when the turn is over). */
+  askApproval(
+    turnId: string,
+    callId: string,
+    request: ApprovalRequest,
+    signal: AbortSignal,
+  ): Promise<ReviewDecision> {
+    if (signal.aborted) return Promise.resolve("abort");
+    return new Promise((resolveDecision) => {
+      this.approvals.set(callId, resolveDecision);
+      this.emit(turnId, request);
+    });
+  }
+
+  /** An `exec_approval` / `patch_approval` op: answers the pending question of call `callId`, if any. */
+  answerApproval(callId: string, decision: ReviewDecision): void {
+    const resolveApproval = this.approvals.get(callId);
+    this.approvals.delete(callId);
+    resolveApproval?.(decision);
+  }
+
+  /**
+   * The model's risk verdict for an exec approval request, when the assessment feature is on; null when it is off
+   * or the assessment fails. As in 0.58.0 every exec approval is assessed: the first one a policy asks for (no
+   * failure message) and the retry after a sandbox failure (with it).
+   */
+  async assessCommand(
+    command: string[],
+    failureMessage: string | null,
+    signal: AbortSignal,
+  ): Promise<SandboxCommandAssessment | null> {
+    if (this.config.features?.experimental_sandbox_command_assessment !== true) return null;
+    const s = this.settings;
+    const reasoning = reasoningFor(s.model, s.effort, s.summary, this.config);
+    return assessSandboxCommand({
+      client: this.client,
+      conversationId: this.id,
+      model: s.model,
+      ...(reasoning ? { reasoning } : {}),
+      command,
+      cwd: s.cwd,
+      policy: s.sandboxPolicy,
+      failureMessage,
+      signal,
+    });
+  }
+
+  /** Closes the MCP servers and the rollout (flushed first). */
+  async close(): Promise<void> {
+    await this.mcp?.close();
+    await this.d.recorder.shutdown();
+  }
+}

@@ -1,0 +1,103 @@
+import { autoCompactTokenLimit } from "../../client/model-info.js";
+import { runCompaction, stillOverLimitMessage } from "../../compact/index.js";
+import * as ev from "../../events/constructors.js";
+import type { CodexEventMsg } from "../../events/types.js";
+import { commandEnvironment } from "../../exec/shell-env.js";
+import { TurnDiffTracker } from "../../tools/turn-diff.js";
+import { compactionHost } from "../compaction-host.js";
+import type { InputItem } from "../op.js";
+import { sampleWithRetries } from "../sampling.js";
+import type { Session } from "../session.js";
+import type { ToolContext } from "../tools/context.js";
+import { runTools } from "../tools/router.js";
+import { TurnAborted } from "../turn-aborted.js";
+import { userTurnInput, userTurnItem } from "../user-input.js";
+import { type RunningTask, settleTask, startTask } from "./task.js";
+
+/**
+ * A user turn: the user's input, then model requests until a response asks for no tool (each response's tools run
+ * before the next request), with auto-compaction when a response reaches the limit.
+ */
+export async function runRegularTurn(session: Session, id: string, items: InputItem[]): Promise<void> {
+  const task = startTask(session, id);
+  const turnDiff = new TurnDiffTracker();
+  session.recordSettingsChange();
+  // Before the task's closing logic, as it has always been: an input that cannot be read (a missing local image)
+  // ends the submission here, without closing events.
+  const { message, text, images } = await userTurnInput(items, (path) => session.resolvePath(path));
+  session.record(message);
+  // 0.58.0 sends the item events first and `user_message` (the item's legacy form) after them.
+  const userItem = userTurnItem(items);
+  const at = { threadId: session.id, turnId: id };
+  session.emit(id, ev.itemStarted(at, userItem));
+  session.emit(id, ev.itemCompleted(at, userItem));
+  session.emit(id, ev.userMessage(text, images));
+  await settleTask(session, task, () => samplingLoop(session, task, toolContext(session, task, turnDiff)));
+}
+
+async function samplingLoop(session: Session, task: RunningTask, tools: ToolContext): Promise<void> {
+  const compactLimit = autoCompactTokenLimit(session.config);
+  // Set while the request after an auto-compaction is pending: reaching the limit again then ends the turn.
+  let justCompacted = false;
+  for (;;) {
+    const sampled = await sampleWithRetries(session, task.id, task.signal);
+    const { items, calls, lastMessage, contextTokens } = sampled;
+    if (lastMessage !== null) task.lastAgentMessage = lastMessage;
+    const { outputs, aborted } = await runTools(tools, calls);
+    // As 0.58.0 does, a response's items reach the history and the rollout only once the response has completed
+    // and its tools have run (so after its token_count), each tool call followed by its output; a response
+    // whose stream fails keeps none of them, one interrupted mid-stream the items it had completed (calls
+    // with aborted outputs).
+    for (const item of items) {
+      session.record(item);
+      for (const output of outputs.get(item) ?? []) session.record(output);
+    }
+    if (sampled.interrupted) throw new TurnAborted();
+    // Interrupted while its tools ran: 0.58.0 has already begun the next request (its turn_context is written)
+    // when it notices, and the turn ends there.
+    if (aborted) {
+      session.recordTurnContext();
+      throw new TurnAborted();
+    }
+    // Codex repeats the turn's diff after every response once the turn has changed files.
+    await tools.emitTurnDiff();
+    // Auto-compaction (0.58.0): once a response's total tokens reach the limit, its tool calls have run, and
+    // the history is compacted; the next request then continues the turn from the summary.
+    if (compactLimit !== null && contextTokens !== null && contextTokens >= compactLimit) {
+      task.lastAgentMessage = null;
+      if (justCompacted) {
+        session.emit(task.id, ev.error(stillOverLimitMessage(compactLimit, contextTokens)));
+        return;
+      }
+      justCompacted = true;
+      await runCompaction(compactionHost(session, task.id), task.signal);
+      continue;
+    }
+    justCompacted = false;
+    if (calls.length === 0) return;
+  }
+}
+
+/** The turn as its tool calls see it (tools/context.ts). */
+function toolContext(session: Session, task: RunningTask, turnDiff: TurnDiffTracker): ToolContext {
+  const emit = (msg: CodexEventMsg) => session.emit(task.id, msg);
+  return {
+    signal: task.signal,
+    mcp: session.mcp,
+    turnDiff,
+    approvedForSession: session.approvedForSession,
+    settings: () => session.settings,
+    resolvePath: (path) => session.resolvePath(path),
+    offeredTools: () => session.prompt().tools,
+    emit,
+    notify: (msg) => session.notify(task.id, msg),
+    askApproval: (callId, request) => session.askApproval(task.id, callId, request, task.signal),
+    assessCommand: (command, failureMessage) => session.assessCommand(command, failureMessage, task.signal),
+    commandEnvironment: () =>
+      commandEnvironment(session.config.shellEnvironmentPolicy, session.settings.sandboxPolicy),
+    emitTurnDiff: async () => {
+      const unifiedDiff = await turnDiff.unifiedDiff().catch(() => null);
+      if (unifiedDiff) emit(ev.turnDiff(unifiedDiff));
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { ToolSpec } from "../../client/types.js";
+
+type Call = Record<string, unknown>;
+
+/**
+ * Function tools 0.58.0 refuses when it did not offer them. Not `shell_command`: it runs that one even when the
+ * feature is off (checked with o3), as it does `shell` when only `shell_command` is offered.
+ */
+const GATED_FUNCTIONS = new Set(["apply_patch", "view_image"]);
+
+/**
+ * How 0.58.0 answers a call to a tool it did not offer in this request, or null when the call may run. Its router
+ * only knows the tools it offered: a custom call to any other name gets `unsupported custom tool call: <name>`, a
+ * function call `unsupported call: <name>` (checked with the real binary for apply_patch with o3). Either form of
+ * apply_patch runs when either form was offered. shell and update_plan are always offered, and MCP calls are
+ * resolved before this gate.
+ */
+export function unofferedToolAnswer(call: Call, offered: readonly ToolSpec[]): string | null {
+  const name = String(call.name ?? "");
+  const has = (n: string) => offered.some((t) => "name" in t && t.name === n);
+  if (call.type === "custom_tool_call") return has(name) ? null : `unsupported custom tool call: ${name}`;
+  if (call.type === "function_call" && GATED_FUNCTIONS.has(name) && !has(name))
+    return `unsupported call: ${name}`;
+  return null;
+}
+
+/**
+ * The shell arguments of a `local_shell_call` (codex-mini-latest's built-in tool): its `action` carries the argv,
+ * working directory and timeout that the `shell` function takes as `command`, `workdir` and `timeout_ms`.
+ */
+export function localShellArguments(call: Call): Record<string, unknown> {
+  const action = (call.action ?? {}) as Record<string, unknown>;
+  return {
+    command: Array.isArray(action.command) ? action.command.map(String) : [],
+    ...(typeof action.working_directory === "string" ? { workdir: action.working_directory } : {}),
+    ...(typeof action.timeout_ms === "number" ? { timeout_ms: action.timeout_ms } : {}),
+  };
+}
+
+/**
+ * A `shell_command` call's arguments as `shell` arguments: its script run by the user's shell as a login shell,
+ * `[<$SHELL or /bin/bash>, "-lc", script]` (the argv 0.58.0 shows in `exec_command_begin`); null when `command`
+ * is not a string.
+ */
+export function shellCommandArguments(args: Record<string, unknown>): Record<string, unknown> | null {
+  if (typeof args.command !== "string") return null;
+  return { ...args, command: [process.env.SHELL || "/bin/bash", "-lc", args.command] };
+}

@@ -1,0 +1,55 @@
+import type { ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
+import type { ResponseItemJson, ToolSpec } from "../../client/types.js";
+import type { ExtensionEventMsg } from "../../events/extension.js";
+import type { CodexEventMsg } from "../../events/types.js";
+import type { McpConnectionManager } from "../../mcp/connection-manager.js";
+import type { TurnDiffTracker } from "../../tools/turn-diff.js";
+import type { TurnSettings } from "../context.js";
+import type { ApprovalRequest } from "../session.js";
+
+/**
+ * What a tool handler may do to the conversation while it runs one call of the turn — kept narrow, as
+ * `CompactionHost` is, so handlers stay independent of the session's internals. Events go to the running turn.
+ */
+export interface ToolContext {
+  /** Aborted when the turn is interrupted. */
+  readonly signal: AbortSignal;
+  /** The conversation's MCP servers, if any. */
+  readonly mcp: McpConnectionManager | undefined;
+  /** Files apply_patch changed in this turn, for `turn_diff`. */
+  readonly turnDiff: TurnDiffTracker;
+  /** Commands (argv as JSON) the user approved for the rest of the session. */
+  readonly approvedForSession: Set<string>;
+  /** The turn's settings (cwd, approval and sandbox policy, model). */
+  settings(): TurnSettings;
+  /** A path the model named, against the turn's cwd. */
+  resolvePath(path: string): string;
+  /** The tools this request offered (built-in and MCP). */
+  offeredTools(): readonly ToolSpec[];
+  /** Emits (and records, per the rollout policy) an event of the turn. */
+  emit(msg: CodexEventMsg): void;
+  /** Broadcasts an extension event of the turn (never recorded). */
+  notify(msg: ExtensionEventMsg): void;
+  /** Emits the question and waits for the user's answer (`abort` at once when the turn is already over). */
+  askApproval(callId: string, request: ApprovalRequest): Promise<ReviewDecision>;
+  /** The model's risk verdict for an exec approval, or null (feature off, or the assessment failed). */
+  assessCommand(command: string[], failureMessage: string | null): Promise<SandboxCommandAssessment | null>;
+  /** The environment a command of this turn runs with (`shell_environment_policy`, sandbox network flag). */
+  commandEnvironment(): Record<string, string>;
+  /** Emits `turn_diff` when the turn has changed files. */
+  emitTurnDiff(): Promise<void>;
+}
+
+/** One tool call as the router hands it to a handler. */
+export interface ToolInvocation {
+  callId: string;
+  /** The call item as the model sent it (function, custom or local shell call). */
+  call: ResponseItemJson;
+  /** The parsed function arguments (a local shell call's action as `shell` arguments; `{}` for custom calls). */
+  args: Record<string, unknown>;
+}
+
+/** What a handler answers: the output text, and items that follow the output in the history (view_image). */
+export type ToolResult = string | { output: string; followUp: ResponseItemJson[] };
+
+export type ToolHandler = (ctx: ToolContext, invocation: ToolInvocation) => Promise<ToolResult>;

@@ -1,0 +1,100 @@
+import type { ResponseItemJson } from "../../client/types.js";
+import { MCP_RESOURCE_TOOL_NAMES } from "../../mcp/resource-tools.js";
+import { jsonSyntaxError } from "../../tools/json-syntax-error.js";
+import { TurnAborted } from "../turn-aborted.js";
+import { localShellArguments, unofferedToolAnswer } from "./call-gate.js";
+import type { ToolContext, ToolHandler, ToolResult } from "./context.js";
+import { applyPatchHandler } from "./handlers/apply-patch.js";
+import { mcpResourceToolCall, mcpToolCall } from "./handlers/mcp.js";
+import { shellCommandHandler, shellHandler } from "./handlers/shell.js";
+import { updatePlanHandler } from "./handlers/update-plan.js";
+import { viewImageHandler } from "./handlers/view-image.js";
+
+/** The built-in tools by the name the model calls them (a local shell call runs as `shell`). */
+const HANDLERS: ReadonlyMap<string, ToolHandler> = new Map([
+  ["shell", shellHandler],
+  ["container.exec", shellHandler],
+  ["shell_command", shellCommandHandler],
+  ["update_plan", updatePlanHandler],
+  ["apply_patch", applyPatchHandler],
+  ["view_image", viewImageHandler],
+]);
+
+/** A response's tool calls once run: each call's history items (its output, then any follow-up). */
+export interface ToolRun {
+  outputs: Map<ResponseItemJson, ResponseItemJson[]>;
+  /** The turn was interrupted (or an approval answered `abort`) while they ran. */
+  aborted: boolean;
+}
+
+/**
+ * Runs a response's tool calls in order. Once the turn is interrupted (or the user answers `abort`), the call
+ * being run and every later one report an aborted output instead (0.58.0 cancels them all), and `aborted` is set.
+ */
+export async function runTools(ctx: ToolContext, calls: readonly ResponseItemJson[]): Promise<ToolRun> {
+  const outputs = new Map<ResponseItemJson, ResponseItemJson[]>();
+  let aborted = false;
+  for (const call of calls) {
+    const started = Date.now();
+    let abortOutput: string | undefined;
+    if (!aborted && !ctx.signal.aborted) {
+      try {
+        outputs.set(call, await dispatch(ctx, call));
+        continue;
+      } catch (err) {
+        if (!(err instanceof TurnAborted) && !ctx.signal.aborted) throw err;
+        if (err instanceof TurnAborted) abortOutput = err.output;
+      }
+    }
+    aborted = true;
+    const text = abortOutput ?? abortedToolOutput(String(call.name ?? ""), (Date.now() - started) / 1000);
+    const type = call.type === "custom_tool_call" ? "custom_tool_call_output" : "function_call_output";
+    outputs.set(call, [{ type, call_id: String(call.call_id ?? ""), output: text }]);
+  }
+  return { outputs, aborted };
+}
+
+/**
+ * What a tool call reports when the turn is interrupted while it runs (or before it could run), as 0.58.0 words it:
+ * shell calls with their wall time, others with the time in seconds.
+ */
+function abortedToolOutput(name: string, seconds: number): string {
+  const secs = Math.max(0.1, seconds).toFixed(1);
+  return name === "shell" || name === "container.exec" || name === "local_shell"
+    ? `Wall time: ${secs} seconds\naborted by user`
+    : `aborted by user after ${secs}s`;
+}
+
+/**
+ * Routes one call as 0.58.0's router does: MCP tools and the MCP resource tools first, then the offered-tools gate
+ * (call-gate.ts), then the arguments (serde_json's wording when they are not JSON), then the built-in handler.
+ */
+async function dispatch(ctx: ToolContext, call: ResponseItemJson): Promise<ResponseItemJson[]> {
+  // A local_shell_call (codex-mini-latest) may carry only its item id; it runs as the shell function.
+  const callId = String(call.call_id ?? call.id ?? "");
+  const name = call.type === "local_shell_call" ? "shell" : String(call.name ?? "");
+  const output = (text: string): ResponseItemJson =>
+    call.type === "custom_tool_call"
+      ? { type: "custom_tool_call_output", call_id: callId, output: text }
+      : { type: "function_call_output", call_id: callId, output: text };
+  const answer = (r: ToolResult) => (typeof r === "string" ? [output(r)] : [output(r.output), ...r.followUp]);
+  const mcpTool = call.type === "function_call" ? ctx.mcp?.resolve(name) : undefined;
+  if (ctx.mcp && mcpTool)
+    return answer(await mcpToolCall(ctx, ctx.mcp, callId, mcpTool, String(call.arguments ?? "")));
+  if (call.type === "function_call" && MCP_RESOURCE_TOOL_NAMES.has(name))
+    return answer(await mcpResourceToolCall(ctx, callId, name, String(call.arguments ?? "")));
+  const refused = unofferedToolAnswer(call, ctx.offeredTools());
+  if (refused !== null) return answer(refused);
+  let args: Record<string, unknown> = call.type === "local_shell_call" ? localShellArguments(call) : {};
+  if (call.type === "function_call") {
+    try {
+      args = JSON.parse(String(call.arguments ?? "{}")) as Record<string, unknown>;
+    } catch (err) {
+      // serde_json's words and position, as 0.58.0 reports them.
+      const syntax = jsonSyntaxError(String(call.arguments ?? "{}")) ?? (err as Error).message;
+      return answer(`failed to parse function arguments: ${syntax}`);
+    }
+  }
+  const handler = HANDLERS.get(name);
+  return answer(handler ? await handler(ctx, { callId, call, args }) : `unsupported call: ${name}`);
+}

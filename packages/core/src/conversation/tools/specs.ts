@@ -1,0 +1,131 @@
+import type { ToolSpec } from "../../client/types.js";
+import { MCP_RESOURCE_TOOLS } from "../../mcp/resource-tools.js";
+import { type ApplyPatchToolType, FREEFORM_APPLY_PATCH_TOOL } from "../apply-patch-tool.js";
+
+/**
+ * The tools offered to the model, in 0.58.0's order: the shell (the built-in `local_shell` for codex-mini-latest),
+ * the three MCP resource tools (offered even without MCP servers), update_plan, apply_patch in the form
+ * `applyPatchToolType` chose (none when null), web_search, view_image. Chat providers only see the function tools.
+ */
+export function toolSpecs(o: {
+  viewImage: boolean;
+  webSearch: boolean;
+  applyPatch: ApplyPatchToolType | null;
+  localShell?: boolean;
+  /** Feature `shell_command_tool`: `shell_command` (a script string) instead of the family's shell tool. */
+  shellCommand?: boolean;
+}): ToolSpec[] {
+  const shell: ToolSpec = o.shellCommand
+    ? SHELL_COMMAND_TOOL
+    : o.localShell
+      ? { type: "local_shell" }
+      : SHELL_TOOL;
+  const tools: ToolSpec[] = [shell, ...MCP_RESOURCE_TOOLS, UPDATE_PLAN_TOOL];
+  if (o.applyPatch === "freeform") tools.push(FREEFORM_APPLY_PATCH_TOOL);
+  if (o.applyPatch === "function") tools.push(FUNCTION_APPLY_PATCH_TOOL);
+  if (o.webSearch) tools.push({ type: "web_search" });
+  if (o.viewImage) tools.push(VIEW_IMAGE_TOOL);
+  return tools;
+}
+
+const SHELL_TOOL: ToolSpec = {
+  type: "function",
+  name: "shell",
+  description: "Runs a shell command and returns its output.",
+  strict: false,
+  parameters: {
+    type: "object",
+    properties: {
+      command: { type: "array", items: { type: "string" }, description: "The command to execute" },
+      workdir: { type: "string", description: "The working directory to execute the command in" },
+      timeout_ms: { type: "number", description: "The timeout for the command in milliseconds" },
+      with_escalated_permissions: {
+        type: "boolean",
+        description:
+          "Whether to request escalated permissions. Set to true if the command needs to run outside the sandbox",
+      },
+      justification: {
+        type: "string",
+        description: "Only set with with_escalated_permissions: why it is needed",
+      },
+    },
+    required: ["command"],
+    additionalProperties: false,
+  },
+};
+
+/** The same parameters as `shell`, but `command` is one script for the user's shell (`<shell> -lc <command>`). */
+const SHELL_COMMAND_TOOL: ToolSpec = {
+  type: "function",
+  name: "shell_command",
+  description: "Runs a shell script in the user's default shell and returns its output.",
+  strict: false,
+  parameters: {
+    type: "object",
+    properties: {
+      ...(SHELL_TOOL.type === "function"
+        ? (SHELL_TOOL.parameters.properties as Record<string, unknown>)
+        : {}),
+      command: { type: "string", description: "The script to run in the user's default shell" },
+    },
+    required: ["command"],
+    additionalProperties: false,
+  },
+};
+
+const UPDATE_PLAN_TOOL: ToolSpec = {
+  type: "function",
+  name: "update_plan",
+  description: "Updates the task plan: a short list of steps, each pending, in_progress or completed.",
+  strict: false,
+  parameters: {
+    type: "object",
+    properties: {
+      explanation: { type: "string" },
+      plan: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: {
+            step: { type: "string" },
+            status: { type: "string", description: "One of: pending, in_progress, completed" },
+          },
+          required: ["step", "status"],
+          additionalProperties: false,
+        },
+        description: "The steps of the plan, in order",
+      },
+    },
+    required: ["plan"],
+    additionalProperties: false,
+  },
+};
+
+const VIEW_IMAGE_TOOL: ToolSpec = {
+  type: "function",
+  name: "view_image",
+  description: "Attach a local image (by filesystem path) to the conversation context for this turn.",
+  strict: false,
+  parameters: {
+    type: "object",
+    properties: { path: { type: "string", description: "Local filesystem path to an image file" } },
+    required: ["path"],
+    additionalProperties: false,
+  },
+};
+
+const FUNCTION_APPLY_PATCH_TOOL: ToolSpec = {
+  type: "function",
+  name: "apply_patch",
+  description:
+    "Edits files with a patch: `*** Begin Patch`, then `*** Add File: path` / `*** Delete File: path` / `*** Update File: path` hunks with @@ context and +/- lines, then `*** End Patch`.",
+  strict: false,
+  parameters: {
+    type: "object",
+    properties: {
+      input: { type: "string", description: "The entire contents of the apply_patch command" },
+    },
+    required: ["input"],
+    additionalProperties: false,
+  },
+};

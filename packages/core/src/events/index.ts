@@ -1,0 +1,14 @@
+// The typed constructors (constructors.ts) are the core's own: servers receive events, they do not build them.
+export {
+  type ExtensionEventMsg,
+  isCodexWireEvent,
+  type McpToolCallProgressEvent,
+} from "./extension.js";
+export {
+  type CodexEventMsg,
+  type CodexEventOf,
+  type CoreEvent,
+  type CoreEventMsg,
+  type TokenCountEvent,
+  toEventMsg,
+} from "./types.js";

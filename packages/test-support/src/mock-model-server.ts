@@ -7,6 +7,8 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** When the request arrived (`Date.now()`), to check waits between retries. */
+  at: number;
 }
 
 /** An SSE event as the Responses API sends it (`event: <type>` + `data: <json>`), or a raw Chat chunk. */
@@ -312,8 +314,9 @@ export async function startMockModelServer(initial: ScriptedResponse[] = []): Pr
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
+      const at = Date.now();
       const body = await readBody(req);
-      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
+      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, at });
       const isChat = (req.url ?? "").includes("/chat/completions");
       const next = queue.shift() ?? (isChat ? chat.text("ok") : responses.turn(responses.message("ok")));
       await answer(res, next);

@@ -6,7 +6,7 @@ import { rateLimitsFromHeaders } from "./rate-limits.js";
 import { responsesBody, responsesStreamEvents } from "./responses.js";
 import {
   headersTimeoutMs,
-  retryAfterMs,
+  retryAfter,
   retryBackoffMs,
   SILENT_RETRY_WAIT_MAX_MS,
   sleepUnlessAborted,
@@ -133,9 +133,9 @@ export class ModelClient {
   }
 
   /**
-   * One request, re-sent silently while it fails at the HTTP level within `requestMaxRetries`. A wait longer than
-   * `SILENT_RETRY_WAIT_MAX_MS` (a long `Retry-After`) is not spent here: the failure goes to the turn's retries,
-   * which announce it first.
+   * One request, re-sent silently while it fails at the HTTP level within `requestMaxRetries`. A `Retry-After`
+   * longer than `SILENT_RETRY_WAIT_MAX_MS` is not waited for here: the failure goes to the turn's retries, which
+   * announce it first and then wait the capped time.
    */
   private async *withRequestRetries(prompt: Prompt, signal: AbortSignal): AsyncGenerator<ModelEvent> {
     const budget = this.o.provider.requestMaxRetries;
@@ -149,10 +149,9 @@ export class ModelClient {
         if (e.retry !== "request") throw e;
         // Used up: the turn retries it with its own backoff (0.58.0 does not repeat the Retry-After there).
         if (attempt > budget) throw new ModelError(e.details.exhaustedMessage ?? e.message, "turn");
-        const wait = e.retryAfterMs ?? retryBackoffMs(attempt);
-        if (wait > SILENT_RETRY_WAIT_MAX_MS)
+        if ((e.details.requestedRetryAfterMs ?? 0) > SILENT_RETRY_WAIT_MAX_MS)
           throw ModelError.turn(e.details.exhaustedMessage ?? e.message, e.retryAfterMs);
-        await sleepUnlessAborted(wait, signal);
+        await sleepUnlessAborted(e.retryAfterMs ?? retryBackoffMs(attempt), signal);
         if (signal.aborted) throw signal.reason;
       }
     }
@@ -228,8 +227,10 @@ export class ModelClient {
     if (text.includes("usage_limit_reached")) return ModelError.fatal(`unexpected status ${status}: ${text}`);
     const resent = response.status === 429 || response.status >= 500;
     if (!resent) return new ModelError(`unexpected status ${status}: ${text}`, "turn");
+    const wait = retryAfter(response.headers.get("retry-after"), this.o.provider);
     return new ModelError(`unexpected status ${status}: ${text}`, "request", {
-      retryAfterMs: retryAfterMs(response.headers.get("retry-after"), this.o.provider),
+      retryAfterMs: wait?.waitMs,
+      requestedRetryAfterMs: wait?.requestedMs,
       // A retried status that keeps failing is reported by its status alone (0.58.0); on the Responses wire a 500
       // reads as "high demand" instead.
       exhaustedMessage:

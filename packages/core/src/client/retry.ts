@@ -9,8 +9,8 @@ export const RETRY_AFTER_CAP_MS = 60_000;
 
 /**
  * The longest wait the client spends silently before re-sending a failed HTTP request (0.58.0 re-sends 429s and 5xx
- * without a notice). A `Retry-After` longer than this is not slept on silently: the failure goes to the turn's
- * retries, which announce it with `stream_error "Reconnecting... n/N"` before waiting.
+ * without a notice). A provider asking for a longer `Retry-After` is not waited for silently: the failure goes to
+ * the turn's retries, which announce it with `stream_error "Reconnecting... n/N"` before waiting (the capped time).
  */
 export const SILENT_RETRY_WAIT_MAX_MS = 5_000;
 
@@ -40,16 +40,20 @@ export function turnRetryDelayMs(err: ModelError, retries: number): number {
 }
 
 /**
- * A `Retry-After` header in delta-seconds (fractions allowed) as a wait in ms, capped at `min(RETRY_AFTER_CAP_MS,
- * stream_idle_timeout_ms)`: the client never waits on the provider longer than it would wait for it to say
- * anything. Absent, zero, negative or unparsable values (an HTTP-date too, as 0.58.0 reads only seconds) give
- * undefined: the usual backoff applies.
+ * A `Retry-After` header in delta-seconds (fractions allowed): what the provider asked for (`requestedMs`) and the
+ * wait the client grants (`waitMs`), capped at `min(RETRY_AFTER_CAP_MS, stream_idle_timeout_ms)`: the client never
+ * waits on the provider longer than it would wait for it to say anything. Absent, zero, negative or unparsable
+ * values (an HTTP-date too: 0.58.0 reads only seconds) give undefined, and the usual backoff applies.
  */
-export function retryAfterMs(header: string | null, provider: ModelProviderInfo): number | undefined {
+export function retryAfter(
+  header: string | null,
+  provider: ModelProviderInfo,
+): { requestedMs: number; waitMs: number } | undefined {
   if (header === null || header.trim() === "") return undefined;
   const seconds = Number(header);
   if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
-  return Math.min(seconds * 1000, retryAfterCapMs(provider));
+  const requestedMs = seconds * 1000;
+  return { requestedMs, waitMs: Math.min(requestedMs, retryAfterCapMs(provider)) };
 }
 
 export function retryAfterCapMs(provider: ModelProviderInfo): number {

@@ -60,6 +60,8 @@ export async function* sseEvents(
       const events = parsed;
       parsed = [];
       for (const e of events) {
+        // Interrupted: the events already parsed are not handed out (a big chunk can hold thousands).
+        signal.throwIfAborted();
         yield e;
         lastEventAt = performance.now();
         if (lastEventAt - breathedAt >= BREATHE_EVERY_MS) {

@@ -68,6 +68,8 @@ export class ModelError extends Error {
     readonly details: {
       /** How long to wait before the next attempt, when the provider said (`Retry-After`, already capped). */
       retryAfterMs?: number | undefined;
+      /** The `Retry-After` the provider asked for, before the cap: a long one is never waited for silently. */
+      requestedRetryAfterMs?: number | undefined;
       /** What the turn reports once the request retries are used up, when that differs from this message. */
       exhaustedMessage?: string | undefined;
     } = {},

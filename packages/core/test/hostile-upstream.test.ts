@@ -265,7 +265,7 @@ describe("a misbehaving model provider (issue 21)", () => {
     );
     const { w, rolloutPath } = await startTurn(await config({ stream: 1 }));
     await w.until("task_complete");
-    const types = w.events.map((e) => e.msg.type);
+    const types: string[] = w.events.map((e) => e.msg.type);
     const discarded = types.indexOf("stream_items_discarded");
     expect(discarded).toBeGreaterThan(types.indexOf("agent_message_content_delta"));
     expect(types[discarded + 1]).toBe("stream_error");

@@ -96,10 +96,10 @@ export class ModelClient {
 
   /**
    * Streams one sampling request, with 0.58.0's two layers of retries (see `ModelErrorRetry`). HTTP failures (429,
-   * 5xx, no response) are re-sent silently up to `requestMaxRetries` (then reported as 0.58.0 words it: "exceeded
-   * retry limit, last status: …", or its "high demand" message for a 500); any failure that is not fatal — those,
-   * other statuses, a stream that drops, stalls or fails before `completed`, a response whose headers never come,
-   * a `Retry-After` too long to wait silently — is then retried as a whole up to `streamMaxRetries`, each time
+   * 5xx, no response) are re-sent silently up to `requestMaxRetries` (a long `Retry-After` announced first; then
+   * reported as 0.58.0 words it: "exceeded retry limit, last status: …", or its "high demand" message for a 500);
+   * any failure that is not fatal — those, other statuses, a stream that drops, stalls or fails before
+   * `completed`, a response whose headers never come — is then retried as a whole up to `streamMaxRetries`, each time
    * with a `Reconnecting... n/N` notice (`options.onRetry` replaces the client's notice for this request: a side
    * request such as the sandbox assessment retries silently). `options.turnRetries: false` leaves that outer layer
    * to the caller: a turn runs it itself, since each attempt is a new request of the turn. Every wait is
@@ -114,7 +114,7 @@ export class ModelClient {
     const budget = options.turnRetries === false ? 0 : this.streamMaxRetries;
     for (let retries = 0; ; ) {
       try {
-        yield* this.withRequestRetries(prompt, signal);
+        yield* this.withRequestRetries(prompt, signal, onRetry);
         return;
       } catch (err) {
         const e = asModelError(err);
@@ -133,11 +133,15 @@ export class ModelClient {
   }
 
   /**
-   * One request, re-sent silently while it fails at the HTTP level within `requestMaxRetries`. A `Retry-After`
-   * longer than `SILENT_RETRY_WAIT_MAX_MS` is not waited for here: the failure goes to the turn's retries, which
-   * announce it first and then wait the capped time.
+   * One request, re-sent while it fails at the HTTP level within `requestMaxRetries`: silently, as 0.58.0 does,
+   * unless the provider asked for a `Retry-After` longer than `SILENT_RETRY_WAIT_MAX_MS` — that wait (capped) is
+   * announced first with `Reconnecting... n/N`, n/N counting these re-sends, so no long wait is ever silent.
    */
-  private async *withRequestRetries(prompt: Prompt, signal: AbortSignal): AsyncGenerator<ModelEvent> {
+  private async *withRequestRetries(
+    prompt: Prompt,
+    signal: AbortSignal,
+    onRetry: ((message: string) => void) | undefined,
+  ): AsyncGenerator<ModelEvent> {
     const budget = this.o.provider.requestMaxRetries;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -150,7 +154,7 @@ export class ModelClient {
         // Used up: the turn retries it with its own backoff (0.58.0 does not repeat the Retry-After there).
         if (attempt > budget) throw new ModelError(e.details.exhaustedMessage ?? e.message, "turn");
         if ((e.details.requestedRetryAfterMs ?? 0) > SILENT_RETRY_WAIT_MAX_MS)
-          throw ModelError.turn(e.details.exhaustedMessage ?? e.message, e.retryAfterMs);
+          onRetry?.(`Reconnecting... ${attempt}/${budget}`);
         await sleepUnlessAborted(e.retryAfterMs ?? retryBackoffMs(attempt), signal);
         if (signal.aborted) throw signal.reason;
       }

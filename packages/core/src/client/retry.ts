@@ -8,9 +8,9 @@ import type { ModelError } from "./types.js";
 export const RETRY_AFTER_CAP_MS = 60_000;
 
 /**
- * The longest wait the client spends silently before re-sending a failed HTTP request (0.58.0 re-sends 429s and 5xx
- * without a notice). A provider asking for a longer `Retry-After` is not waited for silently: the failure goes to
- * the turn's retries, which announce it with `stream_error "Reconnecting... n/N"` before waiting (the capped time).
+ * The longest `Retry-After` the client waits for silently before re-sending a failed HTTP request (0.58.0 re-sends
+ * 429s and 5xx without a notice). When a provider asks for longer, the wait (capped) is announced first with
+ * `stream_error "Reconnecting... n/N"`.
  */
 export const SILENT_RETRY_WAIT_MAX_MS = 5_000;
 

@@ -54,7 +54,7 @@ export type ModelEvent =
  *   `request_max_retries`; once those are used up it becomes a `turn` failure.
  * - `turn`: retried only as a new request of the turn, announced with `stream_error "Reconnecting... n/N"`, within
  *   `stream_max_retries`: a stream that drops, stalls or fails, a status that is not re-sent (a 400), a response
- *   whose headers never come, a `Retry-After` too long to wait silently.
+ *   whose headers never come.
  * - `fatal`: never retried (a missing API key variable, a usage limit, a context window exceeded, an oversize event).
  */
 export type ModelErrorRetry = "request" | "turn" | "fatal";
@@ -68,7 +68,7 @@ export class ModelError extends Error {
     readonly details: {
       /** How long to wait before the next attempt, when the provider said (`Retry-After`, already capped). */
       retryAfterMs?: number | undefined;
-      /** The `Retry-After` the provider asked for, before the cap: a long one is never waited for silently. */
+      /** The `Retry-After` the provider asked for, before the cap: a long one is announced before the wait. */
       requestedRetryAfterMs?: number | undefined;
       /** What the turn reports once the request retries are used up, when that differs from this message. */
       exhaustedMessage?: string | undefined;
@@ -91,7 +91,7 @@ export class ModelError extends Error {
   }
 
   /** A failure only the turn retries (with its notice). */
-  static turn(message: string, retryAfterMs?: number): ModelError {
-    return new ModelError(message, "turn", { retryAfterMs });
+  static turn(message: string): ModelError {
+    return new ModelError(message, "turn");
   }
 }

@@ -86,12 +86,20 @@ async function turnCompleted(
   return (done.params as { turn: { status: string; error: { message: string } | null } }).turn;
 }
 
-/** Round trip of a cheap request (`getUserAgent`) while the turn is waiting on the provider, in ms. */
+/**
+ * How fast the server answers a cheap request (`getUserAgent`) while the turn waits on the provider, in ms: the
+ * median of three round trips, so one scheduling hiccup of a loaded machine does not count (a server busy with the
+ * turn would be slow on all three).
+ */
 async function roundTrip(c: AppServerClient, id: string): Promise<number> {
-  const started = performance.now();
-  const answer = await c.call(id, "getUserAgent");
-  expect(answer.result).toBeDefined();
-  return performance.now() - started;
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const answer = await c.call(`${id}-${i}`, "getUserAgent");
+    expect(answer.result).toBeDefined();
+    times.push(performance.now() - started);
+  }
+  return times.sort((x, y) => x - y)[1]!;
 }
 
 /** The server process's peak resident set size, in MB (Linux: VmHWM). */
@@ -104,12 +112,13 @@ const v1 = (c: AppServerClient, type: string) => c.messages.filter((m) => m.meth
 
 describe("the app server against a misbehaving model provider", () => {
   it("row 2: a provider that never sends headers → turn/completed (failed) within 5 s, after one announced retry; other requests answered within 100 ms meanwhile", async () => {
-    const { c, threadId } = await serve([{ kind: "hang" }, { kind: "hang" }], {
+    const { c, mock, threadId } = await serve([{ kind: "hang" }, { kind: "hang" }], {
       idleMs: 700,
       retries: { request: 3, stream: 1 },
     });
     const sentAt = startTurn(c, threadId);
-    await c.waitFor((m) => m.method === "turn/started", "turn/started");
+    // The provider has the request: the turn is now waiting for headers that never come.
+    while (mock.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
     expect(await roundTrip(c, "ua1")).toBeLessThan(100);
     const turn = await turnCompleted(c);
     expect(Date.now() - sentAt).toBeLessThan(5_000);

@@ -26,7 +26,9 @@ const clients: AppServerClient[] = [];
 const dirs: string[] = [];
 
 afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
+  // Servers are stopped (and gone) before their CODEX_HOME is removed, so nothing is written into it afterwards.
+  for (const c of clients) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill();
+  await Promise.all(clients.map((c) => c.exited));
   for (const m of mocks) await m.close();
   for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
 });

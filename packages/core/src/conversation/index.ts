@@ -28,3 +28,4 @@ export {
   sandboxFailureMessage,
   sandboxPolicySummary,
 } from "./sandbox-assessment.js";
+export type { CoreEventListener } from "./session.js";

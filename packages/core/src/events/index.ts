@@ -3,6 +3,7 @@ export {
   type ExtensionEventMsg,
   isCodexWireEvent,
   type McpToolCallProgressEvent,
+  type StreamItemsDiscardedEvent,
 } from "./extension.js";
 export {
   type CodexEventMsg,

@@ -1,5 +1,5 @@
 import * as ev from "../events/constructors.js";
-import type { CoreEvent } from "../events/types.js";
+import type { CoreEventListener } from "../events/types.js";
 import { type Op, withTurnOpSettings } from "./op.js";
 import { type ConversationDeps, Session } from "./session.js";
 import { runCompactTask } from "./tasks/compact.js";
@@ -25,7 +25,7 @@ export class Conversation {
   }
 
   /** Every event of the conversation, from now on (plus startup errors until the first submission). */
-  subscribe(listener: (e: CoreEvent) => void): () => void {
+  subscribe(listener: CoreEventListener): () => void {
     return this.session.subscribe(listener);
   }
 

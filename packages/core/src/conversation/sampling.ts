@@ -129,6 +129,9 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
           emit(ev.tokenCount(session.usage.info(), rateLimits));
           break;
       }
+      // A client behind on reading holds the stream here (it is read no further until the client catches up).
+      const behind = session.delivered();
+      if (behind) await behind;
     }
   } catch (err) {
     // Interrupted mid-stream: what had completed is still the caller's to record.

@@ -9,6 +9,7 @@ import {
   type CodexEventMsg,
   type CodexEventOf,
   type CoreEvent,
+  type CoreEventListener,
   type CoreEventMsg,
   toEventMsg,
 } from "../events/types.js";
@@ -59,7 +60,9 @@ export class Session {
   /** Commands (argv as JSON) the user approved for the rest of the session. */
   readonly approvedForSession = new Set<string>();
   private readonly approvals = new Map<string, (d: ReviewDecision) => void>();
-  private readonly listeners = new Set<(e: CoreEvent) => void>();
+  private readonly listeners = new Set<CoreEventListener>();
+  /** Subscribers still taking earlier events (see `delivered`); null when none is behind. */
+  private delivery: Promise<void> | null = null;
   /**
    * Events from before the first submission (MCP servers that failed to start), replayed to each subscriber
    * until then: they happen while the conversation is created, before anyone can have subscribed.
@@ -83,7 +86,7 @@ export class Session {
     }
   }
 
-  subscribe(listener: (e: CoreEvent) => void): () => void {
+  subscribe(listener: CoreEventListener): () => void {
     this.listeners.add(listener);
     for (const e of this.startupEvents) {
       try {
@@ -110,11 +113,29 @@ export class Session {
   notify(id: string, msg: CoreEventMsg): void {
     for (const l of [...this.listeners]) {
       try {
-        l({ id, msg: toEventMsg(msg) });
+        const behind = l({ id, msg: toEventMsg(msg) });
+        if (behind instanceof Promise) this.awaitDelivery(behind);
       } catch {
         // a listener's failure must not stop the turn
       }
     }
+  }
+
+  /** Resolves once every subscriber has taken the events so far; null when none is behind (the usual case). */
+  delivered(): Promise<void> | null {
+    return this.delivery;
+  }
+
+  private awaitDelivery(behind: Promise<unknown>): void {
+    const settled = behind.then(
+      () => undefined,
+      () => undefined,
+    );
+    const next = this.delivery ? Promise.all([this.delivery, settled]).then(() => undefined) : settled;
+    this.delivery = next;
+    void next.then(() => {
+      if (this.delivery === next) this.delivery = null;
+    });
   }
 
   private persist(msg: CodexEventMsg): void {

@@ -8,6 +8,7 @@ export {
   type CodexEventMsg,
   type CodexEventOf,
   type CoreEvent,
+  type CoreEventListener,
   type CoreEventMsg,
   type TokenCountEvent,
   toEventMsg,

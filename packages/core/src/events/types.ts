@@ -27,6 +27,13 @@ export interface CoreEvent {
 }
 
 /**
+ * A subscriber. It returns a promise while it cannot take more (its client is behind on reading); the running
+ * turn waits for that before it reads more of the model's stream (`Session.delivered`). Any other return value
+ * is ignored.
+ */
+export type CoreEventListener = (e: CoreEvent) => unknown;
+
+/**
  * The one place a core event is handed over as the protocol's `EventMsg` (to subscribers). The core builds every
  * event as a `CoreEventMsg`; it differs from `EventMsg` only in extension events, which that union has no variant
  * for. Once the servers narrow with `isCodexWireEvent`, `CoreEvent.msg` can be a `CoreEventMsg` and this goes.

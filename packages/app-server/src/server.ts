@@ -140,7 +140,9 @@ export class AppServer implements AppServerState {
     const inputDone = this.peer.run({
       onRequest: (req) => this.accept(req),
       onNotification: (n) => {
-        if (n.method !== "initialized") this.log("debug", `ignoring client notification ${n.method}`);
+        // Cut before it is part of a longer string: a method name can be megabytes.
+        if (n.method !== "initialized")
+          this.log("debug", `ignoring client notification ${cutLogMessage(n.method)}`);
       },
     });
     await Promise.race([inputDone, this.whenStopping()]);

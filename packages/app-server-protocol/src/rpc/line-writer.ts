@@ -1,13 +1,22 @@
 import type { Writable } from "node:stream";
 
-/** Above this many bytes waiting to reach the client, the writer counts as backed up (`DEFAULT_OUTPUT_HIGH_WATER`). */
-export const DEFAULT_OUTPUT_HIGH_WATER_BYTES = 1024 * 1024;
+/** Above this many bytes (about: UTF-16 units) waiting to reach the client, the writer counts as backed up. */
+export const DEFAULT_OUTPUT_HIGH_WATER_BYTES = 256 * 1024;
 
 const RESOLVED = Promise.resolve();
 
-interface QueuedLine {
-  text: string;
-  handed: (() => void) | null;
+/** A promise and its resolver, shared by every line waiting for the same moment. */
+interface Gate {
+  promise: Promise<void>;
+  open: () => void;
+}
+
+function gate(): Gate {
+  let open = () => {};
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
 }
 
 /**
@@ -16,17 +25,22 @@ interface QueuedLine {
  *
  * The backlog (this queue plus what the stream holds) is what the peer watches: above the high-water mark the
  * writer is `backedUp`, and `room()` resolves once it is below it again. That is how the input side stops reading
- * and event producers wait for a slow client, instead of either piling up output in memory.
+ * and event producers wait for a slow client, instead of either piling up output in memory. Queued lines are bare
+ * strings; the lines queued while the client is behind share one promise (settled once they have all been handed
+ * over), so a backlog costs no object per line.
  */
 export class LineWriter {
-  private readonly queue: QueuedLine[] = [];
+  private readonly queue: string[] = [];
   private head = 0;
   private queuedChars = 0;
   private draining = false;
   private broken = false;
-  private idleWaiters: Array<() => void> = [];
-  private drainWaiters: Array<() => void> = [];
-  private roomWaiters: Array<() => void> = [];
+  /** Settles when the queue is empty again (every queued line handed over). */
+  private idle: Gate | null = null;
+  /** Settles at the next `drain` (the line that filled the stream's buffer counts as handed over then). */
+  private drained: Gate | null = null;
+  /** Settles when the backlog is under the high-water mark again. */
+  private roomGate: Gate | null = null;
 
   constructor(
     private readonly output: Writable,
@@ -50,12 +64,13 @@ export class LineWriter {
       if (this.output.write(text)) return RESOLVED;
       // The stream took it but is now over its own mark: this line counts as handed over at the next drain.
       this.draining = true;
-      return new Promise((resolve) => this.drainWaiters.push(resolve));
+      this.drained ??= gate();
+      return this.drained.promise;
     }
-    return new Promise((resolve) => {
-      this.queue.push({ text, handed: resolve });
-      this.queuedChars += text.length;
-    });
+    this.queue.push(text);
+    this.queuedChars += text.length;
+    this.idle ??= gate();
+    return this.idle.promise;
   }
 
   /** Bytes (about: UTF-16 units) waiting to reach the client: this writer's queue plus the stream's buffer. */
@@ -70,13 +85,15 @@ export class LineWriter {
   /** Resolves at once when the backlog is under the high-water mark, else once it is again. */
   room(): Promise<void> {
     if (!this.backedUp) return RESOLVED;
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+    this.roomGate ??= gate();
+    return this.roomGate.promise;
   }
 
   /** Resolves once every line queued so far has been handed to the stream. */
   flushed(): Promise<void> {
     if (this.pendingCount() === 0) return RESOLVED;
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    this.idle ??= gate();
+    return this.idle.promise;
   }
 
   private isGone(): boolean {
@@ -90,15 +107,13 @@ export class LineWriter {
   /** On `drain`: hands queued lines to the stream until it pushes back again. */
   private pump(): void {
     this.draining = false;
-    for (const w of this.drainWaiters.splice(0)) w();
+    this.open("drained");
     while (this.pendingCount() > 0 && !this.isGone()) {
-      const next = this.queue[this.head] as QueuedLine;
-      this.queue[this.head] = { text: "", handed: null };
+      const text = this.queue[this.head] as string;
+      this.queue[this.head] = "";
       this.head++;
-      this.queuedChars -= next.text.length;
-      const accepted = this.output.write(next.text);
-      next.handed?.();
-      if (!accepted) {
+      this.queuedChars -= text.length;
+      if (!this.output.write(text)) {
         this.draining = true;
         break;
       }
@@ -108,8 +123,14 @@ export class LineWriter {
       this.release();
       return;
     }
-    if (this.pendingCount() === 0) for (const w of this.idleWaiters.splice(0)) w();
-    if (!this.backedUp) for (const w of this.roomWaiters.splice(0)) w();
+    if (this.pendingCount() === 0) this.open("idle");
+    if (!this.backedUp) this.open("roomGate");
+  }
+
+  private open(which: "idle" | "drained" | "roomGate"): void {
+    const g = this[which];
+    this[which] = null;
+    g?.open();
   }
 
   /** Drops the handed-over prefix of the queue once it is a large part of it (amortised O(1) dequeue). */
@@ -122,12 +143,11 @@ export class LineWriter {
 
   /** The stream is gone: every waiter is released and queued lines are dropped. */
   private release(): void {
-    for (let i = this.head; i < this.queue.length; i++) this.queue[i]?.handed?.();
     this.queue.length = 0;
     this.head = 0;
     this.queuedChars = 0;
-    for (const w of this.drainWaiters.splice(0)) w();
-    for (const w of this.idleWaiters.splice(0)) w();
-    for (const w of this.roomWaiters.splice(0)) w();
+    this.open("drained");
+    this.open("idle");
+    this.open("roomGate");
   }
 }

@@ -43,7 +43,7 @@ export interface JsonRpcPeerOptions {
   jsonrpc?: boolean | undefined;
   /** Lines above this many bytes are discarded with an error instead of being buffered. Default 16 MiB. */
   maxLineBytes?: number | undefined;
-  /** Above this many bytes of unwritten output, input is no longer read. Default 1 MiB. */
+  /** Above this many bytes of unwritten output, input is no longer read. Default 256 KiB. */
   outputHighWaterBytes?: number | undefined;
   /** Receives log lines (the servers send them to stderr; stdout is the protocol channel). */
   log?: ((level: "error" | "warn" | "debug", message: string) => void) | undefined;
@@ -65,8 +65,10 @@ interface Pending {
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 /** Lines handled per turn of the event loop: a flood of small requests cannot starve timers and other I/O. */
 const LINES_PER_TURN = 64;
-/** Lines read but not yet handled above which the input is paused. */
+/** Lines read but not yet handled above which the input is paused… */
 const MAX_QUEUED_LINES = 1024;
+/** …or characters of them (one line at the size limit is always taken). */
+const MAX_QUEUED_CHARS = 4 * 1024 * 1024;
 
 /**
  * One JSON-RPC lite endpoint over a newline-delimited Readable/Writable pair: incoming requests and
@@ -87,6 +89,7 @@ export class JsonRpcPeer {
   private readonly log: NonNullable<JsonRpcPeerOptions["log"]>;
   private readonly queue: LineEvent[] = [];
   private queueHead = 0;
+  private queuedChars = 0;
   private pumpScheduled = false;
   private inputPaused = false;
   private idle: Array<() => void> = [];
@@ -102,6 +105,7 @@ export class JsonRpcPeer {
   async run(handlers: PeerHandlers): Promise<void> {
     const reader = new LineReader(this.maxLineBytes, (event) => {
       this.queue.push(event);
+      this.queuedChars += event.kind === "line" ? event.line.length : event.head.length;
       this.schedule(handlers);
     });
     await reader.attach(this.opts.input);
@@ -224,6 +228,7 @@ export class JsonRpcPeer {
       const event = this.queue[this.queueHead] as LineEvent;
       this.queue[this.queueHead] = { kind: "line", line: "" };
       this.queueHead++;
+      this.queuedChars -= event.kind === "line" ? event.line.length : event.head.length;
       try {
         this.onLine(event, handlers);
       } catch (err) {
@@ -242,10 +247,11 @@ export class JsonRpcPeer {
     for (const w of this.idle.splice(0)) w();
   }
 
-  /** Input is read while output flows and few lines wait; otherwise paused until both are true again. */
+  /** Input is read while output flows and little input waits; otherwise paused until both are true again. */
   private updateInputFlow(): void {
     const input = this.opts.input;
-    const hold = this.writer.backedUp || this.queuedLines() > MAX_QUEUED_LINES;
+    const hold =
+      this.writer.backedUp || this.queuedLines() > MAX_QUEUED_LINES || this.queuedChars > MAX_QUEUED_CHARS;
     if (hold && !this.inputPaused) {
       this.inputPaused = true;
       input.pause();
@@ -264,7 +270,7 @@ export class JsonRpcPeer {
       );
       return;
     }
-    if (event.line.trim() === "") return;
+    if (/^\s*$/.test(event.line)) return;
     if (jsonWeight(event.line) > MAX_MESSAGE_WEIGHT) {
       this.refuseLine(
         event.line.slice(0, 512),

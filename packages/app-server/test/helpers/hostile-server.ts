@@ -5,6 +5,7 @@ import path from "node:path";
 import { type MockModelServer, startMockModelServer } from "@codex-ts/test-support";
 import { AppServerClient, type Message } from "./client.js";
 import { mockCodexHome } from "./mock-home.js";
+import { RawServer } from "./raw-server.js";
 import { stopServer } from "./stop-server.js";
 
 /**
@@ -16,6 +17,7 @@ export class HostileHarness {
   mock!: MockModelServer;
   private readonly mocks: MockModelServer[] = [];
   private readonly clients: AppServerClient[] = [];
+  private readonly raws: RawServer[] = [];
   private readonly dirs: string[] = [];
   private nextId = 1;
 
@@ -23,6 +25,10 @@ export class HostileHarness {
 
   async tearDown(): Promise<void> {
     for (const c of this.clients.splice(0)) await stopServer(c);
+    for (const r of this.raws.splice(0)) {
+      r.kill();
+      await r.exited;
+    }
     for (const m of this.mocks.splice(0)) await m.close();
     for (const d of this.dirs.splice(0)) await fs.rm(d, { recursive: true, force: true });
   }
@@ -54,6 +60,13 @@ export class HostileHarness {
     this.clients.push(c);
     await c.initialize();
     return c;
+  }
+
+  /** A server whose stdio the test drives byte by byte (not initialized; stdout not read yet). */
+  raw(codexHome: string): RawServer {
+    const r = RawServer.start(codexHome);
+    this.raws.push(r);
+    return r;
   }
 
   /** Sends a request (a raw line with `@ID@` for its id when given) and waits up to `ms` for its one answer. */

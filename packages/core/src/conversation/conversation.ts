@@ -1,6 +1,7 @@
 import * as ev from "../events/constructors.js";
+import type { CoreEventListener } from "../events/types.js";
 import { type Op, withTurnOpSettings } from "./op.js";
-import { type ConversationDeps, type CoreEventListener, Session } from "./session.js";
+import { type ConversationDeps, Session } from "./session.js";
 import { runCompactTask } from "./tasks/compact.js";
 import { runRegularTurn } from "./tasks/regular-turn.js";
 

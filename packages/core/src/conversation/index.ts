@@ -1,3 +1,4 @@
+export type { CoreEventListener } from "../events/types.js";
 export {
   type ApplyPatchToolType,
   applyPatchToolType,
@@ -28,4 +29,3 @@ export {
   sandboxFailureMessage,
   sandboxPolicySummary,
 } from "./sandbox-assessment.js";
-export type { CoreEventListener } from "./session.js";

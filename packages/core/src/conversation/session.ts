@@ -9,6 +9,7 @@ import {
   type CodexEventMsg,
   type CodexEventOf,
   type CoreEvent,
+  type CoreEventListener,
   type CoreEventMsg,
   toEventMsg,
 } from "../events/types.js";
@@ -19,13 +20,6 @@ import { environmentContext, initialContext, type TurnSettings, userMessage } fr
 import { reasoningFor, requestShape } from "./request-shape.js";
 import { assessSandboxCommand } from "./sandbox-assessment.js";
 import { TokenUsageTracker } from "./token-usage.js";
-
-/**
- * A subscriber. It may answer an event with a promise (e.g. settled once the event is written to its client): the
- * turn then waits for it before producing more model events (`Session.drained`), which carries a slow client's
- * backpressure up to the model stream. A rejected promise is ignored.
- */
-export type CoreEventListener = (e: CoreEvent) => unknown;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";

@@ -9,6 +9,7 @@ export {
   type CodexEventMsg,
   type CodexEventOf,
   type CoreEvent,
+  type CoreEventListener,
   type CoreEventMsg,
   type TokenCountEvent,
   toEventMsg,

@@ -106,14 +106,32 @@ export class StdioTransport implements Transport {
   }
 
   send(message: string): Promise<void> {
+    return this.writeRaw(`${message}\n`);
+  }
+
+  /**
+   * Writes `text` to the server's stdin exactly as given, no newline added (a line written in pieces, bytes that
+   * are not a message). Resolves once the pipe has taken it: a server that stops reading keeps it waiting.
+   */
+  writeRaw(text: string): Promise<void> {
     const stdin = this.child.stdin;
     if (this.exit || stdin.destroyed || stdin.writableEnded)
       return Promise.reject(new ConnectionClosedError());
     return new Promise((resolve, reject) => {
-      stdin.write(`${message}\n`, (err) =>
-        err ? reject(new ConnectionClosedError(err.message)) : resolve(),
-      );
+      stdin.write(text, (err) => (err ? reject(new ConnectionClosedError(err.message)) : resolve()));
     });
+  }
+
+  /**
+   * Stops reading the server's stdout until `resumeReading()` (a consumer that has fallen behind): what the server
+   * writes waits in the pipe, and a server that honours backpressure stops producing.
+   */
+  pauseReading(): void {
+    this.child.stdout.pause();
+  }
+
+  resumeReading(): void {
+    this.child.stdout.resume();
   }
 
   /** Closes stdin (the server's cue to finish and exit), waits `graceMs` (default 5 s), then SIGTERM, then SIGKILL. */

@@ -114,7 +114,7 @@ describe("issue 14 rows 5 and 6: special and huge files as rollouts and instruct
     // More FIFO requests than libuv has pool threads: had any opened the FIFO, every later file read would hang.
     for (let i = 0; i < 3; i++) {
       expect(await errorOf(c.request("getConversationSummary", { rolloutPath: fifo }, within20s()))).toEqual({
-        code: -32603,
+        code: -32600,
         message: `failed to load conversation summary from ${fifo}: not a regular file (a FIFO)`,
       });
       expect(await errorOf(c.request("resumeConversation", { path: fifo }, within20s()))).toEqual({

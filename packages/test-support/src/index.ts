@@ -12,6 +12,7 @@ export { type MockCodexHomeOptions, mockCodexHome } from "./codex-home.js";
 export { type IssuedClaims, type MockIssuer, makeJwt, startMockIssuer } from "./mock-issuer.js";
 export {
   chat,
+  frame,
   type MockModelServer,
   type RecordedRequest,
   responses,
@@ -19,7 +20,7 @@ export {
   type SseEvent,
   startMockModelServer,
 } from "./mock-model-server.js";
-export { expectPeakRssBelow, PEAK_RSS_LIMIT_MIB, peakRssMiB } from "./proc-stats.js";
+export { expectPeakRssBelow, openFds, PEAK_RSS_LIMIT_MIB, peakRssMiB } from "./proc-stats.js";
 export { CLI_MAIN, CODEX_0166_BIN, REFERENCE_CODEX_BIN } from "./reference-codex.js";
 export { connectInProcess, StreamTransport } from "./stream-transport.js";
 export { type AppServerSuite, useAppServerSuite } from "./suite.js";

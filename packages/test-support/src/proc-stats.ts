@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { expect } from "vitest";
 
 /** The limit the reliability issues (14, 21) set for an app server's peak RSS under hostile input. */
@@ -32,4 +32,14 @@ export function expectPeakRssBelow(
   const peak = peakRssMiB(server.pid);
   if (process.env.SHOW_RSS) console.log(`peak RSS ${what}: ${peak} MiB`);
   if (peak !== null) expect(peak, `peak RSS ${what}`).toBeLessThan(limitMiB);
+}
+
+/** How many file descriptors a live process has open (Linux; null elsewhere or once it is gone). */
+export function openFds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return null;
+  }
 }

@@ -36,9 +36,23 @@ export class StreamTransport implements Transport {
   }
 
   send(message: string): Promise<void> {
+    return this.writeRaw(`${message}\n`);
+  }
+
+  /** Writes `text` to the server's input exactly as given (no newline added). */
+  writeRaw(text: string): Promise<void> {
     return new Promise((resolve, reject) =>
-      this.toServer.write(`${message}\n`, (err) => (err ? reject(err) : resolve())),
+      this.toServer.write(text, (err) => (err ? reject(err) : resolve())),
     );
+  }
+
+  /** Stops taking the server's output until `resumeReading()`. */
+  pauseReading(): void {
+    this.fromServer.pause();
+  }
+
+  resumeReading(): void {
+    this.fromServer.resume();
   }
 
   /** Ends the server's input (its cue to finish); the connection counts as closed from here on. */

@@ -1,5 +1,5 @@
 import { afterAll, afterEach } from "vitest";
-import { stopAppServers, takeWireViolations } from "./app-server-harness.js";
+import { stopAppServers, takeWireViolations } from "./harness-registry.js";
 import { removeTempDirs } from "./temp-dirs.js";
 
 /**

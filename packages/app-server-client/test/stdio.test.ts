@@ -61,6 +61,39 @@ describe("the stdio transport", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2000);
   });
 
+  it("writeRaw sends bytes as given (a line in pieces); pauseReading holds the server's output until resumed", async () => {
+    // Echoes each line it reads as a notification, then says how many it has written so far.
+    const c = await node(`
+let buf = "";
+let n = 0;
+process.stdin.on("data", (d) => {
+  buf += d;
+  for (let nl = buf.indexOf("\\n"); nl >= 0; nl = buf.indexOf("\\n")) {
+    const line = buf.slice(0, nl);
+    buf = buf.slice(nl + 1);
+    process.stdout.write(JSON.stringify({ method: "echo", params: { line, n: ++n } }) + "\\n");
+  }
+});
+process.stdin.on("end", () => process.exit(0));
+`);
+    const echoes: unknown[] = [];
+    c.onNotification((m) => echoes.push(m.params));
+    await c.transport.writeRaw("one line ");
+    await c.transport.writeRaw("in three ");
+    await c.transport.writeRaw("writes\n");
+    await expect.poll(() => echoes).toEqual([{ line: "one line in three writes", n: 1 }]);
+
+    c.transport.pauseReading();
+    await c.transport.writeRaw("held\n");
+    // The server has answered (its pipe holds the line), but nothing is read while paused.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(echoes).toHaveLength(1);
+    c.transport.resumeReading();
+    await expect.poll(() => echoes).toHaveLength(2);
+    expect(echoes[1]).toEqual({ line: "held", n: 2 });
+    expect(await c.close()).toEqual({ code: 0, signal: null });
+  });
+
   it("a request waiting when the server dies rejects; a command that does not exist rejects spawn", async () => {
     const c = await node("process.stdin.once('data', () => process.exit(3))");
     await expect(c.request("getUserAgent")).rejects.toMatchObject({ name: "ConnectionClosedError" });

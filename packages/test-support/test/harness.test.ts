@@ -85,6 +85,22 @@ lines.on("line", (line) => {
 lines.on("close", () => process.exit(0));
 `;
 
+/** A stand-in for hostile-client tests: floods on `flood`, stops reading its input for good on `deaf`. */
+const FLOODING = `#!${process.execPath}
+const lines = require("node:readline").createInterface({ input: process.stdin });
+lines.on("line", (line) => {
+  const m = JSON.parse(line);
+  if (m.method === "initialize") console.log(JSON.stringify({ id: m.id, result: { userAgent: "fake/0.0.0" } }));
+  if (m.method === "flood")
+    for (let i = 0; i < 1000; i++) console.log(JSON.stringify({ method: "codex/event/tick", params: { i } }));
+  if (m.method === "deaf") {
+    lines.pause();
+    setInterval(() => {}, 1000); // a paused input no longer keeps the process alive
+  }
+});
+lines.on("close", () => process.exit(0));
+`;
+
 describe("the harness", () => {
   it("records and reports what breaks the registry (the shared setup fails the test with it)", async () => {
     const script = path.join(await tempDir("harness-bin-"), "fake-codex");
@@ -103,6 +119,27 @@ describe("the harness", () => {
     // Reported once: the setup's check after this test finds nothing new.
     expect(takeWireViolations()).toEqual([]);
     expect(await c.close()).toEqual({ code: 0, signal: null });
+  });
+
+  it("the byte-level escape hatch: floods counted without being kept; a server that stops reading is reported", async () => {
+    const script = path.join(await tempDir("harness-bin-"), "fake-codex");
+    await fs.writeFile(script, FLOODING, { mode: 0o755 });
+    const c = await startAppServer({ bin: { path: script } });
+    await c.initialize();
+    let ticks = 0;
+    c.skipRecording((m) => m.method === "codex/event/tick");
+    c.onMessage((direction, m) => {
+      if (direction === "in" && m.method === "codex/event/tick") ticks++;
+    });
+    await c.raw.send(JSON.stringify({ method: "flood" }));
+    await c.waitUntil(() => ticks === 1000, "1000 ticks");
+    expect(c.messages.map((m) => c.answeredMethod(m) ?? m.method)).toEqual(["initialize"]);
+    // Pieces of one line go as given; once the server stops reading, a write bigger than the pipe stalls.
+    expect(await c.raw.write('{"method":')).toBe(true);
+    expect(await c.raw.write('"deaf"}\n')).toBe(true);
+    expect(await c.raw.write("x".repeat(1024 * 1024), 500)).toBe(false);
+    expect(c.wireViolations).toEqual([]);
+    expect(await c.close({ graceMs: 200 })).toEqual({ code: null, signal: "SIGTERM" });
   });
 
   it.skipIf(!existsSync(CLI_MAIN))(

@@ -173,6 +173,32 @@ describe("the app server against a misbehaving model provider", () => {
   }, 30_000);
 });
 
+describe("a model stream cut mid-message and retried (issue 14 row 11, v2)", () => {
+  it("the cut message's item is started but never completed nor listed in turn/completed; the retry's is", async () => {
+    const partial = responses.message("partial text", "msg_failed", 2);
+    const { c, threadId } = await serve(
+      [
+        { kind: "sse", events: [responses.created(), partial[0]!, partial[1]!], cutAfter: 3 },
+        responses.turn(responses.message("final answer", "msg_retry")),
+      ],
+      { retries: { request: 0, stream: 1 } },
+    );
+    startTurn(c, threadId);
+    const turn = (await c.waitFor((m) => m.method === "turn/completed", "turn/completed")).params as {
+      turn: { status: string; items: { id: string }[] };
+    };
+    const ids = (method: string) =>
+      c.messages.filter((m) => m.method === method).map((m) => (m.params as { item: { id: string } }).item.id);
+    expect(ids("item/started")).toContain("msg_failed");
+    expect(ids("item/completed")).not.toContain("msg_failed");
+    expect(ids("item/completed")).toContain("msg_retry");
+    expect(turn.turn.status).toBe("completed");
+    expect(turn.turn.items.map((i) => i.id)).not.toContain("msg_failed");
+    // v1 listeners never see the extension event.
+    expect(c.messages.some((m) => m.method === "codex/event/stream_items_discarded")).toBe(false);
+  }, 30_000);
+});
+
 describe("a turn whose local images cannot be read (issue 14 row 11)", () => {
   it("missing file, /dev/zero and a FIFO → 0.58.0's placeholder texts, turn/completed (completed) within 5 s", async () => {
     const { c, cwd, mock, threadId } = await serve([responses.turn(responses.message("fine"))]);

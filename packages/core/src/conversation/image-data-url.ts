@@ -1,21 +1,18 @@
-import { constants, type Stats } from "node:fs";
-import { type FileHandle, open, stat } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { stat } from "node:fs/promises";
 import { extname, join } from "node:path";
+import { FileReadError, readBoundedFile } from "@codex-ts/config-loader";
 import { osErrorText } from "../rollout/os-error.js";
 
-// Local images (the user's `localImage` inputs, the `view_image` tool) read as `data:` URLs — only regular files of
-// an image type, within a size cap, never Codex's own credential files, and without ever blocking on a FIFO or a
-// device. The file checks mirror config-loader's bounded reader (`readBoundedFile`, on main since rel-files) and can
-// be replaced by it.
+// Local images (the user's `localImage` inputs, the `view_image` tool) read as `data:` URLs through config-loader's
+// bounded reader: only regular files (never blocking on a FIFO or a device), within a size cap, of an image type,
+// and never Codex's own credential files.
 
 /** The largest local image attached (the provider's own per-image limit); a larger one becomes a placeholder text. */
 export const IMAGE_MAX_BYTES = 20 * 1024 * 1024;
 
 /** Files in CODEX_HOME that hold credentials (login tokens, API keys, bearer tokens): never attached as images. */
 const CREDENTIAL_FILES = ["auth.json", "config.toml"];
-
-/** Read-only, never blocking in `open` (a FIFO swapped in after the check), never a controlling terminal. */
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
 
 /** Image MIME types by extension, for files whose content is not a format recognised below (as 0.58.0 falls back). */
 const IMAGE_MIME: Record<string, string> = {
@@ -90,21 +87,17 @@ export async function readLocalImage(
   });
   let data: Buffer;
   try {
-    const before = await stat(path);
-    if (!before.isFile()) return unreadable(notRegular(before));
-    const handle = await open(path, OPEN_FLAGS);
-    try {
-      const st = await handle.stat();
-      if (!st.isFile()) return unreadable(notRegular(st));
-      if (await isCredentialFile(st, opts.codexHome))
-        return unreadable("refusing to read a Codex credentials file");
-      if (st.size > IMAGE_MAX_BYTES) return unreadable(tooLarge(st.size));
-      data = await readUpTo(handle, IMAGE_MAX_BYTES + 1);
-      if (data.length > IMAGE_MAX_BYTES) return unreadable(tooLarge());
-    } finally {
-      await handle.close();
-    }
+    data = await readBoundedFile(path, {
+      maxBytes: IMAGE_MAX_BYTES,
+      vet: async (st) => {
+        if (await isCredentialFile(st, opts.codexHome)) throw new CredentialFileRefused();
+      },
+    });
   } catch (err) {
+    if (err instanceof CredentialFileRefused) return unreadable("refusing to read a Codex credentials file");
+    // Rust's wording for a directory (0.58.0 tries to read it); the reader's own for the kinds it would block on.
+    if (err instanceof FileReadError && err.kind === "a directory")
+      return unreadable("Is a directory (os error 21)");
     return unreadable(osErrorText(err));
   }
   const ext = extname(path).toLowerCase();
@@ -122,26 +115,8 @@ export function unreadableImageText(shownPath: string, reason: string): string {
   return `Codex could not read the local image at \`${shownPath}\`: ${reason}`;
 }
 
-/** Rust's wording for a directory (0.58.0 tries to read it), ours for the other kinds it would block on. */
-function notRegular(st: Stats): string {
-  if (st.isDirectory()) return "Is a directory (os error 21)";
-  const kind = st.isFIFO()
-    ? "a FIFO"
-    : st.isSocket()
-      ? "a socket"
-      : st.isCharacterDevice()
-        ? "a character device"
-        : st.isBlockDevice()
-          ? "a block device"
-          : "an unknown kind of file";
-  return `not a regular file (${kind})`;
-}
-
-function tooLarge(size?: number): string {
-  return size === undefined
-    ? `file is larger than the limit of ${IMAGE_MAX_BYTES} bytes`
-    : `file is too large (${size} bytes; the limit is ${IMAGE_MAX_BYTES} bytes)`;
-}
+/** Thrown by the reader's vetting of a credentials file; turned into the refusal text above. */
+class CredentialFileRefused extends Error {}
 
 async function isCredentialFile(st: Stats, codexHome: string | undefined): Promise<boolean> {
   if (!codexHome) return false;
@@ -150,18 +125,4 @@ async function isCredentialFile(st: Stats, codexHome: string | undefined): Promi
     if (other && other.dev === st.dev && other.ino === st.ino) return true;
   }
   return false;
-}
-
-/** At most `limit` bytes from the start of an open file, counted on what is read (files can grow meanwhile). */
-async function readUpTo(handle: FileHandle, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  while (total < limit) {
-    const buffer = Buffer.allocUnsafe(Math.min(1024 * 1024, limit - total));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, total);
-    if (bytesRead === 0) break;
-    chunks.push(buffer.subarray(0, bytesRead));
-    total += bytesRead;
-  }
-  return Buffer.concat(chunks, total);
 }

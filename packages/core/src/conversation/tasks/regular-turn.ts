@@ -11,7 +11,7 @@ import type { Session } from "../session.js";
 import type { ToolContext } from "../tools/context.js";
 import { runTools } from "../tools/router.js";
 import { TurnAborted } from "../turn-aborted.js";
-import { maxTurnRequests, turnRequestLimitMessage } from "../turn-limits.js";
+import { turnRequestLimitMessage } from "../turn-limits.js";
 import { userTurnInput } from "../user-input.js";
 import { type RunningTask, settleTask, startTask } from "./task.js";
 
@@ -42,7 +42,7 @@ export async function runRegularTurn(session: Session, id: string, items: InputI
 
 async function samplingLoop(session: Session, task: RunningTask, tools: ToolContext): Promise<void> {
   const compactLimit = autoCompactTokenLimit(session.config);
-  const requestLimit = maxTurnRequests(session.config);
+  const requestLimit = session.config.maxTurnRequests;
   // Set while the request after an auto-compaction is pending: reaching the limit again then ends the turn.
   let justCompacted = false;
   for (let requests = 0; ; requests++) {

@@ -71,8 +71,9 @@ describe("generationOf", () => {
     expect(generationOf(undefined)).toBe("0.58");
   });
 
-  it("lists the 0.166 methods implemented so far", () => {
+  it("lists the 0.166 methods implemented so far, and its one client notification", () => {
     expect(requestMethods(protocol0166)).toEqual(["initialize", "permissionProfile/list"]);
+    expect(Object.keys(protocol0166.clientNotifications)).toEqual(["initialized"]);
   });
 });
 

@@ -1,17 +1,16 @@
-import { execFileSync, spawn } from "node:child_process";
-import fs from "node:fs/promises";
-import os from "node:os";
+import { execFileSync } from "node:child_process";
 import path from "node:path";
+import type { Protocol058, RequestParams } from "@codex-ts/app-server-client";
 import {
-  type MockModelServer,
+  expectPeakRssBelow,
+  type Message,
   REFERENCE_CODEX_BIN,
   responses,
   type ScriptedResponse,
-  startMockModelServer,
+  type TestAppServer,
+  useAppServerSuite,
 } from "@codex-ts/test-support";
-import { afterAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
-import { mockCodexHome } from "./helpers/mock-home.js";
+import { describe, expect, it } from "vitest";
 
 /**
  * Issue 21 (the model-provider rows) and issue 14 row 11, through the built `codex app-server` over stdio against
@@ -21,68 +20,51 @@ import { mockCodexHome } from "./helpers/mock-home.js";
  * server's peak RSS (VmHWM) stays under 300 MB.
  */
 
-const mocks: MockModelServer[] = [];
-const clients: AppServerClient[] = [];
-const dirs: string[] = [];
-
-afterAll(async () => {
-  // Servers are stopped (and gone) before their CODEX_HOME is removed, so nothing is written into it afterwards.
-  for (const c of clients) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill();
-  await Promise.all(clients.map((c) => c.exited));
-  for (const m of mocks) await m.close();
-  for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), prefix)));
-  dirs.push(dir);
-  return dir;
-}
+const suite = useAppServerSuite();
 
 type Rec = Record<string, unknown>;
+type TurnInput = RequestParams<Protocol058, "turn/start">["input"];
 
-/** A server (ours, or the executable `bin`) whose provider is a fresh mock playing `script`, with a v2 thread. */
+/**
+ * A server (ours, or the real 0.58.0 with `reference`) whose provider is a fresh mock playing `script`, with a v2
+ * thread. The harness stops the servers before their CODEX_HOME is removed, so nothing is written into it after.
+ */
 async function serve(
   script: ScriptedResponse[],
-  o: { idleMs?: number; retries?: { request: number; stream: number }; toml?: string; bin?: string } = {},
+  o: {
+    idleMs?: number;
+    retries?: { request: number; stream: number };
+    toml?: string;
+    reference?: boolean;
+  } = {},
 ) {
-  const mock = await startMockModelServer(script);
-  mocks.push(mock);
-  const home = await mockCodexHome(mock.baseUrl, {
+  const mock = await suite.newMock(script);
+  const home = await suite.home({
+    mock,
     prefix: "codex-e2e-hostile-",
     toml: `approval_policy = "never"\nsandbox_mode = "danger-full-access"\n${o.toml ?? ""}`,
     provider: o.idleMs === undefined ? [] : [`stream_idle_timeout_ms = ${o.idleMs}`],
     ...(o.retries ? { retries: o.retries } : {}),
   });
-  dirs.push(home);
-  const cwd = await tempDir("codex-e2e-hostile-work-");
-  const c = o.bin
-    ? new AppServerClient(
-        spawn(o.bin, ["app-server"], {
-          env: { ...process.env, CODEX_HOME: home, RUST_LOG: "error" },
-          stdio: ["pipe", "pipe", "pipe"],
-        }),
-      )
-    : await AppServerClient.start({ codexHome: home });
-  clients.push(c);
-  await c.initialize();
-  const thread = ((await c.call("t", "thread/start", { cwd })).result as { thread: { id: string } }).thread;
+  const cwd = await suite.workdir("codex-e2e-hostile-work-");
+  const c = await suite.start({ home, ...(o.reference ? { bin: "reference" as const } : {}) });
+  const { thread } = await c.request("thread/start", { cwd });
   await c.waitFor((m) => m.method === "thread/started", "thread/started");
   return { c, mock, cwd, threadId: thread.id };
 }
 
-/** Starts a turn and returns when it was sent. */
+/** Starts a turn (its answer is not waited for) and returns when it was sent. */
 function startTurn(
-  c: AppServerClient,
+  c: TestAppServer,
   threadId: string,
-  input: Rec[] = [{ type: "text", text: "go" }],
+  input: TurnInput = [{ type: "text", text: "go" }],
 ): number {
-  c.send({ id: "turn", method: "turn/start", params: { threadId, input } });
+  c.fire("turn/start", { threadId, input });
   return Date.now();
 }
 
 async function turnCompleted(
-  c: AppServerClient,
+  c: TestAppServer,
 ): Promise<{ status: string; error: { message: string } | null }> {
   const done = await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
   return (done.params as { turn: { status: string; error: { message: string } | null } }).turn;
@@ -93,24 +75,17 @@ async function turnCompleted(
  * median of three round trips, so one scheduling hiccup of a loaded machine does not count (a server busy with the
  * turn would be slow on all three).
  */
-async function roundTrip(c: AppServerClient, id: string): Promise<number> {
+async function roundTrip(c: TestAppServer): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const started = performance.now();
-    const answer = await c.call(`${id}-${i}`, "getUserAgent");
-    expect(answer.result).toBeDefined();
+    expect(await c.request("getUserAgent")).toMatchObject({ userAgent: expect.any(String) });
     times.push(performance.now() - started);
   }
   return times.sort((x, y) => x - y)[1]!;
 }
 
-/** The server process's peak resident set size, in MB (Linux: VmHWM). */
-async function peakRssMb(c: AppServerClient): Promise<number> {
-  const status = await fs.readFile(`/proc/${c.child.pid}/status`, "utf8");
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
-}
-
-const v1 = (c: AppServerClient, type: string) => c.messages.filter((m) => m.method === `codex/event/${type}`);
+const v1 = (c: TestAppServer, type: string) => c.messages.filter((m) => m.method === `codex/event/${type}`);
 
 describe("the app server against a misbehaving model provider", () => {
   it("row 2: a provider that never sends headers → turn/completed (failed) within 5 s, after one announced retry; other requests answered within 100 ms meanwhile", async () => {
@@ -121,7 +96,7 @@ describe("the app server against a misbehaving model provider", () => {
     const sentAt = startTurn(c, threadId);
     // The provider has the request: the turn is now waiting for headers that never come.
     while (mock.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
-    expect(await roundTrip(c, "ua1")).toBeLessThan(100);
+    expect(await roundTrip(c)).toBeLessThan(100);
     const turn = await turnCompleted(c);
     expect(Date.now() - sentAt).toBeLessThan(5_000);
     expect(turn.status).toBe("failed");
@@ -144,7 +119,7 @@ describe("the app server against a misbehaving model provider", () => {
     );
     const sentAt = startTurn(c, threadId);
     await c.waitFor((m) => m.method === "codex/event/stream_error", "stream_error");
-    expect(await roundTrip(c, "ua1")).toBeLessThan(100);
+    expect(await roundTrip(c)).toBeLessThan(100);
     const turn = await turnCompleted(c);
     expect(Date.now() - sentAt).toBeLessThan(5_000);
     expect(turn.status).toBe("completed");
@@ -157,7 +132,7 @@ describe("the app server against a misbehaving model provider", () => {
     const { c, threadId } = await serve([{ kind: "keepalive", intervalMs: 100 }], { idleMs: 1_000 });
     const sentAt = startTurn(c, threadId);
     await c.waitFor((m) => m.method === "account/rateLimits/updated", "the response's headers");
-    expect(await roundTrip(c, "ua1")).toBeLessThan(100);
+    expect(await roundTrip(c)).toBeLessThan(100);
     const turn = await turnCompleted(c);
     expect(Date.now() - sentAt).toBeLessThan(5_000);
     expect(turn).toMatchObject({
@@ -174,7 +149,7 @@ describe("the app server against a misbehaving model provider", () => {
     expect(turn.error?.message).toBe(
       "stream disconnected before completion: an SSE event exceeded the limit of 16777216 characters",
     );
-    expect(await peakRssMb(c)).toBeLessThan(300);
+    expectPeakRssBelow(c, "after a 200 MB delta");
   }, 60_000);
 
   it("row 9: a model that calls a tool on every response → turn/completed (failed) after max_turn_requests (4) requests", async () => {
@@ -213,7 +188,9 @@ describe("a model stream cut mid-message and retried (issue 14 row 11, v2)", () 
       turn: { status: string; items: { id: string }[] };
     };
     const ids = (method: string) =>
-      c.messages.filter((m) => m.method === method).map((m) => (m.params as { item: { id: string } }).item.id);
+      c.messages
+        .filter((m) => m.method === method)
+        .map((m) => (m.params as { item: { id: string } }).item.id);
     expect(ids("item/started")).toContain("msg_failed");
     expect(ids("item/completed")).not.toContain("msg_failed");
     expect(ids("item/completed")).toContain("msg_retry");
@@ -272,11 +249,8 @@ describe("row 11: a stream cut mid-message and retried", () => {
     "v1 events as 0.58.0 sends them: the failed attempt's item started and streamed, never completed, then the notice and the retry's item",
     async () => {
       const runs: string[][] = [];
-      for (const bin of [REFERENCE_CODEX_BIN, undefined]) {
-        const { c, threadId } = await serve(script(), {
-          retries: { request: 0, stream: 1 },
-          ...(bin ? { bin } : {}),
-        });
+      for (const reference of [true, false]) {
+        const { c, threadId } = await serve(script(), { retries: { request: 0, stream: 1 }, reference });
         const from = c.messages.length;
         startTurn(c, threadId);
         await c.waitFor((m) => m.method === "codex/event/task_complete", "task_complete");

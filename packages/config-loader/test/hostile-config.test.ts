@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "@codex-ts/test-support";
+import { beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, ConfigWriter, loadConfig, MAX_CONFIG_NESTING } from "../src/index.js";
 
 // Issue 14 row 20 (config part), row 1 (the schema bound), rows 5/6 (instruction files), issue 21 row 10: config
@@ -11,10 +11,7 @@ import { ConfigError, ConfigWriter, loadConfig, MAX_CONFIG_NESTING } from "../sr
 let home: string;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-hostile-config-"));
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
+  home = await tempDir("codex-hostile-config-");
 });
 
 function load(opts: Parameters<typeof loadConfig>[0] = {}) {

@@ -1,8 +1,6 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import type { Config } from "@codex-ts/config-loader";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type Conversation,
@@ -26,16 +24,14 @@ let mock: MockModelServer;
 let manager: ConversationManager;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-hostile-home-"));
-  work = await mkdtemp(join(tmpdir(), "codex-hostile-work-"));
+  home = await tempDir("codex-hostile-home-");
+  work = await tempDir("codex-hostile-work-");
   mock = await startMockModelServer();
   manager = testConversationManager(home);
 });
 afterEach(async () => {
   await manager.shutdownAll();
   await mock.close();
-  await rm(home, { recursive: true, force: true });
-  await rm(work, { recursive: true, force: true });
 });
 
 function config(o: {

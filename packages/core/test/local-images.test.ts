@@ -1,8 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { link, mkdir, mkdtemp, open, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { link, mkdir, open, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { IMAGE_MAX_BYTES, readLocalImage } from "../src/conversation/image-data-url.js";
 import type { ConversationManager, CoreEvent, InputItem } from "../src/index.js";
@@ -25,14 +24,11 @@ const PNG = Buffer.from(
 let dir: string;
 let home: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "codex-images-"));
+  dir = await tempDir("codex-images-");
   home = join(dir, "home");
   await mkdir(home);
   await writeFile(join(home, "auth.json"), '{"OPENAI_API_KEY":"sk-secret-key"}');
   await writeFile(join(home, "config.toml"), 'experimental_bearer_token = "tok-secret"\n');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("readLocalImage", () => {

@@ -46,6 +46,10 @@ export interface MockModelServer {
   readonly requests: RecordedRequest[];
   /** Adds responses, answered in order; when none is left, the mock answers with a plain "ok" message. */
   enqueue(...responses: ScriptedResponse[]): void;
+  /** How many `chunks` chunks were written so far, over all responses. */
+  written(): number;
+  /** Whether a `chunks` write is waiting for the client to read (the stream is held by backpressure). */
+  blocked(): boolean;
   close(): Promise<void>;
 }
 
@@ -187,6 +191,35 @@ export const responses = {
       },
     };
   },
+  /**
+   * One assistant message streamed as the given deltas, one SSE frame per chunk, produced lazily (`deltas` may be
+   * long), then the rest of a turn: the done item carries the whole text.
+   */
+  streamedMessage(deltas: () => Iterable<string>, id = `msg_${++responseCounter}`): ScriptedResponse {
+    const created = responses.created();
+    const [added, , done] = responses.message("x", id, 1) as [SseEvent, SseEvent, SseEvent];
+    const doneItem = (done.data as { item: Record<string, unknown> }).item;
+    return {
+      kind: "chunks",
+      chunks: function* () {
+        yield frame(created) + frame(added);
+        let text = "";
+        for (const delta of deltas()) {
+          text += delta;
+          yield frame({
+            event: "response.output_text.delta",
+            data: { type: "response.output_text.delta", delta, item_id: id },
+          });
+        }
+        const item = { ...doneItem, content: [{ type: "output_text", text }] };
+        yield frame({
+          event: "response.output_item.done",
+          data: { type: "response.output_item.done", item },
+        });
+        yield frame(responses.completed());
+      },
+    };
+  },
   /** A whole turn: created, the given items, completed. */
   turn(...items: (SseEvent | SseEvent[])[]): ScriptedResponse {
     return { kind: "sse", events: [responses.created(), ...items.flat(), responses.completed()] };
@@ -255,10 +288,18 @@ export function frame(e: SseEvent): string {
 
 const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" };
 
+/** What the mock's `chunks` writes have done so far (see `MockModelServer.written` and `blocked`). */
+interface WriteStats {
+  written: number;
+  waiting: number;
+}
+
 /** Writes `chunk`, waiting for the client to take it when the socket's buffer is full; false once it is gone. */
-async function write(res: ServerResponse, chunk: string): Promise<boolean> {
+async function write(res: ServerResponse, chunk: string, stats: WriteStats): Promise<boolean> {
   if (res.destroyed) return false;
+  stats.written++;
   if (res.write(chunk)) return true;
+  stats.waiting++;
   await new Promise<void>((resolve) => {
     const done = () => {
       res.off("drain", done);
@@ -268,10 +309,11 @@ async function write(res: ServerResponse, chunk: string): Promise<boolean> {
     res.on("drain", done);
     res.on("close", done);
   });
+  stats.waiting--;
   return !res.destroyed;
 }
 
-async function answer(res: ServerResponse, scripted: ScriptedResponse): Promise<void> {
+async function answer(res: ServerResponse, scripted: ScriptedResponse, stats: WriteStats): Promise<void> {
   if (scripted.kind === "http") {
     res.writeHead(scripted.status, { "content-type": "application/json", ...scripted.headers });
     res.end(scripted.body);
@@ -287,7 +329,7 @@ async function answer(res: ServerResponse, scripted: ScriptedResponse): Promise<
   }
   if (scripted.kind === "chunks") {
     res.writeHead(200, { ...SSE_HEADERS, ...scripted.headers });
-    for (const chunk of scripted.chunks()) if (!(await write(res, chunk))) return;
+    for (const chunk of scripted.chunks()) if (!(await write(res, chunk, stats))) return;
     res.end();
     return;
   }
@@ -312,6 +354,7 @@ async function answer(res: ServerResponse, scripted: ScriptedResponse): Promise<
 export async function startMockModelServer(initial: ScriptedResponse[] = []): Promise<MockModelServer> {
   const queue = [...initial];
   const requests: RecordedRequest[] = [];
+  const stats: WriteStats = { written: 0, waiting: 0 };
   const server: Server = createServer((req, res) => {
     void (async () => {
       const at = Date.now();
@@ -319,7 +362,7 @@ export async function startMockModelServer(initial: ScriptedResponse[] = []): Pr
       requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, at });
       const isChat = (req.url ?? "").includes("/chat/completions");
       const next = queue.shift() ?? (isChat ? chat.text("ok") : responses.turn(responses.message("ok")));
-      await answer(res, next);
+      await answer(res, next, stats);
     })().catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -328,6 +371,8 @@ export async function startMockModelServer(initial: ScriptedResponse[] = []): Pr
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     enqueue: (...more) => queue.push(...more),
+    written: () => stats.written,
+    blocked: () => stats.waiting > 0,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

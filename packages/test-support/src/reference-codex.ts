@@ -1,4 +1,12 @@
 import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (this file runs from packages/test-support/dist or /src). */
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** Our built CLI (`pnpm build` makes it); the harness starts `node <CLI> app-server`. */
+export const CLI_MAIN = path.join(REPO_ROOT, "apps/cli/dist/main.js");
 
 /**
  * The real Codex 0.58.0 binary that comparison tests run beside ours: `$CODEX_REFERENCE_BIN` (set by
@@ -8,4 +16,16 @@ import { existsSync } from "node:fs";
 export const REFERENCE_CODEX_BIN: string | undefined = [
   process.env.CODEX_REFERENCE_BIN,
   "/tmp/codex058/node_modules/.bin/codex",
+].find((p): p is string => !!p && existsSync(p));
+
+/**
+ * The native Codex 0.166.0 executable (the protocol's later generation): `$CODEX_0166_BIN`, else the copy in the
+ * repository's `.cache` (where the 0.166 schema comes from). Undefined when neither exists.
+ */
+export const CODEX_0166_BIN: string | undefined = [
+  process.env.CODEX_0166_BIN,
+  path.join(
+    REPO_ROOT,
+    ".cache/codex-0.166.0/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex",
+  ),
 ].find((p): p is string => !!p && existsSync(p));

@@ -6,6 +6,7 @@ import {
   PermissionProfileListResponse,
 } from "../schema/gen-0166.js";
 import type { ProtocolDefinition } from "./definition.js";
+import { NoParams } from "./no-params.js";
 
 /**
  * Codex 0.166.0, the generation today's clients speak (e.g. `@agentclientprotocol/codex-acp`). It grows one
@@ -25,7 +26,8 @@ export const protocol0166 = {
   },
   notifications: {},
   serverRequests: {},
-  clientNotifications: {},
+  // 0.166.0's ClientNotification has one member, as 0.58.0's: `initialized`, sent after the handshake.
+  clientNotifications: { initialized: NoParams },
 } as const satisfies ProtocolDefinition;
 
 registerHints0166();

@@ -30,9 +30,29 @@ if [ ! -x "$ref_dir/node_modules/.bin/codex" ]; then
 fi
 [ -x "$ref_dir/node_modules/.bin/codex" ] && export CODEX_REFERENCE_BIN="$PWD/$ref_dir/node_modules/.bin/codex"
 
+# The native 0.166.0 (the protocol's later generation) for the client test that drives all three servers; it skips
+# with a reason without it. test-support finds it in this cache.
+modern_dir=".cache/codex-0.166.0"
+if [ ! -d "$modern_dir/node_modules/@openai/codex-linux-x64" ] && [ "$(uname -sm)" = "Linux x86_64" ]; then
+  npm i --prefix "$modern_dir" --no-audit --no-fund --silent @openai/codex@0.166.0 >/dev/null 2>&1 \
+    || echo "test-all: could not install @openai/codex@0.166.0; the 0.166 client test will skip" >&2
+fi
+
+# Tests leave the OS temp dir as they found it (each vitest run works in a temp root of its own and removes it):
+# what is in it after the run and was not before is reported.
+tmp_dir="${TMPDIR:-/tmp}"
+tmp_before="$(ls -A "$tmp_dir" 2>/dev/null | sort)"
+
 find packages apps -maxdepth 2 -name .vitest-report.json -delete 2>/dev/null
 pnpm build || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/with-keyring.sh pnpm test
 status=$?
+left="$(comm -13 <(printf '%s\n' "$tmp_before") <(ls -A "$tmp_dir" 2>/dev/null | sort) | grep -v '^$')"
+if [ -n "$left" ]; then
+  echo "test-all: $(printf '%s\n' "$left" | wc -l) new entries in $tmp_dir after the run (from the tests, or from other processes):" >&2
+  printf '%s\n' "$left" | sed 's/^/  /' >&2
+else
+  echo "test-all: $tmp_dir is as the run found it" >&2
+fi
 node scripts/summarize-tests.mjs || status=1
 exit $status

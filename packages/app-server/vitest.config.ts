@@ -1,11 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { codexTestConfig } from "../../vitest.shared.js";
 
-export default defineConfig({
-  test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    reporters: ["default", "json"],
-    outputFile: { json: ".vitest-report.json" },
-  },
-});
+export default codexTestConfig("package");

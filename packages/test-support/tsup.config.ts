@@ -1,11 +1,15 @@
 import { defineConfig } from "tsup";
 
+const entry = ["src/index.ts", "src/vitest-setup.ts", "src/vitest-global-setup.ts"];
+
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry,
   format: ["esm"],
   target: "node20",
   platform: "node",
-  dts: { entry: "src/index.ts" },
+  // vitest is the test runner's own copy (a root devDependency), never bundled.
+  external: ["vitest"],
+  dts: { entry },
   sourcemap: true,
   clean: true,
 });

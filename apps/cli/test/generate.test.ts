@@ -1,12 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { tempDir } from "@codex-ts/test-support";
+import { beforeAll, describe, expect, it } from "vitest";
 import { run } from "../src/index.js";
 
 describe("codex app-server generate-json-schema", () => {
-  const out = mkdtempSync(join(tmpdir(), "cli-gen-"));
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  let out: string;
+  beforeAll(async () => {
+    out = await tempDir("cli-gen-");
+  });
 
   it("writes the bundle and per-type files into --out", async () => {
     const target = join(out, "nested", "schema");
@@ -21,8 +23,10 @@ describe("codex app-server generate-json-schema", () => {
 });
 
 describe("codex app-server generate-ts", () => {
-  const out = mkdtempSync(join(tmpdir(), "cli-gen-ts-"));
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  let out: string;
+  beforeAll(async () => {
+    out = await tempDir("cli-gen-ts-");
+  });
 
   it("writes index.ts with the v2 namespace and v2/ files", async () => {
     expect(await run(["app-server", "generate-ts", "--out", out])).toBe(0);

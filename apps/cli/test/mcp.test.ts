@@ -1,9 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { REFERENCE_CODEX_BIN } from "@codex-ts/test-support";
+import { REFERENCE_CODEX_BIN, tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const cli = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -12,11 +11,9 @@ if (!referenceBin) console.error("mcp CLI: comparisons with the real codex skipp
 
 let home: string;
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-mcp-cli-"));
+  home = await tempDir("codex-mcp-cli-");
 });
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
-});
+afterEach(async () => {});
 
 function ours(...args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], {

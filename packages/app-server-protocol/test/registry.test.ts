@@ -74,12 +74,13 @@ describe("generationOf", () => {
     expect(generationOf(undefined)).toBe("0.58");
   });
 
-  it("lists the 0.166 methods implemented so far, in the reference's registry order", () => {
+  it("lists the 0.166 methods implemented so far, in the reference's registry order, and its one client notification", () => {
     const methods = requestMethods(protocol0166);
     expect(methods).toEqual(expect.arrayContaining(["initialize", "permissionProfile/list", "config/read"]));
     const ranks = methods.map((m) => methodOrder0166.indexOf(m));
     expect(ranks.every((r) => r >= 0)).toBe(true);
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(Object.keys(protocol0166.clientNotifications)).toEqual(["initialized"]);
   });
 });
 

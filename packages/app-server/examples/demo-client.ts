@@ -1,139 +1,95 @@
-// A small client of `codex app-server`, the way an editor drives it: spawn the server, talk JSON-RPC lite over its
-// stdio, answer its approval requests, print what streams back. The "model" is the bundled local mock model server
-// on 127.0.0.1 with a scripted reply, so this runs with no API key and no network. Run with `pnpm demo`.
-import { type ChildProcessByStdio, spawn } from "node:child_process";
+// A small client of `codex app-server`, the way an editor drives it, on the typed client
+// `@codex-ts/app-server-client`: spawn the server over stdio, send typed requests, answer its approval requests,
+// print what streams back. The "model" is the bundled local mock model server on 127.0.0.1 with a scripted reply, so
+// this runs with no API key and no network. Run with `pnpm demo`.
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { responses, startMockModelServer } from "@codex-ts/test-support";
+import {
+  AppServerClient,
+  AppServerError,
+  type Protocol058,
+  type StdioTransport,
+} from "@codex-ts/app-server-client";
+import { removeTempDirs, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
 
-type Message = {
-  id?: number | string;
-  method?: string;
-  params?: Record<string, unknown>;
-  result?: Record<string, unknown>;
-  error?: { code: number; message: string };
-};
+type DemoClient = AppServerClient<Protocol058, StdioTransport>;
 
 const clip = (text: string, max = 200) => (text.length > max ? `${text.slice(0, max - 3)}...` : text);
 
-class Client {
-  private nextId = 0;
-  private readonly waiting = new Map<number | string, (m: Message) => void>();
-  private readonly watchers: Array<(m: Message) => void> = [];
-  private buffer = "";
-
-  constructor(private readonly child: ChildProcessByStdio<Writable, Readable, null>) {
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      this.buffer += chunk;
-      let nl = this.buffer.indexOf("\n");
-      while (nl !== -1) {
-        const msg = JSON.parse(this.buffer.slice(0, nl)) as Message;
-        this.buffer = this.buffer.slice(nl + 1);
-        nl = this.buffer.indexOf("\n");
-        if (msg.id !== undefined && msg.method === undefined) this.waiting.get(msg.id)?.(msg);
-        else for (const w of [...this.watchers]) w(msg);
-      }
-    });
-  }
-
-  /** Every notification and server request from now on. */
-  watch(fn: (m: Message) => void): () => void {
-    this.watchers.push(fn);
-    return () => this.watchers.splice(this.watchers.indexOf(fn), 1);
-  }
-
-  async call(method: string, params?: unknown): Promise<Message> {
-    const id = this.nextId++;
-    const line = JSON.stringify(params === undefined ? { id, method } : { id, method, params });
-    console.log(`→ ${clip(line, 160)}`);
-    const reply = await new Promise<Message>((resolve) => {
-      this.waiting.set(id, resolve);
-      this.child.stdin.write(`${line}\n`);
-    });
-    console.log(`← ${clip(JSON.stringify(reply), 300)}\n`);
-    return reply;
-  }
-
-  respond(id: number | string, result: unknown): void {
-    const line = JSON.stringify({ id, result });
-    console.log(`→ ${line}`);
-    this.child.stdin.write(`${line}\n`);
-  }
-
-  /** Writes a raw line, to show that bad input does not break the server. */
-  raw(line: string): void {
-    console.log(`→ ${line}   (not JSON: no reply, logged on stderr)`);
-    this.child.stdin.write(`${line}\n`);
-  }
-
-  close(): Promise<number | null> {
-    return new Promise((resolve) => {
-      this.child.once("exit", resolve);
-      this.child.stdin.end();
-    });
-  }
+/** Prints every message as it goes out and every response as it comes in (notifications are rendered below). */
+function traceWire(client: DemoClient): void {
+  client.onMessage((direction, message) => {
+    if (direction === "out") console.log(`→ ${clip(JSON.stringify(message), 160)}`);
+    else if (message.method === undefined) console.log(`← ${clip(JSON.stringify(message), 300)}\n`);
+  });
 }
 
-/** Prints a turn's stream the way an editor would render it, approving the command the model wants to run. */
-function renderTurn(client: Client): Promise<Record<string, unknown>> {
+/**
+ * Prints a turn's stream the way an editor would render it, from the client's typed notification handlers (called
+ * in wire order); resolves with the turn once `turn/completed` arrives.
+ */
+function renderTurn(client: DemoClient): Promise<{ id: string; status: string }> {
+  let streaming = false;
+  const endStream = () => {
+    if (streaming) process.stdout.write("\n");
+    streaming = false;
+  };
+  const stops: Array<() => void> = [];
+  stops.push(client.on("turn/started", ({ turn }) => console.log(`  ← turn/started (turn ${turn.id})`)));
+  for (const method of ["item/started", "item/completed"] as const)
+    stops.push(
+      client.on(method, ({ item }) => {
+        endStream();
+        const detail =
+          item.type === "commandExecution"
+            ? ` \`${item.command}\`${method === "item/completed" ? ` → exit ${item.exit_code}, output ${JSON.stringify(item.aggregated_output)}` : ""}`
+            : item.type === "agentMessage" && method === "item/completed"
+              ? ` ${JSON.stringify(item.text)}`
+              : "";
+        console.log(`  ← ${method} ${item.type}${detail}`);
+      }),
+    );
+  stops.push(
+    client.on("item/agentMessage/delta", ({ delta }) => {
+      if (!streaming) process.stdout.write("  ← item/agentMessage/delta: ");
+      streaming = true;
+      process.stdout.write(delta);
+    }),
+  );
   return new Promise((resolve) => {
-    let streaming = false;
-    const endStream = () => {
-      if (streaming) process.stdout.write("\n");
-      streaming = false;
-    };
-    const stop = client.watch((m) => {
-      const p = m.params ?? {};
-      switch (m.method) {
-        case "turn/started":
-          console.log(`  ← turn/started (turn ${(p.turn as { id: string }).id})`);
-          break;
-        case "item/started":
-        case "item/completed": {
-          endStream();
-          const item = p.item as Record<string, unknown>;
-          const detail =
-            item.type === "commandExecution"
-              ? ` \`${item.command}\`${m.method === "item/completed" ? ` → exit ${item.exit_code}, output ${JSON.stringify(item.aggregated_output)}` : ""}`
-              : item.type === "agentMessage" && m.method === "item/completed"
-                ? ` ${JSON.stringify(item.text)}`
-                : "";
-          console.log(`  ← ${m.method} ${item.type}${detail}`);
-          break;
-        }
-        case "item/agentMessage/delta":
-          if (!streaming) process.stdout.write("  ← item/agentMessage/delta: ");
-          streaming = true;
-          process.stdout.write(String(p.delta));
-          break;
-        case "execCommandApproval":
-          endStream();
-          console.log(
-            `  ← execCommandApproval (server → client request): run \`${(p.command as string[]).join(" ")}\` in ${p.cwd}?`,
-          );
-          client.respond(m.id as number, { decision: "approved" });
-          break;
-        case "turn/completed":
-          endStream();
-          console.log(`  ← turn/completed: ${(p.turn as { status: string }).status}\n`);
-          stop();
-          resolve(p.turn as Record<string, unknown>);
-          break;
-        default:
-          if (m.method && !m.method.startsWith("codex/event/")) console.log(`  ← ${m.method}`);
-      }
-    });
+    stops.push(
+      client.on("turn/completed", ({ turn }) => {
+        endStream();
+        console.log(`  ← turn/completed: ${turn.status}\n`);
+        for (const stop of stops) stop();
+        resolve(turn);
+      }),
+    );
   });
+}
+
+/** Sends a line the typed client never would (bad input), and waits for the answer when it is a request. */
+async function sendRaw(client: DemoClient, line: string, id?: string): Promise<void> {
+  console.log(`→ ${line}${id === undefined ? "   (not JSON: no reply, logged on stderr)" : ""}`);
+  const answered =
+    id === undefined
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const stop = client.onMessage((direction, message) => {
+            if (direction === "in" && message.id === id) {
+              stop();
+              resolve();
+            }
+          });
+        });
+  await client.transport.writeRaw(`${line}\n`);
+  await answered;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = process.env.CODEX_CLI ?? path.resolve(here, "../../../apps/cli/dist/main.js");
-const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "codex-demo-"));
 const model = await startMockModelServer([
   // Turn 1: the model asks to run a command (which needs approval), then reports what it did.
   responses.turn(
@@ -154,10 +110,8 @@ const model = await startMockModelServer([
   responses.turn(responses.message("Hello! Nothing to run for this one.")),
 ]);
 try {
-  const codexHome = path.join(tmp, "home");
-  const project = path.join(tmp, "project");
-  await fs.mkdir(codexHome);
-  await fs.mkdir(project);
+  const codexHome = await tempDir("codex-demo-home-");
+  const project = await tempDir("codex-demo-project-");
   await fs.writeFile(path.join(project, "README.md"), "# demo project\n");
   await fs.writeFile(
     path.join(codexHome, "config.toml"),
@@ -173,23 +127,30 @@ try {
   );
   console.log(`local model server: ${model.baseUrl}`);
   console.log(`spawning: node ${path.relative(process.cwd(), cli)} app-server   (CODEX_HOME=${codexHome})\n`);
-  const child = spawn(process.execPath, [cli, "app-server"], {
+  const client = await AppServerClient.spawn({
+    command: process.execPath,
+    args: [cli, "app-server"],
     env: { ...process.env, CODEX_HOME: codexHome },
-    stdio: ["pipe", "pipe", "inherit"],
+    stderr: "inherit",
   });
-  const client = new Client(child);
-  await client.call("initialize", { clientInfo: { name: "demo-client", title: "Demo", version: "1.0.0" } });
+  traceWire(client);
+  // The server asks before running an untrusted command; this client says yes (without a handler: declined).
+  client.onApproval(({ method, kind, params }) => {
+    const what =
+      kind === "command" ? `run \`${(params as { command: string[] }).command.join(" ")}\`` : "edit files";
+    console.log(`  ← ${method} (server → client request): ${what} in ${(params as { cwd: string }).cwd}?`);
+    return "approve";
+  });
+  await client.initialize({ name: "demo-client", title: "Demo", version: "1.0.0" });
 
   // A thread whose commands need the user's approval (untrusted commands ask first), sandboxed to the project.
-  const started = await client.call("thread/start", {
+  const { thread } = await client.request("thread/start", {
     cwd: project,
     approvalPolicy: "unlessTrusted",
     sandbox: "workspaceWrite",
   });
-  const threadOf = (m: Message) => m.result?.thread as { id: string; path: string };
-  const thread = threadOf(started);
   const turn = renderTurn(client);
-  await client.call("turn/start", {
+  await client.request("turn/start", {
     threadId: thread.id,
     input: [{ type: "text", text: "Add a NOTES.md to the project" }],
   });
@@ -197,23 +158,28 @@ try {
   console.log(`NOTES.md exists in the project: ${existsSync(path.join(project, "NOTES.md"))}\n`);
 
   // A second thread, so there is something to list and archive.
-  const second = await client.call("thread/start", { cwd: project });
-  const secondId = threadOf(second).id;
+  const { thread: second } = await client.request("thread/start", { cwd: project });
   const turn2 = renderTurn(client);
-  await client.call("turn/start", { threadId: secondId, input: [{ type: "text", text: "Say hello" }] });
+  await client.request("turn/start", { threadId: second.id, input: [{ type: "text", text: "Say hello" }] });
   await turn2;
 
-  await client.call("thread/list", { limit: 10 });
-  await client.call("thread/archive", { threadId: secondId });
-  await client.call("thread/list", { limit: 10 });
+  await client.request("thread/list", { limit: 10 });
+  await client.request("thread/archive", { threadId: second.id });
+  await client.request("thread/list", { limit: 10 });
 
   // Bad input gets a clear error and the server carries on.
-  client.raw("this is not json");
-  await client.call("no/such/method");
-  await client.call("thread/archive", { threadId: "not-a-uuid" });
-  console.log(`server exited with code ${await client.close()}`);
+  await sendRaw(client, "this is not json");
+  await sendRaw(client, JSON.stringify({ id: "bad-method", method: "no/such/method" }), "bad-method");
+  try {
+    await client.request("thread/archive", { threadId: "not-a-uuid" });
+  } catch (err) {
+    if (!(err instanceof AppServerError)) throw err;
+    console.log(`(thread/archive rejected with AppServerError ${err.code}: ${err.message})\n`);
+  }
+  const exit = await client.close();
+  console.log(`server exited with code ${exit.code}`);
   console.log(`rollout of the first thread: ${path.relative(codexHome, thread.path)}`);
 } finally {
   await model.close();
-  await fs.rm(tmp, { recursive: true, force: true });
+  await removeTempDirs();
 }

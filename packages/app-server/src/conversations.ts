@@ -12,6 +12,10 @@ import type { Conversation, CoreEvent, NewConversation, Op } from "@codex-ts/cor
 import { ApprovalBridge } from "./events/approvals.js";
 import { type CodexEventNotification, toV1Notification } from "./events/v1.js";
 import { type Notification, V2EventMapper } from "./events/v2.js";
+import { startsTask, TurnActivity } from "./turn-activity.js";
+
+/** Listeners (`addConversationListener`, a v2 thread's own) one conversation may have at once. */
+export const MAX_LISTENERS_PER_CONVERSATION = 64;
 
 /** What the server uses of a core conversation (DESIGN.md `Conversation`). */
 export type ConversationHandle = Pick<Conversation, "id" | "rolloutPath" | "submit" | "subscribe">;
@@ -78,6 +82,10 @@ function sentToV1Listeners(n: Notification): boolean {
  */
 export class LoadedConversation {
   readonly listeners = new Set<string>();
+  /** The conversation, with the submissions that start a task counted (see `TurnActivity`). */
+  readonly conversation: ConversationHandle;
+  /** The subscription a v2 thread attached for itself (once, however often it is resumed). */
+  v2Subscription: string | null = null;
   v2: V2EventMapper | null = null;
   /**
    * For conversations without v2 (v1 only): 0.58.0's listener still sends the v2 notifications it knows — item
@@ -88,17 +96,37 @@ export class LoadedConversation {
   private holds = 0;
   private unsubscribe: (() => void) | null = null;
   private readonly bridge: ApprovalBridge;
-  private abortWaiters: Array<(reason: TurnAbortReason) => void> = [];
+  private readonly activity = new TurnActivity();
 
   constructor(
-    readonly conversation: ConversationHandle,
+    readonly opened: OpenedConversation,
     private readonly peer: ProtocolPeer<Protocol058>,
     log: (m: string) => void,
   ) {
-    this.bridge = new ApprovalBridge(peer, conversation.id, (op) => conversation.submit(op), log);
+    const core = opened.conversation;
+    const activity = this.activity;
+    this.conversation = {
+      id: core.id,
+      rolloutPath: core.rolloutPath,
+      subscribe: (listener) => core.subscribe(listener),
+      submit(op, id) {
+        if (!startsTask(op)) return core.submit(op, id);
+        activity.expectStart();
+        // The core's own promise, returned as it is: an extra await here would let the turn's first events
+        // overtake the caller (a `turn/start` announces its turn before them).
+        const submitted = core.submit(op, id);
+        submitted.catch(() => activity.cancelStart());
+        return submitted;
+      },
+    };
+    this.bridge = new ApprovalBridge(peer, core.id, (op) => core.submit(op), log);
   }
 
   attach(subscriptionId: string): void {
+    if (this.listeners.size >= MAX_LISTENERS_PER_CONVERSATION)
+      throw invalidRequest(
+        `too many listeners on conversation ${this.conversation.id}: the limit is ${MAX_LISTENERS_PER_CONVERSATION}`,
+      );
     this.listeners.add(subscriptionId);
     this.unsubscribe ??= this.conversation.subscribe((e) => this.onEvent(e));
   }
@@ -111,9 +139,9 @@ export class LoadedConversation {
     }
   }
 
-  /** Resolves with the abort reason of the next `turn_aborted`. */
-  nextAbort(): Promise<TurnAbortReason> {
-    return new Promise((resolve) => this.abortWaiters.push(resolve));
+  /** Resolves with the abort reason of the running (or starting) task; at once when there is none. */
+  untilAborted(): Promise<TurnAbortReason> {
+    return this.activity.untilAborted();
   }
 
   /** Holds this conversation's notifications until `release` (see `Hold`). */
@@ -168,18 +196,22 @@ export class LoadedConversation {
     void ("v2" in o ? this.peer.send(o.v2) : this.peer.event(o.v1.params));
   }
 
-  private onEvent(event: CoreEvent): void {
+  /**
+   * Sends what the event means to each audience, in order. While the client is behind on reading, the returned
+   * promise holds the core's turn until it has caught up (backpressure from the client's pipe to the model stream).
+   */
+  private onEvent(event: CoreEvent): Promise<void> | undefined {
+    if (this.activity.observe(event.id, event.msg))
+      void this.conversation.submit({ type: "interrupt" }).catch(() => undefined);
     // Every attached listener gets its own copy of the v1 notification, as 0.58.0 sends one per subscription.
     const v1 = toV1Notification(this.conversation.id, event);
     if (v1) for (const _ of this.listeners) this.send({ v1 });
     const v2 = this.v2 ? this.v2.map(event) : this.v1Items.map(event).filter(sentToV1Listeners);
     for (const n of v2) this.send({ v2: n });
     this.bridge.handle(event);
-    if (event.msg.type === "turn_aborted") {
-      const reason = event.msg.reason;
-      for (const w of this.abortWaiters.splice(0)) w(reason);
-      this.abandonApprovals();
-    }
+    if (event.msg.type === "turn_aborted") this.abandonApprovals();
+    const out = this.peer.peer;
+    return out.outputBackedUp ? out.outputRoom() : undefined;
   }
 }
 
@@ -197,7 +229,12 @@ export class ConversationRegistry {
   ) {}
 
   add(opened: OpenedConversation): void {
-    this.loaded.set(opened.conversationId, new LoadedConversation(opened.conversation, this.peer, this.log));
+    this.loaded.set(opened.conversationId, new LoadedConversation(opened, this.peer, this.log));
+  }
+
+  /** The loaded conversation `id`, or undefined (a resume of a loaded conversation returns it, as 0.58.0 does). */
+  get(conversationId: string): LoadedConversation | undefined {
+    return this.loaded.get(conversationId);
   }
 
   rolloutPathOf(conversationId: string): string | null {
@@ -224,11 +261,12 @@ export class ConversationRegistry {
     return c;
   }
 
+  /** A new v1 listener; `-32600 "too many listeners on conversation <id>: the limit is 64"` past the cap. */
   addListener(conversationId: string): { subscriptionId: string } {
     const c = this.require(conversationId);
     const subscriptionId = randomUUID();
-    this.subscriptions.set(subscriptionId, conversationId);
     c.attach(subscriptionId);
+    this.subscriptions.set(subscriptionId, conversationId);
     return { subscriptionId };
   }
 
@@ -240,11 +278,12 @@ export class ConversationRegistry {
     return {};
   }
 
-  /** v2 threads: listener attached by the server itself plus the v2 notification mapper. */
+  /** v2 threads: listener attached by the server itself (once per conversation) plus the v2 notification mapper. */
   attachV2(conversationId: string): void {
     const c = this.require(conversationId);
     c.v2 ??= new V2EventMapper();
-    this.addListener(conversationId);
+    if (c.v2Subscription === null || !c.listeners.has(c.v2Subscription))
+      c.v2Subscription = this.addListener(conversationId).subscriptionId;
   }
 
   /** v1 `interruptConversation`: resolves with the abort reason once the core reports the turn aborted. */
@@ -264,8 +303,9 @@ export class ConversationRegistry {
     return {};
   }
 
+  /** Interrupts the running (or starting) task and waits for its abort; an idle conversation answers at once. */
   private async interruptAndWait(c: LoadedConversation): Promise<TurnAbortReason> {
-    const aborted = c.nextAbort();
+    const aborted = c.untilAborted();
     await c.conversation.submit({ type: "interrupt" });
     c.abandonApprovals();
     return aborted;

@@ -1,9 +1,16 @@
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { type MockIssuer, responses, startMockIssuer, startMockModelServer } from "@codex-ts/test-support";
+import {
+  errorOf,
+  type MockIssuer,
+  responses,
+  startAppServer,
+  startMockIssuer,
+  startMockModelServer,
+  type TestAppServer,
+  tempDir,
+} from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
 
 // The built CLI's `codex app-server` against a mock OAuth issuer and usage backend on 127.0.0.1.
 
@@ -13,18 +20,17 @@ const cleanup: Array<() => unknown> = [];
 
 beforeEach(async () => {
   issuer = await startMockIssuer();
-  codexHome = await fs.mkdtemp(path.join(os.tmpdir(), "codex-account-cli-"));
+  codexHome = await tempDir("codex-account-cli-");
   await fs.writeFile(path.join(codexHome, "config.toml"), `chatgpt_base_url = "${issuer.chatgptBaseUrl}"\n`);
-  cleanup.push(() => fs.rm(codexHome, { recursive: true, force: true }));
 });
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
   await issuer.close();
 });
 
-async function start(): Promise<AppServerClient> {
-  const c = await AppServerClient.start({
-    codexHome,
+async function start(): Promise<TestAppServer> {
+  const c = await startAppServer({
+    home: codexHome,
     // The issuer override is CODEX_TS_AUTH_ISSUER; port 0 keeps parallel tests off Codex's fixed 1455.
     env: { CODEX_TS_AUTH_ISSUER: issuer.issuer, CODEX_TS_LOGIN_PORT: "0", OPENAI_API_KEY: "sk-from-env" },
   });
@@ -36,7 +42,7 @@ async function start(): Promise<AppServerClient> {
 const authFile = () => path.join(codexHome, "auth.json");
 const loopback = (url: string) => url.replace("://localhost:", "://127.0.0.1:");
 const notification = (
-  c: AppServerClient,
+  c: TestAppServer,
   method: string,
   pred: (p: Record<string, unknown>) => boolean = () => true,
 ) =>
@@ -48,32 +54,31 @@ const notification = (
 describe("codex app-server account methods", () => {
   it("API key: login, status, account, logout (env OPENAI_API_KEY is not used, as in 0.58.0)", async () => {
     const c = await start();
-    expect((await c.call(1, "account/read", {})).result).toEqual({ account: null, requiresOpenaiAuth: true });
-    expect((await c.call(2, "loginApiKey", { apiKey: "sk-cli" })).result).toEqual({});
+    expect(await c.request("account/read", {})).toEqual({ account: null, requiresOpenaiAuth: true });
+    expect(await c.request("loginApiKey", { apiKey: "sk-cli" })).toEqual({});
     expect((await notification(c, "authStatusChange")).params).toEqual({ authMethod: "apikey" });
     expect(JSON.parse(await fs.readFile(authFile(), "utf8"))).toEqual({ OPENAI_API_KEY: "sk-cli" });
     expect((await fs.stat(authFile())).mode & 0o777).toBe(0o600);
-    expect((await c.call(3, "getAuthStatus", { includeToken: true })).result).toEqual({
+    expect(await c.request("getAuthStatus", { includeToken: true })).toEqual({
       authMethod: "apikey",
       authToken: "sk-cli",
       requiresOpenaiAuth: true,
     });
-    expect((await c.call(4, "account/read", {})).result).toEqual({
+    expect(await c.request("account/read", {})).toEqual({
       account: { type: "apiKey" },
       requiresOpenaiAuth: true,
     });
-    expect((await c.call(5, "account/logout")).result).toEqual({});
+    expect(await c.request("account/logout")).toEqual({});
     expect((await notification(c, "account/updated")).params).toEqual({ authMode: null });
     await expect(fs.stat(authFile())).rejects.toThrow(/ENOENT/);
-    expect((await c.call(6, "getAuthStatus", {})).result).toMatchObject({ authMethod: null });
+    expect(await c.request("getAuthStatus", {})).toMatchObject({ authMethod: null });
   });
 
   it("ChatGPT: login end to end against the issuer, then account, token and rate limits", async () => {
     const c = await start();
-    const res = (await c.call(1, "account/login/start", { type: "chatgpt" })) as Message & {
-      result: { loginId: string; authUrl: string };
-    };
-    const { loginId, authUrl } = res.result;
+    const res = await c.request("account/login/start", { type: "chatgpt" });
+    if (res.type !== "chatgpt") throw new Error(`a ChatGPT login answered ${JSON.stringify(res)}`);
+    const { loginId, authUrl } = res;
     expect(authUrl.startsWith(`${issuer.issuer}/oauth/authorize?`)).toBe(true);
     // The browser: the issuer approves and redirects to the local callback, which redirects to /success.
     const authorize = await fetch(authUrl, { redirect: "manual" });
@@ -92,16 +97,16 @@ describe("codex app-server account methods", () => {
 
     const stored = JSON.parse(await fs.readFile(authFile(), "utf8"));
     expect(stored).toMatchObject({ OPENAI_API_KEY: null, tokens: { account_id: "acct-123" } });
-    expect((await c.call(2, "account/read", {})).result).toEqual({
+    expect(await c.request("account/read", {})).toEqual({
       account: { type: "chatgpt", email: "user@example.com", planType: "plus" },
       requiresOpenaiAuth: true,
     });
-    expect((await c.call(3, "getAuthStatus", { includeToken: true })).result).toMatchObject({
+    expect(await c.request("getAuthStatus", { includeToken: true })).toMatchObject({
       authMethod: "chatgpt",
       authToken: stored.tokens.access_token,
     });
-    expect((await c.call(4, "userInfo")).result).toEqual({ allegedUserEmail: "user@example.com" });
-    expect((await c.call(5, "account/rateLimits/read")).result).toEqual({
+    expect(await c.request("userInfo")).toEqual({ allegedUserEmail: "user@example.com" });
+    expect(await c.request("account/rateLimits/read")).toEqual({
       rateLimits: {
         primary: { usedPercent: 42, windowDurationMins: 300, resetsAt: 1764000000 },
         secondary: { usedPercent: 7, windowDurationMins: 10080, resetsAt: 1764500000 },
@@ -113,20 +118,18 @@ describe("codex app-server account methods", () => {
 
   it("cancels a ChatGPT login (v1) and releases its port", async () => {
     const c = await start();
-    const res = (await c.call(1, "loginChatGpt")) as Message & {
-      result: { loginId: string; authUrl: string };
-    };
-    const port = new URL(new URL(res.result.authUrl).searchParams.get("redirect_uri") ?? "").port;
-    expect((await c.call(2, "cancelLoginChatGpt", { loginId: res.result.loginId })).result).toEqual({});
+    const res = await c.request("loginChatGpt");
+    const port = new URL(new URL(res.authUrl).searchParams.get("redirect_uri") ?? "").port;
+    expect(await c.request("cancelLoginChatGpt", { loginId: res.loginId })).toEqual({});
     expect((await notification(c, "loginChatGptComplete")).params).toEqual({
-      loginId: res.result.loginId,
+      loginId: res.loginId,
       success: false,
       error: "Login server error: Login was not completed",
     });
     await expect(fetch(`http://127.0.0.1:${port}/cancel`)).rejects.toThrow();
-    expect((await c.call(3, "cancelLoginChatGpt", { loginId: res.result.loginId })).error).toEqual({
+    expect(await errorOf(c.request("cancelLoginChatGpt", { loginId: res.loginId }))).toEqual({
       code: -32600,
-      message: `login id not found: ${res.result.loginId}`,
+      message: `login id not found: ${res.loginId}`,
     });
   });
 
@@ -145,12 +148,12 @@ describe("codex app-server account methods", () => {
     const before = await fs.readFile(authFile(), "utf8");
     issuer.refreshFailure = 401;
     const c = await start();
-    expect((await c.call(1, "getAuthStatus", { includeToken: true, refreshToken: true })).result).toEqual({
+    expect(await c.request("getAuthStatus", { includeToken: true, refreshToken: true })).toEqual({
       authMethod: null,
       authToken: null,
       requiresOpenaiAuth: true,
     });
-    expect((await c.call(2, "account/read", { refreshToken: true })).result).toMatchObject({
+    expect(await c.request("account/read", { refreshToken: true })).toMatchObject({
       account: { type: "chatgpt" },
     });
     expect(await fs.readFile(authFile(), "utf8")).toBe(before);
@@ -159,7 +162,7 @@ describe("codex app-server account methods", () => {
   it("a corrupt auth.json is a clear error and is left as it is", async () => {
     await fs.writeFile(authFile(), '{"OPENAI_API_KEY": ', { mode: 0o600 });
     const c = await start();
-    const { error } = (await c.call(1, "account/read", {})) as { error: { code: number; message: string } };
+    const error = await errorOf(c.request("account/read", {}));
     expect(error.code).toBe(-32603);
     expect(error.message).toContain(`failed to load auth: failed to parse ${authFile()}`);
     expect(await fs.readFile(authFile(), "utf8")).toBe('{"OPENAI_API_KEY": ');
@@ -185,8 +188,8 @@ describe("codex app-server account methods", () => {
     );
     const c = await start();
     const cwd = await fs.realpath(codexHome);
-    const thread = (await c.call(1, "thread/start", { cwd })).result as { thread: { id: string } };
-    await c.call(2, "turn/start", { threadId: thread.thread.id, input: [{ type: "text", text: "hi" }] });
+    const thread = await c.request("thread/start", { cwd });
+    await c.request("turn/start", { threadId: thread.thread.id, input: [{ type: "text", text: "hi" }] });
     await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
     expect(model.requests[0]?.headers.authorization).toBe(`Bearer ${tokens.access_token}`);
     expect(model.requests[0]?.headers["chatgpt-account-id"]).toBe("acct-123");
@@ -198,11 +201,11 @@ describe("codex app-server account methods", () => {
       `model_provider = "local"\n[model_providers.local]\nname = "Local"\nbase_url = "http://127.0.0.1:9/v1"\n`,
     );
     const c = await start();
-    expect((await c.call(1, "account/read", {})).result).toEqual({
+    expect(await c.request("account/read", {})).toEqual({
       account: null,
       requiresOpenaiAuth: false,
     });
-    expect((await c.call(2, "getAuthStatus", {})).result).toEqual({
+    expect(await c.request("getAuthStatus", {})).toEqual({
       authMethod: null,
       authToken: null,
       requiresOpenaiAuth: false,

@@ -1,22 +1,26 @@
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { AuthManager, type AuthManagerOptions } from "@codex-ts/core";
-import { type MockIssuer, makeJwt, startMockIssuer } from "@codex-ts/test-support";
+import {
+  connectInProcess,
+  errorOf,
+  type Message,
+  type MockIssuer,
+  makeJwt,
+  startMockIssuer,
+  type TestAppServer,
+  tempDir,
+} from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppServer, createHandlerTables } from "../src/index.js";
 
-type Message = Record<string, unknown> & { id?: string | number; method?: string };
-
-/** An app server with the account handlers over in-memory stdio, and a client that records every line. */
+/** An app server with the account handlers over in-memory stdio, driven by the typed harness client. */
 class Harness {
-  readonly messages: Message[] = [];
+  readonly client: TestAppServer;
   private readonly stdin = new PassThrough();
   private readonly stdout = new PassThrough();
   private readonly running: Promise<void>;
-  private waiters: Array<() => void> = [];
-  private next = 1;
 
   constructor(
     readonly auth: AuthManager,
@@ -27,39 +31,20 @@ class Harness {
       stdout: this.stdout,
       handlers: (s) => createHandlerTables(s, { auth, requiresOpenaiAuth }),
     });
-    let partial = "";
-    this.stdout.on("data", (chunk: Buffer) => {
-      partial += chunk.toString();
-      const lines = partial.split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) this.messages.push(JSON.parse(line) as Message);
-      for (const w of this.waiters.splice(0)) w();
-    });
+    this.client = connectInProcess({ stdin: this.stdin, stdout: this.stdout });
     this.running = server.run();
   }
 
-  async waitFor(pred: (m: Message) => boolean, what: string): Promise<Message> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const found = this.messages.find(pred);
-      if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for ${what}: ${JSON.stringify(this.messages)}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 500);
-      });
-    }
+  get messages(): Message[] {
+    return this.client.messages;
   }
 
-  async call(method: string, params?: unknown): Promise<Message> {
-    const id = this.next++;
-    this.stdin.write(`${JSON.stringify(params === undefined ? { id, method } : { id, method, params })}\n`);
-    return this.waitFor((m) => m.id === id && m.method === undefined, `response to ${method}`);
+  waitFor(pred: (m: Message) => boolean, what: string): Promise<Message> {
+    return this.client.waitFor(pred, what, 20_000);
   }
 
   async init(): Promise<this> {
-    await this.call("initialize", { clientInfo: { name: "t", version: "1" } });
+    await this.client.initialize({ name: "t", version: "1" });
     return this;
   }
 
@@ -67,14 +52,21 @@ class Harness {
     return this.waitFor((m) => m.method === method && m.id === undefined, method);
   }
 
-  /** Methods of the messages after the given one (responses shown as `#<id>`). */
+  /** The response to the latest `method` request. */
+  answer(method: string): Message {
+    const m = this.client.responseTo(method);
+    if (!m) throw new Error(`no response to ${method}`);
+    return m;
+  }
+
+  /** Methods of the messages from the given one on (responses shown as `#<id>`). */
   after(m: Message): string[] {
     return this.messages.slice(this.messages.indexOf(m)).map((x) => x.method ?? `#${x.id}`);
   }
 
   async close(): Promise<void> {
     this.auth.close();
-    this.stdin.end();
+    await this.client.close();
     await this.running;
   }
 }
@@ -84,7 +76,7 @@ let issuer: MockIssuer;
 let h: Harness;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-account-"));
+  home = await tempDir("codex-account-");
   issuer = await startMockIssuer();
 });
 afterEach(async () => {
@@ -131,41 +123,43 @@ async function seedTokens(lastRefresh: Date) {
 describe("account methods (API key)", () => {
   it("log in, read, log out with 0.58.0's results and notifications", async () => {
     await start();
-    expect(await h.call("getAuthStatus", {})).toMatchObject({
-      result: { authMethod: null, authToken: null, requiresOpenaiAuth: true },
+    expect(await h.client.request("getAuthStatus", {})).toMatchObject({
+      authMethod: null,
+      authToken: null,
+      requiresOpenaiAuth: true,
     });
-    expect((await h.call("account/read", {})).result).toEqual({ account: null, requiresOpenaiAuth: true });
-    expect((await h.call("userInfo")).result).toEqual({ allegedUserEmail: null });
-    expect((await h.call("account/rateLimits/read")).error).toEqual({
+    expect(await h.client.request("account/read", {})).toEqual({ account: null, requiresOpenaiAuth: true });
+    expect(await h.client.request("userInfo")).toEqual({ allegedUserEmail: null });
+    expect(await errorOf(h.client.request("account/rateLimits/read"))).toEqual({
       code: -32600,
       message: "codex account authentication required to read rate limits",
     });
 
-    const login = await h.call("loginApiKey", { apiKey: "sk-test" });
-    expect(login.result).toEqual({});
+    expect(await h.client.request("loginApiKey", { apiKey: "sk-test" })).toEqual({});
+    const login = h.answer("loginApiKey");
     expect((await h.notification("authStatusChange")).params).toEqual({ authMethod: "apikey" });
     expect(h.after(login).slice(0, 2)).toEqual([`#${login.id}`, "authStatusChange"]);
     expect(JSON.parse(await readFile(authFile(), "utf8"))).toEqual({ OPENAI_API_KEY: "sk-test" });
-    expect((await h.call("getAuthStatus", { includeToken: true })).result).toEqual({
+    expect(await h.client.request("getAuthStatus", { includeToken: true })).toEqual({
       authMethod: "apikey",
       authToken: "sk-test",
       requiresOpenaiAuth: true,
     });
-    expect((await h.call("getAuthStatus", {})).result).toMatchObject({
+    expect(await h.client.request("getAuthStatus", {})).toMatchObject({
       authMethod: "apikey",
       authToken: null,
     });
-    expect((await h.call("account/read", {})).result).toEqual({
+    expect(await h.client.request("account/read", {})).toEqual({
       account: { type: "apiKey" },
       requiresOpenaiAuth: true,
     });
-    expect((await h.call("account/rateLimits/read")).error).toEqual({
+    expect(await errorOf(h.client.request("account/rateLimits/read"))).toEqual({
       code: -32600,
       message: "chatgpt authentication required to read rate limits",
     });
 
-    const logout = await h.call("logoutChatGpt");
-    expect(logout.result).toEqual({});
+    expect(await h.client.request("logoutChatGpt")).toEqual({});
+    const logout = h.answer("logoutChatGpt");
     await h.waitFor(
       (m) => m.method === "authStatusChange" && (m.params as { authMethod: unknown }).authMethod === null,
       "logout notification",
@@ -173,8 +167,10 @@ describe("account methods (API key)", () => {
     expect(h.after(logout).slice(0, 2)).toEqual([`#${logout.id}`, "authStatusChange"]);
     await expect(stat(authFile())).rejects.toThrow(/ENOENT/);
 
-    const v2 = await h.call("account/login/start", { type: "apiKey", apiKey: "sk-2" });
-    expect(v2.result).toEqual({ type: "apiKey" });
+    expect(await h.client.request("account/login/start", { type: "apiKey", apiKey: "sk-2" })).toEqual({
+      type: "apiKey",
+    });
+    const v2 = h.answer("account/login/start");
     await h.notification("account/updated");
     expect(h.after(v2).slice(1, 3)).toEqual(["account/login/completed", "account/updated"]);
     expect((await h.notification("account/login/completed")).params).toEqual({
@@ -183,8 +179,7 @@ describe("account methods (API key)", () => {
       error: null,
     });
     expect((await h.notification("account/updated")).params).toEqual({ authMode: "apikey" });
-    const out = await h.call("account/logout");
-    expect(out.result).toEqual({});
+    expect(await h.client.request("account/logout")).toEqual({});
     await h.waitFor(
       (m) => m.method === "account/updated" && (m.params as { authMode: unknown }).authMode === null,
       "logout",
@@ -193,20 +188,20 @@ describe("account methods (API key)", () => {
 
   it("reports requiresOpenaiAuth of the configured provider; a provider without OpenAI auth has no account", async () => {
     await start({}, false);
-    expect((await h.call("account/read", {})).result).toEqual({ account: null, requiresOpenaiAuth: false });
+    expect(await h.client.request("account/read", {})).toEqual({ account: null, requiresOpenaiAuth: false });
     // As 0.58.0: stored credentials are not reported (nor read) when the provider does not use them.
-    expect((await h.call("loginApiKey", { apiKey: "sk-unused" })).result).toEqual({});
-    expect((await h.call("account/read", { refreshToken: true })).result).toEqual({
+    expect(await h.client.request("loginApiKey", { apiKey: "sk-unused" })).toEqual({});
+    expect(await h.client.request("account/read", { refreshToken: true })).toEqual({
       account: null,
       requiresOpenaiAuth: false,
     });
-    expect((await h.call("getAuthStatus", { includeToken: true })).result).toEqual({
+    expect(await h.client.request("getAuthStatus", { includeToken: true })).toEqual({
       authMethod: null,
       authToken: null,
       requiresOpenaiAuth: false,
     });
     await writeFile(authFile(), "{corrupt");
-    expect((await h.call("getAuthStatus", {})).result).toEqual({
+    expect(await h.client.request("getAuthStatus", {})).toEqual({
       authMethod: null,
       authToken: null,
       requiresOpenaiAuth: false,
@@ -261,38 +256,44 @@ describe("account methods (API key)", () => {
         "login id not found: 8c9a2a5e-7b1c-4bde-9b8e-6a4f7b8f2c11",
       ],
     ];
-    for (const [method, params, message] of errors) {
+    // Params the protocol does not allow: only the raw escape hatch sends them.
+    for (const [i, [method, params, message]] of errors.entries()) {
       // Code and message are 0.58.0's; decode errors also name the field in `data.path` (this server's addition).
-      const { code, message: actual } = (await h.call(method, params)).error as {
+      const { code, message: actual } = (await h.client.raw.call(`e${i}`, method, params)).error as {
         code: number;
         message: string;
       };
       expect({ method, code, message: actual }).toEqual({ method, code: -32600, message });
     }
-    expect((await h.call("account/read", [])).result).toEqual({ account: null, requiresOpenaiAuth: true });
+    expect((await h.client.raw.call("array", "account/read", [])).result).toEqual({
+      account: null,
+      requiresOpenaiAuth: true,
+    });
   });
 
   it("refuses the login method that forced_login_method disables", async () => {
     await start({ forcedLoginMethod: "chatgpt" });
     const refused = { code: -32600, message: "API key login is disabled. Use ChatGPT login instead." };
-    expect((await h.call("loginApiKey", { apiKey: "k" })).error).toEqual(refused);
-    expect((await h.call("account/login/start", { type: "apiKey", apiKey: "k" })).error).toEqual(refused);
+    expect(await errorOf(h.client.request("loginApiKey", { apiKey: "k" }))).toEqual(refused);
+    expect(await errorOf(h.client.request("account/login/start", { type: "apiKey", apiKey: "k" }))).toEqual(
+      refused,
+    );
     await h.close();
     await start({ forcedLoginMethod: "api" });
     const chatgpt = { code: -32600, message: "ChatGPT login is disabled. Use API key login instead." };
-    expect((await h.call("loginChatGpt")).error).toEqual(chatgpt);
-    expect((await h.call("account/login/start", { type: "chatgpt" })).error).toEqual(chatgpt);
+    expect(await errorOf(h.client.request("loginChatGpt"))).toEqual(chatgpt);
+    expect(await errorOf(h.client.request("account/login/start", { type: "chatgpt" }))).toEqual(chatgpt);
   });
 
   it("reports a corrupt auth.json as an error naming it, and leaves it alone", async () => {
     await writeFile(authFile(), "{not json", { mode: 0o600 });
     await start();
-    for (const [method, params] of [
-      ["account/read", {}],
-      ["getAuthStatus", { includeToken: true }],
-      ["userInfo", undefined],
-    ] as const) {
-      const { error } = (await h.call(method, params)) as { error: { code: number; message: string } };
+    for (const send of [
+      () => h.client.request("account/read", {}),
+      () => h.client.request("getAuthStatus", { includeToken: true }),
+      () => h.client.request("userInfo"),
+    ]) {
+      const error = await errorOf(send());
       expect(error.code).toBe(-32603);
       expect(error.message).toMatch(/^failed to load auth: failed to parse .*auth\.json/);
     }
@@ -303,29 +304,28 @@ describe("account methods (API key)", () => {
 describe("account methods (ChatGPT)", () => {
   it("v2 login end to end, then read account, token, user info and rate limits", async () => {
     await start();
-    const res = (await h.call("account/login/start", { type: "chatgpt" })) as {
-      result: { type: string; loginId: string; authUrl: string };
-    };
-    expect(res.result.type).toBe("chatgpt");
-    expect(res.result.authUrl.startsWith(`${issuer.issuer}/oauth/authorize?response_type=code&`)).toBe(true);
-    await approveInBrowser(res.result.authUrl);
+    const res = await h.client.request("account/login/start", { type: "chatgpt" });
+    expect(res.type).toBe("chatgpt");
+    if (res.type !== "chatgpt") throw new Error(`a ChatGPT login answered ${JSON.stringify(res)}`);
+    expect(res.authUrl.startsWith(`${issuer.issuer}/oauth/authorize?response_type=code&`)).toBe(true);
+    await approveInBrowser(res.authUrl);
     expect((await h.notification("account/login/completed")).params).toEqual({
-      loginId: res.result.loginId,
+      loginId: res.loginId,
       success: true,
       error: null,
     });
     expect((await h.notification("account/updated")).params).toEqual({ authMode: "chatgpt" });
-    expect((await h.call("account/read", {})).result).toEqual({
+    expect(await h.client.request("account/read", {})).toEqual({
       account: { type: "chatgpt", email: "user@example.com", planType: "plus" },
       requiresOpenaiAuth: true,
     });
-    expect((await h.call("userInfo")).result).toEqual({ allegedUserEmail: "user@example.com" });
-    expect((await h.call("getAuthStatus", { includeToken: true })).result).toEqual({
+    expect(await h.client.request("userInfo")).toEqual({ allegedUserEmail: "user@example.com" });
+    expect(await h.client.request("getAuthStatus", { includeToken: true })).toEqual({
       authMethod: "chatgpt",
       authToken: issuer.accessTokens[0],
       requiresOpenaiAuth: true,
     });
-    expect((await h.call("account/rateLimits/read")).result).toEqual({
+    expect(await h.client.request("account/rateLimits/read")).toEqual({
       rateLimits: {
         primary: { usedPercent: 42, windowDurationMins: 300, resetsAt: 1764000000 },
         secondary: { usedPercent: 7, windowDurationMins: 10080, resetsAt: 1764500000 },
@@ -336,27 +336,28 @@ describe("account methods (ChatGPT)", () => {
 
   it("v1 login: cancel answers first, then loginChatGptComplete; a new login cancels the old one", async () => {
     await start();
-    const first = (await h.call("loginChatGpt")) as { result: { loginId: string; authUrl: string } };
-    const second = (await h.call("loginChatGpt")) as { result: { loginId: string } };
+    const first = await h.client.request("loginChatGpt");
+    const second = await h.client.request("loginChatGpt");
+    const secondAnswer = h.answer("loginChatGpt");
     const cancelled = await h.waitFor(
       (m) =>
-        m.method === "loginChatGptComplete" &&
-        (m.params as { loginId: string }).loginId === first.result.loginId,
+        m.method === "loginChatGptComplete" && (m.params as { loginId: string }).loginId === first.loginId,
       "first login's end",
     );
     expect(cancelled.params).toEqual({
-      loginId: first.result.loginId,
+      loginId: first.loginId,
       success: false,
       error: "Login server error: Login cancelled",
     });
     // As in 0.58.0, the replaced login's end comes before the new login's response.
-    expect(h.messages.indexOf(cancelled)).toBeLessThan(h.messages.indexOf(second));
-    const cancel = await h.call("cancelLoginChatGpt", { loginId: second.result.loginId.toUpperCase() });
-    expect(cancel.result).toEqual({});
+    expect(h.messages.indexOf(cancelled)).toBeLessThan(h.messages.indexOf(secondAnswer));
+    expect(await h.client.request("cancelLoginChatGpt", { loginId: second.loginId.toUpperCase() })).toEqual(
+      {},
+    );
+    const cancel = h.answer("cancelLoginChatGpt");
     const ended = await h.waitFor(
       (m) =>
-        m.method === "loginChatGptComplete" &&
-        (m.params as { loginId: string }).loginId === second.result.loginId,
+        m.method === "loginChatGptComplete" && (m.params as { loginId: string }).loginId === second.loginId,
       "second login's end",
     );
     expect(ended.params).toMatchObject({
@@ -371,10 +372,11 @@ describe("account methods (ChatGPT)", () => {
 
   it("v2 cancel reports account/login/completed with Codex's error", async () => {
     await start();
-    const res = (await h.call("account/login/start", { type: "chatgpt" })) as { result: { loginId: string } };
-    expect((await h.call("account/login/cancel", { loginId: res.result.loginId })).result).toEqual({});
+    const res = await h.client.request("account/login/start", { type: "chatgpt" });
+    if (res.type !== "chatgpt") throw new Error(`a ChatGPT login answered ${JSON.stringify(res)}`);
+    expect(await h.client.request("account/login/cancel", { loginId: res.loginId })).toEqual({});
     expect((await h.notification("account/login/completed")).params).toEqual({
-      loginId: res.result.loginId,
+      loginId: res.loginId,
       success: false,
       error: "Login server error: Login was not completed",
     });
@@ -385,20 +387,18 @@ describe("account methods (ChatGPT)", () => {
     const before = await readFile(authFile(), "utf8");
     issuer.refreshFailure = 401;
     await start();
-    expect((await h.call("getAuthStatus", { includeToken: true, refreshToken: true })).result).toEqual({
+    expect(await h.client.request("getAuthStatus", { includeToken: true, refreshToken: true })).toEqual({
       authMethod: null,
       authToken: null,
       requiresOpenaiAuth: true,
     });
-    expect((await h.call("account/read", { refreshToken: true })).result).toMatchObject({
+    expect(await h.client.request("account/read", { refreshToken: true })).toMatchObject({
       account: { type: "chatgpt", email: "user@example.com" },
     });
     expect(await readFile(authFile(), "utf8")).toBe(before);
     issuer.refreshFailure = null;
-    const refreshed = (await h.call("getAuthStatus", { includeToken: true, refreshToken: true })) as {
-      result: { authToken: string };
-    };
-    expect(refreshed.result.authToken).toBe(issuer.accessTokens.at(-1));
+    const refreshed = await h.client.request("getAuthStatus", { includeToken: true, refreshToken: true });
+    expect(refreshed.authToken).toBe(issuer.accessTokens.at(-1));
     expect(await readFile(authFile(), "utf8")).not.toBe(before);
   });
 
@@ -414,11 +414,11 @@ describe("account methods (ChatGPT)", () => {
       );
     await write({ email: "e@x.io", "https://api.openai.com/auth": { chatgpt_plan_type: "galactic" } });
     await start();
-    expect((await h.call("account/read", {})).result).toMatchObject({
+    expect(await h.client.request("account/read", {})).toMatchObject({
       account: { type: "chatgpt", email: "e@x.io", planType: "unknown" },
     });
     await write({ "https://api.openai.com/auth": { chatgpt_plan_type: "pro" } });
-    expect((await h.call("account/read", {})).error).toEqual({
+    expect(await errorOf(h.client.request("account/read", {}))).toEqual({
       code: -32600,
       message: "email and plan type are required for chatgpt authentication",
     });

@@ -1,48 +1,35 @@
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
-import { afterAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
-import { expectTurnOrder, expectWireShapes, type Item } from "./helpers/v2-wire.js";
+import {
+  expectTurnOrder,
+  expectWireShapes,
+  type Item,
+  type MockModelServer,
+  responses,
+  type TestAppServer,
+  useAppServerSuite,
+} from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
 
 /**
  * Approvals and shutdown through the built CLI with the real runtime: the client's decision (or its error, or an
  * interrupt while it is thinking) decides whether the command runs, and no request is left pending.
  */
-const mocks: MockModelServer[] = [];
-const clients: AppServerClient[] = [];
-
-afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-  for (const m of mocks) await m.close();
-});
+const suite = useAppServerSuite();
 
 /** A server of its own per test (its own model script and CODEX_HOME), initialized. */
-async function start(): Promise<{ c: AppServerClient; mock: MockModelServer }> {
-  const mock = await startMockModelServer([]);
-  mocks.push(mock);
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "codex-e2e-approvals-"));
-  await fs.writeFile(
-    path.join(dir, "config.toml"),
-    `model = "gpt-5-codex"\nmodel_provider = "mock"\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
-  );
-  const c = await AppServerClient.start({ codexHome: dir });
-  clients.push(c);
-  await c.initialize();
+async function start(): Promise<{ c: TestAppServer; mock: MockModelServer }> {
+  const mock = await suite.newMock();
+  const c = await suite.start({ home: await suite.home({ mock, prefix: "codex-e2e-approvals-" }) });
   return { c, mock };
 }
 
-async function workdir(): Promise<string> {
-  return fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-work-")));
-}
-
-const result = (m: Message) => m.result as Record<string, unknown>;
+const workdir = () => suite.workdir();
 
 /** A v2 thread whose next turn asks to run `touch <file>` (untrusted, so it needs approval). */
 async function threadAskingToTouch(
-  { c, mock }: { c: AppServerClient; mock: MockModelServer },
+  { c, mock }: { c: TestAppServer; mock: MockModelServer },
   cwd: string,
   file: string,
   callId: string,
@@ -51,11 +38,11 @@ async function threadAskingToTouch(
     // The follow-up request after the call gets the mock's default answer.
     responses.turn(responses.functionCall("shell", { command: ["touch", file] }, callId)),
   );
-  const thread = result(
-    await c.call(1, "thread/start", { cwd, approvalPolicy: "unlessTrusted", sandbox: "workspaceWrite" }),
+  const thread = (
+    await c.request("thread/start", { cwd, approvalPolicy: "unlessTrusted", sandbox: "workspaceWrite" })
   ).thread as { id: string };
-  const turn = result(
-    await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: `touch ${file}` }] }),
+  const turn = (
+    await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: `touch ${file}` }] })
   ).turn as { id: string };
   const approval = await c.waitFor(
     (m) => m.method === "execCommandApproval" && (m.params as { callId: string }).callId === callId,
@@ -82,7 +69,7 @@ describe("approvals through the real runtime", () => {
     const server = await start();
     const { c, mock } = server;
     const { approval } = await threadAskingToTouch(server, cwd, "denied.txt", "call_denied");
-    c.send({ id: approval.id, result: { decision: "denied" } });
+    c.answer(approval, { decision: "denied" });
     const done = await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
     expect((done.params as { turn: { status: string } }).turn.status).toBe("completed");
     expect(existsSync(path.join(cwd, "denied.txt"))).toBe(false);
@@ -108,7 +95,7 @@ describe("approvals through the real runtime", () => {
     const server = await start();
     const { c, mock } = server;
     const { thread, approval } = await threadAskingToTouch(server, cwd, "errored.txt", "call_err");
-    c.send({ id: approval.id, error: { code: -32000, message: "client cannot decide" } });
+    c.answerError(approval, { code: -32000, message: "client cannot decide" });
     await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
     expect(existsSync(path.join(cwd, "errored.txt"))).toBe(false);
     expect(outputSentFor(mock, "call_err")).toMatch(/rejected/i);
@@ -119,10 +106,10 @@ describe("approvals through the real runtime", () => {
       responses.turn(responses.message("Second done.")),
     );
     c.messages.length = 0;
-    await c.call(3, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "again" }] });
+    await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "again" }] });
     const next = await c.waitFor((m) => m.method === "execCommandApproval", "second approval");
     expect(next.id).not.toBe(approval.id);
-    c.send({ id: next.id, result: { decision: "approved" } });
+    c.answer(next, { decision: "approved" });
     await c.waitFor((m) => m.method === "turn/completed", "second turn/completed");
     expect(existsSync(path.join(cwd, "second.txt"))).toBe(true);
     // The error answer was consumed: the server asked nothing else and shuts down at once.
@@ -137,7 +124,7 @@ describe("approvals through the real runtime", () => {
     const server = await start();
     const { c, mock } = server;
     const { thread, turn, approval } = await threadAskingToTouch(server, cwd, "late.txt", "call_late");
-    expect(result(await c.call(3, "turn/interrupt", { threadId: thread.id, turnId: turn.id }))).toEqual({});
+    expect(await c.request("turn/interrupt", { threadId: thread.id, turnId: turn.id })).toEqual({});
     const done = await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
     expect((done.params as { turn: Record<string, unknown> }).turn).toMatchObject({
       id: turn.id,
@@ -152,10 +139,10 @@ describe("approvals through the real runtime", () => {
     );
     expect(command?.params).toMatchObject({ item: { status: "failed", exit_code: null } });
     // The abandoned request's late answer is ignored; the thread goes on with a fresh turn.
-    c.send({ id: approval.id, result: { decision: "approved" } });
+    c.answer(approval, { decision: "approved" });
     mock.enqueue(responses.turn(responses.message("Fresh.")));
     c.messages.length = 0;
-    await c.call(4, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "next" }] });
+    await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "next" }] });
     const next = await c.waitFor((m) => m.method === "turn/completed", "next turn/completed");
     expect((next.params as { turn: { status: string } }).turn.status).toBe("completed");
     expect(existsSync(path.join(cwd, "late.txt"))).toBe(false);
@@ -170,25 +157,27 @@ describe("approvals through the real runtime", () => {
     mock.enqueue(
       responses.turn(responses.functionCall("shell", { command: ["touch", "v1.txt"] }, "call_v1")),
     );
-    const created = result(
-      await c.call(1, "newConversation", { cwd, approvalPolicy: "untrusted", sandbox: "workspace-write" }),
-    );
+    const created = await c.request("newConversation", {
+      cwd,
+      approvalPolicy: "untrusted",
+      sandbox: "workspace-write",
+    });
     const id = String(created.conversationId);
-    await c.call(2, "addConversationListener", { conversationId: id });
-    await c.call(3, "sendUserMessage", {
+    await c.request("addConversationListener", { conversationId: id });
+    await c.request("sendUserMessage", {
       conversationId: id,
       items: [{ type: "text", data: { text: "touch" } }],
     });
     const approval = await c.waitFor((m) => m.method === "execCommandApproval", "execCommandApproval");
-    expect(result(await c.call(4, "interruptConversation", { conversationId: id }))).toEqual({
+    expect(await c.request("interruptConversation", { conversationId: id })).toEqual({
       abortReason: "interrupted",
     });
     const aborted = await c.waitFor((m) => m.method === "codex/event/turn_aborted", "turn_aborted");
     expect((aborted.params as { msg: unknown }).msg).toEqual({ type: "turn_aborted", reason: "interrupted" });
-    c.send({ id: approval.id, result: { decision: "approved" } });
+    c.answer(approval, { decision: "approved" });
     // The conversation still works after the abandoned approval.
     mock.enqueue(responses.turn(responses.message("Again.")));
-    await c.call(5, "sendUserMessage", {
+    await c.request("sendUserMessage", {
       conversationId: id,
       items: [{ type: "text", data: { text: "hi" } }],
     });
@@ -208,8 +197,8 @@ describe("approvals through the real runtime", () => {
       events: [responses.created(), ...responses.message(words, "msg_slow", 200), responses.completed()],
       delayMs: 50,
     });
-    const thread = result(await c.call(1, "thread/start", { cwd })).thread as { id: string; path: string };
-    await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "talk slowly" }] });
+    const thread = (await c.request("thread/start", { cwd })).thread as { id: string; path: string };
+    await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "talk slowly" }] });
     await c.waitFor((m) => m.method === "item/agentMessage/delta", "first delta");
     const exit = await c.close();
     expect(exit).toEqual({ code: 0, signal: null });

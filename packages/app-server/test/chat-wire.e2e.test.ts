@@ -1,17 +1,12 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import {
-  type MockModelServer,
   REFERENCE_CODEX_BIN,
   type ScriptedResponse,
   type SseEvent,
-  startMockModelServer,
+  useAppServerSuite,
 } from "@codex-ts/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
-import { mockCodexHome } from "./helpers/mock-home.js";
+import { describe, expect, it } from "vitest";
 
 /**
  * A Chat Completions provider (`wire_api = "chat"`, as a local Ollama is configured) through the built
@@ -19,17 +14,7 @@ import { mockCodexHome } from "./helpers/mock-home.js";
  * the rollout keeps. Each scenario asserts the behaviour on its own and, when the real 0.58.0 binary is installed,
  * runs it there too and requires the same transcript.
  */
-let mock: MockModelServer;
-const clients: AppServerClient[] = [];
-
-beforeAll(async () => {
-  mock = await startMockModelServer([]);
-});
-
-afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-  await mock.close();
-});
+const suite = useAppServerSuite();
 
 const reference = REFERENCE_CODEX_BIN;
 if (!reference) console.warn("chat wire: the real codex 0.58.0 binary was not found; checking ours alone");
@@ -44,7 +29,7 @@ const DONE: SseEvent = { data: "[DONE]" };
 const sse = (...events: SseEvent[]): ScriptedResponse => ({ kind: "sse", events });
 
 async function startServer(real: boolean, toml: string, retries?: { request: number; stream: number }) {
-  const codexHome = await mockCodexHome(mock.baseUrl, {
+  const codexHome = await suite.home({
     model: "gpt-oss:20b",
     toml,
     ...(retries ? { retries } : {}),
@@ -52,16 +37,7 @@ async function startServer(real: boolean, toml: string, retries?: { request: num
     provider: ['env_key = "MOCK_CHAT_KEY"'],
     prefix: "codex-chat-",
   });
-  const c = real
-    ? new AppServerClient(
-        spawn(reference as string, ["app-server"], {
-          env: { ...process.env, ...ENV, CODEX_HOME: codexHome },
-          stdio: ["pipe", "pipe", "pipe"],
-        }),
-      )
-    : await AppServerClient.start({ codexHome, env: ENV });
-  clients.push(c);
-  return c;
+  return suite.start({ bin: real ? "reference" : "ours", home: codexHome, env: ENV, initialize: false });
 }
 
 const V1_KEPT = new Set([
@@ -100,16 +76,17 @@ async function observe(
 ) {
   const c = await startServer(real, toml, retries);
   await c.initialize();
-  const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-chat-work-")));
-  const thread = (
-    (await c.call(1, "thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" }))
-      .result as { thread: { id: string; path: string } }
-  ).thread;
-  const first = mock.requests.length;
+  const cwd = await suite.workdir("codex-chat-work-");
+  const { thread } = await c.request("thread/start", {
+    cwd,
+    approvalPolicy: "never",
+    sandbox: "dangerFullAccess",
+  });
+  const first = suite.mock.requests.length;
   let n = 0;
   for (const turn of turns) {
-    mock.enqueue(...turn.script);
-    await c.call(`t${n}`, "turn/start", { threadId: thread.id, input: [{ type: "text", text: turn.text }] });
+    suite.mock.enqueue(...turn.script);
+    await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: turn.text }] });
     const done = ++n;
     await c.waitFor(
       () => c.messages.filter((m) => m.method === "codex/event/task_complete").length >= done,
@@ -133,7 +110,7 @@ async function observe(
         }),
     );
 
-  const requests = mock.requests.slice(first).map((r) => {
+  const requests = suite.mock.requests.slice(first).map((r) => {
     const body = r.body as { messages: Item[]; tools: { function: Item }[] } & Item;
     const header = (name: string) => r.headers[name] ?? null;
     return scrub({
@@ -163,7 +140,7 @@ async function observe(
 
   const events: unknown[] = [];
   let turnEnded = false;
-  for (const m of c.messages as Message[]) {
+  for (const m of c.messages) {
     if (typeof m.method !== "string") continue;
     if (m.method.startsWith("codex/event/")) {
       const msg = (m.params as { msg: Item }).msg;
@@ -478,14 +455,15 @@ describe("a chat provider (wire_api = chat)", () => {
     ];
     async function resumedMessages(real: boolean): Promise<unknown> {
       let c = await startServer(real, "");
-      const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-chat-work-")));
+      const cwd = await suite.workdir("codex-chat-work-");
       await c.initialize();
-      const thread = (
-        (await c.call(1, "thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" }))
-          .result as { thread: { id: string; path: string } }
-      ).thread;
-      mock.enqueue(sse(chunk({ content: "first" }), chunk({}, "stop")));
-      await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "hello" }] });
+      const { thread } = await c.request("thread/start", {
+        cwd,
+        approvalPolicy: "never",
+        sandbox: "dangerFullAccess",
+      });
+      suite.mock.enqueue(sse(chunk({ content: "first" }), chunk({}, "stop")));
+      await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "hello" }] });
       await c.waitFor((m) => m.method === "codex/event/task_complete", "task_complete");
       await c.close();
       const timestamp = new Date().toISOString();
@@ -495,23 +473,14 @@ describe("a chat provider (wire_api = chat)", () => {
       );
       // The server on the same CODEX_HOME resumes the thread from its rollout.
       const home = thread.path.slice(0, thread.path.indexOf(`${path.sep}sessions${path.sep}`));
-      c = real
-        ? new AppServerClient(
-            spawn(reference as string, ["app-server"], {
-              env: { ...process.env, ...ENV, CODEX_HOME: home },
-              stdio: ["pipe", "pipe", "pipe"],
-            }),
-          )
-        : await AppServerClient.start({ codexHome: home, env: ENV });
-      clients.push(c);
-      await c.initialize();
-      await c.call(3, "thread/resume", { threadId: thread.id });
-      const first = mock.requests.length;
-      mock.enqueue(sse(chunk({ content: "end" }), chunk({}, "stop")));
-      await c.call(4, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "next" }] });
+      c = await suite.start({ bin: real ? "reference" : "ours", home, env: ENV });
+      await c.request("thread/resume", { threadId: thread.id });
+      const first = suite.mock.requests.length;
+      suite.mock.enqueue(sse(chunk({ content: "end" }), chunk({}, "stop")));
+      await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "next" }] });
       await c.waitFor((m) => m.method === "codex/event/task_complete", "task_complete");
       await c.close();
-      const body = mock.requests[first]?.body as { messages: Item[] };
+      const body = suite.mock.requests[first]?.body as { messages: Item[] };
       return JSON.parse(JSON.stringify(body.messages.slice(1)).replaceAll(cwd, "<cwd>"));
     }
     const ours = (await resumedMessages(false)) as Item[];

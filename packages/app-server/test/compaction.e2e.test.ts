@@ -1,18 +1,14 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import {
-  type MockModelServer,
+  type AppServerBinary,
   REFERENCE_CODEX_BIN,
   responses,
   type ScriptedResponse,
   type SseEvent,
-  startMockModelServer,
+  type TestAppServer,
+  useAppServerSuite,
 } from "@codex-ts/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppServerClient } from "./helpers/client.js";
-import { mockCodexHome } from "./helpers/mock-home.js";
+import { describe, expect, it } from "vitest";
 
 /**
  * Auto-compaction through the built `codex app-server` against the mock model server, checked against what the
@@ -20,17 +16,7 @@ import { mockCodexHome } from "./helpers/mock-home.js";
  * the turn sends a compaction request, replaces the history with initial context + user messages + summary, and
  * asks the model again; a resumed thread rebuilds that history from the rollout's `compacted` line.
  */
-let mock: MockModelServer;
-const clients: AppServerClient[] = [];
-
-beforeAll(async () => {
-  mock = await startMockModelServer([]);
-});
-
-afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-  await mock.close();
-});
+const suite = useAppServerSuite();
 
 const COMPACT_PROMPT_START = "You are performing a CONTEXT CHECKPOINT COMPACTION.";
 const WARNING =
@@ -38,15 +24,11 @@ const WARNING =
 
 function home(extra: string): Promise<string> {
   const toml = `developer_instructions = "Dev instr."\n${extra}`;
-  return mockCodexHome(mock.baseUrl, { toml, prefix: "codex-e2e-compact-" });
+  return suite.home({ toml, prefix: "codex-e2e-compact-" });
 }
 
-async function start(codexHome: string): Promise<AppServerClient> {
-  const c = await AppServerClient.start({ codexHome });
-  clients.push(c);
-  await c.initialize();
-  return c;
-}
+const start = (codexHome: string, bin: AppServerBinary = "ours", initialize = true) =>
+  suite.start({ bin, home: codexHome, initialize });
 
 /** One response: the given items, then `response.completed` reporting `total` tokens. */
 function answer(total: number, ...items: SseEvent[][]): ScriptedResponse {
@@ -73,25 +55,25 @@ const assistant = (text: string): Item => ({
 });
 /** A request body (items carry no Responses item ids, as in 0.58.0's requests). */
 const body = (i: number) =>
-  mock.requests[i]?.body as { input: Item[]; tools: unknown[]; instructions: string };
+  suite.mock.requests[i]?.body as { input: Item[]; tools: unknown[]; instructions: string };
 const text = (item: Item) => ((item.content as { text?: string }[] | undefined)?.[0]?.text ?? "") as string;
 const isInitialContext = (item: Item) =>
   item.role === "developer" || text(item).startsWith("<environment_context>");
 /** The v1 event messages of one turn (deltas and item events left out), in order. */
-const eventsOf = (c: AppServerClient, turnId: string) =>
+const eventsOf = (c: TestAppServer, turnId: string) =>
   c.messages
     .filter((m) => m.method?.startsWith("codex/event/") && (m.params as { id: string }).id === turnId)
     .map((m) => (m.params as { msg: Record<string, unknown> }).msg)
     .filter((msg) => !String(msg.type).includes("delta") && !String(msg.type).startsWith("item_"));
 
-async function turn(c: AppServerClient, reqId: number, threadId: string, input: string): Promise<string> {
+async function turn(c: TestAppServer, threadId: string, input: string): Promise<string> {
   const done = c.messages.filter((m) => m.method === "codex/event/task_complete").length;
-  const res = await c.call(reqId, "turn/start", { threadId, input: [{ type: "text", text: input }] });
+  const res = await c.request("turn/start", { threadId, input: [{ type: "text", text: input }] });
   await c.waitFor(
     () => c.messages.filter((m) => m.method === "codex/event/task_complete").length > done,
     "task_complete",
   );
-  return ((res.result as { turn: { id: string } }).turn as { id: string }).id;
+  return res.turn.id;
 }
 
 async function rolloutLines(file: string): Promise<{ type: string; payload: Record<string, unknown> }[]> {
@@ -106,23 +88,21 @@ describe("auto-compaction", () => {
     timeout: 90_000,
   }, async () => {
     const codexHome = await home("model_auto_compact_token_limit = 100");
-    const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-work-")));
-    const first = mock.requests.length;
-    mock.enqueue(
+    const cwd = await suite.workdir();
+    const first = suite.mock.requests.length;
+    suite.mock.enqueue(
       answer(50, responses.message("first answer")),
       answer(150, responses.message("answer over limit")),
       answer(20, responses.message("SUMMARY TEXT")),
       answer(30, responses.message("after compaction")),
     );
     const c = await start(codexHome);
-    const thread = (
-      (await c.call(1, "thread/start", { cwd })).result as { thread: { id: string; path: string } }
-    ).thread;
-    await turn(c, 2, thread.id, "question one");
-    const turnId = await turn(c, 3, thread.id, "question two");
+    const thread = (await c.request("thread/start", { cwd })).thread;
+    await turn(c, thread.id, "question one");
+    const turnId = await turn(c, thread.id, "question two");
 
     // Four requests: turn 1, the one that reached the limit, the compaction request, the follow-up.
-    expect(mock.requests.length - first).toBe(4);
+    expect(suite.mock.requests.length - first).toBe(4);
     const [, over, compaction, followUp] = [0, 1, 2, 3].map((i) => body(first + i)!);
     const initial = over!.input.filter(isInitialContext);
     expect(initial.map((i) => i.role)).toEqual(["developer", "user"]);
@@ -200,9 +180,9 @@ describe("auto-compaction", () => {
 
     // A new process resumes the thread: the rollout's `compacted` line rebuilds the compacted history.
     const resumed = await start(codexHome);
-    await resumed.call(1, "thread/resume", { threadId: thread.id });
-    await turn(resumed, 2, thread.id, "question three");
-    const afterResume = body(mock.requests.length - 1)!;
+    await resumed.request("thread/resume", { threadId: thread.id });
+    await turn(resumed, thread.id, "question three");
+    const afterResume = body(suite.mock.requests.length - 1)!;
     expect(afterResume.input.filter((i) => !isInitialContext(i))).toEqual([
       user("question one"),
       user("question two"),
@@ -216,17 +196,16 @@ describe("auto-compaction", () => {
     timeout: 90_000,
   }, async () => {
     const codexHome = await home("model_auto_compact_token_limit = 100");
-    const first = mock.requests.length;
-    mock.enqueue(
+    const first = suite.mock.requests.length;
+    suite.mock.enqueue(
       answer(150, responses.message("over")),
       answer(20, responses.message("SUM1")),
       answer(150, responses.message("still over")),
     );
     const c = await start(codexHome);
-    const thread = ((await c.call(1, "thread/start", {})).result as { thread: { id: string; path: string } })
-      .thread;
-    const t1 = await turn(c, 2, thread.id, "q1");
-    expect(mock.requests.length - first).toBe(3);
+    const thread = (await c.request("thread/start", {})).thread;
+    const t1 = await turn(c, thread.id, "q1");
+    expect(suite.mock.requests.length - first).toBe(3);
     const stillOver = eventsOf(c, t1).filter((e) => e.type === "error" || e.type === "task_complete");
     expect(stillOver).toEqual([
       {
@@ -238,13 +217,13 @@ describe("auto-compaction", () => {
     ]);
 
     // Second turn: the compaction request fails; the error is reported and the turn goes on without a summary.
-    mock.enqueue(
+    suite.mock.enqueue(
       answer(150, responses.message("over again")),
       { kind: "http", status: 400, body: '{"error":{"message":"bad"}}' },
       answer(30, responses.message("after")),
     );
-    const t2 = await turn(c, 3, thread.id, "q2");
-    expect(mock.requests.length - first).toBe(6);
+    const t2 = await turn(c, thread.id, "q2");
+    expect(suite.mock.requests.length - first).toBe(6);
     const failed = body(first + 4)!;
     expect(text(failed.input.at(-1)!).startsWith(COMPACT_PROMPT_START)).toBe(true);
     const next = body(first + 5)!;
@@ -273,18 +252,17 @@ describe("manual compaction (v2 thread/compact)", () => {
     timeout: 90_000,
   }, async () => {
     const codexHome = await home("");
-    const first = mock.requests.length;
-    mock.enqueue(
+    const first = suite.mock.requests.length;
+    suite.mock.enqueue(
       answer(50, responses.message("first answer")),
       answer(20, responses.message("MANUAL SUMMARY")),
       answer(30, responses.message("second answer")),
     );
     const c = await start(codexHome);
-    const thread = ((await c.call(1, "thread/start", {})).result as { thread: { id: string; path: string } })
-      .thread;
-    await turn(c, 2, thread.id, "question one");
+    const thread = (await c.request("thread/start", {})).thread;
+    await turn(c, thread.id, "question one");
     const done = c.messages.filter((m) => m.method === "codex/event/task_complete").length;
-    expect((await c.call(3, "thread/compact", { threadId: thread.id })).result).toEqual({});
+    expect(await c.request("thread/compact", { threadId: thread.id })).toEqual({});
     await c.waitFor(
       () => c.messages.filter((m) => m.method === "codex/event/task_complete").length > done,
       "compact task_complete",
@@ -304,7 +282,7 @@ describe("manual compaction (v2 thread/compact)", () => {
       "task_complete",
     ]);
     expect(eventsOf(c, compactTask).at(-1)).toEqual({ type: "task_complete", last_agent_message: null });
-    await turn(c, 4, thread.id, "question two");
+    await turn(c, thread.id, "question two");
 
     const turn1 = body(first)!;
     const compaction = body(first + 1)!;
@@ -335,9 +313,9 @@ describe.skipIf(!reference)("auto-compaction compared with the real codex app-se
    * v1 events from the first answer on (item events and deltas aside), the v2 agent messages and the rollout's
    * compaction lines. Base instructions and the order of some rollout lines differ for reasons unrelated to this.
    */
-  async function observe(c: AppServerClient, cwd: string) {
-    const first = mock.requests.length;
-    mock.enqueue(
+  async function observe(c: TestAppServer, cwd: string) {
+    const first = suite.mock.requests.length;
+    suite.mock.enqueue(
       answer(50, responses.message("first answer")),
       answer(150, responses.message("answer over limit")),
       answer(20, responses.message("SUMMARY TEXT")),
@@ -347,15 +325,13 @@ describe.skipIf(!reference)("auto-compaction compared with the real codex app-se
       answer(150, responses.message("still over")),
     );
     await c.initialize();
-    const thread = (
-      (await c.call(1, "thread/start", { cwd })).result as { thread: { id: string; path: string } }
-    ).thread;
+    const thread = (await c.request("thread/start", { cwd })).thread;
     const turns = [
-      await turn(c, 2, thread.id, "question one"),
-      await turn(c, 3, thread.id, "question two"),
-      await turn(c, 4, thread.id, "question three"),
+      await turn(c, thread.id, "question one"),
+      await turn(c, thread.id, "question two"),
+      await turn(c, thread.id, "question three"),
     ];
-    const inputs = mock.requests
+    const inputs = suite.mock.requests
       .slice(first)
       .map((r) =>
         (r.body as { input: Item[] }).input.map((item) =>
@@ -394,20 +370,13 @@ describe.skipIf(!reference)("auto-compaction compared with the real codex app-se
   it("sends the same requests and reports the same events and rollout lines", {
     timeout: 120_000,
   }, async () => {
-    const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-work-")));
+    const cwd = await suite.workdir();
     const ours = await observe(
-      await AppServerClient.start({ codexHome: await home("model_auto_compact_token_limit = 100") }),
+      await start(await home("model_auto_compact_token_limit = 100"), "ours", false),
       cwd,
     );
     const realHome = await home("model_auto_compact_token_limit = 100");
-    const real = new AppServerClient(
-      spawn(reference as string, ["app-server"], {
-        env: { ...process.env, CODEX_HOME: realHome, RUST_LOG: "error" },
-        stdio: ["pipe", "pipe", "pipe"],
-      }),
-    );
-    clients.push(real);
-    const theirs = await observe(real, cwd);
+    const theirs = await observe(await start(realHome, "reference", false), cwd);
     expect(ours.inputs).toHaveLength(7);
     expect(ours.inputs).toEqual(theirs.inputs);
     expect(ours.events).toEqual(theirs.events);

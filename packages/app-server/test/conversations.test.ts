@@ -1,5 +1,6 @@
 import { PassThrough } from "node:stream";
 import type { CoreEvent, Op } from "@codex-ts/core";
+import { connectInProcess, errorOf, type Message } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import { AppServer, type ConversationHandle, createHandlerTables, runAppServer } from "../src/index.js";
 
@@ -83,9 +84,6 @@ class ScriptedConversation implements ConversationHandle {
   }
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: loosely typed wire messages; the assertions check their shape
-type Wire = Record<string, any>;
-
 function start() {
   const stdin = new PassThrough();
   const stdout = new PassThrough();
@@ -106,55 +104,38 @@ function start() {
     stdout,
     handlers: (s) => createHandlerTables(s, { conversations: { open } }),
   });
+  const client = connectInProcess({ stdin, stdout });
   const done = server.run();
-  const out: Wire[] = [];
-  let buf = "";
-  stdout.on("data", (c: Buffer) => {
-    buf += c.toString();
-    const lines = buf.split("\n");
-    buf = lines.pop() ?? "";
-    for (const l of lines) out.push(JSON.parse(l));
-  });
-  const send = (m: unknown) => stdin.write(`${JSON.stringify(m)}\n`);
-  const waitFor = async (pred: (m: Wire) => boolean) => {
-    for (;;) {
-      const found = out.find(pred);
-      if (found) return found;
-      await new Promise((r) => setImmediate(r));
-    }
-  };
-  send({ id: "init", method: "initialize", params: { clientInfo: { name: "t", version: "1" } } });
-  return { stdin, server, out, send, waitFor, done, conversations };
+  const ready = client.initialize({ name: "t", version: "1" });
+  return { client, ready, server, done, conversations };
 }
 
 describe("conversation handlers over the core contract", () => {
   it("v2: thread/start, turn/start with an approved command, notifications in schema order", async () => {
     const t = start();
-    t.send({ id: 1, method: "thread/start", params: {} });
-    const started = await t.waitFor((m) => m.id === 1);
-    expect(started.result.thread).toMatchObject({
+    const c = t.client;
+    await t.ready;
+    const started = await c.request("thread/start", {});
+    expect(started.thread).toMatchObject({
       id: CONV_0,
       preview: "",
       modelProvider: "mock",
       path: "/sessions/rollout.jsonl",
     });
-    await t.waitFor((m) => m.method === "thread/started");
-    t.send({
-      id: 2,
-      method: "turn/start",
-      params: { threadId: CONV_0, input: [{ type: "text", text: "go" }] },
-    });
-    const approval = await t.waitFor((m) => m.method === "execCommandApproval");
+    await c.waitFor((m) => m.method === "thread/started");
+    c.fire("turn/start", { threadId: CONV_0, input: [{ type: "text", text: "go" }] });
+    const approval = await c.waitFor((m) => m.method === "execCommandApproval");
     expect(approval.params).toMatchObject({
       conversationId: CONV_0,
       callId: "call_1",
       command: ["touch", "x"],
     });
-    t.send({ id: approval.id, result: { decision: "approved" } });
-    await t.waitFor((m) => m.method === "turn/completed");
-    const v2 = t.out.filter(
+    c.answer(approval, { decision: "approved" });
+    await c.waitFor((m) => m.method === "turn/completed");
+    const turnAnswer = c.responseTo("turn/start");
+    const v2 = c.messages.filter(
       (m) =>
-        (m.id === 2 && !m.method) ||
+        m === turnAnswer ||
         (m.method && !m.method.startsWith("codex/event/") && m.method !== "execCommandApproval"),
     );
     expect(v2.map((m) => m.method ?? "response")).toEqual([
@@ -166,16 +147,20 @@ describe("conversation handlers over the core contract", () => {
       "item/completed",
       "turn/completed",
     ]);
-    const response = v2[1];
-    expect(response?.result.turn).toEqual({
+    const response = v2[1] as Message & { result: { turn: unknown } };
+    expect(response.result.turn).toEqual({
       id: "0",
       items: [{ type: "userMessage", id: "0", content: [{ type: "text", text: "go" }] }],
       status: "inProgress",
       error: null,
     });
-    expect(v2.at(-1)?.params.turn).toMatchObject({ id: "0", status: "completed" });
+    expect(v2.at(-1)?.params).toMatchObject({ turn: { id: "0", status: "completed" } });
     expect(
-      t.out.some((m) => m.method === "codex/event/task_complete" && m.params.conversationId === CONV_0),
+      c.messages.some(
+        (m) =>
+          m.method === "codex/event/task_complete" &&
+          (m.params as { conversationId: string }).conversationId === CONV_0,
+      ),
     ).toBe(true);
     expect(t.conversations[0]?.ops).toContainEqual({
       type: "exec_approval",
@@ -183,75 +168,63 @@ describe("conversation handlers over the core contract", () => {
       decision: "approved",
     });
     expect(t.server.peer.pendingCount).toBe(0);
-    t.stdin.end();
+    await c.close();
     await t.done;
   });
 
   it("v1: listener events, interrupt abandons the pending approval, unknown ids get 0.58.0's errors", async () => {
     const t = start();
-    t.send({ id: 1, method: "newConversation", params: {} });
-    const created = await t.waitFor((m) => m.id === 1);
-    expect(created.result).toEqual({
+    const c = t.client;
+    await t.ready;
+    expect(await c.request("newConversation", {})).toEqual({
       conversationId: CONV_0,
       model: "mock-model",
       reasoningEffort: null,
       rolloutPath: "/sessions/rollout.jsonl",
     });
-    t.send({ id: 2, method: "addConversationListener", params: { conversationId: CONV_0 } });
-    const sub = (await t.waitFor((m) => m.id === 2)).result.subscriptionId as string;
-    t.send({
-      id: 3,
-      method: "sendUserMessage",
-      params: { conversationId: CONV_0, items: [{ type: "text", data: { text: "hi" } }] },
-    });
-    await t.waitFor((m) => m.method === "execCommandApproval");
+    const { subscriptionId: sub } = await c.request("addConversationListener", { conversationId: CONV_0 });
+    c.fire("sendUserMessage", { conversationId: CONV_0, items: [{ type: "text", data: { text: "hi" } }] });
+    await c.waitFor((m) => m.method === "execCommandApproval");
     expect(t.server.peer.pendingCount).toBe(1);
-    t.send({ id: 4, method: "interruptConversation", params: { conversationId: CONV_0 } });
-    expect((await t.waitFor((m) => m.id === 4)).result).toEqual({ abortReason: "interrupted" });
+    expect(await c.request("interruptConversation", { conversationId: CONV_0 })).toEqual({
+      abortReason: "interrupted",
+    });
     expect(t.server.peer.pendingCount).toBe(0);
-    const events = t.out.filter((m) => m.method?.startsWith("codex/event/")).map((m) => m.method);
+    const events = c.messages.filter((m) => m.method?.startsWith("codex/event/")).map((m) => m.method);
     expect(events).toEqual([
       "codex/event/task_started",
       "codex/event/exec_command_begin",
       "codex/event/exec_approval_request",
       "codex/event/turn_aborted",
     ]);
-    t.send({ id: 5, method: "removeConversationListener", params: { subscriptionId: sub } });
-    expect((await t.waitFor((m) => m.id === 5)).result).toEqual({});
-    t.send({ id: 6, method: "removeConversationListener", params: { subscriptionId: sub } });
-    expect((await t.waitFor((m) => m.id === 6)).error).toEqual({
+    expect(await c.request("removeConversationListener", { subscriptionId: sub })).toEqual({});
+    expect(await errorOf(c.request("removeConversationListener", { subscriptionId: sub }))).toEqual({
       code: -32600,
       message: `subscription not found: ${sub}`,
     });
-    t.send({ id: 7, method: "sendUserMessage", params: { conversationId: UNKNOWN, items: [] } });
-    expect((await t.waitFor((m) => m.id === 7)).error).toEqual({
+    expect(await errorOf(c.request("sendUserMessage", { conversationId: UNKNOWN, items: [] }))).toEqual({
       code: -32600,
       message: `conversation not found: ${UNKNOWN}`,
     });
     // A malformed id fails decoding with the uuid parser's words, as in 0.58.0.
-    t.send({ id: 71, method: "sendUserMessage", params: { conversationId: "nope", items: [] } });
-    expect((await t.waitFor((m) => m.id === 71)).error).toEqual({
+    expect(await errorOf(c.request("sendUserMessage", { conversationId: "nope", items: [] }))).toEqual({
       code: -32600,
       message:
         "Invalid request: invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1",
       data: { path: "params.conversationId" },
     });
-    t.send({ id: 8, method: "turn/interrupt", params: { threadId: "nope", turnId: "0" } });
-    expect((await t.waitFor((m) => m.id === 8)).error).toEqual({
+    expect(await errorOf(c.request("turn/interrupt", { threadId: "nope", turnId: "0" }))).toEqual({
       code: -32600,
       message: "conversation not found: nope",
     });
-    t.stdin.end();
+    await c.close();
     await t.done;
   });
 
   it("runAppServer serves them when given the runtime: thread/compact, and shutdown at EOF stops the runtime", async () => {
     const stdin = new PassThrough();
     const stdout = new PassThrough();
-    let text = "";
-    stdout.on("data", (c: Buffer) => {
-      text += c.toString();
-    });
+    const c = connectInProcess({ stdin, stdout });
     const conversation = new ScriptedConversation(CONV_X);
     let shutdownCalls = 0;
     const done = runAppServer({
@@ -270,21 +243,19 @@ describe("conversation handlers over the core contract", () => {
         },
       },
     });
-    stdin.write('{"id":0,"method":"initialize","params":{"clientInfo":{"name":"t","version":"1"}}}\n');
-    stdin.write('{"id":1,"method":"thread/start","params":{}}\n');
-    while (!text.includes('"id":1')) await new Promise((r) => setImmediate(r));
-    stdin.write(`{"id":2,"method":"thread/compact","params":{"threadId":"${CONV_X}"}}\n`);
-    stdin.write('{"id":3,"method":"thread/compact","params":{"threadId":"other"}}\n');
+    await c.initialize({ name: "t", version: "1" });
+    await c.request("thread/start", {});
+    // Both requests are in flight when stdin ends: shutdown answers them before it returns.
+    c.fire("thread/compact", { threadId: CONV_X });
+    c.fire("thread/compact", { threadId: "other" });
+    await c.waitFor(() => c.sent.filter((m) => m.method === "thread/compact").length === 2, "both sent");
     stdin.end();
     await done;
-    const lines = text
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    expect(lines.find((m) => m.id === 2)).toEqual({ id: 2, result: {} });
-    expect(lines.find((m) => m.id === 3)).toEqual({
+    const [ours, other] = c.sent.filter((m) => m.method === "thread/compact").map((m) => m.id);
+    expect(c.messages.find((m) => m.id === ours)).toEqual({ id: ours, result: {} });
+    expect(c.messages.find((m) => m.id === other)).toEqual({
       error: { code: -32600, message: "conversation not found: other" },
-      id: 3,
+      id: other,
     });
     expect(conversation.ops).toContainEqual({ type: "compact" });
     expect(shutdownCalls).toBe(1);

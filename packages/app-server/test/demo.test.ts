@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 
 const demo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist/demo-client.js");
 
-describe("bundled demo client (pnpm demo)", () => {
+describe("bundled demo client (pnpm demo, on AppServerClient)", () => {
   it("runs a thread with an approved command against the local model server, lists and archives, exits cleanly", async () => {
     const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
       const child = execFile(process.execPath, [demo], { encoding: "utf8" }, (err, out) =>
@@ -22,15 +22,17 @@ describe("bundled demo client (pnpm demo)", () => {
     );
     expect(stdout).toContain("NOTES.md exists in the project: true");
     expect(stdout.match(/turn\/completed: completed/g)).toHaveLength(2);
-    // The second listing, after the archive, holds only the first thread.
+    // The client numbers its requests from 1: initialize, two threads with a turn each, then list (6), archive (7)
+    // and list again (8). The second listing, after the archive, holds only the first thread.
     const listings = stdout
       .split("\n")
-      .filter((l) => l.startsWith('← {"id":5,') || l.startsWith('← {"id":7,'));
+      .filter((l) => l.startsWith('← {"id":6,') || l.startsWith('← {"id":8,'));
     expect(listings[0]).toContain('"preview":"Say hello"');
     expect(listings[1]).not.toContain('"preview":"Say hello"');
     expect(listings[1]).toContain('"preview":"Add a NOTES.md to the project"');
-    expect(stdout).toContain('← {"id":6,"result":{}}');
+    expect(stdout).toContain('← {"id":7,"result":{}}');
     expect(stdout).toContain("unknown variant `no/such/method`");
+    expect(stdout).toContain("thread/archive rejected with AppServerError -32600: invalid thread id");
     expect(stdout).toContain("server exited with code 0");
   });
 });

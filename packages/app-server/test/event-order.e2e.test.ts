@@ -1,19 +1,17 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ReviewDecision } from "@codex-ts/app-server-protocol";
 import {
-  type MockModelServer,
+  type AppServerBinary,
+  type Message,
   REFERENCE_CODEX_BIN,
   responses,
   type ScriptedResponse,
   type SseEvent,
-  startMockModelServer,
+  useAppServerSuite,
 } from "@codex-ts/test-support";
-import { afterAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
-import { mockCodexHome } from "./helpers/mock-home.js";
+import { describe, expect, it } from "vitest";
 
 /**
  * The order in which a client hears about a turn, compared with the real codex app-server 0.58.0: the same scripted
@@ -34,21 +32,7 @@ const reference = REFERENCE_CODEX_BIN;
 if (!reference)
   console.warn("skipping the event-order comparison with the real codex 0.58.0: binary not found");
 
-const mocks: MockModelServer[] = [];
-const clients: AppServerClient[] = [];
-const dirs: string[] = [];
-
-afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-  for (const m of mocks) await m.close();
-  for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), prefix)));
-  dirs.push(dir);
-  return dir;
-}
+const suite = useAppServerSuite();
 
 type Rec = Record<string, unknown>;
 
@@ -63,7 +47,7 @@ interface Scenario {
   interruptAfter?: string;
   /** The approval policy (default `never`) and the answer to every approval request. */
   approvalPolicy?: string;
-  decision?: string;
+  decision?: ReviewDecision;
   /** v1 event types to leave out on both sides, where 0.58.0's timing is its own (said why at the scenario). */
   ignore?: string[];
   /** Tool outputs (as the rollout shows them, timings masked) to count as the same, where 0.58.0 races. */
@@ -74,85 +58,53 @@ interface Scenario {
   files?: Record<string, Buffer>;
 }
 
-/** Runs one v2 turn of a scenario through a fresh server (ours, or the executable `bin`) with its own mock model. */
-async function run(bin: string | undefined, s: Scenario) {
-  const mock = await startMockModelServer(s.script());
-  mocks.push(mock);
-  const home = await mockCodexHome(mock.baseUrl, {
+/** Runs one v2 turn of a scenario through a fresh server (ours, or the real 0.58.0) with its own mock model. */
+async function run(bin: AppServerBinary, s: Scenario) {
+  const mock = await suite.newMock(s.script());
+  const home = await suite.home({
+    mock,
     prefix: "codex-e2e-order-",
     toml: `approval_policy = "${s.approvalPolicy ?? "never"}"\nsandbox_mode = "danger-full-access"\n${s.config ?? ""}`,
+    ...(s.retries ? { retries: { request: s.retries, stream: s.retries } } : {}),
   });
-  dirs.push(home);
-  if (s.retries) {
-    const file = path.join(home, "config.toml");
-    const toml = (await fs.readFile(file, "utf8")).replace(
-      /_max_retries = 0/g,
-      `_max_retries = ${s.retries}`,
-    );
-    await fs.writeFile(file, toml);
-  }
-  const cwd = await tempDir("codex-work-");
+  const cwd = await suite.workdir();
   for (const [name, data] of Object.entries(s.files ?? {})) await fs.writeFile(path.join(cwd, name), data);
-  const c = bin
-    ? new AppServerClient(
-        spawn(bin, ["app-server"], {
-          env: { ...process.env, CODEX_HOME: home, RUST_LOG: "error" },
-          stdio: ["pipe", "pipe", "pipe"],
-        }),
-      )
-    : await AppServerClient.start({ codexHome: home });
-  clients.push(c);
-  await c.initialize();
+  const c = await suite.start({ bin, home });
+  // Every approval gets the scenario's answer as soon as it is asked.
+  for (const method of ["execCommandApproval", "applyPatchApproval"] as const)
+    c.onServerRequest(method, () => ({ decision: s.decision ?? "approved" }));
   let thread: { id: string; path: string };
   let from: number;
   if (s.v1) {
-    const created = (await c.call(1, "newConversation", { cwd })).result as Rec;
-    thread = { id: String(created.conversationId), path: String(created.rolloutPath) };
-    await c.call(4, "addConversationListener", { conversationId: thread.id });
+    const created = await c.request("newConversation", { cwd });
+    thread = { id: created.conversationId, path: created.rolloutPath };
+    await c.request("addConversationListener", { conversationId: thread.id });
     from = c.messages.length;
-    c.send({
-      id: 2,
-      method: "sendUserMessage",
-      params: { conversationId: thread.id, items: [{ type: "text", data: { text: "go" } }] },
-    });
+    c.fire("sendUserMessage", { conversationId: thread.id, items: [{ type: "text", data: { text: "go" } }] });
   } else {
-    thread = ((await c.call(1, "thread/start", { cwd })).result as { thread: typeof thread }).thread;
+    thread = (await c.request("thread/start", { cwd })).thread;
     // `thread/started` races the `thread/start` response in both servers; the turn's messages start here.
     await c.waitFor((m) => m.method === "thread/started", "thread/started");
     from = c.messages.length;
-    c.send({
-      id: 2,
-      method: "turn/start",
-      params: { threadId: thread.id, input: [{ type: "text", text: "go" }] },
-    });
+    c.fire("turn/start", { threadId: thread.id, input: [{ type: "text", text: "go" }] });
   }
   if (s.interruptAfter) {
     const event = `codex/event/${s.interruptAfter}`;
     await c.waitFor((m) => m.method === event, event);
-    c.send({ id: 3, method: "turn/interrupt", params: { threadId: thread.id, turnId: "0" } });
+    c.fire("turn/interrupt", { threadId: thread.id, turnId: "0" });
   }
   const ends = ["codex/event/turn_aborted", "codex/event/task_complete"];
-  const answered = new Set<Message>();
-  for (;;) {
-    const next = await c.waitFor(
-      (m) =>
-        ends.includes(String(m.method)) ||
-        (m.id !== undefined && /Approval$/.test(String(m.method)) && !answered.has(m)),
-      "the end of the turn",
-    );
-    if (ends.includes(String(next.method))) break;
-    answered.add(next);
-    c.send({ id: next.id, result: { decision: s.decision ?? "approved" } });
-  }
+  await c.waitFor((m) => ends.includes(String(m.method)), "the end of the turn");
   // Anything 0.58.0 still sends after task_complete (its snapshot notice) has been seen by now.
   await new Promise((r) => setTimeout(r, 300));
   const messages = c.messages.slice(from);
+  const answered = (m: Message) => c.answeredMethod(m);
   await c.close();
   const rollout = (await fs.readFile(thread.path, "utf8"))
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l) as { type: string; payload: Rec });
-  return { messages, rollout };
+  return { messages, answered, rollout };
 }
 
 const TOOL_EVENTS =
@@ -174,9 +126,11 @@ const V2_EXTENSION_ITEMS = new Set([
 ]);
 
 /** One message as a comparable line: its kind and the fields that must agree, ids/paths/times left out. */
-function describeMessage(m: Message): string | null {
-  if (m.method === undefined)
-    return m.id === 2 ? "response to the turn's request" : m.id === 3 ? "response turn/interrupt" : null;
+function describeMessage(m: Message, answered: string | undefined): string | null {
+  if (m.method === undefined) {
+    if (answered === "turn/start" || answered === "sendUserMessage") return "response to the turn's request";
+    return answered === "turn/interrupt" ? "response turn/interrupt" : null;
+  }
   const p = (m.params ?? {}) as Rec;
   if (!m.method.startsWith("codex/event/")) {
     const item = p.item as Rec | undefined;
@@ -283,7 +237,7 @@ const sameAs = (output: string | undefined, same?: [string, string]) =>
 function observe(r: Awaited<ReturnType<typeof run>>, ignore: string[] = [], same?: [string, string]) {
   let ended = false;
   const heard = joinOutputChunks(r.messages).flatMap((m) => {
-    const line = describeMessage(m);
+    const line = describeMessage(m, r.answered(m));
     if (line === null) return [];
     // Our v2 mapper completes the items still open when a turn ends (for turn/completed); 0.58.0 leaves them.
     if (ended && line.startsWith("v2 item/completed")) return [];
@@ -590,8 +544,8 @@ const scenarios: Scenario[] = [
 describe.skipIf(!reference)("event and rollout order compared with the real codex app-server 0.58.0", () => {
   for (const s of scenarios) {
     it(s.name, { timeout: 60_000 }, async () => {
-      const ours = observe(await run(undefined, s), s.ignore, s.sameOutputs);
-      const theirs = observe(await run(reference, s), s.ignore, s.sameOutputs);
+      const ours = observe(await run("ours", s), s.ignore, s.sameOutputs);
+      const theirs = observe(await run("reference", s), s.ignore, s.sameOutputs);
       expect(ours.withoutTokenCounts).toEqual(theirs.withoutTokenCounts);
       expect(ours.withoutToolEvents).toEqual(theirs.withoutToolEvents);
       expect(ours.rollout).toEqual(theirs.rollout);

@@ -1,36 +1,31 @@
 import fs from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
+import { startAppServer, tempDir } from "@codex-ts/test-support";
 import { afterEach, describe, expect, it } from "vitest";
-import { AppServerClient } from "./helpers/client.js";
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
 });
 
-async function home(): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "codex-home-"));
-  cleanup.push(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+const home = () => tempDir("codex-home-");
 
 describe("feedback/upload", () => {
   it("writes a local bundle with logs under CODEX_HOME/feedback and uploads nothing by default", async () => {
     const codexHome = await home();
-    const c = await AppServerClient.start({ codexHome });
+    const c = await startAppServer({ home: codexHome });
     cleanup.push(() => c.close());
     await c.initialize();
-    c.sendRaw("not json, so there is a log line");
-    const res = await c.call(1, "feedback/upload", {
+    await c.raw.send("not json, so there is a log line");
+    const res = await c.request("feedback/upload", {
       classification: "bug",
       reason: "it broke",
       conversationId: null,
       includeLogs: true,
     });
-    const threadId = (res.result as { threadId: string }).threadId;
+    const threadId = res.threadId;
     expect(threadId).toMatch(/^[0-9a-f-]{36}$/);
     const bundles = (await fs.readdir(path.join(codexHome, "feedback"))).filter((n) => !n.startsWith("."));
     expect(bundles).toHaveLength(1);
@@ -48,7 +43,7 @@ describe("feedback/upload", () => {
     expect(await fs.readFile(path.join(dir, "app-server.log"), "utf8")).toContain(
       "Failed to deserialize JSONRPCMessage",
     );
-    expect(await c.call(2, "feedback/upload", { classification: "bug" })).toMatchObject({
+    expect(await c.raw.call("no-logs", "feedback/upload", { classification: "bug" })).toMatchObject({
       error: { code: -32600, message: "Invalid request: missing field `includeLogs`" },
     });
   });
@@ -68,19 +63,19 @@ describe("feedback/upload", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     cleanup.push(() => new Promise((r) => server.close(r)));
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feedback`;
-    const c = await AppServerClient.start({
-      codexHome: await home(),
+    const c = await startAppServer({
+      home: await home(),
       env: { CODEX_FEEDBACK_ENDPOINT: endpoint },
     });
     cleanup.push(() => c.close());
     await c.initialize();
-    const res = await c.call(1, "feedback/upload", {
+    const res = await c.request("feedback/upload", {
       classification: "good",
       reason: null,
       conversationId: null,
       includeLogs: false,
     });
-    expect(res.result).toHaveProperty("threadId");
+    expect(res).toHaveProperty("threadId");
     expect(bodies).toHaveLength(1);
     expect(Object.keys(bodies[0]?.files ?? {})).toEqual(["feedback.json"]);
   });

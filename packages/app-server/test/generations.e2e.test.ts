@@ -1,50 +1,42 @@
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { protocol0166 } from "@codex-ts/app-server-protocol";
-import { afterAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
+import { errorOf, type Message, startAppServer, tempDir } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
 
 /**
  * One server, two protocol generations, chosen per connection at `initialize` (a non-null `capabilities` member
- * means 0.166). Expected answers are the ones the real 0.166.0 binary gives for the same requests (run by hand:
- * it reaches for the network at start, so tests do not spawn it).
+ * means 0.166). Expected answers are the ones the real 0.166.0 binary gives for the same requests (the typed
+ * client drives that binary too, in client-generations.e2e.test.ts).
  */
-const clients: AppServerClient[] = [];
-const homes: string[] = [];
-
-afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-  for (const home of homes) await fs.rm(home, { recursive: true, force: true });
-});
-
-async function start(config = ""): Promise<{ c: AppServerClient; codexHome: string }> {
-  const codexHome = await fs.mkdtemp(path.join(os.tmpdir(), "codex-e2e-gen-"));
-  homes.push(codexHome);
+async function home(config = ""): Promise<string> {
+  const codexHome = await tempDir("codex-e2e-gen-");
   await fs.writeFile(path.join(codexHome, "config.toml"), config);
-  const c = await AppServerClient.start({ codexHome });
-  clients.push(c);
-  return { c, codexHome };
+  return codexHome;
 }
 
+/** Our server with a client that speaks 0.166 (not initialized yet). */
+const start0166 = async (codexHome: string) => startAppServer({ home: codexHome, protocol: protocol0166 });
+
 const clientInfo = { name: "acp", title: null, version: "2.6.0" };
-const init0166 = (c: AppServerClient, capabilities: unknown = { experimentalApi: true }) =>
-  c.call("init", "initialize", { clientInfo, capabilities });
 const error = (m: Message) => m.error as { code: number; message: string };
 
 describe("a 0.166 connection", () => {
   it("answers initialize with 0.166's fields", async () => {
-    const { c, codexHome } = await start();
-    const init = await init0166(c, { experimentalApi: true, optOutNotificationMethods: ["thread/started"] });
-    const result = protocol0166.requests.initialize.response.parse(init.result);
-    expect(result).toEqual({
+    const codexHome = await home();
+    const c = await start0166(codexHome);
+    const init = await c.initialize(clientInfo, {
+      experimentalApi: true,
+      optOutNotificationMethods: ["thread/started"],
+    });
+    expect(init).toEqual({
       userAgent: expect.stringMatching(/^codex_cli_rs\/0\.58\.0 \([^)]+\) xterm \(acp; 2\.6\.0\)$/),
       codexHome: await fs.realpath(codexHome),
       platformFamily: process.platform === "win32" ? "windows" : "unix",
       platformOs:
         process.platform === "darwin" ? "macos" : process.platform === "win32" ? "windows" : process.platform,
     });
-    expect(error(await c.call(1, "initialize", { clientInfo }))).toEqual({
+    expect(await errorOf(c.request("initialize", { clientInfo }))).toEqual({
       code: -32600,
       message: "Already initialized",
     });
@@ -52,10 +44,12 @@ describe("a 0.166 connection", () => {
   });
 
   it("lists permission profiles: built-ins, then the configured ones by id, paged", async () => {
-    const { c } = await start(
-      'default_permissions = ":workspace"\n[permissions.zeta]\ndescription = "Zeta profile"\n[permissions.alpha]\n',
+    const c = await start0166(
+      await home(
+        'default_permissions = ":workspace"\n[permissions.zeta]\ndescription = "Zeta profile"\n[permissions.alpha]\n',
+      ),
     );
-    await init0166(c);
+    await c.initialize(clientInfo, { experimentalApi: true });
     const builtIn = (id: string) => ({ id, description: null, allowed: true });
     const all = [
       builtIn(":read-only"),
@@ -64,33 +58,29 @@ describe("a 0.166 connection", () => {
       { id: "alpha", description: null, allowed: true },
       { id: "zeta", description: "Zeta profile", allowed: true },
     ];
-    const list = async (id: number, params: unknown) => {
-      const m = await c.call(id, "permissionProfile/list", params);
-      if (m.result) protocol0166.requests["permissionProfile/list"].response.parse(m.result);
-      return m.result ?? m.error;
-    };
-    expect(await list(1, {})).toEqual({ data: all, nextCursor: null });
-    expect(await list(2, { limit: 2 })).toEqual({ data: all.slice(0, 2), nextCursor: "2" });
-    expect(await list(3, { limit: 0, cursor: "2" })).toEqual({ data: all.slice(2, 3), nextCursor: "3" });
-    expect(await list(4, { cursor: "+1", cwd: "/nowhere" })).toEqual({
-      data: all.slice(1),
-      nextCursor: null,
-    });
-    expect(await list(5, { cursor: "5" })).toEqual({ data: [], nextCursor: null });
-    expect(await list(6, { cursor: "6" })).toEqual({
+    // Each result is checked against 0.166's response schema by the client.
+    const list = (params: { cursor?: string; limit?: number; cwd?: string }) =>
+      c.request("permissionProfile/list", params);
+    expect(await list({})).toEqual({ data: all, nextCursor: null });
+    expect(await list({ limit: 2 })).toEqual({ data: all.slice(0, 2), nextCursor: "2" });
+    expect(await list({ limit: 0, cursor: "2" })).toEqual({ data: all.slice(2, 3), nextCursor: "3" });
+    expect(await list({ cursor: "+1", cwd: "/nowhere" })).toEqual({ data: all.slice(1), nextCursor: null });
+    expect(await list({ cursor: "5" })).toEqual({ data: [], nextCursor: null });
+    expect(await errorOf(list({ cursor: "6" }))).toEqual({
       code: -32600,
       message: "cursor 6 exceeds total permission profiles 5",
     });
-    expect(await list(7, { cursor: "x" })).toEqual({ code: -32600, message: "invalid cursor: x" });
-    expect(await list(8, { limit: -1 })).toMatchObject({
+    expect(await errorOf(list({ cursor: "x" }))).toEqual({ code: -32600, message: "invalid cursor: x" });
+    // Params 0.166 does not allow: the raw escape hatch.
+    expect(error(await c.raw.call("negative", "permissionProfile/list", { limit: -1 }))).toMatchObject({
       code: -32600,
       message: "Invalid request: invalid value: integer `-1`, expected u32",
     });
-    expect(await list(9, [])).toMatchObject({
+    expect(error(await c.raw.call("sequence", "permissionProfile/list", []))).toMatchObject({
       message:
         "Invalid request: invalid length 0, expected struct PermissionProfileListParams with 3 elements",
     });
-    expect(await list(10, undefined)).toEqual({
+    expect(error(await c.raw.call("none", "permissionProfile/list"))).toEqual({
       code: -32600,
       message: "Invalid request: missing field `params`",
     });
@@ -98,16 +88,20 @@ describe("a 0.166 connection", () => {
   });
 
   it("speaks only 0.166's methods; a malformed initialize leaves the connection uninitialized", async () => {
-    const { c } = await start();
-    expect(error(await init0166(c, 5))).toEqual({
+    const c = await start0166(await home());
+    const capabilities5 = await c.raw.call("init5", "initialize", { clientInfo, capabilities: 5 });
+    expect(error(capabilities5)).toEqual({
       code: -32600,
       message: "Invalid request: invalid type: integer `5`, expected struct InitializeCapabilities",
       data: { path: "params.capabilities" },
     });
-    expect(error(await c.call(1, "getUserAgent"))).toEqual({ code: -32600, message: "Not initialized" });
-    await init0166(c);
+    expect(error(await c.raw.call("agent", "getUserAgent"))).toEqual({
+      code: -32600,
+      message: "Not initialized",
+    });
+    await c.initialize(clientInfo, { experimentalApi: true });
     // Only the 0.166 methods implemented so far exist, listed in 0.166.0's registry order.
-    const unknown = error(await c.call(2, "newConversation", {}));
+    const unknown = error(await c.raw.call("v1", "newConversation", {}));
     expect(unknown.code).toBe(-32600);
     expect(unknown.message).toMatch(
       /^Invalid request: unknown variant `newConversation`, expected one of `initialize`, .*`permissionProfile\/list`/,
@@ -119,17 +113,18 @@ describe("a 0.166 connection", () => {
 
 describe("a 0.58 connection", () => {
   it("sees 0.58.0 exactly: before initialize, and after one without (or with null) capabilities", async () => {
-    const { c } = await start();
+    const c = await startAppServer({ home: await home() });
     // Before the handshake the generation is unknown: requests are read as 0.58.0 reads them.
-    expect(error(await c.call(1, "permissionProfile/list", {})).message).toMatch(
+    expect(error(await c.raw.call("early", "permissionProfile/list", {})).message).toMatch(
       /^Invalid request: unknown variant `permissionProfile\/list`, expected one of `initialize`, `thread\/start`/,
     );
-    const init = await c.call("init", "initialize", { clientInfo, capabilities: null });
+    // `capabilities: null` is not in 0.58.0's initialize: sent raw.
+    const init = await c.raw.call("init", "initialize", { clientInfo, capabilities: null });
     expect(Object.keys(init.result as object)).toEqual(["userAgent"]);
-    expect(error(await c.call(2, "permissionProfile/list", {})).message).toMatch(
+    expect(error(await c.raw.call("late", "permissionProfile/list", {})).message).toMatch(
       /^Invalid request: unknown variant `permissionProfile\/list`, expected one of `initialize`, .*`execOneOffCommand`$/,
     );
-    expect((await c.call(3, "model/list", {})).result).toMatchObject({ nextCursor: null });
+    expect(await c.request("model/list", {})).toMatchObject({ nextCursor: null });
     await c.close();
   });
 });

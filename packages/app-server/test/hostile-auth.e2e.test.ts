@@ -1,10 +1,15 @@
 import fs from "node:fs/promises";
 import { createServer } from "node:net";
-import os from "node:os";
 import path from "node:path";
-import { type MockIssuer, startMockIssuer } from "@codex-ts/test-support";
+import {
+  errorOf,
+  type MockIssuer,
+  startAppServer,
+  startMockIssuer,
+  type TestAppServer,
+  tempDir,
+} from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
 
 /**
  * Issue 14 rows 4, 17 and 21 through the built CLI against a mock OAuth issuer on 127.0.0.1: auth changes sent
@@ -14,66 +19,53 @@ import { AppServerClient, type Message } from "./helpers/client.js";
 
 let issuer: MockIssuer;
 let codexHome: string;
-const cleanup: Array<() => Promise<unknown>> = [];
+const servers: TestAppServer[] = [];
 
 beforeEach(async () => {
   issuer = await startMockIssuer();
-  codexHome = await fs.mkdtemp(path.join(os.tmpdir(), "codex-hostile-auth-"));
-  cleanup.push(() => fs.rm(codexHome, { recursive: true, force: true }));
+  codexHome = await tempDir("codex-hostile-auth-");
   await fs.writeFile(path.join(codexHome, "config.toml"), `chatgpt_base_url = "${issuer.chatgptBaseUrl}"\n`);
 });
 afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
+  // Each test's server goes before its issuer (a login server may still be listening).
+  for (const c of servers.splice(0)) await c.close({ graceMs: 10_000 });
   await issuer.close();
 });
 
-async function start(env: NodeJS.ProcessEnv = {}): Promise<AppServerClient> {
-  const c = await AppServerClient.start({
-    codexHome,
+async function start(env: Record<string, string> = {}): Promise<TestAppServer> {
+  const c = await startAppServer({
+    home: codexHome,
     env: { CODEX_TS_AUTH_ISSUER: issuer.issuer, CODEX_TS_LOGIN_PORT: "0", ...env },
   });
-  cleanup.push(async () => {
-    c.child.stdin.end();
-    const timer = setTimeout(() => c.child.kill("SIGKILL"), 10_000);
-    await c.exited;
-    clearTimeout(timer);
-  });
+  servers.push(c);
   await c.initialize();
   return c;
 }
 
 const authFile = () => path.join(codexHome, "auth.json");
-const answered = (c: AppServerClient, id: number) =>
-  c.waitFor((m) => m.id === id && m.method === undefined, `response ${id}`);
-const notifications = (c: AppServerClient, method: string) => c.messages.filter((m) => m.method === method);
+const notifications = (c: TestAppServer, method: string) => c.messages.filter((m) => m.method === method);
 
 describe("issue 14 row 4: auth changes are serialised in arrival order", () => {
   it("loginApiKey and logoutChatGpt sent together leave the state of the last one (20 of 20)", async () => {
     const c = await start();
-    let id = 100;
     for (let round = 0; round < 20; round++) {
-      const login = id++;
-      const logout = id++;
       // One write: both requests are in flight together.
-      c.child.stdin.write(
-        `${JSON.stringify({ id: login, method: "loginApiKey", params: { apiKey: `sk-round-${round}` } })}\n` +
-          `${JSON.stringify({ id: logout, method: "logoutChatGpt" })}\n`,
-      );
-      expect((await answered(c, login)).result).toEqual({});
-      expect((await answered(c, logout)).result).toEqual({});
+      const [login, logout] = c.inOneWrite(() => [
+        c.request("loginApiKey", { apiKey: `sk-round-${round}` }),
+        c.request("logoutChatGpt"),
+      ]);
+      expect(await login).toEqual({});
+      expect(await logout).toEqual({});
       await expect(fs.stat(authFile())).rejects.toMatchObject({ code: "ENOENT" });
     }
-    expect((await c.call(1, "account/read", {})).result).toEqual({ account: null, requiresOpenaiAuth: true });
+    expect(await c.request("account/read", {})).toEqual({ account: null, requiresOpenaiAuth: true });
     // The last status change reported is the logout.
     await c.waitFor(() => notifications(c, "authStatusChange").length === 40, "40 authStatusChange");
     expect(notifications(c, "authStatusChange").at(-1)?.params).toEqual({ authMethod: null });
     // And the other order: logged in with the key.
-    c.child.stdin.write(
-      `${JSON.stringify({ id: 2, method: "logoutChatGpt" })}\n` +
-        `${JSON.stringify({ id: 3, method: "loginApiKey", params: { apiKey: "sk-last" } })}\n`,
+    await Promise.all(
+      c.inOneWrite(() => [c.request("logoutChatGpt"), c.request("loginApiKey", { apiKey: "sk-last" })]),
     );
-    await answered(c, 2);
-    await answered(c, 3);
     expect(JSON.parse(await fs.readFile(authFile(), "utf8"))).toEqual({ OPENAI_API_KEY: "sk-last" });
     expect(c.stderr).not.toContain("sk-round-");
   });
@@ -91,14 +83,14 @@ describe("issue 14 row 4: auth changes are serialised in arrival order", () => {
     );
     const c = await start();
     const gate = issuer.pauseTokenEndpoint();
-    c.send({ id: 1, method: "getAuthStatus", params: { includeToken: true, refreshToken: true } });
+    const status = c.request("getAuthStatus", { includeToken: true, refreshToken: true });
     await gate.arrived;
-    expect((await c.call(2, "logoutChatGpt")).result).toEqual({});
+    expect(await c.request("logoutChatGpt")).toEqual({});
     await expect(fs.stat(authFile())).rejects.toMatchObject({ code: "ENOENT" });
     gate.release();
-    await answered(c, 1);
+    await status;
     await expect(fs.stat(authFile())).rejects.toMatchObject({ code: "ENOENT" });
-    expect((await c.call(3, "account/read", {})).result).toEqual({ account: null, requiresOpenaiAuth: true });
+    expect(await c.request("account/read", {})).toEqual({ account: null, requiresOpenaiAuth: true });
   });
 });
 
@@ -114,11 +106,11 @@ describe("issue 14 row 21: 50 loginChatGpt at once", () => {
   it("all start on the fixed port, each replacing the one before (none answers 'port already in use')", async () => {
     const port = await freePort();
     const c = await start({ CODEX_TS_LOGIN_PORT: String(port) });
-    const ids = Array.from({ length: 50 }, (_, i) => 1000 + i);
-    c.child.stdin.write(ids.map((id) => `${JSON.stringify({ id, method: "loginChatGpt" })}\n`).join(""));
-    const answers = await Promise.all(ids.map((id) => answered(c, id)));
-    expect(answers.filter((a) => a.error)).toEqual([]);
-    const logins = answers.map((a) => a.result as { loginId: string; authUrl: string });
+    const answers = await Promise.allSettled(
+      c.inOneWrite(() => Array.from({ length: 50 }, () => c.request("loginChatGpt"))),
+    );
+    expect(answers.filter((a) => a.status === "rejected")).toEqual([]);
+    const logins = answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
     for (const login of logins) {
       expect(new URL(login.authUrl).searchParams.get("redirect_uri")).toBe(
         `http://localhost:${port}/auth/callback`,
@@ -137,7 +129,7 @@ describe("issue 14 row 21: 50 loginChatGpt at once", () => {
     }
     // The last one is running on the port and can be cancelled.
     const last = logins.at(-1) as { loginId: string };
-    expect((await c.call(1, "cancelLoginChatGpt", { loginId: last.loginId })).result).toEqual({});
+    expect(await c.request("cancelLoginChatGpt", { loginId: last.loginId })).toEqual({});
     await c.waitFor(
       () => notifications(c, "loginChatGptComplete").length === 50,
       "the last loginChatGptComplete",
@@ -161,16 +153,16 @@ describe("issue 14 row 17: auth.json whose key spans a newline", () => {
       mode: 0o600,
     });
     const c = await start({ CODEX_LOG_LEVEL: "debug" });
-    const answers: Message[] = [
-      await c.call(1, "account/read", {}),
-      await c.call(2, "getAuthStatus", { includeToken: true }),
-      await c.call(3, "userInfo"),
+    const errors = [
+      await errorOf(c.request("account/read", {})),
+      await errorOf(c.request("getAuthStatus", { includeToken: true })),
+      await errorOf(c.request("userInfo")),
     ];
-    for (const a of answers) {
-      expect(a.error).toMatchObject({ code: -32603 });
-      expect(leaks(JSON.stringify(a))).toEqual([]);
+    for (const error of errors) {
+      expect(error).toMatchObject({ code: -32603 });
+      expect(leaks(JSON.stringify(error))).toEqual([]);
     }
-    expect(answers[0]?.error).toHaveProperty(
+    expect(errors[0]).toHaveProperty(
       "message",
       `failed to load auth: failed to parse ${authFile()}: invalid JSON`,
     );

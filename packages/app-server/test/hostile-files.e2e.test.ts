@@ -1,64 +1,24 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
+import { errorOf, startAppServer, type TestAppServer, tempDir } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
 
 /**
  * Issue 14 rows 1, 5, 6, 15, 16 and 20 (config part) and issue 21 row 10, through the built CLI: paths and config
- * a hostile client (or a broken file) names get a clear answer at once, and the server goes on serving. Every temp
- * dir, FIFO and sparse file is removed after each test.
+ * a hostile client (or a broken file) names get a clear answer at once, and the server goes on serving. The servers
+ * are stopped, and every temp dir, FIFO and sparse file removed, after the file (the shared setup).
  */
 
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+/** A request must be answered within 20 s: one stuck on a file read fails here, not at the test's timeout. */
+const within20s = () => ({ signal: AbortSignal.timeout(20_000) });
 
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
-  cleanup.push(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Ends the server: stdin closed, then SIGKILL if it has not exited within 10 s (a server stuck on a FIFO). */
-async function stop(c: AppServerClient): Promise<void> {
-  c.child.stdin.end();
-  const timer = setTimeout(() => c.child.kill("SIGKILL"), 10_000);
-  await c.exited;
-  clearTimeout(timer);
-}
-
-async function start(codexHome: string): Promise<AppServerClient> {
-  const c = await AppServerClient.start({ codexHome });
-  cleanup.push(() => stop(c));
+async function start(home: string): Promise<TestAppServer> {
+  const c = await startAppServer({ home });
   await c.initialize();
   return c;
 }
-
-let nextId = 1;
-
-/** Sends a request (a raw line when given as text) and waits up to 20 s for its answer; the server must live. */
-async function ask(c: AppServerClient, method: string, params: unknown, raw?: string): Promise<Message> {
-  const id = nextId++;
-  c.sendRaw(raw?.replace("@ID@", String(id)) ?? JSON.stringify({ id, method, params }));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const found = c.messages.find((m) => m.id === id && m.method === undefined);
-    if (found) return found;
-    if (c.child.exitCode !== null || c.child.signalCode !== null) {
-      throw new Error(
-        `server exited (${c.child.exitCode ?? c.child.signalCode}) before answering ${method}: ${c.stderr}`,
-      );
-    }
-    if (Date.now() > deadline) throw new Error(`${method} not answered within 20 s`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-const errorOf = (m: Message) => m.error as { code: number; message: string } | undefined;
 
 /** A rollout in the exact shape Codex writes, in CODEX_HOME's sessions folder of 2026-11-20. */
 async function writeRollout(codexHome: string, opts: { firstLine?: string } = {}) {
@@ -121,15 +81,18 @@ describe("issue 14 row 1: project_doc_max_bytes = 2^31 with an AGENTS.md", () =>
         "error deriving config: request config: invalid value for `project_doc_max_bytes`: Too big: expected number to be <=1048576",
     };
     const config = { project_doc_max_bytes: 2 ** 31 };
-    expect(errorOf(await ask(c, "thread/start", { cwd: project, config }))).toEqual(expected);
-    expect(errorOf(await ask(c, "newConversation", { cwd: project, config }))).toEqual(expected);
+    expect(await errorOf(c.request("thread/start", { cwd: project, config }, within20s()))).toEqual(expected);
+    expect(await errorOf(c.request("newConversation", { cwd: project, config }, within20s()))).toEqual(
+      expected,
+    );
     // The largest accepted budget reads the file as it is.
-    const ok = await ask(c, "newConversation", {
-      cwd: project,
-      config: { project_doc_max_bytes: 1024 * 1024 },
-    });
-    expect(ok.result).toMatchObject({ model: "gpt-5-codex" });
-    const rollout = await fs.readFile((ok.result as { rolloutPath: string }).rolloutPath, "utf8");
+    const ok = await c.request(
+      "newConversation",
+      { cwd: project, config: { project_doc_max_bytes: 1024 * 1024 } },
+      within20s(),
+    );
+    expect(ok).toMatchObject({ model: "gpt-5-codex" });
+    const rollout = await fs.readFile(ok.rolloutPath, "utf8");
     expect(rollout).toContain("Always answer in French.");
   });
 });
@@ -150,27 +113,41 @@ describe("issue 14 rows 5 and 6: special and huge files as rollouts and instruct
 
     // More FIFO requests than libuv has pool threads: had any opened the FIFO, every later file read would hang.
     for (let i = 0; i < 3; i++) {
-      expect(errorOf(await ask(c, "getConversationSummary", { rolloutPath: fifo }))).toEqual({
-        code: -32603,
+      expect(await errorOf(c.request("getConversationSummary", { rolloutPath: fifo }, within20s()))).toEqual({
+        code: -32600,
         message: `failed to load conversation summary from ${fifo}: not a regular file (a FIFO)`,
       });
-      expect(errorOf(await ask(c, "resumeConversation", { path: fifo }))).toEqual({
+      expect(await errorOf(c.request("resumeConversation", { path: fifo }, within20s()))).toEqual({
         code: -32600,
         message: `failed to load rollout \`${fifo}\`: not a regular file (a FIFO)`,
       });
-      expect(errorOf(await ask(c, "thread/resume", { threadId: randomUUID(), path: fifo }))).toEqual({
+      expect(
+        await errorOf(c.request("thread/resume", { threadId: randomUUID(), path: fifo }, within20s())),
+      ).toEqual({
         code: -32600,
         message: `failed to load rollout \`${fifo}\`: not a regular file (a FIFO)`,
       });
     }
     expect(
-      errorOf(await ask(c, "thread/start", { config: { experimental_instructions_file: instructionsFifo } })),
+      await errorOf(
+        c.request(
+          "thread/start",
+          { config: { experimental_instructions_file: instructionsFifo } },
+          within20s(),
+        ),
+      ),
     ).toEqual({
       code: -32600,
       message: `error deriving config: failed to read experimental_instructions_file ${instructionsFifo}: not a regular file (a FIFO)`,
     });
     expect(
-      errorOf(await ask(c, "newConversation", { config: { experimental_instructions_file: "/dev/zero" } })),
+      await errorOf(
+        c.request(
+          "newConversation",
+          { config: { experimental_instructions_file: "/dev/zero" } },
+          within20s(),
+        ),
+      ),
     ).toEqual({
       code: -32600,
       message:
@@ -178,31 +155,33 @@ describe("issue 14 rows 5 and 6: special and huge files as rollouts and instruct
     });
 
     // A 2 GiB sparse file: the summary reads only the head budget; resume refuses it by its size.
-    expect(errorOf(await ask(c, "getConversationSummary", { rolloutPath: sparse }))).toEqual({
+    expect(await errorOf(c.request("getConversationSummary", { rolloutPath: sparse }, within20s()))).toEqual({
       code: -32603,
       message: `failed to load conversation summary from ${sparse}: rollout ${sparse} has no session metadata or user message`,
     });
-    for (const method of ["resumeConversation", "thread/resume"]) {
-      expect(errorOf(await ask(c, method, { threadId: randomUUID(), path: sparse }))).toEqual({
-        code: -32600,
-        message: `failed to load rollout \`${sparse}\`: file is too large (${2 ** 31} bytes; the limit is 268435456 bytes)`,
-      });
-    }
+    const tooLarge = {
+      code: -32600,
+      message: `failed to load rollout \`${sparse}\`: file is too large (${2 ** 31} bytes; the limit is 268435456 bytes)`,
+    };
+    expect(await errorOf(c.request("resumeConversation", { path: sparse }, within20s()))).toEqual(tooLarge);
+    expect(
+      await errorOf(c.request("thread/resume", { threadId: randomUUID(), path: sparse }, within20s())),
+    ).toEqual(tooLarge);
 
     // /dev/zero behind a symlink in the sessions folder leads out of it: refused before it is opened.
-    expect(errorOf(await ask(c, "getConversationSummary", { rolloutPath: zero }))?.message).toBe(
-      `failed to load conversation summary from ${zero}: ${outsideMessage(zero)}`,
-    );
-    expect(errorOf(await ask(c, "resumeConversation", { path: zero }))?.message).toBe(
+    expect(
+      (await errorOf(c.request("getConversationSummary", { rolloutPath: zero }, within20s()))).message,
+    ).toBe(`failed to load conversation summary from ${zero}: ${outsideMessage(zero)}`);
+    expect((await errorOf(c.request("resumeConversation", { path: zero }, within20s()))).message).toBe(
       `failed to load rollout \`${zero}\`: ${outsideMessage(zero)}`,
     );
 
     // Still serving file reads: a real rollout is summarised and listed.
     const { id, file } = await writeRollout(home);
-    expect((await ask(c, "getConversationSummary", { rolloutPath: file })).result).toMatchObject({
+    expect(await c.request("getConversationSummary", { rolloutPath: file }, within20s())).toMatchObject({
       summary: { conversationId: id, preview: "hello there" },
     });
-    expect((await ask(c, "thread/list", {})).result).toMatchObject({ data: [{ id }] });
+    expect(await c.request("thread/list", {}, within20s())).toMatchObject({ data: [{ id }] });
   }, 120_000);
 
   it("a 50 MB first line is skipped, never held: the rollout still resumes", async () => {
@@ -211,14 +190,16 @@ describe("issue 14 rows 5 and 6: special and huge files as rollouts and instruct
     const v2 = await writeRollout(home, { firstLine: "y".repeat(50 * 1024 * 1024) });
     const c = await start(home);
     // The head budget (8 MiB) ends inside the line: no summary, at once.
-    expect(errorOf(await ask(c, "getConversationSummary", { rolloutPath: v1.file }))).toEqual({
-      code: -32603,
-      message: `failed to load conversation summary from ${v1.file}: rollout ${v1.file} has no session metadata or user message`,
-    });
-    const resumed = await ask(c, "resumeConversation", { path: v1.file });
-    expect(resumed.result).toMatchObject({ conversationId: v1.id, rolloutPath: v1.file });
-    const thread = await ask(c, "thread/resume", { threadId: v2.id, path: v2.file });
-    expect(thread.result).toMatchObject({ thread: { id: v2.id, path: v2.file } });
+    expect(await errorOf(c.request("getConversationSummary", { rolloutPath: v1.file }, within20s()))).toEqual(
+      {
+        code: -32603,
+        message: `failed to load conversation summary from ${v1.file}: rollout ${v1.file} has no session metadata or user message`,
+      },
+    );
+    const resumed = await c.request("resumeConversation", { path: v1.file }, within20s());
+    expect(resumed).toMatchObject({ conversationId: v1.id, rolloutPath: v1.file });
+    const thread = await c.request("thread/resume", { threadId: v2.id, path: v2.file }, within20s());
+    expect(thread).toMatchObject({ thread: { id: v2.id, path: v2.file } });
   }, 120_000);
 });
 
@@ -243,11 +224,11 @@ describe("issue 14 rows 15 and 16: rollout paths outside CODEX_HOME/sessions", (
     const shapes = new Set<string>();
     for (const rolloutPath of asked) {
       const shown = path.isAbsolute(rolloutPath) ? rolloutPath : path.join(home, rolloutPath);
-      const error = errorOf(await ask(c, "getConversationSummary", { rolloutPath }));
-      expect(error?.message).toBe(
+      const error = await errorOf(c.request("getConversationSummary", { rolloutPath }, within20s()));
+      expect(error.message).toBe(
         `failed to load conversation summary from ${shown}: ${outsideMessage(shown)}`,
       );
-      shapes.add(`${error?.code} ${error?.message.split(shown).join("<path>")}`);
+      shapes.add(`${error.code} ${error.message.split(shown).join("<path>")}`);
     }
     // One answer for all of them: a file, a directory, a FIFO, /proc, a missing or unreadable path.
     expect([...shapes]).toHaveLength(1);
@@ -264,18 +245,22 @@ describe("issue 14 rows 15 and 16: rollout paths outside CODEX_HOME/sessions", (
     const before = await fs.readFile(copy);
     const c = await start(home);
     for (const p of [copy, link]) {
-      expect(errorOf(await ask(c, "resumeConversation", { path: p }))).toEqual({
+      expect(await errorOf(c.request("resumeConversation", { path: p }, within20s()))).toEqual({
         code: -32600,
         message: `failed to load rollout \`${p}\`: ${outsideMessage(p)}`,
       });
-      expect(errorOf(await ask(c, "thread/resume", { threadId: randomUUID(), path: p }))).toEqual({
+      expect(
+        await errorOf(c.request("thread/resume", { threadId: randomUUID(), path: p }, within20s())),
+      ).toEqual({
         code: -32600,
         message: `failed to load rollout \`${p}\`: ${outsideMessage(p)}`,
       });
     }
     expect(await fs.readFile(copy)).toEqual(before);
     // The real one, inside, resumes.
-    expect((await ask(c, "resumeConversation", { path: file })).result).toMatchObject({ rolloutPath: file });
+    expect(await c.request("resumeConversation", { path: file }, within20s())).toMatchObject({
+      rolloutPath: file,
+    });
   });
 });
 
@@ -289,45 +274,35 @@ describe("issue 14 row 20: config a client cannot turn into Node's internal erro
     const deepObject = `${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`;
     const nested =
       "error deriving config: request config: invalid value for `x`: nested deeper than 64 levels";
-    expect(
-      errorOf(
-        await ask(
-          c,
-          "thread/start",
-          null,
-          `{"id":@ID@,"method":"thread/start","params":{"config":{"x":${deep}}}}`,
-        ),
-      ),
-    ).toEqual({ code: -32600, message: nested });
-    expect(
-      errorOf(
-        await ask(
-          c,
-          "newConversation",
-          null,
-          `{"id":@ID@,"method":"newConversation","params":{"config":{"x":${deepObject}}}}`,
-        ),
-      ),
-    ).toEqual({ code: -32600, message: nested });
+    // Lines built by hand (JSON.stringify would recurse 20,000 levels): the raw escape hatch.
+    await c.raw.send(`{"id":"deep","method":"thread/start","params":{"config":{"x":${deep}}}}`);
+    expect((await c.raw.reply("deep", 20_000)).error).toEqual({ code: -32600, message: nested });
+    await c.raw.send(
+      `{"id":"deepObject","method":"newConversation","params":{"config":{"x":${deepObject}}}}`,
+    );
+    expect((await c.raw.reply("deepObject", 20_000)).error).toEqual({ code: -32600, message: nested });
     const surrogate = "string is not valid Unicode (lone surrogate U+D800 at index 0); TOML cannot store it";
-    expect(errorOf(await ask(c, "thread/start", { model: "\ud800" }))).toEqual({
+    expect(await errorOf(c.request("thread/start", { model: "\ud800" }, within20s()))).toEqual({
       code: -32600,
       message: `error deriving config: invalid value for \`model\`: ${surrogate}`,
     });
-    expect(errorOf(await ask(c, "newConversation", { config: { model: "\ud800" } }))).toEqual({
-      code: -32600,
-      message: `error deriving config: request config: invalid value for \`model\`: ${surrogate}`,
-    });
-    expect(errorOf(await ask(c, "thread/start", { cwd: fifo }))).toEqual({
+    expect(await errorOf(c.request("newConversation", { config: { model: "\ud800" } }, within20s()))).toEqual(
+      {
+        code: -32600,
+        message: `error deriving config: request config: invalid value for \`model\`: ${surrogate}`,
+      },
+    );
+    expect(await errorOf(c.request("thread/start", { cwd: fifo }, within20s()))).toEqual({
       code: -32600,
       message: `error deriving config: invalid value for \`cwd\`: ${fifo} is not a directory`,
     });
     expect(
-      errorOf(
-        await ask(c, "newConversation", {
-          sandbox: "workspace-write",
-          config: { sandbox_workspace_write: { writable_roots: [[1]] } },
-        }),
+      await errorOf(
+        c.request(
+          "newConversation",
+          { sandbox: "workspace-write", config: { sandbox_workspace_write: { writable_roots: [[1]] } } },
+          within20s(),
+        ),
       ),
     ).toEqual({
       code: -32600,
@@ -335,13 +310,17 @@ describe("issue 14 row 20: config a client cannot turn into Node's internal erro
         "error deriving config: request config: invalid value for `sandbox_workspace_write.writable_roots.0`: Invalid input: expected string, received array",
     });
     // setDefaultModel writes config.toml: the refusal names the field instead of the TOML library's words.
-    const persisted = errorOf(await ask(c, "setDefaultModel", { model: "\ud800", reasoningEffort: null }));
-    expect(persisted?.message).toBe(
+    const persisted = await errorOf(
+      c.request("setDefaultModel", { model: "\ud800", reasoningEffort: null }, within20s()),
+    );
+    expect(persisted.message).toBe(
       `failed to persist model selection: invalid value for \`model\`: ${surrogate}`,
     );
     await expect(fs.stat(path.join(home, "config.toml"))).rejects.toMatchObject({ code: "ENOENT" });
     // And the server is fine.
-    expect((await ask(c, "thread/start", {})).result).toMatchObject({ thread: { modelProvider: "openai" } });
+    expect(await c.request("thread/start", {}, within20s())).toMatchObject({
+      thread: { modelProvider: "openai" },
+    });
     expect(c.stderr).not.toMatch(/Maximum call stack|ENOTDIR|Unpaired surrogates/);
   }, 60_000);
 });
@@ -354,10 +333,9 @@ describe("issue 21 row 10: config.toml that is not UTF-8", () => {
       config,
       Buffer.concat([Buffer.from('model = "o3"\n# caf'), Buffer.from([0xe9]), Buffer.from("\n")]),
     );
-    const c = await AppServerClient.start({ codexHome: home });
-    cleanup.push(() => stop(c));
-    c.child.stdin.end();
-    const exit = await c.exited;
+    const c = await startAppServer({ home });
+    // Its input closed at once: it must stop on the config, not wait for requests.
+    const exit = await c.close();
     expect(exit.code).toBe(1);
     expect(c.stderr).toContain(
       `${config}:2:6: invalid UTF-8 (byte 0xe9 at offset 18); the file must be UTF-8`,

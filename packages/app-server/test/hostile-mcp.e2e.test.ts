@@ -1,13 +1,15 @@
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
-import { mockCodexHome } from "./helpers/mock-home.js";
-import { PEAK_RSS_LIMIT_MIB, peakRssMiB } from "./helpers/proc-stats.js";
-import { stopServer } from "./helpers/stop-server.js";
+import {
+  expectPeakRssBelow,
+  type Message,
+  responses,
+  type TestAppServer,
+  tempDir,
+  useAppServerSuite,
+} from "@codex-ts/test-support";
+import { beforeAll, describe, expect, it } from "vitest";
 
 /**
  * A misbehaving stdio MCP server behind the built `codex app-server` (issue 21 rows 1, 6 and 8): a result nested
@@ -17,17 +19,15 @@ import { stopServer } from "./helpers/stop-server.js";
  */
 const HOSTILE = fileURLToPath(new URL("../../core/test/fixtures/hostile-mcp-server.mjs", import.meta.url));
 
-let mock: MockModelServer;
+const suite = useAppServerSuite();
 let tmp: string;
 let pidFile: string;
-let codexHome: string;
-let client: AppServerClient;
+let client: TestAppServer;
 let threadId: string;
 let rolloutPath: string;
 
 beforeAll(async () => {
-  mock = await startMockModelServer([]);
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "codex-hostile-mcp-"));
+  tmp = await tempDir("codex-hostile-mcp-");
   pidFile = path.join(tmp, "pids");
   const toml = [
     "[mcp_servers.h]",
@@ -36,24 +36,16 @@ beforeAll(async () => {
     "tool_timeout_sec = 60",
     `env = { HOSTILE_PID_FILE = ${JSON.stringify(pidFile)} }`,
   ].join("\n");
-  codexHome = await mockCodexHome(mock.baseUrl, { toml, prefix: "codex-hostile-mcp-home-" });
-  client = await AppServerClient.start({ codexHome });
-  await client.initialize();
+  client = await suite.start({ home: await suite.home({ toml, prefix: "codex-hostile-mcp-home-" }) });
   const cwd = path.join(tmp, "work");
   await fs.mkdir(cwd);
-  const started = await client.call("thread", "thread/start", {
+  const { thread } = await client.request("thread/start", {
     cwd,
     approvalPolicy: "never",
     sandbox: "dangerFullAccess",
   });
-  ({ id: threadId, path: rolloutPath } = (started.result as { thread: { id: string; path: string } }).thread);
+  ({ id: threadId, path: rolloutPath } = thread);
 });
-afterAll(async () => {
-  if (client) await stopServer(client);
-  await mock.close();
-  await fs.rm(tmp, { recursive: true, force: true });
-  if (codexHome) await fs.rm(codexHome, { recursive: true, force: true });
-}, 60_000);
 
 let turns = 0;
 /**
@@ -64,17 +56,19 @@ async function turn(calls: { tool: string; args?: Record<string, unknown> }[]) {
   const n = ++turns;
   const ids = calls.map((_, i) => `call_${n}_${i}`);
   for (const [i, call] of calls.entries())
-    mock.enqueue(responses.turn(responses.functionCall(`mcp__h__${call.tool}`, call.args ?? {}, ids[i])));
+    suite.mock.enqueue(
+      responses.turn(responses.functionCall(`mcp__h__${call.tool}`, call.args ?? {}, ids[i])),
+    );
   const fromMessage = client.messages.length;
-  const fromRequest = mock.requests.length;
-  await client.call(`turn-${n}`, "turn/start", { threadId, input: [{ type: "text", text: `turn ${n}` }] });
+  const fromRequest = suite.mock.requests.length;
+  await client.request("turn/start", { threadId, input: [{ type: "text", text: `turn ${n}` }] });
   const completed = await client.waitFor(
     (m) => m.method === "turn/completed" && client.messages.indexOf(m) >= fromMessage,
     `turn/completed of turn ${n}`,
   );
   const messages = client.messages.slice(fromMessage);
   const outputs = new Map<string, string>();
-  for (const r of mock.requests.slice(fromRequest)) {
+  for (const r of suite.mock.requests.slice(fromRequest)) {
     for (const item of (r.body as { input: Record<string, unknown>[] }).input) {
       if (item.type === "function_call_output" && ids.includes(String(item.call_id)))
         outputs.set(String(item.call_id), String(item.output));
@@ -154,8 +148,6 @@ describe("a hostile MCP server", () => {
   });
 
   it("the app server's peak RSS stayed under 300 MB through all of it", () => {
-    const peak = peakRssMiB(client.child.pid);
-    if (process.env.SHOW_RSS) console.log(`peak RSS: ${peak} MiB`);
-    if (peak !== null) expect(peak).toBeLessThan(PEAK_RSS_LIMIT_MIB);
+    expectPeakRssBelow(client, "through the hostile MCP server");
   });
 });

@@ -1,31 +1,13 @@
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
-import { mockCodexHome } from "./helpers/mock-home.js";
-import { stopServer } from "./helpers/stop-server.js";
+import { responses, useAppServerSuite } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
 
 /**
  * The model's apply_patch aimed outside the writable roots, through the built `codex app-server` (issue 14 row 3).
  * Under `never` nobody can be asked, so a patch that would write outside must not be applied.
  */
-let mock: MockModelServer;
-let tmp: string;
-const clients: AppServerClient[] = [];
-const homes: string[] = [];
-
-beforeAll(async () => {
-  mock = await startMockModelServer([]);
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "codex-hostile-patch-"));
-});
-afterAll(async () => {
-  for (const c of clients) await stopServer(c);
-  await mock.close();
-  await fs.rm(tmp, { recursive: true, force: true });
-  for (const home of homes) await fs.rm(home, { recursive: true, force: true });
-}, 60_000);
+const suite = useAppServerSuite();
 
 const exists = (p: string) =>
   fs.stat(p).then(
@@ -35,27 +17,27 @@ const exists = (p: string) =>
 
 /** Runs one v2 turn (approval `never`, workspace-write) in which the model sends `patch`; returns its messages. */
 async function patchTurn(name: string, patch: (outside: string) => string) {
-  const work = path.join(tmp, name, "work");
-  const outside = path.join(tmp, name, "outside");
+  const tmp = await suite.workdir("codex-hostile-patch-");
+  const work = path.join(tmp, "work");
+  const outside = path.join(tmp, "outside");
   await fs.mkdir(work, { recursive: true });
   await fs.mkdir(outside, { recursive: true });
   await fs.writeFile(path.join(work, "a.txt"), "one\n");
   await fs.symlink(outside, path.join(work, "link"));
   // The test's directories are all under the OS temp dir, which workspace-write makes writable unless excluded.
   const toml = "[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true";
-  const codexHome = await mockCodexHome(mock.baseUrl, { prefix: "codex-hostile-patch-home-", toml });
-  homes.push(codexHome);
-  const c = await AppServerClient.start({ codexHome });
-  clients.push(c);
-  await c.initialize();
+  const c = await suite.start({ home: await suite.home({ prefix: "codex-hostile-patch-home-", toml }) });
   const callId = `patch_${name}`;
-  mock.enqueue(responses.turn(responses.customToolCall("apply_patch", patch(outside), callId)));
-  const thread = (
-    await c.call("start", "thread/start", { cwd: work, approvalPolicy: "never", sandbox: "workspaceWrite" })
-  ).result as { thread: { id: string } };
-  await c.call("turn", "turn/start", { threadId: thread.thread.id, input: [{ type: "text", text: "edit" }] });
+  suite.mock.enqueue(responses.turn(responses.customToolCall("apply_patch", patch(outside), callId)));
+  const { thread } = await c.request("thread/start", {
+    cwd: work,
+    approvalPolicy: "never",
+    sandbox: "workspaceWrite",
+  });
+  await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "edit" }] });
   const completed = await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
-  const approvals = c.messages.filter((m: Message) => m.method !== undefined && m.id !== undefined);
+  // Server requests (approvals) are the messages with both a method and an id.
+  const approvals = c.messages.filter((m) => m.method !== undefined && m.id !== undefined);
   await c.close();
   return { completed, approvals, work, outside };
 }

@@ -1,11 +1,14 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppServerClient } from "./helpers/client.js";
-import { PEAK_RSS_LIMIT_MIB, peakRssMiB } from "./helpers/proc-stats.js";
-import { stopServer } from "./helpers/stop-server.js";
+import {
+  errorOf,
+  expectPeakRssBelow,
+  startAppServer,
+  type TestAppServer,
+  tempDir,
+} from "@codex-ts/test-support";
+import { beforeAll, describe, expect, it } from "vitest";
 
 /**
  * Workspace methods against hostile input, through the built `codex app-server` (issue 14 rows 7 and 14):
@@ -15,10 +18,9 @@ import { stopServer } from "./helpers/stop-server.js";
 let tmp: string;
 let gitLog: string;
 let bin: string;
-const clients: AppServerClient[] = [];
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "codex-hostile-ws-"));
+  tmp = await tempDir("codex-hostile-ws-");
   // A `git` first on PATH that logs each run, so a test can count the server's git processes.
   bin = path.join(tmp, "bin");
   await fs.mkdir(bin);
@@ -28,25 +30,11 @@ beforeAll(async () => {
     mode: 0o755,
   });
 });
-afterAll(async () => {
-  for (const c of clients) await stopServer(c);
-  await fs.rm(tmp, { recursive: true, force: true });
-}, 60_000);
-
 /** A fresh server (peak RSS is per process, so each measured case gets its own). */
-async function server(): Promise<AppServerClient> {
-  const codexHome = await fs.mkdtemp(path.join(tmp, "home-"));
-  const c = await AppServerClient.start({ codexHome, env: { PATH: `${bin}:${process.env.PATH}` } });
-  clients.push(c);
+async function server(): Promise<TestAppServer> {
+  const c = await startAppServer({ env: { PATH: `${bin}:${process.env.PATH}` } });
   await c.initialize();
   return c;
-}
-
-/** The server's peak RSS so far is within the limit. */
-function peakWithinLimit(c: AppServerClient) {
-  const peak = peakRssMiB(c.child.pid);
-  if (process.env.SHOW_RSS) console.log(`peak RSS: ${peak} MiB`);
-  if (peak !== null) expect(peak).toBeLessThan(PEAK_RSS_LIMIT_MIB);
 }
 
 const g = (cwd: string, ...args: string[]) =>
@@ -78,12 +66,11 @@ describe("fuzzyFileSearch against hostile roots", () => {
   }, async () => {
     const client = await server();
     const started = Date.now();
-    const res = await client.call(1, "fuzzyFileSearch", {
+    const { files } = await client.request("fuzzyFileSearch", {
       query: "passwd",
       roots: Array.from({ length: 2_000_000 }, () => "/"),
       cancellationToken: null,
     });
-    const files = (res.result as { files: { root: string; path: string; score: number }[] }).files;
     expect(files.length).toBeGreaterThan(0);
     expect(files.length).toBeLessThanOrEqual(50);
     expect(new Set(files.map((f) => f.root))).toEqual(new Set(["/"]));
@@ -91,21 +78,23 @@ describe("fuzzyFileSearch against hostile roots", () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     // The walk stops at 5 s; the rest is the request itself.
     expect(Date.now() - started).toBeLessThan(20_000);
-    peakWithinLimit(client);
+    expectPeakRssBelow(client, "2,000,000 roots");
   });
 
   it("400,000 distinct roots are refused at once, naming the limit", { timeout: 30_000 }, async () => {
     const client = await server();
-    const res = await client.call(2, "fuzzyFileSearch", {
-      query: "x",
-      roots: Array.from({ length: 400_000 }, (_, i) => `/r/${i}`),
-      cancellationToken: null,
-    });
-    expect(res.error).toEqual({
+    const error = await errorOf(
+      client.request("fuzzyFileSearch", {
+        query: "x",
+        roots: Array.from({ length: 400_000 }, (_, i) => `/r/${i}`),
+        cancellationToken: null,
+      }),
+    );
+    expect(error).toEqual({
       code: -32600,
       message: "fuzzyFileSearch searches at most 64 distinct roots; got more",
     });
-    peakWithinLimit(client);
+    expectPeakRssBelow(client, "400,000 roots");
   });
 });
 
@@ -118,8 +107,7 @@ describe("gitDiffToRemote against hostile repositories", () => {
     for (let i = 0; i < 3000; i++) await fs.writeFile(path.join(repo, "u", `f${i}.txt`), `file ${i}\n`);
     const client = await server();
     const before = await gitRuns();
-    const res = await client.call(10, "gitDiffToRemote", { cwd: repo });
-    const { diff } = res.result as { diff: string };
+    const { diff } = await client.request("gitDiffToRemote", { cwd: repo });
     expect(diff.match(/^diff --git a\/u\/f\d+\.txt b\/u\/f\d+\.txt\nnew file mode 100644$/gm)).toHaveLength(
       3000,
     );
@@ -141,8 +129,8 @@ describe("gitDiffToRemote against hostile repositories", () => {
     await fs.writeFile(path.join(repo, "README.md"), "changed\n");
     await fs.writeFile(path.join(repo, "new.txt"), "new\n");
     const client = await server();
-    const res = await client.call(11, "gitDiffToRemote", { cwd: repo });
-    expect((res.result as { diff: string }).diff).toContain("+changed");
+    const { diff } = await client.request("gitDiffToRemote", { cwd: repo });
+    expect(diff).toContain("+changed");
     expect(await fs.readFile(marker, "utf8").catch(() => "never ran")).toBe("never ran");
   });
 
@@ -152,11 +140,10 @@ describe("gitDiffToRemote against hostile repositories", () => {
     const eightMiB = line.repeat((8 * 1024 * 1024) / 100);
     for (const name of ["a.txt", "b.txt", "c.txt"]) await fs.writeFile(path.join(repo, name), eightMiB);
     const client = await server();
-    const res = await client.call(12, "gitDiffToRemote", { cwd: repo });
-    expect(res.error).toEqual({
+    expect(await errorOf(client.request("gitDiffToRemote", { cwd: repo }))).toEqual({
       code: -32603,
       message: `failed to compute git diff to remote for cwd: ${JSON.stringify(repo)}: the diff is over the 16777216-byte limit`,
     });
-    peakWithinLimit(client);
+    expectPeakRssBelow(client, "a 24 MiB diff");
   });
 });

@@ -1,12 +1,7 @@
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { protocol058 } from "@codex-ts/app-server-protocol";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
-import { mockCodexHome } from "./helpers/mock-home.js";
+import { type Item, type Message, responses, useAppServerSuite } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
 
 /**
  * An MCP tool from a real stdio MCP server (core's test fixture) through the built `codex app-server`: the model
@@ -14,40 +9,23 @@ import { mockCodexHome } from "./helpers/mock-home.js";
  */
 const MCP_SERVER = fileURLToPath(new URL("../../core/test/fixtures/calc-mcp-server.mjs", import.meta.url));
 
-let mock: MockModelServer;
-const clients: AppServerClient[] = [];
-
-beforeAll(async () => {
-  mock = await startMockModelServer([]);
-});
-
-afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-  await mock.close();
-});
-
-function home(): Promise<string> {
-  const toml = `[mcp_servers.calc]\ncommand = "node"\nargs = [${JSON.stringify(MCP_SERVER)}]`;
-  return mockCodexHome(mock.baseUrl, { toml, prefix: "codex-e2e-mcp-" });
-}
-
-const result = (m: Message) => m.result as Record<string, unknown>;
-type Item = { type: string; id: string } & Record<string, unknown>;
+const suite = useAppServerSuite();
+const mcpToml = `[mcp_servers.calc]\ncommand = "node"\nargs = [${JSON.stringify(MCP_SERVER)}]`;
+const start = async () =>
+  suite.start({ home: await suite.home({ toml: mcpToml, prefix: "codex-e2e-mcp-" }) });
 
 describe("MCP tools through the app server", () => {
   it("v2: an mcp__calc__add call becomes an mcpToolCall item (started, completed) and its output reaches the model", {
     timeout: 90_000,
   }, async () => {
-    const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-work-")));
-    mock.enqueue(
+    const cwd = await suite.workdir();
+    suite.mock.enqueue(
       responses.turn(responses.functionCall("mcp__calc__add", { a: 20, b: 22 }, "call_mcp_add")),
       responses.turn(responses.message("It is 42.")),
     );
-    const c = await AppServerClient.start({ codexHome: await home() });
-    clients.push(c);
-    await c.initialize();
-    const thread = result(await c.call(1, "thread/start", { cwd, approvalPolicy: "never" })).thread as Item;
-    await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "add 20 and 22" }] });
+    const c = await start();
+    const thread = (await c.request("thread/start", { cwd, approvalPolicy: "never" })).thread;
+    await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "add 20 and 22" }] });
     const completed = await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
     expect((completed.params as { turn: { status: string } }).turn.status).toBe("completed");
 
@@ -98,9 +76,11 @@ describe("MCP tools through the app server", () => {
       result: { Ok: { content: [{ type: "text", text: "42" }] } },
     });
 
-    const tools = (mock.requests.at(-2)!.body as { tools: { name?: string }[] }).tools.map((t) => t.name);
+    const tools = (suite.mock.requests.at(-2)!.body as { tools: { name?: string }[] }).tools.map(
+      (t) => t.name,
+    );
     expect(tools).toContain("mcp__calc__add");
-    const second = mock.requests.at(-1)?.body as { input: Record<string, unknown>[] };
+    const second = suite.mock.requests.at(-1)?.body as { input: Record<string, unknown>[] };
     expect(second.input).toContainEqual({
       type: "function_call_output",
       call_id: "call_mcp_add",
@@ -111,16 +91,14 @@ describe("MCP tools through the app server", () => {
   it("v2: a tool's progress arrives as item/mcpToolCall/progress between the item's started and completed; v1 gets no extra event", {
     timeout: 90_000,
   }, async () => {
-    const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-work-")));
-    mock.enqueue(
+    const cwd = await suite.workdir();
+    suite.mock.enqueue(
       responses.turn(responses.functionCall("mcp__calc__count", { n: 3 }, "call_mcp_count")),
       responses.turn(responses.message("Counted.")),
     );
-    const c = await AppServerClient.start({ codexHome: await home() });
-    clients.push(c);
-    await c.initialize();
-    const thread = result(await c.call(1, "thread/start", { cwd, approvalPolicy: "never" })).thread as Item;
-    await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "count to 3" }] });
+    const c = await start();
+    const thread = (await c.request("thread/start", { cwd, approvalPolicy: "never" })).thread;
+    await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "count to 3" }] });
     await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
 
     const progress = c.messages.filter((m) => m.method === "item/mcpToolCall/progress");

@@ -1,16 +1,14 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import {
-  type MockModelServer,
+  type AppServerBinary,
   REFERENCE_CODEX_BIN,
   responses,
-  startMockModelServer,
+  type TestAppServer,
+  useAppServerSuite,
 } from "@codex-ts/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppServerClient } from "./helpers/client.js";
-import { mockCodexHome } from "./helpers/mock-home.js";
+import { describe, expect, it } from "vitest";
 
 /**
  * Project instructions and request item shapes through the built `codex app-server`: a temp git repo with AGENTS.md
@@ -18,24 +16,17 @@ import { mockCodexHome } from "./helpers/mock-home.js";
  * a shell call, an apply_patch call and messages. The expected texts are what the 0.58.0 binary sent for the same
  * layout; the last test runs both binaries side by side.
  */
-let mock: MockModelServer;
-const clients: AppServerClient[] = [];
-
-beforeAll(async () => {
-  mock = await startMockModelServer([]);
-});
-
-afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-  await mock.close();
-});
+const suite = useAppServerSuite();
+/** A server on `codexHome`, initialized by `observe` once the model's script is queued. */
+const start = (codexHome: string, bin: AppServerBinary = "ours") =>
+  suite.start({ bin, home: codexHome, initialize: false });
 
 type Item = Record<string, unknown>;
 type Line = { type: string; payload: Record<string, unknown> };
 
 async function home(extra = ""): Promise<string> {
   const toml = `approval_policy = "never"\nsandbox_mode = "danger-full-access"\n${extra}`;
-  const dir = await mockCodexHome(mock.baseUrl, { toml, prefix: "codex-e2e-docs-" });
+  const dir = await suite.home({ toml, prefix: "codex-e2e-docs-" });
   // Surrounding whitespace is trimmed from CODEX_HOME's file (not from the project's).
   await fs.writeFile(path.join(dir, "AGENTS.md"), "\nhome doc\n\n");
   return dir;
@@ -43,7 +34,7 @@ async function home(extra = ""): Promise<string> {
 
 /** A git repo: AGENTS.md at the root, an override beside AGENTS.md in sub/, a CLAUDE.md only in sub/deeper. */
 async function repo(): Promise<string> {
-  const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-e2e-repo-")));
+  const dir = await suite.workdir("codex-e2e-repo-");
   execFileSync("git", ["init", "-q", dir]);
   const files: Record<string, string> = {
     "AGENTS.md": "root doc\n",
@@ -64,7 +55,8 @@ const text = (item: Item) => (item.content as { text?: string }[] | undefined)?.
  * Two turns in `<repo>/sub/deeper`, the second with its cwd moved to the repo root; returns every request's input
  * and the rollout lines, with the temp paths replaced by placeholders.
  */
-async function observe(c: AppServerClient, codexHome: string, root: string) {
+async function observe(c: TestAppServer, codexHome: string, root: string) {
+  const mock = suite.mock;
   const first = mock.requests.length;
   mock.enqueue(
     responses.turn(
@@ -79,13 +71,11 @@ async function observe(c: AppServerClient, codexHome: string, root: string) {
   );
   await c.initialize();
   const cwd = path.join(root, "sub/deeper");
-  const thread = (
-    (await c.call(1, "thread/start", { cwd })).result as { thread: { id: string; path: string } }
-  ).thread;
+  const { thread } = await c.request("thread/start", { cwd });
   const completed = () => c.messages.filter((m) => m.method === "codex/event/task_complete").length;
-  await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "q1" }] });
+  await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "q1" }] });
   await c.waitFor(() => completed() >= 1, "first task_complete");
-  await c.call(3, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "q2" }], cwd: root });
+  await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "q2" }], cwd: root });
   await c.waitFor(() => completed() >= 2, "second task_complete");
   const placeholders = (s: string) => s.replaceAll(root, "<REPO>").replaceAll(codexHome, "<HOME>");
   const inputs = JSON.parse(
@@ -108,8 +98,7 @@ describe("project docs and request items", () => {
     timeout: 90_000,
   }, async () => {
     const codexHome = await home('project_doc_fallback_filenames = ["CLAUDE.md"]');
-    const c = await AppServerClient.start({ codexHome });
-    clients.push(c);
+    const c = await start(codexHome);
     const { inputs, lines } = await observe(c, codexHome, await repo());
 
     expect(inputs).toHaveLength(4);
@@ -177,8 +166,7 @@ describe("project docs and request items", () => {
     timeout: 60_000,
   }, async () => {
     const codexHome = await home('project_doc_max_bytes = 0\ninstructions = "from config"');
-    const c = await AppServerClient.start({ codexHome });
-    clients.push(c);
+    const c = await start(codexHome);
     const { inputs, lines } = await observe(c, codexHome, await repo());
     expect(text(inputs[0]![0]!)).toBe(
       "# AGENTS.md instructions for <REPO>/sub/deeper\n\n<INSTRUCTIONS>\nhome doc\n</INSTRUCTIONS>",
@@ -196,19 +184,12 @@ describe.skipIf(!reference)("project docs compared with the real codex app-serve
   }, async () => {
     const root = await repo();
     const ourHome = await home('project_doc_fallback_filenames = ["CLAUDE.md"]');
-    const ourServer = await AppServerClient.start({ codexHome: ourHome });
-    clients.push(ourServer);
+    const ourServer = await start(ourHome);
     const ours = await observe(ourServer, ourHome, root);
     // A fresh copy of the repo, as our run added x.txt to it.
     const realRoot = await repo();
     const realHome = await home('project_doc_fallback_filenames = ["CLAUDE.md"]');
-    const real = new AppServerClient(
-      spawn(reference as string, ["app-server"], {
-        env: { ...process.env, CODEX_HOME: realHome, RUST_LOG: "error" },
-        stdio: ["pipe", "pipe", "pipe"],
-      }),
-    );
-    clients.push(real);
+    const real = await start(realHome, "reference");
     const theirs = await observe(real, realHome, realRoot);
     // Byte for byte, key order included; call ids (the shared mock's counter) and timings are left out.
     const shape = (inputs: Item[][]) =>

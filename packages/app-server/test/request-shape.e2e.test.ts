@@ -1,18 +1,13 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  type MockModelServer,
+  type Message,
   REFERENCE_CODEX_BIN,
   responses,
   type SseEvent,
-  startMockModelServer,
+  useAppServerSuite,
 } from "@codex-ts/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
-import { mockCodexHome } from "./helpers/mock-home.js";
+import { describe, expect, it } from "vitest";
 
 /**
  * The first request body of a turn for each model family and for the flags that change it, through the built
@@ -22,17 +17,7 @@ import { mockCodexHome } from "./helpers/mock-home.js";
  * tool_choice, parallel_tool_calls, reasoning, store, stream, include, text, prompt_cache_key, and whether the
  * family's prompt gets apply_patch instructions appended. Also how calls to tools that were not offered are answered.
  */
-let mock: MockModelServer;
-const clients: AppServerClient[] = [];
-
-beforeAll(async () => {
-  mock = await startMockModelServer([]);
-});
-
-afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-  await mock.close();
-});
+const suite = useAppServerSuite();
 
 const reference = REFERENCE_CODEX_BIN;
 if (!reference) console.warn("skipping the comparison with the real codex 0.58.0: binary not found");
@@ -51,37 +36,22 @@ interface Case {
 const OUR_APPLY_PATCH_HEADING = "\n## Editing files\n";
 const THEIR_APPLY_PATCH_HEADING = "\n## `apply_patch`\n";
 
-function startReal(codexHome: string): AppServerClient {
-  return new AppServerClient(
-    spawn(reference as string, ["app-server"], {
-      env: { ...process.env, CODEX_HOME: codexHome, RUST_LOG: "error" },
-      stdio: ["pipe", "pipe", "pipe"],
-    }),
-  );
-}
-
 /** Runs one v1 turn; returns the request bodies it caused, the conversation id and the v1 events. */
 async function observe(impl: Impl, c: Case, script: ReturnType<typeof responses.turn>[] = []) {
-  const codexHome = await mockCodexHome(mock.baseUrl, {
-    model: c.model,
-    toml: c.toml ?? "",
-    prefix: "codex-shape-",
-  });
-  const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-shape-work-")));
-  const client = impl === "ours" ? await AppServerClient.start({ codexHome }) : startReal(codexHome);
-  clients.push(client);
-  await client.initialize();
+  const home = await suite.home({ model: c.model, toml: c.toml ?? "", prefix: "codex-shape-" });
+  const cwd = await suite.workdir("codex-shape-work-");
+  const client = await suite.start({ bin: impl === "ours" ? "ours" : "reference", home });
+  const mock = suite.mock;
   const first = mock.requests.length;
   mock.enqueue(...script);
-  const created = await client.call(1, "newConversation", {
+  const { conversationId } = await client.request("newConversation", {
     cwd,
     approvalPolicy: "never",
     sandbox: "danger-full-access",
     ...c.params,
   });
-  const conversationId = String((created.result as Json).conversationId);
-  await client.call(2, "addConversationListener", { conversationId });
-  await client.call(3, "sendUserMessage", {
+  await client.request("addConversationListener", { conversationId });
+  await client.request("sendUserMessage", {
     conversationId,
     items: [{ type: "text", data: { text: "go" } }],
   });

@@ -1,10 +1,9 @@
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { clientMethods } from "@codex-ts/app-server-protocol";
+import { startAppServer, tempDir } from "@codex-ts/test-support";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
-import { AppServerClient } from "./helpers/client.js";
+import { describe, expect, it } from "vitest";
 
 /**
  * The built `codex app-server` fed a seeded stream of arbitrary requests: known and unknown methods with params
@@ -98,24 +97,22 @@ const line = fc.oneof(
   },
 );
 
-const clients: AppServerClient[] = [];
-afterAll(() => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-});
-
 describe("arbitrary client input", () => {
   it("every request gets exactly one answer with 0.58.0's error codes; the server keeps serving", {
     timeout: 120_000,
   }, async () => {
-    const codexHome = await fs.mkdtemp(path.join(os.tmpdir(), "codex-e2e-fuzz-"));
+    const codexHome = await tempDir("codex-e2e-fuzz-");
     // A provider nobody listens on: a turn that does start fails fast instead of reaching anything.
     await fs.writeFile(
       path.join(codexHome, "config.toml"),
       'model_provider = "closed"\n[model_providers.closed]\nname = "Closed"\nbase_url = "http://127.0.0.1:9/v1"\nrequest_max_retries = 0\nstream_max_retries = 0\n',
     );
-    const c = await AppServerClient.start({ codexHome });
-    clients.push(c);
-    await c.initialize();
+    // Every line is written raw: the point is what a typed client would never send. The handshake too, so that
+    // no id of the typed client's meets the batch's integer ids.
+    const c = await startAppServer({ home: codexHome });
+    await c.raw.call("init", "initialize", {
+      clientInfo: { name: "test-client", title: null, version: "1.2.3" },
+    });
 
     const [batch] = fc.sample(fc.array(line, { minLength: 1000, maxLength: 1000 }), {
       seed: 20261130,
@@ -124,17 +121,19 @@ describe("arbitrary client input", () => {
     const ids: number[] = [];
     for (const [i, entry] of batch!.entries()) {
       if (typeof entry === "string") {
-        c.sendRaw(entry);
+        await c.raw.send(entry);
         continue;
       }
       const id = i + 1;
       ids.push(id);
-      c.send(
-        entry.params === undefined ? { id, method: entry.method } : { id, ...entry, params: entry.params },
+      await c.raw.send(
+        JSON.stringify(
+          entry.params === undefined ? { id, method: entry.method } : { id, ...entry, params: entry.params },
+        ),
       );
     }
     // A request behind all of them: once it is answered, everything before it has been read.
-    await c.call("after", "getUserAgent");
+    await c.raw.call("after", "getUserAgent");
     for (const id of ids) await c.waitFor((m) => m.id === id && m.method === undefined, `answer to ${id}`);
 
     const answers = c.messages.filter((m) => m.method === undefined && typeof m.id === "number");
@@ -162,12 +161,13 @@ describe("arbitrary client input", () => {
         /TypeError|ReferenceError|is not a function|Cannot read propert|\bat .*\.js:\d+/,
       );
     }
-    // Server-to-client requests (approvals) must never be sent for this input; stdout carried only JSON (the
-    // client's line parser would have thrown otherwise).
+    // Server-to-client requests (approvals) must never be sent for this input; stdout carried only JSON-RPC, and
+    // every notification it caused passes the registry.
     expect(c.messages.some((m) => m.method !== undefined && m.id !== undefined)).toBe(false);
+    expect(c.wireViolations).toEqual([]);
     expect(c.stderr).not.toMatch(/Unhandled|uncaught|FATAL/i);
-    expect(c.child.exitCode).toBeNull();
-    expect((await c.call("still-there", "getUserAgent")).result).toMatchObject({
+    expect(c.running).toBe(true);
+    expect((await c.raw.call("still-there", "getUserAgent")).result).toMatchObject({
       userAgent: expect.any(String),
     });
     expect((await c.close()).code).toBe(0);

@@ -1,69 +1,41 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { sandboxSupport } from "@codex-ts/core";
 import {
-  type MockModelServer,
+  type AppServerBinary,
+  expectTurnOrder,
+  expectWireShapes,
+  type Item,
+  type Message,
   REFERENCE_CODEX_BIN,
   responses,
-  startMockModelServer,
+  tempDir,
+  useAppServerSuite,
 } from "@codex-ts/test-support";
-import { afterAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
-import { expectTurnOrder, expectWireShapes, type Item } from "./helpers/v2-wire.js";
+import { describe, expect, it } from "vitest";
 
 /**
  * Sandbox command assessment through the built CLI: a command the real sandbox (bubblewrap) refuses makes the
  * server ask to re-run it unconfined, and with `experimental_sandbox_command_assessment` on, that approval carries
  * the model's verdict from one extra request — or `risk: null` when the verdict cannot be had.
  */
-const mocks: MockModelServer[] = [];
-const clients: AppServerClient[] = [];
-const dirs: string[] = [];
-
-afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-  for (const m of mocks) await m.close();
-  for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(prefix: string, base = os.tmpdir()): Promise<string> {
-  const dir = await fs.realpath(await fs.mkdtemp(path.join(base, prefix)));
-  dirs.push(dir);
-  return dir;
-}
+const suite = useAppServerSuite();
 
 /**
  * A server with its own CODEX_HOME and mock model; `features` (and any other TOML) goes into config.toml, `args`
  * onto the CLI. With `bin`, that executable (the real Codex) is started instead of ours.
  */
-async function start(o: { features?: string; args?: string[]; bin?: string } = {}) {
-  const mock = await startMockModelServer([]);
-  mocks.push(mock);
-  const home = await tempDir("codex-e2e-assess-");
-  await fs.writeFile(
-    path.join(home, "config.toml"),
-    `model = "gpt-5-codex"\nmodel_provider = "mock"\n${o.features ?? ""}\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.baseUrl}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
-  );
-  const c = o.bin
-    ? new AppServerClient(
-        spawn(o.bin, ["app-server"], {
-          env: { ...process.env, CODEX_HOME: home, RUST_LOG: "error" },
-          stdio: ["pipe", "pipe", "pipe"],
-        }),
-      )
-    : await AppServerClient.start({ codexHome: home, ...(o.args ? { args: o.args } : {}) });
-  clients.push(c);
-  await c.initialize();
+async function start(o: { features?: string; args?: string[]; bin?: AppServerBinary } = {}) {
+  const mock = await suite.newMock();
+  const home = await suite.home({ mock, toml: o.features ?? "", prefix: "codex-e2e-assess-" });
+  const c = await suite.start({ bin: o.bin ?? "ours", home, args: o.args ?? [] });
   return { c, mock };
 }
 
-const result = (m: Message) => m.result as Record<string, unknown>;
 const params = (m: Message) => m.params as Record<string, unknown>;
 /** Writing here needs more than workspace-write gives: not the workspace, not /tmp. */
-const outsideDir = () => tempDir("codex-e2e-outside-", "/var/tmp");
+const outsideDir = () => tempDir("codex-e2e-outside-", { base: "/var/tmp" });
 
 /** The model's first request of a turn asks the shell to write outside the workspace. */
 function writeOutside(file: string, callId: string) {
@@ -89,7 +61,7 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
       timeout: 90_000,
     }, async () => {
       const { c, mock } = await start({ args: ["--enable", "experimental_sandbox_command_assessment"] });
-      const cwd = await tempDir("codex-work-");
+      const cwd = await suite.workdir();
       const outside = await outsideDir();
       const file = path.join(outside, "f.txt");
       mock.enqueue(
@@ -97,10 +69,10 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
         verdict("Writes a file outside the workspace.", "medium"),
         responses.turn(responses.message("Written.")),
       );
-      const thread = result(
-        await c.call(1, "thread/start", { cwd, approvalPolicy: "onFailure", sandbox: "workspaceWrite" }),
+      const thread = (
+        await c.request("thread/start", { cwd, approvalPolicy: "onFailure", sandbox: "workspaceWrite" })
       ).thread as { id: string; path: string };
-      await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "write it" }] });
+      await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "write it" }] });
       const approval = await c.waitFor((m) => m.method === "execCommandApproval", "execCommandApproval");
       expect(params(approval)).toEqual({
         conversationId: thread.id,
@@ -113,7 +85,7 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
       });
       // The sandbox really refused: nothing was written before the approval.
       expect(existsSync(file)).toBe(false);
-      c.send({ id: approval.id, result: { decision: "approved" } });
+      c.answer(approval, { decision: "approved" });
       await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
       expect(await fs.readFile(file, "utf8")).toBe("x\n");
 
@@ -160,17 +132,17 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
       timeout: 90_000,
     }, async () => {
       const { c, mock } = await start({ args: ["--enable", "experimental_sandbox_command_assessment"] });
-      const cwd = await tempDir("codex-work-");
+      const cwd = await suite.workdir();
       const file = path.join(await outsideDir(), "u.txt");
       mock.enqueue(
         writeOutside(file, "call_u"),
         verdict("Writes one file.", "low"),
         responses.turn(responses.message("Done.")),
       );
-      const thread = result(
-        await c.call(1, "thread/start", { cwd, approvalPolicy: "unlessTrusted", sandbox: "workspaceWrite" }),
+      const thread = (
+        await c.request("thread/start", { cwd, approvalPolicy: "unlessTrusted", sandbox: "workspaceWrite" })
       ).thread as { id: string };
-      await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "write" }] });
+      await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "write" }] });
       const approval = await c.waitFor((m) => m.method === "execCommandApproval", "execCommandApproval");
       expect(params(approval)).toMatchObject({
         callId: "call_u",
@@ -179,7 +151,7 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
       });
       const metadata = (mock.requests[1]!.body as Body).input[0]!.content[0]!.text;
       expect(metadata.endsWith(`\nCommand (joined): bash -lc 'echo x > ${file}'`)).toBe(true);
-      c.send({ id: approval.id, result: { decision: "approved" } });
+      c.answer(approval, { decision: "approved" });
       await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
       expect(await fs.readFile(file, "utf8")).toBe("x\n");
       expect(c.messages.filter((m) => m.method === "execCommandApproval")).toHaveLength(1);
@@ -194,13 +166,15 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
       const { c, mock } = await start({
         features: "[features]\nexperimental_sandbox_command_assessment = true\n",
       });
-      const cwd = await tempDir("codex-work-");
+      const cwd = await suite.workdir();
       const outside = await outsideDir();
-      const created = result(
-        await c.call(1, "newConversation", { cwd, approvalPolicy: "on-failure", sandbox: "workspace-write" }),
-      );
+      const created = await c.request("newConversation", {
+        cwd,
+        approvalPolicy: "on-failure",
+        sandbox: "workspace-write",
+      });
       const id = String(created.conversationId);
-      await c.call(2, "addConversationListener", { conversationId: id });
+      await c.request("addConversationListener", { conversationId: id });
 
       const late = verdict("Too late.", "low");
       const cases = [
@@ -209,12 +183,12 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
         // The verdict only arrives after 6 s; the approval must not wait for it past 5 s.
         { name: "timeout", answer: late.kind === "sse" ? { ...late, delayMs: 6_000 } : late },
       ];
-      for (const [i, t] of cases.entries()) {
+      for (const t of cases) {
         const callId = `call_${t.name}`;
         mock.enqueue(writeOutside(path.join(outside, `${t.name}.txt`), callId), t.answer);
         mock.enqueue(responses.turn(responses.message(`Not written (${t.name}).`)));
         const requestsBefore = mock.requests.length;
-        await c.call(10 + i, "sendUserMessage", {
+        await c.request("sendUserMessage", {
           conversationId: id,
           items: [{ type: "text", data: { text: `write ${t.name}` } }],
         });
@@ -237,7 +211,7 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
           expect(waited).toBeGreaterThanOrEqual(4_500);
           expect(waited).toBeLessThan(9_000);
         }
-        c.send({ id: approval.id, result: { decision: "denied" } });
+        c.answer(approval, { decision: "denied" });
         const done = await c.waitFor(
           (m) =>
             m.method === "codex/event/task_complete" &&
@@ -270,22 +244,28 @@ const reference = REFERENCE_CODEX_BIN;
  * One v1 turn whose command writes outside the workspace, answered `decision` at every approval, against a server
  * started by `start(bin)`; everything the comparison looks at, with the run's own ids and paths normalised.
  */
-async function assessedTurn(bin: string | undefined, policy: "on-failure" | "untrusted", decision: string) {
-  const cwd = await tempDir("codex-work-");
+async function assessedTurn(
+  bin: AppServerBinary,
+  policy: "on-failure" | "untrusted",
+  decision: "approved" | "denied" | "abort",
+) {
+  const cwd = await suite.workdir();
   const extra = await tempDir("codex-extra-");
   const file = path.join(await outsideDir(), "f.txt");
   const { c, mock } = await start({
     features: `[features]\nexperimental_sandbox_command_assessment = true\n[sandbox_workspace_write]\nwritable_roots = ["${extra}"]\n`,
-    ...(bin ? { bin } : {}),
+    bin,
   });
   mock.enqueue(writeOutside(file, "call_cmp"), verdict("Writes a file outside the workspace.", "high"));
   mock.enqueue(responses.turn(responses.message("Finished.")));
-  const created = result(
-    await c.call(1, "newConversation", { cwd, approvalPolicy: policy, sandbox: "workspace-write" }),
-  );
+  const created = await c.request("newConversation", {
+    cwd,
+    approvalPolicy: policy,
+    sandbox: "workspace-write",
+  });
   const id = String(created.conversationId);
-  await c.call(2, "addConversationListener", { conversationId: id });
-  await c.call(3, "sendUserMessage", {
+  await c.request("addConversationListener", { conversationId: id });
+  await c.request("sendUserMessage", {
     conversationId: id,
     items: [{ type: "text", data: { text: "write" } }],
   });
@@ -304,7 +284,7 @@ async function assessedTurn(bin: string | undefined, policy: "on-failure" | "unt
     }
     if (next.method !== "execCommandApproval") break;
     approvals.push(params(next));
-    c.send({ id: next.id, result: { decision } });
+    c.answer(next, { decision });
   }
   await c.close();
   const normalise = (text: string) =>
@@ -363,8 +343,8 @@ describe.skipIf(!reference || sandboxSupport() !== "bubblewrap")(
     it("on-failure, retry denied: same approval, same assessment request, same rejection", {
       timeout: 120_000,
     }, async () => {
-      const ours = await assessedTurn(undefined, "on-failure", "denied");
-      const real = await assessedTurn(reference, "on-failure", "denied");
+      const ours = await assessedTurn("ours", "on-failure", "denied");
+      const real = await assessedTurn("reference", "on-failure", "denied");
       expect(ours.approvals[0]).toMatchObject({ risk: { risk_level: "high" } });
       expect(ours.assessment.input[0].content[0].text).toContain("Filesystem roots: ");
       expect(ours).toEqual(real);
@@ -373,8 +353,8 @@ describe.skipIf(!reference || sandboxSupport() !== "bubblewrap")(
     it("on-failure, retry aborted: the command closed as rejected, then the turn aborted", {
       timeout: 120_000,
     }, async () => {
-      const ours = await assessedTurn(undefined, "on-failure", "abort");
-      const real = await assessedTurn(reference, "on-failure", "abort");
+      const ours = await assessedTurn("ours", "on-failure", "abort");
+      const real = await assessedTurn("reference", "on-failure", "abort");
       expect(ours.turnEnd).toEqual([{ type: "turn_aborted", reason: "interrupted" }]);
       expect(ours.end).toMatchObject({ exit_code: -1 });
       // 0.58.0 closes the refused command concurrently with the abort; under load its exec_command_end may come
@@ -385,8 +365,8 @@ describe.skipIf(!reference || sandboxSupport() !== "bubblewrap")(
     it("untrusted, approved: the first approval is assessed and the refused command re-runs unconfined", {
       timeout: 120_000,
     }, async () => {
-      const ours = await assessedTurn(undefined, "untrusted", "approved");
-      const real = await assessedTurn(reference, "untrusted", "approved");
+      const ours = await assessedTurn("ours", "untrusted", "approved");
+      const real = await assessedTurn("reference", "untrusted", "approved");
       expect(ours.approvals).toHaveLength(1);
       expect(ours.written).toBe(true);
       // The commands' own output (and timing) differ by sandbox; the outcome does not.

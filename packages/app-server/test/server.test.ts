@@ -1,53 +1,41 @@
 import { PassThrough } from "node:stream";
+import { connectInProcess, errorOf, type TestAppServer } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
-import { AppServer, createHandlerTables } from "../src/index.js";
+import { AppServer, type AppServerOptions, createHandlerTables } from "../src/index.js";
 
-function lines(stream: PassThrough): () => Record<string, unknown>[] {
-  let text = "";
-  stream.on("data", (c: Buffer) => {
-    text += c.toString();
-  });
-  return () =>
-    text
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
+/**
+ * The AppServer in this process, on PassThrough streams, driven by the harness client (`connectInProcess`): typed
+ * requests, and the raw escape hatch for params no typed request can carry.
+ */
+function serve(options: Omit<AppServerOptions, "stdin" | "stdout">): {
+  server: AppServer;
+  c: TestAppServer;
+  done: Promise<void>;
+} {
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  const server = new AppServer({ stdin, stdout, ...options });
+  const c = connectInProcess({ stdin, stdout });
+  return { server, c, done: server.run() };
 }
+
+const CLIENT = { name: "n", version: "1" };
 
 describe("AppServer (in process)", () => {
   it("answers a line above the size limit with a clear error and keeps serving", async () => {
-    const stdin = new PassThrough();
-    const stdout = new PassThrough();
-    const read = lines(stdout);
-    const server = new AppServer({
-      stdin,
-      stdout,
-      maxLineBytes: 4096,
-      handlers: (s) => createHandlerTables(s, {}),
+    const { c, done } = serve({ maxLineBytes: 4096, handlers: (s) => createHandlerTables(s, {}) });
+    expect(await errorOf(c.initialize({ name: "n".repeat(10_000), version: "1" }))).toEqual({
+      code: -32600,
+      message: expect.stringContaining("exceeds the limit of 4096 bytes"),
     });
-    const done = server.run();
-    stdin.write(
-      `{"id":1,"method":"initialize","params":{"clientInfo":{"name":"${"n".repeat(10_000)}","version":"1"}}}\n`,
-    );
-    stdin.write('{"id":2,"method":"initialize","params":{"clientInfo":{"name":"n","version":"1"}}}\n');
-    stdin.end();
+    expect((await c.initialize(CLIENT)).userAgent).toContain("(n; 1)");
+    await c.close();
     await done;
-    const out = read();
-    expect(out[0]).toEqual({
-      error: { code: -32600, message: expect.stringContaining("exceeds the limit of 4096 bytes") },
-      id: 1,
-    });
-    expect(out[1]).toMatchObject({ id: 2, result: { userAgent: expect.stringContaining("(n; 1)") } });
   });
 
   it("finishes in-flight requests and abandons pending server requests on shutdown", async () => {
-    const stdin = new PassThrough();
-    const stdout = new PassThrough();
-    const read = lines(stdout);
     let approval: Promise<unknown> | undefined;
-    const server = new AppServer({
-      stdin,
-      stdout,
+    const { server, c, done } = serve({
       handlers: (s) => {
         const tables = createHandlerTables(s, {});
         return {
@@ -70,28 +58,25 @@ describe("AppServer (in process)", () => {
         };
       },
     });
-    const done = server.run();
-    stdin.write('{"id":1,"method":"initialize","params":{"clientInfo":{"name":"n","version":"1"}}}\n');
-    stdin.write('{"id":2,"method":"getUserAgent"}\n');
-    while (server.peer.pendingCount === 0) await new Promise((r) => setImmediate(r));
+    await c.initialize(CLIENT);
+    // The harness holds the approval request: the handler waits until the server shuts down.
+    const userAgent = c.request("getUserAgent");
+    await c.waitFor((m) => m.method === "execCommandApproval", "the approval request");
+    expect(server.peer.pendingCount).toBe(1);
     await server.shutdown();
     await done;
     expect(server.peer.pendingCount).toBe(0);
-    expect(read().at(-1)).toEqual({ id: 2, result: { userAgent: "waited: app-server shutting down" } });
+    expect(await userAgent).toEqual({ userAgent: "waited: app-server shutting down" });
+    await c.close();
   });
 
   it("answers each request once: a handler's own response, then its later failure only logged", async () => {
-    const stdin = new PassThrough();
-    const stdout = new PassThrough();
     const logSink = new PassThrough();
-    const read = lines(stdout);
     let logs = "";
-    logSink.on("data", (c: Buffer) => {
-      logs += c.toString();
+    logSink.on("data", (chunk: Buffer) => {
+      logs += chunk.toString();
     });
-    const server = new AppServer({
-      stdin,
-      stdout,
+    const { c, done } = serve({
       logSink,
       handlers: (s) => {
         const tables = createHandlerTables(s, {});
@@ -108,37 +93,30 @@ describe("AppServer (in process)", () => {
         };
       },
     });
-    const done = server.run();
-    stdin.write('{"id":1,"method":"initialize","params":{"clientInfo":{"name":"n","version":"1"}}}\n');
-    stdin.write('{"id":2,"method":"getUserAgent"}\n');
-    stdin.write('{"id":3,"method":"getUserAgent","params":{"x":1}}\n');
-    stdin.end();
-    await done;
-    const out = read();
-    expect(out.filter((m) => m.id === 2)).toEqual([{ id: 2, result: { userAgent: "early" } }]);
-    expect(out.find((m) => m.id === 3)).toEqual({
+    await c.initialize(CLIENT);
+    expect(await c.request("getUserAgent")).toEqual({ userAgent: "early" });
+    // Params a method without params cannot take: only raw.
+    expect(await c.raw.call("with-params", "getUserAgent", { x: 1 })).toEqual({
       error: { code: -32600, message: "Invalid request: invalid type: map, expected unit" },
-      id: 3,
+      id: "with-params",
     });
+    await c.close();
+    await done;
+    const answers = c.messages.filter(
+      (m) => c.answeredMethod(m) === "getUserAgent" && m.id !== "with-params",
+    );
+    expect(answers).toEqual([{ id: expect.any(Number), result: { userAgent: "early" } }]);
     expect(logs).toContain("getUserAgent failed after its response: after the response");
   });
 
   it("serves a method the server has no service for with a clear error", async () => {
-    const stdin = new PassThrough();
-    const stdout = new PassThrough();
-    const read = lines(stdout);
-    const server = new AppServer({ stdin, stdout, handlers: (s) => createHandlerTables(s, {}) });
-    const done = server.run();
-    stdin.write('{"id":1,"method":"initialize","params":{"clientInfo":{"name":"n","version":"1"}}}\n');
-    stdin.write('{"id":2,"method":"thread/start","params":{}}\n');
-    stdin.end();
-    await done;
-    expect(read().find((m) => m.id === 2)).toEqual({
-      error: {
-        code: -32603,
-        message: "thread/start is not available: this server runs without an agent runtime",
-      },
-      id: 2,
+    const { c, done } = serve({ handlers: (s) => createHandlerTables(s, {}) });
+    await c.initialize(CLIENT);
+    expect(await errorOf(c.request("thread/start", {}))).toEqual({
+      code: -32603,
+      message: "thread/start is not available: this server runs without an agent runtime",
     });
+    await c.close();
+    await done;
   });
 });

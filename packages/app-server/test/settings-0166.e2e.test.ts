@@ -2,9 +2,16 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { protocol0166 } from "@codex-ts/app-server-protocol";
 import { parseToml } from "@codex-ts/config-loader";
-import { afterAll, describe, expect, it } from "vitest";
-import type { AppServerClient, Message } from "./helpers/client.js";
-import { answer, type Impl, initialize0166, SideBySide } from "./helpers/side-by-side-0166.js";
+import type { Message } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
+import {
+  answer,
+  type Client0166,
+  call,
+  type Impl,
+  initialize0166,
+  SideBySide,
+} from "./helpers/side-by-side-0166.js";
 
 /**
  * The 0.166 settings methods (`model/list`, `config/*`, `account/*`) through the real CLI with a 0.166 client, and
@@ -12,8 +19,6 @@ import { answer, type Impl, initialize0166, SideBySide } from "./helpers/side-by
  * agree except where the README ("0.166 connections") lists a difference. Without the binary, the expectations
  * written here (read off 0.166.0) are checked against this server alone.
  */
-const sbs = new SideBySide();
-afterAll(() => sbs.cleanup());
 if (!SideBySide.available) console.warn(`settings-0166: ${SideBySide.reason}`);
 const impls: Impl[] = SideBySide.available ? ["ours", "real"] : ["ours"];
 
@@ -25,14 +30,14 @@ async function session(
   codexHome: string,
   requests: [string, unknown][],
   o: { args?: string[] } = {},
-): Promise<{ answers: Record<string, unknown>[]; c: AppServerClient }> {
-  const c = await sbs.start(impl, codexHome, o);
+): Promise<{ answers: Record<string, unknown>[]; c: Client0166 }> {
+  const c = await SideBySide.start(impl, codexHome, o);
   await initialize0166(c).catch((err: Error) => {
     throw new Error(`${impl}: ${err.message}\nstderr: ${c.stderr}`);
   });
   const answers: Record<string, unknown>[] = [];
   for (const [i, [method, params]] of requests.entries()) {
-    const m = await c.call(i + 1, method, params);
+    const m = await call(c, i + 1, method, params);
     if (m.result && method in protocol0166.requests) {
       schemaOf(method as keyof typeof protocol0166.requests).parse(m.result);
     }
@@ -42,7 +47,7 @@ async function session(
 }
 
 /** Notifications a server sent, as `{method, params}` (0.166.0 stamps each with `emittedAtMs`). */
-const notifications = (c: AppServerClient, methods: string[]) =>
+const notifications = (c: Client0166, methods: string[]) =>
   c.messages
     .filter((m: Message) => m.method !== undefined && methods.includes(m.method))
     .map((m) => ({ method: m.method, params: m.params }));
@@ -60,7 +65,7 @@ describe("model/list on a 0.166 connection", () => {
       ["model/list", undefined],
       ["model/list", { limit: -1 }],
     ];
-    const codexHome = await sbs.home();
+    const codexHome = await SideBySide.home();
     const runs = await Promise.all(impls.map((impl) => session(impl, codexHome, requests)));
     const [ours] = runs.map((r) => r.answers);
     const models = (a: unknown) => (a as { data: { id: string; isDefault: boolean }[] }).data;
@@ -115,7 +120,7 @@ describe("account/* on a 0.166 connection", () => {
   ];
 
   it("reports, logs in with an API key and out, in 0.166's shapes (provider using OpenAI auth)", async () => {
-    const codexHome = await sbs.home(
+    const codexHome = await SideBySide.home(
       'model_provider = "p"\n[model_providers.p]\nname = "P"\nbase_url = "http://127.0.0.1:9/v1"\nrequires_openai_auth = true\n',
     );
     const runs: { answers: Record<string, unknown>[]; notes: unknown[] }[] = [];
@@ -154,7 +159,7 @@ describe("account/* on a 0.166 connection", () => {
   });
 
   it("reports no account for a provider without OpenAI auth, and refuses login kinds it does not have", async () => {
-    const codexHome = await sbs.home(
+    const codexHome = await SideBySide.home(
       'model_provider = "mock"\n[model_providers.mock]\nname = "Mock"\nbase_url = "http://127.0.0.1:9/v1"\nrequires_openai_auth = false\n',
     );
     const { answers } = await session("ours", codexHome, [
@@ -204,7 +209,7 @@ describe("config/read on a 0.166 connection", () => {
   ].join("\n");
 
   it("prints the effective config in 0.166.0's shape, with origins and, when asked, the layers", async () => {
-    const codexHome = await sbs.home(toml);
+    const codexHome = await SideBySide.home(toml);
     const requests: [string, unknown][] = [
       ["config/read", {}],
       ["config/read", { includeLayers: true, cwd: path.dirname(codexHome) }],
@@ -320,7 +325,7 @@ describe("config/value/write and config/batchWrite on a 0.166 connection", () =>
     '# my settings\napproval_policy = "on-request"\nmodel = "gpt-5.5"\n\n[model_providers.mock]\nname = "Mock" # the local one\nbase_url = "http://127.0.0.1:9/v1"\n';
 
   it("edits config.toml in place, all or nothing, and refuses what 0.166.0 refuses with its codes", async () => {
-    const codexHome = await sbs.home(initial);
+    const codexHome = await SideBySide.home(initial);
     const file = path.join(codexHome, "config.toml");
     const start = await fs.readFile(file, "utf8");
     const runs: { answers: Record<string, unknown>[]; text: string }[] = [];
@@ -331,7 +336,7 @@ describe("config/value/write and config/batchWrite on a 0.166 connection", () =>
         args: ["-c", 'model_reasoning_effort="medium"'],
       });
       const version = (answers[0] as { version: string }).version;
-      const ok = await c.call("v", "config/value/write", {
+      const ok = await call(c, "v", "config/value/write", {
         keyPath: "model_verbosity",
         value: "low",
         mergeStrategy: "replace",

@@ -1,33 +1,19 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { sandboxSupport } from "@codex-ts/core";
 import {
-  type MockModelServer,
+  type AppServerBinary,
   REFERENCE_CODEX_BIN,
   responses,
-  startMockModelServer,
+  type TestAppServer,
+  useAppServerSuite,
 } from "@codex-ts/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
-import { mockCodexHome } from "./helpers/mock-home.js";
+import { describe, expect, it } from "vitest";
 
 /**
  * `shell_environment_policy` through the built `codex app-server`: the environment of commands the model runs
  * (seen by the model and stored in the rollout) and of `execOneOffCommand`.
  */
-let mock: MockModelServer;
-const clients: AppServerClient[] = [];
-
-beforeAll(async () => {
-  mock = await startMockModelServer([]);
-});
-
-afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-  await mock.close();
-});
+const suite = useAppServerSuite();
 
 const POLICY = `[shell_environment_policy]
 exclude = ["probe_drop*"]
@@ -48,16 +34,9 @@ const SERVER_ENV = {
 const expected = (...extra: string[]) =>
   ["ADDED=yes", `PATH=${process.env.PATH}`, "PROBE_KEEP=keep", "PROBE_SET_TOKEN=set-wins", ...extra].sort();
 
-const home = () => mockCodexHome(mock.baseUrl, { toml: POLICY, prefix: "codex-env-" });
-
-async function start(codexHome: string): Promise<AppServerClient> {
-  const c = await AppServerClient.start({ codexHome, env: SERVER_ENV });
-  clients.push(c);
-  await c.initialize();
-  return c;
-}
-
-const result = (m: Message) => m.result as Record<string, unknown>;
+const home = () => suite.home({ toml: POLICY, prefix: "codex-env-" });
+const start = async (codexHome: string, bin: AppServerBinary = "ours"): Promise<TestAppServer> =>
+  suite.start({ bin, home: codexHome, env: SERVER_ENV });
 
 /** The `NAME=value` lines of a tool output, whether it is the JSON-string form or plain text. */
 function envLines(output: string): string[] {
@@ -76,19 +55,19 @@ function envLines(output: string): string[] {
 describe("shell_environment_policy", () => {
   it("applies to the shell tool: the model and the rollout see the filtered environment", async () => {
     const codexHome = await home();
-    const cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-env-work-")));
-    mock.enqueue(
+    const cwd = await suite.workdir("codex-env-work-");
+    suite.mock.enqueue(
       responses.turn(responses.functionCall("shell", { command: ["env"] }, "call_env")),
       responses.turn(responses.message("Looked.")),
     );
     const c = await start(codexHome);
-    const thread = result(
-      await c.call(1, "thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" }),
+    const thread = (
+      await c.request("thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" })
     ).thread as { id: string; path: string };
-    await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "show env" }] });
+    await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "show env" }] });
     await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
 
-    const last = mock.requests.at(-1)?.body as { input: Record<string, unknown>[] } | undefined;
+    const last = suite.mock.requests.at(-1)?.body as { input: Record<string, unknown>[] } | undefined;
     const sent = last?.input.find((i) => i.type === "function_call_output" && i.call_id === "call_env");
     expect(envLines(String(sent?.output))).toEqual(expected());
 
@@ -106,19 +85,19 @@ describe("shell_environment_policy", () => {
 
   it("applies to execOneOffCommand, with the no-network marker when the sandbox policy has no network", async () => {
     const c = await start(await home());
-    const open = await c.call(1, "execOneOffCommand", {
+    const open = await c.request("execOneOffCommand", {
       command: ["env"],
       sandboxPolicy: { mode: "danger-full-access" },
     });
-    expect(result(open).exitCode).toBe(0);
-    expect(envLines(String(result(open).stdout))).toEqual(expected());
+    expect(open.exitCode).toBe(0);
+    expect(envLines(String(open.stdout))).toEqual(expected());
     if (sandboxSupport() === "bubblewrap") {
-      const confined = await c.call(2, "execOneOffCommand", {
+      const confined = await c.request("execOneOffCommand", {
         command: ["env"],
         sandboxPolicy: { mode: "read-only" },
       });
       // bubblewrap itself sets PWD for the command it starts (0.58.0's own Linux sandbox does not).
-      const lines = envLines(String(result(confined).stdout)).filter((l) => !l.startsWith("PWD="));
+      const lines = envLines(String(confined.stdout)).filter((l) => !l.startsWith("PWD="));
       expect(lines).toEqual(expected("CODEX_SANDBOX_NETWORK_DISABLED=1"));
     }
     await c.close();
@@ -130,27 +109,16 @@ if (!reference) console.warn("skipping the comparison with the real codex 0.58.0
 
 describe.skipIf(!reference)("shell_environment_policy compared with the real codex 0.58.0", () => {
   it("execOneOffCommand gets the same environment (PATH aside: 0.58.0's npm launcher extends it)", async () => {
-    const run = async (c: AppServerClient) => {
-      clients.push(c);
-      await c.initialize();
-      const res = result(
-        await c.call(1, "execOneOffCommand", {
-          command: ["env"],
-          sandboxPolicy: { mode: "danger-full-access" },
-        }),
-      );
+    const run = async (c: TestAppServer) => {
+      const res = await c.request("execOneOffCommand", {
+        command: ["env"],
+        sandboxPolicy: { mode: "danger-full-access" },
+      });
       await c.close();
       return envLines(String(res.stdout)).filter((l) => !l.startsWith("PATH="));
     };
-    const ours = await run(await AppServerClient.start({ codexHome: await home(), env: SERVER_ENV }));
-    const theirs = await run(
-      new AppServerClient(
-        spawn(reference as string, ["app-server"], {
-          env: { ...process.env, ...SERVER_ENV, CODEX_HOME: await home(), RUST_LOG: "error" },
-          stdio: ["pipe", "pipe", "pipe"],
-        }),
-      ),
-    );
+    const ours = await run(await start(await home()));
+    const theirs = await run(await start(await home(), "reference"));
     expect(ours).toEqual(["ADDED=yes", "PROBE_KEEP=keep", "PROBE_SET_TOKEN=set-wins"]);
     expect(ours).toEqual(theirs);
   });

@@ -3,24 +3,28 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { protocol0166 } from "@codex-ts/app-server-protocol";
-import { afterAll, describe, expect, it } from "vitest";
-import type { AppServerClient } from "./helpers/client.js";
-import { answer, type Impl, initialize0166, SideBySide } from "./helpers/side-by-side-0166.js";
+import { describe, expect, it } from "vitest";
+import {
+  answer,
+  type Client0166,
+  call,
+  type Impl,
+  initialize0166,
+  SideBySide,
+} from "./helpers/side-by-side-0166.js";
 
 /**
  * `skills/list` and `mcpServerStatus/list` on a 0.166 connection, through the real CLI, and side by side with the
  * real codex 0.166.0 on the same CODEX_HOME and HOME when the binary is here (differences: app-server README,
  * "0.166 connections").
  */
-const sbs = new SideBySide();
-afterAll(() => sbs.cleanup());
 if (!SideBySide.available) console.warn(`skills-mcp-0166: ${SideBySide.reason}`);
 const impls: Impl[] = SideBySide.available ? ["ours", "real"] : ["ours"];
 
 const FIXTURES = fileURLToPath(new URL("../../core/test/fixtures/", import.meta.url));
 
-async function ask(c: AppServerClient, id: number, method: string, params: unknown) {
-  const m = await c.call(id, method, params);
+async function ask(c: Client0166, id: number, method: string, params: unknown) {
+  const m = await call(c, id, method, params);
   if (m.result) protocol0166.requests[method as "skills/list"].response.parse(m.result);
   return answer(m);
 }
@@ -55,7 +59,7 @@ describe("skills/list on a 0.166 connection", () => {
       "proj/.agents/skills/r2/SKILL.md": md("r2", "disabled by name"),
       "proj/sub/.agents/skills/r3/SKILL.md": md("r3", "sub agents skill"),
     };
-    const codexHome = await sbs.home('[[skills.config]]\nname = "r2"\nenabled = false\n', files);
+    const codexHome = await SideBySide.home('[[skills.config]]\nname = "r2"\nenabled = false\n', files);
     const root = path.dirname(codexHome);
     const skills = path.join(codexHome, "skills");
     // Not UTF-8: a lone 0xE9 (Latin-1 "é") in the description.
@@ -78,7 +82,7 @@ describe("skills/list on a 0.166 connection", () => {
     const runs: Entry[][] = [];
     // Ours first: the reference installs its bundled skills into CODEX_HOME/skills/.system when it starts.
     for (const impl of impls) {
-      const c = await sbs.start(impl, codexHome, { cwd: proj, home: true });
+      const c = await SideBySide.start(impl, codexHome, { cwd: proj, home: true });
       await initialize0166(c);
       const listed = (await ask(c, 1, "skills/list", { cwds })) as { data: Entry[] };
       const byDefault = (await ask(c, 2, "skills/list", {})) as { data: Entry[] };
@@ -168,8 +172,8 @@ describe("skills/list on a 0.166 connection", () => {
   });
 
   it("refuses more than 64 distinct cwds", async () => {
-    const codexHome = await sbs.home();
-    const c = await sbs.start("ours", codexHome);
+    const codexHome = await SideBySide.home();
+    const c = await SideBySide.start("ours", codexHome);
     await initialize0166(c);
     const cwds = Array.from({ length: 65 }, (_, i) => `/tmp/x${i}`);
     expect(await ask(c, 1, "skills/list", { cwds })).toEqual({
@@ -200,10 +204,10 @@ describe("mcpServerStatus/list on a 0.166 connection", () => {
     ].join("\n");
 
   it("starts the configured servers and reports their tools, errors and auth status, paged", async () => {
-    const codexHome = await sbs.home(toml());
+    const codexHome = await SideBySide.home(toml());
     const runs: Record<string, unknown>[][] = [];
     for (const impl of impls) {
-      const c = await sbs.start(impl, codexHome);
+      const c = await SideBySide.start(impl, codexHome);
       await initialize0166(c);
       runs.push([
         await ask(c, 1, "mcpServerStatus/list", {}),
@@ -269,7 +273,7 @@ describe("mcpServerStatus/list on a 0.166 connection", () => {
   });
 
   it("lists a resources-only server's resources, and gives a hanging server its startup timeout", async () => {
-    const codexHome = await sbs.home(
+    const codexHome = await SideBySide.home(
       toml(
         [
           "[mcp_servers.docs]",
@@ -282,7 +286,7 @@ describe("mcpServerStatus/list on a 0.166 connection", () => {
         ].join("\n"),
       ),
     );
-    const c = await sbs.start("ours", codexHome);
+    const c = await SideBySide.start("ours", codexHome);
     await initialize0166(c);
     const started = Date.now();
     const r = (await ask(c, 1, "mcpServerStatus/list", { serverName: "docs" })) as {
@@ -309,6 +313,6 @@ describe("mcpServerStatus/list on a 0.166 connection", () => {
     );
     // Both answers came within the servers' startup timeouts (with room for a loaded machine).
     expect(Date.now() - started).toBeLessThan(30_000);
-    expect(c.child.exitCode).toBeNull();
+    expect(c.running).toBe(true);
   });
 });

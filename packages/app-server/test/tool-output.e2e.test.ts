@@ -1,52 +1,34 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import {
-  type MockModelServer,
   REFERENCE_CODEX_BIN,
   responses,
-  startMockModelServer,
+  type TestAppServer,
+  useAppServerSuite,
 } from "@codex-ts/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
-import { mockCodexHome } from "./helpers/mock-home.js";
+import { describe, expect, it } from "vitest";
 
 /**
  * How shell and apply_patch results are stored and sent, through the built `codex app-server`: the rollout keeps
  * `{"output","metadata":{exit_code,duration_seconds}}` JSON strings; the next request re-renders them as
  * `Exit code / Wall time / Output` text only for models that get the freeform apply_patch tool (0.58.0's rule).
  */
-let mock: MockModelServer;
-const clients: AppServerClient[] = [];
+const suite = useAppServerSuite();
+const home = (model: string, toml = "") => suite.home({ model, toml, prefix: "codex-out-" });
 
-beforeAll(async () => {
-  mock = await startMockModelServer([]);
-});
-
-afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-  await mock.close();
-});
-
-const home = (model: string, toml = "") => mockCodexHome(mock.baseUrl, { model, toml, prefix: "codex-out-" });
-
-const result = (m: Message) => m.result as Record<string, unknown>;
 type Item = Record<string, unknown>;
 
 /** Runs one v2 turn in a fresh server; returns the request bodies it caused and the rollout's items. */
 async function runTurn(model: string, cwd: string) {
-  const c = await AppServerClient.start({ codexHome: await home(model) });
-  clients.push(c);
-  await c.initialize();
-  const first = mock.requests.length;
-  const thread = result(
-    await c.call(1, "thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" }),
+  const c = await suite.start({ home: await home(model) });
+  const first = suite.mock.requests.length;
+  const thread = (
+    await c.request("thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" })
   ).thread as { id: string; path: string };
-  await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "go" }] });
+  await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "go" }] });
   await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
   await c.close();
-  const bodies = mock.requests.slice(first).map((r) => r.body as { input: Item[]; tools: Item[] });
+  const bodies = suite.mock.requests.slice(first).map((r) => r.body as { input: Item[]; tools: Item[] });
   const rollout = (await fs.readFile(thread.path, "utf8"))
     .split("\n")
     .filter(Boolean)
@@ -61,14 +43,12 @@ const outputOf = (items: Item[], callId: string) =>
 
 const STRUCTURED = /^\{"output":"(.*)","metadata":\{"exit_code":(-?\d+),"duration_seconds":(\d+\.\d+)\}\}$/s;
 
-async function workdir(): Promise<string> {
-  return fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-out-work-")));
-}
+const workdir = () => suite.workdir("codex-out-work-");
 
 describe("tool outputs in the rollout and in requests", () => {
   it("gpt-5-codex (freeform apply_patch offered): JSON strings stored, Exit code text sent", async () => {
     const cwd = await workdir();
-    mock.enqueue(
+    suite.mock.enqueue(
       responses.turn(responses.functionCall("shell", { command: ["printf", "hi\\n"] }, "call_sh")),
       responses.turn(
         responses.customToolCall(
@@ -122,7 +102,7 @@ describe("tool outputs in the rollout and in requests", () => {
 
   it("o3 (no freeform apply_patch): the stored JSON string is what the model gets", async () => {
     const cwd = await workdir();
-    mock.enqueue(
+    suite.mock.enqueue(
       responses.turn(
         responses.functionCall("shell", { command: ["sh", "-c", "echo out; exit 3"] }, "call_o3"),
       ),
@@ -253,14 +233,15 @@ include_only = ["probe_*", "ADDED"]
       return text;
     };
 
-    async function observe(c: AppServerClient, cwd: string) {
+    async function observe(c: TestAppServer, cwd: string) {
+      const mock = suite.mock;
       const first = mock.requests.length;
-      mock.enqueue(...script());
+      suite.mock.enqueue(...script());
       await c.initialize();
-      const thread = result(
-        await c.call(1, "thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" }),
+      const thread = (
+        await c.request("thread/start", { cwd, approvalPolicy: "never", sandbox: "dangerFullAccess" })
       ).thread as { id: string; path: string };
-      await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "go" }] });
+      await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "go" }] });
       // 0.58.0 does not always follow up with turn/completed; both send task_complete.
       await c.waitFor((m) => m.method === "codex/event/task_complete", "task_complete");
       await c.close();
@@ -306,17 +287,10 @@ include_only = ["probe_*", "ADDED"]
       it(`${model}: the same outputs stored and sent`, { timeout: 120_000 }, async () => {
         const codexHome = () => home(model, POLICY);
         const oursCwd = await workdir();
-        const ours = await observe(
-          await AppServerClient.start({ codexHome: await codexHome(), env: SERVER_ENV }),
-          oursCwd,
-        );
-        const real = new AppServerClient(
-          spawn(reference as string, ["app-server"], {
-            env: { ...process.env, ...SERVER_ENV, CODEX_HOME: await codexHome(), RUST_LOG: "error" },
-            stdio: ["pipe", "pipe", "pipe"],
-          }),
-        );
-        clients.push(real);
+        const start = async (bin: "ours" | "reference") =>
+          suite.start({ bin, home: await codexHome(), env: SERVER_ENV, initialize: false });
+        const ours = await observe(await start("ours"), oursCwd);
+        const real = await start("reference");
         const realCwd = await workdir();
         const theirs = await observe(real, realCwd);
         // o3 is offered no apply_patch tool: both answer its custom calls "unsupported custom tool call: apply_patch".

@@ -1,54 +1,31 @@
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppServerClient, type Message } from "./helpers/client.js";
-import { mockCodexHome } from "./helpers/mock-home.js";
-import { expectTurnOrder, expectWireShapes, type Item } from "./helpers/v2-wire.js";
+import {
+  expectTurnOrder,
+  expectWireShapes,
+  type Item,
+  type Message,
+  responses,
+  useAppServerSuite,
+} from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
 
 /**
  * v2 notifications for every ThreadItem kind the runtime produces through the built CLI against the mock model
  * server, validated against 0.58.0's wire schema and checked for the order the schema implies.
  */
-let mock: MockModelServer;
-const clients: AppServerClient[] = [];
-
-beforeAll(async () => {
-  mock = await startMockModelServer([]);
-});
-
-afterAll(async () => {
-  for (const c of clients) if (c.child.exitCode === null) c.child.kill();
-  await mock.close();
-});
-
-function home(): Promise<string> {
-  return mockCodexHome(mock.baseUrl, { prefix: "codex-e2e-items-" });
-}
-
-async function workdir(): Promise<string> {
-  return fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-work-")));
-}
-
-async function start(): Promise<AppServerClient> {
-  const c = await AppServerClient.start({ codexHome: await home() });
-  clients.push(c);
-  await c.initialize();
-  return c;
-}
-
-const result = (m: Message) => m.result as Record<string, unknown>;
+const suite = useAppServerSuite();
+const start = async () => suite.start({ home: await suite.home({ prefix: "codex-e2e-items-" }) });
 const itemOf = (m: Message) => (m.params as { item: Item }).item;
 
 describe("v2 items through the real runtime", () => {
   it("reasoning, plan, command with output deltas, approved patch and agent message, in schema order", {
     timeout: 90_000,
   }, async () => {
-    const cwd = await workdir();
+    const cwd = await suite.workdir();
     const patch = "*** Begin Patch\n*** Add File: notes.txt\n+hello notes\n*** End Patch\n";
-    mock.enqueue(
+    suite.mock.enqueue(
       responses.turn(
         responses.reasoning("Thinking about the task."),
         responses.functionCall(
@@ -79,16 +56,16 @@ describe("v2 items through the real runtime", () => {
       responses.turn(responses.message("All written.")),
     );
     const c = await start();
-    const thread = result(
-      await c.call(1, "thread/start", { cwd, approvalPolicy: "unlessTrusted", sandbox: "workspaceWrite" }),
+    const thread = (
+      await c.request("thread/start", { cwd, approvalPolicy: "unlessTrusted", sandbox: "workspaceWrite" })
     ).thread as { id: string };
-    const turn = result(
-      await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "write notes" }] }),
+    const turn = (
+      await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "write notes" }] })
     ).turn as { id: string };
 
     const approval = await c.waitFor((m) => m.method === "applyPatchApproval", "applyPatchApproval");
     expect(approval.params).toMatchObject({ conversationId: thread.id, callId: "call_patch" });
-    c.send({ id: approval.id, result: { decision: "approved" } });
+    c.answer(approval, { decision: "approved" });
     const done = await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
     expect(await fs.readFile(path.join(cwd, "notes.txt"), "utf8")).toBe("hello notes\n");
 
@@ -158,15 +135,15 @@ describe("v2 items through the real runtime", () => {
   it("a model error fails the turn: turn/completed carries status failed and the error", {
     timeout: 90_000,
   }, async () => {
-    const cwd = await workdir();
-    mock.enqueue({
+    const cwd = await suite.workdir();
+    suite.mock.enqueue({
       kind: "sse",
       events: [responses.created(), responses.failed("model overloaded: try later")],
     });
     const c = await start();
-    const thread = result(await c.call(1, "thread/start", { cwd })).thread as { id: string };
-    const turn = result(
-      await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "hi" }] }),
+    const thread = (await c.request("thread/start", { cwd })).thread as { id: string };
+    const turn = (
+      await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "hi" }] })
     ).turn as { id: string };
     const done = await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
     expectWireShapes(c.messages);
@@ -179,9 +156,9 @@ describe("v2 items through the real runtime", () => {
     expect(final.usage).toEqual({ inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 });
 
     // The thread stays usable: the next turn completes normally and reports its own usage only.
-    mock.enqueue(responses.turn(responses.message("Back.")));
+    suite.mock.enqueue(responses.turn(responses.message("Back.")));
     c.messages.length = 0;
-    await c.call(3, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "again" }] });
+    await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "again" }] });
     const next = await c.waitFor((m) => m.method === "turn/completed", "second turn/completed");
     expectTurnOrder(c.messages);
     expect(next.params).toMatchObject({
@@ -194,16 +171,16 @@ describe("v2 items through the real runtime", () => {
   it("an HTTP error from the model fails the turn with the provider's message", {
     timeout: 90_000,
   }, async () => {
-    const cwd = await workdir();
-    mock.enqueue({
+    const cwd = await suite.workdir();
+    suite.mock.enqueue({
       kind: "http",
       status: 400,
       body: JSON.stringify({ error: { message: "Unsupported model", type: "invalid_request_error" } }),
       headers: { "content-type": "application/json" },
     });
     const c = await start();
-    const thread = result(await c.call(1, "thread/start", { cwd })).thread as { id: string };
-    await c.call(2, "turn/start", { threadId: thread.id, input: [{ type: "text", text: "hi" }] });
+    const thread = (await c.request("thread/start", { cwd })).thread as { id: string };
+    await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "hi" }] });
     const done = await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
     expectWireShapes(c.messages);
     expectTurnOrder(c.messages);

@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { RpcError } from "@codex-ts/app-server-protocol";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "@codex-ts/test-support";
+import { beforeAll, describe, expect, it } from "vitest";
 import { fuzzyFileSearch } from "../src/file-search/search.js";
 import { TopMatches } from "../src/file-search/top-matches.js";
 import { gitDiffToRemote } from "../src/git-diff.js";
@@ -11,10 +11,7 @@ import { gitDiffToRemote } from "../src/git-diff.js";
 /** The bounded workspace helpers as package APIs: top-K selection, walk limits, the batched untracked diff. */
 let tmp: string;
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "codex-ws-limits-"));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
+  tmp = await tempDir("codex-ws-limits-");
 });
 
 async function write(rel: string, text = "x\n") {

@@ -1,12 +1,11 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppServerClient } from "./helpers/client.js";
+import { errorOf, startAppServer, type TestAppServer, tempDir } from "@codex-ts/test-support";
+import { beforeAll, describe, expect, it } from "vitest";
 
 let tmp: string;
-let client: AppServerClient;
+let client: TestAppServer;
 
 async function write(rel: string, text = "x\n") {
   const abs = path.join(tmp, rel);
@@ -15,13 +14,9 @@ async function write(rel: string, text = "x\n") {
 }
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "as-workspace-"));
-  client = await AppServerClient.start();
+  tmp = await tempDir("as-workspace-");
+  client = await startAppServer();
   await client.initialize();
-});
-afterAll(async () => {
-  await client.close();
-  await fs.rm(tmp, { recursive: true, force: true });
 });
 
 describe("fuzzyFileSearch", () => {
@@ -37,27 +32,25 @@ describe("fuzzyFileSearch", () => {
     await write("proj/pkg/generated/main.ts");
     await write("proj/pkg/main.ts");
     const root = path.join(tmp, "proj");
-    const res = await client.call(1, "fuzzyFileSearch", {
+    const res = await client.request("fuzzyFileSearch", {
       query: "main",
       roots: [root],
       cancellationToken: null,
     });
-    const files = (
-      res.result as { files: { path: string; root: string; file_name: string; indices: number[] }[] }
-    ).files;
+    const files = res.files;
     const paths = files.map((f) => f.path);
     expect(paths.sort()).toEqual(["docs/m_a_i_n.md", "pkg/main.ts", "src/deep/mainframe.ts", "src/main.rs"]);
     const main = files.find((f) => f.path === "src/main.rs");
     expect(main).toMatchObject({ root, file_name: "main.rs", indices: [4, 5, 6, 7] });
     // Consecutive file-name matches outrank a scattered match.
-    const ordered = (res.result as { files: { path: string }[] }).files.map((f) => f.path);
+    const ordered = res.files.map((f) => f.path);
     expect(ordered.at(-1)).toBe("docs/m_a_i_n.md");
     expect(
-      (await client.call(2, "fuzzyFileSearch", { query: "", roots: [root], cancellationToken: null })).result,
+      await client.request("fuzzyFileSearch", { query: "", roots: [root], cancellationToken: null }),
     ).toEqual({
       files: [],
     });
-    expect(await client.call(3, "fuzzyFileSearch", { query: "x" })).toMatchObject({
+    expect(await client.raw.call("no-roots", "fuzzyFileSearch", { query: "x" })).toMatchObject({
       error: { code: -32600, message: "Invalid request: missing field `roots`" },
     });
   });
@@ -67,22 +60,23 @@ describe("fuzzyFileSearch", () => {
       await write(`big/d${d}/alpha${d}.txt`);
     }
     const root = path.join(tmp, "big");
-    client.sendRaw(
+    // Both requests in one write, so the second is read while the first runs.
+    await client.raw.send(
       [
         JSON.stringify({
-          id: 10,
+          id: "10",
           method: "fuzzyFileSearch",
           params: { query: "alpha", roots: [root], cancellationToken: "t" },
         }),
         JSON.stringify({
-          id: 11,
+          id: "11",
           method: "fuzzyFileSearch",
           params: { query: "alpha1", roots: [root], cancellationToken: "t" },
         }),
       ].join("\n"),
     );
-    const first = await client.waitFor((m) => m.id === 10);
-    const second = await client.waitFor((m) => m.id === 11);
+    const first = await client.waitFor((m) => m.id === "10");
+    const second = await client.waitFor((m) => m.id === "11");
     expect(first.result).toEqual({ files: [] });
     expect((second.result as { files: unknown[] }).files.length).toBeGreaterThan(0);
   });
@@ -105,10 +99,7 @@ describe("gitDiffToRemote", () => {
     await write("repo/README.md", "hi\nchanged\n");
     await write("repo/new.txt", "new\n");
     await write("repo/ignored.txt", "secret\n");
-    const res = (await client.call(20, "gitDiffToRemote", { cwd: repo })).result as {
-      sha: string;
-      diff: string;
-    };
+    const res = await client.request("gitDiffToRemote", { cwd: repo });
     expect(res.sha).toBe(sha);
     expect(res.diff).toContain("diff --git a/README.md b/README.md");
     expect(res.diff).toContain("+changed");
@@ -116,12 +107,9 @@ describe("gitDiffToRemote", () => {
     expect(res.diff).not.toContain("ignored.txt");
     const outside = path.join(tmp, "not-a-repo");
     await fs.mkdir(outside);
-    expect(await client.call(21, "gitDiffToRemote", { cwd: outside })).toEqual({
-      error: {
-        code: -32600,
-        message: `failed to compute git diff to remote for cwd: ${JSON.stringify(outside)}`,
-      },
-      id: 21,
+    expect(await errorOf(client.request("gitDiffToRemote", { cwd: outside }))).toEqual({
+      code: -32600,
+      message: `failed to compute git diff to remote for cwd: ${JSON.stringify(outside)}`,
     });
   });
 });

@@ -1,10 +1,10 @@
 import { execFile, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { REFERENCE_CODEX_BIN, tempDir } from "@codex-ts/test-support";
 import { AsyncEntry } from "@napi-rs/keyring";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -37,19 +37,16 @@ const hasKeyring = await keyringAvailable();
 if (!hasKeyring)
   console.error("auth-storage: real-keyring tests skipped (run inside scripts/with-keyring.sh)");
 
-const referenceBin = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => !!p && existsSync(p),
-);
+const referenceBin = REFERENCE_CODEX_BIN;
 
 let home: string;
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-auth-"));
+  home = await tempDir("codex-auth-");
 });
 afterEach(async () => {
   await createAuthStore({ codexHome: home, mode: "auto", warn: () => {} })
     .delete()
     .catch(() => false);
-  await rm(home, { recursive: true, force: true });
 });
 
 const apiKeyRecord: AuthRecord = { OPENAI_API_KEY: "sk-test-secret-123" };
@@ -85,13 +82,9 @@ for (const { mode, enabled, backend } of modes) {
       expect(await store.delete()).toBe(false);
     });
     it("keeps one entry per CODEX_HOME", async () => {
-      const other = await mkdtemp(join(tmpdir(), "codex-auth-other-"));
-      try {
-        await createAuthStore({ codexHome: home, mode }).save(apiKeyRecord);
-        expect(await createAuthStore({ codexHome: other, mode }).load()).toBeNull();
-      } finally {
-        await rm(other, { recursive: true, force: true });
-      }
+      const other = await tempDir("codex-auth-other-");
+      await createAuthStore({ codexHome: home, mode }).save(apiKeyRecord);
+      expect(await createAuthStore({ codexHome: other, mode }).load()).toBeNull();
     });
   });
 }

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "@codex-ts/test-support";
+import { beforeEach, describe, expect, it } from "vitest";
 import { AuthStorageError, createAuthStore } from "../src/index.js";
 
 // Issue 14 row 17: a damaged auth.json must never put any part of the key into an error (which the app server
@@ -13,10 +13,7 @@ const KEY = "sk-proj-Zq8vR2mN4xT7wL1kP9cB3hJ6fD0sA5eY";
 let home: string;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-hostile-auth-"));
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
+  home = await tempDir("codex-hostile-auth-");
 });
 
 /** Every 4-character piece of the key: an error showing any of them leaks part of it. */

@@ -31,6 +31,7 @@ export {
   type ConfigOverrides,
   checkConfigTable,
   DEFAULT_CHATGPT_BASE_URL,
+  DEFAULT_MAX_TURN_REQUESTS,
   DEFAULT_MODEL,
   DEFAULT_PROJECT_DOC_MAX_BYTES,
   type LoadConfigOptions,

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rm, symlink, truncate, writeFile } from "node:fs/promises";
+import { mkdir, readdir, symlink, truncate, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   emptyLineReadStats,
@@ -20,12 +20,11 @@ let dir: string;
 let socketServer: Server | undefined;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "codex-bounded-fs-"));
+  dir = await tempDir("codex-bounded-fs-");
 });
 afterEach(async () => {
   await new Promise<void>((resolve) => (socketServer ? socketServer.close(() => resolve()) : resolve()));
   socketServer = undefined;
-  await rm(dir, { recursive: true, force: true });
 });
 
 function mkfifo(name: string): string {

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "@codex-ts/test-support";
+import { beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, ConfigWriter, loadConfig, MAX_CONFIG_NESTING } from "../src/index.js";
 
 // Issue 14 row 20 (config part), row 1 (the schema bound), rows 5/6 (instruction files), issue 21 row 10: config
@@ -11,10 +11,7 @@ import { ConfigError, ConfigWriter, loadConfig, MAX_CONFIG_NESTING } from "../sr
 let home: string;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-hostile-config-"));
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
+  home = await tempDir("codex-hostile-config-");
 });
 
 function load(opts: Parameters<typeof loadConfig>[0] = {}) {
@@ -92,6 +89,17 @@ describe("request config values", () => {
     expect(
       (await load({ requestOverrides: { project_doc_max_bytes: 1024 * 1024 } })).projectDocMaxBytes,
     ).toBe(1024 * 1024);
+  });
+
+  it("max_turn_requests: 1000 by default, a positive integer up to 1,000,000 when set, else a config error", async () => {
+    expect((await load({})).maxTurnRequests).toBe(1000);
+    expect((await load({ requestOverrides: { max_turn_requests: 5 } })).maxTurnRequests).toBe(5);
+    expect(await configError(load({ requestOverrides: { max_turn_requests: 0 } }))).toBe(
+      "request config: invalid value for `max_turn_requests`: Too small: expected number to be >0",
+    );
+    expect(await configError(load({ requestOverrides: { max_turn_requests: 2 ** 40 } }))).toBe(
+      "request config: invalid value for `max_turn_requests`: Too big: expected number to be <=1000000",
+    );
   });
 
   it("a cwd that is a FIFO or a file is refused; one that does not exist yet is accepted (as 0.58.0)", async () => {

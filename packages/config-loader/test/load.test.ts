@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, featureOverride, findCodexHome, loadConfig, parseOverride } from "../src/index.js";
 
@@ -8,11 +8,9 @@ let home: string;
 const noManaged = { configPath: null } as const;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-config-"));
+  home = await tempDir("codex-config-");
 });
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
-});
+afterEach(async () => {});
 
 async function writeConfig(text: string): Promise<void> {
   await writeFile(join(home, "config.toml"), text);

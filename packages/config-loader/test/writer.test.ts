@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { tempDir } from "@codex-ts/test-support";
 import { parse } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigWriter, loadConfig } from "../src/index.js";
@@ -12,12 +12,10 @@ const configPath = () => join(home, "config.toml");
 const read = () => readFile(configPath(), "utf8");
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-writer-"));
+  home = await tempDir("codex-writer-");
   writer = new ConfigWriter(home);
 });
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
-});
+afterEach(async () => {});
 
 describe("ConfigWriter", () => {
   it("creates config.toml with mode 0600", async () => {

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { builtInProviders, type ModelProviderInfo } from "@codex-ts/config-loader";
 import {
@@ -8,6 +7,7 @@ import {
   responses,
   startMockIssuer,
   startMockModelServer,
+  tempDir,
 } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AuthManager, ModelClient } from "../src/index.js";
@@ -17,7 +17,7 @@ let issuer: MockIssuer;
 let model: MockModelServer;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-auth-model-"));
+  home = await tempDir("codex-auth-model-");
   issuer = await startMockIssuer();
   model = await startMockModelServer();
 });

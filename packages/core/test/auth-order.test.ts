@@ -1,8 +1,7 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type MockIssuer, startMockIssuer } from "@codex-ts/test-support";
+import { type MockIssuer, startMockIssuer, tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AuthManager, type AuthManagerOptions, type AuthMode } from "../src/index.js";
 
@@ -15,13 +14,12 @@ let issuer: MockIssuer;
 const managers: AuthManager[] = [];
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-auth-order-"));
+  home = await tempDir("codex-auth-order-");
   issuer = await startMockIssuer();
 });
 afterEach(async () => {
   for (const m of managers.splice(0)) m.close();
   await issuer.close();
-  await rm(home, { recursive: true, force: true });
 });
 
 function manager(extra: Partial<AuthManagerOptions> = {}): AuthManager {

@@ -1,10 +1,9 @@
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthStorageError } from "@codex-ts/auth-storage";
-import { type MockIssuer, makeJwt, startMockIssuer } from "@codex-ts/test-support";
+import { type MockIssuer, makeJwt, startMockIssuer, tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   AuthManager,
@@ -21,7 +20,7 @@ let issuer: MockIssuer;
 const managers: AuthManager[] = [];
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-auth-"));
+  home = await tempDir("codex-auth-");
   issuer = await startMockIssuer();
 });
 afterEach(async () => {

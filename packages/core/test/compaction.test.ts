@@ -1,7 +1,5 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { readFile } from "node:fs/promises";
+import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   autoCompactTokenLimit,
@@ -119,14 +117,13 @@ describe("auto-compaction in the conversation runtime", () => {
   let manager: ConversationManager;
 
   beforeEach(async () => {
-    home = await mkdtemp(join(tmpdir(), "codex-compact-home-"));
+    home = await tempDir("codex-compact-home-");
     mock = await startMockModelServer();
     manager = testConversationManager(home);
   });
   afterEach(async () => {
     await manager.shutdownAll();
     await mock.close();
-    await rm(home, { recursive: true, force: true });
   });
 
   it("an interrupt during the compaction request aborts the turn and leaves history and rollout alone", async () => {

@@ -1,8 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "@codex-ts/config-loader";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type Conversation,
@@ -20,16 +19,14 @@ let mock: MockModelServer;
 let manager: ConversationManager;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-conv-home-"));
-  work = await mkdtemp(join(tmpdir(), "codex-conv-work-"));
+  home = await tempDir("codex-conv-home-");
+  work = await tempDir("codex-conv-work-");
   mock = await startMockModelServer();
   manager = testConversationManager(home);
 });
 afterEach(async () => {
   await manager.shutdownAll();
   await mock.close();
-  await rm(home, { recursive: true, force: true });
-  await rm(work, { recursive: true, force: true });
 });
 
 function config(...overrides: string[]): Promise<Config> {
@@ -304,33 +301,29 @@ describe("conversation runtime against the mock model server", () => {
     "the sandbox refuses a write outside the writable roots",
     async () => {
       // Outside every writable root: not the workspace, not /tmp.
-      const outside = await mkdtemp("/var/tmp/codex-outside-");
-      try {
-        mock.enqueue(
-          responses.turn(
-            responses.functionCall(
-              "shell",
-              { command: ["bash", "-lc", `echo x > ${outside}/nope.txt`] },
-              "call_w",
-            ),
+      const outside = await tempDir("codex-outside-", { base: "/var/tmp" });
+      mock.enqueue(
+        responses.turn(
+          responses.functionCall(
+            "shell",
+            { command: ["bash", "-lc", `echo x > ${outside}/nope.txt`] },
+            "call_w",
           ),
-          responses.turn(responses.message("blocked")),
-        );
-        const { conversation } = await manager.newConversation(
-          await config("approval_policy=never", "sandbox_mode=workspace-write"),
-        );
-        const w = watch(conversation);
-        await conversation.submit({ type: "user_input", items: text("write outside") });
-        const end = await w.until("exec_command_end");
-        expect((end.msg as { exit_code: number }).exit_code).not.toBe(0);
-        expect((end.msg as { aggregated_output: string }).aggregated_output).toMatch(
-          /Read-only file system|Permission denied/,
-        );
-        await w.until("task_complete");
-        await expect(readFile(join(outside, "nope.txt"))).rejects.toThrow();
-      } finally {
-        await rm(outside, { recursive: true, force: true });
-      }
+        ),
+        responses.turn(responses.message("blocked")),
+      );
+      const { conversation } = await manager.newConversation(
+        await config("approval_policy=never", "sandbox_mode=workspace-write"),
+      );
+      const w = watch(conversation);
+      await conversation.submit({ type: "user_input", items: text("write outside") });
+      const end = await w.until("exec_command_end");
+      expect((end.msg as { exit_code: number }).exit_code).not.toBe(0);
+      expect((end.msg as { aggregated_output: string }).aggregated_output).toMatch(
+        /Read-only file system|Permission denied/,
+      );
+      await w.until("task_complete");
+      await expect(readFile(join(outside, "nope.txt"))).rejects.toThrow();
     },
   );
 });

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { tempDir } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
 import {
   createGhostCommit,
   type GhostSnapshotItem,
@@ -18,17 +18,6 @@ import recordedNonGit from "./fixtures/058/ghost-snapshot-non-git.json" with { t
  * Ghost snapshots in real git repositories (temporary directories, removed afterwards), compared with what codex
  * 0.58.0 recorded for the same repository state (test/fixtures/058/ghost-snapshot-*.json).
  */
-
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(): Promise<string> {
-  const d = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-ghost-")));
-  dirs.push(d);
-  return d;
-}
 
 const GIT_ENV = {
   ...process.env,
@@ -48,7 +37,7 @@ const write = async (file: string, text: string) => {
 
 /** The repository state the 0.58.0 fixture was recorded in. */
 async function fixtureRepo(): Promise<string> {
-  const cwd = await tempDir();
+  const cwd = await tempDir("codex-ghost-");
   git(cwd, "init", "-q", "-b", "main");
   await write(path.join(cwd, "tracked.txt"), "a\n");
   await write(path.join(cwd, ".gitignore"), "ignored.txt\nbuild/\n");
@@ -116,7 +105,7 @@ describe("createGhostCommit", () => {
   });
 
   it("works in a repository without commits (no parent)", async () => {
-    const cwd = await tempDir();
+    const cwd = await tempDir("codex-ghost-");
     git(cwd, "init", "-q");
     await write(path.join(cwd, "a.txt"), "a\n");
     const commit = await createGhostCommit(cwd);
@@ -151,8 +140,8 @@ describe("createGhostCommit", () => {
 
   it("never runs the repository's fsmonitor or hooks", async () => {
     const cwd = await fixtureRepo();
-    const marker = path.join(cwd, "..", `${path.basename(cwd)}-ran`);
-    dirs.push(marker);
+    // Outside the repository, so its own appearance would not change what git sees.
+    const marker = path.join(await tempDir("codex-ghost-marker-"), "ran");
     const script = path.join(cwd, ".git", "spy.sh");
     await write(script, `#!/bin/sh\ntouch '${marker}'\n`);
     await fs.chmod(script, 0o755);
@@ -204,7 +193,7 @@ describe("restoreGhostCommit", () => {
 
 describe("takeGhostSnapshot / startGhostSnapshot", () => {
   it("outside a git work tree: 0.58.0's background_event text", async () => {
-    const cwd = await tempDir();
+    const cwd = await tempDir("codex-ghost-");
     const recorded = recordedNonGit.events.find((e) => e.type === "background_event") as { message: string };
     expect(SNAPSHOTS_DISABLED_NOT_A_REPO).toBe(recorded.message);
     expect(await takeGhostSnapshot(cwd)).toEqual({ kind: "disabled", message: recorded.message });
@@ -238,7 +227,7 @@ describe("takeGhostSnapshot / startGhostSnapshot", () => {
       notify: (m: string) => notes.push(m),
     };
     await startGhostSnapshot({ cwd: await fixtureRepo(), ...sinks });
-    await startGhostSnapshot({ cwd: await tempDir(), ...sinks });
+    await startGhostSnapshot({ cwd: await tempDir("codex-ghost-"), ...sinks });
     expect(recorded).toHaveLength(1);
     expect(recorded[0]?.type).toBe("ghost_snapshot");
     expect(Object.keys(recorded[0]?.ghost_commit ?? {})).toEqual([

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, symlink, truncate, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, mkdir, readFile, stat, symlink, truncate, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
+import { tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   HEAD_MAX_BYTES,
@@ -21,14 +21,12 @@ let outside: string;
 let store: SessionsStore;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-hostile-rollouts-"));
-  outside = await mkdtemp(join(tmpdir(), "codex-hostile-outside-"));
+  home = await tempDir("codex-hostile-rollouts-");
+  outside = await tempDir("codex-hostile-outside-");
   store = new SessionsStore(home, { index: false });
 });
 afterEach(async () => {
   store.close();
-  await rm(home, { recursive: true, force: true });
-  await rm(outside, { recursive: true, force: true });
 });
 
 /** Settles within `ms` or fails: an opened FIFO blocks forever, which must show as a failure, not a hang. */

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { McpServerConfig } from "@codex-ts/config-loader";
+import { tempDir } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   limitCallToolResult,
@@ -46,14 +46,13 @@ const pids = async () => (await readFile(pidFile, "utf8")).split("\n").filter(Bo
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "codex-mcp-limits-"));
+  dir = await tempDir("codex-mcp-limits-");
   pidFile = join(dir, "pids");
   manager = await McpConnectionManager.start(hostileConfig());
   expect(manager.failures).toEqual([]);
 });
 afterAll(async () => {
   await manager?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("a hostile stdio MCP server", () => {

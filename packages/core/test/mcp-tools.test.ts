@@ -1,9 +1,8 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "@codex-ts/config-loader";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type Conversation,
@@ -24,16 +23,14 @@ let mock: MockModelServer;
 let manager: ConversationManager;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-mcp-home-"));
-  work = await mkdtemp(join(tmpdir(), "codex-mcp-work-"));
+  home = await tempDir("codex-mcp-home-");
+  work = await tempDir("codex-mcp-work-");
   mock = await startMockModelServer();
   manager = testConversationManager(home);
 });
 afterEach(async () => {
   await manager.shutdownAll();
   await mock.close();
-  await rm(home, { recursive: true, force: true });
-  await rm(work, { recursive: true, force: true });
 });
 
 function config(...overrides: string[]): Promise<Config> {

@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SandboxPolicy } from "@codex-ts/config-loader";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "@codex-ts/test-support";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   applyPatch,
   assessPatchSafety,
@@ -23,16 +23,13 @@ let work: string;
 let outside: string;
 
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), "codex-patch-safety-"));
+  base = await tempDir("codex-patch-safety-");
   work = join(base, "work");
   outside = join(base, "outside");
   await mkdir(work);
   await mkdir(outside);
   await writeFile(join(work, "a.txt"), "one\n");
   await symlink(outside, join(work, "link"));
-});
-afterEach(async () => {
-  await rm(base, { recursive: true, force: true });
 });
 
 const workspaceWrite = (roots: string[] = []): SandboxPolicy => ({

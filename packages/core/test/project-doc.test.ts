@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, realpath, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   combineInstructions,
@@ -16,11 +16,9 @@ import {
 let root: string;
 
 beforeEach(async () => {
-  root = await realpath(await mkdtemp(join(tmpdir(), "codex-project-doc-")));
+  root = await realpath(await tempDir("codex-project-doc-"));
 });
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+afterEach(async () => {});
 
 async function files(tree: Record<string, string>): Promise<void> {
   for (const [rel, text] of Object.entries(tree)) {

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { appendFile, mkdir, mkdtemp, rm, truncate, unlink, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { appendFile, mkdir, rm, truncate, unlink, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
+import { tempDir } from "@codex-ts/test-support";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { INDEX_FILE_NAME, type ListQuery, rolloutPathFor, SessionsStore } from "../src/index.js";
@@ -15,13 +15,12 @@ let store: SessionsStore;
 let indexPath: string;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-index-"));
+  home = await tempDir("codex-index-");
   store = new SessionsStore(home);
   indexPath = join(home, INDEX_FILE_NAME);
 });
 afterEach(async () => {
   store.close();
-  await rm(home, { recursive: true, force: true });
 });
 
 /** Rows of the index: how many files it knows, and how many of their heads it caches. */

@@ -1,12 +1,16 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type MockModelServer, startMockModelServer } from "@codex-ts/test-support";
+import {
+  type MockModelServer,
+  mockCodexHome,
+  startAppServer,
+  startMockModelServer,
+  type TestAppServer,
+  tempDir,
+} from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SessionSummary, SessionsStore } from "../src/index.js";
-import { AppServerClient, referenceBin, writeMockProviderConfig } from "./rollout-real-codex-client.js";
+import { converse, referenceBin } from "./rollout-real-codex-client.js";
 
 if (!referenceBin) console.error("rollout interop: skipped, the real codex 0.58.0 binary is not installed");
 
@@ -58,11 +62,11 @@ interface RealPage {
 }
 
 /** Every page of the real server's listing, `pageSize` at a time. */
-async function realPages(client: AppServerClient, pageSize: number): Promise<RealPage[]> {
+async function realPages(client: TestAppServer, pageSize: number): Promise<RealPage[]> {
   const pages: RealPage[] = [];
   let cursor: string | null = null;
   do {
-    const page: RealPage = await client.call<RealPage>("listConversations", { pageSize, cursor });
+    const page: RealPage = (await client.request("listConversations", { pageSize, cursor })) as RealPage;
     pages.push(page);
     cursor = page.nextCursor;
   } while (cursor !== null && pages.length < 20);
@@ -90,21 +94,23 @@ describe.skipIf(!referenceBin)("interop with the real Codex 0.58.0", () => {
 
   beforeAll(async () => {
     mock = await startMockModelServer();
-    home = await mkdtemp(join(tmpdir(), "codex-interop-home-"));
-    work = await mkdtemp(join(tmpdir(), "codex-interop-work-"));
+    home = await mockCodexHome(mock.baseUrl, { prefix: "codex-interop-home-" });
+    work = await tempDir("codex-interop-work-");
     if (hasGit) makeGitRepo(work);
-    await writeMockProviderConfig(home, mock.baseUrl);
-    const client = new AppServerClient(referenceBin as string, ["app-server"], home, work);
+    const client = await startAppServer({ bin: "reference", home, cwd: work });
     try {
       await client.initialize();
-      made.push(await client.converse(work, ["first task in the repo", "and a second turn"]));
-      made.push(await client.converse(work, ["some context\n## My request for Codex:\n  fix the bug  "]));
+      made.push(await converse(client, work, ["first task in the repo", "and a second turn"]));
+      made.push(await converse(client, work, ["some context\n## My request for Codex:\n  fix the bug  "]));
       // A conversation that never got input: its file exists but it is not listed.
-      made.push(await client.call("newConversation", { cwd: work }));
-      realListing = await client.call<RealPage>("listConversations", { pageSize: 10 });
-      realResume = await client.call("resumeConversation", { path: made[0]?.rolloutPath });
+      made.push(await client.request("newConversation", { cwd: work }));
+      realListing = (await client.request("listConversations", { pageSize: 10 })) as RealPage;
+      realResume = (await client.request("resumeConversation", { path: made[0]?.rolloutPath ?? null })) as {
+        conversationId: string;
+        initialMessages: unknown[];
+      };
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nstderr: ${client.recentStderr}`);
+      throw new Error(`${(err as Error).message}\nstderr: ${client.stderr.slice(-4000)}`);
     } finally {
       await client.close();
     }
@@ -112,8 +118,6 @@ describe.skipIf(!referenceBin)("interop with the real Codex 0.58.0", () => {
 
   afterAll(async () => {
     await mock?.close();
-    await rm(home, { recursive: true, force: true });
-    await rm(work, { recursive: true, force: true });
   });
 
   it("lists the real binary's sessions with the same summaries it gives", async () => {
@@ -186,15 +190,15 @@ describe.skipIf(!referenceBin)("interop with the real Codex 0.58.0", () => {
       written.push(id);
     }
     const path = (await store.findPathById(written[0] as string)) as string;
-    const client = new AppServerClient(referenceBin as string, ["app-server"], home, work);
+    const client = await startAppServer({ bin: "reference", home, cwd: work });
     let real: RealPage[];
     let summary: { summary: unknown };
-    let resumed: { conversationId: string; initialMessages: unknown[] };
+    let resumed: { conversationId: string; initialMessages?: unknown[] | null | undefined };
     try {
       await client.initialize();
       real = await realPages(client, 2);
-      summary = await client.call("getConversationSummary", { conversationId: written[0] });
-      resumed = await client.call("resumeConversation", { path });
+      summary = await client.request("getConversationSummary", { conversationId: written[0] as string });
+      resumed = await client.request("resumeConversation", { path });
     } finally {
       await client.close();
     }

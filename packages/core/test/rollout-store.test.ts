@@ -1,17 +1,7 @@
 import { randomUUID } from "node:crypto";
-import {
-  appendFile,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rm,
-  symlink,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { appendFile, mkdir, readdir, readFile, symlink, unlink, writeFile } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
+import { tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ArchiveError,
@@ -32,12 +22,10 @@ let home: string;
 let store: SessionsStore;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-sessions-"));
+  home = await tempDir("codex-sessions-");
   store = new SessionsStore(home);
 });
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
-});
+afterEach(async () => {});
 
 const writeSession = (s: FakeSession) => writeFixtureSession(home, s);
 

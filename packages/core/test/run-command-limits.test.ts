@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "@codex-ts/test-support";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   clampTimeoutMs,
   EXEC_OUTPUT_DELTA_MAX_BYTES,
@@ -20,10 +20,7 @@ import { processGone } from "./helpers/processes.js";
 /** Commands that print without end, run too long or cannot start (issue 14 rows 2 and 12, issue 21 row 4). */
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "codex-run-limits-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir("codex-run-limits-");
 });
 
 const run = (command: string[], timeoutMs?: number) =>

@@ -1,8 +1,7 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "@codex-ts/config-loader";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ModelClient } from "../src/client/model-client.js";
 import {
@@ -147,12 +146,11 @@ describe("the assessment request against the mock model server", () => {
 
   beforeEach(async () => {
     mock = await startMockModelServer();
-    home = await mkdtemp(join(tmpdir(), "codex-assess-home-"));
+    home = await tempDir("codex-assess-home-");
     retries.length = 0;
   });
   afterEach(async () => {
     await mock.close();
-    await rm(home, { recursive: true, force: true });
   });
 
   async function client(): Promise<ModelClient> {
@@ -331,15 +329,13 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
 
     beforeEach(async () => {
       mock = await startMockModelServer();
-      home = await mkdtemp(join(tmpdir(), "codex-assess-home-"));
-      work = await mkdtemp(join(tmpdir(), "codex-assess-work-"));
+      home = await tempDir("codex-assess-home-");
+      work = await tempDir("codex-assess-work-");
       manager = testConversationManager(home);
     });
     afterEach(async () => {
       await manager.shutdownAll();
       await mock.close();
-      await rm(home, { recursive: true, force: true });
-      await rm(work, { recursive: true, force: true });
     });
 
     const config = (...overrides: string[]): Promise<Config> =>
@@ -352,7 +348,7 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
 
     /** A turn whose command the sandbox refuses (a write outside every writable root), then denied by the user. */
     async function deniedRetry(features: string[]) {
-      const outside = await mkdtemp("/var/tmp/codex-assess-outside-");
+      const outside = await tempDir("codex-assess-outside-", { base: "/var/tmp" });
       mock.enqueue(
         responses.turn(
           responses.functionCall("shell", { command: ["bash", "-lc", `echo x > ${outside}/f`] }, "call_a"),
@@ -372,7 +368,6 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
       const approval = await w.until("exec_approval_request");
       await conversation.submit({ type: "exec_approval", id: "call_a", decision: "denied" });
       await w.until("task_complete");
-      await rm(outside, { recursive: true, force: true });
       return { approval, w, rolloutPath };
     }
 
@@ -413,38 +408,34 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
     });
 
     it("assesses the first approval under untrusted (no failure message); once approved, a sandbox failure re-runs the command unconfined without asking again", async () => {
-      const outside = await mkdtemp("/var/tmp/codex-assess-outside-");
-      try {
-        mock.enqueue(
-          responses.turn(
-            responses.functionCall("shell", { command: ["bash", "-lc", `echo x > ${outside}/f`] }, "call_u"),
-          ),
-          responses.turn(responses.message('{"description":"Writes a file.","risk_level":"medium"}')),
-          responses.turn(responses.message("written")),
-        );
-        const { conversation } = await manager.newConversation(
-          await config("approval_policy=untrusted", "features.experimental_sandbox_command_assessment=true"),
-        );
-        const w = watch(conversation);
-        await conversation.submit({ type: "user_input", items: [{ type: "text", data: { text: "write" } }] });
-        const approval = await w.until("exec_approval_request");
-        expect(approval.msg).toMatchObject({
-          reason: null,
-          risk: { description: "Writes a file.", risk_level: "medium" },
-        });
-        const metadata = (mock.requests[1]!.body as { input: { content: { text: string }[] }[] }).input[0]!
-          .content[0]!.text;
-        expect(metadata.endsWith(`Command (joined): bash -lc 'echo x > ${outside}/f'`)).toBe(true);
-        await conversation.submit({ type: "exec_approval", id: "call_u", decision: "approved" });
-        const end = await w.until("exec_command_end");
-        expect(end.msg).toMatchObject({ exit_code: 0 });
-        await w.until("task_complete");
-        expect(w.events.filter((e) => e.msg.type === "exec_approval_request")).toHaveLength(1);
-        expect(await readFile(join(outside, "f"), "utf8")).toBe("x\n");
-        expect(mock.requests).toHaveLength(3);
-      } finally {
-        await rm(outside, { recursive: true, force: true });
-      }
+      const outside = await tempDir("codex-assess-outside-", { base: "/var/tmp" });
+      mock.enqueue(
+        responses.turn(
+          responses.functionCall("shell", { command: ["bash", "-lc", `echo x > ${outside}/f`] }, "call_u"),
+        ),
+        responses.turn(responses.message('{"description":"Writes a file.","risk_level":"medium"}')),
+        responses.turn(responses.message("written")),
+      );
+      const { conversation } = await manager.newConversation(
+        await config("approval_policy=untrusted", "features.experimental_sandbox_command_assessment=true"),
+      );
+      const w = watch(conversation);
+      await conversation.submit({ type: "user_input", items: [{ type: "text", data: { text: "write" } }] });
+      const approval = await w.until("exec_approval_request");
+      expect(approval.msg).toMatchObject({
+        reason: null,
+        risk: { description: "Writes a file.", risk_level: "medium" },
+      });
+      const metadata = (mock.requests[1]!.body as { input: { content: { text: string }[] }[] }).input[0]!
+        .content[0]!.text;
+      expect(metadata.endsWith(`Command (joined): bash -lc 'echo x > ${outside}/f'`)).toBe(true);
+      await conversation.submit({ type: "exec_approval", id: "call_u", decision: "approved" });
+      const end = await w.until("exec_command_end");
+      expect(end.msg).toMatchObject({ exit_code: 0 });
+      await w.until("task_complete");
+      expect(w.events.filter((e) => e.msg.type === "exec_approval_request")).toHaveLength(1);
+      expect(await readFile(join(outside, "f"), "utf8")).toBe("x\n");
+      expect(mock.requests).toHaveLength(3);
     });
 
     it("sends no assessment request while the feature is off", async () => {

@@ -1,20 +1,17 @@
 import { execFileSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "@codex-ts/config-loader";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ConversationManager, type CoreEvent, TurnDiffTracker } from "../src/index.js";
 import { mockConfig, testConversationManager } from "./helpers/mock-conversations.js";
 
 let dir: string;
 beforeEach(async () => {
-  dir = await realpath(await mkdtemp(join(tmpdir(), "codex-turn-diff-")));
+  dir = await realpath(await tempDir("codex-turn-diff-"));
 });
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(async () => {});
 
 /** Git's blob id, computed by git itself. */
 const gitOid = (path: string) => execFileSync("git", ["hash-object", path], { encoding: "utf8" }).trim();
@@ -114,14 +111,13 @@ describe("turn_diff in a conversation", () => {
   let mock: MockModelServer;
   let manager: ConversationManager;
   beforeEach(async () => {
-    home = await mkdtemp(join(tmpdir(), "codex-turn-diff-home-"));
+    home = await tempDir("codex-turn-diff-home-");
     mock = await startMockModelServer();
     manager = testConversationManager(home);
   });
   afterEach(async () => {
     await manager.shutdownAll();
     await mock.close();
-    await rm(home, { recursive: true, force: true });
   });
 
   function config(): Promise<Config> {

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "@codex-ts/test-support";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseCommand } from "../src/exec/parse-command.js";
 import { sandboxSupport } from "../src/exec/run-command.js";
 import { isKnownSafeCommand } from "../src/exec/safe-command.js";
@@ -30,13 +30,10 @@ const managers: UnifiedExecManager[] = [];
 let cwd: string;
 
 beforeAll(async () => {
-  cwd = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-uexec-")));
+  cwd = await tempDir("codex-uexec-");
 });
 afterEach(async () => {
   for (const m of managers.splice(0)) await m.terminateAll();
-});
-afterAll(async () => {
-  await fs.rm(cwd, { recursive: true, force: true });
 });
 
 function manager(o: ConstructorParameters<typeof UnifiedExecManager>[0] = {}): UnifiedExecManager {

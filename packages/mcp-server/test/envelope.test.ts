@@ -1,18 +1,13 @@
 // The JSON-RPC layer as Codex 0.58.0 has it, which an MCP SDK client never exercises: messages without (or with a
 // wrong) `jsonrpc` member, the echoed protocol version, a second `initialize`, `arguments` that are not objects.
 // This is what the MCP SDK's `Server` could not be made to do, and why the server runs on the shared JSON-RPC peer.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "@codex-ts/test-support";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CLI_MAIN, REFERENCE_BIN, rawSession, responseTo, type WireMessage } from "./helpers.js";
 
 let home: string;
 beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-mcp-envelope-"));
-});
-afterAll(async () => {
-  await rm(home, { recursive: true, force: true });
+  home = await tempDir("codex-mcp-envelope-");
 });
 
 const env = () => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, CODEX_HOME: home });

@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import readline from "node:readline";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
+import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOOLS } from "../src/index.js";
 import { CLI_MAIN, type CodexEvent, isCodexEvent, REFERENCE_BIN, TestClient } from "./helpers.js";
@@ -21,8 +21,8 @@ const env = (codexHome: string) => ({
 });
 
 beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-mcp-home-"));
-  work = await mkdtemp(join(tmpdir(), "codex-mcp-work-"));
+  home = await tempDir("codex-mcp-home-");
+  work = await tempDir("codex-mcp-work-");
   mock = await startMockModelServer();
   await writeFile(
     join(home, "config.toml"),
@@ -47,8 +47,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await codex?.close();
   await mock?.close();
-  await rm(home, { recursive: true, force: true });
-  await rm(work, { recursive: true, force: true });
 });
 
 /** The JSON body of the last request the mock model server received. */
@@ -404,21 +402,17 @@ describe("codex mcp-server startup", () => {
   });
 
   it("refuses a broken config.toml with a clear error and exit code 1", async () => {
-    const badHome = await mkdtemp(join(tmpdir(), "codex-mcp-bad-"));
-    try {
-      await writeFile(join(badHome, "config.toml"), "model = \n");
-      const r = spawnSync(process.execPath, [CLI_MAIN, "mcp-server"], {
-        env: env(badHome),
-        input: "",
-        encoding: "utf8",
-        timeout: 60_000,
-      });
-      expect(r.status).toBe(1);
-      expect(r.stdout).toBe("");
-      expect(r.stderr).toMatch(/^Error: .*config\.toml/);
-    } finally {
-      await rm(badHome, { recursive: true, force: true });
-    }
+    const badHome = await tempDir("codex-mcp-bad-");
+    await writeFile(join(badHome, "config.toml"), "model = \n");
+    const r = spawnSync(process.execPath, [CLI_MAIN, "mcp-server"], {
+      env: env(badHome),
+      input: "",
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^Error: .*config\.toml/);
   });
 });
 
@@ -427,13 +421,12 @@ describe.skipIf(!REFERENCE_BIN)("compared with the real Codex 0.58.0 (CODEX_REFE
   let reference: TestClient;
   beforeAll(async () => {
     // The real binary gets its own CODEX_HOME with the same config (same mock model server).
-    refHome = await mkdtemp(join(tmpdir(), "codex-mcp-ref-"));
+    refHome = await tempDir("codex-mcp-ref-");
     await writeFile(join(refHome, "config.toml"), await readFile(join(home, "config.toml"), "utf8"));
     reference = await TestClient.start(REFERENCE_BIN as string, ["mcp-server"], env(refHome), work);
   });
   afterAll(async () => {
     await reference?.close();
-    await rm(refHome, { recursive: true, force: true });
   });
 
   it("lists byte-identical tools", async () => {

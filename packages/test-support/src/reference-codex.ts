@@ -1,5 +1,12 @@
 import { existsSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+/** The repository root (this file runs from packages/test-support/dist or /src). */
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** Our built CLI (`pnpm build` makes it); the harness starts `node <CLI> app-server`. */
+export const CLI_MAIN = path.join(REPO_ROOT, "apps/cli/dist/main.js");
 
 /**
  * The real Codex 0.58.0 binary that comparison tests run beside ours: `$CODEX_REFERENCE_BIN` (set by
@@ -12,26 +19,21 @@ export const REFERENCE_CODEX_BIN: string | undefined = [
 ].find((p): p is string => !!p && existsSync(p));
 
 /**
- * The real codex 0.166.0 native binary, for side-by-side tests of 0.166 connections: `$CODEX_REFERENCE_0166_BIN`,
- * else the copy in the repository's `.cache` (where the 0.166 schema export comes from too). Undefined when neither
- * exists; such tests then check this implementation alone and print why. Run it offline: a CODEX_HOME whose config
- * turns `[features] plugins` off (otherwise it fetches plugin catalogues from github.com and chatgpt.com at start)
- * and proxies pointing at a closed port, as `referenceEnv0166` gives.
+ * The native Codex 0.166.0 executable (the protocol's later generation): `$CODEX_0166_BIN`, else the copy in the
+ * repository's `.cache` (where the 0.166 schema comes from). Undefined when neither exists.
  */
-export const REFERENCE_CODEX_0166_BIN: string | undefined = [
-  process.env.CODEX_REFERENCE_0166_BIN,
-  fileURLToPath(
-    new URL(
-      "../../../.cache/codex-0.166.0/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex",
-      import.meta.url,
-    ),
+export const CODEX_0166_BIN: string | undefined = [
+  process.env.CODEX_0166_BIN,
+  path.join(
+    REPO_ROOT,
+    ".cache/codex-0.166.0/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex",
   ),
 ].find((p): p is string => !!p && existsSync(p));
 
 /** The 0.166.0 JSON Schema export kept beside the binary (`generate-json-schema --experimental`), if present. */
 export const REFERENCE_SCHEMA_0166_DIR: string | undefined = [
   process.env.CODEX_REFERENCE_0166_SCHEMA,
-  fileURLToPath(new URL("../../../.cache/schema-0.166", import.meta.url)),
+  path.join(REPO_ROOT, ".cache/schema-0.166"),
 ].find((p): p is string => !!p && existsSync(p));
 
 /**

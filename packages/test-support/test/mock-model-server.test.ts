@@ -48,6 +48,25 @@ describe("mock model server", () => {
     expect((await post("/responses", {})).text).toContain('"text":"ok"');
   });
 
+  it("streams a message lazily, one frame per delta, and counts what it wrote", async () => {
+    mock = await startMockModelServer([
+      responses.streamedMessage(function* () {
+        for (let i = 0; i < 3; i++) yield `part${i} `;
+      }, "msg_s"),
+    ]);
+    const text = (await post("/responses", {})).text;
+    const deltas = text.split("\n\n").filter((f) => f.includes("response.output_text.delta"));
+    expect(deltas.map((f) => JSON.parse(f.slice(f.indexOf("data: ") + 6)).delta)).toEqual([
+      "part0 ",
+      "part1 ",
+      "part2 ",
+    ]);
+    expect(text).toContain('"text":"part0 part1 part2 "');
+    // created+added, three deltas, done, completed.
+    expect(mock.written()).toBe(6);
+    expect(mock.blocked()).toBe(false);
+  });
+
   it("streams Chat Completions chunks ending with [DONE]", async () => {
     mock = await startMockModelServer([
       chat.text("hi!"),

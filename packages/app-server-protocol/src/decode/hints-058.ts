@@ -8,7 +8,7 @@ import { nameDefinitions, serdeHint } from "./serde-hints.js";
 /**
  * serde's view of the 0.58.0 schemas where the JSON Schema loses it (see `serde-hints.ts`): struct field order,
  * which strings are paths, the enums serde reads in other ways than internally tagged. Checked against the
- * reference's answers to malformed requests (test/decode-words.test.ts).
+ * reference's answers to malformed requests (app-server's test/decode-words.e2e.test.ts).
  */
 function hintFieldOrder(namespace: Readonly<Record<string, unknown>>, prefix: string): void {
   for (const [name, fields] of Object.entries(fieldOrder058)) {

@@ -7,6 +7,7 @@ import {
 } from "../schema/gen-0166.js";
 import type { ProtocolDefinition, RequestSchema } from "./definition.js";
 import { methodOrder0166 } from "./method-order-0166.js";
+import { NoParams } from "./no-params.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 
 /**
@@ -42,7 +43,8 @@ export const protocol0166 = {
     ...settingsNotifications0166,
   },
   serverRequests: {},
-  clientNotifications: {},
+  // 0.166.0's ClientNotification has one member, as 0.58.0's: `initialized`, sent after the handshake.
+  clientNotifications: { initialized: NoParams },
 } as const satisfies ProtocolDefinition;
 
 registerHints0166();

@@ -84,6 +84,16 @@ function mcpProgress(msg: EventMsg): { callId: string; message: string } | null 
 }
 
 /**
+ * The core's `stream_items_discarded` (extension event): items a failed model request had started and that will
+ * never complete (the retry streams them afresh). Read field by field, as `mcpProgress`.
+ */
+function discardedItemIds(msg: EventMsg): string[] | null {
+  const raw: Record<string, unknown> = msg;
+  if (raw.type !== "stream_items_discarded" || !Array.isArray(raw.item_ids)) return null;
+  return raw.item_ids.map(String);
+}
+
+/**
  * Turns the core event stream of one thread into v2 notifications. 0.58.0 sends only `turn/started`,
  * `item/*` for user/agent/reasoning/web-search items and `account/rateLimits/updated`; this mapper keeps all of
  * those and also sends what the schema declares but 0.58.0 leaves out: command, file-change, MCP, todo-list and
@@ -127,6 +137,12 @@ export class V2EventMapper {
           params: { itemId: progress.callId, message: progress.message },
         },
       ];
+    }
+    const discarded = discardedItemIds(msg);
+    if (discarded) {
+      // Dropped, not completed: no `item/completed` and not listed in `turn/completed` (the history never holds them).
+      for (const id of discarded) this.open.delete(id);
+      return [];
     }
     const out: Notification[] = [];
     switch (msg.type) {

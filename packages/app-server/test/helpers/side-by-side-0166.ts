@@ -1,10 +1,14 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { REFERENCE_CODEX_0166_BIN, referenceEnv0166 } from "@codex-ts/test-support";
-import { AppServerClient, type Message } from "./client.js";
-import { stopServer } from "./stop-server.js";
+import { type Protocol0166, protocol0166 } from "@codex-ts/app-server-protocol";
+import {
+  CODEX_0166_BIN,
+  type Message,
+  referenceEnv0166,
+  startAppServer,
+  type TestAppServer,
+  tempDir,
+} from "@codex-ts/test-support";
 
 /**
  * The tables every side-by-side config.toml ends with: 0.166.0 kept offline and quiet (`[features] plugins` off,
@@ -22,31 +26,34 @@ export const OFFLINE_0166_TOML = [
 
 export const CLIENT_INFO_0166 = { name: "acp", title: null, version: "2.6.0" };
 
-/** A 0.166 `initialize` (non-null `capabilities`), as codex-acp sends it. */
-export function initialize0166(c: AppServerClient, capabilities: unknown = { experimentalApi: true }) {
-  return c.call("init", "initialize", { clientInfo: CLIENT_INFO_0166, capabilities });
+/** A harness client speaking 0.166 to ours or to the real 0.166.0. */
+export type Client0166 = TestAppServer<Protocol0166>;
+
+/** Any request, typed or not, by id; resolves with the whole response message (result or error). */
+export function call(c: Client0166, id: number | string, method: string, params?: unknown): Promise<Message> {
+  return c.raw.call(String(id), method, params);
+}
+
+/** A 0.166 `initialize` (non-null `capabilities`) as codex-acp sends it: no `initialized` notification after. */
+export function initialize0166(c: Client0166, capabilities: unknown = { experimentalApi: true }) {
+  return call(c, "init", "initialize", { clientInfo: CLIENT_INFO_0166, capabilities });
 }
 
 export type Impl = "ours" | "real";
 
 /**
- * Temp dirs and servers of one test file: `home()` makes a CODEX_HOME (and a sibling HOME for the reference),
- * `start(impl, codexHome)` spawns our CLI or the real 0.166.0 on it, `cleanup()` stops every server and removes
- * every dir, so nothing is left in the OS temp dir.
+ * CODEX_HOMEs and servers of one test file, on the test-support harness (which removes the dirs and stops the
+ * servers after the file): `home()` makes a CODEX_HOME (and a sibling HOME for the reference), `start(impl,
+ * codexHome)` spawns our CLI or the real 0.166.0 on it.
  */
-export class SideBySide {
-  private readonly dirs: string[] = [];
-  private readonly clients: AppServerClient[] = [];
-
+export const SideBySide = {
   /** Whether the reference binary is here; when not, `reason` says so (print it and compare ours alone). */
-  static readonly available = REFERENCE_CODEX_0166_BIN !== undefined;
-  static readonly reason =
-    "codex 0.166.0 not found (set CODEX_REFERENCE_0166_BIN): checking this server alone";
+  available: CODEX_0166_BIN !== undefined,
+  reason: "codex 0.166.0 not found (set CODEX_0166_BIN): checking this server alone",
 
   /** A CODEX_HOME (`<root>/codex-home`) with `toml` plus the offline tables; `files` are written under `<root>`. */
   async home(toml = "", files: Record<string, string> = {}): Promise<string> {
-    const root = await fs.mkdtemp(path.join(os.tmpdir(), "codex-0166-"));
-    this.dirs.push(root);
+    const root = await tempDir("codex-0166-");
     const codexHome = path.join(root, "codex-home");
     await fs.mkdir(codexHome);
     await fs.writeFile(
@@ -57,46 +64,38 @@ export class SideBySide {
       await fs.mkdir(path.dirname(path.join(root, rel)), { recursive: true });
       await fs.writeFile(path.join(root, rel), text);
     }
-    return fs.realpath(codexHome);
-  }
+    return codexHome;
+  },
 
   /**
-   * Spawns one server on `codexHome`. The reference's HOME is the directory above `codexHome`; ours gets the same
-   * with `home: true` (else the test process's).
+   * Spawns one server on `codexHome`. The reference runs offline (`referenceEnv0166`) with HOME the directory
+   * above `codexHome`; ours gets the same HOME with `home: true` (else the test process's).
    */
   async start(
     impl: Impl,
     codexHome: string,
     o: { args?: string[]; cwd?: string; home?: boolean } = {},
-  ): Promise<AppServerClient> {
-    let c: AppServerClient;
+  ): Promise<Client0166> {
+    const home = path.dirname(codexHome);
     if (impl === "ours") {
-      c = await AppServerClient.start({
-        codexHome,
+      return startAppServer({
+        home: codexHome,
+        protocol: protocol0166,
         args: o.args ?? [],
         ...(o.cwd ? { cwd: o.cwd } : {}),
-        ...(o.home ? { env: { HOME: path.dirname(codexHome) } } : {}),
+        ...(o.home ? { env: { HOME: home } } : {}),
       });
-    } else {
-      const bin = REFERENCE_CODEX_0166_BIN;
-      if (!bin) throw new Error(SideBySide.reason);
-      const home = path.dirname(codexHome);
-      const child = spawn(bin, ["app-server", ...(o.args ?? [])], {
-        cwd: o.cwd ?? home,
-        env: referenceEnv0166(codexHome, home),
-        stdio: ["pipe", "pipe", "pipe"],
-      });
-      c = new AppServerClient(child);
     }
-    this.clients.push(c);
-    return c;
-  }
-
-  async cleanup(): Promise<void> {
-    await Promise.all(this.clients.map((c) => stopServer(c)));
-    for (const dir of this.dirs) await fs.rm(dir, { recursive: true, force: true });
-  }
-}
+    return startAppServer({
+      bin: "0.166",
+      home: codexHome,
+      protocol: protocol0166,
+      args: o.args ?? [],
+      cwd: o.cwd ?? home,
+      env: referenceEnv0166(codexHome, home),
+    });
+  },
+};
 
 /** The messages of a response (result or error), without the 0.166 `emittedAtMs` stamps of notifications. */
 export const answer = (m: Message) => (m.error ?? m.result) as Record<string, unknown>;

@@ -1,20 +1,14 @@
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { decodeRequest, protocol058 } from "../src/index.js";
+import { decodeRequest, protocol058 } from "@codex-ts/app-server-protocol";
+import { REFERENCE_CODEX_BIN, startAppServer } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
 
 /**
- * The decode's words against the real 0.58.0's: every method's valid params, then the same with each field (at every
- * depth) removed or replaced by a value of every other JSON kind, plus params of the wrong shape, a positional
- * sequence and unknown methods. All are sent before `initialize` (0.58.0 decodes first and then answers
- * `Not initialized`), so nothing runs.
+ * The protocol package's decode (`decodeRequest`) against the real 0.58.0's words: every method's valid params,
+ * then the same with each field (at every depth) removed or replaced by a value of every other JSON kind, plus
+ * params of the wrong shape, a positional sequence and unknown methods. All are sent before `initialize` (0.58.0
+ * decodes first and then answers `Not initialized`), so nothing runs. (It lives here, beside the app server's e2e
+ * tests, because it drives the reference through the test harness, which the protocol package sits below.)
  */
-
-const REFERENCE = [process.env.CODEX_REFERENCE_BIN, "/tmp/codex058/node_modules/.bin/codex"].find(
-  (p): p is string => !!p && existsSync(p),
-);
 
 const U = "01a22bc6-a033-7712-9ff2-e1355f32171c";
 const ITEM = { type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] };
@@ -172,31 +166,18 @@ function ours(requests: Request[]): unknown[] {
   });
 }
 
-async function reference(bin: string, requests: Request[], home: string): Promise<unknown[]> {
-  const child = spawn(bin, ["app-server"], {
-    env: { ...process.env, CODEX_HOME: home },
-    stdio: ["pipe", "pipe", "ignore"],
-  });
-  const answers = new Map<unknown, unknown>();
-  let buffer = "";
-  const all = new Promise<void>((resolve) => {
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      buffer += chunk;
-      for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
-        const m = JSON.parse(buffer.slice(0, nl)) as { id: number; error?: unknown; result?: unknown };
-        buffer = buffer.slice(nl + 1);
-        answers.set(m.id, m.error ?? "initialized");
-        if (answers.size === requests.length) resolve();
-      }
-    });
-    child.on("exit", () => resolve());
-  });
-  child.stdin.write(requests.map((r, id) => `${JSON.stringify({ id, ...r })}\n`).join(""));
-  await all;
-  child.stdin.end();
-  child.kill();
-  return requests.map((_, id) => answers.get(id));
+/** What the real 0.58.0 answers to the corpus: every request in one write, malformed ones raw as they are. */
+async function reference(requests: Request[]): Promise<unknown[]> {
+  const c = await startAppServer({ bin: "reference" });
+  const ids = requests.map((_, i) => `r${i}`);
+  await c.raw.send(requests.map((r, i) => JSON.stringify({ id: ids[i], ...r })).join("\n"));
+  const answers: unknown[] = [];
+  for (const id of ids) {
+    const m = await c.raw.reply(id);
+    answers.push(m.error ?? "initialized");
+  }
+  await c.close();
+  return answers;
 }
 
 /**
@@ -216,13 +197,10 @@ const KNOWN = (r: Request) => {
   );
 };
 
-describe.skipIf(!REFERENCE)("decode errors against the real 0.58.0", () => {
-  const home = mkdtempSync(join(tmpdir(), "codex-decode-words-"));
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
-
+describe.skipIf(!REFERENCE_CODEX_BIN)("decode errors against the real 0.58.0", () => {
   it("words every malformed request of the corpus as 0.58.0 does", async () => {
     const requests = corpus();
-    const theirs = await reference(REFERENCE as string, requests, home);
+    const theirs = await reference(requests);
     const mine = ours(requests);
     const differ = requests
       .map((r, i) => ({ request: r, ours: mine[i], reference: theirs[i] }))

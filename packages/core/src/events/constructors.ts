@@ -161,8 +161,9 @@ export const execApprovalRequest = (
   command: c.command,
   cwd: c.cwd,
   parsed_cmd: c.parsedCmd,
-  reason,
-  risk,
+  // 0.58.0 leaves these keys out when they are none (its serde `skip_serializing_if`).
+  ...(reason !== null ? { reason } : {}),
+  ...(risk !== null ? { risk } : {}),
 });
 
 export const applyPatchApprovalRequest = (

@@ -1,8 +1,17 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs/promises";
+import path from "node:path";
 import { sandboxSupport } from "@codex-ts/core";
 import { REFERENCE_CODEX_BIN, responses as r } from "@codex-ts/test-support";
 import { afterAll, describe, expect, it } from "vitest";
-import { masked, recorded058, runOursAndTheirs, type V1Run, type V1Scenario } from "./helpers/v1-turns.js";
+import {
+  masked,
+  recorded058,
+  runOursAndTheirs,
+  runV1Turns,
+  type V1Run,
+  type V1Scenario,
+} from "./helpers/v1-turns.js";
 
 /**
  * Unified exec (`[features] unified_exec`: exec_command / write_stdin on a PTY) through the built `codex app-server`,
@@ -42,68 +51,80 @@ const v2 = (run: V1Run) =>
 
 const both = (s: V1Scenario) => runOursAndTheirs(s, dirs);
 
+/** A fresh Debian machine may have no python3 (the REPL test needs one, as 0.58.0's recording did). */
+const python3 = spawnSync("python3", ["-c", ""]).status === 0;
+if (!python3) console.warn("skipping the python3 REPL comparison: python3 not found");
+
 describe("unified exec compared with codex 0.58.0", () => {
-  it("a python3 REPL driven by exec_command, then write_stdin with two lines", {
-    timeout: 120_000,
-  }, async () => {
-    const { ours, theirs } = await both({
-      toml: UNIFIED,
-      // The script 0.58.0's fixture was recorded with.
-      script: () => [
-        call("exec_command", { cmd: "python3 -q", yield_time_ms: 2000 }, "call_repl"),
-        call("write_stdin", { session_id: 0, chars: "1+1\n", yield_time_ms: 1000 }, "call_line1"),
-        call("write_stdin", { session_id: 0, chars: "print('x' * 3)\n", yield_time_ms: 1000 }, "call_line2"),
-        call("write_stdin", { session_id: 0, chars: "exit()\n", yield_time_ms: 1000 }, "call_exit"),
-        call("write_stdin", { session_id: 0, chars: "", yield_time_ms: 250 }, "call_gone"),
-        call("exec_command", { cmd: "echo hi; exit 3", yield_time_ms: 1500 }, "call_short"),
-        call(
-          "exec_command",
-          { cmd: "printf 'abcdefgh'", yield_time_ms: 1500, max_output_tokens: 5 },
-          "call_cut",
-        ),
-        r.turn(r.message("done")),
-      ],
-    });
-    const project = (run: V1Run) =>
-      masked(
-        {
-          tools: run.requests[0]?.tools as Rec[],
-          sent: ((run.requests.at(-1)?.input ?? []) as Rec[]).filter(
-            (i) => i.type === "function_call_output",
+  it.skipIf(!python3)(
+    "a python3 REPL driven by exec_command, then write_stdin with two lines",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const { ours, theirs } = await both({
+        toml: UNIFIED,
+        // The script 0.58.0's fixture was recorded with.
+        script: () => [
+          call("exec_command", { cmd: "python3 -q", yield_time_ms: 2000 }, "call_repl"),
+          call("write_stdin", { session_id: 0, chars: "1+1\n", yield_time_ms: 1000 }, "call_line1"),
+          call(
+            "write_stdin",
+            { session_id: 0, chars: "print('x' * 3)\n", yield_time_ms: 1000 },
+            "call_line2",
           ),
-          events: toolEvents(run),
-          rollout: run.rollout.filter((l) => String(l.payload.type).startsWith("function_call")),
-        },
-        run,
-      );
-    const mine = project(ours);
-    // The REPL's session answers, as the model reads them.
-    expect(mine.sent.map((o) => o.output)).toEqual([
-      "Chunk ID: <CHUNK>\nWall time: <SECS> seconds\nProcess running with session ID 0\nOutput:\n>>> ",
-      "Chunk ID: <CHUNK>\nWall time: <SECS> seconds\nProcess running with session ID 0\nOutput:\n1+1\r\n2\r\n>>> ",
-      "Chunk ID: <CHUNK>\nWall time: <SECS> seconds\nProcess running with session ID 0\nOutput:\nprint('x' * 3)\r\nxxx\r\n>>> ",
-      "Chunk ID: <CHUNK>\nWall time: <SECS> seconds\nProcess exited with code 0\nOutput:\nexit()\r\n",
-      "write_stdin failed: UnknownSessionId { session_id: 0 }",
-      "Chunk ID: <CHUNK>\nWall time: <SECS> seconds\nProcess exited with code 3\nOutput:\nhi\r\n",
-      "Chunk ID: <CHUNK>\nWall time: <SECS> seconds\nProcess exited with code 0\nOriginal token count: 8\nOutput:\nab…4 tokens truncated…gh",
-    ]);
-    expect(notices(ours)).toEqual([{ type: "background_event", message: SNAPSHOTS_DISABLED }]);
-    // What 0.58.0 sent and recorded for the same script: the tool specs byte for byte, the same outputs, events
-    // (exec_command_begin, output deltas, exec_command_end of the session's first call) and rollout lines.
-    const fixture = recorded("unified-exec-repl.json");
-    const theirTools = recorded("unified-exec-request.json").tools as Rec[];
-    expect((mine.tools as Rec[]).slice(0, 2)).toEqual(theirTools.slice(0, 2));
-    // The rest as for the shell tool (request-shape.e2e.test.ts; apply_patch's grammar is our own wording).
-    expect((mine.tools as Rec[]).map((t) => t.name)).toEqual(theirTools.map((t) => t.name));
-    expect(mine.sent).toEqual(fixture.outputs);
-    expect(mine.events).toEqual(fixture.events.filter((e: Rec) => e.type !== "background_event"));
-    expect(mine.rollout).toEqual(fixture.rollout);
-    if (!theirs) return;
-    const real = project(theirs);
-    expect({ ...mine, tools: mine.tools.slice(0, 2) }).toEqual({ ...real, tools: real.tools.slice(0, 2) });
-    expect(notices(ours)).toEqual(notices(theirs));
-    expect(v2(ours)).toEqual(v2(theirs));
-  });
+          call("write_stdin", { session_id: 0, chars: "exit()\n", yield_time_ms: 1000 }, "call_exit"),
+          call("write_stdin", { session_id: 0, chars: "", yield_time_ms: 250 }, "call_gone"),
+          call("exec_command", { cmd: "echo hi; exit 3", yield_time_ms: 1500 }, "call_short"),
+          call(
+            "exec_command",
+            { cmd: "printf 'abcdefgh'", yield_time_ms: 1500, max_output_tokens: 5 },
+            "call_cut",
+          ),
+          r.turn(r.message("done")),
+        ],
+      });
+      const project = (run: V1Run) =>
+        masked(
+          {
+            tools: run.requests[0]?.tools as Rec[],
+            sent: ((run.requests.at(-1)?.input ?? []) as Rec[]).filter(
+              (i) => i.type === "function_call_output",
+            ),
+            events: toolEvents(run),
+            rollout: run.rollout.filter((l) => String(l.payload.type).startsWith("function_call")),
+          },
+          run,
+        );
+      const mine = project(ours);
+      // The REPL's session answers, as the model reads them.
+      expect(mine.sent.map((o) => o.output)).toEqual([
+        "Chunk ID: <CHUNK>\nWall time: <SECS> seconds\nProcess running with session ID 0\nOutput:\n>>> ",
+        "Chunk ID: <CHUNK>\nWall time: <SECS> seconds\nProcess running with session ID 0\nOutput:\n1+1\r\n2\r\n>>> ",
+        "Chunk ID: <CHUNK>\nWall time: <SECS> seconds\nProcess running with session ID 0\nOutput:\nprint('x' * 3)\r\nxxx\r\n>>> ",
+        "Chunk ID: <CHUNK>\nWall time: <SECS> seconds\nProcess exited with code 0\nOutput:\nexit()\r\n",
+        "write_stdin failed: UnknownSessionId { session_id: 0 }",
+        "Chunk ID: <CHUNK>\nWall time: <SECS> seconds\nProcess exited with code 3\nOutput:\nhi\r\n",
+        "Chunk ID: <CHUNK>\nWall time: <SECS> seconds\nProcess exited with code 0\nOriginal token count: 8\nOutput:\nab…4 tokens truncated…gh",
+      ]);
+      expect(notices(ours)).toEqual([{ type: "background_event", message: SNAPSHOTS_DISABLED }]);
+      // What 0.58.0 sent and recorded for the same script: the tool specs byte for byte, the same outputs, events
+      // (exec_command_begin, output deltas, exec_command_end of the session's first call) and rollout lines.
+      const fixture = recorded("unified-exec-repl.json");
+      const theirTools = recorded("unified-exec-request.json").tools as Rec[];
+      expect((mine.tools as Rec[]).slice(0, 2)).toEqual(theirTools.slice(0, 2));
+      // The rest as for the shell tool (request-shape.e2e.test.ts; apply_patch's grammar is our own wording).
+      expect((mine.tools as Rec[]).map((t) => t.name)).toEqual(theirTools.map((t) => t.name));
+      expect(mine.sent).toEqual(fixture.outputs);
+      expect(mine.events).toEqual(fixture.events.filter((e: Rec) => e.type !== "background_event"));
+      expect(mine.rollout).toEqual(fixture.rollout);
+      if (!theirs) return;
+      const real = project(theirs);
+      expect({ ...mine, tools: mine.tools.slice(0, 2) }).toEqual({ ...real, tools: real.tools.slice(0, 2) });
+      expect(notices(ours)).toEqual(notices(theirs));
+      expect(v2(ours)).toEqual(v2(theirs));
+    },
+  );
 
   it("sessions outlive the turn and an interrupt; one interrupted in its first yield is killed", {
     timeout: 120_000,
@@ -223,6 +244,33 @@ describe("unified exec compared with codex 0.58.0", () => {
       expect(mine.files).toEqual(["inside.txt"]);
       if (!theirs) return;
       expect(mine).toEqual(await project(theirs));
+    });
+
+    it("offers the unconfined re-run after a sandbox denial under on-failure (0.58.0 did not)", {
+      timeout: 60_000,
+    }, async () => {
+      const outside = await fs.mkdtemp(path.join("/var/tmp", "codex-e2e-outside-"));
+      dirs.push(outside);
+      const file = path.join(outside, "u.txt");
+      const ours = await runV1Turns(
+        undefined,
+        {
+          toml: UNIFIED,
+          approvalPolicy: "on-failure",
+          sandboxMode: "workspace-write",
+          script: () => [
+            call("exec_command", { cmd: `touch ${file}`, yield_time_ms: 3000 }, "call_out"),
+            r.turn(r.message("done")),
+          ],
+        },
+        dirs,
+      );
+      expect(ours.serverRequests.map((m) => (m.params as Rec).reason)).toEqual([
+        "command failed; retry without sandbox?",
+      ]);
+      expect(outputsOf(ours)[0]?.output).toMatch(/\nProcess exited with code 0\n/);
+      expect(ours.events.filter((e) => e.type === "exec_command_end").map((e) => e.exit_code)).toEqual([0]);
+      await fs.access(file);
     });
   });
 });

@@ -42,6 +42,7 @@ export async function runTools(ctx: ToolContext, calls: readonly ResponseItemJso
       try {
         // No tool runs before the turn's ghost snapshot has saved the state it may change.
         await ctx.snapshotRecorded();
+        if (ctx.signal.aborted) throw new TurnAborted();
         outputs.set(call, await dispatch(ctx, call));
         continue;
       } catch (err) {

@@ -5,10 +5,14 @@ export {
   findInvalidUtf8,
   type LineReadOptions,
   type LineReadStats,
+  type LineSpan,
   openRegularFile,
   readBoundedFile,
+  readBoundedLineSpans,
   readBoundedLines,
   readFilePrefix,
+  readLineSpansFrom,
+  type SpanReadOptions,
   type Utf8Problem,
 } from "./bounded-fs/index.js";
 export { findCodexHome } from "./codex-home.js";

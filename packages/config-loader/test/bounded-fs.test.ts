@@ -10,6 +10,7 @@ import {
   findInvalidUtf8,
   openRegularFile,
   readBoundedFile,
+  readBoundedLineSpans,
   readBoundedLines,
   readFilePrefix,
 } from "../src/index.js";
@@ -159,6 +160,42 @@ describe("readBoundedLines", () => {
   it("never opens a FIFO", async () => {
     const fifo = mkfifo("rollout.jsonl");
     await expect(within(lines(fifo, { maxLineBytes: 100 }))).rejects.toThrow("not a regular file (a FIFO)");
+  });
+});
+
+describe("readBoundedLineSpans", () => {
+  async function spans(path: string, o: Parameters<typeof readBoundedLineSpans>[1]) {
+    const out: { start: number; end: number; text: string | null; terminated: boolean }[] = [];
+    for await (const s of readBoundedLineSpans(path, o)) {
+      out.push({ start: s.start, end: s.end, text: s.bytes?.toString("utf8") ?? null, terminated: s.terminated });
+    }
+    return out;
+  }
+
+  it("gives each line's byte offsets, multi-byte text and skipped lines included", async () => {
+    const path = join(dir, "spans");
+    await writeFile(path, `é1\n${"y".repeat(5000)}\n\nlast`);
+    const got = await spans(path, { maxLineBytes: 100, firstChunkBytes: 7, chunkBytes: 64 });
+    expect(got).toEqual([
+      { start: 0, end: 4, text: "é1", terminated: true },
+      { start: 4, end: 5005, text: null, terminated: true },
+      { start: 5005, end: 5006, text: "", terminated: true },
+      { start: 5006, end: 5010, text: "last", terminated: false },
+    ]);
+  });
+
+  it("reads only between startAt and endAt; a line cut by endAt is not terminated", async () => {
+    const path = join(dir, "spans");
+    await writeFile(path, "one\ntwo\nthree\nfour\n");
+    const stats = emptyLineReadStats();
+    expect(await spans(path, { maxLineBytes: 100, startAt: 4, endAt: 12, stats })).toEqual([
+      { start: 4, end: 8, text: "two", terminated: true },
+      { start: 8, end: 12, text: "thre", terminated: false },
+    ]);
+    expect(stats.bytesRead).toBe(8);
+    expect(await spans(path, { maxLineBytes: 100, startAt: 14 })).toEqual([
+      { start: 14, end: 19, text: "four", terminated: true },
+    ]);
   });
 });
 

@@ -1,4 +1,13 @@
-export { emptyLineReadStats, type LineReadOptions, type LineReadStats, readBoundedLines } from "./lines.js";
+export {
+  emptyLineReadStats,
+  type LineReadOptions,
+  type LineReadStats,
+  type LineSpan,
+  readBoundedLineSpans,
+  readBoundedLines,
+  readLineSpansFrom,
+  type SpanReadOptions,
+} from "./lines.js";
 export { readBoundedFile, readFilePrefix } from "./read.js";
 export { FileReadError, fileKind, openRegularFile } from "./regular-file.js";
 export { findInvalidUtf8, type Utf8Problem } from "./utf8.js";

@@ -167,7 +167,12 @@ describe("readBoundedLineSpans", () => {
   async function spans(path: string, o: Parameters<typeof readBoundedLineSpans>[1]) {
     const out: { start: number; end: number; text: string | null; terminated: boolean }[] = [];
     for await (const s of readBoundedLineSpans(path, o)) {
-      out.push({ start: s.start, end: s.end, text: s.bytes?.toString("utf8") ?? null, terminated: s.terminated });
+      out.push({
+        start: s.start,
+        end: s.end,
+        text: s.bytes?.toString("utf8") ?? null,
+        terminated: s.terminated,
+      });
     }
     return out;
   }

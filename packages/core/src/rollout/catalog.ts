@@ -1,0 +1,281 @@
+import { readdirSync, type Stats, statSync } from "node:fs";
+import { join } from "node:path";
+import { factsFromHead } from "./facts.js";
+import { readHead } from "./head.js";
+import type { IndexDb } from "./index-db.js";
+import {
+  type FileEntry,
+  filesInDir,
+  forgetFiles,
+  forgetTree,
+  type HeadEntry,
+  pendingInDir,
+  putDay,
+  putDir,
+  putFiles,
+  putHeads,
+  recordedDay,
+  recordedDir,
+  touchHead,
+} from "./index-heads.js";
+import { ARCHIVED_SESSIONS_SUBDIR, parseRolloutFileName, SESSIONS_SUBDIR } from "./paths.js";
+
+/**
+ * A folder changed within this many ms might change again within the same mtime tick on coarse file systems:
+ * its listing is used but its mtime not recorded, so it is listed again next time.
+ */
+export const RECENT_MS = 3000;
+/** Heads read at once when a folder is (re)scanned: enough to overlap the I/O, few enough to stay fair. */
+const HEAD_READS_AT_ONCE = 8;
+
+/** A day folder of sessions/ (`sessions/2026/11/20`) and its date as a number (20261120) for range checks. */
+export interface DayRef {
+  key: string;
+  num: number;
+}
+
+/** What one request has already checked: folders are stat'd at most once per request. */
+export class Validation {
+  readonly days = new Map<string, boolean>(); // day key → checked with heads
+  readonly dirs = new Map<string, string[]>();
+  readonly revalidated = new Set<string>();
+  /** Something the index held was found out of date (and corrected). */
+  changed = false;
+}
+
+const statOrNull = (path: string): Stats | null => {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Keeps the index's picture of CODEX_HOME's rollout folders true, folder by folder: a folder whose mtime is the one
+ * recorded when all its files were recorded has gained and lost no file, so its files need no look; a changed
+ * folder is listed again and only its new or changed files are read. Files whose head was read to EOF before it
+ * was complete (a session waiting for its first message) are stat'd every time their folder is checked, since
+ * appends change them without changing the folder. Stats and listings are synchronous: each costs microseconds
+ * and is bounded by the folders a page needs, and the async versions cost far more in a busy event loop.
+ */
+export class Catalog {
+  constructor(
+    readonly codexHome: string,
+    readonly idx: IndexDb,
+  ) {}
+
+  abs(key: string): string {
+    return join(this.codexHome, ...key.split("/"));
+  }
+
+  /**
+   * The numeric sub-folders of a sessions/ tree folder (years, months or days), newest first, from the index
+   * when the folder's mtime says nothing was added or removed since they were recorded.
+   */
+  children(dirKey: string, v: Validation): string[] {
+    const memo = v.dirs.get(dirKey);
+    if (memo) return memo;
+    const st = statOrNull(this.abs(dirKey));
+    const rec = recordedDir(this.idx, dirKey);
+    let names: string[] = [];
+    if (!st?.isDirectory()) {
+      if (rec) forgetTree(this.idx, dirKey); // the folder went: so did every session under it
+    } else if (rec && rec.mtime === st.mtimeMs) {
+      names = rec.children;
+    } else {
+      try {
+        names = readdirSync(this.abs(dirKey), { withFileTypes: true })
+          .filter((e) => e.isDirectory() && /^\d+$/.test(e.name))
+          .map((e) => e.name)
+          .sort((a, b) => Number(b) - Number(a));
+      } catch {
+        names = [];
+      }
+      for (const gone of rec?.children ?? [])
+        if (!names.includes(gone)) forgetTree(this.idx, `${dirKey}/${gone}`);
+      putDir(this.idx, dirKey, Date.now() - st.mtimeMs > RECENT_MS ? st.mtimeMs : -1, names);
+    }
+    v.dirs.set(dirKey, names);
+    return names;
+  }
+
+  /**
+   * The day folders of sessions/, newest first (or oldest first), starting at day number `from` (inclusive) when
+   * given. Lazy: a consumer that stops early checks only the year and month folders it reached.
+   */
+  *days(v: Validation, direction: "desc" | "asc", from: number | null = null): Generator<DayRef> {
+    const order = <T>(xs: T[]) => (direction === "desc" ? xs : [...xs].reverse());
+    const before = (num: number, span: number) =>
+      from !== null && (direction === "desc" ? num > from : num + span < from);
+    for (const y of order(this.children(SESSIONS_SUBDIR, v))) {
+      const yNum = Number(y) * 10000;
+      if (before(yNum, 9999)) continue;
+      const yKey = `${SESSIONS_SUBDIR}/${y}`;
+      for (const m of order(this.children(yKey, v))) {
+        const mNum = yNum + Number(m) * 100;
+        if (before(mNum, 99)) continue;
+        const mKey = `${yKey}/${m}`;
+        for (const d of order(this.children(mKey, v))) {
+          const num = mNum + Number(d);
+          if (before(num, 0)) continue;
+          yield { key: `${mKey}/${d}`, num };
+        }
+      }
+    }
+  }
+
+  /**
+   * Makes the index hold every file of a rollout folder (a day folder or archived_sessions), with their heads when
+   * `heads`. Returns whether anything the index held was out of date.
+   */
+  async ensureFolder(key: string, v: Validation, heads: boolean): Promise<boolean> {
+    const checked = v.days.get(key);
+    if (checked === true || (checked === false && !heads)) return false;
+    v.days.set(key, heads);
+    const st = statOrNull(this.abs(key));
+    if (!st?.isDirectory()) {
+      const known = [...filesInDir(this.idx, key).keys()];
+      forgetFiles(this.idx, known);
+      putDay(this.idx, key, null, false);
+      return this.mark(v, known.length > 0);
+    }
+    const rec = recordedDay(this.idx, key);
+    if (rec && rec.mtime === st.mtimeMs && (rec.heads || !heads)) {
+      return this.mark(v, heads ? await this.refreshPending(key) : false);
+    }
+    const { changed, allHeads } = await this.rescan(key, heads);
+    putDay(this.idx, key, Date.now() - st.mtimeMs > RECENT_MS ? st.mtimeMs : null, allHeads);
+    return this.mark(v, changed);
+  }
+
+  private mark(v: Validation, changed: boolean): boolean {
+    if (changed) v.changed = true;
+    return changed;
+  }
+
+  /** Lists a folder again: forgets files that went, records new ones, reads heads that are new or out of date. */
+  private async rescan(key: string, heads: boolean): Promise<{ changed: boolean; allHeads: boolean }> {
+    const archived = key === ARCHIVED_SESSIONS_SUBDIR;
+    const found: FileEntry[] = [];
+    try {
+      for (const e of readdirSync(this.abs(key), { withFileTypes: true })) {
+        if (!e.isFile()) continue;
+        const parsed = parseRolloutFileName(e.name);
+        if (parsed) found.push({ name: `${key}/${e.name}`, dir: key, archived, ...parsed });
+      }
+    } catch {
+      // vanished or unreadable: treated as empty
+    }
+    const known = filesInDir(this.idx, key);
+    const seen = new Set(found.map((f) => f.name));
+    const gone = [...known.keys()].filter((name) => !seen.has(name));
+    forgetFiles(this.idx, gone);
+    const added = found.filter((f) => !known.has(f.name));
+    putFiles(this.idx, added);
+    if (!heads) {
+      return {
+        changed: gone.length > 0 || added.length > 0,
+        allHeads: found.every((f) => known.get(f.name)?.hasHead === true),
+      };
+    }
+    const toRead: FileEntry[] = [];
+    for (const f of found) {
+      const k = known.get(f.name);
+      const st = statOrNull(this.abs(f.name));
+      if (!st) continue;
+      if (k?.hasHead && k.size !== null && (k.size === st.size || (k.complete && st.size > k.size))) {
+        if (k.size !== st.size || k.mtime !== st.mtimeMs) touchHead(this.idx, f.name, st.size, st.mtimeMs);
+      } else toRead.push(f);
+    }
+    putHeads(this.idx, await this.readHeads(toRead));
+    return { changed: gone.length > 0 || added.length > 0 || toRead.length > 0, allHeads: true };
+  }
+
+  /** Re-reads the heads of a folder's files that were incomplete and have changed since. */
+  private async refreshPending(key: string): Promise<boolean> {
+    const changed: FileEntry[] = [];
+    for (const p of pendingInDir(this.idx, key)) {
+      const st = statOrNull(this.abs(p.name));
+      if (st && st.size === p.size && st.mtimeMs === p.mtime) continue;
+      const parsed = parseRolloutFileName(p.name.slice(p.name.lastIndexOf("/") + 1));
+      if (!st || !parsed) {
+        forgetFiles(this.idx, [p.name]);
+        continue;
+      }
+      changed.push({ name: p.name, dir: key, archived: key === ARCHIVED_SESSIONS_SUBDIR, ...parsed });
+    }
+    putHeads(this.idx, await this.readHeads(changed));
+    return changed.length > 0;
+  }
+
+  /** Reads heads, a few at a time; files that vanished or cannot be read are left out. */
+  async readHeads(files: readonly FileEntry[]): Promise<HeadEntry[]> {
+    const out: HeadEntry[] = [];
+    for (let i = 0; i < files.length; i += HEAD_READS_AT_ONCE) {
+      const batch = await Promise.all(files.slice(i, i + HEAD_READS_AT_ONCE).map((f) => this.readHeadOf(f)));
+      for (const h of batch) if (h) out.push(h);
+    }
+    return out;
+  }
+
+  async readHeadOf(f: FileEntry): Promise<HeadEntry | null> {
+    const st = statOrNull(this.abs(f.name));
+    if (!st) return null;
+    try {
+      const head = await readHead(this.abs(f.name));
+      return { ...f, size: st.size, mtime: st.mtimeMs, complete: head.complete, facts: factsFromHead(head) };
+    } catch {
+      return null; // deleted since, or not a regular file: not listed
+    }
+  }
+
+  /**
+   * Checks rows a page is about to return against their files: a file that went is forgotten, one that changed is
+   * re-read (or, when only appended to after a complete head, its size and mtime updated). Returns whether the
+   * page must be queried again.
+   */
+  async revalidate(
+    rows: readonly { name: string; size: number; mtime: number; complete: boolean }[],
+    orderByMtime: boolean,
+  ): Promise<boolean> {
+    let changed = false;
+    const reread: FileEntry[] = [];
+    for (const r of rows) {
+      const st = statOrNull(this.abs(r.name));
+      if (!st?.isFile()) {
+        forgetFiles(this.idx, [r.name]);
+        changed = true;
+        continue;
+      }
+      if (st.size === r.size && st.mtimeMs === r.mtime) continue;
+      if (r.complete && st.size > r.size) {
+        touchHead(this.idx, r.name, st.size, st.mtimeMs);
+        if (orderByMtime) changed = true;
+        continue;
+      }
+      const slash = r.name.lastIndexOf("/");
+      const parsed = parseRolloutFileName(r.name.slice(slash + 1));
+      if (!parsed) continue;
+      const dir = r.name.slice(0, slash);
+      reread.push({ name: r.name, dir, archived: dir === ARCHIVED_SESSIONS_SUBDIR, ...parsed });
+    }
+    if (reread.length > 0) {
+      putHeads(this.idx, await this.readHeads(reread));
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** `revalidate` for every file of a folder whose head is cached (once per request). */
+  async revalidateFolder(key: string, v: Validation): Promise<boolean> {
+    if (v.revalidated.has(key)) return false;
+    v.revalidated.add(key);
+    const rows = [];
+    for (const [name, f] of filesInDir(this.idx, key)) {
+      if (f.hasHead && f.size !== null && f.mtime !== null)
+        rows.push({ name, size: f.size, mtime: f.mtime, complete: f.complete });
+    }
+    return this.mark(v, await this.revalidate(rows, true));
+  }
+}

@@ -1,0 +1,378 @@
+import { realpathSync, statSync } from "node:fs";
+import { mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { ArchiveError } from "./archive.js";
+import { Catalog, Validation } from "./catalog.js";
+import { confineRolloutPath } from "./confine.js";
+import { INTERACTIVE_SOURCE_KINDS, summaryFromFacts } from "./facts.js";
+import type { IndexDb } from "./index-db.js";
+import { cachedHead, forgetFiles, namesForId, putFiles, putHeads, renameFile } from "./index-heads.js";
+import { cursorFor, type ListPage, type ListQuery, listSessions, parseCursor } from "./list.js";
+import { appendName, namesOf, syncNames } from "./names.js";
+import { osErrorText } from "./os-error.js";
+import {
+  ARCHIVED_SESSIONS_SUBDIR,
+  isUuid,
+  parseRolloutFileName,
+  rolloutPathFor,
+  SESSIONS_SUBDIR,
+} from "./paths.js";
+import {
+  normalizeThreadQuery,
+  type ThreadPage,
+  type ThreadQuery,
+  type ThreadSummary,
+  threadCursor,
+  threadSummary,
+} from "./thread-list.js";
+import { pageFromIndex } from "./thread-pages.js";
+import { type Candidate, dayDirsNewestFirst, rolloutsInDay } from "./walk.js";
+
+/** A thread named by id (live first, then archived) or by rollout path (confined to the sessions directories). */
+export type ThreadTarget = { threadId: string } | { path: string };
+
+/** What the store's parts share: CODEX_HOME, the index (opened on demand) and path → index key. */
+export interface StoreContext {
+  codexHome: string;
+  index(): IndexDb | null;
+  keyOf(path: string): string;
+}
+
+/** No rollout for a thread id (the message contains 0.166.0's `no rollout found for thread id`). */
+export class ThreadNotFoundError extends Error {
+  override readonly name = "ThreadNotFoundError";
+}
+
+/** A delete refused: `invalid` (the client's: -32600) or `io` (the server's: -32603). */
+export class DeleteError extends Error {
+  override readonly name = "DeleteError";
+  constructor(
+    readonly kind: "invalid" | "io",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const CREATED_DESC = { key: "created", direction: "desc" } as const;
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Listing, lookup, names, archive/unarchive and delete: the thread-level half of `SessionsStore`. */
+export class StoreThreads {
+  constructor(private readonly ctx: StoreContext) {}
+
+  private abs(name: string): string {
+    return join(this.ctx.codexHome, ...name.split("/"));
+  }
+
+  private catalog(): Catalog | null {
+    const idx = this.ctx.index();
+    return idx ? new Catalog(this.ctx.codexHome, idx) : null;
+  }
+
+  /** Codex 0.58.0's listing from the index (the files' own walk when there is no index). */
+  async list(query: ListQuery): Promise<ListPage> {
+    const cat = this.catalog();
+    if (!cat) return listSessions(join(this.ctx.codexHome, SESSIONS_SUBDIR), query);
+    const providers =
+      query.modelProviders === undefined || query.modelProviders === null
+        ? [query.defaultProvider]
+        : query.modelProviders.length === 0
+          ? null
+          : query.modelProviders;
+    const anchor = parseCursor(query.cursor);
+    const { rows, more } = await pageFromIndex(cat, {
+      filter: {
+        archived: false,
+        sourceKinds: INTERACTIVE_SOURCE_KINDS,
+        providers,
+        defaultProvider: query.defaultProvider,
+        cwds: null,
+        search: null,
+      },
+      order: CREATED_DESC,
+      anchor: anchor ? { value: anchor.timestamp, id: anchor.id } : null,
+      limit: Math.max(1, query.pageSize ?? 25),
+    });
+    const items = rows.flatMap(
+      (r) => summaryFromFacts(this.abs(r.name), r.facts, query.defaultProvider) ?? [],
+    );
+    const last = rows.at(-1);
+    return { items, nextCursor: more && last ? cursorFor({ timestamp: last.ts, id: last.id }) : null };
+  }
+
+  async listThreads(query: ThreadQuery): Promise<ThreadPage> {
+    const cat = this.requireCatalog();
+    const q = normalizeThreadQuery(query);
+    await syncNames(this.ctx.codexHome, cat.idx);
+    const { rows, more } = await pageFromIndex(cat, q);
+    const names = namesOf(
+      cat.idx,
+      rows.map((r) => r.id),
+    );
+    const items = rows.flatMap(
+      (r) => threadSummary(this.abs(r.name), r, query.defaultProvider, names.get(r.id) ?? null) ?? [],
+    );
+    const last = rows.at(-1);
+    return { items, nextCursor: more && last ? threadCursor(last, q.order) : null };
+  }
+
+  private requireCatalog(): Catalog {
+    const cat = this.catalog();
+    if (!cat) throw new Error("the sessions index is unavailable (better-sqlite3 could not be loaded)");
+    return cat;
+  }
+
+  /** One thread as listThreads shows it, from a fresh look at its file; null when it has no summary. */
+  async readThread(target: ThreadTarget, defaultProvider: string): Promise<ThreadSummary | null> {
+    const { path, name } = await this.resolve(target);
+    const cat = this.requireCatalog();
+    const st = statSync(path);
+    let head = cachedHead(cat.idx, name);
+    if (!head || head.size !== st.size || head.mtime !== st.mtimeMs) {
+      const parsed = parseRolloutFileName(basename(path));
+      if (!parsed) return null;
+      const dir = name.slice(0, name.lastIndexOf("/"));
+      const read = await cat.readHeadOf({ name, dir, archived: dir === ARCHIVED_SESSIONS_SUBDIR, ...parsed });
+      if (!read) return null;
+      putHeads(cat.idx, [read]);
+      head = read;
+    }
+    await syncNames(this.ctx.codexHome, cat.idx);
+    const parsed = parseRolloutFileName(basename(path))!;
+    const row = {
+      name,
+      id: parsed.id,
+      ts: parsed.timestamp,
+      archived: name.startsWith(`${ARCHIVED_SESSIONS_SUBDIR}/`),
+      size: head.size,
+      mtime: st.mtimeMs,
+      complete: head.complete,
+      facts: head.facts,
+    };
+    return threadSummary(path, row, defaultProvider, namesOf(cat.idx, [parsed.id]).get(parsed.id) ?? null);
+  }
+
+  /** Resolves a target to its rollout: real path and index key; ThreadNotFoundError / RolloutPathError. */
+  async resolve(target: ThreadTarget): Promise<{ path: string; name: string; id: string }> {
+    let path: string;
+    if ("path" in target) {
+      path = await confineRolloutPath(this.ctx.codexHome, target.path);
+    } else {
+      const found =
+        (await this.findPathById(target.threadId)) ?? (await this.findArchivedPathById(target.threadId));
+      if (!found) throw new ThreadNotFoundError(`no rollout found for thread id ${target.threadId}`);
+      path = found;
+    }
+    const parsed = parseRolloutFileName(basename(path));
+    return { path, name: this.ctx.keyOf(path), id: parsed?.id ?? "" };
+  }
+
+  /**
+   * The live rollout of a conversation id; archived sessions are not found. Tries, in order: the index (entry
+   * checked on disk), the day folders around the creation time a UUID v7 carries, then the day folders newest
+   * first, listing only those that changed since the index recorded them, so the next lookup of an older id is
+   * direct and a miss re-lists only the folders that changed.
+   */
+  async findPathById(id: string): Promise<string | null> {
+    if (!isUuid(id)) return null;
+    const wanted = id.toLowerCase();
+    const idx = this.ctx.index();
+    const hit = idx ? await this.checkedNames(idx, wanted, false) : null;
+    if (hit) return hit;
+    const near = await this.findNearUuidTime(wanted);
+    if (near) {
+      if (idx) putFiles(idx, [this.entryOf(near.path)]);
+      return near.path;
+    }
+    if (!idx) {
+      for await (const day of dayDirsNewestFirst(join(this.ctx.codexHome, SESSIONS_SUBDIR))) {
+        const file = (await rolloutsInDay(day)).find((c) => c.id === wanted);
+        if (file) return file.path;
+      }
+      return null;
+    }
+    const cat = new Catalog(this.ctx.codexHome, idx);
+    const v = new Validation();
+    for (const day of cat.days(v, "desc")) {
+      if (!(await cat.ensureFolder(day.key, v, false))) continue;
+      const found = await this.checkedNames(idx, wanted, false);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** The archived rollout of an id (archived_sessions/ is flat: one folder to check). */
+  async findArchivedPathById(id: string): Promise<string | null> {
+    if (!isUuid(id)) return null;
+    const wanted = id.toLowerCase();
+    const idx = this.ctx.index();
+    if (!idx) {
+      const dir = join(this.ctx.codexHome, ARCHIVED_SESSIONS_SUBDIR);
+      const names = await readdir(dir).catch(() => [] as string[]);
+      const name = names.find((n) => parseRolloutFileName(n)?.id === wanted);
+      return name ? join(dir, name) : null;
+    }
+    const found = await this.checkedNames(idx, wanted, true);
+    if (found) return found;
+    const cat = new Catalog(this.ctx.codexHome, idx);
+    if (!(await cat.ensureFolder(ARCHIVED_SESSIONS_SUBDIR, new Validation(), false))) return null;
+    return this.checkedNames(idx, wanted, true);
+  }
+
+  /** The first recorded file of an id that still exists; entries whose file went are dropped. */
+  private async checkedNames(idx: IndexDb, id: string, archived: boolean): Promise<string | null> {
+    const gone: string[] = [];
+    try {
+      for (const name of namesForId(idx, id, archived)) {
+        const path = this.abs(name);
+        if (await isFile(path)) return path;
+        gone.push(name);
+      }
+      return null;
+    } finally {
+      forgetFiles(idx, gone);
+    }
+  }
+
+  /**
+   * Codex mints UUID v7 ids, whose first 48 bits are the creation time in ms; the file sits in the local day
+   * folder of that moment. The neighbouring days are checked too, for sessions written under another time zone.
+   */
+  private async findNearUuidTime(id: string): Promise<Candidate | null> {
+    if (id.charAt(14) !== "7") return null;
+    const ms = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+    const days = new Set(
+      [0, -DAY_MS, DAY_MS].map((d) => dirname(rolloutPathFor(this.ctx.codexHome, new Date(ms + d), id))),
+    );
+    for (const day of days) {
+      const names = await readdir(day).catch(() => [] as string[]);
+      for (const name of names) {
+        const parsed = parseRolloutFileName(name);
+        const path = join(day, name);
+        if (parsed?.id === id && (await isFile(path))) return { path, ...parsed };
+      }
+    }
+    return null;
+  }
+
+  private entryOf(path: string) {
+    const name = this.ctx.keyOf(path);
+    const dir = name.slice(0, name.lastIndexOf("/"));
+    const parsed = parseRolloutFileName(basename(path))!;
+    return { name, dir, archived: dir === ARCHIVED_SESSIONS_SUBDIR, ...parsed };
+  }
+
+  /** The index key of an existing file (by real path), or null when it cannot be resolved. */
+  keyOfExisting(path: string): string | null {
+    try {
+      return this.ctx.keyOf(realpathSync(path));
+    } catch {
+      return null;
+    }
+  }
+
+  /** After a move (archive, unarchive): the file's rows follow it. */
+  moved(from: string | null, to: string): void {
+    const idx = this.ctx.index();
+    if (!idx || !parseRolloutFileName(basename(to))) return;
+    if (from) renameFile(idx, from, this.entryOf(to));
+    else putFiles(idx, [this.entryOf(to)]);
+  }
+
+  /**
+   * Moves an archived rollout back to the day folder of its file name (as 0.166.0 does), creating the folder.
+   * `ArchiveError` "no archived rollout found for thread id <id>" (-32600) or "failed to unarchive thread: …".
+   */
+  async unarchive(threadId: string): Promise<string> {
+    const from = await this.findArchivedPathById(threadId);
+    if (!from) throw new ArchiveError("invalid", `no archived rollout found for thread id ${threadId}`);
+    const name = basename(from);
+    const ts = parseRolloutFileName(name)!.timestamp;
+    const target = join(
+      this.ctx.codexHome,
+      SESSIONS_SUBDIR,
+      ts.slice(0, 4),
+      ts.slice(5, 7),
+      ts.slice(8, 10),
+      name,
+    );
+    try {
+      if (await isFile(target)) throw Object.assign(new Error("exists"), { code: "EEXIST", errno: -17 });
+      await mkdir(dirname(target), { recursive: true });
+      await rename(from, target);
+    } catch (err) {
+      throw new ArchiveError("io", `failed to unarchive thread: ${osErrorText(err)}`);
+    }
+    this.moved(this.ctx.keyOf(from), target);
+    return target;
+  }
+
+  /**
+   * Deletes a thread's rollout (live or archived) and its index rows. Only rollout files inside the sessions
+   * directories are deleted (a path is confined first, `RolloutPathError`). Refused, as 0.166.0 does, while a
+   * 0.166.0 fork still reads its history from this rollout (`history_base`); forks made here are copies and
+   * never hold a rollout back.
+   */
+  async deleteThread(target: ThreadTarget): Promise<string> {
+    const { path, name, id } = await this.resolve(target);
+    if (!parseRolloutFileName(basename(path))) {
+      throw new DeleteError("invalid", `rollout path \`${path}\` is not a rollout file`);
+    }
+    if ("threadId" in target && id !== target.threadId.toLowerCase()) {
+      throw new DeleteError(
+        "invalid",
+        `rollout path \`${path}\` does not match thread id ${target.threadId}`,
+      );
+    }
+    if ((await this.forksReading(id)).length > 0) {
+      throw new DeleteError("invalid", `cannot delete thread ${id}: forked history still references it`);
+    }
+    try {
+      await unlink(path);
+    } catch (err) {
+      throw new DeleteError("io", `failed to delete thread: ${osErrorText(err)}`);
+    }
+    const idx = this.ctx.index();
+    if (idx) forgetFiles(idx, [name]);
+    return path;
+  }
+
+  /** Rollouts (live or archived) of 0.166.0 forks whose history lives in thread `id`'s rollout. */
+  private async forksReading(id: string): Promise<string[]> {
+    const cat = this.catalog();
+    if (!cat) return [];
+    const v = new Validation();
+    for (const day of cat.days(v, "desc")) await cat.ensureFolder(day.key, v, true);
+    await cat.ensureFolder(ARCHIVED_SESSIONS_SUBDIR, v, true);
+    return cat.idx.run(
+      () =>
+        (
+          cat.idx
+            .stmt("SELECT name FROM heads WHERE facts LIKE ? AND json_extract(facts, '$.historyBaseId') = ?")
+            .all(`%${id}%`, id) as { name: string }[]
+        ).map((r) => r.name),
+      [],
+    );
+  }
+
+  async setName(threadId: string, name: string): Promise<void> {
+    await appendName(this.ctx.codexHome, threadId, name);
+    const idx = this.ctx.index();
+    if (idx) await syncNames(this.ctx.codexHome, idx);
+  }
+
+  async name(threadId: string): Promise<string | null> {
+    const idx = this.requireCatalog().idx;
+    await syncNames(this.ctx.codexHome, idx);
+    return namesOf(idx, [threadId.toLowerCase()]).get(threadId.toLowerCase()) ?? null;
+  }
+}

@@ -1,0 +1,98 @@
+import { type Catalog, Validation } from "./catalog.js";
+import { ARCHIVED_SESSIONS_SUBDIR } from "./paths.js";
+import {
+  type Anchor,
+  queryPage,
+  type ThreadFilter,
+  type ThreadOrder,
+  type ThreadRow,
+} from "./thread-query.js";
+
+export interface PageRequest {
+  filter: ThreadFilter;
+  order: ThreadOrder;
+  anchor: Anchor | null;
+  limit: number;
+}
+
+/** Newest day folders whose files' mtimes are refreshed for an `updated` order: where sessions are active. */
+const HOT_DAYS = 2;
+/** Each round checks more folders or ends; this only bounds a store that keeps changing under the listing. */
+const MAX_ROUNDS = 20;
+
+/** The day number (20261120) of a file-name timestamp (`2026-11-20T12-00-00`). */
+export function dayNumOfTs(ts: string): number {
+  return Number(ts.slice(0, 4)) * 10000 + Number(ts.slice(5, 7)) * 100 + Number(ts.slice(8, 10));
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+function dayTs(num: number, end: boolean): string {
+  const y = Math.floor(num / 10000);
+  const m = Math.floor(num / 100) % 100;
+  const d = num % 100;
+  return `${y}-${pad(m)}-${pad(d)}T${end ? "23-59-59" : "00-00-00"}`;
+}
+
+/**
+ * One page answered from the index, after checking exactly the folders the page depends on:
+ * - `created` order (file-name timestamps): the day folders between the cursor and the last row the page needs.
+ *   A file belongs to the day folder of its name's timestamp, so no other folder can hold a row of this page. The
+ *   index is asked first; if a checked folder turns out changed (another process created, deleted, archived or
+ *   appended to a session there), the page is asked again, until a round finds nothing new. With a cold index the
+ *   folders are filled one by one from the cursor on, and filling stops as soon as the filled ones hold the page.
+ * - `updated` order (mtimes): every folder (any file can have been appended to), and the files of the newest
+ *   folders, where sessions are being written.
+ * - archived: the one flat archived_sessions folder.
+ * The rows returned are stat'd too: a rewritten file is re-read before it is shown.
+ */
+export async function pageFromIndex(
+  cat: Catalog,
+  req: PageRequest,
+): Promise<{ rows: ThreadRow[]; more: boolean }> {
+  const v = new Validation();
+  const { filter, order, anchor, limit } = req;
+  let rows: ThreadRow[] = [];
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    rows = queryPage(cat.idx, filter, order, anchor, limit + 1);
+    let changed = false;
+    if (filter.archived) changed = await cat.ensureFolder(ARCHIVED_SESSIONS_SUBDIR, v, true);
+    else if (order.key === "updated") changed = await ensureEveryDay(cat, v);
+    else changed = await ensureDaysOfPage(cat, v, req, rows);
+    if (await cat.revalidate(rows.slice(0, limit), order.key === "updated")) changed = true;
+    if (!changed) break;
+  }
+  return { rows: rows.slice(0, limit), more: rows.length > limit };
+}
+
+/** Checks the day folders from the cursor's day to the day of the row after the page (or to the end). */
+async function ensureDaysOfPage(
+  cat: Catalog,
+  v: Validation,
+  req: PageRequest,
+  rows: readonly ThreadRow[],
+): Promise<boolean> {
+  const { filter, order, anchor, limit } = req;
+  const desc = order.direction === "desc";
+  const from = anchor ? dayNumOfTs(String(anchor.value)) : null;
+  const need = rows.length > limit ? dayNumOfTs(rows[limit]!.ts) : null;
+  let changed = false;
+  for (const day of cat.days(v, order.direction, from)) {
+    if (need !== null && (desc ? day.num < need : day.num > need)) break;
+    if (!(await cat.ensureFolder(day.key, v, true))) continue;
+    changed = true;
+    // The folders checked so far may already hold the whole page (a cold index fills one folder at a time).
+    const bound = dayTs(day.num, !desc);
+    if (queryPage(cat.idx, filter, order, anchor, limit + 1, bound).length > limit) break;
+  }
+  return changed;
+}
+
+async function ensureEveryDay(cat: Catalog, v: Validation): Promise<boolean> {
+  let changed = false;
+  let hot = 0;
+  for (const day of cat.days(v, "desc")) {
+    if (await cat.ensureFolder(day.key, v, true)) changed = true;
+    if (hot++ < HOT_DAYS && (await cat.revalidateFolder(day.key, v))) changed = true;
+  }
+  return changed;
+}

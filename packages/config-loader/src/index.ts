@@ -11,6 +11,7 @@ export {
   readBoundedLineSpans,
   readBoundedLines,
   readFilePrefix,
+  readFilePrefixSync,
   readLineSpansFrom,
   type SpanReadOptions,
   type Utf8Problem,

@@ -9,5 +9,5 @@ export {
   type SpanReadOptions,
 } from "./lines.js";
 export { readBoundedFile, readFilePrefix } from "./read.js";
-export { FileReadError, fileKind, openRegularFile } from "./regular-file.js";
+export { FileReadError, fileKind, openRegularFile, readFilePrefixSync } from "./regular-file.js";
 export { findInvalidUtf8, type Utf8Problem } from "./utf8.js";

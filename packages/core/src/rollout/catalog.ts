@@ -1,9 +1,10 @@
 import { readdirSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import { factsFromHead } from "./facts.js";
-import { readHead } from "./head.js";
+import { readHead, readHeadQuick } from "./head.js";
 import type { IndexDb } from "./index-db.js";
 import {
+  allPending,
   type FileEntry,
   filesInDir,
   forgetFiles,
@@ -15,6 +16,7 @@ import {
   putFiles,
   putHeads,
   recordedDay,
+  recordedDays,
   recordedDir,
   touchHead,
 } from "./index-heads.js";
@@ -25,8 +27,12 @@ import { ARCHIVED_SESSIONS_SUBDIR, parseRolloutFileName, SESSIONS_SUBDIR } from 
  * its listing is used but its mtime not recorded, so it is listed again next time.
  */
 export const RECENT_MS = 3000;
-/** Heads read at once when a folder is (re)scanned: enough to overlap the I/O, few enough to stay fair. */
-const HEAD_READS_AT_ONCE = 8;
+/**
+ * Heads are read a batch at a time (most with one synchronous read each, see `readHeadQuick`); between batches
+ * other requests get their turn, so filling a cold index of a big store never stalls the server.
+ */
+const HEAD_READS_AT_ONCE = 32;
+let headsSinceYield = 0;
 
 /** A day folder of sessions/ (`sessions/2026/11/20`) and its date as a number (20261120) for range checks. */
 export interface DayRef {
@@ -38,6 +44,12 @@ export interface DayRef {
 export class Validation {
   readonly days = new Map<string, boolean>(); // day key → checked with heads
   readonly dirs = new Map<string, string[]>();
+  /**
+   * For checks of many folders: every recorded folder and every pending file, loaded with one query each instead
+   * of one per folder (see `Catalog.preload`).
+   */
+  recorded?: Map<string, { mtime: number; heads: boolean }>;
+  pending?: Map<string, { name: string; size: number; mtime: number }[]>;
   readonly revalidated = new Set<string>();
   /** Something the index held was found out of date (and corrected). */
   changed = false;
@@ -100,6 +112,18 @@ export class Catalog {
     return names;
   }
 
+  /** Loads what checks of many folders need in two queries (see `Validation.recorded`). */
+  preload(v: Validation): void {
+    v.recorded = recordedDays(this.idx);
+    v.pending = new Map();
+    for (const p of allPending(this.idx)) {
+      const dir = p.name.slice(0, p.name.lastIndexOf("/"));
+      const list = v.pending.get(dir);
+      if (list) list.push(p);
+      else v.pending.set(dir, [p]);
+    }
+  }
+
   /**
    * The day folders of sessions/, newest first (or oldest first), starting at day number `from` (inclusive) when
    * given. Lazy: a consumer that stops early checks only the year and month folders it reached.
@@ -140,9 +164,9 @@ export class Catalog {
       putDay(this.idx, key, null, false);
       return this.mark(v, known.length > 0);
     }
-    const rec = recordedDay(this.idx, key);
+    const rec = v.recorded ? v.recorded.get(key) : recordedDay(this.idx, key);
     if (rec && rec.mtime === st.mtimeMs && (rec.heads || !heads)) {
-      return this.mark(v, heads ? await this.refreshPending(key) : false);
+      return this.mark(v, heads ? await this.refreshPending(key, v) : false);
     }
     const { changed, allHeads } = await this.rescan(key, heads);
     putDay(this.idx, key, Date.now() - st.mtimeMs > RECENT_MS ? st.mtimeMs : null, allHeads);
@@ -193,9 +217,9 @@ export class Catalog {
   }
 
   /** Re-reads the heads of a folder's files that were incomplete and have changed since. */
-  private async refreshPending(key: string): Promise<boolean> {
+  private async refreshPending(key: string, v: Validation): Promise<boolean> {
     const changed: FileEntry[] = [];
-    for (const p of pendingInDir(this.idx, key)) {
+    for (const p of v.pending ? (v.pending.get(key) ?? []) : pendingInDir(this.idx, key)) {
       const st = statOrNull(this.abs(p.name));
       if (st && st.size === p.size && st.mtimeMs === p.mtime) continue;
       const parsed = parseRolloutFileName(p.name.slice(p.name.lastIndexOf("/") + 1));
@@ -209,12 +233,16 @@ export class Catalog {
     return changed.length > 0;
   }
 
-  /** Reads heads, a few at a time; files that vanished or cannot be read are left out. */
+  /** Reads heads; files that vanished or cannot be read are left out. */
   async readHeads(files: readonly FileEntry[]): Promise<HeadEntry[]> {
     const out: HeadEntry[] = [];
-    for (let i = 0; i < files.length; i += HEAD_READS_AT_ONCE) {
-      const batch = await Promise.all(files.slice(i, i + HEAD_READS_AT_ONCE).map((f) => this.readHeadOf(f)));
-      for (const h of batch) if (h) out.push(h);
+    for (const f of files) {
+      const h = await this.readHeadOf(f);
+      if (h) out.push(h);
+      if (++headsSinceYield >= HEAD_READS_AT_ONCE) {
+        headsSinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     return out;
   }
@@ -223,7 +251,7 @@ export class Catalog {
     const st = statOrNull(this.abs(f.name));
     if (!st) return null;
     try {
-      const head = await readHead(this.abs(f.name));
+      const head = readHeadQuick(this.abs(f.name)) ?? (await readHead(this.abs(f.name)));
       return { ...f, size: st.size, mtime: st.mtimeMs, complete: head.complete, facts: factsFromHead(head) };
     } catch {
       return null; // deleted since, or not a regular file: not listed

@@ -1,4 +1,9 @@
-import { emptyLineReadStats, readBoundedLineSpans, readFilePrefix } from "@codex-ts/config-loader";
+import {
+  emptyLineReadStats,
+  readBoundedLineSpans,
+  readFilePrefix,
+  readFilePrefixSync,
+} from "@codex-ts/config-loader";
 import { HEAD_MAX_BYTES } from "./limits.js";
 import { parseLine, type SessionMetaPayload } from "./line.js";
 import { partialSessionMeta } from "./partial-meta.js";
@@ -30,6 +35,47 @@ const MAX_CHUNK = 64 * 1024;
 /** How much of an over-long first line is read to recover the session_meta fields that precede big values. */
 const META_PREFIX_BYTES = 64 * 1024;
 
+const emptyHead = (): RolloutHead => ({
+  meta: null,
+  records: [],
+  sawUserEvent: false,
+  complete: false,
+  cut: false,
+  partialMeta: false,
+  bytesRead: 0,
+});
+
+/** Heads this small are read in one synchronous call by `readHeadQuick` (into one reused buffer). */
+const QUICK_BYTES = 64 * 1024;
+let quickBuffer: Buffer | undefined;
+
+/**
+ * The head from one synchronous read of the file's first 64 KiB, when the head is complete in it (or the file is
+ * that small); null otherwise (then `readHead` reads on). Listing's first page on a cold start reads its two dozen
+ * heads this way: one read each, without the async round trips that cost more than the reads.
+ */
+export function readHeadQuick(path: string): RolloutHead | null {
+  quickBuffer ??= Buffer.allocUnsafe(QUICK_BYTES);
+  const { bytes, size } = readFilePrefixSync(path, QUICK_BYTES, quickBuffer);
+  const head = emptyHead();
+  head.bytesRead = bytes.length;
+  const whole = bytes.length === size;
+  let start = 0;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(10, start);
+    if (end === -1) {
+      if (!whole) return null;
+      end = bytes.length;
+    }
+    if (consume(head, bytes.toString("utf8", start, end))) {
+      head.complete = true;
+      return head;
+    }
+    start = end + 1;
+  }
+  return whole ? head : null;
+}
+
 /**
  * Reads lines from the start of the file (8 KiB, then growing chunks) until the head is complete: 10 records, or
  * both a session_meta and a user event, or EOF, or HEAD_MAX_BYTES. Only whole lines are parsed and reading stops
@@ -38,15 +84,7 @@ const META_PREFIX_BYTES = 64 * 1024;
  * `FileReadError`, see config-loader's `openRegularFile`).
  */
 export async function readHead(path: string): Promise<RolloutHead> {
-  const head: RolloutHead = {
-    meta: null,
-    records: [],
-    sawUserEvent: false,
-    complete: false,
-    cut: false,
-    partialMeta: false,
-    bytesRead: 0,
-  };
+  const head = emptyHead();
   const stats = emptyLineReadStats();
   let sawLine = false;
   try {

@@ -159,6 +159,19 @@ export function pendingInDir(idx: IndexDb, dir: string): { name: string; size: n
   );
 }
 
+/** Every pending file (see `pendingInDir`), for checks of many folders at once. */
+export function allPending(idx: IndexDb): { name: string; size: number; mtime: number }[] {
+  return idx.run(
+    () =>
+      idx.stmt("SELECT name, size, mtime FROM heads WHERE complete = 0 AND facts IS NOT NULL").all() as {
+        name: string;
+        size: number;
+        mtime: number;
+      }[],
+    [],
+  );
+}
+
 /** Drops files from the index (heads, text index and turn index). */
 export function forgetFiles(idx: IndexDb, names: readonly string[]): void {
   if (names.length === 0) return;

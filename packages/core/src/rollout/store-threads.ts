@@ -25,7 +25,7 @@ import {
   threadCursor,
   threadSummary,
 } from "./thread-list.js";
-import { pageFromIndex } from "./thread-pages.js";
+import { type Freshness, pageFromIndex } from "./thread-pages.js";
 import { type Candidate, dayDirsNewestFirst, rolloutsInDay } from "./walk.js";
 
 /** A thread named by id (live first, then archived) or by rollout path (confined to the sessions directories). */
@@ -67,6 +67,8 @@ async function isFile(path: string): Promise<boolean> {
 
 /** Listing, lookup, names, archive/unarchive and delete: the thread-level half of `SessionsStore`. */
 export class StoreThreads {
+  private readonly freshness: Freshness = { fullCheckAt: 0, sweep: null };
+
   constructor(private readonly ctx: StoreContext) {}
 
   private abs(name: string): string {
@@ -113,7 +115,7 @@ export class StoreThreads {
     const cat = this.requireCatalog();
     const q = normalizeThreadQuery(query);
     await syncNames(this.ctx.codexHome, cat.idx);
-    const { rows, more } = await pageFromIndex(cat, q);
+    const { rows, more } = await pageFromIndex(cat, { ...q, freshness: this.freshness });
     const names = namesOf(
       cat.idx,
       rows.map((r) => r.id),
@@ -202,6 +204,7 @@ export class StoreThreads {
     }
     const cat = new Catalog(this.ctx.codexHome, idx);
     const v = new Validation();
+    cat.preload(v);
     for (const day of cat.days(v, "desc")) {
       if (!(await cat.ensureFolder(day.key, v, false))) continue;
       const found = await this.checkedNames(idx, wanted, false);
@@ -351,6 +354,7 @@ export class StoreThreads {
     const cat = this.catalog();
     if (!cat) return [];
     const v = new Validation();
+    cat.preload(v);
     for (const day of cat.days(v, "desc")) await cat.ensureFolder(day.key, v, true);
     await cat.ensureFolder(ARCHIVED_SESSIONS_SUBDIR, v, true);
     return cat.idx.run(

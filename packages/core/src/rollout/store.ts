@@ -2,6 +2,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { archiveRollout } from "./archive.js";
 import { confineRolloutPath } from "./confine.js";
+import { pageFromFiles, suitsFiles } from "./first-page.js";
 import { readHead } from "./head.js";
 import { type LoadedRollout, loadRollout } from "./history.js";
 import { IndexDb } from "./index-db.js";
@@ -47,6 +48,7 @@ export class SessionsStore {
   readonly sessionsDir: string;
   private readonly useIndex: boolean;
   private db: IndexDb | null | undefined;
+  private warming: NodeJS.Immediate | undefined;
   private readonly threads: StoreThreads;
   private readonly turnStore: StoreTurns;
 
@@ -75,6 +77,8 @@ export class SessionsStore {
 
   /** Releases the index file handle. The store stays usable (it reopens the index when needed). */
   close(): void {
+    if (this.warming) clearImmediate(this.warming);
+    this.warming = undefined;
     this.db?.close();
     this.db = undefined;
   }
@@ -124,7 +128,29 @@ export class SessionsStore {
    */
   async list(query: ListQuery): Promise<ListPage> {
     if (!this.useIndex) return listSessions(this.sessionsDir, query);
+    if (this.db === undefined && !this.warming && suitsFiles(query) && existsSync(this.codexHome)) {
+      // The index is not open yet in this process (an editor's first request after spawn): opening it costs more
+      // than the page's own heads, so the page comes from the files and the index opens right after.
+      const page = await pageFromFiles(this.sessionsDir, query);
+      if (page) {
+        this.warmSoon(query);
+        return page;
+      }
+    }
     return this.threads.list(query);
+  }
+
+  /** Opens the index after the current request is answered, and checks the folders of the page just served. */
+  private warmSoon(query: ListQuery): void {
+    if (this.warming) return;
+    this.warming = setImmediate(() => {
+      this.threads
+        .list(query)
+        .catch(() => undefined)
+        .finally(() => {
+          this.warming = undefined;
+        });
+    });
   }
 
   /** The 0.166 listing: more filters and orders, names, archived threads (see thread-list.ts). */

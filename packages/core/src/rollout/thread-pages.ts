@@ -13,10 +13,23 @@ export interface PageRequest {
   order: ThreadOrder;
   anchor: Anchor | null;
   limit: number;
+  /** For `updated` orders: when this store last checked every folder (shared across requests). */
+  freshness?: Freshness;
 }
 
-/** Newest day folders whose files' mtimes are refreshed for an `updated` order: where sessions are active. */
-const HOT_DAYS = 2;
+/** What a store remembers between `updated` listings (see `ensureForUpdated`). */
+export interface Freshness {
+  /** When every folder (and every file's mtime) was last checked; 0: never in this process. */
+  fullCheckAt: number;
+  sweep: Promise<void> | null;
+}
+
+/** Newest day folders whose folders and files are checked on every `updated` listing: where sessions are active. */
+const HOT_DAYS = 3;
+/** After this long, an `updated` listing starts a check of every folder and file in the background. */
+const FULL_CHECK_MS = 10_000;
+/** The background check lets other requests in after this many folders. */
+const SWEEP_SLICE = 16;
 /** Each round checks more folders or ends; this only bounds a store that keeps changing under the listing. */
 const MAX_ROUNDS = 20;
 
@@ -40,8 +53,11 @@ function dayTs(num: number, end: boolean): string {
  *   index is asked first; if a checked folder turns out changed (another process created, deleted, archived or
  *   appended to a session there), the page is asked again, until a round finds nothing new. With a cold index the
  *   folders are filled one by one from the cursor on, and filling stops as soon as the filled ones hold the page.
- * - `updated` order (mtimes): every folder (any file can have been appended to), and the files of the newest
- *   folders, where sessions are being written.
+ * - `updated` order (mtimes): any file can have been appended to, so a file's mtime is only known by looking.
+ *   The first such listing of a process checks every folder; later ones check the newest folders and their
+ *   files (where sessions are written) and, when the last full check is older than FULL_CHECK_MS, start one in
+ *   the background that also refreshes every file's mtime. Appends by another process to an old session move
+ *   it up once that check has seen them.
  * - archived: the one flat archived_sessions folder.
  * The rows returned are stat'd too: a rewritten file is re-read before it is shown.
  */
@@ -56,7 +72,7 @@ export async function pageFromIndex(
     rows = queryPage(cat.idx, filter, order, anchor, limit + 1);
     let changed = false;
     if (filter.archived) changed = await cat.ensureFolder(ARCHIVED_SESSIONS_SUBDIR, v, true);
-    else if (order.key === "updated") changed = await ensureEveryDay(cat, v);
+    else if (order.key === "updated") changed = await ensureForUpdated(cat, v, req.freshness);
     else changed = await ensureDaysOfPage(cat, v, req, rows);
     if (await cat.revalidate(rows.slice(0, limit), order.key === "updated")) changed = true;
     if (!changed) break;
@@ -87,12 +103,36 @@ async function ensureDaysOfPage(
   return changed;
 }
 
-async function ensureEveryDay(cat: Catalog, v: Validation): Promise<boolean> {
+async function ensureForUpdated(cat: Catalog, v: Validation, fresh: Freshness | undefined): Promise<boolean> {
   let changed = false;
   let hot = 0;
+  const everyFolder = !fresh || fresh.fullCheckAt === 0;
+  if (everyFolder) cat.preload(v);
   for (const day of cat.days(v, "desc")) {
+    if (!everyFolder && hot >= HOT_DAYS) break;
     if (await cat.ensureFolder(day.key, v, true)) changed = true;
     if (hot++ < HOT_DAYS && (await cat.revalidateFolder(day.key, v))) changed = true;
   }
+  if (fresh && everyFolder) fresh.fullCheckAt = Date.now();
+  if (fresh && !fresh.sweep && Date.now() - fresh.fullCheckAt > FULL_CHECK_MS) {
+    fresh.sweep = sweep(cat)
+      .catch(() => undefined) // the store closed or the files went: the next listing checks again
+      .finally(() => {
+        fresh.fullCheckAt = Date.now();
+        fresh.sweep = null;
+      });
+  }
   return changed;
+}
+
+/** Checks every folder and every file's mtime, a few folders at a time between other requests. */
+async function sweep(cat: Catalog): Promise<void> {
+  const v = new Validation();
+  cat.preload(v);
+  let n = 0;
+  for (const day of cat.days(v, "desc")) {
+    await cat.ensureFolder(day.key, v, true);
+    await cat.revalidateFolder(day.key, v);
+    if (++n % SWEEP_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
 }

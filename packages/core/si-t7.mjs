@@ -1,0 +1,10 @@
+const t0 = performance.now();
+const m = await import("./dist/index.js");
+const t1 = performance.now();
+const s = new m.SessionsStore("/tmp/si-h");
+const t2 = performance.now();
+const p = await s.list({ defaultProvider: "openai" });
+const t3 = performance.now();
+const p2 = await s.list({ defaultProvider: "openai" });
+const t4 = performance.now();
+console.log({ import: (t1-t0).toFixed(1), first: (t3 - t2).toFixed(1), second: (t4 - t3).toFixed(1), n: p.items.length });

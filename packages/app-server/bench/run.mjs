@@ -26,7 +26,10 @@ const repo = path.resolve(here, "../../..");
 const OURS = [process.execPath, path.join(repo, "apps/cli/dist/main.js"), "app-server"];
 const bin058 =
   process.env.CODEX_REAL_BIN ??
-  path.join(repo, ".cache/codex-0.58.0/node_modules/@openai/codex/vendor/x86_64-unknown-linux-musl/codex/codex");
+  path.join(
+    repo,
+    ".cache/codex-0.58.0/node_modules/@openai/codex/vendor/x86_64-unknown-linux-musl/codex/codex",
+  );
 const bin0166 =
   process.env.CODEX_0166_BIN ??
   path.join(
@@ -41,7 +44,10 @@ const SERVERS = [
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
 const FILES = Number(process.env.BENCH_FILES ?? 100_000);
-const INIT = { clientInfo: { name: "bench", title: null, version: "1" }, capabilities: { experimentalApi: true } };
+const INIT = {
+  clientInfo: { name: "bench", title: null, version: "1" },
+  capabilities: { experimentalApi: true },
+};
 const FILTERED = { limit: 25, modelProviders: [RARE_PROVIDER] };
 const FIRST = { limit: 25 };
 /** Nothing may leave the machine: proxies at a closed port, and 0.166.0's start-up fetches switched off. */
@@ -209,7 +215,10 @@ try {
     const filtered = await forEachServer((cmd) => benchThreadList(cmd, home, FILTERED));
     const k = `${size / 1000}k`;
     rows.push([`thread/list first page, first request after spawn @ ${k}`, ...first.map((r) => r?.first)]);
-    rows.push([`thread/list 1%-provider page, first request after spawn @ ${k}`, ...filtered.map((r) => r?.first)]);
+    rows.push([
+      `thread/list 1%-provider page, first request after spawn @ ${k}`,
+      ...filtered.map((r) => r?.first),
+    ]);
     rows.push([`thread/list first page, warm (later requests) @ ${k}`, ...first.map((r) => r?.later)]);
     rows.push([`thread/list 1%-provider page, warm @ ${k}`, ...filtered.map((r) => r?.later)]);
     await fs.rm(home, { recursive: true, force: true });
@@ -218,7 +227,10 @@ try {
     const tree = path.join(root, "tree");
     log(`writing ${FILES} files…`);
     await makeTree(tree, FILES);
-    rows.push([`fuzzyFileSearch @ ${FILES} files`, ...(await forEachServer((cmd) => timeFuzzySearch(cmd, home0, tree)))]);
+    rows.push([
+      `fuzzyFileSearch @ ${FILES} files`,
+      ...(await forEachServer((cmd) => timeFuzzySearch(cmd, home0, tree))),
+    ]);
   }
   console.log(
     `| measurement (median of ${RUNS}) | codex-ts | codex 0.58.0 | codex 0.166.0 | ts / 0.58 | ts / 0.166 |`,

@@ -12,6 +12,8 @@ export interface FakeSession {
   provider?: string | null;
   userEvent?: boolean;
   extraResponseItems?: number;
+  /** session_meta.cwd; default `/work/project`. */
+  cwd?: string;
 }
 
 export const userMessage = (text: string) => ({
@@ -29,7 +31,7 @@ export async function writeSession(home: string, s: FakeSession): Promise<{ id: 
   const meta: Record<string, unknown> = {
     id,
     timestamp: ts,
-    cwd: "/work/project",
+    cwd: s.cwd ?? "/work/project",
     originator: "codex_cli_rs",
     cli_version: "0.58.0",
     instructions: null,

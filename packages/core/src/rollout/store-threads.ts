@@ -67,9 +67,19 @@ async function isFile(path: string): Promise<boolean> {
 
 /** Listing, lookup, names, archive/unarchive and delete: the thread-level half of `SessionsStore`. */
 export class StoreThreads {
-  private readonly freshness: Freshness = { fullCheckAt: 0, sweep: null };
+  private readonly freshness: Freshness;
 
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(
+    private readonly ctx: StoreContext,
+    updatedCheckMs?: number,
+  ) {
+    this.freshness = { fullCheckAt: 0, sweep: null, ...(updatedCheckMs !== undefined ? { everyMs: updatedCheckMs } : {}) };
+  }
+
+  /** Resolves when a background check of every folder (for `updated_at` listings) is done, if one is running. */
+  async settled(): Promise<void> {
+    await this.freshness.sweep;
+  }
 
   private abs(name: string): string {
     return join(this.ctx.codexHome, ...name.split("/"));

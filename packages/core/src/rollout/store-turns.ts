@@ -86,6 +86,15 @@ export class StoreTurns {
     return scan;
   }
 
+  /** Drops a rollout's turn index (it was found changed): the next `turns` scans it from the start. */
+  forget(name: string): void {
+    const idx = this.ctx.index();
+    idx?.write(() => {
+      idx.stmt("DELETE FROM turns WHERE name = ?").run(name);
+      idx.stmt("DELETE FROM turn_files WHERE name = ?").run(name);
+    });
+  }
+
   /** Forks a thread at a turn boundary into a new rollout of its own (see fork.ts for why it copies). */
   async fork(r: ForkRequest): Promise<ForkResult> {
     const { path, name, id } = await this.threads.resolve(r.source);

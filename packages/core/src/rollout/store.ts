@@ -16,6 +16,7 @@ import type { TurnIndexPage, TurnPageQuery } from "./store-turns.js";
 import { type ForkRequest, type ForkResult, StoreTurns } from "./store-turns.js";
 import { type SessionSummary, summaryFromHead } from "./summary.js";
 import type { ThreadPage, ThreadQuery, ThreadSummary } from "./thread-list.js";
+import { RolloutChangedError } from "./turn-index.js";
 
 /** What a new conversation records in its session_meta line. */
 export interface SessionMetaInput {
@@ -37,6 +38,12 @@ export interface SessionsStoreOptions {
    * files (Codex's own walk) and the turn index and `listThreads` use an index in memory for this process.
    */
   index?: boolean;
+  /**
+   * How long (ms) an `updated_at` listing trusts its last check of every folder and file mtime before it starts
+   * another in the background (default 10 000). Appends by other processes to sessions outside the newest day
+   * folders move up in that order once such a check has seen them.
+   */
+  updatedCheckMs?: number;
 }
 
 /**
@@ -59,7 +66,7 @@ export class SessionsStore {
     this.sessionsDir = join(codexHome, SESSIONS_SUBDIR);
     this.useIndex = options.index ?? true;
     const ctx = { codexHome, index: () => this.index(), keyOf: (p: string) => this.keyOf(p) };
-    this.threads = new StoreThreads(ctx);
+    this.threads = new StoreThreads(ctx, options.updatedCheckMs);
     this.turnStore = new StoreTurns(ctx, this.threads);
   }
 
@@ -153,6 +160,11 @@ export class SessionsStore {
     });
   }
 
+  /** Resolves when background index work (the `updated_at` folder check) is done; for tests and shutdown. */
+  settled(): Promise<void> {
+    return this.threads.settled();
+  }
+
   /** The 0.166 listing: more filters and orders, names, archived threads (see thread-list.ts). */
   listThreads(query: ThreadQuery): Promise<ThreadPage> {
     return this.threads.listThreads(query);
@@ -221,9 +233,18 @@ export class SessionsStore {
     return this.turnStore.turns(target, page);
   }
 
-  /** Streams the lines of a byte range of a rollout (turns from `turns`), checked against its generation. */
+  /**
+   * Streams the lines of a byte range of a rollout (turns from `turns`), checked against its generation. A
+   * rollout found changed (`RolloutChangedError`) has its turn index dropped, so the next `turns` scans it again.
+   */
   async *readLines(path: string, range: RolloutRange, generation: string): AsyncGenerator<RolloutLineAt> {
-    yield* readRolloutRange(await confineRolloutPath(this.codexHome, path), range, generation);
+    const real = await confineRolloutPath(this.codexHome, path);
+    try {
+      yield* readRolloutRange(real, range, generation);
+    } catch (err) {
+      if (err instanceof RolloutChangedError) this.turnStore.forget(this.keyOf(real));
+      throw err;
+    }
   }
 
   /** Forks a thread at a turn boundary into a new rollout (see fork.ts). */

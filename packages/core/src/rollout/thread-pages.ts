@@ -22,12 +22,14 @@ export interface Freshness {
   /** When every folder (and every file's mtime) was last checked; 0: never in this process. */
   fullCheckAt: number;
   sweep: Promise<void> | null;
+  /** How long a full check stands (default FULL_CHECK_MS). */
+  everyMs?: number;
 }
 
 /** Newest day folders whose folders and files are checked on every `updated` listing: where sessions are active. */
 const HOT_DAYS = 3;
 /** After this long, an `updated` listing starts a check of every folder and file in the background. */
-const FULL_CHECK_MS = 10_000;
+export const FULL_CHECK_MS = 10_000;
 /** The background check lets other requests in after this many folders. */
 const SWEEP_SLICE = 16;
 /** Each round checks more folders or ends; this only bounds a store that keeps changing under the listing. */
@@ -114,7 +116,7 @@ async function ensureForUpdated(cat: Catalog, v: Validation, fresh: Freshness | 
     if (hot++ < HOT_DAYS && (await cat.revalidateFolder(day.key, v))) changed = true;
   }
   if (fresh && everyFolder) fresh.fullCheckAt = Date.now();
-  if (fresh && !fresh.sweep && Date.now() - fresh.fullCheckAt > FULL_CHECK_MS) {
+  if (fresh && !fresh.sweep && Date.now() - fresh.fullCheckAt >= (fresh.everyMs ?? FULL_CHECK_MS)) {
     fresh.sweep = sweep(cat)
       .catch(() => undefined) // the store closed or the files went: the next listing checks again
       .finally(() => {

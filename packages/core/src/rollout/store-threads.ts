@@ -73,7 +73,11 @@ export class StoreThreads {
     private readonly ctx: StoreContext,
     updatedCheckMs?: number,
   ) {
-    this.freshness = { fullCheckAt: 0, sweep: null, ...(updatedCheckMs !== undefined ? { everyMs: updatedCheckMs } : {}) };
+    this.freshness = {
+      fullCheckAt: 0,
+      sweep: null,
+      ...(updatedCheckMs !== undefined ? { everyMs: updatedCheckMs } : {}),
+    };
   }
 
   /** Resolves when a background check of every folder (for `updated_at` listings) is done, if one is running. */

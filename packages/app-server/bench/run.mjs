@@ -4,7 +4,8 @@
 //   2. `thread/list` at BENCH_SIZES sessions (default 10 000 and 100 000) on disk in the real format (realistic heads:
 //      a session_meta with a few KB of instructions, AGENTS.md and environment-context messages):
 //      - first page (limit 25), the first request after spawn (median over RUNS fresh processes, after one untimed
-//        process that warms the OS file cache and lets each server build whatever on-disk cache it keeps)
+//        process that warms the OS file cache and lets each server build whatever on-disk cache it keeps; the runs
+//        alternate between the servers, so load changes on a shared machine hit them alike)
 //      - a page filtered to a provider holding 1% of the sessions, first request after spawn and later requests
 //      - later requests of the first page in one process (warm)
 //   3. `fuzzyFileSearch` over a 100 000-file tree (median of RUNS requests; BENCH_FILES=0 skips it)
@@ -134,16 +135,30 @@ async function timeThreadList(cmd, codexHome, params, requests) {
   return times;
 }
 
-/** The first request after spawn (median over fresh processes) and later requests (median within one process). */
-async function benchThreadList(cmd, codexHome, params) {
-  const firsts = [];
+/**
+ * The first request after spawn (median over fresh processes) and later requests (median within one process), for
+ * every server. Runs alternate between the servers, so a change in the machine's load hits all of them alike.
+ */
+async function benchThreadList(codexHome, params) {
+  const firsts = SERVERS.map(() => []);
   for (let i = 0; i < RUNS; i++) {
-    const t = await timeThreadList(cmd, codexHome, params, 1);
-    if (t === null) return { first: null, later: null };
-    firsts.push(t[0]);
+    for (const [s, [, cmd]] of SERVERS.entries()) {
+      if (!cmd || firsts[s] === null) continue;
+      const t = await timeThreadList(cmd, codexHome, params, 1);
+      if (t === null) firsts[s] = null;
+      else firsts[s].push(t[0]);
+    }
   }
-  const later = (await timeThreadList(cmd, codexHome, params, RUNS + 1)).slice(1);
-  return { first: median(firsts), later: median(later) };
+  const out = [];
+  for (const [s, [, cmd]] of SERVERS.entries()) {
+    if (!cmd || firsts[s] === null) {
+      out.push(null);
+      continue;
+    }
+    const later = (await timeThreadList(cmd, codexHome, params, RUNS + 1)).slice(1);
+    out.push({ first: median(firsts[s]), later: median(later) });
+  }
+  return out;
 }
 
 async function timeFuzzySearch(cmd, codexHome, root) {
@@ -193,12 +208,11 @@ try {
   const home0 = path.join(root, "empty");
   await fs.mkdir(home0);
   await fs.writeFile(path.join(home0, "config.toml"), CONFIG);
-  const inits = await forEachServer(async (cmd) => {
-    const times = [];
-    for (let i = 0; i < RUNS; i++) times.push(await timeInitialize(cmd, home0));
-    return median(times);
-  });
-  rows.push(["spawn → initialize response", ...inits]);
+  const inits = SERVERS.map(() => []);
+  for (let i = 0; i < RUNS; i++) {
+    for (const [s, [, cmd]] of SERVERS.entries()) if (cmd) inits[s].push(await timeInitialize(cmd, home0));
+  }
+  rows.push(["spawn → initialize response", ...inits.map((t) => (t.length ? median(t) : null))]);
   for (const size of SIZES) {
     const home = path.join(root, `store-${size}`);
     await fs.mkdir(home, { recursive: true });
@@ -211,8 +225,8 @@ try {
       await timeThreadList(cmd, home, FILTERED, 2);
     });
     log(`measuring thread/list @ ${size}…`);
-    const first = await forEachServer((cmd) => benchThreadList(cmd, home, FIRST));
-    const filtered = await forEachServer((cmd) => benchThreadList(cmd, home, FILTERED));
+    const first = await benchThreadList(home, FIRST);
+    const filtered = await benchThreadList(home, FILTERED);
     const k = `${size / 1000}k`;
     rows.push([`thread/list first page, first request after spawn @ ${k}`, ...first.map((r) => r?.first)]);
     rows.push([

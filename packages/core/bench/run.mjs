@@ -158,23 +158,26 @@ try {
       ["searchTerm (1%)", { searchTerm: RARE_TERM }],
       ["updated_at order", { sortKey: "updated_at" }],
     ];
-    for (const [label, query] of filters) {
-      await threads(warm, query);
-      row(`listThreads ${label} page @ ${count}, warm index`, await measure(() => threads(warm, query)));
+    // Under 10k sessions a 1% filter holds less than a page.
+    if (count >= 10_000) {
+      for (const [label, query] of filters) {
+        await threads(warm, query);
+        row(`listThreads ${label} page @ ${count}, warm index`, await measure(() => threads(warm, query)));
+      }
+      let coldFiltered;
+      row(
+        `listThreads 1%-provider page @ ${count}, cold index (none on disk)`,
+        await measure(
+          () => threads(coldFiltered, filters[0][1]),
+          async () => {
+            coldFiltered?.close();
+            await dropIndex();
+            coldFiltered = new SessionsStore(home);
+          },
+        ),
+      );
+      coldFiltered.close();
     }
-    let coldFiltered;
-    row(
-      `listThreads 1%-provider page @ ${count}, cold index (none on disk)`,
-      await measure(
-        () => threads(coldFiltered, filters[0][1]),
-        async () => {
-          coldFiltered?.close();
-          await dropIndex();
-          coldFiltered = new SessionsStore(home);
-        },
-      ),
-    );
-    coldFiltered.close();
     warm.close();
     await rm(home, { recursive: true, force: true });
   }

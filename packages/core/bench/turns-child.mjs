@@ -1,6 +1,7 @@
 // Builds a rollout's turn index, or reads one page of its turns, in a fresh process (run by bench/run.mjs), and
 // reports time and memory: `node turns-child.mjs <rollout> build|page`.
 import { SessionsStore } from "../dist/index.js";
+import { peakRssBytes } from "./peak-rss.mjs";
 
 const [path, mode] = process.argv.slice(2);
 // The store reads rollouts only inside its own sessions directories: the home is the folder above `sessions/`.
@@ -27,5 +28,5 @@ if (mode === "build") {
 }
 const ms = performance.now() - t0;
 store.close();
-const peakRss = process.resourceUsage().maxRSS * 1024;
+const peakRss = peakRssBytes();
 process.stdout.write(`${JSON.stringify({ ms, rssBefore, peakRss, ...result })}\n`);

@@ -172,6 +172,18 @@ describe("listThreads", () => {
       originator: "codex_cli_rs",
     });
     expect(await store.readThread({ threadId: m!.id }, "openai")).toEqual(t);
+    // A thread with no user message yet is not listed, but reads with an empty preview (as 0.166.0 shows it).
+    const fresh = await writeSession(home, { at: minutes(5), userEvent: false, text: "unsent" });
+    await writeFile(
+      fresh.path,
+      (await readFile(fresh.path, "utf8")).split("\n").slice(0, 2).join("\n") + "\n",
+    );
+    expect((await store.listThreads({ defaultProvider: "openai" })).items).toHaveLength(1);
+    expect(await store.readThread({ path: fresh.path }, "openai")).toMatchObject({
+      conversationId: fresh.id,
+      preview: "",
+      cwd: "/work/project",
+    });
   });
 
   it("refuses a cursor of another sort key or format", async () => {

@@ -40,6 +40,22 @@ export interface DayRef {
   num: number;
 }
 
+/** Rows waiting to be written in one transaction (see `Catalog.flush`). */
+class Writes {
+  forget: string[] = [];
+  files: FileEntry[] = [];
+  heads: HeadEntry[] = [];
+  touch: { name: string; size: number; mtime: number }[] = [];
+  days: { key: string; mtime: number | null; heads: boolean }[] = [];
+
+  get size(): number {
+    return this.forget.length + this.files.length + this.heads.length + this.touch.length + this.days.length;
+  }
+}
+
+/** Buffered rows are written once this many are waiting, so a big fill holds little and commits in few steps. */
+const FLUSH_AT = 4000;
+
 /** What one request has already checked: folders are stat'd at most once per request. */
 export class Validation {
   readonly days = new Map<string, boolean>(); // day key → checked with heads
@@ -72,10 +88,37 @@ const statOrNull = (path: string): Stats | null => {
  * and is bounded by the folders a page needs, and the async versions cost far more in a busy event loop.
  */
 export class Catalog {
+  /**
+   * Writes are buffered and committed together (`flush`): one transaction per folder made a cold fill of a big
+   * store spend its time committing (and the text index merging its segments). Callers flush before they query.
+   */
+  private writes = new Writes();
+  /** A thread id a lookup is after: rescans note its files here, before their rows are flushed. */
+  watching: string | null = null;
+  readonly discovered: string[] = [];
+
   constructor(
     readonly codexHome: string,
     readonly idx: IndexDb,
   ) {}
+
+  /** Writes the buffered rows in one transaction. */
+  flush(): void {
+    const w = this.writes;
+    if (w.size === 0) return;
+    this.writes = new Writes();
+    this.idx.write(() => {
+      forgetFiles(this.idx, w.forget);
+      putFiles(this.idx, w.files);
+      putHeads(this.idx, w.heads);
+      for (const t of w.touch) touchHead(this.idx, t.name, t.size, t.mtime);
+      for (const d of w.days) putDay(this.idx, d.key, d.mtime, d.heads);
+    });
+  }
+
+  private flushIfBig(): void {
+    if (this.writes.size >= FLUSH_AT) this.flush();
+  }
 
   abs(key: string): string {
     return join(this.codexHome, ...key.split("/"));
@@ -160,8 +203,8 @@ export class Catalog {
     const st = statOrNull(this.abs(key));
     if (!st?.isDirectory()) {
       const known = [...filesInDir(this.idx, key).keys()];
-      forgetFiles(this.idx, known);
-      putDay(this.idx, key, null, false);
+      this.writes.forget.push(...known);
+      this.writes.days.push({ key, mtime: null, heads: false });
       return this.mark(v, known.length > 0);
     }
     const rec = v.recorded ? v.recorded.get(key) : recordedDay(this.idx, key);
@@ -169,7 +212,12 @@ export class Catalog {
       return this.mark(v, heads ? await this.refreshPending(key, v) : false);
     }
     const { changed, allHeads } = await this.rescan(key, heads);
-    putDay(this.idx, key, Date.now() - st.mtimeMs > RECENT_MS ? st.mtimeMs : null, allHeads);
+    this.writes.days.push({
+      key,
+      mtime: Date.now() - st.mtimeMs > RECENT_MS ? st.mtimeMs : null,
+      heads: allHeads,
+    });
+    this.flushIfBig();
     return this.mark(v, changed);
   }
 
@@ -194,9 +242,12 @@ export class Catalog {
     const known = filesInDir(this.idx, key);
     const seen = new Set(found.map((f) => f.name));
     const gone = [...known.keys()].filter((name) => !seen.has(name));
-    forgetFiles(this.idx, gone);
+    this.writes.forget.push(...gone);
     const added = found.filter((f) => !known.has(f.name));
-    putFiles(this.idx, added);
+    this.writes.files.push(...added);
+    if (this.watching !== null) {
+      for (const f of found) if (f.id === this.watching) this.discovered.push(f.name);
+    }
     if (!heads) {
       return {
         changed: gone.length > 0 || added.length > 0,
@@ -209,10 +260,12 @@ export class Catalog {
       const st = statOrNull(this.abs(f.name));
       if (!st) continue;
       if (k?.hasHead && k.size !== null && (k.size === st.size || (k.complete && st.size > k.size))) {
-        if (k.size !== st.size || k.mtime !== st.mtimeMs) touchHead(this.idx, f.name, st.size, st.mtimeMs);
+        if (k.size !== st.size || k.mtime !== st.mtimeMs) {
+          this.writes.touch.push({ name: f.name, size: st.size, mtime: st.mtimeMs });
+        }
       } else toRead.push(f);
     }
-    putHeads(this.idx, await this.readHeads(toRead));
+    this.writes.heads.push(...(await this.readHeads(toRead)));
     return { changed: gone.length > 0 || added.length > 0 || toRead.length > 0, allHeads: true };
   }
 
@@ -224,12 +277,12 @@ export class Catalog {
       if (st && st.size === p.size && st.mtimeMs === p.mtime) continue;
       const parsed = parseRolloutFileName(p.name.slice(p.name.lastIndexOf("/") + 1));
       if (!st || !parsed) {
-        forgetFiles(this.idx, [p.name]);
+        this.writes.forget.push(p.name);
         continue;
       }
       changed.push({ name: p.name, dir: key, archived: key === ARCHIVED_SESSIONS_SUBDIR, ...parsed });
     }
-    putHeads(this.idx, await this.readHeads(changed));
+    this.writes.heads.push(...(await this.readHeads(changed)));
     return changed.length > 0;
   }
 
@@ -272,13 +325,13 @@ export class Catalog {
     for (const r of rows) {
       const st = statOrNull(this.abs(r.name));
       if (!st?.isFile()) {
-        forgetFiles(this.idx, [r.name]);
+        this.writes.forget.push(r.name);
         changed = true;
         continue;
       }
       if (st.size === r.size && st.mtimeMs === r.mtime) continue;
       if (r.complete && st.size > r.size) {
-        touchHead(this.idx, r.name, st.size, st.mtimeMs);
+        this.writes.touch.push({ name: r.name, size: st.size, mtime: st.mtimeMs });
         if (orderByMtime) changed = true;
         continue;
       }
@@ -289,7 +342,7 @@ export class Catalog {
       reread.push({ name: r.name, dir, archived: dir === ARCHIVED_SESSIONS_SUBDIR, ...parsed });
     }
     if (reread.length > 0) {
-      putHeads(this.idx, await this.readHeads(reread));
+      this.writes.heads.push(...(await this.readHeads(reread)));
       changed = true;
     }
     return changed;
@@ -299,6 +352,7 @@ export class Catalog {
   async revalidateFolder(key: string, v: Validation): Promise<boolean> {
     if (v.revalidated.has(key)) return false;
     v.revalidated.add(key);
+    this.flush(); // the folder's rows as its check just left them
     const rows = [];
     for (const [name, f] of filesInDir(this.idx, key)) {
       if (f.hasHead && f.size !== null && f.mtime !== null)

@@ -76,11 +76,15 @@ export function putHeads(idx: IndexDb, entries: readonly HeadEntry[]): void {
         facts = excluded.facts, listable = excluded.listable, kind = excluded.kind, provider = excluded.provider,
         cwd = excluded.cwd, preview = excluded.preview
       RETURNING rid`);
+    // Deleting from the text index is costly even for a row it does not hold: only rows indexed before are.
+    const before = idx.stmt("SELECT listable, preview FROM heads WHERE name = ?");
     const unindex = idx.stmt("DELETE FROM heads_text WHERE rowid = ?");
     const index = idx.stmt("INSERT INTO heads_text (rowid, preview) VALUES (?, ?)");
     for (const e of entries) {
       const listable = isListable(e.facts);
       const preview = e.facts.summary?.preview ?? null;
+      const old = before.get(e.name) as { listable: number; preview: string | null } | undefined;
+      const wasIndexed = old !== undefined && old.listable === 1 && !!old.preview;
       const { rid } = upsert.get(
         e.name,
         e.dir,
@@ -97,7 +101,7 @@ export function putHeads(idx: IndexDb, entries: readonly HeadEntry[]): void {
         e.facts.summary?.cwd ?? null,
         preview,
       ) as { rid: number };
-      unindex.run(rid);
+      if (wasIndexed) unindex.run(rid);
       if (listable && preview) index.run(rid, preview);
     }
   });

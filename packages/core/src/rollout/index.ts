@@ -18,6 +18,7 @@ export {
   serializeLine,
 } from "./line.js";
 export { cursorFor, DEFAULT_PAGE_SIZE, type ListPage, type ListQuery, parseCursor } from "./list.js";
+export { ThreadNotFoundError, type ThreadTarget } from "./lookup.js";
 export { SESSION_INDEX_FILE } from "./names.js";
 export { osErrorText } from "./os-error.js";
 export {
@@ -31,7 +32,7 @@ export {
 export type { RolloutRecorder } from "./recorder.js";
 export type { RolloutLineAt, RolloutRange } from "./rollout-read.js";
 export { type SessionMetaInput, SessionsStore, type SessionsStoreOptions } from "./store.js";
-export { DeleteError, ThreadNotFoundError, type ThreadTarget } from "./store-threads.js";
+export { DeleteError } from "./store-threads.js";
 export type { ForkRequest, ForkResult, TurnIndexPage, TurnPageQuery } from "./store-turns.js";
 export { previewFromHead, type SessionSummary } from "./summary.js";
 export { InvalidCursorError, type ThreadPage, type ThreadQuery, type ThreadSummary } from "./thread-list.js";

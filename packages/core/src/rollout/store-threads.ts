@@ -1,22 +1,24 @@
 import { realpathSync, statSync } from "node:fs";
-import { mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ArchiveError } from "./archive.js";
 import { Catalog, Validation } from "./catalog.js";
-import { confineRolloutPath } from "./confine.js";
-import { INTERACTIVE_SOURCE_KINDS, summaryFromFacts } from "./facts.js";
-import type { IndexDb } from "./index-db.js";
-import { cachedHead, forgetFiles, namesForId, putFiles, putHeads, renameFile } from "./index-heads.js";
-import { cursorFor, type ListPage, type ListQuery, listSessions, parseCursor } from "./list.js";
+import { factsFromHead, INTERACTIVE_SOURCE_KINDS, summaryFromFacts } from "./facts.js";
+import { readHead, readHeadQuick } from "./head.js";
+import { cachedHead, forgetFiles, putFiles, putHeads, renameFile } from "./index-heads.js";
+import {
+  cursorFor,
+  DEFAULT_PAGE_SIZE,
+  type ListPage,
+  type ListQuery,
+  listSessions,
+  parseCursor,
+} from "./list.js";
+import { isFile, RolloutLookup, type StoreContext, type ThreadTarget } from "./lookup.js";
 import { appendName, namesOf, syncNames } from "./names.js";
 import { osErrorText } from "./os-error.js";
-import {
-  ARCHIVED_SESSIONS_SUBDIR,
-  isUuid,
-  parseRolloutFileName,
-  rolloutPathFor,
-  SESSIONS_SUBDIR,
-} from "./paths.js";
+import { ARCHIVED_SESSIONS_SUBDIR, parseRolloutFileName, SESSIONS_SUBDIR } from "./paths.js";
+import { summaryFromHead } from "./summary.js";
 import {
   normalizeThreadQuery,
   type ThreadPage,
@@ -25,23 +27,7 @@ import {
   threadCursor,
   threadSummary,
 } from "./thread-list.js";
-import { type Freshness, pageFromIndex } from "./thread-pages.js";
-import { type Candidate, dayDirsNewestFirst, rolloutsInDay } from "./walk.js";
-
-/** A thread named by id (live first, then archived) or by rollout path (confined to the sessions directories). */
-export type ThreadTarget = { threadId: string } | { path: string };
-
-/** What the store's parts share: CODEX_HOME, the index (opened on demand) and path → index key. */
-export interface StoreContext {
-  codexHome: string;
-  index(): IndexDb | null;
-  keyOf(path: string): string;
-}
-
-/** No rollout for a thread id (the message contains 0.166.0's `no rollout found for thread id`). */
-export class ThreadNotFoundError extends Error {
-  override readonly name = "ThreadNotFoundError";
-}
+import { dayNumOfTs, type Freshness, pageFromIndex } from "./thread-pages.js";
 
 /** A delete refused: `invalid` (the client's: -32600) or `io` (the server's: -32603). */
 export class DeleteError extends Error {
@@ -54,25 +40,18 @@ export class DeleteError extends Error {
   }
 }
 
-const DAY_MS = 24 * 3600 * 1000;
 const CREATED_DESC = { key: "created", direction: "desc" } as const;
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Listing, lookup, names, archive/unarchive and delete: the thread-level half of `SessionsStore`. */
 export class StoreThreads {
   private readonly freshness: Freshness;
+  private readonly lookup: RolloutLookup;
 
   constructor(
     private readonly ctx: StoreContext,
     updatedCheckMs?: number,
   ) {
+    this.lookup = new RolloutLookup(ctx);
     this.freshness = {
       fullCheckAt: 0,
       sweep: null,
@@ -116,7 +95,7 @@ export class StoreThreads {
       },
       order: CREATED_DESC,
       anchor: anchor ? { value: anchor.timestamp, id: anchor.id } : null,
-      limit: Math.max(1, query.pageSize ?? 25),
+      limit: Math.max(1, query.pageSize ?? DEFAULT_PAGE_SIZE),
     });
     const items = rows.flatMap(
       (r) => summaryFromFacts(this.abs(r.name), r.facts, query.defaultProvider) ?? [],
@@ -149,7 +128,7 @@ export class StoreThreads {
 
   /** One thread as listThreads shows it, from a fresh look at its file; null when it has no summary. */
   async readThread(target: ThreadTarget, defaultProvider: string): Promise<ThreadSummary | null> {
-    const { path, name } = await this.resolve(target);
+    const { path, name, id } = await this.resolve(target);
     const cat = this.requireCatalog();
     const st = statSync(path);
     let head = cachedHead(cat.idx, name);
@@ -162,123 +141,41 @@ export class StoreThreads {
       putHeads(cat.idx, [read]);
       head = read;
     }
+    let facts = head.facts;
+    if (!facts.summary) {
+      // No user message yet (a thread just started): summarised with an empty preview, as 0.166.0 reads it.
+      const fresh = readHeadQuick(path) ?? (await readHead(path));
+      const summary = summaryFromHead(path, fresh, defaultProvider, true);
+      if (!summary) return null;
+      const { path: _p, modelProvider: _m, ...rest } = summary;
+      facts = { ...factsFromHead(fresh), summary: rest };
+    }
     await syncNames(this.ctx.codexHome, cat.idx);
     const parsed = parseRolloutFileName(basename(path))!;
     const row = {
       name,
-      id: parsed.id,
+      id,
       ts: parsed.timestamp,
       archived: name.startsWith(`${ARCHIVED_SESSIONS_SUBDIR}/`),
       size: head.size,
       mtime: st.mtimeMs,
       complete: head.complete,
-      facts: head.facts,
+      facts,
     };
-    return threadSummary(path, row, defaultProvider, namesOf(cat.idx, [parsed.id]).get(parsed.id) ?? null);
+    return threadSummary(path, row, defaultProvider, namesOf(cat.idx, [id]).get(id) ?? null);
   }
 
   /** Resolves a target to its rollout: real path and index key; ThreadNotFoundError / RolloutPathError. */
-  async resolve(target: ThreadTarget): Promise<{ path: string; name: string; id: string }> {
-    let path: string;
-    if ("path" in target) {
-      path = await confineRolloutPath(this.ctx.codexHome, target.path);
-    } else {
-      const found =
-        (await this.findPathById(target.threadId)) ?? (await this.findArchivedPathById(target.threadId));
-      if (!found) throw new ThreadNotFoundError(`no rollout found for thread id ${target.threadId}`);
-      path = found;
-    }
-    const parsed = parseRolloutFileName(basename(path));
-    return { path, name: this.ctx.keyOf(path), id: parsed?.id ?? "" };
+  resolve(target: ThreadTarget): Promise<{ path: string; name: string; id: string }> {
+    return this.lookup.resolve(target);
   }
 
-  /**
-   * The live rollout of a conversation id; archived sessions are not found. Tries, in order: the index (entry
-   * checked on disk), the day folders around the creation time a UUID v7 carries, then the day folders newest
-   * first, listing only those that changed since the index recorded them, so the next lookup of an older id is
-   * direct and a miss re-lists only the folders that changed.
-   */
-  async findPathById(id: string): Promise<string | null> {
-    if (!isUuid(id)) return null;
-    const wanted = id.toLowerCase();
-    const idx = this.ctx.index();
-    const hit = idx ? await this.checkedNames(idx, wanted, false) : null;
-    if (hit) return hit;
-    const near = await this.findNearUuidTime(wanted);
-    if (near) {
-      if (idx) putFiles(idx, [this.entryOf(near.path)]);
-      return near.path;
-    }
-    if (!idx) {
-      for await (const day of dayDirsNewestFirst(join(this.ctx.codexHome, SESSIONS_SUBDIR))) {
-        const file = (await rolloutsInDay(day)).find((c) => c.id === wanted);
-        if (file) return file.path;
-      }
-      return null;
-    }
-    const cat = new Catalog(this.ctx.codexHome, idx);
-    const v = new Validation();
-    cat.preload(v);
-    for (const day of cat.days(v, "desc")) {
-      if (!(await cat.ensureFolder(day.key, v, false))) continue;
-      const found = await this.checkedNames(idx, wanted, false);
-      if (found) return found;
-    }
-    return null;
+  findPathById(id: string): Promise<string | null> {
+    return this.lookup.findPathById(id);
   }
 
-  /** The archived rollout of an id (archived_sessions/ is flat: one folder to check). */
-  async findArchivedPathById(id: string): Promise<string | null> {
-    if (!isUuid(id)) return null;
-    const wanted = id.toLowerCase();
-    const idx = this.ctx.index();
-    if (!idx) {
-      const dir = join(this.ctx.codexHome, ARCHIVED_SESSIONS_SUBDIR);
-      const names = await readdir(dir).catch(() => [] as string[]);
-      const name = names.find((n) => parseRolloutFileName(n)?.id === wanted);
-      return name ? join(dir, name) : null;
-    }
-    const found = await this.checkedNames(idx, wanted, true);
-    if (found) return found;
-    const cat = new Catalog(this.ctx.codexHome, idx);
-    if (!(await cat.ensureFolder(ARCHIVED_SESSIONS_SUBDIR, new Validation(), false))) return null;
-    return this.checkedNames(idx, wanted, true);
-  }
-
-  /** The first recorded file of an id that still exists; entries whose file went are dropped. */
-  private async checkedNames(idx: IndexDb, id: string, archived: boolean): Promise<string | null> {
-    const gone: string[] = [];
-    try {
-      for (const name of namesForId(idx, id, archived)) {
-        const path = this.abs(name);
-        if (await isFile(path)) return path;
-        gone.push(name);
-      }
-      return null;
-    } finally {
-      forgetFiles(idx, gone);
-    }
-  }
-
-  /**
-   * Codex mints UUID v7 ids, whose first 48 bits are the creation time in ms; the file sits in the local day
-   * folder of that moment. The neighbouring days are checked too, for sessions written under another time zone.
-   */
-  private async findNearUuidTime(id: string): Promise<Candidate | null> {
-    if (id.charAt(14) !== "7") return null;
-    const ms = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-    const days = new Set(
-      [0, -DAY_MS, DAY_MS].map((d) => dirname(rolloutPathFor(this.ctx.codexHome, new Date(ms + d), id))),
-    );
-    for (const day of days) {
-      const names = await readdir(day).catch(() => [] as string[]);
-      for (const name of names) {
-        const parsed = parseRolloutFileName(name);
-        const path = join(day, name);
-        if (parsed?.id === id && (await isFile(path))) return { path, ...parsed };
-      }
-    }
-    return null;
+  findArchivedPathById(id: string): Promise<string | null> {
+    return this.lookup.findArchivedPathById(id);
   }
 
   private entryOf(path: string) {
@@ -350,7 +247,8 @@ export class StoreThreads {
         `rollout path \`${path}\` does not match thread id ${target.threadId}`,
       );
     }
-    if ((await this.forksReading(id)).length > 0) {
+    const parsed = parseRolloutFileName(basename(path))!;
+    if ((await this.forksReading(id, parsed.timestamp)).length > 0) {
       throw new DeleteError("invalid", `cannot delete thread ${id}: forked history still references it`);
     }
     try {
@@ -363,14 +261,22 @@ export class StoreThreads {
     return path;
   }
 
-  /** Rollouts (live or archived) of 0.166.0 forks whose history lives in thread `id`'s rollout. */
-  private async forksReading(id: string): Promise<string[]> {
+  /**
+   * Rollouts (live or archived) of 0.166.0 forks whose history lives in thread `id`'s rollout. A fork is made
+   * after its parent, so only the day folders from the parent's own day on can hold one.
+   */
+  private async forksReading(id: string, parentTs: string): Promise<string[]> {
     const cat = this.catalog();
     if (!cat) return [];
     const v = new Validation();
     cat.preload(v);
-    for (const day of cat.days(v, "desc")) await cat.ensureFolder(day.key, v, true);
+    const from = dayNumOfTs(parentTs);
+    for (const day of cat.days(v, "desc")) {
+      if (day.num < from) break;
+      await cat.ensureFolder(day.key, v, true);
+    }
     await cat.ensureFolder(ARCHIVED_SESSIONS_SUBDIR, v, true);
+    cat.flush();
     return cat.idx.run(
       () =>
         (

@@ -1,6 +1,7 @@
 import { ForkError, writeFork } from "./fork.js";
 import type { RolloutItem } from "./line.js";
-import type { StoreContext, StoreThreads, ThreadTarget } from "./store-threads.js";
+import type { StoreContext, ThreadTarget } from "./lookup.js";
+import type { StoreThreads } from "./store-threads.js";
 import { indexTurns, openRollout, type TurnIndexInfo, turnById, turnsPage } from "./turn-index.js";
 import type { TurnRecord } from "./turn-scan.js";
 

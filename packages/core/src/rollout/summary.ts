@@ -60,10 +60,12 @@ export function summaryFromHead(
   path: string,
   head: RolloutHead,
   defaultProvider: string,
+  /** Summarise a thread that has no user message yet too (its preview is empty): `thread/read` shows one. */
+  withoutPreview = false,
 ): SessionSummary | null {
   const meta = head.meta;
   if (!meta || head.records[0]?.type !== "session_meta") return null;
-  const preview = previewFromHead(head) ?? (head.cut ? "" : null);
+  const preview = previewFromHead(head) ?? (head.cut || withoutPreview ? "" : null);
   if (preview === null) return null;
   const timestamp = typeof meta.timestamp === "string" && meta.timestamp !== "" ? meta.timestamp : null;
   const parsed = timestamp ? Date.parse(timestamp) : Number.NaN;

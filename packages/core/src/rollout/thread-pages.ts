@@ -71,6 +71,7 @@ export async function pageFromIndex(
   const { filter, order, anchor, limit } = req;
   let rows: ThreadRow[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
+    cat.flush();
     rows = queryPage(cat.idx, filter, order, anchor, limit + 1);
     let changed = false;
     if (filter.archived) changed = await cat.ensureFolder(ARCHIVED_SESSIONS_SUBDIR, v, true);
@@ -79,6 +80,7 @@ export async function pageFromIndex(
     if (await cat.revalidate(rows.slice(0, limit), order.key === "updated")) changed = true;
     if (!changed) break;
   }
+  cat.flush();
   return { rows: rows.slice(0, limit), more: rows.length > limit };
 }
 
@@ -93,16 +95,21 @@ async function ensureDaysOfPage(
   const desc = order.direction === "desc";
   const from = anchor ? dayNumOfTs(String(anchor.value)) : null;
   const need = rows.length > limit ? dayNumOfTs(rows[limit]!.ts) : null;
-  let changed = false;
+  let changed = 0;
+  let nextCheck = 1;
+  if (need === null) cat.preload(v); // possibly every folder: one query for what they need
   for (const day of cat.days(v, order.direction, from)) {
     if (need !== null && (desc ? day.num < need : day.num > need)) break;
     if (!(await cat.ensureFolder(day.key, v, true))) continue;
-    changed = true;
-    // The folders checked so far may already hold the whole page (a cold index fills one folder at a time).
+    // The folders checked so far may already hold the whole page (a cold index fills one folder at a time);
+    // asked after 1, 2, 4, 8… changed folders, so a long fill asks a few times, not once per folder.
+    if (++changed < nextCheck) continue;
+    nextCheck *= 2;
+    cat.flush();
     const bound = dayTs(day.num, !desc);
     if (queryPage(cat.idx, filter, order, anchor, limit + 1, bound).length > limit) break;
   }
-  return changed;
+  return changed > 0;
 }
 
 async function ensureForUpdated(cat: Catalog, v: Validation, fresh: Freshness | undefined): Promise<boolean> {
@@ -115,6 +122,7 @@ async function ensureForUpdated(cat: Catalog, v: Validation, fresh: Freshness | 
     if (await cat.ensureFolder(day.key, v, true)) changed = true;
     if (hot++ < HOT_DAYS && (await cat.revalidateFolder(day.key, v))) changed = true;
   }
+  cat.flush();
   if (fresh && everyFolder) fresh.fullCheckAt = Date.now();
   if (fresh && !fresh.sweep && Date.now() - fresh.fullCheckAt >= (fresh.everyMs ?? FULL_CHECK_MS)) {
     fresh.sweep = sweep(cat)
@@ -135,6 +143,10 @@ async function sweep(cat: Catalog): Promise<void> {
   for (const day of cat.days(v, "desc")) {
     await cat.ensureFolder(day.key, v, true);
     await cat.revalidateFolder(day.key, v);
-    if (++n % SWEEP_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (++n % SWEEP_SLICE === 0) {
+      cat.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
+  cat.flush();
 }

@@ -176,7 +176,7 @@ describe("listThreads", () => {
     const fresh = await writeSession(home, { at: minutes(5), userEvent: false, text: "unsent" });
     await writeFile(
       fresh.path,
-      (await readFile(fresh.path, "utf8")).split("\n").slice(0, 2).join("\n") + "\n",
+      `${(await readFile(fresh.path, "utf8")).split("\n").slice(0, 2).join("\n")}\n`,
     );
     expect((await store.listThreads({ defaultProvider: "openai" })).items).toHaveLength(1);
     expect(await store.readThread({ path: fresh.path }, "openai")).toMatchObject({

@@ -123,7 +123,10 @@ try {
       ];
       for (const [label, id, expectFound] of probes) {
         const plain = new SessionsStore(home, { index: false });
-        row(`find-by-id @ ${count}, ${label}, no index`, await measure(() => find(plain, id, expectFound)));
+        row(
+          `find-by-id @ ${count}, ${label}, index in memory only (index: false)`,
+          await measure(() => find(plain, id, expectFound)),
+        );
         let fresh;
         row(
           `find-by-id @ ${count}, ${label}, cold index (none on disk)`,

@@ -15,6 +15,7 @@ import {
   rolloutPathFor,
   SESSION_INDEX_FILE,
   SessionsStore,
+  ThreadNotFoundError,
   type ThreadQuery,
   type ThreadSummary,
 } from "../src/index.js";
@@ -423,6 +424,10 @@ describe("names", () => {
     expect(await store.threadName(other.id)).toBe("Other");
     await store.setThreadName(other.id, "");
     expect(await store.threadName(other.id)).toBeNull();
+    // A name for something that is not a thread id never reaches the file.
+    const before = await readFile(join(home, SESSION_INDEX_FILE), "utf8");
+    await expect(store.setThreadName("../x", "Nope")).rejects.toBeInstanceOf(ThreadNotFoundError);
+    expect(await readFile(join(home, SESSION_INDEX_FILE), "utf8")).toBe(before);
   });
 });
 

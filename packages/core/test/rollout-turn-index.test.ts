@@ -320,6 +320,9 @@ describe("forks", () => {
     await expect(
       store.fork({ source: { threadId: id }, lastTurnId: "nope", id: randomUUID() }),
     ).rejects.toBeInstanceOf(ForkError);
+    await expect(store.fork({ source: { threadId: id }, id: "../../escape" })).rejects.toBeInstanceOf(
+      ForkError,
+    );
     const names = await readdir(dirname(fork.path));
     expect(names.filter((n) => n.endsWith(".tmp"))).toEqual([]);
   });

@@ -97,20 +97,20 @@ export async function* readLineSpansFrom(
     for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
       const piece = chunk.subarray(start, nl);
       start = nl + 1;
-      const span = { start: lineStart, end: chunkStart + start, terminated: true };
-      lineStart = span.end;
+      const spanStart = lineStart;
+      lineStart = chunkStart + start;
       if (skipping || pendingBytes + piece.length > o.maxLineBytes) {
         skipping = false;
         pending = [];
         pendingBytes = 0;
         stats.skippedLines++;
-        yield { ...span, bytes: null };
+        yield { start: spanStart, end: lineStart, bytes: null, terminated: true };
         continue;
       }
       const line = pendingBytes ? Buffer.concat([...pending, piece]) : piece;
       pending = [];
       pendingBytes = 0;
-      yield { ...span, bytes: line };
+      yield { start: spanStart, end: lineStart, bytes: line, terminated: true };
     }
     if (start < bytesRead && !skipping) {
       if (pendingBytes + (bytesRead - start) > o.maxLineBytes) {
@@ -125,12 +125,11 @@ export async function* readLineSpansFrom(
     }
   }
   if (lineStart === position) return;
-  const last = { start: lineStart, end: position, terminated: false };
   if (skipping) {
     stats.skippedLines++;
-    yield { ...last, bytes: null };
+    yield { start: lineStart, end: position, bytes: null, terminated: false };
   } else if (pendingBytes) {
-    yield { ...last, bytes: Buffer.concat(pending) };
+    yield { start: lineStart, end: position, bytes: Buffer.concat(pending), terminated: false };
   }
 }
 

@@ -14,10 +14,16 @@ import {
   listSessions,
   parseCursor,
 } from "./list.js";
-import { isFile, RolloutLookup, type StoreContext, type ThreadTarget } from "./lookup.js";
+import {
+  isFile,
+  RolloutLookup,
+  type StoreContext,
+  ThreadNotFoundError,
+  type ThreadTarget,
+} from "./lookup.js";
 import { appendName, namesOf, syncNames } from "./names.js";
 import { osErrorText } from "./os-error.js";
-import { ARCHIVED_SESSIONS_SUBDIR, parseRolloutFileName, SESSIONS_SUBDIR } from "./paths.js";
+import { ARCHIVED_SESSIONS_SUBDIR, isUuid, parseRolloutFileName, SESSIONS_SUBDIR } from "./paths.js";
 import { summaryFromHead } from "./summary.js";
 import {
   normalizeThreadQuery,
@@ -289,6 +295,7 @@ export class StoreThreads {
   }
 
   async setName(threadId: string, name: string): Promise<void> {
+    if (!isUuid(threadId)) throw new ThreadNotFoundError(`invalid thread id: ${threadId}`);
     await appendName(this.ctx.codexHome, threadId, name);
     const idx = this.ctx.index();
     if (idx) await syncNames(this.ctx.codexHome, idx);

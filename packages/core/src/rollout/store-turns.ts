@@ -1,6 +1,7 @@
 import { ForkError, writeFork } from "./fork.js";
 import type { RolloutItem } from "./line.js";
 import type { StoreContext, ThreadTarget } from "./lookup.js";
+import { isUuid } from "./paths.js";
 import type { StoreThreads } from "./store-threads.js";
 import { indexTurns, openRollout, type TurnIndexInfo, turnById, turnsPage } from "./turn-index.js";
 import type { TurnRecord } from "./turn-scan.js";
@@ -98,6 +99,7 @@ export class StoreTurns {
 
   /** Forks a thread at a turn boundary into a new rollout of its own (see fork.ts for why it copies). */
   async fork(r: ForkRequest): Promise<ForkResult> {
+    if (!isUuid(r.id)) throw new ForkError(`invalid thread id for the fork: ${r.id}`);
     const { path, name, id } = await this.threads.resolve(r.source);
     const info = await this.index(name, path);
     const idx = this.requireIndex();

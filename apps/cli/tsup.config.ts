@@ -11,9 +11,10 @@ export default defineConfig({
   // The workspace packages and their pure-JS dependencies are bundled into a few chunks: resolving and linking
   // several hundred small ESM files (zod alone is about a hundred) was most of the binary's start-up time. Code
   // that commands load lazily stays in chunks of its own (splitting), so it is still read only when used. Native
-  // addons and the MCP SDK (loaded lazily) stay outside, resolved from this package's own dependencies.
-  noExternal: [/^(?!better-sqlite3$|@napi-rs\/keyring|@modelcontextprotocol\/sdk)/],
-  external: ["better-sqlite3", /^@napi-rs\/keyring/, /^@modelcontextprotocol\/sdk/],
+  // addons (better-sqlite3, the keyring, node-pty's prebuilt PTY) and the MCP SDK (loaded lazily) stay outside,
+  // resolved from this package's own dependencies.
+  noExternal: [/^(?!better-sqlite3$|@napi-rs\/keyring|@modelcontextprotocol\/sdk|@lydell\/node-pty)/],
+  external: ["better-sqlite3", /^@napi-rs\/keyring/, /^@modelcontextprotocol\/sdk/, /^@lydell\/node-pty/],
   splitting: true,
   // Bundled CommonJS dependencies (commander) call require(); ESM output has none of its own.
   banner: {

@@ -1,14 +1,40 @@
 // @codex-ts/app-server-protocol
 
+export { type DecodedRequest, decodeRequest, jsonPath } from "./decode/decode-request.js";
+export { type Explanation, explainIssues, type Issue } from "./decode/describe.js";
+export { hintOf, type SerdeHint, serdeHint } from "./decode/serde-hints.js";
+export { describeValue, expectedOneOf, unknownVariant } from "./decode/serde-words.js";
+export { parseUuid } from "./decode/uuid.js";
 export { canonical, compareBundles } from "./export/compare.js";
 export { BUNDLE_FILE, buildBundle, type JsonSchema } from "./export/json-schema.js";
 export { writeTypeScript } from "./export/typescript.js";
 export { namespaceFiles, writeJsonSchemas } from "./export/write-files.js";
-export * from "./registry.js";
+export * from "./registry/aliases-058.js";
+export * from "./registry/definition.js";
+export {
+  type ClientNotificationMessage,
+  clientNotificationUnion,
+  isNotificationMethod,
+  isRequestMethod,
+  notificationUnion,
+  type RequestMessage,
+  requestMethods,
+  requestUnion,
+  type ServerRequestMessage,
+  serverRequestUnion,
+  unknownMethodMessage,
+} from "./registry/derive.js";
+export { generationOf, protocols } from "./registry/generation.js";
+export { NoParams } from "./registry/no-params.js";
+export { type Protocol058, protocol058 } from "./registry/protocol-058.js";
+export { type Protocol0166, protocol0166 } from "./registry/protocol-0166.js";
 export * from "./rpc/index.js";
+export { type CodexEventParams, ProtocolPeer } from "./rpc/protocol-peer.js";
+export * from "./schema/definitions-058.js";
+export * as gen0166 from "./schema/gen-0166.js";
 export * from "./schema/response-input-item.js";
+export { i64, type RustInteger, rustInteger, u32, u64, usize, uuidString } from "./schema/serde-types.js";
 export * from "./schema/v1.js";
 // rpc/ declares the same `RequestId` type (string | integer); the schema's export (value + type) wins.
 export { RequestId } from "./schema/v1.js";
 export * as v2 from "./schema/v2.js";
-export * from "./validate.js";

@@ -1,52 +1,78 @@
 import { randomUUID } from "node:crypto";
-import { invalidRequest, type JsonRpcPeer } from "@codex-ts/app-server-protocol";
+import {
+  type EventMsg,
+  type InputItem,
+  invalidRequest,
+  type Protocol058,
+  type ProtocolPeer,
+  type TurnAbortReason,
+  type v2,
+} from "@codex-ts/app-server-protocol";
+import type { Conversation, CoreEvent, NewConversation, Op } from "@codex-ts/core";
 import { ApprovalBridge } from "./events/approvals.js";
-import type { CoreEvent } from "./events/core-events.js";
-import { toV1Notification } from "./events/v1.js";
-import { type Turn, V2EventMapper } from "./events/v2.js";
+import { type CodexEventNotification, toV1Notification } from "./events/v1.js";
+import { type Notification, V2EventMapper } from "./events/v2.js";
+import { startsTask, TurnActivity } from "./turn-activity.js";
 
-/** The core conversation as the server uses it (DESIGN.md `Conversation`). */
-export interface ConversationLike {
-  readonly id: string;
-  readonly rolloutPath: string;
-  submit(op: { type: string } & Record<string, unknown>): Promise<string>;
-  subscribe(listener: (e: CoreEvent) => void): () => void;
-}
+/** Listeners (`addConversationListener`, a v2 thread's own) one conversation may have at once. */
+export const MAX_LISTENERS_PER_CONVERSATION = 64;
 
-/** What opening a conversation yields (DESIGN.md `NewConversation`). */
-export interface OpenedConversation {
-  conversationId: string;
-  conversation: ConversationLike;
-  sessionConfigured: { model: string; reasoning_effort?: string | null } & Record<string, unknown>;
-  rolloutPath: string;
-  /** Provider id of the conversation's config (for v2 `Thread.modelProvider`). */
-  modelProvider?: string;
-}
+/** What the server uses of a core conversation (DESIGN.md `Conversation`). */
+export type ConversationHandle = Pick<Conversation, "id" | "rolloutPath" | "submit" | "subscribe">;
 
-/** v1 `InputItem` (`{type, data}`), what the core's `user_input` op carries. */
-export type InputItem = { type: string; data: Record<string, unknown> };
+/** What opening a conversation yields (the core's `NewConversation`, over any conversation handle). */
+export type OpenedConversation = Omit<NewConversation, "conversation"> & { conversation: ConversationHandle };
 
-/** v2 `UserInput` → v1 `InputItem`. */
-export function inputItemFromV2(input: { type: string } & Record<string, unknown>): InputItem {
+/** A conversation resumed from its rollout: what the v1 and v2 resume responses report. */
+export type ResumedConversation = OpenedConversation & { initialMessages: EventMsg[] };
+
+/** v2 `UserInput` → v1 `InputItem`, what the core's `user_input` op carries. */
+export function inputItemFromV2(input: v2.UserInput): InputItem {
   if (input.type === "image") return { type: "image", data: { image_url: input.url } };
   if (input.type === "localImage") return { type: "localImage", data: { path: input.path } };
   return { type: "text", data: { text: input.text } };
 }
 
 /** v1 `InputItem` → v2 `UserInput` (for the user-message item of a `turn/start` response). */
-function userInputFromItem(item: InputItem): Record<string, unknown> {
+function userInputFromItem(item: InputItem): v2.UserInput {
   if (item.type === "image") return { type: "image", url: item.data.image_url };
   if (item.type === "localImage") return { type: "localImage", path: item.data.path };
   return { type: "text", text: item.data.text };
 }
 
+/** Per-turn settings of `sendUserTurn` / `turn/start`, in the core op's words. */
+export type TurnOverrides = Omit<Extract<Op, { type: "override_turn_context" }>, "type">;
+
+/** One message this server sends for a conversation: a v2 notification or a v1 `codex/event/*`. */
+type Outgoing = { v2: Notification } | { v1: CodexEventNotification };
+
+/**
+ * Notifications of one conversation held back while a request that causes them is being answered (0.58.0 writes
+ * the response of `turn/start` / `sendUserMessage` / `sendUserTurn` before any event of the turn). `release` sends
+ * `lead` first (the `turn/started` a `turn/start` response announces), then what was held; only the first call
+ * counts, so a handler can release on every path.
+ */
+export interface Hold {
+  release(lead?: Notification): void;
+}
+
+/** Whether a held message is a `turn/started` for the turn `lead` announces. */
+function announcesSameTurn(o: Outgoing, lead: Notification): boolean {
+  return (
+    lead.method === "turn/started" &&
+    "v2" in o &&
+    o.v2.method === "turn/started" &&
+    o.v2.params.turn.id === lead.params.turn.id
+  );
+}
+
 const V1_LISTENER_ITEMS = new Set(["userMessage", "agentMessage", "reasoning", "webSearch"]);
 
 /** Whether 0.58.0's v1 conversation listener sends this v2 notification. */
-function sentToV1Listeners(n: { method: string; params: unknown }): boolean {
+function sentToV1Listeners(n: Notification): boolean {
   if (n.method === "account/rateLimits/updated") return true;
   if (n.method !== "item/started" && n.method !== "item/completed") return false;
-  return V1_LISTENER_ITEMS.has(String((n.params as { item?: { type?: string } }).item?.type));
+  return V1_LISTENER_ITEMS.has(n.params.item.type);
 }
 
 /**
@@ -54,32 +80,53 @@ function sentToV1Listeners(n: { method: string; params: unknown }): boolean {
  * mapper (for threads started or resumed through v2) and the approval bridge. Approvals are asked once per
  * conversation while at least one listener is attached, as 0.58.0 asks through its listener.
  */
-class LoadedConversation {
+export class LoadedConversation {
   readonly listeners = new Set<string>();
+  /** The conversation, with the submissions that start a task counted (see `TurnActivity`). */
+  readonly conversation: ConversationHandle;
+  /** The subscription a v2 thread attached for itself (once, however often it is resumed). */
+  v2Subscription: string | null = null;
   v2: V2EventMapper | null = null;
   /**
    * For conversations without v2 (v1 only): 0.58.0's listener still sends the v2 notifications it knows — item
    * events of user/agent/reasoning/web-search items and `account/rateLimits/updated` — and only those.
    */
   private readonly v1Items = new V2EventMapper();
-  /**
-   * Notifications (v1 and v2) held back until the `turn/start` response is written: 0.58.0 answers and sends
-   * `turn/started` before any event of the turn, so `turn/started` leads.
-   */
-  private held: { method: string; params: unknown }[] | null = null;
+  private held: Outgoing[] = [];
+  private holds = 0;
   private unsubscribe: (() => void) | null = null;
   private readonly bridge: ApprovalBridge;
-  private abortWaiters: Array<(reason: string) => void> = [];
+  private readonly activity = new TurnActivity();
 
   constructor(
-    readonly conversation: ConversationLike,
-    private readonly peer: JsonRpcPeer,
+    readonly opened: OpenedConversation,
+    private readonly peer: ProtocolPeer<Protocol058>,
     log: (m: string) => void,
   ) {
-    this.bridge = new ApprovalBridge(peer, conversation.id, (op) => conversation.submit(op), log);
+    const core = opened.conversation;
+    const activity = this.activity;
+    this.conversation = {
+      id: core.id,
+      rolloutPath: core.rolloutPath,
+      subscribe: (listener) => core.subscribe(listener),
+      submit(op, id) {
+        if (!startsTask(op)) return core.submit(op, id);
+        activity.expectStart();
+        // The core's own promise, returned as it is: an extra await here would let the turn's first events
+        // overtake the caller (a `turn/start` announces its turn before them).
+        const submitted = core.submit(op, id);
+        submitted.catch(() => activity.cancelStart());
+        return submitted;
+      },
+    };
+    this.bridge = new ApprovalBridge(peer, core.id, (op) => core.submit(op), log);
   }
 
   attach(subscriptionId: string): void {
+    if (this.listeners.size >= MAX_LISTENERS_PER_CONVERSATION)
+      throw invalidRequest(
+        `too many listeners on conversation ${this.conversation.id}: the limit is ${MAX_LISTENERS_PER_CONVERSATION}`,
+      );
     this.listeners.add(subscriptionId);
     this.unsubscribe ??= this.conversation.subscribe((e) => this.onEvent(e));
   }
@@ -92,46 +139,79 @@ class LoadedConversation {
     }
   }
 
-  /** Resolves with the abort reason of the next `turn_aborted`. */
-  nextAbort(): Promise<string> {
-    return new Promise((resolve) => this.abortWaiters.push(resolve));
+  /** Resolves with the abort reason of the running (or starting) task; at once when there is none. */
+  untilAborted(): Promise<TurnAbortReason> {
+    return this.activity.untilAborted();
   }
 
-  holdV2(): void {
-    this.held ??= [];
+  /** Holds this conversation's notifications until `release` (see `Hold`). */
+  hold(): Hold {
+    this.holds++;
+    let released = false;
+    return {
+      release: (lead) => {
+        if (released) return;
+        released = true;
+        this.holds--;
+        if (lead) {
+          // A turn the core started while its `turn/start` was in flight was announced by the mapper too; the
+          // response's announcement stands for it, and goes out at once, ahead of everything held.
+          this.held = this.held.filter((o) => !announcesSameTurn(o, lead));
+          this.write({ v2: lead });
+        }
+        if (this.holds === 0) for (const o of this.held.splice(0)) this.write(o);
+      },
+    };
   }
 
-  /** Sends `turn/started`, then whatever the turn produced while its response was being written. */
-  releaseV2(turn: Turn | null): void {
-    const held = this.held ?? [];
-    this.held = null;
-    if (turn) void this.peer.notify("turn/started", { turn });
-    for (const n of held) void this.peer.notify(n.method, n.params);
+  /**
+   * v2 `turn/start`: submits the input (after the per-turn overrides, when given) and returns the turn the response
+   * announces; the mapper takes it as the thread's current turn.
+   */
+  async startTurn(input: InputItem[], overrides: TurnOverrides | null): Promise<v2.Turn> {
+    this.v2 ??= new V2EventMapper();
+    const mapper = this.v2;
+    if (overrides) await this.conversation.submit({ type: "override_turn_context", ...overrides });
+    const turnId = await this.conversation.submit({ type: "user_input", items: input });
+    const turn: v2.Turn = {
+      id: turnId,
+      items: [{ type: "userMessage", id: turnId, content: input.map(userInputFromItem) }],
+      status: "inProgress",
+      error: null,
+    };
+    mapper.beginTurn(turn);
+    return turn;
   }
 
   abandonApprovals(): void {
     this.bridge.abandon("turn interrupted");
   }
 
-  private onEvent(event: CoreEvent): void {
-    const out: { method: string; params: unknown }[] = [];
+  private send(o: Outgoing): void {
+    if (this.holds > 0) this.held.push(o);
+    else this.write(o);
+  }
+
+  private write(o: Outgoing): void {
+    void ("v2" in o ? this.peer.send(o.v2) : this.peer.event(o.v1.params));
+  }
+
+  /**
+   * Sends what the event means to each audience, in order. While the client is behind on reading, the returned
+   * promise holds the core's turn until it has caught up (backpressure from the client's pipe to the model stream).
+   */
+  private onEvent(event: CoreEvent): Promise<void> | undefined {
+    if (this.activity.observe(event.id, event.msg))
+      void this.conversation.submit({ type: "interrupt" }).catch(() => undefined);
     // Every attached listener gets its own copy of the v1 notification, as 0.58.0 sends one per subscription.
-    for (const _ of this.listeners) {
-      const n = toV1Notification(this.conversation.id, event);
-      if (n) out.push(n);
-    }
-    if (this.v2) out.push(...this.v2.map(event));
-    else out.push(...this.v1Items.map(event).filter(sentToV1Listeners));
-    for (const n of out) {
-      if (this.held) this.held.push(n);
-      else void this.peer.notify(n.method, n.params);
-    }
+    const v1 = toV1Notification(this.conversation.id, event);
+    if (v1) for (const _ of this.listeners) this.send({ v1 });
+    const v2 = this.v2 ? this.v2.map(event) : this.v1Items.map(event).filter(sentToV1Listeners);
+    for (const n of v2) this.send({ v2: n });
     this.bridge.handle(event);
-    if (event.msg.type === "turn_aborted") {
-      const reason = String(event.msg.reason ?? "interrupted");
-      for (const w of this.abortWaiters.splice(0)) w(reason);
-      this.abandonApprovals();
-    }
+    if (event.msg.type === "turn_aborted") this.abandonApprovals();
+    const out = this.peer.peer;
+    return out.outputBackedUp ? out.outputRoom() : undefined;
   }
 }
 
@@ -142,15 +222,19 @@ class LoadedConversation {
 export class ConversationRegistry {
   private readonly loaded = new Map<string, LoadedConversation>();
   private readonly subscriptions = new Map<string, string>(); // subscription id → conversation id
-  private readonly turnThreads = new WeakMap<Turn, string>(); // turns awaiting their turn/started
 
   constructor(
-    private readonly peer: JsonRpcPeer,
+    private readonly peer: ProtocolPeer<Protocol058>,
     private readonly log: (m: string) => void = () => {},
   ) {}
 
   add(opened: OpenedConversation): void {
-    this.loaded.set(opened.conversationId, new LoadedConversation(opened.conversation, this.peer, this.log));
+    this.loaded.set(opened.conversationId, new LoadedConversation(opened, this.peer, this.log));
+  }
+
+  /** The loaded conversation `id`, or undefined (a resume of a loaded conversation returns it, as 0.58.0 does). */
+  get(conversationId: string): LoadedConversation | undefined {
+    return this.loaded.get(conversationId);
   }
 
   rolloutPathOf(conversationId: string): string | null {
@@ -170,17 +254,19 @@ export class ConversationRegistry {
     this.loaded.delete(conversationId);
   }
 
-  private require(conversationId: string): LoadedConversation {
+  /** The loaded conversation, or 0.58.0's `conversation not found: <id>`. */
+  require(conversationId: string): LoadedConversation {
     const c = this.loaded.get(conversationId);
     if (!c) throw invalidRequest(`conversation not found: ${conversationId}`);
     return c;
   }
 
+  /** A new v1 listener; `-32600 "too many listeners on conversation <id>: the limit is 64"` past the cap. */
   addListener(conversationId: string): { subscriptionId: string } {
     const c = this.require(conversationId);
     const subscriptionId = randomUUID();
-    this.subscriptions.set(subscriptionId, conversationId);
     c.attach(subscriptionId);
+    this.subscriptions.set(subscriptionId, conversationId);
     return { subscriptionId };
   }
 
@@ -192,90 +278,23 @@ export class ConversationRegistry {
     return {};
   }
 
-  /** v2 threads: listener attached by the server itself plus the v2 notification mapper. */
+  /** v2 threads: listener attached by the server itself (once per conversation) plus the v2 notification mapper. */
   attachV2(conversationId: string): void {
     const c = this.require(conversationId);
     c.v2 ??= new V2EventMapper();
-    this.addListener(conversationId);
-  }
-
-  /**
-   * v1 `sendUserMessage` / `sendUserTurn`: submits the turn. Its notifications are held until the response is
-   * written (`releaseHeld`), since 0.58.0 answers before the turn's first event.
-   */
-  async sendUserMessage(conversationId: string, items: InputItem[]): Promise<Record<string, never>> {
-    return this.submitHeld(conversationId, { type: "user_input", items });
-  }
-
-  async sendUserTurn(conversationId: string, turn: Record<string, unknown>): Promise<Record<string, never>> {
-    return this.submitHeld(conversationId, { type: "user_turn", ...turn });
-  }
-
-  private async submitHeld(
-    conversationId: string,
-    op: { type: string } & Record<string, unknown>,
-  ): Promise<Record<string, never>> {
-    const c = this.require(conversationId);
-    c.holdV2();
-    try {
-      await c.conversation.submit(op);
-    } catch (err) {
-      c.releaseV2(null);
-      throw err;
-    }
-    return {};
-  }
-
-  /** After a v1 turn request's response: the notifications held meanwhile. */
-  releaseHeld(conversationId: string): void {
-    this.loaded.get(conversationId)?.releaseV2(null);
-  }
-
-  /**
-   * v2 `turn/start`: submits the input (with per-turn overrides when given) and returns the turn; the caller
-   * responds, then sends `turn/started` via `announceTurn`.
-   */
-  async startTurn(
-    threadId: string,
-    input: InputItem[],
-    overrides: Record<string, unknown> | null,
-  ): Promise<Turn> {
-    const c = this.require(threadId);
-    c.v2 ??= new V2EventMapper();
-    c.v2.expectTurn();
-    c.holdV2();
-    let turnId: string;
-    try {
-      if (overrides) await c.conversation.submit({ type: "override_turn_context", ...overrides });
-      turnId = await c.conversation.submit({ type: "user_input", items: input });
-    } catch (err) {
-      c.releaseV2(null);
-      throw err;
-    }
-    const turn: Turn = {
-      id: turnId,
-      items: [{ type: "userMessage", id: turnId, content: input.map(userInputFromItem) }],
-      status: "inProgress",
-      error: null,
-    };
-    c.v2.beginTurn(turn);
-    this.turnThreads.set(turn, threadId);
-    return turn;
-  }
-
-  /** After the `turn/start` response: `turn/started`, then the held item notifications. */
-  announceTurnFor(turn: Turn): void {
-    const threadId = this.turnThreads.get(turn);
-    if (threadId) this.loaded.get(threadId)?.releaseV2(turn);
+    if (c.v2Subscription === null || !c.listeners.has(c.v2Subscription))
+      c.v2Subscription = this.addListener(conversationId).subscriptionId;
   }
 
   /** v1 `interruptConversation`: resolves with the abort reason once the core reports the turn aborted. */
-  async interrupt(conversationId: string): Promise<{ abortReason: string }> {
-    const c = this.require(conversationId);
-    const aborted = c.nextAbort();
-    await c.conversation.submit({ type: "interrupt" });
-    c.abandonApprovals();
-    return { abortReason: await aborted };
+  async interrupt(conversationId: string): Promise<{ abortReason: TurnAbortReason }> {
+    return { abortReason: await this.interruptAndWait(this.require(conversationId)) };
+  }
+
+  /** v2 `turn/interrupt`: answers `{}` once the core reports the turn aborted (after `turn_aborted`, as 0.58.0). */
+  async interruptTurn(threadId: string): Promise<Record<string, never>> {
+    await this.interruptAndWait(this.require(threadId));
+    return {};
   }
 
   /** v2 `thread/compact`: asks the core to compact the thread's history now; progress arrives as events. */
@@ -284,13 +303,11 @@ export class ConversationRegistry {
     return {};
   }
 
-  /** v2 `turn/interrupt`: answers `{}` once the core reports the turn aborted (after `turn_aborted`, as 0.58.0). */
-  async interruptTurn(threadId: string): Promise<Record<string, never>> {
-    const c = this.require(threadId);
-    const aborted = c.nextAbort();
+  /** Interrupts the running (or starting) task and waits for its abort; an idle conversation answers at once. */
+  private async interruptAndWait(c: LoadedConversation): Promise<TurnAbortReason> {
+    const aborted = c.untilAborted();
     await c.conversation.submit({ type: "interrupt" });
     c.abandonApprovals();
-    await aborted;
-    return {};
+    return aborted;
   }
 }

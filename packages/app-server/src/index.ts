@@ -1,53 +1,64 @@
 // @codex-ts/app-server
 
 export {
-  type ConversationLike,
+  type ConversationHandle,
   ConversationRegistry,
-  type InputItem,
+  type Hold,
   inputItemFromV2,
+  LoadedConversation,
+  MAX_LISTENERS_PER_CONVERSATION,
   type OpenedConversation,
+  type ResumedConversation,
+  type TurnOverrides,
 } from "./conversations.js";
-export { ApprovalBridge, type ApprovalOp, type ReviewDecision } from "./events/approvals.js";
-export type { CoreEvent, EventMsg, TurnItem } from "./events/core-events.js";
+export { ApprovalBridge, type ApprovalOp } from "./events/approvals.js";
 export { shellJoin } from "./events/shell-join.js";
-export { toV1Notification } from "./events/v1.js";
+export { type CodexEventNotification, toV1Notification } from "./events/v1.js";
+export { type Notification, threadItemFromTurnItem, userInputToV2, V2EventMapper } from "./events/v2.js";
 export {
-  type Notification,
-  type ThreadItem,
-  type Turn,
-  type TurnStatus,
-  threadItemFromTurnItem,
-  type Usage,
-  userInputToV2,
-  V2EventMapper,
-} from "./events/v2.js";
-export { type FeedbackInput, uploadFeedbackBundle, writeFeedbackBundle } from "./feedback.js";
+  FEEDBACK_MAX_BUNDLES,
+  FEEDBACK_ROLLOUT_MAX_BYTES,
+  type FeedbackInput,
+  uploadFeedbackBundle,
+  writeFeedbackBundle,
+} from "./feedback.js";
 export { type FileMatch, FUZZY_SEARCH_LIMIT, fuzzyFileSearch } from "./file-search/search.js";
 export { gitDiffToRemote } from "./git-diff.js";
+export type {
+  AppServerState,
+  Handler,
+  Handlers,
+  HandlerTable,
+  HandlerTables,
+  RequestContext,
+  Responded,
+} from "./handler.js";
 export { type AccountHandlerOptions, createAccountHandlers } from "./handlers/account.js";
-export { basicHandlers } from "./handlers/basic.js";
-export { createGetUserSavedConfigHandler, userSavedConfig } from "./handlers/config.js";
+export { basicHandlers, initialize0166 } from "./handlers/basic.js";
+export { createConfigHandlers, userSavedConfig } from "./handlers/config.js";
 export { type ConversationOpener, createConversationHandlers } from "./handlers/conversations.js";
 export { createExecOneOffCommandHandler } from "./handlers/exec.js";
 export { createFeedbackHandler, type FeedbackOptions } from "./handlers/feedback.js";
+export { configuredProfiles, createPermissionProfileHandler } from "./handlers/permission-profiles.js";
 export { createSessionHandlers, type SessionRuntime } from "./handlers/sessions.js";
-export { createFuzzyFileSearchHandler, gitDiffToRemoteHandler } from "./handlers/workspace.js";
-export { CLIENT_REQUEST_METHODS } from "./methods.js";
-export { type ModelPreset, pageModels } from "./model-list.js";
+export { createHandlerTables, type ServerServices } from "./handlers/tables.js";
+export { createWorkspaceHandlers } from "./handlers/workspace.js";
+export {
+  cutLogMessage,
+  LOG_MESSAGE_MAX_CHARS,
+  LOG_RING_MAX_CHARS,
+  LOG_RING_MAX_LINES,
+  LogRing,
+} from "./log-ring.js";
+export { type ModelPreset, pageItems, pageModels } from "./model-list.js";
 export { MODEL_PRESETS } from "./model-presets.js";
 export { type RunAppServerOptions, runAppServer } from "./run.js";
+export { AppServerRuntime, type AppServerRuntimeOptions, type ConversationRuntime } from "./runtime.js";
+export { AppServer, type AppServerOptions, MAX_REQUESTS_IN_FLIGHT } from "./server.js";
 export {
-  AppServerRuntime,
-  type AppServerRuntimeOptions,
-  type ConversationRuntime,
-  type ResumedConversation,
-} from "./runtime.js";
-export {
-  AppServer,
-  type AppServerOptions,
-  type AppServerState,
-  type RequestContext,
-  type RequestHandler,
-} from "./server.js";
-export { type Dialect, type SessionSettings, sessionSettings } from "./session-settings.js";
-export { buildUserAgent, type ClientInfo, osLabel, terminalLabel } from "./user-agent.js";
+  coreApprovalPolicy,
+  type SessionSettings,
+  v1SessionSettings,
+  v2SessionSettings,
+} from "./session-settings.js";
+export { startsTask, TurnActivity } from "./turn-activity.js";

@@ -7,11 +7,8 @@ import {
   type ManagedSources,
 } from "@codex-ts/config-loader";
 import { type AuthSource, ConversationManager, type LoadedRollout, SessionsStore } from "@codex-ts/core";
-import type { OpenedConversation } from "./conversations.js";
+import type { OpenedConversation, ResumedConversation } from "./conversations.js";
 import type { SessionSettings } from "./session-settings.js";
-
-/** A conversation resumed from its rollout: what the v1 and v2 resume responses report. */
-export type ResumedConversation = OpenedConversation & { initialMessages: Record<string, unknown>[] };
 
 /**
  * What the server needs from the agent runtime. `open` is enough for the conversation and turn methods; the
@@ -29,6 +26,8 @@ export interface ConversationRuntime {
   sessions?: { store: SessionsStore; defaultProvider: string } | undefined;
   /** The process-level config (CODEX_HOME config.toml, `-c`, `--profile`), for one-off commands. */
   processConfig?: Config | undefined;
+  /** The config as it is now (config.toml read again), for methods that report it (`permissionProfile/list`). */
+  currentConfig?(): Promise<Config>;
 }
 
 export interface AppServerRuntimeOptions {
@@ -86,6 +85,10 @@ export class AppServerRuntime implements ConversationRuntime {
       if (err instanceof ConfigError) throw invalidRequest(`error deriving config: ${err.message}`);
       throw err;
     }
+  }
+
+  currentConfig(): Promise<Config> {
+    return this.configFor({ overrides: {}, config: null });
   }
 
   async open(settings: SessionSettings): Promise<OpenedConversation> {

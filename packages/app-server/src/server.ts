@@ -1,46 +1,26 @@
+import os from "node:os";
+import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import {
+  type ClientInfo,
+  decodeRequest,
+  type Generation,
+  generationOf,
   INTERNAL_ERROR,
   type IncomingRequest,
   invalidRequest,
   JsonRpcPeer,
+  type Protocol058,
+  type Protocol0166,
+  type ProtocolDefinition,
+  ProtocolPeer,
+  protocols,
   RpcError,
-  validateRequest,
+  serverOverloaded,
 } from "@codex-ts/app-server-protocol";
-import { CLIENT_REQUEST_METHODS } from "./methods.js";
-import { buildUserAgent, type ClientInfo } from "./user-agent.js";
-
-/** What a handler sees besides its params. */
-export interface RequestContext {
-  readonly server: AppServerState;
-  readonly peer: JsonRpcPeer;
-}
-
-/**
- * A request handler. `decode` checks the params (throwing `RpcError` with 0.58.0's decoder wording) and runs
- * before the handshake check, as in 0.58.0; `handle` resolves with the `result` or throws `RpcError`.
- */
-export interface RequestHandler<P = unknown> {
-  decode(params: unknown): P;
-  handle(params: P, ctx: RequestContext): Promise<unknown> | unknown;
-  /**
-   * Runs once the response is written, for notifications that must follow it (e.g. `turn/started`); `params` are
-   * the request's params as received (already accepted by `decode`).
-   */
-  afterResponse?(result: unknown, ctx: RequestContext, params: unknown): void;
-}
-
-export interface AppServerState {
-  /** Completes the handshake (the `initialize` handler calls it). */
-  markInitialized(client: ClientInfo): void;
-  /** `initialize.clientInfo`, null until the handshake. */
-  readonly clientInfo: ClientInfo | null;
-  /** The user agent sent to model providers; carries the client suffix after `initialize`. */
-  userAgent(): string;
-  log(level: "error" | "warn" | "info" | "debug", message: string): void;
-  /** The most recent log lines at every level (for feedback bundles). */
-  recentLogs(): readonly string[];
-}
+import { buildUserAgent } from "@codex-ts/core";
+import type { AppServerState, HandlerTable, HandlerTables, Responded } from "./handler.js";
+import { cutLogMessage, LogRing } from "./log-ring.js";
 
 export interface AppServerOptions {
   stdin: Readable;
@@ -53,54 +33,83 @@ export interface AppServerOptions {
   /** Version in the user agent. Default "0.58.0", the protocol version this server is a drop-in for. */
   version?: string;
   env?: NodeJS.ProcessEnv | undefined;
+  /** CODEX_HOME (a 0.166 `initialize` reports it). Default `~/.codex`. */
+  codexHome?: string | undefined;
+  /** Incoming lines above this many bytes are refused unread (default 16 MiB, `DEFAULT_MAX_LINE_BYTES`). */
   maxLineBytes?: number;
+  /** Requests handled at once; more are answered `-32001 "Server overloaded; retry later."`. Default 128. */
+  maxRequestsInFlight?: number;
   /** Runs first on shutdown (EOF, signal): abort running turns and flush rollouts here. Errors are logged. */
   onShutdown?: (() => Promise<void>) | undefined;
-  /** Handlers by method name (each must be a Codex 0.58.0 method). */
-  // biome-ignore lint/suspicious/noExplicitAny: handlers of every params type share one table
-  handlers?: Record<string, RequestHandler<any>>;
+  /**
+   * The handler table of each generation. A factory of the server, since handlers send through its peer and read
+   * its state; `createHandlerTables` builds the tables `runAppServer` serves.
+   */
+  handlers: (server: AppServer) => HandlerTables;
 }
 
 const LEVELS = { error: 0, warn: 1, info: 2, debug: 3 } as const;
-/** How many recent log lines are kept in memory for feedback bundles. */
-const RECENT_LOG_LINES = 2000;
+const RESPONDED = Object.freeze({}) as Responded;
+/** Requests handled at once by default (later Codex's bounded request queue has 128 places too). */
+export const MAX_REQUESTS_IN_FLIGHT = 128;
+/** How long shutdown waits for running requests before answering them itself. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** A request being handled: answers it with an error if shutdown cannot wait for its handler any longer. */
+type Abandon = (message: string) => void;
 
 /**
- * `codex app-server` over one stdin/stdout pair: handshake, request validation and dispatch, concurrent
- * handlers, and an orderly shutdown at EOF or on `shutdown()`.
+ * `codex app-server` over one stdin/stdout pair: the handshake (which also picks the connection's protocol
+ * generation), the one decode of every request against that generation's registry, concurrent handlers, and an
+ * orderly shutdown at EOF or on `shutdown()`.
  */
 export class AppServer implements AppServerState {
   readonly peer: JsonRpcPeer;
-  private initialized = false;
+  /** The typed outgoing side of the peer, per generation. */
+  readonly peers: {
+    readonly "0.58": ProtocolPeer<Protocol058>;
+    readonly "0.166": ProtocolPeer<Protocol0166>;
+  };
+  readonly codexHome: string;
+  private session: Generation | null = null;
   private client: ClientInfo | null = null;
-  private readonly handlers = new Map<string, RequestHandler>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly tables: HandlerTables;
+  private readonly inFlight = new Map<Promise<void>, Abandon>();
   private readonly opts: AppServerOptions;
   private readonly logThreshold: number;
   private stopping: Promise<void> | null = null;
-  private readonly recent: string[] = [];
+  private readonly recent = new LogRing();
+  private readonly maxInFlight: number;
 
   constructor(opts: AppServerOptions) {
     this.opts = opts;
     this.logThreshold = LEVELS[opts.logLevel ?? "warn"];
+    this.maxInFlight = opts.maxRequestsInFlight ?? MAX_REQUESTS_IN_FLIGHT;
+    this.codexHome = path.resolve(opts.codexHome ?? path.join(os.homedir(), ".codex"));
     this.peer = new JsonRpcPeer({
       input: opts.stdin,
       output: opts.stdout,
       maxLineBytes: opts.maxLineBytes,
       log: (level, message) => this.log(level, message),
     });
-    for (const [method, handler] of Object.entries(opts.handlers ?? {})) this.register(method, handler);
+    this.peers = {
+      "0.58": new ProtocolPeer(protocols["0.58"], this.peer),
+      "0.166": new ProtocolPeer(protocols["0.166"], this.peer),
+    };
+    this.tables = opts.handlers(this);
+  }
+
+  get generation(): Generation | null {
+    return this.session;
   }
 
   get clientInfo(): ClientInfo | null {
     return this.client;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: handlers of every params type share one table
-  register(method: string, handler: RequestHandler<any>): void {
-    if (!CLIENT_REQUEST_METHODS.some(([m]) => m === method))
-      throw new Error(`not a Codex request method: ${method}`);
-    this.handlers.set(method, handler);
+  /** Records the client of this connection (the `initialize` handlers call it first thing). */
+  recordClient(client: ClientInfo): void {
+    this.client = client;
   }
 
   userAgent(): string {
@@ -112,10 +121,10 @@ export class AppServer implements AppServerState {
     });
   }
 
+  /** Logs one line (cut to LOG_MESSAGE_MAX_CHARS: messages can carry what a client sent). */
   log(level: keyof typeof LEVELS, message: string): void {
-    const line = `${new Date().toISOString()} ${level.toUpperCase()} codex_app_server: ${message}\n`;
+    const line = `${new Date().toISOString()} ${level.toUpperCase()} codex_app_server: ${cutLogMessage(message)}\n`;
     this.recent.push(line);
-    if (this.recent.length > RECENT_LOG_LINES) this.recent.shift();
     if (LEVELS[level] > this.logThreshold) return;
     const sink = this.opts.logSink;
     if (!sink || sink.destroyed) return;
@@ -123,15 +132,17 @@ export class AppServer implements AppServerState {
   }
 
   recentLogs(): readonly string[] {
-    return this.recent;
+    return this.recent.snapshot();
   }
 
   /** Serves until stdin ends or `shutdown()` is called, then finishes in-flight work and flushes output. */
   async run(): Promise<void> {
     const inputDone = this.peer.run({
-      onRequest: (req) => this.track(this.dispatch(req)),
+      onRequest: (req) => this.accept(req),
       onNotification: (n) => {
-        if (n.method !== "initialized") this.log("debug", `ignoring client notification ${n.method}`);
+        // Cut before it is part of a longer string: a method name can be megabytes.
+        if (n.method !== "initialized")
+          this.log("debug", `ignoring client notification ${cutLogMessage(n.method)}`);
       },
     });
     await Promise.race([inputDone, this.whenStopping()]);
@@ -148,7 +159,7 @@ export class AppServer implements AppServerState {
         this.log("error", `shutdown: ${err instanceof Error ? err.message : String(err)}`);
       }
       await this.peer.close("app-server shutting down");
-      await Promise.allSettled([...this.inFlight]);
+      await this.settleInFlight();
       await this.peer.flushed();
     })();
     return this.stopping;
@@ -161,63 +172,100 @@ export class AppServer implements AppServerState {
     });
   }
 
-  private track(p: Promise<void>): void {
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+  /**
+   * Waits for the requests still running (their handlers end once conversations and commands are stopped); any
+   * still running after the grace period are answered `-32603` so that no request goes unanswered.
+   */
+  private async settleInFlight(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), SHUTDOWN_GRACE_MS);
+    });
+    const outcome = await Promise.race([Promise.allSettled([...this.inFlight.keys()]), grace]);
+    clearTimeout(timer);
+    if (outcome !== "late") return;
+    for (const abandon of this.inFlight.values()) abandon("app-server shutting down");
   }
 
-  private async dispatch(req: IncomingRequest): Promise<void> {
-    try {
-      const result = await this.handle(req);
+  /** Starts handling a request, or answers it as overloaded when MAX_REQUESTS_IN_FLIGHT are being handled. */
+  private accept(req: IncomingRequest): void {
+    if (this.inFlight.size >= this.maxInFlight) {
+      void this.peer.respondError(req.id, serverOverloaded().toBody());
+      return;
+    }
+    let abandon: Abandon = () => {};
+    const running = this.dispatch(req, (a) => {
+      abandon = a;
+    });
+    this.inFlight.set(running, (message) => abandon(message));
+    void running.finally(() => this.inFlight.delete(running));
+  }
+
+  /** Answers one request exactly once: with what its handler returns, what it responded itself, or its error. */
+  private async dispatch(req: IncomingRequest, onAbandon: (abandon: Abandon) => void): Promise<void> {
+    let answered = false;
+    const respond = async (result: unknown): Promise<Responded> => {
+      if (answered) throw new Error(`${req.method}: the response was already written`);
+      answered = true;
       await this.peer.respond(req.id, result);
-      this.handlers.get(req.method)?.afterResponse?.(result, { server: this, peer: this.peer }, req.params);
+      return RESPONDED;
+    };
+    onAbandon((message) => {
+      if (answered) return;
+      answered = true;
+      this.log("error", `${req.method} was still running at shutdown; answered with an error`);
+      void this.peer.respondError(req.id, { code: INTERNAL_ERROR, message });
+    });
+    try {
+      const result = await this.handle(req, respond);
+      if (!answered) await respond(result);
     } catch (err) {
-      if (err instanceof RpcError) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (answered) {
+        this.log("error", `${req.method} failed after its response: ${message}`);
+      } else if (err instanceof RpcError) {
+        answered = true;
         await this.peer.respondError(req.id, err.toBody());
       } else {
-        const message = err instanceof Error ? err.message : String(err);
+        answered = true;
         this.log("error", `${req.method} failed: ${message}`);
         await this.peer.respondError(req.id, { code: INTERNAL_ERROR, message });
       }
     }
   }
 
-  private async handle(req: IncomingRequest): Promise<unknown> {
-    const entry = CLIENT_REQUEST_METHODS.find(([m]) => m === req.method);
-    const handler = this.handlers.get(req.method);
-    if (!entry || !handler) throw invalidRequest(`Invalid request: ${this.unknownVariant(req.method)}`);
-    const [, takesParams] = entry;
-    const hasParams = req.hasParams && req.params !== null;
-    if (takesParams && !hasParams) throw invalidRequest("Invalid request: missing field `params`");
-    if (!takesParams && hasParams) throw invalidRequest("Invalid request: invalid type: map, expected unit");
-    // Like 0.58.0, the params are decoded before the handshake state is checked.
-    const params = handler.decode(req.params);
-    // The handler's decoder words the errors 0.58.0's clients match on; the protocol schema then checks everything
-    // it leaves unread (nested policies, input items, enums), so no malformed field reaches a handler.
-    // serde also reads a struct from a positional array (`[]` for all-default params); the decoders accept what
-    // 0.58.0 accepts there, and the schema (objects only) has nothing to add.
-    const checked = Array.isArray(req.params)
-      ? ({ ok: true } as const)
-      : validateRequest({ method: req.method, params: req.params ?? undefined });
-    if (!checked.ok)
-      throw new RpcError(checked.code, checked.message, checked.path ? { path: checked.path } : undefined);
-    if (req.method === "initialize") {
-      if (this.initialized) throw invalidRequest("Already initialized");
-    } else if (!this.initialized) {
+  /**
+   * Before the handshake a request is read as 0.58.0 reads it (an `initialize` as the generation its params ask
+   * for, see `generationOf`); after it, as the connection's generation.
+   */
+  private handle(req: IncomingRequest, respond: (result: unknown) => Promise<Responded>): unknown {
+    const generation = this.session ?? (req.method === "initialize" ? generationOf(req.params) : "0.58");
+    return generation === "0.58"
+      ? this.call(generation, this.tables["0.58"], this.peers["0.58"], req, respond)
+      : this.call(generation, this.tables["0.166"], this.peers["0.166"], req, respond);
+  }
+
+  private call<P extends ProtocolDefinition>(
+    generation: Generation,
+    table: HandlerTable<P>,
+    peer: ProtocolPeer<P>,
+    req: IncomingRequest,
+    respond: (result: unknown) => Promise<Responded>,
+  ): unknown {
+    // Like 0.58.0, the params are decoded before the handshake state is looked at.
+    const decoded = decodeRequest(peer.protocol, {
+      method: req.method,
+      params: req.hasParams ? req.params : undefined,
+    });
+    if (!decoded.ok) throw new RpcError(decoded.error.code, decoded.error.message, decoded.error.data);
+    if (decoded.method === "initialize") {
+      if (this.session) throw invalidRequest("Already initialized");
+      this.session = generation;
+    } else if (!this.session) {
       throw invalidRequest("Not initialized");
     }
-    return handler.handle(params, { server: this, peer: this.peer });
-  }
-
-  /** Completes the handshake (called by the `initialize` handler once its params are valid). */
-  markInitialized(client: ClientInfo): void {
-    this.client = client;
-    this.initialized = true;
-  }
-
-  /** serde's unknown-variant text, listing every 0.58.0 method in its registry order, as the real server does. */
-  private unknownVariant(method: string): string {
-    const all = CLIENT_REQUEST_METHODS.map(([m]) => `\`${m}\``);
-    return `unknown variant \`${method}\`, expected one of ${all.join(", ")}`;
+    const handler = table[decoded.method];
+    return handler(decoded.params, { server: this, peer, respond });
   }
 }

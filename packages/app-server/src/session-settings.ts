@@ -1,10 +1,9 @@
-import { invalidRequest } from "@codex-ts/app-server-protocol";
+import type { NewConversationParams, v2 } from "@codex-ts/app-server-protocol";
 import type { ApprovalPolicy, ConfigOverrides, SandboxMode } from "@codex-ts/config-loader";
-import { object, optionalFlag, optionalString } from "./params.js";
 
 /**
  * The per-conversation settings a request carries (v1 `NewConversationParams`, v2 `ThreadStartParams` /
- * `ThreadResumeParams`), already translated to the config loader's vocabulary.
+ * `ThreadResumeParams`), translated to the config loader's vocabulary.
  */
 export interface SessionSettings {
   /** Typed overrides; they beat every config layer. */
@@ -13,67 +12,65 @@ export interface SessionSettings {
   config: Record<string, unknown> | null;
 }
 
-/** Which protocol generation sent the request: v2 spells the enums in camelCase. */
-export type Dialect = "v1" | "v2";
-
-const APPROVAL: Record<Dialect, Record<string, ApprovalPolicy>> = {
-  v1: { untrusted: "untrusted", "on-failure": "on-failure", "on-request": "on-request", never: "never" },
-  v2: { unlessTrusted: "untrusted", onFailure: "on-failure", onRequest: "on-request", never: "never" },
+const V2_APPROVAL: Record<v2.AskForApproval, ApprovalPolicy> = {
+  unlessTrusted: "untrusted",
+  onFailure: "on-failure",
+  onRequest: "on-request",
+  never: "never",
 };
 
-const SANDBOX: Record<Dialect, Record<string, SandboxMode>> = {
-  v1: {
-    "read-only": "read-only",
-    "workspace-write": "workspace-write",
-    "danger-full-access": "danger-full-access",
-  },
-  v2: { readOnly: "read-only", workspaceWrite: "workspace-write", dangerFullAccess: "danger-full-access" },
+const V2_SANDBOX: Record<v2.SandboxMode, SandboxMode> = {
+  readOnly: "read-only",
+  workspaceWrite: "workspace-write",
+  dangerFullAccess: "danger-full-access",
 };
 
-/** Reads an optional enum field, failing with serde's wording for an unknown variant. */
-function optionalVariant<T>(
-  p: Record<string, unknown>,
-  key: string,
-  table: Record<string, T>,
-): T | undefined {
-  const raw = optionalString(p, key);
-  if (raw === null) return undefined;
-  const value = table[raw];
-  if (value === undefined) {
-    const expected = Object.keys(table)
-      .map((v) => `\`${v}\``)
-      .join(", ");
-    throw invalidRequest(`Invalid request: unknown variant \`${raw}\`, expected one of ${expected}`);
-  }
-  return value;
+/** A v2 approval policy (`unlessTrusted`, …) as the core and the config spell it (`untrusted`, …). */
+export function coreApprovalPolicy(value: v2.AskForApproval): ApprovalPolicy {
+  return V2_APPROVAL[value];
 }
 
-function text(p: Record<string, unknown>, key: string): string | undefined {
-  return optionalString(p, key) ?? undefined;
+/** Keeps only the overrides that were given. */
+function given(overrides: ConfigOverrides): ConfigOverrides {
+  const out: ConfigOverrides = {};
+  for (const [key, value] of Object.entries(overrides) as [keyof ConfigOverrides, unknown][])
+    if (value !== undefined && value !== null) Object.assign(out, { [key]: value });
+  return out;
 }
 
-/** Decodes the settings fields of a request object (other fields are the caller's business). */
-export function sessionSettings(p: Record<string, unknown>, dialect: Dialect): SessionSettings {
-  const config = p.config === undefined || p.config === null ? null : object(p.config, "a map");
-  const overrides: ConfigOverrides = {
-    model: text(p, "model"),
-    modelProvider: text(p, "modelProvider"),
-    profile: dialect === "v1" ? text(p, "profile") : undefined,
-    cwd: text(p, "cwd"),
-    approvalPolicy: optionalVariant(p, "approvalPolicy", APPROVAL[dialect]),
-    sandboxMode: optionalVariant(p, "sandbox", SANDBOX[dialect]),
-    baseInstructions: text(p, "baseInstructions"),
-    developerInstructions: text(p, "developerInstructions"),
-    compactPrompt: dialect === "v1" ? text(p, "compactPrompt") : undefined,
-    includeApplyPatchTool: dialect === "v1" ? optionalFlag(p, "includeApplyPatchTool") : undefined,
+const orUndefined = <T>(v: T | null | undefined): T | undefined => v ?? undefined;
+
+/** v1 `newConversation` / `resumeConversation.overrides`. */
+export function v1SessionSettings(p: NewConversationParams): SessionSettings {
+  return {
+    overrides: given({
+      model: orUndefined(p.model),
+      modelProvider: orUndefined(p.modelProvider),
+      profile: orUndefined(p.profile),
+      cwd: orUndefined(p.cwd),
+      approvalPolicy: orUndefined(p.approvalPolicy),
+      sandboxMode: orUndefined(p.sandbox),
+      baseInstructions: orUndefined(p.baseInstructions),
+      developerInstructions: orUndefined(p.developerInstructions),
+      compactPrompt: orUndefined(p.compactPrompt),
+      includeApplyPatchTool: orUndefined(p.includeApplyPatchTool),
+    }),
+    config: p.config ?? null,
   };
-  for (const key of Object.keys(overrides) as (keyof ConfigOverrides)[]) {
-    if (overrides[key] === undefined) delete overrides[key];
-  }
-  return { overrides, config };
 }
 
-/** A v2 approval policy (`unlessTrusted`, …) as the core spells it (`untrusted`, …); v1 values pass through. */
-export function coreApprovalPolicy(value: string): string {
-  return APPROVAL.v2[value] ?? value;
+/** v2 `thread/start` / `thread/resume` (camelCase enums; no profile, compact prompt or apply-patch flag). */
+export function v2SessionSettings(p: v2.ThreadStartParams | v2.ThreadResumeParams): SessionSettings {
+  return {
+    overrides: given({
+      model: orUndefined(p.model),
+      modelProvider: orUndefined(p.modelProvider),
+      cwd: orUndefined(p.cwd),
+      approvalPolicy: p.approvalPolicy ? V2_APPROVAL[p.approvalPolicy] : undefined,
+      sandboxMode: p.sandbox ? V2_SANDBOX[p.sandbox] : undefined,
+      baseInstructions: orUndefined(p.baseInstructions),
+      developerInstructions: orUndefined(p.developerInstructions),
+    }),
+    config: p.config ?? null,
+  };
 }

@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import { AuthManager, type AuthManagerOptions } from "@codex-ts/core";
 import { type MockIssuer, makeJwt, startMockIssuer } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AppServer, basicHandlers, createAccountHandlers } from "../src/index.js";
+import { AppServer, createHandlerTables } from "../src/index.js";
 
 type Message = Record<string, unknown> & { id?: string | number; method?: string };
 
@@ -22,11 +22,11 @@ class Harness {
     readonly auth: AuthManager,
     requiresOpenaiAuth = true,
   ) {
-    const server = new AppServer({ stdin: this.stdin, stdout: this.stdout, handlers: basicHandlers });
-    const handlers = createAccountHandlers(auth, (m, p) => void server.peer.notify(m, p), {
-      requiresOpenaiAuth,
+    const server = new AppServer({
+      stdin: this.stdin,
+      stdout: this.stdout,
+      handlers: (s) => createHandlerTables(s, { auth, requiresOpenaiAuth }),
     });
-    for (const [method, handler] of Object.entries(handlers)) server.register(method, handler);
     let partial = "";
     this.stdout.on("data", (chunk: Buffer) => {
       partial += chunk.toString();
@@ -262,10 +262,12 @@ describe("account methods (API key)", () => {
       ],
     ];
     for (const [method, params, message] of errors) {
-      expect({ method, error: (await h.call(method, params)).error }).toEqual({
-        method,
-        error: { code: -32600, message },
-      });
+      // Code and message are 0.58.0's; decode errors also name the field in `data.path` (this server's addition).
+      const { code, message: actual } = (await h.call(method, params)).error as {
+        code: number;
+        message: string;
+      };
+      expect({ method, code, message: actual }).toEqual({ method, code: -32600, message });
     }
     expect((await h.call("account/read", [])).result).toEqual({ account: null, requiresOpenaiAuth: true });
   });

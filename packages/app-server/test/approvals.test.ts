@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import { JsonRpcPeer } from "@codex-ts/app-server-protocol";
+import { JsonRpcPeer, ProtocolPeer, protocol058 } from "@codex-ts/app-server-protocol";
 import { describe, expect, it } from "vitest";
 import { ApprovalBridge, type ApprovalOp } from "../src/index.js";
 
@@ -17,7 +17,9 @@ function harness() {
     for (const l of lines) sent.push(JSON.parse(l));
   });
   const ops: ApprovalOp[] = [];
-  const bridge = new ApprovalBridge(peer, "conv-1", async (op) => ops.push(op));
+  const bridge = new ApprovalBridge(new ProtocolPeer(protocol058, peer), "conv-1", async (op) =>
+    ops.push(op),
+  );
   const until = async (cond: () => boolean) => {
     while (!cond()) await new Promise((r) => setImmediate(r));
   };

@@ -1,14 +1,7 @@
 import { PassThrough } from "node:stream";
+import type { CoreEvent, Op } from "@codex-ts/core";
 import { describe, expect, it } from "vitest";
-import {
-  AppServer,
-  basicHandlers,
-  type ConversationLike,
-  ConversationRegistry,
-  type CoreEvent,
-  createConversationHandlers,
-  runAppServer,
-} from "../src/index.js";
+import { AppServer, type ConversationHandle, createHandlerTables, runAppServer } from "../src/index.js";
 
 const CONV_0 = "00000000-0000-4000-8000-000000000000";
 const CONV_X = "00000000-0000-4000-8000-0000000000ff";
@@ -18,9 +11,9 @@ const UNKNOWN = "00000000-0000-4000-8000-0000000000aa";
  * An in-memory stand-in for the core conversation (the DESIGN.md `Conversation` contract): a user turn runs a
  * shell command that needs approval, waits for the approval op, then answers; an interrupt aborts the turn.
  */
-class ScriptedConversation implements ConversationLike {
+class ScriptedConversation implements ConversationHandle {
   readonly rolloutPath = "/sessions/rollout.jsonl";
-  readonly ops: Record<string, unknown>[] = [];
+  readonly ops: Op[] = [];
   private readonly listeners = new Set<(e: CoreEvent) => void>();
   private nextSubmission = 0;
   private approval: ((decision: string) => void) | null = null;
@@ -36,11 +29,11 @@ class ScriptedConversation implements ConversationLike {
     for (const l of this.listeners) l({ id, msg });
   }
 
-  async submit(op: { type: string } & Record<string, unknown>): Promise<string> {
+  async submit(op: Op): Promise<string> {
     const id = String(this.nextSubmission++);
     this.ops.push(op);
     if (op.type === "user_input") void this.runTurn(id);
-    if (op.type === "exec_approval") this.approval?.(String(op.decision));
+    if (op.type === "exec_approval") this.approval?.(op.decision);
     if (op.type === "interrupt") this.approval?.("abort");
     return id;
   }
@@ -76,9 +69,14 @@ class ScriptedConversation implements ConversationLike {
       aggregated_output: "",
       exit_code: 0,
       duration: { secs: 0, nanos: 0 },
+      formatted_output: "",
+      stdout: "",
+      stderr: "",
     });
     this.emit(id, {
       type: "item_completed",
+      thread_id: this.id,
+      turn_id: id,
       item: { AgentMessage: { id: "msg_1", content: [{ Text: { text: `${decision}!` } }] } },
     });
     this.emit(id, { type: "task_complete", last_agent_message: `${decision}!` });
@@ -91,21 +89,23 @@ type Wire = Record<string, any>;
 function start() {
   const stdin = new PassThrough();
   const stdout = new PassThrough();
-  const server = new AppServer({ stdin, stdout });
   const conversations: ScriptedConversation[] = [];
-  const registry = new ConversationRegistry(server.peer);
-  const handlers = createConversationHandlers(registry, async () => {
+  const open = async () => {
     const c = new ScriptedConversation(`00000000-0000-4000-8000-00000000000${conversations.length}`);
     conversations.push(c);
     return {
       conversationId: c.id,
       conversation: c,
-      sessionConfigured: { model: "mock-model" },
+      sessionConfigured: { model: "mock-model", reasoning_effort: null, rollout_path: c.rolloutPath },
       rolloutPath: c.rolloutPath,
       modelProvider: "mock",
     };
+  };
+  const server = new AppServer({
+    stdin,
+    stdout,
+    handlers: (s) => createHandlerTables(s, { conversations: { open } }),
   });
-  for (const [m, h] of Object.entries({ ...basicHandlers, ...handlers })) server.register(m, h);
   const done = server.run();
   const out: Wire[] = [];
   let buf = "";
@@ -234,6 +234,7 @@ describe("conversation handlers over the core contract", () => {
       code: -32600,
       message:
         "Invalid request: invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1",
+      data: { path: "params.conversationId" },
     });
     t.send({ id: 8, method: "turn/interrupt", params: { threadId: "nope", turnId: "0" } });
     expect((await t.waitFor((m) => m.id === 8)).error).toEqual({
@@ -260,8 +261,9 @@ describe("conversation handlers over the core contract", () => {
         open: async () => ({
           conversationId: CONV_X,
           conversation,
-          sessionConfigured: { model: "m" },
+          sessionConfigured: { model: "m", reasoning_effort: null, rollout_path: "/r" },
           rolloutPath: "/r",
+          modelProvider: "mock",
         }),
         shutdownAll: async () => {
           shutdownCalls++;

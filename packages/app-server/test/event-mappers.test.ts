@@ -1,17 +1,35 @@
+import { EventMsg } from "@codex-ts/app-server-protocol";
+import { type CoreEvent, isCodexWireEvent } from "@codex-ts/core";
 import { describe, expect, it } from "vitest";
-import {
-  type CoreEvent,
-  type Notification,
-  shellJoin,
-  toV1Notification,
-  V2EventMapper,
-} from "../src/index.js";
+import { type Notification, shellJoin, toV1Notification, V2EventMapper } from "../src/index.js";
 
 /** Reads a notification's params loosely; the assertions check the shape. */
 // biome-ignore lint/suspicious/noExplicitAny: test access to untyped notification params
 const p = (n: Notification | undefined): any => n?.params;
 
-const ev = (msg: Record<string, unknown> & { type: string }, id = "0"): CoreEvent => ({ id, msg });
+/** Fields the mappers do not read, filled in so every test event is a whole 0.58.0 `EventMsg`. */
+const FILLER: Record<string, Record<string, unknown>> = {
+  item_started: { thread_id: "00000000-0000-4000-8000-000000000000", turn_id: "0" },
+  item_completed: { thread_id: "00000000-0000-4000-8000-000000000000", turn_id: "0" },
+  agent_message_content_delta: { thread_id: "t", turn_id: "0" },
+  exec_command_begin: { cwd: "/", parsed_cmd: [] },
+  exec_command_output_delta: { stream: "stdout" },
+  exec_command_end: { stdout: "", stderr: "", formatted_output: "", duration: { secs: 0, nanos: 0 } },
+  patch_apply_begin: { auto_approved: true },
+  patch_apply_end: { stdout: "", stderr: "" },
+  mcp_tool_call_end: { duration: { secs: 0, nanos: 0 } },
+};
+
+/** A core event from a test literal, checked against 0.58.0's `EventMsg` (the core's extension events pass as is). */
+const ev = (literal: Record<string, unknown> & { type: string }, id = "0"): CoreEvent => {
+  const parsed = EventMsg.safeParse({ ...FILLER[literal.type], ...literal });
+  if (parsed.success) return { id, msg: parsed.data };
+  // 0.58.0's schema types `token_count.rate_limits` as the v2 (camelCase) snapshot, but its core, like ours, sends
+  // the snake_case one; extension events are not in the union at all.
+  if (isCodexWireEvent(literal.type) && literal.type !== "token_count")
+    throw new Error(`not an EventMsg: ${JSON.stringify(literal)}`);
+  return { id, msg: literal as EventMsg };
+};
 const usage = (input: number, cached: number, output: number) => ({
   input_tokens: input,
   cached_input_tokens: cached,
@@ -281,7 +299,16 @@ describe("V2EventMapper", () => {
     ]);
     m.map(ev({ type: "exec_command_begin", call_id: "c", command: ["false"] }, "2"));
     const [end] = m.map(
-      ev({ type: "exec_command_end", call_id: "c", aggregated_output: "", exit_code: 1, duration: 12 }, "2"),
+      ev(
+        {
+          type: "exec_command_end",
+          call_id: "c",
+          aggregated_output: "",
+          exit_code: 1,
+          duration: { secs: 0, nanos: 12_000_000 },
+        },
+        "2",
+      ),
     );
     expect(p(end).item).toMatchObject({
       command: "false",

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { serverNotifications } from "@codex-ts/app-server-protocol";
+import { protocol058 } from "@codex-ts/app-server-protocol";
 import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
@@ -81,7 +81,7 @@ describe("MCP tools through the app server", () => {
       },
     ]);
     for (const m of c.messages.filter((x) => x.method === "item/started" || x.method === "item/completed")) {
-      const schema = serverNotifications[m.method as keyof typeof serverNotifications];
+      const schema = protocol058.notifications[m.method as keyof typeof protocol058.notifications];
       expect(schema.safeParse(m.params).success).toBe(true);
     }
     const at = (method: string) =>
@@ -130,7 +130,7 @@ describe("MCP tools through the app server", () => {
       { itemId: "call_mcp_count", message: "counted 3" },
     ]);
     for (const m of progress)
-      expect(serverNotifications["item/mcpToolCall/progress"].safeParse(m.params).success).toBe(true);
+      expect(protocol058.notifications["item/mcpToolCall/progress"].safeParse(m.params).success).toBe(true);
     const index = (pred: (m: Message) => boolean) => c.messages.findIndex(pred);
     const itemAt = (method: string) =>
       index((m) => m.method === method && (m.params as { item: Item }).item.id === "call_mcp_count");

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { serverNotifications } from "@codex-ts/app-server-protocol";
+import { protocol058 } from "@codex-ts/app-server-protocol";
 import {
   type MockModelServer,
   REFERENCE_CODEX_BIN,
@@ -245,7 +245,7 @@ describe("app-server with the real runtime", () => {
       initialMessages: result(answer).initialMessages,
       rolloutPath: created.rolloutPath,
     });
-    expect(serverNotifications.sessionConfigured.safeParse(params).success).toBe(true);
+    expect(protocol058.notifications.sessionConfigured.safeParse(params).success).toBe(true);
     // thread/resume answers without it, as 0.58.0 does.
     const before = c.messages.filter((m) => m.method === "sessionConfigured").length;
     await c.call(3, "thread/resume", { threadId: created.conversationId });
@@ -381,6 +381,7 @@ describe("app-server with the real runtime", () => {
       code: -32600,
       message:
         "Invalid request: unknown variant `on-request`, expected one of `unlessTrusted`, `onFailure`, `onRequest`, `never`",
+      data: { path: "params.approvalPolicy" },
     });
     const saved = result(await c.call(4, "getUserSavedConfig"));
     expect(saved.config).toMatchObject({ model: "gpt-5-codex", approvalPolicy: null, profiles: {} });
@@ -453,7 +454,9 @@ describe.skipIf(!reference)("the same answers as the real codex app-server 0.58.
       const out: unknown[] = [];
       for (const [i, [method, params]] of requests.entries()) {
         const m = await c.call(100 + i, method, params);
-        out.push(m.error ?? m.result);
+        // Code and message are compared; `data.path` on decode errors is this server's addition.
+        const { data: _path, ...error } = (m.error ?? {}) as Record<string, unknown>;
+        out.push(m.error ? error : m.result);
       }
       await c.close();
       return out;

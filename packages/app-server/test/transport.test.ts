@@ -56,7 +56,11 @@ describe("codex app-server transport and handshake", () => {
       id: 2,
     });
     expect(await c.call(3, "initialize", {})).toEqual({
-      error: { code: -32600, message: "Invalid request: missing field `clientInfo`" },
+      error: {
+        code: -32600,
+        message: "Invalid request: missing field `clientInfo`",
+        data: { path: "params.clientInfo" },
+      },
       id: 3,
     });
     await c.initialize();
@@ -66,11 +70,19 @@ describe("codex app-server transport and handshake", () => {
     c.sendRaw('{"id":999,"result":{}}');
     c.sendRaw('{"id":998,"error":{"code":1,"message":"x"}}');
     expect(await c.call(4, "model/list", { limit: "ten" })).toEqual({
-      error: { code: -32600, message: 'Invalid request: invalid type: string "ten", expected u32' },
+      error: {
+        code: -32600,
+        message: 'Invalid request: invalid type: string "ten", expected u32',
+        data: { path: "params.limit" },
+      },
       id: 4,
     });
     expect(await c.call(5, "model/list", { limit: -1 })).toEqual({
-      error: { code: -32600, message: "Invalid request: invalid value: integer `-1`, expected u32" },
+      error: {
+        code: -32600,
+        message: "Invalid request: invalid value: integer `-1`, expected u32",
+        data: { path: "params.limit" },
+      },
       id: 5,
     });
     expect(await c.call(6, "getUserAgent", { x: 1 })).toEqual({

@@ -24,6 +24,7 @@ export {
   type Config,
   type ConfigOverrides,
   DEFAULT_CHATGPT_BASE_URL,
+  DEFAULT_MAX_TURN_REQUESTS,
   DEFAULT_MODEL,
   DEFAULT_PROJECT_DOC_MAX_BYTES,
   type LoadConfigOptions,

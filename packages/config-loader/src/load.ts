@@ -101,6 +101,11 @@ export interface Config {
   modelAutoCompactTokenLimit?: number;
   /** CODEX_HOME/AGENTS.override.md, else CODEX_HOME/AGENTS.md, trimmed (config `instructions` is ignored, as in 0.58.0). */
   userInstructions?: string;
+  /**
+   * Model requests one turn may send before it is stopped with an error (`max_turn_requests`, default 1000), so a
+   * model that calls a tool on every response cannot loop forever; retries of a request do not count.
+   */
+  maxTurnRequests: number;
   /** Byte budget for the project's AGENTS.md files (`project_doc_max_bytes`, default 32 KiB; 0 turns them off). */
   projectDocMaxBytes: number;
   /** Names tried after AGENTS.override.md and AGENTS.md in each directory (`project_doc_fallback_filenames`). */
@@ -130,6 +135,9 @@ export const DEFAULT_MODEL = "gpt-5-codex";
 export const DEFAULT_CHATGPT_BASE_URL = "https://chatgpt.com/backend-api/";
 const CONFIG_FILE = "config.toml";
 export const DEFAULT_PROJECT_DOC_MAX_BYTES = 32 * 1024;
+
+/** Model requests one turn may send when `max_turn_requests` is not set. */
+export const DEFAULT_MAX_TURN_REQUESTS = 1000;
 const HOME_INSTRUCTION_FILES = ["AGENTS.override.md", "AGENTS.md"];
 
 interface Layer {
@@ -347,6 +355,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
       ? { modelAutoCompactTokenLimit: cfg.model_auto_compact_token_limit }
       : {}),
     ...(userInstructions !== undefined ? { userInstructions } : {}),
+    maxTurnRequests: cfg.max_turn_requests ?? DEFAULT_MAX_TURN_REQUESTS,
     projectDocMaxBytes: cfg.project_doc_max_bytes ?? DEFAULT_PROJECT_DOC_MAX_BYTES,
     projectDocFallbackFilenames: cfg.project_doc_fallback_filenames ?? [],
     ...(baseInstructions !== undefined ? { baseInstructions } : {}),

@@ -6,6 +6,9 @@ import { z } from "zod";
  */
 const stringMap = z.record(z.string(), z.string());
 
+/** Highest `max_turn_requests` accepted; a larger budget would no longer stop a looping model in useful time. */
+export const MAX_TURN_REQUESTS_LIMIT = 1_000_000;
+
 /**
  * Highest `project_doc_max_bytes` accepted (1 MiB). The budget is read into memory and sent with every request,
  * so a megabyte is already several times a model's context window; 0.58.0 has no bound, and a budget of 2^31
@@ -135,6 +138,8 @@ export const configTomlSchema = z.looseObject({
   tools_web_search_request: z.boolean().optional(),
   show_raw_agent_reasoning: z.boolean().optional(),
   hide_agent_reasoning: z.boolean().optional(),
+  /** Model requests one turn may send (an extension: Codex has no such limit; see core README "Limits"). */
+  max_turn_requests: z.number().int().positive().max(MAX_TURN_REQUESTS_LIMIT).optional(),
   project_doc_max_bytes: z.number().int().nonnegative().max(PROJECT_DOC_MAX_BYTES_LIMIT).optional(),
   project_doc_fallback_filenames: z.array(z.string()).optional(),
 });

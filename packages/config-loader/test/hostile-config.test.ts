@@ -94,6 +94,17 @@ describe("request config values", () => {
     ).toBe(1024 * 1024);
   });
 
+  it("max_turn_requests: 1000 by default, a positive integer up to 1,000,000 when set, else a config error", async () => {
+    expect((await load({})).maxTurnRequests).toBe(1000);
+    expect((await load({ requestOverrides: { max_turn_requests: 5 } })).maxTurnRequests).toBe(5);
+    expect(await configError(load({ requestOverrides: { max_turn_requests: 0 } }))).toBe(
+      "request config: invalid value for `max_turn_requests`: Too small: expected number to be >0",
+    );
+    expect(await configError(load({ requestOverrides: { max_turn_requests: 2 ** 40 } }))).toBe(
+      "request config: invalid value for `max_turn_requests`: Too big: expected number to be <=1000000",
+    );
+  });
+
   it("a cwd that is a FIFO or a file is refused; one that does not exist yet is accepted (as 0.58.0)", async () => {
     const fifo = join(home, "fifo");
     execFileSync("mkfifo", [fifo]);

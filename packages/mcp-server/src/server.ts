@@ -1,8 +1,14 @@
 import type { Readable, Writable } from "node:stream";
-import { buildUserAgent, type ClientInfo } from "@codex-ts/app-server";
+import type { ClientInfo } from "@codex-ts/app-server-protocol";
 import { JsonRpcPeer } from "@codex-ts/app-server-protocol";
 import { type ConfigOverride, loadConfig } from "@codex-ts/config-loader";
-import { AuthManager, type AuthSource, ConversationManager, SessionsStore } from "@codex-ts/core";
+import {
+  AuthManager,
+  type AuthSource,
+  buildUserAgent,
+  ConversationManager,
+  SessionsStore,
+} from "@codex-ts/core";
 import { CodexTools } from "./codex-tools.js";
 import { type LogLevel, McpConnection } from "./mcp-connection.js";
 import type { CodexServerInfo } from "./mcp-messages.js";

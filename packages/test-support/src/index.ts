@@ -1,6 +1,7 @@
 export { type IssuedClaims, type MockIssuer, makeJwt, startMockIssuer } from "./mock-issuer.js";
 export {
   chat,
+  frame,
   type MockModelServer,
   type RecordedRequest,
   responses,

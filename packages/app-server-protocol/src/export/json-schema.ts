@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { v1Definitions } from "../schema/v1.js";
+import { v1Definitions } from "../schema/definitions-058.js";
+import { TokenCountRateLimits } from "../schema/v1.js";
 import { v2Definitions } from "../schema/v2.js";
 
 export type JsonSchema = Record<string, unknown>;
@@ -33,6 +34,12 @@ export function buildBundle(): JsonSchema {
     unrepresentable: "any",
     metadata: registry,
     uri: (id) => `#/definitions/${id}`,
+    // 0.58.0's bundle references v2's snapshot for token_count's snake_case one (see TokenCountRateLimits).
+    override: ({ zodSchema, jsonSchema }) => {
+      if (zodSchema !== TokenCountRateLimits) return;
+      for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
+      jsonSchema.$ref = "#/definitions/v2/RateLimitSnapshot";
+    },
   }) as { schemas: Record<string, JsonSchema> };
   const root: Record<string, JsonSchema> = {};
   const v2: Record<string, JsonSchema> = {};

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { v1Definitions } from "../schema/v1.js";
+import { v1Definitions } from "../schema/definitions-058.js";
 import { v2Definitions } from "../schema/v2.js";
 import { buildBundle, type JsonSchema } from "./json-schema.js";
 import { writeFileAtomic } from "./write-files.js";

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { clientRequests, serverNotifications } from "../registry.js";
-import { v1Definitions } from "../schema/v1.js";
+import { protocol058 } from "../registry/protocol-058.js";
+import { v1Definitions } from "../schema/definitions-058.js";
 import { v2Definitions } from "../schema/v2.js";
 import { BUNDLE_FILE, buildBundle, type JsonSchema, TOP_LEVEL_FILES } from "./json-schema.js";
 
@@ -39,11 +39,11 @@ export function namespaceFiles(): { v1: string[]; v2: string[] } {
     if (n1 && !(TOP_LEVEL_FILES as readonly string[]).includes(n1) && !v1.includes(n1)) v1.push(n1);
     if (n2 && !v2.includes(n2)) v2.push(n2);
   };
-  for (const entry of Object.values(clientRequests)) {
+  for (const entry of Object.values(protocol058.requests)) {
     add(entry.params);
     add(entry.response);
   }
-  for (const params of Object.values(serverNotifications)) add(params);
+  for (const params of Object.values(protocol058.notifications)) add(params);
   return { v1: v1.sort(), v2: v2.sort() };
 }
 

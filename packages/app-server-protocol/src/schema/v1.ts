@@ -1,10 +1,32 @@
 // Wire types of codex 0.58.0 (v1 root + shared core types). Bootstrapped by scripts/zod-from-json-schema.py from the reference
 // bundle; field names, casing and optionality are the wire contract.
 import { z } from "zod";
+import { u64, usize, uuidString } from "./serde-types.js";
 import * as v2 from "./v2.js";
 
 export const RequestId = z.union([z.string(), z.number().int()]);
 export type RequestId = z.infer<typeof RequestId>;
+
+export const RateLimitWindow = z.object({
+  resets_at: z.number().int().nullable().optional(),
+  used_percent: z.number(),
+  window_minutes: z.number().int().nullable().optional(),
+});
+export type RateLimitWindow = z.infer<typeof RateLimitWindow>;
+
+export const RateLimitSnapshot = z.object({
+  primary: RateLimitWindow.nullable().optional(),
+  secondary: RateLimitWindow.nullable().optional(),
+});
+export type RateLimitSnapshot = z.infer<typeof RateLimitSnapshot>;
+
+/**
+ * `token_count.rate_limits` as 0.58.0 sends it: core's snake_case snapshot (`used_percent`, `window_minutes`,
+ * `resets_at`). 0.58.0's exported schema names v2's camelCase `RateLimitSnapshot` there (a name clash in its
+ * generator); the exporter writes that reference (export/json-schema.ts) so the bundle stays 0.58.0's, while the
+ * types and validation follow the wire. A distinct instance so the exporter can tell it apart.
+ */
+export const TokenCountRateLimits = z.object({ ...RateLimitSnapshot.shape });
 
 export const JSONRPCErrorError = z.object({
   code: z.number().int(),
@@ -33,7 +55,8 @@ export type JSONRPCResponse = z.infer<typeof JSONRPCResponse>;
 export const JSONRPCMessage = z.union([JSONRPCRequest, JSONRPCNotification, JSONRPCResponse, JSONRPCError]);
 export type JSONRPCMessage = z.infer<typeof JSONRPCMessage>;
 
-export const ConversationId = z.string();
+/** A UUID (Codex's `ConversationId`); decoding canonicalises it. */
+export const ConversationId = uuidString();
 export type ConversationId = z.infer<typeof ConversationId>;
 
 export const AddConversationListenerParams = z.object({
@@ -48,7 +71,9 @@ export const ArchiveConversationParams = z.object({
 });
 export type ArchiveConversationParams = z.infer<typeof ArchiveConversationParams>;
 
-export const CancelLoginChatGptParams = z.object({ loginId: z.string() });
+export const CancelLoginChatGptParams = z.object({
+  loginId: uuidString("UUID parsing failed: ", "a UUID string"),
+});
 export type CancelLoginChatGptParams = z.infer<typeof CancelLoginChatGptParams>;
 
 export const ClientInfo = z.object({
@@ -76,7 +101,7 @@ export const ExecOneOffCommandParams = z.object({
   command: z.array(z.string()),
   cwd: z.string().nullable().optional(),
   sandboxPolicy: SandboxPolicy.nullable().optional(),
-  timeoutMs: z.number().int().nonnegative().nullable().optional(),
+  timeoutMs: u64().nullable().optional(),
 });
 export type ExecOneOffCommandParams = z.infer<typeof ExecOneOffCommandParams>;
 
@@ -111,7 +136,7 @@ export type InterruptConversationParams = z.infer<typeof InterruptConversationPa
 export const ListConversationsParams = z.object({
   cursor: z.string().nullable().optional(),
   modelProviders: z.array(z.string()).nullable().optional(),
-  pageSize: z.number().int().nonnegative().nullable().optional(),
+  pageSize: usize().nullable().optional(),
 });
 export type ListConversationsParams = z.infer<typeof ListConversationsParams>;
 
@@ -145,7 +170,9 @@ export const NewConversationParams = z.object({
 });
 export type NewConversationParams = z.infer<typeof NewConversationParams>;
 
-export const RemoveConversationListenerParams = z.object({ subscriptionId: z.string() });
+export const RemoveConversationListenerParams = z.object({
+  subscriptionId: uuidString("UUID parsing failed: ", "a UUID string"),
+});
 export type RemoveConversationListenerParams = z.infer<typeof RemoveConversationListenerParams>;
 
 export const ContentItem = z.union([
@@ -306,60 +333,6 @@ export const SetDefaultModelParams = z.object({
 });
 export type SetDefaultModelParams = z.infer<typeof SetDefaultModelParams>;
 
-/** Request from the client to the server. */
-export const ClientRequest = z.union([
-  z.object({ id: RequestId, method: z.enum(["initialize"]), params: InitializeParams }),
-  z.object({ id: RequestId, method: z.enum(["thread/start"]), params: v2.ThreadStartParams }),
-  z.object({ id: RequestId, method: z.enum(["thread/resume"]), params: v2.ThreadResumeParams }),
-  z.object({ id: RequestId, method: z.enum(["thread/archive"]), params: v2.ThreadArchiveParams }),
-  z.object({ id: RequestId, method: z.enum(["thread/list"]), params: v2.ThreadListParams }),
-  z.object({ id: RequestId, method: z.enum(["thread/compact"]), params: v2.ThreadCompactParams }),
-  z.object({ id: RequestId, method: z.enum(["turn/start"]), params: v2.TurnStartParams }),
-  z.object({ id: RequestId, method: z.enum(["turn/interrupt"]), params: v2.TurnInterruptParams }),
-  z.object({ id: RequestId, method: z.enum(["model/list"]), params: v2.ModelListParams }),
-  z.object({ id: RequestId, method: z.enum(["account/login/start"]), params: v2.LoginAccountParams }),
-  z.object({ id: RequestId, method: z.enum(["account/login/cancel"]), params: v2.CancelLoginAccountParams }),
-  z.object({ id: RequestId, method: z.enum(["account/logout"]), params: z.null().optional() }),
-  z.object({ id: RequestId, method: z.enum(["account/rateLimits/read"]), params: z.null().optional() }),
-  z.object({ id: RequestId, method: z.enum(["feedback/upload"]), params: v2.FeedbackUploadParams }),
-  z.object({ id: RequestId, method: z.enum(["account/read"]), params: v2.GetAccountParams }),
-  z.object({ id: RequestId, method: z.enum(["newConversation"]), params: NewConversationParams }),
-  z.object({
-    id: RequestId,
-    method: z.enum(["getConversationSummary"]),
-    params: GetConversationSummaryParams,
-  }),
-  z.object({ id: RequestId, method: z.enum(["listConversations"]), params: ListConversationsParams }),
-  z.object({ id: RequestId, method: z.enum(["resumeConversation"]), params: ResumeConversationParams }),
-  z.object({ id: RequestId, method: z.enum(["archiveConversation"]), params: ArchiveConversationParams }),
-  z.object({ id: RequestId, method: z.enum(["sendUserMessage"]), params: SendUserMessageParams }),
-  z.object({ id: RequestId, method: z.enum(["sendUserTurn"]), params: SendUserTurnParams }),
-  z.object({ id: RequestId, method: z.enum(["interruptConversation"]), params: InterruptConversationParams }),
-  z.object({
-    id: RequestId,
-    method: z.enum(["addConversationListener"]),
-    params: AddConversationListenerParams,
-  }),
-  z.object({
-    id: RequestId,
-    method: z.enum(["removeConversationListener"]),
-    params: RemoveConversationListenerParams,
-  }),
-  z.object({ id: RequestId, method: z.enum(["gitDiffToRemote"]), params: GitDiffToRemoteParams }),
-  z.object({ id: RequestId, method: z.enum(["loginApiKey"]), params: LoginApiKeyParams }),
-  z.object({ id: RequestId, method: z.enum(["loginChatGpt"]), params: z.null().optional() }),
-  z.object({ id: RequestId, method: z.enum(["cancelLoginChatGpt"]), params: CancelLoginChatGptParams }),
-  z.object({ id: RequestId, method: z.enum(["logoutChatGpt"]), params: z.null().optional() }),
-  z.object({ id: RequestId, method: z.enum(["getAuthStatus"]), params: GetAuthStatusParams }),
-  z.object({ id: RequestId, method: z.enum(["getUserSavedConfig"]), params: z.null().optional() }),
-  z.object({ id: RequestId, method: z.enum(["setDefaultModel"]), params: SetDefaultModelParams }),
-  z.object({ id: RequestId, method: z.enum(["getUserAgent"]), params: z.null().optional() }),
-  z.object({ id: RequestId, method: z.enum(["userInfo"]), params: z.null().optional() }),
-  z.object({ id: RequestId, method: z.enum(["fuzzyFileSearch"]), params: FuzzyFileSearchParams }),
-  z.object({ id: RequestId, method: z.enum(["execOneOffCommand"]), params: ExecOneOffCommandParams }),
-]);
-export type ClientRequest = z.infer<typeof ClientRequest>;
-
 export const FileChange = z.union([
   z.strictObject({ add: z.object({ content: z.string() }) }),
   z.strictObject({ delete: z.object({ content: z.string() }) }),
@@ -407,16 +380,6 @@ export const ExecCommandApprovalParams = z.object({
   risk: SandboxCommandAssessment.nullable().optional(),
 });
 export type ExecCommandApprovalParams = z.infer<typeof ExecCommandApprovalParams>;
-
-/** Request initiated from the server and sent to the client. */
-export const ServerRequest = z.union([
-  z.object({ id: RequestId, method: z.enum(["applyPatchApproval"]), params: ApplyPatchApprovalParams }),
-  z.object({ id: RequestId, method: z.enum(["execCommandApproval"]), params: ExecCommandApprovalParams }),
-]);
-export type ServerRequest = z.infer<typeof ServerRequest>;
-
-export const ClientNotification = z.object({ method: z.enum(["initialized"]) });
-export type ClientNotification = z.infer<typeof ClientNotification>;
 
 export const AgentMessageContent = z.strictObject({ Text: z.object({ text: z.string() }) });
 export type AgentMessageContent = z.infer<typeof AgentMessageContent>;
@@ -733,7 +696,7 @@ export const EventMsg = z.union([
   z.object({ last_agent_message: z.string().nullable().optional(), type: z.enum(["task_complete"]) }),
   z.object({
     info: TokenUsageInfo.nullable().optional(),
-    rate_limits: v2.RateLimitSnapshot.nullable().optional(),
+    rate_limits: TokenCountRateLimits.nullable().optional(),
     type: z.enum(["token_count"]),
   }),
   z.object({ message: z.string(), type: z.enum(["agent_message"]) }),
@@ -917,7 +880,7 @@ export type TaskCompleteEvent = z.infer<typeof TaskCompleteEvent>;
 /** Usage update for the current session, including totals and last turn. Optional means unknown — UIs should not display when `None`. */
 export const TokenCountEvent = z.object({
   info: TokenUsageInfo.nullable().optional(),
-  rate_limits: v2.RateLimitSnapshot.nullable().optional(),
+  rate_limits: TokenCountRateLimits.nullable().optional(),
 });
 export type TokenCountEvent = z.infer<typeof TokenCountEvent>;
 
@@ -1171,31 +1134,6 @@ export const SessionConfiguredNotification = z.object({
 });
 export type SessionConfiguredNotification = z.infer<typeof SessionConfiguredNotification>;
 
-/** Notification sent from the server to the client. */
-export const ServerNotification = z.union([
-  z.object({ method: z.enum(["thread/started"]), params: v2.ThreadStartedNotification }),
-  z.object({ method: z.enum(["turn/started"]), params: v2.TurnStartedNotification }),
-  z.object({ method: z.enum(["turn/completed"]), params: v2.TurnCompletedNotification }),
-  z.object({ method: z.enum(["item/started"]), params: v2.ItemStartedNotification }),
-  z.object({ method: z.enum(["item/completed"]), params: v2.ItemCompletedNotification }),
-  z.object({ method: z.enum(["item/agentMessage/delta"]), params: v2.AgentMessageDeltaNotification }),
-  z.object({
-    method: z.enum(["item/commandExecution/outputDelta"]),
-    params: v2.CommandExecutionOutputDeltaNotification,
-  }),
-  z.object({ method: z.enum(["item/mcpToolCall/progress"]), params: v2.McpToolCallProgressNotification }),
-  z.object({ method: z.enum(["account/updated"]), params: v2.AccountUpdatedNotification }),
-  z.object({
-    method: z.enum(["account/rateLimits/updated"]),
-    params: v2.AccountRateLimitsUpdatedNotification,
-  }),
-  z.object({ method: z.enum(["account/login/completed"]), params: v2.AccountLoginCompletedNotification }),
-  z.object({ method: z.enum(["authStatusChange"]), params: AuthStatusChangeNotification }),
-  z.object({ method: z.enum(["loginChatGptComplete"]), params: LoginChatGptCompleteNotification }),
-  z.object({ method: z.enum(["sessionConfigured"]), params: SessionConfiguredNotification }),
-]);
-export type ServerNotification = z.infer<typeof ServerNotification>;
-
 export const OptionUnit = z.null();
 export type OptionUnit = z.infer<typeof OptionUnit>;
 
@@ -1247,19 +1185,6 @@ export const ListConversationsResponse = z.object({
   nextCursor: z.string().nullable().optional(),
 });
 export type ListConversationsResponse = z.infer<typeof ListConversationsResponse>;
-
-export const RateLimitWindow = z.object({
-  resets_at: z.number().int().nullable().optional(),
-  used_percent: z.number(),
-  window_minutes: z.number().int().nullable().optional(),
-});
-export type RateLimitWindow = z.infer<typeof RateLimitWindow>;
-
-export const RateLimitSnapshot = z.object({
-  primary: RateLimitWindow.nullable().optional(),
-  secondary: RateLimitWindow.nullable().optional(),
-});
-export type RateLimitSnapshot = z.infer<typeof RateLimitSnapshot>;
 
 export const ResumeConversationResponse = z.object({
   conversationId: ConversationId,
@@ -1406,147 +1331,3 @@ export type ApplyPatchApprovalResponse = z.infer<typeof ApplyPatchApprovalRespon
 
 export const ExecCommandApprovalResponse = z.object({ decision: ReviewDecision });
 export type ExecCommandApprovalResponse = z.infer<typeof ExecCommandApprovalResponse>;
-
-/** Every named v1 definition, in the reference bundle's order. */
-export const v1Definitions = {
-  RequestId: RequestId,
-  JSONRPCError: JSONRPCError,
-  JSONRPCErrorError: JSONRPCErrorError,
-  JSONRPCNotification: JSONRPCNotification,
-  JSONRPCRequest: JSONRPCRequest,
-  JSONRPCResponse: JSONRPCResponse,
-  JSONRPCMessage: JSONRPCMessage,
-  AddConversationListenerParams: AddConversationListenerParams,
-  ArchiveConversationParams: ArchiveConversationParams,
-  CancelLoginChatGptParams: CancelLoginChatGptParams,
-  ClientInfo: ClientInfo,
-  ExecOneOffCommandParams: ExecOneOffCommandParams,
-  FuzzyFileSearchParams: FuzzyFileSearchParams,
-  GetAuthStatusParams: GetAuthStatusParams,
-  GetConversationSummaryParams: GetConversationSummaryParams,
-  GitDiffToRemoteParams: GitDiffToRemoteParams,
-  InitializeParams: InitializeParams,
-  InterruptConversationParams: InterruptConversationParams,
-  ListConversationsParams: ListConversationsParams,
-  LoginApiKeyParams: LoginApiKeyParams,
-  NewConversationParams: NewConversationParams,
-  RemoveConversationListenerParams: RemoveConversationListenerParams,
-  ResumeConversationParams: ResumeConversationParams,
-  SendUserMessageParams: SendUserMessageParams,
-  SendUserTurnParams: SendUserTurnParams,
-  SetDefaultModelParams: SetDefaultModelParams,
-  ClientRequest: ClientRequest,
-  ApplyPatchApprovalParams: ApplyPatchApprovalParams,
-  ExecCommandApprovalParams: ExecCommandApprovalParams,
-  SandboxCommandAssessment: SandboxCommandAssessment,
-  SandboxRiskLevel: SandboxRiskLevel,
-  ServerRequest: ServerRequest,
-  ClientNotification: ClientNotification,
-  AgentMessageContent: AgentMessageContent,
-  AgentMessageItem: AgentMessageItem,
-  AuthStatusChangeNotification: AuthStatusChangeNotification,
-  CallToolResult: CallToolResult,
-  CustomPrompt: CustomPrompt,
-  Duration: Duration,
-  ExecOutputStream: ExecOutputStream,
-  HistoryEntry: HistoryEntry,
-  LoginChatGptCompleteNotification: LoginChatGptCompleteNotification,
-  McpAuthStatus: McpAuthStatus,
-  McpInvocation: McpInvocation,
-  PlanItemArg: PlanItemArg,
-  ReasoningItem: ReasoningItem,
-  Resource: Resource,
-  ResourceTemplate: ResourceTemplate,
-  Result_of_CallToolResult_or_String: Result_of_CallToolResult_or_String,
-  ReviewCodeLocation: ReviewCodeLocation,
-  ReviewFinding: ReviewFinding,
-  ReviewLineRange: ReviewLineRange,
-  ReviewOutputEvent: ReviewOutputEvent,
-  SessionConfiguredNotification: SessionConfiguredNotification,
-  StepStatus: StepStatus,
-  TokenUsage: TokenUsage,
-  TokenUsageInfo: TokenUsageInfo,
-  Tool: Tool,
-  ToolAnnotations: ToolAnnotations,
-  ToolInputSchema: ToolInputSchema,
-  ToolOutputSchema: ToolOutputSchema,
-  TurnAbortReason: TurnAbortReason,
-  TurnItem: TurnItem,
-  UserMessageItem: UserMessageItem,
-  WebSearchItem: WebSearchItem,
-  ServerNotification: ServerNotification,
-  EventMsg: EventMsg,
-  FileChange: FileChange,
-  InputItem: InputItem,
-  ParsedCommand: ParsedCommand,
-  SandboxPolicy: SandboxPolicy,
-  "Option<()>": OptionUnit,
-  AskForApproval: AskForApproval,
-  SandboxMode: SandboxMode,
-  ConversationId: ConversationId,
-  ContentItem: ContentItem,
-  FunctionCallOutputContentItem: FunctionCallOutputContentItem,
-  FunctionCallOutputPayload: FunctionCallOutputPayload,
-  GhostCommit: GhostCommit,
-  LocalShellAction: LocalShellAction,
-  LocalShellStatus: LocalShellStatus,
-  ReasoningItemContent: ReasoningItemContent,
-  ReasoningItemReasoningSummary: ReasoningItemReasoningSummary,
-  ResponseItem: ResponseItem,
-  WebSearchAction: WebSearchAction,
-  ReasoningEffort: ReasoningEffort,
-  ReasoningSummary: ReasoningSummary,
-  InitializeResponse: InitializeResponse,
-  NewConversationResponse: NewConversationResponse,
-  ConversationGitInfo: ConversationGitInfo,
-  ConversationSummary: ConversationSummary,
-  SessionSource: SessionSource,
-  SubAgentSource: SubAgentSource,
-  GetConversationSummaryResponse: GetConversationSummaryResponse,
-  ListConversationsResponse: ListConversationsResponse,
-  Annotations: Annotations,
-  AudioContent: AudioContent,
-  BlobResourceContents: BlobResourceContents,
-  ContentBlock: ContentBlock,
-  EmbeddedResource: EmbeddedResource,
-  EmbeddedResourceResource: EmbeddedResourceResource,
-  ImageContent: ImageContent,
-  RateLimitSnapshot: RateLimitSnapshot,
-  RateLimitWindow: RateLimitWindow,
-  ResourceLink: ResourceLink,
-  Role: Role,
-  TextContent: TextContent,
-  TextResourceContents: TextResourceContents,
-  UserInput: UserInput,
-  ResumeConversationResponse: ResumeConversationResponse,
-  ArchiveConversationResponse: ArchiveConversationResponse,
-  SendUserMessageResponse: SendUserMessageResponse,
-  SendUserTurnResponse: SendUserTurnResponse,
-  InterruptConversationResponse: InterruptConversationResponse,
-  AddConversationSubscriptionResponse: AddConversationSubscriptionResponse,
-  RemoveConversationSubscriptionResponse: RemoveConversationSubscriptionResponse,
-  GitSha: GitSha,
-  GitDiffToRemoteResponse: GitDiffToRemoteResponse,
-  LoginApiKeyResponse: LoginApiKeyResponse,
-  LoginChatGptResponse: LoginChatGptResponse,
-  CancelLoginChatGptResponse: CancelLoginChatGptResponse,
-  LogoutChatGptResponse: LogoutChatGptResponse,
-  AuthMode: AuthMode,
-  GetAuthStatusResponse: GetAuthStatusResponse,
-  ForcedLoginMethod: ForcedLoginMethod,
-  Profile: Profile,
-  SandboxSettings: SandboxSettings,
-  Tools: Tools,
-  UserSavedConfig: UserSavedConfig,
-  Verbosity: Verbosity,
-  GetUserSavedConfigResponse: GetUserSavedConfigResponse,
-  SetDefaultModelResponse: SetDefaultModelResponse,
-  GetUserAgentResponse: GetUserAgentResponse,
-  UserInfoResponse: UserInfoResponse,
-  FuzzyFileSearchResult: FuzzyFileSearchResult,
-  FuzzyFileSearchResponse: FuzzyFileSearchResponse,
-  ExecOneOffCommandResponse: ExecOneOffCommandResponse,
-  ReviewDecision: ReviewDecision,
-  ApplyPatchApprovalResponse: ApplyPatchApprovalResponse,
-  ExecCommandApprovalResponse: ExecCommandApprovalResponse,
-} as const;

@@ -1,6 +1,7 @@
 // Wire types of codex 0.58.0 (v2 namespace, camelCase). Bootstrapped by scripts/zod-from-json-schema.py from the reference
 // bundle; field names, casing and optionality are the wire contract.
 import { z } from "zod";
+import { u32, uuidString } from "./serde-types.js";
 
 export const AskForApproval = z.enum(["unlessTrusted", "onFailure", "onRequest", "never"]);
 export type AskForApproval = z.infer<typeof AskForApproval>;
@@ -159,7 +160,7 @@ export type ThreadArchiveParams = z.infer<typeof ThreadArchiveParams>;
 
 export const ThreadListParams = z.object({
   cursor: z.string().nullable().optional(),
-  limit: z.number().int().nonnegative().nullable().optional(),
+  limit: u32().nullable().optional(),
   modelProviders: z.array(z.string()).nullable().optional(),
 });
 export type ThreadListParams = z.infer<typeof ThreadListParams>;
@@ -212,7 +213,7 @@ export type TurnInterruptParams = z.infer<typeof TurnInterruptParams>;
 
 export const ModelListParams = z.object({
   cursor: z.string().nullable().optional(),
-  limit: z.number().int().nonnegative().nullable().optional(),
+  limit: u32().nullable().optional(),
 });
 export type ModelListParams = z.infer<typeof ModelListParams>;
 
@@ -225,7 +226,8 @@ export type LoginAccountParams = z.infer<typeof LoginAccountParams>;
 export const CancelLoginAccountParams = z.object({ loginId: z.string() });
 export type CancelLoginAccountParams = z.infer<typeof CancelLoginAccountParams>;
 
-export const ConversationId = z.string();
+/** A UUID (Codex's `ConversationId`); decoding canonicalises it. */
+export const ConversationId = uuidString();
 export type ConversationId = z.infer<typeof ConversationId>;
 
 export const FeedbackUploadParams = z.object({

@@ -1,23 +1,21 @@
-import type { CoreEvent, CoreRateLimitWindow, EventMsg, TokenUsage, TurnItem } from "./core-events.js";
+import {
+  type EventMsg,
+  type FileChange,
+  type NotificationMessage,
+  type Protocol058,
+  RateLimitSnapshot,
+  type RateLimitWindow,
+  type TurnItem,
+  type UserInput,
+  type v2,
+} from "@codex-ts/app-server-protocol";
+import type { CoreEvent } from "@codex-ts/core";
 import { shellJoin } from "./shell-join.js";
 
-export type ThreadItem = { type: string; id: string } & Record<string, unknown>;
-export type TurnStatus = "completed" | "interrupted" | "failed" | "inProgress";
-export interface Turn {
-  id: string;
-  items: ThreadItem[];
-  status: TurnStatus;
-  error: { message: string } | null;
-}
-export interface Notification {
-  method: string;
-  params: unknown;
-}
-export interface Usage {
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-}
+/** A 0.58.0 server notification (`{method, params}`), as the mapper produces them. */
+export type Notification = NotificationMessage<Protocol058>;
+type ThreadItem = v2.ThreadItem;
+type ItemOf<T extends ThreadItem["type"]> = Extract<ThreadItem, { type: T }>;
 
 /** Core `TurnItem` (externally tagged) → v2 `ThreadItem`, as 0.58.0 maps them. */
 export function threadItemFromTurnItem(item: TurnItem): ThreadItem {
@@ -40,41 +38,33 @@ export function threadItemFromTurnItem(item: TurnItem): ThreadItem {
     return {
       type: "reasoning",
       id: item.Reasoning.id,
-      text: (summary_text.length ? summary_text : raw_content).join("\n"),
+      text: (summary_text.length ? summary_text : (raw_content ?? [])).join("\n"),
     };
   }
   return { type: "webSearch", id: item.WebSearch.id, query: item.WebSearch.query };
 }
 
 /** Core `UserInput` (`image_url`, `local_image`) → v2 `UserInput` (`url`, `localImage`). */
-export function userInputToV2(input: unknown): unknown {
-  const i = input as Record<string, unknown>;
-  if (i.type === "image") return { type: "image", url: i.image_url };
-  if (i.type === "local_image") return { type: "localImage", path: i.path };
-  return i;
+export function userInputToV2(input: UserInput): v2.UserInput {
+  if (input.type === "image") return { type: "image", url: input.image_url };
+  if (input.type === "local_image") return { type: "localImage", path: input.path };
+  return input;
 }
 
-/** `{secs, nanos}` (serde Duration) or a number of ms → whole milliseconds. */
-function durationMs(d: unknown): number | null {
-  if (typeof d === "number") return Math.round(d);
-  if (d && typeof d === "object" && "secs" in d) {
-    const { secs, nanos } = d as { secs: number; nanos?: number };
-    return secs * 1000 + Math.round((nanos ?? 0) / 1e6);
-  }
-  return null;
+/** `{secs, nanos}` (serde Duration) → whole milliseconds. */
+function durationMs(d: { secs: number; nanos: number }): number {
+  return d.secs * 1000 + Math.round(d.nanos / 1e6);
 }
 
-function fileChanges(changes: unknown): { path: string; kind: string; diff: string }[] {
-  return Object.entries((changes ?? {}) as Record<string, Record<string, Record<string, unknown>>>).map(
-    ([path, change]) => {
-      if (change.add) return { path, kind: "add", diff: String(change.add.content ?? "") };
-      if (change.delete) return { path, kind: "delete", diff: String(change.delete.content ?? "") };
-      return { path, kind: "update", diff: String(change.update?.unified_diff ?? "") };
-    },
-  );
+function fileChanges(changes: Record<string, FileChange>): v2.FileUpdateChange[] {
+  return Object.entries(changes).map(([path, change]) => {
+    if ("add" in change) return { path, kind: "add", diff: change.add.content };
+    if ("delete" in change) return { path, kind: "delete", diff: change.delete.content };
+    return { path, kind: "update", diff: change.update.unified_diff };
+  });
 }
 
-function rateLimitWindow(w: CoreRateLimitWindow | null | undefined) {
+function rateLimitWindow(w: RateLimitWindow | null | undefined): v2.RateLimitWindow | null {
   if (!w) return null;
   return {
     usedPercent: Math.round(w.used_percent),
@@ -84,26 +74,46 @@ function rateLimitWindow(w: CoreRateLimitWindow | null | undefined) {
 }
 
 /**
+ * The core's MCP progress event: an extension outside 0.58.0's `EventMsg` (see core's `isCodexWireEvent`), so it
+ * is read field by field.
+ */
+function mcpProgress(msg: EventMsg): { callId: string; message: string } | null {
+  const raw: Record<string, unknown> = msg;
+  if (raw.type !== "mcp_tool_call_progress") return null;
+  return { callId: String(raw.call_id), message: String(raw.message) };
+}
+
+/**
+ * The core's `stream_items_discarded` (extension event): items a failed model request had started and that will
+ * never complete (the retry streams them afresh). Read field by field, as `mcpProgress`.
+ */
+function discardedItemIds(msg: EventMsg): string[] | null {
+  const raw: Record<string, unknown> = msg;
+  if (raw.type !== "stream_items_discarded" || !Array.isArray(raw.item_ids)) return null;
+  return raw.item_ids.map(String);
+}
+
+/**
  * Turns the core event stream of one thread into v2 notifications. 0.58.0 sends only `turn/started`,
  * `item/*` for user/agent/reasoning/web-search items and `account/rateLimits/updated`; this mapper keeps all of
  * those and also sends what the schema declares but 0.58.0 leaves out: command, file-change, MCP, todo-list and
  * image-view items, the agent-message and command-output deltas, and `turn/completed` with status, error and usage.
  */
 export class V2EventMapper {
-  private turn: Turn | null = null;
-  private usage: Usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
+  private turn: v2.Turn | null = null;
+  private usage: v2.Usage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
   private readonly open = new Map<string, ThreadItem>();
-  private plan: ThreadItem | null = null;
-  private readonly pendingPatches = new Map<string, ReturnType<typeof fileChanges>>();
+  private plan: ItemOf<"todoList"> | null = null;
+  private readonly pendingPatches = new Map<string, v2.FileUpdateChange[]>();
   /** The thread's running total at the last `token_count`, to tell a new response's usage from a repeat. */
   private lastTotal: number | null = null;
-  private awaitingStart = false;
 
-  /** The turn a `turn/start` response announced; its `turn/started` is sent by the caller right after. */
-  beginTurn(turn: Turn): void {
-    this.awaitingStart = false;
+  /**
+   * The turn a `turn/start` response announces (it sends `turn/started` for it itself). When the core started the
+   * turn while the request was in flight, what it produced so far is kept.
+   */
+  beginTurn(turn: v2.Turn): void {
     if (this.turn && this.turn.id === turn.id) {
-      // The core already started this turn while `turn/start` was in flight: keep what it produced.
       const known = new Set(turn.items.map((i) => i.id));
       this.turn = { ...turn, items: [...turn.items, ...this.turn.items.filter((i) => !known.has(i.id))] };
       return;
@@ -113,73 +123,88 @@ export class V2EventMapper {
     this.plan = null;
   }
 
-  /** A `turn/start` is in flight: its `turn/started` comes from the caller, not from `task_started`. */
-  expectTurn(): void {
-    this.awaitingStart = true;
-  }
-
   get currentTurnId(): string | null {
     return this.turn?.id ?? null;
   }
 
   map(event: CoreEvent): Notification[] {
     const msg = event.msg;
+    const progress = mcpProgress(msg);
+    if (progress) {
+      return [
+        {
+          method: "item/mcpToolCall/progress",
+          params: { itemId: progress.callId, message: progress.message },
+        },
+      ];
+    }
+    const discarded = discardedItemIds(msg);
+    if (discarded) {
+      // Dropped, not completed: no `item/completed` and not listed in `turn/completed` (the history never holds them).
+      for (const id of discarded) this.open.delete(id);
+      return [];
+    }
     const out: Notification[] = [];
     switch (msg.type) {
       case "task_started":
+        // A turn nobody announced yet (a v1 request started it, or the core did before `turn/start` answered).
         if (!this.turn || this.turn.id !== event.id) {
-          const announce = !this.awaitingStart;
           this.beginTurn({ id: event.id, items: [], status: "inProgress", error: null });
-          if (announce) out.push({ method: "turn/started", params: { turn: this.snapshot() } });
+          out.push({ method: "turn/started", params: { turn: this.snapshot() } });
         }
         break;
       case "item_started":
-        out.push(this.started(threadItemFromTurnItem(msg.item as TurnItem)));
+        out.push(this.started(threadItemFromTurnItem(msg.item)));
         break;
       case "item_completed":
-        out.push(this.completed(threadItemFromTurnItem(msg.item as TurnItem)));
+        out.push(this.completed(threadItemFromTurnItem(msg.item)));
         break;
       case "agent_message_content_delta": {
         // Kept on the open item so an interrupted message completes with what was streamed.
-        const open = this.open.get(String(msg.item_id));
-        if (open?.type === "agentMessage") open.text = `${open.text ?? ""}${msg.delta}`;
+        const open = this.open.get(msg.item_id);
+        if (open?.type === "agentMessage") open.text = `${open.text}${msg.delta}`;
         out.push({ method: "item/agentMessage/delta", params: { itemId: msg.item_id, delta: msg.delta } });
         break;
       }
-      case "exec_command_begin": {
-        const item: ThreadItem = {
-          type: "commandExecution",
-          id: String(msg.call_id),
-          command: shellJoin(msg.command as string[]),
-          aggregated_output: "",
-          exit_code: null,
-          status: "inProgress",
-          duration_ms: null,
-        };
-        out.push(this.started(item));
+      case "exec_command_begin":
+        out.push(
+          this.started({
+            type: "commandExecution",
+            id: msg.call_id,
+            command: shellJoin(msg.command),
+            aggregated_output: "",
+            exit_code: null,
+            status: "inProgress",
+            duration_ms: null,
+          }),
+        );
         break;
-      }
       case "exec_command_output_delta":
         // A patch's output (0.58.0 runs apply_patch as a process) is not a command item's: only open commands stream.
-        if (this.open.get(String(msg.call_id))?.type !== "commandExecution") break;
+        if (this.open.get(msg.call_id)?.type !== "commandExecution") break;
         out.push({
           method: "item/commandExecution/outputDelta",
-          params: { itemId: msg.call_id, delta: Buffer.from(String(msg.chunk), "base64").toString("utf8") },
+          params: { itemId: msg.call_id, delta: Buffer.from(msg.chunk, "base64").toString("utf8") },
         });
         break;
       case "exec_command_end": {
-        const base = this.open.get(String(msg.call_id)) ?? {
-          type: "commandExecution",
-          id: String(msg.call_id),
-          command: "",
-        };
-        const exitCode = msg.exit_code as number;
+        const open = this.open.get(msg.call_id);
+        const base: ItemOf<"commandExecution"> =
+          open?.type === "commandExecution"
+            ? open
+            : {
+                type: "commandExecution",
+                id: msg.call_id,
+                command: "",
+                aggregated_output: "",
+                status: "inProgress",
+              };
         out.push(
           this.completed({
             ...base,
-            aggregated_output: msg.aggregated_output,
-            exit_code: exitCode,
-            status: exitCode === 0 ? "completed" : "failed",
+            aggregated_output: msg.aggregated_output ?? "",
+            exit_code: msg.exit_code,
+            status: msg.exit_code === 0 ? "completed" : "failed",
             duration_ms: durationMs(msg.duration),
           }),
         );
@@ -188,46 +213,42 @@ export class V2EventMapper {
       case "patch_apply_begin":
         // 0.58.0's `PatchApplyStatus` has no in-progress value, so the item is announced once the outcome is
         // known: started and completed together at `patch_apply_end`, as for image views.
-        this.pendingPatches.set(String(msg.call_id), fileChanges(msg.changes));
+        this.pendingPatches.set(msg.call_id, fileChanges(msg.changes));
         break;
       case "patch_apply_end": {
-        const id = String(msg.call_id);
-        const changes = this.pendingPatches.get(id) ?? fileChanges(msg.changes);
-        this.pendingPatches.delete(id);
-        const item = { type: "fileChange", id, changes, status: msg.success ? "completed" : "failed" };
+        const changes = this.pendingPatches.get(msg.call_id) ?? [];
+        this.pendingPatches.delete(msg.call_id);
+        const item: ThreadItem = {
+          type: "fileChange",
+          id: msg.call_id,
+          changes,
+          status: msg.success ? "completed" : "failed",
+        };
         out.push(this.started(item), this.completed(item));
         break;
       }
-      case "mcp_tool_call_begin": {
-        const inv = msg.invocation as { server: string; tool: string; arguments?: unknown };
+      case "mcp_tool_call_begin":
         out.push(
           this.started({
             type: "mcpToolCall",
-            id: String(msg.call_id),
-            server: inv.server,
-            tool: inv.tool,
+            id: msg.call_id,
+            server: msg.invocation.server,
+            tool: msg.invocation.tool,
             status: "inProgress",
-            arguments: inv.arguments ?? null,
+            arguments: msg.invocation.arguments ?? null,
             result: null,
             error: null,
           }),
         );
         break;
-      }
       case "mcp_tool_call_end":
         out.push(this.completed(this.mcpEnd(msg)));
         break;
-      case "mcp_tool_call_progress":
-        out.push({
-          method: "item/mcpToolCall/progress",
-          params: { itemId: String(msg.call_id), message: String(msg.message) },
-        });
-        break;
       case "plan_update":
-        out.push(...this.planUpdate(msg));
+        out.push(...this.planUpdate(msg.plan));
         break;
       case "view_image_tool_call": {
-        const item = { type: "imageView", id: String(msg.call_id), path: String(msg.path) };
+        const item: ThreadItem = { type: "imageView", id: msg.call_id, path: msg.path };
         out.push(this.started(item), this.completed(item));
         break;
       }
@@ -235,7 +256,7 @@ export class V2EventMapper {
         out.push(...this.tokenCount(msg));
         break;
       case "error":
-        if (this.turn) this.turn.error = { message: String(msg.message) };
+        if (this.turn) this.turn.error = { message: msg.message };
         break;
       case "task_complete":
         out.push(...this.finish(this.turn?.error ? "failed" : "completed"));
@@ -247,9 +268,9 @@ export class V2EventMapper {
     return out;
   }
 
-  private snapshot(): Turn {
-    const t = this.turn as Turn;
-    return { id: t.id, items: [...t.items], status: t.status, error: t.error };
+  private snapshot(): v2.Turn {
+    const t = this.turn as v2.Turn;
+    return { id: t.id, items: [...t.items], status: t.status, error: t.error ?? null };
   }
 
   private started(item: ThreadItem): Notification {
@@ -271,18 +292,22 @@ export class V2EventMapper {
     return { method: "item/completed", params: { item } };
   }
 
-  private mcpEnd(msg: EventMsg): ThreadItem {
-    const base = this.open.get(String(msg.call_id)) ?? {
-      type: "mcpToolCall",
-      id: String(msg.call_id),
-      server: (msg.invocation as { server: string }).server,
-      tool: (msg.invocation as { tool: string }).tool,
-      arguments: (msg.invocation as { arguments?: unknown }).arguments ?? null,
-    };
-    const result = msg.result as { Ok?: Record<string, unknown>; Err?: string };
-    if (result.Err !== undefined)
-      return { ...base, status: "failed", result: null, error: { message: result.Err } };
-    const ok = result.Ok ?? {};
+  private mcpEnd(msg: Extract<EventMsg, { type: "mcp_tool_call_end" }>): ThreadItem {
+    const open = this.open.get(msg.call_id);
+    const base: ItemOf<"mcpToolCall"> =
+      open?.type === "mcpToolCall"
+        ? open
+        : {
+            type: "mcpToolCall",
+            id: msg.call_id,
+            server: msg.invocation.server,
+            tool: msg.invocation.tool,
+            status: "inProgress",
+            arguments: msg.invocation.arguments ?? null,
+          };
+    if ("Err" in msg.result)
+      return { ...base, status: "failed", result: null, error: { message: msg.result.Err } };
+    const ok = msg.result.Ok;
     return {
       ...base,
       status: ok.isError ? "failed" : "completed",
@@ -292,9 +317,8 @@ export class V2EventMapper {
   }
 
   /** The plan is one `todoList` item per turn: started at the first update, completed with the last at turn end. */
-  private planUpdate(msg: EventMsg): Notification[] {
-    const steps = (msg.plan ?? []) as { step: string; status: string }[];
-    const items = steps.map((s, i) => ({ id: String(i), text: s.step, completed: s.status === "completed" }));
+  private planUpdate(plan: readonly { step: string; status: string }[]): Notification[] {
+    const items = plan.map((s, i) => ({ id: String(i), text: s.step, completed: s.status === "completed" }));
     if (this.plan) {
       this.plan = { ...this.plan, items };
       this.open.set(this.plan.id, this.plan);
@@ -304,29 +328,27 @@ export class V2EventMapper {
     return [this.started(this.plan)];
   }
 
-  private tokenCount(msg: EventMsg): Notification[] {
-    const info = msg.info as { last_token_usage?: TokenUsage; total_token_usage?: TokenUsage } | null;
+  private tokenCount(msg: Extract<EventMsg, { type: "token_count" }>): Notification[] {
+    const info = msg.info;
     // Rate-limit updates repeat the previous response's usage; only a changed total means new usage.
-    const total = info?.total_token_usage?.total_tokens ?? null;
+    const total = info?.total_token_usage.total_tokens ?? null;
     const fresh = total !== null && total !== this.lastTotal;
     if (total !== null) this.lastTotal = total;
-    if (fresh && info?.last_token_usage) {
+    if (fresh && info) {
       this.usage.inputTokens += info.last_token_usage.input_tokens;
       this.usage.cachedInputTokens += info.last_token_usage.cached_input_tokens;
       this.usage.outputTokens += info.last_token_usage.output_tokens;
     }
-    const limits = msg.rate_limits as {
-      primary?: CoreRateLimitWindow | null;
-      secondary?: CoreRateLimitWindow | null;
-    } | null;
-    if (!limits) return [];
+    // 0.58.0's schema names the v2 (camelCase) snapshot here, but the event carries the core's snake_case one.
+    const limits = RateLimitSnapshot.safeParse(msg.rate_limits);
+    if (!msg.rate_limits || !limits.success) return [];
     return [
       {
         method: "account/rateLimits/updated",
         params: {
           rateLimits: {
-            primary: rateLimitWindow(limits.primary),
-            secondary: rateLimitWindow(limits.secondary),
+            primary: rateLimitWindow(limits.data.primary),
+            secondary: rateLimitWindow(limits.data.secondary),
           },
         },
       },
@@ -338,7 +360,7 @@ export class V2EventMapper {
    * before the turn ends (the plan always; others when the turn was cut short: a command or tool call that never
    * ended counts as failed, a message keeps the text streamed so far).
    */
-  private finish(status: TurnStatus): Notification[] {
+  private finish(status: v2.TurnStatus): Notification[] {
     if (!this.turn) return [];
     const out: Notification[] = [];
     for (const item of [...this.open.values()]) {

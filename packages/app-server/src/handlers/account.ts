@@ -1,9 +1,9 @@
 import {
   internalError,
   invalidRequest,
-  type NotificationParams,
-  type Result,
-  type ServerNotificationMethod,
+  type Protocol058,
+  type ProtocolPeer,
+  parseUuid,
 } from "@codex-ts/app-server-protocol";
 import {
   type AuthManager,
@@ -12,9 +12,7 @@ import {
   type CodexAuth,
   knownPlanType,
 } from "@codex-ts/core";
-import { object, optionalBool, requiredString } from "../params.js";
-import type { RequestHandler } from "../server.js";
-import { parseUuid } from "../uuid.js";
+import type { Handlers } from "../handler.js";
 
 export interface AccountHandlerOptions {
   /** `requires_openai_auth` of the server's configured model provider. Default true (the built-in `openai`). */
@@ -22,8 +20,6 @@ export interface AccountHandlerOptions {
   /** Where refresh failures that do not fail a request are reported. */
   warn?: ((message: string) => void) | undefined;
 }
-
-type LoginStart = { type: "apiKey"; apiKey: string } | { type: "chatgpt" };
 
 /** Refusals are the client's problem (-32600); anything else failed on our side (-32603, with Codex's prefix). */
 function rpcError(err: unknown, prefix?: string) {
@@ -40,19 +36,30 @@ async function currentOrFail(auth: AuthManager): Promise<CodexAuth | null> {
   }
 }
 
+type AccountMethods =
+  | "loginApiKey"
+  | "loginChatGpt"
+  | "cancelLoginChatGpt"
+  | "logoutChatGpt"
+  | "getAuthStatus"
+  | "userInfo"
+  | "account/read"
+  | "account/login/start"
+  | "account/login/cancel"
+  | "account/logout"
+  | "account/rateLimits/read";
+
 /**
  * The account methods of Codex 0.58.0, v1 (`loginApiKey`, `loginChatGpt`, `cancelLoginChatGpt`, `logoutChatGpt`,
  * `getAuthStatus`, `userInfo`) and v2 (`account/*`), over one `AuthManager`. Notifications follow the response that
- * causes them; a ChatGPT login reports its end in the API family (v1 or v2) that started it.
+ * causes them; a ChatGPT login reports its end in the API family (v1 or v2) that started it, through `peer`.
  */
 export function createAccountHandlers(
   auth: AuthManager,
-  notify: (method: string, params: unknown) => void,
+  peer: ProtocolPeer<Protocol058>,
   o: AccountHandlerOptions = {},
-) {
+): Handlers<Protocol058, AccountMethods> {
   const requiresOpenaiAuth = o.requiresOpenaiAuth ?? true;
-  const send = <M extends ServerNotificationMethod>(method: M, params: NotificationParams<M>) =>
-    notify(method, params);
   const warn = (m: string) => o.warn?.(m);
 
   // Settles once the last login's end has been reported.
@@ -73,11 +80,11 @@ export function createAccountHandlers(
         await new Promise((r) => setImmediate(r));
         const mode = success ? ((await auth.current().catch(() => null))?.mode ?? null) : null;
         if (family === "v2") {
-          send("account/login/completed", { loginId: login.loginId, success, error });
-          if (success) send("account/updated", { authMode: mode });
+          void peer.notify("account/login/completed", { loginId: login.loginId, success, error });
+          if (success) void peer.notify("account/updated", { authMode: mode });
         } else {
-          send("loginChatGptComplete", { loginId: login.loginId, success, error });
-          if (success) send("authStatusChange", { authMethod: mode });
+          void peer.notify("loginChatGptComplete", { loginId: login.loginId, success, error });
+          if (success) void peer.notify("authStatusChange", { authMethod: mode });
         }
       })
       .catch((err: unknown) => warn(`failed to report the end of a login: ${String(err)}`));
@@ -117,56 +124,36 @@ export function createAccountHandlers(
     return {};
   };
 
-  const loginApiKey: RequestHandler<string> = {
-    decode: (params) => requiredString(object(params, "struct LoginApiKeyParams"), "apiKey"),
-    async handle(apiKey): Promise<Result<"loginApiKey">> {
-      await saveApiKey(apiKey);
-      return {};
+  return {
+    async loginApiKey(p, ctx) {
+      await saveApiKey(p.apiKey);
+      const sent = await ctx.respond({});
+      void peer.notify("authStatusChange", { authMethod: "apikey" });
+      return sent;
     },
-    afterResponse: () => send("authStatusChange", { authMethod: "apikey" }),
-  };
 
-  const loginChatGpt: RequestHandler<null> = {
-    decode: () => null,
-    async handle(): Promise<Result<"loginChatGpt">> {
+    async loginChatGpt() {
       const { loginId, authUrl } = await startChatGpt("v1");
       return { loginId, authUrl };
     },
-  };
 
-  const cancelLoginChatGpt: RequestHandler<string> = {
-    decode(params) {
-      const raw = requiredString(object(params, "struct CancelLoginChatGptParams"), "loginId");
-      try {
-        return parseUuid(raw);
-      } catch (err) {
-        throw invalidRequest(`Invalid request: UUID parsing failed: ${(err as Error).message}`);
-      }
-    },
-    handle: (loginId): Result<"cancelLoginChatGpt"> => cancel(loginId),
-  };
+    // The login id is a UUID, checked by the decode (0.58.0's `UUID parsing failed: …`).
+    cancelLoginChatGpt: (p) => cancel(p.loginId),
 
-  const logoutChatGpt: RequestHandler<null> = {
-    decode: () => null,
-    async handle(): Promise<Result<"logoutChatGpt">> {
+    async logoutChatGpt(_p, ctx) {
       await logout();
-      return {};
+      const sent = await ctx.respond({});
+      void peer.notify("authStatusChange", { authMethod: null });
+      return sent;
     },
-    afterResponse: () => send("authStatusChange", { authMethod: null }),
-  };
 
-  const getAuthStatus: RequestHandler<{ includeToken: boolean; refreshToken: boolean }> = {
-    decode(params) {
-      const p = object(params, "struct GetAuthStatusParams");
-      return { includeToken: optionalBool(p, "includeToken"), refreshToken: optionalBool(p, "refreshToken") };
-    },
-    async handle({ includeToken, refreshToken }): Promise<Result<"getAuthStatus">> {
+    async getAuthStatus(p) {
       // Like 0.58.0: a provider that does not use OpenAI auth has no account to report, stored or not.
       if (!requiresOpenaiAuth) return { authMethod: null, authToken: null, requiresOpenaiAuth };
-      if (refreshToken) await refreshQuietly();
+      if (p.refreshToken) await refreshQuietly();
       const current = await currentOrFail(auth);
       if (!current) return { authMethod: null, authToken: null, requiresOpenaiAuth };
-      if (!includeToken) return { authMethod: current.mode, authToken: null, requiresOpenaiAuth };
+      if (!p.includeToken) return { authMethod: current.mode, authToken: null, requiresOpenaiAuth };
       try {
         return { authMethod: current.mode, authToken: await current.getToken(), requiresOpenaiAuth };
       } catch (err) {
@@ -175,25 +162,15 @@ export function createAccountHandlers(
         return { authMethod: null, authToken: null, requiresOpenaiAuth };
       }
     },
-  };
 
-  const userInfo: RequestHandler<null> = {
-    decode: () => null,
-    async handle(): Promise<Result<"userInfo">> {
+    async userInfo() {
       const current = await currentOrFail(auth);
       return { allegedUserEmail: current?.mode === "chatgpt" ? (current.email ?? null) : null };
     },
-  };
 
-  const accountRead: RequestHandler<{ refreshToken: boolean }> = {
-    decode(params) {
-      // serde reads an empty sequence as a struct with every field absent.
-      if (Array.isArray(params) && params.length === 0) return { refreshToken: false };
-      return { refreshToken: optionalBool(object(params, "struct GetAccountParams"), "refreshToken") };
-    },
-    async handle({ refreshToken }): Promise<Result<"account/read">> {
+    async "account/read"(p) {
       if (!requiresOpenaiAuth) return { account: null, requiresOpenaiAuth };
-      if (refreshToken) await refreshQuietly();
+      if (p.refreshToken) await refreshQuietly();
       const current = await currentOrFail(auth);
       if (!current) return { account: null, requiresOpenaiAuth };
       if (current.mode === "apikey") return { account: { type: "apiKey" }, requiresOpenaiAuth };
@@ -207,83 +184,43 @@ export function createAccountHandlers(
       };
       return { account, requiresOpenaiAuth };
     },
-  };
 
-  const accountLoginStart: RequestHandler<LoginStart> = {
-    decode(params) {
-      const p = object(params, "internally tagged enum LoginAccountParams");
-      if (!("type" in p)) throw invalidRequest("Invalid request: missing field `type`");
-      const type = p.type;
-      if (typeof type === "number" && Number.isInteger(type)) {
-        throw invalidRequest(
-          `Invalid request: invalid value: integer \`${type}\`, expected variant index 0 <= i < 2`,
-        );
+    async "account/login/start"(p, ctx) {
+      if (p.type === "chatgpt") {
+        const { loginId, authUrl } = await startChatGpt("v2");
+        return { type: "chatgpt", loginId, authUrl };
       }
-      if (type === "apiKey") return { type, apiKey: requiredString(p, "apiKey") };
-      if (type === "chatgpt") return { type };
-      const shown =
-        typeof type === "string" ? `unknown variant \`${type}\`` : `invalid type: ${JSON.stringify(type)}`;
-      throw invalidRequest(`Invalid request: ${shown}, expected \`apiKey\` or \`chatgpt\``);
+      await saveApiKey(p.apiKey);
+      const sent = await ctx.respond({ type: "apiKey" });
+      void peer.notify("account/login/completed", { loginId: null, success: true, error: null });
+      void peer.notify("account/updated", { authMode: "apikey" });
+      return sent;
     },
-    async handle(p): Promise<Result<"account/login/start">> {
-      if (p.type === "apiKey") {
-        await saveApiKey(p.apiKey);
-        return { type: "apiKey" };
-      }
-      const { loginId, authUrl } = await startChatGpt("v2");
-      return { type: "chatgpt", loginId, authUrl };
-    },
-    afterResponse(result) {
-      if ((result as { type?: string }).type !== "apiKey") return;
-      send("account/login/completed", { loginId: null, success: true, error: null });
-      send("account/updated", { authMode: "apikey" });
-    },
-  };
 
-  const accountLoginCancel: RequestHandler<string> = {
-    decode: (params) => requiredString(object(params, "struct CancelLoginAccountParams"), "loginId"),
-    handle(raw): Result<"account/login/cancel"> {
+    // v2 takes any string and reports a malformed id itself, as 0.58.0 does.
+    "account/login/cancel"(p) {
       let loginId: string;
       try {
-        loginId = parseUuid(raw);
+        loginId = parseUuid(p.loginId);
       } catch {
-        throw invalidRequest(`invalid login id: ${raw}`);
+        throw invalidRequest(`invalid login id: ${p.loginId}`);
       }
       return cancel(loginId);
     },
-  };
 
-  const accountLogout: RequestHandler<null> = {
-    decode: () => null,
-    async handle(): Promise<Result<"account/logout">> {
+    async "account/logout"(_p, ctx) {
       await logout();
-      return {};
+      const sent = await ctx.respond({});
+      void peer.notify("account/updated", { authMode: null });
+      return sent;
     },
-    afterResponse: () => send("account/updated", { authMode: null }),
-  };
 
-  const accountRateLimitsRead: RequestHandler<null> = {
-    decode: () => null,
-    async handle(): Promise<Result<"account/rateLimits/read">> {
+    async "account/rateLimits/read"() {
       try {
         return { rateLimits: await auth.readRateLimits() };
       } catch (err) {
         throw rpcError(err);
       }
     },
-  };
-
-  return {
-    loginApiKey,
-    loginChatGpt,
-    cancelLoginChatGpt,
-    logoutChatGpt,
-    getAuthStatus,
-    userInfo,
-    "account/read": accountRead,
-    "account/login/start": accountLoginStart,
-    "account/login/cancel": accountLoginCancel,
-    "account/logout": accountLogout,
-    "account/rateLimits/read": accountRateLimitsRead,
   };
 }

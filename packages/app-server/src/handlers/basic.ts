@@ -1,46 +1,40 @@
-import { invalidRequest } from "@codex-ts/app-server-protocol";
+import type { Protocol058, Protocol0166 } from "@codex-ts/app-server-protocol";
+import type { Handler, Handlers } from "../handler.js";
 import { pageModels } from "../model-list.js";
 import { MODEL_PRESETS } from "../model-presets.js";
-import { object, optionalString, optionalU32, requiredString } from "../params.js";
-import type { RequestHandler } from "../server.js";
-import type { ClientInfo } from "../user-agent.js";
 
-/** Methods that take no params decode to nothing (presence was already checked by the dispatcher). */
-const noParams = (): undefined => undefined;
-
-export const initialize: RequestHandler<ClientInfo> = {
-  decode(params) {
-    const p = object(params, "struct InitializeParams");
-    if (!("clientInfo" in p)) throw invalidRequest("Invalid request: missing field `clientInfo`");
-    const info = object(p.clientInfo, "struct ClientInfo");
-    return {
-      name: requiredString(info, "name"),
-      title: optionalString(info, "title"),
-      version: requiredString(info, "version"),
-    };
-  },
-  handle(client, { server }) {
-    server.markInitialized(client);
-    return { userAgent: server.userAgent() };
-  },
+/** 0.58.0 `initialize` → `{userAgent}` (the user agent now carries the client). */
+const initialize058: Handler<Protocol058, "initialize"> = (p, { server }) => {
+  server.recordClient(p.clientInfo);
+  return { userAgent: server.userAgent() };
 };
 
-export const getUserAgent: RequestHandler<undefined> = {
-  decode: noParams,
-  handle: (_p, { server }) => ({ userAgent: server.userAgent() }),
+/** The handlers that need nothing but the server itself (0.58.0). */
+export const basicHandlers: Handlers<Protocol058, "initialize" | "getUserAgent" | "model/list"> = {
+  initialize: initialize058,
+  getUserAgent: (_p, { server }) => ({ userAgent: server.userAgent() }),
+  "model/list": (p) => pageModels(MODEL_PRESETS, p),
 };
 
-export const modelList: RequestHandler<{ cursor: string | null; limit: number | null }> = {
-  decode(params) {
-    const p = object(params, "struct ModelListParams");
-    return { cursor: optionalString(p, "cursor"), limit: optionalU32(p, "limit") };
-  },
-  handle: (p) => pageModels(MODEL_PRESETS, p),
-};
+/** `std::env::consts::FAMILY` / `OS` of the Rust target, as 0.166.0 reports them. */
+function platform(): { platformFamily: string; platformOs: string } {
+  const os: Partial<Record<NodeJS.Platform, string>> = {
+    darwin: "macos",
+    win32: "windows",
+    sunos: "solaris",
+  };
+  return {
+    platformFamily: process.platform === "win32" ? "windows" : "unix",
+    platformOs: os[process.platform] ?? process.platform,
+  };
+}
 
-/** Handlers that need nothing but the server itself. */
-export const basicHandlers = {
-  initialize,
-  getUserAgent,
-  "model/list": modelList,
+/**
+ * 0.166.0 `initialize` → `{userAgent, codexHome, platformFamily, platformOs}`. The client's
+ * `optOutNotificationMethods` are never sent to it on this connection.
+ */
+export const initialize0166: Handler<Protocol0166, "initialize"> = (p, { server, peer }) => {
+  server.recordClient(p.clientInfo);
+  peer.suppress(p.capabilities?.optOutNotificationMethods ?? []);
+  return { userAgent: server.userAgent(), codexHome: server.codexHome, ...platform() };
 };

@@ -1,29 +1,108 @@
 import { join } from "node:path";
-import { internalError, invalidRequest } from "@codex-ts/app-server-protocol";
-import { ConfigWriter, readTomlFile } from "@codex-ts/config-loader";
-import { object, optionalString } from "../params.js";
-import type { RequestHandler } from "../server.js";
+import {
+  AskForApproval,
+  ForcedLoginMethod,
+  internalError,
+  invalidRequest,
+  type Profile,
+  type Protocol058,
+  ReasoningEffort,
+  ReasoningSummary,
+  SandboxMode,
+  type UserSavedConfig,
+  Verbosity,
+} from "@codex-ts/app-server-protocol";
+import { ConfigError, ConfigWriter, checkRequestValue, readTomlFile } from "@codex-ts/config-loader";
+import type { z } from "zod";
+import type { Handlers } from "../handler.js";
 
-const EFFORTS = ["none", "minimal", "low", "medium", "high"] as const;
-type Effort = (typeof EFFORTS)[number];
+type Table = Record<string, unknown>;
+const table = (v: unknown): Table | null =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Table) : null;
 
-/** `setDefaultModel {model, reasoningEffort}` → `{}`: persists through the one config writer (atomic, locked). */
-export function createSetDefaultModelHandler(codexHome: string, profile?: string) {
+/** A saved value of the wire type, or null when the file has none (or something else: the schema decides). */
+function saved<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | null {
+  if (value === undefined) return null;
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+const text = (v: unknown) => (typeof v === "string" ? v : null);
+const flag = (v: unknown) => (typeof v === "boolean" ? v : null);
+
+/** One `[profiles.<name>]` table as `Profile`. */
+function savedProfile(p: Table): Profile {
+  return {
+    model: text(p.model),
+    modelProvider: text(p.model_provider),
+    approvalPolicy: saved(AskForApproval, p.approval_policy),
+    modelReasoningEffort: saved(ReasoningEffort, p.model_reasoning_effort),
+    modelReasoningSummary: saved(ReasoningSummary, p.model_reasoning_summary),
+    modelVerbosity: saved(Verbosity, p.model_verbosity),
+    chatgptBaseUrl: text(p.chatgpt_base_url),
+  };
+}
+
+/**
+ * `config.toml` as the user saved it (no defaults, no managed layers, no overrides) → `UserSavedConfig`. A value
+ * the wire type cannot carry (the file was edited after the server checked it at start) reads as unset.
+ */
+export function userSavedConfig(toml: Table): UserSavedConfig {
+  const ws = table(toml.sandbox_workspace_write);
+  const tools = table(toml.tools);
+  const profiles: Record<string, Profile> = {};
+  for (const [name, p] of Object.entries(table(toml.profiles) ?? {})) {
+    const t = table(p);
+    if (t) profiles[name] = savedProfile(t);
+  }
+  const roots = Array.isArray(ws?.writable_roots)
+    ? ws.writable_roots.filter((r) => typeof r === "string")
+    : [];
+  return {
+    approvalPolicy: saved(AskForApproval, toml.approval_policy),
+    sandboxMode: saved(SandboxMode, toml.sandbox_mode),
+    // Codex reads the workspace-write table with defaults, so unset flags come back as false.
+    sandboxSettings: ws
+      ? {
+          writableRoots: roots,
+          networkAccess: flag(ws.network_access) ?? false,
+          excludeTmpdirEnvVar: flag(ws.exclude_tmpdir_env_var) ?? false,
+          excludeSlashTmp: flag(ws.exclude_slash_tmp) ?? false,
+        }
+      : null,
+    forcedChatgptWorkspaceId: text(toml.forced_chatgpt_workspace_id),
+    forcedLoginMethod: saved(ForcedLoginMethod, toml.forced_login_method),
+    model: text(toml.model),
+    modelReasoningEffort: saved(ReasoningEffort, toml.model_reasoning_effort),
+    modelReasoningSummary: saved(ReasoningSummary, toml.model_reasoning_summary),
+    modelVerbosity: saved(Verbosity, toml.model_verbosity),
+    tools: tools ? { webSearch: flag(tools.web_search), viewImage: flag(tools.view_image) } : null,
+    profile: text(toml.profile),
+    profiles,
+  };
+}
+
+/**
+ * `setDefaultModel {model, reasoningEffort}` → `{}`: persists through the one config writer (atomic, locked);
+ * `getUserSavedConfig` → `{config}`: read fresh on every call, so edits to config.toml show at once.
+ */
+export function createConfigHandlers(
+  codexHome: string,
+  profile?: string,
+): Handlers<Protocol058, "setDefaultModel" | "getUserSavedConfig"> {
   const writer = new ConfigWriter(codexHome);
-  const handler: RequestHandler<{ model: string | null; effort: string | null }> = {
-    decode(params) {
-      const p = object(params, "struct SetDefaultModelParams");
-      const effort = optionalString(p, "reasoningEffort");
-      if (effort !== null && !(EFFORTS as readonly string[]).includes(effort)) {
-        const expected = EFFORTS.map((e) => `\`${e}\``).join(", ");
-        throw invalidRequest(`Invalid request: unknown variant \`${effort}\`, expected one of ${expected}`);
+  return {
+    async setDefaultModel(p) {
+      // A name TOML cannot store (a lone surrogate) is the client's mistake; the writer's own failures are ours.
+      try {
+        if (p.model != null) checkRequestValue(null, "model", p.model);
+      } catch (err) {
+        if (err instanceof ConfigError)
+          throw invalidRequest(`failed to persist model selection: ${err.message}`);
+        throw err;
       }
-      return { model: optionalString(p, "model"), effort };
-    },
-    async handle({ model, effort }) {
       try {
         await writer.apply(
-          [{ type: "setModel", model, effort: effort as Effort | null }],
+          [{ type: "setModel", model: p.model ?? null, effort: p.reasoningEffort ?? null }],
           profile ? { profile } : {},
         );
       } catch (err) {
@@ -31,66 +110,7 @@ export function createSetDefaultModelHandler(codexHome: string, profile?: string
       }
       return {};
     },
-  };
-  return handler;
-}
-
-type Table = Record<string, unknown>;
-const table = (v: unknown): Table | null =>
-  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Table) : null;
-const orNull = (v: unknown) => (v === undefined ? null : v);
-
-/** One `[profiles.<name>]` table as `Profile`. */
-function savedProfile(p: Table) {
-  return {
-    model: orNull(p.model),
-    modelProvider: orNull(p.model_provider),
-    approvalPolicy: orNull(p.approval_policy),
-    modelReasoningEffort: orNull(p.model_reasoning_effort),
-    modelReasoningSummary: orNull(p.model_reasoning_summary),
-    modelVerbosity: orNull(p.model_verbosity),
-    chatgptBaseUrl: orNull(p.chatgpt_base_url),
-  };
-}
-
-/** `config.toml` as the user saved it (no defaults, no managed layers, no overrides) → `UserSavedConfig`. */
-export function userSavedConfig(toml: Table) {
-  const ws = table(toml.sandbox_workspace_write);
-  const tools = table(toml.tools);
-  const profiles: Record<string, ReturnType<typeof savedProfile>> = {};
-  for (const [name, p] of Object.entries(table(toml.profiles) ?? {})) {
-    const t = table(p);
-    if (t) profiles[name] = savedProfile(t);
-  }
-  return {
-    approvalPolicy: orNull(toml.approval_policy),
-    sandboxMode: orNull(toml.sandbox_mode),
-    // Codex reads the workspace-write table with defaults, so unset flags come back as false.
-    sandboxSettings: ws
-      ? {
-          writableRoots: (ws.writable_roots as string[] | undefined) ?? [],
-          networkAccess: (ws.network_access as boolean | undefined) ?? false,
-          excludeTmpdirEnvVar: (ws.exclude_tmpdir_env_var as boolean | undefined) ?? false,
-          excludeSlashTmp: (ws.exclude_slash_tmp as boolean | undefined) ?? false,
-        }
-      : null,
-    forcedChatgptWorkspaceId: orNull(toml.forced_chatgpt_workspace_id),
-    forcedLoginMethod: orNull(toml.forced_login_method),
-    model: orNull(toml.model),
-    modelReasoningEffort: orNull(toml.model_reasoning_effort),
-    modelReasoningSummary: orNull(toml.model_reasoning_summary),
-    modelVerbosity: orNull(toml.model_verbosity),
-    tools: tools ? { webSearch: orNull(tools.web_search), viewImage: orNull(tools.view_image) } : null,
-    profile: orNull(toml.profile),
-    profiles,
-  };
-}
-
-/** `getUserSavedConfig` → `{config}`: read fresh on every call, so edits to config.toml show at once. */
-export function createGetUserSavedConfigHandler(codexHome: string): RequestHandler<void> {
-  return {
-    decode: () => undefined,
-    async handle() {
+    async getUserSavedConfig() {
       let toml: Table;
       try {
         toml = (await readTomlFile(join(codexHome, "config.toml"))) ?? {};

@@ -1,17 +1,46 @@
-import { internalError, invalidRequest } from "@codex-ts/app-server-protocol";
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import {
+  type ExecOneOffCommandParams,
+  internalError,
+  invalidRequest,
+  type Protocol058,
+} from "@codex-ts/app-server-protocol";
 import type { SandboxPolicy, ShellEnvironmentPolicy } from "@codex-ts/config-loader";
 import { commandEnvironment, runCommand, sandboxPolicyFromWire } from "@codex-ts/core";
-import { object, optionalString, optionalU64, requiredStrings } from "../params.js";
-import type { RequestHandler } from "../server.js";
+import type { Handlers } from "../handler.js";
 
 /** Codex's default for commands without a timeout. */
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-interface OneOffCommand {
-  command: string[];
-  timeoutMs: number;
-  cwd: string;
-  sandbox: SandboxPolicy | null;
+const invalidField = (field: string, why: string) =>
+  invalidRequest(`exec failed: invalid value for \`${field}\`: ${why}`);
+
+/** A NUL cannot reach `execve` (Node would answer with its own internal words): the client's mistake. */
+function refuseNul(field: string, value: string): void {
+  if (value.includes("\u0000")) throw invalidField(field, "contains a NUL character");
+}
+
+/**
+ * The checks a request's fields get before anything is spawned, so each mistake is `-32600` naming its field: NUL
+ * characters in the command, cwd or writable roots, and a cwd that is missing or not a directory (a FIFO cwd used to
+ * come back as `-32603 "Not a directory (os error 20)"`).
+ */
+async function checkRequest(p: ExecOneOffCommandParams): Promise<string> {
+  for (const [i, arg] of p.command.entries()) refuseNul(`command[${i}]`, arg);
+  const roots = p.sandboxPolicy && "writable_roots" in p.sandboxPolicy ? p.sandboxPolicy.writable_roots : [];
+  for (const [i, root] of (roots ?? []).entries()) refuseNul(`sandboxPolicy.writable_roots[${i}]`, root);
+  if (p.cwd == null) return process.cwd();
+  refuseNul("cwd", p.cwd);
+  if (p.cwd === "") throw invalidField("cwd", "must not be empty");
+  const cwd = resolve(p.cwd);
+  const st = await stat(cwd).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") throw invalidField("cwd", `${p.cwd} does not exist`);
+    if (err.code === "ENOTDIR") throw invalidField("cwd", `${p.cwd} is not a directory`);
+    throw internalError(`exec failed: cannot use cwd ${p.cwd}: ${err.message}`);
+  });
+  if (!st.isDirectory()) throw invalidField("cwd", `${p.cwd} is not a directory`);
+  return cwd;
 }
 
 /**
@@ -23,33 +52,20 @@ interface OneOffCommand {
 export function createExecOneOffCommandHandler(
   defaultSandbox: SandboxPolicy,
   envPolicy: ShellEnvironmentPolicy,
-): RequestHandler<OneOffCommand> {
+): Handlers<Protocol058, "execOneOffCommand"> {
   return {
-    decode(params) {
-      const p = object(params, "struct ExecOneOffCommandParams");
-      const command = requiredStrings(p, "command");
-      const timeout = optionalU64(p, "timeoutMs");
-      const policy = p.sandboxPolicy;
-      return {
-        command,
-        timeoutMs: timeout ?? DEFAULT_TIMEOUT_MS,
-        cwd: optionalString(p, "cwd") ?? process.cwd(),
-        sandbox:
-          policy === undefined || policy === null
-            ? defaultSandbox
-            : sandboxPolicyFromWire(object(policy, "internally tagged enum SandboxPolicy")),
-      };
-    },
-    async handle(c) {
-      if (c.command.length === 0) throw invalidRequest("command must not be empty");
+    async execOneOffCommand(p) {
+      if (p.command.length === 0) throw invalidRequest("command must not be empty");
+      const cwd = await checkRequest(p);
+      const sandbox = p.sandboxPolicy ? sandboxPolicyFromWire(p.sandboxPolicy) : defaultSandbox;
       let result: Awaited<ReturnType<typeof runCommand>>;
       try {
         result = await runCommand({
-          command: c.command,
-          cwd: c.cwd,
-          timeoutMs: c.timeoutMs,
-          env: commandEnvironment(envPolicy, c.sandbox ?? { mode: "danger-full-access" }),
-          sandbox: c.sandbox?.mode === "danger-full-access" ? null : c.sandbox,
+          command: p.command,
+          cwd,
+          timeoutMs: p.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          env: commandEnvironment(envPolicy, sandbox),
+          sandbox: sandbox.mode === "danger-full-access" ? null : sandbox,
         });
       } catch (err) {
         throw internalError(`exec failed: ${(err as Error).message}`);

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { internalError } from "@codex-ts/app-server-protocol";
-import { type FeedbackInput, uploadFeedbackBundle, writeFeedbackBundle } from "../feedback.js";
-import { object, optionalString, requiredBool, requiredString } from "../params.js";
-import type { RequestHandler } from "../server.js";
+import { internalError, type Protocol058 } from "@codex-ts/app-server-protocol";
+import { uploadFeedbackBundle, writeFeedbackBundle } from "../feedback.js";
+import type { Handlers } from "../handler.js";
 
 export interface FeedbackOptions {
   codexHome: string;
@@ -13,19 +12,15 @@ export interface FeedbackOptions {
 }
 
 /** `feedback/upload`: writes a local bundle (and uploads it when an endpoint is configured) → `{threadId}`. */
-export function createFeedbackHandler(o: FeedbackOptions): RequestHandler<FeedbackInput> {
+export function createFeedbackHandler(o: FeedbackOptions): Handlers<Protocol058, "feedback/upload"> {
   return {
-    decode(params) {
-      const p = object(params, "struct FeedbackUploadParams");
-      const includeLogs = requiredBool(p, "includeLogs");
-      return {
-        classification: requiredString(p, "classification"),
-        reason: optionalString(p, "reason"),
-        conversationId: optionalString(p, "conversationId"),
-        includeLogs,
+    async "feedback/upload"(p, { server }) {
+      const input = {
+        classification: p.classification,
+        reason: p.reason ?? null,
+        conversationId: p.conversationId ?? null,
+        includeLogs: p.includeLogs,
       };
-    },
-    async handle(input, { server }) {
       const rolloutPath = input.conversationId ? o.rolloutPathOf(input.conversationId) : null;
       let dir: string;
       try {

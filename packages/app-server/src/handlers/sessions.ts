@@ -1,12 +1,27 @@
 import { isAbsolute, join } from "node:path";
-import { internalError, invalidRequest } from "@codex-ts/app-server-protocol";
-import { type ArchiveError, type LoadedRollout, osErrorText, type SessionSummary } from "@codex-ts/core";
-import type { ConversationRegistry, OpenedConversation } from "../conversations.js";
-import { object, optionalString, optionalU32, requiredConversationId, requiredString } from "../params.js";
-import type { ConversationRuntime, ResumedConversation } from "../runtime.js";
-import type { RequestHandler } from "../server.js";
-import { type Dialect, type SessionSettings, sessionSettings } from "../session-settings.js";
-import { parseUuid } from "../uuid.js";
+import {
+  type ConversationSummary,
+  internalError,
+  invalidRequest,
+  type Protocol058,
+  parseUuid,
+  type ResponseItem,
+  SessionSource,
+  type v2,
+} from "@codex-ts/app-server-protocol";
+import { FileReadError } from "@codex-ts/config-loader";
+import {
+  type ArchiveError,
+  type LoadedRollout,
+  osErrorText,
+  RolloutPathError,
+  type SessionSummary,
+} from "@codex-ts/core";
+import type { ConversationRegistry, OpenedConversation, ResumedConversation } from "../conversations.js";
+import type { Handlers } from "../handler.js";
+import type { ConversationRuntime } from "../runtime.js";
+import { type SessionSettings, v1SessionSettings, v2SessionSettings } from "../session-settings.js";
+import { reasoningEffortOf } from "./conversations.js";
 
 /** A runtime that can serve the session methods. */
 export type SessionRuntime = ConversationRuntime & {
@@ -14,7 +29,8 @@ export type SessionRuntime = ConversationRuntime & {
 };
 
 /** v1 `ConversationSummary` (note 0.58.0's snake_case `origin_url` inside the camelCase object). */
-function v1Summary(s: SessionSummary) {
+function v1Summary(s: SessionSummary): ConversationSummary {
+  const source = SessionSource.safeParse(s.source);
   return {
     conversationId: s.conversationId,
     path: s.path,
@@ -23,7 +39,7 @@ function v1Summary(s: SessionSummary) {
     modelProvider: s.modelProvider,
     cwd: s.cwd,
     cliVersion: s.cliVersion,
-    source: s.source,
+    source: source.success ? source.data : "unknown",
     gitInfo: s.git
       ? {
           sha: s.git.commit_hash ?? null,
@@ -37,7 +53,7 @@ function v1Summary(s: SessionSummary) {
 /** v2 `Thread`. */
 function v2Thread(
   s: Pick<SessionSummary, "conversationId" | "preview" | "modelProvider" | "createdAt" | "path">,
-) {
+): v2.Thread {
   return {
     id: s.conversationId,
     preview: s.preview,
@@ -47,18 +63,8 @@ function v2Thread(
   };
 }
 
-function optionalStrings(p: Record<string, unknown>, key: string): string[] | null {
-  const v = p[key];
-  if (v === undefined || v === null) return null;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
-    throw invalidRequest(`Invalid request: invalid type for \`${key}\`, expected a sequence of strings`);
-  }
-  return v as string[];
-}
-
 /** v2 thread ids are parsed by the handler (not the decoder), so their error reads `invalid thread id: …`. */
-function threadId(p: Record<string, unknown>): string {
-  const raw = requiredString(p, "threadId");
+function threadId(raw: string): string {
   try {
     return parseUuid(raw);
   } catch (err) {
@@ -68,6 +74,9 @@ function threadId(p: Record<string, unknown>): string {
 
 const notFound = (id: string) => invalidRequest(`no rollout found for conversation id ${id}`);
 
+/** A path the client should not have named: outside the sessions folders, or not a regular file of bounded size. */
+const namedBadPath = (err: unknown) => err instanceof RolloutPathError || err instanceof FileReadError;
+
 function archiveFailure(err: unknown): never {
   const e = err as ArchiveError;
   if (e?.name === "ArchiveError")
@@ -75,31 +84,44 @@ function archiveFailure(err: unknown): never {
   throw internalError(`failed to archive conversation: ${osErrorText(err)}`);
 }
 
+/** Where a resume starts from: non-empty history > path > conversation id, as the v2 docs state (v1 alike). */
 interface ResumeRequest {
-  history: Record<string, unknown>[] | null;
-  path: string | null;
-  conversationId: string | null;
+  history: readonly (ResponseItem | v2.ResponseItem)[] | null | undefined;
+  path: string | null | undefined;
+  conversationId: string | null | undefined;
   settings: SessionSettings;
 }
+
+type SessionMethods =
+  | "listConversations"
+  | "thread/list"
+  | "getConversationSummary"
+  | "archiveConversation"
+  | "thread/archive"
+  | "resumeConversation"
+  | "thread/resume";
 
 /**
  * The session methods: listing, summaries, archive and resume (v1 and v2), over the sessions store. Loaded
  * conversations join the same registry as new ones.
  */
-export function createSessionHandlers(registry: ConversationRegistry, runtime: SessionRuntime) {
+export function createSessionHandlers(
+  registry: ConversationRegistry,
+  runtime: SessionRuntime,
+): Handlers<Protocol058, SessionMethods> {
   const { store, defaultProvider } = runtime.sessions;
 
-  /** The page request of `thread/list` (`limit`, a u32) or `listConversations` (`pageSize`, a usize). */
-  const listParams = (params: unknown, struct: string, size: "limit" | "pageSize") => {
-    const p = object(params, `struct ${struct}`);
-    return {
-      pageSize: optionalU32(p, size, size === "pageSize" ? "usize" : "u32"),
-      cursor: optionalString(p, "cursor"),
-      modelProviders: optionalStrings(p, "modelProviders"),
-    };
-  };
-  type ListParams = ReturnType<typeof listParams>;
-  const list = (p: ListParams) => store.list({ ...p, defaultProvider });
+  const list = (p: {
+    pageSize: number | null | undefined;
+    cursor?: string | null | undefined;
+    modelProviders?: string[] | null | undefined;
+  }) =>
+    store.list({
+      pageSize: p.pageSize ?? null,
+      cursor: p.cursor ?? null,
+      modelProviders: p.modelProviders ?? null,
+      defaultProvider,
+    });
 
   const pathOf = async (id: string) => {
     const found = await store.findPathById(id);
@@ -120,7 +142,14 @@ export function createSessionHandlers(registry: ConversationRegistry, runtime: S
     return {};
   };
 
-  /** Reads the rollout fully (bounded per line) and resumes it; load errors are the client's, as in 0.58.0. */
+  /** Resumes being opened, by conversation id: a second resume of the same rollout waits for the first. */
+  const opening = new Map<string, Promise<OpenedConversation>>();
+
+  /**
+   * Reads the rollout fully (bounded per line) and resumes it; load errors are the client's, as in 0.58.0. A
+   * conversation already loaded is not opened a second time (that left a duplicate writing to the same file, never
+   * shut down): the loaded one is answered, with the rollout's events as its initial messages, as 0.58.0 answers.
+   */
   const resumeFrom = async (path: string, settings: SessionSettings): Promise<ResumedConversation> => {
     let loaded: LoadedRollout;
     try {
@@ -128,176 +157,117 @@ export function createSessionHandlers(registry: ConversationRegistry, runtime: S
     } catch (err) {
       throw invalidRequest(`failed to load rollout \`${path}\`: ${osErrorText(err)}`);
     }
-    const resumed = await runtime.resume(loaded, path, settings);
-    registry.add(resumed);
-    return resumed;
+    const id = loaded.conversationId;
+    const initialMessages = loaded.items.flatMap((i) => (i.type === "event_msg" ? [i.payload] : []));
+    const already = registry.get(id)?.opened ?? (await opening.get(id)?.catch(() => undefined));
+    if (already) return { ...already, initialMessages };
+    const resuming = runtime.resume(loaded, path, settings);
+    opening.set(id, resuming);
+    try {
+      const resumed = await resuming;
+      registry.add(resumed);
+      return resumed;
+    } finally {
+      opening.delete(id);
+    }
   };
 
-  /** history (non-empty) > path > conversation id, as the v2 docs state; v1 follows the same order. */
   const resume = async (r: ResumeRequest): Promise<ResumedConversation | OpenedConversation> => {
     if (r.history && r.history.length > 0) {
-      const forked = await runtime.fork(r.history, r.settings);
+      const forked = await runtime.fork([...r.history], r.settings);
       registry.add(forked);
       return forked;
     }
-    if (r.path !== null) return resumeFrom(r.path, r.settings);
-    if (r.conversationId !== null) return resumeFrom(await pathOf(r.conversationId), r.settings);
+    if (r.path != null) return resumeFrom(r.path, r.settings);
+    if (r.conversationId != null) return resumeFrom(await pathOf(r.conversationId), r.settings);
     throw invalidRequest("either path, conversation id or non empty history must be provided");
-  };
-
-  const historyOf = (p: Record<string, unknown>) => {
-    const h = p.history;
-    if (h === undefined || h === null) return null;
-    if (!Array.isArray(h))
-      throw invalidRequest("Invalid request: invalid type: expected a sequence for `history`");
-    return h.map((item) => object(item, "internally tagged enum ResponseItem"));
   };
 
   /** A thread with no user message yet has no summary. */
   const summaryOrNull = (path: string) => store.readSummary(path, defaultProvider).catch(() => null);
 
-  const decodeResume = (params: unknown, name: string, dialect: Dialect): ResumeRequest => {
-    const p = object(params, `struct ${name}`);
-    if (dialect === "v1") {
-      const overrides =
-        p.overrides === undefined || p.overrides === null
-          ? {}
-          : object(p.overrides, "struct NewConversationParams");
+  return {
+    async listConversations(p) {
+      const page = await list({ ...p, pageSize: p.pageSize });
+      return { items: page.items.map(v1Summary), nextCursor: page.nextCursor };
+    },
+
+    async "thread/list"(p) {
+      const page = await list({ ...p, pageSize: p.limit });
+      return { data: page.items.map(v2Thread), nextCursor: page.nextCursor };
+    },
+
+    async getConversationSummary(p) {
+      // A relative rolloutPath is taken from CODEX_HOME, as 0.58.0 does.
+      const path =
+        "rolloutPath" in p
+          ? isAbsolute(p.rolloutPath)
+            ? p.rolloutPath
+            : join(store.codexHome, p.rolloutPath)
+          : await pathOf(p.conversationId);
+      try {
+        return { summary: v1Summary(await store.readSummary(path, defaultProvider)) };
+      } catch (err) {
+        const message = `failed to load conversation summary from ${path}: ${osErrorText(err)}`;
+        throw namedBadPath(err) ? invalidRequest(message) : internalError(message);
+      }
+    },
+
+    archiveConversation: (p) => archive(p.conversationId, p.rolloutPath),
+
+    async "thread/archive"(p) {
+      const id = threadId(p.threadId);
+      return archive(id, await pathOf(id));
+    },
+
+    async resumeConversation(p, { peer }) {
+      const resumed = await resume({
+        history: p.history,
+        path: p.path,
+        conversationId: p.conversationId,
+        settings: v1SessionSettings(p.overrides ?? {}),
+      });
+      const initialMessages = "initialMessages" in resumed ? resumed.initialMessages : null;
+      const e = resumed.sessionConfigured;
+      // 0.58.0 announces the resumed session before answering (v1 only; thread/resume does not).
+      await peer.notify("sessionConfigured", {
+        sessionId: resumed.conversationId,
+        model: e.model,
+        reasoningEffort: reasoningEffortOf(resumed),
+        historyLogId: Number(e.history_log_id ?? 0),
+        historyEntryCount: Number(e.history_entry_count ?? 0),
+        initialMessages,
+        rolloutPath: resumed.rolloutPath,
+      });
       return {
-        history: historyOf(p),
-        path: optionalString(p, "path"),
-        conversationId: p.conversationId == null ? null : requiredConversationId(p, "conversationId"),
-        settings: sessionSettings(overrides, "v1"),
+        conversationId: resumed.conversationId,
+        model: e.model,
+        initialMessages,
+        rolloutPath: resumed.rolloutPath,
       };
-    }
-    return {
-      history: historyOf(p),
-      path: optionalString(p, "path"),
-      conversationId: null,
-      settings: sessionSettings(p, "v2"),
-    };
-  };
+    },
 
-  return {
-    listConversations: {
-      decode: (params: unknown) => listParams(params, "ListConversationsParams", "pageSize"),
-      async handle(p: ListParams) {
-        const page = await list(p);
-        return { items: page.items.map(v1Summary), nextCursor: page.nextCursor };
-      },
-    } satisfies RequestHandler<ListParams>,
-
-    "thread/list": {
-      decode: (params: unknown) => listParams(params, "ThreadListParams", "limit"),
-      async handle(p: ListParams) {
-        const page = await list(p);
-        return { data: page.items.map(v2Thread), nextCursor: page.nextCursor };
-      },
-    } satisfies RequestHandler<ListParams>,
-
-    getConversationSummary: {
-      decode(params: unknown): { rolloutPath: string } | { conversationId: string } {
-        const p = typeof params === "object" && params !== null ? (params as Record<string, unknown>) : {};
-        if (typeof p.rolloutPath === "string") return { rolloutPath: p.rolloutPath };
-        if (typeof p.conversationId === "string") {
-          try {
-            return { conversationId: parseUuid(p.conversationId) };
-          } catch {
-            // not a UUID: no variant matches, as below
-          }
-        }
-        throw invalidRequest(
-          "Invalid request: data did not match any variant of untagged enum GetConversationSummaryParams",
-        );
-      },
-      async handle(p: { rolloutPath: string } | { conversationId: string }) {
-        // A relative rolloutPath is taken from CODEX_HOME, as 0.58.0 does.
-        const path =
-          "rolloutPath" in p
-            ? isAbsolute(p.rolloutPath)
-              ? p.rolloutPath
-              : join(store.codexHome, p.rolloutPath)
-            : await pathOf(p.conversationId);
-        try {
-          return { summary: v1Summary(await store.readSummary(path, defaultProvider)) };
-        } catch (err) {
-          throw internalError(`failed to load conversation summary from ${path}: ${osErrorText(err)}`);
-        }
-      },
-    } satisfies RequestHandler<{ rolloutPath: string } | { conversationId: string }>,
-
-    archiveConversation: {
-      decode(params: unknown) {
-        const p = object(params, "struct ArchiveConversationParams");
-        return { id: requiredConversationId(p, "conversationId"), path: requiredString(p, "rolloutPath") };
-      },
-      handle: (p: { id: string; path: string }) => archive(p.id, p.path),
-    } satisfies RequestHandler<{ id: string; path: string }>,
-
-    "thread/archive": {
-      decode: (params: unknown) => object(params, "struct ThreadArchiveParams"),
-      async handle(p: Record<string, unknown>) {
-        const id = threadId(p);
-        return archive(id, await pathOf(id));
-      },
-    } satisfies RequestHandler<Record<string, unknown>>,
-
-    resumeConversation: {
-      decode: (params: unknown) => decodeResume(params, "ResumeConversationParams", "v1"),
-      async handle(r: ResumeRequest, { peer }) {
-        const resumed = await resume(r);
-        // 0.58.0 announces the resumed session before answering (v1 only; thread/resume does not).
-        await peer.notify("sessionConfigured", sessionConfiguredNotification(resumed));
-        return {
-          conversationId: resumed.conversationId,
-          model: resumed.sessionConfigured.model,
-          initialMessages: "initialMessages" in resumed ? resumed.initialMessages : null,
-          rolloutPath: resumed.rolloutPath,
-        };
-      },
-    } satisfies RequestHandler<ResumeRequest>,
-
-    "thread/resume": {
-      decode(params: unknown) {
-        const r = decodeResume(params, "ThreadResumeParams", "v2");
-        const p = params as Record<string, unknown>;
-        // The thread id is only looked at when neither history nor path is given (0.58.0 ignores it then).
-        if (!(r.history && r.history.length > 0) && r.path === null) requiredString(p, "threadId");
-        return { ...r, rawThreadId: p.threadId };
-      },
-      async handle(r: ResumeRequest & { rawThreadId: unknown }) {
-        const usesId = !(r.history && r.history.length > 0) && r.path === null;
-        const resumed = await resume(
-          usesId ? { ...r, conversationId: threadId({ threadId: r.rawThreadId }) } : r,
-        );
-        registry.attachV2(resumed.conversationId);
-        const summary = await summaryOrNull(resumed.rolloutPath);
-        const thread = v2Thread({
-          conversationId: resumed.conversationId,
-          preview: summary?.preview ?? "",
-          modelProvider: resumed.modelProvider ?? defaultProvider,
-          createdAt: summary?.createdAt ?? Math.floor(Date.now() / 1000),
-          path: resumed.rolloutPath,
-        });
-        return { thread };
-      },
-      afterResponse(result: unknown, { peer }) {
-        void peer.notify("thread/started", { thread: (result as { thread: unknown }).thread });
-      },
-    } satisfies RequestHandler<ResumeRequest & { rawThreadId: unknown }>,
-  };
-}
-
-/** The v1 `sessionConfigured` notification for a conversation, from the core's `session_configured` event. */
-function sessionConfiguredNotification(c: OpenedConversation | ResumedConversation) {
-  const e = c.sessionConfigured;
-  return {
-    sessionId: c.conversationId,
-    model: e.model,
-    reasoningEffort: e.reasoning_effort ?? null,
-    historyLogId: Number(e.history_log_id ?? 0),
-    historyEntryCount: Number(e.history_entry_count ?? 0),
-    initialMessages: "initialMessages" in c ? c.initialMessages : null,
-    rolloutPath: c.rolloutPath,
+    async "thread/resume"(p, ctx) {
+      // The thread id is only looked at when neither history nor path is given (0.58.0 ignores it then).
+      const byId = !(p.history && p.history.length > 0) && p.path == null;
+      const resumed = await resume({
+        history: p.history,
+        path: p.path,
+        conversationId: byId ? threadId(p.threadId) : null,
+        settings: v2SessionSettings(p),
+      });
+      registry.attachV2(resumed.conversationId);
+      const summary = await summaryOrNull(resumed.rolloutPath);
+      const thread = v2Thread({
+        conversationId: resumed.conversationId,
+        preview: summary?.preview ?? "",
+        modelProvider: resumed.modelProvider ?? defaultProvider,
+        createdAt: summary?.createdAt ?? Math.floor(Date.now() / 1000),
+        path: resumed.rolloutPath,
+      });
+      const sent = await ctx.respond({ thread });
+      void ctx.peer.notify("thread/started", { thread });
+      return sent;
+    },
   };
 }

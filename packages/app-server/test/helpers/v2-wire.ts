@@ -1,6 +1,8 @@
-import { serverNotifications, serverRequests, v2 } from "@codex-ts/app-server-protocol";
+import { protocol058, v2 } from "@codex-ts/app-server-protocol";
 import { expect } from "vitest";
 import type { Message } from "./client.js";
+
+const { notifications: serverNotifications, serverRequests } = protocol058;
 
 export type Item = { type: string; id: string } & Record<string, unknown>;
 

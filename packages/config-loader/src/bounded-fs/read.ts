@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { openRegularFile, tooLarge } from "./regular-file.js";
 
@@ -39,11 +40,17 @@ export async function readFilePrefix(path: string, maxBytes: number): Promise<Bu
 
 /**
  * A whole regular file, refused with `FileReadError("too-large")` when it holds more than `maxBytes`: at once when
- * `fstat` says so (a 2 GiB sparse file costs nothing), else when the reading passes the limit.
+ * `fstat` says so (a 2 GiB sparse file costs nothing), else when the reading passes the limit. `vet`, when given,
+ * sees the open file's `fstat` before anything is read and may throw to refuse it (e.g. a file that is one the
+ * caller must never hand out, told by identity so links to it are caught too).
  */
-export async function readBoundedFile(path: string, opts: { maxBytes: number }): Promise<Buffer> {
-  const { handle, size } = await openRegularFile(path);
+export async function readBoundedFile(
+  path: string,
+  opts: { maxBytes: number; vet?: (stats: Stats) => void | Promise<void> },
+): Promise<Buffer> {
+  const { handle, size, stats } = await openRegularFile(path);
   try {
+    await opts.vet?.(stats);
     if (size > opts.maxBytes) throw tooLarge(opts.maxBytes, size);
     const data = await readUpTo(handle, size, opts.maxBytes + 1);
     if (data.length > opts.maxBytes) throw tooLarge(opts.maxBytes);

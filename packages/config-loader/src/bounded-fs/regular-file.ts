@@ -23,6 +23,8 @@ export class FileReadError extends Error {
   constructor(
     readonly reason: "not-regular" | "too-large",
     message: string,
+    /** For `not-regular`: what the path is instead, as `fileKind` words it (e.g. "a directory"). */
+    readonly kind?: string,
   ) {
     super(message);
   }
@@ -44,6 +46,7 @@ function notRegular(st: Stats): FileReadError {
   return new FileReadError(
     "not-regular",
     kind === "not a regular file" ? kind : `not a regular file (${kind})`,
+    kind,
   );
 }
 
@@ -65,14 +68,14 @@ export function tooLarge(limit: number, size?: number): FileReadError {
 export async function openRegularFile(
   path: string,
   mode: keyof typeof OPEN_FLAGS = "read",
-): Promise<{ handle: FileHandle; size: number }> {
+): Promise<{ handle: FileHandle; size: number; stats: Stats }> {
   const before = await stat(path);
   if (!before.isFile()) throw notRegular(before);
   const handle = await open(path, OPEN_FLAGS[mode]);
   try {
     const after = await handle.stat();
     if (!after.isFile()) throw notRegular(after);
-    return { handle, size: after.size };
+    return { handle, size: after.size, stats: after };
   } catch (err) {
     await handle.close();
     throw err;

@@ -1,5 +1,19 @@
+export {
+  COMMAND_DISPLAY_MAX_ARGS,
+  COMMAND_DISPLAY_MAX_CHARS,
+  truncateCommandForDisplay,
+  truncateForDisplay,
+} from "./command-display.js";
+export { EXEC_OUTPUT_MAX_BYTES, HeadTailBuffer } from "./head-tail-buffer.js";
 export { parseCommand } from "./parse-command.js";
 export {
+  clampTimeoutMs,
+  EXEC_OUTPUT_DELTA_MAX_BYTES,
+  EXEC_OUTPUT_DELTA_MAX_TOTAL_BYTES,
+  EXEC_OUTPUT_MAX_DELTAS,
+  EXEC_TIMEOUT_MAX_MS,
+  EXEC_TIMEOUT_MIN_MS,
+  killRunningCommands,
   type RunCommandOptions,
   type RunCommandResult,
   runCommand,
@@ -7,6 +21,7 @@ export {
   SandboxUnavailableError,
   sandboxedArgv,
   sandboxSupport,
+  writableRoots,
 } from "./run-command.js";
 export { isKnownSafeCommand } from "./safe-command.js";
 export {

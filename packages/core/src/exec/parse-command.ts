@@ -1,5 +1,10 @@
 import { posix } from "node:path";
 import type { ParsedCommand } from "@codex-ts/app-server-protocol";
+import {
+  COMMAND_DISPLAY_MAX_CHARS,
+  truncateCommandForDisplay,
+  truncateForDisplay,
+} from "./command-display.js";
 import { shellJoin, shellScriptOf, splitCommands, tokenizeScript } from "./shell-words.js";
 
 /** Flags of search tools that take a value, so the value is not mistaken for the query or the path. */
@@ -134,6 +139,12 @@ function collapseDuplicates(commands: ParsedCommand[]): ParsedCommand[] {
  */
 export function parseCommand(argv: readonly string[]): ParsedCommand[] {
   const script = shellScriptOf(argv);
+  // An oversize command is not analysed (tokenising megabytes blocks the event loop) and is shown cut.
+  if (argv.reduce((n, a) => n + a.length, 0) > COMMAND_DISPLAY_MAX_CHARS) {
+    return [
+      { type: "unknown", cmd: truncateForDisplay(script ?? shellJoin(truncateCommandForDisplay(argv))) },
+    ];
+  }
   if (script === null) return collapseDuplicates([classify(argv, null)]);
   const tokens = tokenizeScript(script);
   const parts = tokens ? splitCommands(tokens) : null;

@@ -1,67 +1,26 @@
-import type { ContentBlock } from "@codex-ts/app-server-protocol";
-import type { McpHttpTransport, McpServerConfig, McpStdioTransport } from "@codex-ts/config-loader";
+import type { McpServerConfig } from "@codex-ts/config-loader";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ToolSpec } from "../client/types.js";
-import { qualifiedToolName } from "./tool-names.js";
+import { throttleLatest } from "./progress-throttle.js";
+import { limitCallToolResult } from "./result-limits.js";
+import { startServer } from "./server-start.js";
+import type { McpCallToolResult, McpPage, McpProgress, McpStartOptions, McpToolInfo } from "./types.js";
 
-/** Codex waits this long for a server's handshake and first tools/list unless `startup_timeout_sec` says otherwise. */
-export const DEFAULT_MCP_STARTUP_TIMEOUT_SEC = 10;
+export { DEFAULT_MCP_STARTUP_TIMEOUT_SEC } from "./server-start.js";
+export {
+  type McpCallToolResult,
+  type McpPage,
+  type McpProgress,
+  type McpStartOptions,
+  type McpToolInfo,
+  progressMessage,
+} from "./types.js";
+
 /** Codex gives one tool call this long unless `tool_timeout_sec` says otherwise. */
 export const DEFAULT_MCP_TOOL_TIMEOUT_SEC = 60;
 
 /** Server names Codex accepts; others are reported as a startup failure. */
 const SERVER_NAME = /^[A-Za-z0-9_-]+$/;
-
-/** Variables a stdio server inherits from this process (Codex's list), besides the ones named in `env_vars`. */
-const DEFAULT_ENV_VARS = [
-  "HOME",
-  "LOGNAME",
-  "PATH",
-  "SHELL",
-  "USER",
-  "LANG",
-  "LC_ALL",
-  "TERM",
-  "TMPDIR",
-  "TZ",
-];
-
-/** One page of an MCP list request: the items under `key`, and the cursor of the next page if there is one. */
-export type McpPage<K extends string> = { [P in K]: Record<string, unknown>[] } & {
-  nextCursor?: string | undefined;
-};
-
-/** One tool of one server, as offered to the model. */
-export interface McpToolInfo {
-  /** `mcp__<server>__<tool>`, sanitized (see `qualifiedToolName`). */
-  qualifiedName: string;
-  server: string;
-  tool: string;
-  description: string;
-  inputSchema: Record<string, unknown>;
-}
-
-/** MCP's CallToolResult as the server returned it (the SDK has checked its content blocks). */
-export interface McpCallToolResult {
-  content: ContentBlock[];
-  isError?: boolean | undefined;
-  structuredContent?: unknown;
-  [key: string]: unknown;
-}
-
-/** One `notifications/progress` of a running tool call (MCP's Progress). */
-export interface McpProgress {
-  progress: number;
-  total?: number | undefined;
-  message?: string | undefined;
-}
-
-/** The text a progress notification is shown as: the server's message, else `progress/total` (or `progress`). */
-export function progressMessage(p: McpProgress): string {
-  if (p.message) return p.message;
-  return p.total !== undefined ? `${p.progress}/${p.total}` : String(p.progress);
-}
 
 /** A server that did not start, with Codex's message for it. */
 export interface McpStartupFailure {
@@ -69,19 +28,22 @@ export interface McpStartupFailure {
   message: string;
 }
 
-export interface McpStartOptions {
-  /** Environment the stdio servers' variables come from (default: this process's). */
-  env?: NodeJS.ProcessEnv;
-  clientName?: string;
-  clientVersion?: string;
-}
-
 interface RunningServer {
+  name: string;
+  config: McpServerConfig;
   client: Client;
+  /** False once the connection closed (the server exited or was killed); the next use restarts it. */
+  connected: boolean;
+  /** Restarts so far; after MCP_MAX_RESTARTS the server stays down and its calls fail saying so. */
+  restarts: number;
+  restarting?: Promise<void> | undefined;
   toolTimeoutMs: number;
   /** Progress callbacks of the calls in flight, by the progress token each call carries. */
   progress: Map<string, (progress: McpProgress) => void>;
 }
+
+/** How often one server is restarted after its connection closed, per conversation. */
+export const MCP_MAX_RESTARTS = 3;
 
 let progressTokens = 0;
 
@@ -91,10 +53,13 @@ let progressTokens = 0;
  * fails to start is left out and reported in `failures`; it never stops the others or the conversation.
  */
 export class McpConnectionManager {
+  private closed = false;
+
   private constructor(
     private readonly servers: Map<string, RunningServer>,
     private readonly toolsByName: Map<string, McpToolInfo>,
     readonly failures: McpStartupFailure[],
+    private readonly options: McpStartOptions = {},
   ) {}
 
   /** A manager with no servers (conversations without `mcp_servers`). */
@@ -119,11 +84,17 @@ export class McpConnectionManager {
             throw new Error(`invalid server name '${name}': must match pattern ^[a-zA-Z0-9_-]+$`);
           const progress = new Map<string, (p: McpProgress) => void>();
           const { client, tools } = await startServer(name, config, o, progress);
-          servers.set(name, {
+          const running: RunningServer = {
+            name,
+            config,
             client,
+            connected: true,
+            restarts: 0,
             toolTimeoutMs: (config.toolTimeoutSec ?? DEFAULT_MCP_TOOL_TIMEOUT_SEC) * 1000,
             progress,
-          });
+          };
+          watchConnection(running);
+          servers.set(name, running);
           listed.push(tools);
         } catch (err) {
           const message = `MCP client for \`${name}\` failed to start: ${(err as Error).message}`;
@@ -141,7 +112,7 @@ export class McpConnectionManager {
       toolsByName.set(tool.qualifiedName, tool);
     }
     failures.sort((a, b) => a.server.localeCompare(b.server));
-    return new McpConnectionManager(servers, toolsByName, failures);
+    return new McpConnectionManager(servers, toolsByName, failures, o);
   }
 
   /** Every tool, sorted by qualified name (the order they are offered in). */
@@ -168,7 +139,10 @@ export class McpConnectionManager {
 
   /**
    * Calls a tool within the server's tool timeout; rejects on transport errors, timeouts and aborts. With
-   * `onProgress`, the call carries a progress token and the server's `notifications/progress` reach the callback.
+   * `onProgress`, the call carries a progress token and the server's `notifications/progress` reach the callback,
+   * at most MCP_PROGRESS_PER_SECOND after a burst (the latest value wins). The result is bounded
+   * (`limitCallToolResult`): cut to MCP_RESULT_MAX_BYTES, or a rejection when nested too deep. A server whose
+   * connection closed is restarted first (up to MCP_MAX_RESTARTS times).
    */
   async callTool(
     server: string,
@@ -177,10 +151,10 @@ export class McpConnectionManager {
     signal?: AbortSignal,
     onProgress?: (progress: McpProgress) => void,
   ): Promise<McpCallToolResult> {
-    const s = this.servers.get(server);
-    if (!s) throw new Error(`unknown MCP server '${server}'`);
+    const s = await this.connected(server);
     const token = onProgress ? `codex-progress-${++progressTokens}` : undefined;
-    if (token && onProgress) s.progress.set(token, onProgress);
+    const throttled = onProgress ? throttleLatest(onProgress) : undefined;
+    if (token && throttled) s.progress.set(token, throttled);
     try {
       const params = {
         name: tool,
@@ -191,10 +165,48 @@ export class McpConnectionManager {
         timeout: s.toolTimeoutMs,
         ...(signal ? { signal } : {}),
       });
-      return result as McpCallToolResult;
+      return limitCallToolResult(result as McpCallToolResult);
     } finally {
       if (token) s.progress.delete(token);
+      // Progress held back goes out before the call's end.
+      throttled?.flush();
     }
+  }
+
+  /**
+   * The server, connected: one whose connection closed is started again (its tools stay as first listed). Throws
+   * when it is unknown, has been restarted MCP_MAX_RESTARTS times already, or does not come back.
+   */
+  private async connected(name: string): Promise<RunningServer> {
+    const s = this.server(name);
+    if (s.connected) return s;
+    if (!s.restarting) {
+      if (s.restarts >= MCP_MAX_RESTARTS)
+        throw new Error(`MCP server '${name}' exited and was already restarted ${MCP_MAX_RESTARTS} times`);
+      s.restarts++;
+      s.restarting = (async () => {
+        try {
+          const { client } = await startServer(name, s.config, this.options, s.progress);
+          if (this.closed) {
+            await client.close().catch(() => undefined);
+            return;
+          }
+          s.client = client;
+          s.connected = true;
+          watchConnection(s);
+          process.stderr.write(`codex-ts: MCP server \`${name}\` restarted after its connection closed\n`);
+        } finally {
+          s.restarting = undefined;
+        }
+      })();
+    }
+    try {
+      await s.restarting;
+    } catch (err) {
+      throw new Error(`MCP server '${name}' exited and could not be restarted: ${(err as Error).message}`);
+    }
+    if (!s.connected) throw new Error(`MCP server '${name}' is not connected`);
+    return s;
   }
 
   /** The running servers' names, sorted (the order resources of all servers are listed in). */
@@ -204,13 +216,15 @@ export class McpConnectionManager {
 
   /** One page of a server's `resources/list`; rejects for an unknown server or the server's error. */
   async listResources(server: string, cursor?: string): Promise<McpPage<"resources">> {
-    const result = await this.server(server).client.listResources(cursor === undefined ? {} : { cursor });
+    const result = await (await this.connected(server)).client.listResources(
+      cursor === undefined ? {} : { cursor },
+    );
     return result;
   }
 
   /** One page of a server's `resources/templates/list`. */
   async listResourceTemplates(server: string, cursor?: string): Promise<McpPage<"resourceTemplates">> {
-    const result = await this.server(server).client.listResourceTemplates(
+    const result = await (await this.connected(server)).client.listResourceTemplates(
       cursor === undefined ? {} : { cursor },
     );
     return result;
@@ -218,7 +232,7 @@ export class McpConnectionManager {
 
   /** A server's `resources/read` of one URI. */
   async readResource(server: string, uri: string): Promise<{ contents: Record<string, unknown>[] }> {
-    const result = await this.server(server).client.readResource({ uri });
+    const result = await (await this.connected(server)).client.readResource({ uri });
     return result;
   }
 
@@ -230,140 +244,23 @@ export class McpConnectionManager {
 
   /** Closes every server (stdio children get EOF, then SIGTERM/SIGKILL from the SDK if they linger). */
   async close(): Promise<void> {
+    this.closed = true;
     const all = [...this.servers.values()];
     this.servers.clear();
-    await Promise.all(all.map((s) => s.client.close().catch(() => undefined)));
-  }
-}
-
-/**
- * The MCP SDK (and the ajv/zod-to-json-schema it pulls in) is loaded the first time a server is started, not when
- * the process starts: most conversations configure no MCP server, and app-server startup time is measured.
- */
-async function loadSdk() {
-  const [{ Client }, { StdioClientTransport }, { StreamableHTTPClientTransport }] = await Promise.all([
-    import("@modelcontextprotocol/sdk/client/index.js"),
-    import("@modelcontextprotocol/sdk/client/stdio.js"),
-    import("@modelcontextprotocol/sdk/client/streamableHttp.js"),
-  ]);
-  return { Client, transports: { StdioClientTransport, StreamableHTTPClientTransport } };
-}
-
-type SdkTransports = Awaited<ReturnType<typeof loadSdk>>["transports"];
-
-/**
- * Hands `notifications/progress` to the callback of the call whose token it names. It runs as the message arrives,
- * before the SDK sees it: the SDK defers notifications but settles responses at once, so a server that reports
- * progress and answers in one burst would otherwise have its progress dropped as arriving after the call ended.
- */
-function routeProgress(message: unknown, progress: Map<string, (p: McpProgress) => void>): void {
-  const m = message as { method?: unknown; params?: Record<string, unknown> };
-  if (m.method !== "notifications/progress" || !m.params) return;
-  const { progressToken, progress: value, total, message: text } = m.params;
-  const callback = progress.get(String(progressToken));
-  if (!callback || typeof value !== "number") return;
-  callback({
-    progress: value,
-    ...(typeof total === "number" ? { total } : {}),
-    ...(typeof text === "string" ? { message: text } : {}),
-  });
-}
-
-async function startServer(
-  name: string,
-  config: McpServerConfig,
-  o: McpStartOptions,
-  progress: Map<string, (p: McpProgress) => void>,
-): Promise<{ client: Client; tools: McpToolInfo[] }> {
-  const { Client, transports } = await loadSdk();
-  const client = new Client(
-    { name: o.clientName ?? "codex-mcp-client", version: o.clientVersion ?? "0.58.0", title: "Codex" },
-    { capabilities: { elicitation: {} } },
-  );
-  const timeoutSec = config.startupTimeoutSec ?? DEFAULT_MCP_STARTUP_TIMEOUT_SEC;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`handshaking with MCP server failed: timed out after ${timeoutSec}s`)),
-      timeoutSec * 1000,
+    await Promise.all(
+      all.map(async (s) => {
+        await s.restarting?.catch(() => undefined);
+        await s.client.close().catch(() => undefined);
+      }),
     );
-  });
-  const handshake = async () => {
-    try {
-      const transport = transportFor(config.transport, o.env ?? process.env, transports);
-      // The SDK chains its own handler after one set before connect().
-      transport.onmessage = (message) => routeProgress(message, progress);
-      await client.connect(transport);
-    } catch (err) {
-      throw new Error(`handshaking with MCP server failed: ${(err as Error).message}`);
-    }
-    const tools: McpToolInfo[] = [];
-    // A server without the tools capability (e.g. resources only) starts fine with no tools, as in 0.58.0.
-    if (!client.getServerCapabilities()?.tools) return tools;
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor ? { cursor } : {});
-      for (const t of page.tools) {
-        if (!toolAllowed(config, t.name)) continue;
-        tools.push({
-          qualifiedName: qualifiedToolName(name, t.name),
-          server: name,
-          tool: t.name,
-          description: t.description ?? "",
-          inputSchema: t.inputSchema as Record<string, unknown>,
-        });
-      }
-      cursor = page.nextCursor;
-    } while (cursor);
-    return tools;
+  }
+}
+
+/** Marks the server disconnected when its connection closes, so its next use restarts it. */
+function watchConnection(s: RunningServer): void {
+  const client = s.client;
+  client.onclose = () => {
+    // A restart may already have replaced this client.
+    if (s.client === client) s.connected = false;
   };
-  try {
-    const tools = await Promise.race([handshake(), timeout]);
-    return { client, tools };
-  } catch (err) {
-    await client.close().catch(() => undefined);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** `enabled_tools` is an allow-list when set; `disabled_tools` removes tools after it. */
-function toolAllowed(config: McpServerConfig, tool: string): boolean {
-  if (config.enabledTools && !config.enabledTools.includes(tool)) return false;
-  return !config.disabledTools?.includes(tool);
-}
-
-function transportFor(
-  t: McpStdioTransport | McpHttpTransport,
-  env: NodeJS.ProcessEnv,
-  { StdioClientTransport, StreamableHTTPClientTransport }: SdkTransports,
-): Transport {
-  if (t.type === "stdio") {
-    const childEnv: Record<string, string> = {};
-    for (const key of [...DEFAULT_ENV_VARS, ...t.envVars]) {
-      const value = env[key];
-      if (value !== undefined) childEnv[key] = value;
-    }
-    Object.assign(childEnv, t.env ?? {});
-    return new StdioClientTransport({
-      command: t.command,
-      args: t.args,
-      env: childEnv,
-      ...(t.cwd ? { cwd: t.cwd } : {}),
-      // The server's stderr is its log; ours is the place for logs (stdout is the protocol channel).
-      stderr: "inherit",
-    });
-  }
-  const headers: Record<string, string> = { ...(t.httpHeaders ?? {}) };
-  for (const [header, variable] of Object.entries(t.envHttpHeaders ?? {})) {
-    const value = env[variable];
-    if (value) headers[header] = value;
-  }
-  if (t.bearerTokenEnvVar) {
-    const token = env[t.bearerTokenEnvVar];
-    if (!token) throw new Error(`environment variable ${t.bearerTokenEnvVar} is not set or empty`);
-    headers.Authorization = `Bearer ${token}`;
-  }
-  return new StreamableHTTPClientTransport(new URL(t.url), { requestInit: { headers } });
 }

@@ -2,6 +2,7 @@ export { type McpCallOutcome, mcpFunctionOutput } from "./call-output.js";
 export {
   DEFAULT_MCP_STARTUP_TIMEOUT_SEC,
   DEFAULT_MCP_TOOL_TIMEOUT_SEC,
+  MCP_MAX_RESTARTS,
   type McpCallToolResult,
   McpConnectionManager,
   type McpProgress,
@@ -10,6 +11,15 @@ export {
   type McpToolInfo,
   progressMessage,
 } from "./connection-manager.js";
+export { MCP_PROGRESS_BURST, MCP_PROGRESS_PER_SECOND, throttleLatest } from "./progress-throttle.js";
+export {
+  limitCallToolResult,
+  MCP_JSON_MAX_DEPTH,
+  MCP_MESSAGE_MAX_BYTES,
+  MCP_RESULT_MAX_BYTES,
+  McpResultLimitError,
+  nestedDeeperThan,
+} from "./result-limits.js";
 export {
   MAX_TOOL_NAME_LENGTH,
   MCP_TOOL_NAME_DELIMITER,

@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { constants } from "node:fs";
+import { type FileHandle, mkdir, open, realpath, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import type { FileChange } from "@codex-ts/app-server-protocol";
 import { structuredPatch } from "diff";
 import { type PatchHunk, parsePatch, type UpdateChunk } from "./apply-patch-parser.js";
+import { patchTouchedPaths, resolveThroughSymlinks } from "./patch-safety.js";
 
 /** A patch that cannot be applied to the files as they are; nothing was changed. */
 export class PatchApplyError extends Error {
@@ -25,11 +27,26 @@ function absolute(cwd: string, path: string): string {
   return isAbsolute(path) ? path : resolve(cwd, path);
 }
 
+/** Files a patch may update or delete are at most this big (they are read whole, twice, to plan the change). */
+export const PATCH_FILE_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A file the patch updates or deletes, read whole. Opened without blocking and checked to be a regular file within
+ * PATCH_FILE_MAX_BYTES first: a FIFO or device named by the model must not hang the server's file I/O.
+ */
 async function readExisting(path: string, what: string): Promise<string> {
+  let handle: FileHandle | undefined;
   try {
-    return await readFile(path, "utf8");
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error("not a regular file");
+    if (info.size > PATCH_FILE_MAX_BYTES)
+      throw new Error(`${info.size} bytes is over the ${PATCH_FILE_MAX_BYTES}-byte limit for patched files`);
+    return await handle.readFile("utf8");
   } catch (err) {
     throw new PatchApplyError(`Failed to read file to ${what} ${path}: ${(err as Error).message}`);
+  } finally {
+    await handle?.close();
   }
 }
 
@@ -143,8 +160,39 @@ export async function planPatch(patchText: string, cwd: string): Promise<Record<
   return toFileChanges(await planChanges(parsePatch(patchText), cwd));
 }
 
-async function writeAtomically(path: string, content: string): Promise<void> {
+/**
+ * Defence in depth under the approval check (patch-safety.ts): a path written under a root must stay under it once
+ * symlinks are resolved. Returns the check to run before each write or removal; it throws PatchApplyError.
+ */
+async function symlinkGuard(roots: readonly string[]): Promise<(path: string) => Promise<void>> {
+  const resolved: { lexical: string; real: string }[] = [];
+  for (const root of new Set(roots.map((r) => resolve(r)))) {
+    const real = await realpath(root).catch(() => null);
+    if (real !== null) resolved.push({ lexical: root, real });
+  }
+  const within = (p: string, root: string) =>
+    p === root || p.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
+  return async (path) => {
+    for (const root of resolved) {
+      if (!within(path, root.lexical)) continue;
+      const real = await resolveThroughSymlinks(path);
+      if (real === null || !within(real, root.real))
+        throw new PatchApplyError(
+          `refusing to write ${path}: a symbolic link takes it outside ${root.lexical}${real ? ` (to ${real})` : ""}`,
+        );
+    }
+  };
+}
+
+async function writeAtomically(
+  path: string,
+  content: string,
+  guard: (path: string) => Promise<void> = async () => undefined,
+): Promise<void> {
+  await guard(path);
   await mkdir(dirname(path), { recursive: true });
+  // Again once the directories exist: one may have been swapped for a symlink in between.
+  await guard(path);
   const temp = join(dirname(path), `.${randomBytes(6).toString("hex")}.apply-patch.tmp`);
   await writeFile(temp, content);
   await rename(temp, path);
@@ -157,14 +205,30 @@ export interface ApplyPatchResult {
   changes: PlannedChange[];
 }
 
+export interface ApplyPatchOptions {
+  /**
+   * Directories a symlink must not lead out of (default: `cwd`): a path under one of them that resolves outside it
+   * is refused before anything is written. Paths outside all of them are not confined (the approval covered them).
+   */
+  roots?: readonly string[];
+}
+
 /**
  * Applies a patch all-or-nothing: every hunk is parsed and matched against the files first; only then are files
  * written (each atomically). If a write still fails, files already written are restored.
  */
-export async function applyPatch(patchText: string, cwd: string): Promise<ApplyPatchResult> {
+export async function applyPatch(
+  patchText: string,
+  cwd: string,
+  opts: ApplyPatchOptions = {},
+): Promise<ApplyPatchResult> {
   let planned: PlannedChange[];
+  let guard: (path: string) => Promise<void>;
   try {
     planned = await planChanges(parsePatch(patchText), cwd);
+    guard = await symlinkGuard(opts.roots ?? [cwd]);
+    // Nothing is written unless every path passes.
+    for (const path of patchTouchedPaths(planned)) await guard(path);
   } catch (err) {
     return { success: false, stdout: "", stderr: `${(err as Error).message}\n`, changes: [] };
   }
@@ -173,17 +237,19 @@ export async function applyPatch(patchText: string, cwd: string): Promise<ApplyP
     for (const p of planned) {
       const restore = p.oldContent;
       if (p.kind === "delete") {
+        await guard(p.path);
         await rm(p.path);
         undo.push(() => writeAtomically(p.path, restore ?? ""));
       } else {
         const target = p.movePath ?? p.path;
-        await writeAtomically(target, p.newContent ?? "");
+        await writeAtomically(target, p.newContent ?? "", guard);
         undo.push(
           restore === null || target !== p.path
             ? () => rm(target, { force: true })
             : () => writeAtomically(p.path, restore),
         );
         if (p.movePath && p.movePath !== p.path) {
+          await guard(p.path);
           await rm(p.path);
           undo.push(() => writeAtomically(p.path, restore ?? ""));
         }

@@ -1,6 +1,8 @@
 export {
+  type ApplyPatchOptions,
   type ApplyPatchResult,
   applyPatch,
+  PATCH_FILE_MAX_BYTES,
   PatchApplyError,
   type PlannedChange,
   planChanges,
@@ -25,5 +27,18 @@ export {
   type ToolOutput,
   truncateOutputForModel,
 } from "./exec-output.js";
+export {
+  type ApprovalPolicy as PatchApprovalPolicy,
+  assessPatchSafety,
+  PATCH_OUTSIDE_ROOTS_REJECTION,
+  type PatchSafety,
+  patchTouchedPaths,
+  pathsOutsideRoots,
+  type ResolvedRoot,
+  resolveRoots,
+  resolveThroughSymlinks,
+  type TouchedPaths,
+  writableUnder,
+} from "./patch-safety.js";
 export { patchFromShellCommand } from "./shell-apply-patch.js";
 export { TurnDiffTracker } from "./turn-diff.js";

@@ -11,7 +11,8 @@ import type { Session } from "../session.js";
 import type { ToolContext } from "../tools/context.js";
 import { runTools } from "../tools/router.js";
 import { TurnAborted } from "../turn-aborted.js";
-import { userTurnInput, userTurnItem } from "../user-input.js";
+import { turnRequestLimitMessage } from "../turn-limits.js";
+import { userTurnInput } from "../user-input.js";
 import { type RunningTask, settleTask, startTask } from "./task.js";
 
 /**
@@ -21,25 +22,33 @@ import { type RunningTask, settleTask, startTask } from "./task.js";
 export async function runRegularTurn(session: Session, id: string, items: InputItem[]): Promise<void> {
   const task = startTask(session, id);
   const turnDiff = new TurnDiffTracker();
-  session.recordSettingsChange();
-  // Before the task's closing logic, as it has always been: an input that cannot be read (a missing local image)
-  // ends the submission here, without closing events.
-  const { message, text, images } = await userTurnInput(items, (path) => session.resolvePath(path));
-  session.record(message);
-  // 0.58.0 sends the item events first and `user_message` (the item's legacy form) after them.
-  const userItem = userTurnItem(items);
-  const at = { threadId: session.id, turnId: id };
-  session.emit(id, ev.itemStarted(at, userItem));
-  session.emit(id, ev.itemCompleted(at, userItem));
-  session.emit(id, ev.userMessage(text, images));
-  await settleTask(session, task, () => samplingLoop(session, task, toolContext(session, task, turnDiff)));
+  // Everything after task_started runs inside the task's closing logic, the input included: whatever fails, the
+  // turn ends with `error` + `task_complete` (or `turn_aborted`), never silently.
+  await settleTask(session, task, async () => {
+    session.recordSettingsChange();
+    const input = await userTurnInput(items, {
+      resolvePath: (path) => session.resolvePath(path),
+      codexHome: session.config.codexHome,
+    });
+    session.record(input.message);
+    // 0.58.0 sends the item events first and `user_message` (the item's legacy form) after them.
+    const at = { threadId: session.id, turnId: id };
+    session.emit(id, ev.itemStarted(at, input.item));
+    session.emit(id, ev.itemCompleted(at, input.item));
+    session.emit(id, ev.userMessage(input.text, input.images));
+    await samplingLoop(session, task, toolContext(session, task, turnDiff));
+  });
 }
 
 async function samplingLoop(session: Session, task: RunningTask, tools: ToolContext): Promise<void> {
   const compactLimit = autoCompactTokenLimit(session.config);
+  const requestLimit = session.config.maxTurnRequests;
   // Set while the request after an auto-compaction is pending: reaching the limit again then ends the turn.
   let justCompacted = false;
-  for (;;) {
+  for (let requests = 0; ; requests++) {
+    // A model that asks for a tool on every response would loop forever: the turn ends at the limit (its last
+    // response's tools have run and are recorded, so the history stays whole for the next turn).
+    if (requests >= requestLimit) throw new Error(turnRequestLimitMessage(requestLimit));
     const sampled = await sampleWithRetries(session, task.id, task.signal);
     const { items, calls, lastMessage, contextTokens } = sampled;
     if (lastMessage !== null) task.lastAgentMessage = lastMessage;
@@ -86,6 +95,7 @@ function toolContext(session: Session, task: RunningTask, turnDiff: TurnDiffTrac
     mcp: session.mcp,
     turnDiff,
     approvedForSession: session.approvedForSession,
+    codexHome: session.config.codexHome,
     settings: () => session.settings,
     resolvePath: (path) => session.resolvePath(path),
     offeredTools: () => session.prompt().tools,

@@ -2,6 +2,7 @@ import * as ev from "../../../events/constructors.js";
 import { applyPatch, type PlannedChange, planChanges, toFileChanges } from "../../../tools/apply-patch.js";
 import { EmptyPatchError, parsePatch } from "../../../tools/apply-patch-parser.js";
 import { execToolOutput } from "../../../tools/exec-output.js";
+import { assessPatchSafety } from "../../../tools/patch-safety.js";
 import { TurnAborted } from "../../turn-aborted.js";
 import type { ToolContext, ToolHandler } from "../context.js";
 
@@ -31,18 +32,17 @@ export async function applyPatchAt(
     return `apply_patch verification failed: ${(err as Error).message}`;
   }
   const changes = toFileChanges(planned);
-  const paths = Object.keys(changes);
-  const roots =
-    s.sandboxPolicy.mode === "workspace-write" ? [s.cwd, ...s.sandboxPolicy.writable_roots] : [s.cwd];
-  const inside = paths.every((p) => roots.some((r) => p === r || p.startsWith(`${r}/`)));
-  // `untrusted` asks for every edit; otherwise edits inside the writable roots (or anywhere, with full
-  // access) go through, and anything else needs the user's approval.
-  const autoApproved =
-    s.approvalPolicy !== "untrusted" &&
-    (s.sandboxPolicy.mode === "danger-full-access" || (s.sandboxPolicy.mode === "workspace-write" && inside));
+  // Every path the patch touches (move targets too), resolved through symlinks, against the writable roots:
+  // `untrusted` asks for every edit, anything outside the roots needs the user (or is refused under `never`).
+  const safety = await assessPatchSafety({
+    changes: planned,
+    cwd: s.cwd,
+    sandboxPolicy: s.sandboxPolicy,
+    approvalPolicy: s.approvalPolicy,
+  });
+  if (safety.decision === "reject") return safety.reason;
+  const autoApproved = safety.decision === "auto-approve";
   if (!autoApproved) {
-    if (s.approvalPolicy === "never")
-      return "patch rejected: writing outside the writable roots is not allowed";
     const decision = await ctx.askApproval(callId, ev.applyPatchApprovalRequest(callId, changes));
     if (decision === "abort") throw new TurnAborted();
     if (decision === "denied") return "patch rejected by user";

@@ -1,5 +1,6 @@
 import type { SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import * as ev from "../../../events/constructors.js";
+import { truncateCommandForDisplay } from "../../../exec/command-display.js";
 import { parseCommand } from "../../../exec/parse-command.js";
 import {
   type RunCommandOptions,
@@ -54,7 +55,8 @@ async function runShell(ctx: ToolContext, callId: string, args: Record<string, u
     return "failed to parse function arguments: `command` must be a non-empty array of strings";
   const s = ctx.settings();
   const cwd = args.workdir ? ctx.resolvePath(String(args.workdir)) : s.cwd;
-  const view = { command, cwd, parsedCmd: parseCommand(command) };
+  // Events show the command cut to a readable size (a model can send megabytes of arguments); it runs whole.
+  const view = { command: truncateCommandForDisplay(command), cwd, parsedCmd: parseCommand(command) };
   const key = JSON.stringify(command);
   const escalate = args.with_escalated_permissions === true;
   ctx.emit(ev.execCommandBegin(callId, view));

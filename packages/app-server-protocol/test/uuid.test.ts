@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseUuid } from "../src/uuid.js";
+import { parseUuid } from "../src/decode/uuid.js";
 
 describe("parseUuid", () => {
   it("accepts the uuid crate's forms and normalises them", () => {

@@ -1,11 +1,9 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
+import type { ClientInfo } from "@codex-ts/app-server-protocol";
 
-export interface ClientInfo {
-  name: string;
-  title?: string | null;
-  version: string;
-}
+// The User-Agent Codex sends to model providers and reports to clients (`initialize`, `getUserAgent`, MCP
+// `serverInfo.user_agent`): `<originator>/<version> (<os> <os version>; <arch>) <terminal> (<client>; <version>)`.
 
 /** Distribution names as Codex's `os_info` prints them, keyed by `/etc/os-release` ID. */
 const LINUX_NAMES: Record<string, string> = {
@@ -88,15 +86,42 @@ function archLabel(): string {
 }
 
 /**
- * `codex_cli_rs/0.58.0 (Debian 12.0.0; x86_64) xterm (my client; 1.0)`. The client suffix is taken
- * verbatim from `initialize.clientInfo`, which is what 0.58.0 does.
+ * `codex_cli_rs/0.58.0 (Debian 12.0.0; x86_64) xterm (my client; 1.0)`. The client suffix comes from
+ * `initialize.clientInfo` (or an MCP client's `clientInfo`), so it is the client's choice: the whole string is made
+ * safe to send as a header value the way Codex does it (see `sanitizeUserAgent`).
  */
 export function buildUserAgent(o: {
   originator: string;
   version: string;
-  client?: ClientInfo | null;
+  client?: Pick<ClientInfo, "name" | "version"> | null | undefined;
   env?: NodeJS.ProcessEnv | undefined;
 }): string {
-  const base = `${o.originator}/${o.version} (${osLabel()}; ${archLabel()}) ${terminalLabel(o.env)}`;
-  return o.client ? `${base} (${o.client.name}; ${o.client.version})` : base;
+  const prefix = `${o.originator}/${o.version} (${osLabel()}; ${archLabel()}) ${terminalLabel(o.env)}`;
+  const suffix = o.client ? `${o.client.name}; ${o.client.version}`.trim() : "";
+  return sanitizeUserAgent(suffix ? `${prefix} (${suffix})` : prefix, prefix, o.originator);
+}
+
+/** A character a header value can carry as it is: visible ASCII, space and tab. */
+function headerSafeChar(code: number): boolean {
+  return code === 0x09 || (code >= 0x20 && code <= 0x7e);
+}
+
+/**
+ * Codex's `sanitize_user_agent`: a value that is a valid header is kept; otherwise every character outside
+ * `' '..='~'` becomes `_`; if that fails too, the user agent without the client part, then the bare originator.
+ * Codex's header type also accepts bytes above 0x7F (UTF-8 text goes out as raw bytes), but Node's HTTP client only
+ * sends Latin-1 and rejects the rest, so here any non-ASCII character counts as unsafe: a client named `Zed ✓` gets
+ * `Zed _`, as Codex would name it if the name also had a control character.
+ */
+export function sanitizeUserAgent(candidate: string, fallback: string, originator: string): string {
+  const valid = (s: string) => s.length > 0 && [...s].every((ch) => headerSafeChar(ch.codePointAt(0) ?? 0));
+  if (valid(candidate)) return candidate;
+  const sanitized = [...candidate]
+    .map((ch) => {
+      const code = ch.codePointAt(0) ?? 0;
+      return code >= 0x20 && code <= 0x7e ? ch : "_";
+    })
+    .join("");
+  if (valid(sanitized)) return sanitized;
+  return valid(fallback) ? fallback : originator;
 }

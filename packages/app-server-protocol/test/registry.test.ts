@@ -1,0 +1,282 @@
+import { describe, expect, expectTypeOf, it } from "vitest";
+import {
+  ClientNotification,
+  ClientRequest,
+  clientMethods,
+  decodeRequest,
+  generationOf,
+  type NotificationParams,
+  type Protocol058,
+  type Protocol0166,
+  protocol058,
+  protocol0166,
+  type RequestParams,
+  type RequestResult,
+  requestMethods,
+  ServerNotification,
+  ServerRequest,
+  unknownMethodMessage,
+} from "../src/index.js";
+
+describe("protocol058", () => {
+  it("declares all 37 client requests of 0.58.0 in registry order, with their notifications and server requests", () => {
+    expect(clientMethods.length).toBe(37);
+    expect(clientMethods.slice(0, 3)).toEqual(["initialize", "thread/start", "thread/resume"]);
+    expect(Object.keys(protocol058.notifications)).toHaveLength(14);
+    expect(Object.keys(protocol058.serverRequests)).toEqual(["applyPatchApproval", "execCommandApproval"]);
+    expect(Object.keys(protocol058.clientNotifications)).toEqual(["initialized"]);
+  });
+
+  it("derives the wire unions from the table", () => {
+    const id = 1;
+    expect(ClientRequest.safeParse({ id, method: "getUserAgent" }).success).toBe(true);
+    expect(ClientRequest.safeParse({ id, method: "thread/list", params: { limit: 2 } }).success).toBe(true);
+    expect(ClientRequest.safeParse({ id, method: "no/such", params: {} }).success).toBe(false);
+    expect(
+      ServerNotification.safeParse({ method: "authStatusChange", params: { authMethod: null } }).success,
+    ).toBe(true);
+    expect(ServerRequest.safeParse({ id, method: "execCommandApproval", params: {} }).success).toBe(false);
+    expect(ClientNotification.parse({ method: "initialized" })).toEqual({ method: "initialized" });
+  });
+
+  it("types params, results and notifications per method", () => {
+    expectTypeOf<RequestParams<Protocol058, "model/list">>().toEqualTypeOf<{
+      cursor?: string | null | undefined;
+      limit?: number | null | undefined;
+    }>();
+    expectTypeOf<RequestResult<Protocol058, "getUserAgent">>().toEqualTypeOf<{ userAgent: string }>();
+    expectTypeOf<NotificationParams<Protocol058, "account/updated">>().toEqualTypeOf<{
+      authMode?: "apikey" | "chatgpt" | null | undefined;
+    }>();
+    expectTypeOf<RequestResult<Protocol0166, "initialize">>().toHaveProperty("platformOs");
+  });
+
+  it("words an unknown method as serde does, listing the generation's methods", () => {
+    expect(unknownMethodMessage(protocol058, "no/such")).toBe(
+      `Invalid request: unknown variant \`no/such\`, expected one of ${clientMethods.map((m) => `\`${m}\``).join(", ")}`,
+    );
+    expect(unknownMethodMessage(protocol0166, "x")).toBe(
+      "Invalid request: unknown variant `x`, expected `initialize` or `permissionProfile/list`",
+    );
+  });
+});
+
+describe("generationOf", () => {
+  it("is 0.166 exactly when initialize carries capabilities", () => {
+    expect(generationOf({ clientInfo: { name: "n", version: "1" } })).toBe("0.58");
+    expect(generationOf({ clientInfo: {}, capabilities: null })).toBe("0.58");
+    expect(generationOf({ clientInfo: {}, capabilities: {} })).toBe("0.166");
+    expect(generationOf({ capabilities: { experimentalApi: true } })).toBe("0.166");
+    expect(generationOf([{}, {}])).toBe("0.58");
+    expect(generationOf(undefined)).toBe("0.58");
+  });
+
+  it("lists the 0.166 methods implemented so far", () => {
+    expect(requestMethods(protocol0166)).toEqual(["initialize", "permissionProfile/list"]);
+  });
+});
+
+describe("decodeRequest", () => {
+  const decode = (method: string, params?: unknown) => decodeRequest(protocol058, { method, params });
+
+  it("returns the decoded params (UUIDs canonical) and accepts methods without params", () => {
+    expect(decode("initialize", { clientInfo: { name: "n", version: "1" } })).toEqual({
+      ok: true,
+      method: "initialize",
+      params: { clientInfo: { name: "n", version: "1" } },
+    });
+    expect(decode("getUserAgent")).toMatchObject({ ok: true });
+    expect(decode("getUserAgent", {})).toMatchObject({ ok: true });
+    expect(
+      decode("interruptConversation", { conversationId: "{01A22BC6-A033-7712-9FF2-E1355F32171C}" }),
+    ).toEqual({
+      ok: true,
+      method: "interruptConversation",
+      params: { conversationId: "01a22bc6-a033-7712-9ff2-e1355f32171c" },
+    });
+  });
+
+  it("names the missing field and its path", () => {
+    expect(decode("initialize", { clientInfo: { version: "1" } })).toEqual({
+      ok: false,
+      error: {
+        code: -32600,
+        message: "Invalid request: missing field `name`",
+        data: { path: "params.clientInfo.name" },
+      },
+    });
+    expect(decode("initialize")).toEqual({
+      ok: false,
+      error: { code: -32600, message: "Invalid request: missing field `params`" },
+    });
+  });
+
+  it("words wrong types with the Rust type serde names", () => {
+    const message = (method: string, params: unknown) => {
+      const d = decode(method, params);
+      return d.ok ? null : d.error.message;
+    };
+    expect(message("initialize", { clientInfo: { name: 5, version: "1" } })).toBe(
+      "Invalid request: invalid type: integer `5`, expected a string",
+    );
+    expect(message("model/list", { limit: "ten" })).toBe(
+      'Invalid request: invalid type: string "ten", expected u32',
+    );
+    expect(message("model/list", { limit: -1 })).toBe(
+      "Invalid request: invalid value: integer `-1`, expected u32",
+    );
+    expect(message("listConversations", { pageSize: 1.5 })).toBe(
+      "Invalid request: invalid type: floating point `1.5`, expected usize",
+    );
+    expect(message("getUserAgent", { x: 1 })).toBe("Invalid request: invalid type: map, expected unit");
+    expect(message("initialize", 5)).toBe(
+      "Invalid request: invalid type: integer `5`, expected struct InitializeParams",
+    );
+    expect(message("gitDiffToRemote", { cwd: 5 })).toBe(
+      "Invalid request: invalid type: integer `5`, expected path string",
+    );
+    expect(message("cancelLoginChatGpt", { loginId: "abc" })).toBe(
+      "Invalid request: UUID parsing failed: invalid length: expected length 32 for simple format, found 3",
+    );
+    expect(message("thread/start", { approvalPolicy: "sometimes" })).toBe(
+      "Invalid request: unknown variant `sometimes`, expected one of `unlessTrusted`, `onFailure`, `onRequest`, `never`",
+    );
+    expect(message("thread/start", { sandbox: 5 })).toBe(
+      "Invalid request: invalid type: integer `5`, expected string or map",
+    );
+  });
+
+  it("reports the first problem in the order serde meets it: input order, missing fields last", () => {
+    const d = decode("feedback/upload", { includeLogs: "no", classification: 5 });
+    expect(!d.ok && d.error.message).toBe('Invalid request: invalid type: string "no", expected a boolean');
+    const e = decode("feedback/upload", { classification: 5, includeLogs: "no" });
+    expect(!e.ok && e.error.message).toBe("Invalid request: invalid type: integer `5`, expected a string");
+    const f = decode("feedback/upload", { reason: "r" });
+    expect(!f.ok && f.error.message).toBe("Invalid request: missing field `classification`");
+  });
+
+  it("words tagged enums as serde does: missing tag, unknown variant, variant index, the variant's own problem", () => {
+    const turn = (sandboxPolicy: unknown) =>
+      decode("sendUserTurn", {
+        conversationId: "01a22bc6-a033-7712-9ff2-e1355f32171c",
+        items: [{ type: "text", data: { text: "hi" } }],
+        cwd: "/",
+        approvalPolicy: "never",
+        sandboxPolicy,
+        model: "m",
+        summary: "auto",
+      });
+    expect(turn({ mode: "read-only" })).toMatchObject({ ok: true });
+    expect(turn({ type: "read-only" })).toMatchObject({
+      error: {
+        message: "Invalid request: missing field `mode`",
+        data: { path: "params.sandboxPolicy.mode" },
+      },
+    });
+    expect(turn({ mode: "open" })).toMatchObject({
+      error: {
+        message:
+          "Invalid request: unknown variant `open`, expected one of `danger-full-access`, `read-only`, `workspace-write`",
+      },
+    });
+    expect(turn({ mode: "workspace-write", network_access: "yes" })).toMatchObject({
+      error: {
+        message: 'Invalid request: invalid type: string "yes", expected a boolean',
+        data: { path: "params.sandboxPolicy.network_access" },
+      },
+    });
+    expect(turn(5)).toMatchObject({
+      error: {
+        message: "Invalid request: invalid type: integer `5`, expected internally tagged enum SandboxPolicy",
+      },
+    });
+    const start = (type: unknown) => decode("account/login/start", { type });
+    expect(start("bogus")).toMatchObject({
+      error: { message: "Invalid request: unknown variant `bogus`, expected `apiKey` or `chatgpt`" },
+    });
+    expect(start(5)).toMatchObject({
+      error: { message: "Invalid request: invalid value: integer `5`, expected variant index 0 <= i < 2" },
+    });
+    expect(start(0)).toMatchObject({ error: { message: "Invalid request: missing field `apiKey`" } });
+    const item = (input: unknown) =>
+      decode("sendUserMessage", { conversationId: "01a22bc6a0337712", items: [input] });
+    expect(decode("getConversationSummary", { conversationId: "x" })).toMatchObject({
+      error: {
+        message:
+          "Invalid request: data did not match any variant of untagged enum GetConversationSummaryParams",
+      },
+    });
+    expect(item({ type: "text", data: {} })).toMatchObject({
+      error: { message: "Invalid request: invalid length: expected length 32 for simple format, found 16" },
+    });
+  });
+
+  it("reads a struct from a positional sequence, as serde does", () => {
+    expect(decode("account/read", [])).toEqual({ ok: true, method: "account/read", params: {} });
+    expect(decode("thread/list", ["c", 5, ["a"]])).toEqual({
+      ok: true,
+      method: "thread/list",
+      params: { cursor: "c", limit: 5, modelProviders: ["a"] },
+    });
+    expect(decode("initialize", { clientInfo: ["n", null, "1"] })).toMatchObject({
+      ok: true,
+      params: { clientInfo: { name: "n", title: null, version: "1" } },
+    });
+    const message = (method: string, params: unknown) => {
+      const d = decode(method, params);
+      return d.ok ? null : d.error.message;
+    };
+    expect(message("thread/list", [null])).toBe(
+      "Invalid request: invalid length 1, expected struct ThreadListParams with 3 elements",
+    );
+    expect(message("thread/list", ["c", 5, ["a"], 1])).toBe(
+      "Invalid request: invalid length 4, expected 3 elements in sequence",
+    );
+    expect(message("fuzzyFileSearch", [null])).toBe("Invalid request: invalid type: null, expected a string");
+    expect(message("account/login/start", ["x"])).toBe(
+      "Invalid request: unknown variant `x`, expected `apiKey` or `chatgpt`",
+    );
+    expect(decode("account/login/start", ["apiKey", "k"])).toMatchObject({
+      ok: true,
+      params: { type: "apiKey", apiKey: "k" },
+    });
+  });
+});
+
+describe("protocol0166", () => {
+  it("decodes 0.166's initialize and permissionProfile/list", () => {
+    const decode = (method: string, params?: unknown) => decodeRequest(protocol0166, { method, params });
+    expect(
+      decode("initialize", {
+        clientInfo: { name: "n", version: "1" },
+        capabilities: { experimentalApi: true, optOutNotificationMethods: ["thread/started"] },
+      }),
+    ).toMatchObject({ ok: true });
+    const message = (method: string, params: unknown) => {
+      const d = decode(method, params);
+      return d.ok ? null : d.error.message;
+    };
+    // The reference's own words for these (0.166.0 binary).
+    expect(message("initialize", { clientInfo: { name: "n", version: "1" }, capabilities: 5 })).toBe(
+      "Invalid request: invalid type: integer `5`, expected struct InitializeCapabilities",
+    );
+    expect(
+      message("initialize", {
+        clientInfo: { name: "n", version: "1" },
+        capabilities: { experimentalApi: "x" },
+      }),
+    ).toBe('Invalid request: invalid type: string "x", expected a boolean');
+    expect(message("permissionProfile/list", { limit: 4294967296 })).toBe(
+      "Invalid request: invalid value: integer `4294967296`, expected u32",
+    );
+    expect(message("permissionProfile/list", [])).toBe(
+      "Invalid request: invalid length 0, expected struct PermissionProfileListParams with 3 elements",
+    );
+    expect(message("permissionProfile/list", 5)).toBe(
+      "Invalid request: invalid type: integer `5`, expected struct PermissionProfileListParams",
+    );
+    expect(message("newConversation", {})).toBe(
+      "Invalid request: unknown variant `newConversation`, expected `initialize` or `permissionProfile/list`",
+    );
+  });
+});

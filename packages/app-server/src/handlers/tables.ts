@@ -1,0 +1,138 @@
+import type { ClientMethod, Protocol058 } from "@codex-ts/app-server-protocol";
+import { internalError } from "@codex-ts/app-server-protocol";
+import type { AuthManager } from "@codex-ts/core";
+import { ConversationRegistry } from "../conversations.js";
+import type { Handlers, HandlerTables } from "../handler.js";
+import type { ConversationRuntime } from "../runtime.js";
+import type { AppServer } from "../server.js";
+import { type AccountHandlerOptions, createAccountHandlers } from "./account.js";
+import { basicHandlers, initialize0166 } from "./basic.js";
+import { createConfigHandlers } from "./config.js";
+import { createConversationHandlers } from "./conversations.js";
+import { createExecOneOffCommandHandler } from "./exec.js";
+import { createFeedbackHandler } from "./feedback.js";
+import { createPermissionProfileHandler } from "./permission-profiles.js";
+import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
+import { createWorkspaceHandlers } from "./workspace.js";
+
+/** What the handlers serve from; a method whose service is missing answers that it is not available. */
+export interface ServerServices {
+  /** The agent runtime: conversations and turns; with `sessions`/`resume`/`fork`/`remove` the session methods too. */
+  conversations?: ConversationRuntime | undefined;
+  /** Account state: the v1 auth methods and `account/*`. */
+  auth?: AuthManager | undefined;
+  /** `requires_openai_auth` of the configured model provider, reported by `account/read` and `getAuthStatus`. */
+  requiresOpenaiAuth?: AccountHandlerOptions["requiresOpenaiAuth"];
+  /** CODEX_HOME: `setDefaultModel`, `getUserSavedConfig`, `feedback/upload`. */
+  codexHome?: string | undefined;
+  /** Upload endpoint for feedback bundles; none by default. */
+  feedbackEndpoint?: string | null | undefined;
+}
+
+/** Handlers for methods this server was started without the means to serve (-32603, naming what is missing). */
+function unavailable<M extends ClientMethod>(
+  methods: readonly M[],
+  missing: string,
+): Handlers<Protocol058, M> {
+  const table: Partial<Record<ClientMethod, () => never>> = {};
+  for (const method of methods) {
+    table[method] = () => {
+      throw internalError(`${method} is not available: this server runs without ${missing}`);
+    };
+  }
+  // Every listed method has its handler; each throws, so any result type is honoured.
+  return table as Handlers<Protocol058, M>;
+}
+
+function isSessionRuntime(rt: ConversationRuntime | undefined): rt is SessionRuntime {
+  return !!(rt?.sessions && rt.resume && rt.fork && rt.remove);
+}
+
+/**
+ * The handler tables `runAppServer` serves: every 0.58.0 method (from the services given) and the 0.166 methods
+ * implemented so far. Adding a method is its schema in the protocol registry and its handler here: the table's
+ * type does not compile without it.
+ */
+export function createHandlerTables(server: AppServer, s: ServerServices): HandlerTables {
+  const peer = server.peers["0.58"];
+  const warn = (m: string) => server.log("warn", m);
+  const registry = new ConversationRegistry(peer, warn);
+  const rt = s.conversations;
+  const codexHome = s.codexHome;
+  const currentConfig = rt?.currentConfig?.bind(rt);
+  return {
+    "0.58": {
+      ...basicHandlers,
+      ...createWorkspaceHandlers(),
+      ...(s.auth
+        ? createAccountHandlers(s.auth, peer, { requiresOpenaiAuth: s.requiresOpenaiAuth, warn })
+        : unavailable(
+            [
+              "loginApiKey",
+              "loginChatGpt",
+              "cancelLoginChatGpt",
+              "logoutChatGpt",
+              "getAuthStatus",
+              "userInfo",
+              "account/read",
+              "account/login/start",
+              "account/login/cancel",
+              "account/logout",
+              "account/rateLimits/read",
+            ],
+            "an account store",
+          )),
+      ...(codexHome
+        ? {
+            ...createConfigHandlers(codexHome),
+            ...createFeedbackHandler({
+              codexHome,
+              endpoint: s.feedbackEndpoint,
+              rolloutPathOf: (id) => registry.rolloutPathOf(id),
+            }),
+          }
+        : unavailable(["setDefaultModel", "getUserSavedConfig", "feedback/upload"], "a CODEX_HOME")),
+      ...(rt
+        ? createConversationHandlers(registry, (settings) => rt.open(settings))
+        : unavailable(
+            [
+              "newConversation",
+              "thread/start",
+              "addConversationListener",
+              "removeConversationListener",
+              "sendUserMessage",
+              "sendUserTurn",
+              "interruptConversation",
+              "turn/start",
+              "thread/compact",
+              "turn/interrupt",
+            ],
+            "an agent runtime",
+          )),
+      ...(isSessionRuntime(rt)
+        ? createSessionHandlers(registry, rt)
+        : unavailable(
+            [
+              "listConversations",
+              "thread/list",
+              "getConversationSummary",
+              "archiveConversation",
+              "thread/archive",
+              "resumeConversation",
+              "thread/resume",
+            ],
+            "a sessions store",
+          )),
+      ...(rt?.processConfig
+        ? createExecOneOffCommandHandler(
+            rt.processConfig.sandboxPolicy,
+            rt.processConfig.shellEnvironmentPolicy,
+          )
+        : unavailable(["execOneOffCommand"], "a process config")),
+    },
+    "0.166": {
+      initialize: initialize0166,
+      ...createPermissionProfileHandler(currentConfig),
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import type { McpHttpTransport, McpServerConfig, McpStdioTransport } from "@codex-ts/config-loader";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { BoundedStdioTransport } from "./stdio-transport.js";
+import { qualifiedToolName } from "./tool-names.js";
+import type { McpProgress, McpStartOptions, McpToolInfo } from "./types.js";
+
+/** Starting one configured MCP server: its transport, the handshake and the first tools/list, within its timeout. */
+
+/** Codex waits this long for a server's handshake and first tools/list unless `startup_timeout_sec` says otherwise. */
+export const DEFAULT_MCP_STARTUP_TIMEOUT_SEC = 10;
+
+/** Variables a stdio server inherits from this process (Codex's list), besides the ones named in `env_vars`. */
+const DEFAULT_ENV_VARS = [
+  "HOME",
+  "LOGNAME",
+  "PATH",
+  "SHELL",
+  "USER",
+  "LANG",
+  "LC_ALL",
+  "TERM",
+  "TMPDIR",
+  "TZ",
+];
+
+/**
+ * The MCP SDK (and the ajv/zod-to-json-schema it pulls in) is loaded the first time a server is started, not when
+ * the process starts: most conversations configure no MCP server, and app-server startup time is measured.
+ */
+async function loadSdk() {
+  const [{ Client }, { JSONRPCMessageSchema }, { StreamableHTTPClientTransport }] = await Promise.all([
+    import("@modelcontextprotocol/sdk/client/index.js"),
+    import("@modelcontextprotocol/sdk/types.js"),
+    import("@modelcontextprotocol/sdk/client/streamableHttp.js"),
+  ]);
+  const parse = (value: unknown) => JSONRPCMessageSchema.parse(value);
+  return { Client, transports: { parse, StreamableHTTPClientTransport } };
+}
+
+type SdkTransports = Awaited<ReturnType<typeof loadSdk>>["transports"];
+
+/**
+ * Hands `notifications/progress` to the callback of the call whose token it names. It runs as the message arrives,
+ * before the SDK sees it: the SDK defers notifications but settles responses at once, so a server that reports
+ * progress and answers in one burst would otherwise have its progress dropped as arriving after the call ended.
+ */
+function routeProgress(
+  params: Record<string, unknown>,
+  progress: Map<string, (p: McpProgress) => void>,
+): void {
+  const { progressToken, progress: value, total, message: text } = params;
+  const callback = progress.get(String(progressToken));
+  if (!callback || typeof value !== "number") return;
+  callback({
+    progress: value,
+    ...(typeof total === "number" ? { total } : {}),
+    ...(typeof text === "string" ? { message: text } : {}),
+  });
+}
+
+export async function startServer(
+  name: string,
+  config: McpServerConfig,
+  o: McpStartOptions,
+  progress: Map<string, (p: McpProgress) => void>,
+): Promise<{ client: Client; tools: McpToolInfo[] }> {
+  const { Client, transports } = await loadSdk();
+  const client = new Client(
+    { name: o.clientName ?? "codex-mcp-client", version: o.clientVersion ?? "0.58.0", title: "Codex" },
+    { capabilities: { elicitation: {} } },
+  );
+  const timeoutSec = config.startupTimeoutSec ?? DEFAULT_MCP_STARTUP_TIMEOUT_SEC;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`handshaking with MCP server failed: timed out after ${timeoutSec}s`)),
+      timeoutSec * 1000,
+    );
+  });
+  const handshake = async () => {
+    try {
+      const transport = transportFor(config.transport, o.env ?? process.env, transports);
+      if (transport instanceof BoundedStdioTransport) {
+        transport.onProgress = (params) => routeProgress(params, progress);
+      } else {
+        // The SDK chains its own handler after one set before connect().
+        transport.onmessage = (message) => {
+          const m = message as { method?: unknown; params?: unknown };
+          if (m.method === "notifications/progress" && m.params && typeof m.params === "object")
+            routeProgress(m.params as Record<string, unknown>, progress);
+        };
+      }
+      await client.connect(transport);
+    } catch (err) {
+      throw new Error(`handshaking with MCP server failed: ${(err as Error).message}`);
+    }
+    const tools: McpToolInfo[] = [];
+    // A server without the tools capability (e.g. resources only) starts fine with no tools, as in 0.58.0.
+    if (!client.getServerCapabilities()?.tools) return tools;
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {});
+      for (const t of page.tools) {
+        if (!toolAllowed(config, t.name)) continue;
+        tools.push({
+          qualifiedName: qualifiedToolName(name, t.name),
+          server: name,
+          tool: t.name,
+          description: t.description ?? "",
+          inputSchema: t.inputSchema as Record<string, unknown>,
+        });
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    return tools;
+  };
+  try {
+    const tools = await Promise.race([handshake(), timeout]);
+    return { client, tools };
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `enabled_tools` is an allow-list when set; `disabled_tools` removes tools after it. */
+function toolAllowed(config: McpServerConfig, tool: string): boolean {
+  if (config.enabledTools && !config.enabledTools.includes(tool)) return false;
+  return !config.disabledTools?.includes(tool);
+}
+
+function transportFor(
+  t: McpStdioTransport | McpHttpTransport,
+  env: NodeJS.ProcessEnv,
+  { parse, StreamableHTTPClientTransport }: SdkTransports,
+): Transport {
+  if (t.type === "stdio") {
+    const childEnv: Record<string, string> = {};
+    for (const key of [...DEFAULT_ENV_VARS, ...t.envVars]) {
+      const value = env[key];
+      if (value !== undefined) childEnv[key] = value;
+    }
+    Object.assign(childEnv, t.env ?? {});
+    // The server's stderr is its log and goes to ours (stdout is the protocol channel).
+    return new BoundedStdioTransport({ command: t.command, args: t.args, env: childEnv, cwd: t.cwd, parse });
+  }
+  const headers: Record<string, string> = { ...(t.httpHeaders ?? {}) };
+  for (const [header, variable] of Object.entries(t.envHttpHeaders ?? {})) {
+    const value = env[variable];
+    if (value) headers[header] = value;
+  }
+  if (t.bearerTokenEnvVar) {
+    const token = env[t.bearerTokenEnvVar];
+    if (!token) throw new Error(`environment variable ${t.bearerTokenEnvVar} is not set or empty`);
+    headers.Authorization = `Bearer ${token}`;
+  }
+  return new StreamableHTTPClientTransport(new URL(t.url), { requestInit: { headers } });
+}

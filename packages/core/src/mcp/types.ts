@@ -1,0 +1,46 @@
+import type { ContentBlock } from "@codex-ts/app-server-protocol";
+
+/** The MCP client's shared types, apart from the modules that use them so none of them imports another's. */
+
+/** One page of an MCP list request: the items under `key`, and the cursor of the next page if there is one. */
+export type McpPage<K extends string> = { [P in K]: Record<string, unknown>[] } & {
+  nextCursor?: string | undefined;
+};
+
+/** One tool of one server, as offered to the model. */
+export interface McpToolInfo {
+  /** `mcp__<server>__<tool>`, sanitized (see `qualifiedToolName`). */
+  qualifiedName: string;
+  server: string;
+  tool: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+}
+
+/** MCP's CallToolResult as the server returned it (the SDK has checked its content blocks). */
+export interface McpCallToolResult {
+  content: ContentBlock[];
+  isError?: boolean | undefined;
+  structuredContent?: unknown;
+  [key: string]: unknown;
+}
+
+/** One `notifications/progress` of a running tool call (MCP's Progress). */
+export interface McpProgress {
+  progress: number;
+  total?: number | undefined;
+  message?: string | undefined;
+}
+
+/** The text a progress notification is shown as: the server's message, else `progress/total` (or `progress`). */
+export function progressMessage(p: McpProgress): string {
+  if (p.message) return p.message;
+  return p.total !== undefined ? `${p.progress}/${p.total}` : String(p.progress);
+}
+
+export interface McpStartOptions {
+  /** Environment the stdio servers' variables come from (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  clientName?: string;
+  clientVersion?: string;
+}

@@ -1,0 +1,324 @@
+import { statSync } from "node:fs";
+import path from "node:path";
+import type {
+  ExecCommandBeginEvent,
+  ExecCommandEndEvent,
+  ExecCommandOutputDeltaEvent,
+} from "@codex-ts/app-server-protocol";
+import type { SandboxPolicy } from "@codex-ts/config-loader";
+import { parseCommand } from "../exec/parse-command.js";
+import { SandboxUnavailableError, sandboxedArgv } from "../exec/run-command.js";
+import { type ExecCommandArgs, rustDebugString, type WriteStdinArgs } from "./args.js";
+import type { TakenOutput } from "./output-buffer.js";
+import { DEFAULT_MAX_OUTPUT_TOKENS, formatResponse, newChunkId, truncateToTokens } from "./output-text.js";
+import { resolveProgram } from "./program.js";
+import { UnifiedExecSession } from "./session.js";
+import type { TerminalKind } from "./terminal.js";
+
+/** Yield times are clamped to this range (0.58.0: `yield_time_ms: 1` waits 0.25 s, `100000` waits 30 s). */
+export const MIN_YIELD_TIME_MS = 250;
+export const MAX_YIELD_TIME_MS = 30_000;
+/** Without `yield_time_ms`, exec_command waits 0.25 s and write_stdin 10 s (observed with 0.58.0). */
+export const DEFAULT_EXEC_YIELD_TIME_MS = 250;
+export const DEFAULT_WRITE_STDIN_YIELD_TIME_MS = 10_000;
+/** Open sessions per conversation; storing one more ends the least recently used (0.58.0 has no limit). */
+export const MAX_SESSIONS = 64;
+/** The most recently used sessions are never the ones ended to make room. */
+const PROTECTED_RECENT = 8;
+/** After writing input, 0.58.0 gives the process this long to react before it starts collecting. */
+const INPUT_SETTLE_MS = 100;
+
+const DENIAL =
+  /Read-only file system|Permission denied|Operation not permitted|Network is unreachable|Could not resolve host/i;
+
+export type UnifiedExecEvent =
+  | ({ type: "exec_command_end" } & ExecCommandEndEvent)
+  | ({ type: "exec_command_output_delta" } & ExecCommandOutputDeltaEvent);
+
+/** What one `exec_command` / `write_stdin` call produced. */
+export interface UnifiedExecOutcome {
+  /** The function_call_output text for the model (uncapped: requests cap every tool output as 0.58.0 does). */
+  output: string;
+  /** Events to send after the call, in this order (0.58.0: `exec_command_end` first when the process ended). */
+  events: UnifiedExecEvent[];
+  /** Set while the process keeps running (the id the model passes to write_stdin). */
+  sessionId: number | null;
+  /** Set once the process has ended. */
+  exitCode: number | null;
+  /** The process ended non-zero under a sandbox with output that looks like a denial (for a retry/approval). */
+  sandboxDenied: boolean;
+  /** write_stdin only: what the 0.166 protocol reports as `item/commandExecution/terminalInteraction`. */
+  interaction?: { callId: string; processId: string; stdin: string };
+}
+
+export interface ExecCommandContext {
+  /** The exec_command call's id. */
+  callId: string;
+  /** The turn's working directory (a relative `workdir` is resolved against it). */
+  cwd: string;
+  /** The environment after `shell_environment_policy` (`commandEnvironment`). */
+  env: Record<string, string>;
+  /** null runs unconfined (danger-full-access, or approved to run without the sandbox). */
+  sandbox: SandboxPolicy | null;
+  /** Aborting kills the process if it is still in its first yield (0.58.0 does so on interrupt). */
+  signal?: AbortSignal;
+}
+
+export interface UnifiedExecManagerOptions {
+  /** Force the pipe fallback instead of a PTY (tests). */
+  terminal?: TerminalKind;
+  maxSessions?: number;
+}
+
+/**
+ * The unified exec sessions of one conversation (0.58.0 keeps one manager per session): `exec_command` starts a
+ * command on a terminal of its own and returns what it printed within the yield time; a command still running then
+ * is kept under a session id (0, 1, 2, … in the order they are kept; ids are never reused) for `write_stdin` to feed
+ * and poll. Sessions outlive turns and interrupts, as in 0.58.0; `terminateAll` ends them (conversation shutdown).
+ */
+export class UnifiedExecManager {
+  private readonly sessions = new Map<number, UnifiedExecSession>();
+  /** Every live process, kept or still in its first yield, so `terminateAll` reaches all of them. */
+  private readonly live = new Set<UnifiedExecSession>();
+  private nextId = 0;
+  private closed = false;
+
+  constructor(private readonly options: UnifiedExecManagerOptions = {}) {}
+
+  /** The argv the session runs (before sandboxing), which approvals and sandbox assessment show. */
+  static shellCommand(args: ExecCommandArgs): string[] {
+    return [args.shell, args.login ? "-lc" : "-c", args.cmd];
+  }
+
+  /** The `exec_command_begin` event, sent before approval (0.58.0's order): the command is the bare `cmd`. */
+  static beginEvent(
+    callId: string,
+    args: ExecCommandArgs,
+    turnCwd: string,
+  ): { type: "exec_command_begin" } & ExecCommandBeginEvent {
+    return {
+      type: "exec_command_begin",
+      call_id: callId,
+      command: [args.cmd],
+      cwd: UnifiedExecManager.workdir(args, turnCwd),
+      parsed_cmd: parseCommand([args.cmd]),
+      is_user_shell_command: false,
+    };
+  }
+
+  /** Where the command runs: `workdir` resolved against the turn's cwd, or the turn's cwd. */
+  static workdir(args: ExecCommandArgs, turnCwd: string): string {
+    return args.workdir ? path.resolve(turnCwd, args.workdir) : turnCwd;
+  }
+
+  /** The ids of the sessions kept now, oldest first. */
+  get sessionIds(): number[] {
+    return [...this.sessions.keys()];
+  }
+
+  async execCommand(args: ExecCommandArgs, ctx: ExecCommandContext): Promise<UnifiedExecOutcome> {
+    if (this.closed) return failure(createSessionError("the conversation is shutting down"));
+    const cwd = UnifiedExecManager.workdir(args, ctx.cwd);
+    if (!isDirectory(cwd)) {
+      return failure(createSessionError(`working directory ${cwd} does not exist or is not a directory`));
+    }
+    const program = resolveProgram(args.shell, cwd, ctx.env);
+    if ("error" in program) return failure(createSessionError(program.error));
+    let argv: string[];
+    try {
+      argv = sandboxedArgv([program.path, args.login ? "-lc" : "-c", args.cmd], ctx.sandbox, cwd, ctx.env, {
+        newSession: false,
+      });
+    } catch (err) {
+      if (err instanceof SandboxUnavailableError) return failure(createSessionError(err.message));
+      throw err;
+    }
+    let session: UnifiedExecSession;
+    try {
+      session = await UnifiedExecSession.start(argv, {
+        cwd,
+        env: ctx.env,
+        callId: ctx.callId,
+        ...(this.options.terminal ? { terminal: this.options.terminal } : {}),
+      });
+    } catch (err) {
+      return failure(createSessionError(err instanceof Error ? err.message : String(err)));
+    }
+    this.live.add(session);
+    void session.waitForExit().then(() => this.live.delete(session));
+
+    const started = performance.now();
+    const taken = await session.collect(
+      started + clampYield(args.yieldTimeMs, DEFAULT_EXEC_YIELD_TIME_MS),
+      ctx.signal,
+    );
+    const wallTimeMs = performance.now() - started;
+    if (ctx.signal?.aborted && !session.hasExited) {
+      session.kill();
+      this.live.delete(session);
+    }
+    const cut = cutOutput(taken, args.maxOutputTokens);
+    const events: UnifiedExecEvent[] = [];
+    let sessionId: number | null = null;
+    if (session.hasExited) {
+      events.push(endEvent(session, cut.output));
+    } else if (!ctx.signal?.aborted) {
+      sessionId = this.store(session);
+    }
+    if (cut.output !== "") events.push(deltaEvent(session.callId, cut.output));
+    const exitCode = session.exitCode;
+    return {
+      output: formatResponse({
+        chunkId: newChunkId(),
+        wallTimeMs,
+        exitCode,
+        sessionId,
+        originalTokenCount: cut.originalTokenCount,
+        output: cut.output,
+      }),
+      events,
+      sessionId,
+      exitCode,
+      sandboxDenied:
+        ctx.sandbox !== null &&
+        ctx.sandbox.mode !== "danger-full-access" &&
+        exitCode !== null &&
+        exitCode !== 0 &&
+        DENIAL.test(cut.output),
+    };
+  }
+
+  async writeStdin(args: WriteStdinArgs, o: { signal?: AbortSignal } = {}): Promise<UnifiedExecOutcome> {
+    const session = this.sessions.get(args.sessionId);
+    if (!session) return failure(`write_stdin failed: UnknownSessionId { session_id: ${args.sessionId} }`);
+    session.lastUsed = performance.now();
+    if (args.chars !== "") {
+      session.write(args.chars);
+      await sleep(INPUT_SETTLE_MS, o.signal);
+    }
+    const started = performance.now();
+    const taken = await session.collect(
+      started + clampYield(args.yieldTimeMs, DEFAULT_WRITE_STDIN_YIELD_TIME_MS),
+      o.signal,
+    );
+    const wallTimeMs = performance.now() - started;
+    const cut = cutOutput(taken, args.maxOutputTokens);
+    const events: UnifiedExecEvent[] = [];
+    const exited = session.hasExited;
+    if (exited) {
+      this.sessions.delete(args.sessionId);
+      events.push(endEvent(session, cut.output));
+    }
+    if (cut.output !== "") events.push(deltaEvent(session.callId, cut.output));
+    return {
+      output: formatResponse({
+        chunkId: newChunkId(),
+        wallTimeMs,
+        exitCode: session.exitCode,
+        sessionId: exited ? null : args.sessionId,
+        originalTokenCount: cut.originalTokenCount,
+        output: cut.output,
+      }),
+      events,
+      sessionId: exited ? null : args.sessionId,
+      exitCode: session.exitCode,
+      sandboxDenied: false,
+      interaction: { callId: session.callId, processId: String(args.sessionId), stdin: args.chars },
+    };
+  }
+
+  /** Ends every process (their whole process groups) and forgets the sessions; later calls are refused. */
+  async terminateAll(): Promise<void> {
+    this.closed = true;
+    const all = [...this.live, ...this.sessions.values()];
+    this.sessions.clear();
+    this.live.clear();
+    for (const s of all) s.kill();
+    await Promise.all(all.map((s) => Promise.race([s.waitForExit(), sleep(2000)])));
+  }
+
+  private store(session: UnifiedExecSession): number {
+    const max = this.options.maxSessions ?? MAX_SESSIONS;
+    while (this.sessions.size >= max) this.pruneOne();
+    const id = this.nextId++;
+    this.sessions.set(id, session);
+    return id;
+  }
+
+  /** Ends one session to make room: an ended one if any, else the least recently used, never the newest few. */
+  private pruneOne(): void {
+    const byUse = [...this.sessions.entries()].sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    const candidates = byUse.slice(0, Math.max(1, byUse.length - PROTECTED_RECENT));
+    const victim = candidates.find(([, s]) => s.hasExited) ?? candidates[0];
+    if (!victim) return;
+    this.sessions.delete(victim[0]);
+    victim[1].kill();
+  }
+}
+
+function clampYield(requested: number | null, fallback: number): number {
+  return Math.min(MAX_YIELD_TIME_MS, Math.max(MIN_YIELD_TIME_MS, requested ?? fallback));
+}
+
+function cutOutput(taken: TakenOutput, maxOutputTokens: number | null) {
+  return truncateToTokens(taken, maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+}
+
+/** 0.58.0's `exec_command failed: CreateSession { message: "Rejected(\"Failed to create unified exec session: …\")" }`. */
+function createSessionError(reason: string): string {
+  const inner = `Rejected(${rustDebugString(`Failed to create unified exec session: ${reason}`)})`;
+  return `exec_command failed: CreateSession { message: ${rustDebugString(inner)} }`;
+}
+
+function failure(output: string): UnifiedExecOutcome {
+  return { output, events: [], sessionId: null, exitCode: null, sandboxDenied: false };
+}
+
+function endEvent(session: UnifiedExecSession, output: string): UnifiedExecEvent {
+  const ms = performance.now() - session.startedAt;
+  const secs = Math.floor(ms / 1000);
+  return {
+    type: "exec_command_end",
+    call_id: session.callId,
+    stdout: output,
+    stderr: "",
+    aggregated_output: output,
+    exit_code: session.exitCode ?? -1,
+    duration: { secs, nanos: Math.min(999_999_999, Math.round((ms - secs * 1000) * 1e6)) },
+    formatted_output: output,
+  };
+}
+
+/** 0.58.0 sends the call's whole (cut) output as one delta after the call, not while the command runs. */
+function deltaEvent(callId: string, output: string): UnifiedExecEvent {
+  return {
+    type: "exec_command_output_delta",
+    call_id: callId,
+    stream: "stdout",
+    chunk: Buffer.from(output, "utf8").toString("base64"),
+  };
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    timer.unref?.();
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

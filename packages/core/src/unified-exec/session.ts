@@ -1,0 +1,94 @@
+import { OutputBuffer, type TakenOutput } from "./output-buffer.js";
+import { spawnTerminal, type TerminalKind, type TerminalProcess } from "./terminal.js";
+
+/**
+ * One command on its own terminal: its output accumulates in a bounded buffer until a call collects it, and its
+ * exit code is kept once it ends.
+ */
+export class UnifiedExecSession {
+  readonly output = new OutputBuffer();
+  readonly startedAt = performance.now();
+  lastUsed = performance.now();
+  private code: number | null = null;
+  private readonly exitWaiters: Array<() => void> = [];
+
+  private constructor(
+    private readonly proc: TerminalProcess,
+    /** The `exec_command` call that started it: later events about it carry this call id. */
+    readonly callId: string,
+  ) {
+    proc.onData((chunk) => this.output.push(chunk));
+    proc.onExit((code) => {
+      this.output.finish();
+      this.code = code;
+      for (const w of this.exitWaiters.splice(0)) w();
+      this.output.wake();
+    });
+  }
+
+  static async start(
+    argv: readonly string[],
+    o: { cwd: string; env: Record<string, string>; callId: string; terminal?: TerminalKind },
+  ): Promise<UnifiedExecSession> {
+    const proc = await spawnTerminal(argv, {
+      cwd: o.cwd,
+      env: o.env,
+      ...(o.terminal ? { kind: o.terminal } : {}),
+    });
+    return new UnifiedExecSession(proc, o.callId);
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  get terminalKind(): TerminalKind {
+    return this.proc.kind;
+  }
+
+  get exitCode(): number | null {
+    return this.code;
+  }
+
+  get hasExited(): boolean {
+    return this.code !== null;
+  }
+
+  write(chars: string): void {
+    this.proc.write(chars);
+  }
+
+  kill(): void {
+    this.proc.kill();
+  }
+
+  /** Resolves when the process has ended and all of its output is in the buffer. */
+  waitForExit(): Promise<void> {
+    if (this.code !== null) return Promise.resolve();
+    return new Promise((resolve) => this.exitWaiters.push(resolve));
+  }
+
+  /**
+   * Waits until `deadline` (a `performance.now()` time), the process's end or `signal`'s abort, whichever comes
+   * first, then takes the output gathered since the last collection. 0.58.0 waits out the whole yield time even
+   * after the process ended; returning at the end is what a caller wants and gives the same answer sooner.
+   */
+  async collect(deadline: number, signal?: AbortSignal): Promise<TakenOutput> {
+    while (!this.hasExited && !signal?.aborted) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left);
+        const onAbort = () => done();
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.exitWaiters.push(done);
+        function done() {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        }
+      });
+    }
+    return this.output.take();
+  }
+}

@@ -1,4 +1,5 @@
 export {
+  type BackwardSpanReadOptions,
   emptyLineReadStats,
   FileReadError,
   fileKind,
@@ -12,6 +13,7 @@ export {
   readBoundedLines,
   readFilePrefix,
   readFilePrefixSync,
+  readLineSpansBackward,
   readLineSpansFrom,
   type SpanReadOptions,
   type Utf8Problem,

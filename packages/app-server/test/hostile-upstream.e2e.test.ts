@@ -213,7 +213,9 @@ describe("a model stream cut mid-message and retried (issue 14 row 11, v2)", () 
       turn: { status: string; items: { id: string }[] };
     };
     const ids = (method: string) =>
-      c.messages.filter((m) => m.method === method).map((m) => (m.params as { item: { id: string } }).item.id);
+      c.messages
+        .filter((m) => m.method === method)
+        .map((m) => (m.params as { item: { id: string } }).item.id);
     expect(ids("item/started")).toContain("msg_failed");
     expect(ids("item/completed")).not.toContain("msg_failed");
     expect(ids("item/completed")).toContain("msg_retry");

@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,15 +13,21 @@ import {
   SessionsStore,
   type TurnIndexPage,
 } from "../src/index.js";
-import { minutes, userMessage } from "./rollout-fixtures.js";
+import {
+  bytesRead,
+  FIXTURE_0166,
+  FORK_0166,
+  FORK_0166_TURNS,
+  LEGACY_0166_RESUMED,
+  minutes,
+  PARENT_0166,
+  rolloutLine,
+  userMessage,
+  writeLegacyRollout,
+} from "./rollout-fixtures.js";
 
 // The per-rollout turn index (issue 16): turns found by one streaming pass, kept with byte offsets, extended as
 // lines are appended, rebuilt when a file is rewritten, and pages read from those offsets alone.
-
-const FIXTURE = join(import.meta.dirname, "fixtures", "rollouts-0166");
-const PARENT_0166 = "01a241ad-5417-7fb3-9c8e-24f0707d17b2";
-const FORK_0166 = "01a241ad-b524-77b2-a1a9-e4042ee75721";
-const LEGACY_0166_RESUMED = "01a2419f-1378-71d2-b203-9be47a56bb0d";
 
 let home: string;
 let store: SessionsStore;
@@ -36,8 +41,7 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const line = (type: string, payload: unknown, at = "2026-11-20T12:00:00.000Z") =>
-  `${JSON.stringify({ timestamp: at, type, payload })}\n`;
+const line = rolloutLine;
 
 /** One 0.58.0 turn: the user's message, its event, a turn context, the reply. */
 function legacyTurn(text: string, reply = `done: ${text}`): string {
@@ -61,31 +65,14 @@ function legacyTurn(text: string, reply = `done: ${text}`): string {
 }
 
 /** A rollout in 0.58.0's format: session_meta, environment context, then `turns`. */
-async function writeLegacy(
-  turns: string[],
-  id = randomUUID(),
-  at = minutes(0),
-): Promise<{ id: string; path: string }> {
-  const path = rolloutPathFor(home, at, id);
-  await mkdir(dirname(path), { recursive: true });
-  const meta = {
-    id,
-    timestamp: at.toISOString(),
-    cwd: "/w",
-    originator: "codex_cli_rs",
-    cli_version: "0.58.0",
-    instructions: null,
-    source: "vscode",
-    model_provider: "openai",
-  };
-  await writeFile(
-    path,
-    line("session_meta", meta) +
-      line("response_item", userMessage("<environment_context>\n  <cwd>/w</cwd>\n</environment_context>")) +
+const writeLegacy = (turns: string[], id?: string, at?: Date) =>
+  writeLegacyRollout(
+    home,
+    line("response_item", userMessage("<environment_context>\n  <cwd>/w</cwd>\n</environment_context>")) +
       turns.map((t) => legacyTurn(t)).join(""),
+    id,
+    at,
   );
-  return { id, path };
-}
 
 async function linesOf(page: TurnIndexPage, seq: number): Promise<RolloutLineAt[]> {
   const turn = page.turns.find((t) => t.seq === seq);
@@ -101,13 +88,6 @@ const userTexts = (lines: RolloutLineAt[]) =>
       ? [(l.line.payload as { message: string }).message]
       : [],
   );
-
-/** Bytes this process has read so far (Linux /proc/self/io `rchar`); null elsewhere. */
-function bytesRead(): number | null {
-  if (!existsSync("/proc/self/io")) return null;
-  const m = /^rchar: (\d+)$/m.exec(readFileSync("/proc/self/io", "utf8"));
-  return m ? Number(m[1]) : null;
-}
 
 describe("turn index of 0.58.0 rollouts", () => {
   it("delimits turns at the user's message, with 0.166.0's legacy ids and exact byte ranges", async () => {
@@ -187,7 +167,7 @@ describe("turn index of 0.58.0 rollouts", () => {
 
 describe("turn index of 0.166.0 rollouts (recorded by the real binary)", () => {
   beforeEach(async () => {
-    await cp(FIXTURE, home, { recursive: true, filter: (src) => !src.endsWith("README.md") });
+    await cp(FIXTURE_0166, home, { recursive: true, filter: (src) => !src.endsWith("README.md") });
   });
 
   it("finds the turns and byte offsets 0.166.0's own history index holds", async () => {
@@ -338,7 +318,7 @@ describe("forks", () => {
   });
 
   it("makes a 0.166.0 fork stand alone: the history it references is copied in", async () => {
-    await cp(FIXTURE, home, { recursive: true, filter: (src) => !src.endsWith("README.md") });
+    await cp(FIXTURE_0166, home, { recursive: true, filter: (src) => !src.endsWith("README.md") });
     const forkId = randomUUID();
     const copy = await store.fork({ source: { threadId: FORK_0166 }, id: forkId });
     const text = await readFile(copy.path, "utf8");
@@ -351,15 +331,7 @@ describe("forks", () => {
     expect(meta.payload.history_base).toBeUndefined();
     // The parent's turns up to the fork point, then the fork's own.
     const turns = await store.turns({ threadId: forkId });
-    expect(turns.turns.map((t) => t.turnId)).toEqual([
-      "01a241ad-5c0f-76f1-9872-1d3828075af6",
-      "01a241ad-6bb0-77a0-95d5-ee9c206bd0e2",
-      "01a241ad-73d2-7801-8190-940a0134eb41",
-      "01a241ad-7c4d-71c1-8c7b-283d7eda4ed3",
-      "01a241ad-85b5-73e3-8eff-e07de9866372",
-      "01a241ad-a5fe-7600-b77d-085400311658",
-      "01a241ad-bcbb-7971-bc7f-281adb7cb231",
-    ]);
+    expect(turns.turns.map((t) => t.turnId)).toEqual(FORK_0166_TURNS);
     // The copy holds no reference: deleting the 0.166.0 parent is refused only because of 0.166.0's own fork.
     await expect(store.deleteThread({ threadId: PARENT_0166 })).rejects.toThrow(
       `cannot delete thread ${PARENT_0166}: forked history still references it`,

@@ -8,8 +8,9 @@ export const INDEX_FILE_NAME = "sessions-index.sqlite";
 /**
  * Bumped when the tables change; an index of another version is dropped and rebuilt from the rollout files.
  * 2: heads + days. 3: thread columns for indexed filters, trigram text index, folder listings, names, turn index.
+ * 4: turn marks (compactions, ghost snapshots) for resuming late in a rollout.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export type Database = BetterSqlite3.Database;
 type DatabaseConstructor = typeof BetterSqlite3;
@@ -173,7 +174,7 @@ export class IndexDb {
   }
 }
 
-const TABLES = ["heads", "heads_text", "days", "dirs", "names", "meta", "turn_files", "turns"];
+const TABLES = ["heads", "heads_text", "days", "dirs", "names", "meta", "turn_files", "turns", "turn_marks"];
 
 function prepareSchema(db: Database, onDisk: boolean): void {
   if (onDisk) {
@@ -194,6 +195,7 @@ function prepareSchema(db: Database, onDisk: boolean): void {
     db.prepare("SELECT key, value FROM meta LIMIT 1").all();
     db.prepare("SELECT name, state FROM turn_files LIMIT 1").all();
     db.prepare("SELECT name, seq, turn_id, start_offset, end_offset FROM turns LIMIT 1").all();
+    db.prepare("SELECT name, offset, end_offset, kind, text_before FROM turn_marks LIMIT 1").all();
     return;
   }
   db.transaction(() => {
@@ -263,6 +265,15 @@ function prepareSchema(db: Database, onDisk: boolean): void {
       PRIMARY KEY (name, seq)
     ) WITHOUT ROWID`);
     db.exec("CREATE INDEX turns_by_id ON turns (name, turn_id)");
+    // Lines resume may start at or must carry over (compactions, ghost snapshots), per rollout (turn-scan.ts).
+    db.exec(`CREATE TABLE turn_marks (
+      name TEXT NOT NULL,
+      offset INTEGER NOT NULL,
+      end_offset INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      text_before INTEGER NOT NULL,
+      PRIMARY KEY (name, offset)
+    ) WITHOUT ROWID`);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

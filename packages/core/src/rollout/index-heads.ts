@@ -1,5 +1,6 @@
 import { type HeadFacts, isListable, sourceKind } from "./facts.js";
 import type { IndexDb } from "./index-db.js";
+import { dropTurnRows, renameTurnRows } from "./turn-index.js";
 
 /**
  * The `heads` rows of the sessions index: one per rollout file, keyed by its path relative to CODEX_HOME
@@ -182,13 +183,10 @@ export function forgetFiles(idx: IndexDb, names: readonly string[]): void {
   idx.write(() => {
     const del = idx.stmt("DELETE FROM heads WHERE name = ? RETURNING rid");
     const unindex = idx.stmt("DELETE FROM heads_text WHERE rowid = ?");
-    const turns = idx.stmt("DELETE FROM turns WHERE name = ?");
-    const turnFile = idx.stmt("DELETE FROM turn_files WHERE name = ?");
     for (const name of names) {
       const row = del.get(name) as { rid: number } | undefined;
       if (row) unindex.run(row.rid);
-      turns.run(name);
-      turnFile.run(name);
+      dropTurnRows(idx, name);
     }
   });
 }
@@ -217,8 +215,7 @@ export function renameFile(idx: IndexDb, from: string, to: FileEntry): void {
     idx
       .stmt("UPDATE heads SET name = ?, dir = ?, archived = ? WHERE name = ?")
       .run(to.name, to.dir, to.archived ? 1 : 0, from);
-    idx.stmt("UPDATE turns SET name = ? WHERE name = ?").run(to.name, from);
-    idx.stmt("UPDATE turn_files SET name = ? WHERE name = ?").run(to.name, from);
+    renameTurnRows(idx, from, to.name);
   });
 }
 

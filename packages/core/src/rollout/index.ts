@@ -5,6 +5,8 @@ export { ForkError } from "./fork.js";
 export { collectGitInfo } from "./git-info.js";
 export { HEAD_RECORD_LIMIT, type RolloutHead, readHead } from "./head.js";
 export { type LoadedRollout, loadRollout, RolloutLoadError } from "./history.js";
+export type { HistoryLine, HistoryReadQuery } from "./history-lines.js";
+export { HistoryBaseError, type HistorySegment } from "./history-segments.js";
 export { INDEX_FILE_NAME } from "./index-db.js";
 export { HEAD_MAX_BYTES, ROLLOUT_LINE_MAX_BYTES, ROLLOUT_MAX_BYTES } from "./limits.js";
 export {
@@ -30,6 +32,7 @@ export {
   SESSIONS_SUBDIR,
 } from "./paths.js";
 export type { RolloutRecorder } from "./recorder.js";
+export type { ResumeLoad, ResumeLoadOptions } from "./resume.js";
 export type { RolloutLineAt, RolloutRange } from "./rollout-read.js";
 export { type SessionMetaInput, SessionsStore, type SessionsStoreOptions } from "./store.js";
 export { DeleteError } from "./store-threads.js";
@@ -37,4 +40,11 @@ export type { ForkRequest, ForkResult, TurnIndexPage, TurnPageQuery } from "./st
 export { previewFromHead, type SessionSummary } from "./summary.js";
 export { InvalidCursorError, type ThreadPage, type ThreadQuery, type ThreadSummary } from "./thread-list.js";
 export { RolloutChangedError, type TurnIndexInfo } from "./turn-index.js";
-export type { TurnRecord, TurnStatus } from "./turn-scan.js";
+export {
+  type SortDirection,
+  type TurnEntry,
+  type TurnListPage,
+  type TurnListQuery,
+  TurnNotFoundError,
+} from "./turn-pages.js";
+export type { TurnMark, TurnRecord, TurnStatus } from "./turn-scan.js";

@@ -32,7 +32,7 @@ export type RolloutItem =
   | { type: "response_item"; payload: ResponseItem }
   | { type: "event_msg"; payload: CodexEventMsg }
   | { type: "turn_context"; payload: Record<string, unknown> }
-  | { type: "compacted"; payload: { message: string } };
+  | { type: "compacted"; payload: { message: string; replacement_history?: unknown[] } };
 
 export type RolloutLine = RolloutItem & { timestamp: string };
 

@@ -1,4 +1,4 @@
-import { readLineSpansFrom } from "@codex-ts/config-loader";
+import { type LineSpan, readLineSpansBackward, readLineSpansFrom } from "@codex-ts/config-loader";
 import { ROLLOUT_LINE_MAX_BYTES } from "./limits.js";
 import { type RolloutLine, rolloutLineFrom } from "./line.js";
 import { checkGeneration, openRollout, RolloutChangedError } from "./turn-index.js";
@@ -14,6 +14,8 @@ export interface RolloutLineAt {
   /** The line's JSON object whatever its kind (null when it is not one, or over ROLLOUT_LINE_MAX_BYTES). */
   record: Record<string, unknown> | null;
   oversize: boolean;
+  /** Hash of the line's first 4 KiB ("" for an over-long line): what cursors pointing at it check. */
+  hash: string;
 }
 
 /** A byte range of a rollout, as the turn index gives it (`startHash`: the hash of the range's first line). */
@@ -54,18 +56,57 @@ export async function* readRolloutRange(
       }
       first = false;
       if (!span.terminated) throw new RolloutChangedError(path); // the range ended inside a line
-      const record = span.bytes ? parseObject(span.bytes) : null;
-      yield {
-        start: span.start,
-        end: span.end,
-        line: rolloutLineFrom(record),
-        record,
-        oversize: span.bytes === null,
-      };
+      yield lineAt(span);
     }
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The same range read last line first (a "newest first" page costs that page). Checked as `readRolloutRange`
+ * checks; `lastHash`, when given, is checked against the range's last line before anything is yielded, and the
+ * range's `startHash` against its first line when it is reached.
+ */
+export async function* readRolloutRangeBackward(
+  path: string,
+  range: RolloutRange & { lastHash?: string },
+  generation: string,
+): AsyncGenerator<RolloutLineAt> {
+  const handle = await openRollout(path);
+  try {
+    await checkGeneration(handle, path, generation, range.endOffset);
+    let first = true;
+    for await (const span of readLineSpansBackward(handle, {
+      startAt: range.startOffset,
+      endAt: range.endOffset,
+      maxLineBytes: ROLLOUT_LINE_MAX_BYTES,
+    })) {
+      if (first && range.lastHash !== undefined && span.bytes && lineHash(span.bytes) !== range.lastHash) {
+        throw new RolloutChangedError(path);
+      }
+      first = false;
+      if (!span.terminated) throw new RolloutChangedError(path);
+      if (span.start === range.startOffset && range.startHash !== undefined && span.bytes) {
+        if (lineHash(span.bytes) !== range.startHash) throw new RolloutChangedError(path);
+      }
+      yield lineAt(span);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function lineAt(span: LineSpan): RolloutLineAt {
+  const record = span.bytes ? parseObject(span.bytes) : null;
+  return {
+    start: span.start,
+    end: span.end,
+    line: rolloutLineFrom(record),
+    record,
+    oversize: span.bytes === null,
+    hash: span.bytes ? lineHash(span.bytes) : "",
+  };
 }
 
 function parseObject(bytes: Buffer): Record<string, unknown> | null {

@@ -1,16 +1,20 @@
 import { existsSync, realpathSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { archiveRollout } from "./archive.js";
 import { confineRolloutPath } from "./confine.js";
 import { pageFromFiles, suitsFiles } from "./first-page.js";
 import { readHead } from "./head.js";
 import { type LoadedRollout, loadRollout } from "./history.js";
+import type { HistoryLine, HistoryReadQuery } from "./history-lines.js";
 import { IndexDb } from "./index-db.js";
+import { ROLLOUT_MAX_BYTES } from "./limits.js";
 import type { GitInfo, SessionMetaPayload } from "./line.js";
 import { type ListPage, type ListQuery, listSessions } from "./list.js";
 import type { ThreadTarget } from "./lookup.js";
 import { rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
 import { createRecorder, type RolloutRecorder, reopenRecorder } from "./recorder.js";
+import type { ResumeLoad, ResumeLoadOptions } from "./resume.js";
 import { type RolloutLineAt, type RolloutRange, readRolloutRange } from "./rollout-read.js";
 import { StoreThreads } from "./store-threads.js";
 import type { TurnIndexPage, TurnPageQuery } from "./store-turns.js";
@@ -18,6 +22,7 @@ import { type ForkRequest, type ForkResult, StoreTurns } from "./store-turns.js"
 import { type SessionSummary, summaryFromHead } from "./summary.js";
 import type { ThreadPage, ThreadQuery, ThreadSummary } from "./thread-list.js";
 import { RolloutChangedError } from "./turn-index.js";
+import type { TurnListPage, TurnListQuery } from "./turn-pages.js";
 
 /** What a new conversation records in its session_meta line. */
 export interface SessionMetaInput {
@@ -248,7 +253,24 @@ export class SessionsStore {
     }
   }
 
-  /** Forks a thread at a turn boundary into a new rollout (see fork.ts). */
+  /**
+   * A page of a thread's turns with cursors (0.166.0's `thread/turns/list`): newest first by default, across the
+   * history a fork by reference reads from its parent. Each turn says which rollout holds it (`path`,
+   * `generation`) for `readLines`. `InvalidCursorError` for a cursor that is malformed, of another thread, or stale.
+   */
+  listTurns(target: ThreadTarget, query: TurnListQuery = {}): Promise<TurnListPage> {
+    return this.turnStore.listTurns(target, query);
+  }
+
+  /**
+   * The lines of a thread's turns, or of one turn, from a cursor, in either direction (what `thread/items/list`
+   * pages are projected from; see history-lines.ts). Reads only the lines consumed.
+   */
+  readHistory(target: ThreadTarget, query: HistoryReadQuery = {}): AsyncGenerator<HistoryLine> {
+    return this.turnStore.readHistory(target, query);
+  }
+
+  /** Forks a thread at a turn boundary into a new rollout, by copy or by reference (see fork.ts). */
   fork(request: ForkRequest): Promise<ForkResult> {
     return this.turnStore.fork(request);
   }
@@ -256,5 +278,26 @@ export class SessionsStore {
   /** The whole rollout, bounded (see `loadRollout`); confined like `readSummary`. */
   async loadHistory(path: string): Promise<LoadedRollout> {
     return loadRollout(await confineRolloutPath(this.codexHome, path));
+  }
+
+  /**
+   * What resuming a thread needs, and only that (resume.ts): the records from the latest compaction that rebuilds
+   * the model's history (the whole history when there is none), holding at most ROLLOUT_MAX_BYTES of lines, so a
+   * 3 GB rollout resumes. With `events` (0.58.0's `initialMessages`) a rollout of at most ROLLOUT_MAX_BYTES is
+   * read whole, exactly as `loadHistory` reads it; a bigger one gives only the events since the replay start.
+   * Without the index (no better-sqlite3) this is `loadHistory`.
+   */
+  async loadForResume(target: ThreadTarget, options: ResumeLoadOptions = {}): Promise<ResumeLoad> {
+    const whole = async (path: string): Promise<ResumeLoad> => {
+      const loaded = await loadRollout(path);
+      return { ...loaded, replayedFrom: null, heldBytes: (await stat(path)).size };
+    };
+    if (!this.index()) return whole((await this.threads.resolve(target)).path);
+    if (options.events) {
+      const { path } = await this.threads.resolve(target);
+      const st = await stat(path);
+      if (!st.isFile() || st.size <= ROLLOUT_MAX_BYTES) return whole(path);
+    }
+    return this.turnStore.loadForResume(target, options);
   }
 }

@@ -51,11 +51,17 @@ export interface ThreadPage {
   nextCursor: string | null;
 }
 
-/** A cursor that is not one of this store's (or not of the query's sort key). */
+/**
+ * A cursor that is not one of this store's (or not of the query's sort key), or one of another thread, or one whose
+ * turn or line is no longer where it was (`reason` says which).
+ */
 export class InvalidCursorError extends Error {
   override readonly name = "InvalidCursorError";
-  constructor(cursor: string) {
-    super(`invalid cursor: ${cursor}`);
+  constructor(
+    readonly cursor: string,
+    reason?: string,
+  ) {
+    super(reason ?? `invalid cursor: ${cursor}`);
   }
 }
 

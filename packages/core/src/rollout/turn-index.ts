@@ -3,7 +3,7 @@ import type { FileHandle } from "node:fs/promises";
 import { openRegularFile, readLineSpansFrom } from "@codex-ts/config-loader";
 import type { IndexDb } from "./index-db.js";
 import { ROLLOUT_LINE_MAX_BYTES } from "./limits.js";
-import { emptyScanState, type ScanState, type TurnRecord, TurnScanner } from "./turn-scan.js";
+import { emptyScanState, type ScanState, type TurnMark, type TurnRecord, TurnScanner } from "./turn-scan.js";
 
 /**
  * The per-rollout turn index (issue 16): each turn's byte range, built by one streaming pass over the rollout and
@@ -97,7 +97,7 @@ export async function indexTurns(idx: IndexDb, name: string, handle: FileHandle)
       headLen = headLength(row.head_hash);
     }
   }
-  if (from === 0) idx.write(() => idx.stmt("DELETE FROM turns WHERE name = ?").run(name));
+  if (from === 0) idx.write(() => dropTurnRows(idx, name, false));
   const scanner = new TurnScanner(state);
   let scanned = from;
   let saved = from;
@@ -109,7 +109,12 @@ export async function indexTurns(idx: IndexDb, name: string, handle: FileHandle)
       Math.min(TAIL_BYTES, scanned),
     );
     const turns = scanner.drain();
+    const marks = scanner.drainMarks();
     idx.write(() => {
+      const mark = idx.stmt(
+        "INSERT OR REPLACE INTO turn_marks (name, offset, end_offset, kind, text_before) VALUES (?, ?, ?, ?, ?)",
+      );
+      for (const m of marks) mark.run(name, m.offset, m.end, m.kind, m.textBefore);
       const put =
         idx.stmt(`INSERT OR REPLACE INTO turns (name, seq, turn_id, first_line, start_offset, end_offset,
         started_ms, completed_ms, status, explicit, start_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -168,6 +173,40 @@ function threadIdOf(name: string): string {
   return name.slice(-42, -6).toLowerCase();
 }
 
+/** Deletes a rollout's turn index rows (inside the caller's transaction); `all` drops its file row too. */
+export function dropTurnRows(idx: IndexDb, name: string, all = true): void {
+  idx.stmt("DELETE FROM turns WHERE name = ?").run(name);
+  idx.stmt("DELETE FROM turn_marks WHERE name = ?").run(name);
+  if (all) idx.stmt("DELETE FROM turn_files WHERE name = ?").run(name);
+}
+
+/** Moves a rollout's turn index rows to its new name (inside the caller's transaction). */
+export function renameTurnRows(idx: IndexDb, from: string, to: string): void {
+  for (const table of ["turns", "turn_marks", "turn_files"]) {
+    idx.stmt(`UPDATE ${table} SET name = ? WHERE name = ?`).run(to, from);
+  }
+}
+
+/** The marks of a rollout that lie before `end` (a byte offset), in file order. */
+export function marksBefore(idx: IndexDb, name: string, end: number): TurnMark[] {
+  return idx.run(
+    () =>
+      (
+        idx
+          .stmt(
+            "SELECT offset, end_offset, kind, text_before FROM turn_marks WHERE name = ? AND end_offset <= ? ORDER BY offset",
+          )
+          .all(name, end) as {
+          offset: number;
+          end_offset: number;
+          kind: TurnMark["kind"];
+          text_before: number;
+        }[]
+      ).map((r) => ({ offset: r.offset, end: r.end_offset, kind: r.kind, textBefore: r.text_before })),
+    [],
+  );
+}
+
 function countTurns(idx: IndexDb, name: string): number {
   return idx.run(
     () => (idx.stmt("SELECT count(*) AS n FROM turns WHERE name = ?").get(name) as { n: number }).n,
@@ -188,6 +227,32 @@ export function turnsPage(
         idx
           .stmt(`SELECT * FROM turns WHERE name = ? ORDER BY seq ${dir} LIMIT ? OFFSET ?`)
           .all(name, page.limit ?? -1, page.offset ?? 0) as TurnRow[]
+      ).map(fromRow),
+    [],
+  );
+}
+
+/** How many of a rollout's turns start before `end` (they are the first ones, by seq). */
+export function countTurnsBefore(idx: IndexDb, name: string, end: number): number {
+  return idx.run(
+    () =>
+      (
+        idx.stmt("SELECT count(*) AS n FROM turns WHERE name = ? AND start_offset < ?").get(name, end) as {
+          n: number;
+        }
+      ).n,
+    0,
+  );
+}
+
+/** A rollout's turns with seq in `[from, to]`, ascending. */
+export function turnsBySeq(idx: IndexDb, name: string, from: number, to: number): TurnRecord[] {
+  return idx.run(
+    () =>
+      (
+        idx
+          .stmt("SELECT * FROM turns WHERE name = ? AND seq BETWEEN ? AND ? ORDER BY seq")
+          .all(name, from, to) as TurnRow[]
       ).map(fromRow),
     [],
   );

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { NO_SUMMARY } from "../compact/messages.js";
 import { isInjectedContext, messageText } from "./summary.js";
 
 /**
@@ -15,6 +16,11 @@ import { isInjectedContext, messageText } from "./summary.js";
  *   counting the lines that parse as rollout records) of its `user_message` event: the id codex 0.166.0 gives the
  *   same turn when it reads a legacy rollout. Lines before the first user turn (session_meta, injected context)
  *   belong to no turn.
+ *
+ * The same pass records what resuming needs to start late in the file instead of replaying it all (resume.ts):
+ * each `compacted` line (and whether it carries 0.166.0's `replacement_history`, which replaces the history
+ * outright), each `ghost_snapshot` item (they survive compactions), and a running count of the bytes of user text
+ * a compaction would keep (the user's messages and the summaries), each mark with the count before it.
  */
 
 export type TurnStatus = "completed" | "interrupted" | "inProgress";
@@ -38,6 +44,16 @@ export interface TurnRecord {
   startHash: string;
 }
 
+/** A line resuming may start at, or must carry over (see resume.ts). */
+export interface TurnMark {
+  offset: number;
+  end: number;
+  /** `compacted`: a summary compaction; `replaced`: one with `replacement_history`; `ghost`: a ghost snapshot. */
+  kind: "compacted" | "replaced" | "ghost";
+  /** User text bytes (messages and summaries, as compaction counts them) in the file before this line. */
+  textBefore: number;
+}
+
 interface PendingUser {
   offset: number;
   line: number;
@@ -51,9 +67,11 @@ export interface ScanState {
   seq: number;
   open: TurnRecord | null;
   pendingUser: PendingUser | null;
+  /** User text bytes so far (see TurnMark.textBefore). */
+  text: number;
 }
 
-export const emptyScanState = (): ScanState => ({ lines: 0, seq: 0, open: null, pendingUser: null });
+export const emptyScanState = (): ScanState => ({ lines: 0, seq: 0, open: null, pendingUser: null, text: 0 });
 
 const HASHED_BYTES = 4096;
 /** The envelope both generations write: key order timestamp, [ordinal,] type, payload (payload's type first). */
@@ -70,8 +88,19 @@ export function lineHash(bytes: Buffer): string {
 /** What matters about one line for turn boundaries; null for a line that is not a rollout record. */
 interface Classified {
   ms: number | null;
-  kind: "user_message" | "task_started" | "task_complete" | "turn_aborted" | "user_input" | "other";
+  kind:
+    | "user_message"
+    | "task_started"
+    | "task_complete"
+    | "turn_aborted"
+    | "user_input"
+    | "compacted"
+    | "replaced"
+    | "ghost"
+    | "other";
   turnId: string | null;
+  /** Bytes of user text the line adds to what a compaction keeps (0 for most lines). */
+  text: number;
 }
 
 function classify(bytes: Buffer): Classified | null {
@@ -87,7 +116,11 @@ function classify(bytes: Buffer): Classified | null {
     if (type === "response_item" && payloadType === "message" && USER_ROLE.test(prefix)) {
       return fromObject(parse(bytes), ms);
     }
-    return { ms, kind: "other", turnId: null };
+    if (type === "compacted") return fromObject(parse(bytes), ms);
+    if (type === "response_item" && payloadType === "ghost_snapshot") {
+      return { ms, kind: "ghost", turnId: null, text: 0 };
+    }
+    return { ms, kind: "other", turnId: null, text: 0 };
   }
   // Another key order or spacing: parse the whole line.
   const value = parse(bytes);
@@ -122,20 +155,40 @@ function fromObject(value: Record<string, unknown> | null, ms: number | null): C
   if (typeof payload !== "object" || payload === null) return null;
   const turnId = typeof payload.turn_id === "string" ? payload.turn_id : null;
   if (value.type === "event_msg" && typeof payload.type === "string" && TURN_EVENTS.has(payload.type)) {
-    return { ms, kind: payload.type as Classified["kind"], turnId };
+    return { ms, kind: payload.type as Classified["kind"], turnId, text: 0 };
+  }
+  if (value.type === "compacted") {
+    if (Array.isArray(payload.replacement_history)) return { ms, kind: "replaced", turnId: null, text: 0 };
+    // The summary becomes a user message of the compacted history (compact/history.ts).
+    const message = String(payload.message ?? "");
+    return {
+      ms,
+      kind: "compacted",
+      turnId: null,
+      text: userTextBytes(message === "" ? NO_SUMMARY : message),
+    };
   }
   if (value.type === "response_item") {
+    if (payload.type === "ghost_snapshot") return { ms, kind: "ghost", turnId: null, text: 0 };
     const text = messageText(payload);
+    const bytes = text === null ? 0 : userTextBytes(text);
     if (text !== null && !isInjectedContext(text) && !text.trimStart().startsWith("<turn_aborted>")) {
-      return { ms, kind: "user_input", turnId: null };
+      return { ms, kind: "user_input", turnId: null, text: bytes };
     }
+    return { ms, kind: "other", turnId: null, text: bytes };
   }
-  return { ms, kind: "other", turnId: null };
+  return { ms, kind: "other", turnId: null, text: 0 };
+}
+
+/** What compaction's collectUserMessages counts of a user message's text. */
+function userTextBytes(text: string): number {
+  return text && !isInjectedContext(text) ? Buffer.byteLength(text) : 0;
 }
 
 /** Feeds lines to the scanner; `onTurn` gets every turn whose record changed (opened, grown, closed). */
 export class TurnScanner {
   private readonly touched = new Map<number, TurnRecord>();
+  private marks: TurnMark[] = [];
 
   constructor(readonly state: ScanState = emptyScanState()) {}
 
@@ -151,6 +204,10 @@ export class TurnScanner {
     if (!c) return;
     const line = this.state.lines++;
     const s = this.state;
+    if (c.kind === "compacted" || c.kind === "replaced" || c.kind === "ghost") {
+      this.marks.push({ offset: start, end, kind: c.kind, textBefore: s.text });
+    }
+    s.text += c.text;
     switch (c.kind) {
       case "task_started": {
         this.close(s.open?.explicit ? "interrupted" : "completed");
@@ -209,6 +266,13 @@ export class TurnScanner {
         this.extend(end, c.ms);
         s.pendingUser = null; // 0.58.0 writes the user_message event right after the user's message
     }
+  }
+
+  /** Marks found since the last call, in file order. */
+  drainMarks(): TurnMark[] {
+    const out = this.marks;
+    this.marks = [];
+    return out;
   }
 
   /** Turns changed since the last call, in order (the open one included, with its current end). */

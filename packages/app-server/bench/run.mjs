@@ -8,19 +8,29 @@
 //        alternate between the servers, so load changes on a shared machine hit them alike)
 //      - a page filtered to a provider holding 1% of the sessions, first request after spawn and later requests
 //      - later requests of the first page in one process (warm)
-//   3. `fuzzyFileSearch` over a 100 000-file tree (median of RUNS requests; BENCH_FILES=0 skips it)
+//      - the same first page with every server's caches deleted first (no sessions index for us, no state
+//        databases for 0.166.0): one run each
+//      - peak RSS of each server (VmHWM) after its first page
+//      - 0.166.0's filters: a `cwd` page (2% of sessions) and a `searchTerm` page (1%); ours are measured in the core
+//        store (`listThreads` in a fresh Node process, first call and later calls) until the 0.166 thread/list
+//        handler is wired, and the row says so
+//   3. a BENCH_RESUME_MB (default 100) rollout with a compaction near its end: `thread/resume` (0.166.0:
+//      `excludeTurns: true`) as the first request after spawn, time and the server's peak RSS; 0.166.0's
+//      `thread/read` + `thread/turns/list {limit: 10}`, against ours in the core store (readThread + listTurns +
+//      the 10 turns' lines, and loadForResume, fresh Node processes)
+//   4. `fuzzyFileSearch` over a 100 000-file tree (median of RUNS requests; BENCH_FILES=0 skips it)
 // Binaries: $CODEX_REAL_BIN (0.58.0) and $CODEX_0166_BIN (0.166.0), by default the native executables inside the npm
 // packages under the repository's .cache (not the npm launcher, which adds its own Node start-up). A missing
 // binary is reported as n/a. Every server runs with HTTP(S)_PROXY pointing at a closed local port and a
 // config.toml that turns off update checks, analytics and plugin sync, so nothing can reach the internet.
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 // Sessions in the real on-disk format, from the core package's store generator (see packages/core/bench).
-import { generateStore, RARE_PROVIDER } from "../../core/bench/generate.mjs";
+import { generateStore, RARE_PROVIDER, RARE_TERM, writeLargeSession } from "../../core/bench/generate.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
@@ -43,12 +53,17 @@ const SERVERS = [
   ["codex 0.166.0", existsSync(bin0166) ? [bin0166, "app-server"] : null],
 ];
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
+const RESUME_MB = Number(process.env.BENCH_RESUME_MB ?? 100);
+const HISTORY_CHILD = path.join(repo, "packages/core/bench/history-child.mjs");
+const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").filter(Boolean).map(Number);
 const FILES = Number(process.env.BENCH_FILES ?? 100_000);
-const INIT = {
-  clientInfo: { name: "bench", title: null, version: "1" },
-  capabilities: { experimentalApi: true },
-};
+/**
+ * 0.166.0 clients send `capabilities` (codex-acp: `{experimentalApi: true}`), and a connection that does speaks the
+ * 0.166 protocol here, whose thread/* handlers are not wired yet: ours and 0.58.0 are spoken to as 0.58.0 clients do.
+ */
+const INIT_058 = { clientInfo: { name: "bench", title: null, version: "1" } };
+const INIT_0166 = { ...INIT_058, capabilities: { experimentalApi: true } };
+const initOf = (cmd) => (cmd === SERVERS[2][1] ? INIT_0166 : INIT_058);
 const FILTERED = { limit: 25, modelProviders: [RARE_PROVIDER] };
 const FIRST = { limit: 25 };
 /** Nothing may leave the machine: proxies at a closed port, and 0.166.0's start-up fetches switched off. */
@@ -105,12 +120,21 @@ function start(cmd, codexHome) {
       child.once("exit", resolve);
       child.stdin.end();
     });
-  return { t0, call, stop };
+  /** The server's peak resident set size so far (Linux VmHWM), in bytes. */
+  const peakRss = () => {
+    try {
+      const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+      return m ? Number(m[1]) * 1024 : null;
+    } catch {
+      return null;
+    }
+  };
+  return { t0, call, stop, peakRss };
 }
 
 async function timeInitialize(cmd, codexHome) {
   const s = start(cmd, codexHome);
-  const { at } = await s.call(0, "initialize", INIT);
+  const { at } = await s.call(0, "initialize", initOf(cmd));
   await s.stop();
   return at - s.t0;
 }
@@ -118,7 +142,7 @@ async function timeInitialize(cmd, codexHome) {
 /** Runs `requests` thread/list calls with `params` in one fresh process; their times (null: not served). */
 async function timeThreadList(cmd, codexHome, params, requests) {
   const s = start(cmd, codexHome);
-  await s.call(0, "initialize", INIT);
+  await s.call(0, "initialize", initOf(cmd));
   const times = [];
   for (let i = 1; i <= requests; i++) {
     const t = performance.now();
@@ -131,8 +155,43 @@ async function timeThreadList(cmd, codexHome, params, requests) {
       throw new Error(`thread/list ${JSON.stringify(params)} returned ${msg.result.data.length} items`);
     times.push(at - t);
   }
+  times.rss = s.peakRss();
   await s.stop();
   return times;
+}
+
+/** Sends `requests` ([method, params]) one after the other in a fresh process: their times and the peak RSS. */
+async function timeRequests(cmd, codexHome, requests) {
+  const s = start(cmd, codexHome);
+  await s.call(0, "initialize", initOf(cmd));
+  const times = [];
+  for (const [i, [method, params]] of requests.entries()) {
+    const t = performance.now();
+    const { msg, at } = await s.call(i + 1, method, params);
+    if (msg.error) {
+      log(`  ${cmd[0]} ${method}: ${msg.error.message}`);
+      await s.stop();
+      return null;
+    }
+    times.push(at - t);
+  }
+  const rss = s.peakRss();
+  await s.stop();
+  return { times, rss };
+}
+
+/** A core bench child (packages/core/bench/history-child.mjs) in a fresh Node process. */
+function historyChild(...args) {
+  return JSON.parse(execFileSync(process.execPath, [HISTORY_CHILD, ...args], { encoding: "utf8" }));
+}
+
+/** Deletes every SQLite file a server keeps in CODEX_HOME (our sessions index, 0.166.0's state databases). */
+async function dropCaches(codexHome) {
+  for (const name of await fs.readdir(codexHome)) {
+    if (/\.sqlite(-wal|-shm|-journal)?$/.test(name) || /\.db(-wal|-shm)?$/.test(name)) {
+      await fs.rm(path.join(codexHome, name), { force: true });
+    }
+  }
 }
 
 /**
@@ -141,12 +200,16 @@ async function timeThreadList(cmd, codexHome, params, requests) {
  */
 async function benchThreadList(codexHome, params) {
   const firsts = SERVERS.map(() => []);
+  const rss = SERVERS.map(() => []);
   for (let i = 0; i < RUNS; i++) {
     for (const [s, [, cmd]] of SERVERS.entries()) {
       if (!cmd || firsts[s] === null) continue;
       const t = await timeThreadList(cmd, codexHome, params, 1);
       if (t === null) firsts[s] = null;
-      else firsts[s].push(t[0]);
+      else {
+        firsts[s].push(t[0]);
+        if (t.rss != null) rss[s].push(t.rss);
+      }
     }
   }
   const out = [];
@@ -156,14 +219,119 @@ async function benchThreadList(codexHome, params) {
       continue;
     }
     const later = (await timeThreadList(cmd, codexHome, params, RUNS + 1)).slice(1);
-    out.push({ first: median(firsts[s]), later: median(later) });
+    out.push({ first: median(firsts[s]), later: median(later), rss: rss[s].length ? median(rss[s]) : null });
   }
   return out;
 }
 
+/** First request after spawn (median of RUNS processes) and later requests, for one server. */
+async function benchOne(cmd, codexHome, params) {
+  const firsts = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = await timeThreadList(cmd, codexHome, params, 1);
+    if (t === null) return null;
+    firsts.push(t[0]);
+  }
+  const later = (await timeThreadList(cmd, codexHome, params, RUNS + 1)).slice(1);
+  return { first: median(firsts), later: median(later) };
+}
+
+/**
+ * Resume and first read of a big rollout: a generated session of RESUME_MB with a compaction and a turn after it,
+ * as long sessions end. Every server in fresh processes, alternating.
+ */
+async function benchLargeThread(root, rows) {
+  const home = path.join(root, "resume");
+  await fs.mkdir(home, { recursive: true });
+  await fs.writeFile(path.join(home, "config.toml"), CONFIG);
+  log(`writing a ${RESUME_MB} MB rollout…`);
+  const { id, path: file } = await writeLargeSession(home, {
+    at: new Date(2026, 10, 20, 12, 0, 0),
+    bytes: RESUME_MB * MIB,
+  });
+  const line = (type, payload) =>
+    `${JSON.stringify({ timestamp: new Date().toISOString(), type, payload })}\n`;
+  const user = (text) => ({ type: "message", role: "user", content: [{ type: "input_text", text }] });
+  await fs.appendFile(
+    file,
+    line("compacted", { message: "Summary: the work so far, in short." }) +
+      line("response_item", user("one more thing")) +
+      line("event_msg", { type: "user_message", message: "one more thing", images: [] }) +
+      line("response_item", {
+        type: "message",
+        role: "assistant",
+        content: [{ type: "output_text", text: "ok" }],
+      }),
+  );
+  const resumeParams = (s) => ({ threadId: id, ...(s === 2 ? { excludeTurns: true } : {}) });
+  const resume = SERVERS.map(() => []);
+  const rss = SERVERS.map(() => []);
+  for (let i = 0; i < RUNS; i++) {
+    for (const [s, [, cmd]] of SERVERS.entries()) {
+      if (!cmd || resume[s] === null) continue;
+      const r = await timeRequests(cmd, home, [["thread/resume", resumeParams(s)]]);
+      if (!r) resume[s] = null;
+      else {
+        resume[s].push(r.times[0]);
+        if (r.rss != null) rss[s].push(r.rss);
+      }
+    }
+  }
+  const med = (xs) => (xs?.length ? median(xs) : null);
+  rows.push([`thread/resume of a ${RESUME_MB} MB rollout (0.166.0: excludeTurns)`, ...resume.map(med)]);
+  rows.push([`peak RSS after that resume`, ...rss.map(med), "MiB"]);
+  const oursResume = [];
+  for (let i = 0; i < RUNS; i++) oursResume.push(historyChild(file, "resume"));
+  log(`  core loadForResume: ${JSON.stringify(oursResume[0])}`);
+  // 0.166.0's first read of a stored thread: summary, then the newest 10 turns.
+  const reads = [];
+  const readRss = [];
+  if (SERVERS[2][1]) {
+    for (let i = 0; i < RUNS; i++) {
+      const r = await timeRequests(SERVERS[2][1], home, [
+        ["thread/read", { threadId: id }],
+        ["thread/turns/list", { threadId: id, limit: 10 }],
+      ]);
+      if (!r) break;
+      reads.push(r.times[0] + r.times[1]);
+      if (r.rss != null) readRss.push(r.rss);
+    }
+  }
+  const oursRead = [];
+  for (let i = 0; i < RUNS; i++) oursRead.push(historyChild(file, "read"));
+  log(`  core read: ${JSON.stringify(oursRead[0])}`);
+  rows.push([
+    `thread/read + thread/turns/list (10) of the ${RESUME_MB} MB rollout (ours: core readThread + listTurns + the turns' lines, fresh process)`,
+    median(oursRead.map((r) => r.ms)),
+    null,
+    med(reads),
+  ]);
+  rows.push([
+    "peak RSS of that read (ours: the whole Node process)",
+    median(oursRead.map((r) => r.peakRss)),
+    null,
+    med(readRss),
+    "MiB",
+  ]);
+  rows.push([
+    `resume replay of the ${RESUME_MB} MB rollout (ours: core loadForResume, fresh process; 0.166.0: thread/resume above)`,
+    median(oursResume.map((r) => r.ms)),
+    null,
+    med(resume[2]),
+  ]);
+  rows.push([
+    "peak RSS of that replay (ours: the whole Node process)",
+    median(oursResume.map((r) => r.peakRss)),
+    null,
+    med(rss[2]),
+    "MiB",
+  ]);
+  await fs.rm(home, { recursive: true, force: true });
+}
+
 async function timeFuzzySearch(cmd, codexHome, root) {
   const s = start(cmd, codexHome);
-  await s.call(0, "initialize", INIT);
+  await s.call(0, "initialize", initOf(cmd));
   const times = [];
   for (let i = 1; i <= RUNS; i++) {
     const t = performance.now();
@@ -191,7 +359,10 @@ async function makeTree(root, count) {
   }
 }
 
-const fmt = (ms) => (ms == null ? "n/a" : `${ms.toFixed(1)} ms`);
+const MIB = 1024 * 1024;
+/** Times in ms; sizes (rows whose name says RSS) in MiB. */
+const fmt = (x, unit = "ms") =>
+  x == null ? "n/a" : unit === "MiB" ? `${(x / MIB).toFixed(0)} MiB` : `${x.toFixed(1)} ms`;
 const ratio = (a, b) => (a == null || b == null ? "n/a" : `${(a / b).toFixed(2)}x`);
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
@@ -235,8 +406,44 @@ try {
     ]);
     rows.push([`thread/list first page, warm (later requests) @ ${k}`, ...first.map((r) => r?.later)]);
     rows.push([`thread/list 1%-provider page, warm @ ${k}`, ...filtered.map((r) => r?.later)]);
+    rows.push([`peak RSS after the first page @ ${k}`, ...first.map((r) => r?.rss), "MiB"]);
+    // 0.166.0's filters: ours from the core store until the 0.166 thread/list handler is wired.
+    for (const [label, query] of [
+      ["cwd (2%)", { cwd: "/home/dev/projects/p7" }],
+      ["searchTerm (1%)", { searchTerm: RARE_TERM }],
+    ]) {
+      const ours = [];
+      for (let i = 0; i < RUNS; i++)
+        ours.push(historyChild(home, "list", JSON.stringify(query), String(RUNS)));
+      const theirs =
+        bin0166 && SERVERS[2][1] ? await benchOne(SERVERS[2][1], home, { limit: 25, ...query }) : null;
+      rows.push([
+        `thread/list ${label} page, first request after spawn @ ${k} (ours: core listThreads, fresh process)`,
+        median(ours.map((o) => o.first)),
+        null,
+        theirs?.first,
+      ]);
+      rows.push([
+        `thread/list ${label} page, warm @ ${k} (ours: core listThreads)`,
+        median(ours.map((o) => o.later)),
+        null,
+        theirs?.later,
+      ]);
+    }
+    // Caches deleted: the first page of a server that must rebuild what it keeps (one run each, after the others).
+    const cold = [];
+    for (const [, cmd] of SERVERS) {
+      if (!cmd) {
+        cold.push(null);
+        continue;
+      }
+      await dropCaches(home);
+      cold.push((await timeThreadList(cmd, home, FIRST, 1))?.[0] ?? null);
+    }
+    rows.push([`thread/list first page, caches deleted (first request after spawn) @ ${k}`, ...cold]);
     await fs.rm(home, { recursive: true, force: true });
   }
+  if (RESUME_MB > 0) await benchLargeThread(root, rows);
   if (FILES > 0) {
     const tree = path.join(root, "tree");
     log(`writing ${FILES} files…`);
@@ -250,9 +457,9 @@ try {
     `| measurement (median of ${RUNS}) | codex-ts | codex 0.58.0 | codex 0.166.0 | ts / 0.58 | ts / 0.166 |`,
   );
   console.log("| --- | --- | --- | --- | --- | --- |");
-  for (const [name, ours, v058, v0166] of rows)
+  for (const [name, ours, v058, v0166, unit] of rows)
     console.log(
-      `| ${name} | ${fmt(ours)} | ${fmt(v058)} | ${fmt(v0166)} | ${ratio(ours, v058)} | ${ratio(ours, v0166)} |`,
+      `| ${name} | ${fmt(ours, unit)} | ${fmt(v058, unit)} | ${fmt(v0166, unit)} | ${ratio(ours, v058)} | ${ratio(ours, v0166)} |`,
     );
 } finally {
   await fs.rm(root, { recursive: true, force: true });

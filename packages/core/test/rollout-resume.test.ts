@@ -96,9 +96,22 @@ describe("replay from the latest compactions", () => {
     expect(startedLate).toBeGreaterThan(10);
   }, 120_000);
 
-  it("starts at the compaction whose later text fills the budget, and replays ghost snapshots from before it", async () => {
-    const big = (n: number) => turn(`${n} ${"m".repeat(30_000)}`);
-    const body =
+  it("starts where the user text before the last compaction fills the budget, carrying ghost snapshots over", async () => {
+    const big = (n: number, c = "m") => turn(`${n} ${c.repeat(30_000)}`);
+    // The latest start keeping 80 000 bytes of user text before the last compaction: a compaction when the text
+    // after it is enough, else a turn.
+    const atCompaction =
+      turn("early") +
+      ghost(1) +
+      compacted("first summary") +
+      ghost(2) +
+      big(1) +
+      big(2) +
+      compacted(`second summary ${"s".repeat(50_000)}`) +
+      big(3) +
+      compacted("third summary") +
+      turn("after");
+    const atTurn =
       turn("early") +
       ghost(1) +
       compacted("first summary") +
@@ -111,19 +124,33 @@ describe("replay from the latest compactions", () => {
       big(5) +
       compacted("third summary") +
       turn("after");
-    const { path } = await writeRollout(body);
-    const text = readFileSync(path, "utf8");
-    const resumed = await env.store.loadForResume({ path });
-    // All ASCII: string indexes are byte offsets.
-    expect(resumed.replayedFrom).toEqual({
-      path,
-      offset: text.lastIndexOf("\n", text.indexOf("second summary")) + 1,
-    });
-    expect(resumed.items.slice(0, 2).map((i) => i.payload)).toEqual([
-      { type: "ghost_snapshot", ghost_commit: { id: "g1" } },
-      { type: "ghost_snapshot", ghost_commit: { id: "g2" } },
-    ]);
-    expect(history(resumed.items)).toEqual(history((await env.store.loadHistory(path)).items));
+    for (const [body, startsAt] of [
+      [atCompaction, "second summary"],
+      [atTurn, '"text":"3 mmm'],
+    ]) {
+      const { path } = await writeRollout(body!);
+      const text = readFileSync(path, "utf8");
+      const resumed = await env.store.loadForResume({ path });
+      // All ASCII: string indexes are byte offsets.
+      expect(resumed.replayedFrom).toEqual({
+        path,
+        offset: text.lastIndexOf("\n", text.indexOf(startsAt!)) + 1,
+      });
+      expect(resumed.items.slice(0, 2).map((i) => i.payload)).toEqual([
+        { type: "ghost_snapshot", ghost_commit: { id: "g1" } },
+        { type: "ghost_snapshot", ghost_commit: { id: "g2" } },
+      ]);
+      expect(history(resumed.items)).toEqual(history((await env.store.loadHistory(path)).items));
+    }
+    // A long session compacted once near its end starts a few turns before that compaction.
+    const long = await writeRollout(
+      Array.from({ length: 400 }, (_, i) => big(i, "l")).join("") +
+        compacted("the only summary") +
+        turn("last"),
+    );
+    const resumed = await env.store.loadForResume({ path: long.path });
+    expect(resumed.heldBytes).toBeLessThan(200_000);
+    expect(history(resumed.items)).toEqual(history((await env.store.loadHistory(long.path)).items));
     // Never compacted: replayed whole.
     const plain = await writeRollout(turn("a") + turn("b"));
     expect((await env.store.loadForResume({ path: plain.path })).replayedFrom).toBeNull();

@@ -8,7 +8,7 @@ export const INDEX_FILE_NAME = "sessions-index.sqlite";
 /**
  * Bumped when the tables change; an index of another version is dropped and rebuilt from the rollout files.
  * 2: heads + days. 3: thread columns for indexed filters, trigram text index, folder listings, names, turn index.
- * 4: turn marks (compactions, ghost snapshots) for resuming late in a rollout.
+ * 4: turn marks (compactions, ghost snapshots) and user-text counts per turn, for resuming late in a rollout.
  */
 export const SCHEMA_VERSION = 4;
 
@@ -194,7 +194,7 @@ function prepareSchema(db: Database, onDisk: boolean): void {
     db.prepare("SELECT id, name, updated_at FROM names LIMIT 1").all();
     db.prepare("SELECT key, value FROM meta LIMIT 1").all();
     db.prepare("SELECT name, state FROM turn_files LIMIT 1").all();
-    db.prepare("SELECT name, seq, turn_id, start_offset, end_offset FROM turns LIMIT 1").all();
+    db.prepare("SELECT name, seq, turn_id, start_offset, end_offset, text_before FROM turns LIMIT 1").all();
     db.prepare("SELECT name, offset, end_offset, kind, text_before FROM turn_marks LIMIT 1").all();
     return;
   }
@@ -262,6 +262,7 @@ function prepareSchema(db: Database, onDisk: boolean): void {
       status TEXT NOT NULL,
       explicit INTEGER NOT NULL,
       start_hash TEXT NOT NULL,
+      text_before INTEGER NOT NULL,
       PRIMARY KEY (name, seq)
     ) WITHOUT ROWID`);
     db.exec("CREATE INDEX turns_by_id ON turns (name, turn_id)");

@@ -5,7 +5,7 @@ import type { IndexDb } from "./index-db.js";
 import { ROLLOUT_MAX_BYTES } from "./limits.js";
 import type { RolloutItem, SessionMetaPayload } from "./line.js";
 import { readRolloutRange } from "./rollout-read.js";
-import { marksBefore } from "./turn-index.js";
+import { lastTurnWithTextBefore, marksBefore } from "./turn-index.js";
 import type { TurnMark } from "./turn-scan.js";
 
 /**
@@ -19,11 +19,13 @@ import type { TurnMark } from "./turn-scan.js";
  *   once the user text between C_j and C_k (the messages and the summaries) reaches that budget, since a compaction
  *   keeps the newest text first and everything older than C_j's summary is then out of reach. Ghost snapshots
  *   survive every compaction, so the ones before C_j (from the last `replacement_history` on, which is read too)
- *   are replayed first.
+ *   are replayed first;
+ * - at a turn start P before C_k: by the same argument, once the user text between P and C_k reaches the budget
+ *   (a long session compacted once near its end starts a few turns before that compaction).
  *
- * The turn index recorded the compactions, ghost snapshots and the running count of user text (turn-scan.ts), so
- * the start is found without reading the file. A rollout never compacted, or compacted with too little text after,
- * is replayed whole. What is held is capped per read, not per file: at most ROLLOUT_MAX_BYTES of the lines replayed
+ * The latest of these wins. The turn index recorded the compactions, ghost snapshots and the running count of user
+ * text at each of them and at each turn start (turn-scan.ts), so the start is found without reading the file. A
+ * rollout never compacted, or with too little text before its last compaction, is replayed whole. What is held is capped per read, not per file: at most ROLLOUT_MAX_BYTES of the lines replayed
  * (`RolloutLoadError` beyond), so a 3 GB rollout that compacted resumes from its last compactions, while one whose
  * history since then is bigger than any model's context is refused with a clear error.
  */
@@ -49,16 +51,24 @@ interface GlobalMark extends TurnMark {
   text: number;
 }
 
-/** The marks of every segment, oldest first, with their user-text counts made comparable across segments. */
-function allMarks(idx: IndexDb, segments: readonly HistorySegment[]): GlobalMark[] {
-  const out: GlobalMark[] = [];
+/**
+ * The marks of every segment, oldest first, with their user-text counts made comparable across segments, and each
+ * segment's base on that scale.
+ */
+function allMarks(
+  idx: IndexDb,
+  segments: readonly HistorySegment[],
+): { marks: GlobalMark[]; bases: number[] } {
+  const marks: GlobalMark[] = [];
+  const bases: number[] = [];
   let base = 0;
   for (const [i, s] of segments.entries()) {
-    const marks = marksBefore(idx, s.name, s.end).filter((m) => m.offset >= s.start);
-    for (const m of marks) out.push({ ...m, segment: i, text: base + m.textBefore });
-    base += marks.at(-1)?.textBefore ?? 0;
+    bases.push(base);
+    const own = marksBefore(idx, s.name, s.end).filter((m) => m.offset >= s.start);
+    for (const m of own) marks.push({ ...m, segment: i, text: base + m.textBefore });
+    base += own.at(-1)?.textBefore ?? 0;
   }
-  return out;
+  return { marks, bases };
 }
 
 interface ReadRange {
@@ -67,38 +77,72 @@ interface ReadRange {
   end: number;
 }
 
+interface Start {
+  segment: number;
+  offset: number;
+  kind: "replaced" | "compacted" | "turn";
+}
+
+const before = (a: { segment: number; offset: number }, b: { segment: number; offset: number }) =>
+  a.segment < b.segment || (a.segment === b.segment && a.offset < b.offset);
+
+/**
+ * The latest turn start before the last compaction with at least the budget of user text between the two: the
+ * compaction keeps only the newest text, so nothing before that turn can reach the rebuilt history.
+ */
+function turnStart(
+  idx: IndexDb,
+  segments: readonly HistorySegment[],
+  bases: readonly number[],
+  last: GlobalMark,
+): Start | null {
+  for (let s = last.segment; s >= 0; s--) {
+    const maxText = last.text - USER_MESSAGES_BUDGET_BYTES - bases[s]!;
+    if (maxText < 0) continue;
+    const segment = segments[s]!;
+    const limit = s === last.segment ? last.offset : segment.end;
+    const turn = lastTurnWithTextBefore(idx, segment.name, limit, maxText);
+    if (turn && turn.startOffset >= segment.start)
+      return { segment: s, offset: turn.startOffset, kind: "turn" };
+  }
+  return null;
+}
+
 /** The byte ranges to replay, in order (see the module comment). */
 export function replayPlan(
   idx: IndexDb,
   segments: readonly HistorySegment[],
 ): { ranges: ReadRange[]; from: { segment: number; offset: number } | null } {
   const whole = segments.map((s, i) => ({ segment: i, start: s.start, end: s.end }));
-  const marks = allMarks(idx, segments);
+  const { marks, bases } = allMarks(idx, segments);
   const compactions = marks.filter((m) => m.kind !== "ghost");
   const last = compactions.at(-1);
   if (!last) return { ranges: whole, from: null };
-  let start: GlobalMark | null = null;
+  let start: Start | null = null;
   for (let j = compactions.length - 1; j >= 0; j--) {
     const c = compactions[j]!;
     if (c.kind === "replaced" || last.text - c.text >= USER_MESSAGES_BUDGET_BYTES) {
-      start = c;
+      start = {
+        segment: c.segment,
+        offset: c.offset,
+        kind: c.kind === "replaced" ? "replaced" : "compacted",
+      };
       break;
     }
   }
+  const turn = turnStart(idx, segments, bases, last);
+  if (turn && (!start || before(start, turn))) start = turn;
   if (!start) return { ranges: whole, from: null };
   const ranges: ReadRange[] = [];
-  if (start.kind === "compacted") {
-    const startIndex = marks.indexOf(start);
-    let firstGhost = 0;
-    for (let i = startIndex - 1; i >= 0; i--) {
-      const m = marks[i]!;
-      if (m.kind === "replaced") {
-        ranges.push({ segment: m.segment, start: m.offset, end: m.end });
-        firstGhost = i + 1;
-        break;
-      }
+  if (start.kind !== "replaced") {
+    // What survives from before the start: the last replacement history, and the ghost snapshots after it.
+    const earlier = marks.filter((m) => before(m, start));
+    const replacedAt = earlier.findLastIndex((m) => m.kind === "replaced");
+    if (replacedAt >= 0) {
+      const r = earlier[replacedAt]!;
+      ranges.push({ segment: r.segment, start: r.offset, end: r.end });
     }
-    for (const m of marks.slice(firstGhost, startIndex)) {
+    for (const m of earlier.slice(replacedAt + 1)) {
       if (m.kind === "ghost") ranges.push({ segment: m.segment, start: m.offset, end: m.end });
     }
   }

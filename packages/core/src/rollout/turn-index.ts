@@ -117,7 +117,8 @@ export async function indexTurns(idx: IndexDb, name: string, handle: FileHandle)
       for (const m of marks) mark.run(name, m.offset, m.end, m.kind, m.textBefore);
       const put =
         idx.stmt(`INSERT OR REPLACE INTO turns (name, seq, turn_id, first_line, start_offset, end_offset,
-        started_ms, completed_ms, status, explicit, start_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        started_ms, completed_ms, status, explicit, start_hash, text_before)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       for (const t of turns) {
         put.run(
           name,
@@ -131,6 +132,7 @@ export async function indexTurns(idx: IndexDb, name: string, handle: FileHandle)
           t.status,
           t.explicit ? 1 : 0,
           t.startHash,
+          t.textBefore,
         );
       }
       idx
@@ -232,6 +234,26 @@ export function turnsPage(
   );
 }
 
+/**
+ * The last turn of a rollout starting before `before` with at most `maxText` user text bytes before it (the latest
+ * point resume may start at to keep that much text; see resume.ts), or null.
+ */
+export function lastTurnWithTextBefore(
+  idx: IndexDb,
+  name: string,
+  before: number,
+  maxText: number,
+): { startOffset: number; textBefore: number } | null {
+  return idx.run(() => {
+    const row = idx
+      .stmt(
+        "SELECT start_offset, text_before FROM turns WHERE name = ? AND start_offset < ? AND text_before <= ? ORDER BY seq DESC LIMIT 1",
+      )
+      .get(name, before, maxText) as { start_offset: number; text_before: number } | undefined;
+    return row ? { startOffset: row.start_offset, textBefore: row.text_before } : null;
+  }, null);
+}
+
 /** How many of a rollout's turns start before `end` (they are the first ones, by seq). */
 export function countTurnsBefore(idx: IndexDb, name: string, end: number): number {
   return idx.run(
@@ -279,6 +301,7 @@ interface TurnRow {
   status: string;
   explicit: number;
   start_hash: string;
+  text_before: number;
 }
 
 function fromRow(r: TurnRow): TurnRecord {
@@ -293,6 +316,7 @@ function fromRow(r: TurnRow): TurnRecord {
     status: r.status as TurnRecord["status"],
     explicit: r.explicit === 1,
     startHash: r.start_hash,
+    textBefore: r.text_before,
   };
 }
 

@@ -42,6 +42,8 @@ export interface TurnRecord {
   explicit: boolean;
   /** Hash of the turn's first line (its first 4 KiB), checked before its bytes are served. */
   startHash: string;
+  /** User text bytes before the turn's first line (see TurnMark.textBefore): where resume may start. */
+  textBefore: number;
 }
 
 /** A line resuming may start at, or must carry over (see resume.ts). */
@@ -59,6 +61,7 @@ interface PendingUser {
   line: number;
   ms: number | null;
   hash: string;
+  textBefore: number;
 }
 
 /** Everything the scanner carries from one line to the next; stored with the index to resume after appends. */
@@ -204,8 +207,9 @@ export class TurnScanner {
     if (!c) return;
     const line = this.state.lines++;
     const s = this.state;
+    const textBefore = s.text;
     if (c.kind === "compacted" || c.kind === "replaced" || c.kind === "ghost") {
-      this.marks.push({ offset: start, end, kind: c.kind, textBefore: s.text });
+      this.marks.push({ offset: start, end, kind: c.kind, textBefore });
     }
     s.text += c.text;
     switch (c.kind) {
@@ -218,6 +222,7 @@ export class TurnScanner {
           ms: c.ms,
           hash: lineHash(bytes),
           explicit: true,
+          textBefore,
         });
         s.pendingUser = null;
         break;
@@ -233,7 +238,7 @@ export class TurnScanner {
       case "user_input": {
         if (s.open?.explicit) this.extend(end, c.ms);
         else {
-          s.pendingUser = { offset: start, line, ms: c.ms, hash: lineHash(bytes) };
+          s.pendingUser = { offset: start, line, ms: c.ms, hash: lineHash(bytes), textBefore };
           this.extend(end, c.ms);
         }
         break;
@@ -257,6 +262,7 @@ export class TurnScanner {
           ms: p ? p.ms : c.ms,
           hash: p ? p.hash : lineHash(bytes),
           explicit: false,
+          textBefore: p ? p.textBefore : textBefore,
         });
         this.extend(end, c.ms);
         s.pendingUser = null;
@@ -289,6 +295,7 @@ export class TurnScanner {
     ms: number | null;
     hash: string;
     explicit: boolean;
+    textBefore: number;
   }) {
     const turn: TurnRecord = {
       seq: this.state.seq++,
@@ -301,6 +308,7 @@ export class TurnScanner {
       status: t.explicit ? "inProgress" : "completed",
       explicit: t.explicit,
       startHash: t.hash,
+      textBefore: t.textBefore,
     };
     this.state.open = turn;
     this.touched.set(turn.seq, turn);

@@ -1,14 +1,21 @@
 export {
+  type BackwardSpanReadOptions,
   emptyLineReadStats,
   FileReadError,
   fileKind,
   findInvalidUtf8,
   type LineReadOptions,
   type LineReadStats,
+  type LineSpan,
   openRegularFile,
   readBoundedFile,
+  readBoundedLineSpans,
   readBoundedLines,
   readFilePrefix,
+  readFilePrefixSync,
+  readLineSpansBackward,
+  readLineSpansFrom,
+  type SpanReadOptions,
   type Utf8Problem,
 } from "./bounded-fs/index.js";
 export { findCodexHome } from "./codex-home.js";

@@ -1,28 +1,88 @@
 #!/usr/bin/env node
-// `pnpm bench`: this app-server vs the real Codex 0.58.0 on the same CODEX_HOME, side by side.
+// `pnpm bench`: this app-server vs the native codex 0.58.0 and 0.166.0 binaries on the same CODEX_HOME, side by side.
 //   1. spawn → `initialize` response (median of RUNS fresh processes)
-//   2. `thread/list` first page (limit 25) with 10 000 sessions on disk in the real format: the first request after
-//      spawn (median over RUNS fresh processes, after one untimed process that warms the OS file cache and lets
-//      each server build whatever on-disk cache it keeps), and the median of RUNS later requests in one process
-//   3. `fuzzyFileSearch` over a 100 000-file tree (median of RUNS requests; BENCH_FILES=0 skips it)
-// The real binary is taken from $CODEX_REAL_BIN (default /tmp/codex058/node_modules/.bin/codex); without it only
-// this implementation is measured.
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+//   2. `thread/list` at BENCH_SIZES sessions (default 10 000 and 100 000) on disk in the real format (realistic heads:
+//      a session_meta with a few KB of instructions, AGENTS.md and environment-context messages):
+//      - first page (limit 25), the first request after spawn (median over RUNS fresh processes, after one untimed
+//        process that warms the OS file cache and lets each server build whatever on-disk cache it keeps; the runs
+//        alternate between the servers, so load changes on a shared machine hit them alike)
+//      - a page filtered to a provider holding 1% of the sessions, first request after spawn and later requests
+//      - later requests of the first page in one process (warm)
+//      - the same first page with every server's caches deleted first (no sessions index for us, no state
+//        databases for 0.166.0): one run each
+//      - peak RSS of each server (VmHWM) after its first page
+//      - 0.166.0's filters: a `cwd` page (2% of sessions) and a `searchTerm` page (1%); ours are measured in the core
+//        store (`listThreads` in a fresh Node process, first call and later calls) until the 0.166 thread/list
+//        handler is wired, and the row says so
+//   3. a BENCH_RESUME_MB (default 100) rollout with a compaction near its end: `thread/resume` (0.166.0:
+//      `excludeTurns: true`) as the first request after spawn, time and the server's peak RSS; 0.166.0's
+//      `thread/read` + `thread/turns/list {limit: 10}`, against ours in the core store (readThread + listTurns +
+//      the 10 turns' lines, and loadForResume, fresh Node processes)
+//   4. `fuzzyFileSearch` over a 100 000-file tree (median of RUNS requests; BENCH_FILES=0 skips it)
+// Binaries: $CODEX_REAL_BIN (0.58.0) and $CODEX_0166_BIN (0.166.0), by default the native executables inside the npm
+// packages under the repository's .cache (not the npm launcher, which adds its own Node start-up). A missing
+// binary is reported as n/a. Every server runs with HTTP(S)_PROXY pointing at a closed local port and a
+// config.toml that turns off update checks, analytics and plugin sync, so nothing can reach the internet.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 // Sessions in the real on-disk format, from the core package's store generator (see packages/core/bench).
-import { generateStore } from "../../core/bench/generate.mjs";
+import { generateStore, RARE_PROVIDER, RARE_TERM, writeLargeSession } from "../../core/bench/generate.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const OURS = [process.execPath, path.resolve(here, "../../../apps/cli/dist/main.js"), "app-server"];
-const realBin = process.env.CODEX_REAL_BIN ?? "/tmp/codex058/node_modules/.bin/codex";
-const REAL = existsSync(realBin) ? [realBin, "app-server"] : null;
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10_000);
+const repo = path.resolve(here, "../../..");
+const OURS = [process.execPath, path.join(repo, "apps/cli/dist/main.js"), "app-server"];
+const bin058 =
+  process.env.CODEX_REAL_BIN ??
+  path.join(
+    repo,
+    ".cache/codex-0.58.0/node_modules/@openai/codex/vendor/x86_64-unknown-linux-musl/codex/codex",
+  );
+const bin0166 =
+  process.env.CODEX_0166_BIN ??
+  path.join(
+    repo,
+    ".cache/codex-0.166.0/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex",
+  );
+const SERVERS = [
+  ["codex-ts", OURS],
+  ["codex 0.58.0", existsSync(bin058) ? [bin058, "app-server"] : null],
+  ["codex 0.166.0", existsSync(bin0166) ? [bin0166, "app-server"] : null],
+];
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RESUME_MB = Number(process.env.BENCH_RESUME_MB ?? 100);
+const HISTORY_CHILD = path.join(repo, "packages/core/bench/history-child.mjs");
+const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").filter(Boolean).map(Number);
 const FILES = Number(process.env.BENCH_FILES ?? 100_000);
+/**
+ * 0.166.0 clients send `capabilities` (codex-acp: `{experimentalApi: true}`), and a connection that does speaks the
+ * 0.166 protocol here, whose thread/* handlers are not wired yet: ours and 0.58.0 are spoken to as 0.58.0 clients do.
+ */
+const INIT_058 = { clientInfo: { name: "bench", title: null, version: "1" } };
+const INIT_0166 = { ...INIT_058, capabilities: { experimentalApi: true } };
+const initOf = (cmd) => (cmd === SERVERS[2][1] ? INIT_0166 : INIT_058);
+const FILTERED = { limit: 25, modelProviders: [RARE_PROVIDER] };
+const FIRST = { limit: 25 };
+/** Nothing may leave the machine: proxies at a closed port, and 0.166.0's start-up fetches switched off. */
+const NO_NETWORK = {
+  HTTP_PROXY: "http://127.0.0.1:9",
+  HTTPS_PROXY: "http://127.0.0.1:9",
+  ALL_PROXY: "http://127.0.0.1:9",
+  NO_PROXY: "127.0.0.1,localhost",
+};
+const CONFIG = [
+  "check_for_update_on_startup = false",
+  "[analytics]",
+  "enabled = false",
+  "[feedback]",
+  "enabled = false",
+  "[features]",
+  "plugins = false",
+  "",
+].join("\n");
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -33,7 +93,8 @@ const median = (xs) => {
 function start(cmd, codexHome) {
   const t0 = performance.now();
   const child = spawn(cmd[0], cmd.slice(1), {
-    env: { ...process.env, CODEX_HOME: codexHome },
+    env: { PATH: process.env.PATH, HOME: codexHome, ...NO_NETWORK, CODEX_HOME: codexHome },
+    cwd: codexHome,
     stdio: ["pipe", "pipe", "ignore"],
   });
   const waiting = new Map();
@@ -46,7 +107,7 @@ function start(cmd, codexHome) {
       const msg = JSON.parse(buf.slice(0, nl));
       buf = buf.slice(nl + 1);
       nl = buf.indexOf("\n");
-      waiting.get(msg.id)?.(msg);
+      if (msg.id !== undefined && !msg.method) waiting.get(msg.id)?.(msg);
     }
   });
   const call = (id, method, params) =>
@@ -59,48 +120,218 @@ function start(cmd, codexHome) {
       child.once("exit", resolve);
       child.stdin.end();
     });
-  return { t0, call, stop };
+  /** The server's peak resident set size so far (Linux VmHWM), in bytes. */
+  const peakRss = () => {
+    try {
+      const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+      return m ? Number(m[1]) * 1024 : null;
+    } catch {
+      return null;
+    }
+  };
+  return { t0, call, stop, peakRss };
 }
 
 async function timeInitialize(cmd, codexHome) {
   const s = start(cmd, codexHome);
-  const { at } = await s.call(0, "initialize", { clientInfo: { name: "bench", title: null, version: "1" } });
+  const { at } = await s.call(0, "initialize", initOf(cmd));
   await s.stop();
   return at - s.t0;
 }
 
-/** Runs `requests` thread/list calls in one fresh process; their times, or null when the method is not served. */
-async function timeThreadList(cmd, codexHome, requests) {
+/** Runs `requests` thread/list calls with `params` in one fresh process; their times (null: not served). */
+async function timeThreadList(cmd, codexHome, params, requests) {
   const s = start(cmd, codexHome);
-  await s.call(0, "initialize", { clientInfo: { name: "bench", title: null, version: "1" } });
+  await s.call(0, "initialize", initOf(cmd));
   const times = [];
   for (let i = 1; i <= requests; i++) {
     const t = performance.now();
-    const { msg, at } = await s.call(i, "thread/list", { limit: 25 });
+    const { msg, at } = await s.call(i, "thread/list", params);
     if (msg.error) {
       await s.stop();
       return null;
     }
     if (msg.result.data.length !== 25)
-      throw new Error(`thread/list returned ${msg.result.data.length} items`);
+      throw new Error(`thread/list ${JSON.stringify(params)} returned ${msg.result.data.length} items`);
     times.push(at - t);
   }
+  times.rss = s.peakRss();
   await s.stop();
   return times;
 }
 
-/** The first request after spawn (median over fresh processes) and later requests (median within one process). */
-async function benchThreadList(cmd, codexHome) {
-  if ((await timeThreadList(cmd, codexHome, 1)) === null) return { first: null, median: null };
+/** Sends `requests` ([method, params]) one after the other in a fresh process: their times and the peak RSS. */
+async function timeRequests(cmd, codexHome, requests) {
+  const s = start(cmd, codexHome);
+  await s.call(0, "initialize", initOf(cmd));
+  const times = [];
+  for (const [i, [method, params]] of requests.entries()) {
+    const t = performance.now();
+    const { msg, at } = await s.call(i + 1, method, params);
+    if (msg.error) {
+      log(`  ${cmd[0]} ${method}: ${msg.error.message}`);
+      await s.stop();
+      return null;
+    }
+    times.push(at - t);
+  }
+  const rss = s.peakRss();
+  await s.stop();
+  return { times, rss };
+}
+
+/** A core bench child (packages/core/bench/history-child.mjs) in a fresh Node process. */
+function historyChild(...args) {
+  return JSON.parse(execFileSync(process.execPath, [HISTORY_CHILD, ...args], { encoding: "utf8" }));
+}
+
+/** Deletes every SQLite file a server keeps in CODEX_HOME (our sessions index, 0.166.0's state databases). */
+async function dropCaches(codexHome) {
+  for (const name of await fs.readdir(codexHome)) {
+    if (/\.sqlite(-wal|-shm|-journal)?$/.test(name) || /\.db(-wal|-shm)?$/.test(name)) {
+      await fs.rm(path.join(codexHome, name), { force: true });
+    }
+  }
+}
+
+/**
+ * The first request after spawn (median over fresh processes) and later requests (median within one process), for
+ * every server. Runs alternate between the servers, so a change in the machine's load hits all of them alike.
+ */
+async function benchThreadList(codexHome, params) {
+  const firsts = SERVERS.map(() => []);
+  const rss = SERVERS.map(() => []);
+  for (let i = 0; i < RUNS; i++) {
+    for (const [s, [, cmd]] of SERVERS.entries()) {
+      if (!cmd || firsts[s] === null) continue;
+      const t = await timeThreadList(cmd, codexHome, params, 1);
+      if (t === null) firsts[s] = null;
+      else {
+        firsts[s].push(t[0]);
+        if (t.rss != null) rss[s].push(t.rss);
+      }
+    }
+  }
+  const out = [];
+  for (const [s, [, cmd]] of SERVERS.entries()) {
+    if (!cmd || firsts[s] === null) {
+      out.push(null);
+      continue;
+    }
+    const later = (await timeThreadList(cmd, codexHome, params, RUNS + 1)).slice(1);
+    out.push({ first: median(firsts[s]), later: median(later), rss: rss[s].length ? median(rss[s]) : null });
+  }
+  return out;
+}
+
+/** First request after spawn (median of RUNS processes) and later requests, for one server. */
+async function benchOne(cmd, codexHome, params) {
   const firsts = [];
-  for (let i = 0; i < RUNS; i++) firsts.push((await timeThreadList(cmd, codexHome, 1))[0]);
-  const later = (await timeThreadList(cmd, codexHome, RUNS + 1)).slice(1);
-  return { first: median(firsts), median: median(later) };
+  for (let i = 0; i < RUNS; i++) {
+    const t = await timeThreadList(cmd, codexHome, params, 1);
+    if (t === null) return null;
+    firsts.push(t[0]);
+  }
+  const later = (await timeThreadList(cmd, codexHome, params, RUNS + 1)).slice(1);
+  return { first: median(firsts), later: median(later) };
+}
+
+/**
+ * Resume and first read of a big rollout: a generated session of RESUME_MB with a compaction and a turn after it,
+ * as long sessions end. Every server in fresh processes, alternating.
+ */
+async function benchLargeThread(root, rows) {
+  const home = path.join(root, "resume");
+  await fs.mkdir(home, { recursive: true });
+  await fs.writeFile(path.join(home, "config.toml"), CONFIG);
+  log(`writing a ${RESUME_MB} MB rollout…`);
+  const { id, path: file } = await writeLargeSession(home, {
+    at: new Date(2026, 10, 20, 12, 0, 0),
+    bytes: RESUME_MB * MIB,
+  });
+  const line = (type, payload) =>
+    `${JSON.stringify({ timestamp: new Date().toISOString(), type, payload })}\n`;
+  const user = (text) => ({ type: "message", role: "user", content: [{ type: "input_text", text }] });
+  await fs.appendFile(
+    file,
+    line("compacted", { message: "Summary: the work so far, in short." }) +
+      line("response_item", user("one more thing")) +
+      line("event_msg", { type: "user_message", message: "one more thing", images: [] }) +
+      line("response_item", {
+        type: "message",
+        role: "assistant",
+        content: [{ type: "output_text", text: "ok" }],
+      }),
+  );
+  const resumeParams = (s) => ({ threadId: id, ...(s === 2 ? { excludeTurns: true } : {}) });
+  const resume = SERVERS.map(() => []);
+  const rss = SERVERS.map(() => []);
+  for (let i = 0; i < RUNS; i++) {
+    for (const [s, [, cmd]] of SERVERS.entries()) {
+      if (!cmd || resume[s] === null) continue;
+      const r = await timeRequests(cmd, home, [["thread/resume", resumeParams(s)]]);
+      if (!r) resume[s] = null;
+      else {
+        resume[s].push(r.times[0]);
+        if (r.rss != null) rss[s].push(r.rss);
+      }
+    }
+  }
+  const med = (xs) => (xs?.length ? median(xs) : null);
+  rows.push([`thread/resume of a ${RESUME_MB} MB rollout (0.166.0: excludeTurns)`, ...resume.map(med)]);
+  rows.push([`peak RSS after that resume`, ...rss.map(med), "MiB"]);
+  const oursResume = [];
+  for (let i = 0; i < RUNS; i++) oursResume.push(historyChild(file, "resume"));
+  log(`  core loadForResume: ${JSON.stringify(oursResume[0])}`);
+  // 0.166.0's first read of a stored thread: summary, then the newest 10 turns.
+  const reads = [];
+  const readRss = [];
+  if (SERVERS[2][1]) {
+    for (let i = 0; i < RUNS; i++) {
+      const r = await timeRequests(SERVERS[2][1], home, [
+        ["thread/read", { threadId: id }],
+        ["thread/turns/list", { threadId: id, limit: 10 }],
+      ]);
+      if (!r) break;
+      reads.push(r.times[0] + r.times[1]);
+      if (r.rss != null) readRss.push(r.rss);
+    }
+  }
+  const oursRead = [];
+  for (let i = 0; i < RUNS; i++) oursRead.push(historyChild(file, "read"));
+  log(`  core read: ${JSON.stringify(oursRead[0])}`);
+  rows.push([
+    `thread/read + thread/turns/list (10) of the ${RESUME_MB} MB rollout (ours: core readThread + listTurns + the turns' lines, fresh process)`,
+    median(oursRead.map((r) => r.ms)),
+    null,
+    med(reads),
+  ]);
+  rows.push([
+    "peak RSS of that read (ours: the whole Node process)",
+    median(oursRead.map((r) => r.peakRss)),
+    null,
+    med(readRss),
+    "MiB",
+  ]);
+  rows.push([
+    `resume replay of the ${RESUME_MB} MB rollout (ours: core loadForResume, fresh process; 0.166.0: thread/resume above)`,
+    median(oursResume.map((r) => r.ms)),
+    null,
+    med(resume[2]),
+  ]);
+  rows.push([
+    "peak RSS of that replay (ours: the whole Node process)",
+    median(oursResume.map((r) => r.peakRss)),
+    null,
+    med(rss[2]),
+    "MiB",
+  ]);
+  await fs.rm(home, { recursive: true, force: true });
 }
 
 async function timeFuzzySearch(cmd, codexHome, root) {
   const s = start(cmd, codexHome);
-  await s.call(0, "initialize", { clientInfo: { name: "bench", title: null, version: "1" } });
+  await s.call(0, "initialize", initOf(cmd));
   const times = [];
   for (let i = 1; i <= RUNS; i++) {
     const t = performance.now();
@@ -109,7 +340,7 @@ async function timeFuzzySearch(cmd, codexHome, root) {
       roots: [root],
       cancellationToken: null,
     });
-    if (!msg.result?.files?.length) throw new Error(`fuzzyFileSearch found nothing: ${JSON.stringify(msg)}`);
+    if (!msg.result?.files?.length) return null;
     times.push(at - t);
   }
   await s.stop();
@@ -128,43 +359,108 @@ async function makeTree(root, count) {
   }
 }
 
-const fmt = (ms) => (ms == null ? "n/a" : `${ms.toFixed(1)} ms`);
+const MIB = 1024 * 1024;
+/** Times in ms; sizes (rows whose name says RSS) in MiB. */
+const fmt = (x, unit = "ms") =>
+  x == null ? "n/a" : unit === "MiB" ? `${(x / MIB).toFixed(0)} MiB` : `${x.toFixed(1)} ms`;
 const ratio = (a, b) => (a == null || b == null ? "n/a" : `${(a / b).toFixed(2)}x`);
+const log = (msg) => process.stderr.write(`${msg}\n`);
 
-const codexHome = await fs.mkdtemp(path.join(os.tmpdir(), "codex-bench-"));
+/** Runs `measure` for every server (null for a missing binary). */
+async function forEachServer(measure) {
+  const out = [];
+  for (const [, cmd] of SERVERS) out.push(cmd ? await measure(cmd) : null);
+  return out;
+}
+
+const root = await fs.mkdtemp(path.join(os.tmpdir(), "codex-bench-"));
 try {
   const rows = [];
-  const initOurs = [];
-  const initReal = [];
+  const home0 = path.join(root, "empty");
+  await fs.mkdir(home0);
+  await fs.writeFile(path.join(home0, "config.toml"), CONFIG);
+  const inits = SERVERS.map(() => []);
   for (let i = 0; i < RUNS; i++) {
-    initOurs.push(await timeInitialize(OURS, codexHome));
-    if (REAL) initReal.push(await timeInitialize(REAL, codexHome));
+    for (const [s, [, cmd]] of SERVERS.entries()) if (cmd) inits[s].push(await timeInitialize(cmd, home0));
   }
-  rows.push(["spawn → initialize response", median(initOurs), REAL ? median(initReal) : null]);
-  process.stderr.write(`writing ${SESSIONS} sessions…\n`);
-  await generateStore(codexHome, { count: SESSIONS });
-  const listOurs = await benchThreadList(OURS, codexHome);
-  const listReal = REAL ? await benchThreadList(REAL, codexHome) : { first: null, median: null };
-  rows.push([`thread/list first page @ ${SESSIONS} sessions, first request`, listOurs.first, listReal.first]);
-  rows.push([
-    `thread/list first page @ ${SESSIONS} sessions, later requests`,
-    listOurs.median,
-    listReal.median,
-  ]);
+  rows.push(["spawn → initialize response", ...inits.map((t) => (t.length ? median(t) : null))]);
+  for (const size of SIZES) {
+    const home = path.join(root, `store-${size}`);
+    await fs.mkdir(home, { recursive: true });
+    await fs.writeFile(path.join(home, "config.toml"), CONFIG);
+    log(`writing ${size} sessions…`);
+    await generateStore(home, { count: size });
+    // One untimed process per server: the OS file cache is warm and every server has built its own cache.
+    await forEachServer(async (cmd) => {
+      await timeThreadList(cmd, home, FIRST, 2);
+      await timeThreadList(cmd, home, FILTERED, 2);
+    });
+    log(`measuring thread/list @ ${size}…`);
+    const first = await benchThreadList(home, FIRST);
+    const filtered = await benchThreadList(home, FILTERED);
+    const k = `${size / 1000}k`;
+    rows.push([`thread/list first page, first request after spawn @ ${k}`, ...first.map((r) => r?.first)]);
+    rows.push([
+      `thread/list 1%-provider page, first request after spawn @ ${k}`,
+      ...filtered.map((r) => r?.first),
+    ]);
+    rows.push([`thread/list first page, warm (later requests) @ ${k}`, ...first.map((r) => r?.later)]);
+    rows.push([`thread/list 1%-provider page, warm @ ${k}`, ...filtered.map((r) => r?.later)]);
+    rows.push([`peak RSS after the first page @ ${k}`, ...first.map((r) => r?.rss), "MiB"]);
+    // 0.166.0's filters: ours from the core store until the 0.166 thread/list handler is wired.
+    for (const [label, query] of [
+      ["cwd (2%)", { cwd: "/home/dev/projects/p7" }],
+      ["searchTerm (1%)", { searchTerm: RARE_TERM }],
+    ]) {
+      const ours = [];
+      for (let i = 0; i < RUNS; i++)
+        ours.push(historyChild(home, "list", JSON.stringify(query), String(RUNS)));
+      const theirs =
+        bin0166 && SERVERS[2][1] ? await benchOne(SERVERS[2][1], home, { limit: 25, ...query }) : null;
+      rows.push([
+        `thread/list ${label} page, first request after spawn @ ${k} (ours: core listThreads, fresh process)`,
+        median(ours.map((o) => o.first)),
+        null,
+        theirs?.first,
+      ]);
+      rows.push([
+        `thread/list ${label} page, warm @ ${k} (ours: core listThreads)`,
+        median(ours.map((o) => o.later)),
+        null,
+        theirs?.later,
+      ]);
+    }
+    // Caches deleted: the first page of a server that must rebuild what it keeps (one run each, after the others).
+    const cold = [];
+    for (const [, cmd] of SERVERS) {
+      if (!cmd) {
+        cold.push(null);
+        continue;
+      }
+      await dropCaches(home);
+      cold.push((await timeThreadList(cmd, home, FIRST, 1))?.[0] ?? null);
+    }
+    rows.push([`thread/list first page, caches deleted (first request after spawn) @ ${k}`, ...cold]);
+    await fs.rm(home, { recursive: true, force: true });
+  }
+  if (RESUME_MB > 0) await benchLargeThread(root, rows);
   if (FILES > 0) {
-    const tree = path.join(codexHome, "tree");
-    process.stderr.write(`writing ${FILES} files…\n`);
+    const tree = path.join(root, "tree");
+    log(`writing ${FILES} files…`);
     await makeTree(tree, FILES);
     rows.push([
       `fuzzyFileSearch @ ${FILES} files`,
-      await timeFuzzySearch(OURS, codexHome, tree),
-      REAL ? await timeFuzzySearch(REAL, codexHome, tree) : null,
+      ...(await forEachServer((cmd) => timeFuzzySearch(cmd, home0, tree))),
     ]);
   }
-  console.log(`| measurement (median of ${RUNS}) | codex-ts | codex 0.58.0 | ratio (ts / 0.58) |`);
-  console.log("| --- | --- | --- | --- |");
-  for (const [name, ours, real] of rows)
-    console.log(`| ${name} | ${fmt(ours)} | ${fmt(real)} | ${ratio(ours, real)} |`);
+  console.log(
+    `| measurement (median of ${RUNS}) | codex-ts | codex 0.58.0 | codex 0.166.0 | ts / 0.58 | ts / 0.166 |`,
+  );
+  console.log("| --- | --- | --- | --- | --- | --- |");
+  for (const [name, ours, v058, v0166, unit] of rows)
+    console.log(
+      `| ${name} | ${fmt(ours, unit)} | ${fmt(v058, unit)} | ${fmt(v0166, unit)} | ${ratio(ours, v058)} | ${ratio(ours, v0166)} |`,
+    );
 } finally {
-  await fs.rm(codexHome, { recursive: true, force: true });
+  await fs.rm(root, { recursive: true, force: true });
 }

@@ -25,8 +25,9 @@ import { describe, expect, it } from "vitest";
  *   `account/rateLimits/updated` it becomes); the sequences are compared once without the token counts and once
  *   without the tool events, which leaves exactly that race out.
  * - v2 notifications 0.58.0 never sends (README "Deliberate deviations") are left out of ours.
- * - 0.58.0's `background_event` "Snapshots disabled: …" (ghost snapshots, which we do not implement) comes at a
- *   random point of the turn from a task of its own; it is left out of theirs.
+ * - 0.58.0's `background_event` "Snapshots disabled: …" (ghost snapshots) comes at a random point of the turn from
+ *   a task of its own, sometimes after `task_complete`; it is left out of both (ghost-snapshot.e2e.test.ts compares
+ *   it on its own).
  */
 const reference = REFERENCE_CODEX_BIN;
 if (!reference)

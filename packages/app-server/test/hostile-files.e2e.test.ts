@@ -154,19 +154,20 @@ describe("issue 14 rows 5 and 6: special and huge files as rollouts and instruct
         "error deriving config: failed to read experimental_instructions_file /dev/zero: not a regular file (a character device)",
     });
 
-    // A 2 GiB sparse file: the summary reads only the head budget; resume refuses it by its size.
+    // A 2 GiB sparse file: the summary reads only the head budget; resume reads only the first line's budget (a
+    // rollout that big is resumed from its latest compactions, so its size alone is no reason to refuse it).
     expect(await errorOf(c.request("getConversationSummary", { rolloutPath: sparse }, within20s()))).toEqual({
       code: -32603,
       message: `failed to load conversation summary from ${sparse}: rollout ${sparse} has no session metadata or user message`,
     });
-    const tooLarge = {
+    const unparsable = {
       code: -32600,
-      message: `failed to load rollout \`${sparse}\`: file is too large (${2 ** 31} bytes; the limit is 268435456 bytes)`,
+      message: `failed to load rollout \`${sparse}\`: failed to parse conversation ID from rollout file (1 line(s) over 33554432 bytes skipped)`,
     };
-    expect(await errorOf(c.request("resumeConversation", { path: sparse }, within20s()))).toEqual(tooLarge);
+    expect(await errorOf(c.request("resumeConversation", { path: sparse }, within20s()))).toEqual(unparsable);
     expect(
       await errorOf(c.request("thread/resume", { threadId: randomUUID(), path: sparse }, within20s())),
-    ).toEqual(tooLarge);
+    ).toEqual(unparsable);
 
     // /dev/zero behind a symlink in the sessions folder leads out of it: refused before it is opened.
     expect(
@@ -200,6 +201,35 @@ describe("issue 14 rows 5 and 6: special and huge files as rollouts and instruct
     expect(resumed).toMatchObject({ conversationId: v1.id, rolloutPath: v1.file });
     const thread = await c.request("thread/resume", { threadId: v2.id, path: v2.file }, within20s());
     expect(thread).toMatchObject({ thread: { id: v2.id, path: v2.file } });
+  }, 120_000);
+});
+
+describe("issue 16: a rollout bigger than the whole-file limit (sparse, a few KB on disk)", () => {
+  it("is listed and resumed from its latest compactions, with the events since as initial messages", async () => {
+    const home = await tempDir("codex-hostile-home-");
+    const { id, file } = await writeRollout(home);
+    const ts = "2026-11-20T12:00:00.000Z";
+    const line = (type: string, payload: unknown) => `${JSON.stringify({ timestamp: ts, type, payload })}\n`;
+    const turn = (text: string) =>
+      line("response_item", { type: "message", role: "user", content: [{ type: "input_text", text }] }) +
+      line("event_msg", { type: "user_message", message: text.slice(0, 40), images: [] });
+    // 1 GiB of zeros (one over-long line, skipped), then two compactions with enough user text between them that
+    // the history after the last one is rebuilt from the first, then a turn.
+    const tail = `\n${line("compacted", { message: "first summary" })}${turn(`a ${"a".repeat(45_000)}`)}${turn(`b ${"b".repeat(45_000)}`)}${line("compacted", { message: "second summary" })}${turn("after the compactions")}`;
+    const handle = await fs.open(file, "r+");
+    await handle.write(tail, (await handle.stat()).size + 2 ** 30);
+    await handle.close();
+    const c = await start(home);
+    expect(await c.request("thread/list", {}, within20s())).toMatchObject({
+      data: [{ id, preview: "hello there" }],
+    });
+    const result = await c.request("resumeConversation", { path: file }, within20s());
+    expect(result.conversationId).toBe(id);
+    expect((result.initialMessages ?? []).map((m) => (m as { message?: string }).message)).toEqual([
+      `a ${"a".repeat(38)}`,
+      `b ${"b".repeat(38)}`,
+      "after the compactions",
+    ]);
   }, 120_000);
 });
 

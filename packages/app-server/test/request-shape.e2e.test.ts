@@ -94,6 +94,7 @@ const toolNames = (s: { tools: unknown[] }) =>
 const RESOURCES =
   "function:list_mcp_resources function:list_mcp_resource_templates function:read_mcp_resource";
 const BASE = `function:shell ${RESOURCES} function:update_plan`;
+const UNIFIED_EXEC = "function:exec_command function:write_stdin";
 const VIEW = "function:view_image";
 const FREEFORM = "custom:apply_patch";
 const DEFAULT_REASONING = { reasoning: { summary: "auto" }, include: ["reasoning.encrypted_content"] };
@@ -223,6 +224,33 @@ const CASES: [string, Case, { tools: string; body: Json; instructions: boolean }
     },
   ],
   [
+    "gpt-5-codex with [features] unified_exec",
+    { model: "gpt-5-codex", toml: "[features]\nunified_exec = true" },
+    {
+      tools: `${UNIFIED_EXEC} ${RESOURCES} function:update_plan ${FREEFORM} ${VIEW}`,
+      body: DEFAULT_REASONING,
+      instructions: false,
+    },
+  ],
+  [
+    "codex-mini-latest with unified_exec (in place of local_shell)",
+    { model: "codex-mini-latest", toml: "[features]\nunified_exec = true" },
+    {
+      tools: `${UNIFIED_EXEC} ${RESOURCES} function:update_plan ${VIEW}`,
+      body: DEFAULT_REASONING,
+      instructions: true,
+    },
+  ],
+  [
+    "o3 with unified_exec and shell_command_tool (unified exec wins)",
+    { model: "o3", toml: "experimental_use_unified_exec_tool = true\n[features]\nshell_command_tool = true" },
+    {
+      tools: `${UNIFIED_EXEC} ${RESOURCES} function:update_plan ${VIEW}`,
+      body: DEFAULT_REASONING,
+      instructions: true,
+    },
+  ],
+  [
     "gpt-5-codex ignores model_verbosity",
     { model: "gpt-5-codex", toml: 'model_verbosity = "high"' },
     { tools: `${BASE} ${FREEFORM} ${VIEW}`, body: DEFAULT_REASONING, instructions: false },
@@ -293,6 +321,14 @@ const CALL_CASES: [string, Case, [string, SseEvent[]][]][] = [
     ],
   ],
   [
+    "without unified_exec: exec_command and write_stdin are refused",
+    { model: "gpt-5-codex" },
+    [
+      ["c_uexec", responses.functionCall("exec_command", { cmd: "echo hi > made.txt" }, "c_uexec")],
+      ["c_ustdin", responses.functionCall("write_stdin", { session_id: 0, chars: "x" }, "c_ustdin")],
+    ],
+  ],
+  [
     "codex-mini-latest: a local_shell_call runs as the shell",
     { model: "codex-mini-latest" },
     [["c_local", localShellCall(["printf", "hi"], "c_local")]],
@@ -344,6 +380,12 @@ describe("calls to tools that were (not) offered", () => {
           `{"output":"hi\\n${process.env.SHELL || "/bin/bash"}\\n","metadata":{"exit_code":0,"duration_seconds":<t>}}`,
           "Exit code: 0\nWall time: <t> seconds\nOutput:\nx\n",
         ]);
+      } else if (calls[0]?.[0] === "c_uexec") {
+        expect(ours.outputs.map((o) => o.output)).toEqual([
+          "unsupported call: exec_command",
+          "unsupported call: write_stdin",
+        ]);
+        expect(ours.files).toEqual([]);
       } else if (c.model === "gpt-oss-20b") {
         expect(ours.files).toEqual(["custom.txt"]);
       } else {

@@ -1,15 +1,22 @@
 export { isTomlTable, jsonToToml, type TomlTable, type TomlValue } from "@codex-ts/json-to-toml";
 export {
+  type BackwardSpanReadOptions,
   emptyLineReadStats,
   FileReadError,
   fileKind,
   findInvalidUtf8,
   type LineReadOptions,
   type LineReadStats,
+  type LineSpan,
   openRegularFile,
   readBoundedFile,
+  readBoundedLineSpans,
   readBoundedLines,
   readFilePrefix,
+  readFilePrefixSync,
+  readLineSpansBackward,
+  readLineSpansFrom,
+  type SpanReadOptions,
   type Utf8Problem,
 } from "./bounded-fs/index.js";
 export { findCodexHome } from "./codex-home.js";

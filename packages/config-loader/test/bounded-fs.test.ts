@@ -8,10 +8,13 @@ import {
   emptyLineReadStats,
   FileReadError,
   findInvalidUtf8,
+  type LineSpan,
   openRegularFile,
   readBoundedFile,
+  readBoundedLineSpans,
   readBoundedLines,
   readFilePrefix,
+  readLineSpansBackward,
 } from "../src/index.js";
 
 // The bounded readers every client- or config-named path goes through (README "Bounded file reading").
@@ -158,6 +161,93 @@ describe("readBoundedLines", () => {
   it("never opens a FIFO", async () => {
     const fifo = mkfifo("rollout.jsonl");
     await expect(within(lines(fifo, { maxLineBytes: 100 }))).rejects.toThrow("not a regular file (a FIFO)");
+  });
+});
+
+/** The spans a reader yields, with their text. */
+async function collectSpans(read: AsyncIterable<LineSpan>) {
+  const out: { start: number; end: number; text: string | null; terminated: boolean }[] = [];
+  for await (const s of read) {
+    out.push({
+      start: s.start,
+      end: s.end,
+      text: s.bytes?.toString("utf8") ?? null,
+      terminated: s.terminated,
+    });
+  }
+  return out;
+}
+
+/** Every span of a file, with its text. */
+const spans = (path: string, o: Parameters<typeof readBoundedLineSpans>[1]) =>
+  collectSpans(readBoundedLineSpans(path, o));
+
+describe("readBoundedLineSpans", () => {
+  it("gives each line's byte offsets, multi-byte text and skipped lines included", async () => {
+    const path = join(dir, "spans");
+    await writeFile(path, `é1\n${"y".repeat(5000)}\n\nlast`);
+    const got = await spans(path, { maxLineBytes: 100, firstChunkBytes: 7, chunkBytes: 64 });
+    expect(got).toEqual([
+      { start: 0, end: 4, text: "é1", terminated: true },
+      { start: 4, end: 5005, text: null, terminated: true },
+      { start: 5005, end: 5006, text: "", terminated: true },
+      { start: 5006, end: 5010, text: "last", terminated: false },
+    ]);
+  });
+
+  it("reads only between startAt and endAt; a line cut by endAt is not terminated", async () => {
+    const path = join(dir, "spans");
+    await writeFile(path, "one\ntwo\nthree\nfour\n");
+    const stats = emptyLineReadStats();
+    expect(await spans(path, { maxLineBytes: 100, startAt: 4, endAt: 12, stats })).toEqual([
+      { start: 4, end: 8, text: "two", terminated: true },
+      { start: 8, end: 12, text: "thre", terminated: false },
+    ]);
+    expect(stats.bytesRead).toBe(8);
+    expect(await spans(path, { maxLineBytes: 100, startAt: 14 })).toEqual([
+      { start: 14, end: 19, text: "four", terminated: true },
+    ]);
+  });
+});
+
+describe("readLineSpansBackward", () => {
+  async function backward(
+    path: string,
+    o: Omit<Parameters<typeof readLineSpansBackward>[1], "endAt"> & { endAt?: number },
+  ) {
+    const { handle, size } = await openRegularFile(path);
+    try {
+      return await collectSpans(readLineSpansBackward(handle, { endAt: size, ...o }));
+    } finally {
+      await handle.close();
+    }
+  }
+  it("gives the forward reader's spans in reverse, whatever the chunk size", async () => {
+    const path = join(dir, "spans");
+    const text = `é1\n${"y".repeat(5000)}\n\n\nmiddle line\n${"z".repeat(99)}\nlast`;
+    await writeFile(path, text);
+    const expected = (await spans(path, { maxLineBytes: 100 })).reverse();
+    expect(expected.map((s) => s.text)).toEqual(["last", "z".repeat(99), "middle line", "", "", null, "é1"]);
+    for (const chunkBytes of [1, 2, 3, 7, 64, 100, 101, 4096, 1 << 20]) {
+      expect(await backward(path, { maxLineBytes: 100, chunkBytes })).toEqual(expected);
+    }
+  });
+
+  it("reads only between startAt and endAt, and stops where the consumer stops", async () => {
+    const path = join(dir, "spans");
+    await writeFile(path, "one\ntwo\nthree\nfour\n");
+    expect(await backward(path, { maxLineBytes: 100, startAt: 4, endAt: 14, chunkBytes: 3 })).toEqual([
+      { start: 8, end: 14, text: "three", terminated: true },
+      { start: 4, end: 8, text: "two", terminated: true },
+    ]);
+    const { handle, size } = await openRegularFile(path);
+    try {
+      const it = readLineSpansBackward(handle, { endAt: size, maxLineBytes: 100, chunkBytes: 4 });
+      expect((await it.next()).value?.bytes?.toString()).toBe("four");
+      await it.return(undefined);
+    } finally {
+      await handle.close();
+    }
   });
 });
 

@@ -90,6 +90,13 @@ function turnLines(cwd, text, toolOutput) {
   ];
 }
 
+/** A few KB of AGENTS.md-style instructions, as real projects carry (recorded in session_meta and the head). */
+const INSTRUCTIONS = Array.from(
+  { length: 40 },
+  (_, i) =>
+    `- Rule ${i + 1}: keep modules small, name things for what they do, test with real files and processes.`,
+).join("\n");
+
 function metaLine(id, at, cwd, source, provider) {
   return {
     type: "session_meta",
@@ -99,7 +106,7 @@ function metaLine(id, at, cwd, source, provider) {
       cwd,
       originator: "codex_cli_rs",
       cli_version: "0.58.0",
-      instructions: null,
+      instructions: INSTRUCTIONS,
       source,
       model_provider: provider,
       git: {
@@ -111,7 +118,14 @@ function metaLine(id, at, cwd, source, provider) {
   };
 }
 
-/** The start of every session: meta, environment context, then the first turn. */
+/** The first user message: every 100th (offset 37) mentions a rare topic, for search-term rows. */
+export const RARE_TERM = "billing migration";
+const firstMessage = (index) =>
+  index % 100 === 37
+    ? `task ${index}: plan the ${RARE_TERM} and run the tests`
+    : `task ${index}: refactor the module and run the tests`;
+
+/** The start of every session: meta, AGENTS.md and environment context, then the first turn (0.58.0's head). */
 function sessionLines(id, at, index, source, provider) {
   const cwd = `/home/dev/projects/p${index % 50}`;
   return [
@@ -119,23 +133,29 @@ function sessionLines(id, at, index, source, provider) {
     {
       type: "response_item",
       payload: userMessage(
+        `# AGENTS.md instructions for ${cwd}\n\n<INSTRUCTIONS>\n${INSTRUCTIONS}\n</INSTRUCTIONS>`,
+      ),
+    },
+    {
+      type: "response_item",
+      payload: userMessage(
         `<environment_context>\n  <cwd>${cwd}</cwd>\n  <approval_policy>on-request</approval_policy>\n  <sandbox_mode>workspace-write</sandbox_mode>\n  <network_access>restricted</network_access>\n  <shell>bash</shell>\n</environment_context>`,
       ),
     },
-    ...turnLines(
-      cwd,
-      `task ${index}: refactor the module and run the tests`,
-      "total 8\ndrwxr-xr-x 2 dev dev 4096 .\n",
-    ),
+    ...turnLines(cwd, firstMessage(index), "total 8\ndrwxr-xr-x 2 dev dev 4096 .\n"),
   ];
 }
 
 const text = (lines, at) => lines.map((l) => serializeLine(l, at)).join("");
 
+/** The provider of every 100th session (offset 53): a filter on it selects 1% of the store. */
+export const RARE_PROVIDER = "oss";
+
 /**
  * Writes `count` sessions, `perDay` per local day going back from `newest`, newest first by index (index 0 is the
  * newest). Ids are UUID v7 as 0.58.0 mints them, except every 10th, a v4 (older Codex versions, other tools).
- * Every 20th session is an `exec` one (never listed), as in real stores. Returns the ids, newest first.
+ * Every 20th session is an `exec` one (never listed), as in real stores; every 100th was recorded under
+ * RARE_PROVIDER and every 100th mentions RARE_TERM. Cwds cycle over 50 projects. Returns the ids, newest first.
  */
 export async function generateStore(
   codexHome,
@@ -159,7 +179,8 @@ export async function generateStore(
       await mkdir(dir, { recursive: true });
     }
     const source = i % 20 === 19 ? "exec" : "vscode";
-    jobs.push(() => writeFile(path, text(sessionLines(id, at, i, source, "openai"), at)));
+    const provider = i % 100 === 53 ? RARE_PROVIDER : "openai";
+    jobs.push(() => writeFile(path, text(sessionLines(id, at, i, source, provider), at)));
     if (jobs.length === 256) await flush();
   }
   await flush();

@@ -5,6 +5,10 @@
 //   2. listing every page of 500 sessions of which 20 are 100 MB, against the same store with small files
 //   3. resume (loadHistory) of a 200 MB rollout: time and peak RSS growth beyond the resulting history
 //   4. find-by-id at 100k sessions (UUID v7 and v4 ids, unknown id), without index, cold index and warm index
+//   5. listThreads (the 0.166 filters) on a warm index: a provider holding 1% of sessions, one cwd (2%), a search
+//      term in 1% of previews, the updated_at order; and the 1%-provider page with a cold index
+//   6. the turn index of a BENCH_TURNS_MB (default 100) rollout: build (fresh process, no index yet) and one page
+//      (the newest 10 turns, lines streamed) in another fresh process: time and peak RSS
 // Bytes read are the process's read() bytes from /proc/self/io (Linux; "n/a" elsewhere).
 // Env: BENCH_SIZES (default "1000,10000,100000"), BENCH_RUNS (default 7), BENCH_BIG_MB (100), BENCH_RESUME_MB (200).
 import { execFileSync } from "node:child_process";
@@ -14,13 +18,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { INDEX_FILE_NAME, SessionsStore } from "../dist/index.js";
-import { generateStore, growSession, writeLargeSession } from "./generate.mjs";
+import { generateStore, growSession, RARE_PROVIDER, RARE_TERM, writeLargeSession } from "./generate.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 100);
 const RESUME_MB = Number(process.env.BENCH_RESUME_MB ?? 200);
+const TURNS_MB = Number(process.env.BENCH_TURNS_MB ?? 100);
 const MB = 1024 * 1024;
 const DEFAULT_PROVIDER = "openai";
 
@@ -118,7 +123,10 @@ try {
       ];
       for (const [label, id, expectFound] of probes) {
         const plain = new SessionsStore(home, { index: false });
-        row(`find-by-id @ ${count}, ${label}, no index`, await measure(() => find(plain, id, expectFound)));
+        row(
+          `find-by-id @ ${count}, ${label}, index in memory only (index: false)`,
+          await measure(() => find(plain, id, expectFound)),
+        );
         let fresh;
         row(
           `find-by-id @ ${count}, ${label}, cold index (none on disk)`,
@@ -140,6 +148,38 @@ try {
         );
         indexed.close();
       }
+    }
+    // 5. The 0.166 filters, each an indexed query (pages must be full: the store holds enough of each).
+    const threads = async (store, query) => {
+      const page = await store.listThreads({ limit: 25, defaultProvider: DEFAULT_PROVIDER, ...query });
+      if (page.items.length !== 25)
+        throw new Error(`listThreads ${JSON.stringify(query)}: ${page.items.length} items`);
+    };
+    const filters = [
+      ["1%-provider", { modelProviders: [RARE_PROVIDER] }],
+      ["cwd (2%)", { cwd: "/home/dev/projects/p7" }],
+      ["searchTerm (1%)", { searchTerm: RARE_TERM }],
+      ["updated_at order", { sortKey: "updated_at" }],
+    ];
+    // Under 10k sessions a 1% filter holds less than a page.
+    if (count >= 10_000) {
+      for (const [label, query] of filters) {
+        await threads(warm, query);
+        row(`listThreads ${label} page @ ${count}, warm index`, await measure(() => threads(warm, query)));
+      }
+      let coldFiltered;
+      row(
+        `listThreads 1%-provider page @ ${count}, cold index (none on disk)`,
+        await measure(
+          () => threads(coldFiltered, filters[0][1]),
+          async () => {
+            coldFiltered?.close();
+            await dropIndex();
+            coldFiltered = new SessionsStore(home);
+          },
+        ),
+      );
+      coldFiltered.close();
     }
     warm.close();
     await rm(home, { recursive: true, force: true });
@@ -190,6 +230,32 @@ try {
       `growth beyond history ${size(child.peakGrowth - child.historyBytes)}`,
   ]);
   log(`  resume: ${JSON.stringify(child)}`);
+
+  // 6. The turn index of a big rollout: built by one streaming pass, then a page read from its offsets alone.
+  const turnsHome = join(root, "turns");
+  const long = await writeLargeSession(turnsHome, { at: newest, bytes: TURNS_MB * MB });
+  const turnsChild = (mode) =>
+    JSON.parse(
+      execFileSync(process.execPath, [join(here, "turns-child.mjs"), long.path, mode], { encoding: "utf8" }),
+    );
+  const build = turnsChild("build");
+  log(`  turn index build: ${JSON.stringify(build)}`);
+  rows.push([
+    `turn index build of a ${size(long.bytes)} rollout (fresh process, no index)`,
+    ms(build.ms),
+    size(long.bytes),
+    `${build.turns} turns; peak RSS ${size(build.peakRss)} (process at start ${size(build.rssBefore)})`,
+  ]);
+  const pages = [];
+  for (let i = 0; i < Math.min(RUNS, 5); i++) pages.push(turnsChild("page"));
+  const page = pages.sort((a, b) => a.ms - b.ms)[Math.floor(pages.length / 2)];
+  log(`  turn page: ${JSON.stringify(page)}`);
+  rows.push([
+    `newest 10 turns of the ${size(long.bytes)} rollout, lines streamed (fresh process, index built)`,
+    ms(page.ms),
+    size(page.bytes),
+    `${page.lines} lines; peak RSS ${size(page.peakRss)} (process at start ${size(page.rssBefore)})`,
+  ]);
 } finally {
   await rm(root, { recursive: true, force: true });
 }

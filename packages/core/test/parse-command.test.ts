@@ -9,7 +9,7 @@ describe("parseCommand (examples observed with codex 0.58.0)", () => {
     [bash("cat README.md"), [{ type: "read", cmd: "cat README.md", name: "README.md", path: "README.md" }]],
     [
       bash("sed -n '1,200p' src/main.rs"),
-      [{ type: "read", cmd: "sed -n 1,200p src/main.rs", name: "main.rs", path: "src/main.rs" }],
+      [{ type: "read", cmd: "sed -n '1,200p' src/main.rs", name: "main.rs", path: "src/main.rs" }],
     ],
     [bash("head -n 50 a.txt"), [{ type: "read", cmd: "head -n 50 a.txt", name: "a.txt", path: "a.txt" }]],
     [bash("nl -ba foo.rs"), [{ type: "read", cmd: "nl -ba foo.rs", name: "foo.rs", path: "foo.rs" }]],

@@ -149,14 +149,14 @@ export function createSessionHandlers(
   const opening = new Map<string, Promise<OpenedConversation>>();
 
   /**
-   * Reads the rollout fully (bounded per line) and resumes it; load errors are the client's, as in 0.58.0. A
+   * Reads the rollout (whole up to ROLLOUT_MAX_BYTES, else from its latest compactions; bounded per line) and resumes it; load errors are the client's, as in 0.58.0. A
    * conversation already loaded is not opened a second time (that left a duplicate writing to the same file, never
    * shut down): the loaded one is answered, with the rollout's events as its initial messages, as 0.58.0 answers.
    */
   const resumeFrom = async (path: string, settings: SessionSettings): Promise<ResumedConversation> => {
     let loaded: LoadedRollout;
     try {
-      loaded = await store.loadHistory(path);
+      loaded = await store.loadForResume({ path }, { events: true });
     } catch (err) {
       throw invalidRequest(`failed to load rollout \`${path}\`: ${osErrorText(err)}`);
     }

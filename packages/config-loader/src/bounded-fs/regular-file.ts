@@ -1,4 +1,4 @@
-import { constants, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 
 /**
@@ -79,5 +79,37 @@ export async function openRegularFile(
   } catch (err) {
     await handle.close();
     throw err;
+  }
+}
+
+/**
+ * At most the first `maxBytes` of a regular file, read synchronously: the same checks as `openRegularFile` (stat
+ * before opening, O_NONBLOCK, fstat after). For small reads on a path where the async round trips cost more than
+ * the read (listing's file heads on a cold start); callers keep `maxBytes` small. Reads up to the size `fstat`
+ * reports (so not `/proc` files, which report 0). Returns the bytes and that size.
+ */
+export function readFilePrefixSync(
+  path: string,
+  maxBytes: number,
+  /** A buffer to read into (reused across calls by the caller); the bytes returned are a view of it. */
+  into?: Buffer,
+): { bytes: Buffer; size: number } {
+  const before = statSync(path);
+  if (!before.isFile()) throw notRegular(before);
+  const fd = openSync(path, OPEN_FLAGS.read);
+  try {
+    const after = fstatSync(fd);
+    if (!after.isFile()) throw notRegular(after);
+    const want = Math.max(0, Math.min(maxBytes, after.size));
+    const buffer = into && into.length >= want ? into.subarray(0, want) : Buffer.allocUnsafe(want);
+    let got = 0;
+    while (got < buffer.length) {
+      const n = readSync(fd, buffer, got, buffer.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return { bytes: buffer.subarray(0, got), size: after.size };
+  } finally {
+    closeSync(fd);
   }
 }

@@ -26,12 +26,16 @@ export function offersFreeformApplyPatch(tools: readonly ToolSpec[]): boolean {
  * 3. every item takes 0.58.0's serialized shape (`normalizeResponseItem`: no Responses item ids), which also covers
  *    histories from older rollouts or from clients that still carry them.
  * 4. calls without an output get an `aborted` one and outputs without a call are dropped (`pairCallOutputs`).
+ * 5. ghost snapshots (undo points, `ghost_snapshot`) are left out: 0.58.0 keeps them in the history and the rollout
+ *    but never sends them.
  * The rollout and the conversation's own history keep the tool outputs unchanged.
  */
 export function formatInputForModel(input: Item[], tools: readonly ToolSpec[]): Item[] {
   const render = offersFreeformApplyPatch(tools);
   const commandCalls = new Set<string>();
-  return pairCallOutputs(input).map((item) => normalizeResponseItem(formatOne(item)));
+  return pairCallOutputs(input.filter((item) => item.type !== "ghost_snapshot")).map((item) =>
+    normalizeResponseItem(formatOne(item)),
+  );
 
   function formatOne(item: Item): Item {
     switch (item.type) {

@@ -78,6 +78,8 @@ export function compactedHistory(
  * A resumed conversation's history from its rollout: response items in order, and at each `compacted` line the
  * history so far is replaced as the compaction did — with the initial context as it is *now* (the resuming
  * session's settings, as 0.58.0 rebuilds it), so the next request carries the summary, not the pre-compaction items.
+ * A `compacted` line of codex 0.166.0 carries the history that replaced the old one (`replacement_history`): that
+ * list becomes the history, as 0.166.0 resumes it.
  */
 export function historyFromRollout(
   items: RolloutItem[],
@@ -87,7 +89,10 @@ export function historyFromRollout(
   for (const item of items) {
     if (item.type === "response_item") history.push(item.payload as ResponseItemJson);
     else if (item.type === "compacted") {
-      history = compactedHistory(initialContext(), history, String(item.payload?.message ?? ""));
+      const replacement = item.payload?.replacement_history;
+      history = Array.isArray(replacement)
+        ? replacement.filter((i): i is ResponseItemJson => typeof i === "object" && i !== null)
+        : compactedHistory(initialContext(), history, String(item.payload?.message ?? ""));
     }
   }
   return history;

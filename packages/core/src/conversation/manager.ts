@@ -150,7 +150,8 @@ export class ConversationManager {
     preloaded?: LoadedRollout,
   ): Promise<NewConversation & { initialMessages: CodexEventMsg[] }> {
     const config = await withProjectDocs(requested);
-    const loaded = preloaded ?? (await this.o.sessions.loadHistory(path));
+    // Only what the model's history needs is replayed (from the latest compactions of a huge rollout).
+    const loaded = preloaded ?? (await this.o.sessions.loadForResume({ path }, { events: true }));
     // A `compacted` line replaces the history before it, as the compaction did (compact/history.ts).
     const history = historyFromRollout(loaded.items, () =>
       initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions),

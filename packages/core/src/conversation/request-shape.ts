@@ -77,6 +77,7 @@ export function requestShape(
       applyPatch,
       localShell: family.localShell,
       shellCommand: config.features.shell_command_tool === true,
+      unifiedExec: config.features.unified_exec === true,
     }),
     ...(reasoning ? { reasoning } : {}),
     ...(verbosity ? { verbosity } : {}),

@@ -16,6 +16,7 @@ import {
 import type { McpConnectionManager } from "../mcp/connection-manager.js";
 import { responseItemLine } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
+import { UnifiedExecManager } from "../unified-exec/manager.js";
 import { environmentContext, initialContext, type TurnSettings, userMessage } from "./context.js";
 import { reasoningFor, requestShape } from "./request-shape.js";
 import { assessSandboxCommand } from "./sandbox-assessment.js";
@@ -65,6 +66,11 @@ export class Session {
   readonly config: Config;
   readonly client: ModelClient;
   readonly mcp: McpConnectionManager | undefined;
+  /**
+   * The conversation's unified exec sessions. They outlive turns and interrupts, as in 0.58.0 (a model starts a
+   * server in one turn and queries it in the next); `close` ends them.
+   */
+  readonly unifiedExec = new UnifiedExecManager();
   /** The turn settings; `user_turn` and `override_turn_context` ops replace them between tasks. */
   settings: TurnSettings;
   /** What the model saw last: a turn whose settings differ from these first records what changed. */
@@ -306,8 +312,9 @@ export class Session {
     });
   }
 
-  /** Closes the MCP servers and the rollout (flushed first). */
+  /** Ends the unified exec sessions, closes the MCP servers and the rollout (flushed first). */
   async close(): Promise<void> {
+    await this.unifiedExec.terminateAll();
     await this.mcp?.close();
     await this.d.recorder.shutdown();
   }

@@ -11,7 +11,11 @@ import type {
   TokenUsageInfo,
   TurnItem,
 } from "@codex-ts/app-server-protocol";
-import type { McpToolCallProgressEvent, StreamItemsDiscardedEvent } from "./extension.js";
+import type {
+  McpToolCallProgressEvent,
+  StreamItemsDiscardedEvent,
+  TerminalInteractionEvent,
+} from "./extension.js";
 import type { CodexEventOf as Of } from "./types.js";
 
 // Every event the core emits is built here, typed by the protocol's `EventMsg` variant it is. Keys are listed in the
@@ -161,8 +165,9 @@ export const execApprovalRequest = (
   command: c.command,
   cwd: c.cwd,
   parsed_cmd: c.parsedCmd,
-  reason,
-  risk,
+  // 0.58.0 leaves these keys out when they are none (its serde `skip_serializing_if`).
+  ...(reason !== null ? { reason } : {}),
+  ...(risk !== null ? { risk } : {}),
 });
 
 export const applyPatchApprovalRequest = (
@@ -196,6 +201,11 @@ export const patchApplyEnd = (
   stdout: r.stdout,
   stderr: r.stderr,
   success: r.success,
+});
+
+export const backgroundEvent = (message: string): Of<"background_event"> => ({
+  type: "background_event",
+  message,
 });
 
 export const turnDiff = (unifiedDiff: string): Of<"turn_diff"> => ({
@@ -238,4 +248,15 @@ export const mcpToolCallProgress = (callId: string, message: string): McpToolCal
 export const streamItemsDiscarded = (itemIds: string[]): StreamItemsDiscardedEvent => ({
   type: "stream_items_discarded",
   item_ids: itemIds,
+});
+
+export const terminalInteraction = (i: {
+  callId: string;
+  processId: string;
+  stdin: string;
+}): TerminalInteractionEvent => ({
+  type: "terminal_interaction",
+  call_id: i.callId,
+  process_id: i.processId,
+  stdin: i.stdin,
 });

@@ -24,12 +24,29 @@ export type StreamItemsDiscardedEvent = {
   item_ids: string[];
 };
 
+/**
+ * A `write_stdin` call fed a unified exec session (sent after the call's own events). 0.58.0 has no such event; later
+ * Codex sends it as `EventMsg::TerminalInteraction`, which the 0.166 protocol reports as
+ * `item/commandExecution/terminalInteraction {itemId: call_id, processId: process_id, stdin}`. `call_id` is the
+ * exec_command call that started the session (the command item's id), `process_id` the session id as a string.
+ */
+export type TerminalInteractionEvent = {
+  type: "terminal_interaction";
+  call_id: string;
+  process_id: string;
+  stdin: string;
+};
+
 /** Every extension event. */
-export type ExtensionEventMsg = McpToolCallProgressEvent | StreamItemsDiscardedEvent;
+export type ExtensionEventMsg =
+  | McpToolCallProgressEvent
+  | StreamItemsDiscardedEvent
+  | TerminalInteractionEvent;
 
 const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["type"]>([
   "mcp_tool_call_progress",
   "stream_items_discarded",
+  "terminal_interaction",
 ]);
 
 /** Whether an event type belongs to 0.58.0's event stream (and so may be sent as `codex/event`). */

@@ -4,6 +4,7 @@ export {
   isCodexWireEvent,
   type McpToolCallProgressEvent,
   type StreamItemsDiscardedEvent,
+  type TerminalInteractionEvent,
 } from "./extension.js";
 export {
   type CodexEventMsg,

@@ -5,7 +5,7 @@ import {
   truncateCommandForDisplay,
   truncateForDisplay,
 } from "./command-display.js";
-import { shellJoin, shellScriptOf, splitCommands, tokenizeScript } from "./shell-words.js";
+import { shellScriptOf, shlexJoin, splitCommands, tokenizeScript } from "./shell-words.js";
 
 /** Flags of search tools that take a value, so the value is not mistaken for the query or the path. */
 const RG_VALUE_FLAGS = new Set([
@@ -68,7 +68,7 @@ function read(cmd: string, file: string, dir: string | null): ParsedCommand {
 
 /** Classifies one simple command; `dir` is the folder a preceding `cd` moved to. */
 function classify(words: readonly string[], dir: string | null): ParsedCommand {
-  const cmd = shellJoin(words);
+  const cmd = shlexJoin(words);
   const [program, ...args] = words;
   const unknown: ParsedCommand = { type: "unknown", cmd };
   switch (program) {
@@ -142,7 +142,7 @@ export function parseCommand(argv: readonly string[]): ParsedCommand[] {
   // An oversize command is not analysed (tokenising megabytes blocks the event loop) and is shown cut.
   if (argv.reduce((n, a) => n + a.length, 0) > COMMAND_DISPLAY_MAX_CHARS) {
     return [
-      { type: "unknown", cmd: truncateForDisplay(script ?? shellJoin(truncateCommandForDisplay(argv))) },
+      { type: "unknown", cmd: truncateForDisplay(script ?? shlexJoin(truncateCommandForDisplay(argv))) },
     ];
   }
   if (script === null) return collapseDuplicates([classify(argv, null)]);

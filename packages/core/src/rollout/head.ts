@@ -1,15 +1,29 @@
-import { emptyLineReadStats, readBoundedLines } from "@codex-ts/config-loader";
+import {
+  emptyLineReadStats,
+  readBoundedLineSpans,
+  readFilePrefix,
+  readFilePrefixSync,
+} from "@codex-ts/config-loader";
 import { HEAD_MAX_BYTES } from "./limits.js";
 import { parseLine, type SessionMetaPayload } from "./line.js";
+import { partialSessionMeta } from "./partial-meta.js";
 
 /** What listing needs from the start of a rollout file. */
 export interface RolloutHead {
   meta: SessionMetaPayload | null;
   /** session_meta and response_item payloads, in file order (at most HEAD_RECORD_LIMIT). */
   records: { type: "session_meta" | "response_item"; payload: unknown }[];
+  /** A user turn began: 0.58.0's `user_message` event, or 0.166.0's `item_completed` of a UserMessage. */
   sawUserEvent: boolean;
   /** The head is final: reading stopped before EOF, so lines appended later cannot change it. */
   complete: boolean;
+  /**
+   * Reading stopped at HEAD_MAX_BYTES before the head was complete (a huge first message, images): the session is
+   * listed with what was found (an empty preview when the first user message was not reached).
+   */
+  cut: boolean;
+  /** The session_meta came from a bounded prefix of a first line longer than the head budget (see partial-meta). */
+  partialMeta: boolean;
   bytesRead: number;
 }
 
@@ -18,26 +32,72 @@ export const HEAD_RECORD_LIMIT = 10;
 /** Most heads fit in the first read; later reads double up to the cap, so a long head costs few reads. */
 const FIRST_CHUNK = 8 * 1024;
 const MAX_CHUNK = 64 * 1024;
+/** How much of an over-long first line is read to recover the session_meta fields that precede big values. */
+const META_PREFIX_BYTES = 64 * 1024;
+
+const emptyHead = (): RolloutHead => ({
+  meta: null,
+  records: [],
+  sawUserEvent: false,
+  complete: false,
+  cut: false,
+  partialMeta: false,
+  bytesRead: 0,
+});
+
+/** Heads this small are read in one synchronous call by `readHeadQuick` (into one reused buffer). */
+const QUICK_BYTES = 64 * 1024;
+let quickBuffer: Buffer | undefined;
+
+/**
+ * The head from one synchronous read of the file's first 64 KiB, when the head is complete in it (or the file is
+ * that small); null otherwise (then `readHead` reads on). Listing's first page on a cold start reads its two dozen
+ * heads this way: one read each, without the async round trips that cost more than the reads.
+ */
+export function readHeadQuick(path: string): RolloutHead | null {
+  quickBuffer ??= Buffer.allocUnsafe(QUICK_BYTES);
+  const { bytes, size } = readFilePrefixSync(path, QUICK_BYTES, quickBuffer);
+  const head = emptyHead();
+  head.bytesRead = bytes.length;
+  const whole = bytes.length === size;
+  let start = 0;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(10, start);
+    if (end === -1) {
+      if (!whole) return null;
+      end = bytes.length;
+    }
+    if (consume(head, bytes.toString("utf8", start, end))) {
+      head.complete = true;
+      return head;
+    }
+    start = end + 1;
+  }
+  return whole ? head : null;
+}
 
 /**
  * Reads lines from the start of the file (8 KiB, then growing chunks) until the head is complete: 10 records, or
- * both a session_meta and a `user_message` event, or EOF, or HEAD_MAX_BYTES. Only whole lines are parsed and
- * reading stops there, so the cost depends on the head, never on the size of the file; a line longer than what is
- * left of the budget is skipped without being held. Only regular files are read (a FIFO or device is refused
- * with `FileReadError`, see config-loader's `openRegularFile`).
+ * both a session_meta and a user event, or EOF, or HEAD_MAX_BYTES. Only whole lines are parsed and reading stops
+ * there, so the cost depends on the head, never on the size of the file; a line longer than what is left of the
+ * budget is skipped without being held. Only regular files are read (a FIFO or device is refused with
+ * `FileReadError`, see config-loader's `openRegularFile`).
  */
 export async function readHead(path: string): Promise<RolloutHead> {
-  const head: RolloutHead = { meta: null, records: [], sawUserEvent: false, complete: false, bytesRead: 0 };
+  const head = emptyHead();
   const stats = emptyLineReadStats();
+  let sawLine = false;
   try {
-    for await (const line of readBoundedLines(path, {
+    for await (const span of readBoundedLineSpans(path, {
       maxLineBytes: HEAD_MAX_BYTES,
       stopAfterBytes: HEAD_MAX_BYTES,
       firstChunkBytes: FIRST_CHUNK,
       chunkBytes: MAX_CHUNK,
       stats,
     })) {
-      if (consume(head, line)) {
+      sawLine = true;
+      if (span.bytes === null) continue;
+      if (consume(head, span.bytes.toString("utf8"))) {
         // Final even when the stopping line is the unterminated last one: a torn JSON object never parses.
         head.complete = true;
         break;
@@ -47,8 +107,29 @@ export async function readHead(path: string): Promise<RolloutHead> {
     head.bytesRead = stats.bytesRead;
   }
   // Cut at the byte budget: what was read is all the head will ever be.
-  if (stats.stoppedEarly) head.complete = true;
+  if (stats.stoppedEarly) {
+    head.complete = true;
+    head.cut = true;
+  }
+  if (stats.stoppedEarly && !sawLine) {
+    // The first line alone is over the budget (a session_meta with huge instructions): its small fields
+    // usually come first, so they are recovered from a bounded prefix.
+    const meta = partialSessionMeta(await readFilePrefix(path, META_PREFIX_BYTES));
+    if (meta) {
+      head.meta = meta;
+      head.records.unshift({ type: "session_meta", payload: meta });
+      head.partialMeta = true;
+      head.cut = true;
+      head.complete = true;
+    }
+  }
   return head;
+}
+
+/** Whether an event starts a user turn, in either generation's rollouts. */
+function isUserEvent(payload: { type?: unknown; item?: { type?: unknown } }): boolean {
+  if (payload.type === "user_message") return true;
+  return payload.type === "item_completed" && payload.item?.type === "UserMessage";
 }
 
 /** Adds one line to the head; returns true when the head is complete. */
@@ -60,7 +141,7 @@ function consume(head: RolloutHead, text: string): boolean {
     head.records.push({ type: "session_meta", payload: line.payload });
   } else if (line.type === "response_item") {
     head.records.push({ type: "response_item", payload: line.payload });
-  } else if (line.type === "event_msg" && (line.payload as { type?: string }).type === "user_message") {
+  } else if (line.type === "event_msg" && isUserEvent(line.payload as { type?: unknown })) {
     head.sawUserEvent = true;
   }
   return head.records.length >= HEAD_RECORD_LIMIT || (head.meta !== null && head.sawUserEvent);

@@ -1,9 +1,13 @@
 export { ArchiveError } from "./archive.js";
 export { confineRolloutPath, RolloutPathError } from "./confine.js";
+export { INTERACTIVE_SOURCE_KINDS, type SourceKind, sourceKind } from "./facts.js";
+export { ForkError } from "./fork.js";
 export { collectGitInfo } from "./git-info.js";
 export { HEAD_RECORD_LIMIT, type RolloutHead, readHead } from "./head.js";
-export { INDEX_FILE_NAME } from "./head-index.js";
 export { type LoadedRollout, loadRollout, RolloutLoadError } from "./history.js";
+export type { HistoryLine, HistoryReadQuery } from "./history-lines.js";
+export { HistoryBaseError, type HistorySegment } from "./history-segments.js";
+export { INDEX_FILE_NAME } from "./index-db.js";
 export { HEAD_MAX_BYTES, ROLLOUT_LINE_MAX_BYTES, ROLLOUT_MAX_BYTES } from "./limits.js";
 export {
   type GitInfo,
@@ -11,10 +15,13 @@ export {
   parseLine,
   type RolloutItem,
   type RolloutLine,
+  rolloutLineFrom,
   type SessionMetaPayload,
   serializeLine,
 } from "./line.js";
 export { cursorFor, DEFAULT_PAGE_SIZE, type ListPage, type ListQuery, parseCursor } from "./list.js";
+export { ThreadNotFoundError, type ThreadTarget } from "./lookup.js";
+export { SESSION_INDEX_FILE } from "./names.js";
 export { osErrorText } from "./os-error.js";
 export {
   ARCHIVED_SESSIONS_SUBDIR,
@@ -25,5 +32,19 @@ export {
   SESSIONS_SUBDIR,
 } from "./paths.js";
 export type { RolloutRecorder } from "./recorder.js";
+export type { ResumeLoad, ResumeLoadOptions } from "./resume.js";
+export type { RolloutLineAt, RolloutRange } from "./rollout-read.js";
 export { type SessionMetaInput, SessionsStore, type SessionsStoreOptions } from "./store.js";
+export { DeleteError } from "./store-threads.js";
+export type { ForkRequest, ForkResult, TurnIndexPage, TurnPageQuery } from "./store-turns.js";
 export { previewFromHead, type SessionSummary } from "./summary.js";
+export { InvalidCursorError, type ThreadPage, type ThreadQuery, type ThreadSummary } from "./thread-list.js";
+export { RolloutChangedError, type TurnIndexInfo } from "./turn-index.js";
+export {
+  type SortDirection,
+  type TurnEntry,
+  type TurnListPage,
+  type TurnListQuery,
+  TurnNotFoundError,
+} from "./turn-pages.js";
+export type { TurnMark, TurnRecord, TurnStatus } from "./turn-scan.js";

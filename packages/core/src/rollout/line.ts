@@ -12,6 +12,12 @@ export interface SessionMetaPayload {
   source: unknown;
   model_provider?: string;
   git?: GitInfo;
+  /** 0.166.0: the thread this one was forked from. */
+  forked_from_id?: string;
+  /** 0.166.0: `paginated` for threads it created (turns and items projected from the rollout); absent = legacy. */
+  history_mode?: string;
+  /** 0.166.0 forks: the parent's rollout holds this thread's history up to `end_byte_offset`. */
+  history_base?: { thread_id?: string; end_ordinal_exclusive?: number; end_byte_offset?: number };
 }
 
 export interface GitInfo {
@@ -26,7 +32,7 @@ export type RolloutItem =
   | { type: "response_item"; payload: ResponseItem }
   | { type: "event_msg"; payload: CodexEventMsg }
   | { type: "turn_context"; payload: Record<string, unknown> }
-  | { type: "compacted"; payload: { message: string } };
+  | { type: "compacted"; payload: { message: string; replacement_history?: unknown[] } };
 
 export type RolloutLine = RolloutItem & { timestamp: string };
 
@@ -70,6 +76,11 @@ export function parseLine(text: string): RolloutLine | null {
   } catch {
     return null;
   }
+  return rolloutLineFrom(value);
+}
+
+/** A parsed JSON value as a rollout line of a kind this implementation knows; null otherwise. */
+export function rolloutLineFrom(value: unknown): RolloutLine | null {
   if (typeof value !== "object" || value === null) return null;
   const { type, payload, timestamp } = value as Record<string, unknown>;
   if (typeof type !== "string" || !ITEM_TYPES.has(type) || typeof payload !== "object" || payload === null) {

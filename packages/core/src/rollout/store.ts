@@ -1,18 +1,28 @@
-import { existsSync } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
-import { type ArchiveError, archiveRollout } from "./archive.js";
+import { existsSync, realpathSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { archiveRollout } from "./archive.js";
 import { confineRolloutPath } from "./confine.js";
-import { factsFromHead, type HeadFacts } from "./facts.js";
+import { pageFromFiles, suitsFiles } from "./first-page.js";
 import { readHead } from "./head.js";
-import { HeadIndex, type IndexEntry } from "./head-index.js";
 import { type LoadedRollout, loadRollout } from "./history.js";
+import type { HistoryLine, HistoryReadQuery } from "./history-lines.js";
+import { IndexDb } from "./index-db.js";
+import { ROLLOUT_MAX_BYTES } from "./limits.js";
 import type { GitInfo, SessionMetaPayload } from "./line.js";
-import { type ListPage, type ListQuery, listableSummary, listSessions } from "./list.js";
-import { isUuid, parseRolloutFileName, rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
+import { type ListPage, type ListQuery, listSessions } from "./list.js";
+import type { ThreadTarget } from "./lookup.js";
+import { rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
 import { createRecorder, type RolloutRecorder, reopenRecorder } from "./recorder.js";
+import type { ResumeLoad, ResumeLoadOptions } from "./resume.js";
+import { type RolloutLineAt, type RolloutRange, readRolloutRange } from "./rollout-read.js";
+import { StoreThreads } from "./store-threads.js";
+import type { TurnIndexPage, TurnPageQuery } from "./store-turns.js";
+import { type ForkRequest, type ForkResult, StoreTurns } from "./store-turns.js";
 import { type SessionSummary, summaryFromHead } from "./summary.js";
-import { type Candidate, dayDirsNewestFirst, rolloutsInDay } from "./walk.js";
+import type { ThreadPage, ThreadQuery, ThreadSummary } from "./thread-list.js";
+import { RolloutChangedError } from "./turn-index.js";
+import type { TurnListPage, TurnListQuery } from "./turn-pages.js";
 
 /** What a new conversation records in its session_meta line. */
 export interface SessionMetaInput {
@@ -29,27 +39,31 @@ export interface SessionMetaInput {
 }
 
 export interface SessionsStoreOptions {
-  /** Cache rollout heads in `CODEX_HOME/sessions-index.sqlite` (default true). */
+  /**
+   * Keep the sessions index in `CODEX_HOME/sessions-index.sqlite` (default true). Without it, `list` reads the
+   * files (Codex's own walk) and the turn index and `listThreads` use an index in memory for this process.
+   */
   index?: boolean;
-}
-
-const DAY_MS = 24 * 3600_000;
-const RECENT_MS = 3000;
-
-interface ListedDay {
-  day: string;
-  mtime: number | null;
-  entries: IndexEntry[];
+  /**
+   * How long (ms) an `updated_at` listing trusts its last check of every folder and file mtime before it starts
+   * another in the background (default 10 000). Appends by other processes to sessions outside the newest day
+   * folders move up in that order once such a check has seen them.
+   */
+  updatedCheckMs?: number;
 }
 
 /**
- * The on-disk session store under `CODEX_HOME` (see DESIGN.md). Rollout files are the source of truth; the index
- * only caches their heads and where each id lives, and every cached fact is checked against the file system.
+ * The on-disk session store under `CODEX_HOME` (see DESIGN.md and the core README). Rollout files are the source
+ * of truth; the index caches their heads, names, folder listings and turn offsets, and every cached fact is
+ * checked against the file system before it is served.
  */
 export class SessionsStore {
   readonly sessionsDir: string;
   private readonly useIndex: boolean;
-  private headIndex: HeadIndex | null | undefined;
+  private db: IndexDb | null | undefined;
+  private warming: NodeJS.Immediate | undefined;
+  private readonly threads: StoreThreads;
+  private readonly turnStore: StoreTurns;
 
   constructor(
     readonly codexHome: string,
@@ -57,28 +71,42 @@ export class SessionsStore {
   ) {
     this.sessionsDir = join(codexHome, SESSIONS_SUBDIR);
     this.useIndex = options.index ?? true;
+    const ctx = { codexHome, index: () => this.index(), keyOf: (p: string) => this.keyOf(p) };
+    this.threads = new StoreThreads(ctx, options.updatedCheckMs);
+    this.turnStore = new StoreTurns(ctx, this.threads);
   }
 
-  /** The index, opened on first use; null when disabled or unavailable (the store then reads files only). */
-  private index(): HeadIndex | null {
-    if (!this.useIndex) return null;
-    if (this.headIndex === undefined) {
-      // CODEX_HOME may not exist yet: try again next time. Otherwise a failure to open is final for this store.
+  /**
+   * The index, opened on first use: the file (or, when it cannot be opened or `index: false`, one in memory);
+   * null without CODEX_HOME (tried again next time) or without better-sqlite3.
+   */
+  private index(): IndexDb | null {
+    if (this.db === undefined) {
       if (!existsSync(this.codexHome)) return null;
-      this.headIndex = HeadIndex.open(this.codexHome);
+      this.db = this.useIndex ? IndexDb.open(this.codexHome) : IndexDb.memory();
     }
-    return this.headIndex;
+    return this.db?.isOpen ? this.db : null;
   }
 
   /** Releases the index file handle. The store stays usable (it reopens the index when needed). */
   close(): void {
-    this.headIndex?.close();
-    this.headIndex = undefined;
+    if (this.warming) clearImmediate(this.warming);
+    this.warming = undefined;
+    this.db?.close();
+    this.db = undefined;
   }
 
-  /** A rollout's path relative to sessions/, `/`-separated: the index key. */
-  private nameOf(path: string): string {
-    return relative(this.sessionsDir, path).split(sep).join("/");
+  /** A path's key in the index: relative to CODEX_HOME (or its real path), `/`-separated. */
+  private keyOf(path: string): string {
+    let rel = relative(this.codexHome, path);
+    if (rel.startsWith("..")) {
+      try {
+        rel = relative(realpathSync(this.codexHome), path);
+      } catch {
+        // keep the lexical one
+      }
+    }
+    return rel.split(sep).join("/");
   }
 
   /** Creates the rollout file and writes the session_meta line at once, as Codex does. */
@@ -108,140 +136,59 @@ export class SessionsStore {
   }
 
   /**
-   * Codex's listing (see list.ts). The directory walk finds the candidates, so files added or removed by other
-   * processes are always seen; with the index, a candidate whose cached head is still valid is not opened.
+   * Codex 0.58.0's listing (see list.ts for the rules): newest first by file name, interactive sessions, provider
+   * filter, `<timestamp>|<uuid>` cursors. Answered from the index after checking the day folders the page spans.
    */
   async list(query: ListQuery): Promise<ListPage> {
-    const index = this.index();
-    if (!index) return listSessions(this.sessionsDir, query);
-    const fresh: IndexEntry[] = [];
-    try {
-      return await listSessions(this.sessionsDir, query, undefined, async (c) => {
-        const facts = await this.factsFor(c, index, fresh);
-        return facts ? listableSummary(c.path, facts, query) : null;
-      });
-    } finally {
-      index.put(fresh);
-    }
-  }
-
-  /**
-   * A candidate's head facts: from the index when the file is unchanged (same size) or only grew after a complete
-   * head (appends cannot change a complete head), else read from the file and queued in `fresh` for the index.
-   */
-  private async factsFor(c: Candidate, index: HeadIndex, fresh: IndexEntry[]): Promise<HeadFacts | null> {
-    const name = this.nameOf(c.path);
-    let size: number;
-    try {
-      size = (await stat(c.path)).size;
-    } catch {
-      return null; // deleted since the directory was listed
-    }
-    const cached = index.get(name);
-    if (cached && (cached.size === size || (cached.complete && size > cached.size))) return cached.facts;
-    let head: Awaited<ReturnType<typeof readHead>>;
-    try {
-      head = await readHead(c.path);
-    } catch {
-      return null;
-    }
-    const facts = factsFromHead(head);
-    fresh.push({ name, id: c.id, timestamp: c.timestamp, head: { size, complete: head.complete, facts } });
-    return facts;
-  }
-
-  /**
-   * The live rollout of a conversation id; archived sessions are not found. Tries, in order: the index (entry
-   * checked on disk), the day folders around the creation time a UUID v7 carries, then the day folders newest
-   * first, skipping those the index holds entirely and recording the others, so the next lookup of an older id
-   * is direct and a miss re-lists only the folders that changed.
-   */
-  async findPathById(id: string): Promise<string | null> {
-    if (!isUuid(id)) return null;
-    const wanted = id.toLowerCase();
-    const index = this.index();
-    if (index) {
-      const gone: string[] = [];
-      for (const name of index.namesForId(wanted)) {
-        const path = join(this.sessionsDir, ...name.split("/"));
-        if (await isFile(path)) {
-          index.forget(gone);
-          return path;
-        }
-        gone.push(name);
-      }
-      index.forget(gone);
-    }
-    const near = await this.findNearUuidTime(wanted);
-    if (near) {
-      index?.put([{ name: this.nameOf(near.path), id: near.id, timestamp: near.timestamp }]);
-      return near.path;
-    }
-    const listed: ListedDay[] = [];
-    const recorded = index?.dayMtimes() ?? new Map<string, number>();
-    try {
-      for await (const day of dayDirsNewestFirst(this.sessionsDir)) {
-        const files = await this.dayFilesNotIndexed(day, index, recorded, listed);
-        const hit = files?.find((c) => c.id === wanted);
-        if (hit) return hit.path;
-      }
-      return null;
-    } finally {
-      index?.putDays(listed); // one transaction for the whole walk
-    }
-  }
-
-  /**
-   * The rollouts of a day folder, queued in `listed` for the index; null when the index already holds every file
-   * of the folder (its mtime has not changed since they were recorded), so none of them needs looking at again.
-   */
-  private async dayFilesNotIndexed(
-    day: string,
-    index: HeadIndex | null,
-    recorded: Map<string, number>,
-    listed: ListedDay[],
-  ): Promise<Candidate[] | null> {
-    if (!index) return rolloutsInDay(day);
-    const name = this.nameOf(day);
-    let mtime: number;
-    try {
-      mtime = (await stat(day)).mtimeMs;
-    } catch {
-      return null;
-    }
-    if (recorded.get(name) === mtime) return null;
-    const files = await rolloutsInDay(day);
-    const entries = files.map((c) => ({ name: this.nameOf(c.path), id: c.id, timestamp: c.timestamp }));
-    // A folder changed within the last seconds might change again within the same mtime tick on coarse file
-    // systems; its files are recorded but not its mtime, so it is listed again next time.
-    listed.push({ day: name, mtime: Date.now() - mtime > RECENT_MS ? mtime : null, entries });
-    return files;
-  }
-
-  /**
-   * Codex 0.58 mints UUID v7 ids, whose first 48 bits are the creation time in ms; the file sits in the local day
-   * folder of that moment. The neighbouring days are checked too, for sessions written under another time zone.
-   */
-  private async findNearUuidTime(id: string): Promise<Candidate | null> {
-    if (id.charAt(14) !== "7") return null;
-    const ms = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-    const days = new Set(
-      [0, -DAY_MS, DAY_MS].map((d) => dirname(rolloutPathFor(this.codexHome, new Date(ms + d), id))),
-    );
-    for (const day of days) {
-      let names: string[];
-      try {
-        names = await readdir(day);
-      } catch {
-        continue;
-      }
-      for (const name of names) {
-        const parsed = parseRolloutFileName(name);
-        const path = join(day, name);
-        if (parsed?.id === id && (await isFile(path))) return { path, ...parsed };
+    if (!this.useIndex) return listSessions(this.sessionsDir, query);
+    if (this.db === undefined && !this.warming && suitsFiles(query) && existsSync(this.codexHome)) {
+      // The index is not open yet in this process (an editor's first request after spawn): opening it costs more
+      // than the page's own heads, so the page comes from the files and the index opens right after.
+      const page = await pageFromFiles(this.sessionsDir, query);
+      if (page) {
+        this.warmSoon(query);
+        return page;
       }
     }
-    return null;
+    return this.threads.list(query);
+  }
+
+  /** Opens the index after the current request is answered, and checks the folders of the page just served. */
+  private warmSoon(query: ListQuery): void {
+    if (this.warming) return;
+    this.warming = setImmediate(() => {
+      this.threads
+        .list(query)
+        .catch(() => undefined)
+        .finally(() => {
+          this.warming = undefined;
+        });
+    });
+  }
+
+  /** Resolves when background index work (the `updated_at` folder check) is done; for tests and shutdown. */
+  settled(): Promise<void> {
+    return this.threads.settled();
+  }
+
+  /** The 0.166 listing: more filters and orders, names, archived threads (see thread-list.ts). */
+  listThreads(query: ThreadQuery): Promise<ThreadPage> {
+    return this.threads.listThreads(query);
+  }
+
+  /** One thread as `listThreads` shows it (null when it has no rollout, or no summary yet). */
+  readThread(target: ThreadTarget, defaultProvider: string): Promise<ThreadSummary | null> {
+    return this.threads.readThread(target, defaultProvider);
+  }
+
+  /** The live rollout of a conversation id; archived sessions are not found (see store-threads.ts). */
+  findPathById(id: string): Promise<string | null> {
+    return this.threads.findPathById(id);
+  }
+
+  /** The archived rollout of a conversation id (`archived_sessions/`). */
+  findArchivedPathById(id: string): Promise<string | null> {
+    return this.threads.findArchivedPathById(id);
   }
 
   /**
@@ -261,30 +208,96 @@ export class SessionsStore {
     rolloutPath: string,
     beforeMove?: () => Promise<void>,
   ): Promise<string> {
+    const from = await this.threads.keyOfExisting(rolloutPath);
     const archived = await archiveRollout(this.codexHome, conversationId, rolloutPath, beforeMove);
-    const index = this.index();
-    if (index) {
-      const names = index.namesForId(conversationId.toLowerCase());
-      const gone: string[] = [];
-      for (const name of names)
-        if (!(await isFile(join(this.sessionsDir, ...name.split("/"))))) gone.push(name);
-      index.forget(gone);
-    }
+    this.threads.moved(from, archived);
     return archived;
+  }
+
+  /** Moves an archived rollout back to its day folder; `ArchiveError` ("no archived rollout found…"). */
+  unarchive(threadId: string): Promise<string> {
+    return this.threads.unarchive(threadId);
+  }
+
+  /** Deletes a rollout and its index rows (see store-threads.ts); returns the path deleted. */
+  deleteThread(target: ThreadTarget): Promise<string> {
+    return this.threads.deleteThread(target);
+  }
+
+  /** Names a thread (0.166.0's `session_index.jsonl`); an empty name clears it. */
+  setThreadName(threadId: string, name: string): Promise<void> {
+    return this.threads.setName(threadId, name);
+  }
+
+  /** A thread's name, or null. */
+  threadName(threadId: string): Promise<string | null> {
+    return this.threads.name(threadId);
+  }
+
+  /** A page of a thread's turns with their byte ranges, indexing the rollout first as needed (store-turns.ts). */
+  turns(target: ThreadTarget, page: TurnPageQuery = {}): Promise<TurnIndexPage> {
+    return this.turnStore.turns(target, page);
+  }
+
+  /**
+   * Streams the lines of a byte range of a rollout (turns from `turns`), checked against its generation. A
+   * rollout found changed (`RolloutChangedError`) has its turn index dropped, so the next `turns` scans it again.
+   */
+  async *readLines(path: string, range: RolloutRange, generation: string): AsyncGenerator<RolloutLineAt> {
+    const real = await confineRolloutPath(this.codexHome, path);
+    try {
+      yield* readRolloutRange(real, range, generation);
+    } catch (err) {
+      if (err instanceof RolloutChangedError) this.turnStore.forget(this.keyOf(real));
+      throw err;
+    }
+  }
+
+  /**
+   * A page of a thread's turns with cursors (0.166.0's `thread/turns/list`): newest first by default, across the
+   * history a fork by reference reads from its parent. Each turn says which rollout holds it (`path`,
+   * `generation`) for `readLines`. `InvalidCursorError` for a cursor that is malformed, of another thread, or stale.
+   */
+  listTurns(target: ThreadTarget, query: TurnListQuery = {}): Promise<TurnListPage> {
+    return this.turnStore.listTurns(target, query);
+  }
+
+  /**
+   * The lines of a thread's turns, or of one turn, from a cursor, in either direction (what `thread/items/list`
+   * pages are projected from; see history-lines.ts). Reads only the lines consumed.
+   */
+  readHistory(target: ThreadTarget, query: HistoryReadQuery = {}): AsyncGenerator<HistoryLine> {
+    return this.turnStore.readHistory(target, query);
+  }
+
+  /** Forks a thread at a turn boundary into a new rollout, by copy or by reference (see fork.ts). */
+  fork(request: ForkRequest): Promise<ForkResult> {
+    return this.turnStore.fork(request);
   }
 
   /** The whole rollout, bounded (see `loadRollout`); confined like `readSummary`. */
   async loadHistory(path: string): Promise<LoadedRollout> {
     return loadRollout(await confineRolloutPath(this.codexHome, path));
   }
-}
 
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
+  /**
+   * What resuming a thread needs, and only that (resume.ts): the records from the latest compaction that rebuilds
+   * the model's history (the whole history when there is none), holding at most ROLLOUT_MAX_BYTES of lines, so a
+   * 3 GB rollout resumes. With `events` (0.58.0's `initialMessages`) a rollout of at most ROLLOUT_MAX_BYTES is
+   * read whole, exactly as `loadHistory` reads it; a bigger one gives only the events since the replay start.
+   * Without the index (no better-sqlite3) this is `loadHistory`.
+   */
+  async loadForResume(target: ThreadTarget, options: ResumeLoadOptions = {}): Promise<ResumeLoad> {
+    const whole = async (path: string): Promise<ResumeLoad> => {
+      const loaded = await loadRollout(path);
+      return { ...loaded, replayedFrom: null, heldBytes: (await stat(path)).size };
+    };
+    if (!this.index()) return whole((await this.threads.resolve(target)).path);
+    if (options.events) {
+      const { path } = await this.threads.resolve(target);
+      const st = await stat(path);
+      if (!st.isFile() || st.size <= ROLLOUT_MAX_BYTES) return whole(path);
+    }
+    return this.turnStore.loadForResume(target, options);
   }
 }
-
-export type { ArchiveError };

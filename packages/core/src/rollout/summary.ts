@@ -52,15 +52,20 @@ export function previewFromHead(head: RolloutHead): string | null {
   return null;
 }
 
-/** Builds a summary; null when the head lacks a session_meta or a preview (such files are not listed). */
+/**
+ * Builds a summary; null when the head lacks a session_meta or a preview (such files are not listed), except for a
+ * head cut at the byte budget, which is summarised with an empty preview rather than dropped.
+ */
 export function summaryFromHead(
   path: string,
   head: RolloutHead,
   defaultProvider: string,
+  /** Summarise a thread that has no user message yet too (its preview is empty): `thread/read` shows one. */
+  withoutPreview = false,
 ): SessionSummary | null {
   const meta = head.meta;
   if (!meta || head.records[0]?.type !== "session_meta") return null;
-  const preview = previewFromHead(head);
+  const preview = previewFromHead(head) ?? (head.cut || withoutPreview ? "" : null);
   if (preview === null) return null;
   const timestamp = typeof meta.timestamp === "string" && meta.timestamp !== "" ? meta.timestamp : null;
   const parsed = timestamp ? Date.parse(timestamp) : Number.NaN;

@@ -12,6 +12,7 @@ import type { ToolContext } from "../tools/context.js";
 import { runTools } from "../tools/router.js";
 import { TurnAborted } from "../turn-aborted.js";
 import { turnRequestLimitMessage } from "../turn-limits.js";
+import { TurnSnapshot } from "../turn-snapshot.js";
 import { userTurnInput } from "../user-input.js";
 import { type RunningTask, settleTask, startTask } from "./task.js";
 
@@ -36,7 +37,15 @@ export async function runRegularTurn(session: Session, id: string, items: InputI
     session.emit(id, ev.itemStarted(at, input.item));
     session.emit(id, ev.itemCompleted(at, input.item));
     session.emit(id, ev.userMessage(input.text, input.images));
-    await samplingLoop(session, task, toolContext(session, task, turnDiff));
+    // As 0.58.0, the snapshot starts once the input is recorded and runs beside the model requests.
+    const snapshot = new TurnSnapshot(session, id, task.signal);
+    try {
+      await samplingLoop(session, task, toolContext(session, task, turnDiff, snapshot));
+    } finally {
+      // Recorded (or its notice sent) before the turn's end is announced, so a client that reads the rollout after
+      // task_complete finds it (0.58.0 did not wait: its notice could follow task_complete).
+      await snapshot.recorded();
+    }
   });
 }
 
@@ -88,11 +97,18 @@ async function samplingLoop(session: Session, task: RunningTask, tools: ToolCont
 }
 
 /** The turn as its tool calls see it (tools/context.ts). */
-function toolContext(session: Session, task: RunningTask, turnDiff: TurnDiffTracker): ToolContext {
+function toolContext(
+  session: Session,
+  task: RunningTask,
+  turnDiff: TurnDiffTracker,
+  snapshot: TurnSnapshot,
+): ToolContext {
   const emit = (msg: CodexEventMsg) => session.emit(task.id, msg);
   return {
     signal: task.signal,
     mcp: session.mcp,
+    unifiedExec: session.unifiedExec,
+    snapshotRecorded: () => snapshot.recorded(),
     turnDiff,
     approvedForSession: session.approvedForSession,
     codexHome: session.config.codexHome,

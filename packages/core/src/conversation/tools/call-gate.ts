@@ -3,17 +3,18 @@ import type { ToolSpec } from "../../client/types.js";
 type Call = Record<string, unknown>;
 
 /**
- * Function tools 0.58.0 refuses when it did not offer them. Not `shell_command`: it runs that one even when the
- * feature is off (checked with o3), as it does `shell` when only `shell_command` is offered.
+ * Function tools 0.58.0 refuses when it did not offer them (exec_command and write_stdin without `[features]
+ * unified_exec`, checked with the binary). Not `shell_command`: it runs that one even when the feature is off
+ * (checked with o3), as it does `shell` when only `shell_command` or unified exec is offered.
  */
-const GATED_FUNCTIONS = new Set(["apply_patch", "view_image"]);
+const GATED_FUNCTIONS = new Set(["apply_patch", "view_image", "exec_command", "write_stdin"]);
 
 /**
  * How 0.58.0 answers a call to a tool it did not offer in this request, or null when the call may run. Its router
  * only knows the tools it offered: a custom call to any other name gets `unsupported custom tool call: <name>`, a
  * function call `unsupported call: <name>` (checked with the real binary for apply_patch with o3). Either form of
- * apply_patch runs when either form was offered. shell and update_plan are always offered, and MCP calls are
- * resolved before this gate.
+ * apply_patch runs when either form was offered. `shell` runs whether it was offered or not (0.58.0 registers its
+ * handler always), update_plan is always offered, and MCP calls are resolved before this gate.
  */
 export function unofferedToolAnswer(call: Call, offered: readonly ToolSpec[]): string | null {
   const name = String(call.name ?? "");

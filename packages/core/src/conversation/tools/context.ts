@@ -4,6 +4,7 @@ import type { ExtensionEventMsg } from "../../events/extension.js";
 import type { CodexEventMsg } from "../../events/types.js";
 import type { McpConnectionManager } from "../../mcp/connection-manager.js";
 import type { TurnDiffTracker } from "../../tools/turn-diff.js";
+import type { UnifiedExecManager } from "../../unified-exec/manager.js";
 import type { TurnSettings } from "../context.js";
 import type { ApprovalRequest } from "../session.js";
 
@@ -16,6 +17,13 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** The conversation's MCP servers, if any. */
   readonly mcp: McpConnectionManager | undefined;
+  /** The conversation's unified exec sessions (exec_command / write_stdin). */
+  readonly unifiedExec: UnifiedExecManager;
+  /**
+   * Records the turn's ghost snapshot once it is taken (or settles when it cannot be): every tool call waits for it,
+   * so no tool changes a file before the state it changes was saved (0.58.0's `tool_call_gate`). Never rejects.
+   */
+  snapshotRecorded(): Promise<void>;
   /** Files apply_patch changed in this turn, for `turn_diff`. */
   readonly turnDiff: TurnDiffTracker;
   /** Commands (argv as JSON) the user approved for the rest of the session. */

@@ -7,6 +7,7 @@ import type { ToolContext, ToolHandler, ToolResult } from "./context.js";
 import { applyPatchHandler } from "./handlers/apply-patch.js";
 import { mcpResourceToolCall, mcpToolCall } from "./handlers/mcp.js";
 import { shellCommandHandler, shellHandler } from "./handlers/shell.js";
+import { UNIFIED_EXEC_HANDLERS } from "./handlers/unified-exec.js";
 import { updatePlanHandler } from "./handlers/update-plan.js";
 import { viewImageHandler } from "./handlers/view-image.js";
 
@@ -39,6 +40,9 @@ export async function runTools(ctx: ToolContext, calls: readonly ResponseItemJso
     let abortOutput: string | undefined;
     if (!aborted && !ctx.signal.aborted) {
       try {
+        // No tool runs before the turn's ghost snapshot has saved the state it may change.
+        await ctx.snapshotRecorded();
+        if (ctx.signal.aborted) throw new TurnAborted();
         outputs.set(call, await dispatch(ctx, call));
         continue;
       } catch (err) {
@@ -67,7 +71,8 @@ function abortedToolOutput(name: string, seconds: number): string {
 
 /**
  * Routes one call as 0.58.0's router does: MCP tools and the MCP resource tools first, then the offered-tools gate
- * (call-gate.ts), then the arguments (serde_json's wording when they are not JSON), then the built-in handler.
+ * (call-gate.ts), then the unified exec tools (which decode their raw arguments themselves), then the arguments
+ * (serde_json's wording when they are not JSON), then the built-in handler.
  */
 async function dispatch(ctx: ToolContext, call: ResponseItemJson): Promise<ResponseItemJson[]> {
   // A local_shell_call (codex-mini-latest) may carry only its item id; it runs as the shell function.
@@ -85,6 +90,8 @@ async function dispatch(ctx: ToolContext, call: ResponseItemJson): Promise<Respo
     return answer(await mcpResourceToolCall(ctx, callId, name, String(call.arguments ?? "")));
   const refused = unofferedToolAnswer(call, ctx.offeredTools());
   if (refused !== null) return answer(refused);
+  const unifiedExec = call.type === "function_call" ? UNIFIED_EXEC_HANDLERS.get(name) : undefined;
+  if (unifiedExec) return answer(await unifiedExec(ctx, { callId, call, args: {} }));
   let args: Record<string, unknown> = call.type === "local_shell_call" ? localShellArguments(call) : {};
   if (call.type === "function_call") {
     try {

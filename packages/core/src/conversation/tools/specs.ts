@@ -1,9 +1,11 @@
 import type { ToolSpec } from "../../client/types.js";
 import { MCP_RESOURCE_TOOLS } from "../../mcp/resource-tools.js";
+import { UNIFIED_EXEC_TOOLS } from "../../unified-exec/tool-specs.js";
 import { type ApplyPatchToolType, FREEFORM_APPLY_PATCH_TOOL } from "../apply-patch-tool.js";
 
 /**
- * The tools offered to the model, in 0.58.0's order: the shell (the built-in `local_shell` for codex-mini-latest),
+ * The tools offered to the model, in 0.58.0's order: the shell (the built-in `local_shell` for codex-mini-latest;
+ * exec_command + write_stdin with unified exec, which wins over both `local_shell` and `shell_command`),
  * the three MCP resource tools (offered even without MCP servers), update_plan, apply_patch in the form
  * `applyPatchToolType` chose (none when null), web_search, view_image. Chat providers only see the function tools.
  */
@@ -14,13 +16,17 @@ export function toolSpecs(o: {
   localShell?: boolean;
   /** Feature `shell_command_tool`: `shell_command` (a script string) instead of the family's shell tool. */
   shellCommand?: boolean;
+  /** Feature `unified_exec`: exec_command and write_stdin instead of any shell tool. */
+  unifiedExec?: boolean;
 }): ToolSpec[] {
-  const shell: ToolSpec = o.shellCommand
-    ? SHELL_COMMAND_TOOL
-    : o.localShell
-      ? { type: "local_shell" }
-      : SHELL_TOOL;
-  const tools: ToolSpec[] = [shell, ...MCP_RESOURCE_TOOLS, UPDATE_PLAN_TOOL];
+  const shell: ToolSpec[] = o.unifiedExec
+    ? [...UNIFIED_EXEC_TOOLS]
+    : o.shellCommand
+      ? [SHELL_COMMAND_TOOL]
+      : o.localShell
+        ? [{ type: "local_shell" }]
+        : [SHELL_TOOL];
+  const tools: ToolSpec[] = [...shell, ...MCP_RESOURCE_TOOLS, UPDATE_PLAN_TOOL];
   if (o.applyPatch === "freeform") tools.push(FREEFORM_APPLY_PATCH_TOOL);
   if (o.applyPatch === "function") tools.push(FUNCTION_APPLY_PATCH_TOOL);
   if (o.webSearch) tools.push({ type: "web_search" });

@@ -1,0 +1,98 @@
+import type { SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
+import type { SandboxPolicy } from "@codex-ts/config-loader";
+import * as ev from "../../events/constructors.js";
+import { truncateCommandForDisplay } from "../../exec/command-display.js";
+import { parseCommand } from "../../exec/parse-command.js";
+import { isKnownSafeCommand } from "../../exec/safe-command.js";
+import { TurnAborted } from "../turn-aborted.js";
+import type { ToolContext } from "./context.js";
+
+/**
+ * A command a tool wants to run (the shell tools, exec_command), with what the approval flow needs to know about it.
+ * `R` is the tool's own result type.
+ */
+export interface GuardedCommand<R> {
+  callId: string;
+  /** The argv the approval request shows, the risk assessment reads and `approved_for_session` remembers. */
+  command: string[];
+  /** Where it runs (shown in the approval request). */
+  cwd: string;
+  /** The model asked to run it outside the sandbox (`with_escalated_permissions`). */
+  escalate: boolean;
+  justification: string | null;
+  /** Runs it, confined by `sandbox` (null: unconfined). */
+  run(sandbox: SandboxPolicy | null): Promise<R>;
+  /** The run ended in what looks like a sandbox denial (offers the unconfined re-run). */
+  sandboxDenied(result: NoInfer<R>): boolean;
+  /** The denial as the "retry without sandbox?" assessment reads it. */
+  failureMessage(result: NoInfer<R>): string;
+  /** Closes a command the user refused (its events, if any) and returns what the model is told. */
+  reject(): string;
+}
+
+export type GuardedOutcome<R> = { ran: R } | { rejected: string };
+
+/**
+ * The approval and sandbox flow every command tool shares (0.58.0's tool orchestrator): `untrusted` asks for a
+ * command `isKnownSafeCommand` does not accept, `on-request` asks when the model asks for escalation (then runs it
+ * unconfined), `approved_for_session` remembers the argv; a sandbox denial under `on-failure` / `untrusted` asks
+ * "command failed; retry without sandbox?" and re-runs unconfined, without asking again when the user had already
+ * approved the command. An `abort` answer or an interrupt ends the turn (`TurnAborted`). The caller emits the
+ * command's begin event first, as 0.58.0 does, and its end events from the result.
+ */
+export async function runWithApproval<R>(ctx: ToolContext, g: GuardedCommand<R>): Promise<GuardedOutcome<R>> {
+  const s = ctx.settings();
+  // Events show the command cut to a readable size (a model can send megabytes of arguments); it runs whole.
+  const view = {
+    command: truncateCommandForDisplay(g.command),
+    cwd: g.cwd,
+    parsedCmd: parseCommand(g.command),
+  };
+  const key = JSON.stringify(g.command);
+  const ask = async (reason: string | null, risk: SandboxCommandAssessment | null) => {
+    const decision = await ctx.askApproval(g.callId, ev.execApprovalRequest(g.callId, view, reason, risk));
+    if (decision === "abort") {
+      // Closed as refused (unless an interrupt already ended the turn, which closes what is open itself).
+      if (ctx.signal.aborted) throw new TurnAborted();
+      throw new TurnAborted(g.reject());
+    }
+    if (decision === "approved_for_session") ctx.approvedForSession.add(key);
+    return decision;
+  };
+  let sandbox: SandboxPolicy | null = s.sandboxPolicy.mode === "danger-full-access" ? null : s.sandboxPolicy;
+  const sessionApproved = ctx.approvedForSession.has(key);
+  const needsAsk =
+    !sessionApproved &&
+    ((s.approvalPolicy === "untrusted" && !isKnownSafeCommand(g.command)) ||
+      (s.approvalPolicy === "on-request" && g.escalate));
+  // Whether the user has approved this command (now or for the session): a sandbox failure then re-runs it
+  // unconfined without asking a second time, as 0.58.0 does.
+  let approved = sessionApproved;
+  if (needsAsk) {
+    const risk = await assess(ctx, g.command, null);
+    if ((await ask(g.escalate ? g.justification : null, risk)) === "denied") return { rejected: g.reject() };
+    approved = true;
+    if (g.escalate) sandbox = null;
+  }
+  let result = await g.run(sandbox);
+  if (ctx.signal.aborted) throw new TurnAborted();
+  if (g.sandboxDenied(result) && (s.approvalPolicy === "on-failure" || s.approvalPolicy === "untrusted")) {
+    if (!approved) {
+      const risk = await assess(ctx, g.command, g.failureMessage(result));
+      // Refusing the unconfined re-run is a rejection like any other: the model is told so, not shown the
+      // sandbox failure (0.58.0).
+      if ((await ask("command failed; retry without sandbox?", risk)) === "denied")
+        return { rejected: g.reject() };
+    }
+    result = await g.run(null);
+    if (ctx.signal.aborted) throw new TurnAborted();
+  }
+  return { ran: result };
+}
+
+/** The risk assessment of an approval request; an interrupt while it runs ends the turn. */
+async function assess(ctx: ToolContext, command: string[], failureMessage: string | null) {
+  const risk = await ctx.assessCommand(command, failureMessage);
+  if (ctx.signal.aborted) throw new TurnAborted();
+  return risk;
+}

@@ -1,0 +1,86 @@
+import * as ev from "../../../events/constructors.js";
+import { decodeExecCommandArgs, decodeWriteStdinArgs } from "../../../unified-exec/args.js";
+import { UnifiedExecManager, type UnifiedExecOutcome } from "../../../unified-exec/manager.js";
+import { escalationRefusal } from "../../../unified-exec/tool-specs.js";
+import { sandboxFailureMessage } from "../../sandbox-assessment.js";
+import { TurnAborted } from "../../turn-aborted.js";
+import type { ToolContext, ToolHandler } from "../context.js";
+import { runWithApproval } from "../exec-approval.js";
+
+/**
+ * What 0.58.0 tells the model when the user refuses (or aborts at) an exec_command approval: the session was never
+ * created. No `exec_command_end` is sent for it.
+ */
+export const EXEC_COMMAND_REJECTED =
+  'exec_command failed: CreateSession { message: "Rejected(\\"rejected by user\\")" }';
+
+/**
+ * `exec_command`: starts a command on a terminal of its own (unified-exec/) and answers what it printed within the
+ * yield time, keeping a still-running command as a session for write_stdin. As 0.58.0: the arguments are decoded by
+ * the tool itself (its serde wording), an escalation the policy cannot grant is refused before anything is sent,
+ * `exec_command_begin` shows the bare `cmd` and comes before the approval, which shows `[shell, -lc, cmd]`; the
+ * session's events (`exec_command_end` once it has ended, then the output as one delta) follow the call.
+ */
+export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => {
+  const decoded = decodeExecCommandArgs(String(call.arguments ?? ""));
+  if (!decoded.ok) return decoded.error;
+  const args = decoded.args;
+  const turn = ctx.settings();
+  const refusal = escalationRefusal(turn.approvalPolicy, args.withEscalatedPermissions);
+  if (refusal !== null) return refusal;
+  ctx.emit(UnifiedExecManager.beginEvent(callId, args, turn.cwd));
+  const outcome = await runWithApproval(ctx, {
+    callId,
+    command: UnifiedExecManager.shellCommand(args),
+    cwd: UnifiedExecManager.workdir(args, turn.cwd),
+    escalate: args.withEscalatedPermissions === true,
+    justification: args.justification,
+    run: (sandbox) =>
+      ctx.unifiedExec.execCommand(args, {
+        callId,
+        cwd: turn.cwd,
+        env: ctx.commandEnvironment(),
+        sandbox,
+        signal: ctx.signal,
+      }),
+    sandboxDenied: (o) => o.sandboxDenied,
+    failureMessage: (o) => sandboxFailureMessage(endOutput(o)),
+    reject: () => EXEC_COMMAND_REJECTED,
+  });
+  if ("rejected" in outcome) return outcome.rejected;
+  return answer(ctx, outcome.ran);
+};
+
+/**
+ * `write_stdin`: feeds (or, with empty `chars`, polls) a kept session and answers what it printed within the yield
+ * time. No approval and no begin event (0.58.0); the events carry the call id of the exec_command that started the
+ * session. An interrupt while it waits drops what it had read, as 0.58.0 does; the session stays.
+ */
+export const writeStdinHandler: ToolHandler = async (ctx, { call }) => {
+  const decoded = decodeWriteStdinArgs(String(call.arguments ?? ""));
+  if (!decoded.ok) return decoded.error;
+  const outcome = await ctx.unifiedExec.writeStdin(decoded.args, { signal: ctx.signal });
+  const output = answer(ctx, outcome);
+  if (outcome.interaction) ctx.notify(ev.terminalInteraction(outcome.interaction));
+  return output;
+};
+
+/** The unified exec tools read their raw arguments themselves (their error texts name the tool). */
+export const UNIFIED_EXEC_HANDLERS: ReadonlyMap<string, ToolHandler> = new Map([
+  ["exec_command", execCommandHandler],
+  ["write_stdin", writeStdinHandler],
+]);
+
+/** Emits a call's events in 0.58.0's order and returns its answer; an interrupted call reports nothing. */
+function answer(ctx: ToolContext, outcome: UnifiedExecOutcome): string {
+  if (ctx.signal.aborted) throw new TurnAborted();
+  for (const event of outcome.events) ctx.emit(event);
+  return outcome.output;
+}
+
+/** The ended command's output, as the sandbox assessment reads a failed run. */
+function endOutput(o: UnifiedExecOutcome) {
+  const end = o.events.find((e) => e.type === "exec_command_end");
+  const text = (end?.type === "exec_command_end" ? end.aggregated_output : undefined) ?? "";
+  return { aggregatedOutput: text, stdout: text, stderr: "", exitCode: o.exitCode ?? -1 };
+}

@@ -1,0 +1,288 @@
+import { existsSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type BetterSqlite3 from "better-sqlite3";
+
+/** The index file, beside `sessions/` in CODEX_HOME. Codex ignores files it does not know. */
+export const INDEX_FILE_NAME = "sessions-index.sqlite";
+/**
+ * Bumped when the tables change; an index of another version is dropped and rebuilt from the rollout files.
+ * 2: heads + days. 3: thread columns for indexed filters, trigram text index, folder listings, names, turn index.
+ * 4: turn marks (compactions, ghost snapshots) and user-text counts per turn, for resuming late in a rollout.
+ */
+export const SCHEMA_VERSION = 4;
+
+export type Database = BetterSqlite3.Database;
+type DatabaseConstructor = typeof BetterSqlite3;
+
+let driver: DatabaseConstructor | null | undefined;
+
+/** Loads better-sqlite3 on first use; without its native module the store works without an index. */
+export function loadDriver(): DatabaseConstructor | null {
+  if (driver !== undefined) return driver;
+  try {
+    driver = createRequire(import.meta.url)("better-sqlite3") as DatabaseConstructor;
+  } catch (err) {
+    driver = null;
+    warn(`disabled, better-sqlite3 is unavailable: ${(err as Error).message}`);
+  }
+  return driver;
+}
+
+/** Whether the driver has been loaded in this process (loading it costs several milliseconds). */
+export function driverLoaded(): boolean {
+  return driver !== undefined && driver !== null;
+}
+
+/** Errors that mean the file is not a usable index of this version: rebuild it from the rollout files. */
+export function isDamage(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" && (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB"))
+    return true;
+  return /no such (table|column)|malformed|not a database|has no column/i.test((err as Error).message ?? "");
+}
+
+export function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
+/**
+ * One SQLite connection to the sessions index of a CODEX_HOME. The rollout files stay the source of truth: an
+ * index that is missing, of another schema version or damaged is deleted and refilled from the files. When the
+ * file cannot be opened at all (a read-only CODEX_HOME, a directory in its place) the index lives in memory for
+ * this process, so every query still runs the same way. Any later failure runs the caller's fallback.
+ */
+export class IndexDb {
+  db!: Database;
+  /** Bumped whenever the database is replaced (rebuilt after damage): prepared statements must be renewed. */
+  epoch = 0;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly Driver: DatabaseConstructor,
+  ) {}
+
+  /** Opens (or creates, or rebuilds) the index of `codexHome`; null without the driver or without CODEX_HOME. */
+  static open(codexHome: string): IndexDb | null {
+    const Driver = loadDriver();
+    if (!Driver || !existsSync(codexHome)) return null;
+    const index = new IndexDb(join(codexHome, INDEX_FILE_NAME), Driver);
+    return index.connect() ? index : null;
+  }
+
+  /** An index in memory for this process only (stores told not to keep one on disk); null without the driver. */
+  static memory(): IndexDb | null {
+    const Driver = loadDriver();
+    if (!Driver) return null;
+    const index = new IndexDb(":memory:", Driver);
+    return index.connectInMemory() ? index : null;
+  }
+
+  /** Opens the file; a damaged one or one of another version is replaced by an empty index. */
+  private connect(): boolean {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let db: Database | null = null;
+      try {
+        db = new this.Driver(this.path, { timeout: 5000 });
+        prepareSchema(db, true);
+        this.db = db;
+        this.epoch++;
+        return true;
+      } catch (err) {
+        db?.close();
+        if (attempt === 0 && isDamage(err)) {
+          deleteIndexFiles(this.path);
+          continue;
+        }
+        warn(`cannot open ${this.path}, indexing in memory for this process: ${(err as Error).message}`);
+        return this.connectInMemory();
+      }
+    }
+    return this.connectInMemory();
+  }
+
+  private connectInMemory(): boolean {
+    try {
+      const db = new this.Driver(":memory:");
+      prepareSchema(db, false);
+      this.db = db;
+      this.epoch++;
+      return true;
+    } catch (err) {
+      warn(`disabled: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  private statements = new Map<string, BetterSqlite3.Statement>();
+  private statementsEpoch = 0;
+
+  /** A prepared statement, cached until the database is replaced. */
+  stmt(sql: string): BetterSqlite3.Statement {
+    if (this.statementsEpoch !== this.epoch) {
+      this.statements.clear();
+      this.statementsEpoch = this.epoch;
+    }
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db?.close();
+  }
+
+  /**
+   * Runs a query. When the file turns out damaged (corrupted or overwritten under us) it is replaced by an empty
+   * index and the query runs again; it refills from the rollout files. A busy database (another process writing
+   * for longer than the timeout) gives the fallback for this call. Other failures close the index: the store then
+   * reads the files directly.
+   */
+  run<T>(work: () => T, fallback: T): T {
+    for (let attempt = 0; attempt < 2 && !this.closed; attempt++) {
+      try {
+        return work();
+      } catch (err) {
+        if (isBusy(err)) return fallback;
+        if (attempt === 0 && isDamage(err)) {
+          this.db.close();
+          const inMemory = this.path === ":memory:";
+          if (!inMemory) deleteIndexFiles(this.path);
+          if (inMemory ? this.connectInMemory() : this.connect()) continue;
+        }
+        warn(`${this.path} disabled: ${(err as Error).message}`);
+        this.close();
+      }
+    }
+    return fallback;
+  }
+
+  /** Runs `work` in one transaction (see `run`). */
+  write(work: () => void): void {
+    this.run(() => this.db.transaction(work)(), undefined);
+  }
+}
+
+const TABLES = ["heads", "heads_text", "days", "dirs", "names", "meta", "turn_files", "turns", "turn_marks"];
+
+function prepareSchema(db: Database, onDisk: boolean): void {
+  if (onDisk) {
+    db.pragma("journal_mode = WAL"); // readers never block the writer of another process
+    db.pragma("synchronous = NORMAL"); // a cache: losing the last commits on power loss is harmless
+  }
+  db.pragma("cache_size = -16000"); // 16 MB: a first walk of a big store inserts 100k rows without spilling
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version === SCHEMA_VERSION) {
+    // Damaged tables throw here.
+    db.prepare(
+      "SELECT rid, name, dir, id, ts, archived, size, mtime, complete, facts, listable, kind, provider, cwd, preview FROM heads LIMIT 1",
+    ).all();
+    db.prepare("SELECT rowid FROM heads_text LIMIT 1").all();
+    db.prepare("SELECT day, mtime, heads FROM days LIMIT 1").all();
+    db.prepare("SELECT dir, mtime, children FROM dirs LIMIT 1").all();
+    db.prepare("SELECT id, name, updated_at FROM names LIMIT 1").all();
+    db.prepare("SELECT key, value FROM meta LIMIT 1").all();
+    db.prepare("SELECT name, state FROM turn_files LIMIT 1").all();
+    db.prepare("SELECT name, seq, turn_id, start_offset, end_offset, text_before FROM turns LIMIT 1").all();
+    db.prepare("SELECT name, offset, end_offset, kind, text_before FROM turn_marks LIMIT 1").all();
+    return;
+  }
+  db.transaction(() => {
+    for (const table of TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
+    // One row per rollout file (live or archived). The columns after `facts` copy what the indexed filters test.
+    db.exec(`CREATE TABLE heads (
+      rid INTEGER PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE,
+      dir TEXT NOT NULL,
+      id TEXT NOT NULL,
+      ts TEXT NOT NULL,
+      archived INTEGER NOT NULL,
+      size INTEGER,
+      mtime REAL,
+      complete INTEGER,
+      facts TEXT,
+      listable INTEGER NOT NULL DEFAULT 0,
+      kind TEXT,
+      provider TEXT,
+      cwd TEXT,
+      preview TEXT
+    )`);
+    db.exec("CREATE INDEX heads_by_id ON heads (id)");
+    db.exec("CREATE INDEX heads_by_dir ON heads (dir)");
+    db.exec("CREATE INDEX heads_pending ON heads (dir) WHERE complete = 0");
+    db.exec("CREATE INDEX heads_created ON heads (archived, listable, ts, id)");
+    db.exec("CREATE INDEX heads_updated ON heads (archived, listable, mtime, id)");
+    db.exec("CREATE INDEX heads_provider ON heads (archived, listable, provider, ts, id)");
+    db.exec("CREATE INDEX heads_cwd ON heads (archived, listable, cwd, ts, id)");
+    // Substring search over previews (trigram: any 3+ character term is an index lookup).
+    db.exec(
+      "CREATE VIRTUAL TABLE heads_text USING fts5(preview, content='', contentless_delete=1, tokenize='trigram')",
+    );
+    // Folders of rollouts (day folders of sessions/, and archived_sessions) whose every file is recorded in
+    // heads, with the folder's mtime then; `heads` = 1 when every file's head was read too.
+    db.exec("CREATE TABLE days (day TEXT PRIMARY KEY, mtime REAL NOT NULL, heads INTEGER NOT NULL)");
+    // sessions/ and its year and month folders: mtime and the numeric sub-folders seen then.
+    db.exec("CREATE TABLE dirs (dir TEXT PRIMARY KEY, mtime REAL NOT NULL, children TEXT NOT NULL)");
+    // Thread names from CODEX_HOME/session_index.jsonl (latest entry per id wins).
+    db.exec("CREATE TABLE names (id TEXT PRIMARY KEY, name TEXT NOT NULL, updated_at TEXT)");
+    db.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    // Turn index: per rollout, how far it was scanned and what identifies its bytes; per turn, its byte range.
+    db.exec(`CREATE TABLE turn_files (
+      name TEXT PRIMARY KEY,
+      id TEXT NOT NULL,
+      ino REAL NOT NULL,
+      head_hash TEXT NOT NULL,
+      scanned INTEGER NOT NULL,
+      tail_hash TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      mtime REAL NOT NULL,
+      state TEXT NOT NULL
+    )`);
+    db.exec("CREATE INDEX turn_files_by_id ON turn_files (id)");
+    db.exec(`CREATE TABLE turns (
+      name TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      turn_id TEXT NOT NULL,
+      first_line INTEGER NOT NULL,
+      start_offset INTEGER NOT NULL,
+      end_offset INTEGER NOT NULL,
+      started_ms INTEGER,
+      completed_ms INTEGER,
+      status TEXT NOT NULL,
+      explicit INTEGER NOT NULL,
+      start_hash TEXT NOT NULL,
+      text_before INTEGER NOT NULL,
+      PRIMARY KEY (name, seq)
+    ) WITHOUT ROWID`);
+    db.exec("CREATE INDEX turns_by_id ON turns (name, turn_id)");
+    // Lines resume may start at or must carry over (compactions, ghost snapshots), per rollout (turn-scan.ts).
+    db.exec(`CREATE TABLE turn_marks (
+      name TEXT NOT NULL,
+      offset INTEGER NOT NULL,
+      end_offset INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      text_before INTEGER NOT NULL,
+      PRIMARY KEY (name, offset)
+    ) WITHOUT ROWID`);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
+function deleteIndexFiles(path: string): void {
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${path}${suffix}`, { force: true });
+}
+
+export function warn(message: string): void {
+  process.stderr.write(`codex-ts: sessions index: ${message}\n`);
+}

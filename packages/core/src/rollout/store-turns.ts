@@ -1,0 +1,244 @@
+import { ForkError, writeFork } from "./fork.js";
+import { RolloutLoadError } from "./history.js";
+import { type HistoryLine, type HistoryReadQuery, readHistoryLines } from "./history-lines.js";
+import {
+  HistoryBaseError,
+  type HistorySegment,
+  historySegments,
+  isMetaLine,
+  readMetaLine,
+} from "./history-segments.js";
+import { ROLLOUT_LINE_MAX_BYTES } from "./limits.js";
+import type { RolloutItem, SessionMetaPayload } from "./line.js";
+import type { StoreContext, ThreadTarget } from "./lookup.js";
+import { isUuid } from "./paths.js";
+import { loadForResume, type ResumeLoad, type ResumeLoadOptions } from "./resume.js";
+import { readRolloutRangeBackward } from "./rollout-read.js";
+import type { StoreThreads } from "./store-threads.js";
+import { dropTurnRows, indexTurns, openRollout, type TurnIndexInfo, turnsPage } from "./turn-index.js";
+import {
+  SegmentTurns,
+  type TurnEntry,
+  type TurnListPage,
+  type TurnListQuery,
+  turnListPage,
+} from "./turn-pages.js";
+import type { TurnRecord } from "./turn-scan.js";
+
+export interface TurnPageQuery {
+  /** Turns skipped (by position, in `direction`). Default 0. */
+  offset?: number;
+  /** Default: all. */
+  limit?: number;
+  /** `asc` (default): oldest first. */
+  direction?: "asc" | "desc";
+}
+
+/** A page of a thread's turns, with what identifies the bytes their offsets point into. */
+export interface TurnIndexPage extends TurnIndexInfo {
+  threadId: string;
+  /** The rollout (real path); read its turns with `SessionsStore.readLines(path, turn, generation)`. */
+  path: string;
+  turns: TurnRecord[];
+}
+
+export interface ForkRequest {
+  source: ThreadTarget;
+  /** Keep turns up to and including this one. */
+  lastTurnId?: string;
+  /** Keep turns before this one. Neither: every complete line of the source. */
+  beforeTurnId?: string;
+  /** The new thread's id and start (default now). */
+  id: string;
+  startedAt?: Date;
+  /** session_meta fields the fork changes (cwd, model_provider, …). */
+  meta?: Record<string, unknown>;
+  /** Records appended after the copied history (e.g. an interruption of the turn the fork cut). */
+  append?: readonly RolloutItem[];
+  /**
+   * `copy` (default): the history is copied and the fork stands alone (0.58.0 and 0.166.0 resume it with its
+   * history). `reference`: 0.166.0's fork — `forked_from_id` and `history_base`, nothing copied (see fork.ts);
+   * a source whose lines carry no `ordinal` (0.58.0's) is copied instead (`ForkResult.mode` says which).
+   */
+  mode?: "copy" | "reference";
+}
+
+export interface ForkResult {
+  id: string;
+  path: string;
+  /** The last turn kept (null when none was): `status` tells whether the fork cut it in the middle. */
+  lastTurn: TurnEntry | null;
+  mode: "copy" | "reference";
+}
+
+/** The turn index, line ranges and forks: the history half of `SessionsStore`. */
+export class StoreTurns {
+  /** One indexing pass per rollout at a time: concurrent callers share it. */
+  private readonly scans = new Map<string, Promise<TurnIndexInfo>>();
+
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly threads: StoreThreads,
+  ) {}
+
+  /**
+   * A page of a thread's turns. The rollout is indexed first when it is new or changed: a full streaming pass
+   * the first time, then only the bytes appended since (see turn-index.ts).
+   */
+  async turns(target: ThreadTarget, page: TurnPageQuery = {}): Promise<TurnIndexPage> {
+    const { path, name, id } = await this.threads.resolve(target);
+    const info = await this.index(name, path);
+    const idx = this.requireIndex();
+    return { ...info, threadId: id, path, turns: turnsPage(idx, name, page) };
+  }
+
+  private requireIndex() {
+    const idx = this.ctx.index();
+    if (!idx) throw new Error("the sessions index is unavailable (better-sqlite3 could not be loaded)");
+    return idx;
+  }
+
+  private index(name: string, path: string): Promise<TurnIndexInfo> {
+    const running = this.scans.get(name);
+    if (running) return running;
+    const idx = this.requireIndex();
+    const scan = (async () => {
+      const handle = await openRollout(path);
+      try {
+        return await indexTurns(idx, name, handle);
+      } finally {
+        await handle.close();
+      }
+    })().finally(() => this.scans.delete(name));
+    this.scans.set(name, scan);
+    return scan;
+  }
+
+  /** Drops a rollout's turn index (it was found changed): the next `turns` scans it from the start. */
+  forget(name: string): void {
+    const idx = this.ctx.index();
+    idx?.write(() => dropTurnRows(idx, name));
+  }
+
+  /** A thread's history segments (its own rollout, and the ones a fork by reference reads), indexed. */
+  private async history(target: ThreadTarget) {
+    return this.historyOf(await this.threads.resolve(target));
+  }
+
+  private async historyOf(own: { path: string; name: string; id: string }) {
+    const idx = this.requireIndex();
+    const { segments, meta } = await historySegments(
+      { path: own.path, name: own.name, threadId: own.id },
+      {
+        index: (name, path) => this.index(name, path),
+        resolve: (threadId) => this.threads.resolve({ threadId }).catch(() => null),
+      },
+    );
+    return { own, meta, segments, turns: new SegmentTurns(idx, segments), idx };
+  }
+
+  /** A page of a thread's turns across its history, with cursors (0.166.0's `thread/turns/list`). */
+  async listTurns(target: ThreadTarget, q: TurnListQuery = {}): Promise<TurnListPage> {
+    const h = await this.history(target);
+    return turnListPage(h.own.id, h.turns, q);
+  }
+
+  /** The lines of a thread's turns (or of one turn) from a cursor, in either direction (history-lines.ts). */
+  async *readHistory(target: ThreadTarget, q: HistoryReadQuery = {}): AsyncGenerator<HistoryLine> {
+    const h = await this.history(target);
+    yield* readHistoryLines(h.own.id, h.turns, q);
+  }
+
+  /**
+   * What resuming the thread must replay, and only that (resume.ts). Its session_meta line is checked first (one
+   * bounded read), so a file that is not a rollout is refused before it is indexed; errors in loadRollout's words.
+   */
+  async loadForResume(target: ThreadTarget, o: ResumeLoadOptions = {}): Promise<ResumeLoad> {
+    const own = await this.threads.resolve(target);
+    const handle = await openRollout(own.path);
+    let read: Awaited<ReturnType<typeof readMetaLine>>;
+    try {
+      read = await readMetaLine(handle);
+    } finally {
+      await handle.close();
+    }
+    if (!isMetaLine(read)) {
+      if (read.missing === "empty") throw new RolloutLoadError("empty session file");
+      const skipped =
+        read.missing === "tooLong" ? ` (1 line(s) over ${ROLLOUT_LINE_MAX_BYTES} bytes skipped)` : "";
+      throw new RolloutLoadError(`failed to parse conversation ID from rollout file${skipped}`);
+    }
+    const h = await this.historyOf(own);
+    return loadForResume(h.idx, h.segments, sessionMeta(read.payload), o);
+  }
+
+  /** Forks a thread at a turn boundary into a new rollout of its own (see fork.ts: by copy or by reference). */
+  async fork(r: ForkRequest): Promise<ForkResult> {
+    if (!isUuid(r.id)) throw new ForkError(`invalid thread id for the fork: ${r.id}`);
+    if (r.lastTurnId !== undefined && r.beforeTurnId !== undefined) {
+      throw new ForkError("lastTurnId and beforeTurnId cannot be combined");
+    }
+    const h = await this.history(r.source).catch((err: unknown) => {
+      throw err instanceof HistoryBaseError ? new ForkError(err.message) : err;
+    });
+    if (!h.meta) throw new ForkError(`rollout ${h.own.path} does not start with a session_meta line`);
+    const find = (turnId: string) => {
+      const t = h.turns.byId(turnId);
+      if (!t) throw new ForkError(`turn ${turnId} not found in thread ${h.own.id}`);
+      return t;
+    };
+    // The cut: a segment and the byte its kept history ends at.
+    let segment = h.segments.length - 1;
+    let end = h.segments[segment]!.end;
+    let lastTurn = h.turns.at(h.turns.total - 1);
+    const segmentOf = (t: TurnEntry) => h.segments.findIndex((seg) => seg.path === t.path);
+    if (r.lastTurnId !== undefined) {
+      lastTurn = find(r.lastTurnId);
+      segment = segmentOf(lastTurn);
+      end = lastTurn.endOffset;
+    } else if (r.beforeTurnId !== undefined) {
+      const before = find(r.beforeTurnId);
+      segment = segmentOf(before);
+      end = before.startOffset;
+      lastTurn = before.position > 0 ? h.turns.at(before.position - 1) : null;
+    }
+    const kept = h.segments.slice(0, segment + 1).map((seg, i) => (i === segment ? { ...seg, end } : seg));
+    const base = r.mode === "reference" ? await referenceBase(kept[segment]!) : null;
+    const forked = await writeFork(
+      this.ctx.codexHome,
+      { meta: h.meta, copy: base ? [] : kept, ...(base ? { base } : {}) },
+      {
+        id: r.id,
+        startedAt: r.startedAt ?? new Date(),
+        ...(r.meta ? { meta: r.meta } : {}),
+        ...(r.append ? { append: r.append } : {}),
+      },
+    );
+    this.threads.moved(null, forked);
+    return { id: r.id, path: forked, lastTurn, mode: base ? "reference" : "copy" };
+  }
+}
+
+/**
+ * What a fork by reference writes in `history_base`: the thread and byte its history ends at, and the ordinal of
+ * the line after the cut (0.166.0 numbers every line of its rollouts). Null when the line before the cut carries no
+ * ordinal (a 0.58.0 rollout): such a source is copied.
+ */
+async function referenceBase(cut: HistorySegment) {
+  if (cut.end <= 0) return null;
+  for await (const line of readRolloutRangeBackward(
+    cut.path,
+    { startOffset: 0, endOffset: cut.end },
+    cut.generation,
+  )) {
+    const ordinal = line.record?.ordinal;
+    if (typeof ordinal !== "number" || !Number.isSafeInteger(ordinal)) return null;
+    return { threadId: cut.threadId, endByteOffset: cut.end, endOrdinal: ordinal + 1 };
+  }
+  return null;
+}
+
+/** A session_meta payload whose `id` was checked to be a string (readMetaLine). */
+function sessionMeta(payload: Record<string, unknown>): SessionMetaPayload {
+  return payload as SessionMetaPayload & Record<string, unknown>;
+}

@@ -315,4 +315,31 @@ describe("mcpServerStatus/list on a 0.166 connection", () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(c.running).toBe(true);
   });
+
+  it("stops reading an endless resource list at 10,000 items and keeps what a failing list gave", async () => {
+    const codexHome = await SideBySide.home(
+      [
+        "[mcp_servers.endless]",
+        'command = "node"',
+        `args = [${JSON.stringify(path.join(FIXTURES, "hostile-mcp-server.mjs"))}]`,
+        'env = { HOSTILE_RESOURCE_PAGE = "3000" }',
+      ].join("\n"),
+    );
+    const c = await SideBySide.start("ours", codexHome);
+    await initialize0166(c);
+    const r = (await ask(c, 1, "mcpServerStatus/list", {})) as {
+      data: {
+        name: string;
+        resources: { uri: string }[];
+        resourceTemplates: unknown[];
+        toolsError: unknown;
+      }[];
+    };
+    const [endless] = r.data;
+    expect(endless?.toolsError).toBeNull();
+    expect(endless?.resources).toHaveLength(10_000);
+    expect(endless?.resources.at(-1)?.uri).toBe("hostile://3/999");
+    expect(endless?.resourceTemplates).toEqual([]);
+    expect(c.running).toBe(true);
+  });
 });

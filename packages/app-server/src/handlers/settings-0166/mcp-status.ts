@@ -14,6 +14,8 @@ import { threadId as parseThreadId } from "../sessions.js";
 export const MCP_STATUS_LIST_TIMEOUT_MS = 10_000;
 /** At most this many pages of resources (and of templates) are read per server. */
 export const MCP_STATUS_MAX_PAGES = 20;
+/** Reading stops once a server has listed this many resources (or templates); the answer keeps that many. */
+export const MCP_STATUS_MAX_ITEMS = 10_000;
 
 /** How a thread's own MCP connections are reported; the live thread methods provide it. */
 export type ThreadMcpLookup = (
@@ -91,7 +93,10 @@ function serverInfo(info: Record<string, unknown> | null): gen0166.McpServerInfo
   };
 }
 
-/** Every page of one MCP list (bounded in pages and time per page); what was read before a failure is kept. */
+/**
+ * Every page of one MCP list, bounded in pages, items and time per page (a server's single message is bounded by
+ * core's transport); what was read before a failure is kept.
+ */
 async function allPages<K extends "resources" | "resourceTemplates">(
   key: K,
   read: (cursor: string | undefined) => Promise<Record<string, unknown>>,
@@ -102,9 +107,10 @@ async function allPages<K extends "resources" | "resourceTemplates">(
     for (let page = 0; page < MCP_STATUS_MAX_PAGES; page++) {
       const result = await read(cursor);
       const list = result[key];
-      if (Array.isArray(list)) items.push(...(list as Record<string, unknown>[]));
+      if (Array.isArray(list))
+        items.push(...(list as Record<string, unknown>[]).slice(0, MCP_STATUS_MAX_ITEMS - items.length));
       cursor = typeof result.nextCursor === "string" ? result.nextCursor : undefined;
-      if (!cursor) break;
+      if (!cursor || items.length >= MCP_STATUS_MAX_ITEMS) break;
     }
   } catch {
     // A server that cannot list resources is reported with what it listed: its tools are what clients need.

@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
+import { zodEnglishOnly } from "./build/zod-english-only.js";
 
 export default defineConfig({
   entry: ["src/index.ts", "src/main.ts"],
@@ -15,6 +16,7 @@ export default defineConfig({
   // resolved from this package's own dependencies.
   noExternal: [/^(?!better-sqlite3$|@napi-rs\/keyring|@modelcontextprotocol\/sdk|@lydell\/node-pty)/],
   external: ["better-sqlite3", /^@napi-rs\/keyring/, /^@modelcontextprotocol\/sdk/, /^@lydell\/node-pty/],
+  esbuildPlugins: [zodEnglishOnly],
   splitting: true,
   // Bundled CommonJS dependencies (commander) call require(); ESM output has none of its own.
   banner: {

@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // `pnpm bench`: this app-server vs the real Codex 0.58.0 on the same CODEX_HOME, side by side.
-//   1. spawn → `initialize` response (median of RUNS fresh processes)
+//   1. spawn → `initialize` response (median of RUNS fresh processes, interleaved): ours as the `codex` bin runs
+//      (with its code cache, and without it as on a first run), the native 0.58.0 binary, and the floor a Node
+//      process sets: a script that answers `initialize` with one line
 //   2. `thread/list` first page (limit 25) with 10 000 sessions on disk in the real format: the first request after
 //      spawn (median over RUNS fresh processes, after one untimed process that warms the OS file cache and lets
 //      each server build whatever on-disk cache it keeps), and the median of RUNS later requests in one process
 //   3. `fuzzyFileSearch` over a 100 000-file tree (median of RUNS requests; BENCH_FILES=0 skips it)
-// The real binary is taken from $CODEX_REAL_BIN (default /tmp/codex058/node_modules/.bin/codex); without it only
-// this implementation is measured.
+// The real Codex is the native binary inside its npm package (what editors spawn; its `codex` launcher is a Node
+// script that adds a Node start): $CODEX_REAL_BIN, else found from the npm launcher $CODEX_REFERENCE_BIN (default
+// /tmp/codex058/node_modules/.bin/codex). Without it only this implementation is measured.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -17,9 +20,37 @@ import { fileURLToPath } from "node:url";
 import { generateStore } from "../../core/bench/generate.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const OURS = [process.execPath, path.resolve(here, "../../../apps/cli/dist/main.js"), "app-server"];
-const realBin = process.env.CODEX_REAL_BIN ?? "/tmp/codex058/node_modules/.bin/codex";
-const REAL = existsSync(realBin) ? [realBin, "app-server"] : null;
+const cliDir = path.resolve(here, "../../../apps/cli");
+/** The `codex` bin as package.json declares it: what an installed `codex app-server` runs. */
+const cliBin = path.join(
+  cliDir,
+  JSON.parse(readFileSync(path.join(cliDir, "package.json"), "utf8")).bin.codex,
+);
+const OURS = [process.execPath, cliBin, "app-server"];
+const OURS_UNCACHED = { cmd: OURS, env: { CODEX_TS_CODE_CACHE: "0" } };
+const NODE_FLOOR = [process.execPath, path.join(here, "node-floor.mjs")];
+
+/** The native binary inside the npm package whose launcher is `launcher` (`@openai/codex/vendor/<triple>/codex/codex`). */
+function nativeCodex(launcher) {
+  if (!existsSync(launcher)) return null;
+  const pkg = path.resolve(path.dirname(realpathSync(launcher)), "..");
+  const triples = {
+    "linux-x64": "x86_64-unknown-linux-musl",
+    "linux-arm64": "aarch64-unknown-linux-musl",
+    "darwin-x64": "x86_64-apple-darwin",
+    "darwin-arm64": "aarch64-apple-darwin",
+    "win32-x64": "x86_64-pc-windows-msvc",
+    "win32-arm64": "aarch64-pc-windows-msvc",
+  };
+  const triple = triples[`${process.platform}-${process.arch}`];
+  const exe =
+    triple && path.join(pkg, "vendor", triple, "codex", process.platform === "win32" ? "codex.exe" : "codex");
+  return exe && existsSync(exe) ? exe : null;
+}
+const realBin =
+  process.env.CODEX_REAL_BIN ??
+  nativeCodex(process.env.CODEX_REFERENCE_BIN ?? "/tmp/codex058/node_modules/.bin/codex");
+const REAL = realBin && existsSync(realBin) ? [realBin, "app-server"] : null;
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10_000);
 const FILES = Number(process.env.BENCH_FILES ?? 100_000);
@@ -30,10 +61,10 @@ const median = (xs) => {
 };
 
 /** Starts a server and returns helpers to send a request and await its response by id. */
-function start(cmd, codexHome) {
+function start(cmd, codexHome, env = {}) {
   const t0 = performance.now();
   const child = spawn(cmd[0], cmd.slice(1), {
-    env: { ...process.env, CODEX_HOME: codexHome },
+    env: { ...process.env, ...env, CODEX_HOME: codexHome },
     stdio: ["pipe", "pipe", "ignore"],
   });
   const waiting = new Map();
@@ -62,8 +93,8 @@ function start(cmd, codexHome) {
   return { t0, call, stop };
 }
 
-async function timeInitialize(cmd, codexHome) {
-  const s = start(cmd, codexHome);
+async function timeInitialize(cmd, codexHome, env) {
+  const s = start(cmd, codexHome, env);
   const { at } = await s.call(0, "initialize", { clientInfo: { name: "bench", title: null, version: "1" } });
   await s.stop();
   return at - s.t0;
@@ -134,13 +165,23 @@ const ratio = (a, b) => (a == null || b == null ? "n/a" : `${(a / b).toFixed(2)}
 const codexHome = await fs.mkdtemp(path.join(os.tmpdir(), "codex-bench-"));
 try {
   const rows = [];
-  const initOurs = [];
-  const initReal = [];
+  // One untimed run writes the code cache the timed runs read (as any earlier run of the installed bin would).
+  await timeInitialize(OURS, codexHome);
+  const init = { ours: [], uncached: [], real: [], floor: [] };
   for (let i = 0; i < RUNS; i++) {
-    initOurs.push(await timeInitialize(OURS, codexHome));
-    if (REAL) initReal.push(await timeInitialize(REAL, codexHome));
+    init.ours.push(await timeInitialize(OURS, codexHome));
+    init.uncached.push(await timeInitialize(OURS_UNCACHED.cmd, codexHome, OURS_UNCACHED.env));
+    if (REAL) init.real.push(await timeInitialize(REAL, codexHome));
+    init.floor.push(await timeInitialize(NODE_FLOOR, codexHome));
   }
-  rows.push(["spawn → initialize response", median(initOurs), REAL ? median(initReal) : null]);
+  const realInit = REAL ? median(init.real) : null;
+  rows.push(["spawn → initialize response", median(init.ours), realInit]);
+  rows.push(["spawn → initialize response, no code cache (a first run)", median(init.uncached), realInit]);
+  rows.push([
+    "spawn → initialize response, Node floor: a script answering one line",
+    median(init.floor),
+    realInit,
+  ]);
   process.stderr.write(`writing ${SESSIONS} sessions…\n`);
   await generateStore(codexHome, { count: SESSIONS });
   const listOurs = await benchThreadList(OURS, codexHome);
@@ -161,7 +202,15 @@ try {
       REAL ? await timeFuzzySearch(REAL, codexHome, tree) : null,
     ]);
   }
-  console.log(`| measurement (median of ${RUNS}) | codex-ts | codex 0.58.0 | ratio (ts / 0.58) |`);
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
+  console.log(
+    `${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} cores · load average ${load}` +
+      ` · 0.58.0: ${REAL ? REAL[0] : "not found"}`,
+  );
+  console.log(`| measurement (median of ${RUNS}) | codex-ts | codex 0.58.0 native | ratio (ts / 0.58) |`);
   console.log("| --- | --- | --- | --- |");
   for (const [name, ours, real] of rows)
     console.log(`| ${name} | ${fmt(ours)} | ${fmt(real)} | ${ratio(ours, real)} |`);

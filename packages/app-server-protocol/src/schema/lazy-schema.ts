@@ -8,39 +8,37 @@
  * is built (the schema's own properties, sharing its `_zod` internals, and its prototype), so every operation, and
  * zod's `instanceof`, sees the schema; identity is the Proxy's, which is what every reference (shapes, the registry,
  * hints, the exporters' registry) holds, since they are all made from the exported value.
+ * `build` must return an object with a prototype (every zod schema has one): a placeholder without one is unbuilt.
  */
 export function lazySchema<S extends object>(build: () => S): S {
   const twin = Object.create(null) as S;
-  let state: "lazy" | "building" | "built" = "lazy";
-  const materialize = (): void => {
-    if (state === "built") return;
-    // A definition whose construction needs itself would otherwise see an empty twin (recursion goes through a
-    // getter in the shape, which runs later).
-    if (state === "building") throw new Error("lazySchema: a schema's definition uses the schema itself");
-    state = "building";
-    let schema: S;
-    try {
-      schema = build();
-    } catch (err) {
-      state = "lazy";
-      throw err;
-    }
-    Object.defineProperties(twin, Object.getOwnPropertyDescriptors(schema));
-    Object.setPrototypeOf(twin, Object.getPrototypeOf(schema));
-    state = "built";
-  };
-  const handler: ProxyHandler<S> = {};
-  for (const trap of TRAPS) {
-    const reflect = Reflect[trap] as (...args: unknown[]) => unknown;
-    (handler as Record<string, unknown>)[trap] = (...args: unknown[]) => {
-      materialize();
-      return reflect(...args);
-    };
-  }
-  return new Proxy(twin, handler);
+  pending.set(twin, build);
+  return new Proxy(twin, handler) as S;
 }
 
-/** Every trap that applies to an ordinary object (not `apply`/`construct`). */
+/** The definitions of placeholders not built yet (a placeholder has a prototype once it is built). */
+const pending = new WeakMap<object, () => object>();
+
+/** Makes `twin` the schema's twin, building the schema if it is not built yet. */
+function materialize(twin: object): void {
+  if (Object.getPrototypeOf(twin) !== null) return;
+  const build = pending.get(twin);
+  // Not pending and not built: it is being built. A definition whose construction needs itself would otherwise
+  // see an empty twin (recursion goes through a getter in the shape, which runs later).
+  if (build === undefined) throw new Error("lazySchema: a schema's definition uses the schema itself");
+  pending.delete(twin);
+  let schema: object;
+  try {
+    schema = build();
+  } catch (err) {
+    pending.set(twin, build);
+    throw err;
+  }
+  Object.defineProperties(twin, Object.getOwnPropertyDescriptors(schema));
+  Object.setPrototypeOf(twin, Object.getPrototypeOf(schema));
+}
+
+/** Every trap that applies to an ordinary object (not `apply`/`construct`): build, then act on the twin. */
 const TRAPS = [
   "defineProperty",
   "deleteProperty",
@@ -54,3 +52,13 @@ const TRAPS = [
   "set",
   "setPrototypeOf",
 ] as const;
+
+/** One handler for every placeholder (a definition costs a placeholder and a Proxy, no closures). */
+const handler: ProxyHandler<object> = {};
+for (const trap of TRAPS) {
+  const reflect = Reflect[trap] as (target: object, ...rest: unknown[]) => unknown;
+  (handler as Record<string, unknown>)[trap] = (target: object, ...rest: unknown[]) => {
+    materialize(target);
+    return reflect(target, ...rest);
+  };
+}

@@ -16,7 +16,7 @@ export default defineConfig({
   // start pays for; lazily loaded parts are still evaluated only when used (esbuild keeps them in init functions).
   entry: { cli: "src/index.ts", codex: "src/codex.ts" },
   format: ["cjs"],
-  outExtension: () => ({ js: ".cjs", dts: ".d.ts" }),
+  outExtension: () => ({ js: ".cjs" }),
   target: "node20",
   platform: "node",
   dts: { entry: { index: "src/index.ts" } },

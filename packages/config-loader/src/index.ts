@@ -42,6 +42,7 @@ export {
   type McpStdioTransport,
   resolveMcpServer,
 } from "./mcp.js";
+export { renderMcpServers } from "./mcp-toml.js";
 export {
   applyOverrides,
   type ConfigOverride,
@@ -54,4 +55,4 @@ export { checkRequestValue, isWellFormedText, MAX_CONFIG_NESTING } from "./reque
 export * from "./schema.js";
 export { parseToml, readTomlFile } from "./toml-file.js";
 export { mergeTables, setAtPath } from "./toml-table.js";
-export { type ConfigEdit, ConfigWriter, renderEdits, renderMcpServers } from "./writer.js";
+export { type ConfigEdit, ConfigWriter } from "./writer.js";

@@ -1,4 +1,5 @@
 import { registerHints0166 } from "../decode/hints-0166.js";
+import { deferHints } from "../decode/serde-hints.js";
 import {
   InitializeParams,
   InitializeResponse,
@@ -30,6 +31,6 @@ export const protocol0166 = {
   clientNotifications: { initialized: NoParams },
 } as const satisfies ProtocolDefinition;
 
-registerHints0166();
+deferHints(registerHints0166);
 
 export type Protocol0166 = typeof protocol0166;

@@ -14,7 +14,10 @@ import { type CodexEventNotification, toV1Notification } from "./events/v1.js";
 import { type Notification, V2EventMapper } from "./events/v2.js";
 
 /** What the server uses of a core conversation (DESIGN.md `Conversation`). */
-export type ConversationHandle = Pick<Conversation, "id" | "rolloutPath" | "submit" | "subscribe">;
+export type ConversationHandle = Pick<
+  Conversation,
+  "id" | "rolloutPath" | "submit" | "subscribe" | "steer" | "activeTurn"
+>;
 
 /** What opening a conversation yields (the core's `NewConversation`, over any conversation handle). */
 export type OpenedConversation = Omit<NewConversation, "conversation"> & { conversation: ConversationHandle };

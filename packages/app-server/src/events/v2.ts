@@ -10,6 +10,7 @@ import {
   type v2,
 } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
+import { durationMs, mcpProgress } from "./core-events.js";
 import { shellJoin } from "./shell-join.js";
 
 /** A 0.58.0 server notification (`{method, params}`), as the mapper produces them. */
@@ -51,11 +52,6 @@ export function userInputToV2(input: UserInput): v2.UserInput {
   return input;
 }
 
-/** `{secs, nanos}` (serde Duration) → whole milliseconds. */
-function durationMs(d: { secs: number; nanos: number }): number {
-  return d.secs * 1000 + Math.round(d.nanos / 1e6);
-}
-
 function fileChanges(changes: Record<string, FileChange>): v2.FileUpdateChange[] {
   return Object.entries(changes).map(([path, change]) => {
     if ("add" in change) return { path, kind: "add", diff: change.add.content };
@@ -71,16 +67,6 @@ function rateLimitWindow(w: RateLimitWindow | null | undefined): v2.RateLimitWin
     windowDurationMins: w.window_minutes ?? null,
     resetsAt: w.resets_at ?? null,
   };
-}
-
-/**
- * The core's MCP progress event: an extension outside 0.58.0's `EventMsg` (see core's `isCodexWireEvent`), so it
- * is read field by field.
- */
-function mcpProgress(msg: EventMsg): { callId: string; message: string } | null {
-  const raw: Record<string, unknown> = msg;
-  if (raw.type !== "mcp_tool_call_progress") return null;
-  return { callId: String(raw.call_id), message: String(raw.message) };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface SampledResponse {
   contextTokens: number | null;
   /** The turn was interrupted mid-stream: the items are those that had completed. */
   interrupted: boolean;
+  /** Input was added to the turn mid-stream (`steer`): the response was cut short and is to be dropped. */
+  preempted: boolean;
 }
 
 /**
@@ -66,8 +68,12 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
   let rateLimits: RateLimitSnapshot | null = null;
   let contextTokens: number | null = null;
   let itemStarted = false;
+  let completed = false;
+  // New input for the turn cuts this request short (Steering); an interrupt ends it (the turn's signal).
+  const preempt = session.steering.beginSample();
+  const streamSignal = AbortSignal.any([signal, preempt.signal]);
   try {
-    for await (const e of session.client.stream(session.prompt(), signal, { turnRetries: false })) {
+    for await (const e of session.client.stream(session.prompt(), streamSignal, { turnRetries: false })) {
       switch (e.type) {
         case "rate_limits":
           rateLimits = e.snapshot;
@@ -122,6 +128,7 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
           break;
         }
         case "completed":
+          completed = true;
           if (e.usage) {
             session.usage.add(e.usage);
             contextTokens = e.usage.total_tokens;
@@ -132,8 +139,16 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
     }
   } catch (err) {
     // Interrupted mid-stream: what had completed is still the caller's to record.
-    if (signal.aborted) return { items, calls, lastMessage, contextTokens, interrupted: true };
+    if (signal.aborted)
+      return { items, calls, lastMessage, contextTokens, interrupted: true, preempted: false };
+    if (preempt.signal.aborted)
+      return { items, calls, lastMessage, contextTokens, interrupted: false, preempted: !completed };
     throw err;
+  } finally {
+    session.steering.endSample();
   }
-  return { items, calls, lastMessage, contextTokens, interrupted: false };
+  // A stream that ended without completing after new input arrived was cut short by it too; one that completed
+  // stands (its items were announced), and the input waits for the next request.
+  const preempted = preempt.signal.aborted && !completed;
+  return { items, calls, lastMessage, contextTokens, interrupted: false, preempted };
 }

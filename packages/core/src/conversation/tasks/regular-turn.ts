@@ -1,3 +1,4 @@
+import type { TurnItem } from "@codex-ts/app-server-protocol";
 import { autoCompactTokenLimit } from "../../client/model-info.js";
 import { runCompaction, stillOverLimitMessage } from "../../compact/index.js";
 import * as ev from "../../events/constructors.js";
@@ -15,24 +16,45 @@ import { userTurnInput, userTurnItem } from "../user-input.js";
 import { type RunningTask, settleTask, startTask } from "./task.js";
 
 /**
- * A user turn: the user's input, then model requests until a response asks for no tool (each response's tools run
- * before the next request), with auto-compaction when a response reaches the limit.
+ * A user turn: the user's input, then model requests until a response asks for no tool and no input was added
+ * meanwhile (each response's tools run before the next request; input added with `steer` is recorded before it),
+ * with auto-compaction when a response reaches the limit.
  */
 export async function runRegularTurn(session: Session, id: string, items: InputItem[]): Promise<void> {
-  const task = startTask(session, id);
+  const task = startTask(session, id, "regular");
   const turnDiff = new TurnDiffTracker();
   session.recordSettingsChange();
   // Before the task's closing logic, as it has always been: an input that cannot be read (a missing local image)
   // ends the submission here, without closing events.
+  await recordUserInput(session, id, items, userTurnItem(items));
+  await settleTask(session, task, () => samplingLoop(session, task, toolContext(session, task, turnDiff)));
+}
+
+/**
+ * Records a user's input in the history and announces it: the item events first and `user_message` (the item's
+ * legacy form) after them, as 0.58.0 sends them.
+ */
+async function recordUserInput(
+  session: Session,
+  id: string,
+  items: InputItem[],
+  userItem: TurnItem,
+): Promise<void> {
   const { message, text, images } = await userTurnInput(items, (path) => session.resolvePath(path));
   session.record(message);
-  // 0.58.0 sends the item events first and `user_message` (the item's legacy form) after them.
-  const userItem = userTurnItem(items);
   const at = { threadId: session.id, turnId: id };
   session.emit(id, ev.itemStarted(at, userItem));
   session.emit(id, ev.itemCompleted(at, userItem));
   session.emit(id, ev.userMessage(text, images));
-  await settleTask(session, task, () => samplingLoop(session, task, toolContext(session, task, turnDiff)));
+}
+
+/** Input added to the running turn (`steer`) joins the history before the turn's next model request. */
+async function recordPendingInput(session: Session, id: string): Promise<void> {
+  for (const pending of session.steering.take()) {
+    const item = userTurnItem(pending.items);
+    if ("UserMessage" in item) item.UserMessage.id = pending.itemId;
+    await recordUserInput(session, id, pending.items, item);
+  }
 }
 
 async function samplingLoop(session: Session, task: RunningTask, tools: ToolContext): Promise<void> {
@@ -40,7 +62,11 @@ async function samplingLoop(session: Session, task: RunningTask, tools: ToolCont
   // Set while the request after an auto-compaction is pending: reaching the limit again then ends the turn.
   let justCompacted = false;
   for (;;) {
+    await recordPendingInput(session, task.id);
     const sampled = await sampleWithRetries(session, task.id, task.signal);
+    // Input added while the response streamed cut it short: what it said is dropped and the model asked again,
+    // with the new input in view (0.166.0 does the same).
+    if (sampled.preempted) continue;
     const { items, calls, lastMessage, contextTokens } = sampled;
     if (lastMessage !== null) task.lastAgentMessage = lastMessage;
     const { outputs, aborted } = await runTools(tools, calls);
@@ -74,7 +100,11 @@ async function samplingLoop(session: Session, task: RunningTask, tools: ToolCont
       continue;
     }
     justCompacted = false;
-    if (calls.length === 0) return;
+    if (calls.length === 0 && !session.steering.hasPending()) {
+      // Decided in the same tick as the check: input arriving from here on is refused, never dropped unseen.
+      session.steering.close();
+      return;
+    }
   }
 }
 

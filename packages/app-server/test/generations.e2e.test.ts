@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { protocol0166 } from "@codex-ts/app-server-protocol";
+import { protocol0166, unknownMethodMessage } from "@codex-ts/app-server-protocol";
 import { afterAll, describe, expect, it } from "vitest";
 import { AppServerClient, type Message } from "./helpers/client.js";
 
@@ -108,9 +108,9 @@ describe("a 0.166 connection", () => {
     await init0166(c);
     expect(error(await c.call(2, "newConversation", {}))).toEqual({
       code: -32600,
-      message:
-        "Invalid request: unknown variant `newConversation`, expected `initialize` or `permissionProfile/list`",
+      message: unknownMethodMessage(protocol0166, "newConversation"),
     });
+    expect(error(await c.call(3, "newConversation", {})).message).toContain("`turn/start`");
     await c.close();
   });
 });

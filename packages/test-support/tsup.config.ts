@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // The tee script runs as a program of its own (a `codex` wrapper's target), so it is built as a second entry.
+  entry: ["src/index.ts", "src/tee-app-server.ts"],
   format: ["esm"],
   target: "node20",
   platform: "node",

@@ -67,6 +67,11 @@ export class JsonRpcChild {
     });
   }
 
+  /** Answers a request of the child's (one the `onRequest` handler left unanswered). */
+  respond(id: number | string, result: unknown): void {
+    this.send({ id, result });
+  }
+
   notify(method: string, params?: unknown): void {
     this.send(params === undefined ? { method } : { method, params });
   }

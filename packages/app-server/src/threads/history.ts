@@ -34,15 +34,14 @@ export function turnsFromRollout(
   let counter = 0;
   const nextId = () => `item-${++counter}`;
   const push = (item: ThreadItem0166) => {
-    if (!turn) return;
-    // Consecutive reasoning lines are one reasoning item (the summary parts of one model output item).
-    const last = turn.items.at(-1);
-    if (item.type === "reasoning" && last?.type === "reasoning") {
-      last.summary = [...(last.summary ?? []), ...(item.summary ?? [])];
-      last.content = [...(last.content ?? []), ...(item.content ?? [])];
-      return;
-    }
-    turn.items.push(item);
+    turn?.items.push(item);
+  };
+  /** Consecutive reasoning lines are one reasoning item (the parts of one model output item). */
+  const reasoning = (summary: string[], content: string[]) => {
+    const last = turn?.items.at(-1);
+    if (last?.type !== "reasoning") return push(reasoningItem(nextId(), summary, content));
+    last.summary = [...(last.summary ?? []), ...summary];
+    last.content = [...(last.content ?? []), ...content];
   };
   items.forEach((line, index) => {
     if (line.type !== "event_msg") return;
@@ -61,10 +60,10 @@ export function turnsFromRollout(
         push(agentMessageItem(nextId(), msg.message));
         break;
       case "agent_reasoning":
-        push(reasoningItem(nextId(), [msg.text], []));
+        reasoning([msg.text], []);
         break;
       case "agent_reasoning_raw_content":
-        push(reasoningItem(nextId(), [], [msg.text]));
+        reasoning([], [msg.text]);
         break;
       case "error":
         if (turn) {

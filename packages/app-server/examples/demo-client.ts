@@ -97,9 +97,12 @@ function renderTurn(client: Client): Promise<Record<string, unknown>> {
         case "item/completed": {
           endStream();
           const item = p.item as Record<string, unknown>;
+          // 0.58.0 spells a command's outcome in snake_case, 0.166.0 in camelCase.
+          const exit = item.exit_code ?? item.exitCode;
+          const output = item.aggregated_output ?? item.aggregatedOutput;
           const detail =
             item.type === "commandExecution"
-              ? ` \`${item.command}\`${m.method === "item/completed" ? ` → exit ${item.exit_code}, output ${JSON.stringify(item.aggregated_output)}` : ""}`
+              ? ` \`${item.command}\`${m.method === "item/completed" ? ` → ${item.status ?? ""} exit ${exit}, output ${JSON.stringify(output)}` : ""}`
               : item.type === "agentMessage" && m.method === "item/completed"
                 ? ` ${JSON.stringify(item.text)}`
                 : "";
@@ -117,6 +120,16 @@ function renderTurn(client: Client): Promise<Record<string, unknown>> {
             `  ← execCommandApproval (server → client request): run \`${(p.command as string[]).join(" ")}\` in ${p.cwd}?`,
           );
           client.respond(m.id as number, { decision: "approved" });
+          break;
+        case "item/commandExecution/requestApproval":
+          endStream();
+          console.log(
+            `  ← item/commandExecution/requestApproval (server → client request): run \`${p.command}\`? (${p.reason})`,
+          );
+          client.respond(m.id as number, { decision: "accept" });
+          break;
+        case "thread/status/changed":
+          console.log(`  ← thread/status/changed: ${JSON.stringify(p.status)}`);
           break;
         case "turn/completed":
           endStream();
@@ -152,6 +165,19 @@ const model = await startMockModelServer([
   ),
   // Turn 2, on a second thread: a plain answer.
   responses.turn(responses.message("Hello! Nothing to run for this one.")),
+  // Turn 3, for a client of today's (0.166) protocol: a command outside the read-only sandbox, then an answer.
+  responses.turn(
+    responses.functionCall(
+      "shell",
+      {
+        command: ["bash", "-lc", "echo hello from the sandbox-free side"],
+        with_escalated_permissions: true,
+        justification: "print a greeting",
+      },
+      "call_hello",
+    ),
+  ),
+  responses.turn(responses.message("The command printed its greeting.", undefined, 4)),
 ]);
 try {
   const codexHome = path.join(tmp, "home");
@@ -212,7 +238,32 @@ try {
   await client.call("no/such/method");
   await client.call("thread/archive", { threadId: "not-a-uuid" });
   console.log(`server exited with code ${await client.close()}`);
-  console.log(`rollout of the first thread: ${path.relative(codexHome, thread.path)}`);
+  console.log(`rollout of the first thread: ${path.relative(codexHome, thread.path)}\n`);
+
+  // Today's clients (codex 0.166, e.g. the ACP adapter editors ship) say so at initialize with `capabilities`; the
+  // same server then speaks their protocol: UUIDv7 turn ids, thread status changes, item/* with item times,
+  // approvals as item/commandExecution/requestApproval, serverRequest/resolved, emittedAtMs on each notification.
+  console.log("--- a client of the 0.166 protocol ---\n");
+  const modern = new Client(
+    spawn(process.execPath, [cli, "app-server"], {
+      env: { ...process.env, CODEX_HOME: codexHome },
+      stdio: ["pipe", "pipe", "inherit"],
+    }),
+  );
+  await modern.call("initialize", {
+    clientInfo: { name: "demo-editor", version: "2.0.0" },
+    capabilities: { experimentalApi: true },
+  });
+  const modernThread = threadOf(
+    await modern.call("thread/start", { cwd: project, approvalPolicy: "on-request", sandbox: "read-only" }),
+  );
+  const turn3 = renderTurn(modern);
+  await modern.call("turn/start", {
+    threadId: modernThread.id,
+    input: [{ type: "text", text: "Greet me from the shell", text_elements: [] }],
+  });
+  await turn3;
+  console.log(`0.166 server exited with code ${await modern.close()}`);
 } finally {
   await model.close();
   await fs.rm(tmp, { recursive: true, force: true });

@@ -18,10 +18,9 @@ describe("bundled demo client (pnpm demo)", () => {
     expect(stdout).toContain("← execCommandApproval (server → client request)");
     expect(stdout).toContain('→ {"id":0,"result":{"decision":"approved"}}');
     expect(stdout).toMatch(
-      /item\/completed commandExecution .* → exit 0, output ".*NOTES\.md\\nREADME\.md\\n"/,
+      /item\/completed commandExecution .* → completed exit 0, output ".*NOTES\.md\\nREADME\.md\\n"/,
     );
     expect(stdout).toContain("NOTES.md exists in the project: true");
-    expect(stdout.match(/turn\/completed: completed/g)).toHaveLength(2);
     // The second listing, after the archive, holds only the first thread.
     const listings = stdout
       .split("\n")
@@ -32,5 +31,15 @@ describe("bundled demo client (pnpm demo)", () => {
     expect(stdout).toContain('← {"id":6,"result":{}}');
     expect(stdout).toContain("unknown variant `no/such/method`");
     expect(stdout).toContain("server exited with code 0");
+    // The same server, for a client of the 0.166 protocol.
+    expect(stdout).toContain("← item/commandExecution/requestApproval (server → client request)");
+    expect(stdout).toContain('"result":{"decision":"accept"}');
+    expect(stdout).toContain("← serverRequest/resolved");
+    expect(stdout).toMatch(
+      /item\/completed commandExecution .* → completed exit 0, output "hello from the sandbox-free side\\n"/,
+    );
+    expect(stdout).toContain('← item/completed agentMessage "The command printed its greeting."');
+    expect(stdout.match(/turn\/completed: completed/g)).toHaveLength(3);
+    expect(stdout).toContain("0.166 server exited with code 0");
   });
 });

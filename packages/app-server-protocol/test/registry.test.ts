@@ -18,7 +18,6 @@ import {
   unknownMethodMessage,
 } from "../src/index.js";
 
-
 /** The 0.166 methods implemented so far, in 0.166.0's registry order (its unknown-variant error lists them so). */
 const METHODS_0166 = [
   "initialize",

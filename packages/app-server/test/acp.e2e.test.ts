@@ -41,7 +41,7 @@ describe.skipIf(!CODEX_ACP_ENTRY)("codex-acp 2.6.0 driving this app server", () 
   it("starts a session on a thread of this server", () => {
     expect(run.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     const started = run.tee.find((e) => e.dir === "s2c" && e.msg.method === "thread/started");
-    expect((started?.msg.params as { thread: { id: string } }).thread.id).toBe(run.sessionId);
+    expect(started?.msg.params).toMatchObject({ thread: { id: run.sessionId } });
     const init = run.tee.find((e) => e.dir === "c2s" && e.msg.method === "initialize");
     expect(init?.msg.params).toMatchObject({ capabilities: { experimentalApi: true } });
   });

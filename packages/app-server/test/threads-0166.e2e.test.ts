@@ -122,7 +122,7 @@ describe("0.166 threads and turns", () => {
       multiAgentMode: "explicitRequestOnly",
     });
     const started = c.tee().find((e) => e.msg.method === "thread/started");
-    expect((started?.msg.params as { thread: unknown }).thread).toEqual(r.thread);
+    expect((started?.msg.params as { thread?: unknown } | undefined)?.thread).toEqual(r.thread);
     expect(c.schemaProblems()).toEqual([]);
     await c.close();
   });

@@ -120,7 +120,9 @@ describe("input added to a running turn (steer)", () => {
 
   it("input added while a tool waits is recorded after the tool's output, before the next request", async () => {
     mock.enqueue(
-      responses.turn(responses.functionCall("shell", { command: ["bash", "-lc", "echo hi > out.txt"] }, "call_1")),
+      responses.turn(
+        responses.functionCall("shell", { command: ["bash", "-lc", "echo hi > out.txt"] }, "call_1"),
+      ),
       responses.turn(responses.message("done")),
     );
     const { conversation } = await manager.newConversation(

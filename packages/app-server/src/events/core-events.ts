@@ -14,3 +14,16 @@ export function mcpProgress(msg: EventMsg): { callId: string; message: string } 
   if (raw.type !== "mcp_tool_call_progress") return null;
   return { callId: String(raw.call_id), message: String(raw.message) };
 }
+
+type McpEnd = Extract<EventMsg, { type: "mcp_tool_call_end" }>;
+
+/** How an MCP call ended, in the v2 and 0.166 items' terms: its result, or its error as `failed`. */
+export function mcpOutcome(end: McpEnd["result"]) {
+  if ("Err" in end) return { status: "failed" as const, result: null, error: { message: end.Err } };
+  const ok = end.Ok;
+  return {
+    status: ok.isError ? ("failed" as const) : ("completed" as const),
+    result: { content: ok.content ?? [], structuredContent: ok.structuredContent ?? null },
+    error: null,
+  };
+}

@@ -1,4 +1,12 @@
-import type { FileChange, gen0166, ParsedCommand, TurnItem, UserInput } from "@codex-ts/app-server-protocol";
+import type {
+  EventMsg,
+  FileChange,
+  gen0166,
+  ParsedCommand,
+  TurnItem,
+  UserInput,
+} from "@codex-ts/app-server-protocol";
+import { durationMs, mcpOutcome } from "./core-events.js";
 import { shellJoin } from "./shell-join.js";
 
 /**
@@ -159,4 +167,31 @@ export function imageViewItem(
   times: ItemTimes = NO_TIMES,
 ): ItemOf0166<"imageView"> {
   return { type: "imageView", id, path, ...times };
+}
+
+type McpEnd = Extract<EventMsg, { type: "mcp_tool_call_end" }>;
+
+/** An MCP tool call as it starts. */
+export function mcpToolCallItem(
+  callId: string,
+  invocation: McpEnd["invocation"],
+  times: ItemTimes = NO_TIMES,
+): ItemOf0166<"mcpToolCall"> {
+  return {
+    type: "mcpToolCall",
+    id: callId,
+    server: invocation.server,
+    tool: invocation.tool,
+    status: "inProgress",
+    arguments: invocation.arguments ?? null,
+    result: null,
+    error: null,
+    durationMs: null,
+    ...times,
+  };
+}
+
+/** `item` (the call as it started) with the outcome the core reported: its result, or its error as `failed`. */
+export function mcpToolCallDone(item: ItemOf0166<"mcpToolCall">, end: McpEnd): ItemOf0166<"mcpToolCall"> {
+  return { ...item, ...mcpOutcome(end.result), durationMs: durationMs(end.duration) };
 }

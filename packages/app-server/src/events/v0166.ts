@@ -1,12 +1,4 @@
-import type {
-  EventMsg,
-  gen0166,
-  NotificationMessage,
-  Protocol0166,
-  RequestId,
-  TokenUsage,
-  TurnItem,
-} from "@codex-ts/app-server-protocol";
+import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
 import { durationMs, mcpProgress } from "./core-events.js";
 import {
@@ -15,12 +7,23 @@ import {
   fileUpdateChanges,
   type ItemOf0166,
   imageViewItem,
+  mcpToolCallDone,
+  mcpToolCallItem,
   type ThreadItem0166,
   threadItem0166,
 } from "./items-0166.js";
+import {
+  errorNotification,
+  type Notification0166,
+  streamNotification,
+  type TokenInfo,
+  tokenUsageUpdated,
+  turnError,
+} from "./notifications-0166.js";
+import { ThreadStatus0166 } from "./thread-status-0166.js";
 
-/** A 0.166.0 server notification (`{method, params}`), as the mapper produces them. */
-export type Notification0166 = NotificationMessage<Protocol0166>;
+export type { Notification0166 } from "./notifications-0166.js";
+
 type EventOf<T extends EventMsg["type"]> = Extract<EventMsg, { type: T }>;
 
 /** The running turn, as far as the mapper follows it. */
@@ -38,36 +41,17 @@ export type ApprovalKind = "command" | "fileChange";
 /** An approval's outcome as the thread shows it: the command or patch runs, or it does not. */
 export type ApprovalOutcome = "accepted" | "declined";
 
-const PLAN_STATUS: Record<string, gen0166.TurnPlanStepStatus> = {
-  pending: "pending",
-  in_progress: "inProgress",
-  completed: "completed",
-};
-
-function usageBreakdown(u: TokenUsage): gen0166.TokenUsageBreakdown {
-  return {
-    totalTokens: u.total_tokens,
-    inputTokens: u.input_tokens,
-    cachedInputTokens: u.cached_input_tokens,
-    cacheWriteInputTokens: 0,
-    outputTokens: u.output_tokens,
-    reasoningOutputTokens: u.reasoning_output_tokens,
-  };
-}
-
 /**
  * Turns the core event stream of one thread into 0.166.0's notifications, in its order: `thread/status/changed`
- * (active when a turn starts, `waitingOnApproval` while an approval is open, idle — or `systemError` after a
- * failure — when it ends), `turn/started` / `turn/completed` with 0.166's `Turn`, `item/started` / `item/completed`
- * with the item's times, the deltas, `thread/tokenUsage/updated` once per model response, plan and diff updates,
- * `error` and `warning`. Items a turn leaves open when it is interrupted stay open, as 0.166.0 leaves them.
+ * (ThreadStatus0166), `turn/started` / `turn/completed` with 0.166's `Turn`, `item/started` / `item/completed` with
+ * the item's times, the deltas, `thread/tokenUsage/updated` once per model response, plan and diff updates, `error`
+ * and `warning`. Items a turn leaves open when it is interrupted stay open, as 0.166.0 leaves them.
  */
 export class EventMapper0166 {
   private turn: TurnState | null = null;
   private lastTurnId: string | null = null;
-  private status: gen0166.ThreadStatus = { type: "idle" };
+  private readonly status: ThreadStatus0166;
   private readonly open = new Map<string, ThreadItem0166>();
-  private openApprovals = 0;
   /** Commands the user refused: their closing event completes them as `declined`. */
   private readonly declined = new Set<string>();
   /** The client's ids of user messages it sent (`turn/steer`'s `clientUserMessageId`), by item id. */
@@ -79,18 +63,20 @@ export class EventMapper0166 {
   constructor(
     readonly threadId: string,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.status = new ThreadStatus0166(threadId);
+  }
 
   /** The thread's status as last announced. */
   get threadStatus(): gen0166.ThreadStatus {
-    return this.status;
+    return this.status.current;
   }
 
   /** The thread was loaded from its rollout (`thread/resume`): 0.166.0 announces its status once. */
   loaded(): Notification0166[] {
     if (this.announcedLoad) return [];
     this.announcedLoad = true;
-    return [{ method: "thread/status/changed", params: { threadId: this.threadId, status: this.status } }];
+    return [this.status.announce()];
   }
 
   /** The user message item `itemId` carries the client's `clientId`. */
@@ -99,9 +85,22 @@ export class EventMapper0166 {
   }
 
   map(event: CoreEvent): Notification0166[] {
-    const progress = mcpProgress(event.msg);
-    if (progress) return this.mcpProgress(progress.callId, progress.message);
     const msg = event.msg;
+    const progress = mcpProgress(msg);
+    if (progress)
+      return this.withTurn((turnId) => [
+        {
+          method: "item/mcpToolCall/progress",
+          params: { threadId: this.threadId, turnId, itemId: progress.callId, message: progress.message },
+        },
+      ]);
+    const turnId = this.turn?.id ?? this.lastTurnId;
+    const summaryIndex =
+      msg.type === "reasoning_content_delta" && this.reasoning?.id === msg.item_id
+        ? this.reasoning.summaryIndex
+        : 0;
+    const simple = turnId === null ? null : streamNotification(this.threadId, turnId, msg, summaryIndex);
+    if (simple) return [simple];
     switch (msg.type) {
       case "task_started":
         return this.startTurn(event.id);
@@ -109,42 +108,9 @@ export class EventMapper0166 {
         return this.itemStarted(msg.item);
       case "item_completed":
         return this.itemCompleted(msg.item);
-      case "agent_message_content_delta":
-        return this.withTurn((turnId) => [
-          {
-            method: "item/agentMessage/delta",
-            params: { threadId: this.threadId, turnId, itemId: msg.item_id, delta: msg.delta },
-          },
-        ]);
-      case "reasoning_content_delta":
-        return this.withTurn((turnId) => [
-          {
-            method: "item/reasoning/summaryTextDelta",
-            params: {
-              threadId: this.threadId,
-              turnId,
-              itemId: msg.item_id,
-              delta: msg.delta,
-              summaryIndex: this.reasoning?.id === msg.item_id ? this.reasoning.summaryIndex : 0,
-            },
-          },
-        ]);
       case "agent_reasoning_section_break":
         if (this.reasoning) this.reasoning.summaryIndex += 1;
         return [];
-      case "reasoning_raw_content_delta":
-        return this.withTurn((turnId) => [
-          {
-            method: "item/reasoning/textDelta",
-            params: {
-              threadId: this.threadId,
-              turnId,
-              itemId: msg.item_id,
-              delta: msg.delta,
-              contentIndex: 0,
-            },
-          },
-        ]);
       case "exec_command_begin":
         return this.open.has(msg.call_id) ? [] : this.started(this.commandStarted(msg));
       case "exec_command_output_delta":
@@ -152,8 +118,9 @@ export class EventMapper0166 {
       case "exec_command_end":
         return this.commandEnd(msg);
       case "exec_approval_request":
+        // The core announced the command first (exec_command_begin); 0.166.0 sets the flag before the item.
         return [
-          ...this.approvalOpened(),
+          ...this.status.approvalOpened(),
           ...(this.open.has(msg.call_id) ? [] : this.started(this.commandStarted(msg))),
         ];
       case "apply_patch_approval_request":
@@ -161,47 +128,32 @@ export class EventMapper0166 {
         const started = this.open.has(msg.call_id)
           ? []
           : this.started(fileChangeItem(msg.call_id, fileUpdateChanges(msg.changes), "inProgress"));
-        return msg.type === "patch_apply_begin" ? started : [...started, ...this.approvalOpened()];
+        return msg.type === "patch_apply_begin" ? started : [...started, ...this.status.approvalOpened()];
       }
       case "patch_apply_end":
         return this.finishItem(msg.call_id, (item) =>
           item.type === "fileChange" ? { ...item, status: msg.success ? "completed" : "failed" } : null,
         );
       case "mcp_tool_call_begin":
-        return this.started(this.mcpStarted(msg));
-      case "mcp_tool_call_end":
-        return this.mcpEnd(msg);
+        return this.started(mcpToolCallItem(msg.call_id, msg.invocation));
+      case "mcp_tool_call_end": {
+        const open = this.open.get(msg.call_id);
+        const base = open?.type === "mcpToolCall" ? open : mcpToolCallItem(msg.call_id, msg.invocation);
+        return this.completed(mcpToolCallDone(base, msg));
+      }
       case "view_image_tool_call": {
         const item = imageViewItem(msg.call_id, msg.path);
         return [...this.started(item), ...this.completed(item)];
       }
-      case "plan_update":
-        return this.withTurn((turnId) => [
-          {
-            method: "turn/plan/updated",
-            params: {
-              threadId: this.threadId,
-              turnId,
-              explanation: msg.explanation ?? null,
-              plan: msg.plan.map((s) => ({ step: s.step, status: PLAN_STATUS[s.status] ?? "pending" })),
-            },
-          },
-        ]);
-      case "turn_diff":
-        return this.withTurn((turnId) => [
-          {
-            method: "turn/diff/updated",
-            params: { threadId: this.threadId, turnId, diff: msg.unified_diff },
-          },
-        ]);
       case "token_count":
         return msg.info ? this.tokenUsage(msg.info) : [];
       case "error":
-        return this.error(msg.message);
-      case "stream_error":
-        return this.errorNotice(msg.message, true);
-      case "warning":
-        return [{ method: "warning", params: { threadId: this.threadId, message: msg.message } }];
+        // A failure of the turn: the thread goes to `systemError` and the turn will complete as failed.
+        if (this.turn) this.turn.error = turnError(msg.message);
+        return [
+          ...this.status.set({ type: "systemError" }),
+          ...this.withTurn((turnId) => [errorNotification(this.threadId, turnId, msg.message, false)]),
+        ];
       case "task_complete":
         return this.finishTurn(this.turn?.error ? "failed" : "completed");
       case "turn_aborted":
@@ -230,7 +182,7 @@ export class EventMapper0166 {
       this.declined.add(callId);
       return out;
     }
-    out.push(...this.approvalClosed());
+    out.push(...this.status.approvalClosed());
     if (outcome === "declined")
       out.push(
         ...this.finishItem(callId, (item) =>
@@ -241,7 +193,7 @@ export class EventMapper0166 {
   }
 
   /** The thread's token usage as a resumed rollout left it (sent once after `thread/resume`). */
-  restoredUsage(info: NonNullable<EventOf<"token_count">["info"]>, turnId: string): Notification0166[] {
+  restoredUsage(info: TokenInfo, turnId: string): Notification0166[] {
     this.lastTurnId ??= turnId;
     return this.tokenUsage(info);
   }
@@ -249,26 +201,6 @@ export class EventMapper0166 {
   private withTurn(build: (turnId: string) => Notification0166[]): Notification0166[] {
     const turnId = this.turn?.id ?? this.lastTurnId;
     return turnId === null ? [] : build(turnId);
-  }
-
-  private setStatus(status: gen0166.ThreadStatus): Notification0166[] {
-    if (JSON.stringify(status) === JSON.stringify(this.status)) return [];
-    this.status = status;
-    return [{ method: "thread/status/changed", params: { threadId: this.threadId, status } }];
-  }
-
-  private activeStatus(): gen0166.ThreadStatus {
-    return { type: "active", activeFlags: this.openApprovals > 0 ? ["waitingOnApproval"] : [] };
-  }
-
-  private approvalOpened(): Notification0166[] {
-    this.openApprovals += 1;
-    return this.turn ? this.setStatus(this.activeStatus()) : [];
-  }
-
-  private approvalClosed(): Notification0166[] {
-    this.openApprovals = Math.max(0, this.openApprovals - 1);
-    return this.turn ? this.setStatus(this.activeStatus()) : [];
   }
 
   /** 0.166's `Turn` for the running turn (times in unix seconds, as 0.166.0 reports them). */
@@ -291,10 +223,9 @@ export class EventMapper0166 {
     const turn: TurnState = { id: turnId, startedAtMs: this.now(), lastAgentMessage: null, error: null };
     this.turn = turn;
     this.lastTurnId = turnId;
-    this.openApprovals = 0;
     this.declined.clear();
     return [
-      ...this.setStatus(this.activeStatus()),
+      ...this.status.turnStarted(),
       {
         method: "turn/started",
         params: { threadId: this.threadId, turn: this.turnObject(turn, "inProgress", null) },
@@ -308,14 +239,13 @@ export class EventMapper0166 {
     this.turn = null;
     this.open.clear();
     this.reasoning = null;
-    this.openApprovals = 0;
-    // A failed turn leaves the thread in `systemError` (set with the error), as 0.166.0 does.
-    const out = status === "failed" ? [] : this.setStatus({ type: "idle" });
-    out.push({
-      method: "turn/completed",
-      params: { threadId: this.threadId, turn: this.turnObject(turn, status, this.now()) },
-    });
-    return out;
+    return [
+      ...this.status.turnEnded(status === "failed"),
+      {
+        method: "turn/completed",
+        params: { threadId: this.threadId, turn: this.turnObject(turn, status, this.now()) },
+      },
+    ];
   }
 
   private started(item: ThreadItem0166): Notification0166[] {
@@ -398,7 +328,7 @@ export class EventMapper0166 {
       const done = this.finishItem(msg.call_id, (item) =>
         item.type === "commandExecution" ? { ...item, status: "declined" } : null,
       );
-      return [...done, ...this.approvalClosed()];
+      return [...done, ...this.status.approvalClosed()];
     }
     return this.finishItem(msg.call_id, (item) =>
       item.type === "commandExecution"
@@ -413,96 +343,11 @@ export class EventMapper0166 {
     );
   }
 
-  private mcpStarted(msg: EventOf<"mcp_tool_call_begin">): ItemOf0166<"mcpToolCall"> {
-    return {
-      type: "mcpToolCall",
-      id: msg.call_id,
-      server: msg.invocation.server,
-      tool: msg.invocation.tool,
-      status: "inProgress",
-      arguments: msg.invocation.arguments ?? null,
-      result: null,
-      error: null,
-      durationMs: null,
-    };
-  }
-
-  private mcpEnd(msg: EventOf<"mcp_tool_call_end">): Notification0166[] {
-    const base = this.open.get(msg.call_id);
-    const item =
-      base?.type === "mcpToolCall" ? base : this.mcpStarted({ ...msg, type: "mcp_tool_call_begin" });
-    const took = durationMs(msg.duration);
-    if ("Err" in msg.result)
-      return this.completed({
-        ...item,
-        status: "failed",
-        result: null,
-        error: { message: msg.result.Err },
-        durationMs: took,
-      });
-    const ok = msg.result.Ok;
-    return this.completed({
-      ...item,
-      status: ok.isError ? "failed" : "completed",
-      result: { content: ok.content ?? [], structuredContent: ok.structuredContent ?? null },
-      error: null,
-      durationMs: took,
-    });
-  }
-
-  private mcpProgress(callId: string, message: string): Notification0166[] {
-    return this.withTurn((turnId) => [
-      {
-        method: "item/mcpToolCall/progress",
-        params: { threadId: this.threadId, turnId, itemId: callId, message },
-      },
-    ]);
-  }
-
   /** One `thread/tokenUsage/updated` per model response (the core repeats a usage with each rate-limit update). */
-  private tokenUsage(info: NonNullable<EventOf<"token_count">["info"]>): Notification0166[] {
+  private tokenUsage(info: TokenInfo): Notification0166[] {
     const total = info.total_token_usage.total_tokens;
     if (total === this.lastTotal) return [];
     this.lastTotal = total;
-    return this.withTurn((turnId) => [
-      {
-        method: "thread/tokenUsage/updated",
-        params: {
-          threadId: this.threadId,
-          turnId,
-          tokenUsage: {
-            total: usageBreakdown(info.total_token_usage),
-            last: usageBreakdown(info.last_token_usage),
-            modelContextWindow: info.model_context_window ?? null,
-          },
-        },
-      },
-    ]);
-  }
-
-  /** A failure of the turn: the thread goes to `systemError` and the turn will complete as failed. */
-  private error(message: string): Notification0166[] {
-    const turnError: gen0166.TurnError = {
-      message,
-      codexErrorInfo: null,
-      additionalDetails: null,
-      misalignment: null,
-    };
-    if (this.turn) this.turn.error = turnError;
-    return [...this.setStatus({ type: "systemError" }), ...this.errorNotice(message, false)];
-  }
-
-  private errorNotice(message: string, willRetry: boolean): Notification0166[] {
-    return this.withTurn((turnId) => [
-      {
-        method: "error",
-        params: {
-          error: { message, codexErrorInfo: null, additionalDetails: null, misalignment: null },
-          willRetry,
-          threadId: this.threadId,
-          turnId,
-        },
-      },
-    ]);
+    return this.withTurn((turnId) => [tokenUsageUpdated(this.threadId, turnId, info)]);
   }
 }

@@ -10,7 +10,7 @@ import {
   type v2,
 } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
-import { durationMs, mcpProgress } from "./core-events.js";
+import { durationMs, mcpOutcome, mcpProgress } from "./core-events.js";
 import { shellJoin } from "./shell-join.js";
 
 /** A 0.58.0 server notification (`{method, params}`), as the mapper produces them. */
@@ -275,15 +275,7 @@ export class V2EventMapper {
             status: "inProgress",
             arguments: msg.invocation.arguments ?? null,
           };
-    if ("Err" in msg.result)
-      return { ...base, status: "failed", result: null, error: { message: msg.result.Err } };
-    const ok = msg.result.Ok;
-    return {
-      ...base,
-      status: ok.isError ? "failed" : "completed",
-      result: { content: ok.content ?? [], structuredContent: ok.structuredContent ?? null },
-      error: null,
-    };
+    return { ...base, ...mcpOutcome(msg.result) };
   }
 
   /** The plan is one `todoList` item per turn: started at the first update, completed with the last at turn end. */

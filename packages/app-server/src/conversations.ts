@@ -8,16 +8,16 @@ import {
   type TurnAbortReason,
   type v2,
 } from "@codex-ts/app-server-protocol";
-import type { Conversation, CoreEvent, NewConversation, Op } from "@codex-ts/core";
+import type { CoreEvent, NewConversation, Op } from "@codex-ts/core";
 import { ApprovalBridge } from "./events/approvals.js";
 import { type CodexEventNotification, toV1Notification } from "./events/v1.js";
 import { type Notification, V2EventMapper } from "./events/v2.js";
+import { type ConversationHandle, FollowedConversation } from "./followed-conversation.js";
 
-/** What the server uses of a core conversation (DESIGN.md `Conversation`). */
-export type ConversationHandle = Pick<
-  Conversation,
-  "id" | "rolloutPath" | "submit" | "subscribe" | "steer" | "activeTurn"
->;
+export type { ConversationHandle } from "./followed-conversation.js";
+
+/** Listeners (`addConversationListener`, a v2 thread's own) one conversation may have at once. */
+export const MAX_LISTENERS_PER_CONVERSATION = 64;
 
 /** What opening a conversation yields (the core's `NewConversation`, over any conversation handle). */
 export type OpenedConversation = Omit<NewConversation, "conversation"> & { conversation: ConversationHandle };
@@ -81,6 +81,10 @@ function sentToV1Listeners(n: Notification): boolean {
  */
 export class LoadedConversation {
   readonly listeners = new Set<string>();
+  /** The conversation, with the submissions that start a task counted (see `TurnActivity`). */
+  readonly conversation: ConversationHandle;
+  /** The subscription a v2 thread attached for itself (once, however often it is resumed). */
+  v2Subscription: string | null = null;
   v2: V2EventMapper | null = null;
   /**
    * For conversations without v2 (v1 only): 0.58.0's listener still sends the v2 notifications it knows — item
@@ -89,34 +93,37 @@ export class LoadedConversation {
   private readonly v1Items = new V2EventMapper();
   private held: Outgoing[] = [];
   private holds = 0;
-  private unsubscribe: (() => void) | null = null;
+  private readonly followed: FollowedConversation;
   private readonly bridge: ApprovalBridge;
-  private abortWaiters: Array<(reason: TurnAbortReason) => void> = [];
 
   constructor(
-    readonly conversation: ConversationHandle,
+    readonly opened: OpenedConversation,
     private readonly peer: ProtocolPeer<Protocol058>,
     log: (m: string) => void,
   ) {
-    this.bridge = new ApprovalBridge(peer, conversation.id, (op) => conversation.submit(op), log);
+    const core = opened.conversation;
+    this.followed = new FollowedConversation(core, peer.peer);
+    this.conversation = this.followed.conversation;
+    this.bridge = new ApprovalBridge(peer, core.id, (op) => core.submit(op), log);
   }
 
   attach(subscriptionId: string): void {
+    if (this.listeners.size >= MAX_LISTENERS_PER_CONVERSATION)
+      throw invalidRequest(
+        `too many listeners on conversation ${this.conversation.id}: the limit is ${MAX_LISTENERS_PER_CONVERSATION}`,
+      );
     this.listeners.add(subscriptionId);
-    this.unsubscribe ??= this.conversation.subscribe((e) => this.onEvent(e));
+    this.followed.follow((e) => this.onEvent(e));
   }
 
   detach(subscriptionId: string): void {
     this.listeners.delete(subscriptionId);
-    if (this.listeners.size === 0 && this.unsubscribe) {
-      this.unsubscribe();
-      this.unsubscribe = null;
-    }
+    if (this.listeners.size === 0) this.followed.unfollow();
   }
 
-  /** Resolves with the abort reason of the next `turn_aborted`. */
-  nextAbort(): Promise<TurnAbortReason> {
-    return new Promise((resolve) => this.abortWaiters.push(resolve));
+  /** Resolves with the abort reason of the running (or starting) task; at once when there is none. */
+  untilAborted(): Promise<TurnAbortReason> {
+    return this.followed.untilAborted();
   }
 
   /** Holds this conversation's notifications until `release` (see `Hold`). */
@@ -171,6 +178,7 @@ export class LoadedConversation {
     void ("v2" in o ? this.peer.send(o.v2) : this.peer.event(o.v1.params));
   }
 
+  /** Sends what the event means to each audience, in order (backpressure: see `FollowedConversation`). */
   private onEvent(event: CoreEvent): void {
     // Every attached listener gets its own copy of the v1 notification, as 0.58.0 sends one per subscription.
     const v1 = toV1Notification(this.conversation.id, event);
@@ -178,11 +186,7 @@ export class LoadedConversation {
     const v2 = this.v2 ? this.v2.map(event) : this.v1Items.map(event).filter(sentToV1Listeners);
     for (const n of v2) this.send({ v2: n });
     this.bridge.handle(event);
-    if (event.msg.type === "turn_aborted") {
-      const reason = event.msg.reason;
-      for (const w of this.abortWaiters.splice(0)) w(reason);
-      this.abandonApprovals();
-    }
+    if (event.msg.type === "turn_aborted") this.abandonApprovals();
   }
 }
 
@@ -200,7 +204,12 @@ export class ConversationRegistry {
   ) {}
 
   add(opened: OpenedConversation): void {
-    this.loaded.set(opened.conversationId, new LoadedConversation(opened.conversation, this.peer, this.log));
+    this.loaded.set(opened.conversationId, new LoadedConversation(opened, this.peer, this.log));
+  }
+
+  /** The loaded conversation `id`, or undefined (a resume of a loaded conversation returns it, as 0.58.0 does). */
+  get(conversationId: string): LoadedConversation | undefined {
+    return this.loaded.get(conversationId);
   }
 
   rolloutPathOf(conversationId: string): string | null {
@@ -227,11 +236,12 @@ export class ConversationRegistry {
     return c;
   }
 
+  /** A new v1 listener; `-32600 "too many listeners on conversation <id>: the limit is 64"` past the cap. */
   addListener(conversationId: string): { subscriptionId: string } {
     const c = this.require(conversationId);
     const subscriptionId = randomUUID();
-    this.subscriptions.set(subscriptionId, conversationId);
     c.attach(subscriptionId);
+    this.subscriptions.set(subscriptionId, conversationId);
     return { subscriptionId };
   }
 
@@ -243,11 +253,12 @@ export class ConversationRegistry {
     return {};
   }
 
-  /** v2 threads: listener attached by the server itself plus the v2 notification mapper. */
+  /** v2 threads: listener attached by the server itself (once per conversation) plus the v2 notification mapper. */
   attachV2(conversationId: string): void {
     const c = this.require(conversationId);
     c.v2 ??= new V2EventMapper();
-    this.addListener(conversationId);
+    if (c.v2Subscription === null || !c.listeners.has(c.v2Subscription))
+      c.v2Subscription = this.addListener(conversationId).subscriptionId;
   }
 
   /** v1 `interruptConversation`: resolves with the abort reason once the core reports the turn aborted. */
@@ -267,8 +278,9 @@ export class ConversationRegistry {
     return {};
   }
 
+  /** Interrupts the running (or starting) task and waits for its abort; an idle conversation answers at once. */
   private async interruptAndWait(c: LoadedConversation): Promise<TurnAbortReason> {
-    const aborted = c.nextAbort();
+    const aborted = c.untilAborted();
     await c.conversation.submit({ type: "interrupt" });
     c.abandonApprovals();
     return aborted;

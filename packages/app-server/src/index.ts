@@ -6,6 +6,7 @@ export {
   type Hold,
   inputItemFromV2,
   LoadedConversation,
+  MAX_LISTENERS_PER_CONVERSATION,
   type OpenedConversation,
   type ResumedConversation,
   type TurnOverrides,
@@ -14,7 +15,13 @@ export { ApprovalBridge, type ApprovalOp } from "./events/approvals.js";
 export { shellJoin } from "./events/shell-join.js";
 export { type CodexEventNotification, toV1Notification } from "./events/v1.js";
 export { type Notification, threadItemFromTurnItem, userInputToV2, V2EventMapper } from "./events/v2.js";
-export { type FeedbackInput, uploadFeedbackBundle, writeFeedbackBundle } from "./feedback.js";
+export {
+  FEEDBACK_MAX_BUNDLES,
+  FEEDBACK_ROLLOUT_MAX_BYTES,
+  type FeedbackInput,
+  uploadFeedbackBundle,
+  writeFeedbackBundle,
+} from "./feedback.js";
 export { type FileMatch, FUZZY_SEARCH_LIMIT, fuzzyFileSearch } from "./file-search/search.js";
 export { gitDiffToRemote } from "./git-diff.js";
 export type {
@@ -36,14 +43,22 @@ export { configuredProfiles, createPermissionProfileHandler } from "./handlers/p
 export { createSessionHandlers, type SessionRuntime } from "./handlers/sessions.js";
 export { createHandlerTables, type ServerServices } from "./handlers/tables.js";
 export { createWorkspaceHandlers } from "./handlers/workspace.js";
+export {
+  cutLogMessage,
+  LOG_MESSAGE_MAX_CHARS,
+  LOG_RING_MAX_CHARS,
+  LOG_RING_MAX_LINES,
+  LogRing,
+} from "./log-ring.js";
 export { type ModelPreset, pageItems, pageModels } from "./model-list.js";
 export { MODEL_PRESETS } from "./model-presets.js";
 export { type RunAppServerOptions, runAppServer } from "./run.js";
 export { AppServerRuntime, type AppServerRuntimeOptions, type ConversationRuntime } from "./runtime.js";
-export { AppServer, type AppServerOptions } from "./server.js";
+export { AppServer, type AppServerOptions, MAX_REQUESTS_IN_FLIGHT } from "./server.js";
 export {
   coreApprovalPolicy,
   type SessionSettings,
   v1SessionSettings,
   v2SessionSettings,
 } from "./session-settings.js";
+export { startsTask, TurnActivity } from "./turn-activity.js";

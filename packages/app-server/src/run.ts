@@ -1,4 +1,4 @@
-import type { AuthManager } from "@codex-ts/core";
+import { type AuthManager, killRunningCommands } from "@codex-ts/core";
 import type { HandlerTables } from "./handler.js";
 import { createHandlerTables } from "./handlers/tables.js";
 import type { ConversationRuntime } from "./runtime.js";
@@ -39,6 +39,8 @@ export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
   const server = new AppServer({
     ...opts,
     onShutdown: async () => {
+      // First: a running `execOneOffCommand` (or a model's command) must not hold the shutdown until it times out.
+      killRunningCommands();
       auth?.close();
       await runtime?.shutdownAll?.();
       await opts.onShutdown?.();

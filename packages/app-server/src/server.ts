@@ -16,9 +16,11 @@ import {
   ProtocolPeer,
   protocols,
   RpcError,
+  serverOverloaded,
 } from "@codex-ts/app-server-protocol";
 import { buildUserAgent } from "@codex-ts/core";
 import type { AppServerState, HandlerTable, HandlerTables, Responded } from "./handler.js";
+import { cutLogMessage, LogRing } from "./log-ring.js";
 
 export interface AppServerOptions {
   stdin: Readable;
@@ -33,7 +35,10 @@ export interface AppServerOptions {
   env?: NodeJS.ProcessEnv | undefined;
   /** CODEX_HOME (a 0.166 `initialize` reports it). Default `~/.codex`. */
   codexHome?: string | undefined;
+  /** Incoming lines above this many bytes are refused unread (default 16 MiB, `DEFAULT_MAX_LINE_BYTES`). */
   maxLineBytes?: number;
+  /** Requests handled at once; more are answered `-32001 "Server overloaded; retry later."`. Default 128. */
+  maxRequestsInFlight?: number;
   /** Runs first on shutdown (EOF, signal): abort running turns and flush rollouts here. Errors are logged. */
   onShutdown?: (() => Promise<void>) | undefined;
   /**
@@ -44,9 +49,14 @@ export interface AppServerOptions {
 }
 
 const LEVELS = { error: 0, warn: 1, info: 2, debug: 3 } as const;
-/** How many recent log lines are kept in memory for feedback bundles. */
-const RECENT_LOG_LINES = 2000;
 const RESPONDED = Object.freeze({}) as Responded;
+/** Requests handled at once by default (later Codex's bounded request queue has 128 places too). */
+export const MAX_REQUESTS_IN_FLIGHT = 128;
+/** How long shutdown waits for running requests before answering them itself. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** A request being handled: answers it with an error if shutdown cannot wait for its handler any longer. */
+type Abandon = (message: string) => void;
 
 /**
  * `codex app-server` over one stdin/stdout pair: the handshake (which also picks the connection's protocol
@@ -64,15 +74,17 @@ export class AppServer implements AppServerState {
   private session: Generation | null = null;
   private client: ClientInfo | null = null;
   private readonly tables: HandlerTables;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Map<Promise<void>, Abandon>();
   private readonly opts: AppServerOptions;
   private readonly logThreshold: number;
   private stopping: Promise<void> | null = null;
-  private readonly recent: string[] = [];
+  private readonly recent = new LogRing();
+  private readonly maxInFlight: number;
 
   constructor(opts: AppServerOptions) {
     this.opts = opts;
     this.logThreshold = LEVELS[opts.logLevel ?? "warn"];
+    this.maxInFlight = opts.maxRequestsInFlight ?? MAX_REQUESTS_IN_FLIGHT;
     this.codexHome = path.resolve(opts.codexHome ?? path.join(os.homedir(), ".codex"));
     this.peer = new JsonRpcPeer({
       input: opts.stdin,
@@ -109,10 +121,10 @@ export class AppServer implements AppServerState {
     });
   }
 
+  /** Logs one line (cut to LOG_MESSAGE_MAX_CHARS: messages can carry what a client sent). */
   log(level: keyof typeof LEVELS, message: string): void {
-    const line = `${new Date().toISOString()} ${level.toUpperCase()} codex_app_server: ${message}\n`;
+    const line = `${new Date().toISOString()} ${level.toUpperCase()} codex_app_server: ${cutLogMessage(message)}\n`;
     this.recent.push(line);
-    if (this.recent.length > RECENT_LOG_LINES) this.recent.shift();
     if (LEVELS[level] > this.logThreshold) return;
     const sink = this.opts.logSink;
     if (!sink || sink.destroyed) return;
@@ -120,15 +132,17 @@ export class AppServer implements AppServerState {
   }
 
   recentLogs(): readonly string[] {
-    return this.recent;
+    return this.recent.snapshot();
   }
 
   /** Serves until stdin ends or `shutdown()` is called, then finishes in-flight work and flushes output. */
   async run(): Promise<void> {
     const inputDone = this.peer.run({
-      onRequest: (req) => this.track(this.dispatch(req)),
+      onRequest: (req) => this.accept(req),
       onNotification: (n) => {
-        if (n.method !== "initialized") this.log("debug", `ignoring client notification ${n.method}`);
+        // Cut before it is part of a longer string: a method name can be megabytes.
+        if (n.method !== "initialized")
+          this.log("debug", `ignoring client notification ${cutLogMessage(n.method)}`);
       },
     });
     await Promise.race([inputDone, this.whenStopping()]);
@@ -145,7 +159,7 @@ export class AppServer implements AppServerState {
         this.log("error", `shutdown: ${err instanceof Error ? err.message : String(err)}`);
       }
       await this.peer.close("app-server shutting down");
-      await Promise.allSettled([...this.inFlight]);
+      await this.settleInFlight();
       await this.peer.flushed();
     })();
     return this.stopping;
@@ -158,13 +172,38 @@ export class AppServer implements AppServerState {
     });
   }
 
-  private track(p: Promise<void>): void {
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+  /**
+   * Waits for the requests still running (their handlers end once conversations and commands are stopped); any
+   * still running after the grace period are answered `-32603` so that no request goes unanswered.
+   */
+  private async settleInFlight(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), SHUTDOWN_GRACE_MS);
+    });
+    const outcome = await Promise.race([Promise.allSettled([...this.inFlight.keys()]), grace]);
+    clearTimeout(timer);
+    if (outcome !== "late") return;
+    for (const abandon of this.inFlight.values()) abandon("app-server shutting down");
+  }
+
+  /** Starts handling a request, or answers it as overloaded when MAX_REQUESTS_IN_FLIGHT are being handled. */
+  private accept(req: IncomingRequest): void {
+    if (this.inFlight.size >= this.maxInFlight) {
+      void this.peer.respondError(req.id, serverOverloaded().toBody());
+      return;
+    }
+    let abandon: Abandon = () => {};
+    const running = this.dispatch(req, (a) => {
+      abandon = a;
+    });
+    this.inFlight.set(running, (message) => abandon(message));
+    void running.finally(() => this.inFlight.delete(running));
   }
 
   /** Answers one request exactly once: with what its handler returns, what it responded itself, or its error. */
-  private async dispatch(req: IncomingRequest): Promise<void> {
+  private async dispatch(req: IncomingRequest, onAbandon: (abandon: Abandon) => void): Promise<void> {
     let answered = false;
     const respond = async (result: unknown): Promise<Responded> => {
       if (answered) throw new Error(`${req.method}: the response was already written`);
@@ -172,6 +211,12 @@ export class AppServer implements AppServerState {
       await this.peer.respond(req.id, result);
       return RESPONDED;
     };
+    onAbandon((message) => {
+      if (answered) return;
+      answered = true;
+      this.log("error", `${req.method} was still running at shutdown; answered with an error`);
+      void this.peer.respondError(req.id, { code: INTERNAL_ERROR, message });
+    });
     try {
       const result = await this.handle(req, respond);
       if (!answered) await respond(result);
@@ -180,8 +225,10 @@ export class AppServer implements AppServerState {
       if (answered) {
         this.log("error", `${req.method} failed after its response: ${message}`);
       } else if (err instanceof RpcError) {
+        answered = true;
         await this.peer.respondError(req.id, err.toBody());
       } else {
+        answered = true;
         this.log("error", `${req.method} failed: ${message}`);
         await this.peer.respondError(req.id, { code: INTERNAL_ERROR, message });
       }

@@ -31,11 +31,19 @@ const PLACED_APART = [
 ];
 
 /**
+ * A message the steered input cut short: this server completes it with what streamed before announcing the input,
+ * 0.166.0 leaves it open for good (README). Taken out on both sides.
+ */
+const cutShortCompletion = (steps: string[], i: number) =>
+  steps[i] === "⇐ item/completed agentMessage" && steps[i + 1] === "⇐ item/started userMessage";
+
+/**
  * The step sequence both must share: the steps above taken out, and the approval's status change put right before
  * its request (0.166.0 announces it before the command item, this server's core reports the command first).
  */
 function comparable(t: Transcript): string[] {
-  const steps = t.steps.filter((s) => !NOT_HERE.includes(s) && !PLACED_APART.includes(s));
+  const kept = t.steps.filter((s) => !NOT_HERE.includes(s) && !PLACED_APART.includes(s));
+  const steps = kept.filter((_, i) => !cutShortCompletion(kept, i));
   const out: string[] = [];
   for (const s of steps) {
     if (s === "⇐ thread/status/changed active[waitingOnApproval]") continue;

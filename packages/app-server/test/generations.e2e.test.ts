@@ -52,7 +52,7 @@ describe("a 0.166 connection", () => {
   });
 
   it("lists permission profiles: built-ins, then the configured ones by id, paged", async () => {
-    const { c, codexHome } = await start(
+    const { c } = await start(
       'default_permissions = ":workspace"\n[permissions.zeta]\ndescription = "Zeta profile"\n[permissions.alpha]\n',
     );
     await init0166(c);

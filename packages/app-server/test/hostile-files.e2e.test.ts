@@ -151,7 +151,7 @@ describe("issue 14 rows 5 and 6: special and huge files as rollouts and instruct
     // More FIFO requests than libuv has pool threads: had any opened the FIFO, every later file read would hang.
     for (let i = 0; i < 3; i++) {
       expect(errorOf(await ask(c, "getConversationSummary", { rolloutPath: fifo }))).toEqual({
-        code: -32603,
+        code: -32600,
         message: `failed to load conversation summary from ${fifo}: not a regular file (a FIFO)`,
       });
       expect(errorOf(await ask(c, "resumeConversation", { path: fifo }))).toEqual({

@@ -242,6 +242,28 @@ describe("0.166 threads and turns", () => {
       .slice(from)
       .find((e) => e.msg.method === "item/completed" && JSON.stringify(e.msg.params).includes('"second"'));
     expect(steered?.msg.params).toMatchObject({ item: { type: "userMessage", clientId: "client-7" } });
+    // The answer the input cut short is completed with what streamed of it, before the input is announced.
+    const log = c.tee().slice(from);
+    const cut = log.find(
+      (e) => e.msg.method === "item/started" && JSON.stringify(e.msg.params).includes("msg_slow"),
+    );
+    const cutDone = log.findIndex(
+      (e) => e.msg.method === "item/completed" && JSON.stringify(e.msg.params).includes("msg_slow"),
+    );
+    expect(cut).toBeDefined();
+    const streamed = log
+      .filter(
+        (e) =>
+          e.msg.method === "item/agentMessage/delta" && JSON.stringify(e.msg.params).includes("msg_slow"),
+      )
+      .map((e) => (e.msg.params as { delta: string }).delta)
+      .join("");
+    expect(log[cutDone]?.msg.params).toMatchObject({ item: { type: "agentMessage", text: streamed } });
+    expect(cutDone).toBeLessThan(
+      log.findIndex(
+        (e) => e.msg.method === "item/started" && JSON.stringify(e.msg.params).includes('"second"'),
+      ),
+    );
     expect(userTexts(mock.requests.at(-1)!.body)).toEqual(["first", "second"]);
     expect(mock.requests.length - first).toBe(2);
     expect(
@@ -281,6 +303,33 @@ describe("0.166 threads and turns", () => {
       message: "no active turn to interrupt",
     });
     await c.close();
+  });
+
+  it("turn/interrupt sent right behind turn/start (no turn id yet) interrupts the turn being started", async () => {
+    // A mock of its own: whether the interrupted turn reaches the model is up to timing, so nothing may be left
+    // queued for the other tests.
+    const run = async (command: string[]) => {
+      const own = await startMockModelServer([slowAnswer(40, 100)]);
+      const ownHome = await writeModernCodexHome(await fs.mkdtemp(path.join(tmp, "home-")), own.baseUrl);
+      const c = await ModernClient.start(command, { codexHome: ownHome, cwd });
+      clients.push(c);
+      const { thread } = await newThread(c);
+      const from = c.peer.mark();
+      const started = c.peer.request("turn/start", {
+        threadId: thread.id,
+        input: [{ type: "text", text: "x" }],
+      });
+      const interrupted = c.peer.request("turn/interrupt", { threadId: thread.id, turnId: "" });
+      const turnId = ((await started).result as { turn: { id: string } }).turn.id;
+      const answer = (await interrupted).result;
+      const done = await c.turnCompleted(turnId, from);
+      await c.close();
+      await own.close();
+      return { answer, status: (done.params as { turn: { status: string } }).turn.status };
+    };
+    const ours = await run(OURS);
+    expect(ours).toEqual({ answer: {}, status: "interrupted" });
+    if (REFERENCE_CODEX_0166_BIN) expect(await run([REFERENCE_CODEX_0166_BIN])).toEqual(ours);
   });
 
   it("sends turn/plan/updated for the model's plan", async () => {

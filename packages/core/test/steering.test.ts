@@ -108,6 +108,11 @@ describe("input added to a running turn (steer)", () => {
       e.msg.type === "item_completed" && "AgentMessage" in e.msg.item ? [e.msg.item.AgentMessage.id] : [],
     );
     expect(completedMessages).toEqual(["msg_both"]);
+    // Servers are told to drop it (the extension event), before the steered input is announced.
+    const types: string[] = events.map((e) => e.msg.type);
+    const discarded = types.indexOf("stream_items_discarded");
+    expect(events[discarded]?.msg).toEqual({ type: "stream_items_discarded", item_ids: ["msg_slow"] });
+    expect(discarded).toBeLessThan(events.indexOf(userItems[1]!));
     const rollout = await new SessionsStore(home).loadHistory(rolloutPath);
     const texts = rollout.items.flatMap((i) =>
       i.type === "event_msg" && (i.payload.type === "user_message" || i.payload.type === "agent_message")

@@ -12,6 +12,7 @@ export { type CodexWrapperOptions, readTeeLog, type TeeEntry, writeCodexWrapper 
 export { type IssuedClaims, type MockIssuer, makeJwt, startMockIssuer } from "./mock-issuer.js";
 export {
   chat,
+  frame,
   type MockModelServer,
   type MockRoute,
   offeredTools,

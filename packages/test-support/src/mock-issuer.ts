@@ -160,12 +160,14 @@ export async function startMockIssuer(): Promise<MockIssuer> {
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      const at = Date.now();
       const raw = await readBody(req);
       const rec: RecordedRequest = {
         method: req.method ?? "",
         path: url.pathname + url.search,
         headers: req.headers,
         body: raw,
+        at,
       };
       requests.push(rec);
       if (req.method === "GET" && url.pathname === "/oauth/authorize") {

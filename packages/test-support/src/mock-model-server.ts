@@ -9,6 +9,8 @@ export interface RecordedRequest {
   body: unknown;
   /** Which answer the model mock gave: `route:<name>`, `queue`, or `default`. */
   answeredBy?: string;
+  /** When the request arrived (`Date.now()`), to check waits between retries. */
+  at: number;
 }
 
 /** A queued answer, or a function that shapes it after the request body (e.g. a tool call the request offers). */
@@ -41,7 +43,16 @@ export type ScriptedResponse =
       /** Wait this long between events, so a client can interrupt mid-stream. */
       delayMs?: number;
     }
-  | { kind: "http"; status: number; body: string; headers?: Record<string, string> };
+  | { kind: "http"; status: number; body: string; headers?: Record<string, string> }
+  /** Accepts the request and never answers (no status line, no headers) until the client gives up. */
+  | { kind: "hang" }
+  /** Sends the SSE headers, then only comment lines (`: keepalive`) every `intervalMs`, never an event. */
+  | { kind: "keepalive"; intervalMs: number }
+  /**
+   * Sends the SSE headers, then each raw chunk as it is produced (written as fast as the client reads: the mock
+   * waits for `drain`), then ends. For streams too big to build up front (see `responses.hugeDelta`, `manyDeltas`).
+   */
+  | { kind: "chunks"; chunks: () => Iterable<string>; headers?: Record<string, string> };
 
 export interface MockModelServer {
   /** Base URL to put in a provider's `base_url` (`http://127.0.0.1:<port>/v1`). */
@@ -145,6 +156,54 @@ export const responses = {
     const item = { type: "custom_tool_call", id: `ctc_${responseCounter}`, name, input, call_id: callId };
     return [{ event: "response.output_item.done", data: { type: "response.output_item.done", item } }];
   },
+  /**
+   * One assistant message whose single text delta is `chars` characters long, streamed in 1 MiB pieces of that one
+   * SSE line; then the rest of a turn (the done item repeats only a short text).
+   */
+  hugeDelta(chars: number, id = `msg_${++responseCounter}`): ScriptedResponse {
+    const created = responses.created();
+    const added = responses.message("", id, 1)[0]!;
+    return {
+      kind: "chunks",
+      chunks: function* () {
+        yield frame(created) + frame(added);
+        yield `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"${id}","delta":"`;
+        const piece = "x".repeat(1024 * 1024);
+        for (let left = chars; left > 0; left -= piece.length)
+          yield left >= piece.length ? piece : piece.slice(0, left);
+        yield '"}\n\n';
+        yield frame(responses.message("huge", id, 1).at(-1)!) + frame(responses.completed());
+      },
+    };
+  },
+  /** One assistant message streamed as `count` one-character deltas ("x" each), then the rest of a turn. */
+  manyDeltas(count: number, id = `msg_${++responseCounter}`): ScriptedResponse {
+    const created = responses.created();
+    const [added, , done] = responses.message("x", id, 1) as [SseEvent, SseEvent, SseEvent];
+    const delta = frame({
+      event: "response.output_text.delta",
+      data: { type: "response.output_text.delta", delta: "x", item_id: id },
+    });
+    const doneItem = {
+      ...(done.data as { item: Record<string, unknown> }).item,
+      content: [{ type: "output_text", text: "x".repeat(count) }],
+    };
+    return {
+      kind: "chunks",
+      chunks: function* () {
+        yield frame(created) + frame(added);
+        const batch = delta.repeat(1000);
+        let left = count;
+        for (; left >= 1000; left -= 1000) yield batch;
+        if (left > 0) yield delta.repeat(left);
+        yield frame({
+          event: "response.output_item.done",
+          data: { type: "response.output_item.done", item: doneItem },
+        });
+        yield frame(responses.completed());
+      },
+    };
+  },
   /** A whole turn: created, the given items, completed. */
   turn(...items: (SseEvent | SseEvent[])[]): ScriptedResponse {
     return { kind: "sse", events: [responses.created(), ...items.flat(), responses.completed()] };
@@ -205,9 +264,28 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function frame(e: SseEvent): string {
+/** One SSE event as the mock writes it (`event:` line when named, one `data:` line, blank line). */
+export function frame(e: SseEvent): string {
   const data = typeof e.data === "string" ? e.data : JSON.stringify(e.data);
   return `${e.event ? `event: ${e.event}\n` : ""}data: ${data}\n\n`;
+}
+
+const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" };
+
+/** Writes `chunk`, waiting for the client to take it when the socket's buffer is full; false once it is gone. */
+async function write(res: ServerResponse, chunk: string): Promise<boolean> {
+  if (res.destroyed) return false;
+  if (res.write(chunk)) return true;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+  return !res.destroyed;
 }
 
 async function answer(res: ServerResponse, scripted: ScriptedResponse): Promise<void> {
@@ -216,11 +294,21 @@ async function answer(res: ServerResponse, scripted: ScriptedResponse): Promise<
     res.end(scripted.body);
     return;
   }
-  res.writeHead(200, {
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache",
-    ...scripted.headers,
-  });
+  if (scripted.kind === "hang") return; // the server's close() ends the connection
+  if (scripted.kind === "keepalive") {
+    res.writeHead(200, SSE_HEADERS);
+    res.flushHeaders();
+    const timer = setInterval(() => res.write(": keepalive\n\n"), scripted.intervalMs);
+    res.once("close", () => clearInterval(timer));
+    return;
+  }
+  if (scripted.kind === "chunks") {
+    res.writeHead(200, { ...SSE_HEADERS, ...scripted.headers });
+    for (const chunk of scripted.chunks()) if (!(await write(res, chunk))) return;
+    res.end();
+    return;
+  }
+  res.writeHead(200, { ...SSE_HEADERS, ...scripted.headers });
   const events = scripted.events;
   for (let i = 0; i < events.length; i++) {
     if (scripted.cutAfter !== undefined && i >= scripted.cutAfter) {
@@ -265,6 +353,7 @@ export async function startMockModelServer(
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
+      const at = Date.now();
       const body = await readBody(req);
       const isChat = (req.url ?? "").includes("/chat/completions");
       const route = opts.routes?.find((r) => r.match(body));
@@ -276,6 +365,7 @@ export async function startMockModelServer(
         headers: req.headers,
         body,
         answeredBy,
+        at,
       });
       const next =
         route?.answer(body) ??

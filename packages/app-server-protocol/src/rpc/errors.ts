@@ -1,6 +1,8 @@
 /** JSON-RPC error codes Codex 0.58.0 uses (it never sends -32700/-32601/-32602, see spec/transport.md). */
 export const INVALID_REQUEST = -32600;
 export const INTERNAL_ERROR = -32603;
+/** Later Codex's answer to a request over its in-flight limit (0.58.0 has no limit and so never sends it). */
+export const SERVER_OVERLOADED = -32001;
 
 export type RequestId = number | string;
 
@@ -35,6 +37,11 @@ export function invalidRequest(message: string): RpcError {
 /** A server-side failure (I/O, keyring, …): -32603 like the real server. */
 export function internalError(message: string): RpcError {
   return new RpcError(INTERNAL_ERROR, message);
+}
+
+/** `-32001 "Server overloaded; retry later."`: the request was not handled; the client may retry it later. */
+export function serverOverloaded(): RpcError {
+  return new RpcError(SERVER_OVERLOADED, "Server overloaded; retry later.");
 }
 
 /** Rejection of a server→client request: the client answered with an error, or the request was abandoned. */

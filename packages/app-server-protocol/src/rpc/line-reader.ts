@@ -1,22 +1,24 @@
 import type { Readable } from "node:stream";
-import { StringDecoder } from "node:string_decoder";
 
 /** What the reader hands out: a complete line, or the head of a line that exceeded the size limit. */
 export type LineEvent = { kind: "line"; line: string } | { kind: "oversized"; head: string; bytes: number };
 
 /** How much of an oversized line is kept, so the caller can still find its request id. */
 const OVERSIZED_HEAD_CHARS = 512;
+const NEWLINE = 0x0a;
+const CR = 0x0d;
 
 /**
  * Splits a byte stream into newline-terminated lines (a trailing `\r` is stripped; a final unterminated
- * line is delivered at end of stream). A line longer than `maxLineBytes` is never buffered whole: the
- * reader keeps its first characters, skips the rest up to the next newline and reports it as oversized,
- * so a runaway client cannot exhaust memory.
+ * line is delivered at end of stream). A line is kept as the stream's own byte chunks and decoded once, when it is
+ * complete (so a multi-byte character split across chunks is whole, and a long line costs one string, not a rope
+ * of pieces plus its flattened copy). A line longer than `maxLineBytes` is never buffered whole: the reader keeps
+ * its first bytes, skips the rest up to the next newline and reports it as oversized, so a runaway client cannot
+ * exhaust memory.
  */
 export class LineReader {
-  private readonly decoder = new StringDecoder("utf8");
-  private buffer = "";
-  private bufferBytes = 0;
+  private parts: Buffer[] = [];
+  private bytes = 0;
   private discarding: { head: string; bytes: number } | null = null;
 
   constructor(
@@ -27,9 +29,7 @@ export class LineReader {
   /** Wires the reader to `input`; resolves when the stream ends or errors. */
   attach(input: Readable): Promise<void> {
     return new Promise((resolve) => {
-      input.on("data", (chunk: Buffer | string) =>
-        this.push(typeof chunk === "string" ? chunk : this.decoder.write(chunk)),
-      );
+      input.on("data", (chunk: Buffer | string) => this.push(chunk));
       const finish = () => {
         this.end();
         resolve();
@@ -40,12 +40,12 @@ export class LineReader {
     });
   }
 
-  push(text: string): void {
+  push(chunk: Buffer | string): void {
+    const data = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
     let start = 0;
     for (;;) {
-      const nl = text.indexOf("\n", start);
-      const piece = nl === -1 ? text.slice(start) : text.slice(start, nl);
-      this.append(piece);
+      const nl = data.indexOf(NEWLINE, start);
+      this.append(data.subarray(start, nl === -1 ? data.length : nl));
       if (nl === -1) return;
       this.completeLine();
       start = nl + 1;
@@ -54,27 +54,36 @@ export class LineReader {
 
   /** Flushes a final line without a newline. Idempotent. */
   end(): void {
-    const rest = this.decoder.end();
-    if (rest) this.append(rest);
-    if (this.buffer.length > 0 || this.discarding) this.completeLine();
+    if (this.bytes > 0 || this.discarding) this.completeLine();
   }
 
-  private append(piece: string): void {
+  private append(piece: Buffer): void {
     if (piece.length === 0) return;
-    const bytes = Buffer.byteLength(piece);
     if (this.discarding) {
-      this.discarding.bytes += bytes;
+      this.discarding.bytes += piece.length;
       return;
     }
-    if (this.bufferBytes + bytes > this.maxLineBytes) {
-      const head = (this.buffer + piece.slice(0, OVERSIZED_HEAD_CHARS)).slice(0, OVERSIZED_HEAD_CHARS);
-      this.discarding = { head, bytes: this.bufferBytes + bytes };
-      this.buffer = "";
-      this.bufferBytes = 0;
+    if (this.bytes + piece.length > this.maxLineBytes) {
+      this.discarding = { head: this.headOf(piece), bytes: this.bytes + piece.length };
+      this.parts = [];
+      this.bytes = 0;
       return;
     }
-    this.buffer += piece;
-    this.bufferBytes += bytes;
+    this.parts.push(piece);
+    this.bytes += piece.length;
+  }
+
+  /** The first OVERSIZED_HEAD_CHARS characters of the line so far followed by `piece`. */
+  private headOf(piece: Buffer): string {
+    const want = OVERSIZED_HEAD_CHARS * 4;
+    const taken: Buffer[] = [];
+    let have = 0;
+    for (const part of [...this.parts, piece]) {
+      if (have >= want) break;
+      taken.push(part.subarray(0, want - have));
+      have += Math.min(part.length, want - have);
+    }
+    return Buffer.concat(taken, have).toString("utf8").slice(0, OVERSIZED_HEAD_CHARS);
   }
 
   private completeLine(): void {
@@ -84,10 +93,10 @@ export class LineReader {
       this.emit({ kind: "oversized", head, bytes });
       return;
     }
-    let line = this.buffer;
-    this.buffer = "";
-    this.bufferBytes = 0;
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    this.emit({ kind: "line", line });
+    const whole = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.bytes);
+    this.parts = [];
+    this.bytes = 0;
+    const end = whole.length > 0 && whole[whole.length - 1] === CR ? whole.length - 1 : whole.length;
+    this.emit({ kind: "line", line: whole.toString("utf8", 0, end) });
   }
 }

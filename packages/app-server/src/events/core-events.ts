@@ -27,3 +27,13 @@ export function mcpOutcome(end: McpEnd["result"]) {
     error: null,
   };
 }
+
+/**
+ * The core's `stream_items_discarded` event (an extension, read field by field like `mcpProgress`): the ids of
+ * items a failed or cut-short model request started and will never complete; null for every other event.
+ */
+export function discardedItems(msg: EventMsg): string[] | null {
+  const raw: Record<string, unknown> = msg;
+  if (raw.type !== "stream_items_discarded" || !Array.isArray(raw.item_ids)) return null;
+  return raw.item_ids.map(String);
+}

@@ -1,6 +1,6 @@
 import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
-import { durationMs, mcpProgress } from "./core-events.js";
+import { discardedItems, durationMs, mcpProgress } from "./core-events.js";
 import {
   commandItem,
   fileChangeItem,
@@ -45,7 +45,9 @@ export type ApprovalOutcome = "accepted" | "declined";
  * Turns the core event stream of one thread into 0.166.0's notifications, in its order: `thread/status/changed`
  * (ThreadStatus0166), `turn/started` / `turn/completed` with 0.166's `Turn`, `item/started` / `item/completed` with
  * the item's times, the deltas, `thread/tokenUsage/updated` once per model response, plan and diff updates, `error`
- * and `warning`. Items a turn leaves open when it is interrupted stay open, as 0.166.0 leaves them.
+ * and `warning`. Items a turn leaves open when it is interrupted stay open, as 0.166.0 leaves them. Items of a model
+ * request that failed (and was sent again) or was cut short by new input are completed at once with what streamed
+ * of them (0.166.0 leaves those open for good; see the README's differences).
  */
 export class EventMapper0166 {
   private turn: TurnState | null = null;
@@ -94,6 +96,9 @@ export class EventMapper0166 {
           params: { threadId: this.threadId, turnId, itemId: progress.callId, message: progress.message },
         },
       ]);
+    const discarded = discardedItems(msg);
+    if (discarded) return discarded.flatMap((id) => this.finishItem(id, (item) => item, false));
+    this.keepStreamed(msg);
     const turnId = this.turn?.id ?? this.lastTurnId;
     const summaryIndex =
       msg.type === "reasoning_content_delta" && this.reasoning?.id === msg.item_id
@@ -252,20 +257,22 @@ export class EventMapper0166 {
     return this.withTurn((turnId) => {
       const startedAtMs = this.now();
       const withTimes = { ...item, startedAtMs, completedAtMs: null } as ThreadItem0166;
-      this.open.set(item.id, withTimes);
+      // A copy: streamed text is added to the open item (keepStreamed), never to what was sent.
+      this.open.set(item.id, { ...withTimes });
       return [
         { method: "item/started", params: { item: withTimes, threadId: this.threadId, turnId, startedAtMs } },
       ];
     });
   }
 
-  private completed(item: ThreadItem0166): Notification0166[] {
+  /** `isAnswer`: an agent message completed here is the turn's answer so far (`turn/completed` lists it). */
+  private completed(item: ThreadItem0166, isAnswer = true): Notification0166[] {
     return this.withTurn((turnId) => {
       const completedAtMs = this.now();
       const startedAtMs = this.open.get(item.id)?.startedAtMs ?? completedAtMs;
       this.open.delete(item.id);
       const done = { ...item, startedAtMs, completedAtMs } as ThreadItem0166;
-      if (done.type === "agentMessage" && this.turn) this.turn.lastAgentMessage = done;
+      if (done.type === "agentMessage" && this.turn && isAnswer) this.turn.lastAgentMessage = done;
       return [
         { method: "item/completed", params: { item: done, threadId: this.threadId, turnId, completedAtMs } },
       ];
@@ -276,10 +283,31 @@ export class EventMapper0166 {
   private finishItem(
     id: string,
     finish: (item: ThreadItem0166) => ThreadItem0166 | null,
+    isAnswer = true,
   ): Notification0166[] {
     const open = this.open.get(id);
     const done = open ? finish(open) : null;
-    return done ? this.completed(done) : [];
+    if (done && this.reasoning?.id === id) this.reasoning = null;
+    return done ? this.completed(done, isAnswer) : [];
+  }
+
+  /** Streamed text is kept on its open item, so an item whose request is discarded completes with it. */
+  private keepStreamed(msg: EventMsg): void {
+    if (msg.type === "agent_message_content_delta") {
+      const item = this.open.get(msg.item_id);
+      if (item?.type === "agentMessage") item.text += msg.delta;
+      return;
+    }
+    if (msg.type !== "reasoning_content_delta" && msg.type !== "reasoning_raw_content_delta") return;
+    const item = this.open.get(msg.item_id);
+    if (item?.type !== "reasoning") return;
+    const summary = msg.type === "reasoning_content_delta";
+    const parts = [...((summary ? item.summary : item.content) ?? [])];
+    const at = summary && this.reasoning?.id === item.id ? this.reasoning.summaryIndex : 0;
+    while (parts.length <= at) parts.push("");
+    parts[at] += msg.delta;
+    if (summary) item.summary = parts;
+    else item.content = parts;
   }
 
   private itemStarted(item: TurnItem): Notification0166[] {

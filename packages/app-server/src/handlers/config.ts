@@ -3,6 +3,7 @@ import {
   AskForApproval,
   ForcedLoginMethod,
   internalError,
+  invalidRequest,
   type Profile,
   type Protocol058,
   ReasoningEffort,
@@ -11,7 +12,7 @@ import {
   type UserSavedConfig,
   Verbosity,
 } from "@codex-ts/app-server-protocol";
-import { ConfigWriter, readTomlFile } from "@codex-ts/config-loader";
+import { ConfigError, ConfigWriter, checkRequestValue, readTomlFile } from "@codex-ts/config-loader";
 import type { z } from "zod";
 import type { Handlers } from "../handler.js";
 
@@ -91,6 +92,14 @@ export function createConfigHandlers(
   const writer = new ConfigWriter(codexHome);
   return {
     async setDefaultModel(p) {
+      // A name TOML cannot store (a lone surrogate) is the client's mistake; the writer's own failures are ours.
+      try {
+        if (p.model != null) checkRequestValue(null, "model", p.model);
+      } catch (err) {
+        if (err instanceof ConfigError)
+          throw invalidRequest(`failed to persist model selection: ${err.message}`);
+        throw err;
+      }
       try {
         await writer.apply(
           [{ type: "setModel", model: p.model ?? null, effort: p.reasoningEffort ?? null }],

@@ -9,9 +9,17 @@ import {
   SessionSource,
   type v2,
 } from "@codex-ts/app-server-protocol";
-import { type ArchiveError, type LoadedRollout, osErrorText, type SessionSummary } from "@codex-ts/core";
+import { FileReadError } from "@codex-ts/config-loader";
+import {
+  type ArchiveError,
+  type LoadedRollout,
+  osErrorText,
+  RolloutPathError,
+  type SessionSummary,
+} from "@codex-ts/core";
 import type { ConversationRegistry, OpenedConversation, ResumedConversation } from "../conversations.js";
 import type { Handlers } from "../handler.js";
+import { OpeningRollouts } from "../opening-rollouts.js";
 import type { ConversationRuntime } from "../runtime.js";
 import { type SessionSettings, v1SessionSettings, v2SessionSettings } from "../session-settings.js";
 import { reasoningEffortOf } from "./conversations.js";
@@ -66,6 +74,9 @@ function threadId(raw: string): string {
 }
 
 const notFound = (id: string) => invalidRequest(`no rollout found for conversation id ${id}`);
+
+/** A path the client should not have named: outside the sessions folders, or not a regular file of bounded size. */
+const namedBadPath = (err: unknown) => err instanceof RolloutPathError || err instanceof FileReadError;
 
 function archiveFailure(err: unknown): never {
   const e = err as ArchiveError;
@@ -132,7 +143,13 @@ export function createSessionHandlers(
     return {};
   };
 
-  /** Reads the rollout fully (bounded per line) and resumes it; load errors are the client's, as in 0.58.0. */
+  const opening = new OpeningRollouts<ResumedConversation>();
+
+  /**
+   * Reads the rollout fully (bounded per line) and resumes it; load errors are the client's, as in 0.58.0. A
+   * conversation already loaded is not opened a second time (that left a duplicate writing to the same file, never
+   * shut down): the loaded one is answered, with the rollout's events as its initial messages, as 0.58.0 answers.
+   */
   const resumeFrom = async (path: string, settings: SessionSettings): Promise<ResumedConversation> => {
     let loaded: LoadedRollout;
     try {
@@ -140,9 +157,15 @@ export function createSessionHandlers(
     } catch (err) {
       throw invalidRequest(`failed to load rollout \`${path}\`: ${osErrorText(err)}`);
     }
-    const resumed = await runtime.resume(loaded, path, settings);
-    registry.add(resumed);
-    return resumed;
+    const id = loaded.conversationId;
+    const initialMessages = loaded.items.flatMap((i) => (i.type === "event_msg" ? [i.payload] : []));
+    const already = registry.get(id)?.opened ?? (await opening.settled(id));
+    if (already) return { ...already, initialMessages };
+    return opening.open(id, async () => {
+      const resumed = await runtime.resume(loaded, path, settings);
+      registry.add(resumed);
+      return resumed;
+    });
   };
 
   const resume = async (r: ResumeRequest): Promise<ResumedConversation | OpenedConversation> => {
@@ -181,7 +204,8 @@ export function createSessionHandlers(
       try {
         return { summary: v1Summary(await store.readSummary(path, defaultProvider)) };
       } catch (err) {
-        throw internalError(`failed to load conversation summary from ${path}: ${osErrorText(err)}`);
+        const message = `failed to load conversation summary from ${path}: ${osErrorText(err)}`;
+        throw namedBadPath(err) ? invalidRequest(message) : internalError(message);
       }
     },
 

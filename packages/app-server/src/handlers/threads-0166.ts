@@ -7,6 +7,7 @@ import {
 import { type LoadedRollout, osErrorText } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import type { Handlers } from "../handler.js";
+import { OpeningRollouts } from "../opening-rollouts.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { SessionSettings } from "../session-settings.js";
 import { turnsFromRollout } from "../threads/history.js";
@@ -78,6 +79,8 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       serviceTier: p.serviceTier,
     });
 
+  const opening = new OpeningRollouts<LoadedThread>();
+
   /** Opens the conversation a resume names: by history (a new thread), path, or id; loaded threads are rejoined. */
   const resumeConversation = async (
     p: gen0166.ThreadResumeParams,
@@ -88,8 +91,8 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       const opened = await runtime.fork([...p.history], settings);
       return { thread: registry.add(opened, settingsOf(opened, p), meta(s.originator)), items: [] };
     }
-    const sessions = runtime.sessions;
-    if (!sessions || !runtime.resume) throw invalidRequest("thread/resume is not available on this server");
+    const { sessions, resume } = runtime;
+    if (!sessions || !resume) throw invalidRequest("thread/resume is not available on this server");
     let path = p.path || null;
     if (path === null) {
       const id = parseThreadId(p.threadId);
@@ -99,13 +102,19 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       if (running) return { thread: running, items: (await load(path)).items };
     }
     const loaded = await load(path);
-    const resumed = await runtime.resume(loaded, path, settings);
-    const summary = await sessions.store.readSummary(path, sessions.defaultProvider).catch(() => null);
-    const thread = registry.add(
-      resumed,
-      settingsOf(resumed, p),
-      meta(s.originator, summary?.preview ?? "", summary?.createdAt),
-    );
+    // A thread loaded (or being loaded) already is rejoined, never opened a second time on the same rollout.
+    const id = loaded.conversationId;
+    const already = registry.get(id) ?? (await opening.settled(id));
+    if (already) return { thread: already, items: loaded.items };
+    const thread = await opening.open(id, async () => {
+      const resumed = await resume.call(runtime, loaded, path, settings);
+      const summary = await sessions.store.readSummary(path, sessions.defaultProvider).catch(() => null);
+      return registry.add(
+        resumed,
+        settingsOf(resumed, p),
+        meta(s.originator, summary?.preview ?? "", summary?.createdAt),
+      );
+    });
     return { thread, items: loaded.items };
   };
 

@@ -93,7 +93,7 @@ export function createTurnHandlers0166(
 
     async "turn/interrupt"(p, ctx) {
       const thread = registry.require(p.threadId);
-      const active = thread.conversation.activeTurn();
+      const active = thread.currentTask();
       // An empty turn id interrupts whatever runs (0.166.0 answers `{}` even when nothing does).
       if (!active) {
         if (p.turnId === "") return {};
@@ -104,7 +104,7 @@ export function createTurnHandlers0166(
       // Answered once the core has ended the turn, before the thread's idle status and `turn/completed`.
       const hold = thread.hold();
       try {
-        const ended = thread.nextTurnEnd();
+        const ended = thread.untilAborted();
         await thread.conversation.submit({ type: "interrupt" });
         await ended;
         return await ctx.respond({});

@@ -1,8 +1,9 @@
-import type { gen0166, Protocol0166, ProtocolPeer } from "@codex-ts/app-server-protocol";
+import type { gen0166, Protocol0166, ProtocolPeer, TurnAbortReason } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
-import type { ConversationHandle, OpenedConversation } from "../conversations.js";
+import type { OpenedConversation } from "../conversations.js";
 import { ApprovalBridge0166 } from "../events/approvals-0166.js";
 import { EventMapper0166, type Notification0166 } from "../events/v0166.js";
+import { type ConversationHandle, FollowedConversation } from "../followed-conversation.js";
 import type { ThreadSettings0166 } from "./settings.js";
 import { threadObject } from "./thread-object.js";
 
@@ -19,7 +20,8 @@ export interface ThreadMeta {
 }
 
 /**
- * One loaded thread of a 0.166 connection: a single core subscription feeding the 0.166 event mapper and the
+ * One loaded thread of a 0.166 connection: a single core subscription (a `FollowedConversation`, as v1/v2
+ * conversations have: turn activity, late interrupts, backpressure) feeding the 0.166 event mapper and the
  * approval bridge, the thread's settings as 0.166 reports them, and a hold that keeps the thread's notifications
  * back while a request that causes them is answered (0.166.0 writes `turn/start`'s response before any of the
  * turn's notifications).
@@ -29,8 +31,7 @@ export class LoadedThread {
   private readonly bridge: ApprovalBridge0166;
   private held: Notification0166[] = [];
   private holds = 0;
-  private unsubscribe: (() => void) | null = null;
-  private endWaiters: Array<() => void> = [];
+  private readonly followed: FollowedConversation;
 
   constructor(
     readonly opened: OpenedConversation,
@@ -40,6 +41,7 @@ export class LoadedThread {
     log: (message: string) => void,
   ) {
     this.mapper = new EventMapper0166(opened.conversationId);
+    this.followed = new FollowedConversation(opened.conversation, peer.peer);
     this.bridge = new ApprovalBridge0166(
       peer,
       opened.conversationId,
@@ -55,20 +57,25 @@ export class LoadedThread {
     return this.opened.conversationId;
   }
 
+  /** The conversation, with the submissions that start a task counted. */
   get conversation(): ConversationHandle {
-    return this.opened.conversation;
+    return this.followed.conversation;
   }
 
   /** Starts following the core conversation (once). */
   listen(): void {
-    this.unsubscribe ??= this.conversation.subscribe((e) => this.onEvent(e));
+    this.followed.follow((e) => this.onEvent(e));
   }
 
   /** Stops following it and abandons its open approvals. */
   close(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
+    this.followed.unfollow();
     this.bridge.abandon("thread closed");
+  }
+
+  /** The running turn, else the one submitted to start next (see `FollowedConversation.currentTask`). */
+  currentTask(): { id: string; kind: "regular" | "compact" } | null {
+    return this.followed.currentTask();
   }
 
   /** Holds this thread's notifications until `release` (only the first call of each hold counts). */
@@ -91,11 +98,11 @@ export class LoadedThread {
   }
 
   /**
-   * Resolves when the running turn ends: `turn_aborted`, or `task_complete` when it finished before an interrupt
-   * reached it.
+   * Resolves when the running (or starting) turn ends: `turn_aborted`, or `task_complete` when it finished before an
+   * interrupt reached it; at once when there is none.
    */
-  nextTurnEnd(): Promise<void> {
-    return new Promise((resolve) => this.endWaiters.push(resolve));
+  untilAborted(): Promise<TurnAbortReason> {
+    return this.followed.untilAborted();
   }
 
   /** The thread as 0.166's `Thread`, with the given turns. */
@@ -123,8 +130,6 @@ export class LoadedThread {
     if (msg.type === "user_message" && this.meta.preview === "") this.meta.preview = msg.message;
     for (const n of this.mapper.map(event)) this.send(n);
     this.bridge.handle(event);
-    if (msg.type === "turn_aborted" || msg.type === "task_complete")
-      for (const w of this.endWaiters.splice(0)) w();
     // The core answered its open approvals `abort`; the client's requests are withdrawn after the turn ended.
     if (msg.type === "turn_aborted") this.bridge.abandon("turn interrupted");
   }

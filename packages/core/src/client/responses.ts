@@ -89,14 +89,11 @@ export async function* responsesStreamEvents(
         const message = data.response?.error?.message ?? "response.failed event received";
         if (String(message).includes("context")) throw ModelError.fatal(message);
         // 0.58.0 treats a failed response as a dropped stream: retried as one, and reported with that prefix.
-        throw new ModelError(`stream disconnected before completion: ${message}`, true);
+        throw ModelError.turn(`stream disconnected before completion: ${message}`);
       }
       default:
         break;
     }
   }
-  throw new ModelError(
-    "stream disconnected before completion: stream closed before response.completed",
-    true,
-  );
+  throw ModelError.turn("stream disconnected before completion: stream closed before response.completed");
 }

@@ -48,27 +48,50 @@ export type ModelEvent =
   | { type: "reasoning_section_break"; itemId?: string }
   | { type: "completed"; responseId: string; usage: TokenUsage | null };
 
-/** A failure that ends the turn; `retriable` ones are retried within the provider's budget first. */
+/**
+ * Which retries a failure gets (0.58.0's two layers):
+ * - `request`: an HTTP failure (429, 5xx, no response at all). The client re-sends the request silently within
+ *   `request_max_retries`; once those are used up it becomes a `turn` failure.
+ * - `turn`: retried only as a new request of the turn, announced with `stream_error "Reconnecting... n/N"`, within
+ *   `stream_max_retries`: a stream that drops, stalls or fails, a status that is not re-sent (a 400), a response
+ *   whose headers never come.
+ * - `fatal`: never retried (a missing API key variable, a usage limit, a context window exceeded, an oversize event).
+ */
+export type ModelErrorRetry = "request" | "turn" | "fatal";
+
+/** A failure that ends the turn unless one of its retries (see `ModelErrorRetry`) succeeds. */
 export class ModelError extends Error {
   override readonly name = "ModelError";
   constructor(
     message: string,
-    readonly retriable: boolean,
-    readonly retryAfterMs?: number,
-    /** What the turn reports once the retries are used up, when that differs from the attempt's own failure. */
-    readonly exhaustedMessage?: string,
-    /** Not worth another attempt at all: the request is sent again neither by the client nor by the turn. */
-    readonly fatal = false,
+    readonly retry: ModelErrorRetry,
+    readonly details: {
+      /** How long to wait before the next attempt, when the provider said (`Retry-After`, already capped). */
+      retryAfterMs?: number | undefined;
+      /** The `Retry-After` the provider asked for, before the cap: a long one is announced before the wait. */
+      requestedRetryAfterMs?: number | undefined;
+      /** What the turn reports once the request retries are used up, when that differs from this message. */
+      exhaustedMessage?: string | undefined;
+    } = {},
   ) {
     super(message);
   }
 
-  static fatal(message: string): ModelError {
-    return new ModelError(message, false, undefined, undefined, true);
+  /** Not worth another attempt at all: the request is sent again neither by the client nor by the turn. */
+  get fatal(): boolean {
+    return this.retry === "fatal";
   }
-}
 
-/** The wait before retry number `attempt` (1-based): exponential from 200 ms, capped at 10 s, ±10 % jitter. */
-export function retryBackoffMs(attempt: number): number {
-  return Math.min(200 * 2 ** (attempt - 1), 10_000) * (0.9 + Math.random() * 0.2);
+  get retryAfterMs(): number | undefined {
+    return this.details.retryAfterMs;
+  }
+
+  static fatal(message: string): ModelError {
+    return new ModelError(message, "fatal");
+  }
+
+  /** A failure only the turn retries (with its notice). */
+  static turn(message: string): ModelError {
+    return new ModelError(message, "turn");
+  }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import * as ev from "../events/constructors.js";
-import type { CoreEvent } from "../events/types.js";
+import type { CoreEventListener } from "../events/types.js";
 import { type InputItem, type Op, withTurnOpSettings } from "./op.js";
 import { type ConversationDeps, Session } from "./session.js";
 import { runCompactTask } from "./tasks/compact.js";
@@ -25,8 +25,12 @@ export class Conversation {
     this.rolloutPath = deps.recorder.path;
   }
 
-  /** Every event of the conversation, from now on (plus startup errors until the first submission). */
-  subscribe(listener: (e: CoreEvent) => void): () => void {
+  /**
+   * Every event of the conversation, from now on (plus startup errors until the first submission). A listener may
+   * return a promise (e.g. settled once the event is written to its client): the running turn then waits for it
+   * before reading more of the model's stream (backpressure; an interrupt never waits).
+   */
+  subscribe(listener: CoreEventListener): () => void {
     return this.session.subscribe(listener);
   }
 

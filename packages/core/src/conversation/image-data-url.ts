@@ -1,19 +1,167 @@
-import { readFile } from "node:fs/promises";
-import { extname } from "node:path";
+import { constants, type Stats } from "node:fs";
+import { type FileHandle, open, stat } from "node:fs/promises";
+import { extname, join } from "node:path";
+import { osErrorText } from "../rollout/os-error.js";
 
-const MIME: Record<string, string> = {
+// Local images (the user's `localImage` inputs, the `view_image` tool) read as `data:` URLs — only regular files of
+// an image type, within a size cap, never Codex's own credential files, and without ever blocking on a FIFO or a
+// device. The file checks mirror config-loader's bounded reader (`readBoundedFile`, on main since rel-files) and can
+// be replaced by it.
+
+/** The largest local image attached (the provider's own per-image limit); a larger one becomes a placeholder text. */
+export const IMAGE_MAX_BYTES = 20 * 1024 * 1024;
+
+/** Files in CODEX_HOME that hold credentials (login tokens, API keys, bearer tokens): never attached as images. */
+const CREDENTIAL_FILES = ["auth.json", "config.toml"];
+
+/** Read-only, never blocking in `open` (a FIFO swapped in after the check), never a controlling terminal. */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
+
+/** Image MIME types by extension, for files whose content is not a format recognised below (as 0.58.0 falls back). */
+const IMAGE_MIME: Record<string, string> = {
   ".png": "image/png",
   ".jpg": "image/jpeg",
   ".jpeg": "image/jpeg",
   ".gif": "image/gif",
   ".webp": "image/webp",
+  ".bmp": "image/bmp",
+  ".tif": "image/tiff",
+  ".tiff": "image/tiff",
+  ".ico": "image/x-icon",
+  ".svg": "image/svg+xml",
+  ".avif": "image/avif",
+  ".heic": "image/heic",
+  ".heif": "image/heif",
 };
 
+/** Common non-image types, so the refusal names the type as 0.58.0 does (`unsupported MIME type \`text/plain\``). */
+const OTHER_MIME: Record<string, string> = {
+  ".txt": "text/plain",
+  ".md": "text/markdown",
+  ".csv": "text/csv",
+  ".html": "text/html",
+  ".css": "text/css",
+  ".js": "text/javascript",
+  ".json": "application/json",
+  ".toml": "application/toml",
+  ".yaml": "application/yaml",
+  ".yml": "application/yaml",
+  ".xml": "text/xml",
+  ".pdf": "application/pdf",
+  ".zip": "application/zip",
+  ".gz": "application/gzip",
+};
+
+/** An image's format from its first bytes (the formats the Responses API takes), or null. */
+function sniffImage(data: Buffer): string | null {
+  const starts = (bytes: number[], at = 0) => bytes.every((b, i) => data[at + i] === b);
+  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return "image/png";
+  if (starts([0xff, 0xd8, 0xff])) return "image/jpeg";
+  if (
+    data
+      .subarray(0, 6)
+      .toString("latin1")
+      .match(/^GIF8[79]a$/)
+  )
+    return "image/gif";
+  if (data.subarray(0, 4).toString("latin1") === "RIFF" && data.subarray(8, 12).toString("latin1") === "WEBP")
+    return "image/webp";
+  return null;
+}
+
+/** A local image as a `data:` URL, or why it is not attached (the reason as 0.58.0 words it, where it has one). */
+export type LocalImage = { ok: true; url: string } | { ok: false; reason: string };
+
 /**
- * A local image as a `data:` URL (MIME type from the extension, else `application/octet-stream`), for the user's
- * `localImage` inputs and the `view_image` tool. Rejects when the file cannot be read.
+ * Reads the image at `path` (absolute). The MIME type comes from the content when it is PNG, JPEG, GIF or WebP,
+ * else from an image extension (0.58.0 sends such a file as it is); anything else is refused, as are non-regular
+ * files (directories, FIFOs, devices: checked before opening, so nothing blocks), files over `IMAGE_MAX_BYTES`
+ * and CODEX_HOME's credential files (by identity, so a symlink or hard link to them is refused too). `shownPath` is
+ * the path as the caller named it, used in the reasons.
  */
-export async function imageDataUrl(path: string): Promise<string> {
-  const data = await readFile(path);
-  return `data:${MIME[extname(path).toLowerCase()] ?? "application/octet-stream"};base64,${data.toString("base64")}`;
+export async function readLocalImage(
+  path: string,
+  opts: { shownPath?: string; codexHome?: string } = {},
+): Promise<LocalImage> {
+  const shown = opts.shownPath ?? path;
+  const unreadable = (why: string): LocalImage => ({
+    ok: false,
+    reason: `failed to read image at ${shown}: ${why}`,
+  });
+  let data: Buffer;
+  try {
+    const before = await stat(path);
+    if (!before.isFile()) return unreadable(notRegular(before));
+    const handle = await open(path, OPEN_FLAGS);
+    try {
+      const st = await handle.stat();
+      if (!st.isFile()) return unreadable(notRegular(st));
+      if (await isCredentialFile(st, opts.codexHome))
+        return unreadable("refusing to read a Codex credentials file");
+      if (st.size > IMAGE_MAX_BYTES) return unreadable(tooLarge(st.size));
+      data = await readUpTo(handle, IMAGE_MAX_BYTES + 1);
+      if (data.length > IMAGE_MAX_BYTES) return unreadable(tooLarge());
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    return unreadable(osErrorText(err));
+  }
+  const ext = extname(path).toLowerCase();
+  const mime = sniffImage(data) ?? IMAGE_MIME[ext];
+  if (mime) return { ok: true, url: `data:${mime};base64,${data.toString("base64")}` };
+  const other = OTHER_MIME[ext];
+  return {
+    ok: false,
+    reason: other ? `unsupported MIME type \`${other}\`` : "unsupported MIME type (unknown)",
+  };
+}
+
+/** The text 0.58.0 puts in a message in place of a local image it could not attach. */
+export function unreadableImageText(shownPath: string, reason: string): string {
+  return `Codex could not read the local image at \`${shownPath}\`: ${reason}`;
+}
+
+/** Rust's wording for a directory (0.58.0 tries to read it), ours for the other kinds it would block on. */
+function notRegular(st: Stats): string {
+  if (st.isDirectory()) return "Is a directory (os error 21)";
+  const kind = st.isFIFO()
+    ? "a FIFO"
+    : st.isSocket()
+      ? "a socket"
+      : st.isCharacterDevice()
+        ? "a character device"
+        : st.isBlockDevice()
+          ? "a block device"
+          : "an unknown kind of file";
+  return `not a regular file (${kind})`;
+}
+
+function tooLarge(size?: number): string {
+  return size === undefined
+    ? `file is larger than the limit of ${IMAGE_MAX_BYTES} bytes`
+    : `file is too large (${size} bytes; the limit is ${IMAGE_MAX_BYTES} bytes)`;
+}
+
+async function isCredentialFile(st: Stats, codexHome: string | undefined): Promise<boolean> {
+  if (!codexHome) return false;
+  for (const name of CREDENTIAL_FILES) {
+    const other = await stat(join(codexHome, name)).catch(() => null);
+    if (other && other.dev === st.dev && other.ino === st.ino) return true;
+  }
+  return false;
+}
+
+/** At most `limit` bytes from the start of an open file, counted on what is read (files can grow meanwhile). */
+async function readUpTo(handle: FileHandle, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < limit) {
+    const buffer = Buffer.allocUnsafe(Math.min(1024 * 1024, limit - total));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, total);
+    if (bytesRead === 0) break;
+    chunks.push(buffer.subarray(0, bytesRead));
+    total += bytesRead;
+  }
+  return Buffer.concat(chunks, total);
 }

@@ -1,3 +1,4 @@
+export type { CoreEventListener } from "../events/types.js";
 export {
   type ApplyPatchToolType,
   applyPatchToolType,

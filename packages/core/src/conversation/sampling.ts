@@ -1,11 +1,13 @@
+import type { TurnItem } from "@codex-ts/app-server-protocol";
 import type { RateLimitSnapshot } from "../client/rate-limits.js";
 import { normalizeResponseItem } from "../client/response-item.js";
-import { ModelError, type ResponseItemJson, retryBackoffMs } from "../client/types.js";
+import { sleepUnlessAborted, turnRetryDelayMs } from "../client/retry.js";
+import { ModelError, type ResponseItemJson } from "../client/types.js";
 import * as ev from "../events/constructors.js";
 import type { CodexEventMsg } from "../events/types.js";
 import type { Session } from "./session.js";
 import { TurnAborted } from "./turn-aborted.js";
-import { messageText, partTexts, turnItemOf, webSearchQuery } from "./turn-items.js";
+import { messageText, partTexts, turnItemId, turnItemOf, webSearchQuery } from "./turn-items.js";
 
 /** What one model request of a turn produced. */
 export interface SampledResponse {
@@ -41,14 +43,7 @@ export async function sampleWithRetries(
       if (signal.aborted || !(err instanceof ModelError) || err.fatal || retries >= budget) throw err;
       retries += 1;
       session.emit(turnId, ev.streamError(`Reconnecting... ${retries}/${budget}`));
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, err.retryAfterMs ?? retryBackoffMs(retries));
-        const stop = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        signal.addEventListener("abort", stop, { once: true });
-      });
+      await sleepUnlessAborted(turnRetryDelayMs(err, retries), signal);
       if (signal.aborted) throw new TurnAborted();
     }
   }
@@ -67,11 +62,17 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
   let lastMessage: string | null = null;
   let rateLimits: RateLimitSnapshot | null = null;
   let contextTokens: number | null = null;
-  let itemStarted = false;
+  // The item announced by the last `item_added` and not yet done: a failed or cut-short request leaves it open for
+  // good (servers drop it: the extension event `stream_items_discarded`).
+  let started: TurnItem | null = null;
   let completed = false;
   // New input for the turn cuts this request short (Steering); an interrupt ends it (the turn's signal).
   const preempt = session.steering.beginSample();
   const streamSignal = AbortSignal.any([signal, preempt.signal]);
+  const discardStarted = () => {
+    if (started) session.notify(turnId, ev.streamItemsDiscarded([turnItemId(started)]));
+    started = null;
+  };
   try {
     for await (const e of session.client.stream(session.prompt(), streamSignal, { turnRetries: false })) {
       switch (e.type) {
@@ -82,7 +83,7 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
         case "item_added": {
           const turnItem = turnItemOf(e.item, true);
           if (turnItem) {
-            itemStarted = true;
+            started = turnItem;
             emit(ev.itemStarted(at, turnItem));
           }
           break;
@@ -110,8 +111,8 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
           // Any done item ends the started one; a message, reasoning or web search that was not started (a web
           // search always, Chat providers' aggregated items) is started and completed at once (0.58.0). A web
           // search gets no `web_search_begin`, only `web_search_end` after the item.
-          if (!itemStarted && turnItem) emit(ev.itemStarted(at, turnItem));
-          itemStarted = false;
+          if (!started && turnItem) emit(ev.itemStarted(at, turnItem));
+          started = null;
           if (turnItem) emit(ev.itemCompleted(at, turnItem));
           if (type === "message") {
             lastMessage = messageText(item);
@@ -136,13 +137,20 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
           emit(ev.tokenCount(session.usage.info(), rateLimits));
           break;
       }
+      // Backpressure: a subscriber still writing the events above holds the stream here (see Session.drained).
+      const drained = session.drained(streamSignal);
+      if (drained) await drained;
     }
   } catch (err) {
     // Interrupted mid-stream: what had completed is still the caller's to record.
     if (signal.aborted)
       return { items, calls, lastMessage, contextTokens, interrupted: true, preempted: false };
-    if (preempt.signal.aborted)
+    if (preempt.signal.aborted) {
+      if (!completed) discardStarted();
       return { items, calls, lastMessage, contextTokens, interrupted: false, preempted: !completed };
+    }
+    // Failed: the item left open will never complete (a retry streams its own).
+    discardStarted();
     throw err;
   } finally {
     session.steering.endSample();
@@ -150,5 +158,6 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
   // A stream that ended without completing after new input arrived was cut short by it too; one that completed
   // stands (its items were announced), and the input waits for the next request.
   const preempted = preempt.signal.aborted && !completed;
+  if (preempted) discardStarted();
   return { items, calls, lastMessage, contextTokens, interrupted: false, preempted };
 }

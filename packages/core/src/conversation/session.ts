@@ -9,6 +9,7 @@ import {
   type CodexEventMsg,
   type CodexEventOf,
   type CoreEvent,
+  type CoreEventListener,
   type CoreEventMsg,
   toEventMsg,
 } from "../events/types.js";
@@ -20,6 +21,22 @@ import { reasoningFor, requestShape } from "./request-shape.js";
 import { assessSandboxCommand } from "./sandbox-assessment.js";
 import { Steering, type TaskKind } from "./steering.js";
 import { TokenUsageTracker } from "./token-usage.js";
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+/** Resolves when `promise` settles or `signal` aborts, whichever is first; the abort listener is removed either way. */
+function settledOrAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    promise.then(done, done);
+  });
+}
 
 export interface ConversationDeps {
   id: string;
@@ -60,7 +77,9 @@ export class Session {
   /** Commands (argv as JSON) the user approved for the rest of the session. */
   readonly approvedForSession = new Set<string>();
   private readonly approvals = new Map<string, (d: ReviewDecision) => void>();
-  private readonly listeners = new Set<(e: CoreEvent) => void>();
+  private readonly listeners = new Set<CoreEventListener>();
+  /** The last promise each subscriber answered an event with, until the turn waits for it (`drained`). */
+  private readonly unsettled = new Map<CoreEventListener, Promise<unknown>>();
   /**
    * Events from before the first submission (MCP servers that failed to start), replayed to each subscriber
    * until then: they happen while the conversation is created, before anyone can have subscribed.
@@ -86,16 +105,13 @@ export class Session {
     }
   }
 
-  subscribe(listener: (e: CoreEvent) => void): () => void {
+  subscribe(listener: CoreEventListener): () => void {
     this.listeners.add(listener);
-    for (const e of this.startupEvents) {
-      try {
-        listener(e);
-      } catch {
-        // a listener's failure must not stop the others
-      }
-    }
-    return () => this.listeners.delete(listener);
+    for (const e of this.startupEvents) this.deliver(listener, e);
+    return () => {
+      this.listeners.delete(listener);
+      this.unsettled.delete(listener);
+    };
   }
 
   /** The first submission arrived: later subscribers no longer get the startup events. */
@@ -111,13 +127,34 @@ export class Session {
 
   /** Broadcasts without recording: extension events, and closing events that `finishTask` recorded first. */
   notify(id: string, msg: CoreEventMsg): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l({ id, msg: toEventMsg(msg) });
-      } catch {
-        // a listener's failure must not stop the turn
-      }
+    for (const l of [...this.listeners]) this.deliver(l, { id, msg: toEventMsg(msg) });
+  }
+
+  /** Hands one event to one subscriber; its failure (thrown or rejected) must not stop the turn or the others. */
+  private deliver(listener: CoreEventListener, e: CoreEvent): void {
+    try {
+      const result = listener(e);
+      if (isThenable(result))
+        this.unsettled.set(
+          listener,
+          Promise.resolve(result).catch(() => undefined),
+        );
+    } catch {
+      // a listener's failure must not stop the turn
     }
+  }
+
+  /**
+   * Backpressure: resolves once every subscriber that answered an event with a promise (e.g. "written to the
+   * client") has settled it, or when `signal` aborts, so an interrupt is never held up by a stalled client.
+   * Undefined when nothing is pending, so the hot path (a stream of deltas) awaits only when a subscriber asks it
+   * to. The turn waits here after each model event it has turned into events.
+   */
+  drained(signal: AbortSignal): Promise<void> | undefined {
+    if (this.unsettled.size === 0 || signal.aborted) return undefined;
+    const pending = Promise.all(this.unsettled.values());
+    this.unsettled.clear();
+    return settledOrAborted(pending, signal);
   }
 
   private persist(msg: CodexEventMsg): void {

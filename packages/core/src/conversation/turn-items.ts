@@ -38,3 +38,9 @@ export function turnItemOf(item: ResponseItemJson, starting: boolean): TurnItem 
   }
   return null;
 }
+
+/** The id of a turn item, whatever its kind. */
+export function turnItemId(item: TurnItem): string {
+  const [inner] = Object.values(item) as { id: string }[];
+  return inner?.id ?? "";
+}

@@ -11,7 +11,7 @@ import type {
   TokenUsageInfo,
   TurnItem,
 } from "@codex-ts/app-server-protocol";
-import type { McpToolCallProgressEvent } from "./extension.js";
+import type { McpToolCallProgressEvent, StreamItemsDiscardedEvent } from "./extension.js";
 import type { CodexEventOf as Of } from "./types.js";
 
 // Every event the core emits is built here, typed by the protocol's `EventMsg` variant it is. Keys are listed in the
@@ -233,4 +233,9 @@ export const mcpToolCallProgress = (callId: string, message: string): McpToolCal
   type: "mcp_tool_call_progress",
   call_id: callId,
   message,
+});
+
+export const streamItemsDiscarded = (itemIds: string[]): StreamItemsDiscardedEvent => ({
+  type: "stream_items_discarded",
+  item_ids: itemIds,
 });

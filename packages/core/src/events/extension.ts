@@ -12,11 +12,24 @@ export type McpToolCallProgressEvent = {
   message: string;
 };
 
+/**
+ * A model request of the turn failed after it had started items (`item_started` of an agent message or reasoning)
+ * that will now never complete: emitted just before the turn's `stream_error "Reconnecting... n/N"` (or its final
+ * `error`). 0.58.0 sends nothing here (its v1 clients see those items stay open, then the retry's items); a v2
+ * mapper drops them (no `item/completed`, not listed in `turn/completed`), as the history and the rollout never
+ * hold a failed request's items.
+ */
+export type StreamItemsDiscardedEvent = {
+  type: "stream_items_discarded";
+  item_ids: string[];
+};
+
 /** Every extension event. */
-export type ExtensionEventMsg = McpToolCallProgressEvent;
+export type ExtensionEventMsg = McpToolCallProgressEvent | StreamItemsDiscardedEvent;
 
 const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["type"]>([
   "mcp_tool_call_progress",
+  "stream_items_discarded",
 ]);
 
 /** Whether an event type belongs to 0.58.0's event stream (and so may be sent as `codex/event`). */

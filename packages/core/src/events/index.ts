@@ -3,11 +3,13 @@ export {
   type ExtensionEventMsg,
   isCodexWireEvent,
   type McpToolCallProgressEvent,
+  type StreamItemsDiscardedEvent,
 } from "./extension.js";
 export {
   type CodexEventMsg,
   type CodexEventOf,
   type CoreEvent,
+  type CoreEventListener,
   type CoreEventMsg,
   type TokenCountEvent,
   toEventMsg,

@@ -27,6 +27,13 @@ export interface CoreEvent {
 }
 
 /**
+ * A subscriber. It may answer an event with a promise (e.g. settled once the event is written to its client): the
+ * turn then waits for it before reading more of the model's stream (`Session.drained`; an interrupt never waits),
+ * which carries a slow client's backpressure up to the model stream. A rejected promise is ignored.
+ */
+export type CoreEventListener = (e: CoreEvent) => unknown;
+
+/**
  * The one place a core event is handed over as the protocol's `EventMsg` (to subscribers). The core builds every
  * event as a `CoreEventMsg`; it differs from `EventMsg` only in extension events, which that union has no variant
  * for. Once the servers narrow with `isCodexWireEvent`, `CoreEvent.msg` can be a `CoreEventMsg` and this goes.

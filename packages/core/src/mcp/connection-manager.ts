@@ -4,7 +4,6 @@ import type { ToolSpec } from "../client/types.js";
 import { throttleLatest } from "./progress-throttle.js";
 import { limitCallToolResult } from "./result-limits.js";
 import { startServer } from "./server-start.js";
-import { qualifiedToolName } from "./tool-names.js";
 import type { McpCallToolResult, McpPage, McpProgress, McpStartOptions, McpToolInfo } from "./types.js";
 
 export { DEFAULT_MCP_STARTUP_TIMEOUT_SEC } from "./server-start.js";

@@ -1,4 +1,3 @@
-import type { TurnItem } from "@codex-ts/app-server-protocol";
 import { autoCompactTokenLimit } from "../../client/model-info.js";
 import { runCompaction, stillOverLimitMessage } from "../../compact/index.js";
 import * as ev from "../../events/constructors.js";
@@ -12,7 +11,8 @@ import type { Session } from "../session.js";
 import type { ToolContext } from "../tools/context.js";
 import { runTools } from "../tools/router.js";
 import { TurnAborted } from "../turn-aborted.js";
-import { userTurnInput, userTurnItem } from "../user-input.js";
+import { maxTurnRequests, turnRequestLimitMessage } from "../turn-limits.js";
+import { userTurnInput } from "../user-input.js";
 import { type RunningTask, settleTask, startTask } from "./task.js";
 
 /**
@@ -23,46 +23,54 @@ import { type RunningTask, settleTask, startTask } from "./task.js";
 export async function runRegularTurn(session: Session, id: string, items: InputItem[]): Promise<void> {
   const task = startTask(session, id, "regular");
   const turnDiff = new TurnDiffTracker();
-  session.recordSettingsChange();
-  // Before the task's closing logic, as it has always been: an input that cannot be read (a missing local image)
-  // ends the submission here, without closing events.
-  await recordUserInput(session, id, items, userTurnItem(items));
-  await settleTask(session, task, () => samplingLoop(session, task, toolContext(session, task, turnDiff)));
+  // Everything after task_started runs inside the task's closing logic, the input included: whatever fails, the
+  // turn ends with `error` + `task_complete` (or `turn_aborted`), never silently.
+  await settleTask(session, task, async () => {
+    session.recordSettingsChange();
+    await recordUserInput(session, id, items);
+    await samplingLoop(session, task, toolContext(session, task, turnDiff));
+  });
 }
 
 /**
  * Records a user's input in the history and announces it: the item events first and `user_message` (the item's
- * legacy form) after them, as 0.58.0 sends them.
+ * legacy form) after them, as 0.58.0 sends them. `itemId` names the UserMessage item (input added with `steer`
+ * keeps the id the server gave the client); a fresh one otherwise.
  */
 async function recordUserInput(
   session: Session,
   id: string,
   items: InputItem[],
-  userItem: TurnItem,
+  itemId?: string,
 ): Promise<void> {
-  const { message, text, images } = await userTurnInput(items, (path) => session.resolvePath(path));
-  session.record(message);
+  const input = await userTurnInput(items, {
+    resolvePath: (path) => session.resolvePath(path),
+    codexHome: session.config.codexHome,
+  });
+  if (itemId !== undefined && "UserMessage" in input.item) input.item.UserMessage.id = itemId;
+  session.record(input.message);
   const at = { threadId: session.id, turnId: id };
-  session.emit(id, ev.itemStarted(at, userItem));
-  session.emit(id, ev.itemCompleted(at, userItem));
-  session.emit(id, ev.userMessage(text, images));
+  session.emit(id, ev.itemStarted(at, input.item));
+  session.emit(id, ev.itemCompleted(at, input.item));
+  session.emit(id, ev.userMessage(input.text, input.images));
 }
 
 /** Input added to the running turn (`steer`) joins the history before the turn's next model request. */
 async function recordPendingInput(session: Session, id: string): Promise<void> {
-  for (const pending of session.steering.take()) {
-    const item = userTurnItem(pending.items);
-    if ("UserMessage" in item) item.UserMessage.id = pending.itemId;
-    await recordUserInput(session, id, pending.items, item);
-  }
+  for (const pending of session.steering.take())
+    await recordUserInput(session, id, pending.items, pending.itemId);
 }
 
 async function samplingLoop(session: Session, task: RunningTask, tools: ToolContext): Promise<void> {
   const compactLimit = autoCompactTokenLimit(session.config);
+  const requestLimit = maxTurnRequests(session.config);
   // Set while the request after an auto-compaction is pending: reaching the limit again then ends the turn.
   let justCompacted = false;
-  for (;;) {
+  for (let requests = 0; ; requests++) {
     await recordPendingInput(session, task.id);
+    // A model that asks for a tool on every response would loop forever: the turn ends at the limit (its last
+    // response's tools have run and are recorded, so the history stays whole for the next turn).
+    if (requests >= requestLimit) throw new Error(turnRequestLimitMessage(requestLimit));
     const sampled = await sampleWithRetries(session, task.id, task.signal);
     // Input added while the response streamed cut it short: what it said is dropped and the model asked again,
     // with the new input in view (0.166.0 does the same).
@@ -116,6 +124,7 @@ function toolContext(session: Session, task: RunningTask, turnDiff: TurnDiffTrac
     mcp: session.mcp,
     turnDiff,
     approvedForSession: session.approvedForSession,
+    codexHome: session.config.codexHome,
     settings: () => session.settings,
     resolvePath: (path) => session.resolvePath(path),
     offeredTools: () => session.prompt().tools,

@@ -22,6 +22,8 @@ export interface ToolContext {
   readonly approvedForSession: Set<string>;
   /** The turn's settings (cwd, approval and sandbox policy, model). */
   settings(): TurnSettings;
+  /** CODEX_HOME: its credential files are never read for the model (view_image). */
+  readonly codexHome: string;
   /** A path the model named, against the turn's cwd. */
   resolvePath(path: string): string;
   /** The tools this request offered (built-in and MCP). */

@@ -33,7 +33,17 @@ export { type CodexEventParams, ProtocolPeer } from "./rpc/protocol-peer.js";
 export * from "./schema/definitions-058.js";
 export * as gen0166 from "./schema/gen-0166.js";
 export * from "./schema/response-input-item.js";
-export { i64, type RustInteger, rustInteger, u32, u64, usize, uuidString } from "./schema/serde-types.js";
+export {
+  i32,
+  i64,
+  type RustInteger,
+  rustInteger,
+  u16,
+  u32,
+  u64,
+  usize,
+  uuidString,
+} from "./schema/serde-types.js";
 export * from "./schema/v1.js";
 // rpc/ declares the same `RequestId` type (string | integer); the schema's export (value + type) wins.
 export { RequestId } from "./schema/v1.js";

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { protocol0166 } from "@codex-ts/app-server-protocol";
+import { protocol0166, unknownMethodMessage } from "@codex-ts/app-server-protocol";
 import { errorOf, type Message, startAppServer, tempDir } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 
@@ -102,9 +102,9 @@ describe("a 0.166 connection", () => {
     await c.initialize(clientInfo, { experimentalApi: true });
     expect(error(await c.raw.call("v1", "newConversation", {}))).toEqual({
       code: -32600,
-      message:
-        "Invalid request: unknown variant `newConversation`, expected `initialize` or `permissionProfile/list`",
+      message: unknownMethodMessage(protocol0166, "newConversation"),
     });
+    expect(error(await c.raw.call("v1-again", "newConversation", {})).message).toContain("`turn/start`");
     await c.close();
   });
 });

@@ -29,3 +29,12 @@ export const CODEX_0166_BIN: string | undefined = [
     ".cache/codex-0.166.0/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex",
   ),
 ].find((p): p is string => !!p && existsSync(p));
+
+/**
+ * `@agentclientprotocol/codex-acp` 2.6.0's entry script (`$CODEX_ACP_ENTRY`, else the install in `.cache`), the ACP
+ * adapter editors ship; undefined when it is not installed.
+ */
+export const CODEX_ACP_ENTRY: string | undefined = [
+  process.env.CODEX_ACP_ENTRY,
+  path.join(REPO_ROOT, ".cache/codex-acp-2.6.0/node_modules/@agentclientprotocol/codex-acp/dist/index.js"),
+].find((p): p is string => !!p && existsSync(p));

@@ -35,6 +35,8 @@ export const u32 = () => rustInteger("u32");
 export const u64 = () => rustInteger("u64");
 export const usize = () => rustInteger("usize");
 export const i64 = () => rustInteger("i64");
+export const i32 = () => rustInteger("i32");
+export const u16 = () => rustInteger("u16");
 
 /**
  * A string that must parse as a UUID (Rust `Uuid` / Codex's `ConversationId`); the decoded value is the canonical

@@ -19,6 +19,7 @@ import {
 } from "@codex-ts/core";
 import type { ConversationRegistry, OpenedConversation, ResumedConversation } from "../conversations.js";
 import type { Handlers } from "../handler.js";
+import { OpeningRollouts } from "../opening-rollouts.js";
 import type { ConversationRuntime } from "../runtime.js";
 import { type SessionSettings, v1SessionSettings, v2SessionSettings } from "../session-settings.js";
 import { reasoningEffortOf } from "./conversations.js";
@@ -142,8 +143,7 @@ export function createSessionHandlers(
     return {};
   };
 
-  /** Resumes being opened, by conversation id: a second resume of the same rollout waits for the first. */
-  const opening = new Map<string, Promise<OpenedConversation>>();
+  const opening = new OpeningRollouts<ResumedConversation>();
 
   /**
    * Reads the rollout (whole up to ROLLOUT_MAX_BYTES, else from its latest compactions; bounded per line) and resumes it; load errors are the client's, as in 0.58.0. A
@@ -159,17 +159,13 @@ export function createSessionHandlers(
     }
     const id = loaded.conversationId;
     const initialMessages = loaded.items.flatMap((i) => (i.type === "event_msg" ? [i.payload] : []));
-    const already = registry.get(id)?.opened ?? (await opening.get(id)?.catch(() => undefined));
+    const already = registry.get(id)?.opened ?? (await opening.settled(id));
     if (already) return { ...already, initialMessages };
-    const resuming = runtime.resume(loaded, path, settings);
-    opening.set(id, resuming);
-    try {
-      const resumed = await resuming;
+    return opening.open(id, async () => {
+      const resumed = await runtime.resume(loaded, path, settings);
       registry.add(resumed);
       return resumed;
-    } finally {
-      opening.delete(id);
-    }
+    });
   };
 
   const resume = async (r: ResumeRequest): Promise<ResumedConversation | OpenedConversation> => {

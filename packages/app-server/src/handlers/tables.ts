@@ -1,10 +1,16 @@
-import type { ClientMethod, Protocol058 } from "@codex-ts/app-server-protocol";
-import { internalError } from "@codex-ts/app-server-protocol";
+import {
+  internalError,
+  type ProtocolDefinition,
+  protocol058,
+  protocol0166,
+  type RequestMethod,
+} from "@codex-ts/app-server-protocol";
 import type { AuthManager } from "@codex-ts/core";
 import { ConversationRegistry } from "../conversations.js";
 import type { Handlers, HandlerTables } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { AppServer } from "../server.js";
+import { ThreadRegistry } from "../threads/registry.js";
 import { type AccountHandlerOptions, createAccountHandlers } from "./account.js";
 import { basicHandlers, initialize0166 } from "./basic.js";
 import { createConfigHandlers } from "./config.js";
@@ -13,6 +19,8 @@ import { createExecOneOffCommandHandler } from "./exec.js";
 import { createFeedbackHandler } from "./feedback.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
+import { createThreadHandlers0166 } from "./threads-0166.js";
+import { createTurnHandlers0166 } from "./turns-0166.js";
 import { createWorkspaceHandlers } from "./workspace.js";
 
 /** What the handlers serve from; a method whose service is missing answers that it is not available. */
@@ -27,21 +35,30 @@ export interface ServerServices {
   codexHome?: string | undefined;
   /** Upload endpoint for feedback bundles; none by default. */
   feedbackEndpoint?: string | null | undefined;
+  /** The version threads report (0.166 `Thread.cliVersion`); default "0.58.0". */
+  cliVersion?: string | undefined;
+  /** The originator rollouts record (0.166 `Thread.originator`); default "codex_cli_rs". */
+  originator?: string | undefined;
 }
 
-/** Handlers for methods this server was started without the means to serve (-32603, naming what is missing). */
-function unavailable<M extends ClientMethod>(
+/**
+ * Handlers for methods of generation `P` this server was started without the means to serve (-32603, naming what
+ * is missing).
+ */
+function unavailable<P extends ProtocolDefinition, M extends RequestMethod<P>>(
+  _protocol: P,
   methods: readonly M[],
   missing: string,
-): Handlers<Protocol058, M> {
-  const table: Partial<Record<ClientMethod, () => never>> = {};
+): Handlers<P, M> {
+  const table: Partial<Handlers<P, M>> = {};
   for (const method of methods) {
-    table[method] = () => {
+    // Each handler throws, so any result type is honoured.
+    table[method] = (() => {
       throw internalError(`${method} is not available: this server runs without ${missing}`);
-    };
+    }) satisfies () => never;
   }
-  // Every listed method has its handler; each throws, so any result type is honoured.
-  return table as Handlers<Protocol058, M>;
+  // Every listed method has its handler.
+  return table as Handlers<P, M>;
 }
 
 function isSessionRuntime(rt: ConversationRuntime | undefined): rt is SessionRuntime {
@@ -60,6 +77,9 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const rt = s.conversations;
   const codexHome = s.codexHome;
   const currentConfig = rt?.currentConfig?.bind(rt);
+  // 0.166 connections: their threads, and whether the client asked for the experimental API at `initialize`.
+  const threads = new ThreadRegistry(server.peers["0.166"], warn);
+  let experimentalApi = false;
   return {
     "0.58": {
       ...basicHandlers,
@@ -67,6 +87,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
       ...(s.auth
         ? createAccountHandlers(s.auth, peer, { requiresOpenaiAuth: s.requiresOpenaiAuth, warn })
         : unavailable(
+            protocol058,
             [
               "loginApiKey",
               "loginChatGpt",
@@ -91,10 +112,15 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               rolloutPathOf: (id) => registry.rolloutPathOf(id),
             }),
           }
-        : unavailable(["setDefaultModel", "getUserSavedConfig", "feedback/upload"], "a CODEX_HOME")),
+        : unavailable(
+            protocol058,
+            ["setDefaultModel", "getUserSavedConfig", "feedback/upload"],
+            "a CODEX_HOME",
+          )),
       ...(rt
         ? createConversationHandlers(registry, (settings) => rt.open(settings))
         : unavailable(
+            protocol058,
             [
               "newConversation",
               "thread/start",
@@ -112,6 +138,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
       ...(isSessionRuntime(rt)
         ? createSessionHandlers(registry, rt)
         : unavailable(
+            protocol058,
             [
               "listConversations",
               "thread/list",
@@ -128,11 +155,38 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             rt.processConfig.sandboxPolicy,
             rt.processConfig.shellEnvironmentPolicy,
           )
-        : unavailable(["execOneOffCommand"], "a process config")),
+        : unavailable(protocol058, ["execOneOffCommand"], "a process config")),
     },
     "0.166": {
-      initialize: initialize0166,
+      initialize: (p, ctx) => {
+        experimentalApi = p.capabilities?.experimentalApi === true;
+        return initialize0166(p, ctx);
+      },
       ...createPermissionProfileHandler(currentConfig),
+      ...(rt
+        ? {
+            ...createThreadHandlers0166({
+              registry: threads,
+              runtime: rt,
+              cliVersion: s.cliVersion ?? "0.58.0",
+              originator: s.originator ?? "codex_cli_rs",
+              experimentalApi: () => experimentalApi,
+            }),
+            ...createTurnHandlers0166(threads),
+          }
+        : unavailable(
+            protocol0166,
+            [
+              "thread/start",
+              "thread/resume",
+              "thread/settings/update",
+              "thread/backgroundTerminals/list",
+              "turn/start",
+              "turn/steer",
+              "turn/interrupt",
+            ],
+            "an agent runtime",
+          )),
     },
   };
 }

@@ -5,6 +5,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
+# Tests run the model's commands as `bash -lc`, as Codex does. Where the login shell runs `pyenv rehash` (this
+# machine image's ~/.bashrc), a shell killed mid-rehash by an interrupt test leaves pyenv's lock behind, and every
+# later login shell would wait 60 s for it: wait at most a second instead.
+export PYENV_REHASH_TIMEOUT=1
 
 need=()
 command -v gnome-keyring-daemon >/dev/null 2>&1 || need+=(gnome-keyring)
@@ -37,6 +41,16 @@ if [ ! -d "$modern_dir/node_modules/@openai/codex-linux-x64" ] && [ "$(uname -sm
   npm i --prefix "$modern_dir" --no-audit --no-fund --silent @openai/codex@0.166.0 >/dev/null 2>&1 \
     || echo "test-all: could not install @openai/codex@0.166.0; the 0.166 client test will skip" >&2
 fi
+
+# The ACP adapter editors ship (@agentclientprotocol/codex-acp 2.6.0) drives our server in the ACP test; it skips
+# with a printed reason without it.
+acp_dir=".cache/codex-acp-2.6.0"
+acp_entry="$acp_dir/node_modules/@agentclientprotocol/codex-acp/dist/index.js"
+if [ ! -f "$acp_entry" ]; then
+  npm i --prefix "$acp_dir" --no-audit --no-fund --silent @agentclientprotocol/codex-acp@2.6.0 >/dev/null 2>&1 \
+    || echo "test-all: could not install @agentclientprotocol/codex-acp@2.6.0 (registry unreachable?); the ACP test will skip" >&2
+fi
+[ -f "$acp_entry" ] && export CODEX_ACP_ENTRY="$PWD/$acp_entry"
 
 # Tests leave the OS temp dir as they found it (each vitest run works in a temp root of its own and removes it):
 # what is in it after the run and was not before is reported.

@@ -1,23 +1,44 @@
+import { chmod, writeFile } from "node:fs/promises";
 import { defineConfig } from "tsup";
+import { zodEnglishOnly } from "./build/zod-english-only.js";
+
+/** `node dist/main.js` (tests, scripts, the demo) runs the same CLI as the `codex` bin. */
+const MAIN_SHIM = `#!/usr/bin/env node
+// The codex CLI for callers that run dist/main.js: the same as the \`codex\` bin (dist/codex.cjs).
+import { createRequire } from "node:module";
+createRequire(import.meta.url)("./codex.cjs");
+`;
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/main.ts"],
-  format: ["esm"],
+  // dist/cli.cjs is the whole CLI (and the package's library entry); dist/codex.cjs, the `codex` bin, runs it
+  // through a V8 code cache (src/launch/code-cache.ts). Both are CommonJS: Node 20 can cache the compiled code of
+  // a script (vm.Script), not of an ES module. One file, not chunks: with the cache, parsing is no longer what a
+  // start pays for; lazily loaded parts are still evaluated only when used (esbuild keeps them in init functions).
+  entry: { cli: "src/index.ts", codex: "src/codex.ts" },
+  format: ["cjs"],
+  outExtension: () => ({ js: ".cjs" }),
   target: "node20",
   platform: "node",
-  dts: { entry: "src/index.ts" },
+  dts: { entry: { index: "src/index.ts" } },
   sourcemap: true,
   clean: true,
-  // The workspace packages and their pure-JS dependencies are bundled into a few chunks: resolving and linking
-  // several hundred small ESM files (zod alone is about a hundred) was most of the binary's start-up time. Code
-  // that commands load lazily stays in chunks of its own (splitting), so it is still read only when used. Native
-  // addons (better-sqlite3, the keyring, node-pty's prebuilt PTY) and the MCP SDK (loaded lazily) stay outside,
-  // resolved from this package's own dependencies.
+  // The workspace packages and their pure-JS dependencies are bundled. Native addons (better-sqlite3, the keyring,
+  // node-pty's prebuilt PTY) and the MCP SDK (loaded lazily) stay outside, resolved from this package's own
+  // dependencies; their dynamic imports become require() (below), which a cached script can run without flags.
   noExternal: [/^(?!better-sqlite3$|@napi-rs\/keyring|@modelcontextprotocol\/sdk|@lydell\/node-pty)/],
   external: ["better-sqlite3", /^@napi-rs\/keyring/, /^@modelcontextprotocol\/sdk/, /^@lydell\/node-pty/],
-  splitting: true,
-  // Bundled CommonJS dependencies (commander) call require(); ESM output has none of its own.
+  esbuildPlugins: [zodEnglishOnly],
+  esbuildOptions(options) {
+    // import() inside a vm.Script needs --experimental-vm-modules; these packages all have CommonJS entries.
+    options.supported = { ...options.supported, "dynamic-import": false };
+    // The bundled packages are ES modules: strict mode, and import.meta.url is the bundle's own URL.
+    options.define = { ...options.define, "import.meta.url": "__codexBundleUrl" };
+  },
   banner: {
-    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+    js: '"use strict";\nvar __codexBundleUrl = require("node:url").pathToFileURL(__filename).href;',
+  },
+  async onSuccess() {
+    await writeFile("dist/main.js", MAIN_SHIM);
+    await chmod("dist/main.js", 0o755);
   },
 });

@@ -3,7 +3,8 @@ import { defineConfig } from "tsup";
 const entry = ["src/index.ts", "src/vitest-setup.ts", "src/vitest-global-setup.ts"];
 
 export default defineConfig({
-  entry,
+  // The tee script runs as a program of its own (a `codex` wrapper's target), so it is built as an entry too.
+  entry: [...entry, "src/tee-app-server.ts"],
   format: ["esm"],
   target: "node20",
   platform: "node",

@@ -25,7 +25,8 @@ RUST_INTS = {"uint32": "u32", "uint64": "u64", "uint": "usize", "int32": "i32", 
 ws = {"type": "object", "required": ["mode", "writable_roots", "network_access", "exclude_tmpdir_env_var", "exclude_slash_tmp"],
       "properties": {"mode": {"type": "string", "enum": ["workspaceWrite"]}, "writable_roots": {"type": "array", "items": {"type": "string"}},
                      "network_access": {"type": "boolean"}, "exclude_tmpdir_env_var": {"type": "boolean"}, "exclude_slash_tmp": {"type": "boolean"}}}
-v2["SandboxPolicy"] = {"oneOf": [
+if not SUBSET:
+  v2["SandboxPolicy"] = {"oneOf": [
     {"type": "object", "required": ["mode"], "properties": {"mode": {"type": "string", "enum": ["dangerFullAccess"]}}},
     {"type": "object", "required": ["mode"], "properties": {"mode": {"type": "string", "enum": ["readOnly"]}}}, ws]}
 
@@ -67,6 +68,12 @@ class Emitter:
             assert len(s["allOf"]) == 1
             return self.schema(s["allOf"][0])
         for k in ("anyOf", "oneOf"):
+            if k in s and "properties" in s:
+                # Shared fields beside the alternatives (0.166's ThreadItem lifecycle times, an image input's
+                # `url` | `fileId`): both hold, so the value is the object of the shared fields and one alternative.
+                shared = self.base({x: y for x, y in s.items() if x != k}, "object")
+                alts = [self.schema(a) for a in s[k]]
+                return "z.intersection(%s, %s)" % (shared, alts[0] if len(alts) == 1 else "z.union([" + ", ".join(alts) + "])")
             if k in s:
                 alts = s[k]
                 nonnull = [a for a in alts if a.get("type") != "null"]

@@ -17,7 +17,30 @@ import {
   ServerRequest,
   unknownMethodMessage,
 } from "../src/index.js";
-import { methodOrder0166 } from "../src/registry/method-order-0166.js";
+
+/** The 0.166 methods implemented so far, in 0.166.0's registry order (its unknown-variant error lists them so). */
+const METHODS_0166 = [
+  "initialize",
+  "thread/start",
+  "thread/resume",
+  "thread/settings/update",
+  "thread/backgroundTerminals/list",
+  "skills/list",
+  "turn/start",
+  "turn/steer",
+  "turn/interrupt",
+  "model/list",
+  "permissionProfile/list",
+  "mcpServerStatus/list",
+  "account/login/start",
+  "account/login/cancel",
+  "account/logout",
+  "account/rateLimits/read",
+  "config/read",
+  "config/value/write",
+  "config/batchWrite",
+  "account/read",
+];
 
 describe("protocol058", () => {
   it("declares all 37 client requests of 0.58.0 in registry order, with their notifications and server requests", () => {
@@ -57,9 +80,7 @@ describe("protocol058", () => {
       `Invalid request: unknown variant \`no/such\`, expected one of ${clientMethods.map((m) => `\`${m}\``).join(", ")}`,
     );
     expect(unknownMethodMessage(protocol0166, "x")).toBe(
-      `Invalid request: unknown variant \`x\`, expected one of ${requestMethods(protocol0166)
-        .map((m) => `\`${m}\``)
-        .join(", ")}`,
+      `Invalid request: unknown variant \`x\`, expected one of ${METHODS_0166.map((m) => `\`${m}\``).join(", ")}`,
     );
   });
 });
@@ -74,12 +95,8 @@ describe("generationOf", () => {
     expect(generationOf(undefined)).toBe("0.58");
   });
 
-  it("lists the 0.166 methods implemented so far, in the reference's registry order, and its one client notification", () => {
-    const methods = requestMethods(protocol0166);
-    expect(methods).toEqual(expect.arrayContaining(["initialize", "permissionProfile/list", "config/read"]));
-    const ranks = methods.map((m) => methodOrder0166.indexOf(m));
-    expect(ranks.every((r) => r >= 0)).toBe(true);
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+  it("lists the 0.166 methods implemented so far, and its one client notification", () => {
+    expect(requestMethods(protocol0166)).toEqual(METHODS_0166);
     expect(Object.keys(protocol0166.clientNotifications)).toEqual(["initialized"]);
   });
 });
@@ -283,7 +300,9 @@ describe("protocol0166", () => {
     expect(message("permissionProfile/list", 5)).toBe(
       "Invalid request: invalid type: integer `5`, expected struct PermissionProfileListParams",
     );
-    expect(message("newConversation", {})).toBe(unknownMethodMessage(protocol0166, "newConversation"));
+    expect(message("newConversation", {})).toBe(
+      `Invalid request: unknown variant \`newConversation\`, expected one of ${METHODS_0166.map((m) => `\`${m}\``).join(", ")}`,
+    );
   });
 
   it("decodes the settings methods in 0.166.0's words (answers of the binary to the same requests)", () => {

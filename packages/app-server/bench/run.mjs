@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `pnpm bench`: this app-server vs the native codex 0.58.0 and 0.166.0 binaries on the same CODEX_HOME, side by side.
-//   1. spawn → `initialize` response (median of RUNS fresh processes)
+//   1. spawn → `initialize` response (median of RUNS fresh processes, interleaved): ours as the `codex` bin runs
+//      (with its code cache, and without it as on a first run), the native binaries, and the floor a Node process
+//      sets: a script that answers `initialize` with one line
 //   2. `thread/list` at BENCH_SIZES sessions (default 10 000 and 100 000) on disk in the real format (realistic heads:
 //      a session_meta with a few KB of instructions, AGENTS.md and environment-context messages):
 //      - first page (limit 25), the first request after spawn (median over RUNS fresh processes, after one untimed
@@ -34,7 +36,15 @@ import { generateStore, RARE_PROVIDER, RARE_TERM, writeLargeSession } from "../.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
-const OURS = [process.execPath, path.join(repo, "apps/cli/dist/main.js"), "app-server"];
+const cliDir = path.join(repo, "apps/cli");
+/** The `codex` bin as package.json declares it: what an installed `codex app-server` runs. */
+const cliBin = path.join(
+  cliDir,
+  JSON.parse(readFileSync(path.join(cliDir, "package.json"), "utf8")).bin.codex,
+);
+const OURS = [process.execPath, cliBin, "app-server"];
+const OURS_UNCACHED_ENV = { CODEX_TS_CODE_CACHE: "0" };
+const NODE_FLOOR = [process.execPath, path.join(here, "node-floor.mjs")];
 const bin058 =
   process.env.CODEX_REAL_BIN ??
   path.join(
@@ -90,10 +100,10 @@ const median = (xs) => {
 };
 
 /** Starts a server and returns helpers to send a request and await its response by id. */
-function start(cmd, codexHome) {
+function start(cmd, codexHome, env = {}) {
   const t0 = performance.now();
   const child = spawn(cmd[0], cmd.slice(1), {
-    env: { PATH: process.env.PATH, HOME: codexHome, ...NO_NETWORK, CODEX_HOME: codexHome },
+    env: { PATH: process.env.PATH, HOME: codexHome, ...NO_NETWORK, ...env, CODEX_HOME: codexHome },
     cwd: codexHome,
     stdio: ["pipe", "pipe", "ignore"],
   });
@@ -132,8 +142,8 @@ function start(cmd, codexHome) {
   return { t0, call, stop, peakRss };
 }
 
-async function timeInitialize(cmd, codexHome) {
-  const s = start(cmd, codexHome);
+async function timeInitialize(cmd, codexHome, env) {
+  const s = start(cmd, codexHome, env);
   const { at } = await s.call(0, "initialize", initOf(cmd));
   await s.stop();
   return at - s.t0;
@@ -379,11 +389,24 @@ try {
   const home0 = path.join(root, "empty");
   await fs.mkdir(home0);
   await fs.writeFile(path.join(home0, "config.toml"), CONFIG);
+  // One untimed run writes the code cache the timed runs read (as any earlier run of the installed bin would).
+  await timeInitialize(OURS, home0);
   const inits = SERVERS.map(() => []);
+  const uncached = [];
+  const floor = [];
   for (let i = 0; i < RUNS; i++) {
     for (const [s, [, cmd]] of SERVERS.entries()) if (cmd) inits[s].push(await timeInitialize(cmd, home0));
+    uncached.push(await timeInitialize(OURS, home0, OURS_UNCACHED_ENV));
+    floor.push(await timeInitialize(NODE_FLOOR, home0));
   }
-  rows.push(["spawn → initialize response", ...inits.map((t) => (t.length ? median(t) : null))]);
+  const natives = inits.slice(1).map((t) => (t.length ? median(t) : null));
+  rows.push(["spawn → initialize response", median(inits[0]), ...natives]);
+  rows.push(["spawn → initialize response, no code cache (a first run)", median(uncached), ...natives]);
+  rows.push([
+    "spawn → initialize response, Node floor: a script answering one line",
+    median(floor),
+    ...natives,
+  ]);
   for (const size of SIZES) {
     const home = path.join(root, `store-${size}`);
     await fs.mkdir(home, { recursive: true });
@@ -453,6 +476,13 @@ try {
       ...(await forEachServer((cmd) => timeFuzzySearch(cmd, home0, tree))),
     ]);
   }
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
+  console.log(
+    `${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} cores · load average ${load}`,
+  );
   console.log(
     `| measurement (median of ${RUNS}) | codex-ts | codex 0.58.0 | codex 0.166.0 | ts / 0.58 | ts / 0.166 |`,
   );

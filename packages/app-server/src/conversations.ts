@@ -8,17 +8,16 @@ import {
   type TurnAbortReason,
   type v2,
 } from "@codex-ts/app-server-protocol";
-import type { Conversation, CoreEvent, NewConversation, Op } from "@codex-ts/core";
+import type { CoreEvent, NewConversation, Op } from "@codex-ts/core";
 import { ApprovalBridge } from "./events/approvals.js";
 import { type CodexEventNotification, toV1Notification } from "./events/v1.js";
 import { type Notification, V2EventMapper } from "./events/v2.js";
-import { startsTask, TurnActivity } from "./turn-activity.js";
+import { type ConversationHandle, FollowedConversation } from "./followed-conversation.js";
+
+export type { ConversationHandle } from "./followed-conversation.js";
 
 /** Listeners (`addConversationListener`, a v2 thread's own) one conversation may have at once. */
 export const MAX_LISTENERS_PER_CONVERSATION = 64;
-
-/** What the server uses of a core conversation (DESIGN.md `Conversation`). */
-export type ConversationHandle = Pick<Conversation, "id" | "rolloutPath" | "submit" | "subscribe">;
 
 /** What opening a conversation yields (the core's `NewConversation`, over any conversation handle). */
 export type OpenedConversation = Omit<NewConversation, "conversation"> & { conversation: ConversationHandle };
@@ -94,9 +93,8 @@ export class LoadedConversation {
   private readonly v1Items = new V2EventMapper();
   private held: Outgoing[] = [];
   private holds = 0;
-  private unsubscribe: (() => void) | null = null;
+  private readonly followed: FollowedConversation;
   private readonly bridge: ApprovalBridge;
-  private readonly activity = new TurnActivity();
 
   constructor(
     readonly opened: OpenedConversation,
@@ -104,21 +102,8 @@ export class LoadedConversation {
     log: (m: string) => void,
   ) {
     const core = opened.conversation;
-    const activity = this.activity;
-    this.conversation = {
-      id: core.id,
-      rolloutPath: core.rolloutPath,
-      subscribe: (listener) => core.subscribe(listener),
-      submit(op, id) {
-        if (!startsTask(op)) return core.submit(op, id);
-        activity.expectStart();
-        // The core's own promise, returned as it is: an extra await here would let the turn's first events
-        // overtake the caller (a `turn/start` announces its turn before them).
-        const submitted = core.submit(op, id);
-        submitted.catch(() => activity.cancelStart());
-        return submitted;
-      },
-    };
+    this.followed = new FollowedConversation(core, peer.peer);
+    this.conversation = this.followed.conversation;
     this.bridge = new ApprovalBridge(peer, core.id, (op) => core.submit(op), log);
   }
 
@@ -128,20 +113,17 @@ export class LoadedConversation {
         `too many listeners on conversation ${this.conversation.id}: the limit is ${MAX_LISTENERS_PER_CONVERSATION}`,
       );
     this.listeners.add(subscriptionId);
-    this.unsubscribe ??= this.conversation.subscribe((e) => this.onEvent(e));
+    this.followed.follow((e) => this.onEvent(e));
   }
 
   detach(subscriptionId: string): void {
     this.listeners.delete(subscriptionId);
-    if (this.listeners.size === 0 && this.unsubscribe) {
-      this.unsubscribe();
-      this.unsubscribe = null;
-    }
+    if (this.listeners.size === 0) this.followed.unfollow();
   }
 
   /** Resolves with the abort reason of the running (or starting) task; at once when there is none. */
   untilAborted(): Promise<TurnAbortReason> {
-    return this.activity.untilAborted();
+    return this.followed.untilAborted();
   }
 
   /** Holds this conversation's notifications until `release` (see `Hold`). */
@@ -196,13 +178,8 @@ export class LoadedConversation {
     void ("v2" in o ? this.peer.send(o.v2) : this.peer.event(o.v1.params));
   }
 
-  /**
-   * Sends what the event means to each audience, in order. While the client is behind on reading, the returned
-   * promise holds the core's turn until it has caught up (backpressure from the client's pipe to the model stream).
-   */
-  private onEvent(event: CoreEvent): Promise<void> | undefined {
-    if (this.activity.observe(event.id, event.msg))
-      void this.conversation.submit({ type: "interrupt" }).catch(() => undefined);
+  /** Sends what the event means to each audience, in order (backpressure: see `FollowedConversation`). */
+  private onEvent(event: CoreEvent): void {
     // Every attached listener gets its own copy of the v1 notification, as 0.58.0 sends one per subscription.
     const v1 = toV1Notification(this.conversation.id, event);
     if (v1) for (const _ of this.listeners) this.send({ v1 });
@@ -210,8 +187,6 @@ export class LoadedConversation {
     for (const n of v2) this.send({ v2: n });
     this.bridge.handle(event);
     if (event.msg.type === "turn_aborted") this.abandonApprovals();
-    const out = this.peer.peer;
-    return out.outputBackedUp ? out.outputRoom() : undefined;
   }
 }
 

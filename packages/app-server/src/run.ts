@@ -55,6 +55,8 @@ export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
         requiresOpenaiAuth: opts.requiresOpenaiAuth,
         codexHome: opts.codexHome,
         feedbackEndpoint: opts.feedbackEndpoint,
+        cliVersion: opts.version,
+        originator: opts.originator,
       });
       return opts.handlers ? opts.handlers(s, tables) : tables;
     },

@@ -17,23 +17,35 @@ export function startsTask(op: Pick<Op, "type">): boolean {
  * 0.58.0 applies it to the task its queue starts first.
  */
 export class TurnActivity {
-  /** Task-starting submissions made whose `task_started` has not been seen yet. */
-  private pendingStarts = 0;
+  /**
+   * Task-starting submissions made whose `task_started` has not been seen yet, in submission order (tasks start
+   * in that order), each with its id when the caller chose it.
+   */
+  private readonly pendingStarts: Array<string | undefined> = [];
   private readonly running = new Set<string>();
   private waiters: Array<(reason: TurnAbortReason) => void> = [];
 
   /** A task-starting op is about to be submitted (call before `submit`, so no event can come first). */
-  expectStart(): void {
-    this.pendingStarts++;
+  expectStart(id?: string): void {
+    this.pendingStarts.push(id);
   }
 
   /** The submission announced with `expectStart` failed: no task will start for it. */
-  cancelStart(): void {
-    this.pendingStarts = Math.max(0, this.pendingStarts - 1);
+  cancelStart(id?: string): void {
+    const at = this.pendingStarts.lastIndexOf(id);
+    this.pendingStarts.splice(at >= 0 ? at : this.pendingStarts.length - 1, 1);
   }
 
   get busy(): boolean {
-    return this.running.size > 0 || this.pendingStarts > 0;
+    return this.running.size > 0 || this.pendingStarts.length > 0;
+  }
+
+  /**
+   * The id of the task about to start (submitted with a chosen id, its `task_started` not seen yet), or null: the
+   * turn a client was told about before the core began it.
+   */
+  get startingId(): string | null {
+    return this.pendingStarts[0] ?? null;
   }
 
   /**
@@ -49,7 +61,7 @@ export class TurnActivity {
   observe(id: string, msg: EventMsg): boolean {
     switch (msg.type) {
       case "task_started":
-        this.pendingStarts = Math.max(0, this.pendingStarts - 1);
+        this.pendingStarts.shift();
         this.running.add(id);
         return this.waiters.length > 0;
       case "turn_aborted":
@@ -62,7 +74,7 @@ export class TurnActivity {
         return false;
       case "shutdown_complete":
         this.running.clear();
-        this.pendingStarts = 0;
+        this.pendingStarts.length = 0;
         this.settle("interrupted");
         return false;
       default:

@@ -7,6 +7,13 @@ import { AppServer, type ConversationHandle, createHandlerTables, runAppServer }
 const CONV_0 = "00000000-0000-4000-8000-000000000000";
 const CONV_X = "00000000-0000-4000-8000-0000000000ff";
 const UNKNOWN = "00000000-0000-4000-8000-0000000000aa";
+const SETTINGS = {
+  cwd: "/w",
+  approvalPolicy: "on-request",
+  sandboxPolicy: { mode: "read-only" },
+  model: "mock-model",
+  summary: "auto",
+} as const;
 
 /**
  * An in-memory stand-in for the core conversation (the DESIGN.md `Conversation` contract): a user turn runs a
@@ -20,6 +27,15 @@ class ScriptedConversation implements ConversationHandle {
   private approval: ((decision: string) => void) | null = null;
 
   constructor(readonly id: string) {}
+
+  /** 0.58 connections never steer or ask for the running turn. */
+  activeTurn(): null {
+    return null;
+  }
+
+  steer(): string {
+    throw new Error("not used by 0.58 connections");
+  }
 
   subscribe(listener: (e: CoreEvent) => void): () => void {
     this.listeners.add(listener);
@@ -97,6 +113,7 @@ function start() {
       sessionConfigured: { model: "mock-model", reasoning_effort: null, rollout_path: c.rolloutPath },
       rolloutPath: c.rolloutPath,
       modelProvider: "mock",
+      settings: SETTINGS,
     };
   };
   const server = new AppServer({
@@ -237,6 +254,7 @@ describe("conversation handlers over the core contract", () => {
           sessionConfigured: { model: "m", reasoning_effort: null, rollout_path: "/r" },
           rolloutPath: "/r",
           modelProvider: "mock",
+          settings: SETTINGS,
         }),
         shutdownAll: async () => {
           shutdownCalls++;

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { protocol0166 } from "@codex-ts/app-server-protocol";
+import { protocol0166, unknownMethodMessage } from "@codex-ts/app-server-protocol";
 import { errorOf, type Message, startAppServer, tempDir } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 
@@ -100,13 +100,14 @@ describe("a 0.166 connection", () => {
       message: "Not initialized",
     });
     await c.initialize(clientInfo, { experimentalApi: true });
-    // Only the 0.166 methods implemented so far exist, listed in 0.166.0's registry order.
-    const unknown = error(await c.raw.call("v1", "newConversation", {}));
-    expect(unknown.code).toBe(-32600);
-    expect(unknown.message).toMatch(
-      /^Invalid request: unknown variant `newConversation`, expected one of `initialize`, .*`permissionProfile\/list`/,
-    );
-    expect(unknown.message).not.toContain("`getUserAgent`");
+    expect(error(await c.raw.call("v1", "newConversation", {}))).toEqual({
+      code: -32600,
+      message: unknownMethodMessage(protocol0166, "newConversation"),
+    });
+    const unknown = error(await c.raw.call("v1-again", "newConversation", {})).message;
+    expect(unknown).toContain("`turn/start`");
+    expect(unknown).toContain("`skills/list`");
+    expect(unknown).not.toContain("`getUserAgent`");
     await c.close();
   });
 });

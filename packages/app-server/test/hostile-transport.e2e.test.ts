@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { AppServerError } from "@codex-ts/app-server-client";
+import { AppServerError, protocol0166 } from "@codex-ts/app-server-client";
 import {
   expectPeakRssBelow,
   expectWireShapes,
@@ -265,59 +265,88 @@ describe("issue 21 row 1 (server side): a notification that cannot be serialised
   });
 });
 
-describe("issue 21 row 5 (server side): a client that reads slowly while the model streams", () => {
-  it("the model stream is held while the client is behind; every delta then arrives once per 0.58.0 form, in order", {
-    timeout: 240_000,
-  }, async () => {
-    const total = 100_000;
-    const piece = (i: number) => `${String(i).padStart(6, "0")}${"x".repeat(34)}`;
-    const { c, mock } = await server({ prefix: "codex-hostile-slow-" });
-    mock.enqueue(
-      responses.streamedMessage(function* () {
-        for (let i = 0; i < total; i++) yield piece(i);
-      }),
-    );
+/**
+ * A client that reads nothing while a turn streams 100,000 deltas, then reads everything: the model stream must be
+ * held (the server's writes back up, the core waits), memory stays small, and every delta arrives once, in order
+ * (0.58: the v2 delta and both legacy forms; 0.166: `item/agentMessage/delta` only).
+ */
+async function slowClient(generation: "0.58" | "0.166"): Promise<void> {
+  const total = 100_000;
+  const piece = (i: number) => `${String(i).padStart(6, "0")}${"x".repeat(34)}`;
+  const mock = await suite.newMock();
+  const home = await suite.home({ mock, prefix: "codex-hostile-slow-" });
+  mock.enqueue(
+    responses.streamedMessage(function* () {
+      for (let i = 0; i < total; i++) yield piece(i);
+    }),
+  );
+  const input = [{ type: "text" as const, text: "slow" }];
+  // From the turn's start the client stops reading: the server's output backs up.
+  let c: TestAppServer;
+  if (generation === "0.58") {
+    c = await suite.start({ home });
     const { thread } = await c.request("thread/start", {});
-    // From here the client stops reading: the server's output backs up.
     c.pauseReading();
-    c.fire("turn/start", { threadId: thread.id, input: [{ type: "text", text: "slow" }] });
-    // The server stops taking the stream: the model's writes block well before the end.
-    const deadline = Date.now() + 60_000;
-    while (!(mock.blocked() && mock.written() > 100)) {
-      if (Date.now() > deadline) throw new Error("the model stream was never held");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await new Promise((r) => setTimeout(r, 2000));
-    const heldAt = mock.written();
-    expect(heldAt).toBeLessThan(total / 2);
-    expect(mock.blocked()).toBe(true);
-    expectPeakRssBelow(c, "slow client, held");
+    c.fire("turn/start", { threadId: thread.id, input });
+  } else {
+    const modern = await suite.start({ home, protocol: protocol0166, initialize: false });
+    await modern.initialize(undefined, { experimentalApi: true });
+    const { thread } = await modern.request("thread/start", {});
+    modern.pauseReading();
+    modern.fire("turn/start", { threadId: thread.id, input });
+    c = modern as unknown as TestAppServer;
+  }
+  // The server stops taking the stream: the model's writes block well before the end.
+  const deadline = Date.now() + 60_000;
+  while (!(mock.blocked() && mock.written() > 100)) {
+    if (Date.now() > deadline) throw new Error("the model stream was never held");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  const heldAt = mock.written();
+  expect(heldAt).toBeLessThan(total / 2);
+  expect(mock.blocked()).toBe(true);
+  expectPeakRssBelow(c, `slow ${generation} client, held`);
 
-    // The deltas (three forms each) are counted, not kept.
-    const DELTAS = new Set([
-      "item/agentMessage/delta",
-      "codex/event/agent_message_delta",
-      "codex/event/agent_message_content_delta",
-    ]);
-    let v2 = 0;
-    let legacy = 0;
-    let content = 0;
-    let outOfOrder = 0;
-    c.skipRecording((m) => m.method !== undefined && DELTAS.has(m.method));
-    c.onMessage((direction, m) => {
-      if (direction !== "in") return;
-      if (m.method === "item/agentMessage/delta") {
-        if ((m.params as { delta: string }).delta !== piece(v2)) outOfOrder++;
-        v2++;
-      } else if (m.method === "codex/event/agent_message_delta") legacy++;
-      else if (m.method === "codex/event/agent_message_content_delta") content++;
-    });
-    c.resumeReading();
-    await c.waitFor((m) => m.method === "turn/completed", "turn/completed", 180_000);
-    expect([v2, legacy, content, outOfOrder]).toEqual([total, total, total, 0]);
-    const notes = c.messages.filter((m) => m.method && !m.method.startsWith("codex/"));
-    expect(notes.at(-1)?.method).toBe("turn/completed");
-    expectPeakRssBelow(c, "slow client, all read");
-    expect((await c.close()).code).toBe(0);
+  // The deltas (three forms each on 0.58) are counted, not kept.
+  const DELTAS = new Set([
+    "item/agentMessage/delta",
+    "codex/event/agent_message_delta",
+    "codex/event/agent_message_content_delta",
+  ]);
+  let v2 = 0;
+  let legacy = 0;
+  let content = 0;
+  let outOfOrder = 0;
+  c.skipRecording((m) => m.method !== undefined && DELTAS.has(m.method));
+  c.onMessage((direction, m) => {
+    if (direction !== "in") return;
+    if (m.method === "item/agentMessage/delta") {
+      if ((m.params as { delta: string }).delta !== piece(v2)) outOfOrder++;
+      v2++;
+    } else if (m.method === "codex/event/agent_message_delta") legacy++;
+    else if (m.method === "codex/event/agent_message_content_delta") content++;
   });
+  c.resumeReading();
+  await c.waitFor((m) => m.method === "turn/completed", "turn/completed", 180_000);
+  const legacyCopies = generation === "0.58" ? total : 0;
+  expect([v2, legacy, content, outOfOrder]).toEqual([total, legacyCopies, legacyCopies, 0]);
+  const notes = c.messages.filter((m) => m.method && !m.method.startsWith("codex/"));
+  expect(notes.at(-1)?.method).toBe("turn/completed");
+  expectPeakRssBelow(c, `slow ${generation} client, all read`);
+  expect((await c.close()).code).toBe(0);
+}
+
+describe("issue 21 row 5 (server side): a client that reads slowly while the model streams", () => {
+  it(
+    "the model stream is held while the client is behind; every delta then arrives once per 0.58.0 form, in order",
+    {
+      timeout: 240_000,
+    },
+    () => slowClient("0.58"),
+  );
+
+  it("the same on a 0.166 connection: its thread's listener holds the stream too", { timeout: 240_000 }, () =>
+    slowClient("0.166"),
+  );
 });

@@ -53,6 +53,7 @@ export {
   type McpStdioTransport,
   resolveMcpServer,
 } from "./mcp.js";
+export { renderMcpServers } from "./mcp-toml.js";
 export {
   applyOverrides,
   type ConfigOverride,
@@ -65,11 +66,4 @@ export { checkRequestValue, isWellFormedText, MAX_CONFIG_NESTING } from "./reque
 export * from "./schema.js";
 export { parseToml, readTomlFile } from "./toml-file.js";
 export { mergeTables, setAtPath } from "./toml-table.js";
-export {
-  type ConfigEdit,
-  ConfigWriter,
-  renderEdits,
-  renderMcpServers,
-  type WriteOptions,
-  type WriteResult,
-} from "./writer.js";
+export { type ConfigEdit, ConfigWriter, type WriteOptions, type WriteResult } from "./writer.js";

@@ -3,13 +3,10 @@ import { constants } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { TomlTable, TomlValue } from "@codex-ts/json-to-toml";
-import { isTomlTable } from "@codex-ts/json-to-toml";
-import { parse as parsePreserving, patch as patchPreserving } from "@decimalturn/toml-patch";
 import { CONFIG_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
-import { ConfigError, ConfigVersionConflictError } from "./errors.js";
+import { ConfigVersionConflictError } from "./errors.js";
 import { configVersion } from "./layers.js";
 import type { McpServerConfig } from "./mcp.js";
-import { checkRequestValue } from "./request-values.js";
 import type { ReasoningEffort } from "./schema.js";
 import { parseToml } from "./toml-file.js";
 
@@ -87,6 +84,8 @@ export class ConfigWriter {
       if (opts.expectedVersion !== undefined && opts.expectedVersion !== configVersion(current)) {
         throw new ConfigVersionConflictError();
       }
+      // The format-preserving editor (a large module) is loaded by the first write: reading config never needs it.
+      const { renderEdits } = await import("./render-edits.js");
       const next = edits.length === 0 ? original : renderEdits(original, edits, opts.profile, this.path);
       const table = parseToml(next, this.path); // never write something we could not read back
       opts.validate?.(table);
@@ -97,167 +96,6 @@ export class ConfigWriter {
       await release();
     }
   }
-}
-
-/** Applies edits to config text and returns the new text (pure; exported for tests). */
-export function renderEdits(
-  original: string,
-  edits: readonly ConfigEdit[],
-  profile: string | undefined,
-  source = CONFIG_FILE,
-): string {
-  parseToml(original, source); // a syntax error is reported with its position and nothing is written
-  const doc = parsePreserving(original) as Record<string, unknown>;
-  const activeProfile = profile ?? (typeof doc.profile === "string" ? doc.profile : undefined);
-  let mcpServers: Record<string, McpServerConfig> | undefined;
-  for (const edit of edits) {
-    switch (edit.type) {
-      case "setModel": {
-        if (edit.model !== null) checkRequestValue(null, "model", edit.model);
-        const scope = activeProfile !== undefined ? ["profiles", activeProfile] : [];
-        setOrClear(doc, [...scope, "model"], edit.model);
-        setOrClear(doc, [...scope, "model_reasoning_effort"], edit.effort);
-        break;
-      }
-      case "setPath":
-        // A value TOML cannot hold (a lone surrogate, absurd nesting) is refused naming its key.
-        checkRequestValue(null, edit.path.join("."), edit.value);
-        setOrClear(doc, edit.path, edit.value);
-        break;
-      case "clearPath":
-        setOrClear(doc, edit.path, null);
-        break;
-      case "writeValue":
-        if (edit.value !== null) checkRequestValue(null, edit.path.join("."), edit.value);
-        writeValue(doc, edit.path, edit.value, edit.merge);
-        break;
-      case "replaceMcpServers":
-        mcpServers = edit.servers;
-        delete doc.mcp_servers;
-        break;
-    }
-  }
-  let text = original.trim() === "" && Object.keys(doc).length === 0 ? "" : patchPreserving(original, doc);
-  if (mcpServers !== undefined && Object.keys(mcpServers).length > 0) {
-    const body = renderMcpServers(mcpServers);
-    text = text.trimEnd() === "" ? body : `${text.trimEnd()}\n\n${body}`;
-  }
-  return text;
-}
-
-function setOrClear(doc: Record<string, unknown>, path: readonly string[], value: TomlValue | null): void {
-  const parents = path.slice(0, -1);
-  const last = path[path.length - 1];
-  if (last === undefined) throw new ConfigError("config edit with an empty path");
-  let node: Record<string, unknown> = doc;
-  for (const key of parents) {
-    const child = node[key];
-    if (!isTomlTable(child)) {
-      if (value === null) return; // clearing never creates tables
-      node[key] = {};
-    }
-    node = node[key] as Record<string, unknown>;
-  }
-  if (value === null) delete node[last];
-  else node[last] = value;
-}
-
-/** The `writeValue` edit (see `ConfigEdit`): tables on the way are created, anything else there is refused. */
-function writeValue(
-  doc: Record<string, unknown>,
-  path: readonly string[],
-  value: TomlValue | null,
-  merge: "replace" | "upsert",
-): void {
-  let node: Record<string, unknown> = doc;
-  for (const key of path.slice(0, -1)) {
-    const child = node[key];
-    if (child === undefined) {
-      if (value === null) return;
-      node[key] = {};
-    } else if (!isTomlTable(child)) {
-      throw new ConfigError("cannot set value on non-table parent");
-    }
-    node = node[key] as Record<string, unknown>;
-  }
-  const last = path[path.length - 1];
-  if (last === undefined) throw new ConfigError("config edit with an empty path");
-  const existing = node[last];
-  if (value === null) delete node[last];
-  else if (merge === "upsert" && isTomlTable(existing) && isTomlTable(value)) mergeInto(existing, value);
-  else node[last] = value;
-}
-
-/** Merges `overlay` into `target` in place, key by key; tables merge recursively, anything else replaces. */
-function mergeInto(target: Record<string, unknown>, overlay: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(overlay)) {
-    const existing = target[key];
-    if (isTomlTable(existing) && isTomlTable(value)) mergeInto(existing, value);
-    else target[key] = value;
-  }
-}
-
-function tomlKey(key: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
-}
-
-function tomlScalar(value: string | number | boolean | string[]): string {
-  if (Array.isArray(value)) return `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
-  if (typeof value === "string") return JSON.stringify(value);
-  return String(value);
-}
-
-/** Seconds are always floats in Codex's output (`20` → `20.0`). */
-function tomlFloat(value: number): string {
-  return Number.isInteger(value) ? `${value}.0` : String(value);
-}
-
-function sortedEntries(map: Record<string, string>): [string, string][] {
-  return Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** One standard table per server, sorted by name, keys in the order Codex writes them. */
-export function renderMcpServers(servers: Record<string, McpServerConfig>): string {
-  const blocks: string[] = [];
-  for (const name of Object.keys(servers).sort()) {
-    const server = servers[name]!;
-    const header = `mcp_servers.${tomlKey(name)}`;
-    const lines = [`[${header}]`];
-    const subTables: [string, Record<string, string>][] = [];
-    const t = server.transport;
-    if (t.type === "stdio") {
-      lines.push(`command = ${tomlScalar(t.command)}`);
-      if (t.args.length) lines.push(`args = ${tomlScalar(t.args)}`);
-      if (t.env && Object.keys(t.env).length) subTables.push(["env", t.env]);
-      if (t.envVars.length) lines.push(`env_vars = ${tomlScalar(t.envVars)}`);
-      if (t.cwd !== undefined) lines.push(`cwd = ${tomlScalar(t.cwd)}`);
-    } else {
-      lines.push(`url = ${tomlScalar(t.url)}`);
-      if (t.bearerTokenEnvVar !== undefined)
-        lines.push(`bearer_token_env_var = ${tomlScalar(t.bearerTokenEnvVar)}`);
-      if (t.httpHeaders && Object.keys(t.httpHeaders).length) subTables.push(["http_headers", t.httpHeaders]);
-      if (t.envHttpHeaders && Object.keys(t.envHttpHeaders).length) {
-        subTables.push(["env_http_headers", t.envHttpHeaders]);
-      }
-    }
-    if (!server.enabled) lines.push("enabled = false");
-    if (server.startupTimeoutSec !== undefined)
-      lines.push(`startup_timeout_sec = ${tomlFloat(server.startupTimeoutSec)}`);
-    if (server.toolTimeoutSec !== undefined)
-      lines.push(`tool_timeout_sec = ${tomlFloat(server.toolTimeoutSec)}`);
-    if (server.enabledTools?.length) lines.push(`enabled_tools = ${tomlScalar(server.enabledTools)}`);
-    if (server.disabledTools?.length) lines.push(`disabled_tools = ${tomlScalar(server.disabledTools)}`);
-    blocks.push(lines.join("\n"));
-    for (const [sub, map] of subTables) {
-      blocks.push(
-        [
-          `[${header}.${sub}]`,
-          ...sortedEntries(map).map(([k, v]) => `${tomlKey(k)} = ${tomlScalar(v)}`),
-        ].join("\n"),
-      );
-    }
-  }
-  return `${blocks.join("\n\n")}\n`;
 }
 
 /** The file to edit, "" when missing; one the loader would refuse (not UTF-8, not a regular file) is not edited. */

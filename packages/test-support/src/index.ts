@@ -1,4 +1,12 @@
 export {
+  AcpClient,
+  type AcpClientOptions,
+  type PermissionAsked,
+  type PermissionOption,
+  type PromptOutcome,
+  type SessionUpdate,
+} from "./acp-client.js";
+export {
   type AppServerBinary,
   connectAppServer,
   errorOf,
@@ -8,13 +16,19 @@ export {
   TestAppServer,
   takeWireViolations,
 } from "./app-server-harness.js";
-export { type MockCodexHomeOptions, mockCodexHome } from "./codex-home.js";
+export { type BlockedAttempt, type BlockingProxy, startBlockingProxy } from "./blocking-proxy.js";
+export { type MockCodexHomeOptions, mockCodexHome, writeModernCodexHome } from "./codex-home.js";
+export { type CodexWrapperOptions, readTeeLog, type TeeEntry, writeCodexWrapper } from "./codex-wrapper.js";
 export { type IssuedClaims, type MockIssuer, makeJwt, startMockIssuer } from "./mock-issuer.js";
 export {
   chat,
   frame,
   type MockModelServer,
+  type MockRoute,
+  offeredTools,
+  type QueuedResponse,
   type RecordedRequest,
+  requestText,
   responses,
   type ScriptedResponse,
   type SseEvent,
@@ -24,10 +38,11 @@ export { expectPeakRssBelow, openFds, PEAK_RSS_LIMIT_MIB, peakRssMiB } from "./p
 export {
   CLI_MAIN,
   CODEX_0166_BIN,
+  CODEX_ACP_ENTRY,
   REFERENCE_CODEX_BIN,
-  REFERENCE_SCHEMA_0166_DIR,
   referenceEnv0166,
 } from "./reference-codex.js";
+export { JsonRpcChild, type JsonRpcChildOptions, type LoggedMessage, type RpcMessage } from "./rpc-child.js";
 export { connectInProcess, StreamTransport } from "./stream-transport.js";
 export { type AppServerSuite, useAppServerSuite } from "./suite.js";
 export { removeTempDirs, type TempDirOptions, tempDir } from "./temp-dirs.js";

@@ -7,8 +7,23 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** Which answer the model mock gave: `route:<name>`, `queue`, or `default`. */
+  answeredBy?: string;
   /** When the request arrived (`Date.now()`), to check waits between retries. */
   at: number;
+}
+
+/** A queued answer, or a function that shapes it after the request body (e.g. a tool call the request offers). */
+export type QueuedResponse = ScriptedResponse | ((body: unknown) => ScriptedResponse);
+
+/**
+ * Requests a client makes on its own (a title generation, a compaction) answered by content, so that they do not
+ * consume the scripted queue and the queue stays in step with the turns a test drives.
+ */
+export interface MockRoute {
+  name: string;
+  match(body: unknown): boolean;
+  answer(body: unknown): ScriptedResponse;
 }
 
 /** An SSE event as the Responses API sends it (`event: <type>` + `data: <json>`), or a raw Chat chunk. */
@@ -45,7 +60,9 @@ export interface MockModelServer {
   /** Every request received, in order. */
   readonly requests: RecordedRequest[];
   /** Adds responses, answered in order; when none is left, the mock answers with a plain "ok" message. */
-  enqueue(...responses: ScriptedResponse[]): void;
+  enqueue(...responses: QueuedResponse[]): void;
+  /** How many queued responses are left. */
+  pending(): number;
   /** How many `chunks` chunks were written so far, over all responses. */
   written(): number;
   /** Whether a `chunks` write is waiting for the client to read (the stream is held by backpressure). */
@@ -347,11 +364,33 @@ async function answer(res: ServerResponse, scripted: ScriptedResponse, stats: Wr
   res.end();
 }
 
+/** Every text of a Responses request's `input` (messages' parts, tool outputs), joined by newlines. */
+export function requestText(body: unknown): string {
+  const parts: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === "string") parts.push(v);
+    else if (Array.isArray(v)) for (const x of v) walk(x);
+    else if (v && typeof v === "object") for (const x of Object.values(v)) walk(x);
+  };
+  walk((body as { input?: unknown } | null)?.input);
+  return parts.join("\n");
+}
+
+/** The names of the tools a Responses request offers (`name`, or `type` for built-in tools). */
+export function offeredTools(body: unknown): string[] {
+  const tools = (body as { tools?: { name?: string; type?: string }[] } | null)?.tools ?? [];
+  return tools.map((t) => t.name ?? t.type ?? "");
+}
+
 /**
  * A real HTTP server on 127.0.0.1 (ephemeral port) that plays the model provider: `POST /v1/responses` answers
- * with scripted Responses SSE, `POST /v1/chat/completions` with Chat chunks; every request is recorded.
+ * with scripted Responses SSE, `POST /v1/chat/completions` with Chat chunks; every request is recorded. A request
+ * one of `opts.routes` matches gets that route's answer; any other the next queued one.
  */
-export async function startMockModelServer(initial: ScriptedResponse[] = []): Promise<MockModelServer> {
+export async function startMockModelServer(
+  initial: QueuedResponse[] = [],
+  opts: { routes?: readonly MockRoute[] } = {},
+): Promise<MockModelServer> {
   const queue = [...initial];
   const requests: RecordedRequest[] = [];
   const stats: WriteStats = { written: 0, waiting: 0 };
@@ -359,9 +398,22 @@ export async function startMockModelServer(initial: ScriptedResponse[] = []): Pr
     void (async () => {
       const at = Date.now();
       const body = await readBody(req);
-      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, at });
       const isChat = (req.url ?? "").includes("/chat/completions");
-      const next = queue.shift() ?? (isChat ? chat.text("ok") : responses.turn(responses.message("ok")));
+      const route = opts.routes?.find((r) => r.match(body));
+      const queued = route ? undefined : queue.shift();
+      const answeredBy = route ? `route:${route.name}` : queued ? "queue" : "default";
+      requests.push({
+        method: req.method ?? "",
+        path: req.url ?? "",
+        headers: req.headers,
+        body,
+        answeredBy,
+        at,
+      });
+      const next =
+        route?.answer(body) ??
+        (typeof queued === "function" ? queued(body) : queued) ??
+        (isChat ? chat.text("ok") : responses.turn(responses.message("ok")));
       await answer(res, next, stats);
     })().catch(() => res.destroy());
   });
@@ -371,6 +423,7 @@ export async function startMockModelServer(initial: ScriptedResponse[] = []): Pr
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     enqueue: (...more) => queue.push(...more),
+    pending: () => queue.length,
     written: () => stats.written,
     blocked: () => stats.waiting > 0,
     close: () =>

@@ -30,10 +30,13 @@ export const CODEX_0166_BIN: string | undefined = [
   ),
 ].find((p): p is string => !!p && existsSync(p));
 
-/** The 0.166.0 JSON Schema export kept beside the binary (`generate-json-schema --experimental`), if present. */
-export const REFERENCE_SCHEMA_0166_DIR: string | undefined = [
-  process.env.CODEX_REFERENCE_0166_SCHEMA,
-  path.join(REPO_ROOT, ".cache/schema-0.166"),
+/**
+ * `@agentclientprotocol/codex-acp` 2.6.0's entry script (`$CODEX_ACP_ENTRY`, else the install in `.cache`), the ACP
+ * adapter editors ship; undefined when it is not installed.
+ */
+export const CODEX_ACP_ENTRY: string | undefined = [
+  process.env.CODEX_ACP_ENTRY,
+  path.join(REPO_ROOT, ".cache/codex-acp-2.6.0/node_modules/@agentclientprotocol/codex-acp/dist/index.js"),
 ].find((p): p is string => !!p && existsSync(p));
 
 /**

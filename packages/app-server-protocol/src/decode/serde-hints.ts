@@ -27,7 +27,20 @@ export function serdeHint<S extends z.ZodType>(schema: S, hint: SerdeHint): S {
   return schema;
 }
 
+/** Registrations waiting for the first read of a hint (`deferHints`). */
+const pending: (() => void)[] = [];
+
+/**
+ * Runs `register` before the first hint is read, instead of now. A generation's registrations name and order every
+ * schema it has, which only the words for a malformed request need (and a server may never see one): deferred,
+ * that walk is off a server's start. Registrations run in the order they were deferred.
+ */
+export function deferHints(register: () => void): void {
+  pending.push(register);
+}
+
 export function hintOf(schema: z.ZodType | undefined): SerdeHint | undefined {
+  for (let register = pending.shift(); register; register = pending.shift()) register();
   return schema ? hints.get(schema) : undefined;
 }
 

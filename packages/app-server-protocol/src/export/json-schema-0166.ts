@@ -42,14 +42,21 @@ function exportedProtocol(o: Export0166Options): ProtocolDefinition {
   };
 }
 
+/**
+ * The request id schema of the unions: 0.166.0 defines RequestId (string | int64) in the v2 namespace; the generated
+ * one when the subset has it, else the shared wire type (registered under that name below).
+ */
+const requestId: z.ZodType = (definitions0166 as Record<string, z.ZodType>)["v2/RequestId"] ?? RequestId;
+
 /** The message unions 0.166.0 keeps at the root of its bundle, for the methods exported. */
 function messageUnions(p: ProtocolDefinition): [string, z.ZodType][] {
   const unions: [string, z.ZodType][] = [
-    ["ClientRequest", requestUnion(p)],
+    ["ClientRequest", requestUnion(p, requestId)],
     ["ClientNotification", clientNotificationUnion(p)],
     ["ServerNotification", notificationUnion(p)],
   ];
-  if (Object.keys(p.serverRequests).length > 0) unions.push(["ServerRequest", serverRequestUnion(p)]);
+  if (Object.keys(p.serverRequests).length > 0)
+    unions.push(["ServerRequest", serverRequestUnion(p, requestId)]);
   return unions;
 }
 
@@ -65,8 +72,7 @@ export function buildBundle0166(o: Export0166Options = {}): JsonSchema {
     ...Object.entries(definitions0166).filter(([key]) => o.experimental || !isExperimentalDefinition(key)),
     ...messageUnions(p),
   ];
-  // The request ids of every union: 0.166.0 defines RequestId (string | int64) in the v2 namespace.
-  if (!keyOf.has(RequestId)) entries.push(["v2/RequestId", RequestId]);
+  if (!keyOf.has(requestId)) entries.push(["v2/RequestId", requestId]);
   for (const [key, schema] of entries) registry.add(schema, { id: key });
   const schemas = registrySchemas(registry);
   const root: Record<string, JsonSchema> = {};

@@ -29,6 +29,9 @@ export const settingsRequests0166 = {
   "mcpServerStatus/list": v2m(g.ListMcpServerStatusParams, g.ListMcpServerStatusResponse),
 } as const;
 
+/** The names of the settings methods (the app server's settings handler group serves exactly these). */
+export type SettingsMethod0166 = keyof typeof settingsRequests0166;
+
 /** The notifications that go with them. */
 export const settingsNotifications0166 = {
   "account/updated": g.AccountUpdatedNotification,

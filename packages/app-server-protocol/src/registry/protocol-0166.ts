@@ -1,52 +1,96 @@
 import { registerHints0166 } from "../decode/hints-0166.js";
-import {
-  InitializeParams,
-  InitializeResponse,
-  PermissionProfileListParams,
-  PermissionProfileListResponse,
-} from "../schema/gen-0166.js";
-import type { ProtocolDefinition, RequestSchema } from "./definition.js";
-import { methodOrder0166 } from "./method-order-0166.js";
+import { deferHints } from "../decode/serde-hints.js";
+import * as g from "../schema/gen-0166.js";
+import type { ProtocolDefinition } from "./definition.js";
+import { methodOrder0166, notificationOrder0166, serverRequestOrder0166 } from "./method-order-0166.js";
 import { NoParams } from "./no-params.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 
 /**
- * The requests in the reference's registry order (the order its unknown-variant error lists them in), whatever
- * order the groups below are spread in. A method the reference does not have would come last.
+ * `entries` in the reference's registry `order` (its unknown-variant error lists requests in it; its schema lists
+ * each kind in it), whatever order the feature groups are spread in. A name the reference does not have comes last.
  */
-function inRegistryOrder<T extends Record<string, RequestSchema>>(requests: T): T {
+function inRegistryOrder<T extends Record<string, unknown>>(order: readonly string[], entries: T): T {
   const rank = (m: string) => {
-    const i = methodOrder0166.indexOf(m);
-    return i === -1 ? methodOrder0166.length : i;
+    const i = order.indexOf(m);
+    return i === -1 ? order.length : i;
   };
-  const entries = Object.entries(requests).sort(([a], [b]) => rank(a) - rank(b));
-  return Object.fromEntries(entries) as T;
+  return Object.fromEntries(Object.entries(entries).sort(([a], [b]) => rank(a) - rank(b))) as T;
 }
 
 /**
  * Codex 0.166.0, the generation today's clients speak (e.g. `@agentclientprotocol/codex-acp`). It grows one
  * method at a time: a method is a schema here (generated from the reference's JSON Schema by
- * `scripts/gen-0166.sh`), a handler in the app server, and a test. Each feature adds its methods as one group.
+ * `scripts/gen-0166.sh`), a handler in the app server, and a test. A feature may add its methods as one group
+ * (`protocol-0166-settings.ts`); requests, notifications and server requests are put in the reference's registry
+ * order among themselves.
+ *
+ * Every 0.166.0 notification also carries a top-level `emittedAtMs` beside `method` and `params` (an envelope
+ * field, outside the schema); `ProtocolPeer` adds it for this generation.
  */
 export const protocol0166 = {
   generation: "0.166",
-  requests: inRegistryOrder({
-    initialize: { params: InitializeParams, response: InitializeResponse },
+  requests: inRegistryOrder(methodOrder0166, {
+    initialize: { params: g.InitializeParams, response: g.InitializeResponse },
+    "thread/start": { params: g.ThreadStartParams, response: g.ThreadStartResponse, namespace: "v2" },
+    "thread/resume": { params: g.ThreadResumeParams, response: g.ThreadResumeResponse, namespace: "v2" },
+    "thread/settings/update": {
+      params: g.ThreadSettingsUpdateParams,
+      response: g.ThreadSettingsUpdateResponse,
+      namespace: "v2",
+    },
+    "thread/backgroundTerminals/list": {
+      params: g.ThreadBackgroundTerminalsListParams,
+      response: g.ThreadBackgroundTerminalsListResponse,
+      namespace: "v2",
+    },
+    "turn/start": { params: g.TurnStartParams, response: g.TurnStartResponse, namespace: "v2" },
+    "turn/steer": { params: g.TurnSteerParams, response: g.TurnSteerResponse, namespace: "v2" },
+    "turn/interrupt": { params: g.TurnInterruptParams, response: g.TurnInterruptResponse, namespace: "v2" },
     "permissionProfile/list": {
-      params: PermissionProfileListParams,
-      response: PermissionProfileListResponse,
+      params: g.PermissionProfileListParams,
+      response: g.PermissionProfileListResponse,
       namespace: "v2",
     },
     ...settingsRequests0166,
   }),
-  notifications: {
+  notifications: inRegistryOrder(notificationOrder0166, {
+    error: g.ErrorNotification,
+    "thread/started": g.ThreadStartedNotification,
+    "thread/status/changed": g.ThreadStatusChangedNotification,
+    "thread/settings/updated": g.ThreadSettingsUpdatedNotification,
+    "thread/tokenUsage/updated": g.ThreadTokenUsageUpdatedNotification,
+    "turn/started": g.TurnStartedNotification,
+    "turn/completed": g.TurnCompletedNotification,
+    "turn/diff/updated": g.TurnDiffUpdatedNotification,
+    "turn/plan/updated": g.TurnPlanUpdatedNotification,
+    "item/started": g.ItemStartedNotification,
+    "item/completed": g.ItemCompletedNotification,
+    "item/agentMessage/delta": g.AgentMessageDeltaNotification,
+    "item/plan/delta": g.PlanDeltaNotification,
+    "item/commandExecution/outputDelta": g.CommandExecutionOutputDeltaNotification,
+    "item/fileChange/outputDelta": g.FileChangeOutputDeltaNotification,
+    "serverRequest/resolved": g.ServerRequestResolvedNotification,
+    "item/mcpToolCall/progress": g.McpToolCallProgressNotification,
+    "item/reasoning/summaryTextDelta": g.ReasoningSummaryTextDeltaNotification,
+    "item/reasoning/textDelta": g.ReasoningTextDeltaNotification,
+    warning: g.WarningNotification,
     ...settingsNotifications0166,
-  },
-  serverRequests: {},
+  }),
+  serverRequests: inRegistryOrder(serverRequestOrder0166, {
+    "item/commandExecution/requestApproval": {
+      params: g.CommandExecutionRequestApprovalParams,
+      response: g.CommandExecutionRequestApprovalResponse,
+    },
+    "item/fileChange/requestApproval": {
+      params: g.FileChangeRequestApprovalParams,
+      response: g.FileChangeRequestApprovalResponse,
+    },
+  }),
   // 0.166.0's ClientNotification has one member, as 0.58.0's: `initialized`, sent after the handshake.
   clientNotifications: { initialized: NoParams },
 } as const satisfies ProtocolDefinition;
 
-registerHints0166();
+deferHints(registerHints0166);
 
 export type Protocol0166 = typeof protocol0166;

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { registerHints058 } from "../decode/hints-058.js";
+import { deferHints } from "../decode/serde-hints.js";
 import * as p from "../schema/v1.js";
 import * as v2 from "../schema/v2.js";
 import type { ProtocolDefinition, RequestSchema } from "./definition.js";
@@ -82,7 +83,7 @@ export const protocol058 = {
   clientNotifications: { initialized: NoParams },
 } as const satisfies ProtocolDefinition;
 
-registerHints058();
+deferHints(registerHints058);
 
 /** The 0.58.0 definition's type: the default generation of every generic helper. */
 export type Protocol058 = typeof protocol058;

@@ -52,6 +52,8 @@ export interface JsonRpcPeerOptions {
 export interface OutgoingRequestOptions {
   /** Groups pending requests (e.g. by conversation id) so they can be abandoned together on interrupt. */
   tag?: string;
+  /** Told the request's id before it is written (0.166's `serverRequest/resolved` names it). */
+  onId?: (id: number) => void;
 }
 
 interface Pending {
@@ -137,9 +139,11 @@ export class JsonRpcPeer {
     return this.send(this.jsonrpc ? { jsonrpc: "2.0", error, id } : { error, id }, `error response to ${id}`);
   }
 
-  notify(method: string, params?: unknown): Promise<void> {
+  /** A notification; `envelope` adds members after `params` (0.166.0's `emittedAtMs`). */
+  notify(method: string, params?: unknown, envelope?: Readonly<Record<string, unknown>>): Promise<void> {
     const body: Record<string, unknown> = this.jsonrpc ? { jsonrpc: "2.0", method } : { method };
     if (params !== undefined) body.params = params;
+    if (envelope) Object.assign(body, envelope);
     return this.send(body, method);
   }
 
@@ -147,6 +151,7 @@ export class JsonRpcPeer {
   request<T = unknown>(method: string, params: unknown, options: OutgoingRequestOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new PeerRequestError("connection closed"));
     const id = this.nextId++;
+    options.onId?.(id);
     const result = new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, tag: options.tag, method });
     });

@@ -41,13 +41,18 @@ export class ProtocolPeer<P extends ProtocolDefinition> {
 
   notify<N extends NotificationMethod<P>>(method: N, params: NotificationParams<P, N>): Promise<void> {
     if (this.suppressed.has(method)) return Promise.resolve();
-    return this.peer.notify(method, params);
+    return this.peer.notify(method, params, this.envelope());
   }
 
   /** One notification given as a message (`{method, params}`), e.g. from a list an event mapper produced. */
   send(notification: NotificationMessage<P>): Promise<void> {
     if (this.suppressed.has(notification.method)) return Promise.resolve();
-    return this.peer.notify(notification.method, notification.params);
+    return this.peer.notify(notification.method, notification.params, this.envelope());
+  }
+
+  /** 0.166.0 stamps every notification with the time it was emitted (`emittedAtMs`); 0.58.0 sends none. */
+  private envelope(): { emittedAtMs: number } | undefined {
+    return this.protocol.generation === "0.58" ? undefined : { emittedAtMs: Date.now() };
   }
 
   /**

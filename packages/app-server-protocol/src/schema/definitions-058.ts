@@ -12,21 +12,22 @@ import {
   serverRequestUnion,
 } from "../registry/derive.js";
 import { protocol058 } from "../registry/protocol-058.js";
+import { lazySchema } from "./lazy-schema.js";
 import * as v1 from "./v1.js";
 
 /** Request from the client to the server. */
-export const ClientRequest = requestUnion(protocol058);
+export const ClientRequest = lazySchema(() => requestUnion(protocol058));
 export type ClientRequest = RequestMessage<typeof protocol058>;
 
 /** Request initiated from the server and sent to the client. */
-export const ServerRequest = serverRequestUnion(protocol058);
+export const ServerRequest = lazySchema(() => serverRequestUnion(protocol058));
 export type ServerRequest = ServerRequestMessage<typeof protocol058>;
 
-export const ClientNotification = clientNotificationUnion(protocol058);
+export const ClientNotification = lazySchema(() => clientNotificationUnion(protocol058));
 export type ClientNotification = ClientNotificationMessage<typeof protocol058>;
 
 /** Notification sent from the server to the client. */
-export const ServerNotification = notificationUnion(protocol058);
+export const ServerNotification = lazySchema(() => notificationUnion(protocol058));
 export type ServerNotification = NotificationMessage<typeof protocol058>;
 
 /** Every named v1 definition, in the reference bundle's order (each is also exported under its own name). */

@@ -10,6 +10,7 @@ import {
   type v2,
 } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
+import { discardedItems, durationMs, mcpOutcome, mcpProgress } from "./core-events.js";
 import { shellJoin } from "./shell-join.js";
 
 /** A 0.58.0 server notification (`{method, params}`), as the mapper produces them. */
@@ -51,11 +52,6 @@ export function userInputToV2(input: UserInput): v2.UserInput {
   return input;
 }
 
-/** `{secs, nanos}` (serde Duration) → whole milliseconds. */
-function durationMs(d: { secs: number; nanos: number }): number {
-  return d.secs * 1000 + Math.round(d.nanos / 1e6);
-}
-
 function fileChanges(changes: Record<string, FileChange>): v2.FileUpdateChange[] {
   return Object.entries(changes).map(([path, change]) => {
     if ("add" in change) return { path, kind: "add", diff: change.add.content };
@@ -71,26 +67,6 @@ function rateLimitWindow(w: RateLimitWindow | null | undefined): v2.RateLimitWin
     windowDurationMins: w.window_minutes ?? null,
     resetsAt: w.resets_at ?? null,
   };
-}
-
-/**
- * The core's MCP progress event: an extension outside 0.58.0's `EventMsg` (see core's `isCodexWireEvent`), so it
- * is read field by field.
- */
-function mcpProgress(msg: EventMsg): { callId: string; message: string } | null {
-  const raw: Record<string, unknown> = msg;
-  if (raw.type !== "mcp_tool_call_progress") return null;
-  return { callId: String(raw.call_id), message: String(raw.message) };
-}
-
-/**
- * The core's `stream_items_discarded` (extension event): items a failed model request had started and that will
- * never complete (the retry streams them afresh). Read field by field, as `mcpProgress`.
- */
-function discardedItemIds(msg: EventMsg): string[] | null {
-  const raw: Record<string, unknown> = msg;
-  if (raw.type !== "stream_items_discarded" || !Array.isArray(raw.item_ids)) return null;
-  return raw.item_ids.map(String);
 }
 
 /**
@@ -138,7 +114,7 @@ export class V2EventMapper {
         },
       ];
     }
-    const discarded = discardedItemIds(msg);
+    const discarded = discardedItems(msg);
     if (discarded) {
       // Dropped, not completed: no `item/completed` and not listed in `turn/completed` (the history never holds them).
       for (const id of discarded) this.open.delete(id);
@@ -305,15 +281,7 @@ export class V2EventMapper {
             status: "inProgress",
             arguments: msg.invocation.arguments ?? null,
           };
-    if ("Err" in msg.result)
-      return { ...base, status: "failed", result: null, error: { message: msg.result.Err } };
-    const ok = msg.result.Ok;
-    return {
-      ...base,
-      status: ok.isError ? "failed" : "completed",
-      result: { content: ok.content ?? [], structuredContent: ok.structuredContent ?? null },
-      error: null,
-    };
+    return { ...base, ...mcpOutcome(msg.result) };
   }
 
   /** The plan is one `todoList` item per turn: started at the first update, completed with the last at turn end. */

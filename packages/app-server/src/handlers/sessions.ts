@@ -4,7 +4,6 @@ import {
   internalError,
   invalidRequest,
   type Protocol058,
-  parseUuid,
   type ResponseItem,
   SessionSource,
   type v2,
@@ -19,8 +18,10 @@ import {
 } from "@codex-ts/core";
 import type { ConversationRegistry, OpenedConversation, ResumedConversation } from "../conversations.js";
 import type { Handlers } from "../handler.js";
+import { OpeningRollouts } from "../opening-rollouts.js";
 import type { ConversationRuntime } from "../runtime.js";
 import { type SessionSettings, v1SessionSettings, v2SessionSettings } from "../session-settings.js";
+import { parseThreadId } from "../threads/registry.js";
 import { reasoningEffortOf } from "./conversations.js";
 
 /** A runtime that can serve the session methods. */
@@ -61,18 +62,6 @@ function v2Thread(
     createdAt: s.createdAt,
     path: s.path,
   };
-}
-
-/**
- * v2 thread ids are parsed by the handler (not the decoder), so their error reads `invalid thread id: …` (0.58.0
- * and 0.166.0 alike).
- */
-export function threadId(raw: string): string {
-  try {
-    return parseUuid(raw);
-  } catch (err) {
-    throw invalidRequest(`invalid thread id: ${(err as Error).message}`);
-  }
 }
 
 const notFound = (id: string) => invalidRequest(`no rollout found for conversation id ${id}`);
@@ -145,8 +134,7 @@ export function createSessionHandlers(
     return {};
   };
 
-  /** Resumes being opened, by conversation id: a second resume of the same rollout waits for the first. */
-  const opening = new Map<string, Promise<OpenedConversation>>();
+  const opening = new OpeningRollouts<ResumedConversation>();
 
   /**
    * Reads the rollout (whole up to ROLLOUT_MAX_BYTES, else from its latest compactions; bounded per line) and resumes it; load errors are the client's, as in 0.58.0. A
@@ -162,17 +150,13 @@ export function createSessionHandlers(
     }
     const id = loaded.conversationId;
     const initialMessages = loaded.items.flatMap((i) => (i.type === "event_msg" ? [i.payload] : []));
-    const already = registry.get(id)?.opened ?? (await opening.get(id)?.catch(() => undefined));
+    const already = registry.get(id)?.opened ?? (await opening.settled(id));
     if (already) return { ...already, initialMessages };
-    const resuming = runtime.resume(loaded, path, settings);
-    opening.set(id, resuming);
-    try {
-      const resumed = await resuming;
+    return opening.open(id, async () => {
+      const resumed = await runtime.resume(loaded, path, settings);
       registry.add(resumed);
       return resumed;
-    } finally {
-      opening.delete(id);
-    }
+    });
   };
 
   const resume = async (r: ResumeRequest): Promise<ResumedConversation | OpenedConversation> => {
@@ -219,7 +203,7 @@ export function createSessionHandlers(
     archiveConversation: (p) => archive(p.conversationId, p.rolloutPath),
 
     async "thread/archive"(p) {
-      const id = threadId(p.threadId);
+      const id = parseThreadId(p.threadId);
       return archive(id, await pathOf(id));
     },
 
@@ -256,7 +240,7 @@ export function createSessionHandlers(
       const resumed = await resume({
         history: p.history,
         path: p.path,
-        conversationId: byId ? threadId(p.threadId) : null,
+        conversationId: byId ? parseThreadId(p.threadId) : null,
         settings: v2SessionSettings(p),
       });
       registry.attachV2(resumed.conversationId);

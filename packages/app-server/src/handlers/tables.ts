@@ -1,11 +1,12 @@
 import os from "node:os";
-import { protocol058 } from "@codex-ts/app-server-protocol";
+import { protocol058, protocol0166 } from "@codex-ts/app-server-protocol";
 import { ConfigWriter } from "@codex-ts/config-loader";
 import type { AuthManager } from "@codex-ts/core";
 import { ConversationRegistry } from "../conversations.js";
 import type { HandlerTables } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { AppServer } from "../server.js";
+import { ThreadRegistry } from "../threads/registry.js";
 import { type AccountHandlerOptions, createAccountHandlers } from "./account.js";
 import { AccountService } from "./account-service.js";
 import { basicHandlers, initialize0166 } from "./basic.js";
@@ -16,6 +17,8 @@ import { createFeedbackHandler } from "./feedback.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
 import { createSettingsHandlers0166 } from "./settings-0166/index.js";
+import { createThreadHandlers0166 } from "./threads-0166.js";
+import { createTurnHandlers0166 } from "./turns-0166.js";
 import { unavailable } from "./unavailable.js";
 import { createWorkspaceHandlers } from "./workspace.js";
 
@@ -31,6 +34,10 @@ export interface ServerServices {
   codexHome?: string | undefined;
   /** Upload endpoint for feedback bundles; none by default. */
   feedbackEndpoint?: string | null | undefined;
+  /** The version threads report (0.166 `Thread.cliVersion`); default "0.58.0". */
+  cliVersion?: string | undefined;
+  /** The originator rollouts record (0.166 `Thread.originator`); default "codex_cli_rs". */
+  originator?: string | undefined;
 }
 
 function isSessionRuntime(rt: ConversationRuntime | undefined): rt is SessionRuntime {
@@ -53,6 +60,9 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const account = s.auth ? new AccountService(s.auth, s.requiresOpenaiAuth ?? true, warn) : undefined;
   const writer = codexHome ? new ConfigWriter(codexHome) : undefined;
   const layers = rt?.configLayers?.bind(rt);
+  // 0.166 connections: their threads, and whether the client asked for the experimental API at `initialize`.
+  const threads = new ThreadRegistry(server.peers["0.166"], warn);
+  let experimentalApi = false;
   return {
     "0.58": {
       ...basicHandlers,
@@ -131,14 +141,43 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         : unavailable(protocol058, ["execOneOffCommand"], "a process config")),
     },
     "0.166": {
-      initialize: initialize0166,
+      initialize: (p, ctx) => {
+        experimentalApi = p.capabilities?.experimentalApi === true;
+        return initialize0166(p, ctx);
+      },
       ...createPermissionProfileHandler(currentConfig),
       ...createSettingsHandlers0166({
         account,
         config: writer && layers ? { layers, writer } : undefined,
         homeDir: os.homedir(),
         currentConfig,
+        // A loaded 0.166 thread is known; its own connections' states are not tracked (runtimeStatus null).
+        threadMcp: (id) => (threads.get(id) ? { status: () => null } : undefined),
       }),
+      ...(rt
+        ? {
+            ...createThreadHandlers0166({
+              registry: threads,
+              runtime: rt,
+              cliVersion: s.cliVersion ?? "0.58.0",
+              originator: s.originator ?? "codex_cli_rs",
+              experimentalApi: () => experimentalApi,
+            }),
+            ...createTurnHandlers0166(threads),
+          }
+        : unavailable(
+            protocol0166,
+            [
+              "thread/start",
+              "thread/resume",
+              "thread/settings/update",
+              "thread/backgroundTerminals/list",
+              "turn/start",
+              "turn/steer",
+              "turn/interrupt",
+            ],
+            "an agent runtime",
+          )),
     },
   };
 }

@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import * as ev from "../events/constructors.js";
 import type { CoreEventListener } from "../events/types.js";
-import { type Op, withTurnOpSettings } from "./op.js";
+import { type InputItem, type Op, withTurnOpSettings } from "./op.js";
 import { type ConversationDeps, Session } from "./session.js";
 import { runCompactTask } from "./tasks/compact.js";
 import { runRegularTurn } from "./tasks/regular-turn.js";
@@ -53,6 +54,25 @@ export class Conversation {
     }
     this.queue = this.queue.then(() => this.handle(id, op)).catch(() => undefined);
     return id;
+  }
+
+  /**
+   * The running task (`regular` turn or `compact`), or null between tasks. A submission still queued behind
+   * another is not running yet.
+   */
+  activeTurn(): { id: string; kind: "regular" | "compact" } | null {
+    return this.session.steering.running;
+  }
+
+  /**
+   * Adds input to the running turn (Codex's `steer_input`): it joins the history before the turn's next model
+   * request, and a request streaming now is cut short so the model sees it. Returns the turn's id; throws
+   * `SteerError` when there is no running turn, it is not `expectedTurnId`, it is not a user turn, or the input is
+   * empty. `itemId` names the user-message item the input is announced as (a fresh one by default).
+   */
+  steer(items: InputItem[], o: { expectedTurnId?: string; itemId?: string } = {}): string {
+    if (this.closed) throw new Error(`conversation ${this.id} is shut down`);
+    return this.session.steering.steer(items, o.itemId ?? randomUUID(), o.expectedTurnId);
   }
 
   /** A retry notice from the model client, reported on the running turn. */

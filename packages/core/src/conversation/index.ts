@@ -29,3 +29,4 @@ export {
   sandboxFailureMessage,
   sandboxPolicySummary,
 } from "./sandbox-assessment.js";
+export { type PendingInput, SteerError, type SteerRefusal, type TaskKind } from "./steering.js";

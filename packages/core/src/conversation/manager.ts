@@ -35,6 +35,8 @@ export interface NewConversation {
   };
   rolloutPath: string;
   modelProvider: string;
+  /** The turn settings the conversation starts with (cwd, approval and sandbox policies, model, effort, summary). */
+  settings: TurnSettings;
 }
 
 function settingsFrom(config: Config): TurnSettings {
@@ -93,6 +95,7 @@ export class ConversationManager {
       conversation: c,
       rolloutPath: recorder.path,
       modelProvider: config.modelProviderId,
+      settings: settingsFrom(config),
       sessionConfigured: {
         session_id: id,
         model: config.model,

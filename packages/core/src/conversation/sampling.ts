@@ -21,6 +21,8 @@ export interface SampledResponse {
   contextTokens: number | null;
   /** The turn was interrupted mid-stream: the items are those that had completed. */
   interrupted: boolean;
+  /** Input was added to the turn mid-stream (`steer`): the response was cut short and is to be dropped. */
+  preempted: boolean;
 }
 
 /**
@@ -60,10 +62,19 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
   let lastMessage: string | null = null;
   let rateLimits: RateLimitSnapshot | null = null;
   let contextTokens: number | null = null;
-  // The item announced by the last `item_added` and not yet done: a failed request leaves it open for good.
+  // The item announced by the last `item_added` and not yet done: a failed or cut-short request leaves it open for
+  // good (servers drop it: the extension event `stream_items_discarded`).
   let started: TurnItem | null = null;
+  let completed = false;
+  // New input for the turn cuts this request short (Steering); an interrupt ends it (the turn's signal).
+  const preempt = session.steering.beginSample();
+  const streamSignal = AbortSignal.any([signal, preempt.signal]);
+  const discardStarted = () => {
+    if (started) session.notify(turnId, ev.streamItemsDiscarded([turnItemId(started)]));
+    started = null;
+  };
   try {
-    for await (const e of session.client.stream(session.prompt(), signal, { turnRetries: false })) {
+    for await (const e of session.client.stream(session.prompt(), streamSignal, { turnRetries: false })) {
       switch (e.type) {
         case "rate_limits":
           rateLimits = e.snapshot;
@@ -118,6 +129,7 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
           break;
         }
         case "completed":
+          completed = true;
           if (e.usage) {
             session.usage.add(e.usage);
             contextTokens = e.usage.total_tokens;
@@ -126,15 +138,26 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
           break;
       }
       // Backpressure: a subscriber still writing the events above holds the stream here (see Session.drained).
-      const drained = session.drained(signal);
+      const drained = session.drained(streamSignal);
       if (drained) await drained;
     }
   } catch (err) {
     // Interrupted mid-stream: what had completed is still the caller's to record.
-    if (signal.aborted) return { items, calls, lastMessage, contextTokens, interrupted: true };
-    // Failed: the item left open will never complete (a retry streams its own); servers drop it (extension event).
-    if (started) session.notify(turnId, ev.streamItemsDiscarded([turnItemId(started)]));
+    if (signal.aborted)
+      return { items, calls, lastMessage, contextTokens, interrupted: true, preempted: false };
+    if (preempt.signal.aborted) {
+      if (!completed) discardStarted();
+      return { items, calls, lastMessage, contextTokens, interrupted: false, preempted: !completed };
+    }
+    // Failed: the item left open will never complete (a retry streams its own).
+    discardStarted();
     throw err;
+  } finally {
+    session.steering.endSample();
   }
-  return { items, calls, lastMessage, contextTokens, interrupted: false };
+  // A stream that ended without completing after new input arrived was cut short by it too; one that completed
+  // stands (its items were announced), and the input waits for the next request.
+  const preempted = preempt.signal.aborted && !completed;
+  if (preempted) discardStarted();
+  return { items, calls, lastMessage, contextTokens, interrupted: false, preempted };
 }

@@ -20,6 +20,7 @@ import { UnifiedExecManager } from "../unified-exec/manager.js";
 import { environmentContext, initialContext, type TurnSettings, userMessage } from "./context.js";
 import { reasoningFor, requestShape } from "./request-shape.js";
 import { assessSandboxCommand } from "./sandbox-assessment.js";
+import { Steering, type TaskKind } from "./steering.js";
 import { TokenUsageTracker } from "./token-usage.js";
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -92,6 +93,8 @@ export class Session {
   private startupEvents: CoreEvent[] = [];
   private running: AbortController | null = null;
   private currentTurn: string | null = null;
+  /** The running task's kind, the input added to it while it runs, and its streaming model request. */
+  readonly steering = new Steering();
 
   constructor(private readonly d: ConversationDeps) {
     this.id = d.id;
@@ -238,10 +241,11 @@ export class Session {
   }
 
   /** The running task is `id`; interrupts abort the returned controller. */
-  beginTask(id: string): AbortController {
+  beginTask(id: string, kind: TaskKind): AbortController {
     const abort = new AbortController();
     this.running = abort;
     this.currentTurn = id;
+    this.steering.begin(id, kind);
     return abort;
   }
 
@@ -251,6 +255,7 @@ export class Session {
    */
   async finishTask(id: string, closing: CodexEventMsg[]): Promise<void> {
     this.running = null;
+    this.steering.end();
     for (const msg of closing) this.persist(msg);
     await this.d.recorder.flush().catch(() => undefined);
     for (const msg of closing) this.notify(id, msg);
@@ -259,6 +264,7 @@ export class Session {
   /** Aborts the running task and answers every pending approval `abort`. */
   interrupt(): void {
     this.running?.abort();
+    this.steering.close();
     for (const [callId, resolveApproval] of this.approvals) {
       this.approvals.delete(callId);
       resolveApproval("abort");

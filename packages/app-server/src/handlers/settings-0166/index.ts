@@ -1,5 +1,6 @@
-import { protocol0166 } from "@codex-ts/app-server-protocol";
+import { type Protocol0166, protocol0166, type SettingsMethod0166 } from "@codex-ts/app-server-protocol";
 import type { Config, ConfigLayer, ConfigWriter } from "@codex-ts/config-loader";
+import type { Handlers } from "../../handler.js";
 import type { AccountService } from "../account-service.js";
 import { unavailable } from "../unavailable.js";
 import { createAccountHandlers0166 } from "./account.js";
@@ -23,9 +24,12 @@ export interface SettingsServices0166 {
 
 /**
  * The 0.166 settings methods: `model/list`, `skills/list`, `mcpServerStatus/list`, `config/read`,
- * `config/value/write`, `config/batchWrite`, `account/*`. One group of the 0.166 handler table, as `settingsRequests0166` is one group of the registry.
+ * `config/value/write`, `config/batchWrite`, `account/*`. One group of the 0.166 handler table, as
+ * `settingsRequests0166` is one group of the registry (its type is spelt out: inferred, it is too large to emit).
  */
-export function createSettingsHandlers0166(s: SettingsServices0166) {
+export function createSettingsHandlers0166(
+  s: SettingsServices0166,
+): Handlers<Protocol0166, SettingsMethod0166> {
   return {
     ...modelListHandler0166,
     ...(s.config

@@ -8,7 +8,7 @@ import type { Config, McpServerConfig } from "@codex-ts/config-loader";
 import { McpConnectionManager, type McpStartupFailure } from "@codex-ts/core";
 import type { Handlers } from "../../handler.js";
 import { pageItems } from "../../model-list.js";
-import { threadId as parseThreadId } from "../sessions.js";
+import { parseThreadId } from "../../threads/registry.js";
 
 /** One `resources/list` or `resources/templates/list` request of a status probe may take this long. */
 export const MCP_STATUS_LIST_TIMEOUT_MS = 10_000;

@@ -8,7 +8,7 @@ import { settleTask, startTask } from "./task.js";
  * limit (compact/run.ts). A failed request has already been reported as `error`; the task still completes.
  */
 export async function runCompactTask(session: Session, id: string): Promise<void> {
-  const task = startTask(session, id);
+  const task = startTask(session, id, "compact");
   await settleTask(session, task, async () => {
     await runCompaction(compactionHost(session, id), task.signal);
   });

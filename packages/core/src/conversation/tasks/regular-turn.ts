@@ -17,26 +17,18 @@ import { userTurnInput } from "../user-input.js";
 import { type RunningTask, settleTask, startTask } from "./task.js";
 
 /**
- * A user turn: the user's input, then model requests until a response asks for no tool (each response's tools run
- * before the next request), with auto-compaction when a response reaches the limit.
+ * A user turn: the user's input, then model requests until a response asks for no tool and no input was added
+ * meanwhile (each response's tools run before the next request; input added with `steer` is recorded before it),
+ * with auto-compaction when a response reaches the limit.
  */
 export async function runRegularTurn(session: Session, id: string, items: InputItem[]): Promise<void> {
-  const task = startTask(session, id);
+  const task = startTask(session, id, "regular");
   const turnDiff = new TurnDiffTracker();
   // Everything after task_started runs inside the task's closing logic, the input included: whatever fails, the
   // turn ends with `error` + `task_complete` (or `turn_aborted`), never silently.
   await settleTask(session, task, async () => {
     session.recordSettingsChange();
-    const input = await userTurnInput(items, {
-      resolvePath: (path) => session.resolvePath(path),
-      codexHome: session.config.codexHome,
-    });
-    session.record(input.message);
-    // 0.58.0 sends the item events first and `user_message` (the item's legacy form) after them.
-    const at = { threadId: session.id, turnId: id };
-    session.emit(id, ev.itemStarted(at, input.item));
-    session.emit(id, ev.itemCompleted(at, input.item));
-    session.emit(id, ev.userMessage(input.text, input.images));
+    await recordUserInput(session, id, items);
     // As 0.58.0, the snapshot starts once the input is recorded and runs beside the model requests.
     const snapshot = new TurnSnapshot(session, id, task.signal);
     try {
@@ -49,16 +41,49 @@ export async function runRegularTurn(session: Session, id: string, items: InputI
   });
 }
 
+/**
+ * Records a user's input in the history and announces it: the item events first and `user_message` (the item's
+ * legacy form) after them, as 0.58.0 sends them. `itemId` names the UserMessage item (input added with `steer`
+ * keeps the id the server gave the client); a fresh one otherwise.
+ */
+async function recordUserInput(
+  session: Session,
+  id: string,
+  items: InputItem[],
+  itemId?: string,
+): Promise<void> {
+  const input = await userTurnInput(items, {
+    resolvePath: (path) => session.resolvePath(path),
+    codexHome: session.config.codexHome,
+  });
+  if (itemId !== undefined && "UserMessage" in input.item) input.item.UserMessage.id = itemId;
+  session.record(input.message);
+  const at = { threadId: session.id, turnId: id };
+  session.emit(id, ev.itemStarted(at, input.item));
+  session.emit(id, ev.itemCompleted(at, input.item));
+  session.emit(id, ev.userMessage(input.text, input.images));
+}
+
+/** Input added to the running turn (`steer`) joins the history before the turn's next model request. */
+async function recordPendingInput(session: Session, id: string): Promise<void> {
+  for (const pending of session.steering.take())
+    await recordUserInput(session, id, pending.items, pending.itemId);
+}
+
 async function samplingLoop(session: Session, task: RunningTask, tools: ToolContext): Promise<void> {
   const compactLimit = autoCompactTokenLimit(session.config);
   const requestLimit = session.config.maxTurnRequests;
   // Set while the request after an auto-compaction is pending: reaching the limit again then ends the turn.
   let justCompacted = false;
   for (let requests = 0; ; requests++) {
+    await recordPendingInput(session, task.id);
     // A model that asks for a tool on every response would loop forever: the turn ends at the limit (its last
     // response's tools have run and are recorded, so the history stays whole for the next turn).
     if (requests >= requestLimit) throw new Error(turnRequestLimitMessage(requestLimit));
     const sampled = await sampleWithRetries(session, task.id, task.signal);
+    // Input added while the response streamed cut it short: what it said is dropped and the model asked again,
+    // with the new input in view (0.166.0 does the same).
+    if (sampled.preempted) continue;
     const { items, calls, lastMessage, contextTokens } = sampled;
     if (lastMessage !== null) task.lastAgentMessage = lastMessage;
     const { outputs, aborted } = await runTools(tools, calls);
@@ -92,7 +117,11 @@ async function samplingLoop(session: Session, task: RunningTask, tools: ToolCont
       continue;
     }
     justCompacted = false;
-    if (calls.length === 0) return;
+    if (calls.length === 0 && !session.steering.hasPending()) {
+      // Decided in the same tick as the check: input arriving from here on is refused, never dropped unseen.
+      session.steering.close();
+      return;
+    }
   }
 }
 

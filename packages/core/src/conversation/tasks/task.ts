@@ -1,6 +1,7 @@
 import * as ev from "../../events/constructors.js";
 import type { CodexEventMsg } from "../../events/types.js";
 import type { Session } from "../session.js";
+import type { TaskKind } from "../steering.js";
 import { TurnAborted } from "../turn-aborted.js";
 
 /** The task a submission runs (a turn, or a compaction): its id, its abort signal and what it will report. */
@@ -12,8 +13,8 @@ export interface RunningTask {
 }
 
 /** Makes submission `id` the running task (interrupts now abort it) and emits `task_started`. */
-export function startTask(session: Session, id: string): RunningTask {
-  const abort = session.beginTask(id);
+export function startTask(session: Session, id: string, kind: TaskKind): RunningTask {
+  const abort = session.beginTask(id, kind);
   session.emit(id, ev.taskStarted(session.contextWindow));
   return { id, signal: abort.signal, lastAgentMessage: null };
 }

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// The `codex` binary. It runs the CLI bundle built beside it (dist/cli.cjs) through a V8 code cache (see
+// launch/code-cache.ts): after the first run, starting reads compiled code instead of parsing the bundle.
+import path from "node:path";
+import type * as Cli from "./index.js";
+import { loadBundle } from "./launch/code-cache.js";
+
+/** The command this run is (for the cache: each command runs other code). */
+function commandOf(argv: readonly string[]): string {
+  const commands = ["generate-ts", "generate-json-schema", "app-server", "mcp-server", "mcp"];
+  return commands.find((c) => argv.includes(c)) ?? "cli";
+}
+
+const argv = process.argv.slice(2);
+// tsup builds this file as CommonJS, so __dirname is the directory of dist/codex.cjs.
+const bundle = loadBundle(path.join(__dirname, "cli.cjs"), { variant: commandOf(argv) });
+// Written at exit, the cache also holds the functions this run compiled lazily: most of what a start runs.
+if (bundle.cache === "miss" || bundle.cache === "rejected") process.once("exit", bundle.saveCache);
+const cli = bundle.exports as typeof Cli;
+// A rejection is left unhandled on purpose: Node prints it and exits 1, as the ES module entry's top-level await did.
+void cli.run(argv).then((code) => {
+  process.exitCode = code;
+});

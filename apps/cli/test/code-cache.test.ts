@@ -1,0 +1,165 @@
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadBundle } from "../src/launch/code-cache.js";
+
+const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "codex-code-cache-"));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A CommonJS bundle whose answer shows which source ran, in a directory of its own. V8 keeps what it compiled per
+ * source and file name for the life of the process (and then never looks at a cache), so a test that needs the
+ * cache to be read loads a bundle V8 has not seen under that name.
+ */
+function writeBundle(where: string, op: "+" | "-", tag = "0"): string {
+  fs.mkdirSync(path.join(dir, where), { recursive: true });
+  const file = path.join(dir, where, "bundle.cjs");
+  fs.writeFileSync(file, `"use strict";\nmodule.exports = { calc: (a, b) => a ${op} b, tag: ${tag} };\n`);
+  return file;
+}
+
+type Calc = { calc(a: number, b: number): number; tag: number };
+const noHome = { XDG_CACHE_HOME: "relative/so/unused", HOME: "" };
+
+function cacheFiles(where: string): string[] {
+  return fs.existsSync(where) ? fs.readdirSync(where).sort() : [];
+}
+
+function onlyCacheFile(bundle: string): string {
+  const cacheDir = path.join(path.dirname(bundle), ".code-cache");
+  const names = cacheFiles(cacheDir);
+  expect(names).toHaveLength(1);
+  return path.join(cacheDir, names[0] as string);
+}
+
+describe("loadBundle", () => {
+  it("evaluates the bundle like require and writes its cache; the same bundle elsewhere runs from it", () => {
+    const file = writeBundle("a", "+");
+    const first = loadBundle(file, { env: noHome });
+    expect(first.cache).toBe("miss");
+    expect((first.exports as Calc).calc(2, 3)).toBe(5);
+    first.saveCache();
+    const cached = onlyCacheFile(file);
+    expect(path.basename(cached)).toMatch(
+      /^bundle\.cjs\.[0-9a-f]{16}\.main\.v\d+\.\d+\.\d+-\w+(-[0-9a-f]{8})?\.bin$/,
+    );
+    expect(fs.statSync(path.dirname(cached)).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(cached).mode & 0o777).toBe(0o600);
+
+    // The same content under another name: V8 compiles it from the cache file.
+    const copy = writeBundle("b", "+");
+    fs.mkdirSync(path.join(dir, "b", ".code-cache"));
+    fs.copyFileSync(cached, path.join(dir, "b", ".code-cache", path.basename(cached)));
+    const second = loadBundle(copy, { env: noHome });
+    expect(second.cache).toBe("hit");
+    expect((second.exports as Calc).calc(2, 3)).toBe(5);
+  });
+
+  it("never runs another build's cache: a bundle of the same length with other code misses", () => {
+    const file = writeBundle("a", "+");
+    loadBundle(file, { env: noHome }).saveCache();
+    const older = onlyCacheFile(file);
+    writeBundle("a", "-");
+    const changed = loadBundle(file, { env: noHome });
+    expect(changed.cache).toBe("miss");
+    expect((changed.exports as Calc).calc(2, 3)).toBe(-1);
+    changed.saveCache();
+    // The older build's file is pruned when the new one is written.
+    expect(onlyCacheFile(file)).not.toBe(older);
+  });
+
+  it("compiles from source past a damaged cache file, and past one V8 refuses", () => {
+    const file = writeBundle("a", "+", "1");
+    loadBundle(file, { env: noHome }).saveCache();
+    const cached = onlyCacheFile(file);
+    const bytes = fs.readFileSync(cached);
+    const header = bytes.subarray(0, bytes.indexOf(0x0a) + 1);
+
+    const damaged = Buffer.from(bytes);
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 0xff;
+    const other = writeBundle("b", "+", "1");
+    fs.mkdirSync(path.join(dir, "b", ".code-cache"));
+    fs.writeFileSync(path.join(dir, "b", ".code-cache", path.basename(cached)), damaged);
+    const fromDamaged = loadBundle(other, { env: noHome });
+    expect(fromDamaged.cache).toBe("miss");
+    expect((fromDamaged.exports as Calc).calc(2, 3)).toBe(5);
+
+    // Well-formed, but its V8 data is no code cache: V8 itself refuses it.
+    const junk = Buffer.alloc(4096, 7);
+    const third = writeBundle("c", "+", "1");
+    fs.mkdirSync(path.join(dir, "c", ".code-cache"));
+    fs.writeFileSync(
+      path.join(dir, "c", ".code-cache", path.basename(cached)),
+      Buffer.concat([header, createHash("sha256").update(junk).digest(), junk]),
+    );
+    const refused = loadBundle(third, { env: noHome });
+    expect(refused.cache).toBe("rejected");
+    expect((refused.exports as Calc).calc(2, 3)).toBe(5);
+  });
+
+  it("falls back to the user's cache directory when the bundle's directory cannot hold one", () => {
+    const file = writeBundle("a", "+");
+    fs.writeFileSync(path.join(dir, "a", ".code-cache"), "a file where the cache directory would be");
+    const env = { XDG_CACHE_HOME: path.join(dir, "xdg") };
+    loadBundle(file, { env }).saveCache();
+    const userDir = path.join(dir, "xdg", "codex-ts", "code-cache");
+    const [install] = cacheFiles(userDir);
+    expect(install).toMatch(/^[0-9a-f]{16}$/);
+    expect(cacheFiles(path.join(userDir, install as string))).toHaveLength(1);
+  });
+
+  it("keeps one cache per variant and none when CODEX_TS_CODE_CACHE=0", () => {
+    const file = writeBundle("a", "+");
+    loadBundle(file, { env: noHome, variant: "app-server" }).saveCache();
+    loadBundle(file, { env: noHome, variant: "cli" }).saveCache();
+    const names = cacheFiles(path.join(dir, "a", ".code-cache"));
+    expect(names.map((n) => n.split(".")[3])).toEqual(["app-server", "cli"]);
+
+    const off = loadBundle(file, { env: { ...noHome, CODEX_TS_CODE_CACHE: "0" } });
+    expect(off.cache).toBe("off");
+    off.saveCache();
+    expect(cacheFiles(path.join(dir, "a", ".code-cache"))).toEqual(names);
+  });
+});
+
+describe("the codex bin (dist/codex.cjs)", () => {
+  it("writes its cache on the first run and answers the same from it", () => {
+    // A copy of the built package, so that this test owns the cache directory beside the bundle.
+    const pkg = path.join(dir, "pkg");
+    fs.mkdirSync(path.join(pkg, "dist"), { recursive: true });
+    for (const f of ["codex.cjs", "cli.cjs"]) fs.copyFileSync(path.join(dist, f), path.join(pkg, "dist", f));
+    fs.copyFileSync(
+      fileURLToPath(new URL("../package.json", import.meta.url)),
+      path.join(pkg, "package.json"),
+    );
+    const run = () =>
+      spawnSync(process.execPath, [path.join(pkg, "dist", "codex.cjs"), "--version"], {
+        encoding: "utf8",
+        env: { ...process.env, ...noHome, NODE_OPTIONS: "" },
+      });
+    const first = run();
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    const cached = onlyCacheFile(path.join(pkg, "dist", "cli.cjs"));
+    expect(path.basename(cached)).toMatch(/^cli\.cjs\.[0-9a-f]{16}\.cli\./);
+    const written = fs.statSync(cached).mtimeMs;
+
+    const second = run();
+    expect(second.stderr).toBe("");
+    expect(second.status).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    // A cache that was used is not written again.
+    expect(fs.statSync(cached).mtimeMs).toBe(written);
+  });
+});

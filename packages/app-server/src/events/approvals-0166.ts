@@ -1,0 +1,141 @@
+import type { gen0166, Protocol0166, ProtocolPeer, ReviewDecision } from "@codex-ts/app-server-protocol";
+import type { CoreEvent } from "@codex-ts/core";
+import type { ApprovalOp } from "./approvals.js";
+import { commandActions } from "./items-0166.js";
+import { shellJoin } from "./shell-join.js";
+import type { ApprovalKind, ApprovalOutcome } from "./v0166.js";
+
+/** A 0.166 command decision as the core's `ReviewDecision`. */
+export function commandDecision(d: gen0166.CommandExecutionApprovalDecision): ReviewDecision {
+  if (d === "accept") return "approved";
+  if (d === "acceptForSession") return "approved_for_session";
+  if (d === "decline") return "denied";
+  if (d === "cancel") return "abort";
+  // An execpolicy amendment allows the command (prefix) from now on; this server has no execpolicy, so it is
+  // remembered for the session, which is what the user asked for while the thread runs.
+  if ("acceptWithExecpolicyAmendment" in d) return "approved_for_session";
+  return "approved";
+}
+
+/** A 0.166 file-change decision as the core's `ReviewDecision`. */
+export function fileChangeDecision(d: gen0166.FileChangeApprovalDecision): ReviewDecision {
+  if (d === "accept") return "approved";
+  if (d === "acceptForSession") return "approved_for_session";
+  return d === "decline" ? "denied" : "abort";
+}
+
+const outcomeOf = (d: ReviewDecision): ApprovalOutcome =>
+  d === "approved" || d === "approved_for_session" ? "accepted" : "declined";
+
+/** What the bridge tells its thread about an answered (or abandoned) approval. */
+export type ApprovalResolved = (
+  requestId: number,
+  callId: string,
+  kind: ApprovalKind,
+  outcome: ApprovalOutcome,
+) => void;
+
+/**
+ * Turns the core's approval events of one 0.166 thread into 0.166.0's server requests
+ * (`item/commandExecution/requestApproval`, `item/fileChange/requestApproval`) and the client's decision into the
+ * matching op; `resolved` hears of every settled request, answered or abandoned, so the thread can send
+ * `serverRequest/resolved`. Requests are tagged with the thread id, so an interrupt abandons them.
+ *
+ * As for 0.58 clients, an error answer, an answer that is not a decision, or none before the request is abandoned
+ * is submitted as `denied`, so no turn waits forever.
+ */
+export class ApprovalBridge0166 {
+  constructor(
+    private readonly peer: ProtocolPeer<Protocol0166>,
+    private readonly threadId: string,
+    private readonly submit: (op: ApprovalOp) => Promise<unknown>,
+    private readonly resolved: ApprovalResolved,
+    private readonly log: (message: string) => void = () => {},
+  ) {}
+
+  /** Handles the event when it is an approval request; returns whether it was one. */
+  handle(event: CoreEvent): boolean {
+    const msg = event.msg;
+    let requestId = -1;
+    const onId = (id: number) => {
+      requestId = id;
+    };
+    if (msg.type === "exec_approval_request") {
+      const answer = this.peer.request(
+        "item/commandExecution/requestApproval",
+        {
+          kind: "command",
+          threadId: this.threadId,
+          turnId: event.id,
+          itemId: msg.call_id,
+          startedAtMs: Date.now(),
+          environmentId: "local",
+          reason: msg.reason ?? null,
+          command: shellJoin(msg.command),
+          cwd: msg.cwd,
+          commandActions: commandActions(msg.parsed_cmd),
+          proposedExecpolicyAmendment: msg.command,
+          availableDecisions: [
+            "accept",
+            { acceptWithExecpolicyAmendment: { execpolicy_amendment: msg.command } },
+            "cancel",
+          ],
+        },
+        { tag: this.threadId, onId },
+      );
+      this.settle(
+        answer.then((a) => commandDecision(a.decision)),
+        () => requestId,
+        msg.call_id,
+        "command",
+      );
+      return true;
+    }
+    if (msg.type === "apply_patch_approval_request") {
+      const answer = this.peer.request(
+        "item/fileChange/requestApproval",
+        {
+          threadId: this.threadId,
+          turnId: event.id,
+          itemId: msg.call_id,
+          startedAtMs: Date.now(),
+          reason: msg.reason ?? null,
+          grantRoot: msg.grant_root ?? null,
+        },
+        { tag: this.threadId, onId },
+      );
+      this.settle(
+        answer.then((a) => fileChangeDecision(a.decision)),
+        () => requestId,
+        msg.call_id,
+        "fileChange",
+      );
+      return true;
+    }
+    return false;
+  }
+
+  /** Abandons this thread's unanswered approvals (the turn was interrupted; the core aborts them itself). */
+  abandon(reason: string): number {
+    return this.peer.peer.rejectPending(this.threadId, reason);
+  }
+
+  private settle(
+    decision: Promise<ReviewDecision>,
+    requestId: () => number,
+    callId: string,
+    kind: ApprovalKind,
+  ): void {
+    const opType: ApprovalOp["type"] = kind === "command" ? "exec_approval" : "patch_approval";
+    void decision
+      .catch((err: Error) => {
+        this.log(`approval ${callId}: ${err.message}; treating as denied`);
+        return "denied" as const;
+      })
+      .then((d) => {
+        this.resolved(requestId(), callId, kind, outcomeOf(d));
+        return this.submit({ type: opType, id: callId, decision: d });
+      })
+      .catch((err: Error) => this.log(`submitting ${opType} for ${callId} failed: ${err.message}`));
+  }
+}

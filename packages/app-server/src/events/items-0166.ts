@@ -1,0 +1,197 @@
+import type {
+  EventMsg,
+  FileChange,
+  gen0166,
+  ParsedCommand,
+  TurnItem,
+  UserInput,
+} from "@codex-ts/app-server-protocol";
+import { durationMs, mcpOutcome } from "./core-events.js";
+import { shellJoin } from "./shell-join.js";
+
+/**
+ * 0.166.0's thread items, built from what the core reports (its events, its turn items, the payloads of its rollout
+ * lines). The live event mapper (`v0166.ts`) and the turn history rebuilt from a rollout (`threads/history.ts`)
+ * both build items here, so an item looks the same whether it streamed or was read back.
+ */
+export type ThreadItem0166 = gen0166.ThreadItem;
+export type ItemOf0166<T extends ThreadItem0166["type"]> = Extract<ThreadItem0166, { type: T }>;
+
+/** When an item started and completed (ms since the epoch; null while unknown or still running). */
+export interface ItemTimes {
+  startedAtMs: number | null;
+  completedAtMs: number | null;
+}
+
+const NO_TIMES: ItemTimes = { startedAtMs: null, completedAtMs: null };
+
+/** Core `UserInput` → 0.166 `UserInput` (`text_elements` empty, as 0.166.0 sends for plain text). */
+export function userInput0166(input: UserInput): gen0166.UserInput {
+  if (input.type === "image") return { type: "image", url: input.image_url };
+  if (input.type === "local_image") return { type: "localImage", path: input.path };
+  return { type: "text", text: input.text, text_elements: [] };
+}
+
+export function userMessageItem(
+  id: string,
+  content: gen0166.UserInput[],
+  clientId: string | null,
+  times: ItemTimes = NO_TIMES,
+): ItemOf0166<"userMessage"> {
+  return { type: "userMessage", id, clientId, content, ...times };
+}
+
+export function agentMessageItem(
+  id: string,
+  text: string,
+  times: ItemTimes = NO_TIMES,
+): ItemOf0166<"agentMessage"> {
+  return {
+    type: "agentMessage",
+    id,
+    text,
+    phase: null,
+    memoryCitation: null,
+    delivery: null,
+    questions: null,
+    ...times,
+  };
+}
+
+export function reasoningItem(
+  id: string,
+  summary: string[],
+  content: string[],
+  times: ItemTimes = NO_TIMES,
+): ItemOf0166<"reasoning"> {
+  return { type: "reasoning", id, summary, content, ...times };
+}
+
+/**
+ * A core turn item (`item_started` / `item_completed`) as 0.166 shows it; `clientId` is the client's id for a
+ * user message it sent (`turn/steer`'s `clientUserMessageId`).
+ */
+export function threadItem0166(
+  item: TurnItem,
+  times: ItemTimes,
+  clientId: string | null = null,
+): ThreadItem0166 {
+  if ("UserMessage" in item)
+    return userMessageItem(item.UserMessage.id, item.UserMessage.content.map(userInput0166), clientId, times);
+  if ("AgentMessage" in item) {
+    const text = item.AgentMessage.content.map((c) => c.Text.text).join("");
+    return agentMessageItem(item.AgentMessage.id, text, times);
+  }
+  if ("Reasoning" in item) {
+    const r = item.Reasoning;
+    return reasoningItem(r.id, r.summary_text, r.raw_content ?? [], times);
+  }
+  return webSearchItem(item.WebSearch.id, item.WebSearch.query, times);
+}
+
+export function webSearchItem(
+  id: string,
+  query: string,
+  times: ItemTimes = NO_TIMES,
+): ItemOf0166<"webSearch"> {
+  return { type: "webSearch", id, query, action: null, ...times };
+}
+
+/** The core's parsed command summary → 0.166's `commandActions`. */
+export function commandActions(parsed: readonly ParsedCommand[]): gen0166.CommandAction[] {
+  return parsed.map((p): gen0166.CommandAction => {
+    if (p.type === "read") return { type: "read", command: p.cmd, name: p.name, path: p.path };
+    if (p.type === "list_files") return { type: "listFiles", command: p.cmd, path: p.path ?? null };
+    if (p.type === "search")
+      return { type: "search", command: p.cmd, query: p.query ?? null, path: p.path ?? null };
+    return { type: "unknown", command: p.cmd };
+  });
+}
+
+/** What a command item says about its command and its outcome. */
+export interface CommandState {
+  id: string;
+  command: string[];
+  cwd: string;
+  parsed: readonly ParsedCommand[];
+  status: gen0166.CommandExecutionStatus;
+  aggregatedOutput?: string | null;
+  exitCode?: number | null;
+  durationMs?: number | null;
+}
+
+export function commandItem(c: CommandState, times: ItemTimes = NO_TIMES): ItemOf0166<"commandExecution"> {
+  return {
+    type: "commandExecution",
+    id: c.id,
+    pluginId: null,
+    scriptPath: null,
+    command: shellJoin(c.command),
+    cwd: c.cwd,
+    processId: null,
+    source: "agent",
+    status: c.status,
+    commandActions: commandActions(c.parsed),
+    aggregatedOutput: c.aggregatedOutput ?? null,
+    exitCode: c.exitCode ?? null,
+    durationMs: c.durationMs ?? null,
+    ...times,
+  };
+}
+
+/** A patch's changes (path → core `FileChange`) as 0.166's `changes`. */
+export function fileUpdateChanges(changes: Readonly<Record<string, FileChange>>): gen0166.FileUpdateChange[] {
+  return Object.entries(changes).map(([path, change]): gen0166.FileUpdateChange => {
+    if ("add" in change) return { path, kind: { type: "add" }, diff: change.add.content };
+    if ("delete" in change) return { path, kind: { type: "delete" }, diff: change.delete.content };
+    return {
+      path,
+      kind: { type: "update", move_path: change.update.move_path ?? null },
+      diff: change.update.unified_diff,
+    };
+  });
+}
+
+export function fileChangeItem(
+  id: string,
+  changes: gen0166.FileUpdateChange[],
+  status: gen0166.PatchApplyStatus,
+  times: ItemTimes = NO_TIMES,
+): ItemOf0166<"fileChange"> {
+  return { type: "fileChange", id, changes, status, ...times };
+}
+
+export function imageViewItem(
+  id: string,
+  path: string,
+  times: ItemTimes = NO_TIMES,
+): ItemOf0166<"imageView"> {
+  return { type: "imageView", id, path, ...times };
+}
+
+type McpEnd = Extract<EventMsg, { type: "mcp_tool_call_end" }>;
+
+/** An MCP tool call as it starts. */
+export function mcpToolCallItem(
+  callId: string,
+  invocation: McpEnd["invocation"],
+  times: ItemTimes = NO_TIMES,
+): ItemOf0166<"mcpToolCall"> {
+  return {
+    type: "mcpToolCall",
+    id: callId,
+    server: invocation.server,
+    tool: invocation.tool,
+    status: "inProgress",
+    arguments: invocation.arguments ?? null,
+    result: null,
+    error: null,
+    durationMs: null,
+    ...times,
+  };
+}
+
+/** `item` (the call as it started) with the outcome the core reported: its result, or its error as `failed`. */
+export function mcpToolCallDone(item: ItemOf0166<"mcpToolCall">, end: McpEnd): ItemOf0166<"mcpToolCall"> {
+  return { ...item, ...mcpOutcome(end.result), durationMs: durationMs(end.duration) };
+}

@@ -1,0 +1,381 @@
+import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
+import type { CoreEvent } from "@codex-ts/core";
+import { discardedItems, durationMs, mcpProgress } from "./core-events.js";
+import {
+  commandItem,
+  fileChangeItem,
+  fileUpdateChanges,
+  type ItemOf0166,
+  imageViewItem,
+  mcpToolCallDone,
+  mcpToolCallItem,
+  type ThreadItem0166,
+  threadItem0166,
+} from "./items-0166.js";
+import {
+  errorNotification,
+  type Notification0166,
+  streamNotification,
+  type TokenInfo,
+  tokenUsageUpdated,
+  turnError,
+} from "./notifications-0166.js";
+import { ThreadStatus0166 } from "./thread-status-0166.js";
+
+export type { Notification0166 } from "./notifications-0166.js";
+
+type EventOf<T extends EventMsg["type"]> = Extract<EventMsg, { type: T }>;
+
+/** The running turn, as far as the mapper follows it. */
+interface TurnState {
+  id: string;
+  startedAtMs: number;
+  /** The turn's last completed agent message: `turn/completed` lists it (0.166.0's `summary` view). */
+  lastAgentMessage: ItemOf0166<"agentMessage"> | null;
+  error: gen0166.TurnError | null;
+}
+
+/** A running approval's kind: commands report their refusal when the core closes the command, patches at once. */
+export type ApprovalKind = "command" | "fileChange";
+
+/** An approval's outcome as the thread shows it: the command or patch runs, or it does not. */
+export type ApprovalOutcome = "accepted" | "declined";
+
+/**
+ * Turns the core event stream of one thread into 0.166.0's notifications, in its order: `thread/status/changed`
+ * (ThreadStatus0166), `turn/started` / `turn/completed` with 0.166's `Turn`, `item/started` / `item/completed` with
+ * the item's times, the deltas, `thread/tokenUsage/updated` once per model response, plan and diff updates, `error`
+ * and `warning`. Items a turn leaves open when it is interrupted stay open, as 0.166.0 leaves them. Items of a model
+ * request that failed (and was sent again) or was cut short by new input are completed at once with what streamed
+ * of them (0.166.0 leaves those open for good; see the README's differences).
+ */
+export class EventMapper0166 {
+  private turn: TurnState | null = null;
+  private lastTurnId: string | null = null;
+  private readonly status: ThreadStatus0166;
+  private readonly open = new Map<string, ThreadItem0166>();
+  /** Commands the user refused: their closing event completes them as `declined`. */
+  private readonly declined = new Set<string>();
+  /** The client's ids of user messages it sent (`turn/steer`'s `clientUserMessageId`), by item id. */
+  private readonly clientIds = new Map<string, string>();
+  private reasoning: { id: string; summaryIndex: number } | null = null;
+  private lastTotal: number | null = null;
+  private announcedLoad = false;
+
+  constructor(
+    readonly threadId: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.status = new ThreadStatus0166(threadId);
+  }
+
+  /** The thread's status as last announced. */
+  get threadStatus(): gen0166.ThreadStatus {
+    return this.status.current;
+  }
+
+  /** The thread was loaded from its rollout (`thread/resume`): 0.166.0 announces its status once. */
+  loaded(): Notification0166[] {
+    if (this.announcedLoad) return [];
+    this.announcedLoad = true;
+    return [this.status.announce()];
+  }
+
+  /** The user message item `itemId` carries the client's `clientId`. */
+  noteClientId(itemId: string, clientId: string): void {
+    this.clientIds.set(itemId, clientId);
+  }
+
+  map(event: CoreEvent): Notification0166[] {
+    const msg = event.msg;
+    const progress = mcpProgress(msg);
+    if (progress)
+      return this.withTurn((turnId) => [
+        {
+          method: "item/mcpToolCall/progress",
+          params: { threadId: this.threadId, turnId, itemId: progress.callId, message: progress.message },
+        },
+      ]);
+    const discarded = discardedItems(msg);
+    if (discarded) return discarded.flatMap((id) => this.finishItem(id, (item) => item, false));
+    this.keepStreamed(msg);
+    const turnId = this.turn?.id ?? this.lastTurnId;
+    const summaryIndex =
+      msg.type === "reasoning_content_delta" && this.reasoning?.id === msg.item_id
+        ? this.reasoning.summaryIndex
+        : 0;
+    const simple = turnId === null ? null : streamNotification(this.threadId, turnId, msg, summaryIndex);
+    if (simple) return [simple];
+    switch (msg.type) {
+      case "task_started":
+        return this.startTurn(event.id);
+      case "item_started":
+        return this.itemStarted(msg.item);
+      case "item_completed":
+        return this.itemCompleted(msg.item);
+      case "agent_reasoning_section_break":
+        if (this.reasoning) this.reasoning.summaryIndex += 1;
+        return [];
+      case "exec_command_begin":
+        return this.open.has(msg.call_id) ? [] : this.started(this.commandStarted(msg));
+      case "exec_command_output_delta":
+        return this.commandOutput(msg);
+      case "exec_command_end":
+        return this.commandEnd(msg);
+      case "exec_approval_request":
+        // The core announced the command first (exec_command_begin); 0.166.0 sets the flag before the item.
+        return [
+          ...this.status.approvalOpened(),
+          ...(this.open.has(msg.call_id) ? [] : this.started(this.commandStarted(msg))),
+        ];
+      case "apply_patch_approval_request":
+      case "patch_apply_begin": {
+        const started = this.open.has(msg.call_id)
+          ? []
+          : this.started(fileChangeItem(msg.call_id, fileUpdateChanges(msg.changes), "inProgress"));
+        return msg.type === "patch_apply_begin" ? started : [...started, ...this.status.approvalOpened()];
+      }
+      case "patch_apply_end":
+        return this.finishItem(msg.call_id, (item) =>
+          item.type === "fileChange" ? { ...item, status: msg.success ? "completed" : "failed" } : null,
+        );
+      case "mcp_tool_call_begin":
+        return this.started(mcpToolCallItem(msg.call_id, msg.invocation));
+      case "mcp_tool_call_end": {
+        const open = this.open.get(msg.call_id);
+        const base = open?.type === "mcpToolCall" ? open : mcpToolCallItem(msg.call_id, msg.invocation);
+        return this.completed(mcpToolCallDone(base, msg));
+      }
+      case "view_image_tool_call": {
+        const item = imageViewItem(msg.call_id, msg.path);
+        return [...this.started(item), ...this.completed(item)];
+      }
+      case "token_count":
+        return msg.info ? this.tokenUsage(msg.info) : [];
+      case "error":
+        // A failure of the turn: the thread goes to `systemError` and the turn will complete as failed.
+        if (this.turn) this.turn.error = turnError(msg.message);
+        return [
+          ...this.status.set({ type: "systemError" }),
+          ...this.withTurn((turnId) => [errorNotification(this.threadId, turnId, msg.message, false)]),
+        ];
+      case "task_complete":
+        return this.finishTurn(this.turn?.error ? "failed" : "completed");
+      case "turn_aborted":
+        return this.finishTurn("interrupted");
+      default:
+        return [];
+    }
+  }
+
+  /**
+   * The client answered (or the server abandoned) approval `requestId` of call `callId`: `serverRequest/resolved`,
+   * then, while the turn runs, what the answer changes. A refused patch is completed as `declined` at once (the
+   * core reports nothing more for it); a refused command when the core closes it.
+   */
+  approvalResolved(
+    requestId: RequestId,
+    callId: string,
+    kind: ApprovalKind,
+    outcome: ApprovalOutcome,
+  ): Notification0166[] {
+    const out: Notification0166[] = [
+      { method: "serverRequest/resolved", params: { threadId: this.threadId, requestId } },
+    ];
+    if (!this.turn) return out;
+    if (kind === "command" && outcome === "declined") {
+      this.declined.add(callId);
+      return out;
+    }
+    out.push(...this.status.approvalClosed());
+    if (outcome === "declined")
+      out.push(
+        ...this.finishItem(callId, (item) =>
+          item.type === "fileChange" ? { ...item, status: "declined" } : null,
+        ),
+      );
+    return out;
+  }
+
+  /** The thread's token usage as a resumed rollout left it (sent once after `thread/resume`). */
+  restoredUsage(info: TokenInfo, turnId: string): Notification0166[] {
+    this.lastTurnId ??= turnId;
+    return this.tokenUsage(info);
+  }
+
+  private withTurn(build: (turnId: string) => Notification0166[]): Notification0166[] {
+    const turnId = this.turn?.id ?? this.lastTurnId;
+    return turnId === null ? [] : build(turnId);
+  }
+
+  /** 0.166's `Turn` for the running turn (times in unix seconds, as 0.166.0 reports them). */
+  private turnObject(t: TurnState, status: gen0166.TurnStatus, endMs: number | null): gen0166.Turn {
+    const completed = status === "completed";
+    return {
+      id: t.id,
+      rootTurnId: t.id,
+      items: completed && t.lastAgentMessage ? [t.lastAgentMessage] : [],
+      itemsView: completed ? "summary" : "notLoaded",
+      status,
+      error: t.error,
+      startedAt: Math.floor(t.startedAtMs / 1000),
+      completedAt: endMs === null ? null : Math.floor(endMs / 1000),
+      durationMs: endMs === null ? null : endMs - t.startedAtMs,
+    };
+  }
+
+  private startTurn(turnId: string): Notification0166[] {
+    const turn: TurnState = { id: turnId, startedAtMs: this.now(), lastAgentMessage: null, error: null };
+    this.turn = turn;
+    this.lastTurnId = turnId;
+    this.declined.clear();
+    return [
+      ...this.status.turnStarted(),
+      {
+        method: "turn/started",
+        params: { threadId: this.threadId, turn: this.turnObject(turn, "inProgress", null) },
+      },
+    ];
+  }
+
+  private finishTurn(status: gen0166.TurnStatus): Notification0166[] {
+    const turn = this.turn;
+    if (!turn) return [];
+    this.turn = null;
+    this.open.clear();
+    this.reasoning = null;
+    return [
+      ...this.status.turnEnded(status === "failed"),
+      {
+        method: "turn/completed",
+        params: { threadId: this.threadId, turn: this.turnObject(turn, status, this.now()) },
+      },
+    ];
+  }
+
+  private started(item: ThreadItem0166): Notification0166[] {
+    return this.withTurn((turnId) => {
+      const startedAtMs = this.now();
+      const withTimes = { ...item, startedAtMs, completedAtMs: null } as ThreadItem0166;
+      // A copy: streamed text is added to the open item (keepStreamed), never to what was sent.
+      this.open.set(item.id, { ...withTimes });
+      return [
+        { method: "item/started", params: { item: withTimes, threadId: this.threadId, turnId, startedAtMs } },
+      ];
+    });
+  }
+
+  /** `isAnswer`: an agent message completed here is the turn's answer so far (`turn/completed` lists it). */
+  private completed(item: ThreadItem0166, isAnswer = true): Notification0166[] {
+    return this.withTurn((turnId) => {
+      const completedAtMs = this.now();
+      const startedAtMs = this.open.get(item.id)?.startedAtMs ?? completedAtMs;
+      this.open.delete(item.id);
+      const done = { ...item, startedAtMs, completedAtMs } as ThreadItem0166;
+      if (done.type === "agentMessage" && this.turn && isAnswer) this.turn.lastAgentMessage = done;
+      return [
+        { method: "item/completed", params: { item: done, threadId: this.threadId, turnId, completedAtMs } },
+      ];
+    });
+  }
+
+  /** Completes open item `id` with what `finish` makes of it (nothing when it is not open or not its kind). */
+  private finishItem(
+    id: string,
+    finish: (item: ThreadItem0166) => ThreadItem0166 | null,
+    isAnswer = true,
+  ): Notification0166[] {
+    const open = this.open.get(id);
+    const done = open ? finish(open) : null;
+    if (done && this.reasoning?.id === id) this.reasoning = null;
+    return done ? this.completed(done, isAnswer) : [];
+  }
+
+  /** Streamed text is kept on its open item, so an item whose request is discarded completes with it. */
+  private keepStreamed(msg: EventMsg): void {
+    if (msg.type === "agent_message_content_delta") {
+      const item = this.open.get(msg.item_id);
+      if (item?.type === "agentMessage") item.text += msg.delta;
+      return;
+    }
+    if (msg.type !== "reasoning_content_delta" && msg.type !== "reasoning_raw_content_delta") return;
+    const item = this.open.get(msg.item_id);
+    if (item?.type !== "reasoning") return;
+    const summary = msg.type === "reasoning_content_delta";
+    const parts = [...((summary ? item.summary : item.content) ?? [])];
+    const at = summary && this.reasoning?.id === item.id ? this.reasoning.summaryIndex : 0;
+    while (parts.length <= at) parts.push("");
+    parts[at] += msg.delta;
+    if (summary) item.summary = parts;
+    else item.content = parts;
+  }
+
+  private itemStarted(item: TurnItem): Notification0166[] {
+    const built = threadItem0166(item, { startedAtMs: null, completedAtMs: null }, this.clientIdOf(item));
+    if (built.type === "reasoning") this.reasoning = { id: built.id, summaryIndex: 0 };
+    return this.started(built);
+  }
+
+  private itemCompleted(item: TurnItem): Notification0166[] {
+    const built = threadItem0166(item, { startedAtMs: null, completedAtMs: null }, this.clientIdOf(item));
+    if ("UserMessage" in item) this.clientIds.delete(item.UserMessage.id);
+    return this.completed(built);
+  }
+
+  private clientIdOf(item: TurnItem): string | null {
+    return "UserMessage" in item ? (this.clientIds.get(item.UserMessage.id) ?? null) : null;
+  }
+
+  private commandStarted(
+    msg: EventOf<"exec_command_begin"> | EventOf<"exec_approval_request">,
+  ): ThreadItem0166 {
+    return commandItem({
+      id: msg.call_id,
+      command: msg.command,
+      cwd: msg.cwd,
+      parsed: msg.parsed_cmd,
+      status: "inProgress",
+    });
+  }
+
+  private commandOutput(msg: EventOf<"exec_command_output_delta">): Notification0166[] {
+    // A patch's output (apply_patch runs as a process) belongs to no command item: only open commands stream.
+    if (this.open.get(msg.call_id)?.type !== "commandExecution") return [];
+    const delta = Buffer.from(msg.chunk, "base64").toString("utf8");
+    return this.withTurn((turnId) => [
+      {
+        method: "item/commandExecution/outputDelta",
+        params: { threadId: this.threadId, turnId, itemId: msg.call_id, delta },
+      },
+    ]);
+  }
+
+  private commandEnd(msg: EventOf<"exec_command_end">): Notification0166[] {
+    if (this.declined.delete(msg.call_id)) {
+      // The user refused it: 0.166.0 completes the command as declined, with nothing run, then clears the flag.
+      const done = this.finishItem(msg.call_id, (item) =>
+        item.type === "commandExecution" ? { ...item, status: "declined" } : null,
+      );
+      return [...done, ...this.status.approvalClosed()];
+    }
+    return this.finishItem(msg.call_id, (item) =>
+      item.type === "commandExecution"
+        ? {
+            ...item,
+            status: msg.exit_code === 0 ? "completed" : "failed",
+            aggregatedOutput: msg.aggregated_output ?? "",
+            exitCode: msg.exit_code,
+            durationMs: durationMs(msg.duration),
+          }
+        : null,
+    );
+  }
+
+  /** One `thread/tokenUsage/updated` per model response (the core repeats a usage with each rate-limit update). */
+  private tokenUsage(info: TokenInfo): Notification0166[] {
+    const total = info.total_token_usage.total_tokens;
+    if (total === this.lastTotal) return [];
+    this.lastTotal = total;
+    return this.withTurn((turnId) => [tokenUsageUpdated(this.threadId, turnId, info)]);
+  }
+}

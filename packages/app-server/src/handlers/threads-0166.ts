@@ -1,0 +1,195 @@
+import {
+  type gen0166,
+  invalidRequest,
+  type Protocol0166,
+  type RequestResult,
+} from "@codex-ts/app-server-protocol";
+import { type LoadedRollout, osErrorText } from "@codex-ts/core";
+import type { OpenedConversation } from "../conversations.js";
+import type { Handlers } from "../handler.js";
+import { OpeningRollouts } from "../opening-rollouts.js";
+import type { ConversationRuntime } from "../runtime.js";
+import type { SessionSettings } from "../session-settings.js";
+import { turnsFromRollout } from "../threads/history.js";
+import type { LoadedThread, ThreadMeta } from "../threads/loaded-thread.js";
+import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
+import { sessionSettings0166 } from "../threads/session-settings.js";
+import { applySettings, initialThreadSettings } from "../threads/settings.js";
+import { settingsFields } from "../threads/thread-object.js";
+
+/** What the 0.166 thread handlers serve from. */
+export interface ThreadServices0166 {
+  registry: ThreadRegistry;
+  runtime: ConversationRuntime;
+  /** The version a thread reports as `cliVersion` (the one its rollout records). */
+  cliVersion: string;
+  /** The originator rollouts record (0.166's `Thread.originator`). */
+  originator: string;
+  /** Whether the client asked for the experimental API at `initialize` (`thread/settings/update` needs it). */
+  experimentalApi(): boolean;
+}
+
+type ThreadMethods =
+  | "thread/start"
+  | "thread/resume"
+  | "thread/settings/update"
+  | "thread/backgroundTerminals/list";
+type ResumeResult = RequestResult<Protocol0166, "thread/resume">;
+
+/** The last token usage a rollout recorded (restored to the client after a resume, as 0.166.0 does). */
+function lastTokenInfo(items: LoadedRollout["items"]) {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (item?.type === "event_msg" && item.payload.type === "token_count" && item.payload.info)
+      return item.payload.info;
+  }
+  return null;
+}
+
+/** A first page of turns for `thread/resume {initialTurnsPage}` (newest first unless asked otherwise; no cursors). */
+function initialTurnsPage(
+  items: LoadedRollout["items"],
+  p: gen0166.ThreadResumeInitialTurnsPageParams,
+): gen0166.TurnsPage {
+  const turns = turnsFromRollout(items, { view: p.itemsView === "full" ? "full" : "summary" });
+  const ordered = p.sortDirection === "asc" ? turns : [...turns].reverse();
+  const limit = p.limit ?? ordered.length;
+  return { data: ordered.slice(0, Math.max(1, limit)), nextCursor: null, backwardsCursor: null };
+}
+
+/**
+ * The 0.166 thread methods: `thread/start`, `thread/resume` (the live part: load the rollout, follow the thread,
+ * continue it), `thread/settings/update`, `thread/backgroundTerminals/list`.
+ */
+export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protocol0166, ThreadMethods> {
+  const { registry, runtime } = s;
+  const meta = (originator: string, preview = "", createdAt = Math.floor(Date.now() / 1000)): ThreadMeta => ({
+    createdAt,
+    preview,
+    ephemeral: false,
+    originator,
+    cliVersion: s.cliVersion,
+  });
+  const settingsOf = (
+    opened: OpenedConversation,
+    p: gen0166.ThreadStartParams | gen0166.ThreadResumeParams,
+  ) =>
+    initialThreadSettings(opened.settings, opened.modelProvider, {
+      approvalsReviewer: p.approvalsReviewer,
+      serviceTier: p.serviceTier,
+    });
+
+  const opening = new OpeningRollouts<LoadedThread>();
+
+  /** Opens the conversation a resume names: by history (a new thread), path, or id; loaded threads are rejoined. */
+  const resumeConversation = async (
+    p: gen0166.ThreadResumeParams,
+    settings: SessionSettings,
+  ): Promise<{ thread: LoadedThread; items: LoadedRollout["items"] }> => {
+    if (p.history && p.history.length > 0) {
+      if (!runtime.fork) throw invalidRequest("resuming from history is not available on this server");
+      const opened = await runtime.fork([...p.history], settings);
+      return { thread: registry.add(opened, settingsOf(opened, p), meta(s.originator)), items: [] };
+    }
+    const { sessions, resume } = runtime;
+    if (!sessions || !resume) throw invalidRequest("thread/resume is not available on this server");
+    let path = p.path || null;
+    if (path === null) {
+      const id = parseThreadId(p.threadId);
+      const running = registry.get(id);
+      path = running?.opened.rolloutPath ?? (await sessions.store.findPathById(id));
+      if (!path) throw invalidRequest(`no rollout found for thread id ${id}`);
+      if (running) return { thread: running, items: (await load(path)).items };
+    }
+    const loaded = await load(path);
+    // A thread loaded (or being loaded) already is rejoined, never opened a second time on the same rollout.
+    const id = loaded.conversationId;
+    const already = registry.get(id) ?? (await opening.settled(id));
+    if (already) return { thread: already, items: loaded.items };
+    const thread = await opening.open(id, async () => {
+      const resumed = await resume.call(runtime, loaded, path, settings);
+      const summary = await sessions.store.readSummary(path, sessions.defaultProvider).catch(() => null);
+      return registry.add(
+        resumed,
+        settingsOf(resumed, p),
+        meta(s.originator, summary?.preview ?? "", summary?.createdAt),
+      );
+    });
+    return { thread, items: loaded.items };
+  };
+
+  const load = async (path: string): Promise<LoadedRollout> => {
+    const store = runtime.sessions?.store;
+    if (!store) throw invalidRequest("thread/resume is not available on this server");
+    try {
+      return await store.loadHistory(path);
+    } catch (err) {
+      throw invalidRequest(`failed to load rollout \`${path}\`: ${osErrorText(err)}`);
+    }
+  };
+
+  return {
+    async "thread/start"(p, ctx) {
+      const opened = await runtime.open(sessionSettings0166(p));
+      const settings = settingsOf(opened, p);
+      const thread = registry.add(opened, settings, {
+        ...meta(s.originator),
+        ephemeral: p.ephemeral ?? false,
+      });
+      const object = thread.object();
+      const sent = await ctx.respond({
+        thread: object,
+        ...settingsFields(settings),
+        multiAgentMode: "explicitRequestOnly",
+      });
+      void ctx.peer.notify("thread/started", { thread: object });
+      return sent;
+    },
+
+    async "thread/resume"(p, ctx) {
+      const { thread, items } = await resumeConversation(p, sessionSettings0166(p));
+      const turns = turnsFromRollout(items);
+      const result: ResumeResult = {
+        thread: thread.object(p.excludeTurns ? [] : turns),
+        ...settingsFields(thread.settings),
+        collaborationMode: thread.settings.collaborationMode,
+        multiAgentMode: "explicitRequestOnly",
+        initialTurnsPage: p.initialTurnsPage ? initialTurnsPage(items, p.initialTurnsPage) : null,
+        turnsBackwardsCursor: null,
+        itemsBackwardsCursor: null,
+      };
+      // 0.166.0 reports the thread loaded (idle) before its answer, and its token usage so far after it.
+      for (const n of thread.mapper.loaded()) thread.send(n);
+      const sent = await ctx.respond(result);
+      const info = lastTokenInfo(items);
+      const lastTurn = turns.at(-1)?.id;
+      if (info && lastTurn) for (const n of thread.mapper.restoredUsage(info, lastTurn)) thread.send(n);
+      return sent;
+    },
+
+    async "thread/settings/update"(p, ctx) {
+      if (!s.experimentalApi())
+        throw invalidRequest("thread/settings/update requires experimentalApi capability");
+      const thread = registry.require(p.threadId);
+      const applied = applySettings(thread.settings, p);
+      thread.settings = applied.next;
+      // Queued behind a running turn: the change applies from the next turn.
+      if (applied.overrides)
+        await thread.conversation.submit({ type: "override_turn_context", ...applied.overrides });
+      const sent = await ctx.respond({});
+      if (applied.changed)
+        thread.send({
+          method: "thread/settings/updated",
+          params: { threadId: thread.id, threadSettings: applied.next },
+        });
+      return sent;
+    },
+
+    "thread/backgroundTerminals/list"(p) {
+      registry.require(p.threadId);
+      // Commands run to completion inside their tool call here (the unified-exec PTY sessions are not wired to
+      // the tool router yet), so no thread ever has a background terminal.
+      return { data: [], nextCursor: null };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { randomUUID } from "node:crypto";
+import {
+  type gen0166,
+  type InputItem,
+  invalidRequest,
+  type Protocol0166,
+} from "@codex-ts/app-server-protocol";
+import { SteerError, type SteerRefusal, uuidV7 } from "@codex-ts/core";
+import type { Handlers } from "../handler.js";
+import type { ThreadRegistry } from "../threads/registry.js";
+import { applySettings } from "../threads/settings.js";
+
+/** 0.166 `UserInput` → the core's input item; kinds the core cannot take are refused by name. */
+export function inputItem0166(input: gen0166.UserInput): InputItem {
+  if (input.type === "text") return { type: "text", data: { text: input.text } };
+  if (input.type === "localImage") return { type: "localImage", data: { path: input.path } };
+  if (input.type === "image" && "url" in input) return { type: "image", data: { image_url: input.url } };
+  const kind = input.type === "image" ? "image file" : input.type;
+  throw invalidRequest(`input of type \`${kind}\` is not supported by this server`);
+}
+
+/** A refused `turn/steer` in 0.166.0's words (clients match them). */
+function steerRefusal(r: SteerRefusal): Error {
+  switch (r.kind) {
+    case "no_active_turn":
+      return invalidRequest("no active turn to steer");
+    case "expected_turn_mismatch":
+      return invalidRequest(`expected active turn id \`${r.expected}\` but found \`${r.actual}\``);
+    case "empty_input":
+      return invalidRequest("input must not be empty");
+    case "not_steerable":
+      return invalidRequest(`cannot steer a ${r.turnKind} turn`);
+  }
+}
+
+/** A turn as `turn/start` announces it: nothing has happened yet (0.166.0's shape, times unknown). */
+function pendingTurn(id: string): gen0166.Turn {
+  return {
+    id,
+    rootTurnId: id,
+    items: [],
+    itemsView: "notLoaded",
+    status: "inProgress",
+    error: null,
+    startedAt: null,
+    completedAt: null,
+    durationMs: null,
+  };
+}
+
+/**
+ * `turn/start`, `turn/steer` and `turn/interrupt` on 0.166 threads. Turn ids are UUIDv7, as 0.166.0 mints them.
+ * A turn's notifications follow its request's response: the handler holds them, submits, responds, releases.
+ */
+export function createTurnHandlers0166(
+  registry: ThreadRegistry,
+): Handlers<Protocol0166, "turn/start" | "turn/steer" | "turn/interrupt"> {
+  return {
+    async "turn/start"(p, ctx) {
+      const thread = registry.require(p.threadId);
+      const items = p.input.map(inputItem0166);
+      const applied = applySettings(thread.settings, p);
+      thread.settings = applied.next;
+      // 0.166.0 announces changed settings before it answers.
+      if (applied.changed)
+        thread.send({
+          method: "thread/settings/updated",
+          params: { threadId: thread.id, threadSettings: applied.next },
+        });
+      const hold = thread.hold();
+      try {
+        if (applied.overrides)
+          await thread.conversation.submit({ type: "override_turn_context", ...applied.overrides });
+        const turnId = await thread.conversation.submit({ type: "user_input", items }, uuidV7());
+        return await ctx.respond({ turn: pendingTurn(turnId) });
+      } finally {
+        hold.release();
+      }
+    },
+
+    "turn/steer"(p) {
+      const thread = registry.require(p.threadId);
+      const items = p.input.map(inputItem0166);
+      const itemId = randomUUID();
+      if (p.clientUserMessageId) thread.mapper.noteClientId(itemId, p.clientUserMessageId);
+      try {
+        return { turnId: thread.conversation.steer(items, { expectedTurnId: p.expectedTurnId, itemId }) };
+      } catch (err) {
+        if (err instanceof SteerError) throw steerRefusal(err.refusal);
+        throw err;
+      }
+    },
+
+    async "turn/interrupt"(p, ctx) {
+      const thread = registry.require(p.threadId);
+      const active = thread.currentTask();
+      // An empty turn id interrupts whatever runs (0.166.0 answers `{}` even when nothing does).
+      if (!active) {
+        if (p.turnId === "") return {};
+        throw invalidRequest("no active turn to interrupt");
+      }
+      if (p.turnId !== "" && p.turnId !== active.id)
+        throw invalidRequest(`expected active turn id ${p.turnId} but found ${active.id}`);
+      // Answered once the core has ended the turn, before the thread's idle status and `turn/completed`.
+      const hold = thread.hold();
+      try {
+        const ended = thread.untilAborted();
+        await thread.conversation.submit({ type: "interrupt" });
+        await ended;
+        return await ctx.respond({});
+      } finally {
+        hold.release();
+      }
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import type { gen0166, Protocol0166, ProtocolPeer, TurnAbortReason } from "@codex-ts/app-server-protocol";
+import type { CoreEvent } from "@codex-ts/core";
+import type { OpenedConversation } from "../conversations.js";
+import { ApprovalBridge0166 } from "../events/approvals-0166.js";
+import { EventMapper0166, type Notification0166 } from "../events/v0166.js";
+import { type ConversationHandle, FollowedConversation } from "../followed-conversation.js";
+import type { ThreadSettings0166 } from "./settings.js";
+import { threadObject } from "./thread-object.js";
+
+/** What the server records about a 0.166 thread besides its conversation. */
+export interface ThreadMeta {
+  /** Unix seconds. */
+  createdAt: number;
+  /** The first user message ("" until there is one). */
+  preview: string;
+  ephemeral: boolean;
+  /** The client that opened the thread (`clientInfo.name`). */
+  originator: string | null;
+  cliVersion: string;
+}
+
+/**
+ * One loaded thread of a 0.166 connection: a single core subscription (a `FollowedConversation`, as v1/v2
+ * conversations have: turn activity, late interrupts, backpressure) feeding the 0.166 event mapper and the
+ * approval bridge, the thread's settings as 0.166 reports them, and a hold that keeps the thread's notifications
+ * back while a request that causes them is answered (0.166.0 writes `turn/start`'s response before any of the
+ * turn's notifications).
+ */
+export class LoadedThread {
+  readonly mapper: EventMapper0166;
+  private readonly bridge: ApprovalBridge0166;
+  private held: Notification0166[] = [];
+  private holds = 0;
+  private readonly followed: FollowedConversation;
+
+  constructor(
+    readonly opened: OpenedConversation,
+    private readonly peer: ProtocolPeer<Protocol0166>,
+    public settings: ThreadSettings0166,
+    readonly meta: ThreadMeta,
+    log: (message: string) => void,
+  ) {
+    this.mapper = new EventMapper0166(opened.conversationId);
+    this.followed = new FollowedConversation(opened.conversation, peer.peer);
+    this.bridge = new ApprovalBridge0166(
+      peer,
+      opened.conversationId,
+      (op) => opened.conversation.submit(op),
+      (requestId, callId, kind, outcome) => {
+        for (const n of this.mapper.approvalResolved(requestId, callId, kind, outcome)) this.send(n);
+      },
+      log,
+    );
+  }
+
+  get id(): string {
+    return this.opened.conversationId;
+  }
+
+  /** The conversation, with the submissions that start a task counted. */
+  get conversation(): ConversationHandle {
+    return this.followed.conversation;
+  }
+
+  /** Starts following the core conversation (once). */
+  listen(): void {
+    this.followed.follow((e) => this.onEvent(e));
+  }
+
+  /** Stops following it and abandons its open approvals. */
+  close(): void {
+    this.followed.unfollow();
+    this.bridge.abandon("thread closed");
+  }
+
+  /** The running turn, else the one submitted to start next (see `FollowedConversation.currentTask`). */
+  currentTask(): { id: string; kind: "regular" | "compact" } | null {
+    return this.followed.currentTask();
+  }
+
+  /** Holds this thread's notifications until `release` (only the first call of each hold counts). */
+  hold(): { release(): void } {
+    this.holds++;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.holds--;
+        if (this.holds === 0) for (const n of this.held.splice(0)) void this.peer.send(n);
+      },
+    };
+  }
+
+  send(n: Notification0166): void {
+    if (this.holds > 0) this.held.push(n);
+    else void this.peer.send(n);
+  }
+
+  /**
+   * Resolves when the running (or starting) turn ends: `turn_aborted`, or `task_complete` when it finished before an
+   * interrupt reached it; at once when there is none.
+   */
+  untilAborted(): Promise<TurnAbortReason> {
+    return this.followed.untilAborted();
+  }
+
+  /** The thread as 0.166's `Thread`, with the given turns. */
+  object(turns: gen0166.Turn[] = []): gen0166.Thread {
+    return threadObject({
+      id: this.id,
+      cwd: this.settings.cwd,
+      path: this.opened.rolloutPath,
+      preview: this.meta.preview,
+      modelProvider: this.settings.modelProvider,
+      model: this.settings.model,
+      reasoningEffort: this.settings.effort ?? null,
+      createdAt: this.meta.createdAt,
+      updatedAt: Math.floor(Date.now() / 1000),
+      cliVersion: this.meta.cliVersion,
+      originator: this.meta.originator,
+      ephemeral: this.meta.ephemeral,
+      status: this.mapper.threadStatus,
+      turns,
+    });
+  }
+
+  private onEvent(event: CoreEvent): void {
+    const msg = event.msg;
+    if (msg.type === "user_message" && this.meta.preview === "") this.meta.preview = msg.message;
+    for (const n of this.mapper.map(event)) this.send(n);
+    this.bridge.handle(event);
+    // The core answered its open approvals `abort`; the client's requests are withdrawn after the turn ended.
+    if (msg.type === "turn_aborted") this.bridge.abandon("turn interrupted");
+  }
+}

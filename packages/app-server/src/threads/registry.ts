@@ -1,0 +1,54 @@
+import {
+  invalidRequest,
+  type Protocol0166,
+  type ProtocolPeer,
+  parseUuid,
+} from "@codex-ts/app-server-protocol";
+import type { OpenedConversation } from "../conversations.js";
+import { LoadedThread, type ThreadMeta } from "./loaded-thread.js";
+import type { ThreadSettings0166 } from "./settings.js";
+
+/** A 0.166 thread id as the handlers read it: 0.166.0's `invalid thread id: <uuid parser message>` otherwise. */
+export function parseThreadId(raw: string): string {
+  try {
+    return parseUuid(raw);
+  } catch (err) {
+    throw invalidRequest(`invalid thread id: ${(err as Error).message}`);
+  }
+}
+
+/** The threads loaded on a 0.166 connection; unknown ids get 0.166.0's `thread not found: <id>`. */
+export class ThreadRegistry {
+  private readonly threads = new Map<string, LoadedThread>();
+
+  constructor(
+    private readonly peer: ProtocolPeer<Protocol0166>,
+    private readonly log: (message: string) => void = () => {},
+  ) {}
+
+  /** Registers an opened conversation as a thread and starts following its events. */
+  add(opened: OpenedConversation, settings: ThreadSettings0166, meta: ThreadMeta): LoadedThread {
+    const thread = new LoadedThread(opened, this.peer, settings, meta, this.log);
+    this.threads.set(thread.id, thread);
+    thread.listen();
+    return thread;
+  }
+
+  get(id: string): LoadedThread | undefined {
+    return this.threads.get(id);
+  }
+
+  /** The loaded thread `rawId` names, or 0.166.0's errors. */
+  require(rawId: string): LoadedThread {
+    const id = parseThreadId(rawId);
+    const thread = this.threads.get(id);
+    if (!thread) throw invalidRequest(`thread not found: ${id}`);
+    return thread;
+  }
+
+  /** Stops following every thread (connection shutdown). */
+  closeAll(): void {
+    for (const t of this.threads.values()) t.close();
+    this.threads.clear();
+  }
+}

@@ -1,0 +1,23 @@
+import type { gen0166 } from "@codex-ts/app-server-protocol";
+import type { ConfigOverrides } from "@codex-ts/config-loader";
+import type { SessionSettings } from "../session-settings.js";
+import { coreApproval, profileSandbox } from "./settings.js";
+
+/**
+ * 0.166 `thread/start` / `thread/resume` params as the config loader takes them: the typed fields beat every config
+ * layer, `config` is the request's layer of dotted keys. A permission profile (`permissions`) picks its sandbox.
+ */
+export function sessionSettings0166(
+  p: gen0166.ThreadStartParams | gen0166.ThreadResumeParams,
+): SessionSettings {
+  const overrides: ConfigOverrides = {};
+  if (p.model != null) overrides.model = p.model;
+  if (p.modelProvider != null) overrides.modelProvider = p.modelProvider;
+  if (p.cwd != null) overrides.cwd = p.cwd;
+  if (p.approvalPolicy != null) overrides.approvalPolicy = coreApproval(p.approvalPolicy);
+  if (p.permissions != null) overrides.sandboxMode = profileSandbox(p.permissions);
+  else if (p.sandbox != null) overrides.sandboxMode = p.sandbox;
+  if (p.baseInstructions != null) overrides.baseInstructions = p.baseInstructions;
+  if (p.developerInstructions != null) overrides.developerInstructions = p.developerInstructions;
+  return { overrides, config: p.config ?? null };
+}

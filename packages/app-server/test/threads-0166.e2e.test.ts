@@ -1,0 +1,441 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import {
+  CLI_MAIN,
+  CODEX_0166_BIN,
+  type MockModelServer,
+  requestText,
+  responses,
+  type ScriptedResponse,
+  startAppServer,
+  startMockModelServer,
+  writeModernCodexHome,
+} from "@codex-ts/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ModernClient } from "./helpers/modern-client.js";
+import { threadTranscript } from "./helpers/transcript.js";
+
+/**
+ * Threads and turns on a 0.166 connection: `thread/start`, `turn/start`, `turn/steer`, `turn/interrupt`,
+ * `thread/settings/update`, `thread/backgroundTerminals/list`, `thread/resume` (live part), and their errors in
+ * 0.166.0's words. Where the reference binary is installed, the error answers are compared with its own.
+ */
+const OURS = [process.execPath, CLI_MAIN];
+const UNKNOWN = "01a241ad-5417-7fb3-9c8e-24f0707d17b2";
+
+let tmp: string;
+let mock: MockModelServer;
+let home: string;
+let cwd: string;
+const clients: ModernClient[] = [];
+
+beforeAll(async () => {
+  tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-0166-threads-")));
+  mock = await startMockModelServer();
+  home = await writeModernCodexHome(path.join(tmp, "home"), mock.baseUrl);
+  cwd = path.join(tmp, "project");
+  await fs.mkdir(cwd);
+});
+afterAll(async () => {
+  for (const c of clients) if (c.peer.child.exitCode === null) await c.close();
+  await mock.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+async function start(command = OURS, capabilities?: unknown): Promise<ModernClient> {
+  const c = await ModernClient.start(command, { codexHome: home, cwd, capabilities });
+  clients.push(c);
+  return c;
+}
+
+async function newThread(c: ModernClient, params: Record<string, unknown> = {}) {
+  const r = await c.call<{ thread: { id: string; path: string } } & Record<string, unknown>>("thread/start", {
+    cwd,
+    ...params,
+  });
+  await c.peer.waitFor((m) => m.method === "thread/started");
+  return r;
+}
+
+function slowAnswer(words: number, delayMs: number): ScriptedResponse {
+  const text = Array.from({ length: words }, (_, i) => `w${i} `).join("");
+  return {
+    kind: "sse",
+    delayMs,
+    events: [responses.created(), ...responses.message(text, "msg_slow", words), responses.completed()],
+  };
+}
+
+const userTexts = (body: unknown) =>
+  ((body as { input: { type: string; role?: string; content?: { text?: string }[] }[] }).input ?? [])
+    .filter((i) => i.type === "message" && i.role === "user")
+    .map((i) => i.content?.[0]?.text ?? "")
+    .filter((t) => !t.startsWith("<"));
+
+/** The answers to requests on an idle thread and unknown ones, with the thread id written as `<thread>`. */
+async function idleErrors(command: string[]): Promise<unknown[]> {
+  const c = await start(command);
+  const { thread } = await newThread(c);
+  const text = [{ type: "text", text: "hi" }];
+  const answers = [
+    await c.peer.request("turn/interrupt", { threadId: thread.id, turnId: "x" }),
+    await c.peer.request("turn/interrupt", { threadId: thread.id, turnId: "" }),
+    await c.peer.request("turn/steer", { threadId: thread.id, expectedTurnId: "x", input: text }),
+    await c.peer.request("turn/steer", { threadId: thread.id, expectedTurnId: "x", input: [] }),
+    await c.peer.request("turn/interrupt", { threadId: UNKNOWN, turnId: "x" }),
+    await c.peer.request("turn/interrupt", { threadId: "nope", turnId: "x" }),
+    await c.peer.request("turn/start", { threadId: UNKNOWN, input: text }),
+    await c.peer.request("thread/backgroundTerminals/list", { threadId: thread.id }),
+    await c.peer.request("thread/backgroundTerminals/list", { threadId: UNKNOWN }),
+    await c.peer.request("thread/settings/update", { threadId: UNKNOWN, effort: "low" }),
+  ];
+  await c.close();
+  return answers.map((m) =>
+    JSON.parse(JSON.stringify(m.result ?? m.error).replaceAll(thread.id, "<thread>")),
+  );
+}
+
+describe("0.166 threads and turns", () => {
+  it("thread/start answers 0.166's thread and settings, then sends thread/started", async () => {
+    const c = await start();
+    const r = await newThread(c, { approvalPolicy: "never", sandbox: "workspace-write", model: "gpt-5.4" });
+    expect(r.thread).toMatchObject({
+      sessionId: r.thread.id,
+      preview: "",
+      ephemeral: false,
+      historyMode: "legacy",
+      modelProvider: "mock",
+      model: "gpt-5.4",
+      status: { type: "idle" },
+      cwd,
+      source: "vscode",
+      turns: [],
+      environments: [{ environmentId: "local", cwd, runtimeWorkspaceRoots: [cwd] }],
+    });
+    expect(r.thread.path.startsWith(path.join(home, "sessions"))).toBe(true);
+    expect(r).toMatchObject({
+      model: "gpt-5.4",
+      approvalPolicy: "never",
+      approvalsReviewer: "user",
+      sandbox: { type: "workspaceWrite", writableRoots: [], networkAccess: false },
+      activePermissionProfile: { id: ":workspace", extends: null },
+      multiAgentMode: "explicitRequestOnly",
+    });
+    const started = c.tee().find((e) => e.msg.method === "thread/started");
+    expect((started?.msg.params as { thread?: unknown } | undefined)?.thread).toEqual(r.thread);
+    expect(c.schemaProblems()).toEqual([]);
+    await c.close();
+  });
+
+  it("answers turn and thread requests on idle and unknown threads in 0.166.0's words", async () => {
+    const ours = await idleErrors(OURS);
+    expect(ours).toEqual([
+      { code: -32600, message: "no active turn to interrupt" },
+      {},
+      { code: -32600, message: "no active turn to steer" },
+      { code: -32600, message: "no active turn to steer" },
+      { code: -32600, message: `thread not found: ${UNKNOWN}` },
+      {
+        code: -32600,
+        message:
+          "invalid thread id: invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1",
+      },
+      { code: -32600, message: `thread not found: ${UNKNOWN}` },
+      { data: [], nextCursor: null },
+      { code: -32600, message: `thread not found: ${UNKNOWN}` },
+      { code: -32600, message: `thread not found: ${UNKNOWN}` },
+    ]);
+    if (CODEX_0166_BIN) expect(ours).toEqual(await idleErrors([CODEX_0166_BIN]));
+  });
+
+  it("thread/settings/update needs the experimental API, announces a change once, and applies from the next turn", async () => {
+    const plain = await start(OURS, {});
+    const { thread: t0 } = await newThread(plain);
+    expect(await plain.error("thread/settings/update", { threadId: t0.id, effort: "high" })).toEqual({
+      code: -32600,
+      message: "thread/settings/update requires experimentalApi capability",
+    });
+    await plain.close();
+
+    const c = await start();
+    const { thread } = await newThread(c);
+    const from = c.peer.mark();
+    expect(
+      await c.call("thread/settings/update", { threadId: thread.id, model: "gpt-5.4", effort: "high" }),
+    ).toEqual({});
+    const updated = await c.peer.waitFor((m) => m.method === "thread/settings/updated", { from });
+    expect(updated.params).toMatchObject({
+      threadId: thread.id,
+      threadSettings: {
+        model: "gpt-5.4",
+        effort: "high",
+        collaborationMode: { mode: "default", settings: { model: "gpt-5.4", reasoning_effort: "high" } },
+      },
+    });
+    // The same settings again change nothing: no second notification.
+    await c.call("thread/settings/update", { threadId: thread.id, effort: "high" });
+    const before = mock.requests.length;
+    mock.enqueue(responses.turn(responses.message("ok")));
+    await c.turn(thread.id, "go");
+    const body = mock.requests[before]!.body as { model: string; reasoning?: { effort?: string } };
+    expect(body.model).toBe("gpt-5.4");
+    expect(body.reasoning?.effort).toBe("high");
+    expect(
+      c
+        .tee()
+        .slice(from)
+        .filter((e) => e.msg.method === "thread/settings/updated"),
+    ).toHaveLength(1);
+    expect(c.schemaProblems()).toEqual([]);
+    await c.close();
+  });
+
+  it("turn/start with other settings announces them before its answer", async () => {
+    const c = await start();
+    const { thread } = await newThread(c);
+    mock.enqueue(responses.turn(responses.message("ok")));
+    const from = c.peer.mark();
+    const turnId = await c.turn(thread.id, "hi", { effort: "low", approvalsReviewer: "user" });
+    const steps = threadTranscript(c.tee().slice(from), thread.id).steps;
+    expect(steps.slice(0, 6)).toEqual([
+      "→ turn/start",
+      "⇐ thread/settings/updated",
+      "← turn/start",
+      "⇐ thread/status/changed active[]",
+      "⇐ turn/started",
+      "⇐ item/started userMessage",
+    ]);
+    expect(turnId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/); // UUIDv7, as 0.166.0 mints turn ids
+    await c.close();
+  });
+
+  it("turn/steer adds input to the running turn: the client's id on its item, one turn, both inputs answered", async () => {
+    const c = await start();
+    const { thread } = await newThread(c);
+    mock.enqueue(slowAnswer(30, 100), responses.turn(responses.message("both answered", "msg_both")));
+    const from = c.peer.mark();
+    const first = mock.requests.length;
+    const { turn } = await c.call<{ turn: { id: string } }>("turn/start", {
+      threadId: thread.id,
+      input: [{ type: "text", text: "first" }],
+    });
+    await c.peer.waitFor((m) => m.method === "item/agentMessage/delta", { from });
+    const input = [{ type: "text", text: "second" }];
+    expect(await c.error("turn/steer", { threadId: thread.id, expectedTurnId: "other", input })).toEqual({
+      code: -32600,
+      message: `expected active turn id \`other\` but found \`${turn.id}\``,
+    });
+    expect(
+      await c.call("turn/steer", {
+        threadId: thread.id,
+        expectedTurnId: turn.id,
+        input,
+        clientUserMessageId: "client-7",
+      }),
+    ).toEqual({ turnId: turn.id });
+    const done = await c.turnCompleted(turn.id, from);
+    expect(done.params).toMatchObject({
+      turn: { status: "completed", items: [{ type: "agentMessage", text: "both answered" }] },
+    });
+    const steered = c
+      .tee()
+      .slice(from)
+      .find((e) => e.msg.method === "item/completed" && JSON.stringify(e.msg.params).includes('"second"'));
+    expect(steered?.msg.params).toMatchObject({ item: { type: "userMessage", clientId: "client-7" } });
+    // The answer the input cut short is completed with what streamed of it, before the input is announced.
+    const log = c.tee().slice(from);
+    const cut = log.find(
+      (e) => e.msg.method === "item/started" && JSON.stringify(e.msg.params).includes("msg_slow"),
+    );
+    const cutDone = log.findIndex(
+      (e) => e.msg.method === "item/completed" && JSON.stringify(e.msg.params).includes("msg_slow"),
+    );
+    expect(cut).toBeDefined();
+    const streamed = log
+      .filter(
+        (e) =>
+          e.msg.method === "item/agentMessage/delta" && JSON.stringify(e.msg.params).includes("msg_slow"),
+      )
+      .map((e) => (e.msg.params as { delta: string }).delta)
+      .join("");
+    expect(log[cutDone]?.msg.params).toMatchObject({ item: { type: "agentMessage", text: streamed } });
+    expect(cutDone).toBeLessThan(
+      log.findIndex(
+        (e) => e.msg.method === "item/started" && JSON.stringify(e.msg.params).includes('"second"'),
+      ),
+    );
+    expect(userTexts(mock.requests.at(-1)!.body)).toEqual(["first", "second"]);
+    expect(mock.requests.length - first).toBe(2);
+    expect(
+      c
+        .tee()
+        .slice(from)
+        .filter((e) => e.msg.method === "turn/completed"),
+    ).toHaveLength(1);
+    await c.close();
+  });
+
+  it("turn/interrupt checks the turn id, answers once the turn ended, then finds no turn", async () => {
+    const c = await start();
+    const { thread } = await newThread(c);
+    mock.enqueue(slowAnswer(40, 100));
+    const from = c.peer.mark();
+    const { turn } = await c.call<{ turn: { id: string } }>("turn/start", {
+      threadId: thread.id,
+      input: [{ type: "text", text: "long" }],
+    });
+    await c.peer.waitFor((m) => m.method === "item/agentMessage/delta", { from });
+    expect(await c.error("turn/interrupt", { threadId: thread.id, turnId: "wrong" })).toEqual({
+      code: -32600,
+      message: `expected active turn id wrong but found ${turn.id}`,
+    });
+    expect(await c.call("turn/interrupt", { threadId: thread.id, turnId: turn.id })).toEqual({});
+    await c.turnCompleted(turn.id, from);
+    const steps = threadTranscript(c.tee().slice(from), thread.id).steps;
+    expect(steps.slice(-4)).toEqual([
+      "→ turn/interrupt",
+      "← turn/interrupt",
+      "⇐ thread/status/changed idle",
+      "⇐ turn/completed interrupted",
+    ]);
+    expect(await c.error("turn/interrupt", { threadId: thread.id, turnId: turn.id })).toEqual({
+      code: -32600,
+      message: "no active turn to interrupt",
+    });
+    await c.close();
+  });
+
+  it("turn/interrupt sent right behind turn/start (no turn id yet) interrupts the turn being started", async () => {
+    // A mock of its own: whether the interrupted turn reaches the model is up to timing, so nothing may be left
+    // queued for the other tests.
+    const run = async (command: string[]) => {
+      const own = await startMockModelServer([slowAnswer(40, 100)]);
+      const ownHome = await writeModernCodexHome(await fs.mkdtemp(path.join(tmp, "home-")), own.baseUrl);
+      const c = await ModernClient.start(command, { codexHome: ownHome, cwd });
+      clients.push(c);
+      const { thread } = await newThread(c);
+      const from = c.peer.mark();
+      const started = c.peer.request("turn/start", {
+        threadId: thread.id,
+        input: [{ type: "text", text: "x" }],
+      });
+      const interrupted = c.peer.request("turn/interrupt", { threadId: thread.id, turnId: "" });
+      const turnId = ((await started).result as { turn: { id: string } }).turn.id;
+      const answer = (await interrupted).result;
+      const done = await c.turnCompleted(turnId, from);
+      await c.close();
+      await own.close();
+      return { answer, status: (done.params as { turn: { status: string } }).turn.status };
+    };
+    const ours = await run(OURS);
+    expect(ours).toEqual({ answer: {}, status: "interrupted" });
+    if (CODEX_0166_BIN) expect(await run([CODEX_0166_BIN])).toEqual(ours);
+  });
+
+  it("sends turn/plan/updated for the model's plan", async () => {
+    const c = await start();
+    const { thread } = await newThread(c);
+    const plan = [
+      { step: "read", status: "completed" },
+      { step: "write", status: "in_progress" },
+    ];
+    mock.enqueue(
+      responses.turn(responses.functionCall("update_plan", { explanation: "two steps", plan }, "call_plan")),
+      responses.turn(responses.message("planned")),
+    );
+    const from = c.peer.mark();
+    const turnId = await c.turn(thread.id, "plan it");
+    const update = await c.peer.waitFor((m) => m.method === "turn/plan/updated", { from });
+    expect(update.params).toEqual({
+      threadId: thread.id,
+      turnId,
+      explanation: "two steps",
+      plan: [
+        { step: "read", status: "completed" },
+        { step: "write", status: "inProgress" },
+      ],
+    });
+    expect(c.schemaProblems()).toEqual([]);
+    await c.close();
+  });
+
+  it("thread/resume loads a thread from its rollout, reports it, and continues it", async () => {
+    const first = await start();
+    const { thread } = await newThread(first);
+    mock.enqueue(responses.turn(responses.reasoning("thinking"), responses.message("First answer.")));
+    await first.turn(thread.id, "First question");
+    await first.close();
+
+    const c = await start();
+    const from = c.peer.mark();
+    const resumed = await c.call<Record<string, unknown> & { thread: Record<string, unknown> }>(
+      "thread/resume",
+      {
+        threadId: thread.id,
+        initialTurnsPage: { limit: 5 },
+      },
+    );
+    expect(resumed.thread).toMatchObject({
+      id: thread.id,
+      preview: "First question",
+      status: { type: "idle" },
+      historyMode: "legacy",
+      turns: [
+        {
+          id: expect.stringMatching(/^rollout-\d+$/),
+          status: "completed",
+          itemsView: "full",
+          items: [
+            { type: "userMessage", id: "item-1", content: [{ type: "text", text: "First question" }] },
+            { type: "reasoning", id: "item-2", summary: ["thinking"] },
+            { type: "agentMessage", id: "item-3", text: "First answer." },
+          ],
+        },
+      ],
+    });
+    expect(resumed).toMatchObject({
+      model: "gpt-5.5",
+      collaborationMode: { mode: "default" },
+      initialTurnsPage: { data: [{ itemsView: "summary" }], nextCursor: null },
+      turnsBackwardsCursor: null,
+      itemsBackwardsCursor: null,
+    });
+    const usage = await c.peer.waitFor((m) => m.method === "thread/tokenUsage/updated", { from });
+    expect(usage.params).toMatchObject({ threadId: thread.id, tokenUsage: { total: { totalTokens: 15 } } });
+    expect(threadTranscript(c.tee().slice(from), thread.id).steps).toEqual([
+      "→ thread/resume",
+      "⇐ thread/status/changed idle",
+      "← thread/resume",
+      "⇐ thread/tokenUsage/updated",
+    ]);
+    mock.enqueue(responses.turn(responses.message("Second answer.")));
+    await c.turn(thread.id, "Second question");
+    expect(userTexts(mock.requests.at(-1)!.body)).toEqual(["First question", "Second question"]);
+    expect(requestText(mock.requests.at(-1)!.body)).toContain("First answer.");
+
+    const excluded = await c.call<{ thread: { turns: unknown[] } }>("thread/resume", {
+      threadId: thread.id,
+      excludeTurns: true,
+    });
+    expect(excluded.thread.turns).toEqual([]);
+    expect(await c.error("thread/resume", { threadId: UNKNOWN })).toEqual({
+      code: -32600,
+      message: `no rollout found for thread id ${UNKNOWN}`,
+    });
+    expect(c.schemaProblems()).toEqual([]);
+    await c.close();
+  });
+
+  it("a 0.58 connection's notifications carry no emittedAtMs", async () => {
+    const c = await startAppServer({ home });
+    await c.initialize();
+    await c.request("thread/start", { cwd });
+    const started = await c.waitFor((m) => m.method === "thread/started", "thread/started");
+    expect(Object.keys(started)).toEqual(["method", "params"]);
+    expect(started.params).toEqual({
+      thread: expect.not.objectContaining({ environments: expect.anything() }),
+    });
+    expect((await c.close()).code).toBe(0);
+  });
+});

@@ -43,6 +43,11 @@ const cutShortCompletion = (steps: string[], i: number) =>
 function comparable(t: Transcript): string[] {
   const kept = t.steps.filter((s) => !NOT_HERE.includes(s) && !PLACED_APART.includes(s));
   const steps = kept.filter((_, i) => !cutShortCompletion(kept, i));
+  // 0.166.0 announces a turn's changed settings from another task than the one answering `turn/start`: usually
+  // before the answer (as this server always does), on a loaded machine sometimes just after it.
+  for (let i = 0; i + 1 < steps.length; i++)
+    if (steps[i] === "← turn/start" && steps[i + 1] === "⇐ thread/settings/updated")
+      [steps[i], steps[i + 1]] = [steps[i + 1] as string, steps[i] as string];
   const out: string[] = [];
   for (const s of steps) {
     if (s === "⇐ thread/status/changed active[waitingOnApproval]") continue;

@@ -281,20 +281,25 @@ async function slowClient(generation: "0.58" | "0.166"): Promise<void> {
     }),
   );
   const input = [{ type: "text" as const, text: "slow" }];
-  // From the turn's start the client stops reading: the server's output backs up.
-  let c: TestAppServer;
+  // From the turn's start the client stops reading: the server's output backs up. What follows uses only what
+  // both generations' clients share.
+  let c: Pick<
+    TestAppServer,
+    "pid" | "skipRecording" | "onMessage" | "resumeReading" | "waitFor" | "messages" | "close"
+  >;
   if (generation === "0.58") {
-    c = await suite.start({ home });
-    const { thread } = await c.request("thread/start", {});
-    c.pauseReading();
-    c.fire("turn/start", { threadId: thread.id, input });
+    const legacy = await suite.start({ home });
+    const { thread } = await legacy.request("thread/start", {});
+    legacy.pauseReading();
+    legacy.fire("turn/start", { threadId: thread.id, input });
+    c = legacy;
   } else {
     const modern = await suite.start({ home, protocol: protocol0166, initialize: false });
     await modern.initialize(undefined, { experimentalApi: true });
     const { thread } = await modern.request("thread/start", {});
     modern.pauseReading();
     modern.fire("turn/start", { threadId: thread.id, input });
-    c = modern as unknown as TestAppServer;
+    c = modern;
   }
   // The server stops taking the stream: the model's writes block well before the end.
   const deadline = Date.now() + 60_000;

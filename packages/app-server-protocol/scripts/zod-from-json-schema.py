@@ -225,10 +225,12 @@ def emit(ns, table, header):
 def emit_subset(names, generation):
     """The named definitions and their transitive references, flattened into one module in dependency order."""
     table = {}
+    homes = {}
     pending = [("v2" if n.startswith("v2/") else "v1", n.split("/")[-1]) for n in names]
     while pending:
         ns, name = pending.pop()
         body = (v2 if ns == "v2" else v1)[name]
+        homes.setdefault(name, set()).add(ns)
         if name in table:
             if json.dumps(table[name], sort_keys=True) != json.dumps(body, sort_keys=True):
                 raise SystemExit("%s is defined differently in the root and v2 namespaces" % name)
@@ -267,6 +269,14 @@ def emit_subset(names, generation):
         lines.append("export const %s = %s;" % (ident(n), bodies[n]))
         lines.append("export type %s = z.infer<typeof %s>;" % (ident(n), ident(n)))
         lines.append("")
+    # Where each definition lives in the reference bundle (root and/or `v2/`), for the exporters.
+    lines.append("/** Every definition above under its name in the reference bundle (`v2/` for the v2 namespace). */")
+    lines.append("export const definitions%s = {" % "".join(generation.split(".")[:2]))
+    for n in sorted(table):
+        for ns in sorted(homes[n]):
+            lines.append("  %s: %s," % (js(("v2/" if ns == "v2" else "") + n), ident(n)))
+    lines.append("} as const;")
+    lines.append("")
     return "\n".join(lines)
 
 if SUBSET:

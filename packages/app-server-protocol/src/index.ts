@@ -7,8 +7,15 @@ export { describeValue, expectedOneOf, unknownVariant } from "./decode/serde-wor
 export { parseUuid } from "./decode/uuid.js";
 export { canonical, compareBundles } from "./export/compare.js";
 export { BUNDLE_FILE, buildBundle, type JsonSchema } from "./export/json-schema.js";
+export {
+  buildBundle0166,
+  buildV2Bundle0166,
+  type Export0166Options,
+  schemaFiles0166,
+  V2_BUNDLE_FILE,
+} from "./export/json-schema-0166.js";
 export { writeTypeScript } from "./export/typescript.js";
-export { namespaceFiles, writeJsonSchemas } from "./export/write-files.js";
+export { type ExportOptions, namespaceFiles, writeJsonSchemas } from "./export/write-files.js";
 export * from "./registry/aliases-058.js";
 export * from "./registry/definition.js";
 export {
@@ -28,9 +35,11 @@ export { generationOf, protocols } from "./registry/generation.js";
 export { NoParams } from "./registry/no-params.js";
 export { type Protocol058, protocol058 } from "./registry/protocol-058.js";
 export { type Protocol0166, protocol0166 } from "./registry/protocol-0166.js";
+export type { SettingsMethod0166 } from "./registry/protocol-0166-settings.js";
 export * from "./rpc/index.js";
 export { type CodexEventParams, ProtocolPeer } from "./rpc/protocol-peer.js";
 export * from "./schema/definitions-058.js";
+export { experimental0166 } from "./schema/experimental-0166.js";
 export * as gen0166 from "./schema/gen-0166.js";
 export * from "./schema/response-input-item.js";
 export {

@@ -25,10 +25,21 @@ const METHODS_0166 = [
   "thread/resume",
   "thread/settings/update",
   "thread/backgroundTerminals/list",
+  "skills/list",
   "turn/start",
   "turn/steer",
   "turn/interrupt",
+  "model/list",
   "permissionProfile/list",
+  "mcpServerStatus/list",
+  "account/login/start",
+  "account/login/cancel",
+  "account/logout",
+  "account/rateLimits/read",
+  "config/read",
+  "config/value/write",
+  "config/batchWrite",
+  "account/read",
 ];
 
 describe("protocol058", () => {
@@ -292,5 +303,48 @@ describe("protocol0166", () => {
     expect(message("newConversation", {})).toBe(
       `Invalid request: unknown variant \`newConversation\`, expected one of ${METHODS_0166.map((m) => `\`${m}\``).join(", ")}`,
     );
+  });
+
+  it("decodes the settings methods in 0.166.0's words (answers of the binary to the same requests)", () => {
+    const message = (method: string, params: unknown) => {
+      const d = decodeRequest(protocol0166, { method, params });
+      return d.ok ? null : d.error.message.replace(/^Invalid request: /, "");
+    };
+    const cases: [string, unknown, string | null][] = [
+      ["config/value/write", { keyPath: "model", mergeStrategy: "replace" }, "missing field `value`"],
+      ["config/value/write", { keyPath: "model", value: 1 }, "missing field `mergeStrategy`"],
+      [
+        "config/value/write",
+        { keyPath: "model", value: 1, mergeStrategy: "merge" },
+        "unknown variant `merge`, expected `replace` or `upsert`",
+      ],
+      [
+        "account/login/start",
+        { type: "nope" },
+        "unknown variant `nope`, expected one of `apiKey`, `chatgpt`, `chatgptDeviceCode`, `chatgptAuthTokens`, `amazonBedrock`, `amazonBedrockAccessKeys`",
+      ],
+      ["account/login/start", {}, "missing field `type`"],
+      ["model/list", { includeHidden: "x" }, 'invalid type: string "x", expected a boolean'],
+      ["account/logout", {}, null],
+      ["account/logout", [], "invalid type: sequence, expected unit"],
+      ["account/rateLimits/read", 5, "invalid type: integer `5`, expected struct GetAccountRateLimitsParams"],
+      ["account/rateLimits/read", undefined, null],
+      ["config/batchWrite", { edits: [{ keyPath: "a", value: 1 }] }, "missing field `mergeStrategy`"],
+      ["config/batchWrite", { edits: {} }, "invalid type: map, expected a sequence"],
+      ["config/read", { includeLayers: "yes" }, 'invalid type: string "yes", expected a boolean'],
+      ["account/login/cancel", {}, "missing field `loginId`"],
+      [
+        "config/value/write",
+        ["model", 1, "replace"],
+        "invalid length 3, expected struct ConfigValueWriteParams with 5 elements",
+      ],
+      [
+        "config/value/write",
+        { keyPath: "model", value: null, mergeStrategy: "replace", expectedVersion: 5 },
+        "invalid type: integer `5`, expected a string",
+      ],
+    ];
+    for (const [method, params, expected] of cases)
+      expect([method, message(method, params)]).toEqual([method, expected]);
   });
 });

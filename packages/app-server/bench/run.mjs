@@ -38,7 +38,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
 const cliDir = path.join(repo, "apps/cli");
 /** The `codex` bin as package.json declares it: what an installed `codex app-server` runs. */
-const cliBin = path.join(cliDir, JSON.parse(readFileSync(path.join(cliDir, "package.json"), "utf8")).bin.codex);
+const cliBin = path.join(
+  cliDir,
+  JSON.parse(readFileSync(path.join(cliDir, "package.json"), "utf8")).bin.codex,
+);
 const OURS = [process.execPath, cliBin, "app-server"];
 const OURS_UNCACHED_ENV = { CODEX_TS_CODE_CACHE: "0" };
 const NODE_FLOOR = [process.execPath, path.join(here, "node-floor.mjs")];
@@ -399,7 +402,11 @@ try {
   const natives = inits.slice(1).map((t) => (t.length ? median(t) : null));
   rows.push(["spawn → initialize response", median(inits[0]), ...natives]);
   rows.push(["spawn → initialize response, no code cache (a first run)", median(uncached), ...natives]);
-  rows.push(["spawn → initialize response, Node floor: a script answering one line", median(floor), ...natives]);
+  rows.push([
+    "spawn → initialize response, Node floor: a script answering one line",
+    median(floor),
+    ...natives,
+  ]);
   for (const size of SIZES) {
     const home = path.join(root, `store-${size}`);
     await fs.mkdir(home, { recursive: true });
@@ -473,7 +480,9 @@ try {
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(", ");
-  console.log(`${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} cores · load average ${load}`);
+  console.log(
+    `${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} cores · load average ${load}`,
+  );
   console.log(
     `| measurement (median of ${RUNS}) | codex-ts | codex 0.58.0 | codex 0.166.0 | ts / 0.58 | ts / 0.166 |`,
   );

@@ -34,6 +34,12 @@ export type {
   Responded,
 } from "./handler.js";
 export { type AccountHandlerOptions, createAccountHandlers } from "./handlers/account.js";
+export {
+  AccountService,
+  type AccountState,
+  accountRpcError,
+  type LoginEnd,
+} from "./handlers/account-service.js";
 export { basicHandlers, initialize0166 } from "./handlers/basic.js";
 export { createConfigHandlers, userSavedConfig } from "./handlers/config.js";
 export { type ConversationOpener, createConversationHandlers } from "./handlers/conversations.js";
@@ -41,7 +47,18 @@ export { createExecOneOffCommandHandler } from "./handlers/exec.js";
 export { createFeedbackHandler, type FeedbackOptions } from "./handlers/feedback.js";
 export { configuredProfiles, createPermissionProfileHandler } from "./handlers/permission-profiles.js";
 export { createSessionHandlers, type SessionRuntime } from "./handlers/sessions.js";
+export {
+  createAccountHandlers0166,
+  planType0166,
+  rateLimitSnapshot0166,
+} from "./handlers/settings-0166/account.js";
+export { type ConfigServices0166, createConfigHandlers0166 } from "./handlers/settings-0166/config.js";
+export { configShape0166 } from "./handlers/settings-0166/config-shape.js";
+export { createSettingsHandlers0166, type SettingsServices0166 } from "./handlers/settings-0166/index.js";
+export { MODEL_CATALOG_0166 } from "./handlers/settings-0166/model-catalog.js";
+export { modelListHandler0166 } from "./handlers/settings-0166/models.js";
 export { createHandlerTables, type ServerServices } from "./handlers/tables.js";
+export { unavailable } from "./handlers/unavailable.js";
 export { createWorkspaceHandlers } from "./handlers/workspace.js";
 export {
   cutLogMessage,

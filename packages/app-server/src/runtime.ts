@@ -2,9 +2,11 @@ import { invalidRequest } from "@codex-ts/app-server-protocol";
 import {
   type Config,
   ConfigError,
+  type ConfigLayer,
   type ConfigOverride,
   loadConfig,
   type ManagedSources,
+  readConfigLayers,
 } from "@codex-ts/config-loader";
 import { type AuthSource, ConversationManager, type LoadedRollout, SessionsStore } from "@codex-ts/core";
 import type { OpenedConversation, ResumedConversation } from "./conversations.js";
@@ -28,6 +30,8 @@ export interface ConversationRuntime {
   processConfig?: Config | undefined;
   /** The config as it is now (config.toml read again), for methods that report it (`permissionProfile/list`). */
   currentConfig?(): Promise<Config>;
+  /** The server's config layers as they are now, lowest precedence first (0.166 `config/read`). */
+  configLayers?(): Promise<ConfigLayer[]>;
 }
 
 export interface AppServerRuntimeOptions {
@@ -89,6 +93,14 @@ export class AppServerRuntime implements ConversationRuntime {
 
   currentConfig(): Promise<Config> {
     return this.configFor({ overrides: {}, config: null });
+  }
+
+  configLayers(): Promise<ConfigLayer[]> {
+    return readConfigLayers({
+      codexHome: this.o.codexHome,
+      cliOverrides: this.o.cliOverrides,
+      managed: this.o.managed,
+    });
   }
 
   async open(settings: SessionSettings): Promise<OpenedConversation> {

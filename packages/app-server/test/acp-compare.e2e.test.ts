@@ -1,6 +1,6 @@
 import { CLI_MAIN, CODEX_0166_BIN, CODEX_ACP_ENTRY, type PromptOutcome } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type FlowRun, INTERIM_FALLBACKS, runAcpFlows, sameModelHigh } from "./helpers/acp-flows.js";
+import { type FlowRun, runAcpFlows, sameModelHigh } from "./helpers/acp-flows.js";
 import { type Transcript, threadTranscript } from "./helpers/transcript.js";
 
 /**
@@ -100,11 +100,7 @@ describe.skipIf(!CODEX_ACP_ENTRY || !reference)(
     beforeAll(async () => {
       // One after the other: the flows time a cancel and a steer against a streaming answer.
       theirs = await runAcpFlows({ command: [reference as string], switchModel: sameModelHigh });
-      ours = await runAcpFlows({
-        command: [process.execPath, CLI_MAIN],
-        fallbacks: INTERIM_FALLBACKS,
-        switchModel: sameModelHigh,
-      });
+      ours = await runAcpFlows({ command: [process.execPath, CLI_MAIN], switchModel: sameModelHigh });
       theirsT = threadTranscript(theirs.tee, theirs.sessionId);
       oursT = threadTranscript(ours.tee, ours.sessionId);
     }, 300_000);

@@ -104,7 +104,10 @@ describe("a 0.166 connection", () => {
       code: -32600,
       message: unknownMethodMessage(protocol0166, "newConversation"),
     });
-    expect(error(await c.raw.call("v1-again", "newConversation", {})).message).toContain("`turn/start`");
+    const unknown = error(await c.raw.call("v1-again", "newConversation", {})).message;
+    expect(unknown).toContain("`turn/start`");
+    expect(unknown).toContain("`skills/list`");
+    expect(unknown).not.toContain("`getUserAgent`");
     await c.close();
   });
 });

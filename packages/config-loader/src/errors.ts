@@ -8,3 +8,10 @@ export class ConfigError extends Error {
     super(message);
   }
 }
+
+/** A write that named the version it expected, when config.toml has changed since (Codex 0.166.0's words). */
+export class ConfigVersionConflictError extends ConfigError {
+  constructor() {
+    super("Configuration was modified since last read. Fetch latest version and retry.");
+  }
+}

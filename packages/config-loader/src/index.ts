@@ -1,3 +1,4 @@
+export { isTomlTable, jsonToToml, type TomlTable, type TomlValue } from "@codex-ts/json-to-toml";
 export {
   type BackwardSpanReadOptions,
   emptyLineReadStats,
@@ -20,18 +21,28 @@ export {
 } from "./bounded-fs/index.js";
 export { findCodexHome } from "./codex-home.js";
 export { CONFIG_FILE_MAX_BYTES, INSTRUCTIONS_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
-export { ConfigError } from "./errors.js";
+export { ConfigError, ConfigVersionConflictError } from "./errors.js";
 export { FEATURE_DEFAULTS, resolveFeatures } from "./features.js";
+export {
+  CONFIG_FILE,
+  type ConfigLayer,
+  type ConfigLayerKind,
+  type ConfigLayerOptions,
+  canonicalJson,
+  configVersion,
+  type ManagedSources,
+  readConfigLayers,
+} from "./layers.js";
 export {
   type Config,
   type ConfigOverrides,
+  checkConfigTable,
   DEFAULT_CHATGPT_BASE_URL,
   DEFAULT_MAX_TURN_REQUESTS,
   DEFAULT_MODEL,
   DEFAULT_PROJECT_DOC_MAX_BYTES,
   type LoadConfigOptions,
   loadConfig,
-  type ManagedSources,
   type SandboxPolicy,
   type ShellEnvironmentPolicy,
 } from "./load.js";
@@ -55,4 +66,4 @@ export { checkRequestValue, isWellFormedText, MAX_CONFIG_NESTING } from "./reque
 export * from "./schema.js";
 export { parseToml, readTomlFile } from "./toml-file.js";
 export { mergeTables, setAtPath } from "./toml-table.js";
-export { type ConfigEdit, ConfigWriter } from "./writer.js";
+export { type ConfigEdit, ConfigWriter, type WriteOptions, type WriteResult } from "./writer.js";

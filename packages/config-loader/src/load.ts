@@ -7,10 +7,11 @@ import { findCodexHome } from "./codex-home.js";
 import { INSTRUCTIONS_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
 import { ConfigError } from "./errors.js";
 import { resolveFeatures } from "./features.js";
+import { type ConfigLayer, type ManagedSources, readConfigLayers } from "./layers.js";
 import { type McpServerConfig, resolveMcpServer } from "./mcp.js";
-import { type ConfigOverride, jsonOverrides, overridesTable } from "./overrides.js";
+import type { ConfigOverride } from "./overrides.js";
 import { builtInProviders, type ModelProviderInfo, mergeProviders } from "./providers.js";
-import { checkOverrideString, checkRequestValue } from "./request-values.js";
+import { checkOverrideString } from "./request-values.js";
 import {
   type ApprovalPolicy,
   type ConfigToml,
@@ -21,7 +22,6 @@ import {
   type SandboxMode,
   type Verbosity,
 } from "./schema.js";
-import { parseToml, readTomlFile } from "./toml-file.js";
 import { emptyTable, getAtPath, mergeTables } from "./toml-table.js";
 
 /** Typed overrides from request params or CLI flags; they beat every config layer. */
@@ -38,14 +38,6 @@ export interface ConfigOverrides {
   includeApplyPatchTool?: boolean | undefined;
   includePlanTool?: boolean | undefined;
   showRawAgentReasoning?: boolean | undefined;
-}
-
-/** Where the managed layers come from; both are injectable so they can be tested anywhere. */
-export interface ManagedSources {
-  /** `managed_config.toml`; default `/etc/codex/managed_config.toml` on Unix, `CODEX_HOME/...` on Windows. */
-  configPath?: string | null;
-  /** macOS managed preferences (`com.openai.codex` / `config_toml_base64`): base64 TOML, or undefined. */
-  preferencesBase64?: () => string | undefined;
 }
 
 export interface LoadConfigOptions {
@@ -133,57 +125,14 @@ export interface Config {
 
 export const DEFAULT_MODEL = "gpt-5-codex";
 export const DEFAULT_CHATGPT_BASE_URL = "https://chatgpt.com/backend-api/";
-const CONFIG_FILE = "config.toml";
 export const DEFAULT_PROJECT_DOC_MAX_BYTES = 32 * 1024;
 
 /** Model requests one turn may send when `max_turn_requests` is not set. */
 export const DEFAULT_MAX_TURN_REQUESTS = 1000;
 const HOME_INSTRUCTION_FILES = ["AGENTS.override.md", "AGENTS.md"];
 
-interface Layer {
-  source: string;
-  table: TomlTable;
-}
-
-async function managedLayers(codexHome: string, managed: ManagedSources | undefined): Promise<Layer[]> {
-  const layers: Layer[] = [];
-  const defaultPath =
-    process.platform === "win32" ? join(codexHome, "managed_config.toml") : "/etc/codex/managed_config.toml";
-  const path = managed?.configPath === undefined ? defaultPath : managed.configPath;
-  if (path !== null) {
-    const table = await readTomlFile(path);
-    if (table) layers.push({ source: path, table });
-  }
-  const base64 = managed?.preferencesBase64?.();
-  if (base64 !== undefined) {
-    const source = "managed preferences (com.openai.codex config_toml_base64)";
-    const text = Buffer.from(base64.trim(), "base64").toString("utf8");
-    if (text.includes("\uFFFD")) throw new ConfigError(`${source}: decoded value is not valid UTF-8`, source);
-    layers.push({ source, table: parseToml(text, source) });
-  }
-  return layers;
-}
-
-/** Reads every layer, lowest precedence first. Managed layers beat `-c`, as in Codex 0.58.0. */
-async function readLayers(codexHome: string, opts: LoadConfigOptions): Promise<Layer[]> {
-  const configPath = join(codexHome, CONFIG_FILE);
-  const layers: Layer[] = [{ source: configPath, table: (await readTomlFile(configPath)) ?? emptyTable() }];
-  if (opts.cliOverrides?.length) {
-    for (const [key, value] of opts.cliOverrides) checkRequestValue("-c overrides", key, value);
-    layers.push({ source: "-c overrides", table: overridesTable(opts.cliOverrides) });
-  }
-  if (opts.requestOverrides && Object.keys(opts.requestOverrides).length > 0) {
-    for (const [key, value] of Object.entries(opts.requestOverrides)) {
-      checkRequestValue("request config", key, value);
-    }
-    layers.push({ source: "request config", table: overridesTable(jsonOverrides(opts.requestOverrides)) });
-  }
-  layers.push(...(await managedLayers(codexHome, opts.managed)));
-  return layers;
-}
-
 /** Names the layer that supplied the value at `path` (the highest one defining it). */
-function layerFor(layers: Layer[], path: readonly PropertyKey[]): string {
+function layerFor(layers: readonly ConfigLayer[], path: readonly PropertyKey[]): string {
   const keys = path.map((k) => (typeof k === "symbol" ? String(k) : k));
   for (let i = layers.length - 1; i >= 0; i--) {
     const layer = layers[i]!;
@@ -192,13 +141,21 @@ function layerFor(layers: Layer[], path: readonly PropertyKey[]): string {
   return layers[0]!.source;
 }
 
-function validate(layers: Layer[], merged: TomlTable): ConfigToml {
+function validate(layers: readonly ConfigLayer[], merged: TomlTable): ConfigToml {
   const result = configTomlSchema.safeParse(merged);
   if (result.success) return result.data;
   const issue = result.error.issues[0] as z.core.$ZodIssue;
   const dotted = issue.path.map(String).join(".");
   const source = layerFor(layers, issue.path);
   throw new ConfigError(`${source}: invalid value for \`${dotted}\`: ${issue.message}`, source);
+}
+
+/**
+ * Checks one table as the loader would check it alone (types and values of the keys it knows; unknown keys are
+ * allowed): the writer's `validate` for edits that must leave a loadable file. Throws a `ConfigError` naming the key.
+ */
+export function checkConfigTable(table: TomlTable, source: string): void {
+  validate([{ kind: "user", source, table }], table);
 }
 
 function sandboxPolicyFor(mode: SandboxMode, cfg: ConfigToml): SandboxPolicy {
@@ -270,7 +227,7 @@ async function checkOverrides(o: ConfigOverrides): Promise<void> {
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> {
   const env = opts.env ?? process.env;
   const codexHome = opts.codexHome ?? findCodexHome(env);
-  const layers = await readLayers(codexHome, opts);
+  const layers = await readConfigLayers({ ...opts, codexHome });
   const merged = layers.map((l) => l.table).reduce(mergeTables, emptyTable());
   const cfg = validate(layers, merged);
   const o = opts.overrides ?? {};

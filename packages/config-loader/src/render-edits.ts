@@ -36,6 +36,10 @@ export function renderEdits(
       case "clearPath":
         setOrClear(doc, edit.path, null);
         break;
+      case "writeValue":
+        if (edit.value !== null) checkRequestValue(null, edit.path.join("."), edit.value);
+        writeValue(doc, edit.path, edit.value, edit.merge);
+        break;
       case "replaceMcpServers":
         mcpServers = edit.servers;
         delete doc.mcp_servers;
@@ -65,4 +69,39 @@ function setOrClear(doc: Record<string, unknown>, path: readonly string[], value
   }
   if (value === null) delete node[last];
   else node[last] = value;
+}
+
+/** The `writeValue` edit (see `ConfigEdit`): tables on the way are created, anything else there is refused. */
+function writeValue(
+  doc: Record<string, unknown>,
+  path: readonly string[],
+  value: TomlValue | null,
+  merge: "replace" | "upsert",
+): void {
+  let node: Record<string, unknown> = doc;
+  for (const key of path.slice(0, -1)) {
+    const child = node[key];
+    if (child === undefined) {
+      if (value === null) return;
+      node[key] = {};
+    } else if (!isTomlTable(child)) {
+      throw new ConfigError("cannot set value on non-table parent");
+    }
+    node = node[key] as Record<string, unknown>;
+  }
+  const last = path[path.length - 1];
+  if (last === undefined) throw new ConfigError("config edit with an empty path");
+  const existing = node[last];
+  if (value === null) delete node[last];
+  else if (merge === "upsert" && isTomlTable(existing) && isTomlTable(value)) mergeInto(existing, value);
+  else node[last] = value;
+}
+
+/** Merges `overlay` into `target` in place, key by key; tables merge recursively, anything else replaces. */
+function mergeInto(target: Record<string, unknown>, overlay: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(overlay)) {
+    const existing = target[key];
+    if (isTomlTable(existing) && isTomlTable(value)) mergeInto(existing, value);
+    else target[key] = value;
+  }
 }

@@ -2,8 +2,10 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { TomlValue } from "@codex-ts/json-to-toml";
+import type { TomlTable, TomlValue } from "@codex-ts/json-to-toml";
 import { CONFIG_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
+import { ConfigVersionConflictError } from "./errors.js";
+import { configVersion } from "./layers.js";
 import type { McpServerConfig } from "./mcp.js";
 import type { ReasoningEffort } from "./schema.js";
 import { parseToml } from "./toml-file.js";
@@ -13,7 +15,30 @@ export type ConfigEdit =
   | { type: "setModel"; model: string | null; effort: ReasoningEffort | null }
   | { type: "replaceMcpServers"; servers: Record<string, McpServerConfig> }
   | { type: "setPath"; path: string[]; value: TomlValue }
-  | { type: "clearPath"; path: string[] };
+  | { type: "clearPath"; path: string[] }
+  /**
+   * Codex 0.166.0's `config/value/write` edit: `replace` sets the value (null removes the key), `upsert` merges a
+   * table into the table already there (key by key, recursively) and otherwise replaces. Unlike `setPath`, a
+   * non-table in the way is refused (`cannot set value on non-table parent`) rather than replaced.
+   */
+  | { type: "writeValue"; path: string[]; value: TomlValue | null; merge: "replace" | "upsert" };
+
+/** Options of one write. */
+export interface WriteOptions {
+  /** Scopes `setModel` to this profile (default: the file's own `profile`). */
+  profile?: string | undefined;
+  /** Refuse the write (`ConfigVersionConflictError`) unless the file's current `configVersion` is this one. */
+  expectedVersion?: string | undefined;
+  /** Checks the edited table before it is written (throw a `ConfigError` to refuse it). */
+  validate?: ((table: TomlTable) => void) | undefined;
+}
+
+/** What a write did: whether the file changed, and the version and table of the file now. */
+export interface WriteResult {
+  changed: boolean;
+  version: string;
+  table: TomlTable;
+}
 
 const CONFIG_FILE = "config.toml";
 const LOCK_STALE_MS = 30_000;
@@ -35,25 +60,38 @@ export class ConfigWriter {
   }
 
   /** Applies `edits` in order; resolves to whether the file changed. `profile` scopes `setModel`. */
-  apply(edits: readonly ConfigEdit[], opts: { profile?: string } = {}): Promise<boolean> {
-    const run = this.queue.then(() => this.applyLocked(edits, opts));
+  async apply(edits: readonly ConfigEdit[], opts: { profile?: string } = {}): Promise<boolean> {
+    if (edits.length === 0) return false;
+    return (await this.write(edits, opts)).changed;
+  }
+
+  /**
+   * Applies `edits` in order, all or nothing, and reports the file's version afterwards. With `expectedVersion`
+   * the file must still be at that version when the lock is held; `validate` sees the edited table first.
+   */
+  write(edits: readonly ConfigEdit[], opts: WriteOptions = {}): Promise<WriteResult> {
+    const run = this.queue.then(() => this.writeLocked(edits, opts));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async applyLocked(edits: readonly ConfigEdit[], opts: { profile?: string }): Promise<boolean> {
-    if (edits.length === 0) return false;
+  private async writeLocked(edits: readonly ConfigEdit[], opts: WriteOptions): Promise<WriteResult> {
     await mkdir(this.codexHome, { recursive: true });
     const release = await acquireLock(`${this.path}.lock`);
     try {
       const original = await readOrEmpty(this.path);
+      const current = parseToml(original, this.path);
+      if (opts.expectedVersion !== undefined && opts.expectedVersion !== configVersion(current)) {
+        throw new ConfigVersionConflictError();
+      }
       // The format-preserving editor (a large module) is loaded by the first write: reading config never needs it.
       const { renderEdits } = await import("./render-edits.js");
-      const next = renderEdits(original, edits, opts.profile, this.path);
-      if (next === original) return false;
-      parseToml(next, this.path); // never write something we could not read back
-      await writeAtomically(this.path, next);
-      return true;
+      const next = edits.length === 0 ? original : renderEdits(original, edits, opts.profile, this.path);
+      const table = parseToml(next, this.path); // never write something we could not read back
+      opts.validate?.(table);
+      const changed = next !== original;
+      if (changed) await writeAtomically(this.path, next);
+      return { changed, version: configVersion(table), table };
     } finally {
       await release();
     }

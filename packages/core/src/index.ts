@@ -9,6 +9,7 @@ export * from "./exec/index.js";
 export * from "./ghost-snapshot/index.js";
 export * from "./mcp/index.js";
 export * from "./rollout/index.js";
+export * from "./skills/index.js";
 export * from "./tools/index.js";
 export * from "./unified-exec/index.js";
 export { buildUserAgent, osLabel, sanitizeUserAgent, terminalLabel } from "./user-agent.js";

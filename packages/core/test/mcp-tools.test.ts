@@ -240,6 +240,7 @@ describe("MCP tools in conversations (real stdio MCP server)", () => {
         {
           server: "hang",
           message: expect.stringMatching(/^MCP client for `hang` failed to start: .*timed out/),
+          reason: expect.stringMatching(/^handshaking with MCP server failed: timed out/),
         },
       ]);
       expect(await mcp.callTool("calc", "add", { a: 40, b: 2 })).toMatchObject({

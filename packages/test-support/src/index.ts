@@ -35,7 +35,13 @@ export {
   startMockModelServer,
 } from "./mock-model-server.js";
 export { expectPeakRssBelow, openFds, PEAK_RSS_LIMIT_MIB, peakRssMiB } from "./proc-stats.js";
-export { CLI_MAIN, CODEX_0166_BIN, CODEX_ACP_ENTRY, REFERENCE_CODEX_BIN } from "./reference-codex.js";
+export {
+  CLI_MAIN,
+  CODEX_0166_BIN,
+  CODEX_ACP_ENTRY,
+  REFERENCE_CODEX_BIN,
+  referenceEnv0166,
+} from "./reference-codex.js";
 export { JsonRpcChild, type JsonRpcChildOptions, type LoggedMessage, type RpcMessage } from "./rpc-child.js";
 export { connectInProcess, StreamTransport } from "./stream-transport.js";
 export { type AppServerSuite, useAppServerSuite } from "./suite.js";

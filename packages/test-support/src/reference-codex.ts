@@ -38,3 +38,25 @@ export const CODEX_ACP_ENTRY: string | undefined = [
   process.env.CODEX_ACP_ENTRY,
   path.join(REPO_ROOT, ".cache/codex-acp-2.6.0/node_modules/@agentclientprotocol/codex-acp/dist/index.js"),
 ].find((p): p is string => !!p && existsSync(p));
+
+/**
+ * Environment for running the 0.166.0 binary in a test: only PATH and the given CODEX_HOME and HOME, every proxy
+ * variable pointing at 127.0.0.1:9 (nothing listens there) so that nothing it tries can reach the network.
+ */
+export function referenceEnv0166(codexHome: string, home: string): NodeJS.ProcessEnv {
+  const blocked = "http://127.0.0.1:9";
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    CODEX_HOME: codexHome,
+    TERM: "xterm",
+    HTTPS_PROXY: blocked,
+    HTTP_PROXY: blocked,
+    ALL_PROXY: blocked,
+    https_proxy: blocked,
+    http_proxy: blocked,
+    all_proxy: blocked,
+    NO_PROXY: "127.0.0.1,localhost",
+    no_proxy: "127.0.0.1,localhost",
+  };
+}

@@ -11,6 +11,10 @@ export function canonical(s: unknown): unknown {
   const o = s as JsonSchema;
   if (typeof o.$ref === "string") return { ref: o.$ref };
   if (Array.isArray(o.allOf) && o.allOf.length === 1) return canonical(o.allOf[0]);
+  const distributed = distribute(o);
+  if (distributed) return canonical(distributed);
+  const split = splitTypes(o);
+  if (split) return canonical(split);
   const alts = (o.anyOf ?? o.oneOf) as unknown[] | undefined;
   if (alts) {
     let nullable = false;
@@ -55,6 +59,74 @@ export function canonical(s: unknown): unknown {
   if (nullable) out.nullable = true;
   if (!type && !out.properties && Object.keys(out).length === 0) return "any";
   return out;
+}
+
+const alternativesOf = (o: JsonSchema) => (o.anyOf ?? o.oneOf) as JsonSchema[] | undefined;
+const isObjectSchema = (o: JsonSchema) =>
+  o.$ref === undefined && alternativesOf(o) === undefined && (o.type === "object" || o.type === undefined);
+
+/**
+ * Shared fields beside alternatives, written either way, as the one union they mean: an `allOf` of objects and
+ * unions of objects (zod's intersection), or an object with both `properties` and `anyOf`/`oneOf` (serde's
+ * flattened enum), each becomes the union of every alternative with the shared fields merged in. Undefined when
+ * `o` is neither, or a part is not an object (left as it is).
+ */
+function distribute(o: JsonSchema): JsonSchema | undefined {
+  let parts: JsonSchema[];
+  if (Array.isArray(o.allOf) && o.allOf.length > 1) parts = o.allOf as JsonSchema[];
+  else if (alternativesOf(o) && o.properties) {
+    const { anyOf: _a, oneOf: _o, ...shared } = o;
+    parts = [shared, { anyOf: alternativesOf(o) }];
+  } else return undefined;
+  let product: JsonSchema[] = [{ type: "object" }];
+  for (const part of parts) {
+    const alternatives = objectAlternatives(part);
+    if (!alternatives) return undefined;
+    product = product.flatMap((left) => alternatives.map((right) => mergeObjects(left, right)));
+  }
+  return product.length === 1 ? product[0] : { anyOf: product };
+}
+
+/** The plain objects a schema is one of (nested unions and shared fields resolved); undefined if not all objects. */
+function objectAlternatives(part: JsonSchema): JsonSchema[] | undefined {
+  const merged = distribute(part);
+  if (merged) return objectAlternatives(merged);
+  const alternatives = alternativesOf(part);
+  if (!alternatives) return isObjectSchema(part) ? [part] : undefined;
+  const out: JsonSchema[] = [];
+  for (const alternative of alternatives) {
+    const objects = objectAlternatives(alternative);
+    if (!objects) return undefined;
+    out.push(...objects);
+  }
+  return out;
+}
+
+function mergeObjects(a: JsonSchema, b: JsonSchema): JsonSchema {
+  return {
+    type: "object",
+    properties: { ...(a.properties as object), ...(b.properties as object) },
+    required: [...new Set([...((a.required as string[]) ?? []), ...((b.required as string[]) ?? [])])],
+  };
+}
+
+/** `type: ["string", "object", "null"]` as the union of one schema per type (nullability kept). */
+function splitTypes(o: JsonSchema): JsonSchema | undefined {
+  if (!Array.isArray(o.type)) return undefined;
+  const types = (o.type as string[]).filter((t) => t !== "null");
+  if (types.length < 2) return undefined;
+  const only = (t: string): JsonSchema => {
+    const { properties, required, additionalProperties, items, ...rest } = o;
+    return {
+      ...rest,
+      type: t,
+      ...(t === "object" ? { properties, required, additionalProperties } : {}),
+      ...(t === "array" ? { items } : {}),
+    };
+  };
+  const alternatives: JsonSchema[] = types.map(only);
+  if ((o.type as string[]).includes("null")) alternatives.push({ type: "null" });
+  return { anyOf: alternatives };
 }
 
 export type DefinitionDiff = { name: string; problem: string };

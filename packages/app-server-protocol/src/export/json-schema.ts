@@ -20,27 +20,40 @@ function protocolRegistry() {
   return registry;
 }
 
-function stripHeader(schema: JsonSchema): JsonSchema {
+/** A registry schema without its own `$schema` / `$id` (a bundle has one header for all). */
+export function stripHeader(schema: JsonSchema): JsonSchema {
   const { $schema: _s, $id: _i, ...rest } = schema;
   return rest;
 }
 
-/** The bundle: v1/shared definitions at the root, v2 under `definitions.v2`, keys in registry order. */
-export function buildBundle(): JsonSchema {
-  const registry = protocolRegistry();
+/** zod's hook for rewriting one schema's output (e.g. to reference another definition instead). */
+type SchemaOverride = NonNullable<z.core.ToJSONSchemaParams["override"]>;
+
+/** Draft-07 JSON Schemas of every schema in `registry`, keyed by id, referencing each other as `#/definitions/<id>`. */
+export function registrySchemas(
+  registry: z.core.$ZodRegistry<{ id: string }>,
+  override?: SchemaOverride,
+): Record<string, JsonSchema> {
   const { schemas } = z.toJSONSchema(registry, {
     target: "draft-07",
     io: "input",
     unrepresentable: "any",
     metadata: registry,
     uri: (id) => `#/definitions/${id}`,
-    // 0.58.0's bundle references v2's snapshot for token_count's snake_case one (see TokenCountRateLimits).
-    override: ({ zodSchema, jsonSchema }) => {
-      if (zodSchema !== TokenCountRateLimits) return;
-      for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
-      jsonSchema.$ref = "#/definitions/v2/RateLimitSnapshot";
-    },
+    ...(override ? { override } : {}),
   }) as { schemas: Record<string, JsonSchema> };
+  return schemas;
+}
+
+/** The bundle: v1/shared definitions at the root, v2 under `definitions.v2`, keys in registry order. */
+export function buildBundle(): JsonSchema {
+  const registry = protocolRegistry();
+  // 0.58.0's bundle references v2's snapshot for token_count's snake_case one (see TokenCountRateLimits).
+  const schemas = registrySchemas(registry, ({ zodSchema, jsonSchema }) => {
+    if (zodSchema !== TokenCountRateLimits) return;
+    for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
+    jsonSchema.$ref = "#/definitions/v2/RateLimitSnapshot";
+  });
   const root: Record<string, JsonSchema> = {};
   const v2: Record<string, JsonSchema> = {};
   for (const name of Object.keys(v1Definitions))

@@ -4,7 +4,9 @@ import { dirname, join } from "node:path";
 import { protocol058 } from "../registry/protocol-058.js";
 import { v1Definitions } from "../schema/definitions-058.js";
 import { v2Definitions } from "../schema/v2.js";
-import { BUNDLE_FILE, buildBundle, type JsonSchema, TOP_LEVEL_FILES } from "./json-schema.js";
+import { BUNDLE_FILE, buildBundle, TOP_LEVEL_FILES } from "./json-schema.js";
+import { schemaFiles0166 } from "./json-schema-0166.js";
+import { standalone } from "./standalone.js";
 
 /** Writes `text` to `file` via a temp file in the same dir, fsync and rename: never a half-written file. */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
@@ -47,57 +49,32 @@ export function namespaceFiles(): { v1: string[]; v2: string[] } {
   return { v1: v1.sort(), v2: v2.sort() };
 }
 
-/** A standalone schema for one definition: everything it references inlined under flat `definitions`. */
-function standalone(bundle: JsonSchema, name: string, ns: "v1" | "v2"): JsonSchema {
-  const defs = bundle.definitions as Record<string, JsonSchema> & { v2: Record<string, JsonSchema> };
-  const lookup = (ref: string): [string, JsonSchema] | undefined => {
-    const m = /^#\/definitions\/(v2\/)?(.+)$/.exec(ref);
-    if (!m?.[2]) return undefined;
-    const def = m[1] ? defs.v2[m[2]] : defs[m[2]];
-    return def ? [m[2], def] : undefined;
-  };
-  const needed = new Map<string, JsonSchema>();
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === "object") {
-      for (const [k, v] of Object.entries(node)) {
-        if (k === "$ref" && typeof v === "string") {
-          const hit = lookup(v);
-          if (hit && !needed.has(hit[0])) {
-            needed.set(hit[0], hit[1]);
-            walk(hit[1]);
-          }
-        } else walk(v);
-      }
-    }
-  };
-  const root = ns === "v2" ? defs.v2[name] : defs[name];
-  walk(root);
-  const flatten = (s: unknown): unknown =>
-    JSON.parse(JSON.stringify(s).replaceAll('"#/definitions/v2/', '"#/definitions/'));
-  const out: JsonSchema = {
-    $schema: "http://json-schema.org/draft-07/schema#",
-    ...(flatten(root) as JsonSchema),
-  };
-  if (needed.size) {
-    out.definitions = Object.fromEntries([...needed.keys()].sort().map((k) => [k, flatten(needed.get(k))]));
-  }
-  return out;
-}
-
 const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
+
+/** Which protocol an export writes: 0.58.0's (the default) or 0.166.0's, with or without its experimental parts. */
+export interface ExportOptions {
+  protocol?: "0.58" | "0.166";
+  /** 0.166 only: include what 0.166.0 exports only with `--experimental`. */
+  experimental?: boolean;
+}
 
 /**
  * `generate-json-schema`: the bundle plus one file per top-level message type at the root and one per
- * request/response/notification type under `v1/` and `v2/`, as 0.58.0 lays them out. Returns the files written.
+ * request/response/notification type under `v1/` and `v2/`, as 0.58.0 lays them out (with `protocol: "0.166"`,
+ * as 0.166.0 does: `schemaFiles0166`). Returns the files written.
  */
-export async function writeJsonSchemas(outDir: string): Promise<string[]> {
+export async function writeJsonSchemas(outDir: string, o: ExportOptions = {}): Promise<string[]> {
+  const files: [string, unknown][] = o.protocol === "0.166" ? schemaFiles0166(o) : schemaFiles058();
+  for (const [rel, content] of files) await writeFileAtomic(join(outDir, rel), json(content));
+  return files.map(([rel]) => rel);
+}
+
+function schemaFiles058(): [string, unknown][] {
   const bundle = buildBundle();
   const files: [string, unknown][] = [[BUNDLE_FILE, bundle]];
   for (const name of TOP_LEVEL_FILES) files.push([`${name}.json`, standalone(bundle, name, "v1")]);
   const { v1, v2 } = namespaceFiles();
   for (const name of v1) files.push([`v1/${name}.json`, standalone(bundle, name, "v1")]);
   for (const name of v2) files.push([`v2/${name}.json`, standalone(bundle, name, "v2")]);
-  for (const [rel, content] of files) await writeFileAtomic(join(outDir, rel), json(content));
-  return files.map(([rel]) => rel);
+  return files;
 }

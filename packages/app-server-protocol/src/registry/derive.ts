@@ -56,10 +56,16 @@ function union(variants: Variant[]): z.ZodType {
   return rest.length === 0 ? first : z.union([first, ...rest]);
 }
 
-/** `ClientRequest`: one `{id, method, params}` variant per request, in registry order. */
-export function requestUnion<P extends ProtocolDefinition>(protocol: P): z.ZodType<RequestMessage<P>> {
+/**
+ * `ClientRequest`: one `{id, method, params}` variant per request, in registry order. `id` is the request id schema
+ * the variants reference (an exporter passes the one its bundle names).
+ */
+export function requestUnion<P extends ProtocolDefinition>(
+  protocol: P,
+  id: z.ZodType = RequestId,
+): z.ZodType<RequestMessage<P>> {
   const variants = Object.entries(protocol.requests).map(([method, r]) =>
-    z.object({ id: RequestId, method: z.enum([method]), params: r.params }),
+    z.object({ id, method: z.enum([method]), params: r.params }),
   );
   return union(variants) as z.ZodType<RequestMessage<P>>;
 }
@@ -74,12 +80,13 @@ export function notificationUnion<P extends ProtocolDefinition>(
   return union(variants) as z.ZodType<NotificationMessage<P>>;
 }
 
-/** `ServerRequest`: one `{id, method, params}` variant per server request. */
+/** `ServerRequest`: one `{id, method, params}` variant per server request (`id` as for `requestUnion`). */
 export function serverRequestUnion<P extends ProtocolDefinition>(
   protocol: P,
+  id: z.ZodType = RequestId,
 ): z.ZodType<ServerRequestMessage<P>> {
   const variants = Object.entries(protocol.serverRequests).map(([method, r]) =>
-    z.object({ id: RequestId, method: z.enum([method]), params: r.params }),
+    z.object({ id, method: z.enum([method]), params: r.params }),
   );
   return union(variants) as z.ZodType<ServerRequestMessage<P>>;
 }

@@ -2,20 +2,35 @@ import { registerHints0166 } from "../decode/hints-0166.js";
 import { deferHints } from "../decode/serde-hints.js";
 import * as g from "../schema/gen-0166.js";
 import type { ProtocolDefinition } from "./definition.js";
+import { methodOrder0166, notificationOrder0166, serverRequestOrder0166 } from "./method-order-0166.js";
 import { NoParams } from "./no-params.js";
+import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
+
+/**
+ * `entries` in the reference's registry `order` (its unknown-variant error lists requests in it; its schema lists
+ * each kind in it), whatever order the feature groups are spread in. A name the reference does not have comes last.
+ */
+function inRegistryOrder<T extends Record<string, unknown>>(order: readonly string[], entries: T): T {
+  const rank = (m: string) => {
+    const i = order.indexOf(m);
+    return i === -1 ? order.length : i;
+  };
+  return Object.fromEntries(Object.entries(entries).sort(([a], [b]) => rank(a) - rank(b))) as T;
+}
 
 /**
  * Codex 0.166.0, the generation today's clients speak (e.g. `@agentclientprotocol/codex-acp`). It grows one
  * method at a time: a method is a schema here (generated from the reference's JSON Schema by
- * `scripts/zod-from-json-schema.py --subset`), a handler in the app server, and a test. Requests, notifications
- * and server requests keep the reference's registry order among themselves.
+ * `scripts/gen-0166.sh`), a handler in the app server, and a test. A feature may add its methods as one group
+ * (`protocol-0166-settings.ts`); requests, notifications and server requests are put in the reference's registry
+ * order among themselves.
  *
  * Every 0.166.0 notification also carries a top-level `emittedAtMs` beside `method` and `params` (an envelope
  * field, outside the schema); `ProtocolPeer` adds it for this generation.
  */
 export const protocol0166 = {
   generation: "0.166",
-  requests: {
+  requests: inRegistryOrder(methodOrder0166, {
     initialize: { params: g.InitializeParams, response: g.InitializeResponse },
     "thread/start": { params: g.ThreadStartParams, response: g.ThreadStartResponse, namespace: "v2" },
     "thread/resume": { params: g.ThreadResumeParams, response: g.ThreadResumeResponse, namespace: "v2" },
@@ -37,8 +52,9 @@ export const protocol0166 = {
       response: g.PermissionProfileListResponse,
       namespace: "v2",
     },
-  },
-  notifications: {
+    ...settingsRequests0166,
+  }),
+  notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,
     "thread/started": g.ThreadStartedNotification,
     "thread/status/changed": g.ThreadStatusChangedNotification,
@@ -59,8 +75,9 @@ export const protocol0166 = {
     "item/reasoning/summaryTextDelta": g.ReasoningSummaryTextDeltaNotification,
     "item/reasoning/textDelta": g.ReasoningTextDeltaNotification,
     warning: g.WarningNotification,
-  },
-  serverRequests: {
+    ...settingsNotifications0166,
+  }),
+  serverRequests: inRegistryOrder(serverRequestOrder0166, {
     "item/commandExecution/requestApproval": {
       params: g.CommandExecutionRequestApprovalParams,
       response: g.CommandExecutionRequestApprovalResponse,
@@ -69,7 +86,7 @@ export const protocol0166 = {
       params: g.FileChangeRequestApprovalParams,
       response: g.FileChangeRequestApprovalResponse,
     },
-  },
+  }),
   // 0.166.0's ClientNotification has one member, as 0.58.0's: `initialized`, sent after the handshake.
   clientNotifications: { initialized: NoParams },
 } as const satisfies ProtocolDefinition;

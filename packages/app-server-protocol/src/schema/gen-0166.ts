@@ -10,6 +10,128 @@ import { i32, i64, u16, u32, u64, usize } from "./serde-types.js";
 export const AbsolutePathBuf = z.string();
 export type AbsolutePathBuf = z.infer<typeof AbsolutePathBuf>;
 
+export const PlanType = z.enum([
+  "free",
+  "go",
+  "plus",
+  "pro",
+  "prolite",
+  "promax",
+  "team",
+  "self_serve_business_prolite",
+  "self_serve_business_usage_based",
+  "business",
+  "ent26",
+  "enterprise_cbp_automation",
+  "enterprise_cbp_usage_based",
+  "enterprise",
+  "edu",
+  "edu_plus",
+  "edu_pro",
+  "sci",
+  "sci_plus",
+  "unknown",
+]);
+export type PlanType = z.infer<typeof PlanType>;
+
+export const Account = z.union([
+  z.object({ type: z.enum(["apiKey"]) }),
+  z.object({
+    email: z.string().nullable(),
+    planType: PlanType,
+    type: z.enum(["chatgpt"]),
+    workspaceName: z.string().nullable().optional(),
+  }),
+  z.object({ type: z.enum(["amazonBedrock"]), usesCodexManagedCredentials: z.boolean().optional() }),
+  z.object({ type: z.enum(["gcp"]) }),
+]);
+export type Account = z.infer<typeof Account>;
+
+export const DesktopOnboardingEntrypoint = z.enum(["life_sciences"]);
+export type DesktopOnboardingEntrypoint = z.infer<typeof DesktopOnboardingEntrypoint>;
+
+export const AccountLoginCompletedNotification = z.object({
+  error: z.string().nullable().optional(),
+  loginId: z.string().nullable().optional(),
+  onboardingEntrypoint: DesktopOnboardingEntrypoint.nullable().optional(),
+  success: z.boolean(),
+});
+export type AccountLoginCompletedNotification = z.infer<typeof AccountLoginCompletedNotification>;
+
+export const CreditsSnapshot = z.object({
+  balance: z.string().nullable().optional(),
+  hasCredits: z.boolean(),
+  unlimited: z.boolean(),
+});
+export type CreditsSnapshot = z.infer<typeof CreditsSnapshot>;
+
+export const RateLimitReachedType = z.enum([
+  "rate_limit_reached",
+  "workspace_owner_credits_depleted",
+  "workspace_member_credits_depleted",
+  "workspace_owner_usage_limit_reached",
+  "workspace_member_usage_limit_reached",
+]);
+export type RateLimitReachedType = z.infer<typeof RateLimitReachedType>;
+
+export const RateLimitWindow = z.object({
+  resetsAt: i64().nullable().optional(),
+  usedPercent: i32(),
+  windowDurationMins: i64().nullable().optional(),
+});
+export type RateLimitWindow = z.infer<typeof RateLimitWindow>;
+
+export const SpendControlLimitSnapshot = z.object({
+  limit: z.string(),
+  remainingPercent: i32(),
+  resetsAt: i64(),
+  used: z.string(),
+});
+export type SpendControlLimitSnapshot = z.infer<typeof SpendControlLimitSnapshot>;
+
+export const RateLimitSnapshot = z.object({
+  credits: CreditsSnapshot.nullable().optional(),
+  individualLimit: SpendControlLimitSnapshot.nullable().optional(),
+  limitId: z.string().nullable().optional(),
+  limitName: z.string().nullable().optional(),
+  normalModelSlug: z.string().nullable().optional(),
+  planType: PlanType.nullable().optional(),
+  primary: RateLimitWindow.nullable().optional(),
+  rateLimitReachedType: RateLimitReachedType.nullable().optional(),
+  secondary: RateLimitWindow.nullable().optional(),
+  spendControlReached: z.boolean().nullable().optional(),
+});
+export type RateLimitSnapshot = z.infer<typeof RateLimitSnapshot>;
+
+/** Sparse rolling rate-limit update.
+ *
+ * Clients should merge available values into the most recent `account/rateLimits/read` response or refetch that snapshot. Nullable account metadata may be unavailable in a rolling update and does not clear a previously observed value. */
+export const AccountRateLimitsUpdatedNotification = z.object({ rateLimits: RateLimitSnapshot });
+export type AccountRateLimitsUpdatedNotification = z.infer<typeof AccountRateLimitsUpdatedNotification>;
+
+/** Backend routing policy. Wire values match the accounts/check contract. */
+export const AccountRoutingOverride = z.enum(["NO_CONSTRAINT", "us", "us_cr"]);
+export type AccountRoutingOverride = z.infer<typeof AccountRoutingOverride>;
+
+/** Authentication mode for OpenAI-backed providers. */
+export const AuthMode = z.union([
+  z.enum(["apikey"]),
+  z.enum(["chatgpt"]),
+  z.enum(["chatgptAuthTokens"]),
+  z.enum(["headers"]),
+  z.enum(["agentIdentity"]),
+  z.enum(["personalAccessToken"]),
+  z.enum(["bedrockApiKey"]),
+  z.enum(["bedrockAccessKeys"]),
+]);
+export type AuthMode = z.infer<typeof AuthMode>;
+
+export const AccountUpdatedNotification = z.object({
+  authMode: AuthMode.nullable().optional(),
+  planType: PlanType.nullable().optional(),
+});
+export type AccountUpdatedNotification = z.infer<typeof AccountUpdatedNotification>;
+
 export const ActivePermissionProfile = z.object({
   extends: z.string().nullable().optional(),
   id: z.string(),
@@ -93,9 +215,30 @@ export type AgentMessageInputContent = z.infer<typeof AgentMessageInputContent>;
 export const AgentPath = z.string();
 export type AgentPath = z.infer<typeof AgentPath>;
 
+export const AllowDenyRequirement = z.enum(["allow", "deny"]);
+export type AllowDenyRequirement = z.infer<typeof AllowDenyRequirement>;
+
+export const AnalyticsConfig = z.looseObject({ enabled: z.boolean().nullable().optional() });
+export type AnalyticsConfig = z.infer<typeof AnalyticsConfig>;
+
+export const AppToolApproval = z.enum(["auto", "prompt", "writes", "approve"]);
+export type AppToolApproval = z.infer<typeof AppToolApproval>;
+
 /** Configures who approval requests are routed to for review. Examples include sandbox escapes, blocked network access, MCP approval prompts, and ARC escalations. Defaults to `user`. `auto_review` uses a carefully prompted subagent to gather relevant context and apply a risk-based decision framework before approving or denying the request. The legacy value `guardian_subagent` is accepted for compatibility. */
 export const ApprovalsReviewer = z.enum(["user", "auto_review", "guardian_subagent"]);
 export type ApprovalsReviewer = z.infer<typeof ApprovalsReviewer>;
+
+export const AppsDefaultConfig = z.object({
+  approvals_reviewer: ApprovalsReviewer.nullable().optional(),
+  default_tools_approval_mode: AppToolApproval.nullable().optional(),
+  destructive_enabled: z.boolean().optional(),
+  enabled: z.boolean().optional(),
+  open_world_enabled: z.boolean().optional(),
+});
+export type AppsDefaultConfig = z.infer<typeof AppsDefaultConfig>;
+
+export const AppsConfig = z.object({ _default: AppsDefaultConfig.nullable().optional() });
+export type AppsConfig = z.infer<typeof AppsConfig>;
 
 export const AskForApproval = z.union([
   z.enum(["untrusted", "on-request", "never"]),
@@ -117,8 +260,36 @@ export const AsyncUserInputQuestion = z.strictObject({
 });
 export type AsyncUserInputQuestion = z.infer<typeof AsyncUserInputQuestion>;
 
+/** Selects which part of the active context is charged against `model_auto_compact_token_limit`. */
+export const AutoCompactTokenLimitScope = z.union([z.enum(["total"]), z.enum(["body_after_prefix"])]);
+export type AutoCompactTokenLimitScope = z.infer<typeof AutoCompactTokenLimitScope>;
+
+export const BrowserUseOriginPolicyConfig = z.object({
+  access: AllowDenyRequirement.nullable().optional(),
+  downloads: AllowDenyRequirement.nullable().optional(),
+  full_cdp_access: AllowDenyRequirement.nullable().optional(),
+  uploads: AllowDenyRequirement.nullable().optional(),
+});
+export type BrowserUseOriginPolicyConfig = z.infer<typeof BrowserUseOriginPolicyConfig>;
+
+export const BrowserUseConfig = z.object({
+  allow_history_access: z.boolean().nullable().optional(),
+  default_origin_policy: BrowserUseOriginPolicyConfig.nullable().optional(),
+  origins: z.record(z.string(), BrowserUseOriginPolicyConfig).nullable().optional(),
+});
+export type BrowserUseConfig = z.infer<typeof BrowserUseConfig>;
+
 export const ByteRange = z.object({ end: usize(), start: usize() });
 export type ByteRange = z.infer<typeof ByteRange>;
+
+export const CancelLoginAccountParams = z.object({ loginId: z.string() });
+export type CancelLoginAccountParams = z.infer<typeof CancelLoginAccountParams>;
+
+export const CancelLoginAccountStatus = z.enum(["canceled", "notFound"]);
+export type CancelLoginAccountStatus = z.infer<typeof CancelLoginAccountStatus>;
+
+export const CancelLoginAccountResponse = z.object({ status: CancelLoginAccountStatus });
+export type CancelLoginAccountResponse = z.infer<typeof CancelLoginAccountResponse>;
 
 /** Location used to resolve a selected capability root. */
 export const CapabilityRootLocation = z.object({
@@ -312,6 +483,190 @@ export type CommandExecutionSource = z.infer<typeof CommandExecutionSource>;
 export const CommandExecutionStatus = z.enum(["inProgress", "completed", "failed", "declined"]);
 export type CommandExecutionStatus = z.infer<typeof CommandExecutionStatus>;
 
+export const ComputerUseMacosConfig = z.object({
+  bundle_ids: z.record(z.string(), AllowDenyRequirement).nullable().optional(),
+});
+export type ComputerUseMacosConfig = z.infer<typeof ComputerUseMacosConfig>;
+
+export const ComputerUseWindowsExeConfig = z.object({
+  access: AllowDenyRequirement,
+  binary_name: z.string().nullable().optional(),
+  product_name: z.string(),
+  publisher_name: z.string(),
+});
+export type ComputerUseWindowsExeConfig = z.infer<typeof ComputerUseWindowsExeConfig>;
+
+export const ComputerUseWindowsConfig = z.object({
+  aumids: z.record(z.string(), AllowDenyRequirement).nullable().optional(),
+  exes: z.array(ComputerUseWindowsExeConfig).nullable().optional(),
+});
+export type ComputerUseWindowsConfig = z.infer<typeof ComputerUseWindowsConfig>;
+
+export const ComputerUseConfig = z.object({
+  default_app_access: AllowDenyRequirement.nullable().optional(),
+  macos: ComputerUseMacosConfig.nullable().optional(),
+  windows: ComputerUseWindowsConfig.nullable().optional(),
+});
+export type ComputerUseConfig = z.infer<typeof ComputerUseConfig>;
+
+/** Backward-compatible API shape for ChatGPT workspace login restrictions. */
+export const ForcedChatgptWorkspaceIds = z.union([z.string(), z.array(z.string())]);
+export type ForcedChatgptWorkspaceIds = z.infer<typeof ForcedChatgptWorkspaceIds>;
+
+export const ForcedLoginMethod = z.enum(["chatgpt", "api"]);
+export type ForcedLoginMethod = z.infer<typeof ForcedLoginMethod>;
+
+/** A summary of the reasoning performed by the model. This can be useful for debugging and understanding the model's reasoning process. See https://platform.openai.com/docs/guides/reasoning?api-mode=responses#reasoning-summaries */
+export const ReasoningSummary = z.union([z.enum(["auto", "concise", "detailed"]), z.enum(["none"])]);
+export type ReasoningSummary = z.infer<typeof ReasoningSummary>;
+
+export const SandboxMode = z.enum(["read-only", "workspace-write", "danger-full-access"]);
+export type SandboxMode = z.infer<typeof SandboxMode>;
+
+export const SandboxWorkspaceWrite = z.object({
+  exclude_slash_tmp: z.boolean().optional(),
+  exclude_tmpdir_env_var: z.boolean().optional(),
+  network_access: z.boolean().optional(),
+  writable_roots: z.array(z.string()).optional(),
+});
+export type SandboxWorkspaceWrite = z.infer<typeof SandboxWorkspaceWrite>;
+
+export const WebSearchContextSize = z.enum(["low", "medium", "high"]);
+export type WebSearchContextSize = z.infer<typeof WebSearchContextSize>;
+
+export const WebSearchLocation = z.strictObject({
+  city: z.string().nullable().optional(),
+  country: z.string().nullable().optional(),
+  region: z.string().nullable().optional(),
+  timezone: z.string().nullable().optional(),
+});
+export type WebSearchLocation = z.infer<typeof WebSearchLocation>;
+
+export const WebSearchToolConfig = z.strictObject({
+  allowed_domains: z.array(z.string()).nullable().optional(),
+  context_size: WebSearchContextSize.nullable().optional(),
+  location: WebSearchLocation.nullable().optional(),
+});
+export type WebSearchToolConfig = z.infer<typeof WebSearchToolConfig>;
+
+export const ToolsV2 = z.object({ web_search: WebSearchToolConfig.nullable().optional() });
+export type ToolsV2 = z.infer<typeof ToolsV2>;
+
+/** Controls output length/detail on GPT-5 models via the Responses API. Serialized with lowercase values to match the OpenAI API. */
+export const Verbosity = z.enum(["low", "medium", "high"]);
+export type Verbosity = z.infer<typeof Verbosity>;
+
+export const WebSearchMode = z.enum(["disabled", "cached", "indexed", "live"]);
+export type WebSearchMode = z.infer<typeof WebSearchMode>;
+
+export const Config = z.looseObject({
+  analytics: AnalyticsConfig.nullable().optional(),
+  approval_policy: AskForApproval.nullable().optional(),
+  approvals_reviewer: ApprovalsReviewer.nullable().optional(),
+  apps: AppsConfig.nullable().optional(),
+  browser_use: BrowserUseConfig.nullable().optional(),
+  compact_prompt: z.string().nullable().optional(),
+  computer_use: ComputerUseConfig.nullable().optional(),
+  desktop: z.record(z.string(), z.unknown()).nullable().optional(),
+  developer_instructions: z.string().nullable().optional(),
+  forced_chatgpt_workspace_id: ForcedChatgptWorkspaceIds.nullable().optional(),
+  forced_login_method: ForcedLoginMethod.nullable().optional(),
+  instructions: z.string().nullable().optional(),
+  model: z.string().nullable().optional(),
+  model_auto_compact_token_limit: i64().nullable().optional(),
+  model_auto_compact_token_limit_scope: AutoCompactTokenLimitScope.nullable().optional(),
+  model_context_window: i64().nullable().optional(),
+  model_provider: z.string().nullable().optional(),
+  model_reasoning_effort: ReasoningEffort.nullable().optional(),
+  model_reasoning_summary: ReasoningSummary.nullable().optional(),
+  model_verbosity: Verbosity.nullable().optional(),
+  review_model: z.string().nullable().optional(),
+  sandbox_mode: SandboxMode.nullable().optional(),
+  sandbox_workspace_write: SandboxWorkspaceWrite.nullable().optional(),
+  service_tier: z.string().nullable().optional(),
+  tools: ToolsV2.nullable().optional(),
+  web_search: WebSearchMode.nullable().optional(),
+});
+export type Config = z.infer<typeof Config>;
+
+export const MergeStrategy = z.enum(["replace", "upsert"]);
+export type MergeStrategy = z.infer<typeof MergeStrategy>;
+
+export const ConfigEdit = z.object({ keyPath: z.string(), mergeStrategy: MergeStrategy, value: z.unknown() });
+export type ConfigEdit = z.infer<typeof ConfigEdit>;
+
+export const ConfigBatchWriteParams = z.object({
+  edits: z.array(ConfigEdit),
+  expectedVersion: z.string().nullable().optional(),
+  filePath: z.string().nullable().optional(),
+  reloadUserConfig: z.boolean().optional(),
+});
+export type ConfigBatchWriteParams = z.infer<typeof ConfigBatchWriteParams>;
+
+export const ConfigLayerSource = z.union([
+  z.object({ file: AbsolutePathBuf, type: z.enum(["packagedDefaults"]) }),
+  z.object({ domain: z.string(), key: z.string(), type: z.enum(["mdm"]) }),
+  z.object({ file: AbsolutePathBuf, type: z.enum(["system"]) }),
+  z.object({ id: z.string(), name: z.string(), type: z.enum(["enterpriseManaged"]) }),
+  z.object({ file: AbsolutePathBuf, profile: z.string().nullable().optional(), type: z.enum(["user"]) }),
+  z.object({ dotCodexFolder: AbsolutePathBuf, type: z.enum(["project"]) }),
+  z.object({ type: z.enum(["sessionFlags"]) }),
+  z.object({ file: AbsolutePathBuf, type: z.enum(["legacyManagedConfigTomlFromFile"]) }),
+  z.object({ type: z.enum(["legacyManagedConfigTomlFromMdm"]) }),
+]);
+export type ConfigLayerSource = z.infer<typeof ConfigLayerSource>;
+
+export const ConfigLayer = z.object({
+  config: z.unknown(),
+  disabledReason: z.string().nullable().optional(),
+  name: ConfigLayerSource,
+  version: z.string(),
+});
+export type ConfigLayer = z.infer<typeof ConfigLayer>;
+
+export const ConfigLayerMetadata = z.object({ name: ConfigLayerSource, version: z.string() });
+export type ConfigLayerMetadata = z.infer<typeof ConfigLayerMetadata>;
+
+export const ConfigReadParams = z.object({
+  cwd: z.string().nullable().optional(),
+  includeLayers: z.boolean().optional(),
+});
+export type ConfigReadParams = z.infer<typeof ConfigReadParams>;
+
+export const ConfigReadResponse = z.object({
+  config: Config,
+  layers: z.array(ConfigLayer).nullable().optional(),
+  origins: z.record(z.string(), ConfigLayerMetadata),
+});
+export type ConfigReadResponse = z.infer<typeof ConfigReadResponse>;
+
+export const ConfigValueWriteParams = z.object({
+  expectedVersion: z.string().nullable().optional(),
+  filePath: z.string().nullable().optional(),
+  keyPath: z.string(),
+  mergeStrategy: MergeStrategy,
+  value: z.unknown(),
+});
+export type ConfigValueWriteParams = z.infer<typeof ConfigValueWriteParams>;
+
+export const OverriddenMetadata = z.object({
+  effectiveValue: z.unknown(),
+  message: z.string(),
+  overridingLayer: ConfigLayerMetadata,
+});
+export type OverriddenMetadata = z.infer<typeof OverriddenMetadata>;
+
+export const WriteStatus = z.enum(["ok", "okOverridden"]);
+export type WriteStatus = z.infer<typeof WriteStatus>;
+
+export const ConfigWriteResponse = z.object({
+  filePath: AbsolutePathBuf,
+  overriddenMetadata: OverriddenMetadata.nullable().optional(),
+  status: WriteStatus,
+  version: z.string(),
+});
+export type ConfigWriteResponse = z.infer<typeof ConfigWriteResponse>;
+
 /** Reasoning settings interpreted by the backend for the routed model. */
 export const ConfigurationReasoning = z.object({ effort: ReasoningEffort });
 export type ConfigurationReasoning = z.infer<typeof ConfigurationReasoning>;
@@ -459,6 +814,63 @@ export type FunctionCallOutputContentItem = z.infer<typeof FunctionCallOutputCon
 export const FunctionCallOutputBody = z.union([z.string(), z.array(FunctionCallOutputContentItem)]);
 export type FunctionCallOutputBody = z.infer<typeof FunctionCallOutputBody>;
 
+export const GetAccountParams = z.object({ refreshToken: z.boolean().optional() });
+export type GetAccountParams = z.infer<typeof GetAccountParams>;
+
+/** Usage-read capabilities of the requesting client, never inferred from its experiment arm. */
+export const GetAccountRateLimitsParams = z.object({
+  excludeResetCreditDetails: z.boolean().optional(),
+  supportsLunaReserve: z.boolean().optional(),
+});
+export type GetAccountRateLimitsParams = z.infer<typeof GetAccountRateLimitsParams>;
+
+export const RateLimitResetCreditStatus = z.enum(["available", "redeeming", "redeemed", "unknown"]);
+export type RateLimitResetCreditStatus = z.infer<typeof RateLimitResetCreditStatus>;
+
+export const RateLimitResetType = z.enum(["codexRateLimits", "unknown"]);
+export type RateLimitResetType = z.infer<typeof RateLimitResetType>;
+
+export const RateLimitResetCredit = z.object({
+  description: z.string().nullable().optional(),
+  expiresAt: i64().nullable().optional(),
+  grantedAt: i64(),
+  id: z.string(),
+  resetType: RateLimitResetType,
+  status: RateLimitResetCreditStatus,
+  title: z.string().nullable().optional(),
+});
+export type RateLimitResetCredit = z.infer<typeof RateLimitResetCredit>;
+
+export const RateLimitResetCreditsSummary = z.object({
+  availableCount: i64(),
+  credits: z.array(RateLimitResetCredit).nullable().optional(),
+});
+export type RateLimitResetCreditsSummary = z.infer<typeof RateLimitResetCreditsSummary>;
+
+export const GetAccountRateLimitsResponse = z.object({
+  accountId: z.string().nullable().optional(),
+  ordinaryUsageAllowed: z.boolean().nullable().optional(),
+  rateLimitResetCredits: RateLimitResetCreditsSummary.nullable().optional(),
+  rateLimitUpsell: z.unknown().optional(),
+  rateLimits: RateLimitSnapshot,
+  rateLimitsByLimitId: z.record(z.string(), RateLimitSnapshot).nullable().optional(),
+});
+export type GetAccountRateLimitsResponse = z.infer<typeof GetAccountRateLimitsResponse>;
+
+export const WorkspaceRouting = z.object({
+  accountRoutingOverride: AccountRoutingOverride,
+  backendOrigin: z.string(),
+  chatgptAccountId: z.string(),
+});
+export type WorkspaceRouting = z.infer<typeof WorkspaceRouting>;
+
+export const GetAccountResponse = z.object({
+  account: Account.nullable().optional(),
+  requiresOpenaiAuth: z.boolean(),
+  workspaceRouting: WorkspaceRouting.nullable().optional(),
+});
+export type GetAccountResponse = z.infer<typeof GetAccountResponse>;
+
 export const GitInfo = z.object({
   branch: z.string().nullable().optional(),
   originUrl: z.string().nullable().optional(),
@@ -504,6 +916,10 @@ export const InitializeResponse = z.object({
   userAgent: z.string(),
 });
 export type InitializeResponse = z.infer<typeof InitializeResponse>;
+
+/** Canonical user-input modality tags advertised by a model. */
+export const InputModality = z.union([z.enum(["text"]), z.enum(["image"]), z.enum(["audio"])]);
+export type InputModality = z.infer<typeof InputModality>;
 
 /** Internal Responses API passthrough metadata copied into underlying chat messages.
  *
@@ -752,6 +1168,103 @@ export const ItemStartedNotification = z.object({
 });
 export type ItemStartedNotification = z.infer<typeof ItemStartedNotification>;
 
+export const McpServerStatusDetail = z.enum(["full", "toolsAndAuthOnly"]);
+export type McpServerStatusDetail = z.infer<typeof McpServerStatusDetail>;
+
+export const ListMcpServerStatusParams = z.object({
+  cursor: z.string().nullable().optional(),
+  detail: McpServerStatusDetail.nullable().optional(),
+  limit: u32().nullable().optional(),
+  serverName: z.string().nullable().optional(),
+  threadId: z.string().nullable().optional(),
+});
+export type ListMcpServerStatusParams = z.infer<typeof ListMcpServerStatusParams>;
+
+export const McpAuthStatus = z.enum(["unknown", "unsupported", "notLoggedIn", "bearerToken", "oAuth"]);
+export type McpAuthStatus = z.infer<typeof McpAuthStatus>;
+
+export const McpServerConnectionStatus = z.enum([
+  "notStarted",
+  "starting",
+  "connected",
+  "authenticationRequired",
+  "failed",
+  "cancelled",
+  "disabled",
+]);
+export type McpServerConnectionStatus = z.infer<typeof McpServerConnectionStatus>;
+
+/** Presentation metadata advertised by an initialized MCP server. */
+export const McpServerInfo = z.object({
+  description: z.string().nullable().optional(),
+  icons: z.array(z.unknown()).nullable().optional(),
+  name: z.string(),
+  title: z.string().nullable().optional(),
+  version: z.string(),
+  websiteUrl: z.string().nullable().optional(),
+});
+export type McpServerInfo = z.infer<typeof McpServerInfo>;
+
+/** A known resource that the server is capable of reading. */
+export const Resource = z.object({
+  _meta: z.unknown().optional(),
+  annotations: z.unknown().optional(),
+  description: z.string().nullable().optional(),
+  icons: z.array(z.unknown()).nullable().optional(),
+  mimeType: z.string().nullable().optional(),
+  name: z.string(),
+  size: i64().nullable().optional(),
+  title: z.string().nullable().optional(),
+  uri: z.string(),
+});
+export type Resource = z.infer<typeof Resource>;
+
+/** A template description for resources available on the server. */
+export const ResourceTemplate = z.object({
+  annotations: z.unknown().optional(),
+  description: z.string().nullable().optional(),
+  mimeType: z.string().nullable().optional(),
+  name: z.string(),
+  title: z.string().nullable().optional(),
+  uriTemplate: z.string(),
+});
+export type ResourceTemplate = z.infer<typeof ResourceTemplate>;
+
+/** Definition for a tool the client can call. */
+export const Tool = z.object({
+  _meta: z.unknown().optional(),
+  annotations: z.unknown().optional(),
+  description: z.string().nullable().optional(),
+  icons: z.array(z.unknown()).nullable().optional(),
+  inputSchema: z.unknown(),
+  name: z.string(),
+  outputSchema: z.unknown().optional(),
+  title: z.string().nullable().optional(),
+});
+export type Tool = z.infer<typeof Tool>;
+
+export const McpServerStatus = z.object({
+  authStatus: McpAuthStatus,
+  httpOrigin: z.string().nullable().optional(),
+  name: z.string(),
+  pluginId: z.string().nullable().optional(),
+  resourceTemplates: z.array(ResourceTemplate),
+  resources: z.array(Resource),
+  runtimeStatus: McpServerConnectionStatus.nullable().optional(),
+  serverCapabilities: z.unknown().optional(),
+  serverInfo: McpServerInfo.nullable().optional(),
+  toolListMeta: z.unknown().optional(),
+  tools: z.record(z.string(), Tool),
+  toolsError: z.string().nullable().optional(),
+});
+export type McpServerStatus = z.infer<typeof McpServerStatus>;
+
+export const ListMcpServerStatusResponse = z.object({
+  data: z.array(McpServerStatus),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ListMcpServerStatusResponse = z.infer<typeof ListMcpServerStatusResponse>;
+
 export const LocalShellAction = z.object({
   command: z.array(z.string()),
   env: z.record(z.string(), z.string()).nullable().optional(),
@@ -765,6 +1278,52 @@ export type LocalShellAction = z.infer<typeof LocalShellAction>;
 export const LocalShellStatus = z.enum(["completed", "in_progress", "incomplete"]);
 export type LocalShellStatus = z.infer<typeof LocalShellStatus>;
 
+export const LoginAppBrand = z.enum(["codex", "chatgpt"]);
+export type LoginAppBrand = z.infer<typeof LoginAppBrand>;
+
+export const LoginAccountParams = z.union([
+  z.object({ apiKey: z.string(), type: z.enum(["apiKey"]) }),
+  z.object({
+    appBrand: LoginAppBrand.nullable().optional(),
+    codexStreamlinedLogin: z.boolean().optional(),
+    type: z.enum(["chatgpt"]),
+    useHostedLoginSuccessPage: z.boolean().optional(),
+  }),
+  z.object({ type: z.enum(["chatgptDeviceCode"]) }),
+  z.object({
+    accessToken: z.string(),
+    chatgptAccountId: z.string(),
+    chatgptPlanType: z.string().nullable().optional(),
+    type: z.enum(["chatgptAuthTokens"]),
+  }),
+  z.object({ apiKey: z.string(), region: z.string(), type: z.enum(["amazonBedrock"]) }),
+  z.object({
+    accessKeyId: z.string(),
+    region: z.string(),
+    secretAccessKey: z.string(),
+    sessionToken: z.string().nullable().optional(),
+    type: z.enum(["amazonBedrockAccessKeys"]),
+  }),
+]);
+export type LoginAccountParams = z.infer<typeof LoginAccountParams>;
+
+export const LoginAccountResponse = z.union([
+  z.object({ type: z.enum(["apiKey"]) }),
+  z.object({ authUrl: z.string(), loginId: z.string(), type: z.enum(["chatgpt"]) }),
+  z.object({
+    loginId: z.string(),
+    type: z.enum(["chatgptDeviceCode"]),
+    userCode: z.string(),
+    verificationUrl: z.string(),
+  }),
+  z.object({ type: z.enum(["chatgptAuthTokens"]) }),
+  z.object({ type: z.enum(["amazonBedrock"]) }),
+]);
+export type LoginAccountResponse = z.infer<typeof LoginAccountResponse>;
+
+export const LogoutAccountResponse = z.object({});
+export type LogoutAccountResponse = z.infer<typeof LogoutAccountResponse>;
+
 export const McpToolCallProgressNotification = z.object({
   itemId: z.string(),
   message: z.string(),
@@ -772,6 +1331,68 @@ export const McpToolCallProgressNotification = z.object({
   turnId: z.string(),
 });
 export type McpToolCallProgressNotification = z.infer<typeof McpToolCallProgressNotification>;
+
+/** Caller-specific explicit access programs advertised by model discovery. */
+export const ModelAccessPrograms = z.object({ cyber: z.array(CyberAccessProgram) });
+export type ModelAccessPrograms = z.infer<typeof ModelAccessPrograms>;
+
+export const ModelAvailabilityNux = z.object({ message: z.string() });
+export type ModelAvailabilityNux = z.infer<typeof ModelAvailabilityNux>;
+
+export const ModelServiceTier = z.object({ description: z.string(), id: z.string(), name: z.string() });
+export type ModelServiceTier = z.infer<typeof ModelServiceTier>;
+
+export const ModelUpgradeInfo = z.object({
+  migrationMarkdown: z.string().nullable().optional(),
+  model: z.string(),
+  modelLink: z.string().nullable().optional(),
+  retirementAt: i64().nullable().optional(),
+  upgradeCopy: z.string().nullable().optional(),
+});
+export type ModelUpgradeInfo = z.infer<typeof ModelUpgradeInfo>;
+
+/** Multi-agent runtime supported by a model. */
+export const MultiAgentVersion = z.enum(["disabled", "v1", "v2"]);
+export type MultiAgentVersion = z.infer<typeof MultiAgentVersion>;
+
+export const ReasoningEffortOption = z.object({ description: z.string(), reasoningEffort: ReasoningEffort });
+export type ReasoningEffortOption = z.infer<typeof ReasoningEffortOption>;
+
+export const Model = z.object({
+  additionalSpeedTiers: z.array(z.string()).optional(),
+  availabilityNux: ModelAvailabilityNux.nullable().optional(),
+  availableAccessPrograms: ModelAccessPrograms.nullable().optional(),
+  defaultReasoningEffort: ReasoningEffort,
+  defaultServiceTier: z.string().nullable().optional(),
+  description: z.string(),
+  displayName: z.string(),
+  hidden: z.boolean(),
+  id: z.string(),
+  inputModalities: z.array(InputModality).optional(),
+  isDefault: z.boolean(),
+  model: z.string(),
+  modelSpecialty: z.string().nullable().optional(),
+  multiAgentVersion: MultiAgentVersion.nullable().optional(),
+  serviceTiers: z.array(ModelServiceTier).optional(),
+  supportedReasoningEfforts: z.array(ReasoningEffortOption),
+  supportsPersonality: z.boolean().optional(),
+  upgrade: z.string().nullable().optional(),
+  upgradeInfo: ModelUpgradeInfo.nullable().optional(),
+});
+export type Model = z.infer<typeof Model>;
+
+export const ModelListParams = z.object({
+  cursor: z.string().nullable().optional(),
+  includeHidden: z.boolean().nullable().optional(),
+  limit: u32().nullable().optional(),
+});
+export type ModelListParams = z.infer<typeof ModelListParams>;
+
+export const ModelListResponse = z.object({
+  data: z.array(Model),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ModelListResponse = z.infer<typeof ModelListResponse>;
 
 /** Controls the effective multi-agent delegation instructions for a turn. `custom` means the configured mode hint defines the policy instead of a built-in policy. */
 export const MultiAgentMode = z.union([
@@ -824,10 +1445,6 @@ export type ReasoningItemContent = z.infer<typeof ReasoningItemContent>;
 
 export const ReasoningItemReasoningSummary = z.object({ text: z.string(), type: z.enum(["summary_text"]) });
 export type ReasoningItemReasoningSummary = z.infer<typeof ReasoningItemReasoningSummary>;
-
-/** A summary of the reasoning performed by the model. This can be useful for debugging and understanding the model's reasoning process. See https://platform.openai.com/docs/guides/reasoning?api-mode=responses#reasoning-summaries */
-export const ReasoningSummary = z.union([z.enum(["auto", "concise", "detailed"]), z.enum(["none"])]);
-export type ReasoningSummary = z.infer<typeof ReasoningSummary>;
 
 export const ReasoningSummaryTextDeltaNotification = z.object({
   delta: z.string(),
@@ -1002,9 +1619,6 @@ export const ResponseItem = z.union([
 ]);
 export type ResponseItem = z.infer<typeof ResponseItem>;
 
-export const SandboxMode = z.enum(["read-only", "workspace-write", "danger-full-access"]);
-export type SandboxMode = z.infer<typeof SandboxMode>;
-
 export const SandboxPolicy = z.union([
   z.object({ type: z.enum(["dangerFullAccess"]) }),
   z.object({ networkAccess: z.boolean().optional(), type: z.enum(["readOnly"]) }),
@@ -1050,6 +1664,66 @@ export const SessionSource = z.union([
   z.strictObject({ subAgent: SubAgentSource }),
 ]);
 export type SessionSource = z.infer<typeof SessionSource>;
+
+export const SkillToolDependency = z.object({
+  command: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  transport: z.string().nullable().optional(),
+  type: z.string(),
+  url: z.string().nullable().optional(),
+  value: z.string(),
+});
+export type SkillToolDependency = z.infer<typeof SkillToolDependency>;
+
+export const SkillDependencies = z.object({ tools: z.array(SkillToolDependency) });
+export type SkillDependencies = z.infer<typeof SkillDependencies>;
+
+export const SkillErrorInfo = z.object({ message: z.string(), path: z.string() });
+export type SkillErrorInfo = z.infer<typeof SkillErrorInfo>;
+
+export const SkillInterface = z.object({
+  brandColor: z.string().nullable().optional(),
+  defaultPrompt: z.string().nullable().optional(),
+  displayName: z.string().nullable().optional(),
+  iconLarge: AbsolutePathBuf.nullable().optional(),
+  iconLargeUrl: z.string().nullable().optional(),
+  iconSmall: AbsolutePathBuf.nullable().optional(),
+  iconSmallUrl: z.string().nullable().optional(),
+  shortDescription: z.string().nullable().optional(),
+});
+export type SkillInterface = z.infer<typeof SkillInterface>;
+
+export const SkillScope = z.enum(["user", "repo", "system", "admin"]);
+export type SkillScope = z.infer<typeof SkillScope>;
+
+export const SkillMetadata = z.object({
+  dependencies: SkillDependencies.nullable().optional(),
+  description: z.string(),
+  enabled: z.boolean(),
+  interface: SkillInterface.nullable().optional(),
+  name: z.string(),
+  path: LegacyAppPathString,
+  pluginId: z.string().nullable().optional(),
+  scope: SkillScope,
+  shortDescription: z.string().nullable().optional(),
+});
+export type SkillMetadata = z.infer<typeof SkillMetadata>;
+
+export const SkillsListEntry = z.object({
+  cwd: z.string(),
+  errors: z.array(SkillErrorInfo),
+  skills: z.array(SkillMetadata),
+});
+export type SkillsListEntry = z.infer<typeof SkillsListEntry>;
+
+export const SkillsListParams = z.object({
+  cwds: z.array(z.string()).optional(),
+  forceReload: z.boolean().optional(),
+});
+export type SkillsListParams = z.infer<typeof SkillsListParams>;
+
+export const SkillsListResponse = z.object({ data: z.array(SkillsListEntry) });
+export type SkillsListResponse = z.infer<typeof SkillsListResponse>;
 
 export const SortDirection = z.enum(["asc", "desc"]);
 export type SortDirection = z.infer<typeof SortDirection>;
@@ -1472,3 +2146,260 @@ export const WarningNotification = z.object({
   threadId: z.string().nullable().optional(),
 });
 export type WarningNotification = z.infer<typeof WarningNotification>;
+
+/** Every definition above under its name in the reference bundle (`v2/` for the v2 namespace). */
+export const definitions0166 = {
+  "v2/AbsolutePathBuf": AbsolutePathBuf,
+  "v2/Account": Account,
+  "v2/AccountLoginCompletedNotification": AccountLoginCompletedNotification,
+  "v2/AccountRateLimitsUpdatedNotification": AccountRateLimitsUpdatedNotification,
+  "v2/AccountRoutingOverride": AccountRoutingOverride,
+  "v2/AccountUpdatedNotification": AccountUpdatedNotification,
+  "v2/ActivePermissionProfile": ActivePermissionProfile,
+  "v2/AdditionalContextEntry": AdditionalContextEntry,
+  "v2/AdditionalContextKind": AdditionalContextKind,
+  "v2/AdditionalFileSystemPermissions": AdditionalFileSystemPermissions,
+  "v2/AdditionalNetworkPermissions": AdditionalNetworkPermissions,
+  AdditionalPermissionProfile: AdditionalPermissionProfile,
+  "v2/AgentMessageDelivery": AgentMessageDelivery,
+  "v2/AgentMessageDeltaNotification": AgentMessageDeltaNotification,
+  "v2/AgentMessageInputContent": AgentMessageInputContent,
+  "v2/AgentPath": AgentPath,
+  "v2/AllowDenyRequirement": AllowDenyRequirement,
+  "v2/AnalyticsConfig": AnalyticsConfig,
+  "v2/AppToolApproval": AppToolApproval,
+  "v2/ApprovalsReviewer": ApprovalsReviewer,
+  "v2/AppsConfig": AppsConfig,
+  "v2/AppsDefaultConfig": AppsDefaultConfig,
+  "v2/AskForApproval": AskForApproval,
+  "v2/AsyncUserInputQuestion": AsyncUserInputQuestion,
+  "v2/AuthMode": AuthMode,
+  "v2/AutoCompactTokenLimitScope": AutoCompactTokenLimitScope,
+  "v2/BrowserUseConfig": BrowserUseConfig,
+  "v2/BrowserUseOriginPolicyConfig": BrowserUseOriginPolicyConfig,
+  "v2/ByteRange": ByteRange,
+  "v2/CancelLoginAccountParams": CancelLoginAccountParams,
+  "v2/CancelLoginAccountResponse": CancelLoginAccountResponse,
+  "v2/CancelLoginAccountStatus": CancelLoginAccountStatus,
+  "v2/CapabilityRootLocation": CapabilityRootLocation,
+  ClientInfo: ClientInfo,
+  "v2/CodexErrorInfo": CodexErrorInfo,
+  "v2/CollabAgentState": CollabAgentState,
+  "v2/CollabAgentStatus": CollabAgentStatus,
+  "v2/CollabAgentTool": CollabAgentTool,
+  "v2/CollabAgentToolCallStatus": CollabAgentToolCallStatus,
+  "v2/CollaborationMode": CollaborationMode,
+  "v2/CommandAction": CommandAction,
+  CommandExecutionApprovalDecision: CommandExecutionApprovalDecision,
+  CommandExecutionApprovalKind: CommandExecutionApprovalKind,
+  "v2/CommandExecutionOutputDeltaNotification": CommandExecutionOutputDeltaNotification,
+  CommandExecutionRequestApprovalParams: CommandExecutionRequestApprovalParams,
+  CommandExecutionRequestApprovalResponse: CommandExecutionRequestApprovalResponse,
+  "v2/CommandExecutionSource": CommandExecutionSource,
+  "v2/CommandExecutionStatus": CommandExecutionStatus,
+  "v2/ComputerUseConfig": ComputerUseConfig,
+  "v2/ComputerUseMacosConfig": ComputerUseMacosConfig,
+  "v2/ComputerUseWindowsConfig": ComputerUseWindowsConfig,
+  "v2/ComputerUseWindowsExeConfig": ComputerUseWindowsExeConfig,
+  "v2/Config": Config,
+  "v2/ConfigBatchWriteParams": ConfigBatchWriteParams,
+  "v2/ConfigEdit": ConfigEdit,
+  "v2/ConfigLayer": ConfigLayer,
+  "v2/ConfigLayerMetadata": ConfigLayerMetadata,
+  "v2/ConfigLayerSource": ConfigLayerSource,
+  "v2/ConfigReadParams": ConfigReadParams,
+  "v2/ConfigReadResponse": ConfigReadResponse,
+  "v2/ConfigValueWriteParams": ConfigValueWriteParams,
+  "v2/ConfigWriteResponse": ConfigWriteResponse,
+  "v2/ConfigurationReasoning": ConfigurationReasoning,
+  "v2/ContentItem": ContentItem,
+  "v2/CreditsSnapshot": CreditsSnapshot,
+  "v2/CyberAccessProgram": CyberAccessProgram,
+  "v2/DesktopOnboardingEntrypoint": DesktopOnboardingEntrypoint,
+  "v2/DynamicToolCallOutputContentItem": DynamicToolCallOutputContentItem,
+  "v2/DynamicToolCallStatus": DynamicToolCallStatus,
+  "v2/DynamicToolNamespaceTool": DynamicToolNamespaceTool,
+  "v2/DynamicToolSpec": DynamicToolSpec,
+  "v2/ErrorNotification": ErrorNotification,
+  FileChangeApprovalDecision: FileChangeApprovalDecision,
+  "v2/FileChangeOutputDeltaNotification": FileChangeOutputDeltaNotification,
+  FileChangeRequestApprovalParams: FileChangeRequestApprovalParams,
+  FileChangeRequestApprovalResponse: FileChangeRequestApprovalResponse,
+  "v2/FileSystemAccessMode": FileSystemAccessMode,
+  "v2/FileSystemPath": FileSystemPath,
+  "v2/FileSystemSandboxEntry": FileSystemSandboxEntry,
+  "v2/FileSystemSpecialPath": FileSystemSpecialPath,
+  "v2/FileUpdateChange": FileUpdateChange,
+  "v2/ForcedChatgptWorkspaceIds": ForcedChatgptWorkspaceIds,
+  "v2/ForcedLoginMethod": ForcedLoginMethod,
+  "v2/FunctionCallOutputBody": FunctionCallOutputBody,
+  "v2/FunctionCallOutputContentItem": FunctionCallOutputContentItem,
+  "v2/GetAccountParams": GetAccountParams,
+  "v2/GetAccountRateLimitsParams": GetAccountRateLimitsParams,
+  "v2/GetAccountRateLimitsResponse": GetAccountRateLimitsResponse,
+  "v2/GetAccountResponse": GetAccountResponse,
+  "v2/GitInfo": GitInfo,
+  "v2/HookPromptFragment": HookPromptFragment,
+  "v2/ImageDetail": ImageDetail,
+  "v2/ImageGenerationFailure": ImageGenerationFailure,
+  "v2/ImageGenerationInputImage": ImageGenerationInputImage,
+  InitializeCapabilities: InitializeCapabilities,
+  InitializeParams: InitializeParams,
+  InitializeResponse: InitializeResponse,
+  "v2/InputModality": InputModality,
+  "v2/InternalChatMessageMetadataPassthrough": InternalChatMessageMetadataPassthrough,
+  "v2/ItemCompletedNotification": ItemCompletedNotification,
+  "v2/ItemStartedNotification": ItemStartedNotification,
+  "v2/LegacyAppPathString": LegacyAppPathString,
+  "v2/ListMcpServerStatusParams": ListMcpServerStatusParams,
+  "v2/ListMcpServerStatusResponse": ListMcpServerStatusResponse,
+  "v2/LocalShellAction": LocalShellAction,
+  "v2/LocalShellStatus": LocalShellStatus,
+  "v2/LoginAccountParams": LoginAccountParams,
+  "v2/LoginAccountResponse": LoginAccountResponse,
+  "v2/LoginAppBrand": LoginAppBrand,
+  "v2/LogoutAccountResponse": LogoutAccountResponse,
+  "v2/McpAppDisplayMode": McpAppDisplayMode,
+  "v2/McpAppUi": McpAppUi,
+  "v2/McpAuthStatus": McpAuthStatus,
+  "v2/McpServerConnectionStatus": McpServerConnectionStatus,
+  "v2/McpServerInfo": McpServerInfo,
+  "v2/McpServerStatus": McpServerStatus,
+  "v2/McpServerStatusDetail": McpServerStatusDetail,
+  "v2/McpToolCallAppContext": McpToolCallAppContext,
+  "v2/McpToolCallError": McpToolCallError,
+  "v2/McpToolCallProgressNotification": McpToolCallProgressNotification,
+  "v2/McpToolCallResult": McpToolCallResult,
+  "v2/McpToolCallStatus": McpToolCallStatus,
+  "v2/MemoryCitation": MemoryCitation,
+  "v2/MemoryCitationEntry": MemoryCitationEntry,
+  "v2/MergeStrategy": MergeStrategy,
+  "v2/MessagePhase": MessagePhase,
+  "v2/MisalignmentErrorDetails": MisalignmentErrorDetails,
+  "v2/MisalignmentSteer": MisalignmentSteer,
+  "v2/ModeKind": ModeKind,
+  "v2/Model": Model,
+  "v2/ModelAccessPrograms": ModelAccessPrograms,
+  "v2/ModelAvailabilityNux": ModelAvailabilityNux,
+  "v2/ModelListParams": ModelListParams,
+  "v2/ModelListResponse": ModelListResponse,
+  "v2/ModelServiceTier": ModelServiceTier,
+  "v2/ModelUpgradeInfo": ModelUpgradeInfo,
+  "v2/MultiAgentMode": MultiAgentMode,
+  "v2/MultiAgentVersion": MultiAgentVersion,
+  "v2/NetworkAccess": NetworkAccess,
+  NetworkApprovalContext: NetworkApprovalContext,
+  "v2/NetworkApprovalProtocol": NetworkApprovalProtocol,
+  NetworkPolicyAmendment: NetworkPolicyAmendment,
+  NetworkPolicyRuleAction: NetworkPolicyRuleAction,
+  "v2/NonSteerableTurnKind": NonSteerableTurnKind,
+  "v2/OverriddenMetadata": OverriddenMetadata,
+  "v2/PatchApplyStatus": PatchApplyStatus,
+  "v2/PatchChangeKind": PatchChangeKind,
+  "v2/PermissionProfileListParams": PermissionProfileListParams,
+  "v2/PermissionProfileListResponse": PermissionProfileListResponse,
+  "v2/PermissionProfileSummary": PermissionProfileSummary,
+  "v2/Personality": Personality,
+  "v2/PlanDeltaNotification": PlanDeltaNotification,
+  "v2/PlanType": PlanType,
+  "v2/RateLimitReachedType": RateLimitReachedType,
+  "v2/RateLimitResetCredit": RateLimitResetCredit,
+  "v2/RateLimitResetCreditStatus": RateLimitResetCreditStatus,
+  "v2/RateLimitResetCreditsSummary": RateLimitResetCreditsSummary,
+  "v2/RateLimitResetType": RateLimitResetType,
+  "v2/RateLimitSnapshot": RateLimitSnapshot,
+  "v2/RateLimitWindow": RateLimitWindow,
+  "v2/ReasoningEffort": ReasoningEffort,
+  "v2/ReasoningEffortOption": ReasoningEffortOption,
+  "v2/ReasoningItemContent": ReasoningItemContent,
+  "v2/ReasoningItemReasoningSummary": ReasoningItemReasoningSummary,
+  "v2/ReasoningSummary": ReasoningSummary,
+  "v2/ReasoningSummaryTextDeltaNotification": ReasoningSummaryTextDeltaNotification,
+  "v2/ReasoningTextDeltaNotification": ReasoningTextDeltaNotification,
+  "v2/RequestId": RequestId,
+  "v2/Resource": Resource,
+  "v2/ResourceTemplate": ResourceTemplate,
+  "v2/ResponseItem": ResponseItem,
+  "v2/ResponsesApiWebSearchAction": ResponsesApiWebSearchAction,
+  "v2/SandboxMode": SandboxMode,
+  "v2/SandboxPolicy": SandboxPolicy,
+  "v2/SandboxWorkspaceWrite": SandboxWorkspaceWrite,
+  "v2/SelectedCapabilityRoot": SelectedCapabilityRoot,
+  "v2/ServerRequestResolvedNotification": ServerRequestResolvedNotification,
+  "v2/SessionSource": SessionSource,
+  "v2/Settings": Settings,
+  "v2/SkillDependencies": SkillDependencies,
+  "v2/SkillErrorInfo": SkillErrorInfo,
+  "v2/SkillInterface": SkillInterface,
+  "v2/SkillMetadata": SkillMetadata,
+  "v2/SkillScope": SkillScope,
+  "v2/SkillToolDependency": SkillToolDependency,
+  "v2/SkillsListEntry": SkillsListEntry,
+  "v2/SkillsListParams": SkillsListParams,
+  "v2/SkillsListResponse": SkillsListResponse,
+  "v2/SortDirection": SortDirection,
+  "v2/SpendControlLimitSnapshot": SpendControlLimitSnapshot,
+  "v2/SubAgentActivityKind": SubAgentActivityKind,
+  "v2/SubAgentSource": SubAgentSource,
+  "v2/TextElement": TextElement,
+  "v2/Thread": Thread,
+  "v2/ThreadActiveFlag": ThreadActiveFlag,
+  "v2/ThreadBackgroundTerminal": ThreadBackgroundTerminal,
+  "v2/ThreadBackgroundTerminalsListParams": ThreadBackgroundTerminalsListParams,
+  "v2/ThreadBackgroundTerminalsListResponse": ThreadBackgroundTerminalsListResponse,
+  "v2/ThreadEnvironment": ThreadEnvironment,
+  "v2/ThreadExtra": ThreadExtra,
+  "v2/ThreadHistoryMode": ThreadHistoryMode,
+  "v2/ThreadId": ThreadId,
+  "v2/ThreadItem": ThreadItem,
+  "v2/ThreadResumeInitialTurnsPageParams": ThreadResumeInitialTurnsPageParams,
+  "v2/ThreadResumeParams": ThreadResumeParams,
+  "v2/ThreadResumeResponse": ThreadResumeResponse,
+  "v2/ThreadSection": ThreadSection,
+  "v2/ThreadSectionAppearance": ThreadSectionAppearance,
+  "v2/ThreadSettings": ThreadSettings,
+  "v2/ThreadSettingsUpdateParams": ThreadSettingsUpdateParams,
+  "v2/ThreadSettingsUpdateResponse": ThreadSettingsUpdateResponse,
+  "v2/ThreadSettingsUpdatedNotification": ThreadSettingsUpdatedNotification,
+  "v2/ThreadSource": ThreadSource,
+  "v2/ThreadStartParams": ThreadStartParams,
+  "v2/ThreadStartResponse": ThreadStartResponse,
+  "v2/ThreadStartSource": ThreadStartSource,
+  "v2/ThreadStartedNotification": ThreadStartedNotification,
+  "v2/ThreadStatus": ThreadStatus,
+  "v2/ThreadStatusChangedNotification": ThreadStatusChangedNotification,
+  "v2/ThreadTokenUsage": ThreadTokenUsage,
+  "v2/ThreadTokenUsageUpdatedNotification": ThreadTokenUsageUpdatedNotification,
+  "v2/TokenUsageBreakdown": TokenUsageBreakdown,
+  "v2/Tool": Tool,
+  "v2/ToolsV2": ToolsV2,
+  "v2/Turn": Turn,
+  "v2/TurnCompletedNotification": TurnCompletedNotification,
+  "v2/TurnDiffUpdatedNotification": TurnDiffUpdatedNotification,
+  "v2/TurnEnvironmentParams": TurnEnvironmentParams,
+  "v2/TurnError": TurnError,
+  "v2/TurnInterruptParams": TurnInterruptParams,
+  "v2/TurnInterruptResponse": TurnInterruptResponse,
+  "v2/TurnItemsView": TurnItemsView,
+  "v2/TurnPlanStep": TurnPlanStep,
+  "v2/TurnPlanStepStatus": TurnPlanStepStatus,
+  "v2/TurnPlanUpdatedNotification": TurnPlanUpdatedNotification,
+  "v2/TurnStartParams": TurnStartParams,
+  "v2/TurnStartResponse": TurnStartResponse,
+  "v2/TurnStartedNotification": TurnStartedNotification,
+  "v2/TurnStatus": TurnStatus,
+  "v2/TurnSteerParams": TurnSteerParams,
+  "v2/TurnSteerResponse": TurnSteerResponse,
+  "v2/TurnToolOutput": TurnToolOutput,
+  "v2/TurnsPage": TurnsPage,
+  "v2/UserInput": UserInput,
+  "v2/Verbosity": Verbosity,
+  "v2/WarningNotification": WarningNotification,
+  "v2/WebSearchAction": WebSearchAction,
+  "v2/WebSearchContextSize": WebSearchContextSize,
+  "v2/WebSearchLocation": WebSearchLocation,
+  "v2/WebSearchMode": WebSearchMode,
+  "v2/WebSearchToolConfig": WebSearchToolConfig,
+  "v2/WorkspaceRouting": WorkspaceRouting,
+  "v2/WriteStatus": WriteStatus,
+} as const;

@@ -88,8 +88,8 @@ export function userSavedConfig(toml: Table): UserSavedConfig {
 export function createConfigHandlers(
   codexHome: string,
   profile?: string,
+  writer: ConfigWriter = new ConfigWriter(codexHome),
 ): Handlers<Protocol058, "setDefaultModel" | "getUserSavedConfig"> {
-  const writer = new ConfigWriter(codexHome);
   return {
     async setDefaultModel(p) {
       // A name TOML cannot store (a lone surrogate) is the client's mistake; the writer's own failures are ours.

@@ -4,7 +4,6 @@ import {
   internalError,
   invalidRequest,
   type Protocol058,
-  parseUuid,
   type ResponseItem,
   SessionSource,
   type v2,
@@ -22,6 +21,7 @@ import type { Handlers } from "../handler.js";
 import { OpeningRollouts } from "../opening-rollouts.js";
 import type { ConversationRuntime } from "../runtime.js";
 import { type SessionSettings, v1SessionSettings, v2SessionSettings } from "../session-settings.js";
+import { parseThreadId } from "../threads/registry.js";
 import { reasoningEffortOf } from "./conversations.js";
 
 /** A runtime that can serve the session methods. */
@@ -62,15 +62,6 @@ function v2Thread(
     createdAt: s.createdAt,
     path: s.path,
   };
-}
-
-/** v2 thread ids are parsed by the handler (not the decoder), so their error reads `invalid thread id: …`. */
-function threadId(raw: string): string {
-  try {
-    return parseUuid(raw);
-  } catch (err) {
-    throw invalidRequest(`invalid thread id: ${(err as Error).message}`);
-  }
 }
 
 const notFound = (id: string) => invalidRequest(`no rollout found for conversation id ${id}`);
@@ -212,7 +203,7 @@ export function createSessionHandlers(
     archiveConversation: (p) => archive(p.conversationId, p.rolloutPath),
 
     async "thread/archive"(p) {
-      const id = threadId(p.threadId);
+      const id = parseThreadId(p.threadId);
       return archive(id, await pathOf(id));
     },
 
@@ -249,7 +240,7 @@ export function createSessionHandlers(
       const resumed = await resume({
         history: p.history,
         path: p.path,
-        conversationId: byId ? threadId(p.threadId) : null,
+        conversationId: byId ? parseThreadId(p.threadId) : null,
         settings: v2SessionSettings(p),
       });
       registry.attachV2(resumed.conversationId);

@@ -1,17 +1,14 @@
-import {
-  internalError,
-  type ProtocolDefinition,
-  protocol058,
-  protocol0166,
-  type RequestMethod,
-} from "@codex-ts/app-server-protocol";
+import os from "node:os";
+import { protocol058, protocol0166 } from "@codex-ts/app-server-protocol";
+import { ConfigWriter } from "@codex-ts/config-loader";
 import type { AuthManager } from "@codex-ts/core";
 import { ConversationRegistry } from "../conversations.js";
-import type { Handlers, HandlerTables } from "../handler.js";
+import type { HandlerTables } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { AppServer } from "../server.js";
 import { ThreadRegistry } from "../threads/registry.js";
 import { type AccountHandlerOptions, createAccountHandlers } from "./account.js";
+import { AccountService } from "./account-service.js";
 import { basicHandlers, initialize0166 } from "./basic.js";
 import { createConfigHandlers } from "./config.js";
 import { createConversationHandlers } from "./conversations.js";
@@ -19,8 +16,10 @@ import { createExecOneOffCommandHandler } from "./exec.js";
 import { createFeedbackHandler } from "./feedback.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
+import { createSettingsHandlers0166 } from "./settings-0166/index.js";
 import { createThreadHandlers0166 } from "./threads-0166.js";
 import { createTurnHandlers0166 } from "./turns-0166.js";
+import { unavailable } from "./unavailable.js";
 import { createWorkspaceHandlers } from "./workspace.js";
 
 /** What the handlers serve from; a method whose service is missing answers that it is not available. */
@@ -41,26 +40,6 @@ export interface ServerServices {
   originator?: string | undefined;
 }
 
-/**
- * Handlers for methods of generation `P` this server was started without the means to serve (-32603, naming what
- * is missing).
- */
-function unavailable<P extends ProtocolDefinition, M extends RequestMethod<P>>(
-  _protocol: P,
-  methods: readonly M[],
-  missing: string,
-): Handlers<P, M> {
-  const table: Partial<Handlers<P, M>> = {};
-  for (const method of methods) {
-    // Each handler throws, so any result type is honoured.
-    table[method] = (() => {
-      throw internalError(`${method} is not available: this server runs without ${missing}`);
-    }) satisfies () => never;
-  }
-  // Every listed method has its handler.
-  return table as Handlers<P, M>;
-}
-
 function isSessionRuntime(rt: ConversationRuntime | undefined): rt is SessionRuntime {
   return !!(rt?.sessions && rt.resume && rt.fork && rt.remove);
 }
@@ -77,6 +56,10 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const rt = s.conversations;
   const codexHome = s.codexHome;
   const currentConfig = rt?.currentConfig?.bind(rt);
+  // One account service and one config writer per server, whichever generation the connection speaks.
+  const account = s.auth ? new AccountService(s.auth, s.requiresOpenaiAuth ?? true, warn) : undefined;
+  const writer = codexHome ? new ConfigWriter(codexHome) : undefined;
+  const layers = rt?.configLayers?.bind(rt);
   // 0.166 connections: their threads, and whether the client asked for the experimental API at `initialize`.
   const threads = new ThreadRegistry(server.peers["0.166"], warn);
   let experimentalApi = false;
@@ -84,8 +67,8 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
     "0.58": {
       ...basicHandlers,
       ...createWorkspaceHandlers(),
-      ...(s.auth
-        ? createAccountHandlers(s.auth, peer, { requiresOpenaiAuth: s.requiresOpenaiAuth, warn })
+      ...(account
+        ? createAccountHandlers(account, peer)
         : unavailable(
             protocol058,
             [
@@ -105,7 +88,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
           )),
       ...(codexHome
         ? {
-            ...createConfigHandlers(codexHome),
+            ...createConfigHandlers(codexHome, undefined, writer),
             ...createFeedbackHandler({
               codexHome,
               endpoint: s.feedbackEndpoint,
@@ -163,6 +146,14 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         return initialize0166(p, ctx);
       },
       ...createPermissionProfileHandler(currentConfig),
+      ...createSettingsHandlers0166({
+        account,
+        config: writer && layers ? { layers, writer } : undefined,
+        homeDir: os.homedir(),
+        currentConfig,
+        // A loaded 0.166 thread is known; its own connections' states are not tracked (runtimeStatus null).
+        threadMcp: (id) => (threads.get(id) ? { status: () => null } : undefined),
+      }),
       ...(rt
         ? {
             ...createThreadHandlers0166({

@@ -75,38 +75,6 @@ function slowAnswer(words: number, delayMs: number): ScriptedResponse {
   };
 }
 
-/**
- * Answers, for methods of the 0.166 settings work (another branch), that this server does not have yet: the wrapper
- * gives them when the server says `unknown variant`, and the flows record each use. Once those methods exist, the
- * server's own answers pass and none is used.
- */
-const model = (id: string, isDefault: boolean) => ({
-  id,
-  model: id,
-  upgrade: null,
-  upgradeInfo: null,
-  availabilityNux: null,
-  displayName: id,
-  description: id,
-  modelSpecialty: null,
-  hidden: false,
-  supportedReasoningEfforts: ["low", "medium", "high"].map((e) => ({ reasoningEffort: e, description: e })),
-  defaultReasoningEffort: "medium",
-  inputModalities: ["text", "image"],
-  supportsPersonality: false,
-  multiAgentVersion: null,
-  additionalSpeedTiers: [],
-  serviceTiers: [],
-  defaultServiceTier: null,
-  availableAccessPrograms: null,
-  isDefault,
-});
-export const INTERIM_FALLBACKS: Record<string, unknown> = {
-  "config/read": { config: { model: "gpt-5.5", model_provider: "mock" }, origins: {}, layers: [] },
-  "account/read": { account: null, requiresOpenaiAuth: false, workspaceRouting: null },
-  "model/list": { data: [model("gpt-5.5", true), model("gpt-5.4", false)], nextCursor: null },
-};
-
 export interface FlowRun {
   sessionId: string;
   newSession: Record<string, unknown>;
@@ -145,7 +113,6 @@ async function settle(signals: () => string, quietMs = 800, maxMs = 15_000): Pro
  */
 export async function runAcpFlows(o: {
   command: string[];
-  fallbacks?: Record<string, unknown>;
   /** Which model `session/set_model` picks from the session's list (default: another model, high effort). */
   switchModel?: (session: Record<string, unknown>) => string;
 }): Promise<FlowRun> {
@@ -160,11 +127,7 @@ export async function runAcpFlows(o: {
     await fs.writeFile(path.join(cwd, "README.md"), "# a project\n");
     await fs.mkdir(path.join(tmp, "user-home"));
     const log = path.join(tmp, "app-server.jsonl");
-    const codexPath = await writeCodexWrapper(path.join(tmp, "bin"), {
-      command: o.command,
-      log,
-      fallbacks: o.fallbacks ?? {},
-    });
+    const codexPath = await writeCodexWrapper(path.join(tmp, "bin"), { command: o.command, log });
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: path.join(tmp, "user-home"),
@@ -253,8 +216,14 @@ export function otherModel(session: Record<string, unknown>): string {
   const models = session.models as { currentModelId: string; availableModels: { modelId: string }[] };
   const base = (id: string) => id.replace(/\[.*\]$/, "");
   const current = models.currentModelId;
+  // Another model at high effort, of the gpt-5 line where there is one: this server's core sends a reasoning effort
+  // only to model families it knows (0.58.0's table), and 0.166.0's catalogue lists gpt-6 models first.
+  const candidates = models.availableModels.filter(
+    (m) => base(m.modelId) !== base(current) && m.modelId.endsWith("[high]"),
+  );
   const other =
-    models.availableModels.find((m) => base(m.modelId) !== base(current) && m.modelId.endsWith("[high]")) ??
+    candidates.find((m) => m.modelId.startsWith("gpt-5")) ??
+    candidates[0] ??
     models.availableModels.find((m) => m.modelId !== current);
   if (!other) throw new Error(`no other model to switch to: ${JSON.stringify(models)}`);
   return other.modelId;

@@ -4,13 +4,21 @@ import type { ToolSpec } from "../client/types.js";
 import { throttleLatest } from "./progress-throttle.js";
 import { limitCallToolResult } from "./result-limits.js";
 import { startServer } from "./server-start.js";
-import type { McpCallToolResult, McpPage, McpProgress, McpStartOptions, McpToolInfo } from "./types.js";
+import type {
+  McpCallToolResult,
+  McpPage,
+  McpProgress,
+  McpServerDescription,
+  McpStartOptions,
+  McpToolInfo,
+} from "./types.js";
 
 export { DEFAULT_MCP_STARTUP_TIMEOUT_SEC } from "./server-start.js";
 export {
   type McpCallToolResult,
   type McpPage,
   type McpProgress,
+  type McpServerDescription,
   type McpStartOptions,
   type McpToolInfo,
   progressMessage,
@@ -22,10 +30,11 @@ export const DEFAULT_MCP_TOOL_TIMEOUT_SEC = 60;
 /** Server names Codex accepts; others are reported as a startup failure. */
 const SERVER_NAME = /^[A-Za-z0-9_-]+$/;
 
-/** A server that did not start, with Codex's message for it. */
+/** A server that did not start, with Codex's message for it (and the bare reason inside that message). */
 export interface McpStartupFailure {
   server: string;
   message: string;
+  reason: string;
 }
 
 interface RunningServer {
@@ -40,6 +49,8 @@ interface RunningServer {
   toolTimeoutMs: number;
   /** Progress callbacks of the calls in flight, by the progress token each call carries. */
   progress: Map<string, (progress: McpProgress) => void>;
+  /** `_meta` of the first `tools/list` page at startup. */
+  toolListMeta: unknown;
 }
 
 /** How often one server is restarted after its connection closed, per conversation. */
@@ -83,7 +94,7 @@ export class McpConnectionManager {
           if (!SERVER_NAME.test(name))
             throw new Error(`invalid server name '${name}': must match pattern ^[a-zA-Z0-9_-]+$`);
           const progress = new Map<string, (p: McpProgress) => void>();
-          const { client, tools } = await startServer(name, config, o, progress);
+          const { client, tools, toolListMeta } = await startServer(name, config, o, progress);
           const running: RunningServer = {
             name,
             config,
@@ -92,14 +103,16 @@ export class McpConnectionManager {
             restarts: 0,
             toolTimeoutMs: (config.toolTimeoutSec ?? DEFAULT_MCP_TOOL_TIMEOUT_SEC) * 1000,
             progress,
+            toolListMeta,
           };
           watchConnection(running);
           servers.set(name, running);
           listed.push(tools);
         } catch (err) {
-          const message = `MCP client for \`${name}\` failed to start: ${(err as Error).message}`;
+          const reason = (err as Error).message;
+          const message = `MCP client for \`${name}\` failed to start: ${reason}`;
           process.stderr.write(`codex-ts: ${message}\n`);
-          failures.push({ server: name, message });
+          failures.push({ server: name, message, reason });
         }
       }),
     );
@@ -209,23 +222,49 @@ export class McpConnectionManager {
     return s;
   }
 
+  /** What a running server said about itself at startup; undefined for one that is not running. */
+  describe(server: string): McpServerDescription | undefined {
+    const s = this.servers.get(server);
+    if (!s) return undefined;
+    const info = s.client.getServerVersion();
+    const capabilities = s.client.getServerCapabilities();
+    return {
+      serverInfo: info ? { ...info } : null,
+      capabilities: capabilities ? { ...capabilities } : null,
+      toolListMeta: s.toolListMeta,
+    };
+  }
+
   /** The running servers' names, sorted (the order resources of all servers are listed in). */
   serverNames(): string[] {
     return [...this.servers.keys()].sort();
   }
 
-  /** One page of a server's `resources/list`; rejects for an unknown server or the server's error. */
-  async listResources(server: string, cursor?: string): Promise<McpPage<"resources">> {
+  /**
+   * One page of a server's `resources/list`; rejects for an unknown server or the server's error, and (with
+   * `timeoutMs`) when the server takes longer.
+   */
+  async listResources(
+    server: string,
+    cursor?: string,
+    o: { timeoutMs?: number } = {},
+  ): Promise<McpPage<"resources">> {
     const result = await (await this.connected(server)).client.listResources(
       cursor === undefined ? {} : { cursor },
+      o.timeoutMs === undefined ? undefined : { timeout: o.timeoutMs },
     );
     return result;
   }
 
   /** One page of a server's `resources/templates/list`. */
-  async listResourceTemplates(server: string, cursor?: string): Promise<McpPage<"resourceTemplates">> {
+  async listResourceTemplates(
+    server: string,
+    cursor?: string,
+    o: { timeoutMs?: number } = {},
+  ): Promise<McpPage<"resourceTemplates">> {
     const result = await (await this.connected(server)).client.listResourceTemplates(
       cursor === undefined ? {} : { cursor },
+      o.timeoutMs === undefined ? undefined : { timeout: o.timeoutMs },
     );
     return result;
   }

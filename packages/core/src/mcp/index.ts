@@ -6,6 +6,7 @@ export {
   type McpCallToolResult,
   McpConnectionManager,
   type McpProgress,
+  type McpServerDescription,
   type McpStartOptions,
   type McpStartupFailure,
   type McpToolInfo,

@@ -64,7 +64,7 @@ export async function startServer(
   config: McpServerConfig,
   o: McpStartOptions,
   progress: Map<string, (p: McpProgress) => void>,
-): Promise<{ client: Client; tools: McpToolInfo[] }> {
+): Promise<{ client: Client; tools: McpToolInfo[]; toolListMeta: unknown }> {
   const { Client, transports } = await loadSdk();
   const client = new Client(
     { name: o.clientName ?? "codex-mcp-client", version: o.clientVersion ?? "0.58.0", title: "Codex" },
@@ -96,11 +96,13 @@ export async function startServer(
       throw new Error(`handshaking with MCP server failed: ${(err as Error).message}`);
     }
     const tools: McpToolInfo[] = [];
+    let toolListMeta: unknown = null;
     // A server without the tools capability (e.g. resources only) starts fine with no tools, as in 0.58.0.
-    if (!client.getServerCapabilities()?.tools) return tools;
+    if (!client.getServerCapabilities()?.tools) return { tools, toolListMeta };
     let cursor: string | undefined;
     do {
       const page = await client.listTools(cursor ? { cursor } : {});
+      if (cursor === undefined) toolListMeta = page._meta ?? null;
       for (const t of page.tools) {
         if (!toolAllowed(config, t.name)) continue;
         tools.push({
@@ -109,15 +111,16 @@ export async function startServer(
           tool: t.name,
           description: t.description ?? "",
           inputSchema: t.inputSchema as Record<string, unknown>,
+          definition: t,
         });
       }
       cursor = page.nextCursor;
     } while (cursor);
-    return tools;
+    return { tools, toolListMeta };
   };
   try {
-    const tools = await Promise.race([handshake(), timeout]);
-    return { client, tools };
+    const { tools, toolListMeta } = await Promise.race([handshake(), timeout]);
+    return { client, tools, toolListMeta };
   } catch (err) {
     await client.close().catch(() => undefined);
     throw err;

@@ -15,6 +15,17 @@ export interface McpToolInfo {
   tool: string;
   description: string;
   inputSchema: Record<string, unknown>;
+  /** The tool as the server listed it (MCP's `Tool`: name, title, description, schemas, annotations, …). */
+  definition: Record<string, unknown>;
+}
+
+/** What a running server said about itself when it started (`initialize` and the first `tools/list`). */
+export interface McpServerDescription {
+  /** MCP's `Implementation` of the server (`name`, `version`, `title`, …), if it sent one. */
+  serverInfo: Record<string, unknown> | null;
+  capabilities: Record<string, unknown> | null;
+  /** `_meta` of the first `tools/list` page, if any. */
+  toolListMeta: unknown;
 }
 
 /** MCP's CallToolResult as the server returned it (the SDK has checked its content blocks). */

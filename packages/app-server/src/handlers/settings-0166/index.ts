@@ -1,0 +1,70 @@
+import { type Protocol0166, protocol0166, type SettingsMethod0166 } from "@codex-ts/app-server-protocol";
+import type { Config, ConfigLayer, ConfigWriter } from "@codex-ts/config-loader";
+import type { Handlers } from "../../handler.js";
+import type { AccountService } from "../account-service.js";
+import { unavailable } from "../unavailable.js";
+import { createAccountHandlers0166 } from "./account.js";
+import { createConfigHandlers0166 } from "./config.js";
+import { createMcpStatusHandler0166, type ThreadMcpLookup } from "./mcp-status.js";
+import { modelListHandler0166 } from "./models.js";
+import { createSkillsHandler0166 } from "./skills.js";
+
+/** What the 0.166 settings methods serve from; a method whose service is missing answers that it is not available. */
+export interface SettingsServices0166 {
+  account?: AccountService | undefined;
+  /** The server's config layers (the runtime's `configLayers`) and its one config writer. */
+  config?: { layers(): Promise<ConfigLayer[]>; writer: ConfigWriter } | undefined;
+  /** `$HOME`, for the user's `~/.agents/skills`. */
+  homeDir?: string | undefined;
+  /** The config as it is now (`mcpServerStatus/list` reports its `mcp_servers`). */
+  currentConfig?: (() => Promise<Config>) | undefined;
+  /** A 0.166 thread's MCP connection state (`mcpServerStatus/list {threadId}`), from the live thread methods. */
+  threadMcp?: ThreadMcpLookup | undefined;
+}
+
+/**
+ * The 0.166 settings methods: `model/list`, `skills/list`, `mcpServerStatus/list`, `config/read`,
+ * `config/value/write`, `config/batchWrite`, `account/*`. One group of the 0.166 handler table, as
+ * `settingsRequests0166` is one group of the registry (its type is spelt out: inferred, it is too large to emit).
+ */
+export function createSettingsHandlers0166(
+  s: SettingsServices0166,
+): Handlers<Protocol0166, SettingsMethod0166> {
+  return {
+    ...modelListHandler0166,
+    ...(s.config
+      ? createSkillsHandler0166({
+          codexHome: s.config.writer.codexHome,
+          homeDir: s.homeDir,
+          layers: s.config.layers,
+        })
+      : unavailable(protocol0166, ["skills/list"], "a CODEX_HOME")),
+    ...(s.currentConfig
+      ? createMcpStatusHandler0166({
+          currentConfig: s.currentConfig,
+          env: process.env,
+          threadMcp: s.threadMcp,
+        })
+      : unavailable(protocol0166, ["mcpServerStatus/list"], "a process config")),
+    ...(s.config
+      ? createConfigHandlers0166(s.config)
+      : unavailable(
+          protocol0166,
+          ["config/read", "config/value/write", "config/batchWrite"],
+          "a CODEX_HOME",
+        )),
+    ...(s.account
+      ? createAccountHandlers0166(s.account)
+      : unavailable(
+          protocol0166,
+          [
+            "account/read",
+            "account/login/start",
+            "account/login/cancel",
+            "account/logout",
+            "account/rateLimits/read",
+          ],
+          "an account store",
+        )),
+  };
+}

@@ -1,0 +1,124 @@
+import { resolve } from "node:path";
+import { type gen0166, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
+import { type ConfigLayer, isTomlTable, mergeTables } from "@codex-ts/config-loader";
+import { disabledSkillPaths, loadSkills, type Skill, type SkillRule } from "@codex-ts/core";
+import type { Handlers } from "../../handler.js";
+
+/** How many distinct cwds one `skills/list` may ask about (each is a scan of several directory trees). */
+export const SKILLS_LIST_MAX_CWDS = 64;
+
+export interface SkillsServices0166 {
+  codexHome: string;
+  /** `$HOME` of the server, for `~/.agents/skills`. */
+  homeDir: string | undefined;
+  /** The server's config layers (for `[[skills.config]]` and `project_root_markers`). */
+  layers(): Promise<ConfigLayer[]>;
+}
+
+/** `[[skills.config]]` entries of the user's config and the `-c` flags, in layer order (0.166.0 reads those two). */
+function skillRules(layers: readonly ConfigLayer[]): SkillRule[] {
+  const rules: SkillRule[] = [];
+  for (const layer of layers) {
+    if (layer.kind !== "user" && layer.kind !== "sessionFlags") continue;
+    const skills = layer.table.skills;
+    const entries = isTomlTable(skills) && Array.isArray(skills.config) ? skills.config : [];
+    for (const entry of entries) {
+      if (!isTomlTable(entry) || typeof entry.enabled !== "boolean") continue;
+      const rule: SkillRule = { enabled: entry.enabled };
+      if (typeof entry.name === "string") rule.name = entry.name;
+      if (typeof entry.path === "string") rule.path = entry.path;
+      rules.push(rule);
+    }
+  }
+  return rules;
+}
+
+function rootMarkers(layers: readonly ConfigLayer[]): string[] | undefined {
+  const merged = layers.map((l) => l.table).reduce(mergeTables, {});
+  const markers = merged.project_root_markers;
+  return Array.isArray(markers) && markers.every((m) => typeof m === "string") ? markers : undefined;
+}
+
+/** A skill in 0.166's wire shape and key order. */
+function skillMetadata(skill: Skill, enabled: boolean): gen0166.SkillMetadata {
+  return {
+    name: skill.name,
+    description: skill.description,
+    ...(skill.shortDescription !== undefined ? { shortDescription: skill.shortDescription } : {}),
+    ...(skill.interface
+      ? {
+          interface: {
+            displayName: skill.interface.displayName,
+            shortDescription: skill.interface.shortDescription,
+            iconSmall: skill.interface.iconSmall,
+            iconLarge: skill.interface.iconLarge,
+            iconSmallUrl: null,
+            iconLargeUrl: null,
+            brandColor: skill.interface.brandColor,
+            defaultPrompt: skill.interface.defaultPrompt,
+          },
+        }
+      : {}),
+    ...(skill.dependencies ? { dependencies: skill.dependencies } : {}),
+    path: skill.path,
+    scope: skill.scope,
+    enabled,
+    pluginId: null,
+  };
+}
+
+/**
+ * 0.166.0 `skills/list {cwds?, forceReload?}` → `{data: [{cwd, skills, errors}]}`, one entry per cwd in the order
+ * asked (none: the server's cwd): the skills seen from there (core's `loadSkills`: the repo's `.codex/skills` and
+ * `.agents/skills`, `CODEX_HOME/skills`, `~/.agents/skills`, `CODEX_HOME/skills/.system`), `enabled` per
+ * `[[skills.config]]`, and the `SKILL.md` files that failed to load. Read from disk on every call (so
+ * `forceReload` changes nothing); a cwd asked twice is scanned once.
+ */
+export function createSkillsHandler0166(s: SkillsServices0166): Handlers<Protocol0166, "skills/list"> {
+  return {
+    async "skills/list"(p) {
+      const cwds = p.cwds && p.cwds.length > 0 ? p.cwds : [process.cwd()];
+      const distinct = new Set(cwds.map((c) => resolve(c)));
+      if (distinct.size > SKILLS_LIST_MAX_CWDS) {
+        throw invalidRequest(
+          `skills/list takes at most ${SKILLS_LIST_MAX_CWDS} distinct cwds; got ${distinct.size}`,
+        );
+      }
+      const layers = await s.layers();
+      const rules = skillRules(layers);
+      const projectRootMarkers = rootMarkers(layers);
+      type Listing = Pick<gen0166.SkillsListEntry, "skills" | "errors">;
+      const scans = new Map<string, Promise<Listing>>();
+      const scan = (cwd: string): Promise<Listing> => {
+        let pending = scans.get(cwd);
+        if (!pending) {
+          pending = (async () => {
+            const { skills, errors } = await loadSkills({
+              codexHome: s.codexHome,
+              homeDir: s.homeDir,
+              cwd,
+              projectRootMarkers,
+            });
+            const disabled = await disabledSkillPaths(skills, rules);
+            return { skills: skills.map((skill) => skillMetadata(skill, !disabled.has(skill.path))), errors };
+          })();
+          scans.set(cwd, pending);
+        }
+        return pending;
+      };
+      const data: gen0166.SkillsListEntry[] = [];
+      for (const cwd of cwds) {
+        try {
+          data.push({ cwd, ...(await scan(resolve(cwd))) });
+        } catch (err) {
+          data.push({
+            cwd,
+            skills: [],
+            errors: [{ path: cwd, message: `failed to list skills: ${(err as Error).message}` }],
+          });
+        }
+      }
+      return { data };
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import type { SkillRoot } from "./types.js";
+
+export interface SkillRootOptions {
+  codexHome: string;
+  /** The user's home directory (`$HOME`), for `~/.agents/skills`; none when unknown. */
+  homeDir?: string | undefined;
+  /** The directory skills are listed for (relative: against the process's cwd). */
+  cwd: string;
+  /** `project_root_markers` (default `[".git"]`); an empty list makes `cwd` the project root. */
+  projectRootMarkers?: readonly string[] | undefined;
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+/** The nearest ancestor of `cwd` (itself included) holding one of the markers; `cwd` when none does. */
+export async function projectRoot(cwd: string, markers: readonly string[]): Promise<string> {
+  if (markers.length === 0) return cwd;
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    for (const marker of markers) if (await exists(join(dir, marker))) return dir;
+    if (dirname(dir) === dir) return cwd;
+  }
+}
+
+/**
+ * Where codex 0.166.0 looks for skills as seen from `cwd`, highest precedence first: each `.codex/skills` and
+ * `.agents/skills` from the project root down to `cwd` (repo), `CODEX_HOME/skills` and `~/.agents/skills` (user),
+ * `CODEX_HOME/skills/.system` (system; Codex installs its bundled skills there). Duplicates are listed once.
+ */
+export async function skillRoots(o: SkillRootOptions): Promise<SkillRoot[]> {
+  const cwd = resolve(o.cwd);
+  const root = await projectRoot(cwd, o.projectRootMarkers ?? [".git"]);
+  const dirs: string[] = [];
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    dirs.unshift(dir);
+    if (dir === root || dirname(dir) === dir) break;
+  }
+  const roots: SkillRoot[] = [];
+  for (const dir of [...dirs].reverse()) roots.push({ path: join(dir, ".codex", "skills"), scope: "repo" });
+  roots.push({ path: join(o.codexHome, "skills"), scope: "user" });
+  if (o.homeDir) roots.push({ path: join(o.homeDir, ".agents", "skills"), scope: "user" });
+  roots.push({ path: join(o.codexHome, "skills", ".system"), scope: "system" });
+  for (const dir of dirs) roots.push({ path: join(dir, ".agents", "skills"), scope: "repo" });
+  const seen = new Set<string>();
+  return roots.filter((r) => !seen.has(r.path) && seen.add(r.path));
+}

@@ -1,0 +1,51 @@
+/** Where a skill comes from, in Codex 0.166.0's order of precedence (repo skills shadow user ones, and so on). */
+export type SkillScope = "repo" | "user" | "system" | "admin";
+
+/** A directory skills are discovered under. */
+export interface SkillRoot {
+  readonly path: string;
+  readonly scope: SkillScope;
+}
+
+/** `agents/openai.yaml`'s `interface` table, resolved (icon paths absolute, under the skill's `assets/`). */
+export interface SkillInterface {
+  displayName: string | null;
+  shortDescription: string | null;
+  iconSmall: string | null;
+  iconLarge: string | null;
+  brandColor: string | null;
+  defaultPrompt: string | null;
+}
+
+/** One tool a skill depends on (`dependencies.tools[]` of `agents/openai.yaml`); absent fields are left out. */
+export interface SkillToolDependency {
+  type: string;
+  value: string;
+  description?: string;
+  transport?: string;
+  command?: string;
+  url?: string;
+}
+
+/** A skill read from its `SKILL.md` (front matter) and optional `agents/openai.yaml`. */
+export interface Skill {
+  name: string;
+  description: string;
+  shortDescription?: string;
+  interface?: SkillInterface;
+  dependencies?: { tools: SkillToolDependency[] };
+  /** The `SKILL.md`, symlinks resolved (a skill's identity: one reached twice is listed once). */
+  path: string;
+  scope: SkillScope;
+}
+
+/** A `SKILL.md` that could not be loaded, and why (Codex's words where it has them). */
+export interface SkillLoadError {
+  path: string;
+  message: string;
+}
+
+export interface SkillLoadOutcome {
+  skills: Skill[];
+  errors: SkillLoadError[];
+}

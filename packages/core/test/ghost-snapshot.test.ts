@@ -65,8 +65,11 @@ async function userState(cwd: string) {
 }
 
 const recordedSnapshots = recordedGit.rollout
-  .filter((l) => l.type === "response_item" && l.payload.type === "ghost_snapshot")
-  .map((l) => (l.payload as unknown as GhostSnapshotItem).ghost_commit);
+  .flatMap((l) =>
+    l.type === "response_item" && l.payload.type === "ghost_snapshot" && "ghost_commit" in l.payload
+      ? [l.payload.ghost_commit]
+      : [],
+  );
 
 describe("createGhostCommit", () => {
   it("records what 0.58.0 recorded and leaves index, refs, branches and working tree as they were", async () => {

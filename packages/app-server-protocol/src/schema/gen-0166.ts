@@ -690,6 +690,10 @@ export const ContentItem = z.union([
 ]);
 export type ContentItem = z.infer<typeof ContentItem>;
 
+/** Deprecated: Use `ContextCompaction` item type instead. */
+export const ContextCompactedNotification = z.object({ threadId: z.string(), turnId: z.string() });
+export type ContextCompactedNotification = z.infer<typeof ContextCompactedNotification>;
+
 /** Requested cyber treatment for an OpenAI model turn. Authorization and model-tier restrictions remain server-owned. */
 export const CyberAccessProgram = z.enum(["standard", "daybreakBlue", "daybreakRed"]);
 export type CyberAccessProgram = z.infer<typeof CyberAccessProgram>;
@@ -1728,6 +1732,15 @@ export type SkillsListResponse = z.infer<typeof SkillsListResponse>;
 export const SortDirection = z.enum(["asc", "desc"]);
 export type SortDirection = z.infer<typeof SortDirection>;
 
+export const TerminalInteractionNotification = z.object({
+  itemId: z.string(),
+  processId: z.string(),
+  stdin: z.string(),
+  threadId: z.string(),
+  turnId: z.string(),
+});
+export type TerminalInteractionNotification = z.infer<typeof TerminalInteractionNotification>;
+
 /** An environment selected by a loaded thread, independent of connection status. */
 export const ThreadEnvironment = z.object({
   cwd: LegacyAppPathString,
@@ -1827,6 +1840,15 @@ export const Thread = z.object({
 });
 export type Thread = z.infer<typeof Thread>;
 
+export const ThreadArchiveParams = z.object({ threadId: z.string() });
+export type ThreadArchiveParams = z.infer<typeof ThreadArchiveParams>;
+
+export const ThreadArchiveResponse = z.object({});
+export type ThreadArchiveResponse = z.infer<typeof ThreadArchiveResponse>;
+
+export const ThreadArchivedNotification = z.object({ threadId: z.string() });
+export type ThreadArchivedNotification = z.infer<typeof ThreadArchivedNotification>;
+
 export const ThreadBackgroundTerminal = z.object({
   command: z.string(),
   cpuPercent: z.number().nullable().optional(),
@@ -1850,6 +1872,195 @@ export const ThreadBackgroundTerminalsListResponse = z.object({
   nextCursor: z.string().nullable().optional(),
 });
 export type ThreadBackgroundTerminalsListResponse = z.infer<typeof ThreadBackgroundTerminalsListResponse>;
+
+export const ThreadClosedNotification = z.object({ threadId: z.string() });
+export type ThreadClosedNotification = z.infer<typeof ThreadClosedNotification>;
+
+export const ThreadCompactStartParams = z.object({ threadId: z.string() });
+export type ThreadCompactStartParams = z.infer<typeof ThreadCompactStartParams>;
+
+export const ThreadCompactStartResponse = z.object({});
+export type ThreadCompactStartResponse = z.infer<typeof ThreadCompactStartResponse>;
+
+export const ThreadDeleteParams = z.object({ threadId: z.string() });
+export type ThreadDeleteParams = z.infer<typeof ThreadDeleteParams>;
+
+export const ThreadDeleteResponse = z.object({});
+export type ThreadDeleteResponse = z.infer<typeof ThreadDeleteResponse>;
+
+export const ThreadDeletedNotification = z.object({ threadId: z.string() });
+export type ThreadDeletedNotification = z.infer<typeof ThreadDeletedNotification>;
+
+/** There are two ways to fork a thread: 1. By thread_id: load the thread from disk by thread_id and fork it into a new thread. 2. By path: load the thread from disk by path and fork it into a new thread.
+ *
+ * If using a non-empty path, the thread_id param will be ignored. Empty string path values are treated as absent.
+ *
+ * Prefer using thread_id whenever possible. */
+export const ThreadForkParams = z.object({
+  approvalPolicy: AskForApproval.nullable().optional(),
+  approvalsReviewer: ApprovalsReviewer.nullable().optional(),
+  attachToSource: z.boolean().optional(),
+  baseInstructions: z.string().nullable().optional(),
+  beforeTurnId: z.string().nullable().optional(),
+  config: z.record(z.string(), z.unknown()).nullable().optional(),
+  cwd: z.string().nullable().optional(),
+  deferGoalContinuation: z.boolean().optional(),
+  developerInstructions: z.string().nullable().optional(),
+  ephemeral: z.boolean().optional(),
+  excludeTurns: z.boolean().optional(),
+  experimentalDisablePredictionMcp: z.boolean().optional(),
+  experimentalPredictionMode: z.boolean().optional(),
+  lastTurnId: z.string().nullable().optional(),
+  model: z.string().nullable().optional(),
+  modelProvider: z.string().nullable().optional(),
+  path: z.string().nullable().optional(),
+  permissions: z.string().nullable().optional(),
+  runtimeWorkspaceRoots: z.array(AbsolutePathBuf).nullable().optional(),
+  sandbox: SandboxMode.nullable().optional(),
+  serviceTier: z.string().nullable().optional(),
+  threadId: z.string(),
+  threadSource: ThreadSource.nullable().optional(),
+});
+export type ThreadForkParams = z.infer<typeof ThreadForkParams>;
+
+export const ThreadForkResponse = z.object({
+  activePermissionProfile: ActivePermissionProfile.nullable().optional(),
+  approvalPolicy: AskForApproval,
+  approvalsReviewer: ApprovalsReviewer,
+  cwd: AbsolutePathBuf,
+  disabledPluginIds: z.array(z.string()).optional(),
+  instructionSources: z.array(LegacyAppPathString).optional(),
+  model: z.string(),
+  modelProvider: z.string(),
+  multiAgentMode: MultiAgentMode.optional(),
+  reasoningEffort: ReasoningEffort.nullable().optional(),
+  runtimeWorkspaceRoots: z.array(AbsolutePathBuf).optional(),
+  sandbox: SandboxPolicy,
+  serviceTier: z.string().nullable().optional(),
+  thread: Thread,
+});
+export type ThreadForkResponse = z.infer<typeof ThreadForkResponse>;
+
+export const ThreadItemEntry = z.object({
+  completedAtMs: i64().nullable().optional(),
+  item: ThreadItem,
+  startedAtMs: i64().nullable().optional(),
+  turnId: z.string(),
+});
+export type ThreadItemEntry = z.infer<typeof ThreadItemEntry>;
+
+/** An exclusive item position within the requested visible turn. */
+export const ThreadItemsListAnchor = z.object({ itemId: z.string(), type: z.enum(["item"]) });
+export type ThreadItemsListAnchor = z.infer<typeof ThreadItemsListAnchor>;
+
+/** Starting position for an item-history page. */
+export const ThreadItemsListCursor = z.union([z.string(), ThreadItemsListAnchor]);
+export type ThreadItemsListCursor = z.infer<typeof ThreadItemsListCursor>;
+
+export const ThreadItemsListParams = z.object({
+  cursor: ThreadItemsListCursor.nullable().optional(),
+  limit: u32().nullable().optional(),
+  sortDirection: SortDirection.nullable().optional(),
+  threadId: z.string(),
+  turnId: z.string().nullable().optional(),
+});
+export type ThreadItemsListParams = z.infer<typeof ThreadItemsListParams>;
+
+export const ThreadItemsListResponse = z.object({
+  backwardsCursor: z.string().nullable().optional(),
+  data: z.array(ThreadItemEntry),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadItemsListResponse = z.infer<typeof ThreadItemsListResponse>;
+
+export const ThreadListCwdFilter = z.union([z.string(), z.array(z.string())]);
+export type ThreadListCwdFilter = z.infer<typeof ThreadListCwdFilter>;
+
+export const ThreadSortKey = z.enum(["created_at", "updated_at", "recency_at", "section_position"]);
+export type ThreadSortKey = z.infer<typeof ThreadSortKey>;
+
+export const ThreadSourceKind = z.enum([
+  "cli",
+  "vscode",
+  "exec",
+  "appServer",
+  "subAgent",
+  "subAgentReview",
+  "subAgentCompact",
+  "subAgentThreadSpawn",
+  "subAgentOther",
+  "unknown",
+]);
+export type ThreadSourceKind = z.infer<typeof ThreadSourceKind>;
+
+export const ThreadListParams = z.object({
+  ancestorThreadId: z.string().nullable().optional(),
+  archived: z.boolean().nullable().optional(),
+  attachedToThreadId: z.string().nullable().optional(),
+  cursor: z.string().nullable().optional(),
+  cwd: ThreadListCwdFilter.nullable().optional(),
+  excludedThreadIds: z.array(z.string()).nullable().optional(),
+  limit: u32().nullable().optional(),
+  modelProviders: z.array(z.string()).nullable().optional(),
+  originators: z.array(z.string()).nullable().optional(),
+  parentThreadId: z.string().nullable().optional(),
+  projectId: z.string().nullable().optional(),
+  searchTerm: z.string().nullable().optional(),
+  sectionId: z.string().nullable().optional(),
+  sortDirection: SortDirection.nullable().optional(),
+  sortKey: ThreadSortKey.nullable().optional(),
+  sourceKinds: z.array(ThreadSourceKind).nullable().optional(),
+  useStateDbOnly: z.boolean().optional(),
+});
+export type ThreadListParams = z.infer<typeof ThreadListParams>;
+
+export const ThreadUnreadPosition = z.union([
+  z.object({ type: z.enum(["threadStart"]) }),
+  z.object({ turnId: z.string(), type: z.enum(["turn"]) }),
+]);
+export type ThreadUnreadPosition = z.infer<typeof ThreadUnreadPosition>;
+
+/** The first unread position in a durable local thread. A null position means read. The opaque revision guards edits against activity or marks the caller has not seen. */
+export const ThreadReadState = z.object({
+  firstUnread: ThreadUnreadPosition.nullable().optional(),
+  revision: z.string(),
+});
+export type ThreadReadState = z.infer<typeof ThreadReadState>;
+
+export const ThreadListResponse = z.object({
+  backwardsCursor: z.string().nullable().optional(),
+  data: z.array(Thread),
+  nextCursor: z.string().nullable().optional(),
+  readStates: z.record(z.string(), ThreadReadState).nullable().optional(),
+});
+export type ThreadListResponse = z.infer<typeof ThreadListResponse>;
+
+export const ThreadLoadedListParams = z.object({
+  cursor: z.string().nullable().optional(),
+  limit: u32().nullable().optional(),
+});
+export type ThreadLoadedListParams = z.infer<typeof ThreadLoadedListParams>;
+
+export const ThreadLoadedListResponse = z.object({
+  data: z.array(z.string()),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadLoadedListResponse = z.infer<typeof ThreadLoadedListResponse>;
+
+export const ThreadNameUpdatedNotification = z.object({
+  threadId: z.string(),
+  threadName: z.string().nullable().optional(),
+});
+export type ThreadNameUpdatedNotification = z.infer<typeof ThreadNameUpdatedNotification>;
+
+export const ThreadReadParams = z.object({ includeTurns: z.boolean().optional(), threadId: z.string() });
+export type ThreadReadParams = z.infer<typeof ThreadReadParams>;
+
+export const ThreadReadResponse = z.object({
+  readState: ThreadReadState.nullable().optional(),
+  thread: Thread,
+});
+export type ThreadReadResponse = z.infer<typeof ThreadReadResponse>;
 
 export const ThreadResumeInitialTurnsPageParams = z.object({
   itemsView: TurnItemsView.nullable().optional(),
@@ -1915,6 +2126,12 @@ export const ThreadResumeResponse = z.object({
   turnsBackwardsCursor: z.string().nullable().optional(),
 });
 export type ThreadResumeResponse = z.infer<typeof ThreadResumeResponse>;
+
+export const ThreadSetNameParams = z.object({ name: z.string(), threadId: z.string() });
+export type ThreadSetNameParams = z.infer<typeof ThreadSetNameParams>;
+
+export const ThreadSetNameResponse = z.object({});
+export type ThreadSetNameResponse = z.infer<typeof ThreadSetNameResponse>;
 
 export const ThreadSettings = z.object({
   activePermissionProfile: ActivePermissionProfile.nullable().optional(),
@@ -2049,6 +2266,40 @@ export const ThreadTokenUsageUpdatedNotification = z.object({
   turnId: z.string(),
 });
 export type ThreadTokenUsageUpdatedNotification = z.infer<typeof ThreadTokenUsageUpdatedNotification>;
+
+export const ThreadTurnsListParams = z.object({
+  cursor: z.string().nullable().optional(),
+  itemsView: TurnItemsView.nullable().optional(),
+  limit: u32().nullable().optional(),
+  sortDirection: SortDirection.nullable().optional(),
+  threadId: z.string(),
+});
+export type ThreadTurnsListParams = z.infer<typeof ThreadTurnsListParams>;
+
+export const ThreadTurnsListResponse = z.object({
+  backwardsCursor: z.string().nullable().optional(),
+  data: z.array(Turn),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadTurnsListResponse = z.infer<typeof ThreadTurnsListResponse>;
+
+export const ThreadUnarchiveParams = z.object({ threadId: z.string() });
+export type ThreadUnarchiveParams = z.infer<typeof ThreadUnarchiveParams>;
+
+export const ThreadUnarchiveResponse = z.object({ thread: Thread });
+export type ThreadUnarchiveResponse = z.infer<typeof ThreadUnarchiveResponse>;
+
+export const ThreadUnarchivedNotification = z.object({ threadId: z.string() });
+export type ThreadUnarchivedNotification = z.infer<typeof ThreadUnarchivedNotification>;
+
+export const ThreadUnsubscribeParams = z.object({ threadId: z.string() });
+export type ThreadUnsubscribeParams = z.infer<typeof ThreadUnsubscribeParams>;
+
+export const ThreadUnsubscribeStatus = z.enum(["notLoaded", "notSubscribed", "unsubscribed"]);
+export type ThreadUnsubscribeStatus = z.infer<typeof ThreadUnsubscribeStatus>;
+
+export const ThreadUnsubscribeResponse = z.object({ status: ThreadUnsubscribeStatus });
+export type ThreadUnsubscribeResponse = z.infer<typeof ThreadUnsubscribeResponse>;
 
 export const TurnCompletedNotification = z.object({ threadId: z.string(), turn: Turn });
 export type TurnCompletedNotification = z.infer<typeof TurnCompletedNotification>;
@@ -2213,6 +2464,7 @@ export const definitions0166 = {
   "v2/ConfigWriteResponse": ConfigWriteResponse,
   "v2/ConfigurationReasoning": ConfigurationReasoning,
   "v2/ContentItem": ContentItem,
+  "v2/ContextCompactedNotification": ContextCompactedNotification,
   "v2/CreditsSnapshot": CreditsSnapshot,
   "v2/CyberAccessProgram": CyberAccessProgram,
   "v2/DesktopOnboardingEntrypoint": DesktopOnboardingEntrypoint,
@@ -2341,27 +2593,57 @@ export const definitions0166 = {
   "v2/SpendControlLimitSnapshot": SpendControlLimitSnapshot,
   "v2/SubAgentActivityKind": SubAgentActivityKind,
   "v2/SubAgentSource": SubAgentSource,
+  "v2/TerminalInteractionNotification": TerminalInteractionNotification,
   "v2/TextElement": TextElement,
   "v2/Thread": Thread,
   "v2/ThreadActiveFlag": ThreadActiveFlag,
+  "v2/ThreadArchiveParams": ThreadArchiveParams,
+  "v2/ThreadArchiveResponse": ThreadArchiveResponse,
+  "v2/ThreadArchivedNotification": ThreadArchivedNotification,
   "v2/ThreadBackgroundTerminal": ThreadBackgroundTerminal,
   "v2/ThreadBackgroundTerminalsListParams": ThreadBackgroundTerminalsListParams,
   "v2/ThreadBackgroundTerminalsListResponse": ThreadBackgroundTerminalsListResponse,
+  "v2/ThreadClosedNotification": ThreadClosedNotification,
+  "v2/ThreadCompactStartParams": ThreadCompactStartParams,
+  "v2/ThreadCompactStartResponse": ThreadCompactStartResponse,
+  "v2/ThreadDeleteParams": ThreadDeleteParams,
+  "v2/ThreadDeleteResponse": ThreadDeleteResponse,
+  "v2/ThreadDeletedNotification": ThreadDeletedNotification,
   "v2/ThreadEnvironment": ThreadEnvironment,
   "v2/ThreadExtra": ThreadExtra,
+  "v2/ThreadForkParams": ThreadForkParams,
+  "v2/ThreadForkResponse": ThreadForkResponse,
   "v2/ThreadHistoryMode": ThreadHistoryMode,
   "v2/ThreadId": ThreadId,
   "v2/ThreadItem": ThreadItem,
+  "v2/ThreadItemEntry": ThreadItemEntry,
+  "v2/ThreadItemsListAnchor": ThreadItemsListAnchor,
+  "v2/ThreadItemsListCursor": ThreadItemsListCursor,
+  "v2/ThreadItemsListParams": ThreadItemsListParams,
+  "v2/ThreadItemsListResponse": ThreadItemsListResponse,
+  "v2/ThreadListCwdFilter": ThreadListCwdFilter,
+  "v2/ThreadListParams": ThreadListParams,
+  "v2/ThreadListResponse": ThreadListResponse,
+  "v2/ThreadLoadedListParams": ThreadLoadedListParams,
+  "v2/ThreadLoadedListResponse": ThreadLoadedListResponse,
+  "v2/ThreadNameUpdatedNotification": ThreadNameUpdatedNotification,
+  "v2/ThreadReadParams": ThreadReadParams,
+  "v2/ThreadReadResponse": ThreadReadResponse,
+  "v2/ThreadReadState": ThreadReadState,
   "v2/ThreadResumeInitialTurnsPageParams": ThreadResumeInitialTurnsPageParams,
   "v2/ThreadResumeParams": ThreadResumeParams,
   "v2/ThreadResumeResponse": ThreadResumeResponse,
   "v2/ThreadSection": ThreadSection,
   "v2/ThreadSectionAppearance": ThreadSectionAppearance,
+  "v2/ThreadSetNameParams": ThreadSetNameParams,
+  "v2/ThreadSetNameResponse": ThreadSetNameResponse,
   "v2/ThreadSettings": ThreadSettings,
   "v2/ThreadSettingsUpdateParams": ThreadSettingsUpdateParams,
   "v2/ThreadSettingsUpdateResponse": ThreadSettingsUpdateResponse,
   "v2/ThreadSettingsUpdatedNotification": ThreadSettingsUpdatedNotification,
+  "v2/ThreadSortKey": ThreadSortKey,
   "v2/ThreadSource": ThreadSource,
+  "v2/ThreadSourceKind": ThreadSourceKind,
   "v2/ThreadStartParams": ThreadStartParams,
   "v2/ThreadStartResponse": ThreadStartResponse,
   "v2/ThreadStartSource": ThreadStartSource,
@@ -2370,6 +2652,15 @@ export const definitions0166 = {
   "v2/ThreadStatusChangedNotification": ThreadStatusChangedNotification,
   "v2/ThreadTokenUsage": ThreadTokenUsage,
   "v2/ThreadTokenUsageUpdatedNotification": ThreadTokenUsageUpdatedNotification,
+  "v2/ThreadTurnsListParams": ThreadTurnsListParams,
+  "v2/ThreadTurnsListResponse": ThreadTurnsListResponse,
+  "v2/ThreadUnarchiveParams": ThreadUnarchiveParams,
+  "v2/ThreadUnarchiveResponse": ThreadUnarchiveResponse,
+  "v2/ThreadUnarchivedNotification": ThreadUnarchivedNotification,
+  "v2/ThreadUnreadPosition": ThreadUnreadPosition,
+  "v2/ThreadUnsubscribeParams": ThreadUnsubscribeParams,
+  "v2/ThreadUnsubscribeResponse": ThreadUnsubscribeResponse,
+  "v2/ThreadUnsubscribeStatus": ThreadUnsubscribeStatus,
   "v2/TokenUsageBreakdown": TokenUsageBreakdown,
   "v2/Tool": Tool,
   "v2/ToolsV2": ToolsV2,

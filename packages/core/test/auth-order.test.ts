@@ -1,49 +1,21 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { join } from "node:path";
-import { type MockIssuer, startMockIssuer, tempDir } from "@codex-ts/test-support";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AuthManager, type AuthManagerOptions, type AuthMode } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { AuthMode } from "../src/index.js";
+import { useAuthFixtures } from "./helpers/auth-fixtures.js";
 
 // Issue 14 rows 4 and 21 at the AuthManager API: changes are applied in arrival order, a refresh never saves
 // over a newer record or after a logout, and login starts are serialised (the app-server e2e suite drives the
 // same through the CLI).
 
-let home: string;
-let issuer: MockIssuer;
-const managers: AuthManager[] = [];
-
-beforeEach(async () => {
-  home = await tempDir("codex-auth-order-");
-  issuer = await startMockIssuer();
-});
-afterEach(async () => {
-  for (const m of managers.splice(0)) m.close();
-  await issuer.close();
-});
-
-function manager(extra: Partial<AuthManagerOptions> = {}): AuthManager {
-  const m = new AuthManager({
-    codexHome: home,
-    storeMode: "file",
-    issuer: issuer.issuer,
-    chatgptBaseUrl: issuer.chatgptBaseUrl,
-    originator: "codex_cli_rs",
-    userAgent: () => "codex_cli_rs/0.58.0 (test)",
-    loginPort: 0,
-    ...extra,
-  });
-  managers.push(m);
-  return m;
-}
-
-const authFile = () => join(home, "auth.json");
+const fx = useAuthFixtures("codex-auth-order-");
+const { manager, authFile } = fx;
 const stored = async () =>
   JSON.parse(await readFile(authFile(), "utf8").catch(() => "null")) as Record<string, unknown> | null;
 
 /** ChatGPT tokens last refreshed 30 days ago (Codex refreshes after 8), so the next token request refreshes them. */
 async function seedStaleChatGpt() {
-  const tokens = issuer.issueTokens();
+  const tokens = fx.issuer.issueTokens();
   await writeFile(
     authFile(),
     JSON.stringify({
@@ -79,7 +51,7 @@ describe("auth changes are applied in arrival order", () => {
   it("a refresh that finishes after a logout does not bring the credentials back", async () => {
     await seedStaleChatGpt();
     const m = manager();
-    const gate = issuer.pauseTokenEndpoint();
+    const gate = fx.issuer.pauseTokenEndpoint();
     const refresh = m.refresh();
     await gate.arrived;
     await m.logout();
@@ -93,7 +65,7 @@ describe("auth changes are applied in arrival order", () => {
     await seedStaleChatGpt();
     const m = manager();
     const auth = await m.current();
-    const gate = issuer.pauseTokenEndpoint();
+    const gate = fx.issuer.pauseTokenEndpoint();
     const token = auth?.getToken();
     await gate.arrived;
     await m.loginApiKey("sk-newer");
@@ -105,7 +77,7 @@ describe("auth changes are applied in arrival order", () => {
   it("a refresh that finds the credentials changed by another process keeps theirs", async () => {
     await seedStaleChatGpt();
     const m = manager();
-    const gate = issuer.pauseTokenEndpoint();
+    const gate = fx.issuer.pauseTokenEndpoint();
     const refresh = m.refresh();
     await gate.arrived;
     // Another Codex process logs in with a key meanwhile.

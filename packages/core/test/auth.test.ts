@@ -1,54 +1,26 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { AuthStorageError } from "@codex-ts/auth-storage";
-import { type MockIssuer, makeJwt, startMockIssuer, tempDir } from "@codex-ts/test-support";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { makeJwt } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
 import {
-  AuthManager,
-  type AuthManagerOptions,
+  type AuthManager,
   type AuthMode,
   AuthRequestError,
   type AuthSource,
   rateLimitsFromUsage,
   usageUrl,
 } from "../src/index.js";
+import { useAuthFixtures } from "./helpers/auth-fixtures.js";
 
-let home: string;
-let issuer: MockIssuer;
-const managers: AuthManager[] = [];
-
-beforeEach(async () => {
-  home = await tempDir("codex-auth-");
-  issuer = await startMockIssuer();
-});
-afterEach(async () => {
-  for (const m of managers.splice(0)) m.close();
-  await issuer.close();
-});
-
-function manager(extra: Partial<AuthManagerOptions> = {}): AuthManager {
-  const m = new AuthManager({
-    codexHome: home,
-    storeMode: "file",
-    issuer: issuer.issuer,
-    chatgptBaseUrl: issuer.chatgptBaseUrl,
-    originator: "codex_cli_rs",
-    userAgent: () => "codex_cli_rs/0.58.0 (test)",
-    loginPort: 0,
-    ...extra,
-  });
-  managers.push(m);
-  return m;
-}
-
-const authFile = () => join(home, "auth.json");
+const fx = useAuthFixtures("codex-auth-");
+const { manager, authFile } = fx;
 const readAuth = async () => JSON.parse(await readFile(authFile(), "utf8")) as Record<string, unknown>;
 /** The callback server binds 127.0.0.1 while Codex's redirect URI says `localhost`; go to the bound address. */
 const loopback = (url: string) => url.replace("://localhost:", "://127.0.0.1:");
 
-/** Plays the browser: the issuer's authorize page redirects to the callback, which we request. */
+/** Plays the browser: the fx.issuer's authorize page redirects to the callback, which we request. */
 async function approve(authUrl: string): Promise<Response> {
   const authorize = await fetch(authUrl, { redirect: "manual" });
   expect(authorize.status).toBe(302);
@@ -72,7 +44,7 @@ function changes(m: AuthManager): Array<AuthMode | null> {
 }
 
 async function seedChatGpt(lastRefresh: Date | null) {
-  const tokens = issuer.issueTokens();
+  const tokens = fx.issuer.issueTokens();
   const record = {
     OPENAI_API_KEY: null,
     tokens: { ...tokens, account_id: "acct-123" },
@@ -144,7 +116,7 @@ describe("ChatGPT login", () => {
     expect(login.loginId).toMatch(/^[0-9a-f-]{36}$/);
 
     const url = new URL(login.authUrl);
-    expect(`${url.origin}${url.pathname}`).toBe(`${issuer.issuer}/oauth/authorize`);
+    expect(`${url.origin}${url.pathname}`).toBe(`${fx.issuer.issuer}/oauth/authorize`);
     expect([...url.searchParams.keys()]).toEqual([
       "response_type",
       "client_id",
@@ -162,7 +134,7 @@ describe("ChatGPT login", () => {
     expect(url.searchParams.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(url.searchParams.get("state")).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const exchange = issuer.requests.find(
+    const exchange = fx.issuer.requests.find(
       (r) => (r.body as Record<string, string>).grant_type === "authorization_code",
     );
     expect((exchange?.body as Record<string, string> | undefined)?.code_verifier).toMatch(
@@ -171,7 +143,7 @@ describe("ChatGPT login", () => {
 
     const stored = await readAuth();
     expect(stored.OPENAI_API_KEY).toBeNull();
-    expect(stored.tokens).toMatchObject({ access_token: issuer.accessTokens[0], account_id: "acct-123" });
+    expect(stored.tokens).toMatchObject({ access_token: fx.issuer.accessTokens[0], account_id: "acct-123" });
     expect(Date.now() - Date.parse(String(stored.last_refresh))).toBeLessThan(60_000);
     expect((await stat(authFile())).mode & 0o777).toBe(0o600);
 
@@ -182,7 +154,7 @@ describe("ChatGPT login", () => {
       planType: "plus",
       accountId: "acct-123",
     });
-    expect(await auth?.getToken()).toBe(issuer.accessTokens[0]);
+    expect(await auth?.getToken()).toBe(fx.issuer.accessTokens[0]);
     expect(seen).toEqual(["chatgpt"]);
 
     // The model client reads its Bearer token and account id through this interface.
@@ -218,7 +190,7 @@ describe("ChatGPT login", () => {
   });
 
   it("ends up in API-key mode when the issuer trades the ID token for a key (Codex's rule)", async () => {
-    issuer.apiKeyExchange = true;
+    fx.issuer.apiKeyExchange = true;
     const m = manager();
     const seen = changes(m);
     expect((await loginThroughBrowser(m)).result.success).toBe(true);
@@ -249,7 +221,7 @@ describe("ChatGPT login", () => {
   it("stores nothing for a login cancelled while the issuer is answering", async () => {
     const m = manager();
     const login = await m.startChatGptLogin();
-    const gate = issuer.pauseTokenEndpoint();
+    const gate = fx.issuer.pauseTokenEndpoint();
     const authorize = await fetch(login.authUrl, { redirect: "manual" });
     const callback = fetch(loopback(authorize.headers.get("location") ?? ""), { redirect: "manual" }).catch(
       (err: unknown) => err,
@@ -262,12 +234,12 @@ describe("ChatGPT login", () => {
     });
     gate.release();
     await callback;
-    await expect.poll(() => issuer.accessTokens.length).toBe(1);
+    await expect.poll(() => fx.issuer.accessTokens.length).toBe(1);
     // A later login completes; only its tokens are stored, and only it went on to the API-key exchange.
     expect((await loginThroughBrowser(m)).result.success).toBe(true);
     const stored = (await readAuth()).tokens as Record<string, string>;
-    expect(stored.access_token).toBe(issuer.accessTokens[1]);
-    const keyExchanges = issuer.requests.filter(
+    expect(stored.access_token).toBe(fx.issuer.accessTokens[1]);
+    const keyExchanges = fx.issuer.requests.filter(
       (r) =>
         (r.body as Record<string, string>).grant_type === "urn:ietf:params:oauth:grant-type:token-exchange",
     );
@@ -327,7 +299,7 @@ describe("ChatGPT login", () => {
     });
     await expect(stat(authFile())).rejects.toThrow(/ENOENT/);
 
-    issuer.claims = { ...issuer.claims, accountId: "ws-allowed" };
+    fx.issuer.claims = { ...fx.issuer.claims, accountId: "ws-allowed" };
     expect((await loginThroughBrowser(m)).result.success).toBe(true);
   });
 });
@@ -339,8 +311,8 @@ describe("token refresh", () => {
     const seen = changes(m);
     const token = await (await m.current())?.getToken();
     expect(token).not.toBe(old.access_token);
-    expect(token).toBe(issuer.accessTokens.at(-1));
-    const refresh = issuer.requests.find(
+    expect(token).toBe(fx.issuer.accessTokens.at(-1));
+    const refresh = fx.issuer.requests.find(
       (r) => (r.body as Record<string, string>).grant_type === "refresh_token",
     );
     expect(refresh?.body).toEqual({
@@ -361,21 +333,21 @@ describe("token refresh", () => {
     const m = manager();
     expect(await (await m.current())?.getToken()).toBe(seeded.access_token);
     await Promise.all([m.refresh(), m.refresh()]);
-    expect(issuer.requests.filter((r) => r.path === "/oauth/token")).toHaveLength(1);
+    expect(fx.issuer.requests.filter((r) => r.path === "/oauth/token")).toHaveLength(1);
     expect(((await readAuth()).tokens as Record<string, string>).access_token).toBe(
-      issuer.accessTokens.at(-1),
+      fx.issuer.accessTokens.at(-1),
     );
   });
 
   it("leaves stored credentials intact when the refresh fails", async () => {
     await seedChatGpt(new Date(Date.now() - 9 * DAY));
     const before = await readFile(authFile(), "utf8");
-    issuer.refreshFailure = 401;
+    fx.issuer.refreshFailure = 401;
     const m = manager();
     const auth = await m.current();
     await expect(auth?.getToken()).rejects.toThrow(/refresh token was rejected/);
     await expect(m.refresh()).rejects.toThrow(/log out and sign in again/);
-    issuer.refreshFailure = 500;
+    fx.issuer.refreshFailure = 500;
     await expect(m.refresh()).rejects.toThrow("Failed to refresh token: token endpoint returned status 500");
     expect(await readFile(authFile(), "utf8")).toBe(before);
   });
@@ -384,7 +356,7 @@ describe("token refresh", () => {
     const m = manager();
     await m.loginApiKey("sk-1");
     await m.refresh();
-    expect(issuer.requests).toHaveLength(0);
+    expect(fx.issuer.requests).toHaveLength(0);
   });
 });
 
@@ -396,8 +368,8 @@ describe("rate limits", () => {
       primary: { usedPercent: 42, windowDurationMins: 300, resetsAt: 1764000000 },
       secondary: { usedPercent: 7, windowDurationMins: 10080, resetsAt: 1764500000 },
     });
-    const req = issuer.requests.find((r) => r.path === "/backend-api/wham/usage");
-    expect(req?.headers.authorization).toBe(`Bearer ${issuer.accessTokens[0]}`);
+    const req = fx.issuer.requests.find((r) => r.path === "/backend-api/wham/usage");
+    expect(req?.headers.authorization).toBe(`Bearer ${fx.issuer.accessTokens[0]}`);
     expect(req?.headers["chatgpt-account-id"]).toBe("acct-123");
   });
 
@@ -422,7 +394,7 @@ describe("rate limits", () => {
       }),
     );
     await expect(manager().readRateLimits()).rejects.toThrow(
-      `failed to fetch codex rate limits: GET ${issuer.chatgptBaseUrl}wham/usage failed: 401`,
+      `failed to fetch codex rate limits: GET ${fx.issuer.chatgptBaseUrl}wham/usage failed: 401`,
     );
   });
 

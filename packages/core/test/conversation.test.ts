@@ -1,72 +1,32 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "@codex-ts/config-loader";
-import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  type Conversation,
-  type ConversationManager,
-  type CoreEvent,
-  type InputItem,
-  SessionsStore,
-  sandboxSupport,
-} from "../src/index.js";
-import { mockConfig, testConversationManager } from "./helpers/mock-conversations.js";
+import { responses, tempDir } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
+import { type Conversation, type InputItem, SessionsStore, sandboxSupport } from "../src/index.js";
+import { mockConfig, useConversationFixtures } from "./helpers/mock-conversations.js";
+import { watchEvents } from "./helpers/watch-events.js";
 
-let home: string;
-let work: string;
-let mock: MockModelServer;
-let manager: ConversationManager;
-
-beforeEach(async () => {
-  home = await tempDir("codex-conv-home-");
-  work = await tempDir("codex-conv-work-");
-  mock = await startMockModelServer();
-  manager = testConversationManager(home);
-});
-afterEach(async () => {
-  await manager.shutdownAll();
-  await mock.close();
-});
+const fx = useConversationFixtures("codex-conv");
 
 function config(...overrides: string[]): Promise<Config> {
   const retries = ["model_providers.mock.request_max_retries=2", "model_providers.mock.stream_max_retries=1"];
-  return mockConfig({ home, baseUrl: mock.baseUrl, cwd: work, overrides: [...retries, ...overrides] });
+  return mockConfig({
+    home: fx.home,
+    baseUrl: fx.mock.baseUrl,
+    cwd: fx.work,
+    overrides: [...retries, ...overrides],
+  });
 }
 
-/** Collects events; `until(type)` resolves with the next not-yet-consumed event of that type. */
-function watch(c: Conversation) {
-  const events: CoreEvent[] = [];
-  const consumed = new Set<CoreEvent>();
-  const waiters: { type: string; resolve: (e: CoreEvent) => void }[] = [];
-  c.subscribe((e) => {
-    events.push(e);
-    const w = waiters.find((x) => x.type === e.msg.type);
-    if (w) {
-      waiters.splice(waiters.indexOf(w), 1);
-      consumed.add(e);
-      w.resolve(e);
-    }
-  });
-  const until = (type: string) =>
-    new Promise<CoreEvent>((resolve) => {
-      const found = events.find((e) => e.msg.type === type && !consumed.has(e));
-      if (found) {
-        consumed.add(found);
-        resolve(found);
-      } else {
-        waiters.push({ type, resolve });
-      }
-    });
-  return { events, until, types: () => events.map((e) => e.msg.type) };
-}
+const watch = (c: Conversation) => watchEvents(c, { consume: true });
 
 const text = (t: string): InputItem[] => [{ type: "text", data: { text: t } }];
 
 describe("conversation runtime against the mock model server", () => {
   it("runs a plain turn: events, request body, rollout", async () => {
-    mock.enqueue(responses.turn(responses.reasoning("thinking"), responses.message("Hello there!")));
-    const { conversation, sessionConfigured, rolloutPath } = await manager.newConversation(await config());
+    fx.mock.enqueue(responses.turn(responses.reasoning("thinking"), responses.message("Hello there!")));
+    const { conversation, sessionConfigured, rolloutPath } = await fx.manager.newConversation(await config());
     expect(sessionConfigured.model).toBe("gpt-5-codex");
     const w = watch(conversation);
     const turnId = await conversation.submit({ type: "user_input", items: text("hi") });
@@ -86,7 +46,7 @@ describe("conversation runtime against the mock model server", () => {
     ]) {
       expect(types).toContain(t);
     }
-    const body = mock.requests[0]!.body as Record<string, unknown>;
+    const body = fx.mock.requests[0]!.body as Record<string, unknown>;
     expect(Object.keys(body).slice(0, 5)).toEqual(["model", "instructions", "input", "tools", "tool_choice"]);
     expect(body).toMatchObject({
       model: "gpt-5-codex",
@@ -97,15 +57,15 @@ describe("conversation runtime against the mock model server", () => {
     const input = body.input as { content: { text: string }[] }[];
     expect(input[0]!.content[0]!.text).toContain("<environment_context>");
     expect(input.at(-1)!.content[0]!.text).toBe("hi");
-    expect(mock.requests[0]!.headers.conversation_id).toBe(conversation.id);
-    const loaded = await new SessionsStore(home).loadHistory(rolloutPath);
+    expect(fx.mock.requests[0]!.headers.conversation_id).toBe(conversation.id);
+    const loaded = await new SessionsStore(fx.home).loadHistory(rolloutPath);
     expect(
       loaded.items.filter((i) => i.type === "event_msg").map((i) => (i.payload as { type: string }).type),
     ).toEqual(["user_message", "token_count", "agent_reasoning", "agent_message", "token_count"]);
   });
 
   it("runs a shell command that needs approval when approved, and reports a denial to the model", async () => {
-    mock.enqueue(
+    fx.mock.enqueue(
       responses.turn(
         responses.functionCall("shell", { command: ["bash", "-lc", "echo made > out.txt"] }, "call_a"),
       ),
@@ -115,7 +75,7 @@ describe("conversation runtime against the mock model server", () => {
       ),
       responses.turn(responses.message("ok, not running it")),
     );
-    const { conversation } = await manager.newConversation(
+    const { conversation } = await fx.manager.newConversation(
       await config("approval_policy=untrusted", "sandbox_mode=danger-full-access"),
     );
     const w = watch(conversation);
@@ -130,8 +90,10 @@ describe("conversation runtime against the mock model server", () => {
     const end = await w.until("exec_command_end");
     expect(end.msg).toMatchObject({ exit_code: 0 });
     await w.until("task_complete");
-    expect(await readFile(join(work, "out.txt"), "utf8")).toBe("made\n");
-    const output = (mock.requests[1]!.body as { input: { type: string; output?: string }[] }).input.at(-1)!;
+    expect(await readFile(join(fx.work, "out.txt"), "utf8")).toBe("made\n");
+    const output = (fx.mock.requests[1]!.body as { input: { type: string; output?: string }[] }).input.at(
+      -1,
+    )!;
     expect(output).toMatchObject({ type: "function_call_output" });
     expect(output.output).toMatch(/^Exit code: 0\nWall time: [\d.]+ seconds\nOutput:\n/);
 
@@ -139,17 +101,17 @@ describe("conversation runtime against the mock model server", () => {
     await w.until("exec_approval_request");
     await conversation.submit({ type: "exec_approval", id: "call_b", decision: "denied" });
     await w.until("task_complete");
-    const denied = (mock.requests[3]!.body as { input: { output?: string }[] }).input.at(-1)!;
+    const denied = (fx.mock.requests[3]!.body as { input: { output?: string }[] }).input.at(-1)!;
     expect(denied.output).toBe("exec command rejected by user");
   });
 
   it("a denial is reported with exit code -1; an `abort` answer closes the command as rejected, then aborts the turn", async () => {
-    mock.enqueue(
+    fx.mock.enqueue(
       responses.turn(responses.functionCall("shell", { command: ["touch", "denied.txt"] }, "call_d")),
       responses.turn(responses.message("not running it")),
       responses.turn(responses.functionCall("shell", { command: ["touch", "aborted.txt"] }, "call_x")),
     );
-    const { conversation } = await manager.newConversation(
+    const { conversation } = await fx.manager.newConversation(
       await config("approval_policy=untrusted", "sandbox_mode=danger-full-access"),
     );
     const w = watch(conversation);
@@ -180,13 +142,13 @@ describe("conversation runtime against the mock model server", () => {
       { type: "exec_command_end", call_id: "call_x", ...rejected },
       { type: "turn_aborted", reason: "interrupted" },
     ]);
-    await expect(readFile(join(work, "aborted.txt"))).rejects.toThrow();
-    await expect(readFile(join(work, "denied.txt"))).rejects.toThrow();
+    await expect(readFile(join(fx.work, "aborted.txt"))).rejects.toThrow();
+    await expect(readFile(join(fx.work, "denied.txt"))).rejects.toThrow();
   });
 
   it("applies patches, updates the plan, and runs safe commands without asking", async () => {
-    await writeFile(join(work, "a.txt"), "one\n");
-    mock.enqueue(
+    await writeFile(join(fx.work, "a.txt"), "one\n");
+    fx.mock.enqueue(
       responses.turn(
         responses.functionCall("update_plan", { plan: [{ step: "edit", status: "in_progress" }] }, "call_p"),
       ),
@@ -200,7 +162,7 @@ describe("conversation runtime against the mock model server", () => {
       responses.turn(responses.functionCall("shell", { command: ["cat", "a.txt"] }, "call_cat")),
       responses.turn(responses.message("all done")),
     );
-    const { conversation } = await manager.newConversation(
+    const { conversation } = await fx.manager.newConversation(
       await config("approval_policy=untrusted", "sandbox_mode=danger-full-access"),
     );
     const w = watch(conversation);
@@ -209,7 +171,10 @@ describe("conversation runtime against the mock model server", () => {
       plan: [{ step: "edit", status: "in_progress" }],
     });
     const ask = await w.until("apply_patch_approval_request");
-    expect(ask.msg).toMatchObject({ call_id: "call_ap", changes: { [join(work, "a.txt")]: { update: {} } } });
+    expect(ask.msg).toMatchObject({
+      call_id: "call_ap",
+      changes: { [join(fx.work, "a.txt")]: { update: {} } },
+    });
     await conversation.submit({ type: "patch_approval", id: "call_ap", decision: "approved" });
     expect((await w.until("patch_apply_end")).msg).toMatchObject({ success: true });
     const cat = await w.until("exec_command_end");
@@ -219,11 +184,11 @@ describe("conversation runtime against the mock model server", () => {
   });
 
   it("interrupts a running turn and stays usable", async () => {
-    mock.enqueue(
+    fx.mock.enqueue(
       responses.turn(responses.functionCall("shell", { command: ["sleep", "30"] }, "call_sleep")),
       responses.turn(responses.message("after interrupt")),
     );
-    const { conversation, rolloutPath } = await manager.newConversation(
+    const { conversation, rolloutPath } = await fx.manager.newConversation(
       await config("approval_policy=never", "sandbox_mode=danger-full-access"),
     );
     const w = watch(conversation);
@@ -238,7 +203,7 @@ describe("conversation runtime against the mock model server", () => {
 
   it("retries provider errors in two layers as 0.58.0 and reports the final failure; the conversation stays usable", async () => {
     // request_max_retries=2, stream_max_retries=1 (config above).
-    mock.enqueue(
+    fx.mock.enqueue(
       // Turn one: three 500s use up the silent HTTP retries; the turn then sends the request once more.
       { kind: "http", status: 500, body: "boom" },
       { kind: "http", status: 500, body: "boom" },
@@ -249,13 +214,13 @@ describe("conversation runtime against the mock model server", () => {
       { kind: "http", status: 400, body: '{"error":"bad"}' },
       responses.turn(responses.message("fine again")),
     );
-    const { conversation, rolloutPath } = await manager.newConversation(await config());
+    const { conversation, rolloutPath } = await fx.manager.newConversation(await config());
     const w = watch(conversation);
-    const before = mock.requests.length;
+    const before = fx.mock.requests.length;
     await conversation.submit({ type: "user_input", items: text("one") });
     expect((await w.until("stream_error")).msg).toMatchObject({ message: "Reconnecting... 1/1" });
     expect((await w.until("task_complete")).msg).toMatchObject({ last_agent_message: "recovered" });
-    expect(mock.requests.length - before).toBe(4);
+    expect(fx.mock.requests.length - before).toBe(4);
     expect(w.events.filter((e) => e.msg.type === "stream_error")).toHaveLength(1);
     await conversation.submit({ type: "user_input", items: text("two") });
     expect((await w.until("error")).msg).toMatchObject({
@@ -271,28 +236,28 @@ describe("conversation runtime against the mock model server", () => {
   });
 
   it("resumes a conversation from its rollout and continues it", async () => {
-    mock.enqueue(
+    fx.mock.enqueue(
       responses.turn(responses.message("first answer")),
       responses.turn(responses.message("second answer")),
     );
-    const first = await manager.newConversation(await config());
+    const first = await fx.manager.newConversation(await config());
     const w = watch(first.conversation);
     await first.conversation.submit({ type: "user_input", items: text("remember 42") });
     await w.until("task_complete");
-    await manager.shutdownAll();
+    await fx.manager.shutdownAll();
 
-    const resumed = await manager.resumeConversation(first.rolloutPath, await config());
+    const resumed = await fx.manager.resumeConversation(first.rolloutPath, await config());
     expect(resumed.conversationId).toBe(first.conversationId);
     expect(resumed.initialMessages.map((m) => m.type)).toContain("agent_message");
     const w2 = watch(resumed.conversation);
     await resumed.conversation.submit({ type: "user_input", items: text("what was it?") });
     await w2.until("task_complete");
-    const input = (mock.requests[1]!.body as { input: { role?: string; content?: { text?: string }[] }[] })
+    const input = (fx.mock.requests[1]!.body as { input: { role?: string; content?: { text?: string }[] }[] })
       .input;
     const texts = input.map((i) => i.content?.map((c) => c.text).join("") ?? "");
     expect(texts).toContain("remember 42");
     expect(texts).toContain("first answer");
-    const loaded = await new SessionsStore(home).loadHistory(first.rolloutPath);
+    const loaded = await new SessionsStore(fx.home).loadHistory(first.rolloutPath);
     expect(loaded.items.filter((i) => i.type === "session_meta")).toHaveLength(0);
     expect(JSON.stringify(loaded.items)).toContain("second answer");
   });
@@ -302,7 +267,7 @@ describe("conversation runtime against the mock model server", () => {
     async () => {
       // Outside every writable root: not the workspace, not /tmp.
       const outside = await tempDir("codex-outside-", { base: "/var/tmp" });
-      mock.enqueue(
+      fx.mock.enqueue(
         responses.turn(
           responses.functionCall(
             "shell",
@@ -312,7 +277,7 @@ describe("conversation runtime against the mock model server", () => {
         ),
         responses.turn(responses.message("blocked")),
       );
-      const { conversation } = await manager.newConversation(
+      const { conversation } = await fx.manager.newConversation(
         await config("approval_policy=never", "sandbox_mode=workspace-write"),
       );
       const w = watch(conversation);

@@ -1,38 +1,19 @@
 import { readFile } from "node:fs/promises";
 import type { Config } from "@codex-ts/config-loader";
-import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  type Conversation,
-  type ConversationManager,
-  type CoreEvent,
-  type InputItem,
-  isCodexWireEvent,
-} from "../src/index.js";
-import { mockConfig, testConversationManager } from "./helpers/mock-conversations.js";
+import { responses } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
+import { type InputItem, isCodexWireEvent } from "../src/index.js";
+import { mockConfig, useConversationFixtures } from "./helpers/mock-conversations.js";
+import { watchEvents } from "./helpers/watch-events.js";
 
 /**
  * Issue 21, the model-provider rows: a provider that hangs, rate-limits absurdly, floods, keeps a stream alive with
- * comments, loops on tools or fails mid-stream. Each test drives a real conversation against the mock model server on
+ * comments, loops on tools or fails mid-stream. Each test drives a real conversation against the fx.mock model server on
  * 127.0.0.1 and states the bound it checks; every wait is shortened through the provider's own settings
  * (`stream_idle_timeout_ms`, the retry budgets), so nothing here sleeps long.
  */
 
-let home: string;
-let work: string;
-let mock: MockModelServer;
-let manager: ConversationManager;
-
-beforeEach(async () => {
-  home = await tempDir("codex-hostile-home-");
-  work = await tempDir("codex-hostile-work-");
-  mock = await startMockModelServer();
-  manager = testConversationManager(home);
-});
-afterEach(async () => {
-  await manager.shutdownAll();
-  await mock.close();
-});
+const fx = useConversationFixtures("codex-hostile");
 
 function config(o: {
   idleMs?: number;
@@ -41,9 +22,9 @@ function config(o: {
   extra?: string[];
 }): Promise<Config> {
   return mockConfig({
-    home,
-    baseUrl: mock.baseUrl,
-    cwd: work,
+    home: fx.home,
+    baseUrl: fx.mock.baseUrl,
+    cwd: fx.work,
     overrides: [
       `model_providers.mock.request_max_retries=${o.request ?? 0}`,
       `model_providers.mock.stream_max_retries=${o.stream ?? 0}`,
@@ -53,31 +34,11 @@ function config(o: {
   });
 }
 
-/** Collects a conversation's events (with arrival times); `until(type)` waits for the first of a type. */
-function watch(c: Conversation) {
-  const events: (CoreEvent & { at: number })[] = [];
-  let wake: () => void = () => {};
-  c.subscribe((e) => {
-    events.push({ ...e, at: Date.now() });
-    wake();
-  });
-  const until = async (type: string) => {
-    for (;;) {
-      const found = events.find((e) => e.msg.type === type);
-      if (found) return found;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-  };
-  return { events, until, of: (type: string) => events.filter((e) => e.msg.type === type) };
-}
-
 const text = (t: string): InputItem[] => [{ type: "text", data: { text: t } }];
 
 async function startTurn(cfg: Config) {
-  const { conversation, rolloutPath } = await manager.newConversation(cfg);
-  const w = watch(conversation);
+  const { conversation, rolloutPath } = await fx.manager.newConversation(cfg);
+  const w = watchEvents(conversation);
   const startedAt = Date.now();
   await conversation.submit({ type: "user_input", items: text("go") });
   return { conversation, rolloutPath, w, startedAt };
@@ -85,7 +46,7 @@ async function startTurn(cfg: Config) {
 
 describe("a misbehaving model provider (issue 21)", () => {
   it("row 2: no response headers → the attempt ends after stream_idle_timeout_ms, the turn retries it with its notice, then ends (within 5 s)", async () => {
-    mock.enqueue({ kind: "hang" }, { kind: "hang" });
+    fx.mock.enqueue({ kind: "hang" }, { kind: "hang" });
     const { w, startedAt } = await startTurn(await config({ idleMs: 300, request: 2, stream: 1 }));
     await w.until("task_complete");
     expect(Date.now() - startedAt).toBeLessThan(5_000);
@@ -93,11 +54,11 @@ describe("a misbehaving model provider (issue 21)", () => {
       { type: "stream_error", message: "Reconnecting... 1/1" },
     ]);
     expect(w.of("error")[0]!.msg).toMatchObject({
-      message: `Connection failed: no response from ${mock.baseUrl}/responses within 300 ms (stream_idle_timeout_ms)`,
+      message: `Connection failed: no response from ${fx.mock.baseUrl}/responses within 300 ms (stream_idle_timeout_ms)`,
     });
     // Never re-sent silently: one request per announced attempt, each given the whole timeout.
-    expect(mock.requests).toHaveLength(2);
-    expect(mock.requests[1]!.at - mock.requests[0]!.at).toBeGreaterThanOrEqual(280);
+    expect(fx.mock.requests).toHaveLength(2);
+    expect(fx.mock.requests[1]!.at - fx.mock.requests[0]!.at).toBeGreaterThanOrEqual(280);
   }, 20_000);
 
   it("row 3: Retry-After 100000 and 3000000 → capped at stream_idle_timeout_ms (400 ms here, 60 s at most), each wait announced, the turn completes (within 5 s)", async () => {
@@ -107,7 +68,7 @@ describe("a misbehaving model provider (issue 21)", () => {
       body: '{"error":{"message":"slow down"}}',
       headers: { "retry-after": seconds },
     });
-    mock.enqueue(limited("100000"), limited("3000000"), responses.turn(responses.message("finally")));
+    fx.mock.enqueue(limited("100000"), limited("3000000"), responses.turn(responses.message("finally")));
     const { w, startedAt } = await startTurn(await config({ idleMs: 400, request: 2, stream: 2 }));
     expect((await w.until("task_complete")).msg).toMatchObject({ last_agent_message: "finally" });
     expect(Date.now() - startedAt).toBeLessThan(5_000);
@@ -116,7 +77,7 @@ describe("a misbehaving model provider (issue 21)", () => {
       { type: "stream_error", message: "Reconnecting... 2/2" },
     ]);
     // Each request waited the capped time (not 1 ms, as an overflowing timer would; not hours).
-    const [a, b, c] = mock.requests.map((r) => r.at) as [number, number, number];
+    const [a, b, c] = fx.mock.requests.map((r) => r.at) as [number, number, number];
     for (const gap of [b - a, c - b]) {
       expect(gap).toBeGreaterThanOrEqual(380);
       expect(gap).toBeLessThan(2_000);
@@ -124,29 +85,29 @@ describe("a misbehaving model provider (issue 21)", () => {
   }, 20_000);
 
   it("row 3: a short Retry-After (1 s) is still waited for silently, as 0.58.0 does", async () => {
-    mock.enqueue(
+    fx.mock.enqueue(
       { kind: "http", status: 429, body: "busy", headers: { "retry-after": "1" } },
       responses.turn(responses.message("ok")),
     );
     const { w } = await startTurn(await config({ request: 1 }));
     await w.until("task_complete");
     expect(w.of("stream_error")).toHaveLength(0);
-    expect(mock.requests[1]!.at - mock.requests[0]!.at).toBeGreaterThanOrEqual(950);
+    expect(fx.mock.requests[1]!.at - fx.mock.requests[0]!.at).toBeGreaterThanOrEqual(950);
   }, 20_000);
 
   it("row 3: a long Retry-After wait is interruptible: turn_aborted within 1 s of the interrupt", async () => {
-    mock.enqueue({ kind: "http", status: 429, body: "busy", headers: { "retry-after": "100000" } });
+    fx.mock.enqueue({ kind: "http", status: 429, body: "busy", headers: { "retry-after": "100000" } });
     const { conversation, w } = await startTurn(await config({ idleMs: 60_000, request: 1, stream: 1 }));
     await w.until("stream_error");
     const interruptedAt = Date.now();
     await conversation.submit({ type: "interrupt" });
     const aborted = await w.until("turn_aborted");
     expect(aborted.at - interruptedAt).toBeLessThan(1_000);
-    expect(mock.requests).toHaveLength(1);
+    expect(fx.mock.requests).toHaveLength(1);
   }, 20_000);
 
   it("row 7: comment keep-alives every 100 ms and no event → the idle timeout (500 ms) ends the stream; the turn ends within 3 s", async () => {
-    mock.enqueue({ kind: "keepalive", intervalMs: 100 });
+    fx.mock.enqueue({ kind: "keepalive", intervalMs: 100 });
     const { w, startedAt } = await startTurn(await config({ idleMs: 500 }));
     await w.until("task_complete");
     expect(Date.now() - startedAt).toBeLessThan(3_000);
@@ -156,7 +117,7 @@ describe("a misbehaving model provider (issue 21)", () => {
   }, 20_000);
 
   it("row 5: one 200 MB text delta → the stream fails at the 16 Mi-character event cap, not retried; the turn ends within 10 s", async () => {
-    mock.enqueue(responses.hugeDelta(200 * 1024 * 1024));
+    fx.mock.enqueue(responses.hugeDelta(200 * 1024 * 1024));
     const { w, startedAt } = await startTurn(await config({ stream: 2 }));
     await w.until("task_complete");
     expect(Date.now() - startedAt).toBeLessThan(10_000);
@@ -165,16 +126,16 @@ describe("a misbehaving model provider (issue 21)", () => {
         "stream disconnected before completion: an SSE event exceeded the limit of 16777216 characters",
     });
     expect(w.of("stream_error")).toHaveLength(0);
-    expect(mock.requests).toHaveLength(1);
+    expect(fx.mock.requests).toHaveLength(1);
   }, 30_000);
 
   it("row 5: 50 000 tiny deltas to a subscriber that spends 20 µs on each → all delivered, and the event loop turns at least every 1 000 deltas", async () => {
     // Counted in event-loop turns, not milliseconds, so a loaded machine does not change the outcome. The reader
-    // yields to the event loop after 10 ms of work (~500 deltas here); before, it handed out each network chunk
+    // yields to the event loop after 10 ms of fx.work (~500 deltas here); before, it handed out each network chunk
     // whole (~1 800 deltas, 36 ms here), however long its events took.
     const count = 50_000;
-    mock.enqueue(responses.manyDeltas(count));
-    const { conversation } = await manager.newConversation(await config({}));
+    fx.mock.enqueue(responses.manyDeltas(count));
+    const { conversation } = await fx.manager.newConversation(await config({}));
     let turns = 0;
     let spinning = true;
     const spin = () => {
@@ -195,7 +156,7 @@ describe("a misbehaving model provider (issue 21)", () => {
       if (e.msg.type !== "agent_message_content_delta") return;
       const until = performance.now() + 0.02;
       while (performance.now() < until) {
-        // a subscriber with real work per event (serialising, writing)
+        // a subscriber with real fx.work per event (serialising, writing)
       }
       deltas++;
       inThisTurn = turns === turnOfLast ? inThisTurn + 1 : 1;
@@ -210,8 +171,8 @@ describe("a misbehaving model provider (issue 21)", () => {
   }, 60_000);
 
   it("row 5: backpressure: a subscriber's promise holds the model stream until it settles; an interrupt does not wait for it", async () => {
-    mock.enqueue(responses.turn(responses.message("abcdefghij", "msg_bp", 10)));
-    const { conversation } = await manager.newConversation(await config({}));
+    fx.mock.enqueue(responses.turn(responses.message("abcdefghij", "msg_bp", 10)));
+    const { conversation } = await fx.manager.newConversation(await config({}));
     const deltasAt: number[] = [];
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => {
@@ -236,9 +197,9 @@ describe("a misbehaving model provider (issue 21)", () => {
     expect(deltasAt).toHaveLength(10);
 
     // A subscriber that never settles: the interrupt still ends the turn.
-    mock.enqueue(responses.turn(responses.message("abcdefghij", "msg_bp2", 10)));
-    const second = await manager.newConversation(await config({}));
-    const w = watch(second.conversation);
+    fx.mock.enqueue(responses.turn(responses.message("abcdefghij", "msg_bp2", 10)));
+    const second = await fx.manager.newConversation(await config({}));
+    const w = watchEvents(second.conversation);
     second.conversation.subscribe((e) =>
       e.msg.type === "agent_message_content_delta" ? new Promise(() => {}) : undefined,
     );
@@ -250,14 +211,14 @@ describe("a misbehaving model provider (issue 21)", () => {
 
   it("row 9: a model that calls a tool on every response → the turn ends at max_turn_requests (5 here) with an error, every call answered", async () => {
     for (let i = 0; i < 10; i++)
-      mock.enqueue(
+      fx.mock.enqueue(
         responses.turn(
           ...responses.functionCall("update_plan", { plan: [{ step: `s${i}`, status: "pending" }] }),
         ),
       );
     const { w, rolloutPath } = await startTurn(await config({ extra: ["max_turn_requests=5"] }));
     await w.until("task_complete");
-    expect(mock.requests).toHaveLength(5);
+    expect(fx.mock.requests).toHaveLength(5);
     expect(w.of("error").map((e) => e.msg)).toEqual([
       {
         type: "error",
@@ -272,7 +233,7 @@ describe("a misbehaving model provider (issue 21)", () => {
   it("row 11: a stream cut mid-message and retried → its open item is discarded (extension event before the notice), never completed or recorded", async () => {
     const created = responses.created();
     const partial = responses.message("partial text", "msg_failed", 2);
-    mock.enqueue(
+    fx.mock.enqueue(
       { kind: "sse", events: [created, partial[0]!, partial[1]!], cutAfter: 3 },
       responses.turn(responses.message("final answer", "msg_retry")),
     );

@@ -2,60 +2,24 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "@codex-ts/config-loader";
-import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  type Conversation,
-  type ConversationManager,
-  type CoreEvent,
-  type InputItem,
-  McpConnectionManager,
-  qualifiedToolName,
-  SessionsStore,
-} from "../src/index.js";
-import { mockConfig, testConversationManager } from "./helpers/mock-conversations.js";
+import { responses } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
+import { type InputItem, McpConnectionManager, qualifiedToolName, SessionsStore } from "../src/index.js";
+import { mockConfig, useConversationFixtures } from "./helpers/mock-conversations.js";
+import { watchEvents } from "./helpers/watch-events.js";
 
 const SERVER = fileURLToPath(new URL("./fixtures/calc-mcp-server.mjs", import.meta.url));
 
-let home: string;
-let work: string;
-let mock: MockModelServer;
-let manager: ConversationManager;
-
-beforeEach(async () => {
-  home = await tempDir("codex-mcp-home-");
-  work = await tempDir("codex-mcp-work-");
-  mock = await startMockModelServer();
-  manager = testConversationManager(home);
-});
-afterEach(async () => {
-  await manager.shutdownAll();
-  await mock.close();
-});
+const fx = useConversationFixtures("codex-mcp");
 
 function config(...overrides: string[]): Promise<Config> {
   const calc = ['mcp_servers.calc.command="node"', `mcp_servers.calc.args=[${JSON.stringify(SERVER)}]`];
-  return mockConfig({ home, baseUrl: mock.baseUrl, cwd: work, overrides: [...calc, ...overrides] });
-}
-
-/** Collects events; `until(type)` resolves with the first event of that type (already seen or still to come). */
-function watch(c: Conversation) {
-  const events: CoreEvent[] = [];
-  const waiters: { type: string; resolve: (e: CoreEvent) => void }[] = [];
-  c.subscribe((e) => {
-    events.push(e);
-    for (const w of waiters.filter((x) => x.type === e.msg.type)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(e);
-    }
+  return mockConfig({
+    home: fx.home,
+    baseUrl: fx.mock.baseUrl,
+    cwd: fx.work,
+    overrides: [...calc, ...overrides],
   });
-  const until = (type: string) =>
-    new Promise<CoreEvent>((resolve) => {
-      const found = events.find((e) => e.msg.type === type);
-      if (found) resolve(found);
-      else waiters.push({ type, resolve });
-    });
-  return { events, until };
 }
 
 const text = (t: string): InputItem[] => [{ type: "text", data: { text: t } }];
@@ -75,20 +39,20 @@ async function gone(pid: number): Promise<void> {
 
 describe("MCP tools in conversations (real stdio MCP server)", () => {
   it("offers mcp__calc__add, runs it with begin/end events, feeds the output back, records it, closes the server", async () => {
-    const pidFile = join(work, "calc.pid");
-    mock.enqueue(
+    const pidFile = join(fx.work, "calc.pid");
+    fx.mock.enqueue(
       responses.turn(responses.functionCall("mcp__calc__add", { a: 2, b: 3 }, "call_add")),
       responses.turn(responses.message("2 + 3 = 5")),
     );
-    const { conversation, rolloutPath } = await manager.newConversation(
+    const { conversation, rolloutPath } = await fx.manager.newConversation(
       await config(`mcp_servers.calc.env.CALC_PID_FILE=${JSON.stringify(pidFile)}`),
     );
-    const w = watch(conversation);
+    const w = watchEvents(conversation);
     await conversation.submit({ type: "user_input", items: text("add 2 and 3") });
     const done = await w.until("task_complete");
     expect(done.msg).toMatchObject({ last_agent_message: "2 + 3 = 5" });
 
-    const first = mock.requests[0]!.body as {
+    const first = fx.mock.requests[0]!.body as {
       tools: { name?: string; parameters?: Record<string, unknown> }[];
     };
     const names = first.tools.map((t) => t.name);
@@ -135,27 +99,27 @@ describe("MCP tools in conversations (real stdio MCP server)", () => {
       call_id: "call_add",
       output: '[{"text":"5","type":"text"}]',
     };
-    const second = mock.requests[1]!.body as { input: Item[] };
+    const second = fx.mock.requests[1]!.body as { input: Item[] };
     expect(second.input).toContainEqual(expectedOutput);
 
     const pid = Number(await readFile(pidFile, "utf8"));
     expect(pid).toBeGreaterThan(0);
-    await manager.shutdownAll();
+    await fx.manager.shutdownAll();
     await gone(pid);
 
-    const loaded = await new SessionsStore(home).loadHistory(rolloutPath);
+    const loaded = await new SessionsStore(fx.home).loadHistory(rolloutPath);
     const items = loaded.items.filter((i) => i.type === "response_item").map((i) => i.payload as Item);
     expect(items).toContainEqual(expect.objectContaining({ type: "function_call", name: "mcp__calc__add" }));
     expect(items).toContainEqual(expectedOutput);
   });
 
   it("passes a tool's progress notifications on as events, without recording them", async () => {
-    mock.enqueue(
+    fx.mock.enqueue(
       responses.turn(responses.functionCall("mcp__calc__count", { n: 3 }, "call_count")),
       responses.turn(responses.message("done")),
     );
-    const { conversation, rolloutPath } = await manager.newConversation(await config());
-    const w = watch(conversation);
+    const { conversation, rolloutPath } = await fx.manager.newConversation(await config());
+    const w = watchEvents(conversation);
     await conversation.submit({ type: "user_input", items: text("count to 3") });
     await w.until("task_complete");
     // An extension event: outside 0.58.0's EventMsg union, so its type is compared as a plain string.
@@ -171,19 +135,19 @@ describe("MCP tools in conversations (real stdio MCP server)", () => {
     ]);
     expect(types.indexOf("mcp_tool_call_begin")).toBeLessThan(types.indexOf("mcp_tool_call_progress"));
     expect(types.lastIndexOf("mcp_tool_call_progress")).toBeLessThan(types.indexOf("mcp_tool_call_end"));
-    await manager.shutdownAll();
+    await fx.manager.shutdownAll();
     const rollout = await readFile(rolloutPath, "utf8");
     expect(rollout).toContain("mcp__calc__count");
     expect(rollout).not.toContain("mcp_tool_call_progress");
   });
 
   it("reports tool errors and timeouts to the model; a server that fails to start is an error event, not a failure", async () => {
-    mock.enqueue(
+    fx.mock.enqueue(
       responses.turn(responses.functionCall("mcp__calc__fail", {}, "call_fail")),
       responses.turn(responses.functionCall("mcp__calc__slow", {}, "call_slow")),
       responses.turn(responses.message("tried")),
     );
-    const { conversation } = await manager.newConversation(
+    const { conversation } = await fx.manager.newConversation(
       await config(
         "mcp_servers.calc.tool_timeout_sec=1",
         'mcp_servers.broken.command="/nonexistent/codex-mcp-server-binary"',
@@ -191,7 +155,7 @@ describe("MCP tools in conversations (real stdio MCP server)", () => {
         "mcp_servers.off.enabled=false",
       ),
     );
-    const w = watch(conversation);
+    const w = watchEvents(conversation);
     const startupError = await w.until("error");
     expect(startupError.id).toBe("");
     expect(String((startupError.msg as { message: string }).message)).toMatch(
@@ -212,14 +176,14 @@ describe("MCP tools in conversations (real stdio MCP server)", () => {
     const err = String(ends[1]!.result.Err);
     expect(err).toMatch(/^tool call error: .*timed out/i);
 
-    const outputs = (mock.requests[2]!.body as { input: Item[] }).input.filter(
+    const outputs = (fx.mock.requests[2]!.body as { input: Item[] }).input.filter(
       (i) => i.type === "function_call_output",
     );
     expect(outputs).toEqual([
       { type: "function_call_output", call_id: "call_fail", output: '[{"text":"it broke","type":"text"}]' },
       { type: "function_call_output", call_id: "call_slow", output: `err: ${JSON.stringify(err)}` },
     ]);
-    const tools = (mock.requests[0]!.body as { tools: { name?: string }[] }).tools.map((t) => t.name);
+    const tools = (fx.mock.requests[0]!.body as { tools: { name?: string }[] }).tools.map((t) => t.name);
     expect(tools.some((n) => n?.startsWith("mcp__off__") || n?.startsWith("mcp__broken__"))).toBe(false);
   });
 

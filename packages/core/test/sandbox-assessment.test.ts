@@ -15,8 +15,9 @@ import {
   sandboxPolicySummary,
 } from "../src/conversation/sandbox-assessment.js";
 import { shlexJoin, shlexQuote } from "../src/exec/shell-words.js";
-import { type Conversation, type ConversationManager, type CoreEvent, sandboxSupport } from "../src/index.js";
+import { type ConversationManager, sandboxSupport } from "../src/index.js";
 import { mockConfig, testConversationManager } from "./helpers/mock-conversations.js";
+import { watchEvents } from "./helpers/watch-events.js";
 
 const workspace = (writable_roots: string[], network_access = false) =>
   ({
@@ -299,26 +300,6 @@ describe("the assessment request against the mock model server", () => {
   });
 });
 
-/** Collects a conversation's events; `until(type)` resolves with the first event of that type. */
-function watch(c: Conversation) {
-  const events: CoreEvent[] = [];
-  const waiters: { type: string; resolve: (e: CoreEvent) => void }[] = [];
-  c.subscribe((e) => {
-    events.push(e);
-    for (const w of waiters.filter((x) => x.type === e.msg.type)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(e);
-    }
-  });
-  const until = (type: string) =>
-    new Promise<CoreEvent>((resolve) => {
-      const found = events.find((e) => e.msg.type === type);
-      if (found) resolve(found);
-      else waiters.push({ type, resolve });
-    });
-  return { events, until };
-}
-
 describe.skipIf(sandboxSupport() !== "bubblewrap")(
   "assessment in the conversation runtime (bubblewrap)",
   () => {
@@ -363,7 +344,7 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
       }
       mock.enqueue(responses.turn(responses.message("ok, not writing")));
       const { conversation, rolloutPath } = await manager.newConversation(await config(...features));
-      const w = watch(conversation);
+      const w = watchEvents(conversation);
       await conversation.submit({ type: "user_input", items: [{ type: "text", data: { text: "write" } }] });
       const approval = await w.until("exec_approval_request");
       await conversation.submit({ type: "exec_approval", id: "call_a", decision: "denied" });
@@ -419,7 +400,7 @@ describe.skipIf(sandboxSupport() !== "bubblewrap")(
       const { conversation } = await manager.newConversation(
         await config("approval_policy=untrusted", "features.experimental_sandbox_command_assessment=true"),
       );
-      const w = watch(conversation);
+      const w = watchEvents(conversation);
       await conversation.submit({ type: "user_input", items: [{ type: "text", data: { text: "write" } }] });
       const approval = await w.until("exec_approval_request");
       expect(approval.msg).toMatchObject({ risk: { description: "Writes a file.", risk_level: "medium" } });

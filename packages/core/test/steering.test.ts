@@ -1,36 +1,16 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type MockModelServer, responses, startMockModelServer } from "@codex-ts/test-support";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { responses } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
 import {
   type Conversation,
-  type ConversationManager,
   type CoreEvent,
   type InputItem,
   SessionsStore,
   SteerError,
   type SteerRefusal,
 } from "../src/index.js";
-import { mockConfig, testConversationManager } from "./helpers/mock-conversations.js";
+import { mockConfig, useConversationFixtures } from "./helpers/mock-conversations.js";
 
-let home: string;
-let work: string;
-let mock: MockModelServer;
-let manager: ConversationManager;
-
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "codex-steer-home-"));
-  work = await mkdtemp(join(tmpdir(), "codex-steer-work-"));
-  mock = await startMockModelServer();
-  manager = testConversationManager(home);
-});
-afterEach(async () => {
-  await manager.shutdownAll();
-  await mock.close();
-  await rm(home, { recursive: true, force: true });
-  await rm(work, { recursive: true, force: true });
-});
+const fx = useConversationFixtures("codex-steer");
 
 const text = (t: string): InputItem[] => [{ type: "text", data: { text: t } }];
 
@@ -81,9 +61,9 @@ function slowMessage(words: number, delayMs: number) {
 
 describe("input added to a running turn (steer)", () => {
   it("cuts the streaming request short and asks again with the new input; the cut answer is dropped", async () => {
-    mock.enqueue(slowMessage(40, 100), responses.turn(responses.message("answer to both", "msg_both")));
-    const { conversation, rolloutPath } = await manager.newConversation(
-      await mockConfig({ home, baseUrl: mock.baseUrl, cwd: work }),
+    fx.mock.enqueue(slowMessage(40, 100), responses.turn(responses.message("answer to both", "msg_both")));
+    const { conversation, rolloutPath } = await fx.manager.newConversation(
+      await mockConfig({ home: fx.home, baseUrl: fx.mock.baseUrl, cwd: fx.work }),
     );
     const events: CoreEvent[] = [];
     conversation.subscribe((e) => events.push(e));
@@ -94,8 +74,8 @@ describe("input added to a running turn (steer)", () => {
     expect(conversation.steer(text("second"), { expectedTurnId: turnId, itemId: "steered-1" })).toBe(turnId);
     expect((await done).msg).toMatchObject({ last_agent_message: "answer to both" });
 
-    expect(mock.requests).toHaveLength(2);
-    expect(userTexts(mock.requests[1]!.body)).toEqual(["first", "second"]);
+    expect(fx.mock.requests).toHaveLength(2);
+    expect(userTexts(fx.mock.requests[1]!.body)).toEqual(["first", "second"]);
     // The steered input is announced as a user message item with the id given, after the cut stream.
     const userItems = events.filter((e) => e.msg.type === "item_completed" && "UserMessage" in e.msg.item);
     expect(
@@ -113,7 +93,7 @@ describe("input added to a running turn (steer)", () => {
     const discarded = types.indexOf("stream_items_discarded");
     expect(events[discarded]?.msg).toEqual({ type: "stream_items_discarded", item_ids: ["msg_slow"] });
     expect(discarded).toBeLessThan(events.indexOf(userItems[1]!));
-    const rollout = await new SessionsStore(home).loadHistory(rolloutPath);
+    const rollout = await new SessionsStore(fx.home).loadHistory(rolloutPath);
     const texts = rollout.items.flatMap((i) =>
       i.type === "event_msg" && (i.payload.type === "user_message" || i.payload.type === "agent_message")
         ? [i.payload.message]
@@ -124,17 +104,17 @@ describe("input added to a running turn (steer)", () => {
   });
 
   it("input added while a tool waits is recorded after the tool's output, before the next request", async () => {
-    mock.enqueue(
+    fx.mock.enqueue(
       responses.turn(
         responses.functionCall("shell", { command: ["bash", "-lc", "echo hi > out.txt"] }, "call_1"),
       ),
       responses.turn(responses.message("done")),
     );
-    const { conversation } = await manager.newConversation(
+    const { conversation } = await fx.manager.newConversation(
       await mockConfig({
-        home,
-        baseUrl: mock.baseUrl,
-        cwd: work,
+        home: fx.home,
+        baseUrl: fx.mock.baseUrl,
+        cwd: fx.work,
         overrides: ["approval_policy=untrusted", "sandbox_mode=danger-full-access"],
       }),
     );
@@ -145,16 +125,16 @@ describe("input added to a running turn (steer)", () => {
     const done = next(conversation, "task_complete");
     await conversation.submit({ type: "exec_approval", id: "call_1", decision: "approved" });
     expect((await done).id).toBe(turnId);
-    expect(mock.requests).toHaveLength(2);
-    const input = (mock.requests[1]!.body as { input: { type: string }[] }).input;
+    expect(fx.mock.requests).toHaveLength(2);
+    const input = (fx.mock.requests[1]!.body as { input: { type: string }[] }).input;
     expect(input.slice(-2).map((i) => i.type)).toEqual(["function_call_output", "message"]);
-    expect(userTexts(mock.requests[1]!.body).at(-1)).toBe("and then stop");
+    expect(userTexts(fx.mock.requests[1]!.body).at(-1)).toBe("and then stop");
   });
 
   it("refuses without a running user turn, for another turn id, and empty input", async () => {
-    mock.enqueue(slowMessage(30, 100));
-    const { conversation } = await manager.newConversation(
-      await mockConfig({ home, baseUrl: mock.baseUrl, cwd: work }),
+    fx.mock.enqueue(slowMessage(30, 100));
+    const { conversation } = await fx.manager.newConversation(
+      await mockConfig({ home: fx.home, baseUrl: fx.mock.baseUrl, cwd: fx.work }),
     );
     expect(conversation.activeTurn()).toBeNull();
     expect(refusal(() => conversation.steer(text("x")))).toEqual({ kind: "no_active_turn" });
@@ -177,9 +157,9 @@ describe("input added to a running turn (steer)", () => {
   });
 
   it("a compaction is running but cannot be steered", async () => {
-    mock.enqueue(slowMessage(20, 100));
-    const { conversation } = await manager.newConversation(
-      await mockConfig({ home, baseUrl: mock.baseUrl, cwd: work }),
+    fx.mock.enqueue(slowMessage(20, 100));
+    const { conversation } = await fx.manager.newConversation(
+      await mockConfig({ home: fx.home, baseUrl: fx.mock.baseUrl, cwd: fx.work }),
     );
     const started = next(conversation, "task_started");
     const id = await conversation.submit({ type: "compact" });

@@ -1,31 +1,18 @@
 import { execFileSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type MockModelServer, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ConversationManager, type CoreEvent, SessionsStore } from "../src/index.js";
-import { mockConfig, testConversationManager } from "./helpers/mock-conversations.js";
+import { responses } from "@codex-ts/test-support";
+import { beforeEach, describe, expect, it } from "vitest";
+import { type CoreEvent, SessionsStore } from "../src/index.js";
+import { mockConfig, useConversationFixtures } from "./helpers/mock-conversations.js";
 
 /**
  * How a regular turn uses ghost snapshots and unified exec (the comparisons with 0.58.0 run through the app server:
  * packages/app-server/test/{ghost-snapshot,unified-exec}.e2e.test.ts): where the snapshot lands, that requests leave
  * it out, the feature switch, the terminal interaction extension event, and sessions ending with the conversation.
  */
-let home: string;
-let work: string;
-let mock: MockModelServer;
-let manager: ConversationManager;
 
-beforeEach(async () => {
-  home = await tempDir("codex-wiring-home-");
-  work = await tempDir("codex-wiring-work-");
-  mock = await startMockModelServer();
-  manager = testConversationManager(home);
-});
-afterEach(async () => {
-  await manager.shutdownAll();
-  await mock.close();
-});
+const fx = useConversationFixtures("codex-wiring");
 
 const GIT_ENV = {
   ...process.env,
@@ -34,13 +21,14 @@ const GIT_ENV = {
   GIT_COMMITTER_NAME: "t",
   GIT_COMMITTER_EMAIL: "t@e",
 };
-const git = (...args: string[]) => execFileSync("git", args, { cwd: work, encoding: "utf8", env: GIT_ENV });
+const git = (...args: string[]) =>
+  execFileSync("git", args, { cwd: fx.work, encoding: "utf8", env: GIT_ENV });
 
 /** Runs one turn of `script` in `work` and returns its events and the rollout's response item types. */
 async function turn(overrides: string[], ...script: ReturnType<typeof responses.turn>[]) {
-  mock.enqueue(...script);
-  const config = await mockConfig({ home, baseUrl: mock.baseUrl, cwd: work, overrides });
-  const { conversation, rolloutPath } = await manager.newConversation(config);
+  fx.mock.enqueue(...script);
+  const config = await mockConfig({ home: fx.home, baseUrl: fx.mock.baseUrl, cwd: fx.work, overrides });
+  const { conversation, rolloutPath } = await fx.manager.newConversation(config);
   const events: CoreEvent[] = [];
   const done = new Promise<void>((resolve) =>
     conversation.subscribe((e) => {
@@ -50,8 +38,8 @@ async function turn(overrides: string[], ...script: ReturnType<typeof responses.
   );
   await conversation.submit({ type: "user_input", items: [{ type: "text", data: { text: "go" } }] });
   await done;
-  await manager.shutdownAll();
-  const loaded = await new SessionsStore(home).loadHistory(rolloutPath);
+  await fx.manager.shutdownAll();
+  const loaded = await new SessionsStore(fx.home).loadHistory(rolloutPath);
   const items = loaded.items.flatMap((i) =>
     i.type === "response_item" ? [i.payload as Record<string, unknown>] : [],
   );
@@ -62,7 +50,7 @@ async function turn(overrides: string[], ...script: ReturnType<typeof responses.
 describe("ghost snapshots in a regular turn", () => {
   beforeEach(async () => {
     git("init", "-q");
-    await writeFile(join(work, "a.txt"), "a\n");
+    await writeFile(join(fx.work, "a.txt"), "a\n");
     git("add", ".");
     git("commit", "-qm", "init");
   });
@@ -80,7 +68,9 @@ describe("ghost snapshots in a regular turn", () => {
     const commit = r.items.find((i) => i.type === "ghost_snapshot")?.ghost_commit as { id: string };
     expect(git("show", `${commit.id}:a.txt`)).toBe("a\n");
     expect(r.events.some((e) => e.msg.type === "background_event")).toBe(false);
-    const sent = mock.requests.map((q) => (q.body as { input: { type: string }[] }).input.map((i) => i.type));
+    const sent = fx.mock.requests.map((q) =>
+      (q.body as { input: { type: string }[] }).input.map((i) => i.type),
+    );
     expect(sent.flat()).not.toContain("ghost_snapshot");
   });
 

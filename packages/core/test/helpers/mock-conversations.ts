@@ -1,4 +1,6 @@
 import { type Config, loadConfig, parseOverride } from "@codex-ts/config-loader";
+import { type MockModelServer, startMockModelServer, tempDir } from "@codex-ts/test-support";
+import { afterEach, beforeEach } from "vitest";
 import { ConversationManager, SessionsStore } from "../../src/index.js";
 
 /**
@@ -38,4 +40,32 @@ export function testConversationManager(home: string): ConversationManager {
     source: "vscode",
     userAgent: () => "codex_cli_rs/0.58.0 (test)",
   });
+}
+
+/** What each test of a conversation suite gets fresh: a CODEX_HOME, a work dir, a mock model server, a manager. */
+export interface ConversationFixtures {
+  home: string;
+  work: string;
+  mock: MockModelServer;
+  manager: ConversationManager;
+}
+
+/**
+ * Registers the hooks of a conversation suite: before each test a fresh `<prefix>-home-` and `<prefix>-work-` (under
+ * the run's temp root, removed by the harness), a mock model server and a manager over the home's sessions; after it,
+ * every conversation shut down and the server closed. The returned object is filled in before each test.
+ */
+export function useConversationFixtures(prefix: string): ConversationFixtures {
+  const fx = {} as ConversationFixtures;
+  beforeEach(async () => {
+    fx.home = await tempDir(`${prefix}-home-`);
+    fx.work = await tempDir(`${prefix}-work-`);
+    fx.mock = await startMockModelServer();
+    fx.manager = testConversationManager(fx.home);
+  });
+  afterEach(async () => {
+    await fx.manager.shutdownAll();
+    await fx.mock.close();
+  });
+  return fx;
 }

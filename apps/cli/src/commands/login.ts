@@ -93,6 +93,8 @@ async function loginWithBrowser(auth: AuthManager): Promise<number> {
   );
   const cancel = () => auth.cancelLogin(login.loginId);
   process.once("SIGINT", cancel);
+  // The callback server does not hold the process open (it must not delay an app server's exit): this does.
+  const keepAlive = setInterval(() => {}, 60_000);
   try {
     const result = await login.done;
     if (result.success) {
@@ -102,6 +104,7 @@ async function loginWithBrowser(auth: AuthManager): Promise<number> {
     say(`Error logging in: ${result.error}`);
     return 1;
   } finally {
+    clearInterval(keepAlive);
     process.off("SIGINT", cancel);
     auth.close();
   }

@@ -42,7 +42,7 @@ export function stylesFor(color: "always" | "never" | "auto"): Styles {
  */
 export class HumanOutput implements ExecOutput {
   private readonly commands = new Map<string, { command: string; cwd: string }>();
-  private tokens = 0;
+  private tokens: number | null = null;
   private error = false;
   private last: string | null = null;
 
@@ -147,7 +147,7 @@ export class HumanOutput implements ExecOutput {
         this.err(`${s.red("ERROR:")} ${msg.message}\n`);
         return;
       case "task_complete":
-        this.err(`${s.bold(s.magenta("tokens used"))}\n${this.tokens}\n`);
+        if (this.tokens !== null) this.err(`${s.bold(s.magenta("tokens used"))}\n${this.tokens}\n`);
         return;
       default:
         return;

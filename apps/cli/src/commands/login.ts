@@ -87,12 +87,13 @@ async function loginWithBrowser(auth: AuthManager): Promise<number> {
     say(`Error logging in: ${(err as Error).message}`);
     return 1;
   }
+  // Listening before the URL is printed: a Ctrl-C as soon as the user sees it must cancel, not kill.
+  const cancel = () => auth.cancelLogin(login.loginId);
+  process.once("SIGINT", cancel);
   const port = new URL(new URL(login.authUrl).searchParams.get("redirect_uri") ?? "http://localhost").port;
   say(
     `Starting local login server on http://localhost:${port}.\nIf your browser did not open, navigate to this URL to authenticate:\n\n${login.authUrl}\n`,
   );
-  const cancel = () => auth.cancelLogin(login.loginId);
-  process.once("SIGINT", cancel);
   // The callback server does not hold the process open (it must not delay an app server's exit): this does.
   const keepAlive = setInterval(() => {}, 60_000);
   try {

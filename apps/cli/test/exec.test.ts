@@ -254,10 +254,9 @@ describe("codex exec", () => {
   });
 
   it("Ctrl-C interrupts the turn, exits non-zero and leaves a rollout that resume continues", async () => {
-    mock.enqueue({
-      ...responses.turn(responses.message("a slow answer that never finishes")),
-      delayMs: 5_000,
-    });
+    const slow = responses.turn(responses.message("a slow answer that never finishes"));
+    if (slow.kind !== "sse") throw new Error("responses.turn builds an SSE stream");
+    mock.enqueue({ ...slow, delayMs: 5_000 });
     const r = await exec(["--skip-git-repo-check", "long task"], {
       started: (child) => {
         const poll = setInterval(() => {

@@ -223,6 +223,41 @@ describe("codex exec", () => {
     expect(requestText(body)).toContain(sub);
   });
 
+  it("-p picks a profile, --full-auto and the bypass flag choose the sandbox, -i attaches images", async () => {
+    await writeFile(
+      path.join(home, "config.toml"),
+      `${await readFile(path.join(home, "config.toml"), "utf8")}\n[profiles.fast]\nmodel = "o4-mini"\n`,
+    );
+    const png = path.join(work, "dot.png");
+    // The smallest valid PNG: 1x1, one transparent pixel.
+    await writeFile(
+      png,
+      Buffer.from(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=",
+        "base64",
+      ),
+    );
+    mock.enqueue(
+      responses.turn(responses.message("a")),
+      responses.turn(responses.message("b")),
+      responses.turn(responses.message("c")),
+    );
+    const auto = await exec(["--skip-git-repo-check", "-p", "fast", "--full-auto", "-i", png, "look"]);
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(auto.stderr).toContain("sandbox: workspace-write");
+    expect(auto.stderr).toContain("model: o4-mini");
+    const first = mock.requests[0]?.body as { model?: string };
+    expect(first.model).toBe("o4-mini");
+    expect(JSON.stringify(first)).toContain("data:image/png;base64,");
+    const bypass = await exec(["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "go"]);
+    expect(bypass.code, bypass.stderr).toBe(0);
+    expect(bypass.stderr).toContain("sandbox: danger-full-access");
+    const missing = await exec(["--skip-git-repo-check", "-i", path.join(work, "nope.png"), "go"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("Image not found");
+    expect(mock.requests).toHaveLength(2);
+  });
+
   it("exec resume --last continues the last session: the second request carries the first turn", async () => {
     mock.enqueue(responses.turn(responses.message("first answer")));
     const first = await exec(["--json", "--skip-git-repo-check", "first question"]);

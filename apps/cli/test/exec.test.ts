@@ -223,7 +223,7 @@ describe("codex exec", () => {
     expect(requestText(body)).toContain(sub);
   });
 
-  it("-p picks a profile, --full-auto and the bypass flag choose the sandbox, -i attaches images", async () => {
+  it("-p picks a profile, --full-auto and the bypass flag choose the sandbox, -i attaches images, --color", async () => {
     await writeFile(
       path.join(home, "config.toml"),
       `${await readFile(path.join(home, "config.toml"), "utf8")}\n[profiles.fast]\nmodel = "o4-mini"\n`,
@@ -249,9 +249,16 @@ describe("codex exec", () => {
     const first = mock.requests[0]?.body as { model?: string };
     expect(first.model).toBe("o4-mini");
     expect(JSON.stringify(first)).toContain("data:image/png;base64,");
-    const bypass = await exec(["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "go"]);
+    const bypass = await exec([
+      "--skip-git-repo-check",
+      "--dangerously-bypass-approvals-and-sandbox",
+      "--color",
+      "always",
+      "go",
+    ]);
     expect(bypass.code, bypass.stderr).toBe(0);
-    expect(bypass.stderr).toContain("sandbox: danger-full-access");
+    expect(bypass.stderr).toContain("\x1b[1msandbox\x1b[22m: danger-full-access");
+    expect(auto.stderr).not.toContain("\x1b[");
     const missing = await exec(["--skip-git-repo-check", "-i", path.join(work, "nope.png"), "go"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("Image not found");

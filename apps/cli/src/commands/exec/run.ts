@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import path from "node:path";
-import type { AppServerClient } from "@codex-ts/app-server-client";
+import { type AppServerClient, AppServerError, ConnectionClosedError } from "@codex-ts/app-server-client";
 import { writeFileAtomic } from "@codex-ts/app-server-protocol";
 import { findCodexHome, loadConfig, type SandboxMode } from "@codex-ts/config-loader";
 import type { GlobalOptions } from "../../global-options.js";
@@ -51,9 +51,16 @@ export async function runExec(o: ExecOptions, global: GlobalOptions): Promise<nu
   try {
     return await execTurn(o, global);
   } catch (err) {
-    if (!(err instanceof ExecInputError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    return 1;
+    if (err instanceof ExecInputError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    // The server refused a request (a broken rollout to resume, a setting it cannot apply) or went away.
+    if (err instanceof AppServerError || err instanceof ConnectionClosedError) {
+      process.stderr.write(`Error: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
   }
 }
 
@@ -104,6 +111,7 @@ async function execTurn(o: ExecOptions, global: GlobalOptions): Promise<number> 
     apiKeyEnv: process.env,
   });
   const interrupt = new TurnInterrupt(client);
+  let finished = false;
   try {
     await client.initialize({ name: "codex_exec", version: COMPAT_VERSION });
     const opened = await openConversation(
@@ -140,7 +148,7 @@ async function execTurn(o: ExecOptions, global: GlobalOptions): Promise<number> 
         items: turnInput(prompt, images),
       });
       // After Ctrl-C the interrupt's answer (or, with no turn left to abort, a short grace) also ends the wait.
-      await Promise.race([ended, interrupt.settled]);
+      finished = await Promise.race([ended, interrupt.settled.then(() => true)]);
     }
   } finally {
     interrupt.disarm();
@@ -151,14 +159,21 @@ async function execTurn(o: ExecOptions, global: GlobalOptions): Promise<number> 
     output.interrupted();
     return INTERRUPTED_EXIT;
   }
+  if (!finished) {
+    process.stderr.write("Error: the app server stopped before the turn ended.\n");
+    return 1;
+  }
   const last = output.lastMessage();
   if (!o.json && last !== null) process.stdout.write(`${last}\n`);
   if (o.outputLastMessage !== undefined) await writeLastMessage(o.outputLastMessage, last);
   return output.failed() ? 1 : 0;
 }
 
-/** Feeds the conversation's events to the output; settles when its turn has completed or was aborted. */
-function turnEnded(client: AppServerClient, conversationId: string, output: ExecOutput): Promise<void> {
+/**
+ * Feeds the conversation's events to the output; settles with true when its turn has completed or was aborted,
+ * false when the server stopped first.
+ */
+function turnEnded(client: AppServerClient, conversationId: string, output: ExecOutput): Promise<boolean> {
   return new Promise((resolve) => {
     const stop = client.onNotification(({ method, params }) => {
       if (!method.startsWith("codex/event/")) return;
@@ -167,10 +182,10 @@ function turnEnded(client: AppServerClient, conversationId: string, output: Exec
       output.event(p.msg);
       if (p.msg.type === "task_complete" || p.msg.type === "turn_aborted") {
         stop();
-        resolve();
+        resolve(true);
       }
     });
-    void client.closed.then(() => resolve());
+    void client.closed.then(() => resolve(false));
   });
 }
 

@@ -244,7 +244,7 @@ describe("codex exec", () => {
     );
     const auto = await exec(["--skip-git-repo-check", "-p", "fast", "--full-auto", "-i", png, "look"]);
     expect(auto.code, auto.stderr).toBe(0);
-    expect(auto.stderr).toContain("sandbox: workspace-write");
+    expect(auto.stderr).toContain("sandbox: workspace-write [workdir, /tmp, $TMPDIR]\n");
     expect(auto.stderr).toContain("model: o4-mini");
     const first = mock.requests[0]?.body as { model?: string };
     expect(first.model).toBe("o4-mini");
@@ -361,6 +361,7 @@ describe.skipIf(!sandboxOk)("codex exec --add-dir", () => {
     turn();
     const r = await exec(["--skip-git-repo-check", "-s", "workspace-write", "--add-dir", extra, "write"]);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`sandbox: workspace-write [workdir, ${extra}]\n`);
     expect(existsSync(path.join(work, "in-cwd"))).toBe(true);
     expect(existsSync(path.join(extra, "in-extra"))).toBe(true);
     expect(existsSync(path.join(other, "in-other"))).toBe(false);

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { type AppServerClient, AppServerError, ConnectionClosedError } from "@codex-ts/app-server-client";
 import { writeFileAtomic } from "@codex-ts/app-server-protocol";
-import { findCodexHome, loadConfig, type SandboxMode } from "@codex-ts/config-loader";
+import { type Config, findCodexHome, loadConfig, type SandboxMode } from "@codex-ts/config-loader";
 import type { GlobalOptions } from "../../global-options.js";
 import { COMPAT_VERSION } from "../app-server-parts.js";
 import { type ExecOutput, isEventMsg } from "./events.js";
@@ -86,7 +86,7 @@ async function execTurn(o: ExecOptions, global: GlobalOptions): Promise<number> 
     },
     cliVersion: COMPAT_VERSION,
   });
-  if (!o.skipGitRepoCheck && !o.dangerouslyBypassApprovalsAndSandbox && !insideGitRepo(cwd)) {
+  if (!o.skipGitRepoCheck && !insideGitRepo(cwd)) {
     throw new ExecInputError("Not inside a trusted directory and --skip-git-repo-check was not specified.");
   }
   const extraRoots = o.addDir.map((d) => existingDir(d, "--add-dir"));
@@ -136,7 +136,7 @@ async function execTurn(o: ExecOptions, global: GlobalOptions): Promise<number> 
       provider: config.modelProviderId,
       cwd,
       approval: "never",
-      sandbox: policy.mode,
+      sandbox: sandboxSummary(policy, extraRoots),
       reasoningEffort: opened.reasoningEffort ?? config.modelReasoningEffort ?? null,
       reasoningSummary: config.modelReasoningSummary,
     });
@@ -227,6 +227,19 @@ class TurnInterrupt {
       .catch(() => undefined)
       .then(() => setTimeout(this.settle, INTERRUPT_GRACE_MS));
   }
+}
+
+/** The sandbox as 0.58.0's header shows it: `workspace-write [workdir, /tmp, $TMPDIR, <roots>]`. */
+function sandboxSummary(policy: Config["sandboxPolicy"], extraRoots: readonly string[]): string {
+  if (policy.mode !== "workspace-write") return policy.mode;
+  const roots = [
+    "workdir",
+    ...(policy.exclude_slash_tmp ? [] : ["/tmp"]),
+    ...(policy.exclude_tmpdir_env_var ? [] : ["$TMPDIR"]),
+    ...policy.writable_roots,
+    ...extraRoots,
+  ];
+  return `workspace-write [${roots.join(", ")}]${policy.network_access ? " (network access enabled)" : ""}`;
 }
 
 async function writeLastMessage(file: string, last: string | null): Promise<void> {

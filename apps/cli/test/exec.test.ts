@@ -72,7 +72,7 @@ describe("codex exec", () => {
     expect(r.stderr).toContain("session id: ");
     expect(r.stderr).toContain("sandbox: read-only");
     expect(r.stderr).toContain("approval: never");
-    expect(r.stderr).toMatch(/echo hi in .* succeeded in \d+ms:\nhi\n/);
+    expect(r.stderr).toMatch(/\nexec\necho hi in .* succeeded in \d+ms:\nhi\n/);
     expect(r.stderr).toContain("codex\nAll done.\n");
     expect(mock.requests).toHaveLength(2);
     expect(requestText(mock.requests[0]?.body)).toContain("say hi");
@@ -159,6 +159,34 @@ describe("codex exec", () => {
       }
     },
   );
+
+  it.skipIf(!REFERENCE_CODEX_BIN)("the human output matches codex 0.58.0's line for line", async () => {
+    const run = async (bin: string | undefined) => {
+      const m = await startMockModelServer();
+      try {
+        scriptShellTurn(m);
+        const h = await mockCodexHome(m.baseUrl, { prefix: "codex-exec-cmp-" });
+        const r = await runCli(["exec", "--skip-git-repo-check", "say hi"], {
+          cwd: work,
+          env: env(h),
+          ...(bin ? { bin } : {}),
+        });
+        expect(r.stderr).toContain("\nSnapshots disabled: current directory is not a Git repository.\n");
+        // Where that background event lands among the first events is a race in 0.58.0 (the snapshot runs
+        // beside the model request), so the comparison leaves it out.
+        const stderr = r.stderr
+          .replace("Snapshots disabled: current directory is not a Git repository.\n", "")
+          .replace(/^session id: .*$/m, "session id: <id>")
+          .replace(/ succeeded in \d+ms:/g, " succeeded in <n>ms:");
+        return { code: r.code, stdout: r.stdout, stderr };
+      } finally {
+        await m.close();
+      }
+    };
+    const ours = await run(undefined);
+    expect(ours.stderr).toContain("echo hi in");
+    expect(ours).toEqual(await run(REFERENCE_CODEX_BIN));
+  });
 
   it("a model error: `error` and `turn.failed` events, exit 1, and -o says there was no message", async () => {
     mock.enqueue({ kind: "http", status: 400, body: JSON.stringify({ error: { message: "bad model" } }) });

@@ -99,7 +99,8 @@ export class HumanOutput implements ExecOutput {
       case "exec_command_begin": {
         const command = shellJoin(msg.command);
         this.commands.set(msg.call_id, { command, cwd: msg.cwd });
-        this.err(`${s.bold(s.magenta("exec"))}\n${s.bold(command)} in ${msg.cwd}\n`);
+        // 0.58.0 names the command once, with its outcome, when it ends.
+        this.err(`${s.bold(s.magenta("exec"))}\n`);
         return;
       }
       case "exec_command_end":

@@ -44,6 +44,11 @@ function scriptShellTurn(m: MockModelServer): void {
   );
 }
 
+/** The provider refuses the request (HTTP 400). */
+function failingTurn(m: MockModelServer): void {
+  m.enqueue({ kind: "http", status: 400, body: JSON.stringify({ error: { message: "bad model" } }) });
+}
+
 const lines = (stdout: string) =>
   stdout
     .trim()
@@ -161,19 +166,20 @@ describe("codex exec", () => {
   );
 
   it.skipIf(!REFERENCE_CODEX_BIN)("the human output matches codex 0.58.0's line for line", async () => {
-    const run = async (bin: string | undefined) => {
+    const run = async (bin: string | undefined, script: (m: MockModelServer) => void) => {
       const m = await startMockModelServer();
       try {
-        scriptShellTurn(m);
+        script(m);
         const h = await mockCodexHome(m.baseUrl, { prefix: "codex-exec-cmp-" });
         const r = await runCli(["exec", "--skip-git-repo-check", "say hi"], {
           cwd: work,
           env: env(h),
           ...(bin ? { bin } : {}),
         });
-        expect(r.stderr).toContain("\nSnapshots disabled: current directory is not a Git repository.\n");
-        // Where that background event lands among the first events is a race in 0.58.0 (the snapshot runs
-        // beside the model request), so the comparison leaves it out.
+        if (!bin)
+          expect(r.stderr).toContain("\nSnapshots disabled: current directory is not a Git repository.\n");
+        // Where that background event lands is a race in 0.58.0 (the snapshot runs beside the model request, and
+        // its line can even split another), so the comparison leaves it out.
         const stderr = r.stderr
           .replace("Snapshots disabled: current directory is not a Git repository.\n", "")
           .replace(/^session id: .*$/m, "session id: <id>")
@@ -183,9 +189,12 @@ describe("codex exec", () => {
         await m.close();
       }
     };
-    const ours = await run(undefined);
+    const ours = await run(undefined, scriptShellTurn);
     expect(ours.stderr).toContain("echo hi in");
-    expect(ours).toEqual(await run(REFERENCE_CODEX_BIN));
+    expect(ours).toEqual(await run(REFERENCE_CODEX_BIN, scriptShellTurn));
+    const failed = await run(undefined, failingTurn);
+    expect(failed.code).toBe(1);
+    expect(failed).toEqual(await run(REFERENCE_CODEX_BIN, failingTurn));
   });
 
   it("a model error: `error` and `turn.failed` events, exit 1, and -o says there was no message", async () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { CLI_MAIN } from "@codex-ts/test-support";
+import { CLI_MAIN, tempDir } from "@codex-ts/test-support";
 
 export interface CliRun {
   code: number | null;
@@ -24,9 +24,15 @@ export interface CliOptions {
  * Runs the built CLI (or `bin`) as a real child process, asynchronously: the mock servers live in the test's own
  * process and must keep answering while the child runs, which `spawnSync` would prevent.
  */
-export function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
+export async function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
   const [cmd, argv] = o.bin ? [o.bin, args] : [process.execPath, [CLI_MAIN, ...args]];
-  const child = spawn(cmd, argv, { cwd: o.cwd, env: { ...process.env, ...o.env }, stdio: "pipe" });
+  // The reference codex leaves scratch dirs in $TMPDIR: give it one of ours, removed after the test file.
+  const scratch = o.bin ? { TMPDIR: await tempDir("codex-ref-scratch-") } : {};
+  const child = spawn(cmd, argv, {
+    cwd: o.cwd,
+    env: { ...process.env, ...scratch, ...o.env },
+    stdio: "pipe",
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => {

@@ -7,7 +7,16 @@ import { loadBundle } from "./launch/code-cache.js";
 
 /** The command this run is (for the cache: each command runs other code). */
 function commandOf(argv: readonly string[]): string {
-  const commands = ["generate-ts", "generate-json-schema", "app-server", "mcp-server", "mcp"];
+  const commands = [
+    "generate-ts",
+    "generate-json-schema",
+    "app-server",
+    "mcp-server",
+    "mcp",
+    "exec",
+    "login",
+    "logout",
+  ];
   return commands.find((c) => argv.includes(c)) ?? "cli";
 }
 

@@ -2,7 +2,9 @@ import { createRequire } from "node:module";
 import { ConfigError } from "@codex-ts/config-loader";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { registerAppServer } from "./commands/app-server.js";
+import { registerExec } from "./commands/exec/index.js";
 import { registerGenerate } from "./commands/generate.js";
+import { registerLogin } from "./commands/login.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerMcpServer } from "./commands/mcp-server.js";
 import { addGlobalOptions, globalOptions } from "./global-options.js";
@@ -39,6 +41,8 @@ export function buildProgram(): Command {
     globalOptions(action);
   });
   registerAppServer(program);
+  registerExec(program);
+  registerLogin(program);
   registerGenerate(program);
   registerMcp(program);
   registerMcpServer(program);

@@ -15,7 +15,12 @@ export {
   V2_BUNDLE_FILE,
 } from "./export/json-schema-0166.js";
 export { writeTypeScript } from "./export/typescript.js";
-export { type ExportOptions, namespaceFiles, writeJsonSchemas } from "./export/write-files.js";
+export {
+  type ExportOptions,
+  namespaceFiles,
+  writeFileAtomic,
+  writeJsonSchemas,
+} from "./export/write-files.js";
 export * from "./registry/aliases-058.js";
 export * from "./registry/definition.js";
 export {

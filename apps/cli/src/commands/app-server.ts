@@ -1,10 +1,8 @@
 import { ConfigError, findCodexHome, loadConfig } from "@codex-ts/config-loader";
-import type { AuthManager } from "@codex-ts/core";
 import type { Command } from "commander";
 import { globalOptions } from "../global-options.js";
-
-/** The Codex release whose wire protocol (and user-agent / session_meta version) this server stands in for. */
-const COMPAT_VERSION = "0.58.0";
+import { appServerParts, COMPAT_VERSION } from "./app-server-parts.js";
+import { cliOriginator } from "./auth-manager.js";
 
 /**
  * `codex app-server`: JSON-RPC lite over stdin/stdout until stdin ends. The process `-c`/`--profile`/`--enable`
@@ -38,56 +36,23 @@ export function registerAppServer(program: Command): void {
           throw new ConfigError(`error loading config: ${err.message}`, err.file);
         throw err;
       }
-      const [{ AppServerRuntime, runAppServer }, { AuthManager }] = await serverModules;
-      const originator = process.env.CODEX_INTERNAL_ORIGINATOR_OVERRIDE || "codex_cli_rs";
-      let auth: AuthManager | undefined;
+      const [server, core] = await serverModules;
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
       try {
-        await runAppServer({
+        await server.runAppServer({
           stdin: process.stdin,
           stdout: process.stdout,
           logSink: process.stderr,
           logLevel: process.env.CODEX_LOG_LEVEL === "debug" ? "debug" : "warn",
           signal: stop.signal,
-          version: COMPAT_VERSION,
-          originator,
-          codexHome,
           feedbackEndpoint: process.env.CODEX_FEEDBACK_ENDPOINT || null,
-          requiresOpenaiAuth: processConfig.modelProvider.requiresOpenaiAuth,
-          auth: (server) => {
-            auth = new AuthManager({
-              codexHome,
-              storeMode: processConfig.cliAuthCredentialsStore,
-              chatgptBaseUrl: processConfig.chatgptBaseUrl,
-              forcedLoginMethod: processConfig.forcedLoginMethod,
-              forcedChatgptWorkspaceId: processConfig.forcedChatgptWorkspaceId,
-              // Overrides for tests against a local issuer (CODEX_TS_*) and Codex's own refresh URL override.
-              issuer: process.env.CODEX_TS_AUTH_ISSUER || undefined,
-              loginPort: /^\d{1,5}$/.test(process.env.CODEX_TS_LOGIN_PORT ?? "")
-                ? Number(process.env.CODEX_TS_LOGIN_PORT)
-                : undefined,
-              refreshTokenUrl: process.env.CODEX_REFRESH_TOKEN_URL_OVERRIDE || undefined,
-              originator,
-              userAgent: () => server.userAgent(),
-              warn: (m) => server.log("warn", m),
-            });
-            return auth;
-          },
-          conversations: (server) =>
-            new AppServerRuntime({
-              codexHome,
-              processConfig,
-              cliOverrides: overrides,
-              profile,
-              env: process.env,
-              cliVersion: COMPAT_VERSION,
-              originator,
-              userAgent: () => server.userAgent(),
-              auth,
-            }),
+          ...appServerParts(
+            { server, core },
+            { codexHome, processConfig, overrides, profile, originator: cliOriginator() },
+          ),
         });
       } finally {
         process.off("SIGINT", onSignal);

@@ -1,0 +1,64 @@
+import type { RunAppServerOptions } from "@codex-ts/app-server";
+import type { Config, ConfigOverride } from "@codex-ts/config-loader";
+import type { AuthManager } from "@codex-ts/core";
+import { newAuthManager } from "./auth-manager.js";
+
+/** The Codex release whose wire protocol (and user-agent / session_meta version) this server stands in for. */
+export const COMPAT_VERSION = "0.58.0";
+
+type AppServerModule = typeof import("@codex-ts/app-server");
+type CoreModule = typeof import("@codex-ts/core");
+
+export interface AppServerPartsOptions {
+  codexHome: string;
+  processConfig: Config;
+  overrides: ConfigOverride[];
+  profile?: string | undefined;
+  originator: string;
+  /** `codex exec` lets `CODEX_API_KEY` override stored credentials; the app server does not. */
+  apiKeyEnv?: NodeJS.ProcessEnv | undefined;
+}
+
+/**
+ * What `runAppServer` needs to serve conversations and accounts, shared by `codex app-server` (over stdio) and
+ * `codex exec` (the same server in-process): one account manager and one runtime per server, so both commands run
+ * the same agent loop with the same config layering.
+ */
+export function appServerParts(
+  modules: { server: AppServerModule; core: CoreModule },
+  o: AppServerPartsOptions,
+): Pick<
+  RunAppServerOptions,
+  "version" | "originator" | "codexHome" | "requiresOpenaiAuth" | "auth" | "conversations"
+> {
+  let auth: AuthManager | undefined;
+  return {
+    version: COMPAT_VERSION,
+    originator: o.originator,
+    codexHome: o.codexHome,
+    requiresOpenaiAuth: o.processConfig.modelProvider.requiresOpenaiAuth,
+    auth: (server) => {
+      auth = newAuthManager(modules.core.AuthManager, {
+        codexHome: o.codexHome,
+        config: o.processConfig,
+        originator: o.originator,
+        userAgent: () => server.userAgent(),
+        warn: (m) => server.log("warn", m),
+        apiKeyEnv: o.apiKeyEnv,
+      });
+      return auth;
+    },
+    conversations: (server) =>
+      new modules.server.AppServerRuntime({
+        codexHome: o.codexHome,
+        processConfig: o.processConfig,
+        cliOverrides: o.overrides,
+        profile: o.profile,
+        env: process.env,
+        cliVersion: COMPAT_VERSION,
+        originator: o.originator,
+        userAgent: () => server.userAgent(),
+        auth,
+      }),
+  };
+}

@@ -15,8 +15,10 @@ import {
 import {
   errorNotification,
   type Notification0166,
+  rateLimitsUpdated,
   streamNotification,
   type TokenInfo,
+  terminalInteraction,
   tokenUsageUpdated,
   turnError,
 } from "./notifications-0166.js";
@@ -104,7 +106,11 @@ export class EventMapper0166 {
       msg.type === "reasoning_content_delta" && this.reasoning?.id === msg.item_id
         ? this.reasoning.summaryIndex
         : 0;
-    const simple = turnId === null ? null : streamNotification(this.threadId, turnId, msg, summaryIndex);
+    const simple =
+      turnId === null
+        ? null
+        : (streamNotification(this.threadId, turnId, msg, summaryIndex) ??
+          terminalInteraction(this.threadId, turnId, msg));
     if (simple) return [simple];
     switch (msg.type) {
       case "task_started":
@@ -150,8 +156,12 @@ export class EventMapper0166 {
         const item = imageViewItem(msg.call_id, msg.path);
         return [...this.started(item), ...this.completed(item)];
       }
-      case "token_count":
-        return msg.info ? this.tokenUsage(msg.info) : [];
+      case "token_count": {
+        // A response's usage, then its rate limits (0.166.0's order); a repeated usage reports neither again.
+        const usage = msg.info ? this.tokenUsage(msg.info) : [];
+        const limits = usage.length > 0 ? rateLimitsUpdated(msg.rate_limits) : null;
+        return limits ? [...usage, limits] : usage;
+      }
       case "error":
         // A failure of the turn: the thread goes to `systemError` and the turn will complete as failed.
         if (this.turn) this.turn.error = turnError(msg.message);

@@ -1,7 +1,8 @@
 // A small client of `codex app-server`, the way an editor drives it, on the typed client
 // `@codex-ts/app-server-client`: spawn the server over stdio, send typed requests, answer its approval requests,
 // print what streams back. The "model" is the bundled local mock model server on 127.0.0.1 with a scripted reply, so
-// this runs with no API key and no network. Run with `pnpm demo`.
+// this runs with no API key and no network. Run with `pnpm demo`. It speaks both protocol generations: 0.58.0's
+// (threads, an approved command, listing and archiving) and then, on a second connection, today's 0.166 one turn.
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -10,6 +11,7 @@ import {
   AppServerClient,
   AppServerError,
   type Protocol058,
+  protocol0166,
   type StdioTransport,
 } from "@codex-ts/app-server-client";
 import { removeTempDirs, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
@@ -88,6 +90,49 @@ async function sendRaw(client: DemoClient, line: string, id?: string): Promise<v
   await answered;
 }
 
+/**
+ * Today's protocol (codex 0.166, what e.g. the ACP adapter speaks): the same server, chosen per connection by the
+ * handshake's `capabilities`; one thread and one streamed turn with 0.166's notifications.
+ */
+async function modernTurn(codexHome: string, project: string): Promise<void> {
+  console.log("--- a 0.166 client (initialize with capabilities) ---");
+  const client = await AppServerClient.spawn({
+    command: process.execPath,
+    args: [cli, "app-server"],
+    env: { ...process.env, CODEX_HOME: codexHome },
+    stderr: "inherit",
+    protocol: protocol0166,
+  });
+  client.onMessage((direction, message) => {
+    if (direction === "out") console.log(`→ ${clip(JSON.stringify(message), 160)}`);
+    else if (message.method === undefined) console.log(`← ${clip(JSON.stringify(message), 300)}\n`);
+  });
+  const init = await client.initialize({ name: "demo-client", title: "Demo", version: "1.0.0" }, {});
+  console.log(`(0.166 handshake: platform ${init.platformFamily}/${init.platformOs})\n`);
+  const { thread } = await client.request("thread/start", { cwd: project });
+  let streaming = false;
+  client.on("turn/started", ({ turn }) => console.log(`  ← turn/started (turn ${turn.id}, ${turn.status})`));
+  client.on("item/agentMessage/delta", ({ delta }) => {
+    if (!streaming) process.stdout.write("  ← item/agentMessage/delta: ");
+    streaming = true;
+    process.stdout.write(delta);
+  });
+  const done = new Promise<string>((resolve) =>
+    client.on("turn/completed", ({ turn }) => {
+      if (streaming) process.stdout.write("\n");
+      console.log(`  ← turn/completed (0.166): ${turn.status} in ${turn.durationMs} ms\n`);
+      resolve(turn.status);
+    }),
+  );
+  await client.request("turn/start", {
+    threadId: thread.id,
+    input: [{ type: "text", text: "Say hello, 0.166" }],
+  });
+  await done;
+  const exit = await client.close();
+  console.log(`0.166 server exited with code ${exit.code}`);
+}
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = process.env.CODEX_CLI ?? path.resolve(here, "../../../apps/cli/dist/main.js");
 const model = await startMockModelServer([
@@ -108,6 +153,8 @@ const model = await startMockModelServer([
   ),
   // Turn 2, on a second thread: a plain answer.
   responses.turn(responses.message("Hello! Nothing to run for this one.")),
+  // The 0.166 connection's turn.
+  responses.turn(responses.message("Hello from a 0.166 client's turn.", undefined, 4)),
 ]);
 try {
   const codexHome = await tempDir("codex-demo-home-");
@@ -178,7 +225,9 @@ try {
   }
   const exit = await client.close();
   console.log(`server exited with code ${exit.code}`);
-  console.log(`rollout of the first thread: ${path.relative(codexHome, thread.path)}`);
+  console.log(`rollout of the first thread: ${path.relative(codexHome, thread.path)}\n`);
+
+  await modernTurn(codexHome, project);
 } finally {
   await model.close();
   await removeTempDirs();

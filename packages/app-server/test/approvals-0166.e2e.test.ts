@@ -2,17 +2,16 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
-  CLI_MAIN,
   CODEX_0166_BIN,
   type MockModelServer,
+  mockCodexHome,
   offeredTools,
   responses,
   type ScriptedResponse,
   startMockModelServer,
-  writeModernCodexHome,
 } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HOLD, ModernClient } from "./helpers/modern-client.js";
+import { HOLD, ModernClient, OURS } from "./helpers/modern-client.js";
 import { threadTranscript } from "./helpers/transcript.js";
 
 /**
@@ -85,20 +84,20 @@ async function scenario(command: string[]): Promise<Run> {
   const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-0166-approvals-")));
   const mock = await startMockModelServer();
   try {
-    const home = await writeModernCodexHome(path.join(tmp, "home"), mock.baseUrl);
+    const home = await mockCodexHome(mock.baseUrl, { modern: true, dir: path.join(tmp, "home") });
     const cwd = path.join(tmp, "project");
     await fs.mkdir(cwd);
     await fs.writeFile(path.join(cwd, "a.txt"), "one\n");
     const c = await ModernClient.start(command, { codexHome: home, cwd });
-    const { thread } = await c.call<{ thread: { id: string } }>("thread/start", {
+    const { thread } = await c.call("thread/start", {
       cwd,
       approvalPolicy: "on-request",
       sandbox: "read-only",
     });
-    await c.peer.waitFor((m) => m.method === "thread/started");
+    await c.waitFor((m) => m.method === "thread/started");
     const sections: Sections = {};
     const section = async (name: string, run: () => Promise<void>) => {
-      const from = c.peer.mark();
+      const from = c.mark();
       await run();
       // What follows a turn's end (a late approval's `serverRequest/resolved`) belongs to it too.
       await new Promise((r) => setTimeout(r, 300));
@@ -129,15 +128,15 @@ async function scenario(command: string[]): Promise<Run> {
     await section("interruptWhilePending", async () => {
       mock.enqueue(shellCall("echo four > four.txt", "call_e"));
       c.answers.push(HOLD);
-      const from = c.peer.mark();
-      const { turn } = await c.call<{ turn: { id: string } }>("turn/start", {
+      const from = c.mark();
+      const { turn } = await c.call("turn/start", {
         threadId: thread.id,
         input: [{ type: "text", text: "run four" }],
       });
-      await c.peer.waitFor((m) => m.method === "item/commandExecution/requestApproval", { from });
+      await c.waitFor((m) => m.method === "item/commandExecution/requestApproval", { from });
       await c.call("turn/interrupt", { threadId: thread.id, turnId: turn.id });
       await c.turnCompleted(turn.id, from);
-      await c.peer.waitFor((m) => m.method === "serverRequest/resolved", { from });
+      await c.waitFor((m) => m.method === "serverRequest/resolved", { from });
       c.answerHeld({ decision: "accept" }); // too late: the turn is over
     });
     await section("patchAccepted", async () => {
@@ -176,7 +175,7 @@ describe("0.166 approvals, file changes and failures", () => {
   let theirs: Run | null = null;
 
   beforeAll(async () => {
-    ours = await scenario([process.execPath, CLI_MAIN]);
+    ours = await scenario(OURS);
     if (reference) theirs = await scenario([reference]);
   }, 300_000);
   afterAll(() => {});

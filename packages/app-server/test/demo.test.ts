@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 const demo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist/demo-client.js");
 
 describe("bundled demo client (pnpm demo, on AppServerClient)", () => {
-  it("runs a thread with an approved command against the local model server, lists and archives, exits cleanly", async () => {
+  it("runs a thread with an approved command against the local model server, lists and archives, then a 0.166 turn", async () => {
     const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
       const child = execFile(process.execPath, [demo], { encoding: "utf8" }, (err, out) =>
         resolve({ stdout: out, code: err ? (typeof err.code === "number" ? err.code : 1) : 0 }),
@@ -34,5 +34,14 @@ describe("bundled demo client (pnpm demo, on AppServerClient)", () => {
     expect(stdout).toContain("unknown variant `no/such/method`");
     expect(stdout).toContain("thread/archive rejected with AppServerError -32600: invalid thread id");
     expect(stdout).toContain("server exited with code 0");
+    // Then one turn on a second connection speaking 0.166: the handshake declares capabilities.
+    expect(stdout).toContain(
+      '→ {"id":1,"method":"initialize","params":{"clientInfo":{"name":"demo-client","title":"Demo","version":"1.0.0"},"capabilities":{}}}',
+    );
+    expect(stdout).toContain("(0.166 handshake: platform unix/linux)");
+    expect(stdout).toMatch(/← turn\/started \(turn [0-9a-f-]{36}, inProgress\)/);
+    expect(stdout).toContain("← item/agentMessage/delta: Hello from a 0.166 client's turn.");
+    expect(stdout).toMatch(/← turn\/completed \(0\.166\): completed in \d+ ms/);
+    expect(stdout).toContain("0.166 server exited with code 0");
   });
 });

@@ -2,15 +2,14 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
-  CLI_MAIN,
   CODEX_0166_BIN,
+  mockCodexHome,
   responses,
   type ScriptedResponse,
   startMockModelServer,
-  writeModernCodexHome,
 } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ModernClient } from "./helpers/modern-client.js";
+import { ModernClient, OURS } from "./helpers/modern-client.js";
 import { threadTranscript } from "./helpers/transcript.js";
 
 /**
@@ -42,13 +41,17 @@ async function scenario(command: string[]): Promise<Run> {
   const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-0166-retries-")));
   const mock = await startMockModelServer(script());
   try {
-    const home = await writeModernCodexHome(path.join(tmp, "home"), mock.baseUrl, { streamMaxRetries: 1 });
+    const home = await mockCodexHome(mock.baseUrl, {
+      modern: true,
+      dir: path.join(tmp, "home"),
+      retries: { request: 0, stream: 1 },
+    });
     const cwd = path.join(tmp, "project");
     await fs.mkdir(cwd);
     const c = await ModernClient.start(command, { codexHome: home, cwd });
-    const { thread } = await c.call<{ thread: { id: string } }>("thread/start", { cwd });
-    await c.peer.waitFor((m) => m.method === "thread/started");
-    const from = c.peer.mark();
+    const { thread } = await c.call("thread/start", { cwd });
+    await c.waitFor((m) => m.method === "thread/started");
+    const from = c.mark();
     await c.turn(thread.id, "go");
     const log = c.tee().slice(from);
     const items: Record<string, string[]> = {};
@@ -89,7 +92,7 @@ describe("0.166: a model stream cut mid-message and retried", () => {
   let theirs: Run | null = null;
 
   beforeAll(async () => {
-    ours = await scenario([process.execPath, CLI_MAIN]);
+    ours = await scenario(OURS);
     if (reference) theirs = await scenario([reference]);
   }, 120_000);
 

@@ -1,16 +1,16 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { protocol0166 } from "@codex-ts/app-server-protocol";
 import { parseToml } from "@codex-ts/config-loader";
 import type { Message } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import {
-  answer,
   type Client0166,
-  call,
   type Impl,
   initialize0166,
+  type Request0166,
   SideBySide,
+  settle,
+  untyped,
 } from "./helpers/side-by-side-0166.js";
 
 /**
@@ -22,13 +22,11 @@ import {
 if (!SideBySide.available) console.warn(`settings-0166: ${SideBySide.reason}`);
 const impls: Impl[] = SideBySide.available ? ["ours", "real"] : ["ours"];
 
-const schemaOf = (method: keyof typeof protocol0166.requests) => protocol0166.requests[method].response;
-
 /** Sends requests in order on one 0.166 connection; returns each answer (result or error). */
 async function session(
   impl: Impl,
   codexHome: string,
-  requests: [string, unknown][],
+  requests: Request0166[],
   o: { args?: string[] } = {},
 ): Promise<{ answers: Record<string, unknown>[]; c: Client0166 }> {
   const c = await SideBySide.start(impl, codexHome, o);
@@ -36,13 +34,8 @@ async function session(
     throw new Error(`${impl}: ${err.message}\nstderr: ${c.stderr}`);
   });
   const answers: Record<string, unknown>[] = [];
-  for (const [i, [method, params]] of requests.entries()) {
-    const m = await call(c, i + 1, method, params);
-    if (m.result && method in protocol0166.requests) {
-      schemaOf(method as keyof typeof protocol0166.requests).parse(m.result);
-    }
-    answers.push(answer(m));
-  }
+  // Each answer is checked by the typed client against its method's response schema.
+  for (const request of requests) answers.push(await settle(c, request));
   return { answers, c };
 }
 
@@ -54,7 +47,7 @@ const notifications = (c: Client0166, methods: string[]) =>
 
 describe("model/list on a 0.166 connection", () => {
   it("serves 0.166.0's catalogue: the picker's models, hidden ones on request, paged", async () => {
-    const requests: [string, unknown][] = [
+    const requests: Request0166[] = [
       ["model/list", {}],
       ["model/list", { includeHidden: true }],
       ["model/list", { limit: 2, cursor: "3" }],
@@ -62,7 +55,7 @@ describe("model/list on a 0.166 connection", () => {
       ["model/list", { cursor: "9" }],
       ["model/list", { cursor: "10" }],
       ["model/list", { cursor: "x" }],
-      ["model/list", undefined],
+      untyped("model/list"),
       ["model/list", { limit: -1 }],
     ];
     const codexHome = await SideBySide.home();
@@ -106,7 +99,7 @@ describe("model/list on a 0.166 connection", () => {
 });
 
 describe("account/* on a 0.166 connection", () => {
-  const flow: [string, unknown][] = [
+  const flow: Request0166[] = [
     ["account/read", {}],
     ["account/rateLimits/read", undefined],
     ["account/login/start", { type: "apiKey", apiKey: "sk-test-key" }],
@@ -114,7 +107,7 @@ describe("account/* on a 0.166 connection", () => {
     ["account/rateLimits/read", {}],
     ["account/login/cancel", { loginId: "not-a-uuid" }],
     ["account/login/cancel", { loginId: "00000000-0000-0000-0000-000000000000" }],
-    ["account/login/start", { type: "apiKey" }],
+    untyped("account/login/start", { type: "apiKey" }),
     ["account/logout", undefined],
     ["account/read", {}],
   ];
@@ -210,7 +203,7 @@ describe("config/read on a 0.166 connection", () => {
 
   it("prints the effective config in 0.166.0's shape, with origins and, when asked, the layers", async () => {
     const codexHome = await SideBySide.home(toml);
-    const requests: [string, unknown][] = [
+    const requests: Request0166[] = [
       ["config/read", {}],
       ["config/read", { includeLayers: true, cwd: path.dirname(codexHome) }],
     ];
@@ -279,7 +272,7 @@ describe("config/read on a 0.166 connection", () => {
 });
 
 describe("config/value/write and config/batchWrite on a 0.166 connection", () => {
-  const edits: [string, unknown][] = [
+  const edits: Request0166[] = [
     ["config/value/write", { keyPath: "model", value: "gpt-6-sol", mergeStrategy: "replace" }],
     ["config/read", {}],
     [
@@ -336,13 +329,16 @@ describe("config/value/write and config/batchWrite on a 0.166 connection", () =>
         args: ["-c", 'model_reasoning_effort="medium"'],
       });
       const version = (answers[0] as { version: string }).version;
-      const ok = await call(c, "v", "config/value/write", {
-        keyPath: "model_verbosity",
-        value: "low",
-        mergeStrategy: "replace",
-        expectedVersion: (answers[answers.length - 1] as { version: string }).version,
-      });
-      answers.push(answer(ok));
+      const ok = await settle(c, [
+        "config/value/write",
+        {
+          keyPath: "model_verbosity",
+          value: "low",
+          mergeStrategy: "replace",
+          expectedVersion: (answers[answers.length - 1] as { version: string }).version,
+        },
+      ]);
+      answers.push(ok);
       expect(version).toMatch(/^sha256:[0-9a-f]{64}$/);
       runs.push({ answers, text: await fs.readFile(file, "utf8") });
     }

@@ -2,15 +2,14 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { protocol0166 } from "@codex-ts/app-server-protocol";
 import { describe, expect, it } from "vitest";
 import {
-  answer,
   type Client0166,
-  call,
   type Impl,
   initialize0166,
+  type Request0166,
   SideBySide,
+  settle,
 } from "./helpers/side-by-side-0166.js";
 
 /**
@@ -23,11 +22,8 @@ const impls: Impl[] = SideBySide.available ? ["ours", "real"] : ["ours"];
 
 const FIXTURES = fileURLToPath(new URL("../../core/test/fixtures/", import.meta.url));
 
-async function ask(c: Client0166, id: number, method: string, params: unknown) {
-  const m = await call(c, id, method, params);
-  if (m.result) protocol0166.requests[method as "skills/list"].response.parse(m.result);
-  return answer(m);
-}
+/** A typed request's result or error answer (the client checks a result against the method's schema). */
+const ask = (c: Client0166, request: Request0166) => settle(c, request);
 
 const md = (name: string, description: string) => `---\nname: ${name}\ndescription: ${description}\n---\n`;
 
@@ -84,8 +80,8 @@ describe("skills/list on a 0.166 connection", () => {
     for (const impl of impls) {
       const c = await SideBySide.start(impl, codexHome, { cwd: proj, home: true });
       await initialize0166(c);
-      const listed = (await ask(c, 1, "skills/list", { cwds })) as { data: Entry[] };
-      const byDefault = (await ask(c, 2, "skills/list", {})) as { data: Entry[] };
+      const listed = (await ask(c, ["skills/list", { cwds }])) as { data: Entry[] };
+      const byDefault = (await ask(c, ["skills/list", {}])) as { data: Entry[] };
       expect(byDefault.data.map((e) => e.cwd)).toEqual([proj]);
       expect(byDefault.data[0]?.skills).toEqual(listed.data[1]?.skills);
       runs.push(listed.data);
@@ -176,15 +172,15 @@ describe("skills/list on a 0.166 connection", () => {
     const c = await SideBySide.start("ours", codexHome);
     await initialize0166(c);
     const cwds = Array.from({ length: 65 }, (_, i) => `/tmp/x${i}`);
-    expect(await ask(c, 1, "skills/list", { cwds })).toEqual({
+    expect(await ask(c, ["skills/list", { cwds }])).toEqual({
       code: -32600,
       message: "skills/list takes at most 64 distinct cwds; got 65",
     });
-    expect(
-      await ask(c, 2, "skills/list", { cwds: [...cwds.slice(0, 3), ...cwds.slice(0, 3)] }),
-    ).toMatchObject({
-      data: expect.arrayContaining([expect.objectContaining({ cwd: "/tmp/x0" })]),
-    });
+    expect(await ask(c, ["skills/list", { cwds: [...cwds.slice(0, 3), ...cwds.slice(0, 3)] }])).toMatchObject(
+      {
+        data: expect.arrayContaining([expect.objectContaining({ cwd: "/tmp/x0" })]),
+      },
+    );
   });
 });
 
@@ -210,13 +206,13 @@ describe("mcpServerStatus/list on a 0.166 connection", () => {
       const c = await SideBySide.start(impl, codexHome);
       await initialize0166(c);
       runs.push([
-        await ask(c, 1, "mcpServerStatus/list", {}),
-        await ask(c, 2, "mcpServerStatus/list", { limit: 1, cursor: "1", detail: "toolsAndAuthOnly" }),
-        await ask(c, 3, "mcpServerStatus/list", { serverName: "calc" }),
-        await ask(c, 4, "mcpServerStatus/list", { serverName: "nope" }),
-        await ask(c, 5, "mcpServerStatus/list", { cursor: "4" }),
-        await ask(c, 6, "mcpServerStatus/list", { cursor: "abc" }),
-        await ask(c, 7, "mcpServerStatus/list", { threadId: "nope", detail: "toolsAndAuthOnly" }),
+        await ask(c, ["mcpServerStatus/list", {}]),
+        await ask(c, ["mcpServerStatus/list", { limit: 1, cursor: "1", detail: "toolsAndAuthOnly" }]),
+        await ask(c, ["mcpServerStatus/list", { serverName: "calc" }]),
+        await ask(c, ["mcpServerStatus/list", { serverName: "nope" }]),
+        await ask(c, ["mcpServerStatus/list", { cursor: "4" }]),
+        await ask(c, ["mcpServerStatus/list", { cursor: "abc" }]),
+        await ask(c, ["mcpServerStatus/list", { threadId: "nope", detail: "toolsAndAuthOnly" }]),
       ]);
     }
     const [all, page, calc, none, past, badCursor, badThread] = runs[0] ?? [];
@@ -289,7 +285,7 @@ describe("mcpServerStatus/list on a 0.166 connection", () => {
     const c = await SideBySide.start("ours", codexHome);
     await initialize0166(c);
     const started = Date.now();
-    const r = (await ask(c, 1, "mcpServerStatus/list", { serverName: "docs" })) as {
+    const r = (await ask(c, ["mcpServerStatus/list", { serverName: "docs" }])) as {
       data: Record<string, unknown>[];
     };
     expect(r.data[0]).toMatchObject({
@@ -305,7 +301,7 @@ describe("mcpServerStatus/list on a 0.166 connection", () => {
         { uriTemplate: "docs://pages/{name}", name: "page", description: "A page by name." },
       ],
     });
-    const hang = (await ask(c, 2, "mcpServerStatus/list", { serverName: "hang" })) as {
+    const hang = (await ask(c, ["mcpServerStatus/list", { serverName: "hang" }])) as {
       data: Record<string, unknown>[];
     };
     expect(hang.data[0]?.toolsError).toMatch(
@@ -327,7 +323,7 @@ describe("mcpServerStatus/list on a 0.166 connection", () => {
     );
     const c = await SideBySide.start("ours", codexHome);
     await initialize0166(c);
-    const r = (await ask(c, 1, "mcpServerStatus/list", {})) as {
+    const r = (await ask(c, ["mcpServerStatus/list", {}])) as {
       data: {
         name: string;
         resources: { uri: string }[];

@@ -2,18 +2,17 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
-  CLI_MAIN,
   CODEX_0166_BIN,
   type MockModelServer,
+  mockCodexHome,
   requestText,
   responses,
   type ScriptedResponse,
   startAppServer,
   startMockModelServer,
-  writeModernCodexHome,
 } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ModernClient } from "./helpers/modern-client.js";
+import { ModernClient, OURS } from "./helpers/modern-client.js";
 import { threadTranscript } from "./helpers/transcript.js";
 
 /**
@@ -21,7 +20,6 @@ import { threadTranscript } from "./helpers/transcript.js";
  * `thread/settings/update`, `thread/backgroundTerminals/list`, `thread/resume` (live part), and their errors in
  * 0.166.0's words. Where the reference binary is installed, the error answers are compared with its own.
  */
-const OURS = [process.execPath, CLI_MAIN];
 const UNKNOWN = "01a241ad-5417-7fb3-9c8e-24f0707d17b2";
 
 let tmp: string;
@@ -33,12 +31,12 @@ const clients: ModernClient[] = [];
 beforeAll(async () => {
   tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-0166-threads-")));
   mock = await startMockModelServer();
-  home = await writeModernCodexHome(path.join(tmp, "home"), mock.baseUrl);
+  home = await mockCodexHome(mock.baseUrl, { modern: true, dir: path.join(tmp, "home") });
   cwd = path.join(tmp, "project");
   await fs.mkdir(cwd);
 });
 afterAll(async () => {
-  for (const c of clients) if (c.peer.child.exitCode === null) await c.close();
+  for (const c of clients) if (c.running) await c.close();
   await mock.close();
   await fs.rm(tmp, { recursive: true, force: true });
 });
@@ -50,11 +48,11 @@ async function start(command = OURS, capabilities?: unknown): Promise<ModernClie
 }
 
 async function newThread(c: ModernClient, params: Record<string, unknown> = {}) {
-  const r = await c.call<{ thread: { id: string; path: string } } & Record<string, unknown>>("thread/start", {
+  const r = await c.call("thread/start", {
     cwd,
     ...params,
   });
-  await c.peer.waitFor((m) => m.method === "thread/started");
+  await c.waitFor((m) => m.method === "thread/started");
   return r;
 }
 
@@ -77,23 +75,21 @@ const userTexts = (body: unknown) =>
 async function idleErrors(command: string[]): Promise<unknown[]> {
   const c = await start(command);
   const { thread } = await newThread(c);
-  const text = [{ type: "text", text: "hi" }];
+  const text = [{ type: "text" as const, text: "hi" }];
   const answers = [
-    await c.peer.request("turn/interrupt", { threadId: thread.id, turnId: "x" }),
-    await c.peer.request("turn/interrupt", { threadId: thread.id, turnId: "" }),
-    await c.peer.request("turn/steer", { threadId: thread.id, expectedTurnId: "x", input: text }),
-    await c.peer.request("turn/steer", { threadId: thread.id, expectedTurnId: "x", input: [] }),
-    await c.peer.request("turn/interrupt", { threadId: UNKNOWN, turnId: "x" }),
-    await c.peer.request("turn/interrupt", { threadId: "nope", turnId: "x" }),
-    await c.peer.request("turn/start", { threadId: UNKNOWN, input: text }),
-    await c.peer.request("thread/backgroundTerminals/list", { threadId: thread.id }),
-    await c.peer.request("thread/backgroundTerminals/list", { threadId: UNKNOWN }),
-    await c.peer.request("thread/settings/update", { threadId: UNKNOWN, effort: "low" }),
+    await c.settle("turn/interrupt", { threadId: thread.id, turnId: "x" }),
+    await c.settle("turn/interrupt", { threadId: thread.id, turnId: "" }),
+    await c.settle("turn/steer", { threadId: thread.id, expectedTurnId: "x", input: text }),
+    await c.settle("turn/steer", { threadId: thread.id, expectedTurnId: "x", input: [] }),
+    await c.settle("turn/interrupt", { threadId: UNKNOWN, turnId: "x" }),
+    await c.settle("turn/interrupt", { threadId: "nope", turnId: "x" }),
+    await c.settle("turn/start", { threadId: UNKNOWN, input: text }),
+    await c.settle("thread/backgroundTerminals/list", { threadId: thread.id }),
+    await c.settle("thread/backgroundTerminals/list", { threadId: UNKNOWN }),
+    await c.settle("thread/settings/update", { threadId: UNKNOWN, effort: "low" }),
   ];
   await c.close();
-  return answers.map((m) =>
-    JSON.parse(JSON.stringify(m.result ?? m.error).replaceAll(thread.id, "<thread>")),
-  );
+  return answers.map((m) => JSON.parse(JSON.stringify(m).replaceAll(thread.id, "<thread>")));
 }
 
 describe("0.166 threads and turns", () => {
@@ -113,7 +109,7 @@ describe("0.166 threads and turns", () => {
       turns: [],
       environments: [{ environmentId: "local", cwd, runtimeWorkspaceRoots: [cwd] }],
     });
-    expect(r.thread.path.startsWith(path.join(home, "sessions"))).toBe(true);
+    expect(r.thread.path?.startsWith(path.join(home, "sessions"))).toBe(true);
     expect(r).toMatchObject({
       model: "gpt-5.4",
       approvalPolicy: "never",
@@ -160,11 +156,11 @@ describe("0.166 threads and turns", () => {
 
     const c = await start();
     const { thread } = await newThread(c);
-    const from = c.peer.mark();
+    const from = c.mark();
     expect(
       await c.call("thread/settings/update", { threadId: thread.id, model: "gpt-5.4", effort: "high" }),
     ).toEqual({});
-    const updated = await c.peer.waitFor((m) => m.method === "thread/settings/updated", { from });
+    const updated = await c.waitFor((m) => m.method === "thread/settings/updated", { from });
     expect(updated.params).toMatchObject({
       threadId: thread.id,
       threadSettings: {
@@ -195,7 +191,7 @@ describe("0.166 threads and turns", () => {
     const c = await start();
     const { thread } = await newThread(c);
     mock.enqueue(responses.turn(responses.message("ok")));
-    const from = c.peer.mark();
+    const from = c.mark();
     const turnId = await c.turn(thread.id, "hi", { effort: "low", approvalsReviewer: "user" });
     const steps = threadTranscript(c.tee().slice(from), thread.id).steps;
     expect(steps.slice(0, 6)).toEqual([
@@ -214,14 +210,14 @@ describe("0.166 threads and turns", () => {
     const c = await start();
     const { thread } = await newThread(c);
     mock.enqueue(slowAnswer(30, 100), responses.turn(responses.message("both answered", "msg_both")));
-    const from = c.peer.mark();
+    const from = c.mark();
     const first = mock.requests.length;
-    const { turn } = await c.call<{ turn: { id: string } }>("turn/start", {
+    const { turn } = await c.call("turn/start", {
       threadId: thread.id,
-      input: [{ type: "text", text: "first" }],
+      input: [{ type: "text" as const, text: "first" }],
     });
-    await c.peer.waitFor((m) => m.method === "item/agentMessage/delta", { from });
-    const input = [{ type: "text", text: "second" }];
+    await c.waitFor((m) => m.method === "item/agentMessage/delta", { from });
+    const input = [{ type: "text" as const, text: "second" }];
     expect(await c.error("turn/steer", { threadId: thread.id, expectedTurnId: "other", input })).toEqual({
       code: -32600,
       message: `expected active turn id \`other\` but found \`${turn.id}\``,
@@ -280,12 +276,12 @@ describe("0.166 threads and turns", () => {
     const c = await start();
     const { thread } = await newThread(c);
     mock.enqueue(slowAnswer(40, 100));
-    const from = c.peer.mark();
-    const { turn } = await c.call<{ turn: { id: string } }>("turn/start", {
+    const from = c.mark();
+    const { turn } = await c.call("turn/start", {
       threadId: thread.id,
-      input: [{ type: "text", text: "long" }],
+      input: [{ type: "text" as const, text: "long" }],
     });
-    await c.peer.waitFor((m) => m.method === "item/agentMessage/delta", { from });
+    await c.waitFor((m) => m.method === "item/agentMessage/delta", { from });
     expect(await c.error("turn/interrupt", { threadId: thread.id, turnId: "wrong" })).toEqual({
       code: -32600,
       message: `expected active turn id wrong but found ${turn.id}`,
@@ -311,18 +307,21 @@ describe("0.166 threads and turns", () => {
     // queued for the other tests.
     const run = async (command: string[]) => {
       const own = await startMockModelServer([slowAnswer(40, 100)]);
-      const ownHome = await writeModernCodexHome(await fs.mkdtemp(path.join(tmp, "home-")), own.baseUrl);
+      const ownHome = await mockCodexHome(own.baseUrl, {
+        modern: true,
+        dir: await fs.mkdtemp(path.join(tmp, "home-")),
+      });
       const c = await ModernClient.start(command, { codexHome: ownHome, cwd });
       clients.push(c);
       const { thread } = await newThread(c);
-      const from = c.peer.mark();
-      const started = c.peer.request("turn/start", {
+      const from = c.mark();
+      const started = c.call("turn/start", {
         threadId: thread.id,
-        input: [{ type: "text", text: "x" }],
+        input: [{ type: "text" as const, text: "x" }],
       });
-      const interrupted = c.peer.request("turn/interrupt", { threadId: thread.id, turnId: "" });
-      const turnId = ((await started).result as { turn: { id: string } }).turn.id;
-      const answer = (await interrupted).result;
+      const interrupted = c.call("turn/interrupt", { threadId: thread.id, turnId: "" });
+      const turnId = (await started).turn.id;
+      const answer = await interrupted;
       const done = await c.turnCompleted(turnId, from);
       await c.close();
       await own.close();
@@ -344,9 +343,9 @@ describe("0.166 threads and turns", () => {
       responses.turn(responses.functionCall("update_plan", { explanation: "two steps", plan }, "call_plan")),
       responses.turn(responses.message("planned")),
     );
-    const from = c.peer.mark();
+    const from = c.mark();
     const turnId = await c.turn(thread.id, "plan it");
-    const update = await c.peer.waitFor((m) => m.method === "turn/plan/updated", { from });
+    const update = await c.waitFor((m) => m.method === "turn/plan/updated", { from });
     expect(update.params).toEqual({
       threadId: thread.id,
       turnId,
@@ -368,14 +367,11 @@ describe("0.166 threads and turns", () => {
     await first.close();
 
     const c = await start();
-    const from = c.peer.mark();
-    const resumed = await c.call<Record<string, unknown> & { thread: Record<string, unknown> }>(
-      "thread/resume",
-      {
-        threadId: thread.id,
-        initialTurnsPage: { limit: 5 },
-      },
-    );
+    const from = c.mark();
+    const resumed = await c.call("thread/resume", {
+      threadId: thread.id,
+      initialTurnsPage: { limit: 5 },
+    });
     expect(resumed.thread).toMatchObject({
       id: thread.id,
       preview: "First question",
@@ -387,7 +383,11 @@ describe("0.166 threads and turns", () => {
           status: "completed",
           itemsView: "full",
           items: [
-            { type: "userMessage", id: "item-1", content: [{ type: "text", text: "First question" }] },
+            {
+              type: "userMessage",
+              id: "item-1",
+              content: [{ type: "text" as const, text: "First question" }],
+            },
             { type: "reasoning", id: "item-2", summary: ["thinking"] },
             { type: "agentMessage", id: "item-3", text: "First answer." },
           ],
@@ -401,7 +401,7 @@ describe("0.166 threads and turns", () => {
       turnsBackwardsCursor: null,
       itemsBackwardsCursor: null,
     });
-    const usage = await c.peer.waitFor((m) => m.method === "thread/tokenUsage/updated", { from });
+    const usage = await c.waitFor((m) => m.method === "thread/tokenUsage/updated", { from });
     expect(usage.params).toMatchObject({ threadId: thread.id, tokenUsage: { total: { totalTokens: 15 } } });
     expect(threadTranscript(c.tee().slice(from), thread.id).steps).toEqual([
       "→ thread/resume",
@@ -414,7 +414,7 @@ describe("0.166 threads and turns", () => {
     expect(userTexts(mock.requests.at(-1)!.body)).toEqual(["First question", "Second question"]);
     expect(requestText(mock.requests.at(-1)!.body)).toContain("First answer.");
 
-    const excluded = await c.call<{ thread: { turns: unknown[] } }>("thread/resume", {
+    const excluded = await c.call("thread/resume", {
       threadId: thread.id,
       excludeTurns: true,
     });

@@ -69,6 +69,7 @@ export const protocol0166 = {
     "item/agentMessage/delta": g.AgentMessageDeltaNotification,
     "item/plan/delta": g.PlanDeltaNotification,
     "item/commandExecution/outputDelta": g.CommandExecutionOutputDeltaNotification,
+    "item/commandExecution/terminalInteraction": g.TerminalInteractionNotification,
     "item/fileChange/outputDelta": g.FileChangeOutputDeltaNotification,
     "serverRequest/resolved": g.ServerRequestResolvedNotification,
     "item/mcpToolCall/progress": g.McpToolCallProgressNotification,

@@ -1,10 +1,12 @@
-import type {
-  EventMsg,
-  gen0166,
-  NotificationMessage,
-  Protocol0166,
-  TokenUsage,
+import {
+  type EventMsg,
+  type gen0166,
+  type NotificationMessage,
+  type Protocol0166,
+  RateLimitSnapshot,
+  type TokenUsage,
 } from "@codex-ts/app-server-protocol";
+import { rateLimitWindow } from "./v2.js";
 
 /** A 0.166.0 server notification (`{method, params}`). */
 export type Notification0166 = NotificationMessage<Protocol0166>;
@@ -41,6 +43,57 @@ export function tokenUsageUpdated(threadId: string, turnId: string, info: TokenI
         last: usageBreakdown(info.last_token_usage),
         modelContextWindow: info.model_context_window ?? null,
       },
+    },
+  };
+}
+
+/**
+ * `account/rateLimits/updated` for the rate limits a model response reported (0.166.0 sends one after each
+ * response's `thread/tokenUsage/updated`, with all-null windows when the response had no rate-limit headers); null
+ * when the event carries none (a Chat Completions response).
+ */
+export function rateLimitsUpdated(rateLimits: unknown): Notification0166 | null {
+  const limits = RateLimitSnapshot.safeParse(rateLimits);
+  if (rateLimits == null || !limits.success) return null;
+  return {
+    method: "account/rateLimits/updated",
+    params: {
+      rateLimits: {
+        limitId: "codex",
+        limitName: null,
+        normalModelSlug: null,
+        primary: rateLimitWindow(limits.data.primary),
+        secondary: rateLimitWindow(limits.data.secondary),
+        credits: null,
+        individualLimit: null,
+        spendControlReached: null,
+        planType: null,
+        rateLimitReachedType: null,
+      },
+    },
+  };
+}
+
+/**
+ * `item/commandExecution/terminalInteraction` for the core's `terminal_interaction` extension event (a
+ * `write_stdin` call fed a running unified exec session; read field by field, as it is outside 0.58.0's union);
+ * null for every other event.
+ */
+export function terminalInteraction(
+  threadId: string,
+  turnId: string,
+  msg: EventMsg,
+): Notification0166 | null {
+  const raw: Record<string, unknown> = msg;
+  if (raw.type !== "terminal_interaction") return null;
+  return {
+    method: "item/commandExecution/terminalInteraction",
+    params: {
+      threadId,
+      turnId,
+      itemId: String(raw.call_id),
+      processId: String(raw.process_id),
+      stdin: String(raw.stdin),
     },
   };
 }

@@ -15,11 +15,14 @@ import {
 import {
   errorNotification,
   type Notification0166,
+  rateLimitsUpdated,
   streamNotification,
   type TokenInfo,
+  terminalInteraction,
   tokenUsageUpdated,
   turnError,
 } from "./notifications-0166.js";
+import { PlanModeMessages } from "./plan-mode-0166.js";
 import { ThreadStatus0166 } from "./thread-status-0166.js";
 
 export type { Notification0166 } from "./notifications-0166.js";
@@ -33,6 +36,8 @@ interface TurnState {
   /** The turn's last completed agent message: `turn/completed` lists it (0.166.0's `summary` view). */
   lastAgentMessage: ItemOf0166<"agentMessage"> | null;
   error: gen0166.TurnError | null;
+  /** In 0.166's plan collaboration mode: the agent messages split into text and the proposed plan. */
+  planMode: PlanModeMessages | null;
 }
 
 /** A running approval's kind: commands report their refusal when the core closes the command, patches at once. */
@@ -47,7 +52,9 @@ export type ApprovalOutcome = "accepted" | "declined";
  * the item's times, the deltas, `thread/tokenUsage/updated` once per model response, plan and diff updates, `error`
  * and `warning`. Items a turn leaves open when it is interrupted stay open, as 0.166.0 leaves them. Items of a model
  * request that failed (and was sent again) or was cut short by new input are completed at once with what streamed
- * of them (0.166.0 leaves those open for good; see the README's differences).
+ * of them (0.166.0 leaves those open for good; see the README's differences). In plan mode the agent messages are
+ * split by `PlanModeMessages`. (Over 400 lines: one state machine over the turn and its open items; what needs
+ * none of that state lives in its own modules.)
  */
 export class EventMapper0166 {
   private turn: TurnState | null = null;
@@ -62,9 +69,11 @@ export class EventMapper0166 {
   private lastTotal: number | null = null;
   private announcedLoad = false;
 
+  /** `planMode`: whether the turn starting now runs in the plan collaboration mode (asked at each turn's start). */
   constructor(
     readonly threadId: string,
     private readonly now: () => number = Date.now,
+    private readonly planMode: () => boolean = () => false,
   ) {
     this.status = new ThreadStatus0166(threadId);
   }
@@ -98,13 +107,19 @@ export class EventMapper0166 {
       ]);
     const discarded = discardedItems(msg);
     if (discarded) return discarded.flatMap((id) => this.finishItem(id, (item) => item, false));
+    const planned = this.turn?.planMode?.handle(msg);
+    if (planned) return planned;
     this.keepStreamed(msg);
     const turnId = this.turn?.id ?? this.lastTurnId;
     const summaryIndex =
       msg.type === "reasoning_content_delta" && this.reasoning?.id === msg.item_id
         ? this.reasoning.summaryIndex
         : 0;
-    const simple = turnId === null ? null : streamNotification(this.threadId, turnId, msg, summaryIndex);
+    const simple =
+      turnId === null
+        ? null
+        : (streamNotification(this.threadId, turnId, msg, summaryIndex) ??
+          terminalInteraction(this.threadId, turnId, msg));
     if (simple) return [simple];
     switch (msg.type) {
       case "task_started":
@@ -150,8 +165,12 @@ export class EventMapper0166 {
         const item = imageViewItem(msg.call_id, msg.path);
         return [...this.started(item), ...this.completed(item)];
       }
-      case "token_count":
-        return msg.info ? this.tokenUsage(msg.info) : [];
+      case "token_count": {
+        // A response's usage, then its rate limits (0.166.0's order); a repeated usage reports neither again.
+        const usage = msg.info ? this.tokenUsage(msg.info) : [];
+        const limits = usage.length > 0 ? rateLimitsUpdated(msg.rate_limits) : null;
+        return limits ? [...usage, limits] : usage;
+      }
       case "error":
         // A failure of the turn: the thread goes to `systemError` and the turn will complete as failed.
         if (this.turn) this.turn.error = turnError(msg.message);
@@ -215,7 +234,7 @@ export class EventMapper0166 {
       id: t.id,
       rootTurnId: t.id,
       items: completed && t.lastAgentMessage ? [t.lastAgentMessage] : [],
-      itemsView: completed ? "summary" : "notLoaded",
+      itemsView: completed && t.lastAgentMessage ? "summary" : "notLoaded",
       status,
       error: t.error,
       startedAt: Math.floor(t.startedAtMs / 1000),
@@ -225,7 +244,18 @@ export class EventMapper0166 {
   }
 
   private startTurn(turnId: string): Notification0166[] {
-    const turn: TurnState = { id: turnId, startedAtMs: this.now(), lastAgentMessage: null, error: null };
+    const turn: TurnState = {
+      id: turnId,
+      startedAtMs: this.now(),
+      lastAgentMessage: null,
+      error: null,
+      planMode: this.planMode()
+        ? new PlanModeMessages(this.threadId, turnId, {
+            started: (item) => this.started(item),
+            completed: (item) => this.completed(item),
+          })
+        : null,
+    };
     this.turn = turn;
     this.lastTurnId = turnId;
     this.declined.clear();

@@ -60,7 +60,8 @@ function fileChanges(changes: Record<string, FileChange>): v2.FileUpdateChange[]
   });
 }
 
-function rateLimitWindow(w: RateLimitWindow | null | undefined): v2.RateLimitWindow | null {
+/** A core rate-limit window in the v2 (camelCase) shape, shared by the 0.166 mapper (notifications-0166.ts). */
+export function rateLimitWindow(w: RateLimitWindow | null | undefined): v2.RateLimitWindow | null {
   if (!w) return null;
   return {
     usedPercent: Math.round(w.used_percent),

@@ -40,7 +40,11 @@ export class LoadedThread {
     readonly meta: ThreadMeta,
     log: (message: string) => void,
   ) {
-    this.mapper = new EventMapper0166(opened.conversationId);
+    this.mapper = new EventMapper0166(
+      opened.conversationId,
+      Date.now,
+      () => this.settings.collaborationMode.mode === "plan",
+    );
     this.followed = new FollowedConversation(opened.conversation, peer.peer);
     this.bridge = new ApprovalBridge0166(
       peer,

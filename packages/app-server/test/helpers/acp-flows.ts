@@ -6,6 +6,7 @@ import {
   type BlockedAttempt,
   CODEX_ACP_ENTRY,
   type MockRoute,
+  mockCodexHome,
   offeredTools,
   type PermissionAsked,
   type PromptOutcome,
@@ -18,7 +19,6 @@ import {
   startMockModelServer,
   type TeeEntry,
   writeCodexWrapper,
-  writeModernCodexHome,
 } from "@codex-ts/test-support";
 
 /**
@@ -121,7 +121,7 @@ export async function runAcpFlows(o: {
   const mock = await startMockModelServer([], { routes: ROUTES });
   const proxy = await startBlockingProxy();
   try {
-    const home = await writeModernCodexHome(path.join(tmp, "codex-home"), mock.baseUrl);
+    const home = await mockCodexHome(mock.baseUrl, { modern: true, dir: path.join(tmp, "codex-home") });
     const cwd = path.join(tmp, "project");
     await fs.mkdir(cwd);
     await fs.writeFile(path.join(cwd, "README.md"), "# a project\n");

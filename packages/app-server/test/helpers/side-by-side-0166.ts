@@ -1,6 +1,12 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { type Protocol0166, protocol0166 } from "@codex-ts/app-server-protocol";
+import {
+  AppServerError,
+  type Protocol0166,
+  protocol0166,
+  type RequestArgs,
+  type RequestMethod,
+} from "@codex-ts/app-server-client";
 import {
   CODEX_0166_BIN,
   type Message,
@@ -29,7 +35,56 @@ export const CLIENT_INFO_0166 = { name: "acp", title: null, version: "2.6.0" };
 /** A harness client speaking 0.166 to ours or to the real 0.166.0. */
 export type Client0166 = TestAppServer<Protocol0166>;
 
-/** Any request, typed or not, by id; resolves with the whole response message (result or error). */
+/**
+ * A 0.166 request as a `[method, params]` pair, each pair checked against the method's params type, or one the
+ * typed client would refuse to build (`untyped`: e.g. params a test leaves out on purpose), sent raw.
+ */
+export type Request0166 =
+  | {
+      [M in RequestMethod<Protocol0166>]: [method: M, params: RequestArgs<Protocol0166, M>[0]];
+    }[RequestMethod<Protocol0166>]
+  | Untyped;
+
+interface Untyped {
+  untyped: true;
+  method: RequestMethod<Protocol0166>;
+  params: unknown;
+}
+
+/** A request whose params break the method's type on purpose (the server's answer to it is under test). */
+export const untyped = (method: RequestMethod<Protocol0166>, params?: unknown): Untyped => ({
+  untyped: true,
+  method,
+  params,
+});
+
+let untypedIds = 0;
+
+/**
+ * Sends a typed request (its answer checked by the client against the method's response schema); resolves with the
+ * result, or with the error answer (`{code, message}`, and `data` when there is some) the server gave.
+ */
+export async function settle(c: Client0166, request: Request0166): Promise<Record<string, unknown>> {
+  if (!Array.isArray(request)) {
+    const m = await c.raw.call(`untyped-${++untypedIds}`, request.method, request.params);
+    if (m.result !== undefined) protocol0166.requests[request.method].response.parse(m.result);
+    return answer(m);
+  }
+  const [method, params] = request;
+  // The pair was checked where it was written; TypeScript cannot carry that through a union of methods.
+  const send = c.request.bind(c) as (method: string, params: unknown) => Promise<Record<string, unknown>>;
+  try {
+    return await send(method, params);
+  } catch (err) {
+    if (!(err instanceof AppServerError)) throw err;
+    return { code: err.code, message: err.message, ...(err.data === undefined ? {} : { data: err.data }) };
+  }
+}
+
+/**
+ * A request sent as raw JSON-RPC by id (e.g. a handshake a typed client would complete differently); resolves with
+ * the whole response message (result or error).
+ */
 export function call(c: Client0166, id: number | string, method: string, params?: unknown): Promise<Message> {
   return c.raw.call(String(id), method, params);
 }

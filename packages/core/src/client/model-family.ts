@@ -1,7 +1,8 @@
 /**
- * What Codex 0.58.0 decides from the model name alone when it builds a Responses request. Every entry was observed
- * from the real binary's first request body (`tools`, `reasoning`, `include`, `text`, and whether the base prompt
- * grows by the apply_patch instructions) for that model name; unknown names get the defaults at the bottom.
+ * What Codex decides from the model name alone when it builds a Responses request. Every entry was observed from
+ * the real binary's first request body (`tools`, `reasoning`, `include`, `text`, and whether the base prompt grows
+ * by the apply_patch instructions) for that model name: 0.58.0's families, and the models of 0.166.0's built-in
+ * catalogue (`model/list`); unknown names get the defaults at the bottom.
  */
 export interface ModelFamily {
   /** The apply_patch tool the family is always offered; null: none unless the freeform feature asks for it. */
@@ -17,6 +18,8 @@ export interface ModelFamily {
   localShell: boolean;
   /** Whether the base prompt gets apply_patch usage instructions when no apply_patch tool is offered. */
   needsApplyPatchInstructions: boolean;
+  /** `reasoning.context` (0.166.0 sends `all_turns` for most of its catalogue models); null: not sent. */
+  reasoningContext: string | null;
 }
 
 const DEFAULT_FAMILY: ModelFamily = {
@@ -27,10 +30,39 @@ const DEFAULT_FAMILY: ModelFamily = {
   defaultEffort: null,
   localShell: false,
   needsApplyPatchInstructions: false,
+  reasoningContext: null,
 };
+
+/**
+ * A model of 0.166.0's catalogue: reasoning with the catalogue's default effort (`model/list`'s
+ * `defaultReasoningEffort`), `text.verbosity` (low unless told) and `reasoning.context = all_turns`, as 0.166.0's
+ * requests carry them.
+ */
+const catalogue0166 = (defaultEffort: string, more: Partial<ModelFamily> = {}): Partial<ModelFamily> => ({
+  supportsReasoning: true,
+  supportsVerbosity: true,
+  defaultVerbosity: "low",
+  defaultEffort,
+  reasoningContext: "all_turns",
+  ...more,
+});
 
 /** First matching prefix wins, so longer names come before the names they start with. */
 const FAMILIES: [prefix: string, family: Partial<ModelFamily>][] = [
+  // 0.166.0's catalogue (observed with the native binary: its request for each `model/list` entry).
+  ["gpt-6.1-sol", catalogue0166("low")],
+  ["gpt-6.1-terra", catalogue0166("low")],
+  ["gpt-6-astra", catalogue0166("low")],
+  ["gpt-6-sol", catalogue0166("medium")],
+  ["gpt-6-luna", catalogue0166("medium")],
+  ["gpt-5.6-sol", catalogue0166("low")],
+  ["gpt-5.6-terra", catalogue0166("medium")],
+  ["gpt-5.6-luna", catalogue0166("medium")],
+  ["gpt-daybreak-blue-latest", catalogue0166("low")],
+  ["gpt-daybreak-red-latest", catalogue0166("medium", { defaultVerbosity: "high" })],
+  ["gpt-5.5", catalogue0166("medium", { reasoningContext: null })],
+  // Keeps the freeform apply_patch tool it had as a `codex-` name.
+  ["codex-auto-review", catalogue0166("medium", { applyPatchTool: "freeform" })],
   ["codex-mini-latest", { supportsReasoning: true, localShell: true, needsApplyPatchInstructions: true }],
   ["codex-", { supportsReasoning: true, applyPatchTool: "freeform" }],
   ["gpt-5-codex", { supportsReasoning: true, applyPatchTool: "freeform" }],

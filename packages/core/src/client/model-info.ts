@@ -1,11 +1,17 @@
 import type { Config } from "@codex-ts/config-loader";
 
 /**
- * What Codex 0.58.0 knows about a model family without asking the provider: the raw context window. Only the
- * families whose numbers were observed from the 0.58.0 binary (task_started's window and where auto-compaction
+ * What Codex knows about a model family without asking the provider: the raw context window. Only the
+ * families whose numbers were observed from the 0.58.0 and 0.166.0 binaries (task_started's window and where auto-compaction
  * starts) are listed; other models get no defaults, as there.
  */
 const CONTEXT_WINDOWS: [prefix: string, tokens: number][] = [
+  // 0.166.0's catalogue models (their `thread/tokenUsage/updated` window with the same 5% headroom).
+  ["gpt-6.1-terra", 500_000],
+  ["gpt-daybreak-red-latest", 372_000],
+  ["gpt-6", 272_000],
+  ["gpt-daybreak-blue-latest", 272_000],
+  ["codex-auto-review", 272_000],
   ["gpt-5", 272_000],
   ["gpt-4.1", 1_047_576],
   ["gpt-4o", 128_000],

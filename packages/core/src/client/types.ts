@@ -27,7 +27,7 @@ export interface Prompt {
   input: Record<string, unknown>[];
   tools: ToolSpec[];
   /** Absent for models without reasoning: the body then says `reasoning: null` and includes nothing. */
-  reasoning?: { effort?: string; summary?: string };
+  reasoning?: { effort?: string; summary?: string; context?: string };
   conversationId: string;
   textFormat?: Record<string, unknown>;
   /** GPT-5 family only: sent as `text.verbosity`. */

@@ -29,7 +29,8 @@ export function reasoningFor(
   const family = modelFamily(model, supports === undefined ? {} : { supportsReasoningSummaries: supports });
   if (!family.supportsReasoning) return undefined;
   const chosen = effort ?? family.defaultEffort;
-  return chosen ? { effort: chosen, summary } : { summary };
+  const context = family.reasoningContext ? { context: family.reasoningContext } : {};
+  return chosen ? { effort: chosen, summary, ...context } : { summary, ...context };
 }
 
 /**

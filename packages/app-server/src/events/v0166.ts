@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
 import { discardedItems, durationMs, mcpProgress } from "./core-events.js";
@@ -61,6 +62,10 @@ export class EventMapper0166 {
   private reasoning: { id: string; summaryIndex: number } | null = null;
   private lastTotal: number | null = null;
   private announcedLoad = false;
+  /** `thread/compact/start` submitted a compaction: the next turn is it. */
+  private compactionNext = false;
+  /** The running compaction turn's `contextCompaction` item (`open` until the history was replaced). */
+  private compaction: { id: string; open: boolean } | null = null;
 
   constructor(
     readonly threadId: string,
@@ -81,6 +86,14 @@ export class EventMapper0166 {
     return [this.status.announce()];
   }
 
+  /**
+   * The next turn to start is a compaction (`thread/compact/start`): 0.166.0 shows it as a `contextCompaction`
+   * item, opened when the turn starts and completed when the history was replaced.
+   */
+  expectCompaction(): void {
+    this.compactionNext = true;
+  }
+
   /** The user message item `itemId` carries the client's `clientId`. */
   noteClientId(itemId: string, clientId: string): void {
     this.clientIds.set(itemId, clientId);
@@ -96,6 +109,14 @@ export class EventMapper0166 {
           params: { threadId: this.threadId, turnId, itemId: progress.callId, message: progress.message },
         },
       ]);
+    if (this.compaction !== null) {
+      // The core ends a compaction with a message and a warning about long threads; 0.166.0 completes the item.
+      if (msg.type === "warning") return [];
+      if (msg.type === "agent_message" && this.compaction.open) {
+        this.compaction.open = false;
+        return this.completed({ type: "contextCompaction", id: this.compaction.id }, false);
+      }
+    }
     const discarded = discardedItems(msg);
     if (discarded) return discarded.flatMap((id) => this.finishItem(id, (item) => item, false));
     this.keepStreamed(msg);
@@ -107,8 +128,13 @@ export class EventMapper0166 {
     const simple = turnId === null ? null : streamNotification(this.threadId, turnId, msg, summaryIndex);
     if (simple) return [simple];
     switch (msg.type) {
-      case "task_started":
-        return this.startTurn(event.id);
+      case "task_started": {
+        const started = this.startTurn(event.id);
+        if (!this.compactionNext) return started;
+        this.compactionNext = false;
+        this.compaction = { id: randomUUID(), open: true };
+        return [...started, ...this.started({ type: "contextCompaction", id: this.compaction.id })];
+      }
       case "item_started":
         return this.itemStarted(msg.item);
       case "item_completed":
@@ -242,6 +268,7 @@ export class EventMapper0166 {
     const turn = this.turn;
     if (!turn) return [];
     this.turn = null;
+    this.compaction = null;
     this.open.clear();
     this.reasoning = null;
     return [

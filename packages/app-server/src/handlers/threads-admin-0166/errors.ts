@@ -30,7 +30,8 @@ export const noRollout = (id: string) => invalidRequest(`no rollout found for th
  */
 export function storeFailure(err: unknown, what: string): RpcError {
   if (err instanceof RpcError) return err;
-  if (err instanceof ThreadNotFoundError || err instanceof RolloutPathError) return invalidRequest(err.message);
+  if (err instanceof ThreadNotFoundError || err instanceof RolloutPathError)
+    return invalidRequest(err.message);
   if (err instanceof ArchiveError || err instanceof DeleteError)
     return err.kind === "invalid" ? invalidRequest(err.message) : internalError(err.message);
   if (err instanceof ForkError || err instanceof RolloutLoadError) return invalidRequest(err.message);

@@ -1,4 +1,9 @@
-import { type gen0166, invalidRequest, type Protocol0166, type RequestResult } from "@codex-ts/app-server-protocol";
+import {
+  type gen0166,
+  invalidRequest,
+  type Protocol0166,
+  type RequestResult,
+} from "@codex-ts/app-server-protocol";
 import { ForkError, type RolloutItem, type ThreadTarget, uuidV7 } from "@codex-ts/core";
 import type { RequestContext, Responded } from "../../handler.js";
 import { turnsFromRollout } from "../../threads/history.js";

@@ -62,9 +62,7 @@ function storedThread(t: ThreadSummary, model: string): gen0166.Thread {
  * changed through the sessions store (its `fork`, `archive`, `unarchive`, `deleteThread`, `setThreadName`); a
  * loaded thread is unloaded before its rollout moves or goes.
  */
-export function createThreadAdminHandlers0166(
-  s: AdminServices0166,
-): Handlers<Protocol0166, AdminMethod0166> {
+export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Protocol0166, AdminMethod0166> {
   const { registry, runtime } = s;
   const residency = new ThreadResidency(s);
   const storeOf = (method: string): SessionsStore => {

@@ -61,8 +61,13 @@ export async function forkThread(
     });
   } catch (err) {
     const turnId = p.lastTurnId ?? p.beforeTurnId;
-    if (err instanceof ForkError && turnId != null && err.message.startsWith(`turn ${turnId} not found`))
-      throw invalidRequest(`turn not found: ${turnId}`);
+    if (err instanceof ForkError && turnId != null && err.message.startsWith(`turn ${turnId} not found`)) {
+      // 0.166.0's words differ by the source's format: its own threads, or 0.58.0-format ("legacy") ones.
+      const summary = await store.readThread(source, sessions.defaultProvider).catch(() => null);
+      if (summary?.historyMode === "paginated") throw invalidRequest(`turn not found: ${turnId}`);
+      const which = p.lastTurnId != null ? "lastTurnId" : "beforeTurnId";
+      throw invalidRequest(`${which} '${turnId}' was not found in the source thread`);
+    }
     throw storeFailure(err, "fork thread");
   }
   let loaded: Awaited<ReturnType<typeof store.loadHistory>>;
@@ -74,6 +79,11 @@ export async function forkThread(
   const sourceId = loaded.meta.forked_from_id ?? null;
   const name = sourceId ? await store.threadName(sourceId).catch(() => null) : null;
   if (name) await store.setThreadName(id, name);
+  // 0.166.0 previews a fork from its own rollout: a fork of one of its threads holds no message of its own.
+  const preview =
+    loaded.meta.history_mode === "paginated"
+      ? ""
+      : ((await store.readSummary(forked.path, sessions.defaultProvider).catch(() => null))?.preview ?? "");
   const opened = await runtime.resume(loaded, forked.path, settings);
   const thread = registry.add(
     opened,
@@ -83,7 +93,7 @@ export async function forkThread(
     }),
     {
       createdAt: Math.floor(Date.now() / 1000),
-      preview: "",
+      preview,
       ephemeral: p.ephemeral ?? false,
       originator: s.originator,
       cliVersion: s.cliVersion,

@@ -1,0 +1,234 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import {
+  CLI_MAIN,
+  CODEX_0166_BIN,
+  type MockModelServer,
+  responses,
+  startMockModelServer,
+  writeModernCodexHome,
+} from "@codex-ts/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ModernClient } from "./helpers/modern-client.js";
+
+/**
+ * The 0.166 methods that manage threads — `thread/fork`, `thread/archive`, `thread/unarchive`, `thread/delete`,
+ * `thread/name/set`, `thread/loaded/list`, `thread/unsubscribe` (and the unload that follows), `thread/compact/start`
+ * — run as one script against this server and against codex 0.166.0 on copies of the same store, once written by
+ * 0.166.0 and once by this server: the transcripts (requests, answers, errors, notifications, in order) agree, apart
+ * from the notifications listed in the README as 0.166.0's own (read state, deprecation notices).
+ */
+const OURS = [process.execPath, CLI_MAIN];
+const UNKNOWN = "01a241ad-5417-7fb3-9c8e-24f0707d17b2";
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+/** Notifications only 0.166.0 sends (see the README), and ones no step waits for. */
+const IGNORED = new Set([
+  "thread/readState/changed",
+  "deprecationNotice",
+  "account/rateLimits/updated",
+  "remoteControl/status/changed",
+  "thread/tokenUsage/updated",
+  "configWarning",
+]);
+
+let tmp: string;
+let mock: MockModelServer;
+const clients: ModernClient[] = [];
+
+beforeAll(async () => {
+  tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-0166-admin-")));
+  mock = await startMockModelServer();
+});
+afterAll(async () => {
+  for (const c of clients) if (c.peer.child.exitCode === null) await c.close();
+  await mock.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+/** A CODEX_HOME for both servers, with a one-second unload delay (0.166.0's `thread_unload_delay_secs`). */
+async function newHome(name: string): Promise<string> {
+  const home = await writeModernCodexHome(path.join(tmp, name), mock.baseUrl);
+  const config = path.join(home, "config.toml");
+  await fs.writeFile(config, `thread_unload_delay_secs = 1\n${await fs.readFile(config, "utf8")}`);
+  return home;
+}
+
+async function start(command: string[], home: string): Promise<ModernClient> {
+  const cwd = path.join(tmp, "project");
+  await fs.mkdir(cwd, { recursive: true });
+  const c = await ModernClient.start(command, { codexHome: home, cwd });
+  clients.push(c);
+  return c;
+}
+
+/** A stored thread of two turns, written by `command`; its id and the id of its first turn. */
+async function storedThread(command: string[], home: string): Promise<{ id: string; firstTurn: string }> {
+  const c = await start(command, home);
+  const { thread } = await c.call<{ thread: { id: string; path: string } }>("thread/start", {
+    cwd: path.join(tmp, "project"),
+  });
+  mock.enqueue(responses.turn(responses.message("First answer.")));
+  await c.turn(thread.id, "First question");
+  mock.enqueue(responses.turn(responses.message("Second answer.")));
+  await c.turn(thread.id, "Second question");
+  await c.close();
+  return { id: thread.id, firstTurn: await firstTurnId(thread.path) };
+}
+
+/**
+ * The id 0.166.0 gives the first turn of a rollout: its `task_started` turn id in a rollout it wrote, `rollout-<n>`
+ * (n: the line of the first `user_message` event) in a 0.58.0-format one.
+ */
+async function firstTurnId(file: string): Promise<string> {
+  const lines = (await fs.readFile(file, "utf8")).split("\n");
+  for (const [n, line] of lines.entries()) {
+    if (!line) continue;
+    const r = JSON.parse(line) as { type: string; payload: { type?: string; turn_id?: string } };
+    if (r.type !== "event_msg") continue;
+    if (r.payload.type === "task_started" && r.payload.turn_id) return r.payload.turn_id;
+    if (r.payload.type === "user_message") return `rollout-${n}`;
+  }
+  throw new Error(`no turn in ${file}`);
+}
+
+/**
+ * One client's script over a stored thread, as a transcript: each request, then what the server sent until its
+ * answer and the notifications the step waits for. Ids are written as `<name>`, paths relative to CODEX_HOME.
+ */
+async function script(
+  command: string[],
+  home: string,
+  source: { id: string; firstTurn: string },
+  writer: "ours" | "0.166.0",
+) {
+  const c = await start(command, home);
+  const names = new Map<string, string>([
+    [source.id, "<source>"],
+    [UNKNOWN, "<unknown>"],
+  ]);
+  const steps: string[] = [];
+  const norm = (v: unknown) =>
+    JSON.stringify(v)
+      .replaceAll(home, "<home>")
+      .replace(/sessions\/\d{4}\/\d{2}\/\d{2}\/rollout-[0-9T-]{19}-/g, "sessions/<day>/rollout-<time>-")
+      .replace(UUID, (id) => names.get(id) ?? "<other>");
+  const step = async (method: string, params: Record<string, unknown>, waitFor: string[] = []) => {
+    const from = c.peer.mark();
+    const m = await c.peer.request(method, params);
+    if (!m.error)
+      for (const w of waitFor) await c.peer.waitFor((n) => n.method === w, { from, timeoutMs: 5000 });
+    steps.push(`→ ${method} ${norm(params)}`);
+    for (const e of c.peer.since(from)) {
+      const n = e.msg;
+      if (e.dir !== "in") continue;
+      if (n.method !== undefined && !IGNORED.has(n.method))
+        steps.push(`⇐ ${n.method} ${norm(brief(n.params))}`);
+      else if (n.method === undefined && n.id === m.id)
+        steps.push(`← ${n.error ? `error ${norm(n.error)}` : norm(brief(n.result))}`);
+    }
+    return m.result as Record<string, unknown> | undefined;
+  };
+  const id = { threadId: source.id };
+  await step("thread/name/set", { ...id, name: "  Renamed  " }, ["thread/name/updated"]);
+  await step("thread/name/set", { ...id, name: " " });
+  // 0.166.0 forks a rollout in 0.58.0's format only whole (see the README); one of its own at a turn.
+  const cut = writer === "0.166.0" ? { lastTurnId: source.firstTurn } : {};
+  const fork = await step("thread/fork", { ...id, ...cut, excludeTurns: true }, ["thread/started"]);
+  if (!fork) return { steps, forkMeta: null, names0166: "", schema: c.schemaProblems(), sourceId: source.id };
+  const forkId = (fork.thread as { id: string }).id;
+  names.set(forkId, "<fork>");
+  const forkFile = (fork?.thread as { path: string }).path;
+  const forkMeta = JSON.parse((await fs.readFile(forkFile, "utf8")).split("\n")[0]!);
+  await step("thread/fork", { ...id, lastTurnId: "bogus" });
+  await step("thread/fork", { ...id, beforeTurnId: "x", lastTurnId: "y" });
+  await step("thread/loaded/list", {});
+  await step("thread/loaded/list", { cursor: "nope" });
+  await step("thread/archive", id, ["thread/archived"]);
+  await step("thread/archive", id);
+  await step("thread/name/set", { ...id, name: "x" });
+  await step("thread/unarchive", id, ["thread/unarchived"]);
+  await step("thread/unarchive", id);
+  await step("thread/unsubscribe", { threadId: forkId });
+  await step("thread/unsubscribe", { threadId: forkId });
+  // Idle and followed by nobody: unloaded after the delay, and said so.
+  await c.peer.waitFor((n) => n.method === "thread/closed", { timeoutMs: 15_000 });
+  await step("thread/unsubscribe", { threadId: forkId });
+  await step("thread/loaded/list", {});
+  await step("thread/delete", { threadId: forkId }, ["thread/deleted"]);
+  await step("thread/delete", { threadId: forkId });
+  for (const method of ["thread/archive", "thread/unarchive", "thread/delete", "thread/fork"]) {
+    await step(method, { threadId: UNKNOWN });
+    await step(method, { threadId: "nope" });
+  }
+  for (const method of ["thread/name/set", "thread/unsubscribe", "thread/compact/start"]) {
+    await step(method, { threadId: UNKNOWN, name: "x" });
+    await step(method, { threadId: "nope", name: "x" });
+  }
+  const names0166 = await fs.readFile(path.join(home, "session_index.jsonl"), "utf8");
+  await c.close();
+  return {
+    steps,
+    forkMeta,
+    names0166: names0166.replace(UUID, (i) => names.get(i) ?? "<other>"),
+    schema: c.schemaProblems(),
+    sourceId: source.id,
+  };
+}
+
+/** What a step's payload says that both servers must agree on (the rest is compared by the thread tests). */
+function brief(v: unknown): unknown {
+  if (!v || typeof v !== "object") return v;
+  const o = v as Record<string, unknown>;
+  if (o.thread && typeof o.thread === "object") {
+    const t = o.thread as Record<string, unknown>;
+    return {
+      thread: {
+        id: t.id,
+        forkedFromId: t.forkedFromId,
+        name: t.name,
+        status: t.status,
+        preview: t.preview,
+        path: t.path,
+        turns: t.turns,
+      },
+    };
+  }
+  return v;
+}
+
+describe("0.166 thread management", () => {
+  for (const writer of ["ours", "0.166.0"] as const) {
+    it.skipIf(writer === "0.166.0" && !CODEX_0166_BIN)(
+      `agrees with codex 0.166.0 on a store written by ${writer}`,
+      async () => {
+        const writerCommand = writer === "ours" ? OURS : [CODEX_0166_BIN!];
+        // Each server gets a store of its own from the same writer (0.166.0's state database records absolute
+        // paths, so a copied CODEX_HOME is not the same store to it); ids are compared by role.
+        const oursHome = await newHome(`ours-on-${writer}`);
+        const ours = await script(OURS, oursHome, await storedThread(writerCommand, oursHome), writer);
+        expect(ours.schema).toEqual([]);
+        expect(ours.forkMeta).toMatchObject({
+          type: "session_meta",
+          payload: { forked_from_id: ours.sourceId },
+        });
+        expect(ours.steps).toContain('⇐ thread/name/updated {"threadId":"<source>","threadName":"Renamed"}');
+        expect(ours.names0166).toContain('{"id":"<fork>","thread_name":"Renamed"');
+        if (!CODEX_0166_BIN) return;
+        const nativeHome = await newHome(`native-on-${writer}`);
+        const native = await script(
+          [CODEX_0166_BIN],
+          nativeHome,
+          await storedThread(writerCommand, nativeHome),
+          writer,
+        );
+        expect(ours.steps).toEqual(native.steps);
+        expect(native.forkMeta).toMatchObject({
+          type: "session_meta",
+          payload: { forked_from_id: native.sourceId },
+        });
+      },
+      120_000,
+    );
+  }
+});

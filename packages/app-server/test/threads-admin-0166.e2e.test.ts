@@ -6,6 +6,7 @@ import {
   CODEX_0166_BIN,
   type MockModelServer,
   responses,
+  type ScriptedResponse,
   startMockModelServer,
   writeModernCodexHome,
 } from "@codex-ts/test-support";
@@ -138,7 +139,7 @@ async function script(
   if (!fork) return { steps, forkMeta: null, names0166: "", schema: c.schemaProblems(), sourceId: source.id };
   const forkId = (fork.thread as { id: string }).id;
   names.set(forkId, "<fork>");
-  const forkFile = (fork?.thread as { path: string }).path;
+  const forkFile = (fork.thread as { path: string }).path;
   const forkMeta = JSON.parse((await fs.readFile(forkFile, "utf8")).split("\n")[0]!);
   await step("thread/fork", { ...id, lastTurnId: "bogus" });
   await step("thread/fork", { ...id, beforeTurnId: "x", lastTurnId: "y" });
@@ -231,4 +232,197 @@ describe("0.166 thread management", () => {
       120_000,
     );
   }
+});
+
+/** An answer that streams one word every `delayMs`. */
+function slowAnswer(words: number, delayMs: number): ScriptedResponse {
+  const text = Array.from({ length: words }, (_, i) => `w${i} `).join("");
+  return {
+    kind: "sse",
+    delayMs,
+    events: [responses.created(), ...responses.message(text, "msg_slow", words), responses.completed()],
+  };
+}
+
+const userTexts = (body: unknown) =>
+  ((body as { input: { type: string; role?: string; content?: { text?: string }[] }[] }).input ?? [])
+    .filter((i) => i.type === "message" && i.role === "user")
+    .map((i) => i.content?.[0]?.text ?? "")
+    .filter((t) => !t.startsWith("<"));
+
+describe("0.166 thread management, live threads", () => {
+  it("thread/compact/start runs the compaction as a turn with a contextCompaction item, as 0.166.0 shows it", async () => {
+    const run = async (command: string[]) => {
+      const home = await newHome(`compact-${command.length}`);
+      const c = await start(command, home);
+      const { thread } = await c.call<{ thread: { id: string } }>("thread/start", {
+        cwd: path.join(tmp, "project"),
+      });
+      mock.enqueue(responses.turn(responses.message("An answer.")));
+      await c.turn(thread.id, "A question");
+      mock.enqueue(responses.turn(responses.message("The summary.")));
+      const from = c.peer.mark();
+      expect(await c.call("thread/compact/start", { threadId: thread.id })).toEqual({});
+      await c.peer.waitFor((m) => m.method === "turn/completed", { from });
+      const steps = c.peer
+        .since(from)
+        .filter((e) => e.dir === "in" && e.msg.method !== undefined && !IGNORED.has(e.msg.method))
+        .map((e) => {
+          const p = e.msg.params as {
+            item?: { type: string };
+            status?: { type: string };
+            turn?: { status: string };
+          };
+          return `${e.msg.method} ${p.item?.type ?? p.status?.type ?? p.turn?.status ?? ""}`.trim();
+        });
+      expect(c.schemaProblems()).toEqual([]);
+      await c.close();
+      return steps;
+    };
+    const ours = await run(OURS);
+    expect(ours).toEqual([
+      "thread/status/changed active",
+      "turn/started inProgress",
+      "item/started contextCompaction",
+      "item/completed contextCompaction",
+      "thread/status/changed idle",
+      "turn/completed completed",
+    ]);
+    if (CODEX_0166_BIN) expect(ours).toEqual(await run([CODEX_0166_BIN]));
+  }, 60_000);
+
+  it("forks a 0.58.0-format thread at a turn (0.166.0 refuses): the fork's turns and its next request hold only the history up to it", async () => {
+    const home = await newHome("fork-at-turn");
+    const source = await storedThread(OURS, home);
+    const c = await start(OURS, home);
+    const fork = await c.call<{
+      thread: {
+        id: string;
+        forkedFromId: string;
+        turns: { id: string; items: { type: string; text?: string }[] }[];
+      };
+    }>("thread/fork", { threadId: source.id, lastTurnId: source.firstTurn });
+    expect(fork.thread.forkedFromId).toBe(source.id);
+    expect(fork.thread.turns.map((t) => t.id)).toEqual([source.firstTurn]);
+    expect(fork.thread.turns[0]!.items.find((i) => i.type === "agentMessage")?.text).toBe("First answer.");
+    mock.enqueue(responses.turn(responses.message("Forked answer.")));
+    await c.turn(fork.thread.id, "Question in the fork");
+    expect(userTexts(mock.requests.at(-1)!.body)).toEqual(["First question", "Question in the fork"]);
+    // The source is untouched; `beforeTurnId` of its first turn forks an empty history.
+    const empty = await c.call<{ thread: { turns: unknown[] } }>("thread/fork", {
+      threadId: source.id,
+      beforeTurnId: source.firstTurn,
+    });
+    expect(empty.thread.turns).toEqual([]);
+    expect(c.schemaProblems()).toEqual([]);
+    await c.close();
+  }, 60_000);
+
+  it("a fork of a thread whose turn is running ends that turn, in the fork only, as interrupted", async () => {
+    const home = await newHome("fork-running");
+    const c = await start(OURS, home);
+    const { thread } = await c.call<{ thread: { id: string } }>("thread/start", {
+      cwd: path.join(tmp, "project"),
+    });
+    mock.enqueue(responses.turn(responses.message("Done before.")));
+    await c.turn(thread.id, "Earlier question");
+    mock.enqueue(slowAnswer(20, 100));
+    const from = c.peer.mark();
+    const { turn } = await c.call<{ turn: { id: string } }>("turn/start", {
+      threadId: thread.id,
+      input: [{ type: "text", text: "Long question" }],
+    });
+    await c.peer.waitFor((m) => m.method === "item/agentMessage/delta", { from });
+    const fork = await c.call<{ thread: { id: string; path: string; turns: { status: string }[] } }>(
+      "thread/fork",
+      { threadId: thread.id },
+    );
+    expect(fork.thread.turns.at(-1)?.status).toBe("interrupted");
+    const lines = (await fs.readFile(fork.thread.path, "utf8")).trim().split("\n");
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({
+      type: "event_msg",
+      payload: { type: "turn_aborted", reason: "interrupted" },
+    });
+    // The source's turn runs on to its end.
+    const done = await c.turnCompleted(turn.id, from);
+    expect((done.params as { turn: { status: string } }).turn.status).toBe("completed");
+    await c.close();
+  }, 60_000);
+});
+
+describe("0.166 thread management, bad input", () => {
+  it("refuses to delete or fork a rollout outside the sessions folders, and touches nothing there", async () => {
+    const home = await newHome("outside");
+    const outside = path.join(tmp, "outside");
+    await fs.mkdir(outside, { recursive: true });
+    const id = "01a2d000-0000-7000-8000-000000000001";
+    const target = path.join(outside, "precious.jsonl");
+    const meta = {
+      timestamp: "2026-01-01T00:00:00.000Z",
+      type: "session_meta",
+      payload: {
+        id,
+        timestamp: "2026-01-01T00:00:00.000Z",
+        cwd: tmp,
+        originator: "x",
+        cli_version: "0.58.0",
+        instructions: null,
+        source: "vscode",
+      },
+    };
+    await fs.writeFile(target, `${JSON.stringify(meta)}\n`);
+    const day = path.join(home, "sessions", "2026", "01", "01");
+    await fs.mkdir(day, { recursive: true });
+    const link = path.join(day, `rollout-2026-01-01T00-00-00-${id}.jsonl`);
+    await fs.symlink(target, link);
+    const c = await start(OURS, home);
+    // The link is not a rollout of the sessions folders: not found, and neither it nor its target is removed.
+    expect(await c.error("thread/delete", { threadId: id })).toEqual({
+      code: -32600,
+      message: `no rollout found for thread id ${id}`,
+    });
+    for (const named of [target, link]) {
+      const forked = await c.error("thread/fork", { threadId: id, path: named });
+      expect(forked.code).toBe(-32600);
+      expect(forked.message).toContain("must be in the sessions or archived_sessions directory");
+    }
+    expect(await fs.readFile(target, "utf8")).toBe(`${JSON.stringify(meta)}\n`);
+    expect((await fs.lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await fs.readdir(day)).toEqual([path.basename(link)]);
+    await c.close();
+  }, 60_000);
+
+  it("a delete racing a resume of the same thread answers both clearly and loses no other file", async () => {
+    const home = await newHome("race");
+    const victim = await storedThread(OURS, home);
+    const bystander = await storedThread(OURS, home);
+    const files = async () =>
+      (await fs.readdir(path.join(home, "sessions"), { recursive: true })).filter((f) =>
+        f.endsWith(".jsonl"),
+      );
+    const bystanderFile = (await files()).find((f) => f.includes(bystander.id))!;
+    const before = await fs.readFile(path.join(home, "sessions", bystanderFile));
+    const c = await start(OURS, home);
+    const [resumed, deleted] = await Promise.all([
+      c.peer.request("thread/resume", { threadId: victim.id }),
+      c.peer.request("thread/delete", { threadId: victim.id }),
+    ]);
+    // Whichever came first: the delete succeeds (the thread is unloaded), the resume succeeds or fails clearly.
+    expect(deleted.error).toBeUndefined();
+    if (resumed.error)
+      expect((resumed.error as { message: string }).message).toMatch(
+        /no rollout found|failed to load rollout/,
+      );
+    expect((await files()).some((f) => f.includes(victim.id))).toBe(false);
+    expect(await fs.readFile(path.join(home, "sessions", bystanderFile))).toEqual(before);
+    expect(await c.call("thread/loaded/list", {})).toEqual({ data: [], nextCursor: null });
+    // The server still serves the other thread.
+    const again = await c.call<{ thread: { id: string } }>("thread/resume", { threadId: bystander.id });
+    expect(again.thread.id).toBe(bystander.id);
+    expect(await c.error("thread/resume", { threadId: victim.id })).toEqual({
+      code: -32600,
+      message: `no rollout found for thread id ${victim.id}`,
+    });
+    await c.close();
+  }, 60_000);
 });

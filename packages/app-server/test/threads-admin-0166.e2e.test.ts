@@ -1,12 +1,14 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { protocol0166 } from "@codex-ts/app-server-protocol";
 import {
   CLI_MAIN,
   CODEX_0166_BIN,
   type MockModelServer,
   responses,
   type ScriptedResponse,
+  startAppServer,
   startMockModelServer,
   writeModernCodexHome,
 } from "@codex-ts/test-support";
@@ -424,5 +426,39 @@ describe("0.166 thread management, bad input", () => {
       message: `no rollout found for thread id ${victim.id}`,
     });
     await c.close();
+  }, 60_000);
+});
+
+describe("0.166 thread management through the typed client", () => {
+  it("names, archives, unarchives and deletes a thread, with typed answers and notifications", async () => {
+    const home = await newHome("typed");
+    const cwd = path.join(tmp, "project");
+    await fs.mkdir(cwd, { recursive: true });
+    const c = await startAppServer({ home, cwd, protocol: protocol0166 });
+    await c.initialize();
+    const { thread } = await c.request("thread/start", { cwd });
+    mock.enqueue(responses.turn(responses.message("Typed answer.")));
+    await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "Typed question" }] });
+    await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
+    expect(await c.request("thread/name/set", { threadId: thread.id, name: "Typed" })).toEqual({});
+    const renamed = await c.waitFor((m) => m.method === "thread/name/updated", "thread/name/updated");
+    expect(renamed.params).toEqual({ threadId: thread.id, threadName: "Typed" });
+    expect(await c.request("thread/loaded/list", {})).toEqual({ data: [thread.id], nextCursor: null });
+    expect(await c.request("thread/archive", { threadId: thread.id })).toEqual({});
+    await c.waitFor((m) => m.method === "thread/archived", "thread/archived");
+    expect(await c.request("thread/loaded/list", {})).toEqual({ data: [], nextCursor: null });
+    const { thread: back } = await c.request("thread/unarchive", { threadId: thread.id });
+    expect(back).toMatchObject({
+      id: thread.id,
+      name: "Typed",
+      preview: "Typed question",
+      status: { type: "notLoaded" },
+      turns: [],
+    });
+    expect(await c.request("thread/delete", { threadId: thread.id })).toEqual({});
+    await c.waitFor((m) => m.method === "thread/deleted", "thread/deleted");
+    const left = await fs.readdir(path.join(home, "sessions"), { recursive: true });
+    expect(left.filter((f) => f.endsWith(".jsonl"))).toEqual([]);
+    expect((await c.close()).code).toBe(0);
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import {
   CLI_MAIN,
   CODEX_ACP_ENTRY,
   type MockModelServer,
+  type RpcMessage,
   readTeeLog,
   requestText,
   responses,
@@ -97,7 +98,7 @@ describe.skipIf(!CODEX_ACP_ENTRY)("codex-acp 2.6.0 managing sessions on this ser
     return acp;
   }
 
-  const ok = (m: { result?: unknown; error?: unknown }) => {
+  const ok = (m: RpcMessage) => {
     if (m.error) throw new Error(`ACP error: ${JSON.stringify(m.error)}`);
     return m.result as Record<string, unknown>;
   };

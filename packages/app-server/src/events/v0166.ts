@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
+import { CompactionItems } from "./compaction-0166.js";
 import { discardedItems, durationMs, mcpProgress } from "./core-events.js";
 import {
   commandItem,
@@ -62,10 +62,7 @@ export class EventMapper0166 {
   private reasoning: { id: string; summaryIndex: number } | null = null;
   private lastTotal: number | null = null;
   private announcedLoad = false;
-  /** `thread/compact/start` submitted a compaction: the next turn is it. */
-  private compactionNext = false;
-  /** The running compaction turn's `contextCompaction` item (`open` until the history was replaced). */
-  private compaction: { id: string; open: boolean } | null = null;
+  private readonly compaction = new CompactionItems();
 
   constructor(
     readonly threadId: string,
@@ -86,12 +83,9 @@ export class EventMapper0166 {
     return [this.status.announce()];
   }
 
-  /**
-   * The next turn to start is a compaction (`thread/compact/start`): 0.166.0 shows it as a `contextCompaction`
-   * item, opened when the turn starts and completed when the history was replaced.
-   */
+  /** The next turn to start is a compaction (`thread/compact/start`; see CompactionItems). */
   expectCompaction(): void {
-    this.compactionNext = true;
+    this.compaction.expect();
   }
 
   /** The user message item `itemId` carries the client's `clientId`. */
@@ -109,14 +103,8 @@ export class EventMapper0166 {
           params: { threadId: this.threadId, turnId, itemId: progress.callId, message: progress.message },
         },
       ]);
-    if (this.compaction !== null) {
-      // The core ends a compaction with a message and a warning about long threads; 0.166.0 completes the item.
-      if (msg.type === "warning") return [];
-      if (msg.type === "agent_message" && this.compaction.open) {
-        this.compaction.open = false;
-        return this.completed({ type: "contextCompaction", id: this.compaction.id }, false);
-      }
-    }
+    const compacted = this.compaction.during(msg);
+    if (compacted) return compacted === "drop" ? [] : this.completed(compacted, false);
     const discarded = discardedItems(msg);
     if (discarded) return discarded.flatMap((id) => this.finishItem(id, (item) => item, false));
     this.keepStreamed(msg);
@@ -129,11 +117,8 @@ export class EventMapper0166 {
     if (simple) return [simple];
     switch (msg.type) {
       case "task_started": {
-        const started = this.startTurn(event.id);
-        if (!this.compactionNext) return started;
-        this.compactionNext = false;
-        this.compaction = { id: randomUUID(), open: true };
-        return [...started, ...this.started({ type: "contextCompaction", id: this.compaction.id })];
+        const compaction = this.compaction.turnStarted();
+        return [...this.startTurn(event.id), ...(compaction ? this.started(compaction) : [])];
       }
       case "item_started":
         return this.itemStarted(msg.item);
@@ -268,7 +253,7 @@ export class EventMapper0166 {
     const turn = this.turn;
     if (!turn) return [];
     this.turn = null;
-    this.compaction = null;
+    this.compaction.turnEnded();
     this.open.clear();
     this.reasoning = null;
     return [

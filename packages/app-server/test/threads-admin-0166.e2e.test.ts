@@ -7,12 +7,12 @@ import {
   CODEX_0166_BIN,
   type MockModelServer,
   responses,
-  type ScriptedResponse,
   startAppServer,
   startMockModelServer,
   writeModernCodexHome,
 } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { slowAnswer, userTexts } from "./helpers/model-scripts.js";
 import { ModernClient } from "./helpers/modern-client.js";
 
 /**
@@ -235,22 +235,6 @@ describe("0.166 thread management", () => {
     );
   }
 });
-
-/** An answer that streams one word every `delayMs`. */
-function slowAnswer(words: number, delayMs: number): ScriptedResponse {
-  const text = Array.from({ length: words }, (_, i) => `w${i} `).join("");
-  return {
-    kind: "sse",
-    delayMs,
-    events: [responses.created(), ...responses.message(text, "msg_slow", words), responses.completed()],
-  };
-}
-
-const userTexts = (body: unknown) =>
-  ((body as { input: { type: string; role?: string; content?: { text?: string }[] }[] }).input ?? [])
-    .filter((i) => i.type === "message" && i.role === "user")
-    .map((i) => i.content?.[0]?.text ?? "")
-    .filter((t) => !t.startsWith("<"));
 
 describe("0.166 thread management, live threads", () => {
   it("thread/compact/start runs the compaction as a turn with a contextCompaction item, as 0.166.0 shows it", async () => {

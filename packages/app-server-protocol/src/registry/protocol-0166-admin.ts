@@ -1,10 +1,5 @@
 import * as g from "../schema/gen-0166.js";
-import type { RequestSchema } from "./definition.js";
-
-const v2m = <P extends RequestSchema["params"], R extends RequestSchema["response"]>(
-  params: P,
-  response: R,
-) => ({ params, response, namespace: "v2" }) as const satisfies RequestSchema;
+import { v2m } from "./protocol-0166-settings.js";
 
 /**
  * 0.166.0's methods that manage stored and loaded threads: fork, archive, unarchive, delete, names, the loaded

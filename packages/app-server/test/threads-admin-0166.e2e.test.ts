@@ -6,6 +6,7 @@ import {
   CLI_MAIN,
   CODEX_0166_BIN,
   type MockModelServer,
+  REFERENCE_CODEX_BIN,
   responses,
   startAppServer,
   startMockModelServer,
@@ -23,6 +24,12 @@ import { ModernClient } from "./helpers/modern-client.js";
  * from the notifications listed in the README as 0.166.0's own (read state, deprecation notices).
  */
 const OURS = [process.execPath, CLI_MAIN];
+/** Anything the Rust binaries might try to reach beyond 127.0.0.1 goes to a closed port instead. */
+const OFFLINE = {
+  HTTPS_PROXY: "http://127.0.0.1:9",
+  HTTP_PROXY: "http://127.0.0.1:9",
+  NO_PROXY: "127.0.0.1,localhost",
+};
 const UNKNOWN = "01a241ad-5417-7fb3-9c8e-24f0707d17b2";
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 /** Notifications only 0.166.0 sends (see the README), and ones no step waits for. */
@@ -333,7 +340,34 @@ describe("0.166 thread management, live threads", () => {
     const done = await c.turnCompleted(turn.id, from);
     expect((done.params as { turn: { status: string } }).turn.status).toBe("completed");
     await c.close();
-  }, 60_000);
+
+    // The fork stays readable: codex 0.166.0 and codex 0.58.0 resume it with its history and the interruption.
+    if (CODEX_0166_BIN) {
+      const modern = await start([CODEX_0166_BIN], home);
+      const resumed = await modern.call<{ thread: { turns: { status: string }[] } }>("thread/resume", {
+        threadId: fork.thread.id,
+      });
+      expect(resumed.thread.turns.map((t) => t.status)).toEqual(["completed", "interrupted"]);
+      await modern.close();
+    }
+    if (REFERENCE_CODEX_BIN) {
+      const old = await startAppServer({
+        bin: "reference",
+        home,
+        cwd: path.join(tmp, "project"),
+        env: OFFLINE,
+      });
+      await old.initialize();
+      const resumed = await old.request("resumeConversation", { path: fork.thread.path });
+      const events = resumed.initialMessages ?? [];
+      expect(events.flatMap((e) => (e.type === "user_message" ? [e.message] : []))).toEqual([
+        "Earlier question",
+        "Long question",
+      ]);
+      expect(events.at(-1)).toMatchObject({ type: "turn_aborted", reason: "interrupted" });
+      await old.close();
+    }
+  }, 90_000);
 });
 
 describe("0.166 thread management, bad input", () => {

@@ -370,6 +370,39 @@ describe("0.166 thread management, live threads", () => {
   }, 90_000);
 });
 
+describe("0.166 thread management, unloading", () => {
+  it("an unsubscribed thread sends nothing more, stays loaded while its turn runs, then unloads after the delay", async () => {
+    const home = await newHome("unload-running");
+    const c = await start(OURS, home);
+    const { thread } = await c.call<{ thread: { id: string } }>("thread/start", {
+      cwd: path.join(tmp, "project"),
+    });
+    mock.enqueue(slowAnswer(40, 100));
+    const from = c.peer.mark();
+    await c.call("turn/start", { threadId: thread.id, input: [{ type: "text", text: "Long question" }] });
+    await c.peer.waitFor((m) => m.method === "item/agentMessage/delta", { from });
+    expect(await c.call("thread/unsubscribe", { threadId: thread.id })).toEqual({ status: "unsubscribed" });
+    const unsubscribed = c.peer.mark();
+    // The turn (4 s) outlasts the unload delay (1 s): the thread is still loaded when the delay first ends.
+    await new Promise((r) => setTimeout(r, 1_300));
+    expect(await c.call("thread/loaded/list", {})).toEqual({ data: [thread.id], nextCursor: null });
+    const closed = await c.peer.waitFor((m) => m.method === "thread/closed", { from, timeoutMs: 15_000 });
+    expect(closed.params).toEqual({ threadId: thread.id });
+    const after = c.peer
+      .since(unsubscribed)
+      .filter((e) => e.dir === "in" && e.msg.method !== undefined)
+      .map((e) => e.msg.method);
+    expect(after).toEqual(["thread/status/changed", "thread/closed"]);
+    expect(await c.call("thread/loaded/list", {})).toEqual({ data: [], nextCursor: null });
+    // The turn was not cut short: its answer is in the rollout, and a resume brings the thread back.
+    const resumed = await c.call<{ thread: { turns: { status: string }[] } }>("thread/resume", {
+      threadId: thread.id,
+    });
+    expect(resumed.thread.turns.map((t) => t.status)).toEqual(["completed"]);
+    await c.close();
+  }, 60_000);
+});
+
 describe("0.166 thread management, bad input", () => {
   it("refuses to delete or fork a rollout outside the sessions folders, and touches nothing there", async () => {
     const home = await newHome("outside");

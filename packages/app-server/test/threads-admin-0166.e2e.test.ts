@@ -311,41 +311,58 @@ describe("0.166 thread management, live threads", () => {
     await c.close();
   }, 60_000);
 
-  it("a fork of a thread whose turn is running ends that turn, in the fork only, as interrupted", async () => {
-    const home = await newHome("fork-running");
-    const c = await start(OURS, home);
-    const { thread } = await c.call<{ thread: { id: string } }>("thread/start", {
-      cwd: path.join(tmp, "project"),
+  it("a fork of a thread whose turn is running ends that turn, in the fork only, as interrupted (as 0.166.0 does)", async () => {
+    /** Forks a thread in the middle of its second turn; what the fork shows and records, and how the source ends. */
+    const run = async (command: string[], name: string) => {
+      const home = await newHome(name);
+      const c = await start(command, home);
+      const { thread } = await c.call<{ thread: { id: string } }>("thread/start", {
+        cwd: path.join(tmp, "project"),
+      });
+      mock.enqueue(responses.turn(responses.message("Done before.")));
+      await c.turn(thread.id, "Earlier question");
+      mock.enqueue(slowAnswer(20, 100));
+      const from = c.peer.mark();
+      const { turn } = await c.call<{ turn: { id: string } }>("turn/start", {
+        threadId: thread.id,
+        input: [{ type: "text", text: "Long question" }],
+      });
+      await c.peer.waitFor((m) => m.method === "item/agentMessage/delta", { from });
+      const fork = await c.call<{ thread: { id: string; path: string; turns: { status: string }[] } }>(
+        "thread/fork",
+        { threadId: thread.id },
+      );
+      const records = (await fs.readFile(fork.thread.path, "utf8"))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { type: string; payload: { type?: string; reason?: string } });
+      const aborted = records.filter((r) => r.type === "event_msg" && r.payload.type === "turn_aborted");
+      // The source's turn runs on to its end.
+      const done = await c.turnCompleted(turn.id, from);
+      await c.close();
+      return {
+        home,
+        fork: fork.thread,
+        summary: {
+          forkTurns: fork.thread.turns.map((t) => t.status),
+          aborted: aborted.map((r) => r.payload.reason),
+          source: (done.params as { turn: { status: string } }).turn.status,
+        },
+      };
+    };
+    const { home, fork, summary } = await run(OURS, "fork-running");
+    expect(summary).toEqual({
+      forkTurns: ["completed", "interrupted"],
+      aborted: ["interrupted"],
+      source: "completed",
     });
-    mock.enqueue(responses.turn(responses.message("Done before.")));
-    await c.turn(thread.id, "Earlier question");
-    mock.enqueue(slowAnswer(20, 100));
-    const from = c.peer.mark();
-    const { turn } = await c.call<{ turn: { id: string } }>("turn/start", {
-      threadId: thread.id,
-      input: [{ type: "text", text: "Long question" }],
-    });
-    await c.peer.waitFor((m) => m.method === "item/agentMessage/delta", { from });
-    const fork = await c.call<{ thread: { id: string; path: string; turns: { status: string }[] } }>(
-      "thread/fork",
-      { threadId: thread.id },
-    );
-    expect(fork.thread.turns.at(-1)?.status).toBe("interrupted");
-    const lines = (await fs.readFile(fork.thread.path, "utf8")).trim().split("\n");
-    expect(JSON.parse(lines.at(-1)!)).toMatchObject({
-      type: "event_msg",
-      payload: { type: "turn_aborted", reason: "interrupted" },
-    });
-    // The source's turn runs on to its end.
-    const done = await c.turnCompleted(turn.id, from);
-    expect((done.params as { turn: { status: string } }).turn.status).toBe("completed");
-    await c.close();
+    if (CODEX_0166_BIN) expect((await run([CODEX_0166_BIN], "fork-running-native")).summary).toEqual(summary);
 
     // The fork stays readable: codex 0.166.0 and codex 0.58.0 resume it with its history and the interruption.
     if (CODEX_0166_BIN) {
       const modern = await start([CODEX_0166_BIN], home);
       const resumed = await modern.call<{ thread: { turns: { status: string }[] } }>("thread/resume", {
-        threadId: fork.thread.id,
+        threadId: fork.id,
       });
       expect(resumed.thread.turns.map((t) => t.status)).toEqual(["completed", "interrupted"]);
       await modern.close();
@@ -358,7 +375,7 @@ describe("0.166 thread management, live threads", () => {
         env: OFFLINE,
       });
       await old.initialize();
-      const resumed = await old.request("resumeConversation", { path: fork.thread.path });
+      const resumed = await old.request("resumeConversation", { path: fork.path });
       const events = resumed.initialMessages ?? [];
       expect(events.flatMap((e) => (e.type === "user_message" ? [e.message] : []))).toEqual([
         "Earlier question",

@@ -4,7 +4,7 @@ import {
   type Protocol0166,
   type RequestResult,
 } from "@codex-ts/app-server-protocol";
-import { ForkError, type RolloutItem, type ThreadTarget, uuidV7 } from "@codex-ts/core";
+import { ForkError, type ResumeLoad, type RolloutItem, type ThreadTarget, uuidV7 } from "@codex-ts/core";
 import type { RequestContext, Responded } from "../../handler.js";
 import { turnsFromRollout } from "../../threads/history.js";
 import { sessionSettings0166 } from "../../threads/session-settings.js";
@@ -70,9 +70,11 @@ export async function forkThread(
     }
     throw storeFailure(err, "fork thread");
   }
-  let loaded: Awaited<ReturnType<typeof store.loadHistory>>;
+  let loaded: ResumeLoad;
   try {
-    loaded = await store.loadHistory(forked.path);
+    // What resuming the fork needs (from its latest compaction when it is huge), with the events its turns and
+    // restored usage are read from.
+    loaded = await store.loadForResume({ path: forked.path }, { events: true });
   } catch (err) {
     throw storeFailure(err, "load the fork");
   }

@@ -7,11 +7,11 @@ import {
   mockCodexHome,
   requestText,
   responses,
-  type ScriptedResponse,
   startAppServer,
   startMockModelServer,
 } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { slowAnswer, userTexts } from "./helpers/model-scripts.js";
 import { ModernClient, OURS } from "./helpers/modern-client.js";
 import { threadTranscript } from "./helpers/transcript.js";
 
@@ -55,21 +55,6 @@ async function newThread(c: ModernClient, params: Record<string, unknown> = {}) 
   await c.waitFor((m) => m.method === "thread/started");
   return r;
 }
-
-function slowAnswer(words: number, delayMs: number): ScriptedResponse {
-  const text = Array.from({ length: words }, (_, i) => `w${i} `).join("");
-  return {
-    kind: "sse",
-    delayMs,
-    events: [responses.created(), ...responses.message(text, "msg_slow", words), responses.completed()],
-  };
-}
-
-const userTexts = (body: unknown) =>
-  ((body as { input: { type: string; role?: string; content?: { text?: string }[] }[] }).input ?? [])
-    .filter((i) => i.type === "message" && i.role === "user")
-    .map((i) => i.content?.[0]?.text ?? "")
-    .filter((t) => !t.startsWith("<"));
 
 /** The answers to requests on an idle thread and unknown ones, with the thread id written as `<thread>`. */
 async function idleErrors(command: string[]): Promise<unknown[]> {

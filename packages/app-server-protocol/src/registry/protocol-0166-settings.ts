@@ -2,7 +2,8 @@ import * as g from "../schema/gen-0166.js";
 import type { RequestSchema } from "./definition.js";
 import { NoParams } from "./no-params.js";
 
-const v2m = <P extends RequestSchema["params"], R extends RequestSchema["response"]>(
+/** A 0.166 request of the `v2` namespace (the feature groups' entries). */
+export const v2m = <P extends RequestSchema["params"], R extends RequestSchema["response"]>(
   params: P,
   response: R,
 ) => ({ params, response, namespace: "v2" }) as const satisfies RequestSchema;

@@ -1,5 +1,6 @@
 import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
+import { CompactionItems } from "./compaction-0166.js";
 import { discardedItems, durationMs, mcpProgress } from "./core-events.js";
 import {
   commandItem,
@@ -68,6 +69,7 @@ export class EventMapper0166 {
   private reasoning: { id: string; summaryIndex: number } | null = null;
   private lastTotal: number | null = null;
   private announcedLoad = false;
+  private readonly compaction = new CompactionItems();
 
   /** `planMode`: whether the turn starting now runs in the plan collaboration mode (asked at each turn's start). */
   constructor(
@@ -90,6 +92,11 @@ export class EventMapper0166 {
     return [this.status.announce()];
   }
 
+  /** The next turn to start is a compaction (`thread/compact/start`; see CompactionItems). */
+  expectCompaction(): void {
+    this.compaction.expect();
+  }
+
   /** The user message item `itemId` carries the client's `clientId`. */
   noteClientId(itemId: string, clientId: string): void {
     this.clientIds.set(itemId, clientId);
@@ -105,6 +112,8 @@ export class EventMapper0166 {
           params: { threadId: this.threadId, turnId, itemId: progress.callId, message: progress.message },
         },
       ]);
+    const compacted = this.compaction.during(msg);
+    if (compacted) return compacted === "drop" ? [] : this.completed(compacted, false);
     const discarded = discardedItems(msg);
     if (discarded) return discarded.flatMap((id) => this.finishItem(id, (item) => item, false));
     const planned = this.turn?.planMode?.handle(msg);
@@ -122,8 +131,10 @@ export class EventMapper0166 {
           terminalInteraction(this.threadId, turnId, msg));
     if (simple) return [simple];
     switch (msg.type) {
-      case "task_started":
-        return this.startTurn(event.id);
+      case "task_started": {
+        const compaction = this.compaction.turnStarted();
+        return [...this.startTurn(event.id), ...(compaction ? this.started(compaction) : [])];
+      }
       case "item_started":
         return this.itemStarted(msg.item);
       case "item_completed":
@@ -272,6 +283,7 @@ export class EventMapper0166 {
     const turn = this.turn;
     if (!turn) return [];
     this.turn = null;
+    this.compaction.turnEnded();
     this.open.clear();
     this.reasoning = null;
     return [

@@ -18,6 +18,7 @@ import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
 import { createSettingsHandlers0166 } from "./settings-0166/index.js";
 import { createThreadHandlers0166 } from "./threads-0166.js";
+import { createThreadAdminHandlers0166, unloadDelayMs } from "./threads-admin-0166/index.js";
 import { createTurnHandlers0166 } from "./turns-0166.js";
 import { unavailable } from "./unavailable.js";
 import { createWorkspaceHandlers } from "./workspace.js";
@@ -164,6 +165,14 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               experimentalApi: () => experimentalApi,
             }),
             ...createTurnHandlers0166(threads),
+            ...createThreadAdminHandlers0166({
+              registry: threads,
+              runtime: rt,
+              peer: server.peers["0.166"],
+              cliVersion: s.cliVersion ?? "0.58.0",
+              originator: s.originator ?? "codex_cli_rs",
+              unloadDelayMs: unloadDelayMs(rt.processConfig?.raw),
+            }),
           }
         : unavailable(
             protocol0166,
@@ -175,6 +184,14 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "turn/start",
               "turn/steer",
               "turn/interrupt",
+              "thread/fork",
+              "thread/archive",
+              "thread/unarchive",
+              "thread/delete",
+              "thread/name/set",
+              "thread/loaded/list",
+              "thread/unsubscribe",
+              "thread/compact/start",
             ],
             "an agent runtime",
           )),

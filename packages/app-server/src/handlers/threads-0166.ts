@@ -37,7 +37,7 @@ type ThreadMethods =
 type ResumeResult = RequestResult<Protocol0166, "thread/resume">;
 
 /** The last token usage a rollout recorded (restored to the client after a resume, as 0.166.0 does). */
-function lastTokenInfo(items: LoadedRollout["items"]) {
+export function lastTokenInfo(items: LoadedRollout["items"]) {
   for (let i = items.length - 1; i >= 0; i--) {
     const item = items[i];
     if (item?.type === "event_msg" && item.payload.type === "token_count" && item.payload.info)
@@ -148,6 +148,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
 
     async "thread/resume"(p, ctx) {
       const { thread, items } = await resumeConversation(p, sessionSettings0166(p));
+      thread.subscribed = true; // a thread unsubscribed from (and not unloaded yet) is followed again
       const turns = turnsFromRollout(items);
       const result: ResumeResult = {
         thread: thread.object(p.excludeTurns ? [] : turns),

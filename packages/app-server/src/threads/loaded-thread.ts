@@ -32,6 +32,8 @@ export class LoadedThread {
   private held: Notification0166[] = [];
   private holds = 0;
   private readonly followed: FollowedConversation;
+  /** Whether the connection follows this thread's events (`thread/unsubscribe` stops, `thread/resume` restarts). */
+  subscribed = true;
 
   constructor(
     readonly opened: OpenedConversation,
@@ -97,6 +99,7 @@ export class LoadedThread {
   }
 
   send(n: Notification0166): void {
+    if (!this.subscribed) return;
     if (this.holds > 0) this.held.push(n);
     else void this.peer.send(n);
   }

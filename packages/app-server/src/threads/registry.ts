@@ -46,6 +46,20 @@ export class ThreadRegistry {
     return thread;
   }
 
+  /** The ids of the loaded threads. */
+  ids(): string[] {
+    return [...this.threads.keys()];
+  }
+
+  /** Stops following a thread and forgets it (it is unloaded); the thread, or undefined when it was not loaded. */
+  remove(id: string): LoadedThread | undefined {
+    const thread = this.threads.get(id);
+    if (!thread) return undefined;
+    this.threads.delete(id);
+    thread.close();
+    return thread;
+  }
+
   /** Stops following every thread (connection shutdown). */
   closeAll(): void {
     for (const t of this.threads.values()) t.close();

@@ -8,7 +8,7 @@ import { coreApproval, profileSandbox } from "./settings.js";
  * layer, `config` is the request's layer of dotted keys. A permission profile (`permissions`) picks its sandbox.
  */
 export function sessionSettings0166(
-  p: gen0166.ThreadStartParams | gen0166.ThreadResumeParams,
+  p: gen0166.ThreadStartParams | gen0166.ThreadResumeParams | gen0166.ThreadForkParams,
 ): SessionSettings {
   const overrides: ConfigOverrides = {};
   if (p.model != null) overrides.model = p.model;

@@ -42,6 +42,7 @@ export class ModernClient {
   /** Server requests held unanswered until `answerHeld` (queue `HOLD` to hold one), by id, oldest first. */
   private readonly held: { id: RequestId; answer(result: unknown): void }[] = [];
   private readonly log: Logged[] = [];
+  private rawIds = 0;
 
   private constructor(readonly server: TestAppServer<Protocol0166>) {
     server.onMessage((dir, msg) => this.log.push({ at: Date.now(), dir, msg }));
@@ -102,6 +103,19 @@ export class ModernClient {
       if (!(err instanceof AppServerError)) throw err;
       return { code: err.code, message: err.message };
     }
+  }
+
+  /**
+   * Sends a request as is — any method, any params, for the error cases a typed call cannot express — and resolves
+   * with the whole response message. Its id is a string, so it never meets the typed client's integer ids.
+   */
+  raw(method: string, params: unknown): Promise<Message> {
+    return this.server.raw.call(`raw-${++this.rawIds}`, method, params);
+  }
+
+  /** The messages received from log position `from` on (see `mark`). */
+  received(from = 0): Message[] {
+    return this.log.slice(from).flatMap((e) => (e.dir === "in" ? [e.msg] : []));
   }
 
   /** The log position now, for `waitFor` and slicing `tee()`. */

@@ -1,0 +1,122 @@
+import {
+  type gen0166,
+  invalidRequest,
+  type Protocol0166,
+  type RequestResult,
+} from "@codex-ts/app-server-protocol";
+import { ForkError, type ResumeLoad, type RolloutItem, type ThreadTarget, uuidV7 } from "@codex-ts/core";
+import type { RequestContext, Responded } from "../../handler.js";
+import { turnsFromRollout } from "../../threads/history.js";
+import { sessionSettings0166 } from "../../threads/session-settings.js";
+import { initialThreadSettings } from "../../threads/settings.js";
+import { settingsFields } from "../../threads/thread-object.js";
+import { lastTokenInfo } from "../threads-0166.js";
+import { parseId, storeFailure } from "./errors.js";
+import type { AdminServices0166 } from "./services.js";
+
+type ForkResult = RequestResult<Protocol0166, "thread/fork">;
+
+/**
+ * The record a fork of a running turn ends with, as 0.166.0 writes it: the turn was interrupted (the fork does not
+ * inherit a turn still running elsewhere). 0.58.0 reads the same event kind, without the turn id.
+ */
+const interruption = (): RolloutItem => ({
+  type: "event_msg",
+  payload: { type: "turn_aborted", reason: "interrupted" },
+});
+
+/**
+ * `thread/fork`: a new thread whose rollout holds the source's history (all of it, up to and including
+ * `lastTurnId`, or before `beforeTurnId`) and the `forked_from_id` of its origin, copied so that 0.58.0 and 0.166.0
+ * both read and resume it with its history. The fork inherits the source's name (as 0.166.0 records it), is
+ * loaded and followed at once, and is announced with `thread/started` after the answer.
+ */
+export async function forkThread(
+  s: AdminServices0166,
+  p: gen0166.ThreadForkParams,
+  ctx: RequestContext<Protocol0166, "thread/fork">,
+): Promise<Responded> {
+  const { registry, runtime } = s;
+  const sessions = runtime.sessions;
+  if (!sessions || !runtime.resume) throw invalidRequest("thread/fork is not available on this server");
+  if (p.lastTurnId != null && p.beforeTurnId != null)
+    throw invalidRequest("`beforeTurnId` cannot be combined with `lastTurnId`");
+  const source: ThreadTarget = p.path ? { path: p.path } : { threadId: parseId(p.threadId, "session") };
+  const { store } = sessions;
+  const running = "threadId" in source ? registry.get(source.threadId) : undefined;
+  // A fork taken while the source's turn runs ends that turn, for the fork only, as interrupted.
+  const cutsRunningTurn = !!running?.currentTask() && p.lastTurnId == null && p.beforeTurnId == null;
+  const settings = sessionSettings0166(p);
+  const id = uuidV7();
+  let forked: { path: string };
+  try {
+    forked = await store.fork({
+      source,
+      ...(p.lastTurnId != null ? { lastTurnId: p.lastTurnId } : {}),
+      ...(p.beforeTurnId != null ? { beforeTurnId: p.beforeTurnId } : {}),
+      id,
+      mode: "copy",
+      ...(settings.overrides.cwd ? { meta: { cwd: settings.overrides.cwd } } : {}),
+      ...(cutsRunningTurn ? { append: [interruption()] } : {}),
+    });
+  } catch (err) {
+    const turnId = p.lastTurnId ?? p.beforeTurnId;
+    if (err instanceof ForkError && turnId != null && err.message.startsWith(`turn ${turnId} not found`)) {
+      // 0.166.0's words differ by the source's format: its own threads, or 0.58.0-format ("legacy") ones.
+      const summary = await store.readThread(source, sessions.defaultProvider).catch(() => null);
+      if (summary?.historyMode === "paginated") throw invalidRequest(`turn not found: ${turnId}`);
+      const which = p.lastTurnId != null ? "lastTurnId" : "beforeTurnId";
+      throw invalidRequest(`${which} '${turnId}' was not found in the source thread`);
+    }
+    throw storeFailure(err, "fork thread");
+  }
+  let loaded: ResumeLoad;
+  try {
+    // What resuming the fork needs (from its latest compaction when it is huge), with the events its turns and
+    // restored usage are read from.
+    loaded = await store.loadForResume({ path: forked.path }, { events: true });
+  } catch (err) {
+    throw storeFailure(err, "load the fork");
+  }
+  const sourceId = loaded.meta.forked_from_id ?? null;
+  const name = sourceId ? await store.threadName(sourceId).catch(() => null) : null;
+  if (name) await store.setThreadName(id, name);
+  // 0.166.0 previews a fork from its own rollout: a fork of one of its threads holds no message of its own.
+  const preview =
+    loaded.meta.history_mode === "paginated"
+      ? ""
+      : ((await store.readSummary(forked.path, sessions.defaultProvider).catch(() => null))?.preview ?? "");
+  const opened = await runtime.resume(loaded, forked.path, settings);
+  const thread = registry.add(
+    opened,
+    initialThreadSettings(opened.settings, opened.modelProvider, {
+      approvalsReviewer: p.approvalsReviewer,
+      serviceTier: p.serviceTier,
+    }),
+    {
+      createdAt: Math.floor(Date.now() / 1000),
+      preview,
+      ephemeral: p.ephemeral ?? false,
+      originator: s.originator,
+      cliVersion: s.cliVersion,
+    },
+  );
+  const turns = turnsFromRollout(loaded.items);
+  const described = (withTurns: gen0166.Turn[]): gen0166.Thread => ({
+    ...thread.object(withTurns),
+    forkedFromId: sourceId,
+    name,
+  });
+  const result: ForkResult = {
+    thread: described(p.excludeTurns ? [] : turns),
+    ...settingsFields(thread.settings),
+    multiAgentMode: "explicitRequestOnly",
+  };
+  const sent = await ctx.respond(result);
+  // As after a resume: the usage so far, then the new thread's announcement.
+  const info = lastTokenInfo(loaded.items);
+  const lastTurn = turns.at(-1)?.id;
+  if (info && lastTurn) for (const n of thread.mapper.restoredUsage(info, lastTurn)) thread.send(n);
+  thread.send({ method: "thread/started", params: { thread: described([]) } });
+  return sent;
+}

@@ -1,0 +1,19 @@
+import type { Protocol0166, ProtocolPeer } from "@codex-ts/app-server-protocol";
+import type { ConversationRuntime } from "../../runtime.js";
+import type { ThreadRegistry } from "../../threads/registry.js";
+
+/** What the 0.166 thread-management handlers serve from. */
+export interface AdminServices0166 {
+  registry: ThreadRegistry;
+  runtime: ConversationRuntime;
+  /** The connection's peer: notifications about threads that are no longer followed (`thread/closed`, …). */
+  peer: ProtocolPeer<Protocol0166>;
+  /** The version and originator a forked thread reports (as `thread/start`'s). */
+  cliVersion: string;
+  originator: string;
+  /**
+   * How long a thread nobody follows stays loaded once idle, in ms (0.166.0's `thread_unload_delay_secs`,
+   * 60 s by default).
+   */
+  unloadDelayMs: number;
+}

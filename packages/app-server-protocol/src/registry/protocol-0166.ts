@@ -4,6 +4,7 @@ import * as g from "../schema/gen-0166.js";
 import type { ProtocolDefinition } from "./definition.js";
 import { methodOrder0166, notificationOrder0166, serverRequestOrder0166 } from "./method-order-0166.js";
 import { NoParams } from "./no-params.js";
+import { historyRequests0166 } from "./protocol-0166-history.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 
 /**
@@ -53,6 +54,7 @@ export const protocol0166 = {
       namespace: "v2",
     },
     ...settingsRequests0166,
+    ...historyRequests0166,
   }),
   notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,

@@ -51,8 +51,33 @@ function clientError(err: unknown, id: string): unknown {
   return err;
 }
 
+/** Every turn of a thread, oldest first, each read from its own lines (`thread/read {includeTurns}`). */
+export async function readAllTurns(store: SessionsStore, id: string): Promise<gen0166.Turn[]> {
+  const readLines = store.readLines.bind(store);
+  const page = await store.listTurns({ threadId: id }, { sortDirection: "asc" });
+  const turns: gen0166.Turn[] = [];
+  for (const t of page.turns) turns.push(await storedTurn(t, "full", readLines));
+  return turns;
+}
+
+/** One `thread/turns/list` page (also `thread/resume`'s `initialTurnsPage`). */
+export async function readTurnsPage(
+  store: SessionsStore,
+  id: string,
+  p: Partial<Pick<gen0166.ThreadTurnsListParams, "cursor" | "limit" | "sortDirection" | "itemsView">>,
+): Promise<gen0166.TurnsPage> {
+  const readLines = store.readLines.bind(store);
+  const page = await store.listTurns(
+    { threadId: id },
+    { cursor: p.cursor ?? null, limit: p.limit ?? null, sortDirection: p.sortDirection ?? null },
+  );
+  const data: gen0166.Turn[] = [];
+  for (const t of page.turns) data.push(await storedTurn(t, p.itemsView ?? "summary", readLines));
+  return { data, nextCursor: page.nextCursor, backwardsCursor: page.backwardsCursor };
+}
+
 /** Runs a read, again from a fresh index when the rollout changed under it; store errors become RPC errors. */
-async function reading<T>(id: string, read: () => Promise<T>): Promise<T> {
+export async function reading<T>(id: string, read: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await read();
@@ -77,7 +102,6 @@ const SORT_KEYS: Record<gen0166.ThreadSortKey, "created_at" | "updated_at"> = {
  */
 export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Protocol0166, HistoryMethods> {
   const { store, registry } = s;
-  const readLines = store.readLines.bind(store);
   const status = (id: string): gen0166.ThreadStatus =>
     registry.get(id)?.mapper.threadStatus ?? { type: "notLoaded" };
 
@@ -86,14 +110,6 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
     ...thread.object(turns),
     name: await store.threadName(thread.id).catch(() => null),
   });
-
-  /** Every turn of a thread, oldest first, each read from its own lines. */
-  const allTurns = async (id: string): Promise<gen0166.Turn[]> => {
-    const page = await store.listTurns({ threadId: id }, { sortDirection: "asc" });
-    const turns: gen0166.Turn[] = [];
-    for (const t of page.turns) turns.push(await storedTurn(t, "full", readLines));
-    return turns;
-  };
 
   const summaryOf = async (id: string): Promise<ThreadSummary> => {
     const summary = await store.readThread({ threadId: id }, s.defaultProvider);
@@ -136,7 +152,7 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
       const id = parseThreadId(p.threadId);
       return reading(id, async () => {
         const loaded = registry.get(id);
-        const turns = p.includeTurns ? await allTurns(id) : [];
+        const turns = p.includeTurns ? await readAllTurns(store, id) : [];
         const thread = loaded
           ? await loadedObject(loaded, turns)
           : storedThreadObject(await summaryOf(id), status(id), turns);
@@ -146,16 +162,7 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
 
     async "thread/turns/list"(p) {
       const id = parseThreadId(p.threadId);
-      const view = p.itemsView ?? "summary";
-      return reading(id, async () => {
-        const page = await store.listTurns(
-          { threadId: id },
-          { cursor: p.cursor ?? null, limit: p.limit ?? null, sortDirection: p.sortDirection ?? null },
-        );
-        const data: gen0166.Turn[] = [];
-        for (const t of page.turns) data.push(await storedTurn(t, view, readLines));
-        return { data, nextCursor: page.nextCursor, backwardsCursor: page.backwardsCursor };
-      });
+      return reading(id, () => readTurnsPage(store, id, p));
     },
 
     async "thread/items/list"(p) {

@@ -10,12 +10,12 @@ import type { Handlers } from "../handler.js";
 import { OpeningRollouts } from "../opening-rollouts.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { SessionSettings } from "../session-settings.js";
-import { turnsFromRollout } from "../threads/history.js";
 import type { LoadedThread, ThreadMeta } from "../threads/loaded-thread.js";
 import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
 import { sessionSettings0166 } from "../threads/session-settings.js";
 import { applySettings, initialThreadSettings } from "../threads/settings.js";
 import { settingsFields } from "../threads/thread-object.js";
+import { resumeHistory } from "./resume-history-0166.js";
 
 /** What the 0.166 thread handlers serve from. */
 export interface ThreadServices0166 {
@@ -44,17 +44,6 @@ function lastTokenInfo(items: LoadedRollout["items"]) {
       return item.payload.info;
   }
   return null;
-}
-
-/** A first page of turns for `thread/resume {initialTurnsPage}` (newest first unless asked otherwise; no cursors). */
-function initialTurnsPage(
-  items: LoadedRollout["items"],
-  p: gen0166.ThreadResumeInitialTurnsPageParams,
-): gen0166.TurnsPage {
-  const turns = turnsFromRollout(items, { view: p.itemsView === "full" ? "full" : "summary" });
-  const ordered = p.sortDirection === "asc" ? turns : [...turns].reverse();
-  const limit = p.limit ?? ordered.length;
-  return { data: ordered.slice(0, Math.max(1, limit)), nextCursor: null, backwardsCursor: null };
 }
 
 /**
@@ -99,9 +88,9 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       const running = registry.get(id);
       path = running?.opened.rolloutPath ?? (await sessions.store.findPathById(id));
       if (!path) throw invalidRequest(`no rollout found for thread id ${id}`);
-      if (running) return { thread: running, items: (await load(path)).items };
+      if (running) return { thread: running, items: (await load({ path })).items };
     }
-    const loaded = await load(path);
+    const loaded = await load({ path });
     // A thread loaded (or being loaded) already is rejoined, never opened a second time on the same rollout.
     const id = loaded.conversationId;
     const already = registry.get(id) ?? (await opening.settled(id));
@@ -118,13 +107,14 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
     return { thread, items: loaded.items };
   };
 
-  const load = async (path: string): Promise<LoadedRollout> => {
+  /** What resuming replays (from the latest compaction that rebuilds the history, read by the turn index). */
+  const load = async (target: { path: string }): Promise<LoadedRollout> => {
     const store = runtime.sessions?.store;
     if (!store) throw invalidRequest("thread/resume is not available on this server");
     try {
-      return await store.loadHistory(path);
+      return await store.loadForResume(target);
     } catch (err) {
-      throw invalidRequest(`failed to load rollout \`${path}\`: ${osErrorText(err)}`);
+      throw invalidRequest(`failed to load rollout \`${target.path}\`: ${osErrorText(err)}`);
     }
   };
 
@@ -148,22 +138,27 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
 
     async "thread/resume"(p, ctx) {
       const { thread, items } = await resumeConversation(p, sessionSettings0166(p));
-      const turns = turnsFromRollout(items);
+      const store = runtime.sessions?.store;
+      const history = store
+        ? await resumeHistory(store, thread.id, p)
+        : { turns: [], initialTurnsPage: null, lastTurnId: null, itemsBackwardsCursor: null };
       const result: ResumeResult = {
-        thread: thread.object(p.excludeTurns ? [] : turns),
+        thread: thread.object(history.turns),
         ...settingsFields(thread.settings),
         collaborationMode: thread.settings.collaborationMode,
         multiAgentMode: "explicitRequestOnly",
-        initialTurnsPage: p.initialTurnsPage ? initialTurnsPage(items, p.initialTurnsPage) : null,
-        turnsBackwardsCursor: null,
-        itemsBackwardsCursor: null,
+        initialTurnsPage: history.initialTurnsPage,
+        turnsBackwardsCursor: history.itemsBackwardsCursor
+          ? (history.initialTurnsPage?.backwardsCursor ?? null)
+          : null,
+        itemsBackwardsCursor: history.itemsBackwardsCursor,
       };
       // 0.166.0 reports the thread loaded (idle) before its answer, and its token usage so far after it.
       for (const n of thread.mapper.loaded()) thread.send(n);
       const sent = await ctx.respond(result);
       const info = lastTokenInfo(items);
-      const lastTurn = turns.at(-1)?.id;
-      if (info && lastTurn) for (const n of thread.mapper.restoredUsage(info, lastTurn)) thread.send(n);
+      if (info && history.lastTurnId)
+        for (const n of thread.mapper.restoredUsage(info, history.lastTurnId)) thread.send(n);
       return sent;
     },
 

@@ -1,7 +1,11 @@
 import type { gen0166 } from "@codex-ts/app-server-protocol";
-import type { SessionsStore } from "@codex-ts/core";
+import type { HistoryLine, SessionsStore } from "@codex-ts/core";
 import { lineEffect } from "../threads/stored-items.js";
 import { readAllTurns, reading, readTurnsPage } from "./history-0166.js";
+
+type TokenInfo = NonNullable<
+  Extract<NonNullable<HistoryLine["line"]>["payload"], { type: "token_count" }>["info"]
+>;
 
 /** What `thread/resume` shows of a thread's history besides the live thread. */
 export interface ResumeHistory {
@@ -10,6 +14,8 @@ export interface ResumeHistory {
   initialTurnsPage: gen0166.TurnsPage | null;
   /** The newest turn (token usage is restored against it). */
   lastTurnId: string | null;
+  /** The token usage the newest turn recorded last (restored to the client after the answer, as 0.166.0 does). */
+  tokenInfo: TokenInfo | null;
   /** 0.166.0 threads: where `thread/items/list` pages end (the newest item, included); null for legacy ones. */
   itemsBackwardsCursor: string | null;
 }
@@ -30,6 +36,7 @@ export async function resumeHistory(
       turns: p.excludeTurns ? [] : await readAllTurns(store, id),
       initialTurnsPage: p.initialTurnsPage ? await readTurnsPage(store, id, p.initialTurnsPage) : null,
       lastTurnId: newest?.turnId ?? null,
+      tokenInfo: newest ? await lastTokenInfo(store, id, newest.turnId) : null,
       itemsBackwardsCursor: newest?.explicit ? await newestItemCursor(store, id) : null,
     };
   });
@@ -38,6 +45,15 @@ export async function resumeHistory(
 async function newestItemCursor(store: SessionsStore, id: string): Promise<string | null> {
   for await (const line of store.readHistory({ threadId: id }, { sortDirection: "desc" })) {
     if (lineEffect(line.record, "")?.kind === "item") return line.anchor;
+  }
+  return null;
+}
+
+/** The last `token_count` with usage in the newest turn, read from its end. */
+async function lastTokenInfo(store: SessionsStore, id: string, turnId: string): Promise<TokenInfo | null> {
+  for await (const { line } of store.readHistory({ threadId: id }, { turnId, sortDirection: "desc" })) {
+    if (line?.type === "event_msg" && line.payload.type === "token_count" && line.payload.info)
+      return line.payload.info;
   }
   return null;
 }

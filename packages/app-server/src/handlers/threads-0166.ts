@@ -36,16 +36,6 @@ type ThreadMethods =
   | "thread/backgroundTerminals/list";
 type ResumeResult = RequestResult<Protocol0166, "thread/resume">;
 
-/** The last token usage a rollout recorded (restored to the client after a resume, as 0.166.0 does). */
-function lastTokenInfo(items: LoadedRollout["items"]) {
-  for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i];
-    if (item?.type === "event_msg" && item.payload.type === "token_count" && item.payload.info)
-      return item.payload.info;
-  }
-  return null;
-}
-
 /**
  * The 0.166 thread methods: `thread/start`, `thread/resume` (the live part: load the rollout, follow the thread,
  * continue it), `thread/settings/update`, `thread/backgroundTerminals/list`.
@@ -74,11 +64,11 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
   const resumeConversation = async (
     p: gen0166.ThreadResumeParams,
     settings: SessionSettings,
-  ): Promise<{ thread: LoadedThread; items: LoadedRollout["items"] }> => {
+  ): Promise<{ thread: LoadedThread }> => {
     if (p.history && p.history.length > 0) {
       if (!runtime.fork) throw invalidRequest("resuming from history is not available on this server");
       const opened = await runtime.fork([...p.history], settings);
-      return { thread: registry.add(opened, settingsOf(opened, p), meta(s.originator)), items: [] };
+      return { thread: registry.add(opened, settingsOf(opened, p), meta(s.originator)) };
     }
     const { sessions, resume } = runtime;
     if (!sessions || !resume) throw invalidRequest("thread/resume is not available on this server");
@@ -88,13 +78,13 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       const running = registry.get(id);
       path = running?.opened.rolloutPath ?? (await sessions.store.findPathById(id));
       if (!path) throw invalidRequest(`no rollout found for thread id ${id}`);
-      if (running) return { thread: running, items: (await load({ path })).items };
+      if (running) return { thread: running };
     }
     const loaded = await load({ path });
     // A thread loaded (or being loaded) already is rejoined, never opened a second time on the same rollout.
     const id = loaded.conversationId;
     const already = registry.get(id) ?? (await opening.settled(id));
-    if (already) return { thread: already, items: loaded.items };
+    if (already) return { thread: already };
     const thread = await opening.open(id, async () => {
       const resumed = await resume.call(runtime, loaded, path, settings);
       const summary = await sessions.store.readSummary(path, sessions.defaultProvider).catch(() => null);
@@ -104,7 +94,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
         meta(s.originator, summary?.preview ?? "", summary?.createdAt),
       );
     });
-    return { thread, items: loaded.items };
+    return { thread };
   };
 
   /** What resuming replays (from the latest compaction that rebuilds the history, read by the turn index). */
@@ -137,11 +127,17 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
     },
 
     async "thread/resume"(p, ctx) {
-      const { thread, items } = await resumeConversation(p, sessionSettings0166(p));
+      const { thread } = await resumeConversation(p, sessionSettings0166(p));
       const store = runtime.sessions?.store;
       const history = store
         ? await resumeHistory(store, thread.id, p)
-        : { turns: [], initialTurnsPage: null, lastTurnId: null, itemsBackwardsCursor: null };
+        : {
+            turns: [],
+            initialTurnsPage: null,
+            lastTurnId: null,
+            tokenInfo: null,
+            itemsBackwardsCursor: null,
+          };
       const result: ResumeResult = {
         thread: thread.object(history.turns),
         ...settingsFields(thread.settings),
@@ -156,9 +152,8 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       // 0.166.0 reports the thread loaded (idle) before its answer, and its token usage so far after it.
       for (const n of thread.mapper.loaded()) thread.send(n);
       const sent = await ctx.respond(result);
-      const info = lastTokenInfo(items);
-      if (info && history.lastTurnId)
-        for (const n of thread.mapper.restoredUsage(info, history.lastTurnId)) thread.send(n);
+      if (history.tokenInfo && history.lastTurnId)
+        for (const n of thread.mapper.restoredUsage(history.tokenInfo, history.lastTurnId)) thread.send(n);
       return sent;
     },
 

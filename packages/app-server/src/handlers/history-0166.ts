@@ -1,7 +1,10 @@
+import { basename } from "node:path";
 import { type gen0166, invalidRequest, type Protocol0166, RpcError } from "@codex-ts/app-server-protocol";
 import {
+  cursorFor,
   HistoryBaseError,
   InvalidCursorError,
+  parseRolloutFileName,
   RolloutChangedError,
   RolloutLoadError,
   RolloutPathError,
@@ -88,6 +91,16 @@ export async function reading<T>(id: string, read: () => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * Where to page the other way from: the cursor of the page's first thread (exclusive). Only for the file-name
+ * order, whose keys are exact; an `updated_at` page answers none (its keys are sub-millisecond mtimes).
+ */
+function backwardsCursor(first: ThreadSummary | undefined, key: gen0166.ThreadSortKey | null | undefined) {
+  if (!first || (key && SORT_KEYS[key] !== "created_at")) return null;
+  const named = parseRolloutFileName(basename(first.path));
+  return named ? cursorFor(named) : null;
+}
+
 const SORT_KEYS: Record<gen0166.ThreadSortKey, "created_at" | "updated_at"> = {
   created_at: "created_at",
   updated_at: "updated_at",
@@ -144,7 +157,7 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
         data,
         readStates: Object.fromEntries(data.map((t) => [t.id, initialReadState(t.id)])),
         nextCursor: page.nextCursor,
-        backwardsCursor: null,
+        backwardsCursor: backwardsCursor(page.items[0], p.sortKey),
       };
     },
 

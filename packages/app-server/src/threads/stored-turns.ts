@@ -1,5 +1,5 @@
 import type { gen0166 } from "@codex-ts/app-server-protocol";
-import type { RolloutLineAt, RolloutRange, TurnEntry } from "@codex-ts/core";
+import { isNumberedRecord, type RolloutLineAt, type RolloutRange, type TurnEntry } from "@codex-ts/core";
 import { reasoningItem, type ThreadItem0166 } from "../events/items-0166.js";
 import { type Json, type LineEffect, lineEffect } from "./stored-items.js";
 
@@ -25,16 +25,6 @@ const STATUS: Record<TurnEntry["status"], gen0166.TurnStatus> = {
   interrupted: "interrupted",
   inProgress: "inProgress",
 };
-
-/** A line that parses as a rollout record (what the index counts as a line). */
-function isRecord(record: Json | null): boolean {
-  return (
-    record !== null &&
-    typeof record.type === "string" &&
-    typeof record.payload === "object" &&
-    record.payload !== null
-  );
-}
 
 export async function storedTurn(
   entry: TurnEntry,
@@ -67,7 +57,8 @@ export async function storedTurn(
   let line = entry.firstLine;
   for await (const l of readLines(entry.path, entry, entry.generation)) {
     const record = l.record;
-    if (!isRecord(record)) continue;
+    // Lines are numbered as the index numbers them (the turn id's `rollout-<n>` counts the same way).
+    if (!record || !isNumberedRecord(record)) continue;
     apply(turn, lineEffect(record, `item-${line}`));
     line++;
   }

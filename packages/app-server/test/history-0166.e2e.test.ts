@@ -309,7 +309,7 @@ function checkOurs(answers: Answer[], store: { id: string; secondId: string }, p
     expect(answers[18]?.error).toEqual({ code: -32601, message: "thread/items/list is not supported yet" });
   }
   expect(answers[21]?.error).toEqual({ code: -32600, message: `thread not loaded: ${UNKNOWN}` });
-  expect((answers[22]?.error as { message: string }).message).toMatch(/^invalid thread id: /);
+  expect((answers[22]?.error as { message?: string } | undefined)?.message).toMatch(/^invalid thread id: /);
   expect(answers[24]?.error).toEqual({ code: -32600, message: "invalid cursor: garbage" });
   const resumed = result(26);
   expect((resumed.thread as { turns: unknown[] }).turns).toEqual([]);

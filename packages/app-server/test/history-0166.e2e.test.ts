@@ -4,7 +4,6 @@ import { AppServerError, protocol0166 } from "@codex-ts/app-server-client";
 import {
   type AppServerBinary,
   CODEX_0166_BIN,
-  type MockModelServer,
   offeredTools,
   responses,
   type ScriptedResponse,
@@ -28,21 +27,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const REFERENCE = CODEX_0166_BIN;
 if (!REFERENCE) console.warn("history-0166: codex 0.166.0 is not installed; checking this server alone");
 
-let server: MockModelServer | undefined;
-beforeAll(async () => {
-  server = await startMockModelServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-const mock = (): MockModelServer => {
-  if (!server) throw new Error("the mock model server starts in beforeAll");
-  return server;
-};
 type Client = Awaited<ReturnType<typeof start>>;
 
 function start(bin: AppServerBinary, home: string, cwd: string) {
-  return startAppServer({ bin, home, cwd, protocol: protocol0166 }).then(async (c) => {
+  // HOME is the store's home too: commands run in login shells, which must not read the user's profile.
+  return startAppServer({ bin, home, cwd, env: { HOME: home }, protocol: protocol0166 }).then(async (c) => {
     await c.initialize({ name: "history-test", version: "1.0" }, { experimentalApi: true });
     return c;
   });
@@ -52,7 +41,7 @@ function execCall(cmd: string, callId: string): (body: unknown) => ScriptedRespo
   return (body) =>
     responses.turn(
       offeredTools(body).includes("exec_command")
-        ? responses.functionCall("exec_command", { cmd, yield_time_ms: 2000 }, callId)
+        ? responses.functionCall("exec_command", { cmd, yield_time_ms: 10_000 }, callId)
         : responses.functionCall("shell", { command: ["bash", "-lc", cmd] }, callId),
     );
 }
@@ -70,10 +59,13 @@ function patchCall(patch: string, callId: string): (body: unknown) => ScriptedRe
 async function turn(c: Client, threadId: string, text: string): Promise<void> {
   const done = c.messages.filter((m) => m.method === "turn/completed").length;
   await c.request("turn/start", { threadId, input: [{ type: "text", text, text_elements: [] }] });
-  await c.waitUntil(
-    () => c.messages.filter((m) => m.method === "turn/completed").length > done,
-    "turn/completed",
-  );
+  await c
+    .waitUntil(() => c.messages.filter((m) => m.method === "turn/completed").length > done, "turn/completed")
+    .catch((err: Error) => {
+      throw new Error(
+        `${err.message}\nstderr: ${c.stderr}\nmessages: ${JSON.stringify(c.messages.slice(-8))}`,
+      );
+    });
 }
 
 /**
@@ -81,7 +73,10 @@ async function turn(c: Client, threadId: string, text: string): Promise<void> {
  * second thread of one turn in `other`. Returns the home and the threads' ids.
  */
 async function writeStore(bin: AppServerBinary, root: string) {
-  const home = await writeModernCodexHome(path.join(root, "home"), mock().baseUrl);
+  // A model server of its own: a turn one server answers differently cannot shift another store's script.
+  const model = await startMockModelServer();
+  const mock = () => model;
+  const home = await writeModernCodexHome(path.join(root, "home"), model.baseUrl);
   const project = path.join(root, "project");
   const other = path.join(root, "other");
   await fs.mkdir(project, { recursive: true });
@@ -100,6 +95,7 @@ async function writeStore(bin: AppServerBinary, root: string) {
   mock().enqueue(responses.turn(responses.message("elsewhere")));
   await turn(c, second.thread.id, "a zebra question");
   await c.close();
+  await model.close();
   return { home, project, other, id: thread.id, secondId: second.thread.id };
 }
 
@@ -156,9 +152,9 @@ function comparable(answers: Answer[], roots: string[], legacy: boolean): unknow
     const result = step.result as Record<string, unknown> | undefined;
     if (!result) return step;
     if (i === UPDATED_PAGE) return { ...step, result: { ...result, backwardsCursor: "<differs>" } };
-    // 0.166.0 pages legacy threads by second-precision times: the second thread, started in the same second as
-    // the first, falls between two pages there (README).
-    if (i === SECOND_PAGE && legacy) return { method: step.method, result: "<differs>" };
+    // 0.166.0's list cursor is a second-precision time: a thread started in the same second as the last one of a
+    // page falls between two pages there (README). This server's own page is checked in checkOurs.
+    if (i === SECOND_PAGE) return { method: step.method, result: "<differs>" };
     if (i === RESUME)
       return {
         method: step.method,
@@ -316,3 +312,129 @@ function checkOurs(answers: Answer[], store: { id: string; secondId: string }, p
   expect((resumed.initialTurnsPage as { data: unknown[] }).data).toHaveLength(1);
   expect((result(27).thread as { status: unknown }).status).toEqual({ type: "idle" });
 }
+
+describe("0.166 stored history: bad input", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await tempDir("codex-history-bad-");
+  });
+  afterAll(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  const errorOf = async (c: Client, method: string, params: unknown) => {
+    try {
+      const result = await c.request(method as "thread/list", params as never);
+      return { result: result as Answer };
+    } catch (err) {
+      if (!(err instanceof AppServerError)) throw err;
+      return { error: err.toBody() };
+    }
+  };
+  /** The thread of a `thread/read` answer (failing the test when it was an error). */
+  const threadOf = (r: { result?: Answer }) => {
+    if (!r.result) throw new Error(`expected a thread, got ${JSON.stringify(r)}`);
+    return r.result.thread as { path: string; turns: { items: { type: string }[] }[] };
+  };
+  const turnTexts = (r: { result?: Answer }) =>
+    ((r.result?.data ?? []) as { items: { type: string; content?: { text: string }[] }[] }[]).map(
+      (t) => t.items.find((i) => i.type === "userMessage")?.content?.[0]?.text,
+    );
+
+  it("refuses malformed ids, unknown threads and cursors of another thread or kind, and goes on answering", {
+    timeout: 60_000,
+  }, async () => {
+    const store = await writeStore("ours", path.join(root, "ids"));
+    const c = await start("ours", store.home, store.project);
+    for (const threadId of ["", "nope", "../../etc/passwd", "x".repeat(10_000), `${UNKNOWN}/..`]) {
+      const r = await errorOf(c, "thread/read", { threadId });
+      expect(r.error?.code).toBe(-32600);
+      expect(r.error?.message).toMatch(/^invalid thread id: /);
+    }
+    expect((await errorOf(c, "thread/items/list", { threadId: UNKNOWN })).error).toEqual({
+      code: -32600,
+      message: `thread not loaded: ${UNKNOWN}`,
+    });
+    const first = await errorOf(c, "thread/turns/list", { threadId: store.id, limit: 1 });
+    const cursor = first.result?.nextCursor as string;
+    expect(cursor).toEqual(expect.any(String));
+    // Another thread's cursor: refused, never a page of the first thread under the second's id.
+    const other = await errorOf(c, "thread/turns/list", { threadId: store.secondId, cursor });
+    expect(other.error?.code).toBe(-32600);
+    expect(other.error?.message).toMatch(/another thread/);
+    // A cursor of thread/list or a tampered one is not a turns cursor.
+    const list = await errorOf(c, "thread/list", { limit: 1 });
+    const forged = `turns1.${Buffer.from(JSON.stringify([store.id, -1, "rollout-1", 0])).toString("base64url")}`;
+    for (const bad of [list.result?.nextCursor, forged, cursor.slice(0, 12), "turns1.e30"]) {
+      const r = await errorOf(c, "thread/turns/list", { threadId: store.id, cursor: bad });
+      expect(r.error?.code).toBe(-32600);
+      expect(r.error?.message).toMatch(/cursor/);
+    }
+    // thread/list cursors of the other sort key are refused too.
+    const updated = await errorOf(c, "thread/list", {
+      sortKey: "updated_at",
+      cursor: list.result?.nextCursor,
+    });
+    expect(updated.error).toEqual({ code: -32600, message: `invalid cursor: ${list.result?.nextCursor}` });
+    // A limit of 0 is a page of one; the server still answers.
+    expect(turnTexts(await errorOf(c, "thread/turns/list", { threadId: store.id, limit: 0 }))).toEqual([
+      "patch it",
+    ]);
+    await c.close();
+  });
+
+  it("a rollout truncated or rewritten between two pages: a clear error or a consistent page, never another thread's data", {
+    timeout: 60_000,
+  }, async () => {
+    const store = await writeStore("ours", path.join(root, "rewrite"));
+    const c = await start("ours", store.home, store.project);
+    const listed = await errorOf(c, "thread/read", { threadId: store.id });
+    const file = threadOf(listed).path;
+    const whole = await fs.readFile(file);
+    const lines = whole.toString("utf8").split("\n");
+    const userLine = (text: string) =>
+      lines.findIndex((l) => l.includes('"type":"user_message"') && l.includes(`"message":"${text}"`));
+
+    // Page 1 (newest turn), then the file loses its last turn: the cursor's turn is gone or moved.
+    const page1 = await errorOf(c, "thread/turns/list", { threadId: store.id, limit: 1 });
+    expect(turnTexts(page1)).toEqual(["patch it"]);
+    const cut = lines.slice(0, userLine("patch it") - 1).join("\n");
+    await fs.writeFile(file, `${cut}\n`);
+    const page2 = await errorOf(c, "thread/turns/list", {
+      threadId: store.id,
+      limit: 1,
+      cursor: page1.result?.nextCursor,
+    });
+    if (page2.error) expect(page2.error.message).toMatch(/cursor/);
+    else expect(turnTexts(page2)).toEqual(["run echo"]);
+    // Read again from the start: the two turns that are left, in order.
+    const fresh = await errorOf(c, "thread/turns/list", { threadId: store.id, sortDirection: "asc" });
+    expect(turnTexts(fresh)).toEqual(["first question", "run echo"]);
+
+    // Truncated in the middle of a line: the torn line is not served, the complete turns are.
+    await fs.writeFile(file, whole.subarray(0, whole.indexOf(Buffer.from("ran it")) + 3));
+    const torn = await errorOf(c, "thread/read", { threadId: store.id, includeTurns: true });
+    const tornTurns = threadOf(torn).turns;
+    expect(tornTurns.map((t) => t.items.map((i) => i.type))).toEqual([
+      ["userMessage", "reasoning", "agentMessage"],
+      ["userMessage"],
+    ]);
+
+    // Rewritten with another thread's history under this thread's file name: nothing of the other thread is
+    // answered as this one's.
+    const secondFile = threadOf(await errorOf(c, "thread/read", { threadId: store.secondId })).path;
+    await fs.writeFile(file, await fs.readFile(secondFile));
+    for (const [method, params] of [
+      ["thread/read", { threadId: store.id, includeTurns: true }],
+      ["thread/turns/list", { threadId: store.id }],
+      ["thread/turns/list", { threadId: store.id, cursor: page1.result?.backwardsCursor }],
+    ] as const) {
+      const r = await errorOf(c, method, params);
+      expect(JSON.stringify(r)).not.toContain("zebra");
+    }
+    // And the server answers on.
+    expect((await errorOf(c, "thread/list", {})).result?.data).toEqual(expect.any(Array));
+    await fs.writeFile(file, whole);
+    await c.close();
+  });
+});

@@ -124,9 +124,15 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
     name: await store.threadName(thread.id).catch(() => null),
   });
 
+  /**
+   * The thread's rollout as it is now. A file whose name says one thread but whose session_meta says another (a
+   * rollout rewritten by another process) is refused, so no answer carries another thread's history.
+   */
   const summaryOf = async (id: string): Promise<ThreadSummary> => {
     const summary = await store.readThread({ threadId: id }, s.defaultProvider);
     if (!summary) throw new ThreadNotFoundError(`no rollout found for thread id ${id}`);
+    if (summary.conversationId !== id)
+      throw invalidRequest(`rollout ${summary.path} holds thread ${summary.conversationId}, not ${id}`);
     return summary;
   };
 
@@ -165,17 +171,21 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
       const id = parseThreadId(p.threadId);
       return reading(id, async () => {
         const loaded = registry.get(id);
+        const summary = loaded ? null : await summaryOf(id);
         const turns = p.includeTurns ? await readAllTurns(store, id) : [];
-        const thread = loaded
-          ? await loadedObject(loaded, turns)
-          : storedThreadObject(await summaryOf(id), status(id), turns);
+        const thread = summary
+          ? storedThreadObject(summary, status(id), turns)
+          : await loadedObject(loaded as LoadedThread, turns);
         return { thread, readState: initialReadState(id) };
       });
     },
 
     async "thread/turns/list"(p) {
       const id = parseThreadId(p.threadId);
-      return reading(id, () => readTurnsPage(store, id, p));
+      return reading(id, async () => {
+        if (!registry.get(id)) await summaryOf(id);
+        return readTurnsPage(store, id, p);
+      });
     },
 
     async "thread/items/list"(p) {

@@ -81,8 +81,9 @@ describe("codex app-server generate-ts", () => {
       await run(["app-server", "generate-ts", "--protocol", "0.166", "--experimental", "--out", dir]),
     ).toBe(0);
     expect(readFileSync(join(dir, "ClientRequest.ts"), "utf8")).toContain('method: "mcpServerStatus/list"');
-    // Only what this server implements: thread/start is, thread/fork is not (yet).
+    // Only the types of the methods this server implements or has generated: thread/start's are there, command/exec's
+    // (a method no branch serves) are not.
     expect(existsSync(join(dir, "v2", "ThreadStartParams.ts"))).toBe(true);
-    expect(existsSync(join(dir, "v2", "ThreadForkParams.ts"))).toBe(false);
+    expect(existsSync(join(dir, "v2", "CommandExecParams.ts"))).toBe(false);
   });
 });

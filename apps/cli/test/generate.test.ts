@@ -87,5 +87,6 @@ describe("codex app-server generate-ts", () => {
     expect(existsSync(join(dir, "v2", "ThreadForkParams.ts"))).toBe(true);
     expect(existsSync(join(dir, "v2", "AppsListParams.ts"))).toBe(false);
     expect(existsSync(join(dir, "v2", "ThreadShellCommandParams.ts"))).toBe(false);
+    expect(existsSync(join(dir, "v2", "CommandExecParams.ts"))).toBe(false);
   });
 });

@@ -13,13 +13,12 @@
 //      - the same first page with every server's caches deleted first (no sessions index for us, no state
 //        databases for 0.166.0): one run each
 //      - peak RSS of each server (VmHWM) after its first page
-//      - 0.166.0's filters: a `cwd` page (2% of sessions) and a `searchTerm` page (1%); ours are measured in the core
-//        store (`listThreads` in a fresh Node process, first call and later calls) until the 0.166 thread/list
-//        handler is wired, and the row says so
+//      - ours speaking 0.166 (its thread/list handler) against 0.166.0: the first page, a `cwd` page (2% of
+//        sessions) and a `searchTerm` page (1%), first request after spawn and later requests
 //   3. a BENCH_RESUME_MB (default 100) rollout with a compaction near its end: `thread/resume` (0.166.0:
-//      `excludeTurns: true`) as the first request after spawn, time and the server's peak RSS; 0.166.0's
-//      `thread/read` + `thread/turns/list {limit: 10}`, against ours in the core store (readThread + listTurns +
-//      the 10 turns' lines, and loadForResume, fresh Node processes)
+//      `excludeTurns: true`) as the first request after spawn, time and the server's peak RSS; ours speaking 0.166
+//      too (`thread/resume {excludeTurns}`; `thread/read` + `thread/turns/list {limit: 10}`), each server in fresh
+//      processes
 //   4. `fuzzyFileSearch` over a 100 000-file tree (median of RUNS requests; BENCH_FILES=0 skips it)
 // Binaries: $CODEX_REAL_BIN (0.58.0) and $CODEX_0166_BIN (0.166.0), by default the native executables inside the npm
 // packages under the repository's .cache (not the npm launcher, which adds its own Node start-up). A missing
@@ -44,6 +43,8 @@ const cliBin = path.join(
 );
 const OURS = [process.execPath, cliBin, "app-server"];
 const OURS_UNCACHED_ENV = { CODEX_TS_CODE_CACHE: "0" };
+/** Ours spoken to as a 0.166 client (codex-acp) speaks: the 0.166 thread/* handlers answer. */
+const OURS_0166 = [...OURS];
 const NODE_FLOOR = [process.execPath, path.join(here, "node-floor.mjs")];
 const bin058 =
   process.env.CODEX_REAL_BIN ??
@@ -64,16 +65,16 @@ const SERVERS = [
 ];
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RESUME_MB = Number(process.env.BENCH_RESUME_MB ?? 100);
-const HISTORY_CHILD = path.join(repo, "packages/core/bench/history-child.mjs");
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").filter(Boolean).map(Number);
 const FILES = Number(process.env.BENCH_FILES ?? 100_000);
 /**
  * 0.166.0 clients send `capabilities` (codex-acp: `{experimentalApi: true}`), and a connection that does speaks the
- * 0.166 protocol here, whose thread/* handlers are not wired yet: ours and 0.58.0 are spoken to as 0.58.0 clients do.
+ * 0.166 protocol here. Ours is measured both ways: as 0.58.0 clients speak (the 0.58 rows) and as 0.166 clients do
+ * (`OURS_0166`, the rows that say "0.166").
  */
 const INIT_058 = { clientInfo: { name: "bench", title: null, version: "1" } };
 const INIT_0166 = { ...INIT_058, capabilities: { experimentalApi: true } };
-const initOf = (cmd) => (cmd === SERVERS[2][1] ? INIT_0166 : INIT_058);
+const initOf = (cmd) => (cmd === SERVERS[2][1] || cmd === OURS_0166 ? INIT_0166 : INIT_058);
 const FILTERED = { limit: 25, modelProviders: [RARE_PROVIDER] };
 const FIRST = { limit: 25 };
 /** Nothing may leave the machine: proxies at a closed port, and 0.166.0's start-up fetches switched off. */
@@ -190,11 +191,6 @@ async function timeRequests(cmd, codexHome, requests) {
   return { times, rss };
 }
 
-/** A core bench child (packages/core/bench/history-child.mjs) in a fresh Node process. */
-function historyChild(...args) {
-  return JSON.parse(execFileSync(process.execPath, [HISTORY_CHILD, ...args], { encoding: "utf8" }));
-}
-
 /** Deletes every SQLite file a server keeps in CODEX_HOME (our sessions index, 0.166.0's state databases). */
 async function dropCaches(codexHome) {
   for (const name of await fs.readdir(codexHome)) {
@@ -290,9 +286,6 @@ async function benchLargeThread(root, rows) {
   const med = (xs) => (xs?.length ? median(xs) : null);
   rows.push([`thread/resume of a ${RESUME_MB} MB rollout (0.166.0: excludeTurns)`, ...resume.map(med)]);
   rows.push([`peak RSS after that resume`, ...rss.map(med), "MiB"]);
-  const oursResume = [];
-  for (let i = 0; i < RUNS; i++) oursResume.push(historyChild(file, "resume"));
-  log(`  core loadForResume: ${JSON.stringify(oursResume[0])}`);
   // 0.166.0's first read of a stored thread: summary, then the newest 10 turns.
   const reads = [];
   const readRss = [];
@@ -307,35 +300,42 @@ async function benchLargeThread(root, rows) {
       if (r.rss != null) readRss.push(r.rss);
     }
   }
-  const oursRead = [];
-  for (let i = 0; i < RUNS; i++) oursRead.push(historyChild(file, "read"));
-  log(`  core read: ${JSON.stringify(oursRead[0])}`);
+  // Ours speaking 0.166: the same requests as 0.166.0's, in fresh processes (the first builds the turn index).
+  const readRequests = [
+    ["thread/read", { threadId: id }],
+    ["thread/turns/list", { threadId: id, limit: 10 }],
+  ];
+  await timeRequests(OURS_0166, home, readRequests);
+  const oursReads = [];
+  const oursReadRss = [];
+  const oursResumes = [];
+  const oursResumeRss = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = await timeRequests(OURS_0166, home, readRequests);
+    if (r) {
+      oursReads.push(r.times[0] + r.times[1]);
+      if (r.rss != null) oursReadRss.push(r.rss);
+    }
+    const q = await timeRequests(OURS_0166, home, [["thread/resume", { threadId: id, excludeTurns: true }]]);
+    if (q) {
+      oursResumes.push(q.times[0]);
+      if (q.rss != null) oursResumeRss.push(q.rss);
+    }
+  }
   rows.push([
-    `thread/read + thread/turns/list (10) of the ${RESUME_MB} MB rollout (ours: core readThread + listTurns + the turns' lines, fresh process)`,
-    median(oursRead.map((r) => r.ms)),
+    `thread/read + thread/turns/list (10) of the ${RESUME_MB} MB rollout, first requests after spawn (0.166)`,
+    med(oursReads),
     null,
     med(reads),
   ]);
+  rows.push(["peak RSS of that read (0.166)", med(oursReadRss), null, med(readRss), "MiB"]);
   rows.push([
-    "peak RSS of that read (ours: the whole Node process)",
-    median(oursRead.map((r) => r.peakRss)),
-    null,
-    med(readRss),
-    "MiB",
-  ]);
-  rows.push([
-    `resume replay of the ${RESUME_MB} MB rollout (ours: core loadForResume, fresh process; 0.166.0: thread/resume above)`,
-    median(oursResume.map((r) => r.ms)),
+    `thread/resume {excludeTurns} of the ${RESUME_MB} MB rollout, first request after spawn (0.166)`,
+    med(oursResumes),
     null,
     med(resume[2]),
   ]);
-  rows.push([
-    "peak RSS of that replay (ours: the whole Node process)",
-    median(oursResume.map((r) => r.peakRss)),
-    null,
-    med(rss[2]),
-    "MiB",
-  ]);
+  rows.push(["peak RSS after that resume (0.166)", med(oursResumeRss), null, med(rss[2]), "MiB"]);
   await fs.rm(home, { recursive: true, force: true });
 }
 
@@ -430,28 +430,22 @@ try {
     rows.push([`thread/list first page, warm (later requests) @ ${k}`, ...first.map((r) => r?.later)]);
     rows.push([`thread/list 1%-provider page, warm @ ${k}`, ...filtered.map((r) => r?.later)]);
     rows.push([`peak RSS after the first page @ ${k}`, ...first.map((r) => r?.rss), "MiB"]);
-    // 0.166.0's filters: ours from the core store until the 0.166 thread/list handler is wired.
+    // Ours speaking 0.166 against 0.166.0: the first page and 0.166.0's filters.
     for (const [label, query] of [
+      ["first", {}],
       ["cwd (2%)", { cwd: "/home/dev/projects/p7" }],
       ["searchTerm (1%)", { searchTerm: RARE_TERM }],
     ]) {
-      const ours = [];
-      for (let i = 0; i < RUNS; i++)
-        ours.push(historyChild(home, "list", JSON.stringify(query), String(RUNS)));
-      const theirs =
-        bin0166 && SERVERS[2][1] ? await benchOne(SERVERS[2][1], home, { limit: 25, ...query }) : null;
+      await benchOne(OURS_0166, home, { limit: 25, ...query }); // untimed: the index is built
+      const ours = await benchOne(OURS_0166, home, { limit: 25, ...query });
+      const theirs = SERVERS[2][1] ? await benchOne(SERVERS[2][1], home, { limit: 25, ...query }) : null;
       rows.push([
-        `thread/list ${label} page, first request after spawn @ ${k} (ours: core listThreads, fresh process)`,
-        median(ours.map((o) => o.first)),
+        `thread/list (0.166) ${label} page, first request after spawn @ ${k}`,
+        ours?.first,
         null,
         theirs?.first,
       ]);
-      rows.push([
-        `thread/list ${label} page, warm @ ${k} (ours: core listThreads)`,
-        median(ours.map((o) => o.later)),
-        null,
-        theirs?.later,
-      ]);
+      rows.push([`thread/list (0.166) ${label} page, warm @ ${k}`, ours?.later, null, theirs?.later]);
     }
     // Caches deleted: the first page of a server that must rebuild what it keeps (one run each, after the others).
     const cold = [];

@@ -94,11 +94,12 @@ describe("turn index of 0.58.0 rollouts", () => {
     const { id, path } = await writeLegacy(["first", "second", "third"]);
     const page = await store.turns({ threadId: id });
     expect(page.total).toBe(3);
-    // Lines: 0 meta, 1 context, then 5 per turn; the user_message event is the second line of each turn.
+    // Lines as 0.166.0 numbers them: 0 meta, 1 context, then 4 per turn (a 0.58.0 turn_context is not one it can
+    // parse, so it is not counted); the user_message event is the second line of each turn.
     expect(page.turns.map((t) => [t.turnId, t.firstLine, t.status, t.explicit])).toEqual([
       ["rollout-3", 2, "completed", false],
-      ["rollout-8", 7, "completed", false],
-      ["rollout-13", 12, "completed", false],
+      ["rollout-7", 6, "completed", false],
+      ["rollout-11", 10, "completed", false],
     ]);
     const bytes = await readFile(path);
     for (const t of page.turns) {
@@ -111,10 +112,10 @@ describe("turn index of 0.58.0 rollouts", () => {
     expect(userTexts(await linesOf(page, 1))).toEqual(["second"]);
     // Pages by position, both ways.
     expect((await store.turns({ path }, { direction: "desc", limit: 2 })).turns.map((t) => t.turnId)).toEqual(
-      ["rollout-13", "rollout-8"],
+      ["rollout-11", "rollout-7"],
     );
     expect((await store.turns({ path }, { offset: 1, limit: 1 })).turns.map((t) => t.turnId)).toEqual([
-      "rollout-8",
+      "rollout-7",
     ]);
   });
 
@@ -125,7 +126,7 @@ describe("turn index of 0.58.0 rollouts", () => {
     let page = await store.turns({ threadId: id });
     expect(page.turns.map((t) => [t.turnId, t.status])).toEqual([
       ["rollout-3", "interrupted"],
-      ["rollout-9", "completed"],
+      ["rollout-8", "completed"],
     ]);
     const before = page.indexedBytes;
     expect(before).toBeLessThan((await readFile(path)).length);
@@ -232,7 +233,7 @@ describe("rollouts changed by another process", () => {
     await truncate(path, gamma.startOffset + 10);
     await expect(linesOf(page, 2)).rejects.toBeInstanceOf(RolloutChangedError);
     const after = await store.turns({ threadId: id });
-    expect(after.turns.map((t) => t.turnId)).toEqual(["rollout-3", "rollout-8"]);
+    expect(after.turns.map((t) => t.turnId)).toEqual(["rollout-3", "rollout-7"]);
 
     // Replaced by another thread's rollout under the same name: the old generation reads nothing from it.
     const other = await writeLegacy(["someone else's secret"], randomUUID(), minutes(5));
@@ -268,11 +269,11 @@ describe("forks", () => {
     const forkId = randomUUID();
     const fork = await store.fork({
       source: { threadId: id },
-      lastTurnId: "rollout-8",
+      lastTurnId: "rollout-7",
       id: forkId,
       startedAt: minutes(60),
     });
-    expect(fork.lastTurn?.turnId).toBe("rollout-8");
+    expect(fork.lastTurn?.turnId).toBe("rollout-7");
     const loaded = await store.loadHistory(fork.path);
     expect(loaded.conversationId).toBe(forkId);
     expect(loaded.meta).toMatchObject({
@@ -290,12 +291,12 @@ describe("forks", () => {
     // The fork is a rollout like any other: listed, indexed, forkable.
     expect((await store.turns({ threadId: forkId })).turns.map((t) => t.turnId)).toEqual([
       "rollout-3",
-      "rollout-8",
+      "rollout-7",
     ]);
     const listed = await store.listThreads({ defaultProvider: "openai" });
     expect(listed.items.find((t) => t.conversationId === forkId)?.forkedFromId).toBe(id);
     // beforeTurnId keeps the turns before it; an unknown turn is refused and leaves nothing behind.
-    const early = await store.fork({ source: { threadId: id }, beforeTurnId: "rollout-8", id: randomUUID() });
+    const early = await store.fork({ source: { threadId: id }, beforeTurnId: "rollout-7", id: randomUUID() });
     expect((await store.turns({ path: early.path })).turns.map((t) => t.turnId)).toEqual(["rollout-3"]);
     await expect(
       store.fork({ source: { threadId: id }, lastTurnId: "nope", id: randomUUID() }),

@@ -5,6 +5,7 @@ import type { ProtocolDefinition } from "./definition.js";
 import { methodOrder0166, notificationOrder0166, serverRequestOrder0166 } from "./method-order-0166.js";
 import { NoParams } from "./no-params.js";
 import { adminNotifications0166, adminRequests0166 } from "./protocol-0166-admin.js";
+import { historyRequests0166 } from "./protocol-0166-history.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 
 /**
@@ -55,6 +56,7 @@ export const protocol0166 = {
     },
     ...settingsRequests0166,
     ...adminRequests0166,
+    ...historyRequests0166,
   }),
   notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,

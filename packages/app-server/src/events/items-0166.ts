@@ -11,7 +11,7 @@ import { shellJoin } from "./shell-join.js";
 
 /**
  * 0.166.0's thread items, built from what the core reports (its events, its turn items, the payloads of its rollout
- * lines). The live event mapper (`v0166.ts`) and the turn history rebuilt from a rollout (`threads/history.ts`)
+ * lines). The live event mapper (`v0166.ts`) and the turn history rebuilt from a rollout (`threads/stored-*.ts`)
  * both build items here, so an item looks the same whether it streamed or was read back.
  */
 export type ThreadItem0166 = gen0166.ThreadItem;

@@ -14,6 +14,7 @@ import { createConfigHandlers } from "./config.js";
 import { createConversationHandlers } from "./conversations.js";
 import { createExecOneOffCommandHandler } from "./exec.js";
 import { createFeedbackHandler } from "./feedback.js";
+import { createHistoryHandlers0166 } from "./history-0166.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
 import { createSettingsHandlers0166 } from "./settings-0166/index.js";
@@ -194,6 +195,13 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "thread/compact/start",
             ],
             "an agent runtime",
+          )),
+      ...(rt?.sessions
+        ? createHistoryHandlers0166({ ...rt.sessions, registry: threads })
+        : unavailable(
+            protocol0166,
+            ["thread/list", "thread/read", "thread/turns/list", "thread/items/list"],
+            "a sessions store",
           )),
     },
   };

@@ -10,12 +10,12 @@ import type { Handlers } from "../handler.js";
 import { OpeningRollouts } from "../opening-rollouts.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { SessionSettings } from "../session-settings.js";
-import { turnsFromRollout } from "../threads/history.js";
 import type { LoadedThread, ThreadMeta } from "../threads/loaded-thread.js";
 import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
 import { sessionSettings0166 } from "../threads/session-settings.js";
 import { applySettings, initialThreadSettings } from "../threads/settings.js";
 import { settingsFields } from "../threads/thread-object.js";
+import { resumeHistory } from "./resume-history-0166.js";
 
 /** What the 0.166 thread handlers serve from. */
 export interface ThreadServices0166 {
@@ -35,27 +35,6 @@ type ThreadMethods =
   | "thread/settings/update"
   | "thread/backgroundTerminals/list";
 type ResumeResult = RequestResult<Protocol0166, "thread/resume">;
-
-/** The last token usage a rollout recorded (restored to the client after a resume, as 0.166.0 does). */
-export function lastTokenInfo(items: LoadedRollout["items"]) {
-  for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i];
-    if (item?.type === "event_msg" && item.payload.type === "token_count" && item.payload.info)
-      return item.payload.info;
-  }
-  return null;
-}
-
-/** A first page of turns for `thread/resume {initialTurnsPage}` (newest first unless asked otherwise; no cursors). */
-function initialTurnsPage(
-  items: LoadedRollout["items"],
-  p: gen0166.ThreadResumeInitialTurnsPageParams,
-): gen0166.TurnsPage {
-  const turns = turnsFromRollout(items, { view: p.itemsView === "full" ? "full" : "summary" });
-  const ordered = p.sortDirection === "asc" ? turns : [...turns].reverse();
-  const limit = p.limit ?? ordered.length;
-  return { data: ordered.slice(0, Math.max(1, limit)), nextCursor: null, backwardsCursor: null };
-}
 
 /**
  * The 0.166 thread methods: `thread/start`, `thread/resume` (the live part: load the rollout, follow the thread,
@@ -85,11 +64,11 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
   const resumeConversation = async (
     p: gen0166.ThreadResumeParams,
     settings: SessionSettings,
-  ): Promise<{ thread: LoadedThread; items: LoadedRollout["items"] }> => {
+  ): Promise<{ thread: LoadedThread }> => {
     if (p.history && p.history.length > 0) {
       if (!runtime.fork) throw invalidRequest("resuming from history is not available on this server");
       const opened = await runtime.fork([...p.history], settings);
-      return { thread: registry.add(opened, settingsOf(opened, p), meta(s.originator)), items: [] };
+      return { thread: registry.add(opened, settingsOf(opened, p), meta(s.originator)) };
     }
     const { sessions, resume } = runtime;
     if (!sessions || !resume) throw invalidRequest("thread/resume is not available on this server");
@@ -99,13 +78,13 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       const running = registry.get(id);
       path = running?.opened.rolloutPath ?? (await sessions.store.findPathById(id));
       if (!path) throw invalidRequest(`no rollout found for thread id ${id}`);
-      if (running) return { thread: running, items: (await load(path)).items };
+      if (running) return { thread: running };
     }
-    const loaded = await load(path);
+    const loaded = await load({ path });
     // A thread loaded (or being loaded) already is rejoined, never opened a second time on the same rollout.
     const id = loaded.conversationId;
     const already = registry.get(id) ?? (await opening.settled(id));
-    if (already) return { thread: already, items: loaded.items };
+    if (already) return { thread: already };
     const thread = await opening.open(id, async () => {
       const resumed = await resume.call(runtime, loaded, path, settings);
       const summary = await sessions.store.readSummary(path, sessions.defaultProvider).catch(() => null);
@@ -115,16 +94,17 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
         meta(s.originator, summary?.preview ?? "", summary?.createdAt),
       );
     });
-    return { thread, items: loaded.items };
+    return { thread };
   };
 
-  const load = async (path: string): Promise<LoadedRollout> => {
+  /** What resuming replays (from the latest compaction that rebuilds the history, read by the turn index). */
+  const load = async (target: { path: string }): Promise<LoadedRollout> => {
     const store = runtime.sessions?.store;
     if (!store) throw invalidRequest("thread/resume is not available on this server");
     try {
-      return await store.loadHistory(path);
+      return await store.loadForResume(target);
     } catch (err) {
-      throw invalidRequest(`failed to load rollout \`${path}\`: ${osErrorText(err)}`);
+      throw invalidRequest(`failed to load rollout \`${target.path}\`: ${osErrorText(err)}`);
     }
   };
 
@@ -147,24 +127,34 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
     },
 
     async "thread/resume"(p, ctx) {
-      const { thread, items } = await resumeConversation(p, sessionSettings0166(p));
+      const { thread } = await resumeConversation(p, sessionSettings0166(p));
       thread.subscribed = true; // a thread unsubscribed from (and not unloaded yet) is followed again
-      const turns = turnsFromRollout(items);
+      const store = runtime.sessions?.store;
+      const history = store
+        ? await resumeHistory(store, thread.id, p)
+        : {
+            turns: [],
+            initialTurnsPage: null,
+            lastTurnId: null,
+            tokenInfo: null,
+            itemsBackwardsCursor: null,
+          };
       const result: ResumeResult = {
-        thread: thread.object(p.excludeTurns ? [] : turns),
+        thread: thread.object(history.turns),
         ...settingsFields(thread.settings),
         collaborationMode: thread.settings.collaborationMode,
         multiAgentMode: "explicitRequestOnly",
-        initialTurnsPage: p.initialTurnsPage ? initialTurnsPage(items, p.initialTurnsPage) : null,
-        turnsBackwardsCursor: null,
-        itemsBackwardsCursor: null,
+        initialTurnsPage: history.initialTurnsPage,
+        turnsBackwardsCursor: history.itemsBackwardsCursor
+          ? (history.initialTurnsPage?.backwardsCursor ?? null)
+          : null,
+        itemsBackwardsCursor: history.itemsBackwardsCursor,
       };
       // 0.166.0 reports the thread loaded (idle) before its answer, and its token usage so far after it.
       for (const n of thread.mapper.loaded()) thread.send(n);
       const sent = await ctx.respond(result);
-      const info = lastTokenInfo(items);
-      const lastTurn = turns.at(-1)?.id;
-      if (info && lastTurn) for (const n of thread.mapper.restoredUsage(info, lastTurn)) thread.send(n);
+      if (history.tokenInfo && history.lastTurnId)
+        for (const n of thread.mapper.restoredUsage(history.tokenInfo, history.lastTurnId)) thread.send(n);
       return sent;
     },
 

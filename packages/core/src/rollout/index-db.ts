@@ -10,7 +10,7 @@ export const INDEX_FILE_NAME = "sessions-index.sqlite";
  * 2: heads + days. 3: thread columns for indexed filters, trigram text index, folder listings, names, turn index.
  * 4: turn marks (compactions, ghost snapshots) and user-text counts per turn, for resuming late in a rollout.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export type Database = BetterSqlite3.Database;
 type DatabaseConstructor = typeof BetterSqlite3;

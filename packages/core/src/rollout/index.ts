@@ -47,4 +47,4 @@ export {
   type TurnListQuery,
   TurnNotFoundError,
 } from "./turn-pages.js";
-export type { TurnMark, TurnRecord, TurnStatus } from "./turn-scan.js";
+export { isNumberedRecord, type TurnMark, type TurnRecord, type TurnStatus } from "./turn-scan.js";

@@ -104,6 +104,19 @@ interface Classified {
   turnId: string | null;
   /** Bytes of user text the line adds to what a compaction keeps (0 for most lines). */
   text: number;
+  /** False for a record 0.166.0 cannot parse and so does not number (see `isNumberedRecord`). */
+  numbered?: boolean;
+}
+
+/**
+ * Whether a rollout record counts when lines are numbered (legacy turn ids `rollout-<n>`): 0.166.0 numbers the
+ * lines it parses, and a 0.58.0-format `turn_context` (no `turn_id`, none of 0.166.0's required fields) is not
+ * one of them, so it is skipped here too for the ids to agree.
+ */
+export function isNumberedRecord(value: Record<string, unknown>): boolean {
+  const payload = value.payload;
+  if (typeof value.type !== "string" || typeof payload !== "object" || payload === null) return false;
+  return value.type !== "turn_context" || typeof (payload as { turn_id?: unknown }).turn_id === "string";
 }
 
 function classify(bytes: Buffer): Classified | null {
@@ -119,7 +132,7 @@ function classify(bytes: Buffer): Classified | null {
     if (type === "response_item" && payloadType === "message" && USER_ROLE.test(prefix)) {
       return fromObject(parse(bytes), ms);
     }
-    if (type === "compacted") return fromObject(parse(bytes), ms);
+    if (type === "compacted" || type === "turn_context") return fromObject(parse(bytes), ms);
     if (type === "response_item" && payloadType === "ghost_snapshot") {
       return { ms, kind: "ghost", turnId: null, text: 0 };
     }
@@ -180,7 +193,7 @@ function fromObject(value: Record<string, unknown> | null, ms: number | null): C
     }
     return { ms, kind: "other", turnId: null, text: bytes };
   }
-  return { ms, kind: "other", turnId: null, text: 0 };
+  return { ms, kind: "other", turnId: null, text: 0, numbered: isNumberedRecord(value) };
 }
 
 /** What compaction's collectUserMessages counts of a user message's text. */
@@ -205,7 +218,7 @@ export class TurnScanner {
     if (bytes.length === 0 || (bytes.length === 1 && bytes[0] === 13)) return; // blank line
     const c = classify(bytes);
     if (!c) return;
-    const line = this.state.lines++;
+    const line = c.numbered === false ? this.state.lines : this.state.lines++;
     const s = this.state;
     const textBefore = s.text;
     if (c.kind === "compacted" || c.kind === "replaced" || c.kind === "ghost") {

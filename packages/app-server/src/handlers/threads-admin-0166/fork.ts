@@ -6,11 +6,10 @@ import {
 } from "@codex-ts/app-server-protocol";
 import { ForkError, type ResumeLoad, type RolloutItem, type ThreadTarget, uuidV7 } from "@codex-ts/core";
 import type { RequestContext, Responded } from "../../handler.js";
-import { turnsFromRollout } from "../../threads/history.js";
 import { sessionSettings0166 } from "../../threads/session-settings.js";
 import { initialThreadSettings } from "../../threads/settings.js";
 import { settingsFields } from "../../threads/thread-object.js";
-import { lastTokenInfo } from "../threads-0166.js";
+import { resumeHistory } from "../resume-history-0166.js";
 import { parseId, storeFailure } from "./errors.js";
 import type { AdminServices0166 } from "./services.js";
 
@@ -72,9 +71,8 @@ export async function forkThread(
   }
   let loaded: ResumeLoad;
   try {
-    // What resuming the fork needs (from its latest compaction when it is huge), with the events its turns and
-    // restored usage are read from.
-    loaded = await store.loadForResume({ path: forked.path }, { events: true });
+    // What resuming the fork needs (from its latest compaction when it is huge); its turns are read page-wise below.
+    loaded = await store.loadForResume({ path: forked.path });
   } catch (err) {
     throw storeFailure(err, "load the fork");
   }
@@ -101,22 +99,22 @@ export async function forkThread(
       cliVersion: s.cliVersion,
     },
   );
-  const turns = turnsFromRollout(loaded.items);
+  // The fork's turns and last usage, read from its own rollout through the turn index, as a resume reads them.
+  const history = await resumeHistory(store, id, { threadId: id, excludeTurns: p.excludeTurns ?? false });
   const described = (withTurns: gen0166.Turn[]): gen0166.Thread => ({
     ...thread.object(withTurns),
     forkedFromId: sourceId,
     name,
   });
   const result: ForkResult = {
-    thread: described(p.excludeTurns ? [] : turns),
+    thread: described(history.turns),
     ...settingsFields(thread.settings),
     multiAgentMode: "explicitRequestOnly",
   };
   const sent = await ctx.respond(result);
   // As after a resume: the usage so far, then the new thread's announcement.
-  const info = lastTokenInfo(loaded.items);
-  const lastTurn = turns.at(-1)?.id;
-  if (info && lastTurn) for (const n of thread.mapper.restoredUsage(info, lastTurn)) thread.send(n);
+  const { tokenInfo, lastTurnId } = history;
+  if (tokenInfo && lastTurnId) for (const n of thread.mapper.restoredUsage(tokenInfo, lastTurnId)) thread.send(n);
   thread.send({ method: "thread/started", params: { thread: described([]) } });
   return sent;
 }

@@ -1,0 +1,253 @@
+import { basename } from "node:path";
+import { type gen0166, invalidRequest, type Protocol0166, RpcError } from "@codex-ts/app-server-protocol";
+import {
+  cursorFor,
+  HistoryBaseError,
+  InvalidCursorError,
+  parseRolloutFileName,
+  RolloutChangedError,
+  RolloutLoadError,
+  RolloutPathError,
+  type SessionsStore,
+  type SourceKind,
+  ThreadNotFoundError,
+  type ThreadSummary,
+  TurnNotFoundError,
+} from "@codex-ts/core";
+import type { Handlers } from "../handler.js";
+import type { LoadedThread } from "../threads/loaded-thread.js";
+import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
+import { lineEffect } from "../threads/stored-items.js";
+import { initialReadState, storedThreadObject } from "../threads/stored-thread.js";
+import { storedTurn } from "../threads/stored-turns.js";
+
+/** What the history handlers read from: the sessions store, and the threads loaded on this connection. */
+export interface HistoryServices0166 {
+  store: SessionsStore;
+  /** The server's model provider (sessions that record none count as this one). */
+  defaultProvider: string;
+  registry: ThreadRegistry;
+}
+
+type HistoryMethods = "thread/list" | "thread/read" | "thread/turns/list" | "thread/items/list";
+
+/** Items per `thread/items/list` page when the client names no limit. */
+const DEFAULT_ITEMS_PAGE = 50;
+/** A rollout rewritten under a page is read again from a fresh index this many times before the error stands. */
+const CHANGED_RETRIES = 2;
+
+const NOT_SUPPORTED = -32601;
+
+/** Store errors a client caused (or can retry), as JSON-RPC errors; `id` names the thread in 0.166.0's words. */
+function clientError(err: unknown, id: string): unknown {
+  if (err instanceof ThreadNotFoundError) return invalidRequest(`thread not loaded: ${id}`);
+  if (
+    err instanceof InvalidCursorError ||
+    err instanceof TurnNotFoundError ||
+    err instanceof RolloutChangedError ||
+    err instanceof HistoryBaseError ||
+    err instanceof RolloutLoadError ||
+    err instanceof RolloutPathError
+  ) {
+    return invalidRequest(err.message);
+  }
+  return err;
+}
+
+/** Every turn of a thread, oldest first, each read from its own lines (`thread/read {includeTurns}`). */
+export async function readAllTurns(store: SessionsStore, id: string): Promise<gen0166.Turn[]> {
+  const readLines = store.readLines.bind(store);
+  const page = await store.listTurns({ threadId: id }, { sortDirection: "asc" });
+  const turns: gen0166.Turn[] = [];
+  for (const t of page.turns) turns.push(await storedTurn(t, "full", readLines));
+  return turns;
+}
+
+/** One `thread/turns/list` page (also `thread/resume`'s `initialTurnsPage`). */
+export async function readTurnsPage(
+  store: SessionsStore,
+  id: string,
+  p: Partial<Pick<gen0166.ThreadTurnsListParams, "cursor" | "limit" | "sortDirection" | "itemsView">>,
+): Promise<gen0166.TurnsPage> {
+  const readLines = store.readLines.bind(store);
+  const page = await store.listTurns(
+    { threadId: id },
+    { cursor: p.cursor ?? null, limit: p.limit ?? null, sortDirection: p.sortDirection ?? null },
+  );
+  const data: gen0166.Turn[] = [];
+  for (const t of page.turns) data.push(await storedTurn(t, p.itemsView ?? "summary", readLines));
+  return { data, nextCursor: page.nextCursor, backwardsCursor: page.backwardsCursor };
+}
+
+/** Runs a read, again from a fresh index when the rollout changed under it; store errors become RPC errors. */
+export async function reading<T>(id: string, read: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (err instanceof RolloutChangedError && attempt < CHANGED_RETRIES) continue;
+      throw clientError(err, id);
+    }
+  }
+}
+
+/**
+ * Where to page the other way from: the cursor of the page's first thread (exclusive). Only for the file-name
+ * order, whose keys are exact; an `updated_at` page answers none (its keys are sub-millisecond mtimes).
+ */
+function backwardsCursor(first: ThreadSummary | undefined, key: gen0166.ThreadSortKey | null | undefined) {
+  if (!first || (key && SORT_KEYS[key] !== "created_at")) return null;
+  const named = parseRolloutFileName(basename(first.path));
+  return named ? cursorFor(named) : null;
+}
+
+const SORT_KEYS: Record<gen0166.ThreadSortKey, "created_at" | "updated_at"> = {
+  created_at: "created_at",
+  updated_at: "updated_at",
+  recency_at: "updated_at",
+  section_position: "created_at",
+};
+
+/**
+ * `thread/list`, `thread/read`, `thread/turns/list` and `thread/items/list`: stored history, read from the
+ * sessions index and the per-rollout turn index, so a page costs what it shows whatever the rollout's size
+ * (README: "Stored history").
+ */
+export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Protocol0166, HistoryMethods> {
+  const { store, registry } = s;
+  const status = (id: string): gen0166.ThreadStatus =>
+    registry.get(id)?.mapper.threadStatus ?? { type: "notLoaded" };
+
+  /** A loaded thread as 0.166.0 shows it, with the name the store keeps. */
+  const loadedObject = async (thread: LoadedThread, turns: gen0166.Turn[] = []) => ({
+    ...thread.object(turns),
+    name: await store.threadName(thread.id).catch(() => null),
+  });
+
+  /**
+   * The thread's rollout as it is now. A file whose name says one thread but whose session_meta says another (a
+   * rollout rewritten by another process) is refused, so no answer carries another thread's history.
+   */
+  const summaryOf = async (id: string): Promise<ThreadSummary> => {
+    const summary = await store.readThread({ threadId: id }, s.defaultProvider);
+    if (!summary) throw new ThreadNotFoundError(`no rollout found for thread id ${id}`);
+    if (summary.conversationId !== id)
+      throw invalidRequest(`rollout ${summary.path} holds thread ${summary.conversationId}, not ${id}`);
+    return summary;
+  };
+
+  return {
+    async "thread/list"(p) {
+      const page = await reading("", () =>
+        store.listThreads({
+          limit: p.limit ?? null,
+          cursor: p.cursor ?? null,
+          sortKey: p.sortKey ? SORT_KEYS[p.sortKey] : null,
+          sortDirection: p.sortDirection ?? null,
+          modelProviders: p.modelProviders ?? null,
+          defaultProvider: s.defaultProvider,
+          sourceKinds: (p.sourceKinds ?? null) as readonly SourceKind[] | null,
+          cwd: p.cwd ?? null,
+          searchTerm: p.searchTerm ?? null,
+          archived: p.archived ?? null,
+        }),
+      );
+      const data = page.items.map((t) => {
+        const loaded = registry.get(t.conversationId);
+        // 0.166.0 lists a loaded thread with its live fields but does not say whether it accepts input.
+        return loaded
+          ? { ...loaded.object(), name: t.name, canAcceptDirectInput: null }
+          : storedThreadObject(t, { type: "notLoaded" });
+      });
+      return {
+        data,
+        readStates: Object.fromEntries(data.map((t) => [t.id, initialReadState(t.id)])),
+        nextCursor: page.nextCursor,
+        backwardsCursor: backwardsCursor(page.items[0], p.sortKey),
+      };
+    },
+
+    async "thread/read"(p) {
+      const id = parseThreadId(p.threadId);
+      return reading(id, async () => {
+        const loaded = registry.get(id);
+        const summary = loaded ? null : await summaryOf(id);
+        const turns = p.includeTurns ? await readAllTurns(store, id) : [];
+        const thread = summary
+          ? storedThreadObject(summary, status(id), turns)
+          : await loadedObject(loaded as LoadedThread, turns);
+        return { thread, readState: initialReadState(id) };
+      });
+    },
+
+    async "thread/turns/list"(p) {
+      const id = parseThreadId(p.threadId);
+      return reading(id, async () => {
+        if (!registry.get(id)) await summaryOf(id);
+        return readTurnsPage(store, id, p);
+      });
+    },
+
+    async "thread/items/list"(p) {
+      const id = parseThreadId(p.threadId);
+      return reading(id, async () => {
+        const summary = await summaryOf(id);
+        // 0.166.0 pages the items of the threads it wrote itself only; a legacy thread's are read as turns.
+        if (summary.historyMode !== "paginated")
+          throw new RpcError(NOT_SUPPORTED, "thread/items/list is not supported yet");
+        return itemsPage(store, id, p);
+      });
+    },
+  };
+}
+
+/**
+ * One page of a 0.166.0 thread's items: its lines are read from the cursor, one `item_completed` line per item,
+ * until the page is full and the next item is seen (so `nextCursor` is null exactly at the end). An item anchor
+ * (`{type: "item", itemId}`) starts after that item of the named turn.
+ */
+async function itemsPage(
+  store: SessionsStore,
+  id: string,
+  p: gen0166.ThreadItemsListParams,
+): Promise<gen0166.ThreadItemsListResponse> {
+  const limit = Math.max(1, p.limit ?? DEFAULT_ITEMS_PAGE);
+  const anchor = typeof p.cursor === "object" && p.cursor !== null ? p.cursor : null;
+  if (anchor && !p.turnId) throw invalidRequest("an item cursor needs the turnId it belongs to");
+  const data: gen0166.ThreadItemEntry[] = [];
+  let nextCursor: string | null = null;
+  let backwardsCursor: string | null = null;
+  let lastCursor: string | null = null;
+  let skipping = anchor !== null;
+  const lines = store.readHistory(
+    { threadId: id },
+    {
+      turnId: p.turnId ?? null,
+      cursor: typeof p.cursor === "string" ? p.cursor : null,
+      sortDirection: p.sortDirection ?? "asc",
+    },
+  );
+  for await (const line of lines) {
+    const effect = lineEffect(line.record, "");
+    if (effect?.kind !== "item") continue;
+    if (skipping) {
+      if (effect.item.id === anchor?.itemId) skipping = false;
+      continue;
+    }
+    if (data.length === limit) {
+      nextCursor = lastCursor;
+      break;
+    }
+    backwardsCursor ??= line.anchor;
+    lastCursor = line.cursor;
+    const times = effect.item as { startedAtMs?: number | null; completedAtMs?: number | null };
+    data.push({
+      turnId: line.turn.turnId,
+      item: effect.item,
+      startedAtMs: times.startedAtMs ?? null,
+      completedAtMs: times.completedAtMs ?? null,
+    });
+  }
+  if (skipping) throw invalidRequest(`item ${anchor?.itemId} not found in turn ${p.turnId}`);
+  return { data, nextCursor, backwardsCursor };
+}

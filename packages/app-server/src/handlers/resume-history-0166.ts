@@ -1,0 +1,59 @@
+import type { gen0166 } from "@codex-ts/app-server-protocol";
+import type { HistoryLine, SessionsStore } from "@codex-ts/core";
+import { lineEffect } from "../threads/stored-items.js";
+import { readAllTurns, reading, readTurnsPage } from "./history-0166.js";
+
+type TokenInfo = NonNullable<
+  Extract<NonNullable<HistoryLine["line"]>["payload"], { type: "token_count" }>["info"]
+>;
+
+/** What `thread/resume` shows of a thread's history besides the live thread. */
+export interface ResumeHistory {
+  /** `thread.turns`: every turn, full (none with `excludeTurns`). */
+  turns: gen0166.Turn[];
+  initialTurnsPage: gen0166.TurnsPage | null;
+  /** The newest turn (token usage is restored against it). */
+  lastTurnId: string | null;
+  /** The token usage the newest turn recorded last (restored to the client after the answer, as 0.166.0 does). */
+  tokenInfo: TokenInfo | null;
+  /** 0.166.0 threads: where `thread/items/list` pages end (the newest item, included); null for legacy ones. */
+  itemsBackwardsCursor: string | null;
+}
+
+/**
+ * The history part of `thread/resume`, read from the turn index a page at a time: `excludeTurns` reads no turn's
+ * lines, `initialTurnsPage` only the page's turns, and the newest item's cursor of a 0.166.0 thread is found
+ * reading its last lines backwards.
+ */
+export async function resumeHistory(
+  store: SessionsStore,
+  id: string,
+  p: gen0166.ThreadResumeParams,
+): Promise<ResumeHistory> {
+  return reading(id, async () => {
+    const newest = (await store.listTurns({ threadId: id }, { limit: 1, sortDirection: "desc" })).turns[0];
+    return {
+      turns: p.excludeTurns ? [] : await readAllTurns(store, id),
+      initialTurnsPage: p.initialTurnsPage ? await readTurnsPage(store, id, p.initialTurnsPage) : null,
+      lastTurnId: newest?.turnId ?? null,
+      tokenInfo: newest ? await lastTokenInfo(store, id, newest.turnId) : null,
+      itemsBackwardsCursor: newest?.explicit ? await newestItemCursor(store, id) : null,
+    };
+  });
+}
+
+async function newestItemCursor(store: SessionsStore, id: string): Promise<string | null> {
+  for await (const line of store.readHistory({ threadId: id }, { sortDirection: "desc" })) {
+    if (lineEffect(line.record, "")?.kind === "item") return line.anchor;
+  }
+  return null;
+}
+
+/** The last `token_count` with usage in the newest turn, read from its end. */
+async function lastTokenInfo(store: SessionsStore, id: string, turnId: string): Promise<TokenInfo | null> {
+  for await (const { line } of store.readHistory({ threadId: id }, { turnId, sortDirection: "desc" })) {
+    if (line?.type === "event_msg" && line.payload.type === "token_count" && line.payload.info)
+      return line.payload.info;
+  }
+  return null;
+}

@@ -1,0 +1,249 @@
+import { fileURLToPath } from "node:url";
+import type { gen0166 } from "@codex-ts/app-server-protocol";
+import {
+  agentMessageItem,
+  fileChangeItem,
+  type ItemTimes,
+  reasoningItem,
+  type ThreadItem0166,
+  userMessageItem,
+  webSearchItem,
+} from "../events/items-0166.js";
+import { shellJoin } from "../events/shell-join.js";
+
+/**
+ * One rollout line → what it adds to a stored turn, as 0.166.0 rebuilds history:
+ *
+ * - 0.166.0's own ("paginated") rollouts keep one `item_completed` event per finished item, in the core's tagged
+ *   form (`UserMessage`, `CommandExecution`, …); each becomes the item the live stream showed, with its times.
+ * - 0.58.0-format ("legacy") rollouts — ours — keep only the events of Codex's persistence policy: user, agent and
+ *   reasoning messages (commands and patches live in response items, which 0.166.0 does not show for them either).
+ *
+ * Lines are read from the file, so every field is checked before it is used: a line of an unexpected shape adds
+ * nothing rather than failing the page.
+ */
+
+export type Json = Record<string, unknown>;
+
+/** What a line contributes to its turn. */
+export type LineEffect =
+  | { kind: "item"; item: ThreadItem0166 }
+  /** Legacy reasoning: consecutive parts are one item (the parts of one model output). */
+  | { kind: "reasoning"; id: string; summary: string[]; content: string[] }
+  | { kind: "error"; message: string }
+  | { kind: "aborted" }
+  | { kind: "started"; rootTurnId: string | null; startedAt: number | null }
+  | { kind: "completed"; completedAt: number | null; durationMs: number | null }
+  | null;
+
+const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (o: Json, k: string): string | null => (typeof o[k] === "string" ? (o[k] as string) : null);
+const num = (o: Json, k: string): number | null =>
+  typeof o[k] === "number" && Number.isFinite(o[k]) ? (o[k] as number) : null;
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
+
+/** The event payload of a rollout record (`{type: "event_msg", payload}`), else null. */
+export function eventPayload(record: Json | null): Json | null {
+  if (!record || record.type !== "event_msg" || !isObj(record.payload)) return null;
+  return typeof record.payload.type === "string" ? record.payload : null;
+}
+
+/**
+ * What a line adds; `legacyItemId` names the item a legacy line makes (legacy rollouts give their items no ids of
+ * their own; the handler passes one derived from the line's position, see the README).
+ */
+export function lineEffect(record: Json | null, legacyItemId: string): LineEffect {
+  const msg = eventPayload(record);
+  if (!msg) return null;
+  switch (msg.type) {
+    case "item_completed":
+      return completedItem(msg);
+    case "user_message": {
+      const content: gen0166.UserInput[] = [];
+      const text = str(msg, "message");
+      if (text) content.push({ type: "text", text, text_elements: [] });
+      for (const url of strings(msg.images)) content.push({ type: "image", url });
+      return { kind: "item", item: userMessageItem(legacyItemId, content, null) };
+    }
+    case "agent_message": {
+      const text = str(msg, "message");
+      return text === null ? null : { kind: "item", item: agentMessageItem(legacyItemId, text) };
+    }
+    case "agent_reasoning":
+    case "agent_reasoning_raw_content": {
+      const text = str(msg, "text");
+      if (text === null) return null;
+      const summary = msg.type === "agent_reasoning" ? [text] : [];
+      const content = msg.type === "agent_reasoning" ? [] : [text];
+      return { kind: "reasoning", id: legacyItemId, summary, content };
+    }
+    case "error":
+      return { kind: "error", message: str(msg, "message") ?? "" };
+    case "turn_aborted":
+      return { kind: "aborted" };
+    case "task_started":
+      return { kind: "started", rootTurnId: str(msg, "root_turn_id"), startedAt: num(msg, "started_at") };
+    case "task_complete":
+      return {
+        kind: "completed",
+        completedAt: num(msg, "completed_at"),
+        durationMs: num(msg, "duration_ms"),
+      };
+    default:
+      return null;
+  }
+}
+
+/** An `item_completed` event of a 0.166.0 rollout as the item it completed (null for kinds not shown). */
+function completedItem(msg: Json): LineEffect {
+  const item = msg.item;
+  if (!isObj(item)) return null;
+  const times: ItemTimes = {
+    startedAtMs: num(msg, "started_at_ms"),
+    completedAtMs: num(msg, "completed_at_ms"),
+  };
+  const built = coreItem(item, times);
+  return built ? { kind: "item", item: built } : null;
+}
+
+function coreItem(item: Json, times: ItemTimes): ThreadItem0166 | null {
+  const id = str(item, "id");
+  if (id === null) return null;
+  switch (item.type) {
+    case "UserMessage":
+      return userMessageItem(id, userInputs(item.content), null, times);
+    case "AgentMessage": {
+      const parts = Array.isArray(item.content) ? item.content.filter(isObj) : [];
+      return agentMessageItem(id, parts.map((p) => str(p, "text") ?? "").join(""), times);
+    }
+    case "Reasoning":
+      return reasoningItem(id, strings(item.summary_text), strings(item.raw_content), times);
+    case "WebSearch":
+      return webSearchItem(id, str(item, "query") ?? "", times);
+    case "ContextCompaction":
+      return { type: "contextCompaction", id };
+    case "CommandExecution":
+      return commandExecution(id, item, times);
+    case "FileChange":
+      return fileChangeItem(id, fileChanges(item.changes), patchStatus(str(item, "status")), times);
+    case "McpToolCall":
+      return mcpToolCall(id, item, times);
+    default:
+      return null;
+  }
+}
+
+function userInputs(v: unknown): gen0166.UserInput[] {
+  const out: gen0166.UserInput[] = [];
+  for (const c of Array.isArray(v) ? v.filter(isObj) : []) {
+    if (c.type === "text") out.push({ type: "text", text: str(c, "text") ?? "", text_elements: [] });
+    else if (c.type === "image" && str(c, "image_url") !== null)
+      out.push({ type: "image", url: str(c, "image_url") ?? "" });
+    else if (c.type === "local_image" && str(c, "path") !== null)
+      out.push({ type: "localImage", path: str(c, "path") ?? "" });
+  }
+  return out;
+}
+
+const COMMAND_SOURCES: Record<string, gen0166.CommandExecutionSource> = {
+  agent: "agent",
+  user_shell: "userShell",
+  unified_exec_startup: "unifiedExecStartup",
+  unified_exec_interaction: "unifiedExecInteraction",
+};
+const COMMAND_STATUSES = new Set(["inProgress", "completed", "failed", "declined"]);
+const snakeToCamel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function commandExecution(id: string, item: Json, times: ItemTimes): ThreadItem0166 {
+  const command = Array.isArray(item.command)
+    ? shellJoin(strings(item.command))
+    : (str(item, "command") ?? "");
+  const status = snakeToCamel(str(item, "status") ?? "completed");
+  const duration = isObj(item.duration) ? item.duration : null;
+  return {
+    type: "commandExecution",
+    id,
+    pluginId: null,
+    scriptPath: null,
+    command,
+    cwd: localPath(str(item, "cwd") ?? ""),
+    processId: str(item, "process_id"),
+    source: COMMAND_SOURCES[str(item, "source") ?? "agent"] ?? "agent",
+    status: COMMAND_STATUSES.has(status) ? (status as gen0166.CommandExecutionStatus) : "completed",
+    commandActions: Array.isArray(item.parsed_cmd) ? item.parsed_cmd.filter(isObj).map(commandAction) : [],
+    aggregatedOutput: str(item, "aggregated_output"),
+    exitCode: num(item, "exit_code"),
+    durationMs: duration
+      ? Math.floor((num(duration, "secs") ?? 0) * 1000 + (num(duration, "nanos") ?? 0) / 1e6)
+      : null,
+    ...times,
+  };
+}
+
+/** One of 0.166.0's recorded `parsed_cmd` entries as the wire's `CommandAction`. */
+function commandAction(p: Json): gen0166.CommandAction {
+  const command = str(p, "cmd") ?? "";
+  if (p.type === "read")
+    return { type: "read", command, name: str(p, "name") ?? "", path: str(p, "path") ?? "" };
+  if (p.type === "list_files") return { type: "listFiles", command, path: str(p, "path") };
+  if (p.type === "search") return { type: "search", command, query: str(p, "query"), path: str(p, "path") };
+  return { type: "unknown", command };
+}
+
+/** 0.166.0 records a command's cwd as a `file://` URL; the wire shows the path. */
+function localPath(cwd: string): string {
+  if (!cwd.startsWith("file://")) return cwd;
+  try {
+    return fileURLToPath(cwd);
+  } catch {
+    return cwd;
+  }
+}
+
+function fileChanges(v: unknown): gen0166.FileUpdateChange[] {
+  if (!isObj(v)) return [];
+  return Object.entries(v).flatMap(([path, c]): gen0166.FileUpdateChange[] => {
+    if (!isObj(c)) return [];
+    if (c.type === "add") return [{ path, kind: { type: "add" }, diff: str(c, "content") ?? "" }];
+    if (c.type === "delete") return [{ path, kind: { type: "delete" }, diff: str(c, "content") ?? "" }];
+    return [
+      {
+        path,
+        kind: { type: "update", move_path: str(c, "move_path") },
+        diff: str(c, "unified_diff") ?? "",
+      },
+    ];
+  });
+}
+
+function patchStatus(s: string | null): gen0166.PatchApplyStatus {
+  const status = snakeToCamel(s ?? "completed");
+  return status === "inProgress" || status === "failed" || status === "declined" ? status : "completed";
+}
+
+function mcpToolCall(id: string, item: Json, times: ItemTimes): ThreadItem0166 {
+  const status = snakeToCamel(str(item, "status") ?? "completed");
+  const error = isObj(item.error) ? { message: str(item.error, "message") ?? "" } : null;
+  const result = isObj(item.result)
+    ? {
+        content: Array.isArray(item.result.content) ? item.result.content : [],
+        structuredContent: item.result.structured_content ?? item.result.structuredContent ?? null,
+      }
+    : null;
+  const duration = isObj(item.duration) ? item.duration : null;
+  return {
+    type: "mcpToolCall",
+    id,
+    server: str(item, "server") ?? "",
+    tool: str(item, "tool") ?? "",
+    status: status === "inProgress" || status === "failed" ? status : "completed",
+    arguments: item.arguments ?? null,
+    result,
+    error,
+    durationMs: duration
+      ? Math.floor((num(duration, "secs") ?? 0) * 1000 + (num(duration, "nanos") ?? 0) / 1e6)
+      : null,
+    ...times,
+  };
+}

@@ -8,7 +8,7 @@ export TURBO_TELEMETRY_DISABLED=1
 # Tests run the model's commands as `bash -lc`, as Codex does. Where the login shell runs `pyenv rehash` (this
 # machine image's ~/.bashrc), a shell killed mid-rehash by an interrupt test leaves pyenv's lock behind, and every
 # later login shell would wait 60 s for it: wait at most a second instead.
-export PYENV_REHASH_TIMEOUT=1
+export PYENV_REHASH_TIMEOUT=1 # (turbo.json passes it through to the test tasks)
 
 need=()
 command -v gnome-keyring-daemon >/dev/null 2>&1 || need+=(gnome-keyring)

@@ -105,7 +105,9 @@ export async function writeTypeScript(outDir: string, o: ExportOptions = {}): Pr
   const inl: Inlining =
     o.protocol === "0.166"
       ? {
-          definitions: Object.fromEntries([...INLINED_IN_TS_0166].map((k) => [k, v2Defs[k.replace(/^v2\//, "")]])),
+          definitions: Object.fromEntries(
+            [...INLINED_IN_TS_0166].map((k) => [k, v2Defs[k.replace(/^v2\//, "")]]),
+          ),
           keys: INLINED_IN_TS_0166,
         }
       : NO_INLINING;

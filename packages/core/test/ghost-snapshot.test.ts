@@ -64,12 +64,11 @@ async function userState(cwd: string) {
   };
 }
 
-const recordedSnapshots = recordedGit.rollout
-  .flatMap((l) =>
-    l.type === "response_item" && l.payload.type === "ghost_snapshot" && "ghost_commit" in l.payload
-      ? [l.payload.ghost_commit]
-      : [],
-  );
+const recordedSnapshots = recordedGit.rollout.flatMap((l) =>
+  l.type === "response_item" && l.payload.type === "ghost_snapshot" && "ghost_commit" in l.payload
+    ? [l.payload.ghost_commit]
+    : [],
+);
 
 describe("createGhostCommit", () => {
   it("records what 0.58.0 recorded and leaves index, refs, branches and working tree as they were", async () => {

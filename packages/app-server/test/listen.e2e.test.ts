@@ -332,6 +332,52 @@ describe("codex app-server --listen", () => {
     );
   });
 
+  it("two connections resuming the same stored thread at once share one live thread", {
+    timeout: 60_000,
+  }, async () => {
+    const codexHome = await home("rejoin");
+    const first = await serve(["--listen", "ws://127.0.0.1:0"], codexHome);
+    const a = await client(first.urls[0] as string, "writer");
+    const seenA = record(a);
+    const { thread } = await a.request("thread/start", { approvalPolicy: "never", sandbox: "read-only" });
+    mock.enqueue(responses.turn(responses.message("stored")));
+    const t = await a.request("turn/start", {
+      threadId: thread.id,
+      input: [{ type: "text", text: "store" }],
+    });
+    await until(() => completed(seenA, t.turn.id), "the stored turn");
+    await first.stop();
+
+    const second = await serve(["--listen", "ws://127.0.0.1:0"], codexHome);
+    const [b, c] = await Promise.all([
+      client(second.urls[0] as string, "b"),
+      client(second.urls[0] as string, "c"),
+    ]);
+    const seenB = record(b);
+    const seenC = record(c);
+    const [rb, rc] = await Promise.all([
+      b.request("thread/resume", { threadId: thread.id }),
+      c.request("thread/resume", { threadId: thread.id }),
+    ]);
+    expect([rb.thread.id, rc.thread.id]).toEqual([thread.id, thread.id]);
+    mock.enqueue(responses.turn(responses.message("once for both")));
+    const next = await b.request("turn/start", {
+      threadId: thread.id,
+      input: [{ type: "text", text: "again" }],
+    });
+    await until(() => completed(seenB, next.turn.id) && completed(seenC, next.turn.id), "the shared turn");
+    for (const seen of [seenB, seenC]) {
+      const text = seen
+        .filter((n) => n.method === "item/agentMessage/delta" && n.params.turnId === next.turn.id)
+        .map((n) => n.params.delta)
+        .join("");
+      expect(text).toBe("once for both");
+    }
+    // One conversation wrote the rollout: the answer is recorded once.
+    const rollout = await rolloutOf(codexHome, thread.id);
+    expect(rollout.split('"type":"agent_message","message":"once for both"').length - 1).toBe(1);
+  });
+
   it("lets one server write a thread: a second server resuming it gets an error until the first is killed -9", {
     timeout: 90_000,
   }, async () => {

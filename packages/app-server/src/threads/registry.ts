@@ -5,6 +5,7 @@ import {
   parseUuid,
 } from "@codex-ts/app-server-protocol";
 import type { OpenedConversation } from "../conversations.js";
+import { OpeningRollouts } from "../opening-rollouts.js";
 import { LoadedThread, type ThreadMeta } from "./loaded-thread.js";
 import type { ThreadSettings0166 } from "./settings.js";
 
@@ -24,6 +25,8 @@ export function parseThreadId(raw: string): string {
  */
 export class ThreadRegistry {
   private readonly threads = new Map<string, LoadedThread>();
+  /** Resumes in flight: one per rollout for every connection that shares these threads. */
+  readonly opening = new OpeningRollouts<LoadedThread>();
 
   constructor(
     private readonly peer: ProtocolPeer<Protocol0166> | ((threadId: string) => ProtocolPeer<Protocol0166>),

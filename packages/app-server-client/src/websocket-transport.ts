@@ -19,6 +19,15 @@ export class HandshakeRefusedError extends Error {
   }
 }
 
+// A text frame is whole UTF-8 (the WebSocket protocol says so), so each is decoded on its own.
+const decoder = new TextDecoder();
+
+/** A frame delivered in parts: decoded as one stream, so a character split between parts stays whole. */
+function decodeParts(parts: readonly Uint8Array[]): string {
+  const streaming = new TextDecoder();
+  return parts.map((part, i) => streaming.decode(part, { stream: i < parts.length - 1 })).join("");
+}
+
 /** `ws://HOST:PORT[/path]` as is; `unix://PATH` as `ws` spells a WebSocket over a unix socket. */
 function socketUrl(url: string): string {
   if (url.startsWith("ws://") || url.startsWith("wss://")) return url;
@@ -43,11 +52,7 @@ export class WebSocketTransport implements Transport {
     this.closed = new Promise((resolve) => ws.once("close", (code) => resolve({ code, signal: null })));
     ws.on("message", (data, isBinary) => {
       if (isBinary) return;
-      const text = Buffer.isBuffer(data)
-        ? data.toString("utf8")
-        : Array.isArray(data)
-          ? Buffer.concat(data).toString("utf8")
-          : Buffer.from(new Uint8Array(data)).toString("utf8");
+      const text = Array.isArray(data) ? decodeParts(data) : decoder.decode(data);
       if (this.sink) this.sink.message(text);
       else this.early.push(text);
     });

@@ -9,7 +9,7 @@ import {
   tempDir,
   writeModernCodexHome,
 } from "@codex-ts/test-support";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   connect0166,
   httpGet,
@@ -30,14 +30,15 @@ const servers: ListeningServer[] = [];
 const clients: ModernConnection[] = [];
 
 beforeAll(async () => {
-  mock = await startMockModelServer();
   tmp = await tempDir("codex-listen-");
+});
+// A mock per test: replies one test queued but did not use (it failed early) never answer the next test's turns.
+beforeEach(async () => {
+  mock = await startMockModelServer();
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close({ graceMs: 1000 }).catch(() => undefined)));
   await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-afterAll(async () => {
   await mock.close();
 });
 
@@ -74,7 +75,7 @@ function record(c: ModernConnection): Seen[] {
   return seen;
 }
 
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -111,7 +112,7 @@ async function rolloutOf(codexHome: string, threadId: string): Promise<string> {
 
 describe("codex app-server --listen", () => {
   it("serves two WebSocket clients and a unix-socket client on one server: all see the turn, one answers the approval, the others get serverRequest/resolved", {
-    timeout: 90_000,
+    timeout: 150_000,
   }, async () => {
     const codexHome = await home("multi");
     const socket = path.join(tmp, "multi.sock");
@@ -200,7 +201,7 @@ describe("codex app-server --listen", () => {
   });
 
   it("keeps a turn running when its only client disconnects mid-turn; the events reach the rollout", {
-    timeout: 60_000,
+    timeout: 150_000,
   }, async () => {
     const codexHome = await home("leave");
     const s = await serve(["--listen", "ws://127.0.0.1:0"], codexHome);
@@ -223,7 +224,7 @@ describe("codex app-server --listen", () => {
     a.transport.terminate();
     await a.closed;
     // The turn finishes on the server: its final message and completion are written to the rollout.
-    const end = Date.now() + 20_000;
+    const end = Date.now() + 60_000;
     let rollout = "";
     while (Date.now() < end) {
       rollout = await rolloutOf(codexHome, thread.id).catch(() => "");
@@ -241,7 +242,7 @@ describe("codex app-server --listen", () => {
   });
 
   it("answers /readyz and /healthz, refuses an Origin header with 403, and refuses a wrong or missing token before initialize", {
-    timeout: 60_000,
+    timeout: 150_000,
   }, async () => {
     const codexHome = await home("auth");
     const tokenFile = path.join(tmp, "token");
@@ -272,7 +273,7 @@ describe("codex app-server --listen", () => {
   });
 
   it("rate-limits failed handshakes and accepts a signed bearer token (HS256 JWT) with issuer and audience", {
-    timeout: 60_000,
+    timeout: 150_000,
   }, async () => {
     const codexHome = await home("jwt");
     const secretFile = path.join(tmp, "secret");
@@ -318,7 +319,7 @@ describe("codex app-server --listen", () => {
   });
 
   it("refuses to listen on a non-loopback address without auth, and names a live socket it will not take over", {
-    timeout: 60_000,
+    timeout: 150_000,
   }, async () => {
     const codexHome = await home("refuse");
     const { startListening: start } = await import("./helpers/listening-server.js");
@@ -333,7 +334,7 @@ describe("codex app-server --listen", () => {
   });
 
   it("two connections resuming the same stored thread at once share one live thread", {
-    timeout: 60_000,
+    timeout: 150_000,
   }, async () => {
     const codexHome = await home("rejoin");
     const first = await serve(["--listen", "ws://127.0.0.1:0"], codexHome);
@@ -379,7 +380,7 @@ describe("codex app-server --listen", () => {
   });
 
   it("lets one server write a thread: a second server resuming it gets an error until the first is killed -9", {
-    timeout: 90_000,
+    timeout: 150_000,
   }, async () => {
     const codexHome = await home("writer");
     const first = await serve(["--listen", "ws://127.0.0.1:0"], codexHome);
@@ -415,7 +416,7 @@ describe("codex app-server --listen", () => {
 });
 
 describe("--ws-token-sha256", () => {
-  it("accepts the token whose SHA-256 it was given", { timeout: 60_000 }, async () => {
+  it("accepts the token whose SHA-256 it was given", { timeout: 150_000 }, async () => {
     const codexHome = await home("sha");
     const digest = createHash("sha256").update("hashed-token").digest("hex");
     const s = await serve(

@@ -7,3 +7,4 @@ export TURBO_TELEMETRY_DISABLED=1
 echo "building (first run takes a little while)..."
 pnpm build >/dev/null
 node packages/app-server/dist/demo-client.js
+node packages/app-server/dist/demo-two-clients.js

@@ -34,6 +34,7 @@ import {
 import { NotificationQueue } from "./notification-queue.js";
 import { type SpawnOptions, StdioTransport } from "./stdio-transport.js";
 import type { Transport, TransportExit } from "./transport.js";
+import { type ConnectOptions, WebSocketTransport } from "./websocket-transport.js";
 
 /** Any schema of a protocol definition (a zod schema). */
 type Schema = ProtocolDefinition["notifications"][string];
@@ -88,6 +89,26 @@ export class AppServerClient<P extends ProtocolDefinition = Protocol058, T exten
   ): Promise<AppServerClient<P, StdioTransport>> {
     const transport = await StdioTransport.spawn(options);
     return new AppServerClient<P, StdioTransport>(transport, options);
+  }
+
+  /**
+   * Connects to a server started with `--listen` (`ws://HOST:PORT`, `unix:///PATH`), with `token` as the
+   * handshake's bearer token when the server requires one.
+   */
+  static connect(
+    url: string,
+    options?: ConnectOptions & ClientOptions<Protocol058>,
+  ): Promise<AppServerClient<Protocol058, WebSocketTransport>>;
+  static connect<P extends ProtocolDefinition>(
+    url: string,
+    options: ConnectOptions & ClientOptions<P> & { protocol: P },
+  ): Promise<AppServerClient<P, WebSocketTransport>>;
+  static async connect<P extends ProtocolDefinition>(
+    url: string,
+    options: ConnectOptions & ClientOptions<P> = {},
+  ): Promise<AppServerClient<P, WebSocketTransport>> {
+    const transport = await WebSocketTransport.connect(url, options);
+    return new AppServerClient<P, WebSocketTransport>(transport, options);
   }
 
   /** Settles when the connection is gone (the server exited or `close()` finished). */

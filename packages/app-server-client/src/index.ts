@@ -41,3 +41,4 @@ export {
 } from "./errors.js";
 export { type SpawnOptions, StdioTransport } from "./stdio-transport.js";
 export { LineSplitter, type Transport, type TransportExit, type TransportSink } from "./transport.js";
+export { type ConnectOptions, HandshakeRefusedError, WebSocketTransport } from "./websocket-transport.js";

@@ -43,7 +43,7 @@ export { type Protocol0166, protocol0166 } from "./registry/protocol-0166.js";
 export type { AdminMethod0166 } from "./registry/protocol-0166-admin.js";
 export type { SettingsMethod0166 } from "./registry/protocol-0166-settings.js";
 export * from "./rpc/index.js";
-export { type CodexEventParams, ProtocolPeer } from "./rpc/protocol-peer.js";
+export { type CodexEventParams, type OutgoingChannel, ProtocolPeer } from "./rpc/protocol-peer.js";
 export * from "./schema/definitions-058.js";
 export { experimental0166 } from "./schema/experimental-0166.js";
 export * as gen0166 from "./schema/gen-0166.js";
@@ -63,3 +63,4 @@ export * from "./schema/v1.js";
 // rpc/ declares the same `RequestId` type (string | integer); the schema's export (value + type) wins.
 export { RequestId } from "./schema/v1.js";
 export * as v2 from "./schema/v2.js";
+export * from "./transport/index.js";

@@ -61,6 +61,24 @@ export { createHandlerTables, type ServerServices } from "./handlers/tables.js";
 export { unavailable } from "./handlers/unavailable.js";
 export { createWorkspaceHandlers } from "./handlers/workspace.js";
 export {
+  handshakeAuthorizer,
+  type WsAuth,
+  type WsAuthFlags,
+  wsAuthFromFlags,
+} from "./listen/handshake-auth.js";
+export {
+  type ListenAddress,
+  type ListenOptions,
+  listenRefusal,
+  type ServerHost,
+  type SharedServices,
+  serveListening,
+  sharedServices,
+} from "./listen/serve.js";
+export { subscriptionObserver } from "./listen/subscription-observer.js";
+export { type Subscriber, ThreadSubscribers } from "./listen/thread-subscribers.js";
+export { ThreadWriterLocks, threadHeldError } from "./listen/thread-writer-lock.js";
+export {
   cutLogMessage,
   LOG_MESSAGE_MAX_CHARS,
   LOG_RING_MAX_CHARS,
@@ -71,7 +89,13 @@ export { type ModelPreset, pageItems, pageModels } from "./model-list.js";
 export { MODEL_PRESETS } from "./model-presets.js";
 export { type RunAppServerOptions, runAppServer } from "./run.js";
 export { AppServerRuntime, type AppServerRuntimeOptions, type ConversationRuntime } from "./runtime.js";
-export { AppServer, type AppServerOptions, MAX_REQUESTS_IN_FLIGHT } from "./server.js";
+export {
+  AppServer,
+  type AppServerOptions,
+  MAX_REQUESTS_IN_FLIGHT,
+  type RequestObserver,
+  type RequestOutcome,
+} from "./server.js";
 export {
   coreApprovalPolicy,
   type SessionSettings,

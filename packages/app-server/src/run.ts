@@ -1,10 +1,16 @@
 import { type AuthManager, killRunningCommands } from "@codex-ts/core";
 import type { HandlerTables } from "./handler.js";
-import { createHandlerTables } from "./handlers/tables.js";
+import { createHandlerTables, type ServerServices } from "./handlers/tables.js";
+import { type ListenOptions, type ServerHost, serveListening, sharedServices } from "./listen/serve.js";
 import type { ConversationRuntime } from "./runtime.js";
 import { AppServer, type AppServerOptions } from "./server.js";
 
-export interface RunAppServerOptions extends Omit<AppServerOptions, "handlers"> {
+export interface RunAppServerOptions extends Omit<AppServerOptions, "handlers" | "observe"> {
+  /**
+   * Serve clients on a unix socket or WebSocket address instead of `stdin`/`stdout` (`--listen`): several
+   * connections share the runtime, the account state and the loaded 0.166 threads.
+   */
+  listen?: ListenOptions | undefined;
   signal?: AbortSignal | undefined;
   /**
    * The agent runtime (`AppServerRuntime` in the CLI). When given, the conversation and turn methods are served:
@@ -12,12 +18,12 @@ export interface RunAppServerOptions extends Omit<AppServerOptions, "handlers"> 
    * rollouts at shutdown; with `sessions`/`resume`/`fork`/`remove` the session methods too. It may be a factory
    * of the server, since the runtime's user agent follows the client's `initialize`.
    */
-  conversations?: ConversationRuntime | ((server: AppServer) => ConversationRuntime) | undefined;
+  conversations?: ConversationRuntime | ((server: ServerHost) => ConversationRuntime) | undefined;
   /**
    * Account state; enables the v1 auth methods and `account/*`. A factory of the server is called before the
    * `conversations` factory, so the runtime can be given the same manager.
    */
-  auth?: AuthManager | ((server: AppServer) => AuthManager) | undefined;
+  auth?: AuthManager | ((server: ServerHost) => AuthManager) | undefined;
   /** `requires_openai_auth` of the configured model provider, reported by `account/read` and `getAuthStatus`. */
   requiresOpenaiAuth?: boolean | undefined;
   /** Enables `setDefaultModel`, `getUserSavedConfig` and `feedback/upload` (bundles go to `<codexHome>/feedback/`). */
@@ -34,6 +40,7 @@ export interface RunAppServerOptions extends Omit<AppServerOptions, "handlers"> 
  * output is flushed.
  */
 export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
+  if (opts.listen) return runListening(opts, opts.listen);
   let runtime: ConversationRuntime | undefined;
   let auth: AuthManager | undefined;
   const server = new AppServer({
@@ -49,15 +56,7 @@ export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
       auth = typeof opts.auth === "function" ? opts.auth(s) : opts.auth;
       // The runtime may need the server (its user agent follows the client's `initialize`), so it can be a factory.
       runtime = typeof opts.conversations === "function" ? opts.conversations(s) : opts.conversations;
-      const tables = createHandlerTables(s, {
-        conversations: runtime,
-        auth,
-        requiresOpenaiAuth: opts.requiresOpenaiAuth,
-        codexHome: opts.codexHome,
-        feedbackEndpoint: opts.feedbackEndpoint,
-        cliVersion: opts.version,
-        originator: opts.originator,
-      });
+      const tables = createHandlerTables(s, services(opts, runtime, auth));
       return opts.handlers ? opts.handlers(s, tables) : tables;
     },
   });
@@ -67,5 +66,60 @@ export async function runAppServer(opts: RunAppServerOptions): Promise<void> {
     await server.run();
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+function services(
+  opts: RunAppServerOptions,
+  runtime: ConversationRuntime | undefined,
+  auth: AuthManager | undefined,
+): ServerServices {
+  return {
+    conversations: runtime,
+    auth,
+    requiresOpenaiAuth: opts.requiresOpenaiAuth,
+    codexHome: opts.codexHome,
+    feedbackEndpoint: opts.feedbackEndpoint,
+    cliVersion: opts.version,
+    originator: opts.originator,
+  };
+}
+
+/**
+ * `--listen unix://…|ws://…`: the runtime and account state are made once, then each connection gets its own
+ * `AppServer` (handshake, generation, client info, in-flight requests) over them and the shared 0.166 threads.
+ * Serves until `signal` aborts; then the listener closes, connections end, running turns stop and rollouts flush.
+ */
+async function runListening(opts: RunAppServerOptions, listen: ListenOptions): Promise<void> {
+  const shared = sharedServices(opts);
+  const auth = typeof opts.auth === "function" ? opts.auth(shared.host) : opts.auth;
+  const runtime =
+    typeof opts.conversations === "function" ? opts.conversations(shared.host) : opts.conversations;
+  const stopped = new Promise<void>((resolve) => {
+    if (opts.signal?.aborted) resolve();
+    opts.signal?.addEventListener("abort", () => resolve(), { once: true });
+  });
+  try {
+    await serveListening(
+      {
+        ...opts,
+        handlers: (s) => {
+          const tables = createHandlerTables(s, {
+            ...services(opts, runtime, auth),
+            threads: shared.threads,
+          });
+          return opts.handlers ? opts.handlers(s, tables) : tables;
+        },
+      },
+      listen,
+      shared,
+      stopped,
+    );
+  } finally {
+    killRunningCommands();
+    auth?.close();
+    shared.threads.closeAll();
+    await runtime?.shutdownAll?.();
+    await opts.onShutdown?.();
   }
 }

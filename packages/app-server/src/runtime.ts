@@ -10,6 +10,7 @@ import {
 } from "@codex-ts/config-loader";
 import { type AuthSource, ConversationManager, type LoadedRollout, SessionsStore } from "@codex-ts/core";
 import type { OpenedConversation, ResumedConversation } from "./conversations.js";
+import { ThreadWriterLocks } from "./listen/thread-writer-lock.js";
 import type { SessionSettings } from "./session-settings.js";
 
 /**
@@ -55,8 +56,11 @@ export class AppServerRuntime implements ConversationRuntime {
   readonly sessions: { store: SessionsStore; defaultProvider: string };
   readonly manager: ConversationManager;
   readonly processConfig: Config;
+  /** One writer per thread across processes: the threads this server has loaded are locked under CODEX_HOME. */
+  private readonly locks: ThreadWriterLocks;
 
   constructor(private readonly o: AppServerRuntimeOptions) {
+    this.locks = new ThreadWriterLocks(o.codexHome);
     const store = new SessionsStore(o.codexHome);
     this.processConfig = o.processConfig;
     this.sessions = { store, defaultProvider: o.processConfig.modelProviderId };
@@ -104,24 +108,39 @@ export class AppServerRuntime implements ConversationRuntime {
   }
 
   async open(settings: SessionSettings): Promise<OpenedConversation> {
-    return this.manager.newConversation(await this.configFor(settings));
+    return this.locked(await this.manager.newConversation(await this.configFor(settings)));
   }
 
   async resume(loaded: LoadedRollout, path: string, settings: SessionSettings): Promise<ResumedConversation> {
+    // Refused before anything is opened: another server writes this thread.
+    const taken = this.locks.acquire(loaded.conversationId);
     // 0.58.0 runs a resumed thread in the server's own cwd unless told otherwise; users expect the thread's cwd.
-    const config = await this.configFor(settings, loaded.meta.cwd || undefined);
-    return this.manager.resumeConversation(path, config, loaded);
+    try {
+      const config = await this.configFor(settings, loaded.meta.cwd || undefined);
+      return await this.manager.resumeConversation(path, config, loaded);
+    } catch (err) {
+      if (taken) this.locks.release(loaded.conversationId);
+      throw err;
+    }
   }
 
   async fork(history: Record<string, unknown>[], settings: SessionSettings): Promise<OpenedConversation> {
-    return this.manager.newConversation(await this.configFor(settings), { history });
+    return this.locked(await this.manager.newConversation(await this.configFor(settings), { history }));
   }
 
-  remove(conversationId: string): Promise<void> {
-    return this.manager.remove(conversationId);
+  async remove(conversationId: string): Promise<void> {
+    await this.manager.remove(conversationId);
+    this.locks.release(conversationId);
   }
 
-  shutdownAll(): Promise<void> {
-    return this.manager.shutdownAll();
+  async shutdownAll(): Promise<void> {
+    await this.manager.shutdownAll();
+    this.locks.releaseAll();
+  }
+
+  /** A new conversation's id is locked too, so that no other server resumes it while this one writes it. */
+  private locked(opened: OpenedConversation): OpenedConversation {
+    this.locks.acquire(opened.conversationId);
+    return opened;
   }
 }

@@ -42,11 +42,24 @@ export interface AppServerOptions {
   /** Runs first on shutdown (EOF, signal): abort running turns and flush rollouts here. Errors are logged. */
   onShutdown?: (() => Promise<void>) | undefined;
   /**
+   * Told of each request this connection handles, before it is handled; what it returns hears the outcome just
+   * before the response is written (a listening server subscribes the connection to the threads it starts or
+   * resumes here).
+   */
+  observe?: RequestObserver | undefined;
+  /**
    * The handler table of each generation. A factory of the server, since handlers send through its peer and read
    * its state; `createHandlerTables` builds the tables `runAppServer` serves.
    */
   handlers: (server: AppServer) => HandlerTables;
 }
+
+/** What a request observer hears of one request's outcome (`ok` false: it was answered with an error). */
+export type RequestOutcome = { ok: true; result: unknown } | { ok: false };
+export type RequestObserver = (
+  generation: Generation | null,
+  req: IncomingRequest,
+) => ((outcome: RequestOutcome) => void) | undefined;
 
 const LEVELS = { error: 0, warn: 1, info: 2, debug: 3 } as const;
 const RESPONDED = Object.freeze({}) as Responded;
@@ -205,15 +218,19 @@ export class AppServer implements AppServerState {
   /** Answers one request exactly once: with what its handler returns, what it responded itself, or its error. */
   private async dispatch(req: IncomingRequest, onAbandon: (abandon: Abandon) => void): Promise<void> {
     let answered = false;
+    const settled = this.opts.observe?.(this.session, req);
+    const failed = () => settled?.({ ok: false });
     const respond = async (result: unknown): Promise<Responded> => {
       if (answered) throw new Error(`${req.method}: the response was already written`);
       answered = true;
+      settled?.({ ok: true, result });
       await this.peer.respond(req.id, result);
       return RESPONDED;
     };
     onAbandon((message) => {
       if (answered) return;
       answered = true;
+      failed();
       this.log("error", `${req.method} was still running at shutdown; answered with an error`);
       void this.peer.respondError(req.id, { code: INTERNAL_ERROR, message });
     });
@@ -226,9 +243,11 @@ export class AppServer implements AppServerState {
         this.log("error", `${req.method} failed after its response: ${message}`);
       } else if (err instanceof RpcError) {
         answered = true;
+        failed();
         await this.peer.respondError(req.id, err.toBody());
       } else {
         answered = true;
+        failed();
         this.log("error", `${req.method} failed: ${message}`);
         await this.peer.respondError(req.id, { code: INTERNAL_ERROR, message });
       }

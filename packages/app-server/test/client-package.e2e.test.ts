@@ -89,10 +89,12 @@ describe.skipIf(!existsSync(path.join(CLIENT, "dist/index.js")) || !existsSync(C
         "codex-ts-app-server-client-0.1.0.tgz",
         "codex-ts-app-server-protocol-0.1.0.tgz",
       ]);
-      // zod (the protocol's one dependency) and Node's types come from the workspace's store, not a registry.
+      // zod and ws (the protocol's dependencies; the client's WebSocket transport is ws too) and Node's types come
+      // from the workspace's store, not a registry.
       const typesNode = await fs.realpath(path.join(ROOT, "node_modules/@types/node"));
       for (const dir of [
         path.join(PROTOCOL, "node_modules/zod"),
+        path.join(PROTOCOL, "node_modules/ws"),
         typesNode,
         path.join(typesNode, "../../undici-types"),
       ])
@@ -124,7 +126,7 @@ describe.skipIf(!existsSync(path.join(CLIENT, "dist/index.js")) || !existsSync(C
           "utf8",
         ),
       );
-      expect(installed.dependencies).toEqual({ "@codex-ts/app-server-protocol": "0.1.0" });
+      expect(installed.dependencies).toEqual({ "@codex-ts/app-server-protocol": "0.1.0", ws: "8.23.0" });
 
       await fs.writeFile(path.join(project, "example.ts"), await readmeExample());
       // Mistakes the types must catch (were they \`any\`, each @ts-expect-error would be unused, itself an error).

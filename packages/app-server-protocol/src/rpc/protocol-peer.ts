@@ -13,6 +13,15 @@ import type { EventMsg } from "../schema/v1.js";
 import { PeerRequestError } from "./errors.js";
 import type { JsonRpcPeer, OutgoingRequestOptions } from "./peer.js";
 
+/**
+ * What a `ProtocolPeer` sends through: one connection's `JsonRpcPeer`, or something that fans messages out to
+ * several connections (the app-server's thread subscribers).
+ */
+export type OutgoingChannel = Pick<
+  JsonRpcPeer,
+  "notify" | "request" | "rejectPending" | "outputBackedUp" | "outputRoom"
+>;
+
 /** The params of a 0.58.0 `codex/event/<type>` notification: one core event of one conversation. */
 export interface CodexEventParams {
   /** The submission (turn) id the event belongs to. */
@@ -31,12 +40,17 @@ export class ProtocolPeer<P extends ProtocolDefinition> {
 
   constructor(
     readonly protocol: P,
-    readonly peer: JsonRpcPeer,
+    readonly peer: OutgoingChannel,
   ) {}
 
   /** Notifications the client opted out of (0.166 `initialize.capabilities.optOutNotificationMethods`). */
   suppress(methods: Iterable<string>): void {
     for (const m of methods) this.suppressed.add(m);
+  }
+
+  /** Whether the client opted out of `method`. */
+  suppresses(method: string): boolean {
+    return this.suppressed.has(method);
   }
 
   notify<N extends NotificationMethod<P>>(method: N, params: NotificationParams<P, N>): Promise<void> {

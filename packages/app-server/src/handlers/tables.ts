@@ -40,6 +40,8 @@ export interface ServerServices {
   cliVersion?: string | undefined;
   /** The originator rollouts record (0.166 `Thread.originator`); default "codex_cli_rs". */
   originator?: string | undefined;
+  /** The 0.166 threads, when shared by several connections (a listening server); else this connection's own. */
+  threads?: ThreadRegistry | undefined;
 }
 
 function isSessionRuntime(rt: ConversationRuntime | undefined): rt is SessionRuntime {
@@ -63,7 +65,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const writer = codexHome ? new ConfigWriter(codexHome) : undefined;
   const layers = rt?.configLayers?.bind(rt);
   // 0.166 connections: their threads, and whether the client asked for the experimental API at `initialize`.
-  const threads = new ThreadRegistry(server.peers["0.166"], warn);
+  const threads = s.threads ?? new ThreadRegistry(server.peers["0.166"], warn);
   let experimentalApi = false;
   return {
     "0.58": {

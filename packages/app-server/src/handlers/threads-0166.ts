@@ -7,7 +7,6 @@ import {
 import { type LoadedRollout, osErrorText } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import type { Handlers } from "../handler.js";
-import { OpeningRollouts } from "../opening-rollouts.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { SessionSettings } from "../session-settings.js";
 import type { LoadedThread, ThreadMeta } from "../threads/loaded-thread.js";
@@ -58,7 +57,8 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       serviceTier: p.serviceTier,
     });
 
-  const opening = new OpeningRollouts<LoadedThread>();
+  // Shared with every connection that shares the registry (a listening server's).
+  const opening = registry.opening;
 
   /** Opens the conversation a resume names: by history (a new thread), path, or id; loaded threads are rejoined. */
   const resumeConversation = async (

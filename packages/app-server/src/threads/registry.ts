@@ -5,6 +5,7 @@ import {
   parseUuid,
 } from "@codex-ts/app-server-protocol";
 import type { OpenedConversation } from "../conversations.js";
+import { OpeningRollouts } from "../opening-rollouts.js";
 import { LoadedThread, type ThreadMeta } from "./loaded-thread.js";
 import type { ThreadSettings0166 } from "./settings.js";
 
@@ -17,18 +18,25 @@ export function parseThreadId(raw: string): string {
   }
 }
 
-/** The threads loaded on a 0.166 connection; unknown ids get 0.166.0's `thread not found: <id>`. */
+/**
+ * The loaded 0.166 threads: of one connection (stdio), or shared by every connection of a listening server, whose
+ * threads each send through their own channel to the connections following them (`peer` as a function of the
+ * thread id). Unknown ids get 0.166.0's `thread not found: <id>`.
+ */
 export class ThreadRegistry {
   private readonly threads = new Map<string, LoadedThread>();
+  /** Resumes in flight: one per rollout for every connection that shares these threads. */
+  readonly opening = new OpeningRollouts<LoadedThread>();
 
   constructor(
-    private readonly peer: ProtocolPeer<Protocol0166>,
+    private readonly peer: ProtocolPeer<Protocol0166> | ((threadId: string) => ProtocolPeer<Protocol0166>),
     private readonly log: (message: string) => void = () => {},
   ) {}
 
   /** Registers an opened conversation as a thread and starts following its events. */
   add(opened: OpenedConversation, settings: ThreadSettings0166, meta: ThreadMeta): LoadedThread {
-    const thread = new LoadedThread(opened, this.peer, settings, meta, this.log);
+    const peer = typeof this.peer === "function" ? this.peer(opened.conversationId) : this.peer;
+    const thread = new LoadedThread(opened, peer, settings, meta, this.log);
     this.threads.set(thread.id, thread);
     thread.listen();
     return thread;

@@ -4,10 +4,10 @@ import path from "node:path";
 import { HandshakeRefusedError } from "@codex-ts/app-server-client";
 import {
   type MockModelServer,
+  mockCodexHome,
   responses,
   startMockModelServer,
   tempDir,
-  writeModernCodexHome,
 } from "@codex-ts/test-support";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -50,7 +50,7 @@ function makeJwt(claims: Record<string, unknown>, secret: string): string {
 }
 
 async function home(name: string): Promise<string> {
-  return writeModernCodexHome(path.join(tmp, name), mock.baseUrl);
+  return mockCodexHome(mock.baseUrl, { dir: path.join(tmp, name), modern: true });
 }
 
 async function serve(args: string[], codexHome: string, urls = 1): Promise<ListeningServer> {

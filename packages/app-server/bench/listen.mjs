@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppServerClient, protocol0166 } from "@codex-ts/app-server-client";
-import { responses, startMockModelServer, writeModernCodexHome } from "@codex-ts/test-support";
+import { mockCodexHome, responses, startMockModelServer } from "@codex-ts/test-support";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, "../../../apps/cli/dist/main.js");
@@ -26,7 +26,7 @@ const mock = await startMockModelServer();
 let server;
 const problems = [];
 try {
-  const home = await writeModernCodexHome(path.join(tmp, "home"), mock.baseUrl);
+  const home = await mockCodexHome(mock.baseUrl, { dir: path.join(tmp, "home"), modern: true });
   const cwd = path.join(tmp, "work");
   await fs.mkdir(cwd);
   // One echo per model request, whichever client's it is: the reply names the prompt it answers.

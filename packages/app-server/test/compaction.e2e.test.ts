@@ -124,7 +124,9 @@ describe("auto-compaction", () => {
 
     // v1 events of the turn, from the answer over the limit on (token_count: that response, the compaction
     // request's start and end, the re-estimate, the follow-up's start and end).
-    const events = eventsOf(c, turnId);
+    // The ghost snapshot's `background_event` (the cwd is no git work tree) races the model stream, in 0.58.0 as
+    // here, so where it lands depends on the machine's load: it is left out of the order checked.
+    const events = eventsOf(c, turnId).filter((e) => e.type !== "background_event");
     const from = events.findIndex((e) => e.type === "agent_message" && e.message === "answer over limit");
     expect(
       events.slice(from).map((e) => (e.type === "agent_message" ? `agent_message:${e.message}` : e.type)),

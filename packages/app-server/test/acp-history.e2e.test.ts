@@ -7,16 +7,15 @@ import {
   CODEX_ACP_ENTRY,
   type MockModelServer,
   type MockRoute,
-  mockCodexHome,
   readTeeLog,
   requestText,
   responses,
   type SessionUpdate,
   startBlockingProxy,
   startMockModelServer,
-  writeCodexWrapper,
 } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { acpWorkspace } from "./helpers/acp-flows.js";
 
 /**
  * Stored sessions through the editor's adapter: the real `@agentclientprotocol/codex-acp` 2.6.0 with this server as
@@ -57,27 +56,12 @@ describe.skipIf(!CODEX_ACP_ENTRY)("codex-acp 2.6.0: stored sessions of this serv
     tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-acp-history-")));
     mock = await startMockModelServer([], { routes: ROUTES });
     proxy = await startBlockingProxy();
-    const home = await mockCodexHome(mock.baseUrl, { dir: path.join(tmp, "codex-home"), modern: true });
-    cwd = path.join(tmp, "project");
-    await fs.mkdir(cwd);
-    await fs.mkdir(path.join(tmp, "user-home"));
-    log = path.join(tmp, "app-server.jsonl");
-    const codexPath = await writeCodexWrapper(path.join(tmp, "bin"), {
+    const ws = await acpWorkspace(tmp, {
+      baseUrl: mock.baseUrl,
       command: [process.execPath, CLI_MAIN],
-      log,
+      proxyEnv: proxy.env,
     });
-    env = {
-      PATH: process.env.PATH,
-      HOME: path.join(tmp, "user-home"),
-      LANG: "C.UTF-8",
-      TERM: "dumb",
-      ...proxy.env,
-      CODEX_HOME: home,
-      CODEX_PATH: codexPath,
-      NO_BROWSER: "1",
-      RUST_LOG: "warn",
-      CODEX_ACP_PROMPT_SUGGESTIONS: "false",
-    };
+    ({ cwd, log, env } = ws);
   });
   afterAll(async () => {
     await mock?.close();

@@ -6,7 +6,6 @@ import {
   CLI_MAIN,
   CODEX_ACP_ENTRY,
   type MockModelServer,
-  mockCodexHome,
   type RpcMessage,
   readTeeLog,
   requestText,
@@ -14,9 +13,9 @@ import {
   startBlockingProxy,
   startMockModelServer,
   type TeeEntry,
-  writeCodexWrapper,
 } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { acpWorkspace } from "./helpers/acp-flows.js";
 
 /**
  * Managing sessions from an editor (issue 16): the real `@agentclientprotocol/codex-acp` 2.6.0 against this server
@@ -55,26 +54,13 @@ describe.skipIf(!CODEX_ACP_ENTRY)("codex-acp 2.6.0 managing sessions on this ser
       ],
     });
     proxy = await startBlockingProxy();
-    home = await mockCodexHome(mock.baseUrl, { dir: path.join(tmp, "codex-home"), modern: true });
-    cwd = path.join(tmp, "project");
-    await fs.mkdir(cwd);
-    await fs.mkdir(path.join(tmp, "user-home"));
-    log = path.join(tmp, "app-server.jsonl");
-    const codexPath = await writeCodexWrapper(path.join(tmp, "bin"), {
+    const ws = await acpWorkspace(tmp, {
+      baseUrl: mock.baseUrl,
       command: [process.execPath, CLI_MAIN],
-      log,
+      proxyEnv: proxy.env,
     });
-    env = {
-      PATH: process.env.PATH,
-      HOME: path.join(tmp, "user-home"),
-      LANG: "C.UTF-8",
-      TERM: "dumb",
-      ...proxy.env,
-      CODEX_HOME: home,
-      CODEX_PATH: codexPath,
-      NO_BROWSER: "1",
-      CODEX_ACP_PROMPT_SUGGESTIONS: "false",
-    };
+    home = ws.home;
+    ({ cwd, log, env } = ws);
   });
   afterAll(async () => {
     await mock?.close();

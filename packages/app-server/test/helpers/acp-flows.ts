@@ -121,26 +121,12 @@ export async function runAcpFlows(o: {
   const mock = await startMockModelServer([], { routes: ROUTES });
   const proxy = await startBlockingProxy();
   try {
-    const home = await mockCodexHome(mock.baseUrl, { modern: true, dir: path.join(tmp, "codex-home") });
-    const cwd = path.join(tmp, "project");
-    await fs.mkdir(cwd);
+    const { cwd, log, env } = await acpWorkspace(tmp, {
+      baseUrl: mock.baseUrl,
+      command: o.command,
+      proxyEnv: proxy.env,
+    });
     await fs.writeFile(path.join(cwd, "README.md"), "# a project\n");
-    await fs.mkdir(path.join(tmp, "user-home"));
-    const log = path.join(tmp, "app-server.jsonl");
-    const codexPath = await writeCodexWrapper(path.join(tmp, "bin"), { command: o.command, log });
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: path.join(tmp, "user-home"),
-      LANG: "C.UTF-8",
-      TERM: "dumb",
-      ...proxy.env,
-      CODEX_HOME: home,
-      CODEX_PATH: codexPath,
-      NO_BROWSER: "1",
-      RUST_LOG: "warn",
-      // Not the adapter's AIR prompt suggestions (they would add model traffic of their own).
-      CODEX_ACP_PROMPT_SUGGESTIONS: "false",
-    };
     const acp = AcpClient.start({ entry: CODEX_ACP_ENTRY, env, cwd });
     const quiet = () => settle(() => `${acp.peer.log.length}/${mock.requests.length}`);
     try {
@@ -236,4 +222,44 @@ export function otherModel(session: Record<string, unknown>): string {
 export function sameModelHigh(session: Record<string, unknown>): string {
   const models = session.models as { currentModelId: string };
   return `${models.currentModelId.replace(/\[.*\]$/, "")}[high]`;
+}
+
+/** What codex-acp runs with in a test (see `acpWorkspace`). */
+export interface AcpWorkspace {
+  home: string;
+  cwd: string;
+  /** The app server's wire log (the `CODEX_PATH` wrapper's tee). */
+  log: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The files and environment for codex-acp under `tmp`: a modern CODEX_HOME on the mock model at `baseUrl`, an
+ * empty project dir and user HOME, a `CODEX_PATH` wrapper that runs `command` and logs its wire, and `proxyEnv`
+ * (a blocking proxy's) so that nothing reaches beyond 127.0.0.1.
+ */
+export async function acpWorkspace(
+  tmp: string,
+  o: { baseUrl: string; command: string[]; proxyEnv: NodeJS.ProcessEnv },
+): Promise<AcpWorkspace> {
+  const home = await mockCodexHome(o.baseUrl, { modern: true, dir: path.join(tmp, "codex-home") });
+  const cwd = path.join(tmp, "project");
+  await fs.mkdir(cwd);
+  await fs.mkdir(path.join(tmp, "user-home"));
+  const log = path.join(tmp, "app-server.jsonl");
+  const codexPath = await writeCodexWrapper(path.join(tmp, "bin"), { command: o.command, log });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: path.join(tmp, "user-home"),
+    LANG: "C.UTF-8",
+    TERM: "dumb",
+    ...o.proxyEnv,
+    CODEX_HOME: home,
+    CODEX_PATH: codexPath,
+    NO_BROWSER: "1",
+    RUST_LOG: "warn",
+    // Not the adapter's AIR prompt suggestions (they would add model traffic of their own).
+    CODEX_ACP_PROMPT_SUGGESTIONS: "false",
+  };
+  return { home, cwd, log, env };
 }

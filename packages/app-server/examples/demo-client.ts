@@ -15,6 +15,7 @@ import {
   type StdioTransport,
 } from "@codex-ts/app-server-client";
 import { removeTempDirs, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
+import { demoCodexHome } from "./demo-home.js";
 
 type DemoClient = AppServerClient<Protocol058, StdioTransport>;
 
@@ -157,21 +158,9 @@ const model = await startMockModelServer([
   responses.turn(responses.message("Hello from a 0.166 client's turn.", undefined, 4)),
 ]);
 try {
-  const codexHome = await tempDir("codex-demo-home-");
+  const codexHome = await demoCodexHome("codex-demo-home-", model.baseUrl);
   const project = await tempDir("codex-demo-project-");
   await fs.writeFile(path.join(project, "README.md"), "# demo project\n");
-  await fs.writeFile(
-    path.join(codexHome, "config.toml"),
-    [
-      'model = "gpt-5-codex"',
-      'model_provider = "local"',
-      "[model_providers.local]",
-      'name = "bundled local model server"',
-      `base_url = "${model.baseUrl}"`,
-      'wire_api = "responses"',
-      "",
-    ].join("\n"),
-  );
   console.log(`local model server: ${model.baseUrl}`);
   console.log(`spawning: node ${path.relative(process.cwd(), cli)} app-server   (CODEX_HOME=${codexHome})\n`);
   const client = await AppServerClient.spawn({

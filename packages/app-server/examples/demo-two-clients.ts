@@ -4,11 +4,11 @@
 // Run by `pnpm demo` after the stdio demo.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppServerClient, protocol0166 } from "@codex-ts/app-server-client";
 import { removeTempDirs, responses, startMockModelServer, tempDir } from "@codex-ts/test-support";
+import { demoCodexHome } from "./demo-home.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = process.env.CODEX_CLI ?? path.resolve(here, "../../../apps/cli/dist/main.js");
@@ -22,20 +22,8 @@ const model = await startMockModelServer([
   ),
   responses.turn(responses.message("SHARED.md is written; both clients saw it happen.", undefined, 4)),
 ]);
-const codexHome = await tempDir("codex-demo2-home-");
+const codexHome = await demoCodexHome("codex-demo2-home-", model.baseUrl);
 const project = await tempDir("codex-demo2-project-");
-await fs.writeFile(
-  path.join(codexHome, "config.toml"),
-  [
-    'model = "gpt-5-codex"',
-    'model_provider = "local"',
-    "[model_providers.local]",
-    'name = "bundled local model server"',
-    `base_url = "${model.baseUrl}"`,
-    'wire_api = "responses"',
-    "",
-  ].join("\n"),
-);
 const server = spawn(process.execPath, [cli, "app-server", "--listen", "ws://127.0.0.1:0"], {
   cwd: project,
   env: { ...process.env, CODEX_HOME: codexHome },

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { AppServerError, protocol0166 } from "@codex-ts/app-server-client";
+import { AppServerError, type AppServerErrorBody, protocol0166 } from "@codex-ts/app-server-client";
 import {
   type AppServerBinary,
   CODEX_0166_BIN,
@@ -322,14 +322,12 @@ describe("0.166 stored history: bad input", () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
+  // Sent raw: the params break the registry's types on purpose (malformed ids, foreign cursors).
+  let rawIds = 0;
   const errorOf = async (c: Client, method: string, params: unknown) => {
-    try {
-      const result = await c.request(method as "thread/list", params as never);
-      return { result: result as Answer };
-    } catch (err) {
-      if (!(err instanceof AppServerError)) throw err;
-      return { error: err.toBody() };
-    }
+    const m = await c.raw.call(`bad-${++rawIds}`, method, params);
+    // A response's `error` is a JSON-RPC error body (the harness checked the message's shape).
+    return m.error !== undefined ? { error: m.error as AppServerErrorBody } : { result: m.result as Answer };
   };
   /** The thread of a `thread/read` answer (failing the test when it was an error). */
   const threadOf = (r: { result?: Answer }) => {

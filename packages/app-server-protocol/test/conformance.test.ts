@@ -39,7 +39,10 @@ describe.skipIf(!bin)("conformance with codex 0.58.0 generate-json-schema", () =
     const env = { ...process.env, TMPDIR: dir };
     const version = execFileSync(bin as string, ["--version"], { encoding: "utf8", env });
     expect(version).toContain("0.58.0");
-    execFileSync(bin as string, ["app-server", "generate-json-schema", "--out", dir], { stdio: "ignore", env });
+    execFileSync(bin as string, ["app-server", "generate-json-schema", "--out", dir], {
+      stdio: "ignore",
+      env,
+    });
     const reference = JSON.parse(readFileSync(join(dir, BUNDLE_FILE), "utf8"));
     const { identical, total, diffs } = compareBundles(buildBundle(), reference);
     console.log(`schema: ${identical}/${total} definitions identical`);

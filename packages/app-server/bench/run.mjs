@@ -24,7 +24,7 @@
 // packages under the repository's .cache (not the npm launcher, which adds its own Node start-up). A missing
 // binary is reported as n/a. Every server runs with HTTP(S)_PROXY pointing at a closed local port and a
 // config.toml that turns off update checks, analytics and plugin sync, so nothing can reach the internet.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";

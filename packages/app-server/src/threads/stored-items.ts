@@ -45,7 +45,7 @@ const strings = (v: unknown): string[] =>
 
 /** The event payload of a rollout record (`{type: "event_msg", payload}`), else null. */
 export function eventPayload(record: Json | null): Json | null {
-  if (!record || record.type !== "event_msg" || !isObj(record.payload)) return null;
+  if (record?.type !== "event_msg" || !isObj(record.payload)) return null;
   return typeof record.payload.type === "string" ? record.payload : null;
 }
 

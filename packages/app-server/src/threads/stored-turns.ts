@@ -1,7 +1,7 @@
 import type { gen0166 } from "@codex-ts/app-server-protocol";
 import { isNumberedRecord, type RolloutLineAt, type RolloutRange, type TurnEntry } from "@codex-ts/core";
 import { reasoningItem, type ThreadItem0166 } from "../events/items-0166.js";
-import { type Json, type LineEffect, lineEffect } from "./stored-items.js";
+import { type LineEffect, lineEffect } from "./stored-items.js";
 
 /**
  * A stored turn as 0.166's `Turn`, built from its entry in the store's turn index and, unless the view is

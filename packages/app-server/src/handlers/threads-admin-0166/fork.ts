@@ -114,7 +114,8 @@ export async function forkThread(
   const sent = await ctx.respond(result);
   // As after a resume: the usage so far, then the new thread's announcement.
   const { tokenInfo, lastTurnId } = history;
-  if (tokenInfo && lastTurnId) for (const n of thread.mapper.restoredUsage(tokenInfo, lastTurnId)) thread.send(n);
+  if (tokenInfo && lastTurnId)
+    for (const n of thread.mapper.restoredUsage(tokenInfo, lastTurnId)) thread.send(n);
   thread.send({ method: "thread/started", params: { thread: described([]) } });
   return sent;
 }

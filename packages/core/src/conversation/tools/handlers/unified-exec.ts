@@ -8,8 +8,8 @@ import type { ToolContext, ToolHandler } from "../context.js";
 import { runWithApproval } from "../exec-approval.js";
 
 /**
- * What 0.58.0 tells the model when the user refuses (or aborts at) an exec_command approval: the session was never
- * created. No `exec_command_end` is sent for it.
+ * What 0.58.0 tells the model when the user refuses (or aborts at) an exec_command approval: no session
+ * is created. No `exec_command_end` is sent for it.
  */
 export const EXEC_COMMAND_REJECTED =
   'exec_command failed: CreateSession { message: "Rejected(\\"rejected by user\\")" }';

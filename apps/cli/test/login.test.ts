@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type MockIssuer, REFERENCE_CODEX_BIN, startMockIssuer, tempDir } from "@codex-ts/test-support";
+import {
+  type MockIssuer,
+  REFERENCE_CODEX_BIN,
+  realKeyringAvailable,
+  startMockIssuer,
+  tempDir,
+} from "@codex-ts/test-support";
 import { AsyncEntry } from "@napi-rs/keyring";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type CliRun, runCli } from "./helpers/run-cli.js";
@@ -144,22 +150,9 @@ describe("codex login in a browser", () => {
   });
 });
 
-/** A real Secret Service is there only inside scripts/with-keyring.sh (CI) or a desktop session that opts in. */
-async function keyringAvailable(): Promise<boolean> {
-  if (process.env.CODEX_TEST_REAL_KEYRING !== "1" || !process.env.DBUS_SESSION_BUS_ADDRESS) return false;
-  try {
-    const probe = new AsyncEntry("codex-ts-probe", `cli-probe-${process.pid}`, {
-      linux: { store: "secret-service" },
-    });
-    await probe.setPassword("x");
-    const ok = (await probe.getPassword()) === "x";
-    await probe.deletePassword();
-    return ok;
-  } catch {
-    return false;
-  }
-}
-const hasKeyring = await keyringAvailable();
+const hasKeyring = await realKeyringAvailable(
+  (account) => new AsyncEntry("codex-ts-probe", account, { linux: { store: "secret-service" } }),
+);
 if (!hasKeyring)
   console.error("codex login: keyring tests skipped (no Secret Service; run inside scripts/with-keyring.sh)");
 

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { chmod, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { REFERENCE_CODEX_BIN, tempDir } from "@codex-ts/test-support";
+import { REFERENCE_CODEX_BIN, realKeyringAvailable, tempDir } from "@codex-ts/test-support";
 import { AsyncEntry } from "@napi-rs/keyring";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -18,22 +18,9 @@ import {
 
 const run = promisify(execFile);
 
-/** A real Secret Service is there only inside scripts/with-keyring.sh (CI) or a desktop session that opts in. */
-async function keyringAvailable(): Promise<boolean> {
-  if (process.env.CODEX_TEST_REAL_KEYRING !== "1" || !process.env.DBUS_SESSION_BUS_ADDRESS) return false;
-  try {
-    const probe = new AsyncEntry("codex-ts-probe", `probe-${process.pid}`, {
-      linux: { store: "secret-service" },
-    });
-    await probe.setPassword("x");
-    const ok = (await probe.getPassword()) === "x";
-    await probe.deletePassword();
-    return ok;
-  } catch {
-    return false;
-  }
-}
-const hasKeyring = await keyringAvailable();
+const hasKeyring = await realKeyringAvailable(
+  (account) => new AsyncEntry("codex-ts-probe", account, { linux: { store: "secret-service" } }),
+);
 if (!hasKeyring)
   console.error("auth-storage: real-keyring tests skipped (run inside scripts/with-keyring.sh)");
 

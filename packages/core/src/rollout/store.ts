@@ -14,7 +14,7 @@ import { type ListPage, type ListQuery, listSessions } from "./list.js";
 import type { ThreadTarget } from "./lookup.js";
 import { rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
 import { createRecorder, type RolloutRecorder, reopenRecorder } from "./recorder.js";
-import type { ResumeLoad, ResumeLoadOptions } from "./resume.js";
+import type { DeferredResume, ResumeLoad, ResumeLoadOptions } from "./resume.js";
 import { type RolloutLineAt, type RolloutRange, readRolloutRange } from "./rollout-read.js";
 import { StoreThreads } from "./store-threads.js";
 import type { TurnIndexPage, TurnPageQuery } from "./store-turns.js";
@@ -299,5 +299,18 @@ export class SessionsStore {
       if (!st.isFile() || st.size <= ROLLOUT_MAX_BYTES) return whole(path);
     }
     return this.turnStore.loadForResume(target, options);
+  }
+
+  /**
+   * `loadForResume` without the events, planned now and read when the resumed conversation first needs its history
+   * (resume.ts `DeferredResume`): what `thread/resume` answers needs only the thread's identity. Without the index
+   * the rollout is read now, as `loadForResume` reads it.
+   */
+  async planForResume(target: ThreadTarget): Promise<DeferredResume> {
+    if (!this.index()) {
+      const loaded = await this.loadForResume(target);
+      return { conversationId: loaded.conversationId, meta: loaded.meta, load: async () => loaded };
+    }
+    return this.turnStore.planForResume(target);
   }
 }

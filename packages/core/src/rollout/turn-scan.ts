@@ -196,6 +196,14 @@ function fromObject(value: Record<string, unknown> | null, ms: number | null): C
   return { ms, kind: "other", turnId: null, text: 0, numbered: isNumberedRecord(value) };
 }
 
+/**
+ * The bytes of user text the scanner counts for one line (see TurnMark.textBefore), null for a line that is not a
+ * rollout record: what the sparse resume read (history-kept.ts) adds up to know it has read a turn's user text.
+ */
+export function lineUserText(bytes: Buffer): number | null {
+  return classify(bytes)?.text ?? null;
+}
+
 /** What compaction's collectUserMessages counts of a user message's text. */
 function userTextBytes(text: string): number {
   return text && !isInjectedContext(text) ? Buffer.byteLength(text) : 0;

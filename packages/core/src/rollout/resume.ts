@@ -145,6 +145,11 @@ export function replayPlan(
   }
   const turn = turnStart(idx, segments, bases, last);
   if (turn && (!start || before(start, turn))) start = turn;
+  // No later start: the whole history is replayed, and still only what the last compaction keeps of it is read.
+  const from = start ? { segment: start.segment, offset: start.offset } : null;
+  if (!start && sparse && last.kind === "compacted") {
+    start = { segment: 0, offset: segments[0]!.start, kind: "turn", textBefore: 0 };
+  }
   if (!start) return { ranges: whole, from: null, marks };
   const ranges: ReadRange[] = [];
   if (start.kind !== "replaced") {
@@ -159,7 +164,6 @@ export function replayPlan(
       if (m.kind === "ghost") ranges.push({ segment: m.segment, start: m.offset, end: m.end });
     }
   }
-  const from = { segment: start.segment, offset: start.offset };
   if (sparse && last.kind === "compacted" && before(start, last)) {
     for (let s = start.segment; s <= last.segment; s++) {
       const first = s === start.segment;

@@ -2,9 +2,8 @@ import { readSync } from "node:fs";
 import type { IndexDb } from "./index-db.js";
 import { ROLLOUT_LINE_MAX_BYTES } from "./limits.js";
 import { type RolloutItem, rolloutLineFrom } from "./line.js";
-import { messageText } from "./summary.js";
 import { checkGeneration, openRollout, RolloutChangedError, turnStartsIn } from "./turn-index.js";
-import { lineHash, lineUserText, type TurnMark } from "./turn-scan.js";
+import { lineForCompaction, lineHash, type TurnMark } from "./turn-scan.js";
 
 /**
  * The part of a resume's replay that a later summary compaction rebuilds (resume.ts), read sparsely. A summary
@@ -18,7 +17,7 @@ import { lineHash, lineUserText, type TurnMark } from "./turn-scan.js";
  * user text it holds (the next boundary's count minus its own) has been read and every marked line in it
  * (compaction, ghost snapshot) has been passed. A turn of a long session usually opens with the user's message,
  * so most units cost one short read of one line instead of the whole turn with its tool output. The count of
- * each line is the scanner's own (`lineUserText`), so the stop is exact; a unit whose count is not known (a
+ * each line is the scanner's own (`lineForCompaction`), so the stop is exact; a unit whose count is not known (a
  * range that ends where no turn starts, like a fork's cut) is read whole. Each unit's first line is checked
  * against the hash the index recorded for the turn, and the file against the index's generation, so a rollout
  * rewritten since it was indexed gives `RolloutChangedError`, never another history.
@@ -84,20 +83,18 @@ function unitsOf(idx: IndexDb, r: SparseRange): Unit[] {
   return units;
 }
 
-/** The line as an item a compaction keeps (user message, ghost snapshot, compaction), else null. */
-function keptItem(bytes: Buffer): RolloutItem | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString("utf8"));
-  } catch {
-    return null;
+/** A line a compaction keeps (see `lineForCompaction`) as a rollout item; null when it is not a known record. */
+function keptItem(bytes: Buffer, value: Record<string, unknown> | null): RolloutItem | null {
+  let parsed: unknown = value;
+  if (parsed === null) {
+    try {
+      parsed = JSON.parse(bytes.toString("utf8"));
+    } catch {
+      return null;
+    }
   }
-  const line = rolloutLineFrom(value);
-  if (!line) return null;
-  if (line.type === "compacted") return { type: line.type, payload: line.payload } as RolloutItem;
-  if (line.type !== "response_item") return null;
-  const payload = line.payload as { type?: unknown };
-  if (payload.type !== "ghost_snapshot" && messageText(payload) === null) return null;
+  const line = rolloutLineFrom(parsed);
+  if (!line || (line.type !== "response_item" && line.type !== "compacted")) return null;
   return { type: line.type, payload: line.payload } as RolloutItem;
 }
 
@@ -180,10 +177,11 @@ function readUnit(fd: number, path: string, u: Unit, out: KeptLines): void {
       throw new RolloutChangedError(path);
     }
     first = false;
+    const seen = line.bytes ? lineForCompaction(line.bytes) : null;
     if (!line.bytes) out.skippedLines++;
-    else {
-      text += lineUserText(line.bytes) ?? 0;
-      const item = keptItem(line.bytes);
+    else if (seen) {
+      text += seen.text;
+      const item = seen.kept ? keptItem(line.bytes, seen.value) : null;
       if (item) {
         out.items.push(item);
         out.held += line.end - line.start;

@@ -193,6 +193,8 @@ export function replayPlan(
 export interface DeferredResume {
   conversationId: string;
   meta: SessionMetaPayload;
+  /** The bytes of the planned ranges: at least what `load` will hold. */
+  plannedBytes: number;
   load(): Promise<ResumeLoad>;
 }
 
@@ -205,7 +207,8 @@ export function planForResume(
 ): DeferredResume {
   // The events of the replayed range are 0.58.0's `initialMessages`: with them every line is read.
   const plan = replayPlan(idx, segments, !o.events);
-  return { conversationId: meta.id, meta, load: () => readPlan(idx, segments, meta, plan, o) };
+  const plannedBytes = plan.ranges.reduce((sum, r) => sum + Math.max(0, r.end - r.start), 0);
+  return { conversationId: meta.id, meta, plannedBytes, load: () => readPlan(idx, segments, meta, plan, o) };
 }
 
 /** Reads what resuming replays into a `ResumeLoad` (bounded: see the module comment). */

@@ -307,10 +307,16 @@ export class SessionsStore {
    * the rollout is read now, as `loadForResume` reads it.
    */
   async planForResume(target: ThreadTarget): Promise<DeferredResume> {
-    if (!this.index()) {
-      const loaded = await this.loadForResume(target);
-      return { conversationId: loaded.conversationId, meta: loaded.meta, load: async () => loaded };
-    }
-    return this.turnStore.planForResume(target);
+    const now = (loaded: ResumeLoad): DeferredResume => ({
+      conversationId: loaded.conversationId,
+      meta: loaded.meta,
+      plannedBytes: loaded.heldBytes,
+      load: async () => loaded,
+    });
+    if (!this.index()) return now(await this.loadForResume(target));
+    const plan = await this.turnStore.planForResume(target);
+    // A plan that may hold more than the cap is read now, so that a history too big to replay is refused by the
+    // resume itself rather than by every turn after it.
+    return plan.plannedBytes > ROLLOUT_MAX_BYTES ? now(await plan.load()) : plan;
   }
 }

@@ -8,7 +8,13 @@ import {
   type ManagedSources,
   readConfigLayers,
 } from "@codex-ts/config-loader";
-import { type AuthSource, ConversationManager, type LoadedRollout, SessionsStore } from "@codex-ts/core";
+import {
+  type AuthSource,
+  ConversationManager,
+  type DeferredResume,
+  type LoadedRollout,
+  SessionsStore,
+} from "@codex-ts/core";
 import type { OpenedConversation, ResumedConversation } from "./conversations.js";
 import { ThreadWriterLocks } from "./listen/thread-writer-lock.js";
 import type { SessionSettings } from "./session-settings.js";
@@ -19,8 +25,15 @@ import type { SessionSettings } from "./session-settings.js";
  */
 export interface ConversationRuntime {
   open(settings: SessionSettings): Promise<OpenedConversation>;
-  /** Continues a rollout already read by `sessions.loadHistory`. */
-  resume?(loaded: LoadedRollout, path: string, settings: SessionSettings): Promise<ResumedConversation>;
+  /**
+   * Continues a rollout already read by `sessions.store.loadForResume`, or planned by `planForResume` (its history
+   * is then read on the conversation's first turn).
+   */
+  resume?(
+    loaded: LoadedRollout | DeferredResume,
+    path: string,
+    settings: SessionSettings,
+  ): Promise<ResumedConversation>;
   /** Starts a new conversation whose history is the given response items (v1/v2 resume by `history`). */
   fork?(history: Record<string, unknown>[], settings: SessionSettings): Promise<OpenedConversation>;
   /** Shuts a loaded conversation down and forgets it (before its rollout is archived). */
@@ -111,7 +124,11 @@ export class AppServerRuntime implements ConversationRuntime {
     return this.locked(await this.manager.newConversation(await this.configFor(settings)));
   }
 
-  async resume(loaded: LoadedRollout, path: string, settings: SessionSettings): Promise<ResumedConversation> {
+  async resume(
+    loaded: LoadedRollout | DeferredResume,
+    path: string,
+    settings: SessionSettings,
+  ): Promise<ResumedConversation> {
     // Refused before anything is opened: another server writes this thread.
     const taken = this.locks.acquire(loaded.conversationId);
     // 0.58.0 runs a resumed thread in the server's own cwd unless told otherwise; users expect the thread's cwd.

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { cp, mkdir, open, stat } from "node:fs/promises";
+import { appendFile, cp, mkdir, open, stat, truncate } from "node:fs/promises";
 import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { historyFromRollout } from "../src/compact/index.js";
@@ -63,13 +63,26 @@ function prng(seed: number) {
 describe("replay from the latest compactions", () => {
   it("gives the history a whole-file replay gives, for rollouts of every shape", async () => {
     let startedLate = 0;
+    let sparse = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const rand = prng(seed);
       let body = "";
       const turns = 10 + Math.floor(rand() * 40);
       for (let i = 0; i < turns; i++) {
         const size = rand() < 0.3 ? 20_000 + Math.floor(rand() * 30_000) : 5 + Math.floor(rand() * 300);
+        // Turns of both generations (0.166.0's open with task_started), some with more user text inside them
+        // (steered input, an aborted marker, injected context) or a ghost snapshot mid-turn: what a sparse read
+        // of the text before a compaction must still find.
+        const explicit = rand() < 0.3;
+        if (explicit) body += line("event_msg", { type: "task_started", turn_id: `t${seed}-${i}` });
         body += turn(`${seed}/${i} ${"w".repeat(size)}`);
+        const extra = rand();
+        if (extra < 0.1) body += line("response_item", userMessage(`steered ${seed}/${i}`));
+        else if (extra < 0.15) body += line("response_item", userMessage("<turn_aborted>\n</turn_aborted>"));
+        else if (extra < 0.2)
+          body += line("response_item", userMessage("<environment_context>x</environment_context>"));
+        else if (extra < 0.25) body += ghost(1000 + i) + line("response_item", assistant("after ghost"));
+        if (explicit) body += line("event_msg", { type: "task_complete", turn_id: `t${seed}-${i}` });
         const r = rand();
         if (r < 0.1) body += ghost(i);
         else if (r < 0.3)
@@ -88,12 +101,24 @@ describe("replay from the latest compactions", () => {
       expect(history(resumed.items), `seed ${seed}`).toEqual(history(whole.items));
       expect(resumed.conversationId).toBe(whole.conversationId);
       if (resumed.replayedFrom) startedLate++;
+      // Before the last compaction, a summary one, only what it keeps was read: no assistant message.
+      const lastCompaction = resumed.items.findLastIndex((i) => i.type === "compacted");
+      const before = resumed.items.slice(0, Math.max(lastCompaction, 0));
+      const lastIsSummary = !Array.isArray(
+        (resumed.items[lastCompaction]?.payload as { replacement_history?: unknown } | undefined)
+          ?.replacement_history,
+      );
+      if (lastCompaction > 0 && lastIsSummary && before.some((i) => i.type === "response_item")) {
+        sparse++;
+        expect(before.filter((i) => (i.payload as { role?: string }).role === "assistant")).toEqual([]);
+      }
       // 0.58.0's resume keeps every event: a rollout this small is read whole.
       const withEvents = await env.store.loadForResume({ path }, { events: true });
       expect(withEvents.items).toEqual(whole.items);
       expect(withEvents.replayedFrom).toBeNull();
     }
     expect(startedLate).toBeGreaterThan(10);
+    expect(sparse).toBeGreaterThan(5);
   }, 120_000);
 
   it("starts where the user text before the last compaction fills the budget, carrying ghost snapshots over", async () => {
@@ -223,6 +248,30 @@ describe("a 3 GiB rollout (sparse: a few KB on disk)", () => {
     expect(v1.items.filter((i) => i.type === "event_msg")).toHaveLength(3);
     await expect(env.store.loadHistory(path)).rejects.toThrow(`the limit is ${ROLLOUT_MAX_BYTES} bytes`);
   }, 120_000);
+
+  it("plans now and reads later: lines appended since are not read, a rollout cut since is refused", async () => {
+    const big = (n: number) => turn(`${n} ${"m".repeat(30_000)}`);
+    const { path } = await writeRollout(
+      turn("early") + big(1) + big(2) + big(3) + compacted("summary") + turn("after"),
+    );
+    const whole = await env.store.loadHistory(path);
+    const plan = await env.store.planForResume({ path });
+    expect(plan.conversationId).toBe(whole.conversationId);
+    await appendFile(path, turn("appended since"));
+    const later = await plan.load();
+    expect(history(later.items)).toEqual(history(whole.items));
+    expect(JSON.stringify(later.items)).not.toContain("appended since");
+    // Before the compaction only what it keeps was read: the user's messages, no answer.
+    const kept = later.items.slice(
+      0,
+      later.items.findIndex((i) => i.type === "compacted"),
+    );
+    expect(kept.map((i) => (i.payload as { role?: string }).role)).toEqual(["user", "user", "user"]);
+
+    const cut = await env.store.planForResume({ path });
+    await truncate(path, (await stat(path)).size - 100);
+    await expect(cut.load()).rejects.toMatchObject({ name: "RolloutChangedError" });
+  });
 
   it("refuses a replay that would hold more than its cap (ROLLOUT_MAX_BYTES by default)", async () => {
     const { path } = await writeRollout(turn("start") + turn(`${"x".repeat(600_000)}`) + turn("end"));

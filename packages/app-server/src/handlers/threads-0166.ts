@@ -4,7 +4,7 @@ import {
   type Protocol0166,
   type RequestResult,
 } from "@codex-ts/app-server-protocol";
-import { type LoadedRollout, osErrorText } from "@codex-ts/core";
+import { type DeferredResume, osErrorText } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import type { Handlers } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
@@ -97,12 +97,16 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
     return { thread };
   };
 
-  /** What resuming replays (from the latest compaction that rebuilds the history, read by the turn index). */
-  const load = async (target: { path: string }): Promise<LoadedRollout> => {
+  /**
+   * What resuming replays (from the latest compaction that rebuilds the history, found by the turn index), planned
+   * now and read on the thread's first turn: the answer carries no history the model sees, so resuming a long
+   * rollout reads only its session_meta line and the index.
+   */
+  const load = async (target: { path: string }): Promise<DeferredResume> => {
     const store = runtime.sessions?.store;
     if (!store) throw invalidRequest("thread/resume is not available on this server");
     try {
-      return await store.loadForResume(target);
+      return await store.planForResume(target);
     } catch (err) {
       throw invalidRequest(`failed to load rollout \`${target.path}\`: ${osErrorText(err)}`);
     }

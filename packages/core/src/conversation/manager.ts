@@ -5,10 +5,12 @@ import { historyFromRollout } from "../compact/history.js";
 import type { CodexEventMsg } from "../events/types.js";
 import { McpConnectionManager } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
-import type { LoadedRollout } from "../rollout/history.js";
+import { type LoadedRollout, RolloutLoadError } from "../rollout/history.js";
 import { responseItemLine } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
+import type { DeferredResume } from "../rollout/resume.js";
 import type { SessionsStore } from "../rollout/store.js";
+import { RolloutChangedError } from "../rollout/turn-index.js";
 import { DEFAULT_BASE_INSTRUCTIONS, initialContext, type TurnSettings } from "./context.js";
 import { Conversation } from "./conversation.js";
 import { uuidV7 } from "./ids.js";
@@ -75,6 +77,7 @@ export class ConversationManager {
     initialMessages: CodexEventMsg[] | null,
     mcp: McpConnectionManager,
     messageHistory: { logId: number; entryCount: number },
+    deferredHistory?: () => Promise<Record<string, unknown>[]>,
   ): NewConversation {
     // The client reports retries to the conversation, which tells its subscribers (stream_error).
     let notify: (message: string) => void = () => {};
@@ -85,6 +88,7 @@ export class ConversationManager {
       recorder,
       instructions: config.baseInstructions ?? DEFAULT_BASE_INSTRUCTIONS,
       history,
+      ...(deferredHistory ? { deferredHistory } : {}),
       settings: settingsFrom(config),
       mcp,
     });
@@ -145,36 +149,58 @@ export class ConversationManager {
 
   /**
    * Continues a rollout: history rebuilt from its response items and `compacted` lines; new items append to the same
-   * file.
+   * file. `preloaded` is what was read already; a `DeferredResume` (0.166's `thread/resume`, whose answer carries no
+   * history) is read when the conversation first needs its history, so resuming a long rollout answers at once and
+   * its first turn sends exactly what an eager resume would have.
    */
   async resumeConversation(
     path: string,
     requested: Config,
-    preloaded?: LoadedRollout,
+    preloaded?: LoadedRollout | DeferredResume,
   ): Promise<NewConversation & { initialMessages: CodexEventMsg[] }> {
     const config = await withProjectDocs(requested);
+    // The initial context a compaction in the rollout is replayed with: the resuming session's (compact/history.ts).
+    const context = () =>
+      initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions);
+    const deferred = preloaded && "load" in preloaded ? preloaded : null;
     // Only what the model's history needs is replayed (from the latest compactions of a huge rollout).
-    const loaded = preloaded ?? (await this.o.sessions.loadForResume({ path }, { events: true }));
+    const loaded = deferred
+      ? null
+      : ((preloaded as LoadedRollout | undefined) ??
+        (await this.o.sessions.loadForResume({ path }, { events: true })));
     // A `compacted` line replaces the history before it, as the compaction did (compact/history.ts).
-    const history = historyFromRollout(loaded.items, () =>
-      initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions),
-    );
-    const initialMessages = loaded.items.flatMap((i) => (i.type === "event_msg" ? [i.payload] : []));
+    const history = loaded ? historyFromRollout(loaded.items, context) : [];
+    const initialMessages = (loaded?.items ?? []).flatMap((i) => (i.type === "event_msg" ? [i.payload] : []));
     const recorder = await this.o.sessions.resumeRecorder(path);
     const [mcp, messageHistory] = await Promise.all([
       this.startMcp(config),
       messageHistoryMetadata(this.o.sessions.codexHome),
     ]);
-    const opened = this.open(
-      config,
-      loaded.conversationId,
-      recorder,
-      history,
-      initialMessages,
-      mcp,
-      messageHistory,
-    );
+    const id = (deferred ?? loaded)!.conversationId;
+    const later = deferred
+      ? async () => historyFromRollout((await this.readDeferred(path, id, deferred)).items, context)
+      : undefined;
+    const opened = this.open(config, id, recorder, history, initialMessages, mcp, messageHistory, later);
     return { ...opened, initialMessages };
+  }
+
+  /**
+   * A deferred resume's read. When the rollout changed since the resume (truncated or rewritten by another
+   * process), the history is rebuilt from the file as it is now, which then is the thread's history (nothing of
+   * the model's history was recorded since: tasks read it first); a file that no longer holds this thread is
+   * refused.
+   */
+  private async readDeferred(path: string, id: string, deferred: DeferredResume): Promise<LoadedRollout> {
+    try {
+      return await deferred.load();
+    } catch (err) {
+      if (!(err instanceof RolloutChangedError)) throw err;
+      const now = await this.o.sessions.loadForResume({ path });
+      if (now.conversationId !== id) {
+        throw new RolloutLoadError(`rollout ${path} no longer holds thread ${id}: resume the thread again`);
+      }
+      return now;
+    }
   }
 
   private startMcp(config: Config): Promise<McpConnectionManager> {

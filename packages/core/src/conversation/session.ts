@@ -47,6 +47,11 @@ export interface ConversationDeps {
   instructions: string;
   /** History carried over from a resumed rollout (response items, in order). */
   history: ResponseItemJson[];
+  /**
+   * A resumed rollout's history read when the conversation first needs it (its first turn or compaction), instead
+   * of `history`: resuming then answers without reading the rollout (ConversationManager.resumeConversation).
+   */
+  deferredHistory?: () => Promise<ResponseItemJson[]>;
   settings: TurnSettings;
   /** The conversation's MCP servers (started by the manager); closed when the conversation shuts down. */
   mcp?: McpConnectionManager;
@@ -77,6 +82,9 @@ export class Session {
   /** What the model saw last: a turn whose settings differ from these first records what changed. */
   private lastSettingsSent: TurnSettings;
   private history: ResponseItemJson[];
+  /** Set until a deferred history (ConversationDeps.deferredHistory) has been read; the read in progress. */
+  private deferredHistory: (() => Promise<ResponseItemJson[]>) | null;
+  private historyRead: Promise<void> | null = null;
   readonly usage: TokenUsageTracker;
   /** The model's context window as `task_started` and `token_count` report it (null when unknown). */
   readonly contextWindow: number | null;
@@ -102,6 +110,7 @@ export class Session {
     this.client = d.client;
     this.mcp = d.mcp;
     this.history = d.history;
+    this.deferredHistory = d.deferredHistory ?? null;
     this.settings = d.settings;
     this.lastSettingsSent = d.settings;
     this.contextWindow = modelContextWindow(d.config);
@@ -170,6 +179,26 @@ export class Session {
   /** A retry notice from the model client, reported on the running turn. */
   streamError(message: string): void {
     this.emit(this.currentTurn ?? "", ev.streamError(message));
+  }
+
+  /**
+   * Resolves once the history is in memory: at once, unless it was deferred and not read yet. Tasks await it before
+   * they touch the history; a failed read rejects (the task reports it) and the next task tries again.
+   */
+  historyReady(): Promise<void> {
+    const read = this.deferredHistory;
+    if (!read) return Promise.resolve();
+    this.historyRead ??= read().then(
+      (items) => {
+        this.history = items;
+        this.deferredHistory = null;
+      },
+      (err: unknown) => {
+        this.historyRead = null;
+        throw err;
+      },
+    );
+    return this.historyRead;
   }
 
   /** Appends an item to the history and the rollout. */

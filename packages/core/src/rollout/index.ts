@@ -32,7 +32,7 @@ export {
   SESSIONS_SUBDIR,
 } from "./paths.js";
 export type { RolloutRecorder } from "./recorder.js";
-export type { ResumeLoad, ResumeLoadOptions } from "./resume.js";
+export type { DeferredResume, ResumeLoad, ResumeLoadOptions } from "./resume.js";
 export type { RolloutLineAt, RolloutRange } from "./rollout-read.js";
 export { type SessionMetaInput, SessionsStore, type SessionsStoreOptions } from "./store.js";
 export { DeleteError } from "./store-threads.js";

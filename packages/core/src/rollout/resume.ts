@@ -1,5 +1,6 @@
 import { USER_MESSAGES_BUDGET_BYTES } from "../compact/history.js";
 import { type LoadedRollout, RolloutLoadError } from "./history.js";
+import { readKeptLines } from "./history-kept.js";
 import type { HistorySegment } from "./history-segments.js";
 import type { IndexDb } from "./index-db.js";
 import { ROLLOUT_MAX_BYTES } from "./limits.js";
@@ -45,7 +46,7 @@ export interface ResumeLoad extends LoadedRollout {
   heldBytes: number;
 }
 
-interface GlobalMark extends TurnMark {
+export interface GlobalMark extends TurnMark {
   segment: number;
   /** textBefore on one scale across segments (a lower bound of the true count across a fork's cut: safe). */
   text: number;
@@ -75,12 +76,19 @@ interface ReadRange {
   segment: number;
   start: number;
   end: number;
+  /**
+   * Before the last compaction, a summary one: only what it keeps is read (history-kept.ts), starting from this
+   * count of user text at `start` (null: not known).
+   */
+  kept?: { textAtStart: number | null };
 }
 
 interface Start {
   segment: number;
   offset: number;
   kind: "replaced" | "compacted" | "turn";
+  /** User text before the start, counted in its own segment. */
+  textBefore: number;
 }
 
 const before = (a: { segment: number; offset: number }, b: { segment: number; offset: number }) =>
@@ -103,21 +111,25 @@ function turnStart(
     const limit = s === last.segment ? last.offset : segment.end;
     const turn = lastTurnWithTextBefore(idx, segment.name, limit, maxText);
     if (turn && turn.startOffset >= segment.start)
-      return { segment: s, offset: turn.startOffset, kind: "turn" };
+      return { segment: s, offset: turn.startOffset, kind: "turn", textBefore: turn.textBefore };
   }
   return null;
 }
 
-/** The byte ranges to replay, in order (see the module comment). */
+/**
+ * The byte ranges to replay, in order (see the module comment). With `sparse`, the part before the last
+ * compaction, when that is a summary one, is marked to be read for what it keeps only (history-kept.ts).
+ */
 export function replayPlan(
   idx: IndexDb,
   segments: readonly HistorySegment[],
-): { ranges: ReadRange[]; from: { segment: number; offset: number } | null } {
+  sparse = false,
+): { ranges: ReadRange[]; from: { segment: number; offset: number } | null; marks: GlobalMark[] } {
   const whole = segments.map((s, i) => ({ segment: i, start: s.start, end: s.end }));
   const { marks, bases } = allMarks(idx, segments);
   const compactions = marks.filter((m) => m.kind !== "ghost");
   const last = compactions.at(-1);
-  if (!last) return { ranges: whole, from: null };
+  if (!last) return { ranges: whole, from: null, marks };
   let start: Start | null = null;
   for (let j = compactions.length - 1; j >= 0; j--) {
     const c = compactions[j]!;
@@ -126,13 +138,19 @@ export function replayPlan(
         segment: c.segment,
         offset: c.offset,
         kind: c.kind === "replaced" ? "replaced" : "compacted",
+        textBefore: c.textBefore,
       };
       break;
     }
   }
   const turn = turnStart(idx, segments, bases, last);
   if (turn && (!start || before(start, turn))) start = turn;
-  if (!start) return { ranges: whole, from: null };
+  // No later start: the whole history is replayed, and still only what the last compaction keeps of it is read.
+  const from = start ? { segment: start.segment, offset: start.offset } : null;
+  if (!start && sparse && last.kind === "compacted") {
+    start = { segment: 0, offset: segments[0]!.start, kind: "turn", textBefore: 0 };
+  }
+  if (!start) return { ranges: whole, from: null, marks };
   const ranges: ReadRange[] = [];
   if (start.kind !== "replaced") {
     // What survives from before the start: the last replacement history, and the ghost snapshots after it.
@@ -146,26 +164,104 @@ export function replayPlan(
       if (m.kind === "ghost") ranges.push({ segment: m.segment, start: m.offset, end: m.end });
     }
   }
+  if (sparse && last.kind === "compacted" && before(start, last)) {
+    for (let s = start.segment; s <= last.segment; s++) {
+      const first = s === start.segment;
+      ranges.push({
+        segment: s,
+        start: first ? start.offset : segments[s]!.start,
+        end: s === last.segment ? last.offset : segments[s]!.end,
+        // A segment's first byte follows its session_meta line, which holds no user text.
+        kept: { textAtStart: first ? start.textBefore : 0 },
+      });
+    }
+    ranges.push({ segment: last.segment, start: last.offset, end: segments[last.segment]!.end });
+    ranges.push(...whole.slice(last.segment + 1));
+    return { ranges, from, marks };
+  }
   ranges.push({ segment: start.segment, start: start.offset, end: segments[start.segment]!.end });
   ranges.push(...whole.slice(start.segment + 1));
-  return { ranges, from: { segment: start.segment, offset: start.offset } };
+  return { ranges, from, marks };
 }
 
-/** Reads the planned ranges into a `ResumeLoad` (bounded: see the module comment). */
-export async function loadForResume(
+/**
+ * A resume planned now and read later: the thread's identity now, its history when the conversation first needs it
+ * (its first turn or compaction). The ranges are fixed when it is planned, so lines appended since (the resumed
+ * conversation's own) are never read back, and a rollout truncated or rewritten in between gives
+ * `RolloutChangedError` from `load`.
+ */
+export interface DeferredResume {
+  conversationId: string;
+  meta: SessionMetaPayload;
+  /** The bytes of the planned ranges: at least what `load` will hold. */
+  plannedBytes: number;
+  load(): Promise<ResumeLoad>;
+}
+
+/** Plans what resuming replays (see the module comment) without reading it yet. */
+export function planForResume(
+  idx: IndexDb,
+  segments: readonly HistorySegment[],
+  meta: SessionMetaPayload,
+  o: ResumeLoadOptions,
+): DeferredResume {
+  // The events of the replayed range are 0.58.0's `initialMessages`: with them every line is read.
+  const plan = replayPlan(idx, segments, !o.events);
+  const plannedBytes = plan.ranges.reduce((sum, r) => sum + Math.max(0, r.end - r.start), 0);
+  return { conversationId: meta.id, meta, plannedBytes, load: () => readPlan(idx, segments, meta, plan, o) };
+}
+
+/** Reads what resuming replays into a `ResumeLoad` (bounded: see the module comment). */
+export function loadForResume(
   idx: IndexDb,
   segments: readonly HistorySegment[],
   meta: SessionMetaPayload,
   o: ResumeLoadOptions,
 ): Promise<ResumeLoad> {
-  const plan = replayPlan(idx, segments);
+  return planForResume(idx, segments, meta, o).load();
+}
+
+async function readPlan(
+  idx: IndexDb,
+  segments: readonly HistorySegment[],
+  meta: SessionMetaPayload,
+  plan: ReturnType<typeof replayPlan>,
+  o: ResumeLoadOptions,
+): Promise<ResumeLoad> {
   const cap = o.maxBytes ?? ROLLOUT_MAX_BYTES;
   const items: RolloutItem[] = [];
   let held = 0;
   let skippedLines = 0;
+  const tooBig = () => {
+    const from = plan.from ? `byte ${plan.from.offset} of ${segments[plan.from.segment]!.path}` : "its start";
+    return new RolloutLoadError(
+      `the history to replay from ${from} is over ${cap} bytes (no compaction since)`,
+    );
+  };
   for (const r of plan.ranges) {
     const s = segments[r.segment]!;
     if (r.end <= r.start) continue;
+    if (r.kept) {
+      const out = { items, held, skippedLines };
+      await readKeptLines(
+        idx,
+        {
+          path: s.path,
+          name: s.name,
+          generation: s.generation,
+          start: r.start,
+          end: r.end,
+          marks: plan.marks.filter((m) => m.segment === r.segment),
+          textAtStart: r.kept.textAtStart,
+        },
+        out,
+        cap,
+      );
+      held = out.held;
+      skippedLines = out.skippedLines;
+      if (held > cap) throw tooBig();
+      continue;
+    }
     for await (const at of readRolloutRange(
       s.path,
       { startOffset: r.start, endOffset: r.end },
@@ -175,14 +271,7 @@ export async function loadForResume(
       const line = at.line;
       if (!line || (line.type === "event_msg" && !o.events)) continue;
       held += at.end - at.start;
-      if (held > cap) {
-        const from = plan.from
-          ? `byte ${plan.from.offset} of ${segments[plan.from.segment]!.path}`
-          : "its start";
-        throw new RolloutLoadError(
-          `the history to replay from ${from} is over ${cap} bytes (no compaction since)`,
-        );
-      }
+      if (held > cap) throw tooBig();
       items.push({ type: line.type, payload: line.payload } as RolloutItem);
     }
   }

@@ -12,7 +12,7 @@ import { ROLLOUT_LINE_MAX_BYTES } from "./limits.js";
 import type { RolloutItem, SessionMetaPayload } from "./line.js";
 import type { StoreContext, ThreadTarget } from "./lookup.js";
 import { isUuid } from "./paths.js";
-import { loadForResume, type ResumeLoad, type ResumeLoadOptions } from "./resume.js";
+import { type DeferredResume, planForResume, type ResumeLoad, type ResumeLoadOptions } from "./resume.js";
 import { readRolloutRangeBackward } from "./rollout-read.js";
 import type { StoreThreads } from "./store-threads.js";
 import { dropTurnRows, indexTurns, openRollout, type TurnIndexInfo, turnsPage } from "./turn-index.js";
@@ -154,6 +154,11 @@ export class StoreTurns {
    * bounded read), so a file that is not a rollout is refused before it is indexed; errors in loadRollout's words.
    */
   async loadForResume(target: ThreadTarget, o: ResumeLoadOptions = {}): Promise<ResumeLoad> {
+    return (await this.planForResume(target, o)).load();
+  }
+
+  /** `loadForResume` planned now, read by `load()` later (resume.ts `DeferredResume`). */
+  async planForResume(target: ThreadTarget, o: ResumeLoadOptions = {}): Promise<DeferredResume> {
     const own = await this.threads.resolve(target);
     const handle = await openRollout(own.path);
     let read: Awaited<ReturnType<typeof readMetaLine>>;
@@ -169,7 +174,7 @@ export class StoreTurns {
       throw new RolloutLoadError(`failed to parse conversation ID from rollout file${skipped}`);
     }
     const h = await this.historyOf(own);
-    return loadForResume(h.idx, h.segments, sessionMeta(read.payload), o);
+    return planForResume(h.idx, h.segments, sessionMeta(read.payload), o);
   }
 
   /** Forks a thread at a turn boundary into a new rollout of its own (see fork.ts: by copy or by reference). */

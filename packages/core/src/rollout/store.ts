@@ -14,7 +14,7 @@ import { type ListPage, type ListQuery, listSessions } from "./list.js";
 import type { ThreadTarget } from "./lookup.js";
 import { rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
 import { createRecorder, type RolloutRecorder, reopenRecorder } from "./recorder.js";
-import type { ResumeLoad, ResumeLoadOptions } from "./resume.js";
+import type { DeferredResume, ResumeLoad, ResumeLoadOptions } from "./resume.js";
 import { type RolloutLineAt, type RolloutRange, readRolloutRange } from "./rollout-read.js";
 import { StoreThreads } from "./store-threads.js";
 import type { TurnIndexPage, TurnPageQuery } from "./store-turns.js";
@@ -299,5 +299,24 @@ export class SessionsStore {
       if (!st.isFile() || st.size <= ROLLOUT_MAX_BYTES) return whole(path);
     }
     return this.turnStore.loadForResume(target, options);
+  }
+
+  /**
+   * `loadForResume` without the events, planned now and read when the resumed conversation first needs its history
+   * (resume.ts `DeferredResume`): what `thread/resume` answers needs only the thread's identity. Without the index
+   * the rollout is read now, as `loadForResume` reads it.
+   */
+  async planForResume(target: ThreadTarget): Promise<DeferredResume> {
+    const now = (loaded: ResumeLoad): DeferredResume => ({
+      conversationId: loaded.conversationId,
+      meta: loaded.meta,
+      plannedBytes: loaded.heldBytes,
+      load: async () => loaded,
+    });
+    if (!this.index()) return now(await this.loadForResume(target));
+    const plan = await this.turnStore.planForResume(target);
+    // A plan that may hold more than the cap is read now, so that a history too big to replay is refused by the
+    // resume itself rather than by every turn after it.
+    return plan.plannedBytes > ROLLOUT_MAX_BYTES ? now(await plan.load()) : plan;
   }
 }

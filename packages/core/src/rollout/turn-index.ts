@@ -254,6 +254,26 @@ export function lastTurnWithTextBefore(
   }, null);
 }
 
+/** The turns of a rollout starting in `[from, to]` (start offset, user text before it, first line's hash), in order. */
+export function turnStartsIn(
+  idx: IndexDb,
+  name: string,
+  from: number,
+  to: number,
+): { startOffset: number; textBefore: number; startHash: string }[] {
+  return idx.run(
+    () =>
+      (
+        idx
+          .stmt(
+            "SELECT start_offset, text_before, start_hash FROM turns WHERE name = ? AND start_offset BETWEEN ? AND ? ORDER BY seq",
+          )
+          .all(name, from, to) as { start_offset: number; text_before: number; start_hash: string }[]
+      ).map((r) => ({ startOffset: r.start_offset, textBefore: r.text_before, startHash: r.start_hash })),
+    [],
+  );
+}
+
 /** How many of a rollout's turns start before `end` (they are the first ones, by seq). */
 export function countTurnsBefore(idx: IndexDb, name: string, end: number): number {
   return idx.run(

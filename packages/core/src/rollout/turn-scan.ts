@@ -106,6 +106,8 @@ interface Classified {
   text: number;
   /** False for a record 0.166.0 cannot parse and so does not number (see `isNumberedRecord`). */
   numbered?: boolean;
+  /** The line's object, when classifying it parsed the line. */
+  value?: Record<string, unknown>;
 }
 
 /**
@@ -166,6 +168,12 @@ function timeOf(ts: string): number | null {
 }
 
 function fromObject(value: Record<string, unknown> | null, ms: number | null): Classified | null {
+  const c = classifyObject(value, ms);
+  if (c && value) c.value = value;
+  return c;
+}
+
+function classifyObject(value: Record<string, unknown> | null, ms: number | null): Classified | null {
   if (!value || typeof value.type !== "string") return null;
   const payload = value.payload as Record<string, unknown> | null;
   if (typeof payload !== "object" || payload === null) return null;
@@ -194,6 +202,25 @@ function fromObject(value: Record<string, unknown> | null, ms: number | null): C
     return { ms, kind: "other", turnId: null, text: bytes };
   }
   return { ms, kind: "other", turnId: null, text: 0, numbered: isNumberedRecord(value) };
+}
+
+/**
+ * One line as the sparse resume read sees it (history-kept.ts), null for a line that is not a rollout record:
+ * the bytes of user text the scanner counts for it (see TurnMark.textBefore), whether a summary compaction keeps
+ * it (a user message whose text it counts, a ghost snapshot, a compaction), and its object when it was parsed.
+ */
+export function lineForCompaction(
+  bytes: Buffer,
+): { text: number; kept: boolean; value: Record<string, unknown> | null } | null {
+  const c = classify(bytes);
+  if (!c) return null;
+  const kept =
+    c.kind === "user_input" ||
+    c.kind === "ghost" ||
+    c.kind === "compacted" ||
+    c.kind === "replaced" ||
+    c.text > 0;
+  return { text: c.text, kept, value: c.value ?? null };
 }
 
 /** What compaction's collectUserMessages counts of a user message's text. */

@@ -10,6 +10,7 @@ import { settleTask, startTask } from "./task.js";
 export async function runCompactTask(session: Session, id: string): Promise<void> {
   const task = startTask(session, id, "compact");
   await settleTask(session, task, async () => {
+    await session.historyReady();
     await runCompaction(compactionHost(session, id), task.signal);
   });
 }

@@ -27,6 +27,7 @@ export async function runRegularTurn(session: Session, id: string, items: InputI
   // Everything after task_started runs inside the task's closing logic, the input included: whatever fails, the
   // turn ends with `error` + `task_complete` (or `turn_aborted`), never silently.
   await settleTask(session, task, async () => {
+    await session.historyReady();
     session.recordSettingsChange();
     await recordUserInput(session, id, items);
     // As 0.58.0, the snapshot starts once the input is recorded and runs beside the model requests.

@@ -173,9 +173,10 @@ function exclusive<T>(codexHome: string, work: () => Promise<T>): Promise<T> {
  * does not come back. The file is rewritten whole into a temporary file beside it (fsynced) that replaces it by
  * rename, so a reader sees the old file or the new one, never half of one. Appends made meanwhile by another
  * process (0.166.0, another server) are carried over: before the rename the file is looked at again and lines
- * added since are copied (filtered) too, until it stops growing (an append landing between that last look and the
- * rename would still be lost: the file has no lock 0.166.0 honours; in this process appends and rewrites take
- * turns). Returns how many lines were dropped.
+ * added since are copied (filtered) too, until it stops growing, and after the rename lines that reached the old
+ * file late are appended to the new one. (A writer that opened the old file before the rename and writes only
+ * after those last looks could still be lost: the file has no lock 0.166.0 honours; in this process appends and
+ * rewrites take turns.) Returns how many lines were dropped.
  */
 export async function removeNames(codexHome: string, id: string): Promise<number> {
   const target = id.toLowerCase();
@@ -190,6 +191,7 @@ export async function removeNames(codexHome: string, id: string): Promise<number
     const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
     let dropped = 0;
     let renamed = false;
+    let offsetRead = 0;
     try {
       const out = await open(temp, "wx", 0o644);
       try {
@@ -206,9 +208,7 @@ export async function removeNames(codexHome: string, id: string): Promise<number
             if (!span.terminated) break; // being written: copied in the next round
             offset = span.end;
             // Span bytes are only valid until the next span: copied.
-            const bytes = span.bytes
-              ? Buffer.from(span.bytes)
-              : await readSpan(source, span.start, span.end);
+            const bytes = span.bytes ? Buffer.from(span.bytes) : await readSpan(source, span.start, span.end);
             const entry = span.bytes ? parseEntry(bytes.toString("utf8")) : null;
             if (entry?.id === target) dropped++;
             else kept.push(bytes, NEWLINE);
@@ -220,9 +220,11 @@ export async function removeNames(codexHome: string, id: string): Promise<number
           if (now === size || round >= CATCH_UP_ROUNDS) {
             // A last line without its newline (being written, or torn): kept as it is.
             await out.write(await readSpan(source, offset, now, false));
+            offset = now;
             break;
           }
         }
+        offsetRead = offset;
         await out.sync();
       } finally {
         await out.close();
@@ -231,6 +233,13 @@ export async function removeNames(codexHome: string, id: string): Promise<number
         await rename(temp, path);
         renamed = true;
         await syncDir(codexHome);
+        // A writer that opened the old file before the rename may still append to it: carried over too.
+        for (let sweep = 0; sweep < 2; sweep++) {
+          await new Promise((resolve) => setImmediate(resolve));
+          const carried = await filteredSince(source, offsetRead, target);
+          if (carried.lines.length > 0) await appendRaw(path, carried.lines);
+          offsetRead = carried.end;
+        }
       }
       return dropped;
     } finally {
@@ -241,6 +250,39 @@ export async function removeNames(codexHome: string, id: string): Promise<number
 }
 
 const NEWLINE = Buffer.from("\n");
+
+/** Complete lines of the (replaced) file after `from`, but thread `target`'s. */
+async function filteredSince(
+  handle: Awaited<ReturnType<typeof openRegularFile>>["handle"],
+  from: number,
+  target: string,
+): Promise<{ lines: Buffer[]; end: number }> {
+  const size = (await handle.stat()).size;
+  const lines: Buffer[] = [];
+  let end = from;
+  for await (const span of readLineSpansFrom(handle, size, {
+    maxLineBytes: NAME_LINE_MAX_BYTES,
+    startAt: from,
+    endAt: size,
+  })) {
+    if (!span.terminated) break;
+    end = span.end;
+    const bytes = span.bytes ? Buffer.from(span.bytes) : await readSpan(handle, span.start, span.end);
+    if (parseEntry(bytes.toString("utf8"))?.id !== target) lines.push(bytes, NEWLINE);
+  }
+  return { lines, end };
+}
+
+/** Appends bytes to the names file (one write, fsynced). */
+async function appendRaw(path: string, parts: Buffer[]): Promise<void> {
+  const handle = await open(path, "a", 0o644);
+  try {
+    await handle.write(Buffer.concat(parts));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
 
 /** Bytes of the file copied as they are: a line too long for the reader's cap (no name line is), or a torn tail. */
 async function readSpan(

@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { AppServerError, type AppServerErrorBody, protocol0166 } from "@codex-ts/app-server-client";
+import type { gen0166 } from "@codex-ts/app-server-protocol";
 import {
   type AppServerBinary,
   CODEX_0166_BIN,
@@ -294,7 +295,7 @@ describe("0.166 stored history: ours and codex 0.166.0 on the same store", () =>
       const store = await writeStore(writer, path.join(base, "store"));
       const storeRoot = path.join(base, "store");
       const readers: AppServerBinary[] = REFERENCE ? ["ours", "0.166"] : ["ours"];
-      const runs = [];
+      const runs: { bin: AppServerBinary; answers: Answer[]; copy: string; filters: Answer[] }[] = [];
       for (const bin of readers) {
         const { c, copy } = await readWith(bin, base, storeRoot, store);
         const steps = readSteps({
@@ -303,7 +304,7 @@ describe("0.166 stored history: ours and codex 0.166.0 on the same store", () =>
           // Rollouts record the cwd they ran in: the original store's.
           project: store.project,
         });
-        runs.push({ bin, answers: await transcript(c, steps), copy, filters: [] as Answer[] });
+        runs.push({ bin, answers: await transcript(c, steps), copy, filters: [] });
         await c.close();
       }
       // The filters, each server on a copy with two generations of sub-agents.
@@ -561,5 +562,143 @@ describe("0.166 stored history: bad input", () => {
     expect((await errorOf(c, "thread/list", {})).result?.data).toEqual(expect.any(Array));
     await fs.writeFile(file, whole);
     await c.close();
+  });
+});
+
+describe("0.166 stored history: a legacy thread's items", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await tempDir("codex-history-items-");
+  });
+  afterAll(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  type Entry = { turnId: string; item: { id: string; type: string } };
+  type ItemsParams = gen0166.ThreadItemsListParams;
+  const itemsOf = (r: Answer) => (r.data as Entry[]).map((e) => e.item);
+
+  it("pages items with the ids thread/read shows, both ways and by turn, and keeps them when turns are appended (ids as 0.166.0 gives them)", {
+    timeout: 120_000,
+  }, async () => {
+    const model = await startMockModelServer();
+    const home = await mockCodexHome(model.baseUrl, { dir: path.join(root, "home"), modern: true });
+    const cwd = path.join(root, "project");
+    await fs.mkdir(cwd, { recursive: true });
+    const settings = { approvalPolicy: "never", sandbox: "danger-full-access" } as const;
+    let c = await start("ours", home, cwd);
+    const { thread } = await c.request("thread/start", { cwd, ...settings });
+    const other = await c.request("thread/start", { cwd, ...settings });
+    model.enqueue(responses.turn(...responses.reasoning("r1"), responses.message("a1")));
+    await turn(c, thread.id, "q1");
+    model.enqueue(responses.turn(responses.message("a2"), responses.message("a2 again")));
+    await turn(c, thread.id, "q2");
+    model.enqueue(responses.turn(responses.message("elsewhere")));
+    await turn(c, other.thread.id, "q other");
+    await c.close();
+
+    // A fresh process: the turn index is built by the first read.
+    c = await start("ours", home, cwd);
+    const readAll = async () =>
+      ((await c.request("thread/read", { threadId: thread.id, includeTurns: true })).thread.turns ?? []).map(
+        (t) => ({ id: t.id, items: t.items as { id: string; type: string }[] }),
+      );
+    const before = await readAll();
+    const all = before.flatMap((t) => t.items);
+    expect(all.map((i) => i.id)).toEqual(["item-1", "item-2", "item-3", "item-4", "item-5", "item-6"]);
+    expect(all.map((i) => i.type)).toEqual([
+      "userMessage",
+      "reasoning",
+      "agentMessage",
+      "userMessage",
+      "agentMessage",
+      "agentMessage",
+    ]);
+    /** Every page of thread/items/list from `params` on, following nextCursor. */
+    const pages = async (params: Omit<ItemsParams, "threadId">) => {
+      const out: Answer[] = [];
+      let cursor = params.cursor ?? null;
+      do {
+        const page = await c.request("thread/items/list", { threadId: thread.id, ...params, cursor });
+        out.push(page);
+        cursor = page.nextCursor ?? null;
+      } while (cursor);
+      return out;
+    };
+    const asc = await pages({ limit: 4 });
+    expect(asc.map((p) => itemsOf(p).length)).toEqual([4, 2]);
+    expect(asc.flatMap(itemsOf)).toEqual(all);
+    expect((asc[0]!.data as Entry[]).map((e) => e.turnId)).toEqual([
+      before[0]!.id,
+      before[0]!.id,
+      before[0]!.id,
+      before[1]!.id,
+    ]);
+    const desc = await pages({ limit: 2, sortDirection: "desc" });
+    expect(desc.flatMap(itemsOf)).toEqual([...all].reverse());
+    // The other way from a page's first item (included).
+    const back = await pages({ limit: 10, sortDirection: "desc", cursor: asc[1]!.backwardsCursor as string });
+    expect(back.flatMap(itemsOf)).toEqual(all.slice(0, 5).reverse());
+    // One turn's items, and from after one of them.
+    const second = before[1]!;
+    expect((await pages({ turnId: second.id })).flatMap(itemsOf)).toEqual(second.items);
+    expect(
+      (await pages({ turnId: second.id, cursor: { type: "item", itemId: second.items[0]!.id } })).flatMap(
+        itemsOf,
+      ),
+    ).toEqual(second.items.slice(1));
+    // The turns pages show the same ids.
+    const turnPage = await c.request("thread/turns/list", {
+      threadId: thread.id,
+      limit: 1,
+      itemsView: "full",
+    });
+    expect(turnPage.data[0]!.items.map((i) => i.id)).toEqual(second.items.map((i) => i.id));
+    // Bad cursors: of another thread, of another turn, garbage.
+    const foreign = (
+      (await c.request("thread/items/list", { threadId: other.thread.id, limit: 1 })) as Answer
+    ).nextCursor;
+    const refused = async (params: Omit<ItemsParams, "threadId">) =>
+      c.request("thread/items/list", { threadId: thread.id, ...params }).then(
+        () => null,
+        (err: AppServerError) => err.toBody(),
+      );
+    expect(await refused({ cursor: foreign as string })).toMatchObject({
+      code: -32600,
+      message: expect.stringMatching(/another thread/),
+    });
+    expect(await refused({ turnId: before[0]!.id, cursor: asc[0]!.nextCursor as string })).toMatchObject({
+      code: -32600,
+      message: expect.stringMatching(/another turn/),
+    });
+    expect(await refused({ cursor: "litems1.garbage" })).toMatchObject({ code: -32600 });
+    expect(await refused({ turnId: "rollout-999" })).toMatchObject({ code: -32600 });
+
+    // A turn appended (the thread resumed and answering again): the old ids stay, the new items continue them.
+    await c.request("thread/resume", { threadId: thread.id, excludeTurns: true });
+    model.enqueue(responses.turn(...responses.reasoning("r3"), responses.message("a3")));
+    await turn(c, thread.id, "q3");
+    const after = await readAll();
+    expect(after.slice(0, 2)).toEqual(before);
+    expect(after[2]!.items.map((i) => i.id)).toEqual(["item-7", "item-8", "item-9"]);
+    const newest = await c.request("thread/items/list", {
+      threadId: thread.id,
+      limit: 2,
+      sortDirection: "desc",
+    });
+    expect(itemsOf(newest as Answer).map((i) => i.id)).toEqual(["item-9", "item-8"]);
+    await c.close();
+
+    // codex 0.166.0 numbers the appended rollout's items the same way.
+    if (REFERENCE) {
+      const ref = await start("0.166", home, cwd);
+      const turns = (await ref.request("thread/read", { threadId: thread.id, includeTurns: true })).thread
+        .turns;
+      expect(turns.flatMap((t) => t.items.map((i) => i.id))).toEqual(
+        after.flatMap((t) => t.items.map((i) => i.id)),
+      );
+      await ref.close();
+    }
+    await model.close();
   });
 });

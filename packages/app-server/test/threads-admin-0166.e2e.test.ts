@@ -159,6 +159,7 @@ async function script(
   await step("thread/fork", { ...id, attachToSource: true, ephemeral: true });
   await step("thread/fork", { ...id, deferGoalContinuation: true, ephemeral: true });
   await step("thread/fork", { ...id, experimentalDisablePredictionMcp: true });
+  await step("thread/fork", { ...id, permissions: ":workspace", sandbox: "read-only" });
   await step("thread/fork", { ...id, experimentalPredictionMode: true });
   await step("thread/fork", { ...id, experimentalPredictionMode: true, ephemeral: true, lastTurnId: "x" });
   // 0.166.0 attaches forks of its own threads only (this server attaches none: README).

@@ -24,6 +24,8 @@ export function checkForkParams(p: gen0166.ThreadForkParams): void {
   }
   if (p.lastTurnId != null && p.beforeTurnId != null)
     throw invalidRequest("`beforeTurnId` cannot be combined with `lastTurnId`");
+  if (p.permissions != null && p.sandbox != null)
+    throw invalidRequest("`permissions` cannot be combined with `sandbox`");
   if (p.experimentalPredictionMode)
     throw invalidRequest("experimentalPredictionMode is not supported by this server");
 }

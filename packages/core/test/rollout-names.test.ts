@@ -35,18 +35,21 @@ afterEach(async () => {
 describe("removeNames", () => {
   it("drops every line of the thread and keeps the others, over-long lines and a torn last line as they were", async () => {
     const long = `{"id":"${id(9)}","thread_name":"${"x".repeat(70 * 1024)}"}\n`;
+    const torn = '{"id":"torn';
     await writeFile(
       file(),
-      line(id(1), "one") +
-        line(id(2).toUpperCase(), "two") +
-        long +
-        line(id(3), "three") +
-        line(id(2), "again") +
-        '{"id":"torn',
+      [
+        line(id(1), "one"),
+        line(id(2).toUpperCase(), "two"),
+        long,
+        line(id(3), "three"),
+        line(id(2), "again"),
+        torn,
+      ].join(""),
     );
     expect(await removeNames(home, id(2))).toBe(2);
     const text = await readFile(file(), "utf8");
-    expect(text).toBe(line(id(1), "one") + long + line(id(3), "three") + '{"id":"torn');
+    expect(text).toBe([line(id(1), "one"), long, line(id(3), "three"), torn].join(""));
     expect((await readdir(home)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     // Nothing to remove: the file is left alone (not rewritten).
     expect(await removeNames(home, id(7))).toBe(0);

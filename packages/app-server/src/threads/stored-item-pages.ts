@@ -1,5 +1,6 @@
 import { type gen0166, invalidRequest } from "@codex-ts/app-server-protocol";
 import {
+  decodeCursor,
   encodeTurnCursor,
   InvalidCursorError,
   type SessionsStore,
@@ -37,13 +38,7 @@ function encodeItemCursor(threadId: string, a: ItemAnchor): string {
 
 function decodeItemCursor(cursor: string, threadId: string): ItemAnchor {
   const bad = () => new InvalidCursorError(cursor, `invalid cursor: ${cursor.slice(0, 200)}`);
-  if (!cursor.startsWith(`${CURSOR_KIND}.`)) throw bad();
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor.slice(CURSOR_KIND.length + 1), "base64url").toString("utf8"));
-  } catch {
-    throw bad();
-  }
+  const value = decodeCursor(cursor, CURSOR_KIND);
   if (!Array.isArray(value) || value.length !== 5) throw bad();
   const [thread, position, turnId, index, inclusive] = value as unknown[];
   if (

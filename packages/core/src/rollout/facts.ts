@@ -70,21 +70,25 @@ export function summaryFromFacts(
   return { ...facts.summary, path, modelProvider: facts.provider ?? defaultProvider };
 }
 
+/** Every source kind (also what a query for a thread's sub-agents lists when it names none). */
+export const ALL_SOURCE_KINDS = [
+  "cli",
+  "vscode",
+  "exec",
+  "appServer",
+  "subAgent",
+  "subAgentReview",
+  "subAgentCompact",
+  "subAgentThreadSpawn",
+  "subAgentOther",
+  "unknown",
+] as const;
+
 /**
  * 0.166.0's ThreadSourceKind of a session_meta `source`: `cli`, `vscode`, `exec`, `appServer` (0.58.0's `mcp`),
  * `subAgent*` for `{subagent: …}` sources, `unknown` otherwise.
  */
-export type SourceKind =
-  | "cli"
-  | "vscode"
-  | "exec"
-  | "appServer"
-  | "subAgent"
-  | "subAgentReview"
-  | "subAgentCompact"
-  | "subAgentThreadSpawn"
-  | "subAgentOther"
-  | "unknown";
+export type SourceKind = (typeof ALL_SOURCE_KINDS)[number];
 
 export function sourceKind(source: unknown): SourceKind {
   switch (source) {
@@ -108,20 +112,6 @@ export function sourceKind(source: unknown): SourceKind {
   }
   return "subAgent";
 }
-
-/** Every source kind (what a query for a thread's sub-agents lists when it names none). */
-export const ALL_SOURCE_KINDS: readonly SourceKind[] = [
-  "cli",
-  "vscode",
-  "exec",
-  "appServer",
-  "subAgent",
-  "subAgentReview",
-  "subAgentCompact",
-  "subAgentThreadSpawn",
-  "subAgentOther",
-  "unknown",
-];
 
 /** The sources listed when a query names none: interactive sessions, as both generations list by default. */
 export const INTERACTIVE_SOURCE_KINDS: readonly SourceKind[] = ["cli", "vscode"];

@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { AppServerError, type AppServerErrorBody, protocol0166 } from "@codex-ts/app-server-client";
+import type { gen0166 } from "@codex-ts/app-server-protocol";
 import {
   type AppServerBinary,
   CODEX_0166_BIN,
@@ -124,18 +125,12 @@ async function transcript(c: Client, steps: Step[]): Promise<Answer[]> {
   return out;
 }
 
-/**
- * A transcript with what legitimately differs between two servers and two copies of a store set aside: the
- * copy's root (0.166.0 reports the paths its state database recorded, the original store's), times, opaque cursors
- * (whether there is one is kept), read states, and the differences the README lists ("Stored history: deliberate
- * differences"): the fields of a loaded thread in a list row, the model of a thread not loaded, `thread/list`'s
- * `backwardsCursor` of an `updated_at` page, a resumed thread's live fields and settings, and item ids of legacy
- * threads (line numbers here, a running count there).
- */
-function comparable(answers: Answer[], roots: string[], legacy: boolean): unknown {
+/** Answers with the copies' roots, times, opaque cursors (whether there is one is kept), read states and the fields
+ * of loaded or not-loaded threads the README lists set aside. */
+function normalized(answers: Answer[], roots: string[]): Answer[] {
   let text = JSON.stringify(answers);
   for (const root of roots) text = text.replaceAll(root, "<root>");
-  const steps = JSON.parse(text, (key, value) => {
+  return JSON.parse(text, (key, value) => {
     if (["createdAt", "updatedAt", "recencyAt", "startedAt", "completedAt"].includes(key))
       return typeof value === "number" ? "<time>" : value;
     if (["startedAtMs", "completedAtMs", "durationMs"].includes(key) && typeof value === "number")
@@ -145,10 +140,23 @@ function comparable(answers: Answer[], roots: string[], legacy: boolean): unknow
     if (key === "readStates" || key === "readState") return "<readState>";
     if (key === "processId") return "<pid>";
     if (key === "canAcceptDirectInput" || key === "model" || key === "environments") return "<differs>";
-    if (key === "id" && legacy && typeof value === "string" && /^item-\d+$/.test(value)) return "item-<n>";
     return value;
   }) as Answer[];
+}
+
+/**
+ * A transcript with what legitimately differs between two servers and two copies of a store set aside: the
+ * copy's root (0.166.0 reports the paths its state database recorded, the original store's), times, opaque cursors
+ * (whether there is one is kept), read states, and the differences the README lists ("Stored history: deliberate
+ * differences"): the fields of a loaded thread in a list row, the model of a thread not loaded, `thread/list`'s
+ * `backwardsCursor` of an `updated_at` page, a resumed thread's live fields and settings, and the
+ * `thread/items/list` pages of a legacy thread (0.166.0 refuses them; checkOurs checks ours). Item ids are compared
+ * as they are: a legacy thread's are numbered as 0.166.0 numbers them.
+ */
+function comparable(answers: Answer[], roots: string[], legacy: boolean): unknown {
+  const steps = normalized(answers, roots);
   return steps.map((step, i) => {
+    if (legacy && ITEMS_PAGES.includes(i)) return { method: step.method, result: "<differs>" };
     const result = step.result as Record<string, unknown> | undefined;
     if (!result) return step;
     if (i === UPDATED_PAGE) return { ...step, result: { ...result, backwardsCursor: "<differs>" } };
@@ -168,9 +176,12 @@ function comparable(answers: Answer[], roots: string[], legacy: boolean): unknow
 }
 
 const SECOND_PAGE = 2;
+const ITEMS_PAGES = [18, 19, 20];
 const UPDATED_PAGE = 3;
 const RESUME = 26;
 const UNKNOWN = "01a241ad-5417-7fb3-9c8e-24f0707d17b2";
+const CHILD = "01a241ad-5417-7fb3-9c8e-24f0707d17c1";
+const GRANDCHILD = "01a241ad-5417-7fb3-9c8e-24f0707d17c2";
 
 /** The read methods over a store, as editors call them (codex-acp: list, read, turns in pages, items). */
 function readSteps(s: { id: string; secondId: string; project: string }): Step[] {
@@ -207,6 +218,56 @@ function readSteps(s: { id: string; secondId: string; project: string }): Step[]
   ];
 }
 
+/**
+ * `thread/list`'s relationship and organisation filters (README: stored-list-filters.ts), on a copy of the store
+ * with a sub-agent `child` the first thread spawned and a `grandchild` the child spawned.
+ */
+function filterSteps(s: { id: string; secondId: string }, child: string, grandchild: string): Step[] {
+  return [
+    ["thread/list", { excludedThreadIds: [s.secondId] }],
+    ["thread/list", { excludedThreadIds: [s.secondId.toUpperCase()], limit: 1 }],
+    ["thread/list", { excludedThreadIds: ["bad"] }],
+    ["thread/list", { excludedThreadIds: Array.from({ length: 101 }, () => s.id) }],
+    ["thread/list", { excludedThreadIds: [] }],
+    ["thread/list", { originators: ["codex_cli_rs"] }],
+    ["thread/list", { originators: [] }],
+    ["thread/list", { parentThreadId: s.id }],
+    ["thread/list", { parentThreadId: child, sourceKinds: ["subAgentThreadSpawn"] }],
+    ["thread/list", { ancestorThreadId: s.id }],
+    ["thread/list", { ancestorThreadId: s.id, excludedThreadIds: [grandchild] }],
+    ["thread/list", { parentThreadId: "bad" }],
+    ["thread/list", { ancestorThreadId: "bad" }],
+    ["thread/list", { parentThreadId: s.id, ancestorThreadId: s.id }],
+    ["thread/list", { attachedToThreadId: s.id }],
+    ["thread/list", { attachedToThreadId: "bad" }],
+    ["thread/list", { attachedToThreadId: s.id, ancestorThreadId: s.id }],
+    ["thread/list", { projectId: "p" }],
+    ["thread/list", { projectId: null }],
+    ["thread/list", { projectId: "" }],
+    ["thread/list", { sectionId: "s" }],
+    ["thread/list", { sectionId: null }],
+    ["thread/list", { sectionId: "" }],
+    ["thread/list", { sourceKinds: ["subAgentThreadSpawn"] }],
+  ];
+}
+
+/**
+ * Writes a rollout for a sub-agent `id` spawned by `parent`: a copy of `template`'s rollout under the new id, its
+ * session_meta's source naming the parent as 0.166.0 records a spawned thread's.
+ */
+async function addSpawned(home: string, template: string, id: string, parent: string, depth: number) {
+  const day = path.join(home, "sessions");
+  const files = (await fs.readdir(day, { recursive: true })).filter((f) => f.endsWith(`${template}.jsonl`));
+  const from = path.join(day, files[0]!);
+  const lines = (await fs.readFile(from, "utf8")).replaceAll(template, id).split("\n");
+  const meta = JSON.parse(lines[0]!);
+  meta.payload.source = {
+    subagent: { thread_spawn: { parent_thread_id: parent, depth, agent_nickname: null, agent_role: null } },
+  };
+  lines[0] = JSON.stringify(meta);
+  await fs.writeFile(from.replace(template, id), lines.join("\n"));
+}
+
 /** The transcript of `steps` from `bin` on its own copy of the store at `root`. */
 async function readWith(bin: AppServerBinary, root: string, copyFrom: string, store: { project: string }) {
   const copy = path.join(root, bin === "ours" ? "ours" : "ref");
@@ -234,7 +295,7 @@ describe("0.166 stored history: ours and codex 0.166.0 on the same store", () =>
       const store = await writeStore(writer, path.join(base, "store"));
       const storeRoot = path.join(base, "store");
       const readers: AppServerBinary[] = REFERENCE ? ["ours", "0.166"] : ["ours"];
-      const runs = [];
+      const runs: { bin: AppServerBinary; answers: Answer[]; copy: string; filters: Answer[] }[] = [];
       for (const bin of readers) {
         const { c, copy } = await readWith(bin, base, storeRoot, store);
         const steps = readSteps({
@@ -243,8 +304,24 @@ describe("0.166 stored history: ours and codex 0.166.0 on the same store", () =>
           // Rollouts record the cwd they ran in: the original store's.
           project: store.project,
         });
-        runs.push({ bin, answers: await transcript(c, steps), copy });
+        runs.push({ bin, answers: await transcript(c, steps), copy, filters: [] });
         await c.close();
+      }
+      // The filters, each server on a copy with two generations of sub-agents.
+      const [child, grandchild] = [CHILD, GRANDCHILD];
+      for (const run of runs) {
+        const copy = path.join(base, `${run.bin}-filters`);
+        await fs.cp(storeRoot, copy, { recursive: true, preserveTimestamps: true });
+        await addSpawned(path.join(copy, "home"), store.secondId, child, store.id, 1);
+        await addSpawned(path.join(copy, "home"), store.secondId, grandchild, child, 2);
+        const c = await start(run.bin, path.join(copy, "home"), path.join(copy, "project"));
+        run.filters = await transcript(c, filterSteps(store, child, grandchild));
+        await c.close();
+        if (process.env.HISTORY_DUMP)
+          await fs.writeFile(
+            `${process.env.HISTORY_DUMP}/${writer}-${run.bin}-filters.json`,
+            JSON.stringify(normalized(run.filters, [copy, storeRoot]), null, 1),
+          );
       }
       const ours = runs[0]!;
       checkOurs(ours.answers, store, writer === "0.166");
@@ -261,10 +338,56 @@ describe("0.166 stored history: ours and codex 0.166.0 on the same store", () =>
         expect(comparable(ours.answers, [ours.copy, storeRoot], legacy)).toEqual(
           comparable(ref.answers, [ref.copy, storeRoot], legacy),
         );
+        const filtersOf = (r: (typeof runs)[number]) =>
+          normalized(r.filters, [path.join(base, `${r.bin}-filters`), storeRoot]).map((step, i) =>
+            // Deliberate (README): 0.166.0 may count an excluded thread toward the limit (an empty page of one
+            // here, on either store, in some runs); this server excludes before the limit, as its schema says.
+            // On its own store, 0.166.0 answers spawn filters from its state database, which does not learn the
+            // parents of the rollouts added to the copy here (it lists them by source kind, step 23). Listed by
+            // source kind, 0.166.0 shows a sub-agent's parentThreadId as null (its source names the parent); this
+            // server shows the parent there too.
+            i === 1 || (!legacy && i >= 7 && i <= 10)
+              ? { method: step.method }
+              : i === SOURCE_KIND_PAGE
+                ? withoutParents(step)
+                : step,
+          );
+        expect(filtersOf(ours)).toEqual(filtersOf(ref));
       }
+      checkFilters(ours.filters, store);
     });
   }
 });
+
+const SOURCE_KIND_PAGE = 23;
+
+/** A list answer with its rows' parentThreadId set aside. */
+function withoutParents(step: Answer): Answer {
+  const result = step.result as { data: Record<string, unknown>[] } | undefined;
+  if (!result) return step;
+  return { ...step, result: { ...result, data: result.data.map(({ parentThreadId: _, ...row }) => row) } };
+}
+
+/** What this server's filter transcript must show (the spawned threads and exclusions it selects). */
+function checkFilters(answers: Answer[], store: { id: string; secondId: string }) {
+  const ids = (i: number) =>
+    ((answers[i]?.result as { data?: { id: string }[] } | undefined)?.data ?? []).map((t) => t.id);
+  expect(ids(0)).toEqual([store.id]);
+  // Excluded before the limit: the page of one is the other thread.
+  expect(ids(1)).toEqual([store.id]);
+  expect(ids(7)).toEqual([CHILD]);
+  expect(ids(8)).toEqual([GRANDCHILD]);
+  expect(ids(9)).toEqual([GRANDCHILD, CHILD]);
+  expect(ids(10)).toEqual([CHILD]);
+  const child = (answers[7]!.result as { data: Record<string, unknown>[] }).data[0]!;
+  expect(child.parentThreadId).toBe(store.id);
+  expect(child.source).toMatchObject({
+    subAgent: { thread_spawn: { parent_thread_id: store.id, depth: 1 } },
+  });
+  expect(ids(14)).toEqual([]);
+  expect(ids(20)).toEqual([]);
+  expect(ids(21)).toEqual([store.secondId, store.id]);
+}
 
 /** What this server's transcript must show whatever the reference does (its own expectations). */
 function checkOurs(answers: Answer[], store: { id: string; secondId: string }, paginated: boolean) {
@@ -298,12 +421,17 @@ function checkOurs(answers: Answer[], store: { id: string; secondId: string }, p
   });
   expect(pageTexts).toEqual([["patch it"], ["run echo"], ["first question"]]);
   expect(result(14).nextCursor).toBeNull();
-  if (paginated) {
-    const items = result(18).data as { item: { type: string } }[];
-    expect(items.map((e) => e.item.type)).toEqual(["userMessage", "reasoning"]);
-  } else {
-    expect(answers[18]?.error).toEqual({ code: -32601, message: "thread/items/list is not supported yet" });
-  }
+  // Items in pages (a legacy thread's too, which 0.166.0 refuses): the same items, with the same ids, as the
+  // turns of thread/read show, and the newest one first the other way.
+  const readItems = read.turns.flatMap((t) => t.items) as { id: string; type: string }[];
+  const paged = [18, 19].flatMap((i) =>
+    (result(i).data as { item: { id: string; type: string } }[]).map((e) => e.item),
+  );
+  expect(paged.map((i) => i.type).slice(0, 2)).toEqual(["userMessage", "reasoning"]);
+  expect(paged).toEqual(readItems.slice(0, 5));
+  expect(result(19).nextCursor).toEqual(expect.any(String));
+  expect((result(20).data as { item: unknown }[]).map((e) => e.item)).toEqual([readItems.at(-1)]);
+  if (!paginated) expect(readItems.map((i) => i.id)).toEqual(readItems.map((_, n) => `item-${n + 1}`));
   expect(answers[21]?.error).toEqual({ code: -32600, message: `thread not loaded: ${UNKNOWN}` });
   expect((answers[22]?.error as { message?: string } | undefined)?.message).toMatch(/^invalid thread id: /);
   expect(answers[24]?.error).toEqual({ code: -32600, message: "invalid cursor: garbage" });
@@ -434,5 +562,143 @@ describe("0.166 stored history: bad input", () => {
     expect((await errorOf(c, "thread/list", {})).result?.data).toEqual(expect.any(Array));
     await fs.writeFile(file, whole);
     await c.close();
+  });
+});
+
+describe("0.166 stored history: a legacy thread's items", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await tempDir("codex-history-items-");
+  });
+  afterAll(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  type Entry = { turnId: string; item: { id: string; type: string } };
+  type ItemsParams = gen0166.ThreadItemsListParams;
+  const itemsOf = (r: Answer) => (r.data as Entry[]).map((e) => e.item);
+
+  it("pages items with the ids thread/read shows, both ways and by turn, and keeps them when turns are appended (ids as 0.166.0 gives them)", {
+    timeout: 120_000,
+  }, async () => {
+    const model = await startMockModelServer();
+    const home = await mockCodexHome(model.baseUrl, { dir: path.join(root, "home"), modern: true });
+    const cwd = path.join(root, "project");
+    await fs.mkdir(cwd, { recursive: true });
+    const settings = { approvalPolicy: "never", sandbox: "danger-full-access" } as const;
+    let c = await start("ours", home, cwd);
+    const { thread } = await c.request("thread/start", { cwd, ...settings });
+    const other = await c.request("thread/start", { cwd, ...settings });
+    model.enqueue(responses.turn(...responses.reasoning("r1"), responses.message("a1")));
+    await turn(c, thread.id, "q1");
+    model.enqueue(responses.turn(responses.message("a2"), responses.message("a2 again")));
+    await turn(c, thread.id, "q2");
+    model.enqueue(responses.turn(responses.message("elsewhere")));
+    await turn(c, other.thread.id, "q other");
+    await c.close();
+
+    // A fresh process: the turn index is built by the first read.
+    c = await start("ours", home, cwd);
+    const readAll = async () =>
+      ((await c.request("thread/read", { threadId: thread.id, includeTurns: true })).thread.turns ?? []).map(
+        (t) => ({ id: t.id, items: t.items as { id: string; type: string }[] }),
+      );
+    const before = await readAll();
+    const all = before.flatMap((t) => t.items);
+    expect(all.map((i) => i.id)).toEqual(["item-1", "item-2", "item-3", "item-4", "item-5", "item-6"]);
+    expect(all.map((i) => i.type)).toEqual([
+      "userMessage",
+      "reasoning",
+      "agentMessage",
+      "userMessage",
+      "agentMessage",
+      "agentMessage",
+    ]);
+    /** Every page of thread/items/list from `params` on, following nextCursor. */
+    const pages = async (params: Omit<ItemsParams, "threadId">) => {
+      const out: Answer[] = [];
+      let cursor = params.cursor ?? null;
+      do {
+        const page = await c.request("thread/items/list", { threadId: thread.id, ...params, cursor });
+        out.push(page);
+        cursor = page.nextCursor ?? null;
+      } while (cursor);
+      return out;
+    };
+    const asc = await pages({ limit: 4 });
+    expect(asc.map((p) => itemsOf(p).length)).toEqual([4, 2]);
+    expect(asc.flatMap(itemsOf)).toEqual(all);
+    expect((asc[0]!.data as Entry[]).map((e) => e.turnId)).toEqual([
+      before[0]!.id,
+      before[0]!.id,
+      before[0]!.id,
+      before[1]!.id,
+    ]);
+    const desc = await pages({ limit: 2, sortDirection: "desc" });
+    expect(desc.flatMap(itemsOf)).toEqual([...all].reverse());
+    // The other way from a page's first item (included).
+    const back = await pages({ limit: 10, sortDirection: "desc", cursor: asc[1]!.backwardsCursor as string });
+    expect(back.flatMap(itemsOf)).toEqual(all.slice(0, 5).reverse());
+    // One turn's items, and from after one of them.
+    const second = before[1]!;
+    expect((await pages({ turnId: second.id })).flatMap(itemsOf)).toEqual(second.items);
+    expect(
+      (await pages({ turnId: second.id, cursor: { type: "item", itemId: second.items[0]!.id } })).flatMap(
+        itemsOf,
+      ),
+    ).toEqual(second.items.slice(1));
+    // The turns pages show the same ids.
+    const turnPage = await c.request("thread/turns/list", {
+      threadId: thread.id,
+      limit: 1,
+      itemsView: "full",
+    });
+    expect(turnPage.data[0]!.items.map((i) => i.id)).toEqual(second.items.map((i) => i.id));
+    // Bad cursors: of another thread, of another turn, garbage.
+    const foreign = (
+      (await c.request("thread/items/list", { threadId: other.thread.id, limit: 1 })) as Answer
+    ).nextCursor;
+    const refused = async (params: Omit<ItemsParams, "threadId">) =>
+      c.request("thread/items/list", { threadId: thread.id, ...params }).then(
+        () => null,
+        (err: AppServerError) => err.toBody(),
+      );
+    expect(await refused({ cursor: foreign as string })).toMatchObject({
+      code: -32600,
+      message: expect.stringMatching(/another thread/),
+    });
+    expect(await refused({ turnId: before[0]!.id, cursor: asc[0]!.nextCursor as string })).toMatchObject({
+      code: -32600,
+      message: expect.stringMatching(/another turn/),
+    });
+    expect(await refused({ cursor: "litems1.garbage" })).toMatchObject({ code: -32600 });
+    expect(await refused({ turnId: "rollout-999" })).toMatchObject({ code: -32600 });
+
+    // A turn appended (the thread resumed and answering again): the old ids stay, the new items continue them.
+    await c.request("thread/resume", { threadId: thread.id, excludeTurns: true });
+    model.enqueue(responses.turn(...responses.reasoning("r3"), responses.message("a3")));
+    await turn(c, thread.id, "q3");
+    const after = await readAll();
+    expect(after.slice(0, 2)).toEqual(before);
+    expect(after[2]!.items.map((i) => i.id)).toEqual(["item-7", "item-8", "item-9"]);
+    const newest = await c.request("thread/items/list", {
+      threadId: thread.id,
+      limit: 2,
+      sortDirection: "desc",
+    });
+    expect(itemsOf(newest as Answer).map((i) => i.id)).toEqual(["item-9", "item-8"]);
+    await c.close();
+
+    // codex 0.166.0 numbers the appended rollout's items the same way.
+    if (REFERENCE) {
+      const ref = await start("0.166", home, cwd);
+      const turns = (await ref.request("thread/read", { threadId: thread.id, includeTurns: true })).thread
+        .turns;
+      expect(turns.flatMap((t) => t.items.map((i) => i.id))).toEqual(
+        after.flatMap((t) => t.items.map((i) => i.id)),
+      );
+      await ref.close();
+    }
+    await model.close();
   });
 });

@@ -155,6 +155,15 @@ async function script(
   const forkMeta = JSON.parse((await fs.readFile(forkFile, "utf8")).split("\n")[0]!);
   await step("thread/fork", { ...id, lastTurnId: "bogus" });
   await step("thread/fork", { ...id, beforeTurnId: "x", lastTurnId: "y" });
+  // Params refused before anything is read, in 0.166.0's words.
+  await step("thread/fork", { ...id, attachToSource: true, ephemeral: true });
+  await step("thread/fork", { ...id, deferGoalContinuation: true, ephemeral: true });
+  await step("thread/fork", { ...id, experimentalDisablePredictionMcp: true });
+  await step("thread/fork", { ...id, permissions: ":workspace", sandbox: "read-only" });
+  await step("thread/fork", { ...id, experimentalPredictionMode: true });
+  await step("thread/fork", { ...id, experimentalPredictionMode: true, ephemeral: true, lastTurnId: "x" });
+  // 0.166.0 attaches forks of its own threads only (this server attaches none: README).
+  if (writer === "ours") await step("thread/fork", { ...id, attachToSource: true });
   await step("thread/loaded/list", {});
   await step("thread/loaded/list", { cursor: "nope" });
   await step("thread/archive", id, ["thread/archived"]);
@@ -187,6 +196,17 @@ async function script(
     schema: c.schemaProblems(),
     sourceId: source.id,
   };
+}
+
+/** session_index.jsonl's lines without their times. */
+function nameLines(text: string): string[] {
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const { id, thread_name } = JSON.parse(l) as { id: string; thread_name: string };
+      return `${id} ${thread_name}`;
+    });
 }
 
 /** What a step's payload says that both servers must agree on (the rest is compared by the thread tests). */
@@ -226,7 +246,9 @@ describe("0.166 thread management", () => {
           payload: { forked_from_id: ours.sourceId },
         });
         expect(ours.steps).toContain('⇐ thread/name/updated {"threadId":"<source>","threadName":"Renamed"}');
-        expect(ours.names0166).toContain('{"id":"<fork>","thread_name":"Renamed"');
+        // The fork inherited the name; deleting it removed its line, the source's lines stay.
+        expect(ours.names0166).toContain('{"id":"<source>","thread_name":"Renamed"');
+        expect(ours.names0166).not.toContain('"<fork>"');
         if (!CODEX_0166_BIN) return;
         const nativeHome = await newHome(`native-on-${writer}`);
         const native = await script(
@@ -236,6 +258,8 @@ describe("0.166 thread management", () => {
           writer,
         );
         expect(ours.steps).toEqual(native.steps);
+        // The names file ends with the same names (0.166.0 also drops a deleted thread's lines).
+        expect(nameLines(ours.names0166)).toEqual(nameLines(native.names0166));
         expect(native.forkMeta).toMatchObject({
           type: "session_meta",
           payload: { forked_from_id: native.sourceId },
@@ -521,6 +545,9 @@ describe("0.166 thread management through the typed client", () => {
     await c.waitFor((m) => m.method === "thread/deleted", "thread/deleted");
     const left = await fs.readdir(path.join(home, "sessions"), { recursive: true });
     expect(left.filter((f) => f.endsWith(".jsonl"))).toEqual([]);
+    // Its name went with it: the names file holds no line of the thread, and nothing of the rewrite is left.
+    expect(await fs.readFile(path.join(home, "session_index.jsonl"), "utf8")).not.toContain(thread.id);
+    expect((await fs.readdir(home)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect((await c.close()).code).toBe(0);
   }, 60_000);
 });

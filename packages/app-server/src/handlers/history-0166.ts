@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { type gen0166, invalidRequest, type Protocol0166, RpcError } from "@codex-ts/app-server-protocol";
+import { type gen0166, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
 import {
   cursorFor,
   HistoryBaseError,
@@ -17,7 +17,9 @@ import {
 import type { Handlers } from "../handler.js";
 import type { LoadedThread } from "../threads/loaded-thread.js";
 import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
+import { legacyItemsPage } from "../threads/stored-item-pages.js";
 import { lineEffect } from "../threads/stored-items.js";
+import { listFilters } from "../threads/stored-list-filters.js";
 import { initialReadState, storedThreadObject } from "../threads/stored-thread.js";
 import { storedTurn } from "../threads/stored-turns.js";
 
@@ -35,8 +37,6 @@ type HistoryMethods = "thread/list" | "thread/read" | "thread/turns/list" | "thr
 const DEFAULT_ITEMS_PAGE = 50;
 /** A rollout rewritten under a page is read again from a fresh index this many times before the error stands. */
 const CHANGED_RETRIES = 2;
-
-const NOT_SUPPORTED = -32601;
 
 /** Store errors a client caused (or can retry), as JSON-RPC errors; `id` names the thread in 0.166.0's words. */
 function clientError(err: unknown, id: string): unknown {
@@ -138,6 +138,8 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
 
   return {
     async "thread/list"(p) {
+      const filters = listFilters(p);
+      if (filters.none) return { data: [], readStates: {}, nextCursor: null, backwardsCursor: null };
       const page = await reading("", () =>
         store.listThreads({
           limit: p.limit ?? null,
@@ -150,6 +152,9 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
           cwd: p.cwd ?? null,
           searchTerm: p.searchTerm ?? null,
           archived: p.archived ?? null,
+          excludedThreadIds: filters.excludedThreadIds,
+          parentThreadId: filters.parentThreadId,
+          ancestorThreadId: filters.ancestorThreadId,
         }),
       );
       const data = page.items.map((t) => {
@@ -192,9 +197,10 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
       const id = parseThreadId(p.threadId);
       return reading(id, async () => {
         const summary = await summaryOf(id);
-        // 0.166.0 pages the items of the threads it wrote itself only; a legacy thread's are read as turns.
+        // 0.166.0 pages the items of the threads it wrote itself only; a legacy thread's are served here from
+        // whole turns (README, deliberate differences).
         if (summary.historyMode !== "paginated")
-          throw new RpcError(NOT_SUPPORTED, "thread/items/list is not supported yet");
+          return legacyItemsPage(store, id, p, Math.max(1, p.limit ?? DEFAULT_ITEMS_PAGE));
         return itemsPage(store, id, p);
       });
     },

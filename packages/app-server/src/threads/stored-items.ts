@@ -27,7 +27,8 @@ export type Json = Record<string, unknown>;
 
 /** What a line contributes to its turn. */
 export type LineEffect =
-  | { kind: "item"; item: ThreadItem0166 }
+  /** `legacy`: the item took the `legacyItemId` it was given (a 0.58.0 event's item, numbered by the reader). */
+  | { kind: "item"; item: ThreadItem0166; legacy?: boolean }
   /** Legacy reasoning: consecutive parts are one item (the parts of one model output). */
   | { kind: "reasoning"; id: string; summary: string[]; content: string[] }
   | { kind: "error"; message: string }
@@ -51,7 +52,7 @@ export function eventPayload(record: Json | null): Json | null {
 
 /**
  * What a line adds; `legacyItemId` names the item a legacy line makes (legacy rollouts give their items no ids of
- * their own; the handler passes one derived from the line's position, see the README).
+ * their own: 0.166.0 numbers them `item-1`, `item-2`, … across the thread, and the caller passes the next one).
  */
 export function lineEffect(record: Json | null, legacyItemId: string): LineEffect {
   const msg = eventPayload(record);
@@ -64,11 +65,13 @@ export function lineEffect(record: Json | null, legacyItemId: string): LineEffec
       const text = str(msg, "message");
       if (text) content.push({ type: "text", text, text_elements: [] });
       for (const url of strings(msg.images)) content.push({ type: "image", url });
-      return { kind: "item", item: userMessageItem(legacyItemId, content, null) };
+      return { kind: "item", item: userMessageItem(legacyItemId, content, null), legacy: true };
     }
     case "agent_message": {
       const text = str(msg, "message");
-      return text === null ? null : { kind: "item", item: agentMessageItem(legacyItemId, text) };
+      return text === null
+        ? null
+        : { kind: "item", item: agentMessageItem(legacyItemId, text), legacy: true };
     }
     case "agent_reasoning":
     case "agent_reasoning_raw_content": {

@@ -35,7 +35,8 @@ export function storedThreadObject(
     forkedFromId: s.forkedFromId,
     historyMode: s.historyMode,
     model: null,
-    source: sessionSource(s.sourceKind),
+    source: sessionSource(s.sourceKind, s.source),
+    parentThreadId: spawnedBy(s.source)?.parent_thread_id ?? null,
     canAcceptDirectInput: null,
     gitInfo: s.git
       ? {
@@ -48,17 +49,51 @@ export function storedThreadObject(
   };
 }
 
-/** The listing's source kind as 0.166's `SessionSource` (sub-agent kinds keep their family). */
-function sessionSource(kind: ThreadSummary["sourceKind"]): gen0166.SessionSource {
+/** The recorded source as 0.166's `SessionSource`: a sub-agent's as 0.166.0 shows it (`{subAgent: …}`). */
+function sessionSource(kind: ThreadSummary["sourceKind"], raw: unknown): gen0166.SessionSource {
   switch (kind) {
     case "cli":
     case "vscode":
     case "exec":
     case "appServer":
       return kind;
+    case "subAgentReview":
+      return { subAgent: "review" };
+    case "subAgentCompact":
+      return { subAgent: "compact" };
+    case "subAgentThreadSpawn": {
+      const spawn = spawnedBy(raw);
+      return spawn ? { subAgent: { thread_spawn: spawn } } : "unknown";
+    }
+    case "subAgent": {
+      const sub = isObj(raw) ? raw.subagent : null;
+      return sub === "memory_consolidation" ? { subAgent: sub } : "unknown";
+    }
+    case "subAgentOther": {
+      const other = subagentOf(raw)?.other;
+      return typeof other === "string" ? { subAgent: { other } } : "unknown";
+    }
     default:
       return "unknown";
   }
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const subagentOf = (raw: unknown): Obj | null => (isObj(raw) && isObj(raw.subagent) ? raw.subagent : null);
+const strOrNull = (v: unknown): string | null => (typeof v === "string" ? v : null);
+
+/** A spawned sub-agent's record (`source.subagent.thread_spawn`) with every field 0.166.0 shows, else null. */
+function spawnedBy(raw: unknown) {
+  const spawn = subagentOf(raw)?.thread_spawn;
+  if (!isObj(spawn) || typeof spawn.parent_thread_id !== "string") return null;
+  return {
+    parent_thread_id: spawn.parent_thread_id,
+    depth: typeof spawn.depth === "number" ? spawn.depth : 1,
+    agent_path: strOrNull(spawn.agent_path),
+    agent_nickname: strOrNull(spawn.agent_nickname),
+    agent_role: strOrNull(spawn.agent_role),
+  };
 }
 
 /** What 0.166.0 answers as the read state of a thread it keeps none for. */

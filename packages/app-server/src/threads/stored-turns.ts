@@ -8,9 +8,9 @@ import { type LineEffect, lineEffect } from "./stored-items.js";
  * `notLoaded`, from its own lines only (one byte range of the rollout, never the whole file).
  *
  * Turn ids are the index's: 0.166.0's `turn_id` for its rollouts, `rollout-<line>` for legacy ones (as 0.166.0
- * names them). Legacy items get `item-<line>`, the 0-based line of the rollout they come from: 0.166.0 numbers a
- * legacy thread's items from its first line (`item-1`, `item-2`, …), which a page in the middle of a long
- * rollout cannot know without reading everything before it (README, deliberate differences).
+ * names them). Legacy items are numbered as 0.166.0 numbers them, `item-<n>` counting from 1 across the whole
+ * thread: the turn index keeps how many came before each turn (`itemsBefore`), so a turn read alone, on any page,
+ * gives its items the same ids as a read of the whole thread, and appends never renumber them.
  */
 
 /** Reads a turn's lines (the store's `readLines`). */
@@ -54,15 +54,21 @@ export async function storedTurn(
     }
     return turn;
   }
-  let line = entry.firstLine;
+  let next = entry.itemsBefore + 1;
   for await (const l of readLines(entry.path, entry, entry.generation)) {
     const record = l.record;
-    // Lines are numbered as the index numbers them (the turn id's `rollout-<n>` counts the same way).
     if (!record || !isNumberedRecord(record)) continue;
-    apply(turn, lineEffect(record, `item-${line}`));
-    line++;
+    const effect = lineEffect(record, `item-${next}`);
+    if (takesLegacyId(effect, turn)) next++;
+    apply(turn, effect);
   }
   return view === "full" ? turn : summaryView(turn);
+}
+
+/** Whether a line's item used up the legacy id it was offered (the turn index counts the same way, turn-scan.ts). */
+function takesLegacyId(e: LineEffect, turn: gen0166.Turn): boolean {
+  if (e?.kind === "item") return e.legacy === true;
+  return e?.kind === "reasoning" && turn.items.at(-1)?.type !== "reasoning";
 }
 
 /** Folds one line's effect into the turn being built. */

@@ -23,6 +23,8 @@ export interface HeadFacts {
   historyMode?: "legacy" | "paginated";
   /** session_meta.originator (the client that created the thread). */
   originator?: string | null;
+  /** A spawned sub-agent's parent (session_meta `source.subagent.thread_spawn.parent_thread_id`), else null. */
+  parentThreadId?: string | null;
 }
 
 export function factsFromHead(head: RolloutHead): HeadFacts {
@@ -44,7 +46,19 @@ export function factsFromHead(head: RolloutHead): HeadFacts {
       typeof meta?.history_base?.thread_id === "string" ? meta.history_base.thread_id.toLowerCase() : null,
     historyMode: meta?.history_mode === "paginated" ? "paginated" : "legacy",
     originator: typeof meta?.originator === "string" ? meta.originator : null,
+    parentThreadId: spawnParent(meta ? meta.source : null),
   };
+}
+
+/** The parent thread of a `{subagent: {thread_spawn: {parent_thread_id}}}` source (lower case), else null. */
+export function spawnParent(source: unknown): string | null {
+  if (typeof source !== "object" || source === null) return null;
+  const sub = (source as { subagent?: unknown }).subagent;
+  if (typeof sub !== "object" || sub === null) return null;
+  const spawn = (sub as { thread_spawn?: unknown }).thread_spawn;
+  if (typeof spawn !== "object" || spawn === null) return null;
+  const parent = (spawn as { parent_thread_id?: unknown }).parent_thread_id;
+  return typeof parent === "string" ? parent.toLowerCase() : null;
 }
 
 export function summaryFromFacts(
@@ -56,21 +70,25 @@ export function summaryFromFacts(
   return { ...facts.summary, path, modelProvider: facts.provider ?? defaultProvider };
 }
 
+/** Every source kind (also what a query for a thread's sub-agents lists when it names none). */
+export const ALL_SOURCE_KINDS = [
+  "cli",
+  "vscode",
+  "exec",
+  "appServer",
+  "subAgent",
+  "subAgentReview",
+  "subAgentCompact",
+  "subAgentThreadSpawn",
+  "subAgentOther",
+  "unknown",
+] as const;
+
 /**
  * 0.166.0's ThreadSourceKind of a session_meta `source`: `cli`, `vscode`, `exec`, `appServer` (0.58.0's `mcp`),
  * `subAgent*` for `{subagent: …}` sources, `unknown` otherwise.
  */
-export type SourceKind =
-  | "cli"
-  | "vscode"
-  | "exec"
-  | "appServer"
-  | "subAgent"
-  | "subAgentReview"
-  | "subAgentCompact"
-  | "subAgentThreadSpawn"
-  | "subAgentOther"
-  | "unknown";
+export type SourceKind = (typeof ALL_SOURCE_KINDS)[number];
 
 export function sourceKind(source: unknown): SourceKind {
   switch (source) {

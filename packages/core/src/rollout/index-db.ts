@@ -9,8 +9,10 @@ export const INDEX_FILE_NAME = "sessions-index.sqlite";
  * Bumped when the tables change; an index of another version is dropped and rebuilt from the rollout files.
  * 2: heads + days. 3: thread columns for indexed filters, trigram text index, folder listings, names, turn index.
  * 4: turn marks (compactions, ghost snapshots) and user-text counts per turn, for resuming late in a rollout.
+ * 6: legacy item counts per turn (`turns.items_before`), so a page numbers 0.58.0-format items as 0.166.0 does;
+ *    spawned sub-agents' parents (`heads.parent`) for `thread/list`'s parent and ancestor filters.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export type Database = BetterSqlite3.Database;
 type DatabaseConstructor = typeof BetterSqlite3;
@@ -186,7 +188,7 @@ function prepareSchema(db: Database, onDisk: boolean): void {
   if (version === SCHEMA_VERSION) {
     // Damaged tables throw here.
     db.prepare(
-      "SELECT rid, name, dir, id, ts, archived, size, mtime, complete, facts, listable, kind, provider, cwd, preview FROM heads LIMIT 1",
+      "SELECT rid, name, dir, id, ts, archived, size, mtime, complete, facts, listable, kind, provider, cwd, preview, parent FROM heads LIMIT 1",
     ).all();
     db.prepare("SELECT rowid FROM heads_text LIMIT 1").all();
     db.prepare("SELECT day, mtime, heads FROM days LIMIT 1").all();
@@ -194,7 +196,9 @@ function prepareSchema(db: Database, onDisk: boolean): void {
     db.prepare("SELECT id, name, updated_at FROM names LIMIT 1").all();
     db.prepare("SELECT key, value FROM meta LIMIT 1").all();
     db.prepare("SELECT name, state FROM turn_files LIMIT 1").all();
-    db.prepare("SELECT name, seq, turn_id, start_offset, end_offset, text_before FROM turns LIMIT 1").all();
+    db.prepare(
+      "SELECT name, seq, turn_id, start_offset, end_offset, text_before, items_before FROM turns LIMIT 1",
+    ).all();
     db.prepare("SELECT name, offset, end_offset, kind, text_before FROM turn_marks LIMIT 1").all();
     return;
   }
@@ -216,7 +220,8 @@ function prepareSchema(db: Database, onDisk: boolean): void {
       kind TEXT,
       provider TEXT,
       cwd TEXT,
-      preview TEXT
+      preview TEXT,
+      parent TEXT
     )`);
     db.exec("CREATE INDEX heads_by_id ON heads (id)");
     db.exec("CREATE INDEX heads_by_dir ON heads (dir)");
@@ -225,6 +230,7 @@ function prepareSchema(db: Database, onDisk: boolean): void {
     db.exec("CREATE INDEX heads_updated ON heads (archived, listable, mtime, id)");
     db.exec("CREATE INDEX heads_provider ON heads (archived, listable, provider, ts, id)");
     db.exec("CREATE INDEX heads_cwd ON heads (archived, listable, cwd, ts, id)");
+    db.exec("CREATE INDEX heads_parent ON heads (parent) WHERE parent IS NOT NULL");
     // Substring search over previews (trigram: any 3+ character term is an index lookup).
     db.exec(
       "CREATE VIRTUAL TABLE heads_text USING fts5(preview, content='', contentless_delete=1, tokenize='trigram')",
@@ -263,6 +269,7 @@ function prepareSchema(db: Database, onDisk: boolean): void {
       explicit INTEGER NOT NULL,
       start_hash TEXT NOT NULL,
       text_before INTEGER NOT NULL,
+      items_before INTEGER NOT NULL,
       PRIMARY KEY (name, seq)
     ) WITHOUT ROWID`);
     db.exec("CREATE INDEX turns_by_id ON turns (name, turn_id)");

@@ -70,12 +70,12 @@ export function putHeads(idx: IndexDb, entries: readonly HeadEntry[]): void {
   if (entries.length === 0) return;
   idx.write(() => {
     const upsert = idx.stmt(`INSERT INTO heads
-        (name, dir, id, ts, archived, size, mtime, complete, facts, listable, kind, provider, cwd, preview)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        (name, dir, id, ts, archived, size, mtime, complete, facts, listable, kind, provider, cwd, preview, parent)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(name) DO UPDATE SET dir = excluded.dir, id = excluded.id, ts = excluded.ts,
         archived = excluded.archived, size = excluded.size, mtime = excluded.mtime, complete = excluded.complete,
         facts = excluded.facts, listable = excluded.listable, kind = excluded.kind, provider = excluded.provider,
-        cwd = excluded.cwd, preview = excluded.preview
+        cwd = excluded.cwd, preview = excluded.preview, parent = excluded.parent
       RETURNING rid`);
     // Deleting from the text index is costly even for a row it does not hold: only rows indexed before are.
     const before = idx.stmt("SELECT listable, preview FROM heads WHERE name = ?");
@@ -101,6 +101,7 @@ export function putHeads(idx: IndexDb, entries: readonly HeadEntry[]): void {
         e.facts.provider,
         e.facts.summary?.cwd ?? null,
         preview,
+        e.facts.parentThreadId ?? null,
       ) as { rid: number };
       if (wasIndexed) unindex.run(rid);
       if (listable && preview) index.run(rid, preview);

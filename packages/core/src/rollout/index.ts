@@ -41,6 +41,8 @@ export { previewFromHead, type SessionSummary } from "./summary.js";
 export { InvalidCursorError, type ThreadPage, type ThreadQuery, type ThreadSummary } from "./thread-list.js";
 export { RolloutChangedError, type TurnIndexInfo } from "./turn-index.js";
 export {
+  decodeCursor,
+  encodeTurnCursor,
   type SortDirection,
   type TurnEntry,
   type TurnListPage,

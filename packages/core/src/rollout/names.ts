@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { openRegularFile, readLineSpansFrom } from "@codex-ts/config-loader";
 import type { IndexDb } from "./index-db.js";
@@ -139,11 +139,175 @@ export async function appendName(
   at: Date = new Date(),
 ): Promise<void> {
   const line = `${JSON.stringify({ id: id.toLowerCase(), thread_name: name, updated_at: at.toISOString() })}\n`;
-  const handle = await open(join(codexHome, SESSION_INDEX_FILE), "a", 0o644);
+  await exclusive(codexHome, async () => {
+    const handle = await open(join(codexHome, SESSION_INDEX_FILE), "a", 0o644);
+    try {
+      await handle.appendFile(line, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
+}
+
+/** Largest names file `removeNames` rewrites (a real one holds a line per named thread: far smaller). */
+const NAMES_FILE_MAX_BYTES = 64 * 1024 * 1024;
+/** Rounds of catching up with appends made by another process while the file is rewritten. */
+const CATCH_UP_ROUNDS = 8;
+
+/** Writes to the names file, one at a time per CODEX_HOME in this process (appends and rewrites). */
+const writers = new Map<string, Promise<unknown>>();
+function exclusive<T>(codexHome: string, work: () => Promise<T>): Promise<T> {
+  const before = writers.get(codexHome) ?? Promise.resolve();
+  const run = before.then(work, work);
+  const done = run.catch(() => undefined);
+  writers.set(codexHome, done);
+  void done.then(() => {
+    if (writers.get(codexHome) === done) writers.delete(codexHome);
+  });
+  return run;
+}
+
+/**
+ * Removes every line of thread `id` from session_index.jsonl, as 0.166.0 does when it deletes a thread, so its name
+ * does not come back. The file is rewritten whole into a temporary file beside it (fsynced) that replaces it by
+ * rename, so a reader sees the old file or the new one, never half of one. Appends made meanwhile by another
+ * process (0.166.0, another server) are carried over: before the rename the file is looked at again and lines
+ * added since are copied (filtered) too, until it stops growing, and after the rename lines that reached the old
+ * file late are appended to the new one. (A writer that opened the old file before the rename and writes only
+ * after those last looks could still be lost: the file has no lock 0.166.0 honours; in this process appends and
+ * rewrites take turns.) Returns how many lines were dropped.
+ */
+export async function removeNames(codexHome: string, id: string): Promise<number> {
+  const target = id.toLowerCase();
+  const path = join(codexHome, SESSION_INDEX_FILE);
+  return exclusive(codexHome, async () => {
+    let source: Awaited<ReturnType<typeof openRegularFile>>["handle"];
+    try {
+      ({ handle: source } = await openRegularFile(path));
+    } catch {
+      return 0; // no names file: nothing to remove
+    }
+    const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+    let dropped = 0;
+    let renamed = false;
+    let offsetRead = 0;
+    try {
+      const out = await open(temp, "wx", 0o644);
+      try {
+        let offset = 0;
+        for (let round = 0; ; round++) {
+          const size = (await source.stat()).size;
+          if (size > NAMES_FILE_MAX_BYTES) throw new Error(`${path} is over ${NAMES_FILE_MAX_BYTES} bytes`);
+          const kept: Buffer[] = [];
+          for await (const span of readLineSpansFrom(source, size, {
+            maxLineBytes: NAME_LINE_MAX_BYTES,
+            startAt: offset,
+            endAt: size,
+          })) {
+            if (!span.terminated) break; // being written: copied in the next round
+            offset = span.end;
+            // Span bytes are only valid until the next span: copied.
+            const bytes = span.bytes ? Buffer.from(span.bytes) : await readSpan(source, span.start, span.end);
+            const entry = span.bytes ? parseEntry(bytes.toString("utf8")) : null;
+            if (entry?.id === target) dropped++;
+            else kept.push(bytes, NEWLINE);
+          }
+          if (kept.length > 0) await out.write(Buffer.concat(kept));
+          if (dropped === 0 && round === 0) return 0; // the thread has no name line: nothing to rewrite
+          const now = (await source.stat()).size;
+          if (now === offset) break;
+          if (now === size || round >= CATCH_UP_ROUNDS) {
+            // A last line without its newline (being written, or torn): kept as it is.
+            await out.write(await readSpan(source, offset, now, false));
+            offset = now;
+            break;
+          }
+        }
+        offsetRead = offset;
+        await out.sync();
+      } finally {
+        await out.close();
+      }
+      if (dropped > 0) {
+        await rename(temp, path);
+        renamed = true;
+        await syncDir(codexHome);
+        // A writer that opened the old file before the rename may still append to it: carried over too.
+        for (let sweep = 0; sweep < 2; sweep++) {
+          await new Promise((resolve) => setImmediate(resolve));
+          const carried = await filteredSince(source, offsetRead, target);
+          if (carried.lines.length > 0) await appendRaw(path, carried.lines);
+          offsetRead = carried.end;
+        }
+      }
+      return dropped;
+    } finally {
+      await source.close();
+      if (!renamed) await rm(temp, { force: true });
+    }
+  });
+}
+
+const NEWLINE = Buffer.from("\n");
+
+/** Complete lines of the (replaced) file after `from`, but thread `target`'s. */
+async function filteredSince(
+  handle: Awaited<ReturnType<typeof openRegularFile>>["handle"],
+  from: number,
+  target: string,
+): Promise<{ lines: Buffer[]; end: number }> {
+  const size = (await handle.stat()).size;
+  const lines: Buffer[] = [];
+  let end = from;
+  for await (const span of readLineSpansFrom(handle, size, {
+    maxLineBytes: NAME_LINE_MAX_BYTES,
+    startAt: from,
+    endAt: size,
+  })) {
+    if (!span.terminated) break;
+    end = span.end;
+    const bytes = span.bytes ? Buffer.from(span.bytes) : await readSpan(handle, span.start, span.end);
+    if (parseEntry(bytes.toString("utf8"))?.id !== target) lines.push(bytes, NEWLINE);
+  }
+  return { lines, end };
+}
+
+/** Appends bytes to the names file (one write, fsynced). */
+async function appendRaw(path: string, parts: Buffer[]): Promise<void> {
+  const handle = await open(path, "a", 0o644);
   try {
-    await handle.appendFile(line, "utf8");
+    await handle.write(Buffer.concat(parts));
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** Bytes of the file copied as they are: a line too long for the reader's cap (no name line is), or a torn tail. */
+async function readSpan(
+  handle: Awaited<ReturnType<typeof openRegularFile>>["handle"],
+  start: number,
+  end: number,
+  dropNewline = true,
+): Promise<Buffer> {
+  const buf = Buffer.alloc(end - start);
+  const { bytesRead } = await handle.read(buf, 0, buf.length, start);
+  const got = buf.subarray(0, bytesRead);
+  // A span ends past its newline; the caller adds one back.
+  return dropNewline && got.at(-1) === 10 ? got.subarray(0, -1) : got;
+}
+
+/** Makes a rename in `dir` durable (where the platform allows opening a directory). */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Not supported here (e.g. Windows): the rename stands, only its durability on power loss is weaker.
   }
 }

@@ -21,7 +21,7 @@ import {
   ThreadNotFoundError,
   type ThreadTarget,
 } from "./lookup.js";
-import { appendName, namesOf, syncNames } from "./names.js";
+import { appendName, namesOf, removeNames, syncNames } from "./names.js";
 import { osErrorText } from "./os-error.js";
 import { ARCHIVED_SESSIONS_SUBDIR, isUuid, parseRolloutFileName, SESSIONS_SUBDIR } from "./paths.js";
 import { summaryFromHead } from "./summary.js";
@@ -264,6 +264,9 @@ export class StoreThreads {
     }
     const idx = this.ctx.index();
     if (idx) forgetFiles(idx, [name]);
+    // Its name goes too (as 0.166.0 does), so the id never shows a name again; a failure here loses nothing.
+    await removeNames(this.ctx.codexHome, id).catch(() => 0);
+    if (idx) await syncNames(this.ctx.codexHome, idx).catch(() => undefined);
     return path;
   }
 

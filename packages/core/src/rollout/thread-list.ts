@@ -1,4 +1,10 @@
-import { INTERACTIVE_SOURCE_KINDS, type SourceKind, sourceKind, summaryFromFacts } from "./facts.js";
+import {
+  ALL_SOURCE_KINDS,
+  INTERACTIVE_SOURCE_KINDS,
+  type SourceKind,
+  sourceKind,
+  summaryFromFacts,
+} from "./facts.js";
 import { DEFAULT_PAGE_SIZE, parseCursor } from "./list.js";
 import type { SessionSummary } from "./summary.js";
 import type { Anchor, ThreadFilter, ThreadOrder, ThreadRow } from "./thread-query.js";
@@ -27,6 +33,15 @@ export interface ThreadQuery {
   searchTerm?: string | null;
   /** true: only archived threads (`archived_sessions/`); false or absent: only live ones. */
   archived?: boolean | null;
+  /** Thread ids (lower-case UUIDs) left out before the limit applies. */
+  excludedThreadIds?: readonly string[] | null;
+  /**
+   * Only the sub-agents this thread spawned (session_meta `source.subagent.thread_spawn.parent_thread_id`), or with
+   * `ancestorThreadId` its descendants at any depth. Either one lists every source kind unless `sourceKinds` names
+   * some (the threads they select are sub-agents, which the default interactive kinds would hide).
+   */
+  parentThreadId?: string | null;
+  ancestorThreadId?: string | null;
 }
 
 /** One listed thread: the 0.58.0 summary plus what 0.166.0's `Thread` shows. */
@@ -98,15 +113,23 @@ export function normalizeThreadQuery(q: ThreadQuery): NormalizedThreadQuery {
   };
   const cwds =
     q.cwd === null || q.cwd === undefined ? null : typeof q.cwd === "string" ? [q.cwd] : [...q.cwd];
+  const spawned = Boolean(q.parentThreadId || q.ancestorThreadId);
   return {
     filter: {
       archived: q.archived === true,
       sourceKinds:
-        q.sourceKinds && q.sourceKinds.length > 0 ? [...q.sourceKinds] : [...INTERACTIVE_SOURCE_KINDS],
+        q.sourceKinds && q.sourceKinds.length > 0
+          ? [...q.sourceKinds]
+          : spawned
+            ? [...ALL_SOURCE_KINDS]
+            : [...INTERACTIVE_SOURCE_KINDS],
       providers: q.modelProviders && q.modelProviders.length > 0 ? [...q.modelProviders] : null,
       defaultProvider: q.defaultProvider,
       cwds: cwds && cwds.length > 0 ? cwds : null,
       search: q.searchTerm ? q.searchTerm : null,
+      excludedIds: q.excludedThreadIds ?? null,
+      parentId: q.parentThreadId ? q.parentThreadId.toLowerCase() : null,
+      ancestorId: q.ancestorThreadId ? q.ancestorThreadId.toLowerCase() : null,
     },
     order,
     anchor: parseThreadCursor(q.cursor, order),

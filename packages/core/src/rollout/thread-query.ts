@@ -13,6 +13,11 @@ export interface ThreadFilter {
   cwds: readonly string[] | null;
   /** Case-insensitive substring of the preview or the thread name; null: no search. */
   search: string | null;
+  /** Thread ids left out (before the page's limit); absent or empty: none. */
+  excludedIds?: readonly string[] | null;
+  /** Only sub-agents this thread spawned directly (`parent`), or at any depth (`ancestor`). */
+  parentId?: string | null;
+  ancestorId?: string | null;
 }
 
 /** `created`: the file name's timestamp then id (Codex's order and cursor). `updated`: the file's mtime then id. */
@@ -56,6 +61,20 @@ export function anchorOf(row: Pick<ThreadRow, "ts" | "mtime" | "id">, order: Thr
 function whereClause(idx: IndexDb, f: ThreadFilter): { sql: string[]; params: unknown[] } {
   const sql = ["archived = ?", "listable = 1", `kind IN (${marks(f.sourceKinds)})`];
   const params: unknown[] = [f.archived ? 1 : 0, ...f.sourceKinds];
+  if (f.excludedIds && f.excludedIds.length > 0) {
+    sql.push(`id NOT IN (${marks(f.excludedIds)})`);
+    params.push(...f.excludedIds);
+  }
+  if (f.parentId) {
+    sql.push("parent = ?");
+    params.push(f.parentId);
+  } else if (f.ancestorId) {
+    // Descendants at any depth: the spawn tree below the ancestor, one indexed step (heads_parent) per level.
+    sql.push(`id IN (WITH RECURSIVE below(id) AS (
+      SELECT id FROM heads WHERE parent = ? UNION SELECT h.id FROM heads h JOIN below ON h.parent = below.id
+    ) SELECT id FROM below)`);
+    params.push(f.ancestorId);
+  }
   if (f.providers !== null) {
     const orDefault = f.providers.includes(f.defaultProvider) ? " OR provider IS NULL" : "";
     sql.push(`(provider IN (${marks(f.providers)})${orDefault})`);

@@ -117,8 +117,8 @@ export async function indexTurns(idx: IndexDb, name: string, handle: FileHandle)
       for (const m of marks) mark.run(name, m.offset, m.end, m.kind, m.textBefore);
       const put =
         idx.stmt(`INSERT OR REPLACE INTO turns (name, seq, turn_id, first_line, start_offset, end_offset,
-        started_ms, completed_ms, status, explicit, start_hash, text_before)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        started_ms, completed_ms, status, explicit, start_hash, text_before, items_before)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       for (const t of turns) {
         put.run(
           name,
@@ -133,6 +133,7 @@ export async function indexTurns(idx: IndexDb, name: string, handle: FileHandle)
           t.explicit ? 1 : 0,
           t.startHash,
           t.textBefore,
+          t.itemsBefore,
         );
       }
       idx
@@ -322,6 +323,7 @@ interface TurnRow {
   explicit: number;
   start_hash: string;
   text_before: number;
+  items_before: number;
 }
 
 function fromRow(r: TurnRow): TurnRecord {
@@ -337,6 +339,7 @@ function fromRow(r: TurnRow): TurnRecord {
     explicit: r.explicit === 1,
     startHash: r.start_hash,
     textBefore: r.text_before,
+    itemsBefore: r.items_before,
   };
 }
 

@@ -44,6 +44,11 @@ export interface TurnRecord {
   startHash: string;
   /** User text bytes before the turn's first line (see TurnMark.textBefore): where resume may start. */
   textBefore: number;
+  /**
+   * Items of 0.58.0's events (user, agent, reasoning messages) in the turns before this one: 0.166.0 names such
+   * items `item-<n>`, counting from 1 across the whole thread, so a turn read alone numbers its items from here.
+   */
+  itemsBefore: number;
 }
 
 /** A line resuming may start at, or must carry over (see resume.ts). */
@@ -72,15 +77,33 @@ export interface ScanState {
   pendingUser: PendingUser | null;
   /** User text bytes so far (see TurnMark.textBefore). */
   text: number;
+  /** Legacy items so far (see TurnRecord.itemsBefore). */
+  items: number;
+  /** The open turn's last legacy item is a reasoning one: the next reasoning part joins it (no new item). */
+  inReasoning: boolean;
 }
 
-export const emptyScanState = (): ScanState => ({ lines: 0, seq: 0, open: null, pendingUser: null, text: 0 });
+export const emptyScanState = (): ScanState => ({
+  lines: 0,
+  seq: 0,
+  open: null,
+  pendingUser: null,
+  text: 0,
+  items: 0,
+  inReasoning: false,
+});
 
 const HASHED_BYTES = 4096;
 /** The envelope both generations write: key order timestamp, [ordinal,] type, payload (payload's type first). */
 const ENVELOPE =
   /^\{"timestamp":"([^"]*)",(?:"ordinal":\d+,)?"type":"([a-z_]+)","payload":\{(?:"type":"([A-Za-z_]+)")?/;
 const TURN_EVENTS = new Set(["user_message", "task_started", "task_complete", "turn_aborted"]);
+/** 0.58.0 events that show as items (with user_message), and the field an item needs (else it shows nothing). */
+const ITEM_EVENTS: Record<string, string> = {
+  agent_message: "message",
+  agent_reasoning: "text",
+  agent_reasoning_raw_content: "text",
+};
 const USER_ROLE =
   /^\{"timestamp":"[^"]*",(?:"ordinal":\d+,)?"type":"response_item","payload":\{"type":"message",(?:"id":"[^"]*",)?"role":"user"/;
 
@@ -100,6 +123,8 @@ interface Classified {
     | "compacted"
     | "replaced"
     | "ghost"
+    | "agent_item"
+    | "reasoning_item"
     | "other";
   turnId: string | null;
   /** Bytes of user text the line adds to what a compaction keeps (0 for most lines). */
@@ -128,7 +153,7 @@ function classify(bytes: Buffer): Classified | null {
     const ms = timeOf(m[1]!);
     const type = m[2]!;
     const payloadType = m[3];
-    if (type === "event_msg" && payloadType && TURN_EVENTS.has(payloadType)) {
+    if (type === "event_msg" && payloadType && (TURN_EVENTS.has(payloadType) || payloadType in ITEM_EVENTS)) {
       return fromObject(parse(bytes), ms);
     }
     if (type === "response_item" && payloadType === "message" && USER_ROLE.test(prefix)) {
@@ -180,6 +205,12 @@ function classifyObject(value: Record<string, unknown> | null, ms: number | null
   const turnId = typeof payload.turn_id === "string" ? payload.turn_id : null;
   if (value.type === "event_msg" && typeof payload.type === "string" && TURN_EVENTS.has(payload.type)) {
     return { ms, kind: payload.type as Classified["kind"], turnId, text: 0 };
+  }
+  if (value.type === "event_msg" && typeof payload.type === "string" && payload.type in ITEM_EVENTS) {
+    // As the history reader (app-server stored-items.ts) makes items: only with the text field present.
+    const shows = typeof payload[ITEM_EVENTS[payload.type]!] === "string";
+    const kind = !shows ? "other" : payload.type === "agent_message" ? "agent_item" : "reasoning_item";
+    return { ms, kind, turnId, text: 0 };
   }
   if (value.type === "compacted") {
     if (Array.isArray(payload.replacement_history)) return { ms, kind: "replaced", turnId: null, text: 0 };
@@ -286,6 +317,7 @@ export class TurnScanner {
       case "user_message": {
         if (s.open?.explicit) {
           this.extend(end, c.ms);
+          this.countItem(false);
           break;
         }
         const p = s.pendingUser;
@@ -305,13 +337,28 @@ export class TurnScanner {
           textBefore: p ? p.textBefore : textBefore,
         });
         this.extend(end, c.ms);
+        this.countItem(false);
         s.pendingUser = null;
         break;
       }
+      case "agent_item":
+      case "reasoning_item":
+        this.extend(end, c.ms);
+        this.countItem(c.kind === "reasoning_item");
+        s.pendingUser = null;
+        break;
       default:
         this.extend(end, c.ms);
         s.pendingUser = null; // 0.58.0 writes the user_message event right after the user's message
     }
+  }
+
+  /** One legacy item line of the open turn (a reasoning part right after another joins its item). */
+  private countItem(reasoning: boolean): void {
+    const s = this.state;
+    if (!s.open) return;
+    if (!(reasoning && s.inReasoning)) s.items++;
+    s.inReasoning = reasoning;
   }
 
   /** Marks found since the last call, in file order. */
@@ -349,8 +396,10 @@ export class TurnScanner {
       explicit: t.explicit,
       startHash: t.hash,
       textBefore: t.textBefore,
+      itemsBefore: this.state.items,
     };
     this.state.open = turn;
+    this.state.inReasoning = false;
     this.touched.set(turn.seq, turn);
   }
 

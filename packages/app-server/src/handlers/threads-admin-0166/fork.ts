@@ -11,6 +11,7 @@ import { initialThreadSettings } from "../../threads/settings.js";
 import { settingsFields } from "../../threads/thread-object.js";
 import { resumeHistory } from "../resume-history-0166.js";
 import { parseId, storeFailure } from "./errors.js";
+import { attachRefusal, checkForkParams } from "./fork-params.js";
 import type { AdminServices0166 } from "./services.js";
 
 type ForkResult = RequestResult<Protocol0166, "thread/fork">;
@@ -38,10 +39,15 @@ export async function forkThread(
   const { registry, runtime } = s;
   const sessions = runtime.sessions;
   if (!sessions || !runtime.resume) throw invalidRequest("thread/fork is not available on this server");
-  if (p.lastTurnId != null && p.beforeTurnId != null)
-    throw invalidRequest("`beforeTurnId` cannot be combined with `lastTurnId`");
+  checkForkParams(p);
   const source: ThreadTarget = p.path ? { path: p.path } : { threadId: parseId(p.threadId, "session") };
   const { store } = sessions;
+  if (p.attachToSource) {
+    const summary = await store.readThread(source, sessions.defaultProvider).catch((err: unknown) => {
+      throw storeFailure(err, "fork thread");
+    });
+    attachRefusal(summary?.historyMode ?? null);
+  }
   const running = "threadId" in source ? registry.get(source.threadId) : undefined;
   // A fork taken while the source's turn runs ends that turn, for the fork only, as interrupted.
   const cutsRunningTurn = !!running?.currentTask() && p.lastTurnId == null && p.beforeTurnId == null;

@@ -54,6 +54,7 @@ function execArgs(over: Partial<ExecCommandArgs> & { cmd: string }): ExecCommand
     maxOutputTokens: null,
     withEscalatedPermissions: null,
     justification: null,
+    tty: null,
     ...over,
   };
 }

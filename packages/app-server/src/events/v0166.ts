@@ -25,6 +25,7 @@ import {
 } from "./notifications-0166.js";
 import { PlanModeMessages } from "./plan-mode-0166.js";
 import { ThreadStatus0166 } from "./thread-status-0166.js";
+import { UnifiedExecItems0166 } from "./unified-exec-0166.js";
 
 export type { Notification0166 } from "./notifications-0166.js";
 
@@ -70,6 +71,7 @@ export class EventMapper0166 {
   private lastTotal: number | null = null;
   private announcedLoad = false;
   private readonly compaction = new CompactionItems();
+  private readonly unifiedExec = new UnifiedExecItems0166();
 
   /** `planMode`: whether the turn starting now runs in the plan collaboration mode (asked at each turn's start). */
   constructor(
@@ -116,6 +118,8 @@ export class EventMapper0166 {
     if (compacted) return compacted === "drop" ? [] : this.completed(compacted, false);
     const discarded = discardedItems(msg);
     if (discarded) return discarded.flatMap((id) => this.finishItem(id, (item) => item, false));
+    const unified = this.unifiedExec.handle(msg);
+    if (unified) return unified === "handled" ? [] : this.started(unified.start);
     const planned = this.turn?.planMode?.handle(msg);
     if (planned) return planned;
     this.keepStreamed(msg);
@@ -152,7 +156,9 @@ export class EventMapper0166 {
         // The core announced the command first (exec_command_begin); 0.166.0 sets the flag before the item.
         return [
           ...this.status.approvalOpened(),
-          ...(this.open.has(msg.call_id) ? [] : this.started(this.commandStarted(msg))),
+          ...(this.open.has(msg.call_id)
+            ? []
+            : this.started(this.unifiedExec.item(msg.call_id, null) ?? this.commandStarted(msg))),
         ];
       case "apply_patch_approval_request":
       case "patch_apply_begin": {

@@ -47,6 +47,7 @@ function settingsFrom(config: Config): TurnSettings {
     model: config.model,
     effort: config.modelReasoningEffort,
     summary: config.modelReasoningSummary,
+    ...(config.modelReasoningSummaryDefaulted ? { summaryDefaulted: true } : {}),
   };
 }
 

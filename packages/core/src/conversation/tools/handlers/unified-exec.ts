@@ -1,4 +1,6 @@
+import { modelFamily } from "../../../client/model-family.js";
 import * as ev from "../../../events/constructors.js";
+import { parseCommand } from "../../../exec/parse-command.js";
 import { decodeExecCommandArgs, decodeWriteStdinArgs } from "../../../unified-exec/args.js";
 import { UnifiedExecManager, type UnifiedExecOutcome } from "../../../unified-exec/manager.js";
 import { escalationRefusal } from "../../../unified-exec/tool-specs.js";
@@ -28,10 +30,23 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
   const turn = ctx.settings();
   const refusal = escalationRefusal(turn.approvalPolicy, args.withEscalatedPermissions);
   if (refusal !== null) return refusal;
+  // 0.166.0's exec_command (offered to the models whose toolset is `unified`) runs and is reported its own way.
+  const modern = modelFamily(turn.model).toolset === "unified";
+  const shellCommand = UnifiedExecManager.shellCommand(args);
+  const announce = (processId: string | null) =>
+    ctx.notify(
+      ev.unifiedExecCommand({
+        callId,
+        command: shellCommand,
+        parsedCmd: parseCommand(shellCommand),
+        processId,
+      }),
+    );
+  if (modern) announce(null);
   ctx.emit(UnifiedExecManager.beginEvent(callId, args, turn.cwd));
   const outcome = await runWithApproval(ctx, {
     callId,
-    command: UnifiedExecManager.shellCommand(args),
+    command: shellCommand,
     cwd: UnifiedExecManager.workdir(args, turn.cwd),
     escalate: args.withEscalatedPermissions === true,
     justification: args.justification,
@@ -42,6 +57,7 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
         env: ctx.commandEnvironment(),
         sandbox,
         signal: ctx.signal,
+        ...(modern ? { modern, onSpawn: (pid: number) => announce(String(pid)) } : {}),
       }),
     sandboxDenied: (o) => o.sandboxDenied,
     failureMessage: (o) => sandboxFailureMessage(endOutput(o)),

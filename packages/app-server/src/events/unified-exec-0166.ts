@@ -1,13 +1,20 @@
 import type { EventMsg, ParsedCommand } from "@codex-ts/app-server-protocol";
 import { commandItem, type ItemOf0166 } from "./items-0166.js";
 
+interface UnifiedExecCall {
+  phase: string;
+  callId: string;
+  command: string[];
+  parsed: ParsedCommand[];
+  processId: string | null;
+}
+
 /** The core's `unified_exec_command` extension event, read field by field (like `mcpProgress`); null otherwise. */
-function unifiedExecCommand(
-  msg: EventMsg,
-): { callId: string; command: string[]; parsed: ParsedCommand[]; processId: string | null } | null {
+function unifiedExecCommand(msg: EventMsg): UnifiedExecCall | null {
   const raw: Record<string, unknown> = msg;
   if (raw.type !== "unified_exec_command" || !Array.isArray(raw.command)) return null;
   return {
+    phase: String(raw.phase),
     callId: String(raw.call_id),
     command: raw.command.map(String),
     parsed: Array.isArray(raw.parsed_cmd) ? (raw.parsed_cmd as ParsedCommand[]) : [],
@@ -15,35 +22,51 @@ function unifiedExecCommand(
   };
 }
 
+/** What a core event means for the unified exec items (see `UnifiedExecItems0166.handle`). */
+export type UnifiedExecStep =
+  | { start: ItemOf0166<"commandExecution"> }
+  | { rejected: string }
+  | "handled"
+  | null;
+
 /**
  * 0.166.0's unified exec command items: an `exec_command` of the `gpt-5.5` toolset starts its item once the
  * process runs, showing the shell's argv joined (`/bin/bash -lc 'echo hi'`), the process id and `source:
  * unifiedExecStartup`, with the command actions parsed from that argv. The core announces such a call before its
- * `exec_command_begin` (which then starts nothing) and again with the process id; an approval asked in between
- * starts the item without a process id.
+ * `exec_command_begin` (which then starts nothing), again with the process id once it runs, or as rejected when
+ * the user refused it. An approval asked in between starts the item without a process id (the caller's part).
  */
 export class UnifiedExecItems0166 {
   private readonly pending = new Map<string, { command: string[]; parsed: ParsedCommand[]; cwd: string }>();
 
   /**
-   * The item to start for a core event (`{ start }`), `"handled"` for an event consumed with nothing to send,
-   * null for an event this class does not take. An approval asked before the process starts is the caller's:
-   * it starts the item with `item(callId, null)`.
+   * The item to start for a core event (`{ start }`), the call whose command the user refused (`{ rejected }`:
+   * its item completes as declined), `"handled"` for an event consumed with nothing to send, null for an event
+   * this class does not take.
    */
-  handle(msg: EventMsg): { start: ItemOf0166<"commandExecution"> } | "handled" | null {
-    const announced = unifiedExecCommand(msg);
-    if (announced) {
-      if (announced.processId === null) {
-        this.pending.set(announced.callId, { command: announced.command, parsed: announced.parsed, cwd: "" });
-        return "handled";
-      }
-      const item = this.item(announced.callId, announced.processId);
+  handle(msg: EventMsg): UnifiedExecStep {
+    const call = unifiedExecCommand(msg);
+    if (call) return this.step(call);
+    if (msg.type !== "exec_command_begin") return null;
+    const pending = this.pending.get(msg.call_id);
+    if (!pending) return null;
+    pending.cwd = msg.cwd;
+    return "handled";
+  }
+
+  private step(call: UnifiedExecCall): UnifiedExecStep {
+    if (call.phase === "announced") {
+      this.pending.set(call.callId, { command: call.command, parsed: call.parsed, cwd: "" });
+      return "handled";
+    }
+    if (call.phase === "started") {
+      const item = this.item(call.callId, call.processId);
       return item ? { start: item } : "handled";
     }
-    if (msg.type !== "exec_command_begin") return null;
-    const call = this.pending.get(msg.call_id);
-    if (!call) return null;
-    call.cwd = msg.cwd;
+    if (call.phase === "rejected") {
+      this.pending.delete(call.callId);
+      return { rejected: call.callId };
+    }
     return "handled";
   }
 

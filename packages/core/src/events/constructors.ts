@@ -263,12 +263,14 @@ export const terminalInteraction = (i: {
 });
 
 export const unifiedExecCommand = (c: {
+  phase: UnifiedExecCommandEvent["phase"];
   callId: string;
   command: string[];
   parsedCmd: ParsedCommand[];
   processId: string | null;
 }): UnifiedExecCommandEvent => ({
   type: "unified_exec_command",
+  phase: c.phase,
   call_id: c.callId,
   command: c.command,
   parsed_cmd: c.parsedCmd,

@@ -40,13 +40,15 @@ export type TerminalInteractionEvent = {
 };
 
 /**
- * An `exec_command` call of 0.166.0's unified exec (the `gpt-5.5` tools): sent without `process_id` just before the
- * call's `exec_command_begin` (whose `command` is the bare `cmd`, as 0.58.0 shows it), then with the process id once
- * the command has started. The 0.166 protocol's command item starts then, showing the shell's argv joined, the
- * process id and `source: unifiedExecStartup`, as 0.166.0 reports it. `parsed_cmd` is parsed from the argv.
+ * An `exec_command` call of 0.166.0's unified exec (the `gpt-5.5` tools), in phases: `announced` just before the
+ * call's `exec_command_begin` (whose `command` is the bare `cmd`, as 0.58.0 shows it), `started` with the process
+ * id once the command runs, `rejected` when the user refused it (0.58.0 sends no `exec_command_end` then). The 0.166
+ * protocol's command item starts at `started`, showing the shell's argv joined, the process id and `source:
+ * unifiedExecStartup`, as 0.166.0 reports it; `rejected` completes it as declined. `parsed_cmd` is from the argv.
  */
 export type UnifiedExecCommandEvent = {
   type: "unified_exec_command";
+  phase: "announced" | "started" | "rejected";
   call_id: string;
   command: string[];
   parsed_cmd: ParsedCommand[];

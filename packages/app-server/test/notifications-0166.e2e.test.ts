@@ -188,8 +188,8 @@ describe("0.166 notifications compared with codex 0.166.0", () => {
       timeout: 120_000,
     },
     async (impl) => {
-      // 0.166.0 offers exec_command and write_stdin to gpt-5.5 by default; ours with unified exec turned on.
-      const s = await server(impl, { args: impl === "ours" ? ["-c", "features.unified_exec=true"] : [] });
+      // Both offer exec_command and write_stdin to gpt-5.5 by default.
+      const s = await server(impl);
       let sessionId = -1;
       s.mock.enqueue(
         call("exec_command", { cmd: "cat", tty: true, yield_time_ms: 500 }, "call_cat"),
@@ -246,9 +246,12 @@ describe("0.166 notifications compared with codex 0.166.0", () => {
         const usage = notes.find((m) => m.method === "thread/tokenUsage/updated")?.params as {
           tokenUsage: { modelContextWindow: number | null };
         };
-        // 0.166.0 sends no reasoning summary for these models; ours sends the configured one (see the README).
-        const { summary: _summary, ...reasoning } = body.reasoning ?? {};
-        seen[model] = { reasoning, text: body.text, window: usage.tokenUsage.modelContextWindow };
+        // No reasoning summary: none is configured, and 0.166.0 sends its catalogue models none then.
+        seen[model] = {
+          reasoning: body.reasoning,
+          text: body.text,
+          window: usage.tokenUsage.modelContextWindow,
+        };
       }
       expect(seen).toEqual({
         "gpt-6.1-terra": {

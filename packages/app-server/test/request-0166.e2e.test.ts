@@ -212,7 +212,7 @@ describe("the request of a 0.166 turn compared with codex 0.166.0", () => {
   );
 
   it.each(IMPLS)(
-    "%s: plan mode adds one <collaboration_mode> developer message with the <proposed_plan> rules",
+    "%s: plan mode adds a <collaboration_mode> developer message with the <proposed_plan> rules; leaving it, another",
     {
       timeout: 120_000,
     },
@@ -223,9 +223,10 @@ describe("the request of a 0.166 turn compared with codex 0.166.0", () => {
         mode: "plan",
         settings: { model: "gpt-5.5", reasoning_effort: null },
       };
-      s.mock.enqueue(answer("first"), answer("second"));
+      s.mock.enqueue(answer("first"), answer("second"), answer("third"));
       await turn(s, threadId, plan);
       await turn(s, threadId, plan);
+      await turn(s, threadId, { mode: "default", settings: { model: "gpt-5.5", reasoning_effort: null } });
       const modeMessages = s.mock.requests.map((r) =>
         (r.body as Body).input.flatMap((i) =>
           i.role === "developer"
@@ -233,8 +234,12 @@ describe("the request of a 0.166 turn compared with codex 0.166.0", () => {
             : [],
         ),
       );
-      // Sent once, before the first plan-mode turn's input; the second turn's request carries the same history.
-      expect(modeMessages.map((m) => m.length)).toEqual([1, 1]);
+      // Sent once, before the first plan-mode turn's input; the second turn's request carries the same history;
+      // leaving plan mode adds the default mode's message before the next input.
+      expect(modeMessages.map((m) => m.length)).toEqual([1, 1, 2]);
+      const third = bodyAt(s, 2).input;
+      expect(third.at(-2)?.content?.[0]?.text).toBe(modeMessages[2]?.[1]);
+      expect(third.at(-1)?.content?.[0]?.text).toBe("hi");
       const text = modeMessages[0]?.[0] ?? "";
       expect(text.endsWith("</collaboration_mode>")).toBe(true);
       expect(text).toContain("<proposed_plan>");

@@ -1,16 +1,12 @@
-import path from "node:path";
-import { type Protocol0166, protocol0166 } from "@codex-ts/app-server-protocol";
 import {
   CODEX_0166_BIN,
   type Message,
-  type MockModelServer,
-  referenceEnv0166,
   responses,
   type ScriptedResponse,
-  type TestAppServer,
   useAppServerSuite,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
+import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
 
 /**
  * What the model provider sees of a 0.166 turn, and the command items the client sees back, on this server and
@@ -23,35 +19,14 @@ type Impl = "ours" | "real";
 const IMPLS: Impl[] = CODEX_0166_BIN ? ["ours", "real"] : ["ours"];
 if (!CODEX_0166_BIN) console.warn("0.166 requests: codex 0.166.0 not found (CODEX_0166_BIN), ours alone");
 
-interface Server {
-  c: TestAppServer<Protocol0166>;
-  mock: MockModelServer;
-  root: string;
-}
+type Server = MockServer0166;
 
-async function server(impl: Impl, toml?: string): Promise<Server> {
-  const mock = await suite.newMock();
-  const root = await suite.workdir("codex-0166-request-");
-  const home = await suite.home({
-    mock,
-    modern: true,
-    dir: path.join(root, "codex-home"),
+const server = (impl: Impl, toml?: string): Promise<Server> =>
+  startMockServer0166(suite, impl, {
+    client: { name: "request-0166", version: "1.0" },
+    prefix: "codex-0166-request-",
     ...(toml ? { toml } : {}),
   });
-  const c =
-    impl === "ours"
-      ? await suite.start({ home, protocol: protocol0166, cwd: root, initialize: false })
-      : await suite.start({
-          bin: "0.166",
-          home,
-          protocol: protocol0166,
-          cwd: root,
-          env: referenceEnv0166(home, root),
-          initialize: false,
-        });
-  await c.initialize({ name: "request-0166", version: "1.0" }, { experimentalApi: true });
-  return { c, mock, root };
-}
 
 type CollaborationMode = { mode: "plan" | "default"; settings: { model: string; reasoning_effort: null } };
 

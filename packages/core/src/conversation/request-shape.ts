@@ -67,6 +67,14 @@ export const APPLY_PATCH_SHELL_INSTRUCTIONS = [
   "`*** Move to: <path>`) with @@ hunks of context, removed (-) and added (+) lines. Paths are relative.",
 ].join("\n");
 
+/** The turn settings a request's shape depends on. */
+interface ShapeSettings {
+  model: string;
+  effort?: string | null | undefined;
+  summary: string;
+  summaryDefaulted?: boolean | undefined;
+}
+
 export function requestShape(
   config: Pick<
     Config,
@@ -78,19 +86,29 @@ export function requestShape(
     | "modelVerbosity"
     | "raw"
   >,
-  settings: {
-    model: string;
-    effort?: string | null | undefined;
-    summary: string;
-    summaryDefaulted?: boolean | undefined;
-  },
+  settings: ShapeSettings,
   baseInstructions: string,
 ): RequestShape {
   const family = modelFamily(settings.model);
-  if (family.toolset !== "0.58") return requestShape0166(config, settings, baseInstructions);
-  const applyPatch = applyPatchToolType(settings.model, config.features, config.includeApplyPatchTool);
   const verbosity = family.supportsVerbosity ? (config.modelVerbosity ?? family.defaultVerbosity) : null;
   const reasoning = reasoningFor(settings.model, settings.effort, chosenSummary(settings), config);
+  const common = {
+    ...(reasoning ? { reasoning } : {}),
+    ...(verbosity ? { verbosity } : {}),
+  };
+  // 0.166.0's catalogue models: its toolset (gpt-5.5's tools with parallel calls, or none at all, without even a
+  // `tools` key) and the base prompt as given.
+  if (family.toolset !== "0.58") {
+    const unified = family.toolset === "unified";
+    return {
+      tools: unified ? toolSpecs0166({ webSearch: webSearchMode(config) }) : [],
+      ...common,
+      instructions: baseInstructions,
+      parallelToolCalls: unified,
+      omitEmptyTools: true,
+    };
+  }
+  const applyPatch = applyPatchToolType(settings.model, config.features, config.includeApplyPatchTool);
   const instructions =
     family.needsApplyPatchInstructions && applyPatch === null && config.baseInstructions === undefined
       ? baseInstructions + APPLY_PATCH_SHELL_INSTRUCTIONS
@@ -104,8 +122,7 @@ export function requestShape(
       shellCommand: config.features.shell_command_tool === true,
       unifiedExec: config.features.unified_exec === true,
     }),
-    ...(reasoning ? { reasoning } : {}),
-    ...(verbosity ? { verbosity } : {}),
+    ...common,
     instructions,
   };
 }
@@ -114,32 +131,4 @@ export function requestShape(
 function webSearchMode(config: { raw?: unknown }): "live" | "cached" | "disabled" {
   const value = (config.raw as Record<string, unknown> | undefined)?.web_search;
   return value === "cached" || value === "disabled" ? value : "live";
-}
-
-/**
- * The request of a model from 0.166.0's catalogue, as 0.166.0 shapes it: its toolset (`gpt-5.5`'s tools with
- * parallel calls, or none at all), its reasoning and verbosity, the base prompt as given.
- */
-function requestShape0166(
-  config: Pick<Config, "modelVerbosity" | "raw">,
-  settings: {
-    model: string;
-    effort?: string | null | undefined;
-    summary: string;
-    summaryDefaulted?: boolean | undefined;
-  },
-  baseInstructions: string,
-): RequestShape {
-  const family = modelFamily(settings.model);
-  const verbosity = config.modelVerbosity ?? family.defaultVerbosity;
-  const reasoning = reasoningFor(settings.model, settings.effort, chosenSummary(settings), config);
-  const unified = family.toolset === "unified";
-  return {
-    tools: unified ? toolSpecs0166({ webSearch: webSearchMode(config) }) : [],
-    ...(reasoning ? { reasoning } : {}),
-    ...(verbosity ? { verbosity } : {}),
-    instructions: baseInstructions,
-    parallelToolCalls: unified,
-    omitEmptyTools: true,
-  };
 }

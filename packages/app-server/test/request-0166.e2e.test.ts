@@ -266,7 +266,8 @@ describe("a unified exec command's item compared with codex 0.166.0", () => {
         },
         answer("done"),
       );
-      // Not a login shell: what the user's profile does (and how long it takes) is no part of the comparison.
+      // Not a login shell: what the user's profile prints (and how long it takes) is no part of the comparison; nor
+      // does bash read ~/.bashrc for a command on pipes (Node's are sockets: see the core's spawnPipes).
       const notes = await turn(s, await thread(s, "gpt-5.5"));
       const item = (status: string, more: Record<string, unknown>) => ({
         type: "commandExecution",

@@ -1,16 +1,12 @@
-import path from "node:path";
-import { type Protocol0166, protocol0166 } from "@codex-ts/app-server-protocol";
 import {
   CODEX_0166_BIN,
   type Message,
-  type MockModelServer,
-  referenceEnv0166,
   responses,
   type ScriptedResponse,
-  type TestAppServer,
   useAppServerSuite,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
+import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
 
 /**
  * 0.166 notifications that need no request of their own, each checked on ours and, where it is installed, on the
@@ -25,36 +21,11 @@ const IMPLS: Impl[] = CODEX_0166_BIN ? ["ours", "real"] : ["ours"];
 if (!CODEX_0166_BIN)
   console.warn("0.166 notifications: codex 0.166.0 not found (CODEX_0166_BIN), ours alone");
 
-interface Server {
-  c: TestAppServer<Protocol0166>;
-  mock: MockModelServer;
-  root: string;
-}
+type Server = MockServer0166;
 
-/** A server of `impl` on a fresh modern CODEX_HOME (`<root>/codex-home`) with a mock model server of its own. */
-async function server(impl: Impl, o: { toml?: string; args?: string[] } = {}): Promise<Server> {
-  const mock = await suite.newMock();
-  const root = await suite.workdir("codex-0166-notes-");
-  const home = await suite.home({
-    mock,
-    modern: true,
-    dir: path.join(root, "codex-home"),
-    ...(o.toml ? { toml: o.toml } : {}),
-  });
-  const c =
-    impl === "ours"
-      ? await suite.start({ home, protocol: protocol0166, cwd: root, args: o.args ?? [], initialize: false })
-      : await suite.start({
-          bin: "0.166",
-          home,
-          protocol: protocol0166,
-          cwd: root,
-          env: referenceEnv0166(home, root),
-          initialize: false,
-        });
-  await c.initialize(CLIENT, { experimentalApi: true });
-  return { c, mock, root };
-}
+/** A server of `impl` on a fresh modern CODEX_HOME with a mock model server of its own. */
+const server = (impl: Impl, o: { toml?: string; args?: string[] } = {}): Promise<Server> =>
+  startMockServer0166(suite, impl, { client: CLIENT, prefix: "codex-0166-notes-", ...o });
 
 /** Runs one turn on a new thread; resolves with the notifications from `turn/started` to `turn/completed`. */
 async function turn(s: Server, params: { model?: string } = {}): Promise<Message[]> {
@@ -188,8 +159,8 @@ describe("0.166 notifications compared with codex 0.166.0", () => {
       timeout: 120_000,
     },
     async (impl) => {
-      // 0.166.0 offers exec_command and write_stdin to gpt-5.5 by default; ours with unified exec turned on.
-      const s = await server(impl, { args: impl === "ours" ? ["-c", "features.unified_exec=true"] : [] });
+      // Both offer exec_command and write_stdin to gpt-5.5 by default.
+      const s = await server(impl);
       let sessionId = -1;
       s.mock.enqueue(
         call("exec_command", { cmd: "cat", tty: true, yield_time_ms: 500 }, "call_cat"),
@@ -246,9 +217,12 @@ describe("0.166 notifications compared with codex 0.166.0", () => {
         const usage = notes.find((m) => m.method === "thread/tokenUsage/updated")?.params as {
           tokenUsage: { modelContextWindow: number | null };
         };
-        // 0.166.0 sends no reasoning summary for these models; ours sends the configured one (see the README).
-        const { summary: _summary, ...reasoning } = body.reasoning ?? {};
-        seen[model] = { reasoning, text: body.text, window: usage.tokenUsage.modelContextWindow };
+        // No reasoning summary: none is configured, and 0.166.0 sends its catalogue models none then.
+        seen[model] = {
+          reasoning: body.reasoning,
+          text: body.text,
+          window: usage.tokenUsage.modelContextWindow,
+        };
       }
       expect(seen).toEqual({
         "gpt-6.1-terra": {

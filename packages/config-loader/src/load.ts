@@ -86,7 +86,14 @@ export interface Config {
   sandboxPolicy: SandboxPolicy;
   shellEnvironmentPolicy: ShellEnvironmentPolicy;
   modelReasoningEffort?: ReasoningEffort;
+  /** `model_reasoning_summary` (profile first), `auto` when none is set. */
   modelReasoningSummary: ReasoningSummary;
+  /**
+   * True when no layer, profile or override set `model_reasoning_summary`, so `modelReasoningSummary` is the
+   * default `auto`. 0.58.0 sends that default to every model; 0.166.0 sends no summary to its catalogue models
+   * unless one is set, and this is how the core tells the two apart.
+   */
+  modelReasoningSummaryDefaulted: boolean;
   modelVerbosity?: Verbosity;
   modelContextWindow?: number;
   modelMaxOutputTokens?: number;
@@ -281,6 +288,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
   const developerInstructions = o.developerInstructions ?? cfg.developer_instructions;
   const effort = profile?.model_reasoning_effort ?? cfg.model_reasoning_effort;
   const verbosity = profile?.model_verbosity ?? cfg.model_verbosity;
+  const summary = profile?.model_reasoning_summary ?? cfg.model_reasoning_summary;
   const sep = cfg.shell_environment_policy ?? {};
 
   return {
@@ -302,7 +310,8 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
       experimentalUseProfile: sep.experimental_use_profile ?? false,
     },
     ...(effort !== undefined ? { modelReasoningEffort: effort } : {}),
-    modelReasoningSummary: profile?.model_reasoning_summary ?? cfg.model_reasoning_summary ?? "auto",
+    modelReasoningSummary: summary ?? "auto",
+    modelReasoningSummaryDefaulted: summary === undefined,
     ...(verbosity !== undefined ? { modelVerbosity: verbosity } : {}),
     ...(cfg.model_context_window !== undefined ? { modelContextWindow: cfg.model_context_window } : {}),
     ...(cfg.model_max_output_tokens !== undefined

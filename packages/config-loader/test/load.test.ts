@@ -277,3 +277,29 @@ describe("loadConfig bad input", () => {
     await mkdir(join(home, "sessions"));
   });
 });
+
+describe("model_reasoning_summary: chosen or defaulted", () => {
+  it("is auto and defaulted when nothing sets it", async () => {
+    const cfg = await load();
+    expect([cfg.modelReasoningSummary, cfg.modelReasoningSummaryDefaulted]).toEqual(["auto", true]);
+  });
+  it("is chosen when config.toml sets it, even to auto", async () => {
+    await writeConfig('model_reasoning_summary = "auto"\n');
+    const cfg = await load();
+    expect([cfg.modelReasoningSummary, cfg.modelReasoningSummaryDefaulted]).toEqual(["auto", false]);
+  });
+  it("is chosen when a profile or a -c override sets it", async () => {
+    await writeConfig('profile = "p"\n[profiles.p]\nmodel_reasoning_summary = "detailed"\n');
+    const fromProfile = await load();
+    expect([fromProfile.modelReasoningSummary, fromProfile.modelReasoningSummaryDefaulted]).toEqual([
+      "detailed",
+      false,
+    ]);
+    await writeConfig("");
+    const fromOverride = await load({ cliOverrides: [["model_reasoning_summary", "concise"]] });
+    expect([fromOverride.modelReasoningSummary, fromOverride.modelReasoningSummaryDefaulted]).toEqual([
+      "concise",
+      false,
+    ]);
+  });
+});

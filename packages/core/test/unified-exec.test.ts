@@ -54,6 +54,7 @@ function execArgs(over: Partial<ExecCommandArgs> & { cmd: string }): ExecCommand
     maxOutputTokens: null,
     withEscalatedPermissions: null,
     justification: null,
+    tty: null,
     ...over,
   };
 }
@@ -468,6 +469,17 @@ describe("sessions on a PTY", () => {
       maxOutputTokens: null,
     });
     expect(fed.output.endsWith("Process exited with code 0\nOutput:\ngot abc\n")).toBe(true);
+  });
+
+  it("on pipes, bash reads no ~/.bashrc for a plain command, whatever SHLVL the environment lacks", async () => {
+    const home = await tempDir("codex-uexec-home-");
+    await fs.writeFile(path.join(home, ".bashrc"), "echo FROM_BASHRC\n");
+    const { SHLVL: _shlvl, ...withoutLevel } = env();
+    const r = await manager({ terminal: "pipes" }).execCommand(
+      execArgs({ cmd: "echo hi", yieldTimeMs: 5000 }),
+      { callId: "c", cwd, env: { ...withoutLevel, HOME: home }, sandbox: null },
+    );
+    expect(r.output).toMatch(/Process exited with code 0\nOutput:\nhi\n$/);
   });
 
   it.skipIf(sandboxSupport() !== "bubblewrap")(

@@ -25,6 +25,7 @@ import {
 } from "./notifications-0166.js";
 import { PlanModeMessages } from "./plan-mode-0166.js";
 import { ThreadStatus0166 } from "./thread-status-0166.js";
+import { UnifiedExecItems0166 } from "./unified-exec-0166.js";
 
 export type { Notification0166 } from "./notifications-0166.js";
 
@@ -70,6 +71,7 @@ export class EventMapper0166 {
   private lastTotal: number | null = null;
   private announcedLoad = false;
   private readonly compaction = new CompactionItems();
+  private readonly unifiedExec = new UnifiedExecItems0166();
 
   /** `planMode`: whether the turn starting now runs in the plan collaboration mode (asked at each turn's start). */
   constructor(
@@ -116,6 +118,9 @@ export class EventMapper0166 {
     if (compacted) return compacted === "drop" ? [] : this.completed(compacted, false);
     const discarded = discardedItems(msg);
     if (discarded) return discarded.flatMap((id) => this.finishItem(id, (item) => item, false));
+    const unified = this.unifiedExec.handle(msg);
+    if (unified === "handled") return [];
+    if (unified) return "start" in unified ? this.started(unified.start) : this.declinedEnd(unified.rejected);
     const planned = this.turn?.planMode?.handle(msg);
     if (planned) return planned;
     this.keepStreamed(msg);
@@ -148,12 +153,16 @@ export class EventMapper0166 {
         return this.commandOutput(msg);
       case "exec_command_end":
         return this.commandEnd(msg);
-      case "exec_approval_request":
-        // The core announced the command first (exec_command_begin); 0.166.0 sets the flag before the item.
+      case "exec_approval_request": {
+        // A unified exec command's item starts here, before the flag, as 0.166.0 orders them; for a shell
+        // command the core announced the command first (exec_command_begin) and 0.166.0 sets the flag before it.
+        const unifiedItem = this.unifiedExec.item(msg.call_id, null);
+        if (unifiedItem) return [...this.started(unifiedItem), ...this.status.approvalOpened()];
         return [
           ...this.status.approvalOpened(),
           ...(this.open.has(msg.call_id) ? [] : this.started(this.commandStarted(msg))),
         ];
+      }
       case "apply_patch_approval_request":
       case "patch_apply_begin": {
         const started = this.open.has(msg.call_id)
@@ -392,14 +401,17 @@ export class EventMapper0166 {
     ]);
   }
 
+  /** The user refused the command: 0.166.0 completes it as declined, with nothing run, then clears the flag. */
+  private declinedEnd(callId: string): Notification0166[] {
+    this.declined.delete(callId);
+    const done = this.finishItem(callId, (item) =>
+      item.type === "commandExecution" ? { ...item, status: "declined" } : null,
+    );
+    return [...done, ...this.status.approvalClosed()];
+  }
+
   private commandEnd(msg: EventOf<"exec_command_end">): Notification0166[] {
-    if (this.declined.delete(msg.call_id)) {
-      // The user refused it: 0.166.0 completes the command as declined, with nothing run, then clears the flag.
-      const done = this.finishItem(msg.call_id, (item) =>
-        item.type === "commandExecution" ? { ...item, status: "declined" } : null,
-      );
-      return [...done, ...this.status.approvalClosed()];
-    }
+    if (this.declined.has(msg.call_id)) return this.declinedEnd(msg.call_id);
     return this.finishItem(msg.call_id, (item) =>
       item.type === "commandExecution"
         ? {

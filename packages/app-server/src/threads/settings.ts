@@ -1,6 +1,6 @@
 import { type gen0166, invalidRequest } from "@codex-ts/app-server-protocol";
 import type { SandboxMode } from "@codex-ts/config-loader";
-import type { TurnSettings } from "@codex-ts/core";
+import { collaborationModeMessageText, type TurnSettings } from "@codex-ts/core";
 import type { TurnOverrides } from "../conversations.js";
 
 /** A thread's settings as 0.166.0 reports them (`thread/settings/updated`, the thread responses). */
@@ -173,6 +173,13 @@ export function applySettings(current: ThreadSettings0166, c: SettingsChange): A
     next.summary = c.summary;
     overrides.summary = c.summary;
   }
+  // A change of collaboration mode reaches the model as the mode's developer message (see the core's
+  // `collaborationModeMessageText`), recorded before the next turn's input.
+  if (c.collaborationMode && c.collaborationMode.mode !== current.collaborationMode.mode)
+    overrides.collaboration_instructions = collaborationModeMessageText(
+      c.collaborationMode.mode,
+      c.collaborationMode.settings.developer_instructions,
+    );
   if (c.serviceTier !== undefined) next.serviceTier = c.serviceTier;
   if (c.personality !== undefined) next.personality = c.personality;
   if (c.disabledPluginIds != null) next.disabledPluginIds = c.disabledPluginIds;

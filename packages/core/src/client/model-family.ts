@@ -20,6 +20,17 @@ export interface ModelFamily {
   needsApplyPatchInstructions: boolean;
   /** `reasoning.context` (0.166.0 sends `all_turns` for most of its catalogue models); null: not sent. */
   reasoningContext: string | null;
+  /**
+   * Whether `reasoning.summary` is left out unless one was chosen (config, profile, override or a client's turn
+   * settings). 0.58.0 sends its default `auto` to every model; 0.166.0 sends none to its catalogue models.
+   */
+  omitDefaultSummary: boolean;
+  /**
+   * The built-in tools: `0.58` is 0.58.0's set (see `toolSpecs`); `unified` is what 0.166.0 offers `gpt-5.5`
+   * (exec_command, write_stdin, the freeform apply_patch, view_image, web_search, parallel tool calls); `none`
+   * is 0.166.0's request to its other catalogue models, which carries no tools at all.
+   */
+  toolset: "0.58" | "unified" | "none";
 }
 
 const DEFAULT_FAMILY: ModelFamily = {
@@ -31,6 +42,8 @@ const DEFAULT_FAMILY: ModelFamily = {
   localShell: false,
   needsApplyPatchInstructions: false,
   reasoningContext: null,
+  omitDefaultSummary: false,
+  toolset: "0.58",
 };
 
 /**
@@ -44,6 +57,8 @@ const catalogue0166 = (defaultEffort: string, more: Partial<ModelFamily> = {}): 
   defaultVerbosity: "low",
   defaultEffort,
   reasoningContext: "all_turns",
+  omitDefaultSummary: true,
+  toolset: "none",
   ...more,
 });
 
@@ -60,9 +75,8 @@ const FAMILIES: [prefix: string, family: Partial<ModelFamily>][] = [
   ["gpt-5.6-luna", catalogue0166("medium")],
   ["gpt-daybreak-blue-latest", catalogue0166("low")],
   ["gpt-daybreak-red-latest", catalogue0166("medium", { defaultVerbosity: "high" })],
-  ["gpt-5.5", catalogue0166("medium", { reasoningContext: null })],
-  // Keeps the freeform apply_patch tool it had as a `codex-` name.
-  ["codex-auto-review", catalogue0166("medium", { applyPatchTool: "freeform" })],
+  ["gpt-5.5", catalogue0166("medium", { reasoningContext: null, toolset: "unified" })],
+  ["codex-auto-review", catalogue0166("medium")],
   ["codex-mini-latest", { supportsReasoning: true, localShell: true, needsApplyPatchInstructions: true }],
   ["codex-", { supportsReasoning: true, applyPatchTool: "freeform" }],
   ["gpt-5-codex", { supportsReasoning: true, applyPatchTool: "freeform" }],

@@ -17,7 +17,8 @@ export type ToolSpec =
       parameters: Record<string, unknown>;
     }
   | { type: "custom"; name: string; description: string; format: Record<string, unknown> }
-  | { type: "web_search" }
+  /** 0.166.0 adds whether the search may reach the live web and what it may return. */
+  | { type: "web_search"; external_web_access?: boolean; search_content_types?: string[] }
   | { type: "local_shell" };
 
 /** Everything one model request needs. `input` is the conversation history as Responses API items. */
@@ -32,6 +33,10 @@ export interface Prompt {
   textFormat?: Record<string, unknown>;
   /** GPT-5 family only: sent as `text.verbosity`. */
   verbosity?: string;
+  /** `parallel_tool_calls` (false unless set: 0.58.0 never allows them; 0.166.0 does for `gpt-5.5`). */
+  parallelToolCalls?: boolean;
+  /** Leave `tools` out of the body when there are none, as 0.166.0 does (0.58.0 sends `tools: []`). */
+  omitEmptyTools?: boolean;
 }
 
 /** A response's token usage, in the protocol's (`token_count`) shape. */

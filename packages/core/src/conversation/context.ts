@@ -9,6 +9,13 @@ export interface TurnSettings {
   model: string;
   effort?: string | undefined;
   summary: string;
+  /** True while `summary` is the config loader's default rather than a chosen one (`chosenSummary`). */
+  summaryDefaulted?: boolean | undefined;
+  /**
+   * The `<collaboration_mode>` developer message of the thread's collaboration mode (0.166 threads), recorded
+   * before the turn that first runs under it; undefined: none (the default mode of a new thread).
+   */
+  collaborationInstructions?: string | undefined;
 }
 
 function networkAccess(policy: SandboxPolicy): "enabled" | "restricted" {
@@ -48,6 +55,10 @@ export function userMessage(text: string): Record<string, unknown> {
   return { type: "message", role: "user", content: [{ type: "input_text", text }] };
 }
 
+export function developerMessage(text: string): Record<string, unknown> {
+  return { type: "message", role: "developer", content: [{ type: "input_text", text }] };
+}
+
 /** The items every request starts with: developer instructions, AGENTS.md instructions, environment context. */
 export function initialContext(
   settings: TurnSettings,
@@ -55,13 +66,7 @@ export function initialContext(
   userInstructions: string | undefined,
 ): Record<string, unknown>[] {
   const items: Record<string, unknown>[] = [];
-  if (developerInstructions) {
-    items.push({
-      type: "message",
-      role: "developer",
-      content: [{ type: "input_text", text: developerInstructions }],
-    });
-  }
+  if (developerInstructions) items.push(developerMessage(developerInstructions));
   if (userInstructions) {
     items.push(
       userMessage(

@@ -4,6 +4,7 @@ export {
   applyPatchToolType,
   FREEFORM_APPLY_PATCH_TOOL,
 } from "./apply-patch-tool.js";
+export { type CollaborationModeKind, collaborationModeMessageText } from "./collaboration-mode.js";
 export { DEFAULT_BASE_INSTRUCTIONS, environmentContext, type TurnSettings } from "./context.js";
 export { Conversation } from "./conversation.js";
 export { uuidV7 } from "./ids.js";

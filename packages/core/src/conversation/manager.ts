@@ -49,6 +49,7 @@ function settingsFrom(config: Config): TurnSettings {
     model: config.model,
     effort: config.modelReasoningEffort,
     summary: config.modelReasoningSummary,
+    ...(config.modelReasoningSummaryDefaulted ? { summaryDefaulted: true } : {}),
   };
 }
 

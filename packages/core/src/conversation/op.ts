@@ -24,6 +24,8 @@ export interface TurnOpSettings {
   model: string;
   effort: string | null;
   summary: string;
+  /** The collaboration mode's developer message (`TurnSettings.collaborationInstructions`). */
+  collaboration_instructions: string;
 }
 
 /** A sandbox policy as clients send it (v1 kebab-case or v2 camelCase modes) → the core's policy. */
@@ -52,6 +54,9 @@ export function withTurnOpSettings(settings: TurnSettings, o: Partial<TurnOpSett
     ...(o.sandbox_policy !== undefined ? { sandboxPolicy: sandboxPolicyFromWire(o.sandbox_policy) } : {}),
     ...(o.model !== undefined ? { model: o.model } : {}),
     ...(o.effort !== undefined ? { effort: o.effort ?? undefined } : {}),
-    ...(o.summary !== undefined ? { summary: o.summary } : {}),
+    ...(o.summary !== undefined ? { summary: o.summary, summaryDefaulted: false } : {}),
+    ...(o.collaboration_instructions !== undefined
+      ? { collaborationInstructions: o.collaboration_instructions }
+      : {}),
   };
 }

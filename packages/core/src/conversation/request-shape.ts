@@ -2,7 +2,7 @@ import type { Config } from "@codex-ts/config-loader";
 import { modelFamily, supportsReasoningSummariesSetting } from "../client/model-family.js";
 import type { Prompt, ToolSpec } from "../client/types.js";
 import { applyPatchToolType } from "./apply-patch-tool.js";
-import { toolSpecs } from "./tools/specs.js";
+import { toolSpecs, toolSpecs0166 } from "./tools/specs.js";
 
 /**
  * The parts of a Responses request that depend on the model family and the tool flags, as 0.58.0 shapes them
@@ -16,21 +16,39 @@ export interface RequestShape {
   /** `text.verbosity`, GPT-5 family only. */
   verbosity?: string;
   instructions: string;
+  /** Set for 0.166.0's catalogue models: parallel tool calls (`gpt-5.5`), no `tools` key when there are none. */
+  parallelToolCalls?: boolean;
+  omitEmptyTools?: boolean;
 }
 
-/** `reasoning` for a model: the configured effort, else the family's default; absent without reasoning support. */
+/**
+ * The reasoning summary a turn asks for: the chosen one, or null when nobody chose one (config.toml, a profile,
+ * an override or a client's turn settings) and `summary` is only the loader's default.
+ */
+export function chosenSummary(s: { summary: string; summaryDefaulted?: boolean | undefined }): string | null {
+  return s.summaryDefaulted ? null : s.summary;
+}
+
+/**
+ * `reasoning` for a model: the configured effort, else the family's default; absent without reasoning support.
+ * `summary` null (none chosen) is sent as `auto` as 0.58.0 does, except to the families that leave it out then.
+ */
 export function reasoningFor(
   model: string,
   effort: string | null | undefined,
-  summary: string,
+  chosen: string | null,
   config: { raw?: unknown } = {},
 ): NonNullable<Prompt["reasoning"]> | undefined {
   const supports = supportsReasoningSummariesSetting(config);
   const family = modelFamily(model, supports === undefined ? {} : { supportsReasoningSummaries: supports });
   if (!family.supportsReasoning) return undefined;
-  const chosen = effort ?? family.defaultEffort;
-  const context = family.reasoningContext ? { context: family.reasoningContext } : {};
-  return chosen ? { effort: chosen, summary, ...context } : { summary, ...context };
+  const chosenEffort = effort ?? family.defaultEffort;
+  const summary = chosen ?? (family.omitDefaultSummary ? null : "auto");
+  return {
+    ...(chosenEffort ? { effort: chosenEffort } : {}),
+    ...(summary !== null ? { summary } : {}),
+    ...(family.reasoningContext ? { context: family.reasoningContext } : {}),
+  };
 }
 
 /**
@@ -49,6 +67,14 @@ export const APPLY_PATCH_SHELL_INSTRUCTIONS = [
   "`*** Move to: <path>`) with @@ hunks of context, removed (-) and added (+) lines. Paths are relative.",
 ].join("\n");
 
+/** The turn settings a request's shape depends on. */
+interface ShapeSettings {
+  model: string;
+  effort?: string | null | undefined;
+  summary: string;
+  summaryDefaulted?: boolean | undefined;
+}
+
 export function requestShape(
   config: Pick<
     Config,
@@ -60,13 +86,29 @@ export function requestShape(
     | "modelVerbosity"
     | "raw"
   >,
-  settings: { model: string; effort?: string | null | undefined; summary: string },
+  settings: ShapeSettings,
   baseInstructions: string,
 ): RequestShape {
   const family = modelFamily(settings.model);
-  const applyPatch = applyPatchToolType(settings.model, config.features, config.includeApplyPatchTool);
   const verbosity = family.supportsVerbosity ? (config.modelVerbosity ?? family.defaultVerbosity) : null;
-  const reasoning = reasoningFor(settings.model, settings.effort, settings.summary, config);
+  const reasoning = reasoningFor(settings.model, settings.effort, chosenSummary(settings), config);
+  const common = {
+    ...(reasoning ? { reasoning } : {}),
+    ...(verbosity ? { verbosity } : {}),
+  };
+  // 0.166.0's catalogue models: its toolset (gpt-5.5's tools with parallel calls, or none at all, without even a
+  // `tools` key) and the base prompt as given.
+  if (family.toolset !== "0.58") {
+    const unified = family.toolset === "unified";
+    return {
+      tools: unified ? toolSpecs0166({ webSearch: webSearchMode(config) }) : [],
+      ...common,
+      instructions: baseInstructions,
+      parallelToolCalls: unified,
+      omitEmptyTools: true,
+    };
+  }
+  const applyPatch = applyPatchToolType(settings.model, config.features, config.includeApplyPatchTool);
   const instructions =
     family.needsApplyPatchInstructions && applyPatch === null && config.baseInstructions === undefined
       ? baseInstructions + APPLY_PATCH_SHELL_INSTRUCTIONS
@@ -80,8 +122,13 @@ export function requestShape(
       shellCommand: config.features.shell_command_tool === true,
       unifiedExec: config.features.unified_exec === true,
     }),
-    ...(reasoning ? { reasoning } : {}),
-    ...(verbosity ? { verbosity } : {}),
+    ...common,
     instructions,
   };
+}
+
+/** `web_search` as 0.166.0 reads it from config.toml (the loader keeps it only in `raw`): live unless set. */
+function webSearchMode(config: { raw?: unknown }): "live" | "cached" | "disabled" {
+  const value = (config.raw as Record<string, unknown> | undefined)?.web_search;
+  return value === "cached" || value === "disabled" ? value : "live";
 }

@@ -17,8 +17,14 @@ import type { McpConnectionManager } from "../mcp/connection-manager.js";
 import { responseItemLine } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import { UnifiedExecManager } from "../unified-exec/manager.js";
-import { environmentContext, initialContext, type TurnSettings, userMessage } from "./context.js";
-import { reasoningFor, requestShape } from "./request-shape.js";
+import {
+  developerMessage,
+  environmentContext,
+  initialContext,
+  type TurnSettings,
+  userMessage,
+} from "./context.js";
+import { chosenSummary, reasoningFor, requestShape } from "./request-shape.js";
 import { assessSandboxCommand } from "./sandbox-assessment.js";
 import { Steering, type TaskKind } from "./steering.js";
 import { TokenUsageTracker } from "./token-usage.js";
@@ -238,10 +244,15 @@ export class Session {
     ]);
   }
 
-  /** At the start of a turn: the `<environment_context>` of what changed since the model last saw the settings. */
+  /**
+   * At the start of a turn: the `<environment_context>` of what changed since the model last saw the settings,
+   * and the collaboration mode's developer message when the mode changed.
+   */
   recordSettingsChange(): void {
     const changed = environmentContext(this.settings, this.lastSettingsSent);
     if (changed) this.record(userMessage(changed));
+    const mode = this.settings.collaborationInstructions;
+    if (mode && mode !== this.lastSettingsSent.collaborationInstructions) this.record(developerMessage(mode));
     this.lastSettingsSent = this.settings;
   }
 
@@ -265,6 +276,8 @@ export class Session {
       tools: [...shape.tools, ...(this.mcp?.toolSpecs() ?? [])],
       ...(shape.reasoning ? { reasoning: shape.reasoning } : {}),
       ...(shape.verbosity ? { verbosity: shape.verbosity } : {}),
+      ...(shape.parallelToolCalls ? { parallelToolCalls: true } : {}),
+      ...(shape.omitEmptyTools ? { omitEmptyTools: true } : {}),
       conversationId: this.id,
     };
   }
@@ -333,7 +346,7 @@ export class Session {
   ): Promise<SandboxCommandAssessment | null> {
     if (this.config.features?.experimental_sandbox_command_assessment !== true) return null;
     const s = this.settings;
-    const reasoning = reasoningFor(s.model, s.effort, s.summary, this.config);
+    const reasoning = reasoningFor(s.model, s.effort, chosenSummary(s), this.config);
     return assessSandboxCommand({
       client: this.client,
       conversationId: this.id,

@@ -15,6 +15,7 @@ import type {
   McpToolCallProgressEvent,
   StreamItemsDiscardedEvent,
   TerminalInteractionEvent,
+  UnifiedExecCommandEvent,
 } from "./extension.js";
 import type { CodexEventOf as Of } from "./types.js";
 
@@ -259,4 +260,19 @@ export const terminalInteraction = (i: {
   call_id: i.callId,
   process_id: i.processId,
   stdin: i.stdin,
+});
+
+export const unifiedExecCommand = (c: {
+  phase: UnifiedExecCommandEvent["phase"];
+  callId: string;
+  command: string[];
+  parsedCmd: ParsedCommand[];
+  processId: string | null;
+}): UnifiedExecCommandEvent => ({
+  type: "unified_exec_command",
+  phase: c.phase,
+  call_id: c.callId,
+  command: c.command,
+  parsed_cmd: c.parsedCmd,
+  process_id: c.processId,
 });

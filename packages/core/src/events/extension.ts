@@ -1,3 +1,5 @@
+import type { ParsedCommand } from "@codex-ts/app-server-protocol";
+
 /**
  * Core events that 0.58.0's `EventMsg` union has no variant for. They exist only to feed v2 notifications that
  * 0.58.0 declares but never sends (e.g. `item/mcpToolCall/progress`), are never recorded in a rollout, and must
@@ -37,16 +39,34 @@ export type TerminalInteractionEvent = {
   stdin: string;
 };
 
+/**
+ * An `exec_command` call of 0.166.0's unified exec (the `gpt-5.5` tools), in phases: `announced` just before the
+ * call's `exec_command_begin` (whose `command` is the bare `cmd`, as 0.58.0 shows it), `started` with the process
+ * id once the command runs, `rejected` when the user refused it (0.58.0 sends no `exec_command_end` then). The 0.166
+ * protocol's command item starts at `started`, showing the shell's argv joined, the process id and `source:
+ * unifiedExecStartup`, as 0.166.0 reports it; `rejected` completes it as declined. `parsed_cmd` is from the argv.
+ */
+export type UnifiedExecCommandEvent = {
+  type: "unified_exec_command";
+  phase: "announced" | "started" | "rejected";
+  call_id: string;
+  command: string[];
+  parsed_cmd: ParsedCommand[];
+  process_id: string | null;
+};
+
 /** Every extension event. */
 export type ExtensionEventMsg =
   | McpToolCallProgressEvent
   | StreamItemsDiscardedEvent
-  | TerminalInteractionEvent;
+  | TerminalInteractionEvent
+  | UnifiedExecCommandEvent;
 
 const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["type"]>([
   "mcp_tool_call_progress",
   "stream_items_discarded",
   "terminal_interaction",
+  "unified_exec_command",
 ]);
 
 /** Whether an event type belongs to 0.58.0's event stream (and so may be sent as `codex/event`). */

@@ -16,6 +16,8 @@ export interface ExecCommandArgs {
   maxOutputTokens: number | null;
   withEscalatedPermissions: boolean | null;
   justification: string | null;
+  /** 0.166.0's `tty`: whether the command wants a terminal (its exec_command runs on pipes otherwise). */
+  tty: boolean | null;
 }
 
 export interface WriteStdinArgs {
@@ -45,6 +47,9 @@ const EXEC_FIELDS: Record<string, FieldSpec> = {
   max_output_tokens: { kind: "usize", optional: true },
   with_escalated_permissions: { kind: "bool", optional: true },
   justification: { kind: "string", optional: true },
+  // 0.166.0's form of the escalation request (`use_default` | `require_escalated`).
+  sandbox_permissions: { kind: "string", optional: true },
+  tty: { kind: "bool", optional: true },
 };
 
 const STDIN_FIELDS: Record<string, FieldSpec> = {
@@ -67,7 +72,10 @@ export function decodeExecCommandArgs(raw: string): Decoded<ExecCommandArgs> {
       login: (v.login as boolean | undefined) ?? true,
       yieldTimeMs: (v.yield_time_ms as number | undefined) ?? null,
       maxOutputTokens: (v.max_output_tokens as number | undefined) ?? null,
-      withEscalatedPermissions: (v.with_escalated_permissions as boolean | undefined) ?? null,
+      withEscalatedPermissions:
+        (v.with_escalated_permissions as boolean | undefined) ??
+        (v.sandbox_permissions === "require_escalated" ? true : null),
+      tty: (v.tty as boolean | undefined) ?? null,
       justification: (v.justification as string | undefined) ?? null,
     },
   };

@@ -62,7 +62,17 @@ export interface ExecCommandContext {
   sandbox: SandboxPolicy | null;
   /** Aborting kills the process if it is still in its first yield (0.58.0 does so on interrupt). */
   signal?: AbortSignal;
+  /**
+   * 0.166.0's exec_command (its `gpt-5.5` tools): plain pipes unless the call asks for `tty`, and a 10 s first
+   * yield unless it gives one. Without it, 0.58.0's: a terminal always, 0.25 s.
+   */
+  modern?: boolean;
+  /** Called with the process id once the command has started (before its first yield). */
+  onSpawn?: (pid: number) => void;
 }
+
+/** 0.166.0's exec_command waits this long for output when the call names no `yield_time_ms`. */
+export const DEFAULT_EXEC_YIELD_TIME_MS_0166 = 10_000;
 
 export interface UnifiedExecManagerOptions {
   /** Force the pipe fallback instead of a PTY (tests). */
@@ -139,17 +149,22 @@ export class UnifiedExecManager {
         cwd,
         env: ctx.env,
         callId: ctx.callId,
-        ...(this.options.terminal ? { terminal: this.options.terminal } : {}),
+        ...terminalChoice(this.options.terminal, ctx.modern === true && args.tty !== true),
       });
     } catch (err) {
       return failure(createSessionError(err instanceof Error ? err.message : String(err)));
     }
     this.live.add(session);
     void session.waitForExit().then(() => this.live.delete(session));
+    ctx.onSpawn?.(session.pid);
 
     const started = performance.now();
     const taken = await session.collect(
-      started + clampYield(args.yieldTimeMs, DEFAULT_EXEC_YIELD_TIME_MS),
+      started +
+        clampYield(
+          args.yieldTimeMs,
+          ctx.modern ? DEFAULT_EXEC_YIELD_TIME_MS_0166 : DEFAULT_EXEC_YIELD_TIME_MS,
+        ),
       ctx.signal,
     );
     const wallTimeMs = performance.now() - started;
@@ -254,6 +269,12 @@ export class UnifiedExecManager {
     this.sessions.delete(victim[0]);
     victim[1].kill();
   }
+}
+
+/** The terminal a command gets: the manager's forced kind (tests), else pipes when asked, else the default. */
+function terminalChoice(forced: TerminalKind | undefined, pipes: boolean): { terminal?: TerminalKind } {
+  if (forced) return { terminal: forced };
+  return pipes ? { terminal: "pipes" } : {};
 }
 
 function clampYield(requested: number | null, fallback: number): number {

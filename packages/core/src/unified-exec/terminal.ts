@@ -114,6 +114,15 @@ function spawnPty(pty: NodePty, argv: readonly string[], o: { cwd: string; env: 
   return process_;
 }
 
+/**
+ * Node's "pipes" are socket pairs, and bash takes a socket on its stdin for a remote shell (rshd, sshd) and then
+ * reads ~/.bashrc even for `bash -c`, unless SHLVL says it runs inside another shell. Real pipes (what codex
+ * 0.166.0 gives a command without `tty`) never make it do so: a SHLVL of at least 1 keeps the two alike.
+ */
+function nestedShellEnv(env: Record<string, string>): Record<string, string> {
+  return Number(env.SHLVL) >= 1 ? env : { ...env, SHLVL: "1" };
+}
+
 function spawnPipes(
   argv: readonly string[],
   o: { cwd: string; env: Record<string, string> },
@@ -121,7 +130,7 @@ function spawnPipes(
   const [file, ...args] = argv;
   const child = spawn(file as string, args, {
     cwd: o.cwd,
-    env: o.env,
+    env: nestedShellEnv(o.env),
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
   });

@@ -1,6 +1,7 @@
 import type { ToolSpec } from "../../client/types.js";
 import { MCP_RESOURCE_TOOLS } from "../../mcp/resource-tools.js";
 import { UNIFIED_EXEC_TOOLS } from "../../unified-exec/tool-specs.js";
+import { UNIFIED_EXEC_TOOLS_0166 } from "../../unified-exec/tool-specs-0166.js";
 import { type ApplyPatchToolType, FREEFORM_APPLY_PATCH_TOOL } from "../apply-patch-tool.js";
 
 /**
@@ -31,6 +32,23 @@ export function toolSpecs(o: {
   if (o.applyPatch === "function") tools.push(FUNCTION_APPLY_PATCH_TOOL);
   if (o.webSearch) tools.push({ type: "web_search" });
   if (o.viewImage) tools.push(VIEW_IMAGE_TOOL);
+  return tools;
+}
+
+/**
+ * The tools 0.166.0 offers `gpt-5.5` (the `unified` toolset of its model family), in its order: exec_command and
+ * write_stdin, the freeform apply_patch, view_image with its `detail`, and web_search unless `web_search =
+ * "disabled"` (live unless `"cached"`). 0.166.0 also offers request_user_input, goal and tool_search tools this
+ * server does not implement (README, 0.166 differences); it offers no MCP resource tools nor update_plan.
+ */
+export function toolSpecs0166(o: { webSearch: "live" | "cached" | "disabled" }): ToolSpec[] {
+  const tools: ToolSpec[] = [...UNIFIED_EXEC_TOOLS_0166, FREEFORM_APPLY_PATCH_TOOL, VIEW_IMAGE_TOOL_0166];
+  if (o.webSearch !== "disabled")
+    tools.push({
+      type: "web_search",
+      external_web_access: o.webSearch === "live",
+      search_content_types: ["text", "image"],
+    });
   return tools;
 }
 
@@ -115,6 +133,27 @@ const VIEW_IMAGE_TOOL: ToolSpec = {
   parameters: {
     type: "object",
     properties: { path: { type: "string", description: "Local filesystem path to an image file" } },
+    required: ["path"],
+    additionalProperties: false,
+  },
+};
+
+/** 0.166.0's view_image: `detail` may ask for the image as it is (`original`); this server always sends it so. */
+const VIEW_IMAGE_TOOL_0166: ToolSpec = {
+  type: "function",
+  name: "view_image",
+  description: "Shows the model a local image file (by its path) when it needs to look at one.",
+  strict: false,
+  parameters: {
+    type: "object",
+    properties: {
+      detail: {
+        type: "string",
+        description: "`high` (the default) or `original` for the image at its own resolution.",
+        enum: ["high", "original"],
+      },
+      path: { type: "string", description: "The image file's path." },
+    },
     required: ["path"],
     additionalProperties: false,
   },

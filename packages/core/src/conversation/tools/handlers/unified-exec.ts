@@ -1,4 +1,6 @@
+import { modelFamily } from "../../../client/model-family.js";
 import * as ev from "../../../events/constructors.js";
+import { parseCommand } from "../../../exec/parse-command.js";
 import { decodeExecCommandArgs, decodeWriteStdinArgs } from "../../../unified-exec/args.js";
 import { UnifiedExecManager, type UnifiedExecOutcome } from "../../../unified-exec/manager.js";
 import { escalationRefusal } from "../../../unified-exec/tool-specs.js";
@@ -28,10 +30,25 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
   const turn = ctx.settings();
   const refusal = escalationRefusal(turn.approvalPolicy, args.withEscalatedPermissions);
   if (refusal !== null) return refusal;
+  // 0.166.0's exec_command (offered to the models whose toolset is `unified`) runs and is reported its own way.
+  const modern = modelFamily(turn.model).toolset === "unified";
+  const shellCommand = UnifiedExecManager.shellCommand(args);
+  const announce = (phase: "announced" | "started" | "rejected", processId: string | null = null) =>
+    ctx.notify(
+      ev.unifiedExecCommand({
+        phase,
+        callId,
+        command: shellCommand,
+        parsedCmd: parseCommand(shellCommand),
+        processId,
+      }),
+    );
+  if (modern) announce("announced");
   ctx.emit(UnifiedExecManager.beginEvent(callId, args, turn.cwd));
-  const outcome = await runWithApproval(ctx, {
+  let spawned = false;
+  const guarded = runWithApproval(ctx, {
     callId,
-    command: UnifiedExecManager.shellCommand(args),
+    command: shellCommand,
     cwd: UnifiedExecManager.workdir(args, turn.cwd),
     escalate: args.withEscalatedPermissions === true,
     justification: args.justification,
@@ -42,12 +59,30 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
         env: ctx.commandEnvironment(),
         sandbox,
         signal: ctx.signal,
+        ...(modern
+          ? {
+              modern,
+              onSpawn: (pid: number) => {
+                spawned = true;
+                announce("started", String(pid));
+              },
+            }
+          : {}),
       }),
     sandboxDenied: (o) => o.sandboxDenied,
     failureMessage: (o) => sandboxFailureMessage(endOutput(o)),
     reject: () => EXEC_COMMAND_REJECTED,
   });
-  if ("rejected" in outcome) return outcome.rejected;
+  // A command the user cancelled at its approval ends its 0.166 item as declined (0.58.0 reports nothing); an
+  // interrupt (no output of its own) leaves the item open, as 0.166.0 does.
+  const outcome = await guarded.catch((err: unknown) => {
+    if (modern && !spawned && err instanceof TurnAborted && err.output !== undefined) announce("rejected");
+    throw err;
+  });
+  if ("rejected" in outcome) {
+    if (modern) announce("rejected");
+    return outcome.rejected;
+  }
   return answer(ctx, outcome.ran);
 };
 

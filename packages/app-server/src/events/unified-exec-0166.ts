@@ -1,0 +1,90 @@
+import type { EventMsg, ParsedCommand } from "@codex-ts/app-server-protocol";
+import { commandItem, type ItemOf0166 } from "./items-0166.js";
+
+interface UnifiedExecCall {
+  phase: string;
+  callId: string;
+  command: string[];
+  parsed: ParsedCommand[];
+  processId: string | null;
+}
+
+/** The core's `unified_exec_command` extension event, read field by field (like `mcpProgress`); null otherwise. */
+function unifiedExecCommand(msg: EventMsg): UnifiedExecCall | null {
+  const raw: Record<string, unknown> = msg;
+  if (raw.type !== "unified_exec_command" || !Array.isArray(raw.command)) return null;
+  return {
+    phase: String(raw.phase),
+    callId: String(raw.call_id),
+    command: raw.command.map(String),
+    parsed: Array.isArray(raw.parsed_cmd) ? (raw.parsed_cmd as ParsedCommand[]) : [],
+    processId: typeof raw.process_id === "string" ? raw.process_id : null,
+  };
+}
+
+/** What a core event means for the unified exec items (see `UnifiedExecItems0166.handle`). */
+export type UnifiedExecStep =
+  | { start: ItemOf0166<"commandExecution"> }
+  | { rejected: string }
+  | "handled"
+  | null;
+
+/**
+ * 0.166.0's unified exec command items: an `exec_command` of the `gpt-5.5` toolset starts its item once the
+ * process runs, showing the shell's argv joined (`/bin/bash -lc 'echo hi'`), the process id and `source:
+ * unifiedExecStartup`, with the command actions parsed from that argv. The core announces such a call before its
+ * `exec_command_begin` (which then starts nothing), again with the process id once it runs, or as rejected when
+ * the user refused it. An approval asked in between starts the item without a process id (the caller's part).
+ */
+export class UnifiedExecItems0166 {
+  private readonly pending = new Map<string, { command: string[]; parsed: ParsedCommand[]; cwd: string }>();
+
+  /**
+   * The item to start for a core event (`{ start }`), the call whose command the user refused (`{ rejected }`:
+   * its item completes as declined), `"handled"` for an event consumed with nothing to send, null for an event
+   * this class does not take.
+   */
+  handle(msg: EventMsg): UnifiedExecStep {
+    const call = unifiedExecCommand(msg);
+    if (call) return this.step(call);
+    if (msg.type !== "exec_command_begin") return null;
+    const pending = this.pending.get(msg.call_id);
+    if (!pending) return null;
+    pending.cwd = msg.cwd;
+    return "handled";
+  }
+
+  private step(call: UnifiedExecCall): UnifiedExecStep {
+    if (call.phase === "announced") {
+      this.pending.set(call.callId, { command: call.command, parsed: call.parsed, cwd: "" });
+      return "handled";
+    }
+    if (call.phase === "started") {
+      const item = this.item(call.callId, call.processId);
+      return item ? { start: item } : "handled";
+    }
+    if (call.phase === "rejected") {
+      this.pending.delete(call.callId);
+      return { rejected: call.callId };
+    }
+    return "handled";
+  }
+
+  /** The item of an announced call not started yet (`processId` null: the process has not started); null else. */
+  item(callId: string, processId: string | null): ItemOf0166<"commandExecution"> | null {
+    const call = this.pending.get(callId);
+    if (!call) return null;
+    this.pending.delete(callId);
+    return {
+      ...commandItem({
+        id: callId,
+        command: call.command,
+        cwd: call.cwd,
+        parsed: call.parsed,
+        status: "inProgress",
+      }),
+      processId,
+      source: "unifiedExecStartup",
+    };
+  }
+}

@@ -10,7 +10,7 @@ import { readFile, writeFile } from "node:fs/promises";
 export async function asciiBundle(file: string): Promise<number> {
   const source = await readFile(file, "utf8");
   let escaped = 0;
-  const ascii = source.replace(/[^\x00-\x7f]/g, (c) => {
+  const ascii = source.replace(/[\u0080-\uffff]/g, (c) => {
     escaped++;
     return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
   });

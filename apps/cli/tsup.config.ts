@@ -1,5 +1,6 @@
 import { chmod, writeFile } from "node:fs/promises";
 import { defineConfig } from "tsup";
+import { asciiBundle } from "./build/ascii-bundle.js";
 import { zodEnglishOnly } from "./build/zod-english-only.js";
 
 /** `node dist/main.js` (tests, scripts, the demo) runs the same CLI as the `codex` bin. */
@@ -38,6 +39,8 @@ export default defineConfig({
     js: '"use strict";\nvar __codexBundleUrl = require("node:url").pathToFileURL(__filename).href;',
   },
   async onSuccess() {
+    // The launcher's fast path reads an ASCII bundle as latin1; comments may carry other characters.
+    await asciiBundle("dist/cli.cjs");
     await writeFile("dist/main.js", MAIN_SHIM);
     await chmod("dist/main.js", 0o755);
   },

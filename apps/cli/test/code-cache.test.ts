@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -5,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { asciiBundle } from "../build/ascii-bundle.js";
 import { loadBundle } from "../src/launch/code-cache.js";
 
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
@@ -161,5 +163,28 @@ describe("the codex bin (dist/codex.cjs)", () => {
     expect(second.stdout).toBe(first.stdout);
     // A cache that was used is not written again.
     expect(fs.statSync(cached).mtimeMs).toBe(written);
+  });
+});
+
+describe("the built bundle", () => {
+  it("is ASCII, so the bin reads it as latin1 instead of decoding UTF-8", () => {
+    expect(isAscii(fs.readFileSync(path.join(dist, "cli.cjs")))).toBe(true);
+  });
+
+  it("asciiBundle escapes what is not ASCII and the program stays the same", async () => {
+    const file = writeBundle("ascii", "+");
+    const source = [
+      '"use strict";',
+      "// a comment \u2014 with a dash and an arrow \u2192",
+      'module.exports = { text: "caf\u00e9 \ud83d\ude00", re: /\u2014+/.test("\u2014\u2014"), ["\u00e9t\u00e9"]: 1 };',
+    ].join("\n");
+    fs.writeFileSync(file, source);
+    const before = loadBundle(file, { env: { CODEX_TS_CODE_CACHE: "0" } }).exports;
+    expect(await asciiBundle(file)).toBe(10);
+    expect(isAscii(fs.readFileSync(file))).toBe(true);
+    fs.renameSync(file, `${file}.ascii.cjs`);
+    const after = loadBundle(`${file}.ascii.cjs`, { env: { CODEX_TS_CODE_CACHE: "0" } }).exports;
+    expect(after).toEqual(before);
+    expect(after).toEqual({ text: "caf\u00e9 \ud83d\ude00", re: true, "\u00e9t\u00e9": 1 });
   });
 });

@@ -1,7 +1,6 @@
 import { chmod, unlink } from "node:fs/promises";
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer } from "ws";
 import { DEFAULT_MAX_LINE_BYTES } from "../rpc/peer.js";
 import type { ListenTarget } from "./listen-url.js";
 import { FailedHandshakes } from "./rate-limit.js";
@@ -58,6 +57,8 @@ export async function listenWebSocket(opts: WebSocketListenerOptions): Promise<T
   const log = opts.log ?? (() => {});
   const maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const failures = new FailedHandshakes();
+  // ws (and the http, https, tls and zlib it loads) only for a listener: a stdio server starts without them.
+  const [{ default: http }, { WebSocketServer }] = await Promise.all([import("node:http"), import("ws")]);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: opts.maxMessageBytes ?? DEFAULT_MAX_LINE_BYTES,

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
 import { parseClaims } from "./claims.js";
@@ -143,6 +143,8 @@ export async function startLoginServer(o: LoginServerOptions): Promise<LoginServ
   let redirectUri = "";
   let actualPort = 0;
 
+  // node:http is loaded by a login, not by every start of the server that may offer one.
+  const { createServer } = await import("node:http");
   const server = createServer((req, res) => void route(req, res));
   const closed = new Promise<void>((resolve) => server.once("close", () => resolve()));
   const end = (outcome: LoginOutcome, res?: ServerResponse) => {

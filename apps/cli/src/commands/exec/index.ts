@@ -1,7 +1,15 @@
 import { type Command, CommanderError, Option } from "commander";
 import { globalOptions } from "../../global-options.js";
-import { type ExecOptions, runExec } from "./run.js";
+import type { ExecOptions } from "./run.js";
 import type { ResumeTarget } from "./session.js";
+
+/**
+ * The exec run and what it loads (the in-process server, the client, the protocol) are evaluated when exec runs,
+ * not when the CLI starts: every other command, `codex app-server` above all, starts without them.
+ */
+async function runExec(...args: Parameters<typeof import("./run.js").runExec>): Promise<number> {
+  return (await import("./run.js")).runExec(...args);
+}
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

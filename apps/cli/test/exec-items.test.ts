@@ -105,7 +105,7 @@ const SCENARIOS: Scenario[] = [
 interface Run {
   code: number | null;
   events: Record<string, unknown>[];
-  userAgent: string | undefined;
+  userAgent: string;
   files: Record<string, string | null>;
 }
 
@@ -133,7 +133,7 @@ async function run(bin: string | undefined, scenario: Scenario): Promise<Run> {
     return {
       code: r.code,
       events: scrub(events, work),
-      userAgent: m.requests[0]?.headers["user-agent"],
+      userAgent: String(m.requests[0]?.headers["user-agent"]),
       files: { "hello.txt": hello },
     };
   } finally {

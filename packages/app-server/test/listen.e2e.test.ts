@@ -200,6 +200,94 @@ describe("codex app-server --listen", () => {
       ).toHaveLength(1);
   });
 
+  it("sends an open approval to a client that joins the thread later (it answers; the first client is told), and announces thread/started and status to every 0.166 client", {
+    timeout: 150_000,
+  }, async () => {
+    const codexHome = await home("late-join");
+    const s = await serve(["--listen", "ws://127.0.0.1:0"], codexHome);
+    const url = s.urls[0] as string;
+    const a = await client(url, "starter");
+    const b = await client(url, "late");
+    const watcher = await client(url, "watcher");
+    const [seenA, seenB, seenW] = [record(a), record(b), record(watcher)];
+    const asked: Record<string, number | string> = {};
+    a.onApproval((req) => {
+      asked.a = req.id;
+      return new Promise<never>(() => {});
+    });
+    b.onApproval((req) => {
+      asked.b = req.id;
+      return "approve";
+    });
+    watcher.onApproval(() => {
+      throw new Error("the watcher follows no thread: it must not be asked");
+    });
+
+    const cwd = path.join(tmp, "late-join-project");
+    await fs.mkdir(cwd);
+    const { thread } = await a.request("thread/start", {
+      cwd,
+      approvalPolicy: "on-request",
+      sandbox: "read-only",
+    });
+    // 0.166.0 announces a new thread to every initialized 0.166 connection, not only to the one that started it.
+    for (const [name, seen] of [
+      ["starter", seenA],
+      ["late", seenB],
+      ["watcher", seenW],
+    ] as const) {
+      await until(() => seen.some((n) => n.method === "thread/started"), `thread/started on ${name}`);
+      const started = seen.filter((n) => n.method === "thread/started");
+      expect(started, name).toHaveLength(1);
+      expect(started[0]?.params.thread).toMatchObject({ id: thread.id });
+    }
+
+    mock.enqueue(shellCall("echo late > late.txt", "call_late"), responses.turn(responses.message("joined")));
+    const { turn } = await a.request("turn/start", {
+      threadId: thread.id,
+      input: [{ type: "text", text: "write it" }],
+    });
+    await until(() => asked.a !== undefined, "the approval on the starter");
+    expect(asked.b).toBeUndefined();
+    // The approval is open and the starter does not answer; the late client joins the live thread and is asked.
+    const rb = await b.request("thread/resume", { threadId: thread.id });
+    expect(rb.thread.id).toBe(thread.id);
+    await until(() => completed(seenA, turn.id) && completed(seenB, turn.id), "the turn on both subscribers");
+    expect(asked.b).toBeDefined();
+    expect(await fs.readFile(path.join(cwd, "late.txt"), "utf8")).toBe("late\n");
+    for (const [name, seen] of [
+      ["starter", seenA],
+      ["late", seenB],
+    ] as const) {
+      const resolved = seen.filter((n) => n.method === "serverRequest/resolved");
+      expect(resolved, name).toHaveLength(1);
+      expect(resolved[0]?.params).toEqual({
+        threadId: thread.id,
+        requestId: name === "starter" ? asked.a : asked.b,
+      });
+    }
+    // The watcher follows no thread: it saw the thread's status change (0.166.0 sends that to every client) but
+    // none of the turn's events.
+    await until(
+      () =>
+        seenW.some(
+          (n) =>
+            n.method === "thread/status/changed" && (n.params.status as { type: string }).type === "idle",
+        ),
+      "the idle status on the watcher",
+    );
+    const statuses = seenW
+      .filter((n) => n.method === "thread/status/changed")
+      .map((n) => {
+        const st = n.params.status as { type: string; activeFlags?: string[] };
+        return st.type === "active" ? `active[${(st.activeFlags ?? []).join(",")}]` : st.type;
+      });
+    expect(statuses).toContain("active[waitingOnApproval]");
+    expect(statuses.at(-1)).toBe("idle");
+    expect(seenW.some((n) => n.method.startsWith("turn/") || n.method.startsWith("item/"))).toBe(false);
+    expect(seenW.some((n) => n.method === "serverRequest/resolved")).toBe(false);
+  });
+
   it("keeps a turn running when its only client disconnects mid-turn; the events reach the rollout", {
     timeout: 150_000,
   }, async () => {

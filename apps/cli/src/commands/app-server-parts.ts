@@ -17,6 +17,11 @@ export interface AppServerPartsOptions {
   originator: string;
   /** `codex exec` lets `CODEX_API_KEY` override stored credentials; the app server does not. */
   apiKeyEnv?: NodeJS.ProcessEnv | undefined;
+  /**
+   * Model and auth requests carry the originator's user agent without the `(<client>; <version>)` suffix the
+   * server adds for its `initialize` client: `codex exec` is no client of its own, and 0.58.0's exec sends none.
+   */
+  bareUserAgent?: boolean | undefined;
 }
 
 /**
@@ -32,6 +37,10 @@ export function appServerParts(
   "version" | "originator" | "codexHome" | "requiresOpenaiAuth" | "auth" | "conversations"
 > {
   let auth: AuthManager | undefined;
+  const userAgentOf = (server: { userAgent(): string }) => () =>
+    o.bareUserAgent
+      ? modules.core.buildUserAgent({ originator: o.originator, version: COMPAT_VERSION, env: process.env })
+      : server.userAgent();
   return {
     version: COMPAT_VERSION,
     originator: o.originator,
@@ -42,7 +51,7 @@ export function appServerParts(
         codexHome: o.codexHome,
         config: o.processConfig,
         originator: o.originator,
-        userAgent: () => server.userAgent(),
+        userAgent: userAgentOf(server),
         warn: (m) => server.log("warn", m),
         apiKeyEnv: o.apiKeyEnv,
       });
@@ -57,7 +66,7 @@ export function appServerParts(
         env: process.env,
         cliVersion: COMPAT_VERSION,
         originator: o.originator,
-        userAgent: () => server.userAgent(),
+        userAgent: userAgentOf(server),
         auth,
       }),
   };

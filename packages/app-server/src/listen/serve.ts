@@ -113,6 +113,7 @@ export async function serveListening(
         });
         const observe = subscriptionObserver(shared.subscribers, server);
         connections.add(server);
+        shared.subscribers.connect(server);
         shared.host.log("info", `${conn.description} connected`);
         void server.run().finally(() => {
           connections.delete(server);

@@ -2,12 +2,16 @@ import { parseUuid } from "@codex-ts/app-server-protocol";
 import type { RequestObserver } from "../server.js";
 import type { Subscriber, ThreadSubscribers } from "./thread-subscribers.js";
 
-function threadIdOf(value: unknown): string | undefined {
+function threadOf(value: unknown): { id: string } | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const thread = (value as { thread?: unknown }).thread;
   if (typeof thread !== "object" || thread === null) return undefined;
   const id = (thread as { id?: unknown }).id;
-  return typeof id === "string" ? id : undefined;
+  return typeof id === "string" ? { ...thread, id } : undefined;
+}
+
+function threadIdOf(value: unknown): string | undefined {
+  return threadOf(value)?.id;
 }
 
 function paramThreadId(params: unknown): string | undefined {
@@ -22,8 +26,8 @@ function paramThreadId(params: unknown): string | undefined {
 }
 
 /**
- * Subscribes a 0.166 connection of a listening server to the threads it starts, forks or resumes (as later Codex
- * does), and unsubscribes it on `thread/unsubscribe`. A resume by id subscribes before it is handled, so the
+ * Subscribes a 0.166 connection of a listening server to the threads it starts, forks or resumes (as 0.166.0
+ * does), and unsubscribes it on `thread/unsubscribe`; a thread it starts is announced to the other connections. A resume by id subscribes before it is handled, so the
  * thread's notifications sent ahead of the answer (its loaded status) reach the asker; a failed resume undoes it.
  */
 export function subscriptionObserver(hub: ThreadSubscribers, sub: Subscriber): RequestObserver {
@@ -31,6 +35,15 @@ export function subscriptionObserver(hub: ThreadSubscribers, sub: Subscriber): R
     if (generation !== "0.166") return undefined;
     switch (req.method) {
       case "thread/start":
+        // The asker gets `thread/started` from the handler, after its answer; every other 0.166 connection is
+        // told now (0.166.0 announces a new thread to all of them; a fork's announcement goes out through the
+        // thread's channel, which does the same).
+        return (outcome) => {
+          const thread = outcome.ok ? threadOf(outcome.result) : undefined;
+          if (!thread) return;
+          hub.subscribe(sub, thread.id);
+          hub.announce(sub, "thread/started", { thread });
+        };
       case "thread/fork":
         return (outcome) => {
           const id = outcome.ok ? threadIdOf(outcome.result) : undefined;

@@ -1,4 +1,5 @@
 import {
+  type Generation,
   type JsonRpcPeer,
   type OutgoingChannel,
   type OutgoingRequestOptions,
@@ -11,9 +12,17 @@ import {
 /** How long a settled approval's per-connection ids are kept for its `serverRequest/resolved` (which a held thread may send late). */
 const RESOLVED_ID_KEEP_MS = 60_000;
 
-/** A 0.166 connection as the fan-out sees it (an `AppServer`). */
+/**
+ * Notifications 0.166.0 sends every initialized 0.166 connection, not only the thread's subscribers: a client's
+ * thread list learns of new threads and their status without following them.
+ */
+const SERVER_WIDE = new Set(["thread/started", "thread/status/changed"]);
+
+/** A connection as the fan-out sees it (an `AppServer`). */
 export interface Subscriber {
   readonly peer: JsonRpcPeer;
+  /** The protocol its `initialize` chose (null before it); only 0.166 connections hear of threads. */
+  readonly generation: Generation | null;
   /** The connection's typed peer: what it opted out of at `initialize`. */
   readonly peers: { readonly "0.166": ProtocolPeer<Protocol0166> };
 }
@@ -28,6 +37,8 @@ interface Membership {
 interface FanoutRequest {
   readonly threadId: string;
   readonly tag: string | undefined;
+  /** Sends this request to one more connection (a subscriber, or one that subscribed while it was open). */
+  readonly deliver: (sub: Subscriber) => void;
   /** The request id each connection was given (0.166's `serverRequest/resolved` names it, per connection). */
   readonly ids: Map<Subscriber, number>;
   /** The tag the per-connection requests carry, to withdraw them once another connection answered. */
@@ -46,11 +57,21 @@ interface FanoutRequest {
  */
 export class ThreadSubscribers {
   private readonly members = new Map<Subscriber, Membership>();
+  /** Every open connection of the server (the server-wide notifications go to its 0.166 ones). */
+  private readonly connections = new Set<Subscriber>();
   private readonly byThread = new Map<string, Set<Subscriber>>();
   private readonly requests = new Map<number, FanoutRequest>();
   private nextRequestId = 0;
 
-  /** Subscribes a connection to a thread (0.166 `thread/start`, `thread/resume`, `thread/fork`). */
+  /** A connection opened (its generation is known once it has initialized). */
+  connect(sub: Subscriber): void {
+    this.connections.add(sub);
+  }
+
+  /**
+   * Subscribes a connection to a thread (0.166 `thread/start`, `thread/resume`, `thread/fork`). Approvals of the
+   * thread still open are sent to it too, as 0.166.0 does: a client that joins a waiting thread can answer them.
+   */
   subscribe(sub: Subscriber, threadId: string): void {
     this.membership(sub).threads.add(threadId);
     let subs = this.byThread.get(threadId);
@@ -59,6 +80,15 @@ export class ThreadSubscribers {
       this.byThread.set(threadId, subs);
     }
     subs.add(sub);
+    for (const req of this.requests.values())
+      if (req.threadId === threadId && !req.settled && !req.ids.has(sub)) req.deliver(sub);
+  }
+
+  /** Tells every initialized 0.166 connection but `except` (0.166.0's `thread/started` reaches them all). */
+  announce(except: Subscriber, method: string, params: unknown): void {
+    for (const sub of this.connections)
+      if (sub !== except && sub.generation === "0.166" && !sub.peers["0.166"].suppresses(method))
+        void sub.peer.notify(method, params, { emittedAtMs: Date.now() });
   }
 
   unsubscribe(sub: Subscriber, threadId: string): void {
@@ -79,6 +109,7 @@ export class ThreadSubscribers {
 
   /** Forgets a connection that closed; approvals it alone could answer are declined. */
   drop(sub: Subscriber): void {
+    this.connections.delete(sub);
     const m = this.members.get(sub);
     if (!m) return;
     for (const threadId of m.threads) this.unsubscribe(sub, threadId);
@@ -128,7 +159,10 @@ export class ThreadSubscribers {
     envelope?: Readonly<Record<string, unknown>>,
   ): Promise<void> {
     const sends: Promise<void>[] = [];
-    for (const sub of this.subscribersOf(threadId)) {
+    const to = SERVER_WIDE.has(method)
+      ? [...this.connections].filter((s) => s.generation === "0.166")
+      : this.subscribersOf(threadId);
+    for (const sub of to) {
       if (sub.peers["0.166"].suppresses(method)) continue;
       sends.push(sub.peer.notify(method, this.forConnection(sub, method, params), envelope));
     }
@@ -156,28 +190,19 @@ export class ThreadSubscribers {
     if (subs.length === 0)
       return Promise.reject(new PeerRequestError(`no client is following thread ${threadId}`));
     return new Promise<unknown>((resolve, reject) => {
-      const req: FanoutRequest = {
-        threadId,
-        tag: options.tag,
-        ids: new Map(),
-        localTag: `${threadId}#${hubId}`,
-        settled: false,
-        reject,
-      };
-      this.requests.set(hubId, req);
+      const localTag = `${threadId}#${hubId}`;
       const finish = (apply: () => void) => {
         if (req.settled) return;
         req.settled = true;
         apply();
         // The others' copies are withdrawn locally; `serverRequest/resolved` tells them (sent by the thread).
-        for (const other of req.ids.keys())
-          other.peer.rejectPending(req.localTag, "answered by another client");
+        for (const other of req.ids.keys()) other.peer.rejectPending(localTag, "answered by another client");
         // Kept until the thread's `serverRequest/resolved` went out (its ids are translated per connection).
         setTimeout(() => this.requests.delete(hubId), RESOLVED_ID_KEEP_MS).unref();
       };
-      for (const sub of subs) {
+      const deliver = (sub: Subscriber) => {
         const answer = sub.peer.request(method, params, {
-          tag: req.localTag,
+          tag: localTag,
           onId: (id) => req.ids.set(sub, id),
         });
         answer.then(
@@ -188,7 +213,18 @@ export class ThreadSubscribers {
             finish(() => reject(err));
           },
         );
-      }
+      };
+      const req: FanoutRequest = {
+        threadId,
+        tag: options.tag,
+        deliver,
+        ids: new Map(),
+        localTag,
+        settled: false,
+        reject,
+      };
+      this.requests.set(hubId, req);
+      for (const sub of subs) deliver(sub);
     });
   }
 

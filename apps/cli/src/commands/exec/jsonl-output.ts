@@ -18,6 +18,35 @@ interface Usage {
 }
 
 /**
+ * An MCP call's end as 0.58.0's `mcp_tool_call` item reports it: the tool's content and structured content, or the
+ * error text of a call that did not reach a result. A result flagged `isError` is `failed` with its content.
+ */
+function mcpOutcome(result: EventOf<"mcp_tool_call_end">["result"]): Record<string, unknown> {
+  const status = mcpCallSucceeded(result) ? "completed" : "failed";
+  if (typeof result === "object" && result !== null && "Ok" in result) {
+    const ok = result.Ok as { content?: unknown[]; structuredContent?: unknown } | null | undefined;
+    return {
+      result: {
+        content: (ok?.content ?? []).map(alphabetized),
+        structured_content: ok?.structuredContent ?? null,
+      },
+      error: null,
+      status,
+    };
+  }
+  const message = typeof result === "object" && result !== null && "Err" in result ? String(result.Err) : "";
+  return { result: null, error: { message }, status };
+}
+
+/** A content block with its keys in the order 0.58.0 writes them (its MCP types' fields are alphabetical). */
+function alphabetized(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(alphabetized);
+  if (typeof value !== "object" || value === null) return value;
+  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([k, v]) => [k, alphabetized(v)]));
+}
+
+/**
  * `codex exec --json`: the core's events turned into codex 0.58.0's JSONL thread events (`thread.started`,
  * `turn.started`, `item.started|updated|completed`, `turn.completed|failed`, `error`), one per line on stdout.
  * Item ids are `item_<n>` in the order items appear; events 0.58.0 does not show (deltas, background events,
@@ -88,11 +117,14 @@ export class JsonlOutput implements ExecOutput {
           type: "mcp_tool_call",
           server: msg.invocation.server,
           tool: msg.invocation.tool,
+          arguments: msg.invocation.arguments ?? null,
+          result: null,
+          error: null,
           status: "in_progress",
         });
         return;
       case "mcp_tool_call_end":
-        this.finished(msg.call_id, { status: mcpCallSucceeded(msg.result) ? "completed" : "failed" });
+        this.finished(msg.call_id, mcpOutcome(msg.result));
         return;
       case "web_search_end":
         this.completed({ type: "web_search", query: msg.query });

@@ -109,6 +109,7 @@ async function execTurn(o: ExecOptions, global: GlobalOptions): Promise<number> 
     profile: global.profile,
     originator: process.env.CODEX_INTERNAL_ORIGINATOR_OVERRIDE || "codex_exec",
     apiKeyEnv: process.env,
+    bareUserAgent: true,
   });
   const interrupt = new TurnInterrupt(client);
   let finished = false;

@@ -9,6 +9,7 @@ import {
   useAppServerSuite,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
+import { assistantItem as assistant, type Item, userItem as user } from "./helpers/response-items.js";
 
 /**
  * Auto-compaction through the built `codex app-server` against the mock model server, checked against what the
@@ -42,17 +43,6 @@ function answer(total: number, ...items: SseEvent[][]): ScriptedResponse {
   };
 }
 
-type Item = Record<string, unknown>;
-const user = (text: string): Item => ({
-  type: "message",
-  role: "user",
-  content: [{ type: "input_text", text }],
-});
-const assistant = (text: string): Item => ({
-  type: "message",
-  role: "assistant",
-  content: [{ type: "output_text", text }],
-});
 /** A request body (items carry no Responses item ids, as in 0.58.0's requests). */
 const body = (i: number) =>
   suite.mock.requests[i]?.body as { input: Item[]; tools: unknown[]; instructions: string };

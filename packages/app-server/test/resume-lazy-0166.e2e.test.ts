@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userTexts } from "./helpers/model-scripts.js";
 import { ModernClient, OURS } from "./helpers/modern-client.js";
+import { assistantItem as assistant, type Item, userItem as user } from "./helpers/response-items.js";
 
 /**
  * `thread/resume` on a 0.166 connection answers from the rollout's session_meta line and turn index only; the
@@ -38,19 +39,8 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-type Item = Record<string, unknown>;
 const line = (type: string, payload: unknown) =>
   `${JSON.stringify({ timestamp: "2026-12-01T10:00:00.000Z", type, payload })}\n`;
-const user = (text: string): Item => ({
-  type: "message",
-  role: "user",
-  content: [{ type: "input_text", text }],
-});
-const assistant = (text: string): Item => ({
-  type: "message",
-  role: "assistant",
-  content: [{ type: "output_text", text }],
-});
 /** A 0.58.0-format turn: the user's message, its event, a tool call and its output, the answer. */
 const turn = (n: number, text: string) =>
   line("response_item", user(text)) +

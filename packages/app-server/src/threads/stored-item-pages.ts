@@ -1,6 +1,7 @@
 import { type gen0166, invalidRequest } from "@codex-ts/app-server-protocol";
 import {
-  decodeCursor,
+  decodeThreadCursor,
+  encodeThreadCursor,
   encodeTurnCursor,
   InvalidCursorError,
   type SessionsStore,
@@ -32,27 +33,23 @@ interface ItemAnchor {
 }
 
 function encodeItemCursor(threadId: string, a: ItemAnchor): string {
-  const payload = JSON.stringify([threadId, a.position, a.turnId, a.index, a.inclusive ? 1 : 0]);
-  return `${CURSOR_KIND}.${Buffer.from(payload).toString("base64url")}`;
+  return encodeThreadCursor(CURSOR_KIND, threadId, [a.position, a.turnId, a.index, a.inclusive ? 1 : 0]);
 }
 
 function decodeItemCursor(cursor: string, threadId: string): ItemAnchor {
-  const bad = () => new InvalidCursorError(cursor, `invalid cursor: ${cursor.slice(0, 200)}`);
-  const value = decodeCursor(cursor, CURSOR_KIND);
-  if (!Array.isArray(value) || value.length !== 5) throw bad();
-  const [thread, position, turnId, index, inclusive] = value as unknown[];
-  if (
-    typeof thread !== "string" ||
-    typeof turnId !== "string" ||
-    ![position, index].every((n) => Number.isSafeInteger(n) && (n as number) >= 0)
-  ) {
-    throw bad();
-  }
-  if (thread !== threadId)
-    throw new InvalidCursorError(cursor, `cursor belongs to another thread (${thread})`);
+  const [position, turnId, index, inclusive] = decodeThreadCursor(
+    cursor,
+    CURSOR_KIND,
+    threadId,
+    "cursor",
+    (f) =>
+      f.length === 4 &&
+      typeof f[1] === "string" &&
+      [f[0], f[2]].every((n) => Number.isSafeInteger(n) && (n as number) >= 0),
+  );
   return {
     position: position as number,
-    turnId,
+    turnId: turnId as string,
     index: index as number,
     inclusive: inclusive === 1,
   };

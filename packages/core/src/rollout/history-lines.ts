@@ -1,7 +1,8 @@
 import { type RolloutLineAt, readRolloutRange, readRolloutRangeBackward } from "./rollout-read.js";
 import { InvalidCursorError } from "./thread-list.js";
 import {
-  decodeCursor,
+  decodeThreadCursor,
+  encodeThreadCursor,
   type SegmentTurns,
   type SortDirection,
   type TurnEntry,
@@ -47,8 +48,7 @@ interface LineAnchor {
 }
 
 function encodeLineCursor(threadId: string, a: LineAnchor): string {
-  const payload = JSON.stringify([
-    threadId,
+  return encodeThreadCursor(LINE_CURSOR, threadId, [
     a.position,
     a.turnId,
     a.start,
@@ -56,31 +56,27 @@ function encodeLineCursor(threadId: string, a: LineAnchor): string {
     a.hash,
     a.inclusive ? 1 : 0,
   ]);
-  return `${LINE_CURSOR}.${Buffer.from(payload).toString("base64url")}`;
 }
 
 function decodeLineCursor(cursor: string, threadId: string): LineAnchor {
-  const value = decodeCursor(cursor, LINE_CURSOR);
-  const bad = () => new InvalidCursorError(cursor, `invalid items cursor: ${cursor.slice(0, 200)}`);
-  if (!Array.isArray(value) || value.length !== 7) throw bad();
-  const [thread, position, turnId, start, end, hash, inclusive] = value as unknown[];
-  if (
-    typeof thread !== "string" ||
-    typeof turnId !== "string" ||
-    typeof hash !== "string" ||
-    ![position, start, end].every((n) => Number.isSafeInteger(n) && (n as number) >= 0) ||
-    (end as number) <= (start as number)
-  ) {
-    throw bad();
-  }
-  if (thread !== threadId)
-    throw new InvalidCursorError(cursor, `cursor belongs to another thread (${thread})`);
+  const [position, turnId, start, end, hash, inclusive] = decodeThreadCursor(
+    cursor,
+    LINE_CURSOR,
+    threadId,
+    "items cursor",
+    (f) =>
+      f.length === 6 &&
+      typeof f[1] === "string" &&
+      typeof f[4] === "string" &&
+      [f[0], f[2], f[3]].every((n) => Number.isSafeInteger(n) && (n as number) >= 0) &&
+      (f[3] as number) > (f[2] as number),
+  );
   return {
     position: position as number,
-    turnId,
+    turnId: turnId as string,
     start: start as number,
     end: end as number,
-    hash,
+    hash: hash as string,
     inclusive: inclusive === 1,
   };
 }

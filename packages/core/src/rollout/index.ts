@@ -42,6 +42,8 @@ export { InvalidCursorError, type ThreadPage, type ThreadQuery, type ThreadSumma
 export { RolloutChangedError, type TurnIndexInfo } from "./turn-index.js";
 export {
   decodeCursor,
+  decodeThreadCursor,
+  encodeThreadCursor,
   encodeTurnCursor,
   type SortDirection,
   type TurnEntry,

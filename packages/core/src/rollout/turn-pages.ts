@@ -99,8 +99,7 @@ export interface TurnAnchor {
 const TURN_CURSOR = "turns1";
 
 export function encodeTurnCursor(threadId: string, a: TurnAnchor): string {
-  const payload = JSON.stringify([threadId, a.position, a.turnId, a.inclusive ? 1 : 0]);
-  return `${TURN_CURSOR}.${Buffer.from(payload).toString("base64url")}`;
+  return encodeThreadCursor(TURN_CURSOR, threadId, [a.position, a.turnId, a.inclusive ? 1 : 0]);
 }
 
 /**
@@ -108,23 +107,51 @@ export function encodeTurnCursor(threadId: string, a: TurnAnchor): string {
  * another thread, or one whose turn is no longer at its position (the history was rewritten).
  */
 export function decodeTurnCursor(cursor: string, threadId: string, turns: SegmentTurns): TurnAnchor {
-  const value = decodeCursor(cursor, TURN_CURSOR);
-  if (!Array.isArray(value) || value.length !== 4)
-    throw new InvalidCursorError(cursor, `invalid turns cursor: ${cursor.slice(0, 200)}`);
-  const [thread, position, turnId, inclusive] = value as unknown[];
-  if (typeof thread !== "string" || !Number.isSafeInteger(position) || typeof turnId !== "string") {
-    throw new InvalidCursorError(cursor, `invalid turns cursor: ${cursor.slice(0, 200)}`);
-  }
-  if (thread !== threadId)
-    throw new InvalidCursorError(cursor, `cursor belongs to another thread (${thread})`);
+  const [position, turnId, inclusive] = decodeThreadCursor(
+    cursor,
+    TURN_CURSOR,
+    threadId,
+    "turns cursor",
+    (f) => f.length === 3 && Number.isSafeInteger(f[0]) && typeof f[1] === "string",
+  );
   const at = turns.at(position as number);
   if (!at || at.turnId !== turnId) {
     throw new InvalidCursorError(
       cursor,
-      `stale cursor: turn ${turnId} is no longer in thread ${threadId}'s history`,
+      `stale cursor: turn ${turnId as string} is no longer in thread ${threadId}'s history`,
     );
   }
-  return { position: position as number, turnId, inclusive: inclusive === 1 };
+  return { position: position as number, turnId: turnId as string, inclusive: inclusive === 1 };
+}
+
+/** A page cursor that names its thread: `<kind>.<base64url JSON [threadId, ...fields]>`. */
+export function encodeThreadCursor(
+  kind: string,
+  threadId: string,
+  fields: readonly (string | number)[],
+): string {
+  return `${kind}.${Buffer.from(JSON.stringify([threadId, ...fields])).toString("base64url")}`;
+}
+
+/**
+ * The fields of a cursor `encodeThreadCursor` wrote for `threadId`: `InvalidCursorError` ("invalid <what>: …") for
+ * a malformed one, including one whose fields `valid` refuses (checked first, so a malformed cursor of another thread
+ * is reported as malformed), then for one of another thread.
+ */
+export function decodeThreadCursor(
+  cursor: string,
+  kind: string,
+  threadId: string,
+  what: string,
+  valid: (fields: readonly unknown[]) => boolean,
+): unknown[] {
+  const value = decodeCursor(cursor, kind);
+  if (!Array.isArray(value) || typeof value[0] !== "string" || !valid(value.slice(1)))
+    throw new InvalidCursorError(cursor, `invalid ${what}: ${cursor.slice(0, 200)}`);
+  const [thread, ...fields] = value as [string, ...unknown[]];
+  if (thread !== threadId)
+    throw new InvalidCursorError(cursor, `cursor belongs to another thread (${thread})`);
+  return fields;
 }
 
 /** `<kind>.<base64url JSON>` → the JSON value; InvalidCursorError otherwise. */

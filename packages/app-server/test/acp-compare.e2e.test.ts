@@ -18,10 +18,6 @@ if (!CODEX_ACP_ENTRY || !reference)
 /** Steps this server does not take, by design or because another piece of work adds them (README). */
 const NOT_HERE = [
   "⇐ thread/readState/changed", // read state (unread turns) is not tracked
-  "⇐ thread/name/updated", // thread/name/set is not served yet: the adapter keeps its fallback title
-  "→ thread/name/set",
-  "← thread/name/set",
-  "← thread/name/set error",
 ];
 /** Steps both take, in places that differ for a reason (README), compared apart from the sequence. */
 const PLACED_APART = [

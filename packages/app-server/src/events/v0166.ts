@@ -417,7 +417,10 @@ export class EventMapper0166 {
         ? {
             ...item,
             status: msg.exit_code === 0 ? "completed" : "failed",
-            aggregatedOutput: msg.aggregated_output ?? "",
+            // 0.166.0 reports a unified exec command that printed nothing with a null output.
+            aggregatedOutput:
+              msg.aggregated_output ||
+              (item.source === "unifiedExecStartup" ? null : (msg.aggregated_output ?? "")),
             exitCode: msg.exit_code,
             durationMs: durationMs(msg.duration),
           }

@@ -1,3 +1,5 @@
+import { TOOL_OUTPUT_TOKENS_0166 } from "../tools/truncate-0166.js";
+
 /**
  * What Codex decides from the model name alone when it builds a Responses request. Every entry was observed from
  * the real binary's first request body (`tools`, `reasoning`, `include`, `text`, and whether the base prompt grows
@@ -31,6 +33,11 @@ export interface ModelFamily {
    * is 0.166.0's request to its other catalogue models, which carries no tools at all.
    */
   toolset: "0.58" | "unified" | "none";
+  /**
+   * How tool outputs are cut for the model: null is 0.58.0's rule (10 KiB and 256 lines, `truncateOutputForModel`);
+   * a number is 0.166.0's token budget per output (`truncateText0166`), which its catalogue models get.
+   */
+  toolOutputTokens: number | null;
 }
 
 const DEFAULT_FAMILY: ModelFamily = {
@@ -44,6 +51,7 @@ const DEFAULT_FAMILY: ModelFamily = {
   reasoningContext: null,
   omitDefaultSummary: false,
   toolset: "0.58",
+  toolOutputTokens: null,
 };
 
 /**
@@ -59,6 +67,7 @@ const catalogue0166 = (defaultEffort: string, more: Partial<ModelFamily> = {}): 
   reasoningContext: "all_turns",
   omitDefaultSummary: true,
   toolset: "none",
+  toolOutputTokens: TOOL_OUTPUT_TOKENS_0166,
   ...more,
 });
 

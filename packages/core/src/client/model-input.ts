@@ -1,9 +1,13 @@
 import { renderStructuredOutput, truncateOutputForModel } from "../tools/exec-output.js";
+import { truncateText0166 } from "../tools/truncate-0166.js";
 import { pairCallOutputs } from "./call-outputs.js";
 import { normalizeResponseItem } from "./response-item.js";
 import type { ToolSpec } from "./types.js";
 
 type Item = Record<string, unknown>;
+
+/** The room left a recorded 0.166 tool output over the token budget (its header and the serialization around it). */
+const HISTORY_SLACK_0166 = 1.2;
 
 /** Function tools whose outputs are structured command results. */
 const COMMAND_TOOLS = new Set(["shell", "container.exec", "apply_patch"]);
@@ -29,9 +33,21 @@ export function offersFreeformApplyPatch(tools: readonly ToolSpec[]): boolean {
  * 5. ghost snapshots (undo points, `ghost_snapshot`) are left out: 0.58.0 keeps them in the history and the rollout
  *    but never sends them.
  * The rollout and the conversation's own history keep the tool outputs unchanged.
+ * For 0.166.0's catalogue models (`toolOutputTokens`, from the model family) step 1 is 0.166.0's cut instead: the
+ * output over that many tokens (four bytes each) keeps a head and a tail under a `Warning: truncated output` header
+ * (`truncateText0166`), with a fifth more room than the budget: their exec_command outputs, already cut to the
+ * budget with a few lines of header around them, pass unchanged (0.166.0 does not cut them again either).
  */
-export function formatInputForModel(input: Item[], tools: readonly ToolSpec[]): Item[] {
+export function formatInputForModel(
+  input: Item[],
+  tools: readonly ToolSpec[],
+  toolOutputTokens: number | null = null,
+): Item[] {
   const render = offersFreeformApplyPatch(tools);
+  const cap = (text: string) =>
+    toolOutputTokens === null
+      ? truncateOutputForModel(text)
+      : truncateText0166(text, Math.ceil(toolOutputTokens * HISTORY_SLACK_0166));
   const commandCalls = new Set<string>();
   return pairCallOutputs(input.filter((item) => item.type !== "ghost_snapshot")).map((item) =>
     normalizeResponseItem(formatOne(item)),
@@ -54,7 +70,7 @@ export function formatInputForModel(input: Item[], tools: readonly ToolSpec[]): 
       case "custom_tool_call_output": {
         if (typeof item.output !== "string") return item;
         const answersCommand = commandCalls.delete(String(item.call_id));
-        const capped = truncateOutputForModel(item.output);
+        const capped = cap(item.output);
         const text = render && answersCommand ? (renderStructuredOutput(capped) ?? capped) : capped;
         return text === item.output ? item : { ...item, output: text };
       }

@@ -1,3 +1,4 @@
+import { modelFamily } from "./model-family.js";
 import { formatInputForModel } from "./model-input.js";
 import { sseEvents } from "./sse.js";
 import { ModelError, type ModelEvent, type Prompt, type TokenUsage } from "./types.js";
@@ -13,7 +14,7 @@ export function responsesBody(p: Prompt): Record<string, unknown> {
   return {
     model: p.model,
     instructions: p.instructions,
-    input: formatInputForModel(p.input, p.tools),
+    input: formatInputForModel(p.input, p.tools, modelFamily(p.model).toolOutputTokens),
     ...(p.omitEmptyTools && p.tools.length === 0 ? {} : { tools: p.tools }),
     tool_choice: "auto",
     parallel_tool_calls: p.parallelToolCalls ?? false,

@@ -1,3 +1,5 @@
+import { utf8Prefix, utf8Suffix } from "./utf8-bounds.js";
+
 /**
  * How a command's (or a patch's) result is written into the conversation, as 0.58.0 does it:
  * - the output is capped for the model (head and tail kept, the middle elided) — the same text is the event's
@@ -31,26 +33,6 @@ function hasMoreLinesThan(text: string, max: number): boolean {
   return lines + (text.length > 0 && !text.endsWith("\n") ? 1 : 0) > max;
 }
 
-const isContinuationByte = (b: number | undefined) => b !== undefined && (b & 0xc0) === 0x80;
-
-/** The longest prefix of `text` of at most `max` UTF-8 bytes that does not cut a character. */
-function headBytes(text: string, max: number): string {
-  const buf = Buffer.from(text, "utf8");
-  if (buf.length <= max) return text;
-  let end = max;
-  while (end > 0 && isContinuationByte(buf[end])) end--;
-  return buf.subarray(0, end).toString("utf8");
-}
-
-/** The longest suffix of `text` of at most `max` UTF-8 bytes that does not cut a character. */
-function tailBytes(text: string, max: number): string {
-  const buf = Buffer.from(text, "utf8");
-  if (buf.length <= max) return text;
-  let start = buf.length - max;
-  while (start < buf.length && isContinuationByte(buf[start])) start++;
-  return buf.subarray(start).toString("utf8");
-}
-
 /**
  * Output as the model gets it: unchanged when within 10 KiB and 256 lines; otherwise `Total output lines: N`, a
  * blank line, the first 128 lines (at most 5 KiB), a marker — `[... omitted K of N lines ...]` when lines were
@@ -74,9 +56,9 @@ export function truncateOutputForModel(content: string): string {
         ? `\n[... output truncated to fit ${MODEL_OUTPUT_MAX_BYTES} bytes ...]\n\n`
         : "";
   const markerBytes = Buffer.byteLength(marker, "utf8");
-  let kept = headBytes(head, Math.min(HEAD_BYTES, MODEL_OUTPUT_MAX_BYTES - markerBytes)) + marker;
+  let kept = utf8Prefix(head, Math.min(HEAD_BYTES, MODEL_OUTPUT_MAX_BYTES - markerBytes)) + marker;
   const remaining = MODEL_OUTPUT_MAX_BYTES - Buffer.byteLength(kept, "utf8");
-  if (remaining > 0) kept += tailBytes(tail, remaining);
+  if (remaining > 0) kept += utf8Suffix(tail, remaining);
   return `Total output lines: ${total}\n\n${kept}`;
 }
 

@@ -8,6 +8,7 @@ import type {
 import type { SandboxPolicy } from "@codex-ts/config-loader";
 import { parseCommand } from "../exec/parse-command.js";
 import { SandboxUnavailableError, sandboxedArgv } from "../exec/run-command.js";
+import { approxTokenCount, TOOL_OUTPUT_TOKENS_0166, truncateTokens0166 } from "../tools/truncate-0166.js";
 import { type ExecCommandArgs, rustDebugString, type WriteStdinArgs } from "./args.js";
 import type { TakenOutput } from "./output-buffer.js";
 import { DEFAULT_MAX_OUTPUT_TOKENS, formatResponse, newChunkId, truncateToTokens } from "./output-text.js";
@@ -172,15 +173,16 @@ export class UnifiedExecManager {
       session.kill();
       this.live.delete(session);
     }
-    const cut = cutOutput(taken, args.maxOutputTokens);
+    if (ctx.modern) this.modern.add(session);
+    const cut = this.cutOutput(session, taken, args.maxOutputTokens);
     const events: UnifiedExecEvent[] = [];
     let sessionId: number | null = null;
     if (session.hasExited) {
-      events.push(endEvent(session, cut.output));
+      events.push(endEvent(session, cut.shown));
     } else if (!ctx.signal?.aborted) {
       sessionId = this.store(session);
     }
-    if (cut.output !== "") events.push(deltaEvent(session.callId, cut.output));
+    if (cut.shown !== "") events.push(deltaEvent(session.callId, cut.shown));
     const exitCode = session.exitCode;
     return {
       output: formatResponse({
@@ -199,8 +201,15 @@ export class UnifiedExecManager {
         ctx.sandbox.mode !== "danger-full-access" &&
         exitCode !== null &&
         exitCode !== 0 &&
-        DENIAL.test(cut.output),
+        DENIAL.test(cut.shown),
     };
+  }
+
+  /** Sessions started by 0.166.0's exec_command (`ctx.modern`): their polls are cut its way. */
+  private readonly modern = new WeakSet<UnifiedExecSession>();
+
+  private cutOutput(session: UnifiedExecSession, taken: TakenOutput, maxOutputTokens: number | null) {
+    return cutFor(this.modern.has(session), taken, maxOutputTokens);
   }
 
   async writeStdin(args: WriteStdinArgs, o: { signal?: AbortSignal } = {}): Promise<UnifiedExecOutcome> {
@@ -217,14 +226,14 @@ export class UnifiedExecManager {
       o.signal,
     );
     const wallTimeMs = performance.now() - started;
-    const cut = cutOutput(taken, args.maxOutputTokens);
+    const cut = this.cutOutput(session, taken, args.maxOutputTokens);
     const events: UnifiedExecEvent[] = [];
     const exited = session.hasExited;
     if (exited) {
       this.sessions.delete(args.sessionId);
-      events.push(endEvent(session, cut.output));
+      events.push(endEvent(session, cut.shown));
     }
-    if (cut.output !== "") events.push(deltaEvent(session.callId, cut.output));
+    if (cut.shown !== "") events.push(deltaEvent(session.callId, cut.shown));
     return {
       output: formatResponse({
         chunkId: newChunkId(),
@@ -281,8 +290,26 @@ function clampYield(requested: number | null, fallback: number): number {
   return Math.min(MAX_YIELD_TIME_MS, Math.max(MIN_YIELD_TIME_MS, requested ?? fallback));
 }
 
-function cutOutput(taken: TakenOutput, maxOutputTokens: number | null) {
-  return truncateToTokens(taken, maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+/**
+ * One poll's output for the model (`output`, `originalTokenCount`) and for the client's events (`shown`). 0.58.0
+ * gives both the same cut text; 0.166.0 cuts the model's copy its own way (always counting tokens, at most
+ * `TOOL_OUTPUT_TOKENS_0166`) and shows the client the whole output (here: as much as the buffer retained).
+ */
+function cutFor(modern: boolean, taken: TakenOutput, maxOutputTokens: number | null) {
+  if (!modern) {
+    const cut = truncateToTokens(taken, maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+    return { ...cut, shown: cut.output };
+  }
+  const max = Math.min(maxOutputTokens ?? TOOL_OUTPUT_TOKENS_0166, TOOL_OUTPUT_TOKENS_0166);
+  const cut = truncateTokens0166(taken, max);
+  return { output: cut.text, originalTokenCount: cut.originalTokenCount, shown: retainedText(taken) };
+}
+
+/** What the buffer kept of an output: all of it, or its head and tail around a count of what was dropped. */
+function retainedText(taken: TakenOutput): string {
+  if (!taken.dropped) return taken.head;
+  const kept = Buffer.byteLength(taken.head, "utf8") + Buffer.byteLength(taken.tail, "utf8");
+  return `${taken.head}…${approxTokenCount(taken.totalBytes - kept)} tokens truncated…${taken.tail}`;
 }
 
 /** 0.58.0's `exec_command failed: CreateSession { message: "Rejected(\"Failed to create unified exec session: …\")" }`. */

@@ -11,6 +11,10 @@ export interface TakenOutput {
   totalChars: number;
   /** Some of the middle was dropped to stay within the cap. */
   dropped: boolean;
+  /** UTF-8 bytes produced since the last poll (0.166.0 counts tokens from bytes). */
+  totalBytes: number;
+  /** Lines produced since the last poll, as Rust's `str::lines` counts them. */
+  lineCount: number;
 }
 
 /**
@@ -26,6 +30,9 @@ export class OutputBuffer {
   private tailParts: string[] = [];
   private tailLength = 0;
   private total = 0;
+  private bytes = 0;
+  private newlines = 0;
+  private endsWithNewline = false;
   private dropped = false;
   private waiters: Array<() => void> = [];
 
@@ -43,6 +50,9 @@ export class OutputBuffer {
   private append(text: string): void {
     if (text === "") return;
     this.total += charCount(text);
+    this.bytes += Buffer.byteLength(text, "utf8");
+    for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) this.newlines++;
+    this.endsWithNewline = text.endsWith("\n");
     let rest = text;
     if (this.head.length < this.half && this.tailLength === 0) {
       const room = firstChars(rest, this.half - this.head.length);
@@ -78,11 +88,16 @@ export class OutputBuffer {
       tail: this.dropped ? this.tailParts.join("") : "",
       totalChars: this.total,
       dropped: this.dropped,
+      totalBytes: this.bytes,
+      lineCount: this.newlines + (this.total > 0 && !this.endsWithNewline ? 1 : 0),
     };
     this.head = "";
     this.tailParts = [];
     this.tailLength = 0;
     this.total = 0;
+    this.bytes = 0;
+    this.newlines = 0;
+    this.endsWithNewline = false;
     this.dropped = false;
     return out;
   }

@@ -1,6 +1,7 @@
 import { chmod, writeFile } from "node:fs/promises";
 import { defineConfig } from "tsup";
 import { asciiBundle } from "./build/ascii-bundle.js";
+import { writeBundleId } from "./build/bundle-id.js";
 import { zodEnglishOnly } from "./build/zod-english-only.js";
 
 /** `node dist/main.js` (tests, scripts, the demo) runs the same CLI as the `codex` bin. */
@@ -41,6 +42,8 @@ export default defineConfig({
   async onSuccess() {
     // The launcher's fast path reads an ASCII bundle as latin1; comments may carry other characters.
     await asciiBundle("dist/cli.cjs");
+    // Last: the launcher carries the hash of the bundle as it ships.
+    await writeBundleId("dist/codex.cjs", "dist/cli.cjs");
     await writeFile("dist/main.js", MAIN_SHIM);
     await chmod("dist/main.js", 0o755);
   },

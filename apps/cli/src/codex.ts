@@ -20,9 +20,15 @@ function commandOf(argv: readonly string[]): string {
   return commands.find((c) => argv.includes(c)) ?? "cli";
 }
 
+/** dist/cli.cjs's SHA-256, written here by the build (build/bundle-id.ts); left as is, the launcher hashes it. */
+const BUNDLE_SHA256 = "<bundle sha256: written by the build>";
+
 const argv = process.argv.slice(2);
 // tsup builds this file as CommonJS, so __dirname is the directory of dist/codex.cjs.
-const bundle = loadBundle(path.join(__dirname, "cli.cjs"), { variant: commandOf(argv) });
+const bundle = loadBundle(path.join(__dirname, "cli.cjs"), {
+  variant: commandOf(argv),
+  buildId: /^[0-9a-f]{64}$/.test(BUNDLE_SHA256) ? BUNDLE_SHA256 : undefined,
+});
 // Written at exit, the cache also holds the functions this run compiled lazily: most of what a start runs.
 if (bundle.cache === "miss" || bundle.cache === "rejected") process.once("exit", bundle.saveCache);
 const cli = bundle.exports as typeof Cli;

@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asciiBundle } from "../build/ascii-bundle.js";
+import { BUNDLE_ID_PLACEHOLDER, writeBundleId } from "../build/bundle-id.js";
 import { loadBundle } from "../src/launch/code-cache.js";
 
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
@@ -188,3 +189,49 @@ describe("the built bundle", () => {
     expect(after).toEqual({ text: "caf\u00e9 \ud83d\ude00", re: true, "\u00e9t\u00e9": 1 });
   });
 });
+
+describe("the recorded build id", () => {
+  it("names the cache without hashing the bundle, and an edited bundle still misses", () => {
+    const file = writeBundle("a", "+");
+    const id = createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+    const first = loadBundle(file, { env: noHome, buildId: id });
+    expect(first.cache).toBe("miss");
+    first.saveCache();
+    const cached = onlyCacheFile(file);
+    expect(loadBundle(writeBundleCopy(file, "a2"), { env: noHome, buildId: id }).cache).toBe("miss");
+    // Edited after the build, same length, the recorded id unchanged: the bundle's mtime names another cache.
+    writeBundle("a", "-");
+    fs.utimesSync(file, new Date(2001, 0, 1), new Date(2001, 0, 1));
+    const edited = loadBundle(file, { env: noHome, buildId: id });
+    expect(edited.cache).toBe("miss");
+    expect((edited.exports as Calc).calc(2, 3)).toBe(-1);
+    edited.saveCache();
+    expect(onlyCacheFile(file)).not.toBe(cached);
+  });
+
+  it("is the SHA-256 of dist/cli.cjs, written into dist/codex.cjs by the build", () => {
+    const id = createHash("sha256")
+      .update(fs.readFileSync(path.join(dist, "cli.cjs")))
+      .digest("hex");
+    const launcher = fs.readFileSync(path.join(dist, "codex.cjs"), "utf8");
+    expect(launcher).toContain(`"${id}"`);
+    expect(launcher).not.toContain(JSON.stringify(BUNDLE_ID_PLACEHOLDER));
+  });
+
+  it("writeBundleId refuses a launcher without the placeholder", async () => {
+    const bundle = writeBundle("w", "+");
+    const launcher = path.join(dir, "w", "launcher.cjs");
+    fs.writeFileSync(launcher, `const id = ${JSON.stringify(BUNDLE_ID_PLACEHOLDER)};\n`);
+    const id = await writeBundleId(launcher, bundle);
+    expect(fs.readFileSync(launcher, "utf8")).toBe(`const id = "${id}";\n`);
+    await expect(writeBundleId(launcher, bundle)).rejects.toThrow(/no ".*" to replace/);
+  });
+});
+
+/** The bundle at `file` copied to a directory of its own (V8 has not compiled it under that name). */
+function writeBundleCopy(file: string, where: string): string {
+  fs.mkdirSync(path.join(dir, where), { recursive: true });
+  const copy = path.join(dir, where, "bundle.cjs");
+  fs.copyFileSync(file, copy);
+  return copy;
+}

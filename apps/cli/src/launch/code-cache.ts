@@ -46,6 +46,12 @@ export interface LoadOptions {
    * code: one cache per command keeps a `codex --version` from leaving the app-server a cache without its code.
    */
   variant?: string;
+  /**
+   * The bundle's SHA-256 (hex) as the build computed it (`build/bundle-id.ts` writes it into `dist/codex.cjs`).
+   * Given, the launcher does not hash the 2.5 MB bundle at every start (~3 ms); the cache is then named by it and by
+   * the bundle's size and mtime, so a bundle edited after the build still never meets the build's cache.
+   */
+  buildId?: string;
 }
 
 /**
@@ -58,7 +64,9 @@ export function loadBundle(file: string, opts: LoadOptions = {}): LoadedBundle {
   // esbuild writes ASCII (non-ASCII characters escaped): latin1 gives the same string several times faster than UTF-8.
   const source = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
   const store =
-    env.CODEX_TS_CODE_CACHE === "0" ? undefined : codeCacheStore(file, bytes, opts.variant ?? "main", env);
+    env.CODEX_TS_CODE_CACHE === "0"
+      ? undefined
+      : codeCacheStore(file, buildOf(file, bytes, opts.buildId), opts.variant ?? "main", env);
   const cachedData = store?.read();
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   const module = { exports: {} };
@@ -78,35 +86,55 @@ export function loadBundle(file: string, opts: LoadOptions = {}): LoadedBundle {
 }
 
 /**
+ * What names the build of `bundle` (16 hex digits): its content hash, or, when the build recorded that hash, the
+ * recorded one with the file's size and mtime (stat is cheap; hashing the bundle is not).
+ */
+function buildOf(file: string, bundle: Buffer, buildId: string | undefined): string {
+  if (buildId === undefined) return sha256(bundle).toString("hex").slice(0, 16);
+  let mtime = "";
+  try {
+    mtime = String(fs.statSync(file).mtimeMs);
+  } catch {
+    // Read a moment ago: a file that cannot be stat'ed now is named by its recorded hash and size alone.
+  }
+  return sha256(Buffer.from(`${buildId}\0${bundle.length}\0${mtime}`))
+    .toString("hex")
+    .slice(0, 16);
+}
+
+/**
  * The cache of one bundle: `.code-cache/` beside it when that directory can be written (a checkout, a user's own
  * install), else a per-install directory under the user's cache directory. V8 checks a cache against the length of
- * the source only, so the file is named by the bundle's content (a rebuilt or upgraded bundle never meets another
+ * the source only, so the file is named by `build` (see `buildOf`: a rebuilt or upgraded bundle never meets another
  * build's cache), by the variant, and by what else makes V8 refuse a cache: Node's version and architecture and
  * the flags Node runs with (each keeps its own file instead of replacing another's). Writing one prunes the files of
  * other builds in that directory.
  */
 export function codeCacheStore(
   file: string,
-  bundle: Buffer,
+  build: string,
   variant: string,
   env: NodeJS.ProcessEnv,
 ): CodeCacheStore {
   const base = path.basename(file);
-  const build = sha256(bundle).toString("hex").slice(0, 16);
   const flags = [...process.execArgv, env.NODE_OPTIONS ?? ""].join("\0");
   const runtime = `${process.version}-${process.arch}${flags === "" ? "" : `-${hex8(flags)}`}`;
   const name = `${base}.${build}.${variant.replace(/[^\w-]/g, "_")}.${runtime}.bin`;
-  const dirs = [path.join(path.dirname(file), ".code-cache"), ...userCacheDir(file, env)];
+  // The user's cache directory is only looked up when the one beside the bundle has no cache or cannot hold one.
+  function* dirs(): Generator<string> {
+    yield path.join(path.dirname(file), ".code-cache");
+    yield* userCacheDir(file, env);
+  }
   return {
     read() {
-      for (const dir of dirs) {
+      for (const dir of dirs()) {
         const data = readVerified(path.join(dir, name));
         if (data) return data;
       }
       return undefined;
     },
     write(data) {
-      for (const dir of dirs) {
+      for (const dir of dirs()) {
         if (!writeAtomically(dir, name, data)) continue;
         prune(dir, `${base}.`, `${base}.${build}.`);
         return;

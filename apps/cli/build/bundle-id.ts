@@ -1,0 +1,23 @@
+import { createHash } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+
+/** What `src/codex.ts` holds until the build writes the bundle's hash in its place. */
+export const BUNDLE_ID_PLACEHOLDER = "<bundle sha256: written by the build>";
+
+/**
+ * Writes the SHA-256 of the finished `bundle` into the built `launcher` in place of `BUNDLE_ID_PLACEHOLDER`, so that
+ * the launcher names the bundle's code cache without hashing 2.5 MB at every start (src/launch/code-cache.ts). Runs
+ * after every other rewrite of the bundle. Returns the hash; throws when the launcher has no placeholder (a build
+ * that silently skipped this would only be slower, so say it).
+ */
+export async function writeBundleId(launcher: string, bundle: string): Promise<string> {
+  const id = createHash("sha256")
+    .update(await readFile(bundle))
+    .digest("hex");
+  const source = await readFile(launcher, "utf8");
+  const quoted = JSON.stringify(BUNDLE_ID_PLACEHOLDER);
+  if (!source.includes(quoted))
+    throw new Error(`${launcher}: no ${quoted} to replace with the bundle's hash`);
+  await writeFile(launcher, source.replaceAll(quoted, JSON.stringify(id)));
+  return id;
+}

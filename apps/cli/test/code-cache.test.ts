@@ -2,6 +2,7 @@ import { isAscii } from "node:buffer";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import Module from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asciiBundle } from "../build/ascii-bundle.js";
 import { BUNDLE_ID_PLACEHOLDER, writeBundleId } from "../build/bundle-id.js";
 import { loadBundle } from "../src/launch/code-cache.js";
+import { readWrappedSource } from "../src/launch/wrapped-source.js";
 
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
 
@@ -235,3 +237,20 @@ function writeBundleCopy(file: string, where: string): string {
   fs.copyFileSync(file, copy);
   return copy;
 }
+
+describe("readWrappedSource", () => {
+  it("gives the source as Module.wrap wraps it, ASCII or not, with the file's bytes and mtime", () => {
+    for (const text of [
+      'module.exports = "plain";\n',
+      'module.exports = "caf\u00e9 \u2014 \ud83d\ude00";\n',
+      "",
+    ]) {
+      const file = path.join(dir, `source-${text.length}.cjs`);
+      fs.writeFileSync(file, text);
+      const read = readWrappedSource(file);
+      expect(read.code).toBe(Module.wrap(text));
+      expect(read.bytes.equals(Buffer.from(text))).toBe(true);
+      expect(read.mtimeMs).toBe(fs.statSync(file).mtimeMs);
+    }
+  });
+});

@@ -2,13 +2,13 @@
 // Node 20 has no compile cache for applications (`module.enableCompileCache` is 22.1+), so every start parsed the
 // whole bundle (1.5 MB); with the cache, V8 deserializes the code an earlier run compiled instead. The cache is an
 // accelerator only: failing to find, read, verify or write one falls back to compiling, silently.
-import { isAscii } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
-import Module, { createRequire } from "node:module";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import vm from "node:vm";
+import { readWrappedSource } from "./wrapped-source.js";
 
 /** Where one bundle's code cache is read from and written to. */
 export interface CodeCacheStore {
@@ -51,7 +51,7 @@ export interface LoadOptions {
    * Given, the launcher does not hash the 2.5 MB bundle at every start (~3 ms); the cache is then named by it and by
    * the bundle's size and mtime, so a bundle edited after the build still never meets the build's cache.
    */
-  buildId?: string;
+  buildId?: string | undefined;
 }
 
 /**
@@ -60,15 +60,14 @@ export interface LoadOptions {
  */
 export function loadBundle(file: string, opts: LoadOptions = {}): LoadedBundle {
   const env = opts.env ?? process.env;
-  const bytes = fs.readFileSync(file);
   // esbuild writes ASCII (non-ASCII characters escaped): latin1 gives the same string several times faster than UTF-8.
-  const source = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
+  const { bytes, code, mtimeMs } = readWrappedSource(file);
   const store =
     env.CODEX_TS_CODE_CACHE === "0"
       ? undefined
-      : codeCacheStore(file, buildOf(file, bytes, opts.buildId), opts.variant ?? "main", env);
+      : codeCacheStore(file, buildOf(bytes, mtimeMs, opts.buildId), opts.variant ?? "main", env);
   const cachedData = store?.read();
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  const script = new vm.Script(code, { filename: file, cachedData });
   const module = { exports: {} };
   const wrapper = script.runInThisContext() as ModuleWrapper;
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
@@ -87,17 +86,11 @@ export function loadBundle(file: string, opts: LoadOptions = {}): LoadedBundle {
 
 /**
  * What names the build of `bundle` (16 hex digits): its content hash, or, when the build recorded that hash, the
- * recorded one with the file's size and mtime (stat is cheap; hashing the bundle is not).
+ * recorded one with the file's size and mtime (hashing the bundle is not cheap).
  */
-function buildOf(file: string, bundle: Buffer, buildId: string | undefined): string {
+function buildOf(bundle: Buffer, mtimeMs: number, buildId: string | undefined): string {
   if (buildId === undefined) return sha256(bundle).toString("hex").slice(0, 16);
-  let mtime = "";
-  try {
-    mtime = String(fs.statSync(file).mtimeMs);
-  } catch {
-    // Read a moment ago: a file that cannot be stat'ed now is named by its recorded hash and size alone.
-  }
-  return sha256(Buffer.from(`${buildId}\0${bundle.length}\0${mtime}`))
+  return sha256(Buffer.from(`${buildId}\0${bundle.length}\0${mtimeMs}`))
     .toString("hex")
     .slice(0, 16);
 }

@@ -2,7 +2,7 @@ import { chmod, writeFile } from "node:fs/promises";
 import { defineConfig } from "tsup";
 import { asciiBundle } from "./build/ascii-bundle.js";
 import { writeBundleId } from "./build/bundle-id.js";
-import { zodEnglishOnly } from "./build/zod-english-only.js";
+import { zodTrimmed } from "./build/zod-trimmed.js";
 
 /** `node dist/main.js` (tests, scripts, the demo) runs the same CLI as the `codex` bin. */
 const MAIN_SHIM = `#!/usr/bin/env node
@@ -29,7 +29,7 @@ export default defineConfig({
   // dependencies; their dynamic imports become require() (below), which a cached script can run without flags.
   noExternal: [/^(?!better-sqlite3$|@napi-rs\/keyring|@modelcontextprotocol\/sdk|@lydell\/node-pty)/],
   external: ["better-sqlite3", /^@napi-rs\/keyring/, /^@modelcontextprotocol\/sdk/, /^@lydell\/node-pty/],
-  esbuildPlugins: [zodEnglishOnly],
+  esbuildPlugins: [zodTrimmed],
   esbuildOptions(options) {
     // import() inside a vm.Script needs --experimental-vm-modules; these packages all have CommonJS entries.
     options.supported = { ...options.supported, "dynamic-import": false };

@@ -174,6 +174,14 @@ describe("the built bundle", () => {
     expect(isAscii(fs.readFileSync(path.join(dist, "cli.cjs")))).toBe(true);
   });
 
+  it("carries zod without its other locales and without fromJSONSchema (build/zod-trimmed.ts)", () => {
+    const bundle = fs.readFileSync(path.join(dist, "cli.cjs"), "latin1");
+    expect(bundle).toContain("zod/v4/locales/en.js");
+    expect(bundle).not.toContain("zod/v4/locales/de.js");
+    expect(bundle).not.toContain("zod/v4/classic/from-json-schema.js");
+    expect(bundle).toContain("z.fromJSONSchema is not included in the codex bundle");
+  });
+
   it("asciiBundle escapes what is not ASCII and the program stays the same", async () => {
     const file = writeBundle("ascii", "+");
     const source = [

@@ -3,7 +3,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import type { HandshakeVerdict } from "@codex-ts/app-server-protocol";
-import { errors as joseErrors, jwtVerify } from "jose";
+import type * as Jose from "jose";
 
 /** How WebSocket clients prove themselves at the handshake (`--ws-auth`). */
 export type WsAuth =
@@ -160,7 +160,7 @@ function bearerToken(req: IncomingMessage): { token: string } | { reason: string
 }
 
 /** Why a JWT was refused, in later Codex's words (never the token). */
-function jwtReason(err: unknown): string {
+function jwtReason(err: unknown, joseErrors: typeof Jose.errors): string {
   if (err instanceof joseErrors.JWTExpired) return "expired websocket jwt";
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     if (err.claim === "nbf") return "websocket jwt is not valid yet";
@@ -184,8 +184,11 @@ export function handshakeAuthorizer(auth: WsAuth): (req: IncomingMessage) => Pro
         ? { ok: true }
         : { ok: false, reason: "invalid websocket bearer token" };
     }
+    // jose loads with the first signed bearer token: a server that never sees one (every stdio start) never
+    // evaluates it (~0.4 ms of each start, before `initialize` is answered).
+    const jose = await import("jose");
     try {
-      await jwtVerify(bearer.token, auth.secret, {
+      await jose.jwtVerify(bearer.token, auth.secret, {
         algorithms: ["HS256"],
         requiredClaims: ["exp"],
         clockTolerance: auth.maxClockSkewSeconds,
@@ -194,7 +197,7 @@ export function handshakeAuthorizer(auth: WsAuth): (req: IncomingMessage) => Pro
       });
       return { ok: true };
     } catch (err) {
-      return { ok: false, reason: jwtReason(err) };
+      return { ok: false, reason: jwtReason(err, jose.errors) };
     }
   };
 }

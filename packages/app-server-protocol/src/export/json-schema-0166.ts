@@ -60,8 +60,15 @@ function messageUnions(p: ProtocolDefinition): [string, z.ZodType][] {
   return unions;
 }
 
-/** The key of each generated schema in the reference bundle (`Name` or `v2/Name`), by schema object. */
-const keyOf = new Map<unknown, string>(Object.entries(definitions0166).map(([key, schema]) => [schema, key]));
+let keys: Map<unknown, string> | undefined;
+/**
+ * The key of each generated schema in the reference bundle (`Name` or `v2/Name`), by schema object. Built by the
+ * first export: every server loads this module, and only `generate-json-schema` asks.
+ */
+function keyOf(): Map<unknown, string> {
+  keys ??= new Map(Object.entries(definitions0166).map(([key, schema]) => [schema, key]));
+  return keys;
+}
 const bareName = (key: string) => key.replace(/^v2\//, "");
 
 /** The bundle: root definitions, then the v2 namespace under `definitions.v2`, as 0.166.0 nests them. */
@@ -72,7 +79,7 @@ export function buildBundle0166(o: Export0166Options = {}): JsonSchema {
     ...Object.entries(definitions0166).filter(([key]) => o.experimental || !isExperimentalDefinition(key)),
     ...messageUnions(p),
   ];
-  if (!keyOf.has(requestId)) entries.push(["v2/RequestId", requestId]);
+  if (!keyOf().has(requestId)) entries.push(["v2/RequestId", requestId]);
   for (const [key, schema] of entries) registry.add(schema, { id: key });
   const schemas = registrySchemas(registry);
   const root: Record<string, JsonSchema> = {};
@@ -137,11 +144,11 @@ export function buildV2Bundle0166(bundle: JsonSchema): JsonSchema {
  */
 function fileFor(bundle: JsonSchema, schema: z.ZodType, inV1: boolean): [string, JsonSchema] | null {
   if (schema === NoParams) return null;
-  const key = keyOf.get(schema);
+  const key = keyOf().get(schema);
   const dir = (k: string) => (k.startsWith("v2/") ? "v2/" : inV1 ? "v1/" : "");
   if (key) return [`${dir(key)}${bareName(key)}.json`, standaloneSchema(bundle, definitionOf(bundle, key))];
   const inner = unwrapNullable(schema);
-  const innerKey = inner && keyOf.get(inner);
+  const innerKey = inner && keyOf().get(inner);
   if (!innerKey)
     throw new Error("export 0.166: a params or response schema without a name in definitions0166");
   const name = bareName(innerKey);

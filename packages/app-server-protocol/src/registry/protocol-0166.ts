@@ -13,10 +13,9 @@ import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166
  * each kind in it), whatever order the feature groups are spread in. A name the reference does not have comes last.
  */
 function inRegistryOrder<T extends Record<string, unknown>>(order: readonly string[], entries: T): T {
-  const rank = (m: string) => {
-    const i = order.indexOf(m);
-    return i === -1 ? order.length : i;
-  };
+  // Ranks looked up, not searched: this runs when the protocol loads, before a server answers `initialize`.
+  const ranks = new Map(order.map((m, i) => [m, i]));
+  const rank = (m: string) => ranks.get(m) ?? order.length;
   return Object.fromEntries(Object.entries(entries).sort(([a], [b]) => rank(a) - rank(b))) as T;
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import {
   ClientNotification,
   ClientRequest,
@@ -8,6 +8,7 @@ import {
   type NotificationParams,
   type Protocol058,
   type Protocol0166,
+  type ProtocolDefinition,
   protocol058,
   protocol0166,
   type RequestParams,
@@ -358,5 +359,34 @@ describe("protocol0166", () => {
     ];
     for (const [method, params, expected] of cases)
       expect([method, message(method, params)]).toEqual([method, expected]);
+  });
+});
+
+describe("decodeRequest, first parse of a schema and later ones", () => {
+  it("decodes the same without zod's JIT (a schema's first parse) as with it (later parses)", async () => {
+    // A fresh copy of the module: none of its schemas has been parsed yet.
+    vi.resetModules();
+    const fresh = await import("../src/index.js");
+    const cases: [ProtocolDefinition, string, unknown][] = [
+      [fresh.protocol058, "initialize", { clientInfo: { name: "n", title: null, version: "1" } }],
+      [fresh.protocol058, "newConversation", { model: "m", sandbox: "sometimes", config: { a: { b: 1 } } }],
+      [fresh.protocol058, "sendUserTurn", { conversationId: "x", items: [{ type: "text", data: 5 }] }],
+      [fresh.protocol058, "listConversations", [10, "cursor"]],
+      [fresh.protocol058, "model/list", { limit: -1 }],
+      [fresh.protocol0166, "initialize", { clientInfo: { name: "n", version: "1" }, capabilities: 7 }],
+      [
+        fresh.protocol0166,
+        "thread/start",
+        { approvalPolicy: "on-request", cwd: "/x", config: { k: [1, "2"] } },
+      ],
+      [fresh.protocol0166, "turn/start", { threadId: "t", input: [{ type: "text", text: "hi", extra: 1 }] }],
+      [fresh.protocol0166, "thread/list", { limit: 25, sortKey: "updated_at", modelProviders: ["a"] }],
+      [fresh.protocol0166, "thread/list", { limit: "25" }],
+    ];
+    for (const [protocol, method, params] of cases) {
+      const first = fresh.decodeRequest(protocol, { method, params });
+      const later = fresh.decodeRequest(protocol, { method, params });
+      expect(later, `${protocol.generation} ${method} ${JSON.stringify(params)}`).toEqual(first);
+    }
   });
 });

@@ -47,18 +47,18 @@ export function decodeRequest<P extends ProtocolDefinition>(
   const schema: z.ZodType = (protocol.requests[method] as { params: z.ZodType }).params;
   const params = request.params ?? undefined;
   if (params === undefined || params === null) {
-    const none = schema.safeParse(params);
+    const none = parseParams(schema, params);
     if (!none.success) return failure("missing field `params`");
     return { ok: true, method, params: none.data as DecodedParams<P, RequestMethod<P>> };
   }
   // serde reads unit from an empty map too (`"params": {}` on a method without params).
   if (schema === NoParams && isEmptyMap(params))
     return { ok: true, method, params: undefined as DecodedParams<P, RequestMethod<P>> };
-  const direct = schema.safeParse(params);
+  const direct = parseParams(schema, params);
   if (direct.success) return { ok: true, method, params: direct.data as DecodedParams<P, RequestMethod<P>> };
   // A struct sent as a sequence fails the object schema; read it the way serde does, then parse again.
   const positional = namedFromPositional(schema, params);
-  const converted = schema.safeParse(positional.value);
+  const converted = parseParams(schema, positional.value);
   if (converted.success && positional.problems.length === 0)
     return { ok: true, method, params: converted.data as DecodedParams<P, RequestMethod<P>> };
   // serde notices a short sequence where zod finds the first field missing: the length problem goes first.
@@ -71,6 +71,21 @@ export function decodeRequest<P extends ProtocolDefinition>(
   if (!converted.success) issues.push(...converted.error.issues);
   const { detail, path } = explainIssues(schema, positional.value, issues);
   return failure(detail, path);
+}
+
+/** Params schemas parsed at least once in this process. */
+const parsedBefore = new WeakSet<z.ZodType>();
+
+/**
+ * Parses `value` with a request's params schema. The first parse of each schema runs without zod's JIT, which
+ * would first compile a parser for every object in it (~0.5 ms for `initialize`, before a server can answer it) to
+ * run it once: many methods come once per connection. From a schema's second parse on, the JIT compiles and is kept.
+ * Either way zod parses the same and reports the same issues.
+ */
+function parseParams(schema: z.ZodType, value: unknown) {
+  const seen = parsedBefore.has(schema);
+  if (!seen) parsedBefore.add(schema);
+  return schema.safeParse(value, { jitless: !seen });
 }
 
 function isEmptyMap(v: unknown): boolean {

@@ -85,7 +85,8 @@ function expected(
       kinds.includes(m.source as never) &&
       (providers === null || providers.includes(m.provider ?? defaultProvider)) &&
       (cwds === null || cwds.includes(m.cwd)) &&
-      (term === null || m.text.toLowerCase().includes(term)),
+      (term === null || m.text.toLowerCase().includes(term)) &&
+      !q.excludedThreadIds?.includes(m.id),
   );
   const byUpdated = q.sortKey === "updated_at";
   rows.sort((a, b) => {
@@ -100,9 +101,10 @@ function expected(
 async function allPages(
   s: SessionsStore,
   q: Omit<ThreadQuery, "defaultProvider">,
+  from: string | null = null,
 ): Promise<ThreadSummary[][]> {
   const pages: ThreadSummary[][] = [];
-  let cursor: string | null = null;
+  let cursor: string | null = from;
   do {
     const page = await s.listThreads({ ...q, cursor, defaultProvider: "openai" });
     pages.push(page.items);
@@ -510,5 +512,100 @@ describe("the 0.58.0 listing's first page after start", () => {
       ),
     ).toEqual(expected(made, { modelProviders: ["oss"] }));
     rare.close();
+  });
+});
+
+describe("the 0.166 listing's first page after start", () => {
+  /** The page a fresh store answers first (from the files: it must not open the index), and that store closed. */
+  async function firstPage(q: Omit<ThreadQuery, "defaultProvider">) {
+    const fresh = new SessionsStore(home);
+    try {
+      return await fresh.listThreads({ ...q, defaultProvider: "openai" });
+    } finally {
+      fresh.close();
+    }
+  }
+
+  it("is read from the files with the names file, and equals the index's page, whose cursor pages on", async () => {
+    const made = await makeStore(60);
+    const newest = expected(made, {});
+    const named = (i: number) => newest[i]!;
+    await writeFile(
+      join(home, SESSION_INDEX_FILE),
+      [
+        { id: named(0), thread_name: "first name" },
+        { id: named(0), thread_name: "  renamed  " }, // the latest line wins, trimmed
+        { id: named(2).toUpperCase(), thread_name: "upper-case id" },
+        { id: named(3), thread_name: "cleared" },
+        { id: named(3), thread_name: "" },
+        "not json",
+        { id: named(4), thread_name: 7 },
+      ]
+        .map((l) => `${typeof l === "string" ? l : JSON.stringify(l)}\n`)
+        .join("") + JSON.stringify({ id: named(5), thread_name: "still being written" }),
+    );
+    const queries: Omit<ThreadQuery, "defaultProvider">[] = [
+      { limit: 10 },
+      {},
+      { limit: 3, cwd: ["/work/p1", "/work/p2", "/work/p3"] }, // a cwd filter the newest files fill
+      { limit: 4, sourceKinds: ["vscode", "exec"] },
+      { limit: 5, modelProviders: ["openai", "oss"] },
+      { limit: 5, modelProviders: ["openai"] }, // with those that recorded none
+      { limit: 4, excludedThreadIds: [named(0), named(1)] },
+    ];
+    const fromFiles = [];
+    for (const q of queries) {
+      fromFiles.push(await firstPage(q));
+      expect(existsSync(join(home, INDEX_FILE_NAME)), JSON.stringify(q)).toBe(false);
+    }
+    await store.listThreads({ sortKey: "updated_at", defaultProvider: "openai" }); // opens the index
+    for (const [i, q] of queries.entries()) {
+      const indexed = await store.listThreads({ ...q, defaultProvider: "openai" });
+      expect(fromFiles[i], JSON.stringify(q)).toEqual(indexed);
+      expect(fromFiles[i]!.items.map((t) => t.conversationId)).toEqual(
+        expected(made, q).slice(0, q.limit ?? 25),
+      );
+      // The files' cursor pages on with the index to the end of what the query lists.
+      const rest = await allPages(store, q, fromFiles[i]!.nextCursor);
+      expect([...fromFiles[i]!.items, ...rest.flat()].map((t) => t.conversationId)).toEqual(
+        expected(made, q),
+      );
+    }
+    const names = new Map(fromFiles[1]!.items.map((t) => [t.conversationId, t.name]));
+    expect([0, 1, 2, 3, 4, 5].map((i) => names.get(named(i)))).toEqual([
+      "renamed",
+      null,
+      "upper-case id",
+      null,
+      null,
+      null,
+    ]);
+  });
+
+  it("leaves to the index what the files cannot answer cheaply", async () => {
+    const made = await makeStore(30);
+    const newest = expected(made, {})[0]!;
+    const big = `${JSON.stringify({ id: newest, thread_name: "x".repeat(1000) })}\n`.repeat(300);
+    await writeFile(join(home, SESSION_INDEX_FILE), big); // over the names file's cap: the index reads it
+    for (const q of [
+      { limit: 5 },
+      { limit: 5, sortKey: "updated_at" },
+      { limit: 5, sortDirection: "asc" },
+      { limit: 5, searchTerm: "billing" },
+      { limit: 5, archived: true },
+      { limit: 5, modelProviders: ["oss"] },
+      { limit: 5, cwd: "/nowhere" }, // reads its head budget, then asks the index
+    ] as const) {
+      const page = await firstPage(q);
+      expect(
+        page.items.map((t) => t.conversationId),
+        JSON.stringify(q),
+      ).toEqual(expected(made, q).slice(0, 5));
+      expect(existsSync(join(home, INDEX_FILE_NAME)), JSON.stringify(q)).toBe(true);
+      for (const suffix of ["", "-wal", "-shm"])
+        await rm(join(home, INDEX_FILE_NAME + suffix), { force: true });
+    }
+    expect((await firstPage({ limit: 5 })).items[0]!.name).toBe("x".repeat(1000));
+    await expect(firstPage({ cursor: "nope" })).rejects.toBeInstanceOf(InvalidCursorError);
   });
 });

@@ -1,7 +1,20 @@
-import { factsFromHead } from "./facts.js";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { factsFromHead, type HeadFacts, isListable, sourceKind } from "./facts.js";
 import { readHead, readHeadQuick } from "./head.js";
-import { type ListPage, type ListQuery, listableSummary, listSessions } from "./list.js";
-import type { Candidate } from "./walk.js";
+import { collectPage, type ListPage, type ListQuery, listableSummary, providerMatches } from "./list.js";
+import { namesFromFile } from "./names.js";
+import { SESSIONS_SUBDIR } from "./paths.js";
+import type { SessionSummary } from "./summary.js";
+import {
+  type NormalizedThreadQuery,
+  normalizeThreadQuery,
+  type ThreadPage,
+  type ThreadQuery,
+  threadSummary,
+} from "./thread-list.js";
+import type { ThreadFilter } from "./thread-query.js";
+import { type Candidate, walkNewestFirst } from "./walk.js";
 
 /** Heads a first page may read before it gives way to the index (a selective filter reads far more). */
 const budgetFor = (pageSize: number) => pageSize + 1 + Math.max(8, pageSize >> 1);
@@ -11,35 +24,114 @@ const budgetFor = (pageSize: number) => pageSize + 1 + Math.max(8, pageSize >> 1
  * server's own provider (what most sessions are recorded under). Another provider goes straight to the index.
  */
 export function suitsFiles(query: ListQuery): boolean {
-  const p = query.modelProviders;
-  return p === undefined || p === null || p.length === 0 || p.includes(query.defaultProvider);
+  return providersSuitFiles(query.modelProviders, query.defaultProvider);
+}
+
+function providersSuitFiles(
+  providers: readonly string[] | null | undefined,
+  defaultProvider: string,
+): boolean {
+  return (
+    providers === undefined ||
+    providers === null ||
+    providers.length === 0 ||
+    providers.includes(defaultProvider)
+  );
 }
 
 class OverBudget extends Error {}
 
+/** One file's head as listing sees it, with the stat taken before the read (as the index records it). */
+interface FileHead {
+  facts: HeadFacts;
+  size: number;
+  mtime: number;
+}
+
+/** Reads a candidate's head; null when it went or cannot be read since the directory was listed. */
+async function headOf(c: Candidate): Promise<FileHead | null> {
+  try {
+    const st = statSync(c.path);
+    const head = readHeadQuick(c.path) ?? (await readHead(c.path));
+    return { facts: factsFromHead(head), size: st.size, mtime: st.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
 /**
- * A listing page read straight from the files, for a process whose index is not open yet: the newest day
+ * A newest-first page read straight from the files, for a process whose index is not open yet: the newest day
  * folders are listed and their heads read (one synchronous read each) until the page is full. Loading SQLite costs
- * more than reading the two dozen heads of a first page, so an editor's first `thread/list` after spawn is
- * answered this way while the index opens afterwards. A page that would need many more heads (a filter matching
- * few sessions) gives up early: null, and the caller asks the index.
+ * more than reading the two dozen heads of a first page, so an editor's first listing after spawn is answered
+ * this way while the index opens afterwards. A page that would need many more heads (a filter matching few
+ * sessions) gives up early: null, and the caller asks the index.
  */
-export async function pageFromFiles(sessionsDir: string, query: ListQuery): Promise<ListPage | null> {
+async function newestFromFiles<T extends SessionSummary>(
+  sessionsDir: string,
+  query: Pick<ListQuery, "pageSize" | "cursor">,
+  pick: (c: Candidate, head: FileHead) => T | null,
+): Promise<{ items: T[]; nextCursor: string | null } | null> {
   const budget = budgetFor(Math.max(1, query.pageSize ?? 25));
   let reads = 0;
   const read = async (c: Candidate) => {
     if (++reads > budget) throw new OverBudget();
-    try {
-      const head = readHeadQuick(c.path) ?? (await readHead(c.path));
-      return listableSummary(c.path, factsFromHead(head), query);
-    } catch {
-      return null; // deleted or unreadable since the directory was listed
-    }
+    const head = await headOf(c);
+    return head ? pick(c, head) : null;
   };
   try {
-    return await listSessions(sessionsDir, query, undefined, read);
+    return await collectPage(walkNewestFirst(sessionsDir), query, read);
   } catch (err) {
     if (err instanceof OverBudget) return null;
     throw err;
   }
+}
+
+/** The 0.58.0 listing's page from the files (see `newestFromFiles`); null: ask the index. */
+export function pageFromFiles(sessionsDir: string, query: ListQuery): Promise<ListPage | null> {
+  return newestFromFiles(sessionsDir, query, (c, head) => listableSummary(c.path, head.facts, query));
+}
+
+/**
+ * Whether the files can answer a `listThreads` page exactly as the index would, cheaply: the first page (no
+ * cursor) of live threads newest-created first, filtered on what a head says (source kinds, providers that include
+ * the server's own, cwds, excluded ids). Searches (they match names too, and SQLite's `lower` is ASCII-only), the
+ * sub-agent filters (a tree), archived threads and the other orders (`updated_at` needs every file's mtime) are
+ * the index's. Returns the normalized query when they can.
+ */
+function filesCanAnswer(query: ThreadQuery): NormalizedThreadQuery | null {
+  if (query.cursor) return null; // also: an invalid cursor gets the index's error
+  const q = normalizeThreadQuery(query);
+  const f = q.filter;
+  const newestCreated = q.order.key === "created" && q.order.direction === "desc";
+  if (!newestCreated || f.archived || f.search !== null || f.parentId || f.ancestorId) return null;
+  return providersSuitFiles(f.providers, f.defaultProvider) ? q : null;
+}
+
+/** The index's `WHERE` (thread-query.ts) for a head the files path reads. */
+function matches(c: Candidate, facts: HeadFacts, f: ThreadFilter): boolean {
+  return (
+    isListable(facts) &&
+    f.sourceKinds.includes(sourceKind(facts.source)) &&
+    providerMatches(facts.provider ?? undefined, f.providers, f.defaultProvider) &&
+    (f.cwds === null || f.cwds.includes(facts.summary?.cwd ?? "")) &&
+    !f.excludedIds?.includes(c.id)
+  );
+}
+
+/**
+ * The first `listThreads` page from the files (see `newestFromFiles`) and thread names from session_index.jsonl
+ * (`namesFromFile`): the same items and `nextCursor` the index gives, and the cursor pages on with the index.
+ * Null when the query is not one the files answer cheaply (`filesCanAnswer`), the page needs too many heads, or
+ * the names file is big: ask the index.
+ */
+export async function threadPageFromFiles(codexHome: string, query: ThreadQuery): Promise<ThreadPage | null> {
+  const q = filesCanAnswer(query);
+  if (!q) return null;
+  const names = namesFromFile(codexHome);
+  if (!names) return null;
+  return newestFromFiles(join(codexHome, SESSIONS_SUBDIR), { pageSize: q.limit }, (c, head) => {
+    if (!matches(c, head.facts, q.filter)) return null;
+    const row = { name: "", id: c.id, ts: c.timestamp, archived: false, complete: false, ...head };
+    return threadSummary(c.path, row, query.defaultProvider, names.get(c.id) ?? null);
+  });
 }

@@ -45,7 +45,7 @@ function isAfterAnchor(c: Candidate, anchor: { timestamp: string; id: string } |
 /** Whether a session's provider passes the filter (Codex's ProviderMatcher). */
 export function providerMatches(
   recorded: string | undefined,
-  filter: string[] | null,
+  filter: readonly string[] | null,
   defaultProvider: string,
 ): boolean {
   if (filter === null) return true;
@@ -53,7 +53,7 @@ export function providerMatches(
 }
 
 /** Decides whether a candidate is listed; null when it is not. */
-export type CandidateReader = (c: Candidate) => Promise<SessionSummary | null>;
+export type CandidateReader<T extends SessionSummary = SessionSummary> = (c: Candidate) => Promise<T | null>;
 
 /**
  * Codex's listing: newest first, only interactive sessions that passed the provider filter and hold a session_meta,
@@ -61,15 +61,26 @@ export type CandidateReader = (c: Candidate) => Promise<SessionSummary | null>;
  * the page is full or the store is exhausted. `nextCursor` is the cursor of the last item, and null exactly when
  * no further listable session exists.
  */
-export async function listSessions(
+export function listSessions(
   sessionsDir: string,
   query: ListQuery,
   candidates: AsyncIterable<Candidate> = walkNewestFirst(sessionsDir),
-  read: CandidateReader = (c) => readListable(c, query),
 ): Promise<ListPage> {
+  return collectPage(candidates, query, (c) => readListable(c, query));
+}
+
+/**
+ * A newest-first page: the candidates after the cursor that `read` lists, until one more than the page is found
+ * (so `nextCursor`, the last item's `<timestamp>|<uuid>`, is null exactly when nothing further is listed).
+ */
+export async function collectPage<T extends SessionSummary>(
+  candidates: AsyncIterable<Candidate>,
+  query: Pick<ListQuery, "pageSize" | "cursor">,
+  read: CandidateReader<T>,
+): Promise<{ items: T[]; nextCursor: string | null }> {
   const pageSize = Math.max(1, query.pageSize ?? DEFAULT_PAGE_SIZE);
   const anchor = parseCursor(query.cursor);
-  const items: SessionSummary[] = [];
+  const items: T[] = [];
   let last: Candidate | null = null;
   for await (const candidate of candidates) {
     if (!isAfterAnchor(candidate, anchor)) continue;

@@ -2,7 +2,12 @@ import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { openRegularFile, readLineSpansFrom } from "@codex-ts/config-loader";
+import {
+  FileReadError,
+  openRegularFile,
+  readFilePrefixSync,
+  readLineSpansFrom,
+} from "@codex-ts/config-loader";
 import type { IndexDb } from "./index-db.js";
 
 /**
@@ -115,6 +120,43 @@ function parseEntry(text: string): { id: string; name: string; updatedAt: string
     name: thread_name.trim(),
     updatedAt: typeof updated_at === "string" ? updated_at : null,
   };
+}
+
+/** Largest names file `namesFromFile` reads whole; a bigger one is left to the index (`syncNames`). */
+const NAMES_READ_WHOLE_BYTES = 256 * 1024;
+
+/**
+ * Every thread name read straight from session_index.jsonl, as `syncNames` then `namesOf` would give them (the
+ * latest complete line of an id wins, an empty name clears it, over-long lines are skipped), for a listing
+ * answered before the index is open. One synchronous read of the whole file; null when the file is over
+ * NAMES_READ_WHOLE_BYTES or cannot be read (the caller asks the index). No file, or not a regular one: no names.
+ */
+export function namesFromFile(codexHome: string): Map<string, string> | null {
+  let bytes: Buffer;
+  try {
+    const read = readFilePrefixSync(join(codexHome, SESSION_INDEX_FILE), NAMES_READ_WHOLE_BYTES + 1);
+    if (read.size > NAMES_READ_WHOLE_BYTES) return null;
+    bytes = read.bytes;
+  } catch (err) {
+    // Missing or not a regular file: syncNames reads no names either. Anything else (unreadable): the index's call.
+    const gone = err instanceof FileReadError ? err.reason === "not-regular" : isMissing(err);
+    return gone ? new Map() : null;
+  }
+  const names = new Map<string, string>();
+  let start = 0;
+  for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, start)) {
+    const entry = nl - start <= NAME_LINE_MAX_BYTES ? parseEntry(bytes.toString("utf8", start, nl)) : null;
+    start = nl + 1;
+    if (!entry) continue;
+    if (entry.name === "") names.delete(entry.id);
+    else names.set(entry.id, entry.name);
+  }
+  return names;
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === "ENOENT" || code === "ENOTDIR";
 }
 
 /** The names of some ids (from the index; call `syncNames` first). */

@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { archiveRollout } from "./archive.js";
 import { confineRolloutPath } from "./confine.js";
-import { pageFromFiles, suitsFiles } from "./first-page.js";
+import { pageFromFiles, suitsFiles, threadPageFromFiles } from "./first-page.js";
 import { readHead } from "./head.js";
 import { type LoadedRollout, loadRollout } from "./history.js";
 import type { HistoryLine, HistoryReadQuery } from "./history-lines.js";
@@ -141,24 +141,28 @@ export class SessionsStore {
    */
   async list(query: ListQuery): Promise<ListPage> {
     if (!this.useIndex) return listSessions(this.sessionsDir, query);
-    if (this.db === undefined && !this.warming && suitsFiles(query) && existsSync(this.codexHome)) {
-      // The index is not open yet in this process (an editor's first request after spawn): opening it costs more
-      // than the page's own heads, so the page comes from the files and the index opens right after.
-      const page = await pageFromFiles(this.sessionsDir, query);
-      if (page) {
-        this.warmSoon(query);
-        return page;
-      }
+    const page =
+      this.firstRequest() && suitsFiles(query) ? await pageFromFiles(this.sessionsDir, query) : null;
+    if (page) {
+      this.warmSoon(() => this.threads.list(query));
+      return page;
     }
     return this.threads.list(query);
   }
 
+  /**
+   * Whether the index is not open yet in this process (an editor's first request after spawn): opening it costs
+   * more than a first page's own heads, so such a page comes from the files and the index opens right after.
+   */
+  private firstRequest(): boolean {
+    return this.useIndex && this.db === undefined && !this.warming && existsSync(this.codexHome);
+  }
+
   /** Opens the index after the current request is answered, and checks the folders of the page just served. */
-  private warmSoon(query: ListQuery): void {
+  private warmSoon(work: () => Promise<unknown>): void {
     if (this.warming) return;
     this.warming = setImmediate(() => {
-      this.threads
-        .list(query)
+      work()
         .catch(() => undefined)
         .finally(() => {
           this.warming = undefined;
@@ -172,7 +176,13 @@ export class SessionsStore {
   }
 
   /** The 0.166 listing: more filters and orders, names, archived threads (see thread-list.ts). */
-  listThreads(query: ThreadQuery): Promise<ThreadPage> {
+  async listThreads(query: ThreadQuery): Promise<ThreadPage> {
+    // A first page after spawn, as `list` does: from the files when they can give the index's page (first-page.ts).
+    const page = this.firstRequest() ? await threadPageFromFiles(this.codexHome, query) : null;
+    if (page) {
+      this.warmSoon(() => this.threads.listThreads(query));
+      return page;
+    }
     return this.threads.listThreads(query);
   }
 

@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { FileReadError, findInvalidUtf8, readBoundedFile } from "./bounded-fs/index.js";
+import { FileReadError, findInvalidUtf8, isMissingPath, readBoundedFile } from "./bounded-fs/index.js";
 import { ConfigError } from "./errors.js";
 
 /** config.toml and managed_config.toml: far above any real file, far below what could hurt the server. */
@@ -10,11 +10,6 @@ export const CONFIG_FILE_MAX_BYTES = 4 * 1024 * 1024;
  * beyond a context window.
  */
 export const INSTRUCTIONS_FILE_MAX_BYTES = 1024 * 1024;
-
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === "ENOENT" || code === "ENOTDIR";
-}
 
 /**
  * Reads a text file named by config: a regular file (never a FIFO, device or directory, see `openRegularFile`)
@@ -33,7 +28,7 @@ export async function readConfigText(
   try {
     data = await readBoundedFile(path, { maxBytes: o.maxBytes });
   } catch (err) {
-    if (isMissing(err)) return undefined;
+    if (isMissingPath(err)) return undefined;
     const reason = err instanceof FileReadError ? err.message : (err as Error).message;
     throw new ConfigError(`failed to read ${label}: ${reason}`, path);
   }

@@ -5,6 +5,7 @@ export {
   FileReadError,
   fileKind,
   findInvalidUtf8,
+  isMissingPath,
   type LineReadOptions,
   type LineReadStats,
   type LineSpan,

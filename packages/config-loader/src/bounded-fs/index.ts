@@ -10,5 +10,11 @@ export {
 } from "./lines.js";
 export { type BackwardSpanReadOptions, readLineSpansBackward } from "./lines-backward.js";
 export { readBoundedFile, readFilePrefix } from "./read.js";
-export { FileReadError, fileKind, openRegularFile, readFilePrefixSync } from "./regular-file.js";
+export {
+  FileReadError,
+  fileKind,
+  isMissingPath,
+  openRegularFile,
+  readFilePrefixSync,
+} from "./regular-file.js";
 export { findInvalidUtf8, type Utf8Problem } from "./utf8.js";

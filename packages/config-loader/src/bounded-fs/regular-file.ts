@@ -30,6 +30,12 @@ export class FileReadError extends Error {
   }
 }
 
+/** Whether a failed open or stat means the path does not exist (it, or a directory on the way to it, is missing). */
+export function isMissingPath(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
 /** What a non-regular file is, in words for an error message. */
 export function fileKind(st: Stats): string {
   if (st.isDirectory()) return "a directory";

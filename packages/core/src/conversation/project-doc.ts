@@ -1,6 +1,6 @@
 import { lstat, realpath, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { type Config, FileReadError, readFilePrefix } from "@codex-ts/config-loader";
+import { type Config, FileReadError, isMissingPath, readFilePrefix } from "@codex-ts/config-loader";
 
 /**
  * Project instructions (AGENTS.md files), found and combined the way Codex 0.58.0 does when a session starts:
@@ -21,17 +21,12 @@ export interface ProjectDocOptions {
   fallbackFilenames: readonly string[];
 }
 
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === "ENOENT" || code === "ENOTDIR";
-}
-
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;
   } catch (err) {
-    if (isMissing(err)) return false;
+    if (isMissingPath(err)) return false;
     throw err;
   }
 }
@@ -68,7 +63,7 @@ export async function discoverProjectDocs(cwd: string, fallbacks: readonly strin
           break;
         }
       } catch (err) {
-        if (!isMissing(err)) throw err;
+        if (!isMissingPath(err)) throw err;
       }
     }
   }
@@ -84,7 +79,7 @@ async function readPrefix(path: string, limit: number): Promise<Buffer | null> {
   try {
     return await readFilePrefix(path, limit);
   } catch (err) {
-    if (isMissing(err) || (err instanceof FileReadError && err.reason === "not-regular")) return null;
+    if (isMissingPath(err) || (err instanceof FileReadError && err.reason === "not-regular")) return null;
     throw err;
   }
 }

@@ -4,6 +4,7 @@ import { open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
   FileReadError,
+  isMissingPath,
   openRegularFile,
   readFilePrefixSync,
   readLineSpansFrom,
@@ -139,7 +140,7 @@ export function namesFromFile(codexHome: string): Map<string, string> | null {
     bytes = read.bytes;
   } catch (err) {
     // Missing or not a regular file: syncNames reads no names either. Anything else (unreadable): the index's call.
-    const gone = err instanceof FileReadError ? err.reason === "not-regular" : isMissing(err);
+    const gone = err instanceof FileReadError ? err.reason === "not-regular" : isMissingPath(err);
     return gone ? new Map() : null;
   }
   const names = new Map<string, string>();
@@ -152,11 +153,6 @@ export function namesFromFile(codexHome: string): Map<string, string> | null {
     else names.set(entry.id, entry.name);
   }
   return names;
-}
-
-function isMissing(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return code === "ENOENT" || code === "ENOTDIR";
 }
 
 /** The names of some ids (from the index; call `syncNames` first). */

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asciiBundle } from "../build/ascii-bundle.js";
 import { BUNDLE_ID_PLACEHOLDER, writeBundleId } from "../build/bundle-id.js";
-import { loadBundle } from "../src/launch/code-cache.js";
+import { CACHE_GROWTH_TO_REWRITE, loadBundle } from "../src/launch/code-cache.js";
 import { readWrappedSource } from "../src/launch/wrapped-source.js";
 
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
@@ -31,6 +31,14 @@ function writeBundle(where: string, op: "+" | "-", tag = "0"): string {
   fs.mkdirSync(path.join(dir, where), { recursive: true });
   const file = path.join(dir, where, "bundle.cjs");
   fs.writeFileSync(file, `"use strict";\nmodule.exports = { calc: (a, b) => a ${op} b, tag: ${tag} };\n`);
+  return file;
+}
+
+/** A bundle of the given source in a directory of its own (see `writeBundle`). */
+function writeSource(where: string, source: string): string {
+  fs.mkdirSync(path.join(dir, where), { recursive: true });
+  const file = path.join(dir, where, "bundle.cjs");
+  fs.writeFileSync(file, source);
   return file;
 }
 
@@ -122,6 +130,39 @@ describe("loadBundle", () => {
     const [install] = cacheFiles(userDir);
     expect(install).toMatch(/^[0-9a-f]{16}$/);
     expect(cacheFiles(path.join(userDir, install as string))).toHaveLength(1);
+  });
+
+  it("a later run that compiled more than the cache holds writes it again; one that compiled nothing new does not", () => {
+    // `grow` is compiled only when called (V8 compiles functions lazily): a first run that never calls it leaves a
+    // cache without it.
+    const steps = Array.from({ length: 400 }, (_, i) => `x = (x * ${i + 3} + ${i}) % 1000003;`).join("\n");
+    const source = `"use strict";\nmodule.exports = { small: () => 1, grow: (x) => {\n${steps}\nreturn x;\n} };\n`;
+    type Growing = { small(): number; grow(x: number): number };
+    const copyWithCache = (from: string, to: string): string => {
+      const file = writeSource(to, source);
+      fs.mkdirSync(path.join(dir, to, ".code-cache"));
+      fs.copyFileSync(from, path.join(dir, to, ".code-cache", path.basename(from)));
+      return file;
+    };
+    const first = loadBundle(writeSource("a", source), { env: noHome });
+    expect((first.exports as Growing).small()).toBe(1);
+    first.saveCache();
+    const initial = onlyCacheFile(path.join(dir, "a", "bundle.cjs"));
+
+    const second = loadBundle(copyWithCache(initial, "b"), { env: noHome });
+    expect(second.cache).toBe("hit");
+    const expected = (second.exports as Growing).grow(7);
+    second.saveCacheIfGrown();
+    const grown = onlyCacheFile(path.join(dir, "b", "bundle.cjs"));
+    expect(fs.statSync(grown).size).toBeGreaterThan(fs.statSync(initial).size * CACHE_GROWTH_TO_REWRITE);
+
+    // A run from the grown cache that calls the same code compiles nothing new: the file stays as it was.
+    const third = loadBundle(copyWithCache(grown, "c"), { env: noHome });
+    expect(third.cache).toBe("hit");
+    expect((third.exports as Growing).grow(7)).toBe(expected);
+    const before = fs.readFileSync(onlyCacheFile(path.join(dir, "c", "bundle.cjs")));
+    third.saveCacheIfGrown();
+    expect(fs.readFileSync(onlyCacheFile(path.join(dir, "c", "bundle.cjs"))).equals(before)).toBe(true);
   });
 
   it("keeps one cache per variant and none when CODEX_TS_CODE_CACHE=0", () => {

@@ -10,6 +10,7 @@ export {
   type LineReadStats,
   type LineSpan,
   openRegularFile,
+  type PrefixReadOptions,
   readBoundedFile,
   readBoundedLineSpans,
   readBoundedLines,

@@ -37,7 +37,17 @@ export interface LoadedBundle {
   cache: "hit" | "miss" | "rejected" | "off";
   /** Writes the bundle's cache from what has been compiled so far (a no-op when the cache is off); never throws. */
   saveCache(): void;
+  /**
+   * After a hit: writes the cache again when this run compiled at least `CACHE_GROWTH_TO_REWRITE` times what the
+   * cache held, i.e. reached code the run that wrote it never did (a first run that only answered `initialize`
+   * leaves a cache without the listing, which every later run would then compile lazily on its first request).
+   * A cache only grows, by 5% or more each time, so it is rewritten a bounded number of times. Never throws.
+   */
+  saveCacheIfGrown(): void;
 }
+
+/** How much more compiled code than its cache holds makes a run write the cache again (see `saveCacheIfGrown`). */
+export const CACHE_GROWTH_TO_REWRITE = 1.05;
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
@@ -79,6 +89,15 @@ export function loadBundle(file: string, opts: LoadOptions = {}): LoadedBundle {
         store?.write(script.createCachedData());
       } catch {
         // Only slower next time; this runs at exit, where a throw would change the exit code.
+      }
+    },
+    saveCacheIfGrown: () => {
+      if (!store || !cachedData || script.cachedDataRejected === true) return;
+      try {
+        const data = script.createCachedData();
+        if (data.length >= cachedData.length * CACHE_GROWTH_TO_REWRITE) store.write(data);
+      } catch {
+        // As in saveCache: the cache read at start stays.
       }
     },
   };

@@ -15,6 +15,7 @@ export {
   fileKind,
   isMissingPath,
   openRegularFile,
+  type PrefixReadOptions,
   readFilePrefixSync,
 } from "./regular-file.js";
 export { findInvalidUtf8, type Utf8Problem } from "./utf8.js";

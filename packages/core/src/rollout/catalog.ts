@@ -1,7 +1,7 @@
 import { readdirSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import { factsFromHead } from "./facts.js";
-import { readHead, readHeadQuick } from "./head.js";
+import { readListedHead } from "./head.js";
 import type { IndexDb } from "./index-db.js";
 import {
   allPending,
@@ -28,7 +28,7 @@ import { ARCHIVED_SESSIONS_SUBDIR, parseRolloutFileName, SESSIONS_SUBDIR } from 
  */
 export const RECENT_MS = 3000;
 /**
- * Heads are read a batch at a time (most with one synchronous read each, see `readHeadQuick`); between batches
+ * Heads are read a batch at a time (most with one synchronous read each, see `readListedHead`); between batches
  * other requests get their turn, so filling a cold index of a big store never stalls the server.
  */
 const HEAD_READS_AT_ONCE = 32;
@@ -301,11 +301,9 @@ export class Catalog {
   }
 
   async readHeadOf(f: FileEntry): Promise<HeadEntry | null> {
-    const st = statOrNull(this.abs(f.name));
-    if (!st) return null;
     try {
-      const head = readHeadQuick(this.abs(f.name)) ?? (await readHead(this.abs(f.name)));
-      return { ...f, size: st.size, mtime: st.mtimeMs, complete: head.complete, facts: factsFromHead(head) };
+      const { head, size, mtimeMs } = await readListedHead(this.abs(f.name));
+      return { ...f, size, mtime: mtimeMs, complete: head.complete, facts: factsFromHead(head) };
     } catch {
       return null; // deleted since, or not a regular file: not listed
     }

@@ -1,7 +1,6 @@
-import { statSync } from "node:fs";
 import { join } from "node:path";
 import { factsFromHead, type HeadFacts, isListable, sourceKind } from "./facts.js";
-import { readHead, readHeadQuick } from "./head.js";
+import { readListedHead } from "./head.js";
 import { collectPage, type ListPage, type ListQuery, listableSummary, providerMatches } from "./list.js";
 import { namesFromFile } from "./names.js";
 import { SESSIONS_SUBDIR } from "./paths.js";
@@ -51,9 +50,8 @@ interface FileHead {
 /** Reads a candidate's head; null when it went or cannot be read since the directory was listed. */
 async function headOf(c: Candidate): Promise<FileHead | null> {
   try {
-    const st = statSync(c.path);
-    const head = readHeadQuick(c.path) ?? (await readHead(c.path));
-    return { facts: factsFromHead(head), size: st.size, mtime: st.mtimeMs };
+    const { head, size, mtimeMs } = await readListedHead(c.path);
+    return { facts: factsFromHead(head), size, mtime: mtimeMs };
   } catch {
     return null;
   }

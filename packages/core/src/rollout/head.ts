@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import {
   emptyLineReadStats,
   readBoundedLineSpans,
@@ -55,8 +56,30 @@ let quickBuffer: Buffer | undefined;
  * heads this way: one read each, without the async round trips that cost more than the reads.
  */
 export function readHeadQuick(path: string): RolloutHead | null {
+  return quickHead(path, false).head;
+}
+
+/** A rollout's head with the size and mtime of the file, taken when it was opened (before the head was read). */
+export interface StatedHead {
+  head: RolloutHead;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * The head of a rollout that a directory listing showed as a regular file (listing and the index's folder
+ * checks), with its size and mtime from the same open: one open, fstat and read for most files, no separate stat
+ * (`readFilePrefixSync`'s `listedAsFile`). A head longer than 64 KiB is read on by `readHead`.
+ */
+export async function readListedHead(path: string): Promise<StatedHead> {
+  const quick = quickHead(path, true);
+  const head = quick.head ?? (await readHead(path));
+  return { head, size: quick.stats.size, mtimeMs: quick.stats.mtimeMs };
+}
+
+function quickHead(path: string, listedAsFile: boolean): { head: RolloutHead | null; stats: Stats } {
   quickBuffer ??= Buffer.allocUnsafe(QUICK_BYTES);
-  const { bytes, size } = readFilePrefixSync(path, QUICK_BYTES, quickBuffer);
+  const { bytes, size, stats } = readFilePrefixSync(path, QUICK_BYTES, { into: quickBuffer, listedAsFile });
   const head = emptyHead();
   head.bytesRead = bytes.length;
   const whole = bytes.length === size;
@@ -64,16 +87,16 @@ export function readHeadQuick(path: string): RolloutHead | null {
   while (start < bytes.length) {
     let end = bytes.indexOf(10, start);
     if (end === -1) {
-      if (!whole) return null;
+      if (!whole) return { head: null, stats };
       end = bytes.length;
     }
     if (consume(head, bytes.toString("utf8", start, end))) {
       head.complete = true;
-      return head;
+      return { head, stats };
     }
     start = end + 1;
   }
-  return whole ? head : null;
+  return { head: whole ? head : null, stats };
 }
 
 /**

@@ -27,8 +27,18 @@ export default defineConfig({
   // The workspace packages and their pure-JS dependencies are bundled. Native addons (better-sqlite3, the keyring,
   // node-pty's prebuilt PTY) and the MCP SDK (loaded lazily) stay outside, resolved from this package's own
   // dependencies; their dynamic imports become require() (below), which a cached script can run without flags.
-  noExternal: [/^(?!better-sqlite3$|@napi-rs\/keyring|@modelcontextprotocol\/sdk|@lydell\/node-pty)/],
-  external: ["better-sqlite3", /^@napi-rs\/keyring/, /^@modelcontextprotocol\/sdk/, /^@lydell\/node-pty/],
+  // better-sqlite3's own JavaScript (`lib/`) is bundled (core's index-db.ts), not its `bindings` locator, which only
+  // the package entry required from outside uses.
+  noExternal: [
+    /^(?!better-sqlite3$|bindings$|@napi-rs\/keyring|@modelcontextprotocol\/sdk|@lydell\/node-pty)/,
+  ],
+  external: [
+    "better-sqlite3",
+    "bindings",
+    /^@napi-rs\/keyring/,
+    /^@modelcontextprotocol\/sdk/,
+    /^@lydell\/node-pty/,
+  ],
   esbuildPlugins: [zodTrimmed],
   esbuildOptions(options) {
     // import() inside a vm.Script needs --experimental-vm-modules; these packages all have CommonJS entries.

@@ -104,11 +104,12 @@ describe("runCommand timeouts", () => {
   }, async () => {
     const core = fileURLToPath(new URL("../dist/index.js", import.meta.url));
     const pidFile = join(dir, "grandchild.pid");
-    // A host process that starts a long command (which puts a second process in its group), then exits.
+    // A host process that starts a long command (which puts a second process in its group), then exits. The pid
+    // is written beside the file and renamed into place: the host must never see the file before the pid is in it.
     const script = `
       import { runCommand } from ${JSON.stringify(core)};
       import { existsSync } from "node:fs";
-      void runCommand({ command: ["sh", "-c", "sleep 300 & echo $! > ${pidFile}; sleep 300"], cwd: ${JSON.stringify(dir)}, sandbox: null, timeoutMs: 3e9 });
+      void runCommand({ command: ["sh", "-c", "sleep 300 & echo $! > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}; sleep 300"], cwd: ${JSON.stringify(dir)}, sandbox: null, timeoutMs: 3e9 });
       const wait = () => (existsSync(${JSON.stringify(pidFile)}) ? process.exit(0) : setTimeout(wait, 20));
       wait();
     `;

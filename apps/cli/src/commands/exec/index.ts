@@ -24,6 +24,10 @@ function addExecOptions(cmd: Command): Command {
       collect,
     )
     .option("-m, --model <MODEL>", "model the agent should use")
+    .option(
+      "--oss",
+      "use the local open-source provider (Ollama: pulls the model if missing; --model defaults to gpt-oss:20b)",
+    )
     .addOption(
       new Option("-s, --sandbox <SANDBOX_MODE>", "sandbox policy for model-generated commands").choices([
         "read-only",
@@ -55,6 +59,7 @@ function addExecOptions(cmd: Command): Command {
 interface RawExecOptions {
   image?: string[];
   model?: string;
+  oss?: boolean;
   sandbox?: ExecOptions["sandbox"];
   fullAuto?: boolean;
   dangerouslyBypassApprovalsAndSandbox?: boolean;
@@ -76,6 +81,7 @@ function execOptions(
     prompt,
     images: raw.image ?? [],
     model: raw.model,
+    oss: raw.oss === true,
     sandbox: raw.sandbox,
     fullAuto: raw.fullAuto === true,
     dangerouslyBypassApprovalsAndSandbox: raw.dangerouslyBypassApprovalsAndSandbox === true,

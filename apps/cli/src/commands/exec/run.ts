@@ -3,6 +3,7 @@ import path from "node:path";
 import { type AppServerClient, AppServerError, ConnectionClosedError } from "@codex-ts/app-server-client";
 import { writeFileAtomic } from "@codex-ts/app-server-protocol";
 import { type Config, findCodexHome, loadConfig, type SandboxMode } from "@codex-ts/config-loader";
+import { DEFAULT_OSS_MODEL, ensureOssReady, OSS_PROVIDER_ID, OssSetupError } from "@codex-ts/core";
 import type { GlobalOptions } from "../../global-options.js";
 import { COMPAT_VERSION } from "../app-server-parts.js";
 import { type ExecOutput, isEventMsg } from "./events.js";
@@ -10,6 +11,7 @@ import { HumanOutput, stylesFor } from "./human-output.js";
 import { startInProcessServer } from "./in-process-server.js";
 import { ExecInputError, insideGitRepo, resolveImages, resolvePrompt } from "./input.js";
 import { JsonlOutput } from "./jsonl-output.js";
+import { PullProgressPrinter } from "./pull-progress.js";
 import { openConversation, type ResumeTarget, turnInput } from "./session.js";
 
 /** The exit status after Ctrl-C stopped the turn (128 + SIGINT, as shells report it). */
@@ -21,6 +23,8 @@ export interface ExecOptions {
   prompt?: string | undefined;
   images: string[];
   model?: string | undefined;
+  /** `--oss`: the local open-source provider, made ready (server up, model pulled) before the run. */
+  oss: boolean;
   sandbox?: SandboxMode | undefined;
   fullAuto: boolean;
   dangerouslyBypassApprovalsAndSandbox: boolean;
@@ -73,6 +77,8 @@ async function execTurn(o: ExecOptions, global: GlobalOptions): Promise<number> 
       ? "workspace-write"
       : o.sandbox;
   const codexHome = findCodexHome(process.env);
+  const model = o.model ?? (o.oss ? DEFAULT_OSS_MODEL : undefined);
+  const modelProvider = o.oss ? OSS_PROVIDER_ID : undefined;
   const config = await loadConfig({
     codexHome,
     env: process.env,
@@ -81,11 +87,13 @@ async function execTurn(o: ExecOptions, global: GlobalOptions): Promise<number> 
       cwd,
       approvalPolicy: "never",
       ...(global.profile !== undefined ? { profile: global.profile } : {}),
-      ...(o.model !== undefined ? { model: o.model } : {}),
+      ...(model !== undefined ? { model } : {}),
+      ...(modelProvider !== undefined ? { modelProvider } : {}),
       ...(sandbox !== undefined ? { sandboxMode: sandbox } : {}),
     },
     cliVersion: COMPAT_VERSION,
   });
+  if (o.oss) await prepareOss(config);
   if (!o.skipGitRepoCheck && !insideGitRepo(cwd)) {
     throw new ExecInputError("Not inside a trusted directory and --skip-git-repo-check was not specified.");
   }
@@ -120,7 +128,8 @@ async function execTurn(o: ExecOptions, global: GlobalOptions): Promise<number> 
       {
         cwd,
         approvalPolicy: "never",
-        ...(o.model !== undefined ? { model: o.model } : {}),
+        ...(model !== undefined ? { model } : {}),
+        ...(modelProvider !== undefined ? { modelProvider } : {}),
         ...(sandbox !== undefined ? { sandbox } : {}),
         ...(extraRoots.length > 0 && policy.mode === "workspace-write"
           ? {
@@ -168,6 +177,25 @@ async function execTurn(o: ExecOptions, global: GlobalOptions): Promise<number> 
   if (!o.json && last !== null) process.stdout.write(`${last}\n`);
   if (o.outputLastMessage !== undefined) await writeLastMessage(o.outputLastMessage, last);
   return output.failed() ? 1 : 0;
+}
+
+/**
+ * `--oss`: the configured `oss` provider's server answers and has the model (pulled here when missing, its
+ * progress on stderr), before anything else runs, as 0.58.0 does; otherwise `Error: OSS setup failed: …`, exit 1.
+ */
+async function prepareOss(config: Config): Promise<void> {
+  const baseUrl = config.modelProvider.baseUrl;
+  try {
+    if (!baseUrl) throw new OssSetupError("the oss provider has no base_url");
+    await ensureOssReady(
+      baseUrl,
+      config.model,
+      new PullProgressPrinter((t) => process.stderr.write(t)).onEvent,
+    );
+  } catch (err) {
+    if (err instanceof OssSetupError) throw new ExecInputError(`Error: OSS setup failed: ${err.message}`);
+    throw err;
+  }
 }
 
 /**

@@ -150,6 +150,82 @@ describe("codex login in a browser", () => {
   });
 });
 
+describe("codex login --device-auth", () => {
+  let issuer: MockIssuer;
+  beforeEach(async () => {
+    issuer = await startMockIssuer();
+  });
+  afterEach(async () => {
+    await issuer.close();
+  });
+
+  const deviceLogin = (bin?: string, args: string[] = []) =>
+    codex(["login", "--device-auth", "--experimental_issuer", issuer.issuer, ...args], undefined, bin);
+  const prompt = (link: string) =>
+    "\x1b[93m\x1b[1mOnly use device code authentication when browser login is not available.\x1b[0m\x1b[93m\n" +
+    "\x1b[1mKeep the code secret; do not share it.\x1b[0m\x1b[0m\n\n" +
+    `To authenticate:\n  1. Open in your browser: \x1b[1m${link}\x1b[0m\n` +
+    "  2. Enter the one-time code below within 15 minutes:\n\n     \x1b[1mABCD-1234\x1b[0m\n\n";
+  const paths = () => issuer.requests.map((r) => `${r.method} ${r.path}`);
+
+  it("shows the code, polls until it is entered, and stores the ChatGPT tokens (0600, no API key)", async () => {
+    const r = await deviceLogin();
+    expect(seen(r)).toEqual({
+      code: 0,
+      stdout: prompt(`${issuer.issuer}/codex/device`),
+      stderr: "Successfully logged in\n",
+    });
+    expect(paths()).toEqual([
+      "POST /api/accounts/deviceauth/usercode",
+      "POST /api/accounts/deviceauth/token",
+      "POST /api/accounts/deviceauth/token",
+      "POST /oauth/token",
+    ]);
+    expect(issuer.requests[3]?.body).toMatchObject({
+      grant_type: "authorization_code",
+      redirect_uri: `${issuer.issuer}/deviceauth/callback`,
+    });
+    expect((await stat(authFile())).mode & 0o777).toBe(0o600);
+    const stored = JSON.parse(await readFile(authFile(), "utf8"));
+    expect(stored).toMatchObject({ OPENAI_API_KEY: null, tokens: { account_id: "acct-123" } });
+    expect((await codex(["login", "status"])).stderr).toBe("Logged in using ChatGPT\n");
+  });
+
+  it("an issuer without device login, and a config that forces API-key login: an error, exit 1, nothing stored", async () => {
+    issuer.deviceAuth.enabled = false;
+    const off = await deviceLogin();
+    expect(off.code).toBe(1);
+    expect(off.stderr).toBe(
+      "Error logging in with device code: device code login is not enabled for this Codex server. Use the browser login or verify the server URL.\n",
+    );
+    issuer.deviceAuth.enabled = true;
+    const forced = await deviceLogin(undefined, ["-c", 'forced_login_method="api"']);
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toBe(
+      "Error logging in with device code: ChatGPT login is disabled. Use API key login instead.\n",
+    );
+    expect(existsSync(authFile())).toBe(false);
+  });
+
+  it.skipIf(!REFERENCE_CODEX_BIN)(
+    "does what codex 0.58.0 does, but links to the issuer it uses",
+    async () => {
+      const ref = await deviceLogin(REFERENCE_CODEX_BIN);
+      const refRequests = paths();
+      const refStored = JSON.parse(await readFile(authFile(), "utf8"));
+      issuer.requests.length = 0;
+      const ours = await deviceLogin();
+      // 0.58.0 links to auth.openai.com whatever the issuer; ours to the issuer the code came from.
+      expect(seen(ref)).toEqual({ ...seen(ours), stdout: prompt("https://auth.openai.com/codex/device") });
+      expect(paths()).toEqual(refRequests);
+      const oursStored = JSON.parse(await readFile(authFile(), "utf8"));
+      expect(Object.keys(oursStored)).toEqual(Object.keys(refStored));
+      expect(Object.keys(oursStored.tokens)).toEqual(Object.keys(refStored.tokens));
+      expect(oursStored.OPENAI_API_KEY).toBe(refStored.OPENAI_API_KEY);
+    },
+  );
+});
+
 const hasKeyring = await realKeyringAvailable(
   (account) => new AsyncEntry("codex-ts-probe", account, { linux: { store: "secret-service" } }),
 );

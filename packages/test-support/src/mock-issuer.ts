@@ -27,6 +27,11 @@ export interface MockIssuer {
   refreshFailure: number | null;
   /** Body of `GET /backend-api/wham/usage`. */
   usage: unknown;
+  /**
+   * Device-code login (`/api/accounts/deviceauth/usercode` and `/token`): off answers 404 as an issuer without it
+   * does; `pendingPolls` is how many polls are told the user has not entered the code yet (403).
+   */
+  deviceAuth: { enabled: boolean; pendingPolls: number; userCode: string };
   /** Access tokens the mock currently accepts (latest last). */
   readonly accessTokens: string[];
   /** Holds the next `/oauth/token` request until `release()`; `arrived` settles when it comes in. */
@@ -36,10 +41,13 @@ export interface MockIssuer {
   close(): Promise<void>;
 }
 
-/** An unsigned (`alg: none`) JWT; Codex reads the payload without checking a signature. */
+/**
+ * An unsigned (`alg: none`) JWT; Codex reads the payload without checking a signature. Its signature part is a
+ * placeholder rather than empty: codex 0.58.0 refuses a token with an empty one ("invalid ID token format").
+ */
 export function makeJwt(payload: Record<string, unknown>): string {
   const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
-  return `${enc({ alg: "none", typ: "JWT" })}.${enc(payload)}.`;
+  return `${enc({ alg: "none", typ: "JWT" })}.${enc(payload)}.c2ln`;
 }
 
 function claimsPayload(c: IssuedClaims, extra: Record<string, unknown>): Record<string, unknown> {
@@ -90,6 +98,8 @@ const DEFAULT_USAGE = {
 export async function startMockIssuer(): Promise<MockIssuer> {
   const requests: RecordedRequest[] = [];
   const codes = new Map<string, { challenge: string; redirectUri: string }>();
+  const devices = new Map<string, { userCode: string; polls: number }>();
+  let issuerBase = ""; // set once listening
   const refreshTokens = new Set<string>();
   const accessTokens: string[] = [];
   let serial = 0;
@@ -100,6 +110,7 @@ export async function startMockIssuer(): Promise<MockIssuer> {
     apiKeyExchange: false,
     refreshFailure: null as number | null,
     usage: DEFAULT_USAGE as unknown,
+    deviceAuth: { enabled: true, pendingPolls: 1, userCode: "ABCD-1234" },
     accessTokens,
     pauseTokenEndpoint() {
       let arrive: () => void = () => {};
@@ -157,6 +168,30 @@ export async function startMockIssuer(): Promise<MockIssuer> {
     }
   }
 
+  /** The device flow: a user code, polls refused while "pending", then a PKCE code for `/oauth/token`. */
+  function deviceAuth(step: string, raw: string, res: ServerResponse) {
+    if (!mock.deviceAuth.enabled) return json(res, 404, { error: "not found" });
+    const fields = JSON.parse(raw || "{}") as Record<string, string>;
+    if (step === "usercode") {
+      if (fields.client_id !== "app_EMoamEEZ73f0CkXaXp7hrann")
+        return json(res, 400, { error: "invalid_client" });
+      const id = `dev-${randomBytes(6).toString("hex")}`;
+      devices.set(id, { userCode: mock.deviceAuth.userCode, polls: 0 });
+      return json(res, 200, { device_auth_id: id, user_code: mock.deviceAuth.userCode, interval: "1" });
+    }
+    const device = devices.get(fields.device_auth_id ?? "");
+    if (step !== "token" || !device || device.userCode !== fields.user_code)
+      return json(res, 400, { error: "invalid_request" });
+    if (device.polls++ < mock.deviceAuth.pendingPolls)
+      return json(res, 403, { error: "authorization_pending" });
+    devices.delete(fields.device_auth_id ?? "");
+    const verifier = randomBytes(32).toString("base64url");
+    const challenge = createHash("sha256").update(verifier).digest("base64url");
+    const code = `code-${randomBytes(8).toString("hex")}`;
+    codes.set(code, { challenge, redirectUri: `${issuerBase}/deviceauth/callback` });
+    return json(res, 200, { authorization_code: code, code_challenge: challenge, code_verifier: verifier });
+  }
+
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -193,6 +228,9 @@ export async function startMockIssuer(): Promise<MockIssuer> {
         }
         return token(req, res, raw, rec);
       }
+      if (req.method === "POST" && url.pathname.startsWith("/api/accounts/deviceauth/")) {
+        return deviceAuth(url.pathname.slice("/api/accounts/deviceauth/".length), raw, res);
+      }
       if (req.method === "GET" && url.pathname === "/backend-api/wham/usage") {
         const bearer = String(req.headers.authorization ?? "").replace(/^Bearer /, "");
         if (!accessTokens.includes(bearer)) return json(res, 401, { error: "unauthorized" });
@@ -203,8 +241,9 @@ export async function startMockIssuer(): Promise<MockIssuer> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  issuerBase = `http://127.0.0.1:${port}`;
   return Object.assign(mock, {
-    issuer: `http://127.0.0.1:${port}`,
+    issuer: issuerBase,
     chatgptBaseUrl: `http://127.0.0.1:${port}/backend-api/`,
     requests,
     close: () =>

@@ -10,6 +10,8 @@ export interface CliAuthOptions {
   warn: (message: string) => void;
   /** `codex exec` honours `CODEX_API_KEY`; the app server and `codex login` do not (as in Codex). */
   apiKeyEnv?: NodeJS.ProcessEnv | undefined;
+  /** `codex login --experimental_issuer` (0.58.0's hidden flag); else `CODEX_TS_AUTH_ISSUER`, else OpenAI's. */
+  issuer?: string | undefined;
 }
 
 /**
@@ -30,7 +32,7 @@ export function newAuthManager(Manager: typeof AuthManager, o: CliAuthOptions): 
     chatgptBaseUrl: o.config.chatgptBaseUrl,
     forcedLoginMethod: o.config.forcedLoginMethod,
     forcedChatgptWorkspaceId: o.config.forcedChatgptWorkspaceId,
-    issuer: process.env.CODEX_TS_AUTH_ISSUER || undefined,
+    issuer: o.issuer || process.env.CODEX_TS_AUTH_ISSUER || undefined,
     loginPort: /^\d{1,5}$/.test(process.env.CODEX_TS_LOGIN_PORT ?? "")
       ? Number(process.env.CODEX_TS_LOGIN_PORT)
       : undefined,

@@ -1,6 +1,6 @@
 import { findCodexHome, loadConfig } from "@codex-ts/config-loader";
 import type { AuthManager } from "@codex-ts/core";
-import { type Command, CommanderError } from "commander";
+import { type Command, CommanderError, Option } from "commander";
 import { globalOptions } from "../global-options.js";
 import { COMPAT_VERSION } from "./app-server-parts.js";
 import { cliOriginator, createAuthManager } from "./auth-manager.js";
@@ -28,7 +28,7 @@ function exit(code: number): void {
 }
 
 /** The account manager per the config (`cli_auth_credentials_store`, issuer, forced login method). */
-async function authManager(command: Command): Promise<AuthManager> {
+async function authManager(command: Command, issuer?: string): Promise<AuthManager> {
   const { overrides, profile } = globalOptions(command);
   const codexHome = findCodexHome(process.env);
   const config = await loadConfig({
@@ -44,6 +44,7 @@ async function authManager(command: Command): Promise<AuthManager> {
     originator: cliOriginator(),
     userAgent: () => `${cliOriginator()}/${COMPAT_VERSION}`,
     warn: say,
+    issuer,
   });
 }
 
@@ -111,6 +112,35 @@ async function loginWithBrowser(auth: AuthManager): Promise<number> {
   }
 }
 
+const BOLD = "\x1b[1m";
+const YELLOW = "\x1b[93m";
+const RESET = "\x1b[0m";
+
+/**
+ * The device-code login, as 0.58.0 prints it on stdout: a warning, then (once the issuer gave a code) the link and
+ * the code to enter there; the outcome on stderr. The link is the issuer's own `…/codex/device` (0.58.0 always
+ * prints auth.openai.com's, even for another issuer). Ctrl-C stops the wait.
+ */
+async function loginWithDeviceCode(auth: AuthManager): Promise<number> {
+  process.stdout.write(
+    `${YELLOW}${BOLD}Only use device code authentication when browser login is not available.${RESET}${YELLOW}\n${BOLD}Keep the code secret; do not share it.${RESET}${RESET}\n\n`,
+  );
+  try {
+    await auth.loginWithDeviceCode((code) =>
+      process.stdout.write(
+        `To authenticate:\n  1. Open in your browser: ${BOLD}${code.verificationUrl}${RESET}\n  2. Enter the one-time code below within 15 minutes:\n\n     ${BOLD}${code.userCode}${RESET}\n\n`,
+      ),
+    );
+  } catch (err) {
+    say(`Error logging in with device code: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    auth.close();
+  }
+  say("Successfully logged in");
+  return 0;
+}
+
 async function loginStatus(auth: AuthManager): Promise<number> {
   try {
     const current = await auth.current();
@@ -156,10 +186,23 @@ export function registerLogin(program: Command): void {
       "--with-api-key",
       "read the API key from stdin (e.g. `printenv OPENAI_API_KEY | codex login --with-api-key`)",
     )
-    .action(async (opts: { withApiKey?: boolean }, command: Command) => {
-      const auth = await authManager(command);
-      exit(opts.withApiKey ? await loginWithApiKey(auth) : await loginWithBrowser(auth));
-    });
+    .option(
+      "--device-auth",
+      "sign in with a one-time code entered in a browser elsewhere (no local browser needed)",
+    )
+    .addOption(new Option("--experimental_issuer <URL>", "OAuth issuer base URL").hideHelp())
+    .action(
+      async (opts: { withApiKey?: boolean; deviceAuth?: boolean; experimental_issuer?: string }, command) => {
+        const auth = await authManager(command, opts.experimental_issuer);
+        exit(
+          opts.withApiKey
+            ? await loginWithApiKey(auth)
+            : opts.deviceAuth
+              ? await loginWithDeviceCode(auth)
+              : await loginWithBrowser(auth),
+        );
+      },
+    );
   login
     .command("status")
     .description("Show login status")

@@ -5,7 +5,7 @@ export interface MockOllamaOptions {
   /** Models the server has (`/api/tags`, `/v1/models`). */
   models?: string[];
   /** Progress lines `/api/pull` streams (200, NDJSON); default: a one-layer download ending in success. */
-  pullLines?: object[];
+  pullLines?: unknown[];
   /** The chat answer's text. */
   answer?: string;
 }
@@ -18,7 +18,7 @@ export interface MockOllama {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PULL_LINES: object[] = [
+export const DEFAULT_PULL_LINES: unknown[] = [
   { status: "pulling manifest" },
   {
     status: "pulling 8934d96d3f08",

@@ -117,7 +117,7 @@ export function buildAuthorizeUrl(o: {
   return `${issuerUrl(o.issuer, "/oauth/authorize")}?${query}`;
 }
 
-function workspaceError(expected: string | undefined, idToken: string): string | null {
+export function workspaceError(expected: string | undefined, idToken: string): string | null {
   if (!expected) return null;
   const actual = parseClaims(idToken).accountId;
   if (!actual) {

@@ -4,8 +4,9 @@ import type { v2 } from "@codex-ts/app-server-protocol";
 import { type AuthRecord, type AuthStore, createAuthStore, type StoreMode } from "@codex-ts/auth-storage";
 import { parseClaims } from "./claims.js";
 import { DEFAULT_ISSUER, DEFAULT_LOGIN_PORT, REFRESH_AFTER_MS } from "./constants.js";
-import { type LoginServer, startLoginServer } from "./login-server.js";
-import { exchangeApiKey, issuerUrl, refreshTokens, type TokenSet } from "./token-client.js";
+import { type DeviceCode, pollDeviceCode, requestDeviceCode } from "./device-code.js";
+import { type LoginServer, startLoginServer, workspaceError } from "./login-server.js";
+import { exchangeApiKey, exchangeCode, issuerUrl, refreshTokens, type TokenSet } from "./token-client.js";
 import { rateLimitsFromUsage, usageUrl } from "./usage.js";
 
 export type AuthMode = "apikey" | "chatgpt";
@@ -271,9 +272,37 @@ export class AuthManager {
     return { loginId, authUrl: server.authUrl, done };
   }
 
+  /**
+   * Device-code login (`codex login --device-auth`), for machines without a browser: asks the issuer for a user
+   * code, hands it to `show` (the user enters it at its verification URL), polls until the user has (at most 15
+   * minutes; `signal` stops it), exchanges the PKCE code the issuer then gives for tokens, checks the forced
+   * workspace and stores them. As in 0.58.0 no API key is requested for the ID token. Throws with the issuer's
+   * refusal or the workspace error.
+   */
+  async loginWithDeviceCode(show: (code: DeviceCode) => void, signal?: AbortSignal): Promise<void> {
+    this.assertAllowed("chatgpt");
+    const code = await requestDeviceCode(this.issuer);
+    show(code);
+    const grant = await pollDeviceCode(this.issuer, code, signal);
+    const tokens = await exchangeCode({
+      issuer: this.issuer,
+      code: grant.authorizationCode,
+      redirectUri: issuerUrl(this.issuer, "/deviceauth/callback"),
+      verifier: grant.codeVerifier,
+    });
+    const denied = workspaceError(this.o.forcedChatgptWorkspaceId, tokens.id_token);
+    if (denied) throw new AuthRequestError(denied);
+    await this.storeLogin(tokens, null);
+    this.emitChanged((await this.current().catch(() => null))?.mode ?? null);
+  }
+
   private async persistLogin(tokens: TokenSet): Promise<void> {
     // Codex also trades the ID token for an API key; most accounts are refused, which is not an error.
     const apiKey = await exchangeApiKey({ issuer: this.issuer, idToken: tokens.id_token }).catch(() => null);
+    await this.storeLogin(tokens, apiKey);
+  }
+
+  private async storeLogin(tokens: TokenSet, apiKey: string | null): Promise<void> {
     await this.applyInOrder(() =>
       this.store.save({
         OPENAI_API_KEY: apiKey,

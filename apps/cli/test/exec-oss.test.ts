@@ -38,18 +38,24 @@ async function sessionFiles(): Promise<string[]> {
   return readdir(path.join(home, "sessions"), { recursive: true }).catch(() => []);
 }
 
+/** Runs `exec --oss` on a server without the model: it must pull it, then answer. */
+async function pulledAndAnswered(s: MockOllama, bin?: string): Promise<CliRun> {
+  const r = await run(s.baseUrl, ["--skip-git-repo-check", "say hi"], bin);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toBe("hello from oss\n");
+  expect(s.requests.map((q) => q.line)).toEqual([
+    "GET /v1/models",
+    "GET /api/tags",
+    "POST /api/pull",
+    "POST /v1/chat/completions",
+  ]);
+  return r;
+}
+
 describe("codex exec --oss", () => {
   it("pulls a missing default model with its progress on stderr, then runs the turn on the oss provider", async () => {
     const s = await ollama();
-    const r = await run(s.baseUrl, ["--skip-git-repo-check", "say hi"]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe("hello from oss\n");
-    expect(s.requests.map((q) => q.line)).toEqual([
-      "GET /v1/models",
-      "GET /api/tags",
-      "POST /api/pull",
-      "POST /v1/chat/completions",
-    ]);
+    const r = await pulledAndAnswered(s);
     expect(JSON.parse(s.requests[2]!.body)).toEqual({ model: "gpt-oss:20b", stream: true });
     expect(JSON.parse(s.requests[3]!.body).model).toBe("gpt-oss:20b");
     // The progress, rewritten in place on one line: the statuses (not the manifest step), the header, the bytes.
@@ -108,16 +114,7 @@ describe("codex exec --oss", () => {
 
   it.skipIf(!REFERENCE_CODEX_BIN)("answers, pulls and fails as codex 0.58.0 does", async () => {
     for (const bin of [undefined, REFERENCE_CODEX_BIN]) {
-      const s = await ollama();
-      const r = await run(s.baseUrl, ["--skip-git-repo-check", "say hi"], bin);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toBe("hello from oss\n");
-      expect(s.requests.map((q) => q.line)).toEqual([
-        "GET /v1/models",
-        "GET /api/tags",
-        "POST /api/pull",
-        "POST /v1/chat/completions",
-      ]);
+      const r = await pulledAndAnswered(await ollama(), bin);
       expect(r.stderr).toContain("\rPulling model gpt-oss:20b...");
       expect(r.stderr).toContain("\r\x1b[2KDownloading model: total 2.00 GB\n");
       const down = await run(await closedBaseUrl(), ["say hi"], bin);

@@ -3,6 +3,7 @@ export { chatStreamEvents } from "./chat-stream.js";
 export { type AuthSource, ModelClient, type ModelClientOptions } from "./model-client.js";
 export { autoCompactTokenLimit, modelContextWindow } from "./model-info.js";
 export { formatInputForModel, offersFreeformApplyPatch } from "./model-input.js";
+export { outputSchemaTextFormat } from "./output-schema.js";
 export { type RateLimitSnapshot, type RateLimitWindow, rateLimitsFromHeaders } from "./rate-limits.js";
 export { normalizeResponseItem } from "./response-item.js";
 export { responsesBody } from "./responses.js";

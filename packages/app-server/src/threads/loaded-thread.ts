@@ -117,7 +117,7 @@ export class LoadedThread {
     return threadObject({
       id: this.id,
       cwd: this.settings.cwd,
-      path: this.opened.rolloutPath,
+      path: this.opened.rolloutPath || null, // an ephemeral thread has no rollout
       preview: this.meta.preview,
       modelProvider: this.settings.modelProvider,
       model: this.settings.model,

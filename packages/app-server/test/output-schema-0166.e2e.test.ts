@@ -81,7 +81,7 @@ describe("0.166 turn/start.outputSchema compared with codex 0.166.0", () => {
         name: "codex_output_schema",
       });
       expect(Object.keys(format as object)).toEqual(["type", "strict", "schema", "name"]);
-      expect((s.mock.requests.at(-1)?.body as { model: string }).model).toBe("gpt-5.6-luna");
+      expect(s.mock.requests.at(-1)?.body).toMatchObject({ model: "gpt-5.6-luna" });
 
       // codex-acp's extractTitle: the agent message parsed as JSON; then the main thread is renamed.
       const message = turn.items.find((i) => i.type === "agentMessage");

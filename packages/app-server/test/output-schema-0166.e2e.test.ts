@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { protocol0166 } from "@codex-ts/app-server-protocol";
-import { CODEX_0166_BIN, responses, useAppServerSuite } from "@codex-ts/test-support";
+import { CODEX_0166_BIN, errorOf, responses, useAppServerSuite } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
 
@@ -128,6 +128,46 @@ describe("0.166 turn/start.outputSchema compared with codex 0.166.0", () => {
         sent({ type: "object", properties: 3 }),
         null,
       ]);
+    },
+  );
+});
+
+describe("0.166 ephemeral threads compared with codex 0.166.0", () => {
+  it.each(IMPLS)(
+    "%s: what needs a stored thread is refused in 0.166.0's words; the preview stays empty",
+    { timeout: 120_000 },
+    async (impl) => {
+      const s = await server(impl);
+      const { thread } = await s.c.request("thread/start", { cwd: s.root, ephemeral: true });
+      await runTurn(s, thread.id, {});
+      const id = thread.id;
+      const refusal = async (p: Promise<unknown>) => {
+        const e = await errorOf(p);
+        return `${e.code} ${e.message.replaceAll(id, "<id>")}`;
+      };
+      expect({
+        read: await refusal(s.c.request("thread/read", { threadId: id, includeTurns: true })),
+        turns: await refusal(s.c.request("thread/turns/list", { threadId: id })),
+        name: await refusal(s.c.request("thread/name/set", { threadId: id, name: "x" })),
+        fork: await refusal(s.c.request("thread/fork", { threadId: id })),
+        archive: await refusal(s.c.request("thread/archive", { threadId: id })),
+        delete: await refusal(s.c.request("thread/delete", { threadId: id })),
+      }).toEqual({
+        read: "-32600 ephemeral threads do not support includeTurns",
+        turns: "-32600 ephemeral threads do not support thread/turns/list",
+        name: "-32600 ephemeral thread does not support metadata updates: <id>",
+        fork: "-32600 no rollout found for thread id <id>",
+        archive: "-32600 no rollout found for thread id <id>",
+        delete: "-32600 thread is not persisted and cannot be deleted: <id>",
+      });
+      // Still loaded after the refusals (the delete unloaded nothing), with no preview.
+      expect((await s.c.request("thread/loaded/list", {})).data).toEqual([id]);
+      const { thread: read } = await s.c.request("thread/read", { threadId: id });
+      expect({ ephemeral: read.ephemeral, path: read.path, preview: read.preview }).toEqual({
+        ephemeral: true,
+        path: null,
+        preview: "",
+      });
     },
   );
 });

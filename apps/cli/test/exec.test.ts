@@ -365,6 +365,80 @@ describe("codex exec", () => {
   });
 });
 
+describe("codex exec --output-schema", () => {
+  const SCHEMA = {
+    type: "object",
+    properties: { answer: { type: "string" } },
+    required: ["answer"],
+    additionalProperties: false,
+  };
+
+  /** The run's model requests' `text.format` and stderr, ours or 0.58.0's, with `schema` in `work/schema.json`. */
+  const run = async (bin: string | undefined, schemaFile: string) => {
+    const m = await startMockModelServer();
+    try {
+      m.enqueue(responses.turn(responses.message(JSON.stringify({ answer: "42" }))));
+      const h = await mockCodexHome(m.baseUrl, { prefix: "codex-exec-schema-" });
+      const r = await runCli(["exec", "--skip-git-repo-check", "--output-schema", schemaFile, "answer"], {
+        cwd: work,
+        env: env(h),
+        ...(bin ? { bin } : {}),
+      });
+      const formats = m.requests.map((q) => (q.body as { text?: { format?: unknown } }).text?.format ?? null);
+      return { code: r.code, stdout: r.stdout, stderr: r.stderr, formats };
+    } finally {
+      await m.close();
+    }
+  };
+
+  it("sends the file's schema as the request's text.format (as 0.58.0 does) and prints the JSON answer", async () => {
+    await writeFile(path.join(work, "schema.json"), JSON.stringify(SCHEMA));
+    const ours = await run(undefined, "schema.json");
+    expect(ours.code, ours.stderr).toBe(0);
+    expect(ours.stdout).toBe('{"answer":"42"}\n');
+    const expected = { type: "json_schema", strict: true, schema: SCHEMA, name: "codex_output_schema" };
+    expect(ours.formats).toEqual([expected]);
+    // Field order too: the body carries the format as 0.58.0 serializes it.
+    expect(Object.keys(ours.formats[0] as object)).toEqual(["type", "strict", "schema", "name"]);
+    if (REFERENCE_CODEX_BIN) {
+      const real = await run(REFERENCE_CODEX_BIN, "schema.json");
+      expect(real.code).toBe(0);
+      expect(real.formats).toEqual(ours.formats);
+    }
+  });
+
+  it("a missing, non-JSON or non-regular file stops exec before any request, exit 1, in 0.58.0's words", async () => {
+    await writeFile(path.join(work, "bad.json"), "not json");
+    const cases = [
+      [
+        "missing.json",
+        "Failed to read output schema file missing.json: No such file or directory (os error 2)",
+      ],
+      [".", "Failed to read output schema file .: Is a directory (os error 21)"],
+      ["bad.json", "Output schema file bad.json is not valid JSON: "],
+    ] as const;
+    for (const [file, words] of cases) {
+      const ours = await run(undefined, file);
+      expect({ code: ours.code, formats: ours.formats }).toEqual({ code: 1, formats: [] });
+      expect(ours.stderr).toContain(words);
+      if (REFERENCE_CODEX_BIN) {
+        const real = await run(REFERENCE_CODEX_BIN, file);
+        expect({ code: real.code, formats: real.formats }).toEqual({ code: 1, formats: [] });
+        // 0.58.0's JSON parser words its complaint its own way (serde_json); the sentence before it is the same.
+        expect(real.stderr).toContain(words);
+      }
+    }
+  });
+
+  it("refuses a file larger than the cap without reading it all", async () => {
+    const big = path.join(work, "big.json");
+    await writeFile(big, `"${"x".repeat(1024 * 1024 + 10)}"`);
+    const ours = await run(undefined, "big.json");
+    expect({ code: ours.code, formats: ours.formats }).toEqual({ code: 1, formats: [] });
+    expect(ours.stderr).toContain("Failed to read output schema file big.json: larger than 1048576 bytes");
+  });
+});
+
 /** Whether bubblewrap can build a sandbox here (containers without user namespaces cannot). */
 function bwrapWorks(): boolean {
   const r = spawnSync("bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "true"], {

@@ -24,7 +24,8 @@ import type { SessionSettings } from "./session-settings.js";
  * session methods (list, summary, archive, resume) are served when `sessions` and `resume` are there too.
  */
 export interface ConversationRuntime {
-  open(settings: SessionSettings): Promise<OpenedConversation>;
+  /** A new conversation; an `ephemeral` one writes no rollout. */
+  open(settings: SessionSettings, o?: { ephemeral?: boolean }): Promise<OpenedConversation>;
   /**
    * Continues a rollout already read by `sessions.store.loadForResume`, or planned by `planForResume` (its history
    * is then read on the conversation's first turn).
@@ -46,6 +47,11 @@ export interface ConversationRuntime {
   currentConfig?(): Promise<Config>;
   /** The server's config layers as they are now, lowest precedence first (0.166 `config/read`). */
   configLayers?(): Promise<ConfigLayer[]>;
+  /**
+   * `codex exec --output-schema`: the JSON schema v1 `sendUserMessage` turns answer in. 0.58.0's exec puts it on
+   * its core `Op::UserTurn`; v1 has no field for it, so the in-process server exec runs is told once.
+   */
+  execOutputSchema?: unknown;
 }
 
 export interface AppServerRuntimeOptions {
@@ -62,6 +68,8 @@ export interface AppServerRuntimeOptions {
   originator: string;
   userAgent: () => string;
   auth?: AuthSource | undefined;
+  /** `ConversationRuntime.execOutputSchema`. */
+  execOutputSchema?: unknown;
 }
 
 /** The real runtime: config layering per request, the sessions store and the core conversation manager. */
@@ -69,6 +77,7 @@ export class AppServerRuntime implements ConversationRuntime {
   readonly sessions: { store: SessionsStore; defaultProvider: string };
   readonly manager: ConversationManager;
   readonly processConfig: Config;
+  readonly execOutputSchema: unknown;
   /** One writer per thread across processes: the threads this server has loaded are locked under CODEX_HOME. */
   private readonly locks: ThreadWriterLocks;
 
@@ -76,6 +85,7 @@ export class AppServerRuntime implements ConversationRuntime {
     this.locks = new ThreadWriterLocks(o.codexHome);
     const store = new SessionsStore(o.codexHome);
     this.processConfig = o.processConfig;
+    this.execOutputSchema = o.execOutputSchema;
     this.sessions = { store, defaultProvider: o.processConfig.modelProviderId };
     this.manager = new ConversationManager({
       sessions: store,
@@ -120,8 +130,8 @@ export class AppServerRuntime implements ConversationRuntime {
     });
   }
 
-  async open(settings: SessionSettings): Promise<OpenedConversation> {
-    return this.locked(await this.manager.newConversation(await this.configFor(settings)));
+  async open(settings: SessionSettings, o: { ephemeral?: boolean } = {}): Promise<OpenedConversation> {
+    return this.locked(await this.manager.newConversation(await this.configFor(settings), o));
   }
 
   async resume(

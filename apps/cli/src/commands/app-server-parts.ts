@@ -22,6 +22,8 @@ export interface AppServerPartsOptions {
    * server adds for its `initialize` client: `codex exec` is no client of its own, and 0.58.0's exec sends none.
    */
   bareUserAgent?: boolean | undefined;
+  /** `codex exec --output-schema`: the schema its turn answers in (`ConversationRuntime.execOutputSchema`). */
+  execOutputSchema?: unknown;
 }
 
 /**
@@ -68,6 +70,7 @@ export function appServerParts(
         originator: o.originator,
         userAgent: userAgentOf(server),
         auth,
+        ...(o.execOutputSchema !== undefined ? { execOutputSchema: o.execOutputSchema } : {}),
       }),
   };
 }

@@ -54,6 +54,7 @@ type ConversationMethods =
 export function createConversationHandlers(
   registry: ConversationRegistry,
   open: ConversationOpener,
+  execOutputSchema?: unknown,
 ): Handlers<Protocol058, ConversationMethods> {
   return {
     async newConversation(p) {
@@ -90,7 +91,12 @@ export function createConversationHandlers(
       const c = registry.require(p.conversationId);
       const hold = c.hold();
       try {
-        await c.conversation.submit({ type: "user_input", items: p.items });
+        // `codex exec --output-schema` (ConversationRuntime.execOutputSchema): the turn answers in that schema.
+        await c.conversation.submit(
+          execOutputSchema != null
+            ? { type: "user_turn", items: p.items, final_output_json_schema: execOutputSchema }
+            : { type: "user_input", items: p.items },
+        );
         return await ctx.respond({});
       } finally {
         hold.release();

@@ -105,7 +105,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             "a CODEX_HOME",
           )),
       ...(rt
-        ? createConversationHandlers(registry, (settings) => rt.open(settings))
+        ? createConversationHandlers(registry, (settings) => rt.open(settings), rt.execOutputSchema)
         : unavailable(
             protocol058,
             [

@@ -114,7 +114,8 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
 
   return {
     async "thread/start"(p, ctx) {
-      const opened = await runtime.open(sessionSettings0166(p));
+      // An ephemeral thread (codex-acp's title turns) leaves no rollout and is never listed, as in 0.166.0.
+      const opened = await runtime.open(sessionSettings0166(p), { ephemeral: p.ephemeral ?? false });
       const settings = settingsOf(opened, p);
       const thread = registry.add(opened, settings, {
         ...meta(s.originator),

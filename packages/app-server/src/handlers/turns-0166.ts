@@ -71,7 +71,11 @@ export function createTurnHandlers0166(
       try {
         if (applied.overrides)
           await thread.conversation.submit({ type: "override_turn_context", ...applied.overrides });
-        const turnId = await thread.conversation.submit({ type: "user_input", items }, uuidV7());
+        // `outputSchema` shapes this turn's answers only; it goes to the model as given (0.166.0 checks nothing).
+        const turnId = await thread.conversation.submit(
+          { type: "user_turn", items, final_output_json_schema: p.outputSchema },
+          uuidV7(),
+        );
         return await ctx.respond({ turn: pendingTurn(turnId) });
       } finally {
         hold.release();

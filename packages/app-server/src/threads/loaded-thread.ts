@@ -117,7 +117,7 @@ export class LoadedThread {
     return threadObject({
       id: this.id,
       cwd: this.settings.cwd,
-      path: this.opened.rolloutPath,
+      path: this.opened.rolloutPath || null, // an ephemeral thread has no rollout
       preview: this.meta.preview,
       modelProvider: this.settings.modelProvider,
       model: this.settings.model,
@@ -134,7 +134,9 @@ export class LoadedThread {
 
   private onEvent(event: CoreEvent): void {
     const msg = event.msg;
-    if (msg.type === "user_message" && this.meta.preview === "") this.meta.preview = msg.message;
+    // 0.166.0 keeps an ephemeral thread's preview empty (it has no stored first message to show).
+    if (msg.type === "user_message" && this.meta.preview === "" && !this.meta.ephemeral)
+      this.meta.preview = msg.message;
     for (const n of this.mapper.map(event)) this.send(n);
     this.bridge.handle(event);
     // The core answered its open approvals `abort`; the client's requests are withdrawn after the turn ended.

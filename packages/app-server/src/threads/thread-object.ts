@@ -6,7 +6,7 @@ export interface ThreadFacts {
   id: string;
   cwd: string;
   /** The rollout file. */
-  path: string;
+  path: string | null;
   preview: string;
   modelProvider: string;
   model: string;

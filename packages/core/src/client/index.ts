@@ -12,6 +12,7 @@ export {
   type PullEvent,
   pullEvents,
 } from "./ollama.js";
+export { outputSchemaTextFormat } from "./output-schema.js";
 export { type RateLimitSnapshot, type RateLimitWindow, rateLimitsFromHeaders } from "./rate-limits.js";
 export { normalizeResponseItem } from "./response-item.js";
 export { responsesBody } from "./responses.js";

@@ -86,7 +86,7 @@ export class Conversation {
         return runRegularTurn(this.session, id, op.items);
       case "user_turn":
         this.session.settings = withTurnOpSettings(this.session.settings, op);
-        return runRegularTurn(this.session, id, op.items);
+        return runRegularTurn(this.session, id, op.items, op.final_output_json_schema);
       case "override_turn_context":
         this.session.settings = withTurnOpSettings(this.session.settings, op);
         return;

@@ -7,7 +7,7 @@ import { McpConnectionManager } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
 import { type LoadedRollout, RolloutLoadError } from "../rollout/history.js";
 import { responseItemLine } from "../rollout/line.js";
-import type { RolloutRecorder } from "../rollout/recorder.js";
+import { discardingRecorder, type RolloutRecorder } from "../rollout/recorder.js";
 import type { DeferredResume } from "../rollout/resume.js";
 import type { SessionsStore } from "../rollout/store.js";
 import { RolloutChangedError } from "../rollout/turn-index.js";
@@ -115,25 +115,28 @@ export class ConversationManager {
 
   /**
    * Starts a conversation. With `history` (a fork, or a v1/v2 resume by history) those response items are its
-   * history and are recorded instead of the initial context, as Codex does for forked sessions.
+   * history and are recorded instead of the initial context, as Codex does for forked sessions. An `ephemeral`
+   * conversation writes no rollout (its `rolloutPath` is empty).
    */
   async newConversation(
     requested: Config,
-    opts: { history?: Record<string, unknown>[] } = {},
+    opts: { history?: Record<string, unknown>[]; ephemeral?: boolean } = {},
   ): Promise<NewConversation> {
     const config = await withProjectDocs(requested);
     const id = uuidV7();
-    const git = await collectGitInfo(config.cwd);
-    const recorder = await this.o.sessions.createRecorder({
-      id,
-      cwd: config.cwd,
-      originator: this.o.originator,
-      cliVersion: this.o.cliVersion,
-      instructions: config.userInstructions ?? null,
-      source: this.o.source,
-      modelProvider: config.modelProviderId,
-      ...(git ? { git } : {}),
-    });
+    const git = opts.ephemeral ? null : await collectGitInfo(config.cwd);
+    const recorder = opts.ephemeral
+      ? discardingRecorder()
+      : await this.o.sessions.createRecorder({
+          id,
+          cwd: config.cwd,
+          originator: this.o.originator,
+          cliVersion: this.o.cliVersion,
+          instructions: config.userInstructions ?? null,
+          source: this.o.source,
+          modelProvider: config.modelProviderId,
+          ...(git ? { git } : {}),
+        });
     // A given history is stored the way 0.58.0 stores every item it parsed: without Responses item ids.
     const initial =
       opts.history?.map(normalizeResponseItem) ??

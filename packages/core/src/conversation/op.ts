@@ -5,10 +5,14 @@ import type { TurnSettings } from "./context.js";
 /** v1 `InputItem` as the servers submit it: `text`, `image` (a URL) or `localImage` (a path). */
 export type InputItem = ProtocolInputItem;
 
-/** What a conversation accepts (DESIGN.md `Op`). */
+/**
+ * What a conversation accepts (DESIGN.md `Op`). A `user_turn`'s `final_output_json_schema` (0.58.0's
+ * `Op::UserTurn` field) is that turn's JSON schema for the model's answer, sent as the request's `text.format`; it
+ * does not outlive the turn (null or absent: none).
+ */
 export type Op =
   | { type: "user_input"; items: InputItem[] }
-  | ({ type: "user_turn"; items: InputItem[] } & Partial<TurnOpSettings>)
+  | ({ type: "user_turn"; items: InputItem[]; final_output_json_schema?: unknown } & Partial<TurnOpSettings>)
   | ({ type: "override_turn_context" } & Partial<TurnOpSettings>)
   | { type: "exec_approval"; id: string; decision: ReviewDecision }
   | { type: "patch_approval"; id: string; decision: ReviewDecision }

@@ -1,6 +1,7 @@
 import type { SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import type { SandboxPolicy } from "@codex-ts/config-loader";
 import type { ModelClient } from "../client/model-client.js";
+import { outputSchemaTextFormat } from "../client/output-schema.js";
 import type { Prompt } from "../client/types.js";
 import type { RunCommandResult } from "../exec/run-command.js";
 import { shlexJoin } from "../exec/shell-words.js";
@@ -34,20 +35,15 @@ export const ASSESSMENT_INSTRUCTIONS = [
 ].join("\n");
 
 /** The JSON schema the answer must follow (sent as `text.format`, named like every Codex output schema). */
-export const ASSESSMENT_TEXT_FORMAT = {
-  type: "json_schema",
-  strict: true,
-  schema: {
-    type: "object",
-    required: ["description", "risk_level"],
-    properties: {
-      description: { type: "string", minLength: 1, maxLength: 500 },
-      risk_level: { type: "string", enum: ["low", "medium", "high"] },
-    },
-    additionalProperties: false,
+export const ASSESSMENT_TEXT_FORMAT = outputSchemaTextFormat({
+  type: "object",
+  required: ["description", "risk_level"],
+  properties: {
+    description: { type: "string", minLength: 1, maxLength: 500 },
+    risk_level: { type: "string", enum: ["low", "medium", "high"] },
   },
-  name: "codex_output_schema",
-} as const;
+  additionalProperties: false,
+});
 
 /** The platform name Codex reports (Rust's `std::env::consts::OS`). */
 export function platformName(platform: NodeJS.Platform = process.platform): string {

@@ -3,6 +3,7 @@ import type { ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-ser
 import type { Config } from "@codex-ts/config-loader";
 import type { ModelClient } from "../client/model-client.js";
 import { modelContextWindow } from "../client/model-info.js";
+import { outputSchemaTextFormat } from "../client/output-schema.js";
 import type { Prompt, ResponseItemJson } from "../client/types.js";
 import * as ev from "../events/constructors.js";
 import {
@@ -85,6 +86,11 @@ export class Session {
   readonly unifiedExec = new UnifiedExecManager();
   /** The turn settings; `user_turn` and `override_turn_context` ops replace them between tasks. */
   settings: TurnSettings;
+  /**
+   * The running turn's JSON schema for the model's answer (a `user_turn`'s `final_output_json_schema`), sent with
+   * each of its requests; unset between turns, so it applies to that turn only (as in 0.166.0).
+   */
+  turnOutputSchema: unknown;
   /** What the model saw last: a turn whose settings differ from these first records what changed. */
   private lastSettingsSent: TurnSettings;
   private history: ResponseItemJson[];
@@ -278,6 +284,7 @@ export class Session {
       ...(shape.verbosity ? { verbosity: shape.verbosity } : {}),
       ...(shape.parallelToolCalls ? { parallelToolCalls: true } : {}),
       ...(shape.omitEmptyTools ? { omitEmptyTools: true } : {}),
+      ...(this.turnOutputSchema != null ? { textFormat: outputSchemaTextFormat(this.turnOutputSchema) } : {}),
       conversationId: this.id,
     };
   }

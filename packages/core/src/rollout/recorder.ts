@@ -63,6 +63,14 @@ class FileRolloutRecorder implements RolloutRecorder {
   }
 }
 
+/**
+ * The recorder of an ephemeral conversation (0.166's `thread/start {ephemeral: true}`): nothing is written, so
+ * the conversation leaves no rollout and is never listed. Its path is empty.
+ */
+export function discardingRecorder(): RolloutRecorder {
+  return { path: "", record: () => {}, flush: async () => {}, shutdown: async () => {} };
+}
+
 /** Creates the rollout file (and its date folders) and writes `first` (the session_meta line) at once. */
 export async function createRecorder(path: string, first: RolloutItem): Promise<RolloutRecorder> {
   await mkdir(dirname(path), { recursive: true });

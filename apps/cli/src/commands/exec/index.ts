@@ -53,7 +53,11 @@ function addExecOptions(cmd: Command): Command {
         .default("auto"),
     )
     .option("--json", "print events to stdout as JSONL")
-    .option("-o, --output-last-message <FILE>", "write the agent's last message to this file");
+    .option("-o, --output-last-message <FILE>", "write the agent's last message to this file")
+    .option(
+      "--output-schema <FILE>",
+      "path to a JSON Schema file describing the model's final response shape",
+    );
 }
 
 interface RawExecOptions {
@@ -69,6 +73,7 @@ interface RawExecOptions {
   color: ExecOptions["color"];
   json?: boolean;
   outputLastMessage?: string;
+  outputSchema?: string;
   last?: boolean;
 }
 
@@ -91,6 +96,7 @@ function execOptions(
     color: raw.color,
     json: raw.json === true,
     outputLastMessage: raw.outputLastMessage,
+    outputSchema: raw.outputSchema,
     resume,
   };
 }

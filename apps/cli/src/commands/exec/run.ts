@@ -11,6 +11,7 @@ import { HumanOutput, stylesFor } from "./human-output.js";
 import { startInProcessServer } from "./in-process-server.js";
 import { ExecInputError, insideGitRepo, resolveImages, resolvePrompt } from "./input.js";
 import { JsonlOutput } from "./jsonl-output.js";
+import { readOutputSchema } from "./output-schema.js";
 import { PullProgressPrinter } from "./pull-progress.js";
 import { openConversation, type ResumeTarget, turnInput } from "./session.js";
 
@@ -34,6 +35,8 @@ export interface ExecOptions {
   color: "always" | "never" | "auto";
   json: boolean;
   outputLastMessage?: string | undefined;
+  /** `--output-schema FILE`: a JSON schema the turn's answer follows (read before anything starts). */
+  outputSchema?: string | undefined;
   resume: ResumeTarget | null;
 }
 
@@ -105,6 +108,8 @@ async function execTurn(o: ExecOptions, global: GlobalOptions): Promise<number> 
     );
   }
   const images = resolveImages(o.images, process.cwd());
+  const outputSchema =
+    o.outputSchema !== undefined ? await readOutputSchema(o.outputSchema, process.cwd()) : undefined;
   const prompt = await resolvePrompt(o.prompt);
 
   const output: ExecOutput = o.json
@@ -118,6 +123,7 @@ async function execTurn(o: ExecOptions, global: GlobalOptions): Promise<number> 
     originator: process.env.CODEX_INTERNAL_ORIGINATOR_OVERRIDE || "codex_exec",
     apiKeyEnv: process.env,
     bareUserAgent: true,
+    ...(outputSchema !== undefined ? { execOutputSchema: outputSchema } : {}),
   });
   const interrupt = new TurnInterrupt(client);
   let finished = false;

@@ -115,6 +115,9 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
     async "thread/delete"(p, ctx) {
       const id = parseId(p.threadId, "thread");
       const store = storeOf("thread/delete");
+      // Refused before anything is unloaded: an ephemeral thread has nothing stored to delete (0.166.0's words).
+      if (registry.get(id)?.meta.ephemeral)
+        throw invalidRequest(`thread is not persisted and cannot be deleted: ${id}`);
       await residency.unload(id);
       try {
         await store.deleteThread({ threadId: id });
@@ -133,6 +136,8 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       const name = p.name.trim();
       if (name === "") throw invalidRequest("thread name must not be empty");
       const store = storeOf("thread/name/set");
+      if (registry.get(id)?.meta.ephemeral)
+        throw invalidRequest(`ephemeral thread does not support metadata updates: ${id}`);
       await livePath(store, id);
       try {
         await store.setThreadName(id, name);

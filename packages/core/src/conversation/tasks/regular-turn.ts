@@ -19,10 +19,17 @@ import { type RunningTask, settleTask, startTask } from "./task.js";
 /**
  * A user turn: the user's input, then model requests until a response asks for no tool and no input was added
  * meanwhile (each response's tools run before the next request; input added with `steer` is recorded before it),
- * with auto-compaction when a response reaches the limit.
+ * with auto-compaction when a response reaches the limit. `outputSchema` (null or absent: none) shapes this
+ * turn's answers only.
  */
-export async function runRegularTurn(session: Session, id: string, items: InputItem[]): Promise<void> {
+export async function runRegularTurn(
+  session: Session,
+  id: string,
+  items: InputItem[],
+  outputSchema?: unknown,
+): Promise<void> {
   const task = startTask(session, id, "regular");
+  session.turnOutputSchema = outputSchema;
   const turnDiff = new TurnDiffTracker();
   // Everything after task_started runs inside the task's closing logic, the input included: whatever fails, the
   // turn ends with `error` + `task_complete` (or `turn_aborted`), never silently.
@@ -39,6 +46,8 @@ export async function runRegularTurn(session: Session, id: string, items: InputI
       // task_complete finds it (0.58.0 did not wait: its notice could follow task_complete).
       await snapshot.recorded();
     }
+  }).finally(() => {
+    session.turnOutputSchema = undefined;
   });
 }
 

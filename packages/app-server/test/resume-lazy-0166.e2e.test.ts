@@ -201,4 +201,45 @@ describe("0.166 thread/resume reads the history on the first turn", () => {
     expect((await c.call("thread/read", { threadId: other.id })).thread.id).toBe(other.id);
     await c.close();
   });
+  it("reads a rollout moved since the resume from where it is now, and fails clearly once it is deleted", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await home("moved");
+    const { id, file } = await longThread(a);
+    const c = await modern(a);
+    await c.call("thread/resume", { threadId: id, excludeTurns: true });
+    // Archived by another process: the first turn reads the history from archived_sessions.
+    const archived = path.join(a, "archived_sessions", path.basename(file));
+    await fs.mkdir(path.dirname(archived), { recursive: true });
+    await fs.rename(file, archived);
+    const texts = userTexts(await lazyRequest(c, id, "after the move"));
+    expect(texts.at(-1)).toBe("after the move");
+    expect(texts.length).toBeGreaterThan(1); // the history was read
+
+    // Deleted before the first turn of another resume: that turn fails with words that say so, and nothing reaches
+    // the model.
+    const b = await home("deleted");
+    const gone = await longThread(b);
+    const d = await modern(b);
+    await d.call("thread/resume", { threadId: gone.id, excludeTurns: true });
+    await fs.rm(gone.file);
+    const sent = mock.requests.length;
+    const from = d.mark();
+    const { turn } = await d.call("turn/start", {
+      threadId: gone.id,
+      input: [{ type: "text", text: "hello" }],
+    });
+    const done = await d.turnCompleted(turn.id, from);
+    const error = (done.params as { turn: { status: string; error: { message: string } } }).turn;
+    expect(error.status).toBe("failed");
+    expect(error.error.message).toBe(
+      `the rollout of thread ${gone.id} is gone: ${gone.file} was deleted or moved out of the sessions directories since the thread was resumed, so its history cannot be read`,
+    );
+    expect(JSON.stringify(done.params)).not.toContain("ENOENT");
+    expect(mock.requests.length).toBe(sent);
+    // The server keeps answering.
+    expect((await d.call("thread/list", {})).data.map((t) => t.id)).not.toContain(gone.id);
+    await c.close();
+    await d.close();
+  });
 });

@@ -1,4 +1,4 @@
-import type { Config } from "@codex-ts/config-loader";
+import { type Config, isMissingPath } from "@codex-ts/config-loader";
 import { type AuthSource, ModelClient } from "../client/model-client.js";
 import { normalizeResponseItem } from "../client/response-item.js";
 import { historyFromRollout } from "../compact/history.js";
@@ -7,6 +7,7 @@ import { McpConnectionManager } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
 import { type LoadedRollout, RolloutLoadError } from "../rollout/history.js";
 import { responseItemLine } from "../rollout/line.js";
+import { ThreadNotFoundError } from "../rollout/lookup.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import type { DeferredResume } from "../rollout/resume.js";
 import type { SessionsStore } from "../rollout/store.js";
@@ -189,12 +190,15 @@ export class ConversationManager {
    * A deferred resume's read. When the rollout changed since the resume (truncated or rewritten by another
    * process), the history is rebuilt from the file as it is now, which then is the thread's history (nothing of
    * the model's history was recorded since: tasks read it first); a file that no longer holds this thread is
-   * refused.
+   * refused. A rollout moved since (archived, or renamed by another process: the recorder's open file moved with
+   * it) is read where the store finds the thread now; one deleted or moved out of the store fails with words that
+   * say so, not the OS's ENOENT.
    */
   private async readDeferred(path: string, id: string, deferred: DeferredResume): Promise<LoadedRollout> {
     try {
       return await deferred.load();
     } catch (err) {
+      if (isMissingPath(err)) return this.readMoved(path, id);
       if (!(err instanceof RolloutChangedError)) throw err;
       const now = await this.o.sessions.loadForResume({ path });
       if (now.conversationId !== id) {
@@ -202,6 +206,18 @@ export class ConversationManager {
       }
       return now;
     }
+  }
+
+  /** The history of a thread whose rollout is gone from `path`, from where the store finds it now. */
+  private async readMoved(path: string, id: string): Promise<LoadedRollout> {
+    const now = await this.o.sessions.loadForResume({ threadId: id }).catch((err: unknown) => {
+      if (err instanceof ThreadNotFoundError || isMissingPath(err)) return null;
+      throw err;
+    });
+    if (now?.conversationId === id) return now;
+    throw new RolloutLoadError(
+      `the rollout of thread ${id} is gone: ${path} was deleted or moved out of the sessions directories since the thread was resumed, so its history cannot be read`,
+    );
   }
 
   private startMcp(config: Config): Promise<McpConnectionManager> {

@@ -121,7 +121,10 @@ export class AppServerRuntime implements ConversationRuntime {
   }
 
   async open(settings: SessionSettings): Promise<OpenedConversation> {
-    return this.locked(await this.manager.newConversation(await this.configFor(settings)));
+    const meta = settings.sessionMeta;
+    return this.locked(
+      await this.manager.newConversation(await this.configFor(settings), meta ? { meta } : {}),
+    );
   }
 
   async resume(

@@ -10,7 +10,7 @@ import { responseItemLine } from "../rollout/line.js";
 import { ThreadNotFoundError } from "../rollout/lookup.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import type { DeferredResume } from "../rollout/resume.js";
-import type { SessionsStore } from "../rollout/store.js";
+import type { SessionMetaInput, SessionsStore } from "../rollout/store.js";
 import { RolloutChangedError } from "../rollout/turn-index.js";
 import { DEFAULT_BASE_INSTRUCTIONS, initialContext, type TurnSettings } from "./context.js";
 import { Conversation } from "./conversation.js";
@@ -120,7 +120,11 @@ export class ConversationManager {
    */
   async newConversation(
     requested: Config,
-    opts: { history?: Record<string, unknown>[] } = {},
+    opts: {
+      history?: Record<string, unknown>[];
+      /** What the session_meta records besides the config's (0.166's thread source and workspace roots). */
+      meta?: Pick<SessionMetaInput, "threadSource" | "runtimeWorkspaceRoots">;
+    } = {},
   ): Promise<NewConversation> {
     const config = await withProjectDocs(requested);
     const id = uuidV7();
@@ -134,6 +138,7 @@ export class ConversationManager {
       source: this.o.source,
       modelProvider: config.modelProviderId,
       ...(git ? { git } : {}),
+      ...opts.meta,
     });
     // A given history is stored the way 0.58.0 stores every item it parsed: without Responses item ids.
     const initial =

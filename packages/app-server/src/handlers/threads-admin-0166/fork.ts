@@ -53,6 +53,12 @@ export async function forkThread(
   const cutsRunningTurn = !!running?.currentTask() && p.lastTurnId == null && p.beforeTurnId == null;
   const settings = sessionSettings0166(p);
   const id = uuidV7();
+  // Recorded in the fork's session_meta as 0.166.0 records them, so a resume shows them again.
+  const ownMeta = {
+    ...(settings.overrides.cwd ? { cwd: settings.overrides.cwd } : {}),
+    ...(p.threadSource != null ? { thread_source: p.threadSource } : {}),
+    ...(p.runtimeWorkspaceRoots != null ? { runtime_workspace_roots: p.runtimeWorkspaceRoots } : {}),
+  };
   let forked: { path: string };
   try {
     forked = await store.fork({
@@ -61,7 +67,7 @@ export async function forkThread(
       ...(p.beforeTurnId != null ? { beforeTurnId: p.beforeTurnId } : {}),
       id,
       mode: "copy",
-      ...(settings.overrides.cwd ? { meta: { cwd: settings.overrides.cwd } } : {}),
+      ...(Object.keys(ownMeta).length > 0 ? { meta: ownMeta } : {}),
       ...(cutsRunningTurn ? { append: [interruption()] } : {}),
     });
   } catch (err) {
@@ -103,6 +109,8 @@ export async function forkThread(
       ephemeral: p.ephemeral ?? false,
       originator: s.originator,
       cliVersion: s.cliVersion,
+      threadSource: p.threadSource ?? null,
+      runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? null,
     },
   );
   // The fork's turns and last usage, read from its own rollout through the turn index, as a resume reads them.
@@ -114,7 +122,7 @@ export async function forkThread(
   });
   const result: ForkResult = {
     thread: described(history.turns),
-    ...settingsFields(thread.settings),
+    ...settingsFields(thread.settings, thread.runtimeWorkspaceRoots()),
     multiAgentMode: "explicitRequestOnly",
   };
   const sent = await ctx.respond(result);

@@ -13,6 +13,7 @@ import {
   ConversationManager,
   type DeferredResume,
   type LoadedRollout,
+  type RolloutItem,
   SessionsStore,
 } from "@codex-ts/core";
 import type { OpenedConversation, ResumedConversation } from "./conversations.js";
@@ -34,6 +35,8 @@ export interface ConversationRuntime {
     path: string,
     settings: SessionSettings,
   ): Promise<ResumedConversation>;
+  /** An ephemeral conversation (no rollout): a new one, or a fork from its source's records (0.166 `ephemeral`). */
+  openEphemeral?(settings: SessionSettings, records?: RolloutItem[]): Promise<OpenedConversation>;
   /** Starts a new conversation whose history is the given response items (v1/v2 resume by `history`). */
   fork?(history: Record<string, unknown>[], settings: SessionSettings): Promise<OpenedConversation>;
   /** Shuts a loaded conversation down and forgets it (before its rollout is archived). */
@@ -125,6 +128,11 @@ export class AppServerRuntime implements ConversationRuntime {
     return this.locked(
       await this.manager.newConversation(await this.configFor(settings), meta ? { meta } : {}),
     );
+  }
+
+  /** An ephemeral thread (no rollout): a new one, or a fork from the source's records (core `forkRecords`). */
+  async openEphemeral(settings: SessionSettings, records?: RolloutItem[]): Promise<OpenedConversation> {
+    return this.locked(await this.manager.newEphemeralConversation(await this.configFor(settings), records));
   }
 
   async resume(

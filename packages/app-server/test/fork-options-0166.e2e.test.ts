@@ -9,6 +9,7 @@ import {
   startMockModelServer,
 } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { userTexts } from "./helpers/model-scripts.js";
 import { ModernClient, OURS } from "./helpers/modern-client.js";
 
 /**
@@ -146,5 +147,87 @@ describe("thread/fork {threadSource, runtimeWorkspaceRoots}", () => {
     const sources = (m: { thread_source: unknown }[]) => m.map((x) => x.thread_source);
     expect(sources(oursMetas)).toEqual(sources(nativeMetas));
     expect(nativeMetas[1].runtime_workspace_roots).toEqual(oursMetas[1].runtime_workspace_roots);
+  }, 120_000);
+});
+
+describe("thread/fork {ephemeral} and thread/start {ephemeral}", () => {
+  /** The rollout files under `sessions/` and `archived_sessions/`. */
+  async function rollouts(home: string): Promise<string[]> {
+    const found: string[] = [];
+    for (const dir of ["sessions", "archived_sessions"])
+      for (const e of await fs
+        .readdir(path.join(home, dir), { recursive: true, withFileTypes: true })
+        .catch(() => []))
+        if (e.isFile()) found.push(path.relative(home, path.join(e.parentPath, e.name)));
+    return found.sort();
+  }
+
+  const run = async (command: string[], name: string) => {
+    const { home, id } = await store(name);
+    const files = await rollouts(home);
+    let c = await start(command, home);
+    const steps: unknown[] = [];
+    const outcome = async (method: string, params: Record<string, unknown>) => {
+      const m = await c.raw(method, params);
+      return m.error ? { error: m.error } : "ok";
+    };
+    const fork = await c.call("thread/fork", { threadId: id, ephemeral: true });
+    const eph = fork.thread.id;
+    steps.push({
+      path: fork.thread.path ?? null,
+      ephemeral: fork.thread.ephemeral,
+      preview: fork.thread.preview,
+      forkedFromSource: fork.thread.forkedFromId === id,
+      turns: fork.thread.turns.map((t) => [t.id, t.status, t.items.map((i) => i.type)]),
+    });
+    steps.push({ listed: (await c.call("thread/list", {})).data.map((t) => t.id === eph) });
+    steps.push({ loaded: (await c.call("thread/loaded/list", {})).data.includes(eph) });
+    steps.push(await outcome("thread/read", { threadId: eph, includeTurns: true }));
+    const read = await c.call("thread/read", { threadId: eph });
+    steps.push({ readPath: read.thread.path ?? null, readEphemeral: read.thread.ephemeral });
+    steps.push(await outcome("thread/turns/list", { threadId: eph }));
+    // A turn on the fork: the model gets the source's history; nothing is written.
+    const before = mock.requests.length;
+    mock.enqueue(responses.turn(responses.message("Ephemeral answer.")));
+    await c.turn(eph, "Ephemeral question");
+    const texts = userTexts(mock.requests[before]!.body);
+    steps.push({ texts });
+    steps.push({ written: (await rollouts(home)).filter((f) => !files.includes(f)) });
+    for (const method of ["thread/resume", "thread/fork", "thread/archive"])
+      steps.push(await outcome(method, { threadId: eph }));
+    steps.push(await outcome("thread/name/set", { threadId: eph, name: "A name" }));
+    // A new ephemeral thread: no rollout either.
+    const started = await c.call("thread/start", { cwd, ephemeral: true });
+    mock.enqueue(responses.turn(responses.message("Started answer.")));
+    await c.turn(started.thread.id, "Started question");
+    steps.push({
+      startedPath: started.thread.path ?? null,
+      startedEphemeral: started.thread.ephemeral,
+      written: (await rollouts(home)).filter((f) => !files.includes(f)),
+    });
+    expect(c.schemaProblems()).toEqual([]);
+    await c.close();
+    // Gone with the process.
+    c = await start(command, home);
+    steps.push(await outcome("thread/read", { threadId: eph }));
+    steps.push(await outcome("thread/resume", { threadId: eph }));
+    await c.close();
+    return JSON.parse(JSON.stringify(steps).replaceAll(eph, "<eph>"));
+  };
+
+  it("keeps them out of the store as 0.166.0 does: no rollout, not listed, gone with the process", async () => {
+    const ours = await run(OURS, "ephemeral-ours");
+    expect(ours[0]).toMatchObject({
+      path: null,
+      ephemeral: true,
+      preview: "First question",
+      forkedFromSource: true,
+    });
+    expect(ours[6]).toEqual({ texts: ["First question", "Ephemeral question"] });
+    expect(ours[7]).toEqual({ written: [] });
+    expect(ours[12]).toMatchObject({ startedPath: null, written: [] });
+    if (!CODEX_0166_BIN) return;
+    const native = await run([CODEX_0166_BIN], "ephemeral-native");
+    expect(ours).toEqual(native);
   }, 120_000);
 });

@@ -176,6 +176,8 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
       const id = parseThreadId(p.threadId);
       return reading(id, async () => {
         const loaded = registry.get(id);
+        if (loaded?.meta.ephemeral && p.includeTurns)
+          throw invalidRequest("ephemeral threads do not support includeTurns");
         const summary = loaded ? null : await summaryOf(id);
         const turns = p.includeTurns ? await readAllTurns(store, id) : [];
         const thread = summary
@@ -188,7 +190,10 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
     async "thread/turns/list"(p) {
       const id = parseThreadId(p.threadId);
       return reading(id, async () => {
-        if (!registry.get(id)) await summaryOf(id);
+        const loaded = registry.get(id);
+        if (loaded?.meta.ephemeral)
+          throw invalidRequest("ephemeral threads do not support thread/turns/list");
+        if (!loaded) await summaryOf(id);
         return readTurnsPage(store, id, p);
       });
     },

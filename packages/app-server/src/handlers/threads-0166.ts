@@ -115,13 +115,19 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
 
   return {
     async "thread/start"(p, ctx) {
-      const opened = await runtime.open({
-        ...sessionSettings0166(p),
-        sessionMeta: {
-          ...(p.threadSource != null ? { threadSource: p.threadSource } : {}),
-          ...(p.runtimeWorkspaceRoots != null ? { runtimeWorkspaceRoots: p.runtimeWorkspaceRoots } : {}),
-        },
-      });
+      // An ephemeral thread is kept out of the store (no rollout), as 0.166.0 keeps it.
+      const opened =
+        p.ephemeral && runtime.openEphemeral
+          ? await runtime.openEphemeral(sessionSettings0166(p))
+          : await runtime.open({
+              ...sessionSettings0166(p),
+              sessionMeta: {
+                ...(p.threadSource != null ? { threadSource: p.threadSource } : {}),
+                ...(p.runtimeWorkspaceRoots != null
+                  ? { runtimeWorkspaceRoots: p.runtimeWorkspaceRoots }
+                  : {}),
+              },
+            });
       const settings = settingsOf(opened, p);
       const thread = registry.add(opened, settings, {
         ...meta(s.originator),

@@ -121,7 +121,7 @@ export class LoadedThread {
     return threadObject({
       id: this.id,
       cwd: this.settings.cwd,
-      path: this.opened.rolloutPath,
+      path: this.meta.ephemeral ? null : this.opened.rolloutPath,
       preview: this.meta.preview,
       modelProvider: this.settings.modelProvider,
       model: this.settings.model,

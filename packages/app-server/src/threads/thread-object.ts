@@ -5,8 +5,8 @@ import type { ThreadSettings0166 } from "./settings.js";
 export interface ThreadFacts {
   id: string;
   cwd: string;
-  /** The rollout file. */
-  path: string;
+  /** The rollout file (null: an ephemeral thread has none). */
+  path: string | null;
   preview: string;
   modelProvider: string;
   model: string;

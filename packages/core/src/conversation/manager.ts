@@ -6,9 +6,9 @@ import type { CodexEventMsg } from "../events/types.js";
 import { McpConnectionManager } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
 import { type LoadedRollout, RolloutLoadError } from "../rollout/history.js";
-import { responseItemLine } from "../rollout/line.js";
+import { type RolloutItem, responseItemLine } from "../rollout/line.js";
 import { ThreadNotFoundError } from "../rollout/lookup.js";
-import type { RolloutRecorder } from "../rollout/recorder.js";
+import { memoryRecorder, type RolloutRecorder } from "../rollout/recorder.js";
 import type { DeferredResume } from "../rollout/resume.js";
 import type { SessionMetaInput, SessionsStore } from "../rollout/store.js";
 import { RolloutChangedError } from "../rollout/turn-index.js";
@@ -152,6 +152,23 @@ export class ConversationManager {
       messageHistoryMetadata(this.o.sessions.codexHome),
     ]);
     return this.open(config, id, recorder, initial, null, mcp, messageHistory);
+  }
+
+  /**
+   * Starts an ephemeral conversation: no rollout, its history only in memory (0.166's `ephemeral: true`). With
+   * `records` (an ephemeral fork: the source's records up to the cut, `SessionsStore.forkRecords`) its history is
+   * rebuilt from them as a resume rebuilds it, compactions included; without, it starts from the initial context.
+   */
+  async newEphemeralConversation(requested: Config, records?: RolloutItem[]): Promise<NewConversation> {
+    const config = await withProjectDocs(requested);
+    const context = () =>
+      initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions);
+    const history = records ? historyFromRollout(records, context) : context();
+    const [mcp, messageHistory] = await Promise.all([
+      this.startMcp(config),
+      messageHistoryMetadata(this.o.sessions.codexHome),
+    ]);
+    return this.open(config, uuidV7(), memoryRecorder(), history, null, mcp, messageHistory);
   }
 
   /**

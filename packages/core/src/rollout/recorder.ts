@@ -63,6 +63,14 @@ class FileRolloutRecorder implements RolloutRecorder {
   }
 }
 
+/**
+ * The recorder of an ephemeral thread (0.166's `ephemeral: true`, kept out of the store as 0.166.0 keeps it): it
+ * writes nothing, and its `path` is "" (there is no rollout).
+ */
+export function memoryRecorder(): RolloutRecorder {
+  return { path: "", record: () => undefined, flush: async () => undefined, shutdown: async () => undefined };
+}
+
 /** Creates the rollout file (and its date folders) and writes `first` (the session_meta line) at once. */
 export async function createRecorder(path: string, first: RolloutItem): Promise<RolloutRecorder> {
   await mkdir(dirname(path), { recursive: true });

@@ -290,6 +290,11 @@ export class SessionsStore {
     return this.turnStore.fork(request);
   }
 
+  /** A fork's records read into memory, not written (store-turns.ts `forkRecords`: an ephemeral fork). */
+  forkRecords(request: Pick<ForkRequest, "source" | "lastTurnId" | "beforeTurnId">) {
+    return this.turnStore.forkRecords(request);
+  }
+
   /** The whole rollout, bounded (see `loadRollout`); confined like `readSummary`. */
   async loadHistory(path: string): Promise<LoadedRollout> {
     return loadRollout(await confineRolloutPath(this.codexHome, path));

@@ -11,6 +11,7 @@ import { initialThreadSettings } from "../../threads/settings.js";
 import { settingsFields } from "../../threads/thread-object.js";
 import { resumeHistory } from "../resume-history-0166.js";
 import { parseId, storeFailure } from "./errors.js";
+import { forkEphemeral } from "./fork-ephemeral.js";
 import { attachRefusal, checkForkParams } from "./fork-params.js";
 import type { AdminServices0166 } from "./services.js";
 
@@ -51,6 +52,7 @@ export async function forkThread(
   const running = "threadId" in source ? registry.get(source.threadId) : undefined;
   // A fork taken while the source's turn runs ends that turn, for the fork only, as interrupted.
   const cutsRunningTurn = !!running?.currentTask() && p.lastTurnId == null && p.beforeTurnId == null;
+  if (p.ephemeral) return forkEphemeral(s, p, source, cutsRunningTurn ? [interruption()] : [], ctx);
   const settings = sessionSettings0166(p);
   const id = uuidV7();
   // Recorded in the fork's session_meta as 0.166.0 records them, so a resume shows them again.
@@ -106,7 +108,7 @@ export async function forkThread(
     {
       createdAt: Math.floor(Date.now() / 1000),
       preview,
-      ephemeral: p.ephemeral ?? false,
+      ephemeral: false,
       originator: s.originator,
       cliVersion: s.cliVersion,
       threadSource: p.threadSource ?? null,

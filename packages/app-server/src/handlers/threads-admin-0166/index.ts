@@ -72,7 +72,8 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
   };
   /** The live rollout of thread `id` (a loaded thread's own), or 0.166.0's `no rollout found…`. */
   const livePath = async (store: SessionsStore, id: string): Promise<string> => {
-    const path = registry.get(id)?.opened.rolloutPath ?? (await store.findPathById(id));
+    // An ephemeral thread's rollout path is "": it has none, as 0.166.0 answers.
+    const path = registry.get(id)?.opened.rolloutPath || (await store.findPathById(id));
     if (!path) throw noRollout(id);
     return path;
   };
@@ -133,6 +134,8 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       const name = p.name.trim();
       if (name === "") throw invalidRequest("thread name must not be empty");
       const store = storeOf("thread/name/set");
+      if (registry.get(id)?.meta.ephemeral)
+        throw invalidRequest(`ephemeral thread does not support metadata updates: ${id}`);
       await livePath(store, id);
       try {
         await store.setThreadName(id, name);

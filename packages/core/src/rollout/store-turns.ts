@@ -198,7 +198,8 @@ export class StoreTurns {
 
   /**
    * What a fork of `r` would copy, read into memory instead of written (an ephemeral fork: 0.166.0 keeps it out of
-   * the store): the source's records up to the cut, its session_meta first. At most `maxBytes` (default
+   * the store): the source's session_meta, and its records up to the cut (session_meta lines left out, and kinds
+   * 0.58.0 does not know, as a resume leaves them out). At most `maxBytes` (default
    * ROLLOUT_MAX_BYTES) of lines are held; a bigger history is refused (`ForkError`).
    */
   async forkRecords(

@@ -20,7 +20,8 @@ type ForkResult = RequestResult<Protocol0166, "thread/fork">;
  * thread's `path` is null), so `thread/list` never shows it and it ends with the process; its history is the
  * source's up to the cut, read into memory (core `forkRecords`). It is loaded and followed at once, like any fork;
  * the methods that need a rollout refuse it in 0.166.0's words (`thread/resume`, `thread/fork`, `thread/archive`:
- * `no rollout found…`; `thread/name/set`, `thread/read {includeTurns}`, `thread/turns/list`). Its turns are the source's it keeps (0.166.0 requires `excludeTurns: true` for an ephemeral fork of one of its own threads).
+ * `no rollout found…`; `thread/name/set`, `thread/read {includeTurns}`, `thread/turns/list`). Its turns are the
+ * source's it keeps (0.166.0 requires `excludeTurns: true` for an ephemeral fork of one of its own threads).
  */
 export async function forkEphemeral(
   s: AdminServices0166,
@@ -86,7 +87,7 @@ export async function forkEphemeral(
   return sent;
 }
 
-/** The source's turns the fork keeps (up to and including `lastTurnId`, or before `beforeTurnId`), as 0.166.0 shows them. */
+/** The source's turns a fork keeps (through `lastTurnId`, or before `beforeTurnId`), as 0.166.0 shows them. */
 async function sourceTurns(store: SessionsStore, sourceId: string, p: gen0166.ThreadForkParams) {
   const turns = await readAllTurns(store, sourceId);
   const at = (turnId: string) => turns.findIndex((t) => t.id === turnId);

@@ -76,6 +76,8 @@ describe("thread/fork {threadSource, runtimeWorkspaceRoots}", () => {
     const labelled = await c.call("thread/fork", { threadId: id, threadSource: "review-bot" });
     const rooted = await c.call("thread/fork", { threadId: id, runtimeWorkspaceRoots: [cwd, other] });
     const plain = await c.call("thread/fork", { threadId: id });
+    // Listed while loaded: no source shown either.
+    const listedLoaded = (await c.call("thread/list", {})).data.map((t) => t.threadSource ?? null);
     const started = await c.call("thread/start", {
       cwd,
       threadSource: "started-bot",
@@ -116,7 +118,7 @@ describe("thread/fork {threadSource, runtimeWorkspaceRoots}", () => {
     }
     await c.close();
     const norm = (v: unknown) => JSON.parse(JSON.stringify(v).replaceAll(tmp, "<tmp>"));
-    return norm({ answers, announced, metas, resumed, listed });
+    return norm({ answers, announced, metas, resumed, listed, listedLoaded });
   };
 
   it("shows them on the fork, records them in its session_meta and shows them again on resume, as 0.166.0 does", async () => {
@@ -138,6 +140,7 @@ describe("thread/fork {threadSource, runtimeWorkspaceRoots}", () => {
     ]);
     expect(ours.resumed).toEqual(ours.answers.slice(0, 3));
     expect(ours.listed.every((s: unknown) => s === null)).toBe(true);
+    expect(ours.listedLoaded.every((s: unknown) => s === null)).toBe(true);
     if (!CODEX_0166_BIN) return;
     const native = await run([CODEX_0166_BIN], "native");
     const { metas: oursMetas, ...oursRest } = ours;

@@ -159,9 +159,10 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
       );
       const data = page.items.map((t) => {
         const loaded = registry.get(t.conversationId);
-        // 0.166.0 lists a loaded thread with its live fields but does not say whether it accepts input.
+        // 0.166.0 lists a loaded thread with its live fields but does not say whether it accepts input, nor show
+        // its thread source.
         return loaded
-          ? { ...loaded.object(), name: t.name, canAcceptDirectInput: null }
+          ? { ...loaded.object(), name: t.name, canAcceptDirectInput: null, threadSource: null }
           : storedThreadObject(t, { type: "notLoaded" });
       });
       return {

@@ -106,11 +106,21 @@ describe("thread/fork {threadSource, runtimeWorkspaceRoots}", () => {
         };
       }),
     );
+    // This server writes a started thread's rollout at once: its session_meta records them too.
+    if (command === OURS)
+      expect(await sessionMeta(started.thread.path as string)).toMatchObject({
+        thread_source: "started-bot",
+        runtime_workspace_roots: [other],
+      });
     expect(c.schemaProblems()).toEqual([]);
     await c.close();
     // A new process: resumed, each thread shows what it was forked with again; listed, none shows a source.
     c = await start(command, home);
     const listed = (await c.call("thread/list", {})).data.map((t) => t.threadSource ?? null);
+    // Read while not loaded: this server shows the recorded source (0.166.0 only for its own paginated threads).
+    const read = [];
+    for (const r of [labelled, plain])
+      read.push((await c.call("thread/read", { threadId: r.thread.id })).thread.threadSource ?? null);
     const resumed = [];
     for (const r of [labelled, rooted, plain]) {
       const back = await c.call("thread/resume", { threadId: r.thread.id });
@@ -118,7 +128,7 @@ describe("thread/fork {threadSource, runtimeWorkspaceRoots}", () => {
     }
     await c.close();
     const norm = (v: unknown) => JSON.parse(JSON.stringify(v).replaceAll(tmp, "<tmp>"));
-    return norm({ answers, announced, metas, resumed, listed, listedLoaded });
+    return norm({ answers, announced, metas, resumed, listed, listedLoaded, read });
   };
 
   it("shows them on the fork, records them in its session_meta and shows them again on resume, as 0.166.0 does", async () => {
@@ -141,10 +151,11 @@ describe("thread/fork {threadSource, runtimeWorkspaceRoots}", () => {
     expect(ours.resumed).toEqual(ours.answers.slice(0, 3));
     expect(ours.listed.every((s: unknown) => s === null)).toBe(true);
     expect(ours.listedLoaded.every((s: unknown) => s === null)).toBe(true);
+    expect(ours.read).toEqual(["review-bot", null]);
     if (!CODEX_0166_BIN) return;
     const native = await run([CODEX_0166_BIN], "native");
-    const { metas: oursMetas, ...oursRest } = ours;
-    const { metas: nativeMetas, ...nativeRest } = native;
+    const { metas: oursMetas, read: _oursRead, ...oursRest } = ours;
+    const { metas: nativeMetas, read: _nativeRead, ...nativeRest } = native;
     expect(oursRest).toEqual(nativeRest);
     // 0.166.0 records the fork's cwd as its roots when none are given; this server records roots only when given.
     const sources = (m: { thread_source: unknown }[]) => m.map((x) => x.thread_source);

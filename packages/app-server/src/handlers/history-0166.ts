@@ -181,8 +181,9 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
           throw invalidRequest("ephemeral threads do not support includeTurns");
         const summary = loaded ? null : await summaryOf(id);
         const turns = p.includeTurns ? await readAllTurns(store, id) : [];
+        // A stored thread shows its recorded source here, not in `thread/list` rows (as 0.166.0 shows them).
         const thread = summary
-          ? storedThreadObject(summary, status(id), turns)
+          ? { ...storedThreadObject(summary, status(id), turns), threadSource: summary.threadSource }
           : await loadedObject(loaded as LoadedThread, turns);
         return { thread, readState: initialReadState(id) };
       });

@@ -213,7 +213,8 @@ export class ConversationRegistry {
   }
 
   rolloutPathOf(conversationId: string): string | null {
-    return this.loaded.get(conversationId)?.conversation.rolloutPath ?? null;
+    // "" is an ephemeral thread's: it has no rollout.
+    return this.loaded.get(conversationId)?.conversation.rolloutPath || null;
   }
 
   has(conversationId: string): boolean {

@@ -13,6 +13,7 @@ import {
   ConversationManager,
   type DeferredResume,
   type LoadedRollout,
+  type RolloutItem,
   SessionsStore,
 } from "@codex-ts/core";
 import type { OpenedConversation, ResumedConversation } from "./conversations.js";
@@ -24,8 +25,8 @@ import type { SessionSettings } from "./session-settings.js";
  * session methods (list, summary, archive, resume) are served when `sessions` and `resume` are there too.
  */
 export interface ConversationRuntime {
-  /** A new conversation; an `ephemeral` one writes no rollout. */
-  open(settings: SessionSettings, o?: { ephemeral?: boolean }): Promise<OpenedConversation>;
+  /** A new conversation, recorded in a new rollout. */
+  open(settings: SessionSettings): Promise<OpenedConversation>;
   /**
    * Continues a rollout already read by `sessions.store.loadForResume`, or planned by `planForResume` (its history
    * is then read on the conversation's first turn).
@@ -35,6 +36,8 @@ export interface ConversationRuntime {
     path: string,
     settings: SessionSettings,
   ): Promise<ResumedConversation>;
+  /** An ephemeral conversation (no rollout): a new one, or a fork from its source's records (0.166 `ephemeral`). */
+  openEphemeral?(settings: SessionSettings, records?: RolloutItem[]): Promise<OpenedConversation>;
   /** Starts a new conversation whose history is the given response items (v1/v2 resume by `history`). */
   fork?(history: Record<string, unknown>[], settings: SessionSettings): Promise<OpenedConversation>;
   /** Shuts a loaded conversation down and forgets it (before its rollout is archived). */
@@ -130,8 +133,16 @@ export class AppServerRuntime implements ConversationRuntime {
     });
   }
 
-  async open(settings: SessionSettings, o: { ephemeral?: boolean } = {}): Promise<OpenedConversation> {
-    return this.locked(await this.manager.newConversation(await this.configFor(settings), o));
+  async open(settings: SessionSettings): Promise<OpenedConversation> {
+    const meta = settings.sessionMeta;
+    return this.locked(
+      await this.manager.newConversation(await this.configFor(settings), meta ? { meta } : {}),
+    );
+  }
+
+  /** An ephemeral thread (no rollout): a new one, or a fork from the source's records (core `forkRecords`). */
+  async openEphemeral(settings: SessionSettings, records?: RolloutItem[]): Promise<OpenedConversation> {
+    return this.locked(await this.manager.newEphemeralConversation(await this.configFor(settings), records));
   }
 
   async resume(

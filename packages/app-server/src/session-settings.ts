@@ -10,6 +10,8 @@ export interface SessionSettings {
   overrides: ConfigOverrides;
   /** The request's `config` map of dotted keys (a layer above the process `-c` overrides). */
   config: Record<string, unknown> | null;
+  /** What a new thread's session_meta records besides its config (0.166's `threadSource`, workspace roots). */
+  sessionMeta?: { threadSource?: string; runtimeWorkspaceRoots?: string[] };
 }
 
 const V2_APPROVAL: Record<v2.AskForApproval, ApprovalPolicy> = {

@@ -201,4 +201,166 @@ describe("0.166 thread/resume reads the history on the first turn", () => {
     expect((await c.call("thread/read", { threadId: other.id })).thread.id).toBe(other.id);
     await c.close();
   });
+  it("reads a rollout moved since the resume from where it is now, and fails clearly once it is deleted", {
+    timeout: 60_000,
+  }, async () => {
+    const a = await home("moved");
+    const { id, file } = await longThread(a);
+    const c = await modern(a);
+    await c.call("thread/resume", { threadId: id, excludeTurns: true });
+    // Archived by another process: the first turn reads the history from archived_sessions.
+    const archived = path.join(a, "archived_sessions", path.basename(file));
+    await fs.mkdir(path.dirname(archived), { recursive: true });
+    await fs.rename(file, archived);
+    const texts = userTexts(await lazyRequest(c, id, "after the move"));
+    expect(texts.at(-1)).toBe("after the move");
+    expect(texts.length).toBeGreaterThan(1); // the history was read
+
+    // Deleted before the first turn of another resume: that turn fails with words that say so, and nothing reaches
+    // the model.
+    const b = await home("deleted");
+    const gone = await longThread(b);
+    const d = await modern(b);
+    await d.call("thread/resume", { threadId: gone.id, excludeTurns: true });
+    await fs.rm(gone.file);
+    const sent = mock.requests.length;
+    const from = d.mark();
+    const { turn } = await d.call("turn/start", {
+      threadId: gone.id,
+      input: [{ type: "text", text: "hello" }],
+    });
+    const done = await d.turnCompleted(turn.id, from);
+    const error = (done.params as { turn: { status: string; error: { message: string } } }).turn;
+    expect(error.status).toBe("failed");
+    expect(error.error.message).toBe(
+      `the rollout of thread ${gone.id} is gone: ${gone.file} was deleted or moved out of the sessions directories since the thread was resumed, so its history cannot be read`,
+    );
+    expect(JSON.stringify(done.params)).not.toContain("ENOENT");
+    expect(mock.requests.length).toBe(sent);
+    // The server keeps answering.
+    expect((await d.call("thread/list", {})).data.map((t) => t.id)).not.toContain(gone.id);
+    await c.close();
+    await d.close();
+  });
+});
+
+/**
+ * The resume limit (app-server README "Limits", core README "Resume"): a rollout up to ROLLOUT_MAX_BYTES (256 MiB)
+ * is read whole; a bigger one is replayed from its latest compactions, holding at most that many bytes of lines,
+ * and one whose history since its last compaction is bigger is refused. The first case uses the real limit on a
+ * sparse file (a hole of more than 256 MiB takes a few KB of disk); the others lower the limit for one server with
+ * the test-only `CODEX_TS_TEST_ROLLOUT_MAX_BYTES`.
+ */
+describe("0.166 thread/resume past the resume limit", () => {
+  const LOWERED = 200_000;
+  /** A rollout by hand: a 0.58.0-format session_meta, the environment context, then `body`. */
+  async function handWritten(
+    codexHome: string,
+    id: string,
+    body: string | ((head: string) => Promise<void>),
+  ) {
+    const file = path.join(codexHome, "sessions/2026/12/01", `rollout-2026-12-01T10-00-00-${id}.jsonl`);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const head =
+      line("session_meta", {
+        id,
+        timestamp: "2026-12-01T10:00:00.000Z",
+        cwd,
+        originator: "codex_cli_rs",
+        cli_version: "0.58.0",
+        instructions: null,
+        source: "vscode",
+        model_provider: "mock",
+      }) + line("response_item", user(`<environment_context>\n  <cwd>${cwd}</cwd>\n</environment_context>`));
+    if (typeof body === "string") await fs.writeFile(file, head + body);
+    else await body(head);
+    return file;
+  }
+  const bulk = (from: number, count: number) => {
+    let body = "";
+    for (let n = from; n < from + count; n++) body += turn(n, `request ${n}: ${"q".repeat(4_000)}`);
+    return body;
+  };
+  const compaction =
+    line("compacted", { message: "SUMMARY of the long session." }) + turn(99, "after the compaction");
+  async function lowered(codexHome: string): Promise<ModernClient> {
+    const c = await ModernClient.start(OURS, {
+      codexHome,
+      cwd,
+      env: { CODEX_TS_TEST_ROLLOUT_MAX_BYTES: String(LOWERED) },
+    });
+    clients.push(c);
+    return c;
+  }
+
+  it("replays a rollout over 256 MiB (sparse) from its latest compaction: the request an eager resume of it without the hole sends", {
+    timeout: 120_000,
+  }, async () => {
+    const id = "01a24700-0000-7000-8000-000000000001";
+    const a = await home("sparse");
+    const HOLE = 256 * 1024 * 1024 + 16 * 1024 * 1024;
+    const file = await handWritten(a, id, async (head) => {
+      const f = await fs.open(
+        path.join(a, "sessions/2026/12/01", `rollout-2026-12-01T10-00-00-${id}.jsonl`),
+        "w",
+      );
+      const before = head + turn(1, "before the hole");
+      await f.write(before, 0);
+      await f.write(`\n${compaction}`, Buffer.byteLength(before) + HOLE);
+      await f.close();
+    });
+    const st = await fs.stat(file);
+    expect(st.size).toBeGreaterThan(HOLE);
+    expect(st.blocks * 512).toBeLessThan(10 * 1024 * 1024);
+    const c = await modern(a);
+    await c.call("thread/resume", { threadId: id, excludeTurns: true });
+    const lazy = await lazyRequest(c, id, "next question");
+    await c.close();
+    // The twin: the same lines without the hole, read whole by a 0.58 connection.
+    const b = await home("sparse-twin");
+    await handWritten(b, id, turn(1, "before the hole") + compaction);
+    const eager = await eagerRequest(b, id, "next question");
+    expect(JSON.stringify(lazy.input)).toBe(JSON.stringify(eager.input));
+    expect(userTexts(lazy)).toContain("after the compaction");
+  });
+
+  it("with the limit lowered: reads a smaller rollout whole, replays a bigger one from its compaction, and refuses one with more than the limit since", {
+    timeout: 120_000,
+  }, async () => {
+    const a = await home("lowered");
+    const small = "01a24700-0000-7000-8000-000000000002";
+    const compacted = "01a24700-0000-7000-8000-000000000003";
+    const tooBig = "01a24700-0000-7000-8000-000000000004";
+    await handWritten(a, small, bulk(1, 10));
+    await handWritten(a, compacted, bulk(1, 40) + compaction);
+    const refused = await handWritten(a, tooBig, bulk(1, 40));
+    expect((await fs.stat(refused)).size).toBeGreaterThan(LOWERED);
+    const b = await home("lowered-reference");
+    for (const f of await fs.readdir(path.join(a, "sessions/2026/12/01")))
+      await copyInto(b, a, path.join(a, "sessions/2026/12/01", f));
+
+    const c = await lowered(a);
+    // Under the limit: the whole history, as a 0.58 connection (default limit) reads it.
+    await c.call("thread/resume", { threadId: small, excludeTurns: true });
+    const whole = await lazyRequest(c, small, "next question");
+    expect(JSON.stringify(whole.input)).toBe(
+      JSON.stringify((await eagerRequest(b, small, "next question")).input),
+    );
+    expect(userTexts(whole)).toHaveLength(11);
+    // Over it, compacted: replayed from the compaction (what the compaction keeps of the user's text, the summary,
+    // what follows), the request a whole read of the same rollout sends.
+    await c.call("thread/resume", { threadId: compacted, excludeTurns: true });
+    const replayed = await lazyRequest(c, compacted, "next question");
+    expect(JSON.stringify(replayed.input)).toBe(
+      JSON.stringify((await eagerRequest(b, compacted, "next question")).input),
+    );
+    expect(userTexts(replayed)).toContain("after the compaction");
+    // Over it, never compacted: refused by the resume itself, in words that say why; the server goes on.
+    expect(await c.error("thread/resume", { threadId: tooBig })).toEqual({
+      code: -32600,
+      message: `failed to load rollout \`${refused}\`: the history to replay from its start is over ${LOWERED} bytes (no compaction since)`,
+    });
+    expect((await c.call("thread/list", {})).data.map((t) => t.id)).toContain(tooBig);
+    await c.close();
+  });
 });

@@ -159,9 +159,10 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
       );
       const data = page.items.map((t) => {
         const loaded = registry.get(t.conversationId);
-        // 0.166.0 lists a loaded thread with its live fields but does not say whether it accepts input.
+        // 0.166.0 lists a loaded thread with its live fields but does not say whether it accepts input, nor show
+        // its thread source.
         return loaded
-          ? { ...loaded.object(), name: t.name, canAcceptDirectInput: null }
+          ? { ...loaded.object(), name: t.name, canAcceptDirectInput: null, threadSource: null }
           : storedThreadObject(t, { type: "notLoaded" });
       });
       return {
@@ -176,13 +177,13 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
       const id = parseThreadId(p.threadId);
       return reading(id, async () => {
         const loaded = registry.get(id);
-        // An ephemeral thread has no stored turns to read (0.166.0's words).
-        if (p.includeTurns && loaded?.meta.ephemeral)
+        if (loaded?.meta.ephemeral && p.includeTurns)
           throw invalidRequest("ephemeral threads do not support includeTurns");
         const summary = loaded ? null : await summaryOf(id);
         const turns = p.includeTurns ? await readAllTurns(store, id) : [];
+        // A stored thread shows its recorded source here, not in `thread/list` rows (as 0.166.0 shows them).
         const thread = summary
-          ? storedThreadObject(summary, status(id), turns)
+          ? { ...storedThreadObject(summary, status(id), turns), threadSource: summary.threadSource }
           : await loadedObject(loaded as LoadedThread, turns);
         return { thread, readState: initialReadState(id) };
       });

@@ -88,11 +88,12 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
     const thread = await opening.open(id, async () => {
       const resumed = await resume.call(runtime, loaded, path, settings);
       const summary = await sessions.store.readSummary(path, sessions.defaultProvider).catch(() => null);
-      return registry.add(
-        resumed,
-        settingsOf(resumed, p),
-        meta(s.originator, summary?.preview ?? "", summary?.createdAt),
-      );
+      return registry.add(resumed, settingsOf(resumed, p), {
+        ...meta(s.originator, summary?.preview ?? "", summary?.createdAt),
+        // What the thread was started or forked with, from its session_meta (0.166.0 shows them on resume).
+        threadSource: loaded.meta.thread_source ?? null,
+        runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? loaded.meta.runtime_workspace_roots ?? null,
+      });
     });
     return { thread };
   };
@@ -114,17 +115,30 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
 
   return {
     async "thread/start"(p, ctx) {
-      // An ephemeral thread (codex-acp's title turns) leaves no rollout and is never listed, as in 0.166.0.
-      const opened = await runtime.open(sessionSettings0166(p), { ephemeral: p.ephemeral ?? false });
+      // An ephemeral thread is kept out of the store (no rollout), as 0.166.0 keeps it.
+      const opened =
+        p.ephemeral && runtime.openEphemeral
+          ? await runtime.openEphemeral(sessionSettings0166(p))
+          : await runtime.open({
+              ...sessionSettings0166(p),
+              sessionMeta: {
+                ...(p.threadSource != null ? { threadSource: p.threadSource } : {}),
+                ...(p.runtimeWorkspaceRoots != null
+                  ? { runtimeWorkspaceRoots: p.runtimeWorkspaceRoots }
+                  : {}),
+              },
+            });
       const settings = settingsOf(opened, p);
       const thread = registry.add(opened, settings, {
         ...meta(s.originator),
         ephemeral: p.ephemeral ?? false,
+        threadSource: p.threadSource ?? null,
+        runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? null,
       });
       const object = thread.object();
       const sent = await ctx.respond({
         thread: object,
-        ...settingsFields(settings),
+        ...settingsFields(settings, thread.runtimeWorkspaceRoots()),
         multiAgentMode: "explicitRequestOnly",
       });
       void ctx.peer.notify("thread/started", { thread: object });
@@ -146,7 +160,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
           };
       const result: ResumeResult = {
         thread: thread.object(history.turns),
-        ...settingsFields(thread.settings),
+        ...settingsFields(thread.settings, thread.runtimeWorkspaceRoots()),
         collaborationMode: thread.settings.collaborationMode,
         multiAgentMode: "explicitRequestOnly",
         initialTurnsPage: history.initialTurnsPage,

@@ -17,6 +17,10 @@ export interface ThreadMeta {
   /** The client that opened the thread (`clientInfo.name`). */
   originator: string | null;
   cliVersion: string;
+  /** The client's label for the thread (0.166's `threadSource`), as given or recorded in its session_meta. */
+  threadSource?: string | null;
+  /** The thread's workspace roots as given or recorded (0.166's `runtimeWorkspaceRoots`); absent: its cwd. */
+  runtimeWorkspaceRoots?: string[] | null;
 }
 
 /**
@@ -117,7 +121,7 @@ export class LoadedThread {
     return threadObject({
       id: this.id,
       cwd: this.settings.cwd,
-      path: this.opened.rolloutPath || null, // an ephemeral thread has no rollout
+      path: this.meta.ephemeral ? null : this.opened.rolloutPath,
       preview: this.meta.preview,
       modelProvider: this.settings.modelProvider,
       model: this.settings.model,
@@ -127,9 +131,16 @@ export class LoadedThread {
       cliVersion: this.meta.cliVersion,
       originator: this.meta.originator,
       ephemeral: this.meta.ephemeral,
+      threadSource: this.meta.threadSource ?? null,
+      runtimeWorkspaceRoots: this.runtimeWorkspaceRoots(),
       status: this.mapper.threadStatus,
       turns,
     });
+  }
+
+  /** The workspace roots the thread reports: those given or recorded, else its cwd (as 0.166.0 reports them). */
+  runtimeWorkspaceRoots(): string[] {
+    return this.meta.runtimeWorkspaceRoots ?? [this.settings.cwd];
   }
 
   private onEvent(event: CoreEvent): void {

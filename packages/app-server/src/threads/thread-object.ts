@@ -5,7 +5,7 @@ import type { ThreadSettings0166 } from "./settings.js";
 export interface ThreadFacts {
   id: string;
   cwd: string;
-  /** The rollout file. */
+  /** The rollout file (null: an ephemeral thread has none). */
   path: string | null;
   preview: string;
   modelProvider: string;
@@ -18,6 +18,10 @@ export interface ThreadFacts {
   /** The client that started the thread (0.166.0 records `clientInfo.name`). */
   originator: string | null;
   ephemeral: boolean;
+  /** 0.166's `threadSource` (the client's label; null when none was given). */
+  threadSource?: string | null;
+  /** The environment's workspace roots (default: the cwd). */
+  runtimeWorkspaceRoots?: string[];
   status: gen0166.ThreadStatus;
   turns: gen0166.Turn[];
 }
@@ -30,7 +34,9 @@ export interface ThreadFacts {
 export function threadObject(f: ThreadFacts): gen0166.Thread {
   return {
     id: f.id,
-    environments: [{ environmentId: "local", cwd: f.cwd, runtimeWorkspaceRoots: [f.cwd] }],
+    environments: [
+      { environmentId: "local", cwd: f.cwd, runtimeWorkspaceRoots: f.runtimeWorkspaceRoots ?? [f.cwd] },
+    ],
     extra: null,
     sessionId: f.id,
     forkedFromId: null,
@@ -54,7 +60,7 @@ export function threadObject(f: ThreadFacts): gen0166.Thread {
     originator: f.originator,
     source: "vscode",
     canAcceptDirectInput: true,
-    threadSource: null,
+    threadSource: f.threadSource ?? null,
     agentNickname: null,
     agentRole: null,
     gitInfo: null,
@@ -65,14 +71,14 @@ export function threadObject(f: ThreadFacts): gen0166.Thread {
 }
 
 /** The settings part of `thread/start` / `thread/resume` responses (after `thread`), in 0.166.0's order. */
-export function settingsFields(s: ThreadSettings0166) {
+export function settingsFields(s: ThreadSettings0166, runtimeWorkspaceRoots: string[] = [s.cwd]) {
   return {
     model: s.model,
     modelProvider: s.modelProvider,
     serviceTier: s.serviceTier ?? null,
     disabledPluginIds: s.disabledPluginIds ?? [],
     cwd: s.cwd,
-    runtimeWorkspaceRoots: [s.cwd],
+    runtimeWorkspaceRoots,
     instructionSources: [],
     approvalPolicy: s.approvalPolicy,
     approvalsReviewer: s.approvalsReviewer,

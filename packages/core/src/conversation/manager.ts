@@ -1,4 +1,4 @@
-import type { Config } from "@codex-ts/config-loader";
+import { type Config, isMissingPath } from "@codex-ts/config-loader";
 import { type AuthSource, ModelClient } from "../client/model-client.js";
 import { normalizeResponseItem } from "../client/response-item.js";
 import { historyFromRollout } from "../compact/history.js";
@@ -6,10 +6,11 @@ import type { CodexEventMsg } from "../events/types.js";
 import { McpConnectionManager } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
 import { type LoadedRollout, RolloutLoadError } from "../rollout/history.js";
-import { responseItemLine } from "../rollout/line.js";
-import { discardingRecorder, type RolloutRecorder } from "../rollout/recorder.js";
+import { type RolloutItem, responseItemLine } from "../rollout/line.js";
+import { ThreadNotFoundError } from "../rollout/lookup.js";
+import { memoryRecorder, type RolloutRecorder } from "../rollout/recorder.js";
 import type { DeferredResume } from "../rollout/resume.js";
-import type { SessionsStore } from "../rollout/store.js";
+import type { SessionMetaInput, SessionsStore } from "../rollout/store.js";
 import { RolloutChangedError } from "../rollout/turn-index.js";
 import { DEFAULT_BASE_INSTRUCTIONS, initialContext, type TurnSettings } from "./context.js";
 import { Conversation } from "./conversation.js";
@@ -115,28 +116,30 @@ export class ConversationManager {
 
   /**
    * Starts a conversation. With `history` (a fork, or a v1/v2 resume by history) those response items are its
-   * history and are recorded instead of the initial context, as Codex does for forked sessions. An `ephemeral`
-   * conversation writes no rollout (its `rolloutPath` is empty).
+   * history and are recorded instead of the initial context, as Codex does for forked sessions.
    */
   async newConversation(
     requested: Config,
-    opts: { history?: Record<string, unknown>[]; ephemeral?: boolean } = {},
+    opts: {
+      history?: Record<string, unknown>[];
+      /** What the session_meta records besides the config's (0.166's thread source and workspace roots). */
+      meta?: Pick<SessionMetaInput, "threadSource" | "runtimeWorkspaceRoots">;
+    } = {},
   ): Promise<NewConversation> {
     const config = await withProjectDocs(requested);
     const id = uuidV7();
-    const git = opts.ephemeral ? null : await collectGitInfo(config.cwd);
-    const recorder = opts.ephemeral
-      ? discardingRecorder()
-      : await this.o.sessions.createRecorder({
-          id,
-          cwd: config.cwd,
-          originator: this.o.originator,
-          cliVersion: this.o.cliVersion,
-          instructions: config.userInstructions ?? null,
-          source: this.o.source,
-          modelProvider: config.modelProviderId,
-          ...(git ? { git } : {}),
-        });
+    const git = await collectGitInfo(config.cwd);
+    const recorder = await this.o.sessions.createRecorder({
+      id,
+      cwd: config.cwd,
+      originator: this.o.originator,
+      cliVersion: this.o.cliVersion,
+      instructions: config.userInstructions ?? null,
+      source: this.o.source,
+      modelProvider: config.modelProviderId,
+      ...(git ? { git } : {}),
+      ...opts.meta,
+    });
     // A given history is stored the way 0.58.0 stores every item it parsed: without Responses item ids.
     const initial =
       opts.history?.map(normalizeResponseItem) ??
@@ -149,6 +152,23 @@ export class ConversationManager {
       messageHistoryMetadata(this.o.sessions.codexHome),
     ]);
     return this.open(config, id, recorder, initial, null, mcp, messageHistory);
+  }
+
+  /**
+   * Starts an ephemeral conversation: no rollout, its history only in memory (0.166's `ephemeral: true`). With
+   * `records` (an ephemeral fork: the source's records up to the cut, `SessionsStore.forkRecords`) its history is
+   * rebuilt from them as a resume rebuilds it, compactions included; without, it starts from the initial context.
+   */
+  async newEphemeralConversation(requested: Config, records?: RolloutItem[]): Promise<NewConversation> {
+    const config = await withProjectDocs(requested);
+    const context = () =>
+      initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions);
+    const history = records ? historyFromRollout(records, context) : context();
+    const [mcp, messageHistory] = await Promise.all([
+      this.startMcp(config),
+      messageHistoryMetadata(this.o.sessions.codexHome),
+    ]);
+    return this.open(config, uuidV7(), memoryRecorder(), history, null, mcp, messageHistory);
   }
 
   /**
@@ -192,12 +212,15 @@ export class ConversationManager {
    * A deferred resume's read. When the rollout changed since the resume (truncated or rewritten by another
    * process), the history is rebuilt from the file as it is now, which then is the thread's history (nothing of
    * the model's history was recorded since: tasks read it first); a file that no longer holds this thread is
-   * refused.
+   * refused. A rollout moved since (archived, or renamed by another process: the recorder's open file moved with
+   * it) is read where the store finds the thread now; one deleted or moved out of the store fails with words that
+   * say so, not the OS's ENOENT.
    */
   private async readDeferred(path: string, id: string, deferred: DeferredResume): Promise<LoadedRollout> {
     try {
       return await deferred.load();
     } catch (err) {
+      if (isMissingPath(err)) return this.readMoved(path, id);
       if (!(err instanceof RolloutChangedError)) throw err;
       const now = await this.o.sessions.loadForResume({ path });
       if (now.conversationId !== id) {
@@ -205,6 +228,18 @@ export class ConversationManager {
       }
       return now;
     }
+  }
+
+  /** The history of a thread whose rollout is gone from `path`, from where the store finds it now. */
+  private async readMoved(path: string, id: string): Promise<LoadedRollout> {
+    const now = await this.o.sessions.loadForResume({ threadId: id }).catch((err: unknown) => {
+      if (err instanceof ThreadNotFoundError || isMissingPath(err)) return null;
+      throw err;
+    });
+    if (now?.conversationId === id) return now;
+    throw new RolloutLoadError(
+      `the rollout of thread ${id} is gone: ${path} was deleted or moved out of the sessions directories since the thread was resumed, so its history cannot be read`,
+    );
   }
 
   private startMcp(config: Config): Promise<McpConnectionManager> {

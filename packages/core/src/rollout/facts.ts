@@ -17,6 +17,8 @@ export interface HeadFacts {
   summary: Omit<SessionSummary, "path" | "modelProvider"> | null;
   /** 0.166.0 forks: the thread this one was forked from. */
   forkedFromId?: string | null;
+  /** session_meta.thread_source: the client's label for the thread (0.166's `threadSource`). */
+  threadSource?: string | null;
   /** 0.166.0 forks that copy nothing: the thread whose rollout holds their history (it must not be deleted). */
   historyBaseId?: string | null;
   /** `paginated` for threads 0.166.0 created, `legacy` otherwise (0.166.0's word for 0.58.0-format rollouts). */
@@ -42,6 +44,7 @@ export function factsFromHead(head: RolloutHead): HeadFacts {
     cut: head.cut,
     summary,
     forkedFromId: typeof meta?.forked_from_id === "string" ? meta.forked_from_id : null,
+    threadSource: typeof meta?.thread_source === "string" ? meta.thread_source : null,
     historyBaseId:
       typeof meta?.history_base?.thread_id === "string" ? meta.history_base.thread_id.toLowerCase() : null,
     historyMode: meta?.history_mode === "paginated" ? "paginated" : "legacy",

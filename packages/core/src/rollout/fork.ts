@@ -49,7 +49,9 @@ const CHUNK = 1024 * 1024;
 
 /** Writes the fork (temp file, fsync, rename); returns its path. */
 export async function writeFork(codexHome: string, plan: ForkPlan, o: ForkOptions): Promise<string> {
-  const payload: Record<string, unknown> = { ...plan.meta.payload, ...o.meta };
+  // A fork's thread source and workspace roots are its own: 0.166.0 does not carry the parent's over.
+  const { thread_source: _source, runtime_workspace_roots: _roots, ...inherited } = plan.meta.payload;
+  const payload: Record<string, unknown> = { ...inherited, ...o.meta };
   delete payload.forked_from_ordinal_exclusive;
   delete payload.history_base;
   payload.id = o.id;

@@ -13,8 +13,9 @@ export const INDEX_FILE_NAME = "sessions-index.sqlite";
  * 4: turn marks (compactions, ghost snapshots) and user-text counts per turn, for resuming late in a rollout.
  * 6: legacy item counts per turn (`turns.items_before`), so a page numbers 0.58.0-format items as 0.166.0 does;
  *    spawned sub-agents' parents (`heads.parent`) for `thread/list`'s parent and ancestor filters.
+ * 7: the head facts carry session_meta's `thread_source` (`thread/read` shows it), so older rows are read again.
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 export type Database = BetterSqlite3.Database;
 type DatabaseConstructor = typeof BetterSqlite3;

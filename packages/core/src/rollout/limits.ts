@@ -17,5 +17,15 @@ export const HEAD_MAX_BYTES = 8 * 1024 * 1024;
  */
 export const ROLLOUT_LINE_MAX_BYTES = 32 * 1024 * 1024;
 
-/** Largest rollout file loaded for resume; bigger files are refused at once (their size is known before reading). */
-export const ROLLOUT_MAX_BYTES = 256 * 1024 * 1024;
+/**
+ * Largest rollout read whole for resume, and most bytes of lines a resume holds (bigger rollouts are replayed from
+ * their latest compactions; core README "Resume"). `CODEX_TS_TEST_ROLLOUT_MAX_BYTES` (test-only, read once when the
+ * process loads this module) lowers it, so the app-server's tests reach the limit without writing 256 MiB; a value
+ * that is not a positive integer below the default is ignored.
+ */
+export const ROLLOUT_MAX_BYTES = lowered(process.env.CODEX_TS_TEST_ROLLOUT_MAX_BYTES, 256 * 1024 * 1024);
+
+function lowered(value: string | undefined, limit: number): number {
+  if (!value || !/^[1-9]\d{0,15}$/.test(value)) return limit;
+  return Math.min(Number(value), limit);
+}

@@ -18,6 +18,10 @@ export interface SessionMetaPayload {
   history_mode?: string;
   /** 0.166.0 forks: the parent's rollout holds this thread's history up to `end_byte_offset`. */
   history_base?: { thread_id?: string; end_ordinal_exclusive?: number; end_byte_offset?: number };
+  /** 0.166.0: the client's label for the thread (`threadSource` of `thread/start` / `thread/fork`). */
+  thread_source?: string | null;
+  /** 0.166.0: the thread's workspace roots (`runtimeWorkspaceRoots`; absent: its cwd). */
+  runtime_workspace_roots?: string[];
 }
 
 export interface GitInfo {

@@ -39,6 +39,7 @@ export function partialSessionMeta(prefix: Buffer): SessionMetaPayload | null {
     ...(typeof payload.model_provider === "string" ? { model_provider: payload.model_provider } : {}),
     ...(typeof payload.forked_from_id === "string" ? { forked_from_id: payload.forked_from_id } : {}),
     ...(typeof payload.history_mode === "string" ? { history_mode: payload.history_mode } : {}),
+    ...(typeof payload.thread_source === "string" ? { thread_source: payload.thread_source } : {}),
   };
 }
 

@@ -64,11 +64,11 @@ class FileRolloutRecorder implements RolloutRecorder {
 }
 
 /**
- * The recorder of an ephemeral conversation (0.166's `thread/start {ephemeral: true}`): nothing is written, so
- * the conversation leaves no rollout and is never listed. Its path is empty.
+ * The recorder of an ephemeral thread (0.166's `ephemeral: true`, kept out of the store as 0.166.0 keeps it): it
+ * writes nothing, and its `path` is "" (there is no rollout).
  */
-export function discardingRecorder(): RolloutRecorder {
-  return { path: "", record: () => {}, flush: async () => {}, shutdown: async () => {} };
+export function memoryRecorder(): RolloutRecorder {
+  return { path: "", record: () => undefined, flush: async () => undefined, shutdown: async () => undefined };
 }
 
 /** Creates the rollout file (and its date folders) and writes `first` (the session_meta line) at once. */

@@ -8,12 +8,12 @@ import {
   isMetaLine,
   readMetaLine,
 } from "./history-segments.js";
-import { ROLLOUT_LINE_MAX_BYTES } from "./limits.js";
+import { ROLLOUT_LINE_MAX_BYTES, ROLLOUT_MAX_BYTES } from "./limits.js";
 import type { RolloutItem, SessionMetaPayload } from "./line.js";
 import type { StoreContext, ThreadTarget } from "./lookup.js";
 import { isUuid } from "./paths.js";
 import { type DeferredResume, planForResume, type ResumeLoad, type ResumeLoadOptions } from "./resume.js";
-import { readRolloutRangeBackward } from "./rollout-read.js";
+import { readRolloutRange, readRolloutRangeBackward } from "./rollout-read.js";
 import type { StoreThreads } from "./store-threads.js";
 import { dropTurnRows, indexTurns, openRollout, type TurnIndexInfo, turnsPage } from "./turn-index.js";
 import {
@@ -180,6 +180,54 @@ export class StoreTurns {
   /** Forks a thread at a turn boundary into a new rollout of its own (see fork.ts: by copy or by reference). */
   async fork(r: ForkRequest): Promise<ForkResult> {
     if (!isUuid(r.id)) throw new ForkError(`invalid thread id for the fork: ${r.id}`);
+    const { h, kept, segment, lastTurn } = await this.cut(r);
+    const base = r.mode === "reference" ? await referenceBase(kept[segment]!) : null;
+    const forked = await writeFork(
+      this.ctx.codexHome,
+      { meta: h.meta!, copy: base ? [] : kept, ...(base ? { base } : {}) },
+      {
+        id: r.id,
+        startedAt: r.startedAt ?? new Date(),
+        ...(r.meta ? { meta: r.meta } : {}),
+        ...(r.append ? { append: r.append } : {}),
+      },
+    );
+    this.threads.moved(null, forked);
+    return { id: r.id, path: forked, lastTurn, mode: base ? "reference" : "copy" };
+  }
+
+  /**
+   * What a fork of `r` would copy, read into memory instead of written (an ephemeral fork: 0.166.0 keeps it out of
+   * the store): the source's session_meta, and its records up to the cut (session_meta lines left out, and kinds
+   * 0.58.0 does not know, as a resume leaves them out). At most `maxBytes` (default
+   * ROLLOUT_MAX_BYTES) of lines are held; a bigger history is refused (`ForkError`).
+   */
+  async forkRecords(
+    r: Pick<ForkRequest, "source" | "lastTurnId" | "beforeTurnId">,
+    maxBytes = ROLLOUT_MAX_BYTES,
+  ): Promise<{ meta: SessionMetaPayload; items: RolloutItem[] }> {
+    const { h, kept } = await this.cut(r);
+    const items: RolloutItem[] = [];
+    let held = 0;
+    for (const s of kept) {
+      if (s.end <= s.start) continue;
+      for await (const l of readRolloutRange(
+        s.path,
+        { startOffset: s.start, endOffset: s.end },
+        s.generation,
+      )) {
+        if (!l.line) continue;
+        held += l.end - l.start;
+        if (held > maxBytes)
+          throw new ForkError(`the history to fork is over ${maxBytes} bytes: fork it without \`ephemeral\``);
+        if (l.line.type !== "session_meta") items.push(l.line as RolloutItem);
+      }
+    }
+    return { meta: sessionMeta(h.meta!.payload), items };
+  }
+
+  /** The source's history up to a fork's cut: its segments (the last one ended at the cut) and last turn kept. */
+  private async cut(r: Pick<ForkRequest, "source" | "lastTurnId" | "beforeTurnId">) {
     if (r.lastTurnId !== undefined && r.beforeTurnId !== undefined) {
       throw new ForkError("lastTurnId and beforeTurnId cannot be combined");
     }
@@ -208,19 +256,7 @@ export class StoreTurns {
       lastTurn = before.position > 0 ? h.turns.at(before.position - 1) : null;
     }
     const kept = h.segments.slice(0, segment + 1).map((seg, i) => (i === segment ? { ...seg, end } : seg));
-    const base = r.mode === "reference" ? await referenceBase(kept[segment]!) : null;
-    const forked = await writeFork(
-      this.ctx.codexHome,
-      { meta: h.meta, copy: base ? [] : kept, ...(base ? { base } : {}) },
-      {
-        id: r.id,
-        startedAt: r.startedAt ?? new Date(),
-        ...(r.meta ? { meta: r.meta } : {}),
-        ...(r.append ? { append: r.append } : {}),
-      },
-    );
-    this.threads.moved(null, forked);
-    return { id: r.id, path: forked, lastTurn, mode: base ? "reference" : "copy" };
+    return { h, kept, segment, lastTurn };
   }
 }
 

@@ -36,6 +36,9 @@ export interface SessionMetaInput {
   git?: GitInfo;
   /** Session start; defaults to now. */
   startedAt?: Date;
+  /** 0.166's `threadSource` and `runtimeWorkspaceRoots`, recorded as 0.166.0 records them (when given). */
+  threadSource?: string;
+  runtimeWorkspaceRoots?: string[];
 }
 
 export interface SessionsStoreOptions {
@@ -122,6 +125,8 @@ export class SessionsStore {
       source: meta.source,
       model_provider: meta.modelProvider,
       ...(meta.git ? { git: meta.git } : {}),
+      ...(meta.threadSource != null ? { thread_source: meta.threadSource } : {}),
+      ...(meta.runtimeWorkspaceRoots ? { runtime_workspace_roots: meta.runtimeWorkspaceRoots } : {}),
     };
     const path = rolloutPathFor(this.codexHome, startedAt, meta.id);
     return createRecorder(path, { type: "session_meta", payload });
@@ -283,6 +288,11 @@ export class SessionsStore {
   /** Forks a thread at a turn boundary into a new rollout, by copy or by reference (see fork.ts). */
   fork(request: ForkRequest): Promise<ForkResult> {
     return this.turnStore.fork(request);
+  }
+
+  /** A fork's records read into memory, not written (store-turns.ts `forkRecords`: an ephemeral fork). */
+  forkRecords(request: Pick<ForkRequest, "source" | "lastTurnId" | "beforeTurnId">) {
+    return this.turnStore.forkRecords(request);
   }
 
   /** The whole rollout, bounded (see `loadRollout`); confined like `readSummary`. */

@@ -55,6 +55,8 @@ export interface ThreadSummary extends SessionSummary {
   sourceKind: SourceKind;
   /** The thread this one was forked from, when its session_meta says so. */
   forkedFromId: string | null;
+  /** The recorded `thread_source` (0.166's `threadSource`; `thread/read` shows it, `thread/list` does not). */
+  threadSource: string | null;
   /** `paginated` for threads 0.166.0 created, `legacy` for 0.58.0-format rollouts (ours included). */
   historyMode: "legacy" | "paginated";
   originator: string | null;
@@ -154,6 +156,7 @@ export function threadSummary(
     updatedAtMs: Math.floor(row.mtime),
     sourceKind: sourceKind(row.facts.source),
     forkedFromId: row.facts.forkedFromId ?? null,
+    threadSource: row.facts.threadSource ?? null,
     historyMode: row.facts.historyMode ?? "legacy",
     originator: row.facts.originator ?? null,
   };

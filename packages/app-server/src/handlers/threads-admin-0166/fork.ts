@@ -11,6 +11,7 @@ import { initialThreadSettings } from "../../threads/settings.js";
 import { settingsFields } from "../../threads/thread-object.js";
 import { resumeHistory } from "../resume-history-0166.js";
 import { parseId, storeFailure } from "./errors.js";
+import { forkEphemeral } from "./fork-ephemeral.js";
 import { attachRefusal, checkForkParams } from "./fork-params.js";
 import type { AdminServices0166 } from "./services.js";
 
@@ -51,8 +52,15 @@ export async function forkThread(
   const running = "threadId" in source ? registry.get(source.threadId) : undefined;
   // A fork taken while the source's turn runs ends that turn, for the fork only, as interrupted.
   const cutsRunningTurn = !!running?.currentTask() && p.lastTurnId == null && p.beforeTurnId == null;
+  if (p.ephemeral) return forkEphemeral(s, p, source, cutsRunningTurn ? [interruption()] : [], ctx);
   const settings = sessionSettings0166(p);
   const id = uuidV7();
+  // Recorded in the fork's session_meta as 0.166.0 records them, so a resume shows them again.
+  const ownMeta = {
+    ...(settings.overrides.cwd ? { cwd: settings.overrides.cwd } : {}),
+    ...(p.threadSource != null ? { thread_source: p.threadSource } : {}),
+    ...(p.runtimeWorkspaceRoots != null ? { runtime_workspace_roots: p.runtimeWorkspaceRoots } : {}),
+  };
   let forked: { path: string };
   try {
     forked = await store.fork({
@@ -61,7 +69,7 @@ export async function forkThread(
       ...(p.beforeTurnId != null ? { beforeTurnId: p.beforeTurnId } : {}),
       id,
       mode: "copy",
-      ...(settings.overrides.cwd ? { meta: { cwd: settings.overrides.cwd } } : {}),
+      ...(Object.keys(ownMeta).length > 0 ? { meta: ownMeta } : {}),
       ...(cutsRunningTurn ? { append: [interruption()] } : {}),
     });
   } catch (err) {
@@ -100,9 +108,11 @@ export async function forkThread(
     {
       createdAt: Math.floor(Date.now() / 1000),
       preview,
-      ephemeral: p.ephemeral ?? false,
+      ephemeral: false,
       originator: s.originator,
       cliVersion: s.cliVersion,
+      threadSource: p.threadSource ?? null,
+      runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? null,
     },
   );
   // The fork's turns and last usage, read from its own rollout through the turn index, as a resume reads them.
@@ -114,7 +124,7 @@ export async function forkThread(
   });
   const result: ForkResult = {
     thread: described(history.turns),
-    ...settingsFields(thread.settings),
+    ...settingsFields(thread.settings, thread.runtimeWorkspaceRoots()),
     multiAgentMode: "explicitRequestOnly",
   };
   const sent = await ctx.respond(result);

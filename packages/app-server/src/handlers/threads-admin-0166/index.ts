@@ -72,7 +72,8 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
   };
   /** The live rollout of thread `id` (a loaded thread's own), or 0.166.0's `no rollout found…`. */
   const livePath = async (store: SessionsStore, id: string): Promise<string> => {
-    const path = registry.get(id)?.opened.rolloutPath ?? (await store.findPathById(id));
+    // An ephemeral thread's rollout path is "": it has none, as 0.166.0 answers.
+    const path = registry.get(id)?.opened.rolloutPath || (await store.findPathById(id));
     if (!path) throw noRollout(id);
     return path;
   };

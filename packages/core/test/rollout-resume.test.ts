@@ -69,7 +69,14 @@ describe("replay from the latest compactions", () => {
       let body = "";
       const turns = 10 + Math.floor(rand() * 40);
       for (let i = 0; i < turns; i++) {
-        const size = rand() < 0.3 ? 20_000 + Math.floor(rand() * 30_000) : 5 + Math.floor(rand() * 300);
+        // A few messages are longer than the sparse read's window (history-kept.ts, 256 KiB).
+        const long = rand() < 0.3;
+        const r0 = rand();
+        const size = !long
+          ? 5 + Math.floor(r0 * 300)
+          : r0 < 0.1
+            ? 260_000 + Math.floor(r0 * 1_000_000)
+            : 20_000 + Math.floor(r0 * 30_000);
         // Turns of both generations (0.166.0's open with task_started), some with more user text inside them
         // (steered input, an aborted marker, injected context) or a ghost snapshot mid-turn: what a sparse read
         // of the text before a compaction must still find.

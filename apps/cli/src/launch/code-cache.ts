@@ -70,6 +70,47 @@ export interface LoadOptions {
  * `CODEX_TS_CODE_CACHE=0`, the code comes from the bundle's code cache when a valid one exists.
  */
 export function loadBundle(file: string, opts: LoadOptions = {}): LoadedBundle {
+  const { script, store, cache, cachedBytes } = compileBundle(file, opts);
+  const module = { exports: {} };
+  const wrapper = script.runInThisContext() as ModuleWrapper;
+  wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  return {
+    exports: module.exports,
+    cache,
+    saveCache: () => {
+      try {
+        store?.write(script.createCachedData());
+      } catch {
+        // Only slower next time; this runs at exit, where a throw would change the exit code.
+      }
+    },
+    saveCacheIfGrown: () => {
+      if (!store || cache !== "hit") return;
+      try {
+        const data = script.createCachedData();
+        if (data.length >= cachedBytes * CACHE_GROWTH_TO_REWRITE) store.write(data);
+      } catch {
+        // As in saveCache: the cache read at start stays.
+      }
+    },
+  };
+}
+
+/**
+ * Compiles the bundle (from its code cache when a valid one exists). Its own function so that the bundle's bytes
+ * (2.5 MB) and the cache's (~1 MB) are unreachable before the bundle runs: its start-up then frees them at the
+ * first garbage collections instead of leaving them for a full one, ~4-5 MiB less resident for the whole process.
+ */
+function compileBundle(
+  file: string,
+  opts: LoadOptions,
+): {
+  script: vm.Script;
+  store: CodeCacheStore | undefined;
+  cache: LoadedBundle["cache"];
+  /** The size of the cache read (0 without one); its bytes themselves are not kept. */
+  cachedBytes: number;
+} {
   const env = opts.env ?? process.env;
   // esbuild writes ASCII (non-ASCII characters escaped): latin1 gives the same string several times faster than UTF-8.
   const { bytes, code, mtimeMs } = readWrappedSource(file);
@@ -79,29 +120,14 @@ export function loadBundle(file: string, opts: LoadOptions = {}): LoadedBundle {
       : codeCacheStore(file, buildOf(bytes, mtimeMs, opts.buildId), opts.variant ?? "main", env);
   const cachedData = store?.read();
   const script = new vm.Script(code, { filename: file, cachedData });
-  const module = { exports: {} };
-  const wrapper = script.runInThisContext() as ModuleWrapper;
-  wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
-  return {
-    exports: module.exports,
-    cache: !store ? "off" : !cachedData ? "miss" : script.cachedDataRejected === true ? "rejected" : "hit",
-    saveCache: () => {
-      try {
-        store?.write(script.createCachedData());
-      } catch {
-        // Only slower next time; this runs at exit, where a throw would change the exit code.
-      }
-    },
-    saveCacheIfGrown: () => {
-      if (!store || !cachedData || script.cachedDataRejected === true) return;
-      try {
-        const data = script.createCachedData();
-        if (data.length >= cachedData.length * CACHE_GROWTH_TO_REWRITE) store.write(data);
-      } catch {
-        // As in saveCache: the cache read at start stays.
-      }
-    },
-  };
+  const cache = !store
+    ? "off"
+    : !cachedData
+      ? "miss"
+      : script.cachedDataRejected === true
+        ? "rejected"
+        : "hit";
+  return { script, store, cache, cachedBytes: cachedData?.length ?? 0 };
 }
 
 /**

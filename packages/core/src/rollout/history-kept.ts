@@ -122,17 +122,89 @@ function readFully(fd: number, buf: Buffer, position: number, path: string): voi
   }
 }
 
+/** The one buffer a sparse read reads into: what it holds bounds the read's memory (with one over-long line). */
+const WINDOW_BYTES = 256 * 1024;
+/** What a unit's first read asks for: its first line, usually the user's message. */
+const PROBE_BYTES = 4096;
+/**
+ * The widest stretch of unneeded bytes one read may span to serve the next unit too: reading a few KB more from the
+ * page cache costs less than another read.
+ */
+const GAP_BYTES = 16 * 1024;
+
+/**
+ * The rollout's bytes through one reused window. Thousands of units are read for one resume and most need one
+ * short line, so each unit reading (and allocating) its own buffer cost more in system calls, allocation and
+ * garbage collection than the parsing; instead a miss reads ahead to `aheadTo` — the end of the probes of the
+ * units close behind this one (`readAheadEnds`) — and those units are then served from memory.
+ */
+class WindowReader {
+  private readonly window = Buffer.allocUnsafe(WINDOW_BYTES);
+  private from = 0;
+  private to = 0;
+  /** Where a miss reads up to (bounded by the window), when that is further than what was asked for. */
+  aheadTo = 0;
+
+  constructor(
+    private readonly fd: number,
+    private readonly path: string,
+  ) {}
+
+  /**
+   * The bytes from `position`: at least `min(want, end - position)` of them, more when they are already in the
+   * window, none past `end`. A view, valid until the next call.
+   */
+  bytes(position: number, want: number, end: number): Buffer {
+    const need = Math.min(want, end - position);
+    if (need > WINDOW_BYTES) {
+      // A line longer than the window: read on its own (bounded by the line cap, as `unitLines` grows it).
+      const buf = Buffer.allocUnsafe(need);
+      readFully(this.fd, buf, position, this.path);
+      return buf;
+    }
+    if (position < this.from || position + need > this.to) {
+      const length = Math.min(WINDOW_BYTES, Math.max(need, this.aheadTo - position));
+      readFully(this.fd, this.window.subarray(0, length), position, this.path);
+      this.from = position;
+      this.to = position + length;
+    }
+    return this.window.subarray(position - this.from, Math.min(this.to, end) - this.from);
+  }
+}
+
+/**
+ * For each unit, how far a read that starts in it reads ahead: the units are grouped, in file order, while the next
+ * one starts within GAP_BYTES of the group's probes and the group fits the window; a group's reads reach the end
+ * of its last unit's probe.
+ */
+function readAheadEnds(units: readonly Unit[]): number[] {
+  const probeEnd = (u: Unit) => Math.min(u.start + PROBE_BYTES, u.end);
+  const ends: number[] = [];
+  for (let first = 0; first < units.length; ) {
+    const start = units[first]!.start;
+    let end = probeEnd(units[first]!);
+    let last = first;
+    while (last + 1 < units.length) {
+      const next = units[last + 1]!;
+      if (next.start - end > GAP_BYTES || probeEnd(next) - start > WINDOW_BYTES) break;
+      end = probeEnd(next);
+      last++;
+    }
+    for (; first <= last; first++) ends.push(end);
+  }
+  return ends;
+}
+
 /**
  * The lines of `[from, to)`, read synchronously: a unit is usually one short line, and thousands of them are read
  * for one resume, so a thread-pool round trip per read would cost more than the reads (the bytes are in the page
  * cache after the index's pass). The first read is small; later ones, and a line longer than the window, read more.
  */
-function* unitLines(fd: number, path: string, from: number, to: number): Generator<UnitLine> {
+function* unitLines(reader: WindowReader, path: string, from: number, to: number): Generator<UnitLine> {
   let position = from;
-  let window = 4096;
+  let window = PROBE_BYTES;
   while (position < to) {
-    const buf = Buffer.allocUnsafe(Math.min(window, to - position));
-    readFully(fd, buf, position, path);
+    const buf = reader.bytes(position, window, to);
     let at = 0;
     for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, at)) {
       yield { start: position + at, end: position + nl + 1, bytes: buf.subarray(at, nl) };
@@ -149,18 +221,16 @@ function* unitLines(fd: number, path: string, from: number, to: number): Generat
       continue;
     }
     // Over the line cap: skipped (as every reader of rollouts skips it), found by its newline.
-    const end = lineEnd(fd, path, position + buf.length, to);
+    const end = lineEnd(reader, path, position + buf.length, to);
     yield { start: position, end, bytes: null };
     position = end;
   }
 }
 
 /** The offset just past the next newline at or after `from`, before `to`. */
-function lineEnd(fd: number, path: string, from: number, to: number): number {
-  const buf = Buffer.allocUnsafe(1024 * 1024);
+function lineEnd(reader: WindowReader, path: string, from: number, to: number): number {
   for (let position = from; position < to; ) {
-    const chunk = buf.subarray(0, Math.min(buf.length, to - position));
-    readFully(fd, chunk, position, path);
+    const chunk = reader.bytes(position, WINDOW_BYTES, to);
     const nl = chunk.indexOf(10);
     if (nl !== -1) return position + nl + 1;
     position += chunk.length;
@@ -168,11 +238,10 @@ function lineEnd(fd: number, path: string, from: number, to: number): number {
   throw new RolloutChangedError(path);
 }
 
-function readUnit(fd: number, path: string, u: Unit, out: KeptLines): void {
-  if (u.text === 0 && u.reach === 0) return; // nothing in it survives the compaction
+function readUnit(reader: WindowReader, path: string, u: Unit, out: KeptLines): void {
   let text = 0;
   let first = true;
-  for (const line of unitLines(fd, path, u.start, u.end)) {
+  for (const line of unitLines(reader, path, u.start, u.end)) {
     if (first && u.hash !== null && (!line.bytes || lineHash(line.bytes) !== u.hash)) {
       throw new RolloutChangedError(path);
     }
@@ -205,8 +274,13 @@ export async function readKeptLines(
   const handle = await openRollout(r.path);
   try {
     await checkGeneration(handle, r.path, r.generation, r.end);
-    for (const u of unitsOf(idx, r)) {
-      readUnit(handle.fd, r.path, u, out);
+    // Nothing in a unit without user text or marks survives the compaction.
+    const units = unitsOf(idx, r).filter((u) => u.text !== 0 || u.reach !== 0);
+    const aheadTo = readAheadEnds(units);
+    const reader = new WindowReader(handle.fd, r.path);
+    for (const [i, u] of units.entries()) {
+      reader.aheadTo = aheadTo[i]!;
+      readUnit(reader, r.path, u, out);
       if (out.held > cap) return;
     }
   } finally {

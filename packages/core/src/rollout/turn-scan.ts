@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { NO_SUMMARY } from "../compact/messages.js";
 import { isInjectedContext, messageText } from "./summary.js";
 
@@ -108,7 +108,8 @@ const USER_ROLE =
   /^\{"timestamp":"[^"]*",(?:"ordinal":\d+,)?"type":"response_item","payload":\{"type":"message",(?:"id":"[^"]*",)?"role":"user"/;
 
 export function lineHash(bytes: Buffer): string {
-  return createHash("sha1").update(bytes.subarray(0, HASHED_BYTES)).digest("hex").slice(0, 16);
+  // One-shot `hash` (Node 20.12+): a resume checks thousands of turn starts, and a Hash object each cost more.
+  return hash("sha1", bytes.subarray(0, HASHED_BYTES), "hex").slice(0, 16);
 }
 
 /** What matters about one line for turn boundaries; null for a line that is not a rollout record. */

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { Options } from "tsup";
 
 type Plugin = NonNullable<Options["esbuildPlugins"]>[number];
@@ -17,6 +18,10 @@ interface Replacement {
  *   directly. The locale index offers English only (`z.locales.en` still works; any other is undefined).
  * - `z.fromJSONSchema` (JSON Schema → zod) builds, when zod loads, an object spread from two of zod's namespaces
  *   (~210 getters read, ~1 ms of every start). The bundle's `z.fromJSONSchema` says it is not included.
+ * - `z.core` (the `export * as core` line of `classic/external.js`, removed below) makes esbuild build core's
+ *   namespace object, ~310 getters defined at load, at every start (`__export`). Nothing here reads `z.core` at run
+ *   time (only its types, `z.core.$ZodIssue`, which type-checking sees in the real zod); zod's own modules import
+ *   core by name, so the bundle's `z.core` is just undefined.
  */
 const REPLACEMENTS: readonly Replacement[] = [
   { specifier: "../locales/index.js", contents: 'export { default as en } from "../locales/en.js";' },
@@ -32,6 +37,10 @@ const REPLACEMENTS: readonly Replacement[] = [
 
 const ZOD_FILE = /[\\/]zod[\\/]v4[\\/](classic|core|mini)[\\/]/;
 
+/** zod's `z` namespace module, and the line of it that re-exports core's namespace as `z.core`. */
+const EXTERNAL_FILE = /[\\/]zod[\\/]v4[\\/]classic[\\/]external\.js$/;
+const CORE_NAMESPACE_EXPORT = 'export * as core from "../core/index.js";\n';
+
 export const zodTrimmed: Plugin = {
   name: "zod-trimmed",
   setup(build) {
@@ -42,6 +51,13 @@ export const zodTrimmed: Plugin = {
         return { path: `zod-trimmed-${index}`, namespace: "zod-trimmed", pluginData: args.resolveDir };
       });
     }
+    build.onLoad({ filter: EXTERNAL_FILE }, async (args) => {
+      const source = await readFile(args.path, "utf8");
+      // A zod that words it otherwise fails the build, rather than quietly keeping the namespace.
+      if (!source.includes(CORE_NAMESPACE_EXPORT))
+        throw new Error(`zod-trimmed: ${args.path} no longer has \`${CORE_NAMESPACE_EXPORT.trim()}\``);
+      return { contents: source.replace(CORE_NAMESPACE_EXPORT, ""), loader: "js" };
+    });
     build.onLoad({ filter: /.*/, namespace: "zod-trimmed" }, (args) => ({
       contents: REPLACEMENTS[Number(args.path.slice("zod-trimmed-".length))]?.contents ?? "",
       resolveDir: args.pluginData as string,

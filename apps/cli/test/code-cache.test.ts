@@ -215,12 +215,15 @@ describe("the built bundle", () => {
     expect(isAscii(fs.readFileSync(path.join(dist, "cli.cjs")))).toBe(true);
   });
 
-  it("carries zod without its other locales and without fromJSONSchema (build/zod-trimmed.ts)", () => {
+  it("carries zod without its other locales, fromJSONSchema or the z.core namespace (build/zod-trimmed.ts)", () => {
     const bundle = fs.readFileSync(path.join(dist, "cli.cjs"), "latin1");
     expect(bundle).toContain("zod/v4/locales/en.js");
     expect(bundle).not.toContain("zod/v4/locales/de.js");
     expect(bundle).not.toContain("zod/v4/classic/from-json-schema.js");
     expect(bundle).toContain("z.fromJSONSchema is not included in the codex bundle");
+    // zod's core is bundled (its schemas are), but `z` carries no getter for core's namespace object.
+    expect(bundle).toContain("zod/v4/core/schemas.js");
+    expect(bundle).not.toMatch(/\bcore: \(\) => core_exports\d*\b/);
   });
 
   it("asciiBundle escapes what is not ASCII and the program stays the same", async () => {

@@ -6,8 +6,8 @@ import { newAuthManager } from "./auth-manager.js";
 /** The Codex release whose wire protocol (and user-agent / session_meta version) this server stands in for. */
 export const COMPAT_VERSION = "0.58.0";
 
-type AppServerModule = typeof import("@codex-ts/app-server");
-type CoreModule = typeof import("@codex-ts/core");
+type AppServerModule = typeof import("../lazy/app-server.js");
+type CoreModule = typeof import("../lazy/core.js");
 
 export interface AppServerPartsOptions {
   codexHome: string;

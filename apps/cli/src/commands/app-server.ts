@@ -38,7 +38,7 @@ export function registerAppServer(program: Command): void {
       const { overrides, profile } = globalOptions(command);
       // The server and runtime modules are only needed by this command; loading them while the config is read
       // (instead of when the CLI starts) keeps them off every other command's start and overlaps the two.
-      const serverModules = Promise.all([import("@codex-ts/app-server"), import("@codex-ts/core")]);
+      const serverModules = Promise.all([import("../lazy/app-server.js"), import("../lazy/core.js")]);
       // A config error is reported first; the module promise must not surface as an unhandled rejection then.
       serverModules.catch(() => undefined);
       const codexHome = findCodexHome(process.env);
@@ -109,8 +109,8 @@ interface AppServerFlags extends WsAuthFlags {
 /** `--listen` and the `--ws-*` flags as the server's listen options (undefined: stdio). */
 async function listenOptions(opts: AppServerFlags, codexHome: string): Promise<ListenOptions | undefined> {
   const [{ parseListenUrl }, { wsAuthFromFlags, listenRefusal }] = await Promise.all([
-    import("@codex-ts/app-server-protocol"),
-    import("@codex-ts/app-server"),
+    import("../lazy/protocol.js"),
+    import("../lazy/app-server.js"),
   ]);
   const parsed = (opts.listen ?? ["stdio://"]).map((url) => parseListenUrl(url, codexHome));
   const auth = wsAuthFromFlags(opts);

@@ -20,7 +20,7 @@ export interface CliAuthOptions {
  * environment. The core module is loaded here, lazily, so commands that never touch accounts do not pay for it.
  */
 export async function createAuthManager(o: CliAuthOptions): Promise<AuthManager> {
-  const { AuthManager } = await import("@codex-ts/core");
+  const { AuthManager } = await import("../lazy/core.js");
   return newAuthManager(AuthManager, o);
 }
 

@@ -47,7 +47,7 @@ export function registerGenerate(program: Command): void {
       .requiredOption("-o, --out <DIR>", "output directory"),
   ).action(async (opts: { out: string } & ProtocolFlags, command: Command) => {
     const options = exportOptions(opts, command);
-    const { writeJsonSchemas } = await import("@codex-ts/app-server-protocol");
+    const { writeJsonSchemas } = await import("../lazy/protocol.js");
     const files = await writeJsonSchemas(path.resolve(opts.out), options);
     process.stderr.write(`wrote ${files.length} schema files to ${opts.out}\n`);
   });
@@ -60,7 +60,7 @@ export function registerGenerate(program: Command): void {
   ).action(async (opts: { out: string; prettier?: string } & ProtocolFlags, command: Command) => {
     const options = exportOptions(opts, command);
     const dir = path.resolve(opts.out);
-    const { writeTypeScript } = await import("@codex-ts/app-server-protocol");
+    const { writeTypeScript } = await import("../lazy/protocol.js");
     const files = await writeTypeScript(dir, options);
     if (opts.prettier)
       execFileSync(opts.prettier, ["--write", "--log-level", "warn", dir], { stdio: "inherit" });

@@ -47,7 +47,10 @@ class InProcessTransport implements Transport {
  * and the exit status stay this process's own.
  */
 export async function startInProcessServer(o: AppServerPartsOptions): Promise<AppServerClient> {
-  const [server, core] = await Promise.all([import("@codex-ts/app-server"), import("@codex-ts/core")]);
+  const [server, core] = await Promise.all([
+    import("../../lazy/app-server.js"),
+    import("../../lazy/core.js"),
+  ]);
   const toServer = new PassThrough();
   const fromServer = new PassThrough();
   const finished = server

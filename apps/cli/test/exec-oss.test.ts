@@ -1,6 +1,4 @@
-import { readdir } from "node:fs/promises";
-import path from "node:path";
-import { REFERENCE_CODEX_BIN, tempDir } from "@codex-ts/test-support";
+import { REFERENCE_CODEX_BIN, rolloutFiles, tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { closedBaseUrl, type MockOllama, startMockOllama } from "./helpers/mock-ollama.js";
 import { type CliRun, runCli } from "./helpers/run-cli.js";
@@ -33,10 +31,6 @@ const run = (baseUrl: string, args: string[], bin?: string): Promise<CliRun> =>
     ...(bin ? { bin } : {}),
     env: { CODEX_HOME: home, CODEX_OSS_BASE_URL: baseUrl, OPENAI_API_KEY: "", CODEX_API_KEY: "" },
   });
-
-async function sessionFiles(): Promise<string[]> {
-  return readdir(path.join(home, "sessions"), { recursive: true }).catch(() => []);
-}
 
 /** Runs `exec --oss` on a server without the model: it must pull it, then answer. */
 async function pulledAndAnswered(s: MockOllama, bin?: string): Promise<CliRun> {
@@ -88,7 +82,7 @@ describe("codex exec --oss", () => {
     expect(r.stderr).toBe(
       "Error: OSS setup failed: No running Ollama server detected. Start it with: `ollama serve` (after installing). Install instructions: https://github.com/ollama/ollama?tab=readme-ov-file#ollama\n",
     );
-    expect(await sessionFiles()).toEqual([]);
+    expect(await rolloutFiles(home)).toEqual([]);
   });
 
   it("a pull the server reports failed inside its stream: the error, exit 1", async () => {

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   type MockModelServer,
@@ -8,6 +8,7 @@ import {
   REFERENCE_CODEX_BIN,
   requestText,
   responses,
+  rolloutFiles,
   startMockModelServer,
   tempDir,
 } from "@codex-ts/test-support";
@@ -55,19 +56,6 @@ const lines = (stdout: string) =>
     .split("\n")
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-async function rollouts(codexHome: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.name.endsWith(".jsonl")) found.push(p);
-    }
-  };
-  await walk(path.join(codexHome, "sessions"));
-  return found;
-}
-
 describe("codex exec", () => {
   it("prints the answer on stdout and the progress on stderr, exit 0", async () => {
     scriptShellTurn(mock);
@@ -82,7 +70,7 @@ describe("codex exec", () => {
     expect(mock.requests).toHaveLength(2);
     expect(requestText(mock.requests[0]?.body)).toContain("say hi");
     expect(requestText(mock.requests[1]?.body)).toContain("hi\n");
-    expect(await rollouts(home)).toHaveLength(1);
+    expect(await rolloutFiles(home)).toHaveLength(1);
   });
 
   it("reads the prompt from stdin when it is absent or `-`", async () => {
@@ -315,7 +303,7 @@ describe("codex exec", () => {
     expect(text).toContain("first question");
     expect(text).toContain("first answer");
     expect(text).toContain("second question");
-    expect(await rollouts(home)).toHaveLength(1);
+    expect(await rolloutFiles(home)).toHaveLength(1);
 
     mock.enqueue(responses.turn(responses.message("third answer")));
     const byId = await exec(["--skip-git-repo-check", "resume", String(threadId), "third question"]);
@@ -349,7 +337,7 @@ describe("codex exec", () => {
     expect(r.code).toBe(130);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("Interrupted");
-    const files = await rollouts(home);
+    const files = await rolloutFiles(home);
     expect(files).toHaveLength(1);
     const rollout = await readFile(files[0] as string, "utf8");
     expect(rollout).toContain("long task");

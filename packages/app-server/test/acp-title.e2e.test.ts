@@ -1,5 +1,4 @@
 import fs from "node:fs/promises";
-import path from "node:path";
 import {
   AcpClient,
   CLI_MAIN,
@@ -9,6 +8,7 @@ import {
   readTeeLog,
   requestText,
   responses,
+  rolloutFiles,
   startBlockingProxy,
   startMockModelServer,
   tempDir,
@@ -39,19 +39,6 @@ const ROUTES: MockRoute[] = [
     answer: () => responses.turn(responses.message(JSON.stringify({ title: "Greeting the mock model" }))),
   },
 ];
-
-async function rollouts(codexHome: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.name.endsWith(".jsonl")) found.push(p);
-    }
-  };
-  await walk(path.join(codexHome, "sessions"));
-  return found;
-}
 
 describe.skipIf(!CODEX_ACP_ENTRY)("codex-acp 2.6.0: the generated session title", () => {
   let mock: MockModelServer;
@@ -139,7 +126,7 @@ describe.skipIf(!CODEX_ACP_ENTRY)("codex-acp 2.6.0: the generated session title"
     ).toEqual([]);
 
     // Only the session's thread is stored; the title thread left nothing.
-    const stored = await rollouts(ws.home);
+    const stored = await rolloutFiles(ws.home);
     expect(stored.some((f) => f.includes(sessionId))).toBe(true);
     expect(stored.filter((f) => f.includes(ephemeralId))).toEqual([]);
     expect(proxy.attempts).toEqual([]);

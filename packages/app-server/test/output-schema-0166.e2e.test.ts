@@ -1,7 +1,6 @@
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { protocol0166 } from "@codex-ts/app-server-protocol";
-import { CODEX_0166_BIN, errorOf, responses, useAppServerSuite } from "@codex-ts/test-support";
+import { CODEX_0166_BIN, errorOf, responses, rolloutFiles, useAppServerSuite } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
 
@@ -49,18 +48,6 @@ const formatOf = (s: MockServer0166, index: number): unknown =>
   (s.mock.requests.at(index)?.body as { text?: { format?: unknown } } | undefined)?.text?.format ?? null;
 
 /** Every rollout file under CODEX_HOME's sessions/ and archived_sessions/. */
-async function rollouts(codexHome: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.name.endsWith(".jsonl")) found.push(p);
-    }
-  };
-  for (const d of ["sessions", "archived_sessions"]) await walk(path.join(codexHome, d));
-  return found;
-}
 
 describe("0.166 turn/start.outputSchema compared with codex 0.166.0", () => {
   it.each(IMPLS)(
@@ -95,7 +82,7 @@ describe("0.166 turn/start.outputSchema compared with codex 0.166.0", () => {
       expect(formatOf(s, -1)).toBeNull();
 
       // Nothing of the ephemeral thread is stored or listed.
-      const stored = await rollouts(path.join(s.root, "codex-home"));
+      const stored = await rolloutFiles(path.join(s.root, "codex-home"));
       expect(stored.filter((f) => f.includes(ep.id))).toEqual([]);
       const listed = await s.c.request("thread/list", {});
       expect(listed.data.map((t) => t.id)).not.toContain(ep.id);

@@ -66,3 +66,15 @@ export async function mockCodexHome(baseUrl: string, o: MockCodexHomeOptions = {
   await fs.writeFile(path.join(dir, "config.toml"), config);
   return dir;
 }
+
+/** The rollout files (`*.jsonl`) under a CODEX_HOME's `sessions/` and `archived_sessions/`, as absolute paths, sorted. */
+export async function rolloutFiles(codexHome: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const dir of ["sessions", "archived_sessions"]) {
+    const root = path.join(codexHome, dir);
+    const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const e of entries)
+      if (e.isFile() && e.name.endsWith(".jsonl")) found.push(path.join(e.parentPath, e.name));
+  }
+  return found.sort();
+}

@@ -17,7 +17,7 @@ export {
   takeWireViolations,
 } from "./app-server-harness.js";
 export { type BlockedAttempt, type BlockingProxy, startBlockingProxy } from "./blocking-proxy.js";
-export { type MockCodexHomeOptions, mockCodexHome } from "./codex-home.js";
+export { type MockCodexHomeOptions, mockCodexHome, rolloutFiles } from "./codex-home.js";
 export { type CodexWrapperOptions, readTeeLog, type TeeEntry, writeCodexWrapper } from "./codex-wrapper.js";
 export { type ProbeEntry, realKeyringAvailable } from "./keyring-probe.js";
 export { type IssuedClaims, type MockIssuer, makeJwt, startMockIssuer } from "./mock-issuer.js";

@@ -20,22 +20,36 @@ export async function readBodyText(response: Response, idleMs: number, maxBytes:
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
+    // A body cut short or gone quiet ends the read: the message shows what did arrive.
     while (total < maxBytes) {
-      let timer: NodeJS.Timeout | undefined;
-      const idle = new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), timerMs(idleMs));
-      });
-      const chunk = await Promise.race([reader.read(), idle]).finally(() => clearTimeout(timer));
-      if (chunk === null || chunk.done) break;
-      chunks.push(chunk.value);
-      total += chunk.value.byteLength;
+      const chunk = await nextChunk(reader, idleMs);
+      if (typeof chunk === "string") break;
+      chunks.push(chunk);
+      total += chunk.byteLength;
     }
-  } catch {
-    // A body cut short: the message shows what did arrive.
   } finally {
     reader.releaseLock();
     await response.body.cancel().catch(() => undefined);
   }
   const bytes = Buffer.concat(chunks).subarray(0, maxBytes);
   return new TextDecoder().decode(bytes);
+}
+
+/**
+ * The next chunk of a body; "end" when it ended or broke off (a read that fails), "idle" when nothing came within
+ * `idleMs`. The timer is cleared either way.
+ */
+export async function nextChunk(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  idleMs: number,
+): Promise<Uint8Array | "end" | "idle"> {
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<"idle">((resolve) => {
+    timer = setTimeout(() => resolve("idle"), timerMs(idleMs));
+  });
+  const read = reader.read().then(
+    (r) => (r.done ? ("end" as const) : r.value),
+    () => "end" as const,
+  );
+  return Promise.race([read, idle]).finally(() => clearTimeout(timer));
 }

@@ -1,4 +1,4 @@
-import { readBodyText } from "./error-body.js";
+import { nextChunk, readBodyText } from "./error-body.js";
 
 /** The built-in open-source provider (`codex exec --oss`) and the model it runs when none is given (0.58.0's). */
 export const OSS_PROVIDER_ID = "oss";
@@ -148,17 +148,12 @@ async function* ndjsonLines(res: Response): AsyncGenerator<unknown> {
   let skipping = false;
   try {
     for (;;) {
-      let timer: NodeJS.Timeout | undefined;
-      const idle = new Promise<"idle">((resolve) => {
-        timer = setTimeout(() => resolve("idle"), PULL_IDLE_TIMEOUT_MS);
-      });
       // A connection that breaks ends the stream, as 0.58.0's does (then: no success seen).
-      const read = reader.read().catch(() => ({ done: true as const, value: undefined }));
-      const chunk = await Promise.race([read, idle]).finally(() => clearTimeout(timer));
+      const chunk = await nextChunk(reader, PULL_IDLE_TIMEOUT_MS);
       if (chunk === "idle")
         throw new OssSetupError(`the pull sent no progress for ${PULL_IDLE_TIMEOUT_MS / 1000} s`);
-      if (chunk.done) break;
-      pending += decoder.decode(chunk.value, { stream: true });
+      if (chunk === "end") break;
+      pending += decoder.decode(chunk, { stream: true });
       let nl = pending.indexOf("\n");
       while (nl !== -1) {
         const line = pending.slice(0, nl);

@@ -1,6 +1,6 @@
 import { sleepUnlessAborted } from "../client/retry.js";
 import { CLIENT_ID } from "./constants.js";
-import { issuerUrl, TokenEndpointError } from "./token-client.js";
+import { issuerJson, issuerUrl, TokenEndpointError } from "./token-client.js";
 
 /** What the user is shown: where to go and the code to type there; and what the poll needs. */
 export interface DeviceCode {
@@ -37,12 +37,7 @@ async function deviceAuthPost(issuer: string, step: string, body: object): Promi
   }
 }
 
-async function jsonBody(res: Response): Promise<Record<string, unknown>> {
-  const body = (await res.json().catch(() => null)) as unknown;
-  if (typeof body !== "object" || body === null)
-    throw new TokenEndpointError("device auth endpoint returned an invalid JSON body", res.status);
-  return body as Record<string, unknown>;
-}
+const jsonBody = (res: Response) => issuerJson(res, "device auth endpoint");
 
 const statusText = (res: Response) => `${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
 

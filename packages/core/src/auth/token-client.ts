@@ -30,10 +30,11 @@ async function post(url: string, init: RequestInit): Promise<Response> {
   }
 }
 
-async function json(res: Response): Promise<Record<string, unknown>> {
+/** An issuer endpoint's JSON object answer; `endpoint` names it in the error for anything else. */
+async function json(res: Response, endpoint = "token endpoint"): Promise<Record<string, unknown>> {
   const body = (await res.json().catch(() => null)) as unknown;
   if (typeof body !== "object" || body === null) {
-    throw new TokenEndpointError("token endpoint returned an invalid JSON body", res.status);
+    throw new TokenEndpointError(`${endpoint} returned an invalid JSON body`, res.status);
   }
   return body as Record<string, unknown>;
 }
@@ -130,4 +131,4 @@ export async function refreshTokens(o: {
   return out;
 }
 
-export { issuerUrl };
+export { issuerUrl, json as issuerJson };

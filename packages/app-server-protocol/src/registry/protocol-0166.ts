@@ -91,6 +91,10 @@ export const protocol0166 = {
       params: g.FileChangeRequestApprovalParams,
       response: g.FileChangeRequestApprovalResponse,
     },
+    "item/tool/requestUserInput": {
+      params: g.ToolRequestUserInputParams,
+      response: g.ToolRequestUserInputResponse,
+    },
   }),
   // 0.166.0's ClientNotification has one member, as 0.58.0's: `initialized`, sent after the handshake.
   clientNotifications: { initialized: NoParams },

@@ -2301,6 +2301,42 @@ export type ThreadUnsubscribeStatus = z.infer<typeof ThreadUnsubscribeStatus>;
 export const ThreadUnsubscribeResponse = z.object({ status: ThreadUnsubscribeStatus });
 export type ThreadUnsubscribeResponse = z.infer<typeof ThreadUnsubscribeResponse>;
 
+/** EXPERIMENTAL. Captures a user's answer to a request_user_input question. */
+export const ToolRequestUserInputAnswer = z.object({ answers: z.array(z.string()) });
+export type ToolRequestUserInputAnswer = z.infer<typeof ToolRequestUserInputAnswer>;
+
+/** EXPERIMENTAL. Defines a single selectable option for request_user_input. */
+export const ToolRequestUserInputOption = z.object({ description: z.string(), label: z.string() });
+export type ToolRequestUserInputOption = z.infer<typeof ToolRequestUserInputOption>;
+
+/** EXPERIMENTAL. Represents one request_user_input question and its required options. */
+export const ToolRequestUserInputQuestion = z.object({
+  header: z.string(),
+  id: z.string(),
+  isOther: z.boolean().optional(),
+  isSecret: z.boolean().optional(),
+  options: z.array(ToolRequestUserInputOption).nullable().optional(),
+  question: z.string(),
+});
+export type ToolRequestUserInputQuestion = z.infer<typeof ToolRequestUserInputQuestion>;
+
+/** EXPERIMENTAL. Params sent with a request_user_input event. */
+export const ToolRequestUserInputParams = z.object({
+  autoResolutionMs: u64().nullable().optional(),
+  isBlocking: z.boolean(),
+  itemId: z.string(),
+  questions: z.array(ToolRequestUserInputQuestion),
+  threadId: z.string(),
+  turnId: z.string(),
+});
+export type ToolRequestUserInputParams = z.infer<typeof ToolRequestUserInputParams>;
+
+/** EXPERIMENTAL. Response payload mapping question ids to answers. */
+export const ToolRequestUserInputResponse = z.object({
+  answers: z.record(z.string(), ToolRequestUserInputAnswer),
+});
+export type ToolRequestUserInputResponse = z.infer<typeof ToolRequestUserInputResponse>;
+
 export const TurnCompletedNotification = z.object({ threadId: z.string(), turn: Turn });
 export type TurnCompletedNotification = z.infer<typeof TurnCompletedNotification>;
 
@@ -2663,6 +2699,11 @@ export const definitions0166 = {
   "v2/ThreadUnsubscribeStatus": ThreadUnsubscribeStatus,
   "v2/TokenUsageBreakdown": TokenUsageBreakdown,
   "v2/Tool": Tool,
+  ToolRequestUserInputAnswer: ToolRequestUserInputAnswer,
+  ToolRequestUserInputOption: ToolRequestUserInputOption,
+  ToolRequestUserInputParams: ToolRequestUserInputParams,
+  ToolRequestUserInputQuestion: ToolRequestUserInputQuestion,
+  ToolRequestUserInputResponse: ToolRequestUserInputResponse,
   "v2/ToolsV2": ToolsV2,
   "v2/Turn": Turn,
   "v2/TurnCompletedNotification": TurnCompletedNotification,

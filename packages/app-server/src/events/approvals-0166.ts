@@ -1,9 +1,18 @@
 import type { gen0166, Protocol0166, ProtocolPeer, ReviewDecision } from "@codex-ts/app-server-protocol";
-import type { CoreEvent } from "@codex-ts/core";
+import type { CoreEvent, RequestUserInputEvent, UserInputAnswers } from "@codex-ts/core";
 import type { ApprovalOp } from "./approvals.js";
+
+/** The ops the bridge submits: an approval's decision, or the answers to a `request_user_input` call. */
+export type ServerRequestOp = ApprovalOp | { type: "user_input_answer"; id: string; response: UserInputAnswers | null };
 import { commandActions } from "./items-0166.js";
 import { shellJoin } from "./shell-join.js";
 import type { ApprovalKind, ApprovalOutcome } from "./v0166.js";
+
+/** The core's `request_user_input` extension event (outside 0.58.0's union, so read by its type), else null. */
+export function userInputRequest(msg: CoreEvent["msg"]): RequestUserInputEvent | null {
+  const raw: Record<string, unknown> = msg;
+  return raw.type === "request_user_input" ? (raw as unknown as RequestUserInputEvent) : null;
+}
 
 /** A 0.166 command decision as the core's `ReviewDecision`. */
 export function commandDecision(d: gen0166.CommandExecutionApprovalDecision): ReviewDecision {
@@ -39,17 +48,20 @@ export type ApprovalResolved = (
  * Turns the core's approval events of one 0.166 thread into 0.166.0's server requests
  * (`item/commandExecution/requestApproval`, `item/fileChange/requestApproval`) and the client's decision into the
  * matching op; `resolved` hears of every settled request, answered or abandoned, so the thread can send
- * `serverRequest/resolved`. Requests are tagged with the thread id, so an interrupt abandons them.
+ * `serverRequest/resolved`. Requests are tagged with the thread id, so an interrupt abandons them. A
+ * `request_user_input` call's questions go the same way (`item/tool/requestUserInput`, answered by
+ * `user_input_answer`; `questionResolved` hears of it).
  *
  * As for 0.58 clients, an error answer, an answer that is not a decision, or none before the request is abandoned
- * is submitted as `denied`, so no turn waits forever.
+ * is submitted as `denied` (questions: as answered with none), so no turn waits forever.
  */
 export class ApprovalBridge0166 {
   constructor(
     private readonly peer: ProtocolPeer<Protocol0166>,
     private readonly threadId: string,
-    private readonly submit: (op: ApprovalOp) => Promise<unknown>,
+    private readonly submit: (op: ServerRequestOp) => Promise<unknown>,
     private readonly resolved: ApprovalResolved,
+    private readonly questionResolved: (requestId: number) => void,
     private readonly log: (message: string) => void = () => {},
   ) {}
 
@@ -110,6 +122,41 @@ export class ApprovalBridge0166 {
         msg.call_id,
         "fileChange",
       );
+      return true;
+    }
+    const question = userInputRequest(msg);
+    if (question) {
+      const answer = this.peer.request(
+        "item/tool/requestUserInput",
+        {
+          threadId: this.threadId,
+          turnId: event.id,
+          itemId: question.call_id,
+          questions: question.questions.map((q) => ({
+            id: q.id,
+            header: q.header,
+            question: q.question,
+            isOther: q.is_other,
+            isSecret: q.is_secret,
+            options: q.options,
+          })),
+          isBlocking: true,
+          autoResolutionMs: null,
+        },
+        { tag: this.threadId, onId },
+      );
+      void answer
+        .then((a): UserInputAnswers => ({ answers: a.answers }))
+        .catch((err: Error): UserInputAnswers => {
+          // 0.166.0 gives the model no answers (not a cancellation) when the client answers with an error.
+          this.log(`user input ${question.call_id}: ${err.message}; answering none`);
+          return { answers: {} };
+        })
+        .then((response) => {
+          this.questionResolved(requestId);
+          return this.submit({ type: "user_input_answer", id: question.call_id, response });
+        })
+        .catch((err: Error) => this.log(`answering user input ${question.call_id} failed: ${err.message}`));
       return true;
     }
     return false;

@@ -3,12 +3,13 @@ import type { Notification0166 } from "./notifications-0166.js";
 
 /**
  * A thread's status as 0.166.0 announces it (`thread/status/changed`, only when it changes): idle between turns,
- * active while one runs — flagged `waitingOnApproval` while an approval is open — and `systemError` after a failed
- * turn until the next one starts.
+ * active while one runs — flagged `waitingOnApproval` while an approval is open, `waitingOnUserInput` while a
+ * `request_user_input` question is — and `systemError` after a failed turn until the next one starts.
  */
 export class ThreadStatus0166 {
   private status: gen0166.ThreadStatus = { type: "idle" };
   private openApprovals = 0;
+  private openQuestions = 0;
   /** Approvals move the status only while a turn runs (one asked outside a turn changes nothing shown). */
   private turnRunning = false;
 
@@ -32,6 +33,7 @@ export class ThreadStatus0166 {
   /** A turn starts: active, no approval open. */
   turnStarted(): Notification0166[] {
     this.openApprovals = 0;
+    this.openQuestions = 0;
     this.turnRunning = true;
     return this.set(this.active());
   }
@@ -39,6 +41,7 @@ export class ThreadStatus0166 {
   /** A turn ended: idle, unless it failed (the failure already set `systemError`). */
   turnEnded(failed: boolean): Notification0166[] {
     this.openApprovals = 0;
+    this.openQuestions = 0;
     this.turnRunning = false;
     return failed ? [] : this.set({ type: "idle" });
   }
@@ -53,7 +56,20 @@ export class ThreadStatus0166 {
     return this.turnRunning ? this.set(this.active()) : [];
   }
 
+  userInputOpened(): Notification0166[] {
+    this.openQuestions += 1;
+    return this.turnRunning ? this.set(this.active()) : [];
+  }
+
+  userInputClosed(): Notification0166[] {
+    this.openQuestions = Math.max(0, this.openQuestions - 1);
+    return this.turnRunning ? this.set(this.active()) : [];
+  }
+
   private active(): gen0166.ThreadStatus {
-    return { type: "active", activeFlags: this.openApprovals > 0 ? ["waitingOnApproval"] : [] };
+    const activeFlags: gen0166.ThreadActiveFlag[] = [];
+    if (this.openApprovals > 0) activeFlags.push("waitingOnApproval");
+    if (this.openQuestions > 0) activeFlags.push("waitingOnUserInput");
+    return { type: "active", activeFlags };
   }
 }

@@ -1,5 +1,6 @@
 import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
+import { userInputRequest } from "./approvals-0166.js";
 import { CompactionItems } from "./compaction-0166.js";
 import { discardedItems, durationMs, mcpProgress } from "./core-events.js";
 import {
@@ -135,6 +136,7 @@ export class EventMapper0166 {
         : (streamNotification(this.threadId, turnId, msg, summaryIndex) ??
           terminalInteraction(this.threadId, turnId, msg));
     if (simple) return [simple];
+    if (userInputRequest(msg)) return this.status.userInputOpened();
     switch (msg.type) {
       case "task_started": {
         const compaction = this.compaction.turnStarted();
@@ -234,6 +236,14 @@ export class EventMapper0166 {
         ),
       );
     return out;
+  }
+
+  /** The client answered (or the server abandoned) `request_user_input` question `requestId`. */
+  userInputResolved(requestId: RequestId): Notification0166[] {
+    return [
+      { method: "serverRequest/resolved", params: { threadId: this.threadId, requestId } },
+      ...(this.turn ? this.status.userInputClosed() : []),
+    ];
   }
 
   /** The thread's token usage as a resumed rollout left it (sent once after `thread/resume`). */

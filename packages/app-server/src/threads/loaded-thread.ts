@@ -59,6 +59,9 @@ export class LoadedThread {
       (requestId, callId, kind, outcome) => {
         for (const n of this.mapper.approvalResolved(requestId, callId, kind, outcome)) this.send(n);
       },
+      (requestId) => {
+        for (const n of this.mapper.userInputResolved(requestId)) this.send(n);
+      },
       log,
     );
   }

@@ -175,11 +175,13 @@ export function applySettings(current: ThreadSettings0166, c: SettingsChange): A
   }
   // A change of collaboration mode reaches the model as the mode's developer message (see the core's
   // `collaborationModeMessageText`), recorded before the next turn's input.
-  if (c.collaborationMode && c.collaborationMode.mode !== current.collaborationMode.mode)
+  if (c.collaborationMode && c.collaborationMode.mode !== current.collaborationMode.mode) {
     overrides.collaboration_instructions = collaborationModeMessageText(
       c.collaborationMode.mode,
       c.collaborationMode.settings.developer_instructions,
     );
+    overrides.collaboration_mode = c.collaborationMode.mode;
+  }
   if (c.serviceTier !== undefined) next.serviceTier = c.serviceTier;
   if (c.personality !== undefined) next.personality = c.personality;
   if (c.disabledPluginIds != null) next.disabledPluginIds = c.disabledPluginIds;

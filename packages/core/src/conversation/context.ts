@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import type { SandboxPolicy } from "@codex-ts/config-loader";
+import type { CollaborationModeKind } from "./collaboration-mode.js";
 
 /** The per-turn settings the model is told about and that decide how tools run. */
 export interface TurnSettings {
@@ -16,6 +17,11 @@ export interface TurnSettings {
    * before the turn that first runs under it; undefined: none (the default mode of a new thread).
    */
   collaborationInstructions?: string | undefined;
+  /**
+   * The thread's collaboration mode (0.166's `collaborationMode.mode`); undefined: the default mode. Tools that
+   * only work in one mode read it (`request_user_input` asks the user only in plan mode).
+   */
+  collaborationMode?: CollaborationModeKind | undefined;
 }
 
 function networkAccess(policy: SandboxPolicy): "enabled" | "restricted" {

@@ -46,6 +46,9 @@ export class Conversation {
       case "patch_approval":
         this.session.answerApproval(op.id, op.decision);
         return id;
+      case "user_input_answer":
+        this.session.answerUserInput(op.id, op.response);
+        return id;
       case "interrupt":
         this.session.interrupt();
         return id;

@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
 import type { InputItem as ProtocolInputItem, ReviewDecision } from "@codex-ts/app-server-protocol";
+import type { UserInputAnswers } from "../events/extension.js";
+import type { CollaborationModeKind } from "./collaboration-mode.js";
 import type { TurnSettings } from "./context.js";
 
 /** v1 `InputItem` as the servers submit it: `text`, `image` (a URL) or `localImage` (a path). */
@@ -16,6 +18,8 @@ export type Op =
   | ({ type: "override_turn_context" } & Partial<TurnOpSettings>)
   | { type: "exec_approval"; id: string; decision: ReviewDecision }
   | { type: "patch_approval"; id: string; decision: ReviewDecision }
+  /** The answers to `request_user_input` call `id`; null: the user gave none (the call is cancelled). */
+  | { type: "user_input_answer"; id: string; response: UserInputAnswers | null }
   | { type: "interrupt" }
   | { type: "compact" }
   | { type: "shutdown" };
@@ -30,6 +34,8 @@ export interface TurnOpSettings {
   summary: string;
   /** The collaboration mode's developer message (`TurnSettings.collaborationInstructions`). */
   collaboration_instructions: string;
+  /** The collaboration mode itself (`TurnSettings.collaborationMode`). */
+  collaboration_mode: CollaborationModeKind;
 }
 
 /** A sandbox policy as clients send it (v1 kebab-case or v2 camelCase modes) → the core's policy. */
@@ -62,5 +68,6 @@ export function withTurnOpSettings(settings: TurnSettings, o: Partial<TurnOpSett
     ...(o.collaboration_instructions !== undefined
       ? { collaborationInstructions: o.collaboration_instructions }
       : {}),
+    ...(o.collaboration_mode !== undefined ? { collaborationMode: o.collaboration_mode } : {}),
   };
 }

@@ -14,6 +14,7 @@ import {
   type CoreEventMsg,
   toEventMsg,
 } from "../events/types.js";
+import type { UserInputAnswers, UserInputQuestion } from "../events/extension.js";
 import type { McpConnectionManager } from "../mcp/connection-manager.js";
 import { responseItemLine } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
@@ -103,6 +104,8 @@ export class Session {
   /** Commands (argv as JSON) the user approved for the rest of the session. */
   readonly approvedForSession = new Set<string>();
   private readonly approvals = new Map<string, (d: ReviewDecision) => void>();
+  /** `request_user_input` calls waiting for the user's answers, by call id. */
+  private readonly userInputs = new Map<string, (answers: UserInputAnswers | null) => void>();
   private readonly listeners = new Set<CoreEventListener>();
   /** The last promise each subscriber answered an event with, until the turn waits for it (`drained`). */
   private readonly unsettled = new Map<CoreEventListener, Promise<unknown>>();
@@ -310,13 +313,17 @@ export class Session {
     for (const msg of closing) this.notify(id, msg);
   }
 
-  /** Aborts the running task and answers every pending approval `abort`. */
+  /** Aborts the running task, answers every pending approval `abort` and every pending user input none. */
   interrupt(): void {
     this.running?.abort();
     this.steering.close();
     for (const [callId, resolveApproval] of this.approvals) {
       this.approvals.delete(callId);
       resolveApproval("abort");
+    }
+    for (const [callId, resolveAnswers] of this.userInputs) {
+      this.userInputs.delete(callId);
+      resolveAnswers(null);
     }
   }
 
@@ -332,6 +339,30 @@ export class Session {
       this.approvals.set(callId, resolveDecision);
       this.emit(turnId, request);
     });
+  }
+
+  /**
+   * Announces `request_user_input` call `callId` (an extension event: only 0.166 clients can answer it) and waits
+   * for a `user_input_answer` op; null at once when the turn is over, or when it is interrupted meanwhile.
+   */
+  askUserInput(
+    turnId: string,
+    callId: string,
+    questions: UserInputQuestion[],
+    signal: AbortSignal,
+  ): Promise<UserInputAnswers | null> {
+    if (signal.aborted) return Promise.resolve(null);
+    return new Promise((resolveAnswers) => {
+      this.userInputs.set(callId, resolveAnswers);
+      this.notify(turnId, { type: "request_user_input", call_id: callId, questions });
+    });
+  }
+
+  /** A `user_input_answer` op: answers the pending `request_user_input` call `callId`, if any. */
+  answerUserInput(callId: string, answers: UserInputAnswers | null): void {
+    const resolveAnswers = this.userInputs.get(callId);
+    this.userInputs.delete(callId);
+    resolveAnswers?.(answers);
   }
 
   /** An `exec_approval` / `patch_approval` op: answers the pending question of call `callId`, if any. */

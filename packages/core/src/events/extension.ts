@@ -55,18 +55,44 @@ export type UnifiedExecCommandEvent = {
   process_id: string | null;
 };
 
+/** One question of a `request_user_input` call, as the model asked it (every question gets a free-form "Other"). */
+export type UserInputQuestion = {
+  id: string;
+  header: string;
+  question: string;
+  is_other: boolean;
+  is_secret: boolean;
+  options: { label: string; description: string }[] | null;
+};
+
+/** The user's answers to a `request_user_input` call, by question id (the 0.166 protocol's response shape). */
+export type UserInputAnswers = { answers: Record<string, { answers: string[] }> };
+
+/**
+ * A `request_user_input` call (0.166.0's plan-mode questions) waits for the user: a 0.166 client is asked with
+ * `item/tool/requestUserInput {itemId: call_id}` and its answer comes back as a `user_input_answer` op. 0.58.0 has
+ * no such tool; later Codex sends `EventMsg::RequestUserInput`.
+ */
+export type RequestUserInputEvent = {
+  type: "request_user_input";
+  call_id: string;
+  questions: UserInputQuestion[];
+};
+
 /** Every extension event. */
 export type ExtensionEventMsg =
   | McpToolCallProgressEvent
   | StreamItemsDiscardedEvent
   | TerminalInteractionEvent
-  | UnifiedExecCommandEvent;
+  | UnifiedExecCommandEvent
+  | RequestUserInputEvent;
 
 const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["type"]>([
   "mcp_tool_call_progress",
   "stream_items_discarded",
   "terminal_interaction",
   "unified_exec_command",
+  "request_user_input",
 ]);
 
 /** Whether an event type belongs to 0.58.0's event stream (and so may be sent as `codex/event`). */

@@ -3,8 +3,11 @@ export {
   type ExtensionEventMsg,
   isCodexWireEvent,
   type McpToolCallProgressEvent,
+  type RequestUserInputEvent,
   type StreamItemsDiscardedEvent,
   type TerminalInteractionEvent,
+  type UserInputAnswers,
+  type UserInputQuestion,
 } from "./extension.js";
 export {
   type CodexEventMsg,

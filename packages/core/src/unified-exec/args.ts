@@ -305,3 +305,13 @@ function columnOf(bytes: Buffer, end: number): number {
   for (let k = 0; k < end; k++) column = bytes[k] === 0x0a ? 0 : column + 1;
   return column;
 }
+
+/**
+ * Where serde reports a field missing from the top-level struct of `raw` (valid JSON): the end of its value, as
+ * serde_json's error text ends (`line 1 column 2` for `{}`).
+ */
+export function serdeEndPosition(raw: string): string {
+  const bytes = Buffer.from(raw, "utf8");
+  const end = scanValue(bytes, skipWs(bytes, 0)).end;
+  return `line ${lineOf(bytes, end)} column ${columnOf(bytes, end)}`;
+}

@@ -1,6 +1,6 @@
 import type { ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import type { ResponseItemJson, ToolSpec } from "../../client/types.js";
-import type { ExtensionEventMsg } from "../../events/extension.js";
+import type { ExtensionEventMsg, UserInputAnswers, UserInputQuestion } from "../../events/extension.js";
 import type { CodexEventMsg } from "../../events/types.js";
 import type { McpConnectionManager } from "../../mcp/connection-manager.js";
 import type { TurnDiffTracker } from "../../tools/turn-diff.js";
@@ -42,6 +42,8 @@ export interface ToolContext {
   notify(msg: ExtensionEventMsg): void;
   /** Emits the question and waits for the user's answer (`abort` at once when the turn is already over). */
   askApproval(callId: string, request: ApprovalRequest): Promise<ReviewDecision>;
+  /** Asks the user `questions` for call `callId` and waits for the answers (null: none, e.g. interrupted). */
+  askUserInput(callId: string, questions: UserInputQuestion[]): Promise<UserInputAnswers | null>;
   /** The model's risk verdict for an exec approval, or null (feature off, or the assessment failed). */
   assessCommand(command: string[], failureMessage: string | null): Promise<SandboxCommandAssessment | null>;
   /** The environment a command of this turn runs with (`shell_environment_policy`, sandbox network flag). */

@@ -6,6 +6,7 @@ import { localShellArguments, unofferedToolAnswer } from "./call-gate.js";
 import type { ToolContext, ToolHandler, ToolResult } from "./context.js";
 import { applyPatchHandler } from "./handlers/apply-patch.js";
 import { mcpResourceToolCall, mcpToolCall } from "./handlers/mcp.js";
+import { requestUserInputHandler } from "./handlers/request-user-input.js";
 import { shellCommandHandler, shellHandler } from "./handlers/shell.js";
 import { UNIFIED_EXEC_HANDLERS } from "./handlers/unified-exec.js";
 import { updatePlanHandler } from "./handlers/update-plan.js";
@@ -19,6 +20,7 @@ const HANDLERS: ReadonlyMap<string, ToolHandler> = new Map([
   ["update_plan", updatePlanHandler],
   ["apply_patch", applyPatchHandler],
   ["view_image", viewImageHandler],
+  ["request_user_input", requestUserInputHandler],
 ]);
 
 /** A response's tool calls once run: each call's history items (its output, then any follow-up). */

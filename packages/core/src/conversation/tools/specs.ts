@@ -3,6 +3,7 @@ import { MCP_RESOURCE_TOOLS } from "../../mcp/resource-tools.js";
 import { UNIFIED_EXEC_TOOLS } from "../../unified-exec/tool-specs.js";
 import { UNIFIED_EXEC_TOOLS_0166 } from "../../unified-exec/tool-specs-0166.js";
 import { type ApplyPatchToolType, FREEFORM_APPLY_PATCH_TOOL } from "../apply-patch-tool.js";
+import { REQUEST_USER_INPUT_TOOL } from "./handlers/request-user-input.js";
 
 /**
  * The tools offered to the model, in 0.58.0's order: the shell (the built-in `local_shell` for codex-mini-latest;
@@ -37,12 +38,17 @@ export function toolSpecs(o: {
 
 /**
  * The tools 0.166.0 offers `gpt-5.5` (the `unified` toolset of its model family), in its order: exec_command and
- * write_stdin, the freeform apply_patch, view_image with its `detail`, and web_search unless `web_search =
- * "disabled"` (live unless `"cached"`). 0.166.0 also offers request_user_input, goal and tool_search tools this
- * server does not implement (README, 0.166 differences); it offers no MCP resource tools nor update_plan.
+ * write_stdin, request_user_input, the freeform apply_patch, view_image with its `detail`, and web_search unless
+ * `web_search = "disabled"` (live unless `"cached"`). 0.166.0 also offers goal and tool_search tools this server
+ * does not implement (README, 0.166 differences); it offers no MCP resource tools nor update_plan.
  */
 export function toolSpecs0166(o: { webSearch: "live" | "cached" | "disabled" }): ToolSpec[] {
-  const tools: ToolSpec[] = [...UNIFIED_EXEC_TOOLS_0166, FREEFORM_APPLY_PATCH_TOOL, VIEW_IMAGE_TOOL_0166];
+  const tools: ToolSpec[] = [
+    ...UNIFIED_EXEC_TOOLS_0166,
+    REQUEST_USER_INPUT_TOOL,
+    FREEFORM_APPLY_PATCH_TOOL,
+    VIEW_IMAGE_TOOL_0166,
+  ];
   if (o.webSearch !== "disabled")
     tools.push({
       type: "web_search",

@@ -67,8 +67,15 @@ interface Body {
   input: { type: string; role?: string; content?: { text?: string }[] }[];
 }
 
-/** The tools this server implements; 0.166.0 also offers request_user_input, goals and tool_search (README). */
-const IMPLEMENTED = new Set(["exec_command", "write_stdin", "apply_patch", "view_image", "web_search"]);
+/** The tools this server implements; 0.166.0 also offers goals and tool_search (README). */
+const IMPLEMENTED = new Set([
+  "exec_command",
+  "write_stdin",
+  "request_user_input",
+  "apply_patch",
+  "view_image",
+  "web_search",
+]);
 
 /** The body of the mock's request `index` (negative: from the end). */
 function bodyAt(s: Server, index: number): Body {
@@ -122,6 +129,7 @@ const GPT_55_TOOLS = [
     params: ["chars", "max_output_tokens", "session_id", "yield_time_ms"],
     required: ["session_id"],
   },
+  { fn: "request_user_input", params: ["questions"], required: ["questions"] },
   "custom:apply_patch",
   { fn: "view_image", params: ["detail", "path"], required: ["path"] },
   { type: "web_search", external_web_access: true, search_content_types: ["text", "image"] },

@@ -2,11 +2,14 @@ import type { gen0166, Protocol0166, ProtocolPeer, ReviewDecision } from "@codex
 import type { CoreEvent, RequestUserInputEvent, UserInputAnswers } from "@codex-ts/core";
 import type { ApprovalOp } from "./approvals.js";
 
-/** The ops the bridge submits: an approval's decision, or the answers to a `request_user_input` call. */
-export type ServerRequestOp = ApprovalOp | { type: "user_input_answer"; id: string; response: UserInputAnswers | null };
 import { commandActions } from "./items-0166.js";
 import { shellJoin } from "./shell-join.js";
 import type { ApprovalKind, ApprovalOutcome } from "./v0166.js";
+
+/** The ops the bridge submits: an approval's decision, or the answers to a `request_user_input` call. */
+export type ServerRequestOp =
+  | ApprovalOp
+  | { type: "user_input_answer"; id: string; response: UserInputAnswers | null };
 
 /** The core's `request_user_input` extension event (outside 0.58.0's union, so read by its type), else null. */
 export function userInputRequest(msg: CoreEvent["msg"]): RequestUserInputEvent | null {

@@ -6,6 +6,7 @@ import { modelContextWindow } from "../client/model-info.js";
 import { outputSchemaTextFormat } from "../client/output-schema.js";
 import type { Prompt, ResponseItemJson } from "../client/types.js";
 import * as ev from "../events/constructors.js";
+import type { UserInputAnswers, UserInputQuestion } from "../events/extension.js";
 import {
   type CodexEventMsg,
   type CodexEventOf,
@@ -14,7 +15,6 @@ import {
   type CoreEventMsg,
   toEventMsg,
 } from "../events/types.js";
-import type { UserInputAnswers, UserInputQuestion } from "../events/extension.js";
 import type { McpConnectionManager } from "../mcp/connection-manager.js";
 import { responseItemLine } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";

@@ -3,7 +3,6 @@ import { MCP_RESOURCE_TOOLS } from "../../mcp/resource-tools.js";
 import { UNIFIED_EXEC_TOOLS } from "../../unified-exec/tool-specs.js";
 import { UNIFIED_EXEC_TOOLS_0166 } from "../../unified-exec/tool-specs-0166.js";
 import { type ApplyPatchToolType, FREEFORM_APPLY_PATCH_TOOL } from "../apply-patch-tool.js";
-import { REQUEST_USER_INPUT_TOOL } from "./handlers/request-user-input.js";
 
 /**
  * The tools offered to the model, in 0.58.0's order: the shell (the built-in `local_shell` for codex-mini-latest;
@@ -177,6 +176,59 @@ const FUNCTION_APPLY_PATCH_TOOL: ToolSpec = {
       input: { type: "string", description: "The entire contents of the apply_patch command" },
     },
     required: ["input"],
+    additionalProperties: false,
+  },
+};
+
+/** The tool as offered (this server's descriptions; 0.166.0's parameters and constraints). */
+const REQUEST_USER_INPUT_TOOL: ToolSpec = {
+  type: "function",
+  name: "request_user_input",
+  description:
+    "Asks the user one to three short questions, each with a few choices, and waits for the answers. Only available in Plan mode.",
+  strict: false,
+  parameters: {
+    type: "object",
+    properties: {
+      questions: {
+        type: "array",
+        description: "The questions to ask; one is best, three at most.",
+        items: {
+          type: "object",
+          properties: {
+            header: {
+              type: "string",
+              description: "A short label for the question (12 characters or fewer).",
+            },
+            id: { type: "string", description: "A stable snake_case id the answer is returned under." },
+            options: {
+              type: "array",
+              description:
+                'Two or three mutually exclusive choices, the recommended one first with "(Recommended)" after its label. Leave out an "Other" choice: the user can always answer in their own words.',
+              items: {
+                type: "object",
+                properties: {
+                  description: {
+                    type: "string",
+                    description: "One short sentence on what choosing it means.",
+                  },
+                  label: {
+                    type: "string",
+                    description: "The choice as the user sees it (one to five words).",
+                  },
+                },
+                required: ["label", "description"],
+                additionalProperties: false,
+              },
+            },
+            question: { type: "string", description: "The question, in one sentence." },
+          },
+          required: ["id", "header", "question", "options"],
+          additionalProperties: false,
+        },
+      },
+    },
+    required: ["questions"],
     additionalProperties: false,
   },
 };

@@ -1,4 +1,3 @@
-import type { ToolSpec } from "../../../client/types.js";
 import type { UserInputQuestion } from "../../../events/extension.js";
 import { serdeEndPosition } from "../../../unified-exec/args.js";
 import { TurnAborted } from "../../turn-aborted.js";
@@ -65,47 +64,3 @@ function decodeOptions(raw: unknown): UserInputQuestion["options"] | string {
   }
   return out;
 }
-
-/** The tool as offered (this server's descriptions; 0.166.0's parameters and constraints). */
-export const REQUEST_USER_INPUT_TOOL: ToolSpec = {
-  type: "function",
-  name: "request_user_input",
-  description:
-    "Asks the user one to three short questions, each with a few choices, and waits for the answers. Only available in Plan mode.",
-  strict: false,
-  parameters: {
-    type: "object",
-    properties: {
-      questions: {
-        type: "array",
-        description: "The questions to ask; one is best, three at most.",
-        items: {
-          type: "object",
-          properties: {
-            header: { type: "string", description: "A short label for the question (12 characters or fewer)." },
-            id: { type: "string", description: "A stable snake_case id the answer is returned under." },
-            options: {
-              type: "array",
-              description:
-                'Two or three mutually exclusive choices, the recommended one first with "(Recommended)" after its label. Leave out an "Other" choice: the user can always answer in their own words.',
-              items: {
-                type: "object",
-                properties: {
-                  description: { type: "string", description: "One short sentence on what choosing it means." },
-                  label: { type: "string", description: "The choice as the user sees it (one to five words)." },
-                },
-                required: ["label", "description"],
-                additionalProperties: false,
-              },
-            },
-            question: { type: "string", description: "The question, in one sentence." },
-          },
-          required: ["id", "header", "question", "options"],
-          additionalProperties: false,
-        },
-      },
-    },
-    required: ["questions"],
-    additionalProperties: false,
-  },
-};

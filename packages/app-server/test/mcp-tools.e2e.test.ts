@@ -1,6 +1,12 @@
 import { fileURLToPath } from "node:url";
 import { protocol058 } from "@codex-ts/app-server-protocol";
-import { type Item, type Message, responses, useAppServerSuite } from "@codex-ts/test-support";
+import {
+  type Item,
+  type Message,
+  REFERENCE_CODEX_BIN,
+  responses,
+  useAppServerSuite,
+} from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 
 /**
@@ -8,6 +14,7 @@ import { describe, expect, it } from "vitest";
  * calls `mcp__calc__add`, v1 listeners get the begin/end events and v2 clients an `mcpToolCall` item.
  */
 const MCP_SERVER = fileURLToPath(new URL("../../core/test/fixtures/calc-mcp-server.mjs", import.meta.url));
+const ASK_SERVER = fileURLToPath(new URL("../../core/test/fixtures/ask-mcp-server.mjs", import.meta.url));
 
 const suite = useAppServerSuite();
 const mcpToml = `[mcp_servers.calc]\ncommand = "node"\nargs = [${JSON.stringify(MCP_SERVER)}]`;
@@ -119,4 +126,29 @@ describe("MCP tools through the app server", () => {
     expect(c.messages.some((m) => m.method === "codex/event/mcp_tool_call_progress")).toBe(false);
     expect(c.messages.some((m) => m.method === "codex/event/mcp_tool_call_end")).toBe(true);
   });
+
+  it.each(REFERENCE_CODEX_BIN ? (["ours", "reference"] as const) : (["ours"] as const))(
+    "%s: a server's elicitation during a tool call is declined (the tool hears {action: decline})",
+    { timeout: 90_000 },
+    async (bin) => {
+      const cwd = await suite.workdir();
+      suite.mock.enqueue(
+        responses.turn(responses.functionCall("mcp__ask__ask", { message: "Your name?" }, "call_mcp_ask")),
+        responses.turn(responses.message("declined")),
+      );
+      const toml = `[mcp_servers.ask]\ncommand = "node"\nargs = [${JSON.stringify(ASK_SERVER)}]`;
+      const home = await suite.home({ toml, prefix: "codex-e2e-mcp-" });
+      const c = await suite.start({ home, bin });
+      const thread = (await c.request("thread/start", { cwd, approvalPolicy: "never" })).thread;
+      await c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "ask me" }] });
+      // 0.58.0's early v2 sends no turn/completed; both send the v1 task_complete to the thread's listener.
+      await c.waitFor((m) => m.method === "codex/event/task_complete", "task_complete");
+      const output = suite.mock.requests
+        .flatMap((r) => (r.body as { input: { call_id?: string; output?: string }[] }).input)
+        .find((i) => i.call_id === "call_mcp_ask" && i.output !== undefined)?.output;
+      expect(JSON.parse(output ?? "null")).toEqual([{ type: "text", text: '{"action":"decline"}' }]);
+      // No server request reaches the client: nobody is asked.
+      expect(c.messages.filter((m) => m.method !== undefined && m.id !== undefined)).toEqual([]);
+    },
+  );
 });

@@ -29,13 +29,14 @@ const DEFAULT_ENV_VARS = [
  * the process starts: most conversations configure no MCP server, and app-server startup time is measured.
  */
 async function loadSdk() {
-  const [{ Client }, { JSONRPCMessageSchema }, { StreamableHTTPClientTransport }] = await Promise.all([
-    import("@modelcontextprotocol/sdk/client/index.js"),
-    import("@modelcontextprotocol/sdk/types.js"),
-    import("@modelcontextprotocol/sdk/client/streamableHttp.js"),
-  ]);
+  const [{ Client }, { ElicitRequestSchema, JSONRPCMessageSchema }, { StreamableHTTPClientTransport }] =
+    await Promise.all([
+      import("@modelcontextprotocol/sdk/client/index.js"),
+      import("@modelcontextprotocol/sdk/types.js"),
+      import("@modelcontextprotocol/sdk/client/streamableHttp.js"),
+    ]);
   const parse = (value: unknown) => JSONRPCMessageSchema.parse(value);
-  return { Client, transports: { parse, StreamableHTTPClientTransport } };
+  return { Client, ElicitRequestSchema, transports: { parse, StreamableHTTPClientTransport } };
 }
 
 type SdkTransports = Awaited<ReturnType<typeof loadSdk>>["transports"];
@@ -65,11 +66,14 @@ export async function startServer(
   o: McpStartOptions,
   progress: Map<string, (p: McpProgress) => void>,
 ): Promise<{ client: Client; tools: McpToolInfo[]; toolListMeta: unknown }> {
-  const { Client, transports } = await loadSdk();
+  const { Client, ElicitRequestSchema, transports } = await loadSdk();
   const client = new Client(
     { name: o.clientName ?? "codex-mcp-client", version: o.clientVersion ?? "0.58.0", title: "Codex" },
     { capabilities: { elicitation: {} } },
   );
+  // Codex declares elicitation and declines every request (0.58.0; 0.166.0 too under approval policy `never`):
+  // the server hears a refusal it can handle rather than "method not found". Asking the user is not implemented.
+  client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "decline" }));
   const timeoutSec = config.startupTimeoutSec ?? DEFAULT_MCP_STARTUP_TIMEOUT_SEC;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

@@ -158,13 +158,13 @@ describe("account/* on a 0.166 connection", () => {
     const { answers } = await session("ours", codexHome, [
       ["account/login/start", { type: "apiKey", apiKey: "sk-test-key" }],
       ["account/read", {}],
-      ["account/login/start", { type: "chatgptDeviceCode" }],
+      ["account/login/start", { type: "chatgptAuthTokens", accessToken: "t", chatgptAccountId: "a" }],
       ["account/login/start", { type: "amazonBedrock", apiKey: "k", region: "us-east-1" }],
     ]);
     expect(answers).toEqual([
       { type: "apiKey" },
       { account: null, requiresOpenaiAuth: false, workspaceRouting: null },
-      { code: -32600, message: "account/login/start.chatgptDeviceCode is not supported by this server" },
+      { code: -32600, message: "account/login/start.chatgptAuthTokens is not supported by this server" },
       { code: -32600, message: "account/login/start.amazonBedrock is not supported by this server" },
     ]);
     // The key was stored all the same (0.166.0 does the same), privately.

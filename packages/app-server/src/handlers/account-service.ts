@@ -1,5 +1,11 @@
 import { internalError, invalidRequest, parseUuid } from "@codex-ts/app-server-protocol";
-import { type AuthManager, AuthRequestError, type ChatGptLogin, type CodexAuth } from "@codex-ts/core";
+import {
+  type AuthManager,
+  AuthRequestError,
+  type ChatGptLogin,
+  type CodexAuth,
+  type DeviceCodeLogin,
+} from "@codex-ts/core";
 
 /** Refusals are the client's problem (-32600); anything else failed on our side (-32603, with Codex's prefix). */
 export function accountRpcError(err: unknown, prefix?: string) {
@@ -87,6 +93,28 @@ export class AccountService {
     } catch (err) {
       throw accountRpcError(err, "failed to start login server");
     }
+    return this.reportEnd(login, report);
+  }
+
+  /** Starts a device-code login (the user enters a code at a URL); its end is reported as a browser login's. */
+  async startDeviceCode(report: (end: LoginEnd & { loginId: string }) => void): Promise<DeviceCodeLogin> {
+    let login: DeviceCodeLogin;
+    try {
+      login = await this.auth.startDeviceCodeLogin();
+    } catch (err) {
+      throw accountRpcError(err, "failed to request device code");
+    }
+    return this.reportEnd(login, report);
+  }
+
+  /**
+   * Reports `login`'s end through `report`. The login it replaced has its end reported first, before the answer
+   * that started this one (as in Codex).
+   */
+  private async reportEnd<L extends ChatGptLogin | DeviceCodeLogin>(
+    login: L,
+    report: (end: LoginEnd & { loginId: string }) => void,
+  ): Promise<L> {
     await this.lastReported;
     this.lastReported = login.done
       .then(async ({ success, error }) => {

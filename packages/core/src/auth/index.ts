@@ -15,6 +15,7 @@ export {
   AuthRequestError,
   type ChatGptLogin,
   type CodexAuth,
+  type DeviceCodeLogin,
   type LoginResult,
 } from "./manager.js";
 export { TokenEndpointError } from "./token-client.js";

@@ -5,7 +5,7 @@ import { type AuthRecord, type AuthStore, createAuthStore, type StoreMode } from
 import { parseClaims } from "./claims.js";
 import { DEFAULT_ISSUER, DEFAULT_LOGIN_PORT, REFRESH_AFTER_MS } from "./constants.js";
 import { type DeviceCode, pollDeviceCode, requestDeviceCode } from "./device-code.js";
-import { type LoginServer, startLoginServer, workspaceError } from "./login-server.js";
+import { startLoginServer, workspaceError } from "./login-server.js";
 import { exchangeApiKey, exchangeCode, issuerUrl, refreshTokens, type TokenSet } from "./token-client.js";
 import { rateLimitsFromUsage, usageUrl } from "./usage.js";
 
@@ -65,9 +65,20 @@ export class AuthRequestError extends Error {
   override readonly name = "AuthRequestError";
 }
 
+/** The running login (one at a time): a browser login's callback server, or a device code being polled. */
 interface ActiveLogin {
   loginId: string;
-  server: LoginServer;
+  /** Stops it; settles once its resources (the callback server's port) are released. */
+  cancel(reason: string): Promise<void>;
+}
+
+/** A device-code login started for a client (0.166's `chatgptDeviceCode`): what to show, and how it ends. */
+export interface DeviceCodeLogin {
+  loginId: string;
+  verificationUrl: string;
+  userCode: string;
+  /** Settles once: success after the tokens were stored, else the error text. Never rejects. */
+  done: Promise<LoginResult>;
 }
 
 /** How long a new login waits for the previous login server to close before binding anyway. */
@@ -249,7 +260,7 @@ export class AuthManager {
     if (previous) {
       // Our own server holds the port until it has closed: wait (bounded), so the bind below does not fail.
       await Promise.race([
-        previous.server.cancel("Login cancelled"),
+        previous.cancel("Login cancelled"),
         new Promise((resolve) => setTimeout(resolve, PREVIOUS_LOGIN_CLOSE_TIMEOUT_MS).unref()),
       ]);
     }
@@ -261,7 +272,7 @@ export class AuthManager {
       persist: (tokens) => this.persistLogin(tokens),
     });
     const loginId = randomUUID();
-    const login: ActiveLogin = { loginId, server };
+    const login: ActiveLogin = { loginId, cancel: (reason) => server.cancel(reason) };
     this.active = login;
     const done = server.done.then(async (outcome): Promise<LoginResult> => {
       if (this.active === login) this.active = null;
@@ -283,6 +294,46 @@ export class AuthManager {
     this.assertAllowed("chatgpt");
     const code = await requestDeviceCode(this.issuer);
     show(code);
+    await this.completeDeviceCode(code, signal);
+  }
+
+  /**
+   * The device-code login as a running login of this manager (0.166's `account/login/start {type:
+   * "chatgptDeviceCode"}`): like a browser login it cancels the one running, has a login id `cancelLogin` stops
+   * (`done` then reports `Login was not completed`), and reports its end in `done`. Throws when the issuer gives no
+   * code (its refusal, as `codex login --device-auth` words it).
+   */
+  async startDeviceCodeLogin(): Promise<DeviceCodeLogin> {
+    this.assertAllowed("chatgpt");
+    const run = this.loginStarts.then(async () => {
+      const previous = this.active;
+      this.active = null;
+      if (previous) await previous.cancel("Login cancelled");
+      const code = await requestDeviceCode(this.issuer);
+      const abort = new AbortController();
+      const login: ActiveLogin = {
+        loginId: randomUUID(),
+        cancel: async (reason) => abort.abort(new Error(reason)),
+      };
+      this.active = login;
+      const done = this.completeDeviceCode(code, abort.signal).then(
+        (): LoginResult => ({ success: true, error: null }),
+        (err: unknown): LoginResult => ({
+          success: false,
+          error: abort.signal.aborted ? "Login was not completed" : (err as Error).message,
+        }),
+      );
+      void done.then(() => {
+        if (this.active === login) this.active = null;
+      });
+      return { loginId: login.loginId, verificationUrl: code.verificationUrl, userCode: code.userCode, done };
+    });
+    this.loginStarts = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Polls until the user entered `code`, trades the grant for tokens, checks the workspace, stores them. */
+  private async completeDeviceCode(code: DeviceCode, signal?: AbortSignal): Promise<void> {
     const grant = await pollDeviceCode(this.issuer, code, signal);
     const tokens = await exchangeCode({
       issuer: this.issuer,
@@ -317,13 +368,13 @@ export class AuthManager {
     const login = this.active;
     if (!login || login.loginId !== loginId) throw new AuthRequestError(`login id not found: ${loginId}`);
     this.active = null;
-    void login.server.cancel("Login was not completed");
+    void login.cancel("Login was not completed");
   }
 
   /** Stops a running login (at shutdown), and any login whose start was already under way. */
   close(): void {
     const stop = () => {
-      void this.active?.server.cancel("Login was not completed");
+      void this.active?.cancel("Login was not completed");
       this.active = null;
     };
     stop();

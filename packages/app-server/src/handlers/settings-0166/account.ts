@@ -84,6 +84,12 @@ export function createAccountHandlers0166(svc: AccountService): Handlers<Protoco
         const { loginId, authUrl } = await svc.startChatGpt((end) => reportLogin(ctx.peer, end, end.auth));
         return { type: "chatgpt", loginId, authUrl };
       }
+      if (p.type === "chatgptDeviceCode") {
+        const { loginId, verificationUrl, userCode } = await svc.startDeviceCode((end) =>
+          reportLogin(ctx.peer, end, end.auth),
+        );
+        return { type: "chatgptDeviceCode", loginId, verificationUrl, userCode };
+      }
       if (p.type === "apiKey") {
         await svc.loginApiKey(p.apiKey);
         const sent = await ctx.respond({ type: "apiKey" });

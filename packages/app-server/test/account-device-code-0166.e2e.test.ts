@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { protocol0166 } from "@codex-ts/app-server-protocol";
+import { type Protocol0166, protocol0166 } from "@codex-ts/app-server-protocol";
 import {
   errorOf,
   type MockIssuer,
@@ -32,11 +32,10 @@ afterEach(async () => {
   await issuer.close();
 });
 
-async function start(): Promise<TestAppServer<typeof protocol0166>> {
+async function start(): Promise<TestAppServer<Protocol0166>> {
   const c = await startAppServer({
     home: codexHome,
     protocol: protocol0166,
-    initialize: false,
     env: { CODEX_TS_AUTH_ISSUER: issuer.issuer },
   });
   cleanup.push(() => c.close());
@@ -44,7 +43,7 @@ async function start(): Promise<TestAppServer<typeof protocol0166>> {
   return c;
 }
 
-const notification = (c: TestAppServer<typeof protocol0166>, method: string) =>
+const notification = (c: TestAppServer<Protocol0166>, method: string) =>
   c.waitFor((m) => m.method === method && m.id === undefined, method);
 
 describe("account/login/start chatgptDeviceCode (0.166)", () => {

@@ -25,6 +25,7 @@ const METHODS_0166 = [
   "thread/start",
   "thread/resume",
   "thread/fork",
+  "thread/sample",
   "thread/archive",
   "thread/delete",
   "thread/unsubscribe",

@@ -5,7 +5,7 @@ import { startsTask, TurnActivity } from "./turn-activity.js";
 /** What the server uses of a core conversation (DESIGN.md `Conversation`). */
 export type ConversationHandle = Pick<
   Conversation,
-  "id" | "rolloutPath" | "submit" | "subscribe" | "steer" | "activeTurn"
+  "id" | "rolloutPath" | "submit" | "subscribe" | "steer" | "activeTurn" | "sample"
 >;
 
 /** The part of the connection's JSON-RPC peer that says whether the client keeps up with its output. */
@@ -36,6 +36,7 @@ export class FollowedConversation {
       subscribe: (listener) => core.subscribe(listener),
       steer: (items, o) => core.steer(items, o),
       activeTurn: () => core.activeTurn(),
+      sample: (text, signal) => core.sample(text, signal),
       submit(op, id) {
         if (!startsTask(op)) return core.submit(op, id);
         activity.expectStart(id);

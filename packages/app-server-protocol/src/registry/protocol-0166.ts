@@ -45,6 +45,7 @@ export const protocol0166 = {
       response: g.ThreadBackgroundTerminalsListResponse,
       namespace: "v2",
     },
+    "thread/sample": { params: g.ThreadSampleParams, response: g.ThreadSampleResponse, namespace: "v2" },
     "turn/start": { params: g.TurnStartParams, response: g.TurnStartResponse, namespace: "v2" },
     "turn/steer": { params: g.TurnSteerParams, response: g.TurnSteerResponse, namespace: "v2" },
     "turn/interrupt": { params: g.TurnInterruptParams, response: g.TurnInterruptResponse, namespace: "v2" },

@@ -82,6 +82,8 @@ export const experimental0166 = {
     "v2/ThreadBackgroundTerminal",
     "v2/ThreadBackgroundTerminalsListParams",
     "v2/ThreadBackgroundTerminalsListResponse",
+    "v2/ThreadSampleParams",
+    "v2/ThreadSampleResponse",
     "v2/ThreadSettingsUpdateParams",
     "v2/ThreadSettingsUpdateResponse",
   ],

@@ -2127,6 +2127,28 @@ export const ThreadResumeResponse = z.object({
 });
 export type ThreadResumeResponse = z.infer<typeof ThreadResumeResponse>;
 
+export const ThreadSampleParams = z.object({
+  disableMcp: z.boolean().optional(),
+  effort: ReasoningEffort.nullable().optional(),
+  expectedTurnId: z.string(),
+  prompt: z.string(),
+  responsesapiClientMetadata: z.record(z.string(), z.string()).nullable().optional(),
+  threadId: z.string(),
+  threadSource: ThreadSource.nullable().optional(),
+  turnTrigger: z.string().nullable().optional(),
+});
+export type ThreadSampleParams = z.infer<typeof ThreadSampleParams>;
+
+export const ThreadSampleResponse = z.object({
+  cachedInputTokens: i64().nullable().optional(),
+  inputTokens: i64().nullable().optional(),
+  outputTokens: i64().nullable().optional(),
+  responseId: z.string(),
+  sourceTurnId: z.string(),
+  text: z.string().nullable().optional(),
+});
+export type ThreadSampleResponse = z.infer<typeof ThreadSampleResponse>;
+
 export const ThreadSetNameParams = z.object({ name: z.string(), threadId: z.string() });
 export type ThreadSetNameParams = z.infer<typeof ThreadSetNameParams>;
 
@@ -2669,6 +2691,8 @@ export const definitions0166 = {
   "v2/ThreadResumeInitialTurnsPageParams": ThreadResumeInitialTurnsPageParams,
   "v2/ThreadResumeParams": ThreadResumeParams,
   "v2/ThreadResumeResponse": ThreadResumeResponse,
+  "v2/ThreadSampleParams": ThreadSampleParams,
+  "v2/ThreadSampleResponse": ThreadSampleResponse,
   "v2/ThreadSection": ThreadSection,
   "v2/ThreadSectionAppearance": ThreadSectionAppearance,
   "v2/ThreadSetNameParams": ThreadSetNameParams,

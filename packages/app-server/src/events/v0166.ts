@@ -62,6 +62,8 @@ export type ApprovalOutcome = "accepted" | "declined";
 export class EventMapper0166 {
   private turn: TurnState | null = null;
   private lastTurnId: string | null = null;
+  /** The latest turn that completed, failed or was interrupted (`thread/sample`'s source), live or stored. */
+  private finishedTurn: string | null = null;
   private readonly status: ThreadStatus0166;
   private readonly open = new Map<string, ThreadItem0166>();
   /** Commands the user refused: their closing event completes them as `declined`. */
@@ -246,6 +248,16 @@ export class EventMapper0166 {
     ];
   }
 
+  /** The latest finished turn's id (null before any). */
+  get latestFinishedTurn(): string | null {
+    return this.finishedTurn;
+  }
+
+  /** The newest stored turn of a resumed thread, until a live one finishes. */
+  restoredTurn(turnId: string): void {
+    this.finishedTurn ??= turnId;
+  }
+
   /** The thread's token usage as a resumed rollout left it (sent once after `thread/resume`). */
   restoredUsage(info: TokenInfo, turnId: string): Notification0166[] {
     this.lastTurnId ??= turnId;
@@ -302,6 +314,7 @@ export class EventMapper0166 {
     const turn = this.turn;
     if (!turn) return [];
     this.turn = null;
+    this.finishedTurn = turn.id;
     this.compaction.turnEnded();
     this.open.clear();
     this.reasoning = null;

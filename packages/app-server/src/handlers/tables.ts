@@ -18,6 +18,7 @@ import { createHistoryHandlers0166 } from "./history-0166.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
 import { createSettingsHandlers0166 } from "./settings-0166/index.js";
+import { createThreadSampleHandler0166 } from "./thread-sample-0166.js";
 import { createThreadHandlers0166 } from "./threads-0166.js";
 import { createThreadAdminHandlers0166, unloadDelayMs } from "./threads-admin-0166/index.js";
 import { createTurnHandlers0166 } from "./turns-0166.js";
@@ -168,6 +169,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               experimentalApi: () => experimentalApi,
             }),
             ...createTurnHandlers0166(threads),
+            ...createThreadSampleHandler0166(threads),
             ...createThreadAdminHandlers0166({
               registry: threads,
               runtime: rt,
@@ -187,6 +189,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "turn/start",
               "turn/steer",
               "turn/interrupt",
+              "thread/sample",
               "thread/fork",
               "thread/archive",
               "thread/unarchive",

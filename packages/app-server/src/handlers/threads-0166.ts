@@ -169,6 +169,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
           : null,
         itemsBackwardsCursor: history.itemsBackwardsCursor,
       };
+      if (history.lastTurnId) thread.mapper.restoredTurn(history.lastTurnId);
       // 0.166.0 reports the thread loaded (idle) before its answer, and its token usage so far after it.
       for (const n of thread.mapper.loaded()) thread.send(n);
       const sent = await ctx.respond(result);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import * as ev from "../events/constructors.js";
 import type { CoreEventListener } from "../events/types.js";
 import { type InputItem, type Op, withTurnOpSettings } from "./op.js";
+import { type SampleResult, sampleOnce } from "./sample.js";
 import { type ConversationDeps, Session } from "./session.js";
 import { runCompactTask } from "./tasks/compact.js";
 import { runRegularTurn } from "./tasks/regular-turn.js";
@@ -57,6 +58,16 @@ export class Conversation {
     }
     this.queue = this.queue.then(() => this.handle(id, op)).catch(() => undefined);
     return id;
+  }
+
+  /**
+   * One model request on the conversation's context plus `text` as a user message, answered and forgotten (0.166's
+   * `thread/sample`; see `sampleOnce`). Callers check that no task runs: the context is the one the last turn left.
+   */
+  async sample(text: string, signal: AbortSignal = new AbortController().signal): Promise<SampleResult> {
+    if (this.closed) throw new Error(`conversation ${this.id} is shut down`);
+    await this.session.historyReady();
+    return sampleOnce(this.session.client, this.session.prompt(), text, signal);
   }
 
   /**

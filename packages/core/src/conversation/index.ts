@@ -19,6 +19,7 @@ export {
   readProjectDocs,
   withProjectDocs,
 } from "./project-doc.js";
+export type { SampleResult } from "./sample.js";
 export {
   ASSESSMENT_INSTRUCTIONS,
   ASSESSMENT_TIMEOUT_MS,

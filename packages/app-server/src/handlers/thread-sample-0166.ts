@@ -1,0 +1,42 @@
+import { internalError, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
+import type { Handlers } from "../handler.js";
+import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
+
+/**
+ * `thread/sample` (experimental): one model request on a loaded, idle thread's context plus the prompt as a user
+ * message, answered and forgotten — nothing is recorded and no notification is sent (codex-acp asks it for the
+ * user's likely next message after each turn). As 0.166.0: the thread must be loaded (`thread/sample requires a
+ * loaded source`), idle (`sample source must be idle`) and `expectedTurnId` its latest finished turn (`sample
+ * source turn must be the latest finished turn`); a thread with no turn yet has nothing stored to sample (0.166.0's
+ * thread-store words); `text` is null when the model called a tool. `effort` is not applied (0.166.0 applies it only
+ * where the provider can change it without losing the prompt cache).
+ */
+export function createThreadSampleHandler0166(
+  registry: ThreadRegistry,
+): Handlers<Protocol0166, "thread/sample"> {
+  return {
+    async "thread/sample"(p) {
+      const thread = registry.get(parseThreadId(p.threadId));
+      if (!thread) throw invalidRequest("thread/sample requires a loaded source");
+      if (thread.currentTask()) throw invalidRequest("sample source must be idle");
+      const latest = thread.mapper.latestFinishedTurn;
+      if (latest === null)
+        throw invalidRequest(`invalid thread-store request: no rollout found for thread id ${thread.id}`);
+      if (p.expectedTurnId !== latest)
+        throw invalidRequest("sample source turn must be the latest finished turn");
+      try {
+        const r = await thread.conversation.sample(p.prompt);
+        return {
+          sourceTurnId: latest,
+          responseId: r.responseId,
+          text: r.text,
+          inputTokens: r.usage?.input_tokens ?? null,
+          cachedInputTokens: r.usage?.cached_input_tokens ?? null,
+          outputTokens: r.usage?.output_tokens ?? null,
+        };
+      } catch (err) {
+        throw internalError((err as Error).message);
+      }
+    },
+  };
+}

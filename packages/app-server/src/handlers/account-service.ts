@@ -86,23 +86,25 @@ export class AccountService {
    * Starts a ChatGPT login; `report` is called once it ends (after the response that started it is out). Starting
    * cancels the running login, whose end is reported first, as in Codex.
    */
-  async startChatGpt(report: (end: LoginEnd & { loginId: string }) => void): Promise<ChatGptLogin> {
-    let login: ChatGptLogin;
-    try {
-      login = await this.auth.startChatGptLogin();
-    } catch (err) {
-      throw accountRpcError(err, "failed to start login server");
-    }
-    return this.reportEnd(login, report);
+  startChatGpt(report: (end: LoginEnd & { loginId: string }) => void): Promise<ChatGptLogin> {
+    return this.startLogin(() => this.auth.startChatGptLogin(), "failed to start login server", report);
   }
 
   /** Starts a device-code login (the user enters a code at a URL); its end is reported as a browser login's. */
-  async startDeviceCode(report: (end: LoginEnd & { loginId: string }) => void): Promise<DeviceCodeLogin> {
-    let login: DeviceCodeLogin;
+  startDeviceCode(report: (end: LoginEnd & { loginId: string }) => void): Promise<DeviceCodeLogin> {
+    return this.startLogin(() => this.auth.startDeviceCodeLogin(), "failed to request device code", report);
+  }
+
+  private async startLogin<L extends ChatGptLogin | DeviceCodeLogin>(
+    start: () => Promise<L>,
+    failure: string,
+    report: (end: LoginEnd & { loginId: string }) => void,
+  ): Promise<L> {
+    let login: L;
     try {
-      login = await this.auth.startDeviceCodeLogin();
+      login = await start();
     } catch (err) {
-      throw accountRpcError(err, "failed to request device code");
+      throw accountRpcError(err, failure);
     }
     return this.reportEnd(login, report);
   }

@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { archiveRollout } from "./archive.js";
 import { confineRolloutPath } from "./confine.js";
 import { pageFromFiles, suitsFiles, threadPageFromFiles } from "./first-page.js";
@@ -12,7 +12,7 @@ import { ROLLOUT_MAX_BYTES } from "./limits.js";
 import type { GitInfo, SessionMetaPayload } from "./line.js";
 import { type ListPage, type ListQuery, listSessions } from "./list.js";
 import type { ThreadTarget } from "./lookup.js";
-import { rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
+import { isNormalRelative, rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
 import { createRecorder, type RolloutRecorder, reopenRecorder } from "./recorder.js";
 import type { DeferredResume, ResumeLoad, ResumeLoadOptions } from "./resume.js";
 import { type RolloutLineAt, type RolloutRange, readRolloutRange } from "./rollout-read.js";
@@ -67,11 +67,14 @@ export class SessionsStore {
   private warming: NodeJS.Immediate | undefined;
   private readonly threads: StoreThreads;
   private readonly turnStore: StoreTurns;
+  /** CODEX_HOME absolute and normalized, when it was given absolute (`keyOf`'s fast path); else null. */
+  private readonly home: string | null;
 
   constructor(
     readonly codexHome: string,
     options: SessionsStoreOptions = {},
   ) {
+    this.home = isAbsolute(codexHome) ? resolve(codexHome) : null;
     this.sessionsDir = join(codexHome, SESSIONS_SUBDIR);
     this.useIndex = options.index ?? true;
     const ctx = { codexHome, index: () => this.index(), keyOf: (p: string) => this.keyOf(p) };
@@ -101,6 +104,13 @@ export class SessionsStore {
 
   /** A path's key in the index: relative to CODEX_HOME (or its real path), `/`-separated. */
   private keyOf(path: string): string {
+    // The store's own paths are normalized paths inside CODEX_HOME: their key is their tail, without `relative`
+    // normalizing both paths again (see `joinNormalized`).
+    const home = this.home;
+    if (home !== null && path.startsWith(home) && path[home.length] === sep) {
+      const tail = path.slice(home.length + 1);
+      if (isNormalRelative(tail)) return sep === "/" ? tail : tail.split(sep).join("/");
+    }
     let rel = relative(this.codexHome, path);
     if (rel.startsWith("..")) {
       try {

@@ -23,6 +23,12 @@ export default defineConfig({
   platform: "node",
   dts: { entry: { index: "src/index.ts" } },
   sourcemap: true,
+  // Without indentation and comments the bundle is 1.9 MB instead of 2.7 MB: its source stays in memory for the
+  // whole process (V8 compiles the functions the code cache lacks from it), so this is ~0.75 MiB less resident, and
+  // less to read and copy at every start. Names are kept (stack traces, `constructor.name`); lines are cut at ~120
+  // characters (`lineLimit`, below), so a crash prints a short line of code, and dist/cli.cjs.map maps positions
+  // back to the sources (`node --enable-source-maps`).
+  minifyWhitespace: true,
   clean: true,
   // The workspace packages and their pure-JS dependencies are bundled. Native addons (better-sqlite3, the keyring,
   // node-pty's prebuilt PTY) and the MCP SDK (loaded lazily) stay outside, resolved from this package's own
@@ -43,6 +49,8 @@ export default defineConfig({
   esbuildOptions(options) {
     // import() inside a vm.Script needs --experimental-vm-modules; these packages all have CommonJS entries.
     options.supported = { ...options.supported, "dynamic-import": false };
+    // Minified lines stay short (see minifyWhitespace); only a long string literal can make one longer.
+    options.lineLimit = 120;
     // The bundled packages are ES modules: strict mode, and import.meta.url is the bundle's own URL.
     options.define = { ...options.define, "import.meta.url": "__codexBundleUrl" };
   },

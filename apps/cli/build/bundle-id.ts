@@ -16,8 +16,18 @@ export async function writeBundleId(launcher: string, bundle: string): Promise<s
     .digest("hex");
   const source = await readFile(launcher, "utf8");
   const quoted = JSON.stringify(BUNDLE_ID_PLACEHOLDER);
-  if (!source.includes(quoted))
+  const placeholder = literalPattern(quoted);
+  if (source.search(placeholder) === -1)
     throw new Error(`${launcher}: no ${quoted} to replace with the bundle's hash`);
-  await writeFile(launcher, source.replaceAll(quoted, JSON.stringify(id)));
+  await writeFile(launcher, source.replace(placeholder, JSON.stringify(id)));
   return id;
+}
+
+/**
+ * Matches `text` as the minified build may write it: esbuild's `lineLimit` cuts a long string literal with line
+ * continuations (a backslash and a line break, which the string's value does not include).
+ */
+function literalPattern(text: string): RegExp {
+  const chars = [...text].map((c) => c.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&"));
+  return new RegExp(chars.join("(?:\\\\\\r?\\n)?"), "g");
 }

@@ -216,14 +216,29 @@ describe("the built bundle", () => {
   });
 
   it("carries zod without its other locales, fromJSONSchema or the z.core namespace (build/zod-trimmed.ts)", () => {
-    const bundle = fs.readFileSync(path.join(dist, "cli.cjs"), "latin1");
-    expect(bundle).toContain("zod/v4/locales/en.js");
-    expect(bundle).not.toContain("zod/v4/locales/de.js");
-    expect(bundle).not.toContain("zod/v4/classic/from-json-schema.js");
+    // Minified: no comments name the bundle's modules (its source map lists them), and long strings are cut with
+    // line continuations.
+    const bundle = fs.readFileSync(path.join(dist, "cli.cjs"), "latin1").replaceAll("\\\n", "");
+    const sources = (
+      JSON.parse(fs.readFileSync(path.join(dist, "cli.cjs.map"), "utf8")) as { sources: string[] }
+    ).sources.join("\n");
+    expect(sources).toContain("zod/v4/locales/en.js");
+    expect(sources).not.toContain("zod/v4/locales/de.js");
+    expect(sources).not.toContain("zod/v4/classic/from-json-schema.js");
     expect(bundle).toContain("z.fromJSONSchema is not included in the codex bundle");
     // zod's core is bundled (its schemas are), but `z` carries no getter for core's namespace object.
-    expect(bundle).toContain("zod/v4/core/schemas.js");
-    expect(bundle).not.toMatch(/\bcore: \(\) => core_exports\d*\b/);
+    expect(sources).toContain("zod/v4/core/schemas.js");
+    expect(bundle).toMatch(/\bcore_exports\d*\b/);
+    expect(bundle).not.toMatch(/\bcore: ?\(\) ?=> ?core_exports\d*\b/);
+  });
+
+  it("is minified: its source, held for the whole process, carries no indentation or comments", () => {
+    const bundle = fs.readFileSync(path.join(dist, "cli.cjs"), "latin1");
+    const lines = bundle.split("\n");
+    // Lines are cut at ~120 characters (tsup.config.ts), strings with line continuations; few are indented.
+    expect(lines.filter((l) => l.length > 1000)).toEqual([]);
+    expect(lines.filter((l) => /^\s{2}/.test(l)).length).toBeLessThan(lines.length / 20);
+    expect(bundle.length).toBeLessThan(2_200_000);
   });
 
   it("asciiBundle escapes what is not ASCII and the program stays the same", async () => {
@@ -279,6 +294,15 @@ describe("the recorded build id", () => {
     const id = await writeBundleId(launcher, bundle);
     expect(fs.readFileSync(launcher, "utf8")).toBe(`const id = "${id}";\n`);
     await expect(writeBundleId(launcher, bundle)).rejects.toThrow(/no ".*" to replace/);
+  });
+
+  it("writeBundleId finds the placeholder cut by a line continuation (the minified build's lineLimit)", async () => {
+    const bundle = writeBundle("wc", "+");
+    const launcher = path.join(dir, "wc", "launcher.cjs");
+    const quoted = JSON.stringify(BUNDLE_ID_PLACEHOLDER);
+    fs.writeFileSync(launcher, `const id = ${quoted.slice(0, 20)}\\\n${quoted.slice(20)};\n`);
+    const id = await writeBundleId(launcher, bundle);
+    expect(fs.readFileSync(launcher, "utf8")).toBe(`const id = "${id}";\n`);
   });
 });
 

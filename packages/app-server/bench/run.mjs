@@ -20,6 +20,8 @@
 //      too (`thread/resume {excludeTurns}`; `thread/read` + `thread/turns/list {limit: 10}`), each server in fresh
 //      processes
 //   4. `fuzzyFileSearch` over a 100 000-file tree (median of RUNS requests; BENCH_FILES=0 skips it)
+// Ours starts without the app-server code cache earlier runs left (the test suite's grow it with every feature's
+// code): the bench's own first run writes it, as an install's first runs do.
 // Binaries: $CODEX_REAL_BIN (0.58.0) and $CODEX_0166_BIN (0.166.0), by default the native executables inside the npm
 // packages under the repository's .cache (not the npm launcher, which adds its own Node start-up). A missing
 // binary is reported as n/a. Every server runs with HTTP(S)_PROXY pointing at a closed local port and a
@@ -383,6 +385,15 @@ async function forEachServer(measure) {
   return out;
 }
 
+/** Deletes the code cache files of one command of ours beside the bundle (apps/cli launch/code-cache.ts). */
+async function removeCodeCaches(variant) {
+  const dir = path.join(cliDir, "dist", ".code-cache");
+  const names = await fs.readdir(dir).catch(() => []);
+  for (const name of names) {
+    if (name.includes(`.${variant}.`)) await fs.rm(path.join(dir, name), { force: true });
+  }
+}
+
 const root = await fs.mkdtemp(path.join(os.tmpdir(), "codex-bench-"));
 try {
   const rows = [];
@@ -390,6 +401,10 @@ try {
   await fs.mkdir(home0);
   await fs.writeFile(path.join(home0, "config.toml"), CONFIG);
   // One untimed run writes the code cache the timed runs read (as any earlier run of the installed bin would).
+  // The app-server's cache left by earlier runs goes first: the test suite's short runs each add what they
+  // compiled, and a cache holding every feature's code (2.7 MB instead of ~1.4) costs every start ~2 MiB of heap
+  // and its deserialization, so the figures would depend on what ran before the bench.
+  await removeCodeCaches("app-server");
   await timeInitialize(OURS, home0);
   const inits = SERVERS.map(() => []);
   const uncached = [];

@@ -59,7 +59,7 @@ export interface LoadOptions {
   variant?: string;
   /**
    * The bundle's SHA-256 (hex) as the build computed it (`build/bundle-id.ts` writes it into `dist/codex.cjs`).
-   * Given, the launcher does not hash the 2.5 MB bundle at every start (~3 ms); the cache is then named by it and by
+   * Given, the launcher does not hash the bundle at every start (~3 ms at 2.5 MB); the cache is then named by it and by
    * the bundle's size and mtime, so a bundle edited after the build still never meets the build's cache.
    */
   buildId?: string | undefined;
@@ -98,7 +98,7 @@ export function loadBundle(file: string, opts: LoadOptions = {}): LoadedBundle {
 
 /**
  * Compiles the bundle (from its code cache when a valid one exists). Its own function so that the bundle's bytes
- * (2.5 MB) and the cache's (~1 MB) are unreachable before the bundle runs: its start-up then frees them at the
+ * (1.9 MB) and the cache's (~1.4 MB) are unreachable before the bundle runs: its start-up then frees them at the
  * first garbage collections instead of leaving them for a full one, ~4-5 MiB less resident for the whole process.
  */
 function compileBundle(

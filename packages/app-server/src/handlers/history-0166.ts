@@ -56,7 +56,7 @@ function clientError(err: unknown, id: string): unknown {
 
 /** Every turn of a thread, oldest first, each read from its own lines (`thread/read {includeTurns}`). */
 export async function readAllTurns(store: SessionsStore, id: string): Promise<gen0166.Turn[]> {
-  const readLines = store.readLines.bind(store);
+  const readLines = store.lineReader();
   const page = await store.listTurns({ threadId: id }, { sortDirection: "asc" });
   const turns: gen0166.Turn[] = [];
   for (const t of page.turns) turns.push(await storedTurn(t, "full", readLines));
@@ -69,7 +69,7 @@ export async function readTurnsPage(
   id: string,
   p: Partial<Pick<gen0166.ThreadTurnsListParams, "cursor" | "limit" | "sortDirection" | "itemsView">>,
 ): Promise<gen0166.TurnsPage> {
-  const readLines = store.readLines.bind(store);
+  const readLines = store.lineReader();
   const page = await store.listTurns(
     { threadId: id },
     { cursor: p.cursor ?? null, limit: p.limit ?? null, sortDirection: p.sortDirection ?? null },

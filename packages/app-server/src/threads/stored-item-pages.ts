@@ -87,7 +87,7 @@ export async function legacyItemsPage(
   limit: number,
 ): Promise<gen0166.ThreadItemsListResponse> {
   const dir = p.sortDirection ?? "asc";
-  const readLines = store.readLines.bind(store);
+  const readLines = store.lineReader();
   const only = p.turnId ? await turnNamed(store, threadId, p.turnId) : null;
   let start: { position: number; turnId: string } | null = only;
   /** Where to start in the first turn read: an item index (asc order), or the item after an item id. */

@@ -1,6 +1,6 @@
 import { realpath } from "node:fs/promises";
-import { join, resolve, sep } from "node:path";
-import { ARCHIVED_SESSIONS_SUBDIR, SESSIONS_SUBDIR } from "./paths.js";
+import { resolve, sep } from "node:path";
+import { ARCHIVED_SESSIONS_SUBDIR, joinNormalized, SESSIONS_SUBDIR } from "./paths.js";
 
 const caseInsensitive = process.platform === "darwin" || process.platform === "win32";
 /** A path as the file system compares it (case folded where names are case-insensitive by default). */
@@ -35,7 +35,11 @@ const realpathOr = (p: string) => realpath(p).catch(() => p);
 export async function confineRolloutPath(codexHome: string, path: string): Promise<string> {
   const abs = resolve(path);
   const home = resolve(codexHome);
-  const dirs = (root: string) => [join(root, SESSIONS_SUBDIR), join(root, ARCHIVED_SESSIONS_SUBDIR)];
+  // `home` and its real path are absolute and normalized.
+  const dirs = (root: string) => [
+    joinNormalized(root, SESSIONS_SUBDIR),
+    joinNormalized(root, ARCHIVED_SESSIONS_SUBDIR),
+  ];
   const realHome = await realpathOr(home);
   if (![...dirs(home), ...dirs(realHome)].some((dir) => isInside(abs, dir))) throw new RolloutPathError(path);
   const real = await realpath(abs);

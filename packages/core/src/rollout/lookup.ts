@@ -1,5 +1,5 @@
 import { readdir, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, normalize, sep } from "node:path";
 import { Catalog, Validation } from "./catalog.js";
 import { confineRolloutPath } from "./confine.js";
 import type { IndexDb } from "./index-db.js";
@@ -7,6 +7,7 @@ import { forgetFiles, namesForId, putFiles } from "./index-heads.js";
 import {
   ARCHIVED_SESSIONS_SUBDIR,
   isUuid,
+  joinNormalized,
   parseRolloutFileName,
   rolloutPathFor,
   SESSIONS_SUBDIR,
@@ -41,10 +42,15 @@ export async function isFile(path: string): Promise<boolean> {
 
 /** Finds rollouts by thread id (live, archived) or confines a client's path: the lookups of `SessionsStore`. */
 export class RolloutLookup {
-  constructor(private readonly ctx: StoreContext) {}
+  /** CODEX_HOME normalized once: index keys are joined to it without normalizing the whole path each time. */
+  private readonly home: string;
+
+  constructor(private readonly ctx: StoreContext) {
+    this.home = normalize(ctx.codexHome);
+  }
 
   private abs(name: string): string {
-    return join(this.ctx.codexHome, ...name.split("/"));
+    return joinNormalized(this.home, sep === "/" ? name : name.split("/").join(sep));
   }
 
   private entryOf(path: string) {

@@ -109,7 +109,8 @@ export function createTurnHandlers0166(
       try {
         if (applied.overrides)
           await thread.conversation.submit({ type: "override_turn_context", ...applied.overrides });
-        const joined = active?.kind === "regular" ? joinRunningTurn(thread, items, p.clientUserMessageId) : null;
+        const joined =
+          active?.kind === "regular" ? joinRunningTurn(thread, items, p.clientUserMessageId) : null;
         if (joined) return await ctx.respond({ turn: pendingTurn(joined) });
         // `outputSchema` shapes this turn's answers only; it goes to the model as given (0.166.0 checks nothing).
         const turnId = await thread.conversation.submit(

@@ -81,8 +81,6 @@ const schemaOf = (outputSchema: unknown): unknown => outputSchema ?? null;
 export function createTurnHandlers0166(
   registry: ThreadRegistry,
 ): Handlers<Protocol0166, "turn/start" | "turn/steer" | "turn/interrupt"> {
-  // The `outputSchema` each thread's latest turn was started with (0.166.0 checks a joining turn/start against it).
-  const turnSchemas = new WeakMap<LoadedThread, { turnId: string; schema: unknown }>();
   return {
     async "turn/start"(p, ctx) {
       const thread = registry.require(p.threadId);
@@ -92,7 +90,7 @@ export function createTurnHandlers0166(
         // 0.166.0 starts or steers: input sent while a turn runs joins that turn, unless it asks for another answer
         // schema than the turn's (compared as JSON values, key order aside).
         const required = schemaOf(p.outputSchema);
-        const current = turnSchemas.get(thread);
+        const current = thread.lastTurnSchema;
         const activeSchema = current?.turnId === active.id ? current.schema : null;
         if (required !== null && !isDeepStrictEqual(required, activeSchema))
           throw internalError("failed to submit turn input: ActiveTurnOutputSchemaMismatch");
@@ -117,7 +115,7 @@ export function createTurnHandlers0166(
           { type: "user_turn", items, final_output_json_schema: p.outputSchema },
           uuidV7(),
         );
-        turnSchemas.set(thread, { turnId, schema: schemaOf(p.outputSchema) });
+        thread.lastTurnSchema = { turnId, schema: schemaOf(p.outputSchema) };
         return await ctx.respond({ turn: pendingTurn(turnId) });
       } finally {
         hold.release();

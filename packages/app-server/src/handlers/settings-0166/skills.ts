@@ -77,9 +77,9 @@ function skillMetadata(skill: Skill, enabled: boolean): gen0166.SkillMetadata {
 /**
  * 0.166.0 `skills/list {cwds?, forceReload?}` → `{data: [{cwd, skills, errors}]}`, one entry per cwd in the order
  * asked (none: the server's cwd): the skills seen from there (core's `loadSkills`: the repo's `.codex/skills` and
- * `.agents/skills`, `CODEX_HOME/skills`, `~/.agents/skills`, `CODEX_HOME/skills/.system`), `enabled` per
- * `[[skills.config]]`, with the roots `skills/extraRoots/set` added, and the `SKILL.md` files that failed to load. Read from disk on every call (so
- * `forceReload` changes nothing); a cwd asked twice is scanned once.
+ * `.agents/skills`, `CODEX_HOME/skills`, `~/.agents/skills`, the roots `skills/extraRoots/set` added,
+ * `CODEX_HOME/skills/.system`), `enabled` per `[[skills.config]]`, and the `SKILL.md` files that failed to load.
+ * Read from disk on every call (so `forceReload` changes nothing); a cwd asked twice is scanned once.
  */
 export function createSkillsHandler0166(
   s: SkillsServices0166,

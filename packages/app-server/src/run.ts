@@ -107,6 +107,7 @@ async function runListening(opts: RunAppServerOptions, listen: ListenOptions): P
           const tables = createHandlerTables(s, {
             ...services(opts, runtime, auth),
             threads: shared.threads,
+            skillExtraRoots: shared.skillExtraRoots,
           });
           return opts.handlers ? opts.handlers(s, tables) : tables;
         },

@@ -119,6 +119,60 @@ describe("0.166 turn/start.outputSchema compared with codex 0.166.0", () => {
   );
 });
 
+describe("0.166 turn/start while a turn runs, compared with codex 0.166.0", () => {
+  it.each(IMPLS)(
+    "%s: joins the running turn; another outputSchema is refused with ActiveTurnOutputSchemaMismatch",
+    { timeout: 120_000 },
+    async (impl) => {
+      const s = await server(impl);
+      const { thread } = await s.c.request("thread/start", { cwd: s.root });
+      // The first request streams nothing until the turn is interrupted; the steered ones get the mock's "ok".
+      s.mock.enqueue({ kind: "keepalive", intervalMs: 200 });
+      const start = (text: string, extra: Record<string, unknown>) =>
+        s.c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text }], ...extra });
+      const { turn } = await start("first", { outputSchema: TITLE_SCHEMA });
+      // Input sent before the turn's first request would join that (endless) request: wait until it is out.
+      while (s.mock.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
+
+      const other = { ...TITLE_SCHEMA, required: [] };
+      const refused = await errorOf(start("other schema", { outputSchema: other }));
+      expect({ code: refused.code, message: refused.message }).toEqual({
+        code: -32603,
+        message: "failed to submit turn input: ActiveTurnOutputSchemaMismatch",
+      });
+      // The same schema in another key order, none, or null: the input joins the running turn.
+      const reordered = Object.fromEntries(Object.entries(TITLE_SCHEMA).reverse());
+      const joined = [
+        await start("same schema", { outputSchema: reordered }),
+        await start("no schema", {}),
+        await start("null schema", { outputSchema: null }),
+      ];
+      expect(joined.map((j) => j.turn)).toEqual(Array.from({ length: 3 }, () => ({ ...turn })));
+      const done = await s.c.waitFor(
+        (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
+        "turn/completed",
+      );
+      expect((done.params as { turn: { status: string } }).turn.status).toBe("completed");
+      const userTexts = s.c.messages
+        .filter((m) => m.method === "item/completed")
+        .map((m) => m.params as { turnId: string; item: { type: string; content?: { text: string }[] } })
+        .filter((p) => p.item.type === "userMessage")
+        .map((p) => [p.turnId === turn.id, p.item.content?.[0]?.text]);
+      expect(userTexts).toEqual([
+        [true, "first"],
+        [true, "same schema"],
+        [true, "no schema"],
+        [true, "null schema"],
+      ]);
+      // The refused input went nowhere; the joined ones reached the model within the turn, which kept its schema.
+      const last = s.mock.requests.at(-1)?.body;
+      expect(JSON.stringify(last)).toContain("null schema");
+      expect(JSON.stringify(last)).not.toContain("other schema");
+      expect(formatOf(s, -1)).toMatchObject({ schema: TITLE_SCHEMA });
+    },
+  );
+});
+
 describe("0.166 ephemeral threads compared with codex 0.166.0", () => {
   it.each(IMPLS)(
     "%s: what needs a stored thread is refused in 0.166.0's words; the preview stays empty",
@@ -135,6 +189,7 @@ describe("0.166 ephemeral threads compared with codex 0.166.0", () => {
       expect({
         read: await refusal(s.c.request("thread/read", { threadId: id, includeTurns: true })),
         turns: await refusal(s.c.request("thread/turns/list", { threadId: id })),
+        items: await refusal(s.c.request("thread/items/list", { threadId: id })),
         name: await refusal(s.c.request("thread/name/set", { threadId: id, name: "x" })),
         fork: await refusal(s.c.request("thread/fork", { threadId: id })),
         archive: await refusal(s.c.request("thread/archive", { threadId: id })),
@@ -142,6 +197,7 @@ describe("0.166 ephemeral threads compared with codex 0.166.0", () => {
       }).toEqual({
         read: "-32600 ephemeral threads do not support includeTurns",
         turns: "-32600 ephemeral threads do not support thread/turns/list",
+        items: "-32601 thread/items/list is not supported yet",
         name: "-32600 ephemeral thread does not support metadata updates: <id>",
         fork: "-32600 no rollout found for thread id <id>",
         archive: "-32600 no rollout found for thread id <id>",

@@ -9,7 +9,8 @@ export const v2m = <P extends RequestSchema["params"], R extends RequestSchema["
 ) => ({ params, response, namespace: "v2" }) as const satisfies RequestSchema;
 
 /**
- * 0.166.0's settings methods: models, config read and write, account, skills and MCP server status. Kept in a
+ * 0.166.0's settings methods: models, config read and write, account, skills (and their extra roots), hooks,
+ * MCP server status, reload and OAuth login. Kept in a
  * module of their own so that branches adding other 0.166 methods touch `protocol-0166.ts` by one line each.
  */
 export const settingsRequests0166 = {
@@ -27,7 +28,11 @@ export const settingsRequests0166 = {
     g.GetAccountRateLimitsResponse,
   ),
   "skills/list": v2m(g.SkillsListParams, g.SkillsListResponse),
+  "skills/extraRoots/set": v2m(g.SkillsExtraRootsSetParams, g.SkillsExtraRootsSetResponse),
+  "hooks/list": v2m(g.HooksListParams, g.HooksListResponse),
   "mcpServerStatus/list": v2m(g.ListMcpServerStatusParams, g.ListMcpServerStatusResponse),
+  "config/mcpServer/reload": v2m(NoParams, g.McpServerRefreshResponse),
+  "mcpServer/oauth/login": v2m(g.McpServerOauthLoginParams, g.McpServerOauthLoginResponse),
 } as const;
 
 /** The names of the settings methods (the app server's settings handler group serves exactly these). */
@@ -38,4 +43,5 @@ export const settingsNotifications0166 = {
   "account/updated": g.AccountUpdatedNotification,
   "account/rateLimits/updated": g.AccountRateLimitsUpdatedNotification,
   "account/login/completed": g.AccountLoginCompletedNotification,
+  "skills/changed": g.SkillsChangedNotification,
 } as const;

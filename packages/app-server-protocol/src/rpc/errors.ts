@@ -1,6 +1,8 @@
-/** JSON-RPC error codes Codex 0.58.0 uses (it never sends -32700/-32601/-32602, see spec/transport.md). */
+/** JSON-RPC error codes Codex uses (0.58.0 never sends -32700/-32601/-32602, see spec/transport.md). */
 export const INVALID_REQUEST = -32600;
 export const INTERNAL_ERROR = -32603;
+/** Later Codex's answer to a request it knows but does not serve for that thread (0.166.0: `thread/items/list`). */
+export const METHOD_NOT_FOUND = -32601;
 /** Later Codex's answer to a request over its in-flight limit (0.58.0 has no limit and so never sends it). */
 export const SERVER_OVERLOADED = -32001;
 

@@ -4,6 +4,7 @@ export {
   INVALID_REQUEST,
   internalError,
   invalidRequest,
+  METHOD_NOT_FOUND,
   PeerRequestError,
   type RequestId,
   RpcError,

@@ -882,8 +882,91 @@ export const GitInfo = z.object({
 });
 export type GitInfo = z.infer<typeof GitInfo>;
 
+export const HookErrorInfo = z.object({ message: z.string(), path: z.string() });
+export type HookErrorInfo = z.infer<typeof HookErrorInfo>;
+
+export const HookEventName = z.enum([
+  "preModelRequest",
+  "postModelRequest",
+  "preToolUse",
+  "permissionRequest",
+  "postToolUse",
+  "preCompact",
+  "postCompact",
+  "sessionStart",
+  "sessionEnd",
+  "userPromptSubmit",
+  "subagentStart",
+  "subagentStop",
+  "stop",
+  "interrupt",
+]);
+export type HookEventName = z.infer<typeof HookEventName>;
+
+export const HookSource = z.enum([
+  "system",
+  "user",
+  "project",
+  "mdm",
+  "sessionFlags",
+  "plugin",
+  "cloudRequirements",
+  "cloudManagedConfig",
+  "legacyManagedConfigFile",
+  "legacyManagedConfigMdm",
+  "unknown",
+]);
+export type HookSource = z.infer<typeof HookSource>;
+
+export const HookTrustStatus = z.enum(["managed", "untrusted", "trusted", "modified"]);
+export type HookTrustStatus = z.infer<typeof HookTrustStatus>;
+
+export const HookMetadata = z.intersection(
+  z.object({
+    additionalContextLimit: usize().nullable().optional(),
+    currentHash: z.string(),
+    displayOrder: i64(),
+    enabled: z.boolean(),
+    environmentId: z.string().nullable().optional(),
+    eventName: HookEventName,
+    isManaged: z.boolean(),
+    key: z.string(),
+    matcher: z.string().nullable().optional(),
+    pluginId: z.string().nullable().optional(),
+    source: HookSource,
+    sourcePath: AbsolutePathBuf,
+    statusMessage: z.string().nullable().optional(),
+    timeoutSec: u64(),
+    trustStatus: HookTrustStatus,
+  }),
+  z.union([
+    z.object({ async: z.boolean().optional(), command: z.string(), handlerType: z.enum(["command"]) }),
+    z.object({ handlerType: z.enum(["mcpTool"]), server: z.string(), tool: z.string() }),
+    z.object({ handlerType: z.enum(["prompt"]) }),
+    z.object({ handlerType: z.enum(["agent"]) }),
+  ]),
+);
+export type HookMetadata = z.infer<typeof HookMetadata>;
+
 export const HookPromptFragment = z.object({ hookRunId: z.string(), text: z.string() });
 export type HookPromptFragment = z.infer<typeof HookPromptFragment>;
+
+export const HooksListEntry = z.object({
+  cwd: z.string(),
+  errors: z.array(HookErrorInfo),
+  hooks: z.array(HookMetadata),
+  warnings: z.array(z.string()),
+});
+export type HooksListEntry = z.infer<typeof HooksListEntry>;
+
+export const HooksListParams = z.object({
+  cwds: z.array(z.string()).optional(),
+  threadId: z.string().nullable().optional(),
+});
+export type HooksListParams = z.infer<typeof HooksListParams>;
+
+export const HooksListResponse = z.object({ data: z.array(HooksListEntry) });
+export type HooksListResponse = z.infer<typeof HooksListResponse>;
 
 export const ImageGenerationFailure = z.object({
   limitId: z.string(),
@@ -1328,6 +1411,27 @@ export type LoginAccountResponse = z.infer<typeof LoginAccountResponse>;
 export const LogoutAccountResponse = z.object({});
 export type LogoutAccountResponse = z.infer<typeof LogoutAccountResponse>;
 
+export const McpServerOauthClientRegistration = z.enum(["auto", "cimd", "dcr"]);
+export type McpServerOauthClientRegistration = z.infer<typeof McpServerOauthClientRegistration>;
+
+export const McpServerOauthLoginParams = z.object({
+  clientRegistration: McpServerOauthClientRegistration.nullable().optional(),
+  name: z.string(),
+  scopes: z.array(z.string()).nullable().optional(),
+  threadId: z.string().nullable().optional(),
+  timeoutSecs: i64().nullable().optional(),
+});
+export type McpServerOauthLoginParams = z.infer<typeof McpServerOauthLoginParams>;
+
+export const McpServerOauthLoginResponse = z.object({
+  authorizationUrl: z.string(),
+  loginId: z.string().nullable().optional(),
+});
+export type McpServerOauthLoginResponse = z.infer<typeof McpServerOauthLoginResponse>;
+
+export const McpServerRefreshResponse = z.object({});
+export type McpServerRefreshResponse = z.infer<typeof McpServerRefreshResponse>;
+
 export const McpToolCallProgressNotification = z.object({
   itemId: z.string(),
   message: z.string(),
@@ -1712,6 +1816,18 @@ export const SkillMetadata = z.object({
   shortDescription: z.string().nullable().optional(),
 });
 export type SkillMetadata = z.infer<typeof SkillMetadata>;
+
+/** Notification emitted when watched local skill files change.
+ *
+ * Treat this as an invalidation signal and re-run `skills/list` with the client's current parameters when refreshed skill metadata is needed. */
+export const SkillsChangedNotification = z.object({});
+export type SkillsChangedNotification = z.infer<typeof SkillsChangedNotification>;
+
+export const SkillsExtraRootsSetParams = z.object({ extraRoots: z.array(AbsolutePathBuf) });
+export type SkillsExtraRootsSetParams = z.infer<typeof SkillsExtraRootsSetParams>;
+
+export const SkillsExtraRootsSetResponse = z.object({});
+export type SkillsExtraRootsSetResponse = z.infer<typeof SkillsExtraRootsSetResponse>;
 
 export const SkillsListEntry = z.object({
   cwd: z.string(),
@@ -2549,7 +2665,15 @@ export const definitions0166 = {
   "v2/GetAccountRateLimitsResponse": GetAccountRateLimitsResponse,
   "v2/GetAccountResponse": GetAccountResponse,
   "v2/GitInfo": GitInfo,
+  "v2/HookErrorInfo": HookErrorInfo,
+  "v2/HookEventName": HookEventName,
+  "v2/HookMetadata": HookMetadata,
   "v2/HookPromptFragment": HookPromptFragment,
+  "v2/HookSource": HookSource,
+  "v2/HookTrustStatus": HookTrustStatus,
+  "v2/HooksListEntry": HooksListEntry,
+  "v2/HooksListParams": HooksListParams,
+  "v2/HooksListResponse": HooksListResponse,
   "v2/ImageDetail": ImageDetail,
   "v2/ImageGenerationFailure": ImageGenerationFailure,
   "v2/ImageGenerationInputImage": ImageGenerationInputImage,
@@ -2574,6 +2698,10 @@ export const definitions0166 = {
   "v2/McpAuthStatus": McpAuthStatus,
   "v2/McpServerConnectionStatus": McpServerConnectionStatus,
   "v2/McpServerInfo": McpServerInfo,
+  "v2/McpServerOauthClientRegistration": McpServerOauthClientRegistration,
+  "v2/McpServerOauthLoginParams": McpServerOauthLoginParams,
+  "v2/McpServerOauthLoginResponse": McpServerOauthLoginResponse,
+  "v2/McpServerRefreshResponse": McpServerRefreshResponse,
   "v2/McpServerStatus": McpServerStatus,
   "v2/McpServerStatusDetail": McpServerStatusDetail,
   "v2/McpToolCallAppContext": McpToolCallAppContext,
@@ -2644,6 +2772,9 @@ export const definitions0166 = {
   "v2/SkillMetadata": SkillMetadata,
   "v2/SkillScope": SkillScope,
   "v2/SkillToolDependency": SkillToolDependency,
+  "v2/SkillsChangedNotification": SkillsChangedNotification,
+  "v2/SkillsExtraRootsSetParams": SkillsExtraRootsSetParams,
+  "v2/SkillsExtraRootsSetResponse": SkillsExtraRootsSetResponse,
   "v2/SkillsListEntry": SkillsListEntry,
   "v2/SkillsListParams": SkillsListParams,
   "v2/SkillsListResponse": SkillsListResponse,

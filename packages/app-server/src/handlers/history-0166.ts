@@ -1,5 +1,11 @@
 import { basename } from "node:path";
-import { type gen0166, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
+import {
+  type gen0166,
+  invalidRequest,
+  METHOD_NOT_FOUND,
+  type Protocol0166,
+  RpcError,
+} from "@codex-ts/app-server-protocol";
 import {
   cursorFor,
   HistoryBaseError,
@@ -203,6 +209,9 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
     async "thread/items/list"(p) {
       const id = parseThreadId(p.threadId);
       return reading(id, async () => {
+        // 0.166.0's words for a thread it keeps no stored pages of (clients fall back to the turns).
+        if (registry.get(id)?.meta.ephemeral)
+          throw new RpcError(METHOD_NOT_FOUND, "thread/items/list is not supported yet");
         const summary = await summaryOf(id);
         // 0.166.0 pages the items of the threads it wrote itself only; a legacy thread's are served here from
         // whole turns (README, deliberate differences).

@@ -6,6 +6,7 @@ import { ConversationRegistry } from "../conversations.js";
 import type { HandlerTables } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { AppServer } from "../server.js";
+import { SkillExtraRoots } from "../skill-extra-roots.js";
 import { ThreadRegistry } from "../threads/registry.js";
 import { type AccountHandlerOptions, createAccountHandlers } from "./account.js";
 import { AccountService } from "./account-service.js";
@@ -43,6 +44,8 @@ export interface ServerServices {
   originator?: string | undefined;
   /** The 0.166 threads, when shared by several connections (a listening server); else this connection's own. */
   threads?: ThreadRegistry | undefined;
+  /** The skill roots clients added, when shared by several connections (a listening server); else this one's own. */
+  skillExtraRoots?: SkillExtraRoots | undefined;
 }
 
 function isSessionRuntime(rt: ConversationRuntime | undefined): rt is SessionRuntime {
@@ -158,6 +161,9 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         currentConfig,
         // A loaded 0.166 thread is known; its own connections' states are not tracked (runtimeStatus null).
         threadMcp: (id) => (threads.get(id) ? { status: () => null } : undefined),
+        skillExtraRoots: s.skillExtraRoots ?? new SkillExtraRoots(),
+        notifySkillsChanged: () => server.peers["0.166"].notify("skills/changed", {}),
+        threadCwd: (id) => threads.require(id).settings.cwd,
       }),
       ...(rt
         ? {

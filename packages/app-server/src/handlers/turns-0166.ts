@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import {
   type gen0166,
   type InputItem,
+  internalError,
   invalidRequest,
   type Protocol0166,
 } from "@codex-ts/app-server-protocol";
 import { SteerError, type SteerRefusal, uuidV7 } from "@codex-ts/core";
 import type { Handlers } from "../handler.js";
+import type { LoadedThread } from "../threads/loaded-thread.js";
 import type { ThreadRegistry } from "../threads/registry.js";
 import { applySettings } from "../threads/settings.js";
 
@@ -33,6 +36,26 @@ function steerRefusal(r: SteerRefusal): Error {
   }
 }
 
+/**
+ * Steers `items` into the thread's running turn (as `turn/steer` would) and gives that turn's id; null when no turn
+ * takes input any more (it just ended, or has not started yet), so that the caller starts a new one.
+ */
+function joinRunningTurn(
+  thread: LoadedThread,
+  items: InputItem[],
+  clientUserMessageId: string | null | undefined,
+): string | null {
+  const itemId = randomUUID();
+  if (clientUserMessageId) thread.mapper.noteClientId(itemId, clientUserMessageId);
+  try {
+    return thread.conversation.steer(items, { itemId });
+  } catch (err) {
+    if (err instanceof SteerError && err.refusal.kind === "no_active_turn") return null;
+    if (err instanceof SteerError) throw steerRefusal(err.refusal);
+    throw err;
+  }
+}
+
 /** A turn as `turn/start` announces it: nothing has happened yet (0.166.0's shape, times unknown). */
 function pendingTurn(id: string): gen0166.Turn {
   return {
@@ -48,6 +71,9 @@ function pendingTurn(id: string): gen0166.Turn {
   };
 }
 
+/** A schema a client gave (`outputSchema`), or none: absent and null both mean none, as in 0.166.0. */
+const schemaOf = (outputSchema: unknown): unknown => outputSchema ?? null;
+
 /**
  * `turn/start`, `turn/steer` and `turn/interrupt` on 0.166 threads. Turn ids are UUIDv7, as 0.166.0 mints them.
  * A turn's notifications follow its request's response: the handler holds them, submits, responds, releases.
@@ -59,6 +85,16 @@ export function createTurnHandlers0166(
     async "turn/start"(p, ctx) {
       const thread = registry.require(p.threadId);
       const items = p.input.map(inputItem0166);
+      const active = thread.currentTask();
+      if (active?.kind === "regular") {
+        // 0.166.0 starts or steers: input sent while a turn runs joins that turn, unless it asks for another answer
+        // schema than the turn's (compared as JSON values, key order aside).
+        const required = schemaOf(p.outputSchema);
+        const current = thread.lastTurnSchema;
+        const activeSchema = current?.turnId === active.id ? current.schema : null;
+        if (required !== null && !isDeepStrictEqual(required, activeSchema))
+          throw internalError("failed to submit turn input: ActiveTurnOutputSchemaMismatch");
+      }
       const applied = applySettings(thread.settings, p);
       thread.settings = applied.next;
       // 0.166.0 announces changed settings before it answers.
@@ -71,11 +107,15 @@ export function createTurnHandlers0166(
       try {
         if (applied.overrides)
           await thread.conversation.submit({ type: "override_turn_context", ...applied.overrides });
+        const joined =
+          active?.kind === "regular" ? joinRunningTurn(thread, items, p.clientUserMessageId) : null;
+        if (joined) return await ctx.respond({ turn: pendingTurn(joined) });
         // `outputSchema` shapes this turn's answers only; it goes to the model as given (0.166.0 checks nothing).
         const turnId = await thread.conversation.submit(
           { type: "user_turn", items, final_output_json_schema: p.outputSchema },
           uuidV7(),
         );
+        thread.lastTurnSchema = { turnId, schema: schemaOf(p.outputSchema) };
         return await ctx.respond({ turn: pendingTurn(turnId) });
       } finally {
         hold.release();

@@ -7,6 +7,7 @@ import {
 import { buildUserAgent } from "@codex-ts/core";
 import { cutLogMessage } from "../log-ring.js";
 import { AppServer, type AppServerOptions } from "../server.js";
+import { SkillExtraRoots } from "../skill-extra-roots.js";
 import { ThreadRegistry } from "../threads/registry.js";
 import { handshakeAuthorizer, type WsAuth } from "./handshake-auth.js";
 import { subscriptionObserver } from "./subscription-observer.js";
@@ -48,6 +49,7 @@ export interface SharedServices {
   host: ServerHost;
   subscribers: ThreadSubscribers;
   threads: ThreadRegistry;
+  skillExtraRoots: SkillExtraRoots;
 }
 
 export function sharedServices(opts: Omit<AppServerOptions, "handlers">): SharedServices {
@@ -75,7 +77,7 @@ export function sharedServices(opts: Omit<AppServerOptions, "handlers">): Shared
     (id) => subscribers.channel(id),
     (m) => host.log("warn", m),
   );
-  return { host, subscribers, threads };
+  return { host, subscribers, threads, skillExtraRoots: new SkillExtraRoots() };
 }
 
 /**

@@ -38,6 +38,11 @@ export class LoadedThread {
   private readonly followed: FollowedConversation;
   /** Whether the connection follows this thread's events (`thread/unsubscribe` stops, `thread/resume` restarts). */
   subscribed = true;
+  /**
+   * The `outputSchema` (null: none) the latest `turn/start` started its turn with: a `turn/start` that would join
+   * that turn while it runs must ask for the same one (0.166.0's ActiveTurnOutputSchemaMismatch).
+   */
+  lastTurnSchema: { turnId: string; schema: unknown } | null = null;
 
   constructor(
     readonly opened: OpenedConversation,

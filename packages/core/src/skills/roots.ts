@@ -10,6 +10,11 @@ export interface SkillRootOptions {
   cwd: string;
   /** `project_root_markers` (default `[".git"]`); an empty list makes `cwd` the project root. */
   projectRootMarkers?: readonly string[] | undefined;
+  /**
+   * Absolute directories a client added (`skills/extraRoots/set`): searched as user roots, after the user's own, as
+   * 0.166.0 searches them (a missing one or a file is simply empty).
+   */
+  extraRoots?: readonly string[] | undefined;
 }
 
 const exists = (path: string) =>
@@ -30,7 +35,8 @@ export async function projectRoot(cwd: string, markers: readonly string[]): Prom
 /**
  * Where codex 0.166.0 looks for skills as seen from `cwd`, highest precedence first: each `.codex/skills` and
  * `.agents/skills` from the project root down to `cwd` (repo), `CODEX_HOME/skills` and `~/.agents/skills` (user),
- * `CODEX_HOME/skills/.system` (system; Codex installs its bundled skills there). Duplicates are listed once.
+ * `CODEX_HOME/skills/.system` (system; Codex installs its bundled skills there), with the client's `extraRoots` among
+ * the user ones. Duplicates are listed once.
  */
 export async function skillRoots(o: SkillRootOptions): Promise<SkillRoot[]> {
   const cwd = resolve(o.cwd);
@@ -44,6 +50,7 @@ export async function skillRoots(o: SkillRootOptions): Promise<SkillRoot[]> {
   for (const dir of [...dirs].reverse()) roots.push({ path: join(dir, ".codex", "skills"), scope: "repo" });
   roots.push({ path: join(o.codexHome, "skills"), scope: "user" });
   if (o.homeDir) roots.push({ path: join(o.homeDir, ".agents", "skills"), scope: "user" });
+  for (const extra of o.extraRoots ?? []) roots.push({ path: resolve(extra), scope: "user" });
   roots.push({ path: join(o.codexHome, "skills", ".system"), scope: "system" });
   for (const dir of dirs) roots.push({ path: join(dir, ".agents", "skills"), scope: "repo" });
   const seen = new Set<string>();

@@ -1,10 +1,13 @@
 import { type Protocol0166, protocol0166, type SettingsMethod0166 } from "@codex-ts/app-server-protocol";
 import type { Config, ConfigLayer, ConfigWriter } from "@codex-ts/config-loader";
 import type { Handlers } from "../../handler.js";
+import type { SkillExtraRoots } from "../../skill-extra-roots.js";
 import type { AccountService } from "../account-service.js";
 import { unavailable } from "../unavailable.js";
 import { createAccountHandlers0166 } from "./account.js";
 import { createConfigHandlers0166 } from "./config.js";
+import { createHooksHandler0166 } from "./hooks.js";
+import { createMcpConfigHandlers0166 } from "./mcp-config.js";
 import { createMcpStatusHandler0166, type ThreadMcpLookup } from "./mcp-status.js";
 import { modelListHandler0166 } from "./models.js";
 import { createSkillsHandler0166 } from "./skills.js";
@@ -20,10 +23,17 @@ export interface SettingsServices0166 {
   currentConfig?: (() => Promise<Config>) | undefined;
   /** A 0.166 thread's MCP connection state (`mcpServerStatus/list {threadId}`), from the live thread methods. */
   threadMcp?: ThreadMcpLookup | undefined;
+  /** The skill roots clients added (`skills/extraRoots/set`), one list per server. */
+  skillExtraRoots: SkillExtraRoots;
+  /** Sends `skills/changed` on the connection. */
+  notifySkillsChanged(): Promise<void>;
+  /** A loaded 0.166 thread's cwd, or the thread registry's refusal (`hooks/list`, `mcpServer/oauth/login`). */
+  threadCwd(rawId: string): string;
 }
 
 /**
- * The 0.166 settings methods: `model/list`, `skills/list`, `mcpServerStatus/list`, `config/read`,
+ * The 0.166 settings methods: `model/list`, `skills/list`, `skills/extraRoots/set`, `hooks/list`,
+ * `mcpServerStatus/list`, `config/mcpServer/reload`, `mcpServer/oauth/login`, `config/read`,
  * `config/value/write`, `config/batchWrite`, `account/*`. One group of the 0.166 handler table, as
  * `settingsRequests0166` is one group of the registry (its type is spelt out: inferred, it is too large to emit).
  */
@@ -33,19 +43,38 @@ export function createSettingsHandlers0166(
   return {
     ...modelListHandler0166,
     ...(s.config
-      ? createSkillsHandler0166({
-          codexHome: s.config.writer.codexHome,
-          homeDir: s.homeDir,
-          layers: s.config.layers,
-        })
-      : unavailable(protocol0166, ["skills/list"], "a CODEX_HOME")),
+      ? {
+          ...createSkillsHandler0166({
+            codexHome: s.config.writer.codexHome,
+            homeDir: s.homeDir,
+            layers: s.config.layers,
+            extraRoots: s.skillExtraRoots,
+            notifyChanged: s.notifySkillsChanged,
+          }),
+          ...createHooksHandler0166({
+            codexHome: s.config.writer.codexHome,
+            layers: s.config.layers,
+            threadCwd: s.threadCwd,
+          }),
+        }
+      : unavailable(protocol0166, ["skills/list", "skills/extraRoots/set", "hooks/list"], "a CODEX_HOME")),
     ...(s.currentConfig
-      ? createMcpStatusHandler0166({
-          currentConfig: s.currentConfig,
-          env: process.env,
-          threadMcp: s.threadMcp,
-        })
-      : unavailable(protocol0166, ["mcpServerStatus/list"], "a process config")),
+      ? {
+          ...createMcpStatusHandler0166({
+            currentConfig: s.currentConfig,
+            env: process.env,
+            threadMcp: s.threadMcp,
+          }),
+          ...createMcpConfigHandlers0166({
+            currentConfig: s.currentConfig,
+            requireThread: (id) => void s.threadCwd(id),
+          }),
+        }
+      : unavailable(
+          protocol0166,
+          ["mcpServerStatus/list", "config/mcpServer/reload", "mcpServer/oauth/login"],
+          "a process config",
+        )),
     ...(s.config
       ? createConfigHandlers0166(s.config)
       : unavailable(

@@ -1,11 +1,14 @@
-import { resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { type gen0166, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
 import { type ConfigLayer, isTomlTable, mergeTables } from "@codex-ts/config-loader";
 import { disabledSkillPaths, loadSkills, type Skill, type SkillRule } from "@codex-ts/core";
 import type { Handlers } from "../../handler.js";
+import type { SkillExtraRoots } from "../../skill-extra-roots.js";
 
 /** How many distinct cwds one `skills/list` may ask about (each is a scan of several directory trees). */
 export const SKILLS_LIST_MAX_CWDS = 64;
+/** How many distinct extra roots `skills/extraRoots/set` keeps (every `skills/list` scans each of them). */
+export const SKILLS_MAX_EXTRA_ROOTS = 64;
 
 export interface SkillsServices0166 {
   codexHome: string;
@@ -13,6 +16,10 @@ export interface SkillsServices0166 {
   homeDir: string | undefined;
   /** The server's config layers (for `[[skills.config]]` and `project_root_markers`). */
   layers(): Promise<ConfigLayer[]>;
+  /** The roots `skills/extraRoots/set` added (the server's one list). */
+  extraRoots: SkillExtraRoots;
+  /** Sends `skills/changed` to the connection (0.166.0 sends it after every `skills/extraRoots/set`). */
+  notifyChanged(): Promise<void>;
 }
 
 /** `[[skills.config]]` entries of the user's config and the `-c` flags, in layer order (0.166.0 reads those two). */
@@ -70,12 +77,33 @@ function skillMetadata(skill: Skill, enabled: boolean): gen0166.SkillMetadata {
 /**
  * 0.166.0 `skills/list {cwds?, forceReload?}` → `{data: [{cwd, skills, errors}]}`, one entry per cwd in the order
  * asked (none: the server's cwd): the skills seen from there (core's `loadSkills`: the repo's `.codex/skills` and
- * `.agents/skills`, `CODEX_HOME/skills`, `~/.agents/skills`, `CODEX_HOME/skills/.system`), `enabled` per
- * `[[skills.config]]`, and the `SKILL.md` files that failed to load. Read from disk on every call (so
- * `forceReload` changes nothing); a cwd asked twice is scanned once.
+ * `.agents/skills`, `CODEX_HOME/skills`, `~/.agents/skills`, the roots `skills/extraRoots/set` added,
+ * `CODEX_HOME/skills/.system`), `enabled` per `[[skills.config]]`, and the `SKILL.md` files that failed to load.
+ * Read from disk on every call (so `forceReload` changes nothing); a cwd asked twice is scanned once.
  */
-export function createSkillsHandler0166(s: SkillsServices0166): Handlers<Protocol0166, "skills/list"> {
+export function createSkillsHandler0166(
+  s: SkillsServices0166,
+): Handlers<Protocol0166, "skills/list" | "skills/extraRoots/set"> {
   return {
+    /**
+     * 0.166.0 `skills/extraRoots/set {extraRoots}` → `{}`: the list replaces the last one (normalized; a missing
+     * directory or a file is accepted and holds no skill); `skills/changed` goes out before the answer, whether or
+     * not the list changed, as 0.166.0 does. A relative path is refused in 0.166.0's (serde's) words.
+     */
+    async "skills/extraRoots/set"(p) {
+      if (!p.extraRoots.every(isAbsolute))
+        throw invalidRequest("Invalid request: AbsolutePathBuf deserialized without a base path");
+      const roots = new Set(p.extraRoots.map((r) => resolve(r)));
+      if (roots.size > SKILLS_MAX_EXTRA_ROOTS) {
+        throw invalidRequest(
+          `skills/extraRoots/set takes at most ${SKILLS_MAX_EXTRA_ROOTS} distinct roots; got ${roots.size}`,
+        );
+      }
+      s.extraRoots.set([...roots]);
+      await s.notifyChanged();
+      return {};
+    },
+
     async "skills/list"(p) {
       const cwds = p.cwds && p.cwds.length > 0 ? p.cwds : [process.cwd()];
       const distinct = new Set(cwds.map((c) => resolve(c)));
@@ -87,6 +115,7 @@ export function createSkillsHandler0166(s: SkillsServices0166): Handlers<Protoco
       const layers = await s.layers();
       const rules = skillRules(layers);
       const projectRootMarkers = rootMarkers(layers);
+      const extraRoots = s.extraRoots.get();
       type Listing = Pick<gen0166.SkillsListEntry, "skills" | "errors">;
       const scans = new Map<string, Promise<Listing>>();
       const scan = (cwd: string): Promise<Listing> => {
@@ -98,6 +127,7 @@ export function createSkillsHandler0166(s: SkillsServices0166): Handlers<Protoco
               homeDir: s.homeDir,
               cwd,
               projectRootMarkers,
+              extraRoots,
             });
             const disabled = await disabledSkillPaths(skills, rules);
             return { skills: skills.map((skill) => skillMetadata(skill, !disabled.has(skill.path))), errors };

@@ -16,6 +16,7 @@ import { createExecOneOffCommandHandler } from "./exec.js";
 import { createFeedbackHandler } from "./feedback.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
+import { createReviewHandlers0166 } from "./review-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
 import { createSettingsHandlers0166 } from "./settings-0166/index.js";
 import { createThreadHandlers0166 } from "./threads-0166.js";
@@ -168,6 +169,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               experimentalApi: () => experimentalApi,
             }),
             ...createTurnHandlers0166(threads),
+            ...createReviewHandlers0166(threads),
             ...createThreadAdminHandlers0166({
               registry: threads,
               runtime: rt,
@@ -195,6 +197,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "thread/loaded/list",
               "thread/unsubscribe",
               "thread/compact/start",
+              "review/start",
             ],
             "an agent runtime",
           )),

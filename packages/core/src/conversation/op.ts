@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { InputItem as ProtocolInputItem, ReviewDecision } from "@codex-ts/app-server-protocol";
+import type { ReviewRequest } from "../review/index.js";
 import type { TurnSettings } from "./context.js";
 
 /** v1 `InputItem` as the servers submit it: `text`, `image` (a URL) or `localImage` (a path). */
@@ -18,6 +19,8 @@ export type Op =
   | { type: "patch_approval"; id: string; decision: ReviewDecision }
   | { type: "interrupt" }
   | { type: "compact" }
+  /** 0.58.0's `Op::Review`: a code review as a turn of its own (tasks/review.ts). */
+  | { type: "review"; review_request: ReviewRequest }
   | { type: "shutdown" };
 
 /** The turn settings a `user_turn` or `override_turn_context` op may change, as clients name them. */

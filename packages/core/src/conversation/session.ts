@@ -112,6 +112,8 @@ export class Session {
    */
   private startupEvents: CoreEvent[] = [];
   private running: AbortController | null = null;
+  /** A review's reviewer while it runs: answers to its approvals and interrupts reach it through this session. */
+  private delegate: Session | null = null;
   private currentTurn: string | null = null;
   /** The running task's kind, the input added to it while it runs, and its streaming model request. */
   readonly steering = new Steering();
@@ -310,9 +312,15 @@ export class Session {
     for (const msg of closing) this.notify(id, msg);
   }
 
+  /** While `delegate` runs (a review's reviewer), approval answers and interrupts are passed on to it. */
+  delegateTo(delegate: Session | null): void {
+    this.delegate = delegate;
+  }
+
   /** Aborts the running task and answers every pending approval `abort`. */
   interrupt(): void {
     this.running?.abort();
+    this.delegate?.interrupt();
     this.steering.close();
     for (const [callId, resolveApproval] of this.approvals) {
       this.approvals.delete(callId);
@@ -337,8 +345,9 @@ export class Session {
   /** An `exec_approval` / `patch_approval` op: answers the pending question of call `callId`, if any. */
   answerApproval(callId: string, decision: ReviewDecision): void {
     const resolveApproval = this.approvals.get(callId);
+    if (!resolveApproval) return this.delegate?.answerApproval(callId, decision);
     this.approvals.delete(callId);
-    resolveApproval?.(decision);
+    resolveApproval(decision);
   }
 
   /**

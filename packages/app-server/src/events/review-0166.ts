@@ -1,10 +1,6 @@
-import { randomUUID } from "node:crypto";
-import type { EventMsg } from "@codex-ts/app-server-protocol";
-import { REVIEW_FALLBACK_MESSAGE, renderReviewOutput } from "@codex-ts/core";
-import type { ThreadItem0166 } from "./items-0166.js";
+import { REVIEW_FALLBACK_MESSAGE, type ReviewOutput, renderReviewOutput } from "@codex-ts/core";
+import type { ItemTimes, ThreadItem0166 } from "./items-0166.js";
 import type { Notification0166 } from "./notifications-0166.js";
-
-type EventOf<T extends EventMsg["type"]> = Extract<EventMsg, { type: T }>;
 
 /**
  * A review the client asked for (`review/start`), as 0.166.0 shows it: the `enteredReviewMode` item comes first,
@@ -41,17 +37,22 @@ export class ReviewTurns {
   }
 }
 
-/** The `enteredReviewMode` item: the review's label (its `user_facing_hint`). */
-export function enteredReviewItem(msg: EventOf<"entered_review_mode">): ThreadItem0166 {
-  return { type: "enteredReviewMode", id: randomUUID(), review: msg.user_facing_hint };
+const NO_TIMES: ItemTimes = { startedAtMs: null, completedAtMs: null };
+
+/**
+ * The `enteredReviewMode` item: the review's label (its `user_facing_hint`; 0.166.0 shows "Review requested." for
+ * a review recorded without one).
+ */
+export function enteredReviewItem(id: string, hint: string | null, times = NO_TIMES): ThreadItem0166 {
+  return { type: "enteredReviewMode", id, review: hint ?? "Review requested.", ...times };
 }
 
 /** The `exitedReviewMode` item: the review rendered as text, or 0.166.0's fallback when it has no output. */
-export function exitedReviewItem(msg: EventOf<"exited_review_mode">): ThreadItem0166 {
-  const output = msg.review_output ?? null;
+export function exitedReviewItem(id: string, output: ReviewOutput | null, times = NO_TIMES): ThreadItem0166 {
   return {
     type: "exitedReviewMode",
-    id: randomUUID(),
+    id,
     review: output ? renderReviewOutput(output) : REVIEW_FALLBACK_MESSAGE,
+    ...times,
   };
 }

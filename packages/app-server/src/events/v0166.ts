@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
 import { CompactionItems } from "./compaction-0166.js";
@@ -158,11 +159,11 @@ export class EventMapper0166 {
         ]);
       }
       case "entered_review_mode": {
-        const item = enteredReviewItem(msg);
+        const item = enteredReviewItem(randomUUID(), msg.user_facing_hint);
         return [...this.started(item), ...this.completed(item), ...this.review.release()];
       }
       case "exited_review_mode": {
-        const item = exitedReviewItem(msg);
+        const item = exitedReviewItem(randomUUID(), msg.review_output ?? null);
         return [...this.started(item), ...this.completed(item)];
       }
       case "item_started":

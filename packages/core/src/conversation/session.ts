@@ -186,6 +186,11 @@ export class Session {
     return settledOrAborted(pending, signal);
   }
 
+  /** Records `msg` (if the rollout policy keeps it) without broadcasting it: one already announced. */
+  recordEvent(msg: CodexEventMsg): void {
+    this.persist(msg);
+  }
+
   private persist(msg: CodexEventMsg): void {
     this.d.recorder.record([{ type: "event_msg", payload: msg }]);
   }

@@ -30,8 +30,10 @@ export async function runReviewTask(session: Session, id: string, request: Revie
   const task = startTask(session, id, "review");
   await settleTask(session, task, async () => {
     await session.historyReady();
-    session.emit(id, ev.enteredReviewMode(request));
-    const answer = await runReviewer(session, task, request);
+    // Announced now, recorded after the reviewer's prompt (see `runReviewer`).
+    const entered = ev.enteredReviewMode(request);
+    session.notify(id, entered);
+    const answer = await runReviewer(session, task, request, () => session.recordEvent(entered));
     const output = answer.text ? parseReviewOutput(answer.text) : null;
     exitReviewMode(session, id, output);
     if (answer.aborted || task.signal.aborted) throw new TurnAborted();
@@ -67,11 +69,18 @@ function shown(e: CoreEvent): boolean {
   return true;
 }
 
-/** Runs the reviewer's turn in a session of its own and forwards what the thread shows of it (never recorded). */
+/**
+ * Runs the reviewer's turn in a session of its own and forwards what the thread shows of it. Only its prompt is
+ * recorded in the thread's rollout (the `user_message` event, then `recordEntered`), so that the review reads
+ * back as a turn of its own: 0.58.0-format rollouts delimit turns by user messages, and 0.166.0 reads this one as
+ * the prompt, the review's two items and its answer. Without a prompt (the reviewer failed first) the entry is
+ * recorded at the end.
+ */
 async function runReviewer(
   session: Session,
   task: RunningTask,
   request: ReviewRequest,
+  recordEntered: () => void,
 ): Promise<ReviewerAnswer> {
   const config = reviewerConfig(session.config);
   const settings = {
@@ -92,16 +101,22 @@ async function runReviewer(
   // The thread's MCP start-up failures were reported to the thread already.
   reviewer.endStartup();
   const answer: ReviewerAnswer = { text: null, aborted: false };
+  let entered = false;
   reviewer.subscribe((e) => {
     if (e.msg.type === "task_complete") answer.text = e.msg.last_agent_message ?? null;
     if (e.msg.type === "turn_aborted") answer.aborted = true;
-    if (shown(e)) session.notify(task.id, e.msg);
+    if (e.msg.type === "user_message" && !entered) {
+      entered = true;
+      session.emit(task.id, e.msg);
+      recordEntered();
+    } else if (shown(e)) session.notify(task.id, e.msg);
   });
   session.delegateTo(reviewer);
   try {
     if (task.signal.aborted) return { text: null, aborted: true };
     await runRegularTurn(reviewer, task.id, [{ type: "text", data: { text: request.prompt } }]);
   } finally {
+    if (!entered) recordEntered();
     session.delegateTo(null);
     // Its command sessions end with it; the MCP servers are the thread's and stay.
     await reviewer.unifiedExec.terminateAll();

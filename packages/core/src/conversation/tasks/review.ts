@@ -126,12 +126,14 @@ async function runReviewer(
 
 /**
  * The reviewer's configuration: the thread's, without AGENTS.md instructions and without web search (a review
- * reads the workspace, as 0.166.0's reviewer does).
+ * reads the workspace, as 0.166.0's reviewer does), and without ghost snapshots.
  */
 function reviewerConfig(config: Config): Config {
   const { userInstructions: _dropped, ...rest } = config;
   return {
     ...rest,
+    // The reviewer changes nothing there is to undo: no ghost snapshot of the workspace.
+    features: { ...config.features, ghost_commit: false },
     toolsWebSearch: false,
     raw: { ...(config.raw ?? {}), web_search: "disabled" },
   };

@@ -350,7 +350,10 @@ export class Session {
   /** An `exec_approval` / `patch_approval` op: answers the pending question of call `callId`, if any. */
   answerApproval(callId: string, decision: ReviewDecision): void {
     const resolveApproval = this.approvals.get(callId);
-    if (!resolveApproval) return this.delegate?.answerApproval(callId, decision);
+    if (!resolveApproval) {
+      this.delegate?.answerApproval(callId, decision);
+      return;
+    }
     this.approvals.delete(callId);
     resolveApproval(decision);
   }

@@ -7,6 +7,7 @@ import {
   type Message,
   type MockModelServer,
   referenceEnv0166,
+  requestText,
   responses,
   type TestAppServer,
   useAppServerSuite,
@@ -232,6 +233,7 @@ interface Run {
 }
 
 const runs = new Map<Impl, Run>();
+const effects = new Map<Impl, unknown>();
 /** This server's CODEX_HOME after its run, with the rollout both implementations read back. */
 let oursHome: { home: string; root: string; repo: string; threadId: string } | null = null;
 
@@ -385,6 +387,100 @@ describe("0.166 review/start compared with codex 0.166.0", () => {
       ]);
     },
   );
+
+  it.each(IMPLS)(
+    "%s: the reviewer's commands run without asking anyone and are not shown; an interrupt ends the review",
+    { timeout: 180_000 },
+    async (impl) => {
+      const s = await setup(impl);
+      const { thread } = await s.c.request("thread/start", { cwd: s.repo });
+      s.mock.enqueue(
+        responses.turn(
+          responses.functionCall(
+            "exec_command",
+            { cmd: "echo reviewed", yield_time_ms: 2000 },
+            "call_review_1",
+          ),
+        ),
+        responses.turn(
+          responses.functionCall(
+            "exec_command",
+            {
+              cmd: "echo escalated",
+              sandbox_permissions: "require_escalated",
+              justification: "Look at the diff",
+              yield_time_ms: 2000,
+            },
+            "call_review_2",
+          ),
+        ),
+      );
+      const approved = await review(
+        s,
+        thread.id,
+        { type: "uncommittedChanges" },
+        responses.turn(responses.reasoning("Reading the diff"), responses.message(reviewJson(s.repo))),
+      );
+      const asked = s.c.messages.filter((m) => m.method === "item/commandExecution/requestApproval");
+      const calls = s.mock.requests.map((r) => requestText(r.body));
+
+      // An interrupt while the reviewer's answer streams: the review exits without output.
+      s.mock.enqueue({
+        kind: "sse",
+        delayMs: 300,
+        events: [
+          responses.created(),
+          ...responses.message("x".repeat(40), undefined, 40),
+          responses.completed(),
+        ],
+      });
+      const from = s.c.messages.length;
+      const { turn } = await s.c.request("review/start", {
+        threadId: thread.id,
+        target: { type: "custom", instructions: "slow" },
+      });
+      await s.c.waitFor(
+        (m) =>
+          s.c.messages.indexOf(m) >= from &&
+          m.method === "item/completed" &&
+          (m.params as { item: Json }).item.type === "userMessage",
+      );
+      // An empty turn id interrupts whatever runs: 0.166.0 refuses the review's own id (its running turn is the
+      // reviewer's, whose id only `turn/started` shows; README).
+      await s.c.request("turn/interrupt", { threadId: thread.id, turnId: "" });
+      const done = await s.c.waitFor(
+        (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
+      );
+      const interrupted = s.c.messages
+        .slice(from, s.c.messages.indexOf(done) + 1)
+        .filter((m) => m.method === "item/completed")
+        .map((m) => {
+          const item = (m.params as { item: Json }).item;
+          return [item.type, itemText(item)];
+        });
+
+      // Nobody is asked: the reviewer runs with approval policy `never` and its tool calls are not shown.
+      expect(asked).toEqual([]);
+      expect(approved.steps).not.toContain("item/started commandExecution");
+      expect(approved.steps).toContain("item/completed reasoning");
+      if (impl === "ours") expect(calls.at(1)).toContain("Output:\n");
+      expect(calls.at(2)).toContain(
+        "approval policy is Never; reject command — you cannot ask for escalated permissions if the approval policy is Never",
+      );
+      expect((done.params as { turn: Json }).turn.status).toBe("interrupted");
+      expect(interrupted).toEqual([
+        ["enteredReviewMode", "slow"],
+        ["userMessage", "slow"],
+        ["exitedReviewMode", "Reviewer failed to output a response."],
+        ["agentMessage", "Review was interrupted. Please re-run /review and wait for it to complete."],
+      ]);
+      effects.set(impl, { steps: approved.steps, interrupted });
+    },
+  );
+
+  it.skipIf(!CODEX_0166_BIN)("the reviewer's tools and the interrupt go as in codex 0.166.0", () => {
+    expect(effects.get("ours")).toEqual(effects.get("real"));
+  });
 
   it.skipIf(!CODEX_0166_BIN)("this server and codex 0.166.0 agree", () => {
     const ours = runs.get("ours");

@@ -21,7 +21,7 @@ import { type RunningTask, settleTask, startTask } from "./task.js";
 /**
  * A code review as a turn of the thread (0.166.0's inline `review/start`): `entered_review_mode`, then a reviewer
  * runs the request's prompt as one turn of its own (the review instructions as its base prompt, a fresh history
- * without the thread's AGENTS.md, its tools and approvals shown on this turn), then `exited_review_mode` with the
+ * without the thread's AGENTS.md, never asking for approval, its tool calls shown on this turn), then `exited_review_mode` with the
  * reviewer's answer parsed as a `ReviewOutputEvent`, and the thread keeps what was found: a `<user_action>` user
  * message and the rendered review as the assistant's message. A review that ends without an answer (interrupted,
  * failed, empty) exits with no output and says so, as 0.166.0 does.
@@ -63,11 +63,18 @@ const HIDDEN = new Set([
 
 function shown(e: CoreEvent): boolean {
   const msg = e.msg;
-  if (HIDDEN.has(msg.type)) return false;
+  if (HIDDEN.has(msg.type) || TOOL_EVENT.test(msg.type)) return false;
   if ((msg.type === "item_started" || msg.type === "item_completed") && "AgentMessage" in msg.item)
     return false;
   return true;
 }
+
+/**
+ * The reviewer's tool calls (commands, patches, MCP calls, image views, web searches, unified exec sessions) are
+ * not shown on the review turn either: 0.166.0 shows none of them (its reviewer never asks for approval).
+ */
+const TOOL_EVENT =
+  /^(exec_|patch_apply|apply_patch|mcp_tool_call|view_image|web_search|unified_exec|terminal_interaction|turn_diff)/;
 
 /**
  * Runs the reviewer's turn in a session of its own and forwards what the thread shows of it. Only its prompt is
@@ -85,6 +92,8 @@ async function runReviewer(
   const config = reviewerConfig(session.config);
   const settings = {
     ...session.settings,
+    // Nobody is asked: the reviewer's commands run in the thread's sandbox or not at all (0.166.0's reviewer).
+    approvalPolicy: "never" as const,
     model: reviewModel(session.config) ?? session.settings.model,
     collaborationInstructions: undefined,
   };

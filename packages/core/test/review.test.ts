@@ -24,7 +24,7 @@ const finding = (title: string, body: string, start = 1, end = 2) => ({
   priority: 1,
   code_location: { absolute_file_path: "/w/a.ts", line_range: { start, end } },
 });
-const output = (findings: unknown[], explanation: string) => ({
+const output = (findings: ReturnType<typeof finding>[], explanation: string) => ({
   findings,
   overall_correctness: "patch is incorrect",
   overall_explanation: explanation,
@@ -44,7 +44,7 @@ describe("review output", () => {
       overall_confidence_score: 0,
     });
     // A finding without an integer priority fails the whole object, as serde fails it.
-    const bad = JSON.stringify(output([{ ...finding("A", "b"), priority: null }], "x"));
+    const bad = JSON.stringify(output([{ ...finding("A", "b"), priority: null as unknown as number }], "x"));
     expect(parseReviewOutput(bad).overall_explanation).toBe(bad);
   });
 

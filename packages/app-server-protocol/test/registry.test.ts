@@ -43,6 +43,7 @@ const METHODS_0166 = [
   "turn/start",
   "turn/steer",
   "turn/interrupt",
+  "review/start",
   "model/list",
   "permissionProfile/list",
   "mcpServerStatus/list",

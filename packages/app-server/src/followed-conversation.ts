@@ -1,5 +1,5 @@
 import type { JsonRpcPeer, TurnAbortReason } from "@codex-ts/app-server-protocol";
-import type { Conversation, CoreEvent } from "@codex-ts/core";
+import type { Conversation, CoreEvent, TaskKind } from "@codex-ts/core";
 import { startsTask, TurnActivity } from "./turn-activity.js";
 
 /** What the server uses of a core conversation (DESIGN.md `Conversation`). */
@@ -74,7 +74,7 @@ export class FollowedConversation {
    * The running task's id (`kind` says whether a user turn or a compaction), else the id of the turn submitted to
    * start next (a client may name it before the core has begun it), else null.
    */
-  currentTask(): { id: string; kind: "regular" | "compact" } | null {
+  currentTask(): { id: string; kind: TaskKind } | null {
     const running = this.conversation.activeTurn();
     if (running) return running;
     const starting = this.activity.startingId;

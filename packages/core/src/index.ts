@@ -8,6 +8,7 @@ export * from "./events/index.js";
 export * from "./exec/index.js";
 export * from "./ghost-snapshot/index.js";
 export * from "./mcp/index.js";
+export * from "./review/index.js";
 export * from "./rollout/index.js";
 export * from "./skills/index.js";
 export * from "./tools/index.js";

@@ -152,6 +152,8 @@ export const fieldOrder0166: Readonly<Record<string, readonly string[]>> = {
   "v2/ReasoningEffortOption": ["reasoningEffort", "description"],
   "v2/ReasoningSummaryTextDeltaNotification": ["threadId", "turnId", "itemId", "delta", "summaryIndex"],
   "v2/ReasoningTextDeltaNotification": ["threadId", "turnId", "itemId", "delta", "contentIndex"],
+  "v2/ReviewStartParams": ["threadId", "target", "delivery"],
+  "v2/ReviewStartResponse": ["turn", "reviewThreadId"],
   "v2/SandboxWorkspaceWrite": [
     "writable_roots",
     "network_access",

@@ -6,6 +6,7 @@ import { methodOrder0166, notificationOrder0166, serverRequestOrder0166 } from "
 import { NoParams } from "./no-params.js";
 import { adminNotifications0166, adminRequests0166 } from "./protocol-0166-admin.js";
 import { historyRequests0166 } from "./protocol-0166-history.js";
+import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 
 /**
@@ -57,6 +58,7 @@ export const protocol0166 = {
     ...settingsRequests0166,
     ...adminRequests0166,
     ...historyRequests0166,
+    ...reviewRequests0166,
   }),
   notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,

@@ -1727,6 +1727,46 @@ export const ResponseItem = z.union([
 ]);
 export type ResponseItem = z.infer<typeof ResponseItem>;
 
+export const ReviewDelivery = z.enum(["inline"]);
+export type ReviewDelivery = z.infer<typeof ReviewDelivery>;
+
+export const ReviewTarget = z.union([
+  z.object({ type: z.enum(["uncommittedChanges"]) }),
+  z.object({ branch: z.string(), type: z.enum(["baseBranch"]) }),
+  z.object({ sha: z.string(), title: z.string().nullable().optional(), type: z.enum(["commit"]) }),
+  z.object({ instructions: z.string(), type: z.enum(["custom"]) }),
+]);
+export type ReviewTarget = z.infer<typeof ReviewTarget>;
+
+export const ReviewStartParams = z.object({
+  delivery: ReviewDelivery.nullable().optional(),
+  target: ReviewTarget,
+  threadId: z.string(),
+});
+export type ReviewStartParams = z.infer<typeof ReviewStartParams>;
+
+export const TurnItemsView = z.union([z.enum(["notLoaded"]), z.enum(["summary"]), z.enum(["full"])]);
+export type TurnItemsView = z.infer<typeof TurnItemsView>;
+
+export const TurnStatus = z.enum(["completed", "interrupted", "failed", "inProgress"]);
+export type TurnStatus = z.infer<typeof TurnStatus>;
+
+export const Turn = z.object({
+  completedAt: i64().nullable().optional(),
+  durationMs: i64().nullable().optional(),
+  error: TurnError.nullable().optional(),
+  id: z.string(),
+  items: z.array(ThreadItem),
+  itemsView: TurnItemsView.optional(),
+  rootTurnId: z.string().nullable().optional(),
+  startedAt: i64().nullable().optional(),
+  status: TurnStatus,
+});
+export type Turn = z.infer<typeof Turn>;
+
+export const ReviewStartResponse = z.object({ reviewThreadId: z.string(), turn: Turn });
+export type ReviewStartResponse = z.infer<typeof ReviewStartResponse>;
+
 export const SandboxPolicy = z.union([
   z.object({ type: z.enum(["dangerFullAccess"]) }),
   z.object({ networkAccess: z.boolean().optional(), type: z.enum(["readOnly"]) }),
@@ -1900,25 +1940,6 @@ export const ThreadStatus = z.union([
   z.object({ activeFlags: z.array(ThreadActiveFlag), type: z.enum(["active"]) }),
 ]);
 export type ThreadStatus = z.infer<typeof ThreadStatus>;
-
-export const TurnItemsView = z.union([z.enum(["notLoaded"]), z.enum(["summary"]), z.enum(["full"])]);
-export type TurnItemsView = z.infer<typeof TurnItemsView>;
-
-export const TurnStatus = z.enum(["completed", "interrupted", "failed", "inProgress"]);
-export type TurnStatus = z.infer<typeof TurnStatus>;
-
-export const Turn = z.object({
-  completedAt: i64().nullable().optional(),
-  durationMs: i64().nullable().optional(),
-  error: TurnError.nullable().optional(),
-  id: z.string(),
-  items: z.array(ThreadItem),
-  itemsView: TurnItemsView.optional(),
-  rootTurnId: z.string().nullable().optional(),
-  startedAt: i64().nullable().optional(),
-  status: TurnStatus,
-});
-export type Turn = z.infer<typeof Turn>;
 
 export const Thread = z.object({
   agentNickname: z.string().nullable().optional(),
@@ -2759,6 +2780,10 @@ export const definitions0166 = {
   "v2/ResourceTemplate": ResourceTemplate,
   "v2/ResponseItem": ResponseItem,
   "v2/ResponsesApiWebSearchAction": ResponsesApiWebSearchAction,
+  "v2/ReviewDelivery": ReviewDelivery,
+  "v2/ReviewStartParams": ReviewStartParams,
+  "v2/ReviewStartResponse": ReviewStartResponse,
+  "v2/ReviewTarget": ReviewTarget,
   "v2/SandboxMode": SandboxMode,
   "v2/SandboxPolicy": SandboxPolicy,
   "v2/SandboxWorkspaceWrite": SandboxWorkspaceWrite,

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
 import { userInputRequest } from "./approvals-0166.js";
@@ -25,6 +26,7 @@ import {
   turnError,
 } from "./notifications-0166.js";
 import { PlanModeMessages } from "./plan-mode-0166.js";
+import { enteredReviewItem, exitedReviewItem, ReviewTurns } from "./review-0166.js";
 import { ThreadStatus0166 } from "./thread-status-0166.js";
 import { UnifiedExecItems0166 } from "./unified-exec-0166.js";
 
@@ -74,6 +76,7 @@ export class EventMapper0166 {
   private lastTotal: number | null = null;
   private announcedLoad = false;
   private readonly compaction = new CompactionItems();
+  private readonly review = new ReviewTurns();
   private readonly unifiedExec = new UnifiedExecItems0166();
 
   /** `planMode`: whether the turn starting now runs in the plan collaboration mode (asked at each turn's start). */
@@ -102,12 +105,24 @@ export class EventMapper0166 {
     this.compaction.expect();
   }
 
+  /** The next turn to start is a review (`review/start`; see ReviewTurns). */
+  expectReview(): void {
+    this.review.expect();
+  }
+
   /** The user message item `itemId` carries the client's `clientId`. */
   noteClientId(itemId: string, clientId: string): void {
     this.clientIds.set(itemId, clientId);
   }
 
   map(event: CoreEvent): Notification0166[] {
+    // A review's held start goes out before anything but the review's first item (ReviewTurns).
+    if (this.review.holding && event.msg.type !== "entered_review_mode")
+      return [...this.review.release(), ...this.mapEvent(event)];
+    return this.mapEvent(event);
+  }
+
+  private mapEvent(event: CoreEvent): Notification0166[] {
     const msg = event.msg;
     const progress = mcpProgress(msg);
     if (progress)
@@ -142,7 +157,18 @@ export class EventMapper0166 {
     switch (msg.type) {
       case "task_started": {
         const compaction = this.compaction.turnStarted();
-        return [...this.startTurn(event.id), ...(compaction ? this.started(compaction) : [])];
+        return this.review.turnStarted([
+          ...this.startTurn(event.id),
+          ...(compaction ? this.started(compaction) : []),
+        ]);
+      }
+      case "entered_review_mode": {
+        const item = enteredReviewItem(randomUUID(), msg.user_facing_hint);
+        return [...this.started(item), ...this.completed(item), ...this.review.release()];
+      }
+      case "exited_review_mode": {
+        const item = exitedReviewItem(randomUUID(), msg.review_output ?? null);
+        return [...this.started(item), ...this.completed(item)];
       }
       case "item_started":
         return this.itemStarted(msg.item);

@@ -17,6 +17,7 @@ import { createExecOneOffCommandHandler } from "./exec.js";
 import { createFeedbackHandler } from "./feedback.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
+import { createReviewHandlers0166 } from "./review-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
 import { createSettingsHandlers0166 } from "./settings-0166/index.js";
 import { createThreadSampleHandler0166 } from "./thread-sample-0166.js";
@@ -176,6 +177,8 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             }),
             ...createTurnHandlers0166(threads),
             ...createThreadSampleHandler0166(threads),
+
+            ...createReviewHandlers0166(threads),
             ...createThreadAdminHandlers0166({
               registry: threads,
               runtime: rt,
@@ -204,6 +207,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "thread/loaded/list",
               "thread/unsubscribe",
               "thread/compact/start",
+              "review/start",
             ],
             "an agent runtime",
           )),

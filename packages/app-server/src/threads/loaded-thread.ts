@@ -1,5 +1,5 @@
 import type { gen0166, Protocol0166, ProtocolPeer, TurnAbortReason } from "@codex-ts/app-server-protocol";
-import type { CoreEvent } from "@codex-ts/core";
+import type { CoreEvent, TaskKind } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import { ApprovalBridge0166 } from "../events/approvals-0166.js";
 import { EventMapper0166, type Notification0166 } from "../events/v0166.js";
@@ -92,7 +92,7 @@ export class LoadedThread {
   }
 
   /** The running turn, else the one submitted to start next (see `FollowedConversation.currentTask`). */
-  currentTask(): { id: string; kind: "regular" | "compact" } | null {
+  currentTask(): { id: string; kind: TaskKind } | null {
     return this.followed.currentTask();
   }
 

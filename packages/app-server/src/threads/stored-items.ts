@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
-import type { gen0166 } from "@codex-ts/app-server-protocol";
+import { type gen0166, ReviewOutputEvent } from "@codex-ts/app-server-protocol";
+import type { ReviewOutput } from "@codex-ts/core";
 import {
   agentMessageItem,
   fileChangeItem,
@@ -9,6 +10,7 @@ import {
   userMessageItem,
   webSearchItem,
 } from "../events/items-0166.js";
+import { enteredReviewItem, exitedReviewItem } from "../events/review-0166.js";
 import { shellJoin } from "../events/shell-join.js";
 
 /**
@@ -17,7 +19,8 @@ import { shellJoin } from "../events/shell-join.js";
  * - 0.166.0's own ("paginated") rollouts keep one `item_completed` event per finished item, in the core's tagged
  *   form (`UserMessage`, `CommandExecution`, …); each becomes the item the live stream showed, with its times.
  * - 0.58.0-format ("legacy") rollouts — ours — keep only the events of Codex's persistence policy: user, agent and
- *   reasoning messages (commands and patches live in response items, which 0.166.0 does not show for them either).
+ *   reasoning messages, and a review's entry and exit (commands and patches live in response items, which 0.166.0
+ *   does not show for them either).
  *
  * Lines are read from the file, so every field is checked before it is used: a line of an unexpected shape adds
  * nothing rather than failing the page.
@@ -81,6 +84,18 @@ export function lineEffect(record: Json | null, legacyItemId: string): LineEffec
       const content = msg.type === "agent_reasoning" ? [] : [text];
       return { kind: "reasoning", id: legacyItemId, summary, content };
     }
+    case "entered_review_mode":
+      return {
+        kind: "item",
+        item: enteredReviewItem(legacyItemId, str(msg, "user_facing_hint")),
+        legacy: true,
+      };
+    case "exited_review_mode":
+      return {
+        kind: "item",
+        item: exitedReviewItem(legacyItemId, reviewOutput(msg.review_output)),
+        legacy: true,
+      };
     case "error":
       return { kind: "error", message: str(msg, "message") ?? "" };
     case "turn_aborted":
@@ -132,9 +147,19 @@ function coreItem(item: Json, times: ItemTimes): ThreadItem0166 | null {
       return fileChangeItem(id, fileChanges(item.changes), patchStatus(str(item, "status")), times);
     case "McpToolCall":
       return mcpToolCall(id, item, times);
+    case "EnteredReviewMode":
+      return enteredReviewItem(id, str(item, "user_facing_hint"), times);
+    case "ExitedReviewMode":
+      return exitedReviewItem(id, reviewOutput(item.review_output), times);
     default:
       return null;
   }
+}
+
+/** A recorded review output, when it has 0.166.0's shape (else the review shows as having none). */
+function reviewOutput(v: unknown): ReviewOutput | null {
+  const parsed = ReviewOutputEvent.safeParse(v);
+  return parsed.success ? parsed.data : null;
 }
 
 function userInputs(v: unknown): gen0166.UserInput[] {

@@ -4,8 +4,10 @@ import type { CoreEventListener } from "../events/types.js";
 import { type InputItem, type Op, withTurnOpSettings } from "./op.js";
 import { type SampleResult, sampleOnce } from "./sample.js";
 import { type ConversationDeps, Session } from "./session.js";
+import type { TaskKind } from "./steering.js";
 import { runCompactTask } from "./tasks/compact.js";
 import { runRegularTurn } from "./tasks/regular-turn.js";
+import { runReviewTask } from "./tasks/review.js";
 
 /**
  * One conversation: a queue of submissions processed in order by one task, and a stream of events broadcast to
@@ -74,7 +76,7 @@ export class Conversation {
    * The running task (`regular` turn or `compact`), or null between tasks. A submission still queued behind
    * another is not running yet.
    */
-  activeTurn(): { id: string; kind: "regular" | "compact" } | null {
+  activeTurn(): { id: string; kind: TaskKind } | null {
     return this.session.steering.running;
   }
 
@@ -106,6 +108,8 @@ export class Conversation {
         return;
       case "compact":
         return runCompactTask(this.session, id);
+      case "review":
+        return runReviewTask(this.session, id, op.review_request);
       case "shutdown":
         this.closed = true;
         await this.session.close();

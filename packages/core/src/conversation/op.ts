@@ -2,6 +2,8 @@ import { resolve } from "node:path";
 import type { InputItem as ProtocolInputItem, ReviewDecision } from "@codex-ts/app-server-protocol";
 import type { UserInputAnswers } from "../events/extension.js";
 import type { CollaborationModeKind } from "./collaboration-mode.js";
+
+import type { ReviewRequest } from "../review/index.js";
 import type { TurnSettings } from "./context.js";
 
 /** v1 `InputItem` as the servers submit it: `text`, `image` (a URL) or `localImage` (a path). */
@@ -22,6 +24,8 @@ export type Op =
   | { type: "user_input_answer"; id: string; response: UserInputAnswers | null }
   | { type: "interrupt" }
   | { type: "compact" }
+  /** 0.58.0's `Op::Review`: a code review as a turn of its own (tasks/review.ts). */
+  | { type: "review"; review_request: ReviewRequest }
   | { type: "shutdown" };
 
 /** The turn settings a `user_turn` or `override_turn_context` op may change, as clients name them. */

@@ -115,6 +115,8 @@ export class Session {
    */
   private startupEvents: CoreEvent[] = [];
   private running: AbortController | null = null;
+  /** A review's reviewer while it runs: answers to its approvals and interrupts reach it through this session. */
+  private delegate: Session | null = null;
   private currentTurn: string | null = null;
   /** The running task's kind, the input added to it while it runs, and its streaming model request. */
   readonly steering = new Steering();
@@ -185,6 +187,11 @@ export class Session {
     const pending = Promise.all(this.unsettled.values());
     this.unsettled.clear();
     return settledOrAborted(pending, signal);
+  }
+
+  /** Records `msg` (if the rollout policy keeps it) without broadcasting it: one already announced. */
+  recordEvent(msg: CodexEventMsg): void {
+    this.persist(msg);
   }
 
   private persist(msg: CodexEventMsg): void {
@@ -313,9 +320,15 @@ export class Session {
     for (const msg of closing) this.notify(id, msg);
   }
 
+  /** While `delegate` runs (a review's reviewer), approval answers and interrupts are passed on to it. */
+  delegateTo(delegate: Session | null): void {
+    this.delegate = delegate;
+  }
+
   /** Aborts the running task, answers every pending approval `abort` and every pending user input none. */
   interrupt(): void {
     this.running?.abort();
+    this.delegate?.interrupt();
     this.steering.close();
     for (const [callId, resolveApproval] of this.approvals) {
       this.approvals.delete(callId);
@@ -368,8 +381,12 @@ export class Session {
   /** An `exec_approval` / `patch_approval` op: answers the pending question of call `callId`, if any. */
   answerApproval(callId: string, decision: ReviewDecision): void {
     const resolveApproval = this.approvals.get(callId);
+    if (!resolveApproval) {
+      this.delegate?.answerApproval(callId, decision);
+      return;
+    }
     this.approvals.delete(callId);
-    resolveApproval?.(decision);
+    resolveApproval(decision);
   }
 
   /**

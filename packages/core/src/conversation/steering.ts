@@ -1,7 +1,7 @@
 import type { InputItem } from "./op.js";
 
 /** What kind of task a submission runs: only a regular (user) turn accepts more input while it runs. */
-export type TaskKind = "regular" | "compact";
+export type TaskKind = "regular" | "compact" | "review";
 
 /** Why input could not be added to the running turn (Codex's `SteerInputError`). */
 export type SteerRefusal =

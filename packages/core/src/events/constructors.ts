@@ -7,6 +7,7 @@ import type {
   PlanItemArg,
   RateLimitSnapshot,
   Result_of_CallToolResult_or_String,
+  ReviewOutputEvent,
   SandboxCommandAssessment,
   TokenUsageInfo,
   TurnItem,
@@ -56,6 +57,28 @@ export const userMessage = (message: string, images: string[]): Of<"user_message
 });
 
 export const agentMessage = (message: string): Of<"agent_message"> => ({ type: "agent_message", message });
+
+/**
+ * A review started (0.58.0's `entered_review_mode`: its `ReviewRequest` flattened). `target` is what 0.166.0's
+ * `ReviewRequest` reads back from a rollout in place of `prompt`; both are kept, so each version reads the line.
+ */
+export const enteredReviewMode = (r: {
+  target: unknown;
+  prompt: string;
+  user_facing_hint: string;
+}): Of<"entered_review_mode"> =>
+  ({
+    type: "entered_review_mode",
+    target: r.target,
+    prompt: r.prompt,
+    user_facing_hint: r.user_facing_hint,
+  }) as Of<"entered_review_mode">;
+
+/** A review ended; its parsed output, or null when the reviewer gave none (interrupted, failed, empty). */
+export const exitedReviewMode = (output: ReviewOutputEvent | null): Of<"exited_review_mode"> => ({
+  type: "exited_review_mode",
+  review_output: output,
+});
 
 export const agentReasoning = (text: string): Of<"agent_reasoning"> => ({ type: "agent_reasoning", text });
 

@@ -16,6 +16,11 @@ export interface RolloutHead {
   records: { type: "session_meta" | "response_item"; payload: unknown }[];
   /** A user turn began: 0.58.0's `user_message` event, or 0.166.0's `item_completed` of a UserMessage. */
   sawUserEvent: boolean;
+  /**
+   * The text of the 0.58.0 `user_message` event that completed the head, when no user message item came before it
+   * (a review's prompt: recorded as the event alone, see core's review task); the preview falls back to it.
+   */
+  userEventText?: string;
   /** The head is final: reading stopped before EOF, so lines appended later cannot change it. */
   complete: boolean;
   /**
@@ -166,6 +171,8 @@ function consume(head: RolloutHead, text: string): boolean {
     head.records.push({ type: "response_item", payload: line.payload });
   } else if (line.type === "event_msg" && isUserEvent(line.payload as { type?: unknown })) {
     head.sawUserEvent = true;
+    const message = (line.payload as { message?: unknown }).message;
+    if (typeof message === "string") head.userEventText = message;
   }
   return head.records.length >= HEAD_RECORD_LIMIT || (head.meta !== null && head.sawUserEvent);
 }

@@ -49,7 +49,8 @@ export function previewFromHead(head: RolloutHead): string | null {
     const marker = text.indexOf(REQUEST_MARKER);
     return marker >= 0 ? text.slice(marker + REQUEST_MARKER.length).trim() : text;
   }
-  return null;
+  // A turn whose user message is only an event (a review's prompt): 0.166.0 lists it under that text.
+  return head.userEventText || null;
 }
 
 /**

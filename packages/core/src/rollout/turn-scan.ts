@@ -104,6 +104,8 @@ const ITEM_EVENTS: Record<string, string> = {
   agent_reasoning: "text",
   agent_reasoning_raw_content: "text",
 };
+/** 0.58.0's review events: each shows as an item (`enteredReviewMode`, `exitedReviewMode`) whatever it holds. */
+const REVIEW_EVENTS = new Set(["entered_review_mode", "exited_review_mode"]);
 const USER_ROLE =
   /^\{"timestamp":"[^"]*",(?:"ordinal":\d+,)?"type":"response_item","payload":\{"type":"message",(?:"id":"[^"]*",)?"role":"user"/;
 
@@ -156,6 +158,9 @@ function classify(bytes: Buffer): Classified | null {
     const payloadType = m[3];
     if (type === "event_msg" && payloadType && (TURN_EVENTS.has(payloadType) || payloadType in ITEM_EVENTS)) {
       return fromObject(parse(bytes), ms);
+    }
+    if (type === "event_msg" && payloadType && REVIEW_EVENTS.has(payloadType)) {
+      return { ms, kind: "agent_item", turnId: null, text: 0 };
     }
     if (type === "response_item" && payloadType === "message" && USER_ROLE.test(prefix)) {
       return fromObject(parse(bytes), ms);
@@ -212,6 +217,9 @@ function classifyObject(value: Record<string, unknown> | null, ms: number | null
     const shows = typeof payload[ITEM_EVENTS[payload.type]!] === "string";
     const kind = !shows ? "other" : payload.type === "agent_message" ? "agent_item" : "reasoning_item";
     return { ms, kind, turnId, text: 0 };
+  }
+  if (value.type === "event_msg" && typeof payload.type === "string" && REVIEW_EVENTS.has(payload.type)) {
+    return { ms, kind: "agent_item", turnId, text: 0 };
   }
   if (value.type === "compacted") {
     if (Array.isArray(payload.replacement_history)) return { ms, kind: "replaced", turnId: null, text: 0 };

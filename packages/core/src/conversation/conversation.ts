@@ -4,7 +4,7 @@ import type { CoreEventListener } from "../events/types.js";
 import { type InputItem, type Op, withTurnOpSettings } from "./op.js";
 import { type ConversationDeps, Session } from "./session.js";
 import { runCompactTask } from "./tasks/compact.js";
-import { runRegularTurn } from "./tasks/regular-turn.js";
+import { runContextTurn, runRegularTurn } from "./tasks/regular-turn.js";
 
 /**
  * One conversation: a queue of submissions processed in order by one task, and a stream of events broadcast to
@@ -87,6 +87,8 @@ export class Conversation {
       case "user_turn":
         this.session.settings = withTurnOpSettings(this.session.settings, op);
         return runRegularTurn(this.session, id, op.items, op.final_output_json_schema);
+      case "context_turn":
+        return runContextTurn(this.session, id, op.text);
       case "override_turn_context":
         this.session.settings = withTurnOpSettings(this.session.settings, op);
         return;

@@ -14,7 +14,9 @@ const goalTokens = (u: TokenUsage): number => u.input_tokens - u.cached_input_to
  * thread starts a continuation turn (a `context_turn` carrying the objective and the budget) after each turn.
  */
 export class GoalDriver {
-  private turnTokens = 0;
+  /** The thread's token count when the running turn started, and as last reported (the core's running totals). */
+  private turnStartTokens = 0;
+  private totalTokens = 0;
   /** Since when the active goal's time is not accounted yet (ms), null while no goal is active. */
   private since: number | null = null;
   private stopped = false;
@@ -29,10 +31,10 @@ export class GoalDriver {
   before(event: CoreEvent): void {
     const msg = event.msg;
     if (msg.type === "task_started") {
-      this.turnTokens = 0;
+      this.turnStartTokens = this.totalTokens;
       if (this.since === null && this.read()?.status === "active") this.since = Date.now();
     } else if (msg.type === "token_count") {
-      if (msg.info) this.turnTokens += Math.max(0, goalTokens(msg.info.last_token_usage));
+      if (msg.info) this.totalTokens = goalTokens(msg.info.total_token_usage);
     } else if (msg.type === "task_complete" || msg.type === "turn_aborted") {
       this.accountTurn(event.id);
     }
@@ -79,8 +81,8 @@ export class GoalDriver {
   }
 
   private accountTurn(turnId: string): void {
-    const tokens = this.turnTokens;
-    this.turnTokens = 0;
+    const tokens = Math.max(0, this.totalTokens - this.turnStartTokens);
+    this.turnStartTokens = this.totalTokens;
     const goal = this.read();
     if (!goal || goal.status !== "active") return;
     const now = Date.now();

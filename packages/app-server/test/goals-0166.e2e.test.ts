@@ -171,7 +171,7 @@ describe("thread goals compared with codex 0.166.0", () => {
       expect(paused.goal.status).toBe("paused");
       expect(paused.goal.tokensUsed).toBe(30);
       const running = s.c.messages.filter((m) => m.method === "turn/started").at(-1);
-      const turnId = (running?.params as { turn: { id: string } }).turn.id;
+      const turnId = (running?.params as { turn: { id: string } } | undefined)?.turn.id ?? "";
       await s.c.request("turn/interrupt", { threadId: id, turnId });
       await s.c.waitFor(
         (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turnId,

@@ -67,8 +67,17 @@ interface Body {
   input: { type: string; role?: string; content?: { text?: string }[] }[];
 }
 
-/** The tools this server implements; 0.166.0 also offers request_user_input, goals and tool_search (README). */
-const IMPLEMENTED = new Set(["exec_command", "write_stdin", "apply_patch", "view_image", "web_search"]);
+/** The tools this server implements; 0.166.0 also offers request_user_input and tool_search (README). */
+const IMPLEMENTED = new Set([
+  "exec_command",
+  "write_stdin",
+  "apply_patch",
+  "view_image",
+  "get_goal",
+  "create_goal",
+  "update_goal",
+  "web_search",
+]);
 
 /** The body of the mock's request `index` (negative: from the end). */
 function bodyAt(s: Server, index: number): Body {
@@ -124,6 +133,9 @@ const GPT_55_TOOLS = [
   },
   "custom:apply_patch",
   { fn: "view_image", params: ["detail", "path"], required: ["path"] },
+  { fn: "get_goal", params: [], required: [] },
+  { fn: "create_goal", params: ["objective", "token_budget"], required: ["objective"] },
+  { fn: "update_goal", params: ["status"], required: ["status"] },
   { type: "web_search", external_web_access: true, search_content_types: ["text", "image"] },
 ];
 

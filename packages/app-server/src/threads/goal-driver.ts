@@ -7,16 +7,23 @@ type TokenUsage = { input_tokens: number; cached_input_tokens: number; output_to
 /** The tokens a model response costs a goal: its uncached input and its output (the mock's 10 + 5 = 15, as 0.166.0). */
 const goalTokens = (u: TokenUsage): number => u.input_tokens - u.cached_input_tokens + u.output_tokens;
 
+/** The goal of the core's `thread_goal_updated` extension event (a goal tool changed it); null otherwise. */
+function toolChangedGoal(msg: CoreEvent["msg"]): ThreadGoalRow | null {
+  const raw: Record<string, unknown> = msg;
+  return raw.type === "thread_goal_updated" && raw.goal ? (raw.goal as ThreadGoalRow) : null;
+}
+
 /**
- * A loaded thread's goal at work, as 0.166.0 runs it: each turn that ends while the goal is active adds its tokens
- * and the whole seconds elapsed to the goal (`thread/goal/updated` with the turn's id, before the turn's end is
- * announced), a budget reached makes it `budgetLimited`, an interrupt pauses it, and while it stays active an idle
- * thread starts a continuation turn (a `context_turn` carrying the objective and the budget) after each turn.
+ * A loaded thread's goal at work, as 0.166.0 runs it: while the goal is active each model response adds its tokens
+ * and the whole seconds elapsed to it, as does a turn's end (`thread/goal/updated` with the turn's id, before the
+ * turn's end is announced); a budget reached makes it `budgetLimited`, an interrupt pauses it, a goal tool's change
+ * is announced, and while the goal stays active an idle thread starts a continuation turn (a `context_turn`
+ * carrying the objective and the budget) after each turn.
  */
 export class GoalDriver {
-  /** The thread's token count when the running turn started, and as last reported (the core's running totals). */
-  private turnStartTokens = 0;
+  /** The thread's token count (the core's running total) as last reported, and as last accounted to a goal. */
   private totalTokens = 0;
+  private accountedTokens = 0;
   /** Since when the active goal's time is not accounted yet (ms), null while no goal is active. */
   private since: number | null = null;
   private stopped = false;
@@ -31,19 +38,25 @@ export class GoalDriver {
   before(event: CoreEvent): void {
     const msg = event.msg;
     if (msg.type === "task_started") {
-      this.turnStartTokens = this.totalTokens;
       if (this.since === null && this.read()?.status === "active") this.since = Date.now();
-    } else if (msg.type === "token_count") {
-      if (msg.info) this.totalTokens = goalTokens(msg.info.total_token_usage);
+    } else if (toolChangedGoal(msg)) {
+      // A goal tool changed the goal: announced with the turn's id, as 0.166.0 announces it.
+      const goal = toolChangedGoal(msg) as ThreadGoalRow; // checked just above
+      this.since = goal.status === "active" ? (this.since ?? Date.now()) : null;
+      this.announce(event.id, goal);
     } else if (msg.type === "task_complete" || msg.type === "turn_aborted") {
-      this.accountTurn(event.id);
+      this.account(event.id);
     }
   }
 
   /** Sees a core event after the thread's notifications for it are sent. */
   after(event: CoreEvent): void {
     const msg = event.msg;
-    if (msg.type === "task_complete") this.continueIfIdle();
+    if (msg.type === "token_count") {
+      // Each model response's usage counts once the client has it (0.166.0 accounts at every tool boundary).
+      if (msg.info) this.totalTokens = goalTokens(msg.info.total_token_usage);
+      this.account(event.id);
+    } else if (msg.type === "task_complete") this.continueIfIdle();
     else if (msg.type === "turn_aborted" && msg.reason === "interrupted") this.pauseForInterrupt();
   }
 
@@ -72,29 +85,30 @@ export class GoalDriver {
   resumed(): void {
     const goal = this.read();
     if (!goal) return;
-    this.thread.send({
-      method: "thread/goal/updated",
-      params: { threadId: this.thread.id, turnId: null, goal: goalObject(goal) },
-    });
+    this.announce(null, goal);
     if (goal.status === "active") this.since = Date.now();
     this.continueIfIdle();
   }
 
-  private accountTurn(turnId: string): void {
-    const tokens = Math.max(0, this.totalTokens - this.turnStartTokens);
-    this.turnStartTokens = this.totalTokens;
+  /** Adds the usage since the last count to the active goal, and announces it when there was any. */
+  private account(turnId: string): void {
+    const tokens = Math.max(0, this.totalTokens - this.accountedTokens);
+    this.accountedTokens = this.totalTokens;
     const goal = this.read();
     if (!goal || goal.status !== "active") return;
-    const now = Date.now();
-    const seconds = this.since === null ? 0 : Math.floor((now - this.since) / 1000);
+    const seconds = this.since === null ? 0 : Math.floor((Date.now() - this.since) / 1000);
     if (tokens <= 0 && seconds <= 0) return;
     if (this.since !== null) this.since += seconds * 1000;
     const updated = this.guard(() => this.store.account(goal.threadId, goal.goalId, tokens, seconds));
     if (!updated) return;
     if (updated.status !== "active") this.since = null;
+    this.announce(turnId, updated);
+  }
+
+  private announce(turnId: string | null, goal: ThreadGoalRow): void {
     this.thread.send({
       method: "thread/goal/updated",
-      params: { threadId: this.thread.id, turnId, goal: goalObject(updated) },
+      params: { threadId: this.thread.id, turnId, goal: goalObject(goal) },
     });
   }
 
@@ -103,11 +117,7 @@ export class GoalDriver {
     if (goal?.status !== "active") return;
     const paused = this.guard(() => this.store.update(goal.threadId, { status: "paused" }));
     this.since = null;
-    if (paused)
-      this.thread.send({
-        method: "thread/goal/updated",
-        params: { threadId: this.thread.id, turnId: null, goal: goalObject(paused) },
-      });
+    if (paused) this.announce(null, paused);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { ParsedCommand } from "@codex-ts/app-server-protocol";
+import type { ThreadGoalRow } from "../goals/store.js";
 
 /**
  * Core events that 0.58.0's `EventMsg` union has no variant for. They exist only to feed v2 notifications that
@@ -55,17 +56,28 @@ export type UnifiedExecCommandEvent = {
   process_id: string | null;
 };
 
+/**
+ * A goal tool changed the thread's goal (`create_goal`, `update_goal`): the 0.166 protocol reports it as
+ * `thread/goal/updated` with the turn's id, as 0.166.0's `EventMsg::ThreadGoalUpdated`. The goal as stored.
+ */
+export type ThreadGoalUpdatedEvent = {
+  type: "thread_goal_updated";
+  goal: ThreadGoalRow;
+};
+
 /** Every extension event. */
 export type ExtensionEventMsg =
   | McpToolCallProgressEvent
   | StreamItemsDiscardedEvent
   | TerminalInteractionEvent
+  | ThreadGoalUpdatedEvent
   | UnifiedExecCommandEvent;
 
 const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["type"]>([
   "mcp_tool_call_progress",
   "stream_items_discarded",
   "terminal_interaction",
+  "thread_goal_updated",
   "unified_exec_command",
 ]);
 

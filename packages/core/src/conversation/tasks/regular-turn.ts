@@ -161,8 +161,10 @@ function toolContext(
   snapshot: TurnSnapshot,
 ): ToolContext {
   const emit = (msg: CodexEventMsg) => session.emit(task.id, msg);
+  const goals = session.goals();
   return {
     signal: task.signal,
+    goals: goals ? { threadId: session.id, store: goals } : null,
     mcp: session.mcp,
     unifiedExec: session.unifiedExec,
     snapshotRecorded: () => snapshot.recorded(),

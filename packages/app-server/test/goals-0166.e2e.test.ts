@@ -225,6 +225,100 @@ describe("thread goals compared with codex 0.166.0", () => {
     },
   );
 
+  it.each(IMPLS)(
+    "%s: gpt-5.5's goal tools: their answers to the model and the goal changes clients are told of",
+    { timeout: 120_000 },
+    async (impl) => {
+      const s = await server(impl);
+      const id = await newThread(s);
+      const calls: [string, unknown][] = [
+        ["get_goal", {}],
+        ["update_goal", { status: "complete" }],
+        ["create_goal", { objective: "tool goal", token_budget: 1000 }],
+        ["create_goal", { objective: "again" }],
+        ["update_goal", { status: "paused" }],
+        ["update_goal", { status: "active" }],
+        ["create_goal", { objective: "x", token_budget: 0 }],
+        ["update_goal", { status: "complete" }],
+        ["create_goal", { objective: "after complete" }],
+        ["update_goal", { status: "blocked" }],
+      ];
+      for (const [name, args] of calls)
+        s.mock.enqueue({
+          kind: "sse",
+          events: [responses.created(), ...responses.functionCall(name, args), responses.completed()],
+        });
+      s.mock.enqueue(answer("done"));
+      const from = s.c.messages.length;
+      const { turn } = await s.c.request("turn/start", {
+        threadId: id,
+        input: [{ type: "text", text: "hi" }],
+      });
+      await s.c.waitFor(
+        (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
+        "turn/completed",
+      );
+      // Each call's output, as the next request carries it (the goal's clock fields named, not valued; its usage
+      // too: 0.166.0 counts a response's tokens after the tools it calls have run, this server before, README).
+      const outputs = s.mock.requests.slice(1).map((r) => {
+        const input = (r.body as { input: { type: string; output?: string }[] }).input;
+        const text = input.filter((i) => i.type === "function_call_output").at(-1)?.output ?? "";
+        if (!text.startsWith("{")) return text;
+        const out = JSON.parse(text) as {
+          goal: { tokensUsed: number } | null;
+          remainingTokens: number | null;
+          completionBudgetReport: string | null;
+        };
+        const budgeted = out.remainingTokens !== null;
+        if (out.goal && budgeted) expect(out.remainingTokens).toBe(1000 - out.goal.tokensUsed);
+        return {
+          goal: out.goal && { ...(shape(out.goal, id) as object), tokensUsed: "<n>" },
+          remainingTokens: budgeted ? "<n>" : null,
+          completionBudgetReport: out.completionBudgetReport === null ? null : "<report>",
+        };
+      });
+      const goal = (objective: string, status: string, tokenBudget?: number) => ({
+        threadId: "<thread>",
+        objective,
+        status,
+        ...(tokenBudget === undefined ? {} : { tokenBudget }),
+        tokensUsed: "<n>",
+        timeUsedSeconds: "<s>",
+        createdAt: "<s>",
+        updatedAt: "<s>",
+      });
+      expect(outputs).toEqual([
+        { goal: null, remainingTokens: null, completionBudgetReport: null },
+        "cannot update goal because this thread has no goal",
+        { goal: goal("tool goal", "active", 1000), remainingTokens: "<n>", completionBudgetReport: null },
+        "cannot create a new goal because this thread has an unfinished goal; complete the existing goal first",
+        { goal: goal("tool goal", "paused", 1000), remainingTokens: "<n>", completionBudgetReport: null },
+        "update_goal can only mark the existing goal complete, blocked, or paused at the user's explicit request; resume, budget-limited, and usage-limited status changes are controlled by the user or system",
+        "goal budgets must be positive when provided",
+        {
+          goal: goal("tool goal", "complete", 1000),
+          remainingTokens: "<n>",
+          completionBudgetReport: "<report>",
+        },
+        { goal: goal("after complete", "active"), remainingTokens: null, completionBudgetReport: null },
+        { goal: goal("after complete", "blocked"), remainingTokens: null, completionBudgetReport: null },
+      ]);
+      // The client hears of every change (and of the goal's usage, which only grows), with the turn's id.
+      const notices = goalNotices(s.c.messages.slice(from)).map((m) => {
+        const p = m.params as { turnId: string | null; goal: { objective: string; status: string } };
+        expect(p.turnId).toBe(turn.id);
+        return `${p.goal.objective} ${p.goal.status}`;
+      });
+      expect(notices.filter((n, i) => n !== notices[i - 1])).toEqual([
+        "tool goal active",
+        "tool goal paused",
+        "tool goal complete",
+        "after complete active",
+        "after complete blocked",
+      ]);
+    },
+  );
+
   it.runIf(CODEX_0166_BIN)(
     "a goal set by either program is the one the other finds on the same CODEX_HOME, and resumes with",
     { timeout: 120_000 },

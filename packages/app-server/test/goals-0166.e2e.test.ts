@@ -226,6 +226,43 @@ describe("thread goals compared with codex 0.166.0", () => {
   );
 
   it.each(IMPLS)(
+    "%s: a goal turn that fails blocks the goal; no turn follows",
+    { timeout: 120_000 },
+    async (impl) => {
+      const s = await server(impl);
+      const id = await newThread(s);
+      await s.c.waitFor((m) => m.method === "thread/started", "thread/started");
+      const error = { error: { message: "bad request", type: "invalid_request_error" } };
+      s.mock.enqueue({ kind: "http", status: 400, body: JSON.stringify(error) });
+      const from = s.c.messages.length;
+      await s.c.request("thread/goal/set", { threadId: id, objective: "write hello" });
+      const done = await s.c.waitFor((m) => m.method === "turn/completed", "the goal turn");
+      const turn = (done.params as { turn: { id: string; status: string } }).turn;
+      expect(turn.status).toBe("failed");
+      const got = await s.c.request("thread/goal/get", { threadId: id });
+      expect(got.goal?.status).toBe("blocked");
+      const seen = s.c.messages
+        .slice(from)
+        .filter(
+          (m) => m.method?.startsWith("thread/goal/") || m.method === "error" || m.method === "turn/started",
+        )
+        .map((m) => {
+          const p = m.params as { turnId?: string | null; goal?: { status: string } };
+          return m.method === "thread/goal/updated"
+            ? `${m.method} ${p.turnId === turn.id} ${p.goal?.status}`
+            : m.method;
+        });
+      expect(seen).toEqual([
+        "thread/goal/updated false active",
+        "turn/started",
+        "thread/goal/updated true blocked",
+        "error",
+      ]);
+      expect(s.mock.requests).toHaveLength(1);
+    },
+  );
+
+  it.each(IMPLS)(
     "%s: gpt-5.5's goal tools: their answers to the model and the goal changes clients are told of",
     { timeout: 120_000 },
     async (impl) => {

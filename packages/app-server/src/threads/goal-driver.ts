@@ -27,6 +27,8 @@ export class GoalDriver {
   /** Since when the active goal's time is not accounted yet (ms), null while no goal is active. */
   private since: number | null = null;
   private stopped = false;
+  /** The running turn reported an error: no continuation follows it (a failing model is not called again and again). */
+  private turnFailed = false;
 
   constructor(
     private readonly thread: LoadedThread,
@@ -38,12 +40,15 @@ export class GoalDriver {
   before(event: CoreEvent): void {
     const msg = event.msg;
     if (msg.type === "task_started") {
+      this.turnFailed = false;
       if (this.since === null && this.read()?.status === "active") this.since = Date.now();
     } else if (toolChangedGoal(msg)) {
       // A goal tool changed the goal: announced with the turn's id, as 0.166.0 announces it.
       const goal = toolChangedGoal(msg) as ThreadGoalRow; // checked just above
       this.since = goal.status === "active" ? (this.since ?? Date.now()) : null;
       this.announce(event.id, goal);
+    } else if (msg.type === "error") {
+      this.blockOnFailure(event.id);
     } else if (msg.type === "task_complete" || msg.type === "turn_aborted") {
       this.account(event.id);
     }
@@ -56,7 +61,7 @@ export class GoalDriver {
       // Each model response's usage counts once the client has it (0.166.0 accounts at every tool boundary).
       if (msg.info) this.totalTokens = goalTokens(msg.info.total_token_usage);
       this.account(event.id);
-    } else if (msg.type === "task_complete") this.continueIfIdle();
+    } else if (msg.type === "task_complete" && !this.turnFailed) this.continueIfIdle();
     else if (msg.type === "turn_aborted" && msg.reason === "interrupted") this.pauseForInterrupt();
   }
 
@@ -110,6 +115,19 @@ export class GoalDriver {
       method: "thread/goal/updated",
       params: { threadId: this.thread.id, turnId, goal: goalObject(goal) },
     });
+  }
+
+  /**
+   * The turn failed: an active goal becomes `blocked` (announced with the turn's id before the error, as 0.166.0
+   * does) and no continuation follows, so a failing model is not called again and again.
+   */
+  private blockOnFailure(turnId: string): void {
+    this.turnFailed = true;
+    const goal = this.read();
+    if (goal?.status !== "active") return;
+    const blocked = this.guard(() => this.store.update(goal.threadId, { status: "blocked" }));
+    this.since = null;
+    if (blocked) this.announce(turnId, blocked);
   }
 
   private pauseForInterrupt(): void {

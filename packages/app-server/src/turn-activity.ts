@@ -2,7 +2,7 @@ import type { EventMsg, TurnAbortReason } from "@codex-ts/app-server-protocol";
 import type { Op } from "@codex-ts/core";
 
 /** Ops after which the core runs a task (`task_started` … `task_complete` / `turn_aborted`). */
-const TASK_OPS = new Set<string>(["user_input", "user_turn", "compact", "review"]);
+const TASK_OPS = new Set<string>(["user_input", "user_turn", "context_turn", "compact", "review"]);
 
 /** Whether submitting `op` starts a task. */
 export function startsTask(op: Pick<Op, "type">): boolean {

@@ -67,13 +67,16 @@ interface Body {
   input: { type: string; role?: string; content?: { text?: string }[] }[];
 }
 
-/** The tools this server implements; 0.166.0 also offers goals and tool_search (README). */
+/** The tools this server implements; 0.166.0 also offers tool_search (README). */
 const IMPLEMENTED = new Set([
   "exec_command",
   "write_stdin",
   "request_user_input",
   "apply_patch",
   "view_image",
+  "get_goal",
+  "create_goal",
+  "update_goal",
   "web_search",
 ]);
 
@@ -132,6 +135,9 @@ const GPT_55_TOOLS = [
   { fn: "request_user_input", params: ["questions"], required: ["questions"] },
   "custom:apply_patch",
   { fn: "view_image", params: ["detail", "path"], required: ["path"] },
+  { fn: "get_goal", params: [], required: [] },
+  { fn: "create_goal", params: ["objective", "token_budget"], required: ["objective"] },
+  { fn: "update_goal", params: ["status"], required: ["status"] },
   { type: "web_search", external_web_access: true, search_content_types: ["text", "image"] },
 ];
 

@@ -7,6 +7,7 @@ export * from "./conversation/index.js";
 export * from "./events/index.js";
 export * from "./exec/index.js";
 export * from "./ghost-snapshot/index.js";
+export * from "./goals/index.js";
 export * from "./mcp/index.js";
 export * from "./review/index.js";
 export * from "./rollout/index.js";

@@ -5,6 +5,7 @@ import type { ProtocolDefinition } from "./definition.js";
 import { methodOrder0166, notificationOrder0166, serverRequestOrder0166 } from "./method-order-0166.js";
 import { NoParams } from "./no-params.js";
 import { adminNotifications0166, adminRequests0166 } from "./protocol-0166-admin.js";
+import { goalNotifications0166, goalRequests0166 } from "./protocol-0166-goals.js";
 import { historyRequests0166 } from "./protocol-0166-history.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
@@ -59,6 +60,8 @@ export const protocol0166 = {
     ...adminRequests0166,
     ...historyRequests0166,
     ...reviewRequests0166,
+
+    ...goalRequests0166,
   }),
   notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,
@@ -84,6 +87,7 @@ export const protocol0166 = {
     warning: g.WarningNotification,
     ...settingsNotifications0166,
     ...adminNotifications0166,
+    ...goalNotifications0166,
   }),
   serverRequests: inRegistryOrder(serverRequestOrder0166, {
     "item/commandExecution/requestApproval": {

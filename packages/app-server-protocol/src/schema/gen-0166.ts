@@ -2078,6 +2078,69 @@ export const ThreadForkResponse = z.object({
 });
 export type ThreadForkResponse = z.infer<typeof ThreadForkResponse>;
 
+export const ThreadGoalStatus = z.enum([
+  "active",
+  "paused",
+  "blocked",
+  "usageLimited",
+  "budgetLimited",
+  "complete",
+]);
+export type ThreadGoalStatus = z.infer<typeof ThreadGoalStatus>;
+
+export const ThreadGoal = z.object({
+  createdAt: i64(),
+  objective: z.string(),
+  status: ThreadGoalStatus,
+  threadId: z.string(),
+  timeUsedSeconds: i64(),
+  tokenBudget: i64().nullable().optional(),
+  tokensUsed: i64(),
+  updatedAt: i64(),
+});
+export type ThreadGoal = z.infer<typeof ThreadGoal>;
+
+/** Distinguishes explicit user actions from automatic goal lifecycle mutations. */
+export const ThreadGoalMutationOrigin = z.enum(["user", "automatic"]);
+export type ThreadGoalMutationOrigin = z.infer<typeof ThreadGoalMutationOrigin>;
+
+export const ThreadGoalClearParams = z.object({
+  origin: ThreadGoalMutationOrigin.nullable().optional(),
+  threadId: z.string(),
+});
+export type ThreadGoalClearParams = z.infer<typeof ThreadGoalClearParams>;
+
+export const ThreadGoalClearResponse = z.object({ cleared: z.boolean() });
+export type ThreadGoalClearResponse = z.infer<typeof ThreadGoalClearResponse>;
+
+export const ThreadGoalClearedNotification = z.object({ threadId: z.string() });
+export type ThreadGoalClearedNotification = z.infer<typeof ThreadGoalClearedNotification>;
+
+export const ThreadGoalGetParams = z.object({ threadId: z.string() });
+export type ThreadGoalGetParams = z.infer<typeof ThreadGoalGetParams>;
+
+export const ThreadGoalGetResponse = z.object({ goal: ThreadGoal.nullable().optional() });
+export type ThreadGoalGetResponse = z.infer<typeof ThreadGoalGetResponse>;
+
+export const ThreadGoalSetParams = z.object({
+  objective: z.string().nullable().optional(),
+  origin: ThreadGoalMutationOrigin.nullable().optional(),
+  status: ThreadGoalStatus.nullable().optional(),
+  threadId: z.string(),
+  tokenBudget: i64().nullable().optional(),
+});
+export type ThreadGoalSetParams = z.infer<typeof ThreadGoalSetParams>;
+
+export const ThreadGoalSetResponse = z.object({ goal: ThreadGoal });
+export type ThreadGoalSetResponse = z.infer<typeof ThreadGoalSetResponse>;
+
+export const ThreadGoalUpdatedNotification = z.object({
+  goal: ThreadGoal,
+  threadId: z.string(),
+  turnId: z.string().nullable().optional(),
+});
+export type ThreadGoalUpdatedNotification = z.infer<typeof ThreadGoalUpdatedNotification>;
+
 export const ThreadItemEntry = z.object({
   completedAtMs: i64().nullable().optional(),
   item: ThreadItem,
@@ -2827,6 +2890,17 @@ export const definitions0166 = {
   "v2/ThreadExtra": ThreadExtra,
   "v2/ThreadForkParams": ThreadForkParams,
   "v2/ThreadForkResponse": ThreadForkResponse,
+  "v2/ThreadGoal": ThreadGoal,
+  "v2/ThreadGoalClearParams": ThreadGoalClearParams,
+  "v2/ThreadGoalClearResponse": ThreadGoalClearResponse,
+  "v2/ThreadGoalClearedNotification": ThreadGoalClearedNotification,
+  "v2/ThreadGoalGetParams": ThreadGoalGetParams,
+  "v2/ThreadGoalGetResponse": ThreadGoalGetResponse,
+  "v2/ThreadGoalMutationOrigin": ThreadGoalMutationOrigin,
+  "v2/ThreadGoalSetParams": ThreadGoalSetParams,
+  "v2/ThreadGoalSetResponse": ThreadGoalSetResponse,
+  "v2/ThreadGoalStatus": ThreadGoalStatus,
+  "v2/ThreadGoalUpdatedNotification": ThreadGoalUpdatedNotification,
   "v2/ThreadHistoryMode": ThreadHistoryMode,
   "v2/ThreadId": ThreadId,
   "v2/ThreadItem": ThreadItem,

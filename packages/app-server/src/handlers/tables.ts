@@ -1,7 +1,7 @@
 import os from "node:os";
 import { protocol058, protocol0166 } from "@codex-ts/app-server-protocol";
 import { ConfigWriter } from "@codex-ts/config-loader";
-import type { AuthManager } from "@codex-ts/core";
+import { type AuthManager, GoalStore } from "@codex-ts/core";
 import { ConversationRegistry } from "../conversations.js";
 import type { HandlerTables } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
@@ -15,6 +15,7 @@ import { createConfigHandlers } from "./config.js";
 import { createConversationHandlers } from "./conversations.js";
 import { createExecOneOffCommandHandler } from "./exec.js";
 import { createFeedbackHandler } from "./feedback.js";
+import { createGoalHandlers0166 } from "./goals-0166.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
@@ -71,6 +72,9 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const layers = rt?.configLayers?.bind(rt);
   // 0.166 connections: their threads, and whether the client asked for the experimental API at `initialize`.
   const threads = s.threads ?? new ThreadRegistry(server.peers["0.166"], warn);
+  // One goals database per CODEX_HOME, shared by every connection's threads (0.166.0's `goals_1.sqlite`).
+  if (codexHome && !threads.goals) threads.goals = new GoalStore(codexHome);
+  const goalStore = threads.goals;
   let experimentalApi = false;
   return {
     "0.58": {
@@ -177,8 +181,14 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             }),
             ...createTurnHandlers0166(threads),
             ...createThreadSampleHandler0166(threads),
-
             ...createReviewHandlers0166(threads),
+            ...(goalStore
+              ? createGoalHandlers0166({ registry: threads, goals: goalStore, sessions: rt.sessions?.store })
+              : unavailable(
+                  protocol0166,
+                  ["thread/goal/get", "thread/goal/set", "thread/goal/clear"],
+                  "a CODEX_HOME",
+                )),
             ...createThreadAdminHandlers0166({
               registry: threads,
               runtime: rt,
@@ -208,6 +218,9 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "thread/unsubscribe",
               "thread/compact/start",
               "review/start",
+              "thread/goal/get",
+              "thread/goal/set",
+              "thread/goal/clear",
             ],
             "an agent runtime",
           )),

@@ -175,6 +175,8 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       const sent = await ctx.respond(result);
       if (history.tokenInfo && history.lastTurnId)
         for (const n of thread.mapper.restoredUsage(history.tokenInfo, history.lastTurnId)) thread.send(n);
+      // Its goal as it is, then (active, idle) the goal's next turn, as 0.166.0 resumes a thread with a goal.
+      thread.goals?.resumed();
       return sent;
     },
 

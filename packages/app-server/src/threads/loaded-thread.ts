@@ -4,6 +4,7 @@ import type { OpenedConversation } from "../conversations.js";
 import { ApprovalBridge0166 } from "../events/approvals-0166.js";
 import { EventMapper0166, type Notification0166 } from "../events/v0166.js";
 import { type ConversationHandle, FollowedConversation } from "../followed-conversation.js";
+import type { GoalDriver } from "./goal-driver.js";
 import type { ThreadSettings0166 } from "./settings.js";
 import { threadObject } from "./thread-object.js";
 
@@ -43,6 +44,9 @@ export class LoadedThread {
    * that turn while it runs must ask for the same one (0.166.0's ActiveTurnOutputSchemaMismatch).
    */
   lastTurnSchema: { turnId: string; schema: unknown } | null = null;
+
+  /** The thread's goal at work (a stored thread on a server with a goals database). */
+  goals: GoalDriver | undefined;
 
   constructor(
     readonly opened: OpenedConversation,
@@ -88,6 +92,7 @@ export class LoadedThread {
   /** Stops following it and abandons its open approvals. */
   close(): void {
     this.followed.unfollow();
+    this.goals?.stop();
     this.bridge.abandon("thread closed");
   }
 
@@ -156,7 +161,9 @@ export class LoadedThread {
     // 0.166.0 keeps an ephemeral thread's preview empty (it has no stored first message to show).
     if (msg.type === "user_message" && this.meta.preview === "" && !this.meta.ephemeral)
       this.meta.preview = msg.message;
+    this.goals?.before(event);
     for (const n of this.mapper.map(event)) this.send(n);
+    this.goals?.after(event);
     this.bridge.handle(event);
     // The core answered its open approvals `abort`; the client's requests are withdrawn after the turn ended.
     if (msg.type === "turn_aborted") this.bridge.abandon("turn interrupted");

@@ -4,8 +4,10 @@ import {
   type ProtocolPeer,
   parseUuid,
 } from "@codex-ts/app-server-protocol";
+import type { GoalStore } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import { OpeningRollouts } from "../opening-rollouts.js";
+import { GoalDriver } from "./goal-driver.js";
 import { LoadedThread, type ThreadMeta } from "./loaded-thread.js";
 import type { ThreadSettings0166 } from "./settings.js";
 
@@ -27,6 +29,8 @@ export class ThreadRegistry {
   private readonly threads = new Map<string, LoadedThread>();
   /** Resumes in flight: one per rollout for every connection that shares these threads. */
   readonly opening = new OpeningRollouts<LoadedThread>();
+  /** The thread goals of the server's CODEX_HOME (none without one). */
+  goals: GoalStore | undefined;
 
   constructor(
     private readonly peer: ProtocolPeer<Protocol0166> | ((threadId: string) => ProtocolPeer<Protocol0166>),
@@ -37,6 +41,7 @@ export class ThreadRegistry {
   add(opened: OpenedConversation, settings: ThreadSettings0166, meta: ThreadMeta): LoadedThread {
     const peer = typeof this.peer === "function" ? this.peer(opened.conversationId) : this.peer;
     const thread = new LoadedThread(opened, peer, settings, meta, this.log);
+    if (this.goals && !meta.ephemeral) thread.goals = new GoalDriver(thread, this.goals, this.log);
     this.threads.set(thread.id, thread);
     thread.listen();
     return thread;

@@ -6,7 +6,7 @@ import { type SampleResult, sampleOnce } from "./sample.js";
 import { type ConversationDeps, Session } from "./session.js";
 import type { TaskKind } from "./steering.js";
 import { runCompactTask } from "./tasks/compact.js";
-import { runRegularTurn } from "./tasks/regular-turn.js";
+import { runContextTurn, runRegularTurn } from "./tasks/regular-turn.js";
 import { runReviewTask } from "./tasks/review.js";
 
 /**
@@ -103,6 +103,8 @@ export class Conversation {
       case "user_turn":
         this.session.settings = withTurnOpSettings(this.session.settings, op);
         return runRegularTurn(this.session, id, op.items, op.final_output_json_schema);
+      case "context_turn":
+        return runContextTurn(this.session, id, op.text);
       case "override_turn_context":
         this.session.settings = withTurnOpSettings(this.session.settings, op);
         return;

@@ -17,6 +17,11 @@ export type InputItem = ProtocolInputItem;
 export type Op =
   | { type: "user_input"; items: InputItem[] }
   | ({ type: "user_turn"; items: InputItem[]; final_output_json_schema?: unknown } & Partial<TurnOpSettings>)
+  /**
+   * A turn the server starts on its own (0.166.0's goal continuation): its input is a user-role context message the
+   * history and the rollout keep, announced to clients as no user message item.
+   */
+  | { type: "context_turn"; text: string }
   | ({ type: "override_turn_context" } & Partial<TurnOpSettings>)
   | { type: "exec_approval"; id: string; decision: ReviewDecision }
   | { type: "patch_approval"; id: string; decision: ReviewDecision }

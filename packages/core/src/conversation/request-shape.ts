@@ -88,6 +88,8 @@ export function requestShape(
   >,
   settings: ShapeSettings,
   baseInstructions: string,
+  /** Whether the thread keeps goals (a stored thread): 0.166.0 then offers `gpt-5.5` its goal tools. */
+  o: { goals?: boolean } = {},
 ): RequestShape {
   const family = modelFamily(settings.model);
   const verbosity = family.supportsVerbosity ? (config.modelVerbosity ?? family.defaultVerbosity) : null;
@@ -101,7 +103,7 @@ export function requestShape(
   if (family.toolset !== "0.58") {
     const unified = family.toolset === "unified";
     return {
-      tools: unified ? toolSpecs0166({ webSearch: webSearchMode(config) }) : [],
+      tools: unified ? toolSpecs0166({ webSearch: webSearchMode(config), goals: o.goals ?? false }) : [],
       ...common,
       instructions: baseInstructions,
       parallelToolCalls: unified,

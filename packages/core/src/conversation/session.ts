@@ -15,6 +15,7 @@ import {
   type CoreEventMsg,
   toEventMsg,
 } from "../events/types.js";
+import { GoalStore } from "../goals/store.js";
 import type { McpConnectionManager } from "../mcp/connection-manager.js";
 import { responseItemLine } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
@@ -281,10 +282,22 @@ export class Session {
     return isAbsolute(path) ? path : resolve(this.settings.cwd, path);
   }
 
+  private goalStore: GoalStore | undefined;
+
+  /**
+   * The thread goals of this conversation's CODEX_HOME (0.166.0's goals database, opened on first use), null for a
+   * thread that keeps none: an ephemeral one (no rollout) has no goal.
+   */
+  goals(): GoalStore | null {
+    if (this.d.recorder.path === "" || !this.config.codexHome) return null;
+    this.goalStore ??= new GoalStore(this.config.codexHome);
+    return this.goalStore;
+  }
+
   /** The next model request: the history under the current settings, with the built-in and MCP tools. */
   prompt(): Prompt {
     const s = this.settings;
-    const shape = requestShape(this.config, s, this.d.instructions);
+    const shape = requestShape(this.config, s, this.d.instructions, { goals: this.goals() !== null });
     return {
       model: s.model,
       instructions: shape.instructions,
@@ -420,5 +433,6 @@ export class Session {
     await this.unifiedExec.terminateAll();
     await this.mcp?.close();
     await this.d.recorder.shutdown();
+    this.goalStore?.close();
   }
 }

@@ -1,4 +1,5 @@
 import type { ParsedCommand } from "@codex-ts/app-server-protocol";
+import type { ThreadGoalRow } from "../goals/store.js";
 
 /**
  * Core events that 0.58.0's `EventMsg` union has no variant for. They exist only to feed v2 notifications that
@@ -55,6 +56,15 @@ export type UnifiedExecCommandEvent = {
   process_id: string | null;
 };
 
+/**
+ * A goal tool changed the thread's goal (`create_goal`, `update_goal`): the 0.166 protocol reports it as
+ * `thread/goal/updated` with the turn's id, as 0.166.0's `EventMsg::ThreadGoalUpdated`. The goal as stored.
+ */
+export type ThreadGoalUpdatedEvent = {
+  type: "thread_goal_updated";
+  goal: ThreadGoalRow;
+};
+
 /** One question of a `request_user_input` call, as the model asked it (every question gets a free-form "Other"). */
 export type UserInputQuestion = {
   id: string;
@@ -84,6 +94,7 @@ export type ExtensionEventMsg =
   | McpToolCallProgressEvent
   | StreamItemsDiscardedEvent
   | TerminalInteractionEvent
+  | ThreadGoalUpdatedEvent
   | UnifiedExecCommandEvent
   | RequestUserInputEvent;
 
@@ -91,6 +102,7 @@ const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["ty
   "mcp_tool_call_progress",
   "stream_items_discarded",
   "terminal_interaction",
+  "thread_goal_updated",
   "unified_exec_command",
   "request_user_input",
 ]);

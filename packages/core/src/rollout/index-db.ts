@@ -61,6 +61,11 @@ function nativeBinding(require: NodeJS.Require): BetterSqlite3.Options {
   }
 }
 
+/** The options that name the driver's native module, for other databases of this process (after `loadDriver`). */
+export function bindingOptionsForDriver(): BetterSqlite3.Options {
+  return bindingOptions;
+}
+
 /** Whether the driver has been loaded in this process (loading it costs several milliseconds). */
 export function driverLoaded(): boolean {
   return driver !== undefined && driver !== null;

@@ -5,6 +5,7 @@ import type { CodexEventMsg } from "../../events/types.js";
 import { commandEnvironment } from "../../exec/shell-env.js";
 import { TurnDiffTracker } from "../../tools/turn-diff.js";
 import { compactionHost } from "../compaction-host.js";
+import { userMessage } from "../context.js";
 import type { InputItem } from "../op.js";
 import { sampleWithRetries } from "../sampling.js";
 import type { Session } from "../session.js";
@@ -28,6 +29,23 @@ export async function runRegularTurn(
   items: InputItem[],
   outputSchema?: unknown,
 ): Promise<void> {
+  await runTurn(session, id, () => recordUserInput(session, id, items), outputSchema);
+}
+
+/**
+ * A turn whose input is a context message (`Op` `context_turn`): recorded in the history as a user-role message,
+ * with no user message item or `user_message` event (a client sees the turn start and the model's answer).
+ */
+export async function runContextTurn(session: Session, id: string, text: string): Promise<void> {
+  await runTurn(session, id, async () => session.record(userMessage(text)));
+}
+
+async function runTurn(
+  session: Session,
+  id: string,
+  recordInput: () => Promise<void>,
+  outputSchema?: unknown,
+): Promise<void> {
   const task = startTask(session, id, "regular");
   session.turnOutputSchema = outputSchema;
   const turnDiff = new TurnDiffTracker();
@@ -36,7 +54,7 @@ export async function runRegularTurn(
   await settleTask(session, task, async () => {
     await session.historyReady();
     session.recordSettingsChange();
-    await recordUserInput(session, id, items);
+    await recordInput();
     // As 0.58.0, the snapshot starts once the input is recorded and runs beside the model requests.
     const snapshot = new TurnSnapshot(session, id, task.signal);
     try {
@@ -143,8 +161,10 @@ function toolContext(
   snapshot: TurnSnapshot,
 ): ToolContext {
   const emit = (msg: CodexEventMsg) => session.emit(task.id, msg);
+  const goals = session.goals();
   return {
     signal: task.signal,
+    goals: goals ? { threadId: session.id, store: goals } : null,
     mcp: session.mcp,
     unifiedExec: session.unifiedExec,
     snapshotRecorded: () => snapshot.recorded(),

@@ -2,6 +2,7 @@ import type { ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-ser
 import type { ResponseItemJson, ToolSpec } from "../../client/types.js";
 import type { ExtensionEventMsg, UserInputAnswers, UserInputQuestion } from "../../events/extension.js";
 import type { CodexEventMsg } from "../../events/types.js";
+import type { GoalStore } from "../../goals/store.js";
 import type { McpConnectionManager } from "../../mcp/connection-manager.js";
 import type { TurnDiffTracker } from "../../tools/turn-diff.js";
 import type { UnifiedExecManager } from "../../unified-exec/manager.js";
@@ -15,6 +16,8 @@ import type { ApprovalRequest } from "../session.js";
 export interface ToolContext {
   /** Aborted when the turn is interrupted. */
   readonly signal: AbortSignal;
+  /** The thread's goals (the goal tools), null on a thread that keeps none (ephemeral). */
+  readonly goals?: { threadId: string; store: GoalStore } | null;
   /** The conversation's MCP servers, if any. */
   readonly mcp: McpConnectionManager | undefined;
   /** The conversation's unified exec sessions (exec_command / write_stdin). */

@@ -1,4 +1,5 @@
 import type { ResponseItemJson } from "../../client/types.js";
+import { GOAL_TOOL_HANDLERS } from "../../goals/tools.js";
 import { MCP_RESOURCE_TOOL_NAMES } from "../../mcp/resource-tools.js";
 import { jsonSyntaxError } from "../../tools/json-syntax-error.js";
 import { TurnAborted } from "../turn-aborted.js";
@@ -14,6 +15,7 @@ import { viewImageHandler } from "./handlers/view-image.js";
 
 /** The built-in tools by the name the model calls them (a local shell call runs as `shell`). */
 const HANDLERS: ReadonlyMap<string, ToolHandler> = new Map([
+  ...GOAL_TOOL_HANDLERS,
   ["shell", shellHandler],
   ["container.exec", shellHandler],
   ["shell_command", shellCommandHandler],

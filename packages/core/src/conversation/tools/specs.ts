@@ -1,4 +1,5 @@
 import type { ToolSpec } from "../../client/types.js";
+import { GOAL_TOOLS } from "../../goals/tools.js";
 import { MCP_RESOURCE_TOOLS } from "../../mcp/resource-tools.js";
 import { UNIFIED_EXEC_TOOLS } from "../../unified-exec/tool-specs.js";
 import { UNIFIED_EXEC_TOOLS_0166 } from "../../unified-exec/tool-specs-0166.js";
@@ -38,16 +39,18 @@ export function toolSpecs(o: {
 /**
  * The tools 0.166.0 offers `gpt-5.5` (the `unified` toolset of its model family), in its order: exec_command and
  * write_stdin, request_user_input, the freeform apply_patch, view_image with its `detail`, and web_search unless
- * `web_search = "disabled"` (live unless `"cached"`). 0.166.0 also offers goal and tool_search tools this server
- * does not implement (README, 0.166 differences); it offers no MCP resource tools nor update_plan.
+ * `web_search = "disabled"` (live unless `"cached"`), with the goal tools before it on a stored thread (`goals`).
+ * 0.166.0 also offers tool_search, which this server does not implement (README, 0.166 differences); it offers no
+ * MCP resource tools nor update_plan.
  */
-export function toolSpecs0166(o: { webSearch: "live" | "cached" | "disabled" }): ToolSpec[] {
+export function toolSpecs0166(o: { webSearch: "live" | "cached" | "disabled"; goals?: boolean }): ToolSpec[] {
   const tools: ToolSpec[] = [
     ...UNIFIED_EXEC_TOOLS_0166,
     REQUEST_USER_INPUT_TOOL,
     FREEFORM_APPLY_PATCH_TOOL,
     VIEW_IMAGE_TOOL_0166,
   ];
+  if (o.goals) tools.push(...GOAL_TOOLS);
   if (o.webSearch !== "disabled")
     tools.push({
       type: "web_search",

@@ -1,9 +1,8 @@
 import { resolve } from "node:path";
 import type { InputItem as ProtocolInputItem, ReviewDecision } from "@codex-ts/app-server-protocol";
 import type { UserInputAnswers } from "../events/extension.js";
-import type { CollaborationModeKind } from "./collaboration-mode.js";
-
 import type { ReviewRequest } from "../review/index.js";
+import type { CollaborationModeKind } from "./collaboration-mode.js";
 import type { TurnSettings } from "./context.js";
 
 /** v1 `InputItem` as the servers submit it: `text`, `image` (a URL) or `localImage` (a path). */

@@ -288,6 +288,30 @@ describe("codex app-server --listen", () => {
     expect(seenW.some((n) => n.method === "serverRequest/resolved")).toBe(false);
   });
 
+  it("shares the skill roots one client sets with every connection, and tells the others skills/changed", {
+    timeout: 150_000,
+  }, async () => {
+    const codexHome = await home("skill-roots");
+    const s = await serve(["--listen", "ws://127.0.0.1:0"], codexHome);
+    const url = s.urls[0] as string;
+    const [a, b] = [await client(url, "setter"), await client(url, "other")];
+    const [seenA, seenB] = [record(a), record(b)];
+    const root = path.join(tmp, "skill-roots-extra");
+    await fs.mkdir(path.join(root, "shared"), { recursive: true });
+    await fs.writeFile(
+      path.join(root, "shared", "SKILL.md"),
+      "---\nname: shared-skill\ndescription: d\n---\n",
+    );
+    expect(await a.request("skills/extraRoots/set", { extraRoots: [root] })).toEqual({});
+    await until(
+      () => seenB.some((n) => n.method === "skills/changed"),
+      "skills/changed on the other connection",
+    );
+    expect(seenA.filter((n) => n.method === "skills/changed")).toHaveLength(1);
+    const listed = await b.request("skills/list", { cwds: [tmp] });
+    expect(listed.data[0]?.skills.map((sk) => [sk.scope, sk.name])).toContainEqual(["user", "shared-skill"]);
+  });
+
   it("keeps a turn running when its only client disconnects mid-turn; the events reach the rollout", {
     timeout: 150_000,
   }, async () => {

@@ -27,7 +27,8 @@ function paramThreadId(params: unknown): string | undefined {
 
 /**
  * Subscribes a 0.166 connection of a listening server to the threads it starts, forks or resumes (as 0.166.0
- * does), and unsubscribes it on `thread/unsubscribe`; a thread it starts is announced to the other connections. A resume by id subscribes before it is handled, so the
+ * does), and unsubscribes it on `thread/unsubscribe`; a thread it starts, and skill roots it sets
+ * (`skills/changed`), are announced to the other connections. A resume by id subscribes before it is handled, so the
  * thread's notifications sent ahead of the answer (its loaded status) reach the asker; a failed resume undoes it.
  */
 export function subscriptionObserver(hub: ThreadSubscribers, sub: Subscriber): RequestObserver {
@@ -65,6 +66,12 @@ export function subscriptionObserver(hub: ThreadSubscribers, sub: Subscriber): R
           if (outcome.ok && id !== undefined) hub.unsubscribe(sub, id);
         };
       }
+      case "skills/extraRoots/set":
+        // The roots are the server's: the other 0.166 connections hear `skills/changed` too (the asker heard it
+        // from the handler, before its answer).
+        return (outcome) => {
+          if (outcome.ok) hub.announce(sub, "skills/changed", {});
+        };
       default:
         return undefined;
     }

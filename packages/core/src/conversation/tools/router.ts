@@ -1,5 +1,5 @@
 import type { ResponseItemJson } from "../../client/types.js";
-import { GOAL_TOOL_HANDLERS } from "../../goals/tools.js";
+import { GOAL_TOOL_HANDLERS } from "../../goals/tool-handlers.js";
 import { MCP_RESOURCE_TOOL_NAMES } from "../../mcp/resource-tools.js";
 import { jsonSyntaxError } from "../../tools/json-syntax-error.js";
 import { TurnAborted } from "../turn-aborted.js";

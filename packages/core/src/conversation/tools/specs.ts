@@ -1,5 +1,5 @@
 import type { ToolSpec } from "../../client/types.js";
-import { GOAL_TOOLS } from "../../goals/tools.js";
+import { GOAL_TOOLS } from "../../goals/tool-specs.js";
 import { MCP_RESOURCE_TOOLS } from "../../mcp/resource-tools.js";
 import { UNIFIED_EXEC_TOOLS } from "../../unified-exec/tool-specs.js";
 import { UNIFIED_EXEC_TOOLS_0166 } from "../../unified-exec/tool-specs-0166.js";

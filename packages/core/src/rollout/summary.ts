@@ -30,14 +30,17 @@ export function messageText(payload: unknown): string | null {
   return text;
 }
 
+/** How the instruction and environment messages Codex injects as user messages start. */
+export const INJECTED_CONTEXT_MARKERS = [
+  "<environment_context>",
+  "# AGENTS.md instructions for ",
+  "<user_instructions>",
+] as const;
+
 /** Instruction and environment messages Codex injects as user messages; they are not what the user typed. */
 export function isInjectedContext(text: string): boolean {
   const t = text.trimStart();
-  return (
-    t.startsWith("<environment_context>") ||
-    t.startsWith("# AGENTS.md instructions for ") ||
-    t.startsWith("<user_instructions>")
-  );
+  return INJECTED_CONTEXT_MARKERS.some((m) => t.startsWith(m));
 }
 
 /** The first real user message in the head, trimmed after `## My request for Codex:` when present. */

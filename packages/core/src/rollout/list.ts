@@ -64,7 +64,7 @@ export type CandidateReader<T extends SessionSummary = SessionSummary> = (c: Can
 export function listSessions(
   sessionsDir: string,
   query: ListQuery,
-  candidates: AsyncIterable<Candidate> = walkNewestFirst(sessionsDir),
+  candidates: Iterable<Candidate> | AsyncIterable<Candidate> = walkNewestFirst(sessionsDir),
 ): Promise<ListPage> {
   return collectPage(candidates, query, (c) => readListable(c, query));
 }
@@ -74,7 +74,7 @@ export function listSessions(
  * (so `nextCursor`, the last item's `<timestamp>|<uuid>`, is null exactly when nothing further is listed).
  */
 export async function collectPage<T extends SessionSummary>(
-  candidates: AsyncIterable<Candidate>,
+  candidates: Iterable<Candidate> | AsyncIterable<Candidate>,
   query: Pick<ListQuery, "pageSize" | "cursor">,
   read: CandidateReader<T>,
 ): Promise<{ items: T[]; nextCursor: string | null }> {

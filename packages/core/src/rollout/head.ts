@@ -75,9 +75,17 @@ export interface StatedHead {
  * (`readFilePrefixSync`'s `listedAsFile`). A head longer than 64 KiB is read on by `readHead`.
  */
 export async function readListedHead(path: string): Promise<StatedHead> {
-  const quick = quickHead(path, true);
-  const head = quick.head ?? (await readHead(path));
-  return { head, size: quick.stats.size, mtimeMs: quick.stats.mtimeMs };
+  return readListedHeadSoon(path);
+}
+
+/**
+ * `readListedHead` without a promise when the head is in the first 64 KiB (most are): a first page reads its
+ * two dozen heads without an await each. Throws what the open or read throws.
+ */
+export function readListedHeadSoon(path: string): StatedHead | Promise<StatedHead> {
+  const { head, stats } = quickHead(path, true);
+  const stated = (h: RolloutHead): StatedHead => ({ head: h, size: stats.size, mtimeMs: stats.mtimeMs });
+  return head ? stated(head) : readHead(path).then(stated);
 }
 
 function quickHead(path: string, listedAsFile: boolean): { head: RolloutHead | null; stats: Stats } {

@@ -53,7 +53,10 @@ export function providerMatches(
 }
 
 /** Decides whether a candidate is listed; null when it is not. */
-export type CandidateReader<T extends SessionSummary = SessionSummary> = (c: Candidate) => Promise<T | null>;
+/** Decides whether a candidate is listed; null when it is not (a promise of it when it has to wait for a read). */
+export type CandidateReader<T extends SessionSummary = SessionSummary> = (
+  c: Candidate,
+) => T | null | Promise<T | null>;
 
 /**
  * Codex's listing: newest first, only interactive sessions that passed the provider filter and hold a session_meta,
@@ -84,7 +87,8 @@ export async function collectPage<T extends SessionSummary>(
   let last: Candidate | null = null;
   for await (const candidate of candidates) {
     if (!isAfterAnchor(candidate, anchor)) continue;
-    const summary = await read(candidate);
+    const read1 = read(candidate);
+    const summary = read1 instanceof Promise ? await read1 : read1;
     if (!summary) continue;
     if (items.length === pageSize) return { items, nextCursor: cursorFor(last!) };
     items.push(summary);

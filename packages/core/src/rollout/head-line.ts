@@ -1,5 +1,5 @@
 import { parseLine, type RolloutLine } from "./line.js";
-import { INJECTED_CONTEXT_MARKERS, isInjectedContext, messageText } from "./summary.js";
+import { INJECTED_CONTEXT_MARKERS, isInjectedContext, messageText } from "./user-message.js";
 
 /**
  * One line of a listing head, parsed without its big values that listing never reads. A head's first lines are

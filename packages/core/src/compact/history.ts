@@ -1,5 +1,5 @@
 import type { RolloutItem } from "../rollout/line.js";
-import { isInjectedContext, messageText } from "../rollout/summary.js";
+import { isInjectedContext, messageText } from "../rollout/user-message.js";
 import { NO_SUMMARY } from "./messages.js";
 import { truncateMiddle } from "./truncate.js";
 

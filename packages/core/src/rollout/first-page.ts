@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { factsFromHead, type HeadFacts, isListable, sourceKind } from "./facts.js";
-import { readListedHead } from "./head.js";
+import { readListedHeadSoon, type StatedHead } from "./head.js";
 import { collectPage, type ListPage, type ListQuery, listableSummary, providerMatches } from "./list.js";
 import { namesFromFile } from "./names.js";
 import { SESSIONS_SUBDIR } from "./paths.js";
@@ -47,11 +47,19 @@ interface FileHead {
   mtime: number;
 }
 
-/** Reads a candidate's head; null when it went or cannot be read since the directory was listed. */
-async function headOf(c: Candidate): Promise<FileHead | null> {
+/**
+ * Reads a candidate's head; null when it went or cannot be read since the directory was listed. Synchronous for a
+ * head in the file's first 64 KiB (see `readListedHeadSoon`).
+ */
+function headOf(c: Candidate): FileHead | null | Promise<FileHead | null> {
+  const fileHead = ({ head, size, mtimeMs }: StatedHead): FileHead => ({
+    facts: factsFromHead(head),
+    size,
+    mtime: mtimeMs,
+  });
   try {
-    const { head, size, mtimeMs } = await readListedHead(c.path);
-    return { facts: factsFromHead(head), size, mtime: mtimeMs };
+    const stated = readListedHeadSoon(c.path);
+    return stated instanceof Promise ? stated.then(fileHead).catch(() => null) : fileHead(stated);
   } catch {
     return null;
   }
@@ -71,9 +79,10 @@ async function newestFromFiles<T extends SessionSummary>(
 ): Promise<{ items: T[]; nextCursor: string | null } | null> {
   const budget = budgetFor(Math.max(1, query.pageSize ?? 25));
   let reads = 0;
-  const read = async (c: Candidate) => {
+  const read = (c: Candidate) => {
     if (++reads > budget) throw new OverBudget();
-    const head = await headOf(c);
+    const head = headOf(c);
+    if (head instanceof Promise) return head.then((h) => (h ? pick(c, h) : null));
     return head ? pick(c, head) : null;
   };
   try {

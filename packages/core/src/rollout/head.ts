@@ -5,8 +5,9 @@ import {
   readFilePrefix,
   readFilePrefixSync,
 } from "@codex-ts/config-loader";
+import { parseHeadLine } from "./head-line.js";
 import { HEAD_MAX_BYTES } from "./limits.js";
-import { parseLine, type SessionMetaPayload } from "./line.js";
+import { parseLine, type RolloutLine, type SessionMetaPayload } from "./line.js";
 import { partialSessionMeta } from "./partial-meta.js";
 
 /** What listing needs from the start of a rollout file. */
@@ -58,7 +59,9 @@ let quickBuffer: Buffer | undefined;
 /**
  * The head from one synchronous read of the file's first 64 KiB, when the head is complete in it (or the file is
  * that small); null otherwise (then `readHead` reads on). Listing's first page on a cold start reads its two dozen
- * heads this way: one read each, without the async round trips that cost more than the reads.
+ * heads this way: one read each, without the async round trips that cost more than the reads. A listing head: the
+ * values listing never reads are left out (`parseHeadLine`: the session_meta's instructions are null, injected
+ * context messages cut to their marker); `readHead` parses every line whole.
  */
 export function readHeadQuick(path: string): RolloutHead | null {
   return quickHead(path, false).head;
@@ -77,9 +80,17 @@ export interface StatedHead {
  * (`readFilePrefixSync`'s `listedAsFile`). A head longer than 64 KiB is read on by `readHead`.
  */
 export async function readListedHead(path: string): Promise<StatedHead> {
-  const quick = quickHead(path, true);
-  const head = quick.head ?? (await readHead(path));
-  return { head, size: quick.stats.size, mtimeMs: quick.stats.mtimeMs };
+  return readListedHeadSoon(path);
+}
+
+/**
+ * `readListedHead` without a promise when the head is in the first 64 KiB (most are): a first page reads its
+ * two dozen heads without an await each. Throws what the open or read throws.
+ */
+export function readListedHeadSoon(path: string): StatedHead | Promise<StatedHead> {
+  const { head, stats } = quickHead(path, true);
+  const stated = (h: RolloutHead): StatedHead => ({ head: h, size: stats.size, mtimeMs: stats.mtimeMs });
+  return head ? stated(head) : readHead(path).then(stated);
 }
 
 function quickHead(path: string, listedAsFile: boolean): { head: RolloutHead | null; stats: Stats } {
@@ -95,7 +106,7 @@ function quickHead(path: string, listedAsFile: boolean): { head: RolloutHead | n
       if (!whole) return { head: null, stats };
       end = bytes.length;
     }
-    if (consume(head, bytes.toString("utf8", start, end))) {
+    if (consume(head, parseHeadLine(bytes, start, end))) {
       head.complete = true;
       return { head, stats };
     }
@@ -125,7 +136,7 @@ export async function readHead(path: string): Promise<RolloutHead> {
     })) {
       sawLine = true;
       if (span.bytes === null) continue;
-      if (consume(head, span.bytes.toString("utf8"))) {
+      if (consume(head, parseLine(span.bytes.toString("utf8")))) {
         // Final even when the stopping line is the unterminated last one: a torn JSON object never parses.
         head.complete = true;
         break;
@@ -160,9 +171,8 @@ function isUserEvent(payload: { type?: unknown; item?: { type?: unknown } }): bo
   return payload.type === "item_completed" && payload.item?.type === "UserMessage";
 }
 
-/** Adds one line to the head; returns true when the head is complete. */
-function consume(head: RolloutHead, text: string): boolean {
-  const line = parseLine(text);
+/** Adds one parsed line (null: not a rollout line) to the head; returns true when the head is complete. */
+function consume(head: RolloutHead, line: RolloutLine | null): boolean {
   if (!line) return false;
   if (line.type === "session_meta") {
     head.meta ??= line.payload;

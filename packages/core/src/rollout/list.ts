@@ -53,7 +53,10 @@ export function providerMatches(
 }
 
 /** Decides whether a candidate is listed; null when it is not. */
-export type CandidateReader<T extends SessionSummary = SessionSummary> = (c: Candidate) => Promise<T | null>;
+/** Decides whether a candidate is listed; null when it is not (a promise of it when it has to wait for a read). */
+export type CandidateReader<T extends SessionSummary = SessionSummary> = (
+  c: Candidate,
+) => T | null | Promise<T | null>;
 
 /**
  * Codex's listing: newest first, only interactive sessions that passed the provider filter and hold a session_meta,
@@ -64,7 +67,7 @@ export type CandidateReader<T extends SessionSummary = SessionSummary> = (c: Can
 export function listSessions(
   sessionsDir: string,
   query: ListQuery,
-  candidates: AsyncIterable<Candidate> = walkNewestFirst(sessionsDir),
+  candidates: Iterable<Candidate> | AsyncIterable<Candidate> = walkNewestFirst(sessionsDir),
 ): Promise<ListPage> {
   return collectPage(candidates, query, (c) => readListable(c, query));
 }
@@ -74,7 +77,7 @@ export function listSessions(
  * (so `nextCursor`, the last item's `<timestamp>|<uuid>`, is null exactly when nothing further is listed).
  */
 export async function collectPage<T extends SessionSummary>(
-  candidates: AsyncIterable<Candidate>,
+  candidates: Iterable<Candidate> | AsyncIterable<Candidate>,
   query: Pick<ListQuery, "pageSize" | "cursor">,
   read: CandidateReader<T>,
 ): Promise<{ items: T[]; nextCursor: string | null }> {
@@ -84,7 +87,8 @@ export async function collectPage<T extends SessionSummary>(
   let last: Candidate | null = null;
   for await (const candidate of candidates) {
     if (!isAfterAnchor(candidate, anchor)) continue;
-    const summary = await read(candidate);
+    const read1 = read(candidate);
+    const summary = read1 instanceof Promise ? await read1 : read1;
     if (!summary) continue;
     if (items.length === pageSize) return { items, nextCursor: cursorFor(last!) };
     items.push(summary);

@@ -93,8 +93,8 @@ export class RolloutLookup {
       return near.path;
     }
     if (!idx) {
-      for await (const day of dayDirsNewestFirst(join(this.ctx.codexHome, SESSIONS_SUBDIR))) {
-        const file = (await rolloutsInDay(day)).find((c) => c.id === wanted);
+      for (const day of dayDirsNewestFirst(join(this.ctx.codexHome, SESSIONS_SUBDIR))) {
+        const file = rolloutsInDay(day).find((c) => c.id === wanted);
         if (file) return file.path;
       }
       return null;

@@ -1,5 +1,6 @@
 import type { RolloutHead } from "./head.js";
 import type { GitInfo } from "./line.js";
+import { isInjectedContext, messageText } from "./user-message.js";
 
 /** One listed session (see DESIGN.md); the servers map it to v1 ConversationSummary and v2 Thread. */
 export interface SessionSummary {
@@ -18,27 +19,6 @@ export interface SessionSummary {
 }
 
 const REQUEST_MARKER = "## My request for Codex:";
-
-/** The text of a user `message` item (its `input_text` parts joined); null for any other item. */
-export function messageText(payload: unknown): string | null {
-  const item = payload as { type?: string; role?: string; content?: { type?: string; text?: string }[] };
-  if (item.type !== "message" || item.role !== "user" || !Array.isArray(item.content)) return null;
-  const text = item.content
-    .filter((c) => c.type === "input_text" && typeof c.text === "string")
-    .map((c) => c.text)
-    .join("");
-  return text;
-}
-
-/** Instruction and environment messages Codex injects as user messages; they are not what the user typed. */
-export function isInjectedContext(text: string): boolean {
-  const t = text.trimStart();
-  return (
-    t.startsWith("<environment_context>") ||
-    t.startsWith("# AGENTS.md instructions for ") ||
-    t.startsWith("<user_instructions>")
-  );
-}
 
 /** The first real user message in the head, trimmed after `## My request for Codex:` when present. */
 export function previewFromHead(head: RolloutHead): string | null {

@@ -1,6 +1,6 @@
 import { hash } from "node:crypto";
 import { NO_SUMMARY } from "../compact/messages.js";
-import { isInjectedContext, messageText } from "./summary.js";
+import { isInjectedContext, messageText } from "./user-message.js";
 
 /**
  * Finds the turns of a rollout in one streaming pass, line by line, holding nothing but the turn being read.

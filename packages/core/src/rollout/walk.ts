@@ -9,7 +9,10 @@ export interface Candidate {
   id: string;
 }
 
-/** Directory listings are synchronous: one costs microseconds, far less than an async round trip. */
+/**
+ * The numbered subfolders of `dir` (year, month or day folders), highest number first; empty when it cannot be
+ * read. Directory listings are synchronous: one costs microseconds, far less than an async round trip.
+ */
 function numericDirsDescending(dir: string): string[] {
   let entries: Dirent[];
   try {
@@ -17,10 +20,9 @@ function numericDirsDescending(dir: string): string[] {
   } catch {
     return [];
   }
-  return entries
-    .filter((e) => e.isDirectory() && /^\d+$/.test(e.name))
-    .sort((a, b) => Number(b.name) - Number(a.name))
-    .map((e) => join(dir, e.name));
+  const names: string[] = [];
+  for (const e of entries) if (e.isDirectory() && /^\d+$/.test(e.name)) names.push(e.name);
+  return names.sort((a, b) => Number(b) - Number(a));
 }
 
 /** Orders candidates newest first: by file-name timestamp, then id, both descending. */
@@ -29,17 +31,22 @@ export function compareNewestFirst(a: Candidate, b: Candidate): number {
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
-/** The day folders under `sessionsDir`, newest first (year, month and day folders descending by number). */
-export async function* dayDirsNewestFirst(sessionsDir: string): AsyncGenerator<string> {
+/**
+ * The day folders under `sessionsDir`, newest first (year, month and day folders descending by number). A folder's
+ * path is joined when it is reached: a first page looks at a day or two of a year's folders.
+ */
+export function* dayDirsNewestFirst(sessionsDir: string): Generator<string> {
   for (const year of numericDirsDescending(sessionsDir)) {
-    for (const month of numericDirsDescending(year)) {
-      yield* numericDirsDescending(month);
+    const yearDir = join(sessionsDir, year);
+    for (const month of numericDirsDescending(yearDir)) {
+      const monthDir = join(yearDir, month);
+      for (const day of numericDirsDescending(monthDir)) yield join(monthDir, day);
     }
   }
 }
 
 /** The rollout files of one day folder, newest first; empty when it cannot be read. */
-export async function rolloutsInDay(day: string): Promise<Candidate[]> {
+export function rolloutsInDay(day: string): Candidate[] {
   let entries: Dirent[];
   try {
     entries = readdirSync(day, { withFileTypes: true });
@@ -58,8 +65,9 @@ export async function rolloutsInDay(day: string): Promise<Candidate[]> {
 /**
  * Yields the rollout files under `sessionsDir` newest first, one day folder at a time (names that are not
  * numbers are skipped). Only directories are listed; no file is opened, so a caller that stops early pays only
- * for the days it looked at.
+ * for the days it looked at. Synchronous (a listing is a few microseconds): a caller awaiting each file pays no
+ * async generator's promises per file.
  */
-export async function* walkNewestFirst(sessionsDir: string): AsyncGenerator<Candidate> {
-  for await (const day of dayDirsNewestFirst(sessionsDir)) yield* await rolloutsInDay(day);
+export function* walkNewestFirst(sessionsDir: string): Generator<Candidate> {
+  for (const day of dayDirsNewestFirst(sessionsDir)) yield* rolloutsInDay(day);
 }

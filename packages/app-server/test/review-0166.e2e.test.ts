@@ -509,8 +509,9 @@ describe("0.166 review/start compared with codex 0.166.0", () => {
       const ended = s.c.messages
         .slice(from)
         .find((m) => m.method === "turn/completed" && (m.params as { turn: Json }).turn.id === turn.id);
-      expect((ended?.params as { turn: Json }).turn.status).toBe("interrupted");
-      expect(s.c.messages.indexOf(ended as Message)).toBeLessThan(
+      if (!ended) throw new Error("the replaced turn did not complete");
+      expect((ended.params as { turn: Json }).turn.status).toBe("interrupted");
+      expect(s.c.messages.indexOf(ended)).toBeLessThan(
         s.c.messages.findIndex(
           (m) =>
             m.method === "item/started" && (m.params as { item: Json }).item.type === "enteredReviewMode",

@@ -234,6 +234,7 @@ interface Run {
 
 const runs = new Map<Impl, Run>();
 const effects = new Map<Impl, unknown>();
+const replaced = new Map<Impl, unknown>();
 /** This server's CODEX_HOME after its run, with the rollout both implementations read back. */
 let oursHome: { home: string; root: string; repo: string; threadId: string } | null = null;
 
@@ -477,6 +478,53 @@ describe("0.166 review/start compared with codex 0.166.0", () => {
       effects.set(impl, { steps: approved.steps, interrupted });
     },
   );
+
+  it.each(IMPLS)(
+    "%s: a review asked for while a turn runs replaces that turn",
+    { timeout: 120_000 },
+    async (impl) => {
+      const s = await setup(impl);
+      const { thread } = await s.c.request("thread/start", { cwd: s.repo });
+      s.mock.enqueue({
+        kind: "sse",
+        delayMs: 200,
+        events: [
+          responses.created(),
+          ...responses.message("y".repeat(30), undefined, 30),
+          responses.completed(),
+        ],
+      });
+      const from = s.c.messages.length;
+      const { turn } = await s.c.request("turn/start", {
+        threadId: thread.id,
+        input: [{ type: "text", text: "slow" }],
+      });
+      await s.c.waitFor((m) => m.method === "item/agentMessage/delta");
+      const r = await review(
+        s,
+        thread.id,
+        { type: "custom", instructions: "now" },
+        responses.turn(responses.message("Fine.")),
+      );
+      const ended = s.c.messages
+        .slice(from)
+        .find((m) => m.method === "turn/completed" && (m.params as { turn: Json }).turn.id === turn.id);
+      if (!ended) throw new Error("the replaced turn did not complete");
+      expect((ended.params as { turn: Json }).turn.status).toBe("interrupted");
+      expect(s.c.messages.indexOf(ended)).toBeLessThan(
+        s.c.messages.findIndex(
+          (m) =>
+            m.method === "item/started" && (m.params as { item: Json }).item.type === "enteredReviewMode",
+        ),
+      );
+      expect(r.completed).toEqual({ status: "completed", itemsView: "summary", items: ["Fine."] });
+      replaced.set(impl, r.items);
+    },
+  );
+
+  it.skipIf(!CODEX_0166_BIN)("the replaced turn and the review go as in codex 0.166.0", () => {
+    expect(replaced.get("ours")).toEqual(replaced.get("real"));
+  });
 
   it.skipIf(!CODEX_0166_BIN)("the reviewer's tools and the interrupt go as in codex 0.166.0", () => {
     expect(effects.get("ours")).toEqual(effects.get("real"));

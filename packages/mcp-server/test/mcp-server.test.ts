@@ -18,6 +18,9 @@ const env = (codexHome: string) => ({
   PATH: process.env.PATH ?? "/usr/bin:/bin",
   HOME: process.env.HOME ?? tmpdir(),
   CODEX_HOME: codexHome,
+  // The model's commands run as login shells, which read this HOME's shell init: keep scripts/test-all.sh's bound
+  // on pyenv's rehash lock (without it a lock left by another shell stalls each command for 60 s).
+  ...(process.env.PYENV_REHASH_TIMEOUT ? { PYENV_REHASH_TIMEOUT: process.env.PYENV_REHASH_TIMEOUT } : {}),
 });
 
 beforeAll(async () => {

@@ -34,7 +34,8 @@ function pendingReviewTurn(id: string, hint: string): gen0166.Turn {
  * `review/start` (0.166): a review of the thread's workspace (uncommitted changes, against a base branch, one
  * commit, or custom instructions) run inline as a turn of that thread, the only delivery 0.166.0 has. The prompt is
  * resolved first (an empty field is refused in 0.166.0's words; a base branch's merge base is looked up in the
- * thread's cwd), then the review is queued like a turn and answered with its turn; its notifications follow.
+ * thread's cwd), then the review is queued (a running turn is interrupted first, as 0.166.0 replaces it) and
+ * answered with its turn; its notifications follow.
  */
 export function createReviewHandlers0166(registry: ThreadRegistry): Handlers<Protocol0166, "review/start"> {
   return {
@@ -45,6 +46,8 @@ export function createReviewHandlers0166(registry: ThreadRegistry): Handlers<Pro
       });
       const hold = thread.hold();
       try {
+        // A review replaces the running turn, as in 0.166.0: that turn ends interrupted, then the review runs.
+        if (thread.currentTask()) await thread.conversation.submit({ type: "interrupt" });
         thread.mapper.expectReview();
         const turnId = await thread.conversation.submit(
           { type: "review", review_request: request },

@@ -2,14 +2,14 @@ import { type gen0166, invalidRequest, type Protocol0166 } from "@codex-ts/app-s
 import { ReviewTargetError, resolveReviewRequest, uuidV7 } from "@codex-ts/core";
 import type { Handlers } from "../handler.js";
 import type { ThreadRegistry } from "../threads/registry.js";
+import { pendingTurn } from "./turns-0166.js";
 
 /**
  * The review turn as `review/start` answers it (0.166.0's shape): in progress, nothing timed yet, and the review's
  * label as a user message with the turn's id.
  */
 function pendingReviewTurn(id: string, hint: string): gen0166.Turn {
-  return {
-    id,
+  return pendingTurn(id, {
     rootTurnId: null,
     items: [
       {
@@ -21,13 +21,7 @@ function pendingReviewTurn(id: string, hint: string): gen0166.Turn {
         completedAtMs: null,
       },
     ],
-    itemsView: "notLoaded",
-    status: "inProgress",
-    error: null,
-    startedAt: null,
-    completedAt: null,
-    durationMs: null,
-  };
+  });
 }
 
 /**

@@ -56,12 +56,18 @@ function joinRunningTurn(
   }
 }
 
-/** A turn as `turn/start` announces it: nothing has happened yet (0.166.0's shape, times unknown). */
-function pendingTurn(id: string): gen0166.Turn {
+/**
+ * A turn as `turn/start` announces it: nothing has happened yet (0.166.0's shape, times unknown). `review/start`
+ * announces its turn with no root and the review's label as its item.
+ */
+export function pendingTurn(
+  id: string,
+  o: { rootTurnId?: string | null; items?: gen0166.ThreadItem[] } = {},
+): gen0166.Turn {
   return {
     id,
-    rootTurnId: id,
-    items: [],
+    rootTurnId: o.rootTurnId === undefined ? id : o.rootTurnId,
+    items: o.items ?? [],
     itemsView: "notLoaded",
     status: "inProgress",
     error: null,

@@ -1,18 +1,9 @@
 import type { gen0166 } from "@codex-ts/app-server-protocol";
-import type { StoredGoalStatus, ThreadGoalRow } from "@codex-ts/core";
-
-const TO_WIRE: Record<StoredGoalStatus, gen0166.ThreadGoalStatus> = {
-  active: "active",
-  paused: "paused",
-  blocked: "blocked",
-  usage_limited: "usageLimited",
-  budget_limited: "budgetLimited",
-  complete: "complete",
-};
+import { GOAL_STATUS_ON_WIRE, type StoredGoalStatus, type ThreadGoalRow } from "@codex-ts/core";
 
 /** A wire status → the stored one (0.166.0 stores snake_case). */
 export function storedGoalStatus(status: gen0166.ThreadGoalStatus): StoredGoalStatus {
-  const entry = Object.entries(TO_WIRE).find(([, wire]) => wire === status);
+  const entry = Object.entries(GOAL_STATUS_ON_WIRE).find(([, wire]) => wire === status);
   return (entry?.[0] ?? "active") as StoredGoalStatus;
 }
 
@@ -21,7 +12,7 @@ export function goalObject(row: ThreadGoalRow): gen0166.ThreadGoal {
   return {
     threadId: row.threadId,
     objective: row.objective,
-    status: TO_WIRE[row.status],
+    status: GOAL_STATUS_ON_WIRE[row.status],
     tokenBudget: row.tokenBudget,
     tokensUsed: row.tokensUsed,
     timeUsedSeconds: row.timeUsedSeconds,

@@ -1,1 +1,7 @@
-export { GOALS_DB_FILE_NAME, GoalStore, type StoredGoalStatus, type ThreadGoalRow } from "./store.js";
+export {
+  GOAL_STATUS_ON_WIRE,
+  GOALS_DB_FILE_NAME,
+  GoalStore,
+  type StoredGoalStatus,
+  type ThreadGoalRow,
+} from "./store.js";

@@ -15,6 +15,16 @@ export type StoredGoalStatus =
   | "budget_limited"
   | "complete";
 
+/** How the 0.166 protocol names each stored status (0.166.0 stores snake_case, sends camelCase). */
+export const GOAL_STATUS_ON_WIRE = {
+  active: "active",
+  paused: "paused",
+  blocked: "blocked",
+  usage_limited: "usageLimited",
+  budget_limited: "budgetLimited",
+  complete: "complete",
+} as const satisfies Record<StoredGoalStatus, string>;
+
 /** One thread's goal, as the goals database holds it (times in Unix milliseconds). */
 export interface ThreadGoalRow {
   threadId: string;

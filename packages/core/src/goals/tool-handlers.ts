@@ -1,22 +1,13 @@
 import type { ToolContext, ToolHandler } from "../conversation/tools/context.js";
-import type { StoredGoalStatus, ThreadGoalRow } from "./store.js";
+import { GOAL_STATUS_ON_WIRE, type ThreadGoalRow } from "./store.js";
 import { MAX_GOAL_OBJECTIVE_CHARS } from "./tool-specs.js";
-
-const WIRE_STATUS: Record<StoredGoalStatus, string> = {
-  active: "active",
-  paused: "paused",
-  blocked: "blocked",
-  usage_limited: "usageLimited",
-  budget_limited: "budgetLimited",
-  complete: "complete",
-};
 
 /** A goal as the tools answer it (0.166.0's fields; no `tokenBudget` when there is none, as 0.166.0 leaves it out). */
 function toolGoal(g: ThreadGoalRow): Record<string, unknown> {
   return {
     threadId: g.threadId,
     objective: g.objective,
-    status: WIRE_STATUS[g.status],
+    status: GOAL_STATUS_ON_WIRE[g.status],
     ...(g.tokenBudget === null ? {} : { tokenBudget: g.tokenBudget }),
     tokensUsed: g.tokensUsed,
     timeUsedSeconds: g.timeUsedSeconds,

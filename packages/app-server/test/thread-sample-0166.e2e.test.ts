@@ -140,4 +140,31 @@ describe("thread/sample compared with codex 0.166.0", () => {
       });
     },
   );
+
+  it("ours: a model that never answers: `sample timed out` (0.166.0's words, after 30 s; lowered here), the thread idle", {
+    timeout: 60_000,
+  }, async () => {
+    const s = await startMockServer0166(suite, "ours", {
+      client: { name: "thread-sample", version: "1.0" },
+      prefix: "codex-0166-sample-timeout-",
+      env: { CODEX_TS_TEST_SAMPLE_TIMEOUT_MS: "500" },
+    });
+    const { thread } = await s.c.request("thread/start", {
+      cwd: s.root,
+      model: "gpt-5.5",
+      approvalPolicy: "never",
+    });
+    s.mock.enqueue(sse(...responses.message("first answer")));
+    const first = await finishedTurn(s, thread.id, "hello");
+    s.mock.enqueue({ kind: "hang" });
+    expect(await refusal(s, { threadId: thread.id, expectedTurnId: first, prompt: "What next?" })).toEqual({
+      code: -32603,
+      message: "sample timed out",
+    });
+    // The thread goes on: the next turn runs and its request does not carry the sample.
+    s.mock.enqueue(sse(...responses.message("second answer")));
+    await finishedTurn(s, thread.id, "again");
+    const input = (s.mock.requests.at(-1)!.body as { input: { content?: { text: string }[] }[] }).input;
+    expect(input.some((i) => i.content?.[0]?.text === "What next?")).toBe(false);
+  });
 });

@@ -8,9 +8,18 @@ import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
  * user's likely next message after each turn). As 0.166.0: the thread must be loaded (`thread/sample requires a
  * loaded source`), idle (`sample source must be idle`) and `expectedTurnId` its latest finished turn (`sample
  * source turn must be the latest finished turn`); a thread with no turn yet has nothing stored to sample (0.166.0's
- * thread-store words); `text` is null when the model called a tool. `effort` is not applied (0.166.0 applies it only
+ * thread-store words); `text` is null when the model called a tool; after 30 s it answers `sample timed out`. `effort` is not applied (0.166.0 applies it only
  * where the provider can change it without losing the prompt cache).
  */
+/**
+ * How long a sample may take: 0.166.0 gives up after 30 s (`sample timed out`). `CODEX_TS_TEST_SAMPLE_TIMEOUT_MS`
+ * (test-only, read when the module loads) lowers it; a value that is not a positive integer below it is ignored.
+ */
+const SAMPLE_TIMEOUT_MS = ((raw) =>
+  raw && /^[1-9]\d{0,6}$/.test(raw) ? Math.min(Number(raw), 30_000) : 30_000)(
+  process.env.CODEX_TS_TEST_SAMPLE_TIMEOUT_MS,
+);
+
 export function createThreadSampleHandler0166(
   registry: ThreadRegistry,
 ): Handlers<Protocol0166, "thread/sample"> {
@@ -24,8 +33,9 @@ export function createThreadSampleHandler0166(
         throw invalidRequest(`invalid thread-store request: no rollout found for thread id ${thread.id}`);
       if (p.expectedTurnId !== latest)
         throw invalidRequest("sample source turn must be the latest finished turn");
+      const deadline = AbortSignal.timeout(SAMPLE_TIMEOUT_MS);
       try {
-        const r = await thread.conversation.sample(p.prompt);
+        const r = await thread.conversation.sample(p.prompt, deadline);
         return {
           sourceTurnId: latest,
           responseId: r.responseId,
@@ -35,7 +45,7 @@ export function createThreadSampleHandler0166(
           outputTokens: r.usage?.output_tokens ?? null,
         };
       } catch (err) {
-        throw internalError((err as Error).message);
+        throw internalError(deadline.aborted ? "sample timed out" : (err as Error).message);
       }
     },
   };

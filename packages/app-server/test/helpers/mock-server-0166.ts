@@ -21,7 +21,14 @@ export interface MockServer0166 {
 export async function startMockServer0166(
   suite: AppServerSuite,
   impl: "ours" | "real",
-  o: { client: { name: string; version: string }; prefix: string; toml?: string; args?: string[] },
+  o: {
+    client: { name: string; version: string };
+    prefix: string;
+    toml?: string;
+    args?: string[];
+    /** Extra environment for this server (ours only). */
+    env?: Record<string, string | undefined>;
+  },
 ): Promise<MockServer0166> {
   const mock = await suite.newMock();
   const root = await suite.workdir(o.prefix);
@@ -33,7 +40,14 @@ export async function startMockServer0166(
   });
   const c =
     impl === "ours"
-      ? await suite.start({ home, protocol: protocol0166, cwd: root, args: o.args ?? [], initialize: false })
+      ? await suite.start({
+          home,
+          protocol: protocol0166,
+          cwd: root,
+          args: o.args ?? [],
+          initialize: false,
+          ...(o.env ? { env: o.env } : {}),
+        })
       : await suite.start({
           bin: "0.166",
           home,

@@ -126,8 +126,14 @@ describe("0.166 turn/start while a turn runs, compared with codex 0.166.0", () =
     async (impl) => {
       const s = await server(impl);
       const { thread } = await s.c.request("thread/start", { cwd: s.root });
-      // The first request streams nothing until the turn is interrupted; the steered ones get the mock's "ok".
-      s.mock.enqueue({ kind: "keepalive", intervalMs: 200 });
+      // The first request streams nothing until input joins and cuts it short; the requests made for the joined
+      // input are held until all three have joined (else the turn could end between two joins), then answer "ok".
+      let release = () => {};
+      const joinedAll = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const held = { kind: "held" as const, until: joinedAll, then: responses.turn(responses.message("ok")) };
+      s.mock.enqueue({ kind: "keepalive", intervalMs: 200 }, held, held, held);
       const start = (text: string, extra: Record<string, unknown>) =>
         s.c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text }], ...extra });
       const { turn } = await start("first", { outputSchema: TITLE_SCHEMA });
@@ -147,6 +153,7 @@ describe("0.166 turn/start while a turn runs, compared with codex 0.166.0", () =
         await start("no schema", {}),
         await start("null schema", { outputSchema: null }),
       ];
+      release();
       expect(joined.map((j) => j.turn)).toEqual(Array.from({ length: 3 }, () => ({ ...turn })));
       const done = await s.c.waitFor(
         (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,

@@ -49,6 +49,11 @@ export type ScriptedResponse =
   /** Sends the SSE headers, then only comment lines (`: keepalive`) every `intervalMs`, never an event. */
   | { kind: "keepalive"; intervalMs: number }
   /**
+   * Accepts the request and answers nothing (no status line) until `until` settles, then answers `then` — unless the
+   * client gave up meanwhile. Lets a test hold a turn's next request while it does something mid-turn.
+   */
+  | { kind: "held"; until: Promise<unknown>; then: ScriptedResponse }
+  /**
    * Sends the SSE headers, then each raw chunk as it is produced (written as fast as the client reads: the mock
    * waits for `drain`), then ends. For streams too big to build up front (see `responses.hugeDelta`, `manyDeltas`).
    */
@@ -337,6 +342,11 @@ async function answer(res: ServerResponse, scripted: ScriptedResponse, stats: Wr
     return;
   }
   if (scripted.kind === "hang") return; // the server's close() ends the connection
+  if (scripted.kind === "held") {
+    await scripted.until.catch(() => undefined);
+    if (!res.destroyed) await answer(res, scripted.then, stats);
+    return;
+  }
   if (scripted.kind === "keepalive") {
     res.writeHead(200, SSE_HEADERS);
     res.flushHeaders();

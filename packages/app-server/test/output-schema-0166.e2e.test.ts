@@ -132,7 +132,11 @@ describe("0.166 turn/start while a turn runs, compared with codex 0.166.0", () =
       const joinedAll = new Promise<void>((resolve) => {
         release = resolve;
       });
-      const held = { kind: "held" as const, until: joinedAll, then: responses.turn(responses.message("ok")) };
+      const held = {
+        kind: "held" as const,
+        until: joinedAll,
+        answer: responses.turn(responses.message("ok")),
+      };
       s.mock.enqueue({ kind: "keepalive", intervalMs: 200 }, held, held, held);
       const start = (text: string, extra: Record<string, unknown>) =>
         s.c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text }], ...extra });

@@ -49,10 +49,10 @@ export type ScriptedResponse =
   /** Sends the SSE headers, then only comment lines (`: keepalive`) every `intervalMs`, never an event. */
   | { kind: "keepalive"; intervalMs: number }
   /**
-   * Accepts the request and answers nothing (no status line) until `until` settles, then answers `then` — unless the
-   * client gave up meanwhile. Lets a test hold a turn's next request while it does something mid-turn.
+   * Accepts the request and answers nothing (no status line) until `until` settles, then answers `answer` — unless
+   * the client gave up meanwhile. Lets a test hold a turn's next request while it does something mid-turn.
    */
-  | { kind: "held"; until: Promise<unknown>; then: ScriptedResponse }
+  | { kind: "held"; until: Promise<unknown>; answer: ScriptedResponse }
   /**
    * Sends the SSE headers, then each raw chunk as it is produced (written as fast as the client reads: the mock
    * waits for `drain`), then ends. For streams too big to build up front (see `responses.hugeDelta`, `manyDeltas`).
@@ -344,7 +344,7 @@ async function answer(res: ServerResponse, scripted: ScriptedResponse, stats: Wr
   if (scripted.kind === "hang") return; // the server's close() ends the connection
   if (scripted.kind === "held") {
     await scripted.until.catch(() => undefined);
-    if (!res.destroyed) await answer(res, scripted.then, stats);
+    if (!res.destroyed) await answer(res, scripted.answer, stats);
     return;
   }
   if (scripted.kind === "keepalive") {

@@ -47,6 +47,16 @@ export const protocol0166 = {
       response: g.ThreadBackgroundTerminalsListResponse,
       namespace: "v2",
     },
+    "thread/backgroundTerminals/terminate": {
+      params: g.ThreadBackgroundTerminalsTerminateParams,
+      response: g.ThreadBackgroundTerminalsTerminateResponse,
+      namespace: "v2",
+    },
+    "thread/backgroundTerminals/clean": {
+      params: g.ThreadBackgroundTerminalsCleanParams,
+      response: g.ThreadBackgroundTerminalsCleanResponse,
+      namespace: "v2",
+    },
     "thread/sample": { params: g.ThreadSampleParams, response: g.ThreadSampleResponse, namespace: "v2" },
     "turn/start": { params: g.TurnStartParams, response: g.TurnStartResponse, namespace: "v2" },
     "turn/steer": { params: g.TurnSteerParams, response: g.TurnSteerResponse, namespace: "v2" },

@@ -80,8 +80,12 @@ export const experimental0166 = {
   clientNotifications: [],
   definitions: [
     "v2/ThreadBackgroundTerminal",
+    "v2/ThreadBackgroundTerminalsCleanParams",
+    "v2/ThreadBackgroundTerminalsCleanResponse",
     "v2/ThreadBackgroundTerminalsListParams",
     "v2/ThreadBackgroundTerminalsListResponse",
+    "v2/ThreadBackgroundTerminalsTerminateParams",
+    "v2/ThreadBackgroundTerminalsTerminateResponse",
     "v2/ThreadSampleParams",
     "v2/ThreadSampleResponse",
     "v2/ThreadSettingsUpdateParams",

@@ -1997,6 +1997,12 @@ export const ThreadBackgroundTerminal = z.object({
 });
 export type ThreadBackgroundTerminal = z.infer<typeof ThreadBackgroundTerminal>;
 
+export const ThreadBackgroundTerminalsCleanParams = z.object({ threadId: z.string() });
+export type ThreadBackgroundTerminalsCleanParams = z.infer<typeof ThreadBackgroundTerminalsCleanParams>;
+
+export const ThreadBackgroundTerminalsCleanResponse = z.object({});
+export type ThreadBackgroundTerminalsCleanResponse = z.infer<typeof ThreadBackgroundTerminalsCleanResponse>;
+
 export const ThreadBackgroundTerminalsListParams = z.object({
   cursor: z.string().nullable().optional(),
   limit: u32().nullable().optional(),
@@ -2009,6 +2015,19 @@ export const ThreadBackgroundTerminalsListResponse = z.object({
   nextCursor: z.string().nullable().optional(),
 });
 export type ThreadBackgroundTerminalsListResponse = z.infer<typeof ThreadBackgroundTerminalsListResponse>;
+
+export const ThreadBackgroundTerminalsTerminateParams = z.object({
+  processId: z.string(),
+  threadId: z.string(),
+});
+export type ThreadBackgroundTerminalsTerminateParams = z.infer<
+  typeof ThreadBackgroundTerminalsTerminateParams
+>;
+
+export const ThreadBackgroundTerminalsTerminateResponse = z.object({ terminated: z.boolean() });
+export type ThreadBackgroundTerminalsTerminateResponse = z.infer<
+  typeof ThreadBackgroundTerminalsTerminateResponse
+>;
 
 export const ThreadClosedNotification = z.object({ threadId: z.string() });
 export type ThreadClosedNotification = z.infer<typeof ThreadClosedNotification>;
@@ -2878,8 +2897,12 @@ export const definitions0166 = {
   "v2/ThreadArchiveResponse": ThreadArchiveResponse,
   "v2/ThreadArchivedNotification": ThreadArchivedNotification,
   "v2/ThreadBackgroundTerminal": ThreadBackgroundTerminal,
+  "v2/ThreadBackgroundTerminalsCleanParams": ThreadBackgroundTerminalsCleanParams,
+  "v2/ThreadBackgroundTerminalsCleanResponse": ThreadBackgroundTerminalsCleanResponse,
   "v2/ThreadBackgroundTerminalsListParams": ThreadBackgroundTerminalsListParams,
   "v2/ThreadBackgroundTerminalsListResponse": ThreadBackgroundTerminalsListResponse,
+  "v2/ThreadBackgroundTerminalsTerminateParams": ThreadBackgroundTerminalsTerminateParams,
+  "v2/ThreadBackgroundTerminalsTerminateResponse": ThreadBackgroundTerminalsTerminateResponse,
   "v2/ThreadClosedNotification": ThreadClosedNotification,
   "v2/ThreadCompactStartParams": ThreadCompactStartParams,
   "v2/ThreadCompactStartResponse": ThreadCompactStartResponse,

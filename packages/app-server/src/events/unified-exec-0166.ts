@@ -1,5 +1,8 @@
 import type { EventMsg, ParsedCommand } from "@codex-ts/app-server-protocol";
-import { commandItem, type ItemOf0166 } from "./items-0166.js";
+import { commandItem, type ItemOf0166, type ThreadItem0166 } from "./items-0166.js";
+
+/** At most this many background commands are followed (far more than the core keeps: 64). */
+const MAX_RUNNING = 256;
 
 interface UnifiedExecCall {
   phase: string;
@@ -38,6 +41,32 @@ export type UnifiedExecStep =
  */
 export class UnifiedExecItems0166 {
   private readonly pending = new Map<string, { command: string[]; parsed: ParsedCommand[]; cwd: string }>();
+  /**
+   * Commands still running when their turn ended (0.166's background terminals), with that turn's id: their output
+   * and end come later and are reported on that turn. Bounded: one killed by an interrupt never ends.
+   */
+  private readonly running = new Map<string, { item: ItemOf0166<"commandExecution">; turnId: string }>();
+
+  /** Turn `turnId` ended with `open` items: its unified exec commands among them run on in the background. */
+  turnEnded(turnId: string, open: Iterable<ThreadItem0166>): void {
+    for (const item of open) {
+      if (item.type !== "commandExecution" || item.source !== "unifiedExecStartup") continue;
+      this.running.set(item.id, { item, turnId });
+      if (this.running.size > MAX_RUNNING) this.running.delete(this.running.keys().next().value as string);
+    }
+  }
+
+  /** The background command `callId` and its turn, or undefined when it is not one. */
+  runningItem(callId: string): { item: ItemOf0166<"commandExecution">; turnId: string } | undefined {
+    return this.running.get(callId);
+  }
+
+  /** Background command `callId` ended: it is forgotten, and its entry returned (undefined: not one). */
+  takeRunning(callId: string): { item: ItemOf0166<"commandExecution">; turnId: string } | undefined {
+    const entry = this.running.get(callId);
+    this.running.delete(callId);
+    return entry;
+  }
 
   /**
    * The item to start for a core event (`{ start }`), the call whose command the user refused (`{ rejected }`:

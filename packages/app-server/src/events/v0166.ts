@@ -342,6 +342,7 @@ export class EventMapper0166 {
     this.turn = null;
     this.finishedTurn = turn.id;
     this.compaction.turnEnded();
+    this.unifiedExec.turnEnded(turn.id, this.open.values());
     this.open.clear();
     this.reasoning = null;
     return [
@@ -439,15 +440,18 @@ export class EventMapper0166 {
   }
 
   private commandOutput(msg: EventOf<"exec_command_output_delta">): Notification0166[] {
-    // A patch's output (apply_patch runs as a process) belongs to no command item: only open commands stream.
-    if (this.open.get(msg.call_id)?.type !== "commandExecution") return [];
     const delta = Buffer.from(msg.chunk, "base64").toString("utf8");
-    return this.withTurn((turnId) => [
+    const outputDelta = (turnId: string): Notification0166[] => [
       {
         method: "item/commandExecution/outputDelta",
         params: { threadId: this.threadId, turnId, itemId: msg.call_id, delta },
       },
-    ]);
+    ];
+    const background = this.unifiedExec.runningItem(msg.call_id);
+    if (background) return outputDelta(background.turnId);
+    // A patch's output (apply_patch runs as a process) belongs to no command item: only open commands stream.
+    if (this.open.get(msg.call_id)?.type !== "commandExecution") return [];
+    return this.withTurn(outputDelta);
   }
 
   /** The user refused the command: 0.166.0 completes it as declined, with nothing run, then clears the flag. */
@@ -461,19 +465,16 @@ export class EventMapper0166 {
 
   private commandEnd(msg: EventOf<"exec_command_end">): Notification0166[] {
     if (this.declined.has(msg.call_id)) return this.declinedEnd(msg.call_id);
+    const background = this.unifiedExec.takeRunning(msg.call_id);
+    if (background) {
+      // It ran on after its turn (a background terminal): 0.166.0 completes it on that turn, whenever it ends.
+      const completedAtMs = this.now();
+      const item = { ...endedCommand(background.item, msg), completedAtMs };
+      const params = { item, threadId: this.threadId, turnId: background.turnId, completedAtMs };
+      return [{ method: "item/completed", params }];
+    }
     return this.finishItem(msg.call_id, (item) =>
-      item.type === "commandExecution"
-        ? {
-            ...item,
-            status: msg.exit_code === 0 ? "completed" : "failed",
-            // 0.166.0 reports a unified exec command that printed nothing with a null output.
-            aggregatedOutput:
-              msg.aggregated_output ||
-              (item.source === "unifiedExecStartup" ? null : (msg.aggregated_output ?? "")),
-            exitCode: msg.exit_code,
-            durationMs: durationMs(msg.duration),
-          }
-        : null,
+      item.type === "commandExecution" ? endedCommand(item, msg) : null,
     );
   }
 
@@ -484,4 +485,20 @@ export class EventMapper0166 {
     this.lastTotal = total;
     return this.withTurn((turnId) => [tokenUsageUpdated(this.threadId, turnId, info)]);
   }
+}
+
+/** A command item completed by its `exec_command_end`. */
+function endedCommand(
+  item: ItemOf0166<"commandExecution">,
+  msg: EventOf<"exec_command_end">,
+): ItemOf0166<"commandExecution"> {
+  return {
+    ...item,
+    status: msg.exit_code === 0 ? "completed" : "failed",
+    // 0.166.0 reports a unified exec command that printed nothing with a null output.
+    aggregatedOutput:
+      msg.aggregated_output || (item.source === "unifiedExecStartup" ? null : (msg.aggregated_output ?? "")),
+    exitCode: msg.exit_code,
+    durationMs: durationMs(msg.duration),
+  };
 }

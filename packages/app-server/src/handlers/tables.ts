@@ -10,6 +10,7 @@ import { SkillExtraRoots } from "../skill-extra-roots.js";
 import { ThreadRegistry } from "../threads/registry.js";
 import { type AccountHandlerOptions, createAccountHandlers } from "./account.js";
 import { AccountService } from "./account-service.js";
+import { createBackgroundTerminalHandlers0166 } from "./background-terminals-0166.js";
 import { basicHandlers, initialize0166 } from "./basic.js";
 import { createConfigHandlers } from "./config.js";
 import { createConversationHandlers } from "./conversations.js";
@@ -181,6 +182,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             }),
             ...createTurnHandlers0166(threads),
             ...createThreadSampleHandler0166(threads),
+            ...createBackgroundTerminalHandlers0166(threads),
             ...createReviewHandlers0166(threads),
             ...(goalStore
               ? createGoalHandlers0166({ registry: threads, goals: goalStore, sessions: rt.sessions?.store })
@@ -205,6 +207,8 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "thread/resume",
               "thread/settings/update",
               "thread/backgroundTerminals/list",
+              "thread/backgroundTerminals/terminate",
+              "thread/backgroundTerminals/clean",
               "turn/start",
               "turn/steer",
               "turn/interrupt",

@@ -28,16 +28,12 @@ export interface ThreadServices0166 {
   experimentalApi(): boolean;
 }
 
-type ThreadMethods =
-  | "thread/start"
-  | "thread/resume"
-  | "thread/settings/update"
-  | "thread/backgroundTerminals/list";
+type ThreadMethods = "thread/start" | "thread/resume" | "thread/settings/update";
 type ResumeResult = RequestResult<Protocol0166, "thread/resume">;
 
 /**
  * The 0.166 thread methods: `thread/start`, `thread/resume` (the live part: load the rollout, follow the thread,
- * continue it), `thread/settings/update`, `thread/backgroundTerminals/list`.
+ * continue it), `thread/settings/update`.
  */
 export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protocol0166, ThreadMethods> {
   const { registry, runtime } = s;
@@ -196,13 +192,6 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
           params: { threadId: thread.id, threadSettings: applied.next },
         });
       return sent;
-    },
-
-    "thread/backgroundTerminals/list"(p) {
-      registry.require(p.threadId);
-      // Commands run to completion inside their tool call here (the unified-exec PTY sessions are not wired to
-      // the tool router yet), so no thread ever has a background terminal.
-      return { data: [], nextCursor: null };
     },
   };
 }

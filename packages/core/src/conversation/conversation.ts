@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import * as ev from "../events/constructors.js";
 import type { CoreEventListener } from "../events/types.js";
+import type { BackgroundTerminals } from "../unified-exec/background.js";
 import { type InputItem, type Op, withTurnOpSettings } from "./op.js";
 import { type SampleResult, sampleOnce } from "./sample.js";
 import { type ConversationDeps, Session } from "./session.js";
@@ -89,6 +90,14 @@ export class Conversation {
   steer(items: InputItem[], o: { expectedTurnId?: string; itemId?: string } = {}): string {
     if (this.closed) throw new Error(`conversation ${this.id} is shut down`);
     return this.session.steering.steer(items, o.itemId ?? randomUUID(), o.expectedTurnId);
+  }
+
+  /**
+   * 0.166's background terminals: the commands its exec_command left running (`list`), and ending one (`terminate`,
+   * false when there is no such running one) or all (`clean`); each end is reported on the turn that started it.
+   */
+  get backgroundTerminals(): Pick<BackgroundTerminals, "list" | "terminate" | "clean"> {
+    return this.session.unifiedExec.background;
   }
 
   /** A retry notice from the model client, reported on the running turn. */

@@ -5,6 +5,7 @@ export {
   type ExecCommandArgs,
   type WriteStdinArgs,
 } from "./args.js";
+export { type BackgroundTerminal, BackgroundTerminals } from "./background.js";
 export {
   DEFAULT_EXEC_YIELD_TIME_MS,
   DEFAULT_WRITE_STDIN_YIELD_TIME_MS,

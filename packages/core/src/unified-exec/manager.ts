@@ -1,15 +1,13 @@
 import { statSync } from "node:fs";
 import path from "node:path";
-import type {
-  ExecCommandBeginEvent,
-  ExecCommandEndEvent,
-  ExecCommandOutputDeltaEvent,
-} from "@codex-ts/app-server-protocol";
+import type { ExecCommandBeginEvent } from "@codex-ts/app-server-protocol";
 import type { SandboxPolicy } from "@codex-ts/config-loader";
 import { parseCommand } from "../exec/parse-command.js";
 import { SandboxUnavailableError, sandboxedArgv } from "../exec/run-command.js";
-import { approxTokenCount, TOOL_OUTPUT_TOKENS_0166, truncateTokens0166 } from "../tools/truncate-0166.js";
+import { TOOL_OUTPUT_TOKENS_0166, truncateTokens0166 } from "../tools/truncate-0166.js";
 import { type ExecCommandArgs, rustDebugString, type WriteStdinArgs } from "./args.js";
+import { BackgroundTerminals } from "./background.js";
+import { deltaEvent, endEvent, retainedText, type UnifiedExecEvent } from "./events.js";
 import type { TakenOutput } from "./output-buffer.js";
 import { DEFAULT_MAX_OUTPUT_TOKENS, formatResponse, newChunkId, truncateToTokens } from "./output-text.js";
 import { resolveProgram } from "./program.js";
@@ -24,6 +22,9 @@ export const DEFAULT_EXEC_YIELD_TIME_MS = 250;
 export const DEFAULT_WRITE_STDIN_YIELD_TIME_MS = 10_000;
 /** Open sessions per conversation; storing one more ends the least recently used (0.58.0 has no limit). */
 export const MAX_SESSIONS = 64;
+/** 0.166.0's session ids: random numbers in [1000, 100000). */
+const MODERN_ID_MIN = 1_000;
+const MODERN_ID_END = 100_000;
 /** The most recently used sessions are never the ones ended to make room. */
 const PROTECTED_RECENT = 8;
 /** After writing input, 0.58.0 gives the process this long to react before it starts collecting. */
@@ -32,9 +33,7 @@ const INPUT_SETTLE_MS = 100;
 const DENIAL =
   /Read-only file system|Permission denied|Operation not permitted|Network is unreachable|Could not resolve host/i;
 
-export type UnifiedExecEvent =
-  | ({ type: "exec_command_end" } & ExecCommandEndEvent)
-  | ({ type: "exec_command_output_delta" } & ExecCommandOutputDeltaEvent);
+export type { UnifiedExecEvent } from "./events.js";
 
 /** What one `exec_command` / `write_stdin` call produced. */
 export interface UnifiedExecOutcome {
@@ -68,8 +67,13 @@ export interface ExecCommandContext {
    * yield unless it gives one. Without it, 0.58.0's: a terminal always, 0.25 s.
    */
   modern?: boolean;
-  /** Called with the process id once the command has started (before its first yield). */
-  onSpawn?: (pid: number) => void;
+  /**
+   * Called once the command has started (before its first yield) with its process id: for `modern` calls the
+   * session id it is kept under (0.166.0 shows that id from the start), else the OS process id.
+   */
+  onSpawn?: (processId: number) => void;
+  /** `modern` calls: hears of the command's end when it comes while no call polls it (see BackgroundTerminals). */
+  onBackgroundEnd?: (events: UnifiedExecEvent[]) => void;
 }
 
 /** 0.166.0's exec_command waits this long for output when the call names no `yield_time_ms`. */
@@ -91,6 +95,10 @@ export class UnifiedExecManager {
   private readonly sessions = new Map<number, UnifiedExecSession>();
   /** Every live process, kept or still in its first yield, so `terminateAll` reaches all of them. */
   private readonly live = new Set<UnifiedExecSession>();
+  /** Ids of 0.166 sessions still in their first yield. */
+  private readonly reserved = new Set<number>();
+  /** The kept sessions of 0.166.0's exec_command, as the client sees them (`thread/backgroundTerminals/*`). */
+  readonly background = new BackgroundTerminals(this.sessions);
   private nextId = 0;
   private closed = false;
 
@@ -157,30 +165,41 @@ export class UnifiedExecManager {
     }
     this.live.add(session);
     void session.waitForExit().then(() => this.live.delete(session));
-    ctx.onSpawn?.(session.pid);
+    // 0.166.0 names a command by its session id from the start; 0.58.0 numbers the sessions it keeps.
+    const reserved = ctx.modern ? this.reserveModernId() : null;
+    ctx.onSpawn?.(reserved ?? session.pid);
 
     const started = performance.now();
-    const taken = await session.collect(
-      started +
-        clampYield(
-          args.yieldTimeMs,
-          ctx.modern ? DEFAULT_EXEC_YIELD_TIME_MS_0166 : DEFAULT_EXEC_YIELD_TIME_MS,
-        ),
-      ctx.signal,
-    );
+    session.polls++;
+    const taken = await session
+      .collect(
+        started +
+          clampYield(
+            args.yieldTimeMs,
+            ctx.modern ? DEFAULT_EXEC_YIELD_TIME_MS_0166 : DEFAULT_EXEC_YIELD_TIME_MS,
+          ),
+        ctx.signal,
+      )
+      .finally(() => session.polls--);
     const wallTimeMs = performance.now() - started;
+    if (reserved !== null) this.reserved.delete(reserved);
     if (ctx.signal?.aborted && !session.hasExited) {
       session.kill();
       this.live.delete(session);
     }
-    if (ctx.modern) this.modern.add(session);
-    const cut = this.cutOutput(session, taken, args.maxOutputTokens);
+    const cut = cutFor(ctx.modern === true, taken, args.maxOutputTokens);
     const events: UnifiedExecEvent[] = [];
     let sessionId: number | null = null;
     if (session.hasExited) {
       events.push(endEvent(session, cut.shown));
     } else if (!ctx.signal?.aborted) {
-      sessionId = this.store(session);
+      sessionId = this.store(session, reserved);
+      if (reserved !== null)
+        this.background.watch(sessionId, session, {
+          command: args.cmd,
+          cwd,
+          onEnd: ctx.onBackgroundEnd,
+        });
     }
     if (cut.shown !== "") events.push(deltaEvent(session.callId, cut.shown));
     const exitCode = session.exitCode;
@@ -205,11 +224,13 @@ export class UnifiedExecManager {
     };
   }
 
-  /** Sessions started by 0.166.0's exec_command (`ctx.modern`): their polls are cut its way. */
-  private readonly modern = new WeakSet<UnifiedExecSession>();
-
-  private cutOutput(session: UnifiedExecSession, taken: TakenOutput, maxOutputTokens: number | null) {
-    return cutFor(this.modern.has(session), taken, maxOutputTokens);
+  /** Session ids 0.166.0-style: random, unused, taken from the spawn until the session is kept (or not). */
+  private reserveModernId(): number {
+    let id: number;
+    do id = MODERN_ID_MIN + Math.floor(Math.random() * (MODERN_ID_END - MODERN_ID_MIN));
+    while (this.sessions.has(id) || this.reserved.has(id));
+    this.reserved.add(id);
+    return id;
   }
 
   async writeStdin(args: WriteStdinArgs, o: { signal?: AbortSignal } = {}): Promise<UnifiedExecOutcome> {
@@ -221,12 +242,13 @@ export class UnifiedExecManager {
       await sleep(INPUT_SETTLE_MS, o.signal);
     }
     const started = performance.now();
-    const taken = await session.collect(
-      started + clampYield(args.yieldTimeMs, DEFAULT_WRITE_STDIN_YIELD_TIME_MS),
-      o.signal,
-    );
+    session.polls++;
+    const taken = await session
+      .collect(started + clampYield(args.yieldTimeMs, DEFAULT_WRITE_STDIN_YIELD_TIME_MS), o.signal)
+      .finally(() => session.polls--);
     const wallTimeMs = performance.now() - started;
-    const cut = this.cutOutput(session, taken, args.maxOutputTokens);
+    // The sessions 0.166.0's exec_command kept (background terminals) are polled its way too.
+    const cut = cutFor(session.background !== null, taken, args.maxOutputTokens);
     const events: UnifiedExecEvent[] = [];
     const exited = session.hasExited;
     if (exited) {
@@ -261,10 +283,10 @@ export class UnifiedExecManager {
     await Promise.all(all.map((s) => Promise.race([s.waitForExit(), sleep(2000)])));
   }
 
-  private store(session: UnifiedExecSession): number {
+  private store(session: UnifiedExecSession, id: number | null): number {
     const max = this.options.maxSessions ?? MAX_SESSIONS;
     while (this.sessions.size >= max) this.pruneOne();
-    const id = this.nextId++;
+    id ??= this.nextId++;
     this.sessions.set(id, session);
     return id;
   }
@@ -305,13 +327,6 @@ function cutFor(modern: boolean, taken: TakenOutput, maxOutputTokens: number | n
   return { output: cut.text, originalTokenCount: cut.originalTokenCount, shown: retainedText(taken) };
 }
 
-/** What the buffer kept of an output: all of it, or its head and tail around a count of what was dropped. */
-function retainedText(taken: TakenOutput): string {
-  if (!taken.dropped) return taken.head;
-  const kept = Buffer.byteLength(taken.head, "utf8") + Buffer.byteLength(taken.tail, "utf8");
-  return `${taken.head}…${approxTokenCount(taken.totalBytes - kept)} tokens truncated…${taken.tail}`;
-}
-
 /** 0.58.0's `exec_command failed: CreateSession { message: "Rejected(\"Failed to create unified exec session: …\")" }`. */
 function createSessionError(reason: string): string {
   const inner = `Rejected(${rustDebugString(`Failed to create unified exec session: ${reason}`)})`;
@@ -320,31 +335,6 @@ function createSessionError(reason: string): string {
 
 function failure(output: string): UnifiedExecOutcome {
   return { output, events: [], sessionId: null, exitCode: null, sandboxDenied: false };
-}
-
-function endEvent(session: UnifiedExecSession, output: string): UnifiedExecEvent {
-  const ms = performance.now() - session.startedAt;
-  const secs = Math.floor(ms / 1000);
-  return {
-    type: "exec_command_end",
-    call_id: session.callId,
-    stdout: output,
-    stderr: "",
-    aggregated_output: output,
-    exit_code: session.exitCode ?? -1,
-    duration: { secs, nanos: Math.min(999_999_999, Math.round((ms - secs * 1000) * 1e6)) },
-    formatted_output: output,
-  };
-}
-
-/** 0.58.0 sends the call's whole (cut) output as one delta after the call, not while the command runs. */
-function deltaEvent(callId: string, output: string): UnifiedExecEvent {
-  return {
-    type: "exec_command_output_delta",
-    call_id: callId,
-    stream: "stdout",
-    chunk: Buffer.from(output, "utf8").toString("base64"),
-  };
 }
 
 function isDirectory(p: string): boolean {

@@ -1,5 +1,13 @@
+import type { UnifiedExecEvent } from "./events.js";
 import { OutputBuffer, type TakenOutput } from "./output-buffer.js";
 import { spawnTerminal, type TerminalKind, type TerminalProcess } from "./terminal.js";
+
+/** A 0.166 background terminal's command, where it runs, and who is told (with its events) when it ends. */
+export interface BackgroundInfo {
+  command: string;
+  cwd: string;
+  onEnd?: ((events: UnifiedExecEvent[]) => void) | undefined;
+}
 
 /**
  * One command on its own terminal: its output accumulates in a bounded buffer until a call collects it, and its
@@ -9,6 +17,10 @@ export class UnifiedExecSession {
   readonly output = new OutputBuffer();
   readonly startedAt = performance.now();
   lastUsed = performance.now();
+  /** How many calls are collecting its output now (an end seen by one of them is reported by that call). */
+  polls = 0;
+  /** Set once it is kept as a 0.166 background terminal: what the listing shows, and who hears of its end. */
+  background: BackgroundInfo | null = null;
   private code: number | null = null;
   private readonly exitWaiters: Array<() => void> = [];
 

@@ -2,7 +2,11 @@ import { modelFamily } from "../../../client/model-family.js";
 import * as ev from "../../../events/constructors.js";
 import { parseCommand } from "../../../exec/parse-command.js";
 import { decodeExecCommandArgs, decodeWriteStdinArgs } from "../../../unified-exec/args.js";
-import { UnifiedExecManager, type UnifiedExecOutcome } from "../../../unified-exec/manager.js";
+import {
+  type UnifiedExecEvent,
+  UnifiedExecManager,
+  type UnifiedExecOutcome,
+} from "../../../unified-exec/manager.js";
 import { escalationRefusal } from "../../../unified-exec/tool-specs.js";
 import { sandboxFailureMessage } from "../../sandbox-assessment.js";
 import { TurnAborted } from "../../turn-aborted.js";
@@ -62,9 +66,13 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
         ...(modern
           ? {
               modern,
-              onSpawn: (pid: number) => {
+              onSpawn: (processId: number) => {
                 spawned = true;
-                announce("started", String(pid));
+                announce("started", String(processId));
+              },
+              // Still running when the call returned: its end, whenever it comes, belongs to this turn's item.
+              onBackgroundEnd: (events: UnifiedExecEvent[]) => {
+                for (const event of events) ctx.emit(event);
               },
             }
           : {}),

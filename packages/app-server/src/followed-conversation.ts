@@ -5,7 +5,15 @@ import { startsTask, TurnActivity } from "./turn-activity.js";
 /** What the server uses of a core conversation (DESIGN.md `Conversation`). */
 export type ConversationHandle = Pick<
   Conversation,
-  "id" | "rolloutPath" | "submit" | "subscribe" | "steer" | "activeTurn" | "sample" | "backgroundTerminals"
+  | "id"
+  | "rolloutPath"
+  | "submit"
+  | "subscribe"
+  | "steer"
+  | "activeTurn"
+  | "sample"
+  | "backgroundTerminals"
+  | "mcpStartupStatuses"
 >;
 
 /** The part of the connection's JSON-RPC peer that says whether the client keeps up with its output. */
@@ -40,6 +48,7 @@ export class FollowedConversation {
       get backgroundTerminals() {
         return core.backgroundTerminals;
       },
+      mcpStartupStatuses: () => core.mcpStartupStatuses(),
       submit(op, id) {
         if (!startsTask(op)) return core.submit(op, id);
         activity.expectStart(id);

@@ -94,6 +94,7 @@ export const fieldOrder0166: Readonly<Record<string, readonly string[]>> = {
     "resourceTemplates",
     "authStatus",
   ],
+  "v2/McpServerStatusUpdatedNotification": ["threadId", "name", "status", "error", "failureReason"],
   "v2/McpToolCallAppContext": ["connectorId", "linkId", "resourceUri", "appName", "actionName"],
   "v2/McpToolCallError": ["message"],
   "v2/McpToolCallProgressNotification": ["threadId", "turnId", "itemId", "message"],

@@ -44,4 +44,5 @@ export const settingsNotifications0166 = {
   "account/rateLimits/updated": g.AccountRateLimitsUpdatedNotification,
   "account/login/completed": g.AccountLoginCompletedNotification,
   "skills/changed": g.SkillsChangedNotification,
+  "mcpServer/startupStatus/updated": g.McpServerStatusUpdatedNotification,
 } as const;

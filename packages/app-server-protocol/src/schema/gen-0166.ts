@@ -1432,6 +1432,21 @@ export type McpServerOauthLoginResponse = z.infer<typeof McpServerOauthLoginResp
 export const McpServerRefreshResponse = z.object({});
 export type McpServerRefreshResponse = z.infer<typeof McpServerRefreshResponse>;
 
+export const McpServerStartupFailureReason = z.enum(["reauthenticationRequired"]);
+export type McpServerStartupFailureReason = z.infer<typeof McpServerStartupFailureReason>;
+
+export const McpServerStartupState = z.enum(["starting", "ready", "failed", "cancelled"]);
+export type McpServerStartupState = z.infer<typeof McpServerStartupState>;
+
+export const McpServerStatusUpdatedNotification = z.object({
+  error: z.string().nullable().optional(),
+  failureReason: McpServerStartupFailureReason.nullable().optional(),
+  name: z.string(),
+  status: McpServerStartupState,
+  threadId: z.string().nullable().optional(),
+});
+export type McpServerStatusUpdatedNotification = z.infer<typeof McpServerStatusUpdatedNotification>;
+
 export const McpToolCallProgressNotification = z.object({
   itemId: z.string(),
   message: z.string(),
@@ -2805,8 +2820,11 @@ export const definitions0166 = {
   "v2/McpServerOauthLoginParams": McpServerOauthLoginParams,
   "v2/McpServerOauthLoginResponse": McpServerOauthLoginResponse,
   "v2/McpServerRefreshResponse": McpServerRefreshResponse,
+  "v2/McpServerStartupFailureReason": McpServerStartupFailureReason,
+  "v2/McpServerStartupState": McpServerStartupState,
   "v2/McpServerStatus": McpServerStatus,
   "v2/McpServerStatusDetail": McpServerStatusDetail,
+  "v2/McpServerStatusUpdatedNotification": McpServerStatusUpdatedNotification,
   "v2/McpToolCallAppContext": McpToolCallAppContext,
   "v2/McpToolCallError": McpToolCallError,
   "v2/McpToolCallProgressNotification": McpToolCallProgressNotification,

@@ -170,6 +170,9 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         skillExtraRoots: s.skillExtraRoots ?? new SkillExtraRoots(),
         notifySkillsChanged: () => server.peers["0.166"].notify("skills/changed", {}),
         threadCwd: (id) => threads.require(id).settings.cwd,
+        reannounceMcpStartup: () => {
+          for (const id of threads.ids()) threads.get(id)?.announceMcpStartup(true);
+        },
       }),
       ...(rt
         ? {

@@ -60,11 +60,11 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
   const resumeConversation = async (
     p: gen0166.ThreadResumeParams,
     settings: SessionSettings,
-  ): Promise<{ thread: LoadedThread }> => {
+  ): Promise<{ thread: LoadedThread; opened?: true }> => {
     if (p.history && p.history.length > 0) {
       if (!runtime.fork) throw invalidRequest("resuming from history is not available on this server");
       const opened = await runtime.fork([...p.history], settings);
-      return { thread: registry.add(opened, settingsOf(opened, p), meta(s.originator)) };
+      return { thread: registry.add(opened, settingsOf(opened, p), meta(s.originator)), opened: true };
     }
     const { sessions, resume } = runtime;
     if (!sessions || !resume) throw invalidRequest("thread/resume is not available on this server");
@@ -91,7 +91,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
         runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? loaded.meta.runtime_workspace_roots ?? null,
       });
     });
-    return { thread };
+    return { thread, opened: true };
   };
 
   /**
@@ -138,11 +138,12 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
         multiAgentMode: "explicitRequestOnly",
       });
       void ctx.peer.notify("thread/started", { thread: object });
+      thread.announceMcpStartup();
       return sent;
     },
 
     async "thread/resume"(p, ctx) {
-      const { thread } = await resumeConversation(p, sessionSettings0166(p));
+      const { thread, opened } = await resumeConversation(p, sessionSettings0166(p));
       thread.subscribed = true; // a thread unsubscribed from (and not unloaded yet) is followed again
       const store = runtime.sessions?.store;
       const history = store
@@ -171,6 +172,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       const sent = await ctx.respond(result);
       if (history.tokenInfo && history.lastTurnId)
         for (const n of thread.mapper.restoredUsage(history.tokenInfo, history.lastTurnId)) thread.send(n);
+      if (opened) thread.announceMcpStartup();
       // Its goal as it is, then (active, idle) the goal's next turn, as 0.166.0 resumes a thread with a goal.
       thread.goals?.resumed();
       return sent;

@@ -115,6 +115,26 @@ export class LoadedThread {
     };
   }
 
+  /**
+   * How the thread's MCP servers started, as 0.166.0 reports it once a thread is loaded (start, resume, fork);
+   * `settledOnly`: only how each ended (after a reload, which restarts nothing here).
+   */
+  announceMcpStartup(settledOnly = false): void {
+    for (const st of this.conversation.mcpStartupStatuses()) {
+      if (settledOnly && st.status === "starting") continue;
+      this.send({
+        method: "mcpServer/startupStatus/updated",
+        params: {
+          threadId: this.id,
+          name: st.server,
+          status: st.status,
+          error: st.error,
+          failureReason: null,
+        },
+      });
+    }
+  }
+
   send(n: Notification0166): void {
     if (!this.subscribed) return;
     if (this.holds > 0) this.held.push(n);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import * as ev from "../events/constructors.js";
 import type { CoreEventListener } from "../events/types.js";
+import type { McpStartupStatus } from "../mcp/connection-manager.js";
 import type { BackgroundTerminals } from "../unified-exec/background.js";
 import { type InputItem, type Op, withTurnOpSettings } from "./op.js";
 import { type SampleResult, sampleOnce } from "./sample.js";
@@ -98,6 +99,11 @@ export class Conversation {
    */
   get backgroundTerminals(): Pick<BackgroundTerminals, "list" | "terminate" | "clean"> {
     return this.session.unifiedExec.background;
+  }
+
+  /** How the conversation's MCP servers started (0.166's `mcpServer/startupStatus/updated`; empty without any). */
+  mcpStartupStatuses(): readonly McpStartupStatus[] {
+    return this.session.mcp?.startupStatuses ?? [];
   }
 
   /** A retry notice from the model client, reported on the running turn. */

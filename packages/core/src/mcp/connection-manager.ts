@@ -37,6 +37,14 @@ export interface McpStartupFailure {
   reason: string;
 }
 
+/** How one server's start went, as 0.166's `mcpServer/startupStatus/updated` reports it. */
+export interface McpStartupStatus {
+  server: string;
+  status: "starting" | "ready" | "failed";
+  /** The failure's message (`MCP client for \`x\` failed to start: …`), null otherwise. */
+  error: string | null;
+}
+
 interface RunningServer {
   name: string;
   config: McpServerConfig;
@@ -71,6 +79,11 @@ export class McpConnectionManager {
     private readonly toolsByName: Map<string, McpToolInfo>,
     readonly failures: McpStartupFailure[],
     private readonly options: McpStartOptions = {},
+    /**
+     * The start as 0.166.0 reports it: each enabled server `starting`, in config order, then each outcome in the
+     * order the starts ended.
+     */
+    readonly startupStatuses: readonly McpStartupStatus[] = [],
   ) {}
 
   /** A manager with no servers (conversations without `mcp_servers`). */
@@ -85,9 +98,13 @@ export class McpConnectionManager {
     const servers = new Map<string, RunningServer>();
     const failures: McpStartupFailure[] = [];
     const listed: McpToolInfo[][] = [];
-    const enabled = Object.entries(configs)
-      .filter(([, c]) => c.enabled)
-      .sort(([a], [b]) => a.localeCompare(b));
+    const enabledInConfigOrder = Object.entries(configs).filter(([, c]) => c.enabled);
+    const statuses: McpStartupStatus[] = enabledInConfigOrder.map(([server]) => ({
+      server,
+      status: "starting",
+      error: null,
+    }));
+    const enabled = [...enabledInConfigOrder].sort(([a], [b]) => a.localeCompare(b));
     await Promise.all(
       enabled.map(async ([name, config]) => {
         try {
@@ -108,11 +125,13 @@ export class McpConnectionManager {
           watchConnection(running);
           servers.set(name, running);
           listed.push(tools);
+          statuses.push({ server: name, status: "ready", error: null });
         } catch (err) {
           const reason = (err as Error).message;
           const message = `MCP client for \`${name}\` failed to start: ${reason}`;
           process.stderr.write(`codex-ts: ${message}\n`);
           failures.push({ server: name, message, reason });
+          statuses.push({ server: name, status: "failed", error: message });
         }
       }),
     );
@@ -125,7 +144,7 @@ export class McpConnectionManager {
       toolsByName.set(tool.qualifiedName, tool);
     }
     failures.sort((a, b) => a.server.localeCompare(b.server));
-    return new McpConnectionManager(servers, toolsByName, failures, o);
+    return new McpConnectionManager(servers, toolsByName, failures, o, statuses);
   }
 
   /** Every tool, sorted by qualified name (the order they are offered in). */

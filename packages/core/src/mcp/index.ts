@@ -9,6 +9,7 @@ export {
   type McpServerDescription,
   type McpStartOptions,
   type McpStartupFailure,
+  type McpStartupStatus,
   type McpToolInfo,
   progressMessage,
 } from "./connection-manager.js";

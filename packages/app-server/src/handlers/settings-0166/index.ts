@@ -29,6 +29,8 @@ export interface SettingsServices0166 {
   notifySkillsChanged(): Promise<void>;
   /** A loaded 0.166 thread's cwd, or the thread registry's refusal (`hooks/list`, `mcpServer/oauth/login`). */
   threadCwd(rawId: string): string;
+  /** Tells each loaded thread's client how its MCP servers stand (after `config/mcpServer/reload`). */
+  reannounceMcpStartup?: (() => void) | undefined;
 }
 
 /**
@@ -68,6 +70,7 @@ export function createSettingsHandlers0166(
           ...createMcpConfigHandlers0166({
             currentConfig: s.currentConfig,
             requireThread: (id) => void s.threadCwd(id),
+            reannounceMcpStartup: s.reannounceMcpStartup ?? (() => {}),
           }),
         }
       : unavailable(

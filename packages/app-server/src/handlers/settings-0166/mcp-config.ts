@@ -7,12 +7,16 @@ export interface McpConfigServices0166 {
   currentConfig(): Promise<Config>;
   /** Checks a thread id the way the live thread methods do (`invalid thread id: …`, `thread not found: <id>`). */
   requireThread(rawId: string): void;
+  /** Tells each loaded thread's client how its MCP servers stand (`mcpServer/startupStatus/updated`). */
+  reannounceMcpStartup(): void;
 }
 
 /**
  * 0.166.0's `config/mcpServer/reload` and `mcpServer/oauth/login`. Nothing here caches the MCP config:
  * `mcpServerStatus/list` and every thread start read it afresh, so a reload has nothing to re-read; threads already
- * loaded keep the servers they started with (0.166.0 reconnects those of its loaded threads; app-server README).
+ * loaded keep the servers they started with (0.166.0 reconnects those of its loaded threads; app-server README),
+ * and after the answer each reports how its servers stand (`ready` / `failed`), as 0.166.0 reports the reconnects:
+ * codex-acp waits for those (up to 30 s) before it shows the reloaded servers.
  * OAuth login for HTTP servers is not implemented: its refusals are 0.166.0's, and a streamable HTTP server gets
  * 0.166.0's failure prefix with this server's reason.
  */
@@ -20,8 +24,10 @@ export function createMcpConfigHandlers0166(
   s: McpConfigServices0166,
 ): Handlers<Protocol0166, "config/mcpServer/reload" | "mcpServer/oauth/login"> {
   return {
-    async "config/mcpServer/reload"() {
-      return {};
+    async "config/mcpServer/reload"(_p, ctx) {
+      const sent = await ctx.respond({});
+      s.reannounceMcpStartup();
+      return sent;
     },
 
     async "mcpServer/oauth/login"(p) {

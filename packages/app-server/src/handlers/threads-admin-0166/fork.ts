@@ -133,5 +133,6 @@ export async function forkThread(
   if (tokenInfo && lastTurnId)
     for (const n of thread.mapper.restoredUsage(tokenInfo, lastTurnId)) thread.send(n);
   thread.send({ method: "thread/started", params: { thread: described([]) } });
+  thread.announceMcpStartup();
   return sent;
 }

@@ -5,7 +5,7 @@ import { startsTask, TurnActivity } from "./turn-activity.js";
 /** What the server uses of a core conversation (DESIGN.md `Conversation`). */
 export type ConversationHandle = Pick<
   Conversation,
-  "id" | "rolloutPath" | "submit" | "subscribe" | "steer" | "activeTurn" | "sample"
+  "id" | "rolloutPath" | "submit" | "subscribe" | "steer" | "activeTurn" | "sample" | "enableMcpElicitation"
 >;
 
 /** The part of the connection's JSON-RPC peer that says whether the client keeps up with its output. */
@@ -37,6 +37,7 @@ export class FollowedConversation {
       steer: (items, o) => core.steer(items, o),
       activeTurn: () => core.activeTurn(),
       sample: (text, signal) => core.sample(text, signal),
+      enableMcpElicitation: () => core.enableMcpElicitation(),
       submit(op, id) {
         if (!startsTask(op)) return core.submit(op, id);
         activity.expectStart(id);

@@ -52,6 +52,9 @@ export class Conversation {
       case "user_input_answer":
         this.session.answerUserInput(op.id, op.response);
         return id;
+      case "mcp_elicitation_answer":
+        this.session.mcpElicitations.answer(op.id, op.response);
+        return id;
       case "interrupt":
         this.session.interrupt();
         return id;
@@ -89,6 +92,15 @@ export class Conversation {
   steer(items: InputItem[], o: { expectedTurnId?: string; itemId?: string } = {}): string {
     if (this.closed) throw new Error(`conversation ${this.id} is shut down`);
     return this.session.steering.steer(items, o.itemId ?? randomUUID(), o.expectedTurnId);
+  }
+
+  /**
+   * A client that answers MCP elicitations follows this conversation (a 0.166 thread): MCP servers' elicitations
+   * and tool-call approvals are put to it (`mcp_elicitation_request` events, `mcp_elicitation_answer` ops) instead
+   * of being declined, and tool calls are approved as 0.166.0 approves them (see `Session.enableMcpElicitation`).
+   */
+  enableMcpElicitation(): void {
+    this.session.enableMcpElicitation();
   }
 
   /** A retry notice from the model client, reported on the running turn. */

@@ -58,12 +58,19 @@ full, stable = flat(full), flat(stable)
 methods = lambda defs, key: [v["properties"]["method"]["enum"][0] for v in defs[key]["oneOf"]] if key in defs else []
 gone = {key: [m for m in methods(full, key) if m not in methods(stable, key)]
         for key in ("ClientRequest", "ServerNotification", "ServerRequest", "ClientNotification")}
-definitions, fields = [], {}
+definitions, fields, variants = [], {}, {}
 for name in sys.argv[4:]:
     if name not in stable:
         definitions.append(name)
         continue
     a, b = json.loads(json.dumps(full[name])), stable[name]
+    # A union's variants the stable export leaves out (e.g. an experimental elicitation mode), by their `mode`.
+    if "oneOf" in a and "oneOf" in b:
+        kept = [json.dumps(v, sort_keys=True) for v in b["oneOf"]]
+        dropped = [v for v in a["oneOf"] if json.dumps(v, sort_keys=True) not in kept]
+        if dropped and all("mode" in v.get("properties", {}) for v in dropped):
+            variants[name] = [v["properties"]["mode"]["enum"][0] for v in dropped]
+            a["oneOf"] = [v for v in a["oneOf"] if v not in dropped]
     left_out = sorted(set(a.get("properties", {})) - set(b.get("properties", {})))
     for f in left_out:
         del a["properties"][f]
@@ -85,6 +92,10 @@ arr("definitions", definitions)
 out.append("  fields: {")
 for k in sorted(fields):
     out.append("    %s: [%s]," % (json.dumps(k), ", ".join(json.dumps(f) for f in fields[k])))
+out.append("  } as Record<string, readonly string[]>,")
+out.append("  variants: {")
+for k in sorted(variants):
+    out.append("    %s: [%s]," % (json.dumps(k), ", ".join(json.dumps(f) for f in variants[k])))
 out.append("  } as Record<string, readonly string[]>,")
 out.append("} as const;")
 open(sys.argv[3], "w").write("\n".join(out) + "\n")

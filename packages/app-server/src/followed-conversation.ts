@@ -14,6 +14,7 @@ export type ConversationHandle = Pick<
   | "sample"
   | "backgroundTerminals"
   | "mcpStartupStatuses"
+  | "enableMcpElicitation"
 >;
 
 /** The part of the connection's JSON-RPC peer that says whether the client keeps up with its output. */
@@ -49,6 +50,7 @@ export class FollowedConversation {
         return core.backgroundTerminals;
       },
       mcpStartupStatuses: () => core.mcpStartupStatuses(),
+      enableMcpElicitation: () => core.enableMcpElicitation(),
       submit(op, id) {
         if (!startsTask(op)) return core.submit(op, id);
         activity.expectStart(id);

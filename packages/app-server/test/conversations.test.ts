@@ -40,6 +40,8 @@ class ScriptedConversation implements ConversationHandle {
   sample(): never {
     throw new Error("not used by 0.58 connections");
   }
+  /** No MCP servers here: nothing to ask about. */
+  enableMcpElicitation(): void {}
 
   get backgroundTerminals(): never {
     throw new Error("not used by 0.58 connections");

@@ -60,6 +60,9 @@ export function renderMcpServers(servers: Record<string, McpServerConfig>): stri
         ].join("\n"),
       );
     }
+    // 0.166.0's per-tool approval modes (written when a user says "always allow"), kept when servers are replaced.
+    for (const [tool, mode] of sortedEntries(server.toolApprovalModes ?? {}))
+      blocks.push([`[${header}.tools.${tomlKey(tool)}]`, `approval_mode = ${tomlScalar(mode)}`].join("\n"));
   }
   return `${blocks.join("\n\n")}\n`;
 }

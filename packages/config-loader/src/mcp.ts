@@ -1,5 +1,5 @@
 import { ConfigError } from "./errors.js";
-import type { McpServerToml } from "./schema.js";
+import type { McpServerToml, McpToolApprovalMode } from "./schema.js";
 
 export interface McpStdioTransport {
   type: "stdio";
@@ -24,6 +24,8 @@ export interface McpServerConfig {
   toolTimeoutSec?: number;
   enabledTools?: string[];
   disabledTools?: string[];
+  /** Tools whose calls are approved differently from their annotations' verdict (0.166.0's per-tool `approval_mode`). */
+  toolApprovalModes?: Record<string, McpToolApprovalMode>;
 }
 
 /** MCP server names Codex accepts. */
@@ -70,5 +72,16 @@ export function resolveMcpServer(name: string, raw: McpServerToml, file: string)
     ...(raw.tool_timeout_sec !== undefined ? { toolTimeoutSec: raw.tool_timeout_sec } : {}),
     ...(raw.enabled_tools !== undefined ? { enabledTools: raw.enabled_tools } : {}),
     ...(raw.disabled_tools !== undefined ? { disabledTools: raw.disabled_tools } : {}),
+    ...toolApprovalModes(raw.tools),
   };
+}
+
+/** The tools of `[mcp_servers.<name>.tools.<tool>]` tables that name an `approval_mode`. */
+function toolApprovalModes(tools: McpServerToml["tools"]): {
+  toolApprovalModes?: Record<string, McpToolApprovalMode>;
+} {
+  const modes = Object.entries(tools ?? {}).flatMap(([tool, t]) =>
+    t.approval_mode === undefined ? [] : [[tool, t.approval_mode] as const],
+  );
+  return modes.length === 0 ? {} : { toolApprovalModes: Object.fromEntries(modes) };
 }

@@ -40,6 +40,10 @@ export const modelProviderSchema = z.looseObject({
   requires_openai_auth: z.boolean().optional(),
 });
 
+/** 0.166.0's `approval_mode` of one MCP tool: `auto` (by its annotations), `prompt` (always ask), `approve` (never). */
+export const mcpToolApprovalModeSchema = z.enum(["auto", "prompt", "approve"]);
+export type McpToolApprovalMode = z.infer<typeof mcpToolApprovalModeSchema>;
+
 export const mcpServerSchema = z.looseObject({
   command: z.string().optional(),
   args: z.array(z.string()).optional(),
@@ -57,6 +61,10 @@ export const mcpServerSchema = z.looseObject({
   tool_timeout_sec: z.number().nonnegative().optional(),
   enabled_tools: z.array(z.string()).optional(),
   disabled_tools: z.array(z.string()).optional(),
+  /** Per tool: whether calling it asks the user (0.166.0's `[mcp_servers.<name>.tools.<tool>] approval_mode`). */
+  tools: z
+    .record(z.string(), z.looseObject({ approval_mode: mcpToolApprovalModeSchema.optional() }))
+    .optional(),
 });
 
 const featuresSchema = z.record(z.string(), z.boolean());

@@ -233,6 +233,23 @@ describe("loadConfig defaults and layers", () => {
     await writeConfig('[mcp_servers.web]\nurl = "http://127.0.0.1:1"\nbearer_token = "secret"\n');
     await expect(load()).rejects.toThrow("bearer_token is not supported for streamable_http");
   });
+
+  it("reads 0.166.0's per-tool approval modes (inline or as tables); a mode it does not know is refused", async () => {
+    await writeConfig(
+      '[mcp_servers.a]\ncommand = "x"\ntools = {search = {approval_mode = "prompt"}}\n' +
+        '[mcp_servers.b]\ncommand = "x"\n[mcp_servers.b.tools.delete]\napproval_mode = "approve"\n' +
+        "[mcp_servers.b.tools.other]\n",
+    );
+    const { mcpServers } = await load();
+    expect([mcpServers.a?.toolApprovalModes, mcpServers.b?.toolApprovalModes]).toEqual([
+      { search: "prompt" },
+      { delete: "approve" },
+    ]);
+    await writeConfig(
+      '[mcp_servers.docs]\ncommand = "x"\n[mcp_servers.docs.tools.delete]\napproval_mode = "maybe"\n',
+    );
+    await expect(load()).rejects.toThrow(/approval_mode/);
+  });
 });
 
 describe("loadConfig bad input", () => {

@@ -120,6 +120,36 @@ describe("ConfigWriter", () => {
     expect(parse(await read())).toEqual({ model: "o3" });
   });
 
+  it("keeps a server's per-tool approval modes when the servers are replaced", async () => {
+    await writer.apply([
+      {
+        type: "replaceMcpServers",
+        servers: {
+          docs: {
+            transport: { type: "stdio", command: "x", args: [], envVars: [] },
+            enabled: true,
+            toolApprovalModes: { search: "prompt", delete: "approve" },
+          },
+        },
+      },
+    ]);
+    expect(await read()).toBe(
+      [
+        "[mcp_servers.docs]",
+        'command = "x"',
+        "",
+        "[mcp_servers.docs.tools.delete]",
+        'approval_mode = "approve"',
+        "",
+        "[mcp_servers.docs.tools.search]",
+        'approval_mode = "prompt"',
+        "",
+      ].join("\n"),
+    );
+    const loaded = await loadConfig({ codexHome: home, managed: { configPath: null }, env: {} });
+    expect(loaded.mcpServers.docs?.toolApprovalModes).toEqual({ delete: "approve", search: "prompt" });
+  });
+
   it("leaves the file untouched on a syntax error", async () => {
     await writeFile(configPath(), "model = = 1\n");
     await expect(writer.apply([{ type: "setModel", model: "x", effort: null }])).rejects.toThrow(

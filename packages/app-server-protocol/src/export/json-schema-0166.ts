@@ -110,11 +110,30 @@ function isExperimentalDefinition(key: string): boolean {
 }
 
 function dropExperimentalFields(key: string, def: JsonSchema): void {
+  dropExperimentalVariants(key, def);
   const fields = experimental0166.fields[key];
   if (!fields) return;
   const properties = def.properties as Record<string, unknown> | undefined;
   for (const field of fields) if (properties) delete properties[field];
   if (Array.isArray(def.required)) def.required = def.required.filter((f) => !fields.includes(f as string));
+}
+
+/** Drops a union's variants the stable export leaves out (named by their `mode`, wherever the union sits). */
+function dropExperimentalVariants(key: string, def: JsonSchema): void {
+  const modes = experimental0166.variants[key];
+  if (!modes) return;
+  const modeOf = (v: unknown) =>
+    ((v as JsonSchema).properties as Record<string, { enum?: unknown[] }> | undefined)?.mode?.enum?.[0];
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== "object") return;
+    for (const k of ["oneOf", "anyOf"] as const) {
+      const list = (node as JsonSchema)[k];
+      if (Array.isArray(list))
+        (node as JsonSchema)[k] = list.filter((v) => !modes.includes(modeOf(v) as string));
+    }
+    for (const v of Object.values(node)) visit(v);
+  };
+  visit(def);
 }
 
 /**

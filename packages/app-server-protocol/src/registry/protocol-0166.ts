@@ -112,6 +112,10 @@ export const protocol0166 = {
       params: g.ToolRequestUserInputParams,
       response: g.ToolRequestUserInputResponse,
     },
+    "mcpServer/elicitation/request": {
+      params: g.McpServerElicitationRequestParams,
+      response: g.McpServerElicitationRequestResponse,
+    },
   }),
   // 0.166.0's ClientNotification has one member, as 0.58.0's: `initialized`, sent after the handshake.
   clientNotifications: { initialized: NoParams },

@@ -150,4 +150,7 @@ export const experimental0166 = {
       "responsesapiClientMetadataPatch",
     ],
   } as Record<string, readonly string[]>,
+  variants: {
+    McpServerElicitationRequestParams: ["openai/userVerification"],
+  } as Record<string, readonly string[]>,
 } as const;

@@ -1411,6 +1411,210 @@ export type LoginAccountResponse = z.infer<typeof LoginAccountResponse>;
 export const LogoutAccountResponse = z.object({});
 export type LogoutAccountResponse = z.infer<typeof LogoutAccountResponse>;
 
+export const McpElicitationArrayType = z.enum(["array"]);
+export type McpElicitationArrayType = z.infer<typeof McpElicitationArrayType>;
+
+export const McpElicitationBooleanType = z.enum(["boolean"]);
+export type McpElicitationBooleanType = z.infer<typeof McpElicitationBooleanType>;
+
+export const McpElicitationBooleanSchema = z.strictObject({
+  default: z.boolean().nullable().optional(),
+  description: z.string().nullable().optional(),
+  title: z.string().nullable().optional(),
+  type: McpElicitationBooleanType,
+});
+export type McpElicitationBooleanSchema = z.infer<typeof McpElicitationBooleanSchema>;
+
+export const McpElicitationConstOption = z.strictObject({ const: z.string(), title: z.string() });
+export type McpElicitationConstOption = z.infer<typeof McpElicitationConstOption>;
+
+export const McpElicitationStringType = z.enum(["string"]);
+export type McpElicitationStringType = z.infer<typeof McpElicitationStringType>;
+
+export const McpElicitationLegacyTitledEnumSchema = z.strictObject({
+  default: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  enum: z.array(z.string()),
+  enumNames: z.array(z.string()).nullable().optional(),
+  title: z.string().nullable().optional(),
+  type: McpElicitationStringType,
+});
+export type McpElicitationLegacyTitledEnumSchema = z.infer<typeof McpElicitationLegacyTitledEnumSchema>;
+
+export const McpElicitationTitledEnumItems = z.strictObject({ anyOf: z.array(McpElicitationConstOption) });
+export type McpElicitationTitledEnumItems = z.infer<typeof McpElicitationTitledEnumItems>;
+
+export const McpElicitationTitledMultiSelectEnumSchema = z.strictObject({
+  default: z.array(z.string()).nullable().optional(),
+  description: z.string().nullable().optional(),
+  items: McpElicitationTitledEnumItems,
+  maxItems: u64().nullable().optional(),
+  minItems: u64().nullable().optional(),
+  title: z.string().nullable().optional(),
+  type: McpElicitationArrayType,
+});
+export type McpElicitationTitledMultiSelectEnumSchema = z.infer<
+  typeof McpElicitationTitledMultiSelectEnumSchema
+>;
+
+export const McpElicitationUntitledEnumItems = z.strictObject({
+  enum: z.array(z.string()),
+  type: McpElicitationStringType,
+});
+export type McpElicitationUntitledEnumItems = z.infer<typeof McpElicitationUntitledEnumItems>;
+
+export const McpElicitationUntitledMultiSelectEnumSchema = z.strictObject({
+  default: z.array(z.string()).nullable().optional(),
+  description: z.string().nullable().optional(),
+  items: McpElicitationUntitledEnumItems,
+  maxItems: u64().nullable().optional(),
+  minItems: u64().nullable().optional(),
+  title: z.string().nullable().optional(),
+  type: McpElicitationArrayType,
+});
+export type McpElicitationUntitledMultiSelectEnumSchema = z.infer<
+  typeof McpElicitationUntitledMultiSelectEnumSchema
+>;
+
+export const McpElicitationMultiSelectEnumSchema = z.union([
+  McpElicitationUntitledMultiSelectEnumSchema,
+  McpElicitationTitledMultiSelectEnumSchema,
+]);
+export type McpElicitationMultiSelectEnumSchema = z.infer<typeof McpElicitationMultiSelectEnumSchema>;
+
+export const McpElicitationTitledSingleSelectEnumSchema = z.strictObject({
+  default: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  oneOf: z.array(McpElicitationConstOption),
+  title: z.string().nullable().optional(),
+  type: McpElicitationStringType,
+});
+export type McpElicitationTitledSingleSelectEnumSchema = z.infer<
+  typeof McpElicitationTitledSingleSelectEnumSchema
+>;
+
+export const McpElicitationUntitledSingleSelectEnumSchema = z.strictObject({
+  default: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  enum: z.array(z.string()),
+  title: z.string().nullable().optional(),
+  type: McpElicitationStringType,
+});
+export type McpElicitationUntitledSingleSelectEnumSchema = z.infer<
+  typeof McpElicitationUntitledSingleSelectEnumSchema
+>;
+
+export const McpElicitationSingleSelectEnumSchema = z.union([
+  McpElicitationUntitledSingleSelectEnumSchema,
+  McpElicitationTitledSingleSelectEnumSchema,
+]);
+export type McpElicitationSingleSelectEnumSchema = z.infer<typeof McpElicitationSingleSelectEnumSchema>;
+
+export const McpElicitationEnumSchema = z.union([
+  McpElicitationSingleSelectEnumSchema,
+  McpElicitationMultiSelectEnumSchema,
+  McpElicitationLegacyTitledEnumSchema,
+]);
+export type McpElicitationEnumSchema = z.infer<typeof McpElicitationEnumSchema>;
+
+export const McpElicitationNumberType = z.enum(["number", "integer"]);
+export type McpElicitationNumberType = z.infer<typeof McpElicitationNumberType>;
+
+export const McpElicitationNumberSchema = z.strictObject({
+  default: z.number().nullable().optional(),
+  description: z.string().nullable().optional(),
+  maximum: z.number().nullable().optional(),
+  minimum: z.number().nullable().optional(),
+  title: z.string().nullable().optional(),
+  type: McpElicitationNumberType,
+});
+export type McpElicitationNumberSchema = z.infer<typeof McpElicitationNumberSchema>;
+
+export const McpElicitationObjectType = z.enum(["object"]);
+export type McpElicitationObjectType = z.infer<typeof McpElicitationObjectType>;
+
+export const McpElicitationStringFormat = z.enum(["email", "uri", "date", "date-time"]);
+export type McpElicitationStringFormat = z.infer<typeof McpElicitationStringFormat>;
+
+export const McpElicitationStringSchema = z.strictObject({
+  default: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  format: McpElicitationStringFormat.nullable().optional(),
+  maxLength: u32().nullable().optional(),
+  minLength: u32().nullable().optional(),
+  title: z.string().nullable().optional(),
+  type: McpElicitationStringType,
+});
+export type McpElicitationStringSchema = z.infer<typeof McpElicitationStringSchema>;
+
+export const McpElicitationPrimitiveSchema = z.union([
+  McpElicitationEnumSchema,
+  McpElicitationStringSchema,
+  McpElicitationNumberSchema,
+  McpElicitationBooleanSchema,
+]);
+export type McpElicitationPrimitiveSchema = z.infer<typeof McpElicitationPrimitiveSchema>;
+
+/** Typed form schema for MCP `elicitation/create` requests.
+ *
+ * This matches the `requestedSchema` shape from the MCP 2025-11-25 `ElicitRequestFormParams` schema. */
+export const McpElicitationSchema = z.strictObject({
+  $schema: z.string().nullable().optional(),
+  properties: z.record(z.string(), McpElicitationPrimitiveSchema),
+  required: z.array(z.string()).nullable().optional(),
+  type: McpElicitationObjectType,
+});
+export type McpElicitationSchema = z.infer<typeof McpElicitationSchema>;
+
+export const McpServerElicitationAction = z.enum(["accept", "decline", "cancel"]);
+export type McpServerElicitationAction = z.infer<typeof McpServerElicitationAction>;
+
+export const McpServerElicitationRequestParams = z.intersection(
+  z.object({ serverName: z.string(), threadId: z.string(), turnId: z.string().nullable().optional() }),
+  z.union([
+    z.object({
+      _meta: z.unknown().optional(),
+      challenge: z.string(),
+      description: z.string(),
+      mode: z.enum(["openai/userVerification"]),
+      title: z.string(),
+    }),
+    z.object({
+      _meta: z.unknown().optional(),
+      message: z.string(),
+      mode: z.enum(["form"]),
+      requestedSchema: McpElicitationSchema,
+    }),
+    z.object({
+      _meta: z.unknown().optional(),
+      message: z.string(),
+      mode: z.enum(["openai/form"]),
+      requestedSchema: z.unknown(),
+    }),
+    z.object({
+      _meta: z.unknown().optional(),
+      message: z.string(),
+      mode: z.enum(["openaiForm"]),
+      requestedSchema: z.unknown(),
+    }),
+    z.object({
+      _meta: z.unknown().optional(),
+      elicitationId: z.string(),
+      message: z.string(),
+      mode: z.enum(["url"]),
+      url: z.string(),
+    }),
+  ]),
+);
+export type McpServerElicitationRequestParams = z.infer<typeof McpServerElicitationRequestParams>;
+
+export const McpServerElicitationRequestResponse = z.object({
+  _meta: z.unknown().optional(),
+  action: McpServerElicitationAction,
+  content: z.unknown().optional(),
+});
+export type McpServerElicitationRequestResponse = z.infer<typeof McpServerElicitationRequestResponse>;
+
 export const McpServerOauthClientRegistration = z.enum(["auto", "cimd", "dcr"]);
 export type McpServerOauthClientRegistration = z.infer<typeof McpServerOauthClientRegistration>;
 
@@ -2814,7 +3018,32 @@ export const definitions0166 = {
   "v2/McpAppDisplayMode": McpAppDisplayMode,
   "v2/McpAppUi": McpAppUi,
   "v2/McpAuthStatus": McpAuthStatus,
+  McpElicitationArrayType: McpElicitationArrayType,
+  McpElicitationBooleanSchema: McpElicitationBooleanSchema,
+  McpElicitationBooleanType: McpElicitationBooleanType,
+  McpElicitationConstOption: McpElicitationConstOption,
+  McpElicitationEnumSchema: McpElicitationEnumSchema,
+  McpElicitationLegacyTitledEnumSchema: McpElicitationLegacyTitledEnumSchema,
+  McpElicitationMultiSelectEnumSchema: McpElicitationMultiSelectEnumSchema,
+  McpElicitationNumberSchema: McpElicitationNumberSchema,
+  McpElicitationNumberType: McpElicitationNumberType,
+  McpElicitationObjectType: McpElicitationObjectType,
+  McpElicitationPrimitiveSchema: McpElicitationPrimitiveSchema,
+  McpElicitationSchema: McpElicitationSchema,
+  McpElicitationSingleSelectEnumSchema: McpElicitationSingleSelectEnumSchema,
+  McpElicitationStringFormat: McpElicitationStringFormat,
+  McpElicitationStringSchema: McpElicitationStringSchema,
+  McpElicitationStringType: McpElicitationStringType,
+  McpElicitationTitledEnumItems: McpElicitationTitledEnumItems,
+  McpElicitationTitledMultiSelectEnumSchema: McpElicitationTitledMultiSelectEnumSchema,
+  McpElicitationTitledSingleSelectEnumSchema: McpElicitationTitledSingleSelectEnumSchema,
+  McpElicitationUntitledEnumItems: McpElicitationUntitledEnumItems,
+  McpElicitationUntitledMultiSelectEnumSchema: McpElicitationUntitledMultiSelectEnumSchema,
+  McpElicitationUntitledSingleSelectEnumSchema: McpElicitationUntitledSingleSelectEnumSchema,
   "v2/McpServerConnectionStatus": McpServerConnectionStatus,
+  McpServerElicitationAction: McpServerElicitationAction,
+  McpServerElicitationRequestParams: McpServerElicitationRequestParams,
+  McpServerElicitationRequestResponse: McpServerElicitationRequestResponse,
   "v2/McpServerInfo": McpServerInfo,
   "v2/McpServerOauthClientRegistration": McpServerOauthClientRegistration,
   "v2/McpServerOauthLoginParams": McpServerOauthLoginParams,

@@ -1,5 +1,11 @@
 import type { gen0166, Protocol0166, ProtocolPeer, ReviewDecision } from "@codex-ts/app-server-protocol";
-import type { CoreEvent, RequestUserInputEvent, UserInputAnswers } from "@codex-ts/core";
+import type {
+  CoreEvent,
+  McpElicitationRequestEvent,
+  McpElicitationResponse,
+  RequestUserInputEvent,
+  UserInputAnswers,
+} from "@codex-ts/core";
 import type { ApprovalOp } from "./approvals.js";
 
 import { commandActions } from "./items-0166.js";
@@ -9,12 +15,41 @@ import type { ApprovalKind, ApprovalOutcome } from "./v0166.js";
 /** The ops the bridge submits: an approval's decision, or the answers to a `request_user_input` call. */
 export type ServerRequestOp =
   | ApprovalOp
-  | { type: "user_input_answer"; id: string; response: UserInputAnswers | null };
+  | { type: "user_input_answer"; id: string; response: UserInputAnswers | null }
+  | { type: "mcp_elicitation_answer"; id: string; response: McpElicitationResponse | null };
 
 /** The core's `request_user_input` extension event (outside 0.58.0's union, so read by its type), else null. */
 export function userInputRequest(msg: CoreEvent["msg"]): RequestUserInputEvent | null {
   const raw: Record<string, unknown> = msg;
   return raw.type === "request_user_input" ? (raw as unknown as RequestUserInputEvent) : null;
+}
+
+/** The core's MCP question extension event (a server's elicitation or a tool-call approval), else null. */
+export function mcpElicitationRequest(msg: CoreEvent["msg"]): McpElicitationRequestEvent | null {
+  const raw: Record<string, unknown> = msg;
+  return raw.type === "mcp_elicitation_request" ? (raw as unknown as McpElicitationRequestEvent) : null;
+}
+
+/**
+ * 0.166's `mcpServer/elicitation/request` params for an MCP question of turn `turnId` ("": asked outside a turn),
+ * in 0.166.0's key order: a URL elicitation as such, anything else as a form.
+ */
+export function mcpElicitationParams(
+  threadId: string,
+  turnId: string,
+  e: McpElicitationRequestEvent,
+): gen0166.McpServerElicitationRequestParams {
+  const { mode, _meta, message, requestedSchema, url, elicitationId } = e.request;
+  const common = { threadId, turnId: turnId || null, serverName: e.server_name };
+  if (mode === "url" && typeof url === "string" && typeof elicitationId === "string")
+    return { ...common, mode: "url", _meta: _meta ?? null, message, url, elicitationId };
+  return {
+    ...common,
+    mode: "form",
+    _meta: _meta ?? null,
+    message,
+    requestedSchema: requestedSchema as gen0166.McpElicitationSchema,
+  };
 }
 
 /** A 0.166 command decision as the core's `ReviewDecision`. */
@@ -53,7 +88,8 @@ export type ApprovalResolved = (
  * matching op; `resolved` hears of every settled request, answered or abandoned, so the thread can send
  * `serverRequest/resolved`. Requests are tagged with the thread id, so an interrupt abandons them. A
  * `request_user_input` call's questions go the same way (`item/tool/requestUserInput`, answered by
- * `user_input_answer`; `questionResolved` hears of it).
+ * `user_input_answer`; `questionResolved` hears of it), and MCP questions (`mcpServer/elicitation/request`,
+ * answered by `mcp_elicitation_answer`; `elicitationResolved` hears of it).
  *
  * As for 0.58 clients, an error answer, an answer that is not a decision, or none before the request is abandoned
  * is submitted as `denied` (questions: as answered with none), so no turn waits forever.
@@ -66,6 +102,7 @@ export class ApprovalBridge0166 {
     private readonly resolved: ApprovalResolved,
     private readonly questionResolved: (requestId: number) => void,
     private readonly log: (message: string) => void = () => {},
+    private readonly elicitationResolved: (requestId: number) => void = () => {},
   ) {}
 
   /** Handles the event when it is an approval request; returns whether it was one. */
@@ -162,7 +199,45 @@ export class ApprovalBridge0166 {
         .catch((err: Error) => this.log(`answering user input ${question.call_id} failed: ${err.message}`));
       return true;
     }
+    const elicitation = mcpElicitationRequest(msg);
+    if (elicitation) {
+      this.elicit(elicitation, event.id, onId, () => requestId);
+      return true;
+    }
     return false;
+  }
+
+  /**
+   * Puts an MCP question to the client. An error answer, or one that is not 0.166's response, declines it (as
+   * 0.166.0 does); one withdrawn because the turn was interrupted is answered with none (the core cancels it).
+   */
+  private elicit(
+    e: McpElicitationRequestEvent,
+    turnId: string,
+    onId: (id: number) => void,
+    requestId: () => number,
+  ): void {
+    void this.peer
+      .request("mcpServer/elicitation/request", mcpElicitationParams(this.threadId, turnId, e), {
+        tag: this.threadId,
+        onId,
+      })
+      .then(
+        (a): McpElicitationResponse => ({
+          action: a.action,
+          ...(a.content === undefined ? {} : { content: a.content as McpElicitationResponse["content"] }),
+          ...(a._meta === undefined ? {} : { _meta: a._meta as McpElicitationResponse["_meta"] }),
+        }),
+        (err: Error): McpElicitationResponse => {
+          this.log(`MCP elicitation ${e.id}: ${err.message}; declining`);
+          return { action: "decline" };
+        },
+      )
+      .then((response) => {
+        this.elicitationResolved(requestId());
+        return this.submit({ type: "mcp_elicitation_answer", id: e.id, response });
+      })
+      .catch((err: Error) => this.log(`answering MCP elicitation ${e.id} failed: ${err.message}`));
   }
 
   /** Abandons this thread's unanswered approvals (the turn was interrupted; the core aborts them itself). */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
 import type { CoreEvent } from "@codex-ts/core";
-import { userInputRequest } from "./approvals-0166.js";
+import { mcpElicitationRequest, userInputRequest } from "./approvals-0166.js";
 import { CompactionItems } from "./compaction-0166.js";
 import { discardedItems, durationMs, mcpProgress } from "./core-events.js";
 import {
@@ -154,6 +154,8 @@ export class EventMapper0166 {
           terminalInteraction(this.threadId, turnId, msg));
     if (simple) return [simple];
     if (userInputRequest(msg)) return this.status.userInputOpened();
+    // 0.166.0 flags the thread `waitingOnApproval` while an MCP question is open, an approval or not.
+    if (mcpElicitationRequest(msg)) return this.status.approvalOpened();
     switch (msg.type) {
       case "task_started": {
         const compaction = this.compaction.turnStarted();
@@ -271,6 +273,14 @@ export class EventMapper0166 {
     return [
       { method: "serverRequest/resolved", params: { threadId: this.threadId, requestId } },
       ...(this.turn ? this.status.userInputClosed() : []),
+    ];
+  }
+
+  /** The client answered (or the server abandoned) MCP question `requestId`. */
+  mcpElicitationResolved(requestId: RequestId): Notification0166[] {
+    return [
+      { method: "serverRequest/resolved", params: { threadId: this.threadId, requestId } },
+      ...(this.turn ? this.status.approvalClosed() : []),
     ];
   }
 

@@ -72,7 +72,12 @@ export class LoadedThread {
         for (const n of this.mapper.userInputResolved(requestId)) this.send(n);
       },
       log,
+      (requestId) => {
+        for (const n of this.mapper.mcpElicitationResolved(requestId)) this.send(n);
+      },
     );
+    // A 0.166 client answers MCP elicitations: servers' elicitations and tool-call approvals are put to it.
+    opened.conversation.enableMcpElicitation();
   }
 
   get id(): string {

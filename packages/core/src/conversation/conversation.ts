@@ -54,6 +54,9 @@ export class Conversation {
       case "user_input_answer":
         this.session.answerUserInput(op.id, op.response);
         return id;
+      case "mcp_elicitation_answer":
+        this.session.mcpElicitations.answer(op.id, op.response);
+        return id;
       case "interrupt":
         this.session.interrupt();
         return id;
@@ -104,6 +107,15 @@ export class Conversation {
   /** How the conversation's MCP servers started (0.166's `mcpServer/startupStatus/updated`; empty without any). */
   mcpStartupStatuses(): readonly McpStartupStatus[] {
     return this.session.mcp?.startupStatuses ?? [];
+  }
+
+  /**
+   * A client that answers MCP elicitations follows this conversation (a 0.166 thread): MCP servers' elicitations
+   * and tool-call approvals are put to it (`mcp_elicitation_request` events, `mcp_elicitation_answer` ops) instead
+   * of being declined, and tool calls are approved as 0.166.0 approves them (see `Session.enableMcpElicitation`).
+   */
+  enableMcpElicitation(): void {
+    this.session.enableMcpElicitation();
   }
 
   /** A retry notice from the model client, reported on the running turn. */

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { InputItem as ProtocolInputItem, ReviewDecision } from "@codex-ts/app-server-protocol";
 import type { UserInputAnswers } from "../events/extension.js";
+import type { McpElicitationResponse } from "../mcp/types.js";
 import type { ReviewRequest } from "../review/index.js";
 import type { CollaborationModeKind } from "./collaboration-mode.js";
 import type { TurnSettings } from "./context.js";
@@ -26,6 +27,8 @@ export type Op =
   | { type: "patch_approval"; id: string; decision: ReviewDecision }
   /** The answers to `request_user_input` call `id`; null: the user gave none (the call is cancelled). */
   | { type: "user_input_answer"; id: string; response: UserInputAnswers | null }
+  /** The answer to MCP question `id` (`mcp_elicitation_request`); null: none (the question is cancelled). */
+  | { type: "mcp_elicitation_answer"; id: string; response: McpElicitationResponse | null }
   | { type: "interrupt" }
   | { type: "compact" }
   /** 0.58.0's `Op::Review`: a code review as a turn of its own (tasks/review.ts). */

@@ -17,6 +17,7 @@ import {
 } from "../events/types.js";
 import { GoalStore } from "../goals/store.js";
 import type { McpConnectionManager } from "../mcp/connection-manager.js";
+import type { McpElicitationRequest, McpElicitationResponse } from "../mcp/types.js";
 import { responseItemLine } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import { UnifiedExecManager } from "../unified-exec/manager.js";
@@ -27,6 +28,7 @@ import {
   type TurnSettings,
   userMessage,
 } from "./context.js";
+import { McpElicitations } from "./mcp-elicitations.js";
 import { chosenSummary, reasoningFor, requestShape } from "./request-shape.js";
 import { assessSandboxCommand } from "./sandbox-assessment.js";
 import { Steering, type TaskKind } from "./steering.js";
@@ -105,6 +107,8 @@ export class Session {
   /** Commands (argv as JSON) the user approved for the rest of the session. */
   readonly approvedForSession = new Set<string>();
   private readonly approvals = new Map<string, (d: ReviewDecision) => void>();
+  /** MCP questions (server elicitations, tool-call approvals) waiting for the user, and the tools allowed. */
+  readonly mcpElicitations = new McpElicitations();
   /** `request_user_input` calls waiting for the user's answers, by call id. */
   private readonly userInputs = new Map<string, (answers: UserInputAnswers | null) => void>();
   private readonly listeners = new Set<CoreEventListener>();
@@ -351,6 +355,33 @@ export class Session {
       this.userInputs.delete(callId);
       resolveAnswers(null);
     }
+    this.mcpElicitations.cancelAll();
+  }
+
+  /**
+   * A client that answers MCP elicitations is attached (a 0.166 thread): from now on the MCP servers'
+   * elicitations are put to the user (declined under approval policy `never`, as 0.166.0 does) and tool calls
+   * that need approval ask for it.
+   */
+  enableMcpElicitation(): void {
+    if (this.mcpElicitations.enabled) return;
+    this.mcpElicitations.enabled = true;
+    this.mcp?.onElicitation(async (server, request, signal) => {
+      if (this.settings.approvalPolicy === "never") return { action: "decline" };
+      const answer = await this.askMcpElicitation(this.currentTurn ?? "", server, request, signal);
+      // Unanswered (interrupted, or the server gave up on it): the server hears a cancellation.
+      return answer ?? { action: "cancel" };
+    });
+  }
+
+  /** Puts an MCP question to the user and waits for the answer (null: none, e.g. the turn was interrupted). */
+  askMcpElicitation(
+    turnId: string,
+    server: string,
+    request: McpElicitationRequest,
+    signal: AbortSignal,
+  ): Promise<McpElicitationResponse | null> {
+    return this.mcpElicitations.ask((event) => this.notify(turnId, event), server, request, signal);
   }
 
   /** Emits the question and waits for the answer to call `callId` (`abort` at once when the turn is over). */

@@ -1,5 +1,6 @@
 import type { ParsedCommand } from "@codex-ts/app-server-protocol";
 import type { ThreadGoalRow } from "../goals/store.js";
+import type { McpElicitationRequest } from "../mcp/types.js";
 
 /**
  * Core events that 0.58.0's `EventMsg` union has no variant for. They exist only to feed v2 notifications that
@@ -89,6 +90,18 @@ export type RequestUserInputEvent = {
   questions: UserInputQuestion[];
 };
 
+/**
+ * A question for the user about MCP (0.166 threads, whose client answers `mcpServer/elicitation/request`): an MCP
+ * server's own elicitation during a tool call, or Codex's approval of a tool call (a message-only form whose
+ * `_meta.codex_approval_kind` is `mcp_tool_call`). The answer comes back as an `mcp_elicitation_answer` op.
+ */
+export type McpElicitationRequestEvent = {
+  type: "mcp_elicitation_request";
+  id: string;
+  server_name: string;
+  request: McpElicitationRequest;
+};
+
 /** Every extension event. */
 export type ExtensionEventMsg =
   | McpToolCallProgressEvent
@@ -96,7 +109,8 @@ export type ExtensionEventMsg =
   | TerminalInteractionEvent
   | ThreadGoalUpdatedEvent
   | UnifiedExecCommandEvent
-  | RequestUserInputEvent;
+  | RequestUserInputEvent
+  | McpElicitationRequestEvent;
 
 const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["type"]>([
   "mcp_tool_call_progress",
@@ -105,6 +119,7 @@ const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["ty
   "thread_goal_updated",
   "unified_exec_command",
   "request_user_input",
+  "mcp_elicitation_request",
 ]);
 
 /** Whether an event type belongs to 0.58.0's event stream (and so may be sent as `codex/event`). */

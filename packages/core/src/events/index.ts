@@ -2,6 +2,7 @@
 export {
   type ExtensionEventMsg,
   isCodexWireEvent,
+  type McpElicitationRequestEvent,
   type McpToolCallProgressEvent,
   type RequestUserInputEvent,
   type StreamItemsDiscardedEvent,

@@ -6,6 +6,8 @@ import { limitCallToolResult } from "./result-limits.js";
 import { startServer } from "./server-start.js";
 import type {
   McpCallToolResult,
+  McpElicitationHandler,
+  McpElicitationRequest,
   McpPage,
   McpProgress,
   McpServerDescription,
@@ -16,6 +18,9 @@ import type {
 export { DEFAULT_MCP_STARTUP_TIMEOUT_SEC } from "./server-start.js";
 export {
   type McpCallToolResult,
+  type McpElicitationHandler,
+  type McpElicitationRequest,
+  type McpElicitationResponse,
   type McpPage,
   type McpProgress,
   type McpServerDescription,
@@ -79,6 +84,7 @@ export class McpConnectionManager {
     private readonly toolsByName: Map<string, McpToolInfo>,
     readonly failures: McpStartupFailure[],
     private readonly options: McpStartOptions = {},
+    private readonly elicitation: ElicitationRoute = { handler: null },
     /**
      * The start as 0.166.0 reports it: each enabled server `starting`, in config order, then each outcome in the
      * order the starts ended.
@@ -91,12 +97,32 @@ export class McpConnectionManager {
     return new McpConnectionManager(new Map(), new Map(), []);
   }
 
+  /**
+   * Who answers the servers' elicitations from now on (the conversation: it asks its user or declines). Until one
+   * is set, and after `null`, every elicitation is declined, as 0.58.0 declines them.
+   */
+  onElicitation(handler: McpElicitationHandler | null): void {
+    this.elicitation.handler = handler;
+  }
+
+  /** The tool `tool` of server `server` as the server listed it (its annotations, title, …), if offered. */
+  toolInfo(server: string, tool: string): McpToolInfo | undefined {
+    for (const t of this.toolsByName.values()) if (t.server === server && t.tool === tool) return t;
+    return undefined;
+  }
+
+  /** The configured `approval_mode` of a tool (`[mcp_servers.<server>.tools.<tool>]`), `auto` when none. */
+  approvalMode(server: string, tool: string): "auto" | "prompt" | "approve" {
+    return this.servers.get(server)?.config.toolApprovalModes?.[tool] ?? "auto";
+  }
+
   static async start(
     configs: Record<string, McpServerConfig>,
     o: McpStartOptions = {},
   ): Promise<McpConnectionManager> {
     const servers = new Map<string, RunningServer>();
     const failures: McpStartupFailure[] = [];
+    const elicitation: ElicitationRoute = { handler: null };
     const listed: McpToolInfo[][] = [];
     const enabledInConfigOrder = Object.entries(configs).filter(([, c]) => c.enabled);
     const statuses: McpStartupStatus[] = enabledInConfigOrder.map(([server]) => ({
@@ -111,7 +137,13 @@ export class McpConnectionManager {
           if (!SERVER_NAME.test(name))
             throw new Error(`invalid server name '${name}': must match pattern ^[a-zA-Z0-9_-]+$`);
           const progress = new Map<string, (p: McpProgress) => void>();
-          const { client, tools, toolListMeta } = await startServer(name, config, o, progress);
+          const { client, tools, toolListMeta } = await startServer(
+            name,
+            config,
+            o,
+            progress,
+            routeElicitation(elicitation, name),
+          );
           const running: RunningServer = {
             name,
             config,
@@ -144,7 +176,7 @@ export class McpConnectionManager {
       toolsByName.set(tool.qualifiedName, tool);
     }
     failures.sort((a, b) => a.server.localeCompare(b.server));
-    return new McpConnectionManager(servers, toolsByName, failures, o, statuses);
+    return new McpConnectionManager(servers, toolsByName, failures, o, elicitation, statuses);
   }
 
   /** Every tool, sorted by qualified name (the order they are offered in). */
@@ -218,7 +250,13 @@ export class McpConnectionManager {
       s.restarts++;
       s.restarting = (async () => {
         try {
-          const { client } = await startServer(name, s.config, this.options, s.progress);
+          const { client } = await startServer(
+            name,
+            s.config,
+            this.options,
+            s.progress,
+            routeElicitation(this.elicitation, name),
+          );
           if (this.closed) {
             await client.close().catch(() => undefined);
             return;
@@ -321,4 +359,15 @@ function watchConnection(s: RunningServer): void {
     // A restart may already have replaced this client.
     if (s.client === client) s.connected = false;
   };
+}
+
+/** The conversation's elicitation handler, shared with the servers' clients (set after they started). */
+interface ElicitationRoute {
+  handler: McpElicitationHandler | null;
+}
+
+/** Server `name`'s elicitations, passed to the route's handler when there is one (declined otherwise). */
+function routeElicitation(route: ElicitationRoute, name: string) {
+  return (request: McpElicitationRequest, signal: AbortSignal) =>
+    route.handler ? route.handler(name, request, signal) : Promise.resolve(null);
 }

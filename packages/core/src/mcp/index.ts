@@ -5,6 +5,9 @@ export {
   MCP_MAX_RESTARTS,
   type McpCallToolResult,
   McpConnectionManager,
+  type McpElicitationHandler,
+  type McpElicitationRequest,
+  type McpElicitationResponse,
   type McpProgress,
   type McpServerDescription,
   type McpStartOptions,
@@ -22,6 +25,13 @@ export {
   McpResultLimitError,
   nestedDeeperThan,
 } from "./result-limits.js";
+export {
+  MCP_TOOL_CALL_REFUSED,
+  type McpToolApprovalDecision,
+  mcpToolApprovalDecision,
+  mcpToolApprovalRequest,
+  requiresMcpToolApproval,
+} from "./tool-approval.js";
 export {
   MAX_TOOL_NAME_LENGTH,
   MCP_TOOL_NAME_DELIMITER,

@@ -1,9 +1,16 @@
 import type { McpHttpTransport, McpServerConfig, McpStdioTransport } from "@codex-ts/config-loader";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { BoundedStdioTransport } from "./stdio-transport.js";
 import { qualifiedToolName } from "./tool-names.js";
-import type { McpProgress, McpStartOptions, McpToolInfo } from "./types.js";
+import type {
+  McpElicitationRequest,
+  McpElicitationResponse,
+  McpProgress,
+  McpStartOptions,
+  McpToolInfo,
+} from "./types.js";
 
 /** Starting one configured MCP server: its transport, the handshake and the first tools/list, within its timeout. */
 
@@ -65,15 +72,19 @@ export async function startServer(
   config: McpServerConfig,
   o: McpStartOptions,
   progress: Map<string, (p: McpProgress) => void>,
+  elicit?: (request: McpElicitationRequest, signal: AbortSignal) => Promise<McpElicitationResponse | null>,
 ): Promise<{ client: Client; tools: McpToolInfo[]; toolListMeta: unknown }> {
   const { Client, ElicitRequestSchema, transports } = await loadSdk();
   const client = new Client(
     { name: o.clientName ?? "codex-mcp-client", version: o.clientVersion ?? "0.58.0", title: "Codex" },
     { capabilities: { elicitation: {} } },
   );
-  // Codex declares elicitation and declines every request (0.58.0; 0.166.0 too under approval policy `never`):
-  // the server hears a refusal it can handle rather than "method not found". Asking the user is not implemented.
-  client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "decline" }));
+  // Codex declares elicitation. 0.58.0 declines every request (the server hears a refusal it can handle rather
+  // than "method not found"); `elicit` lets the conversation ask its user instead (0.166.0), or decline.
+  client.setRequestHandler(ElicitRequestSchema, async (request, extra) => {
+    const answer = elicit ? await elicit(request.params as McpElicitationRequest, extra.signal) : null;
+    return elicitResult(answer);
+  });
   const timeoutSec = config.startupTimeoutSec ?? DEFAULT_MCP_STARTUP_TIMEOUT_SEC;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -131,6 +142,18 @@ export async function startServer(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The answer as MCP's ElicitResult: declined when there is none; empty `content` and `_meta` left out. */
+function elicitResult(answer: McpElicitationResponse | null): ElicitResult {
+  if (!answer) return { action: "decline" };
+  return {
+    action: answer.action,
+    ...(answer.action === "accept" && answer.content
+      ? { content: answer.content as ElicitResult["content"] }
+      : {}),
+    ...(answer._meta ? { _meta: answer._meta } : {}),
+  };
 }
 
 /** `enabled_tools` is an allow-list when set; `disabled_tools` removes tools after it. */

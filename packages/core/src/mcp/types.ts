@@ -55,3 +55,29 @@ export interface McpStartOptions {
   clientName?: string;
   clientVersion?: string;
 }
+
+/**
+ * An MCP server's `elicitation/create` params as it sent them (MCP's ElicitRequestParams: `message`,
+ * `requestedSchema`, optionally `mode` and `_meta`), or the form Codex builds to ask before a tool call.
+ */
+export interface McpElicitationRequest {
+  message: string;
+  requestedSchema: Record<string, unknown>;
+  mode?: string | undefined;
+  _meta?: Record<string, unknown> | null | undefined;
+  [key: string]: unknown;
+}
+
+/** The user's answer to an elicitation (MCP's ElicitResult; `_meta` carries Codex's `persist` choice). */
+export interface McpElicitationResponse {
+  action: "accept" | "decline" | "cancel";
+  content?: Record<string, unknown> | null | undefined;
+  _meta?: Record<string, unknown> | null | undefined;
+}
+
+/** Answers a server's elicitation during the conversation (declines unless a user can be asked). */
+export type McpElicitationHandler = (
+  server: string,
+  request: McpElicitationRequest,
+  signal: AbortSignal,
+) => Promise<McpElicitationResponse>;

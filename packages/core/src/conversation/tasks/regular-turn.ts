@@ -178,6 +178,8 @@ function toolContext(
     notify: (msg) => session.notify(task.id, msg),
     askApproval: (callId, request) => session.askApproval(task.id, callId, request, task.signal),
     askUserInput: (callId, questions) => session.askUserInput(task.id, callId, questions, task.signal),
+    mcpElicitations: session.mcpElicitations,
+    askMcpElicitation: (server, request) => session.askMcpElicitation(task.id, server, request, task.signal),
     assessCommand: (command, failureMessage) => session.assessCommand(command, failureMessage, task.signal),
     commandEnvironment: () =>
       commandEnvironment(session.config.shellEnvironmentPolicy, session.settings.sandboxPolicy),

@@ -4,9 +4,11 @@ import type { ExtensionEventMsg, UserInputAnswers, UserInputQuestion } from "../
 import type { CodexEventMsg } from "../../events/types.js";
 import type { GoalStore } from "../../goals/store.js";
 import type { McpConnectionManager } from "../../mcp/connection-manager.js";
+import type { McpElicitationRequest, McpElicitationResponse } from "../../mcp/types.js";
 import type { TurnDiffTracker } from "../../tools/turn-diff.js";
 import type { UnifiedExecManager } from "../../unified-exec/manager.js";
 import type { TurnSettings } from "../context.js";
+import type { McpElicitations } from "../mcp-elicitations.js";
 import type { ApprovalRequest } from "../session.js";
 
 /**
@@ -47,6 +49,10 @@ export interface ToolContext {
   askApproval(callId: string, request: ApprovalRequest): Promise<ReviewDecision>;
   /** Asks the user `questions` for call `callId` and waits for the answers (null: none, e.g. interrupted). */
   askUserInput(callId: string, questions: UserInputQuestion[]): Promise<UserInputAnswers | null>;
+  /** MCP questions to the user: whether anyone is asked (0.166 threads), and the tools allowed for the session. */
+  readonly mcpElicitations: McpElicitations;
+  /** Puts an MCP question (a tool-call approval) to the user; null: no answer (e.g. interrupted). */
+  askMcpElicitation(server: string, request: McpElicitationRequest): Promise<McpElicitationResponse | null>;
   /** The model's risk verdict for an exec approval, or null (feature off, or the assessment failed). */
   assessCommand(command: string[], failureMessage: string | null): Promise<SandboxCommandAssessment | null>;
   /** The environment a command of this turn runs with (`shell_environment_policy`, sandbox network flag). */

@@ -7,6 +7,13 @@ import {
   progressMessage,
 } from "../../../mcp/connection-manager.js";
 import { resourceToolCall } from "../../../mcp/resource-tools.js";
+import {
+  MCP_TOOL_CALL_REFUSED,
+  mcpToolApprovalDecision,
+  mcpToolApprovalRequest,
+  persistMcpToolApproval,
+  requiresMcpToolApproval,
+} from "../../../mcp/tool-approval.js";
 import { TurnAborted } from "../../turn-aborted.js";
 import type { ToolContext } from "../context.js";
 
@@ -24,12 +31,13 @@ async function betweenMcpEvents(
   ctx: ToolContext,
   callId: string,
   invocation: { server: string; tool: string; arguments: unknown },
-  call: () => Promise<{ result: Result_of_CallToolResult_or_String; output: string }>,
+  call: () => Promise<{ result: Result_of_CallToolResult_or_String; output: string; ran?: false }>,
 ): Promise<string> {
   ctx.emit(ev.mcpToolCallBegin(callId, invocation));
   const started = process.hrtime.bigint();
-  const { result, output } = await call();
-  ctx.emit(ev.mcpToolCallEnd(callId, invocation, durationSince(started), result));
+  const { result, output, ran } = await call();
+  const duration = ran === false ? { secs: 0, nanos: 0 } : durationSince(started);
+  ctx.emit(ev.mcpToolCallEnd(callId, invocation, duration, result));
   return output;
 }
 
@@ -51,6 +59,10 @@ export async function mcpToolCall(
   }
   const invocation = { server: target.server, tool: target.tool, arguments: args };
   return betweenMcpEvents(ctx, callId, invocation, async () => {
+    const refused = await approvalRefusal(ctx, mcp, target, args);
+    // A refused call ends at once, as 0.166.0 ends it: nothing ran, zero duration.
+    if (refused !== null)
+      return { result: { Err: refused }, output: mcpFunctionOutput({ Err: refused }), ran: false };
     let result: McpCallOutcome;
     try {
       // Progress is an extension event (events/extension.ts): passed on, not recorded, for v2's
@@ -63,6 +75,46 @@ export async function mcpToolCall(
     }
     return { result, output: mcpFunctionOutput(result) };
   });
+}
+
+/**
+ * Asks the user before the call when 0.166.0 would (see tool-approval.ts; only on threads whose client answers
+ * MCP elicitations — 0.58.0 asks nobody); resolves with why the call may not run, or null when it may. Nobody is
+ * asked in full access (approval policy `never` with the `danger-full-access` sandbox), for a tool configured
+ * `approve`, an `auto` tool whose annotations need no approval, or one the user allowed for the session; under
+ * `never` otherwise, a call that needs approval is refused.
+ */
+async function approvalRefusal(
+  ctx: ToolContext,
+  mcp: McpConnectionManager,
+  target: { server: string; tool: string },
+  args: Record<string, unknown> | null,
+): Promise<string | null> {
+  if (!ctx.mcpElicitations.enabled) return null;
+  const { approvalPolicy, sandboxPolicy } = ctx.settings();
+  if (approvalPolicy === "never" && sandboxPolicy.mode === "danger-full-access") return null;
+  const mode = mcp.approvalMode(target.server, target.tool);
+  if (mode === "approve") return null;
+  const info = mcp.toolInfo(target.server, target.tool);
+  const key = `${target.server}/${target.tool}`;
+  if (mode === "auto") {
+    const annotations = info?.definition.annotations as Record<string, unknown> | undefined;
+    if (!requiresMcpToolApproval(annotations) || ctx.mcpElicitations.allowedTools.has(key)) return null;
+  }
+  if (approvalPolicy === "never") return MCP_TOOL_CALL_REFUSED.never;
+  const request = mcpToolApprovalRequest(target.server, target.tool, args, info, mode);
+  const answer = await ctx.askMcpElicitation(target.server, request);
+  if (ctx.signal.aborted) throw new TurnAborted();
+  const decision = mcpToolApprovalDecision(answer, mode);
+  if (decision === "decline" || decision === "cancel") return MCP_TOOL_CALL_REFUSED[decision];
+  if (decision === "acceptForSession" || decision === "acceptAndRemember")
+    ctx.mcpElicitations.allowedTools.add(key);
+  if (decision === "acceptAndRemember")
+    await persistMcpToolApproval(ctx.codexHome, target.server, target.tool).catch((err: Error) => {
+      // Remembered for the session all the same (0.166.0 falls back the same way).
+      process.stderr.write(`codex-ts: could not remember the approval of ${key}: ${err.message}\n`);
+    });
+  return null;
 }
 
 /** list_mcp_resources / list_mcp_resource_templates / read_mcp_resource (mcp/resource-tools.ts). */

@@ -65,14 +65,26 @@ export function developerMessage(text: string): Record<string, unknown> {
   return { type: "message", role: "developer", content: [{ type: "input_text", text }] };
 }
 
-/** The items every request starts with: developer instructions, AGENTS.md instructions, environment context. */
+/**
+ * The items every request starts with: developer instructions, AGENTS.md instructions, environment context. A 0.166
+ * thread's `<skills_instructions>` section (`skillsInstructions`) opens the developer message, before the
+ * developer instructions, as 0.166.0 puts it first among its developer message's parts.
+ */
 export function initialContext(
   settings: TurnSettings,
   developerInstructions: string | undefined,
   userInstructions: string | undefined,
+  skillsInstructions?: string | null,
 ): Record<string, unknown>[] {
   const items: Record<string, unknown>[] = [];
-  if (developerInstructions) items.push(developerMessage(developerInstructions));
+  const developer = [skillsInstructions, developerInstructions].filter((t): t is string => !!t);
+  if (developer.length > 0) {
+    items.push({
+      type: "message",
+      role: "developer",
+      content: developer.map((text) => ({ type: "input_text", text })),
+    });
+  }
   if (userInstructions) {
     items.push(
       userMessage(

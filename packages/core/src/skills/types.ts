@@ -37,6 +37,8 @@ export interface Skill {
   /** The `SKILL.md`, symlinks resolved (a skill's identity: one reached twice is listed once). */
   path: string;
   scope: SkillScope;
+  /** The root it was found under (`SkillRoot.path`): the model sees its path relative to that root's alias. */
+  root?: string;
 }
 
 /** A `SKILL.md` that could not be loaded, and why (Codex's words where it has them). */

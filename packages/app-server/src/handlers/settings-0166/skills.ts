@@ -1,7 +1,19 @@
 import { isAbsolute, resolve } from "node:path";
 import { type gen0166, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
-import { type ConfigLayer, isTomlTable, mergeTables } from "@codex-ts/config-loader";
-import { disabledSkillPaths, loadSkills, type Skill, type SkillRule } from "@codex-ts/core";
+import {
+  applyOverrides,
+  type ConfigLayer,
+  isTomlTable,
+  jsonOverrides,
+  mergeTables,
+} from "@codex-ts/config-loader";
+import {
+  disabledSkillPaths,
+  loadSkills,
+  type Skill,
+  type SkillCatalog,
+  type SkillRule,
+} from "@codex-ts/core";
 import type { Handlers } from "../../handler.js";
 import type { SkillExtraRoots } from "../../skill-extra-roots.js";
 
@@ -22,22 +34,55 @@ export interface SkillsServices0166 {
   notifyChanged(): Promise<void>;
 }
 
-/** `[[skills.config]]` entries of the user's config and the `-c` flags, in layer order (0.166.0 reads those two). */
-function skillRules(layers: readonly ConfigLayer[]): SkillRule[] {
+/** The `[[skills.config]]` entries of one table (a config layer, or a thread's `config`), in order. */
+function tableSkillRules(table: Record<string, unknown>): SkillRule[] {
+  const skills = table.skills;
+  const entries = isTomlTable(skills) && Array.isArray(skills.config) ? skills.config : [];
   const rules: SkillRule[] = [];
-  for (const layer of layers) {
-    if (layer.kind !== "user" && layer.kind !== "sessionFlags") continue;
-    const skills = layer.table.skills;
-    const entries = isTomlTable(skills) && Array.isArray(skills.config) ? skills.config : [];
-    for (const entry of entries) {
-      if (!isTomlTable(entry) || typeof entry.enabled !== "boolean") continue;
-      const rule: SkillRule = { enabled: entry.enabled };
-      if (typeof entry.name === "string") rule.name = entry.name;
-      if (typeof entry.path === "string") rule.path = entry.path;
-      rules.push(rule);
-    }
+  for (const entry of entries) {
+    if (!isTomlTable(entry) || typeof entry.enabled !== "boolean") continue;
+    const rule: SkillRule = { enabled: entry.enabled };
+    if (typeof entry.name === "string") rule.name = entry.name;
+    if (typeof entry.path === "string") rule.path = entry.path;
+    rules.push(rule);
   }
   return rules;
+}
+
+/** `[[skills.config]]` entries of the user's config and the `-c` flags, in layer order (0.166.0 reads those two). */
+function skillRules(layers: readonly ConfigLayer[]): SkillRule[] {
+  return layers
+    .filter((layer) => layer.kind === "user" || layer.kind === "sessionFlags")
+    .flatMap((layer) => tableSkillRules(layer.table));
+}
+
+/**
+ * A 0.166 thread's skills (core `SkillCatalog`): what `skills/list` lists for the thread's cwd, turned off by the
+ * config's `[[skills.config]]` rules and then by those of the thread's own `config` (codex-acp turns skills it
+ * cannot run off there), the section left out when `skills.include_instructions` is false in either.
+ */
+export function skillCatalog0166(
+  s: Pick<SkillsServices0166, "codexHome" | "homeDir" | "layers" | "extraRoots">,
+  threadConfig: Record<string, unknown> | null,
+): SkillCatalog {
+  return {
+    async load(cwd) {
+      const layers = await s.layers();
+      // The thread's `config` is a map of dotted keys, as the config loader reads it.
+      const own = applyOverrides({}, jsonOverrides(threadConfig ?? {}));
+      const { skills, roots } = await loadSkills({
+        codexHome: s.codexHome,
+        homeDir: s.homeDir,
+        cwd,
+        projectRootMarkers: rootMarkers(layers),
+        extraRoots: s.extraRoots.get(),
+      });
+      const disabled = await disabledSkillPaths(skills, [...skillRules(layers), ...tableSkillRules(own)]);
+      const merged = [...layers.map((l) => l.table), own].reduce(mergeTables, {});
+      const include = isTomlTable(merged.skills) ? merged.skills.include_instructions : undefined;
+      return { skills, roots, disabled, includeInstructions: include !== false };
+    },
+  };
 }
 
 function rootMarkers(layers: readonly ConfigLayer[]): string[] | undefined {

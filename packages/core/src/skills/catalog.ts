@@ -1,0 +1,20 @@
+import type { Skill, SkillRoot } from "./types.js";
+
+/** The skills a thread sees from one cwd: all that loaded, the roots searched, and the paths the rules turn off. */
+export interface ThreadSkills {
+  skills: Skill[];
+  roots: SkillRoot[];
+  disabled: ReadonlySet<string>;
+  /** `skills.include_instructions` (default true): false leaves the `<skills_instructions>` section out. */
+  includeInstructions: boolean;
+}
+
+/**
+ * A 0.166 thread's skills, as the server that opened it finds them (its CODEX_HOME, `$HOME`, the roots clients
+ * added, the `[[skills.config]]` rules of the config and of the thread's own `config`). Threads without one
+ * (0.58 connections) are told about no skills, as 0.58.0 tells them none.
+ */
+export interface SkillCatalog {
+  /** The skills seen from `cwd` now (read from disk on every call). */
+  load(cwd: string): Promise<ThreadSkills>;
+}

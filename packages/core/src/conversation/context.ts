@@ -67,8 +67,9 @@ export function developerMessage(text: string): Record<string, unknown> {
 
 /**
  * The items every request starts with: developer instructions, AGENTS.md instructions, environment context. A 0.166
- * thread's `<skills_instructions>` section (`skillsInstructions`) opens the developer message, before the
- * developer instructions, as 0.166.0 puts it first among its developer message's parts.
+ * thread's `<skills_instructions>` section (`skillsInstructions`) is a second part of the developer message, after
+ * the developer instructions, as 0.166.0 places it (its permissions instructions, which this server does not send,
+ * follow it there).
  */
 export function initialContext(
   settings: TurnSettings,
@@ -77,7 +78,7 @@ export function initialContext(
   skillsInstructions?: string | null,
 ): Record<string, unknown>[] {
   const items: Record<string, unknown>[] = [];
-  const developer = [skillsInstructions, developerInstructions].filter((t): t is string => !!t);
+  const developer = [developerInstructions, skillsInstructions].filter((t): t is string => !!t);
   if (developer.length > 0) {
     items.push({
       type: "message",

@@ -276,11 +276,11 @@ describe("skills offered to a 0.166 thread's model, compared with codex 0.166.0"
 });
 
 describe("skills and broken files on this server", () => {
-  it("a skill file that grew past the size limit, or turned into a FIFO, is not read and the turn goes on", async () => {
+  it("a listed skill whose file grew past the size limit, or turned into a FIFO, is not read; the turn goes on", async () => {
     const s = await start("ours");
     const id = await thread(s);
     await turn(s, id, [{ type: "text", text: "hi" }]);
-    // Changed after the thread listed them: now one is too large, one is a FIFO (never opened).
+    // Changed after the thread listed them (a thread keeps its skills): one is too large now, one a FIFO.
     const big = path.join(s.root, "codex-home", "skills", "user-one", "SKILL.md");
     await fs.writeFile(big, md("user-one", "User skill one", `${"y".repeat(2 * 1024 * 1024)}\n`));
     const fifo = path.join(s.proj, ".codex", "skills", "repo-a", "SKILL.md");
@@ -291,6 +291,17 @@ describe("skills and broken files on this server", () => {
       { type: "text", text: "$user-one $repo-a $repo-b" },
     ]);
     expect(injected(s).map((t) => t.split("\n")[1])).toEqual(["<name>repo-b</name>"]);
+    const warnings = events
+      .filter((m) => m.method === "warning")
+      .map((m) => String((m.params as { message: string }).message).replaceAll(s.root, "<ROOT>"));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^Failed to load skill repo-a at <ROOT>\/proj\/\.codex\/skills\/repo-a\/SKILL\.md: .*FIFO/,
+      ),
+      expect.stringMatching(
+        /^Failed to load skill user-one at <ROOT>\/codex-home\/skills\/user-one\/SKILL\.md: .*1048576/,
+      ),
+    ]);
     const last = events.at(-1);
     expect(last?.method).toBe("turn/completed");
     expect((last?.params as { turn: { status: string } } | undefined)?.turn.status).toBe("completed");
@@ -317,4 +328,64 @@ describe("skills and broken files on this server", () => {
     expect(body).not.toContain("skills_instructions");
     expect(body).not.toContain("<skill>");
   });
+});
+
+describe("skills/config/write compared with codex 0.166.0", () => {
+  it.each(IMPLS)(
+    "%s: turns a skill off or on by name or path in config.toml; the next turn's mentions follow",
+    { timeout: 120_000 },
+    async (impl) => {
+      const s = await start(impl, "# kept comment\n");
+      const userOne = path.join(s.root, "codex-home", "skills", "user-one", "SKILL.md");
+      const answers: unknown[] = [];
+      let n = 0;
+      const write = async (params: unknown) => {
+        const m = await s.c.raw.call(`w${++n}`, "skills/config/write", params);
+        answers.push(JSON.parse(JSON.stringify(m.result ?? m.error).replaceAll(s.root, "<ROOT>")));
+      };
+      const rules = async () => {
+        const text = await fs.readFile(path.join(s.root, "codex-home", "config.toml"), "utf8");
+        return text
+          .replaceAll(s.root, "<ROOT>")
+          .split("\n[")
+          .filter((t) => t.startsWith("[skills.config]]"));
+      };
+      await write({ name: " user-one ", enabled: false });
+      await write({
+        path: path.join(s.root, "codex-home", "skills", "user-one", ".", "SKILL.md"),
+        enabled: false,
+      });
+      await write({ name: "user-one", enabled: true });
+      const afterOn = await rules();
+      await write({ enabled: false });
+      await write({ name: "x", path: userOne, enabled: false });
+      await write({ path: "relative/SKILL.md", enabled: false });
+      expect(answers).toEqual([
+        { effectiveEnabled: false },
+        { effectiveEnabled: false },
+        { effectiveEnabled: true },
+        { code: -32602, message: "skills/config/write requires exactly one of path or name" },
+        { code: -32602, message: "skills/config/write requires exactly one of path or name" },
+        { code: -32600, message: "Invalid request: AbsolutePathBuf deserialized without a base path" },
+      ]);
+      // The base config's rule stays; the name rule is gone again; the path rule holds (normalized).
+      expect(afterOn).toEqual([
+        '[skills.config]]\nname = "off-skill"\nenabled = false\n',
+        '[skills.config]]\npath = "<ROOT>/codex-home/skills/user-one/SKILL.md"\nenabled = false\n',
+      ]);
+      expect(await fs.readFile(path.join(s.root, "codex-home", "config.toml"), "utf8")).toContain(
+        "# kept comment\n",
+      );
+      const id = await thread(s);
+      await turn(s, id, [{ type: "text", text: "$user-one $home-h" }]);
+      expect(injected(s).map((t) => t.split("\n")[1])).toEqual(["<name>home-h</name>"]);
+      // A thread keeps the skills it started with: turning one on again reaches the next thread only.
+      await write({ path: userOne, enabled: true });
+      await turn(s, id, [{ type: "text", text: "$user-one" }]);
+      expect(injected(s)).toEqual([]);
+      const next = await thread(s);
+      await turn(s, next, [{ type: "text", text: "$user-one" }]);
+      expect(injected(s).map((t) => t.split("\n")[1])).toEqual(["<name>user-one</name>"]);
+    },
+  );
 });

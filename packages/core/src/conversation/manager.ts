@@ -12,7 +12,7 @@ import { memoryRecorder, type RolloutRecorder } from "../rollout/recorder.js";
 import type { DeferredResume } from "../rollout/resume.js";
 import type { SessionMetaInput, SessionsStore } from "../rollout/store.js";
 import { RolloutChangedError } from "../rollout/turn-index.js";
-import type { SkillCatalog } from "../skills/index.js";
+import { type SkillCatalog, threadSkillSnapshot } from "../skills/index.js";
 import { DEFAULT_BASE_INSTRUCTIONS, initialContext, type TurnSettings } from "./context.js";
 import { Conversation } from "./conversation.js";
 import { uuidV7 } from "./ids.js";
@@ -66,7 +66,9 @@ async function skillsSetup(
   catalog: SkillCatalog | undefined,
   config: Config,
 ): Promise<ThreadSkillsSetup | undefined> {
-  return catalog ? { catalog, instructions: await threadSkillsInstructions(catalog, config) } : undefined;
+  if (!catalog) return undefined;
+  const own = threadSkillSnapshot(catalog);
+  return { catalog: own, instructions: await threadSkillsInstructions(own, config) };
 }
 
 /** Creates, resumes and tracks conversations (DESIGN.md `ConversationManager`). */

@@ -18,3 +18,23 @@ export interface SkillCatalog {
   /** The skills seen from `cwd` now (read from disk on every call). */
   load(cwd: string): Promise<ThreadSkills>;
 }
+
+/**
+ * A thread's own view of `catalog`: each cwd's skills are read once, on first use, and kept for the thread's life,
+ * as 0.166.0 keeps a thread's skills (a rule written with `skills/config/write`, or a skill added, reaches the
+ * threads started after it, not the running ones). A failed read is not kept: the next use tries again.
+ */
+export function threadSkillSnapshot(catalog: SkillCatalog): SkillCatalog {
+  const seen = new Map<string, Promise<ThreadSkills>>();
+  return {
+    load(cwd) {
+      let pending = seen.get(cwd);
+      if (!pending) {
+        pending = catalog.load(cwd);
+        seen.set(cwd, pending);
+        pending.catch(() => seen.delete(cwd));
+      }
+      return pending;
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { type SkillRootOptions, skillRoots } from "./roots.js";
 import type { Skill, SkillLoadOutcome, SkillRoot, SkillScope } from "./types.js";
 import { discoverSkills } from "./walk.js";
 
-export type { SkillCatalog, ThreadSkills } from "./catalog.js";
+export { type SkillCatalog, type ThreadSkills, threadSkillSnapshot } from "./catalog.js";
 export { renderSkillsInstructions, type SkillListBudget, skillListBudget } from "./instructions.js";
 export {
   mentionedSkills,

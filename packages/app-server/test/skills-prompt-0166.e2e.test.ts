@@ -45,6 +45,9 @@ const FILES: Record<string, string> = {
   "proj/.agents/skills/repo-b/SKILL.md": md("repo-b", "Repo agents skill", "B body line\n"),
   ".agents/skills/home-h/SKILL.md": md("home-h", "Home agents skill"),
   "extra/.agents/skills/extra-c/SKILL.md": md("extra-c", "Extra root skill"),
+  // Not listed for the model (its policy forbids implicit use), yet a mention brings it in.
+  "codex-home/skills/quiet/SKILL.md": md("quiet-one", "Only when asked"),
+  "codex-home/skills/quiet/agents/openai.yaml": "policy:\n  allow_implicit_invocation: false\n",
 };
 
 const BASE_TOML =
@@ -195,13 +198,18 @@ describe("skills offered to a 0.166 thread's model, compared with codex 0.166.0"
 
       // `$name` mentions, in the skills' order; a disabled, unknown or plain-text name adds nothing.
       await turn(s, id, [
-        { type: "text", text: "use $user-one, $off-skill, $nope and repo-a, then $repo-b." },
+        { type: "text", text: "use $user-one, $off-skill, $nope and repo-a, then $repo-b and $quiet-one." },
       ]);
       expect(injected(s)).toEqual([
         skillMessage(
           "repo-b",
           "proj/.agents/skills/repo-b/SKILL.md",
           FILES["proj/.agents/skills/repo-b/SKILL.md"]!,
+        ),
+        skillMessage(
+          "quiet-one",
+          "codex-home/skills/quiet/SKILL.md",
+          FILES["codex-home/skills/quiet/SKILL.md"]!,
         ),
         skillMessage(
           "user-one",

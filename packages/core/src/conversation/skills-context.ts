@@ -24,8 +24,9 @@ export async function threadSkillsInstructions(
   try {
     const { skills, roots, disabled, includeInstructions } = await catalog.load(config.cwd);
     if (!includeInstructions) return null;
-    const enabled = skills.filter((s) => !disabled.has(s.path));
-    return renderSkillsInstructions(enabled, roots, skillListBudget(modelContextWindow(config)));
+    // Skills whose policy forbids implicit use are not listed (a mention still brings them in).
+    const listed = skills.filter((s) => !disabled.has(s.path) && s.allowImplicitInvocation !== false);
+    return renderSkillsInstructions(listed, roots, skillListBudget(modelContextWindow(config)));
   } catch {
     return null;
   }

@@ -397,3 +397,36 @@ describe("skills/config/write compared with codex 0.166.0", () => {
     },
   );
 });
+
+describe.skipIf(!CODEX_0166_BIN)("a 0.166.0 rollout's skill items, read by this server", () => {
+  it("shows a user message's skill item as 0.166.0 wrote it", { timeout: 120_000 }, async () => {
+    const s = await start("real");
+    const id = await thread(s);
+    const skillPath = path.join(s.proj, ".codex", "skills", "repo-a", "SKILL.md");
+    await turn(s, id, [
+      { type: "skill", name: "repo-a", path: skillPath },
+      { type: "text", text: "with a skill item" },
+    ]);
+    const ours = await suite.start({
+      home: path.join(s.root, "codex-home"),
+      protocol: protocol0166,
+      cwd: s.root,
+      initialize: false,
+      env: { HOME: s.root },
+    });
+    await ours.initialize({ name: "skills-0166", version: "1.0" }, { experimentalApi: true });
+    const userMessages = async (c: Server["c"]) => {
+      const { thread } = await c.request("thread/read", { threadId: id, includeTurns: true });
+      return thread.turns.flatMap((t) =>
+        t.items.filter((i) => i.type === "userMessage").map((i) => i.content),
+      );
+    };
+    expect(await userMessages(ours)).toEqual(await userMessages(s.c));
+    expect(await userMessages(ours)).toEqual([
+      [
+        { type: "skill", name: "repo-a", path: skillPath },
+        { type: "text", text: "with a skill item", text_elements: [] },
+      ],
+    ]);
+  });
+});

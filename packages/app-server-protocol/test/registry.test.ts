@@ -47,6 +47,7 @@ const METHODS_0166 = [
   "skills/list",
   "skills/extraRoots/set",
   "hooks/list",
+  "skills/config/write",
   "turn/start",
   "turn/steer",
   "turn/interrupt",

@@ -136,13 +136,18 @@ export class AppServerRuntime implements ConversationRuntime {
   async open(settings: SessionSettings): Promise<OpenedConversation> {
     const meta = settings.sessionMeta;
     return this.locked(
-      await this.manager.newConversation(await this.configFor(settings), meta ? { meta } : {}),
+      await this.manager.newConversation(await this.configFor(settings), {
+        ...(meta ? { meta } : {}),
+        skills: settings.skills,
+      }),
     );
   }
 
   /** An ephemeral thread (no rollout): a new one, or a fork from the source's records (core `forkRecords`). */
   async openEphemeral(settings: SessionSettings, records?: RolloutItem[]): Promise<OpenedConversation> {
-    return this.locked(await this.manager.newEphemeralConversation(await this.configFor(settings), records));
+    return this.locked(
+      await this.manager.newEphemeralConversation(await this.configFor(settings), records, settings.skills),
+    );
   }
 
   async resume(
@@ -155,7 +160,7 @@ export class AppServerRuntime implements ConversationRuntime {
     // 0.58.0 runs a resumed thread in the server's own cwd unless told otherwise; users expect the thread's cwd.
     try {
       const config = await this.configFor(settings, loaded.meta.cwd || undefined);
-      return await this.manager.resumeConversation(path, config, loaded);
+      return await this.manager.resumeConversation(path, config, loaded, settings.skills);
     } catch (err) {
       if (taken) this.locks.release(loaded.conversationId);
       throw err;
@@ -163,7 +168,12 @@ export class AppServerRuntime implements ConversationRuntime {
   }
 
   async fork(history: Record<string, unknown>[], settings: SessionSettings): Promise<OpenedConversation> {
-    return this.locked(await this.manager.newConversation(await this.configFor(settings), { history }));
+    return this.locked(
+      await this.manager.newConversation(await this.configFor(settings), {
+        history,
+        skills: settings.skills,
+      }),
+    );
   }
 
   async remove(conversationId: string): Promise<void> {

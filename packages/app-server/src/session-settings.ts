@@ -1,5 +1,6 @@
 import type { NewConversationParams, v2 } from "@codex-ts/app-server-protocol";
 import type { ApprovalPolicy, ConfigOverrides, SandboxMode } from "@codex-ts/config-loader";
+import type { SkillCatalog } from "@codex-ts/core";
 
 /**
  * The per-conversation settings a request carries (v1 `NewConversationParams`, v2 `ThreadStartParams` /
@@ -12,6 +13,8 @@ export interface SessionSettings {
   config: Record<string, unknown> | null;
   /** What a new thread's session_meta records besides its config (0.166's `threadSource`, workspace roots). */
   sessionMeta?: { threadSource?: string; runtimeWorkspaceRoots?: string[] };
+  /** A 0.166 thread's skills (offered to its model, mentionable in its input); none for 0.58 conversations. */
+  skills?: SkillCatalog | undefined;
 }
 
 const V2_APPROVAL: Record<v2.AskForApproval, ApprovalPolicy> = {

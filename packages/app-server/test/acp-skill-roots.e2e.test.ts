@@ -40,6 +40,20 @@ interface Seen {
   /** The `$skill` commands the editor was offered (from the session or its command updates), of the listed skills. */
   commands: string[];
   prompt: unknown;
+  /** The `<skill>` messages (their names) the prompt's model request carried. */
+  injected: string[];
+}
+
+/** The names of the `<skill>` user messages in a model request. */
+function injectedSkills(body: unknown): string[] {
+  const input =
+    (body as { input?: { role?: string; content?: { text?: string }[] }[] } | undefined)?.input ?? [];
+  return input.flatMap((item) =>
+    (item.content ?? []).flatMap((part) => {
+      const name = /^<skill>\n<name>([^<]*)<\/name>/.exec(part.text ?? "")?.[1];
+      return item.role === "user" && name ? [name] : [];
+    }),
+  );
 }
 
 async function runSession(impl: Impl): Promise<Seen> {
@@ -85,12 +99,16 @@ async function runSession(impl: Impl): Promise<Seen> {
       });
       const sessionId = (created.result as { sessionId?: string } | undefined)?.sessionId;
       let prompt: unknown = null;
+      let injected: string[] = [];
       if (sessionId) {
         // The editor gets the skills as commands once the adapter has listed them (a user types after that).
         await acp.waitForUpdate(sessionId, "available_commands_update");
         mock.enqueue(responses.turn(responses.message("Done.")));
-        const answer = await acp.prompt(sessionId, "Hello");
+        // Mentions the extra root's skill: its SKILL.md joins the turn (codex-acp sends the text as typed).
+        const answer = await acp.prompt(sessionId, "Hello $deploy-other");
         prompt = answer.result ?? answer.error;
+        const turnRequest = mock.requests.find((r) => requestText(r.body).includes("Hello $deploy-other"));
+        injected = injectedSkills(turnRequest?.body);
       }
       await acp.stop();
       const tee = await readTeeLog(log);
@@ -100,6 +118,7 @@ async function runSession(impl: Impl): Promise<Seen> {
         ...seen,
         commands: offeredSkills(acp, created.result, seen.listed),
         prompt,
+        injected,
       };
     } finally {
       if (acp.peer.child.exitCode === null) await acp.stop();
@@ -170,6 +189,7 @@ describe.skipIf(!CODEX_ACP_ENTRY)("codex-acp 2.6.0 with additional workspace dir
     ]);
     expect(ours.skillsChanged).toBe(1);
     expect(ours.commands).toEqual(["$deploy-other", "$local-skill"]);
+    expect(ours.injected).toEqual(["deploy-other"]);
     if (runs.real) expect(ours).toEqual(runs.real);
   });
 });

@@ -208,7 +208,7 @@ describe("skill discovery", () => {
     const other = join(dir, "other-home");
     await mkdir(other);
     execFileSync("mkfifo", [join(other, "skills")]);
-    expect(await loadSkills({ codexHome: other, homeDir: undefined, cwd: dir })).toEqual({
+    expect(await loadSkills({ codexHome: other, homeDir: undefined, cwd: dir })).toMatchObject({
       skills: [],
       errors: [],
     });

@@ -9,7 +9,8 @@ export const v2m = <P extends RequestSchema["params"], R extends RequestSchema["
 ) => ({ params, response, namespace: "v2" }) as const satisfies RequestSchema;
 
 /**
- * 0.166.0's settings methods: models, config read and write, account, skills (and their extra roots), hooks,
+ * 0.166.0's settings methods: models, config read and write, account, skills (their extra roots, their on/off
+ * rules), hooks,
  * MCP server status, reload and OAuth login. Kept in a
  * module of their own so that branches adding other 0.166 methods touch `protocol-0166.ts` by one line each.
  */
@@ -29,6 +30,7 @@ export const settingsRequests0166 = {
   ),
   "skills/list": v2m(g.SkillsListParams, g.SkillsListResponse),
   "skills/extraRoots/set": v2m(g.SkillsExtraRootsSetParams, g.SkillsExtraRootsSetResponse),
+  "skills/config/write": v2m(g.SkillsConfigWriteParams, g.SkillsConfigWriteResponse),
   "hooks/list": v2m(g.HooksListParams, g.HooksListResponse),
   "mcpServerStatus/list": v2m(g.ListMcpServerStatusParams, g.ListMcpServerStatusResponse),
   "config/mcpServer/reload": v2m(NoParams, g.McpServerRefreshResponse),

@@ -2082,6 +2082,18 @@ export type SkillMetadata = z.infer<typeof SkillMetadata>;
 export const SkillsChangedNotification = z.object({});
 export type SkillsChangedNotification = z.infer<typeof SkillsChangedNotification>;
 
+export const SkillsConfigWriteParams = z.object({
+  enabled: z.boolean(),
+  /** Name-based selector. */
+  name: z.string().nullable().optional(),
+  /** Path-based selector. */
+  path: AbsolutePathBuf.nullable().optional(),
+});
+export type SkillsConfigWriteParams = z.infer<typeof SkillsConfigWriteParams>;
+
+export const SkillsConfigWriteResponse = z.object({ effectiveEnabled: z.boolean() });
+export type SkillsConfigWriteResponse = z.infer<typeof SkillsConfigWriteResponse>;
+
 export const SkillsExtraRootsSetParams = z.object({ extraRoots: z.array(AbsolutePathBuf) });
 export type SkillsExtraRootsSetParams = z.infer<typeof SkillsExtraRootsSetParams>;
 
@@ -3127,6 +3139,8 @@ export const definitions0166 = {
   "v2/SkillScope": SkillScope,
   "v2/SkillToolDependency": SkillToolDependency,
   "v2/SkillsChangedNotification": SkillsChangedNotification,
+  "v2/SkillsConfigWriteParams": SkillsConfigWriteParams,
+  "v2/SkillsConfigWriteResponse": SkillsConfigWriteResponse,
   "v2/SkillsExtraRootsSetParams": SkillsExtraRootsSetParams,
   "v2/SkillsExtraRootsSetResponse": SkillsExtraRootsSetResponse,
   "v2/SkillsListEntry": SkillsListEntry,

@@ -27,6 +27,9 @@ const NO_TIMES: ItemTimes = { startedAtMs: null, completedAtMs: null };
 
 /** Core `UserInput` → 0.166 `UserInput` (`text_elements` empty, as 0.166.0 sends for plain text). */
 export function userInput0166(input: UserInput): gen0166.UserInput {
+  // A selected skill (core user-input.ts): a kind only 0.166 clients send, outside the v1 UserInput type.
+  const skill = input as UserInput | { type: "skill"; name: string; path: string };
+  if (skill.type === "skill") return { type: "skill", name: skill.name, path: skill.path };
   if (input.type === "image") return { type: "image", url: input.image_url };
   if (input.type === "local_image") return { type: "localImage", path: input.path };
   return { type: "text", text: input.text, text_elements: [] };

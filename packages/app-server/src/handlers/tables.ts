@@ -8,6 +8,7 @@ import type { ConversationRuntime } from "../runtime.js";
 import type { AppServer } from "../server.js";
 import { SkillExtraRoots } from "../skill-extra-roots.js";
 import { ThreadRegistry } from "../threads/registry.js";
+import type { ThreadSkillCatalog } from "../threads/session-settings.js";
 import { type AccountHandlerOptions, createAccountHandlers } from "./account.js";
 import { AccountService } from "./account-service.js";
 import { createBackgroundTerminalHandlers0166 } from "./background-terminals-0166.js";
@@ -22,6 +23,7 @@ import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
 import { createSettingsHandlers0166 } from "./settings-0166/index.js";
+import { skillCatalog0166 } from "./settings-0166/skills.js";
 import { createThreadSampleHandler0166 } from "./thread-sample-0166.js";
 import { createThreadHandlers0166 } from "./threads-0166.js";
 import { createThreadAdminHandlers0166, unloadDelayMs } from "./threads-admin-0166/index.js";
@@ -77,6 +79,16 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   if (codexHome && !threads.goals) threads.goals = new GoalStore(codexHome);
   const goalStore = threads.goals;
   let experimentalApi = false;
+  // The roots clients added: the same list for `skills/list` and for the skills this connection's threads are offered.
+  const skillExtraRoots = s.skillExtraRoots ?? new SkillExtraRoots();
+  const skills: ThreadSkillCatalog | undefined =
+    codexHome && layers
+      ? (threadConfig) =>
+          skillCatalog0166(
+            { codexHome, homeDir: os.homedir(), layers, extraRoots: skillExtraRoots },
+            threadConfig,
+          )
+      : undefined;
   return {
     "0.58": {
       ...basicHandlers,
@@ -167,7 +179,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         currentConfig,
         // A loaded 0.166 thread is known; its own connections' states are not tracked (runtimeStatus null).
         threadMcp: (id) => (threads.get(id) ? { status: () => null } : undefined),
-        skillExtraRoots: s.skillExtraRoots ?? new SkillExtraRoots(),
+        skillExtraRoots,
         notifySkillsChanged: () => server.peers["0.166"].notify("skills/changed", {}),
         threadCwd: (id) => threads.require(id).settings.cwd,
         reannounceMcpStartup: () => {
@@ -182,6 +194,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               cliVersion: s.cliVersion ?? "0.58.0",
               originator: s.originator ?? "codex_cli_rs",
               experimentalApi: () => experimentalApi,
+              skills,
             }),
             ...createTurnHandlers0166(threads),
             ...createThreadSampleHandler0166(threads),
@@ -201,6 +214,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               cliVersion: s.cliVersion ?? "0.58.0",
               originator: s.originator ?? "codex_cli_rs",
               unloadDelayMs: unloadDelayMs(rt.processConfig?.raw),
+              skills,
             }),
           }
         : unavailable(

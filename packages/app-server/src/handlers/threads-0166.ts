@@ -11,7 +11,7 @@ import type { ConversationRuntime } from "../runtime.js";
 import type { SessionSettings } from "../session-settings.js";
 import type { LoadedThread, ThreadMeta } from "../threads/loaded-thread.js";
 import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
-import { sessionSettings0166 } from "../threads/session-settings.js";
+import { sessionSettings0166, type ThreadSkillCatalog } from "../threads/session-settings.js";
 import { applySettings, initialThreadSettings } from "../threads/settings.js";
 import { settingsFields } from "../threads/thread-object.js";
 import { resumeHistory } from "./resume-history-0166.js";
@@ -26,6 +26,8 @@ export interface ThreadServices0166 {
   originator: string;
   /** Whether the client asked for the experimental API at `initialize` (`thread/settings/update` needs it). */
   experimentalApi(): boolean;
+  /** The skills a thread is offered (none without: then it is told of none). */
+  skills?: ThreadSkillCatalog | undefined;
 }
 
 type ThreadMethods = "thread/start" | "thread/resume" | "thread/settings/update";
@@ -114,9 +116,9 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       // An ephemeral thread is kept out of the store (no rollout), as 0.166.0 keeps it.
       const opened =
         p.ephemeral && runtime.openEphemeral
-          ? await runtime.openEphemeral(sessionSettings0166(p))
+          ? await runtime.openEphemeral(sessionSettings0166(p, s.skills))
           : await runtime.open({
-              ...sessionSettings0166(p),
+              ...sessionSettings0166(p, s.skills),
               sessionMeta: {
                 ...(p.threadSource != null ? { threadSource: p.threadSource } : {}),
                 ...(p.runtimeWorkspaceRoots != null
@@ -143,7 +145,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
     },
 
     async "thread/resume"(p, ctx) {
-      const { thread, opened } = await resumeConversation(p, sessionSettings0166(p));
+      const { thread, opened } = await resumeConversation(p, sessionSettings0166(p, s.skills));
       thread.subscribed = true; // a thread unsubscribed from (and not unloaded yet) is followed again
       const store = runtime.sessions?.store;
       const history = store

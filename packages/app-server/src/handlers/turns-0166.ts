@@ -2,12 +2,11 @@ import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import {
   type gen0166,
-  type InputItem,
   internalError,
   invalidRequest,
   type Protocol0166,
 } from "@codex-ts/app-server-protocol";
-import { SteerError, type SteerRefusal, uuidV7 } from "@codex-ts/core";
+import { type InputItem, SteerError, type SteerRefusal, uuidV7 } from "@codex-ts/core";
 import type { Handlers } from "../handler.js";
 import type { LoadedThread } from "../threads/loaded-thread.js";
 import type { ThreadRegistry } from "../threads/registry.js";
@@ -16,6 +15,7 @@ import { applySettings } from "../threads/settings.js";
 /** 0.166 `UserInput` → the core's input item; kinds the core cannot take are refused by name. */
 export function inputItem0166(input: gen0166.UserInput): InputItem {
   if (input.type === "text") return { type: "text", data: { text: input.text } };
+  if (input.type === "skill") return { type: "skill", data: { name: input.name, path: input.path } };
   if (input.type === "localImage") return { type: "localImage", data: { path: input.path } };
   if (input.type === "image" && "url" in input) return { type: "image", data: { image_url: input.url } };
   const kind = input.type === "image" ? "image file" : input.type;

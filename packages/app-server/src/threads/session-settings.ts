@@ -1,6 +1,11 @@
 import type { gen0166 } from "@codex-ts/app-server-protocol";
 import type { ConfigOverrides } from "@codex-ts/config-loader";
+import type { SkillCatalog } from "@codex-ts/core";
 import type { SessionSettings } from "../session-settings.js";
+
+/** A 0.166 thread's skill catalog for its request `config` (settings-0166/skills.ts `skillCatalog0166`). */
+export type ThreadSkillCatalog = (threadConfig: Record<string, unknown> | null) => SkillCatalog;
+
 import { coreApproval, profileSandbox } from "./settings.js";
 
 /**
@@ -9,6 +14,7 @@ import { coreApproval, profileSandbox } from "./settings.js";
  */
 export function sessionSettings0166(
   p: gen0166.ThreadStartParams | gen0166.ThreadResumeParams | gen0166.ThreadForkParams,
+  skills?: ThreadSkillCatalog,
 ): SessionSettings {
   const overrides: ConfigOverrides = {};
   if (p.model != null) overrides.model = p.model;
@@ -19,5 +25,6 @@ export function sessionSettings0166(
   else if (p.sandbox != null) overrides.sandboxMode = p.sandbox;
   if (p.baseInstructions != null) overrides.baseInstructions = p.baseInstructions;
   if (p.developerInstructions != null) overrides.developerInstructions = p.developerInstructions;
-  return { overrides, config: p.config ?? null };
+  const config = p.config ?? null;
+  return { overrides, config, ...(skills ? { skills: skills(config) } : {}) };
 }

@@ -170,6 +170,8 @@ function userInputs(v: unknown): gen0166.UserInput[] {
       out.push({ type: "image", url: str(c, "image_url") ?? "" });
     else if (c.type === "local_image" && str(c, "path") !== null)
       out.push({ type: "localImage", path: str(c, "path") ?? "" });
+    else if (c.type === "skill" && str(c, "name") !== null && str(c, "path") !== null)
+      out.push({ type: "skill", name: str(c, "name") ?? "", path: str(c, "path") ?? "" });
   }
   return out;
 }

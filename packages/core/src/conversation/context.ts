@@ -65,14 +65,27 @@ export function developerMessage(text: string): Record<string, unknown> {
   return { type: "message", role: "developer", content: [{ type: "input_text", text }] };
 }
 
-/** The items every request starts with: developer instructions, AGENTS.md instructions, environment context. */
+/**
+ * The items every request starts with: developer instructions, AGENTS.md instructions, environment context. A 0.166
+ * thread's `<skills_instructions>` section (`skillsInstructions`) is a second part of the developer message, after
+ * the developer instructions, as 0.166.0 places it (its permissions instructions, which this server does not send,
+ * follow it there).
+ */
 export function initialContext(
   settings: TurnSettings,
   developerInstructions: string | undefined,
   userInstructions: string | undefined,
+  skillsInstructions?: string | null,
 ): Record<string, unknown>[] {
   const items: Record<string, unknown>[] = [];
-  if (developerInstructions) items.push(developerMessage(developerInstructions));
+  const developer = [developerInstructions, skillsInstructions].filter((t): t is string => !!t);
+  if (developer.length > 0) {
+    items.push({
+      type: "message",
+      role: "developer",
+      content: developer.map((text) => ({ type: "input_text", text })),
+    });
+  }
   if (userInstructions) {
     items.push(
       userMessage(

@@ -12,11 +12,13 @@ import { memoryRecorder, type RolloutRecorder } from "../rollout/recorder.js";
 import type { DeferredResume } from "../rollout/resume.js";
 import type { SessionMetaInput, SessionsStore } from "../rollout/store.js";
 import { RolloutChangedError } from "../rollout/turn-index.js";
+import { type SkillCatalog, threadSkillSnapshot } from "../skills/index.js";
 import { DEFAULT_BASE_INSTRUCTIONS, initialContext, type TurnSettings } from "./context.js";
 import { Conversation } from "./conversation.js";
 import { uuidV7 } from "./ids.js";
 import { messageHistoryMetadata } from "./message-history.js";
 import { withProjectDocs } from "./project-doc.js";
+import { threadSkillsInstructions } from "./skills-context.js";
 
 export interface ConversationManagerOptions {
   sessions: SessionsStore;
@@ -54,6 +56,21 @@ function settingsFrom(config: Config): TurnSettings {
   };
 }
 
+/** A 0.166 thread's skill catalog and the section its initial context lists them in. */
+interface ThreadSkillsSetup {
+  catalog: SkillCatalog;
+  instructions: string | null;
+}
+
+async function skillsSetup(
+  catalog: SkillCatalog | undefined,
+  config: Config,
+): Promise<ThreadSkillsSetup | undefined> {
+  if (!catalog) return undefined;
+  const own = threadSkillSnapshot(catalog);
+  return { catalog: own, instructions: await threadSkillsInstructions(own, config) };
+}
+
 /** Creates, resumes and tracks conversations (DESIGN.md `ConversationManager`). */
 export class ConversationManager {
   private readonly conversations = new Map<string, Conversation>();
@@ -80,6 +97,7 @@ export class ConversationManager {
     mcp: McpConnectionManager,
     messageHistory: { logId: number; entryCount: number },
     deferredHistory?: () => Promise<Record<string, unknown>[]>,
+    skills?: ThreadSkillsSetup,
   ): NewConversation {
     // The client reports retries to the conversation, which tells its subscribers (stream_error).
     let notify: (message: string) => void = () => {};
@@ -93,6 +111,7 @@ export class ConversationManager {
       ...(deferredHistory ? { deferredHistory } : {}),
       settings: settingsFrom(config),
       mcp,
+      ...(skills ? { skills: skills.catalog, skillsInstructions: skills.instructions } : {}),
     });
     notify = (message) => c.streamError(message);
     this.conversations.set(id, c);
@@ -124,9 +143,12 @@ export class ConversationManager {
       history?: Record<string, unknown>[];
       /** What the session_meta records besides the config's (0.166's thread source and workspace roots). */
       meta?: Pick<SessionMetaInput, "threadSource" | "runtimeWorkspaceRoots">;
+      /** A 0.166 thread's skills: its initial context lists them, its input may mention them. */
+      skills?: SkillCatalog | undefined;
     } = {},
   ): Promise<NewConversation> {
     const config = await withProjectDocs(requested);
+    const skills = await skillsSetup(opts.skills, config);
     const id = uuidV7();
     const git = await collectGitInfo(config.cwd);
     const recorder = await this.o.sessions.createRecorder({
@@ -143,7 +165,12 @@ export class ConversationManager {
     // A given history is stored the way 0.58.0 stores every item it parsed: without Responses item ids.
     const initial =
       opts.history?.map(normalizeResponseItem) ??
-      initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions);
+      initialContext(
+        settingsFrom(config),
+        config.developerInstructions,
+        config.userInstructions,
+        skills?.instructions,
+      );
     recorder.record(initial.map(responseItemLine));
     await recorder.flush();
     // Codex starts the MCP servers while the session is set up: the first turn already sees their tools.
@@ -151,7 +178,7 @@ export class ConversationManager {
       this.startMcp(config),
       messageHistoryMetadata(this.o.sessions.codexHome),
     ]);
-    return this.open(config, id, recorder, initial, null, mcp, messageHistory);
+    return this.open(config, id, recorder, initial, null, mcp, messageHistory, undefined, skills);
   }
 
   /**
@@ -159,16 +186,36 @@ export class ConversationManager {
    * `records` (an ephemeral fork: the source's records up to the cut, `SessionsStore.forkRecords`) its history is
    * rebuilt from them as a resume rebuilds it, compactions included; without, it starts from the initial context.
    */
-  async newEphemeralConversation(requested: Config, records?: RolloutItem[]): Promise<NewConversation> {
+  async newEphemeralConversation(
+    requested: Config,
+    records?: RolloutItem[],
+    catalog?: SkillCatalog,
+  ): Promise<NewConversation> {
     const config = await withProjectDocs(requested);
+    const skills = await skillsSetup(catalog, config);
     const context = () =>
-      initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions);
+      initialContext(
+        settingsFrom(config),
+        config.developerInstructions,
+        config.userInstructions,
+        skills?.instructions,
+      );
     const history = records ? historyFromRollout(records, context) : context();
     const [mcp, messageHistory] = await Promise.all([
       this.startMcp(config),
       messageHistoryMetadata(this.o.sessions.codexHome),
     ]);
-    return this.open(config, uuidV7(), memoryRecorder(), history, null, mcp, messageHistory);
+    return this.open(
+      config,
+      uuidV7(),
+      memoryRecorder(),
+      history,
+      null,
+      mcp,
+      messageHistory,
+      undefined,
+      skills,
+    );
   }
 
   /**
@@ -181,11 +228,18 @@ export class ConversationManager {
     path: string,
     requested: Config,
     preloaded?: LoadedRollout | DeferredResume,
+    catalog?: SkillCatalog,
   ): Promise<NewConversation & { initialMessages: CodexEventMsg[] }> {
     const config = await withProjectDocs(requested);
+    const skills = await skillsSetup(catalog, config);
     // The initial context a compaction in the rollout is replayed with: the resuming session's (compact/history.ts).
     const context = () =>
-      initialContext(settingsFrom(config), config.developerInstructions, config.userInstructions);
+      initialContext(
+        settingsFrom(config),
+        config.developerInstructions,
+        config.userInstructions,
+        skills?.instructions,
+      );
     const deferred = preloaded && "load" in preloaded ? preloaded : null;
     // Only what the model's history needs is replayed (from the latest compactions of a huge rollout).
     const loaded = deferred
@@ -204,7 +258,17 @@ export class ConversationManager {
     const later = deferred
       ? async () => historyFromRollout((await this.readDeferred(path, id, deferred)).items, context)
       : undefined;
-    const opened = this.open(config, id, recorder, history, initialMessages, mcp, messageHistory, later);
+    const opened = this.open(
+      config,
+      id,
+      recorder,
+      history,
+      initialMessages,
+      mcp,
+      messageHistory,
+      later,
+      skills,
+    );
     return { ...opened, initialMessages };
   }
 

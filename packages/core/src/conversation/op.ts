@@ -6,8 +6,16 @@ import type { ReviewRequest } from "../review/index.js";
 import type { CollaborationModeKind } from "./collaboration-mode.js";
 import type { TurnSettings } from "./context.js";
 
-/** v1 `InputItem` as the servers submit it: `text`, `image` (a URL) or `localImage` (a path). */
-export type InputItem = ProtocolInputItem;
+/**
+ * An input item as the servers submit it: v1's `text`, `image` (a URL) or `localImage` (a path), or a `skill` a 0.166
+ * client selected (0.166's `UserInput::Skill`: its `SKILL.md` joins the turn; the model's message leaves it out).
+ */
+export type InputItem = ProtocolInputItem | SkillInputItem;
+
+export interface SkillInputItem {
+  type: "skill";
+  data: { name: string; path: string };
+}
 
 /**
  * What a conversation accepts (DESIGN.md `Op`). A `user_turn`'s `final_output_json_schema` (0.58.0's

@@ -20,6 +20,7 @@ import type { McpConnectionManager } from "../mcp/connection-manager.js";
 import type { McpElicitationRequest, McpElicitationResponse } from "../mcp/types.js";
 import { responseItemLine } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
+import type { SkillCatalog } from "../skills/index.js";
 import { UnifiedExecManager } from "../unified-exec/manager.js";
 import {
   developerMessage,
@@ -66,6 +67,10 @@ export interface ConversationDeps {
   settings: TurnSettings;
   /** The conversation's MCP servers (started by the manager); closed when the conversation shuts down. */
   mcp?: McpConnectionManager;
+  /** A 0.166 thread's skills (the server's catalog): mentions in its input add the skills' files to the turn. */
+  skills?: SkillCatalog | undefined;
+  /** The `<skills_instructions>` section its initial context opens with (null or absent: none). */
+  skillsInstructions?: string | null | undefined;
 }
 
 /** The two events that ask the user a question; the answer comes back as an `exec_approval` / `patch_approval` op. */
@@ -83,6 +88,7 @@ export class Session {
   readonly config: Config;
   readonly client: ModelClient;
   readonly mcp: McpConnectionManager | undefined;
+  readonly skills: SkillCatalog | undefined;
   /**
    * The conversation's unified exec sessions. They outlive turns and interrupts, as in 0.58.0 (a model starts a
    * server in one turn and queries it in the next); `close` ends them.
@@ -131,6 +137,7 @@ export class Session {
     this.config = d.config;
     this.client = d.client;
     this.mcp = d.mcp;
+    this.skills = d.skills;
     this.history = d.history;
     this.deferredHistory = d.deferredHistory ?? null;
     this.settings = d.settings;
@@ -279,7 +286,12 @@ export class Session {
 
   /** Developer instructions, AGENTS.md instructions and `<environment_context>` for the current settings. */
   initialContext(): ResponseItemJson[] {
-    return initialContext(this.settings, this.config.developerInstructions, this.config.userInstructions);
+    return initialContext(
+      this.settings,
+      this.config.developerInstructions,
+      this.config.userInstructions,
+      this.d.skillsInstructions,
+    );
   }
 
   resolvePath(path: string): string {

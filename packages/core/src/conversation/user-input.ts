@@ -52,6 +52,10 @@ export async function userTurnInput(
       });
       if (image.ok) addImage(image.url);
       else addText(unreadableImageText(path, image.reason));
+    } else if (item.type === "skill") {
+      // Shown in the user message item as given (0.166.0 does); the model gets the skill's file instead
+      // (skills-context.ts). The protocol's v1 UserInput has no such kind: only 0.166 clients send and see it.
+      shown.push({ type: "skill", ...item.data } as unknown as UserInput);
     }
   }
   return {

@@ -1,8 +1,16 @@
 import { realpath } from "node:fs/promises";
 import { type SkillRootOptions, skillRoots } from "./roots.js";
-import type { Skill, SkillLoadOutcome, SkillScope } from "./types.js";
+import type { Skill, SkillLoadOutcome, SkillRoot, SkillScope } from "./types.js";
 import { discoverSkills } from "./walk.js";
 
+export { type SkillCatalog, type ThreadSkills, threadSkillSnapshot } from "./catalog.js";
+export { renderSkillsInstructions, type SkillListBudget, skillListBudget } from "./instructions.js";
+export {
+  mentionedSkills,
+  readSkillForInjection,
+  type SkillMentionInput,
+  skillInjectionText,
+} from "./mentions.js";
 export { frontMatter, parseSkill, parseSkillMetadata, SkillParseError, singleLine } from "./parse.js";
 export { projectRoot, type SkillRootOptions, skillRoots } from "./roots.js";
 export type {
@@ -28,17 +36,18 @@ const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.
 /**
  * The skills codex 0.166.0 would list for one `cwd`: every root of `skillRoots`, each `SKILL.md` once (by real
  * path, the first root to reach it wins), sorted by scope (repo, user, system, admin), then name, then path; with
- * the files that failed to load.
+ * the files that failed to load, and the roots searched.
  */
-export async function loadSkills(o: SkillRootOptions): Promise<SkillLoadOutcome> {
+export async function loadSkills(o: SkillRootOptions): Promise<SkillLoadOutcome & { roots: SkillRoot[] }> {
   const out: SkillLoadOutcome = { skills: [], errors: [] };
-  for (const root of await skillRoots(o)) await discoverSkills(root, out);
+  const roots = await skillRoots(o);
+  for (const root of roots) await discoverSkills(root, out);
   const seen = new Set<string>();
   out.skills = out.skills.filter((s) => !seen.has(s.path) && seen.add(s.path));
   out.skills.sort(
     (a, b) => SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope] || byBytes(a.name, b.name) || byBytes(a.path, b.path),
   );
-  return out;
+  return { ...out, roots };
 }
 
 /** One `[[skills.config]]` entry: a skill named, or a `SKILL.md` path, turned on or off. */

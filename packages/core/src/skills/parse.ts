@@ -142,14 +142,18 @@ function brandColor(v: unknown): string | null {
   return /^#[0-9A-Fa-f]{6}$/.test(s) ? s : null;
 }
 
+/** What `agents/openai.yaml` adds to a skill. */
+export interface SkillMetadataFile {
+  interface?: SkillInterface;
+  dependencies?: { tools: SkillToolDependency[] };
+  allowImplicitInvocation?: boolean;
+}
+
 /**
- * `agents/openai.yaml` beside a `SKILL.md`: its `interface` and `dependencies.tools`. Optional metadata fails
+ * `agents/openai.yaml` beside a `SKILL.md`: its `interface`, `dependencies.tools` and `policy.allow_implicit_invocation`. Optional metadata fails
  * open, as in Codex: unreadable or invalid YAML, and every field that is not valid, is left out.
  */
-export function parseSkillMetadata(
-  contents: string,
-  skillDir: string,
-): { interface?: SkillInterface; dependencies?: { tools: SkillToolDependency[] } } {
+export function parseSkillMetadata(contents: string, skillDir: string): SkillMetadataFile {
   let doc: unknown;
   try {
     doc = parseYaml(contents, { maxAliasCount: 50 });
@@ -157,7 +161,10 @@ export function parseSkillMetadata(
     return {};
   }
   if (!isMap(doc)) return {};
-  const out: { interface?: SkillInterface; dependencies?: { tools: SkillToolDependency[] } } = {};
+  const out: SkillMetadataFile = {};
+  if (isMap(doc.policy) && typeof doc.policy.allow_implicit_invocation === "boolean") {
+    out.allowImplicitInvocation = doc.policy.allow_implicit_invocation;
+  }
   if (isMap(doc.interface)) {
     const i = doc.interface;
     const resolved: SkillInterface = {

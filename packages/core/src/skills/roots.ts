@@ -33,10 +33,11 @@ export async function projectRoot(cwd: string, markers: readonly string[]): Prom
 }
 
 /**
- * Where codex 0.166.0 looks for skills as seen from `cwd`, highest precedence first: each `.codex/skills` and
- * `.agents/skills` from the project root down to `cwd` (repo), `CODEX_HOME/skills` and `~/.agents/skills` (user),
- * `CODEX_HOME/skills/.system` (system; Codex installs its bundled skills there), with the client's `extraRoots` among
- * the user ones. Duplicates are listed once.
+ * Where codex 0.166.0 looks for skills as seen from `cwd`: each `.codex/skills` from `cwd` up to the project root
+ * (repo), `CODEX_HOME/skills` and `~/.agents/skills` (user),
+ * `CODEX_HOME/skills/.system` (system; Codex installs its bundled skills there), then the client's `extraRoots`
+ * (user), then each `.agents/skills` from the project root down to `cwd` (repo); 0.166.0's order, which is also the
+ * order of the model's root aliases. Duplicates are listed once.
  */
 export async function skillRoots(o: SkillRootOptions): Promise<SkillRoot[]> {
   const cwd = resolve(o.cwd);
@@ -50,8 +51,8 @@ export async function skillRoots(o: SkillRootOptions): Promise<SkillRoot[]> {
   for (const dir of [...dirs].reverse()) roots.push({ path: join(dir, ".codex", "skills"), scope: "repo" });
   roots.push({ path: join(o.codexHome, "skills"), scope: "user" });
   if (o.homeDir) roots.push({ path: join(o.homeDir, ".agents", "skills"), scope: "user" });
-  for (const extra of o.extraRoots ?? []) roots.push({ path: resolve(extra), scope: "user" });
   roots.push({ path: join(o.codexHome, "skills", ".system"), scope: "system" });
+  for (const extra of o.extraRoots ?? []) roots.push({ path: resolve(extra), scope: "user" });
   for (const dir of dirs) roots.push({ path: join(dir, ".agents", "skills"), scope: "repo" });
   const seen = new Set<string>();
   return roots.filter((r) => !seen.has(r.path) && seen.add(r.path));

@@ -37,6 +37,13 @@ export interface Skill {
   /** The `SKILL.md`, symlinks resolved (a skill's identity: one reached twice is listed once). */
   path: string;
   scope: SkillScope;
+  /**
+   * `policy.allow_implicit_invocation` of `agents/openai.yaml` (absent: true). A skill that is false is left out of
+   * the model's list of skills, but a mention still brings it in (0.166.0's rule).
+   */
+  allowImplicitInvocation?: boolean;
+  /** The root it was found under (`SkillRoot.path`): the model sees its path relative to that root's alias. */
+  root?: string;
 }
 
 /** A `SKILL.md` that could not be loaded, and why (Codex's words where it has them). */

@@ -108,7 +108,7 @@ export async function discoverSkills(root: SkillRoot, out: SkillLoadOutcome): Pr
       try {
         if (!st.isFile())
           throw new SkillParseError(`failed to read file: not a regular file (${fileKind(st)})`);
-        out.skills.push(await loadSkill(await realOr(path), root.scope));
+        out.skills.push({ ...(await loadSkill(await realOr(path), root.scope)), root: root.path });
       } catch (err) {
         if (root.scope === "system") continue;
         const message = err instanceof SkillParseError ? err.message : `failed to read file: ${String(err)}`;

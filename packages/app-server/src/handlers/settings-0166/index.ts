@@ -52,6 +52,7 @@ export function createSettingsHandlers0166(
             layers: s.config.layers,
             extraRoots: s.skillExtraRoots,
             notifyChanged: s.notifySkillsChanged,
+            writer: s.config.writer,
           }),
           ...createHooksHandler0166({
             codexHome: s.config.writer.codexHome,
@@ -59,7 +60,11 @@ export function createSettingsHandlers0166(
             threadCwd: s.threadCwd,
           }),
         }
-      : unavailable(protocol0166, ["skills/list", "skills/extraRoots/set", "hooks/list"], "a CODEX_HOME")),
+      : unavailable(
+          protocol0166,
+          ["skills/list", "skills/extraRoots/set", "skills/config/write", "hooks/list"],
+          "a CODEX_HOME",
+        )),
     ...(s.currentConfig
       ? {
           ...createMcpStatusHandler0166({

@@ -1,7 +1,26 @@
 import { isAbsolute, resolve } from "node:path";
-import { type gen0166, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
-import { type ConfigLayer, isTomlTable, mergeTables } from "@codex-ts/config-loader";
-import { disabledSkillPaths, loadSkills, type Skill, type SkillRule } from "@codex-ts/core";
+import {
+  type gen0166,
+  internalError,
+  invalidRequest,
+  type Protocol0166,
+  RpcError,
+} from "@codex-ts/app-server-protocol";
+import {
+  applyOverrides,
+  type ConfigLayer,
+  type ConfigWriter,
+  isTomlTable,
+  jsonOverrides,
+  mergeTables,
+} from "@codex-ts/config-loader";
+import {
+  disabledSkillPaths,
+  loadSkills,
+  type Skill,
+  type SkillCatalog,
+  type SkillRule,
+} from "@codex-ts/core";
 import type { Handlers } from "../../handler.js";
 import type { SkillExtraRoots } from "../../skill-extra-roots.js";
 
@@ -20,24 +39,70 @@ export interface SkillsServices0166 {
   extraRoots: SkillExtraRoots;
   /** Sends `skills/changed` to the connection (0.166.0 sends it after every `skills/extraRoots/set`). */
   notifyChanged(): Promise<void>;
+  /** The server's one config writer (`skills/config/write` edits the user's `[[skills.config]]`). */
+  writer: ConfigWriter;
+}
+
+/** `skills/config/write` without exactly one selector: 0.166.0 answers -32602 (invalid params). */
+const INVALID_PARAMS = -32602;
+
+/** Whether a `[[skills.config]]` entry selects what `selector` names (a trimmed name, or a normalized path). */
+function sameSelector(entry: unknown, selector: { name: string } | { path: string }): boolean {
+  if (!isTomlTable(entry)) return false;
+  if ("name" in selector)
+    return entry.path === undefined && typeof entry.name === "string" && entry.name.trim() === selector.name;
+  return entry.name === undefined && typeof entry.path === "string" && resolve(entry.path) === selector.path;
+}
+
+/** The `[[skills.config]]` entries of one table (a config layer, or a thread's `config`), in order. */
+function tableSkillRules(table: Record<string, unknown>): SkillRule[] {
+  const skills = table.skills;
+  const entries = isTomlTable(skills) && Array.isArray(skills.config) ? skills.config : [];
+  const rules: SkillRule[] = [];
+  for (const entry of entries) {
+    if (!isTomlTable(entry) || typeof entry.enabled !== "boolean") continue;
+    const rule: SkillRule = { enabled: entry.enabled };
+    if (typeof entry.name === "string") rule.name = entry.name;
+    if (typeof entry.path === "string") rule.path = entry.path;
+    rules.push(rule);
+  }
+  return rules;
 }
 
 /** `[[skills.config]]` entries of the user's config and the `-c` flags, in layer order (0.166.0 reads those two). */
 function skillRules(layers: readonly ConfigLayer[]): SkillRule[] {
-  const rules: SkillRule[] = [];
-  for (const layer of layers) {
-    if (layer.kind !== "user" && layer.kind !== "sessionFlags") continue;
-    const skills = layer.table.skills;
-    const entries = isTomlTable(skills) && Array.isArray(skills.config) ? skills.config : [];
-    for (const entry of entries) {
-      if (!isTomlTable(entry) || typeof entry.enabled !== "boolean") continue;
-      const rule: SkillRule = { enabled: entry.enabled };
-      if (typeof entry.name === "string") rule.name = entry.name;
-      if (typeof entry.path === "string") rule.path = entry.path;
-      rules.push(rule);
-    }
-  }
-  return rules;
+  return layers
+    .filter((layer) => layer.kind === "user" || layer.kind === "sessionFlags")
+    .flatMap((layer) => tableSkillRules(layer.table));
+}
+
+/**
+ * A 0.166 thread's skills (core `SkillCatalog`): what `skills/list` lists for the thread's cwd, turned off by the
+ * config's `[[skills.config]]` rules and then by those of the thread's own `config` (codex-acp turns skills it
+ * cannot run off there), the section left out when `skills.include_instructions` is false in either.
+ */
+export function skillCatalog0166(
+  s: Pick<SkillsServices0166, "codexHome" | "homeDir" | "layers" | "extraRoots">,
+  threadConfig: Record<string, unknown> | null,
+): SkillCatalog {
+  return {
+    async load(cwd) {
+      const layers = await s.layers();
+      // The thread's `config` is a map of dotted keys, as the config loader reads it.
+      const own = applyOverrides({}, jsonOverrides(threadConfig ?? {}));
+      const { skills, roots } = await loadSkills({
+        codexHome: s.codexHome,
+        homeDir: s.homeDir,
+        cwd,
+        projectRootMarkers: rootMarkers(layers),
+        extraRoots: s.extraRoots.get(),
+      });
+      const disabled = await disabledSkillPaths(skills, [...skillRules(layers), ...tableSkillRules(own)]);
+      const merged = [...layers.map((l) => l.table), own].reduce(mergeTables, {});
+      const include = isTomlTable(merged.skills) ? merged.skills.include_instructions : undefined;
+      return { skills, roots, disabled, includeInstructions: include !== false };
+    },
+  };
 }
 
 function rootMarkers(layers: readonly ConfigLayer[]): string[] | undefined {
@@ -83,8 +148,42 @@ function skillMetadata(skill: Skill, enabled: boolean): gen0166.SkillMetadata {
  */
 export function createSkillsHandler0166(
   s: SkillsServices0166,
-): Handlers<Protocol0166, "skills/list" | "skills/extraRoots/set"> {
+): Handlers<Protocol0166, "skills/list" | "skills/extraRoots/set" | "skills/config/write"> {
   return {
+    /**
+     * 0.166.0 `skills/config/write {name | path, enabled}` → `{effectiveEnabled}` (the `enabled` asked): the user
+     * config's `[[skills.config]]` entries with the same selector are removed, and turning a skill off appends
+     * `{name | path, enabled = false}` (turning it on only removes; a skill is on unless a rule says otherwise).
+     * Names are trimmed, paths normalized, other entries and the file's comments kept. Takes effect for the next
+     * `skills/list` and the next turn's mentions; sends no `skills/changed`, as 0.166.0 sends none.
+     */
+    async "skills/config/write"(p) {
+      if ((p.name == null) === (p.path == null)) {
+        throw new RpcError(INVALID_PARAMS, "skills/config/write requires exactly one of path or name");
+      }
+      if (p.path != null && !isAbsolute(p.path))
+        throw invalidRequest("Invalid request: AbsolutePathBuf deserialized without a base path");
+      const selector = p.path != null ? { path: resolve(p.path) } : { name: (p.name ?? "").trim() };
+      try {
+        const user = (await s.layers()).find((l) => l.kind === "user");
+        const skills = user?.table.skills;
+        const current = isTomlTable(skills) && Array.isArray(skills.config) ? skills.config : [];
+        const kept = current.filter((entry) => !sameSelector(entry, selector));
+        const entries = p.enabled ? kept : [...kept, { ...selector, enabled: false }];
+        await s.writer.write([
+          {
+            type: "writeValue",
+            path: ["skills", "config"],
+            value: entries.length > 0 ? entries : null,
+            merge: "replace",
+          },
+        ]);
+      } catch (err) {
+        throw internalError(`failed to update skill settings: ${(err as Error).message}`);
+      }
+      return { effectiveEnabled: p.enabled };
+    },
+
     /**
      * 0.166.0 `skills/extraRoots/set {extraRoots}` → `{}`: the list replaces the last one (normalized; a missing
      * directory or a file is accepted and holds no skill); `skills/changed` goes out before the answer, whether or

@@ -50,7 +50,7 @@ export async function forkEphemeral(
   } catch (err) {
     throw storeFailure(err, "fork thread");
   }
-  const settings = sessionSettings0166(p);
+  const settings = sessionSettings0166(p, s.skills);
   const opened = await runtime.openEphemeral(
     // The fork runs where its source ran unless told otherwise, as a resumed thread does.
     { ...settings, overrides: { cwd: forked.meta.cwd, ...settings.overrides } },

@@ -53,7 +53,7 @@ export async function forkThread(
   // A fork taken while the source's turn runs ends that turn, for the fork only, as interrupted.
   const cutsRunningTurn = !!running?.currentTask() && p.lastTurnId == null && p.beforeTurnId == null;
   if (p.ephemeral) return forkEphemeral(s, p, source, cutsRunningTurn ? [interruption()] : [], ctx);
-  const settings = sessionSettings0166(p);
+  const settings = sessionSettings0166(p, s.skills);
   const id = uuidV7();
   // Recorded in the fork's session_meta as 0.166.0 records them, so a resume shows them again.
   const ownMeta = {

@@ -1,6 +1,7 @@
 import type { Protocol0166, ProtocolPeer } from "@codex-ts/app-server-protocol";
 import type { ConversationRuntime } from "../../runtime.js";
 import type { ThreadRegistry } from "../../threads/registry.js";
+import type { ThreadSkillCatalog } from "../../threads/session-settings.js";
 
 /** What the 0.166 thread-management handlers serve from. */
 export interface AdminServices0166 {
@@ -16,4 +17,6 @@ export interface AdminServices0166 {
    * 60 s by default).
    */
   unloadDelayMs: number;
+  /** The skills a forked thread is offered (none without: then it is told of none). */
+  skills?: ThreadSkillCatalog | undefined;
 }

@@ -9,6 +9,7 @@ import { userMessage } from "../context.js";
 import type { InputItem } from "../op.js";
 import { sampleWithRetries } from "../sampling.js";
 import type { Session } from "../session.js";
+import { skillInjections } from "../skills-context.js";
 import type { ToolContext } from "../tools/context.js";
 import { runTools } from "../tools/router.js";
 import { TurnAborted } from "../turn-aborted.js";
@@ -90,6 +91,10 @@ async function recordUserInput(
   session.emit(id, ev.itemStarted(at, input.item));
   session.emit(id, ev.itemCompleted(at, input.item));
   session.emit(id, ev.userMessage(input.text, input.images));
+  // The skills the input mentions follow it, each its own user message (0.166 threads only: others have no catalog).
+  const injected = await skillInjections(session.skills, items, session.settings.cwd);
+  for (const warning of injected.warnings) session.emit(id, ev.warning(warning));
+  for (const text of injected.texts) session.record(userMessage(text));
 }
 
 /** Input added to the running turn (`steer`) joins the history before the turn's next model request. */

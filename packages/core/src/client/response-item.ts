@@ -53,7 +53,12 @@ export function normalizeResponseItem(item: Item): Item {
         encrypted_content: item.encrypted_content ?? null,
       };
     case "function_call":
-      return pick(item, ["type", "name", "arguments", "call_id"]);
+      // `namespace` only on 0.166.0's calls of a namespaced (MCP) tool.
+      return pick(item, ["type", "name", "namespace", "arguments", "call_id"]);
+    case "tool_search_call":
+      return pick(item, ["type", "call_id", "status", "execution", "arguments"]);
+    case "tool_search_output":
+      return pick(item, ["type", "call_id", "status", "execution", "tools"]);
     case "custom_tool_call":
       return pick(item, ["type", "status", "call_id", "name", "input"]);
     case "local_shell_call":

@@ -55,6 +55,10 @@ export function normalizeResponseItem(item: Item): Item {
     case "function_call":
       // `namespace` only on 0.166.0's calls of a namespaced (MCP) tool.
       return pick(item, ["type", "name", "namespace", "arguments", "call_id"]);
+    // Outputs keep only what 0.58.0 models: 0.166.0's rollouts add ids and metadata it does not send back.
+    case "function_call_output":
+    case "custom_tool_call_output":
+      return pick(item, ["type", "call_id", "output"]);
     case "tool_search_call":
       return pick(item, ["type", "call_id", "status", "execution", "arguments"]);
     case "tool_search_output":

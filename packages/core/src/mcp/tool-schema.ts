@@ -20,7 +20,9 @@ const MAX_DEPTH = 64;
 const isObject = (v: Json): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function toolInputSchema0166(schema: Json): JsonObject {
-  const root = isObject(schema) ? schema : {};
+  // An MCP tool's arguments are an object (the protocol says so): a schema that names no type is one.
+  const given = isObject(schema) ? schema : {};
+  const root = "type" in given || "anyOf" in given || "$ref" in given ? given : { ...given, type: "object" };
   const sanitized = sanitize(structuredClone(root), root, [], 0);
   return serialize(isObject(sanitized) ? sanitized : { type: "object", properties: {} });
 }

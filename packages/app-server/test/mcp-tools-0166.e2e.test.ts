@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { protocol0166 } from "@codex-ts/app-server-protocol";
@@ -445,11 +446,9 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
     "%s writes the search and the namespaced calls to its rollout; the other implementation resumes them",
     { timeout: 240_000 },
     async (impl) => {
-      if (!CODEX_0166_BIN) return;
       const { s, threadId } = await flow(impl);
       const home = path.join(s.root, "codex-home");
       const [rollout] = await rolloutFiles(home);
-      const { readFile } = await import("node:fs/promises");
       const records = (await readFile(rollout ?? "", "utf8"))
         .trim()
         .split("\n")
@@ -466,6 +465,7 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
         "function_call_output:call_add1",
       ]);
       const expectedHistory = toolItems(bodies(s.mock)[5]?.input ?? []);
+      if (!CODEX_0166_BIN) return;
       await s.c.close();
       // The other implementation resumes the thread from that rollout and sends the same tool items.
       const other = impl === "ours" ? "real" : "ours";
@@ -494,7 +494,7 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
         60_000,
       );
       expect(s.mock.requests.length).toBe(before + 1);
-      expect(toolItems((s.mock.requests.at(-1)?.body as Body).input)).toEqual(expectedHistory);
+      expect(toolItems(bodies(s.mock).at(-1)?.input ?? [])).toEqual(expectedHistory);
     },
   );
 });

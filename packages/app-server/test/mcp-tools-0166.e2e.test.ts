@@ -81,13 +81,29 @@ const namespaced = (id: string, namespace: string, name: string, args: Item): It
   call_id: `call_${id}`,
 });
 
-async function thread(s: MockServer0166, model: string): Promise<string> {
+/**
+ * A new thread whose MCP servers are up. 0.166.0 starts them after `thread/start` answers and reports each with
+ * `mcpServer/startupStatus/updated` (a turn started sooner is sampled without their tools); this server has
+ * started them when it answers.
+ */
+async function thread(s: MockServer0166, model: string, impl: Impl): Promise<string> {
   const { thread } = await s.c.request("thread/start", {
     cwd: s.root,
     model,
     approvalPolicy: "never",
     sandbox: "danger-full-access",
   });
+  if (impl === "real")
+    for (const name of ["calc", "notes"])
+      await s.c.waitFor((m) => {
+        const p = m.params as { threadId?: string; name?: string; status?: string } | undefined;
+        return (
+          m.method === "mcpServer/startupStatus/updated" &&
+          p?.threadId === thread.id &&
+          p.name === name &&
+          p.status === "ready"
+        );
+      }, `${name} ready`);
   return thread.id;
 }
 
@@ -180,7 +196,7 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
       const seen: Record<string, unknown> = {};
       for (const model of ["gpt-5.5", "gpt-6.1-terra", "gpt-5-codex"]) {
         s.mock.enqueue(answer("ok"));
-        await turn(s, await thread(s, model), "hi");
+        await turn(s, await thread(s, model, impl), "hi");
         seen[model] = toolShape(bodies(s.mock).at(-1)?.tools);
       }
       const mcpResources = [
@@ -240,7 +256,7 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
 
   const flow = async (impl: Impl) => {
     const s = await server(impl);
-    const threadId = await thread(s, "gpt-5.5");
+    const threadId = await thread(s, "gpt-5.5", impl);
     s.mock.enqueue(
       respond(toolSearch("ts1", { query: "store a note with a title" })),
       respond(namespaced("add1", "mcp__notes", "add_note", { title: "groceries", body: "milk" })),
@@ -255,6 +271,7 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
           arguments: '{"a":1,"b":2}',
           call_id: "call_flat",
         },
+        { ...namespaced("bad1", "mcp__calc", "add", {}), arguments: "{not json" },
       ),
       answer("done"),
       answer("again"),
@@ -351,6 +368,13 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
         },
         { type: "function_call", name: "mcp__calc__add", arguments: '{"a":1,"b":2}', call_id: "call_flat" },
         {
+          type: "function_call",
+          name: "add",
+          namespace: "mcp__calc",
+          arguments: "{not json",
+          call_id: "call_bad1",
+        },
+        {
           type: "function_call_output",
           call_id: "call_find1",
           output: [
@@ -365,6 +389,15 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
           output: "unsupported call: mcp__notesno_such_tool",
         },
         { type: "function_call_output", call_id: "call_flat", output: "unsupported call: mcp__calc__add" },
+        {
+          // Arguments that are not JSON: serde_json's words, and no call (no mcpToolCall item).
+          type: "function_call_output",
+          call_id: "call_bad1",
+          output: [
+            { type: "input_text", text: "Wall time: <t> seconds\nOutput:" },
+            { type: "input_text", text: "err: key must be a string at line 1 column 2" },
+          ],
+        },
       ]);
       const second = last.find((i) => i.type === "tool_search_output" && i.call_id === "call_ts2") as Item;
       expect(second.tools).toEqual([

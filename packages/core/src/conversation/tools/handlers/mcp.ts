@@ -7,6 +7,7 @@ import {
   progressMessage,
 } from "../../../mcp/connection-manager.js";
 import { resourceToolCall } from "../../../mcp/resource-tools.js";
+import { jsonSyntaxError } from "../../../tools/json-syntax-error.js";
 import { TurnAborted } from "../../turn-aborted.js";
 import type { ToolContext } from "../context.js";
 
@@ -89,7 +90,8 @@ async function runMcpToolCall(
     try {
       args = JSON.parse(rawArguments) as Record<string, unknown>;
     } catch (err) {
-      return { output: `err: ${(err as Error).message}`, result: null };
+      // serde_json's words and position, as both reference binaries report them.
+      return { output: `err: ${jsonSyntaxError(rawArguments, "display") ?? (err as Error).message}`, result: null };
     }
   }
   const invocation = { server: target.server, tool: target.tool, arguments: args };

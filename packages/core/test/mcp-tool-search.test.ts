@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpConnectionManager } from "../src/index.js";
 import { stem, tokenize } from "../src/mcp/bm25.js";
 import { toolInputSchema0166 } from "../src/mcp/tool-schema.js";
+import { toolSearchArguments } from "../src/mcp/tool-search.js";
 
 /**
  * 0.166.0's `tool_search` over the tools of two real stdio MCP servers (core's `calc` and `notes` fixtures): what
@@ -107,6 +108,19 @@ describe("tool_search over MCP tools (as codex 0.166.0 answered)", () => {
       "- notes: Keeps short notes in memory for this session.",
     ]);
     expect(McpConnectionManager.empty().toolSearchSpec()).toBeNull();
+  });
+
+  it("arguments: an object or its JSON; a missing or empty query or a limit that is not positive is refused", () => {
+    expect(toolSearchArguments({ query: " add " })).toEqual({ query: "add", limit: 8 });
+    expect(toolSearchArguments('{"query":"add","limit":3}')).toEqual({ query: "add", limit: 3 });
+    for (const bad of [
+      { query: "  " },
+      { query: "add", limit: 0 },
+      { query: "add", limit: -1 },
+      { limit: 2 },
+      "{no",
+    ])
+      expect(toolSearchArguments(bad)).toBeNull();
   });
 
   it("words: `_`, and `.` between letters, join; stop words go; inflections are stripped", () => {

@@ -92,21 +92,22 @@ function deferredFunction(t: McpToolInfo): NamespacedFunction {
   };
 }
 
-/** The arguments of a `tool_search_call`, or why they are refused (0.166.0 then answers that nothing was found). */
-export function toolSearchArguments(args: unknown): { query: string; limit: number } | { error: string } {
+/**
+ * The query and limit of a `tool_search_call`'s arguments (an object, or its JSON text); null when 0.166.0 refuses
+ * them — no query, an empty one, a limit that is not a positive whole number — and then answers that nothing was
+ * found (checked with the native binary).
+ */
+export function toolSearchArguments(args: unknown): { query: string; limit: number } | null {
   const a = (typeof args === "string" ? safeParse(args) : args) as {
     query?: unknown;
     limit?: unknown;
   } | null;
-  if (!a || typeof a !== "object" || typeof a.query !== "string")
-    return { error: "failed to parse tool_search arguments: missing field `query`" };
+  if (!a || typeof a !== "object" || typeof a.query !== "string") return null;
   const query = a.query.trim();
-  if (query === "") return { error: "query must not be empty" };
-  const limit = a.limit === undefined || a.limit === null ? TOOL_SEARCH_DEFAULT_LIMIT : Number(a.limit);
-  if (!Number.isFinite(limit) || limit < 0)
-    return { error: "failed to parse tool_search arguments: invalid value for `limit`" };
-  if (Math.floor(limit) === 0) return { error: "limit must be greater than zero" };
-  return { query, limit: Math.floor(limit) };
+  if (query === "") return null;
+  if (a.limit === undefined || a.limit === null) return { query, limit: TOOL_SEARCH_DEFAULT_LIMIT };
+  if (typeof a.limit !== "number" || !Number.isInteger(a.limit) || a.limit <= 0) return null;
+  return { query, limit: a.limit };
 }
 
 function safeParse(text: string): unknown {

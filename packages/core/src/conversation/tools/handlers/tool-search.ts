@@ -11,6 +11,6 @@ import type { ToolContext } from "../context.js";
 export function toolSearchCall(ctx: ToolContext, callId: string, args: unknown): ResponseItemJson {
   const parsed = toolSearchArguments(args);
   // Bad arguments (an empty query, a zero limit) find nothing, as on 0.166.0 (checked with the native binary).
-  if ("error" in parsed) return toolSearchOutput(callId, []);
+  if (parsed === null) return toolSearchOutput(callId, []);
   return toolSearchOutput(callId, ctx.mcp?.searchTools(parsed.query, parsed.limit) ?? []);
 }

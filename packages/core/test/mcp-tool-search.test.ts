@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { McpServerConfig } from "@codex-ts/config-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { McpConnectionManager } from "../src/index.js";
+import { formatInputForModel, McpConnectionManager } from "../src/index.js";
 import { stem, tokenize } from "../src/mcp/bm25.js";
 import { toolInputSchema0166 } from "../src/mcp/tool-schema.js";
 import { toolSearchArguments } from "../src/mcp/tool-search.js";
@@ -197,5 +197,39 @@ describe("MCP input schemas as 0.166.0 offers them", () => {
     });
     expect(toolInputSchema0166(undefined)).toEqual({ type: "object", properties: {} });
     expect(toolInputSchema0166({ type: "object" })).toEqual({ type: "object", properties: {} });
+  });
+});
+
+describe("a namespaced MCP answer in the request (0.166.0's cut)", () => {
+  it("text items share the budget; the one that does not fit keeps head and tail around the marker", () => {
+    const output = [
+      { type: "input_text", text: "Wall time: 0.0183 seconds\nOutput:" },
+      { type: "input_text", text: "x".repeat(1024 * 1024) },
+      { type: "input_text", text: "later" },
+    ];
+    const call = {
+      type: "function_call",
+      name: "big",
+      namespace: "mcp__docs",
+      arguments: "{}",
+      call_id: "c",
+    };
+    const [, sent] = formatInputForModel(
+      [call, { type: "function_call_output", call_id: "c", output }],
+      [],
+      10_000,
+    );
+    const parts = (sent as { output: { text: string }[] }).output;
+    expect(parts[0]?.text).toBe("Wall time: 0.0183 seconds\nOutput:");
+    // 12 000 tokens, 9 of them the first item's: 2 × 23 982 bytes of the text, as 0.166.0 keeps them.
+    expect(parts[1]?.text).toBe(`${"x".repeat(23_982)}…250153 tokens truncated…${"x".repeat(23_982)}`);
+    expect(parts[2]?.text).toBe("…2 tokens truncated…");
+    const small = [{ type: "input_text", text: "42" }];
+    const [, kept] = formatInputForModel(
+      [call, { type: "function_call_output", call_id: "c", output: small }],
+      [],
+      10_000,
+    );
+    expect((kept as { output: unknown }).output).toBe(small);
   });
 });

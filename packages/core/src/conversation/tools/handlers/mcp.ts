@@ -91,7 +91,10 @@ async function runMcpToolCall(
       args = JSON.parse(rawArguments) as Record<string, unknown>;
     } catch (err) {
       // serde_json's words and position, as both reference binaries report them.
-      return { output: `err: ${jsonSyntaxError(rawArguments, "display") ?? (err as Error).message}`, result: null };
+      return {
+        output: `err: ${jsonSyntaxError(rawArguments, "display") ?? (err as Error).message}`,
+        result: null,
+      };
     }
   }
   const invocation = { server: target.server, tool: target.tool, arguments: args };

@@ -38,6 +38,12 @@ export interface ModelFamily {
    * a number is 0.166.0's token budget per output (`truncateText0166`), which its catalogue models get.
    */
   toolOutputTokens: number | null;
+  /**
+   * How the thread's MCP tools are offered: `functions` is 0.58.0's (one `mcp__<server>__<tool>` function each);
+   * `search` is 0.166.0's for `gpt-5.5` (deferred behind `tool_search`, found tools come back as `mcp__<server>`
+   * namespaces); `none` is 0.166.0's request to its code-mode catalogue models, which carries no tools at all.
+   */
+  mcpTools: "functions" | "search" | "none";
 }
 
 const DEFAULT_FAMILY: ModelFamily = {
@@ -52,6 +58,7 @@ const DEFAULT_FAMILY: ModelFamily = {
   omitDefaultSummary: false,
   toolset: "0.58",
   toolOutputTokens: null,
+  mcpTools: "functions",
 };
 
 /**
@@ -68,6 +75,7 @@ const catalogue0166 = (defaultEffort: string, more: Partial<ModelFamily> = {}): 
   omitDefaultSummary: true,
   toolset: "none",
   toolOutputTokens: TOOL_OUTPUT_TOKENS_0166,
+  mcpTools: "none",
   ...more,
 });
 
@@ -84,7 +92,7 @@ const FAMILIES: [prefix: string, family: Partial<ModelFamily>][] = [
   ["gpt-5.6-luna", catalogue0166("medium")],
   ["gpt-daybreak-blue-latest", catalogue0166("low")],
   ["gpt-daybreak-red-latest", catalogue0166("medium", { defaultVerbosity: "high" })],
-  ["gpt-5.5", catalogue0166("medium", { reasoningContext: null, toolset: "unified" })],
+  ["gpt-5.5", catalogue0166("medium", { reasoningContext: null, toolset: "unified", mcpTools: "search" })],
   ["codex-auto-review", catalogue0166("medium")],
   ["codex-mini-latest", { supportsReasoning: true, localShell: true, needsApplyPatchInstructions: true }],
   ["codex-", { supportsReasoning: true, applyPatchTool: "freeform" }],

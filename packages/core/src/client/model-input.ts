@@ -1,5 +1,6 @@
 import { renderStructuredOutput, truncateOutputForModel } from "../tools/exec-output.js";
-import { truncateText0166 } from "../tools/truncate-0166.js";
+import { approxTokenCount, truncateText0166 } from "../tools/truncate-0166.js";
+import { utf8Prefix, utf8Suffix } from "../tools/utf8-bounds.js";
 import { pairCallOutputs } from "./call-outputs.js";
 import { normalizeResponseItem } from "./response-item.js";
 import type { ToolSpec } from "./types.js";
@@ -36,7 +37,9 @@ export function offersFreeformApplyPatch(tools: readonly ToolSpec[]): boolean {
  * For 0.166.0's catalogue models (`toolOutputTokens`, from the model family) step 1 is 0.166.0's cut instead: the
  * output over that many tokens (four bytes each) keeps a head and a tail under a `Warning: truncated output` header
  * (`truncateText0166`), with a fifth more room than the budget: their exec_command outputs, already cut to the
- * budget with a few lines of header around them, pass unchanged (0.166.0 does not cut them again either).
+ * budget with a few lines of header around them, pass unchanged (0.166.0 does not cut them again either). An
+ * output that is a list of content items (a namespaced MCP call's) shares that budget among its `input_text` items
+ * (`capContentItems`).
  */
 export function formatInputForModel(
   input: Item[],
@@ -68,6 +71,10 @@ export function formatInputForModel(
         return item;
       case "function_call_output":
       case "custom_tool_call_output": {
+        if (Array.isArray(item.output) && toolOutputTokens !== null) {
+          const parts = capContentItems(item.output, Math.ceil(toolOutputTokens * HISTORY_SLACK_0166));
+          return parts === item.output ? item : { ...item, output: parts };
+        }
         if (typeof item.output !== "string") return item;
         const answersCommand = commandCalls.delete(String(item.call_id));
         const capped = cap(item.output);
@@ -78,4 +85,34 @@ export function formatInputForModel(
         return item;
     }
   }
+}
+
+/**
+ * A content-item output within `maxTokens`, as 0.166.0 cuts a namespaced MCP call's answer (observed with the
+ * native binary: a 1 MiB text came back as 47 964 bytes): the `input_text` items spend one budget in order; the
+ * first that does not fit keeps a head and a tail of half the rest each around `…N tokens truncated…` (no
+ * warning header), and later texts keep only the marker. Other items pass. 0.166.0 counts N from a text it has already
+ * cut; here N is the tokens this cut removed.
+ */
+function capContentItems(parts: unknown[], maxTokens: number): unknown[] {
+  let left = maxTokens;
+  let changed = false;
+  const out = parts.map((part) => {
+    const p = part as { type?: unknown; text?: unknown };
+    if (p?.type !== "input_text" || typeof p.text !== "string") return part;
+    const tokens = approxTokenCount(Buffer.byteLength(p.text, "utf8"));
+    if (tokens <= left) {
+      left -= tokens;
+      return part;
+    }
+    changed = true;
+    const half = (left * 4) / 2;
+    const removed = tokens - left;
+    left = 0;
+    return {
+      ...p,
+      text: `${utf8Prefix(p.text, half)}…${removed} tokens truncated…${utf8Suffix(p.text, half)}`,
+    };
+  });
+  return changed ? out : parts;
 }

@@ -14,6 +14,11 @@ function pick(item: Item, keys: readonly string[]): Item {
   return out;
 }
 
+/** `item` itself when it has no other keys, else a copy with only those (in that order). */
+function onlyKeys(item: Item, keys: readonly string[]): Item {
+  return Object.keys(item).every((k) => keys.includes(k)) ? item : pick(item, keys);
+}
+
 /** Message content parts keep only the fields Codex models (`annotations`, `logprobs`, … are dropped). */
 function contentPart(part: unknown): unknown {
   if (typeof part !== "object" || part === null) return part;
@@ -53,7 +58,16 @@ export function normalizeResponseItem(item: Item): Item {
         encrypted_content: item.encrypted_content ?? null,
       };
     case "function_call":
-      return pick(item, ["type", "name", "arguments", "call_id"]);
+      // `namespace` only on 0.166.0's calls of a namespaced (MCP) tool.
+      return pick(item, ["type", "name", "namespace", "arguments", "call_id"]);
+    // Outputs keep only what 0.58.0 models: 0.166.0's rollouts add ids and metadata it does not send back.
+    case "function_call_output":
+    case "custom_tool_call_output":
+      return onlyKeys(item, ["type", "call_id", "output"]);
+    case "tool_search_call":
+      return pick(item, ["type", "call_id", "status", "execution", "arguments"]);
+    case "tool_search_output":
+      return pick(item, ["type", "call_id", "status", "execution", "tools"]);
     case "custom_tool_call":
       return pick(item, ["type", "status", "call_id", "name", "input"]);
     case "local_shell_call":

@@ -19,7 +19,21 @@ export type ToolSpec =
   | { type: "custom"; name: string; description: string; format: Record<string, unknown> }
   /** 0.166.0 adds whether the search may reach the live web and what it may return. */
   | { type: "web_search"; external_web_access?: boolean; search_content_types?: string[] }
-  | { type: "local_shell" };
+  | { type: "local_shell" }
+  /** 0.166.0's search over the deferred (MCP) tools; the model's `tool_search_call` is answered by this server. */
+  | { type: "tool_search"; execution: "client"; description: string; parameters: Record<string, unknown> }
+  /** A group of function tools the model calls as `namespace` + `name` (0.166.0's form of an MCP server's tools). */
+  | { type: "namespace"; name: string; description: string; tools: NamespacedFunction[] };
+
+/** A function inside a namespace; `defer_loading` marks one that a tool search loaded. */
+export interface NamespacedFunction {
+  type: "function";
+  name: string;
+  description: string;
+  strict: false;
+  defer_loading?: true;
+  parameters: Record<string, unknown>;
+}
 
 /** Everything one model request needs. `input` is the conversation history as Responses API items. */
 export interface Prompt {

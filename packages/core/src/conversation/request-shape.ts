@@ -4,12 +4,21 @@ import type { Prompt, ToolSpec } from "../client/types.js";
 import { applyPatchToolType } from "./apply-patch-tool.js";
 import { toolSpecs, toolSpecs0166 } from "./tools/specs.js";
 
+/** What the request shape needs of the thread's MCP servers (McpConnectionManager). */
+export interface McpOffer {
+  serverNames(): string[];
+  /** 0.58.0's form: one function per tool. */
+  toolSpecs(): ToolSpec[];
+  /** 0.166.0's `tool_search` over the deferred tools; null when there are none. */
+  toolSearchSpec(): ToolSpec | null;
+}
+
 /**
  * The parts of a Responses request that depend on the model family and the tool flags, as 0.58.0 shapes them
  * (observed with the real binary for each family; see the app-server body-shape e2e test).
  */
 export interface RequestShape {
-  /** The built-in tools (MCP tools are appended by the caller). */
+  /** Every tool: the built-in ones and the MCP tools in the form the model family takes them. */
   tools: ToolSpec[];
   /** Absent for models without reasoning support (the body then has `reasoning: null`, no `include`). */
   reasoning?: NonNullable<Prompt["reasoning"]>;
@@ -88,8 +97,11 @@ export function requestShape(
   >,
   settings: ShapeSettings,
   baseInstructions: string,
-  /** Whether the thread keeps goals (a stored thread): 0.166.0 then offers `gpt-5.5` its goal tools. */
-  o: { goals?: boolean } = {},
+  /**
+   * `goals`: whether the thread keeps goals (a stored thread): 0.166.0 then offers `gpt-5.5` its goal tools.
+   * `mcp`: the thread's MCP servers, offered as the family's `mcpTools` says (README, "MCP tools").
+   */
+  o: { goals?: boolean; mcp?: McpOffer | undefined } = {},
 ): RequestShape {
   const family = modelFamily(settings.model);
   const verbosity = family.supportsVerbosity ? (config.modelVerbosity ?? family.defaultVerbosity) : null;
@@ -102,8 +114,16 @@ export function requestShape(
   // `tools` key) and the base prompt as given.
   if (family.toolset !== "0.58") {
     const unified = family.toolset === "unified";
+    const search = family.mcpTools === "search" && o.mcp !== undefined;
     return {
-      tools: unified ? toolSpecs0166({ webSearch: webSearchMode(config), goals: o.goals ?? false }) : [],
+      tools: unified
+        ? toolSpecs0166({
+            webSearch: webSearchMode(config),
+            goals: o.goals ?? false,
+            mcpResources: search && (o.mcp?.serverNames().length ?? 0) > 0,
+            toolSearch: search ? (o.mcp?.toolSearchSpec() ?? null) : null,
+          })
+        : [],
       ...common,
       instructions: baseInstructions,
       parallelToolCalls: unified,
@@ -116,14 +136,17 @@ export function requestShape(
       ? baseInstructions + APPLY_PATCH_SHELL_INSTRUCTIONS
       : baseInstructions;
   return {
-    tools: toolSpecs({
-      viewImage: config.toolsViewImage,
-      webSearch: config.toolsWebSearch,
-      applyPatch,
-      localShell: family.localShell,
-      shellCommand: config.features.shell_command_tool === true,
-      unifiedExec: config.features.unified_exec === true,
-    }),
+    tools: [
+      ...toolSpecs({
+        viewImage: config.toolsViewImage,
+        webSearch: config.toolsWebSearch,
+        applyPatch,
+        localShell: family.localShell,
+        shellCommand: config.features.shell_command_tool === true,
+        unifiedExec: config.features.unified_exec === true,
+      }),
+      ...(o.mcp?.toolSpecs() ?? []),
+    ],
     ...common,
     instructions,
   };

@@ -104,7 +104,14 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
           const recorded = normalizeResponseItem(item);
           // 0.58.0 keeps a response's messages, reasoning and tool calls; a web search call it reports but drops.
           if (type !== "web_search_call") items.push(recorded);
-          if (type === "function_call" || type === "custom_tool_call" || type === "local_shell_call")
+          // A tool search this side answers (`execution: client`, 0.166.0's for deferred MCP tools) is a call too.
+          const clientSearch = type === "tool_search_call" && item.execution === "client";
+          if (
+            type === "function_call" ||
+            type === "custom_tool_call" ||
+            type === "local_shell_call" ||
+            clientSearch
+          )
             calls.push(recorded);
           // The item event first, then its legacy events (0.58.0 derives those from the item and sends them after).
           const turnItem = turnItemOf(item, false);

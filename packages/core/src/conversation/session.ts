@@ -313,12 +313,15 @@ export class Session {
   /** The next model request: the history under the current settings, with the built-in and MCP tools. */
   prompt(): Prompt {
     const s = this.settings;
-    const shape = requestShape(this.config, s, this.d.instructions, { goals: this.goals() !== null });
+    const shape = requestShape(this.config, s, this.d.instructions, {
+      goals: this.goals() !== null,
+      mcp: this.mcp ?? undefined,
+    });
     return {
       model: s.model,
       instructions: shape.instructions,
       input: this.history,
-      tools: [...shape.tools, ...(this.mcp?.toolSpecs() ?? [])],
+      tools: shape.tools,
       ...(shape.reasoning ? { reasoning: shape.reasoning } : {}),
       ...(shape.verbosity ? { verbosity: shape.verbosity } : {}),
       ...(shape.parallelToolCalls ? { parallelToolCalls: true } : {}),

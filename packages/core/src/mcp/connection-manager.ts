@@ -4,6 +4,7 @@ import type { ToolSpec } from "../client/types.js";
 import { throttleLatest } from "./progress-throttle.js";
 import { limitCallToolResult } from "./result-limits.js";
 import { startServer } from "./server-start.js";
+import { callableToolName, mcpNamespace, searchTools, toolSearchSpec } from "./tool-search.js";
 import type {
   McpCallToolResult,
   McpElicitationHandler,
@@ -193,6 +194,33 @@ export class McpConnectionManager {
       strict: false,
       parameters: { ...t.inputSchema, properties: t.inputSchema.properties ?? {} },
     }));
+  }
+
+  /** The `tool_search` tool over every tool (0.166.0's form for `gpt-5.5`); null when no server offers tools. */
+  toolSearchSpec(): ToolSpec | null {
+    const tools = this.tools();
+    return tools.length > 0 ? toolSearchSpec(tools, (s) => this.instructions(s)) : null;
+  }
+
+  /** The namespaces of the tools a `tool_search` query finds (at most `limit` tools). */
+  searchTools(query: string, limit: number): ToolSpec[] {
+    return searchTools(this.tools(), query, limit, (s) => this.instructions(s));
+  }
+
+  /** What a running server's `initialize` said to tell the model (its namespace's description), if anything. */
+  instructions(server: string): string | undefined {
+    return this.servers.get(server)?.client.getInstructions();
+  }
+
+  /**
+   * The server and tool behind a namespaced call (`mcp__<server>` + the tool's callable name, 0.166.0's form), or
+   * undefined when no listed tool has that name.
+   */
+  resolveNamespaced(namespace: string, name: string): { server: string; tool: string } | undefined {
+    for (const t of this.toolsByName.values())
+      if (mcpNamespace(t.server) === namespace && callableToolName(t.tool) === name)
+        return { server: t.server, tool: t.tool };
+    return undefined;
   }
 
   /** The server and tool behind a model-facing name, or undefined when it is not an MCP tool. */

@@ -3,9 +3,10 @@
  * `failed to parse function arguments: ` — e.g. `Error("trailing characters", line: 1, column: 27)` for two JSON
  * objects in a row (what a Chat provider's parallel calls become). A small JSON scanner that stops at the first
  * error with serde_json's wording and position: line from 1, column = bytes consumed on that line (including the
- * offending byte when serde reports it by peeking). Returns null for valid JSON.
+ * offending byte when serde reports it by peeking). Returns null for valid JSON. `display` gives serde's Display
+ * form instead (`key must be a string at line 1 column 2`), which Codex writes after `err: ` for an MCP call.
  */
-export function jsonSyntaxError(text: string): string | null {
+export function jsonSyntaxError(text: string, form: "debug" | "display" = "debug"): string | null {
   const bytes = Buffer.from(text, "utf8");
   let i = 0;
 
@@ -145,6 +146,7 @@ export function jsonSyntaxError(text: string): string | null {
         column = 0;
       } else column++;
     }
+    if (form === "display") return `${err.message} at line ${line} column ${column}`;
     return `Error(${JSON.stringify(err.message)}, line: ${line}, column: ${column})`;
   }
 }

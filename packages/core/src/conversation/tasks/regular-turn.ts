@@ -124,9 +124,16 @@ async function samplingLoop(session: Session, task: RunningTask, tools: ToolCont
     // and its tools have run (so after its token_count), each tool call followed by its output; a response
     // whose stream fails keeps none of them, one interrupted mid-stream the items it had completed (calls
     // with aborted outputs).
-    for (const item of items) {
-      session.record(item);
-      for (const output of outputs.get(item) ?? []) session.record(output);
+    // With parallel tool calls (0.166.0's gpt-5.5) a response's calls come first and their outputs after them, in
+    // call order, as 0.166.0 records them (checked with the native binary: test/mcp-tools-0166.e2e.test.ts).
+    if (session.prompt().parallelToolCalls === true) {
+      for (const item of items) session.record(item);
+      for (const item of items) for (const output of outputs.get(item) ?? []) session.record(output);
+    } else {
+      for (const item of items) {
+        session.record(item);
+        for (const output of outputs.get(item) ?? []) session.record(output);
+      }
     }
     if (sampled.interrupted) throw new TurnAborted();
     // Interrupted while its tools ran: 0.58.0 has already begun the next request (its turn_context is written)

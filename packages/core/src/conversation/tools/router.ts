@@ -1,3 +1,5 @@
+import { toolSearchOutput } from "../../client/call-outputs.js";
+import { modelFamily } from "../../client/model-family.js";
 import type { ResponseItemJson } from "../../client/types.js";
 import { GOAL_TOOL_HANDLERS } from "../../goals/tool-handlers.js";
 import { MCP_RESOURCE_TOOL_NAMES } from "../../mcp/resource-tools.js";
@@ -6,9 +8,10 @@ import { TurnAborted } from "../turn-aborted.js";
 import { localShellArguments, unofferedToolAnswer } from "./call-gate.js";
 import type { ToolContext, ToolHandler, ToolResult } from "./context.js";
 import { applyPatchHandler } from "./handlers/apply-patch.js";
-import { mcpResourceToolCall, mcpToolCall } from "./handlers/mcp.js";
+import { mcpResourceToolCall, mcpToolCall, namespacedMcpToolCall } from "./handlers/mcp.js";
 import { requestUserInputHandler } from "./handlers/request-user-input.js";
 import { shellCommandHandler, shellHandler } from "./handlers/shell.js";
+import { toolSearchCall } from "./handlers/tool-search.js";
 import { UNIFIED_EXEC_HANDLERS } from "./handlers/unified-exec.js";
 import { updatePlanHandler } from "./handlers/update-plan.js";
 import { viewImageHandler } from "./handlers/view-image.js";
@@ -55,6 +58,10 @@ export async function runTools(ctx: ToolContext, calls: readonly ResponseItemJso
       }
     }
     aborted = true;
+    if (call.type === "tool_search_call") {
+      outputs.set(call, [toolSearchOutput(String(call.call_id ?? ""), [])]);
+      continue;
+    }
     const text = abortOutput ?? abortedToolOutput(String(call.name ?? ""), (Date.now() - started) / 1000);
     const type = call.type === "custom_tool_call" ? "custom_tool_call_output" : "function_call_output";
     outputs.set(call, [{ type, call_id: String(call.call_id ?? ""), output: text }]);
@@ -74,7 +81,8 @@ function abortedToolOutput(name: string, seconds: number): string {
 }
 
 /**
- * Routes one call as 0.58.0's router does: MCP tools and the MCP resource tools first, then the offered-tools gate
+ * Routes one call as 0.58.0's router does: MCP tools (and 0.166.0's tool searches and namespaced MCP calls) and the
+ * MCP resource tools first, then the offered-tools gate
  * (call-gate.ts), then the unified exec tools (which decode their raw arguments themselves), then the arguments
  * (serde_json's wording when they are not JSON), then the built-in handler.
  */
@@ -87,7 +95,20 @@ async function dispatch(ctx: ToolContext, call: ResponseItemJson): Promise<Respo
       ? { type: "custom_tool_call_output", call_id: callId, output: text }
       : { type: "function_call_output", call_id: callId, output: text };
   const answer = (r: ToolResult) => (typeof r === "string" ? [output(r)] : [output(r.output), ...r.followUp]);
-  const mcpTool = call.type === "function_call" ? ctx.mcp?.resolve(name) : undefined;
+  if (call.type === "tool_search_call") return [toolSearchCall(ctx, callId, call.arguments)];
+  const namespace =
+    call.type === "function_call" && typeof call.namespace === "string" ? call.namespace : null;
+  if (namespace !== null) {
+    const target = ctx.mcp?.resolveNamespaced(namespace, name);
+    // 0.166.0's words for a namespaced name it does not know (namespace and name run together).
+    if (!ctx.mcp || !target) return answer(`unsupported call: ${namespace}${name}`);
+    const items = await namespacedMcpToolCall(ctx, ctx.mcp, callId, target, String(call.arguments ?? ""));
+    return [{ type: "function_call_output", call_id: callId, output: items }];
+  }
+  // The flat `mcp__<server>__<tool>` names are only the models' that are offered them (0.166.0 refuses them from
+  // `gpt-5.5`, which finds its MCP tools through tool_search).
+  const flatMcp = call.type === "function_call" && modelFamily(ctx.settings().model).mcpTools === "functions";
+  const mcpTool = flatMcp ? ctx.mcp?.resolve(name) : undefined;
   if (ctx.mcp && mcpTool)
     return answer(await mcpToolCall(ctx, ctx.mcp, callId, mcpTool, String(call.arguments ?? "")));
   if (call.type === "function_call" && MCP_RESOURCE_TOOL_NAMES.has(name))

@@ -38,19 +38,27 @@ export function toolSpecs(o: {
 
 /**
  * The tools 0.166.0 offers `gpt-5.5` (the `unified` toolset of its model family), in its order: exec_command and
- * write_stdin, request_user_input, the freeform apply_patch, view_image with its `detail`, and web_search unless
- * `web_search = "disabled"` (live unless `"cached"`), with the goal tools before it on a stored thread (`goals`).
- * 0.166.0 also offers tool_search, which this server does not implement (README, 0.166 differences); it offers no
- * MCP resource tools nor update_plan.
+ * write_stdin, the three MCP resource tools when the thread has MCP servers (`mcpResources`), request_user_input,
+ * the freeform apply_patch, view_image with its `detail`, the goal tools on a stored thread (`goals`), `tool_search`
+ * when MCP tools are deferred behind it (`toolSearch`), and web_search unless `web_search = "disabled"` (live unless
+ * `"cached"`). No update_plan. (0.166.0 also offers tool_search without MCP tools, for its multi-agent tools,
+ * which this server does not have: README, 0.166 differences.)
  */
-export function toolSpecs0166(o: { webSearch: "live" | "cached" | "disabled"; goals?: boolean }): ToolSpec[] {
+export function toolSpecs0166(o: {
+  webSearch: "live" | "cached" | "disabled";
+  goals?: boolean;
+  mcpResources?: boolean;
+  toolSearch?: ToolSpec | null;
+}): ToolSpec[] {
   const tools: ToolSpec[] = [
     ...UNIFIED_EXEC_TOOLS_0166,
+    ...(o.mcpResources ? MCP_RESOURCE_TOOLS : []),
     REQUEST_USER_INPUT_TOOL,
     FREEFORM_APPLY_PATCH_TOOL,
     VIEW_IMAGE_TOOL_0166,
   ];
   if (o.goals) tools.push(...GOAL_TOOLS);
+  if (o.toolSearch) tools.push(o.toolSearch);
   if (o.webSearch !== "disabled")
     tools.push({
       type: "web_search",

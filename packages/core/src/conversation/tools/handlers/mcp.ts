@@ -14,6 +14,7 @@ import {
   persistMcpToolApproval,
   requiresMcpToolApproval,
 } from "../../../mcp/tool-approval.js";
+import { jsonSyntaxError } from "../../../tools/json-syntax-error.js";
 import { TurnAborted } from "../../turn-aborted.js";
 import type { ToolContext } from "../context.js";
 
@@ -49,20 +50,70 @@ export async function mcpToolCall(
   target: { server: string; tool: string },
   rawArguments: string,
 ): Promise<string> {
+  return (await runMcpToolCall(ctx, mcp, callId, target, rawArguments)).output;
+}
+
+/**
+ * A namespaced MCP call (0.166.0's form, `gpt-5.5`): the same call and events, answered as 0.166.0 answers it — an
+ * `input_text` list of the wall time followed by the result's content (texts as `input_text`, images as
+ * `input_image`), or by the reason it failed.
+ */
+export async function namespacedMcpToolCall(
+  ctx: ToolContext,
+  mcp: McpConnectionManager,
+  callId: string,
+  target: { server: string; tool: string },
+  rawArguments: string,
+): Promise<unknown[]> {
+  const started = process.hrtime.bigint();
+  const { output, result } = await runMcpToolCall(ctx, mcp, callId, target, rawArguments);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const head = { type: "input_text", text: `Wall time: ${seconds.toFixed(4)} seconds\nOutput:` };
+  return [head, ...mcpContentItems(result, output)];
+}
+
+/** A result as model input items; a failure (or arguments that are not JSON) as its text. */
+function mcpContentItems(result: McpCallOutcome | null, failure: string): unknown[] {
+  if (result === null) return [{ type: "input_text", text: failure }];
+  if ("Err" in result) return [{ type: "input_text", text: result.Err }];
+  return (result.Ok.content ?? []).map((block) => {
+    const b = block as Record<string, unknown>;
+    if (b.type === "text") return { type: "input_text", text: String(b.text ?? "") };
+    if (b.type === "image" && typeof b.data === "string")
+      return { type: "input_image", image_url: `data:${String(b.mimeType ?? "image/png")};base64,${b.data}` };
+    return { type: "input_text", text: JSON.stringify(b) };
+  });
+}
+
+/** The call between its events: the 0.58.0 text the model gets and the outcome (null when never made). */
+async function runMcpToolCall(
+  ctx: ToolContext,
+  mcp: McpConnectionManager,
+  callId: string,
+  target: { server: string; tool: string },
+  rawArguments: string,
+): Promise<{ output: string; result: McpCallOutcome | null }> {
   let args: Record<string, unknown> | null = null;
   if (rawArguments.trim() !== "") {
     try {
       args = JSON.parse(rawArguments) as Record<string, unknown>;
     } catch (err) {
-      return `err: ${(err as Error).message}`;
+      // serde_json's words and position, as both reference binaries report them.
+      return {
+        output: `err: ${jsonSyntaxError(rawArguments, "display") ?? (err as Error).message}`,
+        result: null,
+      };
     }
   }
   const invocation = { server: target.server, tool: target.tool, arguments: args };
-  return betweenMcpEvents(ctx, callId, invocation, async () => {
+  let outcome: McpCallOutcome | null = null;
+  const output = await betweenMcpEvents(ctx, callId, invocation, async () => {
     const refused = await approvalRefusal(ctx, mcp, target, args);
     // A refused call ends at once, as 0.166.0 ends it: nothing ran, zero duration.
-    if (refused !== null)
-      return { result: { Err: refused }, output: mcpFunctionOutput({ Err: refused }), ran: false };
+    if (refused !== null) {
+      outcome = { Err: refused };
+      return { result: outcome, output: mcpFunctionOutput(outcome), ran: false };
+    }
     let result: McpCallOutcome;
     try {
       // Progress is an extension event (events/extension.ts): passed on, not recorded, for v2's
@@ -73,8 +124,10 @@ export async function mcpToolCall(
       if (ctx.signal.aborted) throw new TurnAborted();
       result = { Err: `tool call error: ${(err as Error).message}` };
     }
+    outcome = result;
     return { result, output: mcpFunctionOutput(result) };
   });
+  return { output, result: outcome };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { access, appendFile, readdir, stat, utimes, writeFile } from "node:fs/promises";
+import { access, appendFile, mkdir, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "@codex-ts/test-support";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -47,8 +47,10 @@ describe("HeadSnapshot", () => {
     const b = await file("b", "bbbb");
     const c = await file("c", "cccc");
     const d = await file("d", "dddd", false);
+    await mkdir(join(home, "sub"));
+    const e = await file(join("sub", "e"), "eeee");
     const first = HeadSnapshot.load(home);
-    for (const f of [a, b, c, d]) {
+    for (const f of [a, b, c, d, e]) {
       expect(first.lookup(f.path)).toBeNull();
       first.record(f.path, f.head);
     }
@@ -64,6 +66,9 @@ describe("HeadSnapshot", () => {
     expect(next.lookup(c.path)).toBeNull();
     expect(next.lookup(d.path)).toBeNull();
     expect(next.lookup(join(home, "missing"))).toBeNull();
+    await rm(join(home, "sub"), { recursive: true });
+    await writeFile(join(home, "sub"), "a file where its folder was");
+    expect(next.lookup(e.path)).toBeNull(); // ENOTDIR: not a crash
   });
 
   it("keeps no head of a file modified in the last seconds, and writes nothing when no head was read", async () => {

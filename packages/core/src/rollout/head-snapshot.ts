@@ -1,4 +1,4 @@
-import { lstatSync } from "node:fs";
+import { lstatSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "@codex-ts/app-server-protocol";
 import { readFilePrefixSync } from "@codex-ts/config-loader";
@@ -7,7 +7,7 @@ import type { HeadFacts } from "./facts.js";
 /** Beside the index in CODEX_HOME: the heads the last first page read from the files. */
 export const HEAD_SNAPSHOT_FILE = "sessions-index.heads.json";
 const VERSION = 2;
-/** A snapshot holds one page's heads (~1 KB each); anything bigger is not ours, and is ignored. */
+/** A snapshot holds one page's heads (~1 KB each): a bigger one is neither written nor read. */
 const MAX_BYTES = 256 * 1024;
 /** Heads of files modified this recently are not kept: a coarse mtime could hide a change made in the same tick. */
 const RECENT_MS = 3000;
@@ -52,7 +52,12 @@ export class HeadSnapshot {
   lookup(path: string): SnapshotHead | null {
     const kept = this.kept.get(path);
     if (!kept) return null;
-    const st = lstatSync(path, { throwIfNoEntry: false });
+    let st: Stats | undefined;
+    try {
+      st = lstatSync(path, { throwIfNoEntry: false });
+    } catch {
+      return null; // its folder went or cannot be searched since it was listed: the file's read says what to do
+    }
     if (!st?.isFile()) return null;
     const same = st.size === kept.size && st.mtimeMs === kept.mtime;
     if (!same && !(kept.complete && st.size > kept.size)) return null;
@@ -79,7 +84,10 @@ export class HeadSnapshot {
     for (const [path, h] of this.used)
       if (h.mtime <= settled) heads.push([path, h.size, h.mtime, h.complete, h.facts]);
     if (heads.length === 0) return;
-    await writeFileAtomic(this.file, JSON.stringify({ version: VERSION, heads }));
+    const text = JSON.stringify({ version: VERSION, heads });
+    // A page of many heads, or of long previews, would not be read back: not written either.
+    if (Buffer.byteLength(text) > MAX_BYTES) return;
+    await writeFileAtomic(this.file, text);
   }
 }
 

@@ -65,6 +65,8 @@ const SERVERS = [
   ["codex 0.58.0", existsSync(bin058) ? [bin058, "app-server"] : null],
   ["codex 0.166.0", existsSync(bin0166) ? [bin0166, "app-server"] : null],
 ];
+/** Our first listing page's heads snapshot (core head-snapshot.ts): a cache, deleted with the others. */
+const HEADS_SNAPSHOT = "sessions-index.heads.json";
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RESUME_MB = Number(process.env.BENCH_RESUME_MB ?? 100);
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").filter(Boolean).map(Number);
@@ -193,10 +195,17 @@ async function timeRequests(cmd, codexHome, requests) {
   return { times, rss };
 }
 
-/** Deletes every SQLite file a server keeps in CODEX_HOME (our sessions index, 0.166.0's state databases). */
+/**
+ * Deletes every cache a server keeps in CODEX_HOME: SQLite files (our sessions index, 0.166.0's state databases)
+ * and our first page's heads snapshot.
+ */
 async function dropCaches(codexHome) {
   for (const name of await fs.readdir(codexHome)) {
-    if (/\.sqlite(-wal|-shm|-journal)?$/.test(name) || /\.db(-wal|-shm)?$/.test(name)) {
+    if (
+      /\.sqlite(-wal|-shm|-journal)?$/.test(name) ||
+      /\.db(-wal|-shm)?$/.test(name) ||
+      name === HEADS_SNAPSHOT
+    ) {
       await fs.rm(path.join(codexHome, name), { force: true });
     }
   }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { rolloutPathFor, SESSION_INDEX_FILE } from "@codex-ts/core";
+import { HEAD_SNAPSHOT_FILE, rolloutPathFor, SESSION_INDEX_FILE } from "@codex-ts/core";
 import { mockCodexHome } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModernClient, OURS } from "./helpers/modern-client.js";
@@ -188,5 +188,50 @@ describe("the 0.166 thread/list first page after spawn", () => {
       "01a241ad-5417-7fb3-9c8e-24f0707d17b2",
     ]);
     expect(page.data.map((t) => t.id)).not.toContain(archivedId);
+  }, 120_000);
+
+  it("takes unchanged heads from the last first page's snapshot, and reads changed ones again", async () => {
+    // Heads of files modified in the last seconds are not kept (coarse mtimes): the store's files are older.
+    const old = new Date(Date.now() - 3600_000);
+    const rollouts = (await fs.readdir(path.join(home, "sessions"), { recursive: true }))
+      .filter((f) => f.endsWith(".jsonl"))
+      .map((f) => path.join(home, "sessions", f));
+    for (const f of rollouts) if ((await fs.stat(f)).isFile()) await fs.utimes(f, old, old);
+    const snapshot = path.join(home, HEAD_SNAPSHOT_FILE);
+    await fs.rm(snapshot, { force: true });
+    /** Each query's first page of a fresh process, checked against the page its index gives. */
+    const firstPages = async (): Promise<string[]> => {
+      const pages: string[] = [];
+      for (const q of QUERIES) {
+        const c = await start();
+        const first = await list(c, q);
+        expect(first, JSON.stringify(q)).toBe(await list(c, q));
+        pages.push(first);
+        await c.close();
+      }
+      return pages;
+    };
+    const fromFiles = await firstPages();
+    // The processes wrote their pages' heads before exiting (the write follows the answer, the exit waits for it).
+    const kept = JSON.parse(await fs.readFile(snapshot, "utf8")) as { heads: [string][] };
+    expect(kept.heads.length).toBeGreaterThan(0);
+    expect(await firstPages()).toEqual(fromFiles);
+    // A head rewritten since (a shorter preview) is read again; one whose file grew (a turn appended) keeps its
+    // facts and shows its new mtime, as the index has them.
+    const [newest, second] = (JSON.parse(fromFiles[1]!) as { data: { path: string; preview: string }[] })
+      .data;
+    const text = await fs.readFile(newest!.path, "utf8");
+    await fs.writeFile(newest!.path, text.replaceAll(newest!.preview, "x"));
+    await fs.appendFile(second!.path, line("event_msg", { type: "agent_message", message: "later" }, old));
+    const edit = new Date(old.getTime() + 60_000);
+    for (const f of [newest!.path, second!.path]) await fs.utimes(f, edit, edit);
+    const edited = await firstPages();
+    const shown = (JSON.parse(edited[1]!) as { data: { preview: string; updatedAt: number }[] }).data;
+    expect(shown.slice(0, 2).map((t) => [t.preview, t.updatedAt])).toEqual([
+      ["x", Math.floor(edit.getTime() / 1000)],
+      [second!.preview, Math.floor(edit.getTime() / 1000)],
+    ]);
+    await fs.writeFile(snapshot, (await fs.readFile(snapshot, "utf8")).slice(0, 100));
+    expect(await firstPages()).toEqual(edited);
   }, 120_000);
 });

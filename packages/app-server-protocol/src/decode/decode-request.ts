@@ -4,6 +4,7 @@ import { isRequestMethod, unknownMethodMessage } from "../registry/derive.js";
 import { NoParams } from "../registry/no-params.js";
 import { INVALID_REQUEST, type RpcErrorBody } from "../rpc/errors.js";
 import { explainIssues, type Issue } from "./describe.js";
+import { plainDecode } from "./plain-params.js";
 import { namedFromPositional } from "./positional.js";
 
 /** The outcome of the one decode of a request: typed params, or the error to answer with. */
@@ -54,6 +55,9 @@ export function decodeRequest<P extends ProtocolDefinition>(
   // serde reads unit from an empty map too (`"params": {}` on a method without params).
   if (schema === NoParams && isEmptyMap(params))
     return { ok: true, method, params: undefined as DecodedParams<P, RequestMethod<P>> };
+  // The plain params of a first listing or read need no zod (plain-params.ts); anything else is zod's.
+  const plain = plainDecode(schema, params);
+  if (plain) return { ok: true, method, params: plain.value as DecodedParams<P, RequestMethod<P>> };
   const direct = parseParams(schema, params);
   if (direct.success) return { ok: true, method, params: direct.data as DecodedParams<P, RequestMethod<P>> };
   // A struct sent as a sequence fails the object schema; read it the way serde does, then parse again.

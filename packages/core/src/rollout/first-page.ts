@@ -1,6 +1,7 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { factsFromHead, type HeadFacts, isListable, sourceKind } from "./facts.js";
 import { readListedHeadSoon, type StatedHead } from "./head.js";
+import { HeadSnapshot, type SnapshotHead } from "./head-snapshot.js";
 import { collectPage, type ListPage, type ListQuery, listableSummary, providerMatches } from "./list.js";
 import { namesFromFile } from "./names.js";
 import { SESSIONS_SUBDIR } from "./paths.js";
@@ -41,22 +42,21 @@ function providersSuitFiles(
 class OverBudget extends Error {}
 
 /** One file's head as listing sees it, with the stat taken before the read (as the index records it). */
-interface FileHead {
-  facts: HeadFacts;
-  size: number;
-  mtime: number;
-}
+type FileHead = SnapshotHead;
 
 /**
- * Reads a candidate's head; null when it went or cannot be read since the directory was listed. Synchronous for a
- * head in the file's first 64 KiB (see `readListedHeadSoon`).
+ * A candidate's head: the snapshot's when the file is unchanged since it was recorded (`HeadSnapshot`), else read
+ * from the file; null when it went or cannot be read since the directory was listed. Synchronous for a head in
+ * the file's first 64 KiB (see `readListedHeadSoon`).
  */
-function headOf(c: Candidate): FileHead | null | Promise<FileHead | null> {
-  const fileHead = ({ head, size, mtimeMs }: StatedHead): FileHead => ({
-    facts: factsFromHead(head),
-    size,
-    mtime: mtimeMs,
-  });
+function headOf(c: Candidate, snapshot: HeadSnapshot): FileHead | null | Promise<FileHead | null> {
+  const kept = snapshot.lookup(c.path);
+  if (kept) return kept;
+  const fileHead = ({ head, size, mtimeMs }: StatedHead): FileHead => {
+    const read = { facts: factsFromHead(head), size, mtime: mtimeMs, complete: head.complete };
+    snapshot.record(c.path, read);
+    return read;
+  };
   try {
     const stated = readListedHeadSoon(c.path);
     return stated instanceof Promise ? stated.then(fileHead).catch(() => null) : fileHead(stated);
@@ -69,8 +69,10 @@ function headOf(c: Candidate): FileHead | null | Promise<FileHead | null> {
  * A newest-first page read straight from the files, for a process whose index is not open yet: the newest day
  * folders are listed and their heads read (one synchronous read each) until the page is full. Loading SQLite costs
  * more than reading the two dozen heads of a first page, so an editor's first listing after spawn is answered
- * this way while the index opens afterwards. A page that would need many more heads (a filter matching few
- * sessions) gives up early: null, and the caller asks the index.
+ * this way while the index opens afterwards. Heads unchanged since the last such page come from its snapshot
+ * (`HeadSnapshot`, one lstat each), and the snapshot is rewritten after the answer when heads were read. A page
+ * that would need many more heads (a filter matching few sessions) gives up early: null, and the caller asks the
+ * index.
  */
 async function newestFromFiles<T extends SessionSummary>(
   sessionsDir: string,
@@ -78,15 +80,18 @@ async function newestFromFiles<T extends SessionSummary>(
   pick: (c: Candidate, head: FileHead) => T | null,
 ): Promise<{ items: T[]; nextCursor: string | null } | null> {
   const budget = budgetFor(Math.max(1, query.pageSize ?? 25));
+  const snapshot = HeadSnapshot.load(dirname(sessionsDir));
   let reads = 0;
   const read = (c: Candidate) => {
     if (++reads > budget) throw new OverBudget();
-    const head = headOf(c);
+    const head = headOf(c, snapshot);
     if (head instanceof Promise) return head.then((h) => (h ? pick(c, h) : null));
     return head ? pick(c, head) : null;
   };
   try {
-    return await collectPage(walkNewestFirst(sessionsDir), query, read);
+    const page = await collectPage(walkNewestFirst(sessionsDir), query, read);
+    snapshot.saveSoon();
+    return page;
   } catch (err) {
     if (err instanceof OverBudget) return null;
     throw err;
@@ -138,7 +143,7 @@ export async function threadPageFromFiles(codexHome: string, query: ThreadQuery)
   if (!names) return null;
   return newestFromFiles(join(codexHome, SESSIONS_SUBDIR), { pageSize: q.limit }, (c, head) => {
     if (!matches(c, head.facts, q.filter)) return null;
-    const row = { name: "", id: c.id, ts: c.timestamp, archived: false, complete: false, ...head };
+    const row = { name: "", id: c.id, ts: c.timestamp, archived: false, ...head };
     return threadSummary(c.path, row, query.defaultProvider, names.get(c.id) ?? null);
   });
 }

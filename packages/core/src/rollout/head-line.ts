@@ -65,23 +65,21 @@ const KEYS: { kind: CutKind; key: Buffer; before: readonly number[] }[] = [
 function findCuts(bytes: Buffer, start: number, end: number): Cut[] {
   const cuts: Cut[] = [];
   if (end - start < MIN_CUT_BYTES) return cuts;
+  // Searched in the line only: a search in the whole buffer scans the rest of the head for a key the line lacks.
+  const line = bytes.subarray(start, end);
   for (const { kind, key, before } of KEYS) {
-    for (
-      let at = bytes.indexOf(key, start);
-      at !== -1 && at < end;
-      at = bytes.indexOf(key, at + key.length)
-    ) {
-      if (at === start || !before.includes(bytes[at - 1] as number)) continue;
+    for (let at = line.indexOf(key); at !== -1; at = line.indexOf(key, at + key.length)) {
+      if (at === 0 || !before.includes(line[at - 1] as number)) continue;
       const from = at + key.length;
-      const to = closingQuote(bytes, from, end);
+      const to = closingQuote(line, from);
       if (to === -1) break; // the line ends inside the value: torn, parsed whole
       if (to - from < MIN_CUT_BYTES) continue;
       if (kind !== "injected") {
-        cuts.push({ kind, from, to, with: INSTRUCTIONS_MARKER_JSON });
+        cuts.push({ kind, from: start + from, to: start + to, with: INSTRUCTIONS_MARKER_JSON });
         break;
       }
-      const marker = INJECTED_MARKERS.find((m) => bytes.compare(m, 0, m.length, from, from + m.length) === 0);
-      if (marker) cuts.push({ kind, from, to, with: marker });
+      const marker = INJECTED_MARKERS.find((m) => line.compare(m, 0, m.length, from, from + m.length) === 0);
+      if (marker) cuts.push({ kind, from: start + from, to: start + to, with: marker });
     }
   }
   // Overlapping matches (a key inside another's value cannot match, but keep it simple): the first one stands.
@@ -89,11 +87,11 @@ function findCuts(bytes: Buffer, start: number, end: number): Cut[] {
   return cuts.filter((c, i) => i === 0 || c.from >= (cuts[i - 1] as Cut).to);
 }
 
-/** The offset of the quote that ends a string whose content starts at `from`; -1 when it does not end by `end`. */
-function closingQuote(bytes: Buffer, from: number, end: number): number {
-  for (let q = bytes.indexOf(0x22, from); q !== -1 && q < end; q = bytes.indexOf(0x22, q + 1)) {
+/** The offset of the quote that ends a string whose content starts at `from`; -1 when it does not end in `line`. */
+function closingQuote(line: Buffer, from: number): number {
+  for (let q = line.indexOf(0x22, from); q !== -1; q = line.indexOf(0x22, q + 1)) {
     let backslashes = 0;
-    while (bytes[q - 1 - backslashes] === 0x5c) backslashes++;
+    while (line[q - 1 - backslashes] === 0x5c) backslashes++;
     if (backslashes % 2 === 0) return q;
   }
   return -1;

@@ -4,6 +4,7 @@ export { INTERACTIVE_SOURCE_KINDS, type SourceKind, sourceKind } from "./facts.j
 export { ForkError } from "./fork.js";
 export { collectGitInfo } from "./git-info.js";
 export { HEAD_RECORD_LIMIT, type RolloutHead, readHead } from "./head.js";
+export { HEAD_SNAPSHOT_FILE } from "./head-snapshot.js";
 export { type LoadedRollout, loadRollout, RolloutLoadError } from "./history.js";
 export type { HistoryLine, HistoryReadQuery } from "./history-lines.js";
 export { HistoryBaseError, type HistorySegment } from "./history-segments.js";

@@ -48,7 +48,7 @@ export type ScriptedResponse =
        * `until`), however slow the machine: no delay is ever "long enough" under load.
        */
       holdAfter?: number;
-      until?: Promise<unknown>;
+      until?: Promise<unknown> | undefined;
     }
   | { kind: "http"; status: number; body: string; headers?: Record<string, string> }
   /** Accepts the request and never answers (no status line, no headers) until the client gives up. */

@@ -509,8 +509,10 @@ const scenarios: Scenario[] = [
     interruptAfter: "agent_message_content_delta",
     script: () => [
       {
+        // Held after the first word (created, the reasoning's three events, the message's added and first delta)
+        // until the interrupt cuts it: both servers stream exactly that much, however long the interrupt takes.
         kind: "sse",
-        delayMs: 150,
+        holdAfter: 6,
         events: [
           responses.created(),
           ...responses.reasoning("Quick thought"),

@@ -529,7 +529,8 @@ const scenarios: Scenario[] = [
       responses.turn(
         responses.reasoning("Let me run it"),
         responses.message("Running."),
-        responses.functionCall("shell", { command: ["bash", "-lc", "sleep 5"] }, "call_sleep"),
+        // Longer than any test waits: only the interrupt ends it (5 s could pass before it on a loaded machine).
+        responses.functionCall("shell", { command: ["bash", "-lc", "sleep 120"] }, "call_sleep"),
       ),
     ],
   },

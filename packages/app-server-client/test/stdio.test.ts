@@ -81,7 +81,10 @@ process.stdin.on("end", () => process.exit(0));
     await c.transport.writeRaw("one line ");
     await c.transport.writeRaw("in three ");
     await c.transport.writeRaw("writes\n");
-    await expect.poll(() => echoes).toEqual([{ line: "one line in three writes", n: 1 }]);
+    // Polled as long as the harness waits for any message (expect.poll's default second is less than a child Node's
+    // start-up can take on a loaded machine).
+    const WAIT = { timeout: 60_000 };
+    await expect.poll(() => echoes, WAIT).toEqual([{ line: "one line in three writes", n: 1 }]);
 
     c.transport.pauseReading();
     await c.transport.writeRaw("held\n");
@@ -89,7 +92,7 @@ process.stdin.on("end", () => process.exit(0));
     await new Promise((r) => setTimeout(r, 300));
     expect(echoes).toHaveLength(1);
     c.transport.resumeReading();
-    await expect.poll(() => echoes).toHaveLength(2);
+    await expect.poll(() => echoes, WAIT).toHaveLength(2);
     expect(echoes[1]).toEqual({ line: "held", n: 2 });
     expect(await c.close()).toEqual({ code: 0, signal: null });
   });

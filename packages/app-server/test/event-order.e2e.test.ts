@@ -177,13 +177,20 @@ const v1Event = (m: Message) =>
 
 /**
  * A command's output arrives in chunks as the process writes them (0.58.0 runs apply_patch as a child process,
- * whose two lines come as one chunk or two): consecutive chunks of one stream are joined.
+ * whose two lines come as one chunk or two; a login shell's warnings as one or two): consecutive chunks of one stream
+ * are joined. Each v1 chunk's v2 twin (`item/commandExecution/outputDelta`, left out of the comparison) may come
+ * between two of them, so it does not count.
  */
 function joinOutputChunks(messages: Message[]): Message[] {
   const out: Message[] = [];
+  let last = -1; // where in `out` the latest message other than a v2 twin is
   for (const m of messages) {
+    if (m.method === "item/commandExecution/outputDelta") {
+      out.push(m);
+      continue;
+    }
     const msg = v1Event(m);
-    const prev = out.length > 0 ? v1Event(out[out.length - 1]!) : undefined;
+    const prev = last >= 0 ? v1Event(out[last]!) : undefined;
     if (
       msg?.type === "exec_command_output_delta" &&
       prev?.type === "exec_command_output_delta" &&
@@ -194,8 +201,11 @@ function joinOutputChunks(messages: Message[]): Message[] {
         Buffer.from(String(prev.chunk), "base64"),
         Buffer.from(String(msg.chunk), "base64"),
       ]).toString("base64");
-      out[out.length - 1] = { ...m, params: { ...(m.params as Rec), msg: { ...msg, chunk } } };
-    } else out.push(m);
+      out[last] = { ...m, params: { ...(m.params as Rec), msg: { ...msg, chunk } } };
+    } else {
+      out.push(m);
+      last = out.length - 1;
+    }
   }
   return out;
 }
@@ -509,8 +519,10 @@ const scenarios: Scenario[] = [
     interruptAfter: "agent_message_content_delta",
     script: () => [
       {
+        // Held after the first word (created, the reasoning's three events, the message's added and first delta)
+        // until the interrupt cuts it: both servers stream exactly that much, however long the interrupt takes.
         kind: "sse",
-        delayMs: 150,
+        holdAfter: 6,
         events: [
           responses.created(),
           ...responses.reasoning("Quick thought"),
@@ -527,7 +539,8 @@ const scenarios: Scenario[] = [
       responses.turn(
         responses.reasoning("Let me run it"),
         responses.message("Running."),
-        responses.functionCall("shell", { command: ["bash", "-lc", "sleep 5"] }, "call_sleep"),
+        // Longer than any test waits: only the interrupt ends it (5 s could pass before it on a loaded machine).
+        responses.functionCall("shell", { command: ["bash", "-lc", "sleep 120"] }, "call_sleep"),
       ),
     ],
   },

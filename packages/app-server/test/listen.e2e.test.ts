@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { HandshakeRefusedError } from "@codex-ts/app-server-client";
 import {
+  gate,
   type MockModelServer,
   mockCodexHome,
   responses,
@@ -321,7 +322,9 @@ describe("codex app-server --listen", () => {
     const a = await client(url, "leaver");
     const seen = record(a);
     const { thread } = await a.request("thread/start", { approvalPolicy: "never", sandbox: "read-only" });
-    // A slow stream: the client is gone long before the model has finished.
+    // The stream holds after its first word until the client is gone: the model finishes with nobody watching,
+    // however slow the machine.
+    const left = gate();
     mock.enqueue({
       kind: "sse",
       events: [
@@ -329,12 +332,14 @@ describe("codex app-server --listen", () => {
         ...responses.message("finished without anyone watching", "msg_slow", 20),
         responses.completed(),
       ],
-      delayMs: 40,
+      holdAfter: 3,
+      until: left.until,
     });
     await a.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "go" }] });
     await until(() => seen.some((n) => n.method === "turn/started"), "turn/started");
     a.transport.terminate();
     await a.closed;
+    left.open();
     // The turn finishes on the server: its final message and completion are written to the rollout.
     const end = Date.now() + 60_000;
     let rollout = "";

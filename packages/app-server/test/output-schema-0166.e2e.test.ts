@@ -1,6 +1,13 @@
 import path from "node:path";
 import { protocol0166 } from "@codex-ts/app-server-protocol";
-import { CODEX_0166_BIN, errorOf, responses, rolloutFiles, useAppServerSuite } from "@codex-ts/test-support";
+import {
+  CODEX_0166_BIN,
+  errorOf,
+  gate,
+  responses,
+  rolloutFiles,
+  useAppServerSuite,
+} from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
 
@@ -128,13 +135,10 @@ describe("0.166 turn/start while a turn runs, compared with codex 0.166.0", () =
       const { thread } = await s.c.request("thread/start", { cwd: s.root });
       // The first request streams nothing until input joins and cuts it short; the requests made for the joined
       // input are held until all three have joined (else the turn could end between two joins), then answer "ok".
-      let release = () => {};
-      const joinedAll = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      const joinedAll = gate();
       const held = {
         kind: "held" as const,
-        until: joinedAll,
+        until: joinedAll.until,
         answer: responses.turn(responses.message("ok")),
       };
       s.mock.enqueue({ kind: "keepalive", intervalMs: 200 }, held, held, held);
@@ -157,7 +161,7 @@ describe("0.166 turn/start while a turn runs, compared with codex 0.166.0", () =
         await start("no schema", {}),
         await start("null schema", { outputSchema: null }),
       ];
-      release();
+      joinedAll.open();
       expect(joined.map((j) => j.turn)).toEqual(Array.from({ length: 3 }, () => ({ ...turn })));
       const done = await s.c.waitFor(
         (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,

@@ -425,10 +425,11 @@ describe("0.166 review/start compared with codex 0.166.0", () => {
       const asked = s.c.messages.filter((m) => m.method === "item/commandExecution/requestApproval");
       const calls = s.mock.requests.map((r) => requestText(r.body));
 
-      // An interrupt while the reviewer's answer streams: the review exits without output.
+      // An interrupt while the reviewer's answer streams (held after its first delta until the interrupt cuts it):
+      // the review exits without output.
       s.mock.enqueue({
         kind: "sse",
-        delayMs: 300,
+        holdAfter: 3,
         events: [
           responses.created(),
           ...responses.message("x".repeat(40), undefined, 40),
@@ -485,9 +486,10 @@ describe("0.166 review/start compared with codex 0.166.0", () => {
     async (impl) => {
       const s = await setup(impl);
       const { thread } = await s.c.request("thread/start", { cwd: s.repo });
+      // Held after its first delta: the turn runs until the review replaces it.
       s.mock.enqueue({
         kind: "sse",
-        delayMs: 200,
+        holdAfter: 3,
         events: [
           responses.created(),
           ...responses.message("y".repeat(30), undefined, 30),

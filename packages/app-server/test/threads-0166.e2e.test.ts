@@ -11,7 +11,7 @@ import {
   startMockModelServer,
 } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { slowAnswer, userTexts } from "./helpers/model-scripts.js";
+import { heldAnswer, userTexts } from "./helpers/model-scripts.js";
 import { ModernClient, OURS } from "./helpers/modern-client.js";
 import { threadTranscript } from "./helpers/transcript.js";
 
@@ -194,7 +194,8 @@ describe("0.166 threads and turns", () => {
   it("turn/steer adds input to the running turn: the client's id on its item, one turn, both inputs answered", async () => {
     const c = await start();
     const { thread } = await newThread(c);
-    mock.enqueue(slowAnswer(30, 100), responses.turn(responses.message("both answered", "msg_both")));
+    // The answer holds after its first word: the turn still runs whenever the steer arrives, which cuts it short.
+    mock.enqueue(heldAnswer(30), responses.turn(responses.message("both answered", "msg_both")));
     const from = c.mark();
     const first = mock.requests.length;
     const { turn } = await c.call("turn/start", {
@@ -260,7 +261,8 @@ describe("0.166 threads and turns", () => {
   it("turn/interrupt checks the turn id, answers once the turn ended, then finds no turn", async () => {
     const c = await start();
     const { thread } = await newThread(c);
-    mock.enqueue(slowAnswer(40, 100));
+    // Held after its first word: only the interrupt ends the turn.
+    mock.enqueue(heldAnswer(40));
     const from = c.mark();
     const { turn } = await c.call("turn/start", {
       threadId: thread.id,
@@ -291,7 +293,7 @@ describe("0.166 threads and turns", () => {
     // A mock of its own: whether the interrupted turn reaches the model is up to timing, so nothing may be left
     // queued for the other tests.
     const run = async (command: string[]) => {
-      const own = await startMockModelServer([slowAnswer(40, 100)]);
+      const own = await startMockModelServer([heldAnswer(40)]);
       const ownHome = await mockCodexHome(own.baseUrl, {
         modern: true,
         dir: await fs.mkdtemp(path.join(tmp, "home-")),

@@ -5,6 +5,7 @@ import { protocol0166 } from "@codex-ts/app-server-protocol";
 import {
   CLI_MAIN,
   CODEX_0166_BIN,
+  gate,
   type MockModelServer,
   mockCodexHome,
   REFERENCE_CODEX_BIN,
@@ -13,7 +14,7 @@ import {
   startMockModelServer,
 } from "@codex-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { slowAnswer, userTexts } from "./helpers/model-scripts.js";
+import { heldAnswer, userTexts } from "./helpers/model-scripts.js";
 import { ModernClient } from "./helpers/modern-client.js";
 
 /**
@@ -342,7 +343,9 @@ describe("0.166 thread management, live threads", () => {
       });
       mock.enqueue(responses.turn(responses.message("Done before.")));
       await c.turn(thread.id, "Earlier question");
-      mock.enqueue(slowAnswer(20, 100));
+      // The answer holds after its first word until the fork is made: the turn runs whenever the fork arrives.
+      const forked = gate();
+      mock.enqueue(heldAnswer(20, forked.until));
       const from = c.mark();
       const { turn } = await c.call("turn/start", {
         threadId: thread.id,
@@ -350,6 +353,7 @@ describe("0.166 thread management, live threads", () => {
       });
       await c.waitFor((m) => m.method === "item/agentMessage/delta", { from });
       const fork = await c.call("thread/fork", { threadId: thread.id });
+      forked.open();
       const records = (await fs.readFile(rolloutOf(fork.thread), "utf8"))
         .trim()
         .split("\n")
@@ -412,15 +416,18 @@ describe("0.166 thread management, unloading", () => {
     const { thread } = await c.call("thread/start", {
       cwd: path.join(tmp, "project"),
     });
-    mock.enqueue(slowAnswer(40, 100));
+    // The answer holds after its first word until the thread was seen still loaded past the unload delay.
+    const seenLoaded = gate();
+    mock.enqueue(heldAnswer(40, seenLoaded.until));
     const from = c.mark();
     await c.call("turn/start", { threadId: thread.id, input: [{ type: "text", text: "Long question" }] });
     await c.waitFor((m) => m.method === "item/agentMessage/delta", { from });
     expect(await c.call("thread/unsubscribe", { threadId: thread.id })).toEqual({ status: "unsubscribed" });
     const unsubscribed = c.mark();
-    // The turn (4 s) outlasts the unload delay (1 s): the thread is still loaded when the delay first ends.
+    // The turn outlasts the unload delay (1 s): the thread is still loaded when the delay first ends.
     await new Promise((r) => setTimeout(r, 1_300));
     expect(await c.call("thread/loaded/list", {})).toEqual({ data: [thread.id], nextCursor: null });
+    seenLoaded.open();
     const closed = await c.waitFor((m) => m.method === "thread/closed", { from });
     expect(closed.params).toEqual({ threadId: thread.id });
     const after = c

@@ -234,7 +234,9 @@ describe("ChatGPT login", () => {
     });
     gate.release();
     await callback;
-    await expect.poll(() => fx.issuer.accessTokens.length).toBe(1);
+    // The issuer mints the released exchange's token in its own time (expect.poll's default second can pass first
+    // on a loaded machine).
+    await expect.poll(() => fx.issuer.accessTokens.length, { timeout: 60_000 }).toBe(1);
     // A later login completes; only its tokens are stored, and only it went on to the API-key exchange.
     expect((await loginThroughBrowser(m)).result.success).toBe(true);
     const stored = (await readAuth()).tokens as Record<string, string>;

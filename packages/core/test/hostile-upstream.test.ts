@@ -182,15 +182,22 @@ describe("a misbehaving model provider (issue 21)", () => {
     const finished = new Promise<void>((resolve) => {
       done = resolve;
     });
+    let firstDelta: () => void = () => {};
+    const firstOut = new Promise<void>((resolve) => {
+      firstDelta = resolve;
+    });
     conversation.subscribe((e) => {
       if (e.msg.type === "task_complete") done();
       if (e.msg.type !== "agent_message_content_delta") return undefined;
       deltasAt.push(Date.now());
+      firstDelta();
       return deltasAt.length === 1 ? held : undefined;
     });
     await conversation.submit({ type: "user_input", items: text("go") });
+    // Held: once the first delta is out (however long the request took), the next ones wait for the subscriber
+    // however long they are given.
+    await firstOut;
     await new Promise((r) => setTimeout(r, 300));
-    // Held: the first delta is out, the next ones wait for the subscriber.
     expect(deltasAt).toHaveLength(1);
     release();
     await finished;

@@ -49,19 +49,23 @@ function userTexts(body: unknown): string[] {
     .filter((t) => !t.startsWith("<"));
 }
 
-/** A response whose message streams one word every `delayMs`. */
-function slowMessage(words: number, delayMs: number) {
+/**
+ * A response whose message streams its first word, then holds the rest until the client cuts the stream: a turn
+ * that runs until the test steers or interrupts it, however slow the machine.
+ */
+function heldMessage(words: number) {
   const textOf = Array.from({ length: words }, (_, i) => `w${i} `).join("");
   return {
     kind: "sse" as const,
-    delayMs,
+    // created, the message's output_item.added, its first delta.
+    holdAfter: 3,
     events: [responses.created(), ...responses.message(textOf, "msg_slow", words), responses.completed()],
   };
 }
 
 describe("input added to a running turn (steer)", () => {
   it("cuts the streaming request short and asks again with the new input; the cut answer is dropped", async () => {
-    fx.mock.enqueue(slowMessage(40, 100), responses.turn(responses.message("answer to both", "msg_both")));
+    fx.mock.enqueue(heldMessage(40), responses.turn(responses.message("answer to both", "msg_both")));
     const { conversation, rolloutPath } = await fx.manager.newConversation(
       await mockConfig({ home: fx.home, baseUrl: fx.mock.baseUrl, cwd: fx.work }),
     );
@@ -132,7 +136,7 @@ describe("input added to a running turn (steer)", () => {
   });
 
   it("refuses without a running user turn, for another turn id, and empty input", async () => {
-    fx.mock.enqueue(slowMessage(30, 100));
+    fx.mock.enqueue(heldMessage(30));
     const { conversation } = await fx.manager.newConversation(
       await mockConfig({ home: fx.home, baseUrl: fx.mock.baseUrl, cwd: fx.work }),
     );
@@ -157,7 +161,7 @@ describe("input added to a running turn (steer)", () => {
   });
 
   it("a compaction is running but cannot be steered", async () => {
-    fx.mock.enqueue(slowMessage(20, 100));
+    fx.mock.enqueue(heldMessage(20));
     const { conversation } = await fx.manager.newConversation(
       await mockConfig({ home: fx.home, baseUrl: fx.mock.baseUrl, cwd: fx.work }),
     );

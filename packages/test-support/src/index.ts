@@ -24,6 +24,7 @@ export { type IssuedClaims, type MockIssuer, makeJwt, startMockIssuer } from "./
 export {
   chat,
   frame,
+  gate,
   type MockModelServer,
   type MockRoute,
   offeredTools,

@@ -42,6 +42,13 @@ export type ScriptedResponse =
       cutAfter?: number;
       /** Wait this long between events, so a client can interrupt mid-stream. */
       delayMs?: number;
+      /**
+       * Send only the first `holdAfter` events, then the rest once `until` settles (never, without it) — unless the
+       * client cut the stream meanwhile. A turn that runs exactly until the test ends it (an interrupt, a steer,
+       * `until`), however slow the machine: no delay is ever "long enough" under load.
+       */
+      holdAfter?: number;
+      until?: Promise<unknown> | undefined;
     }
   | { kind: "http"; status: number; body: string; headers?: Record<string, string> }
   /** Accepts the request and never answers (no status line, no headers) until the client gives up. */
@@ -50,7 +57,8 @@ export type ScriptedResponse =
   | { kind: "keepalive"; intervalMs: number }
   /**
    * Accepts the request and answers nothing (no status line) until `until` settles, then answers `answer` — unless
-   * the client gave up meanwhile. Lets a test hold a turn's next request while it does something mid-turn.
+   * the client gave up meanwhile. Lets a test hold a turn's next request while it does something mid-turn. (Not
+   * `then`: an object with a `then` is taken for a promise by `await`.)
    */
   | { kind: "held"; until: Promise<unknown>; answer: ScriptedResponse }
   /**
@@ -73,6 +81,15 @@ export interface MockModelServer {
   /** Whether a `chunks` write is waiting for the client to read (the stream is held by backpressure). */
   blocked(): boolean;
   close(): Promise<void>;
+}
+
+/** A promise for a `held` answer's or an `sse` stream's `until`, and the function that settles it (`open`). */
+export function gate(): { until: Promise<void>; open(): void } {
+  let open = () => {};
+  const until = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { until, open };
 }
 
 let responseCounter = 0;
@@ -335,6 +352,19 @@ async function write(res: ServerResponse, chunk: string, stats: WriteStats): Pro
   return !res.destroyed;
 }
 
+/** Waits for `until` (forever without it) or the client closing the connection; true when the answer goes on. */
+async function heldUntil(res: ServerResponse, until: Promise<unknown> | undefined): Promise<boolean> {
+  if (res.destroyed) return false;
+  let closed = () => {};
+  const gone = new Promise<void>((resolve) => {
+    closed = resolve;
+    res.once("close", resolve);
+  });
+  await Promise.race([until?.catch(() => undefined) ?? gone, gone]);
+  res.off("close", closed);
+  return !res.destroyed;
+}
+
 async function answer(res: ServerResponse, scripted: ScriptedResponse, stats: WriteStats): Promise<void> {
   if (scripted.kind === "http") {
     res.writeHead(scripted.status, { "content-type": "application/json", ...scripted.headers });
@@ -367,6 +397,7 @@ async function answer(res: ServerResponse, scripted: ScriptedResponse, stats: Wr
       res.destroy();
       return;
     }
+    if (i === scripted.holdAfter && !(await heldUntil(res, scripted.until))) return;
     if (res.destroyed) return;
     res.write(frame(events[i]!));
     if (scripted.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { chat, type MockModelServer, responses, startMockModelServer } from "../src/index.js";
+import { chat, gate, type MockModelServer, responses, startMockModelServer } from "../src/index.js";
 
 let mock: MockModelServer;
 afterEach(async () => {
@@ -65,6 +65,42 @@ describe("mock model server", () => {
     // created+added, three deltas, done, completed.
     expect(mock.written()).toBe(6);
     expect(mock.blocked()).toBe(false);
+  });
+
+  it("holds a stream after `holdAfter` events until its gate opens, or until the client cuts it", async () => {
+    mock = await startMockModelServer();
+    const turn = responses.turn(responses.message("abc", "msg_h", 3));
+    if (turn.kind !== "sse") throw new Error("expected an SSE turn");
+    const released = gate();
+    mock.enqueue({ ...turn, holdAfter: 3, until: released.until }, { ...turn, holdAfter: 3 });
+    /** Reads frames until `frames` have come (what a client has seen of a held stream). */
+    const readFrames = async (reader: ReadableStreamDefaultReader<Uint8Array>, frames: number) => {
+      let text = "";
+      while (text.split("\n\n").length <= frames)
+        text += new TextDecoder().decode((await reader.read()).value);
+      return text;
+    };
+    const held = await fetch(`${mock.baseUrl}/responses`, { method: "POST", body: "{}" });
+    const reader = held.body!.getReader();
+    // created, added, the first delta; nothing more until the gate opens.
+    expect(await readFrames(reader, 3)).not.toContain('"delta":"b"');
+    released.open();
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read())
+      rest += new TextDecoder().decode(r.value);
+    expect(rest).toContain('"delta":"b"');
+    expect(rest).toContain("event: response.completed");
+
+    // Without a gate the stream holds until the client gives up; the mock goes on answering.
+    const cut = new AbortController();
+    const forever = await fetch(`${mock.baseUrl}/responses`, {
+      method: "POST",
+      body: "{}",
+      signal: cut.signal,
+    });
+    await readFrames(forever.body!.getReader(), 3);
+    cut.abort();
+    expect((await post("/responses", {})).text).toContain('"text":"ok"');
   });
 
   it("streams Chat Completions chunks ending with [DONE]", async () => {

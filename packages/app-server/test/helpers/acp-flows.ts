@@ -5,6 +5,7 @@ import {
   AcpClient,
   type BlockedAttempt,
   CODEX_ACP_ENTRY,
+  gate,
   type MockRoute,
   mockCodexHome,
   offeredTools,
@@ -65,12 +66,19 @@ function shellCall(body: unknown): ScriptedResponse {
   );
 }
 
-/** An answer that streams one word every `delayMs` (long enough to cancel or steer while it runs). */
-function slowAnswer(words: number, delayMs: number): ScriptedResponse {
+/**
+ * An answer that streams its first word, then holds the rest until `until` settles (never, without it) or the
+ * client cuts it: the turn runs whenever the cancel or the steer arrives, and as much of it has streamed on both
+ * servers compared, however long the adapter takes to pass them on (a merely slow answer streamed more words on a
+ * loaded machine).
+ */
+function heldAnswer(words: number, until?: Promise<unknown>): ScriptedResponse {
   const text = Array.from({ length: words }, (_, i) => `word${i} `).join("");
   return {
     kind: "sse",
-    delayMs,
+    // created, the message's output_item.added, its first delta.
+    holdAfter: 3,
+    until,
     events: [responses.created(), ...responses.message(text, undefined, words), responses.completed()],
   };
 }
@@ -153,7 +161,7 @@ export async function runAcpFlows(o: {
       const shell = await acp.prompt(sessionId, "Run echo hello");
       await quiet();
 
-      mock.enqueue(slowAnswer(40, 250));
+      mock.enqueue(heldAnswer(40));
       const cancelFrom = acp.peer.mark();
       const cancelling = acp.prompt(sessionId, "Write a long text");
       await acp.waitForUpdate(sessionId, "agent_message_chunk", cancelFrom);
@@ -161,7 +169,9 @@ export async function runAcpFlows(o: {
       const cancel = await cancelling;
       await quiet();
 
-      mock.enqueue(slowAnswer(12, 250), responses.turn(responses.message("Steered answer.")));
+      // The steered input cuts the held answer short; should a server not, the rest goes once it was steered.
+      const afterSteer = gate();
+      mock.enqueue(heldAnswer(12, afterSteer.until), responses.turn(responses.message("Steered answer.")));
       const steerFrom = acp.peer.mark();
       const steering = acp.prompt(sessionId, "Start something");
       await acp.waitForUpdate(sessionId, "agent_message_chunk", steerFrom);
@@ -169,6 +179,7 @@ export async function runAcpFlows(o: {
         sessionId,
         prompt: [{ type: "text", text: "Also say bye" }],
       });
+      afterSteer.open();
       const steered = await steering;
       await quiet();
 

@@ -1,11 +1,18 @@
 import { responses, type ScriptedResponse } from "@codex-ts/test-support";
 
-/** An answer that streams one word every `delayMs` (long enough to steer, interrupt or fork while it runs). */
-export function slowAnswer(words: number, delayMs: number): ScriptedResponse {
+/**
+ * An answer of `words` words that streams its first word, then holds the rest until `until` settles (never,
+ * without it): a turn that runs until the test steers, interrupts, forks or releases it, however slow the machine
+ * (a merely slow answer can end between two of the test's requests on a loaded one).
+ */
+export function heldAnswer(words: number, until?: Promise<unknown>): ScriptedResponse {
   const text = Array.from({ length: words }, (_, i) => `w${i} `).join("");
+  // created, the message's output_item.added, its first delta; then the hold.
+  const holdAfter = 3;
   return {
     kind: "sse",
-    delayMs,
+    holdAfter,
+    until,
     events: [responses.created(), ...responses.message(text, "msg_slow", words), responses.completed()],
   };
 }

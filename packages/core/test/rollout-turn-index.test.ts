@@ -38,7 +38,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   store.close();
-  await rm(home, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true, maxRetries: 5 });
 });
 
 const line = rolloutLine;

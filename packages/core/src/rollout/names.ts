@@ -192,6 +192,11 @@ export async function appendName(
 const NAMES_FILE_MAX_BYTES = 64 * 1024 * 1024;
 /** Rounds of catching up with appends made by another process while the file is rewritten. */
 const CATCH_UP_ROUNDS = 8;
+/** After the rename, the old file is checked every SWEEP_INTERVAL_MS until QUIET_SWEEPS checks in a row find it
+ * unchanged (at most SWEEP_MAX_MS): a thread's delete or rename waits ~50 ms for late appenders. */
+const SWEEP_INTERVAL_MS = 10;
+const QUIET_SWEEPS = 5;
+const SWEEP_MAX_MS = 1_000;
 
 /** Writes to the names file, one at a time per CODEX_HOME in this process (appends and rewrites). */
 const writers = new Map<string, Promise<unknown>>();
@@ -271,11 +276,15 @@ export async function removeNames(codexHome: string, id: string): Promise<number
         await rename(temp, path);
         renamed = true;
         await syncDir(codexHome);
-        // A writer that opened the old file before the rename may still append to it: carried over too.
-        for (let sweep = 0; sweep < 2; sweep++) {
-          await new Promise((resolve) => setImmediate(resolve));
+        // A writer that opened the old file before the rename may still append to it — later still when it was
+        // descheduled between its open and its write (a loaded machine): carried over until the old file has
+        // stayed still for a while.
+        const until = Date.now() + SWEEP_MAX_MS;
+        for (let still = 0; still < QUIET_SWEEPS && Date.now() < until; ) {
+          await new Promise((resolve) => setTimeout(resolve, SWEEP_INTERVAL_MS));
           const carried = await filteredSince(source, offsetRead, target);
           if (carried.lines.length > 0) await appendRaw(path, carried.lines);
+          still = carried.end === offsetRead ? still + 1 : 0;
           offsetRead = carried.end;
         }
       }

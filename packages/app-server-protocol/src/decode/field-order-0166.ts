@@ -187,6 +187,8 @@ export const fieldOrder0166: Readonly<Record<string, readonly string[]>> = {
     "pluginId",
   ],
   "v2/SkillToolDependency": ["type", "value", "description", "transport", "command", "url"],
+  "v2/SkillsConfigWriteParams": ["path", "name", "enabled"],
+  "v2/SkillsConfigWriteResponse": ["effectiveEnabled"],
   "v2/SkillsExtraRootsSetParams": ["extraRoots"],
   "v2/SkillsListEntry": ["cwd", "skills", "errors"],
   "v2/SkillsListParams": ["cwds", "forceReload"],

@@ -2084,9 +2084,7 @@ export type SkillsChangedNotification = z.infer<typeof SkillsChangedNotification
 
 export const SkillsConfigWriteParams = z.object({
   enabled: z.boolean(),
-  /** Name-based selector. */
   name: z.string().nullable().optional(),
-  /** Path-based selector. */
   path: AbsolutePathBuf.nullable().optional(),
 });
 export type SkillsConfigWriteParams = z.infer<typeof SkillsConfigWriteParams>;

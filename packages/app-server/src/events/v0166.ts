@@ -434,7 +434,6 @@ export class EventMapper0166 {
       id: msg.call_id,
       command: msg.command,
       cwd: msg.cwd,
-      parsed: msg.parsed_cmd,
       status: "inProgress",
     });
   }

@@ -11,7 +11,7 @@ import {
   webSearchItem,
 } from "../events/items-0166.js";
 import { enteredReviewItem, exitedReviewItem } from "../events/review-0166.js";
-import { shellJoin } from "../events/shell-join.js";
+import { shlexJoin } from "@codex-ts/core";
 
 /**
  * One rollout line → what it adds to a stored turn, as 0.166.0 rebuilds history:
@@ -185,7 +185,7 @@ const snakeToCamel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.t
 
 function commandExecution(id: string, item: Json, times: ItemTimes): ThreadItem0166 {
   const command = Array.isArray(item.command)
-    ? shellJoin(strings(item.command))
+    ? shlexJoin(strings(item.command))
     : (str(item, "command") ?? "");
   const status = snakeToCamel(str(item, "status") ?? "completed");
   const duration = isObj(item.duration) ? item.duration : null;

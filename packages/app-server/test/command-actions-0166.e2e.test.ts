@@ -1,0 +1,259 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { CODEX_0166_BIN, type Message, responses, useAppServerSuite } from "@codex-ts/test-support";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
+
+/**
+ * The `command` and `commandActions` a client sees on `gpt-5.5`'s exec_command items: on this server, and (where
+ * installed) on the native codex 0.166.0 with the same calls. 0.166.0 joins the shell's argv the way Rust's
+ * `shlex` quotes, summarises the script with its newer parser (any part it cannot classify makes one `unknown`
+ * of the whole script) and sends read paths absolute. Paths are shown with the workspace as `R`, its parent `P`.
+ */
+const suite = useAppServerSuite();
+type Impl = "ours" | "real";
+const IMPLS: Impl[] = CODEX_0166_BIN ? ["ours", "real"] : ["ours"];
+if (!CODEX_0166_BIN)
+  console.warn("command actions 0.166: codex 0.166.0 not found (CODEX_0166_BIN), ours alone");
+
+interface Seen {
+  command: string;
+  commandActions: unknown[];
+}
+
+const CASES: { cmd: string; expected: Seen }[] = [
+  {
+    cmd: "cat a.txt",
+    expected: {
+      command: "/bin/bash -c 'cat a.txt'",
+      commandActions: [{ type: "read", command: "cat a.txt", name: "a.txt", path: "R/a.txt" }],
+    },
+  },
+  {
+    cmd: "cat a.txt; echo done",
+    expected: {
+      command: "/bin/bash -c 'cat a.txt; echo done'",
+      commandActions: [{ type: "unknown", command: "cat a.txt; echo done" }],
+    },
+  },
+  {
+    cmd: "ls && pwd",
+    expected: {
+      command: "/bin/bash -c 'ls && pwd'",
+      commandActions: [{ type: "unknown", command: "ls && pwd" }],
+    },
+  },
+  {
+    cmd: "sleep 0; echo done",
+    expected: {
+      command: "/bin/bash -c 'sleep 0; echo done'",
+      commandActions: [{ type: "unknown", command: "sleep 0; echo done" }],
+    },
+  },
+  {
+    cmd: "git status; git diff",
+    expected: {
+      command: "/bin/bash -c 'git status; git diff'",
+      commandActions: [{ type: "unknown", command: "git status; git diff" }],
+    },
+  },
+  {
+    cmd: "rg foo | head -n 3",
+    expected: {
+      command: "/bin/bash -c 'rg foo | head -n 3'",
+      commandActions: [{ type: "search", command: "rg foo", query: "foo", path: null }],
+    },
+  },
+  {
+    cmd: "rg --files src | head",
+    expected: {
+      command: "/bin/bash -c 'rg --files src | head'",
+      commandActions: [{ type: "listFiles", command: "rg --files src", path: "src" }],
+    },
+  },
+  {
+    cmd: "nl -ba a.txt | sed -n 1,10p",
+    expected: {
+      command: "/bin/bash -c 'nl -ba a.txt | sed -n 1,10p'",
+      commandActions: [
+        { type: "read", command: "nl -ba a.txt | sed -n 1,10p", name: "a.txt", path: "R/a.txt" },
+      ],
+    },
+  },
+  {
+    cmd: "cat ../up.txt",
+    expected: {
+      command: "/bin/bash -c 'cat ../up.txt'",
+      commandActions: [{ type: "read", command: "cat ../up.txt", name: "up.txt", path: "P/up.txt" }],
+    },
+  },
+  {
+    cmd: "cd sub && cat a.txt",
+    expected: {
+      command: "/bin/bash -c 'cd sub && cat a.txt'",
+      commandActions: [{ type: "read", command: "cat a.txt", name: "a.txt", path: "R/sub/a.txt" }],
+    },
+  },
+  {
+    cmd: "ls src",
+    expected: {
+      command: "/bin/bash -c 'ls src'",
+      commandActions: [{ type: "listFiles", command: "ls src", path: "src" }],
+    },
+  },
+  {
+    cmd: "grep -n foo a.txt",
+    expected: {
+      command: "/bin/bash -c 'grep -n foo a.txt'",
+      commandActions: [{ type: "search", command: "grep -n foo a.txt", query: "foo", path: "a.txt" }],
+    },
+  },
+  {
+    cmd: "find . -name '*.ts'",
+    expected: {
+      command: `/bin/bash -c "find . -name '*.ts'"`,
+      commandActions: [{ type: "search", command: "find . -name '*.ts'", query: "*.ts", path: "." }],
+    },
+  },
+  {
+    cmd: "cd src && rg foo",
+    expected: {
+      command: "/bin/bash -c 'cd src && rg foo'",
+      commandActions: [{ type: "search", command: "rg foo", query: "foo", path: null }],
+    },
+  },
+  {
+    cmd: "sed -n '1,5p' sub/a.txt",
+    expected: {
+      command: `/bin/bash -c "sed -n '1,5p' sub/a.txt"`,
+      commandActions: [
+        { type: "read", command: "sed -n '1,5p' sub/a.txt", name: "a.txt", path: "R/sub/a.txt" },
+      ],
+    },
+  },
+  {
+    cmd: "head -n 5 a.txt && tail -n 2 a.txt",
+    expected: {
+      command: "/bin/bash -c 'head -n 5 a.txt && tail -n 2 a.txt'",
+      commandActions: [
+        { type: "read", command: "head -n 5 a.txt", name: "a.txt", path: "R/a.txt" },
+        { type: "read", command: "tail -n 2 a.txt", name: "a.txt", path: "R/a.txt" },
+      ],
+    },
+  },
+  {
+    cmd: "echo $HOME",
+    expected: {
+      command: "/bin/bash -c 'echo $HOME'",
+      commandActions: [{ type: "unknown", command: "echo $HOME" }],
+    },
+  },
+  {
+    cmd: "echo it's",
+    expected: {
+      command: `/bin/bash -c "echo it's"`,
+      commandActions: [{ type: "unknown", command: "echo it's" }],
+    },
+  },
+  {
+    cmd: 'rg -n "a b" src/lib',
+    expected: {
+      command: `/bin/bash -c 'rg -n "a b" src/lib'`,
+      commandActions: [{ type: "search", command: "rg -n 'a b' src/lib", query: "a b", path: "lib" }],
+    },
+  },
+  {
+    cmd: "git ls-files | wc -l",
+    expected: {
+      command: "/bin/bash -c 'git ls-files | wc -l'",
+      commandActions: [{ type: "listFiles", command: "git ls-files", path: null }],
+    },
+  },
+  {
+    cmd: "cat a.txt | grep x",
+    expected: {
+      command: "/bin/bash -c 'cat a.txt | grep x'",
+      commandActions: [
+        { type: "read", command: "cat a.txt", name: "a.txt", path: "R/a.txt" },
+        { type: "search", command: "grep x", query: "x", path: null },
+      ],
+    },
+  },
+  {
+    cmd: "echo x > out.txt",
+    expected: {
+      command: "/bin/bash -c 'echo x > out.txt'",
+      commandActions: [{ type: "unknown", command: "echo x > out.txt" }],
+    },
+  },
+];
+
+/** Runs one exec_command call on a thread of its own; resolves with the item the client saw start. */
+async function run(s: MockServer0166, cmd: string, n: number): Promise<Seen> {
+  s.mock.enqueue(
+    {
+      kind: "sse",
+      events: [
+        responses.created(),
+        ...responses.functionCall("exec_command", { cmd, login: false }, `call_${n}`),
+        responses.completed(),
+      ],
+    },
+    { kind: "sse", events: [responses.created(), ...responses.message("ok"), responses.completed()] },
+  );
+  const { thread } = await s.c.request("thread/start", {
+    cwd: s.root,
+    model: "gpt-5.5",
+    approvalPolicy: "never",
+    sandbox: "danger-full-access",
+  });
+  const from = s.c.messages.length;
+  const { turn } = await s.c.request("turn/start", {
+    threadId: thread.id,
+    input: [{ type: "text", text: "hi" }],
+  });
+  await s.c.waitFor(
+    (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
+    "turn/completed",
+  );
+  const item = s.c.messages
+    .slice(from)
+    .filter((m: Message) => m.method === "item/started")
+    .map((m) => (m.params as { item: { type: string } & Partial<Seen> }).item)
+    .find((i) => i.type === "commandExecution");
+  const parent = path.dirname(s.root);
+  const shown = JSON.stringify({ command: item?.command, commandActions: item?.commandActions })
+    .replaceAll(s.root, "R")
+    .replaceAll(parent, "P");
+  return JSON.parse(shown) as Seen;
+}
+
+const results = new Map<Impl, Seen[]>();
+
+beforeAll(async () => {
+  for (const impl of IMPLS) {
+    const s = await startMockServer0166(suite, impl, {
+      client: { name: "command-actions-0166", version: "1.0" },
+      prefix: "codex-0166-command-actions-",
+    });
+    await mkdir(path.join(s.root, "sub"), { recursive: true });
+    await mkdir(path.join(s.root, "src"), { recursive: true });
+    await writeFile(path.join(s.root, "a.txt"), "foo\nx\n");
+    await writeFile(path.join(s.root, "sub", "a.txt"), "sub\n");
+    const seen: Seen[] = [];
+    for (const [n, c] of CASES.entries()) seen.push(await run(s, c.cmd, n));
+    results.set(impl, seen);
+  }
+}, 300_000);
+
+describe("gpt-5.5 exec_command items' command and commandActions, as codex 0.166.0 shows them", () => {
+  it.each(IMPLS.flatMap((impl) => CASES.map((c, n) => [impl, c.cmd, n] as const)))("%s: %s", (impl, _, n) => {
+    expect(results.get(impl)?.[n]).toEqual(CASES[n]!.expected);
+  });
+
+  it.runIf(IMPLS.includes("real"))("ours and 0.166.0 show the same", () => {
+    const ours = results.get("ours")?.map((seen, n) => ({ cmd: CASES[n]!.cmd, ...seen }));
+    const real = results.get("real")?.map((seen, n) => ({ cmd: CASES[n]!.cmd, ...seen }));
+    expect(ours).toEqual(real);
+  });
+});

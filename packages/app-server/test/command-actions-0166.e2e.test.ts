@@ -228,7 +228,65 @@ async function run(s: MockServer0166, cmd: string, n: number): Promise<Seen> {
   return JSON.parse(shown) as Seen;
 }
 
+const APPROVED = "cd sub && cat a.txt";
+
+/** One escalated exec_command on an on-request thread: what the approval request and the command item show. */
+async function runApproved(
+  s: MockServer0166,
+): Promise<{ asked: Seen & { cwd: string }; item: Seen & { cwd: string } }> {
+  s.mock.enqueue(
+    {
+      kind: "sse",
+      events: [
+        responses.created(),
+        ...responses.functionCall(
+          "exec_command",
+          { cmd: APPROVED, login: false, sandbox_permissions: "require_escalated", justification: "why not" },
+          "call_approved",
+        ),
+        responses.completed(),
+      ],
+    },
+    { kind: "sse", events: [responses.created(), ...responses.message("ok"), responses.completed()] },
+  );
+  const { thread } = await s.c.request("thread/start", {
+    cwd: s.root,
+    model: "gpt-5.5",
+    approvalPolicy: "on-request",
+    sandbox: "read-only",
+  });
+  const from = s.c.messages.length;
+  const { turn } = await s.c.request("turn/start", {
+    threadId: thread.id,
+    input: [{ type: "text", text: "hi" }],
+  });
+  const request = await s.c.waitFor(
+    (m) => m.method === "item/commandExecution/requestApproval" && s.c.messages.indexOf(m) >= from,
+    "requestApproval",
+  );
+  s.c.answer(request, { decision: "accept" });
+  await s.c.waitFor(
+    (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
+    "turn/completed",
+  );
+  const item = s.c.messages
+    .slice(from)
+    .filter((m: Message) => m.method === "item/started")
+    .map((m) => (m.params as { item: { type: string } & Partial<Seen> & { cwd?: string } }).item)
+    .find((i) => i.type === "commandExecution");
+  const pick = (o: { command?: unknown; commandActions?: unknown; cwd?: unknown } | undefined) => ({
+    command: o?.command,
+    cwd: o?.cwd,
+    commandActions: o?.commandActions,
+  });
+  const shown = JSON.stringify({ asked: pick(request.params as Record<string, unknown>), item: pick(item) })
+    .replaceAll(s.root, "R")
+    .replaceAll(path.dirname(s.root), "P");
+  return JSON.parse(shown);
+}
+
 const results = new Map<Impl, Seen[]>();
+const approved = new Map<Impl, unknown>();
 
 beforeAll(async () => {
   for (const impl of IMPLS) {
@@ -243,6 +301,7 @@ beforeAll(async () => {
     const seen: Seen[] = [];
     for (const [n, c] of CASES.entries()) seen.push(await run(s, c.cmd, n));
     results.set(impl, seen);
+    approved.set(impl, await runApproved(s));
   }
 }, 300_000);
 
@@ -251,7 +310,17 @@ describe("gpt-5.5 exec_command items' command and commandActions, as codex 0.166
     expect(results.get(impl)?.[n]).toEqual(CASES[n]!.expected);
   });
 
+  it.each(IMPLS)("%s: an approved command's request and item", (impl) => {
+    const seen = {
+      command: `/bin/bash -c '${APPROVED}'`,
+      cwd: "R",
+      commandActions: [{ type: "read", command: "cat a.txt", name: "a.txt", path: "R/sub/a.txt" }],
+    };
+    expect(approved.get(impl)).toEqual({ asked: seen, item: seen });
+  });
+
   it.runIf(IMPLS.includes("real"))("ours and 0.166.0 show the same", () => {
+    expect(approved.get("ours")).toEqual(approved.get("real"));
     const ours = results.get("ours")?.map((seen, n) => ({ cmd: CASES[n]!.cmd, ...seen }));
     const real = results.get("real")?.map((seen, n) => ({ cmd: CASES[n]!.cmd, ...seen }));
     expect(ours).toEqual(real);

@@ -97,8 +97,11 @@ export class UnifiedExecItems0166 {
     return "handled";
   }
 
-  /** The item of an announced call not started yet (`processId` null: the process has not started); null else. */
-  item(callId: string, processId: string | null): ItemOf0166<"commandExecution"> | null {
+  /**
+   * The item of an announced call not started yet (`processId` null: the process has not started; `cwd` the
+   * approval's, when the call has not begun yet); null else.
+   */
+  item(callId: string, processId: string | null, cwd = ""): ItemOf0166<"commandExecution"> | null {
     const call = this.pending.get(callId);
     if (!call) return null;
     this.pending.delete(callId);
@@ -106,7 +109,7 @@ export class UnifiedExecItems0166 {
       ...commandItem({
         id: callId,
         command: call.command,
-        cwd: call.cwd,
+        cwd: call.cwd || cwd,
         status: "inProgress",
       }),
       processId,

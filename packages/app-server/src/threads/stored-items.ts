@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { type gen0166, ReviewOutputEvent } from "@codex-ts/app-server-protocol";
 import type { ReviewOutput } from "@codex-ts/core";
+import { shlexJoin } from "@codex-ts/core";
 import {
   agentMessageItem,
   fileChangeItem,
@@ -11,7 +12,6 @@ import {
   webSearchItem,
 } from "../events/items-0166.js";
 import { enteredReviewItem, exitedReviewItem } from "../events/review-0166.js";
-import { shlexJoin } from "@codex-ts/core";
 
 /**
  * One rollout line → what it adds to a stored turn, as 0.166.0 rebuilds history:

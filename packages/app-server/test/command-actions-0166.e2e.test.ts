@@ -1,6 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { CODEX_0166_BIN, type Message, responses, useAppServerSuite } from "@codex-ts/test-support";
+import { type Protocol0166, protocol0166 } from "@codex-ts/app-server-protocol";
+import {
+  CODEX_0166_BIN,
+  type Message,
+  responses,
+  type TestAppServer,
+  useAppServerSuite,
+} from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
 
@@ -309,7 +316,27 @@ async function runApproved(
   return JSON.parse(shown);
 }
 
+/** The command items of every stored thread's history (`thread/read {includeTurns}`), sorted, root as `R`. */
+async function storedCommandItems(c: TestAppServer<Protocol0166>, root: string): Promise<unknown[]> {
+  const { data } = await c.request("thread/list", { limit: 100 });
+  const items: string[] = [];
+  for (const t of data) {
+    const { thread } = await c.request("thread/read", { threadId: t.id, includeTurns: true });
+    for (const turn of thread.turns)
+      for (const item of turn.items)
+        if (item.type === "commandExecution")
+          items.push(
+            JSON.stringify({ command: item.command, cwd: item.cwd, commandActions: item.commandActions })
+              .replaceAll(root, "R")
+              .replaceAll(path.dirname(root), "P"),
+          );
+  }
+  return items.sort().map((i) => JSON.parse(i));
+}
+
 const results = new Map<Impl, Seen[]>();
+/** 0.166.0's history of its own threads, and this server's reading of the same store. */
+const stored = new Map<Impl, unknown[]>();
 const approved = new Map<Impl, unknown>();
 
 beforeAll(async () => {
@@ -326,6 +353,17 @@ beforeAll(async () => {
     for (const [n, c] of CASES.entries()) seen.push(await run(s, c.cmd, n));
     results.set(impl, seen);
     approved.set(impl, await runApproved(s));
+    if (impl === "real") {
+      stored.set("real", await storedCommandItems(s.c, s.root));
+      const ours = await suite.start({
+        home: path.join(s.root, "codex-home"),
+        protocol: protocol0166,
+        cwd: s.root,
+        initialize: false,
+      });
+      await ours.initialize({ name: "command-actions-0166", version: "1.0" }, { experimentalApi: true });
+      stored.set("ours", await storedCommandItems(ours, s.root));
+    }
   }
 }, 300_000);
 
@@ -345,6 +383,11 @@ describe("gpt-5.5 exec_command items' command and commandActions, as codex 0.166
       commandActions: [{ type: "read", command: "cat a.txt", name: "a.txt", path: "R/sub/a.txt" }],
     };
     expect(approved.get(impl)).toEqual({ asked: seen, item: seen });
+  });
+
+  it.runIf(IMPLS.includes("real"))("0.166.0's stored commands read back as 0.166.0 shows them", () => {
+    expect(stored.get("real")?.length).toBeGreaterThan(CASES.length);
+    expect(stored.get("ours")).toEqual(stored.get("real"));
   });
 
   it.runIf(IMPLS.includes("real"))("ours and 0.166.0 show the same", () => {

@@ -107,7 +107,8 @@ export function commandActions(argv: readonly string[], cwd: string): gen0166.Co
   });
 }
 
-function absoluteIn(cwd: string, path: string): string {
+/** A read action's path as 0.166.0 shows it: resolved against the command's cwd (when that is absolute). */
+export function absoluteIn(cwd: string, path: string): string {
   return posix.isAbsolute(cwd) ? posix.resolve(cwd, path) : path;
 }
 

@@ -247,11 +247,19 @@ async function run(s: MockServer0166, cmd: string, n: number): Promise<Seen> {
     (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
     "turn/completed",
   );
-  const item = s.c.messages
-    .slice(from)
-    .filter((m: Message) => m.method === "item/started")
-    .map((m) => (m.params as { item: { type: string } & Partial<Seen> }).item)
-    .find((i) => i.type === "commandExecution");
+  const commandItem = (method: string) =>
+    s.c.messages
+      .slice(from)
+      .filter((m: Message) => m.method === method)
+      .map((m) => (m.params as { item: { type: string } & Partial<Seen> }).item)
+      .find((i) => i.type === "commandExecution");
+  const item = commandItem("item/started");
+  const completed = commandItem("item/completed");
+  // The completed item shows the same command and actions as the started one.
+  expect({ command: completed?.command, commandActions: completed?.commandActions }).toEqual({
+    command: item?.command,
+    commandActions: item?.commandActions,
+  });
   const parent = path.dirname(s.root);
   const shown = JSON.stringify({ command: item?.command, commandActions: item?.commandActions })
     .replaceAll(s.root, "R")

@@ -93,3 +93,33 @@ describe("parseCommand0166 (codex 0.166.0's command summary)", () => {
     expect(parseCommand0166(argv)).toEqual(expected);
   });
 });
+
+describe("parseCommand0166: what 0.166.0's grammar takes as plain words (observed with 0.166.0)", () => {
+  const unknownScripts = [
+    "ls ~/x",
+    "ls *.txt",
+    "cat a\\ b.txt",
+    'cat "a\\"b.txt"',
+    "ls &&",
+    "ls ;; pwd",
+    "; ls",
+    "ls x=~/y",
+    "ls -d */",
+    "cat sub/[a].txt",
+    "ls {a,b}",
+    "cat a.txt # comment",
+    "cat a.txt 2>/dev/null",
+    'cat "$HOME/a.txt"',
+  ];
+  it.each(unknownScripts)("%s is one unknown", (script) => {
+    expect(parseCommand0166(bash(script))).toEqual([unknown(script)]);
+  });
+  it("takes trailing semicolons, blank lines and mixed quotes", () => {
+    // One command and no connector word: the script re-quoted as shlex splits it (`a.txt;` one word).
+    expect(parseCommand0166(bash("cat a.txt;"))).toEqual([read("cat 'a.txt;'", "a.txt", "a.txt")]);
+    expect(parseCommand0166(bash("cd sub\n\ncat a.txt\n"))).toEqual([
+      read("cat a.txt", "a.txt", "sub/a.txt"),
+    ]);
+    expect(parseCommand0166(bash("cat 'a'\"b\".txt"))).toEqual([read("cat ab.txt", "ab.txt", "ab.txt")]);
+  });
+});

@@ -5,7 +5,7 @@ import {
   truncateCommandForDisplay,
   truncateForDisplay,
 } from "./command-display.js";
-import { shellScriptOf, shlexJoin, splitCommands, tokenizeScript } from "./shell-words.js";
+import { shellScriptOf, shlexJoin } from "./shell-words.js";
 
 /**
  * Codex 0.166.0's command summary (`parsed_cmd`, shown to clients as `commandActions`). It differs from 0.58.0's
@@ -37,10 +37,9 @@ const CONNECTORS = new Set(["&&", "||", "|", ";"]);
 
 /** A script of plain commands joined by `&&`, `||`, `;`, `|`; anything else (redirects, `$`) is one unknown. */
 function parseScript(script: string): ParsedCommand[] {
-  const tokens = tokenizeScript(script);
-  const parts = tokens ? splitCommands(tokens) : null;
+  const parts = plainCommands(script);
   if (!parts) return [{ type: "unknown", cmd: script }];
-  const commands = parts.map((p) => p.words).filter((words) => !isFormattingHelper(words));
+  const commands = parts.filter((words) => !isFormattingHelper(words));
   if (commands.length === 0) return [{ type: "unknown", cmd: script }];
   let out = summarizeWithCd(commands);
   if (out.length > 1) {
@@ -63,6 +62,77 @@ function parseScript(script: string): ParsedCommand[] {
 
 function hasAdjacent(words: readonly string[], first: string, second: string): boolean {
   return words.some((w, i) => w === first && words[i + 1] === second);
+}
+
+/** Unquoted characters that make 0.166.0's bash grammar see more than plain words (globs, tildes, escapes, ...). */
+const NOT_PLAIN = new Set(["$", "`", "(", ")", "<", ">", "{", "}", "*", "?", "[", "\\", "~"]);
+
+/**
+ * The simple commands of a script made only of plain words (bare, `'raw'`, or `"text"` without `$`, backticks or
+ * backslashes) joined by `&&`, `||`, `|`, `;` or newlines, as 0.166.0's tree-sitter check accepts them; null for
+ * anything else (redirects, expansions, globs, comments, a missing command around an operator).
+ */
+function plainCommands(script: string): string[][] | null {
+  const commands: string[][] = [];
+  let words: string[] = [];
+  let word = "";
+  let inWord = false;
+  /** Whether the last command ended with `&&`, `||` or `|`, which need a command after them. */
+  let pendingOp = false;
+  const endWord = () => {
+    if (inWord) words.push(word);
+    word = "";
+    inWord = false;
+  };
+  const endCommand = (op: "&&" | "||" | "|" | ";" | "\n"): boolean => {
+    endWord();
+    // Blank lines are fine (also after `&&`); an operator needs a command before it.
+    if (words.length === 0) return op === "\n";
+    commands.push(words);
+    words = [];
+    pendingOp = op === "&&" || op === "||" || op === "|";
+    return true;
+  };
+  for (let i = 0; i < script.length; i++) {
+    const c = script[i]!;
+    if (c === "'") {
+      const end = script.indexOf("'", i + 1);
+      if (end < 0) return null;
+      word += script.slice(i + 1, end);
+      inWord = true;
+      i = end;
+    } else if (c === '"') {
+      const end = script.indexOf('"', i + 1);
+      if (end < 0) return null;
+      const text = script.slice(i + 1, end);
+      if (/[$`\\]/.test(text)) return null;
+      word += text;
+      inWord = true;
+      i = end;
+    } else if (c === " " || c === "\t") {
+      endWord();
+    } else if (c === "\n") {
+      if (!endCommand("\n")) return null;
+    } else if (c === ";") {
+      if (script[i + 1] === ";" || !endCommand(";")) return null;
+    } else if (c === "&") {
+      if (script[i + 1] !== "&" || !endCommand("&&")) return null;
+      i++;
+    } else if (c === "|") {
+      const op = script[i + 1] === "|" ? "||" : "|";
+      if (script[i + 1] === "&" || !endCommand(op)) return null;
+      if (op === "||") i++;
+    } else if (NOT_PLAIN.has(c) || (c === "#" && !inWord) || (c === "!" && !inWord)) {
+      return null;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  endWord();
+  if (words.length) commands.push(words);
+  else if (pendingOp) return null;
+  return commands.length ? commands : null;
 }
 
 /** A plain argv (no shell): `yes |`-style prefixes dropped, split on connector words. */

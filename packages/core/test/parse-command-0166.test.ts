@@ -106,6 +106,7 @@ describe("parseCommand0166: what 0.166.0's grammar takes as plain words (observe
     "ls x=~/y",
     "ls -d */",
     "cat sub/[a].txt",
+    "cat a]b.txt",
     "ls {a,b}",
     "cat a.txt # comment",
     "cat a.txt 2>/dev/null",

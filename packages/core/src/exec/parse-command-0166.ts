@@ -65,7 +65,7 @@ function hasAdjacent(words: readonly string[], first: string, second: string): b
 }
 
 /** Unquoted characters that make 0.166.0's bash grammar see more than plain words (globs, tildes, escapes, ...). */
-const NOT_PLAIN = new Set(["$", "`", "(", ")", "<", ">", "{", "}", "*", "?", "[", "\\", "~"]);
+const NOT_PLAIN = new Set(["$", "`", "(", ")", "<", ">", "{", "}", "*", "?", "[", "]", "\\", "~"]);
 
 /**
  * The simple commands of a script made only of plain words (bare, `'raw'`, or `"text"` without `$`, backticks or

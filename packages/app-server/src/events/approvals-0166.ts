@@ -6,10 +6,9 @@ import type {
   RequestUserInputEvent,
   UserInputAnswers,
 } from "@codex-ts/core";
+import { shlexJoin } from "@codex-ts/core";
 import type { ApprovalOp } from "./approvals.js";
-
 import { commandActions } from "./items-0166.js";
-import { shellJoin } from "./shell-join.js";
 import type { ApprovalKind, ApprovalOutcome } from "./v0166.js";
 
 /** The ops the bridge submits: an approval's decision, or the answers to a `request_user_input` call. */
@@ -123,9 +122,9 @@ export class ApprovalBridge0166 {
           startedAtMs: Date.now(),
           environmentId: "local",
           reason: msg.reason ?? null,
-          command: shellJoin(msg.command),
+          command: shlexJoin(msg.command),
           cwd: msg.cwd,
-          commandActions: commandActions(msg.parsed_cmd),
+          commandActions: commandActions(msg.command, msg.cwd),
           proposedExecpolicyAmendment: msg.command,
           availableDecisions: [
             "accept",

@@ -1,13 +1,7 @@
-import type {
-  EventMsg,
-  FileChange,
-  gen0166,
-  ParsedCommand,
-  TurnItem,
-  UserInput,
-} from "@codex-ts/app-server-protocol";
+import { posix } from "node:path";
+import type { EventMsg, FileChange, gen0166, TurnItem, UserInput } from "@codex-ts/app-server-protocol";
+import { parseCommand0166, shlexJoin } from "@codex-ts/core";
 import { durationMs, mcpOutcome } from "./core-events.js";
-import { shellJoin } from "./shell-join.js";
 
 /**
  * 0.166.0's thread items, built from what the core reports (its events, its turn items, the payloads of its rollout
@@ -100,10 +94,15 @@ export function webSearchItem(
   return { type: "webSearch", id, query, action: null, ...times };
 }
 
-/** The core's parsed command summary → 0.166's `commandActions`. */
-export function commandActions(parsed: readonly ParsedCommand[]): gen0166.CommandAction[] {
-  return parsed.map((p): gen0166.CommandAction => {
-    if (p.type === "read") return { type: "read", command: p.cmd, name: p.name, path: p.path };
+/**
+ * 0.166.0's `commandActions` for `argv` run in `cwd`: its parser's summary (not 0.58.0's, which the core's
+ * `parsed_cmd` follows), with read paths made absolute against the cwd as 0.166.0 sends them (search and listing
+ * paths stay as written).
+ */
+export function commandActions(argv: readonly string[], cwd: string): gen0166.CommandAction[] {
+  return parseCommand0166(argv).map((p): gen0166.CommandAction => {
+    if (p.type === "read")
+      return { type: "read", command: p.cmd, name: p.name, path: absoluteIn(cwd, p.path) };
     if (p.type === "list_files") return { type: "listFiles", command: p.cmd, path: p.path ?? null };
     if (p.type === "search")
       return { type: "search", command: p.cmd, query: p.query ?? null, path: p.path ?? null };
@@ -111,12 +110,16 @@ export function commandActions(parsed: readonly ParsedCommand[]): gen0166.Comman
   });
 }
 
+/** A read action's path as 0.166.0 shows it: resolved against the command's cwd (when that is absolute). */
+export function absoluteIn(cwd: string, path: string): string {
+  return posix.isAbsolute(cwd) ? posix.resolve(cwd, path) : path;
+}
+
 /** What a command item says about its command and its outcome. */
 export interface CommandState {
   id: string;
   command: string[];
   cwd: string;
-  parsed: readonly ParsedCommand[];
   status: gen0166.CommandExecutionStatus;
   aggregatedOutput?: string | null;
   exitCode?: number | null;
@@ -129,12 +132,12 @@ export function commandItem(c: CommandState, times: ItemTimes = NO_TIMES): ItemO
     id: c.id,
     pluginId: null,
     scriptPath: null,
-    command: shellJoin(c.command),
+    command: shlexJoin(c.command),
     cwd: c.cwd,
     processId: null,
     source: "agent",
     status: c.status,
-    commandActions: commandActions(c.parsed),
+    commandActions: commandActions(c.command, c.cwd),
     aggregatedOutput: c.aggregatedOutput ?? null,
     exitCode: c.exitCode ?? null,
     durationMs: c.durationMs ?? null,

@@ -1,4 +1,4 @@
-import type { EventMsg, ParsedCommand } from "@codex-ts/app-server-protocol";
+import type { EventMsg } from "@codex-ts/app-server-protocol";
 import { commandItem, type ItemOf0166, type ThreadItem0166 } from "./items-0166.js";
 
 /** At most this many background commands are followed (far more than the core keeps: 64). */
@@ -8,7 +8,6 @@ interface UnifiedExecCall {
   phase: string;
   callId: string;
   command: string[];
-  parsed: ParsedCommand[];
   processId: string | null;
 }
 
@@ -20,7 +19,6 @@ function unifiedExecCommand(msg: EventMsg): UnifiedExecCall | null {
     phase: String(raw.phase),
     callId: String(raw.call_id),
     command: raw.command.map(String),
-    parsed: Array.isArray(raw.parsed_cmd) ? (raw.parsed_cmd as ParsedCommand[]) : [],
     processId: typeof raw.process_id === "string" ? raw.process_id : null,
   };
 }
@@ -40,7 +38,7 @@ export type UnifiedExecStep =
  * the user refused it. An approval asked in between starts the item without a process id (the caller's part).
  */
 export class UnifiedExecItems0166 {
-  private readonly pending = new Map<string, { command: string[]; parsed: ParsedCommand[]; cwd: string }>();
+  private readonly pending = new Map<string, { command: string[]; cwd: string }>();
   /**
    * Commands still running when their turn ended (0.166's background terminals), with that turn's id: their output
    * and end come later and are reported on that turn. Bounded: one killed by an interrupt never ends.
@@ -85,7 +83,7 @@ export class UnifiedExecItems0166 {
 
   private step(call: UnifiedExecCall): UnifiedExecStep {
     if (call.phase === "announced") {
-      this.pending.set(call.callId, { command: call.command, parsed: call.parsed, cwd: "" });
+      this.pending.set(call.callId, { command: call.command, cwd: "" });
       return "handled";
     }
     if (call.phase === "started") {
@@ -99,8 +97,11 @@ export class UnifiedExecItems0166 {
     return "handled";
   }
 
-  /** The item of an announced call not started yet (`processId` null: the process has not started); null else. */
-  item(callId: string, processId: string | null): ItemOf0166<"commandExecution"> | null {
+  /**
+   * The item of an announced call not started yet (`processId` null: the process has not started; `cwd` the
+   * approval's, when the call has not begun yet); null else.
+   */
+  item(callId: string, processId: string | null, cwd = ""): ItemOf0166<"commandExecution"> | null {
     const call = this.pending.get(callId);
     if (!call) return null;
     this.pending.delete(callId);
@@ -108,8 +109,7 @@ export class UnifiedExecItems0166 {
       ...commandItem({
         id: callId,
         command: call.command,
-        cwd: call.cwd,
-        parsed: call.parsed,
+        cwd: call.cwd || cwd,
         status: "inProgress",
       }),
       processId,

@@ -188,7 +188,7 @@ export class EventMapper0166 {
       case "exec_approval_request": {
         // A unified exec command's item starts here, before the flag, as 0.166.0 orders them; for a shell
         // command the core announced the command first (exec_command_begin) and 0.166.0 sets the flag before it.
-        const unifiedItem = this.unifiedExec.item(msg.call_id, null);
+        const unifiedItem = this.unifiedExec.item(msg.call_id, null, msg.cwd);
         if (unifiedItem) return [...this.started(unifiedItem), ...this.status.approvalOpened()];
         return [
           ...this.status.approvalOpened(),
@@ -444,7 +444,6 @@ export class EventMapper0166 {
       id: msg.call_id,
       command: msg.command,
       cwd: msg.cwd,
-      parsed: msg.parsed_cmd,
       status: "inProgress",
     });
   }

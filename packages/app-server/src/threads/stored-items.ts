@@ -1,7 +1,9 @@
 import { fileURLToPath } from "node:url";
 import { type gen0166, ReviewOutputEvent } from "@codex-ts/app-server-protocol";
 import type { ReviewOutput } from "@codex-ts/core";
+import { shlexJoin } from "@codex-ts/core";
 import {
+  absoluteIn,
   agentMessageItem,
   fileChangeItem,
   type ItemTimes,
@@ -11,7 +13,6 @@ import {
   webSearchItem,
 } from "../events/items-0166.js";
 import { enteredReviewItem, exitedReviewItem } from "../events/review-0166.js";
-import { shellJoin } from "../events/shell-join.js";
 
 /**
  * One rollout line → what it adds to a stored turn, as 0.166.0 rebuilds history:
@@ -187,8 +188,9 @@ const snakeToCamel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.t
 
 function commandExecution(id: string, item: Json, times: ItemTimes): ThreadItem0166 {
   const command = Array.isArray(item.command)
-    ? shellJoin(strings(item.command))
+    ? shlexJoin(strings(item.command))
     : (str(item, "command") ?? "");
+  const cwd = localPath(str(item, "cwd") ?? "");
   const status = snakeToCamel(str(item, "status") ?? "completed");
   const duration = isObj(item.duration) ? item.duration : null;
   return {
@@ -197,11 +199,13 @@ function commandExecution(id: string, item: Json, times: ItemTimes): ThreadItem0
     pluginId: null,
     scriptPath: null,
     command,
-    cwd: localPath(str(item, "cwd") ?? ""),
+    cwd,
     processId: str(item, "process_id"),
     source: COMMAND_SOURCES[str(item, "source") ?? "agent"] ?? "agent",
     status: COMMAND_STATUSES.has(status) ? (status as gen0166.CommandExecutionStatus) : "completed",
-    commandActions: Array.isArray(item.parsed_cmd) ? item.parsed_cmd.filter(isObj).map(commandAction) : [],
+    commandActions: Array.isArray(item.parsed_cmd)
+      ? item.parsed_cmd.filter(isObj).map((p) => commandAction(p, cwd))
+      : [],
     aggregatedOutput: str(item, "aggregated_output"),
     exitCode: num(item, "exit_code"),
     durationMs: duration
@@ -211,11 +215,14 @@ function commandExecution(id: string, item: Json, times: ItemTimes): ThreadItem0
   };
 }
 
-/** One of 0.166.0's recorded `parsed_cmd` entries as the wire's `CommandAction`. */
-function commandAction(p: Json): gen0166.CommandAction {
+/**
+ * One of 0.166.0's recorded `parsed_cmd` entries as the wire's `CommandAction`: 0.166.0 records read paths as
+ * written and shows them resolved against the command's cwd.
+ */
+function commandAction(p: Json, cwd: string): gen0166.CommandAction {
   const command = str(p, "cmd") ?? "";
   if (p.type === "read")
-    return { type: "read", command, name: str(p, "name") ?? "", path: str(p, "path") ?? "" };
+    return { type: "read", command, name: str(p, "name") ?? "", path: absoluteIn(cwd, str(p, "path") ?? "") };
   if (p.type === "list_files") return { type: "listFiles", command, path: str(p, "path") };
   if (p.type === "search") return { type: "search", command, query: str(p, "query"), path: str(p, "path") };
   return { type: "unknown", command };

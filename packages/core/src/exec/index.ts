@@ -6,6 +6,7 @@ export {
 } from "./command-display.js";
 export { EXEC_OUTPUT_MAX_BYTES, HeadTailBuffer } from "./head-tail-buffer.js";
 export { parseCommand } from "./parse-command.js";
+export { parseCommand0166, shlexSplit, shortDisplayPath } from "./parse-command-0166.js";
 export {
   clampTimeoutMs,
   EXEC_OUTPUT_DELTA_MAX_BYTES,

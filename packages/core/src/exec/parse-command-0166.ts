@@ -285,25 +285,16 @@ function beforeConnector(args: readonly string[]): string[] {
 
 /** Arguments without flag values (`--flag=value` and the values of `valueFlags`); all after `--` kept. */
 function withoutFlagValues(args: readonly string[], valueFlags: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--") {
-      out.push(...args.slice(i + 1));
-      break;
-    }
-    if (a.startsWith("--") && a.includes("=")) continue;
-    if (valueFlags.includes(a)) {
-      if (i + 1 < args.length) i++;
-      continue;
-    }
-    out.push(a);
-  }
-  return out;
+  return scanArgs(args, valueFlags, true);
 }
 
 /** Operands: no flags, no flag values; everything after `--`. */
 function operands(args: readonly string[], valueFlags: readonly string[] = []): string[] {
+  return scanArgs(args, valueFlags, false);
+}
+
+/** The arguments without flag values, and (unless `keepFlags`) without flags; everything after `--` is kept. */
+function scanArgs(args: readonly string[], valueFlags: readonly string[], keepFlags: boolean): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -316,7 +307,7 @@ function operands(args: readonly string[], valueFlags: readonly string[] = []): 
       if (i + 1 < args.length) i++;
       continue;
     }
-    if (!a.startsWith("-")) out.push(a);
+    if (keepFlags || !a.startsWith("-")) out.push(a);
   }
   return out;
 }

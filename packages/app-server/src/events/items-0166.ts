@@ -145,6 +145,22 @@ export function commandItem(c: CommandState, times: ItemTimes = NO_TIMES): ItemO
   };
 }
 
+/** A command item completed by its `exec_command_end`. */
+export function endedCommand(
+  item: ItemOf0166<"commandExecution">,
+  msg: Extract<EventMsg, { type: "exec_command_end" }>,
+): ItemOf0166<"commandExecution"> {
+  return {
+    ...item,
+    status: msg.exit_code === 0 ? "completed" : "failed",
+    // 0.166.0 reports a unified exec command that printed nothing with a null output.
+    aggregatedOutput:
+      msg.aggregated_output || (item.source === "unifiedExecStartup" ? null : (msg.aggregated_output ?? "")),
+    exitCode: msg.exit_code,
+    durationMs: durationMs(msg.duration),
+  };
+}
+
 /** A patch's changes (path → core `FileChange`) as 0.166's `changes`. */
 export function fileUpdateChanges(changes: Readonly<Record<string, FileChange>>): gen0166.FileUpdateChange[] {
   return Object.entries(changes).map(([path, change]): gen0166.FileUpdateChange => {

@@ -32,6 +32,17 @@ function usageBreakdown(u: TokenUsage): gen0166.TokenUsageBreakdown {
 }
 
 /** `thread/tokenUsage/updated` for a core usage report. */
+/** A command's output chunk (base64, as the core's `exec_command_output_delta` carries it) on turn `turnId`. */
+export function commandOutputDelta(
+  threadId: string,
+  turnId: string,
+  itemId: string,
+  chunk: string,
+): Notification0166 {
+  const delta = Buffer.from(chunk, "base64").toString("utf8");
+  return { method: "item/commandExecution/outputDelta", params: { threadId, turnId, itemId, delta } };
+}
+
 export function tokenUsageUpdated(threadId: string, turnId: string, info: TokenInfo): Notification0166 {
   return {
     method: "thread/tokenUsage/updated",

@@ -1,5 +1,6 @@
 import type { EventMsg } from "@codex-ts/app-server-protocol";
-import { commandItem, type ItemOf0166, type ThreadItem0166 } from "./items-0166.js";
+import { commandItem, endedCommand, type ItemOf0166, type ThreadItem0166 } from "./items-0166.js";
+import { commandOutputDelta, type Notification0166 } from "./notifications-0166.js";
 
 /** At most this many background commands are followed (far more than the core keeps: 64). */
 const MAX_RUNNING = 256;
@@ -54,16 +55,21 @@ export class UnifiedExecItems0166 {
     }
   }
 
-  /** The background command `callId` and its turn, or undefined when it is not one. */
-  runningItem(callId: string): { item: ItemOf0166<"commandExecution">; turnId: string } | undefined {
-    return this.running.get(callId);
-  }
-
-  /** Background command `callId` ended: it is forgotten, and its entry returned (undefined: not one). */
-  takeRunning(callId: string): { item: ItemOf0166<"commandExecution">; turnId: string } | undefined {
-    const entry = this.running.get(callId);
-    this.running.delete(callId);
-    return entry;
+  /**
+   * A background command's output or end, as 0.166.0 reports them on the turn that started it, whenever they come
+   * (its end also forgets it); null for an event of no background command.
+   */
+  background(msg: EventMsg, threadId: string, now: number): Notification0166[] | null {
+    if (msg.type !== "exec_command_output_delta" && msg.type !== "exec_command_end") return null;
+    const entry = this.running.get(msg.call_id);
+    if (!entry) return null;
+    if (msg.type === "exec_command_output_delta")
+      return [commandOutputDelta(threadId, entry.turnId, msg.call_id, msg.chunk)];
+    this.running.delete(msg.call_id);
+    const item = { ...endedCommand(entry.item, msg), completedAtMs: now };
+    return [
+      { method: "item/completed", params: { item, threadId, turnId: entry.turnId, completedAtMs: now } },
+    ];
   }
 
   /**

@@ -3,9 +3,10 @@ import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-serve
 import type { CoreEvent } from "@codex-ts/core";
 import { mcpElicitationRequest, userInputRequest } from "./approvals-0166.js";
 import { CompactionItems } from "./compaction-0166.js";
-import { discardedItems, durationMs, mcpProgress } from "./core-events.js";
+import { discardedItems, mcpProgress } from "./core-events.js";
 import {
   commandItem,
+  endedCommand,
   fileChangeItem,
   fileUpdateChanges,
   type ItemOf0166,
@@ -16,6 +17,7 @@ import {
   threadItem0166,
 } from "./items-0166.js";
 import {
+  commandOutputDelta,
   errorNotification,
   type Notification0166,
   rateLimitsUpdated,
@@ -139,6 +141,8 @@ export class EventMapper0166 {
     const unified = this.unifiedExec.handle(msg);
     if (unified === "handled") return [];
     if (unified) return "start" in unified ? this.started(unified.start) : this.declinedEnd(unified.rejected);
+    const background = this.unifiedExec.background(msg, this.threadId, this.now());
+    if (background) return background;
     const planned = this.turn?.planMode?.handle(msg);
     if (planned) return planned;
     this.keepStreamed(msg);
@@ -449,18 +453,9 @@ export class EventMapper0166 {
   }
 
   private commandOutput(msg: EventOf<"exec_command_output_delta">): Notification0166[] {
-    const delta = Buffer.from(msg.chunk, "base64").toString("utf8");
-    const outputDelta = (turnId: string): Notification0166[] => [
-      {
-        method: "item/commandExecution/outputDelta",
-        params: { threadId: this.threadId, turnId, itemId: msg.call_id, delta },
-      },
-    ];
-    const background = this.unifiedExec.runningItem(msg.call_id);
-    if (background) return outputDelta(background.turnId);
     // A patch's output (apply_patch runs as a process) belongs to no command item: only open commands stream.
     if (this.open.get(msg.call_id)?.type !== "commandExecution") return [];
-    return this.withTurn(outputDelta);
+    return this.withTurn((turnId) => [commandOutputDelta(this.threadId, turnId, msg.call_id, msg.chunk)]);
   }
 
   /** The user refused the command: 0.166.0 completes it as declined, with nothing run, then clears the flag. */
@@ -474,14 +469,6 @@ export class EventMapper0166 {
 
   private commandEnd(msg: EventOf<"exec_command_end">): Notification0166[] {
     if (this.declined.has(msg.call_id)) return this.declinedEnd(msg.call_id);
-    const background = this.unifiedExec.takeRunning(msg.call_id);
-    if (background) {
-      // It ran on after its turn (a background terminal): 0.166.0 completes it on that turn, whenever it ends.
-      const completedAtMs = this.now();
-      const item = { ...endedCommand(background.item, msg), completedAtMs };
-      const params = { item, threadId: this.threadId, turnId: background.turnId, completedAtMs };
-      return [{ method: "item/completed", params }];
-    }
     return this.finishItem(msg.call_id, (item) =>
       item.type === "commandExecution" ? endedCommand(item, msg) : null,
     );
@@ -494,20 +481,4 @@ export class EventMapper0166 {
     this.lastTotal = total;
     return this.withTurn((turnId) => [tokenUsageUpdated(this.threadId, turnId, info)]);
   }
-}
-
-/** A command item completed by its `exec_command_end`. */
-function endedCommand(
-  item: ItemOf0166<"commandExecution">,
-  msg: EventOf<"exec_command_end">,
-): ItemOf0166<"commandExecution"> {
-  return {
-    ...item,
-    status: msg.exit_code === 0 ? "completed" : "failed",
-    // 0.166.0 reports a unified exec command that printed nothing with a null output.
-    aggregatedOutput:
-      msg.aggregated_output || (item.source === "unifiedExecStartup" ? null : (msg.aggregated_output ?? "")),
-    exitCode: msg.exit_code,
-    durationMs: durationMs(msg.duration),
-  };
 }

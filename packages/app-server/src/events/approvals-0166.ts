@@ -6,7 +6,7 @@ import type {
   RequestUserInputEvent,
   UserInputAnswers,
 } from "@codex-ts/core";
-import { shlexJoin } from "@codex-ts/core";
+import { extensionEvent, shlexJoin } from "@codex-ts/core";
 import type { ApprovalOp } from "./approvals.js";
 import { commandActions } from "./items-0166.js";
 import type { ApprovalKind, ApprovalOutcome } from "./v0166.js";
@@ -19,14 +19,12 @@ export type ServerRequestOp =
 
 /** The core's `request_user_input` extension event (outside 0.58.0's union, so read by its type), else null. */
 export function userInputRequest(msg: CoreEvent["msg"]): RequestUserInputEvent | null {
-  const raw: Record<string, unknown> = msg;
-  return raw.type === "request_user_input" ? (raw as unknown as RequestUserInputEvent) : null;
+  return extensionEvent(msg, "request_user_input");
 }
 
 /** The core's MCP question extension event (a server's elicitation or a tool-call approval), else null. */
 export function mcpElicitationRequest(msg: CoreEvent["msg"]): McpElicitationRequestEvent | null {
-  const raw: Record<string, unknown> = msg;
-  return raw.type === "mcp_elicitation_request" ? (raw as unknown as McpElicitationRequestEvent) : null;
+  return extensionEvent(msg, "mcp_elicitation_request");
 }
 
 /**

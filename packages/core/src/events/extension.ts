@@ -122,6 +122,17 @@ const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["ty
   "mcp_elicitation_request",
 ]);
 
+/**
+ * `msg` as extension event `type`, or null. Core events reach subscribers typed as 0.58.0's `EventMsg` (the
+ * protocol's union, which has no extension kinds), so a subscriber finds an extension event by its type.
+ */
+export function extensionEvent<T extends ExtensionEventMsg["type"]>(
+  msg: { type: string },
+  type: T,
+): Extract<ExtensionEventMsg, { type: T }> | null {
+  return msg.type === type ? (msg as unknown as Extract<ExtensionEventMsg, { type: T }>) : null;
+}
+
 /** Whether an event type belongs to 0.58.0's event stream (and so may be sent as `codex/event`). */
 export function isCodexWireEvent(type: string): boolean {
   return !EXTENSION_EVENT_TYPES.has(type);

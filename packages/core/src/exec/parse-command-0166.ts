@@ -1,10 +1,12 @@
 import { posix } from "node:path";
 import type { ParsedCommand } from "@codex-ts/app-server-protocol";
+import { beforeConnector, CONNECTORS, nonFlags, operands, withoutFlagValues } from "./command-args.js";
 import {
   COMMAND_DISPLAY_MAX_CHARS,
   truncateCommandForDisplay,
   truncateForDisplay,
 } from "./command-display.js";
+import { plainCommands } from "./plain-script-0166.js";
 import { shellScriptOf, shlexJoin } from "./shell-words.js";
 
 /**
@@ -33,8 +35,6 @@ function sameCommand(a: ParsedCommand, b: ParsedCommand): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-const CONNECTORS = new Set(["&&", "||", "|", ";"]);
-
 /** A script of plain commands joined by `&&`, `||`, `;`, `|`; anything else (redirects, `$`) is one unknown. */
 function parseScript(script: string): ParsedCommand[] {
   const parts = plainCommands(script);
@@ -62,77 +62,6 @@ function parseScript(script: string): ParsedCommand[] {
 
 function hasAdjacent(words: readonly string[], first: string, second: string): boolean {
   return words.some((w, i) => w === first && words[i + 1] === second);
-}
-
-/** Unquoted characters that make 0.166.0's bash grammar see more than plain words (globs, tildes, escapes, ...). */
-const NOT_PLAIN = new Set(["$", "`", "(", ")", "<", ">", "{", "}", "*", "?", "[", "]", "\\", "~"]);
-
-/**
- * The simple commands of a script made only of plain words (bare, `'raw'`, or `"text"` without `$`, backticks or
- * backslashes) joined by `&&`, `||`, `|`, `;` or newlines, as 0.166.0's tree-sitter check accepts them; null for
- * anything else (redirects, expansions, globs, comments, a missing command around an operator).
- */
-function plainCommands(script: string): string[][] | null {
-  const commands: string[][] = [];
-  let words: string[] = [];
-  let word = "";
-  let inWord = false;
-  /** Whether the last command ended with `&&`, `||` or `|`, which need a command after them. */
-  let pendingOp = false;
-  const endWord = () => {
-    if (inWord) words.push(word);
-    word = "";
-    inWord = false;
-  };
-  const endCommand = (op: "&&" | "||" | "|" | ";" | "\n"): boolean => {
-    endWord();
-    // Blank lines are fine (also after `&&`); an operator needs a command before it.
-    if (words.length === 0) return op === "\n";
-    commands.push(words);
-    words = [];
-    pendingOp = op === "&&" || op === "||" || op === "|";
-    return true;
-  };
-  for (let i = 0; i < script.length; i++) {
-    const c = script[i]!;
-    if (c === "'") {
-      const end = script.indexOf("'", i + 1);
-      if (end < 0) return null;
-      word += script.slice(i + 1, end);
-      inWord = true;
-      i = end;
-    } else if (c === '"') {
-      const end = script.indexOf('"', i + 1);
-      if (end < 0) return null;
-      const text = script.slice(i + 1, end);
-      if (/[$`\\]/.test(text)) return null;
-      word += text;
-      inWord = true;
-      i = end;
-    } else if (c === " " || c === "\t") {
-      endWord();
-    } else if (c === "\n") {
-      if (!endCommand("\n")) return null;
-    } else if (c === ";") {
-      if (script[i + 1] === ";" || !endCommand(";")) return null;
-    } else if (c === "&") {
-      if (script[i + 1] !== "&" || !endCommand("&&")) return null;
-      i++;
-    } else if (c === "|") {
-      const op = script[i + 1] === "|" ? "||" : "|";
-      if (script[i + 1] === "&" || !endCommand(op)) return null;
-      if (op === "||") i++;
-    } else if (NOT_PLAIN.has(c) || (c === "#" && !inWord) || (c === "!" && !inWord)) {
-      return null;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  endWord();
-  if (words.length) commands.push(words);
-  else if (pendingOp) return null;
-  return commands.length ? commands : null;
 }
 
 /** A plain argv (no shell): `yes |`-style prefixes dropped, split on connector words. */
@@ -276,44 +205,6 @@ function isMutatingXargs(args: readonly string[]): boolean {
   if (program === "rg") return rest.includes("--replace");
   return false;
 }
-
-/** Arguments up to the first connector word. */
-function beforeConnector(args: readonly string[]): string[] {
-  const at = args.findIndex((a) => CONNECTORS.has(a));
-  return at < 0 ? [...args] : args.slice(0, at);
-}
-
-/** Arguments without flag values (`--flag=value` and the values of `valueFlags`); all after `--` kept. */
-function withoutFlagValues(args: readonly string[], valueFlags: readonly string[]): string[] {
-  return scanArgs(args, valueFlags, true);
-}
-
-/** Operands: no flags, no flag values; everything after `--`. */
-function operands(args: readonly string[], valueFlags: readonly string[] = []): string[] {
-  return scanArgs(args, valueFlags, false);
-}
-
-/** The arguments without flag values, and (unless `keepFlags`) without flags; everything after `--` is kept. */
-function scanArgs(args: readonly string[], valueFlags: readonly string[], keepFlags: boolean): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--") {
-      out.push(...args.slice(i + 1));
-      break;
-    }
-    if (a.startsWith("--") && a.includes("=")) continue;
-    if (valueFlags.includes(a)) {
-      if (i + 1 < args.length) i++;
-      continue;
-    }
-    if (keepFlags || !a.startsWith("-")) out.push(a);
-  }
-  return out;
-}
-
-const nonFlags = (args: readonly string[], valueFlags: readonly string[]) =>
-  withoutFlagValues(beforeConnector(args), valueFlags).filter((a) => !a.startsWith("-"));
 
 /** The last path component worth showing, skipping `build`, `dist`, `node_modules` and `src` (`webview/src` → `webview`). */
 export function shortDisplayPath(path: string): string {

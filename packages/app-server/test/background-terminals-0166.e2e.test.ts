@@ -1,8 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { CODEX_0166_BIN, errorOf, type Message, responses, useAppServerSuite } from "@codex-ts/test-support";
+import { CODEX_0166_BIN, errorOf, type Message, useAppServerSuite } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
+import {
+  type MockServer0166,
+  startExecCommandTurn,
+  startMockServer0166,
+} from "./helpers/mock-server-0166.js";
 
 /**
  * `gpt-5.5`'s background terminals on a 0.166 connection (what codex-acp 2.6.0 lists and terminates when a session
@@ -21,12 +25,8 @@ const UNKNOWN = "01a241ad-5417-7fb3-9c8e-24f0707d17b2";
 
 /** One exec_command call the mock model makes, returning after 0.3 s with the command still running. */
 const execCall = (cmd: string, callId: string) => ({
-  kind: "sse" as const,
-  events: [
-    responses.created(),
-    ...responses.functionCall("exec_command", { cmd, yield_time_ms: 300, login: false }, callId),
-    responses.completed(),
-  ],
+  args: { cmd, yield_time_ms: 300, login: false },
+  callId,
 });
 
 interface Run {
@@ -40,26 +40,15 @@ interface Run {
 
 async function run(s: MockServer0166): Promise<Run> {
   // call_c waits for a file the test writes: it ends on its own, after its turn, when the test says so.
-  s.mock.enqueue(
+  const { threadId, turnId } = await startExecCommandTurn(s, [
     execCall("sleep 30", "call_a"),
     execCall("sleep 31", "call_b"),
     execCall("while [ ! -e go ]; do sleep 0.05; done; echo done", "call_c"),
-    { kind: "sse", events: [responses.created(), ...responses.message("ok"), responses.completed()] },
-  );
-  const { thread } = await s.c.request("thread/start", {
-    cwd: s.root,
-    model: "gpt-5.5",
-    approvalPolicy: "never",
-    sandbox: "danger-full-access",
-  });
-  const { turn } = await s.c.request("turn/start", {
-    threadId: thread.id,
-    input: [{ type: "text", text: "start three" }],
-  });
+  ]);
   const isItemDone = (m: Message, id: string) =>
     m.method === "item/completed" && (m.params as { item: { id: string } }).item.id === id;
   await s.c.waitFor(
-    (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
+    (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turnId,
     "turn/completed",
   );
   const started = s.c.messages
@@ -82,7 +71,7 @@ async function run(s: MockServer0166): Promise<Run> {
       errorOf(Promise.reject(err)),
     );
   const list = (extra: Record<string, unknown> = {}) =>
-    answer("thread/backgroundTerminals/list", { threadId: thread.id, ...extra });
+    answer("thread/backgroundTerminals/list", { threadId: threadId, ...extra });
   const idOf = (callId: string) => itemProcessIds[callId] ?? "missing";
   const byId = Object.keys(itemProcessIds).sort((a, b) => Number(idOf(a)) - Number(idOf(b)));
 
@@ -100,17 +89,17 @@ async function run(s: MockServer0166): Promise<Run> {
   await s.c.waitFor((m) => isItemDone(m, "call_c"), "call_c completed");
   answers.push(await list());
   answers.push(
-    await answer("thread/backgroundTerminals/terminate", { threadId: thread.id, processId: idOf("call_a") }),
+    await answer("thread/backgroundTerminals/terminate", { threadId: threadId, processId: idOf("call_a") }),
   );
   await s.c.waitFor((m) => isItemDone(m, "call_a"), "call_a completed");
   answers.push(
-    await answer("thread/backgroundTerminals/terminate", { threadId: thread.id, processId: idOf("call_a") }),
+    await answer("thread/backgroundTerminals/terminate", { threadId: threadId, processId: idOf("call_a") }),
   );
   answers.push(
-    await answer("thread/backgroundTerminals/terminate", { threadId: thread.id, processId: "abc" }),
+    await answer("thread/backgroundTerminals/terminate", { threadId: threadId, processId: "abc" }),
   );
-  answers.push(await answer("thread/backgroundTerminals/terminate", { threadId: thread.id, processId: "" }));
-  answers.push(await answer("thread/backgroundTerminals/clean", { threadId: thread.id }));
+  answers.push(await answer("thread/backgroundTerminals/terminate", { threadId: threadId, processId: "" }));
+  answers.push(await answer("thread/backgroundTerminals/clean", { threadId: threadId }));
   await s.c.waitFor((m) => isItemDone(m, "call_b"), "call_b completed");
   answers.push(await list());
   answers.push(await answer("thread/backgroundTerminals/clean", { threadId: UNKNOWN }));
@@ -121,9 +110,9 @@ async function run(s: MockServer0166): Promise<Run> {
   const notifications = s.c.messages
     .slice(from)
     .filter((m) => m.method?.startsWith("item/"))
-    .map((m) => normalise(m.method, m.params, itemProcessIds, thread.id, turn.id, s.root));
+    .map((m) => normalise(m.method, m.params, itemProcessIds, threadId, turnId, s.root));
   const normalisedAnswers = answers.map((a) =>
-    normalise("answer", a, itemProcessIds, thread.id, turn.id, s.root),
+    normalise("answer", a, itemProcessIds, threadId, turnId, s.root),
   );
   return { sessionIds, itemProcessIds, transcript: [...notifications, ...normalisedAnswers] };
 }

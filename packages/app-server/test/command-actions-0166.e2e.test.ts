@@ -1,15 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Protocol0166, protocol0166 } from "@codex-ts/app-server-protocol";
-import {
-  CODEX_0166_BIN,
-  type Message,
-  responses,
-  type TestAppServer,
-  useAppServerSuite,
-} from "@codex-ts/test-support";
+import { CODEX_0166_BIN, type Message, type TestAppServer, useAppServerSuite } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
+import {
+  type MockServer0166,
+  startExecCommandTurn,
+  startMockServer0166,
+} from "./helpers/mock-server-0166.js";
 
 /**
  * The `command` and `commandActions` a client sees on `gpt-5.5`'s exec_command items: on this server, and (where
@@ -252,30 +250,11 @@ const CASES: { cmd: string; expected?: Seen }[] = [
 
 /** Runs one exec_command call on a thread of its own; resolves with the item the client saw start. */
 async function run(s: MockServer0166, cmd: string, n: number): Promise<Seen> {
-  s.mock.enqueue(
-    {
-      kind: "sse",
-      events: [
-        responses.created(),
-        ...responses.functionCall("exec_command", { cmd, login: false }, `call_${n}`),
-        responses.completed(),
-      ],
-    },
-    { kind: "sse", events: [responses.created(), ...responses.message("ok"), responses.completed()] },
-  );
-  const { thread } = await s.c.request("thread/start", {
-    cwd: s.root,
-    model: "gpt-5.5",
-    approvalPolicy: "never",
-    sandbox: "danger-full-access",
-  });
-  const from = s.c.messages.length;
-  const { turn } = await s.c.request("turn/start", {
-    threadId: thread.id,
-    input: [{ type: "text", text: "hi" }],
-  });
+  const { turnId, from } = await startExecCommandTurn(s, [
+    { args: { cmd, login: false }, callId: `call_${n}` },
+  ]);
   await s.c.waitFor(
-    (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
+    (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turnId,
     "turn/completed",
   );
   const commandItem = (method: string) =>
@@ -304,31 +283,15 @@ const APPROVED = "cd sub && cat a.txt";
 async function runApproved(
   s: MockServer0166,
 ): Promise<{ asked: Seen & { cwd: string }; item: Seen & { cwd: string } }> {
-  s.mock.enqueue(
-    {
-      kind: "sse",
-      events: [
-        responses.created(),
-        ...responses.functionCall(
-          "exec_command",
-          { cmd: APPROVED, login: false, sandbox_permissions: "require_escalated", justification: "why not" },
-          "call_approved",
-        ),
-        responses.completed(),
-      ],
-    },
-    { kind: "sse", events: [responses.created(), ...responses.message("ok"), responses.completed()] },
-  );
-  const { thread } = await s.c.request("thread/start", {
-    cwd: s.root,
-    model: "gpt-5.5",
+  const args = {
+    cmd: APPROVED,
+    login: false,
+    sandbox_permissions: "require_escalated",
+    justification: "why not",
+  };
+  const { turnId, from } = await startExecCommandTurn(s, [{ args, callId: "call_approved" }], {
     approvalPolicy: "on-request",
     sandbox: "read-only",
-  });
-  const from = s.c.messages.length;
-  const { turn } = await s.c.request("turn/start", {
-    threadId: thread.id,
-    input: [{ type: "text", text: "hi" }],
   });
   const request = await s.c.waitFor(
     (m) => m.method === "item/commandExecution/requestApproval" && s.c.messages.indexOf(m) >= from,
@@ -336,7 +299,7 @@ async function runApproved(
   );
   s.c.answer(request, { decision: "accept" });
   await s.c.waitFor(
-    (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
+    (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turnId,
     "turn/completed",
   );
   const item = s.c.messages

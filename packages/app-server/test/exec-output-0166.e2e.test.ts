@@ -1,6 +1,10 @@
-import { CODEX_0166_BIN, type Message, responses, useAppServerSuite } from "@codex-ts/test-support";
+import { CODEX_0166_BIN, type Message, useAppServerSuite } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
+import {
+  type MockServer0166,
+  startExecCommandTurn,
+  startMockServer0166,
+} from "./helpers/mock-server-0166.js";
 
 /**
  * What `gpt-5.5`'s exec_command answers the model, and what the client's command item shows, for outputs of known
@@ -76,30 +80,11 @@ const CASES: Case[] = [
 
 /** Runs one exec_command call per case on a thread of its own; resolves with what the model and client saw. */
 async function run(s: MockServer0166, c: Case): Promise<{ output: string; shown: unknown }> {
-  s.mock.enqueue(
-    {
-      kind: "sse",
-      events: [
-        responses.created(),
-        ...responses.functionCall("exec_command", { login: false, ...c.args }, `call_${c.name}`),
-        responses.completed(),
-      ],
-    },
-    { kind: "sse", events: [responses.created(), ...responses.message("ok"), responses.completed()] },
-  );
-  const { thread } = await s.c.request("thread/start", {
-    cwd: s.root,
-    model: "gpt-5.5",
-    approvalPolicy: "never",
-    sandbox: "danger-full-access",
-  });
-  const from = s.c.messages.length;
-  const { turn } = await s.c.request("turn/start", {
-    threadId: thread.id,
-    input: [{ type: "text", text: "hi" }],
-  });
+  const { turnId, from } = await startExecCommandTurn(s, [
+    { args: { login: false, ...c.args }, callId: `call_${c.name}` },
+  ]);
   await s.c.waitFor(
-    (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
+    (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turnId,
     "turn/completed",
   );
   const completed = s.c.messages

@@ -1,9 +1,10 @@
 import path from "node:path";
-import { type Protocol0166, protocol0166 } from "@codex-ts/app-server-protocol";
+import { type gen0166, type Protocol0166, protocol0166 } from "@codex-ts/app-server-protocol";
 import {
   type AppServerSuite,
   type MockModelServer,
   referenceEnv0166,
+  responses,
   type TestAppServer,
 } from "@codex-ts/test-support";
 
@@ -58,4 +59,37 @@ export async function startMockServer0166(
         });
   await c.initialize(o.client, { experimentalApi: true });
   return { c, mock, root };
+}
+
+/**
+ * Starts a `gpt-5.5` thread (full access unless `thread` says otherwise) and a turn in which the mock model calls
+ * exec_command once per entry of `calls`, one response each, then answers "ok". Resolves with the thread and turn
+ * ids and the index of the first message after the thread started.
+ */
+export async function startExecCommandTurn(
+  s: MockServer0166,
+  calls: { args: Record<string, unknown>; callId: string }[],
+  thread: Pick<gen0166.ThreadStartParams, "approvalPolicy" | "sandbox"> = {
+    approvalPolicy: "never",
+    sandbox: "danger-full-access",
+  },
+): Promise<{ threadId: string; turnId: string; from: number }> {
+  s.mock.enqueue(
+    ...calls.map(({ args, callId }) => ({
+      kind: "sse" as const,
+      events: [
+        responses.created(),
+        ...responses.functionCall("exec_command", args, callId),
+        responses.completed(),
+      ],
+    })),
+    { kind: "sse", events: [responses.created(), ...responses.message("ok"), responses.completed()] },
+  );
+  const started = await s.c.request("thread/start", { cwd: s.root, model: "gpt-5.5", ...thread });
+  const from = s.c.messages.length;
+  const { turn } = await s.c.request("turn/start", {
+    threadId: started.thread.id,
+    input: [{ type: "text", text: "hi" }],
+  });
+  return { threadId: started.thread.id, turnId: turn.id, from };
 }

@@ -15,6 +15,7 @@ export type ConversationHandle = Pick<
   | "backgroundTerminals"
   | "mcpStartupStatuses"
   | "enableMcpElicitation"
+  | "recordToRollout"
 >;
 
 /** The part of the connection's JSON-RPC peer that says whether the client keeps up with its output. */
@@ -51,6 +52,7 @@ export class FollowedConversation {
       },
       mcpStartupStatuses: () => core.mcpStartupStatuses(),
       enableMcpElicitation: () => core.enableMcpElicitation(),
+      recordToRollout: (items) => core.recordToRollout(items),
       submit(op, id) {
         if (!startsTask(op)) return core.submit(op, id);
         activity.expectStart(id);

@@ -91,6 +91,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
         // What the thread was started or forked with, from its session_meta (0.166.0 shows them on resume).
         threadSource: loaded.meta.thread_source ?? null,
         runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? loaded.meta.runtime_workspace_roots ?? null,
+        historyMode: loaded.meta.history_mode === "paginated" ? "paginated" : "legacy",
       });
     });
     return { thread, opened: true };

@@ -1,10 +1,11 @@
 import type { gen0166, Protocol0166, ProtocolPeer, TurnAbortReason } from "@codex-ts/app-server-protocol";
-import type { CoreEvent, TaskKind } from "@codex-ts/core";
+import type { CoreEvent, HistoryMode, TaskKind } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import { ApprovalBridge0166 } from "../events/approvals-0166.js";
 import { EventMapper0166, type Notification0166 } from "../events/v0166.js";
 import { type ConversationHandle, FollowedConversation } from "../followed-conversation.js";
 import type { GoalDriver } from "./goal-driver.js";
+import { RolloutProjection0166 } from "./rollout-projection-0166.js";
 import type { ThreadSettings0166 } from "./settings.js";
 import { threadObject } from "./thread-object.js";
 
@@ -22,6 +23,8 @@ export interface ThreadMeta {
   threadSource?: string | null;
   /** The thread's workspace roots as given or recorded (0.166's `runtimeWorkspaceRoots`); absent: its cwd. */
   runtimeWorkspaceRoots?: string[] | null;
+  /** How its rollout keeps its history (core `HistoryMode`); absent: legacy. */
+  historyMode?: HistoryMode;
 }
 
 /**
@@ -33,6 +36,8 @@ export interface ThreadMeta {
  */
 export class LoadedThread {
   readonly mapper: EventMapper0166;
+  /** The thread's turn and item records (none for an ephemeral thread, which has no rollout). */
+  private readonly projection: RolloutProjection0166 | null;
   private readonly bridge: ApprovalBridge0166;
   private held: Notification0166[] = [];
   private holds = 0;
@@ -55,26 +60,26 @@ export class LoadedThread {
     readonly meta: ThreadMeta,
     log: (message: string) => void,
   ) {
-    this.mapper = new EventMapper0166(
-      opened.conversationId,
-      Date.now,
-      () => this.settings.collaborationMode.mode === "plan",
-    );
+    const planMode = () => this.settings.collaborationMode.mode === "plan";
+    this.mapper = new EventMapper0166(opened.conversationId, Date.now, planMode);
+    this.projection = meta.ephemeral
+      ? null
+      : new RolloutProjection0166(
+          opened.conversationId,
+          (items) => opened.conversation.recordToRollout(items),
+          planMode,
+          meta.historyMode ?? "legacy",
+        );
     this.followed = new FollowedConversation(opened.conversation, peer.peer);
     this.bridge = new ApprovalBridge0166(
       peer,
       opened.conversationId,
       (op) => opened.conversation.submit(op),
-      (requestId, callId, kind, outcome) => {
-        for (const n of this.mapper.approvalResolved(requestId, callId, kind, outcome)) this.send(n);
-      },
-      (requestId) => {
-        for (const n of this.mapper.userInputResolved(requestId)) this.send(n);
-      },
+      (requestId, callId, kind, outcome) =>
+        this.emit(null, this.mapper.approvalResolved(requestId, callId, kind, outcome)),
+      (requestId) => this.emit(null, this.mapper.userInputResolved(requestId)),
       log,
-      (requestId) => {
-        for (const n of this.mapper.mcpElicitationResolved(requestId)) this.send(n);
-      },
+      (requestId) => this.emit(null, this.mapper.mcpElicitationResolved(requestId)),
     );
     // A 0.166 client answers MCP elicitations: servers' elicitations and tool-call approvals are put to it.
     opened.conversation.enableMcpElicitation();
@@ -169,6 +174,7 @@ export class LoadedThread {
       cliVersion: this.meta.cliVersion,
       originator: this.meta.originator,
       ephemeral: this.meta.ephemeral,
+      historyMode: this.meta.historyMode ?? "legacy",
       threadSource: this.meta.threadSource ?? null,
       runtimeWorkspaceRoots: this.runtimeWorkspaceRoots(),
       status: this.mapper.threadStatus,
@@ -181,13 +187,19 @@ export class LoadedThread {
     return this.meta.runtimeWorkspaceRoots ?? [this.settings.cwd];
   }
 
+  /** What the mapper made of `event` (null: of an approval's outcome): recorded (paginated threads), then sent. */
+  private emit(event: CoreEvent | null, sent: Notification0166[]): void {
+    this.projection?.observe(event, sent);
+    for (const n of sent) this.send(n);
+  }
+
   private onEvent(event: CoreEvent): void {
     const msg = event.msg;
     // 0.166.0 keeps an ephemeral thread's preview empty (it has no stored first message to show).
     if (msg.type === "user_message" && this.meta.preview === "" && !this.meta.ephemeral)
       this.meta.preview = msg.message;
     this.goals?.before(event);
-    for (const n of this.mapper.map(event)) this.send(n);
+    this.emit(event, this.mapper.map(event));
     this.goals?.after(event);
     this.bridge.handle(event);
     // The core answered its open approvals `abort`; the client's requests are withdrawn after the turn ended.

@@ -131,7 +131,13 @@ export async function legacyItemsPage(
       const anchor = { position: entry.position, turnId: entry.turnId, index: i };
       first ??= { ...anchor, inclusive: true };
       last = { ...anchor, inclusive: false };
-      data.push({ turnId: entry.turnId, item: turn.items[i]!, startedAtMs: null, completedAtMs: null });
+      const item = turn.items[i]!;
+      data.push({
+        turnId: entry.turnId,
+        item,
+        startedAtMs: item.startedAtMs ?? null,
+        completedAtMs: item.completedAtMs ?? null,
+      });
     }
     if (more) break;
   }

@@ -36,9 +36,15 @@ export type LineEffect =
   /** Legacy reasoning: consecutive parts are one item (the parts of one model output). */
   | { kind: "reasoning"; id: string; summary: string[]; content: string[] }
   | { kind: "error"; message: string }
-  | { kind: "aborted" }
+  /** The turn's end; 0.166.0's records carry its times, and a failed turn's `error`. */
+  | { kind: "aborted"; completedAt: number | null; durationMs: number | null }
   | { kind: "started"; rootTurnId: string | null; startedAt: number | null }
-  | { kind: "completed"; completedAt: number | null; durationMs: number | null }
+  | {
+      kind: "completed";
+      completedAt: number | null;
+      durationMs: number | null;
+      error: gen0166.TurnError | null;
+    }
   | null;
 
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -100,7 +106,7 @@ export function lineEffect(record: Json | null, legacyItemId: string): LineEffec
     case "error":
       return { kind: "error", message: str(msg, "message") ?? "" };
     case "turn_aborted":
-      return { kind: "aborted" };
+      return { kind: "aborted", completedAt: num(msg, "completed_at"), durationMs: num(msg, "duration_ms") };
     case "task_started":
       return { kind: "started", rootTurnId: str(msg, "root_turn_id"), startedAt: num(msg, "started_at") };
     case "task_complete":
@@ -108,6 +114,7 @@ export function lineEffect(record: Json | null, legacyItemId: string): LineEffec
         kind: "completed",
         completedAt: num(msg, "completed_at"),
         durationMs: num(msg, "duration_ms"),
+        error: turnError(msg.error),
       };
     default:
       return null;
@@ -141,7 +148,7 @@ function coreItem(item: Json, times: ItemTimes): ThreadItem0166 | null {
     case "WebSearch":
       return webSearchItem(id, str(item, "query") ?? "", times);
     case "ContextCompaction":
-      return { type: "contextCompaction", id };
+      return { type: "contextCompaction", id, ...times };
     case "CommandExecution":
       return commandExecution(id, item, times);
     case "FileChange":
@@ -155,6 +162,26 @@ function coreItem(item: Json, times: ItemTimes): ThreadItem0166 | null {
     default:
       return null;
   }
+}
+
+/** A failed turn's error as 0.166.0 records it in `task_complete` (`{message, codex_error_info}`). */
+function turnError(v: unknown): gen0166.TurnError | null {
+  if (!isObj(v)) return null;
+  return {
+    message: str(v, "message") ?? "",
+    codexErrorInfo: errorInfo(v.codex_error_info),
+    additionalDetails: null,
+    misalignment: null,
+  };
+}
+
+/** `codex_error_info` (snake_case names: `context_window_exceeded`, `{http_connection_failed: {…}}`) as the wire's. */
+function errorInfo(v: unknown): gen0166.TurnError["codexErrorInfo"] {
+  if (typeof v === "string") return snakeToCamel(v) as gen0166.TurnError["codexErrorInfo"];
+  if (!isObj(v)) return null;
+  const camelKeys = (o: Json): Json =>
+    Object.fromEntries(Object.entries(o).map(([k, x]) => [snakeToCamel(k), isObj(x) ? camelKeys(x) : x]));
+  return camelKeys(v) as gen0166.TurnError["codexErrorInfo"];
 }
 
 /** A recorded review output, when it has 0.166.0's shape (else the review shows as having none). */

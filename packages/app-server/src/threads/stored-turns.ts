@@ -55,13 +55,17 @@ export async function storedTurn(
     return turn;
   }
   let next = entry.itemsBefore + 1;
+  const legacy = new WeakSet<ThreadItem0166>();
   for await (const l of readLines(entry.path, entry, entry.generation)) {
     const record = l.record;
     if (!record || !isNumberedRecord(record)) continue;
     const effect = lineEffect(record, `item-${next}`);
     if (takesLegacyId(effect, turn)) next++;
-    apply(turn, effect);
+    apply(turn, effect, legacy);
   }
+  // A turn this server recorded for a 0.166 client has its items twice: as the live stream showed them
+  // (`item_completed`) and as 0.58.0's events, kept for 0.58.0 and for 0.166.0's legacy reader. The first are shown.
+  if (turn.items.some((i) => !legacy.has(i))) turn.items = turn.items.filter((i) => !legacy.has(i));
   return view === "full" ? turn : summaryView(turn);
 }
 
@@ -71,20 +75,23 @@ function takesLegacyId(e: LineEffect, turn: gen0166.Turn): boolean {
   return e?.kind === "reasoning" && turn.items.at(-1)?.type !== "reasoning";
 }
 
-/** Folds one line's effect into the turn being built. */
-function apply(turn: gen0166.Turn, e: LineEffect): void {
+/** Folds one line's effect into the turn being built; the items of 0.58.0's events go in `legacy` too. */
+function apply(turn: gen0166.Turn, e: LineEffect, legacy: WeakSet<ThreadItem0166>): void {
   if (!e) return;
   switch (e.kind) {
     case "item":
       turn.items.push(e.item);
+      if (e.legacy) legacy.add(e.item);
       break;
     case "reasoning": {
       const last = turn.items.at(-1);
-      if (last?.type === "reasoning") {
+      if (last?.type === "reasoning" && legacy.has(last)) {
         last.summary = [...(last.summary ?? []), ...e.summary];
         last.content = [...(last.content ?? []), ...e.content];
       } else {
-        turn.items.push(reasoningItem(e.id, e.summary, e.content));
+        const item = reasoningItem(e.id, e.summary, e.content);
+        turn.items.push(item);
+        legacy.add(item);
       }
       break;
     }
@@ -94,6 +101,8 @@ function apply(turn: gen0166.Turn, e: LineEffect): void {
       break;
     case "aborted":
       turn.status = "interrupted";
+      if (e.completedAt !== null) turn.completedAt = e.completedAt;
+      if (e.durationMs !== null) turn.durationMs = e.durationMs;
       break;
     case "started":
       turn.rootTurnId = e.rootTurnId ?? turn.id;
@@ -102,6 +111,10 @@ function apply(turn: gen0166.Turn, e: LineEffect): void {
     case "completed":
       turn.completedAt = e.completedAt;
       turn.durationMs = e.durationMs;
+      if (e.error) {
+        turn.status = "failed";
+        turn.error = e.error;
+      }
       break;
   }
 }

@@ -18,6 +18,8 @@ export interface ThreadFacts {
   /** The client that started the thread (0.166.0 records `clientInfo.name`). */
   originator: string | null;
   ephemeral: boolean;
+  /** How the rollout keeps its history (default `legacy`): see core's `HistoryMode`. */
+  historyMode?: "legacy" | "paginated";
   /** 0.166's `threadSource` (the client's label; null when none was given). */
   threadSource?: string | null;
   /** The environment's workspace roots (default: the cwd). */
@@ -27,9 +29,8 @@ export interface ThreadFacts {
 }
 
 /**
- * 0.166's `Thread`, in its field order. `historyMode` is `legacy`: this server writes rollouts in 0.58.0's format,
- * which is what 0.166.0 calls a legacy thread (clients then read its history with `thread/read` / `thread/turns/list`
- * rather than `thread/items/list`).
+ * 0.166's `Thread`, in its field order. `historyMode` says how its rollout keeps its history: `paginated` for the
+ * threads 0.166 clients start (here and on 0.166.0), `legacy` for 0.58.0-format ones.
  */
 export function threadObject(f: ThreadFacts): gen0166.Thread {
   return {
@@ -46,7 +47,7 @@ export function threadObject(f: ThreadFacts): gen0166.Thread {
     section: null,
     sectionEnteredAt: null,
     projectId: null,
-    historyMode: "legacy",
+    historyMode: f.historyMode ?? "legacy",
     modelProvider: f.modelProvider,
     model: f.model,
     reasoningEffort: f.reasoningEffort,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import * as ev from "../events/constructors.js";
 import type { CoreEventListener } from "../events/types.js";
 import type { McpStartupStatus } from "../mcp/connection-manager.js";
+import type { RolloutItem } from "../rollout/line.js";
 import type { BackgroundTerminals } from "../unified-exec/background.js";
 import { type InputItem, type Op, withTurnOpSettings } from "./op.js";
 import { type SampleResult, sampleOnce } from "./sample.js";
@@ -116,6 +117,15 @@ export class Conversation {
    */
   enableMcpElicitation(): void {
     this.session.enableMcpElicitation();
+  }
+
+  /**
+   * Appends records to the rollout as given, in order with the conversation's own: a paginated thread's turn and
+   * item records, which the app server's 0.166 event mapper makes from this conversation's events (line.ts,
+   * HistoryMode). Called from a subscriber while it handles an event, they land right after that event's records.
+   */
+  recordToRollout(items: readonly RolloutItem[]): void {
+    this.session.recordAsIs(items);
   }
 
   /** A retry notice from the model client, reported on the running turn. */

@@ -249,7 +249,9 @@ export class ConversationManager {
     // A `compacted` line replaces the history before it, as the compaction did (compact/history.ts).
     const history = loaded ? historyFromRollout(loaded.items, context) : [];
     const initialMessages = (loaded?.items ?? []).flatMap((i) => (i.type === "event_msg" ? [i.payload] : []));
-    const recorder = await this.o.sessions.resumeRecorder(path);
+    // A rollout keeps the format it was started in (0.166.0's threads stay paginated, 0.58.0's legacy).
+    const mode = (deferred ?? loaded)!.meta.history_mode === "paginated" ? "paginated" : "legacy";
+    const recorder = await this.o.sessions.resumeRecorder(path, mode);
     const [mcp, messageHistory] = await Promise.all([
       this.startMcp(config),
       messageHistoryMetadata(this.o.sessions.codexHome),

@@ -18,7 +18,7 @@ import {
 import { GoalStore } from "../goals/store.js";
 import type { McpConnectionManager } from "../mcp/connection-manager.js";
 import type { McpElicitationRequest, McpElicitationResponse } from "../mcp/types.js";
-import { responseItemLine } from "../rollout/line.js";
+import { type RolloutItem, responseItemLine } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import type { SkillCatalog } from "../skills/index.js";
 import { UnifiedExecManager } from "../unified-exec/manager.js";
@@ -204,6 +204,11 @@ export class Session {
   /** Records `msg` (if the rollout policy keeps it) without broadcasting it: one already announced. */
   recordEvent(msg: CodexEventMsg): void {
     this.persist(msg);
+  }
+
+  /** Appends records to the rollout without the persistence policy (`Conversation.recordToRollout`). */
+  recordAsIs(items: readonly RolloutItem[]): void {
+    this.d.recorder.recordAsIs(items);
   }
 
   private persist(msg: CodexEventMsg): void {

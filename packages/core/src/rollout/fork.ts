@@ -3,6 +3,7 @@ import { mkdir, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { HistorySegment, MetaLine } from "./history-segments.js";
 import { type RolloutItem, serializeLine } from "./line.js";
+import { nextOrdinal } from "./ordinal.js";
 import { rolloutPathFor } from "./paths.js";
 import { checkGeneration, openRollout } from "./turn-index.js";
 
@@ -73,6 +74,10 @@ export async function writeFork(codexHome: string, plan: ForkPlan, o: ForkOption
     first.ordinal = ordinal;
   } else if ("ordinal" in plan.meta.envelope) {
     first.ordinal = 0;
+    // The copied lines keep their numbers; what is appended after them continues from the last one.
+    const last = plan.copy.at(-1);
+    if (last && (o.append?.length ?? 0) > 0) ordinal = (await ordinalBefore(last)) - 1;
+    else ordinal = 0;
   }
   first.type = "session_meta";
   first.payload = payload;
@@ -85,11 +90,7 @@ export async function writeFork(codexHome: string, plan: ForkPlan, o: ForkOption
     await writeAll(out, Buffer.from(`${JSON.stringify(first)}\n`));
     for (const s of plan.copy) await copyRange(s, out);
     const tail = (o.append ?? [])
-      .map((item) =>
-        ordinal === null
-          ? serializeLine(item, o.startedAt)
-          : `${JSON.stringify({ timestamp: o.startedAt.toISOString(), ordinal: ++ordinal, type: item.type, payload: item.payload })}\n`,
-      )
+      .map((item) => serializeLine(item, o.startedAt, ordinal === null ? undefined : ++ordinal))
       .join("");
     if (tail) await writeAll(out, Buffer.from(tail));
     await out.sync();
@@ -101,6 +102,16 @@ export async function writeFork(codexHome: string, plan: ForkPlan, o: ForkOption
     throw err;
   }
   return target;
+}
+
+/** The ordinal that follows the last complete line of a copied range (ordinal.ts). */
+async function ordinalBefore(s: HistorySegment): Promise<number> {
+  const handle = await openRollout(s.path);
+  try {
+    return await nextOrdinal(handle, s.end);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Copies a byte range of a rollout to `out` in 1 MiB chunks (checking the source generation when given). */

@@ -12,6 +12,7 @@ export { INDEX_FILE_NAME } from "./index-db.js";
 export { HEAD_MAX_BYTES, ROLLOUT_LINE_MAX_BYTES, ROLLOUT_MAX_BYTES } from "./limits.js";
 export {
   type GitInfo,
+  type HistoryMode,
   isPersisted,
   parseLine,
   type RolloutItem,

@@ -42,7 +42,20 @@ export type RolloutLine = RolloutItem & { timestamp: string };
 
 const ITEM_TYPES = new Set(["session_meta", "response_item", "event_msg", "turn_context", "compacted"]);
 
-/** Events kept in rollouts (Codex's persistence policy); every other event is transient. */
+/**
+ * How a rollout keeps its history:
+ * - `legacy` (0.58.0's format, every rollout this implementation starts): the events of Codex's persistence policy
+ *   (user, agent and reasoning messages, reviews, aborts), from which turns are inferred. A 0.166 thread's rollout
+ *   also gets 0.166.0's turn and item records (task events, `item_completed`), which readers that know them prefer.
+ * - `paginated` (0.166.0's own threads, `history_mode` in their session_meta, lines numbered by `ordinal`): each
+ *   turn is delimited by `task_started` and `task_complete` / `turn_aborted` events carrying its id, and each
+ *   finished item is one `item_completed` event, as the live stream showed it. The core records only what it alone
+ *   knows there (token counts); the turn and item records are the 0.166 event mapper's.
+ * The turn and item records are written through `RolloutRecorder.recordAsIs`.
+ */
+export type HistoryMode = "legacy" | "paginated";
+
+/** Events kept in legacy rollouts (Codex 0.58.0's persistence policy); every other event is transient. */
 const PERSISTED_EVENTS = new Set([
   "user_message",
   "agent_message",
@@ -55,10 +68,15 @@ const PERSISTED_EVENTS = new Set([
   "turn_aborted",
 ]);
 
-export function isPersisted(item: RolloutItem): boolean {
+/** Core events kept in paginated rollouts; the turns and items are recorded by the projection (see HistoryMode). */
+const PAGINATED_CORE_EVENTS = new Set(["token_count", "undo_completed"]);
+
+export function isPersisted(item: RolloutItem, mode: HistoryMode = "legacy"): boolean {
   switch (item.type) {
     case "event_msg":
-      return PERSISTED_EVENTS.has((item.payload as { type: string }).type);
+      return (mode === "paginated" ? PAGINATED_CORE_EVENTS : PERSISTED_EVENTS).has(
+        (item.payload as { type: string }).type,
+      );
     case "response_item":
       return (item.payload as { type: string }).type !== "other";
     default:
@@ -66,9 +84,17 @@ export function isPersisted(item: RolloutItem): boolean {
   }
 }
 
-/** One compact JSON line (key order `timestamp`, `type`, `payload`), newline-terminated. */
-export function serializeLine(item: RolloutItem, at: Date = new Date()): string {
-  return `${JSON.stringify({ timestamp: at.toISOString(), type: item.type, payload: item.payload })}\n`;
+/**
+ * One compact JSON line (key order `timestamp`, `ordinal` when given, `type`, `payload`), newline-terminated. The
+ * `ordinal` numbers the lines of a paginated rollout (ordinal.ts).
+ */
+export function serializeLine(item: RolloutItem, at: Date = new Date(), ordinal?: number): string {
+  const timestamp = at.toISOString();
+  const line =
+    ordinal === undefined
+      ? { timestamp, type: item.type, payload: item.payload }
+      : { timestamp, ordinal, type: item.type, payload: item.payload };
+  return `${JSON.stringify(line)}\n`;
 }
 
 /** Parses one line; blank, torn or unknown lines give null (they are skipped, never fatal). */

@@ -9,7 +9,7 @@ import { type LoadedRollout, loadRollout } from "./history.js";
 import type { HistoryLine, HistoryReadQuery } from "./history-lines.js";
 import { IndexDb } from "./index-db.js";
 import { ROLLOUT_MAX_BYTES } from "./limits.js";
-import type { GitInfo, SessionMetaPayload } from "./line.js";
+import type { GitInfo, HistoryMode, SessionMetaPayload } from "./line.js";
 import { type ListPage, type ListQuery, listSessions } from "./list.js";
 import type { ThreadTarget } from "./lookup.js";
 import { isNormalRelative, rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
@@ -146,8 +146,8 @@ export class SessionsStore {
    * Appends to an existing rollout (resume); no new session_meta is written. Like every method taking a client's
    * path, only a file inside `sessions/` or `archived_sessions/` (by real path) is accepted (`RolloutPathError`).
    */
-  async resumeRecorder(path: string): Promise<RolloutRecorder> {
-    return reopenRecorder(path, await confineRolloutPath(this.codexHome, path));
+  async resumeRecorder(path: string, mode: HistoryMode = "legacy"): Promise<RolloutRecorder> {
+    return reopenRecorder(path, await confineRolloutPath(this.codexHome, path), mode);
   }
 
   /**

@@ -113,6 +113,7 @@ export async function forkThread(
       cliVersion: s.cliVersion,
       threadSource: p.threadSource ?? null,
       runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? null,
+      historyMode: loaded.meta.history_mode === "paginated" ? "paginated" : "legacy",
     },
   );
   // The fork's turns and last usage, read from its own rollout through the turn index, as a resume reads them.

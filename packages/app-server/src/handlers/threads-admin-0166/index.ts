@@ -4,7 +4,7 @@ import {
   invalidRequest,
   type Protocol0166,
 } from "@codex-ts/app-server-protocol";
-import type { SessionsStore, ThreadSummary } from "@codex-ts/core";
+import { type SessionsStore, type ThreadSummary, uuidV7 } from "@codex-ts/core";
 import type { Handlers } from "../../handler.js";
 import { threadObject } from "../../threads/thread-object.js";
 import { noRollout, parseId, storeFailure } from "./errors.js";
@@ -182,7 +182,8 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       const hold = thread.hold();
       try {
         thread.mapper.expectCompaction();
-        await thread.conversation.submit({ type: "compact" });
+        // Its turn id is unique across the thread's life, as a user turn's (the core's counter restarts on resume).
+        await thread.conversation.submit({ type: "compact" }, uuidV7());
         return await ctx.respond({});
       } finally {
         hold.release();

@@ -18,8 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 /**
  * The stored-history read methods of 0.166 (`thread/list`, `thread/read`, `thread/turns/list`,
  * `thread/items/list`, `thread/resume {excludeTurns, initialTurnsPage}`) through the real CLI with the typed
- * 0.166 client, compared with the native codex 0.166.0 on copies of the same store: one written by 0.166.0 and one
- * written by this server (both in 0.166.0's "paginated" format, which 0.166 clients' threads are kept in). The answers must
+ * 0.166 client, compared with the native codex 0.166.0 on copies of the same store: one written by 0.166.0
+ * (its "paginated" rollouts) and one written by this server (0.58.0-format, "legacy" rollouts, with 0.166.0's turn
+ * and item records beside 0.58.0's events). The answers must
  * agree once the differences the README lists ("Stored history: deliberate differences") are set aside; without the
  * binary the expectations written here are checked against this server alone. Bad input (unknown and malformed
  * ids, cursors of another thread, a rollout truncated or rewritten between two pages) gets a clear error or a
@@ -154,7 +155,7 @@ function normalized(answers: Answer[], roots: string[]): Answer[] {
  * as they are: a legacy thread's are numbered as 0.166.0 numbers them.
  */
 function comparable(answers: Answer[], roots: string[], legacy: boolean): unknown {
-  const steps = normalized(answers, roots);
+  const steps = legacy ? messagesOnly(normalized(answers, roots)) : normalized(answers, roots);
   return steps.map((step, i) => {
     if (legacy && ITEMS_PAGES.includes(i)) return { method: step.method, result: "<differs>" };
     const result = step.result as Record<string, unknown> | undefined;
@@ -177,6 +178,24 @@ function comparable(answers: Answer[], roots: string[], legacy: boolean): unknow
 
 const SECOND_PAGE = 2;
 const ITEMS_PAGES = [18, 19, 20];
+
+const MESSAGE_ITEMS = new Set(["userMessage", "agentMessage", "reasoning"]);
+
+/**
+ * A legacy rollout this server wrote for a 0.166 client, read by 0.166.0: its turns come from the task events (ids,
+ * status, times agree) and its items from 0.58.0's events, so it shows the messages only, numbered `item-<n>`, with
+ * no times. This server shows the items the live stream had (README, "Stored history"): the turns' items are
+ * compared as their messages, without ids and times.
+ */
+function messagesOnly(steps: Answer[]): Answer[] {
+  return JSON.parse(JSON.stringify(steps), (key, value) =>
+    key === "items" && Array.isArray(value)
+      ? value
+          .filter((i: { type: string }) => MESSAGE_ITEMS.has(i.type))
+          .map(({ id: _, startedAtMs: _s, completedAtMs: _c, ...rest }: Record<string, unknown>) => rest)
+      : value,
+  ) as Answer[];
+}
 const UPDATED_PAGE = 3;
 const RESUME = 26;
 const UNKNOWN = "01a241ad-5417-7fb3-9c8e-24f0707d17b2";
@@ -324,10 +343,10 @@ describe("0.166 stored history: ours and codex 0.166.0 on the same store", () =>
           );
       }
       const ours = runs[0]!;
-      checkOurs(ours.answers, store, true);
+      checkOurs(ours.answers, store);
       if (runs.length > 1) {
         const ref = runs[1]!;
-        const legacy = false;
+        const legacy = writer === "ours";
         if (process.env.HISTORY_DUMP) {
           for (const r of runs)
             await fs.writeFile(
@@ -389,8 +408,11 @@ function checkFilters(answers: Answer[], store: { id: string; secondId: string }
   expect(ids(21)).toEqual([store.secondId, store.id]);
 }
 
-/** What this server's transcript must show whatever the reference does (its own expectations). */
-function checkOurs(answers: Answer[], store: { id: string; secondId: string }, paginated: boolean) {
+/**
+ * What this server's transcript must show whatever the reference does (its own expectations): on either store,
+ * the turns as the live stream showed them, commands and patches included, with their ids.
+ */
+function checkOurs(answers: Answer[], store: { id: string; secondId: string }) {
   const result = (i: number) => answers[i]?.result as Record<string, unknown>;
   const list = (i: number) => (result(i).data as { id: string }[]).map((t) => t.id);
   expect(list(0)).toEqual([store.secondId, store.id]);
@@ -401,19 +423,11 @@ function checkOurs(answers: Answer[], store: { id: string; secondId: string }, p
   expect(list(7)).toEqual([]);
   const read = result(10).thread as { status: unknown; turns: { items: { type: string }[] }[] };
   expect(read.status).toEqual({ type: "notLoaded" });
-  expect(read.turns.map((t) => t.items.map((i) => i.type))).toEqual(
-    paginated
-      ? [
-          ["userMessage", "reasoning", "agentMessage"],
-          ["userMessage", "commandExecution", "agentMessage"],
-          ["userMessage", "fileChange", "agentMessage"],
-        ]
-      : [
-          ["userMessage", "reasoning", "agentMessage"],
-          ["userMessage", "agentMessage"],
-          ["userMessage", "agentMessage"],
-        ],
-  );
+  expect(read.turns.map((t) => t.items.map((i) => i.type))).toEqual([
+    ["userMessage", "reasoning", "agentMessage"],
+    ["userMessage", "commandExecution", "agentMessage"],
+    ["userMessage", "fileChange", "agentMessage"],
+  ]);
   // Three one-turn pages, newest first, then the end.
   const pageTexts = [12, 13, 14].map((i) => {
     const turns = result(i).data as { items: { type: string; content?: { text: string }[] }[] }[];
@@ -431,7 +445,7 @@ function checkOurs(answers: Answer[], store: { id: string; secondId: string }, p
   expect(paged).toEqual(readItems.slice(0, 5));
   expect(result(19).nextCursor).toEqual(expect.any(String));
   expect((result(20).data as { item: unknown }[]).map((e) => e.item)).toEqual([readItems.at(-1)]);
-  if (!paginated) expect(readItems.map((i) => i.id)).toEqual(readItems.map((_, n) => `item-${n + 1}`));
+  expect(readItems.find((i) => i.type === "commandExecution")?.id).toBe("call_exec");
   expect(answers[21]?.error).toEqual({ code: -32600, message: `thread not loaded: ${UNKNOWN}` });
   expect((answers[22]?.error as { message?: string } | undefined)?.message).toMatch(/^invalid thread id: /);
   expect(answers[24]?.error).toEqual({ code: -32600, message: "invalid cursor: garbage" });
@@ -520,11 +534,13 @@ describe("0.166 stored history: bad input", () => {
     const lines = whole.toString("utf8").split("\n");
     const userLine = (text: string) =>
       lines.findIndex((l) => l.includes('"type":"user_message"') && l.includes(`"message":"${text}"`));
+    const turnStart = (text: string) =>
+      lines.slice(0, userLine(text)).findLastIndex((l) => l.includes('"type":"task_started"'));
 
     // Page 1 (newest turn), then the file loses its last turn: the cursor's turn is gone or moved.
     const page1 = await errorOf(c, "thread/turns/list", { threadId: store.id, limit: 1 });
     expect(turnTexts(page1)).toEqual(["patch it"]);
-    const cut = lines.slice(0, userLine("patch it") - 1).join("\n");
+    const cut = lines.slice(0, turnStart("patch it")).join("\n");
     await fs.writeFile(file, `${cut}\n`);
     const page2 = await errorOf(c, "thread/turns/list", {
       threadId: store.id,
@@ -543,7 +559,7 @@ describe("0.166 stored history: bad input", () => {
     const tornTurns = threadOf(torn).turns;
     expect(tornTurns.map((t) => t.items.map((i) => i.type))).toEqual([
       ["userMessage", "reasoning", "agentMessage"],
-      ["userMessage"],
+      ["userMessage", "commandExecution"],
     ]);
 
     // Rewritten with another thread's history under this thread's file name: nothing of the other thread is
@@ -564,6 +580,16 @@ describe("0.166 stored history: bad input", () => {
     await c.close();
   });
 });
+
+/** Removes the turn and item records of 0.166 clients' threads from a rollout: the thread as 0.58.0 writes it. */
+async function withoutItemRecords(file: string): Promise<void> {
+  const kept = (await fs.readFile(file, "utf8"))
+    .split("\n")
+    .filter(
+      (l) => !/"type":"event_msg","payload":\{"type":"(task_started|task_complete|item_completed)"/.test(l),
+    );
+  await fs.writeFile(file, kept.join("\n"));
+}
 
 describe("0.166 stored history: a legacy thread's items", () => {
   let root: string;
@@ -596,6 +622,8 @@ describe("0.166 stored history: a legacy thread's items", () => {
     model.enqueue(responses.turn(responses.message("elsewhere")));
     await turn(c, other.thread.id, "q other");
     await c.close();
+    // As 0.58.0 writes them: without the turn and item records this server adds for 0.166 clients.
+    for (const t of [thread, other.thread]) await withoutItemRecords(t.path!);
 
     // A fresh process: the turn index is built by the first read.
     c = await start("ours", home, cwd);
@@ -680,23 +708,32 @@ describe("0.166 stored history: a legacy thread's items", () => {
     await turn(c, thread.id, "q3");
     const after = await readAll();
     expect(after.slice(0, 2)).toEqual(before);
-    expect(after[2]!.items.map((i) => i.id)).toEqual(["item-7", "item-8", "item-9"]);
+    // The appended turn was recorded with its items as the live stream showed them, ids included.
+    const live = c.messages
+      .filter((m) => m.method === "item/completed")
+      .map((m) => (m.params as { item: { id: string } }).item.id)
+      .slice(-3);
+    expect(after[2]!.items.map((i) => i.id)).toEqual(live);
     const newest = await c.request("thread/items/list", {
       threadId: thread.id,
       limit: 2,
       sortDirection: "desc",
     });
-    expect(itemsOf(newest as Answer).map((i) => i.id)).toEqual(["item-9", "item-8"]);
+    expect(itemsOf(newest as Answer).map((i) => i.id)).toEqual(live.slice(1).reverse());
     await c.close();
 
-    // codex 0.166.0 numbers the appended rollout's items the same way.
+    // codex 0.166.0 numbers the legacy turns' items the same way (and the appended turn's from 0.58.0's events).
     if (REFERENCE) {
       const ref = await start("0.166", home, cwd);
       const turns = (await ref.request("thread/read", { threadId: thread.id, includeTurns: true })).thread
         .turns;
-      expect(turns.flatMap((t) => t.items.map((i) => i.id))).toEqual(
-        after.flatMap((t) => t.items.map((i) => i.id)),
-      );
+      expect(turns.map((t) => t.id)).toEqual(after.map((t) => t.id));
+      expect(turns.flatMap((t) => t.items.map((i) => i.id))).toEqual([
+        ...after.slice(0, 2).flatMap((t) => t.items.map((i) => i.id)),
+        "item-7",
+        "item-8",
+        "item-9",
+      ]);
       await ref.close();
     }
     await model.close();

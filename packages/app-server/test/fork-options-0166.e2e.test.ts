@@ -185,6 +185,10 @@ describe("thread/fork {ephemeral} and thread/start {ephemeral}", () => {
       const m = await c.raw(method, params);
       return m.error ? { error: m.error } : "ok";
     };
+    // The source's turns (their ids are the live ones, new in every store): the fork's are named by position.
+    const sourceTurns = (await c.call("thread/read", { threadId: id, includeTurns: true })).thread.turns.map(
+      (t) => t.id,
+    );
     const fork = await c.call("thread/fork", { threadId: id, ephemeral: true });
     const eph = fork.thread.id;
     steps.push({
@@ -192,7 +196,7 @@ describe("thread/fork {ephemeral} and thread/start {ephemeral}", () => {
       ephemeral: fork.thread.ephemeral,
       preview: fork.thread.preview,
       forkedFromSource: fork.thread.forkedFromId === id,
-      turns: fork.thread.turns.map((t) => [t.id, t.status, t.items.map((i) => i.type)]),
+      turns: fork.thread.turns.map((t) => [sourceTurns.indexOf(t.id), t.status, t.items.map((i) => i.type)]),
     });
     steps.push({ listed: (await c.call("thread/list", {})).data.map((t) => t.id === eph) });
     steps.push({ loaded: (await c.call("thread/loaded/list", {})).data.includes(eph) });

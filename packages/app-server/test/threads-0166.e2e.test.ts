@@ -350,7 +350,15 @@ describe("0.166 threads and turns", () => {
     const first = await start();
     const { thread } = await newThread(first);
     mock.enqueue(responses.turn(responses.reasoning("thinking"), responses.message("First answer.")));
+    const liveFrom = first.mark();
     await first.turn(thread.id, "First question");
+    // What the live stream showed: the stored turn has the same ids.
+    const live = first.received(liveFrom);
+    const liveTurn = (live.find((m) => m.method === "turn/started")?.params as { turn: { id: string } }).turn
+      .id;
+    const liveItems = live
+      .filter((m) => m.method === "item/completed")
+      .map((m) => (m.params as { item: { id: string } }).item.id);
     await first.close();
 
     const c = await start();
@@ -366,18 +374,18 @@ describe("0.166 threads and turns", () => {
       historyMode: "legacy",
       turns: [
         {
-          id: expect.stringMatching(/^rollout-\d+$/),
+          id: liveTurn,
           status: "completed",
           itemsView: "full",
-          // Legacy items are named by their rollout line (0.166.0 counts them from the thread's start: README).
+          // Recorded as the live stream showed them (README, "Stored history").
           items: [
             {
               type: "userMessage",
-              id: expect.stringMatching(/^item-\d+$/),
+              id: liveItems[0],
               content: [{ type: "text" as const, text: "First question" }],
             },
-            { type: "reasoning", id: expect.stringMatching(/^item-\d+$/), summary: ["thinking"] },
-            { type: "agentMessage", id: expect.stringMatching(/^item-\d+$/), text: "First answer." },
+            { type: "reasoning", id: liveItems[1], summary: ["thinking"] },
+            { type: "agentMessage", id: liveItems[2], text: "First answer." },
           ],
         },
       ],

@@ -1,5 +1,5 @@
 import type { gen0166 } from "@codex-ts/app-server-protocol";
-import type { HistoryLine, SessionsStore } from "@codex-ts/core";
+import type { HistoryLine, HistoryMode, SessionsStore } from "@codex-ts/core";
 import { lineEffect } from "../threads/stored-items.js";
 import { readAllTurns, reading, readTurnsPage } from "./history-0166.js";
 
@@ -16,7 +16,10 @@ export interface ResumeHistory {
   lastTurnId: string | null;
   /** The token usage the newest turn recorded last (restored to the client after the answer, as 0.166.0 does). */
   tokenInfo: TokenInfo | null;
-  /** 0.166.0 threads: where `thread/items/list` pages end (the newest item, included); null for legacy ones. */
+  /**
+   * Paginated threads (0.166.0's): where `thread/items/list` pages end (the newest item, included); null for legacy
+   * ones, including those with 0.166.0's turn and item records (this server's 0.166 threads), as 0.166.0 answers.
+   */
   itemsBackwardsCursor: string | null;
 }
 
@@ -29,6 +32,7 @@ export async function resumeHistory(
   store: SessionsStore,
   id: string,
   p: gen0166.ThreadResumeParams,
+  historyMode: HistoryMode,
 ): Promise<ResumeHistory> {
   return reading(id, async () => {
     const newest = (await store.listTurns({ threadId: id }, { limit: 1, sortDirection: "desc" })).turns[0];
@@ -37,7 +41,8 @@ export async function resumeHistory(
       initialTurnsPage: p.initialTurnsPage ? await readTurnsPage(store, id, p.initialTurnsPage) : null,
       lastTurnId: newest?.turnId ?? null,
       tokenInfo: newest ? await lastTokenInfo(store, id, newest.turnId) : null,
-      itemsBackwardsCursor: newest?.explicit ? await newestItemCursor(store, id) : null,
+      itemsBackwardsCursor:
+        historyMode === "paginated" && newest?.explicit ? await newestItemCursor(store, id) : null,
     };
   });
 }

@@ -150,7 +150,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       thread.subscribed = true; // a thread unsubscribed from (and not unloaded yet) is followed again
       const store = runtime.sessions?.store;
       const history = store
-        ? await resumeHistory(store, thread.id, p)
+        ? await resumeHistory(store, thread.id, p, thread.meta.historyMode ?? "legacy")
         : {
             turns: [],
             initialTurnsPage: null,

@@ -25,6 +25,8 @@ import type { Json } from "./stored-items.js";
 export class RolloutProjection0166 {
   /** The context window the running turn started with (the core's `task_started` carries it). */
   private contextWindow: number | null = null;
+  /** A review's entry, waiting for the review's prompt (see `reviewOrder`). */
+  private heldEntry: Json | null = null;
 
   constructor(
     private readonly threadId: string,
@@ -36,12 +38,34 @@ export class RolloutProjection0166 {
   /** What one core event made the mapper send (`event`: that event; null for an approval's outcome). */
   observe(event: CoreEvent | null, sent: readonly Notification0166[]): void {
     if (event?.msg.type === "task_started") this.contextWindow = event.msg.model_context_window ?? null;
-    const records: RolloutItem[] = [];
+    const starts: Json[] = [];
+    const rest: Json[] = [];
     for (const n of sent) {
       const payload = this.payloadOf(n, event);
-      if (payload) records.push({ type: "event_msg", payload } as RolloutItem);
+      if (!payload) continue;
+      if (payload.type === "task_started") starts.push(payload);
+      else rest.push(...this.reviewOrder(payload));
     }
+    // A review's turn is announced after its first item (ReviewTurns): its start is recorded first all the same,
+    // so that the item belongs to the turn.
+    const records = [...starts, ...rest].map((payload) => ({ type: "event_msg", payload }) as RolloutItem);
     if (records.length > 0) this.record(records);
+  }
+
+  /**
+   * A review's entry is shown live before the review's prompt (its user message), and recorded after it, as 0.166.0
+   * records a review: the entry waits for the next record, and goes after it when that is the prompt.
+   */
+  private reviewOrder(payload: Json): Json[] {
+    const item = payload.type === "item_completed" ? (payload.item as Json) : null;
+    const held = this.heldEntry;
+    this.heldEntry = null;
+    if (item?.type === "EnteredReviewMode") {
+      this.heldEntry = payload;
+      return held ? [held] : [];
+    }
+    if (!held) return [payload];
+    return item?.type === "UserMessage" ? [payload, held] : [held, payload];
   }
 
   private payloadOf(n: Notification0166, event: CoreEvent | null): Json | null {

@@ -171,6 +171,19 @@ function isUserEvent(payload: { type?: unknown; item?: { type?: unknown } }): bo
   return payload.type === "item_completed" && payload.item?.type === "UserMessage";
 }
 
+type UserEvent = { message?: unknown; item?: { content?: unknown } };
+
+/** The text of a user event: 0.58.0's `message`, or the first text of a UserMessage item. */
+function userEventText(payload: UserEvent): string | null {
+  if (typeof payload.message === "string") return payload.message;
+  const content = payload.item?.content;
+  if (!Array.isArray(content)) return null;
+  const text = content.find((c) => (c as { type?: unknown }).type === "text") as
+    | { text?: unknown }
+    | undefined;
+  return typeof text?.text === "string" ? text.text : null;
+}
+
 /** Adds one parsed line (null: not a rollout line) to the head; returns true when the head is complete. */
 function consume(head: RolloutHead, line: RolloutLine | null): boolean {
   if (!line) return false;
@@ -181,8 +194,8 @@ function consume(head: RolloutHead, line: RolloutLine | null): boolean {
     head.records.push({ type: "response_item", payload: line.payload });
   } else if (line.type === "event_msg" && isUserEvent(line.payload as { type?: unknown })) {
     head.sawUserEvent = true;
-    const message = (line.payload as { message?: unknown }).message;
-    if (typeof message === "string") head.userEventText = message;
+    const message = userEventText(line.payload as UserEvent);
+    if (message !== null) head.userEventText = message;
   }
   return head.records.length >= HEAD_RECORD_LIMIT || (head.meta !== null && head.sawUserEvent);
 }

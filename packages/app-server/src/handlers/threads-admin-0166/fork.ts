@@ -117,7 +117,12 @@ export async function forkThread(
     },
   );
   // The fork's turns and last usage, read from its own rollout through the turn index, as a resume reads them.
-  const history = await resumeHistory(store, id, { threadId: id, excludeTurns: p.excludeTurns ?? false });
+  const history = await resumeHistory(
+    store,
+    id,
+    { threadId: id, excludeTurns: p.excludeTurns ?? false },
+    thread.meta.historyMode ?? "legacy",
+  );
   const described = (withTurns: gen0166.Turn[]): gen0166.Thread => ({
     ...thread.object(withTurns),
     forkedFromId: sourceId,

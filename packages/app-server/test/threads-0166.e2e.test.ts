@@ -354,8 +354,8 @@ describe("0.166 threads and turns", () => {
     await first.turn(thread.id, "First question");
     // What the live stream showed: the stored turn has the same ids.
     const live = first.received(liveFrom);
-    const liveTurn = (live.find((m) => m.method === "turn/started")?.params as { turn: { id: string } }).turn
-      .id;
+    const started = live.find((m) => m.method === "turn/started");
+    const liveTurn = (started?.params as { turn: { id: string } } | undefined)?.turn.id;
     const liveItems = live
       .filter((m) => m.method === "item/completed")
       .map((m) => (m.params as { item: { id: string } }).item.id);

@@ -7,6 +7,7 @@ import {
   CODEX_ACP_ENTRY,
   type MockModelServer,
   type MockRoute,
+  offeredTools,
   readTeeLog,
   requestText,
   responses,
@@ -82,6 +83,17 @@ describe.skipIf(!CODEX_ACP_ENTRY)("codex-acp 2.6.0: stored sessions of this serv
     expect((await first.prompt(sessionId, "Say hello")).result?.stopReason).toBe("end_turn");
     mock.enqueue(responses.turn(...responses.reasoning("counting"), responses.message("One, two, three.")));
     expect((await first.prompt(sessionId, "Count to three")).result?.stopReason).toBe("end_turn");
+    // A turn that runs a command: the stored history keeps it as the live stream showed it.
+    mock.enqueue(
+      (body) =>
+        responses.turn(
+          offeredTools(body).includes("exec_command")
+            ? responses.functionCall("exec_command", { cmd: "echo replayed" }, "call_replay")
+            : responses.functionCall("shell", { command: ["bash", "-lc", "echo replayed"] }, "call_replay"),
+        ),
+      responses.turn(responses.message("Ran it.")),
+    );
+    expect((await first.prompt(sessionId, "Run echo")).result?.stopReason).toBe("end_turn");
     expect((await first.stop()).code).toBe(0);
 
     // A fresh adapter: the session is listed from the store.
@@ -100,13 +112,24 @@ describe.skipIf(!CODEX_ACP_ENTRY)("codex-acp 2.6.0: stored sessions of this serv
     expect(loaded.error).toBeUndefined();
     const replay = second.updates(sessionId, from);
     expect(kinds(replay)).toEqual(expect.arrayContaining(["user_message_chunk", "agent_message_chunk"]));
-    expect(texts(replay, "user_message_chunk")).toBe("Say helloCount to three");
-    expect(texts(replay, "agent_message_chunk")).toBe("Hello from the mock model.One, two, three.");
+    expect(texts(replay, "user_message_chunk")).toBe("Say helloCount to threeRun echo");
+    expect(texts(replay, "agent_message_chunk")).toBe("Hello from the mock model.One, two, three.Ran it.");
     // In order: each answer after its question.
     const order = replay
       .filter((u) => u.sessionUpdate === "user_message_chunk" || u.sessionUpdate === "agent_message_chunk")
       .map((u) => (u.content as { text: string }).text);
-    expect(order).toEqual(["Say hello", "Hello from the mock model.", "Count to three", "One, two, three."]);
+    expect(order).toEqual([
+      "Say hello",
+      "Hello from the mock model.",
+      "Count to three",
+      "One, two, three.",
+      "Run echo",
+      "Ran it.",
+    ]);
+    // The command is replayed as the tool call the editor showed live.
+    const calls = replay.filter((u) => (u as { toolCallId?: string }).toolCallId === "call_replay");
+    expect(calls.map((u) => u.sessionUpdate)).toContain("tool_call");
+    expect(JSON.stringify(calls)).toContain("echo replayed");
 
     // A prompt after the load continues the same thread, with the whole history sent to the model.
     mock.enqueue(responses.turn(responses.message("Four comes next.")));
@@ -115,7 +138,13 @@ describe.skipIf(!CODEX_ACP_ENTRY)("codex-acp 2.6.0: stored sessions of this serv
     expect(texts(next.updates, "agent_message_chunk")).toBe("Four comes next.");
     const lastTurn = mock.requests.filter((r) => !r.answeredBy?.startsWith("route:")).at(-1);
     const sent = requestText(lastTurn?.body);
-    for (const text of ["Say hello", "Hello from the mock model.", "Count to three", "What comes next?"])
+    for (const text of [
+      "Say hello",
+      "Hello from the mock model.",
+      "Count to three",
+      "replayed",
+      "What comes next?",
+    ])
       expect(sent).toContain(text);
     expect((await second.stop()).code).toBe(0);
 

@@ -248,7 +248,10 @@ export class ConversationManager {
         (await this.o.sessions.loadForResume({ path }, { events: true })));
     // A `compacted` line replaces the history before it, as the compaction did (compact/history.ts).
     const history = loaded ? historyFromRollout(loaded.items, context) : [];
-    const initialMessages = (loaded?.items ?? []).flatMap((i) => (i.type === "event_msg" ? [i.payload] : []));
+    // A 0.166 thread's `item_completed` records are in 0.166.0's form, which 0.58.0 cannot read (it skips them).
+    const initialMessages = (loaded?.items ?? []).flatMap((i) =>
+      i.type === "event_msg" && i.payload.type !== "item_completed" ? [i.payload] : [],
+    );
     // A rollout keeps the format it was started in (0.166.0's threads stay paginated, 0.58.0's legacy).
     const mode = (deferred ?? loaded)!.meta.history_mode === "paginated" ? "paginated" : "legacy";
     const recorder = await this.o.sessions.resumeRecorder(path, mode);

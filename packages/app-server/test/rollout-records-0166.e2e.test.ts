@@ -135,6 +135,13 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
     expect(read.turns[1]!.items.find((i) => i.type === "fileChange")).toMatchObject({
       changes: [{ path: path.join(s.root, "a.txt"), kind: { type: "add" }, diff: "hi\n" }],
     });
+    // Pages of turns without their items (the turn index alone) show the same statuses.
+    const bare = await again.request("thread/turns/list", {
+      threadId: thread.id,
+      itemsView: "notLoaded",
+      sortDirection: "asc",
+    });
+    expect(bare.data.map((t) => [t.id, t.status])).toEqual(live.map((t) => [t.id, t.status]));
     // The items in pages are the same, with their times.
     const items = await again.request("thread/items/list", { threadId: thread.id, limit: 100 });
     expect(items.data.map((e) => e.item.id)).toEqual(live.flatMap((t) => t.items.map((i) => i.id)));

@@ -22,6 +22,7 @@ export type ReadTurnLines = (
 
 const STATUS: Record<TurnEntry["status"], gen0166.TurnStatus> = {
   completed: "completed",
+  failed: "failed",
   interrupted: "interrupted",
   inProgress: "inProgress",
 };

@@ -14,8 +14,9 @@ export const INDEX_FILE_NAME = "sessions-index.sqlite";
  * 6: legacy item counts per turn (`turns.items_before`), so a page numbers 0.58.0-format items as 0.166.0 does;
  *    spawned sub-agents' parents (`heads.parent`) for `thread/list`'s parent and ancestor filters.
  * 7: the head facts carry session_meta's `thread_source` (`thread/read` shows it), so older rows are read again.
+ * 8: a turn whose `task_complete` carries an error is `failed` in the turn index (0.166.0's failed turns).
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 export type Database = BetterSqlite3.Database;
 type DatabaseConstructor = typeof BetterSqlite3;

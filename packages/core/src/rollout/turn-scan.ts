@@ -23,7 +23,7 @@ import { isInjectedContext, messageText } from "./user-message.js";
  * a compaction would keep (the user's messages and the summaries), each mark with the count before it.
  */
 
-export type TurnStatus = "completed" | "interrupted" | "inProgress";
+export type TurnStatus = "completed" | "failed" | "interrupted" | "inProgress";
 
 /** One turn and where its lines are in the file. Offsets are bytes; `endOffset` is past the last line's newline. */
 export interface TurnRecord {
@@ -184,6 +184,12 @@ function classify(bytes: Buffer): Classified | null {
   return fromObject(value, typeof value.timestamp === "string" ? timeOf(value.timestamp) : null);
 }
 
+/** A `task_complete` ends its turn `failed` when it carries the turn's error (0.166.0 records one there). */
+function completion(c: Classified): TurnStatus {
+  const payload = c.value?.payload as { error?: unknown } | undefined;
+  return typeof payload?.error === "object" && payload.error !== null ? "failed" : "completed";
+}
+
 function parse(bytes: Buffer): Record<string, unknown> | null {
   try {
     const v = JSON.parse(bytes.toString("utf8"));
@@ -312,7 +318,7 @@ export class TurnScanner {
         if (!s.open) break;
         this.extend(end, c.ms);
         if (c.kind === "turn_aborted") s.open.status = "interrupted";
-        if (s.open.explicit) this.close(c.kind === "task_complete" ? "completed" : "interrupted");
+        if (s.open.explicit) this.close(c.kind === "task_complete" ? completion(c) : "interrupted");
         break;
       }
       case "user_input": {

@@ -187,7 +187,7 @@ export class LoadedThread {
     return this.meta.runtimeWorkspaceRoots ?? [this.settings.cwd];
   }
 
-  /** What the mapper made of `event` (null: of an approval's outcome): recorded (paginated threads), then sent. */
+  /** What the mapper made of `event` (null: of an approval's outcome): recorded in the rollout, then sent. */
   private emit(event: CoreEvent | null, sent: Notification0166[]): void {
     this.projection?.observe(event, sent);
     for (const n of sent) this.send(n);

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type gen0166, protocol0166 } from "@codex-ts/app-server-protocol";
 import {
@@ -22,6 +22,11 @@ import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-
 const suite = useAppServerSuite();
 const CLIENT = { name: "records-test", version: "1.0" };
 const FULL_ACCESS = { approvalPolicy: "never", sandbox: "danger-full-access" } as const;
+/** A 1×1 PNG, for view_image. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
 
 type Turn = { id: string; status: string; items: { id: string; type: string }[] };
 
@@ -57,10 +62,12 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
     const s = await startMockServer0166(suite, "ours", { client: CLIENT, prefix: "records" });
     const { thread } = await s.c.request("thread/start", { cwd: s.root, model: "gpt-5.5", ...FULL_ACCESS });
     const live: Turn[] = [];
+    await writeFile(path.join(s.root, "dot.png"), PNG);
     s.mock.enqueue(
       responses.turn(
         ...responses.reasoning("looking"),
         ...responses.functionCall("exec_command", { cmd: "echo hello", yield_time_ms: 10_000 }, "call_echo"),
+        ...responses.functionCall("view_image", { path: "dot.png" }, "call_image"),
       ),
       responses.turn(responses.message("it said hello")),
     );
@@ -103,6 +110,17 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
     );
     await s.c.request("turn/interrupt", { threadId: thread.id, turnId: turn.id });
     live.push(await finished(s, turn.id, interruptFrom));
+    // A turn in plan mode: its proposed plan is an item of its own.
+    s.mock.enqueue(
+      responses.turn(responses.message("Ok.\n<proposed_plan>\n# Plan\n- a\n</proposed_plan>\n")),
+    );
+    const planFrom = s.c.messages.length;
+    const planned = await s.c.request("turn/start", {
+      threadId: thread.id,
+      input: [{ type: "text", text: "plan it" }],
+      collaborationMode: { mode: "plan", settings: { model: "gpt-5.5", reasoning_effort: null } },
+    });
+    live.push(await finished(s, planned.turn.id, planFrom));
     await s.c.close();
 
     expect(live.map((t) => t.status)).toEqual([
@@ -111,9 +129,17 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
       "failed",
       "completed",
       "interrupted",
+      "completed",
     ]);
     expect(live.flatMap((t) => t.items.map((i) => i.type))).toEqual(
-      expect.arrayContaining(["commandExecution", "fileChange", "contextCompaction", "reasoning"]),
+      expect.arrayContaining([
+        "commandExecution",
+        "imageView",
+        "fileChange",
+        "contextCompaction",
+        "reasoning",
+        "plan",
+      ]),
     );
 
     // A fresh process reads the rollout back as the live stream showed it.
@@ -173,10 +199,10 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
                 : [],
           ),
         );
-      // A compaction's turn shows 0.58.0's notice there, and the compaction item here.
-      expect(texts(theirs.turns).filter((_, n) => n !== 3)).toEqual(
-        texts(read.turns).filter((_, n) => n !== 3),
-      );
+      // A compaction's turn shows 0.58.0's notice there, and the compaction item here; a plan-mode answer shows
+      // whole there (0.58.0's event), split into its message and plan item here.
+      const same = (_: unknown, n: number) => n !== 3 && n !== 5;
+      expect(texts(theirs.turns).filter(same)).toEqual(texts(read.turns).filter(same));
       await native.close();
     }
 
@@ -190,6 +216,7 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
         "patch it",
         "fail please",
         "wait",
+        "plan it",
       ]);
       await old.close();
     }

@@ -53,6 +53,10 @@ export function coreItemRecord(item: ThreadItem0166): Json | null {
       };
     case "enteredReviewMode":
       return { type: "EnteredReviewMode", id: item.id, user_facing_hint: item.review };
+    case "imageView":
+      return { type: "ImageView", id: item.id, path: fileUrl(item.path) };
+    case "plan":
+      return { type: "Plan", id: item.id, text: item.text };
     default:
       // `exitedReviewMode` is recorded from its core event (its text is rendered from the review output, which is
       // what the record keeps): see RolloutProjection0166.
@@ -88,7 +92,7 @@ function commandRecord(item: ItemOf0166<"commandExecution">): Json {
     id: item.id,
     process_id: item.processId ?? null,
     command: shlexSplit(item.command) ?? [item.command],
-    cwd: item.cwd.startsWith("/") ? pathToFileURL(item.cwd).href : item.cwd,
+    cwd: fileUrl(item.cwd),
     parsed_cmd: item.commandActions.map(coreCommandAction),
     source: snake(item.source ?? "agent"),
     status: snake(item.status),
@@ -115,6 +119,11 @@ function coreFileChange(c: gen0166.FileUpdateChange): Json {
   if (c.kind.type === "add") return { type: "add", content: c.diff };
   if (c.kind.type === "delete") return { type: "delete", content: c.diff };
   return { type: "update", unified_diff: c.diff, move_path: c.kind.move_path ?? null };
+}
+
+/** An absolute path as the `file://` URL 0.166.0 records paths as (anything else as it is). */
+function fileUrl(path: string): string {
+  return path.startsWith("/") ? pathToFileURL(path).href : path;
 }
 
 /** Milliseconds as Rust's serialized `Duration` (null stays null). */

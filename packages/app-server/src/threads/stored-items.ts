@@ -6,6 +6,7 @@ import {
   absoluteIn,
   agentMessageItem,
   fileChangeItem,
+  imageViewItem,
   type ItemTimes,
   reasoningItem,
   type ThreadItem0166,
@@ -155,6 +156,10 @@ function coreItem(item: Json, times: ItemTimes): ThreadItem0166 | null {
       return fileChangeItem(id, fileChanges(item.changes), patchStatus(str(item, "status")), times);
     case "McpToolCall":
       return mcpToolCall(id, item, times);
+    case "ImageView":
+      return imageViewItem(id, localPath(str(item, "path") ?? ""), times);
+    case "Plan":
+      return { type: "plan", id, text: str(item, "text") ?? "", ...times };
     case "EnteredReviewMode":
       return enteredReviewItem(id, str(item, "user_facing_hint"), times);
     case "ExitedReviewMode":

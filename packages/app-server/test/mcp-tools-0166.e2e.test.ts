@@ -6,14 +6,13 @@ import {
   CODEX_0166_BIN,
   type Message,
   type MockModelServer,
-  referenceEnv0166,
   responses,
   rolloutFiles,
   type ScriptedResponse,
   useAppServerSuite,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
-import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
+import { type MockServer0166, startMockServer0166, startOnHome0166 } from "./helpers/mock-server-0166.js";
 
 /**
  * How a thread's MCP tools reach the model on a 0.166 connection, on this server and (where it is installed) on
@@ -502,18 +501,11 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
       await s.c.close();
       // The other implementation resumes the thread from that rollout and sends the same tool items.
       const other = impl === "ours" ? "real" : "ours";
-      const c =
-        other === "ours"
-          ? await suite.start({ home, protocol: protocol0166, cwd: s.root, initialize: false })
-          : await suite.start({
-              bin: "0.166",
-              home,
-              protocol: protocol0166,
-              cwd: s.root,
-              env: referenceEnv0166(home, s.root),
-              initialize: false,
-            });
-      await c.initialize({ name: "mcp-tools-0166", version: "1.0" }, { experimentalApi: true });
+      const c = await startOnHome0166(suite, other, {
+        home,
+        cwd: s.root,
+        client: { name: "mcp-tools-0166", version: "1.0" },
+      });
       await c.request("thread/resume", { threadId });
       // A 0.166.0 rollout keeps each finished item (`item_completed`): the stored turns show the namespaced calls
       // as its clients saw them, the searches as nothing. Ours is in 0.58.0's format, which keeps no MCP call

@@ -1,16 +1,15 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type gen0166, protocol0166 } from "@codex-ts/app-server-protocol";
+import type { gen0166 } from "@codex-ts/app-server-protocol";
 import {
   CODEX_0166_BIN,
   type Message,
   REFERENCE_CODEX_BIN,
-  referenceEnv0166,
   responses,
   useAppServerSuite,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
-import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
+import { type MockServer0166, startMockServer0166, startOnHome0166 } from "./helpers/mock-server-0166.js";
 
 /**
  * What a 0.166 thread's rollout keeps of its turns: read back in a fresh process, the history is what the live
@@ -144,8 +143,7 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
 
     // A fresh process reads the rollout back as the live stream showed it.
     const home = path.join(s.root, "codex-home");
-    const again = await suite.start({ home, protocol: protocol0166, cwd: s.root, initialize: false });
-    await again.initialize(CLIENT, { experimentalApi: true });
+    const again = await startOnHome0166(suite, "ours", { home, cwd: s.root, client: CLIENT });
     const read = (await again.request("thread/read", { threadId: thread.id, includeTurns: true })).thread;
     expect(shape(read.turns)).toEqual(live);
     expect(read.historyMode).toBe("legacy");
@@ -176,15 +174,7 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
 
     if (CODEX_0166_BIN) {
       // 0.166.0 reads the rollout as a legacy thread: the same turns, with the messages of each.
-      const native = await suite.start({
-        bin: "0.166",
-        home,
-        protocol: protocol0166,
-        cwd: s.root,
-        env: referenceEnv0166(home, s.root),
-        initialize: false,
-      });
-      await native.initialize(CLIENT, { experimentalApi: true });
+      const native = await startOnHome0166(suite, "real", { home, cwd: s.root, client: CLIENT });
       const theirs = (await native.request("thread/read", { threadId: thread.id, includeTurns: true }))
         .thread;
       expect(theirs.turns.map((t) => [t.id, t.status])).toEqual(live.map((t) => [t.id, t.status]));
@@ -239,8 +229,7 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
       await native.c.close();
 
       const home = path.join(native.root, "codex-home");
-      const ours = await suite.start({ home, protocol: protocol0166, cwd: native.root, initialize: false });
-      await ours.initialize(CLIENT, { experimentalApi: true });
+      const ours = await startOnHome0166(suite, "ours", { home, cwd: native.root, client: CLIENT });
       await ours.request("thread/resume", { threadId: thread.id, excludeTurns: true });
       native.mock.enqueue(
         responses.turn(
@@ -278,15 +267,7 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
       );
 
       // 0.166.0 resumes it and answers on it.
-      const back = await suite.start({
-        bin: "0.166",
-        home,
-        protocol: protocol0166,
-        cwd: native.root,
-        env: referenceEnv0166(home, native.root),
-        initialize: false,
-      });
-      await back.initialize(CLIENT, { experimentalApi: true });
+      const back = await startOnHome0166(suite, "real", { home, cwd: native.root, client: CLIENT });
       const resumed = await back.request("thread/resume", { threadId: thread.id, excludeTurns: true });
       expect(resumed.thread.id).toBe(thread.id);
       native.mock.enqueue(responses.turn(responses.message("third answer")));

@@ -62,6 +62,30 @@ export async function startMockServer0166(
 }
 
 /**
+ * Starts `impl` on an existing CODEX_HOME (`home`, e.g. one another server wrote) in `cwd`, initialized as `client`
+ * with the experimental API: the second reader of a store.
+ */
+export async function startOnHome0166(
+  suite: AppServerSuite,
+  impl: "ours" | "real",
+  o: { home: string; cwd: string; client: { name: string; version: string } },
+): Promise<TestAppServer<Protocol0166>> {
+  const c =
+    impl === "ours"
+      ? await suite.start({ home: o.home, protocol: protocol0166, cwd: o.cwd, initialize: false })
+      : await suite.start({
+          bin: "0.166",
+          home: o.home,
+          protocol: protocol0166,
+          cwd: o.cwd,
+          env: referenceEnv0166(o.home, o.cwd),
+          initialize: false,
+        });
+  await c.initialize(o.client, { experimentalApi: true });
+  return c;
+}
+
+/**
  * Starts a `gpt-5.5` thread (full access unless `thread` says otherwise) and a turn in which the mock model calls
  * exec_command once per entry of `calls`, one response each, then answers "ok". Resolves with the thread and turn
  * ids and the index of the first message after the thread started.

@@ -21,6 +21,19 @@ import { type MockServer0166, startMockServer0166, startOnHome0166 } from "./hel
 const suite = useAppServerSuite();
 const CLIENT = { name: "records-test", version: "1.0" };
 const FULL_ACCESS = { approvalPolicy: "never", sandbox: "danger-full-access" } as const;
+/** A web search the model made, as the Responses API streams it. */
+const WEB_SEARCH = {
+  event: "response.output_item.done",
+  data: {
+    type: "response.output_item.done",
+    item: {
+      type: "web_search_call",
+      id: "ws_1",
+      status: "completed",
+      action: { type: "search", query: "dots" },
+    },
+  },
+};
 /** A 1×1 PNG, for view_image. */
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
@@ -67,6 +80,7 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
         ...responses.reasoning("looking"),
         ...responses.functionCall("exec_command", { cmd: "echo hello", yield_time_ms: 10_000 }, "call_echo"),
         ...responses.functionCall("view_image", { path: "dot.png" }, "call_image"),
+        WEB_SEARCH,
       ),
       responses.turn(responses.message("it said hello")),
     );
@@ -134,6 +148,7 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
       expect.arrayContaining([
         "commandExecution",
         "imageView",
+        "webSearch",
         "fileChange",
         "contextCompaction",
         "reasoning",
@@ -159,6 +174,18 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
     expect(read.turns[1]!.items.find((i) => i.type === "fileChange")).toMatchObject({
       changes: [{ path: path.join(s.root, "a.txt"), kind: { type: "add" }, diff: "hi\n" }],
     });
+    // A web search shows its action, live and stored, as 0.166.0 shows it.
+    const action = { type: "search", query: "dots", queries: null };
+    const liveSearch = s.c.messages.find(
+      (m) =>
+        m.method === "item/completed" && paramsOf<{ item: { type: string } }>(m).item.type === "webSearch",
+    );
+    expect(paramsOf<{ item: unknown }>(liveSearch!).item).toMatchObject({
+      query: "dots",
+      action,
+      results: null,
+    });
+    expect(read.turns[0]!.items.find((i) => i.type === "webSearch")).toMatchObject({ query: "dots", action });
     // Pages of turns without their items (the turn index alone) show the same statuses.
     const bare = await again.request("thread/turns/list", {
       threadId: thread.id,

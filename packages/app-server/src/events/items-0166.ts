@@ -90,8 +90,35 @@ export function webSearchItem(
   id: string,
   query: string,
   times: ItemTimes = NO_TIMES,
+  action: gen0166.WebSearchAction | null = null,
 ): ItemOf0166<"webSearch"> {
-  return { type: "webSearch", id, query, action: null, ...times };
+  return { type: "webSearch", id, query, action, results: null, ...times };
+}
+
+const str = (o: Record<string, unknown>, k: string): string | null =>
+  typeof o[k] === "string" ? (o[k] as string) : null;
+
+/**
+ * A web search's action as the 0.166 wire shows it, from the Responses API's (or a rollout's) snake_case form:
+ * `search {query, queries}`, `openPage {url}`, `findInPage {url, pattern}`, else `other`. Null when there is none.
+ */
+export function webSearchAction0166(raw: unknown): gen0166.WebSearchAction | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const a = raw as Record<string, unknown>;
+  switch (a.type) {
+    case "search": {
+      const queries = Array.isArray(a.queries) ? a.queries.filter((q) => typeof q === "string") : null;
+      return { type: "search", query: str(a, "query"), queries };
+    }
+    case "open_page":
+    case "openPage":
+      return { type: "openPage", url: str(a, "url") };
+    case "find_in_page":
+    case "findInPage":
+      return { type: "findInPage", url: str(a, "url"), pattern: str(a, "pattern") };
+    default:
+      return { type: "other" };
+  }
 }
 
 /**

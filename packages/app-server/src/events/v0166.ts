@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
-import type { CoreEvent } from "@codex-ts/core";
+import { type CoreEvent, extensionEvent } from "@codex-ts/core";
 import { mcpElicitationRequest, userInputRequest } from "./approvals-0166.js";
 import { CompactionItems } from "./compaction-0166.js";
 import { discardedItems, mcpProgress } from "./core-events.js";
@@ -15,6 +15,7 @@ import {
   mcpToolCallItem,
   type ThreadItem0166,
   threadItem0166,
+  webSearchAction0166,
 } from "./items-0166.js";
 import {
   commandOutputDelta,
@@ -80,6 +81,8 @@ export class EventMapper0166 {
   private readonly compaction = new CompactionItems();
   private readonly review = new ReviewTurns();
   private readonly unifiedExec = new UnifiedExecItems0166();
+  /** Web searches' actions (core `web_search_action`), by item id, until the search's item completes. */
+  private readonly webSearchActions = new Map<string, gen0166.WebSearchAction | null>();
 
   /** `planMode`: whether the turn starting now runs in the plan collaboration mode (asked at each turn's start). */
   constructor(
@@ -138,6 +141,11 @@ export class EventMapper0166 {
     if (compacted) return compacted === "drop" ? [] : this.completed(compacted, false);
     const discarded = discardedItems(msg);
     if (discarded) return discarded.flatMap((id) => this.finishItem(id, (item) => item, false));
+    const search = extensionEvent(msg, "web_search_action");
+    if (search) {
+      this.webSearchActions.set(search.item_id, webSearchAction0166(search.action));
+      return [];
+    }
     const unified = this.unifiedExec.handle(msg);
     if (unified === "handled") return [];
     if (unified) return "start" in unified ? this.started(unified.start) : this.declinedEnd(unified.rejected);
@@ -426,15 +434,23 @@ export class EventMapper0166 {
   }
 
   private itemStarted(item: TurnItem): Notification0166[] {
-    const built = threadItem0166(item, { startedAtMs: null, completedAtMs: null }, this.clientIdOf(item));
+    const built = this.built(item);
     if (built.type === "reasoning") this.reasoning = { id: built.id, summaryIndex: 0 };
     return this.started(built);
   }
 
   private itemCompleted(item: TurnItem): Notification0166[] {
-    const built = threadItem0166(item, { startedAtMs: null, completedAtMs: null }, this.clientIdOf(item));
+    const built = this.built(item);
     if ("UserMessage" in item) this.clientIds.delete(item.UserMessage.id);
+    if ("WebSearch" in item) this.webSearchActions.delete(item.WebSearch.id);
     return this.completed(built);
+  }
+
+  /** A core turn item as 0.166 shows it, with what only this mapper knows of it (client id, web search action). */
+  private built(item: TurnItem): ThreadItem0166 {
+    const built = threadItem0166(item, { startedAtMs: null, completedAtMs: null }, this.clientIdOf(item));
+    if (built.type === "webSearch") built.action = this.webSearchActions.get(built.id) ?? null;
+    return built;
   }
 
   private clientIdOf(item: TurnItem): string | null {

@@ -23,7 +23,12 @@ export function coreItemRecord(item: ThreadItem0166): Json | null {
         raw_content: item.content ?? [],
       };
     case "webSearch":
-      return { type: "WebSearch", id: item.id, query: item.query };
+      return {
+        type: "WebSearch",
+        id: item.id,
+        query: item.query,
+        ...(item.action ? { action: coreWebSearchAction(item.action) } : {}),
+      };
     case "contextCompaction":
       return { type: "ContextCompaction", id: item.id };
     case "commandExecution":
@@ -113,6 +118,12 @@ function coreCommandAction(a: gen0166.CommandAction): Json {
     default:
       return { type: "unknown", cmd: a.command };
   }
+}
+
+/** A web search's action in the Responses API's form (snake_case types, no null fields), as 0.166.0 records it. */
+function coreWebSearchAction(a: gen0166.WebSearchAction): Json {
+  const fields = Object.entries(a).filter(([k, v]) => k !== "type" && v != null);
+  return { type: snake(a.type), ...Object.fromEntries(fields) };
 }
 
 function coreFileChange(c: gen0166.FileUpdateChange): Json {

@@ -11,6 +11,7 @@ import {
   reasoningItem,
   type ThreadItem0166,
   userMessageItem,
+  webSearchAction0166,
   webSearchItem,
 } from "../events/items-0166.js";
 import { enteredReviewItem, exitedReviewItem } from "../events/review-0166.js";
@@ -147,7 +148,7 @@ function coreItem(item: Json, times: ItemTimes): ThreadItem0166 | null {
     case "Reasoning":
       return reasoningItem(id, strings(item.summary_text), strings(item.raw_content), times);
     case "WebSearch":
-      return webSearchItem(id, str(item, "query") ?? "", times);
+      return webSearchItem(id, str(item, "query") ?? "", times, webSearchAction0166(item.action));
     case "ContextCompaction":
       return { type: "contextCompaction", id, ...times };
     case "CommandExecution":

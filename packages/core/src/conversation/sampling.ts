@@ -118,6 +118,10 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
           // Any done item ends the started one; a message, reasoning or web search that was not started (a web
           // search always, Chat providers' aggregated items) is started and completed at once (0.58.0). A web
           // search gets no `web_search_begin`, only `web_search_end` after the item.
+          // A web search's action (0.166 shows it; 0.58.0's item has only the query) goes just before its item.
+          const action = item.action;
+          if (turnItem && type === "web_search_call" && typeof action === "object" && action !== null)
+            session.notify(turnId, ev.webSearchAction(turnItemId(turnItem), action as Record<string, unknown>));
           if (!started && turnItem) emit(ev.itemStarted(at, turnItem));
           started = null;
           if (turnItem) emit(ev.itemCompleted(at, turnItem));

@@ -15,6 +15,7 @@ import type {
 import type {
   McpToolCallProgressEvent,
   StreamItemsDiscardedEvent,
+  WebSearchActionEvent,
   TerminalInteractionEvent,
   UnifiedExecCommandEvent,
 } from "./extension.js";
@@ -267,6 +268,12 @@ export const mcpToolCallProgress = (callId: string, message: string): McpToolCal
   type: "mcp_tool_call_progress",
   call_id: callId,
   message,
+});
+
+export const webSearchAction = (itemId: string, action: Record<string, unknown>): WebSearchActionEvent => ({
+  type: "web_search_action",
+  item_id: itemId,
+  action,
 });
 
 export const streamItemsDiscarded = (itemIds: string[]): StreamItemsDiscardedEvent => ({

@@ -102,8 +102,21 @@ export type McpElicitationRequestEvent = {
   request: McpElicitationRequest;
 };
 
+/**
+ * The action of a web search the model made (its `web_search_call`'s `action`, as the Responses API sends it:
+ * `{type: "search", query?, queries?}`, `open_page {url?}`, `find_in_page {url?, pattern?}`), sent just before the
+ * search's item events. 0.58.0's web search item has only its query; the 0.166 protocol shows the action too.
+ */
+export type WebSearchActionEvent = {
+  type: "web_search_action";
+  /** The web search item's id. */
+  item_id: string;
+  action: Record<string, unknown>;
+};
+
 /** Every extension event. */
 export type ExtensionEventMsg =
+  | WebSearchActionEvent
   | McpToolCallProgressEvent
   | StreamItemsDiscardedEvent
   | TerminalInteractionEvent
@@ -113,6 +126,7 @@ export type ExtensionEventMsg =
   | McpElicitationRequestEvent;
 
 const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["type"]>([
+  "web_search_action",
   "mcp_tool_call_progress",
   "stream_items_discarded",
   "terminal_interaction",

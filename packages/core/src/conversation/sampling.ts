@@ -121,7 +121,10 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
           // A web search's action (0.166 shows it; 0.58.0's item has only the query) goes just before its item.
           const action = item.action;
           if (turnItem && type === "web_search_call" && typeof action === "object" && action !== null)
-            session.notify(turnId, ev.webSearchAction(turnItemId(turnItem), action as Record<string, unknown>));
+            session.notify(
+              turnId,
+              ev.webSearchAction(turnItemId(turnItem), action as Record<string, unknown>),
+            );
           if (!started && turnItem) emit(ev.itemStarted(at, turnItem));
           started = null;
           if (turnItem) emit(ev.itemCompleted(at, turnItem));

@@ -15,9 +15,9 @@ import type {
 import type {
   McpToolCallProgressEvent,
   StreamItemsDiscardedEvent,
-  WebSearchActionEvent,
   TerminalInteractionEvent,
   UnifiedExecCommandEvent,
+  WebSearchActionEvent,
 } from "./extension.js";
 import type { CodexEventOf as Of } from "./types.js";
 

@@ -41,6 +41,9 @@ export class RolloutProjection0166 {
     const starts: Json[] = [];
     const rest: Json[] = [];
     for (const n of sent) {
+      // A review that ends before its prompt was recorded keeps its entry all the same, inside the turn.
+      if (n.method === "turn/completed" && this.heldEntry) rest.push(this.heldEntry);
+      if (n.method === "turn/completed") this.heldEntry = null;
       const payload = this.payloadOf(n, event);
       if (!payload) continue;
       if (payload.type === "task_started") starts.push(payload);

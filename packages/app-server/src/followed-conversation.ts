@@ -16,6 +16,7 @@ export type ConversationHandle = Pick<
   | "mcpStartupStatuses"
   | "enableMcpElicitation"
   | "recordToRollout"
+  | "flushRollout"
 >;
 
 /** The part of the connection's JSON-RPC peer that says whether the client keeps up with its output. */
@@ -53,6 +54,7 @@ export class FollowedConversation {
       mcpStartupStatuses: () => core.mcpStartupStatuses(),
       enableMcpElicitation: () => core.enableMcpElicitation(),
       recordToRollout: (items) => core.recordToRollout(items),
+      flushRollout: () => core.flushRollout(),
       submit(op, id) {
         if (!startsTask(op)) return core.submit(op, id);
         activity.expectStart(id);

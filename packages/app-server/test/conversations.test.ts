@@ -43,6 +43,7 @@ class ScriptedConversation implements ConversationHandle {
   /** No MCP servers here: nothing to ask about. */
   enableMcpElicitation(): void {}
   recordToRollout(): void {}
+  async flushRollout(): Promise<void> {}
 
   get backgroundTerminals(): never {
     throw new Error("not used by 0.58 connections");

@@ -187,10 +187,17 @@ export class LoadedThread {
     return this.meta.runtimeWorkspaceRoots ?? [this.settings.cwd];
   }
 
-  /** What the mapper made of `event` (null: of an approval's outcome): recorded in the rollout, then sent. */
+  /**
+   * What the mapper made of `event` (null: of an approval's outcome): recorded in the rollout, then sent. A turn's
+   * end waits until its record is on disk (the core flushed its own before the event), so a client that reads the
+   * thread when told the turn is over finds it over; what follows waits behind it, in order.
+   */
   private emit(event: CoreEvent | null, sent: Notification0166[]): void {
     this.projection?.observe(event, sent);
+    const ends = this.projection !== null && sent.some((n) => n.method === "turn/completed");
+    const hold = ends ? this.hold() : null;
     for (const n of sent) this.send(n);
+    if (hold) void this.opened.conversation.flushRollout().finally(() => hold.release());
   }
 
   private onEvent(event: CoreEvent): void {

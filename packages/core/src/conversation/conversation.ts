@@ -128,6 +128,11 @@ export class Conversation {
     this.session.recordAsIs(items);
   }
 
+  /** Resolves once everything recorded so far is written and synced (a failed write is the next flush's to report). */
+  flushRollout(): Promise<void> {
+    return this.session.flushRollout();
+  }
+
   /** A retry notice from the model client, reported on the running turn. */
   streamError(message: string): void {
     this.session.streamError(message);

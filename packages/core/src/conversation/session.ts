@@ -211,6 +211,10 @@ export class Session {
     this.d.recorder.recordAsIs(items);
   }
 
+  flushRollout(): Promise<void> {
+    return this.d.recorder.flush().catch(() => undefined);
+  }
+
   private persist(msg: CodexEventMsg): void {
     this.d.recorder.record([{ type: "event_msg", payload: msg }]);
   }

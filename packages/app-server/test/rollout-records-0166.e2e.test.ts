@@ -85,6 +85,10 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
       responses.turn(responses.message("it said hello")),
     );
     live.push(await liveTurn(s, thread.id, "run echo"));
+    // Read at once on turn/completed: the stored turn is over too.
+    const atOnce = (await s.c.request("thread/read", { threadId: thread.id, includeTurns: true })).thread;
+    expect(atOnce.turns.map((t) => t.status)).toEqual(["completed"]);
+    expect(atOnce.turns[0]!.completedAt).toEqual(expect.any(Number));
     s.mock.enqueue(
       responses.turn(
         ...responses.customToolCall(

@@ -14,6 +14,7 @@ export type ConversationHandle = Pick<
   | "sample"
   | "backgroundTerminals"
   | "mcpStartupStatuses"
+  | "onMcpStartupStatus"
   | "enableMcpElicitation"
 >;
 
@@ -50,6 +51,7 @@ export class FollowedConversation {
         return core.backgroundTerminals;
       },
       mcpStartupStatuses: () => core.mcpStartupStatuses(),
+      onMcpStartupStatus: (listener) => core.onMcpStartupStatus(listener),
       enableMcpElicitation: () => core.enableMcpElicitation(),
       submit(op, id) {
         if (!startsTask(op)) return core.submit(op, id);

@@ -20,6 +20,7 @@ export { type BlockedAttempt, type BlockingProxy, startBlockingProxy } from "./b
 export { type MockCodexHomeOptions, mockCodexHome, rolloutFiles } from "./codex-home.js";
 export { type CodexWrapperOptions, readTeeLog, type TeeEntry, writeCodexWrapper } from "./codex-wrapper.js";
 export { type ProbeEntry, realKeyringAvailable } from "./keyring-probe.js";
+export { type McpGate, startMcpGate } from "./mcp-gate.js";
 export { type IssuedClaims, type MockIssuer, makeJwt, startMockIssuer } from "./mock-issuer.js";
 export {
   chat,

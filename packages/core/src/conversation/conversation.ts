@@ -110,6 +110,14 @@ export class Conversation {
   }
 
   /**
+   * Calls `listener` with each MCP startup status reported from now on (servers still starting in the background,
+   * a 0.166 thread's); returns the unsubscribe.
+   */
+  onMcpStartupStatus(listener: (status: McpStartupStatus) => void): () => void {
+    return this.session.mcp?.onStartupStatus(listener) ?? (() => {});
+  }
+
+  /**
    * A client that answers MCP elicitations follows this conversation (a 0.166 thread): MCP servers' elicitations
    * and tool-call approvals are put to it (`mcp_elicitation_request` events, `mcp_elicitation_answer` ops) instead
    * of being declined, and tool calls are approved as 0.166.0 approves them (see `Session.enableMcpElicitation`).

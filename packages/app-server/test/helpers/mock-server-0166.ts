@@ -93,3 +93,24 @@ export async function startExecCommandTurn(
   });
   return { threadId: started.thread.id, turnId: turn.id, from };
 }
+
+/**
+ * Resolves once each of `names` has reported `ready` on thread `threadId`. 0.166.0 (and ours) start a thread's MCP
+ * servers after `thread/start` answers; a turn started sooner is sampled without their tools.
+ */
+export async function mcpServersReady(
+  c: TestAppServer<Protocol0166>,
+  threadId: string,
+  names: string[],
+): Promise<void> {
+  for (const name of names)
+    await c.waitFor((m) => {
+      const p = m.params as { threadId?: string; name?: string; status?: string } | undefined;
+      return (
+        m.method === "mcpServer/startupStatus/updated" &&
+        p?.threadId === threadId &&
+        p.name === name &&
+        p.status === "ready"
+      );
+    }, `MCP server ${name} ready`);
+}

@@ -4,7 +4,12 @@ import type { ToolSpec } from "../client/types.js";
 import { throttleLatest } from "./progress-throttle.js";
 import { limitCallToolResult } from "./result-limits.js";
 import { startServer } from "./server-start.js";
-import { McpStartError, startupFailureMessage, startupFailureReason } from "./startup-failure.js";
+import {
+  McpStartError,
+  type McpWording,
+  startupFailureMessage,
+  startupFailureReason,
+} from "./startup-failure.js";
 import { callableToolName, mcpNamespace, searchTools, toolSearchSpec } from "./tool-search.js";
 import type {
   McpCallToolResult,
@@ -98,6 +103,8 @@ export class McpConnectionManager {
   private readonly elicitation: ElicitationRoute = { handler: null };
   /** Aborted on close: starts still running stop (their processes end) instead of running to their timeout. */
   private readonly stopStarting = new AbortController();
+  /** The ends of the processes of servers that failed to start (awaited by `close`). */
+  private readonly closing: Promise<void>[] = [];
   /** Settles (never rejects) once every enabled server has started or failed. */
   readonly started: Promise<void>;
 
@@ -126,6 +133,11 @@ export class McpConnectionManager {
   /** Starts the enabled servers in the background: the manager offers each server's tools once it has started. */
   static starting(configs: Record<string, McpServerConfig>, o: McpStartOptions = {}): McpConnectionManager {
     return new McpConnectionManager(configs, o);
+  }
+
+  /** Whose words (and start-up) this manager follows. */
+  get wording(): McpWording {
+    return this.options.wording ?? "0.58";
   }
 
   /** Calls `listener` with each startup status reported from now on; returns the unsubscribe. */
@@ -198,12 +210,13 @@ export class McpConnectionManager {
       this.rebuildTools(false);
       this.report({ server: name, status: "ready", error: null });
     } catch (err) {
+      if (err instanceof McpStartError && err.closing) this.closing.push(err.closing);
       if (this.closed) return;
       const failure =
         err instanceof McpStartError
           ? err.failure
           : ({ kind: "handshake", message: (err as Error).message } as const);
-      const wording = this.options.wording ?? "0.58";
+      const wording = this.wording;
       const message = startupFailureMessage(wording, name, failure);
       process.stderr.write(`codex-ts: ${message}\n`);
       this.failures.push({ server: name, message, reason: startupFailureReason(wording, failure) });
@@ -428,6 +441,7 @@ export class McpConnectionManager {
     this.closed = true;
     this.stopStarting.abort();
     await this.started;
+    await Promise.all(this.closing);
     const all = [...this.servers.values()];
     this.servers.clear();
     await Promise.all(

@@ -173,7 +173,10 @@ export async function startServer(
     ]);
     return { client, tools, toolListMeta };
   } catch (err) {
-    await client.close().catch(() => undefined);
+    // The failure is reported now, as 0.166.0 reports it at the timeout; the process is ended meanwhile (a server
+    // that ignores the end of its input gets SIGTERM after a grace period).
+    const closing = client.close().catch(() => undefined);
+    if (err instanceof McpStartError) err.closing = closing;
     throw err;
   } finally {
     clearTimeout(timer);

@@ -25,6 +25,9 @@ export type McpStartFailure =
 
 /** A server's start failed; `failure` says how (see `startupFailureMessage` for the words). */
 export class McpStartError extends Error {
+  /** The end of the server's process, which goes on after the failure is reported. */
+  closing: Promise<void> | undefined;
+
   constructor(readonly failure: McpStartFailure) {
     super(startupFailureReason("0.58", failure));
     this.name = "McpStartError";

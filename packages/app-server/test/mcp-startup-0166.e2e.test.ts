@@ -156,6 +156,37 @@ describe("0.166 MCP start-up, compared with codex 0.166.0", () => {
     }
   });
 
+  it.each(IMPLS)("%s: thread/resume of a stored thread answers while its servers start", async (impl) => {
+    const work = await suite.workdir("mcp-resume-");
+    const gate = await startMcpGate(work);
+    try {
+      const first = await start(impl, gatedToml(gate), "codex-0166-mcp-resume-");
+      const { thread } = await first.c.request("thread/start", { cwd: first.root, model: MODEL });
+      await turnTools(first, thread.id);
+      await first.c.close();
+      // A second server on the same CODEX_HOME loads the stored thread; its server is held at the gate.
+      const s = await startMockServer0166(suite, impl, {
+        client: { name: "mcp-startup", version: "1.0" },
+        prefix: "codex-0166-mcp-resume-",
+        sharing: first,
+      });
+      const arrived = gate.arrivals;
+      // (The model named again: 0.166.0 resumes with the thread's recorded model, this server with the config's.)
+      const resumed = await s.c.request("thread/resume", { threadId: thread.id, model: MODEL });
+      expect(resumed.thread.id).toBe(thread.id);
+      await gate.arrived(arrived + 1);
+      await s.c.waitFor((m) => isStatus(m) && (m.params as Status).status === "starting", "starting");
+      expect(statusesOf(s).map((st) => [st.threadId, st.name, st.status])).toEqual([
+        [thread.id, "gated", "starting"],
+      ]);
+      gate.open();
+      await mcpServersReady(s.c, thread.id, ["gated"]);
+      expect(await turnTools(s, thread.id)).toContain("mcp__gated__echo");
+    } finally {
+      await gate.close();
+    }
+  });
+
   it.each(IMPLS)(
     "%s: failed starts in 0.166.0's words — a missing or non-executable command, a server that exits, a timeout",
     async (impl) => {

@@ -29,16 +29,20 @@ export async function startMockServer0166(
     args?: string[];
     /** Extra environment for this server (ours only). */
     env?: Record<string, string | undefined>;
+    /** Another server's root, CODEX_HOME and mock to run on (e.g. to resume its threads); `toml` is then unused. */
+    sharing?: MockServer0166;
   },
 ): Promise<MockServer0166> {
-  const mock = await suite.newMock();
-  const root = await suite.workdir(o.prefix);
-  const home = await suite.home({
-    mock,
-    modern: true,
-    dir: path.join(root, "codex-home"),
-    ...(o.toml ? { toml: o.toml } : {}),
-  });
+  const mock = o.sharing?.mock ?? (await suite.newMock());
+  const root = o.sharing?.root ?? (await suite.workdir(o.prefix));
+  const home = o.sharing
+    ? path.join(root, "codex-home")
+    : await suite.home({
+        mock,
+        modern: true,
+        dir: path.join(root, "codex-home"),
+        ...(o.toml ? { toml: o.toml } : {}),
+      });
   const c =
     impl === "ours"
       ? await suite.start({

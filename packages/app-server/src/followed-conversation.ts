@@ -15,6 +15,7 @@ export type ConversationHandle = Pick<
   | "backgroundTerminals"
   | "mcpStartupStatuses"
   | "onMcpStartupStatus"
+  | "startMcpServers"
   | "enableMcpElicitation"
 >;
 
@@ -52,6 +53,7 @@ export class FollowedConversation {
       },
       mcpStartupStatuses: () => core.mcpStartupStatuses(),
       onMcpStartupStatus: (listener) => core.onMcpStartupStatus(listener),
+      startMcpServers: () => core.startMcpServers(),
       enableMcpElicitation: () => core.enableMcpElicitation(),
       submit(op, id) {
         if (!startsTask(op)) return core.submit(op, id);

@@ -55,6 +55,10 @@ class ScriptedConversation implements ConversationHandle {
     throw new Error("not used by 0.58 connections");
   }
 
+  startMcpServers(): never {
+    throw new Error("not used by 0.58 connections");
+  }
+
   subscribe(listener: (e: CoreEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -124,11 +124,12 @@ export class LoadedThread {
   }
 
   /**
-   * How the thread's MCP servers start, as 0.166.0 reports it once a thread is loaded (start, resume, fork, after
-   * the answer): the statuses so far, then each one as it comes (the servers start in the background).
+   * Starts the thread's MCP servers and reports how they start, as 0.166.0 does once a thread is loaded (start,
+   * resume, fork: after the answer, which their start must not delay): each `starting`, then each end as it comes.
    * `settledOnly`: only how each ended so far (after a reload, which restarts nothing here).
    */
   announceMcpStartup(settledOnly = false): void {
+    if (!settledOnly) this.conversation.startMcpServers();
     for (const st of this.conversation.mcpStartupStatuses())
       if (!settledOnly || st.status !== "starting") this.sendMcpStatus(st);
     if (!settledOnly && !this.stopMcpStatuses)

@@ -323,8 +323,9 @@ export class ConversationManager {
   private async startMcp(config: Config, startup: McpStartup = "0.58"): Promise<McpConnectionManager> {
     if (Object.keys(config.mcpServers).length === 0) return McpConnectionManager.empty();
     const o = { clientVersion: this.o.cliVersion, wording: startup };
+    // A 0.166 thread's servers start when its request has been answered (`Conversation.startMcpServers`).
     return startup === "0.166"
-      ? McpConnectionManager.starting(config.mcpServers, o)
+      ? McpConnectionManager.deferred(config.mcpServers, o)
       : McpConnectionManager.start(config.mcpServers, o);
   }
 

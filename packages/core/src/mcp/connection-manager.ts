@@ -105,14 +105,30 @@ export class McpConnectionManager {
   private readonly stopStarting = new AbortController();
   /** The ends of the processes of servers that failed to start (awaited by `close`). */
   private readonly closing: Promise<void>[] = [];
-  /** Settles (never rejects) once every enabled server has started or failed. */
+  /** Settles (never rejects) once every enabled server has started or failed (or the manager closed unbegun). */
   readonly started: Promise<void>;
+  private settleStarted: () => void = () => {};
+  private begun = false;
 
   private constructor(
-    configs: Record<string, McpServerConfig>,
+    private readonly configs: Record<string, McpServerConfig>,
     private readonly options: McpStartOptions = {},
+    deferred = false,
   ) {
-    this.started = this.startAll(configs);
+    this.started = new Promise((resolve) => {
+      this.settleStarted = resolve;
+    });
+    if (!deferred) this.begin();
+  }
+
+  /**
+   * Starts the servers, once (a `deferred` manager waits for this call; the others have made it). Each enabled
+   * server is `starting` when this returns.
+   */
+  begin(): void {
+    if (this.begun || this.closed) return;
+    this.begun = true;
+    void this.startAll(this.configs).then(this.settleStarted);
   }
 
   /** A manager with no servers (conversations without `mcp_servers`). */
@@ -133,6 +149,14 @@ export class McpConnectionManager {
   /** Starts the enabled servers in the background: the manager offers each server's tools once it has started. */
   static starting(configs: Record<string, McpServerConfig>, o: McpStartOptions = {}): McpConnectionManager {
     return new McpConnectionManager(configs, o);
+  }
+
+  /**
+   * Like `starting`, from the `begin()` call on: a 0.166 thread's servers start once its request is answered, so
+   * that nothing of their start (loading the MCP SDK, spawning) delays the answer.
+   */
+  static deferred(configs: Record<string, McpServerConfig>, o: McpStartOptions = {}): McpConnectionManager {
+    return new McpConnectionManager(configs, o, true);
   }
 
   /** Whose words (and start-up) this manager follows. */
@@ -440,6 +464,7 @@ export class McpConnectionManager {
   async close(): Promise<void> {
     this.closed = true;
     this.stopStarting.abort();
+    if (!this.begun) this.settleStarted();
     await this.started;
     await Promise.all(this.closing);
     const all = [...this.servers.values()];

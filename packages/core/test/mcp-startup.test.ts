@@ -83,6 +83,29 @@ describe("MCP start-up in the background (0.166.0)", () => {
     expect(manager.tools()).toEqual([]);
   });
 
+  it("deferred: nothing starts before begin() (a 0.166 thread's answer goes first); closing unbegun settles", async () => {
+    const toml = await servers(...gated("gated"));
+    const unbegun = McpConnectionManager.deferred(toml, { wording: "0.166" });
+    expect(unbegun.startupStatuses).toEqual([]);
+    await unbegun.close();
+    await unbegun.started;
+    expect(gate.arrivals).toBe(0);
+
+    const manager = McpConnectionManager.deferred(toml, { wording: "0.166" });
+    try {
+      manager.begin();
+      manager.begin();
+      expect(manager.startupStatuses).toEqual([{ server: "gated", status: "starting", error: null }]);
+      await gate.arrived();
+      gate.open();
+      await manager.started;
+      expect(manager.startupStatuses.map((s) => s.status)).toEqual(["starting", "ready"]);
+      expect(gate.arrivals).toBe(1);
+    } finally {
+      await manager.close();
+    }
+  });
+
   it("start() waits for every server (0.58.0)", async () => {
     const starting = McpConnectionManager.start(await servers(...gated("gated")));
     await gate.arrived();

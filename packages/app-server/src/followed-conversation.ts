@@ -14,6 +14,8 @@ export type ConversationHandle = Pick<
   | "sample"
   | "backgroundTerminals"
   | "mcpStartupStatuses"
+  | "onMcpStartupStatus"
+  | "startMcpServers"
   | "enableMcpElicitation"
   | "recordToRollout"
   | "flushRollout"
@@ -52,6 +54,8 @@ export class FollowedConversation {
         return core.backgroundTerminals;
       },
       mcpStartupStatuses: () => core.mcpStartupStatuses(),
+      onMcpStartupStatus: (listener) => core.onMcpStartupStatus(listener),
+      startMcpServers: () => core.startMcpServers(),
       enableMcpElicitation: () => core.enableMcpElicitation(),
       recordToRollout: (items) => core.recordToRollout(items),
       flushRollout: () => core.flushRollout(),

@@ -139,6 +139,7 @@ export class AppServerRuntime implements ConversationRuntime {
       await this.manager.newConversation(await this.configFor(settings), {
         ...(meta ? { meta } : {}),
         skills: settings.skills,
+        mcp: settings.mcpStartup,
       }),
     );
   }
@@ -146,7 +147,12 @@ export class AppServerRuntime implements ConversationRuntime {
   /** An ephemeral thread (no rollout): a new one, or a fork from the source's records (core `forkRecords`). */
   async openEphemeral(settings: SessionSettings, records?: RolloutItem[]): Promise<OpenedConversation> {
     return this.locked(
-      await this.manager.newEphemeralConversation(await this.configFor(settings), records, settings.skills),
+      await this.manager.newEphemeralConversation(
+        await this.configFor(settings),
+        records,
+        settings.skills,
+        settings.mcpStartup,
+      ),
     );
   }
 
@@ -160,7 +166,13 @@ export class AppServerRuntime implements ConversationRuntime {
     // 0.58.0 runs a resumed thread in the server's own cwd unless told otherwise; users expect the thread's cwd.
     try {
       const config = await this.configFor(settings, loaded.meta.cwd || undefined);
-      return await this.manager.resumeConversation(path, config, loaded, settings.skills);
+      return await this.manager.resumeConversation(
+        path,
+        config,
+        loaded,
+        settings.skills,
+        settings.mcpStartup,
+      );
     } catch (err) {
       if (taken) this.locks.release(loaded.conversationId);
       throw err;
@@ -172,6 +184,7 @@ export class AppServerRuntime implements ConversationRuntime {
       await this.manager.newConversation(await this.configFor(settings), {
         history,
         skills: settings.skills,
+        mcp: settings.mcpStartup,
       }),
     );
   }

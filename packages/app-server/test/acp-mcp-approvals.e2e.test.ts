@@ -14,6 +14,7 @@ import {
   startBlockingProxy,
   startMockModelServer,
   tempDir,
+  waitForTeeEntry,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import { acpWorkspace } from "./helpers/acp-flows.js";
@@ -95,6 +96,15 @@ describe.skipIf(!CODEX_ACP_ENTRY)("codex-acp 2.6.0: MCP tool-call approvals", ()
         });
         await editor.initialize();
         const { sessionId } = await editor.newSession(ws.cwd);
+        // The thread's MCP servers start after it is answered (both implementations): wait for hints to be up.
+        await waitForTeeEntry(
+          ws.log,
+          (e) =>
+            e.msg.method === "mcpServer/startupStatus/updated" &&
+            (e.msg.params as { name?: string; status?: string }).name === "hints" &&
+            (e.msg.params as { status?: string }).status === "ready",
+          "hints ready",
+        );
         // Read-only: approvals are the user's (the default mode has a reviewer model decide).
         await editor.setMode(sessionId, "read-only");
 

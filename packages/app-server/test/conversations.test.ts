@@ -53,6 +53,14 @@ class ScriptedConversation implements ConversationHandle {
     throw new Error("not used by 0.58 connections");
   }
 
+  onMcpStartupStatus(): never {
+    throw new Error("not used by 0.58 connections");
+  }
+
+  startMcpServers(): never {
+    throw new Error("not used by 0.58 connections");
+  }
+
   subscribe(listener: (e: CoreEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -10,7 +10,7 @@ import {
   useAppServerSuite,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
-import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
+import { type MockServer0166, mcpServersReady, startMockServer0166 } from "./helpers/mock-server-0166.js";
 
 /**
  * MCP tool-call approvals and MCP servers' elicitations on a 0.166 connection, on this server and, where it is
@@ -46,6 +46,7 @@ async function start(impl: Impl, approvalPolicy: string, sandbox = "workspace-wr
     approvalPolicy,
     sandbox,
   } as never);
+  await mcpServersReady(s.c, thread.id, ["hints"]);
   return { s, threadId: thread.id };
 }
 
@@ -314,6 +315,7 @@ describe("MCP tool-call approvals compared with codex 0.166.0", () => {
         approvalPolicy: "untrusted",
         sandbox: "workspace-write",
       } as never);
+      await mcpServersReady(s.c, thread.id, ["hints"]);
       const next = await runTurn(s, thread.id, ["destructive"]);
       expect(next.seen.filter((x) => typeof x === "object")).toEqual([]);
       expect(Object.values(next.outputs)).toEqual(["destructive ran"]);

@@ -12,7 +12,12 @@ import {
   useAppServerSuite,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
-import { type MockServer0166, startMockServer0166, startOnHome0166 } from "./helpers/mock-server-0166.js";
+import {
+  type MockServer0166,
+  mcpServersReady,
+  startMockServer0166,
+  startOnHome0166,
+} from "./helpers/mock-server-0166.js";
 
 /**
  * How a thread's MCP tools reach the model on a 0.166 connection, on this server and (where it is installed) on
@@ -80,29 +85,15 @@ const namespaced = (id: string, namespace: string, name: string, args: Item): It
   call_id: `call_${id}`,
 });
 
-/**
- * A new thread whose MCP servers are up. 0.166.0 starts them after `thread/start` answers and reports each with
- * `mcpServer/startupStatus/updated` (a turn started sooner is sampled without their tools); this server has
- * started them when it answers.
- */
-async function thread(s: MockServer0166, model: string, impl: Impl): Promise<string> {
+/** A new thread whose MCP servers are up (both implementations start them after `thread/start` answers). */
+async function thread(s: MockServer0166, model: string): Promise<string> {
   const { thread } = await s.c.request("thread/start", {
     cwd: s.root,
     model,
     approvalPolicy: "never",
     sandbox: "danger-full-access",
   });
-  if (impl === "real")
-    for (const name of ["calc", "notes"])
-      await s.c.waitFor((m) => {
-        const p = m.params as { threadId?: string; name?: string; status?: string } | undefined;
-        return (
-          m.method === "mcpServer/startupStatus/updated" &&
-          p?.threadId === thread.id &&
-          p.name === name &&
-          p.status === "ready"
-        );
-      }, `${name} ready`);
+  await mcpServersReady(s.c, thread.id, ["calc", "notes"]);
   return thread.id;
 }
 
@@ -195,7 +186,7 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
       const seen: Record<string, unknown> = {};
       for (const model of ["gpt-5.5", "gpt-6.1-terra", "gpt-5-codex"]) {
         s.mock.enqueue(answer("ok"));
-        await turn(s, await thread(s, model, impl), "hi");
+        await turn(s, await thread(s, model), "hi");
         seen[model] = toolShape(bodies(s.mock).at(-1)?.tools);
       }
       const mcpResources = [
@@ -255,7 +246,7 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
 
   const flow = async (impl: Impl) => {
     const s = await server(impl);
-    const threadId = await thread(s, "gpt-5.5", impl);
+    const threadId = await thread(s, "gpt-5.5");
     s.mock.enqueue(
       respond(toolSearch("ts1", { query: "store a note with a title" })),
       respond(namespaced("add1", "mcp__notes", "add_note", { title: "groceries", body: "milk" })),

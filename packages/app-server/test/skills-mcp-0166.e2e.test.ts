@@ -221,7 +221,7 @@ describe("mcpServerStatus/list on a 0.166 connection", () => {
     expect(data.map((s) => s.name)).toEqual(["broken", "calc", "off"]);
     expect(data[0]).toMatchObject({
       tools: {},
-      toolsError: expect.stringMatching(/^MCP startup failed: .*ENOENT/),
+      toolsError: "MCP startup failed: No such file or directory (os error 2)",
       serverInfo: null,
       authStatus: "unsupported",
     });
@@ -304,8 +304,9 @@ describe("mcpServerStatus/list on a 0.166 connection", () => {
     const hang = (await ask(c, ["mcpServerStatus/list", { serverName: "hang" }])) as {
       data: Record<string, unknown>[];
     };
+    // What was left of the timeout once the process ran, as Rust prints a Duration.
     expect(hang.data[0]?.toolsError).toMatch(
-      /^MCP startup failed: handshaking with MCP server failed: timed out after 1s/,
+      /^MCP startup failed: timed out handshaking with MCP server after [\d.]+m?s: deadline has elapsed$/,
     );
     // Both answers came within the servers' startup timeouts (with room for a loaded machine).
     expect(Date.now() - started).toBeLessThan(30_000);

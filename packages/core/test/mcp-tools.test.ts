@@ -203,8 +203,10 @@ describe("MCP tools in conversations (real stdio MCP server)", () => {
       expect(mcp.failures).toEqual([
         {
           server: "hang",
-          message: expect.stringMatching(/^MCP client for `hang` failed to start: .*timed out/),
-          reason: expect.stringMatching(/^handshaking with MCP server failed: timed out/),
+          // 0.58.0's words: the whole seconds of the timeout, and the setting to raise.
+          message:
+            "MCP client for `hang` timed out after 0 seconds. Add or adjust `startup_timeout_sec` in your config.toml:\n[mcp_servers.hang]\nstartup_timeout_sec = XX",
+          reason: expect.stringMatching(/^timed out handshaking with MCP server after [\d.]+ms$/),
         },
       ]);
       expect(await mcp.callTool("calc", "add", { a: 40, b: 2 })).toMatchObject({

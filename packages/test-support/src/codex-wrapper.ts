@@ -51,3 +51,43 @@ export async function readTeeLog(file: string): Promise<TeeEntry[]> {
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as TeeEntry);
 }
+
+/**
+ * Resolves with the first entry of a wrapper's log that passes `pred`, once the wrapper has written it: the log's
+ * directory is watched, and the log read again after each change (and at least every 200 ms, as a watch can miss
+ * an event). Rejects after `timeoutMs`.
+ */
+export async function waitForTeeEntry(
+  file: string,
+  pred: (entry: TeeEntry) => boolean,
+  what = "tee log entry",
+  timeoutMs = 30_000,
+): Promise<TeeEntry> {
+  const deadline = Date.now() + timeoutMs;
+  const controller = new AbortController();
+  let changed: () => void = () => {};
+  const watcher = (async () => {
+    try {
+      for await (const _ of fs.watch(path.dirname(file), { signal: controller.signal })) changed();
+    } catch {
+      // aborted, or the directory is gone: the periodic read still runs
+    }
+  })();
+  try {
+    for (;;) {
+      const found = (await readTeeLog(file)).find(pred);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} in ${file}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 200);
+        changed = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    controller.abort();
+    await watcher;
+  }
+}

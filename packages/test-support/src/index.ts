@@ -18,8 +18,15 @@ export {
 } from "./app-server-harness.js";
 export { type BlockedAttempt, type BlockingProxy, startBlockingProxy } from "./blocking-proxy.js";
 export { type MockCodexHomeOptions, mockCodexHome, rolloutFiles } from "./codex-home.js";
-export { type CodexWrapperOptions, readTeeLog, type TeeEntry, writeCodexWrapper } from "./codex-wrapper.js";
+export {
+  type CodexWrapperOptions,
+  readTeeLog,
+  type TeeEntry,
+  waitForTeeEntry,
+  writeCodexWrapper,
+} from "./codex-wrapper.js";
 export { type ProbeEntry, realKeyringAvailable } from "./keyring-probe.js";
+export { type McpGate, startMcpGate } from "./mcp-gate.js";
 export { type IssuedClaims, type MockIssuer, makeJwt, startMockIssuer } from "./mock-issuer.js";
 export {
   chat,

@@ -1,5 +1,5 @@
 import type { gen0166, Protocol0166, ProtocolPeer, TurnAbortReason } from "@codex-ts/app-server-protocol";
-import type { CoreEvent, HistoryMode, TaskKind } from "@codex-ts/core";
+import type { CoreEvent, HistoryMode, McpStartupStatus, TaskKind } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import { ApprovalBridge0166 } from "../events/approvals-0166.js";
 import { EventMapper0166, type Notification0166 } from "../events/v0166.js";
@@ -52,6 +52,8 @@ export class LoadedThread {
 
   /** The thread's goal at work (a stored thread on a server with a goals database). */
   goals: GoalDriver | undefined;
+  /** Ends the reports of MCP servers still starting (set once they are announced). */
+  private stopMcpStatuses: (() => void) | undefined;
 
   constructor(
     readonly opened: OpenedConversation,
@@ -102,6 +104,7 @@ export class LoadedThread {
   /** Stops following it and abandons its open approvals. */
   close(): void {
     this.followed.unfollow();
+    this.stopMcpStatuses?.();
     this.goals?.stop();
     this.bridge.abandon("thread closed");
   }
@@ -126,23 +129,23 @@ export class LoadedThread {
   }
 
   /**
-   * How the thread's MCP servers started, as 0.166.0 reports it once a thread is loaded (start, resume, fork);
-   * `settledOnly`: only how each ended (after a reload, which restarts nothing here).
+   * Starts the thread's MCP servers and reports how they start, as 0.166.0 does once a thread is loaded (start,
+   * resume, fork: after the answer, which their start must not delay): each `starting`, then each end as it comes.
+   * `settledOnly`: only how each ended so far (after a reload, which restarts nothing here).
    */
   announceMcpStartup(settledOnly = false): void {
-    for (const st of this.conversation.mcpStartupStatuses()) {
-      if (settledOnly && st.status === "starting") continue;
-      this.send({
-        method: "mcpServer/startupStatus/updated",
-        params: {
-          threadId: this.id,
-          name: st.server,
-          status: st.status,
-          error: st.error,
-          failureReason: null,
-        },
-      });
-    }
+    if (!settledOnly) this.conversation.startMcpServers();
+    for (const st of this.conversation.mcpStartupStatuses())
+      if (!settledOnly || st.status !== "starting") this.sendMcpStatus(st);
+    if (!settledOnly && !this.stopMcpStatuses)
+      this.stopMcpStatuses = this.conversation.onMcpStartupStatus((st) => this.sendMcpStatus(st));
+  }
+
+  private sendMcpStatus(st: McpStartupStatus): void {
+    this.send({
+      method: "mcpServer/startupStatus/updated",
+      params: { threadId: this.id, name: st.server, status: st.status, error: st.error, failureReason: null },
+    });
   }
 
   send(n: Notification0166): void {

@@ -26,5 +26,5 @@ export function sessionSettings0166(
   if (p.baseInstructions != null) overrides.baseInstructions = p.baseInstructions;
   if (p.developerInstructions != null) overrides.developerInstructions = p.developerInstructions;
   const config = p.config ?? null;
-  return { overrides, config, ...(skills ? { skills: skills(config) } : {}) };
+  return { overrides, config, mcpStartup: "0.166", ...(skills ? { skills: skills(config) } : {}) };
 }

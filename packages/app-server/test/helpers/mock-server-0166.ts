@@ -29,35 +29,27 @@ export async function startMockServer0166(
     args?: string[];
     /** Extra environment for this server (ours only). */
     env?: Record<string, string | undefined>;
+    /** Another server's root, CODEX_HOME and mock to run on (e.g. to resume its threads); `toml` is then unused. */
+    sharing?: MockServer0166;
   },
 ): Promise<MockServer0166> {
-  const mock = await suite.newMock();
-  const root = await suite.workdir(o.prefix);
-  const home = await suite.home({
-    mock,
-    modern: true,
-    dir: path.join(root, "codex-home"),
-    ...(o.toml ? { toml: o.toml } : {}),
+  const mock = o.sharing?.mock ?? (await suite.newMock());
+  const root = o.sharing?.root ?? (await suite.workdir(o.prefix));
+  const home = o.sharing
+    ? path.join(root, "codex-home")
+    : await suite.home({
+        mock,
+        modern: true,
+        dir: path.join(root, "codex-home"),
+        ...(o.toml ? { toml: o.toml } : {}),
+      });
+  const c = await startOnHome0166(suite, impl, {
+    home,
+    cwd: root,
+    client: o.client,
+    ...(o.args ? { args: o.args } : {}),
+    ...(o.env ? { env: o.env } : {}),
   });
-  const c =
-    impl === "ours"
-      ? await suite.start({
-          home,
-          protocol: protocol0166,
-          cwd: root,
-          args: o.args ?? [],
-          initialize: false,
-          ...(o.env ? { env: o.env } : {}),
-        })
-      : await suite.start({
-          bin: "0.166",
-          home,
-          protocol: protocol0166,
-          cwd: root,
-          env: referenceEnv0166(home, root),
-          initialize: false,
-        });
-  await c.initialize(o.client, { experimentalApi: true });
   return { c, mock, root };
 }
 
@@ -68,11 +60,25 @@ export async function startMockServer0166(
 export async function startOnHome0166(
   suite: AppServerSuite,
   impl: "ours" | "real",
-  o: { home: string; cwd: string; client: { name: string; version: string } },
+  o: {
+    home: string;
+    cwd: string;
+    client: { name: string; version: string };
+    /** Extra arguments and environment (ours only). */
+    args?: string[];
+    env?: Record<string, string | undefined>;
+  },
 ): Promise<TestAppServer<Protocol0166>> {
   const c =
     impl === "ours"
-      ? await suite.start({ home: o.home, protocol: protocol0166, cwd: o.cwd, initialize: false })
+      ? await suite.start({
+          home: o.home,
+          protocol: protocol0166,
+          cwd: o.cwd,
+          args: o.args ?? [],
+          initialize: false,
+          ...(o.env ? { env: o.env } : {}),
+        })
       : await suite.start({
           bin: "0.166",
           home: o.home,
@@ -116,4 +122,25 @@ export async function startExecCommandTurn(
     input: [{ type: "text", text: "hi" }],
   });
   return { threadId: started.thread.id, turnId: turn.id, from };
+}
+
+/**
+ * Resolves once each of `names` has reported `ready` on thread `threadId`. 0.166.0 (and ours) start a thread's MCP
+ * servers after `thread/start` answers; a turn started sooner is sampled without their tools.
+ */
+export async function mcpServersReady(
+  c: TestAppServer<Protocol0166>,
+  threadId: string,
+  names: string[],
+): Promise<void> {
+  for (const name of names)
+    await c.waitFor((m) => {
+      const p = m.params as { threadId?: string; name?: string; status?: string } | undefined;
+      return (
+        m.method === "mcpServer/startupStatus/updated" &&
+        p?.threadId === threadId &&
+        p.name === name &&
+        p.status === "ready"
+      );
+    }, `MCP server ${name} ready`);
 }

@@ -47,6 +47,8 @@ export class Conversation {
   async submit(op: Op, id: string = String(this.nextSubmission++)): Promise<string> {
     if (this.closed) throw new Error(`conversation ${this.id} is shut down`);
     this.session.endStartup();
+    // Servers whose start waited for the caller (a 0.166 thread's) start by now at the latest.
+    this.startMcpServers();
     switch (op.type) {
       case "exec_approval":
       case "patch_approval":
@@ -108,6 +110,22 @@ export class Conversation {
   /** How the conversation's MCP servers started (0.166's `mcpServer/startupStatus/updated`; empty without any). */
   mcpStartupStatuses(): readonly McpStartupStatus[] {
     return this.session.mcp?.startupStatuses ?? [];
+  }
+
+  /**
+   * Starts the MCP servers of a conversation whose servers wait for it (a 0.166 thread's: after its request was
+   * answered); a no-op otherwise, and after the first call.
+   */
+  startMcpServers(): void {
+    this.session.mcp?.begin();
+  }
+
+  /**
+   * Calls `listener` with each MCP startup status reported from now on (servers still starting in the background,
+   * a 0.166 thread's); returns the unsubscribe.
+   */
+  onMcpStartupStatus(listener: (status: McpStartupStatus) => void): () => void {
+    return this.session.mcp?.onStartupStatus(listener) ?? (() => {});
   }
 
   /**

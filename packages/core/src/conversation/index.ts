@@ -8,7 +8,12 @@ export { type CollaborationModeKind, collaborationModeMessageText } from "./coll
 export { DEFAULT_BASE_INSTRUCTIONS, environmentContext, type TurnSettings } from "./context.js";
 export { Conversation } from "./conversation.js";
 export { uuidV7 } from "./ids.js";
-export { ConversationManager, type ConversationManagerOptions, type NewConversation } from "./manager.js";
+export {
+  ConversationManager,
+  type ConversationManagerOptions,
+  type McpStartup,
+  type NewConversation,
+} from "./manager.js";
 export { MESSAGE_HISTORY_FILE, messageHistoryMetadata } from "./message-history.js";
 export { type InputItem, type Op, sandboxPolicyFromWire, type TurnOpSettings } from "./op.js";
 export {

@@ -3,7 +3,7 @@ import { type AuthSource, ModelClient } from "../client/model-client.js";
 import { normalizeResponseItem } from "../client/response-item.js";
 import { historyFromRollout } from "../compact/history.js";
 import type { CodexEventMsg } from "../events/types.js";
-import { McpConnectionManager } from "../mcp/connection-manager.js";
+import { McpConnectionManager, type McpWording } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
 import { type LoadedRollout, RolloutLoadError } from "../rollout/history.js";
 import { type RolloutItem, responseItemLine } from "../rollout/line.js";
@@ -19,6 +19,12 @@ import { uuidV7 } from "./ids.js";
 import { messageHistoryMetadata } from "./message-history.js";
 import { withProjectDocs } from "./project-doc.js";
 import { threadSkillsInstructions } from "./skills-context.js";
+
+/**
+ * Whose MCP start-up a conversation follows: `0.58` waits for its servers before the conversation is answered and
+ * words failures as 0.58.0; `0.166` starts them in the background and words failures as 0.166.0.
+ */
+export type McpStartup = McpWording;
 
 export interface ConversationManagerOptions {
   sessions: SessionsStore;
@@ -145,6 +151,8 @@ export class ConversationManager {
       meta?: Pick<SessionMetaInput, "threadSource" | "runtimeWorkspaceRoots">;
       /** A 0.166 thread's skills: its initial context lists them, its input may mention them. */
       skills?: SkillCatalog | undefined;
+      /** How its MCP servers start (see `McpStartup`; default 0.58.0's). */
+      mcp?: McpStartup | undefined;
     } = {},
   ): Promise<NewConversation> {
     const config = await withProjectDocs(requested);
@@ -173,9 +181,9 @@ export class ConversationManager {
       );
     recorder.record(initial.map(responseItemLine));
     await recorder.flush();
-    // Codex starts the MCP servers while the session is set up: the first turn already sees their tools.
+    // 0.58.0 starts the MCP servers while the session is set up: the first turn already sees their tools.
     const [mcp, messageHistory] = await Promise.all([
-      this.startMcp(config),
+      this.startMcp(config, opts.mcp),
       messageHistoryMetadata(this.o.sessions.codexHome),
     ]);
     return this.open(config, id, recorder, initial, null, mcp, messageHistory, undefined, skills);
@@ -190,6 +198,7 @@ export class ConversationManager {
     requested: Config,
     records?: RolloutItem[],
     catalog?: SkillCatalog,
+    mcpStartup?: McpStartup,
   ): Promise<NewConversation> {
     const config = await withProjectDocs(requested);
     const skills = await skillsSetup(catalog, config);
@@ -202,7 +211,7 @@ export class ConversationManager {
       );
     const history = records ? historyFromRollout(records, context) : context();
     const [mcp, messageHistory] = await Promise.all([
-      this.startMcp(config),
+      this.startMcp(config, mcpStartup),
       messageHistoryMetadata(this.o.sessions.codexHome),
     ]);
     return this.open(
@@ -229,6 +238,7 @@ export class ConversationManager {
     requested: Config,
     preloaded?: LoadedRollout | DeferredResume,
     catalog?: SkillCatalog,
+    mcpStartup?: McpStartup,
   ): Promise<NewConversation & { initialMessages: CodexEventMsg[] }> {
     const config = await withProjectDocs(requested);
     const skills = await skillsSetup(catalog, config);
@@ -256,7 +266,7 @@ export class ConversationManager {
     const mode = (deferred ?? loaded)!.meta.history_mode === "paginated" ? "paginated" : "legacy";
     const recorder = await this.o.sessions.resumeRecorder(path, mode);
     const [mcp, messageHistory] = await Promise.all([
-      this.startMcp(config),
+      this.startMcp(config, mcpStartup),
       messageHistoryMetadata(this.o.sessions.codexHome),
     ]);
     const id = (deferred ?? loaded)!.conversationId;
@@ -311,10 +321,17 @@ export class ConversationManager {
     );
   }
 
-  private startMcp(config: Config): Promise<McpConnectionManager> {
-    return Object.keys(config.mcpServers).length === 0
-      ? Promise.resolve(McpConnectionManager.empty())
-      : McpConnectionManager.start(config.mcpServers, { clientVersion: this.o.cliVersion });
+  /**
+   * The conversation's MCP servers: 0.58.0 has them started (or failed) before the conversation is answered;
+   * 0.166.0 answers at once and they join as each starts (a turn before then runs without their tools).
+   */
+  private async startMcp(config: Config, startup: McpStartup = "0.58"): Promise<McpConnectionManager> {
+    if (Object.keys(config.mcpServers).length === 0) return McpConnectionManager.empty();
+    const o = { clientVersion: this.o.cliVersion, wording: startup };
+    // A 0.166 thread's servers start when its request has been answered (`Conversation.startMcpServers`).
+    return startup === "0.166"
+      ? McpConnectionManager.deferred(config.mcpServers, o)
+      : McpConnectionManager.start(config.mcpServers, o);
   }
 
   get(id: string): Conversation | undefined {

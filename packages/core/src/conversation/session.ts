@@ -144,9 +144,10 @@ export class Session {
     this.lastSettingsSent = d.settings;
     this.contextWindow = modelContextWindow(d.config);
     this.usage = new TokenUsageTracker(this.contextWindow);
-    for (const failure of d.mcp?.failures ?? []) {
-      this.startupEvents.push({ id: "", msg: toEventMsg(ev.error(failure.message)) });
-    }
+    // 0.58.0 tells of a server that did not start with an error event; 0.166.0 only with its startup status.
+    if (d.mcp?.wording === "0.58")
+      for (const failure of d.mcp.failures)
+        this.startupEvents.push({ id: "", msg: toEventMsg(ev.error(failure.message)) });
   }
 
   subscribe(listener: CoreEventListener): () => void {

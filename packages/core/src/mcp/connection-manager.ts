@@ -4,6 +4,12 @@ import type { ToolSpec } from "../client/types.js";
 import { throttleLatest } from "./progress-throttle.js";
 import { limitCallToolResult } from "./result-limits.js";
 import { startServer } from "./server-start.js";
+import {
+  McpStartError,
+  type McpWording,
+  startupFailureMessage,
+  startupFailureReason,
+} from "./startup-failure.js";
 import { callableToolName, mcpNamespace, searchTools, toolSearchSpec } from "./tool-search.js";
 import type {
   McpCallToolResult,
@@ -16,7 +22,8 @@ import type {
   McpToolInfo,
 } from "./types.js";
 
-export { DEFAULT_MCP_STARTUP_TIMEOUT_SEC } from "./server-start.js";
+export { DEFAULT_MCP_STARTUP_TIMEOUT_SEC, DEFAULT_MCP_STARTUP_TIMEOUT_SEC_0166 } from "./server-start.js";
+export { type McpWording, rustDurationDebug } from "./startup-failure.js";
 export {
   type McpCallToolResult,
   type McpElicitationHandler,
@@ -36,7 +43,7 @@ export const DEFAULT_MCP_TOOL_TIMEOUT_SEC = 60;
 /** Server names Codex accepts; others are reported as a startup failure. */
 const SERVER_NAME = /^[A-Za-z0-9_-]+$/;
 
-/** A server that did not start, with Codex's message for it (and the bare reason inside that message). */
+/** A server that did not start: Codex's message for it, and its reason (0.166.0's `toolsError`). */
 export interface McpStartupFailure {
   server: string;
   message: string;
@@ -75,27 +82,92 @@ let progressTokens = 0;
 /**
  * The configured MCP servers of one conversation: started together (each within its startup timeout), their
  * tools listed and named for the model, calls routed to the owning server, all closed on shutdown. A server that
- * fails to start is left out and reported in `failures`; it never stops the others or the conversation.
+ * fails to start is left out and reported in `failures`; it never stops the others or the conversation. A server
+ * joins (its tools are offered) once it has started: `start` waits for all (0.58.0 answers once they have),
+ * `starting` does not (0.166.0 answers at once and reports each start as it ends).
  */
 export class McpConnectionManager {
   private closed = false;
+  private readonly servers = new Map<string, RunningServer>();
+  private toolsByName = new Map<string, McpToolInfo>();
+  /** The tools each started server listed. */
+  private readonly listed = new Map<string, McpToolInfo[]>();
+  /** The servers that did not start, sorted by name. */
+  readonly failures: McpStartupFailure[] = [];
+  /**
+   * The start as 0.166.0 reports it: each enabled server `starting`, in config order, then each outcome in the
+   * order the starts ended.
+   */
+  readonly startupStatuses: McpStartupStatus[] = [];
+  private readonly statusListeners = new Set<(status: McpStartupStatus) => void>();
+  private readonly elicitation: ElicitationRoute = { handler: null };
+  /** Aborted on close: starts still running stop (their processes end) instead of running to their timeout. */
+  private readonly stopStarting = new AbortController();
+  /** The ends of the processes of servers that failed to start (awaited by `close`). */
+  private readonly closing: Promise<void>[] = [];
+  /** Settles (never rejects) once every enabled server has started or failed (or the manager closed unbegun). */
+  readonly started: Promise<void>;
+  private settleStarted: () => void = () => {};
+  private begun = false;
 
   private constructor(
-    private readonly servers: Map<string, RunningServer>,
-    private readonly toolsByName: Map<string, McpToolInfo>,
-    readonly failures: McpStartupFailure[],
+    private readonly configs: Record<string, McpServerConfig>,
     private readonly options: McpStartOptions = {},
-    private readonly elicitation: ElicitationRoute = { handler: null },
-    /**
-     * The start as 0.166.0 reports it: each enabled server `starting`, in config order, then each outcome in the
-     * order the starts ended.
-     */
-    readonly startupStatuses: readonly McpStartupStatus[] = [],
-  ) {}
+    deferred = false,
+  ) {
+    this.started = new Promise((resolve) => {
+      this.settleStarted = resolve;
+    });
+    if (!deferred) this.begin();
+  }
+
+  /**
+   * Starts the servers, once (a `deferred` manager waits for this call; the others have made it). Each enabled
+   * server is `starting` when this returns.
+   */
+  begin(): void {
+    if (this.begun || this.closed) return;
+    this.begun = true;
+    void this.startAll(this.configs).then(this.settleStarted);
+  }
 
   /** A manager with no servers (conversations without `mcp_servers`). */
   static empty(): McpConnectionManager {
-    return new McpConnectionManager(new Map(), new Map(), []);
+    return new McpConnectionManager({});
+  }
+
+  /** Starts the enabled servers and resolves once each has started or failed. */
+  static async start(
+    configs: Record<string, McpServerConfig>,
+    o: McpStartOptions = {},
+  ): Promise<McpConnectionManager> {
+    const manager = McpConnectionManager.starting(configs, o);
+    await manager.started;
+    return manager;
+  }
+
+  /** Starts the enabled servers in the background: the manager offers each server's tools once it has started. */
+  static starting(configs: Record<string, McpServerConfig>, o: McpStartOptions = {}): McpConnectionManager {
+    return new McpConnectionManager(configs, o);
+  }
+
+  /**
+   * Like `starting`, from the `begin()` call on: a 0.166 thread's servers start once its request is answered, so
+   * that nothing of their start (loading the MCP SDK, spawning) delays the answer.
+   */
+  static deferred(configs: Record<string, McpServerConfig>, o: McpStartOptions = {}): McpConnectionManager {
+    return new McpConnectionManager(configs, o, true);
+  }
+
+  /** Whose words (and start-up) this manager follows. */
+  get wording(): McpWording {
+    return this.options.wording ?? "0.58";
+  }
+
+  /** Calls `listener` with each startup status reported from now on; returns the unsubscribe. */
+  onStartupStatus(listener: (status: McpStartupStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
   }
 
   /**
@@ -117,67 +189,86 @@ export class McpConnectionManager {
     return this.servers.get(server)?.config.toolApprovalModes?.[tool] ?? "auto";
   }
 
-  static async start(
-    configs: Record<string, McpServerConfig>,
-    o: McpStartOptions = {},
-  ): Promise<McpConnectionManager> {
-    const servers = new Map<string, RunningServer>();
-    const failures: McpStartupFailure[] = [];
-    const elicitation: ElicitationRoute = { handler: null };
-    const listed: McpToolInfo[][] = [];
+  private async startAll(configs: Record<string, McpServerConfig>): Promise<void> {
     const enabledInConfigOrder = Object.entries(configs).filter(([, c]) => c.enabled);
-    const statuses: McpStartupStatus[] = enabledInConfigOrder.map(([server]) => ({
-      server,
-      status: "starting",
-      error: null,
-    }));
+    for (const [server] of enabledInConfigOrder)
+      this.startupStatuses.push({ server, status: "starting", error: null });
     const enabled = [...enabledInConfigOrder].sort(([a], [b]) => a.localeCompare(b));
-    await Promise.all(
-      enabled.map(async ([name, config]) => {
-        try {
-          if (!SERVER_NAME.test(name))
-            throw new Error(`invalid server name '${name}': must match pattern ^[a-zA-Z0-9_-]+$`);
-          const progress = new Map<string, (p: McpProgress) => void>();
-          const { client, tools, toolListMeta } = await startServer(
-            name,
-            config,
-            o,
-            progress,
-            routeElicitation(elicitation, name),
-          );
-          const running: RunningServer = {
-            name,
-            config,
-            client,
-            connected: true,
-            restarts: 0,
-            toolTimeoutMs: (config.toolTimeoutSec ?? DEFAULT_MCP_TOOL_TIMEOUT_SEC) * 1000,
-            progress,
-            toolListMeta,
-          };
-          watchConnection(running);
-          servers.set(name, running);
-          listed.push(tools);
-          statuses.push({ server: name, status: "ready", error: null });
-        } catch (err) {
-          const reason = (err as Error).message;
-          const message = `MCP client for \`${name}\` failed to start: ${reason}`;
-          process.stderr.write(`codex-ts: ${message}\n`);
-          failures.push({ server: name, message, reason });
-          statuses.push({ server: name, status: "failed", error: message });
-        }
-      }),
-    );
+    await Promise.all(enabled.map(([name, config]) => this.startOne(name, config)));
+    this.rebuildTools(true);
+  }
+
+  private async startOne(name: string, config: McpServerConfig): Promise<void> {
+    try {
+      if (!SERVER_NAME.test(name))
+        throw new McpStartError({
+          kind: "refused",
+          message: `invalid server name '${name}': must match pattern ^[a-zA-Z0-9_-]+$`,
+        });
+      const progress = new Map<string, (p: McpProgress) => void>();
+      const { client, tools, toolListMeta } = await startServer(
+        name,
+        config,
+        this.options,
+        progress,
+        routeElicitation(this.elicitation, name),
+        this.stopStarting.signal,
+      );
+      if (this.closed) {
+        await client.close().catch(() => undefined);
+        return;
+      }
+      const running: RunningServer = {
+        name,
+        config,
+        client,
+        connected: true,
+        restarts: 0,
+        toolTimeoutMs: (config.toolTimeoutSec ?? DEFAULT_MCP_TOOL_TIMEOUT_SEC) * 1000,
+        progress,
+        toolListMeta,
+      };
+      watchConnection(running);
+      this.servers.set(name, running);
+      this.listed.set(name, tools);
+      this.rebuildTools(false);
+      this.report({ server: name, status: "ready", error: null });
+    } catch (err) {
+      if (err instanceof McpStartError && err.closing) this.closing.push(err.closing);
+      if (this.closed) return;
+      const failure =
+        err instanceof McpStartError
+          ? err.failure
+          : ({ kind: "handshake", message: (err as Error).message } as const);
+      const wording = this.wording;
+      const message = startupFailureMessage(wording, name, failure);
+      process.stderr.write(`codex-ts: ${message}\n`);
+      this.failures.push({ server: name, message, reason: startupFailureReason(wording, failure) });
+      this.failures.sort((a, b) => a.server.localeCompare(b.server));
+      this.report({ server: name, status: "failed", error: message });
+    }
+  }
+
+  private report(status: McpStartupStatus): void {
+    this.startupStatuses.push(status);
+    for (const listener of [...this.statusListeners]) listener(status);
+  }
+
+  /** The offered tools of the started servers, sorted by qualified name; a duplicated name keeps its first. */
+  private rebuildTools(final: boolean): void {
+    const all = [...this.listed.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([, tools]) => tools)
+      .sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName));
     const toolsByName = new Map<string, McpToolInfo>();
-    for (const tool of listed.flat().sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName))) {
+    for (const tool of all) {
       if (toolsByName.has(tool.qualifiedName)) {
-        process.stderr.write(`codex-ts: skipping duplicated MCP tool ${tool.qualifiedName}\n`);
+        if (final) process.stderr.write(`codex-ts: skipping duplicated MCP tool ${tool.qualifiedName}\n`);
         continue;
       }
       toolsByName.set(tool.qualifiedName, tool);
     }
-    failures.sort((a, b) => a.server.localeCompare(b.server));
-    return new McpConnectionManager(servers, toolsByName, failures, o, elicitation, statuses);
+    this.toolsByName = toolsByName;
   }
 
   /** Every tool, sorted by qualified name (the order they are offered in). */
@@ -366,9 +457,16 @@ export class McpConnectionManager {
     return s;
   }
 
-  /** Closes every server (stdio children get EOF, then SIGTERM/SIGKILL from the SDK if they linger). */
+  /**
+   * Closes every server (stdio children get EOF, then SIGTERM/SIGKILL from the SDK if they linger); starts still
+   * running are stopped.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopStarting.abort();
+    if (!this.begun) this.settleStarted();
+    await this.started;
+    await Promise.all(this.closing);
     const all = [...this.servers.values()];
     this.servers.clear();
     await Promise.all(

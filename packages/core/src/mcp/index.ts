@@ -1,6 +1,7 @@
 export { type McpCallOutcome, mcpFunctionOutput } from "./call-output.js";
 export {
   DEFAULT_MCP_STARTUP_TIMEOUT_SEC,
+  DEFAULT_MCP_STARTUP_TIMEOUT_SEC_0166,
   DEFAULT_MCP_TOOL_TIMEOUT_SEC,
   MCP_MAX_RESTARTS,
   type McpCallToolResult,
@@ -14,7 +15,9 @@ export {
   type McpStartupFailure,
   type McpStartupStatus,
   type McpToolInfo,
+  type McpWording,
   progressMessage,
+  rustDurationDebug,
 } from "./connection-manager.js";
 export { MCP_PROGRESS_BURST, MCP_PROGRESS_PER_SECOND, throttleLatest } from "./progress-throttle.js";
 export {

@@ -2,6 +2,7 @@ import type { McpHttpTransport, McpServerConfig, McpStdioTransport } from "@code
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { McpStartError, type McpStartFailure, type McpWording } from "./startup-failure.js";
 import { BoundedStdioTransport } from "./stdio-transport.js";
 import { qualifiedToolName } from "./tool-names.js";
 import type {
@@ -16,6 +17,15 @@ import type {
 
 /** Codex waits this long for a server's handshake and first tools/list unless `startup_timeout_sec` says otherwise. */
 export const DEFAULT_MCP_STARTUP_TIMEOUT_SEC = 10;
+/** codex 0.166.0 waits longer. */
+export const DEFAULT_MCP_STARTUP_TIMEOUT_SEC_0166 = 30;
+
+/** The SDK's `ErrorCode.ConnectionClosed` (not imported: the SDK is loaded only when a server starts). */
+const CONNECTION_CLOSED = -32000;
+
+function defaultStartupTimeoutSec(wording: McpWording | undefined): number {
+  return wording === "0.166" ? DEFAULT_MCP_STARTUP_TIMEOUT_SEC_0166 : DEFAULT_MCP_STARTUP_TIMEOUT_SEC;
+}
 
 /** Variables a stdio server inherits from this process (Codex's list), besides the ones named in `env_vars`. */
 const DEFAULT_ENV_VARS = [
@@ -73,6 +83,7 @@ export async function startServer(
   o: McpStartOptions,
   progress: Map<string, (p: McpProgress) => void>,
   elicit?: (request: McpElicitationRequest, signal: AbortSignal) => Promise<McpElicitationResponse | null>,
+  signal?: AbortSignal,
 ): Promise<{ client: Client; tools: McpToolInfo[]; toolListMeta: unknown }> {
   const { Client, ElicitRequestSchema, transports } = await loadSdk();
   const client = new Client(
@@ -85,30 +96,48 @@ export async function startServer(
     const answer = elicit ? await elicit(request.params as McpElicitationRequest, extra.signal) : null;
     return elicitResult(answer);
   });
-  const timeoutSec = config.startupTimeoutSec ?? DEFAULT_MCP_STARTUP_TIMEOUT_SEC;
+  const timeoutSec = config.startupTimeoutSec ?? defaultStartupTimeoutSec(o.wording);
+  const timeoutNs = BigInt(Math.round(timeoutSec * 1e9));
+  const deadline = process.hrtime.bigint() + timeoutNs;
+  // What is left of the timeout once the process runs: the time 0.166.0's list says the handshake had.
+  let handshakeNs = timeoutNs;
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`handshaking with MCP server failed: timed out after ${timeoutSec}s`)),
+      () => reject(new McpStartError({ kind: "timeout", timeoutSec, remainingNs: handshakeNs })),
       timeoutSec * 1000,
     );
+    onAbort = () => reject(new McpStartError({ kind: "refused", message: "the conversation closed" }));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
   });
   const handshake = async () => {
+    let transport: Transport;
     try {
-      const transport = transportFor(config.transport, o.env ?? process.env, transports);
-      if (transport instanceof BoundedStdioTransport) {
-        transport.onProgress = (params) => routeProgress(params, progress);
-      } else {
-        // The SDK chains its own handler after one set before connect().
-        transport.onmessage = (message) => {
-          const m = message as { method?: unknown; params?: unknown };
-          if (m.method === "notifications/progress" && m.params && typeof m.params === "object")
-            routeProgress(m.params as Record<string, unknown>, progress);
-        };
-      }
+      transport = transportFor(config.transport, o.env ?? process.env, transports);
+    } catch (err) {
+      throw new McpStartError({ kind: "refused", message: (err as Error).message });
+    }
+    if (transport instanceof BoundedStdioTransport) {
+      transport.onProgress = (params) => routeProgress(params, progress);
+    } else {
+      // The SDK chains its own handler after one set before connect().
+      transport.onmessage = (message) => {
+        const m = message as { method?: unknown; params?: unknown };
+        if (m.method === "notifications/progress" && m.params && typeof m.params === "object")
+          routeProgress(m.params as Record<string, unknown>, progress);
+      };
+    }
+    const start = transport.start.bind(transport);
+    transport.start = async () => {
+      await start();
+      handshakeNs = deadline - process.hrtime.bigint();
+    };
+    try {
       await client.connect(transport);
     } catch (err) {
-      throw new Error(`handshaking with MCP server failed: ${(err as Error).message}`);
+      throw new McpStartError(handshakeFailure(err, transport));
     }
     const tools: McpToolInfo[] = [];
     let toolListMeta: unknown = null;
@@ -134,14 +163,37 @@ export async function startServer(
     return { tools, toolListMeta };
   };
   try {
-    const { tools, toolListMeta } = await Promise.race([handshake(), timeout]);
+    const { tools, toolListMeta } = await Promise.race([
+      handshake().catch((err: unknown) => {
+        throw err instanceof McpStartError
+          ? err
+          : new McpStartError({ kind: "handshake", message: (err as Error).message });
+      }),
+      stopped,
+    ]);
     return { client, tools, toolListMeta };
   } catch (err) {
-    await client.close().catch(() => undefined);
+    // The failure is reported now, as 0.166.0 reports it at the timeout; the process is ended meanwhile (a server
+    // that ignores the end of its input gets SIGTERM after a grace period).
+    const closing = client.close().catch(() => undefined);
+    if (err instanceof McpStartError) err.closing = closing;
     throw err;
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** How a failed `initialize` went: the command did not run, the server closed, or a write to it failed. */
+function handshakeFailure(err: unknown, transport: Transport): McpStartFailure {
+  const e = err as Error & { syscall?: unknown; code?: unknown };
+  // Node's spawn errors name the syscall (`spawn <command>`); the OS error is what Codex shows.
+  if (typeof e?.syscall === "string" && e.syscall.startsWith("spawn")) return { kind: "spawn", error: err };
+  const writeError = transport instanceof BoundedStdioTransport ? transport.writeError : undefined;
+  if (writeError) return { kind: "write", error: writeError };
+  // The SDK fails the pending `initialize` with ConnectionClosed when the server's output ends.
+  if (transport instanceof BoundedStdioTransport && e?.code === CONNECTION_CLOSED) return { kind: "closed" };
+  return { kind: "handshake", message: e instanceof Error ? e.message : String(err) };
 }
 
 /** The answer as MCP's ElicitResult: declined when there is none; empty `content` and `_meta` left out. */

@@ -35,6 +35,8 @@ export class BoundedStdioTransport implements Transport {
   onmessage?: ((message: JSONRPCMessage) => void) | undefined;
   /** Receives the params of every `notifications/progress`. */
   onProgress?: ((params: Record<string, unknown>) => void) | undefined;
+  /** The first error writing to the server's stdin (EPIPE once it closed its input): how its start failed. */
+  writeError: Error | undefined;
   private child: ChildProcess | undefined;
   private readonly splitter: MessageLineSplitter;
   private readonly maxMessageBytes: number;
@@ -67,7 +69,10 @@ export class BoundedStdioTransport implements Transport {
         this.child = undefined;
         this.onclose?.();
       });
-      child.stdin?.on("error", (err) => this.onerror?.(err));
+      child.stdin?.on("error", (err) => {
+        this.writeError ??= err;
+        this.onerror?.(err);
+      });
       child.stdout?.on("error", (err) => this.onerror?.(err));
       child.stdout?.on("data", (chunk: Buffer) => this.splitter.push(chunk));
     });

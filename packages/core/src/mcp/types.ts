@@ -1,4 +1,5 @@
 import type { ContentBlock } from "@codex-ts/app-server-protocol";
+import type { McpWording } from "./startup-failure.js";
 
 /** The MCP client's shared types, apart from the modules that use them so none of them imports another's. */
 
@@ -54,6 +55,11 @@ export interface McpStartOptions {
   env?: NodeJS.ProcessEnv;
   clientName?: string;
   clientVersion?: string;
+  /**
+   * Whose words and defaults a failed start is reported in (default `0.58`): 0.166.0 words failures differently
+   * (`startup-failure.ts`) and waits 30 s, not 10 s, when `startup_timeout_sec` is not set.
+   */
+  wording?: McpWording;
 }
 
 /**

@@ -126,7 +126,7 @@ async function probe(
   runtime: ReturnType<ThreadMcpLookup> | undefined,
 ): Promise<Status[]> {
   const enabled = Object.fromEntries(servers.filter(([, c]) => c.enabled));
-  const manager = await McpConnectionManager.start(enabled, env ? { env } : {});
+  const manager = await McpConnectionManager.start(enabled, { wording: "0.166", ...(env ? { env } : {}) });
   try {
     return await Promise.all(
       servers.map(async ([name, config]): Promise<Status> => {
@@ -156,7 +156,7 @@ async function probe(
           serverCapabilities: described?.capabilities ?? null,
           toolListMeta: described?.toolListMeta ?? null,
           tools,
-          toolsError: failure ? `MCP startup failed: ${failure.reason}` : null,
+          toolsError: failure?.reason ?? null,
           resources: resources as gen0166.Resource[],
           resourceTemplates: resourceTemplates as gen0166.ResourceTemplate[],
           authStatus: authStatus(config, failure),
@@ -171,7 +171,7 @@ async function probe(
 /**
  * 0.166.0 `mcpServerStatus/list {cursor?, limit?, detail?, serverName?, threadId?}` → `{data, nextCursor}`: the
  * configured MCP servers (config read afresh), sorted by name and paged like `model/list`; the servers of the page
- * are started through core's `McpConnectionManager` (each within its `startup_timeout_sec`, default 10 s), asked
+ * are started through core's `McpConnectionManager` (each within its `startup_timeout_sec`, default 30 s), asked
  * for their tools and, with `detail: "full"` (the default), their resources and resource templates, then stopped.
  * A server that fails to start is listed with `toolsError`; a disabled one with nothing. A `threadId` must be a
  * UUID (`invalid thread id: …`); with a `threadMcp` lookup, an unknown thread is refused (`thread not found: <id>`)

@@ -84,6 +84,7 @@ export async function forkEphemeral(
   };
   const sent = await ctx.respond(result);
   thread.send({ method: "thread/started", params: { thread: described([]) } });
+  thread.announceMcpStartup();
   return sent;
 }
 

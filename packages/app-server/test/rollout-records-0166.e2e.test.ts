@@ -243,6 +243,29 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
     }
   });
 
+  for (const impl of CODEX_0166_BIN ? (["ours", "real"] as const) : (["ours"] as const))
+    it(`a thread resumed without a model goes on with the one it last ran with (${impl})`, {
+      timeout: 60_000,
+    }, async () => {
+      const s = await startMockServer0166(suite, impl, { client: CLIENT, prefix: `records-model-${impl}` });
+      // Not the config's model (gpt-5.5).
+      const { thread } = await s.c.request("thread/start", {
+        cwd: s.root,
+        model: "gpt-5.6-luna",
+        ...FULL_ACCESS,
+      });
+      s.mock.enqueue(responses.turn(responses.message("first")));
+      await liveTurn(s, thread.id, "first");
+      await s.c.close();
+      const again = await startMockServer0166(suite, impl, { client: CLIENT, prefix: "", sharing: s });
+      const resumed = await again.c.request("thread/resume", { threadId: thread.id, excludeTurns: true });
+      expect(resumed.model).toBe("gpt-5.6-luna");
+      s.mock.enqueue(responses.turn(responses.message("second")));
+      await liveTurn(again, thread.id, "second");
+      expect((s.mock.requests.at(-1)?.body as { model?: string }).model).toBe("gpt-5.6-luna");
+      await again.c.close();
+    });
+
   it.skipIf(!CODEX_0166_BIN)(
     "a thread codex 0.166.0 started, continued here, is resumed by 0.166.0 again",
     {

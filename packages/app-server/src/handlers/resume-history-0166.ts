@@ -54,6 +54,24 @@ async function newestItemCursor(store: SessionsStore, id: string): Promise<strin
   return null;
 }
 
+/**
+ * The model the thread's newest turn ran with (its last `turn_context`, 0.58.0's or 0.166.0's), read from that
+ * turn's end; null when it recorded none. A resume without `model` continues with it, as 0.166.0 continues a thread.
+ */
+export async function recordedModel(store: SessionsStore, id: string): Promise<string | null> {
+  const newest = (await store.listTurns({ threadId: id }, { limit: 1, sortDirection: "desc" })).turns[0];
+  if (!newest) return null;
+  for await (const { line } of store.readHistory(
+    { threadId: id },
+    { turnId: newest.turnId, sortDirection: "desc" },
+  )) {
+    if (line?.type !== "turn_context") continue;
+    const model = line.payload.model;
+    return typeof model === "string" && model !== "" ? model : null;
+  }
+  return null;
+}
+
 /** The last `token_count` with usage in the newest turn, read from its end. */
 async function lastTokenInfo(store: SessionsStore, id: string, turnId: string): Promise<TokenInfo | null> {
   for await (const { line } of store.readHistory({ threadId: id }, { turnId, sortDirection: "desc" })) {

@@ -14,7 +14,7 @@ import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
 import { sessionSettings0166, type ThreadSkillCatalog } from "../threads/session-settings.js";
 import { applySettings, initialThreadSettings } from "../threads/settings.js";
 import { settingsFields } from "../threads/thread-object.js";
-import { resumeHistory } from "./resume-history-0166.js";
+import { recordedModel, resumeHistory } from "./resume-history-0166.js";
 
 /** What the 0.166 thread handlers serve from. */
 export interface ThreadServices0166 {
@@ -84,7 +84,14 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
     const already = registry.get(id) ?? (await opening.settled(id));
     if (already) return { thread: already };
     const thread = await opening.open(id, async () => {
-      const resumed = await resume.call(runtime, loaded, path, settings);
+      // Without a `model`, the thread goes on with the one it last ran with (0.166.0's), else the config's.
+      const model = p.model == null ? await recordedModel(sessions.store, id).catch(() => null) : null;
+      const resumed = await resume.call(
+        runtime,
+        loaded,
+        path,
+        model ? { ...settings, overrides: { ...settings.overrides, model } } : settings,
+      );
       const summary = await sessions.store.readSummary(path, sessions.defaultProvider).catch(() => null);
       return registry.add(resumed, settingsOf(resumed, p), {
         ...meta(s.originator, summary?.preview ?? "", summary?.createdAt),

@@ -262,7 +262,7 @@ describe("a 0.166 thread's rollout keeps its turns and items", () => {
       expect(resumed.model).toBe("gpt-5.6-luna");
       s.mock.enqueue(responses.turn(responses.message("second")));
       await liveTurn(again, thread.id, "second");
-      expect((s.mock.requests.at(-1)?.body as { model?: string }).model).toBe("gpt-5.6-luna");
+      expect((s.mock.requests.at(-1)?.body as { model?: string } | undefined)?.model).toBe("gpt-5.6-luna");
       await again.c.close();
     });
 

@@ -201,6 +201,45 @@ describe("the request of a 0.166 turn compared with codex 0.166.0", () => {
   );
 
   it.each(IMPLS)(
+    "%s: web search is cached (no live access) unless configured live or the turn has no sandbox",
+    {
+      timeout: 180_000,
+    },
+    async (impl) => {
+      const seen: string[] = [];
+      for (const setting of [null, "live", "cached", "disabled"] as const) {
+        const s = await server(impl, setting ? `web_search = "${setting}"` : undefined);
+        for (const sandbox of ["read-only", "workspace-write", "danger-full-access"] as const) {
+          const { thread } = await s.c.request("thread/start", { cwd: s.root, model: "gpt-5.5", sandbox });
+          s.mock.enqueue(answer("ok"));
+          await turn(s, thread.id);
+          const search = bodyAt(s, -1).tools?.find((t) => t.type === "web_search") as
+            | { external_web_access?: boolean }
+            | undefined;
+          seen.push(
+            `${setting ?? "unset"} ${sandbox}: ${search ? (search.external_web_access ? "live" : "cached") : "none"}`,
+          );
+        }
+        await s.c.close();
+      }
+      expect(seen).toEqual([
+        "unset read-only: cached",
+        "unset workspace-write: cached",
+        "unset danger-full-access: live",
+        "live read-only: live",
+        "live workspace-write: live",
+        "live danger-full-access: live",
+        "cached read-only: cached",
+        "cached workspace-write: cached",
+        "cached danger-full-access: live",
+        "disabled read-only: none",
+        "disabled workspace-write: none",
+        "disabled danger-full-access: none",
+      ]);
+    },
+  );
+
+  it.each(IMPLS)(
     "%s: plan mode adds a <collaboration_mode> developer message with the <proposed_plan> rules; leaving it, another",
     {
       timeout: 120_000,

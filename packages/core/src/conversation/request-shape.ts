@@ -82,6 +82,8 @@ interface ShapeSettings {
   effort?: string | null | undefined;
   summary: string;
   summaryDefaulted?: boolean | undefined;
+  /** The turn's sandbox: 0.166.0's web search goes live by default only when there is none. */
+  sandboxPolicy?: { mode: string } | undefined;
 }
 
 export function requestShape(
@@ -118,7 +120,7 @@ export function requestShape(
     return {
       tools: unified
         ? toolSpecs0166({
-            webSearch: webSearchMode(config),
+            webSearch: webSearchMode(config, settings.sandboxPolicy?.mode === "danger-full-access"),
             goals: o.goals ?? false,
             mcpResources: search && (o.mcp?.serverNames().length ?? 0) > 0,
             toolSearch: search ? (o.mcp?.toolSearchSpec() ?? null) : null,
@@ -152,8 +154,13 @@ export function requestShape(
   };
 }
 
-/** `web_search` as 0.166.0 reads it from config.toml (the loader keeps it only in `raw`): live unless set. */
-function webSearchMode(config: { raw?: unknown }): "live" | "cached" | "disabled" {
+/**
+ * `web_search` as 0.166.0 reads it from config.toml (the loader keeps it only in `raw`): `cached` (the search
+ * index, no live access to the web) unless set to `live` or `disabled`, and `live` for a turn without a sandbox
+ * (`danger-full-access`), as 0.166.0 decides it.
+ */
+function webSearchMode(config: { raw?: unknown }, unsandboxed: boolean): "live" | "cached" | "disabled" {
   const value = (config.raw as Record<string, unknown> | undefined)?.web_search;
-  return value === "cached" || value === "disabled" ? value : "live";
+  if (value === "disabled" || value === "live") return value;
+  return unsandboxed ? "live" : "cached";
 }

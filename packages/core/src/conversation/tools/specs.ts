@@ -40,8 +40,8 @@ export function toolSpecs(o: {
  * The tools 0.166.0 offers `gpt-5.5` (the `unified` toolset of its model family), in its order: exec_command and
  * write_stdin, the three MCP resource tools when the thread has MCP servers (`mcpResources`), request_user_input,
  * the freeform apply_patch, view_image with its `detail`, the goal tools on a stored thread (`goals`), `tool_search`
- * when MCP tools are deferred behind it (`toolSearch`), and web_search unless `web_search = "disabled"` (live unless
- * `"cached"`). No update_plan. (0.166.0 also offers tool_search without MCP tools, for its multi-agent tools,
+ * when MCP tools are deferred behind it (`toolSearch`), and web_search unless `web_search = "disabled"` (live or
+ * the cached index, as request-shape.ts's `webSearchMode` decides). No update_plan. (0.166.0 also offers tool_search without MCP tools, for its multi-agent tools,
  * which this server does not have: README, 0.166 differences.)
  */
 export function toolSpecs0166(o: {

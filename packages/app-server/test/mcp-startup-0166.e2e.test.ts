@@ -1,9 +1,5 @@
-import fs from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   CODEX_0166_BIN,
-  type McpGate,
   type Message,
   offeredTools,
   responses,
@@ -11,6 +7,7 @@ import {
   useAppServerSuite,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
+import { failingServersToml, gatedToml } from "./helpers/mcp-startup-servers.js";
 import { type MockServer0166, mcpServersReady, startMockServer0166 } from "./helpers/mock-server-0166.js";
 
 /**
@@ -24,7 +21,6 @@ type Impl = "ours" | "real";
 const IMPLS: Impl[] = CODEX_0166_BIN ? ["ours", "real"] : ["ours"];
 if (!CODEX_0166_BIN) console.warn("MCP start-up 0.166: codex 0.166.0 not found (CODEX_0166_BIN), ours alone");
 
-const GATED = fileURLToPath(new URL("../../core/test/fixtures/gated-mcp-server.mjs", import.meta.url));
 /** A model outside 0.166.0's catalogue: MCP tools are offered as functions (gpt-5.5 defers them to a search). */
 const MODEL = "mock-model";
 
@@ -42,16 +38,6 @@ const statusesOf = (s: MockServer0166, from = 0): Status[] =>
     .slice(from)
     .filter(isStatus)
     .map((m) => m.params as Status);
-
-function gatedToml(gate: McpGate, name = "gated", extra: string[] = []): string {
-  return [
-    `[mcp_servers.${name}]`,
-    'command = "node"',
-    `args = [${JSON.stringify(GATED)}]`,
-    `env = { MCP_GATE = ${JSON.stringify(gate.path)} }`,
-    ...extra,
-  ].join("\n");
-}
 
 async function start(impl: Impl, toml: string, prefix: string): Promise<MockServer0166> {
   return startMockServer0166(suite, impl, { client: { name: "mcp-startup", version: "1.0" }, prefix, toml });
@@ -193,18 +179,7 @@ describe("0.166 MCP start-up, compared with codex 0.166.0", () => {
       const work = await suite.workdir("mcp-fail-");
       const gate = await startMcpGate(work);
       try {
-        const script = async (name: string, body: string, mode: number) => {
-          const file = path.join(work, name);
-          await fs.writeFile(file, `#!/bin/sh\n${body}\n`, { mode });
-          return JSON.stringify(file);
-        };
-        const toml = [
-          '[mcp_servers.missing]\ncommand = "/nonexistent/mcp-server"',
-          `[mcp_servers.noexec]\ncommand = ${await script("noexec.sh", "exit 0", 0o644)}`,
-          `[mcp_servers.exits]\ncommand = ${await script("exits.sh", "echo bye >&2\nexit 3", 0o755)}`,
-          `[mcp_servers.closes]\ncommand = ${await script("closes.sh", "read line\nexit 3", 0o755)}`,
-          gatedToml(gate, "slow", ["startup_timeout_sec = 1.5"]),
-        ].join("\n");
+        const toml = await failingServersToml(work, gate);
         const s = await start(impl, toml, "codex-0166-mcp-fail-");
         const { thread } = await s.c.request("thread/start", { cwd: s.root, model: MODEL });
         const names = ["missing", "noexec", "exits", "closes", "slow"];

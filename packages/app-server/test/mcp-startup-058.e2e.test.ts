@@ -1,8 +1,4 @@
-import fs from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
-  type McpGate,
   type Message,
   offeredTools,
   REFERENCE_CODEX_BIN,
@@ -11,6 +7,7 @@ import {
   useAppServerSuite,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
+import { failingServersToml, gatedToml } from "./helpers/mcp-startup-servers.js";
 
 /**
  * MCP start-up on a 0.58 connection, side by side with codex 0.58.0 where it is installed: unlike 0.166.0, a v2
@@ -19,16 +16,6 @@ import { describe, expect, it } from "vitest";
  */
 const suite = useAppServerSuite();
 const BINS = REFERENCE_CODEX_BIN ? (["ours", "reference"] as const) : (["ours"] as const);
-const GATED = fileURLToPath(new URL("../../core/test/fixtures/gated-mcp-server.mjs", import.meta.url));
-
-const gatedToml = (gate: McpGate, name: string, extra: string[] = []) =>
-  [
-    `[mcp_servers.${name}]`,
-    'command = "node"',
-    `args = [${JSON.stringify(GATED)}]`,
-    `env = { MCP_GATE = ${JSON.stringify(gate.path)} }`,
-    ...extra,
-  ].join("\n");
 
 describe("0.58 MCP start-up, compared with codex 0.58.0", () => {
   it.each(BINS)(
@@ -58,18 +45,7 @@ describe("0.58 MCP start-up, compared with codex 0.58.0", () => {
     const work = await suite.workdir("mcp-058-fail-");
     const gate = await startMcpGate(work);
     try {
-      const script = async (name: string, body: string, mode: number) => {
-        const file = path.join(work, name);
-        await fs.writeFile(file, `#!/bin/sh\n${body}\n`, { mode });
-        return JSON.stringify(file);
-      };
-      const toml = [
-        '[mcp_servers.missing]\ncommand = "/nonexistent/mcp-server"',
-        `[mcp_servers.noexec]\ncommand = ${await script("noexec.sh", "exit 0", 0o644)}`,
-        `[mcp_servers.exits]\ncommand = ${await script("exits.sh", "echo bye >&2\nexit 3", 0o755)}`,
-        `[mcp_servers.closes]\ncommand = ${await script("closes.sh", "read line\nexit 3", 0o755)}`,
-        gatedToml(gate, "slow", ["startup_timeout_sec = 1.5"]),
-      ].join("\n");
+      const toml = await failingServersToml(work, gate);
       const home = await suite.home({ toml, prefix: "codex-e2e-mcp-058-fail-" });
       const c = await suite.start({ home, bin });
       const from = c.messages.length;

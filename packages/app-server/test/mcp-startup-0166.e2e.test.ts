@@ -1,6 +1,5 @@
 import {
   CODEX_0166_BIN,
-  type Message,
   offeredTools,
   responses,
   startMcpGate,
@@ -8,7 +7,14 @@ import {
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import { failingServersToml, gatedToml } from "./helpers/mcp-startup-servers.js";
-import { type MockServer0166, mcpServersReady, startMockServer0166 } from "./helpers/mock-server-0166.js";
+import {
+  isMcpStartupStatus,
+  type McpStartupStatus,
+  type MockServer0166,
+  mcpServersReady,
+  mcpStartupStatuses,
+  startMockServer0166,
+} from "./helpers/mock-server-0166.js";
 
 /**
  * How a 0.166 thread starts its MCP servers, side by side with the native codex 0.166.0 where it is installed:
@@ -24,30 +30,19 @@ if (!CODEX_0166_BIN) console.warn("MCP start-up 0.166: codex 0.166.0 not found (
 /** A model outside 0.166.0's catalogue: MCP tools are offered as functions (gpt-5.5 defers them to a search). */
 const MODEL = "mock-model";
 
-interface Status {
-  threadId: string;
-  name: string;
-  status: string;
-  error: string | null;
-  failureReason: string | null;
-}
-
-const isStatus = (m: Message) => m.method === "mcpServer/startupStatus/updated";
-const statusesOf = (s: MockServer0166, from = 0): Status[] =>
-  s.c.messages
-    .slice(from)
-    .filter(isStatus)
-    .map((m) => m.params as Status);
-
 async function start(impl: Impl, toml: string, prefix: string): Promise<MockServer0166> {
   return startMockServer0166(suite, impl, { client: { name: "mcp-startup", version: "1.0" }, prefix, toml });
 }
 
 /** Resolves once every one of `names` has ended (ready or failed) on thread `threadId`. */
-async function ended(s: MockServer0166, threadId: string, names: string[]): Promise<Map<string, Status>> {
+async function ended(
+  s: MockServer0166,
+  threadId: string,
+  names: string[],
+): Promise<Map<string, McpStartupStatus>> {
   const ends = () =>
     new Map(
-      statusesOf(s)
+      mcpStartupStatuses(s)
         .filter((st) => st.threadId === threadId && st.status !== "starting")
         .map((st) => [st.name, st]),
     );
@@ -89,10 +84,13 @@ describe("0.166 MCP start-up, compared with codex 0.166.0", () => {
         const answered = s.c.messages.findIndex((m, i) => i >= from && m.id !== undefined && !m.method);
         // The server is running and held: the answer did not wait for it.
         await gate.arrived(1);
-        await s.c.waitFor((m) => isStatus(m) && (m.params as Status).status === "starting", "starting");
-        const first = s.c.messages.findIndex((m, i) => i >= from && isStatus(m));
+        await s.c.waitFor(
+          (m) => isMcpStartupStatus(m) && (m.params as McpStartupStatus).status === "starting",
+          "starting",
+        );
+        const first = s.c.messages.findIndex((m, i) => i >= from && isMcpStartupStatus(m));
         expect(first).toBeGreaterThan(answered);
-        expect(statusesOf(s, from)).toEqual([
+        expect(mcpStartupStatuses(s, from)).toEqual([
           { threadId: thread.id, name: "gated", status: "starting", error: null, failureReason: null },
         ]);
 
@@ -110,7 +108,7 @@ describe("0.166 MCP start-up, compared with codex 0.166.0", () => {
           ["gated", ["echo"], null],
         ]);
         await mcpServersReady(s.c, thread.id, ["gated"]);
-        expect(statusesOf(s, from).map((st) => st.status)).toEqual(["starting", "ready"]);
+        expect(mcpStartupStatuses(s, from).map((st) => st.status)).toEqual(["starting", "ready"]);
         expect(await turnTools(s, thread.id)).toContain("mcp__gated__echo");
       } finally {
         await gate.close();
@@ -129,10 +127,10 @@ describe("0.166 MCP start-up, compared with codex 0.166.0", () => {
       // Both threads' servers are held at the gate: neither answer waited.
       await gate.arrived(2);
       await s.c.waitFor(
-        (m) => isStatus(m) && (m.params as Status).threadId === forked.thread.id,
+        (m) => isMcpStartupStatus(m) && (m.params as McpStartupStatus).threadId === forked.thread.id,
         "the fork's starting",
       );
-      expect(statusesOf(s).filter((st) => st.status !== "starting")).toEqual([]);
+      expect(mcpStartupStatuses(s).filter((st) => st.status !== "starting")).toEqual([]);
       gate.open();
       await mcpServersReady(s.c, forked.thread.id, ["gated"]);
       await mcpServersReady(s.c, thread.id, ["gated"]);
@@ -161,8 +159,11 @@ describe("0.166 MCP start-up, compared with codex 0.166.0", () => {
       const resumed = await s.c.request("thread/resume", { threadId: thread.id, model: MODEL });
       expect(resumed.thread.id).toBe(thread.id);
       await gate.arrived(arrived + 1);
-      await s.c.waitFor((m) => isStatus(m) && (m.params as Status).status === "starting", "starting");
-      expect(statusesOf(s).map((st) => [st.threadId, st.name, st.status])).toEqual([
+      await s.c.waitFor(
+        (m) => isMcpStartupStatus(m) && (m.params as McpStartupStatus).status === "starting",
+        "starting",
+      );
+      expect(mcpStartupStatuses(s).map((st) => [st.threadId, st.name, st.status])).toEqual([
         [thread.id, "gated", "starting"],
       ]);
       gate.open();

@@ -2,7 +2,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CODEX_0166_BIN, type Message, useAppServerSuite } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
-import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
+import {
+  type McpStartupStatus,
+  type MockServer0166,
+  mcpStartupStatuses,
+  startMockServer0166,
+} from "./helpers/mock-server-0166.js";
 
 /**
  * `mcpServer/startupStatus/updated` on a 0.166 connection: once a thread is loaded, each enabled MCP server is
@@ -30,25 +35,11 @@ const TOML = [
   "enabled = false",
 ].join("\n");
 
-interface Status {
-  threadId: string;
-  name: string;
-  status: string;
-  error: string | null;
-  failureReason: string | null;
-}
-
-const statusesOf = (s: MockServer0166, from: number): Status[] =>
-  s.c.messages
-    .slice(from)
-    .filter((m: Message) => m.method === "mcpServer/startupStatus/updated")
-    .map((m) => m.params as Status);
-
 /** Waits until `names` have each reported an end (ready/failed) since message `from`. */
-async function settled(s: MockServer0166, from: number, names: string[]): Promise<Status[]> {
+async function settled(s: MockServer0166, from: number, names: string[]): Promise<McpStartupStatus[]> {
   const ended = (m: Message) => {
     const done = new Set(
-      statusesOf(s, from)
+      mcpStartupStatuses(s, from)
         .filter((st) => st.status !== "starting")
         .map((st) => st.name),
     );
@@ -56,7 +47,7 @@ async function settled(s: MockServer0166, from: number, names: string[]): Promis
   };
   if (!ended({ method: "mcpServer/startupStatus/updated" } as Message))
     await s.c.waitFor(ended, `MCP statuses of ${names.join(", ")}`);
-  return statusesOf(s, from);
+  return mcpStartupStatuses(s, from);
 }
 
 describe("0.166 MCP startup status, compared with codex 0.166.0", () => {
@@ -72,7 +63,7 @@ describe("0.166 MCP startup status, compared with codex 0.166.0", () => {
       const { thread } = await s.c.request("thread/start", { cwd: s.root });
       const started = await settled(s, from, ["calc", "broken"]);
       // Both start at once (0.166.0 announces them in no fixed order), before either ends.
-      const byName = (a: Status, b: Status) => a.name.localeCompare(b.name);
+      const byName = (a: McpStartupStatus, b: McpStartupStatus) => a.name.localeCompare(b.name);
       expect(started.slice(0, 2).sort(byName)).toEqual([
         { threadId: thread.id, name: "broken", status: "starting", error: null, failureReason: null },
         { threadId: thread.id, name: "calc", status: "starting", error: null, failureReason: null },

@@ -124,6 +124,26 @@ export async function startExecCommandTurn(
   return { threadId: started.thread.id, turnId: turn.id, from };
 }
 
+/** One `mcpServer/startupStatus/updated` notification's params. */
+export interface McpStartupStatus {
+  threadId: string;
+  name: string;
+  status: string;
+  error: string | null;
+  failureReason: string | null;
+}
+
+/** Whether a message is an MCP server's startup status. */
+export const isMcpStartupStatus = (m: { method?: string }) => m.method === "mcpServer/startupStatus/updated";
+
+/** The MCP startup statuses `s` received from message `from` on, in order. */
+export function mcpStartupStatuses(s: MockServer0166, from = 0): McpStartupStatus[] {
+  return s.c.messages
+    .slice(from)
+    .filter(isMcpStartupStatus)
+    .map((m) => m.params as McpStartupStatus);
+}
+
 /**
  * Resolves once each of `names` has reported `ready` on thread `threadId`. 0.166.0 (and ours) start a thread's MCP
  * servers after `thread/start` answers; a turn started sooner is sampled without their tools.

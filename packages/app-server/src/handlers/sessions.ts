@@ -11,6 +11,7 @@ import {
 import { FileReadError } from "@codex-ts/config-loader";
 import {
   type ArchiveError,
+  type DeferredResume,
   type LoadedRollout,
   osErrorText,
   RolloutPathError,
@@ -82,6 +83,8 @@ interface ResumeRequest {
   path: string | null | undefined;
   conversationId: string | null | undefined;
   settings: SessionSettings;
+  /** v1 answers with the rollout's events (`initialMessages`); v2 does not need them read. */
+  events: boolean;
 }
 
 type SessionMethods =
@@ -137,19 +140,29 @@ export function createSessionHandlers(
   const opening = new OpeningRollouts<ResumedConversation>();
 
   /**
-   * Reads the rollout (whole up to ROLLOUT_MAX_BYTES, else from its latest compactions; bounded per line) and resumes it; load errors are the client's, as in 0.58.0. A
+   * Resumes a rollout; load errors are the client's, as in 0.58.0. v1's `resumeConversation` answers with the
+   * rollout's events (`initialMessages`), so it reads the rollout whole (up to ROLLOUT_MAX_BYTES, else from its
+   * latest compactions; bounded per line). v2's `thread/resume` answers with the thread alone, so its history is
+   * only planned now (session_meta and the turn index) and read on the thread's first turn, as 0.166 resumes. A
    * conversation already loaded is not opened a second time (that left a duplicate writing to the same file, never
    * shut down): the loaded one is answered, with the rollout's events as its initial messages, as 0.58.0 answers.
    */
-  const resumeFrom = async (path: string, settings: SessionSettings): Promise<ResumedConversation> => {
-    let loaded: LoadedRollout;
+  const resumeFrom = async (
+    path: string,
+    settings: SessionSettings,
+    want: { events: boolean },
+  ): Promise<ResumedConversation> => {
+    let loaded: LoadedRollout | DeferredResume;
     try {
-      loaded = await store.loadForResume({ path }, { events: true });
+      loaded = want.events
+        ? await store.loadForResume({ path }, { events: true })
+        : await store.planForResume({ path });
     } catch (err) {
       throw invalidRequest(`failed to load rollout \`${path}\`: ${osErrorText(err)}`);
     }
     const id = loaded.conversationId;
-    const initialMessages = loaded.items.flatMap((i) => (i.type === "event_msg" ? [i.payload] : []));
+    const initialMessages =
+      "items" in loaded ? loaded.items.flatMap((i) => (i.type === "event_msg" ? [i.payload] : [])) : [];
     const already = registry.get(id)?.opened ?? (await opening.settled(id));
     if (already) return { ...already, initialMessages };
     return opening.open(id, async () => {
@@ -165,8 +178,9 @@ export function createSessionHandlers(
       registry.add(forked);
       return forked;
     }
-    if (r.path != null) return resumeFrom(r.path, r.settings);
-    if (r.conversationId != null) return resumeFrom(await pathOf(r.conversationId), r.settings);
+    const want = { events: r.events };
+    if (r.path != null) return resumeFrom(r.path, r.settings, want);
+    if (r.conversationId != null) return resumeFrom(await pathOf(r.conversationId), r.settings, want);
     throw invalidRequest("either path, conversation id or non empty history must be provided");
   };
 
@@ -213,6 +227,7 @@ export function createSessionHandlers(
         path: p.path,
         conversationId: p.conversationId,
         settings: v1SessionSettings(p.overrides ?? {}),
+        events: true,
       });
       const initialMessages = "initialMessages" in resumed ? resumed.initialMessages : null;
       const e = resumed.sessionConfigured;
@@ -242,6 +257,7 @@ export function createSessionHandlers(
         path: p.path,
         conversationId: byId ? parseThreadId(p.threadId) : null,
         settings: v2SessionSettings(p),
+        events: false,
       });
       registry.attachV2(resumed.conversationId);
       const summary = await summaryOrNull(resumed.rolloutPath);

@@ -5,7 +5,7 @@ import { archiveRollout } from "./archive.js";
 import { confineRolloutPath } from "./confine.js";
 import { pageFromFiles, suitsFiles, threadPageFromFiles } from "./first-page.js";
 import { readHead } from "./head.js";
-import { type LoadedRollout, loadRollout } from "./history.js";
+import { type LoadedRollout, loadRollout, RolloutLoadError } from "./history.js";
 import type { HistoryLine, HistoryReadQuery } from "./history-lines.js";
 import { IndexDb } from "./index-db.js";
 import { ROLLOUT_MAX_BYTES } from "./limits.js";
@@ -346,17 +346,13 @@ export class SessionsStore {
    * Without the index (no better-sqlite3) this is `loadHistory`.
    */
   async loadForResume(target: ThreadTarget, options: ResumeLoadOptions = {}): Promise<ResumeLoad> {
-    const whole = async (path: string): Promise<ResumeLoad> => {
-      const loaded = await loadRollout(path);
-      return { ...loaded, replayedFrom: null, heldBytes: (await stat(path)).size };
-    };
-    if (!this.index()) return whole((await this.threads.resolve(target)).path);
+    if (!this.index()) return readWhole((await this.threads.resolve(target)).path);
     if (options.events) {
       const { path } = await this.threads.resolve(target);
       const st = await stat(path);
-      if (!st.isFile() || st.size <= ROLLOUT_MAX_BYTES) return whole(path);
+      if (!st.isFile() || st.size <= ROLLOUT_MAX_BYTES) return readWhole(path);
     }
-    return this.turnStore.loadForResume(target, options);
+    return (await this.planIndexed(target, options)).load();
   }
 
   /**
@@ -365,16 +361,42 @@ export class SessionsStore {
    * the rollout is read now, as `loadForResume` reads it.
    */
   async planForResume(target: ThreadTarget): Promise<DeferredResume> {
-    const now = (loaded: ResumeLoad): DeferredResume => ({
-      conversationId: loaded.conversationId,
-      meta: loaded.meta,
-      plannedBytes: loaded.heldBytes,
-      load: async () => loaded,
-    });
-    if (!this.index()) return now(await this.loadForResume(target));
-    const plan = await this.turnStore.planForResume(target);
+    if (!this.index()) return alreadyRead(await this.loadForResume(target));
+    const plan = await this.planIndexed(target, {});
     // A plan that may hold more than the cap is read now, so that a history too big to replay is refused by the
     // resume itself rather than by every turn after it.
-    return plan.plannedBytes > ROLLOUT_MAX_BYTES ? now(await plan.load()) : plan;
+    return plan.plannedBytes > ROLLOUT_MAX_BYTES ? alreadyRead(await plan.load()) : plan;
   }
+
+  /**
+   * The turn index's plan. The index needs the session_meta first: a rollout that starts otherwise (an over-long or
+   * torn first line) is read whole when the cap allows, as 0.58.0 reads it, past the lines it cannot parse.
+   */
+  private async planIndexed(target: ThreadTarget, o: ResumeLoadOptions): Promise<DeferredResume> {
+    try {
+      return await this.turnStore.planForResume(target, o);
+    } catch (err) {
+      if (!(err instanceof RolloutLoadError)) throw err;
+      const { path } = await this.threads.resolve(target);
+      const st = await stat(path);
+      if (!st.isFile() || st.size > ROLLOUT_MAX_BYTES) throw err;
+      return alreadyRead(await readWhole(path));
+    }
+  }
+}
+
+/** A resume that replays the whole rollout (bounded by `loadRollout`), as 0.58.0 reads it. */
+async function readWhole(path: string): Promise<ResumeLoad> {
+  const loaded = await loadRollout(path);
+  return { ...loaded, replayedFrom: null, heldBytes: (await stat(path)).size };
+}
+
+/** A plan whose history is already in memory. */
+function alreadyRead(loaded: ResumeLoad): DeferredResume {
+  return {
+    conversationId: loaded.conversationId,
+    meta: loaded.meta,
+    plannedBytes: loaded.heldBytes,
+    load: async () => loaded,
+  };
 }

@@ -12,7 +12,6 @@ import { FileReadError } from "@codex-ts/config-loader";
 import {
   type ArchiveError,
   type DeferredResume,
-  type LoadedRollout,
   osErrorText,
   RolloutPathError,
   type SessionSummary,
@@ -140,10 +139,10 @@ export function createSessionHandlers(
   const opening = new OpeningRollouts<ResumedConversation>();
 
   /**
-   * Resumes a rollout; load errors are the client's, as in 0.58.0. v1's `resumeConversation` answers with the
-   * rollout's events (`initialMessages`), so it reads the rollout whole (up to ROLLOUT_MAX_BYTES, else from its
-   * latest compactions; bounded per line). v2's `thread/resume` answers with the thread alone, so its history is
-   * only planned now (session_meta and the turn index) and read on the thread's first turn, as 0.166 resumes. A
+   * Resumes a rollout; load errors are the client's, as in 0.58.0. Its history is only planned now (session_meta
+   * and the turn index) and read on the thread's first turn, as 0.166 resumes. v1's `resumeConversation` answers
+   * with the rollout's events (`initialMessages`), read now (core rollout/events.ts); v2's `thread/resume` answers
+   * with the thread alone. A
    * conversation already loaded is not opened a second time (that left a duplicate writing to the same file, never
    * shut down): the loaded one is answered, with the rollout's events as its initial messages, as 0.58.0 answers.
    */
@@ -152,17 +151,14 @@ export function createSessionHandlers(
     settings: SessionSettings,
     want: { events: boolean },
   ): Promise<ResumedConversation> => {
-    let loaded: LoadedRollout | DeferredResume;
+    let loaded: DeferredResume;
     try {
-      loaded = want.events
-        ? await store.loadForResume({ path }, { events: true })
-        : await store.planForResume({ path });
+      loaded = await store.planForResume({ path }, want);
     } catch (err) {
       throw invalidRequest(`failed to load rollout \`${path}\`: ${osErrorText(err)}`);
     }
     const id = loaded.conversationId;
-    const initialMessages =
-      "items" in loaded ? loaded.items.flatMap((i) => (i.type === "event_msg" ? [i.payload] : [])) : [];
+    const initialMessages = loaded.events ?? [];
     const already = registry.get(id)?.opened ?? (await opening.settled(id));
     if (already) return { ...already, initialMessages };
     return opening.open(id, async () => {

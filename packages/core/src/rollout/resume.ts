@@ -1,4 +1,5 @@
 import { USER_MESSAGES_BUDGET_BYTES } from "../compact/history.js";
+import type { CodexEventMsg } from "../events/types.js";
 import { type LoadedRollout, RolloutLoadError } from "./history.js";
 import { readKeptLines } from "./history-kept.js";
 import type { HistorySegment } from "./history-segments.js";
@@ -196,6 +197,8 @@ export interface DeferredResume {
   /** The bytes of the planned ranges: at least what `load` will hold. */
   plannedBytes: number;
   load(): Promise<ResumeLoad>;
+  /** The rollout's events (0.58.0's `initialMessages`, events.ts), read now when the plan was asked for them. */
+  events?: CodexEventMsg[];
 }
 
 /** Plans what resuming replays (see the module comment) without reading it yet. */

@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { archiveRollout } from "./archive.js";
 import { confineRolloutPath } from "./confine.js";
+import { initialMessagesOf, readInitialMessages } from "./events.js";
 import { pageFromFiles, suitsFiles, threadPageFromFiles } from "./first-page.js";
 import { readHead } from "./head.js";
 import { type LoadedRollout, loadRollout, RolloutLoadError } from "./history.js";
@@ -356,16 +357,24 @@ export class SessionsStore {
   }
 
   /**
-   * `loadForResume` without the events, planned now and read when the resumed conversation first needs its history
-   * (resume.ts `DeferredResume`): what `thread/resume` answers needs only the thread's identity. Without the index
-   * the rollout is read now, as `loadForResume` reads it.
+   * `loadForResume` planned now and read when the resumed conversation first needs its history (resume.ts
+   * `DeferredResume`): what `thread/resume` answers needs only the thread's identity. With `events` (0.58.0's
+   * `initialMessages`) the rollout's events are read now: from the whole file, skipping its history lines
+   * (events.ts), or, for a rollout over ROLLOUT_MAX_BYTES, those since the replay start (`loadForResume`). Without
+   * the index the rollout is read now, as `loadForResume` reads it.
    */
-  async planForResume(target: ThreadTarget): Promise<DeferredResume> {
-    if (!this.index()) return alreadyRead(await this.loadForResume(target));
+  async planForResume(target: ThreadTarget, o: { events?: boolean } = {}): Promise<DeferredResume> {
+    if (!this.index()) return alreadyRead(await this.loadForResume(target, o));
     const plan = await this.planIndexed(target, {});
+    if (o.events && !plan.events) {
+      const { path } = await this.threads.resolve(target);
+      const st = await stat(path);
+      if (st.size > ROLLOUT_MAX_BYTES) return alreadyRead(await this.turnStore.loadForResume(target, o));
+      plan.events = await readInitialMessages(path);
+    }
     // A plan that may hold more than the cap is read now, so that a history too big to replay is refused by the
     // resume itself rather than by every turn after it.
-    return plan.plannedBytes > ROLLOUT_MAX_BYTES ? alreadyRead(await plan.load()) : plan;
+    return plan.plannedBytes > ROLLOUT_MAX_BYTES ? alreadyRead(await plan.load(), plan.events) : plan;
   }
 
   /**
@@ -391,12 +400,13 @@ async function readWhole(path: string): Promise<ResumeLoad> {
   return { ...loaded, replayedFrom: null, heldBytes: (await stat(path)).size };
 }
 
-/** A plan whose history is already in memory. */
-function alreadyRead(loaded: ResumeLoad): DeferredResume {
+/** A plan whose history is already in memory, with its events (those read, or those of the history's lines). */
+function alreadyRead(loaded: ResumeLoad, events = initialMessagesOf(loaded.items)): DeferredResume {
   return {
     conversationId: loaded.conversationId,
     meta: loaded.meta,
     plannedBytes: loaded.heldBytes,
     load: async () => loaded,
+    events,
   };
 }

@@ -68,4 +68,10 @@ export { checkRequestValue, isWellFormedText, MAX_CONFIG_NESTING } from "./reque
 export * from "./schema.js";
 export { parseToml, readTomlFile } from "./toml-file.js";
 export { mergeTables, setAtPath } from "./toml-table.js";
-export { type ConfigEdit, ConfigWriter, type WriteOptions, type WriteResult } from "./writer.js";
+export {
+  type ConfigEdit,
+  ConfigWriter,
+  type WriteOptions,
+  type WriteResult,
+  writeAtomically,
+} from "./writer.js";

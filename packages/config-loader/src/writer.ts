@@ -103,7 +103,8 @@ async function readOrEmpty(path: string): Promise<string> {
   return (await readConfigText(path, { maxBytes: CONFIG_FILE_MAX_BYTES, strictUtf8: true })) ?? "";
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
+/** Writes `text` to `path` through a temp file (fsynced, renamed over it), keeping an existing file's mode; new files 0600. */
+export async function writeAtomically(path: string, text: string): Promise<void> {
   let mode = 0o600;
   try {
     mode = (await stat(path)).mode & 0o777;

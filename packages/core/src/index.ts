@@ -6,6 +6,7 @@ export * from "./compact/index.js";
 export * from "./conversation/index.js";
 export * from "./events/index.js";
 export * from "./exec/index.js";
+export * from "./execpolicy/index.js";
 export * from "./ghost-snapshot/index.js";
 export * from "./goals/index.js";
 export * from "./mcp/index.js";

@@ -6,7 +6,13 @@ import type {
   RequestUserInputEvent,
   UserInputAnswers,
 } from "@codex-ts/core";
-import { extensionEvent, shlexJoin } from "@codex-ts/core";
+import {
+  type ExecPolicyStore,
+  evaluateCommand,
+  extensionEvent,
+  isKnownSafeCommand,
+  shlexJoin,
+} from "@codex-ts/core";
 import type { ApprovalOp } from "./approvals.js";
 import { commandActions } from "./items-0166.js";
 import type { ApprovalKind, ApprovalOutcome } from "./v0166.js";
@@ -49,15 +55,12 @@ export function mcpElicitationParams(
   };
 }
 
-/** A 0.166 command decision as the core's `ReviewDecision`. */
+/** A 0.166 command decision as the core's `ReviewDecision` (an execpolicy amendment is applied by the bridge). */
 export function commandDecision(d: gen0166.CommandExecutionApprovalDecision): ReviewDecision {
   if (d === "accept") return "approved";
   if (d === "acceptForSession") return "approved_for_session";
   if (d === "decline") return "denied";
   if (d === "cancel") return "abort";
-  // An execpolicy amendment allows the command (prefix) from now on; this server has no execpolicy, so it is
-  // remembered for the session, which is what the user asked for while the thread runs.
-  if ("acceptWithExecpolicyAmendment" in d) return "approved_for_session";
   return "approved";
 }
 
@@ -100,7 +103,20 @@ export class ApprovalBridge0166 {
     private readonly questionResolved: (requestId: number) => void,
     private readonly log: (message: string) => void = () => {},
     private readonly elicitationResolved: (requestId: number) => void = () => {},
+    private readonly execPolicy?: ExecPolicyStore,
   ) {}
+
+  /**
+   * "Always allow" (`acceptWithExecpolicyAmendment`): an allow rule for the prefix in CODEX_HOME/rules/default.rules,
+   * honoured at once by every thread of this server, as 0.166.0 does. A rule that cannot be written is logged; the
+   * command the user accepted still runs.
+   */
+  private async allowForGood(prefix: readonly string[]): Promise<void> {
+    if (!this.execPolicy || prefix.length === 0) return;
+    await this.execPolicy.allow(prefix).catch((err: unknown) => {
+      this.log(`could not add the allow rule for ${shlexJoin([...prefix])}: ${(err as Error).message}`);
+    });
+  }
 
   /** Handles the event when it is an approval request; returns whether it was one. */
   handle(event: CoreEvent): boolean {
@@ -110,6 +126,11 @@ export class ApprovalBridge0166 {
       requestId = id;
     };
     if (msg.type === "exec_approval_request") {
+      // What "always allow" would add: the command the rules do not cover (none when a rule asks for approval).
+      const verdict = this.execPolicy
+        ? evaluateCommand(this.execPolicy.current(), msg.command, isKnownSafeCommand)
+        : null;
+      const amendment = verdict?.kind === "unmatched" ? verdict.amendment : null;
       const answer = this.peer.request(
         "item/commandExecution/requestApproval",
         {
@@ -123,17 +144,20 @@ export class ApprovalBridge0166 {
           command: shlexJoin(msg.command),
           cwd: msg.cwd,
           commandActions: commandActions(msg.command, msg.cwd),
-          proposedExecpolicyAmendment: msg.command,
-          availableDecisions: [
-            "accept",
-            { acceptWithExecpolicyAmendment: { execpolicy_amendment: msg.command } },
-            "cancel",
-          ],
+          ...(amendment ? { proposedExecpolicyAmendment: amendment } : {}),
+          availableDecisions: amendment
+            ? ["accept", { acceptWithExecpolicyAmendment: { execpolicy_amendment: amendment } }, "cancel"]
+            : ["accept", "cancel"],
         },
         { tag: this.threadId, onId },
       );
       this.settle(
-        answer.then((a) => commandDecision(a.decision)),
+        answer.then(async (a) => {
+          const chosen = a.decision;
+          if (typeof chosen === "object" && "acceptWithExecpolicyAmendment" in chosen)
+            await this.allowForGood(chosen.acceptWithExecpolicyAmendment.execpolicy_amendment);
+          return commandDecision(chosen);
+        }),
         () => requestId,
         msg.call_id,
         "command",

@@ -1,7 +1,7 @@
 import os from "node:os";
 import { protocol058, protocol0166 } from "@codex-ts/app-server-protocol";
 import { ConfigWriter } from "@codex-ts/config-loader";
-import { type AuthManager, GoalStore } from "@codex-ts/core";
+import { type AuthManager, ExecPolicyStore, GoalStore } from "@codex-ts/core";
 import { ConversationRegistry } from "../conversations.js";
 import type { HandlerTables } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
@@ -77,6 +77,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const threads = s.threads ?? new ThreadRegistry(server.peers["0.166"], warn);
   // One goals database per CODEX_HOME, shared by every connection's threads (0.166.0's `goals_1.sqlite`).
   if (codexHome && !threads.goals) threads.goals = new GoalStore(codexHome);
+  if (codexHome && !threads.execPolicy) threads.execPolicy = ExecPolicyStore.for(codexHome);
   const goalStore = threads.goals;
   let experimentalApi = false;
   // The roots clients added: the same list for `skills/list` and for the skills this connection's threads are offered.

@@ -1,5 +1,5 @@
 import type { gen0166, Protocol0166, ProtocolPeer, TurnAbortReason } from "@codex-ts/app-server-protocol";
-import type { CoreEvent, HistoryMode, McpStartupStatus, TaskKind } from "@codex-ts/core";
+import type { CoreEvent, ExecPolicyStore, HistoryMode, McpStartupStatus, TaskKind } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import { ApprovalBridge0166 } from "../events/approvals-0166.js";
 import { EventMapper0166, type Notification0166 } from "../events/v0166.js";
@@ -61,6 +61,7 @@ export class LoadedThread {
     public settings: ThreadSettings0166,
     readonly meta: ThreadMeta,
     log: (message: string) => void,
+    execPolicy?: ExecPolicyStore,
   ) {
     const planMode = () => this.settings.collaborationMode.mode === "plan";
     this.mapper = new EventMapper0166(opened.conversationId, Date.now, planMode);
@@ -82,6 +83,7 @@ export class LoadedThread {
       (requestId) => this.emit(null, this.mapper.userInputResolved(requestId)),
       log,
       (requestId) => this.emit(null, this.mapper.mcpElicitationResolved(requestId)),
+      execPolicy,
     );
     // A 0.166 client answers MCP elicitations: servers' elicitations and tool-call approvals are put to it.
     opened.conversation.enableMcpElicitation();

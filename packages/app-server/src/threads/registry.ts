@@ -4,7 +4,7 @@ import {
   type ProtocolPeer,
   parseUuid,
 } from "@codex-ts/app-server-protocol";
-import type { GoalStore } from "@codex-ts/core";
+import type { ExecPolicyStore, GoalStore } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import { OpeningRollouts } from "../opening-rollouts.js";
 import { GoalDriver } from "./goal-driver.js";
@@ -31,6 +31,8 @@ export class ThreadRegistry {
   readonly opening = new OpeningRollouts<LoadedThread>();
   /** The thread goals of the server's CODEX_HOME (none without one). */
   goals: GoalStore | undefined;
+  /** The rules files of the server's CODEX_HOME ("always allow" writes there; none without one). */
+  execPolicy: ExecPolicyStore | undefined;
 
   constructor(
     private readonly peer: ProtocolPeer<Protocol0166> | ((threadId: string) => ProtocolPeer<Protocol0166>),
@@ -40,7 +42,7 @@ export class ThreadRegistry {
   /** Registers an opened conversation as a thread and starts following its events. */
   add(opened: OpenedConversation, settings: ThreadSettings0166, meta: ThreadMeta): LoadedThread {
     const peer = typeof this.peer === "function" ? this.peer(opened.conversationId) : this.peer;
-    const thread = new LoadedThread(opened, peer, settings, meta, this.log);
+    const thread = new LoadedThread(opened, peer, settings, meta, this.log, this.execPolicy);
     if (this.goals && !meta.ephemeral) thread.goals = new GoalDriver(thread, this.goals, this.log);
     this.threads.set(thread.id, thread);
     thread.listen();

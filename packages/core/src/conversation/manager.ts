@@ -3,6 +3,7 @@ import { type AuthSource, ModelClient } from "../client/model-client.js";
 import { normalizeResponseItem } from "../client/response-item.js";
 import { historyFromRollout } from "../compact/history.js";
 import type { CodexEventMsg } from "../events/types.js";
+import { ExecPolicyStore } from "../execpolicy/files.js";
 import { McpConnectionManager, type McpWording } from "../mcp/connection-manager.js";
 import { initialMessagesOf } from "../rollout/events.js";
 import { collectGitInfo } from "../rollout/git-info.js";
@@ -183,10 +184,7 @@ export class ConversationManager {
     recorder.record(initial.map(responseItemLine));
     await recorder.flush();
     // 0.58.0 starts the MCP servers while the session is set up: the first turn already sees their tools.
-    const [mcp, messageHistory] = await Promise.all([
-      this.startMcp(config, opts.mcp),
-      messageHistoryMetadata(this.o.sessions.codexHome),
-    ]);
+    const [mcp, messageHistory] = await this.startServices(config, opts.mcp);
     return this.open(config, id, recorder, initial, null, mcp, messageHistory, undefined, skills);
   }
 
@@ -211,10 +209,7 @@ export class ConversationManager {
         skills?.instructions,
       );
     const history = records ? historyFromRollout(records, context) : context();
-    const [mcp, messageHistory] = await Promise.all([
-      this.startMcp(config, mcpStartup),
-      messageHistoryMetadata(this.o.sessions.codexHome),
-    ]);
+    const [mcp, messageHistory] = await this.startServices(config, mcpStartup);
     return this.open(
       config,
       uuidV7(),
@@ -264,10 +259,7 @@ export class ConversationManager {
     // A rollout keeps the format it was started in (0.166.0's threads stay paginated, 0.58.0's legacy).
     const mode = (deferred ?? loaded)!.meta.history_mode === "paginated" ? "paginated" : "legacy";
     const recorder = await this.o.sessions.resumeRecorder(path, mode);
-    const [mcp, messageHistory] = await Promise.all([
-      this.startMcp(config, mcpStartup),
-      messageHistoryMetadata(this.o.sessions.codexHome),
-    ]);
+    const [mcp, messageHistory] = await this.startServices(config, mcpStartup);
     const id = (deferred ?? loaded)!.conversationId;
     const later = deferred
       ? async () => historyFromRollout((await this.readDeferred(path, id, deferred)).items, context)
@@ -324,6 +316,19 @@ export class ConversationManager {
    * The conversation's MCP servers: 0.58.0 has them started (or failed) before the conversation is answered;
    * 0.166.0 answers at once and they join as each starts (a turn before then runs without their tools).
    */
+  /**
+   * What a conversation starts with besides its history: its MCP servers, the message history's metadata, and the
+   * rules files read again (execpolicy/files.ts), so rules written since the last thread started apply.
+   */
+  private async startServices(config: Config, mcpStartup: McpStartup | undefined) {
+    const [mcp, messageHistory] = await Promise.all([
+      this.startMcp(config, mcpStartup),
+      messageHistoryMetadata(this.o.sessions.codexHome),
+      ExecPolicyStore.for(config.codexHome).reload(),
+    ]);
+    return [mcp, messageHistory] as const;
+  }
+
   private async startMcp(config: Config, startup: McpStartup = "0.58"): Promise<McpConnectionManager> {
     if (Object.keys(config.mcpServers).length === 0) return McpConnectionManager.empty();
     const o = { clientVersion: this.o.cliVersion, wording: startup };

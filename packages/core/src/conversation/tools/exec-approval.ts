@@ -4,6 +4,8 @@ import * as ev from "../../events/constructors.js";
 import { truncateCommandForDisplay } from "../../exec/command-display.js";
 import { parseCommand } from "../../exec/parse-command.js";
 import { isKnownSafeCommand } from "../../exec/safe-command.js";
+import { ExecPolicyStore } from "../../execpolicy/files.js";
+import { evaluateCommand } from "../../execpolicy/policy.js";
 import { TurnAborted } from "../turn-aborted.js";
 import type { ToolContext } from "./context.js";
 
@@ -26,8 +28,11 @@ export interface GuardedCommand<R> {
   sandboxDenied(result: NoInfer<R>): boolean;
   /** The denial as the "retry without sandbox?" assessment reads it. */
   failureMessage(result: NoInfer<R>): string;
-  /** Closes a command the user refused (its events, if any) and returns what the model is told. */
-  reject(): string;
+  /**
+   * Closes a command that does not run (its events, if any) and returns what the model is told: refused by the
+   * user, or, with `forbiddenBy`, by the rules files (the reason in 0.166.0's words).
+   */
+  reject(forbiddenBy?: string): string;
 }
 
 export type GuardedOutcome<R> = { ran: R } | { rejected: string };
@@ -60,6 +65,23 @@ export async function runWithApproval<R>(ctx: ToolContext, g: GuardedCommand<R>)
     return decision;
   };
   let sandbox: SandboxPolicy | null = s.sandboxPolicy.mode === "danger-full-access" ? null : s.sandboxPolicy;
+  // The user's rules (CODEX_HOME/rules, 0.166.0's exec policy) come first: a forbidden command never runs, one a
+  // rule prompts for is asked about whatever the approval policy, one the rules allow runs unasked and unconfined.
+  const verdict = evaluateCommand(
+    ExecPolicyStore.for(ctx.codexHome).current(),
+    g.command,
+    isKnownSafeCommand,
+  );
+  if (verdict.kind === "forbidden") return { rejected: g.reject(verdict.reason) };
+  if (verdict.kind === "allowed") return finish(ctx, await g.run(null));
+  if (verdict.kind === "prompt") {
+    if (s.approvalPolicy === "never") return { rejected: g.reject(PROMPT_CONFLICT_REASON) };
+    if (!ctx.approvedForSession.has(key)) {
+      const risk = await assess(ctx, g.command, null);
+      if ((await ask(verdict.reason, risk)) === "denied") return { rejected: g.reject() };
+    }
+    return finish(ctx, await g.run(g.escalate ? null : sandbox));
+  }
   const sessionApproved = ctx.approvedForSession.has(key);
   const needsAsk =
     !sessionApproved &&
@@ -87,6 +109,15 @@ export async function runWithApproval<R>(ctx: ToolContext, g: GuardedCommand<R>)
     result = await g.run(null);
     if (ctx.signal.aborted) throw new TurnAborted();
   }
+  return { ran: result };
+}
+
+/** 0.166.0's reason for refusing a command a rule prompts for when the approval policy is `never`. */
+const PROMPT_CONFLICT_REASON = "approval required by policy, but AskForApproval is set to Never";
+
+/** A command that ran: an interrupt meanwhile ends the turn. */
+function finish<R>(ctx: ToolContext, result: R): GuardedOutcome<R> {
+  if (ctx.signal.aborted) throw new TurnAborted();
   return { ran: result };
 }
 

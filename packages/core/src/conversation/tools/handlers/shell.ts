@@ -9,6 +9,7 @@ import {
 } from "../../../exec/run-command.js";
 import { execCommandEnd } from "../../../tools/exec-output.js";
 import { patchFromShellCommand } from "../../../tools/shell-apply-patch.js";
+import { rustDebugString } from "../../../unified-exec/args.js";
 import { sandboxFailureMessage } from "../../sandbox-assessment.js";
 import { shellCommandArguments } from "../call-gate.js";
 import type { ToolContext, ToolHandler } from "../context.js";
@@ -76,7 +77,7 @@ async function runShell(ctx: ToolContext, callId: string, args: Record<string, u
       }),
     sandboxDenied: (result) => result.sandboxDenied,
     failureMessage: sandboxFailureMessage,
-    reject: () => rejected(ctx, callId),
+    reject: (forbiddenBy) => rejected(ctx, callId, forbiddenBy),
   });
   if ("rejected" in outcome) return outcome.rejected;
   const { end, forHistory } = execCommandEnd(outcome.ran);
@@ -102,17 +103,22 @@ async function runOrRefuse(o: RunCommandOptions): Promise<RunCommandResult> {
   }
 }
 
-/** Closes a refused command: `exec_command_end` with exit code -1 (0.58.0's), and the text the model gets. */
-function rejected(ctx: ToolContext, callId: string): string {
+/**
+ * Closes a refused command: `exec_command_end` with exit code -1 (0.58.0's), and the text the model gets; a command
+ * the rules files forbid is told their reason instead.
+ */
+function rejected(ctx: ToolContext, callId: string, forbiddenBy?: string): string {
+  const text =
+    forbiddenBy === undefined ? REJECTED : `execution error: Rejected(${rustDebugString(forbiddenBy)})`;
   ctx.emit(
     ev.execCommandEnd(callId, {
       stdout: "",
-      stderr: REJECTED,
-      aggregated_output: REJECTED,
+      stderr: text,
+      aggregated_output: text,
       exit_code: -1,
       duration: { secs: 0, nanos: 0 },
-      formatted_output: REJECTED,
+      formatted_output: text,
     }),
   );
-  return REJECTED;
+  return text;
 }

@@ -1,7 +1,7 @@
 import { modelFamily } from "../../../client/model-family.js";
 import * as ev from "../../../events/constructors.js";
 import { parseCommand } from "../../../exec/parse-command.js";
-import { decodeExecCommandArgs, decodeWriteStdinArgs } from "../../../unified-exec/args.js";
+import { decodeExecCommandArgs, decodeWriteStdinArgs, rustDebugString } from "../../../unified-exec/args.js";
 import {
   type UnifiedExecEvent,
   UnifiedExecManager,
@@ -19,6 +19,11 @@ import { runWithApproval } from "../exec-approval.js";
  */
 export const EXEC_COMMAND_REJECTED =
   'exec_command failed: CreateSession { message: "Rejected(\\"rejected by user\\")" }';
+
+/** What 0.166.0 tells the model of a command its rules refuse: the reason, wrapped as its error prints it. */
+export function execCommandForbidden(reason: string): string {
+  return `exec_command failed: CreateProcess { message: ${rustDebugString(`Rejected(${rustDebugString(reason)})`)} }`;
+}
 
 /**
  * `exec_command`: starts a command on a terminal of its own (unified-exec/) and answers what it printed within the
@@ -79,7 +84,8 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
       }),
     sandboxDenied: (o) => o.sandboxDenied,
     failureMessage: (o) => sandboxFailureMessage(endOutput(o)),
-    reject: () => EXEC_COMMAND_REJECTED,
+    reject: (forbiddenBy) =>
+      forbiddenBy === undefined ? EXEC_COMMAND_REJECTED : execCommandForbidden(forbiddenBy),
   });
   // A command the user cancelled at its approval ends its 0.166 item as declined (0.58.0 reports nothing); an
   // interrupt (no output of its own) leaves the item open, as 0.166.0 does.

@@ -206,6 +206,7 @@ describe("a 0.166 thread's rollout read and resumed by the native codex 0.166.0 
       const old = await initial("reference");
       const types = (messages: Rec[]) => messages.map((m) => m.type);
       expect(types(old.messages)).toEqual(types(mine.messages));
+      expect(old.messages).toEqual(mine.messages);
       expect(types(old.messages)).toEqual(
         expect.arrayContaining(["user_message", "patch_apply_end", "mcp_tool_call_end", "web_search_end"]),
       );

@@ -9,8 +9,8 @@ import type { Json } from "./stored-items.js";
  * and web searches from `web_search_end` — the events its own legacy rollouts keep. Each event is written with
  * 0.58.0's fields and 0.166.0's (each ignores the other's), so 0.58.0 parses it too and shows it in a resume's
  * `initialMessages`, as it shows what it recorded itself. Null for the other kinds: 0.166.0 shows no command or
- * viewed image from a legacy rollout (it parses `exec_command_end` and `view_image_tool_call` there but shows
- * nothing), and 0.58.0 cannot parse 0.166.0's compaction event.
+ * viewed image from a legacy rollout (it parses `exec_command_end` and `view_image_tool_call` there, then drops
+ * them as its persistence policy does), and 0.58.0 cannot parse 0.166.0's compaction event (`context_compacted`).
  */
 export function legacyItemEvent(item: ThreadItem0166, turnId: string): Json | null {
   switch (item.type) {

@@ -223,4 +223,48 @@ describe("a 0.166 thread's rollout read and resumed by the native codex 0.166.0 
       await old.c.close();
     }
   });
+  it("numbers a v1 thread's turns as 0.166.0 does, now that it parses this server's turn_context lines", {
+    timeout: 120_000,
+  }, async () => {
+    const s = await startMockServer0166(suite, "ours", { client: CLIENT, prefix: "interop-v1" });
+    await s.c.close();
+    const home = path.join(s.root, "codex-home");
+    const v1 = await suite.start({ home, cwd: s.root });
+    const created = await v1.request("newConversation", {
+      cwd: s.root,
+      model: "gpt-5.5",
+      approvalPolicy: "never",
+      sandbox: "danger-full-access",
+    });
+    const id = String(created.conversationId);
+    await v1.request("addConversationListener", { conversationId: id });
+    for (const text of ["one", "two"]) {
+      s.mock.enqueue(responses.turn(responses.message(`answer ${text}`)));
+      const from = v1.messages.length;
+      await v1.request("sendUserMessage", { conversationId: id, items: [{ type: "text", data: { text } }] });
+      await v1.waitFor(
+        (m) => m.method === "codex/event/task_complete" && v1.messages.indexOf(m) >= from,
+        "task_complete",
+        60_000,
+      );
+    }
+    await v1.close();
+    // The second turn starts after the first turn's turn_context line, which 0.166.0 counts.
+    const lines = (await readFile(String(created.rolloutPath), "utf8")).trim().split("\n");
+    const contexts = lines.map((l) => JSON.parse(l) as Rec).filter((l) => l.type === "turn_context");
+    expect(contexts.map((l) => (l.payload as { sandbox_policy: Rec }).sandbox_policy)).toEqual([
+      { mode: "danger-full-access", type: "danger-full-access" },
+      { mode: "danger-full-access", type: "danger-full-access" },
+    ]);
+
+    const ids = async (impl: "ours" | "real") => {
+      const c = await startOnHome0166(suite, impl, { home, cwd: s.root, client: CLIENT });
+      const { thread } = await c.request("thread/read", { threadId: id, includeTurns: true });
+      await c.close();
+      return thread.turns.map((t) => [t.id, t.items.map((i) => i.id)]);
+    };
+    const mine = await ids("ours");
+    expect(mine).toHaveLength(2);
+    if (CODEX_0166_BIN) expect(await ids("real")).toEqual(mine);
+  });
 });

@@ -11,6 +11,7 @@ import {
 import { FileReadError } from "@codex-ts/config-loader";
 import {
   type ArchiveError,
+  initialMessagesOf,
   type LoadedRollout,
   osErrorText,
   RolloutPathError,
@@ -149,7 +150,7 @@ export function createSessionHandlers(
       throw invalidRequest(`failed to load rollout \`${path}\`: ${osErrorText(err)}`);
     }
     const id = loaded.conversationId;
-    const initialMessages = loaded.items.flatMap((i) => (i.type === "event_msg" ? [i.payload] : []));
+    const initialMessages = initialMessagesOf(loaded.items);
     const already = registry.get(id)?.opened ?? (await opening.settled(id));
     if (already) return { ...already, initialMessages };
     return opening.open(id, async () => {

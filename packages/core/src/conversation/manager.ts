@@ -6,6 +6,7 @@ import type { CodexEventMsg } from "../events/types.js";
 import { McpConnectionManager, type McpWording } from "../mcp/connection-manager.js";
 import { collectGitInfo } from "../rollout/git-info.js";
 import { type LoadedRollout, RolloutLoadError } from "../rollout/history.js";
+import { initialMessagesOf } from "../rollout/initial-messages.js";
 import { type RolloutItem, responseItemLine } from "../rollout/line.js";
 import { ThreadNotFoundError } from "../rollout/lookup.js";
 import { memoryRecorder, type RolloutRecorder } from "../rollout/recorder.js";
@@ -258,10 +259,7 @@ export class ConversationManager {
         (await this.o.sessions.loadForResume({ path }, { events: true })));
     // A `compacted` line replaces the history before it, as the compaction did (compact/history.ts).
     const history = loaded ? historyFromRollout(loaded.items, context) : [];
-    // A 0.166 thread's `item_completed` records are in 0.166.0's form, which 0.58.0 cannot read (it skips them).
-    const initialMessages = (loaded?.items ?? []).flatMap((i) =>
-      i.type === "event_msg" && i.payload.type !== "item_completed" ? [i.payload] : [],
-    );
+    const initialMessages = initialMessagesOf(loaded?.items ?? []);
     // A rollout keeps the format it was started in (0.166.0's threads stay paginated, 0.58.0's legacy).
     const mode = (deferred ?? loaded)!.meta.history_mode === "paginated" ? "paginated" : "legacy";
     const recorder = await this.o.sessions.resumeRecorder(path, mode);

@@ -2,8 +2,9 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { declaredType, initialMessagesOf, readInitialMessages } from "../src/rollout/events.js";
+import { declaredType, readInitialMessages } from "../src/rollout/events.js";
 import { loadRollout } from "../src/rollout/history.js";
+import { initialMessagesOf } from "../src/rollout/initial-messages.js";
 
 /**
  * 0.58.0's `initialMessages` read without parsing the history lines (rollout/events.ts) are exactly those a whole

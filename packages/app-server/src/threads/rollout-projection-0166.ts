@@ -1,6 +1,7 @@
 import type { gen0166 } from "@codex-ts/app-server-protocol";
 import type { CoreEvent, HistoryMode, RolloutItem } from "@codex-ts/core";
 import type { Notification0166 } from "../events/v0166.js";
+import { legacyItemEvent } from "./legacy-item-events.js";
 import { coreItemRecord, exitedReviewRecord, snake } from "./stored-item-records.js";
 import type { Json } from "./stored-items.js";
 
@@ -13,8 +14,9 @@ import type { Json } from "./stored-items.js";
  *
  * - In a legacy rollout (every thread this server starts, and 0.58.0's) the core keeps recording 0.58.0's events
  *   beside them, and its own `turn_aborted`: 0.58.0 reads the file as before, and 0.166.0, which rebuilds a legacy
- *   thread's turns from the task events and its items from 0.58.0's events, shows the turns with their ids, status
- *   and times and the messages in them (README, "Stored history").
+ *   thread's turns from the task events and its items from events, shows the turns with their ids, status and
+ *   times, the messages in them, and the patches, MCP calls and web searches whose events are written here beside
+ *   their records (`legacy-item-events.ts`; README, "Stored history").
  * - In a paginated rollout (a thread 0.166.0 started, continued here) these records are the history (core
  *   `HistoryMode`), its lines numbered as 0.166.0 numbers them.
  *
@@ -48,11 +50,19 @@ export class RolloutProjection0166 {
       if (!payload) continue;
       if (payload.type === "task_started") starts.push(payload);
       else rest.push(...this.reviewOrder(payload));
+      const companion = this.legacyEvent(n);
+      if (companion) rest.push(companion);
     }
     // A review's turn is announced after its first item (ReviewTurns): its start is recorded first all the same,
     // so that the item belongs to the turn.
     const records = [...starts, ...rest].map((payload) => ({ type: "event_msg", payload }) as RolloutItem);
     if (records.length > 0) this.record(records);
+  }
+
+  /** In a legacy rollout, the event 0.166.0 rebuilds a finished item from, after its record (legacy-item-events). */
+  private legacyEvent(n: Notification0166): Json | null {
+    if (this.mode !== "legacy" || n.method !== "item/completed") return null;
+    return legacyItemEvent(n.params.item, n.params.turnId);
   }
 
   /**

@@ -121,12 +121,12 @@ function coreCommandAction(a: gen0166.CommandAction): Json {
 }
 
 /** A web search's action in the Responses API's form (snake_case types, no null fields), as 0.166.0 records it. */
-function coreWebSearchAction(a: gen0166.WebSearchAction): Json {
+export function coreWebSearchAction(a: gen0166.WebSearchAction): Json {
   const fields = Object.entries(a).filter(([k, v]) => k !== "type" && v != null);
   return { type: snake(a.type), ...Object.fromEntries(fields) };
 }
 
-function coreFileChange(c: gen0166.FileUpdateChange): Json {
+export function coreFileChange(c: gen0166.FileUpdateChange): Json {
   if (c.kind.type === "add") return { type: "add", content: c.diff };
   if (c.kind.type === "delete") return { type: "delete", content: c.diff };
   return { type: "update", unified_diff: c.diff, move_path: c.kind.move_path ?? null };
@@ -138,7 +138,7 @@ function fileUrl(path: string): string {
 }
 
 /** Milliseconds as Rust's serialized `Duration` (null stays null). */
-function duration(ms: number | null | undefined): Json | null {
+export function duration(ms: number | null | undefined): Json | null {
   if (ms == null) return null;
   return { secs: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
 }

@@ -264,7 +264,11 @@ export class Session {
     this.d.recorder.record([{ type: "compacted", payload: { message } }]);
   }
 
-  /** Every model request gets a `turn_context` rollout line with the settings it was sent with. */
+  /**
+   * Every model request gets a `turn_context` rollout line with the settings it was sent with. The sandbox policy
+   * carries its mode under both tags, 0.58.0's `mode` and 0.166.0's `type` (each ignores the other), so that both
+   * parse the line: 0.166.0 then resumes the thread with the model it last ran with instead of its config's.
+   */
   recordTurnContext(): void {
     const s = this.settings;
     this.d.recorder.record([
@@ -273,7 +277,7 @@ export class Session {
         payload: {
           cwd: s.cwd,
           approval_policy: s.approvalPolicy,
-          sandbox_policy: s.sandboxPolicy,
+          sandbox_policy: { ...s.sandboxPolicy, type: s.sandboxPolicy.mode },
           model: s.model,
           ...(s.effort ? { effort: s.effort } : {}),
           summary: s.summary,

@@ -1,17 +1,8 @@
 import { emptyLineReadStats, readBoundedLineSpans } from "@codex-ts/config-loader";
 import type { CodexEventMsg } from "../events/types.js";
+import { isInitialMessage } from "./initial-messages.js";
 import { ROLLOUT_LINE_MAX_BYTES, ROLLOUT_MAX_BYTES } from "./limits.js";
-import { parseLine, type RolloutItem } from "./line.js";
-
-/**
- * 0.58.0's `initialMessages`: a rollout's events in file order, without 0.166.0's `item_completed` records (0.58.0
- * cannot read them and skips them).
- */
-export function initialMessagesOf(items: readonly RolloutItem[]): CodexEventMsg[] {
-  return items.flatMap((i) =>
-    i.type === "event_msg" && i.payload.type !== "item_completed" ? [i.payload] : [],
-  );
-}
+import { parseLine } from "./line.js";
 
 /**
  * `initialMessagesOf` the whole rollout, read line by line (bounded as `loadRollout` reads it) and parsing only the
@@ -33,7 +24,7 @@ export async function readInitialMessages(path: string): Promise<CodexEventMsg[]
     const declared = declaredType(span.bytes);
     if (declared !== null && declared !== "event_msg") continue;
     const line = parseLine(span.bytes.toString("utf8"));
-    if (line?.type === "event_msg" && line.payload.type !== "item_completed") events.push(line.payload);
+    if (line?.type === "event_msg" && isInitialMessage(line.payload)) events.push(line.payload);
   }
   return events;
 }

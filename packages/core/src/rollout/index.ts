@@ -9,6 +9,7 @@ export { type LoadedRollout, loadRollout, RolloutLoadError } from "./history.js"
 export type { HistoryLine, HistoryReadQuery } from "./history-lines.js";
 export { HistoryBaseError, type HistorySegment } from "./history-segments.js";
 export { INDEX_FILE_NAME } from "./index-db.js";
+export { initialMessagesOf } from "./initial-messages.js";
 export { HEAD_MAX_BYTES, ROLLOUT_LINE_MAX_BYTES, ROLLOUT_MAX_BYTES } from "./limits.js";
 export {
   type GitInfo,

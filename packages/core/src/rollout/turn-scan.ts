@@ -140,13 +140,26 @@ interface Classified {
 
 /**
  * Whether a rollout record counts when lines are numbered (legacy turn ids `rollout-<n>`): 0.166.0 numbers the
- * lines it parses, and a 0.58.0-format `turn_context` (no `turn_id`, none of 0.166.0's required fields) is not
- * one of them, so it is skipped here too for the ids to agree.
+ * lines it parses, and a `turn_context` is one only with the fields 0.166.0 requires (`cwd`, `approval_policy`,
+ * `model`, and a `sandbox_policy` tagged by `type`): a 0.58.0-format one (its policy tagged by `mode` alone) is
+ * not, so it is skipped here too for the ids to agree. (This server's lines carry both tags.)
  */
 export function isNumberedRecord(value: Record<string, unknown>): boolean {
   const payload = value.payload;
   if (typeof value.type !== "string" || typeof payload !== "object" || payload === null) return false;
-  return value.type !== "turn_context" || typeof (payload as { turn_id?: unknown }).turn_id === "string";
+  return value.type !== "turn_context" || parses0166TurnContext(payload as Record<string, unknown>);
+}
+
+function parses0166TurnContext(p: Record<string, unknown>): boolean {
+  const sandbox = p.sandbox_policy;
+  return (
+    typeof p.cwd === "string" &&
+    typeof p.model === "string" &&
+    p.approval_policy != null &&
+    typeof sandbox === "object" &&
+    sandbox !== null &&
+    typeof (sandbox as { type?: unknown }).type === "string"
+  );
 }
 
 function classify(bytes: Buffer): Classified | null {

@@ -17,6 +17,7 @@ import { createConfigHandlers } from "./config.js";
 import { createConversationHandlers } from "./conversations.js";
 import { createExecOneOffCommandHandler } from "./exec.js";
 import { createFeedbackHandler } from "./feedback.js";
+import { createFsHandlers0166 } from "./fs-0166/index.js";
 import { createGoalHandlers0166 } from "./goals-0166.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
@@ -172,6 +173,22 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         return initialize0166(p, ctx);
       },
       ...createPermissionProfileHandler(currentConfig),
+      ...createFsHandlers0166({
+        peer: server.peers["0.166"],
+        log: warn,
+        onClose: (cleanup) => server.onClose(cleanup),
+      }),
+      ...unavailable(
+        protocol0166,
+        [
+          "configRequirements/read",
+          "experimentalFeature/list",
+          "experimentalFeature/enablement/set",
+          "modelProvider/capabilities/read",
+          "feedback/save",
+        ],
+        "TODO",
+      ),
       ...createSettingsHandlers0166({
         account,
         config: writer && layers ? { layers, writer } : undefined,

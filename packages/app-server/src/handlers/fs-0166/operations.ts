@@ -79,7 +79,10 @@ async function copyFileAtomically(from: string, to: string): Promise<void> {
   }
 }
 
-/** A directory's direct entries in the order the OS lists them, with what each resolves to (symlinks followed). */
+/**
+ * A directory's direct entries in the order the OS lists them, with what each resolves to (symlinks followed; a
+ * dangling one is not listed).
+ */
 export async function listDirectory(
   p: string,
 ): Promise<{ fileName: string; isDirectory: boolean; isFile: boolean }[]> {
@@ -88,13 +91,10 @@ export async function listDirectory(
   for await (const entry of dir) {
     if (entries.length === FS_READ_DIRECTORY_MAX_ENTRIES)
       throw invalidRequest(`directory has more than ${FS_READ_DIRECTORY_MAX_ENTRIES} entries: ${p}`);
-    let kind: { isDirectory(): boolean; isFile(): boolean } = entry;
-    if (entry.isSymbolicLink()) {
-      // A dangling link resolves to nothing: neither a file nor a directory.
-      kind = await fs
-        .stat(path.join(p, entry.name))
-        .catch(() => ({ isDirectory: () => false, isFile: () => false }));
-    }
+    let kind: { isDirectory(): boolean; isFile(): boolean } | null = entry;
+    // A symlink is listed as what it resolves to; a dangling one is left out, as 0.166.0 leaves it out.
+    if (entry.isSymbolicLink()) kind = await fs.stat(path.join(p, entry.name)).catch(() => null);
+    if (!kind) continue;
     entries.push({ fileName: entry.name, isDirectory: kind.isDirectory(), isFile: kind.isFile() });
   }
   return entries;

@@ -14,6 +14,7 @@ import { AccountService } from "./account-service.js";
 import { createBackgroundTerminalHandlers0166 } from "./background-terminals-0166.js";
 import { basicHandlers, initialize0166 } from "./basic.js";
 import { createConfigHandlers } from "./config.js";
+import { createConfigInfoHandlers0166 } from "./config-info-0166/index.js";
 import { createConversationHandlers } from "./conversations.js";
 import { createExecOneOffCommandHandler } from "./exec.js";
 import { createFeedbackHandler } from "./feedback.js";
@@ -178,17 +179,12 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         log: warn,
         onClose: (cleanup) => server.onClose(cleanup),
       }),
-      ...unavailable(
-        protocol0166,
-        [
-          "configRequirements/read",
-          "experimentalFeature/list",
-          "experimentalFeature/enablement/set",
-          "modelProvider/capabilities/read",
-          "feedback/save",
-        ],
-        "TODO",
-      ),
+      ...createConfigInfoHandlers0166({
+        layers,
+        currentConfig,
+        threads,
+        cliVersion: s.cliVersion ?? "0.58.0",
+      }),
       ...createSettingsHandlers0166({
         account,
         config: writer && layers ? { layers, writer } : undefined,

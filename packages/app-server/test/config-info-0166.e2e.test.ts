@@ -86,6 +86,15 @@ describe("config information on a 0.166 connection", () => {
         await ask(["experimentalFeature/list", { cursor: String(total) }]),
         await ask(["experimentalFeature/list", { cursor: String(total + 1) }]),
       );
+      // `config/read` shows the run-time flags where the config does not set them.
+      const { config } = (await ask(["config/read", {}])) as {
+        config: { features: Record<string, unknown> };
+      };
+      steps.push(
+        Object.fromEntries(
+          ["memories", "remote_control", "tool_suggest"].map((k) => [k, config.features[k]]),
+        ),
+      );
       runs.push({ steps, table: all.data });
       expect(await c.close()).toMatchObject({ code: 0 });
     }
@@ -111,6 +120,7 @@ describe("config information on a 0.166 connection", () => {
         { name: "remote_control", stage: "removed", enabled: true, defaultEnabled: false },
       ].map((f) => expect.objectContaining(f)),
     );
+    expect(steps[19]).toEqual({ memories: false, remote_control: true, tool_suggest: true });
     if (runs.length === 2) expect(runs[0]).toEqual(runs[1]);
   });
 

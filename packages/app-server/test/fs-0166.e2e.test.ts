@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -167,7 +168,7 @@ describe("fs/* on a 0.166 connection", () => {
     if (runs.length === 2) expect(runs[0]).toEqual(runs[1]);
   });
 
-  it("refuses a file above its read cap without reading it, and keeps a file's mode when writing it", async () => {
+  it("refuses a file above its read cap and a FIFO without opening them, and keeps a file's mode when writing it", async () => {
     const { codexHome, w } = await tree();
     const c = await SideBySide.start("ours", codexHome);
     await initialize0166(c);
@@ -182,6 +183,20 @@ describe("fs/* on a 0.166 connection", () => {
     await fs.chmod(path.join(w, "a.txt"), 0o640);
     await settle(c, ["fs/writeFile", { path: path.join(w, "a.txt"), dataBase64: b64("new") }]);
     expect((await fs.stat(path.join(w, "a.txt"))).mode & 0o777).toBe(0o640);
+    // A FIFO is never opened: reading, writing or copying it answers at once (0.166.0 would block writing into it).
+    const fifo = path.join(w, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const notAFile = { code: -32600, message: `path \`${fifo}\` is not a file` };
+    expect(await settle(c, ["fs/readFile", { path: fifo }])).toEqual(notAFile);
+    expect(await settle(c, ["fs/writeFile", { path: fifo, dataBase64: b64("x") }])).toEqual(notAFile);
+    expect(
+      await settle(c, ["fs/copy", { sourcePath: path.join(w, "a.txt"), destinationPath: fifo }]),
+    ).toEqual(notAFile);
+    expect(await settle(c, ["fs/copy", { sourcePath: fifo, destinationPath: path.join(w, "f2") }])).toEqual({
+      code: -32600,
+      message: "fs/copy only supports regular files, directories, and symlinks",
+    });
+    await fs.rm(fifo);
     // No temp file is left beside what was written.
     expect((await fs.readdir(w)).filter((n) => n.endsWith(".tmp"))).toEqual([]);
   });

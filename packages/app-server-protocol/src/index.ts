@@ -42,6 +42,7 @@ export { type Protocol058, protocol058 } from "./registry/protocol-058.js";
 export { type Protocol0166, protocol0166 } from "./registry/protocol-0166.js";
 export type { AdminMethod0166 } from "./registry/protocol-0166-admin.js";
 export type { GoalMethod0166 } from "./registry/protocol-0166-goals.js";
+export type { HostMethod0166 } from "./registry/protocol-0166-host.js";
 export type { SettingsMethod0166 } from "./registry/protocol-0166-settings.js";
 export * from "./rpc/index.js";
 export { type CodexEventParams, type OutgoingChannel, ProtocolPeer } from "./rpc/protocol-peer.js";

@@ -148,6 +148,12 @@ export class AppServer implements AppServerState {
     return this.recent.snapshot();
   }
 
+  private readonly closers: (() => void)[] = [];
+  /** Runs `cleanup` when this connection shuts down (e.g. its filesystem watches end with it). */
+  onClose(cleanup: () => void): void {
+    this.closers.push(cleanup);
+  }
+
   /** Serves until stdin ends or `shutdown()` is called, then finishes in-flight work and flushes output. */
   async run(): Promise<void> {
     const inputDone = this.peer.run({
@@ -166,6 +172,13 @@ export class AppServer implements AppServerState {
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       this.resolveStop?.();
+      for (const cleanup of this.closers.splice(0)) {
+        try {
+          cleanup();
+        } catch (err) {
+          this.log("error", `shutdown: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
       try {
         await this.opts.onShutdown?.();
       } catch (err) {

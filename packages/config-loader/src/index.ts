@@ -1,4 +1,5 @@
 export { isTomlTable, jsonToToml, type TomlTable, type TomlValue } from "@codex-ts/json-to-toml";
+export { type AtomicWriteOptions, writeFileAtomically } from "./atomic-write.js";
 export {
   type BackwardSpanReadOptions,
   emptyLineReadStats,
@@ -73,5 +74,4 @@ export {
   ConfigWriter,
   type WriteOptions,
   type WriteResult,
-  writeAtomically,
 } from "./writer.js";

@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { TomlTable, TomlValue } from "@codex-ts/json-to-toml";
+import { writeFileAtomically } from "./atomic-write.js";
 import { CONFIG_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
 import { ConfigVersionConflictError } from "./errors.js";
 import { configVersion } from "./layers.js";
@@ -90,7 +90,7 @@ export class ConfigWriter {
       const table = parseToml(next, this.path); // never write something we could not read back
       opts.validate?.(table);
       const changed = next !== original;
-      if (changed) await writeAtomically(this.path, next);
+      if (changed) await writeFileAtomically(this.path, next, { newFileMode: 0o600 });
       return { changed, version: configVersion(table), table };
     } finally {
       await release();
@@ -101,34 +101,6 @@ export class ConfigWriter {
 /** The file to edit, "" when missing; one the loader would refuse (not UTF-8, not a regular file) is not edited. */
 async function readOrEmpty(path: string): Promise<string> {
   return (await readConfigText(path, { maxBytes: CONFIG_FILE_MAX_BYTES, strictUtf8: true })) ?? "";
-}
-
-/** Writes `text` to `path` through a temp file (fsynced, renamed over it), keeping an existing file's mode; new files 0600. */
-export async function writeAtomically(path: string, text: string): Promise<void> {
-  let mode = 0o600;
-  try {
-    mode = (await stat(path)).mode & 0o777;
-  } catch {
-    // New file: private by default, as Codex writes it.
-  }
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
-  const handle = await open(temp, "wx", mode);
-  try {
-    await handle.writeFile(text, "utf8");
-    await handle.chmod(mode);
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
 }
 
 /** An exclusive lock file shared with other processes; a lock older than 30 s is presumed abandoned. */

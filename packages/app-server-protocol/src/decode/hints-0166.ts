@@ -5,6 +5,8 @@ import { nameDefinitions, serdeHint } from "./serde-hints.js";
 
 /** serde's view of the 0.166 schemas used so far (see `hints-058.ts`). */
 export function registerHints0166(): void {
+  // Explicit names first (nameDefinitions keeps them): serde reads an `AbsolutePathBuf` as a `PathBuf`.
+  serdeHint(g0166.AbsolutePathBuf, { expecting: "path string" });
   nameDefinitions(g0166);
   const byName: Readonly<Record<string, unknown>> = g0166;
   for (const [name, fields] of Object.entries(fieldOrder0166)) {

@@ -7,6 +7,7 @@ import { NoParams } from "./no-params.js";
 import { adminNotifications0166, adminRequests0166 } from "./protocol-0166-admin.js";
 import { goalNotifications0166, goalRequests0166 } from "./protocol-0166-goals.js";
 import { historyRequests0166 } from "./protocol-0166-history.js";
+import { hostNotifications0166, hostRequests0166 } from "./protocol-0166-host.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 
@@ -70,6 +71,7 @@ export const protocol0166 = {
     ...adminRequests0166,
     ...historyRequests0166,
     ...reviewRequests0166,
+    ...hostRequests0166,
 
     ...goalRequests0166,
   }),
@@ -98,6 +100,7 @@ export const protocol0166 = {
     ...settingsNotifications0166,
     ...adminNotifications0166,
     ...goalNotifications0166,
+    ...hostNotifications0166,
   }),
   serverRequests: inRegistryOrder(serverRequestOrder0166, {
     "item/commandExecution/requestApproval": {

@@ -94,6 +94,7 @@ export const experimental0166 = {
   fields: {
     CommandExecutionRequestApprovalParams: ["additionalPermissions", "availableDecisions"],
     "v2/Config": ["apps"],
+    "v2/ConfigRequirements": ["allowedApprovalsReviewers", "application", "hooks", "network"],
     "v2/GetAccountResponse": ["workspaceRouting"],
     "v2/Thread": ["canAcceptDirectInput", "daybreakEnabled", "environments", "extra"],
     "v2/ThreadForkParams": [

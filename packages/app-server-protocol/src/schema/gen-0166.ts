@@ -224,6 +224,28 @@ export type AnalyticsConfig = z.infer<typeof AnalyticsConfig>;
 export const AppToolApproval = z.enum(["auto", "prompt", "writes", "approve"]);
 export type AppToolApproval = z.infer<typeof AppToolApproval>;
 
+export const NetworkDomainPermission = z.enum(["allow", "deny"]);
+export type NetworkDomainPermission = z.infer<typeof NetworkDomainPermission>;
+
+export const ApplicationNetworkRequirements = z.object({
+  domains: z.record(z.string(), NetworkDomainPermission),
+  enabled: z.boolean(),
+});
+export type ApplicationNetworkRequirements = z.infer<typeof ApplicationNetworkRequirements>;
+
+/** Managed storage settings for new Desktop workspaces, not filesystem access restrictions. */
+export const ApplicationStorageRequirements = z.object({
+  defaultProjectParent: LegacyAppPathString.nullable().optional(),
+  projectlessWorkspaceRoot: LegacyAppPathString.nullable().optional(),
+});
+export type ApplicationStorageRequirements = z.infer<typeof ApplicationStorageRequirements>;
+
+export const ApplicationRequirements = z.object({
+  network: ApplicationNetworkRequirements.nullable().optional(),
+  storage: ApplicationStorageRequirements.nullable().optional(),
+});
+export type ApplicationRequirements = z.infer<typeof ApplicationRequirements>;
+
 /** Configures who approval requests are routed to for review. Examples include sandbox escapes, blocked network access, MCP approval prompts, and ARC escalations. Defaults to `user`. `auto_review` uses a carefully prompted subagent to gather relevant context and apply a risk-based decision framework before approving or denying the request. The legacy value `guardian_subagent` is accepted for compatibility. */
 export const ApprovalsReviewer = z.enum(["user", "auto_review", "guardian_subagent"]);
 export type ApprovalsReviewer = z.infer<typeof ApprovalsReviewer>;
@@ -264,6 +286,15 @@ export type AsyncUserInputQuestion = z.infer<typeof AsyncUserInputQuestion>;
 export const AutoCompactTokenLimitScope = z.union([z.enum(["total"]), z.enum(["body_after_prefix"])]);
 export type AutoCompactTokenLimitScope = z.infer<typeof AutoCompactTokenLimitScope>;
 
+export const AutoReviewRequirements = z.object({
+  ignoreRules: z.array(z.string()).nullable().optional(),
+  requiredOnModels: z.array(z.string()).nullable().optional(),
+});
+export type AutoReviewRequirements = z.infer<typeof AutoReviewRequirements>;
+
+export const BrowserUseAccessApprovalLifetime = z.enum(["turn", "thread"]);
+export type BrowserUseAccessApprovalLifetime = z.infer<typeof BrowserUseAccessApprovalLifetime>;
+
 export const BrowserUseOriginPolicyConfig = z.object({
   access: AllowDenyRequirement.nullable().optional(),
   downloads: AllowDenyRequirement.nullable().optional(),
@@ -278,6 +309,36 @@ export const BrowserUseConfig = z.object({
   origins: z.record(z.string(), BrowserUseOriginPolicyConfig).nullable().optional(),
 });
 export type BrowserUseConfig = z.infer<typeof BrowserUseConfig>;
+
+export const RequestHeader = z.object({ name: z.string(), value: z.string() });
+export type RequestHeader = z.infer<typeof RequestHeader>;
+
+export const BrowserUseExtensionRequirements = z.object({
+  requestHeaders: z.array(RequestHeader).nullable().optional(),
+});
+export type BrowserUseExtensionRequirements = z.infer<typeof BrowserUseExtensionRequirements>;
+
+export const BrowserUseOriginPolicy = z.object({
+  access: AllowDenyRequirement.nullable().optional(),
+  accessApprovalLifetime: BrowserUseAccessApprovalLifetime.nullable().optional(),
+  autoReview: AllowDenyRequirement.nullable().optional(),
+  downloads: AllowDenyRequirement.nullable().optional(),
+  fullCdpAccess: AllowDenyRequirement.nullable().optional(),
+  persistentApproval: z.boolean().nullable().optional(),
+  uploads: AllowDenyRequirement.nullable().optional(),
+});
+export type BrowserUseOriginPolicy = z.infer<typeof BrowserUseOriginPolicy>;
+
+export const BrowserUseRequirements = z.object({
+  allowGlobalPersistentApproval: z.boolean().nullable().optional(),
+  allowHistoryAccess: z.boolean().nullable().optional(),
+  allowWebmcp: z.boolean().nullable().optional(),
+  defaultOriginPolicy: BrowserUseOriginPolicy.nullable().optional(),
+  disableAutoReview: z.boolean().nullable().optional(),
+  extension: BrowserUseExtensionRequirements.nullable().optional(),
+  origins: z.record(z.string(), BrowserUseOriginPolicy).nullable().optional(),
+});
+export type BrowserUseRequirements = z.infer<typeof BrowserUseRequirements>;
 
 export const ByteRange = z.object({ end: usize(), start: usize() });
 export type ByteRange = z.infer<typeof ByteRange>;
@@ -298,6 +359,9 @@ export const CapabilityRootLocation = z.object({
   type: z.enum(["environment"]),
 });
 export type CapabilityRootLocation = z.infer<typeof CapabilityRootLocation>;
+
+export const CliAuthCredentialsStoreMode = z.enum(["file", "keyring", "auto", "ephemeral"]);
+export type CliAuthCredentialsStoreMode = z.infer<typeof CliAuthCredentialsStoreMode>;
 
 export const ClientInfo = z.object({
   name: z.string(),
@@ -509,6 +573,34 @@ export const ComputerUseConfig = z.object({
 });
 export type ComputerUseConfig = z.infer<typeof ComputerUseConfig>;
 
+export const ComputerUseMacosRequirements = z.object({
+  bundleIds: z.record(z.string(), AllowDenyRequirement).nullable().optional(),
+});
+export type ComputerUseMacosRequirements = z.infer<typeof ComputerUseMacosRequirements>;
+
+export const ComputerUseWindowsExeRequirement = z.object({
+  access: AllowDenyRequirement,
+  binaryName: z.string().nullable().optional(),
+  productName: z.string(),
+  publisherName: z.string(),
+});
+export type ComputerUseWindowsExeRequirement = z.infer<typeof ComputerUseWindowsExeRequirement>;
+
+export const ComputerUseWindowsRequirements = z.object({
+  aumids: z.record(z.string(), AllowDenyRequirement).nullable().optional(),
+  exes: z.array(ComputerUseWindowsExeRequirement).nullable().optional(),
+});
+export type ComputerUseWindowsRequirements = z.infer<typeof ComputerUseWindowsRequirements>;
+
+export const ComputerUseRequirements = z.object({
+  allowLockedComputerUse: z.boolean().nullable().optional(),
+  allowPersistentApproval: z.boolean().nullable().optional(),
+  defaultAppAccess: AllowDenyRequirement.nullable().optional(),
+  macos: ComputerUseMacosRequirements.nullable().optional(),
+  windows: ComputerUseWindowsRequirements.nullable().optional(),
+});
+export type ComputerUseRequirements = z.infer<typeof ComputerUseRequirements>;
+
 /** Backward-compatible API shape for ChatGPT workspace login restrictions. */
 export const ForcedChatgptWorkspaceIds = z.union([z.string(), z.array(z.string())]);
 export type ForcedChatgptWorkspaceIds = z.infer<typeof ForcedChatgptWorkspaceIds>;
@@ -640,6 +732,191 @@ export const ConfigReadResponse = z.object({
 });
 export type ConfigReadResponse = z.infer<typeof ConfigReadResponse>;
 
+export const FeedbackRequirements = z.object({ enabled: z.boolean().nullable().optional() });
+export type FeedbackRequirements = z.infer<typeof FeedbackRequirements>;
+
+export const InAppBrowserRequirements = z.object({
+  allowExternalBrowserSettingsImport: z.boolean().nullable().optional(),
+});
+export type InAppBrowserRequirements = z.infer<typeof InAppBrowserRequirements>;
+
+export const ConfiguredHookHandler = z.union([
+  z.object({
+    additionalContextLimit: usize().nullable().optional(),
+    async: z.boolean(),
+    command: z.string(),
+    commandWindows: z.string().nullable().optional(),
+    statusMessage: z.string().nullable().optional(),
+    timeoutSec: u64().nullable().optional(),
+    type: z.enum(["command"]),
+  }),
+  z.object({
+    input: z.record(z.string(), z.unknown()),
+    server: z.string(),
+    statusMessage: z.string().nullable().optional(),
+    timeoutSec: u64().nullable().optional(),
+    tool: z.string(),
+    type: z.enum(["mcp_tool"]),
+  }),
+  z.object({ type: z.enum(["prompt"]) }),
+  z.object({ type: z.enum(["agent"]) }),
+]);
+export type ConfiguredHookHandler = z.infer<typeof ConfiguredHookHandler>;
+
+export const ConfiguredHookMatcherGroup = z.object({
+  hooks: z.array(ConfiguredHookHandler),
+  matcher: z.string().nullable().optional(),
+});
+export type ConfiguredHookMatcherGroup = z.infer<typeof ConfiguredHookMatcherGroup>;
+
+export const ManagedHooksRequirements = z.object({
+  Interrupt: z.array(ConfiguredHookMatcherGroup).optional(),
+  PermissionRequest: z.array(ConfiguredHookMatcherGroup),
+  PostCompact: z.array(ConfiguredHookMatcherGroup),
+  PostModelRequest: z.array(ConfiguredHookMatcherGroup).optional(),
+  PostToolUse: z.array(ConfiguredHookMatcherGroup),
+  PreCompact: z.array(ConfiguredHookMatcherGroup),
+  PreModelRequest: z.array(ConfiguredHookMatcherGroup).optional(),
+  PreToolUse: z.array(ConfiguredHookMatcherGroup),
+  SessionEnd: z.array(ConfiguredHookMatcherGroup).optional(),
+  SessionStart: z.array(ConfiguredHookMatcherGroup),
+  Stop: z.array(ConfiguredHookMatcherGroup),
+  SubagentStart: z.array(ConfiguredHookMatcherGroup),
+  SubagentStop: z.array(ConfiguredHookMatcherGroup),
+  UserPromptSubmit: z.array(ConfiguredHookMatcherGroup),
+  managedDir: z.string().nullable().optional(),
+  windowsManagedDir: z.string().nullable().optional(),
+});
+export type ManagedHooksRequirements = z.infer<typeof ManagedHooksRequirements>;
+
+export const NewThreadModelDefaults = z.object({
+  model: z.string().nullable().optional(),
+  modelReasoningEffort: ReasoningEffort.nullable().optional(),
+  serviceTier: z.string().nullable().optional(),
+});
+export type NewThreadModelDefaults = z.infer<typeof NewThreadModelDefaults>;
+
+export const ModelsRequirements = z.object({ newThread: NewThreadModelDefaults.nullable().optional() });
+export type ModelsRequirements = z.infer<typeof ModelsRequirements>;
+
+export const NetworkUnixSocketPermission = z.enum(["allow", "deny"]);
+export type NetworkUnixSocketPermission = z.infer<typeof NetworkUnixSocketPermission>;
+
+export const NetworkRequirements = z.object({
+  allowLocalBinding: z.boolean().nullable().optional(),
+  allowUnixSockets: z.array(z.string()).nullable().optional(),
+  allowUpstreamProxy: z.boolean().nullable().optional(),
+  allowedDomains: z.array(z.string()).nullable().optional(),
+  dangerouslyAllowAllUnixSockets: z.boolean().nullable().optional(),
+  dangerouslyAllowNonLoopbackProxy: z.boolean().nullable().optional(),
+  deniedDomains: z.array(z.string()).nullable().optional(),
+  domains: z.record(z.string(), NetworkDomainPermission).nullable().optional(),
+  enabled: z.boolean().nullable().optional(),
+  httpPort: u16().nullable().optional(),
+  managedAllowedDomainsOnly: z.boolean().nullable().optional(),
+  reviewDomains: z.array(z.string()).nullable().optional(),
+  socksPort: u16().nullable().optional(),
+  unixSockets: z.record(z.string(), NetworkUnixSocketPermission).nullable().optional(),
+});
+export type NetworkRequirements = z.infer<typeof NetworkRequirements>;
+
+export const OtelHttpProtocol = z.enum(["binary", "json"]);
+export type OtelHttpProtocol = z.infer<typeof OtelHttpProtocol>;
+
+export const OtelTlsConfig = z.object({
+  "ca-certificate": z.string().nullable().optional(),
+  "client-certificate": z.string().nullable().optional(),
+  "client-private-key": z.string().nullable().optional(),
+});
+export type OtelTlsConfig = z.infer<typeof OtelTlsConfig>;
+
+export const OtelExporter = z.union([
+  z.enum(["none", "statsig"]),
+  z.strictObject({
+    "otlp-http": z.object({
+      endpoint: z.string(),
+      headers: z.record(z.string(), z.string()),
+      protocol: OtelHttpProtocol,
+      tls: OtelTlsConfig.nullable().optional(),
+    }),
+  }),
+  z.strictObject({
+    "otlp-grpc": z.object({
+      endpoint: z.string(),
+      headers: z.record(z.string(), z.string()),
+      tls: OtelTlsConfig.nullable().optional(),
+    }),
+  }),
+]);
+export type OtelExporter = z.infer<typeof OtelExporter>;
+
+export const OtelToolResultLogConfig = z.object({ max_bytes: usize() });
+export type OtelToolResultLogConfig = z.infer<typeof OtelToolResultLogConfig>;
+
+export const OtelRequirements = z.object({
+  environment: z.string().nullable().optional(),
+  exporter: OtelExporter.nullable().optional(),
+  log_agent_responses: z.boolean().nullable().optional(),
+  log_guardian_assessments: z.boolean().nullable().optional(),
+  log_user_prompt: z.boolean().nullable().optional(),
+  metrics_exporter: OtelExporter.nullable().optional(),
+  span_attributes: z.record(z.string(), z.string()).nullable().optional(),
+  tool_result: OtelToolResultLogConfig.nullable().optional(),
+  trace_exporter: OtelExporter.nullable().optional(),
+  tracestate: z.record(z.string(), z.record(z.string(), z.string())).nullable().optional(),
+});
+export type OtelRequirements = z.infer<typeof OtelRequirements>;
+
+export const ResidencyRequirement = z.enum(["us"]);
+export type ResidencyRequirement = z.infer<typeof ResidencyRequirement>;
+
+export const WindowsSandboxImplementation = z.enum(["elevated", "unelevated", "mxc"]);
+export type WindowsSandboxImplementation = z.infer<typeof WindowsSandboxImplementation>;
+
+export const ConfigRequirements = z.object({
+  additionalDeveloperInstructions: z.string().nullable().optional(),
+  allowAppshots: z.boolean().nullable().optional(),
+  allowBrowserAndComputerUse: z.boolean().nullable().optional(),
+  allowLoginShell: z.boolean().nullable().optional(),
+  allowManagedHooksOnly: z.boolean().nullable().optional(),
+  allowRemoteControl: z.boolean().nullable().optional(),
+  allowedApprovalPolicies: z.array(AskForApproval).nullable().optional(),
+  allowedApprovalsReviewers: z.array(ApprovalsReviewer).nullable().optional(),
+  allowedLoginMethods: z.array(ForcedLoginMethod).nullable().optional(),
+  allowedPermissionProfiles: z.record(z.string(), z.boolean()).nullable().optional(),
+  allowedSandboxModes: z.array(SandboxMode).nullable().optional(),
+  allowedWebSearchModes: z.array(WebSearchMode).nullable().optional(),
+  allowedWindowsSandboxImplementations: z.array(WindowsSandboxImplementation).nullable().optional(),
+  application: ApplicationRequirements.nullable().optional(),
+  autoReview: AutoReviewRequirements.nullable().optional(),
+  browserUse: BrowserUseRequirements.nullable().optional(),
+  chatgptBaseUrl: z.string().nullable().optional(),
+  checkForUpdateOnStartup: z.boolean().nullable().optional(),
+  cliAuthCredentialsStore: CliAuthCredentialsStoreMode.nullable().optional(),
+  computerUse: ComputerUseRequirements.nullable().optional(),
+  defaultPermissions: z.string().nullable().optional(),
+  enforceResidency: ResidencyRequirement.nullable().optional(),
+  featureRequirements: z.record(z.string(), z.boolean()).nullable().optional(),
+  feedback: FeedbackRequirements.nullable().optional(),
+  hooks: ManagedHooksRequirements.nullable().optional(),
+  inAppBrowser: InAppBrowserRequirements.nullable().optional(),
+  logDir: z.string().nullable().optional(),
+  modelCatalogJson: z.string().nullable().optional(),
+  modelProvider: z.string().nullable().optional(),
+  modelProviders: z.record(z.string(), z.unknown()).nullable().optional(),
+  models: ModelsRequirements.nullable().optional(),
+  network: NetworkRequirements.nullable().optional(),
+  otel: OtelRequirements.nullable().optional(),
+  sqliteHome: z.string().nullable().optional(),
+});
+export type ConfigRequirements = z.infer<typeof ConfigRequirements>;
+
+export const ConfigRequirementsReadResponse = z.object({
+  requirements: ConfigRequirements.nullable().optional(),
+  supportsIndependentSpeedModes: z.boolean().nullable().optional(),
+});
+export type ConfigRequirementsReadResponse = z.infer<typeof ConfigRequirementsReadResponse>;
+
 export const ConfigValueWriteParams = z.object({
   expectedVersion: z.string().nullable().optional(),
   filePath: z.string().nullable().optional(),
@@ -761,6 +1038,69 @@ export const ErrorNotification = z.object({
 });
 export type ErrorNotification = z.infer<typeof ErrorNotification>;
 
+export const ExperimentalFeatureStage = z.union([
+  z.enum(["beta"]),
+  z.enum(["underDevelopment"]),
+  z.enum(["stable"]),
+  z.enum(["deprecated"]),
+  z.enum(["removed"]),
+]);
+export type ExperimentalFeatureStage = z.infer<typeof ExperimentalFeatureStage>;
+
+export const ExperimentalFeature = z.object({
+  announcement: z.string().nullable().optional(),
+  defaultEnabled: z.boolean(),
+  description: z.string().nullable().optional(),
+  displayName: z.string().nullable().optional(),
+  enabled: z.boolean(),
+  name: z.string(),
+  stage: ExperimentalFeatureStage,
+});
+export type ExperimentalFeature = z.infer<typeof ExperimentalFeature>;
+
+export const ExperimentalFeatureEnablementSetParams = z.object({
+  enablement: z.record(z.string(), z.boolean()),
+});
+export type ExperimentalFeatureEnablementSetParams = z.infer<typeof ExperimentalFeatureEnablementSetParams>;
+
+export const ExperimentalFeatureEnablementSetResponse = z.object({
+  enablement: z.record(z.string(), z.boolean()),
+});
+export type ExperimentalFeatureEnablementSetResponse = z.infer<
+  typeof ExperimentalFeatureEnablementSetResponse
+>;
+
+export const ExperimentalFeatureListParams = z.object({
+  cursor: z.string().nullable().optional(),
+  limit: u32().nullable().optional(),
+  threadId: z.string().nullable().optional(),
+});
+export type ExperimentalFeatureListParams = z.infer<typeof ExperimentalFeatureListParams>;
+
+export const ExperimentalFeatureListResponse = z.object({
+  data: z.array(ExperimentalFeature),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ExperimentalFeatureListResponse = z.infer<typeof ExperimentalFeatureListResponse>;
+
+export const FeedbackSaveParams = z.object({
+  classification: z.string(),
+  extraLogFiles: z.array(z.string()).nullable().optional(),
+  includeLogs: z.boolean().optional(),
+  reason: z.string().nullable().optional(),
+  savePath: LegacyAppPathString,
+  tags: z.record(z.string(), z.string()).nullable().optional(),
+  threadId: z.string().nullable().optional(),
+});
+export type FeedbackSaveParams = z.infer<typeof FeedbackSaveParams>;
+
+export const FeedbackSaveResponse = z.object({
+  promptHash: z.string().nullable().optional(),
+  savedPath: LegacyAppPathString,
+  threadId: z.string(),
+});
+export type FeedbackSaveResponse = z.infer<typeof FeedbackSaveResponse>;
+
 export const FileChangeApprovalDecision = z.union([
   z.enum(["accept"]),
   z.enum(["acceptForSession"]),
@@ -802,6 +1142,110 @@ export type PatchChangeKind = z.infer<typeof PatchChangeKind>;
 
 export const FileUpdateChange = z.object({ diff: z.string(), kind: PatchChangeKind, path: z.string() });
 export type FileUpdateChange = z.infer<typeof FileUpdateChange>;
+
+/** Filesystem watch notification emitted for `fs/watch` subscribers. */
+export const FsChangedNotification = z.object({
+  changedPaths: z.array(AbsolutePathBuf),
+  watchId: z.string(),
+});
+export type FsChangedNotification = z.infer<typeof FsChangedNotification>;
+
+/** Copy a file or directory tree on the host filesystem. */
+export const FsCopyParams = z.object({
+  destinationPath: AbsolutePathBuf,
+  recursive: z.boolean().optional(),
+  sourcePath: AbsolutePathBuf,
+});
+export type FsCopyParams = z.infer<typeof FsCopyParams>;
+
+/** Successful response for `fs/copy`. */
+export const FsCopyResponse = z.object({});
+export type FsCopyResponse = z.infer<typeof FsCopyResponse>;
+
+/** Create a directory on the host filesystem. */
+export const FsCreateDirectoryParams = z.object({
+  path: AbsolutePathBuf,
+  recursive: z.boolean().nullable().optional(),
+});
+export type FsCreateDirectoryParams = z.infer<typeof FsCreateDirectoryParams>;
+
+/** Successful response for `fs/createDirectory`. */
+export const FsCreateDirectoryResponse = z.object({});
+export type FsCreateDirectoryResponse = z.infer<typeof FsCreateDirectoryResponse>;
+
+/** Request metadata for an absolute path. */
+export const FsGetMetadataParams = z.object({ path: AbsolutePathBuf });
+export type FsGetMetadataParams = z.infer<typeof FsGetMetadataParams>;
+
+/** Metadata returned by `fs/getMetadata`. */
+export const FsGetMetadataResponse = z.object({
+  createdAtMs: i64(),
+  isDirectory: z.boolean(),
+  isFile: z.boolean(),
+  isSymlink: z.boolean(),
+  modifiedAtMs: i64(),
+});
+export type FsGetMetadataResponse = z.infer<typeof FsGetMetadataResponse>;
+
+/** A directory entry returned by `fs/readDirectory`. */
+export const FsReadDirectoryEntry = z.object({
+  fileName: z.string(),
+  isDirectory: z.boolean(),
+  isFile: z.boolean(),
+});
+export type FsReadDirectoryEntry = z.infer<typeof FsReadDirectoryEntry>;
+
+/** List direct child names for a directory. */
+export const FsReadDirectoryParams = z.object({ path: AbsolutePathBuf });
+export type FsReadDirectoryParams = z.infer<typeof FsReadDirectoryParams>;
+
+/** Directory entries returned by `fs/readDirectory`. */
+export const FsReadDirectoryResponse = z.object({ entries: z.array(FsReadDirectoryEntry) });
+export type FsReadDirectoryResponse = z.infer<typeof FsReadDirectoryResponse>;
+
+/** Read a file from the host filesystem. */
+export const FsReadFileParams = z.object({ path: AbsolutePathBuf });
+export type FsReadFileParams = z.infer<typeof FsReadFileParams>;
+
+/** Base64-encoded file contents returned by `fs/readFile`. */
+export const FsReadFileResponse = z.object({ dataBase64: z.string() });
+export type FsReadFileResponse = z.infer<typeof FsReadFileResponse>;
+
+/** Remove a file or directory tree from the host filesystem. */
+export const FsRemoveParams = z.object({
+  force: z.boolean().nullable().optional(),
+  path: AbsolutePathBuf,
+  recursive: z.boolean().nullable().optional(),
+});
+export type FsRemoveParams = z.infer<typeof FsRemoveParams>;
+
+/** Successful response for `fs/remove`. */
+export const FsRemoveResponse = z.object({});
+export type FsRemoveResponse = z.infer<typeof FsRemoveResponse>;
+
+/** Stop filesystem watch notifications for a prior `fs/watch`. */
+export const FsUnwatchParams = z.object({ watchId: z.string() });
+export type FsUnwatchParams = z.infer<typeof FsUnwatchParams>;
+
+/** Successful response for `fs/unwatch`. */
+export const FsUnwatchResponse = z.object({});
+export type FsUnwatchResponse = z.infer<typeof FsUnwatchResponse>;
+
+/** Start filesystem watch notifications for an absolute path. */
+export const FsWatchParams = z.object({ path: AbsolutePathBuf, watchId: z.string() });
+export type FsWatchParams = z.infer<typeof FsWatchParams>;
+
+/** Successful response for `fs/watch`. */
+export const FsWatchResponse = z.object({ path: AbsolutePathBuf });
+export type FsWatchResponse = z.infer<typeof FsWatchResponse>;
+
+/** Write a file on the host filesystem. */
+export const FsWriteFileParams = z.object({ dataBase64: z.string(), path: AbsolutePathBuf });
+export type FsWriteFileParams = z.infer<typeof FsWriteFileParams>;
+
+/** Successful response for `fs/writeFile`. */
+export const FsWriteFileResponse = z.object({});
+export type FsWriteFileResponse = z.infer<typeof FsWriteFileResponse>;
 
 /** Responses API compatible content items that can be returned by a tool call. This is a subset of ContentItem with the types we support as function call outputs. */
 export const FunctionCallOutputContentItem = z.union([
@@ -1720,6 +2164,15 @@ export const ModelListResponse = z.object({
   nextCursor: z.string().nullable().optional(),
 });
 export type ModelListResponse = z.infer<typeof ModelListResponse>;
+
+export const ModelProviderCapabilitiesReadParams = z.object({});
+export type ModelProviderCapabilitiesReadParams = z.infer<typeof ModelProviderCapabilitiesReadParams>;
+
+export const ModelProviderCapabilitiesReadResponse = z.object({
+  imageGeneration: z.boolean(),
+  webSearch: z.boolean(),
+});
+export type ModelProviderCapabilitiesReadResponse = z.infer<typeof ModelProviderCapabilitiesReadResponse>;
 
 /** Controls the effective multi-agent delegation instructions for a turn. `custom` means the configured mode hint defines the policy instead of a built-in policy. */
 export const MultiAgentMode = z.union([
@@ -2925,6 +3378,9 @@ export const definitions0166 = {
   "v2/AllowDenyRequirement": AllowDenyRequirement,
   "v2/AnalyticsConfig": AnalyticsConfig,
   "v2/AppToolApproval": AppToolApproval,
+  "v2/ApplicationNetworkRequirements": ApplicationNetworkRequirements,
+  "v2/ApplicationRequirements": ApplicationRequirements,
+  "v2/ApplicationStorageRequirements": ApplicationStorageRequirements,
   "v2/ApprovalsReviewer": ApprovalsReviewer,
   "v2/AppsConfig": AppsConfig,
   "v2/AppsDefaultConfig": AppsDefaultConfig,
@@ -2932,13 +3388,19 @@ export const definitions0166 = {
   "v2/AsyncUserInputQuestion": AsyncUserInputQuestion,
   "v2/AuthMode": AuthMode,
   "v2/AutoCompactTokenLimitScope": AutoCompactTokenLimitScope,
+  "v2/AutoReviewRequirements": AutoReviewRequirements,
+  "v2/BrowserUseAccessApprovalLifetime": BrowserUseAccessApprovalLifetime,
   "v2/BrowserUseConfig": BrowserUseConfig,
+  "v2/BrowserUseExtensionRequirements": BrowserUseExtensionRequirements,
+  "v2/BrowserUseOriginPolicy": BrowserUseOriginPolicy,
   "v2/BrowserUseOriginPolicyConfig": BrowserUseOriginPolicyConfig,
+  "v2/BrowserUseRequirements": BrowserUseRequirements,
   "v2/ByteRange": ByteRange,
   "v2/CancelLoginAccountParams": CancelLoginAccountParams,
   "v2/CancelLoginAccountResponse": CancelLoginAccountResponse,
   "v2/CancelLoginAccountStatus": CancelLoginAccountStatus,
   "v2/CapabilityRootLocation": CapabilityRootLocation,
+  "v2/CliAuthCredentialsStoreMode": CliAuthCredentialsStoreMode,
   ClientInfo: ClientInfo,
   "v2/CodexErrorInfo": CodexErrorInfo,
   "v2/CollabAgentState": CollabAgentState,
@@ -2956,8 +3418,12 @@ export const definitions0166 = {
   "v2/CommandExecutionStatus": CommandExecutionStatus,
   "v2/ComputerUseConfig": ComputerUseConfig,
   "v2/ComputerUseMacosConfig": ComputerUseMacosConfig,
+  "v2/ComputerUseMacosRequirements": ComputerUseMacosRequirements,
+  "v2/ComputerUseRequirements": ComputerUseRequirements,
   "v2/ComputerUseWindowsConfig": ComputerUseWindowsConfig,
   "v2/ComputerUseWindowsExeConfig": ComputerUseWindowsExeConfig,
+  "v2/ComputerUseWindowsExeRequirement": ComputerUseWindowsExeRequirement,
+  "v2/ComputerUseWindowsRequirements": ComputerUseWindowsRequirements,
   "v2/Config": Config,
   "v2/ConfigBatchWriteParams": ConfigBatchWriteParams,
   "v2/ConfigEdit": ConfigEdit,
@@ -2966,9 +3432,13 @@ export const definitions0166 = {
   "v2/ConfigLayerSource": ConfigLayerSource,
   "v2/ConfigReadParams": ConfigReadParams,
   "v2/ConfigReadResponse": ConfigReadResponse,
+  "v2/ConfigRequirements": ConfigRequirements,
+  "v2/ConfigRequirementsReadResponse": ConfigRequirementsReadResponse,
   "v2/ConfigValueWriteParams": ConfigValueWriteParams,
   "v2/ConfigWriteResponse": ConfigWriteResponse,
   "v2/ConfigurationReasoning": ConfigurationReasoning,
+  "v2/ConfiguredHookHandler": ConfiguredHookHandler,
+  "v2/ConfiguredHookMatcherGroup": ConfiguredHookMatcherGroup,
   "v2/ContentItem": ContentItem,
   "v2/ContextCompactedNotification": ContextCompactedNotification,
   "v2/CreditsSnapshot": CreditsSnapshot,
@@ -2979,6 +3449,15 @@ export const definitions0166 = {
   "v2/DynamicToolNamespaceTool": DynamicToolNamespaceTool,
   "v2/DynamicToolSpec": DynamicToolSpec,
   "v2/ErrorNotification": ErrorNotification,
+  "v2/ExperimentalFeature": ExperimentalFeature,
+  "v2/ExperimentalFeatureEnablementSetParams": ExperimentalFeatureEnablementSetParams,
+  "v2/ExperimentalFeatureEnablementSetResponse": ExperimentalFeatureEnablementSetResponse,
+  "v2/ExperimentalFeatureListParams": ExperimentalFeatureListParams,
+  "v2/ExperimentalFeatureListResponse": ExperimentalFeatureListResponse,
+  "v2/ExperimentalFeatureStage": ExperimentalFeatureStage,
+  "v2/FeedbackRequirements": FeedbackRequirements,
+  "v2/FeedbackSaveParams": FeedbackSaveParams,
+  "v2/FeedbackSaveResponse": FeedbackSaveResponse,
   FileChangeApprovalDecision: FileChangeApprovalDecision,
   "v2/FileChangeOutputDeltaNotification": FileChangeOutputDeltaNotification,
   FileChangeRequestApprovalParams: FileChangeRequestApprovalParams,
@@ -2990,6 +3469,26 @@ export const definitions0166 = {
   "v2/FileUpdateChange": FileUpdateChange,
   "v2/ForcedChatgptWorkspaceIds": ForcedChatgptWorkspaceIds,
   "v2/ForcedLoginMethod": ForcedLoginMethod,
+  "v2/FsChangedNotification": FsChangedNotification,
+  "v2/FsCopyParams": FsCopyParams,
+  "v2/FsCopyResponse": FsCopyResponse,
+  "v2/FsCreateDirectoryParams": FsCreateDirectoryParams,
+  "v2/FsCreateDirectoryResponse": FsCreateDirectoryResponse,
+  "v2/FsGetMetadataParams": FsGetMetadataParams,
+  "v2/FsGetMetadataResponse": FsGetMetadataResponse,
+  "v2/FsReadDirectoryEntry": FsReadDirectoryEntry,
+  "v2/FsReadDirectoryParams": FsReadDirectoryParams,
+  "v2/FsReadDirectoryResponse": FsReadDirectoryResponse,
+  "v2/FsReadFileParams": FsReadFileParams,
+  "v2/FsReadFileResponse": FsReadFileResponse,
+  "v2/FsRemoveParams": FsRemoveParams,
+  "v2/FsRemoveResponse": FsRemoveResponse,
+  "v2/FsUnwatchParams": FsUnwatchParams,
+  "v2/FsUnwatchResponse": FsUnwatchResponse,
+  "v2/FsWatchParams": FsWatchParams,
+  "v2/FsWatchResponse": FsWatchResponse,
+  "v2/FsWriteFileParams": FsWriteFileParams,
+  "v2/FsWriteFileResponse": FsWriteFileResponse,
   "v2/FunctionCallOutputBody": FunctionCallOutputBody,
   "v2/FunctionCallOutputContentItem": FunctionCallOutputContentItem,
   "v2/GetAccountParams": GetAccountParams,
@@ -3009,6 +3508,7 @@ export const definitions0166 = {
   "v2/ImageDetail": ImageDetail,
   "v2/ImageGenerationFailure": ImageGenerationFailure,
   "v2/ImageGenerationInputImage": ImageGenerationInputImage,
+  "v2/InAppBrowserRequirements": InAppBrowserRequirements,
   InitializeCapabilities: InitializeCapabilities,
   InitializeParams: InitializeParams,
   InitializeResponse: InitializeResponse,
@@ -3025,6 +3525,7 @@ export const definitions0166 = {
   "v2/LoginAccountResponse": LoginAccountResponse,
   "v2/LoginAppBrand": LoginAppBrand,
   "v2/LogoutAccountResponse": LogoutAccountResponse,
+  "v2/ManagedHooksRequirements": ManagedHooksRequirements,
   "v2/McpAppDisplayMode": McpAppDisplayMode,
   "v2/McpAppUi": McpAppUi,
   "v2/McpAuthStatus": McpAuthStatus,
@@ -3081,16 +3582,28 @@ export const definitions0166 = {
   "v2/ModelAvailabilityNux": ModelAvailabilityNux,
   "v2/ModelListParams": ModelListParams,
   "v2/ModelListResponse": ModelListResponse,
+  "v2/ModelProviderCapabilitiesReadParams": ModelProviderCapabilitiesReadParams,
+  "v2/ModelProviderCapabilitiesReadResponse": ModelProviderCapabilitiesReadResponse,
   "v2/ModelServiceTier": ModelServiceTier,
   "v2/ModelUpgradeInfo": ModelUpgradeInfo,
+  "v2/ModelsRequirements": ModelsRequirements,
   "v2/MultiAgentMode": MultiAgentMode,
   "v2/MultiAgentVersion": MultiAgentVersion,
   "v2/NetworkAccess": NetworkAccess,
   NetworkApprovalContext: NetworkApprovalContext,
   "v2/NetworkApprovalProtocol": NetworkApprovalProtocol,
+  "v2/NetworkDomainPermission": NetworkDomainPermission,
   NetworkPolicyAmendment: NetworkPolicyAmendment,
   NetworkPolicyRuleAction: NetworkPolicyRuleAction,
+  "v2/NetworkRequirements": NetworkRequirements,
+  "v2/NetworkUnixSocketPermission": NetworkUnixSocketPermission,
+  "v2/NewThreadModelDefaults": NewThreadModelDefaults,
   "v2/NonSteerableTurnKind": NonSteerableTurnKind,
+  "v2/OtelExporter": OtelExporter,
+  "v2/OtelHttpProtocol": OtelHttpProtocol,
+  "v2/OtelRequirements": OtelRequirements,
+  "v2/OtelTlsConfig": OtelTlsConfig,
+  "v2/OtelToolResultLogConfig": OtelToolResultLogConfig,
   "v2/OverriddenMetadata": OverriddenMetadata,
   "v2/PatchApplyStatus": PatchApplyStatus,
   "v2/PatchChangeKind": PatchChangeKind,
@@ -3114,7 +3627,9 @@ export const definitions0166 = {
   "v2/ReasoningSummary": ReasoningSummary,
   "v2/ReasoningSummaryTextDeltaNotification": ReasoningSummaryTextDeltaNotification,
   "v2/ReasoningTextDeltaNotification": ReasoningTextDeltaNotification,
+  "v2/RequestHeader": RequestHeader,
   "v2/RequestId": RequestId,
+  "v2/ResidencyRequirement": ResidencyRequirement,
   "v2/Resource": Resource,
   "v2/ResourceTemplate": ResourceTemplate,
   "v2/ResponseItem": ResponseItem,
@@ -3268,6 +3783,7 @@ export const definitions0166 = {
   "v2/WebSearchLocation": WebSearchLocation,
   "v2/WebSearchMode": WebSearchMode,
   "v2/WebSearchToolConfig": WebSearchToolConfig,
+  "v2/WindowsSandboxImplementation": WindowsSandboxImplementation,
   "v2/WorkspaceRouting": WorkspaceRouting,
   "v2/WriteStatus": WriteStatus,
 } as const;

@@ -14,9 +14,11 @@ import { AccountService } from "./account-service.js";
 import { createBackgroundTerminalHandlers0166 } from "./background-terminals-0166.js";
 import { basicHandlers, initialize0166 } from "./basic.js";
 import { createConfigHandlers } from "./config.js";
+import { createConfigInfoHandlers0166 } from "./config-info-0166/index.js";
 import { createConversationHandlers } from "./conversations.js";
 import { createExecOneOffCommandHandler } from "./exec.js";
 import { createFeedbackHandler } from "./feedback.js";
+import { createFsHandlers0166 } from "./fs-0166/index.js";
 import { createGoalHandlers0166 } from "./goals-0166.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
@@ -173,6 +175,17 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         return initialize0166(p, ctx);
       },
       ...createPermissionProfileHandler(currentConfig),
+      ...createFsHandlers0166({
+        peer: server.peers["0.166"],
+        log: warn,
+        onClose: (cleanup) => server.onClose(cleanup),
+      }),
+      ...createConfigInfoHandlers0166({
+        layers,
+        currentConfig,
+        threads,
+        cliVersion: s.cliVersion ?? "0.58.0",
+      }),
       ...createSettingsHandlers0166({
         account,
         config: writer && layers ? { layers, writer } : undefined,

@@ -1,6 +1,6 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { isMissingPath, readBoundedFile, writeAtomically } from "@codex-ts/config-loader";
+import { isMissingPath, readBoundedFile, writeFileAtomically } from "@codex-ts/config-loader";
 import { allowRuleLine, ExecPolicy, type PrefixRule, rulesFromCalls } from "./policy.js";
 import { parseRulesFile, RulesSyntaxError } from "./syntax.js";
 
@@ -78,7 +78,7 @@ export async function appendAllowRule(codexHome: string, prefix: readonly string
   }
   if (existing.split("\n").some((l) => l.replace(/\r$/, "") === line)) return;
   const separator = existing !== "" && !existing.endsWith("\n") ? "\n" : "";
-  await writeAtomically(path, `${existing}${separator}${line}\n`);
+  await writeFileAtomically(path, `${existing}${separator}${line}\n`, { newFileMode: 0o600 });
 }
 
 /**

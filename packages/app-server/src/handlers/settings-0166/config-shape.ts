@@ -124,8 +124,11 @@ const DEFAULTS: Table = {
   project_root_markers: [".git"],
 };
 
-/** 0.166.0's feature flags with their defaults, printed whatever the config says. */
-const FEATURE_DEFAULTS: Table = {
+/**
+ * 0.166.0's feature flags with their defaults, printed whatever the config says: the ones
+ * `experimentalFeature/enablement/set` may turn on or off at run time.
+ */
+export const FEATURE_DEFAULTS: Table = {
   api_key_cyber_access_programs: true,
   api_key_model_discovery: true,
   auth_elicitation: true,

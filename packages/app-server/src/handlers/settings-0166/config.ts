@@ -21,6 +21,7 @@ import {
   type TomlTable,
 } from "@codex-ts/config-loader";
 import type { Handlers } from "../../handler.js";
+import { RuntimeFeatures, runtimeFeatures } from "../config-info-0166/runtime-features.js";
 import { configShape0166 } from "./config-shape.js";
 
 type LayerMetadata = gen0166.ConfigLayerMetadata;
@@ -167,6 +168,13 @@ export function createConfigHandlers0166(
         for (const path of leafPaths(layer.table, "", [])) origins[path] = meta;
       }
       const config = configShape0166(merged) as gen0166.Config;
+      // Flags a client set at run time show where the config does not set them, as in 0.166.0.
+      const configured = isTomlTable(merged.features) ? merged.features : {};
+      const features = config.features as Record<string, unknown> | undefined;
+      for (const name of RuntimeFeatures.settable) {
+        const on = runtimeFeatures.get(name);
+        if (features && on !== undefined && !(name in configured)) features[name] = on;
+      }
       if (!p.includeLayers) return { config, origins };
       const listed = [...layers].reverse().map((layer) => ({ ...metadata(layer), config: layer.table }));
       return { config, origins, layers: listed };

@@ -1,0 +1,110 @@
+import {
+  type gen0166,
+  internalError,
+  invalidRequest,
+  type Protocol0166,
+  type RpcError,
+} from "@codex-ts/app-server-protocol";
+import { type Config, type ConfigLayer, isTomlTable, mergeTables } from "@codex-ts/config-loader";
+import type { Handlers } from "../../handler.js";
+import { parseThreadId, type ThreadRegistry } from "../../threads/registry.js";
+import { FEATURES_0166 } from "./features-0166.js";
+import { saveFeedback } from "./feedback-save.js";
+import { runtimeFeatures } from "./runtime-features.js";
+
+export type ConfigInfoMethod0166 =
+  | "configRequirements/read"
+  | "experimentalFeature/list"
+  | "experimentalFeature/enablement/set"
+  | "modelProvider/capabilities/read"
+  | "feedback/save";
+
+export interface ConfigInfoServices0166 {
+  /** The config layers (the merged `[features]`); absent without a runtime (the defaults are listed). */
+  layers: (() => Promise<ConfigLayer[]>) | undefined;
+  /** The effective config (the model provider); absent without a runtime. */
+  currentConfig: (() => Promise<Config>) | undefined;
+  threads: ThreadRegistry;
+  /** The version reports carry (`cli_version`). */
+  cliVersion: string;
+}
+
+/** A config that cannot be read, in 0.166.0's words for `what` (the runtime's own prefix taken off). */
+function configFailure(what: string, err: unknown): RpcError {
+  const message = (err as Error).message.replace(/^error deriving config: /, "");
+  return internalError(`${what}: ${message}`);
+}
+
+/** `cursor` as 0.166.0 reads it: an unsigned integer at most `total`. */
+function cursorIndex(cursor: string, total: number): number {
+  if (!/^\+?\d{1,20}$/.test(cursor) || BigInt(cursor) > 0xffff_ffff_ffff_ffffn)
+    throw invalidRequest(`invalid cursor: ${cursor}`);
+  const index = Number(BigInt(cursor));
+  if (index > total) throw invalidRequest(`cursor ${cursor} exceeds total feature flags ${total}`);
+  return index;
+}
+
+/**
+ * 0.166.0's config-information methods, answered from this server's config as 0.166.0 answers them offline:
+ * requirements (none: this server enforces no `requirements.toml`), feature flags (0.166.0's table, the config's
+ * `[features]` and the run-time enablement), the provider's capabilities, and feedback saved as a ZIP.
+ */
+export function createConfigInfoHandlers0166(
+  s: ConfigInfoServices0166,
+): Handlers<Protocol0166, ConfigInfoMethod0166> {
+  const configuredFeatures = async (): Promise<Record<string, unknown>> => {
+    if (!s.layers) return {};
+    try {
+      const merged = (await s.layers()).map((l) => l.table).reduce(mergeTables, {});
+      return isTomlTable(merged.features) ? merged.features : {};
+    } catch (err) {
+      throw configFailure("failed to reload config", err);
+    }
+  };
+  return {
+    "configRequirements/read"() {
+      return { supportsIndependentSpeedModes: true, requirements: null };
+    },
+
+    async "experimentalFeature/list"(p) {
+      if (p.threadId != null) {
+        const id = parseThreadId(p.threadId);
+        if (!s.threads.get(id)) throw invalidRequest(`thread not found: ${id}`);
+      }
+      const configured = await configuredFeatures();
+      const total = FEATURES_0166.length;
+      const start = p.cursor != null ? cursorIndex(p.cursor, total) : 0;
+      const end = Math.min(total, start + Math.max(1, p.limit ?? total));
+      const data: gen0166.ExperimentalFeature[] = FEATURES_0166.slice(start, end).map(
+        ([name, stage, defaultEnabled, displayName, description, announcement]) => {
+          // The config's value, else the run-time one, else the default; a removed flag's config value is ignored
+          // (0.166.0 keeps the name only so that old configs still load).
+          const set = stage === "removed" ? undefined : configured[name];
+          const enabled = typeof set === "boolean" ? set : (runtimeFeatures.get(name) ?? defaultEnabled);
+          return { name, stage, displayName, description, announcement, enabled, defaultEnabled };
+        },
+      );
+      return { data, nextCursor: end < total ? String(end) : null };
+    },
+
+    async "experimentalFeature/enablement/set"(p) {
+      return { enablement: runtimeFeatures.set(p.enablement) };
+    },
+
+    async "modelProvider/capabilities/read"() {
+      if (!s.currentConfig) throw internalError("failed to resolve feature override precedence: no config");
+      let config: Config;
+      try {
+        config = await s.currentConfig();
+      } catch (err) {
+        throw configFailure("failed to resolve feature override precedence", err);
+      }
+      // 0.166.0's providers all search the web; Bedrock's models generate no images.
+      return { imageGeneration: config.modelProviderId !== "amazon-bedrock", webSearch: true };
+    },
+
+    async "feedback/save"(p, { server }) {
+      return saveFeedback(p, { logs: server.recentLogs(), cliVersion: s.cliVersion });
+    },
+  };
+}

@@ -61,10 +61,18 @@ const METHODS_0166 = [
   "account/login/cancel",
   "account/logout",
   "account/rateLimits/read",
+  "command/exec",
+  "command/exec/write",
+  "command/exec/terminate",
+  "command/exec/resize",
   "config/read",
   "config/value/write",
   "config/batchWrite",
   "account/read",
+  "fuzzyFileSearch",
+  "fuzzyFileSearch/sessionStart",
+  "fuzzyFileSearch/sessionUpdate",
+  "fuzzyFileSearch/sessionStop",
 ];
 
 describe("protocol058", () => {

@@ -92,6 +92,7 @@ export class AppServer implements AppServerState {
   private readonly logThreshold: number;
   private stopping: Promise<void> | null = null;
   private readonly recent = new LogRing();
+  private readonly closeHooks: Array<() => void> = [];
   private readonly maxInFlight: number;
 
   constructor(opts: AppServerOptions) {
@@ -162,10 +163,22 @@ export class AppServer implements AppServerState {
     await this.shutdown();
   }
 
+  /** Runs `hook` when this connection ends, before its in-flight requests settle (what it started ends with it). */
+  onClose(hook: () => void): void {
+    this.closeHooks.push(hook);
+  }
+
   /** Stops serving: abandons pending server→client requests, waits for in-flight handlers and flushes output. */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       this.resolveStop?.();
+      for (const hook of this.closeHooks.splice(0)) {
+        try {
+          hook();
+        } catch (err) {
+          this.log("error", `shutdown: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
       try {
         await this.opts.onShutdown?.();
       } catch (err) {

@@ -9,6 +9,7 @@ import { goalNotifications0166, goalRequests0166 } from "./protocol-0166-goals.j
 import { historyRequests0166 } from "./protocol-0166-history.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
+import { workspaceNotifications0166, workspaceRequests0166 } from "./protocol-0166-workspace.js";
 
 /**
  * `entries` in the reference's registry `order` (its unknown-variant error lists requests in it; its schema lists
@@ -72,6 +73,7 @@ export const protocol0166 = {
     ...reviewRequests0166,
 
     ...goalRequests0166,
+    ...workspaceRequests0166,
   }),
   notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,
@@ -98,6 +100,7 @@ export const protocol0166 = {
     ...settingsNotifications0166,
     ...adminNotifications0166,
     ...goalNotifications0166,
+    ...workspaceNotifications0166,
   }),
   serverRequests: inRegistryOrder(serverRequestOrder0166, {
     "item/commandExecution/requestApproval": {

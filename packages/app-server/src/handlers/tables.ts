@@ -13,10 +13,12 @@ import { type AccountHandlerOptions, createAccountHandlers } from "./account.js"
 import { AccountService } from "./account-service.js";
 import { createBackgroundTerminalHandlers0166 } from "./background-terminals-0166.js";
 import { basicHandlers, initialize0166 } from "./basic.js";
+import { createCommandExecHandlers0166 } from "./command-exec-0166/index.js";
 import { createConfigHandlers } from "./config.js";
 import { createConversationHandlers } from "./conversations.js";
 import { createExecOneOffCommandHandler } from "./exec.js";
 import { createFeedbackHandler } from "./feedback.js";
+import { createFuzzySearchHandlers0166 } from "./fuzzy-search-0166.js";
 import { createGoalHandlers0166 } from "./goals-0166.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
@@ -172,6 +174,19 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         return initialize0166(p, ctx);
       },
       ...createPermissionProfileHandler(currentConfig),
+      ...createFuzzySearchHandlers0166({ experimentalApi: () => experimentalApi }),
+      ...(rt?.processConfig
+        ? createCommandExecHandlers0166({
+            sandbox: rt.processConfig.sandboxPolicy,
+            envPolicy: rt.processConfig.shellEnvironmentPolicy,
+            experimentalApi: () => experimentalApi,
+            onConnectionClose: (hook) => server.onClose(hook),
+          })
+        : unavailable(
+            protocol0166,
+            ["command/exec", "command/exec/write", "command/exec/terminate", "command/exec/resize"],
+            "a process config",
+          )),
       ...createSettingsHandlers0166({
         account,
         config: writer && layers ? { layers, writer } : undefined,

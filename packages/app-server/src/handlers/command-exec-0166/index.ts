@@ -108,15 +108,16 @@ async function checkCwd(cwd: string): Promise<void> {
  * on this connection only: a connection that closes ends its commands.
  */
 export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<Protocol0166, Methods> {
-  /** This connection's commands by client process id. */
-  const named = new Map<string, ExecProcess>();
+  /** This connection's commands by client process id, from the moment they are asked for (null: it did not start). */
+  const named = new Map<string, Promise<ExecProcess | null>>();
   /** Every command this connection started and that still runs, named or not. */
   const running = new Set<ExecProcess>();
   o.onConnectionClose(() => {
     for (const proc of running) proc.terminate();
   });
-  const lookup = (processId: string): ExecProcess => {
-    const proc = named.get(processId);
+  /** The running command `processId` names; a follow-up sent while it starts waits for it. */
+  const lookup = async (processId: string): Promise<ExecProcess> => {
+    const proc = await named.get(processId);
     if (!proc) throw invalidRequest(`no active command/exec for process id ${JSON.stringify(processId)}`);
     return proc;
   };
@@ -147,13 +148,9 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
             capReached: taken.capReached,
           });
       };
-      // Reserved before the first await, so that a second request with the same id is refused meanwhile.
-      const placeholder = reservedProcess();
-      if (processId !== null) named.set(processId, placeholder);
-      let proc: ExecProcess;
-      try {
+      const starting = (async () => {
         await checkCwd(cwd);
-        proc = await startExecProcess({
+        return startExecProcess({
           command: p.command,
           cwd,
           env: requestEnv(p, o.envPolicy, sandbox),
@@ -164,12 +161,21 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
           streamStdin: tty || p.streamStdin === true,
           onOutput,
         });
+      })();
+      // Registered before the first await: a second request with the same id is refused meanwhile, follow-ups wait.
+      if (processId !== null)
+        named.set(
+          processId,
+          starting.catch(() => null),
+        );
+      let proc: ExecProcess;
+      try {
+        proc = await starting;
       } catch (err) {
         if (processId !== null) named.delete(processId);
         if (err instanceof RpcError) throw err;
         throw internalError(`failed to spawn command: ${err instanceof Error ? err.message : String(err)}`);
       }
-      if (processId !== null) named.set(processId, proc);
       running.add(proc);
       try {
         const end = await proc.ended;
@@ -178,23 +184,23 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
         return { exitCode: end.exitCode, stdout: text("stdout"), stderr: text("stderr") };
       } finally {
         running.delete(proc);
-        if (processId !== null && named.get(processId) === proc) named.delete(processId);
+        if (processId !== null) named.delete(processId);
       }
     },
-    "command/exec/write"(p) {
+    async "command/exec/write"(p) {
       if (p.deltaBase64 == null && !p.closeStdin)
         throw invalidParams("command/exec/write requires deltaBase64 or closeStdin");
       const bytes = p.deltaBase64 == null ? Buffer.alloc(0) : decodeBase64Strict(p.deltaBase64);
       if (typeof bytes === "string") throw invalidParams(`invalid deltaBase64: ${bytes}`);
-      const proc = lookup(p.processId);
+      const proc = await lookup(p.processId);
       if (!proc.streamStdin) throw invalidRequest("stdin streaming is not enabled for this command/exec");
       if (bytes.length > 0 && !proc.write(bytes)) throw invalidRequest("stdin is already closed");
       if (p.closeStdin) proc.closeStdin();
       return {};
     },
-    "command/exec/resize"(p) {
+    async "command/exec/resize"(p) {
       checkSize(p.size);
-      const proc = lookup(p.processId);
+      const proc = await lookup(p.processId);
       try {
         proc.resize(p.size);
       } catch (err) {
@@ -202,23 +208,9 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
       }
       return {};
     },
-    "command/exec/terminate"(p) {
-      lookup(p.processId).terminate();
+    async "command/exec/terminate"(p) {
+      (await lookup(p.processId)).terminate();
       return {};
     },
-  };
-}
-
-/** Holds a process id while its command starts: follow-ups in that moment find it and do nothing. */
-function reservedProcess(): ExecProcess {
-  return {
-    streamStdin: false,
-    write: () => false,
-    closeStdin: () => {},
-    resize: () => {
-      throw new Error("process is not attached to a PTY");
-    },
-    terminate: () => {},
-    ended: new Promise(() => {}),
   };
 }

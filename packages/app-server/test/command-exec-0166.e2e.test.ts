@@ -2,6 +2,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { CODEX_0166_BIN, errorOf, useAppServerSuite } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
+import { COMMAND_EXEC_MAX_RUNNING } from "../src/handlers/command-exec-0166/index.js";
 import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
 
 /**
@@ -333,6 +334,15 @@ describe("command/exec compared with codex 0.166.0", () => {
         sandboxPolicy: FULL,
       });
       expect(timedOut).toEqual({ exitCode: 124, stdout: "", stderr: "" });
+      // A timeout longer than a timer holds (2^31-1 ms) is not a timeout at once.
+      const longTimeout = await s.c.request("command/exec", {
+        command: ["sh", "-c", "exit 0"],
+        processId: "pty-long",
+        tty: true,
+        timeoutMs: 3_000_000_000,
+        sandboxPolicy: FULL,
+      });
+      expect(longTimeout).toEqual({ exitCode: 0, stdout: "", stderr: "" });
       const killed = s.c.request("command/exec", {
         command: ["sh", "-c", "echo ready; exec sleep 30"],
         processId: "pty-kill",
@@ -372,5 +382,27 @@ describe("command/exec compared with codex 0.166.0", () => {
     // The server is gone; its command ends with it (polled: nothing else tells when a foreign process is reaped).
     for (let i = 0; alive() && i < 400; i++) await new Promise((r) => setTimeout(r, 25));
     expect(alive()).toBe(false);
+  });
+
+  it("ours: at most 64 commands run at once per connection, so follow-ups always reach them", {
+    timeout: 60_000,
+  }, async () => {
+    const s = await start("ours");
+    const ids = Array.from({ length: COMMAND_EXEC_MAX_RUNNING }, (_, i) => `held-${i}`);
+    const held = ids.map((processId) =>
+      s.c.request("command/exec", { command: ["sh", "-c", "exec sleep 30"], processId, sandboxPolicy: FULL }),
+    );
+    expect(await refusal(s, "command/exec", { command: ["true"] })).toEqual({
+      code: -32600,
+      message: "command/exec runs at most 64 commands per connection at once; terminate one first",
+    });
+    for (const processId of ids)
+      expect(await s.c.request("command/exec/terminate", { processId })).toEqual({});
+    for (const answer of held) expect(await answer).toEqual({ exitCode: 137, stdout: "", stderr: "" });
+    expect(await s.c.request("command/exec", { command: ["true"], sandboxPolicy: FULL })).toEqual({
+      exitCode: 0,
+      stdout: "",
+      stderr: "",
+    });
   });
 });

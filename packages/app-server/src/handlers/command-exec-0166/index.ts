@@ -24,6 +24,13 @@ type Methods = "command/exec" | "command/exec/write" | "command/exec/terminate" 
 /** 0.166.0 answers a request whose options contradict each other -32602 (invalid params). */
 const invalidParams = (message: string) => new RpcError(-32602, message);
 
+/**
+ * Commands one connection runs at once. Each holds its request open until it exits, and a connection has
+ * MAX_REQUESTS_IN_FLIGHT (128) places: without this bound, 128 running commands would leave none for the
+ * `command/exec/terminate` that ends them. 0.166.0 answers later from a task of its own and has no such bound.
+ */
+export const COMMAND_EXEC_MAX_RUNNING = 64;
+
 /** 0.166.0's timeout of a command whose request names none (its `DEFAULT_EXEC_COMMAND_TIMEOUT_MS`). */
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -112,7 +119,11 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
   const named = new Map<string, Promise<ExecProcess | null>>();
   /** Every command this connection started and that still runs, named or not. */
   const running = new Set<ExecProcess>();
+  /** Commands asked for and not yet answered (starting or running). */
+  let active = 0;
+  let closed = false;
   o.onConnectionClose(() => {
+    closed = true;
     for (const proc of running) proc.terminate();
   });
   /** The running command `processId` names; a follow-up sent while it starts waits for it. */
@@ -127,13 +138,17 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
       const processId = p.processId ?? null;
       if (processId !== null && named.has(processId))
         throw invalidRequest(`duplicate active command/exec process id: ${JSON.stringify(processId)}`);
+      if (active >= COMMAND_EXEC_MAX_RUNNING)
+        throw invalidRequest(
+          `command/exec runs at most ${COMMAND_EXEC_MAX_RUNNING} commands per connection at once; terminate one first`,
+        );
       const tty = p.tty === true;
       const stream = tty || p.streamStdoutStderr === true;
       const sandbox = requestSandbox(p, o.sandbox);
       const cwd = path.resolve(p.cwd ?? ".");
       const capBytes = p.disableOutputCap
         ? DISABLED_OUTPUT_CAP_BYTES
-        : (p.outputBytesCap ?? DEFAULT_OUTPUT_BYTES_CAP);
+        : Math.min(p.outputBytesCap ?? DEFAULT_OUTPUT_BYTES_CAP, DISABLED_OUTPUT_CAP_BYTES);
       const caps = { stdout: new OutputCap(capBytes), stderr: new OutputCap(capBytes) };
       const buffered: Record<OutputStream, Buffer[]> = { stdout: [], stderr: [] };
       const onOutput = (which: OutputStream, chunk: Buffer) => {
@@ -148,6 +163,7 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
             capReached: taken.capReached,
           });
       };
+      active++;
       const starting = (async () => {
         await checkCwd(cwd);
         return startExecProcess({
@@ -172,17 +188,21 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
       try {
         proc = await starting;
       } catch (err) {
+        active--;
         if (processId !== null) named.delete(processId);
         if (err instanceof RpcError) throw err;
         throw internalError(`failed to spawn command: ${err instanceof Error ? err.message : String(err)}`);
       }
       running.add(proc);
+      // The connection closed while it started: it ends at once, as those running then did.
+      if (closed) proc.terminate();
       try {
         const end = await proc.ended;
         if ("spawnError" in end) throw internalError(`failed to spawn command: ${end.spawnError}`);
         const text = (which: OutputStream) => Buffer.concat(buffered[which]).toString("utf8");
         return { exitCode: end.exitCode, stdout: text("stdout"), stderr: text("stderr") };
       } finally {
+        active--;
         running.delete(proc);
         if (processId !== null) named.delete(processId);
       }

@@ -1,8 +1,9 @@
 /** 0.166.0's per-stream capture cap when a request names none (its `DEFAULT_OUTPUT_BYTES_CAP`). */
 export const DEFAULT_OUTPUT_BYTES_CAP = 1024 * 1024;
 /**
- * What `disableOutputCap` still keeps per stream: 0.166.0 keeps everything, which lets one command fill the server's
- * memory (and a buffered answer over ~512 MiB cannot even be a string); this server stops at 64 MiB.
+ * What one stream keeps at most, whatever `outputBytesCap` says or with `disableOutputCap`: 0.166.0 keeps
+ * everything then, which lets one command fill the server's memory (and a buffered answer over ~512 MiB cannot even
+ * be a string); this server stops at 64 MiB.
  */
 export const DISABLED_OUTPUT_CAP_BYTES = 64 * 1024 * 1024;
 

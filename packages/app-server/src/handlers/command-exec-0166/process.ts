@@ -1,6 +1,7 @@
 import { constants } from "node:os";
 import type { SandboxPolicy } from "@codex-ts/config-loader";
 import {
+  clampTimeoutMs,
   type RunningCommand,
   runCommand,
   sandboxedArgv,
@@ -102,10 +103,11 @@ async function startOnTerminal(spec: ExecSpec): Promise<ExecProcess> {
   });
   let timedOut = false;
   let stdinOpen = true;
+  // Clamped as runCommand clamps it: a timer holds at most 2^31-1 ms, and fires at once beyond.
   const timer = setTimeout(() => {
     timedOut = true;
     proc.kill();
-  }, spec.timeoutMs);
+  }, clampTimeoutMs(spec.timeoutMs));
   proc.onData((chunk) => spec.onOutput("stdout", chunk));
   const ended = new Promise<ExecEnd>((resolve) => {
     proc.onExit((code) => {

@@ -26,9 +26,15 @@ interface Session {
  */
 export function createFuzzySearchHandlers0166(o: {
   experimentalApi(): boolean;
+  /** Registers what to do when this connection ends: its sessions' searches stop. */
+  onConnectionClose(hook: () => void): void;
 }): Handlers<Protocol0166, Methods> {
   const searches = new CancellableSearches();
   const sessions = new Map<string, Session>();
+  o.onConnectionClose(() => {
+    for (const session of sessions.values()) session.search.abort();
+    sessions.clear();
+  });
   const requireExperimental = (method: string) => {
     if (!o.experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
   };

@@ -174,7 +174,10 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         return initialize0166(p, ctx);
       },
       ...createPermissionProfileHandler(currentConfig),
-      ...createFuzzySearchHandlers0166({ experimentalApi: () => experimentalApi }),
+      ...createFuzzySearchHandlers0166({
+        experimentalApi: () => experimentalApi,
+        onConnectionClose: (hook) => server.onClose(hook),
+      }),
       ...(rt?.processConfig
         ? createCommandExecHandlers0166({
             sandbox: rt.processConfig.sandboxPolicy,

@@ -405,4 +405,23 @@ describe("command/exec compared with codex 0.166.0", () => {
       stderr: "",
     });
   });
+
+  it("ours: input a command does not read holds its writer, and ending the command releases it", {
+    timeout: 60_000,
+  }, async () => {
+    const s = await start("ours");
+    const deaf = s.c.request("command/exec", {
+      command: ["sh", "-c", "exec sleep 30"],
+      processId: "deaf",
+      streamStdin: true,
+      sandboxPolicy: FULL,
+    });
+    const twoMiB = Buffer.alloc(2 * 1024 * 1024, "x").toString("base64");
+    // The first write is queued at once (less than 1 MiB was waiting); the second waits for a reader.
+    expect(await s.c.request("command/exec/write", { processId: "deaf", deltaBase64: twoMiB })).toEqual({});
+    const second = s.c.request("command/exec/write", { processId: "deaf", deltaBase64: twoMiB });
+    expect(await s.c.request("command/exec/terminate", { processId: "deaf" })).toEqual({});
+    expect(await deaf).toEqual({ exitCode: 137, stdout: "", stderr: "" });
+    expect(await second).toEqual({});
+  });
 });

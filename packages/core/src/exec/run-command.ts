@@ -17,6 +17,11 @@ export const EXEC_OUTPUT_DELTA_MAX_BYTES = 8192;
  * queued for the client (base64 in v1, text in v2), while what is kept of the output in the end is 1 MiB anyway.
  */
 export const EXEC_OUTPUT_DELTA_MAX_TOTAL_BYTES = 8 * 1024 * 1024;
+/**
+ * Input a running command has not read yet that `RunningCommand.write` queues without waiting (a bounded queue, as
+ * Codex's writer channel is): beyond it a write resolves only once its bytes are in the pipe.
+ */
+const STDIN_QUEUE_MAX_BYTES = 1024 * 1024;
 /** How long the output pipes may stay open after the command exited (held by a process that left its group). */
 const EXEC_OUTPUT_DRAIN_MS = 2000;
 
@@ -44,11 +49,14 @@ export interface RunCommandOptions {
 
 /** A command `runCommand` started, while it runs. */
 export interface RunningCommand {
-  /** Writes to its stdin (with `stdin: "pipe"`); false once its input is closed. */
-  write(bytes: Buffer): boolean;
+  /**
+   * Writes to its stdin (with `stdin: "pipe"`); resolves once the bytes are in the pipe (a command that does not
+   * read holds the writer, as a full pipe does, rather than the server buffering without bound), false when its
+   * input was closed before.
+   */
+  write(bytes: Buffer): Promise<boolean>;
   /** Closes its stdin (end of file for the command). */
   closeStdin(): void;
-  readonly stdinOpen: boolean;
   /** SIGKILL to its whole process group; the run then resolves with the signal. */
   kill(): void;
 }
@@ -292,14 +300,16 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     proc.stdin?.on("error", () => {});
     o.onSpawn?.({
       write: (bytes) => {
-        if (!proc.stdin?.writable) return false;
-        proc.stdin.write(bytes);
-        return true;
+        const stdin = proc.stdin;
+        if (!stdin?.writable) return Promise.resolve(false);
+        const queued = stdin.writableLength;
+        return new Promise((resolve) => {
+          // The callback also runs when the write fails (the command exited: EPIPE), so no writer waits forever.
+          stdin.write(bytes, () => resolve(true));
+          if (queued < STDIN_QUEUE_MAX_BYTES) resolve(true);
+        });
       },
       closeStdin: () => proc.stdin?.end(),
-      get stdinOpen() {
-        return proc.stdin?.writable ?? false;
-      },
       kill: onAbort,
     });
     timer = setTimeout(() => {

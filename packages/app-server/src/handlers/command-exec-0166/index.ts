@@ -214,7 +214,7 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
       if (typeof bytes === "string") throw invalidParams(`invalid deltaBase64: ${bytes}`);
       const proc = await lookup(p.processId);
       if (!proc.streamStdin) throw invalidRequest("stdin streaming is not enabled for this command/exec");
-      if (bytes.length > 0 && !proc.write(bytes)) throw invalidRequest("stdin is already closed");
+      if (bytes.length > 0 && !(await proc.write(bytes))) throw invalidRequest("stdin is already closed");
       if (p.closeStdin) proc.closeStdin();
       return {};
     },

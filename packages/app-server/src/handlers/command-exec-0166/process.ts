@@ -37,8 +37,8 @@ export type ExecEnd = { exitCode: number } | { spawnError: string };
 /** A running `command/exec` process, whichever runner started it. */
 export interface ExecProcess {
   readonly streamStdin: boolean;
-  /** Writes to its stdin; false when its stdin is closed. */
-  write(bytes: Buffer): boolean;
+  /** Writes to its stdin, resolving once the bytes are on their way; false when its stdin is closed. */
+  write(bytes: Buffer): Promise<boolean>;
   closeStdin(): void;
   /** Throws (0.166.0's words) unless it runs on a PTY. */
   resize(size: TerminalSize): void;
@@ -83,7 +83,7 @@ function startOnPipes(spec: ExecSpec): ExecProcess {
   });
   return {
     streamStdin: spec.streamStdin,
-    write: (bytes) => running?.write(bytes) ?? false,
+    write: (bytes) => running?.write(bytes) ?? Promise.resolve(false),
     closeStdin: () => running?.closeStdin(),
     resize: () => {
       throw new Error("process is not attached to a PTY");
@@ -117,7 +117,7 @@ async function startOnTerminal(spec: ExecSpec): Promise<ExecProcess> {
   });
   return {
     streamStdin: true,
-    write: (bytes) => {
+    write: async (bytes) => {
       if (!stdinOpen) return false;
       proc.write(bytes);
       return true;

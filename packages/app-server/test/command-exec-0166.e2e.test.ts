@@ -82,6 +82,8 @@ describe("command/exec compared with codex 0.166.0", () => {
       ["command/exec", { command: ["true"], timeoutMs: -1 }],
       ["command/exec", { command: ["true"], processId: "a", tty: true, size: { rows: 0, cols: 10 } }],
       ["command/exec", { command: ["true"], processId: 1 }],
+      ["command/exec", { command: ["true"], permissionProfile: ":nope" }],
+      ["command/exec", { command: ["true"], permissionProfile: ":read-only", sandboxPolicy: FULL }],
       ["command/exec", { command: ["true"], cwd: "no-such-dir", sandboxPolicy: FULL }],
       ["command/exec", { command: ["no-such-program-0166"], sandboxPolicy: FULL }],
       ["command/exec/terminate", { processId: "ghost" }],
@@ -133,6 +135,16 @@ describe("command/exec compared with codex 0.166.0", () => {
         method: "command/exec",
         code: -32600,
         message: "Invalid request: invalid type: integer `1`, expected a string",
+      },
+      {
+        method: "command/exec",
+        code: -32600,
+        message: "invalid permission profile: default_permissions refers to unknown built-in profile `:nope`",
+      },
+      {
+        method: "command/exec",
+        code: -32600,
+        message: "`permissionProfile` cannot be combined with `sandboxPolicy`",
       },
       {
         method: "command/exec",
@@ -423,5 +435,19 @@ describe("command/exec compared with codex 0.166.0", () => {
     expect(await s.c.request("command/exec/terminate", { processId: "deaf" })).toEqual({});
     expect(await deaf).toEqual({ exitCode: 137, stdout: "", stderr: "" });
     expect(await second).toEqual({});
+  });
+
+  it("ours: a built-in permission profile picks the sandbox (the native one's helper is not on the test PATH)", {
+    timeout: 60_000,
+  }, async () => {
+    const s = await start("ours");
+    const run = (permissionProfile: string, file: string) =>
+      outcome(s, { command: ["sh", "-c", `touch ${file} && echo ok`], permissionProfile });
+    expect(await run(":workspace", "in-workspace")).toEqual({ exitCode: 0, stdout: "ok\n", stderr: "" });
+    expect(await run(":read-only", "read-only")).toEqual({
+      exitCode: 1,
+      stdout: "",
+      stderr: "touch: cannot touch 'read-only': Read-only file system\n",
+    });
   });
 });

@@ -44,12 +44,23 @@ export interface CommandExecOptions {
   onConnectionClose(hook: () => void): void;
 }
 
+/** The sandbox mode of a built-in permission profile; an unknown one refused in 0.166.0's words. */
+function profileMode(id: string): SandboxPolicy["mode"] {
+  if (id.startsWith(":") && !["read-only", "workspace", "danger-full-access"].includes(id.slice(1)))
+    throw invalidRequest(
+      `invalid permission profile: default_permissions refers to unknown built-in profile \`${id}\``,
+    );
+  return profileSandbox(id);
+}
+
 /** A request's sandbox: its policy or permission profile, else the configured one; null runs unconfined. */
 function requestSandbox(p: gen0166.CommandExecParams, fallback: SandboxPolicy): SandboxPolicy | null {
   let policy: SandboxPolicy = fallback;
-  if (p.permissionProfile != null)
-    policy = { ...fallback, mode: profileSandbox(p.permissionProfile) } as SandboxPolicy;
-  else if (p.sandboxPolicy != null)
+  if (p.permissionProfile != null) {
+    // A built-in profile picks the mode; the configured policy's roots stay when it is the same mode.
+    const mode = profileMode(p.permissionProfile);
+    policy = fallback.mode === mode ? fallback : (sandboxPolicyFromWire({ mode }) as SandboxPolicy);
+  } else if (p.sandboxPolicy != null)
     // An external sandbox confines the server already: the command gets none of ours on top.
     policy =
       p.sandboxPolicy.type === "externalSandbox"

@@ -74,11 +74,19 @@ const METHODS_0166 = [
   "account/logout",
   "account/rateLimits/read",
   "feedback/save",
+  "command/exec",
+  "command/exec/write",
+  "command/exec/terminate",
+  "command/exec/resize",
   "config/read",
   "config/value/write",
   "config/batchWrite",
   "configRequirements/read",
   "account/read",
+  "fuzzyFileSearch",
+  "fuzzyFileSearch/sessionStart",
+  "fuzzyFileSearch/sessionUpdate",
+  "fuzzyFileSearch/sessionStop",
 ];
 
 describe("protocol058", () => {

@@ -92,6 +92,7 @@ export class AppServer implements AppServerState {
   private readonly logThreshold: number;
   private stopping: Promise<void> | null = null;
   private readonly recent = new LogRing();
+  private readonly closeHooks: Array<() => void> = [];
   private readonly maxInFlight: number;
 
   constructor(opts: AppServerOptions) {
@@ -148,12 +149,6 @@ export class AppServer implements AppServerState {
     return this.recent.snapshot();
   }
 
-  private readonly closers: (() => void)[] = [];
-  /** Runs `cleanup` when this connection shuts down (e.g. its filesystem watches end with it). */
-  onClose(cleanup: () => void): void {
-    this.closers.push(cleanup);
-  }
-
   /** Serves until stdin ends or `shutdown()` is called, then finishes in-flight work and flushes output. */
   async run(): Promise<void> {
     const inputDone = this.peer.run({
@@ -168,13 +163,21 @@ export class AppServer implements AppServerState {
     await this.shutdown();
   }
 
+  /**
+   * Runs `hook` when this connection ends, before its in-flight requests settle: what it started (commands, fuzzy
+   * search sessions, filesystem watches) ends with it.
+   */
+  onClose(hook: () => void): void {
+    this.closeHooks.push(hook);
+  }
+
   /** Stops serving: abandons pending server→client requests, waits for in-flight handlers and flushes output. */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       this.resolveStop?.();
-      for (const cleanup of this.closers.splice(0)) {
+      for (const hook of this.closeHooks.splice(0)) {
         try {
-          cleanup();
+          hook();
         } catch (err) {
           this.log("error", `shutdown: ${err instanceof Error ? err.message : String(err)}`);
         }

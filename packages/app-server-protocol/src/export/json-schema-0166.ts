@@ -158,7 +158,7 @@ export function buildV2Bundle0166(bundle: JsonSchema): JsonSchema {
 /**
  * Where 0.166.0 writes the standalone file of a request's or notification's params or response, and what is in
  * it: `v2/<Name>.json` for the v2 namespace, `v1/<Name>.json` for the root definitions of requests without a
- * namespace (`initialize`), `v2/Nullable<Name>.json` (titled `Nullable_<Name>`) for optional params
+ * namespace (`initialize`; those of the v1 namespace, the fuzzy searches, are at the top), `v2/Nullable<Name>.json` (titled `Nullable_<Name>`) for optional params
  * (`Option<Name>`), none for a method without params.
  */
 function fileFor(bundle: JsonSchema, schema: z.ZodType, inV1: boolean): [string, JsonSchema] | null {

@@ -10,6 +10,7 @@ import { historyRequests0166 } from "./protocol-0166-history.js";
 import { hostNotifications0166, hostRequests0166 } from "./protocol-0166-host.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
+import { workspaceNotifications0166, workspaceRequests0166 } from "./protocol-0166-workspace.js";
 
 /**
  * `entries` in the reference's registry `order` (its unknown-variant error lists requests in it; its schema lists
@@ -74,6 +75,7 @@ export const protocol0166 = {
     ...hostRequests0166,
 
     ...goalRequests0166,
+    ...workspaceRequests0166,
   }),
   notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,
@@ -101,6 +103,7 @@ export const protocol0166 = {
     ...adminNotifications0166,
     ...goalNotifications0166,
     ...hostNotifications0166,
+    ...workspaceNotifications0166,
   }),
   serverRequests: inRegistryOrder(serverRequestOrder0166, {
     "item/commandExecution/requestApproval": {

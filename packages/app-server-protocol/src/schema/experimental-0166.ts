@@ -79,6 +79,12 @@ export const experimental0166 = {
   serverRequests: ["currentTime/read"],
   clientNotifications: [],
   definitions: [
+    "FuzzyFileSearchSessionStartParams",
+    "FuzzyFileSearchSessionStartResponse",
+    "FuzzyFileSearchSessionStopParams",
+    "FuzzyFileSearchSessionStopResponse",
+    "FuzzyFileSearchSessionUpdateParams",
+    "FuzzyFileSearchSessionUpdateResponse",
     "v2/ThreadBackgroundTerminal",
     "v2/ThreadBackgroundTerminalsCleanParams",
     "v2/ThreadBackgroundTerminalsCleanResponse",
@@ -93,6 +99,7 @@ export const experimental0166 = {
   ],
   fields: {
     CommandExecutionRequestApprovalParams: ["additionalPermissions", "availableDecisions"],
+    "v2/CommandExecParams": ["permissionProfile"],
     "v2/Config": ["apps"],
     "v2/ConfigRequirements": ["allowedApprovalsReviewers", "application", "hooks", "network"],
     "v2/GetAccountResponse": ["workspaceRouting"],

@@ -475,6 +475,95 @@ export const CommandAction = z.union([
 ]);
 export type CommandAction = z.infer<typeof CommandAction>;
 
+/** Stream label for `command/exec/outputDelta` notifications. */
+export const CommandExecOutputStream = z.union([z.enum(["stdout"]), z.enum(["stderr"])]);
+export type CommandExecOutputStream = z.infer<typeof CommandExecOutputStream>;
+
+/** Base64-encoded output chunk emitted for a streaming `command/exec` request.
+ *
+ * These notifications are connection-scoped. If the originating connection closes, the server terminates the process. */
+export const CommandExecOutputDeltaNotification = z.object({
+  capReached: z.boolean(),
+  deltaBase64: z.string(),
+  processId: z.string(),
+  stream: CommandExecOutputStream,
+});
+export type CommandExecOutputDeltaNotification = z.infer<typeof CommandExecOutputDeltaNotification>;
+
+/** PTY size in character cells for `command/exec` PTY sessions. */
+export const CommandExecTerminalSize = z.object({ cols: u16(), rows: u16() });
+export type CommandExecTerminalSize = z.infer<typeof CommandExecTerminalSize>;
+
+export const NetworkAccess = z.enum(["restricted", "enabled"]);
+export type NetworkAccess = z.infer<typeof NetworkAccess>;
+
+export const SandboxPolicy = z.union([
+  z.object({ type: z.enum(["dangerFullAccess"]) }),
+  z.object({ networkAccess: z.boolean().optional(), type: z.enum(["readOnly"]) }),
+  z.object({ networkAccess: NetworkAccess.optional(), type: z.enum(["externalSandbox"]) }),
+  z.object({
+    excludeSlashTmp: z.boolean().optional(),
+    excludeTmpdirEnvVar: z.boolean().optional(),
+    networkAccess: z.boolean().optional(),
+    type: z.enum(["workspaceWrite"]),
+    writableRoots: z.array(AbsolutePathBuf).optional(),
+  }),
+]);
+export type SandboxPolicy = z.infer<typeof SandboxPolicy>;
+
+/** Run a standalone command (argv vector) in the server sandbox without creating a thread or turn.
+ *
+ * The final `command/exec` response is deferred until the process exits and is sent only after all `command/exec/outputDelta` notifications for that connection have been emitted. */
+export const CommandExecParams = z.object({
+  command: z.array(z.string()),
+  cwd: z.string().nullable().optional(),
+  disableOutputCap: z.boolean().optional(),
+  disableTimeout: z.boolean().optional(),
+  env: z.record(z.string(), z.string().nullable()).nullable().optional(),
+  outputBytesCap: usize().nullable().optional(),
+  permissionProfile: z.string().nullable().optional(),
+  processId: z.string().nullable().optional(),
+  sandboxPolicy: SandboxPolicy.nullable().optional(),
+  size: CommandExecTerminalSize.nullable().optional(),
+  streamStdin: z.boolean().optional(),
+  streamStdoutStderr: z.boolean().optional(),
+  timeoutMs: i64().nullable().optional(),
+  tty: z.boolean().optional(),
+});
+export type CommandExecParams = z.infer<typeof CommandExecParams>;
+
+/** Resize a running PTY-backed `command/exec` session. */
+export const CommandExecResizeParams = z.object({ processId: z.string(), size: CommandExecTerminalSize });
+export type CommandExecResizeParams = z.infer<typeof CommandExecResizeParams>;
+
+/** Empty success response for `command/exec/resize`. */
+export const CommandExecResizeResponse = z.object({});
+export type CommandExecResizeResponse = z.infer<typeof CommandExecResizeResponse>;
+
+/** Final buffered result for `command/exec`. */
+export const CommandExecResponse = z.object({ exitCode: i32(), stderr: z.string(), stdout: z.string() });
+export type CommandExecResponse = z.infer<typeof CommandExecResponse>;
+
+/** Terminate a running `command/exec` session. */
+export const CommandExecTerminateParams = z.object({ processId: z.string() });
+export type CommandExecTerminateParams = z.infer<typeof CommandExecTerminateParams>;
+
+/** Empty success response for `command/exec/terminate`. */
+export const CommandExecTerminateResponse = z.object({});
+export type CommandExecTerminateResponse = z.infer<typeof CommandExecTerminateResponse>;
+
+/** Write stdin bytes to a running `command/exec` session, close stdin, or both. */
+export const CommandExecWriteParams = z.object({
+  closeStdin: z.boolean().optional(),
+  deltaBase64: z.string().nullable().optional(),
+  processId: z.string(),
+});
+export type CommandExecWriteParams = z.infer<typeof CommandExecWriteParams>;
+
+/** Empty success response for `command/exec/write`. */
+export const CommandExecWriteResponse = z.object({});
+export type CommandExecWriteResponse = z.infer<typeof CommandExecWriteResponse>;
+
 export const NetworkPolicyRuleAction = z.enum(["allow", "deny"]);
 export type NetworkPolicyRuleAction = z.infer<typeof NetworkPolicyRuleAction>;
 
@@ -1261,6 +1350,65 @@ export type FunctionCallOutputContentItem = z.infer<typeof FunctionCallOutputCon
 
 export const FunctionCallOutputBody = z.union([z.string(), z.array(FunctionCallOutputContentItem)]);
 export type FunctionCallOutputBody = z.infer<typeof FunctionCallOutputBody>;
+
+export const FuzzyFileSearchMatchType = z.enum(["file", "directory"]);
+export type FuzzyFileSearchMatchType = z.infer<typeof FuzzyFileSearchMatchType>;
+
+export const FuzzyFileSearchParams = z.object({
+  cancellationToken: z.string().nullable().optional(),
+  query: z.string(),
+  roots: z.array(z.string()),
+});
+export type FuzzyFileSearchParams = z.infer<typeof FuzzyFileSearchParams>;
+
+/** Superset of [`codex_file_search::FileMatch`] */
+export const FuzzyFileSearchResult = z.object({
+  file_name: z.string(),
+  indices: z.array(u32()).nullable().optional(),
+  match_type: FuzzyFileSearchMatchType,
+  path: z.string(),
+  root: z.string(),
+  score: u32(),
+});
+export type FuzzyFileSearchResult = z.infer<typeof FuzzyFileSearchResult>;
+
+export const FuzzyFileSearchResponse = z.object({ files: z.array(FuzzyFileSearchResult) });
+export type FuzzyFileSearchResponse = z.infer<typeof FuzzyFileSearchResponse>;
+
+export const FuzzyFileSearchSessionCompletedNotification = z.object({ sessionId: z.string() });
+export type FuzzyFileSearchSessionCompletedNotification = z.infer<
+  typeof FuzzyFileSearchSessionCompletedNotification
+>;
+
+export const FuzzyFileSearchSessionStartParams = z.object({
+  roots: z.array(z.string()),
+  sessionId: z.string(),
+});
+export type FuzzyFileSearchSessionStartParams = z.infer<typeof FuzzyFileSearchSessionStartParams>;
+
+export const FuzzyFileSearchSessionStartResponse = z.object({});
+export type FuzzyFileSearchSessionStartResponse = z.infer<typeof FuzzyFileSearchSessionStartResponse>;
+
+export const FuzzyFileSearchSessionStopParams = z.object({ sessionId: z.string() });
+export type FuzzyFileSearchSessionStopParams = z.infer<typeof FuzzyFileSearchSessionStopParams>;
+
+export const FuzzyFileSearchSessionStopResponse = z.object({});
+export type FuzzyFileSearchSessionStopResponse = z.infer<typeof FuzzyFileSearchSessionStopResponse>;
+
+export const FuzzyFileSearchSessionUpdateParams = z.object({ query: z.string(), sessionId: z.string() });
+export type FuzzyFileSearchSessionUpdateParams = z.infer<typeof FuzzyFileSearchSessionUpdateParams>;
+
+export const FuzzyFileSearchSessionUpdateResponse = z.object({});
+export type FuzzyFileSearchSessionUpdateResponse = z.infer<typeof FuzzyFileSearchSessionUpdateResponse>;
+
+export const FuzzyFileSearchSessionUpdatedNotification = z.object({
+  files: z.array(FuzzyFileSearchResult),
+  query: z.string(),
+  sessionId: z.string(),
+});
+export type FuzzyFileSearchSessionUpdatedNotification = z.infer<
+  typeof FuzzyFileSearchSessionUpdatedNotification
+>;
 
 export const GetAccountParams = z.object({ refreshToken: z.boolean().optional() });
 export type GetAccountParams = z.infer<typeof GetAccountParams>;
@@ -2181,9 +2329,6 @@ export const MultiAgentMode = z.union([
 ]);
 export type MultiAgentMode = z.infer<typeof MultiAgentMode>;
 
-export const NetworkAccess = z.enum(["restricted", "enabled"]);
-export type NetworkAccess = z.infer<typeof NetworkAccess>;
-
 export const PermissionProfileListParams = z.object({
   cursor: z.string().nullable().optional(),
   cwd: z.string().nullable().optional(),
@@ -2438,20 +2583,6 @@ export type Turn = z.infer<typeof Turn>;
 
 export const ReviewStartResponse = z.object({ reviewThreadId: z.string(), turn: Turn });
 export type ReviewStartResponse = z.infer<typeof ReviewStartResponse>;
-
-export const SandboxPolicy = z.union([
-  z.object({ type: z.enum(["dangerFullAccess"]) }),
-  z.object({ networkAccess: z.boolean().optional(), type: z.enum(["readOnly"]) }),
-  z.object({ networkAccess: NetworkAccess.optional(), type: z.enum(["externalSandbox"]) }),
-  z.object({
-    excludeSlashTmp: z.boolean().optional(),
-    excludeTmpdirEnvVar: z.boolean().optional(),
-    networkAccess: z.boolean().optional(),
-    type: z.enum(["workspaceWrite"]),
-    writableRoots: z.array(AbsolutePathBuf).optional(),
-  }),
-]);
-export type SandboxPolicy = z.infer<typeof SandboxPolicy>;
 
 /** A user-selected root that can expose one or more runtime capabilities. */
 export const SelectedCapabilityRoot = z.object({ id: z.string(), location: CapabilityRootLocation });
@@ -3409,6 +3540,17 @@ export const definitions0166 = {
   "v2/CollabAgentToolCallStatus": CollabAgentToolCallStatus,
   "v2/CollaborationMode": CollaborationMode,
   "v2/CommandAction": CommandAction,
+  "v2/CommandExecOutputDeltaNotification": CommandExecOutputDeltaNotification,
+  "v2/CommandExecOutputStream": CommandExecOutputStream,
+  "v2/CommandExecParams": CommandExecParams,
+  "v2/CommandExecResizeParams": CommandExecResizeParams,
+  "v2/CommandExecResizeResponse": CommandExecResizeResponse,
+  "v2/CommandExecResponse": CommandExecResponse,
+  "v2/CommandExecTerminalSize": CommandExecTerminalSize,
+  "v2/CommandExecTerminateParams": CommandExecTerminateParams,
+  "v2/CommandExecTerminateResponse": CommandExecTerminateResponse,
+  "v2/CommandExecWriteParams": CommandExecWriteParams,
+  "v2/CommandExecWriteResponse": CommandExecWriteResponse,
   CommandExecutionApprovalDecision: CommandExecutionApprovalDecision,
   CommandExecutionApprovalKind: CommandExecutionApprovalKind,
   "v2/CommandExecutionOutputDeltaNotification": CommandExecutionOutputDeltaNotification,
@@ -3491,6 +3633,18 @@ export const definitions0166 = {
   "v2/FsWriteFileResponse": FsWriteFileResponse,
   "v2/FunctionCallOutputBody": FunctionCallOutputBody,
   "v2/FunctionCallOutputContentItem": FunctionCallOutputContentItem,
+  FuzzyFileSearchMatchType: FuzzyFileSearchMatchType,
+  FuzzyFileSearchParams: FuzzyFileSearchParams,
+  FuzzyFileSearchResponse: FuzzyFileSearchResponse,
+  FuzzyFileSearchResult: FuzzyFileSearchResult,
+  FuzzyFileSearchSessionCompletedNotification: FuzzyFileSearchSessionCompletedNotification,
+  FuzzyFileSearchSessionStartParams: FuzzyFileSearchSessionStartParams,
+  FuzzyFileSearchSessionStartResponse: FuzzyFileSearchSessionStartResponse,
+  FuzzyFileSearchSessionStopParams: FuzzyFileSearchSessionStopParams,
+  FuzzyFileSearchSessionStopResponse: FuzzyFileSearchSessionStopResponse,
+  FuzzyFileSearchSessionUpdateParams: FuzzyFileSearchSessionUpdateParams,
+  FuzzyFileSearchSessionUpdateResponse: FuzzyFileSearchSessionUpdateResponse,
+  FuzzyFileSearchSessionUpdatedNotification: FuzzyFileSearchSessionUpdatedNotification,
   "v2/GetAccountParams": GetAccountParams,
   "v2/GetAccountRateLimitsParams": GetAccountRateLimitsParams,
   "v2/GetAccountRateLimitsResponse": GetAccountRateLimitsResponse,

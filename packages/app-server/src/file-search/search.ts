@@ -13,6 +13,11 @@ export interface FileMatch {
   indices: number[] | null;
 }
 
+/** A 0.166 result: a file or (0.166.0 matches them too) a directory. */
+export interface FileMatch0166 extends FileMatch {
+  match_type: "file" | "directory";
+}
+
 /** 0.58.0 returns at most this many matches. */
 export const FUZZY_SEARCH_LIMIT = 50;
 /** Distinct roots one search may name (duplicates are dropped first); more is -32600. */
@@ -60,9 +65,43 @@ export async function fuzzyFileSearch(
   limit = FUZZY_SEARCH_LIMIT,
   limits: FuzzySearchLimits = {},
 ): Promise<FileMatch[]> {
+  const found = await searchEntries(query, roots, signal, limit, limits, false);
+  return found.map(({ match_type: _, ...m }) => m);
+}
+
+/** 0.166.0's search: as `fuzzyFileSearch`, directories matched too, each result saying which it is. */
+export function fuzzyFileSearch0166(
+  query: string,
+  roots: readonly string[],
+  signal: AbortSignal,
+  limits: FuzzySearchLimits = {},
+): Promise<FileMatch0166[]> {
+  return searchEntries(query, roots, signal, FUZZY_SEARCH_LIMIT, limits, true);
+}
+
+async function searchEntries(
+  query: string,
+  roots: readonly string[],
+  signal: AbortSignal,
+  limit: number,
+  limits: FuzzySearchLimits,
+  directories: boolean,
+): Promise<FileMatch0166[]> {
   if (query.length === 0) return [];
   const unique = distinctRoots(roots, limits.maxRoots ?? FUZZY_SEARCH_MAX_ROOTS);
-  const top = new TopMatches<FileMatch>(limit, compareMatches);
+  const top = new TopMatches<FileMatch0166>(limit, compareMatches);
+  const offer = (match_type: FileMatch0166["match_type"]) => (root: string, rel: string) => {
+    const m = fuzzyMatch(query, rel);
+    if (!m) return;
+    top.offer({
+      root,
+      path: rel,
+      match_type,
+      file_name: path.posix.basename(rel),
+      score: m.score,
+      indices: m.indices,
+    });
+  };
   const walkStop = new AbortController();
   const stop = () => walkStop.abort();
   signal.addEventListener("abort", stop, { once: true });
@@ -71,18 +110,9 @@ export async function fuzzyFileSearch(
     await walkFiles(
       unique,
       walkStop.signal,
-      (root, rel) => {
-        const m = fuzzyMatch(query, rel);
-        if (!m) return;
-        top.offer({
-          root,
-          path: rel,
-          file_name: path.posix.basename(rel),
-          score: m.score,
-          indices: m.indices,
-        });
-      },
+      offer("file"),
       limits.maxEntries ?? FUZZY_SEARCH_MAX_ENTRIES,
+      directories ? offer("directory") : undefined,
     );
   } finally {
     clearTimeout(timer);

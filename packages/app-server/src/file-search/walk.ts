@@ -50,6 +50,8 @@ export async function walkFiles(
   signal: AbortSignal,
   onFile: (root: string, relPath: string) => void,
   maxEntries = Number.POSITIVE_INFINITY,
+  /** Also told of each directory it descends into (0.166.0's search matches directories too). */
+  onDirectory?: (root: string, relPath: string) => void,
 ): Promise<WalkEnd> {
   // Consumed entries are cleared (and the consumed head cut off now and then) so they can be collected.
   const queue: ({ root: string; rel: string; rules: Rules[] } | undefined)[] = roots.map((root) => ({
@@ -83,8 +85,10 @@ export async function walkFiles(
         const rel = job.rel === "" ? e.name : `${job.rel}/${e.name}`;
         const isDir = e.isDirectory();
         if (ignored(rules, rel, isDir)) continue;
-        if (isDir) queue.push({ root: job.root, rel, rules });
-        else onFile(job.root, rel);
+        if (isDir) {
+          queue.push({ root: job.root, rel, rules });
+          onDirectory?.(job.root, rel);
+        } else onFile(job.root, rel);
       }
       // A walk of `/` queues hundreds of thousands of directories.
       if (head > 4096 && head * 2 > queue.length) {

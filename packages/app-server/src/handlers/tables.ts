@@ -13,12 +13,14 @@ import { type AccountHandlerOptions, createAccountHandlers } from "./account.js"
 import { AccountService } from "./account-service.js";
 import { createBackgroundTerminalHandlers0166 } from "./background-terminals-0166.js";
 import { basicHandlers, initialize0166 } from "./basic.js";
+import { createCommandExecHandlers0166 } from "./command-exec-0166/index.js";
 import { createConfigHandlers } from "./config.js";
 import { createConfigInfoHandlers0166 } from "./config-info-0166/index.js";
 import { createConversationHandlers } from "./conversations.js";
 import { createExecOneOffCommandHandler } from "./exec.js";
 import { createFeedbackHandler } from "./feedback.js";
 import { createFsHandlers0166 } from "./fs-0166/index.js";
+import { createFuzzySearchHandlers0166 } from "./fuzzy-search-0166.js";
 import { createGoalHandlers0166 } from "./goals-0166.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
@@ -186,6 +188,22 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         threads,
         cliVersion: s.cliVersion ?? "0.58.0",
       }),
+      ...createFuzzySearchHandlers0166({
+        experimentalApi: () => experimentalApi,
+        onConnectionClose: (hook) => server.onClose(hook),
+      }),
+      ...(rt?.processConfig
+        ? createCommandExecHandlers0166({
+            sandbox: rt.processConfig.sandboxPolicy,
+            envPolicy: rt.processConfig.shellEnvironmentPolicy,
+            experimentalApi: () => experimentalApi,
+            onConnectionClose: (hook) => server.onClose(hook),
+          })
+        : unavailable(
+            protocol0166,
+            ["command/exec", "command/exec/write", "command/exec/terminate", "command/exec/resize"],
+            "a process config",
+          )),
       ...createSettingsHandlers0166({
         account,
         config: writer && layers ? { layers, writer } : undefined,

@@ -9,7 +9,7 @@ import type { Handlers } from "../handler.js";
  * running cancels that search, which then answers `{files: []}` (as in 0.58.0).
  */
 export function createWorkspaceHandlers(): Handlers<Protocol058, "gitDiffToRemote" | "fuzzyFileSearch"> {
-  const running = new Map<string, AbortController>();
+  const searches = new CancellableSearches();
   return {
     async gitDiffToRemote({ cwd }) {
       const result = await gitDiffToRemote(path.resolve(cwd));
@@ -18,17 +18,34 @@ export function createWorkspaceHandlers(): Handlers<Protocol058, "gitDiffToRemot
       return result;
     },
     async fuzzyFileSearch({ query, roots, cancellationToken }) {
-      const controller = new AbortController();
-      const token = cancellationToken ?? null;
-      if (token !== null) {
-        running.get(token)?.abort();
-        running.set(token, controller);
-      }
-      try {
-        return { files: await fuzzyFileSearch(query, roots, controller.signal) };
-      } finally {
-        if (token !== null && running.get(token) === controller) running.delete(token);
-      }
+      return {
+        files: await searches.run(cancellationToken, (signal) => fuzzyFileSearch(query, roots, signal)),
+      };
     },
   };
+}
+
+/**
+ * One-shot searches by `cancellationToken`: a search started with the token of one still running cancels that one
+ * (0.58.0's and 0.166.0's `fuzzyFileSearch`).
+ */
+export class CancellableSearches {
+  private readonly running = new Map<string, AbortController>();
+
+  async run<T>(
+    cancellationToken: string | null | undefined,
+    search: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const token = cancellationToken ?? null;
+    if (token !== null) {
+      this.running.get(token)?.abort();
+      this.running.set(token, controller);
+    }
+    try {
+      return await search(controller.signal);
+    } finally {
+      if (token !== null && this.running.get(token) === controller) this.running.delete(token);
+    }
+  }
 }

@@ -17,6 +17,7 @@ export {
   killRunningCommands,
   type RunCommandOptions,
   type RunCommandResult,
+  type RunningCommand,
   runCommand,
   type SandboxSupport,
   SandboxUnavailableError,

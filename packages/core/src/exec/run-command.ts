@@ -17,6 +17,11 @@ export const EXEC_OUTPUT_DELTA_MAX_BYTES = 8192;
  * queued for the client (base64 in v1, text in v2), while what is kept of the output in the end is 1 MiB anyway.
  */
 export const EXEC_OUTPUT_DELTA_MAX_TOTAL_BYTES = 8 * 1024 * 1024;
+/**
+ * Input a running command has not read yet that `RunningCommand.write` queues without waiting (a bounded queue, as
+ * Codex's writer channel is): beyond it a write resolves only once its bytes are in the pipe.
+ */
+const STDIN_QUEUE_MAX_BYTES = 1024 * 1024;
 /** How long the output pipes may stay open after the command exited (held by a process that left its group). */
 const EXEC_OUTPUT_DRAIN_MS = 2000;
 
@@ -31,6 +36,29 @@ export interface RunCommandOptions {
   onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void;
   /** Bytes kept per stream (default EXEC_OUTPUT_MAX_BYTES); beyond it the middle of the output is dropped. */
   maxOutputBytes?: number;
+  /**
+   * Bounds of what `onOutput` gets (default EXEC_OUTPUT_MAX_DELTAS pieces, EXEC_OUTPUT_DELTA_MAX_TOTAL_BYTES bytes):
+   * a caller that caps the output itself (0.166's `command/exec`) lifts them.
+   */
+  outputBounds?: { maxDeltas: number; maxTotalBytes: number };
+  /** A pipe the caller writes through the `RunningCommand` (default: no input, as a model's commands get). */
+  stdin?: "pipe" | "ignore";
+  /** Called once the process is spawned, with the ways to talk to it while it runs. */
+  onSpawn?: (running: RunningCommand) => void;
+}
+
+/** A command `runCommand` started, while it runs. */
+export interface RunningCommand {
+  /**
+   * Writes to its stdin (with `stdin: "pipe"`); resolves once the bytes are in the pipe (a command that does not
+   * read holds the writer, as a full pipe does, rather than the server buffering without bound), false when its
+   * input was closed before.
+   */
+  write(bytes: Buffer): Promise<boolean>;
+  /** Closes its stdin (end of file for the command). */
+  closeStdin(): void;
+  /** SIGKILL to its whole process group; the run then resolves with the signal. */
+  kill(): void;
 }
 
 export interface RunCommandResult {
@@ -42,6 +70,8 @@ export interface RunCommandResult {
   timedOut: boolean;
   /** Output was over the capture limit: the texts above keep its head and tail around a marker line. */
   truncated?: boolean;
+  /** The signal that ended the command, if one did (its exit code is then 128 + 9 whatever the signal). */
+  signal?: NodeJS.Signals;
   /** Bytes the command wrote to each stream, captured or not. */
   stdoutBytes?: number;
   stderrBytes?: number;
@@ -209,6 +239,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     let settled = false;
     let spawnError: string | undefined;
     let spawnErrorDebug: string | undefined;
+    let endSignal: NodeJS.Signals | null = null;
     let deltas = 0;
     let streamed = 0;
     const finish = (code: number) => {
@@ -232,6 +263,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
         stderrBytes: stderr.totalBytes,
         ...(spawnError !== undefined ? { spawnError } : {}),
         ...(spawnErrorDebug !== undefined ? { spawnErrorDebug } : {}),
+        ...(endSignal ? { signal: endSignal } : {}),
         sandboxDenied:
           o.sandbox !== null && o.sandbox.mode !== "danger-full-access" && code !== 0 && DENIAL.test(err),
       });
@@ -256,7 +288,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
         cwd: o.cwd,
         env,
         detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: [o.stdin ?? "ignore", "pipe", "pipe"],
       });
     } catch (err) {
       failToStart(err);
@@ -264,6 +296,22 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     }
     const proc = child;
     if (proc.pid) trackGroup(proc.pid);
+    // A command that stops reading its input must not crash the server with EPIPE.
+    proc.stdin?.on("error", () => {});
+    o.onSpawn?.({
+      write: (bytes) => {
+        const stdin = proc.stdin;
+        if (!stdin?.writable) return Promise.resolve(false);
+        const queued = stdin.writableLength;
+        return new Promise((resolve) => {
+          // The callback also runs when the write fails (the command exited: EPIPE), so no writer waits forever.
+          stdin.write(bytes, () => resolve(true));
+          if (queued < STDIN_QUEUE_MAX_BYTES) resolve(true);
+        });
+      },
+      closeStdin: () => proc.stdin?.end(),
+      kill: onAbort,
+    });
     timer = setTimeout(() => {
       timedOut = true;
       onAbort();
@@ -276,8 +324,8 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
       if (!o.onOutput) return;
       // Streamed in pieces within the delta bounds above; the rest is only captured.
       for (let at = 0; at < chunk.length; at += EXEC_OUTPUT_DELTA_MAX_BYTES) {
-        const room = EXEC_OUTPUT_DELTA_MAX_TOTAL_BYTES - streamed;
-        if (deltas >= EXEC_OUTPUT_MAX_DELTAS || room <= 0) break;
+        const room = (o.outputBounds?.maxTotalBytes ?? EXEC_OUTPUT_DELTA_MAX_TOTAL_BYTES) - streamed;
+        if (deltas >= (o.outputBounds?.maxDeltas ?? EXEC_OUTPUT_MAX_DELTAS) || room <= 0) break;
         const piece = chunk.subarray(at, at + Math.min(EXEC_OUTPUT_DELTA_MAX_BYTES, room));
         deltas++;
         streamed += piece.length;
@@ -287,8 +335,10 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     proc.stdout?.on("data", collect("stdout", stdout));
     proc.stderr?.on("data", collect("stderr", stderr));
     proc.on("error", failToStart);
-    const exitCode = (code: number | null, signal: NodeJS.Signals | null) =>
-      timedOut ? 124 : (code ?? (signal ? 128 + 9 : 1));
+    const exitCode = (code: number | null, signal: NodeJS.Signals | null) => {
+      endSignal = signal;
+      return timedOut ? 124 : (code ?? (signal ? 128 + 9 : 1));
+    };
     proc.on("exit", (code, signal) => {
       // A process that left the group (setsid) may hold the pipes open forever: stop waiting for them after a grace.
       drainTimer = setTimeout(() => {

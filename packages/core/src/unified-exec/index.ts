@@ -19,7 +19,13 @@ export {
   type UnifiedExecOutcome,
 } from "./manager.js";
 export { DEFAULT_MAX_OUTPUT_TOKENS } from "./output-text.js";
-export { type TerminalKind, terminalKind } from "./terminal.js";
+export {
+  spawnTerminal,
+  type TerminalKind,
+  type TerminalProcess,
+  type TerminalSize,
+  terminalKind,
+} from "./terminal.js";
 export {
   EXEC_COMMAND_TOOL,
   escalationRefusal,

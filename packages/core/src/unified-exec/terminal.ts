@@ -10,12 +10,21 @@ import { closeSync, constants, openSync } from "node:fs";
 export interface TerminalProcess {
   readonly pid: number;
   readonly kind: TerminalKind;
-  write(data: string): void;
+  /** Bytes (a Buffer) reach the process as they are; a string is written as UTF-8. */
+  write(data: string | Buffer): void;
   onData(listener: (chunk: Buffer) => void): void;
   /** Called once, after all output was delivered. A process ended by a signal reports 1, as 0.58.0 does. */
   onExit(listener: (exitCode: number) => void): void;
   /** SIGKILL to the whole process group. */
   kill(): void;
+  /** A new size of its terminal; throws on pipes, which have none. */
+  resize(size: TerminalSize): void;
+}
+
+/** A terminal's size in character cells. */
+export interface TerminalSize {
+  cols: number;
+  rows: number;
 }
 
 export type TerminalKind = "pty" | "pipes";
@@ -48,7 +57,7 @@ export async function terminalKind(): Promise<TerminalKind> {
 
 export async function spawnTerminal(
   argv: readonly string[],
-  o: { cwd: string; env: Record<string, string>; kind?: TerminalKind },
+  o: { cwd: string; env: Record<string, string>; kind?: TerminalKind; size?: TerminalSize },
 ): Promise<TerminalProcess> {
   const pty = o.kind === "pipes" ? null : await loadPty();
   return pty ? spawnPty(pty, argv, o) : spawnPipes(argv, o);
@@ -62,13 +71,17 @@ function killGroup(pid: number): void {
   }
 }
 
-function spawnPty(pty: NodePty, argv: readonly string[], o: { cwd: string; env: Record<string, string> }) {
+function spawnPty(
+  pty: NodePty,
+  argv: readonly string[],
+  o: { cwd: string; env: Record<string, string>; size?: TerminalSize },
+) {
   const [file, ...args] = argv;
   const child = pty.spawn(file as string, args, {
     cwd: o.cwd,
     env: o.env,
-    cols: COLS,
-    rows: ROWS,
+    cols: o.size?.cols ?? COLS,
+    rows: o.size?.rows ?? ROWS,
     // 0.58.0's PTYs get TERM=dumb when the environment has none (node-pty would pick xterm).
     name: o.env.TERM ?? "dumb",
     encoding: null,
@@ -97,7 +110,8 @@ function spawnPty(pty: NodePty, argv: readonly string[], o: { cwd: string; env: 
     pid: child.pid,
     kind: "pty",
     write: (data) => {
-      if (!exited) child.write(data);
+      // node-pty's type says string, but it hands the data to its socket, which writes a Buffer's bytes as they are.
+      if (!exited) child.write(data as string);
     },
     onData: (listener) => {
       child.onData((d: string | Buffer) => listener(typeof d === "string" ? Buffer.from(d, "utf8") : d));
@@ -110,6 +124,9 @@ function spawnPty(pty: NodePty, argv: readonly string[], o: { cwd: string; env: 
       });
     },
     kill: () => killGroup(child.pid),
+    resize: ({ cols, rows }) => {
+      if (!exited) child.resize(cols, rows);
+    },
   };
   return process_;
 }
@@ -167,6 +184,9 @@ function spawnPipes(
     },
     kill: () => {
       if (child.pid) killGroup(child.pid);
+    },
+    resize: () => {
+      throw new Error("process is not attached to a PTY");
     },
   };
 }

@@ -1,4 +1,3 @@
-import { modelFamily } from "../../../client/model-family.js";
 import * as ev from "../../../events/constructors.js";
 import { parseCommand } from "../../../exec/parse-command.js";
 import { decodeExecCommandArgs, decodeWriteStdinArgs } from "../../../unified-exec/args.js";
@@ -34,8 +33,10 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
   const turn = ctx.settings();
   const refusal = escalationRefusal(turn.approvalPolicy, args.withEscalatedPermissions);
   if (refusal !== null) return refusal;
-  // 0.166.0's exec_command (offered to the models whose toolset is `unified`) runs and is reported its own way.
-  const modern = modelFamily(turn.model).toolset === "unified";
+  // 0.166.0's exec_command (offered to gpt-5.5 and, on 0.166 threads, to models outside its catalogue) runs and
+  // is reported its own way.
+  const family = ctx.family();
+  const modern = family.toolset === "unified" || family.toolset === "generic";
   const shellCommand = UnifiedExecManager.shellCommand(args);
   const announce = (phase: "announced" | "started" | "rejected", processId: string | null = null) =>
     ctx.notify(
@@ -66,6 +67,7 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
         ...(modern
           ? {
               modern,
+              outputLimit: family.toolOutputLimit,
               onSpawn: (processId: number) => {
                 spawned = true;
                 announce("started", String(processId));
@@ -102,7 +104,10 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
 export const writeStdinHandler: ToolHandler = async (ctx, { call }) => {
   const decoded = decodeWriteStdinArgs(String(call.arguments ?? ""));
   if (!decoded.ok) return decoded.error;
-  const outcome = await ctx.unifiedExec.writeStdin(decoded.args, { signal: ctx.signal });
+  const outcome = await ctx.unifiedExec.writeStdin(decoded.args, {
+    signal: ctx.signal,
+    outputLimit: ctx.family().toolOutputLimit,
+  });
   const output = answer(ctx, outcome);
   if (outcome.interaction) ctx.notify(ev.terminalInteraction(outcome.interaction));
   return output;

@@ -227,10 +227,12 @@ describe("a generic model's tools at work, compared with codex 0.166.0", () => {
       s.mock.enqueue(
         execCall({ cmd: "echo hello", login: false }, "call_echo"),
         execCall({ cmd: "seq 1 3000", login: false }, "call_seq"),
+        execCall({ cmd: "seq 1 3000", login: false, max_output_tokens: 5000 }, "call_more"),
+        execCall({ cmd: "seq 1 100", login: false, max_output_tokens: 10 }, "call_less"),
         answer("done"),
       );
       const { notes } = await turnOn(s, "llama3.1", "danger-full-access");
-      const [first, second] = s.mock.requests.slice(-2).map((r) => r.body as Body);
+      const [first, second] = s.mock.requests.slice(-4).map((r) => r.body as Body);
       const echoed = first?.input.find((i) => i.call_id === "call_echo" && i.type === "function_call_output");
       expect(
         String(echoed?.output)
@@ -245,15 +247,26 @@ describe("a generic model's tools at work, compared with codex 0.166.0", () => {
           "Warning: truncated output (original token count: 3474)\nTotal output lines: 3000\n\n" +
           `${seq.slice(0, 5000)}…3893 chars truncated…${seq.slice(-5000)}`,
       );
+      // A larger max_output_tokens keeps the byte cut; a smaller one asks for a token cut.
+      expect(modelOutput(s, "call_more")).toBe(modelOutput(s, "call_seq"));
+      expect(modelOutput(s, "call_less")).toBe(
+        "Wall time: <t> seconds\nProcess exited with code 0\nOriginal token count: 73\nOutput:\n" +
+          "Warning: truncated output (original token count: 73)\nTotal output lines: 100\n\n" +
+          "1\n2\n3\n4\n5\n6\n7\n8\n9\n10…63 tokens truncated…\n95\n96\n97\n98\n99\n100\n",
+      );
       // The client sees each command as a unified exec command item with its whole output.
       const completed = notes
         .filter((m) => m.method === "item/completed")
         .map((m) => (m.params as { item: Item }).item)
         .filter((i) => i.type === "commandExecution");
-      expect(completed.map((i) => [i.id, i.source, i.status, i.exitCode])).toEqual([
-        ["call_echo", "unifiedExecStartup", "completed", 0],
-        ["call_seq", "unifiedExecStartup", "completed", 0],
-      ]);
+      expect(completed.map((i) => [i.id, i.source, i.status, i.exitCode])).toEqual(
+        ["call_echo", "call_seq", "call_more", "call_less"].map((id) => [
+          id,
+          "unifiedExecStartup",
+          "completed",
+          0,
+        ]),
+      );
       expect(completed[0]?.aggregatedOutput).toBe("hello\n");
       expect(String(completed[1]?.aggregatedOutput).length).toBe(13_893);
     },

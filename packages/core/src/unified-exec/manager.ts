@@ -336,11 +336,11 @@ function cutFor(limit: ToolOutputLimit | null, taken: TakenOutput, maxOutputToke
     const cut = truncateToTokens(taken, maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
     return { ...cut, shown: cut.output };
   }
+  // A smaller `max_output_tokens` asks for a token cut; a larger one leaves the model's own (a byte limit stays one:
+  // `max_output_tokens: 5000` on 10 000 bytes still cuts at 10 000 bytes, observed with the native binary).
   const limitTokens = limit.unit === "tokens" ? limit.max : Math.floor(limit.max / 4);
-  const cut = truncate0166(
-    taken,
-    maxOutputTokens === null ? limit : { unit: "tokens", max: Math.min(maxOutputTokens, limitTokens) },
-  );
+  const asked = maxOutputTokens !== null && maxOutputTokens < limitTokens;
+  const cut = truncate0166(taken, asked ? { unit: "tokens", max: maxOutputTokens } : limit);
   return { output: cut.text, originalTokenCount: cut.originalTokenCount, shown: retainedText(taken) };
 }
 

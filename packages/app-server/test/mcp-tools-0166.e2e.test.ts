@@ -542,3 +542,73 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
     },
   );
 });
+
+describe("MCP tools of a model outside 0.166.0's catalogue, as codex 0.166.0 calls them", () => {
+  it.each(IMPLS)(
+    "%s: the namespaced calls run on the servers; the flat names are refused",
+    { timeout: 120_000 },
+    async (impl) => {
+      const s = await server(impl);
+      const threadId = await thread(s, "llama3.1");
+      s.mock.enqueue(
+        respond(namespaced("add1", "mcp__notes", "add_note", { title: "groceries", body: "milk" })),
+        respond(
+          namespaced("find1", "mcp__notes", "search_notes", { word: "groc" }),
+          namespaced("sum1", "mcp__calc", "add", { a: 1, b: 2 }),
+          {
+            type: "function_call",
+            id: "fc_flat",
+            name: "mcp__calc__add",
+            arguments: '{"a":1,"b":2}',
+            call_id: "call_flat",
+          },
+        ),
+        answer("done"),
+      );
+      const notes = await turn(s, threadId, "note it");
+      const last = toolItems(bodies(s.mock).at(-1)?.input ?? []);
+      const outputs = Object.fromEntries(
+        last.filter((i) => i.type === "function_call_output").map((i) => [i.call_id, i.output]),
+      );
+      expect(outputs).toEqual({
+        call_add1: [
+          { type: "input_text", text: "Wall time: <t> seconds\nOutput:" },
+          { type: "input_text", text: "add_note stored groceries" },
+        ],
+        call_find1: [
+          { type: "input_text", text: "Wall time: <t> seconds\nOutput:" },
+          { type: "input_text", text: "search.notes found 1" },
+        ],
+        call_sum1: [
+          { type: "input_text", text: "Wall time: <t> seconds\nOutput:" },
+          { type: "input_text", text: "3" },
+        ],
+        call_flat: "unsupported call: mcp__calc__add",
+      });
+      expect(mcpItems(notes).filter(([method]) => method === "item/completed")).toEqual(
+        [
+          [
+            "call_add1",
+            "notes",
+            "add_note",
+            { title: "groceries", body: "milk" },
+            "add_note stored groceries",
+          ],
+          ["call_find1", "notes", "search.notes", { word: "groc" }, "search.notes found 1"],
+          ["call_sum1", "calc", "add", { a: 1, b: 2 }, "3"],
+        ].map(([id, server, tool, args, text]) => [
+          "item/completed",
+          {
+            id,
+            server,
+            tool,
+            status: "completed",
+            arguments: args,
+            content: [{ type: "text", text }],
+            error: null,
+          },
+        ]),
+      );
+    },
+  );
+});

@@ -1,4 +1,10 @@
-import { TOOL_OUTPUT_BYTES_0166, TOOL_OUTPUT_TOKENS_0166 } from "../tools/truncate-0166.js";
+import {
+  TOOL_OUTPUT_BYTES_0166,
+  TOOL_OUTPUT_TOKENS_0166,
+  type ToolOutputLimit,
+} from "../tools/truncate-0166.js";
+
+export type { ToolOutputLimit };
 
 /**
  * Whose requests a thread's model gets: `0.58` is 0.58.0's (every 0.58 connection's thread, and a Chat Completions
@@ -6,12 +12,6 @@ import { TOOL_OUTPUT_BYTES_0166, TOOL_OUTPUT_TOKENS_0166 } from "../tools/trunca
  * provider), where a model outside 0.166.0's catalogue gets 0.166.0's generic request, not 0.58.0's family.
  */
 export type ModelGeneration = "0.58" | "0.166";
-
-/** A tool output's budget for the model: 0.166.0's `tokens` policy (catalogue models) or `bytes` (the others). */
-export interface ToolOutputLimit {
-  unit: "tokens" | "bytes";
-  max: number;
-}
 
 /**
  * What Codex decides from the model name alone when it builds a Responses request. Every entry was observed from

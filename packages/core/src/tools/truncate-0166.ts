@@ -1,4 +1,3 @@
-import type { ToolOutputLimit } from "../client/model-family.js";
 import { utf8Prefix, utf8Suffix } from "./utf8-bounds.js";
 
 /**
@@ -18,6 +17,12 @@ import { utf8Prefix, utf8Suffix } from "./utf8-bounds.js";
 
 /** The token budget 0.166.0's catalogue models give one tool output (and the ceiling of `max_output_tokens`). */
 export const TOOL_OUTPUT_TOKENS_0166 = 10_000;
+
+/** A tool output's budget for the model: 0.166.0's `tokens` policy (catalogue models) or `bytes` (the others). */
+export interface ToolOutputLimit {
+  unit: "tokens" | "bytes";
+  max: number;
+}
 
 /** The byte budget 0.166.0 gives one tool output of a model outside its catalogue (its `bytes` policy). */
 export const TOOL_OUTPUT_BYTES_0166 = 10_000;

@@ -585,7 +585,7 @@ describe("MCP tools of a model outside 0.166.0's catalogue, as codex 0.166.0 cal
         ],
         call_flat: "unsupported call: mcp__calc__add",
       });
-      expect(mcpItems(notes).filter(([method]) => method === "item/completed")).toEqual(
+      expect((mcpItems(notes) as [string, Item][]).filter(([method]) => method === "item/completed")).toEqual(
         [
           [
             "call_add1",

@@ -18,8 +18,11 @@ export interface AppServerState {
   readonly clientInfo: ClientInfo | null;
   /** Records the client of this connection (the `initialize` handlers call it first thing). */
   recordClient(client: ClientInfo): void;
-  /** The user agent sent to model providers and reported to the client; carries the client after `initialize`. */
-  userAgent(): string;
+  /**
+   * The user agent sent to model providers and reported to the client; carries the client after `initialize`.
+   * `originator` replaces the server's (a 0.166 connection's threads name the client, as 0.166.0 does).
+   */
+  userAgent(originator?: string): string;
   /** CODEX_HOME of this server (reported by a 0.166 `initialize`). */
   readonly codexHome: string;
   log(level: "error" | "warn" | "info" | "debug", message: string): void;

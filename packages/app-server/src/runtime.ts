@@ -140,6 +140,7 @@ export class AppServerRuntime implements ConversationRuntime {
         ...(meta ? { meta } : {}),
         skills: settings.skills,
         mcp: settings.mcpStartup,
+        identity: settings.identity,
       }),
     );
   }
@@ -152,6 +153,7 @@ export class AppServerRuntime implements ConversationRuntime {
         records,
         settings.skills,
         settings.mcpStartup,
+        settings.identity,
       ),
     );
   }
@@ -172,6 +174,7 @@ export class AppServerRuntime implements ConversationRuntime {
         loaded,
         settings.skills,
         settings.mcpStartup,
+        settings.identity,
       );
     } catch (err) {
       if (taken) this.locks.release(loaded.conversationId);
@@ -185,6 +188,7 @@ export class AppServerRuntime implements ConversationRuntime {
         history,
         skills: settings.skills,
         mcp: settings.mcpStartup,
+        identity: settings.identity,
       }),
     );
   }

@@ -126,9 +126,9 @@ export class AppServer implements AppServerState {
     this.client = client;
   }
 
-  userAgent(): string {
+  userAgent(originator = this.opts.originator ?? "codex_cli_rs"): string {
     return buildUserAgent({
-      originator: this.opts.originator ?? "codex_cli_rs",
+      originator,
       version: this.opts.version ?? "0.58.0",
       client: this.client,
       env: this.opts.env,

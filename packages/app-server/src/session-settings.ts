@@ -1,6 +1,6 @@
 import type { NewConversationParams, v2 } from "@codex-ts/app-server-protocol";
 import type { ApprovalPolicy, ConfigOverrides, SandboxMode } from "@codex-ts/config-loader";
-import type { McpStartup, SkillCatalog } from "@codex-ts/core";
+import type { ConversationIdentity, McpStartup, SkillCatalog } from "@codex-ts/core";
 
 /**
  * The per-conversation settings a request carries (v1 `NewConversationParams`, v2 `ThreadStartParams` /
@@ -15,8 +15,13 @@ export interface SessionSettings {
   sessionMeta?: { threadSource?: string; runtimeWorkspaceRoots?: string[] };
   /** A 0.166 thread's skills (offered to its model, mentionable in its input); none for 0.58 conversations. */
   skills?: SkillCatalog | undefined;
-  /** Whose MCP start-up the conversation follows (0.166 threads: in the background); 0.58.0's when unset. */
+  /**
+   * Whose MCP start-up the conversation follows (0.166 threads: in the background; they also get 0.166.0's model
+   * requests); 0.58.0's when unset.
+   */
   mcpStartup?: McpStartup | undefined;
+  /** Who the conversation names (a 0.166 connection's client); the server's originator and user agent when unset. */
+  identity?: ConversationIdentity | undefined;
 }
 
 const V2_APPROVAL: Record<v2.AskForApproval, ApprovalPolicy> = {

@@ -46,7 +46,8 @@ describe("the typed client against ours, codex 0.58.0 and codex 0.166.0", () => 
     // 0.166: ours picks the generation from the handshake's capabilities, as any 0.166 client's.
     const ours0166 = await suite.start({ home, protocol: protocol0166, initialize: false });
     const { userAgent: ourUserAgent0166, ...ourInit0166 } = await ours0166.initialize(CLIENT);
-    expect(product(ourUserAgent0166)).toBe(product(ourInit.userAgent));
+    // A 0.166 connection names its client as the originator, as 0.166.0 does (with this server's version).
+    expect(product(ourUserAgent0166)).toBe("client-generations/0.58.0 (client-generations; 1.0)");
     expect(ourInit0166).toEqual({ codexHome: home, platformFamily: "unix", platformOs: "linux" });
     // The handshake declared capabilities ({}), which is what tells a server this client speaks 0.166.
     expect(ours0166.sent[0]).toMatchObject({ method: "initialize", params: { capabilities: {} } });

@@ -30,7 +30,8 @@ describe("a 0.166 connection", () => {
       optOutNotificationMethods: ["thread/started"],
     });
     expect(init).toEqual({
-      userAgent: expect.stringMatching(/^codex_cli_rs\/0\.58\.0 \([^)]+\) xterm \(acp; 2\.6\.0\)$/),
+      // The client is the originator on a 0.166 connection (0.166.0's `acp/0.166.0 (…)`).
+      userAgent: expect.stringMatching(/^acp\/0\.58\.0 \([^)]+\) xterm \(acp; 2\.6\.0\)$/),
       codexHome: await fs.realpath(codexHome),
       platformFamily: process.platform === "win32" ? "windows" : "unix",
       platformOs:

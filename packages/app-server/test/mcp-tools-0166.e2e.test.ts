@@ -23,7 +23,7 @@ import {
  * How a thread's MCP tools reach the model on a 0.166 connection, on this server and (where it is installed) on
  * the native codex 0.166.0 with the same script and the same two real stdio MCP servers (core's `calc` and
  * `notes` fixtures): the tools each model is offered (`tool_search` for gpt-5.5, nothing for the code-mode
- * catalogue models, 0.58.0's functions for 0.58.0's families here), a turn in which the model searches, calls the
+ * catalogue models, one namespace per server in the request for models outside the catalogue), a turn in which the model searches, calls the
  * tools it found through their `mcp__<server>` namespace (the server really runs them: the second call sees what
  * the first stored) and what the follow-up requests carry, the `mcpToolCall` items clients see, and the rollout
  * records each side writes and the other resumes. README (app-server, 0.166 differences) names what differs.
@@ -215,22 +215,29 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
       ]);
       // The code-mode catalogue models: no tools key at all, MCP servers or not.
       expect(seen["gpt-6.1-terra"]).toBe("no tools key");
-      const codex = seen["gpt-5-codex"] as unknown[];
-      if (impl === "ours") {
-        // 0.58.0's families keep 0.58.0's request here: one function per MCP tool (test/mcp-tools.e2e.test.ts).
-        expect(codex.filter((t) => typeof t === "string" && t.startsWith("mcp__"))).toEqual([
-          "mcp__calc__add(a,b)",
-          "mcp__calc__count(n)",
-          "mcp__calc__fail()",
-          "mcp__calc__slow()",
-          "mcp__notes__a_very_long_b5db12953ebab43d584df0699d90803f1fa31a78()",
-          "mcp__notes__add_note(title,body,tags)",
-          "mcp__notes__list_notes()",
-          "mcp__notes__search_notes(word)",
-        ]);
-      } else {
-        // 0.166.0 gives every model outside its catalogue its whole newer toolset, MCP tools as namespaces.
-        expect(codex.filter((t) => typeof t === "object" && t !== null && "namespace" in t)).toContainEqual({
+      // A model outside 0.166.0's catalogue (0.58.0's families too) gets 0.166.0's generic toolset: the MCP tools in
+      // the request, one namespace per server (0.166.0's `multi_agent_v1` namespace left out: README).
+      const codex = (seen["gpt-5-codex"] as unknown[]).filter(
+        (t) =>
+          !(
+            typeof t === "object" &&
+            t !== null &&
+            (t as { namespace?: string }).namespace === "multi_agent_v1"
+          ),
+      );
+      expect(codex).toEqual([
+        "exec_command(cmd,justification,login,max_output_tokens,prefix_rule,sandbox_permissions,shell,tty,workdir,yield_time_ms)",
+        "write_stdin(chars,max_output_tokens,session_id,yield_time_ms)",
+        ...mcpResources,
+        "read_mcp_resource(server,uri)",
+        "request_user_input(questions)",
+        "view_image(path)",
+        {
+          namespace: "mcp__calc",
+          description: "Tools in the mcp__calc namespace.",
+          tools: ["add", "count", "fail", "slow"],
+        },
+        {
           namespace: "mcp__notes",
           description: "Keeps short notes in memory for this session.",
           tools: [
@@ -239,8 +246,12 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
             "list_notes",
             "search_notes",
           ],
-        });
-      }
+        },
+        "get_goal()",
+        "create_goal(objective,token_budget)",
+        "update_goal(status)",
+        "web_search",
+      ]);
     },
   );
 
@@ -525,6 +536,76 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
       );
       expect(s.mock.requests.length).toBe(before + 1);
       expect(toolItems(bodies(s.mock).at(-1)?.input ?? [])).toEqual(expectedHistory);
+    },
+  );
+});
+
+describe("MCP tools of a model outside 0.166.0's catalogue, as codex 0.166.0 calls them", () => {
+  it.each(IMPLS)(
+    "%s: the namespaced calls run on the servers; the flat names are refused",
+    { timeout: 120_000 },
+    async (impl) => {
+      const s = await server(impl);
+      const threadId = await thread(s, "llama3.1");
+      s.mock.enqueue(
+        respond(namespaced("add1", "mcp__notes", "add_note", { title: "groceries", body: "milk" })),
+        respond(
+          namespaced("find1", "mcp__notes", "search_notes", { word: "groc" }),
+          namespaced("sum1", "mcp__calc", "add", { a: 1, b: 2 }),
+          {
+            type: "function_call",
+            id: "fc_flat",
+            name: "mcp__calc__add",
+            arguments: '{"a":1,"b":2}',
+            call_id: "call_flat",
+          },
+        ),
+        answer("done"),
+      );
+      const notes = await turn(s, threadId, "note it");
+      const last = toolItems(bodies(s.mock).at(-1)?.input ?? []);
+      const outputs = Object.fromEntries(
+        last.filter((i) => i.type === "function_call_output").map((i) => [i.call_id, i.output]),
+      );
+      expect(outputs).toEqual({
+        call_add1: [
+          { type: "input_text", text: "Wall time: <t> seconds\nOutput:" },
+          { type: "input_text", text: "add_note stored groceries" },
+        ],
+        call_find1: [
+          { type: "input_text", text: "Wall time: <t> seconds\nOutput:" },
+          { type: "input_text", text: "search.notes found 1" },
+        ],
+        call_sum1: [
+          { type: "input_text", text: "Wall time: <t> seconds\nOutput:" },
+          { type: "input_text", text: "3" },
+        ],
+        call_flat: "unsupported call: mcp__calc__add",
+      });
+      expect((mcpItems(notes) as [string, Item][]).filter(([method]) => method === "item/completed")).toEqual(
+        [
+          [
+            "call_add1",
+            "notes",
+            "add_note",
+            { title: "groceries", body: "milk" },
+            "add_note stored groceries",
+          ],
+          ["call_find1", "notes", "search.notes", { word: "groc" }, "search.notes found 1"],
+          ["call_sum1", "calc", "add", { a: 1, b: 2 }, "3"],
+        ].map(([id, server, tool, args, text]) => [
+          "item/completed",
+          {
+            id,
+            server,
+            tool,
+            status: "completed",
+            arguments: args,
+            content: [{ type: "text", text }],
+            error: null,
+          },
+        ]),
+      );
     },
   );
 });

@@ -101,6 +101,19 @@ export function buildUserAgent(o: {
   return sanitizeUserAgent(suffix ? `${prefix} (${suffix})` : prefix, prefix, o.originator);
 }
 
+/**
+ * A name as a header value (the `originator` header): every character outside `' '..='~'` becomes `_`, as in
+ * `sanitizeUserAgent` (Node's HTTP client cannot send the raw UTF-8 Codex sends).
+ */
+export function headerSafeName(name: string): string {
+  return [...name]
+    .map((ch) => {
+      const code = ch.codePointAt(0) ?? 0;
+      return code >= 0x20 && code <= 0x7e ? ch : "_";
+    })
+    .join("");
+}
+
 /** A character a header value can carry as it is: visible ASCII, space and tab. */
 function headerSafeChar(code: number): boolean {
   return code === 0x09 || (code >= 0x20 && code <= 0x7e);
@@ -116,12 +129,7 @@ function headerSafeChar(code: number): boolean {
 export function sanitizeUserAgent(candidate: string, fallback: string, originator: string): string {
   const valid = (s: string) => s.length > 0 && [...s].every((ch) => headerSafeChar(ch.codePointAt(0) ?? 0));
   if (valid(candidate)) return candidate;
-  const sanitized = [...candidate]
-    .map((ch) => {
-      const code = ch.codePointAt(0) ?? 0;
-      return code >= 0x20 && code <= 0x7e ? ch : "_";
-    })
-    .join("");
+  const sanitized = headerSafeName(candidate);
   if (valid(sanitized)) return sanitized;
   return valid(fallback) ? fallback : originator;
 }

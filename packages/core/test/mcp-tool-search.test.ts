@@ -214,11 +214,10 @@ describe("a namespaced MCP answer in the request (0.166.0's cut)", () => {
       arguments: "{}",
       call_id: "c",
     };
-    const [, sent] = formatInputForModel(
-      [call, { type: "function_call_output", call_id: "c", output }],
-      [],
-      10_000,
-    );
+    const [, sent] = formatInputForModel([call, { type: "function_call_output", call_id: "c", output }], [], {
+      unit: "tokens",
+      max: 10_000,
+    });
     const parts = (sent as { output: { text: string }[] }).output;
     expect(parts[0]?.text).toBe("Wall time: 0.0183 seconds\nOutput:");
     // 12 000 tokens, 9 of them the first item's: 2 × 23 982 bytes of the text, as 0.166.0 keeps them.
@@ -228,7 +227,7 @@ describe("a namespaced MCP answer in the request (0.166.0's cut)", () => {
     const [, kept] = formatInputForModel(
       [call, { type: "function_call_output", call_id: "c", output: small }],
       [],
-      10_000,
+      { unit: "tokens", max: 10_000 },
     );
     expect((kept as { output: unknown }).output).toBe(small);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lineCount, truncateText0166, truncateTokens0166 } from "../src/tools/truncate-0166.js";
+import { lineCount, truncate0166, truncateText0166, truncateTokens0166 } from "../src/tools/truncate-0166.js";
 import { OutputBuffer } from "../src/unified-exec/output-buffer.js";
 
 // The expected texts are codex 0.166.0's, observed through exec_command (app-server's exec-output-0166 e2e test
@@ -42,6 +42,35 @@ describe("0.166.0's token cut of a tool output", () => {
     expect(cut.originalTokenCount).toBe(75);
     expect(cut.text).toBe(
       "Warning: truncated output (original token count: 75)\nTotal output lines: 100\n\né…74 tokens truncated…\n",
+    );
+  });
+});
+
+// 0.166.0's cut for a model outside its catalogue (observed through exec_command with `llama3.1`: `seq 1 3000` and
+// 8 000 `é`; app-server's model-generic-0166 e2e test compares a turn with the binary).
+describe("0.166.0's byte cut of a tool output", () => {
+  const bytes = (max: number) => ({ unit: "bytes" as const, max });
+
+  it("leaves output within the budget alone", () => {
+    expect(truncateText0166("abcdefgh", bytes(8))).toBe("abcdefgh");
+  });
+
+  it("keeps half the bytes on each side, on character boundaries, and counts the characters dropped", () => {
+    expect(truncateText0166("abcdefghij", bytes(4))).toBe(
+      "Warning: truncated output (original token count: 3)\nTotal output lines: 1\n\nab…6 chars truncated…ij",
+    );
+    const text = `${"é".repeat(8000)}\n`;
+    const cut = truncateText0166(text, bytes(10_000));
+    expect(
+      cut.startsWith("Warning: truncated output (original token count: 4001)\nTotal output lines: 1\n\n"),
+    ).toBe(true);
+    expect(cut.endsWith(`${"é".repeat(2500)}…3001 chars truncated…${"é".repeat(2499)}\n`)).toBe(true);
+  });
+
+  it("counts a middle the buffer dropped a character a byte", () => {
+    const out = { head: "abcd", tail: "wxyz", dropped: true, totalBytes: 20, lineCount: 1 };
+    expect(truncate0166(out, bytes(4)).text).toBe(
+      "Warning: truncated output (original token count: 5)\nTotal output lines: 1\n\nab…16 chars truncated…yz",
     );
   });
 });

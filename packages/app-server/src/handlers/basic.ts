@@ -36,5 +36,6 @@ function platform(): { platformFamily: string; platformOs: string } {
 export const initialize0166: Handler<Protocol0166, "initialize"> = (p, { server, peer }) => {
   server.recordClient(p.clientInfo);
   peer.suppress(p.capabilities?.optOutNotificationMethods ?? []);
-  return { userAgent: server.userAgent(), codexHome: server.codexHome, ...platform() };
+  // The client is the originator of what this connection does (0.166.0 names it first in its user agent).
+  return { userAgent: server.userAgent(p.clientInfo.name), codexHome: server.codexHome, ...platform() };
 };

@@ -1,7 +1,7 @@
 import os from "node:os";
 import { protocol058, protocol0166 } from "@codex-ts/app-server-protocol";
 import { ConfigWriter } from "@codex-ts/config-loader";
-import { type AuthManager, ExecPolicyStore, GoalStore } from "@codex-ts/core";
+import { type AuthManager, type ConversationIdentity, ExecPolicyStore, GoalStore } from "@codex-ts/core";
 import { ConversationRegistry } from "../conversations.js";
 import type { HandlerTables } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
@@ -84,6 +84,11 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   if (codexHome && !threads.execPolicy) threads.execPolicy = ExecPolicyStore.for(codexHome);
   const goalStore = threads.goals;
   let experimentalApi = false;
+  // A 0.166 connection's threads name its client, as 0.166.0 names it (`clientInfo.name` as the originator).
+  const identity = (): ConversationIdentity => {
+    const originator = server.clientInfo?.name ?? s.originator ?? "codex_cli_rs";
+    return { originator, userAgent: () => server.userAgent(originator) };
+  };
   // The roots clients added: the same list for `skills/list` and for the skills this connection's threads are offered.
   const skillExtraRoots = s.skillExtraRoots ?? new SkillExtraRoots();
   const skills: ThreadSkillCatalog | undefined =
@@ -224,7 +229,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               registry: threads,
               runtime: rt,
               cliVersion: s.cliVersion ?? "0.58.0",
-              originator: s.originator ?? "codex_cli_rs",
+              identity,
               experimentalApi: () => experimentalApi,
               skills,
             }),
@@ -244,7 +249,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               runtime: rt,
               peer: server.peers["0.166"],
               cliVersion: s.cliVersion ?? "0.58.0",
-              originator: s.originator ?? "codex_cli_rs",
+              identity,
               unloadDelayMs: unloadDelayMs(rt.processConfig?.raw),
               skills,
             }),

@@ -4,7 +4,7 @@ import {
   type Protocol0166,
   type RequestResult,
 } from "@codex-ts/app-server-protocol";
-import { type DeferredResume, osErrorText } from "@codex-ts/core";
+import { type ConversationIdentity, type DeferredResume, osErrorText } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import type { Handlers } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
@@ -22,8 +22,11 @@ export interface ThreadServices0166 {
   runtime: ConversationRuntime;
   /** The version a thread reports as `cliVersion` (the one its rollout records). */
   cliVersion: string;
-  /** The originator rollouts record (0.166's `Thread.originator`). */
-  originator: string;
+  /**
+   * Who the connection's threads name: the client (`clientInfo.name`) as the originator their rollouts record
+   * (0.166's `Thread.originator`) and their model requests send, first in the user agent.
+   */
+  identity(): ConversationIdentity;
   /** Whether the client asked for the experimental API at `initialize` (`thread/settings/update` needs it). */
   experimentalApi(): boolean;
   /** The skills a thread is offered (none without: then it is told of none). */
@@ -66,7 +69,10 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
     if (p.history && p.history.length > 0) {
       if (!runtime.fork) throw invalidRequest("resuming from history is not available on this server");
       const opened = await runtime.fork([...p.history], settings);
-      return { thread: registry.add(opened, settingsOf(opened, p), meta(s.originator)), opened: true };
+      return {
+        thread: registry.add(opened, settingsOf(opened, p), meta(s.identity().originator)),
+        opened: true,
+      };
     }
     const { sessions, resume } = runtime;
     if (!sessions || !resume) throw invalidRequest("thread/resume is not available on this server");
@@ -94,7 +100,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       );
       const summary = await sessions.store.readSummary(path, sessions.defaultProvider).catch(() => null);
       return registry.add(resumed, settingsOf(resumed, p), {
-        ...meta(s.originator, summary?.preview ?? "", summary?.createdAt),
+        ...meta(s.identity().originator, summary?.preview ?? "", summary?.createdAt),
         // What the thread was started or forked with, from its session_meta (0.166.0 shows them on resume).
         threadSource: loaded.meta.thread_source ?? null,
         runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? loaded.meta.runtime_workspace_roots ?? null,
@@ -124,9 +130,9 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       // An ephemeral thread is kept out of the store (no rollout), as 0.166.0 keeps it.
       const opened =
         p.ephemeral && runtime.openEphemeral
-          ? await runtime.openEphemeral(sessionSettings0166(p, s.skills))
+          ? await runtime.openEphemeral(sessionSettings0166(p, s.skills, s.identity()))
           : await runtime.open({
-              ...sessionSettings0166(p, s.skills),
+              ...sessionSettings0166(p, s.skills, s.identity()),
               sessionMeta: {
                 ...(p.threadSource != null ? { threadSource: p.threadSource } : {}),
                 ...(p.runtimeWorkspaceRoots != null
@@ -136,7 +142,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
             });
       const settings = settingsOf(opened, p);
       const thread = registry.add(opened, settings, {
-        ...meta(s.originator),
+        ...meta(s.identity().originator),
         ephemeral: p.ephemeral ?? false,
         threadSource: p.threadSource ?? null,
         runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? null,
@@ -153,7 +159,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
     },
 
     async "thread/resume"(p, ctx) {
-      const { thread, opened } = await resumeConversation(p, sessionSettings0166(p, s.skills));
+      const { thread, opened } = await resumeConversation(p, sessionSettings0166(p, s.skills, s.identity()));
       thread.subscribed = true; // a thread unsubscribed from (and not unloaded yet) is followed again
       const store = runtime.sessions?.store;
       const history = store

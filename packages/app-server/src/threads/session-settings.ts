@@ -1,6 +1,6 @@
 import type { gen0166 } from "@codex-ts/app-server-protocol";
 import type { ConfigOverrides } from "@codex-ts/config-loader";
-import type { SkillCatalog } from "@codex-ts/core";
+import type { ConversationIdentity, SkillCatalog } from "@codex-ts/core";
 import type { SessionSettings } from "../session-settings.js";
 
 /** A 0.166 thread's skill catalog for its request `config` (settings-0166/skills.ts `skillCatalog0166`). */
@@ -15,6 +15,7 @@ import { coreApproval, profileSandbox } from "./settings.js";
 export function sessionSettings0166(
   p: gen0166.ThreadStartParams | gen0166.ThreadResumeParams | gen0166.ThreadForkParams,
   skills?: ThreadSkillCatalog,
+  identity?: ConversationIdentity,
 ): SessionSettings {
   const overrides: ConfigOverrides = {};
   if (p.model != null) overrides.model = p.model;
@@ -26,5 +27,11 @@ export function sessionSettings0166(
   if (p.baseInstructions != null) overrides.baseInstructions = p.baseInstructions;
   if (p.developerInstructions != null) overrides.developerInstructions = p.developerInstructions;
   const config = p.config ?? null;
-  return { overrides, config, mcpStartup: "0.166", ...(skills ? { skills: skills(config) } : {}) };
+  return {
+    overrides,
+    config,
+    mcpStartup: "0.166",
+    ...(skills ? { skills: skills(config) } : {}),
+    ...(identity ? { identity } : {}),
+  };
 }

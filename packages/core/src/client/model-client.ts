@@ -1,4 +1,5 @@
 import type { ModelProviderInfo } from "@codex-ts/config-loader";
+import { headerSafeName } from "../user-agent.js";
 import { chatBody } from "./chat-request.js";
 import { chatStreamEvents } from "./chat-stream.js";
 import { readErrorBody } from "./error-body.js";
@@ -64,7 +65,7 @@ export class ModelClient {
     const headers: Record<string, string> = {
       "content-type": "application/json",
       accept: "text/event-stream",
-      originator: this.o.originator,
+      originator: headerSafeName(this.o.originator),
       "user-agent": this.o.userAgent(),
       // 0.58.0 names the conversation only in Responses requests.
       ...(p.wireApi === "chat" ? {} : { conversation_id: conversationId, session_id: conversationId }),

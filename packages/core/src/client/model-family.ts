@@ -1,4 +1,17 @@
-import { TOOL_OUTPUT_TOKENS_0166 } from "../tools/truncate-0166.js";
+import {
+  TOOL_OUTPUT_BYTES_0166,
+  TOOL_OUTPUT_TOKENS_0166,
+  type ToolOutputLimit,
+} from "../tools/truncate-0166.js";
+
+export type { ToolOutputLimit };
+
+/**
+ * Whose requests a thread's model gets: `0.58` is 0.58.0's (every 0.58 connection's thread, and a Chat Completions
+ * provider's, which 0.166.0 no longer supports); `0.166` is 0.166.0's (a 0.166 connection's thread on a Responses
+ * provider), where a model outside 0.166.0's catalogue gets 0.166.0's generic request, not 0.58.0's family.
+ */
+export type ModelGeneration = "0.58" | "0.166";
 
 /**
  * What Codex decides from the model name alone when it builds a Responses request. Every entry was observed from
@@ -30,20 +43,26 @@ export interface ModelFamily {
   /**
    * The built-in tools: `0.58` is 0.58.0's set (see `toolSpecs`); `unified` is what 0.166.0 offers `gpt-5.5`
    * (exec_command, write_stdin, the freeform apply_patch, view_image, web_search, parallel tool calls); `none`
-   * is 0.166.0's request to its other catalogue models, which carries no tools at all.
+   * is 0.166.0's request to its other catalogue models, which carries no tools at all; `generic` is what 0.166.0
+   * offers a model outside its catalogue (`gpt-5.5`'s set without apply_patch and tool_search, `view_image`
+   * without `detail`, the MCP tools as namespaces; see `toolSpecs0166`).
    */
-  toolset: "0.58" | "unified" | "none";
+  toolset: "0.58" | "unified" | "none" | "generic";
   /**
    * How tool outputs are cut for the model: null is 0.58.0's rule (10 KiB and 256 lines, `truncateOutputForModel`);
-   * a number is 0.166.0's token budget per output (`truncateText0166`), which its catalogue models get.
+   * otherwise 0.166.0's budget per output (`truncateText0166`): tokens for its catalogue models, bytes for the others.
    */
-  toolOutputTokens: number | null;
+  toolOutputLimit: ToolOutputLimit | null;
   /**
    * How the thread's MCP tools are offered: `functions` is 0.58.0's (one `mcp__<server>__<tool>` function each);
    * `search` is 0.166.0's for `gpt-5.5` (deferred behind `tool_search`, found tools come back as `mcp__<server>`
-   * namespaces); `none` is 0.166.0's request to its code-mode catalogue models, which carries no tools at all.
+   * namespaces); `none` is 0.166.0's request to its code-mode catalogue models, which carries no tools at all;
+   * `namespaces` is 0.166.0's for models outside its catalogue (every tool in the request, one `mcp__<server>`
+   * namespace per server).
    */
-  mcpTools: "functions" | "search" | "none";
+  mcpTools: "functions" | "search" | "none" | "namespaces";
+  /** Whether a chosen reasoning summary `none` is left out of `reasoning` (0.166.0 does so for the generic family). */
+  omitNoneSummary: boolean;
 }
 
 const DEFAULT_FAMILY: ModelFamily = {
@@ -57,8 +76,25 @@ const DEFAULT_FAMILY: ModelFamily = {
   reasoningContext: null,
   omitDefaultSummary: false,
   toolset: "0.58",
-  toolOutputTokens: null,
+  toolOutputLimit: null,
   mcpTools: "functions",
+  omitNoneSummary: false,
+};
+
+/**
+ * What 0.166.0 sends a model outside its catalogue, whatever its name (observed with the native binary for
+ * `llama3.1`, `my-model`, `gpt-5-codex`, `o3`, `gpt-4o`, `gpt-oss:20b`, `codex-mini-latest`): reasoning with the
+ * configured effort (none by default) and summary (`auto` by default, left out when `none`) whatever
+ * `model_supports_reasoning_summaries` says, no `text.verbosity`, the generic toolset with parallel tool calls, and
+ * tool outputs cut to 10 000 bytes.
+ */
+const GENERIC_0166_FAMILY: ModelFamily = {
+  ...DEFAULT_FAMILY,
+  supportsReasoning: true,
+  toolset: "generic",
+  toolOutputLimit: { unit: "bytes", max: TOOL_OUTPUT_BYTES_0166 },
+  mcpTools: "namespaces",
+  omitNoneSummary: true,
 };
 
 /**
@@ -74,7 +110,7 @@ const catalogue0166 = (defaultEffort: string, more: Partial<ModelFamily> = {}): 
   reasoningContext: "all_turns",
   omitDefaultSummary: true,
   toolset: "none",
-  toolOutputTokens: TOOL_OUTPUT_TOKENS_0166,
+  toolOutputLimit: { unit: "tokens", max: TOOL_OUTPUT_TOKENS_0166 },
   mcpTools: "none",
   ...more,
 });
@@ -118,10 +154,16 @@ const FAMILIES: [prefix: string, family: Partial<ModelFamily>][] = [
 
 /**
  * The family of a model name. `model_supports_reasoning_summaries` from config.toml only changes names that match
- * no known family (0.58.0 ignored it, true or false, for o3, gpt-4.1, gpt-4o and gpt-oss).
+ * no known family (0.58.0 ignored it, true or false, for o3, gpt-4.1, gpt-4o and gpt-oss). In the `0.166`
+ * generation only 0.166.0's catalogue keeps its own family; every other name (0.58.0's families too) is generic.
  */
-export function modelFamily(model: string, o: { supportsReasoningSummaries?: boolean } = {}): ModelFamily {
+export function modelFamily(
+  model: string,
+  o: { supportsReasoningSummaries?: boolean; generation?: ModelGeneration } = {},
+): ModelFamily {
   const found = FAMILIES.find(([prefix]) => model.startsWith(prefix));
+  // 0.166.0's catalogue entries are the ones that name their toolset.
+  if (o.generation === "0.166" && found?.[1].toolset === undefined) return GENERIC_0166_FAMILY;
   if (found) return { ...DEFAULT_FAMILY, ...found[1] };
   return { ...DEFAULT_FAMILY, supportsReasoning: o.supportsReasoningSummaries ?? false };
 }

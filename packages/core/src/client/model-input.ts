@@ -2,6 +2,7 @@ import { renderStructuredOutput, truncateOutputForModel } from "../tools/exec-ou
 import { approxTokenCount, truncateText0166 } from "../tools/truncate-0166.js";
 import { utf8Prefix, utf8Suffix } from "../tools/utf8-bounds.js";
 import { pairCallOutputs } from "./call-outputs.js";
+import type { ToolOutputLimit } from "./model-family.js";
 import { normalizeResponseItem } from "./response-item.js";
 import type { ToolSpec } from "./types.js";
 
@@ -34,8 +35,8 @@ export function offersFreeformApplyPatch(tools: readonly ToolSpec[]): boolean {
  * 5. ghost snapshots (undo points, `ghost_snapshot`) are left out: 0.58.0 keeps them in the history and the rollout
  *    but never sends them.
  * The rollout and the conversation's own history keep the tool outputs unchanged.
- * For 0.166.0's catalogue models (`toolOutputTokens`, from the model family) step 1 is 0.166.0's cut instead: the
- * output over that many tokens (four bytes each) keeps a head and a tail under a `Warning: truncated output` header
+ * For 0.166.0's requests (`toolOutputLimit`, from the model family) step 1 is 0.166.0's cut instead: the
+ * output over that many tokens (four bytes each; or bytes, for models outside its catalogue) keeps a head and a tail under a `Warning: truncated output` header
  * (`truncateText0166`), with a fifth more room than the budget: their exec_command outputs, already cut to the
  * budget with a few lines of header around them, pass unchanged (0.166.0 does not cut them again either). An
  * output that is a list of content items (a namespaced MCP call's) shares that budget among its `input_text` items
@@ -44,13 +45,17 @@ export function offersFreeformApplyPatch(tools: readonly ToolSpec[]): boolean {
 export function formatInputForModel(
   input: Item[],
   tools: readonly ToolSpec[],
-  toolOutputTokens: number | null = null,
+  toolOutputLimit: ToolOutputLimit | null = null,
 ): Item[] {
   const render = offersFreeformApplyPatch(tools);
+  const roomy = toolOutputLimit && {
+    unit: toolOutputLimit.unit,
+    max: Math.ceil(toolOutputLimit.max * HISTORY_SLACK_0166),
+  };
+  // Content items share a budget counted in tokens (four bytes each).
+  const roomyTokens = roomy && (roomy.unit === "tokens" ? roomy.max : Math.ceil(roomy.max / 4));
   const cap = (text: string) =>
-    toolOutputTokens === null
-      ? truncateOutputForModel(text)
-      : truncateText0166(text, Math.ceil(toolOutputTokens * HISTORY_SLACK_0166));
+    roomy === null ? truncateOutputForModel(text) : truncateText0166(text, roomy);
   const commandCalls = new Set<string>();
   return pairCallOutputs(input.filter((item) => item.type !== "ghost_snapshot")).map((item) =>
     normalizeResponseItem(formatOne(item)),
@@ -71,8 +76,8 @@ export function formatInputForModel(
         return item;
       case "function_call_output":
       case "custom_tool_call_output": {
-        if (Array.isArray(item.output) && toolOutputTokens !== null) {
-          const parts = capContentItems(item.output, Math.ceil(toolOutputTokens * HISTORY_SLACK_0166));
+        if (Array.isArray(item.output) && roomyTokens !== null) {
+          const parts = capContentItems(item.output, roomyTokens);
           return parts === item.output ? item : { ...item, output: parts };
         }
         if (typeof item.output !== "string") return item;

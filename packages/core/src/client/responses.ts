@@ -14,7 +14,11 @@ export function responsesBody(p: Prompt): Record<string, unknown> {
   return {
     model: p.model,
     instructions: p.instructions,
-    input: formatInputForModel(p.input, p.tools, modelFamily(p.model).toolOutputTokens),
+    input: formatInputForModel(
+      p.input,
+      p.tools,
+      p.toolOutputLimit !== undefined ? p.toolOutputLimit : modelFamily(p.model).toolOutputLimit,
+    ),
     ...(p.omitEmptyTools && p.tools.length === 0 ? {} : { tools: p.tools }),
     tool_choice: "auto",
     parallel_tool_calls: p.parallelToolCalls ?? false,

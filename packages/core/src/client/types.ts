@@ -1,4 +1,5 @@
 import type { TokenUsage as ProtocolTokenUsage } from "@codex-ts/app-server-protocol";
+import type { ToolOutputLimit } from "./model-family.js";
 import type { RateLimitSnapshot } from "./rate-limits.js";
 
 // The model client's vocabulary, shared by both wires (responses.ts, chat-*.ts) and by the client itself; it imports
@@ -51,6 +52,8 @@ export interface Prompt {
   parallelToolCalls?: boolean;
   /** Leave `tools` out of the body when there are none, as 0.166.0 does (0.58.0 sends `tools: []`). */
   omitEmptyTools?: boolean;
+  /** How tool outputs are cut for the model (the family's `toolOutputLimit`); absent: as the model's name says. */
+  toolOutputLimit?: ToolOutputLimit | null;
 }
 
 /** A response's token usage, in the protocol's (`token_count`) shape. */

@@ -9,6 +9,7 @@ export { DEFAULT_BASE_INSTRUCTIONS, environmentContext, type TurnSettings } from
 export { Conversation } from "./conversation.js";
 export { uuidV7 } from "./ids.js";
 export {
+  type ConversationIdentity,
   ConversationManager,
   type ConversationManagerOptions,
   type McpStartup,

@@ -28,6 +28,15 @@ import { threadSkillsInstructions } from "./skills-context.js";
  */
 export type McpStartup = McpWording;
 
+/**
+ * Who a thread's model requests and session_meta name: the `originator` header and session_meta field, and the
+ * `User-Agent`. By default the manager's; a 0.166 connection's threads name its client (as 0.166.0 does).
+ */
+export interface ConversationIdentity {
+  originator: string;
+  userAgent: () => string;
+}
+
 export interface ConversationManagerOptions {
   sessions: SessionsStore;
   auth?: AuthSource | undefined;
@@ -64,6 +73,12 @@ function settingsFrom(config: Config): TurnSettings {
   };
 }
 
+/** Whose thread it is: how its MCP servers start (and so whose requests it gets) and who it names. */
+interface ThreadOptions {
+  mcp?: McpStartup | undefined;
+  identity?: ConversationIdentity | undefined;
+}
+
 /** A 0.166 thread's skill catalog and the section its initial context lists them in. */
 interface ThreadSkillsSetup {
   catalog: SkillCatalog;
@@ -85,12 +100,16 @@ export class ConversationManager {
 
   constructor(private readonly o: ConversationManagerOptions) {}
 
-  private client(config: Config, onRetry: (message: string) => void): ModelClient {
+  private client(
+    config: Config,
+    onRetry: (message: string) => void,
+    identity: ConversationIdentity | undefined,
+  ): ModelClient {
     return new ModelClient({
       provider: config.modelProvider,
       auth: this.o.auth,
-      originator: this.o.originator,
-      userAgent: this.o.userAgent,
+      originator: identity?.originator ?? this.o.originator,
+      userAgent: identity?.userAgent ?? this.o.userAgent,
       showRawAgentReasoning: config.showRawAgentReasoning,
       onRetry,
     });
@@ -104,15 +123,18 @@ export class ConversationManager {
     initialMessages: CodexEventMsg[] | null,
     mcp: McpConnectionManager,
     messageHistory: { logId: number; entryCount: number },
-    deferredHistory?: () => Promise<Record<string, unknown>[]>,
-    skills?: ThreadSkillsSetup,
+    deferredHistory: (() => Promise<Record<string, unknown>[]>) | undefined,
+    skills: ThreadSkillsSetup | undefined,
+    thread: ThreadOptions,
   ): NewConversation {
     // The client reports retries to the conversation, which tells its subscribers (stream_error).
     let notify: (message: string) => void = () => {};
     const c = new Conversation({
       id,
       config,
-      client: this.client(config, (message) => notify(message)),
+      client: this.client(config, (message) => notify(message), thread.identity),
+      // A 0.166 thread (its MCP servers start 0.166.0's way) gets 0.166.0's requests.
+      generation: thread.mcp === "0.166" ? "0.166" : "0.58",
       recorder,
       instructions: config.baseInstructions ?? DEFAULT_BASE_INSTRUCTIONS,
       history,
@@ -153,8 +175,10 @@ export class ConversationManager {
       meta?: Pick<SessionMetaInput, "threadSource" | "runtimeWorkspaceRoots">;
       /** A 0.166 thread's skills: its initial context lists them, its input may mention them. */
       skills?: SkillCatalog | undefined;
-      /** How its MCP servers start (see `McpStartup`; default 0.58.0's). */
+      /** How its MCP servers start (see `McpStartup`; default 0.58.0's); `0.166` also gives it 0.166.0's requests. */
       mcp?: McpStartup | undefined;
+      /** Who it names (default the manager's originator and user agent). */
+      identity?: ConversationIdentity | undefined;
     } = {},
   ): Promise<NewConversation> {
     const config = await withProjectDocs(requested);
@@ -164,7 +188,7 @@ export class ConversationManager {
     const recorder = await this.o.sessions.createRecorder({
       id,
       cwd: config.cwd,
-      originator: this.o.originator,
+      originator: opts.identity?.originator ?? this.o.originator,
       cliVersion: this.o.cliVersion,
       instructions: config.userInstructions ?? null,
       source: this.o.source,
@@ -185,7 +209,7 @@ export class ConversationManager {
     await recorder.flush();
     // 0.58.0 starts the MCP servers while the session is set up: the first turn already sees their tools.
     const [mcp, messageHistory] = await this.startServices(config, opts.mcp);
-    return this.open(config, id, recorder, initial, null, mcp, messageHistory, undefined, skills);
+    return this.open(config, id, recorder, initial, null, mcp, messageHistory, undefined, skills, opts);
   }
 
   /**
@@ -198,6 +222,7 @@ export class ConversationManager {
     records?: RolloutItem[],
     catalog?: SkillCatalog,
     mcpStartup?: McpStartup,
+    identity?: ConversationIdentity,
   ): Promise<NewConversation> {
     const config = await withProjectDocs(requested);
     const skills = await skillsSetup(catalog, config);
@@ -220,6 +245,7 @@ export class ConversationManager {
       messageHistory,
       undefined,
       skills,
+      { mcp: mcpStartup, identity },
     );
   }
 
@@ -235,6 +261,7 @@ export class ConversationManager {
     preloaded?: LoadedRollout | DeferredResume,
     catalog?: SkillCatalog,
     mcpStartup?: McpStartup,
+    identity?: ConversationIdentity,
   ): Promise<NewConversation & { initialMessages: CodexEventMsg[] }> {
     const config = await withProjectDocs(requested);
     const skills = await skillsSetup(catalog, config);
@@ -274,6 +301,7 @@ export class ConversationManager {
       messageHistory,
       later,
       skills,
+      { mcp: mcpStartup, identity },
     );
     return { ...opened, initialMessages };
   }

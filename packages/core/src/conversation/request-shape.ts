@@ -1,5 +1,10 @@
 import type { Config } from "@codex-ts/config-loader";
-import { modelFamily, supportsReasoningSummariesSetting } from "../client/model-family.js";
+import {
+  type ModelFamily,
+  type ModelGeneration,
+  modelFamily,
+  supportsReasoningSummariesSetting,
+} from "../client/model-family.js";
 import type { Prompt, ToolSpec } from "../client/types.js";
 import { applyPatchToolType } from "./apply-patch-tool.js";
 import { toolSpecs, toolSpecs0166 } from "./tools/specs.js";
@@ -7,10 +12,14 @@ import { toolSpecs, toolSpecs0166 } from "./tools/specs.js";
 /** What the request shape needs of the thread's MCP servers (McpConnectionManager). */
 export interface McpOffer {
   serverNames(): string[];
+  /** Whether any server is configured and enabled, started or not (0.166.0 then offers the MCP resource tools). */
+  hasEnabledServers(): boolean;
   /** 0.58.0's form: one function per tool. */
   toolSpecs(): ToolSpec[];
   /** 0.166.0's `tool_search` over the deferred tools; null when there are none. */
   toolSearchSpec(): ToolSpec | null;
+  /** 0.166.0's form for models outside its catalogue: every tool, one `mcp__<server>` namespace per server. */
+  namespaceSpecs(): ToolSpec[];
 }
 
 /**
@@ -28,6 +37,8 @@ export interface RequestShape {
   /** Set for 0.166.0's catalogue models: parallel tool calls (`gpt-5.5`), no `tools` key when there are none. */
   parallelToolCalls?: boolean;
   omitEmptyTools?: boolean;
+  /** How tool outputs are cut for the model (the family's). */
+  toolOutputLimit: ModelFamily["toolOutputLimit"];
 }
 
 /**
@@ -41,18 +52,24 @@ export function chosenSummary(s: { summary: string; summaryDefaulted?: boolean |
 /**
  * `reasoning` for a model: the configured effort, else the family's default; absent without reasoning support.
  * `summary` null (none chosen) is sent as `auto` as 0.58.0 does, except to the families that leave it out then.
+ * `generation`: whose family the model has (model-family.ts, `ModelGeneration`).
  */
 export function reasoningFor(
   model: string,
   effort: string | null | undefined,
   chosen: string | null,
   config: { raw?: unknown } = {},
+  generation: ModelGeneration = "0.58",
 ): NonNullable<Prompt["reasoning"]> | undefined {
   const supports = supportsReasoningSummariesSetting(config);
-  const family = modelFamily(model, supports === undefined ? {} : { supportsReasoningSummaries: supports });
+  const family = modelFamily(model, {
+    generation,
+    ...(supports === undefined ? {} : { supportsReasoningSummaries: supports }),
+  });
   if (!family.supportsReasoning) return undefined;
   const chosenEffort = effort ?? family.defaultEffort;
-  const summary = chosen ?? (family.omitDefaultSummary ? null : "auto");
+  const wanted = chosen ?? (family.omitDefaultSummary ? null : "auto");
+  const summary = wanted === "none" && family.omitNoneSummary ? null : wanted;
   return {
     ...(chosenEffort ? { effort: chosenEffort } : {}),
     ...(summary !== null ? { summary } : {}),
@@ -102,33 +119,46 @@ export function requestShape(
   /**
    * `goals`: whether the thread keeps goals (a stored thread): 0.166.0 then offers `gpt-5.5` its goal tools.
    * `mcp`: the thread's MCP servers, offered as the family's `mcpTools` says (README, "MCP tools").
+   * `generation`: whose family the model has (model-family.ts, `ModelGeneration`; default 0.58.0's).
    */
-  o: { goals?: boolean; mcp?: McpOffer | undefined } = {},
+  o: { goals?: boolean; mcp?: McpOffer | undefined; generation?: ModelGeneration } = {},
 ): RequestShape {
-  const family = modelFamily(settings.model);
+  const generation = o.generation ?? "0.58";
+  const family = modelFamily(settings.model, { generation });
   const verbosity = family.supportsVerbosity ? (config.modelVerbosity ?? family.defaultVerbosity) : null;
-  const reasoning = reasoningFor(settings.model, settings.effort, chosenSummary(settings), config);
+  const reasoning = reasoningFor(
+    settings.model,
+    settings.effort,
+    chosenSummary(settings),
+    config,
+    generation,
+  );
   const common = {
     ...(reasoning ? { reasoning } : {}),
     ...(verbosity ? { verbosity } : {}),
+    toolOutputLimit: family.toolOutputLimit,
   };
-  // 0.166.0's catalogue models: its toolset (gpt-5.5's tools with parallel calls, or none at all, without even a
-  // `tools` key) and the base prompt as given.
+  // 0.166.0's requests: gpt-5.5's tools with parallel calls, the generic ones (models outside the catalogue), or
+  // none at all, without even a `tools` key (its other catalogue models); the base prompt as given.
   if (family.toolset !== "0.58") {
-    const unified = family.toolset === "unified";
+    const generic = family.toolset === "generic";
+    const withTools = generic || family.toolset === "unified";
     const search = family.mcpTools === "search" && o.mcp !== undefined;
+    const namespaces = family.mcpTools === "namespaces" && o.mcp !== undefined;
     return {
-      tools: unified
+      tools: withTools
         ? toolSpecs0166({
             webSearch: webSearchMode(config, settings.sandboxPolicy?.mode === "danger-full-access"),
             goals: o.goals ?? false,
-            mcpResources: search && (o.mcp?.serverNames().length ?? 0) > 0,
+            mcpResources: (search || namespaces) && (o.mcp?.hasEnabledServers() ?? false),
             toolSearch: search ? (o.mcp?.toolSearchSpec() ?? null) : null,
+            generic,
+            mcpNamespaces: namespaces ? (o.mcp?.namespaceSpecs() ?? []) : [],
           })
         : [],
       ...common,
       instructions: baseInstructions,
-      parallelToolCalls: unified,
+      parallelToolCalls: withTools,
       omitEmptyTools: true,
     };
   }

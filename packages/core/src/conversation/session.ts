@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
 import type { ModelClient } from "../client/model-client.js";
+import { type ModelFamily, type ModelGeneration, modelFamily } from "../client/model-family.js";
 import { modelContextWindow } from "../client/model-info.js";
 import { outputSchemaTextFormat } from "../client/output-schema.js";
 import type { Prompt, ResponseItemJson } from "../client/types.js";
@@ -71,6 +72,8 @@ export interface ConversationDeps {
   skills?: SkillCatalog | undefined;
   /** The `<skills_instructions>` section its initial context opens with (null or absent: none). */
   skillsInstructions?: string | null | undefined;
+  /** Whose requests its model gets (a 0.166 connection's thread: `0.166`; default `0.58`). */
+  generation?: ModelGeneration | undefined;
 }
 
 /** The two events that ask the user a question; the answer comes back as an `exec_approval` / `patch_approval` op. */
@@ -324,12 +327,26 @@ export class Session {
     return this.goalStore;
   }
 
+  /**
+   * Whose family the model has: 0.166.0's on a 0.166 thread, except on a Chat Completions provider (0.166.0 no
+   * longer supports `wire_api = "chat"`, so such a thread keeps 0.58.0's requests).
+   */
+  generation(): ModelGeneration {
+    return this.d.generation === "0.166" && this.config.modelProvider.wireApi !== "chat" ? "0.166" : "0.58";
+  }
+
+  /** The current model's family (model-family.ts) in this thread's generation. */
+  family(): ModelFamily {
+    return modelFamily(this.settings.model, { generation: this.generation() });
+  }
+
   /** The next model request: the history under the current settings, with the built-in and MCP tools. */
   prompt(): Prompt {
     const s = this.settings;
     const shape = requestShape(this.config, s, this.d.instructions, {
       goals: this.goals() !== null,
       mcp: this.mcp ?? undefined,
+      generation: this.generation(),
     });
     return {
       model: s.model,
@@ -340,6 +357,7 @@ export class Session {
       ...(shape.verbosity ? { verbosity: shape.verbosity } : {}),
       ...(shape.parallelToolCalls ? { parallelToolCalls: true } : {}),
       ...(shape.omitEmptyTools ? { omitEmptyTools: true } : {}),
+      toolOutputLimit: shape.toolOutputLimit,
       ...(this.turnOutputSchema != null ? { textFormat: outputSchemaTextFormat(this.turnOutputSchema) } : {}),
       conversationId: this.id,
     };
@@ -474,7 +492,7 @@ export class Session {
   ): Promise<SandboxCommandAssessment | null> {
     if (this.config.features?.experimental_sandbox_command_assessment !== true) return null;
     const s = this.settings;
-    const reasoning = reasoningFor(s.model, s.effort, chosenSummary(s), this.config);
+    const reasoning = reasoningFor(s.model, s.effort, chosenSummary(s), this.config, this.generation());
     return assessSandboxCommand({
       client: this.client,
       conversationId: this.id,

@@ -10,7 +10,13 @@ import {
   startupFailureMessage,
   startupFailureReason,
 } from "./startup-failure.js";
-import { callableToolName, mcpNamespace, searchTools, toolSearchSpec } from "./tool-search.js";
+import {
+  callableToolName,
+  mcpNamespace,
+  namespacedTools,
+  searchTools,
+  toolSearchSpec,
+} from "./tool-search.js";
 import type {
   McpCallToolResult,
   McpElicitationHandler,
@@ -293,6 +299,11 @@ export class McpConnectionManager {
     return tools.length > 0 ? toolSearchSpec(tools, (s) => this.instructions(s)) : null;
   }
 
+  /** Every tool as one `mcp__<server>` namespace per server (0.166.0's form for models outside its catalogue). */
+  namespaceSpecs(): ToolSpec[] {
+    return namespacedTools(this.tools(), (s) => this.instructions(s));
+  }
+
   /** The namespaces of the tools a `tool_search` query finds (at most `limit` tools). */
   searchTools(query: string, limit: number): ToolSpec[] {
     return searchTools(this.tools(), query, limit, (s) => this.instructions(s));
@@ -409,6 +420,14 @@ export class McpConnectionManager {
       capabilities: capabilities ? { ...capabilities } : null,
       toolListMeta: s.toolListMeta,
     };
+  }
+
+  /**
+   * Whether any server is configured and enabled, started or not: 0.166.0 offers its MCP resource tools then, also
+   * while the servers start (checked with the native binary).
+   */
+  hasEnabledServers(): boolean {
+    return Object.values(this.configs).some((c) => c.enabled);
   }
 
   /** The running servers' names, sorted (the order resources of all servers are listed in). */

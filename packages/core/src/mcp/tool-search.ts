@@ -82,14 +82,48 @@ function searchText(t: McpToolInfo): string {
 
 /** A tool as a found namespace member (`defer_loading`, the schema reduced as 0.166.0 reduces it). */
 function deferredFunction(t: McpToolInfo): NamespacedFunction {
+  const { parameters, ...head } = namespaceMember(t);
+  // 0.166.0's key order: `defer_loading` before `parameters`.
+  return { ...head, defer_loading: true, parameters };
+}
+
+/** A tool as a namespace member: its callable name and the schema reduced as 0.166.0 reduces it. */
+function namespaceMember(t: McpToolInfo): NamespacedFunction {
   return {
     type: "function",
     name: callableToolName(t.tool),
     description: t.description,
     strict: false,
-    defer_loading: true,
     parameters: toolInputSchema0166(t.inputSchema),
   };
+}
+
+/**
+ * Every tool as 0.166.0 puts them in the request of a model outside its catalogue (observed with the native binary):
+ * one `mcp__<server>` namespace per server, servers and tools in the order `tools` has them (sorted by qualified
+ * name), the members without `defer_loading`.
+ */
+export function namespacedTools(tools: readonly McpToolInfo[], instructions: ServerInstructions): ToolSpec[] {
+  return groupByServer(tools, namespaceMember, instructions);
+}
+
+function groupByServer(
+  tools: readonly McpToolInfo[],
+  member: (t: McpToolInfo) => NamespacedFunction,
+  instructions: ServerInstructions,
+): ToolSpec[] {
+  const namespaces = new Map<string, NamespacedFunction[]>();
+  for (const t of tools) {
+    const members = namespaces.get(t.server) ?? [];
+    members.push(member(t));
+    namespaces.set(t.server, members);
+  }
+  return [...namespaces].map(([server, members]) => ({
+    type: "namespace",
+    name: mcpNamespace(server),
+    description: namespaceDescription(server, instructions),
+    tools: members,
+  }));
 }
 
 /**
@@ -129,16 +163,5 @@ export function searchTools(
   instructions: ServerInstructions,
 ): ToolSpec[] {
   const ranked = bm25Rank(tools.map(searchText), query, limit).map((i) => tools[i] as McpToolInfo);
-  const namespaces = new Map<string, NamespacedFunction[]>();
-  for (const t of ranked) {
-    const members = namespaces.get(t.server) ?? [];
-    members.push(deferredFunction(t));
-    namespaces.set(t.server, members);
-  }
-  return [...namespaces].map(([server, members]) => ({
-    type: "namespace",
-    name: mcpNamespace(server),
-    description: namespaceDescription(server, instructions),
-    tools: members,
-  }));
+  return groupByServer(ranked, deferredFunction, instructions);
 }

@@ -2,9 +2,10 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import type { ExecCommandBeginEvent } from "@codex-ts/app-server-protocol";
 import type { SandboxPolicy } from "@codex-ts/config-loader";
+import type { ToolOutputLimit } from "../client/model-family.js";
 import { parseCommand } from "../exec/parse-command.js";
 import { SandboxUnavailableError, sandboxedArgv } from "../exec/run-command.js";
-import { TOOL_OUTPUT_TOKENS_0166, truncateTokens0166 } from "../tools/truncate-0166.js";
+import { TOOL_OUTPUT_TOKENS_0166, truncate0166 } from "../tools/truncate-0166.js";
 import { type ExecCommandArgs, rustDebugString, type WriteStdinArgs } from "./args.js";
 import { BackgroundTerminals } from "./background.js";
 import { deltaEvent, endEvent, retainedText, type UnifiedExecEvent } from "./events.js";
@@ -67,6 +68,8 @@ export interface ExecCommandContext {
    * yield unless it gives one. Without it, 0.58.0's: a terminal always, 0.25 s.
    */
   modern?: boolean;
+  /** `modern` calls: how the model's copy of the output is cut (the model family's; default 0.166.0's 10 000 tokens). */
+  outputLimit?: ToolOutputLimit | null;
   /**
    * Called once the command has started (before its first yield) with its process id: for `modern` calls the
    * session id it is kept under (0.166.0 shows that id from the start), else the OS process id.
@@ -187,7 +190,11 @@ export class UnifiedExecManager {
       session.kill();
       this.live.delete(session);
     }
-    const cut = cutFor(ctx.modern === true, taken, args.maxOutputTokens);
+    const cut = cutFor(
+      ctx.modern === true ? (ctx.outputLimit ?? CATALOGUE_LIMIT) : null,
+      taken,
+      args.maxOutputTokens,
+    );
     const events: UnifiedExecEvent[] = [];
     let sessionId: number | null = null;
     if (session.hasExited) {
@@ -233,7 +240,10 @@ export class UnifiedExecManager {
     return id;
   }
 
-  async writeStdin(args: WriteStdinArgs, o: { signal?: AbortSignal } = {}): Promise<UnifiedExecOutcome> {
+  async writeStdin(
+    args: WriteStdinArgs,
+    o: { signal?: AbortSignal; outputLimit?: ToolOutputLimit | null } = {},
+  ): Promise<UnifiedExecOutcome> {
     const session = this.sessions.get(args.sessionId);
     if (!session) return failure(`write_stdin failed: UnknownSessionId { session_id: ${args.sessionId} }`);
     session.lastUsed = performance.now();
@@ -248,7 +258,8 @@ export class UnifiedExecManager {
       .finally(() => session.polls--);
     const wallTimeMs = performance.now() - started;
     // The sessions 0.166.0's exec_command kept (background terminals) are polled its way too.
-    const cut = cutFor(session.background !== null, taken, args.maxOutputTokens);
+    const limit = session.background !== null ? (o.outputLimit ?? CATALOGUE_LIMIT) : null;
+    const cut = cutFor(limit, taken, args.maxOutputTokens);
     const events: UnifiedExecEvent[] = [];
     const exited = session.hasExited;
     if (exited) {
@@ -312,18 +323,24 @@ function clampYield(requested: number | null, fallback: number): number {
   return Math.min(MAX_YIELD_TIME_MS, Math.max(MIN_YIELD_TIME_MS, requested ?? fallback));
 }
 
+const CATALOGUE_LIMIT: ToolOutputLimit = { unit: "tokens", max: TOOL_OUTPUT_TOKENS_0166 };
+
 /**
  * One poll's output for the model (`output`, `originalTokenCount`) and for the client's events (`shown`). 0.58.0
- * gives both the same cut text; 0.166.0 cuts the model's copy its own way (always counting tokens, at most
- * `TOOL_OUTPUT_TOKENS_0166`) and shows the client the whole output (here: as much as the buffer retained).
+ * (`limit` null) gives both the same cut text; 0.166.0 cuts the model's copy to the model's limit (10 000 tokens for
+ * its catalogue, 10 000 bytes for other models), or to `max_output_tokens` tokens when the call asks for fewer, and
+ * shows the client the whole output (here: as much as the buffer retained). Observed with the native binary.
  */
-function cutFor(modern: boolean, taken: TakenOutput, maxOutputTokens: number | null) {
-  if (!modern) {
+function cutFor(limit: ToolOutputLimit | null, taken: TakenOutput, maxOutputTokens: number | null) {
+  if (limit === null) {
     const cut = truncateToTokens(taken, maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
     return { ...cut, shown: cut.output };
   }
-  const max = Math.min(maxOutputTokens ?? TOOL_OUTPUT_TOKENS_0166, TOOL_OUTPUT_TOKENS_0166);
-  const cut = truncateTokens0166(taken, max);
+  // A smaller `max_output_tokens` asks for a token cut; a larger one leaves the model's own (a byte limit stays one:
+  // `max_output_tokens: 5000` on 10 000 bytes still cuts at 10 000 bytes, observed with the native binary).
+  const limitTokens = limit.unit === "tokens" ? limit.max : Math.floor(limit.max / 4);
+  const asked = maxOutputTokens !== null && maxOutputTokens < limitTokens;
+  const cut = truncate0166(taken, asked ? { unit: "tokens", max: maxOutputTokens } : limit);
   return { output: cut.text, originalTokenCount: cut.originalTokenCount, shown: retainedText(taken) };
 }
 

@@ -50,7 +50,7 @@ export async function forkEphemeral(
   } catch (err) {
     throw storeFailure(err, "fork thread");
   }
-  const settings = sessionSettings0166(p, s.skills);
+  const settings = sessionSettings0166(p, s.skills, s.identity());
   const opened = await runtime.openEphemeral(
     // The fork runs where its source ran unless told otherwise, as a resumed thread does.
     { ...settings, overrides: { cwd: forked.meta.cwd, ...settings.overrides } },
@@ -66,7 +66,7 @@ export async function forkEphemeral(
       createdAt: Math.floor(Date.now() / 1000),
       preview: summary?.preview ?? "",
       ephemeral: true,
-      originator: s.originator,
+      originator: s.identity().originator,
       cliVersion: s.cliVersion,
       threadSource: p.threadSource ?? null,
       runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? null,

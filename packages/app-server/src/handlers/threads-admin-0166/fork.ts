@@ -53,10 +53,11 @@ export async function forkThread(
   // A fork taken while the source's turn runs ends that turn, for the fork only, as interrupted.
   const cutsRunningTurn = !!running?.currentTask() && p.lastTurnId == null && p.beforeTurnId == null;
   if (p.ephemeral) return forkEphemeral(s, p, source, cutsRunningTurn ? [interruption()] : [], ctx);
-  const settings = sessionSettings0166(p, s.skills);
+  const settings = sessionSettings0166(p, s.skills, s.identity());
   const id = uuidV7();
   // Recorded in the fork's session_meta as 0.166.0 records them, so a resume shows them again.
   const ownMeta = {
+    originator: s.identity().originator,
     ...(settings.overrides.cwd ? { cwd: settings.overrides.cwd } : {}),
     ...(p.threadSource != null ? { thread_source: p.threadSource } : {}),
     ...(p.runtimeWorkspaceRoots != null ? { runtime_workspace_roots: p.runtimeWorkspaceRoots } : {}),
@@ -109,7 +110,7 @@ export async function forkThread(
       createdAt: Math.floor(Date.now() / 1000),
       preview,
       ephemeral: false,
-      originator: s.originator,
+      originator: s.identity().originator,
       cliVersion: s.cliVersion,
       threadSource: p.threadSource ?? null,
       runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? null,

@@ -1,4 +1,5 @@
 import type { Protocol0166, ProtocolPeer } from "@codex-ts/app-server-protocol";
+import type { ConversationIdentity } from "@codex-ts/core";
 import type { ConversationRuntime } from "../../runtime.js";
 import type { ThreadRegistry } from "../../threads/registry.js";
 import type { ThreadSkillCatalog } from "../../threads/session-settings.js";
@@ -9,9 +10,10 @@ export interface AdminServices0166 {
   runtime: ConversationRuntime;
   /** The connection's peer: notifications about threads that are no longer followed (`thread/closed`, …). */
   peer: ProtocolPeer<Protocol0166>;
-  /** The version and originator a forked thread reports (as `thread/start`'s). */
+  /** The version a forked thread reports (as `thread/start`'s). */
   cliVersion: string;
-  originator: string;
+  /** Who a forked thread names (as `thread/start`'s: the connection's client). */
+  identity(): ConversationIdentity;
   /**
    * How long a thread nobody follows stays loaded once idle, in ms (0.166.0's `thread_unload_delay_secs`,
    * 60 s by default).

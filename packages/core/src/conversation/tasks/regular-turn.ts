@@ -184,6 +184,7 @@ function toolContext(
     approvedForSession: session.approvedForSession,
     codexHome: session.config.codexHome,
     settings: () => session.settings,
+    family: () => session.family(),
     resolvePath: (path) => session.resolvePath(path),
     offeredTools: () => session.prompt().tools,
     emit,

@@ -106,6 +106,8 @@ async function runReviewer(
     history: initialContext(settings, config.developerInstructions, undefined),
     settings,
     ...(session.mcp ? { mcp: session.mcp } : {}),
+    // The thread's requests: a 0.166 thread's reviewer gets 0.166.0's too.
+    generation: session.generation(),
   });
   // The thread's MCP start-up failures were reported to the thread already.
   reviewer.endStartup();

@@ -1,4 +1,5 @@
 import type { ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
+import type { ModelFamily } from "../../client/model-family.js";
 import type { ResponseItemJson, ToolSpec } from "../../client/types.js";
 import type { ExtensionEventMsg, UserInputAnswers, UserInputQuestion } from "../../events/extension.js";
 import type { CodexEventMsg } from "../../events/types.js";
@@ -35,6 +36,8 @@ export interface ToolContext {
   readonly approvedForSession: Set<string>;
   /** The turn's settings (cwd, approval and sandbox policy, model). */
   settings(): TurnSettings;
+  /** The turn's model family in the thread's generation (what it was offered, how its outputs are cut). */
+  family(): ModelFamily;
   /** CODEX_HOME: its credential files are never read for the model (view_image). */
   readonly codexHome: string;
   /** A path the model named, against the turn's cwd. */

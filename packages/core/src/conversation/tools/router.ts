@@ -1,5 +1,4 @@
 import { toolSearchOutput } from "../../client/call-outputs.js";
-import { modelFamily } from "../../client/model-family.js";
 import type { ResponseItemJson } from "../../client/types.js";
 import { GOAL_TOOL_HANDLERS } from "../../goals/tool-handlers.js";
 import { MCP_RESOURCE_TOOL_NAMES } from "../../mcp/resource-tools.js";
@@ -107,7 +106,7 @@ async function dispatch(ctx: ToolContext, call: ResponseItemJson): Promise<Respo
   }
   // The flat `mcp__<server>__<tool>` names are only the models' that are offered them (0.166.0 refuses them from
   // `gpt-5.5`, which finds its MCP tools through tool_search).
-  const flatMcp = call.type === "function_call" && modelFamily(ctx.settings().model).mcpTools === "functions";
+  const flatMcp = call.type === "function_call" && ctx.family().mcpTools === "functions";
   const mcpTool = flatMcp ? ctx.mcp?.resolve(name) : undefined;
   if (ctx.mcp && mcpTool)
     return answer(await mcpToolCall(ctx, ctx.mcp, callId, mcpTool, String(call.arguments ?? "")));

@@ -43,19 +43,26 @@ export function toolSpecs(o: {
  * when MCP tools are deferred behind it (`toolSearch`), and web_search unless `web_search = "disabled"` (live or
  * the cached index, as request-shape.ts's `webSearchMode` decides). No update_plan. (0.166.0 also offers tool_search without MCP tools, for its multi-agent tools,
  * which this server does not have: README, 0.166 differences.)
+ *
+ * `generic`: what 0.166.0 offers a model outside its catalogue instead (observed with the native binary): no
+ * apply_patch and no tool_search, view_image without `detail`, the MCP tools in the request as one namespace per
+ * server (`mcpNamespaces`, after view_image), web_search without `search_content_types`. (0.166.0 also offers its
+ * `multi_agent_v1` namespace there, after view_image; this server has no sub-agents, so it does not.)
  */
 export function toolSpecs0166(o: {
   webSearch: "live" | "cached" | "disabled";
   goals?: boolean;
   mcpResources?: boolean;
   toolSearch?: ToolSpec | null;
+  generic?: boolean;
+  mcpNamespaces?: readonly ToolSpec[];
 }): ToolSpec[] {
   const tools: ToolSpec[] = [
     ...UNIFIED_EXEC_TOOLS_0166,
     ...(o.mcpResources ? MCP_RESOURCE_TOOLS : []),
     REQUEST_USER_INPUT_TOOL,
-    FREEFORM_APPLY_PATCH_TOOL,
-    VIEW_IMAGE_TOOL_0166,
+    ...(o.generic ? [VIEW_IMAGE_TOOL] : [FREEFORM_APPLY_PATCH_TOOL, VIEW_IMAGE_TOOL_0166]),
+    ...(o.mcpNamespaces ?? []),
   ];
   if (o.goals) tools.push(...GOAL_TOOLS);
   if (o.toolSearch) tools.push(o.toolSearch);
@@ -63,7 +70,7 @@ export function toolSpecs0166(o: {
     tools.push({
       type: "web_search",
       external_web_access: o.webSearch === "live",
-      search_content_types: ["text", "image"],
+      ...(o.generic ? {} : { search_content_types: ["text", "image"] }),
     });
   return tools;
 }

@@ -1,6 +1,7 @@
-import { modelFamily } from "../../../client/model-family.js";
 import * as ev from "../../../events/constructors.js";
 import { parseCommand } from "../../../exec/parse-command.js";
+import { renderStructuredOutput } from "../../../tools/exec-output.js";
+import { patchFromShellCommand } from "../../../tools/shell-apply-patch.js";
 import { decodeExecCommandArgs, decodeWriteStdinArgs, rustDebugString } from "../../../unified-exec/args.js";
 import {
   type UnifiedExecEvent,
@@ -12,6 +13,7 @@ import { sandboxFailureMessage } from "../../sandbox-assessment.js";
 import { TurnAborted } from "../../turn-aborted.js";
 import type { ToolContext, ToolHandler } from "../context.js";
 import { runWithApproval } from "../exec-approval.js";
+import { applyPatchAt } from "./apply-patch.js";
 
 /**
  * What 0.58.0 tells the model when the user refuses (or aborts at) an exec_command approval: no session
@@ -39,8 +41,12 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
   const turn = ctx.settings();
   const refusal = escalationRefusal(turn.approvalPolicy, args.withEscalatedPermissions);
   if (refusal !== null) return refusal;
-  // 0.166.0's exec_command (offered to the models whose toolset is `unified`) runs and is reported its own way.
-  const modern = modelFamily(turn.model).toolset === "unified";
+  // 0.166.0's exec_command (offered to gpt-5.5 and, on 0.166 threads, to models outside its catalogue) runs and
+  // is reported its own way.
+  const family = ctx.family();
+  const modern = family.toolset === "unified" || family.toolset === "generic";
+  const patch = modern ? patchFromShellCommand([args.shell, args.login ? "-lc" : "-c", args.cmd]) : null;
+  if (patch !== null) return interceptedPatch(ctx, callId, patch, UnifiedExecManager.workdir(args, turn.cwd));
   const shellCommand = UnifiedExecManager.shellCommand(args);
   const announce = (phase: "announced" | "started" | "rejected", processId: string | null = null) =>
     ctx.notify(
@@ -71,6 +77,7 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
         ...(modern
           ? {
               modern,
+              outputLimit: family.toolOutputLimit,
               onSpawn: (processId: number) => {
                 spawned = true;
                 announce("started", String(processId));
@@ -108,11 +115,32 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
 export const writeStdinHandler: ToolHandler = async (ctx, { call }) => {
   const decoded = decodeWriteStdinArgs(String(call.arguments ?? ""));
   if (!decoded.ok) return decoded.error;
-  const outcome = await ctx.unifiedExec.writeStdin(decoded.args, { signal: ctx.signal });
+  const outcome = await ctx.unifiedExec.writeStdin(decoded.args, {
+    signal: ctx.signal,
+    outputLimit: ctx.family().toolOutputLimit,
+  });
   const output = answer(ctx, outcome);
   if (outcome.interaction) ctx.notify(ev.terminalInteraction(outcome.interaction));
   return output;
 };
+
+/**
+ * 0.166.0's exec_command applies an `apply_patch <<'EOF' … EOF` script itself instead of running it (observed with
+ * the native binary, for `gpt-5.5` and for models outside its catalogue, which are offered no apply_patch tool):
+ * patch events (a `fileChange` item, no command item), approval as for the apply_patch tool, and the patch's
+ * result under exec_command's own `Wall time` header.
+ */
+async function interceptedPatch(
+  ctx: ToolContext,
+  callId: string,
+  patch: string,
+  cwd: string,
+): Promise<string> {
+  const started = performance.now();
+  const result = await applyPatchAt(ctx, callId, patch, cwd);
+  const seconds = ((performance.now() - started) / 1000).toFixed(4);
+  return `Wall time: ${seconds} seconds\nOutput:\n${renderStructuredOutput(result) ?? result}`;
+}
 
 /** The unified exec tools read their raw arguments themselves (their error texts name the tool). */
 export const UNIFIED_EXEC_HANDLERS: ReadonlyMap<string, ToolHandler> = new Map([

@@ -113,7 +113,7 @@ export async function startMockMcpOauthServer(): Promise<MockMcpOauthServer> {
     return { access_token, token_type: "Bearer", expires_in: mock.tokenLifetimeSec, refresh_token };
   }
 
-  function token(fields: Record<string, string>, res: ServerResponse): void {
+  function token(fields: Record<string, string>, res: ServerResponse) {
     const clientId = fields.client_id ?? "";
     if (!clients.has(clientId)) return json(res, 401, { error: "invalid_client" });
     if (fields.grant_type === "authorization_code") {
@@ -139,7 +139,7 @@ export async function startMockMcpOauthServer(): Promise<MockMcpOauthServer> {
     return json(res, 400, { error: "unsupported_grant_type" });
   }
 
-  function authorize(url: URL, res: ServerResponse): void {
+  function authorize(url: URL, res: ServerResponse) {
     const q = url.searchParams;
     const clientId = q.get("client_id") ?? "";
     const redirectUri = q.get("redirect_uri") ?? "";

@@ -16,6 +16,7 @@ export type ConversationHandle = Pick<
   | "mcpStartupStatuses"
   | "onMcpStartupStatus"
   | "startMcpServers"
+  | "restartMcpServer"
   | "enableMcpElicitation"
   | "recordToRollout"
   | "flushRollout"
@@ -56,6 +57,7 @@ export class FollowedConversation {
       mcpStartupStatuses: () => core.mcpStartupStatuses(),
       onMcpStartupStatus: (listener) => core.onMcpStartupStatus(listener),
       startMcpServers: () => core.startMcpServers(),
+      restartMcpServer: (name) => core.restartMcpServer(name),
       enableMcpElicitation: () => core.enableMcpElicitation(),
       recordToRollout: (items) => core.recordToRollout(items),
       flushRollout: () => core.flushRollout(),

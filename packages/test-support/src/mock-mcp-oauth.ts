@@ -26,6 +26,8 @@ export interface MockMcpOauthServer {
   tokenLifetimeSec: number;
   /** Scopes of the last authorization request (`scope`, split). */
   lastScopes: string[];
+  /** When true, the authorize endpoint redirects back with `error=access_denied` (the user said no). */
+  deny: boolean;
   /** Stops accepting every access token issued so far (the next MCP request is answered 401). */
   revokeAccessTokens(): void;
   /**
@@ -87,6 +89,7 @@ export async function startMockMcpOauthServer(): Promise<MockMcpOauthServer> {
     accessTokens,
     tokenLifetimeSec: 3600,
     lastScopes: [],
+    deny: false,
     revokeAccessTokens() {
       accessTokens.clear();
     },
@@ -146,10 +149,15 @@ export async function startMockMcpOauthServer(): Promise<MockMcpOauthServer> {
     if (!clients.get(clientId)?.includes(redirectUri) || q.get("code_challenge_method") !== "S256")
       return json(res, 400, { error: "invalid_request" });
     mock.lastScopes = (q.get("scope") ?? "").split(" ").filter(Boolean);
-    const code = `code-${randomBytes(8).toString("hex")}`;
-    codes.set(code, { challenge: q.get("code_challenge") ?? "", redirectUri, clientId });
     const back = new URL(redirectUri);
-    back.searchParams.set("code", code);
+    if (mock.deny) {
+      back.searchParams.set("error", "access_denied");
+      back.searchParams.set("error_description", "the user declined");
+    } else {
+      const code = `code-${randomBytes(8).toString("hex")}`;
+      codes.set(code, { challenge: q.get("code_challenge") ?? "", redirectUri, clientId });
+      back.searchParams.set("code", code);
+    }
     const state = q.get("state");
     if (state !== null) back.searchParams.set("state", state);
     res.writeHead(302, { location: back.toString() });

@@ -185,6 +185,11 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         reannounceMcpStartup: () => {
           for (const id of threads.ids()) threads.get(id)?.announceMcpStartup(true);
         },
+        notifyOauthLoginCompleted: (end) =>
+          void server.peers["0.166"].notify("mcpServer/oauthLogin/completed", end),
+        restartThreadMcpServer: async (id, name) => {
+          await threads.get(id)?.conversation.restartMcpServer(name);
+        },
       }),
       ...(rt
         ? {

@@ -120,6 +120,11 @@ export class Conversation {
     this.session.mcp?.begin();
   }
 
+  /** Starts one of the conversation's MCP servers again (after an OAuth login to it); resolves once it ended. */
+  restartMcpServer(name: string): Promise<void> {
+    return this.session.mcp?.restartServer(name) ?? Promise.resolve();
+  }
+
   /**
    * Calls `listener` with each MCP startup status reported from now on (servers still starting in the background,
    * a 0.166 thread's); returns the unsubscribe.

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import {
+  loadMcpOauthCredentials,
   type McpOauthCredentials,
   type McpOauthStoreMode,
-  loadMcpOauthCredentials,
   saveMcpOauthCredentials,
 } from "@codex-ts/auth-storage";
 import type { OAuthClientProvider, OAuthDiscoveryState } from "@modelcontextprotocol/sdk/client/auth.js";
@@ -113,7 +113,9 @@ export class StoredOAuthProvider implements OAuthClientProvider {
       access_token: s.accessToken,
       token_type: "Bearer",
       ...(s.refreshToken ? { refresh_token: s.refreshToken } : {}),
-      ...(s.expiresAt !== null ? { expires_in: Math.max(0, Math.floor((s.expiresAt - Date.now()) / 1000)) } : {}),
+      ...(s.expiresAt !== null
+        ? { expires_in: Math.max(0, Math.floor((s.expiresAt - Date.now()) / 1000)) }
+        : {}),
       ...(s.issuer ? { issuer: s.issuer } : {}),
     };
   }
@@ -166,4 +168,11 @@ function trimIssuer(url: string | null): string | null {
 /** Whether the stored access token has expired or will within 30 s (0.166.0 refreshes it before the start then). */
 export function needsRefresh(c: McpOauthCredentials, now = Date.now()): boolean {
   return c.expiresAt !== null && now + 30_000 >= c.expiresAt;
+}
+
+/** Whether a sign-in is stored for the server (an unreadable store counts as none). */
+export async function hasStoredMcpOauth(ref: McpOauthStoreRef): Promise<boolean> {
+  return StoredOAuthProvider.load(ref)
+    .then((c) => c !== null)
+    .catch(() => false);
 }

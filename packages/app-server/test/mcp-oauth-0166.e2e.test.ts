@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { keyringEntry, loadMcpOauthCredentials } from "@codex-ts/auth-storage";
 import {
   CODEX_0166_BIN,
   type Message,
   type MockMcpOauthServer,
+  realKeyringAvailable,
   responses,
   type ScriptedResponse,
   startMockMcpOauthServer,
@@ -32,6 +34,16 @@ const suite = useAppServerSuite();
 type Impl = "ours" | "real";
 const IMPLS: Impl[] = CODEX_0166_BIN ? ["ours", "real"] : ["ours"];
 if (!CODEX_0166_BIN) console.warn("0.166 MCP OAuth: codex 0.166.0 not found (CODEX_0166_BIN), ours alone");
+
+/** Real-keyring tests run only inside scripts/with-keyring.sh (a throwaway Secret Service). */
+const hasKeyring = await realKeyringAvailable((account) => {
+  const entry = keyringEntry("codex-ts-probe", account);
+  return {
+    setPassword: async (secret) => (await entry).setPassword(secret),
+    getPassword: async () => (await entry).getPassword(),
+    deletePassword: async () => (await entry).deletePassword(),
+  };
+});
 
 const mocks: MockMcpOauthServer[] = [];
 afterEach(async () => {
@@ -340,6 +352,41 @@ describe("0.166 MCP OAuth login, compared with codex 0.166.0", () => {
       ]);
     }
   });
+
+  it.skipIf(!hasKeyring || !CODEX_0166_BIN)(
+    "keyring store: the entry one implementation wrote is read by the other (and no file is written)",
+    { timeout: 120_000 },
+    async () => {
+      for (const [writer, reader] of [
+        ["real", "ours"],
+        ["ours", "real"],
+      ] as const) {
+        const oauth = await oauthMock();
+        const s = await start(writer, oauth, "keyring");
+        await signIn(s, oauth);
+        const stored = await loadMcpOauthCredentials(home(s), "keyring", "prot", oauth.url);
+        expect(stored, `${writer} wrote the keyring entry`).toMatchObject({
+          serverName: "prot",
+          serverUrl: oauth.url,
+          issuer: oauth.issuer,
+        });
+        expect(oauth.accessTokens.has(stored?.accessToken ?? "")).toBe(true);
+        await expect(fs.stat(credentialsFile(s))).rejects.toThrow();
+        await s.c.close();
+        const other = await startOnHome0166(suite, reader, {
+          home: home(s),
+          cwd: s.root,
+          client: { name: "mcp-oauth-0166", version: "1.0" },
+        });
+        const o: MockServer0166 = { c: other, mock: s.mock, root: s.root };
+        const threadId = await newThread(o);
+        expect(await ends(o, threadId), `${writer} → ${reader}`).toEqual([
+          { threadId, name: "prot", status: "ready", error: null, failureReason: null },
+        ]);
+        await (await keyringEntry("Codex MCP Credentials", storeKey("prot", oauth.url))).deletePassword();
+      }
+    },
+  );
 });
 
 type Item = Record<string, unknown>;

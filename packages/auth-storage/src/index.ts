@@ -1,6 +1,6 @@
 export { AuthStorageError } from "./errors.js";
 export { AUTH_FILE, AUTH_FILE_MAX_BYTES, authFilePath } from "./file-store.js";
-export { KEYRING_SERVICE, keyringAccount } from "./keyring-store.js";
+export { KEYRING_SERVICE, keyringAccount, keyringEntry } from "./keyring-store.js";
 export {
   deleteMcpOauthCredentials,
   loadMcpOauthCredentials,

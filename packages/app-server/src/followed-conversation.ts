@@ -17,6 +17,7 @@ export type ConversationHandle = Pick<
   | "onMcpStartupStatus"
   | "startMcpServers"
   | "restartMcpServer"
+  | "mcpServerConfig"
   | "enableMcpElicitation"
   | "recordToRollout"
   | "flushRollout"
@@ -58,6 +59,7 @@ export class FollowedConversation {
       onMcpStartupStatus: (listener) => core.onMcpStartupStatus(listener),
       startMcpServers: () => core.startMcpServers(),
       restartMcpServer: (name) => core.restartMcpServer(name),
+      mcpServerConfig: (name) => core.mcpServerConfig(name),
       enableMcpElicitation: () => core.enableMcpElicitation(),
       recordToRollout: (items) => core.recordToRollout(items),
       flushRollout: () => core.flushRollout(),

@@ -187,6 +187,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         },
         notifyOauthLoginCompleted: (end) =>
           void server.peers["0.166"].notify("mcpServer/oauthLogin/completed", end),
+        threadMcpServer: (id, name) => threads.get(id)?.conversation.mcpServerConfig(name),
         restartThreadMcpServer: async (id, name) => {
           await threads.get(id)?.conversation.restartMcpServer(name);
         },

@@ -167,6 +167,11 @@ export class McpConnectionManager {
     return new McpConnectionManager(configs, o, true);
   }
 
+  /** The configuration of server `name` this manager starts it with (a thread's own servers included). */
+  serverConfig(name: string): McpServerConfig | undefined {
+    return Object.hasOwn(this.configs, name) ? this.configs[name] : undefined;
+  }
+
   /** Whose words (and start-up) this manager follows. */
   get wording(): McpWording {
     return this.options.wording ?? "0.58";

@@ -2,7 +2,7 @@ import type { McpHttpTransport, McpServerConfig, McpStdioTransport } from "@code
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
-import { storedAuthProvider } from "./oauth/startup.js";
+import { refreshFailure, storedAuthProvider } from "./oauth/startup.js";
 import { McpOauthRedirectNeeded } from "./oauth/stored-provider.js";
 import { McpStartError, type McpStartFailure, type McpWording } from "./startup-failure.js";
 import { BoundedStdioTransport } from "./stdio-transport.js";

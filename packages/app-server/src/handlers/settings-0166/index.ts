@@ -1,5 +1,5 @@
 import { type Protocol0166, protocol0166, type SettingsMethod0166 } from "@codex-ts/app-server-protocol";
-import type { Config, ConfigLayer, ConfigWriter } from "@codex-ts/config-loader";
+import type { Config, ConfigLayer, ConfigWriter, McpServerConfig } from "@codex-ts/config-loader";
 import type { Handlers } from "../../handler.js";
 import type { SkillExtraRoots } from "../../skill-extra-roots.js";
 import type { AccountService } from "../account-service.js";
@@ -33,6 +33,8 @@ export interface SettingsServices0166 {
   reannounceMcpStartup?: (() => void) | undefined;
   /** Sends `mcpServer/oauthLogin/completed` on the connection. */
   notifyOauthLoginCompleted(end: McpOauthLoginEnd): void;
+  /** A loaded 0.166 thread's own configuration of an MCP server (`mcpServer/oauth/login {threadId}`). */
+  threadMcpServer(threadId: string, name: string): McpServerConfig | undefined;
   /** Starts a loaded 0.166 thread's MCP server again (after an OAuth login); a thread gone by then is skipped. */
   restartThreadMcpServer(threadId: string, name: string): Promise<void>;
 }
@@ -82,6 +84,7 @@ export function createSettingsHandlers0166(
             reannounceMcpStartup: s.reannounceMcpStartup ?? (() => {}),
             notifyOauthLoginCompleted: s.notifyOauthLoginCompleted,
             restartThreadMcpServer: s.restartThreadMcpServer,
+            threadMcpServer: s.threadMcpServer,
           }),
         }
       : unavailable(

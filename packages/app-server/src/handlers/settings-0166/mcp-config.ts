@@ -1,5 +1,5 @@
 import { internalError, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
-import type { Config } from "@codex-ts/config-loader";
+import type { Config, McpServerConfig } from "@codex-ts/config-loader";
 import { DEFAULT_MCP_OAUTH_TIMEOUT_SEC, startMcpOauthLogin, uuidV7 } from "@codex-ts/core";
 import type { Handlers } from "../../handler.js";
 
@@ -21,6 +21,8 @@ export interface McpConfigServices0166 {
   reannounceMcpStartup(): void;
   /** Sends `mcpServer/oauthLogin/completed` on the connection. */
   notifyOauthLoginCompleted(end: McpOauthLoginEnd): void;
+  /** A loaded thread's own configuration of MCP server `name` (its `config.mcp_servers` overrides included). */
+  threadMcpServer(threadId: string, name: string): McpServerConfig | undefined;
   /** Starts a loaded thread's MCP server again (it reports `starting`, then how the start ended). */
   restartThreadMcpServer(threadId: string, name: string): Promise<void>;
 }
@@ -51,7 +53,10 @@ export function createMcpConfigHandlers0166(
     async "mcpServer/oauth/login"(p) {
       if (p.threadId != null) s.requireThread(p.threadId);
       const config = await s.currentConfig();
-      const server = Object.hasOwn(config.mcpServers, p.name) ? config.mcpServers[p.name] : undefined;
+      // A thread's servers include those its client configured for it alone (codex-acp passes the editor's there).
+      const server =
+        (p.threadId != null ? s.threadMcpServer(p.threadId, p.name) : undefined) ??
+        (Object.hasOwn(config.mcpServers, p.name) ? config.mcpServers[p.name] : undefined);
       if (!server) throw invalidRequest(`No MCP server named '${p.name}' found.`);
       if (server.transport.type !== "streamable_http")
         throw invalidRequest("OAuth login is only supported for streamable HTTP servers.");

@@ -254,6 +254,15 @@ describe("0.166 MCP OAuth login, compared with codex 0.166.0", () => {
       expect(oauth.accessTokens.has(String(after.access_token))).toBe(true);
       expect(Number(after.expires_at)).toBeGreaterThan(Date.now());
 
+      // An unexpired token the server no longer accepts: the 401 is answered with a refresh.
+      oauth.revokeAccessTokens();
+      oauth.requests.length = 0;
+      const revoked = await newThread(s);
+      expect(await ends(s, revoked)).toEqual([
+        { threadId: revoked, name: "prot", status: "ready", error: null, failureReason: null },
+      ]);
+      expect(oauth.requests.some((r) => r.what === "refresh_token")).toBe(true);
+
       await write({ expires_at: Date.now() - 1000, refresh_token: "not-a-refresh-token" });
       const stale = await newThread(s);
       expect(await ends(s, stale)).toEqual([

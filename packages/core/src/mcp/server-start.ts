@@ -194,10 +194,10 @@ export async function startServer(
  */
 function handshakeFailure(err: unknown, transport: Transport, oauth: OAuthStartState): McpStartFailure {
   const e = err as Error & { syscall?: unknown; code?: unknown };
-  if (
-    oauth !== "none" &&
-    (e instanceof McpOauthRedirectNeeded || e?.name === "UnauthorizedError" || e?.code === 401)
-  )
+  // The SDK refreshes stored tokens on a 401; a refresh it could not make is told as at start-up.
+  if (oauth === "stored" && (e instanceof McpOauthRedirectNeeded || "errorCode" in (e ?? {})))
+    return refreshFailure(err);
+  if (oauth !== "none" && (e?.name === "UnauthorizedError" || e?.code === 401))
     return { kind: "auth", state: oauth === "stored" ? "reauthenticationRequired" : "notLoggedIn" };
   // Node's spawn errors name the syscall (`spawn <command>`); the OS error is what Codex shows.
   if (typeof e?.syscall === "string" && e.syscall.startsWith("spawn")) return { kind: "spawn", error: err };

@@ -25,7 +25,7 @@ export {
   type McpOauthLoginOptions,
   startMcpOauthLogin,
 } from "./oauth/login.js";
-export { hasStoredMcpOauth, type McpOauthStoreRef } from "./oauth/stored-provider.js";
+export { deleteStoredMcpOauth, hasStoredMcpOauth, type McpOauthStoreRef } from "./oauth/stored-provider.js";
 export { MCP_PROGRESS_BURST, MCP_PROGRESS_PER_SECOND, throttleLatest } from "./progress-throttle.js";
 export {
   limitCallToolResult,

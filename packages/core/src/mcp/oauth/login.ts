@@ -17,6 +17,11 @@ export interface McpOauthLoginOptions extends McpOauthStoreRef {
   callbackPort?: number | undefined;
   /** `mcp_oauth_callback_url`: the redirect URI to register instead of the listener's own URL. */
   callbackUrl?: string | undefined;
+  /**
+   * Whether the waiting login keeps the process alive (a CLI waiting for the browser). A server's logins do not:
+   * one left waiting never delays its exit.
+   */
+  holdProcess?: boolean | undefined;
 }
 
 export interface McpOauthLogin {
@@ -58,8 +63,7 @@ export async function startMcpOauthLogin(o: McpOauthLoginOptions): Promise<McpOa
     server.once("error", reject);
     server.listen(o.callbackPort ?? 0, "127.0.0.1", () => resolve());
   });
-  // A login left waiting never keeps the process alive (its timer does not either).
-  server.unref();
+  if (!o.holdProcess) server.unref();
   const redirectUrl =
     o.callbackUrl ?? `http://127.0.0.1:${(server.address() as AddressInfo).port}${callbackPath}`;
 
@@ -101,7 +105,7 @@ export async function startMcpOauthLogin(o: McpOauthLoginOptions): Promise<McpOa
     () => finish(new Error("timed out waiting for OAuth callback")),
     o.timeoutSec * 1000,
   );
-  timer.unref();
+  if (!o.holdProcess) timer.unref();
 
   onCallback = async (params) => {
     if (finished) return { status: 400, body: "Invalid OAuth callback" };

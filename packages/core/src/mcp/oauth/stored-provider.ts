@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+  deleteMcpOauthCredentials,
   loadMcpOauthCredentials,
   type McpOauthCredentials,
   type McpOauthStoreMode,
@@ -123,9 +124,8 @@ export class StoredOAuthProvider implements OAuthClientProvider {
   async saveTokens(tokens: OAuthTokens): Promise<void> {
     const client = this.clientInformation();
     if (!client) throw new Error("no OAuth client to store tokens for");
-    const scopes = tokens.scope
-      ? tokens.scope.split(" ").filter(Boolean)
-      : (this.stored?.scopes ?? this.login?.scopes ?? []);
+    // The scopes the token response granted (0.166.0 stores [] when it names none, whatever was asked for).
+    const scopes = tokens.scope ? tokens.scope.split(" ").filter(Boolean) : (this.stored?.scopes ?? []);
     const next: McpOauthCredentials = {
       serverName: this.ref.serverName,
       serverUrl: this.ref.serverUrl,
@@ -136,7 +136,7 @@ export class StoredOAuthProvider implements OAuthClientProvider {
       // A refresh answer without a new refresh token keeps the old one.
       refreshToken: tokens.refresh_token ?? this.stored?.refreshToken ?? null,
       expiresAt: typeof tokens.expires_in === "number" ? Date.now() + tokens.expires_in * 1000 : null,
-      scopes: this.login ? this.login.scopes : scopes,
+      scopes,
     };
     await saveMcpOauthCredentials(this.ref.codexHome, this.ref.mode, next);
     this.stored = next;
@@ -175,4 +175,9 @@ export async function hasStoredMcpOauth(ref: McpOauthStoreRef): Promise<boolean>
   return StoredOAuthProvider.load(ref)
     .then((c) => c !== null)
     .catch(() => false);
+}
+
+/** Removes the sign-in stored for the server (keyring and file); true when there was one. */
+export async function deleteStoredMcpOauth(ref: McpOauthStoreRef): Promise<boolean> {
+  return deleteMcpOauthCredentials(ref.codexHome, ref.mode, ref.serverName, ref.serverUrl);
 }

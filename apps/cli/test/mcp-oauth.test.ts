@@ -7,7 +7,7 @@ import {
   tempDir,
 } from "@codex-ts/test-support";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CliRun, runCli } from "./helpers/run-cli.js";
+import { type CliOptions, type CliRun, runCli } from "./helpers/run-cli.js";
 
 /**
  * `codex mcp login` / `logout` on an OAuth-protected MCP server (test-support's mock on 127.0.0.1; the "browser" is
@@ -43,7 +43,7 @@ async function setup(rmcp: boolean): Promise<{ home: string; oauth: MockMcpOauth
   return { home, oauth };
 }
 
-const run = (impl: Impl, home: string, args: string[], started?: Parameters<typeof runCli>[1]["started"]) =>
+const run = (impl: Impl, home: string, args: string[], started?: CliOptions["started"]) =>
   runCli(args, {
     env: { CODEX_HOME: home, BROWSER: "true", DISPLAY: "" },
     ...(impl === "real" ? { bin: REFERENCE_CODEX_BIN as string } : {}),

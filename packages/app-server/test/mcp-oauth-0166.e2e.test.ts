@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 import { keyringEntry, loadMcpOauthCredentials } from "@codex-ts/auth-storage";
 import {
@@ -84,6 +85,15 @@ async function ends(s: MockServer0166, threadId: string, count = 1): Promise<Mcp
   if (mine().length < count)
     await s.c.waitFor(() => mine().length >= count, `${count} MCP start-up end(s) on ${threadId}`);
   return mine();
+}
+
+/** A port nothing listens on now (the OS picks it). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 async function newThread(s: MockServer0166): Promise<string> {
@@ -303,6 +313,27 @@ describe("0.166 MCP OAuth login, compared with codex 0.166.0", () => {
       expect(end).toMatchObject({ name: "prot", threadId: null, success: false });
       expect(end.error).toContain("access_denied");
       await expect(fs.stat(credentialsFile(s))).rejects.toThrow();
+    },
+  );
+
+  it.each(IMPLS)(
+    "%s: mcp_oauth_callback_port and mcp_oauth_callback_url set where the browser comes back",
+    { timeout: 60_000 },
+    async (impl) => {
+      const oauth = await oauthMock();
+      const port = await freePort();
+      const s = await startMockServer0166(suite, impl, {
+        client: { name: "mcp-oauth-0166", version: "1.0" },
+        prefix: "codex-0166-mcp-oauth-",
+        toml: `mcp_oauth_callback_port = ${port}\nmcp_oauth_callback_url = "http://127.0.0.1:${port}/custom/cb"\n${toml(oauth)}`,
+      });
+      const login = await s.c.request("mcpServer/oauth/login", { name: "prot" });
+      // The base URL, with the login's own path segment.
+      expect(new URL(login.authorizationUrl).searchParams.get("redirect_uri")).toMatch(
+        new RegExp(`^http://127\\.0\\.0\\.1:${port}/custom/cb/[A-Za-z0-9_-]{12}$`),
+      );
+      expect((await oauth.authorizeInBrowser(login.authorizationUrl)).status).toBe(200);
+      expect(await completed(s, login.loginId ?? "")).toMatchObject({ success: true });
     },
   );
 

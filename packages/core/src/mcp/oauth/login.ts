@@ -15,7 +15,7 @@ export interface McpOauthLoginOptions extends McpOauthStoreRef {
   timeoutSec: number;
   /** `mcp_oauth_callback_port`: the listener's port (0 or unset: any free one). */
   callbackPort?: number | undefined;
-  /** `mcp_oauth_callback_url`: the redirect URI to register instead of the listener's own URL. */
+  /** `mcp_oauth_callback_url`: the base of the redirect URI instead of the listener's own URL. */
   callbackUrl?: string | undefined;
   /**
    * Whether the waiting login keeps the process alive (a CLI waiting for the browser). A server's logins do not:
@@ -41,9 +41,11 @@ export interface McpOauthLogin {
  */
 export async function startMcpOauthLogin(o: McpOauthLoginOptions): Promise<McpOauthLogin> {
   const { auth } = await import("@modelcontextprotocol/sdk/client/auth.js");
-  const callbackPath = o.callbackUrl
-    ? new URL(o.callbackUrl).pathname
-    : `/callback/${randomBytes(9).toString("base64url")}`;
+  // Each login has its own path under the callback base (`/callback` or `mcp_oauth_callback_url`'s), as in 0.166.0.
+  const nonce = randomBytes(9).toString("base64url");
+  const base = o.callbackUrl ? new URL(o.callbackUrl) : null;
+  const basePath = (base?.pathname ?? "/callback").replace(/\/+$/, "");
+  const callbackPath = `${basePath}/${nonce}`;
   let onCallback: (params: URLSearchParams) => Promise<{ status: number; body: string }> = async () => ({
     status: 400,
     body: "Invalid OAuth callback",
@@ -64,8 +66,9 @@ export async function startMcpOauthLogin(o: McpOauthLoginOptions): Promise<McpOa
     server.listen(o.callbackPort ?? 0, "127.0.0.1", () => resolve());
   });
   if (!o.holdProcess) server.unref();
-  const redirectUrl =
-    o.callbackUrl ?? `http://127.0.0.1:${(server.address() as AddressInfo).port}${callbackPath}`;
+  const redirectUrl = base
+    ? `${base.origin}${callbackPath}`
+    : `http://127.0.0.1:${(server.address() as AddressInfo).port}${callbackPath}`;
 
   let authorizationUrl: URL | undefined;
   const provider = new StoredOAuthProvider(o, null, {

@@ -6,6 +6,8 @@ import { type McpOauthStoreRef, StoredOAuthProvider } from "./stored-provider.js
 /** 0.166.0's wait for the browser's callback when the request names no `timeoutSecs`. */
 export const DEFAULT_MCP_OAUTH_TIMEOUT_SEC = 300;
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** What the browser shows once the login went through (0.166.0's page). */
 const DONE_PAGE = "Authentication complete. You may close this window.";
 
@@ -104,14 +106,17 @@ export async function startMcpOauthLogin(o: McpOauthLoginOptions): Promise<McpOa
     if (err) settle?.reject(err);
     else settle?.resolve();
   };
+  // Node's timers hold at most 2^31-1 ms (longer ones fire at once): a longer wait is that long.
   const timer = setTimeout(
     () => finish(new Error("timed out waiting for OAuth callback")),
-    o.timeoutSec * 1000,
+    Math.min(o.timeoutSec * 1000, MAX_TIMER_MS),
   );
   if (!o.holdProcess) timer.unref();
 
+  let exchanging = false;
   onCallback = async (params) => {
-    if (finished) return { status: 400, body: "Invalid OAuth callback" };
+    // One callback ends the login: a repeated one (a reload of the page) finds it taken.
+    if (finished || exchanging) return { status: 400, body: "Invalid OAuth callback" };
     const error = params.get("error");
     if (params.get("state") !== provider.expectedState)
       return { status: 400, body: "Invalid OAuth callback" };
@@ -123,6 +128,7 @@ export async function startMcpOauthLogin(o: McpOauthLoginOptions): Promise<McpOa
     }
     const code = params.get("code");
     if (!code) return { status: 400, body: "Invalid OAuth callback" };
+    exchanging = true;
     try {
       await auth(provider, { serverUrl, authorizationCode: code, ...(scope ? { scope } : {}) });
       finish(null);

@@ -231,6 +231,11 @@ describe("0.166 MCP OAuth login, compared with codex 0.166.0", () => {
       expect(await ends(s, later)).toEqual([
         { threadId: later, name: "prot", status: "ready", error: null, failureReason: null },
       ]);
+      // No token reaches the server's log or its client.
+      for (const token of [String(entry.access_token), String(entry.refresh_token)]) {
+        expect(s.c.stderr).not.toContain(token);
+        expect(JSON.stringify(s.c.messages)).not.toContain(token);
+      }
     },
   );
 

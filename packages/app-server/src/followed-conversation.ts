@@ -16,6 +16,8 @@ export type ConversationHandle = Pick<
   | "mcpStartupStatuses"
   | "onMcpStartupStatus"
   | "startMcpServers"
+  | "restartMcpServer"
+  | "mcpServerConfig"
   | "enableMcpElicitation"
   | "recordToRollout"
   | "flushRollout"
@@ -56,6 +58,8 @@ export class FollowedConversation {
       mcpStartupStatuses: () => core.mcpStartupStatuses(),
       onMcpStartupStatus: (listener) => core.onMcpStartupStatus(listener),
       startMcpServers: () => core.startMcpServers(),
+      restartMcpServer: (name) => core.restartMcpServer(name),
+      mcpServerConfig: (name) => core.mcpServerConfig(name),
       enableMcpElicitation: () => core.enableMcpElicitation(),
       recordToRollout: (items) => core.recordToRollout(items),
       flushRollout: () => core.flushRollout(),

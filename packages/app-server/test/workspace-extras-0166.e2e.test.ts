@@ -266,8 +266,8 @@ describe("config/mcpServer/reload and mcpServer/oauth/login on a 0.166 connectio
         { unknownThread: await ask(c, ["mcpServer/oauth/login", { name: "nope", threadId: unknown }]) },
       ];
       const web = await ask(c, ["mcpServer/oauth/login", { name: "web" }]);
-      // Each implementation's own reason after 0.166.0's words (this server has no MCP OAuth; 0.166.0 fails to
-      // reach the server).
+      // Nothing listens there: each implementation's own words for the failed discovery after 0.166.0's prefix
+      // (test/mcp-oauth-0166.e2e.test.ts has logins that go through).
       steps.push({ http: { code: web.code, message: String(web.message).split(": ")[0] } });
       runs.push(steps);
     }

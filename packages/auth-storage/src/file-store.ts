@@ -66,12 +66,16 @@ export async function loadFile(codexHome: string): Promise<AuthRecord | null> {
 
 /** Writes auth.json pretty-printed (2 spaces) with mode 0600, atomically (temp file, fsync, rename). */
 export async function saveFile(codexHome: string, record: AuthRecord): Promise<void> {
-  const path = authFilePath(codexHome);
+  await writePrivateFile(authFilePath(codexHome), JSON.stringify(orderedRecord(record), null, 2));
+}
+
+/** Writes `text` to `path` with mode 0600, atomically (temp file, fsync, rename); errors name the file. */
+export async function writePrivateFile(path: string, text: string): Promise<void> {
   const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     const handle = await open(temp, "wx", 0o600);
     try {
-      await handle.writeFile(JSON.stringify(orderedRecord(record), null, 2));
+      await handle.writeFile(text);
       await handle.chmod(0o600);
       await handle.sync();
     } finally {

@@ -29,11 +29,16 @@ export function keyringAccount(codexHome: string): string {
  */
 let binding: Promise<typeof import("@napi-rs/keyring")> | undefined;
 
-async function entry(codexHome: string): Promise<AsyncEntry> {
+/** The keyring entry `service`/`account` (the binding loaded on first use). */
+export async function keyringEntry(service: string, account: string): Promise<AsyncEntry> {
   binding ??= import("@napi-rs/keyring");
   const { AsyncEntry } = await binding;
   // On Linux pin the Secret Service: the kernel keyutils fallback is per-session and invisible to other tools.
-  return new AsyncEntry(KEYRING_SERVICE, keyringAccount(codexHome), { linux: { store: "secret-service" } });
+  return new AsyncEntry(service, account, { linux: { store: "secret-service" } });
+}
+
+function entry(codexHome: string): Promise<AsyncEntry> {
+  return keyringEntry(KEYRING_SERVICE, keyringAccount(codexHome));
 }
 
 function reason(err: unknown): string {

@@ -120,6 +120,11 @@ export interface Config {
   showRawAgentReasoning: boolean;
   mcpServers: Record<string, McpServerConfig>;
   cliAuthCredentialsStore: CredentialsStoreMode;
+  /** Where MCP servers' OAuth tokens are kept (`mcp_oauth_credentials_store`, 0.166.0's default `auto`). */
+  mcpOauthCredentialsStore: CredentialsStoreMode;
+  /** The port (`mcp_oauth_callback_port`) and redirect URL (`mcp_oauth_callback_url`) of MCP OAuth logins. */
+  mcpOauthCallbackPort?: number;
+  mcpOauthCallbackUrl?: string;
   forcedLoginMethod?: "chatgpt" | "api";
   forcedChatgptWorkspaceId?: string;
   chatgptBaseUrl: string;
@@ -339,6 +344,11 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     showRawAgentReasoning: o.showRawAgentReasoning ?? cfg.show_raw_agent_reasoning ?? false,
     mcpServers,
     cliAuthCredentialsStore: cfg.cli_auth_credentials_store ?? cfg.cli_auth_credentials_store_mode ?? "file",
+    mcpOauthCredentialsStore: cfg.mcp_oauth_credentials_store ?? "auto",
+    ...(cfg.mcp_oauth_callback_port !== undefined
+      ? { mcpOauthCallbackPort: cfg.mcp_oauth_callback_port }
+      : {}),
+    ...(cfg.mcp_oauth_callback_url !== undefined ? { mcpOauthCallbackUrl: cfg.mcp_oauth_callback_url } : {}),
     ...(cfg.forced_login_method !== undefined ? { forcedLoginMethod: cfg.forced_login_method } : {}),
     ...(cfg.forced_chatgpt_workspace_id !== undefined
       ? { forcedChatgptWorkspaceId: cfg.forced_chatgpt_workspace_id }

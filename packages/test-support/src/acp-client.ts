@@ -34,6 +34,11 @@ export interface AcpClientOptions {
   /** Which permission option to pick; by default the first `allow_once` (else the first option). */
   choosePermission?: (options: PermissionOption[]) => string | null;
   clientInfo?: { name: string; title?: string; version: string };
+  /**
+   * Answers the agent's `elicitation/create` (e.g. a URL to open for an MCP server's sign-in); with it the editor
+   * declares URL elicitation support. Each request's params are kept in `elicitations`.
+   */
+  elicit?: (params: Record<string, unknown>) => Promise<Record<string, unknown>>;
 }
 
 const firstAllowOnce = (options: PermissionOption[]) =>
@@ -46,6 +51,7 @@ const firstAllowOnce = (options: PermissionOption[]) =>
 export class AcpClient {
   readonly peer: JsonRpcChild;
   readonly permissions: PermissionAsked[] = [];
+  readonly elicitations: Record<string, unknown>[] = [];
 
   private constructor(private readonly o: AcpClientOptions) {
     const child = spawn(process.execPath, [o.entry], {
@@ -65,7 +71,11 @@ export class AcpClient {
     return this.ok(
       await this.peer.request("initialize", {
         protocolVersion: 1,
-        clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
+        clientCapabilities: {
+          fs: { readTextFile: false, writeTextFile: false },
+          terminal: false,
+          ...(this.o.elicit ? { elicitation: { url: {} } } : {}),
+        },
         clientInfo: this.o.clientInfo ?? {
           name: "codex-ts-test-editor",
           title: "Test Editor",
@@ -75,8 +85,12 @@ export class AcpClient {
     );
   }
 
-  async newSession(cwd: string): Promise<Record<string, unknown> & { sessionId: string }> {
-    const result = this.ok(await this.peer.request("session/new", { cwd, mcpServers: [] }));
+  /** `session/new`, with the editor's own MCP servers (ACP's `McpServer`s, e.g. `{type: "http", name, url}`). */
+  async newSession(
+    cwd: string,
+    mcpServers: Record<string, unknown>[] = [],
+  ): Promise<Record<string, unknown> & { sessionId: string }> {
+    const result = this.ok(await this.peer.request("session/new", { cwd, mcpServers }));
     return result as Record<string, unknown> & { sessionId: string };
   }
 
@@ -144,6 +158,11 @@ export class AcpClient {
   }
 
   private onRequest(m: RpcMessage): unknown {
+    if (m.method === "elicitation/create" && this.o.elicit) {
+      const params = (m.params ?? {}) as Record<string, unknown>;
+      this.elicitations.push(params);
+      return this.o.elicit(params);
+    }
     if (m.method !== "session/request_permission")
       throw new Error(`the test editor does not support ${m.method}`);
     const params = m.params as PermissionAsked["params"];

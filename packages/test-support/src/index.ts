@@ -29,6 +29,11 @@ export { type ProbeEntry, realKeyringAvailable } from "./keyring-probe.js";
 export { type McpGate, startMcpGate } from "./mcp-gate.js";
 export { type IssuedClaims, type MockIssuer, makeJwt, startMockIssuer } from "./mock-issuer.js";
 export {
+  type McpOauthRequest,
+  type MockMcpOauthServer,
+  startMockMcpOauthServer,
+} from "./mock-mcp-oauth.js";
+export {
   chat,
   frame,
   gate,

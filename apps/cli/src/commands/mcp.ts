@@ -1,19 +1,18 @@
 import { join } from "node:path";
 import {
+  type Config,
   ConfigWriter,
   findCodexHome,
-  loadConfig,
   MCP_SERVER_NAME,
   type McpServerConfig,
   type McpServerToml,
   readTomlFile,
   resolveMcpServer,
 } from "@codex-ts/config-loader";
-import { type Command, CommanderError, InvalidArgumentError } from "commander";
-import { globalOptions } from "../global-options.js";
-
-/** A user-facing failure: printed as `Error: <message>`, exit code 1, nothing written. */
-class McpCommandError extends Error {}
+import { hasStoredMcpOauth } from "@codex-ts/core";
+import { type Command, InvalidArgumentError } from "commander";
+import { effectiveConfig, McpCommandError, runReporting } from "./mcp-common.js";
+import { registerMcpOauth } from "./mcp-oauth.js";
 
 function parseEnvEntry(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const eq = value.indexOf("=");
@@ -23,9 +22,26 @@ function parseEnvEntry(value: string, previous: Record<string, string> | undefin
 
 /** The effective config's servers (every layer, `-c` included), as the listing commands show them. */
 async function effectiveServers(command: Command): Promise<Record<string, McpServerConfig>> {
-  const { overrides, profile } = globalOptions(command);
-  const config = await loadConfig({ cliOverrides: overrides, overrides: { profile } });
-  return config.mcpServers;
+  return (await effectiveConfig(command)).mcpServers;
+}
+
+/** The streamable HTTP servers (without a bearer token variable) that have an OAuth sign-in stored. */
+async function signedInServers(config: Config): Promise<Set<string>> {
+  const names = await Promise.all(
+    Object.entries(config.mcpServers).map(async ([name, s]) =>
+      s.transport.type === "streamable_http" &&
+      !s.transport.bearerTokenEnvVar &&
+      (await hasStoredMcpOauth({
+        codexHome: config.codexHome,
+        mode: config.mcpOauthCredentialsStore,
+        serverName: name,
+        serverUrl: s.transport.url,
+      }))
+        ? name
+        : null,
+    ),
+  );
+  return new Set(names.filter((n): n is string => n !== null));
 }
 
 /** The servers written in config.toml itself: edits rewrite only these, never values from other layers. */
@@ -40,14 +56,19 @@ const sortedNames = (servers: Record<string, unknown>) => Object.keys(servers).s
 const sortedEntries = (map: Record<string, string> | undefined) =>
   Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
-function authStatus(server: McpServerConfig): "unsupported" | "bearer_token" | "not_logged_in" {
+function authStatus(
+  server: McpServerConfig,
+  signedIn: boolean,
+): "unsupported" | "bearer_token" | "not_logged_in" | "o_auth" {
   if (server.transport.type === "stdio") return "unsupported";
-  return server.transport.bearerTokenEnvVar ? "bearer_token" : "not_logged_in";
+  if (server.transport.bearerTokenEnvVar) return "bearer_token";
+  return signedIn ? "o_auth" : "not_logged_in";
 }
 const AUTH_LABEL = {
   unsupported: "Unsupported",
   bearer_token: "Bearer token",
   not_logged_in: "Not logged in",
+  o_auth: "OAuth",
 };
 
 function transportJson(server: McpServerConfig): Record<string, unknown> {
@@ -86,7 +107,7 @@ function maskedEnv(server: McpServerConfig): string {
   return parts.length ? parts.join(", ") : "-";
 }
 
-function listText(servers: Record<string, McpServerConfig>): string {
+function listText(servers: Record<string, McpServerConfig>, signedIn: Set<string>): string {
   const names = sortedNames(servers);
   if (names.length === 0) return "No MCP servers configured yet. Try `codex mcp add my-tool -- my-command`.";
   const status = (s: McpServerConfig) => (s.enabled ? "enabled" : "disabled");
@@ -103,10 +124,11 @@ function listText(servers: Record<string, McpServerConfig>): string {
         maskedEnv(s),
         t.cwd ?? "-",
         status(s),
-        AUTH_LABEL[authStatus(s)],
+        AUTH_LABEL[authStatus(s, false)],
       ]);
     } else {
-      http.push([name, t.url, t.bearerTokenEnvVar ?? "-", status(s), AUTH_LABEL[authStatus(s)]]);
+      const auth = AUTH_LABEL[authStatus(s, signedIn.has(name))];
+      http.push([name, t.url, t.bearerTokenEnvVar ?? "-", status(s), auth]);
     }
   }
   const tables = [stdio, http].filter((t) => t.length > 1).map(table);
@@ -143,16 +165,6 @@ function checkName(name: string): void {
   }
 }
 
-async function runReporting(action: () => Promise<void>): Promise<void> {
-  try {
-    await action();
-  } catch (err) {
-    if (!(err instanceof McpCommandError)) throw err;
-    process.stderr.write(`Error: ${err.message}\n`);
-    throw new CommanderError(1, "codex.mcp", err.message);
-  }
-}
-
 /** `codex mcp list|get|add|remove`: manage `[mcp_servers]` in config.toml through the config writer. */
 export function registerMcp(program: Command): void {
   const mcp = program.command("mcp").description("Manage MCP servers in config.toml");
@@ -162,7 +174,9 @@ export function registerMcp(program: Command): void {
     .description("List configured MCP servers")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }, command: Command) => {
-      const servers = await effectiveServers(command);
+      const config = await effectiveConfig(command);
+      const servers = config.mcpServers;
+      const signedIn = await signedInServers(config);
       if (opts.json) {
         const out = sortedNames(servers).map((name) => {
           const s = servers[name]!;
@@ -172,12 +186,12 @@ export function registerMcp(program: Command): void {
             transport: transportJson(s),
             startup_timeout_sec: s.startupTimeoutSec ?? null,
             tool_timeout_sec: s.toolTimeoutSec ?? null,
-            auth_status: authStatus(s),
+            auth_status: authStatus(s, signedIn.has(name)),
           };
         });
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } else {
-        process.stdout.write(`${listText(servers)}\n`);
+        process.stdout.write(`${listText(servers, signedIn)}\n`);
       }
     });
 
@@ -298,4 +312,6 @@ export function registerMcp(program: Command): void {
         process.stdout.write(`Removed global MCP server '${name}'.\n`);
       }),
     );
+
+  registerMcpOauth(mcp);
 }

@@ -237,6 +237,7 @@ export const fieldOrder0166: Readonly<Record<string, readonly string[]>> = {
     "Interrupt",
   ],
   "v2/McpAppUi": ["resourceUri", "preferredModelDisplayMode"],
+  "v2/McpServerOauthLoginCompletedNotification": ["name", "threadId", "loginId", "success", "error"],
   "v2/McpServerOauthLoginParams": ["name", "threadId", "clientRegistration", "scopes", "timeoutSecs"],
   "v2/McpServerOauthLoginResponse": ["authorizationUrl", "loginId"],
   "v2/McpServerStatus": [

@@ -47,4 +47,5 @@ export const settingsNotifications0166 = {
   "account/login/completed": g.AccountLoginCompletedNotification,
   "skills/changed": g.SkillsChangedNotification,
   "mcpServer/startupStatus/updated": g.McpServerStatusUpdatedNotification,
+  "mcpServer/oauthLogin/completed": g.McpServerOauthLoginCompletedNotification,
 } as const;

@@ -2210,6 +2210,17 @@ export type McpServerElicitationRequestResponse = z.infer<typeof McpServerElicit
 export const McpServerOauthClientRegistration = z.enum(["auto", "cimd", "dcr"]);
 export type McpServerOauthClientRegistration = z.infer<typeof McpServerOauthClientRegistration>;
 
+export const McpServerOauthLoginCompletedNotification = z.object({
+  error: z.string().nullable().optional(),
+  loginId: z.string().nullable().optional(),
+  name: z.string(),
+  success: z.boolean(),
+  threadId: z.string().nullable().optional(),
+});
+export type McpServerOauthLoginCompletedNotification = z.infer<
+  typeof McpServerOauthLoginCompletedNotification
+>;
+
 export const McpServerOauthLoginParams = z.object({
   clientRegistration: McpServerOauthClientRegistration.nullable().optional(),
   name: z.string(),
@@ -3711,6 +3722,7 @@ export const definitions0166 = {
   McpServerElicitationRequestResponse: McpServerElicitationRequestResponse,
   "v2/McpServerInfo": McpServerInfo,
   "v2/McpServerOauthClientRegistration": McpServerOauthClientRegistration,
+  "v2/McpServerOauthLoginCompletedNotification": McpServerOauthLoginCompletedNotification,
   "v2/McpServerOauthLoginParams": McpServerOauthLoginParams,
   "v2/McpServerOauthLoginResponse": McpServerOauthLoginResponse,
   "v2/McpServerRefreshResponse": McpServerRefreshResponse,

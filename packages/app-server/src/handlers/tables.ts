@@ -222,6 +222,12 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         reannounceMcpStartup: () => {
           for (const id of threads.ids()) threads.get(id)?.announceMcpStartup(true);
         },
+        notifyOauthLoginCompleted: (end) =>
+          void server.peers["0.166"].notify("mcpServer/oauthLogin/completed", end),
+        threadMcpServer: (id, name) => threads.get(id)?.conversation.mcpServerConfig(name),
+        restartThreadMcpServer: async (id, name) => {
+          await threads.get(id)?.conversation.restartMcpServer(name);
+        },
       }),
       ...(rt
         ? {

@@ -146,7 +146,13 @@ export class LoadedThread {
   private sendMcpStatus(st: McpStartupStatus): void {
     this.send({
       method: "mcpServer/startupStatus/updated",
-      params: { threadId: this.id, name: st.server, status: st.status, error: st.error, failureReason: null },
+      params: {
+        threadId: this.id,
+        name: st.server,
+        status: st.status,
+        error: st.error,
+        failureReason: st.failureReason ?? null,
+      },
     });
   }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { McpServerConfig } from "@codex-ts/config-loader";
 import * as ev from "../events/constructors.js";
 import type { CoreEventListener } from "../events/types.js";
 import type { McpStartupStatus } from "../mcp/connection-manager.js";
@@ -118,6 +119,16 @@ export class Conversation {
    */
   startMcpServers(): void {
     this.session.mcp?.begin();
+  }
+
+  /** The configuration of one of the conversation's MCP servers (its own config's, overrides included). */
+  mcpServerConfig(name: string): McpServerConfig | undefined {
+    return this.session.mcp?.serverConfig(name);
+  }
+
+  /** Starts one of the conversation's MCP servers again (after an OAuth login to it); resolves once it ended. */
+  restartMcpServer(name: string): Promise<void> {
+    return this.session.mcp?.restartServer(name) ?? Promise.resolve();
   }
 
   /**

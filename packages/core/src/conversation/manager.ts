@@ -359,7 +359,11 @@ export class ConversationManager {
 
   private async startMcp(config: Config, startup: McpStartup = "0.58"): Promise<McpConnectionManager> {
     if (Object.keys(config.mcpServers).length === 0) return McpConnectionManager.empty();
-    const o = { clientVersion: this.o.cliVersion, wording: startup };
+    const o = {
+      clientVersion: this.o.cliVersion,
+      wording: startup,
+      oauth: { codexHome: config.codexHome, mode: config.mcpOauthCredentialsStore },
+    };
     // A 0.166 thread's servers start when its request has been answered (`Conversation.startMcpServers`).
     return startup === "0.166"
       ? McpConnectionManager.deferred(config.mcpServers, o)

@@ -5,6 +5,7 @@ import { throttleLatest } from "./progress-throttle.js";
 import { limitCallToolResult } from "./result-limits.js";
 import { startServer } from "./server-start.js";
 import {
+  type McpAuthFailure,
   McpStartError,
   type McpWording,
   startupFailureMessage,
@@ -54,14 +55,19 @@ export interface McpStartupFailure {
   server: string;
   message: string;
   reason: string;
+  /** Set when an OAuth-protected server needs a login. */
+  auth?: McpAuthFailure | undefined;
 }
 
 /** How one server's start went, as 0.166's `mcpServer/startupStatus/updated` reports it. */
 export interface McpStartupStatus {
   server: string;
-  status: "starting" | "ready" | "failed";
+  /** `cancelled`: a restart (after an OAuth login) superseded this start. */
+  status: "starting" | "ready" | "failed" | "cancelled";
   /** The failure's message (`MCP client for \`x\` failed to start: …`), null otherwise. */
   error: string | null;
+  /** 0.166.0's `failureReason`: stored OAuth tokens no longer work and the user has to log in again. */
+  failureReason?: "reauthenticationRequired" | null;
 }
 
 interface RunningServer {
@@ -115,6 +121,8 @@ export class McpConnectionManager {
   readonly started: Promise<void>;
   private settleStarted: () => void = () => {};
   private begun = false;
+  /** Per server, the latest start (a restart supersedes the start in flight). */
+  private readonly generations = new Map<string, number>();
 
   private constructor(
     private readonly configs: Record<string, McpServerConfig>,
@@ -165,6 +173,11 @@ export class McpConnectionManager {
     return new McpConnectionManager(configs, o, true);
   }
 
+  /** The configuration of server `name` this manager starts it with (a thread's own servers included). */
+  serverConfig(name: string): McpServerConfig | undefined {
+    return Object.hasOwn(this.configs, name) ? this.configs[name] : undefined;
+  }
+
   /** Whose words (and start-up) this manager follows. */
   get wording(): McpWording {
     return this.options.wording ?? "0.58";
@@ -204,7 +217,32 @@ export class McpConnectionManager {
     this.rebuildTools(true);
   }
 
+  /**
+   * Starts one configured server again (after an OAuth login): the running connection, if any, is closed, its tools
+   * withdrawn, and the start is reported (`starting`, then its end) like the first. A start still in flight is
+   * superseded and reported `cancelled`, as 0.166.0 reports it. Unknown or disabled servers are left alone.
+   */
+  async restartServer(name: string): Promise<void> {
+    const config = Object.hasOwn(this.configs, name) ? this.configs[name] : undefined;
+    if (!config?.enabled || this.closed || !this.begun) return;
+    const previous = this.servers.get(name);
+    this.servers.delete(name);
+    this.listed.delete(name);
+    const failed = this.failures.findIndex((f) => f.server === name);
+    if (failed !== -1) this.failures.splice(failed, 1);
+    this.rebuildTools(false);
+    if (previous) {
+      previous.connected = false;
+      await previous.client.close().catch(() => undefined);
+    }
+    this.report({ server: name, status: "starting", error: null });
+    await this.startOne(name, config);
+  }
+
   private async startOne(name: string, config: McpServerConfig): Promise<void> {
+    const generation = (this.generations.get(name) ?? 0) + 1;
+    this.generations.set(name, generation);
+    const superseded = () => this.generations.get(name) !== generation;
     try {
       if (!SERVER_NAME.test(name))
         throw new McpStartError({
@@ -220,8 +258,9 @@ export class McpConnectionManager {
         routeElicitation(this.elicitation, name),
         this.stopStarting.signal,
       );
-      if (this.closed) {
+      if (this.closed || superseded()) {
         await client.close().catch(() => undefined);
+        if (!this.closed) this.report({ server: name, status: "cancelled", error: null });
         return;
       }
       const running: RunningServer = {
@@ -242,6 +281,10 @@ export class McpConnectionManager {
     } catch (err) {
       if (err instanceof McpStartError && err.closing) this.closing.push(err.closing);
       if (this.closed) return;
+      if (superseded()) {
+        this.report({ server: name, status: "cancelled", error: null });
+        return;
+      }
       const failure =
         err instanceof McpStartError
           ? err.failure
@@ -249,9 +292,11 @@ export class McpConnectionManager {
       const wording = this.wording;
       const message = startupFailureMessage(wording, name, failure);
       process.stderr.write(`codex-ts: ${message}\n`);
-      this.failures.push({ server: name, message, reason: startupFailureReason(wording, failure) });
+      const auth = failure.kind === "auth" ? failure.state : undefined;
+      this.failures.push({ server: name, message, reason: startupFailureReason(wording, failure), auth });
       this.failures.sort((a, b) => a.server.localeCompare(b.server));
-      this.report({ server: name, status: "failed", error: message });
+      const failureReason = auth === "reauthenticationRequired" ? auth : null;
+      this.report({ server: name, status: "failed", error: message, failureReason });
     }
   }
 

@@ -19,6 +19,13 @@ export {
   progressMessage,
   rustDurationDebug,
 } from "./connection-manager.js";
+export {
+  DEFAULT_MCP_OAUTH_TIMEOUT_SEC,
+  type McpOauthLogin,
+  type McpOauthLoginOptions,
+  startMcpOauthLogin,
+} from "./oauth/login.js";
+export { deleteStoredMcpOauth, hasStoredMcpOauth, type McpOauthStoreRef } from "./oauth/stored-provider.js";
 export { MCP_PROGRESS_BURST, MCP_PROGRESS_PER_SECOND, throttleLatest } from "./progress-throttle.js";
 export {
   limitCallToolResult,

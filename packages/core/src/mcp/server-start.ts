@@ -2,6 +2,8 @@ import type { McpHttpTransport, McpServerConfig, McpStdioTransport } from "@code
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { refreshFailure, storedAuthProvider } from "./oauth/startup.js";
+import { McpOauthRedirectNeeded } from "./oauth/stored-provider.js";
 import { McpStartError, type McpStartFailure, type McpWording } from "./startup-failure.js";
 import { BoundedStdioTransport } from "./stdio-transport.js";
 import { qualifiedToolName } from "./tool-names.js";
@@ -114,9 +116,11 @@ export async function startServer(
   });
   const handshake = async () => {
     let transport: Transport;
+    let oauthState: OAuthStartState = "none";
     try {
-      transport = transportFor(config.transport, o.env ?? process.env, transports);
+      ({ transport, oauthState } = await transportFor(name, config.transport, o, transports));
     } catch (err) {
+      if (err instanceof McpStartError) throw err;
       throw new McpStartError({ kind: "refused", message: (err as Error).message });
     }
     if (transport instanceof BoundedStdioTransport) {
@@ -137,7 +141,7 @@ export async function startServer(
     try {
       await client.connect(transport);
     } catch (err) {
-      throw new McpStartError(handshakeFailure(err, transport));
+      throw new McpStartError(handshakeFailure(err, transport, oauthState));
     }
     const tools: McpToolInfo[] = [];
     let toolListMeta: unknown = null;
@@ -184,9 +188,17 @@ export async function startServer(
   }
 }
 
-/** How a failed `initialize` went: the command did not run, the server closed, or a write to it failed. */
-function handshakeFailure(err: unknown, transport: Transport): McpStartFailure {
+/**
+ * How a failed `initialize` went: the command did not run, the server closed, or a write to it failed; an HTTP
+ * server that wants a sign-in has none (401 without stored tokens) or one that no longer works.
+ */
+function handshakeFailure(err: unknown, transport: Transport, oauth: OAuthStartState): McpStartFailure {
   const e = err as Error & { syscall?: unknown; code?: unknown };
+  // The SDK refreshes stored tokens on a 401; a refresh it could not make is told as at start-up.
+  if (oauth === "stored" && (e instanceof McpOauthRedirectNeeded || "errorCode" in (e ?? {})))
+    return refreshFailure(err);
+  if (oauth !== "none" && (e?.name === "UnauthorizedError" || e?.code === 401))
+    return { kind: "auth", state: oauth === "stored" ? "reauthenticationRequired" : "notLoggedIn" };
   // Node's spawn errors name the syscall (`spawn <command>`); the OS error is what Codex shows.
   if (typeof e?.syscall === "string" && e.syscall.startsWith("spawn")) return { kind: "spawn", error: err };
   const writeError = transport instanceof BoundedStdioTransport ? transport.writeError : undefined;
@@ -214,11 +226,20 @@ function toolAllowed(config: McpServerConfig, tool: string): boolean {
   return !config.disabledTools?.includes(tool);
 }
 
-function transportFor(
+/**
+ * How an HTTP server's OAuth sign-in stands at its start: `none` (stdio, or a configured bearer token, which takes
+ * precedence as in 0.166.0), `absent` (no stored tokens: a 401 means not logged in), `stored` (tokens presented,
+ * refreshed by the SDK; a 401 they cannot fix means the sign-in has to be renewed).
+ */
+type OAuthStartState = "none" | "absent" | "stored";
+
+async function transportFor(
+  name: string,
   t: McpStdioTransport | McpHttpTransport,
-  env: NodeJS.ProcessEnv,
+  o: McpStartOptions,
   { parse, StreamableHTTPClientTransport }: SdkTransports,
-): Transport {
+): Promise<{ transport: Transport; oauthState: OAuthStartState }> {
+  const env = o.env ?? process.env;
   if (t.type === "stdio") {
     const childEnv: Record<string, string> = {};
     for (const key of [...DEFAULT_ENV_VARS, ...t.envVars]) {
@@ -227,17 +248,43 @@ function transportFor(
     }
     Object.assign(childEnv, t.env ?? {});
     // The server's stderr is its log and goes to ours (stdout is the protocol channel).
-    return new BoundedStdioTransport({ command: t.command, args: t.args, env: childEnv, cwd: t.cwd, parse });
+    const transport = new BoundedStdioTransport({
+      command: t.command,
+      args: t.args,
+      env: childEnv,
+      cwd: t.cwd,
+      parse,
+    });
+    return { transport, oauthState: "none" };
   }
   const headers: Record<string, string> = { ...(t.httpHeaders ?? {}) };
   for (const [header, variable] of Object.entries(t.envHttpHeaders ?? {})) {
     const value = env[variable];
     if (value) headers[header] = value;
   }
+  const url = new URL(t.url);
   if (t.bearerTokenEnvVar) {
     const token = env[t.bearerTokenEnvVar];
     if (!token) throw new Error(`environment variable ${t.bearerTokenEnvVar} is not set or empty`);
     headers.Authorization = `Bearer ${token}`;
+    return {
+      transport: new StreamableHTTPClientTransport(url, { requestInit: { headers } }),
+      oauthState: "none",
+    };
   }
-  return new StreamableHTTPClientTransport(new URL(t.url), { requestInit: { headers } });
+  if (!o.oauth)
+    return {
+      transport: new StreamableHTTPClientTransport(url, { requestInit: { headers } }),
+      oauthState: "none",
+    };
+  const authProvider = await storedAuthProvider({ ...o.oauth, serverName: name, serverUrl: t.url });
+  if (!authProvider)
+    return {
+      transport: new StreamableHTTPClientTransport(url, { requestInit: { headers } }),
+      oauthState: "absent",
+    };
+  return {
+    transport: new StreamableHTTPClientTransport(url, { requestInit: { headers }, authProvider }),
+    oauthState: "stored",
+  };
 }

@@ -21,7 +21,21 @@ export type McpStartFailure =
   /** Any other handshake failure (an error answer, an HTTP error, …), in the MCP SDK's words. */
   | { kind: "handshake"; message: string }
   /** Refused before starting (an invalid name, a missing bearer token variable). */
-  | { kind: "refused"; message: string };
+  | { kind: "refused"; message: string }
+  /**
+   * An OAuth-protected server without a usable sign-in: none stored (it answered 401), or stored tokens that can
+   * no longer be refreshed (0.166.0's `failureReason: "reauthenticationRequired"`).
+   */
+  | { kind: "auth"; state: McpAuthFailure };
+
+/** Why an OAuth-protected server could not be used. */
+export type McpAuthFailure = "notLoggedIn" | "reauthenticationRequired";
+
+/** 0.166.0's words for an OAuth-protected server that needs a login (the whole startup error, no prefix). */
+export function authFailureMessage(server: string, state: McpAuthFailure): string {
+  const what = state === "notLoggedIn" ? "is not logged in" : "requires OAuth reauthentication";
+  return `The ${server} MCP server ${what}. Run \`codex mcp login ${server}\`.`;
+}
 
 /** A server's start failed; `failure` says how (see `startupFailureMessage` for the words). */
 export class McpStartError extends Error {
@@ -71,6 +85,8 @@ export function startupFailureReason(wording: McpWording, failure: McpStartFailu
       return `${prefix}timed out handshaking with MCP server after ${rustDurationDebug(failure.remainingNs)}${modern ? ": deadline has elapsed" : ""}`;
     case "refused":
       return `${prefix}${failure.message}`;
+    case "auth":
+      return `${prefix}${failure.state === "notLoggedIn" ? "not logged in" : "OAuth reauthentication required"}`;
   }
 }
 
@@ -79,6 +95,7 @@ export function startupFailureReason(wording: McpWording, failure: McpStartFailu
  * status): a timeout names the setting to raise (whole seconds, as Rust's `as_secs`), anything else its reason.
  */
 export function startupFailureMessage(wording: McpWording, server: string, failure: McpStartFailure): string {
+  if (failure.kind === "auth") return authFailureMessage(server, failure.state);
   if (failure.kind === "timeout")
     return `MCP client for \`${server}\` timed out after ${Math.floor(failure.timeoutSec)} seconds. Add or adjust \`startup_timeout_sec\` in your config.toml:\n[mcp_servers.${server}]\nstartup_timeout_sec = XX`;
   return `MCP client for \`${server}\` failed to start: ${startupFailureReason(wording, failure)}`;

@@ -1,4 +1,5 @@
 import type { ContentBlock } from "@codex-ts/app-server-protocol";
+import type { McpOauthStoreMode } from "@codex-ts/auth-storage";
 import type { McpWording } from "./startup-failure.js";
 
 /** The MCP client's shared types, apart from the modules that use them so none of them imports another's. */
@@ -60,6 +61,11 @@ export interface McpStartOptions {
    * (`startup-failure.ts`) and waits 30 s, not 10 s, when `startup_timeout_sec` is not set.
    */
   wording?: McpWording;
+  /**
+   * Where streamable HTTP servers' OAuth sign-ins are stored (CODEX_HOME, `mcp_oauth_credentials_store`); without
+   * it they start without one.
+   */
+  oauth?: { codexHome: string; mode: McpOauthStoreMode } | undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type Protocol0166, protocol0166, type SettingsMethod0166 } from "@codex-ts/app-server-protocol";
-import type { Config, ConfigLayer, ConfigWriter } from "@codex-ts/config-loader";
+import type { Config, ConfigLayer, ConfigWriter, McpServerConfig } from "@codex-ts/config-loader";
 import type { Handlers } from "../../handler.js";
 import type { SkillExtraRoots } from "../../skill-extra-roots.js";
 import type { AccountService } from "../account-service.js";
@@ -7,7 +7,7 @@ import { unavailable } from "../unavailable.js";
 import { createAccountHandlers0166 } from "./account.js";
 import { createConfigHandlers0166 } from "./config.js";
 import { createHooksHandler0166 } from "./hooks.js";
-import { createMcpConfigHandlers0166 } from "./mcp-config.js";
+import { createMcpConfigHandlers0166, type McpOauthLoginEnd } from "./mcp-config.js";
 import { createMcpStatusHandler0166, type ThreadMcpLookup } from "./mcp-status.js";
 import { modelListHandler0166 } from "./models.js";
 import { createSkillsHandler0166 } from "./skills.js";
@@ -31,6 +31,12 @@ export interface SettingsServices0166 {
   threadCwd(rawId: string): string;
   /** Tells each loaded thread's client how its MCP servers stand (after `config/mcpServer/reload`). */
   reannounceMcpStartup?: (() => void) | undefined;
+  /** Sends `mcpServer/oauthLogin/completed` on the connection. */
+  notifyOauthLoginCompleted(end: McpOauthLoginEnd): void;
+  /** A loaded 0.166 thread's own configuration of an MCP server (`mcpServer/oauth/login {threadId}`). */
+  threadMcpServer(threadId: string, name: string): McpServerConfig | undefined;
+  /** Starts a loaded 0.166 thread's MCP server again (after an OAuth login); a thread gone by then is skipped. */
+  restartThreadMcpServer(threadId: string, name: string): Promise<void>;
 }
 
 /**
@@ -76,6 +82,9 @@ export function createSettingsHandlers0166(
             currentConfig: s.currentConfig,
             requireThread: (id) => void s.threadCwd(id),
             reannounceMcpStartup: s.reannounceMcpStartup ?? (() => {}),
+            notifyOauthLoginCompleted: s.notifyOauthLoginCompleted,
+            restartThreadMcpServer: s.restartThreadMcpServer,
+            threadMcpServer: s.threadMcpServer,
           }),
         }
       : unavailable(

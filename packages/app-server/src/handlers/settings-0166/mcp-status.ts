@@ -5,7 +5,12 @@ import {
   type Protocol0166,
 } from "@codex-ts/app-server-protocol";
 import type { Config, McpServerConfig } from "@codex-ts/config-loader";
-import { McpConnectionManager, type McpStartupFailure } from "@codex-ts/core";
+import {
+  hasStoredMcpOauth,
+  McpConnectionManager,
+  type McpStartOptions,
+  type McpStartupFailure,
+} from "@codex-ts/core";
 import type { Handlers } from "../../handler.js";
 import { pageItems } from "../../model-list.js";
 import { parseThreadId } from "../../threads/registry.js";
@@ -38,13 +43,32 @@ type Status = gen0166.McpServerStatus;
 type Detail = gen0166.McpServerStatusDetail;
 
 /** 0.166.0's `McpAuthStatus` for a server, from its transport and how starting it went. */
-function authStatus(config: McpServerConfig, failure: McpStartupFailure | undefined): gen0166.McpAuthStatus {
+function authStatus(
+  config: McpServerConfig,
+  failure: McpStartupFailure | undefined,
+  signedIn: boolean,
+): gen0166.McpAuthStatus {
   const t = config.transport;
   if (t.type === "stdio") return "unsupported";
   if (t.bearerTokenEnvVar) return "bearerToken";
+  if (failure?.auth) return "notLoggedIn";
+  if (signedIn) return "oAuth";
   if (!failure) return "unsupported";
   return /\b401\b/.test(failure.reason) ? "notLoggedIn" : "unknown";
 }
+
+/** Whether an OAuth sign-in is stored for a streamable HTTP server (an unreadable store counts as none). */
+async function hasStoredSignIn(
+  name: string,
+  config: McpServerConfig,
+  oauth: OauthStore | undefined,
+): Promise<boolean> {
+  if (!oauth || config.transport.type !== "streamable_http" || config.transport.bearerTokenEnvVar)
+    return false;
+  return hasStoredMcpOauth({ ...oauth, serverName: name, serverUrl: config.transport.url });
+}
+
+type OauthStore = NonNullable<McpStartOptions["oauth"]>;
 
 /** The HTTP origin of a streamable-HTTP server (no credentials, path or query); null for stdio. */
 function httpOrigin(config: McpServerConfig): string | null {
@@ -124,9 +148,14 @@ async function probe(
   detail: Detail,
   env: NodeJS.ProcessEnv | undefined,
   runtime: ReturnType<ThreadMcpLookup> | undefined,
+  oauth: OauthStore | undefined,
 ): Promise<Status[]> {
   const enabled = Object.fromEntries(servers.filter(([, c]) => c.enabled));
-  const manager = await McpConnectionManager.start(enabled, { wording: "0.166", ...(env ? { env } : {}) });
+  const manager = await McpConnectionManager.start(enabled, {
+    wording: "0.166",
+    ...(env ? { env } : {}),
+    ...(oauth ? { oauth } : {}),
+  });
   try {
     return await Promise.all(
       servers.map(async ([name, config]): Promise<Status> => {
@@ -159,7 +188,7 @@ async function probe(
           toolsError: failure?.reason ?? null,
           resources: resources as gen0166.Resource[],
           resourceTemplates: resourceTemplates as gen0166.ResourceTemplate[],
-          authStatus: authStatus(config, failure),
+          authStatus: authStatus(config, failure, await hasStoredSignIn(name, config, oauth)),
         };
       }),
     );
@@ -195,7 +224,8 @@ export function createMcpStatusHandler0166(
         .filter(([name]) => p.serverName == null || name === p.serverName)
         .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
       const page = pageItems(all, p, "MCP servers");
-      const data = await probe(page.data, p.detail ?? "full", s.env, runtime);
+      const oauth = { codexHome: config.codexHome, mode: config.mcpOauthCredentialsStore };
+      const data = await probe(page.data, p.detail ?? "full", s.env, runtime, oauth);
       return { data, nextCursor: page.nextCursor };
     },
   };

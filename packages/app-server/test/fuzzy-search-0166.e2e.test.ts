@@ -81,50 +81,72 @@ describe("fuzzy file search compared with codex 0.166.0", () => {
     async (impl) => {
       const s = await startMockServer0166(suite, impl, { client, prefix: "codex-0166-fuzzy-" });
       const root = await project(s);
-      const completions = () =>
-        s.c.messages.filter((m) => m.method === "fuzzyFileSearch/sessionCompleted").length;
-      const step = async (send: () => Promise<unknown>) => {
+      // Each step: the request's answer, its query's `sessionUpdated` and a `sessionCompleted`. 0.166.0 sends the
+      // two notifications from separate tasks (its walk and its matcher), so their order, and when the previous
+      // query's last ones land, vary from run to run: a step waits for its own query's update and a completion,
+      // leaves out an older query's late update, and is compared as what arrived, not in which order. This
+      // server sends them in order, which is checked below.
+      const step = async (query: string, send: () => Promise<unknown>) => {
         const from = s.c.messages.length;
-        const done = completions();
         await send();
-        await s.c.waitUntil(() => completions() > done, "fuzzyFileSearch/sessionCompleted");
-        return sessionTranscript(s.c.messages, from);
+        const since = () => sessionTranscript(s.c.messages, from);
+        const ownUpdate = (e: unknown) =>
+          (e as { method?: string }).method === "fuzzyFileSearch/sessionUpdated" &&
+          (e as { params: { query: string } }).params.query === query;
+        const completed = (e: unknown) =>
+          (e as { method?: string }).method === "fuzzyFileSearch/sessionCompleted";
+        await s.c.waitUntil(
+          () => since().some(ownUpdate) && since().some(completed),
+          `fuzzyFileSearch/sessionUpdated "${query}" and sessionCompleted`,
+        );
+        const steps = since().filter(
+          (e) => !(e as { method?: string }).method?.endsWith("sessionUpdated") || ownUpdate(e),
+        );
+        return {
+          answer: steps.find((e) => "answer" in (e as object)),
+          update: steps.find(ownUpdate),
+          completed: steps.some(completed),
+          inOrder: steps,
+        };
       };
-      const started = await step(() =>
+      const started = await step("", () =>
         s.c.request("fuzzyFileSearch/sessionStart", { sessionId: "s1", roots: [root] }),
       );
-      const updated = await step(() =>
+      const updated = await step("mai", () =>
         s.c.request("fuzzyFileSearch/sessionUpdate", { sessionId: "s1", query: "mai" }),
       );
-      const emptied = await step(() =>
+      const emptied = await step("", () =>
         s.c.request("fuzzyFileSearch/sessionUpdate", { sessionId: "s1", query: "" }),
       );
-      expect({ started, updated, emptied }).toEqual({
-        started: [
-          { answer: {} },
-          { method: "fuzzyFileSearch/sessionUpdated", params: { sessionId: "s1", query: "", files: [] } },
-          { method: "fuzzyFileSearch/sessionCompleted", params: { sessionId: "s1" } },
-        ],
-        updated: [
-          { answer: {} },
-          {
-            method: "fuzzyFileSearch/sessionUpdated",
-            params: {
-              sessionId: "s1",
-              query: "mai",
-              files: [
-                { root, path: "src/main.ts", match_type: "file", file_name: "main.ts", indices: [4, 5, 6] },
-              ],
-            },
-          },
-          { method: "fuzzyFileSearch/sessionCompleted", params: { sessionId: "s1" } },
-        ],
-        emptied: [
-          { answer: {} },
-          { method: "fuzzyFileSearch/sessionUpdated", params: { sessionId: "s1", query: "", files: [] } },
-          { method: "fuzzyFileSearch/sessionCompleted", params: { sessionId: "s1" } },
-        ],
+      const what = ({ answer, update, completed }: Awaited<ReturnType<typeof step>>) => ({
+        answer,
+        update,
+        completed,
       });
+      const updatedFor = (query: string, files: unknown[]) => ({
+        method: "fuzzyFileSearch/sessionUpdated",
+        params: { sessionId: "s1", query, files },
+      });
+      const mainTs = {
+        root,
+        path: "src/main.ts",
+        match_type: "file",
+        file_name: "main.ts",
+        indices: [4, 5, 6],
+      };
+      expect({ started: what(started), updated: what(updated), emptied: what(emptied) }).toEqual({
+        started: { answer: { answer: {} }, update: updatedFor("", []), completed: true },
+        updated: { answer: { answer: {} }, update: updatedFor("mai", [mainTs]), completed: true },
+        emptied: { answer: { answer: {} }, update: updatedFor("", []), completed: true },
+      });
+      if (impl === "ours") {
+        const completedFor = { method: "fuzzyFileSearch/sessionCompleted", params: { sessionId: "s1" } };
+        expect([started.inOrder, updated.inOrder, emptied.inOrder]).toEqual([
+          [{ answer: {} }, updatedFor("", []), completedFor],
+          [{ answer: {} }, updatedFor("mai", [mainTs]), completedFor],
+          [{ answer: {} }, updatedFor("", []), completedFor],
+        ]);
+      }
       expect(await s.c.request("fuzzyFileSearch/sessionStop", { sessionId: "s1" })).toEqual({});
       expect(await s.c.request("fuzzyFileSearch/sessionStop", { sessionId: "s1" })).toEqual({});
       expect([

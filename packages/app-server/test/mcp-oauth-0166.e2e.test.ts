@@ -308,7 +308,8 @@ describe("0.166 MCP OAuth login, compared with codex 0.166.0", () => {
       });
       // Its callback listener is gone.
       const redirect = new URL(new URL(timedOut.authorizationUrl).searchParams.get("redirect_uri") ?? "");
-      await expect(fetch(redirect)).rejects.toThrow();
+      // (A listener torn down while the fetch connects may never answer: that is gone too.)
+      await expect(fetch(redirect, { signal: AbortSignal.timeout(5_000) })).rejects.toThrow();
 
       oauth.deny = true;
       const declined = await s.c.request("mcpServer/oauth/login", { name: "prot", timeoutSecs: 30 });

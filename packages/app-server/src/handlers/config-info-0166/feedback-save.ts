@@ -4,8 +4,8 @@ import path from "node:path";
 import { type gen0166, internalError, invalidRequest } from "@codex-ts/app-server-protocol";
 import { readBoundedFile } from "@codex-ts/config-loader";
 import { osErrorText, uuidV7 } from "@codex-ts/core";
+import { zipSync } from "fflate";
 import { parseThreadId } from "../../threads/registry.js";
-import { zipStored } from "../../zip-store.js";
 
 /** The most of one attachment a saved bundle carries (a longer file is refused, not cut). */
 export const FEEDBACK_ATTACHMENT_MAX_BYTES = 16 * 1024 * 1024;
@@ -100,11 +100,15 @@ export async function saveFeedback(
     filename: a.filename,
     contentType: a.contentType,
   }));
-  const zip = zipStored([
-    { name: "report.json", data: Buffer.from(JSON.stringify(report)) },
-    ...attachments.map((a, i) => ({ name: entries[i]?.entry ?? "", data: a.data })),
-    { name: "manifest.json", data: Buffer.from(JSON.stringify(entries)) },
-  ]);
+  // A ZIP without compression (what every reader opens), entries in this order.
+  const zip = zipSync(
+    {
+      "report.json": Buffer.from(JSON.stringify(report)),
+      ...Object.fromEntries(attachments.map((a, i) => [entries[i]?.entry ?? "", a.data])),
+      "manifest.json": Buffer.from(JSON.stringify(entries)),
+    },
+    { level: 0 },
+  );
   await writeNew(savePath, zip);
   return { savedPath: savePath, threadId, promptHash: null };
 }

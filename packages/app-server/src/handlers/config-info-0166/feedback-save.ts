@@ -4,7 +4,6 @@ import path from "node:path";
 import { type gen0166, internalError, invalidRequest } from "@codex-ts/app-server-protocol";
 import { readBoundedFile } from "@codex-ts/config-loader";
 import { osErrorText, uuidV7 } from "@codex-ts/core";
-import { zipSync } from "fflate";
 import { parseThreadId } from "../../threads/registry.js";
 
 /** The most of one attachment a saved bundle carries (a longer file is refused, not cut). */
@@ -100,7 +99,9 @@ export async function saveFeedback(
     filename: a.filename,
     contentType: a.contentType,
   }));
-  // A ZIP without compression (what every reader opens), entries in this order.
+  // A ZIP without compression (what every reader opens), entries in this order. fflate is loaded by a save: at
+  // load it builds its tables and loads worker_threads, which no start of the server needs.
+  const { zipSync } = await import("fflate");
   const zip = zipSync(
     {
       "report.json": Buffer.from(JSON.stringify(report)),

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type McpOauthStoreRef, StoredOAuthProvider } from "./stored-provider.js";
 
@@ -43,6 +43,8 @@ export interface McpOauthLogin {
  */
 export async function startMcpOauthLogin(o: McpOauthLoginOptions): Promise<McpOauthLogin> {
   const { auth } = await import("@modelcontextprotocol/sdk/client/auth.js");
+  // node:http is loaded by a login, not by every start of the server that may offer one.
+  const { createServer } = await import("node:http");
   // Each login has its own path under the callback base (`/callback` or `mcp_oauth_callback_url`'s), as in 0.166.0.
   const nonce = randomBytes(9).toString("base64url");
   const base = o.callbackUrl ? new URL(o.callbackUrl) : null;

@@ -89,6 +89,8 @@ export async function appendAllowRule(codexHome: string, prefix: readonly string
 export class ExecPolicyStore {
   private static readonly stores = new Map<string, ExecPolicyStore>();
   private policy = new ExecPolicy();
+  /** The prefixes allowed in this process ("always allow"), kept across reloads. */
+  private readonly allowedHere: string[][] = [];
 
   private constructor(readonly codexHome: string) {}
 
@@ -106,16 +108,20 @@ export class ExecPolicyStore {
     return this.policy;
   }
 
-  /** Reads the rules files again; the warning when they could not be used. */
+  /**
+   * Reads the rules files again; the warning when they could not be used. What this process allowed stays allowed
+   * whatever the read found (a read that raced an `allow` may predate its line).
+   */
   async reload(): Promise<string | null> {
     const loaded = await loadExecPolicy(this.codexHome);
-    this.policy = loaded.policy;
+    this.policy = this.allowedHere.reduce((p, prefix) => p.withAllowRule(prefix), loaded.policy);
     return loaded.warning;
   }
 
   /** Allows commands starting with `prefix` from now on: in `default.rules` and in this process at once. */
   async allow(prefix: readonly string[]): Promise<void> {
-    await appendAllowRule(this.codexHome, prefix);
+    this.allowedHere.push([...prefix]);
     this.policy = this.policy.withAllowRule(prefix);
+    await appendAllowRule(this.codexHome, prefix);
   }
 }

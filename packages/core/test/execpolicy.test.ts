@@ -2,7 +2,6 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isKnownSafeCommand } from "../src/exec/safe-command.js";
 import {
   appendAllowRule,
   ExecPolicy,
@@ -94,7 +93,7 @@ describe("evaluating a command", () => {
     { program: "rm", rest: [], decision: "forbidden", justification: null },
     { program: "curl", rest: [], decision: "forbidden", justification: "use the fetch tool" },
   ]);
-  const verdict = (argv: string[]) => evaluateCommand(policy, argv, isKnownSafeCommand);
+  const verdict = (argv: string[]) => evaluateCommand(policy, argv);
 
   it("takes each command of a bash -lc script: the strictest rule wins, with 0.166.0's reasons", () => {
     expect(verdict(bash("git status && rm -rf build"))).toEqual({
@@ -151,11 +150,11 @@ describe("always allow", () => {
     expect(ExecPolicyStore.for(home)).toBe(store);
     await store.reload();
     await store.allow(["make", "test"]);
-    expect(evaluateCommand(store.current(), ["make", "test", "-j"], isKnownSafeCommand)).toEqual({
+    expect(evaluateCommand(store.current(), ["make", "test", "-j"])).toEqual({
       kind: "allowed",
     });
     await rules('prefix_rule(["make"], decision="forbidden")\n');
     expect(await store.reload()).toBeNull();
-    expect(evaluateCommand(store.current(), ["make", "test"], isKnownSafeCommand).kind).toBe("forbidden");
+    expect(evaluateCommand(store.current(), ["make", "test"]).kind).toBe("forbidden");
   });
 });

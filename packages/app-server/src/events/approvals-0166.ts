@@ -6,13 +6,7 @@ import type {
   RequestUserInputEvent,
   UserInputAnswers,
 } from "@codex-ts/core";
-import {
-  type ExecPolicyStore,
-  evaluateCommand,
-  extensionEvent,
-  isKnownSafeCommand,
-  shlexJoin,
-} from "@codex-ts/core";
+import { type ExecPolicyStore, evaluateCommand, extensionEvent, shlexJoin } from "@codex-ts/core";
 import type { ApprovalOp } from "./approvals.js";
 import { commandActions } from "./items-0166.js";
 import type { ApprovalKind, ApprovalOutcome } from "./v0166.js";
@@ -127,9 +121,7 @@ export class ApprovalBridge0166 {
     };
     if (msg.type === "exec_approval_request") {
       // What "always allow" would add: the command the rules do not cover (none when a rule asks for approval).
-      const verdict = this.execPolicy
-        ? evaluateCommand(this.execPolicy.current(), msg.command, isKnownSafeCommand)
-        : null;
+      const verdict = this.execPolicy ? evaluateCommand(this.execPolicy.current(), msg.command) : null;
       const amendment = verdict?.kind === "unmatched" ? verdict.amendment : null;
       const answer = this.peer.request(
         "item/commandExecution/requestApproval",

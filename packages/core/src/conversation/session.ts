@@ -1,3 +1,8 @@
+// Over 500 lines on purpose: Session is the one holder of a conversation's state (history, settings, events and
+// their listeners, pending approvals and questions, the running task), and its methods are the narrow interface
+// tasks and tool handlers use. Each method delegates its logic to a module of its own (request-shape.ts,
+// compact/, mcp-elicitations.ts, sandbox-assessment.ts, skills-context.ts…); splitting the class would split
+// that state.
 import { isAbsolute, resolve } from "node:path";
 import type { ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";

@@ -5,7 +5,7 @@ import {
   truncateCommandForDisplay,
   truncateForDisplay,
 } from "./command-display.js";
-import { shellScriptOf, shlexJoin, splitCommands, tokenizeScript } from "./shell-words.js";
+import { scriptCommands, shellScriptOf, shlexJoin } from "./shell-words.js";
 
 /** Flags of search tools that take a value, so the value is not mistaken for the query or the path. */
 const RG_VALUE_FLAGS = new Set([
@@ -146,8 +146,7 @@ export function parseCommand(argv: readonly string[]): ParsedCommand[] {
     ];
   }
   if (script === null) return collapseDuplicates([classify(argv, null)]);
-  const tokens = tokenizeScript(script);
-  const parts = tokens ? splitCommands(tokens) : null;
+  const parts = scriptCommands(script);
   if (!parts) return [{ type: "unknown", cmd: script }];
   const out: ParsedCommand[] = [];
   let dir: string | null = null;

@@ -1,4 +1,4 @@
-import { shellScriptOf, splitCommands, tokenizeScript } from "./shell-words.js";
+import { scriptCommands, shellScriptOf } from "./shell-words.js";
 
 /** Programs that only read: running them cannot change anything, whatever their arguments. */
 const ALWAYS_SAFE = new Set([
@@ -67,7 +67,5 @@ function isSafeSimpleCommand(words: readonly string[]): boolean {
 export function isKnownSafeCommand(argv: readonly string[]): boolean {
   const script = shellScriptOf(argv);
   if (script === null) return isSafeSimpleCommand(argv);
-  const tokens = tokenizeScript(script);
-  const parts = tokens ? splitCommands(tokens) : null;
-  return parts?.every((p) => isSafeSimpleCommand(p.words)) ?? false;
+  return scriptCommands(script)?.every((p) => isSafeSimpleCommand(p.words)) ?? false;
 }

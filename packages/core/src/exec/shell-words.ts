@@ -97,6 +97,14 @@ export function splitCommands(
   return out.length ? out : null;
 }
 
+/** A script's simple commands (`tokenizeScript`, then `splitCommands`); null when the script is not modelled. */
+export function scriptCommands(
+  script: string,
+): { words: string[]; after: ShellToken["value"] | null }[] | null {
+  const tokens = tokenizeScript(script);
+  return tokens ? splitCommands(tokens) : null;
+}
+
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /** Joins words for display, quoting like shlex: safe words bare, others in single quotes. */

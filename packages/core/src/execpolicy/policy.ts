@@ -1,5 +1,6 @@
 import { shlexSplit } from "../exec/parse-command-0166.js";
-import { shellScriptOf, shlexJoin, splitCommands, tokenizeScript } from "../exec/shell-words.js";
+import { isKnownSafeCommand } from "../exec/safe-command.js";
+import { scriptCommands, shellScriptOf, shlexJoin } from "../exec/shell-words.js";
 import { type RulesCall, RulesSyntaxError, type RulesValue } from "./syntax.js";
 
 /** What a rule says of a command it matches; the strictest of several wins (forbidden > prompt > allow). */
@@ -125,9 +126,9 @@ export function rulesFromCalls(calls: readonly RulesCall[], into: PrefixRule[]):
 export function commandsOf(argv: readonly string[]): string[][] {
   const script = shellScriptOf(argv);
   if (script === null) return [[...argv]];
-  const tokens = tokenizeScript(script);
-  const parts = tokens ? splitCommands(tokens) : null;
-  const commands = parts?.map((p) => p.words).filter((w) => w.length > 0);
+  const commands = scriptCommands(script)
+    ?.map((p) => p.words)
+    .filter((w) => w.length > 0);
   return commands && commands.length > 0 ? commands : [[...argv]];
 }
 
@@ -142,11 +143,7 @@ export type PolicyVerdict =
   /** Not (wholly) covered: the approval policy decides; `amendment` is what "always allow" would add. */
   | { kind: "unmatched"; amendment: string[] | null };
 
-export function evaluateCommand(
-  policy: ExecPolicy,
-  argv: readonly string[],
-  isKnownSafe: (words: readonly string[]) => boolean,
-): PolicyVerdict {
+export function evaluateCommand(policy: ExecPolicy, argv: readonly string[]): PolicyVerdict {
   const commands = commandsOf(argv);
   const perCommand = commands.map((c) => ({ command: c, matches: policy.matches(c) }));
   const all = perCommand.flatMap((p) => p.matches);
@@ -173,7 +170,7 @@ export function evaluateCommand(
   // "Always allow" adds the first command no rule covers that is not harmless by itself (0.166.0's heuristics'
   // first prompt), else the first uncovered one; never a bare shell or interpreter, which would allow anything.
   const uncovered = perCommand.filter((p) => p.matches.length === 0).map((p) => p.command);
-  const amendment = uncovered.find((c) => !isKnownSafe(c)) ?? uncovered[0] ?? null;
+  const amendment = uncovered.find((c) => !isKnownSafeCommand(c)) ?? uncovered[0] ?? null;
   return { kind: "unmatched", amendment: amendment && !tooBroad(amendment) ? amendment : null };
 }
 

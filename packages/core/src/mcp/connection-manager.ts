@@ -1,3 +1,7 @@
+// One class over 500 lines on purpose: the servers' lifecycle (start, restart after an OAuth login, close), their
+// tools and calls share the per-server state (connections, listings, failures, start generations) it guards.
+// What does not need that state lives beside it: server start-up (server-start.ts), failures' words
+// (startup-failure.ts), tool naming and search (tool-search.ts), result limits, progress throttling.
 import type { McpServerConfig } from "@codex-ts/config-loader";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { ToolSpec } from "../client/types.js";
@@ -223,7 +227,7 @@ export class McpConnectionManager {
    * superseded and reported `cancelled`, as 0.166.0 reports it. Unknown or disabled servers are left alone.
    */
   async restartServer(name: string): Promise<void> {
-    const config = Object.hasOwn(this.configs, name) ? this.configs[name] : undefined;
+    const config = this.serverConfig(name);
     if (!config?.enabled || this.closed || !this.begun) return;
     const previous = this.servers.get(name);
     this.servers.delete(name);

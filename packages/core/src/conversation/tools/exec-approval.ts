@@ -67,11 +67,7 @@ export async function runWithApproval<R>(ctx: ToolContext, g: GuardedCommand<R>)
   let sandbox: SandboxPolicy | null = s.sandboxPolicy.mode === "danger-full-access" ? null : s.sandboxPolicy;
   // The user's rules (CODEX_HOME/rules, 0.166.0's exec policy) come first: a forbidden command never runs, one a
   // rule prompts for is asked about whatever the approval policy, one the rules allow runs unasked and unconfined.
-  const verdict = evaluateCommand(
-    ExecPolicyStore.for(ctx.codexHome).current(),
-    g.command,
-    isKnownSafeCommand,
-  );
+  const verdict = evaluateCommand(ExecPolicyStore.for(ctx.codexHome).current(), g.command);
   if (verdict.kind === "forbidden") return { rejected: g.reject(verdict.reason) };
   if (verdict.kind === "allowed") return finish(ctx, await g.run(null));
   if (verdict.kind === "prompt") {

@@ -416,6 +416,24 @@ describe("sessions on a PTY", () => {
     expect(m.sessionIds).toEqual([1, 2]);
   });
 
+  it("reports the end of a background terminal ended to make room, so its item completes", async () => {
+    const m = manager({ maxSessions: 2 });
+    const ends: { callId: string; types: string[] }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const callId = `c${i}`;
+      await m.execCommand(execArgs({ cmd: "sleep 30", yieldTimeMs: 250 }), {
+        callId,
+        cwd,
+        env: env(),
+        sandbox: null,
+        modern: true,
+        onBackgroundEnd: (events) => ends.push({ callId, types: events.map((e) => e.type) }),
+      });
+    }
+    await expect.poll(() => ends).toEqual([{ callId: "c0", types: ["exec_command_end"] }]);
+    expect(m.background.list().map((t) => t.itemId)).toEqual(["c1", "c2"]);
+  });
+
   it("refuses shells and directories with 0.58.0's CreateSession texts", async () => {
     const m = manager();
     const run = (o: Partial<ExecCommandArgs>) =>

@@ -64,8 +64,11 @@ export class BackgroundTerminals {
     for (const [id, session] of [...this.sessions]) if (session.background) this.end(id, session);
   }
 
-  /** Kills it and reports its end right after the request's answer (0.166.0's order). */
-  private end(id: number, session: UnifiedExecSession): void {
+  /**
+   * Kills it and reports its end right after the request's answer (0.166.0's order). Also how a background
+   * terminal ended to make room for a new session ends: its command item must still complete for the client.
+   */
+  end(id: number, session: UnifiedExecSession): void {
     this.sessions.delete(id);
     session.kill();
     setImmediate(() => report(session, ENDED_ON_REQUEST_EXIT_CODE));

@@ -308,8 +308,10 @@ export class UnifiedExecManager {
     const candidates = byUse.slice(0, Math.max(1, byUse.length - PROTECTED_RECENT));
     const victim = candidates.find(([, s]) => s.hasExited) ?? candidates[0];
     if (!victim) return;
-    this.sessions.delete(victim[0]);
-    victim[1].kill();
+    const [id, session] = victim;
+    if (session.background && !session.hasExited) return this.background.end(id, session);
+    this.sessions.delete(id);
+    session.kill();
   }
 }
 

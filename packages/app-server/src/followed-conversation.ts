@@ -90,10 +90,11 @@ export class FollowedConversation {
     });
   }
 
-  /** Closes the core subscription. */
+  /** Closes the core subscription; interrupts waiting for the end of a task are answered (see `releaseWaiters`). */
   unfollow(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.activity.releaseWaiters();
   }
 
   /**

@@ -82,6 +82,14 @@ export class TurnActivity {
     }
   }
 
+  /**
+   * The events will no longer be observed (the conversation is no longer followed): the interrupts waiting for them
+   * are answered now instead of never.
+   */
+  releaseWaiters(): void {
+    this.settle("interrupted");
+  }
+
   private settle(reason: TurnAbortReason): void {
     for (const w of this.waiters.splice(0)) w(reason);
   }

@@ -277,6 +277,44 @@ describe("forks by reference (0.166.0's way) and across a referenced history", (
     );
   });
 
+  it("closes the last turn for the fork only when the copied lines leave it open (closeOpenTurn)", async () => {
+    const turn = (id: string, text: string, ended: boolean) =>
+      line("event_msg", { type: "task_started", turn_id: id, model_context_window: null }) +
+      line("response_item", userMessage(text)) +
+      line("event_msg", { type: "user_message", message: text, images: [] }) +
+      (ended ? line("event_msg", { type: "task_complete", turn_id: id, last_agent_message: null }) : "");
+    const source = await writeLegacyRollout(env.home, turn("t1", "one", true) + turn("t2", "two", false));
+    const closing = [
+      { type: "event_msg" as const, payload: { type: "turn_aborted", reason: "interrupted" } },
+    ];
+    const statuses = async (path: string) =>
+      (await env.store.listTurns({ path }, { sortDirection: "asc" })).turns.map((t) => t.status);
+
+    // The source's last turn is open in its file: the fork ends it as interrupted.
+    const open = await env.store.fork({
+      source: { threadId: source.id },
+      id: randomUUID(),
+      closeOpenTurn: closing,
+    });
+    expect(await statuses(open.path)).toEqual(["completed", "interrupted"]);
+    expect(
+      (await env.store.forkRecords({ source: { threadId: source.id }, closeOpenTurn: closing })).items.at(-1),
+    ).toEqual(closing[0]);
+
+    // The turn ended (and was written) before the fork read the file: copied as it ended, nothing appended.
+    await appendFile(
+      source.path,
+      line("event_msg", { type: "task_complete", turn_id: "t2", last_agent_message: null }),
+    );
+    const ended = await env.store.fork({
+      source: { threadId: source.id },
+      id: randomUUID(),
+      closeOpenTurn: closing,
+    });
+    expect(await statuses(ended.path)).toEqual(["completed", "completed"]);
+    expect((await readFile(ended.path, "utf8")).includes("turn_aborted")).toBe(false);
+  });
+
   it("forks a fork by reference at a turn of its parent's history, and a legacy rollout by copy", async () => {
     const id = randomUUID();
     const fork = await env.store.fork({

@@ -53,8 +53,14 @@ export interface ForkRequest {
   startedAt?: Date;
   /** session_meta fields the fork changes (cwd, model_provider, …). */
   meta?: Record<string, unknown>;
-  /** Records appended after the copied history (e.g. an interruption of the turn the fork cut). */
+  /** Records appended after the copied history. */
   append?: readonly RolloutItem[];
+  /**
+   * Records appended (after `append`) only when the last turn kept is still open in the source's file: a fork taken
+   * while that turn runs ends it, for the fork only (e.g. as interrupted). Decided from the lines copied, so a turn
+   * that ends while the fork is made is copied ended, never ended twice.
+   */
+  closeOpenTurn?: readonly RolloutItem[];
   /**
    * `copy` (default): the history is copied and the fork stands alone (0.58.0 and 0.166.0 resume it with its
    * history). `reference`: 0.166.0's fork — `forked_from_id` and `history_base`, nothing copied (see fork.ts);
@@ -182,6 +188,7 @@ export class StoreTurns {
     if (!isUuid(r.id)) throw new ForkError(`invalid thread id for the fork: ${r.id}`);
     const { h, kept, segment, lastTurn } = await this.cut(r);
     const base = r.mode === "reference" ? await referenceBase(kept[segment]!) : null;
+    const append = [...(r.append ?? []), ...closingOf(r, lastTurn)];
     const forked = await writeFork(
       this.ctx.codexHome,
       { meta: h.meta!, copy: base ? [] : kept, ...(base ? { base } : {}) },
@@ -189,7 +196,7 @@ export class StoreTurns {
         id: r.id,
         startedAt: r.startedAt ?? new Date(),
         ...(r.meta ? { meta: r.meta } : {}),
-        ...(r.append ? { append: r.append } : {}),
+        ...(append.length > 0 ? { append } : {}),
       },
     );
     this.threads.moved(null, forked);
@@ -203,10 +210,10 @@ export class StoreTurns {
    * ROLLOUT_MAX_BYTES) of lines are held; a bigger history is refused (`ForkError`).
    */
   async forkRecords(
-    r: Pick<ForkRequest, "source" | "lastTurnId" | "beforeTurnId">,
+    r: Pick<ForkRequest, "source" | "lastTurnId" | "beforeTurnId" | "closeOpenTurn">,
     maxBytes = ROLLOUT_MAX_BYTES,
   ): Promise<{ meta: SessionMetaPayload; items: RolloutItem[] }> {
-    const { h, kept } = await this.cut(r);
+    const { h, kept, lastTurn } = await this.cut(r);
     const items: RolloutItem[] = [];
     let held = 0;
     for (const s of kept) {
@@ -223,6 +230,7 @@ export class StoreTurns {
         if (l.line.type !== "session_meta") items.push(l.line as RolloutItem);
       }
     }
+    items.push(...closingOf(r, lastTurn));
     return { meta: sessionMeta(h.meta!.payload), items };
   }
 
@@ -277,6 +285,11 @@ async function referenceBase(cut: HistorySegment) {
     return { threadId: cut.threadId, endByteOffset: cut.end, endOrdinal: ordinal + 1 };
   }
   return null;
+}
+
+/** `closeOpenTurn` when the last turn a fork keeps is still open in the file, else nothing. */
+function closingOf(r: Pick<ForkRequest, "closeOpenTurn">, lastTurn: TurnEntry | null): readonly RolloutItem[] {
+  return r.closeOpenTurn && lastTurn?.status === "inProgress" ? r.closeOpenTurn : [];
 }
 
 /** A session_meta payload whose `id` was checked to be a string (readMetaLine). */

@@ -331,7 +331,7 @@ export class SessionsStore {
   }
 
   /** A fork's records read into memory, not written (store-turns.ts `forkRecords`: an ephemeral fork). */
-  forkRecords(request: Pick<ForkRequest, "source" | "lastTurnId" | "beforeTurnId">) {
+  forkRecords(request: Pick<ForkRequest, "source" | "lastTurnId" | "beforeTurnId" | "closeOpenTurn">) {
     return this.turnStore.forkRecords(request);
   }
 

@@ -27,7 +27,7 @@ export async function forkEphemeral(
   s: AdminServices0166,
   p: gen0166.ThreadForkParams,
   source: ThreadTarget,
-  append: RolloutItem[],
+  closeOpenTurn: RolloutItem[] | undefined,
   ctx: RequestContext<Protocol0166, "thread/fork">,
 ): Promise<Responded> {
   const { registry, runtime } = s;
@@ -46,6 +46,7 @@ export async function forkEphemeral(
       source,
       ...(p.lastTurnId != null ? { lastTurnId: p.lastTurnId } : {}),
       ...(p.beforeTurnId != null ? { beforeTurnId: p.beforeTurnId } : {}),
+      ...(closeOpenTurn ? { closeOpenTurn } : {}),
     });
   } catch (err) {
     throw storeFailure(err, "fork thread");
@@ -54,7 +55,7 @@ export async function forkEphemeral(
   const opened = await runtime.openEphemeral(
     // The fork runs where its source ran unless told otherwise, as a resumed thread does.
     { ...settings, overrides: { cwd: forked.meta.cwd, ...settings.overrides } },
-    [...forked.items, ...append],
+    forked.items,
   );
   const thread = registry.add(
     opened,

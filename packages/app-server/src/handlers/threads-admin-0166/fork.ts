@@ -49,10 +49,11 @@ export async function forkThread(
     });
     attachRefusal(summary?.historyMode ?? null);
   }
-  const running = "threadId" in source ? registry.get(source.threadId) : undefined;
-  // A fork taken while the source's turn runs ends that turn, for the fork only, as interrupted.
-  const cutsRunningTurn = !!running?.currentTask() && p.lastTurnId == null && p.beforeTurnId == null;
-  if (p.ephemeral) return forkEphemeral(s, p, source, cutsRunningTurn ? [interruption()] : [], ctx);
+  // A fork of the whole thread taken while its last turn runs (still open in the file when it is copied) ends that
+  // turn, for the fork only, as interrupted. Decided from the lines copied: whether the turn is running when the
+  // request comes is already stale when the file is read (it may end, and be written, in between).
+  const closeOpenTurn = p.lastTurnId == null && p.beforeTurnId == null ? [interruption()] : undefined;
+  if (p.ephemeral) return forkEphemeral(s, p, source, closeOpenTurn, ctx);
   const settings = sessionSettings0166(p, s.skills, s.identity());
   const id = uuidV7();
   // Recorded in the fork's session_meta as 0.166.0 records them, so a resume shows them again.
@@ -71,7 +72,7 @@ export async function forkThread(
       id,
       mode: "copy",
       ...(Object.keys(ownMeta).length > 0 ? { meta: ownMeta } : {}),
-      ...(cutsRunningTurn ? { append: [interruption()] } : {}),
+      ...(closeOpenTurn ? { closeOpenTurn } : {}),
     });
   } catch (err) {
     const turnId = p.lastTurnId ?? p.beforeTurnId;

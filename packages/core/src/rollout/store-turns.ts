@@ -288,7 +288,10 @@ async function referenceBase(cut: HistorySegment) {
 }
 
 /** `closeOpenTurn` when the last turn a fork keeps is still open in the file, else nothing. */
-function closingOf(r: Pick<ForkRequest, "closeOpenTurn">, lastTurn: TurnEntry | null): readonly RolloutItem[] {
+function closingOf(
+  r: Pick<ForkRequest, "closeOpenTurn">,
+  lastTurn: TurnEntry | null,
+): readonly RolloutItem[] {
   return r.closeOpenTurn && lastTurn?.status === "inProgress" ? r.closeOpenTurn : [];
 }
 

@@ -23,6 +23,7 @@ import { createFsHandlers0166 } from "./fs-0166/index.js";
 import { createFuzzySearchHandlers0166 } from "./fuzzy-search-0166.js";
 import { createGoalHandlers0166 } from "./goals-0166.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
+import { createLiveThreadHandlers0166 } from "./live-threads-0166/index.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
@@ -243,6 +244,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             ...createThreadSampleHandler0166(threads),
             ...createBackgroundTerminalHandlers0166(threads),
             ...createReviewHandlers0166(threads),
+            ...createLiveThreadHandlers0166({ registry: threads, experimentalApi: () => experimentalApi }),
             ...(goalStore
               ? createGoalHandlers0166({ registry: threads, goals: goalStore, sessions: rt.sessions?.store })
               : unavailable(
@@ -285,6 +287,12 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "thread/goal/get",
               "thread/goal/set",
               "thread/goal/clear",
+              "thread/shellCommand",
+              "thread/inject_items",
+              "thread/metadata/update",
+              "thread/revert",
+              "collaborationMode/list",
+              "turn/settings/update",
             ],
             "an agent runtime",
           )),

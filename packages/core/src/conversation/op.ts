@@ -41,6 +41,11 @@ export type Op =
   | { type: "compact" }
   /** 0.58.0's `Op::Review`: a code review as a turn of its own (tasks/review.ts). */
   | { type: "review"; review_request: ReviewRequest }
+  /**
+   * The user's own shell command (0.166's `thread/shellCommand`): run unsandboxed by the user's shell in the
+   * thread's cwd, its outcome recorded for the model. Joins the running task if there is one, else a task of its own.
+   */
+  | { type: "user_shell_command"; command: string; timeout_ms?: number }
   | { type: "shutdown" };
 
 /** The turn settings a `user_turn` or `override_turn_context` op may change, as clients name them. */

@@ -65,6 +65,10 @@ export class Conversation {
       case "interrupt":
         this.session.interrupt();
         return id;
+      case "inject_items":
+        await this.session.historyReady();
+        for (const item of op.items) if (!this.session.steering.addRecord(item)) this.session.record(item);
+        return id;
       case "user_shell_command": {
         // A running task takes the command at once (0.166.0 runs it beside the turn); otherwise it queues.
         const running = this.session.steering.running;

@@ -1,6 +1,8 @@
 import { invalidRequest, type LiveMethod0166, type Protocol0166 } from "@codex-ts/app-server-protocol";
 import type { Handlers } from "../../handler.js";
 import type { ThreadRegistry } from "../../threads/registry.js";
+import { createExperimentalLiveHandlers0166 } from "./experimental.js";
+import { createInjectItemsHandler0166 } from "./inject-items.js";
 import { createShellCommandHandler0166 } from "./shell-command.js";
 
 /** What the live-thread methods serve from. */
@@ -25,10 +27,9 @@ export function createLiveThreadHandlers0166(
 ): Handlers<Protocol0166, LiveMethod0166> {
   return {
     ...createShellCommandHandler0166(s.registry),
-    "thread/inject_items": notServed("thread/inject_items"),
+    ...createInjectItemsHandler0166(s.registry),
     "thread/metadata/update": notServed("thread/metadata/update"),
     "thread/revert": notServed("thread/revert"),
-    "collaborationMode/list": notServed("collaborationMode/list"),
-    "turn/settings/update": notServed("turn/settings/update"),
+    ...createExperimentalLiveHandlers0166(s.registry, s.experimentalApi),
   };
 }

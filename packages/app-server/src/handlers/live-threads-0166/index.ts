@@ -3,6 +3,8 @@ import type { Handlers } from "../../handler.js";
 import type { ThreadRegistry } from "../../threads/registry.js";
 import { createExperimentalLiveHandlers0166 } from "./experimental.js";
 import { createInjectItemsHandler0166 } from "./inject-items.js";
+import { createMetadataUpdateHandler0166, type MetadataServices0166 } from "./metadata-update.js";
+import { createRevertHandler0166 } from "./revert.js";
 import { createShellCommandHandler0166 } from "./shell-command.js";
 
 /** What the live-thread methods serve from. */
@@ -10,6 +12,8 @@ export interface LiveThreadServices0166 {
   registry: ThreadRegistry;
   /** Whether the client asked for the experimental API at `initialize`. */
   experimentalApi(): boolean;
+  /** The stored threads and their metadata store (`thread/metadata/update`; without: not available). */
+  metadata?: Omit<MetadataServices0166, "registry"> | undefined;
 }
 
 /** A method this server does not serve yet: refused by name. */
@@ -28,8 +32,10 @@ export function createLiveThreadHandlers0166(
   return {
     ...createShellCommandHandler0166(s.registry),
     ...createInjectItemsHandler0166(s.registry),
-    "thread/metadata/update": notServed("thread/metadata/update"),
-    "thread/revert": notServed("thread/revert"),
+    ...(s.metadata
+      ? createMetadataUpdateHandler0166({ registry: s.registry, ...s.metadata })
+      : { "thread/metadata/update": notServed("thread/metadata/update") }),
+    ...createRevertHandler0166(s.registry),
     ...createExperimentalLiveHandlers0166(s.registry, s.experimentalApi),
   };
 }

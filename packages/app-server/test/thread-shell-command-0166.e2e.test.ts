@@ -275,6 +275,28 @@ describe("thread/shellCommand compared with codex 0.166.0", () => {
     },
   );
 
+  it.each(IMPLS)("%s: an interrupt stops the command and its turn", { timeout: 120_000 }, async (impl) => {
+    const s = await startMockServer0166(suite, impl, { client: CLIENT, prefix: "codex-0166-shellcmd-stop-" });
+    const { thread } = await s.c.request("thread/start", { cwd: s.root, model: "gpt-5.5" });
+    await s.c.request("thread/shellCommand", { threadId: thread.id, command: "echo start; sleep 30" });
+    // It has started once it printed.
+    const delta = await s.c.waitFor((m) => m.method === "item/commandExecution/outputDelta", "its output");
+    const turnId = (delta.params as { turnId: string }).turnId;
+    expect(await s.c.request("turn/interrupt", { threadId: thread.id, turnId })).toEqual({});
+    const ended = await s.c.waitFor((m) => m.method === "turn/completed", "turn/completed");
+    expect((ended.params as { turn: { id: string; status: string } }).turn).toMatchObject({
+      id: turnId,
+      status: "interrupted",
+    });
+    const done = await s.c.waitFor((m) => m.method === "item/completed", "item/completed");
+    expect(itemOf(done)).toMatchObject({
+      source: "userShell",
+      status: "failed",
+      exitCode: -1,
+      aggregatedOutput: "command aborted by user",
+    });
+  });
+
   it.each(IMPLS)("%s: refuses what 0.166.0 refuses", { timeout: 120_000 }, async (impl) => {
     const s = await startMockServer0166(suite, impl, {
       client: CLIENT,

@@ -10,6 +10,7 @@ import { truncateText0166 } from "../../tools/truncate-0166.js";
 import { rustDebugString } from "../../unified-exec/args.js";
 import { userMessage } from "../context.js";
 import type { Session } from "../session.js";
+import { TurnAborted } from "../turn-aborted.js";
 import { settleTask, startTask } from "./task.js";
 
 /** 0.166.0 gives the user's command an hour unless the client names another timeout. */
@@ -34,6 +35,8 @@ export async function runUserShellTask(
   await settleTask(session, task, async () => {
     await session.historyReady();
     session.record(await runUserShellCommand(session, id, command, timeoutMs, task.signal));
+    // Stopped by an interrupt: the turn ends as interrupted, its record kept (0.166.0's `command aborted by user`).
+    if (task.signal.aborted) throw new TurnAborted();
   });
 }
 

@@ -5,7 +5,7 @@ import { parseCommand } from "../../exec/parse-command.js";
 import { type RunCommandResult, runCommand } from "../../exec/run-command.js";
 import { commandEnvironment } from "../../exec/shell-env.js";
 import { rustDurationDebug } from "../../mcp/startup-failure.js";
-import { execCommandEnd, truncateOutputForModel } from "../../tools/exec-output.js";
+import { type ExecEndFields, execCommandEnd, truncateOutputForModel } from "../../tools/exec-output.js";
 import { truncateText0166 } from "../../tools/truncate-0166.js";
 import { rustDebugString } from "../../unified-exec/args.js";
 import { userMessage } from "../context.js";
@@ -76,7 +76,6 @@ async function runUserShellCommand(
     ...ev.execCommandBegin(callId, { command: argv, cwd, parsedCmd: parseCommand(argv) }),
     is_user_shell_command: true,
   });
-  const timeout = timeoutMs ?? USER_SHELL_TIMEOUT_MS;
   const ran = await runCommand({
     command: argv,
     cwd,
@@ -84,7 +83,7 @@ async function runUserShellCommand(
     sandbox: null,
     signal,
     // 0 is "time out at once" (the runner's minimum), never "no limit".
-    timeoutMs: timeout,
+    timeoutMs: timeoutMs ?? USER_SHELL_TIMEOUT_MS,
     onOutput: (stream, chunk) => session.emit(turnId, ev.execCommandOutputDelta(callId, stream, chunk)),
   });
   const outcome = userShellOutcome(ran, signal.aborted);
@@ -103,10 +102,7 @@ async function runUserShellCommand(
  * that timed out, could not start or was stopped as `execution error: …` (or `command aborted by user`) with exit
  * code -1 and no duration.
  */
-function userShellOutcome(
-  ran: RunCommandResult,
-  aborted: boolean,
-): { end: ReturnType<typeof execCommandEnd>["end"]; seconds: number } {
+function userShellOutcome(ran: RunCommandResult, aborted: boolean): { end: ExecEndFields; seconds: number } {
   const failed = (text: string) => ({
     end: {
       stdout: "",

@@ -125,6 +125,27 @@ describe("live thread methods compared with codex 0.166.0", () => {
       code: -32600,
       message: `thread not found: ${thread.id}`,
     });
+
+    // Resumed there, its next request still carries them.
+    await s.c.close();
+    await other.request("thread/resume", { threadId: thread.id });
+    s.mock.enqueue({
+      kind: "sse",
+      events: [responses.created(), ...responses.message("ok"), responses.completed()],
+    });
+    const again = await other.request("turn/start", {
+      threadId: thread.id,
+      input: [{ type: "text", text: "again" }],
+    });
+    await other.waitFor(
+      (m) =>
+        m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === again.turn.id,
+      "turn/completed after resume",
+    );
+    const resumed = (
+      s.mock.requests.at(-1)!.body as { input: { content?: { text?: string }[] }[] }
+    ).input.map((i) => i.content?.[0]?.text ?? "");
+    expect(resumed.filter((t) => t.startsWith("injected"))).toEqual(["injected question", "injected answer"]);
   });
 
   it.each(IMPLS)(

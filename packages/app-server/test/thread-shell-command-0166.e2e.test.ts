@@ -212,6 +212,32 @@ describe("thread/shellCommand compared with codex 0.166.0", () => {
         ["userMessage", "agentMessage"],
         ["commandExecution:userShell:failed"],
       ]);
+
+      // Resumed by another server process, the thread's next request still carries both outcomes.
+      await s.c.close();
+      const other = await startOnHome0166(suite, impl, {
+        home: path.join(s.root, "codex-home"),
+        cwd: s.root,
+        client: CLIENT,
+      });
+      await other.request("thread/resume", { threadId: thread.id });
+      s.mock.enqueue({
+        kind: "sse",
+        events: [responses.created(), ...responses.message("ok"), responses.completed()],
+      });
+      const again = await other.request("turn/start", {
+        threadId: thread.id,
+        input: [{ type: "text", text: "again" }],
+      });
+      await other.waitFor(
+        (m) => m.method === "turn/completed" && turnOf(m) === again.turn.id,
+        "turn/completed after resume",
+      );
+      const resumed = (s.mock.requests.at(-1)!.body as { input: { content?: { text?: string }[] }[] }).input
+        .map((i) => i.content?.[0]?.text ?? "")
+        .filter((t) => t.startsWith("<user_shell_command>"))
+        .map((t) => t.split("\n")[2]);
+      expect(resumed).toEqual([script, "sleep 5; echo late"]);
     },
   );
 

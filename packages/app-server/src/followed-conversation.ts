@@ -64,7 +64,7 @@ export class FollowedConversation {
       recordToRollout: (items) => core.recordToRollout(items),
       flushRollout: () => core.flushRollout(),
       submit(op, id) {
-        if (!startsTask(op)) return core.submit(op, id);
+        if (!startsTask(op, core.activeTurn() !== null)) return core.submit(op, id);
         activity.expectStart(id);
         // The core's own promise, returned as it is: an extra await here would let the turn's first events
         // overtake the caller (a `turn/start` announces its turn before them).

@@ -4,9 +4,12 @@ import type { Op } from "@codex-ts/core";
 /** Ops after which the core runs a task (`task_started` … `task_complete` / `turn_aborted`). */
 const TASK_OPS = new Set<string>(["user_input", "user_turn", "context_turn", "compact", "review"]);
 
-/** Whether submitting `op` starts a task. */
-export function startsTask(op: Pick<Op, "type">): boolean {
-  return TASK_OPS.has(op.type);
+/**
+ * Whether submitting `op` starts a task. A user shell command starts one only when no task runs (`running`): it
+ * joins a running one.
+ */
+export function startsTask(op: Pick<Op, "type">, running: boolean): boolean {
+  return TASK_OPS.has(op.type) || (op.type === "user_shell_command" && !running);
 }
 
 /**

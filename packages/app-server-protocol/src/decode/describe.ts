@@ -116,7 +116,8 @@ function explain(issue: Issue, schema: z.ZodType, input: unknown, base: readonly
     }
     case "unrecognized_keys": {
       const inner = target ? unwrap(target) : undefined;
-      const known = inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
+      // Listed in Rust declaration order, as serde lists them (the schema's keys are sorted).
+      const known = inner instanceof z.ZodObject ? (hintOf(inner)?.fields ?? Object.keys(inner.shape)) : [];
       return at(`unknown field \`${issue.keys[0]}\`, expected ${expectedOneOf(known)}`, [
         ...path,
         issue.keys[0] as string,

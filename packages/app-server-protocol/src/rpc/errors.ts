@@ -36,6 +36,11 @@ export function invalidRequest(message: string): RpcError {
   return new RpcError(INVALID_REQUEST, message);
 }
 
+/** Later Codex's answer to params it decoded but refuses (0.166.0: a negative timeout, contradicting options): -32602. */
+export function invalidParams(message: string): RpcError {
+  return new RpcError(-32602, message);
+}
+
 /** A server-side failure (I/O, keyring, …): -32603 like the real server. */
 export function internalError(message: string): RpcError {
   return new RpcError(INTERNAL_ERROR, message);

@@ -79,6 +79,8 @@ export const experimental0166 = {
   serverRequests: ["currentTime/read"],
   clientNotifications: [],
   definitions: [
+    "v2/CollaborationModeListParams",
+    "v2/CollaborationModeListResponse",
     "FuzzyFileSearchSessionStartParams",
     "FuzzyFileSearchSessionStartResponse",
     "FuzzyFileSearchSessionStopParams",
@@ -96,6 +98,9 @@ export const experimental0166 = {
     "v2/ThreadSampleResponse",
     "v2/ThreadSettingsUpdateParams",
     "v2/ThreadSettingsUpdateResponse",
+    "v2/TurnSettingsUpdateParams",
+    "v2/TurnSettingsUpdateResponse",
+    "v2/TurnSettingsUpdateStatus",
   ],
   fields: {
     CommandExecutionRequestApprovalParams: ["additionalPermissions", "availableDecisions"],
@@ -117,6 +122,7 @@ export const experimental0166 = {
     "v2/ThreadForkResponse": ["activePermissionProfile", "multiAgentMode", "runtimeWorkspaceRoots"],
     "v2/ThreadListParams": ["ancestorThreadId", "attachedToThreadId", "parentThreadId", "projectId"],
     "v2/ThreadListResponse": ["readStates"],
+    "v2/ThreadMetadataUpdateParams": ["daybreakEnabled", "projectId"],
     "v2/ThreadReadResponse": ["readState"],
     "v2/ThreadResumeParams": ["history", "initialTurnsPage", "path", "permissions", "runtimeWorkspaceRoots"],
     "v2/ThreadResumeResponse": [

@@ -462,6 +462,23 @@ export type Settings = z.infer<typeof Settings>;
 export const CollaborationMode = z.object({ mode: ModeKind, settings: Settings });
 export type CollaborationMode = z.infer<typeof CollaborationMode>;
 
+/** EXPERIMENTAL - list collaboration mode presets. */
+export const CollaborationModeListParams = z.object({});
+export type CollaborationModeListParams = z.infer<typeof CollaborationModeListParams>;
+
+/** EXPERIMENTAL - collaboration mode preset metadata for clients. */
+export const CollaborationModeMask = z.object({
+  mode: ModeKind.nullable().optional(),
+  model: z.string().nullable().optional(),
+  name: z.string(),
+  reasoning_effort: ReasoningEffort.nullable().nullable().optional(),
+});
+export type CollaborationModeMask = z.infer<typeof CollaborationModeMask>;
+
+/** EXPERIMENTAL - collaboration mode presets response. */
+export const CollaborationModeListResponse = z.object({ data: z.array(CollaborationModeMask) });
+export type CollaborationModeListResponse = z.infer<typeof CollaborationModeListResponse>;
+
 export const CommandAction = z.union([
   z.object({ command: z.string(), name: z.string(), path: LegacyAppPathString, type: z.enum(["read"]) }),
   z.object({ command: z.string(), path: z.string().nullable().optional(), type: z.enum(["listFiles"]) }),
@@ -2984,6 +3001,12 @@ export const ThreadGoalUpdatedNotification = z.object({
 });
 export type ThreadGoalUpdatedNotification = z.infer<typeof ThreadGoalUpdatedNotification>;
 
+export const ThreadInjectItemsParams = z.object({ items: z.array(z.unknown()), threadId: z.string() });
+export type ThreadInjectItemsParams = z.infer<typeof ThreadInjectItemsParams>;
+
+export const ThreadInjectItemsResponse = z.object({});
+export type ThreadInjectItemsResponse = z.infer<typeof ThreadInjectItemsResponse>;
+
 export const ThreadItemEntry = z.object({
   completedAtMs: i64().nullable().optional(),
   item: ThreadItem,
@@ -3090,6 +3113,24 @@ export const ThreadLoadedListResponse = z.object({
 });
 export type ThreadLoadedListResponse = z.infer<typeof ThreadLoadedListResponse>;
 
+export const ThreadMetadataGitInfoUpdateParams = z.object({
+  branch: z.string().nullable().optional(),
+  originUrl: z.string().nullable().optional(),
+  sha: z.string().nullable().optional(),
+});
+export type ThreadMetadataGitInfoUpdateParams = z.infer<typeof ThreadMetadataGitInfoUpdateParams>;
+
+export const ThreadMetadataUpdateParams = z.object({
+  daybreakEnabled: z.boolean().nullable().optional(),
+  gitInfo: ThreadMetadataGitInfoUpdateParams.nullable().optional(),
+  projectId: z.string().nullable().optional(),
+  threadId: z.string(),
+});
+export type ThreadMetadataUpdateParams = z.infer<typeof ThreadMetadataUpdateParams>;
+
+export const ThreadMetadataUpdateResponse = z.object({ thread: Thread });
+export type ThreadMetadataUpdateResponse = z.infer<typeof ThreadMetadataUpdateResponse>;
+
 export const ThreadNameUpdatedNotification = z.object({
   threadId: z.string(),
   threadName: z.string().nullable().optional(),
@@ -3170,6 +3211,22 @@ export const ThreadResumeResponse = z.object({
 });
 export type ThreadResumeResponse = z.infer<typeof ThreadResumeResponse>;
 
+/** Replace a paginated thread's durable history with the prefix before one turn.
+ *
+ * This only changes persisted conversation history. It does not revert local file changes. */
+export const ThreadRevertParams = z.object({ beforeTurnId: z.string(), threadId: z.string() });
+export type ThreadRevertParams = z.infer<typeof ThreadRevertParams>;
+
+export const ThreadRevertResponse = z.object({
+  itemsBackwardsCursor: z.string().nullable().optional(),
+  thread: Thread,
+  turnsBackwardsCursor: z.string().nullable().optional(),
+});
+export type ThreadRevertResponse = z.infer<typeof ThreadRevertResponse>;
+
+export const ThreadRevertedNotification = z.object({ threadId: z.string() });
+export type ThreadRevertedNotification = z.infer<typeof ThreadRevertedNotification>;
+
 export const ThreadSampleParams = z.object({
   disableMcp: z.boolean().optional(),
   effort: ReasoningEffort.nullable().optional(),
@@ -3242,6 +3299,16 @@ export const ThreadSettingsUpdatedNotification = z.object({
   threadSettings: ThreadSettings,
 });
 export type ThreadSettingsUpdatedNotification = z.infer<typeof ThreadSettingsUpdatedNotification>;
+
+export const ThreadShellCommandParams = z.object({
+  command: z.string(),
+  threadId: z.string(),
+  timeoutMs: i64().nullable().optional(),
+});
+export type ThreadShellCommandParams = z.infer<typeof ThreadShellCommandParams>;
+
+export const ThreadShellCommandResponse = z.object({});
+export type ThreadShellCommandResponse = z.infer<typeof ThreadShellCommandResponse>;
 
 export const ThreadStartSource = z.enum(["startup", "clear"]);
 export type ThreadStartSource = z.infer<typeof ThreadStartSource>;
@@ -3433,6 +3500,24 @@ export const TurnPlanUpdatedNotification = z.object({
 });
 export type TurnPlanUpdatedNotification = z.infer<typeof TurnPlanUpdatedNotification>;
 
+/** Experimental settings changes for one running turn, not future turns. Unsupported fields are rejected rather than silently ignored. Any live task kind may accept publication. Child sessions and consumers of frozen initial settings are unchanged. */
+export const TurnSettingsUpdateParams = z.strictObject({
+  approvalsReviewer: ApprovalsReviewer.nullable().optional(),
+  effort: ReasoningEffort.nullable().optional(),
+  model: z.string().nullable().optional(),
+  serviceTier: z.string().nullable().optional(),
+  summary: ReasoningSummary.nullable().optional(),
+  threadId: z.string(),
+  turnId: z.string(),
+});
+export type TurnSettingsUpdateParams = z.infer<typeof TurnSettingsUpdateParams>;
+
+export const TurnSettingsUpdateStatus = z.union([z.enum(["applied"]), z.enum(["targetUnavailable"])]);
+export type TurnSettingsUpdateStatus = z.infer<typeof TurnSettingsUpdateStatus>;
+
+export const TurnSettingsUpdateResponse = z.object({ status: TurnSettingsUpdateStatus });
+export type TurnSettingsUpdateResponse = z.infer<typeof TurnSettingsUpdateResponse>;
+
 export const TurnToolOutput = z.object({
   name: z.string(),
   namespace: z.string().nullable().optional(),
@@ -3550,6 +3635,9 @@ export const definitions0166 = {
   "v2/CollabAgentTool": CollabAgentTool,
   "v2/CollabAgentToolCallStatus": CollabAgentToolCallStatus,
   "v2/CollaborationMode": CollaborationMode,
+  "v2/CollaborationModeListParams": CollaborationModeListParams,
+  "v2/CollaborationModeListResponse": CollaborationModeListResponse,
+  "v2/CollaborationModeMask": CollaborationModeMask,
   "v2/CommandAction": CommandAction,
   "v2/CommandExecOutputDeltaNotification": CommandExecOutputDeltaNotification,
   "v2/CommandExecOutputStream": CommandExecOutputStream,
@@ -3866,6 +3954,8 @@ export const definitions0166 = {
   "v2/ThreadGoalUpdatedNotification": ThreadGoalUpdatedNotification,
   "v2/ThreadHistoryMode": ThreadHistoryMode,
   "v2/ThreadId": ThreadId,
+  "v2/ThreadInjectItemsParams": ThreadInjectItemsParams,
+  "v2/ThreadInjectItemsResponse": ThreadInjectItemsResponse,
   "v2/ThreadItem": ThreadItem,
   "v2/ThreadItemEntry": ThreadItemEntry,
   "v2/ThreadItemsListAnchor": ThreadItemsListAnchor,
@@ -3877,6 +3967,9 @@ export const definitions0166 = {
   "v2/ThreadListResponse": ThreadListResponse,
   "v2/ThreadLoadedListParams": ThreadLoadedListParams,
   "v2/ThreadLoadedListResponse": ThreadLoadedListResponse,
+  "v2/ThreadMetadataGitInfoUpdateParams": ThreadMetadataGitInfoUpdateParams,
+  "v2/ThreadMetadataUpdateParams": ThreadMetadataUpdateParams,
+  "v2/ThreadMetadataUpdateResponse": ThreadMetadataUpdateResponse,
   "v2/ThreadNameUpdatedNotification": ThreadNameUpdatedNotification,
   "v2/ThreadReadParams": ThreadReadParams,
   "v2/ThreadReadResponse": ThreadReadResponse,
@@ -3884,6 +3977,9 @@ export const definitions0166 = {
   "v2/ThreadResumeInitialTurnsPageParams": ThreadResumeInitialTurnsPageParams,
   "v2/ThreadResumeParams": ThreadResumeParams,
   "v2/ThreadResumeResponse": ThreadResumeResponse,
+  "v2/ThreadRevertParams": ThreadRevertParams,
+  "v2/ThreadRevertResponse": ThreadRevertResponse,
+  "v2/ThreadRevertedNotification": ThreadRevertedNotification,
   "v2/ThreadSampleParams": ThreadSampleParams,
   "v2/ThreadSampleResponse": ThreadSampleResponse,
   "v2/ThreadSection": ThreadSection,
@@ -3894,6 +3990,8 @@ export const definitions0166 = {
   "v2/ThreadSettingsUpdateParams": ThreadSettingsUpdateParams,
   "v2/ThreadSettingsUpdateResponse": ThreadSettingsUpdateResponse,
   "v2/ThreadSettingsUpdatedNotification": ThreadSettingsUpdatedNotification,
+  "v2/ThreadShellCommandParams": ThreadShellCommandParams,
+  "v2/ThreadShellCommandResponse": ThreadShellCommandResponse,
   "v2/ThreadSortKey": ThreadSortKey,
   "v2/ThreadSource": ThreadSource,
   "v2/ThreadSourceKind": ThreadSourceKind,
@@ -3933,6 +4031,9 @@ export const definitions0166 = {
   "v2/TurnPlanStep": TurnPlanStep,
   "v2/TurnPlanStepStatus": TurnPlanStepStatus,
   "v2/TurnPlanUpdatedNotification": TurnPlanUpdatedNotification,
+  "v2/TurnSettingsUpdateParams": TurnSettingsUpdateParams,
+  "v2/TurnSettingsUpdateResponse": TurnSettingsUpdateResponse,
+  "v2/TurnSettingsUpdateStatus": TurnSettingsUpdateStatus,
   "v2/TurnStartParams": TurnStartParams,
   "v2/TurnStartResponse": TurnStartResponse,
   "v2/TurnStartedNotification": TurnStartedNotification,

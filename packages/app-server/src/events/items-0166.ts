@@ -151,6 +151,8 @@ export interface CommandState {
   aggregatedOutput?: string | null;
   exitCode?: number | null;
   durationMs?: number | null;
+  /** Who ran it: the model (`agent`, the default) or the user (`userShell`: `thread/shellCommand`). */
+  source?: gen0166.CommandExecutionSource;
 }
 
 export function commandItem(c: CommandState, times: ItemTimes = NO_TIMES): ItemOf0166<"commandExecution"> {
@@ -162,7 +164,7 @@ export function commandItem(c: CommandState, times: ItemTimes = NO_TIMES): ItemO
     command: shlexJoin(c.command),
     cwd: c.cwd,
     processId: null,
-    source: "agent",
+    source: c.source ?? "agent",
     status: c.status,
     commandActions: commandActions(c.command, c.cwd),
     aggregatedOutput: c.aggregatedOutput ?? null,

@@ -465,6 +465,9 @@ export class EventMapper0166 {
       command: msg.command,
       cwd: msg.cwd,
       status: "inProgress",
+      ...(msg.type === "exec_command_begin" && msg.is_user_shell_command
+        ? { source: "userShell" as const }
+        : {}),
     });
   }
 

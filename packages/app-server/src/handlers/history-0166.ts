@@ -28,6 +28,7 @@ import { lineEffect } from "../threads/stored-items.js";
 import { listFilters } from "../threads/stored-list-filters.js";
 import { initialReadState, storedThreadObject } from "../threads/stored-thread.js";
 import { storedTurn } from "../threads/stored-turns.js";
+import { type ThreadMetadataStore, withMetadata } from "../threads/thread-metadata.js";
 
 /** What the history handlers read from: the sessions store, and the threads loaded on this connection. */
 export interface HistoryServices0166 {
@@ -35,6 +36,8 @@ export interface HistoryServices0166 {
   /** The server's model provider (sessions that record none count as this one). */
   defaultProvider: string;
   registry: ThreadRegistry;
+  /** The metadata clients set (`thread/metadata/update`), shown over what the rollouts recorded. */
+  metadata?: ThreadMetadataStore | undefined;
 }
 
 type HistoryMethods = "thread/list" | "thread/read" | "thread/turns/list" | "thread/items/list";
@@ -163,13 +166,15 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
           ancestorThreadId: filters.ancestorThreadId,
         }),
       );
+      const metadata = (await s.metadata?.all()) ?? new Map();
       const data = page.items.map((t) => {
         const loaded = registry.get(t.conversationId);
         // 0.166.0 lists a loaded thread with its live fields but does not say whether it accepts input, nor show
         // its thread source.
-        return loaded
+        const thread = loaded
           ? { ...loaded.object(), name: t.name, canAcceptDirectInput: null, threadSource: null }
           : storedThreadObject(t, { type: "notLoaded" });
+        return withMetadata(thread, metadata.get(t.conversationId));
       });
       return {
         data,
@@ -191,7 +196,8 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
         const thread = summary
           ? { ...storedThreadObject(summary, status(id), turns), threadSource: summary.threadSource }
           : await loadedObject(loaded as LoadedThread, turns);
-        return { thread, readState: initialReadState(id) };
+        const metadata = await s.metadata?.all();
+        return { thread: withMetadata(thread, metadata?.get(id)), readState: initialReadState(id) };
       });
     },
 

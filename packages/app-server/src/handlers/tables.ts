@@ -9,6 +9,7 @@ import type { AppServer } from "../server.js";
 import { SkillExtraRoots } from "../skill-extra-roots.js";
 import { ThreadRegistry } from "../threads/registry.js";
 import type { ThreadSkillCatalog } from "../threads/session-settings.js";
+import { ThreadMetadataStore } from "../threads/thread-metadata.js";
 import { type AccountHandlerOptions, createAccountHandlers } from "./account.js";
 import { AccountService } from "./account-service.js";
 import { createBackgroundTerminalHandlers0166 } from "./background-terminals-0166.js";
@@ -23,6 +24,7 @@ import { createFsHandlers0166 } from "./fs-0166/index.js";
 import { createFuzzySearchHandlers0166 } from "./fuzzy-search-0166.js";
 import { createGoalHandlers0166 } from "./goals-0166.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
+import { createLiveThreadHandlers0166 } from "./live-threads-0166/index.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
@@ -83,6 +85,8 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   if (codexHome && !threads.goals) threads.goals = new GoalStore(codexHome);
   if (codexHome && !threads.execPolicy) threads.execPolicy = ExecPolicyStore.for(codexHome);
   const goalStore = threads.goals;
+  // The metadata clients set on threads (`thread/metadata/update`), overlaid on what `thread/read` and `thread/list` show.
+  const threadMetadata = codexHome ? new ThreadMetadataStore(codexHome) : undefined;
   let experimentalApi = false;
   // A 0.166 connection's threads name its client, as 0.166.0 names it (`clientInfo.name` as the originator).
   const identity = (): ConversationIdentity => {
@@ -243,6 +247,14 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             ...createThreadSampleHandler0166(threads),
             ...createBackgroundTerminalHandlers0166(threads),
             ...createReviewHandlers0166(threads),
+            ...createLiveThreadHandlers0166({
+              registry: threads,
+              experimentalApi: () => experimentalApi,
+              metadata:
+                rt.sessions && threadMetadata
+                  ? { sessions: rt.sessions, metadata: threadMetadata }
+                  : undefined,
+            }),
             ...(goalStore
               ? createGoalHandlers0166({ registry: threads, goals: goalStore, sessions: rt.sessions?.store })
               : unavailable(
@@ -285,11 +297,17 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "thread/goal/get",
               "thread/goal/set",
               "thread/goal/clear",
+              "thread/shellCommand",
+              "thread/inject_items",
+              "thread/metadata/update",
+              "thread/revert",
+              "collaborationMode/list",
+              "turn/settings/update",
             ],
             "an agent runtime",
           )),
       ...(rt?.sessions
-        ? createHistoryHandlers0166({ ...rt.sessions, registry: threads })
+        ? createHistoryHandlers0166({ ...rt.sessions, registry: threads, metadata: threadMetadata })
         : unavailable(
             protocol0166,
             ["thread/list", "thread/read", "thread/turns/list", "thread/items/list"],

@@ -16,4 +16,11 @@ export { outputSchemaTextFormat } from "./output-schema.js";
 export { type RateLimitSnapshot, type RateLimitWindow, rateLimitsFromHeaders } from "./rate-limits.js";
 export { normalizeResponseItem } from "./response-item.js";
 export { responsesBody } from "./responses.js";
-export { ModelError, type ModelEvent, type Prompt, type TokenUsage, type ToolSpec } from "./types.js";
+export {
+  ModelError,
+  type ModelEvent,
+  type Prompt,
+  type ResponseItemJson,
+  type TokenUsage,
+  type ToolSpec,
+} from "./types.js";

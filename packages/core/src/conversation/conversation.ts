@@ -12,6 +12,7 @@ import type { TaskKind } from "./steering.js";
 import { runCompactTask } from "./tasks/compact.js";
 import { runContextTurn, runRegularTurn } from "./tasks/regular-turn.js";
 import { runReviewTask } from "./tasks/review.js";
+import { runUserShellInTask, runUserShellTask } from "./tasks/user-shell.js";
 
 /**
  * One conversation: a queue of submissions processed in order by one task, and a stream of events broadcast to
@@ -66,6 +67,22 @@ export class Conversation {
       case "interrupt":
         this.session.interrupt();
         return id;
+      case "inject_items":
+        await this.session.historyReady();
+        for (const item of op.items) if (!this.session.steering.addRecord(item)) this.session.record(item);
+        return id;
+      case "user_shell_command": {
+        // A running task takes the command at once (0.166.0 runs it beside the turn); otherwise it queues.
+        const running = this.session.steering.running;
+        const signal = this.session.runningSignal();
+        if (running && signal) {
+          void runUserShellInTask(this.session, running.id, op.command, op.timeout_ms, signal).catch(
+            () => undefined,
+          );
+          return running.id;
+        }
+        break;
+      }
       default:
         break;
     }
@@ -188,6 +205,8 @@ export class Conversation {
         return runCompactTask(this.session, id);
       case "review":
         return runReviewTask(this.session, id, op.review_request);
+      case "user_shell_command":
+        return runUserShellTask(this.session, id, op.command, op.timeout_ms);
       case "shutdown":
         this.closed = true;
         await this.session.close();

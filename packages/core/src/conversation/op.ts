@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { InputItem as ProtocolInputItem, ReviewDecision } from "@codex-ts/app-server-protocol";
+import type { ResponseItemJson } from "../client/types.js";
 import type { UserInputAnswers } from "../events/extension.js";
 import type { McpElicitationResponse } from "../mcp/types.js";
 import type { ReviewRequest } from "../review/index.js";
@@ -41,6 +42,16 @@ export type Op =
   | { type: "compact" }
   /** 0.58.0's `Op::Review`: a code review as a turn of its own (tasks/review.ts). */
   | { type: "review"; review_request: ReviewRequest }
+  /**
+   * The user's own shell command (0.166's `thread/shellCommand`): run unsandboxed by the user's shell in the
+   * thread's cwd, its outcome recorded for the model. Joins the running task if there is one, else a task of its own.
+   */
+  | { type: "user_shell_command"; command: string; timeout_ms?: number }
+  /**
+   * Response items appended to the history as given (0.166's `thread/inject_items`): the next model request sees
+   * them and the rollout keeps them; nothing is announced. A running turn takes them before its next request.
+   */
+  | { type: "inject_items"; items: ResponseItemJson[] }
   | { type: "shutdown" };
 
 /** The turn settings a `user_turn` or `override_turn_context` op may change, as clients name them. */

@@ -389,6 +389,11 @@ export class Session {
     for (const msg of closing) this.notify(id, msg);
   }
 
+  /** The running task's abort signal (null between tasks): work that joins the task ends with it. */
+  runningSignal(): AbortSignal | null {
+    return this.running?.signal ?? null;
+  }
+
   /** While `delegate` runs (a review's reviewer), approval answers and interrupts are passed on to it. */
   delegateTo(delegate: Session | null): void {
     this.delegate = delegate;

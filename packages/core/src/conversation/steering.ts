@@ -1,3 +1,4 @@
+import type { ResponseItemJson } from "../client/types.js";
 import type { InputItem } from "./op.js";
 
 /** What kind of task a submission runs: only a regular (user) turn accepts more input while it runs. */
@@ -32,11 +33,14 @@ export interface PendingInput {
 export class Steering {
   private task: { id: string; kind: TaskKind; open: boolean } | null = null;
   private pending: PendingInput[] = [];
+  /** History items for the turn's next request that announce nothing and cut no request short (`addRecord`). */
+  private records: ResponseItemJson[] = [];
   private sample: AbortController | null = null;
 
   begin(id: string, kind: TaskKind): void {
     this.task = { id, kind, open: kind === "regular" };
     this.pending = [];
+    this.records = [];
     this.sample = null;
   }
 
@@ -44,6 +48,7 @@ export class Steering {
   end(): void {
     this.task = null;
     this.pending = [];
+    this.records = [];
     this.sample = null;
   }
 
@@ -66,7 +71,23 @@ export class Steering {
   }
 
   hasPending(): boolean {
-    return this.pending.length > 0;
+    return this.pending.length > 0 || this.records.length > 0;
+  }
+
+  /**
+   * Queues a history item for the running turn's next model request (a user shell command's outcome, as 0.166.0
+   * queues it): the request streaming now is not cut short, but the turn makes one more. False when no open turn
+   * takes it (the caller records it itself).
+   */
+  addRecord(item: ResponseItemJson): boolean {
+    if (this.task?.kind !== "regular" || !this.task.open) return false;
+    this.records.push(item);
+    return true;
+  }
+
+  /** The queued history items, oldest first, removed from the queue. */
+  takeRecords(): ResponseItemJson[] {
+    return this.records.splice(0);
   }
 
   /** The queued input, oldest first, removed from the queue. */

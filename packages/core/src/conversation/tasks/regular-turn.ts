@@ -99,6 +99,7 @@ async function recordUserInput(
 
 /** Input added to the running turn (`steer`) joins the history before the turn's next model request. */
 async function recordPendingInput(session: Session, id: string): Promise<void> {
+  for (const item of session.steering.takeRecords()) session.record(item);
   for (const pending of session.steering.take())
     await recordUserInput(session, id, pending.items, pending.itemId);
 }

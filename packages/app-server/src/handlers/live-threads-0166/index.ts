@@ -1,0 +1,41 @@
+import { invalidRequest, type LiveMethod0166, type Protocol0166 } from "@codex-ts/app-server-protocol";
+import type { Handlers } from "../../handler.js";
+import type { ThreadRegistry } from "../../threads/registry.js";
+import { createExperimentalLiveHandlers0166 } from "./experimental.js";
+import { createInjectItemsHandler0166 } from "./inject-items.js";
+import { createMetadataUpdateHandler0166, type MetadataServices0166 } from "./metadata-update.js";
+import { createRevertHandler0166 } from "./revert.js";
+import { createShellCommandHandler0166 } from "./shell-command.js";
+
+/** What the live-thread methods serve from. */
+export interface LiveThreadServices0166 {
+  registry: ThreadRegistry;
+  /** Whether the client asked for the experimental API at `initialize`. */
+  experimentalApi(): boolean;
+  /** The stored threads and their metadata store (`thread/metadata/update`; without: not available). */
+  metadata?: Omit<MetadataServices0166, "registry"> | undefined;
+}
+
+/** A method this server does not serve yet: refused by name. */
+const notServed = (method: string) => () => {
+  throw invalidRequest(`${method} is not supported by this server`);
+};
+
+/**
+ * 0.166.0's methods that act on a live thread beside its turns (protocol-0166-live.ts): `thread/shellCommand`,
+ * `thread/inject_items`, `thread/metadata/update`, `thread/revert`, and the experimental `collaborationMode/list`
+ * and `turn/settings/update`.
+ */
+export function createLiveThreadHandlers0166(
+  s: LiveThreadServices0166,
+): Handlers<Protocol0166, LiveMethod0166> {
+  return {
+    ...createShellCommandHandler0166(s.registry),
+    ...createInjectItemsHandler0166(s.registry),
+    ...(s.metadata
+      ? createMetadataUpdateHandler0166({ registry: s.registry, ...s.metadata })
+      : { "thread/metadata/update": notServed("thread/metadata/update") }),
+    ...createRevertHandler0166(s.registry),
+    ...createExperimentalLiveHandlers0166(s.registry, s.experimentalApi),
+  };
+}

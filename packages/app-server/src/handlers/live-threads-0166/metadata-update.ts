@@ -1,0 +1,52 @@
+import { invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
+import type { SessionsStore } from "@codex-ts/core";
+import type { Handlers } from "../../handler.js";
+import { parseThreadId, type ThreadRegistry } from "../../threads/registry.js";
+import { storedThreadObject } from "../../threads/stored-thread.js";
+import { type ThreadMetadataStore, withMetadata } from "../../threads/thread-metadata.js";
+
+/** What `thread/metadata/update` serves from. */
+export interface MetadataServices0166 {
+  registry: ThreadRegistry;
+  sessions: { store: SessionsStore; defaultProvider: string };
+  metadata: ThreadMetadataStore;
+}
+
+/**
+ * `thread/metadata/update {threadId, gitInfo?, projectId?, daybreakEnabled?}` → `{thread}`: the thread's git
+ * information (each of `sha`, `branch`, `originUrl` set, cleared with null, or left as it is when absent) and its
+ * Daybreak choice, kept in `thread_metadata.jsonl` (thread-metadata.ts) for `thread/read` and `thread/list`. Works on
+ * a stored thread whether it is loaded or not, as in 0.166.0; answered with the thread as `thread/read` shows it
+ * (no turns). This server has no projects: a `projectId` names none (`project not found: <id>`), and `""` (clear it)
+ * has nothing to clear. Refusals in 0.166.0's words.
+ */
+export function createMetadataUpdateHandler0166(
+  s: MetadataServices0166,
+): Handlers<Protocol0166, "thread/metadata/update"> {
+  return {
+    async "thread/metadata/update"(p) {
+      const id = parseThreadId(p.threadId);
+      if (p.gitInfo == null && p.projectId == null && p.daybreakEnabled == null)
+        throw invalidRequest("thread metadata update must include at least one field");
+      if (p.gitInfo && Object.values(p.gitInfo).every((v) => v === undefined))
+        throw invalidRequest("gitInfo must include at least one field");
+      if (p.projectId) throw invalidRequest(`project not found: ${p.projectId}`);
+      const loaded = s.registry.get(id);
+      // A rollout that cannot be found or read is no thread to update (0.166.0 answers both alike).
+      const summary = loaded
+        ? null
+        : await s.sessions.store.readThread({ threadId: id }, s.sessions.defaultProvider).catch(() => null);
+      if (!loaded && summary?.conversationId !== id)
+        throw invalidRequest(`no rollout found for thread id ${id}`);
+      const record = await s.metadata.update(id, p);
+      const thread = loaded
+        ? {
+            ...loaded.object(),
+            name: await s.sessions.store.threadName(id).catch(() => null),
+            canAcceptDirectInput: null,
+          }
+        : storedThreadObject(summary as NonNullable<typeof summary>, { type: "notLoaded" });
+      return { thread: withMetadata(thread, record) };
+    },
+  };
+}

@@ -15,6 +15,8 @@ export interface SkillRootOptions {
    * 0.166.0 searches them (a missing one or a file is simply empty).
    */
   extraRoots?: readonly string[] | undefined;
+  /** The skill directories of the installed, enabled plugins (`pluginSkillRoots`), searched after the user's. */
+  pluginRoots?: readonly SkillRoot[] | undefined;
 }
 
 const exists = (path: string) =>
@@ -51,6 +53,7 @@ export async function skillRoots(o: SkillRootOptions): Promise<SkillRoot[]> {
   for (const dir of [...dirs].reverse()) roots.push({ path: join(dir, ".codex", "skills"), scope: "repo" });
   roots.push({ path: join(o.codexHome, "skills"), scope: "user" });
   if (o.homeDir) roots.push({ path: join(o.homeDir, ".agents", "skills"), scope: "user" });
+  roots.push(...(o.pluginRoots ?? []));
   roots.push({ path: join(o.codexHome, "skills", ".system"), scope: "system" });
   for (const extra of o.extraRoots ?? []) roots.push({ path: resolve(extra), scope: "user" });
   for (const dir of dirs) roots.push({ path: join(dir, ".agents", "skills"), scope: "repo" });

@@ -9,6 +9,7 @@ import {
   pluginSegmentError,
   readBoundedFile,
 } from "@codex-ts/config-loader";
+import { jsonSyntaxError } from "../tools/json-syntax-error.js";
 
 /** Where a marketplace root keeps its manifest, in 0.166.0's order of preference. */
 export const MARKETPLACE_MANIFEST_PATHS = [
@@ -142,7 +143,8 @@ export function parseMarketplace(file: string, text: string): Marketplace {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw invalid(file, (err as Error).message);
+    // serde_json's words and position, as 0.166.0 reports a malformed file.
+    throw invalid(file, jsonSyntaxError(text, "display") ?? (err as Error).message);
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))
     throw invalid(file, "expected an object");

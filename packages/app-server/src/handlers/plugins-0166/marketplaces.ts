@@ -110,10 +110,7 @@ export function createMarketplaceHandlers0166(
       const hasCopy = (await findMarketplaceManifest(copy)) !== null;
       if (!entry && !hasCopy) throw invalidRequest(`marketplace \`${name}\` is not configured or installed`);
       try {
-        if (entry)
-          await s.writer.write([
-            { type: "writeValue", path: ["marketplaces", name], value: null, merge: "replace" },
-          ]);
+        if (entry) await s.writer.write([await removeEntry(s, "marketplaces", name)]);
         if (hasCopy) await rm(copy, { recursive: true, force: true });
       } catch (err) {
         throw internalError(`failed to remove marketplace: ${(err as Error).message}`);

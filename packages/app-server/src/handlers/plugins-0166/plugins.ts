@@ -241,9 +241,7 @@ export function createPluginMethodHandlers0166(
       }
       return guarded(async () => {
         await uninstallPlugin(s.codexHome, id);
-        await s.writer.write([
-          { type: "writeValue", path: ["plugins", pluginIdKey(id)], value: null, merge: "replace" },
-        ]);
+        await s.writer.write([await removeEntry(s, "plugins", pluginIdKey(id))]);
         return {};
       });
     },

@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseToml } from "@codex-ts/config-loader";
-import { useAppServerSuite } from "@codex-ts/test-support";
+import { responses, useAppServerSuite } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import { mcpServersReady, startMockServer0166 } from "./helpers/mock-server-0166.js";
 import {
@@ -355,7 +355,7 @@ describe("plugins on a 0.166 connection", () => {
     expect(await filesUnder(path.join(codexHome, "plugins"))).toEqual([]);
   });
 
-  it("starts an installed plugin's MCP servers in new threads, as 0.166.0 does", async () => {
+  it("starts an installed plugin's MCP servers in new threads and offers its skills, as 0.166.0 does", async () => {
     const runs: unknown[] = [];
     for (const impl of impls) {
       const s = await startMockServer0166(suite, impl, {
@@ -377,19 +377,51 @@ describe("plugins on a 0.166 connection", () => {
         threadId: thread.id,
         detail: "toolsAndAuthOnly",
       });
+      // One turn: what the model is told about the plugin's skill (the section's lines naming it or its root).
+      s.mock.enqueue({
+        kind: "sse",
+        events: [responses.created(), ...responses.message("ok"), responses.completed()],
+      });
+      const { turn } = await s.c.request("turn/start", {
+        threadId: thread.id,
+        input: [{ type: "text", text: "hi" }],
+      });
+      await s.c.waitFor(
+        (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
+        "turn/completed",
+      );
+      const body = (s.mock.requests.at(-1)?.body ?? { input: [] }) as {
+        input: { content?: { text?: string }[] }[];
+      };
+      const section = body.input
+        .flatMap((item) => (item.content ?? []).map((part) => part.text ?? ""))
+        .find((text) => text.startsWith("<skills_instructions>"));
+      const pluginLines = (section ?? "")
+        .split("\n")
+        .filter((l) => l.includes("demo:hello") || l.includes("plugins/cache"))
+        // Root aliases are numbered among the roots in use: 0.166.0 also has its bundled system skills.
+        .map((l) => l.replace(/\br\d+\b/g, "rN"));
       runs.push(
         normalized(
-          status.data.map((st) => ({
-            name: st.name,
-            pluginId: st.pluginId,
-            tools: Object.keys(st.tools).sort(),
-          })),
+          {
+            status: status.data.map((st) => ({
+              name: st.name,
+              pluginId: st.pluginId,
+              tools: Object.keys(st.tools).sort(),
+            })),
+            pluginLines,
+          },
           s.root,
         ),
       );
     }
-    expect(runs[0]).toEqual([
+    const ours = runs[0] as { status: unknown; pluginLines: string[] };
+    expect(ours.status).toEqual([
       { name: "calc", pluginId: "demo@local-market", tools: ["add", "count", "fail", "slow"] },
+    ]);
+    expect(ours.pluginLines).toEqual([
+      "- `rN` = `<root>/codex-home/plugins/cache/local-market`",
+      "- demo:hello: Says hello (file: rN/demo/1.2.3/skills/hello/SKILL.md)",
     ]);
     if (runs[1]) expect(runs[0]).toEqual(runs[1]);
   });

@@ -7,6 +7,11 @@ export interface SkillRoot {
   readonly scope: SkillScope;
   /** The installed plugin the root belongs to: its skills are named `<plugin>:<skill>` and carry its id. */
   readonly plugin?: { readonly id: string; readonly name: string };
+  /**
+   * The directory the model is told the root is, when not `path`: 0.166.0 shows a plugin's skills under one alias
+   * per marketplace (CODEX_HOME/plugins/cache/<marketplace>), their paths relative to it.
+   */
+  readonly alias?: string;
 }
 
 /** `agents/openai.yaml`'s `interface` table, resolved (icon paths absolute, under the skill's `assets/`). */

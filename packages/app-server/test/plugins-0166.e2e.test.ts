@@ -283,6 +283,12 @@ describe("plugins on a 0.166 connection", () => {
         await ask(["app/installed", {}]),
         await ask(["app/read", { appIds: ["a", "b", "a"] }]),
         await ask(["app/read", { appIds: Array.from({ length: 101 }, (_, i) => `app-${i}`) }]),
+        await ask(["marketplace/add", { source: market, refName: "main" }]),
+        await ask(["marketplace/remove", { marketplaceName: "../x" }]),
+        await ask(["marketplace/remove", { marketplaceName: "" }]),
+        await ask(["marketplace/add", { source: market }]),
+        await ask(["marketplace/add", { source: path.join(root, "repo") }]),
+        await ask(["marketplace/add", { source: "market" }]),
       ];
       runs.push(normalized(answers, root) as unknown[]);
     }
@@ -304,6 +310,11 @@ describe("plugins on a 0.166 connection", () => {
     expect(ours[5]).toMatchObject({
       marketplaces: [{ name: "local-market", path: "<root>/repo/.agents/plugins/marketplace.json" }],
       marketplaceLoadErrors: [{ marketplacePath: "<root>/bad/.agents/plugins/marketplace.json" }],
+    });
+    expect(ours.at(-2)).toEqual({
+      code: -32600,
+      message:
+        "marketplace 'local-market' is already added from a different source; remove it before adding this source",
     });
     expect(ours[13]).toMatchObject({ code: -32600 });
     expect(String(ours[13]?.message)).toContain("pluginName");

@@ -1,6 +1,7 @@
 import { realpath, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { internalError, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
+import { pluginSegmentError } from "@codex-ts/config-loader";
 import { findMarketplaceManifest, loadMarketplace, osErrorText } from "@codex-ts/core";
 import type { Handlers } from "../../handler.js";
 import { configuredMarketplaces, installedMarketplacesDir } from "./catalog.js";
@@ -49,6 +50,7 @@ export function createMarketplaceHandlers0166(
     async "marketplace/add"(p) {
       const source = parseSource(p.source, s.homeDir);
       if (source.kind === "git") throw remoteRefusal(source.url);
+      if (p.refName != null) throw invalidRequest("--ref is only supported for git marketplace sources");
       if ((p.sparsePaths ?? []).length > 0)
         throw invalidRequest("--sparse is only supported for git marketplace sources");
       let root: string;
@@ -103,8 +105,8 @@ export function createMarketplaceHandlers0166(
      */
     async "marketplace/remove"(p) {
       const name = p.marketplaceName;
-      if (name === "" || name.includes("/") || name.includes("\\") || name === "." || name === "..")
-        throw invalidRequest(`invalid marketplace name \`${name}\``);
+      const nameError = pluginSegmentError(name, "marketplace name");
+      if (nameError) throw invalidRequest(nameError);
       const entry = configuredMarketplaces(s.codexHome, await mergedConfig(s)).find((m) => m.name === name);
       const copy = join(installedMarketplacesDir(s.codexHome), name);
       const hasCopy = (await findMarketplaceManifest(copy)) !== null;

@@ -146,6 +146,8 @@ async function untrackedDiff(git: Git, files: string[]): Promise<string> {
  * RpcError when the diff is over GIT_DIFF_MAX_BYTES or git takes over GIT_DIFF_TIMEOUT_MS.
  */
 export async function gitDiffToRemote(cwd: string): Promise<{ sha: string; diff: string } | null> {
+  // git cannot run in a directory whose name holds a NUL: no diff, as 0.58.0 answers it.
+  if (cwd.includes("\u0000")) return null;
   const deadline = Date.now() + GIT_DIFF_TIMEOUT_MS;
   try {
     const probe = gitIn(cwd, deadline);

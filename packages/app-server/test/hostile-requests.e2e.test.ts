@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { AppServerError } from "@codex-ts/app-server-client";
+import { AppServerError, protocol0166 } from "@codex-ts/app-server-client";
 import {
   errorOf,
   expectPeakRssBelow,
@@ -302,5 +302,37 @@ describe("shutdown while a one-off command runs", () => {
     const request = c.sent.find((m) => m.method === "execOneOffCommand");
     expect(c.messages.filter((m) => m.method === undefined && m.id === request?.id)).toHaveLength(1);
     expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
+
+describe("archiving a thread whose turns wait on the model", () => {
+  const text = (t: string) => [{ type: "text" as const, text: t }];
+
+  it("0.58: thread/archive answers at once; the queued turns are dropped, not run", async () => {
+    const mock = await suite.newMock([{ kind: "hang" }, { kind: "hang" }, { kind: "hang" }]);
+    const c = await suite.start({ home: await suite.home({ mock }) });
+    const { thread } = await c.request("thread/start", {});
+    for (const t of ["a", "b", "c"]) await c.request("turn/start", { threadId: thread.id, input: text(t) });
+    await c.waitUntil(() => mock.requests.length === 1, "the first turn's model request");
+    expect(await c.request("thread/archive", { threadId: thread.id }, within(5000))).toEqual({});
+    expect((await c.request("thread/list", {})).data).toEqual([]);
+    // The turns queued behind the interrupted one never asked the model.
+    expect(mock.requests).toHaveLength(1);
+    expect((await c.close()).code).toBe(0);
+  });
+
+  it("0.166: thread/archive answers at once with three turns waiting", async () => {
+    const mock = await suite.newMock([{ kind: "hang" }, { kind: "hang" }, { kind: "hang" }]);
+    const c = await suite.start({
+      home: await suite.home({ mock }),
+      protocol: protocol0166,
+      initialize: false,
+    });
+    await c.initialize({ name: "hostile", title: null, version: "1" }, {});
+    const { thread } = await c.request("thread/start", {});
+    for (const t of ["a", "b", "c"]) await c.request("turn/start", { threadId: thread.id, input: text(t) });
+    await c.waitUntil(() => mock.requests.length >= 1, "the first turn's model request");
+    expect(await c.request("thread/archive", { threadId: thread.id }, within(5000))).toEqual({});
+    expect((await c.close()).code).toBe(0);
   });
 });

@@ -130,6 +130,10 @@ const QUERIES: Omit<ThreadQuery, "defaultProvider">[] = [
   { limit: 4, sourceKinds: ["exec"] },
   { limit: 4, sourceKinds: ["cli", "exec"], modelProviders: ["openai", "oss"] },
   { limit: 2, cwd: "/work/p2", searchTerm: "task", sortKey: "updated_at" },
+  // Terms the full-text engine cannot take as they are: a NUL (its query is a C string), quotes, its operators.
+  { limit: 2, searchTerm: "bil\u0000ling" },
+  { limit: 2, searchTerm: '"billing' },
+  { limit: 2, searchTerm: "billing OR NOT * ^" },
 ];
 
 describe("listThreads", () => {
@@ -146,6 +150,8 @@ describe("listThreads", () => {
       const limit = q.limit ?? 25;
       for (const page of pages.slice(0, -1)) expect(page.length, JSON.stringify(q)).toBe(limit);
     }
+    // None of those terms closed the index (it once closed for good on a search it could not parse).
+    expect((store as unknown as { index(): unknown }).index()).not.toBeNull();
     // Another store on the same (now warm) index agrees, and so does one whose index was never written.
     const again = new SessionsStore(home);
     const memory = new SessionsStore(home, { index: false });

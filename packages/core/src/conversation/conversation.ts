@@ -25,6 +25,8 @@ export class Conversation {
   private nextSubmission = 0;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Set by `shutdown`: submissions still queued behind the running one are dropped, not run. */
+  private shuttingDown = false;
 
   constructor(deps: ConversationDeps) {
     this.session = new Session(deps);
@@ -168,6 +170,9 @@ export class Conversation {
   }
 
   private async handle(id: string, op: Op): Promise<void> {
+    // Turns queued behind the one a shutdown interrupted would each still run (and against an unreachable model,
+    // retry for minutes) before the shutdown's own turn came; 0.58.0 ends the conversation at once.
+    if (this.shuttingDown && op.type !== "shutdown") return;
     switch (op.type) {
       case "user_input":
         return runRegularTurn(this.session, id, op.items);
@@ -193,9 +198,10 @@ export class Conversation {
     }
   }
 
-  /** Shuts the conversation down: aborts the running turn and flushes the rollout. */
+  /** Shuts the conversation down: aborts the running turn, drops the queued ones and flushes the rollout. */
   async shutdown(): Promise<void> {
     if (this.closed) return;
+    this.shuttingDown = true;
     this.session.interrupt();
     await this.submit({ type: "shutdown" });
     await this.queue;

@@ -80,6 +80,14 @@ export function isDamage(err: unknown): boolean {
   return /no such (table|column)|malformed|not a database|has no column/i.test((err as Error).message ?? "");
 }
 
+/**
+ * An error of one statement (SQLITE_ERROR that is not damage): e.g. a text search the full-text engine cannot parse.
+ * It fails that call only; the index stays open.
+ */
+function isStatementError(err: unknown): boolean {
+  return (err as { code?: unknown }).code === "SQLITE_ERROR" && !isDamage(err);
+}
+
 export function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
@@ -185,7 +193,8 @@ export class IndexDb {
    * Runs a query. When the file turns out damaged (corrupted or overwritten under us) it is replaced by an empty
    * index and the query runs again; it refills from the rollout files. A busy database (another process writing
    * for longer than the timeout) gives the fallback for this call. Other failures close the index: the store then
-   * reads the files directly.
+   * reads the files directly. A statement that fails on its own input (SQLITE_ERROR) gives the fallback for this
+   * call and leaves the index open: one odd search must not cost every later request its index.
    */
   run<T>(work: () => T, fallback: T): T {
     for (let attempt = 0; attempt < 2 && !this.closed; attempt++) {
@@ -193,6 +202,10 @@ export class IndexDb {
         return work();
       } catch (err) {
         if (isBusy(err)) return fallback;
+        if (isStatementError(err)) {
+          warn(`${this.path}: ${(err as Error).message} (this query is answered from the files)`);
+          return fallback;
+        }
         if (attempt === 0 && isDamage(err)) {
           this.db.close();
           const inMemory = this.path === ":memory:";

@@ -25,6 +25,7 @@ const STRERROR: Record<string, string> = {
 export function osErrorText(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   const code = e?.code;
+  if (isNulByteError(err)) return NUL_BYTE_TEXT;
   if (code && typeof e.errno === "number") {
     const errno = (constants.errno as Record<string, number>)[code] ?? Math.abs(e.errno);
     const text = STRERROR[code] ?? getSystemErrorMap().get(e.errno)?.[1] ?? code;
@@ -66,4 +67,16 @@ export function osErrorDebug(err: unknown): string {
   const text = STRERROR[code] ?? getSystemErrorMap().get(e.errno)?.[1] ?? code;
   const message = `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
   return `Os { code: ${errno}, kind: ${ERROR_KIND[code] ?? "Uncategorized"}, message: ${JSON.stringify(message)} }`;
+}
+
+/** What Rust's std says when a path or argument holds a NUL byte (it cannot become a C string). */
+const NUL_BYTE_TEXT = "nul byte found in provided data";
+
+/** Node's refusal of a path, argument or option holding a NUL byte (`ERR_INVALID_ARG_VALUE` / `_TYPE`). */
+function isNulByteError(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException;
+  return (
+    (e?.code === "ERR_INVALID_ARG_VALUE" || e?.code === "ERR_INVALID_ARG_TYPE") &&
+    /null bytes/.test(e.message ?? "")
+  );
 }

@@ -87,7 +87,9 @@ function whereClause(idx: IndexDb, f: ThreadFilter): { sql: string[]; params: un
   if (f.search !== null) {
     const term = f.search.toLowerCase();
     const named = "id IN (SELECT id FROM names WHERE instr(lower(name), ?) > 0)";
-    if ([...f.search].length >= TRIGRAM && searchIsSelective(idx, f.search)) {
+    // FTS5 reads its query as a C string: a NUL would cut the phrase short (an "unterminated string").
+    const indexable = [...f.search].length >= TRIGRAM && !f.search.includes("\u0000");
+    if (indexable && searchIsSelective(idx, f.search)) {
       sql.push(`(rid IN (SELECT rowid FROM heads_text WHERE heads_text MATCH ?) OR ${named})`);
       params.push(phrase(f.search), term);
     } else {

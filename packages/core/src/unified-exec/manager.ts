@@ -309,7 +309,10 @@ export class UnifiedExecManager {
     const victim = candidates.find(([, s]) => s.hasExited) ?? candidates[0];
     if (!victim) return;
     const [id, session] = victim;
-    if (session.background && !session.hasExited) return this.background.end(id, session);
+    if (session.background && !session.hasExited) {
+      this.background.end(id, session);
+      return;
+    }
     this.sessions.delete(id);
     session.kill();
   }

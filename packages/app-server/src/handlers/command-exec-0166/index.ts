@@ -202,7 +202,7 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
         active--;
         if (processId !== null) named.delete(processId);
         if (err instanceof RpcError) throw err;
-        throw internalError(`failed to spawn command: ${err instanceof Error ? err.message : String(err)}`);
+        throw internalError(`failed to spawn command: ${osErrorText(err)}`);
       }
       running.add(proc);
       // The connection closed while it started: it ends at once, as those running then did.

@@ -363,6 +363,15 @@ describe("plugins on a 0.166 connection", () => {
       code: -32600,
       message: expect.stringContaining("file is too large"),
     });
+    // A NUL in a client-named path is refused in words, not with Node's argument error.
+    const nul = (await ask([
+      "plugin/read",
+      { pluginName: "demo", marketplacePath: `${root}/a\u0000b.json` },
+    ])) as {
+      message: string;
+    };
+    expect(nul).toMatchObject({ code: -32600 });
+    expect(nul.message).not.toMatch(/ERR_|TypeError|The argument/);
     expect(await filesUnder(path.join(codexHome, "plugins"))).toEqual([]);
   });
 

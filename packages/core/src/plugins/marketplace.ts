@@ -9,6 +9,7 @@ import {
   pluginSegmentError,
   readBoundedFile,
 } from "@codex-ts/config-loader";
+import { osErrorText } from "../rollout/os-error.js";
 import { jsonSyntaxError } from "../tools/json-syntax-error.js";
 
 /** Where a marketplace root keeps its manifest, in 0.166.0's order of preference. */
@@ -201,7 +202,7 @@ export async function loadMarketplace(file: string): Promise<Marketplace> {
   } catch (err) {
     if (isMissingPath(err)) throw new MarketplaceError(`marketplace file \`${file}\` does not exist`);
     if (err instanceof FileReadError) throw invalid(file, err.message);
-    throw new MarketplaceError(`failed to read marketplace file: ${(err as Error).message}`);
+    throw new MarketplaceError(`failed to read marketplace file: ${osErrorText(err)}`);
   }
   if (findInvalidUtf8(bytes)) throw invalid(file, "stream did not contain valid UTF-8");
   return parseMarketplace(file, bytes.toString("utf8"));

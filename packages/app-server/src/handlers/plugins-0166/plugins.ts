@@ -18,6 +18,7 @@ import {
   installable,
   installPlugin,
   loadMarketplace,
+  osErrorText,
   type SkillLoadOutcome,
   uninstallPlugin,
 } from "@codex-ts/core";
@@ -63,7 +64,7 @@ function asRpcError(err: unknown): RpcError {
   const name = (err as Error)?.name;
   if (name === "MarketplaceError" || name === "PluginManifestError" || name === "PluginStoreError")
     return invalidRequest((err as Error).message);
-  return internalError((err as Error)?.message ?? String(err));
+  return internalError(osErrorText(err));
 }
 
 async function guarded<T>(run: () => Promise<T>): Promise<T> {

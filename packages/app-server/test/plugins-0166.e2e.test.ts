@@ -421,6 +421,26 @@ describe("plugins on a 0.166 connection", () => {
         .filter((l) => l.includes("demo:hello") || l.includes("plugins/cache"))
         // Root aliases are numbered among the roots in use: 0.166.0 also has its bundled system skills.
         .map((l) => l.replace(/\br\d+\b/g, "rN"));
+      // A second turn mentions the skill by its plugin-qualified name: its SKILL.md follows the user's message.
+      s.mock.enqueue({
+        kind: "sse",
+        events: [responses.created(), ...responses.message("ok"), responses.completed()],
+      });
+      const second = await s.c.request("turn/start", {
+        threadId: thread.id,
+        input: [{ type: "text", text: "use $demo:hello now" }],
+      });
+      await s.c.waitFor(
+        (m) =>
+          m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === second.turn.id,
+        "the second turn/completed",
+      );
+      const secondBody = (s.mock.requests.at(-1)?.body ?? { input: [] }) as {
+        input: { content?: { text?: string }[] }[];
+      };
+      const injected = secondBody.input
+        .flatMap((item) => (item.content ?? []).map((part) => part.text ?? ""))
+        .filter((text) => text.startsWith("<skill>"));
       runs.push(
         normalized(
           {
@@ -430,12 +450,16 @@ describe("plugins on a 0.166 connection", () => {
               tools: Object.keys(st.tools).sort(),
             })),
             pluginLines,
+            injected,
           },
           s.root,
         ),
       );
     }
-    const ours = runs[0] as { status: unknown; pluginLines: string[] };
+    const ours = runs[0] as { status: unknown; pluginLines: string[]; injected: string[] };
+    expect(ours.injected).toEqual([
+      "<skill>\n<name>demo:hello</name>\n<path><root>/codex-home/plugins/cache/local-market/demo/1.2.3/skills/hello/SKILL.md</path>\n---\nname: hello\ndescription: Says hello\n---\nSay hello.\n\n</skill>",
+    ]);
     expect(ours.status).toEqual([
       { name: "calc", pluginId: "demo@local-market", tools: ["add", "count", "fail", "slow"] },
     ]);

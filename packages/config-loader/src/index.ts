@@ -64,6 +64,7 @@ export {
   jsonOverrides,
   parseOverride,
 } from "./overrides.js";
+export * from "./plugins/index.js";
 export { builtInProviders, type ModelProviderInfo } from "./providers.js";
 export { checkRequestValue, isWellFormedText, MAX_CONFIG_NESTING } from "./request-values.js";
 export * from "./schema.js";

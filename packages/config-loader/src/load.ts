@@ -10,6 +10,7 @@ import { resolveFeatures } from "./features.js";
 import { type ConfigLayer, type ManagedSources, readConfigLayers } from "./layers.js";
 import { type McpServerConfig, resolveMcpServer } from "./mcp.js";
 import type { ConfigOverride } from "./overrides.js";
+import { activePlugins, withPluginMcpServers } from "./plugins/index.js";
 import { builtInProviders, type ModelProviderInfo, mergeProviders } from "./providers.js";
 import { checkOverrideString } from "./request-values.js";
 import {
@@ -271,11 +272,15 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
   const features = resolveFeatures(cfg, profile);
   const sandboxMode = o.sandboxMode ?? profile?.sandbox_mode ?? cfg.sandbox_mode ?? "read-only";
   const mcpSource = layerFor(layers, ["mcp_servers"]);
-  const mcpServers = Object.fromEntries(
-    Object.entries(cfg.mcp_servers ?? {}).map(([name, raw]) => [
-      name,
-      resolveMcpServer(name, raw, mcpSource),
-    ]),
+  // The config's own servers, then those of the installed, enabled plugins (0.166.0 starts both in new threads).
+  const mcpServers = await withPluginMcpServers(
+    Object.fromEntries(
+      Object.entries(cfg.mcp_servers ?? {}).map(([name, raw]) => [
+        name,
+        resolveMcpServer(name, raw, mcpSource),
+      ]),
+    ),
+    await activePlugins(codexHome, merged),
   );
 
   const instructionsFile = profile?.experimental_instructions_file ?? cfg.experimental_instructions_file;

@@ -26,6 +26,8 @@ export interface McpServerConfig {
   disabledTools?: string[];
   /** Tools whose calls are approved differently from their annotations' verdict (0.166.0's per-tool `approval_mode`). */
   toolApprovalModes?: Record<string, McpToolApprovalMode>;
+  /** The plugin that brought the server (`<plugin>@<marketplace>`); absent for a server of the config itself. */
+  pluginId?: string;
 }
 
 /** MCP server names Codex accepts. */

@@ -20,6 +20,9 @@ describe("jsonSyntaxError", () => {
       ['{"command":[01]}', "invalid number", "1, column: 14"],
       ['{\n  "command": ["a"],\n  "x": }', "expected value", "3, column: 8"],
       ['{"command":["a\\q"]}', "invalid escape", "1, column: 16"],
+      // EOF after a comma (the reference 0.166.0 reports a truncated marketplace.json so).
+      ['{"name":"bad",', "EOF while parsing a value", "1, column: 14"],
+      ['{"command":["a",', "EOF while parsing a value", "1, column: 16"],
     ].map(([text, message, at]) => [text as string, `Error(${JSON.stringify(message)}, line: ${at})`]);
     for (const [text, expected] of cases) expect(jsonSyntaxError(text)).toBe(expected);
   });

@@ -221,8 +221,101 @@ export type AllowDenyRequirement = z.infer<typeof AllowDenyRequirement>;
 export const AnalyticsConfig = z.looseObject({ enabled: z.boolean().nullable().optional() });
 export type AnalyticsConfig = z.infer<typeof AnalyticsConfig>;
 
+/** EXPERIMENTAL - app metadata returned by app-list APIs. */
+export const AppBranding = z.object({
+  category: z.string().nullable().optional(),
+  developer: z.string().nullable().optional(),
+  isDiscoverableApp: z.boolean(),
+  privacyPolicy: z.string().nullable().optional(),
+  termsOfService: z.string().nullable().optional(),
+  website: z.string().nullable().optional(),
+});
+export type AppBranding = z.infer<typeof AppBranding>;
+
+export const AppReview = z.object({ status: z.string() });
+export type AppReview = z.infer<typeof AppReview>;
+
+export const AppScreenshot = z.object({
+  fileId: z.string().nullable().optional(),
+  url: z.string().nullable().optional(),
+  userPrompt: z.string(),
+});
+export type AppScreenshot = z.infer<typeof AppScreenshot>;
+
+export const AppMetadata = z.object({
+  categories: z.array(z.string()).nullable().optional(),
+  developer: z.string().nullable().optional(),
+  firstPartyRequiresInstall: z.boolean().nullable().optional(),
+  review: AppReview.nullable().optional(),
+  screenshots: z.array(AppScreenshot).nullable().optional(),
+  seoDescription: z.string().nullable().optional(),
+  showInComposerWhenUnlinked: z.boolean().nullable().optional(),
+  subCategories: z.array(z.string()).nullable().optional(),
+  version: z.string().nullable().optional(),
+  versionId: z.string().nullable().optional(),
+  versionNotes: z.string().nullable().optional(),
+});
+export type AppMetadata = z.infer<typeof AppMetadata>;
+
+/** EXPERIMENTAL - app metadata returned by app-list APIs. */
+export const AppInfo = z.object({
+  appMetadata: AppMetadata.nullable().optional(),
+  branding: AppBranding.nullable().optional(),
+  description: z.string().nullable().optional(),
+  distributionChannel: z.string().nullable().optional(),
+  iconAssets: z.record(z.string(), z.string()).nullable().optional(),
+  iconDarkAssets: z.record(z.string(), z.string()).nullable().optional(),
+  id: z.string(),
+  installUrl: z.string().nullable().optional(),
+  isAccessible: z.boolean().optional(),
+  isEnabled: z.boolean().optional(),
+  labels: z.record(z.string(), z.string()).nullable().optional(),
+  logoUrl: z.string().nullable().optional(),
+  logoUrlDark: z.string().nullable().optional(),
+  name: z.string(),
+  pluginDisplayNames: z.array(z.string()).optional(),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+/** EXPERIMENTAL - app metadata summary for plugin responses. */
+export const AppSummary = z.object({
+  category: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  id: z.string(),
+  installUrl: z.string().nullable().optional(),
+  name: z.string(),
+});
+export type AppSummary = z.infer<typeof AppSummary>;
+
+export const AppTemplateUnavailableReason = z.enum(["NOT_CONFIGURED_FOR_WORKSPACE", "NO_ACTIVE_WORKSPACE"]);
+export type AppTemplateUnavailableReason = z.infer<typeof AppTemplateUnavailableReason>;
+
+export const AppTemplateSummary = z.object({
+  canonicalConnectorId: z.string().nullable().optional(),
+  category: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  logoUrl: z.string().nullable().optional(),
+  logoUrlDark: z.string().nullable().optional(),
+  materializedAppIds: z.array(z.string()),
+  name: z.string(),
+  reason: AppTemplateUnavailableReason.nullable().optional(),
+  templateId: z.string(),
+});
+export type AppTemplateSummary = z.infer<typeof AppTemplateSummary>;
+
 export const AppToolApproval = z.enum(["auto", "prompt", "writes", "approve"]);
 export type AppToolApproval = z.infer<typeof AppToolApproval>;
+
+/** EXPERIMENTAL - metadata returned by app/read. */
+export const AppToolSummary = z.object({
+  description: z.string(),
+  disabledReason: z.string().nullable().optional(),
+  isEnabled: z.boolean().optional(),
+  isReadOnly: z.boolean().optional(),
+  name: z.string(),
+  title: z.string().nullable().optional(),
+});
+export type AppToolSummary = z.infer<typeof AppToolSummary>;
 
 export const NetworkDomainPermission = z.enum(["allow", "deny"]);
 export type NetworkDomainPermission = z.infer<typeof NetworkDomainPermission>;
@@ -261,6 +354,71 @@ export type AppsDefaultConfig = z.infer<typeof AppsDefaultConfig>;
 
 export const AppsConfig = z.object({ _default: AppsDefaultConfig.nullable().optional() });
 export type AppsConfig = z.infer<typeof AppsConfig>;
+
+/** Read the committed installed connector runtime snapshot. */
+export const AppsInstalledParams = z.object({
+  forceRefresh: z.boolean().optional(),
+  threadId: z.string().nullable().optional(),
+});
+export type AppsInstalledParams = z.infer<typeof AppsInstalledParams>;
+
+/** Installed connector runtime state. */
+export const InstalledApp = z.object({
+  callable: z.boolean(),
+  enabled: z.boolean(),
+  id: z.string(),
+  runtimeName: z.string().nullable().optional(),
+});
+export type InstalledApp = z.infer<typeof InstalledApp>;
+
+/** The installed connectors in one committed runtime snapshot. */
+export const AppsInstalledResponse = z.object({ apps: z.array(InstalledApp) });
+export type AppsInstalledResponse = z.infer<typeof AppsInstalledResponse>;
+
+/** EXPERIMENTAL - list available apps/connectors. */
+export const AppsListParams = z.object({
+  cursor: z.string().nullable().optional(),
+  forceRefetch: z.boolean().optional(),
+  limit: u32().nullable().optional(),
+  threadId: z.string().nullable().optional(),
+});
+export type AppsListParams = z.infer<typeof AppsListParams>;
+
+/** EXPERIMENTAL - app list response. */
+export const AppsListResponse = z.object({
+  data: z.array(AppInfo),
+  nextCursor: z.string().nullable().optional(),
+});
+export type AppsListResponse = z.infer<typeof AppsListResponse>;
+
+/** EXPERIMENTAL - read metadata for specific apps/connectors. */
+export const AppsReadParams = z.object({
+  appIds: z.array(z.string()),
+  includeTools: z.boolean().optional(),
+  threadId: z.string().nullable().optional(),
+});
+export type AppsReadParams = z.infer<typeof AppsReadParams>;
+
+/** EXPERIMENTAL - metadata returned by app/read. */
+export const ConnectorMetadata = z.object({
+  description: z.string().nullable().optional(),
+  distributionChannel: z.string().nullable().optional(),
+  iconUrl: z.string().nullable().optional(),
+  iconUrlDark: z.string().nullable().optional(),
+  id: z.string(),
+  installUrl: z.string().nullable().optional(),
+  name: z.string(),
+  pluginDisplayNames: z.array(z.string()).optional(),
+  toolSummaries: z.array(AppToolSummary).nullable().optional(),
+});
+export type ConnectorMetadata = z.infer<typeof ConnectorMetadata>;
+
+/** EXPERIMENTAL - app/read response. */
+export const AppsReadResponse = z.object({
+  apps: z.array(ConnectorMetadata),
+  missingAppIds: z.array(z.string()),
+});
+export type AppsReadResponse = z.infer<typeof AppsReadResponse>;
 
 export const AskForApproval = z.union([
   z.enum(["untrusted", "on-request", "never"]),
@@ -2020,6 +2178,48 @@ export type LoginAccountResponse = z.infer<typeof LoginAccountResponse>;
 export const LogoutAccountResponse = z.object({});
 export type LogoutAccountResponse = z.infer<typeof LogoutAccountResponse>;
 
+export const MarketplaceAddParams = z.object({
+  refName: z.string().nullable().optional(),
+  source: z.string(),
+  sparsePaths: z.array(z.string()).nullable().optional(),
+});
+export type MarketplaceAddParams = z.infer<typeof MarketplaceAddParams>;
+
+export const MarketplaceAddResponse = z.object({
+  alreadyAdded: z.boolean(),
+  installedRoot: AbsolutePathBuf,
+  marketplaceName: z.string(),
+});
+export type MarketplaceAddResponse = z.infer<typeof MarketplaceAddResponse>;
+
+export const MarketplaceInterface = z.object({ displayName: z.string().nullable().optional() });
+export type MarketplaceInterface = z.infer<typeof MarketplaceInterface>;
+
+export const MarketplaceLoadErrorInfo = z.object({ marketplacePath: AbsolutePathBuf, message: z.string() });
+export type MarketplaceLoadErrorInfo = z.infer<typeof MarketplaceLoadErrorInfo>;
+
+export const MarketplaceRemoveParams = z.object({ marketplaceName: z.string() });
+export type MarketplaceRemoveParams = z.infer<typeof MarketplaceRemoveParams>;
+
+export const MarketplaceRemoveResponse = z.object({
+  installedRoot: AbsolutePathBuf.nullable().optional(),
+  marketplaceName: z.string(),
+});
+export type MarketplaceRemoveResponse = z.infer<typeof MarketplaceRemoveResponse>;
+
+export const MarketplaceUpgradeErrorInfo = z.object({ marketplaceName: z.string(), message: z.string() });
+export type MarketplaceUpgradeErrorInfo = z.infer<typeof MarketplaceUpgradeErrorInfo>;
+
+export const MarketplaceUpgradeParams = z.object({ marketplaceName: z.string().nullable().optional() });
+export type MarketplaceUpgradeParams = z.infer<typeof MarketplaceUpgradeParams>;
+
+export const MarketplaceUpgradeResponse = z.object({
+  errors: z.array(MarketplaceUpgradeErrorInfo),
+  selectedMarketplaces: z.array(z.string()),
+  upgradedRoots: z.array(AbsolutePathBuf),
+});
+export type MarketplaceUpgradeResponse = z.infer<typeof MarketplaceUpgradeResponse>;
+
 export const McpElicitationArrayType = z.enum(["array"]);
 export type McpElicitationArrayType = z.infer<typeof McpElicitationArrayType>;
 
@@ -2390,6 +2590,288 @@ export const PlanDeltaNotification = z.object({
 });
 export type PlanDeltaNotification = z.infer<typeof PlanDeltaNotification>;
 
+export const PluginAuthPolicy = z.enum(["ON_INSTALL", "ON_USE"]);
+export type PluginAuthPolicy = z.infer<typeof PluginAuthPolicy>;
+
+export const PluginAvailability = z.union([z.enum(["DISABLED_BY_ADMIN"]), z.enum(["AVAILABLE"])]);
+export type PluginAvailability = z.infer<typeof PluginAvailability>;
+
+export const PluginHookSummary = z.object({ eventName: HookEventName, key: z.string() });
+export type PluginHookSummary = z.infer<typeof PluginHookSummary>;
+
+export const PluginDisabledReason = z.enum([
+  "disabled_by_admin",
+  "plan_not_eligible",
+  "required_app_unavailable",
+  "unknown",
+]);
+export type PluginDisabledReason = z.infer<typeof PluginDisabledReason>;
+
+export const PluginInstallPolicy = z.enum(["NOT_AVAILABLE", "AVAILABLE", "INSTALLED_BY_DEFAULT"]);
+export type PluginInstallPolicy = z.infer<typeof PluginInstallPolicy>;
+
+export const PluginInstallPolicySource = z.enum(["WORKSPACE_SETTING", "IMPLICIT_CANONICAL_APP"]);
+export type PluginInstallPolicySource = z.infer<typeof PluginInstallPolicySource>;
+
+export const PluginInterface = z.object({
+  brandColor: z.string().nullable().optional(),
+  capabilities: z.array(z.string()),
+  category: z.string().nullable().optional(),
+  composerIcon: AbsolutePathBuf.nullable().optional(),
+  composerIconUrl: z.string().nullable().optional(),
+  defaultPrompt: z.array(z.string()).nullable().optional(),
+  developerName: z.string().nullable().optional(),
+  displayName: z.string().nullable().optional(),
+  logo: AbsolutePathBuf.nullable().optional(),
+  logoDark: AbsolutePathBuf.nullable().optional(),
+  logoUrl: z.string().nullable().optional(),
+  logoUrlDark: z.string().nullable().optional(),
+  longDescription: z.string().nullable().optional(),
+  privacyPolicyUrl: z.string().nullable().optional(),
+  screenshotUrls: z.array(z.string()),
+  screenshots: z.array(AbsolutePathBuf),
+  shortDescription: z.string().nullable().optional(),
+  termsOfServiceUrl: z.string().nullable().optional(),
+  websiteUrl: z.string().nullable().optional(),
+});
+export type PluginInterface = z.infer<typeof PluginInterface>;
+
+export const PluginShareDiscoverability = z.enum(["LISTED", "UNLISTED", "PRIVATE"]);
+export type PluginShareDiscoverability = z.infer<typeof PluginShareDiscoverability>;
+
+export const PluginSharePrincipalRole = z.enum(["reader", "editor", "owner"]);
+export type PluginSharePrincipalRole = z.infer<typeof PluginSharePrincipalRole>;
+
+export const PluginSharePrincipalType = z.enum(["user", "group", "workspace"]);
+export type PluginSharePrincipalType = z.infer<typeof PluginSharePrincipalType>;
+
+export const PluginSharePrincipal = z.object({
+  name: z.string(),
+  principalId: z.string(),
+  principalType: PluginSharePrincipalType,
+  role: PluginSharePrincipalRole,
+});
+export type PluginSharePrincipal = z.infer<typeof PluginSharePrincipal>;
+
+export const PluginShareContext = z.object({
+  canPublishToWorkspace: z.boolean().nullable().optional(),
+  creatorAccountUserId: z.string().nullable().optional(),
+  creatorName: z.string().nullable().optional(),
+  discoverability: PluginShareDiscoverability.nullable().optional(),
+  remotePluginId: z.string(),
+  remoteVersion: z.string().nullable().optional(),
+  sharePrincipals: z.array(PluginSharePrincipal).nullable().optional(),
+  shareUrl: z.string().nullable().optional(),
+});
+export type PluginShareContext = z.infer<typeof PluginShareContext>;
+
+export const PluginSource = z.union([
+  z.object({ path: AbsolutePathBuf, type: z.enum(["local"]) }),
+  z.object({
+    path: z.string().nullable().optional(),
+    refName: z.string().nullable().optional(),
+    sha: z.string().nullable().optional(),
+    type: z.enum(["git"]),
+    url: z.string(),
+  }),
+  z.object({
+    package: z.string(),
+    registry: z.string().nullable().optional(),
+    type: z.enum(["npm"]),
+    version: z.string().nullable().optional(),
+  }),
+  z.object({ type: z.enum(["remote"]) }),
+]);
+export type PluginSource = z.infer<typeof PluginSource>;
+
+export const PluginSummary = z.object({
+  authPolicy: PluginAuthPolicy,
+  availability: PluginAvailability.optional(),
+  disabledReason: PluginDisabledReason.nullable().optional(),
+  eligiblePlanTypes: z.array(z.string()).nullable().optional(),
+  enabled: z.boolean(),
+  id: z.string(),
+  installPolicy: PluginInstallPolicy,
+  installPolicySource: PluginInstallPolicySource.nullable().optional(),
+  installed: z.boolean(),
+  installedAt: i64().nullable().optional(),
+  interface: PluginInterface.nullable().optional(),
+  keywords: z.array(z.string()).optional(),
+  localVersion: z.string().nullable().optional(),
+  mustShowInstallationInterstitial: z.boolean().nullable().optional(),
+  name: z.string(),
+  remotePluginId: z.string().nullable().optional(),
+  shareContext: PluginShareContext.nullable().optional(),
+  source: PluginSource,
+  version: z.string().nullable().optional(),
+});
+export type PluginSummary = z.infer<typeof PluginSummary>;
+
+export const ScheduledTaskWeekday = z.enum(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]);
+export type ScheduledTaskWeekday = z.infer<typeof ScheduledTaskWeekday>;
+
+export const ScheduledTaskSchedule = z.union([
+  z.object({
+    days: z.array(ScheduledTaskWeekday).nullable().optional(),
+    intervalHours: u32(),
+    type: z.enum(["hourly"]),
+  }),
+  z.object({ time: z.string(), type: z.enum(["daily"]) }),
+  z.object({ time: z.string(), type: z.enum(["weekdays"]) }),
+  z.object({ days: z.array(ScheduledTaskWeekday), time: z.string(), type: z.enum(["weekly"]) }),
+]);
+export type ScheduledTaskSchedule = z.infer<typeof ScheduledTaskSchedule>;
+
+export const ScheduledTaskSummary = z.object({
+  key: z.string(),
+  name: z.string(),
+  prompt: z.string(),
+  schedule: ScheduledTaskSchedule,
+});
+export type ScheduledTaskSummary = z.infer<typeof ScheduledTaskSummary>;
+
+export const SkillInterface = z.object({
+  brandColor: z.string().nullable().optional(),
+  defaultPrompt: z.string().nullable().optional(),
+  displayName: z.string().nullable().optional(),
+  iconLarge: AbsolutePathBuf.nullable().optional(),
+  iconLargeUrl: z.string().nullable().optional(),
+  iconSmall: AbsolutePathBuf.nullable().optional(),
+  iconSmallUrl: z.string().nullable().optional(),
+  shortDescription: z.string().nullable().optional(),
+});
+export type SkillInterface = z.infer<typeof SkillInterface>;
+
+export const SkillSummary = z.object({
+  description: z.string(),
+  enabled: z.boolean(),
+  interface: SkillInterface.nullable().optional(),
+  name: z.string(),
+  path: LegacyAppPathString.nullable().optional(),
+  shortDescription: z.string().nullable().optional(),
+});
+export type SkillSummary = z.infer<typeof SkillSummary>;
+
+export const PluginDetail = z.object({
+  appTemplates: z.array(AppTemplateSummary),
+  apps: z.array(AppSummary),
+  description: z.string().nullable().optional(),
+  hooks: z.array(PluginHookSummary),
+  marketplaceName: z.string(),
+  marketplacePath: AbsolutePathBuf.nullable().optional(),
+  mcpServers: z.array(z.string()),
+  onboardingSkill: SkillSummary.nullable().optional(),
+  scheduledTasks: z.array(ScheduledTaskSummary).nullable().optional(),
+  shareUrl: z.string().nullable().optional(),
+  skills: z.array(SkillSummary),
+  summary: PluginSummary,
+});
+export type PluginDetail = z.infer<typeof PluginDetail>;
+
+export const PluginInstallParams = z.object({
+  installAttemptId: z.string().nullable().optional(),
+  marketplacePath: AbsolutePathBuf.nullable().optional(),
+  pluginName: z.string(),
+  remoteMarketplaceName: z.string().nullable().optional(),
+});
+export type PluginInstallParams = z.infer<typeof PluginInstallParams>;
+
+export const PluginInstallResponse = z.object({
+  appsNeedingAuth: z.array(AppSummary),
+  authPolicy: PluginAuthPolicy,
+});
+export type PluginInstallResponse = z.infer<typeof PluginInstallResponse>;
+
+export const PluginInstalledParams = z.object({
+  cwds: z.array(AbsolutePathBuf).nullable().optional(),
+  installSuggestionPluginNames: z.array(z.string()).nullable().optional(),
+});
+export type PluginInstalledParams = z.infer<typeof PluginInstalledParams>;
+
+export const PluginMarketplaceEntry = z.object({
+  interface: MarketplaceInterface.nullable().optional(),
+  name: z.string(),
+  path: AbsolutePathBuf.nullable().optional(),
+  plugins: z.array(PluginSummary),
+});
+export type PluginMarketplaceEntry = z.infer<typeof PluginMarketplaceEntry>;
+
+export const PluginInstalledResponse = z.object({
+  marketplaceLoadErrors: z.array(MarketplaceLoadErrorInfo).optional(),
+  marketplaces: z.array(PluginMarketplaceEntry),
+});
+export type PluginInstalledResponse = z.infer<typeof PluginInstalledResponse>;
+
+export const PluginListMarketplaceKind = z.enum([
+  "local",
+  "vertical",
+  "workspace-directory",
+  "shared-with-me",
+  "created-by-me-remote",
+]);
+export type PluginListMarketplaceKind = z.infer<typeof PluginListMarketplaceKind>;
+
+export const PluginListParams = z.object({
+  cwds: z.array(AbsolutePathBuf).nullable().optional(),
+  forceRefetch: z.boolean().optional(),
+  marketplaceKinds: z.array(PluginListMarketplaceKind).nullable().optional(),
+});
+export type PluginListParams = z.infer<typeof PluginListParams>;
+
+export const PluginListResponse = z.object({
+  featuredPluginIds: z.array(z.string()).optional(),
+  marketplaceLoadErrors: z.array(MarketplaceLoadErrorInfo).optional(),
+  marketplaces: z.array(PluginMarketplaceEntry),
+});
+export type PluginListResponse = z.infer<typeof PluginListResponse>;
+
+export const PluginReadParams = z.object({
+  marketplacePath: AbsolutePathBuf.nullable().optional(),
+  pluginName: z.string(),
+  remoteMarketplaceName: z.string().nullable().optional(),
+});
+export type PluginReadParams = z.infer<typeof PluginReadParams>;
+
+export const PluginReadResponse = z.object({ plugin: PluginDetail });
+export type PluginReadResponse = z.infer<typeof PluginReadResponse>;
+
+/** Runtime categories affected by this change, not just capabilities currently present. Flags describe declarations before runtime policy filtering. Updates OR the old and new bundle flags; enablement changes and cached reinstalls use the cached bundle; removals retain the old bundle's flags. */
+export const PluginReconcileChangedPlugin = z.object({
+  hasApps: z.boolean(),
+  hasHooks: z.boolean(),
+  hasMcps: z.boolean(),
+  hasSkills: z.boolean(),
+  id: z.string(),
+});
+export type PluginReconcileChangedPlugin = z.infer<typeof PluginReconcileChangedPlugin>;
+
+export const PluginReconcileParams = z.object({ reason: z.string().nullable().optional() });
+export type PluginReconcileParams = z.infer<typeof PluginReconcileParams>;
+
+/** Bundle and installed-state changes observed by this pass, not a runtime-readiness acknowledgement or a cumulative diff since the client's last request. Other metadata-only changes are not listed. */
+export const PluginReconcileResponse = z.object({
+  changedPlugins: z.array(PluginReconcileChangedPlugin),
+  failedMaterializationRemotePluginIds: z.array(z.string()),
+  failedRemotePluginIds: z.array(z.string()),
+});
+export type PluginReconcileResponse = z.infer<typeof PluginReconcileResponse>;
+
+export const PluginSkillReadParams = z.object({
+  remoteMarketplaceName: z.string(),
+  remotePluginId: z.string(),
+  skillName: z.string(),
+});
+export type PluginSkillReadParams = z.infer<typeof PluginSkillReadParams>;
+
+export const PluginSkillReadResponse = z.object({ contents: z.string().nullable().optional() });
+export type PluginSkillReadResponse = z.infer<typeof PluginSkillReadResponse>;
+
+export const PluginUninstallParams = z.object({ pluginId: z.string() });
+export type PluginUninstallParams = z.infer<typeof PluginUninstallParams>;
+
+export const PluginUninstallResponse = z.object({});
+export type PluginUninstallResponse = z.infer<typeof PluginUninstallResponse>;
+
 export const ReasoningItemContent = z.union([
   z.object({ text: z.string(), type: z.enum(["reasoning_text"]) }),
   z.object({ text: z.string(), type: z.enum(["text"]) }),
@@ -2659,18 +3141,6 @@ export type SkillDependencies = z.infer<typeof SkillDependencies>;
 
 export const SkillErrorInfo = z.object({ message: z.string(), path: z.string() });
 export type SkillErrorInfo = z.infer<typeof SkillErrorInfo>;
-
-export const SkillInterface = z.object({
-  brandColor: z.string().nullable().optional(),
-  defaultPrompt: z.string().nullable().optional(),
-  displayName: z.string().nullable().optional(),
-  iconLarge: AbsolutePathBuf.nullable().optional(),
-  iconLargeUrl: z.string().nullable().optional(),
-  iconSmall: AbsolutePathBuf.nullable().optional(),
-  iconSmallUrl: z.string().nullable().optional(),
-  shortDescription: z.string().nullable().optional(),
-});
-export type SkillInterface = z.infer<typeof SkillInterface>;
 
 export const SkillScope = z.enum(["user", "repo", "system", "admin"]);
 export type SkillScope = z.infer<typeof SkillScope>;
@@ -3604,13 +4074,28 @@ export const definitions0166 = {
   "v2/AgentPath": AgentPath,
   "v2/AllowDenyRequirement": AllowDenyRequirement,
   "v2/AnalyticsConfig": AnalyticsConfig,
+  "v2/AppBranding": AppBranding,
+  "v2/AppInfo": AppInfo,
+  "v2/AppMetadata": AppMetadata,
+  "v2/AppReview": AppReview,
+  "v2/AppScreenshot": AppScreenshot,
+  "v2/AppSummary": AppSummary,
+  "v2/AppTemplateSummary": AppTemplateSummary,
+  "v2/AppTemplateUnavailableReason": AppTemplateUnavailableReason,
   "v2/AppToolApproval": AppToolApproval,
+  "v2/AppToolSummary": AppToolSummary,
   "v2/ApplicationNetworkRequirements": ApplicationNetworkRequirements,
   "v2/ApplicationRequirements": ApplicationRequirements,
   "v2/ApplicationStorageRequirements": ApplicationStorageRequirements,
   "v2/ApprovalsReviewer": ApprovalsReviewer,
   "v2/AppsConfig": AppsConfig,
   "v2/AppsDefaultConfig": AppsDefaultConfig,
+  "v2/AppsInstalledParams": AppsInstalledParams,
+  "v2/AppsInstalledResponse": AppsInstalledResponse,
+  "v2/AppsListParams": AppsListParams,
+  "v2/AppsListResponse": AppsListResponse,
+  "v2/AppsReadParams": AppsReadParams,
+  "v2/AppsReadResponse": AppsReadResponse,
   "v2/AskForApproval": AskForApproval,
   "v2/AsyncUserInputQuestion": AsyncUserInputQuestion,
   "v2/AuthMode": AuthMode,
@@ -3680,6 +4165,7 @@ export const definitions0166 = {
   "v2/ConfigurationReasoning": ConfigurationReasoning,
   "v2/ConfiguredHookHandler": ConfiguredHookHandler,
   "v2/ConfiguredHookMatcherGroup": ConfiguredHookMatcherGroup,
+  "v2/ConnectorMetadata": ConnectorMetadata,
   "v2/ContentItem": ContentItem,
   "v2/ContextCompactedNotification": ContextCompactedNotification,
   "v2/CreditsSnapshot": CreditsSnapshot,
@@ -3766,6 +4252,7 @@ export const definitions0166 = {
   InitializeParams: InitializeParams,
   InitializeResponse: InitializeResponse,
   "v2/InputModality": InputModality,
+  "v2/InstalledApp": InstalledApp,
   "v2/InternalChatMessageMetadataPassthrough": InternalChatMessageMetadataPassthrough,
   "v2/ItemCompletedNotification": ItemCompletedNotification,
   "v2/ItemStartedNotification": ItemStartedNotification,
@@ -3779,6 +4266,15 @@ export const definitions0166 = {
   "v2/LoginAppBrand": LoginAppBrand,
   "v2/LogoutAccountResponse": LogoutAccountResponse,
   "v2/ManagedHooksRequirements": ManagedHooksRequirements,
+  "v2/MarketplaceAddParams": MarketplaceAddParams,
+  "v2/MarketplaceAddResponse": MarketplaceAddResponse,
+  "v2/MarketplaceInterface": MarketplaceInterface,
+  "v2/MarketplaceLoadErrorInfo": MarketplaceLoadErrorInfo,
+  "v2/MarketplaceRemoveParams": MarketplaceRemoveParams,
+  "v2/MarketplaceRemoveResponse": MarketplaceRemoveResponse,
+  "v2/MarketplaceUpgradeErrorInfo": MarketplaceUpgradeErrorInfo,
+  "v2/MarketplaceUpgradeParams": MarketplaceUpgradeParams,
+  "v2/MarketplaceUpgradeResponse": MarketplaceUpgradeResponse,
   "v2/McpAppDisplayMode": McpAppDisplayMode,
   "v2/McpAppUi": McpAppUi,
   "v2/McpAuthStatus": McpAuthStatus,
@@ -3867,6 +4363,38 @@ export const definitions0166 = {
   "v2/Personality": Personality,
   "v2/PlanDeltaNotification": PlanDeltaNotification,
   "v2/PlanType": PlanType,
+  "v2/PluginAuthPolicy": PluginAuthPolicy,
+  "v2/PluginAvailability": PluginAvailability,
+  "v2/PluginDetail": PluginDetail,
+  "v2/PluginDisabledReason": PluginDisabledReason,
+  "v2/PluginHookSummary": PluginHookSummary,
+  "v2/PluginInstallParams": PluginInstallParams,
+  "v2/PluginInstallPolicy": PluginInstallPolicy,
+  "v2/PluginInstallPolicySource": PluginInstallPolicySource,
+  "v2/PluginInstallResponse": PluginInstallResponse,
+  "v2/PluginInstalledParams": PluginInstalledParams,
+  "v2/PluginInstalledResponse": PluginInstalledResponse,
+  "v2/PluginInterface": PluginInterface,
+  "v2/PluginListMarketplaceKind": PluginListMarketplaceKind,
+  "v2/PluginListParams": PluginListParams,
+  "v2/PluginListResponse": PluginListResponse,
+  "v2/PluginMarketplaceEntry": PluginMarketplaceEntry,
+  "v2/PluginReadParams": PluginReadParams,
+  "v2/PluginReadResponse": PluginReadResponse,
+  "v2/PluginReconcileChangedPlugin": PluginReconcileChangedPlugin,
+  "v2/PluginReconcileParams": PluginReconcileParams,
+  "v2/PluginReconcileResponse": PluginReconcileResponse,
+  "v2/PluginShareContext": PluginShareContext,
+  "v2/PluginShareDiscoverability": PluginShareDiscoverability,
+  "v2/PluginSharePrincipal": PluginSharePrincipal,
+  "v2/PluginSharePrincipalRole": PluginSharePrincipalRole,
+  "v2/PluginSharePrincipalType": PluginSharePrincipalType,
+  "v2/PluginSkillReadParams": PluginSkillReadParams,
+  "v2/PluginSkillReadResponse": PluginSkillReadResponse,
+  "v2/PluginSource": PluginSource,
+  "v2/PluginSummary": PluginSummary,
+  "v2/PluginUninstallParams": PluginUninstallParams,
+  "v2/PluginUninstallResponse": PluginUninstallResponse,
   "v2/RateLimitReachedType": RateLimitReachedType,
   "v2/RateLimitResetCredit": RateLimitResetCredit,
   "v2/RateLimitResetCreditStatus": RateLimitResetCreditStatus,
@@ -3895,6 +4423,9 @@ export const definitions0166 = {
   "v2/SandboxMode": SandboxMode,
   "v2/SandboxPolicy": SandboxPolicy,
   "v2/SandboxWorkspaceWrite": SandboxWorkspaceWrite,
+  "v2/ScheduledTaskSchedule": ScheduledTaskSchedule,
+  "v2/ScheduledTaskSummary": ScheduledTaskSummary,
+  "v2/ScheduledTaskWeekday": ScheduledTaskWeekday,
   "v2/SelectedCapabilityRoot": SelectedCapabilityRoot,
   "v2/ServerRequestResolvedNotification": ServerRequestResolvedNotification,
   "v2/SessionSource": SessionSource,
@@ -3904,6 +4435,7 @@ export const definitions0166 = {
   "v2/SkillInterface": SkillInterface,
   "v2/SkillMetadata": SkillMetadata,
   "v2/SkillScope": SkillScope,
+  "v2/SkillSummary": SkillSummary,
   "v2/SkillToolDependency": SkillToolDependency,
   "v2/SkillsChangedNotification": SkillsChangedNotification,
   "v2/SkillsConfigWriteParams": SkillsConfigWriteParams,

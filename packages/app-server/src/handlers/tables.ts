@@ -26,6 +26,11 @@ import { createGoalHandlers0166 } from "./goals-0166.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
 import { createLiveThreadHandlers0166 } from "./live-threads-0166/index.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
+import {
+  createAppHandlers0166,
+  createPluginHandlers0166,
+  PLUGIN_METHODS_0166,
+} from "./plugins-0166/index.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
 import { createSettingsHandlers0166 } from "./settings-0166/index.js";
@@ -306,6 +311,10 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             ],
             "an agent runtime",
           )),
+      ...createAppHandlers0166(),
+      ...(codexHome && writer && layers
+        ? createPluginHandlers0166({ codexHome, homeDir: os.homedir(), layers, writer })
+        : unavailable(protocol0166, PLUGIN_METHODS_0166, "a CODEX_HOME")),
       ...(rt?.sessions
         ? createHistoryHandlers0166({ ...rt.sessions, registry: threads, metadata: threadMetadata })
         : unavailable(

@@ -12,6 +12,7 @@ export {
   skillInjectionText,
 } from "./mentions.js";
 export { frontMatter, parseSkill, parseSkillMetadata, SkillParseError, singleLine } from "./parse.js";
+export { pluginSkillRoots } from "./plugin-roots.js";
 export { projectRoot, type SkillRootOptions, skillRoots } from "./roots.js";
 export type {
   Skill,

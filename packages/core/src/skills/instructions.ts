@@ -126,7 +126,9 @@ export function renderSkillsInstructions(
     (a, b) =>
       PROMPT_RANK[a.scope] - PROMPT_RANK[b.scope] || byBytes(a.name, b.name) || byBytes(a.path, b.path),
   );
-  const used = roots.map((r) => r.path).filter((root) => skills.some((s) => s.root === root));
+  const used = [...new Set(roots.map((r) => r.alias ?? r.path))].filter((root) =>
+    skills.some((s) => s.root === root),
+  );
   const alias = new Map(used.map((root, i) => [root, `r${i}`]));
   const lines: Line[] = ordered.map((s) => {
     const a = s.root !== undefined ? alias.get(s.root) : undefined;

@@ -15,6 +15,8 @@ export interface SkillRootOptions {
    * 0.166.0 searches them (a missing one or a file is simply empty).
    */
   extraRoots?: readonly string[] | undefined;
+  /** The skill directories of the installed, enabled plugins (`pluginSkillRoots`), searched after the system's. */
+  pluginRoots?: readonly SkillRoot[] | undefined;
 }
 
 const exists = (path: string) =>
@@ -35,8 +37,8 @@ export async function projectRoot(cwd: string, markers: readonly string[]): Prom
 /**
  * Where codex 0.166.0 looks for skills as seen from `cwd`: each `.codex/skills` from `cwd` up to the project root
  * (repo), `CODEX_HOME/skills` and `~/.agents/skills` (user),
- * `CODEX_HOME/skills/.system` (system; Codex installs its bundled skills there), then the client's `extraRoots`
- * (user), then each `.agents/skills` from the project root down to `cwd` (repo); 0.166.0's order, which is also the
+ * `CODEX_HOME/skills/.system` (system; Codex installs its bundled skills there), the installed plugins' skill
+ * directories (user), then the client's `extraRoots` (user), then each `.agents/skills` from the project root down to `cwd` (repo); 0.166.0's order, which is also the
  * order of the model's root aliases. Duplicates are listed once.
  */
 export async function skillRoots(o: SkillRootOptions): Promise<SkillRoot[]> {
@@ -52,6 +54,7 @@ export async function skillRoots(o: SkillRootOptions): Promise<SkillRoot[]> {
   roots.push({ path: join(o.codexHome, "skills"), scope: "user" });
   if (o.homeDir) roots.push({ path: join(o.homeDir, ".agents", "skills"), scope: "user" });
   roots.push({ path: join(o.codexHome, "skills", ".system"), scope: "system" });
+  roots.push(...(o.pluginRoots ?? []));
   for (const extra of o.extraRoots ?? []) roots.push({ path: resolve(extra), scope: "user" });
   for (const dir of dirs) roots.push({ path: join(dir, ".agents", "skills"), scope: "repo" });
   const seen = new Set<string>();

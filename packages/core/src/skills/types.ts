@@ -5,6 +5,13 @@ export type SkillScope = "repo" | "user" | "system" | "admin";
 export interface SkillRoot {
   readonly path: string;
   readonly scope: SkillScope;
+  /** The installed plugin the root belongs to: its skills are named `<plugin>:<skill>` and carry its id. */
+  readonly plugin?: { readonly id: string; readonly name: string };
+  /**
+   * The directory the model is told the root is, when not `path`: 0.166.0 shows a plugin's skills under one alias
+   * per marketplace (CODEX_HOME/plugins/cache/<marketplace>), their paths relative to it.
+   */
+  readonly alias?: string;
 }
 
 /** `agents/openai.yaml`'s `interface` table, resolved (icon paths absolute, under the skill's `assets/`). */
@@ -44,6 +51,8 @@ export interface Skill {
   allowImplicitInvocation?: boolean;
   /** The root it was found under (`SkillRoot.path`): the model sees its path relative to that root's alias. */
   root?: string;
+  /** The plugin that brought the skill (`<plugin>@<marketplace>`); absent for the user's and the repo's own. */
+  pluginId?: string;
 }
 
 /** A `SKILL.md` that could not be loaded, and why (Codex's words where it has them). */

@@ -108,7 +108,14 @@ export async function discoverSkills(root: SkillRoot, out: SkillLoadOutcome): Pr
       try {
         if (!st.isFile())
           throw new SkillParseError(`failed to read file: not a regular file (${fileKind(st)})`);
-        out.skills.push({ ...(await loadSkill(await realOr(path), root.scope)), root: root.path });
+        const skill: Skill = {
+          ...(await loadSkill(await realOr(path), root.scope)),
+          root: root.alias ?? root.path,
+        };
+        // A plugin's skills are namespaced by the plugin, as 0.166.0 lists them (`demo:hello`).
+        if (root.plugin)
+          Object.assign(skill, { name: `${root.plugin.name}:${skill.name}`, pluginId: root.plugin.id });
+        out.skills.push(skill);
       } catch (err) {
         if (root.scope === "system") continue;
         const message = err instanceof SkillParseError ? err.message : `failed to read file: ${String(err)}`;

@@ -126,7 +126,8 @@ export function jsonSyntaxError(text: string, form: "debug" | "display" = "debug
       if (bytes[i] !== 0x2c) throw peekFail(`expected ${commaOrEnd}`);
       i++;
       skipWhitespace();
-      if (i >= bytes.length) throw eof();
+      // After a comma serde_json expects another value (or key): its EOF there is `EOF while parsing a value`.
+      if (i >= bytes.length) throw peekFail("EOF while parsing a value");
       if (bytes[i] === close) throw peekFail("trailing comma");
     }
   };

@@ -179,7 +179,7 @@ async function probe(
         return {
           name,
           runtimeStatus: runtime?.status(name) ?? null,
-          pluginId: null,
+          pluginId: config.pluginId ?? null,
           httpOrigin: httpOrigin(config),
           serverInfo: serverInfo(described?.serverInfo ?? null),
           serverCapabilities: described?.capabilities ?? null,

@@ -17,6 +17,7 @@ import {
 import {
   disabledSkillPaths,
   loadSkills,
+  pluginSkillRoots,
   type Skill,
   type SkillCatalog,
   type SkillRule,
@@ -96,6 +97,7 @@ export function skillCatalog0166(
         cwd,
         projectRootMarkers: rootMarkers(layers),
         extraRoots: s.extraRoots.get(),
+        pluginRoots: await pluginSkillRoots(s.codexHome, mergedLayers(layers)),
       });
       const disabled = await disabledSkillPaths(skills, [...skillRules(layers), ...tableSkillRules(own)]);
       const merged = [...layers.map((l) => l.table), own].reduce(mergeTables, {});
@@ -105,8 +107,10 @@ export function skillCatalog0166(
   };
 }
 
+const mergedLayers = (layers: readonly ConfigLayer[]) => layers.map((l) => l.table).reduce(mergeTables, {});
+
 function rootMarkers(layers: readonly ConfigLayer[]): string[] | undefined {
-  const merged = layers.map((l) => l.table).reduce(mergeTables, {});
+  const merged = mergedLayers(layers);
   const markers = merged.project_root_markers;
   return Array.isArray(markers) && markers.every((m) => typeof m === "string") ? markers : undefined;
 }
@@ -135,7 +139,7 @@ function skillMetadata(skill: Skill, enabled: boolean): gen0166.SkillMetadata {
     path: skill.path,
     scope: skill.scope,
     enabled,
-    pluginId: null,
+    pluginId: skill.pluginId ?? null,
   };
 }
 
@@ -215,6 +219,8 @@ export function createSkillsHandler0166(
       const rules = skillRules(layers);
       const projectRootMarkers = rootMarkers(layers);
       const extraRoots = s.extraRoots.get();
+      // Installed, enabled plugins bring skills of their own (`<plugin>:<skill>`), the same for every cwd.
+      const pluginRoots = await pluginSkillRoots(s.codexHome, mergedLayers(layers));
       type Listing = Pick<gen0166.SkillsListEntry, "skills" | "errors">;
       const scans = new Map<string, Promise<Listing>>();
       const scan = (cwd: string): Promise<Listing> => {
@@ -227,6 +233,7 @@ export function createSkillsHandler0166(
               cwd,
               projectRootMarkers,
               extraRoots,
+              pluginRoots,
             });
             const disabled = await disabledSkillPaths(skills, rules);
             return { skills: skills.map((skill) => skillMetadata(skill, !disabled.has(skill.path))), errors };

@@ -7,6 +7,7 @@ import {
   type HistoryReadQuery,
   InvalidCursorError,
   RolloutChangedError,
+  type RolloutItem,
   type TurnListQuery,
   TurnNotFoundError,
 } from "../src/index.js";
@@ -284,8 +285,8 @@ describe("forks by reference (0.166.0's way) and across a referenced history", (
       line("event_msg", { type: "user_message", message: text, images: [] }) +
       (ended ? line("event_msg", { type: "task_complete", turn_id: id, last_agent_message: null }) : "");
     const source = await writeLegacyRollout(env.home, turn("t1", "one", true) + turn("t2", "two", false));
-    const closing = [
-      { type: "event_msg" as const, payload: { type: "turn_aborted", reason: "interrupted" } },
+    const closing: RolloutItem[] = [
+      { type: "event_msg", payload: { type: "turn_aborted", reason: "interrupted" } },
     ];
     const statuses = async (path: string) =>
       (await env.store.listTurns({ path }, { sortDirection: "asc" })).turns.map((t) => t.status);

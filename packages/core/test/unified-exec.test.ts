@@ -432,7 +432,12 @@ describe("sessions on a PTY", () => {
     }
     await expect.poll(() => ends).toEqual([{ callId: "c0", types: ["exec_command_end"] }]);
     // Listed by process id, which 0.166.0 picks at random: compare as a set.
-    expect(m.background.list().map((t) => t.itemId).sort()).toEqual(["c1", "c2"]);
+    expect(
+      m.background
+        .list()
+        .map((t) => t.itemId)
+        .sort(),
+    ).toEqual(["c1", "c2"]);
   });
 
   it("refuses shells and directories with 0.58.0's CreateSession texts", async () => {

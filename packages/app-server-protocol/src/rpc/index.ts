@@ -3,6 +3,7 @@ export {
   INTERNAL_ERROR,
   INVALID_REQUEST,
   internalError,
+  invalidParams,
   invalidRequest,
   METHOD_NOT_FOUND,
   PeerRequestError,

@@ -1,0 +1,259 @@
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import {
+  CONFIG_FILE_MAX_BYTES,
+  ConfigError,
+  ConfigWriter,
+  parseToml,
+  readConfigText,
+  type TomlTable,
+  writeFileAtomically,
+} from "@codex-ts/config-loader";
+import { mcpConfigFromServers, readAgentMcpServers } from "./mcp.js";
+import { rewriteAgentTerms } from "./rewrite-terms.js";
+import {
+  configFromSettings,
+  effectiveSettings,
+  type Json,
+  type MissingValue,
+  missingMcpServers,
+  missingValues,
+} from "./settings.js";
+import { importSkills, missingSkills } from "./skills.js";
+import {
+  findRepoRoot,
+  isMissingOrEmptyTextFile,
+  isNonEmptyTextFile,
+  MigrationError,
+  readSourceText,
+} from "./sources.js";
+
+/** The item types this server detects and imports (0.166.0 also has plugins, hooks, commands, subagents…). */
+export type MigrationItemType = "CONFIG" | "MCP_SERVER_CONFIG" | "SKILLS" | "AGENTS_MD";
+
+/** One thing found to migrate, as `externalAgentConfig/detect` lists it. */
+export interface DetectedItem {
+  itemType: MigrationItemType;
+  description: string;
+  cwd: string | null;
+  /** Names of what the item migrates (MCP servers, skills); null for whole files. */
+  names?: { mcpServers?: string[]; skills?: string[] };
+}
+
+/** One thing migrated: its source and where it went. */
+export interface ImportedThing {
+  source: string;
+  target: string;
+}
+
+const AGENT_DIR = ".claude";
+const AGENT_MD = "CLAUDE.md";
+
+/** Where one scope's files are: the home scope (`repo` null) or a repository's. */
+interface Scope {
+  repo: string | null;
+  settings: string;
+  config: string;
+  skillsSource: string;
+  skillsTarget: string;
+  agentsMdTarget: string;
+  /** The directory whose `.mcp.json` / `.claude.json` list MCP servers. */
+  mcpRoot: string;
+}
+
+/**
+ * Detects another agent's configuration (Claude Code: `~/.claude`, `CLAUDE.md`, `.claude/settings.json`, MCP
+ * servers in `.mcp.json` / `.claude.json`, skills) and migrates it into Codex's files, as codex 0.166.0 does:
+ * config values and MCP servers merged into `config.toml` without replacing what is set, `CLAUDE.md` copied to an
+ * empty `AGENTS.md`, skills copied to `.agents/skills`, texts rewritten to speak of Codex.
+ */
+export class ExternalAgentConfigService {
+  constructor(
+    private readonly codexHome: string,
+    /** The other agent's home directory (`$HOME/.claude`). */
+    private readonly agentHome: string,
+  ) {}
+
+  private scope(repo: string | null): Scope {
+    if (repo === null) {
+      return {
+        repo,
+        settings: join(this.agentHome, "settings.json"),
+        config: join(this.codexHome, "config.toml"),
+        skillsSource: join(this.agentHome, "skills"),
+        // Beside CODEX_HOME, not under it: `~/.agents/skills` for the usual `~/.codex`.
+        skillsTarget: join(dirname(this.codexHome), ".agents", "skills"),
+        agentsMdTarget: join(this.codexHome, "AGENTS.md"),
+        mcpRoot: dirname(this.agentHome),
+      };
+    }
+    return {
+      repo,
+      settings: join(repo, AGENT_DIR, "settings.json"),
+      config: join(repo, ".codex", "config.toml"),
+      skillsSource: join(repo, AGENT_DIR, "skills"),
+      skillsTarget: join(repo, ".agents", "skills"),
+      agentsMdTarget: join(repo, "AGENTS.md"),
+      mcpRoot: repo,
+    };
+  }
+
+  /** The home scope (`includeHome`), then each working directory's repository, in the order given. */
+  async detect(includeHome: boolean, cwds: readonly string[]): Promise<DetectedItem[]> {
+    const items: DetectedItem[] = [];
+    if (includeHome) await this.detectScope(this.scope(null), items);
+    for (const cwd of cwds) {
+      const repo = await findRepoRoot(cwd);
+      if (repo !== null) await this.detectScope(this.scope(repo), items);
+    }
+    return items;
+  }
+
+  private async detectScope(s: Scope, items: DetectedItem[]): Promise<void> {
+    const cwd = s.repo;
+    const settings = await effectiveSettings(s.settings);
+    if (settings !== undefined) {
+      const migrated = configFromSettings(settings);
+      if (Object.keys(migrated).length > 0) {
+        const existing = await readExistingConfig(s.config);
+        if (existing === undefined || missingValues(existing, migrated).length > 0) {
+          items.push({ itemType: "CONFIG", description: `Migrate ${s.settings} into ${s.config}`, cwd });
+        }
+      }
+    }
+    const mcp = await this.mcpConfig(s, settings);
+    if (Object.keys(mcp).length > 0) {
+      const existing = await readExistingConfig(s.config);
+      const names = serverNames(
+        existing === undefined ? mcpServerValues(mcp) : missingMcpServers(existing, mcp),
+      );
+      if (names.length > 0) {
+        items.push({
+          itemType: "MCP_SERVER_CONFIG",
+          description: `Migrate MCP servers from ${s.mcpRoot} into ${s.config}`,
+          cwd,
+          names: { mcpServers: names },
+        });
+      }
+    }
+    const skills = await missingSkills(s.skillsSource, s.skillsTarget);
+    if (skills.length > 0) {
+      items.push({
+        itemType: "SKILLS",
+        description: `Migrate skills from ${s.skillsSource} to ${s.skillsTarget}`,
+        cwd,
+        names: { skills },
+      });
+    }
+    const agentsMd = await this.agentsMdSource(s);
+    if (agentsMd !== null && (await isMissingOrEmptyTextFile(s.agentsMdTarget))) {
+      items.push({ itemType: "AGENTS_MD", description: `Migrate ${agentsMd} to ${s.agentsMdTarget}`, cwd });
+    }
+  }
+
+  /**
+   * The MCP servers of a scope as Codex config. A repository without settings of its own takes the home settings'
+   * server filters (a bad home settings file is then ignored).
+   */
+  private async mcpConfig(s: Scope, settings: Json | undefined): Promise<TomlTable> {
+    let filters = settings;
+    if (s.repo !== null && settings === undefined) {
+      filters = await effectiveSettings(join(this.agentHome, "settings.json")).catch(() => undefined);
+    }
+    return mcpConfigFromServers(await readAgentMcpServers(s.mcpRoot, this.agentHome), filters);
+  }
+
+  private async agentsMdSource(s: Scope): Promise<string | null> {
+    const candidates =
+      s.repo === null
+        ? [join(this.agentHome, AGENT_MD)]
+        : [join(s.repo, AGENT_MD), join(s.repo, AGENT_DIR, AGENT_MD)];
+    for (const path of candidates) if (await isNonEmptyTextFile(path)) return path;
+    return null;
+  }
+
+  /**
+   * The scope an import item names: home for a null or empty `cwd`, else the repository of `cwd`; null (nothing
+   * to import) when `cwd` does not exist.
+   */
+  private async importScope(cwd: string | null | undefined): Promise<Scope | null> {
+    if (!cwd) return this.scope(null);
+    const repo = await findRepoRoot(cwd);
+    return repo === null ? null : this.scope(repo);
+  }
+
+  /** Migrates one item; what it migrated (nothing when there was nothing left to do). */
+  async importItem(itemType: MigrationItemType, cwd: string | null | undefined): Promise<ImportedThing[]> {
+    const s = await this.importScope(cwd);
+    if (s === null) return [];
+    switch (itemType) {
+      case "CONFIG":
+        return this.importConfig(s);
+      case "MCP_SERVER_CONFIG":
+        return this.importMcpServers(s);
+      case "SKILLS":
+        return (await importSkills(s.skillsSource, s.skillsTarget)).map((name) => ({
+          source: name,
+          target: name,
+        }));
+      case "AGENTS_MD":
+        return this.importAgentsMd(s);
+    }
+  }
+
+  private async importConfig(s: Scope): Promise<ImportedThing[]> {
+    const settings = await effectiveSettings(s.settings);
+    if (settings === undefined) return [];
+    const migrated = configFromSettings(settings);
+    if (Object.keys(migrated).length === 0) return [];
+    const existing = (await readExistingConfig(s.config)) ?? {};
+    const changed = await writeMissing(s.config, missingValues(existing, migrated));
+    return changed ? [{ source: s.settings, target: s.config }] : [];
+  }
+
+  private async importMcpServers(s: Scope): Promise<ImportedThing[]> {
+    const mcp = await this.mcpConfig(s, await effectiveSettings(s.settings));
+    if (Object.keys(mcp).length === 0) return [];
+    const existing = (await readExistingConfig(s.config)) ?? {};
+    const added = missingMcpServers(existing, mcp);
+    await writeMissing(s.config, added);
+    return serverNames(added).map((name) => ({ source: name, target: name }));
+  }
+
+  private async importAgentsMd(s: Scope): Promise<ImportedThing[]> {
+    const source = await this.agentsMdSource(s);
+    if (source === null || !(await isMissingOrEmptyTextFile(s.agentsMdTarget))) return [];
+    const text = (await readSourceText(source)) ?? "";
+    await mkdir(dirname(s.agentsMdTarget), { recursive: true });
+    await writeFileAtomically(s.agentsMdTarget, rewriteAgentTerms(text));
+    return [{ source, target: s.agentsMdTarget }];
+  }
+}
+
+const serverNames = (values: MissingValue[]) => values.map((v) => v.path[1] as string);
+const mcpServerValues = (mcp: TomlTable) => missingMcpServers({}, mcp);
+
+/** A target config.toml as a table; undefined when there is none. One that does not parse stops the migration. */
+async function readExistingConfig(path: string): Promise<TomlTable | undefined> {
+  let text: string | undefined;
+  try {
+    text = await readConfigText(path, { maxBytes: CONFIG_FILE_MAX_BYTES, strictUtf8: true });
+  } catch (err) {
+    throw new MigrationError(`invalid existing config.toml: ${(err as Error).message}`, true);
+  }
+  if (text === undefined) return undefined;
+  if (text.trim() === "") return {};
+  try {
+    return parseToml(text, path);
+  } catch (err) {
+    const why = err instanceof ConfigError ? err.message : String(err);
+    throw new MigrationError(`invalid existing config.toml: ${why}`, true);
+  }
+}
+
+/** The values added to a config.toml through the config editor (the file's comments and layout kept). */
+async function writeMissing(path: string, values: MissingValue[]): Promise<boolean> {
+  if (values.length === 0) return false;
+  const writer = new ConfigWriter(dirname(path));
+  return writer.apply(values.map((v) => ({ type: "setPath", path: v.path, value: v.value })));
+}

@@ -24,6 +24,8 @@ if (!SideBySide.available) console.warn(`external-agent-0166: ${SideBySide.reaso
 const impls: Impl[] = SideBySide.available ? ["ours", "real"] : ["ours"];
 
 const json = (value: unknown) => JSON.stringify(value);
+/** Claude Code's `${NAME}` placeholder (its MCP lists name environment variables so). */
+const v = (name: string) => `\${${name}}`;
 
 /**
  * A HOME with Claude Code's files (`~/.claude`, `~/.claude.json`) and a repository with its own (`repo/CLAUDE.md`,
@@ -45,15 +47,15 @@ async function claudeFixture(): Promise<{ codexHome: string; root: string; repo:
     ".claude/skills/zed/SKILL.md": "---\nname: zed\ndescription: Zed\n---\nzed\n",
     ".claude.json": json({
       mcpServers: {
-        stdio: { command: "node", args: ["server.js", "--flag"], env: { KEY: "v", TOKEN: "${TOKEN}" } },
+        stdio: { command: "node", args: ["server.js", "--flag"], env: { KEY: "v", TOKEN: v("TOKEN") } },
         web: {
           type: "http",
           url: "http://127.0.0.1:1/mcp",
-          headers: { Authorization: "Bearer ${API_TOKEN}" },
+          headers: { Authorization: `Bearer ${v("API_TOKEN")}` },
         },
-        plain: { url: "http://127.0.0.1:2/mcp", headers: { "X-Team": "a", "X-Key": "${KEY_VAR}" } },
+        plain: { url: "http://127.0.0.1:2/mcp", headers: { "X-Team": "a", "X-Key": v("KEY_VAR") } },
         sse: { type: "sse", url: "http://127.0.0.1:3/sse" },
-        templated: { command: "${HOME}/bin/srv" },
+        templated: { command: `${v("HOME")}/bin/srv` },
         off: { command: "off" },
         disabled: { command: "x", disabled: true },
       },
@@ -207,10 +209,113 @@ describe("externalAgentConfig/* on a 0.166 connection", () => {
         },
       },
     });
-    expect((ours?.texts as Record<string, string>)["codex-home/AGENTS.md"]).toBe(
-      "# Codex rules\nAsk Codex, not Codex. See AGENTS.md; keep claudeX.\n",
-    );
+    expect(ours?.texts).toMatchObject({
+      "codex-home/AGENTS.md": "# Codex rules\nAsk Codex, not Codex. See AGENTS.md; keep claudeX.\n",
+      ".agents/skills/foo/SKILL.md": "---\nname: foo\ndescription: Foo for Codex\n---\nUse Codex to foo.\n",
+      ".agents/skills/foo/scripts/run.sh": "#!/bin/sh\necho claude\n",
+    });
     expect(ours?.again).toEqual({ items: [], connectors: [] });
+    if (real) expect(ours).toEqual(real);
+  });
+
+  it("answers bad sources, bad targets and bad params as 0.166.0 does, and keeps the history", async () => {
+    const runs: unknown[] = [];
+    for (const impl of impls) {
+      const codexHome = await SideBySide.home("", {
+        "r1/.claude/settings.json": "{bad",
+        "r2/.claude/settings.json": "[1]",
+        "r3/.claude/settings.json": json({ env: { A: "1" } }),
+        "r3/.codex/config.toml": "x = = 1\n",
+        "r4/.claude/skills/bad/SKILL.md": "---\nname: bad\n---\nno description\n",
+        "r4/.claude/skills/linked/SKILL.md": "---\nname: linked\ndescription: d\n---\n",
+        "r5/.mcp.json": json({ mcpServers: 5 }),
+        "r5/.claude/settings.json": json({ env: { B: "2" } }),
+        "r5/.claude/settings.local.json": "{bad",
+        "r6/AGENTS.md": "already here\n",
+        "r6/.claude/CLAUDE.md": "from .claude\n",
+        "r7/.claude/CLAUDE.md": "  \n",
+      });
+      const root = path.dirname(codexHome);
+      const r = (n: number) => path.join(root, `r${n}`);
+      // A link in a skill is left behind, as 0.166.0 leaves it.
+      await fs.symlink("SKILL.md", path.join(r(4), ".claude/skills/linked/alias.md"));
+      const c = await SideBySide.start(impl, codexHome, { home: true, cwd: root });
+      await initialize0166(c);
+      const steps: unknown[] = [];
+      for (const request of [
+        ["externalAgentConfig/detect", { cwds: [r(1)] }],
+        ["externalAgentConfig/detect", { cwds: [r(2)] }],
+        ["externalAgentConfig/detect", { cwds: [r(3)] }],
+        ["externalAgentConfig/detect", { cwds: [r(4), r(5)] }],
+        [
+          "externalAgentConfig/detect",
+          { cwds: [r(4), r(6), r(7), "relative/missing", path.join(root, "none")] },
+        ],
+        ["externalAgentConfig/detect", {}],
+        untyped("externalAgentConfig/detect", { includeHome: "x" }),
+        untyped("externalAgentConfig/detect"),
+        untyped("externalAgentConfig/import", {}),
+        untyped("externalAgentConfig/import", { migrationItems: [{ itemType: "BOGUS", description: "" }] }),
+        untyped("externalAgentConfig/import/recordHistory", { itemTypeResults: [] }),
+      ] satisfies Request0166[]) {
+        steps.push(await settle(c, request));
+      }
+      const imported = await runImport(c, [
+        { itemType: "CONFIG", description: "", cwd: r(3) },
+        { itemType: "SKILLS", description: "", cwd: r(4) },
+        { itemType: "CONFIG", description: "", cwd: r(1) },
+        { itemType: "AGENTS_MD", description: "", cwd: r(6) },
+        { itemType: "AGENTS_MD", description: "", cwd: path.join(root, "none") },
+        { itemType: "AGENTS_MD", description: "", cwd: "" },
+      ]);
+      // An empty import is answered and neither announced nor recorded.
+      const empty = await runImport(c, []);
+      const recorded = await settle(c, [
+        "externalAgentConfig/import/recordHistory",
+        {
+          providerId: "elsewhere",
+          itemTypeResults: [
+            {
+              itemType: "SESSIONS",
+              successes: [{ itemType: "SESSIONS", source: "s.jsonl", title: "A title" }],
+              failures: [
+                { itemType: "SESSIONS", failureStage: "parse", message: "bad line", errorType: "parse" },
+              ],
+            },
+          ],
+        },
+      ]);
+      const histories = await settle(c, ["externalAgentConfig/import/readHistories", undefined]);
+      const skillFiles = await files(path.join(r(4), ".agents"), () => false);
+      runs.push(comparable({ steps, imported, empty, recorded, histories, skillFiles }, root));
+      expect(await c.close()).toMatchObject({ code: 0 });
+    }
+    // The parsers' own words differ (serde_json / toml-rs and V8 / smol-toml), and ours adds the refused field's
+    // path: compared up to those.
+    const words = (run: unknown) =>
+      JSON.parse(
+        json(run)
+          .replace(
+            /key must be a string at line 1 column 2|Expected property name or '}' in JSON at position 1/g,
+            "JSON",
+          )
+          .replace(/invalid existing config\.toml: [^"]*"/g, 'invalid existing config.toml: TOML"')
+          .replace(/,"data":\{"path":"[^"]*"\}/g, ""),
+      );
+    const [ours, real] = runs.map(words) as Record<string, unknown>[];
+    expect(ours?.steps).toEqual([
+      { code: -32603, message: "JSON" },
+      { code: -32603, message: "external agent settings root must be an object" },
+      { code: -32603, message: "invalid existing config.toml: TOML" },
+      { code: -32603, message: "invalid hooks settings: JSON" },
+      expect.objectContaining({ items: expect.any(Array) }),
+      { items: [], connectors: [] },
+      { code: -32600, message: 'Invalid request: invalid type: string "x", expected a boolean' },
+      { code: -32600, message: "Invalid request: missing field `params`" },
+      { code: -32600, message: "Invalid request: missing field `migrationItems`" },
+      expect.objectContaining({ code: -32600 }),
+      { code: -32600, message: "Invalid request: missing field `providerId`" },
+    ]);
     if (real) expect(ours).toEqual(real);
   });
 });

@@ -25,6 +25,7 @@ import {
   isMissingOrEmptyTextFile,
   isNonEmptyTextFile,
   MigrationError,
+  readSourceJson,
   readSourceText,
 } from "./sources.js";
 
@@ -52,6 +53,8 @@ const AGENT_MD = "CLAUDE.md";
 /** Where one scope's files are: the home scope (`repo` null) or a repository's. */
 interface Scope {
   repo: string | null;
+  /** The other agent's directory of this scope (`~/.claude`, `<repo>/.claude`). */
+  agentDir: string;
   settings: string;
   config: string;
   skillsSource: string;
@@ -78,6 +81,7 @@ export class ExternalAgentConfigService {
     if (repo === null) {
       return {
         repo,
+        agentDir: this.agentHome,
         settings: join(this.agentHome, "settings.json"),
         config: join(this.codexHome, "config.toml"),
         skillsSource: join(this.agentHome, "skills"),
@@ -89,6 +93,7 @@ export class ExternalAgentConfigService {
     }
     return {
       repo,
+      agentDir: join(repo, AGENT_DIR),
       settings: join(repo, AGENT_DIR, "settings.json"),
       config: join(repo, ".codex", "config.toml"),
       skillsSource: join(repo, AGENT_DIR, "skills"),
@@ -136,6 +141,8 @@ export class ExternalAgentConfigService {
         });
       }
     }
+    // 0.166.0 looks for hooks here and reads the local settings strictly for them: a bad one stops detection.
+    await readSourceJson(join(s.agentDir, "settings.local.json"), "invalid hooks settings: ");
     const skills = await missingSkills(s.skillsSource, s.skillsTarget);
     if (skills.length > 0) {
       items.push({

@@ -3,7 +3,6 @@ import type { Dirent } from "node:fs";
 import { copyFile, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomically } from "@codex-ts/config-loader";
-import { discoverSkills, type SkillLoadOutcome } from "@codex-ts/core";
 import { rewriteAgentTerms } from "./rewrite-terms.js";
 import { isDirectory, MigrationError, pathExists, readSourceText } from "./sources.js";
 
@@ -50,18 +49,12 @@ async function copySkillTree(source: string, target: string, budget: { left: num
 }
 
 /**
- * The skills of `source` that `target` lacks, copied into it; their names. The source's skills are loaded first,
- * as Codex would load them: one that does not load refuses the whole import (`invalid skills: …`). Each skill is
- * copied beside its place and renamed into it, so a skill appears whole or not at all.
+ * The skills of `source` that `target` lacks, copied into it; their names. Like 0.166.0, the skills are copied as
+ * they are, loadable or not (`skills/list` reports the ones that do not load). Each skill is copied beside its place
+ * and renamed into it, so a skill appears whole or not at all.
  */
 export async function importSkills(source: string, target: string): Promise<string[]> {
   if (!(await isDirectory(source))) return [];
-  const loaded: SkillLoadOutcome = { skills: [], errors: [] };
-  await discoverSkills({ path: source, scope: "user" }, loaded);
-  if (loaded.errors.length > 0) {
-    const details = loaded.errors.map((e) => `${e.path}: ${e.message}`).join("; ");
-    throw new MigrationError(`invalid skills: ${details}`, true);
-  }
   await mkdir(target, { recursive: true });
   const copied: string[] = [];
   for (const entry of await readdir(source, { withFileTypes: true })) {

@@ -119,10 +119,7 @@ function explain(issue: Issue, schema: z.ZodType, input: unknown, base: readonly
       const known = inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
       // serde's words for a struct without fields differ from those for an empty list of names.
       const expected = known.length === 0 ? "there are no fields" : `expected ${expectedOneOf(known)}`;
-      return at(`unknown field \`${issue.keys[0]}\`, ${expected}`, [
-        ...path,
-        issue.keys[0] as string,
-      ]);
+      return at(`unknown field \`${issue.keys[0]}\`, ${expected}`, [...path, issue.keys[0] as string]);
     }
     default:
       return at(issue.message);

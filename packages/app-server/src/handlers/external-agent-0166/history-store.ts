@@ -24,11 +24,22 @@ const HistoryFile = z.object({
  * change rewrites the file atomically; changes from one process are serialised.
  */
 export class ImportHistoryStore {
+  private static readonly stores = new Map<string, ImportHistoryStore>();
   private queue: Promise<unknown> = Promise.resolve();
   readonly path: string;
 
-  constructor(codexHome: string) {
+  private constructor(codexHome: string) {
     this.path = join(codexHome, IMPORT_HISTORY_FILE);
+  }
+
+  /** The one store of a CODEX_HOME in this process, so that the connections of a listening server queue together. */
+  static for(codexHome: string): ImportHistoryStore {
+    let store = ImportHistoryStore.stores.get(codexHome);
+    if (!store) {
+      store = new ImportHistoryStore(codexHome);
+      ImportHistoryStore.stores.set(codexHome, store);
+    }
+    return store;
   }
 
   /** Every kept import, newest first. A file this server cannot read is an error, not an empty history. */

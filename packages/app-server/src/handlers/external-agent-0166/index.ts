@@ -63,7 +63,7 @@ export function createExternalAgentHandlers0166(
   s: ExternalAgentServices0166,
 ): Handlers<Protocol0166, Extract<ExternalAgentMethod0166, `externalAgentConfig/${string}`>> {
   const service = new ExternalAgentConfigService(s.codexHome, join(s.homeDir, ".claude"));
-  const history = new ImportHistoryStore(s.codexHome);
+  const history = ImportHistoryStore.for(s.codexHome);
 
   /** One item imported: what went where, or why it failed (the failure is a result, never a thrown error). */
   const importOne = async (item: MigrationItem): Promise<TypeResult> => {

@@ -57,6 +57,7 @@ async function claudeFixture(): Promise<{ codexHome: string; root: string; repo:
         sse: { type: "sse", url: "http://127.0.0.1:3/sse" },
         templated: { command: `${v("HOME")}/bin/srv` },
         off: { command: "off" },
+        numbers: { command: "srv", args: ["--port", 8080, true, null, ["x"]], env: { N: 1, B: false } },
         disabled: { command: "x", disabled: true },
       },
       projects: {},
@@ -174,7 +175,9 @@ describe("externalAgentConfig/* on a 0.166 connection", () => {
         {
           itemType: "MCP_SERVER_CONFIG",
           cwd: null,
-          details: { mcpServers: [{ name: "plain" }, { name: "stdio" }, { name: "web" }] },
+          details: {
+            mcpServers: [{ name: "numbers" }, { name: "plain" }, { name: "stdio" }, { name: "web" }],
+          },
         },
         { itemType: "SKILLS", cwd: null, details: { skills: [{ name: "foo" }, { name: "zed" }] } },
         {
@@ -200,6 +203,7 @@ describe("externalAgentConfig/* on a 0.166 connection", () => {
         shell_environment_policy: { inherit: "core", set: { FOO: "bar", N: "3", ON: "true", LOCAL: "1" } },
         mcp_servers: {
           stdio: { command: "node", args: ["server.js", "--flag"], env_vars: ["TOKEN"], env: { KEY: "v" } },
+          numbers: { command: "srv", args: ["--port", "8080", "true"], env: { N: "1", B: "false" } },
           web: { url: "http://127.0.0.1:1/mcp", bearer_token_env_var: "API_TOKEN" },
           plain: {
             url: "http://127.0.0.1:2/mcp",

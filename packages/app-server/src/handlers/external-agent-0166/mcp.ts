@@ -79,11 +79,20 @@ function envPlaceholder(value: string): string | null {
 }
 
 const hasPlaceholder = (value: string) => value.includes("${");
-const jsonText = (value: Json | undefined): string | null => (typeof value === "string" ? value : null);
+/** A scalar as text (strings as they are, numbers and booleans written out); null for null and containers. */
+const jsonText = (value: Json | undefined): string | null =>
+  typeof value === "string"
+    ? value
+    : typeof value === "number" || typeof value === "boolean"
+      ? String(value)
+      : null;
 /** A JSON value as the other agent's env or header text: strings as they are, anything else as JSON. */
 const valueText = (value: Json): string => (typeof value === "string" ? value : JSON.stringify(value));
-const stringList = (value: Json | undefined): string[] =>
-  Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+/** A list of scalars as texts (containers and nulls dropped); a lone scalar is a list of one. */
+const stringList = (value: Json | undefined): string[] => {
+  const items = Array.isArray(value) ? value : [value];
+  return items.map(jsonText).filter((v): v is string => v !== null);
+};
 
 /** `env` as Codex takes it: `${KEY}` of its own name forwarded (`env_vars`), literal values set (`env`). */
 function addEnv(table: TomlTable, env: JsonObject): boolean {

@@ -111,8 +111,12 @@ interface ImportRun {
 }
 
 /** One import: its answer and every notification about it until `completed`. */
-async function runImport(c: Client0166, items: unknown[], providerId?: string): Promise<ImportRun> {
-  const params = { migrationItems: items, ...(providerId ? { providerId } : {}) };
+async function runImport(
+  c: Client0166,
+  items: unknown[],
+  more: { providerId?: string; migrationSource?: string } = {},
+): Promise<ImportRun> {
+  const params = { migrationItems: items, ...more };
   const response = await settle(c, untyped("externalAgentConfig/import", params));
   const importId = response.importId as string;
   const mine = (m: Message) => (m.params as { importId?: string } | undefined)?.importId === importId;
@@ -141,7 +145,7 @@ describe("externalAgentConfig/* on a 0.166 connection", () => {
       const first = await runImport(c, items);
       // Everything is in place now: nothing is detected again, and importing again changes nothing.
       const again = await settle(c, ["externalAgentConfig/detect", detectParams]);
-      const second = await runImport(c, items, "provider-1");
+      const second = await runImport(c, items, { providerId: "provider-1" });
       const histories = await settle(c, ["externalAgentConfig/import/readHistories", undefined]);
       const tree = await files(root, notImported);
       runs.push({
@@ -321,5 +325,72 @@ describe("externalAgentConfig/* on a 0.166 connection", () => {
       { code: -32600, message: "Invalid request: missing field `providerId`" },
     ]);
     if (real) expect(ours).toEqual(real);
+  });
+
+  it("migrates Cursor's MCP servers and skills with migrationSource cursor, as 0.166.0 does", async () => {
+    const runs: Record<string, unknown>[] = [];
+    for (const impl of impls) {
+      const codexHome = await SideBySide.home("", {
+        ".cursor/mcp.json": json({
+          mcpServers: { cur: { command: "c", args: ["a", "b"] }, web: { url: "http://127.0.0.1:1/x" } },
+        }),
+        ".cursor/skills/s1/SKILL.md":
+          "---\nname: s1\ndescription: Cursor's skill\n---\nAsk Cursor or cursor-agent; move the cursor.\n",
+        // Claude Code's files are not read for Cursor.
+        ".claude/CLAUDE.md": "claude\n",
+        ".claude/settings.json": json({ env: { A: "1" } }),
+        "repo/.git/HEAD": "",
+        "repo/.cursor/mcp.json": json({ mcpServers: { rc: { command: "r" } } }),
+        "repo/.cursorrules": "legacy Cursor rules\n",
+      });
+      const root = path.dirname(codexHome);
+      const c = await SideBySide.start(impl, codexHome, { home: true, cwd: root });
+      await initialize0166(c);
+      const detectParams = { includeHome: true, cwds: [path.join(root, "repo")], migrationSource: "Cursor" };
+      const detected = (await settle(c, ["externalAgentConfig/detect", detectParams])) as {
+        items: gen0166.ExternalAgentConfigMigrationItem[];
+      };
+      // Cursor's rules (`.cursorrules`, `.cursor/rules`) are not migrated here (README).
+      const items = detected.items.filter((item) => item.itemType !== "AGENTS_MD");
+      const imported = await runImport(c, items, { migrationSource: "cursor" });
+      const tree = await files(root, notImported);
+      runs.push({
+        items: comparable(items, root),
+        left: comparable(
+          detected.items.filter((item) => item.itemType === "AGENTS_MD"),
+          root,
+        ),
+        imported: comparable(imported, root),
+        configs: Object.fromEntries(
+          Object.entries(tree)
+            .filter(([rel]) => rel.endsWith("config.toml"))
+            .map(([rel, text]) => [rel, parseToml(text, rel)]),
+        ),
+        texts: comparable(
+          Object.fromEntries(Object.entries(tree).filter(([rel]) => !rel.endsWith("config.toml"))),
+          root,
+        ),
+      });
+      expect(await c.close()).toMatchObject({ code: 0 });
+    }
+    const [ours, real] = runs;
+    expect(ours?.items).toMatchObject([
+      {
+        itemType: "MCP_SERVER_CONFIG",
+        cwd: null,
+        description: "Migrate MCP servers from R/.cursor/mcp.json into R/codex-home/config.toml",
+      },
+      { itemType: "SKILLS", cwd: null, details: { skills: [{ name: "s1" }] } },
+      { itemType: "MCP_SERVER_CONFIG", cwd: "R/repo", details: { mcpServers: [{ name: "rc" }] } },
+    ]);
+    expect(ours?.texts).toMatchObject({
+      ".agents/skills/s1/SKILL.md":
+        "---\nname: s1\ndescription: Codex's skill\n---\nAsk Codex or cursor-agent; move the cursor.\n",
+    });
+    expect(ours?.left).toEqual([]);
+    if (real) {
+      expect(real.left).toMatchObject([{ itemType: "AGENTS_MD", cwd: "R/repo" }]);
+      expect({ ...ours, left: null }).toEqual({ ...real, left: null });
+    }
   });
 });

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
 import type {
   ExternalAgentMethod0166,
   gen0166,
@@ -8,7 +7,8 @@ import type {
 } from "@codex-ts/app-server-protocol";
 import type { Handlers } from "../../handler.js";
 import { ImportHistoryStore } from "./history-store.js";
-import { type DetectedItem, ExternalAgentConfigService, type MigrationItemType } from "./service.js";
+import { type DetectedItem, ExternalAgentConfigService } from "./service.js";
+import { agentSource } from "./source.js";
 import { MigrationError } from "./sources.js";
 
 type ItemType = gen0166.ExternalAgentConfigMigrationItemType;
@@ -29,7 +29,6 @@ const RESULT_ORDER: readonly ItemType[] = [
   "MEMORY",
   "SESSIONS",
 ];
-const SUPPORTED = new Set<ItemType>(["CONFIG", "MCP_SERVER_CONFIG", "SKILLS", "AGENTS_MD"]);
 
 /** A detected item on the wire: every detail list present (as 0.166.0 sends them), names where the item has some. */
 function wireItem(item: DetectedItem): MigrationItem {
@@ -62,11 +61,12 @@ export interface ExternalAgentServices0166 {
 export function createExternalAgentHandlers0166(
   s: ExternalAgentServices0166,
 ): Handlers<Protocol0166, Extract<ExternalAgentMethod0166, `externalAgentConfig/${string}`>> {
-  const service = new ExternalAgentConfigService(s.codexHome, join(s.homeDir, ".claude"));
+  const service = (migrationSource: string | null | undefined) =>
+    new ExternalAgentConfigService(s.codexHome, s.homeDir, agentSource(migrationSource));
   const history = ImportHistoryStore.for(s.codexHome);
 
   /** One item imported: what went where, or why it failed (the failure is a result, never a thrown error). */
-  const importOne = async (item: MigrationItem): Promise<TypeResult> => {
+  const importOne = async (item: MigrationItem, from: ExternalAgentConfigService): Promise<TypeResult> => {
     const cwd = item.cwd ?? null;
     const result: TypeResult = { itemType: item.itemType, successes: [], failures: [] };
     const fail = (message: string, errorType: string) => {
@@ -81,12 +81,16 @@ export function createExternalAgentHandlers0166(
       };
       result.failures.push(failure);
     };
-    if (!SUPPORTED.has(item.itemType)) {
-      fail(`${item.itemType} migration is not supported by this server`, "unsupported_item_type");
+    const itemType = item.itemType;
+    if (!from.supports(itemType)) {
+      fail(
+        `${itemType} migration from ${from.sourceName} is not supported by this server`,
+        "unsupported_item_type",
+      );
       return result;
     }
     try {
-      for (const done of await service.importItem(item.itemType as MigrationItemType, cwd)) {
+      for (const done of await from.importItem(itemType, cwd)) {
         result.successes.push({
           itemType: item.itemType,
           cwd,
@@ -113,10 +117,15 @@ export function createExternalAgentHandlers0166(
       failures: results.filter((r) => r.itemType === itemType).flatMap((r) => r.failures),
     }));
 
-  const runImport = async (importId: string, items: MigrationItem[], providerId: string | null) => {
+  const runImport = async (
+    importId: string,
+    items: MigrationItem[],
+    providerId: string | null,
+    from: ExternalAgentConfigService,
+  ) => {
     const results: TypeResult[] = [];
     for (const item of items) {
-      const result = await importOne(item);
+      const result = await importOne(item, from);
       results.push(result);
       await s.peer.notify("externalAgentConfig/import/progress", { importId, itemTypeResults: [result] });
     }
@@ -133,7 +142,7 @@ export function createExternalAgentHandlers0166(
 
   return {
     async "externalAgentConfig/detect"(p) {
-      const items = await service.detect(p.includeHome === true, p.cwds ?? []);
+      const items = await service(p.migrationSource).detect(p.includeHome === true, p.cwds ?? []);
       return { items: items.map(wireItem), connectors: [] };
     },
 
@@ -141,8 +150,9 @@ export function createExternalAgentHandlers0166(
       const importId = randomUUID();
       const sent = await ctx.respond({ importId });
       if (p.migrationItems.length > 0) {
-        runImport(importId, p.migrationItems, p.providerId ?? null).catch((err: unknown) =>
-          ctx.server.log("error", `externalAgentConfig/import ${importId}: ${(err as Error).message}`),
+        runImport(importId, p.migrationItems, p.providerId ?? null, service(p.migrationSource)).catch(
+          (err: unknown) =>
+            ctx.server.log("error", `externalAgentConfig/import ${importId}: ${(err as Error).message}`),
         );
       }
       return sent;

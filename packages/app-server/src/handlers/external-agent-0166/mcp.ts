@@ -67,6 +67,14 @@ export async function readAgentMcpServers(sourceRoot: string, agentHome: string)
   return servers;
 }
 
+/** The servers of one MCP list file (Cursor's `mcp.json`); none when it is not there. */
+export async function readMcpJsonServers(file: string): Promise<Servers> {
+  const servers: Servers = new Map();
+  const list = await readMcpJson(file);
+  if (list !== undefined) addServers(list, servers, true);
+  return servers;
+}
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `${NAME}` or `${NAME:-default}`: the variable's name; null for anything else. */

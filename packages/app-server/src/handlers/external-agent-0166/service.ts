@@ -9,7 +9,7 @@ import {
   type TomlTable,
   writeFileAtomically,
 } from "@codex-ts/config-loader";
-import { mcpConfigFromServers, readAgentMcpServers } from "./mcp.js";
+import { mcpConfigFromServers, readAgentMcpServers, readMcpJsonServers } from "./mcp.js";
 import { rewriteAgentTerms } from "./rewrite-terms.js";
 import {
   configFromSettings,
@@ -20,6 +20,7 @@ import {
   missingValues,
 } from "./settings.js";
 import { importSkills, missingSkills } from "./skills.js";
+import type { AgentSource } from "./source.js";
 import {
   findRepoRoot,
   isMissingOrEmptyTextFile,
@@ -47,9 +48,6 @@ export interface ImportedThing {
   target: string;
 }
 
-const AGENT_DIR = ".claude";
-const AGENT_MD = "CLAUDE.md";
-
 /** Where one scope's files are: the home scope (`repo` null) or a repository's. */
 interface Scope {
   repo: string | null;
@@ -60,8 +58,8 @@ interface Scope {
   skillsSource: string;
   skillsTarget: string;
   agentsMdTarget: string;
-  /** The directory whose `.mcp.json` / `.claude.json` list MCP servers. */
-  mcpRoot: string;
+  /** Where MCP servers are listed: the directory of `.mcp.json` / `.claude.json`, or Cursor's `mcp.json`. */
+  mcpSource: string;
 }
 
 /**
@@ -71,11 +69,37 @@ interface Scope {
  * empty `AGENTS.md`, skills copied to `.agents/skills`, texts rewritten to speak of Codex.
  */
 export class ExternalAgentConfigService {
+  /** The other agent's home directory (`$HOME/.claude`, `$HOME/.cursor`). */
+  private readonly agentHome: string;
+
   constructor(
     private readonly codexHome: string,
-    /** The other agent's home directory (`$HOME/.claude`). */
-    private readonly agentHome: string,
-  ) {}
+    homeDir: string,
+    private readonly source: AgentSource,
+  ) {
+    this.agentHome = join(homeDir, source.dir);
+  }
+
+  private get isClaude(): boolean {
+    return this.source.kind === "claude";
+  }
+
+  /**
+   * Whether this server migrates an item type from this agent: Claude Code's config, MCP servers, skills and
+   * instructions; Cursor's MCP servers and skills (its settings are not migrated, as in 0.166.0, and its rules are
+   * not migrated here).
+   */
+  supports(itemType: string): itemType is MigrationItemType {
+    const types: readonly string[] = this.isClaude
+      ? ["CONFIG", "MCP_SERVER_CONFIG", "SKILLS", "AGENTS_MD"]
+      : ["CONFIG", "MCP_SERVER_CONFIG", "SKILLS"];
+    return types.includes(itemType);
+  }
+
+  /** The agent's name in messages. */
+  get sourceName(): string {
+    return this.isClaude ? "Claude Code" : "Cursor";
+  }
 
   private scope(repo: string | null): Scope {
     if (repo === null) {
@@ -88,18 +112,19 @@ export class ExternalAgentConfigService {
         // Beside CODEX_HOME, not under it: `~/.agents/skills` for the usual `~/.codex`.
         skillsTarget: join(dirname(this.codexHome), ".agents", "skills"),
         agentsMdTarget: join(this.codexHome, "AGENTS.md"),
-        mcpRoot: dirname(this.agentHome),
+        mcpSource: this.isClaude ? dirname(this.agentHome) : join(this.agentHome, "mcp.json"),
       };
     }
+    const agentDir = join(repo, this.source.dir);
     return {
       repo,
-      agentDir: join(repo, AGENT_DIR),
-      settings: join(repo, AGENT_DIR, "settings.json"),
+      agentDir,
+      settings: join(agentDir, "settings.json"),
       config: join(repo, ".codex", "config.toml"),
-      skillsSource: join(repo, AGENT_DIR, "skills"),
+      skillsSource: join(agentDir, "skills"),
       skillsTarget: join(repo, ".agents", "skills"),
       agentsMdTarget: join(repo, "AGENTS.md"),
-      mcpRoot: repo,
+      mcpSource: this.isClaude ? repo : join(agentDir, "mcp.json"),
     };
   }
 
@@ -116,7 +141,8 @@ export class ExternalAgentConfigService {
 
   private async detectScope(s: Scope, items: DetectedItem[]): Promise<void> {
     const cwd = s.repo;
-    const settings = await effectiveSettings(s.settings);
+    // Cursor's settings are not migrated (0.166.0 neither).
+    const settings = this.isClaude ? await effectiveSettings(s.settings) : undefined;
     if (settings !== undefined) {
       const migrated = configFromSettings(settings);
       if (Object.keys(migrated).length > 0) {
@@ -135,14 +161,16 @@ export class ExternalAgentConfigService {
       if (names.length > 0) {
         items.push({
           itemType: "MCP_SERVER_CONFIG",
-          description: `Migrate MCP servers from ${s.mcpRoot} into ${s.config}`,
+          description: `Migrate MCP servers from ${s.mcpSource} into ${s.config}`,
           cwd,
           names: { mcpServers: names },
         });
       }
     }
-    // 0.166.0 looks for hooks here and reads the local settings strictly for them: a bad one stops detection.
-    await readSourceJson(join(s.agentDir, "settings.local.json"), "invalid hooks settings: ");
+    // 0.166.0 looks for Claude Code's hooks here and reads the local settings strictly for them: a bad one stops
+    // detection.
+    if (this.isClaude)
+      await readSourceJson(join(s.agentDir, "settings.local.json"), "invalid hooks settings: ");
     const skills = await missingSkills(s.skillsSource, s.skillsTarget);
     if (skills.length > 0) {
       items.push({
@@ -163,18 +191,20 @@ export class ExternalAgentConfigService {
    * server filters (a bad home settings file is then ignored).
    */
   private async mcpConfig(s: Scope, settings: Json | undefined): Promise<TomlTable> {
+    if (!this.isClaude) return mcpConfigFromServers(await readMcpJsonServers(s.mcpSource), undefined);
     let filters = settings;
     if (s.repo !== null && settings === undefined) {
       filters = await effectiveSettings(join(this.agentHome, "settings.json")).catch(() => undefined);
     }
-    return mcpConfigFromServers(await readAgentMcpServers(s.mcpRoot, this.agentHome), filters);
+    return mcpConfigFromServers(await readAgentMcpServers(s.mcpSource, this.agentHome), filters);
   }
 
+  /** Claude Code's instructions file of a scope; none for Cursor (its rules are not migrated here). */
   private async agentsMdSource(s: Scope): Promise<string | null> {
+    if (!this.isClaude) return null;
+    const doc = this.source.rewrite.docFile;
     const candidates =
-      s.repo === null
-        ? [join(this.agentHome, AGENT_MD)]
-        : [join(s.repo, AGENT_MD), join(s.repo, AGENT_DIR, AGENT_MD)];
+      s.repo === null ? [join(this.agentHome, doc)] : [join(s.repo, doc), join(s.agentDir, doc)];
     for (const path of candidates) if (await isNonEmptyTextFile(path)) return path;
     return null;
   }
@@ -199,7 +229,7 @@ export class ExternalAgentConfigService {
       case "MCP_SERVER_CONFIG":
         return this.importMcpServers(s);
       case "SKILLS":
-        return (await importSkills(s.skillsSource, s.skillsTarget)).map((name) => ({
+        return (await importSkills(s.skillsSource, s.skillsTarget, this.source.rewrite)).map((name) => ({
           source: name,
           target: name,
         }));
@@ -209,6 +239,7 @@ export class ExternalAgentConfigService {
   }
 
   private async importConfig(s: Scope): Promise<ImportedThing[]> {
+    if (!this.isClaude) return [];
     const settings = await effectiveSettings(s.settings);
     if (settings === undefined) return [];
     const migrated = configFromSettings(settings);
@@ -219,7 +250,7 @@ export class ExternalAgentConfigService {
   }
 
   private async importMcpServers(s: Scope): Promise<ImportedThing[]> {
-    const mcp = await this.mcpConfig(s, await effectiveSettings(s.settings));
+    const mcp = await this.mcpConfig(s, this.isClaude ? await effectiveSettings(s.settings) : undefined);
     if (Object.keys(mcp).length === 0) return [];
     const existing = (await readExistingConfig(s.config)) ?? {};
     const added = missingMcpServers(existing, mcp);
@@ -232,7 +263,7 @@ export class ExternalAgentConfigService {
     if (source === null || !(await isMissingOrEmptyTextFile(s.agentsMdTarget))) return [];
     const text = (await readSourceText(source)) ?? "";
     await mkdir(dirname(s.agentsMdTarget), { recursive: true });
-    await writeFileAtomically(s.agentsMdTarget, rewriteAgentTerms(text));
+    await writeFileAtomically(s.agentsMdTarget, rewriteAgentTerms(text, this.source.rewrite));
     return [{ source, target: s.agentsMdTarget }];
   }
 }

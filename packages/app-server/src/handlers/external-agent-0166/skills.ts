@@ -3,7 +3,7 @@ import type { Dirent } from "node:fs";
 import { copyFile, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomically } from "@codex-ts/config-loader";
-import { rewriteAgentTerms } from "./rewrite-terms.js";
+import { type RewriteProfile, rewriteAgentTerms } from "./rewrite-terms.js";
 import { isDirectory, MigrationError, pathExists, readSourceText } from "./sources.js";
 
 /** The most entries one migrated skill may hold; a larger tree is not a skill and is refused. */
@@ -29,7 +29,12 @@ export async function missingSkills(source: string, target: string): Promise<str
  * A skill directory copied: directories and regular files only (links and special files are left behind), each
  * `SKILL.md` (any case) rewritten to speak of Codex, at most `MAX_SKILL_ENTRIES` entries.
  */
-async function copySkillTree(source: string, target: string, budget: { left: number }): Promise<void> {
+async function copySkillTree(
+  source: string,
+  target: string,
+  rewrite: RewriteProfile,
+  budget: { left: number },
+): Promise<void> {
   await mkdir(target, { recursive: true });
   const entries: Dirent[] = await readdir(source, { withFileTypes: true });
   for (const entry of entries) {
@@ -37,10 +42,10 @@ async function copySkillTree(source: string, target: string, budget: { left: num
       throw new MigrationError(`skill ${source} holds more than ${MAX_SKILL_ENTRIES} entries`);
     const from = join(source, entry.name);
     const to = join(target, entry.name);
-    if (entry.isDirectory()) await copySkillTree(from, to, budget);
+    if (entry.isDirectory()) await copySkillTree(from, to, rewrite, budget);
     else if (entry.isFile()) {
       if (entry.name.toLowerCase() === "skill.md") {
-        await writeFileAtomically(to, rewriteAgentTerms((await readSourceText(from)) ?? ""));
+        await writeFileAtomically(to, rewriteAgentTerms((await readSourceText(from)) ?? "", rewrite));
       } else {
         await copyFile(from, to);
       }
@@ -53,7 +58,11 @@ async function copySkillTree(source: string, target: string, budget: { left: num
  * they are, loadable or not (`skills/list` reports the ones that do not load). Each skill is copied beside its place
  * and renamed into it, so a skill appears whole or not at all.
  */
-export async function importSkills(source: string, target: string): Promise<string[]> {
+export async function importSkills(
+  source: string,
+  target: string,
+  rewrite: RewriteProfile,
+): Promise<string[]> {
   if (!(await isDirectory(source))) return [];
   await mkdir(target, { recursive: true });
   const copied: string[] = [];
@@ -63,7 +72,7 @@ export async function importSkills(source: string, target: string): Promise<stri
     if (await pathExists(to)) continue;
     const staging = join(target, `.${entry.name}.${randomBytes(6).toString("hex")}.tmp`);
     try {
-      await copySkillTree(join(source, entry.name), staging, { left: MAX_SKILL_ENTRIES });
+      await copySkillTree(join(source, entry.name), staging, rewrite, { left: MAX_SKILL_ENTRIES });
       await rename(staging, to);
     } finally {
       await rm(staging, { recursive: true, force: true });

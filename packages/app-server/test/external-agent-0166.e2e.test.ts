@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { gen0166 } from "@codex-ts/app-server-protocol";
@@ -392,5 +393,51 @@ describe("externalAgentConfig/* on a 0.166 connection", () => {
       expect(real.left).toMatchObject([{ itemType: "AGENTS_MD", cwd: "R/repo" }]);
       expect({ ...ours, left: null }).toEqual({ ...real, left: null });
     }
+  });
+
+  it("never opens special files as sources or targets, and refuses sources over its bounds", async () => {
+    const runs: unknown[] = [];
+    for (const impl of impls) {
+      const codexHome = await SideBySide.home("", {
+        "repo/.git/HEAD": "",
+        "repo/.claude/skills/s/SKILL.md": "x",
+      });
+      const root = path.dirname(codexHome);
+      const repo = path.join(root, "repo");
+      // FIFOs where Claude Code's files and Codex's targets would be: opening one would block without a writer.
+      await fs.mkdir(path.join(root, ".claude"));
+      for (const fifo of [
+        ".claude/CLAUDE.md",
+        ".claude/settings.json",
+        ".mcp.json",
+        "repo/CLAUDE.md",
+        "repo/AGENTS.md",
+      ])
+        execFileSync("mkfifo", [path.join(root, fifo)]);
+      const c = await SideBySide.start(impl, codexHome, { home: true, cwd: root });
+      await initialize0166(c);
+      const detected = await settle(c, ["externalAgentConfig/detect", { includeHome: true, cwds: [repo] }]);
+      const imported = await runImport(c, [
+        { itemType: "AGENTS_MD", description: "", cwd: null },
+        { itemType: "AGENTS_MD", description: "", cwd: repo },
+        { itemType: "CONFIG", description: "", cwd: null },
+      ]);
+      runs.push(comparable({ detected, imported }, root));
+      if (impl === "ours") {
+        // A source over 4 MiB is refused, naming it (0.166.0 reads any size).
+        await fs.writeFile(path.join(repo, ".claude", "CLAUDE.md"), "x".repeat(4 * 1024 * 1024 + 1));
+        expect(await settle(c, ["externalAgentConfig/detect", { cwds: [repo] }])).toEqual({
+          code: -32603,
+          message: expect.stringMatching(/^failed to read .*repo\/\.claude\/CLAUDE\.md: .*4194304/),
+        });
+      }
+      expect(await c.close()).toMatchObject({ code: 0 });
+    }
+    const [ours, real] = runs;
+    expect(ours).toMatchObject({
+      detected: { items: [{ itemType: "SKILLS", cwd: "R/repo" }] },
+      imported: { notifications: expect.any(Array) },
+    });
+    if (real) expect(ours).toEqual(real);
   });
 });

@@ -155,9 +155,7 @@ export class ExternalAgentConfigService {
     const mcp = await this.mcpConfig(s, settings);
     if (Object.keys(mcp).length > 0) {
       const existing = await readExistingConfig(s.config);
-      const names = serverNames(
-        existing === undefined ? mcpServerValues(mcp) : missingMcpServers(existing, mcp),
-      );
+      const names = serverNames(missingMcpServers(existing ?? {}, mcp));
       if (names.length > 0) {
         items.push({
           itemType: "MCP_SERVER_CONFIG",
@@ -269,7 +267,6 @@ export class ExternalAgentConfigService {
 }
 
 const serverNames = (values: MissingValue[]) => values.map((v) => v.path[1] as string);
-const mcpServerValues = (mcp: TomlTable) => missingMcpServers({}, mcp);
 
 /** A target config.toml as a table; undefined when there is none. One that does not parse stops the migration. */
 async function readExistingConfig(path: string): Promise<TomlTable | undefined> {

@@ -286,9 +286,12 @@ async function readExistingConfig(path: string): Promise<TomlTable | undefined> 
   }
 }
 
-/** The values added to a config.toml through the config editor (the file's comments and layout kept). */
+/**
+ * The values added to a config.toml through the config editor (the file's comments and layout kept), each only
+ * where the file, as locked for the write, still has nothing: a concurrent writer's value is never replaced.
+ */
 async function writeMissing(path: string, values: MissingValue[]): Promise<boolean> {
   if (values.length === 0) return false;
   const writer = new ConfigWriter(dirname(path));
-  return writer.apply(values.map((v) => ({ type: "setPath", path: v.path, value: v.value })));
+  return writer.apply(values.map((v) => ({ type: "setIfAbsent", path: v.path, value: v.value })));
 }

@@ -41,6 +41,7 @@ export { NoParams } from "./registry/no-params.js";
 export { type Protocol058, protocol058 } from "./registry/protocol-058.js";
 export { type Protocol0166, protocol0166 } from "./registry/protocol-0166.js";
 export type { AdminMethod0166 } from "./registry/protocol-0166-admin.js";
+export type { ExternalAgentMethod0166 } from "./registry/protocol-0166-external-agent.js";
 export type { GoalMethod0166 } from "./registry/protocol-0166-goals.js";
 export type { HostMethod0166 } from "./registry/protocol-0166-host.js";
 export type { LiveMethod0166 } from "./registry/protocol-0166-live.js";

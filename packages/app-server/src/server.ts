@@ -94,6 +94,8 @@ export class AppServer implements AppServerState {
   private readonly recent = new LogRing();
   private readonly closeHooks: Array<() => void> = [];
   private readonly maxInFlight: number;
+  /** Requests whose handling has begun and not ended; counted before a handler runs, so a handler sees itself. */
+  private handling = 0;
 
   constructor(opts: AppServerOptions) {
     this.opts = opts;
@@ -119,6 +121,11 @@ export class AppServer implements AppServerState {
 
   get clientInfo(): ClientInfo | null {
     return this.client;
+  }
+
+  /** Requests of this connection being handled now (`server/diagnostics` reports it). */
+  get requestsInFlight(): number {
+    return this.handling;
   }
 
   /** Records the client of this connection (the `initialize` handlers call it first thing). */
@@ -224,11 +231,15 @@ export class AppServer implements AppServerState {
       return;
     }
     let abandon: Abandon = () => {};
+    this.handling++;
     const running = this.dispatch(req, (a) => {
       abandon = a;
     });
     this.inFlight.set(running, (message) => abandon(message));
-    void running.finally(() => this.inFlight.delete(running));
+    void running.finally(() => {
+      this.inFlight.delete(running);
+      this.handling--;
+    });
   }
 
   /** Answers one request exactly once: with what its handler returns, what it responded itself, or its error. */

@@ -40,6 +40,10 @@ export function renderEdits(
         if (edit.value !== null) checkRequestValue(null, edit.path.join("."), edit.value);
         writeValue(doc, edit.path, edit.value, edit.merge);
         break;
+      case "setIfAbsent":
+        checkRequestValue(null, edit.path.join("."), edit.value);
+        setIfAbsent(doc, edit.path, edit.value);
+        break;
       case "replaceMcpServers":
         mcpServers = edit.servers;
         delete doc.mcp_servers;
@@ -69,6 +73,20 @@ function setOrClear(doc: Record<string, unknown>, path: readonly string[], value
   }
   if (value === null) delete node[last];
   else node[last] = value;
+}
+
+/** The `setIfAbsent` edit (see `ConfigEdit`). */
+function setIfAbsent(doc: Record<string, unknown>, path: readonly string[], value: TomlValue): void {
+  const last = path[path.length - 1];
+  if (last === undefined) throw new ConfigError("config edit with an empty path");
+  let node: Record<string, unknown> = doc;
+  for (const key of path.slice(0, -1)) {
+    if (node[key] === undefined) node[key] = {};
+    const child = node[key];
+    if (!isTomlTable(child)) return;
+    node = child as Record<string, unknown>;
+  }
+  if (node[last] === undefined) node[last] = value;
 }
 
 /** The `writeValue` edit (see `ConfigEdit`): tables on the way are created, anything else there is refused. */

@@ -21,7 +21,13 @@ export type ConfigEdit =
    * table into the table already there (key by key, recursively) and otherwise replaces. Unlike `setPath`, a
    * non-table in the way is refused (`cannot set value on non-table parent`) rather than replaced.
    */
-  | { type: "writeValue"; path: string[]; value: TomlValue | null; merge: "replace" | "upsert" };
+  | { type: "writeValue"; path: string[]; value: TomlValue | null; merge: "replace" | "upsert" }
+  /**
+   * Sets `value` only where nothing is set yet (tables on the way created); a value already there, or a non-table
+   * on the way, leaves the file as it is. Decided while the file is locked, so a concurrent writer's value is never
+   * replaced (a migration adding what another agent configured).
+   */
+  | { type: "setIfAbsent"; path: string[]; value: TomlValue };
 
 /** Options of one write. */
 export interface WriteOptions {

@@ -150,6 +150,30 @@ describe("ConfigWriter", () => {
     expect(loaded.mcpServers.docs?.toolApprovalModes).toEqual({ delete: "approve", search: "prompt" });
   });
 
+  it("sets a value only where none is set: never replacing one, never through a non-table", async () => {
+    await writeFile(
+      configPath(),
+      '# mine\nsandbox_mode = "read-only"\nx = 1\n[mcp_servers.a]\ncommand = "mine"\n',
+    );
+    const changed = await writer.apply([
+      { type: "setIfAbsent", path: ["sandbox_mode"], value: "workspace-write" },
+      { type: "setIfAbsent", path: ["mcp_servers", "a"], value: { command: "theirs" } },
+      { type: "setIfAbsent", path: ["mcp_servers", "b"], value: { command: "b" } },
+      { type: "setIfAbsent", path: ["x", "y"], value: 2 },
+      { type: "setIfAbsent", path: ["shell_environment_policy", "set"], value: { A: "1" } },
+    ]);
+    expect(changed).toBe(true);
+    const text = await read();
+    expect(text.startsWith("# mine\n")).toBe(true);
+    expect(parse(text)).toEqual({
+      sandbox_mode: "read-only",
+      x: 1,
+      mcp_servers: { a: { command: "mine" }, b: { command: "b" } },
+      shell_environment_policy: { set: { A: "1" } },
+    });
+    expect(await writer.apply([{ type: "setIfAbsent", path: ["x"], value: 3 }])).toBe(false);
+  });
+
   it("leaves the file untouched on a syntax error", async () => {
     await writeFile(configPath(), "model = = 1\n");
     await expect(writer.apply([{ type: "setModel", model: "x", effort: null }])).rejects.toThrow(

@@ -118,10 +118,9 @@ function explain(issue: Issue, schema: z.ZodType, input: unknown, base: readonly
       const inner = target ? unwrap(target) : undefined;
       // Listed in Rust declaration order, as serde lists them (the schema's keys are sorted).
       const known = inner instanceof z.ZodObject ? (hintOf(inner)?.fields ?? Object.keys(inner.shape)) : [];
-      return at(`unknown field \`${issue.keys[0]}\`, expected ${expectedOneOf(known)}`, [
-        ...path,
-        issue.keys[0] as string,
-      ]);
+      // serde's words for a struct without fields differ from those for an empty list of names.
+      const expected = known.length === 0 ? "there are no fields" : `expected ${expectedOneOf(known)}`;
+      return at(`unknown field \`${issue.keys[0]}\`, ${expected}`, [...path, issue.keys[0] as string]);
     }
     default:
       return at(issue.message);

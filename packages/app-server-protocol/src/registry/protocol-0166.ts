@@ -5,6 +5,7 @@ import type { ProtocolDefinition } from "./definition.js";
 import { methodOrder0166, notificationOrder0166, serverRequestOrder0166 } from "./method-order-0166.js";
 import { NoParams } from "./no-params.js";
 import { adminNotifications0166, adminRequests0166 } from "./protocol-0166-admin.js";
+import { externalAgentNotifications0166, externalAgentRequests0166 } from "./protocol-0166-external-agent.js";
 import { goalNotifications0166, goalRequests0166 } from "./protocol-0166-goals.js";
 import { historyRequests0166 } from "./protocol-0166-history.js";
 import { hostNotifications0166, hostRequests0166 } from "./protocol-0166-host.js";
@@ -80,6 +81,7 @@ export const protocol0166 = {
     ...goalRequests0166,
     ...workspaceRequests0166,
     ...liveRequests0166,
+    ...externalAgentRequests0166,
   }),
   notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,
@@ -109,6 +111,7 @@ export const protocol0166 = {
     ...hostNotifications0166,
     ...workspaceNotifications0166,
     ...liveNotifications0166,
+    ...externalAgentNotifications0166,
   }),
   serverRequests: inRegistryOrder(serverRequestOrder0166, {
     "item/commandExecution/requestApproval": {

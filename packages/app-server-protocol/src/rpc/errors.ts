@@ -3,6 +3,8 @@ export const INVALID_REQUEST = -32600;
 export const INTERNAL_ERROR = -32603;
 /** Later Codex's answer to a request it knows but does not serve for that thread (0.166.0: `thread/items/list`). */
 export const METHOD_NOT_FOUND = -32601;
+/** Later Codex's answer to params that decode but make no sense (0.166.0: `memory/status`, `command/exec`). */
+export const INVALID_PARAMS = -32602;
 /** Later Codex's answer to a request over its in-flight limit (0.58.0 has no limit and so never sends it). */
 export const SERVER_OVERLOADED = -32001;
 
@@ -36,9 +38,9 @@ export function invalidRequest(message: string): RpcError {
   return new RpcError(INVALID_REQUEST, message);
 }
 
-/** Later Codex's answer to params it decoded but refuses (0.166.0: a negative timeout, contradicting options): -32602. */
+/** Params that decode but that the method refuses: -32602 like later Codex. */
 export function invalidParams(message: string): RpcError {
-  return new RpcError(-32602, message);
+  return new RpcError(INVALID_PARAMS, message);
 }
 
 /** A server-side failure (I/O, keyring, …): -32603 like the real server. */

@@ -113,6 +113,39 @@ export type AccountRateLimitsUpdatedNotification = z.infer<typeof AccountRateLim
 export const AccountRoutingOverride = z.enum(["NO_CONSTRAINT", "us", "us_cr"]);
 export type AccountRoutingOverride = z.infer<typeof AccountRoutingOverride>;
 
+export const AccountSessionWorkspaceKind = z.enum(["personal", "workspace"]);
+export type AccountSessionWorkspaceKind = z.infer<typeof AccountSessionWorkspaceKind>;
+
+export const AccountSessionWorkspace = z.object({
+  accountId: z.string(),
+  imageUrl: z.string().nullable().optional(),
+  kind: AccountSessionWorkspaceKind.nullable().optional(),
+  name: z.string().nullable().optional(),
+});
+export type AccountSessionWorkspace = z.infer<typeof AccountSessionWorkspace>;
+
+export const AccountSession = z.object({
+  displayName: z.string().nullable().optional(),
+  email: z.string().nullable().optional(),
+  imageUrl: z.string().nullable().optional(),
+  isActive: z.boolean(),
+  lastUsedAt: i64(),
+  selectedWorkspaceAccountId: z.string().nullable().optional(),
+  sessionId: z.string(),
+  userId: z.string().nullable().optional(),
+  workspaces: z.array(AccountSessionWorkspace),
+});
+export type AccountSession = z.infer<typeof AccountSession>;
+
+export const AccountSessionsListParams = z.object({ refreshWorkspaceMetadata: z.boolean().optional() });
+export type AccountSessionsListParams = z.infer<typeof AccountSessionsListParams>;
+
+export const AccountSessionsResponse = z.object({
+  activeSessionId: z.string().nullable().optional(),
+  sessions: z.array(AccountSession),
+});
+export type AccountSessionsResponse = z.infer<typeof AccountSessionsResponse>;
+
 /** Authentication mode for OpenAI-backed providers. */
 export const AuthMode = z.union([
   z.enum(["apikey"]),
@@ -811,6 +844,9 @@ export type CommandExecutionSource = z.infer<typeof CommandExecutionSource>;
 export const CommandExecutionStatus = z.enum(["inProgress", "completed", "failed", "declined"]);
 export type CommandExecutionStatus = z.infer<typeof CommandExecutionStatus>;
 
+export const CommandMigration = z.object({ name: z.string() });
+export type CommandMigration = z.infer<typeof CommandMigration>;
+
 export const ComputerUseMacosConfig = z.object({
   bundle_ids: z.record(z.string(), AllowDenyRequirement).nullable().optional(),
 });
@@ -1346,6 +1382,206 @@ export const ExperimentalFeatureListResponse = z.object({
   nextCursor: z.string().nullable().optional(),
 });
 export type ExperimentalFeatureListResponse = z.infer<typeof ExperimentalFeatureListResponse>;
+
+export const ExternalAgentConfigDetectParams = z.object({
+  cwds: z.array(z.string()).nullable().optional(),
+  includeHome: z.boolean().optional(),
+  maxSessionAgeDays: u32().nullable().optional(),
+  maxSessions: u32().nullable().optional(),
+  migrationSource: z.string().nullable().optional(),
+  source: z.string().nullable().optional(),
+});
+export type ExternalAgentConfigDetectParams = z.infer<typeof ExternalAgentConfigDetectParams>;
+
+export const ExternalAgentConfigMigrationItemType = z.enum([
+  "AGENTS_MD",
+  "CONFIG",
+  "SKILLS",
+  "PLUGINS",
+  "MCP_SERVER_CONFIG",
+  "SUBAGENTS",
+  "HOOKS",
+  "COMMANDS",
+  "MEMORY",
+  "SESSIONS",
+]);
+export type ExternalAgentConfigMigrationItemType = z.infer<typeof ExternalAgentConfigMigrationItemType>;
+
+export const HookMigration = z.object({ name: z.string() });
+export type HookMigration = z.infer<typeof HookMigration>;
+
+export const McpServerMigration = z.object({ name: z.string() });
+export type McpServerMigration = z.infer<typeof McpServerMigration>;
+
+export const PluginsMigration = z.object({ marketplaceName: z.string(), pluginNames: z.array(z.string()) });
+export type PluginsMigration = z.infer<typeof PluginsMigration>;
+
+export const SessionMigration = z.object({
+  cwd: z.string(),
+  path: z.string(),
+  title: z.string().nullable().optional(),
+});
+export type SessionMigration = z.infer<typeof SessionMigration>;
+
+export const SkillMigration = z.object({ name: z.string() });
+export type SkillMigration = z.infer<typeof SkillMigration>;
+
+export const SubagentMigration = z.object({ name: z.string() });
+export type SubagentMigration = z.infer<typeof SubagentMigration>;
+
+export const MigrationDetails = z.object({
+  commands: z.array(CommandMigration).optional(),
+  hooks: z.array(HookMigration).optional(),
+  mcpServers: z.array(McpServerMigration).optional(),
+  memory: z.array(z.string()).optional(),
+  plugins: z.array(PluginsMigration).optional(),
+  sessions: z.array(SessionMigration).optional(),
+  skills: z.array(SkillMigration).optional(),
+  subagents: z.array(SubagentMigration).optional(),
+});
+export type MigrationDetails = z.infer<typeof MigrationDetails>;
+
+export const ExternalAgentConfigMigrationItem = z.object({
+  cwd: z.string().nullable().optional(),
+  description: z.string(),
+  details: MigrationDetails.nullable().optional(),
+  itemType: ExternalAgentConfigMigrationItemType,
+});
+export type ExternalAgentConfigMigrationItem = z.infer<typeof ExternalAgentConfigMigrationItem>;
+
+export const ExternalAgentDetectedConnectorSource = z.enum(["remoteMcpServersConfig", "sessionToolUse"]);
+export type ExternalAgentDetectedConnectorSource = z.infer<typeof ExternalAgentDetectedConnectorSource>;
+
+export const ExternalAgentDetectedConnectorCandidate = z.object({
+  name: z.string(),
+  sessionCount: u32(),
+  source: ExternalAgentDetectedConnectorSource,
+});
+export type ExternalAgentDetectedConnectorCandidate = z.infer<typeof ExternalAgentDetectedConnectorCandidate>;
+
+export const ExternalAgentConfigDetectResponse = z.object({
+  connectors: z.array(ExternalAgentDetectedConnectorCandidate).optional(),
+  items: z.array(ExternalAgentConfigMigrationItem),
+});
+export type ExternalAgentConfigDetectResponse = z.infer<typeof ExternalAgentConfigDetectResponse>;
+
+export const ExternalAgentConfigImportItemTypeFailure = z.object({
+  cwd: z.string().nullable().optional(),
+  errorType: z.string().nullable().optional(),
+  failureStage: z.string(),
+  itemType: ExternalAgentConfigMigrationItemType,
+  message: z.string(),
+  source: z.string().nullable().optional(),
+  subErrorType: z.string().nullable().optional(),
+});
+export type ExternalAgentConfigImportItemTypeFailure = z.infer<
+  typeof ExternalAgentConfigImportItemTypeFailure
+>;
+
+export const ExternalAgentConfigImportItemTypeSuccess = z.object({
+  cwd: z.string().nullable().optional(),
+  itemType: ExternalAgentConfigMigrationItemType,
+  source: z.string().nullable().optional(),
+  target: z.string().nullable().optional(),
+  title: z.string().nullable().optional(),
+});
+export type ExternalAgentConfigImportItemTypeSuccess = z.infer<
+  typeof ExternalAgentConfigImportItemTypeSuccess
+>;
+
+export const ExternalAgentConfigImportTypeResult = z.object({
+  failures: z.array(ExternalAgentConfigImportItemTypeFailure),
+  itemType: ExternalAgentConfigMigrationItemType,
+  successes: z.array(ExternalAgentConfigImportItemTypeSuccess),
+});
+export type ExternalAgentConfigImportTypeResult = z.infer<typeof ExternalAgentConfigImportTypeResult>;
+
+export const ExternalAgentConfigImportCompletedNotification = z.object({
+  importId: z.string(),
+  itemTypeResults: z.array(ExternalAgentConfigImportTypeResult),
+});
+export type ExternalAgentConfigImportCompletedNotification = z.infer<
+  typeof ExternalAgentConfigImportCompletedNotification
+>;
+
+export const ExternalAgentConfigImportHistory = z.object({
+  completedAtMs: i64(),
+  failures: z.array(ExternalAgentConfigImportItemTypeFailure),
+  importId: z.string(),
+  providerId: z.string().nullable().optional(),
+  successes: z.array(ExternalAgentConfigImportItemTypeSuccess),
+});
+export type ExternalAgentConfigImportHistory = z.infer<typeof ExternalAgentConfigImportHistory>;
+
+export const ExternalAgentImportedConnectorSource = z.enum(["remoteMcpServersConfig"]);
+export type ExternalAgentImportedConnectorSource = z.infer<typeof ExternalAgentImportedConnectorSource>;
+
+export const ExternalAgentImportedConnectorCandidate = z.object({
+  name: z.string(),
+  sessionCount: u32(),
+  source: ExternalAgentImportedConnectorSource,
+});
+export type ExternalAgentImportedConnectorCandidate = z.infer<typeof ExternalAgentImportedConnectorCandidate>;
+
+export const ExternalAgentConfigImportHistoriesReadResponse = z.object({
+  connectors: z.array(ExternalAgentImportedConnectorCandidate),
+  data: z.array(ExternalAgentConfigImportHistory),
+});
+export type ExternalAgentConfigImportHistoriesReadResponse = z.infer<
+  typeof ExternalAgentConfigImportHistoriesReadResponse
+>;
+
+export const ExternalAgentConfigImportHistoryRecordSuccessParams = z.object({
+  cwd: z.string().nullable().optional(),
+  itemType: ExternalAgentConfigMigrationItemType,
+  source: z.string().nullable().optional(),
+  target: z.string().nullable().optional(),
+  title: z.string().nullable().optional(),
+});
+export type ExternalAgentConfigImportHistoryRecordSuccessParams = z.infer<
+  typeof ExternalAgentConfigImportHistoryRecordSuccessParams
+>;
+
+export const ExternalAgentConfigImportHistoryRecordTypeResultParams = z.object({
+  failures: z.array(ExternalAgentConfigImportItemTypeFailure),
+  itemType: ExternalAgentConfigMigrationItemType,
+  successes: z.array(ExternalAgentConfigImportHistoryRecordSuccessParams),
+});
+export type ExternalAgentConfigImportHistoryRecordTypeResultParams = z.infer<
+  typeof ExternalAgentConfigImportHistoryRecordTypeResultParams
+>;
+
+export const ExternalAgentConfigImportHistoryRecordParams = z.object({
+  itemTypeResults: z.array(ExternalAgentConfigImportHistoryRecordTypeResultParams),
+  providerId: z.string(),
+});
+export type ExternalAgentConfigImportHistoryRecordParams = z.infer<
+  typeof ExternalAgentConfigImportHistoryRecordParams
+>;
+
+export const ExternalAgentConfigImportHistoryRecordResponse = z.object({ importId: z.string() });
+export type ExternalAgentConfigImportHistoryRecordResponse = z.infer<
+  typeof ExternalAgentConfigImportHistoryRecordResponse
+>;
+
+export const ExternalAgentConfigImportParams = z.object({
+  migrationItems: z.array(ExternalAgentConfigMigrationItem),
+  migrationSource: z.string().nullable().optional(),
+  providerId: z.string().nullable().optional(),
+  source: z.string().nullable().optional(),
+});
+export type ExternalAgentConfigImportParams = z.infer<typeof ExternalAgentConfigImportParams>;
+
+export const ExternalAgentConfigImportProgressNotification = z.object({
+  importId: z.string(),
+  itemTypeResults: z.array(ExternalAgentConfigImportTypeResult),
+});
+export type ExternalAgentConfigImportProgressNotification = z.infer<
+  typeof ExternalAgentConfigImportProgressNotification
+>;
+
+export const ExternalAgentConfigImportResponse = z.object({ importId: z.string() });
+export type ExternalAgentConfigImportResponse = z.infer<typeof ExternalAgentConfigImportResponse>;
 
 export const FeedbackSaveParams = z.object({
   classification: z.string(),
@@ -2479,6 +2715,12 @@ export const McpToolCallProgressNotification = z.object({
 });
 export type McpToolCallProgressNotification = z.infer<typeof McpToolCallProgressNotification>;
 
+export const MemoryStatusParams = z.object({ minConsolidatedThreads: u32().nullable().optional() });
+export type MemoryStatusParams = z.infer<typeof MemoryStatusParams>;
+
+export const MemoryStatusResponse = z.object({ v2ConsolidatedThreads: u32(), v2Ready: z.boolean() });
+export type MemoryStatusResponse = z.infer<typeof MemoryStatusResponse>;
+
 /** Caller-specific explicit access programs advertised by model discovery. */
 export const ModelAccessPrograms = z.object({ cyber: z.array(CyberAccessProgram) });
 export type ModelAccessPrograms = z.infer<typeof ModelAccessPrograms>;
@@ -3097,6 +3339,25 @@ export type ReviewStartResponse = z.infer<typeof ReviewStartResponse>;
 /** A user-selected root that can expose one or more runtime capabilities. */
 export const SelectedCapabilityRoot = z.object({ id: z.string(), location: CapabilityRootLocation });
 export type SelectedCapabilityRoot = z.infer<typeof SelectedCapabilityRoot>;
+
+export const ServerDiagnosticsGauge = z.object({ name: z.string(), value: u64() });
+export type ServerDiagnosticsGauge = z.infer<typeof ServerDiagnosticsGauge>;
+
+export const ServerDiagnosticsParams = z.object({});
+export type ServerDiagnosticsParams = z.infer<typeof ServerDiagnosticsParams>;
+
+export const ServerDiagnosticsProcess = z.object({
+  id: u32(),
+  physicalFootprintBytes: u64().nullable().optional(),
+  residentMemoryBytes: u64().nullable().optional(),
+});
+export type ServerDiagnosticsProcess = z.infer<typeof ServerDiagnosticsProcess>;
+
+export const ServerDiagnosticsResponse = z.object({
+  gauges: z.array(ServerDiagnosticsGauge),
+  process: ServerDiagnosticsProcess,
+});
+export type ServerDiagnosticsResponse = z.infer<typeof ServerDiagnosticsResponse>;
 
 export const ServerRequestResolvedNotification = z.object({ requestId: RequestId, threadId: z.string() });
 export type ServerRequestResolvedNotification = z.infer<typeof ServerRequestResolvedNotification>;
@@ -4048,6 +4309,24 @@ export type TurnSteerParams = z.infer<typeof TurnSteerParams>;
 export const TurnSteerResponse = z.object({ turnId: z.string() });
 export type TurnSteerResponse = z.infer<typeof TurnSteerResponse>;
 
+export const UserVerificationStatusParams = z.strictObject({});
+export type UserVerificationStatusParams = z.infer<typeof UserVerificationStatusParams>;
+
+export const UserVerificationUnavailableReason = z.enum([
+  "credentialMissing",
+  "biometricsUnavailable",
+  "providerUnavailable",
+]);
+export type UserVerificationUnavailableReason = z.infer<typeof UserVerificationUnavailableReason>;
+
+/** Local readiness only; this neither prompts nor queries server registration. */
+export const UserVerificationStatusResponse = z.object({
+  credentialId: z.string().nullable().optional(),
+  unavailableMessage: z.string().nullable().optional(),
+  unavailableReason: UserVerificationUnavailableReason.nullable().optional(),
+});
+export type UserVerificationStatusResponse = z.infer<typeof UserVerificationStatusResponse>;
+
 export const WarningNotification = z.object({
   message: z.string(),
   threadId: z.string().nullable().optional(),
@@ -4061,6 +4340,11 @@ export const definitions0166 = {
   "v2/AccountLoginCompletedNotification": AccountLoginCompletedNotification,
   "v2/AccountRateLimitsUpdatedNotification": AccountRateLimitsUpdatedNotification,
   "v2/AccountRoutingOverride": AccountRoutingOverride,
+  "v2/AccountSession": AccountSession,
+  "v2/AccountSessionWorkspace": AccountSessionWorkspace,
+  "v2/AccountSessionWorkspaceKind": AccountSessionWorkspaceKind,
+  "v2/AccountSessionsListParams": AccountSessionsListParams,
+  "v2/AccountSessionsResponse": AccountSessionsResponse,
   "v2/AccountUpdatedNotification": AccountUpdatedNotification,
   "v2/ActivePermissionProfile": ActivePermissionProfile,
   "v2/AdditionalContextEntry": AdditionalContextEntry,
@@ -4142,6 +4426,7 @@ export const definitions0166 = {
   CommandExecutionRequestApprovalResponse: CommandExecutionRequestApprovalResponse,
   "v2/CommandExecutionSource": CommandExecutionSource,
   "v2/CommandExecutionStatus": CommandExecutionStatus,
+  "v2/CommandMigration": CommandMigration,
   "v2/ComputerUseConfig": ComputerUseConfig,
   "v2/ComputerUseMacosConfig": ComputerUseMacosConfig,
   "v2/ComputerUseMacosRequirements": ComputerUseMacosRequirements,
@@ -4182,6 +4467,29 @@ export const definitions0166 = {
   "v2/ExperimentalFeatureListParams": ExperimentalFeatureListParams,
   "v2/ExperimentalFeatureListResponse": ExperimentalFeatureListResponse,
   "v2/ExperimentalFeatureStage": ExperimentalFeatureStage,
+  "v2/ExternalAgentConfigDetectParams": ExternalAgentConfigDetectParams,
+  "v2/ExternalAgentConfigDetectResponse": ExternalAgentConfigDetectResponse,
+  "v2/ExternalAgentConfigImportCompletedNotification": ExternalAgentConfigImportCompletedNotification,
+  "v2/ExternalAgentConfigImportHistoriesReadResponse": ExternalAgentConfigImportHistoriesReadResponse,
+  "v2/ExternalAgentConfigImportHistory": ExternalAgentConfigImportHistory,
+  "v2/ExternalAgentConfigImportHistoryRecordParams": ExternalAgentConfigImportHistoryRecordParams,
+  "v2/ExternalAgentConfigImportHistoryRecordResponse": ExternalAgentConfigImportHistoryRecordResponse,
+  "v2/ExternalAgentConfigImportHistoryRecordSuccessParams":
+    ExternalAgentConfigImportHistoryRecordSuccessParams,
+  "v2/ExternalAgentConfigImportHistoryRecordTypeResultParams":
+    ExternalAgentConfigImportHistoryRecordTypeResultParams,
+  "v2/ExternalAgentConfigImportItemTypeFailure": ExternalAgentConfigImportItemTypeFailure,
+  "v2/ExternalAgentConfigImportItemTypeSuccess": ExternalAgentConfigImportItemTypeSuccess,
+  "v2/ExternalAgentConfigImportParams": ExternalAgentConfigImportParams,
+  "v2/ExternalAgentConfigImportProgressNotification": ExternalAgentConfigImportProgressNotification,
+  "v2/ExternalAgentConfigImportResponse": ExternalAgentConfigImportResponse,
+  "v2/ExternalAgentConfigImportTypeResult": ExternalAgentConfigImportTypeResult,
+  "v2/ExternalAgentConfigMigrationItem": ExternalAgentConfigMigrationItem,
+  "v2/ExternalAgentConfigMigrationItemType": ExternalAgentConfigMigrationItemType,
+  "v2/ExternalAgentDetectedConnectorCandidate": ExternalAgentDetectedConnectorCandidate,
+  "v2/ExternalAgentDetectedConnectorSource": ExternalAgentDetectedConnectorSource,
+  "v2/ExternalAgentImportedConnectorCandidate": ExternalAgentImportedConnectorCandidate,
+  "v2/ExternalAgentImportedConnectorSource": ExternalAgentImportedConnectorSource,
   "v2/FeedbackRequirements": FeedbackRequirements,
   "v2/FeedbackSaveParams": FeedbackSaveParams,
   "v2/FeedbackSaveResponse": FeedbackSaveResponse,
@@ -4238,6 +4546,7 @@ export const definitions0166 = {
   "v2/HookErrorInfo": HookErrorInfo,
   "v2/HookEventName": HookEventName,
   "v2/HookMetadata": HookMetadata,
+  "v2/HookMigration": HookMigration,
   "v2/HookPromptFragment": HookPromptFragment,
   "v2/HookSource": HookSource,
   "v2/HookTrustStatus": HookTrustStatus,
@@ -4305,6 +4614,7 @@ export const definitions0166 = {
   McpServerElicitationRequestParams: McpServerElicitationRequestParams,
   McpServerElicitationRequestResponse: McpServerElicitationRequestResponse,
   "v2/McpServerInfo": McpServerInfo,
+  "v2/McpServerMigration": McpServerMigration,
   "v2/McpServerOauthClientRegistration": McpServerOauthClientRegistration,
   "v2/McpServerOauthLoginCompletedNotification": McpServerOauthLoginCompletedNotification,
   "v2/McpServerOauthLoginParams": McpServerOauthLoginParams,
@@ -4322,8 +4632,11 @@ export const definitions0166 = {
   "v2/McpToolCallStatus": McpToolCallStatus,
   "v2/MemoryCitation": MemoryCitation,
   "v2/MemoryCitationEntry": MemoryCitationEntry,
+  "v2/MemoryStatusParams": MemoryStatusParams,
+  "v2/MemoryStatusResponse": MemoryStatusResponse,
   "v2/MergeStrategy": MergeStrategy,
   "v2/MessagePhase": MessagePhase,
+  "v2/MigrationDetails": MigrationDetails,
   "v2/MisalignmentErrorDetails": MisalignmentErrorDetails,
   "v2/MisalignmentSteer": MisalignmentSteer,
   "v2/ModeKind": ModeKind,
@@ -4395,6 +4708,7 @@ export const definitions0166 = {
   "v2/PluginSummary": PluginSummary,
   "v2/PluginUninstallParams": PluginUninstallParams,
   "v2/PluginUninstallResponse": PluginUninstallResponse,
+  "v2/PluginsMigration": PluginsMigration,
   "v2/RateLimitReachedType": RateLimitReachedType,
   "v2/RateLimitResetCredit": RateLimitResetCredit,
   "v2/RateLimitResetCreditStatus": RateLimitResetCreditStatus,
@@ -4427,13 +4741,19 @@ export const definitions0166 = {
   "v2/ScheduledTaskSummary": ScheduledTaskSummary,
   "v2/ScheduledTaskWeekday": ScheduledTaskWeekday,
   "v2/SelectedCapabilityRoot": SelectedCapabilityRoot,
+  "v2/ServerDiagnosticsGauge": ServerDiagnosticsGauge,
+  "v2/ServerDiagnosticsParams": ServerDiagnosticsParams,
+  "v2/ServerDiagnosticsProcess": ServerDiagnosticsProcess,
+  "v2/ServerDiagnosticsResponse": ServerDiagnosticsResponse,
   "v2/ServerRequestResolvedNotification": ServerRequestResolvedNotification,
+  "v2/SessionMigration": SessionMigration,
   "v2/SessionSource": SessionSource,
   "v2/Settings": Settings,
   "v2/SkillDependencies": SkillDependencies,
   "v2/SkillErrorInfo": SkillErrorInfo,
   "v2/SkillInterface": SkillInterface,
   "v2/SkillMetadata": SkillMetadata,
+  "v2/SkillMigration": SkillMigration,
   "v2/SkillScope": SkillScope,
   "v2/SkillSummary": SkillSummary,
   "v2/SkillToolDependency": SkillToolDependency,
@@ -4449,6 +4769,7 @@ export const definitions0166 = {
   "v2/SpendControlLimitSnapshot": SpendControlLimitSnapshot,
   "v2/SubAgentActivityKind": SubAgentActivityKind,
   "v2/SubAgentSource": SubAgentSource,
+  "v2/SubagentMigration": SubagentMigration,
   "v2/TerminalInteractionNotification": TerminalInteractionNotification,
   "v2/TextElement": TextElement,
   "v2/Thread": Thread,
@@ -4575,6 +4896,9 @@ export const definitions0166 = {
   "v2/TurnToolOutput": TurnToolOutput,
   "v2/TurnsPage": TurnsPage,
   "v2/UserInput": UserInput,
+  "v2/UserVerificationStatusParams": UserVerificationStatusParams,
+  "v2/UserVerificationStatusResponse": UserVerificationStatusResponse,
+  "v2/UserVerificationUnavailableReason": UserVerificationUnavailableReason,
   "v2/Verbosity": Verbosity,
   "v2/WarningNotification": WarningNotification,
   "v2/WebSearchAction": WebSearchAction,

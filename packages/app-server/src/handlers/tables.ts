@@ -19,6 +19,7 @@ import { createConfigHandlers } from "./config.js";
 import { createConfigInfoHandlers0166 } from "./config-info-0166/index.js";
 import { createConversationHandlers } from "./conversations.js";
 import { createExecOneOffCommandHandler } from "./exec.js";
+import { createExternalAgentHandlers0166 } from "./external-agent-0166/index.js";
 import { createFeedbackHandler } from "./feedback.js";
 import { createFsHandlers0166 } from "./fs-0166/index.js";
 import { createFuzzySearchHandlers0166 } from "./fuzzy-search-0166.js";
@@ -32,6 +33,7 @@ import {
   PLUGIN_METHODS_0166,
 } from "./plugins-0166/index.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
+import { createServerInfoHandlers0166 } from "./server-info-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
 import { createSettingsHandlers0166 } from "./settings-0166/index.js";
 import { skillCatalog0166 } from "./settings-0166/skills.js";
@@ -315,6 +317,22 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
       ...(codexHome && writer && layers
         ? createPluginHandlers0166({ codexHome, homeDir: os.homedir(), layers, writer })
         : unavailable(protocol0166, PLUGIN_METHODS_0166, "a CODEX_HOME")),
+      ...createServerInfoHandlers0166({
+        experimentalApi: () => experimentalApi,
+        requestsInFlight: () => server.requestsInFlight,
+      }),
+      ...(codexHome
+        ? createExternalAgentHandlers0166({ codexHome, homeDir: os.homedir(), peer: server.peers["0.166"] })
+        : unavailable(
+            protocol0166,
+            [
+              "externalAgentConfig/detect",
+              "externalAgentConfig/import",
+              "externalAgentConfig/import/recordHistory",
+              "externalAgentConfig/import/readHistories",
+            ],
+            "a CODEX_HOME",
+          )),
       ...(rt?.sessions
         ? createHistoryHandlers0166({ ...rt.sessions, registry: threads, metadata: threadMetadata })
         : unavailable(

@@ -3016,6 +3016,18 @@ export const ThreadItemsListResponse = z.object({
 });
 export type ThreadItemsListResponse = z.infer<typeof ThreadItemsListResponse>;
 
+/** EXPERIMENTAL - retrieve a bounded set of persisted items from one turn. */
+export const ThreadItemsReadParams = z.object({
+  itemIds: z.array(z.string()),
+  threadId: z.string(),
+  turnId: z.string(),
+});
+export type ThreadItemsReadParams = z.infer<typeof ThreadItemsReadParams>;
+
+/** EXPERIMENTAL - persisted items returned in canonical stored order. */
+export const ThreadItemsReadResponse = z.object({ data: z.array(ThreadItemEntry) });
+export type ThreadItemsReadResponse = z.infer<typeof ThreadItemsReadResponse>;
+
 export const ThreadListCwdFilter = z.union([z.string(), z.array(z.string())]);
 export type ThreadListCwdFilter = z.infer<typeof ThreadListCwdFilter>;
 
@@ -3191,6 +3203,59 @@ export const ThreadSampleResponse = z.object({
   text: z.string().nullable().optional(),
 });
 export type ThreadSampleResponse = z.infer<typeof ThreadSampleResponse>;
+
+/** UTF-16 code-unit range within `snippet`. */
+export const ThreadSearchTextRange = z.object({ end: u32(), start: u32() });
+export type ThreadSearchTextRange = z.infer<typeof ThreadSearchTextRange>;
+
+/** One visible message occurrence returned by [`ThreadSearchOccurrencesResponse`]. */
+export const ThreadSearchOccurrence = z.object({
+  itemId: z.string(),
+  snippet: z.string(),
+  snippetMatchRange: ThreadSearchTextRange,
+  turnCursor: z.string(),
+  turnId: z.string(),
+});
+export type ThreadSearchOccurrence = z.infer<typeof ThreadSearchOccurrence>;
+
+/** Parameters for searching visible message occurrences within one paginated thread. */
+export const ThreadSearchOccurrencesParams = z.object({
+  cursor: z.string().nullable().optional(),
+  limit: u32().nullable().optional(),
+  searchTerm: z.string(),
+  threadId: z.string(),
+});
+export type ThreadSearchOccurrencesParams = z.infer<typeof ThreadSearchOccurrencesParams>;
+
+export const ThreadSearchOccurrencesResponse = z.object({
+  data: z.array(ThreadSearchOccurrence),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadSearchOccurrencesResponse = z.infer<typeof ThreadSearchOccurrencesResponse>;
+
+export const ThreadSearchSortKey = z.enum(["created_at", "updated_at", "recency_at"]);
+export type ThreadSearchSortKey = z.infer<typeof ThreadSearchSortKey>;
+
+export const ThreadSearchParams = z.object({
+  archived: z.boolean().nullable().optional(),
+  cursor: z.string().nullable().optional(),
+  limit: u32().nullable().optional(),
+  searchTerm: z.string(),
+  sortDirection: SortDirection.nullable().optional(),
+  sortKey: ThreadSearchSortKey.nullable().optional(),
+  sourceKinds: z.array(ThreadSourceKind).nullable().optional(),
+});
+export type ThreadSearchParams = z.infer<typeof ThreadSearchParams>;
+
+export const ThreadSearchResult = z.object({ snippet: z.string(), thread: Thread });
+export type ThreadSearchResult = z.infer<typeof ThreadSearchResult>;
+
+export const ThreadSearchResponse = z.object({
+  backwardsCursor: z.string().nullable().optional(),
+  data: z.array(ThreadSearchResult),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadSearchResponse = z.infer<typeof ThreadSearchResponse>;
 
 export const ThreadSetNameParams = z.object({ name: z.string(), threadId: z.string() });
 export type ThreadSetNameParams = z.infer<typeof ThreadSetNameParams>;
@@ -3872,6 +3937,8 @@ export const definitions0166 = {
   "v2/ThreadItemsListCursor": ThreadItemsListCursor,
   "v2/ThreadItemsListParams": ThreadItemsListParams,
   "v2/ThreadItemsListResponse": ThreadItemsListResponse,
+  "v2/ThreadItemsReadParams": ThreadItemsReadParams,
+  "v2/ThreadItemsReadResponse": ThreadItemsReadResponse,
   "v2/ThreadListCwdFilter": ThreadListCwdFilter,
   "v2/ThreadListParams": ThreadListParams,
   "v2/ThreadListResponse": ThreadListResponse,
@@ -3886,6 +3953,14 @@ export const definitions0166 = {
   "v2/ThreadResumeResponse": ThreadResumeResponse,
   "v2/ThreadSampleParams": ThreadSampleParams,
   "v2/ThreadSampleResponse": ThreadSampleResponse,
+  "v2/ThreadSearchOccurrence": ThreadSearchOccurrence,
+  "v2/ThreadSearchOccurrencesParams": ThreadSearchOccurrencesParams,
+  "v2/ThreadSearchOccurrencesResponse": ThreadSearchOccurrencesResponse,
+  "v2/ThreadSearchParams": ThreadSearchParams,
+  "v2/ThreadSearchResponse": ThreadSearchResponse,
+  "v2/ThreadSearchResult": ThreadSearchResult,
+  "v2/ThreadSearchSortKey": ThreadSearchSortKey,
+  "v2/ThreadSearchTextRange": ThreadSearchTextRange,
   "v2/ThreadSection": ThreadSection,
   "v2/ThreadSectionAppearance": ThreadSectionAppearance,
   "v2/ThreadSetNameParams": ThreadSetNameParams,

@@ -23,6 +23,7 @@ import { createFsHandlers0166 } from "./fs-0166/index.js";
 import { createFuzzySearchHandlers0166 } from "./fuzzy-search-0166.js";
 import { createGoalHandlers0166 } from "./goals-0166.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
+import { createSearchHandlers0166 } from "./history-search-0166.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
@@ -289,10 +290,21 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             "an agent runtime",
           )),
       ...(rt?.sessions
-        ? createHistoryHandlers0166({ ...rt.sessions, registry: threads })
+        ? {
+            ...createHistoryHandlers0166({ ...rt.sessions, registry: threads }),
+            ...createSearchHandlers0166({ ...rt.sessions, registry: threads }),
+          }
         : unavailable(
             protocol0166,
-            ["thread/list", "thread/read", "thread/turns/list", "thread/items/list"],
+            [
+              "thread/list",
+              "thread/read",
+              "thread/turns/list",
+              "thread/items/list",
+              "thread/search",
+              "thread/searchOccurrences",
+              "thread/items/read",
+            ],
             "a sessions store",
           )),
     },

@@ -24,6 +24,7 @@ import {
   turnListPage,
 } from "./turn-pages.js";
 import type { TurnRecord } from "./turn-scan.js";
+import { foldCase } from "./turn-text.js";
 
 export interface TurnPageQuery {
   /** Turns skipped (by position, in `direction`). Default 0. */
@@ -112,6 +113,69 @@ export class StoreTurns {
     })().finally(() => this.scans.delete(name));
     this.scans.set(name, scan);
     return scan;
+  }
+
+  /**
+   * The first message text of a rollout (in file order) holding `term`, case-insensitively; null when none does.
+   * The rollout is indexed first as `turns` does (only what was appended since the last look is read).
+   */
+  async firstText(name: string, path: string, term: string): Promise<string | null> {
+    await this.index(name, path);
+    const idx = this.requireIndex();
+    const row = idx.run(
+      () =>
+        idx
+          .stmt("SELECT text FROM turn_texts WHERE name = ? AND instr(folded, ?) > 0 ORDER BY offset LIMIT 1")
+          .get(name, foldCase(term)) as { text: string } | undefined,
+      undefined,
+    );
+    return row?.text ?? null;
+  }
+
+  /**
+   * The thread's turns (across its history segments) from position `from` on whose messages hold `term`
+   * case-insensitively, oldest first, at most `limit`: found in the index's message texts, never by reading turns.
+   */
+  async turnsWithText(target: ThreadTarget, term: string, from: number, limit: number) {
+    const h = await this.history(target);
+    const folded = foldCase(term);
+    const found: TurnEntry[] = [];
+    let base = 0;
+    for (const [i, segment] of h.segments.entries()) {
+      const count = h.turns.counts[i]!;
+      if (found.length < limit && from < base + count) {
+        const seqs = h.idx.run(
+          () =>
+            h.idx
+              .stmt(
+                `SELECT DISTINCT seq FROM turn_texts WHERE name = ? AND seq >= ? AND seq < ? AND offset < ?
+                 AND instr(folded, ?) > 0 ORDER BY seq LIMIT ?`,
+              )
+              .all(
+                segment.name,
+                Math.max(0, from - base),
+                count,
+                segment.end,
+                folded,
+                limit - found.length,
+              ) as {
+              seq: number;
+            }[],
+          [],
+        );
+        for (const { seq } of seqs) {
+          const t = h.turns.at(base + seq);
+          if (t) found.push(t);
+        }
+      }
+      base += count;
+    }
+    return { threadId: h.own.id, total: h.turns.total, turns: found };
+  }
+
+  /** A turn of the thread's history by id (null when it has none such), found in the turn index. */
+  async turnById(target: ThreadTarget, turnId: string): Promise<TurnEntry | null> {
+    return (await this.history(target)).turns.byId(turnId);
   }
 
   /** Drops a rollout's turn index (it was found changed): the next `turns` scans it from the start. */

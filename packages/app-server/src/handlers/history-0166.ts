@@ -127,7 +127,10 @@ export function listedThread(registry: ThreadRegistry, t: ThreadSummary): gen016
  * Where to page the other way from: the cursor of the page's first thread (exclusive). Only for the file-name
  * order, whose keys are exact; an `updated_at` page answers none (its keys are sub-millisecond mtimes).
  */
-function backwardsCursor(first: ThreadSummary | undefined, key: gen0166.ThreadSortKey | null | undefined) {
+export function backwardsCursor(
+  first: ThreadSummary | undefined,
+  key: gen0166.ThreadSortKey | null | undefined,
+) {
   if (!first || (key && SORT_KEYS[key] !== "created_at")) return null;
   const named = parseRolloutFileName(basename(first.path));
   return named ? cursorFor(named) : null;

@@ -18,7 +18,13 @@ import {
 import type { Handlers } from "../handler.js";
 import { parseThreadId } from "../threads/registry.js";
 import { storedTurn } from "../threads/stored-turns.js";
-import { type HistoryServices0166, listedThread, reading, storedSummary } from "./history-0166.js";
+import {
+  backwardsCursor,
+  type HistoryServices0166,
+  listedThread,
+  reading,
+  storedSummary,
+} from "./history-0166.js";
 
 /**
  * `thread/search`, `thread/searchOccurrences` and `thread/items/read`: stored history found or read through the
@@ -64,7 +70,8 @@ export function createSearchHandlers0166(s: HistoryServices0166): Handlers<Proto
         thread: listedThread(registry, hit.thread),
         snippet: hit.snippet,
       }));
-      return { data, nextCursor: page.nextCursor, backwardsCursor: null };
+      const first = page.items[0]?.thread;
+      return { data, nextCursor: page.nextCursor, backwardsCursor: backwardsCursor(first, p.sortKey) };
     },
 
     async "thread/searchOccurrences"(p) {

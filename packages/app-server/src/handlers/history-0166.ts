@@ -263,7 +263,8 @@ async function itemsPage(
   );
   for await (const line of lines) {
     const effect = lineEffect(line.record, "");
-    if (effect?.kind !== "item") continue;
+    // A tool call's legacy event repeats its `item_completed` record here (written beside it by this server).
+    if (effect?.kind !== "item" || effect.ownId) continue;
     if (skipping) {
       if (effect.item.id === anchor?.itemId) skipping = false;
       continue;

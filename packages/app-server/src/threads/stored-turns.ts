@@ -72,7 +72,7 @@ export async function storedTurn(
 
 /** Whether a line's item used up the legacy id it was offered (the turn index counts the same way, turn-scan.ts). */
 function takesLegacyId(e: LineEffect, turn: gen0166.Turn): boolean {
-  if (e?.kind === "item") return e.legacy === true;
+  if (e?.kind === "item") return e.legacy === true && e.ownId !== true;
   return e?.kind === "reasoning" && turn.items.at(-1)?.type !== "reasoning";
 }
 

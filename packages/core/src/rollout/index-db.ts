@@ -16,7 +16,8 @@ export const INDEX_FILE_NAME = "sessions-index.sqlite";
  * 7: the head facts carry session_meta's `thread_source` (`thread/read` shows it), so older rows are read again.
  * 8: a turn whose `task_complete` carries an error is `failed` in the turn index (0.166.0's failed turns).
  * 9: the conversation's text per rollout (`turn_texts`: user and agent messages, by turn), for `thread/search` and
- *    `thread/searchOccurrences`; every rollout's turn index is rebuilt so that each has its texts.
+ *    `thread/searchOccurrences`; every rollout's turn index is rebuilt so that each has its texts (and its turns are
+ *    read again by the app server's reader, which now shows the tool calls of turns codex 0.166.0 appended).
  */
 export const SCHEMA_VERSION = 9;
 

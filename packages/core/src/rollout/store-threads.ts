@@ -140,7 +140,7 @@ export class StoreThreads {
    */
   async searchThreads(
     query: ThreadSearchQuery,
-    textOf: (name: string, path: string) => Promise<string | null>,
+    textOf: (row: ThreadRow, path: string) => Promise<string | null>,
   ): Promise<ThreadSearchPage> {
     const cat = this.requireCatalog();
     const q = normalizeThreadQuery({ ...query, searchTerm: null });
@@ -156,7 +156,7 @@ export class StoreThreads {
       });
       for (const row of rows) {
         // A rollout that vanished or cannot be read since it was listed is no match.
-        const text = await textOf(row.name, this.abs(row.name)).catch(() => null);
+        const text = await textOf(row, this.abs(row.name)).catch(() => null);
         const snippet = text === null ? null : searchSnippet(text, query.searchTerm);
         if (snippet !== null) hits.push({ row, snippet });
         if (hits.length > q.limit) break;

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { ForkError, writeFork } from "./fork.js";
 import { RolloutLoadError } from "./history.js";
 import { type HistoryLine, type HistoryReadQuery, readHistoryLines } from "./history-lines.js";
@@ -120,8 +121,15 @@ export class StoreTurns {
    * The rollout is indexed first as `turns` does (only what was appended since the last look is read).
    */
   async firstText(name: string, path: string, term: string): Promise<string | null> {
-    await this.index(name, path);
     const idx = this.requireIndex();
+    // A rollout indexed as it is now (one stat) is read from the index alone, without opening it.
+    const st = statSync(path);
+    const indexed = idx.run(
+      () => idx.stmt("SELECT ino, size, mtime FROM turn_files WHERE name = ?").get(name),
+      undefined,
+    ) as { ino: number; size: number; mtime: number } | undefined;
+    if (indexed?.ino !== st.ino || indexed.size !== st.size || indexed.mtime !== st.mtimeMs)
+      await this.index(name, path);
     const row = idx.run(
       () =>
         idx

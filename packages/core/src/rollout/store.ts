@@ -211,8 +211,8 @@ export class SessionsStore {
 
   /** `thread/search`: listed threads whose messages hold a term, with snippets (store-threads.ts). */
   searchThreads(query: ThreadSearchQuery): Promise<ThreadSearchPage> {
-    return this.threads.searchThreads(query, (name, path) =>
-      this.turnStore.firstText(name, path, query.searchTerm),
+    return this.threads.searchThreads(query, (row, path) =>
+      this.turnStore.firstText(row.name, path, query.searchTerm),
     );
   }
 

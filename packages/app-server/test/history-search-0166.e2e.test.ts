@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
- * `thread/search`, `thread/searchOccurrences` and `thread/items/read` through the real CLI, side by side with the
+ * `thread/search`, `thread/searchOccurrences`, `thread/items/read` and `thread/timeline/list` through the real CLI, side by side with the
  * native codex 0.166.0 on copies of the same stores: one written by 0.166.0 (paginated rollouts), one by this
  * server (legacy rollouts). Both answer the same where 0.166.0 serves the method; the README lists where this
  * server answers what 0.166.0 does not ("Stored history: search"). Without the binary, this server's own
@@ -155,6 +155,18 @@ function readSteps(s: { id: string }, turnId: string, itemIds: string[]): Step[]
   ];
 }
 
+/** The thread's timeline whole and in pages of 3, newest first, and bad cursors. */
+function timelineSteps(s: { id: string; secondId: string }): Step[] {
+  return [
+    ["thread/timeline/list", { threadId: s.id }],
+    ["thread/timeline/list", { threadId: s.id, limit: 3 }],
+    ["thread/timeline/list", { threadId: s.id, limit: 3, cursor: "$next" }],
+    ["thread/timeline/list", { threadId: s.id, limit: 3, cursor: "$next" }],
+    ["thread/timeline/list", { threadId: s.id, limit: 100, cursor: "$next" }],
+    ["thread/timeline/list", { threadId: s.id, cursor: "garbage" }],
+  ];
+}
+
 async function turnsOf(c: Client, id: string) {
   const page = await c.request("thread/turns/list", {
     threadId: id,
@@ -180,7 +192,7 @@ describe("0.166 thread search and item reads: ours and codex 0.166.0 on the same
       if (writer === "0.166" && !REFERENCE) return;
       const base = path.join(root, `written-by-${writer}`);
       const store = await writeStore(writer, path.join(base, "store"));
-      const runs: { bin: AppServerBinary; search: Answer[]; reads: Answer[] }[] = [];
+      const runs: { bin: AppServerBinary; search: Answer[]; reads: Answer[]; timeline: Answer[] }[] = [];
       for (const bin of (REFERENCE ? ["ours", "0.166"] : ["ours"]) as AppServerBinary[]) {
         const copy = path.join(base, bin === "ours" ? "ours" : "ref");
         await fs.cp(path.join(base, "store"), copy, { recursive: true, preserveTimestamps: true });
@@ -196,11 +208,13 @@ describe("0.166 thread search and item reads: ours and codex 0.166.0 on the same
             second.items.map((i) => i.id),
           ),
         );
+        const timeline = await transcript(c, timelineSteps(store));
         await c.close();
-        runs.push({ bin, search, reads });
+        runs.push({ bin, search, reads, timeline });
       }
       const ours = runs[0]!;
       checkOurs(ours.search, ours.reads, store);
+      checkTimeline(ours.timeline);
       const ref = runs[1];
       if (!ref) return;
       if (writer === "ours") {
@@ -214,7 +228,11 @@ describe("0.166 thread search and item reads: ours and codex 0.166.0 on the same
               : step,
           );
         expect(sameOrder(ours.search)).toEqual(sameOrder(ref.search));
-        for (const step of [...ref.search.slice(11, 15), ...ref.reads.slice(0, 4)])
+        for (const step of [
+          ...ref.search.slice(11, 15),
+          ...ref.reads.slice(0, 4),
+          ...ref.timeline.slice(0, 5),
+        ])
           expect((step.error as { code: number }).code).toBe(-32601);
         expect(ours.reads.slice(4)).toEqual(ref.reads.slice(4));
       } else {
@@ -224,10 +242,27 @@ describe("0.166 thread search and item reads: ours and codex 0.166.0 on the same
           expect((step.result as { data: unknown[] }).data).toEqual([]);
         expect(comparable(ours.search.slice(9, 17))).toEqual(comparable(ref.search.slice(9, 17)));
         expect(comparable(ours.reads)).toEqual(comparable(ref.reads));
+        // The timeline, but for the error words of a malformed cursor (each server's own cursor format).
+        if (process.env.TIMELINE_DUMP)
+          await fs.writeFile(
+            process.env.TIMELINE_DUMP,
+            JSON.stringify([ours.timeline, ref.timeline], null, 1),
+          );
+        expect(comparable(ours.timeline.slice(0, 5))).toEqual(comparable(ref.timeline.slice(0, 5)));
       }
     });
   }
 });
+
+/** This server's timeline: the whole one, then pages of 3 from the newest that add up to it, then the end. */
+function checkTimeline(answers: Answer[]) {
+  const data = (i: number) => (answers[i]!.result as { data: { position: number }[] }).data;
+  const whole = data(0);
+  expect(whole.map((e) => e.position)).toEqual([...whole.map((e) => e.position)].sort((a, b) => a - b));
+  expect([...data(4), ...data(3), ...data(2), ...data(1)]).toEqual(whole);
+  expect((answers[4]!.result as Answer).nextCursor).toBeNull();
+  expect(answers[5]!.error).toMatchObject({ code: -32600 });
+}
 
 /** What this server answers on either store. */
 function checkOurs(search: Answer[], reads: Answer[], s: { id: string; secondId: string }) {

@@ -685,6 +685,8 @@ export const fieldOrder0166: Readonly<Record<string, readonly string[]>> = {
   ],
   "v2/ThreadStartedNotification": ["thread"],
   "v2/ThreadStatusChangedNotification": ["threadId", "status"],
+  "v2/ThreadTimelineListParams": ["threadId", "cursor", "limit"],
+  "v2/ThreadTimelineListResponse": ["data", "nextCursor", "activeRealtimeSessionAtPageStart"],
   "v2/ThreadTokenUsage": ["total", "last", "modelContextWindow"],
   "v2/ThreadTokenUsageUpdatedNotification": ["threadId", "turnId", "tokenUsage"],
   "v2/ThreadTurnsListParams": ["threadId", "cursor", "limit", "sortDirection", "itemsView"],

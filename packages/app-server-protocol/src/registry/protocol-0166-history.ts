@@ -19,6 +19,7 @@ export const historyRequests0166 = {
   "thread/items/read": v2m(g.ThreadItemsReadParams, g.ThreadItemsReadResponse),
   "thread/search": v2m(g.ThreadSearchParams, g.ThreadSearchResponse),
   "thread/searchOccurrences": v2m(g.ThreadSearchOccurrencesParams, g.ThreadSearchOccurrencesResponse),
+  "thread/timeline/list": v2m(g.ThreadTimelineListParams, g.ThreadTimelineListResponse),
 } as const;
 
 /** The names of the history read methods (the app server's history handler group serves exactly these). */

@@ -104,6 +104,8 @@ export const experimental0166 = {
     "v2/ThreadSearchTextRange",
     "v2/ThreadSettingsUpdateParams",
     "v2/ThreadSettingsUpdateResponse",
+    "v2/ThreadTimelineListParams",
+    "v2/ThreadTimelineListResponse",
   ],
   fields: {
     CommandExecutionRequestApprovalParams: ["additionalPermissions", "availableDecisions"],

@@ -3117,6 +3117,37 @@ export const ThreadReadResponse = z.object({
 });
 export type ThreadReadResponse = z.infer<typeof ThreadReadResponse>;
 
+/** EXPERIMENTAL - how an existing agent item appears in a realtime conversation. */
+export const ThreadRealtimeBemItemPresentation = z.union([
+  z.object({ type: z.enum(["wholeItem"]) }),
+  z.object({ type: z.enum(["inlineMarkdown"]) }),
+  z.object({ index: u32(), type: z.enum(["inlineVisualization"]) }),
+]);
+export type ThreadRealtimeBemItemPresentation = z.infer<typeof ThreadRealtimeBemItemPresentation>;
+
+export const ThreadRealtimeSessionOutcome = z.enum(["ended", "failed"]);
+export type ThreadRealtimeSessionOutcome = z.infer<typeof ThreadRealtimeSessionOutcome>;
+
+export const ThreadRealtimeTranscriptRole = z.enum(["user", "assistant"]);
+export type ThreadRealtimeTranscriptRole = z.infer<typeof ThreadRealtimeTranscriptRole>;
+
+/** EXPERIMENTAL - a thread-scoped realtime item in the canonical timeline. */
+export const ThreadRealtimeItem = z.intersection(
+  z.object({ id: z.string(), realtimeSessionId: z.string() }),
+  z.union([
+    z.object({ type: z.enum(["realtimeSessionStarted"]) }),
+    z.object({ role: ThreadRealtimeTranscriptRole, text: z.string(), type: z.enum(["transcriptSegment"]) }),
+    z.object({
+      item_id: z.string(),
+      presentation: ThreadRealtimeBemItemPresentation,
+      turn_id: z.string(),
+      type: z.enum(["bemItemPromoted"]),
+    }),
+    z.object({ outcome: ThreadRealtimeSessionOutcome, type: z.enum(["realtimeSessionClosed"]) }),
+  ]),
+);
+export type ThreadRealtimeItem = z.infer<typeof ThreadRealtimeItem>;
+
 export const ThreadResumeInitialTurnsPageParams = z.object({
   itemsView: TurnItemsView.nullable().optional(),
   limit: u32().nullable().optional(),
@@ -3372,6 +3403,45 @@ export type ThreadStartedNotification = z.infer<typeof ThreadStartedNotification
 
 export const ThreadStatusChangedNotification = z.object({ status: ThreadStatus, threadId: z.string() });
 export type ThreadStatusChangedNotification = z.infer<typeof ThreadStatusChangedNotification>;
+
+/** EXPERIMENTAL - one item or turn boundary in canonical rollout order. */
+export const ThreadTimelineEntry = z.union([
+  z.object({ item: ThreadItem, position: u64(), turnId: z.string(), type: z.enum(["item"]) }),
+  z.object({ item: ThreadRealtimeItem, position: u64(), type: z.enum(["realtime"]) }),
+  z.object({
+    position: u64(),
+    startedAt: i64().nullable().optional(),
+    turnId: z.string(),
+    type: z.enum(["turnStarted"]),
+  }),
+  z.object({
+    completedAt: i64().nullable().optional(),
+    durationMs: i64().nullable().optional(),
+    error: TurnError.nullable().optional(),
+    position: u64(),
+    startedAt: i64().nullable().optional(),
+    status: TurnStatus,
+    turnId: z.string(),
+    type: z.enum(["turnCompleted"]),
+  }),
+]);
+export type ThreadTimelineEntry = z.infer<typeof ThreadTimelineEntry>;
+
+/** EXPERIMENTAL - list ordinary and realtime thread history in rollout order. */
+export const ThreadTimelineListParams = z.object({
+  cursor: z.string().nullable().optional(),
+  limit: u32().nullable().optional(),
+  threadId: z.string(),
+});
+export type ThreadTimelineListParams = z.infer<typeof ThreadTimelineListParams>;
+
+/** EXPERIMENTAL - a bounded timeline page with its resolved opening voice state. */
+export const ThreadTimelineListResponse = z.object({
+  activeRealtimeSessionAtPageStart: z.string().nullable().optional(),
+  data: z.array(ThreadTimelineEntry),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadTimelineListResponse = z.infer<typeof ThreadTimelineListResponse>;
 
 export const TokenUsageBreakdown = z.object({
   cacheWriteInputTokens: i64().optional(),
@@ -3948,6 +4018,10 @@ export const definitions0166 = {
   "v2/ThreadReadParams": ThreadReadParams,
   "v2/ThreadReadResponse": ThreadReadResponse,
   "v2/ThreadReadState": ThreadReadState,
+  "v2/ThreadRealtimeBemItemPresentation": ThreadRealtimeBemItemPresentation,
+  "v2/ThreadRealtimeItem": ThreadRealtimeItem,
+  "v2/ThreadRealtimeSessionOutcome": ThreadRealtimeSessionOutcome,
+  "v2/ThreadRealtimeTranscriptRole": ThreadRealtimeTranscriptRole,
   "v2/ThreadResumeInitialTurnsPageParams": ThreadResumeInitialTurnsPageParams,
   "v2/ThreadResumeParams": ThreadResumeParams,
   "v2/ThreadResumeResponse": ThreadResumeResponse,
@@ -3978,6 +4052,9 @@ export const definitions0166 = {
   "v2/ThreadStartedNotification": ThreadStartedNotification,
   "v2/ThreadStatus": ThreadStatus,
   "v2/ThreadStatusChangedNotification": ThreadStatusChangedNotification,
+  "v2/ThreadTimelineEntry": ThreadTimelineEntry,
+  "v2/ThreadTimelineListParams": ThreadTimelineListParams,
+  "v2/ThreadTimelineListResponse": ThreadTimelineListResponse,
   "v2/ThreadTokenUsage": ThreadTokenUsage,
   "v2/ThreadTokenUsageUpdatedNotification": ThreadTokenUsageUpdatedNotification,
   "v2/ThreadTurnsListParams": ThreadTurnsListParams,

@@ -17,6 +17,7 @@ import {
 } from "@codex-ts/core";
 import type { Handlers } from "../handler.js";
 import { parseThreadId } from "../threads/registry.js";
+import { type TimelineResponse, timelinePage } from "../threads/stored-timeline.js";
 import { storedTurn } from "../threads/stored-turns.js";
 import {
   backwardsCursor,
@@ -27,16 +28,22 @@ import {
 } from "./history-0166.js";
 
 /**
- * `thread/search`, `thread/searchOccurrences` and `thread/items/read`: stored history found or read through the
+ * `thread/search`, `thread/searchOccurrences`, `thread/items/read` and `thread/timeline/list`: stored history found or read through the
  * sessions index and the per-rollout turn index (its message texts, `turn_texts`, and each turn's byte range), so a
  * page costs what it shows and the threads or turns it passes over in the index, never whole rollouts (README:
  * "Stored history: search").
  */
-type SearchMethods = "thread/search" | "thread/searchOccurrences" | "thread/items/read";
+type SearchMethods =
+  | "thread/search"
+  | "thread/searchOccurrences"
+  | "thread/items/read"
+  | "thread/timeline/list";
 
 /** Threads per `thread/search` page and occurrences per `thread/searchOccurrences` page without a limit. */
 const DEFAULT_SEARCH_PAGE = 25;
 const DEFAULT_OCCURRENCES_PAGE = 50;
+/** Entries per `thread/timeline/list` page without a limit. */
+const DEFAULT_TIMELINE_PAGE = 100;
 /** `thread/items/read` takes 1 to this many ids (0.166.0's bound). */
 const MAX_READ_ITEMS = 100;
 /** Matching turns looked up at a time while an occurrence page fills. */
@@ -92,6 +99,22 @@ export function createSearchHandlers0166(s: HistoryServices0166): Handlers<Proto
           start,
           Math.max(1, p.limit ?? DEFAULT_OCCURRENCES_PAGE),
         );
+      });
+    },
+
+    async "thread/timeline/list"(p) {
+      const id = parseThreadId(p.threadId);
+      return reading(id, async () => {
+        if (registry.get(id)?.meta.ephemeral)
+          throw new RpcError(METHOD_NOT_FOUND, "thread/timeline/list is not supported yet");
+        await storedSummary(store, s.defaultProvider, id);
+        const page = await timelinePage(
+          store,
+          id,
+          p.cursor ?? null,
+          Math.max(1, p.limit ?? DEFAULT_TIMELINE_PAGE),
+        );
+        return { ...page, activeRealtimeSessionAtPageStart: null } as TimelineResponse;
       });
     },
 

@@ -304,6 +304,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "thread/search",
               "thread/searchOccurrences",
               "thread/items/read",
+              "thread/timeline/list",
             ],
             "a sessions store",
           )),

@@ -6,11 +6,13 @@ import {
   RpcError,
 } from "@codex-ts/app-server-protocol";
 import {
+  collapseWhitespace,
   decodeThreadCursor,
   encodeThreadCursor,
   encodeTurnCursor,
   excerptAt,
   literalMatches,
+  requestText,
   type SessionsStore,
   type SourceKind,
   type TurnEntry,
@@ -224,7 +226,11 @@ function turnOccurrences(
   const out: gen0166.ThreadSearchOccurrence[] = [];
   for (const item of turn.items) {
     const text =
-      item.type === "userMessage" ? userText(item) : item === finalAnswer ? agentText(item.text) : null;
+      item.type === "userMessage"
+        ? userText(item)
+        : item === finalAnswer
+          ? collapseWhitespace(item.text)
+          : null;
     if (!text) continue;
     const chars = Array.from(text);
     for (const [from, to] of literalMatches(text, term)) {
@@ -241,21 +247,9 @@ function turnOccurrences(
   return out;
 }
 
-const REQUEST_MARKER = "## My request for Codex:";
-
-/** A user message's text parts (after `## My request for Codex:` when present, trimmed), one per line. */
+/** A user message's text parts as searched (core's `requestText`), one per line. */
 function userText(item: Extract<gen0166.ThreadItem, { type: "userMessage" }>): string {
   return item.content
-    .flatMap((c) => {
-      if (c.type !== "text") return [];
-      const marker = c.text.indexOf(REQUEST_MARKER);
-      const text = (marker >= 0 ? c.text.slice(marker + REQUEST_MARKER.length) : c.text).trim();
-      return text === "" ? [] : [text];
-    })
+    .flatMap((c) => (c.type === "text" && requestText(c.text) !== "" ? [requestText(c.text)] : []))
     .join("\n");
-}
-
-/** An answer's text with its whitespace collapsed (0.166.0 also drops Markdown syntax; see README). */
-function agentText(text: string): string {
-  return text.split(/\s+/u).filter(Boolean).join(" ");
 }

@@ -62,4 +62,4 @@ export {
   TurnNotFoundError,
 } from "./turn-pages.js";
 export { isNumberedRecord, type TurnMark, type TurnRecord, type TurnStatus } from "./turn-scan.js";
-export { excerptAt, literalMatches } from "./turn-text.js";
+export { collapseWhitespace, excerptAt, literalMatches, requestText } from "./turn-text.js";

@@ -14,7 +14,7 @@ export function conversationText(record: Record<string, unknown>): string | null
   if (record.type !== "event_msg") return null;
   const p = record.payload as Record<string, unknown> | null;
   if (typeof p !== "object" || p === null) return null;
-  if (p.type === "user_message" && typeof p.message === "string") return nonEmpty(userText(p.message));
+  if (p.type === "user_message" && typeof p.message === "string") return nonEmpty(requestText(p.message));
   if (p.type === "agent_message" && typeof p.message === "string") return nonEmpty(p.message.trim());
   if (p.type !== "item_completed") return null;
   const item = p.item as { type?: unknown; content?: unknown } | null;
@@ -25,7 +25,7 @@ export function conversationText(record: Record<string, unknown>): string | null
   if (item.type === "UserMessage")
     return nonEmpty(
       parts
-        .map((c) => userText(c.text as string))
+        .map((c) => requestText(c.text as string))
         .filter(Boolean)
         .join("\n"),
     );
@@ -39,7 +39,8 @@ export function conversationText(record: Record<string, unknown>): string | null
   return null;
 }
 
-function userText(text: string): string {
+/** A user message's text as searched: after `## My request for Codex:` when present, trimmed. */
+export function requestText(text: string): string {
   const marker = text.indexOf(REQUEST_MARKER);
   return (marker >= 0 ? text.slice(marker + REQUEST_MARKER.length) : text).trim();
 }
@@ -107,13 +108,18 @@ export function excerptAt(chars: readonly string[], start: number, end: number):
 
 /** A thread search's snippet: the first match in the message's text with its whitespace collapsed (0.166.0's). */
 export function searchSnippet(text: string, term: string): string | null {
-  const chars = Array.from(text.split(/\s+/u).filter(Boolean).join(" "));
+  const chars = Array.from(collapseWhitespace(text));
   const m = literalMatches(chars.join(""), term, 1)[0];
   if (!m) return null;
   const { from, to } = excerptBounds(chars.length, m[0], m[1]);
   const body = chars.slice(from, to).join("").trim();
   if (body === "") return null;
   return `${from > 0 ? "... " : ""}${body}${to < chars.length ? " ..." : ""}`;
+}
+
+/** Runs of whitespace as one space, none at the ends (0.166.0's snippets and answers as searched). */
+export function collapseWhitespace(text: string): string {
+  return text.split(/\s+/u).filter(Boolean).join(" ");
 }
 
 /**

@@ -67,6 +67,14 @@ describe("searchThreads", () => {
     expect(rest.nextCursor).toBeNull();
   });
 
+  it("takes the term literally: SQL and JSON characters, long terms", async () => {
+    const a = await writeLegacyRollout(t.home, user('50% of "a_b" \\ done') + agent("ok"));
+    expect(await hits('% of "a_b" \\')).toEqual([[a.id, '50% of "a_b" \\ done']]);
+    expect(await hits("%")).toEqual([[a.id, '50% of "a_b" \\ done']]);
+    expect(await hits("a%b")).toEqual([]);
+    expect(await hits("x".repeat(100_000))).toEqual([]);
+  });
+
   it("sees appended messages, and a rewritten rollout's new text only", async () => {
     const a = await writeLegacyRollout(t.home, user("first ask") + agent("first answer"));
     expect(await hits("second")).toEqual([]);

@@ -134,13 +134,14 @@ export class StoreThreads {
 
   /**
    * `thread/search`: the threads `listThreads` would list (same order, cursors and filters) whose conversation holds
-   * the term, each with a snippet of its first matching message. `textOf` gives a rollout's first message holding
-   * the term (from the turn index's texts), so a page reads the index, not the rollouts: listed rows are checked a
-   * scan page at a time until the page has one match more than its limit (which says whether a next page exists).
+   * the term, each with a snippet of its first matching message. `textsOf` gives each rollout's first message
+   * holding the term (from the turn index's texts), so a page reads the index, not the rollouts: listed rows are
+   * checked a scan page at a time until the page has one match more than its limit (which says whether a next page
+   * exists).
    */
   async searchThreads(
     query: ThreadSearchQuery,
-    textOf: (row: ThreadRow, path: string) => Promise<string | null>,
+    textsOf: (files: { name: string; path: string }[]) => Promise<Map<string, string>>,
   ): Promise<ThreadSearchPage> {
     const cat = this.requireCatalog();
     const q = normalizeThreadQuery({ ...query, searchTerm: null });
@@ -154,10 +155,10 @@ export class StoreThreads {
         limit: SEARCH_SCAN_PAGE,
         freshness: this.freshness,
       });
+      const texts = await textsOf(rows.map((row) => ({ name: row.name, path: this.abs(row.name) })));
       for (const row of rows) {
-        // A rollout that vanished or cannot be read since it was listed is no match.
-        const text = await textOf(row, this.abs(row.name)).catch(() => null);
-        const snippet = text === null ? null : searchSnippet(text, query.searchTerm);
+        const text = texts.get(row.name);
+        const snippet = text === undefined ? null : searchSnippet(text, query.searchTerm);
         if (snippet !== null) hits.push({ row, snippet });
         if (hits.length > q.limit) break;
       }

@@ -117,27 +117,52 @@ export class StoreTurns {
   }
 
   /**
-   * The first message text of a rollout (in file order) holding `term`, case-insensitively; null when none does.
-   * The rollout is indexed first as `turns` does (only what was appended since the last look is read).
+   * For each rollout of `files`, its first message text (in file order) holding `term`, case-insensitively; the
+   * rollouts without one are not in the map. Each is indexed first as `turns` does (only what was appended since the
+   * last look is read) unless one `stat` shows it is indexed as it is now; then two queries answer for them all. A
+   * rollout that cannot be read is left out.
    */
-  async firstText(name: string, path: string, term: string): Promise<string | null> {
+  async firstTexts(
+    files: readonly { name: string; path: string }[],
+    term: string,
+  ): Promise<Map<string, string>> {
     const idx = this.requireIndex();
-    // A rollout indexed as it is now (one stat) is read from the index alone, without opening it.
-    const st = statSync(path);
-    const indexed = idx.run(
-      () => idx.stmt("SELECT ino, size, mtime FROM turn_files WHERE name = ?").get(name),
-      undefined,
-    ) as { ino: number; size: number; mtime: number } | undefined;
-    if (indexed?.ino !== st.ino || indexed.size !== st.size || indexed.mtime !== st.mtimeMs)
-      await this.index(name, path);
-    const row = idx.run(
+    const names = files.map((f) => f.name);
+    const marks = names.map(() => "?").join(", ");
+    const indexed = new Map(
+      (
+        idx.run(
+          () =>
+            idx.stmt(`SELECT name, ino, size, mtime FROM turn_files WHERE name IN (${marks})`).all(...names),
+          [],
+        ) as { name: string; ino: number; size: number; mtime: number }[]
+      ).map((r) => [r.name, r]),
+    );
+    const readable: string[] = [];
+    for (const f of files) {
+      try {
+        const st = statSync(f.path);
+        const r = indexed.get(f.name);
+        if (r?.ino !== st.ino || r.size !== st.size || r.mtime !== st.mtimeMs)
+          await this.index(f.name, f.path);
+        readable.push(f.name);
+      } catch {
+        // Gone or unreadable since it was listed: no match.
+      }
+    }
+    if (readable.length === 0) return new Map();
+    // SQLite gives a bare column the row of the group's min(): each rollout's first matching text.
+    const rows = idx.run(
       () =>
         idx
-          .stmt("SELECT text FROM turn_texts WHERE name = ? AND instr(folded, ?) > 0 ORDER BY offset LIMIT 1")
-          .get(name, foldCase(term)) as { text: string } | undefined,
-      undefined,
-    );
-    return row?.text ?? null;
+          .stmt(
+            `SELECT name, text, min(offset) FROM turn_texts WHERE name IN (${readable.map(() => "?").join(", ")})
+             AND instr(folded, ?) > 0 GROUP BY name`,
+          )
+          .all(...readable, foldCase(term)),
+      [],
+    ) as { name: string; text: string }[];
+    return new Map(rows.map((r) => [r.name, r.text]));
   }
 
   /**

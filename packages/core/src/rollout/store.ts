@@ -211,9 +211,7 @@ export class SessionsStore {
 
   /** `thread/search`: listed threads whose messages hold a term, with snippets (store-threads.ts). */
   searchThreads(query: ThreadSearchQuery): Promise<ThreadSearchPage> {
-    return this.threads.searchThreads(query, (row, path) =>
-      this.turnStore.firstText(row.name, path, query.searchTerm),
-    );
+    return this.threads.searchThreads(query, (files) => this.turnStore.firstTexts(files, query.searchTerm));
   }
 
   /** A turn of a thread by id, or null (store-turns.ts). */

@@ -15,6 +15,20 @@ mapfile -t names < <(grep -v -e '^#' -e '^[[:space:]]*$' "$pkg/scripts/gen-0166-
 python3 "$pkg/scripts/zod-from-json-schema.py" --subset "$schema/codex_app_server_protocol.schemas.json" \
   "$pkg/src/schema/gen-0166.ts" 0.166.0 "${names[@]}"
 
+# 0.166.0's JSON Schema export names the timeline's turn-boundary fields in snake_case (`turn_id`, `started_at`, …);
+# its TypeScript export and its answers use camelCase (serde renames them): the wire's names win.
+python3 - "$pkg/src/schema/gen-0166.ts" <<'PY'
+import re, sys
+path = sys.argv[1]
+src = open(path).read()
+start = src.find("export const ThreadTimelineEntry = ")
+if start >= 0:
+    end = src.index("]);", start)
+    fixed = re.sub(r"\b(turn_id|started_at|completed_at|duration_ms)\b",
+                   lambda m: re.sub(r"_([a-z])", lambda c: c.group(1).upper(), m.group(1)), src[start:end])
+    open(path, "w").write(src[:start] + fixed + src[end:])
+PY
+
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/home" "$work/ts"

@@ -60,6 +60,22 @@ function variants(union: unknown): Map<string, unknown> {
   );
 }
 
+/**
+ * The reference's definition with the wire's field names: 0.166.0's JSON Schema export names the timeline's
+ * turn-boundary fields in snake_case, its TypeScript export and its answers in camelCase, which ours takes
+ * (scripts/gen-0166.sh).
+ */
+function wireNames(name: string, theirs: unknown): unknown {
+  if (!name.endsWith("ThreadTimelineEntry") || theirs === undefined) return theirs;
+  const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  return JSON.parse(JSON.stringify(theirs), function (this: unknown, key, value) {
+    if (key === "properties" && value && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [camel(k), v]));
+    if (key === "required" && Array.isArray(value)) return value.map((k: string) => camel(k));
+    return value;
+  });
+}
+
 /** What differs between our definition `name` and the reference's; for unions, variant by variant (ours ⊆ theirs). */
 function problems(name: string, ours: unknown, theirs: unknown, union = UNIONS.has(name)): string[] {
   if (theirs === undefined) return [`${name}: not in the reference`];
@@ -108,7 +124,7 @@ function compareExport(experimental: boolean, reference: string): { files: numbe
       definitions++;
       const isRoot = name.startsWith("<root of ");
       const union = UNIONS.has(name) || (isRoot && UNIONS.has(rel.replace(/\.json$/, "")));
-      diffs.push(...problems(`${rel} ${name}`, def, theirDefs.get(name), union));
+      diffs.push(...problems(`${rel} ${name}`, def, wireNames(name, theirDefs.get(name)), union));
     }
   }
   expect(diffs).toEqual([]);

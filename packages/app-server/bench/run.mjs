@@ -19,6 +19,7 @@
 //      `excludeTurns: true`) as the first request after spawn, time and the server's peak RSS; ours speaking 0.166
 //      too (`thread/resume {excludeTurns}`; `thread/read` + `thread/turns/list {limit: 10}`), each server in fresh
 //      processes
+//      and `thread/search` for a term no message holds (every session checked), first request after spawn and later
 //   4. `fuzzyFileSearch` over a 100 000-file tree (median of RUNS requests; BENCH_FILES=0 skips it)
 // Ours starts without the app-server code cache earlier runs left (the test suite's grow it with every feature's
 // code): the bench's own first run writes it, as an install's first runs do.
@@ -253,6 +254,22 @@ async function benchOne(cmd, codexHome, params) {
   return { first: median(firsts), later: median(later) };
 }
 
+/** One request's time, first after spawn (median of RUNS processes) and later (median within one); null: refused. */
+async function benchRequest(cmd, codexHome, method, params) {
+  const firsts = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = await timeRequests(cmd, codexHome, [[method, params]]);
+    if (!r) return null;
+    firsts.push(r.times[0]);
+  }
+  const warm = await timeRequests(
+    cmd,
+    codexHome,
+    Array.from({ length: RUNS + 1 }, () => [method, params]),
+  );
+  return { first: median(firsts), later: warm ? median(warm.times.slice(1)) : null };
+}
+
 /**
  * Resume and first read of a big rollout: a generated session of RESUME_MB with a compaction and a turn after it,
  * as long sessions end. Every server in fresh processes, alternating.
@@ -471,6 +488,28 @@ try {
       ]);
       rows.push([`thread/list (0.166) ${label} page, warm @ ${k}`, ours?.later, null, theirs?.later]);
     }
+    // thread/search for the 1% term. The generated sessions keep their messages as response items only, which
+    // neither implementation searches (0.166.0 searches message events), so no session matches and every one is
+    // checked: the worst case of a page. Ours answers from the index's message texts (the untimed run builds them,
+    // a read of every rollout once); 0.166.0 greps the rollouts on every request.
+    const search = { searchTerm: RARE_TERM, limit: 25 };
+    await timeRequests(OURS_0166, home, [["thread/search", search]]);
+    const oursSearch = await benchRequest(OURS_0166, home, "thread/search", search);
+    const theirSearch = SERVERS[2][1]
+      ? await benchRequest(SERVERS[2][1], home, "thread/search", search)
+      : null;
+    rows.push([
+      `thread/search (0.166) unmatched term, first request after spawn @ ${k}`,
+      oursSearch?.first,
+      null,
+      theirSearch?.first,
+    ]);
+    rows.push([
+      `thread/search (0.166) unmatched term, warm @ ${k}`,
+      oursSearch?.later,
+      null,
+      theirSearch?.later,
+    ]);
     // Caches deleted: the first page of a server that must rebuild what it keeps (one run each, after the others).
     const cold = [];
     for (const [, cmd] of SERVERS) {

@@ -3770,6 +3770,18 @@ export const ThreadItemsListResponse = z.object({
 });
 export type ThreadItemsListResponse = z.infer<typeof ThreadItemsListResponse>;
 
+/** EXPERIMENTAL - retrieve a bounded set of persisted items from one turn. */
+export const ThreadItemsReadParams = z.object({
+  itemIds: z.array(z.string()),
+  threadId: z.string(),
+  turnId: z.string(),
+});
+export type ThreadItemsReadParams = z.infer<typeof ThreadItemsReadParams>;
+
+/** EXPERIMENTAL - persisted items returned in canonical stored order. */
+export const ThreadItemsReadResponse = z.object({ data: z.array(ThreadItemEntry) });
+export type ThreadItemsReadResponse = z.infer<typeof ThreadItemsReadResponse>;
+
 export const ThreadListCwdFilter = z.union([z.string(), z.array(z.string())]);
 export type ThreadListCwdFilter = z.infer<typeof ThreadListCwdFilter>;
 
@@ -3877,6 +3889,37 @@ export const ThreadReadResponse = z.object({
 });
 export type ThreadReadResponse = z.infer<typeof ThreadReadResponse>;
 
+/** EXPERIMENTAL - how an existing agent item appears in a realtime conversation. */
+export const ThreadRealtimeBemItemPresentation = z.union([
+  z.object({ type: z.enum(["wholeItem"]) }),
+  z.object({ type: z.enum(["inlineMarkdown"]) }),
+  z.object({ index: u32(), type: z.enum(["inlineVisualization"]) }),
+]);
+export type ThreadRealtimeBemItemPresentation = z.infer<typeof ThreadRealtimeBemItemPresentation>;
+
+export const ThreadRealtimeSessionOutcome = z.enum(["ended", "failed"]);
+export type ThreadRealtimeSessionOutcome = z.infer<typeof ThreadRealtimeSessionOutcome>;
+
+export const ThreadRealtimeTranscriptRole = z.enum(["user", "assistant"]);
+export type ThreadRealtimeTranscriptRole = z.infer<typeof ThreadRealtimeTranscriptRole>;
+
+/** EXPERIMENTAL - a thread-scoped realtime item in the canonical timeline. */
+export const ThreadRealtimeItem = z.intersection(
+  z.object({ id: z.string(), realtimeSessionId: z.string() }),
+  z.union([
+    z.object({ type: z.enum(["realtimeSessionStarted"]) }),
+    z.object({ role: ThreadRealtimeTranscriptRole, text: z.string(), type: z.enum(["transcriptSegment"]) }),
+    z.object({
+      item_id: z.string(),
+      presentation: ThreadRealtimeBemItemPresentation,
+      turn_id: z.string(),
+      type: z.enum(["bemItemPromoted"]),
+    }),
+    z.object({ outcome: ThreadRealtimeSessionOutcome, type: z.enum(["realtimeSessionClosed"]) }),
+  ]),
+);
+export type ThreadRealtimeItem = z.infer<typeof ThreadRealtimeItem>;
+
 export const ThreadResumeInitialTurnsPageParams = z.object({
   itemsView: TurnItemsView.nullable().optional(),
   limit: u32().nullable().optional(),
@@ -3979,6 +4022,59 @@ export const ThreadSampleResponse = z.object({
   text: z.string().nullable().optional(),
 });
 export type ThreadSampleResponse = z.infer<typeof ThreadSampleResponse>;
+
+/** UTF-16 code-unit range within `snippet`. */
+export const ThreadSearchTextRange = z.object({ end: u32(), start: u32() });
+export type ThreadSearchTextRange = z.infer<typeof ThreadSearchTextRange>;
+
+/** One visible message occurrence returned by [`ThreadSearchOccurrencesResponse`]. */
+export const ThreadSearchOccurrence = z.object({
+  itemId: z.string(),
+  snippet: z.string(),
+  snippetMatchRange: ThreadSearchTextRange,
+  turnCursor: z.string(),
+  turnId: z.string(),
+});
+export type ThreadSearchOccurrence = z.infer<typeof ThreadSearchOccurrence>;
+
+/** Parameters for searching visible message occurrences within one paginated thread. */
+export const ThreadSearchOccurrencesParams = z.object({
+  cursor: z.string().nullable().optional(),
+  limit: u32().nullable().optional(),
+  searchTerm: z.string(),
+  threadId: z.string(),
+});
+export type ThreadSearchOccurrencesParams = z.infer<typeof ThreadSearchOccurrencesParams>;
+
+export const ThreadSearchOccurrencesResponse = z.object({
+  data: z.array(ThreadSearchOccurrence),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadSearchOccurrencesResponse = z.infer<typeof ThreadSearchOccurrencesResponse>;
+
+export const ThreadSearchSortKey = z.enum(["created_at", "updated_at", "recency_at"]);
+export type ThreadSearchSortKey = z.infer<typeof ThreadSearchSortKey>;
+
+export const ThreadSearchParams = z.object({
+  archived: z.boolean().nullable().optional(),
+  cursor: z.string().nullable().optional(),
+  limit: u32().nullable().optional(),
+  searchTerm: z.string(),
+  sortDirection: SortDirection.nullable().optional(),
+  sortKey: ThreadSearchSortKey.nullable().optional(),
+  sourceKinds: z.array(ThreadSourceKind).nullable().optional(),
+});
+export type ThreadSearchParams = z.infer<typeof ThreadSearchParams>;
+
+export const ThreadSearchResult = z.object({ snippet: z.string(), thread: Thread });
+export type ThreadSearchResult = z.infer<typeof ThreadSearchResult>;
+
+export const ThreadSearchResponse = z.object({
+  backwardsCursor: z.string().nullable().optional(),
+  data: z.array(ThreadSearchResult),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadSearchResponse = z.infer<typeof ThreadSearchResponse>;
 
 export const ThreadSetNameParams = z.object({ name: z.string(), threadId: z.string() });
 export type ThreadSetNameParams = z.infer<typeof ThreadSetNameParams>;
@@ -4105,6 +4201,45 @@ export type ThreadStartedNotification = z.infer<typeof ThreadStartedNotification
 
 export const ThreadStatusChangedNotification = z.object({ status: ThreadStatus, threadId: z.string() });
 export type ThreadStatusChangedNotification = z.infer<typeof ThreadStatusChangedNotification>;
+
+/** EXPERIMENTAL - one item or turn boundary in canonical rollout order. */
+export const ThreadTimelineEntry = z.union([
+  z.object({ item: ThreadItem, position: u64(), turnId: z.string(), type: z.enum(["item"]) }),
+  z.object({ item: ThreadRealtimeItem, position: u64(), type: z.enum(["realtime"]) }),
+  z.object({
+    position: u64(),
+    startedAt: i64().nullable().optional(),
+    turnId: z.string(),
+    type: z.enum(["turnStarted"]),
+  }),
+  z.object({
+    completedAt: i64().nullable().optional(),
+    durationMs: i64().nullable().optional(),
+    error: TurnError.nullable().optional(),
+    position: u64(),
+    startedAt: i64().nullable().optional(),
+    status: TurnStatus,
+    turnId: z.string(),
+    type: z.enum(["turnCompleted"]),
+  }),
+]);
+export type ThreadTimelineEntry = z.infer<typeof ThreadTimelineEntry>;
+
+/** EXPERIMENTAL - list ordinary and realtime thread history in rollout order. */
+export const ThreadTimelineListParams = z.object({
+  cursor: z.string().nullable().optional(),
+  limit: u32().nullable().optional(),
+  threadId: z.string(),
+});
+export type ThreadTimelineListParams = z.infer<typeof ThreadTimelineListParams>;
+
+/** EXPERIMENTAL - a bounded timeline page with its resolved opening voice state. */
+export const ThreadTimelineListResponse = z.object({
+  activeRealtimeSessionAtPageStart: z.string().nullable().optional(),
+  data: z.array(ThreadTimelineEntry),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadTimelineListResponse = z.infer<typeof ThreadTimelineListResponse>;
 
 export const TokenUsageBreakdown = z.object({
   cacheWriteInputTokens: i64().optional(),
@@ -4815,6 +4950,8 @@ export const definitions0166 = {
   "v2/ThreadItemsListCursor": ThreadItemsListCursor,
   "v2/ThreadItemsListParams": ThreadItemsListParams,
   "v2/ThreadItemsListResponse": ThreadItemsListResponse,
+  "v2/ThreadItemsReadParams": ThreadItemsReadParams,
+  "v2/ThreadItemsReadResponse": ThreadItemsReadResponse,
   "v2/ThreadListCwdFilter": ThreadListCwdFilter,
   "v2/ThreadListParams": ThreadListParams,
   "v2/ThreadListResponse": ThreadListResponse,
@@ -4827,6 +4964,10 @@ export const definitions0166 = {
   "v2/ThreadReadParams": ThreadReadParams,
   "v2/ThreadReadResponse": ThreadReadResponse,
   "v2/ThreadReadState": ThreadReadState,
+  "v2/ThreadRealtimeBemItemPresentation": ThreadRealtimeBemItemPresentation,
+  "v2/ThreadRealtimeItem": ThreadRealtimeItem,
+  "v2/ThreadRealtimeSessionOutcome": ThreadRealtimeSessionOutcome,
+  "v2/ThreadRealtimeTranscriptRole": ThreadRealtimeTranscriptRole,
   "v2/ThreadResumeInitialTurnsPageParams": ThreadResumeInitialTurnsPageParams,
   "v2/ThreadResumeParams": ThreadResumeParams,
   "v2/ThreadResumeResponse": ThreadResumeResponse,
@@ -4835,6 +4976,14 @@ export const definitions0166 = {
   "v2/ThreadRevertedNotification": ThreadRevertedNotification,
   "v2/ThreadSampleParams": ThreadSampleParams,
   "v2/ThreadSampleResponse": ThreadSampleResponse,
+  "v2/ThreadSearchOccurrence": ThreadSearchOccurrence,
+  "v2/ThreadSearchOccurrencesParams": ThreadSearchOccurrencesParams,
+  "v2/ThreadSearchOccurrencesResponse": ThreadSearchOccurrencesResponse,
+  "v2/ThreadSearchParams": ThreadSearchParams,
+  "v2/ThreadSearchResponse": ThreadSearchResponse,
+  "v2/ThreadSearchResult": ThreadSearchResult,
+  "v2/ThreadSearchSortKey": ThreadSearchSortKey,
+  "v2/ThreadSearchTextRange": ThreadSearchTextRange,
   "v2/ThreadSection": ThreadSection,
   "v2/ThreadSectionAppearance": ThreadSectionAppearance,
   "v2/ThreadSetNameParams": ThreadSetNameParams,
@@ -4854,6 +5003,9 @@ export const definitions0166 = {
   "v2/ThreadStartedNotification": ThreadStartedNotification,
   "v2/ThreadStatus": ThreadStatus,
   "v2/ThreadStatusChangedNotification": ThreadStatusChangedNotification,
+  "v2/ThreadTimelineEntry": ThreadTimelineEntry,
+  "v2/ThreadTimelineListParams": ThreadTimelineListParams,
+  "v2/ThreadTimelineListResponse": ThreadTimelineListResponse,
   "v2/ThreadTokenUsage": ThreadTokenUsage,
   "v2/ThreadTokenUsageUpdatedNotification": ThreadTokenUsageUpdatedNotification,
   "v2/ThreadTurnsListParams": ThreadTurnsListParams,

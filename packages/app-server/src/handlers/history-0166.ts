@@ -101,10 +101,39 @@ export async function reading<T>(id: string, read: () => Promise<T>): Promise<T>
 }
 
 /**
+ * The thread's rollout as it is now. A file whose name says one thread but whose session_meta says another (a
+ * rollout rewritten by another process) is refused, so no answer carries another thread's history.
+ */
+export async function storedSummary(
+  store: SessionsStore,
+  defaultProvider: string,
+  id: string,
+): Promise<ThreadSummary> {
+  const summary = await store.readThread({ threadId: id }, defaultProvider);
+  if (!summary) throw new ThreadNotFoundError(`no rollout found for thread id ${id}`);
+  if (summary.conversationId !== id)
+    throw invalidRequest(`rollout ${summary.path} holds thread ${summary.conversationId}, not ${id}`);
+  return summary;
+}
+
+/** A listed thread (`thread/list`, `thread/search`): a loaded one with its live fields, else as stored. */
+export function listedThread(registry: ThreadRegistry, t: ThreadSummary): gen0166.Thread {
+  const loaded = registry.get(t.conversationId);
+  // 0.166.0 lists a loaded thread with its live fields but does not say whether it accepts input, nor show its
+  // thread source.
+  return loaded
+    ? { ...loaded.object(), name: t.name, canAcceptDirectInput: null, threadSource: null }
+    : storedThreadObject(t, { type: "notLoaded" });
+}
+
+/**
  * Where to page the other way from: the cursor of the page's first thread (exclusive). Only for the file-name
  * order, whose keys are exact; an `updated_at` page answers none (its keys are sub-millisecond mtimes).
  */
-function backwardsCursor(first: ThreadSummary | undefined, key: gen0166.ThreadSortKey | null | undefined) {
+export function backwardsCursor(
+  first: ThreadSummary | undefined,
+  key: gen0166.ThreadSortKey | null | undefined,
+) {
   if (!first || (key && SORT_KEYS[key] !== "created_at")) return null;
   const named = parseRolloutFileName(basename(first.path));
   return named ? cursorFor(named) : null;
@@ -133,17 +162,7 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
     name: await store.threadName(thread.id).catch(() => null),
   });
 
-  /**
-   * The thread's rollout as it is now. A file whose name says one thread but whose session_meta says another (a
-   * rollout rewritten by another process) is refused, so no answer carries another thread's history.
-   */
-  const summaryOf = async (id: string): Promise<ThreadSummary> => {
-    const summary = await store.readThread({ threadId: id }, s.defaultProvider);
-    if (!summary) throw new ThreadNotFoundError(`no rollout found for thread id ${id}`);
-    if (summary.conversationId !== id)
-      throw invalidRequest(`rollout ${summary.path} holds thread ${summary.conversationId}, not ${id}`);
-    return summary;
-  };
+  const summaryOf = (id: string) => storedSummary(store, s.defaultProvider, id);
 
   return {
     async "thread/list"(p) {
@@ -167,15 +186,7 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
         }),
       );
       const metadata = (await s.metadata?.all()) ?? new Map();
-      const data = page.items.map((t) => {
-        const loaded = registry.get(t.conversationId);
-        // 0.166.0 lists a loaded thread with its live fields but does not say whether it accepts input, nor show
-        // its thread source.
-        const thread = loaded
-          ? { ...loaded.object(), name: t.name, canAcceptDirectInput: null, threadSource: null }
-          : storedThreadObject(t, { type: "notLoaded" });
-        return withMetadata(thread, metadata.get(t.conversationId));
-      });
+      const data = page.items.map((t) => withMetadata(listedThread(registry, t), metadata.get(t.conversationId)));
       return {
         data,
         readStates: Object.fromEntries(data.map((t) => [t.id, initialReadState(t.id)])),
@@ -257,7 +268,8 @@ async function itemsPage(
   );
   for await (const line of lines) {
     const effect = lineEffect(line.record, "");
-    if (effect?.kind !== "item") continue;
+    // A tool call's legacy event repeats its `item_completed` record here (written beside it by this server).
+    if (effect?.kind !== "item" || effect.ownId) continue;
     if (skipping) {
       if (effect.item.id === anchor?.itemId) skipping = false;
       continue;

@@ -25,6 +25,7 @@ import { createFsHandlers0166 } from "./fs-0166/index.js";
 import { createFuzzySearchHandlers0166 } from "./fuzzy-search-0166.js";
 import { createGoalHandlers0166 } from "./goals-0166.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
+import { createSearchHandlers0166 } from "./history-search-0166.js";
 import { createLiveThreadHandlers0166 } from "./live-threads-0166/index.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import {
@@ -334,10 +335,22 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             "a CODEX_HOME",
           )),
       ...(rt?.sessions
-        ? createHistoryHandlers0166({ ...rt.sessions, registry: threads, metadata: threadMetadata })
+        ? {
+            ...createHistoryHandlers0166({ ...rt.sessions, registry: threads, metadata: threadMetadata }),
+            ...createSearchHandlers0166({ ...rt.sessions, registry: threads }),
+          }
         : unavailable(
             protocol0166,
-            ["thread/list", "thread/read", "thread/turns/list", "thread/items/list"],
+            [
+              "thread/list",
+              "thread/read",
+              "thread/turns/list",
+              "thread/items/list",
+              "thread/search",
+              "thread/searchOccurrences",
+              "thread/items/read",
+              "thread/timeline/list",
+            ],
             "a sessions store",
           )),
     },

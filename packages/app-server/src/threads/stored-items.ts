@@ -22,8 +22,10 @@ import { enteredReviewItem, exitedReviewItem } from "../events/review-0166.js";
  * - 0.166.0's own ("paginated") rollouts keep one `item_completed` event per finished item, in the core's tagged
  *   form (`UserMessage`, `CommandExecution`, …); each becomes the item the live stream showed, with its times.
  * - 0.58.0-format ("legacy") rollouts — ours — keep only the events of Codex's persistence policy: user, agent and
- *   reasoning messages, and a review's entry and exit (commands and patches live in response items, which 0.166.0
- *   does not show for them either).
+ *   reasoning messages, and a review's entry and exit (commands live in response items, which 0.166.0 does not show
+ *   for them either); the turns 0.166.0 appends to one also keep `patch_apply_end`, `mcp_tool_call_end` and
+ *   `web_search_end`, which become the patch, MCP call and web search 0.166.0 shows (this server writes the same
+ *   events beside its own records, which win in a turn that has them).
  *
  * Lines are read from the file, so every field is checked before it is used: a line of an unexpected shape adds
  * nothing rather than failing the page.
@@ -33,8 +35,11 @@ export type Json = Record<string, unknown>;
 
 /** What a line contributes to its turn. */
 export type LineEffect =
-  /** `legacy`: the item took the `legacyItemId` it was given (a 0.58.0 event's item, numbered by the reader). */
-  | { kind: "item"; item: ThreadItem0166; legacy?: boolean }
+  /**
+   * `legacy`: an event's item (shown only in a turn without `item_completed` records); `ownId`: it keeps its
+   * event's call id instead of taking the `legacyItemId` it was given (numbered by the reader).
+   */
+  | { kind: "item"; item: ThreadItem0166; legacy?: boolean; ownId?: boolean }
   /** Legacy reasoning: consecutive parts are one item (the parts of one model output). */
   | { kind: "reasoning"; id: string; summary: string[]; content: string[] }
   | { kind: "error"; message: string }
@@ -105,6 +110,14 @@ export function lineEffect(record: Json | null, legacyItemId: string): LineEffec
         item: exitedReviewItem(legacyItemId, reviewOutput(msg.review_output)),
         legacy: true,
       };
+    case "patch_apply_end":
+    case "mcp_tool_call_end":
+    case "web_search_end": {
+      // What 0.166.0 appends to a legacy rollout it continues (it records no `item_completed` there), and what
+      // this server writes beside its own records: shown as 0.166.0 shows them, under their call ids.
+      const item = eventItem(msg);
+      return item ? { kind: "item", item, legacy: true, ownId: true } : null;
+    }
     case "error":
       return { kind: "error", message: str(msg, "message") ?? "" };
     case "turn_aborted":
@@ -120,6 +133,44 @@ export function lineEffect(record: Json | null, legacyItemId: string): LineEffec
       };
     default:
       return null;
+  }
+}
+
+/**
+ * A legacy event of a finished tool call as the item 0.166.0 rebuilds from it: a patch (`patch_apply_end`), an MCP
+ * call (`mcp_tool_call_end`, its `Ok` result or `Err` message) or a web search (`web_search_end`), without times.
+ * Null without a call id.
+ */
+function eventItem(msg: Json): ThreadItem0166 | null {
+  const id = str(msg, "call_id");
+  if (id === null) return null;
+  const times: ItemTimes = { startedAtMs: null, completedAtMs: null };
+  switch (msg.type) {
+    case "patch_apply_end": {
+      const status = str(msg, "status") ?? (msg.success === false ? "failed" : "completed");
+      return fileChangeItem(id, fileChanges(msg.changes), patchStatus(status), times);
+    }
+    case "mcp_tool_call_end": {
+      const call = isObj(msg.invocation) ? msg.invocation : {};
+      const outcome = isObj(msg.result) ? msg.result : {};
+      const ok = isObj(outcome.Ok) ? outcome.Ok : null;
+      const failed = ok === null || ok.isError === true;
+      return mcpToolCall(
+        id,
+        {
+          server: str(call, "server") ?? "",
+          tool: str(call, "tool") ?? "",
+          arguments: call.arguments ?? null,
+          status: failed ? "failed" : "completed",
+          result: ok,
+          error: ok === null ? { message: typeof outcome.Err === "string" ? outcome.Err : "" } : null,
+          duration: msg.duration,
+        },
+        times,
+      );
+    }
+    default:
+      return webSearchItem(id, str(msg, "query") ?? "", times, webSearchAction0166(msg.action));
   }
 }
 

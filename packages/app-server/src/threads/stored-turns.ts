@@ -27,10 +27,24 @@ const STATUS: Record<TurnEntry["status"], gen0166.TurnStatus> = {
   inProgress: "inProgress",
 };
 
+/**
+ * Where a turn's parts are in its rollout (filled by `storedTurn` when asked, for `thread/timeline/list`): each
+ * line's position is its `ordinal` (0.166.0's rollouts) or its number among the file's records (as the turn index
+ * and 0.166.0 number a legacy rollout's lines).
+ */
+export interface TurnTrace {
+  items: Map<ThreadItem0166, number>;
+  /** The `task_started` line, the turn's end (`task_complete` / `turn_aborted`), and its last line. */
+  started: number | null;
+  ended: number | null;
+  last: number;
+}
+
 export async function storedTurn(
   entry: TurnEntry,
   view: gen0166.TurnItemsView,
   readLines: ReadTurnLines,
+  trace?: TurnTrace,
 ): Promise<gen0166.Turn> {
   const turn: gen0166.Turn = {
     id: entry.turnId,
@@ -57,12 +71,22 @@ export async function storedTurn(
   }
   let next = entry.itemsBefore + 1;
   const legacy = new WeakSet<ThreadItem0166>();
+  let line = entry.firstLine;
   for await (const l of readLines(entry.path, entry, entry.generation)) {
     const record = l.record;
     if (!record || !isNumberedRecord(record)) continue;
+    const at = typeof record.ordinal === "number" ? record.ordinal : line;
+    line++;
     const effect = lineEffect(record, `item-${next}`);
     if (takesLegacyId(effect, turn)) next++;
+    const before = turn.items.length;
     apply(turn, effect, legacy);
+    if (trace) {
+      for (const item of turn.items.slice(before)) trace.items.set(item, at);
+      if (effect?.kind === "started") trace.started = at;
+      if (effect?.kind === "completed" || effect?.kind === "aborted") trace.ended = at;
+      trace.last = at;
+    }
   }
   // A turn this server recorded for a 0.166 client has its items twice: as the live stream showed them
   // (`item_completed`) and as 0.58.0's events, kept for 0.58.0 and for 0.166.0's legacy reader. The first are shown.
@@ -72,7 +96,7 @@ export async function storedTurn(
 
 /** Whether a line's item used up the legacy id it was offered (the turn index counts the same way, turn-scan.ts). */
 function takesLegacyId(e: LineEffect, turn: gen0166.Turn): boolean {
-  if (e?.kind === "item") return e.legacy === true;
+  if (e?.kind === "item") return e.legacy === true && e.ownId !== true;
   return e?.kind === "reasoning" && turn.items.at(-1)?.type !== "reasoning";
 }
 

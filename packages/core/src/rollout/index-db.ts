@@ -15,8 +15,11 @@ export const INDEX_FILE_NAME = "sessions-index.sqlite";
  *    spawned sub-agents' parents (`heads.parent`) for `thread/list`'s parent and ancestor filters.
  * 7: the head facts carry session_meta's `thread_source` (`thread/read` shows it), so older rows are read again.
  * 8: a turn whose `task_complete` carries an error is `failed` in the turn index (0.166.0's failed turns).
+ * 9: the conversation's text per rollout (`turn_texts`: user and agent messages, by turn), for `thread/search` and
+ *    `thread/searchOccurrences`; every rollout's turn index is rebuilt so that each has its texts (and its turns are
+ *    read again by the app server's reader, which now shows the tool calls of turns codex 0.166.0 appended).
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 export type Database = BetterSqlite3.Database;
 type DatabaseConstructor = typeof BetterSqlite3;
@@ -225,7 +228,18 @@ export class IndexDb {
   }
 }
 
-const TABLES = ["heads", "heads_text", "days", "dirs", "names", "meta", "turn_files", "turns", "turn_marks"];
+const TABLES = [
+  "heads",
+  "heads_text",
+  "days",
+  "dirs",
+  "names",
+  "meta",
+  "turn_files",
+  "turns",
+  "turn_marks",
+  "turn_texts",
+];
 
 function prepareSchema(db: Database, onDisk: boolean): void {
   if (onDisk) {
@@ -249,6 +263,7 @@ function prepareSchema(db: Database, onDisk: boolean): void {
       "SELECT name, seq, turn_id, start_offset, end_offset, text_before, items_before FROM turns LIMIT 1",
     ).all();
     db.prepare("SELECT name, offset, end_offset, kind, text_before FROM turn_marks LIMIT 1").all();
+    db.prepare("SELECT name, offset, seq, folded, text FROM turn_texts LIMIT 1").all();
     return;
   }
   db.transaction(() => {
@@ -329,6 +344,16 @@ function prepareSchema(db: Database, onDisk: boolean): void {
       end_offset INTEGER NOT NULL,
       kind TEXT NOT NULL,
       text_before INTEGER NOT NULL,
+      PRIMARY KEY (name, offset)
+    ) WITHOUT ROWID`);
+    // The conversation's visible text per rollout (turn-scan.ts `TurnText`): each user and agent message, the turn
+    // it belongs to (seq, -1 outside turns) and its text lower-cased (what a case-insensitive search compares).
+    db.exec(`CREATE TABLE turn_texts (
+      name TEXT NOT NULL,
+      offset INTEGER NOT NULL,
+      seq INTEGER NOT NULL,
+      folded TEXT NOT NULL,
+      text TEXT NOT NULL,
       PRIMARY KEY (name, offset)
     ) WITHOUT ROWID`);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -41,7 +41,14 @@ export { type SessionMetaInput, SessionsStore, type SessionsStoreOptions } from 
 export { DeleteError } from "./store-threads.js";
 export type { ForkRequest, ForkResult, TurnIndexPage, TurnPageQuery } from "./store-turns.js";
 export { previewFromHead, type SessionSummary } from "./summary.js";
-export { InvalidCursorError, type ThreadPage, type ThreadQuery, type ThreadSummary } from "./thread-list.js";
+export {
+  InvalidCursorError,
+  type ThreadPage,
+  type ThreadQuery,
+  type ThreadSearchPage,
+  type ThreadSearchQuery,
+  type ThreadSummary,
+} from "./thread-list.js";
 export { RolloutChangedError, type TurnIndexInfo } from "./turn-index.js";
 export {
   decodeCursor,
@@ -55,3 +62,4 @@ export {
   TurnNotFoundError,
 } from "./turn-pages.js";
 export { isNumberedRecord, type TurnMark, type TurnRecord, type TurnStatus } from "./turn-scan.js";
+export { collapseWhitespace, excerptAt, literalMatches, requestText } from "./turn-text.js";

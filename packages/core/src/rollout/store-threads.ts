@@ -29,11 +29,15 @@ import {
   normalizeThreadQuery,
   type ThreadPage,
   type ThreadQuery,
+  type ThreadSearchPage,
+  type ThreadSearchQuery,
   type ThreadSummary,
   threadCursor,
   threadSummary,
 } from "./thread-list.js";
 import { dayNumOfTs, type Freshness, pageFromIndex } from "./thread-pages.js";
+import { anchorOf, type ThreadRow } from "./thread-query.js";
+import { searchSnippet } from "./turn-text.js";
 
 /** A delete refused: `invalid` (the client's: -32600) or `io` (the server's: -32603). */
 export class DeleteError extends Error {
@@ -47,6 +51,8 @@ export class DeleteError extends Error {
 }
 
 const CREATED_DESC = { key: "created", direction: "desc" } as const;
+/** Listed threads checked at a time by `searchThreads`. */
+const SEARCH_SCAN_PAGE = 64;
 
 /** Listing, lookup, names, archive/unarchive and delete: the thread-level half of `SessionsStore`. */
 export class StoreThreads {
@@ -124,6 +130,58 @@ export class StoreThreads {
     );
     const last = rows.at(-1);
     return { items, nextCursor: more && last ? threadCursor(last, q.order) : null };
+  }
+
+  /**
+   * `thread/search`: the threads `listThreads` would list (same order, cursors and filters) whose conversation holds
+   * the term, each with a snippet of its first matching message. `textsOf` gives each rollout's first message
+   * holding the term (from the turn index's texts), so a page reads the index, not the rollouts: listed rows are
+   * checked a scan page at a time until the page has one match more than its limit (which says whether a next page
+   * exists).
+   */
+  async searchThreads(
+    query: ThreadSearchQuery,
+    textsOf: (files: { name: string; path: string }[]) => Promise<Map<string, string>>,
+  ): Promise<ThreadSearchPage> {
+    const cat = this.requireCatalog();
+    const q = normalizeThreadQuery({ ...query, searchTerm: null });
+    await syncNames(this.ctx.codexHome, cat.idx);
+    const hits: { row: ThreadRow; snippet: string }[] = [];
+    let anchor = q.anchor;
+    for (;;) {
+      const { rows, more } = await pageFromIndex(cat, {
+        ...q,
+        anchor,
+        limit: SEARCH_SCAN_PAGE,
+        freshness: this.freshness,
+      });
+      const texts = await textsOf(rows.map((row) => ({ name: row.name, path: this.abs(row.name) })));
+      for (const row of rows) {
+        const text = texts.get(row.name);
+        const snippet = text === undefined ? null : searchSnippet(text, query.searchTerm);
+        if (snippet !== null) hits.push({ row, snippet });
+        if (hits.length > q.limit) break;
+      }
+      const last = rows.at(-1);
+      if (hits.length > q.limit || !more || !last) break;
+      anchor = anchorOf(last, q.order);
+    }
+    const page = hits.slice(0, q.limit);
+    const names = namesOf(
+      cat.idx,
+      page.map((h) => h.row.id),
+    );
+    const items = page.flatMap((h) => {
+      const thread = threadSummary(
+        this.abs(h.row.name),
+        h.row,
+        query.defaultProvider,
+        names.get(h.row.id) ?? null,
+      );
+      return thread ? [{ thread, snippet: h.snippet }] : [];
+    });
+    const last = page.at(-1);
+    return { items, nextCursor: hits.length > q.limit && last ? threadCursor(last.row, q.order) : null };
   }
 
   private requireCatalog(): Catalog {

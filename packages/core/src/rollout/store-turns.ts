@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { ForkError, writeFork } from "./fork.js";
 import { RolloutLoadError } from "./history.js";
 import { type HistoryLine, type HistoryReadQuery, readHistoryLines } from "./history-lines.js";
@@ -24,6 +25,7 @@ import {
   turnListPage,
 } from "./turn-pages.js";
 import type { TurnRecord } from "./turn-scan.js";
+import { foldCase } from "./turn-text.js";
 
 export interface TurnPageQuery {
   /** Turns skipped (by position, in `direction`). Default 0. */
@@ -118,6 +120,101 @@ export class StoreTurns {
     })().finally(() => this.scans.delete(name));
     this.scans.set(name, scan);
     return scan;
+  }
+
+  /**
+   * For each rollout of `files`, its first message text (in file order) holding `term`, case-insensitively; the
+   * rollouts without one are not in the map. Each is indexed first as `turns` does (only what was appended since the
+   * last look is read) unless one `stat` shows it is indexed as it is now; then two queries answer for them all. A
+   * rollout that cannot be read is left out.
+   */
+  async firstTexts(
+    files: readonly { name: string; path: string }[],
+    term: string,
+  ): Promise<Map<string, string>> {
+    const idx = this.requireIndex();
+    const names = files.map((f) => f.name);
+    const marks = names.map(() => "?").join(", ");
+    const indexed = new Map(
+      (
+        idx.run(
+          () =>
+            idx.stmt(`SELECT name, ino, size, mtime FROM turn_files WHERE name IN (${marks})`).all(...names),
+          [],
+        ) as { name: string; ino: number; size: number; mtime: number }[]
+      ).map((r) => [r.name, r]),
+    );
+    const readable: string[] = [];
+    for (const f of files) {
+      try {
+        const st = statSync(f.path);
+        const r = indexed.get(f.name);
+        if (r?.ino !== st.ino || r.size !== st.size || r.mtime !== st.mtimeMs)
+          await this.index(f.name, f.path);
+        readable.push(f.name);
+      } catch {
+        // Gone or unreadable since it was listed: no match.
+      }
+    }
+    if (readable.length === 0) return new Map();
+    // SQLite gives a bare column the row of the group's min(): each rollout's first matching text.
+    const rows = idx.run(
+      () =>
+        idx
+          .stmt(
+            `SELECT name, text, min(offset) FROM turn_texts WHERE name IN (${readable.map(() => "?").join(", ")})
+             AND instr(folded, ?) > 0 GROUP BY name`,
+          )
+          .all(...readable, foldCase(term)),
+      [],
+    ) as { name: string; text: string }[];
+    return new Map(rows.map((r) => [r.name, r.text]));
+  }
+
+  /**
+   * The thread's turns (across its history segments) from position `from` on whose messages hold `term`
+   * case-insensitively, oldest first, at most `limit`: found in the index's message texts, never by reading turns.
+   */
+  async turnsWithText(target: ThreadTarget, term: string, from: number, limit: number) {
+    const h = await this.history(target);
+    const folded = foldCase(term);
+    const found: TurnEntry[] = [];
+    let base = 0;
+    for (const [i, segment] of h.segments.entries()) {
+      const count = h.turns.counts[i]!;
+      if (found.length < limit && from < base + count) {
+        const seqs = h.idx.run(
+          () =>
+            h.idx
+              .stmt(
+                `SELECT DISTINCT seq FROM turn_texts WHERE name = ? AND seq >= ? AND seq < ? AND offset < ?
+                 AND instr(folded, ?) > 0 ORDER BY seq LIMIT ?`,
+              )
+              .all(
+                segment.name,
+                Math.max(0, from - base),
+                count,
+                segment.end,
+                folded,
+                limit - found.length,
+              ) as {
+              seq: number;
+            }[],
+          [],
+        );
+        for (const { seq } of seqs) {
+          const t = h.turns.at(base + seq);
+          if (t) found.push(t);
+        }
+      }
+      base += count;
+    }
+    return { threadId: h.own.id, total: h.turns.total, turns: found };
+  }
+
+  /** A turn of the thread's history by id (null when it has none such), found in the turn index. */
+  async turnById(target: ThreadTarget, turnId: string): Promise<TurnEntry | null> {
+    return (await this.history(target)).turns.byId(turnId);
   }
 
   /** Drops a rollout's turn index (it was found changed): the next `turns` scans it from the start. */

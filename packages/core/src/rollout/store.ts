@@ -22,7 +22,13 @@ import { StoreThreads } from "./store-threads.js";
 import type { TurnIndexPage, TurnPageQuery } from "./store-turns.js";
 import { type ForkRequest, type ForkResult, StoreTurns } from "./store-turns.js";
 import { type SessionSummary, summaryFromHead } from "./summary.js";
-import type { ThreadPage, ThreadQuery, ThreadSummary } from "./thread-list.js";
+import type {
+  ThreadPage,
+  ThreadQuery,
+  ThreadSearchPage,
+  ThreadSearchQuery,
+  ThreadSummary,
+} from "./thread-list.js";
 import { RolloutChangedError } from "./turn-index.js";
 import type { TurnListPage, TurnListQuery } from "./turn-pages.js";
 
@@ -201,6 +207,21 @@ export class SessionsStore {
       return page;
     }
     return this.threads.listThreads(query);
+  }
+
+  /** `thread/search`: listed threads whose messages hold a term, with snippets (store-threads.ts). */
+  searchThreads(query: ThreadSearchQuery): Promise<ThreadSearchPage> {
+    return this.threads.searchThreads(query, (files) => this.turnStore.firstTexts(files, query.searchTerm));
+  }
+
+  /** A turn of a thread by id, or null (store-turns.ts). */
+  turnById(target: ThreadTarget, turnId: string) {
+    return this.turnStore.turnById(target, turnId);
+  }
+
+  /** A thread's turns whose messages hold a term, from a position on (store-turns.ts `turnsWithText`). */
+  turnsWithText(target: ThreadTarget, term: string, from: number, limit: number) {
+    return this.turnStore.turnsWithText(target, term, from, limit);
   }
 
   /** One thread as `listThreads` shows it (null when it has no rollout, or no summary yet). */

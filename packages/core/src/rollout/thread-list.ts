@@ -62,6 +62,21 @@ export interface ThreadSummary extends SessionSummary {
   originator: string | null;
 }
 
+/** `searchThreads`: a listing's order, cursor, source and archive filters, and the term (see store-threads.ts). */
+export type ThreadSearchQuery = Pick<
+  ThreadQuery,
+  "limit" | "cursor" | "sortKey" | "sortDirection" | "sourceKinds" | "archived" | "defaultProvider"
+> & {
+  /** Case-insensitive literal text of a user or agent message. */
+  searchTerm: string;
+};
+
+export interface ThreadSearchPage {
+  items: { thread: ThreadSummary; snippet: string }[];
+  /** Null exactly when no further thread matches. */
+  nextCursor: string | null;
+}
+
 export interface ThreadPage {
   items: ThreadSummary[];
   /** Null exactly when no further thread matches. */

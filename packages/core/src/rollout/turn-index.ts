@@ -4,6 +4,7 @@ import { openRegularFile, readLineSpansFrom } from "@codex-ts/config-loader";
 import type { IndexDb } from "./index-db.js";
 import { ROLLOUT_LINE_MAX_BYTES } from "./limits.js";
 import { emptyScanState, type ScanState, type TurnMark, type TurnRecord, TurnScanner } from "./turn-scan.js";
+import { foldCase } from "./turn-text.js";
 
 /**
  * The per-rollout turn index (issue 16): each turn's byte range, built by one streaming pass over the rollout and
@@ -110,7 +111,12 @@ export async function indexTurns(idx: IndexDb, name: string, handle: FileHandle)
     );
     const turns = scanner.drain();
     const marks = scanner.drainMarks();
+    const texts = scanner.drainTexts();
     idx.write(() => {
+      const text = idx.stmt(
+        "INSERT OR REPLACE INTO turn_texts (name, offset, seq, folded, text) VALUES (?, ?, ?, ?, ?)",
+      );
+      for (const t of texts) text.run(name, t.offset, t.seq, foldCase(t.text), t.text);
       const mark = idx.stmt(
         "INSERT OR REPLACE INTO turn_marks (name, offset, end_offset, kind, text_before) VALUES (?, ?, ?, ?, ?)",
       );
@@ -180,12 +186,13 @@ function threadIdOf(name: string): string {
 export function dropTurnRows(idx: IndexDb, name: string, all = true): void {
   idx.stmt("DELETE FROM turns WHERE name = ?").run(name);
   idx.stmt("DELETE FROM turn_marks WHERE name = ?").run(name);
+  idx.stmt("DELETE FROM turn_texts WHERE name = ?").run(name);
   if (all) idx.stmt("DELETE FROM turn_files WHERE name = ?").run(name);
 }
 
 /** Moves a rollout's turn index rows to its new name (inside the caller's transaction). */
 export function renameTurnRows(idx: IndexDb, from: string, to: string): void {
-  for (const table of ["turns", "turn_marks", "turn_files"]) {
+  for (const table of ["turns", "turn_marks", "turn_texts", "turn_files"]) {
     idx.stmt(`UPDATE ${table} SET name = ? WHERE name = ?`).run(to, from);
   }
 }

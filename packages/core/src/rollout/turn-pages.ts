@@ -25,7 +25,8 @@ export type SortDirection = "asc" | "desc";
 
 /** The turns of a thread's segments, with their positions. */
 export class SegmentTurns {
-  private readonly counts: number[];
+  /** Turns of each segment (in the thread's history, before the segment's end). */
+  readonly counts: readonly number[];
   readonly total: number;
 
   constructor(

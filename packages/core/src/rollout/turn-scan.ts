@@ -1,5 +1,6 @@
 import { hash } from "node:crypto";
 import { NO_SUMMARY } from "../compact/messages.js";
+import { conversationText, MESSAGE_ITEM_LINE } from "./turn-text.js";
 import { isInjectedContext, messageText } from "./user-message.js";
 
 /**
@@ -49,6 +50,13 @@ export interface TurnRecord {
    * items `item-<n>`, counting from 1 across the whole thread, so a turn read alone numbers its items from here.
    */
   itemsBefore: number;
+}
+
+/** A message's visible text (turn-text.ts) and where it is: the line's offset and its turn (-1 outside turns). */
+export interface TurnText {
+  offset: number;
+  seq: number;
+  text: string;
 }
 
 /** A line resuming may start at, or must carry over (see resume.ts). */
@@ -182,6 +190,10 @@ function classify(bytes: Buffer): Classified | null {
     if (type === "response_item" && payloadType === "ghost_snapshot") {
       return { ms, kind: "ghost", turnId: null, text: 0 };
     }
+    // A message item's record (0.166.0): parsed for its text (thread search), a plain line for turns.
+    if (type === "event_msg" && payloadType === "item_completed" && MESSAGE_ITEM_LINE.test(prefix)) {
+      return fromObject(parse(bytes), ms);
+    }
     return { ms, kind: "other", turnId: null, text: 0 };
   }
   // Another key order or spacing: parse the whole line.
@@ -291,6 +303,7 @@ function userTextBytes(text: string): number {
 export class TurnScanner {
   private readonly touched = new Map<number, TurnRecord>();
   private marks: TurnMark[] = [];
+  private texts: TurnText[] = [];
 
   constructor(readonly state: ScanState = emptyScanState()) {}
 
@@ -379,6 +392,15 @@ export class TurnScanner {
         this.extend(end, c.ms);
         s.pendingUser = null; // 0.58.0 writes the user_message event right after the user's message
     }
+    const text = c.value ? conversationText(c.value) : null;
+    if (text !== null) this.texts.push({ offset: start, seq: s.open?.seq ?? -1, text });
+  }
+
+  /** Message texts found since the last call, in file order. */
+  drainTexts(): TurnText[] {
+    const out = this.texts;
+    this.texts = [];
+    return out;
   }
 
   /** One legacy item line of the open turn (a reasoning part right after another joins its item). */

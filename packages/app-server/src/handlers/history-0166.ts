@@ -186,7 +186,9 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
         }),
       );
       const metadata = (await s.metadata?.all()) ?? new Map();
-      const data = page.items.map((t) => withMetadata(listedThread(registry, t), metadata.get(t.conversationId)));
+      const data = page.items.map((t) =>
+        withMetadata(listedThread(registry, t), metadata.get(t.conversationId)),
+      );
       return {
         data,
         readStates: Object.fromEntries(data.map((t) => [t.id, initialReadState(t.id)])),

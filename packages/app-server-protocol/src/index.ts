@@ -43,6 +43,7 @@ export { type Protocol0166, protocol0166 } from "./registry/protocol-0166.js";
 export type { AdminMethod0166 } from "./registry/protocol-0166-admin.js";
 export type { GoalMethod0166 } from "./registry/protocol-0166-goals.js";
 export type { HostMethod0166 } from "./registry/protocol-0166-host.js";
+export type { McpMethod0166 } from "./registry/protocol-0166-mcp.js";
 export type { SettingsMethod0166 } from "./registry/protocol-0166-settings.js";
 export * from "./rpc/index.js";
 export { type CodexEventParams, type OutgoingChannel, ProtocolPeer } from "./rpc/protocol-peer.js";

@@ -8,6 +8,7 @@ import { adminNotifications0166, adminRequests0166 } from "./protocol-0166-admin
 import { goalNotifications0166, goalRequests0166 } from "./protocol-0166-goals.js";
 import { historyRequests0166 } from "./protocol-0166-history.js";
 import { hostNotifications0166, hostRequests0166 } from "./protocol-0166-host.js";
+import { mcpRequests0166 } from "./protocol-0166-mcp.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 import { workspaceNotifications0166, workspaceRequests0166 } from "./protocol-0166-workspace.js";
@@ -76,6 +77,7 @@ export const protocol0166 = {
 
     ...goalRequests0166,
     ...workspaceRequests0166,
+    ...mcpRequests0166,
   }),
   notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,

@@ -23,6 +23,7 @@ import { createFsHandlers0166 } from "./fs-0166/index.js";
 import { createFuzzySearchHandlers0166 } from "./fuzzy-search-0166.js";
 import { createGoalHandlers0166 } from "./goals-0166.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
+import { createMcpCallHandlers0166 } from "./mcp-calls-0166.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
@@ -243,6 +244,11 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             ...createThreadSampleHandler0166(threads),
             ...createBackgroundTerminalHandlers0166(threads),
             ...createReviewHandlers0166(threads),
+            ...createMcpCallHandlers0166({
+              registry: threads,
+              currentConfig,
+              cliVersion: s.cliVersion ?? "0.58.0",
+            }),
             ...(goalStore
               ? createGoalHandlers0166({ registry: threads, goals: goalStore, sessions: rt.sessions?.store })
               : unavailable(
@@ -285,6 +291,10 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "thread/goal/get",
               "thread/goal/set",
               "thread/goal/clear",
+              "mcpServer/tool/call",
+              "mcpServer/resource/read",
+              "mcpServer/event/stream/start",
+              "mcpServer/event/stream/stop",
             ],
             "an agent runtime",
           )),

@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { protocol0166 } from "@codex-ts/app-server-protocol";
 import {
   CODEX_0166_BIN,
   errorOf,
   type McpGate,
+  referenceEnv0166,
   responses,
   startMcpGate,
   useAppServerSuite,
@@ -253,6 +255,38 @@ describe("a client's direct MCP calls, as codex 0.166.0 answers them", () => {
       ).toEqual({ code: -32600, message: "Invalid request: missing field `arguments`" });
       expect(await s.c.request("mcpServer/event/stream/stop", { subscriptionId: "sub1" })).toEqual({});
       expect(await s.c.request("mcpServer/event/stream/stop", { subscriptionId: "never" })).toEqual({});
+    },
+  );
+
+  it.each(IMPLS)(
+    "%s: the event stream methods need the experimental API",
+    { timeout: 60_000 },
+    async (impl) => {
+      const home = await suite.home({ modern: true });
+      const cwd = await suite.workdir("codex-0166-mcp-calls-");
+      const c = await suite.start({
+        home,
+        protocol: protocol0166,
+        cwd,
+        initialize: false,
+        ...(impl === "real" ? { bin: "0.166" as const, env: referenceEnv0166(home, cwd) } : {}),
+      });
+      await c.initialize({ name: "mcp-calls-0166", version: "1.0" });
+      const start = {
+        threadId: NO_THREAD,
+        server: "calc",
+        name: "events",
+        subscriptionId: "s",
+        arguments: {},
+      };
+      expect(await errorOf(c.request("mcpServer/event/stream/start", start))).toEqual({
+        code: -32600,
+        message: "mcpServer/event/stream/start requires experimentalApi capability",
+      });
+      expect(await errorOf(c.request("mcpServer/event/stream/stop", { subscriptionId: "s" }))).toEqual({
+        code: -32600,
+        message: "mcpServer/event/stream/stop requires experimentalApi capability",
+      });
     },
   );
 

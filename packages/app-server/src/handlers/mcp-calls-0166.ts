@@ -22,7 +22,7 @@ export const EVENT_STREAMS_HOSTED_ONLY = "MCP event subscriptions are only suppo
  * - `mcpServer/resource/read {threadId?, server, uri}`: `{contents, originCallId: null}`; with `threadId` through
  *   the thread's connections, without it through a connection started from the current config for the read.
  * - `mcpServer/event/stream/start` is refused for every server (0.166.0 serves them only for hosted apps, which a
- *   local server has none of), and `stop` answers `{}` whatever the subscription.
+ *   local server has none of), and `stop` answers `{}` whatever the subscription; both are experimental.
  * The server's own JSON-RPC errors are passed on as it sent them; Codex's failures are -32603 in 0.166.0's words.
  */
 export function createMcpCallHandlers0166(o: {
@@ -30,7 +30,12 @@ export function createMcpCallHandlers0166(o: {
   /** The config as it is now (its `mcp_servers`, for a read without a thread); none without a CODEX_HOME. */
   currentConfig: (() => Promise<Config>) | undefined;
   cliVersion: string;
+  /** Whether the client asked for the experimental API (the event stream methods are experimental). */
+  experimentalApi: () => boolean;
 }): Handlers<Protocol0166, McpMethod0166> {
+  const experimental = (method: string) => {
+    if (!o.experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
+  };
   return {
     async "mcpServer/tool/call"(p) {
       const thread = o.registry.require(p.threadId);
@@ -49,9 +54,11 @@ export function createMcpCallHandlers0166(o: {
       return { contents: contents as gen0166.ResourceContent[], originCallId: null };
     },
     "mcpServer/event/stream/start"() {
+      experimental("mcpServer/event/stream/start");
       throw invalidRequest(EVENT_STREAMS_HOSTED_ONLY);
     },
     "mcpServer/event/stream/stop"() {
+      experimental("mcpServer/event/stream/stop");
       return {};
     },
   };

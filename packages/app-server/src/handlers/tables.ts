@@ -248,6 +248,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               registry: threads,
               currentConfig,
               cliVersion: s.cliVersion ?? "0.58.0",
+              experimentalApi: () => experimentalApi,
             }),
             ...(goalStore
               ? createGoalHandlers0166({ registry: threads, goals: goalStore, sessions: rt.sessions?.store })

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import {
   CODEX_0166_BIN,
   REFERENCE_CODEX_BIN,
@@ -6,7 +7,7 @@ import {
   useAppServerSuite,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
-import { startMockServer0166 } from "./helpers/mock-server-0166.js";
+import { mcpServersReady, startMockServer0166 } from "./helpers/mock-server-0166.js";
 import { runV1Turns } from "./helpers/v1-turns.js";
 
 /**
@@ -153,4 +154,60 @@ describe("calls to tools the turn does not have", () => {
     });
     if (REFERENCE_CODEX_BIN) expect(ours).toEqual(await run("reference"));
   });
+
+  it.each(impls0166)(
+    "%s: a 0.166 thread's MCP resource tools fail in codex 0.166.0's words",
+    { timeout: 300_000 },
+    async (impl) => {
+      const fixture = (name: string) =>
+        fileURLToPath(new URL(`../../core/test/fixtures/${name}-mcp-server.mjs`, import.meta.url));
+      const s = await startMockServer0166(suite, impl, {
+        client: { name: "tool-routing", version: "1.0" },
+        prefix: "codex-0166-routing-",
+        toml: ["calc", "shelf"]
+          .map((n) => `[mcp_servers.${n}]\ncommand = "node"\nargs = [${JSON.stringify(fixture(n))}]\n`)
+          .join("\n"),
+      });
+      const { thread } = await s.c.request("thread/start", {
+        cwd: s.root,
+        model: "gpt-5-codex",
+        approvalPolicy: "never",
+        sandbox: "danger-full-access",
+      });
+      await mcpServersReady(s.c, thread.id, ["calc", "shelf"]);
+      const calls: [string, string, Json][] = [
+        ["r_unknown", "read_mcp_resource", { server: "nope", uri: "x://y" }],
+        ["r_missing", "read_mcp_resource", { server: "shelf", uri: "shelf://nope" }],
+        ["r_nocaps", "read_mcp_resource", { server: "calc", uri: "shelf://note" }],
+        ["l_unknown", "list_mcp_resources", { server: "nope" }],
+        ["t_nocaps", "list_mcp_resource_templates", { server: "calc" }],
+        ["r_ok", "read_mcp_resource", { server: "shelf", uri: "shelf://note" }],
+      ];
+      s.mock.enqueue(
+        ...calls.map(([id, name, args]) => responses.turn(responses.functionCall(name, args, id))),
+        responses.turn(responses.message("Done.")),
+      );
+      await s.c.request("turn/start", { threadId: thread.id, input: [{ type: "text", text: "go" }] });
+      await s.c.waitFor((m) => m.method === "turn/completed", "turn/completed", 200_000);
+      const input = ((s.mock.requests.at(-1)?.body as Json | undefined)?.input ?? []) as Json[];
+      const outputs = Object.fromEntries(
+        calls.map(([id]) => [
+          id,
+          input.find((i) => i.type === "function_call_output" && i.call_id === id)?.output,
+        ]),
+      );
+      expect(outputs).toEqual({
+        r_unknown: "unknown MCP server 'nope'",
+        r_missing:
+          "resources/read failed: resources/read failed for `shelf` (shelf://nope): Mcp error: -32602: MCP error -32602: Resource shelf://nope not found",
+        r_nocaps:
+          "resources/read failed: resources/read failed for `calc` (shelf://note): Mcp error: -32601: Method not found",
+        l_unknown: "unknown MCP server 'nope'",
+        t_nocaps:
+          "resources/templates/list failed: resources/templates/list failed for `calc`: Mcp error: -32601: Method not found",
+        // The contents as the server sent them (0.58.0 sorts their keys).
+        r_ok: '{"server":"shelf","uri":"shelf://note","contents":[{"uri":"shelf://note","mimeType":"text/plain","text":"a note"}]}',
+      });
+    },
+  );
 });

@@ -14,9 +14,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = process.env.CODEX_CLI ?? path.resolve(here, "../../../apps/cli/dist/main.js");
 const model = await startMockModelServer([
   responses.turn(
+    // The modern thread's command tool (0.166.0's exec_command; its threads have no `shell`).
     responses.functionCall(
-      "shell",
-      { command: ["bash", "-c", "echo shared > SHARED.md"], workdir: null },
+      "exec_command",
+      { cmd: "echo shared > SHARED.md", yield_time_ms: 10_000 },
       "call_shared",
     ),
   ),

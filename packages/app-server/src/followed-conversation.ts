@@ -18,6 +18,8 @@ export type ConversationHandle = Pick<
   | "startMcpServers"
   | "restartMcpServer"
   | "mcpServerConfig"
+  | "callMcpTool"
+  | "readMcpResource"
   | "enableMcpElicitation"
   | "recordToRollout"
   | "flushRollout"
@@ -60,6 +62,8 @@ export class FollowedConversation {
       startMcpServers: () => core.startMcpServers(),
       restartMcpServer: (name) => core.restartMcpServer(name),
       mcpServerConfig: (name) => core.mcpServerConfig(name),
+      callMcpTool: (call) => core.callMcpTool(call),
+      readMcpResource: (server, uri) => core.readMcpResource(server, uri),
       enableMcpElicitation: () => core.enableMcpElicitation(),
       recordToRollout: (items) => core.recordToRollout(items),
       flushRollout: () => core.flushRollout(),

@@ -69,6 +69,14 @@ class ScriptedConversation implements ConversationHandle {
     throw new Error("not used by 0.58 connections");
   }
 
+  callMcpTool(): never {
+    throw new Error("not used by 0.58 connections");
+  }
+
+  readMcpResource(): never {
+    throw new Error("not used by 0.58 connections");
+  }
+
   subscribe(listener: (e: CoreEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -87,11 +87,12 @@ async function until(check: () => boolean, what: string, ms = 60_000): Promise<v
 const completed = (seen: Seen[], turnId: string) =>
   seen.some((n) => n.method === "turn/completed" && (n.params.turn as { id: string }).id === turnId);
 
+/** A command that needs the user's approval, in gpt-5.5's exec_command (0.166.0's threads have no `shell`). */
 function shellCall(cmd: string, callId: string) {
   return responses.turn(
     responses.functionCall(
-      "shell",
-      { command: ["bash", "-lc", cmd], with_escalated_permissions: true, justification: "needed" },
+      "exec_command",
+      { cmd, sandbox_permissions: "require_escalated", justification: "needed", yield_time_ms: 10_000 },
       callId,
     ),
   );

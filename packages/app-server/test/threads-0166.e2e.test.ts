@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import {
   CODEX_0166_BIN,
+  chat,
   type MockModelServer,
   mockCodexHome,
   requestText,
@@ -320,15 +321,23 @@ describe("0.166 threads and turns", () => {
   });
 
   it("sends turn/plan/updated for the model's plan", async () => {
-    const c = await start();
-    const { thread } = await newThread(c);
+    // Only 0.58.0's families have update_plan (0.166.0's answer `unsupported call: update_plan`, see
+    // tool-routing.e2e.test.ts): a 0.58.0 model on a Chat Completions provider, which keeps 0.58.0's request.
+    const chatHome = await mockCodexHome(mock.baseUrl, {
+      modern: true,
+      wireApi: "chat",
+      dir: path.join(tmp, "chat-home"),
+    });
+    const c = await ModernClient.start(OURS, { codexHome: chatHome, cwd });
+    clients.push(c);
+    const { thread } = await newThread(c, { model: "gpt-5-codex" });
     const plan = [
       { step: "read", status: "completed" },
       { step: "write", status: "in_progress" },
     ];
     mock.enqueue(
-      responses.turn(responses.functionCall("update_plan", { explanation: "two steps", plan }, "call_plan")),
-      responses.turn(responses.message("planned")),
+      chat.toolCall("update_plan", { explanation: "two steps", plan }, "call_plan"),
+      chat.text("planned"),
     );
     const from = c.mark();
     const turnId = await c.turn(thread.id, "plan it");

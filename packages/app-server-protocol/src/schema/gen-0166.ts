@@ -2611,6 +2611,42 @@ export const McpElicitationSchema = z.strictObject({
 });
 export type McpElicitationSchema = z.infer<typeof McpElicitationSchema>;
 
+export const McpResourceReadTarget = z.object({ connectorId: z.string(), linkId: z.string().nullable() });
+export type McpResourceReadTarget = z.infer<typeof McpResourceReadTarget>;
+
+export const McpResourceReadParams = z.object({
+  connectorId: z.string().nullable().optional(),
+  originCallId: z.string().nullable().optional(),
+  server: z.string(),
+  target: McpResourceReadTarget.nullable().optional(),
+  threadId: z.string().nullable().optional(),
+  uri: z.string(),
+});
+export type McpResourceReadParams = z.infer<typeof McpResourceReadParams>;
+
+/** Contents returned when reading a resource from an MCP server. */
+export const ResourceContent = z.union([
+  z.object({
+    _meta: z.unknown().optional(),
+    mimeType: z.string().nullable().optional(),
+    text: z.string(),
+    uri: z.string(),
+  }),
+  z.object({
+    _meta: z.unknown().optional(),
+    blob: z.string(),
+    mimeType: z.string().nullable().optional(),
+    uri: z.string(),
+  }),
+]);
+export type ResourceContent = z.infer<typeof ResourceContent>;
+
+export const McpResourceReadResponse = z.object({
+  contents: z.array(ResourceContent),
+  originCallId: z.string().nullable().optional(),
+});
+export type McpResourceReadResponse = z.infer<typeof McpResourceReadResponse>;
+
 export const McpServerElicitationAction = z.enum(["accept", "decline", "cancel"]);
 export type McpServerElicitationAction = z.infer<typeof McpServerElicitationAction>;
 
@@ -2660,6 +2696,25 @@ export const McpServerElicitationRequestResponse = z.object({
 });
 export type McpServerElicitationRequestResponse = z.infer<typeof McpServerElicitationRequestResponse>;
 
+export const McpServerEventStreamStartParams = z.object({
+  _meta: z.unknown().optional(),
+  arguments: z.unknown(),
+  name: z.string(),
+  server: z.string(),
+  subscriptionId: z.string(),
+  threadId: z.string(),
+});
+export type McpServerEventStreamStartParams = z.infer<typeof McpServerEventStreamStartParams>;
+
+export const McpServerEventStreamStartResponse = z.object({});
+export type McpServerEventStreamStartResponse = z.infer<typeof McpServerEventStreamStartResponse>;
+
+export const McpServerEventStreamStopParams = z.object({ subscriptionId: z.string() });
+export type McpServerEventStreamStopParams = z.infer<typeof McpServerEventStreamStopParams>;
+
+export const McpServerEventStreamStopResponse = z.object({});
+export type McpServerEventStreamStopResponse = z.infer<typeof McpServerEventStreamStopResponse>;
+
 export const McpServerOauthClientRegistration = z.enum(["auto", "cimd", "dcr"]);
 export type McpServerOauthClientRegistration = z.infer<typeof McpServerOauthClientRegistration>;
 
@@ -2706,6 +2761,23 @@ export const McpServerStatusUpdatedNotification = z.object({
   threadId: z.string().nullable().optional(),
 });
 export type McpServerStatusUpdatedNotification = z.infer<typeof McpServerStatusUpdatedNotification>;
+
+export const McpServerToolCallParams = z.object({
+  _meta: z.unknown().optional(),
+  arguments: z.unknown().optional(),
+  server: z.string(),
+  threadId: z.string(),
+  tool: z.string(),
+});
+export type McpServerToolCallParams = z.infer<typeof McpServerToolCallParams>;
+
+export const McpServerToolCallResponse = z.object({
+  _meta: z.unknown().optional(),
+  content: z.array(z.unknown()),
+  isError: z.boolean().nullable().optional(),
+  structuredContent: z.unknown().optional(),
+});
+export type McpServerToolCallResponse = z.infer<typeof McpServerToolCallResponse>;
 
 export const McpToolCallProgressNotification = z.object({
   itemId: z.string(),
@@ -4744,10 +4816,17 @@ export const definitions0166 = {
   McpElicitationUntitledEnumItems: McpElicitationUntitledEnumItems,
   McpElicitationUntitledMultiSelectEnumSchema: McpElicitationUntitledMultiSelectEnumSchema,
   McpElicitationUntitledSingleSelectEnumSchema: McpElicitationUntitledSingleSelectEnumSchema,
+  "v2/McpResourceReadParams": McpResourceReadParams,
+  "v2/McpResourceReadResponse": McpResourceReadResponse,
+  "v2/McpResourceReadTarget": McpResourceReadTarget,
   "v2/McpServerConnectionStatus": McpServerConnectionStatus,
   McpServerElicitationAction: McpServerElicitationAction,
   McpServerElicitationRequestParams: McpServerElicitationRequestParams,
   McpServerElicitationRequestResponse: McpServerElicitationRequestResponse,
+  "v2/McpServerEventStreamStartParams": McpServerEventStreamStartParams,
+  "v2/McpServerEventStreamStartResponse": McpServerEventStreamStartResponse,
+  "v2/McpServerEventStreamStopParams": McpServerEventStreamStopParams,
+  "v2/McpServerEventStreamStopResponse": McpServerEventStreamStopResponse,
   "v2/McpServerInfo": McpServerInfo,
   "v2/McpServerMigration": McpServerMigration,
   "v2/McpServerOauthClientRegistration": McpServerOauthClientRegistration,
@@ -4760,6 +4839,8 @@ export const definitions0166 = {
   "v2/McpServerStatus": McpServerStatus,
   "v2/McpServerStatusDetail": McpServerStatusDetail,
   "v2/McpServerStatusUpdatedNotification": McpServerStatusUpdatedNotification,
+  "v2/McpServerToolCallParams": McpServerToolCallParams,
+  "v2/McpServerToolCallResponse": McpServerToolCallResponse,
   "v2/McpToolCallAppContext": McpToolCallAppContext,
   "v2/McpToolCallError": McpToolCallError,
   "v2/McpToolCallProgressNotification": McpToolCallProgressNotification,
@@ -4862,6 +4943,7 @@ export const definitions0166 = {
   "v2/RequestId": RequestId,
   "v2/ResidencyRequirement": ResidencyRequirement,
   "v2/Resource": Resource,
+  "v2/ResourceContent": ResourceContent,
   "v2/ResourceTemplate": ResourceTemplate,
   "v2/ResponseItem": ResponseItem,
   "v2/ResponsesApiWebSearchAction": ResponsesApiWebSearchAction,

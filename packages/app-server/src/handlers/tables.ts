@@ -27,6 +27,7 @@ import { createGoalHandlers0166 } from "./goals-0166.js";
 import { createHistoryHandlers0166 } from "./history-0166.js";
 import { createSearchHandlers0166 } from "./history-search-0166.js";
 import { createLiveThreadHandlers0166 } from "./live-threads-0166/index.js";
+import { createMcpCallHandlers0166 } from "./mcp-calls-0166.js";
 import { createPermissionProfileHandler } from "./permission-profiles.js";
 import {
   createAppHandlers0166,
@@ -263,6 +264,12 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
                   ? { sessions: rt.sessions, metadata: threadMetadata }
                   : undefined,
             }),
+            ...createMcpCallHandlers0166({
+              registry: threads,
+              currentConfig,
+              cliVersion: s.cliVersion ?? "0.58.0",
+              experimentalApi: () => experimentalApi,
+            }),
             ...(goalStore
               ? createGoalHandlers0166({ registry: threads, goals: goalStore, sessions: rt.sessions?.store })
               : unavailable(
@@ -311,6 +318,10 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "thread/revert",
               "collaborationMode/list",
               "turn/settings/update",
+              "mcpServer/tool/call",
+              "mcpServer/resource/read",
+              "mcpServer/event/stream/start",
+              "mcpServer/event/stream/stop",
             ],
             "an agent runtime",
           )),

@@ -46,10 +46,13 @@ const ROUTES: MockRoute[] = [
   },
 ];
 
-/** The shell call, in the tool the request offers: 0.166.0's `exec_command`, this server's `shell`. */
+/**
+ * The shell call: `shell` where the request offers it (0.58.0's families), else 0.166.0's `exec_command`, which its
+ * code-mode models (sent no tools) run too.
+ */
 function shellCall(body: unknown): ScriptedResponse {
   const justification = "Print hello to check the shell works";
-  if (offeredTools(body).includes("exec_command"))
+  if (!offeredTools(body).includes("shell"))
     return responses.turn(
       responses.functionCall(
         "exec_command",

@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { McpServerConfig } from "@codex-ts/config-loader";
 import * as ev from "../events/constructors.js";
 import type { CoreEventListener } from "../events/types.js";
-import type { McpStartupStatus } from "../mcp/connection-manager.js";
+import { McpConnectionManager, type McpStartupStatus } from "../mcp/connection-manager.js";
+import { callToolDirectly, readResourceDirectly } from "../mcp/direct-calls.js";
+import type { McpCallToolResult } from "../mcp/types.js";
 import type { RolloutItem } from "../rollout/line.js";
 import type { BackgroundTerminals } from "../unified-exec/background.js";
 import { type InputItem, type Op, withTurnOpSettings } from "./op.js";
@@ -148,6 +150,29 @@ export class Conversation {
   /** Starts one of the conversation's MCP servers again (after an OAuth login to it); resolves once it ended. */
   restartMcpServer(name: string): Promise<void> {
     return this.session.mcp?.restartServer(name) ?? Promise.resolve();
+  }
+
+  /**
+   * A client's own call of a tool of one of the conversation's MCP servers (0.166's `mcpServer/tool/call`), on the
+   * conversation's connections: not a turn's, so nothing is recorded, announced or approved (`callToolDirectly`).
+   */
+  callMcpTool(call: {
+    server: string;
+    tool: string;
+    arguments?: unknown;
+    meta?: unknown;
+  }): Promise<McpCallToolResult> {
+    return callToolDirectly(this.mcpServers(), this.id, call);
+  }
+
+  /** A client's read of a resource of one of the conversation's MCP servers (0.166's `mcpServer/resource/read`). */
+  readMcpResource(server: string, uri: string): Promise<{ contents: Record<string, unknown>[] }> {
+    return readResourceDirectly(this.mcpServers(), server, uri);
+  }
+
+  /** The conversation's MCP servers; none (every server unknown) for a conversation without any. */
+  private mcpServers(): McpConnectionManager {
+    return this.session.mcp ?? McpConnectionManager.empty();
   }
 
   /**

@@ -39,6 +39,12 @@ export interface RequestShape {
   omitEmptyTools?: boolean;
   /** How tool outputs are cut for the model (the family's). */
   toolOutputLimit: ModelFamily["toolOutputLimit"];
+  /**
+   * 0.166.0's families: the tools its router answers (those it registers for the turn), when they are not `tools`:
+   * its code-mode catalogue models are sent none, yet their calls to gpt-5.5's tools run (the MCP resource tools
+   * among them, servers or not; checked with the native binary).
+   */
+  routable?: ToolSpec[];
 }
 
 /**
@@ -145,10 +151,11 @@ export function requestShape(
     const withTools = generic || family.toolset === "unified";
     const search = family.mcpTools === "search" && o.mcp !== undefined;
     const namespaces = family.mcpTools === "namespaces" && o.mcp !== undefined;
+    const webSearch = webSearchMode(config, settings.sandboxPolicy?.mode === "danger-full-access");
     return {
       tools: withTools
         ? toolSpecs0166({
-            webSearch: webSearchMode(config, settings.sandboxPolicy?.mode === "danger-full-access"),
+            webSearch,
             goals: o.goals ?? false,
             mcpResources: (search || namespaces) && (o.mcp?.hasEnabledServers() ?? false),
             toolSearch: search ? (o.mcp?.toolSearchSpec() ?? null) : null,
@@ -156,6 +163,9 @@ export function requestShape(
             mcpNamespaces: namespaces ? (o.mcp?.namespaceSpecs() ?? []) : [],
           })
         : [],
+      ...(withTools
+        ? {}
+        : { routable: toolSpecs0166({ webSearch, goals: o.goals ?? false, mcpResources: true }) }),
       ...common,
       instructions: baseInstructions,
       parallelToolCalls: withTools,

@@ -106,12 +106,9 @@ async function sample(session: Session, turnId: string, signal: AbortSignal): Pr
           if (type !== "web_search_call") items.push(recorded);
           // A tool search this side answers (`execution: client`, 0.166.0's for deferred MCP tools) is a call too.
           const clientSearch = type === "tool_search_call" && item.execution === "client";
-          if (
-            type === "function_call" ||
-            type === "custom_tool_call" ||
-            type === "local_shell_call" ||
-            clientSearch
-          )
+          // 0.166.0 has no local shell tool: its families' local_shell_call is kept but not run (nor answered).
+          const localShell = type === "local_shell_call" && session.family().toolset === "0.58";
+          if (type === "function_call" || type === "custom_tool_call" || localShell || clientSearch)
             calls.push(recorded);
           // The item event first, then its legacy events (0.58.0 derives those from the item and sends them after).
           const turnItem = turnItemOf(item, false);

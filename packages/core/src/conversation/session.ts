@@ -10,7 +10,7 @@ import type { ModelClient } from "../client/model-client.js";
 import { type ModelFamily, type ModelGeneration, modelFamily } from "../client/model-family.js";
 import { modelContextWindow } from "../client/model-info.js";
 import { outputSchemaTextFormat } from "../client/output-schema.js";
-import type { Prompt, ResponseItemJson } from "../client/types.js";
+import type { Prompt, ResponseItemJson, ToolSpec } from "../client/types.js";
 import * as ev from "../events/constructors.js";
 import type { UserInputAnswers, UserInputQuestion } from "../events/extension.js";
 import {
@@ -36,7 +36,7 @@ import {
   userMessage,
 } from "./context.js";
 import { McpElicitations } from "./mcp-elicitations.js";
-import { chosenSummary, reasoningFor, requestShape } from "./request-shape.js";
+import { chosenSummary, type RequestShape, reasoningFor, requestShape } from "./request-shape.js";
 import { assessSandboxCommand } from "./sandbox-assessment.js";
 import { Steering, type TaskKind } from "./steering.js";
 import { TokenUsageTracker } from "./token-usage.js";
@@ -348,11 +348,7 @@ export class Session {
   /** The next model request: the history under the current settings, with the built-in and MCP tools. */
   prompt(): Prompt {
     const s = this.settings;
-    const shape = requestShape(this.config, s, this.d.instructions, {
-      goals: this.goals() !== null,
-      mcp: this.mcp ?? undefined,
-      generation: this.generation(),
-    });
+    const shape = this.requestShape();
     return {
       model: s.model,
       instructions: shape.instructions,
@@ -366,6 +362,23 @@ export class Session {
       ...(this.turnOutputSchema != null ? { textFormat: outputSchemaTextFormat(this.turnOutputSchema) } : {}),
       conversationId: this.id,
     };
+  }
+
+  /**
+   * The tools the turn's router answers: those the request offers, or the ones 0.166.0 registers for a model that
+   * is sent none (`RequestShape.routable`).
+   */
+  routableTools(): ToolSpec[] {
+    const shape = this.requestShape();
+    return shape.routable ?? shape.tools;
+  }
+
+  private requestShape(): RequestShape {
+    return requestShape(this.config, this.settings, this.d.instructions, {
+      goals: this.goals() !== null,
+      mcp: this.mcp ?? undefined,
+      generation: this.generation(),
+    });
   }
 
   /** The running task is `id`; interrupts abort the returned controller. */

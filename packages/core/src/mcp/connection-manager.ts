@@ -127,6 +127,8 @@ export class McpConnectionManager {
   private begun = false;
   /** Per server, the latest start (a restart supersedes the start in flight). */
   private readonly generations = new Map<string, number>();
+  /** Per server, its latest start, settled (never rejected) once it ended: what a direct call waits for. */
+  private readonly starts = new Map<string, Promise<void>>();
 
   private constructor(
     private readonly configs: Record<string, McpServerConfig>,
@@ -243,7 +245,13 @@ export class McpConnectionManager {
     await this.startOne(name, config);
   }
 
-  private async startOne(name: string, config: McpServerConfig): Promise<void> {
+  private startOne(name: string, config: McpServerConfig): Promise<void> {
+    const start = this.runStart(name, config);
+    this.starts.set(name, start);
+    return start;
+  }
+
+  private async runStart(name: string, config: McpServerConfig): Promise<void> {
     const generation = (this.generations.get(name) ?? 0) + 1;
     this.generations.set(name, generation);
     const superseded = () => this.generations.get(name) !== generation;
@@ -381,11 +389,24 @@ export class McpConnectionManager {
   }
 
   /**
+   * Waits until server `name` is up for a client's direct call (0.166's `mcpServer/tool/call`): a start in flight
+   * is awaited (that server's alone, as 0.166.0 waits). Throws 0.166.0's words for a server that is not configured
+   * or not enabled (`unknown MCP server '<name>'`) and for one that failed to start (`failed to get client: <why>`).
+   */
+  async awaitStarted(name: string): Promise<void> {
+    if (!this.serverConfig(name)?.enabled) throw new Error(`unknown MCP server '${name}'`);
+    await (this.starts.get(name) ?? this.started);
+    if (this.servers.has(name)) return;
+    const failure = this.failures.find((f) => f.server === name);
+    throw new Error(failure ? `failed to get client: ${failure.reason}` : `unknown MCP server '${name}'`);
+  }
+
+  /**
    * Calls a tool within the server's tool timeout; rejects on transport errors, timeouts and aborts. With
    * `onProgress`, the call carries a progress token and the server's `notifications/progress` reach the callback,
    * at most MCP_PROGRESS_PER_SECOND after a burst (the latest value wins). The result is bounded
    * (`limitCallToolResult`): cut to MCP_RESULT_MAX_BYTES, or a rejection when nested too deep. A server whose
-   * connection closed is restarted first (up to MCP_MAX_RESTARTS times).
+   * connection closed is restarted first (up to MCP_MAX_RESTARTS times). `meta` goes in the request's `_meta`.
    */
   async callTool(
     server: string,
@@ -393,6 +414,7 @@ export class McpConnectionManager {
     args: Record<string, unknown> | null,
     signal?: AbortSignal,
     onProgress?: (progress: McpProgress) => void,
+    meta?: Record<string, unknown>,
   ): Promise<McpCallToolResult> {
     const s = await this.connected(server);
     const token = onProgress ? `codex-progress-${++progressTokens}` : undefined;
@@ -402,7 +424,7 @@ export class McpConnectionManager {
       const params = {
         name: tool,
         ...(args ? { arguments: args } : {}),
-        ...(token ? { _meta: { progressToken: token } } : {}),
+        ...(token || meta ? { _meta: { ...(token ? { progressToken: token } : {}), ...meta } } : {}),
       };
       const result = await s.client.callTool(params, undefined, {
         timeout: s.toolTimeoutMs,

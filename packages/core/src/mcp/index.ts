@@ -20,6 +20,12 @@ export {
   rustDurationDebug,
 } from "./connection-manager.js";
 export {
+  callToolDirectly,
+  McpDirectCallError,
+  readResourceDirectly,
+  readResourceWithoutThread,
+} from "./direct-calls.js";
+export {
   DEFAULT_MCP_OAUTH_TIMEOUT_SEC,
   type McpOauthLogin,
   type McpOauthLoginOptions,

@@ -2,6 +2,7 @@ import type { ToolSpec } from "../client/types.js";
 import { jsonSyntaxError } from "../tools/json-syntax-error.js";
 import { sortKeys } from "./call-output.js";
 import type { McpConnectionManager } from "./connection-manager.js";
+import type { McpWording } from "./startup-failure.js";
 
 /**
  * The three MCP resource tools 0.58.0 offers every model (right after the shell tool, even with no MCP server),
@@ -79,6 +80,7 @@ export function resourceToolCall(
   mcp: McpConnectionManager | undefined,
   tool: string,
   rawArguments: string,
+  wording: McpWording = "0.58",
 ): ResourceToolCall {
   let parsed: unknown = null;
   try {
@@ -104,11 +106,11 @@ export function resourceToolCall(
   const cursor = typeof args.cursor === "string" ? args.cursor : undefined;
   const invocation = { server: server ?? "codex", tool, arguments: parsed };
   const run = async (): Promise<{ Ok: string } | { Err: string }> => {
-    if (tool === "read_mcp_resource") return readResource(mcp, server as string, String(args.uri));
+    if (tool === "read_mcp_resource") return readResource(mcp, server as string, String(args.uri), wording);
     if (cursor !== undefined && server === undefined)
       return { Err: "cursor can only be used when a server is specified" };
     const key = tool === "list_mcp_resources" ? "resources" : "resourceTemplates";
-    return server === undefined ? listAll(mcp, key) : listOne(mcp, key, server, cursor);
+    return server === undefined ? listAll(mcp, key) : listOne(mcp, key, server, cursor, wording);
   };
   return { kind: "run", invocation, run };
 }
@@ -155,6 +157,7 @@ async function listOne(
   key: ListKey,
   server: string,
   cursor: string | undefined,
+  wording: McpWording,
 ): Promise<{ Ok: string } | { Err: string }> {
   try {
     const p = (await page(mcp, key, server, cursor)) as Args & { nextCursor?: string };
@@ -163,7 +166,7 @@ async function listOne(
       Ok: JSON.stringify({ server, [key]: items, ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) }),
     };
   } catch (err) {
-    return { Err: failure(METHOD[key], server, null, err) };
+    return { Err: failure(METHOD[key], server, null, err, wording) };
   }
 }
 
@@ -171,26 +174,39 @@ async function readResource(
   mcp: McpConnectionManager | undefined,
   server: string,
   uri: string,
+  wording: McpWording,
 ): Promise<{ Ok: string } | { Err: string }> {
   try {
     if (!mcp) throw new Error(`unknown MCP server '${server}'`);
     const result = await mcp.readResource(server, uri);
-    return { Ok: JSON.stringify({ server, uri, contents: (result.contents ?? []).map(sortKeys) }) };
+    // 0.58.0 shows each content's keys sorted, 0.166.0 as the server sent them.
+    const contents = wording === "0.166" ? (result.contents ?? []) : (result.contents ?? []).map(sortKeys);
+    return { Ok: JSON.stringify({ server, uri, contents }) };
   } catch (err) {
-    return { Err: failure(METHOD.read, server, uri, err) };
+    return { Err: failure(METHOD.read, server, uri, err, wording) };
   }
 }
 
 /**
  * 0.58.0's wording: `<method> failed: unknown MCP server '<name>'`, or for the server's own error
  * `<method> failed: <method> failed for \`<server>\`[ (<uri>)]: <method> failed: Mcp error: <code>: <message>`.
+ * 0.166.0's (checked with the native binary): `unknown MCP server '<name>'` alone, and the server's error without
+ * the third `<method> failed: `.
  */
-function failure(method: string, server: string, uri: string | null, err: unknown): string {
+function failure(
+  method: string,
+  server: string,
+  uri: string | null,
+  err: unknown,
+  wording: McpWording,
+): string {
   const e = err as { code?: unknown; message?: string };
   const message = String(e?.message ?? err);
-  if (typeof e?.code !== "number") return `${method} failed: ${message}`;
+  const modern = wording === "0.166";
+  if (typeof e?.code !== "number") return modern ? message : `${method} failed: ${message}`;
   // The SDK's McpError prefixes the server's message with "MCP error <code>: "; 0.58.0 shows the message as sent.
   const sent = message.replace(`MCP error ${e.code}: `, "");
   const where = uri === null ? `\`${server}\`` : `\`${server}\` (${uri})`;
-  return `${method} failed: ${method} failed for ${where}: ${method} failed: Mcp error: ${e.code}: ${sent}`;
+  const inner = modern ? "" : `${method} failed: `;
+  return `${method} failed: ${method} failed for ${where}: ${inner}Mcp error: ${e.code}: ${sent}`;
 }

@@ -242,10 +242,16 @@ export class UnifiedExecManager {
 
   async writeStdin(
     args: WriteStdinArgs,
-    o: { signal?: AbortSignal; outputLimit?: ToolOutputLimit | null } = {},
+    o: { signal?: AbortSignal; outputLimit?: ToolOutputLimit | null; modern?: boolean } = {},
   ): Promise<UnifiedExecOutcome> {
     const session = this.sessions.get(args.sessionId);
-    if (!session) return failure(`write_stdin failed: UnknownSessionId { session_id: ${args.sessionId} }`);
+    // `modern`: a 0.166 thread's call, refused in 0.166.0's words (checked with the native binary).
+    if (!session)
+      return failure(
+        o.modern
+          ? `write_stdin failed: Unknown process id ${args.sessionId}`
+          : `write_stdin failed: UnknownSessionId { session_id: ${args.sessionId} }`,
+      );
     session.lastUsed = performance.now();
     if (args.chars !== "") {
       session.write(args.chars);

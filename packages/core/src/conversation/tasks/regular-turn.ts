@@ -187,7 +187,7 @@ function toolContext(
     settings: () => session.settings,
     family: () => session.family(),
     resolvePath: (path) => session.resolvePath(path),
-    offeredTools: () => session.prompt().tools,
+    offeredTools: () => session.routableTools(),
     emit,
     notify: (msg) => session.notify(task.id, msg),
     askApproval: (callId, request) => session.askApproval(task.id, callId, request, task.signal),

@@ -7,7 +7,17 @@ type Call = Record<string, unknown>;
  * unified_exec`, checked with the binary). Not `shell_command`: it runs that one even when the feature is off
  * (checked with o3), as it does `shell` when only `shell_command` or unified exec is offered.
  */
-const GATED_FUNCTIONS = new Set(["apply_patch", "view_image", "exec_command", "write_stdin"]);
+const GATED_FUNCTIONS = new Set([
+  "apply_patch",
+  "view_image",
+  "exec_command",
+  "write_stdin",
+  // Later Codex's tools, which 0.58.0 does not have (`unsupported call: get_goal`, checked with the binary).
+  "request_user_input",
+  "get_goal",
+  "create_goal",
+  "update_goal",
+]);
 
 /**
  * How 0.58.0 answers a call to a tool it did not offer in this request, or null when the call may run. Its router
@@ -23,6 +33,30 @@ export function unofferedToolAnswer(call: Call, offered: readonly ToolSpec[]): s
   if (call.type === "function_call" && GATED_FUNCTIONS.has(name) && !has(name))
     return `unsupported call: ${name}`;
   return null;
+}
+
+/**
+ * How 0.166.0 answers a call to a tool it has not registered for the turn (`registered`: the tools it offered, or
+ * registers without offering them), or null when the call may run. Its router knows only those (checked with the
+ * native binary for `gpt-5.5`, a model outside its catalogue and a code-mode one): a function call to any other
+ * name gets `unsupported call: <name>` (among them `shell`, `shell_command`, `container.exec` and `update_plan`,
+ * which none of its families has), a custom call `unsupported custom tool call: <name>`, and a function call to a
+ * tool it registered in another form (the freeform apply_patch; `tool_search`, which `gpt-5.5` always has) `aborted`. MCP tools are resolved before this gate.
+ */
+export function unregisteredToolAnswer0166(
+  call: Call,
+  registered: readonly ToolSpec[],
+  toolSearchRegistered: boolean,
+): string | null {
+  const name = String(call.name ?? "");
+  const named = (type: ToolSpec["type"]) =>
+    registered.some((t) => t.type === type && "name" in t && t.name === name);
+  if (call.type === "custom_tool_call")
+    return named("custom") ? null : `unsupported custom tool call: ${name}`;
+  if (call.type !== "function_call") return `unsupported call: ${name}`;
+  if (named("function")) return null;
+  if (named("custom") || (name === "tool_search" && toolSearchRegistered)) return "aborted";
+  return `unsupported call: ${name}`;
 }
 
 /**

@@ -42,7 +42,10 @@ export interface ToolContext {
   readonly codexHome: string;
   /** A path the model named, against the turn's cwd. */
   resolvePath(path: string): string;
-  /** The tools this request offered (built-in and MCP). */
+  /**
+   * The tools the router answers this turn: those the request offered (built-in and MCP), or for 0.166.0's
+   * code-mode models, which are sent none, the ones 0.166.0 registers for them (`RequestShape.routable`).
+   */
   offeredTools(): readonly ToolSpec[];
   /** Emits (and records, per the rollout policy) an event of the turn. */
   emit(msg: CodexEventMsg): void;

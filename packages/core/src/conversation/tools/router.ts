@@ -4,7 +4,7 @@ import { GOAL_TOOL_HANDLERS } from "../../goals/tool-handlers.js";
 import { MCP_RESOURCE_TOOL_NAMES } from "../../mcp/resource-tools.js";
 import { jsonSyntaxError } from "../../tools/json-syntax-error.js";
 import { TurnAborted } from "../turn-aborted.js";
-import { localShellArguments, unofferedToolAnswer } from "./call-gate.js";
+import { localShellArguments, unofferedToolAnswer, unregisteredToolAnswer0166 } from "./call-gate.js";
 import type { ToolContext, ToolHandler, ToolResult } from "./context.js";
 import { applyPatchHandler } from "./handlers/apply-patch.js";
 import { mcpResourceToolCall, mcpToolCall, namespacedMcpToolCall } from "./handlers/mcp.js";
@@ -80,9 +80,9 @@ function abortedToolOutput(name: string, seconds: number): string {
 }
 
 /**
- * Routes one call as 0.58.0's router does: MCP tools (and 0.166.0's tool searches and namespaced MCP calls) and the
- * MCP resource tools first, then the offered-tools gate
- * (call-gate.ts), then the unified exec tools (which decode their raw arguments themselves), then the arguments
+ * Routes one call as 0.58.0's router does: MCP tools (and 0.166.0's tool searches and namespaced MCP calls) first,
+ * then the offered-tools gate (call-gate.ts: 0.58.0's, or 0.166.0's registered tools for its families), then the
+ * MCP resource tools, then the unified exec tools (which decode their raw arguments themselves), then the arguments
  * (serde_json's wording when they are not JSON), then the built-in handler.
  */
 async function dispatch(ctx: ToolContext, call: ResponseItemJson): Promise<ResponseItemJson[]> {
@@ -110,10 +110,14 @@ async function dispatch(ctx: ToolContext, call: ResponseItemJson): Promise<Respo
   const mcpTool = flatMcp ? ctx.mcp?.resolve(name) : undefined;
   if (ctx.mcp && mcpTool)
     return answer(await mcpToolCall(ctx, ctx.mcp, callId, mcpTool, String(call.arguments ?? "")));
+  const toolset = ctx.family().toolset;
+  const refused =
+    toolset === "0.58"
+      ? unofferedToolAnswer(call, ctx.offeredTools())
+      : unregisteredToolAnswer0166(call, ctx.offeredTools(), toolset === "unified");
+  if (refused !== null) return answer(refused);
   if (call.type === "function_call" && MCP_RESOURCE_TOOL_NAMES.has(name))
     return answer(await mcpResourceToolCall(ctx, callId, name, String(call.arguments ?? "")));
-  const refused = unofferedToolAnswer(call, ctx.offeredTools());
-  if (refused !== null) return answer(refused);
   const unifiedExec = call.type === "function_call" ? UNIFIED_EXEC_HANDLERS.get(name) : undefined;
   if (unifiedExec) return answer(await unifiedExec(ctx, { callId, call, args: {} }));
   let args: Record<string, unknown> = call.type === "local_shell_call" ? localShellArguments(call) : {};

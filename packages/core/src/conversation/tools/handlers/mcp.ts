@@ -177,7 +177,13 @@ export async function mcpResourceToolCall(
   tool: string,
   rawArguments: string,
 ): Promise<string> {
-  const call = resourceToolCall(ctx.mcp, tool, rawArguments);
+  // A 0.166 family's calls are answered in 0.166.0's words.
+  const call = resourceToolCall(
+    ctx.mcp,
+    tool,
+    rawArguments,
+    ctx.family().toolset === "0.58" ? "0.58" : "0.166",
+  );
   if (call.kind === "invalid") return call.output;
   return betweenMcpEvents(ctx, callId, call.invocation, async () => {
     const outcome = await call.run();

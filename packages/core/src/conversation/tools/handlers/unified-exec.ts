@@ -41,10 +41,10 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
   const turn = ctx.settings();
   const refusal = escalationRefusal(turn.approvalPolicy, args.withEscalatedPermissions);
   if (refusal !== null) return refusal;
-  // 0.166.0's exec_command (offered to gpt-5.5 and, on 0.166 threads, to models outside its catalogue) runs and
-  // is reported its own way.
+  // 0.166.0's exec_command (offered to gpt-5.5 and, on 0.166 threads, to models outside its catalogue; registered
+  // for its code-mode models too) runs and is reported its own way.
   const family = ctx.family();
-  const modern = family.toolset === "unified" || family.toolset === "generic";
+  const modern = family.toolset !== "0.58";
   const patch = modern ? patchFromShellCommand([args.shell, args.login ? "-lc" : "-c", args.cmd]) : null;
   if (patch !== null) return interceptedPatch(ctx, callId, patch, UnifiedExecManager.workdir(args, turn.cwd));
   const shellCommand = UnifiedExecManager.shellCommand(args);
@@ -118,6 +118,7 @@ export const writeStdinHandler: ToolHandler = async (ctx, { call }) => {
   const outcome = await ctx.unifiedExec.writeStdin(decoded.args, {
     signal: ctx.signal,
     outputLimit: ctx.family().toolOutputLimit,
+    modern: ctx.family().toolset !== "0.58",
   });
   const output = answer(ctx, outcome);
   if (outcome.interaction) ctx.notify(ev.terminalInteraction(outcome.interaction));

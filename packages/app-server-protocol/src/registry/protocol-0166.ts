@@ -10,8 +10,8 @@ import { goalNotifications0166, goalRequests0166 } from "./protocol-0166-goals.j
 import { historyRequests0166 } from "./protocol-0166-history.js";
 import { hostNotifications0166, hostRequests0166 } from "./protocol-0166-host.js";
 import { liveNotifications0166, liveRequests0166 } from "./protocol-0166-live.js";
-import { pluginRequests0166 } from "./protocol-0166-plugins.js";
 import { mcpRequests0166 } from "./protocol-0166-mcp.js";
+import { pluginRequests0166 } from "./protocol-0166-plugins.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 import { workspaceNotifications0166, workspaceRequests0166 } from "./protocol-0166-workspace.js";

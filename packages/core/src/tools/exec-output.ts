@@ -156,6 +156,21 @@ export interface ExecEndFields {
 }
 
 /**
+ * The `exec_command_end` fields of a command that did not run to an exit of its own (it could not start, was
+ * refused, timed out or was stopped): `text` as stderr, aggregated and formatted output, exit code -1, no duration.
+ */
+export function failedExecEnd(text: string): ExecEndFields {
+  return {
+    stdout: "",
+    stderr: text,
+    aggregated_output: text,
+    exit_code: -1,
+    duration: { secs: 0, nanos: 0 },
+    formatted_output: text,
+  };
+}
+
+/**
  * A finished command's `exec_command_end` fields and the history item's output. A command that could not be
  * started at all is reported as 0.58.0 does: `execution error: Io(Os { code, kind, message })` as stderr, aggregated
  * and formatted output and as the (plain-text) tool output, exit code -1, zero duration.
@@ -171,17 +186,7 @@ export function execCommandEnd(r: {
 }): { end: ExecEndFields; forHistory: string } {
   if (r.spawnErrorDebug !== undefined) {
     const text = `execution error: Io(${r.spawnErrorDebug})`;
-    return {
-      end: {
-        stdout: "",
-        stderr: text,
-        aggregated_output: text,
-        exit_code: -1,
-        duration: { secs: 0, nanos: 0 },
-        formatted_output: text,
-      },
-      forHistory: text,
-    };
+    return { end: failedExecEnd(text), forHistory: text };
   }
   const output = execToolOutput(r);
   return {

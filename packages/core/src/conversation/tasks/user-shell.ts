@@ -5,7 +5,12 @@ import { parseCommand } from "../../exec/parse-command.js";
 import { type RunCommandResult, runCommand } from "../../exec/run-command.js";
 import { commandEnvironment } from "../../exec/shell-env.js";
 import { rustDurationDebug } from "../../mcp/startup-failure.js";
-import { type ExecEndFields, execCommandEnd, truncateOutputForModel } from "../../tools/exec-output.js";
+import {
+  type ExecEndFields,
+  execCommandEnd,
+  failedExecEnd,
+  truncateOutputForModel,
+} from "../../tools/exec-output.js";
 import { truncateText0166 } from "../../tools/truncate-0166.js";
 import { rustDebugString } from "../../unified-exec/args.js";
 import { userMessage } from "../context.js";
@@ -103,17 +108,7 @@ async function runUserShellCommand(
  * code -1 and no duration.
  */
 function userShellOutcome(ran: RunCommandResult, aborted: boolean): { end: ExecEndFields; seconds: number } {
-  const failed = (text: string) => ({
-    end: {
-      stdout: "",
-      stderr: text,
-      aggregated_output: text,
-      exit_code: -1,
-      duration: { secs: 0, nanos: 0 },
-      formatted_output: text,
-    },
-    seconds: 0,
-  });
+  const failed = (text: string) => ({ end: failedExecEnd(text), seconds: 0 });
   if (aborted) return failed(ABORTED);
   if (ran.timedOut) return failed(`execution error: Sandbox(Timeout { output: ${execOutputDebug(ran)} })`);
   if (ran.spawnErrorDebug !== undefined) return failed(`execution error: Io(${ran.spawnErrorDebug})`);

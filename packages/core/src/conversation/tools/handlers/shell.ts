@@ -7,7 +7,7 @@ import {
   runCommand,
   SandboxUnavailableError,
 } from "../../../exec/run-command.js";
-import { execCommandEnd } from "../../../tools/exec-output.js";
+import { execCommandEnd, failedExecEnd } from "../../../tools/exec-output.js";
 import { patchFromShellCommand } from "../../../tools/shell-apply-patch.js";
 import { rustDebugString } from "../../../unified-exec/args.js";
 import { sandboxFailureMessage } from "../../sandbox-assessment.js";
@@ -110,15 +110,6 @@ async function runOrRefuse(o: RunCommandOptions): Promise<RunCommandResult> {
 function rejected(ctx: ToolContext, callId: string, forbiddenBy?: string): string {
   const text =
     forbiddenBy === undefined ? REJECTED : `execution error: Rejected(${rustDebugString(forbiddenBy)})`;
-  ctx.emit(
-    ev.execCommandEnd(callId, {
-      stdout: "",
-      stderr: text,
-      aggregated_output: text,
-      exit_code: -1,
-      duration: { secs: 0, nanos: 0 },
-      formatted_output: text,
-    }),
-  );
+  ctx.emit(ev.execCommandEnd(callId, failedExecEnd(text)));
   return text;
 }

@@ -238,9 +238,10 @@ describe("the built bundle", () => {
     // Lines are cut at ~120 characters (tsup.config.ts), strings with line continuations; few are indented.
     expect(lines.filter((l) => l.length > 1000)).toEqual([]);
     expect(lines.filter((l) => /^\s{2}/.test(l)).length).toBeLessThan(lines.length / 20);
-    // An unminified build is over 3 MB; this one grows with the features (2.2 MB with 0.166's fs/*, command/exec,
-    // MCP OAuth and the exec policy).
-    expect(bundle.length).toBeLessThan(2_400_000);
+    // An unminified build is well over 3 MB; this one grows with the features (2.2 MB with 0.166's fs/*, command/exec,
+    // MCP OAuth and the exec policy; 2.42 MB with plugins, agent-config migration, search and the live-thread and
+    // MCP methods).
+    expect(bundle.length).toBeLessThan(2_700_000);
   });
 
   it("asciiBundle escapes what is not ASCII and the program stays the same", async () => {

@@ -156,6 +156,18 @@ describe("loadBundle", () => {
     const grown = onlyCacheFile(path.join(dir, "b", "bundle.cjs"));
     expect(fs.statSync(grown).size).toBeGreaterThan(fs.statSync(initial).size * CACHE_GROWTH_TO_REWRITE);
 
+    // A grown cache over the size bound is not written: the smaller one read at start stays.
+    const capped = loadBundle(copyWithCache(initial, "d"), {
+      env: noHome,
+      maxRewriteBytes: fs.statSync(initial).size + 1,
+    });
+    expect(capped.cache).toBe("hit");
+    expect((capped.exports as Growing).grow(7)).toBe(expected);
+    capped.saveCacheIfGrown();
+    expect(fs.statSync(onlyCacheFile(path.join(dir, "d", "bundle.cjs"))).size).toBe(
+      fs.statSync(initial).size,
+    );
+
     // A run from the grown cache that calls the same code compiles nothing new: the file stays as it was.
     const third = loadBundle(copyWithCache(grown, "c"), { env: noHome });
     expect(third.cache).toBe("hit");

@@ -41,14 +41,21 @@ export interface LoadedBundle {
    * After a hit: writes the cache again when this run compiled at least `CACHE_GROWTH_TO_REWRITE` times what the
    * cache held, i.e. reached code the run that wrote it never did (a first run that only answered `initialize`
    * leaves a cache without the listing, which every later run would then compile lazily on its first request).
-   * A cache only grows, by 1% or more each time (the 0.166 listing adds 2%), so it is rewritten a bounded number of
-   * times. Never throws.
+   * A cache only grows, by 1% or more each time (the 0.166 listing adds 2%), and never past `CACHE_REWRITE_MAX_BYTES`,
+   * so it is rewritten a bounded number of times. Never throws.
    */
   saveCacheIfGrown(): void;
 }
 
 /** How much more compiled code than its cache holds makes a run write the cache again (see `saveCacheIfGrown`). */
 export const CACHE_GROWTH_TO_REWRITE = 1.01;
+/**
+ * A grown cache bigger than this is not written: every later start deserializes the whole cache (~3 ms per MB), so a
+ * short run that reached most of the server (a test touching every method wrote 3.6 MB, +10 ms at each start) would
+ * cost more than compiling those rarely used functions when they are used. The app-server's start and listing take
+ * ~1.4 MB.
+ */
+export const CACHE_REWRITE_MAX_BYTES = 2 * 1024 * 1024;
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
@@ -63,6 +70,8 @@ export interface LoadOptions {
    * the bundle's size and mtime, so a bundle edited after the build still never meets the build's cache.
    */
   buildId?: string | undefined;
+  /** The most a grown cache may weigh to be written (default `CACHE_REWRITE_MAX_BYTES`). */
+  maxRewriteBytes?: number;
 }
 
 /**
@@ -88,7 +97,8 @@ export function loadBundle(file: string, opts: LoadOptions = {}): LoadedBundle {
       if (!store || cache !== "hit") return;
       try {
         const data = script.createCachedData();
-        if (data.length >= cachedBytes * CACHE_GROWTH_TO_REWRITE) store.write(data);
+        const max = opts.maxRewriteBytes ?? CACHE_REWRITE_MAX_BYTES;
+        if (data.length >= cachedBytes * CACHE_GROWTH_TO_REWRITE && data.length <= max) store.write(data);
       } catch {
         // As in saveCache: the cache read at start stays.
       }

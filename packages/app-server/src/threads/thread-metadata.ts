@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { statSync } from "node:fs";
 import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { gen0166 } from "@codex-ts/app-server-protocol";
@@ -66,7 +67,10 @@ export class ThreadMetadataStore {
 
   /** Every thread's record (latest line wins); empty when there is no file. */
   async all(): Promise<Map<string, ThreadMetadata>> {
-    const st = await stat(this.path).catch(() => null);
+    // Every thread/list and thread/read asks: one synchronous stat (microseconds) answers the usual case (no file,
+    // or unchanged) at once. An asynchronous one queued behind the index's background reads on libuv's threads and
+    // held the first listing after spawn ~5 ms.
+    const st = statOrNull(this.path);
     if (!st?.isFile() || st.size > MAX_FILE_BYTES) return new Map();
     if (this.cache && this.cache.size === st.size && this.cache.mtimeMs === st.mtimeMs)
       return this.cache.records;
@@ -146,4 +150,12 @@ export function withMetadata(thread: gen0166.Thread, record: ThreadMetadata | un
     gitInfo: anyGit || thread.gitInfo ? gitInfo : null,
     daybreakEnabled: record.daybreak_enabled ?? thread.daybreakEnabled ?? null,
   };
+}
+
+function statOrNull(path: string): { size: number; mtimeMs: number; isFile(): boolean } | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
 }

@@ -174,6 +174,23 @@ export function commandItem(c: CommandState, times: ItemTimes = NO_TIMES): ItemO
   };
 }
 
+/**
+ * A command item started by its `exec_command_begin` (or, when approval comes first, its `exec_approval_request`):
+ * in progress, run by the model unless the event says the user ran it (`thread/shellCommand`).
+ */
+export function startedCommand(
+  msg: Extract<EventMsg, { type: "exec_command_begin" } | { type: "exec_approval_request" }>,
+): ItemOf0166<"commandExecution"> {
+  const byUser = msg.type === "exec_command_begin" && msg.is_user_shell_command;
+  return commandItem({
+    id: msg.call_id,
+    command: msg.command,
+    cwd: msg.cwd,
+    status: "inProgress",
+    ...(byUser ? { source: "userShell" as const } : {}),
+  });
+}
+
 /** A command item completed by its `exec_command_end`. */
 export function endedCommand(
   item: ItemOf0166<"commandExecution">,

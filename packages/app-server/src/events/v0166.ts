@@ -5,7 +5,6 @@ import { mcpElicitationRequest, userInputRequest } from "./approvals-0166.js";
 import { CompactionItems } from "./compaction-0166.js";
 import { discardedItems, mcpProgress } from "./core-events.js";
 import {
-  commandItem,
   endedCommand,
   fileChangeItem,
   fileUpdateChanges,
@@ -13,6 +12,7 @@ import {
   imageViewItem,
   mcpToolCallDone,
   mcpToolCallItem,
+  startedCommand,
   type ThreadItem0166,
   threadItem0166,
   webSearchAction0166,
@@ -192,7 +192,7 @@ export class EventMapper0166 {
         if (this.reasoning) this.reasoning.summaryIndex += 1;
         return [];
       case "exec_command_begin":
-        return this.open.has(msg.call_id) ? [] : this.started(this.commandStarted(msg));
+        return this.open.has(msg.call_id) ? [] : this.started(startedCommand(msg));
       case "exec_command_output_delta":
         return this.commandOutput(msg);
       case "exec_command_end":
@@ -204,7 +204,7 @@ export class EventMapper0166 {
         if (unifiedItem) return [...this.started(unifiedItem), ...this.status.approvalOpened()];
         return [
           ...this.status.approvalOpened(),
-          ...(this.open.has(msg.call_id) ? [] : this.started(this.commandStarted(msg))),
+          ...(this.open.has(msg.call_id) ? [] : this.started(startedCommand(msg))),
         ];
       }
       case "apply_patch_approval_request":
@@ -455,20 +455,6 @@ export class EventMapper0166 {
 
   private clientIdOf(item: TurnItem): string | null {
     return "UserMessage" in item ? (this.clientIds.get(item.UserMessage.id) ?? null) : null;
-  }
-
-  private commandStarted(
-    msg: EventOf<"exec_command_begin"> | EventOf<"exec_approval_request">,
-  ): ThreadItem0166 {
-    return commandItem({
-      id: msg.call_id,
-      command: msg.command,
-      cwd: msg.cwd,
-      status: "inProgress",
-      ...(msg.type === "exec_command_begin" && msg.is_user_shell_command
-        ? { source: "userShell" as const }
-        : {}),
-    });
   }
 
   private commandOutput(msg: EventOf<"exec_command_output_delta">): Notification0166[] {

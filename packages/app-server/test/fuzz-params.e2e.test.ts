@@ -4,6 +4,7 @@ import { type ProtocolDefinition, protocol058, protocol0166 } from "@codex-ts/ap
 import { CLI_MAIN, JsonRpcChild, type RpcMessage, tempDir } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { LEAKED_JS_FAILURE } from "./helpers/leaked-failure.js";
 
 /**
  * Every request method this server registers, for both protocol generations, sent with a plausible params object
@@ -22,9 +23,6 @@ const SKIPPED = /login|logout|upload|shutdown|^exit$/i;
 const DESTRUCTIVE = /archive|delete|unsubscribe|revert|remove|rollback|compact/;
 /** Errors a client's bad input may get. */
 const CLIENT_ERRORS = new Set([-32600, -32602, -32603]);
-/** Texts that mean a JavaScript failure escaped into an answer instead of a clear error. */
-const LEAKED =
-  /TypeError|ReferenceError|RangeError: Maximum|Cannot read propert|is not a function|is not iterable|The property '|The argument '|ERR_[A-Z_]{4,}|Received type/;
 const ANSWER_MS = 15_000;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -183,7 +181,7 @@ async function fuzz(protocol: ProtocolDefinition, generation: "0.58" | "0.166") 
       const error = answer.error as { code?: number; message?: string } | undefined;
       if (error && !CLIENT_ERRORS.has(error.code ?? 0))
         problems.push(`${method} ${field}: error code ${error.code} ${error.message?.slice(0, 120)}`);
-      if (error && LEAKED.test(error.message ?? ""))
+      if (error && LEAKED_JS_FAILURE.test(error.message ?? ""))
         problems.push(`${method} ${field}: ${error.message?.slice(0, 200)}`);
     }
     if (problems.length > 20) break;

@@ -6,10 +6,13 @@ import {
   type RpcMessage,
   responses,
   type ScriptedResponse,
+  type SeededRandom,
+  seededRandom,
   startMockModelServer,
   tempDir,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
+import { LEAKED_JS_FAILURE } from "./helpers/leaked-failure.js";
 
 /**
  * Random but seeded sequences of thread operations, many in flight at once, against a model that answers at random:
@@ -22,19 +25,8 @@ import { describe, expect, it } from "vitest";
 const OPERATIONS = 250;
 const MAX_IN_FLIGHT = 20;
 const ANSWER_MS = 60_000;
-const LEAKED = /TypeError|ReferenceError|Cannot read propert|is not a function|is not iterable/;
 
-/** A linear congruential generator: the same seed, the same choices. */
-function seeded(seed: number) {
-  let state = seed;
-  const next = () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
-  return { next, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T };
-}
-
-function modelAnswer(r: ReturnType<typeof seeded>): ScriptedResponse {
+function modelAnswer(r: SeededRandom): ScriptedResponse {
   const x = r.next();
   if (x < 0.35) return responses.turn(responses.message("hello there"));
   if (x < 0.55) {
@@ -53,7 +45,7 @@ function modelAnswer(r: ReturnType<typeof seeded>): ScriptedResponse {
 
 type Send = (method: string, params: unknown) => Promise<RpcMessage | undefined>;
 interface Drive {
-  r: ReturnType<typeof seeded>;
+  r: SeededRandom;
   send: Send;
   work: string;
   /** Ids of the threads (conversations) made so far. */
@@ -148,7 +140,7 @@ function operations058({ r, send, work, threads, paths }: Drive) {
 }
 
 async function runSequence(generation: "0.58" | "0.166", makeOperations: (d: Drive) => Array<() => unknown>) {
-  const r = seeded(7);
+  const r = seededRandom(7);
   const mock = await startMockModelServer([], {
     routes: [{ name: "random", match: () => true, answer: () => modelAnswer(r) }],
   });
@@ -183,7 +175,8 @@ async function runSequence(generation: "0.58" | "0.166", makeOperations: (d: Dri
           const error = answer.error as { code?: number; message?: string } | undefined;
           if (error && ![-32600, -32602, -32603].includes(error.code ?? 0))
             problems.push(`${method}: code ${error.code}`);
-          if (error && LEAKED.test(error.message ?? "")) problems.push(`${method}: ${error.message}`);
+          if (error && LEAKED_JS_FAILURE.test(error.message ?? ""))
+            problems.push(`${method}: ${error.message}`);
           return answer;
         },
         (err: Error) => {

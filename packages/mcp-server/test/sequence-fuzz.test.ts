@@ -2,6 +2,8 @@ import {
   mockCodexHome,
   responses,
   type ScriptedResponse,
+  type SeededRandom,
+  seededRandom,
   startMockModelServer,
   tempDir,
 } from "@codex-ts/test-support";
@@ -19,16 +21,7 @@ import { CLI_MAIN, TestClient } from "./helpers.js";
 const CALLS = 120;
 const MAX_IN_FLIGHT = 12;
 
-function seeded(seed: number) {
-  let state = seed;
-  const next = () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
-  return { next, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T };
-}
-
-function modelAnswer(r: ReturnType<typeof seeded>): ScriptedResponse {
+function modelAnswer(r: SeededRandom): ScriptedResponse {
   const x = r.next();
   if (x < 0.45) return responses.turn(responses.message("hello"));
   if (x < 0.65) return responses.turn(responses.functionCall("shell", { command: ["echo", "hi"] }));
@@ -41,7 +34,7 @@ function modelAnswer(r: ReturnType<typeof seeded>): ScriptedResponse {
 
 describe("codex and codex-reply calls in random order", () => {
   it("every call the client did not cancel is answered, and the server keeps serving", async () => {
-    const r = seeded(11);
+    const r = seededRandom(11);
     const mock = await startMockModelServer([], {
       routes: [{ name: "random", match: () => true, answer: () => modelAnswer(r) }],
     });

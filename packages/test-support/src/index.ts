@@ -57,6 +57,7 @@ export {
   referenceEnv0166,
 } from "./reference-codex.js";
 export { JsonRpcChild, type JsonRpcChildOptions, type LoggedMessage, type RpcMessage } from "./rpc-child.js";
+export { type SeededRandom, seededRandom } from "./seeded-random.js";
 export { connectInProcess, StreamTransport } from "./stream-transport.js";
 export { type AppServerSuite, useAppServerSuite } from "./suite.js";
 export { removeTempDirs, type TempDirOptions, tempDir } from "./temp-dirs.js";

@@ -1,8 +1,9 @@
 import { mkdir, realpath, rename } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { isInside, norm } from "./confine.js";
+import { moveContinuations } from "./continuations.js";
 import { osErrorText } from "./os-error.js";
-import { ARCHIVED_SESSIONS_SUBDIR, SESSIONS_SUBDIR } from "./paths.js";
+import { ARCHIVED_SESSIONS_SUBDIR, parseContinuationFileName, SESSIONS_SUBDIR } from "./paths.js";
 
 /**
  * Why an archive was refused. `invalid` is the client's mistake (the servers answer -32600), `io` a server-side
@@ -50,8 +51,13 @@ export async function archiveRollout(
     throw outside;
   }
   if (!isInside(canonical, sessionsDir)) throw outside;
+  // A continuation (continuations.ts) is named only when its thread's first rollout is gone.
+  const continuation = parseContinuationFileName(basename(canonical));
   const name = basename(canonical);
-  if (!norm(name).endsWith(`${conversationId.toLowerCase()}.jsonl`)) {
+  const ofThread =
+    continuation?.threadId === conversationId.toLowerCase() ||
+    norm(name).endsWith(`${conversationId.toLowerCase()}.jsonl`);
+  if (!ofThread) {
     throw new ArchiveError(
       "invalid",
       `rollout path \`${rolloutPath}\` does not match conversation id ${conversationId}`,
@@ -62,7 +68,9 @@ export async function archiveRollout(
   await beforeMove?.();
   try {
     await mkdir(archivedDir, { recursive: true });
-    await rename(canonical, target);
+    await moveContinuations(canonical, () => archivedDir);
+    // (A continuation named when its first rollout is gone was moved with the others.)
+    if (!parseContinuationFileName(name)) await rename(canonical, target);
   } catch (err) {
     throw new ArchiveError("io", `failed to archive conversation: ${osErrorText(err)}`);
   }

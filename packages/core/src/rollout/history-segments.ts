@@ -7,7 +7,8 @@ import { openRollout, type TurnIndexInfo } from "./turn-index.js";
  * Where a thread's history lives. A rollout normally holds all of it, after its session_meta line. A fork made by
  * codex 0.166.0 (or by `fork({ mode: "reference" })`) holds only its own turns: its session_meta's `history_base`
  * says the first `end_byte_offset` bytes of another thread's rollout come first, and that rollout may itself be such
- * a fork. The segments, oldest first, are what listing turns, reading items, resuming and forking walk.
+ * a fork. A continuation 0.166.0's `thread/revert` started is read the same way: its `history_base` names the part
+ * of the thread's earlier history it keeps (continuations.ts). The segments, oldest first, are what listing turns, reading items, resuming and forking walk.
  */
 
 /** One byte range of one rollout that is part of a thread's history. */
@@ -15,7 +16,7 @@ export interface HistorySegment {
   /** The rollout (real path) and its index key. */
   path: string;
   name: string;
-  /** The thread whose rollout it is. */
+  /** The history id of the rollout: its thread's id, or a continuation's own id (continuations.ts). */
   threadId: string;
   /** The range: from just after its session_meta line to the end of what belongs to this thread. */
   start: number;
@@ -89,8 +90,11 @@ export function historyBaseOf(
 }
 
 export interface SegmentDeps {
-  /** Finds a thread's rollout (real path and index key), or null. */
-  resolve(threadId: string): Promise<{ path: string; name: string } | null>;
+  /**
+   * Finds the rollout a `history_base` names (real path and index key), or null: a thread's first rollout by its
+   * id, or a continuation by its history id (continuations.ts), as named from the rollout at `from`.
+   */
+  resolve(historyId: string, from: string): Promise<{ path: string; name: string } | null>;
   /** Indexes a rollout's turns (incrementally) and says what the index holds. */
   index(name: string, path: string): Promise<TurnIndexInfo>;
 }
@@ -130,7 +134,7 @@ export async function historySegments(
         `the history of thread ${own.threadId} references more than ${MAX_BASE_DEPTH} forks`,
       );
     }
-    const found = await deps.resolve(base.threadId);
+    const found = await deps.resolve(base.threadId, current.path);
     if (!found) {
       throw new HistoryBaseError(
         `the history of this fork lives in thread ${base.threadId}, which was not found`,

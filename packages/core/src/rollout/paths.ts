@@ -54,6 +54,31 @@ export function rolloutPathFor(codexHome: string, date: Date, id: string): strin
   return join(dir, `${PREFIX}${fileTimestamp(date)}-${id}${SUFFIX}`);
 }
 
+/**
+ * A continuation rollout's name: `rollout-<timestamp>-<thread id>_<history id>.jsonl`, which codex 0.166.0 writes
+ * next to a paginated thread's first rollout when `thread/revert` cuts its history (continuations.ts). `stem` is the
+ * first rollout's name without `.jsonl`. Null for any other name.
+ */
+export function parseContinuationFileName(
+  name: string,
+): { timestamp: string; threadId: string; historyId: string; stem: string } | null {
+  if (
+    !name.startsWith(PREFIX) ||
+    !name.endsWith(SUFFIX) ||
+    name.length < PREFIX.length + 74 + SUFFIX.length
+  ) {
+    return null;
+  }
+  const core = name.slice(0, -SUFFIX.length);
+  const historyId = core.slice(-36);
+  if (core.charAt(core.length - 37) !== "_" || !isUuid(historyId)) return null;
+  const stem = core.slice(0, -37);
+  const base = parseRolloutFileName(stem + SUFFIX);
+  return base
+    ? { timestamp: base.timestamp, threadId: base.id, historyId: historyId.toLowerCase(), stem }
+    : null;
+}
+
 /** The timestamp and id encoded in a rollout file name, or null when the name is not a rollout's. */
 export function parseRolloutFileName(name: string): { timestamp: string; id: string } | null {
   if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX)) return null;

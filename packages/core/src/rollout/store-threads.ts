@@ -3,6 +3,7 @@ import { mkdir, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ArchiveError } from "./archive.js";
 import { Catalog, Validation } from "./catalog.js";
+import { continuationsOf, moveContinuations } from "./continuations.js";
 import { factsFromHead, INTERACTIVE_SOURCE_KINDS, summaryFromFacts } from "./facts.js";
 import { readHead, readHeadQuick } from "./head.js";
 import { cachedHead, forgetFiles, putFiles, putHeads, renameFile } from "./index-heads.js";
@@ -23,7 +24,13 @@ import {
 } from "./lookup.js";
 import { appendName, namesOf, removeNames, syncNames } from "./names.js";
 import { osErrorText } from "./os-error.js";
-import { ARCHIVED_SESSIONS_SUBDIR, isUuid, parseRolloutFileName, SESSIONS_SUBDIR } from "./paths.js";
+import {
+  ARCHIVED_SESSIONS_SUBDIR,
+  isUuid,
+  parseContinuationFileName,
+  parseRolloutFileName,
+  SESSIONS_SUBDIR,
+} from "./paths.js";
 import { summaryFromHead } from "./summary.js";
 import {
   normalizeThreadQuery,
@@ -53,6 +60,10 @@ export class DeleteError extends Error {
 const CREATED_DESC = { key: "created", direction: "desc" } as const;
 /** Listed threads checked at a time by `searchThreads`. */
 const SEARCH_SCAN_PAGE = 64;
+
+/** The day folder of a rollout file name's timestamp (`YYYY-MM-DDThh-mm-ss`): where unarchiving puts it back. */
+const dayFolderOf = (codexHome: string, ts: string) =>
+  join(codexHome, SESSIONS_SUBDIR, ts.slice(0, 4), ts.slice(5, 7), ts.slice(8, 10));
 
 /** Listing, lookup, names, archive/unarchive and delete: the thread-level half of `SessionsStore`. */
 export class StoreThreads {
@@ -275,17 +286,13 @@ export class StoreThreads {
     if (!from) throw new ArchiveError("invalid", `no archived rollout found for thread id ${threadId}`);
     const name = basename(from);
     const ts = parseRolloutFileName(name)!.timestamp;
-    const target = join(
-      this.ctx.codexHome,
-      SESSIONS_SUBDIR,
-      ts.slice(0, 4),
-      ts.slice(5, 7),
-      ts.slice(8, 10),
-      name,
-    );
+    const target = join(dayFolderOf(this.ctx.codexHome, ts), name);
     try {
       if (await isFile(target)) throw Object.assign(new Error("exists"), { code: "EEXIST", errno: -17 });
       await mkdir(dirname(target), { recursive: true });
+      await moveContinuations(from, (n) =>
+        dayFolderOf(this.ctx.codexHome, parseContinuationFileName(n)!.timestamp),
+      );
       await rename(from, target);
     } catch (err) {
       throw new ArchiveError("io", `failed to unarchive thread: ${osErrorText(err)}`);
@@ -316,6 +323,8 @@ export class StoreThreads {
       throw new DeleteError("invalid", `cannot delete thread ${id}: forked history still references it`);
     }
     try {
+      // A thread 0.166.0 reverted has continuations (continuations.ts): they go first, its first rollout last.
+      for (const c of await continuationsOf(path)) await unlink(c);
       await unlink(path);
     } catch (err) {
       throw new DeleteError("io", `failed to delete thread: ${osErrorText(err)}`);

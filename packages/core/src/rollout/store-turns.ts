@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { continuationById, currentRollout } from "./continuations.js";
 import { ForkError, writeFork } from "./fork.js";
 import { RolloutLoadError } from "./history.js";
 import { type HistoryLine, type HistoryReadQuery, readHistoryLines } from "./history-lines.js";
@@ -228,16 +229,31 @@ export class StoreTurns {
     return this.historyOf(await this.threads.resolve(target));
   }
 
-  private async historyOf(own: { path: string; name: string; id: string }) {
+  private async historyOf(first: { path: string; name: string; id: string }) {
     const idx = this.requireIndex();
-    const { segments, meta } = await historySegments(
-      { path: own.path, name: own.name, threadId: own.id },
-      {
-        index: (name, path) => this.index(name, path),
-        resolve: (threadId) => this.threads.resolve({ threadId }).catch(() => null),
-      },
-    );
+    const deps = {
+      index: (name: string, path: string) => this.index(name, path),
+      resolve: (historyId: string, from: string) => this.resolveHistory(historyId, from),
+    };
+    let own = first;
+    let { segments, meta } = await historySegments({ ...own, threadId: own.id }, deps);
+    // A paginated thread 0.166.0 reverted goes on in its newest continuation, which names what it keeps of the rest.
+    if (meta?.payload.history_mode === "paginated") {
+      const current = await currentRollout(first.path);
+      if (current.path !== first.path) {
+        own = { ...first, path: current.path, name: this.ctx.keyOf(current.path) };
+        ({ segments, meta } = await historySegments({ ...own, threadId: current.historyId }, deps));
+      }
+    }
     return { own, meta, segments, turns: new SegmentTurns(idx, segments), idx };
+  }
+
+  /** The rollout a `history_base` names: a thread's first rollout, or a continuation next to `from`. */
+  private async resolveHistory(historyId: string, from: string) {
+    const thread = await this.threads.resolve({ threadId: historyId }).catch(() => null);
+    if (thread) return thread;
+    const path = await continuationById(this.ctx.codexHome, historyId, from);
+    return path ? { path, name: this.ctx.keyOf(path) } : null;
   }
 
   /** A page of a thread's turns across its history, with cursors (0.166.0's `thread/turns/list`). */

@@ -1,8 +1,9 @@
 import { existsSync, realpathSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { archiveRollout } from "./archive.js";
 import { confineRolloutPath } from "./confine.js";
+import { currentRollout } from "./continuations.js";
 import { readInitialMessages } from "./events.js";
 import { pageFromFiles, suitsFiles, threadPageFromFiles } from "./first-page.js";
 import { readHead } from "./head.js";
@@ -14,7 +15,7 @@ import { ROLLOUT_MAX_BYTES } from "./limits.js";
 import type { GitInfo, HistoryMode, SessionMetaPayload } from "./line.js";
 import { type ListPage, type ListQuery, listSessions } from "./list.js";
 import type { ThreadTarget } from "./lookup.js";
-import { isNormalRelative, rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
+import { isNormalRelative, parseContinuationFileName, rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
 import { createRecorder, type RolloutRecorder, reopenRecorder } from "./recorder.js";
 import type { DeferredResume, ResumeLoad, ResumeLoadOptions } from "./resume.js";
 import { type RolloutLineAt, type RolloutRange, readRolloutRange } from "./rollout-read.js";
@@ -155,7 +156,10 @@ export class SessionsStore {
    * path, only a file inside `sessions/` or `archived_sessions/` (by real path) is accepted (`RolloutPathError`).
    */
   async resumeRecorder(path: string, mode: HistoryMode = "legacy"): Promise<RolloutRecorder> {
-    return reopenRecorder(path, await confineRolloutPath(this.codexHome, path), mode);
+    const real = await confineRolloutPath(this.codexHome, path);
+    // A thread 0.166.0 reverted goes on in its newest continuation (continuations.ts): its lines are appended there.
+    const current = mode === "paginated" ? (await currentRollout(real)).path : real;
+    return current === real ? reopenRecorder(path, real, mode) : reopenRecorder(current, current, mode);
   }
 
   /**
@@ -244,10 +248,25 @@ export class SessionsStore {
    * touching it), the OS error or `FileReadError` when it cannot be read, or an error when it has no summary.
    */
   async readSummary(path: string, defaultProvider: string): Promise<SessionSummary> {
+    path = await this.firstRolloutOf(path);
     const head = await readHead(await confineRolloutPath(this.codexHome, path));
     const summary = summaryFromHead(path, head, defaultProvider);
     if (!summary) throw new Error(`rollout ${path} has no session metadata or user message`);
     return summary;
+  }
+
+  /**
+   * The first rollout of the thread a continuation (continuations.ts) belongs to, where its identity and first
+   * messages are; any other path as it is (also when that rollout is gone).
+   */
+  private async firstRolloutOf(path: string): Promise<string> {
+    const continuation = parseContinuationFileName(basename(path));
+    if (!continuation) return path;
+    return (
+      (await this.findPathById(continuation.threadId)) ??
+      (await this.threads.findArchivedPathById(continuation.threadId)) ??
+      path
+    );
   }
 
   /** Moves a rollout to archived_sessions/; throws ArchiveError with the real server's messages. */
@@ -256,6 +275,7 @@ export class SessionsStore {
     rolloutPath: string,
     beforeMove?: () => Promise<void>,
   ): Promise<string> {
+    rolloutPath = await this.firstRolloutOf(rolloutPath);
     const from = await this.threads.keyOfExisting(rolloutPath);
     const archived = await archiveRollout(this.codexHome, conversationId, rolloutPath, beforeMove);
     this.threads.moved(from, archived);

@@ -1,0 +1,155 @@
+import fs from "node:fs";
+import path from "node:path";
+import { CODEX_0166_BIN, responses, useAppServerSuite } from "@codex-ts/test-support";
+import { describe, expect, it } from "vitest";
+import { type MockServer0166, startMockServer0166, startOnHome0166 } from "./helpers/mock-server-0166.js";
+
+/**
+ * A paginated thread that codex 0.166.0 reverted twice (`thread/revert` starts a continuation rollout each time,
+ * `…-<thread id>_<history id>.jsonl`, whose `history_base` keeps part of the history before it), then read,
+ * resumed, continued, forked, archived, unarchived and deleted by this server: the history is the one 0.166.0
+ * shows, a turn run here is appended to the newest continuation (so 0.166.0 reads it back), and the continuations
+ * move and go with their thread.
+ */
+const suite = useAppServerSuite();
+const CLIENT = { name: "revert-chains-test", version: "1.0" };
+if (!CODEX_0166_BIN) console.warn("revert chains: codex 0.166.0 not found (CODEX_0166_BIN); skipped");
+
+type Any = (m: string, p: unknown) => Promise<Record<string, unknown>>;
+type Turn = { id: string; items: { type: string; text?: string; content?: { text: string }[] }[] };
+
+async function turn(s: MockServer0166, threadId: string, text: string): Promise<string> {
+  s.mock.enqueue({
+    kind: "sse",
+    events: [responses.created(), ...responses.message(`re ${text}`), responses.completed()],
+  });
+  const { turn } = await s.c.request("turn/start", { threadId, input: [{ type: "text", text }] });
+  await s.c.waitFor(
+    (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
+    "turn/completed",
+  );
+  return turn.id;
+}
+
+/** Each turn as its user text and the answer's. */
+const texts = (turns: Turn[]) =>
+  turns.map((t) =>
+    t.items
+      .map((i) =>
+        i.type === "userMessage" ? i.content?.[0]?.text : i.type === "agentMessage" ? i.text : null,
+      )
+      .filter((x) => x != null)
+      .join(" → "),
+  );
+
+const rollouts = (home: string) =>
+  (fs.readdirSync(home, { recursive: true }) as string[])
+    .filter((f) => f.endsWith(".jsonl") && f.includes("rollout-"))
+    .sort();
+
+describe.skipIf(!CODEX_0166_BIN)("threads codex 0.166.0 reverted", () => {
+  it("read, resumed, continued, forked, archived and deleted here", { timeout: 180_000 }, async () => {
+    const real = await startMockServer0166(suite, "real", {
+      client: CLIENT,
+      prefix: "codex-0166-revert-chain-",
+    });
+    const home = path.join(real.root, "codex-home");
+    const { thread } = await real.c.request("thread/start", { cwd: real.root, model: "gpt-5.5" });
+    const id = thread.id;
+    await turn(real, id, "one");
+    await turn(real, id, "two");
+    const t3 = await turn(real, id, "three");
+    await (real.c.request as Any)("thread/revert", { threadId: id, beforeTurnId: t3 });
+    await turn(real, id, "four");
+    const t5 = await turn(real, id, "five");
+    // The second revert cuts inside the first continuation: its `history_base` names that continuation.
+    await (real.c.request as Any)("thread/revert", { threadId: id, beforeTurnId: t5 });
+    await turn(real, id, "six");
+    const realRead = await real.c.request("thread/read", { threadId: id, includeTurns: true });
+    expect(texts(realRead.thread.turns as Turn[])).toEqual([
+      "one → re one",
+      "two → re two",
+      "four → re four",
+      "six → re six",
+    ]);
+    await real.c.close();
+    expect(rollouts(home).filter((f) => f.includes("_"))).toHaveLength(2);
+
+    // Read here, not loaded: the same turns and pages as 0.166.0's.
+    const ours = await startOnHome0166(suite, "ours", { home, cwd: real.root, client: CLIENT });
+    const read = await ours.request("thread/read", { threadId: id, includeTurns: true });
+    expect(read.thread.turns.map((t) => t.id)).toEqual(realRead.thread.turns.map((t) => t.id));
+    expect(texts(read.thread.turns as Turn[])).toEqual(texts(realRead.thread.turns as Turn[]));
+    const page = await ours.request("thread/turns/list", { threadId: id, limit: 2 });
+    expect(page.data.map((t) => t.id)).toEqual(
+      realRead.thread.turns
+        .slice(2)
+        .reverse()
+        .map((t) => t.id),
+    );
+    const next = await ours.request("thread/turns/list", { threadId: id, limit: 2, cursor: page.nextCursor });
+    expect(next.data.map((t) => t.id)).toEqual(
+      realRead.thread.turns
+        .slice(0, 2)
+        .reverse()
+        .map((t) => t.id),
+    );
+    const list = await ours.request("thread/list", {});
+    expect(list.data.map((t) => t.id)).toEqual([id]);
+
+    // Resumed and continued here: the model sees the kept history only; the turn lands in the newest continuation.
+    const resumed = await ours.request("thread/resume", { threadId: id });
+    const newest = rollouts(home).at(-1)!;
+    expect(resumed.thread.path).toBe(path.join(home, newest));
+    const mock = real.mock;
+    const before = mock.requests.length;
+    await turn({ c: ours, mock, root: real.root }, id, "seven");
+    const sent = JSON.stringify(mock.requests.slice(before).map((r) => r.body));
+    for (const kept of ["re one", "re two", "re four", "re six"]) expect(sent).toContain(kept);
+    for (const gone of ["re three", "re five"]) expect(sent).not.toContain(gone);
+    expect(fs.readFileSync(path.join(home, newest), "utf8")).toContain('"seven"');
+
+    // A fork made here has the same history.
+    const fork = await ours.request("thread/fork", { threadId: id });
+    const forkRead = await ours.request("thread/read", { threadId: fork.thread.id, includeTurns: true });
+    expect(texts(forkRead.thread.turns as Turn[])).toEqual([
+      ...texts(realRead.thread.turns as Turn[]),
+      "seven → re seven",
+    ]);
+    await ours.close();
+
+    // 0.166.0 resumes the thread with what this server appended: its next turn's model input has "seven" and its
+    // answer, and not the reverted turns. (Its `thread/read` shows its own threads from its history database, which
+    // turns written by another process do not reach: the README's "0.166.0 keeps the items of its own paginated
+    // threads in a database".)
+    const again = await startOnHome0166(suite, "real", { home, cwd: real.root, client: CLIENT });
+    await again.request("thread/resume", { threadId: id });
+    const mark = mock.requests.length;
+    await turn({ c: again, mock, root: real.root }, id, "eight");
+    const sentThere = JSON.stringify(mock.requests.slice(mark).map((r) => r.body));
+    for (const kept of ["re one", "re two", "re four", "re six", "re seven"])
+      expect(sentThere).toContain(kept);
+    for (const gone of ["re three", "re five"]) expect(sentThere).not.toContain(gone);
+    await again.close();
+
+    // Archive, unarchive and delete move or remove every rollout of the thread.
+    const mine = () => rollouts(home).filter((f) => f.includes(id));
+    const other = await startOnHome0166(suite, "ours", { home, cwd: real.root, client: CLIENT });
+    await other.request("thread/archive", { threadId: id });
+    expect(mine().map((f) => f.split(path.sep)[0])).toEqual([
+      "archived_sessions",
+      "archived_sessions",
+      "archived_sessions",
+    ]);
+    const archivedRead = await other.request("thread/read", { threadId: id, includeTurns: true });
+    expect(archivedRead.thread.turns).toHaveLength(6);
+    await other.request("thread/unarchive", { threadId: id });
+    expect(mine().map((f) => f.split(path.sep)[0])).toEqual(["sessions", "sessions", "sessions"]);
+    const unarchivedRead = await other.request("thread/read", { threadId: id, includeTurns: true });
+    expect(unarchivedRead.thread.turns).toHaveLength(6);
+    await other.request("thread/delete", { threadId: fork.thread.id });
+    await other.request("thread/delete", { threadId: id });
+    expect(mine()).toEqual([]);
+    await other.close();
+  });
+});

@@ -114,6 +114,8 @@ export async function startServer(
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
   });
+  /** The stdio transport of the start, ended at once if the start fails. */
+  let stdio: BoundedStdioTransport | undefined;
   const handshake = async () => {
     let transport: Transport;
     let oauthState: OAuthStartState = "none";
@@ -124,6 +126,7 @@ export async function startServer(
       throw new McpStartError({ kind: "refused", message: (err as Error).message });
     }
     if (transport instanceof BoundedStdioTransport) {
+      stdio = transport;
       transport.onProgress = (params) => routeProgress(params, progress);
     } else {
       // The SDK chains its own handler after one set before connect().
@@ -177,8 +180,9 @@ export async function startServer(
     ]);
     return { client, tools, toolListMeta };
   } catch (err) {
-    // The failure is reported now, as 0.166.0 reports it at the timeout; the process is ended meanwhile (a server
-    // that ignores the end of its input gets SIGTERM after a grace period).
+    // The failure is reported now, as 0.166.0 reports it at the timeout; the process is ended meanwhile, at once
+    // (a listing waiting for it is not held by a server that is not working).
+    stdio?.abandon();
     const closing = client.close().catch(() => undefined);
     if (err instanceof McpStartError) err.closing = closing;
     throw err;

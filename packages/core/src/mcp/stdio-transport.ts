@@ -28,6 +28,8 @@ export interface BoundedStdioOptions {
 
 /** Grace for a server to exit after its stdin closes, then after SIGTERM (the SDK's values). */
 const CLOSE_GRACE_MS = 2000;
+/** Grace after SIGTERM for a server whose start failed (`abandon`). */
+const FAILED_START_GRACE_MS = 250;
 
 export class BoundedStdioTransport implements Transport {
   onclose?: (() => void) | undefined;
@@ -38,6 +40,7 @@ export class BoundedStdioTransport implements Transport {
   /** The first error writing to the server's stdin (EPIPE once it closed its input): how its start failed. */
   writeError: Error | undefined;
   private child: ChildProcess | undefined;
+  private abandoned = false;
   private readonly splitter: MessageLineSplitter;
   private readonly maxMessageBytes: number;
 
@@ -142,7 +145,16 @@ export class BoundedStdioTransport implements Transport {
     });
   }
 
-  /** Ends the server's stdin, then SIGTERM and SIGKILL if it lingers. */
+  /**
+   * Marks a server that did not start in time or failed its handshake: `close` then ends it at once (SIGTERM, and
+   * SIGKILL after FAILED_START_GRACE_MS), as 0.166.0 kills such a process when it gives up on it, instead of
+   * granting a server that is not working the grace to exit on its own.
+   */
+  abandon(): void {
+    this.abandoned = true;
+  }
+
+  /** Ends the server's stdin, then SIGTERM and SIGKILL if it lingers (at once for an abandoned start). */
   async close(): Promise<void> {
     const child = this.child;
     if (!child) return;
@@ -150,16 +162,17 @@ export class BoundedStdioTransport implements Transport {
     const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
     const within = (ms: number) =>
       Promise.race([closed, new Promise<void>((r) => setTimeout(r, ms).unref())]);
+    const running = () => child.exitCode === null && child.signalCode === null;
     try {
       child.stdin?.end();
     } catch {
       // already closed
     }
-    await within(CLOSE_GRACE_MS);
-    if (child.exitCode === null && child.signalCode === null) {
+    if (!this.abandoned) await within(CLOSE_GRACE_MS);
+    if (running()) {
       child.kill("SIGTERM");
-      await within(CLOSE_GRACE_MS);
+      await within(this.abandoned ? FAILED_START_GRACE_MS : CLOSE_GRACE_MS);
     }
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    if (running()) child.kill("SIGKILL");
   }
 }

@@ -1,10 +1,12 @@
 import type { Stats } from "node:fs";
+import { stat } from "node:fs/promises";
 import {
   emptyLineReadStats,
   readBoundedLineSpans,
   readFilePrefix,
   readFilePrefixSync,
 } from "@codex-ts/config-loader";
+import { decompressPrefix, isCompressed } from "./compressed.js";
 import { parseHeadLine } from "./head-line.js";
 import { HEAD_MAX_BYTES } from "./limits.js";
 import { parseLine, type RolloutLine, type SessionMetaPayload } from "./line.js";
@@ -64,7 +66,7 @@ let quickBuffer: Buffer | undefined;
  * context messages cut to their marker); `readHead` parses every line whole.
  */
 export function readHeadQuick(path: string): RolloutHead | null {
-  return quickHead(path, false).head;
+  return isCompressed(path) ? null : quickHead(path, false).head;
 }
 
 /** A rollout's head with the size and mtime of the file, taken when it was opened (before the head was read). */
@@ -88,6 +90,13 @@ export async function readListedHead(path: string): Promise<StatedHead> {
  * two dozen heads without an await each. Throws what the open or read throws.
  */
 export function readListedHeadSoon(path: string): StatedHead | Promise<StatedHead> {
+  if (isCompressed(path)) {
+    return stat(path).then(async (st) => ({
+      head: await readHead(path),
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+    }));
+  }
   const { head, stats } = quickHead(path, true);
   const stated = (h: RolloutHead): StatedHead => ({ head: h, size: stats.size, mtimeMs: stats.mtimeMs });
   return head ? stated(head) : readHead(path).then(stated);
@@ -123,6 +132,7 @@ function quickHead(path: string, listedAsFile: boolean): { head: RolloutHead | n
  * `FileReadError`, see config-loader's `openRegularFile`).
  */
 export async function readHead(path: string): Promise<RolloutHead> {
+  if (isCompressed(path)) return compressedHead(path);
   const head = emptyHead();
   const stats = emptyLineReadStats();
   let sawLine = false;
@@ -162,6 +172,29 @@ export async function readHead(path: string): Promise<RolloutHead> {
       head.complete = true;
     }
   }
+  return head;
+}
+
+/**
+ * The head of a rollout 0.166.0 compressed (compressed.ts): its content decompressed up to HEAD_MAX_BYTES, then
+ * read as `readHead` reads a file's lines. Such a file no longer grows, so the head is final.
+ */
+async function compressedHead(path: string): Promise<RolloutHead> {
+  const head = emptyHead();
+  const { bytes, whole } = await decompressPrefix(path, HEAD_MAX_BYTES);
+  head.bytesRead = bytes.length;
+  head.complete = true;
+  let start = 0;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(10, start);
+    if (end === -1) {
+      if (!whole) break; // a line the budget cut
+      end = bytes.length;
+    }
+    if (consume(head, parseLine(bytes.toString("utf8", start, end)))) return head;
+    start = end + 1;
+  }
+  head.cut = !whole;
   return head;
 }
 

@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, normalize, sep } from "node:path";
 import { Catalog, Validation } from "./catalog.js";
+import { isCompressed, restoreCompressed } from "./compressed.js";
 import { confineRolloutPath } from "./confine.js";
 import type { IndexDb } from "./index-db.js";
 import { forgetFiles, namesForId, putFiles } from "./index-heads.js";
@@ -71,8 +72,33 @@ export class RolloutLookup {
       if (!found) throw new ThreadNotFoundError(`no rollout found for thread id ${target.threadId}`);
       path = found;
     }
+    if (isCompressed(path)) path = await this.restore(path);
     const parsed = parseRolloutFileName(basename(path));
     return { path, name: this.ctx.keyOf(path), id: parsed?.id ?? "" };
+  }
+
+  /**
+   * A rollout 0.166.0 compressed, restored to `.jsonl` before anything reads it (compressed.ts), its index entry
+   * following it.
+   */
+  private async restore(path: string): Promise<string> {
+    let restored: string;
+    try {
+      restored = await restoreCompressed(path);
+    } catch (err) {
+      throw new Error(`failed to decompress rollout ${path}: ${(err as Error).message}`);
+    }
+    const idx = this.ctx.index();
+    if (idx) {
+      forgetFiles(idx, [this.ctx.keyOf(path)]);
+      putFiles(idx, [this.entryOf(restored)]);
+    }
+    return restored;
+  }
+
+  /** A found rollout, restored first when it is compressed. */
+  private async plain(path: string | null): Promise<string | null> {
+    return path && isCompressed(path) ? this.restore(path) : path;
   }
 
   /**
@@ -82,6 +108,11 @@ export class RolloutLookup {
    * direct and a miss re-lists only the folders that changed.
    */
   async findPathById(id: string): Promise<string | null> {
+    return this.plain(await this.findStoredPathById(id));
+  }
+
+  /** `findPathById` without restoring a compressed rollout. */
+  private async findStoredPathById(id: string): Promise<string | null> {
     if (!isUuid(id)) return null;
     const wanted = id.toLowerCase();
     const idx = this.ctx.index();
@@ -119,6 +150,11 @@ export class RolloutLookup {
 
   /** The archived rollout of an id (archived_sessions/ is flat: one folder to check). */
   async findArchivedPathById(id: string): Promise<string | null> {
+    return this.plain(await this.findStoredArchivedPathById(id));
+  }
+
+  /** `findArchivedPathById` without restoring a compressed rollout. */
+  private async findStoredArchivedPathById(id: string): Promise<string | null> {
     if (!isUuid(id)) return null;
     const wanted = id.toLowerCase();
     const idx = this.ctx.index();

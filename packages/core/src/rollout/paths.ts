@@ -7,6 +7,7 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const FILE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}$/;
 const PREFIX = "rollout-";
 const SUFFIX = ".jsonl";
+const COMPRESSED = ".jsonl.zst";
 
 export function isUuid(text: string): boolean {
   return UUID.test(text);
@@ -79,10 +80,15 @@ export function parseContinuationFileName(
     : null;
 }
 
-/** The timestamp and id encoded in a rollout file name, or null when the name is not a rollout's. */
+/**
+ * The timestamp and id encoded in a rollout file name, or null when the name is not a rollout's. A rollout 0.166.0
+ * compressed (`….jsonl.zst`, compressed.ts) is one.
+ */
 export function parseRolloutFileName(name: string): { timestamp: string; id: string } | null {
-  if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX)) return null;
-  const core = name.slice(PREFIX.length, -SUFFIX.length);
+  if (!name.startsWith(PREFIX)) return null;
+  const suffix = name.endsWith(SUFFIX) ? SUFFIX : name.endsWith(COMPRESSED) ? COMPRESSED : null;
+  if (!suffix) return null;
+  const core = name.slice(PREFIX.length, -suffix.length);
   const id = core.slice(-36);
   const timestamp = core.slice(0, -37);
   if (core.charAt(core.length - 37) !== "-" || !isUuid(id) || !FILE_TIMESTAMP.test(timestamp)) return null;

@@ -1,0 +1,110 @@
+import { open, rename, stat, unlink, utimes } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { openRegularFile } from "@codex-ts/config-loader";
+
+/**
+ * codex 0.166.0's `rollout/compress` replaces old rollouts by `rollout-….jsonl.zst` (one zstd frame, the file's
+ * mtime kept) and decompresses one back to `.jsonl` when it resumes it. This server lists them (their heads are
+ * decompressed as far as a head needs) and restores one to `.jsonl` the first time anything reads or resumes it, as
+ * 0.166.0's resume does, so every reader of plain rollouts works on it unchanged. The decoder is fzstd (pure
+ * JavaScript: Node 20 has no zstd), loaded on first use.
+ */
+
+export const COMPRESSED_SUFFIX = ".jsonl.zst";
+
+/** Whether a rollout path names a compressed rollout. */
+export const isCompressed = (path: string) => path.endsWith(COMPRESSED_SUFFIX);
+
+/** The plain rollout a compressed one restores to. */
+export const restoredPathOf = (path: string) => path.slice(0, -".zst".length);
+
+const CHUNK = 64 * 1024;
+
+type Decoder = { push(chunk: Uint8Array, final?: boolean): unknown };
+
+async function decoder(ondata: (data: Uint8Array, final?: boolean) => void): Promise<Decoder> {
+  const { Decompress } = await import("fzstd");
+  return new Decompress(ondata);
+}
+
+/**
+ * Streams the decompressed bytes of a compressed rollout to `sink`, one input chunk at a time (memory: a chunk of
+ * input and what it expands to), until `sink` returns false or the frame ends. Only a regular file is read.
+ */
+async function decompressTo(
+  path: string,
+  sink: (data: Uint8Array) => boolean | Promise<boolean>,
+): Promise<void> {
+  const { handle, size } = await openRegularFile(path);
+  try {
+    const pending: Uint8Array[] = [];
+    const d = await decoder((data) => {
+      if (data.length > 0) pending.push(data);
+    });
+    const input = Buffer.allocUnsafe(CHUNK);
+    for (let at = 0; at < size; ) {
+      const { bytesRead } = await handle.read(input, 0, Math.min(CHUNK, size - at), at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+      d.push(input.subarray(0, bytesRead), at >= size);
+      for (const data of pending.splice(0)) if (!(await sink(data))) return;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The first `maxBytes` (or fewer: the whole content) of a compressed rollout's content, and whether that is all. */
+export async function decompressPrefix(
+  path: string,
+  maxBytes: number,
+): Promise<{ bytes: Buffer; whole: boolean }> {
+  const parts: Uint8Array[] = [];
+  let held = 0;
+  let whole = true;
+  await decompressTo(path, (data) => {
+    parts.push(data);
+    held += data.length;
+    if (held < maxBytes) return true;
+    whole = false;
+    return false;
+  });
+  const bytes = Buffer.concat(parts);
+  return whole ? { bytes, whole } : { bytes: bytes.subarray(0, maxBytes), whole };
+}
+
+/**
+ * Restores a compressed rollout next to itself as `.jsonl` (a temp file, fsync, rename; the compressed file's
+ * mtime kept, so listings order it as before), then removes the compressed file; returns the restored path. A
+ * `.jsonl` already there (0.166.0 restored it meanwhile) is kept and returned as it is. A frame that does not
+ * decode leaves everything as it was and throws.
+ */
+export async function restoreCompressed(path: string): Promise<string> {
+  const target = restoredPathOf(path);
+  if (await isFile(target)) return target;
+  const { mtimeMs, atimeMs } = await stat(path);
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  const out = await open(temp, "wx", 0o644);
+  try {
+    await decompressTo(path, async (data) => {
+      await out.write(data);
+      return true;
+    });
+    await out.sync();
+    await out.close();
+    await utimes(temp, atimeMs / 1000, mtimeMs / 1000);
+    await rename(temp, target);
+  } catch (err) {
+    await out.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await unlink(path).catch(() => undefined);
+  return target;
+}
+
+const isFile = (path: string) =>
+  stat(path).then(
+    (st) => st.isFile(),
+    () => false,
+  );

@@ -1,4 +1,4 @@
-import { mkdir, rm, utimes, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -15,6 +15,11 @@ import { parseContinuationFileName } from "../src/rollout/paths.js";
  * in the day folder of the revert): the newest across day folders, every one of a thread, one by history id, and
  * moving them (archive). The history they hold is read by the history-segment walk (revert-chains e2e test).
  */
+const COMPRESSED_FIXTURE = join(
+  import.meta.dirname,
+  "fixtures/rollouts-0166-compressed/sessions/2025/10/01",
+  "rollout-2025-10-01T10-00-00-01a241ad-5417-7fb3-9c8e-24f0707d17b2.jsonl.zst",
+);
 const THREAD = "01a24a52-32b5-78b2-9902-41fc23596174";
 const OTHER = "01a24a52-32b5-78b2-9902-41fc23596175";
 // UUID v7 history ids: 0x01a24a52… is 2026-12-06, 0x01a2419f… is 2026-12-04.
@@ -90,6 +95,18 @@ describe("revert continuations", () => {
     await rm(later);
     await utimes(join(home, "sessions/2026/12/04"), new Date(), new Date(Date.now() + 10_000));
     expect((await currentRollout(path)).path).toBe(early);
+  });
+
+  it("restores a continuation 0.166.0 compressed before it is read", async () => {
+    const path = await file(first);
+    await file(cont("04", EARLY));
+    const zst = join(home, `${cont("06", LATEST)}.zst`);
+    await mkdir(join(zst, ".."), { recursive: true });
+    await copyFile(COMPRESSED_FIXTURE, zst);
+    const plain = join(home, cont("06", LATEST));
+    expect(await currentRollout(path)).toEqual({ path: plain, historyId: LATEST });
+    expect((await readFile(plain, "utf8")).startsWith('{"timestamp"')).toBe(true);
+    expect(await continuationsOf(path)).toEqual([plain, join(home, cont("04", EARLY))]);
   });
 
   it("finds a continuation by history id in the day folder its UUID v7 names, or next to the reader", async () => {

@@ -1,5 +1,6 @@
 import { mkdir, readdir, rename, stat } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
+import { isCompressed, restoreCompressed } from "./compressed.js";
 import {
   ARCHIVED_SESSIONS_SUBDIR,
   parseContinuationFileName,
@@ -14,7 +15,8 @@ import { dayDirsNewestFirst } from "./walk.js";
  * session_meta's `history_base` names the history it continues (the thread id for the first rollout, a history id
  * for an earlier continuation) and the byte and ordinal the kept part ends at. Each revert adds one; the newest
  * (history ids are UUID v7: their order is their age) is where the thread's history now ends and where its next
- * lines are appended. Archiving moves them all into archived_sessions/. This module finds them;
+ * lines are appended. Archiving moves them all into archived_sessions/; 0.166.0's `rollout/compress` compresses them
+ * like any rollout, and one is restored when it is read. This module finds them;
  * history-segments.ts follows their `history_base` chain. Only paginated threads (0.166.0's own) have them.
  */
 
@@ -48,13 +50,16 @@ async function continuationsIn(dir: string): Promise<FolderContinuations> {
     if (names) names.push(name);
     else byThread.set(c.threadId, [name]);
   }
-  const idOf = (name: string) => name.slice(-42, -6);
+  const idOf = (name: string) => parseContinuationFileName(name)!.historyId;
   for (const names of byThread.values()) names.sort((a, b) => (idOf(a) < idOf(b) ? -1 : 1));
   listed.delete(dir);
   listed.set(dir, { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, byThread });
   if (listed.size > LISTED_MAX) listed.delete(listed.keys().next().value as string);
   return byThread;
 }
+
+/** A continuation 0.166.0 compressed is restored before it is read or appended to (compressed.ts). */
+const plain = (path: string) => (isCompressed(path) ? restoreCompressed(path) : Promise.resolve(path));
 
 /** `YYYY/MM/DD` of a day folder path, comparable as a string. */
 const dayKey = (dir: string) => dir.split(sep).slice(-3).join("/");
@@ -105,7 +110,12 @@ export async function currentRollout(path: string): Promise<HistoryRollout> {
   if (!threadId) return own;
   for (const dir of foldersOf(path)) {
     const newest = (await continuationsIn(dir)).get(threadId)?.at(-1);
-    if (newest) return { path: join(dir, newest), historyId: parseContinuationFileName(newest)!.historyId };
+    if (newest) {
+      return {
+        path: await plain(join(dir, newest)),
+        historyId: parseContinuationFileName(newest)!.historyId,
+      };
+    }
   }
   return own;
 }
@@ -128,8 +138,8 @@ export async function continuationById(
   }
   for (const dir of dirs) {
     for (const names of (await continuationsIn(dir)).values()) {
-      const hit = names.find((n) => n.slice(-42, -6).toLowerCase() === wanted);
-      if (hit) return join(dir, hit);
+      const hit = names.find((n) => parseContinuationFileName(n)!.historyId === wanted);
+      if (hit) return plain(join(dir, hit));
     }
   }
   return null;

@@ -56,21 +56,17 @@ export function rolloutPathFor(codexHome: string, date: Date, id: string): strin
 }
 
 /**
- * A continuation rollout's name: `rollout-<timestamp>-<thread id>_<history id>.jsonl`, which codex 0.166.0 writes
- * next to a paginated thread's first rollout when `thread/revert` cuts its history (continuations.ts). `stem` is the
+ * A continuation rollout's name: `rollout-<timestamp>-<thread id>_<history id>.jsonl` (or `.jsonl.zst` once
+ * 0.166.0 compressed it), which codex 0.166.0 writes when `thread/revert` cuts a paginated thread's history
+ * (continuations.ts). `stem` is the
  * first rollout's name without `.jsonl`. Null for any other name.
  */
 export function parseContinuationFileName(
   name: string,
 ): { timestamp: string; threadId: string; historyId: string; stem: string } | null {
-  if (
-    !name.startsWith(PREFIX) ||
-    !name.endsWith(SUFFIX) ||
-    name.length < PREFIX.length + 74 + SUFFIX.length
-  ) {
-    return null;
-  }
-  const core = name.slice(0, -SUFFIX.length);
+  const suffix = name.endsWith(SUFFIX) ? SUFFIX : name.endsWith(COMPRESSED) ? COMPRESSED : null;
+  if (!suffix || !name.startsWith(PREFIX) || name.length < PREFIX.length + 74 + suffix.length) return null;
+  const core = name.slice(0, -suffix.length);
   const historyId = core.slice(-36);
   if (core.charAt(core.length - 37) !== "_" || !isUuid(historyId)) return null;
   const stem = core.slice(0, -37);

@@ -59,6 +59,14 @@ describe("rollouts 0.166.0 compressed", () => {
     ).toEqual([ID]);
   });
 
+  it("archived by its path as it is, and listed there", async () => {
+    const zst = join(home, DAY, `${NAME}.zst`);
+    const archived = await store.archive(ID, zst);
+    expect(archived).toBe(join(home, "archived_sessions", `${NAME}.zst`));
+    const page = await store.listThreads({ defaultProvider: "openai", archived: true });
+    expect(page.items.map((t) => t.conversationId)).toEqual([ID]);
+  });
+
   it("a frame that does not decode is refused and left as it was", async () => {
     const zst = join(home, DAY, `${NAME}.zst`);
     const bytes = await readFile(zst);

@@ -54,9 +54,12 @@ export async function archiveRollout(
   // A continuation (continuations.ts) is named only when its thread's first rollout is gone.
   const continuation = parseContinuationFileName(basename(canonical));
   const name = basename(canonical);
+  const id = conversationId.toLowerCase();
+  // (A rollout 0.166.0 compressed is archived as it is: listings read it there too.)
   const ofThread =
-    continuation?.threadId === conversationId.toLowerCase() ||
-    norm(name).endsWith(`${conversationId.toLowerCase()}.jsonl`);
+    continuation?.threadId === id ||
+    norm(name).endsWith(`${id}.jsonl`) ||
+    norm(name).endsWith(`${id}.jsonl.zst`);
   if (!ofThread) {
     throw new ArchiveError(
       "invalid",

@@ -45,6 +45,8 @@ export interface RunCommandOptions {
   stdin?: "pipe" | "ignore";
   /** Called once the process is spawned, with the ways to talk to it while it runs. */
   onSpawn?: (running: RunningCommand) => void;
+  /** Called once the process really started (Node's `spawn` event); never for one that could not start. */
+  onStarted?: () => void;
 }
 
 /** A command `runCommand` started, while it runs. */
@@ -81,6 +83,8 @@ export interface RunCommandResult {
   spawnError?: string;
   /** The same failure as Rust's Debug of the io::Error (`Os { code: 2, kind: NotFound, message: "…" }`). */
   spawnErrorDebug?: string;
+  /** The output pipes were still open EXEC_OUTPUT_DRAIN_MS after the command exited (held by a process it left). */
+  outputDrainTimedOut?: boolean;
 }
 
 export type SandboxSupport = "bubblewrap" | "seatbelt" | "none";
@@ -242,6 +246,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     let endSignal: NodeJS.Signals | null = null;
     let deltas = 0;
     let streamed = 0;
+    let drainTimedOut = false;
     const finish = (code: number) => {
       if (settled) return;
       settled = true;
@@ -264,6 +269,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
         ...(spawnError !== undefined ? { spawnError } : {}),
         ...(spawnErrorDebug !== undefined ? { spawnErrorDebug } : {}),
         ...(endSignal ? { signal: endSignal } : {}),
+        ...(drainTimedOut ? { outputDrainTimedOut: true } : {}),
         sandboxDenied:
           o.sandbox !== null && o.sandbox.mode !== "danger-full-access" && code !== 0 && DENIAL.test(err),
       });
@@ -335,6 +341,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     proc.stdout?.on("data", collect("stdout", stdout));
     proc.stderr?.on("data", collect("stderr", stderr));
     proc.on("error", failToStart);
+    if (o.onStarted) proc.once("spawn", o.onStarted);
     const exitCode = (code: number | null, signal: NodeJS.Signals | null) => {
       endSignal = signal;
       return timedOut ? 124 : (code ?? (signal ? 128 + 9 : 1));
@@ -342,6 +349,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     proc.on("exit", (code, signal) => {
       // A process that left the group (setsid) may hold the pipes open forever: stop waiting for them after a grace.
       drainTimer = setTimeout(() => {
+        drainTimedOut = true;
         proc.stdout?.destroy();
         proc.stderr?.destroy();
         finish(exitCode(code, signal));

@@ -41,15 +41,22 @@ function isLoopback(host: string): boolean {
  * tried for real (refused, or reached but not spoken to: this server has no exec-server client).
  */
 export async function connectFailure(text: string, timeoutMs: number): Promise<string> {
+  if (/[\s"<>\\^`{|}]/.test(text)) return "HTTP format error: invalid uri character";
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text)?.[1];
   if (scheme !== "ws" && scheme !== "wss") return "URL error: URL scheme not supported";
-  if (/[\s"<>\\^`{|}]/.test(text)) return "HTTP format error: invalid uri character";
+  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(text)?.[1] ?? "";
+  if (authority === "") return "HTTP format error: empty string";
+  const port = /:(\d+)$/.exec(authority)?.[1];
   const url = parseUrl(text);
-  if (!url || url.host === "") return "HTTP format error: empty string";
+  if ((port !== undefined && Number(port) > 65535) || !url || url.hostname === "")
+    return "IO error: invalid WebSocket URL";
   if (!isLoopback(url.hostname)) return "IO error: Connection refused (os error 111)";
-  const port = Number(url.port || (scheme === "wss" ? 443 : 80));
   return new Promise((resolve) => {
-    const socket = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ""), port, timeout: timeoutMs });
+    const socket = net.connect({
+      host: url.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(url.port || (scheme === "wss" ? 443 : 80)),
+      timeout: timeoutMs,
+    });
     socket.once("connect", () => {
       socket.destroy();
       resolve("IO error: this server has no exec-server client (remote environments are not supported)");

@@ -1,8 +1,12 @@
+import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { constants } from "node:os";
+import path from "node:path";
 import type { SandboxPolicy } from "@codex-ts/config-loader";
 import {
   clampTimeoutMs,
+  osErrorText,
   type RunningCommand,
+  resolveProgram,
   runCommand,
   sandboxedArgv,
   spawnTerminal,
@@ -130,7 +134,30 @@ function startOnPipes(spec: ExecSpec): Promise<ExecProcess> {
   });
 }
 
+/**
+ * Why 0.166.0's PTY (portable-pty) would refuse to start `program`, or null: a bare name not found in PATH or a
+ * relative path that is missing, a directory or not executable in its words; an absolute one as `exec` fails (an
+ * io::Error: `No such file or directory (os error 2)`, `Permission denied (os error 13)`). Node's PTY would fork
+ * first and report the failure as the output of a process that exited 1.
+ */
+function terminalSpawnFailure(program: string, cwd: string, env: Record<string, string>): string | null {
+  if (path.isAbsolute(program)) {
+    try {
+      if (statSync(program).isDirectory()) return "Permission denied (os error 13)";
+      accessSync(program, fsConstants.X_OK);
+      return null;
+    } catch (err) {
+      return osErrorText(err);
+    }
+  }
+  const found = resolveProgram(program, cwd, env);
+  // 0.58.0's portable-pty added the errno to these; 0.166.0's does not.
+  return "error" in found ? found.error.replace(/ \((?:ENOENT|EACCES): [^)]*\)$/, "") : null;
+}
+
 async function startOnTerminal(spec: ExecSpec): Promise<ExecProcess> {
+  const failure = spec.sandbox ? null : terminalSpawnFailure(spec.command[0] as string, spec.cwd, spec.env);
+  if (failure) throw new SpawnFailure(failure);
   // No new session under bubblewrap: it would cut the command off from its terminal (as unified exec runs them).
   const argv = sandboxedArgv(spec.command, spec.sandbox, spec.cwd, spec.env, { newSession: false });
   let proc: TerminalProcess;

@@ -119,7 +119,12 @@ export function createProcessHandlers0166(o: ProcessOptions): Handlers<Protocol0
       // Notifications wait for the answer: 0.166.0 answers before it reads any output.
       let answered = false;
       const held: Array<() => void> = [];
-      const afterAnswer = (send: () => void) => (answered ? send() : held.push(send));
+      // …and none goes to a connection that closed (its processes are being killed).
+      const afterAnswer = (send: () => void) => {
+        if (closed) return;
+        if (answered) send();
+        else held.push(send);
+      };
       const onOutput = (which: OutputStream, chunk: Buffer) => {
         const taken = caps[which].take(chunk);
         if (!taken) return;

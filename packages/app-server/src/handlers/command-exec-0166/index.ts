@@ -16,6 +16,7 @@ import {
   decodeBase64Strict,
   OutputCap,
 } from "../exec-process-0166/output-cap.js";
+import { outputText } from "../exec-process-0166/output-text.js";
 import {
   DEFAULT_EXEC_TIMEOUT_MS,
   type ExecProcess,
@@ -201,7 +202,7 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
       if (closed) proc.terminate();
       try {
         const end = await proc.ended;
-        const text = (which: OutputStream) => Buffer.concat(buffered[which]).toString("utf8");
+        const text = (which: OutputStream) => outputText(Buffer.concat(buffered[which]));
         return { exitCode: end.exitCode, stdout: text("stdout"), stderr: text("stderr") };
       } finally {
         active--;

@@ -15,6 +15,7 @@ import {
   decodeBase64Strict,
   OutputCap,
 } from "../exec-process-0166/output-cap.js";
+import { outputText } from "../exec-process-0166/output-text.js";
 import {
   DEFAULT_EXEC_TIMEOUT_MS,
   type ExecProcess,
@@ -174,7 +175,7 @@ export function createProcessHandlers0166(o: ProcessOptions): Handlers<Protocol0
       void proc.ended.then((end) => {
         // Free before the client hears of the exit, so that it may reuse the handle at once.
         sessions.delete(handle);
-        const text = (which: OutputStream) => Buffer.concat(buffered[which]).toString("utf8");
+        const text = (which: OutputStream) => outputText(Buffer.concat(buffered[which]));
         afterAnswer(() =>
           ctx.peer.notify("process/exited", {
             processHandle: handle,

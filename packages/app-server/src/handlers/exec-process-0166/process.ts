@@ -92,6 +92,8 @@ function checkEnv(env: Record<string, string>): void {
  */
 export async function startExecProcess(spec: ExecSpec): Promise<ExecProcess> {
   checkEnv(spec.env);
+  if (spec.command[0] === "")
+    throw new SpawnFailure(`missing program for ${spec.tty ? "PTY" : "pipe"} spawn`);
   const proc = spec.tty ? await startOnTerminal(spec) : await startOnPipes(spec);
   void proc.ended.then(() => proc.terminate());
   return proc;

@@ -156,6 +156,10 @@ export function sandboxedArgv(
       "--proc",
       "/proc",
       "--die-with-parent",
+      // A PID namespace of its own, as 0.166.0's sandbox has (the command is pid 2): when the command exits, or
+      // bwrap is killed, the kernel kills whatever it left behind, which a new session would otherwise carry out of
+      // reach of its process group (a background job outliving the command, and the server).
+      "--unshare-pid",
       ...(opts.newSession === false ? [] : ["--new-session"]),
     ];
     for (const root of roots) args.push("--bind", root, root);

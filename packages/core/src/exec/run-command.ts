@@ -98,9 +98,14 @@ export function sandboxSupport(): SandboxSupport {
     cachedSupport =
       spawnSync("/usr/bin/sandbox-exec", ["-n", "no-network", "true"]).status === 0 ? "seatbelt" : "none";
   } else if (process.platform === "linux") {
-    const probe = spawnSync("bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "true"], {
-      timeout: 5000,
-    });
+    // With the PID namespace the commands get: a machine that allows bubblewrap but not that has no sandbox.
+    const probe = spawnSync(
+      "bwrap",
+      ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "true"],
+      {
+        timeout: 5000,
+      },
+    );
     cachedSupport = probe.status === 0 ? "bubblewrap" : "none";
   } else {
     cachedSupport = "none";

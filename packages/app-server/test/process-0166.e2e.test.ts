@@ -265,8 +265,15 @@ describe("process/* compared with codex 0.166.0", () => {
         { code: -32600, message: "failed to resize PTY: process is not attached to a PTY" },
         { code: -32600, message: "stdin streaming is not enabled for this process" },
         { code: -32600, message: "stdin streaming is not enabled for this process" },
-        { code: -32600, message: 'no active process for process handle "quiet"' },
-        { code: -32600, message: 'no active process for process handle "reader"' },
+        // 0.166.0 forgets a handle only after it sent `process/exited`: a follow-up right after may still find it.
+        {
+          code: -32600,
+          message: expect.stringMatching(/^(no active process for process handle|process) "quiet"/),
+        },
+        {
+          code: -32600,
+          message: expect.stringMatching(/^(no active process for process handle|process) "reader"/),
+        },
       ]);
     },
   );

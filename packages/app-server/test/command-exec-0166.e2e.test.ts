@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { CODEX_0166_BIN, errorOf, useAppServerSuite } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
@@ -449,5 +449,29 @@ describe("command/exec compared with codex 0.166.0", () => {
       stdout: "",
       stderr: "touch: cannot touch 'read-only': Read-only file system\n",
     });
+  });
+
+  it("ours: a sandboxed command runs as pid 2 of a PID namespace, and what it leaves running dies with it", {
+    timeout: 60_000,
+  }, async () => {
+    const s = await start("ours");
+    // A sleep no other process runs, found again through /proc (inside the namespace its pid means nothing here).
+    const marker = `1000.${process.pid}`;
+    const answer = await outcome(s, {
+      command: ["sh", "-c", `sleep ${marker} >/dev/null 2>&1 & echo $$`],
+      sandboxPolicy: { type: "readOnly" },
+    });
+    expect(answer).toEqual({ exitCode: 0, stdout: "2\n", stderr: "" });
+    const running = async () => {
+      for (const pid of await readdir("/proc")) {
+        if (!/^\d+$/.test(pid)) continue;
+        const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+        if (cmdline === `sleep\0${marker}\0`) return true;
+      }
+      return false;
+    };
+    // Polled: nothing else tells when a foreign process is reaped.
+    for (let i = 0; (await running()) && i < 200; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await running()).toBe(false);
   });
 });

@@ -1311,6 +1311,59 @@ export const DynamicToolSpec = z.union([
 ]);
 export type DynamicToolSpec = z.infer<typeof DynamicToolSpec>;
 
+export const EnvironmentSkillsParams = z.object({ required: z.array(z.string()).nullable().optional() });
+export type EnvironmentSkillsParams = z.infer<typeof EnvironmentSkillsParams>;
+
+export const EnvironmentAddParams = z.object({
+  authBearerToken: z.string().nullable().optional(),
+  connectTimeoutMs: u64().nullable().optional(),
+  environmentId: z.string(),
+  execServerUrl: z.string(),
+  skills: EnvironmentSkillsParams.nullable().optional(),
+  websocketRequestId: z.string().nullable().optional(),
+});
+export type EnvironmentAddParams = z.infer<typeof EnvironmentAddParams>;
+
+export const EnvironmentAddResponse = z.object({});
+export type EnvironmentAddResponse = z.infer<typeof EnvironmentAddResponse>;
+
+export const EnvironmentInfoParams = z.object({ environmentId: z.string() });
+export type EnvironmentInfoParams = z.infer<typeof EnvironmentInfoParams>;
+
+export const EnvironmentShellInfo = z.object({ name: z.string(), path: z.string() });
+export type EnvironmentShellInfo = z.infer<typeof EnvironmentShellInfo>;
+
+export const PathUri = z.string();
+export type PathUri = z.infer<typeof PathUri>;
+
+export const EnvironmentInfoResponse = z.object({
+  cwd: PathUri.nullable().optional(),
+  shell: EnvironmentShellInfo,
+});
+export type EnvironmentInfoResponse = z.infer<typeof EnvironmentInfoResponse>;
+
+/** Current status observed by app-server without starting or recovering an environment.
+ *
+ * For a currently ready remote environment, app-server asks the existing exec-server connection for `environment/status` without allowing recovery. */
+export const EnvironmentStatusKind = z.union([
+  z.enum(["ready"]),
+  z.enum(["pending"]),
+  z.enum(["disconnected"]),
+  z.enum(["unknown"]),
+]);
+export type EnvironmentStatusKind = z.infer<typeof EnvironmentStatusKind>;
+
+/** Parameters for reading the current status of one configured environment. */
+export const EnvironmentStatusParams = z.object({ environmentId: z.string() });
+export type EnvironmentStatusParams = z.infer<typeof EnvironmentStatusParams>;
+
+/** Current status for the requested environment. */
+export const EnvironmentStatusResponse = z.object({
+  error: z.string().nullable().optional(),
+  status: EnvironmentStatusKind,
+});
+export type EnvironmentStatusResponse = z.infer<typeof EnvironmentStatusResponse>;
+
 export const MisalignmentSteer = z.object({ message: z.string() });
 export type MisalignmentSteer = z.infer<typeof MisalignmentSteer>;
 
@@ -3186,6 +3239,84 @@ export type PluginUninstallParams = z.infer<typeof PluginUninstallParams>;
 export const PluginUninstallResponse = z.object({});
 export type PluginUninstallResponse = z.infer<typeof PluginUninstallResponse>;
 
+/** Final process exit notification for `process/spawn`. */
+export const ProcessExitedNotification = z.object({
+  exitCode: i32(),
+  outputDrainTimedOut: z.boolean().nullable().optional(),
+  processHandle: z.string(),
+  stderr: z.string(),
+  stderrCapReached: z.boolean(),
+  stdout: z.string(),
+  stdoutCapReached: z.boolean(),
+});
+export type ProcessExitedNotification = z.infer<typeof ProcessExitedNotification>;
+
+/** Terminate a running `process/spawn` session. */
+export const ProcessKillParams = z.object({ processHandle: z.string() });
+export type ProcessKillParams = z.infer<typeof ProcessKillParams>;
+
+/** Empty success response for `process/kill`. */
+export const ProcessKillResponse = z.object({});
+export type ProcessKillResponse = z.infer<typeof ProcessKillResponse>;
+
+/** Stream label for `process/outputDelta` notifications. */
+export const ProcessOutputStream = z.union([z.enum(["stdout"]), z.enum(["stderr"])]);
+export type ProcessOutputStream = z.infer<typeof ProcessOutputStream>;
+
+/** Base64-encoded output chunk emitted for a streaming `process/spawn` request. */
+export const ProcessOutputDeltaNotification = z.object({
+  capReached: z.boolean(),
+  deltaBase64: z.string(),
+  processHandle: z.string(),
+  stream: ProcessOutputStream,
+});
+export type ProcessOutputDeltaNotification = z.infer<typeof ProcessOutputDeltaNotification>;
+
+/** PTY size in character cells for `process/spawn` PTY sessions. */
+export const ProcessTerminalSize = z.object({ cols: u16(), rows: u16() });
+export type ProcessTerminalSize = z.infer<typeof ProcessTerminalSize>;
+
+/** Resize a running PTY-backed `process/spawn` session. */
+export const ProcessResizePtyParams = z.object({ processHandle: z.string(), size: ProcessTerminalSize });
+export type ProcessResizePtyParams = z.infer<typeof ProcessResizePtyParams>;
+
+/** Empty success response for `process/resizePty`. */
+export const ProcessResizePtyResponse = z.object({});
+export type ProcessResizePtyResponse = z.infer<typeof ProcessResizePtyResponse>;
+
+/** Spawn a standalone process (argv vector) without a Codex sandbox on the host where the app server is running.
+ *
+ * `process/spawn` returns after the process has started and the connection-scoped `processHandle` has been registered. Process output and exit are reported via `process/outputDelta` and `process/exited` notifications. */
+export const ProcessSpawnParams = z.object({
+  command: z.array(z.string()),
+  cwd: AbsolutePathBuf,
+  env: z.record(z.string(), z.string().nullable()).nullable().optional(),
+  outputBytesCap: usize().nullable().optional(),
+  processHandle: z.string(),
+  size: ProcessTerminalSize.nullable().optional(),
+  streamStdin: z.boolean().optional(),
+  streamStdoutStderr: z.boolean().optional(),
+  timeoutMs: i64().nullable().optional(),
+  tty: z.boolean().optional(),
+});
+export type ProcessSpawnParams = z.infer<typeof ProcessSpawnParams>;
+
+/** Successful response for `process/spawn`. */
+export const ProcessSpawnResponse = z.object({});
+export type ProcessSpawnResponse = z.infer<typeof ProcessSpawnResponse>;
+
+/** Write stdin bytes to a running `process/spawn` session, close stdin, or both. */
+export const ProcessWriteStdinParams = z.object({
+  closeStdin: z.boolean().optional(),
+  deltaBase64: z.string().nullable().optional(),
+  processHandle: z.string(),
+});
+export type ProcessWriteStdinParams = z.infer<typeof ProcessWriteStdinParams>;
+
+/** Empty success response for `process/writeStdin`. */
+export const ProcessWriteStdinResponse = z.object({});
+export type ProcessWriteStdinResponse = z.infer<typeof ProcessWriteStdinResponse>;
+
 export const ReasoningItemContent = z.union([
   z.object({ text: z.string(), type: z.enum(["reasoning_text"]) }),
   z.object({ text: z.string(), type: z.enum(["text"]) }),
@@ -4667,6 +4798,15 @@ export const definitions0166 = {
   "v2/DynamicToolCallStatus": DynamicToolCallStatus,
   "v2/DynamicToolNamespaceTool": DynamicToolNamespaceTool,
   "v2/DynamicToolSpec": DynamicToolSpec,
+  "v2/EnvironmentAddParams": EnvironmentAddParams,
+  "v2/EnvironmentAddResponse": EnvironmentAddResponse,
+  "v2/EnvironmentInfoParams": EnvironmentInfoParams,
+  "v2/EnvironmentInfoResponse": EnvironmentInfoResponse,
+  "v2/EnvironmentShellInfo": EnvironmentShellInfo,
+  "v2/EnvironmentSkillsParams": EnvironmentSkillsParams,
+  "v2/EnvironmentStatusKind": EnvironmentStatusKind,
+  "v2/EnvironmentStatusParams": EnvironmentStatusParams,
+  "v2/EnvironmentStatusResponse": EnvironmentStatusResponse,
   "v2/ErrorNotification": ErrorNotification,
   "v2/ExperimentalFeature": ExperimentalFeature,
   "v2/ExperimentalFeatureEnablementSetParams": ExperimentalFeatureEnablementSetParams,
@@ -4886,6 +5026,7 @@ export const definitions0166 = {
   "v2/OverriddenMetadata": OverriddenMetadata,
   "v2/PatchApplyStatus": PatchApplyStatus,
   "v2/PatchChangeKind": PatchChangeKind,
+  "v2/PathUri": PathUri,
   "v2/PermissionProfileListParams": PermissionProfileListParams,
   "v2/PermissionProfileListResponse": PermissionProfileListResponse,
   "v2/PermissionProfileSummary": PermissionProfileSummary,
@@ -4925,6 +5066,18 @@ export const definitions0166 = {
   "v2/PluginUninstallParams": PluginUninstallParams,
   "v2/PluginUninstallResponse": PluginUninstallResponse,
   "v2/PluginsMigration": PluginsMigration,
+  "v2/ProcessExitedNotification": ProcessExitedNotification,
+  "v2/ProcessKillParams": ProcessKillParams,
+  "v2/ProcessKillResponse": ProcessKillResponse,
+  "v2/ProcessOutputDeltaNotification": ProcessOutputDeltaNotification,
+  "v2/ProcessOutputStream": ProcessOutputStream,
+  "v2/ProcessResizePtyParams": ProcessResizePtyParams,
+  "v2/ProcessResizePtyResponse": ProcessResizePtyResponse,
+  "v2/ProcessSpawnParams": ProcessSpawnParams,
+  "v2/ProcessSpawnResponse": ProcessSpawnResponse,
+  "v2/ProcessTerminalSize": ProcessTerminalSize,
+  "v2/ProcessWriteStdinParams": ProcessWriteStdinParams,
+  "v2/ProcessWriteStdinResponse": ProcessWriteStdinResponse,
   "v2/RateLimitReachedType": RateLimitReachedType,
   "v2/RateLimitResetCredit": RateLimitResetCredit,
   "v2/RateLimitResetCreditStatus": RateLimitResetCreditStatus,

@@ -18,6 +18,7 @@ import { createCommandExecHandlers0166 } from "./command-exec-0166/index.js";
 import { createConfigHandlers } from "./config.js";
 import { createConfigInfoHandlers0166 } from "./config-info-0166/index.js";
 import { createConversationHandlers } from "./conversations.js";
+import { createEnvironmentHandlers0166 } from "./environments-0166/index.js";
 import { createExecOneOffCommandHandler } from "./exec.js";
 import { createExternalAgentHandlers0166 } from "./external-agent-0166/index.js";
 import { createFeedbackHandler } from "./feedback.js";
@@ -34,6 +35,7 @@ import {
   createPluginHandlers0166,
   PLUGIN_METHODS_0166,
 } from "./plugins-0166/index.js";
+import { createProcessHandlers0166 } from "./process-0166/index.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createServerInfoHandlers0166 } from "./server-info-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
@@ -222,6 +224,18 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             ["command/exec", "command/exec/write", "command/exec/terminate", "command/exec/resize"],
             "a process config",
           )),
+      ...(rt?.processConfig
+        ? createProcessHandlers0166({
+            envPolicy: rt.processConfig.shellEnvironmentPolicy,
+            experimentalApi: () => experimentalApi,
+            onConnectionClose: (hook) => server.onClose(hook),
+          })
+        : unavailable(
+            protocol0166,
+            ["process/spawn", "process/writeStdin", "process/kill", "process/resizePty"],
+            "a process config",
+          )),
+      ...createEnvironmentHandlers0166({ experimentalApi: () => experimentalApi }),
       ...createSettingsHandlers0166({
         account,
         config: writer && layers ? { layers, writer } : undefined,

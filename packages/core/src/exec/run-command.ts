@@ -45,6 +45,8 @@ export interface RunCommandOptions {
   stdin?: "pipe" | "ignore";
   /** Called once the process is spawned, with the ways to talk to it while it runs. */
   onSpawn?: (running: RunningCommand) => void;
+  /** Called once the process really started (Node's `spawn` event); never for one that could not start. */
+  onStarted?: () => void;
 }
 
 /** A command `runCommand` started, while it runs. */
@@ -81,6 +83,8 @@ export interface RunCommandResult {
   spawnError?: string;
   /** The same failure as Rust's Debug of the io::Error (`Os { code: 2, kind: NotFound, message: "…" }`). */
   spawnErrorDebug?: string;
+  /** The output pipes were still open EXEC_OUTPUT_DRAIN_MS after the command exited (held by a process it left). */
+  outputDrainTimedOut?: boolean;
 }
 
 export type SandboxSupport = "bubblewrap" | "seatbelt" | "none";
@@ -94,9 +98,14 @@ export function sandboxSupport(): SandboxSupport {
     cachedSupport =
       spawnSync("/usr/bin/sandbox-exec", ["-n", "no-network", "true"]).status === 0 ? "seatbelt" : "none";
   } else if (process.platform === "linux") {
-    const probe = spawnSync("bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "true"], {
-      timeout: 5000,
-    });
+    // With the PID namespace the commands get: a machine that allows bubblewrap but not that has no sandbox.
+    const probe = spawnSync(
+      "bwrap",
+      ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "true"],
+      {
+        timeout: 5000,
+      },
+    );
     cachedSupport = probe.status === 0 ? "bubblewrap" : "none";
   } else {
     cachedSupport = "none";
@@ -152,6 +161,10 @@ export function sandboxedArgv(
       "--proc",
       "/proc",
       "--die-with-parent",
+      // A PID namespace of its own, as 0.166.0's sandbox has (the command is pid 2): when the command exits, or
+      // bwrap is killed, the kernel kills whatever it left behind, which a new session would otherwise carry out of
+      // reach of its process group (a background job outliving the command, and the server).
+      "--unshare-pid",
       ...(opts.newSession === false ? [] : ["--new-session"]),
     ];
     for (const root of roots) args.push("--bind", root, root);
@@ -242,6 +255,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     let endSignal: NodeJS.Signals | null = null;
     let deltas = 0;
     let streamed = 0;
+    let drainTimedOut = false;
     const finish = (code: number) => {
       if (settled) return;
       settled = true;
@@ -264,6 +278,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
         ...(spawnError !== undefined ? { spawnError } : {}),
         ...(spawnErrorDebug !== undefined ? { spawnErrorDebug } : {}),
         ...(endSignal ? { signal: endSignal } : {}),
+        ...(drainTimedOut ? { outputDrainTimedOut: true } : {}),
         sandboxDenied:
           o.sandbox !== null && o.sandbox.mode !== "danger-full-access" && code !== 0 && DENIAL.test(err),
       });
@@ -335,6 +350,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     proc.stdout?.on("data", collect("stdout", stdout));
     proc.stderr?.on("data", collect("stderr", stderr));
     proc.on("error", failToStart);
+    if (o.onStarted) proc.once("spawn", o.onStarted);
     const exitCode = (code: number | null, signal: NodeJS.Signals | null) => {
       endSignal = signal;
       return timedOut ? 124 : (code ?? (signal ? 128 + 9 : 1));
@@ -342,6 +358,7 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     proc.on("exit", (code, signal) => {
       // A process that left the group (setsid) may hold the pipes open forever: stop waiting for them after a grace.
       drainTimer = setTimeout(() => {
+        drainTimedOut = true;
         proc.stdout?.destroy();
         proc.stderr?.destroy();
         finish(exitCode(code, signal));

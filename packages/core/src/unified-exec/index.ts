@@ -19,6 +19,7 @@ export {
   type UnifiedExecOutcome,
 } from "./manager.js";
 export { DEFAULT_MAX_OUTPUT_TOKENS } from "./output-text.js";
+export { resolveProgram } from "./program.js";
 export {
   spawnTerminal,
   type TerminalKind,

@@ -1,4 +1,3 @@
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
   type gen0166,
@@ -16,8 +15,16 @@ import {
   DISABLED_OUTPUT_CAP_BYTES,
   decodeBase64Strict,
   OutputCap,
-} from "./output-cap.js";
-import { type ExecProcess, type OutputStream, startExecProcess } from "./process.js";
+} from "../exec-process-0166/output-cap.js";
+import { outputText } from "../exec-process-0166/output-text.js";
+import {
+  DEFAULT_EXEC_TIMEOUT_MS,
+  type ExecProcess,
+  type OutputStream,
+  SpawnFailure,
+  startExecProcess,
+} from "../exec-process-0166/process.js";
+import { checkCwd, withEnvOverrides } from "../exec-process-0166/spawn-env.js";
 
 type Methods = "command/exec" | "command/exec/write" | "command/exec/terminate" | "command/exec/resize";
 
@@ -30,9 +37,6 @@ const invalidParams = (message: string) => new RpcError(-32602, message);
  * `command/exec/terminate` that ends them. 0.166.0 answers later from a task of its own and has no such bound.
  */
 export const COMMAND_EXEC_MAX_RUNNING = 64;
-
-/** 0.166.0's timeout of a command whose request names none (its `DEFAULT_EXEC_COMMAND_TIMEOUT_MS`). */
-const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface CommandExecOptions {
   /** The configured sandbox and environment policy: what a request that names none gets. */
@@ -102,20 +106,7 @@ function requestEnv(
   policy: ShellEnvironmentPolicy,
   sandbox: SandboxPolicy | null,
 ): Record<string, string> {
-  const env = commandEnvironment(policy, sandbox ?? { mode: "danger-full-access" });
-  for (const [key, value] of Object.entries(p.env ?? {})) {
-    if (value === null) delete env[key];
-    else env[key] = value;
-  }
-  return env;
-}
-
-/** A missing or unusable cwd is refused as 0.166.0's spawn refuses it, whether or not a sandbox would start first. */
-async function checkCwd(cwd: string): Promise<void> {
-  const st = await stat(cwd).catch((err: unknown) => {
-    throw internalError(`failed to spawn command: ${osErrorText(err)}`);
-  });
-  if (!st.isDirectory()) throw internalError("failed to spawn command: Not a directory (os error 20)");
+  return withEnvOverrides(commandEnvironment(policy, sandbox ?? { mode: "danger-full-access" }), p.env);
 }
 
 /**
@@ -176,13 +167,13 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
       };
       active++;
       const starting = (async () => {
-        await checkCwd(cwd);
+        await checkCwd(cwd, "failed to spawn command");
         return startExecProcess({
           command: p.command,
           cwd,
           env: requestEnv(p, o.envPolicy, sandbox),
           sandbox,
-          timeoutMs: p.disableTimeout ? EXEC_TIMEOUT_MAX_MS : (p.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+          timeoutMs: p.disableTimeout ? EXEC_TIMEOUT_MAX_MS : (p.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS),
           tty,
           size: p.size ?? null,
           streamStdin: tty || p.streamStdin === true,
@@ -202,15 +193,16 @@ export function createCommandExecHandlers0166(o: CommandExecOptions): Handlers<P
         active--;
         if (processId !== null) named.delete(processId);
         if (err instanceof RpcError) throw err;
-        throw internalError(`failed to spawn command: ${osErrorText(err)}`);
+        throw internalError(
+          `failed to spawn command: ${err instanceof SpawnFailure ? err.message : osErrorText(err)}`,
+        );
       }
       running.add(proc);
       // The connection closed while it started: it ends at once, as those running then did.
       if (closed) proc.terminate();
       try {
         const end = await proc.ended;
-        if ("spawnError" in end) throw internalError(`failed to spawn command: ${end.spawnError}`);
-        const text = (which: OutputStream) => Buffer.concat(buffered[which]).toString("utf8");
+        const text = (which: OutputStream) => outputText(Buffer.concat(buffered[which]));
         return { exitCode: end.exitCode, stdout: text("stdout"), stderr: text("stderr") };
       } finally {
         active--;

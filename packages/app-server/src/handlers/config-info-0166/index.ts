@@ -35,6 +35,57 @@ function configFailure(what: string, err: unknown): RpcError {
   return internalError(`${what}: ${message}`);
 }
 
+/**
+ * The managed requirements as 0.166.0 reports them: every field it knows, null where nothing restricts it. The
+ * ones this server enforces are filled in (approval policies, sandbox modes, web search modes, reviewers); the
+ * login methods follow the config's `forced_login_method` (both when unset); `disabled` is always an allowed web
+ * search mode, as 0.166.0 adds it.
+ */
+function requirements0166(config: Config): gen0166.ConfigRequirements | null {
+  const r = config.requirements;
+  if (!r) return null;
+  const webSearch = r.webSearchMode?.allowed;
+  return {
+    modelProvider: null,
+    modelProviders: null,
+    allowedLoginMethods: config.forcedLoginMethod ? [config.forcedLoginMethod] : ["api", "chatgpt"],
+    cliAuthCredentialsStore: null,
+    chatgptBaseUrl: null,
+    additionalDeveloperInstructions: null,
+    allowedApprovalPolicies: r.approvalPolicy?.allowed ?? null,
+    allowedApprovalsReviewers:
+      (r.approvalsReviewer?.allowed as gen0166.ApprovalsReviewer[] | undefined) ?? null,
+    allowedSandboxModes: r.sandboxMode?.allowed ?? null,
+    allowedWindowsSandboxImplementations: null,
+    allowedPermissionProfiles: null,
+    defaultPermissions: null,
+    allowedWebSearchModes: webSearch
+      ? [...webSearch, ...(webSearch.includes("disabled") ? [] : (["disabled"] as const))]
+      : null,
+    allowManagedHooksOnly: null,
+    allowBrowserAndComputerUse: null,
+    allowAppshots: null,
+    allowRemoteControl: null,
+    computerUse: null,
+    browserUse: null,
+    inAppBrowser: null,
+    featureRequirements: null,
+    hooks: null,
+    enforceResidency: null,
+    network: null,
+    application: null,
+    autoReview: null,
+    models: null,
+    sqliteHome: null,
+    logDir: null,
+    modelCatalogJson: null,
+    checkForUpdateOnStartup: null,
+    allowLoginShell: null,
+    feedback: null,
+    otel: null,
+  } as gen0166.ConfigRequirements;
+}
+
 /** `cursor` as 0.166.0 reads it: an unsigned integer at most `total`. */
 function cursorIndex(cursor: string, total: number): number {
   if (!/^\+?\d{1,20}$/.test(cursor) || BigInt(cursor) > 0xffff_ffff_ffff_ffffn)
@@ -62,8 +113,15 @@ export function createConfigInfoHandlers0166(
     }
   };
   return {
-    "configRequirements/read"() {
-      return { supportsIndependentSpeedModes: true, requirements: null };
+    async "configRequirements/read"() {
+      if (!s.currentConfig) return { supportsIndependentSpeedModes: true, requirements: null };
+      let config: Config;
+      try {
+        config = await s.currentConfig();
+      } catch (err) {
+        throw configFailure("failed to load configuration", err);
+      }
+      return { supportsIndependentSpeedModes: true, requirements: requirements0166(config) };
     },
 
     async "experimentalFeature/list"(p) {

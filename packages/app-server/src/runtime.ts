@@ -5,10 +5,13 @@ import {
   ConfigError,
   type ConfigLayer,
   type ConfigOverride,
+  type ConfigRequirements,
   type LoadConfigOptions,
   loadConfig,
   type ManagedSources,
   readConfigLayers,
+  readRequirements,
+  systemPaths,
 } from "@codex-ts/config-loader";
 import {
   type AuthSource,
@@ -53,6 +56,8 @@ export interface ConversationRuntime {
    * and with `cwd` that folder's project layers), for the 0.166 methods that report it (`permissionProfile/list`).
    */
   currentConfig?(cwd?: string): Promise<Config>;
+  /** The managed requirements as they are now (0.166.0's `requirements.toml` and legacy managed layers), or null. */
+  configRequirements?(): Promise<ConfigRequirements | null>;
   /**
    * The server's config layers as they are now, lowest precedence first, as 0.166.0 reads them (0.166 `config/read`):
    * `/etc/codex/config.toml`, the user's, with `cwd` that folder's project layers, `-c`, managed.
@@ -132,7 +137,9 @@ export class AppServerRuntime implements ConversationRuntime {
         cliVersion: this.o.cliVersion,
       });
     } catch (err) {
-      if (err instanceof ConfigError) throw invalidRequest(`error deriving config: ${err.message}`);
+      // 0.166.0's words for a 0.166 thread's config; 0.58.0's for the rest.
+      const what = settings.config0166 ? "failed to load configuration" : "error deriving config";
+      if (err instanceof ConfigError) throw invalidRequest(`${what}: ${err.message}`);
       throw err;
     }
   }
@@ -142,6 +149,14 @@ export class AppServerRuntime implements ConversationRuntime {
     if (cwd === undefined) return this.load({ overrides: {}, config: null }, {});
     const projectCwd = resolve(cwd);
     return this.load({ overrides: { cwd: projectCwd }, config: null }, { projectCwd });
+  }
+
+  async configRequirements(): Promise<ConfigRequirements | null> {
+    const layers = await this.configLayers();
+    return readRequirements({
+      requirementsPath: systemPaths(this.o.managed, this.o.env).requirements,
+      legacy: layers.filter((l) => l.kind.startsWith("legacyManaged")),
+    });
   }
 
   configLayers(cwd?: string): Promise<ConfigLayer[]> {

@@ -17,6 +17,7 @@ import {
 import { type McpServerConfig, resolveMcpServer } from "./mcp.js";
 import type { ConfigOverride } from "./overrides.js";
 import { activePlugins, withPluginMcpServers } from "./plugins/index.js";
+import { activeProjectTrust } from "./project-layers.js";
 import { builtInProviders, type ModelProviderInfo, mergeProviders } from "./providers.js";
 import { checkOverrideString } from "./request-values.js";
 import { type ConfigRequirements, fallbackWarning, isAllowed, readRequirements } from "./requirements.js";
@@ -343,9 +344,15 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
       })
     : null;
   const configWarnings: string[] = [];
+  // 0.166.0: a project the user marked (trusted or not) runs in a workspace-write sandbox unless one is set, and an
+  // untrusted one asks before running anything it does not trust (`untrusted`).
+  const trust = opts.modern ? await activeProjectTrust(cwd, merged) : undefined;
   const chosen = requiredSettings(
-    o.approvalPolicy ?? profile?.approval_policy ?? cfg.approval_policy ?? "on-request",
-    o.sandboxMode ?? profile?.sandbox_mode ?? cfg.sandbox_mode ?? "read-only",
+    o.approvalPolicy ??
+      profile?.approval_policy ??
+      cfg.approval_policy ??
+      (trust === "untrusted" ? "untrusted" : "on-request"),
+    o.sandboxMode ?? profile?.sandbox_mode ?? cfg.sandbox_mode ?? (trust ? "workspace-write" : "read-only"),
     requirements,
     configWarnings,
   );

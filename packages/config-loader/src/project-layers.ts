@@ -233,3 +233,18 @@ export async function readProjectLayers(o: ProjectLayerOptions): Promise<Project
   }
   return layers;
 }
+
+/**
+ * The trust of the project a thread works in (0.166.0's active project): the `[projects]` entry of `cwd`, else of
+ * its repository's root (so worktrees inherit it); undefined when neither has one.
+ */
+export async function activeProjectTrust(cwd: string, merged: TomlTable): Promise<Trust | undefined> {
+  const trust = trustLevels(merged);
+  if (trust.size === 0) return undefined;
+  const dir = resolve(cwd);
+  const ctx: TrustContext = { trust, rootKeys: await trustKeys(dir), repoKeys: undefined };
+  const own = lookup(ctx, ctx.rootKeys);
+  if (own) return own.level;
+  const repo = await repoRoot(dir);
+  return repo === undefined ? undefined : lookup(ctx, await trustKeys(repo))?.level;
+}

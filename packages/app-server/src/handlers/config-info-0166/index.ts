@@ -5,7 +5,14 @@ import {
   type Protocol0166,
   type RpcError,
 } from "@codex-ts/app-server-protocol";
-import { type Config, type ConfigLayer, isTomlTable, mergeTables } from "@codex-ts/config-loader";
+import {
+  type Config,
+  type ConfigLayer,
+  type ConfigRequirements,
+  enabledLayers,
+  isTomlTable,
+  mergeTables,
+} from "@codex-ts/config-loader";
 import type { Handlers } from "../../handler.js";
 import { parseThreadId, type ThreadRegistry } from "../../threads/registry.js";
 import { FEATURES_0166 } from "./features-0166.js";
@@ -22,6 +29,8 @@ export type ConfigInfoMethod0166 =
 export interface ConfigInfoServices0166 {
   /** The config layers (the merged `[features]`); absent without a runtime (the defaults are listed). */
   layers: (() => Promise<ConfigLayer[]>) | undefined;
+  /** The managed requirements (`configRequirements/read`); absent without a runtime (none are reported). */
+  requirements: (() => Promise<ConfigRequirements | null>) | undefined;
   /** The effective config (the model provider); absent without a runtime. */
   currentConfig: (() => Promise<Config>) | undefined;
   threads: ThreadRegistry;
@@ -41,14 +50,16 @@ function configFailure(what: string, err: unknown): RpcError {
  * login methods follow the config's `forced_login_method` (both when unset); `disabled` is always an allowed web
  * search mode, as 0.166.0 adds it.
  */
-function requirements0166(config: Config): gen0166.ConfigRequirements | null {
-  const r = config.requirements;
+function requirements0166(
+  r: ConfigRequirements | null,
+  forcedLoginMethod: "api" | "chatgpt" | undefined,
+): gen0166.ConfigRequirements | null {
   if (!r) return null;
   const webSearch = r.webSearchMode?.allowed;
   return {
     modelProvider: null,
     modelProviders: null,
-    allowedLoginMethods: config.forcedLoginMethod ? [config.forcedLoginMethod] : ["api", "chatgpt"],
+    allowedLoginMethods: forcedLoginMethod ? [forcedLoginMethod] : ["api", "chatgpt"],
     cliAuthCredentialsStore: null,
     chatgptBaseUrl: null,
     additionalDeveloperInstructions: null,
@@ -114,14 +125,20 @@ export function createConfigInfoHandlers0166(
   };
   return {
     async "configRequirements/read"() {
-      if (!s.currentConfig) return { supportsIndependentSpeedModes: true, requirements: null };
-      let config: Config;
+      if (!s.requirements || !s.layers) return { supportsIndependentSpeedModes: true, requirements: null };
+      let requirements: ConfigRequirements | null;
+      let merged: Record<string, unknown>;
       try {
-        config = await s.currentConfig();
+        requirements = await s.requirements();
+        merged = enabledLayers(await s.layers())
+          .map((l) => l.table)
+          .reduce(mergeTables, {});
       } catch (err) {
         throw configFailure("failed to load configuration", err);
       }
-      return { supportsIndependentSpeedModes: true, requirements: requirements0166(config) };
+      const forced = merged.forced_login_method;
+      const login = forced === "api" || forced === "chatgpt" ? forced : undefined;
+      return { supportsIndependentSpeedModes: true, requirements: requirements0166(requirements, login) };
     },
 
     async "experimentalFeature/list"(p) {

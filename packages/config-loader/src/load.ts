@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { TomlTable } from "@codex-ts/json-to-toml";
+import { isTomlTable, type TomlTable } from "@codex-ts/json-to-toml";
 import type { z } from "zod";
 import { FileReadError, readBoundedFile } from "./bounded-fs/index.js";
 import { findCodexHome } from "./codex-home.js";
@@ -259,6 +259,27 @@ async function checkOverrides(o: ConfigOverrides): Promise<void> {
   }
 }
 
+const BUILT_IN_PROFILES: Readonly<Record<string, SandboxMode>> = {
+  ":read-only": "read-only",
+  ":workspace": "workspace-write",
+  ":danger-full-access": "danger-full-access",
+};
+
+/**
+ * The sandbox of 0.166.0's `default_permissions` profile when no `sandbox_mode` is set: a built-in's, or that of
+ * the built-in a configured `[permissions.<id>]` profile extends (this server applies no finer profile rules).
+ */
+function defaultPermissionsSandbox(merged: TomlTable): SandboxMode | undefined {
+  let id = merged.default_permissions;
+  const profiles = isTomlTable(merged.permissions) ? merged.permissions : {};
+  for (let hops = 0; typeof id === "string" && hops < 16; hops++) {
+    if (Object.hasOwn(BUILT_IN_PROFILES, id)) return BUILT_IN_PROFILES[id];
+    const entry = Object.hasOwn(profiles, id) ? profiles[id] : undefined;
+    id = isTomlTable(entry) ? entry.extends : undefined;
+  }
+  return undefined;
+}
+
 /**
  * The approval policy and sandbox the managed requirements leave (0.166.0): a refused value is replaced by the
  * first allowed approval policy, or by `read-only` (else the first allowed mode), with a warning saying so. Asking
@@ -352,7 +373,11 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
       profile?.approval_policy ??
       cfg.approval_policy ??
       (trust === "untrusted" ? "untrusted" : "on-request"),
-    o.sandboxMode ?? profile?.sandbox_mode ?? cfg.sandbox_mode ?? (trust ? "workspace-write" : "read-only"),
+    o.sandboxMode ??
+      profile?.sandbox_mode ??
+      cfg.sandbox_mode ??
+      (opts.modern ? defaultPermissionsSandbox(merged) : undefined) ??
+      (trust ? "workspace-write" : "read-only"),
     requirements,
     configWarnings,
   );

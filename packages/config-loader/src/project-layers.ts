@@ -72,11 +72,23 @@ function rootMarkers(below: TomlTable): string[] {
   return markers as string[];
 }
 
+/**
+ * Whether `dir/.git` makes `dir` a checkout: a `.git` file (a linked worktree's pointer) or a `.git` directory with a
+ * `HEAD` (0.166.0 ignores an empty `.git` directory).
+ */
+async function isCheckout(dir: string): Promise<boolean> {
+  const info = await stat(join(dir, ".git")).catch(() => null);
+  if (!info) return false;
+  return info.isFile() || (info.isDirectory() && (await exists(join(dir, ".git", "HEAD"))));
+}
+
 /** The nearest ancestor of `cwd` (itself included) holding one of the markers; `cwd` when none (or no markers). */
 async function projectRoot(cwd: string, markers: readonly string[]): Promise<string> {
   if (markers.length === 0) return cwd;
   for (const dir of ancestors(cwd)) {
-    for (const marker of markers) if (await exists(join(dir, marker))) return dir;
+    for (const marker of markers) {
+      if (marker === ".git" ? await isCheckout(dir) : await exists(join(dir, marker))) return dir;
+    }
   }
   return cwd;
 }
@@ -88,10 +100,10 @@ async function projectRoot(cwd: string, markers: readonly string[]): Promise<str
 async function repoRoot(cwd: string): Promise<string | undefined> {
   const start = (await isDirectory(cwd)) ? cwd : dirname(cwd);
   for (const dir of ancestors(start)) {
+    if (!(await isCheckout(dir))) continue;
     const dotGit = join(dir, ".git");
     const info = await stat(dotGit).catch(() => null);
-    if (!info) continue;
-    if (info.isFile()) {
+    if (info?.isFile()) {
       const text = await readFile(dotGit, "utf8").catch(() => "");
       const gitdir = /^gitdir:\s*(.+)$/m.exec(text)?.[1]?.trim();
       const at = gitdir ? resolve(dir, gitdir).lastIndexOf("/.git/worktrees/") : -1;

@@ -24,7 +24,8 @@ beforeEach(async () => {
   cwd = join(project, "a", "b");
   await mkdir(home, { recursive: true });
   await mkdir(etc, { recursive: true });
-  await mkdir(join(project, ".git"), { recursive: true });
+  // A checkout's `.git` has a HEAD: 0.166.0 takes an empty `.git` directory for no project root.
+  await put(join(project, ".git", "HEAD"), "ref: refs/heads/main\n");
   await mkdir(cwd, { recursive: true });
   await put(
     join(project, ".codex", "config.toml"),
@@ -127,6 +128,7 @@ describe("0.166.0's project layers", () => {
   it("takes cwd as the root when no marker is found, and never reads CODEX_HOME as a project folder", async () => {
     await put(join(root, "plain", "x", ".codex", "config.toml"), 'model = "x"\n');
     await put(join(root, "plain", ".codex", "config.toml"), 'model = "plain"\n');
+    await mkdir(join(root, "plain", ".git"), { recursive: true });
     const plain = await layersAt(join(root, "plain", "x"));
     expect(plain.filter((l) => l.kind === "project").map((l) => l.dotCodexFolder)).toEqual([
       join(root, "plain", "x", ".codex"),

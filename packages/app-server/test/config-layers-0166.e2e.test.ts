@@ -185,13 +185,24 @@ describe("the system layer and managed requirements on a 0.166 connection", () =
       sandbox: { type: "readOnly" },
       reasoningEffort: "low",
     });
-    const warning = await s.c.waitFor(
-      (m) => m.method === "warning" && (m.params as { threadId: string }).threadId === started.thread.id,
+    const approvalWarning = `Configured value for \`approval_policy\` is disallowed by requirements; falling back to required value OnRequest. Details: invalid value for \`approval_policy\`: \`Never\` is not in the allowed set [OnRequest, UnlessTrusted] (set by ${source})`;
+    const readOnly =
+      "Managed { file_system: Restricted { entries: [FileSystemSandboxEntry { path: Special { value: Root }, access: Read, missing_path_behavior: None }], glob_scan_max_depth: None }, network: Restricted }";
+    const sandboxWarning = `Configured value for \`permission_profile\` is disallowed by requirements; falling back to required value ${readOnly}. Details: invalid value for \`sandbox_mode\`: \`DangerFullAccess\` is not in the allowed set [ReadOnly, WorkspaceWrite] (set by ${source})`;
+    const isThreadWarning = (m: { method?: string; params?: unknown }) =>
+      m.method === "warning" && (m.params as { threadId: string }).threadId === started.thread.id;
+    await s.c.waitFor(
+      (m) => isThreadWarning(m) && (m.params as { message: string }).message === sandboxWarning,
       "warning",
     );
-    expect((warning.params as { message: string }).message).toBe(
-      `Configured value for \`approval_policy\` is disallowed by requirements; falling back to required value OnRequest. Details: invalid value for \`approval_policy\`: \`Never\` is not in the allowed set [OnRequest, UnlessTrusted] (set by ${source})`,
-    );
+    expect(
+      s.c.messages.filter(isThreadWarning).map((m) => (m.params as { message: string }).message),
+    ).toEqual([approvalWarning, sandboxWarning]);
+    // 0.166.0 also sends each as a `configWarning`, before the answer.
+    expect(s.c.messages.filter((m) => m.method === "configWarning").map((m) => m.params)).toEqual([
+      { summary: approvalWarning, details: null },
+      { summary: sandboxWarning, details: null },
+    ]);
     // A turn asking for a refused value is refused, in 0.166.0's words.
     expect(
       await errorOf(
@@ -217,5 +228,14 @@ describe("the system layer and managed requirements on a 0.166 connection", () =
       code: -32600,
       message: `invalid thread settings override: invalid value for \`sandbox_mode\`: \`DangerFullAccess\` is not in the allowed set [ReadOnly, WorkspaceWrite] (set by ${source})`,
     });
+    expect(
+      await errorOf(
+        s.c.request("turn/start", {
+          threadId: started.thread.id,
+          input: [{ type: "text", text: "hi", text_elements: [] }],
+          permissions: ":danger-full-access",
+        }),
+      ),
+    ).toEqual({ code: -32600, message: `invalid thread settings override: ${sandboxWarning}` });
   });
 });

@@ -82,6 +82,7 @@ export {
   isAllowed,
   notAllowedMessage,
   readRequirements,
+  sandboxFallbackWarning,
   type WebSearchMode,
 } from "./requirements.js";
 export * from "./schema.js";

@@ -20,7 +20,13 @@ import { activePlugins, withPluginMcpServers } from "./plugins/index.js";
 import { activeProjectTrust } from "./project-layers.js";
 import { builtInProviders, type ModelProviderInfo, mergeProviders } from "./providers.js";
 import { checkOverrideString } from "./request-values.js";
-import { type ConfigRequirements, fallbackWarning, isAllowed, readRequirements } from "./requirements.js";
+import {
+  type ConfigRequirements,
+  fallbackWarning,
+  isAllowed,
+  readRequirements,
+  sandboxFallbackWarning,
+} from "./requirements.js";
 import {
   type ApprovalPolicy,
   type ConfigToml,
@@ -312,7 +318,7 @@ function requiredSettings(
   if (sandbox && !sandbox.allowed.includes(sandboxMode)) {
     const fallback = sandbox.allowed.includes("read-only") ? "read-only" : sandbox.allowed[0];
     if (fallback !== undefined) {
-      warnings.push(fallbackWarning("sandbox_mode", sandboxMode, fallback, sandbox));
+      warnings.push(sandboxFallbackWarning(sandboxMode, fallback, sandbox));
       sandboxMode = fallback;
     }
   }

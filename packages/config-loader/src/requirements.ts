@@ -114,6 +114,20 @@ export function fallbackWarning(
   return `Configured value for \`${key}\` is disallowed by requirements; falling back to required value ${rustName(fallback)}. Details: ${notAllowedMessage(key, value, req)}`;
 }
 
+/** How 0.166.0 prints the read-only permission profile it falls back to (its Rust debug form). */
+const READ_ONLY_PROFILE =
+  "Managed { file_system: Restricted { entries: [FileSystemSandboxEntry { path: Special { value: Root }, access: Read, missing_path_behavior: None }], glob_scan_max_depth: None }, network: Restricted }";
+
+/**
+ * The warning for a refused sandbox: 0.166.0 falls back to its read-only permission profile and names that
+ * (``Configured value for `permission_profile` is disallowed by requirements; falling back to required value
+ * Managed { … }. Details: invalid value for `sandbox_mode`: …``); another fallback is worded like the approval one.
+ */
+export function sandboxFallbackWarning(value: string, fallback: string, req: AllowedValues<string>): string {
+  if (fallback !== "read-only") return fallbackWarning("sandbox_mode", value, fallback, req);
+  return `Configured value for \`permission_profile\` is disallowed by requirements; falling back to required value ${READ_ONLY_PROFILE}. Details: ${notAllowedMessage("sandbox_mode", value, req)}`;
+}
+
 export function isAllowed<T extends string>(req: AllowedValues<T> | undefined, value: T): boolean {
   return req === undefined || req.allowed.includes(value);
 }

@@ -189,7 +189,8 @@ describe("0.166.0's system layer and requirements", () => {
     expect(config.sandboxPolicy.mode).toBe("read-only");
     expect(config.configWarnings).toEqual([
       `Configured value for \`approval_policy\` is disallowed by requirements; falling back to required value UnlessTrusted. Details: invalid value for \`approval_policy\`: \`Never\` is not in the allowed set [UnlessTrusted, OnRequest] (set by ${source})`,
-      `Configured value for \`sandbox_mode\` is disallowed by requirements; falling back to required value ReadOnly. Details: invalid value for \`sandbox_mode\`: \`DangerFullAccess\` is not in the allowed set [ReadOnly, WorkspaceWrite] (set by ${source})`,
+      // 0.166.0 names the read-only permission profile it falls back to in its debug form.
+      `Configured value for \`permission_profile\` is disallowed by requirements; falling back to required value Managed { file_system: Restricted { entries: [FileSystemSandboxEntry { path: Special { value: Root }, access: Read, missing_path_behavior: None }], glob_scan_max_depth: None }, network: Restricted }. Details: invalid value for \`sandbox_mode\`: \`DangerFullAccess\` is not in the allowed set [ReadOnly, WorkspaceWrite] (set by ${source})`,
     ]);
   });
 

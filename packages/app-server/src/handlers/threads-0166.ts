@@ -148,6 +148,9 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
         runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? null,
       });
       const object = thread.object();
+      // What the managed requirements replaced, before the answer (0.166.0's `configWarning`) and as thread warnings.
+      for (const summary of opened.configWarnings ?? [])
+        void ctx.peer.notify("configWarning", { summary, details: null });
       const sent = await ctx.respond({
         thread: object,
         ...settingsFields(settings, thread.runtimeWorkspaceRoots()),

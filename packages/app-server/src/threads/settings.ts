@@ -5,6 +5,7 @@ import {
   isAllowed,
   notAllowedMessage,
   type SandboxMode,
+  sandboxFallbackWarning,
 } from "@codex-ts/config-loader";
 import { collaborationModeMessageText, type TurnSettings } from "@codex-ts/core";
 import type { TurnOverrides } from "../conversations.js";
@@ -119,12 +120,21 @@ function checkRequirements(c: SettingsChange, req: ConfigRequirements): void {
     const policy = coreApproval(c.approvalPolicy);
     if (!isAllowed(req.approvalPolicy, policy)) refuse("approval_policy", policy, req.approvalPolicy);
   }
-  const mode =
-    c.permissions != null
-      ? profileSandbox(c.permissions)
-      : c.sandboxPolicy != null
-        ? SANDBOX_OF_POLICY[c.sandboxPolicy.type]
-        : undefined;
+  if (c.permissions != null) {
+    // A refused profile is worded as the fallback 0.166.0 would make (it refuses the turn all the same).
+    const mode = profileSandbox(c.permissions);
+    const allowed = req.sandboxMode;
+    if (allowed && !isAllowed(allowed, mode)) {
+      const fallback = allowed.allowed.includes("read-only")
+        ? "read-only"
+        : (allowed.allowed[0] ?? "read-only");
+      throw invalidRequest(
+        `invalid thread settings override: ${sandboxFallbackWarning(mode, fallback, allowed)}`,
+      );
+    }
+    return;
+  }
+  const mode = c.sandboxPolicy != null ? SANDBOX_OF_POLICY[c.sandboxPolicy.type] : undefined;
   if (mode !== undefined && req.sandboxMode && !isAllowed(req.sandboxMode, mode))
     refuse("sandbox_mode", mode, req.sandboxMode);
 }

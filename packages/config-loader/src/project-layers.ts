@@ -1,7 +1,8 @@
-import { readFile, realpath, stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { TomlTable } from "@codex-ts/json-to-toml";
 import { isTomlTable } from "@codex-ts/json-to-toml";
+import { readFilePrefix } from "./bounded-fs/index.js";
 import { CONFIG_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
 import { ConfigError } from "./errors.js";
 import { resolveLayerPaths } from "./project-paths.js";
@@ -26,6 +27,9 @@ export const PROJECT_DENIED_KEYS = [
   "experimental_realtime_ws_base_url",
   "otel",
 ] as const;
+
+/** How much of a linked worktree's `.git` file is read (its `gitdir:` line). */
+const GIT_FILE_MAX_BYTES = 4096;
 
 /** One project folder's layer: its `.codex` folder, its (sanitized) table, and why it is off when untrusted. */
 export interface ProjectLayerEntry {
@@ -104,7 +108,10 @@ async function repoRoot(cwd: string): Promise<string | undefined> {
     const dotGit = join(dir, ".git");
     const info = await stat(dotGit).catch(() => null);
     if (info?.isFile()) {
-      const text = await readFile(dotGit, "utf8").catch(() => "");
+      // A `.git` file is one `gitdir:` line; read a bounded prefix of a regular file only (never a FIFO).
+      const text = (await readFilePrefix(dotGit, GIT_FILE_MAX_BYTES).catch(() => Buffer.alloc(0))).toString(
+        "utf8",
+      );
       const gitdir = /^gitdir:\s*(.+)$/m.exec(text)?.[1]?.trim();
       const at = gitdir ? resolve(dir, gitdir).lastIndexOf("/.git/worktrees/") : -1;
       if (gitdir && at > 0) return resolve(dir, gitdir).slice(0, at);

@@ -144,6 +144,27 @@ describe("0.166.0's project layers", () => {
     expect(asHome.filter((l) => l.kind === "project")).toEqual([]);
   });
 
+  it("lets a linked worktree inherit its repository's trust", async () => {
+    const repo = join(root, "repo");
+    const worktree = join(root, "wt");
+    await put(join(repo, ".git", "HEAD"), "ref: refs/heads/main\n");
+    await mkdir(join(repo, ".git", "worktrees", "wt"), { recursive: true });
+    await put(join(worktree, ".git"), `gitdir: ${join(repo, ".git", "worktrees", "wt")}\n`);
+    await put(join(worktree, ".codex", "config.toml"), 'model = "wt"\n');
+    const [layer] = (await layersAt(worktree)).filter((l) => l.kind === "project");
+    expect(layer?.disabledReason).toBe(
+      `To load project-local config, hooks, and exec policies, add ${repo} as a trusted project in ${join(home, "config.toml")}.`,
+    );
+    await trust(repo, "trusted");
+    const config = await loadConfig({
+      codexHome: home,
+      env: env(),
+      overrides: { cwd: worktree },
+      modern: { projectCwd: worktree },
+    });
+    expect(config.model).toBe("wt");
+  });
+
   it("leaves 0.58.0's loading alone: no system layer, no project layers, no requirements", async () => {
     await trust(project, "trusted");
     await writeFile(join(etc, "config.toml"), 'model = "system-model"\n');

@@ -134,7 +134,7 @@ export function createConfigInfoHandlers0166(
           .map((l) => l.table)
           .reduce(mergeTables, {});
       } catch (err) {
-        throw configFailure("failed to load configuration", err);
+        throw configFailure("failed to read configuration layers", err);
       }
       const forced = merged.forced_login_method;
       const login = forced === "api" || forced === "chatgpt" ? forced : undefined;

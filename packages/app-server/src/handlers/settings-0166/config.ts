@@ -116,7 +116,7 @@ export function createConfigHandlers0166(
     try {
       return await s.layers(cwd);
     } catch (err) {
-      throw internalError(`failed to read config: ${(err as Error).message}`);
+      throw internalError(`failed to read configuration layers: ${(err as Error).message}`);
     }
   };
 

@@ -38,6 +38,8 @@ async function makeProject(): Promise<string> {
       'default_permissions = ":read-only"',
       "[permissions.reviewer]",
       'description = "from the project"',
+      "[features]",
+      "shell_tool = false",
     ].join("\n"),
   );
   await writeFile(path.join(project, "sub", ".codex", "config.toml"), 'model_reasoning_effort = "high"\n');
@@ -63,6 +65,15 @@ async function projectRun(impl: Impl): Promise<unknown[]> {
   await ask();
   const started = (await s.c.request("thread/start", { cwd })) as Record<string, unknown>;
   answers.push({ model: started.model, approvalPolicy: started.approvalPolicy, sandbox: started.sandbox });
+  // A thread's feature flags include its project's (the server's alone do not).
+  const threadId = (started.thread as { id: string }).id;
+  const shellTool = async (params: { threadId?: string }) =>
+    (
+      (await s.c.request("experimentalFeature/list", params)) as {
+        data: { name: string; enabled: boolean }[];
+      }
+    ).data.find((f) => f.name === "shell_tool")?.enabled;
+  answers.push({ thread: await shellTool({ threadId }), server: await shellTool({}) });
   // Paths out; the user layer's digest (its mock provider's port) too.
   const text = JSON.stringify(answers)
     .replaceAll(project, "<project>")
@@ -98,6 +109,7 @@ describe("project config layers on a 0.166 connection", () => {
       approval_policy: "never",
       default_permissions: ":read-only",
       permissions: { reviewer: { description: "from the project" } },
+      features: { shell_tool: false },
     });
     expect(untrusted.config.model).not.toBe("project-model");
     expect(untrusted.origins.model).toMatchObject({ name: { type: "user" } });
@@ -116,6 +128,7 @@ describe("project config layers on a 0.166 connection", () => {
       allowed: true,
     });
     expect(thread).toMatchObject({ model: "project-model", approvalPolicy: "never" });
+    expect(runs[0]?.[5]).toEqual({ thread: false, server: true });
     if (runs[1]) expect(runs[0]).toEqual(runs[1]);
   });
 });

@@ -28,7 +28,7 @@ export type ConfigInfoMethod0166 =
 
 export interface ConfigInfoServices0166 {
   /** The config layers (the merged `[features]`); absent without a runtime (the defaults are listed). */
-  layers: (() => Promise<ConfigLayer[]>) | undefined;
+  layers: ((cwd?: string) => Promise<ConfigLayer[]>) | undefined;
   /** The managed requirements (`configRequirements/read`); absent without a runtime (none are reported). */
   requirements: (() => Promise<ConfigRequirements | null>) | undefined;
   /** The effective config (the model provider); absent without a runtime. */
@@ -114,10 +114,13 @@ function cursorIndex(cursor: string, total: number): number {
 export function createConfigInfoHandlers0166(
   s: ConfigInfoServices0166,
 ): Handlers<Protocol0166, ConfigInfoMethod0166> {
-  const configuredFeatures = async (): Promise<Record<string, unknown>> => {
+  /** The merged `[features]`; with a thread's `cwd`, its trusted project layers' too (as 0.166.0 reads them). */
+  const configuredFeatures = async (cwd?: string): Promise<Record<string, unknown>> => {
     if (!s.layers) return {};
     try {
-      const merged = (await s.layers()).map((l) => l.table).reduce(mergeTables, {});
+      const merged = enabledLayers(await s.layers(cwd))
+        .map((l) => l.table)
+        .reduce(mergeTables, {});
       return isTomlTable(merged.features) ? merged.features : {};
     } catch (err) {
       throw configFailure("failed to reload config", err);
@@ -142,11 +145,14 @@ export function createConfigInfoHandlers0166(
     },
 
     async "experimentalFeature/list"(p) {
+      let cwd: string | undefined;
       if (p.threadId != null) {
         const id = parseThreadId(p.threadId);
-        if (!s.threads.get(id)) throw invalidRequest(`thread not found: ${id}`);
+        const thread = s.threads.get(id);
+        if (!thread) throw invalidRequest(`thread not found: ${id}`);
+        cwd = thread.settings.cwd;
       }
-      const configured = await configuredFeatures();
+      const configured = await configuredFeatures(cwd);
       const total = FEATURES_0166.length;
       const start = p.cursor != null ? cursorIndex(p.cursor, total) : 0;
       const end = Math.min(total, start + Math.max(1, p.limit ?? total));

@@ -8,6 +8,7 @@ import {
   type TurnAbortReason,
   type v2,
 } from "@codex-ts/app-server-protocol";
+import type { ConfigRequirements } from "@codex-ts/config-loader";
 import type { CoreEvent, NewConversation, Op } from "@codex-ts/core";
 import { ApprovalBridge } from "./events/approvals.js";
 import { type CodexEventNotification, toV1Notification } from "./events/v1.js";
@@ -20,7 +21,13 @@ export type { ConversationHandle } from "./followed-conversation.js";
 export const MAX_LISTENERS_PER_CONVERSATION = 64;
 
 /** What opening a conversation yields (the core's `NewConversation`, over any conversation handle). */
-export type OpenedConversation = Omit<NewConversation, "conversation"> & { conversation: ConversationHandle };
+export type OpenedConversation = Omit<NewConversation, "conversation"> & {
+  conversation: ConversationHandle;
+  /** The managed requirements its config was loaded under (0.166 threads; turn changes must keep to them). */
+  requirements?: ConfigRequirements | null | undefined;
+  /** What loading its config changed on the user's behalf (0.166.0 sends each as a thread `warning`). */
+  configWarnings?: string[] | undefined;
+};
 
 /** A conversation resumed from its rollout: what the v1 and v2 resume responses report. */
 export type ResumedConversation = OpenedConversation & { initialMessages: EventMsg[] };

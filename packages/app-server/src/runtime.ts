@@ -1,12 +1,17 @@
+import { resolve } from "node:path";
 import { invalidRequest } from "@codex-ts/app-server-protocol";
 import {
   type Config,
   ConfigError,
   type ConfigLayer,
   type ConfigOverride,
+  type ConfigRequirements,
+  type LoadConfigOptions,
   loadConfig,
   type ManagedSources,
   readConfigLayers,
+  readRequirements,
+  systemPaths,
 } from "@codex-ts/config-loader";
 import {
   type AuthSource,
@@ -46,10 +51,18 @@ export interface ConversationRuntime {
   sessions?: { store: SessionsStore; defaultProvider: string } | undefined;
   /** The process-level config (CODEX_HOME config.toml, `-c`, `--profile`), for one-off commands. */
   processConfig?: Config | undefined;
-  /** The config as it is now (config.toml read again), for methods that report it (`permissionProfile/list`). */
-  currentConfig?(): Promise<Config>;
-  /** The server's config layers as they are now, lowest precedence first (0.166 `config/read`). */
-  configLayers?(): Promise<ConfigLayer[]>;
+  /**
+   * The config as it is now (config.toml read again, as 0.166.0 loads it: with its system layer and requirements,
+   * and with `cwd` that folder's project layers), for the 0.166 methods that report it (`permissionProfile/list`).
+   */
+  currentConfig?(cwd?: string): Promise<Config>;
+  /** The managed requirements as they are now (0.166.0's `requirements.toml` and legacy managed layers), or null. */
+  configRequirements?(): Promise<ConfigRequirements | null>;
+  /**
+   * The server's config layers as they are now, lowest precedence first, as 0.166.0 reads them (0.166 `config/read`):
+   * `/etc/codex/config.toml`, the user's, with `cwd` that folder's project layers, `-c`, managed.
+   */
+  configLayers?(cwd?: string): Promise<ConfigLayer[]>;
   /**
    * `codex exec --output-schema`: the JSON schema v1 `sendUserMessage` turns answer in. 0.58.0's exec puts it on
    * its core `Op::UserTurn`; v1 has no field for it, so the in-process server exec runs is told once.
@@ -103,10 +116,18 @@ export class AppServerRuntime implements ConversationRuntime {
   /** The effective config of one conversation; a config problem is the client's (-32600), as in 0.58.0. */
   async configFor(settings: SessionSettings, cwdFallback?: string): Promise<Config> {
     const overrides = { ...settings.overrides };
-    overrides.profile ??= this.o.profile;
     if (overrides.cwd === undefined && cwdFallback !== undefined) overrides.cwd = cwdFallback;
+    // A 0.166 thread reads the project layers of its cwd (the server's when it names none), as 0.166.0 does.
+    const modern = settings.config0166 ? { projectCwd: resolve(overrides.cwd ?? process.cwd()) } : undefined;
+    return this.load({ ...settings, overrides }, modern);
+  }
+
+  private async load(settings: SessionSettings, modern: LoadConfigOptions["modern"]): Promise<Config> {
+    const overrides = { ...settings.overrides };
+    overrides.profile ??= this.o.profile;
     try {
       return await loadConfig({
+        ...(modern ? { modern } : {}),
         codexHome: this.o.codexHome,
         ...(this.o.env ? { env: this.o.env } : {}),
         cliOverrides: this.o.cliOverrides ?? [],
@@ -116,44 +137,68 @@ export class AppServerRuntime implements ConversationRuntime {
         cliVersion: this.o.cliVersion,
       });
     } catch (err) {
-      if (err instanceof ConfigError) throw invalidRequest(`error deriving config: ${err.message}`);
+      // 0.166.0's words for a 0.166 thread's config; 0.58.0's for the rest.
+      const what = settings.config0166 ? "failed to load configuration" : "error deriving config";
+      if (err instanceof ConfigError) throw invalidRequest(`${what}: ${err.message}`);
       throw err;
     }
   }
 
-  currentConfig(): Promise<Config> {
-    return this.configFor({ overrides: {}, config: null });
+  /** 0.166.0's config of the server (no project layers), or as seen from `cwd` (that folder's project layers too). */
+  currentConfig(cwd?: string): Promise<Config> {
+    if (cwd === undefined) return this.load({ overrides: {}, config: null }, {});
+    const projectCwd = resolve(cwd);
+    return this.load({ overrides: { cwd: projectCwd }, config: null }, { projectCwd });
   }
 
-  configLayers(): Promise<ConfigLayer[]> {
+  async configRequirements(): Promise<ConfigRequirements | null> {
+    const layers = await this.configLayers();
+    return readRequirements({
+      requirementsPath: systemPaths(this.o.managed, this.o.env).requirements,
+      legacy: layers.filter((l) => l.kind.startsWith("legacyManaged")),
+    });
+  }
+
+  configLayers(cwd?: string): Promise<ConfigLayer[]> {
     return readConfigLayers({
       codexHome: this.o.codexHome,
       cliOverrides: this.o.cliOverrides,
       managed: this.o.managed,
+      ...(this.o.env ? { env: this.o.env } : {}),
+      systemLayer: true,
+      ...(cwd !== undefined ? { projectCwd: resolve(cwd) } : {}),
     });
   }
 
   async open(settings: SessionSettings): Promise<OpenedConversation> {
     const meta = settings.sessionMeta;
+    const config = await this.configFor(settings);
     return this.locked(
-      await this.manager.newConversation(await this.configFor(settings), {
-        ...(meta ? { meta } : {}),
-        skills: settings.skills,
-        mcp: settings.mcpStartup,
-        identity: settings.identity,
-      }),
+      withManaged(
+        await this.manager.newConversation(config, {
+          ...(meta ? { meta } : {}),
+          skills: settings.skills,
+          mcp: settings.mcpStartup,
+          identity: settings.identity,
+        }),
+        config,
+      ),
     );
   }
 
   /** An ephemeral thread (no rollout): a new one, or a fork from the source's records (core `forkRecords`). */
   async openEphemeral(settings: SessionSettings, records?: RolloutItem[]): Promise<OpenedConversation> {
+    const config = await this.configFor(settings);
     return this.locked(
-      await this.manager.newEphemeralConversation(
-        await this.configFor(settings),
-        records,
-        settings.skills,
-        settings.mcpStartup,
-        settings.identity,
+      withManaged(
+        await this.manager.newEphemeralConversation(
+          config,
+          records,
+          settings.skills,
+          settings.mcpStartup,
+          settings.identity,
+        ),
+        config,
       ),
     );
   }
@@ -168,13 +213,16 @@ export class AppServerRuntime implements ConversationRuntime {
     // 0.58.0 runs a resumed thread in the server's own cwd unless told otherwise; users expect the thread's cwd.
     try {
       const config = await this.configFor(settings, loaded.meta.cwd || undefined);
-      return await this.manager.resumeConversation(
-        path,
+      return withManaged(
+        await this.manager.resumeConversation(
+          path,
+          config,
+          loaded,
+          settings.skills,
+          settings.mcpStartup,
+          settings.identity,
+        ),
         config,
-        loaded,
-        settings.skills,
-        settings.mcpStartup,
-        settings.identity,
       );
     } catch (err) {
       if (taken) this.locks.release(loaded.conversationId);
@@ -183,13 +231,17 @@ export class AppServerRuntime implements ConversationRuntime {
   }
 
   async fork(history: Record<string, unknown>[], settings: SessionSettings): Promise<OpenedConversation> {
+    const config = await this.configFor(settings);
     return this.locked(
-      await this.manager.newConversation(await this.configFor(settings), {
-        history,
-        skills: settings.skills,
-        mcp: settings.mcpStartup,
-        identity: settings.identity,
-      }),
+      withManaged(
+        await this.manager.newConversation(config, {
+          history,
+          skills: settings.skills,
+          mcp: settings.mcpStartup,
+          identity: settings.identity,
+        }),
+        config,
+      ),
     );
   }
 
@@ -209,3 +261,10 @@ export class AppServerRuntime implements ConversationRuntime {
     return opened;
   }
 }
+
+/** The conversation with what the managed requirements decided for it (turn changes are checked against them). */
+function withManaged<T extends object>(opened: T, config: Config): T & Managed {
+  return Object.assign(opened, { requirements: config.requirements, configWarnings: config.configWarnings });
+}
+
+type Managed = Pick<OpenedConversation, "requirements" | "configWarnings">;

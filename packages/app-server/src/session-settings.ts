@@ -20,6 +20,11 @@ export interface SessionSettings {
    * requests); 0.58.0's when unset.
    */
   mcpStartup?: McpStartup | undefined;
+  /**
+   * Load the config as 0.166.0 does (its `/etc/codex/config.toml` layer, the project's `.codex/config.toml` layers
+   * of the conversation's cwd, the managed requirements). 0.58.0 read none of these, so v1/v2 conversations don't.
+   */
+  config0166?: boolean | undefined;
   /** Who the conversation names (a 0.166 connection's client); the server's originator and user agent when unset. */
   identity?: ConversationIdentity | undefined;
 }

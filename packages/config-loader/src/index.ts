@@ -33,8 +33,11 @@ export {
   type ConfigLayerOptions,
   canonicalJson,
   configVersion,
+  enabledLayers,
   type ManagedSources,
   readConfigLayers,
+  systemFile,
+  systemPaths,
 } from "./layers.js";
 export {
   type Config,
@@ -65,9 +68,25 @@ export {
   parseOverride,
 } from "./overrides.js";
 export * from "./plugins/index.js";
+export {
+  PROJECT_DENIED_KEYS,
+  type ProjectLayerEntry,
+  readProjectLayers,
+  sanitizeProjectTable,
+} from "./project-layers.js";
 export { builtInProviders, type ModelProviderInfo } from "./providers.js";
 export { checkRequestValue, isWellFormedText, MAX_CONFIG_NESTING } from "./request-values.js";
+export {
+  type AllowedValues,
+  type ConfigRequirements,
+  isAllowed,
+  notAllowedMessage,
+  readRequirements,
+  sandboxFallbackWarning,
+  type WebSearchMode,
+} from "./requirements.js";
 export * from "./schema.js";
+export { SYSTEM_CONFIG_DIR_ENV, systemConfigDir } from "./system-paths.js";
 export { parseToml, readTomlFile } from "./toml-file.js";
 export { mergeTables, setAtPath } from "./toml-table.js";
 export {

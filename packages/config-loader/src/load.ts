@@ -1,18 +1,32 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { TomlTable } from "@codex-ts/json-to-toml";
+import { isTomlTable, type TomlTable } from "@codex-ts/json-to-toml";
 import type { z } from "zod";
 import { FileReadError, readBoundedFile } from "./bounded-fs/index.js";
 import { findCodexHome } from "./codex-home.js";
 import { INSTRUCTIONS_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
 import { ConfigError } from "./errors.js";
 import { resolveFeatures } from "./features.js";
-import { type ConfigLayer, type ManagedSources, readConfigLayers } from "./layers.js";
+import {
+  type ConfigLayer,
+  enabledLayers,
+  type ManagedSources,
+  readConfigLayers,
+  systemPaths,
+} from "./layers.js";
 import { type McpServerConfig, resolveMcpServer } from "./mcp.js";
 import type { ConfigOverride } from "./overrides.js";
 import { activePlugins, withPluginMcpServers } from "./plugins/index.js";
+import { activeProjectTrust } from "./project-layers.js";
 import { builtInProviders, type ModelProviderInfo, mergeProviders } from "./providers.js";
 import { checkOverrideString } from "./request-values.js";
+import {
+  type ConfigRequirements,
+  fallbackWarning,
+  isAllowed,
+  readRequirements,
+  sandboxFallbackWarning,
+} from "./requirements.js";
 import {
   type ApprovalPolicy,
   type ConfigToml,
@@ -52,6 +66,12 @@ export interface LoadConfigOptions {
   managed?: ManagedSources;
   /** Reported in the built-in provider's `version` header. */
   cliVersion?: string;
+  /**
+   * Codex 0.166.0's loading: its `system` layer (`/etc/codex/config.toml`) and managed requirements
+   * (`/etc/codex/requirements.toml`, the legacy managed layers), and with `projectCwd` the project layers of that
+   * folder. 0.58.0 read none of them, so its conversations leave this out.
+   */
+  modern?: { projectCwd?: string | undefined } | undefined;
 }
 
 export type SandboxPolicy =
@@ -132,6 +152,13 @@ export interface Config {
   history: { persistence: "save-all" | "none"; maxBytes?: number };
   notify?: string[];
   activeProfile?: string;
+  /** The managed requirements (0.166.0's loading only; null: none, or 0.58.0's loading). */
+  requirements: ConfigRequirements | null;
+  /**
+   * What loading changed on the user's behalf, in 0.166.0's words (a configured approval policy or sandbox the
+   * requirements refuse, replaced by the required one): 0.166.0 sends each as a `configWarning` and a thread warning.
+   */
+  configWarnings: string[];
   /** The merged TOML table, as the user wrote it (for getUserSavedConfig). */
   raw: TomlTable;
 }
@@ -238,11 +265,78 @@ async function checkOverrides(o: ConfigOverrides): Promise<void> {
   }
 }
 
+const BUILT_IN_PROFILES: Readonly<Record<string, SandboxMode>> = {
+  ":read-only": "read-only",
+  ":workspace": "workspace-write",
+  ":danger-full-access": "danger-full-access",
+};
+
+/**
+ * The sandbox of 0.166.0's `default_permissions` profile when no `sandbox_mode` is set: a built-in's, or that of
+ * the built-in a configured `[permissions.<id>]` profile extends (this server applies no finer profile rules).
+ */
+function defaultPermissionsSandbox(merged: TomlTable): SandboxMode | undefined {
+  let id = merged.default_permissions;
+  const profiles = isTomlTable(merged.permissions) ? merged.permissions : {};
+  for (let hops = 0; typeof id === "string" && hops < 16; hops++) {
+    if (Object.hasOwn(BUILT_IN_PROFILES, id)) return BUILT_IN_PROFILES[id];
+    const entry = Object.hasOwn(profiles, id) ? profiles[id] : undefined;
+    id = isTomlTable(entry) ? entry.extends : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The approval policy and sandbox the managed requirements leave (0.166.0): a refused value is replaced by the
+ * first allowed approval policy, or by `read-only` (else the first allowed mode), with a warning saying so. Asking
+ * for no approvals (`never`) with a full-access sandbox the requirements refuse is an error instead: falling back
+ * would run with read-only permissions and nobody to ask.
+ */
+function requiredSettings(
+  approvalPolicy: ApprovalPolicy,
+  sandboxMode: SandboxMode,
+  req: ConfigRequirements | null,
+  warnings: string[],
+): { approvalPolicy: ApprovalPolicy; sandboxMode: SandboxMode } {
+  if (!req) return { approvalPolicy, sandboxMode };
+  if (
+    approvalPolicy === "never" &&
+    sandboxMode === "danger-full-access" &&
+    isAllowed(req.approvalPolicy, "never") &&
+    !isAllowed(req.sandboxMode, "danger-full-access")
+  ) {
+    throw new ConfigError(
+      '`approval_policy = "never"` cannot be used because requirements do not allow `sandbox_mode = "danger-full-access"`; Codex would fall back to read-only permissions with approvals disabled. Choose an `approval_policy` based on what you need, such as `on-request`, or choose an allowed sandbox mode.',
+    );
+  }
+  const approval = req.approvalPolicy;
+  if (approval && !approval.allowed.includes(approvalPolicy) && approval.allowed[0] !== undefined) {
+    warnings.push(fallbackWarning("approval_policy", approvalPolicy, approval.allowed[0], approval));
+    approvalPolicy = approval.allowed[0];
+  }
+  const sandbox = req.sandboxMode;
+  if (sandbox && !sandbox.allowed.includes(sandboxMode)) {
+    const fallback = sandbox.allowed.includes("read-only") ? "read-only" : sandbox.allowed[0];
+    if (fallback !== undefined) {
+      warnings.push(sandboxFallbackWarning(sandboxMode, fallback, sandbox));
+      sandboxMode = fallback;
+    }
+  }
+  return { approvalPolicy, sandboxMode };
+}
+
 /** Loads and resolves the effective configuration. Reading never writes anything. */
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> {
   const env = opts.env ?? process.env;
   const codexHome = opts.codexHome ?? findCodexHome(env);
-  const layers = await readConfigLayers({ ...opts, codexHome });
+  const all = await readConfigLayers({
+    ...opts,
+    codexHome,
+    env,
+    systemLayer: opts.modern !== undefined,
+    projectCwd: opts.modern?.projectCwd,
+  });
+  const layers = enabledLayers(all);
   const merged = layers.map((l) => l.table).reduce(mergeTables, emptyTable());
   const cfg = validate(layers, merged);
   const o = opts.overrides ?? {};
@@ -270,7 +364,30 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
   if (!modelProvider) throw new ConfigError(`Model provider \`${modelProviderId}\` not found`);
 
   const features = resolveFeatures(cfg, profile);
-  const sandboxMode = o.sandboxMode ?? profile?.sandbox_mode ?? cfg.sandbox_mode ?? "read-only";
+  const requirements = opts.modern
+    ? await readRequirements({
+        requirementsPath: systemPaths(opts.managed, env).requirements,
+        legacy: layers.filter((l) => l.kind.startsWith("legacyManaged")),
+      })
+    : null;
+  const configWarnings: string[] = [];
+  // 0.166.0: a project the user marked (trusted or not) runs in a workspace-write sandbox unless one is set, and an
+  // untrusted one asks before running anything it does not trust (`untrusted`).
+  const trust = opts.modern ? await activeProjectTrust(cwd, merged) : undefined;
+  const chosen = requiredSettings(
+    o.approvalPolicy ??
+      profile?.approval_policy ??
+      cfg.approval_policy ??
+      (trust === "untrusted" ? "untrusted" : "on-request"),
+    o.sandboxMode ??
+      profile?.sandbox_mode ??
+      cfg.sandbox_mode ??
+      (opts.modern ? defaultPermissionsSandbox(merged) : undefined) ??
+      (trust ? "workspace-write" : "read-only"),
+    requirements,
+    configWarnings,
+  );
+  const sandboxMode = chosen.sandboxMode;
   const mcpSource = layerFor(layers, ["mcp_servers"]);
   // The config's own servers, then those of the installed, enabled plugins (0.166.0 starts both in new threads).
   const mcpServers = await withPluginMcpServers(
@@ -311,7 +428,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     modelProviderId,
     modelProvider,
     modelProviders,
-    approvalPolicy: o.approvalPolicy ?? profile?.approval_policy ?? cfg.approval_policy ?? "on-request",
+    approvalPolicy: chosen.approvalPolicy,
     sandboxPolicy: sandboxPolicyFor(sandboxMode, cfg),
     shellEnvironmentPolicy: {
       inherit: sep.inherit ?? "all",
@@ -365,6 +482,8 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     },
     ...(cfg.notify !== undefined ? { notify: cfg.notify } : {}),
     ...(profileName !== undefined ? { activeProfile: profileName } : {}),
+    requirements,
+    configWarnings,
     raw: merged,
   };
 }

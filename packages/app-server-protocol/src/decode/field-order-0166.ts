@@ -225,6 +225,7 @@ export const fieldOrder0166: Readonly<Record<string, readonly string[]>> = {
   ],
   "v2/ConfigRequirementsReadResponse": ["supportsIndependentSpeedModes", "requirements"],
   "v2/ConfigValueWriteParams": ["keyPath", "value", "mergeStrategy", "filePath", "expectedVersion"],
+  "v2/ConfigWarningNotification": ["summary", "details", "path", "range"],
   "v2/ConfigWriteResponse": ["status", "version", "filePath", "overriddenMetadata"],
   "v2/ConfiguredHookMatcherGroup": ["matcher", "hooks"],
   "v2/ConnectorMetadata": [
@@ -684,6 +685,8 @@ export const fieldOrder0166: Readonly<Record<string, readonly string[]>> = {
   "v2/SubagentMigration": ["name"],
   "v2/TerminalInteractionNotification": ["threadId", "turnId", "itemId", "processId", "stdin"],
   "v2/TextElement": ["byteRange", "placeholder"],
+  "v2/TextPosition": ["line", "column"],
+  "v2/TextRange": ["start", "end"],
   "v2/Thread": [
     "id",
     "environments",

@@ -109,6 +109,7 @@ export const protocol0166 = {
     "item/reasoning/summaryTextDelta": g.ReasoningSummaryTextDeltaNotification,
     "item/reasoning/textDelta": g.ReasoningTextDeltaNotification,
     warning: g.WarningNotification,
+    configWarning: g.ConfigWarningNotification,
     ...settingsNotifications0166,
     ...adminNotifications0166,
     ...goalNotifications0166,

@@ -1226,6 +1226,20 @@ export const ConfigValueWriteParams = z.object({
 });
 export type ConfigValueWriteParams = z.infer<typeof ConfigValueWriteParams>;
 
+export const TextPosition = z.object({ column: usize(), line: usize() });
+export type TextPosition = z.infer<typeof TextPosition>;
+
+export const TextRange = z.object({ end: TextPosition, start: TextPosition });
+export type TextRange = z.infer<typeof TextRange>;
+
+export const ConfigWarningNotification = z.object({
+  details: z.string().nullable().optional(),
+  path: z.string().nullable().optional(),
+  range: TextRange.nullable().optional(),
+  summary: z.string(),
+});
+export type ConfigWarningNotification = z.infer<typeof ConfigWarningNotification>;
+
 export const OverriddenMetadata = z.object({
   effectiveValue: z.unknown(),
   message: z.string(),
@@ -4784,6 +4798,7 @@ export const definitions0166 = {
   "v2/ConfigRequirements": ConfigRequirements,
   "v2/ConfigRequirementsReadResponse": ConfigRequirementsReadResponse,
   "v2/ConfigValueWriteParams": ConfigValueWriteParams,
+  "v2/ConfigWarningNotification": ConfigWarningNotification,
   "v2/ConfigWriteResponse": ConfigWriteResponse,
   "v2/ConfigurationReasoning": ConfigurationReasoning,
   "v2/ConfiguredHookHandler": ConfiguredHookHandler,
@@ -5142,6 +5157,8 @@ export const definitions0166 = {
   "v2/SubagentMigration": SubagentMigration,
   "v2/TerminalInteractionNotification": TerminalInteractionNotification,
   "v2/TextElement": TextElement,
+  "v2/TextPosition": TextPosition,
+  "v2/TextRange": TextRange,
   "v2/Thread": Thread,
   "v2/ThreadActiveFlag": ThreadActiveFlag,
   "v2/ThreadArchiveParams": ThreadArchiveParams,

@@ -204,6 +204,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
       }),
       ...createConfigInfoHandlers0166({
         layers,
+        requirements: rt?.configRequirements?.bind(rt),
         currentConfig,
         threads,
         cliVersion: s.cliVersion ?? "0.58.0",

@@ -148,12 +148,18 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
         runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? null,
       });
       const object = thread.object();
+      // What the managed requirements replaced, before the answer (0.166.0's `configWarning`) and as thread warnings.
+      for (const summary of opened.configWarnings ?? [])
+        void ctx.peer.notify("configWarning", { summary, details: null });
       const sent = await ctx.respond({
         thread: object,
         ...settingsFields(settings, thread.runtimeWorkspaceRoots()),
         multiAgentMode: "explicitRequestOnly",
       });
       void ctx.peer.notify("thread/started", { thread: object });
+      // What the managed requirements replaced (a refused approval policy or sandbox), as 0.166.0 warns of it.
+      for (const message of opened.configWarnings ?? [])
+        void ctx.peer.notify("warning", { threadId: thread.id, message });
       thread.announceMcpStartup();
       return sent;
     },
@@ -198,7 +204,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       if (!s.experimentalApi())
         throw invalidRequest("thread/settings/update requires experimentalApi capability");
       const thread = registry.require(p.threadId);
-      const applied = applySettings(thread.settings, p);
+      const applied = applySettings(thread.settings, p, thread.opened.requirements);
       thread.settings = applied.next;
       // Queued behind a running turn: the change applies from the next turn.
       if (applied.overrides)

@@ -101,7 +101,7 @@ export function createTurnHandlers0166(
         if (required !== null && !isDeepStrictEqual(required, activeSchema))
           throw internalError("failed to submit turn input: ActiveTurnOutputSchemaMismatch");
       }
-      const applied = applySettings(thread.settings, p);
+      const applied = applySettings(thread.settings, p, thread.opened.requirements);
       thread.settings = applied.next;
       // 0.166.0 announces changed settings before it answers.
       if (applied.changed)

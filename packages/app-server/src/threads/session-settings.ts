@@ -31,6 +31,7 @@ export function sessionSettings0166(
     overrides,
     config,
     mcpStartup: "0.166",
+    config0166: true,
     ...(skills ? { skills: skills(config) } : {}),
     ...(identity ? { identity } : {}),
   };

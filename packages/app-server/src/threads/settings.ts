@@ -1,5 +1,12 @@
 import { type gen0166, invalidRequest } from "@codex-ts/app-server-protocol";
-import type { SandboxMode } from "@codex-ts/config-loader";
+import {
+  type AllowedValues,
+  type ConfigRequirements,
+  isAllowed,
+  notAllowedMessage,
+  type SandboxMode,
+  sandboxFallbackWarning,
+} from "@codex-ts/config-loader";
 import { collaborationModeMessageText, type TurnSettings } from "@codex-ts/core";
 import type { TurnOverrides } from "../conversations.js";
 
@@ -94,6 +101,44 @@ function settingsSummary(summary: string): gen0166.ReasoningSummary | null {
     : null;
 }
 
+const SANDBOX_OF_POLICY: Partial<Record<gen0166.SandboxPolicy["type"], SandboxMode>> = {
+  readOnly: "read-only",
+  workspaceWrite: "workspace-write",
+  dangerFullAccess: "danger-full-access",
+};
+
+/**
+ * A change the managed requirements refuse is refused whole, in 0.166.0's words (``invalid thread settings
+ * override: invalid value for `approval_policy`: `Never` is not in the allowed set [OnRequest] (set by …)``); unlike
+ * a thread's start, a turn does not fall back to the required value.
+ */
+function checkRequirements(c: SettingsChange, req: ConfigRequirements): void {
+  const refuse = (key: string, value: string, allowed: AllowedValues<string>) => {
+    throw invalidRequest(`invalid thread settings override: ${notAllowedMessage(key, value, allowed)}`);
+  };
+  if (c.approvalPolicy != null && req.approvalPolicy) {
+    const policy = coreApproval(c.approvalPolicy);
+    if (!isAllowed(req.approvalPolicy, policy)) refuse("approval_policy", policy, req.approvalPolicy);
+  }
+  if (c.permissions != null) {
+    // A refused profile is worded as the fallback 0.166.0 would make (it refuses the turn all the same).
+    const mode = profileSandbox(c.permissions);
+    const allowed = req.sandboxMode;
+    if (allowed && !isAllowed(allowed, mode)) {
+      const fallback = allowed.allowed.includes("read-only")
+        ? "read-only"
+        : (allowed.allowed[0] ?? "read-only");
+      throw invalidRequest(
+        `invalid thread settings override: ${sandboxFallbackWarning(mode, fallback, allowed)}`,
+      );
+    }
+    return;
+  }
+  const mode = c.sandboxPolicy != null ? SANDBOX_OF_POLICY[c.sandboxPolicy.type] : undefined;
+  if (mode !== undefined && req.sandboxMode && !isAllowed(req.sandboxMode, mode))
+    refuse("sandbox_mode", mode, req.sandboxMode);
+}
+
 /** What `turn/start` and `thread/settings/update` may change (absent: unchanged; `effort: null` clears it). */
 export interface SettingsChange {
   cwd?: string | null | undefined;
@@ -123,7 +168,12 @@ export interface AppliedSettings {
  * reported as the active profile, a raw sandbox policy clears that. Fields the core does not use (reviewer,
  * service tier, personality, plugins) are kept for reporting only.
  */
-export function applySettings(current: ThreadSettings0166, c: SettingsChange): AppliedSettings {
+export function applySettings(
+  current: ThreadSettings0166,
+  c: SettingsChange,
+  requirements?: ConfigRequirements | null,
+): AppliedSettings {
+  if (requirements) checkRequirements(c, requirements);
   const next: ThreadSettings0166 = { ...current };
   const overrides: TurnOverrides = {};
   if (c.cwd != null) {

@@ -5,7 +5,14 @@ import {
   type Protocol0166,
   type RpcError,
 } from "@codex-ts/app-server-protocol";
-import { type Config, type ConfigLayer, isTomlTable, mergeTables } from "@codex-ts/config-loader";
+import {
+  type Config,
+  type ConfigLayer,
+  type ConfigRequirements,
+  enabledLayers,
+  isTomlTable,
+  mergeTables,
+} from "@codex-ts/config-loader";
 import type { Handlers } from "../../handler.js";
 import { parseThreadId, type ThreadRegistry } from "../../threads/registry.js";
 import { FEATURES_0166 } from "./features-0166.js";
@@ -21,7 +28,9 @@ export type ConfigInfoMethod0166 =
 
 export interface ConfigInfoServices0166 {
   /** The config layers (the merged `[features]`); absent without a runtime (the defaults are listed). */
-  layers: (() => Promise<ConfigLayer[]>) | undefined;
+  layers: ((cwd?: string) => Promise<ConfigLayer[]>) | undefined;
+  /** The managed requirements (`configRequirements/read`); absent without a runtime (none are reported). */
+  requirements: (() => Promise<ConfigRequirements | null>) | undefined;
   /** The effective config (the model provider); absent without a runtime. */
   currentConfig: (() => Promise<Config>) | undefined;
   threads: ThreadRegistry;
@@ -33,6 +42,59 @@ export interface ConfigInfoServices0166 {
 function configFailure(what: string, err: unknown): RpcError {
   const message = (err as Error).message.replace(/^error deriving config: /, "");
   return internalError(`${what}: ${message}`);
+}
+
+/**
+ * The managed requirements as 0.166.0 reports them: every field it knows, null where nothing restricts it. The
+ * ones this server enforces are filled in (approval policies, sandbox modes, web search modes, reviewers); the
+ * login methods follow the config's `forced_login_method` (both when unset); `disabled` is always an allowed web
+ * search mode, as 0.166.0 adds it.
+ */
+function requirements0166(
+  r: ConfigRequirements | null,
+  forcedLoginMethod: "api" | "chatgpt" | undefined,
+): gen0166.ConfigRequirements | null {
+  if (!r) return null;
+  const webSearch = r.webSearchMode?.allowed;
+  return {
+    modelProvider: null,
+    modelProviders: null,
+    allowedLoginMethods: forcedLoginMethod ? [forcedLoginMethod] : ["api", "chatgpt"],
+    cliAuthCredentialsStore: null,
+    chatgptBaseUrl: null,
+    additionalDeveloperInstructions: null,
+    allowedApprovalPolicies: r.approvalPolicy?.allowed ?? null,
+    allowedApprovalsReviewers:
+      (r.approvalsReviewer?.allowed as gen0166.ApprovalsReviewer[] | undefined) ?? null,
+    allowedSandboxModes: r.sandboxMode?.allowed ?? null,
+    allowedWindowsSandboxImplementations: null,
+    allowedPermissionProfiles: null,
+    defaultPermissions: null,
+    allowedWebSearchModes: webSearch
+      ? [...webSearch, ...(webSearch.includes("disabled") ? [] : (["disabled"] as const))]
+      : null,
+    allowManagedHooksOnly: null,
+    allowBrowserAndComputerUse: null,
+    allowAppshots: null,
+    allowRemoteControl: null,
+    computerUse: null,
+    browserUse: null,
+    inAppBrowser: null,
+    featureRequirements: null,
+    hooks: null,
+    enforceResidency: null,
+    network: null,
+    application: null,
+    autoReview: null,
+    models: null,
+    sqliteHome: null,
+    logDir: null,
+    modelCatalogJson: null,
+    checkForUpdateOnStartup: null,
+    allowLoginShell: null,
+    feedback: null,
+    otel: null,
+  } as gen0166.ConfigRequirements;
 }
 
 /** `cursor` as 0.166.0 reads it: an unsigned integer at most `total`. */
@@ -52,26 +114,45 @@ function cursorIndex(cursor: string, total: number): number {
 export function createConfigInfoHandlers0166(
   s: ConfigInfoServices0166,
 ): Handlers<Protocol0166, ConfigInfoMethod0166> {
-  const configuredFeatures = async (): Promise<Record<string, unknown>> => {
+  /** The merged `[features]`; with a thread's `cwd`, its trusted project layers' too (as 0.166.0 reads them). */
+  const configuredFeatures = async (cwd?: string): Promise<Record<string, unknown>> => {
     if (!s.layers) return {};
     try {
-      const merged = (await s.layers()).map((l) => l.table).reduce(mergeTables, {});
+      const merged = enabledLayers(await s.layers(cwd))
+        .map((l) => l.table)
+        .reduce(mergeTables, {});
       return isTomlTable(merged.features) ? merged.features : {};
     } catch (err) {
       throw configFailure("failed to reload config", err);
     }
   };
   return {
-    "configRequirements/read"() {
-      return { supportsIndependentSpeedModes: true, requirements: null };
+    async "configRequirements/read"() {
+      if (!s.requirements || !s.layers) return { supportsIndependentSpeedModes: true, requirements: null };
+      let requirements: ConfigRequirements | null;
+      let merged: Record<string, unknown>;
+      try {
+        requirements = await s.requirements();
+        merged = enabledLayers(await s.layers())
+          .map((l) => l.table)
+          .reduce(mergeTables, {});
+      } catch (err) {
+        throw configFailure("failed to read configuration layers", err);
+      }
+      const forced = merged.forced_login_method;
+      const login = forced === "api" || forced === "chatgpt" ? forced : undefined;
+      return { supportsIndependentSpeedModes: true, requirements: requirements0166(requirements, login) };
     },
 
     async "experimentalFeature/list"(p) {
+      let cwd: string | undefined;
       if (p.threadId != null) {
         const id = parseThreadId(p.threadId);
-        if (!s.threads.get(id)) throw invalidRequest(`thread not found: ${id}`);
+        const thread = s.threads.get(id);
+        if (!thread) throw invalidRequest(`thread not found: ${id}`);
+        cwd = thread.settings.cwd;
       }
-      const configured = await configuredFeatures();
+      const configured = await configuredFeatures(cwd);
       const total = FEATURES_0166.length;
       const start = p.cursor != null ? cursorIndex(p.cursor, total) : 0;
       const end = Math.min(total, start + Math.max(1, p.limit ?? total));

@@ -308,5 +308,11 @@ export function configShape0166(merged: TomlTable): Table {
   out.model_providers = mapEntries(out.model_providers, (v) => overlay(PROVIDER, v));
   out.profiles = mapEntries(out.profiles, (v) => overlay(PROFILE, v));
   out.mcp_servers = mapEntries(out.mcp_servers, mcpServer);
+  // A `[permissions.<id>]` profile prints its struct's fields, null where unset.
+  if (isTable(out.permissions))
+    out.permissions = mapEntries(out.permissions, (v) => overlay(PERMISSION_PROFILE, v));
   return out;
 }
+
+/** One `[permissions.<id>]` profile's fields, as 0.166.0 prints them. */
+const PERMISSION_PROFILE: Table = nulls("description", "extends", "workspace_roots", "filesystem", "network");

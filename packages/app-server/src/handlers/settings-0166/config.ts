@@ -15,6 +15,7 @@ import {
   type ConfigWriter,
   checkConfigTable,
   configVersion,
+  enabledLayers,
   isTomlTable,
   jsonToToml,
   mergeTables,
@@ -29,6 +30,10 @@ type LayerMetadata = gen0166.ConfigLayerMetadata;
 /** How 0.166.0 names a layer (`ConfigLayerSource`). */
 function layerName(layer: ConfigLayer): gen0166.ConfigLayerSource {
   switch (layer.kind) {
+    case "system":
+      return { type: "system", file: layer.file ?? layer.source };
+    case "project":
+      return { type: "project", dotCodexFolder: layer.dotCodexFolder ?? layer.source };
     case "user":
       return { type: "user", file: layer.file ?? layer.source, profile: null };
     case "sessionFlags":
@@ -89,8 +94,11 @@ function valueAt(table: TomlTable, path: readonly string[]): unknown {
 }
 
 export interface ConfigServices0166 {
-  /** The server's config layers, lowest precedence first (`CODEX_HOME/config.toml`, `-c`, managed). */
-  layers(): Promise<ConfigLayer[]>;
+  /**
+   * The server's config layers, lowest precedence first (`/etc/codex/config.toml`, `CODEX_HOME/config.toml`, with a
+   * `cwd` that folder's project layers, `-c`, managed).
+   */
+  layers(cwd?: string): Promise<ConfigLayer[]>;
   /** The one config writer of the server. */
   writer: ConfigWriter;
 }
@@ -104,11 +112,11 @@ export interface ConfigServices0166 {
 export function createConfigHandlers0166(
   s: ConfigServices0166,
 ): Handlers<Protocol0166, "config/read" | "config/value/write" | "config/batchWrite"> {
-  const readLayers = async () => {
+  const readLayers = async (cwd?: string) => {
     try {
-      return await s.layers();
+      return await s.layers(cwd);
     } catch (err) {
-      throw internalError(`failed to read config: ${(err as Error).message}`);
+      throw internalError(`failed to read configuration layers: ${(err as Error).message}`);
     }
   };
 
@@ -160,10 +168,13 @@ export function createConfigHandlers0166(
 
   return {
     async "config/read"(p) {
-      const layers = (await readLayers()).filter((l) => l.kind !== "request");
-      const merged = layers.map((l) => l.table).reduce(mergeTables, {});
+      // With a `cwd`, that folder's project layers too (0.166.0 lists an untrusted one with its `disabledReason`
+      // but leaves it out of the config and the origins).
+      const layers = (await readLayers(p.cwd ?? undefined)).filter((l) => l.kind !== "request");
+      const enabled = enabledLayers(layers);
+      const merged = enabled.map((l) => l.table).reduce(mergeTables, {});
       const origins: Record<string, LayerMetadata> = {};
-      for (const layer of layers) {
+      for (const layer of enabled) {
         const meta = metadata(layer);
         for (const path of leafPaths(layer.table, "", [])) origins[path] = meta;
       }
@@ -176,7 +187,11 @@ export function createConfigHandlers0166(
         if (features && on !== undefined && !(name in configured)) features[name] = on;
       }
       if (!p.includeLayers) return { config, origins };
-      const listed = [...layers].reverse().map((layer) => ({ ...metadata(layer), config: layer.table }));
+      const listed = [...layers].reverse().map((layer) => ({
+        ...metadata(layer),
+        config: layer.table,
+        ...(layer.disabledReason !== undefined ? { disabledReason: layer.disabledReason } : {}),
+      }));
       return { config, origins, layers: listed };
     },
 
@@ -191,7 +206,11 @@ async function overriddenBy(
   paths: readonly string[][],
   layers: readonly ConfigLayer[],
 ): Promise<gen0166.OverriddenMetadata | null> {
-  const above = layers.filter((l) => l.kind !== "user" && l.kind !== "request").reverse();
+  // The layers above the user's (the system layer is below it), highest first.
+  const user = layers.findIndex((l) => l.kind === "user");
+  const above = enabledLayers(layers.slice(user + 1))
+    .filter((l) => l.kind !== "request")
+    .reverse();
   for (const path of paths) {
     for (const layer of above) {
       const effectiveValue = valueAt(layer.table, path);

@@ -14,6 +14,7 @@ import { mcpRequests0166 } from "./protocol-0166-mcp.js";
 import { pluginRequests0166 } from "./protocol-0166-plugins.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
+import { threadStateNotifications0166, threadStateRequests0166 } from "./protocol-0166-thread-state.js";
 import { workspaceNotifications0166, workspaceRequests0166 } from "./protocol-0166-workspace.js";
 
 /**
@@ -84,6 +85,7 @@ export const protocol0166 = {
     ...liveRequests0166,
     ...externalAgentRequests0166,
     ...mcpRequests0166,
+    ...threadStateRequests0166,
   }),
   notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,
@@ -114,6 +116,7 @@ export const protocol0166 = {
     ...workspaceNotifications0166,
     ...liveNotifications0166,
     ...externalAgentNotifications0166,
+    ...threadStateNotifications0166,
   }),
   serverRequests: inRegistryOrder(serverRequestOrder0166, {
     "item/commandExecution/requestApproval": {

@@ -4,7 +4,7 @@ import {
   type ProtocolPeer,
   parseUuid,
 } from "@codex-ts/app-server-protocol";
-import type { ExecPolicyStore, GoalStore } from "@codex-ts/core";
+import type { ExecPolicyStore, GoalStore, ThreadStateStore } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import { OpeningRollouts } from "../opening-rollouts.js";
 import { GoalDriver } from "./goal-driver.js";
@@ -31,6 +31,8 @@ export class ThreadRegistry {
   readonly opening = new OpeningRollouts<LoadedThread>();
   /** The thread goals of the server's CODEX_HOME (none without one). */
   goals: GoalStore | undefined;
+  /** The attachments, read receipts and memory modes of the server's CODEX_HOME (none without one). */
+  threadState: ThreadStateStore | undefined;
   /** The rules files of the server's CODEX_HOME ("always allow" writes there; none without one). */
   execPolicy: ExecPolicyStore | undefined;
 
@@ -44,6 +46,16 @@ export class ThreadRegistry {
     const peer = typeof this.peer === "function" ? this.peer(opened.conversationId) : this.peer;
     const thread = new LoadedThread(opened, peer, settings, meta, this.log, this.execPolicy);
     if (this.goals && !meta.ephemeral) thread.goals = new GoalDriver(thread, this.goals, this.log);
+    const state = this.threadState;
+    if (state && !meta.ephemeral)
+      thread.turnCompletedReadState = (turnId) => {
+        try {
+          return state.readReceipts.turnCompleted(thread.id, turnId);
+        } catch (err) {
+          this.log(`thread ${thread.id}: read state not recorded: ${(err as Error).message}`);
+          return null;
+        }
+      };
     this.threads.set(thread.id, thread);
     thread.listen();
     return thread;

@@ -49,6 +49,7 @@ import { createThreadSampleHandler0166 } from "./thread-sample-0166.js";
 import {
   createThreadStateHandlers0166,
   memoriesInUse,
+  memorySummaryPath,
   THREAD_STATE_METHODS_0166,
 } from "./thread-state-0166/index.js";
 import { createThreadHandlers0166 } from "./threads-0166.js";
@@ -106,6 +107,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   if (codexHome && !threads.execPolicy) threads.execPolicy = ExecPolicyStore.for(codexHome);
   // Attachments, read receipts and memory modes: one database per CODEX_HOME, shared like the goals.
   if (codexHome && !threads.threadState) threads.threadState = new ThreadStateStore(codexHome);
+  if (codexHome) threads.memorySummaryPath = memorySummaryPath(codexHome);
   const threadState = threads.threadState;
   const goalStore = threads.goals;
   // The metadata clients set on threads (`thread/metadata/update`), overlaid on what `thread/read` and `thread/list` show.

@@ -57,6 +57,8 @@ export class LoadedThread {
    * database) and answers the read state it left; null when it could not be recorded.
    */
   turnCompletedReadState: ((turnId: string) => gen0166.ThreadReadState | null) | undefined;
+  /** Whether the memory summary existed when the thread was loaded (`thread/memory/read` gives it only then). */
+  hadMemorySummary = false;
   /** Ends the reports of MCP servers still starting (set once they are announced). */
   private stopMcpStatuses: (() => void) | undefined;
 

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import {
   invalidRequest,
   type Protocol0166,
@@ -33,6 +34,8 @@ export class ThreadRegistry {
   goals: GoalStore | undefined;
   /** The attachments, read receipts and memory modes of the server's CODEX_HOME (none without one). */
   threadState: ThreadStateStore | undefined;
+  /** The memory summary of the server's CODEX_HOME, whose presence a thread notes when loaded (none without one). */
+  memorySummaryPath: string | undefined;
   /** The rules files of the server's CODEX_HOME ("always allow" writes there; none without one). */
   execPolicy: ExecPolicyStore | undefined;
 
@@ -46,6 +49,8 @@ export class ThreadRegistry {
     const peer = typeof this.peer === "function" ? this.peer(opened.conversationId) : this.peer;
     const thread = new LoadedThread(opened, peer, settings, meta, this.log, this.execPolicy);
     if (this.goals && !meta.ephemeral) thread.goals = new GoalDriver(thread, this.goals, this.log);
+    // 0.166.0 selects the memories a thread is given when it loads: a summary written later is not its own.
+    if (this.memorySummaryPath) thread.hadMemorySummary = existsSync(this.memorySummaryPath);
     const state = this.threadState;
     if (state && !meta.ephemeral)
       thread.turnCompletedReadState = (turnId) => {

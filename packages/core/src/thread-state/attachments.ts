@@ -1,4 +1,4 @@
-import { uuidV7 } from "../conversation/ids.js";
+import { randomBytes } from "node:crypto";
 import type { ThreadStateDb } from "./db.js";
 
 /** 0.166.0's most attachment identities one thread holds. */
@@ -12,6 +12,28 @@ export interface AttachmentRow {
   identityKey: string;
   payload: string;
   createdAt: number;
+}
+
+/**
+ * A UUID v7 that sorts after every one this process made before: 0.166.0 lists a thread's attachments by creation
+ * second then id, so ids made within one second must keep their order (a 12-bit counter follows the millisecond).
+ */
+let last = { ms: 0, counter: 0 };
+function monotonicUuidV7(now = Date.now()): string {
+  const ms = Math.max(now, last.ms);
+  let counter = ms === last.ms ? last.counter + 1 : randomBytes(2).readUInt16BE(0) & 0x3ff;
+  let at = ms;
+  if (counter > 0xfff) {
+    at = ms + 1;
+    counter = 0;
+  }
+  last = { ms: at, counter };
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(at, 0, 6);
+  bytes.writeUInt16BE(0x7000 | counter, 6);
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** A position in one thread's attachments, ordered by creation time then id. */
@@ -70,7 +92,7 @@ export class AttachmentStore {
         if (Number(count.n) >= MAX_ATTACHMENTS_PER_THREAD) throw new AttachmentLimitError();
         const now = Date.now();
         const row: AttachmentRow = {
-          id: uuidV7(now),
+          id: monotonicUuidV7(now),
           threadId,
           attachmentType,
           identityKey,

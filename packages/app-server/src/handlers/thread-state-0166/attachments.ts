@@ -97,7 +97,7 @@ function parseOwnerCursor(cursor: string, query: Omit<OwnerCursor, "thread_id">)
 /**
  * `thread/attachment/add|list|remove` and `thread/attachmentOwner/list`: records a client keys by type and identity
  * on a stored thread (one per identity, at most 100 per thread), listed by creation, and found back by identity.
- * A change is announced (`thread/attachment/updated`) before its answer, as 0.166.0 does.
+ * A change is announced (`thread/attachment/updated`) after its answer, as 0.166.0 does.
  */
 export function createAttachmentHandlers0166(
   s: ThreadStateServices0166,
@@ -138,8 +138,13 @@ export function createAttachmentHandlers0166(
         if (err instanceof AttachmentLimitError) throw invalidParams(err.message);
         throw err;
       }
-      if (added.created) await announce(ctx.peer, added.row, "created");
-      return { outcome: added.created ? "created" : "existing", attachment: attachmentObject(added.row) };
+      // 0.166.0 answers, then announces.
+      const sent = await ctx.respond({
+        outcome: added.created ? "created" : "existing",
+        attachment: attachmentObject(added.row),
+      });
+      if (added.created) void announce(ctx.peer, added.row, "created");
+      return sent;
     },
 
     async "thread/attachment/list"(p) {
@@ -192,8 +197,9 @@ export function createAttachmentHandlers0166(
       checkIdentity(p.attachmentType, p.identityKey);
       const id = await storedThread(p.threadId);
       const removed = usingState(() => attachments.remove(id, p.attachmentType, p.identityKey));
-      if (removed) await announce(ctx.peer, removed, "deleted");
-      return {};
+      const sent = await ctx.respond({});
+      if (removed) void announce(ctx.peer, removed, "deleted");
+      return sent;
     },
   };
 }

@@ -5,7 +5,7 @@ import { createMemoryHandlers0166 } from "./memories.js";
 import { createReadStateHandlers0166 } from "./read-state.js";
 import type { ThreadStateServices0166 } from "./threads.js";
 
-export { memoriesInUse } from "./memories.js";
+export { memoriesInUse, memorySummaryPath } from "./memories.js";
 export type { ThreadStateServices0166 } from "./threads.js";
 
 /** The names of the thread-state methods, for a server without a CODEX_HOME (each then answers unavailable). */

@@ -11,6 +11,9 @@ import { requireExperimental, type ThreadStateServices0166, usingState, whereabo
 /** Where 0.166.0 keeps the consolidated memories, and the summary a thread is given of them. */
 const MEMORIES_DIR = "memories";
 const SUMMARY_FILE = "memory_summary.md";
+
+/** The summary file of a CODEX_HOME's memories. */
+export const memorySummaryPath = (codexHome: string) => join(codexHome, MEMORIES_DIR, SUMMARY_FILE);
 /** Longest summary read; a larger file is treated as unreadable (0.166.0's summary is a short digest). */
 const MAX_SUMMARY_BYTES = 1024 * 1024;
 
@@ -60,7 +63,10 @@ export function createMemoryHandlers0166(s: ThreadStateServices0166): Handlers<P
       const id = parseThreadId(p.threadId);
       if ((await whereabouts(s, id)).kind === "unknown") throw invalidRequest(`thread not found: ${id}`);
       if (!(await s.memoriesInUse())) return { summary: null };
-      return { summary: await readSummary(join(memoriesDir, SUMMARY_FILE)) };
+      // A loaded thread was given the memories there were when it loaded; a stored one, those there are now.
+      const loaded = s.registry.get(id);
+      if (loaded && !loaded.hadMemorySummary) return { summary: null };
+      return { summary: await readSummary(memorySummaryPath(s.codexHome)) };
     },
 
     async "memory/reset"() {

@@ -205,6 +205,7 @@ describe("0.166 approvals, file changes and failures", () => {
       "⇐ item/agentMessage/delta",
       "⇐ item/completed agentMessage",
       "⇐ thread/tokenUsage/updated",
+      "⇐ thread/readState/changed",
       "⇐ thread/status/changed idle",
       "⇐ turn/completed completed",
     ]);
@@ -250,9 +251,10 @@ describe("0.166 approvals, file changes and failures", () => {
   });
 
   it("a failed turn sets systemError, sends `error`, and completes as failed", () => {
-    expect(ours.sections.failed!.slice(-3)).toEqual([
+    expect(ours.sections.failed!.slice(-4)).toEqual([
       "⇐ thread/status/changed systemError",
       "⇐ error",
+      "⇐ thread/readState/changed",
       "⇐ turn/completed failed",
     ]);
   });

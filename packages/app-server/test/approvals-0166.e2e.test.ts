@@ -67,7 +67,6 @@ const APART = new Set([
   "⇐ thread/tokenUsage/updated",
   "⇐ item/commandExecution/outputDelta",
   "⇐ turn/diff/updated",
-  "⇐ thread/readState/changed",
 ]);
 function comparable(steps: string[]): string[] {
   const out: string[] = [];

@@ -61,11 +61,11 @@ export function createMemoryHandlers0166(s: ThreadStateServices0166): Handlers<P
     async "thread/memory/read"(p) {
       requireExperimental(s, "thread/memory/read");
       const id = parseThreadId(p.threadId);
-      if ((await whereabouts(s, id)).kind === "unknown") throw invalidRequest(`thread not found: ${id}`);
-      if (!(await s.memoriesInUse())) return { summary: null };
-      // A loaded thread was given the memories there were when it loaded; a stored one, those there are now.
+      // Only a started or resumed thread has memories selected (a stored one not loaded is unknown here, as there).
       const loaded = s.registry.get(id);
-      if (loaded && !loaded.hadMemorySummary) return { summary: null };
+      if (!loaded) throw invalidRequest(`thread not found: ${id}`);
+      // A thread is given the memories there were when it loaded.
+      if (!loaded.hadMemorySummary || !(await s.memoriesInUse())) return { summary: null };
       return { summary: await readSummary(memorySummaryPath(s.codexHome)) };
     },
 

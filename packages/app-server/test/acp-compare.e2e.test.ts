@@ -16,9 +16,7 @@ if (!CODEX_ACP_ENTRY || !reference)
   );
 
 /** Steps this server does not take, by design or because another piece of work adds them (README). */
-const NOT_HERE = [
-  "⇐ thread/readState/changed", // read state (unread turns) is not tracked
-];
+const NOT_HERE: string[] = [];
 /** Steps both take, in places that differ for a reason (README), compared apart from the sequence. */
 const PLACED_APART = [
   "⇐ thread/tokenUsage/updated", // 0.166.0 runs tools while the response streams and counts cut streams

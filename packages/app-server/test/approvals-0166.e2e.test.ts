@@ -67,7 +67,6 @@ const APART = new Set([
   "⇐ thread/tokenUsage/updated",
   "⇐ item/commandExecution/outputDelta",
   "⇐ turn/diff/updated",
-  "⇐ thread/readState/changed",
 ]);
 function comparable(steps: string[]): string[] {
   const out: string[] = [];
@@ -205,6 +204,7 @@ describe("0.166 approvals, file changes and failures", () => {
       "⇐ item/agentMessage/delta",
       "⇐ item/completed agentMessage",
       "⇐ thread/tokenUsage/updated",
+      "⇐ thread/readState/changed",
       "⇐ thread/status/changed idle",
       "⇐ turn/completed completed",
     ]);
@@ -250,9 +250,10 @@ describe("0.166 approvals, file changes and failures", () => {
   });
 
   it("a failed turn sets systemError, sends `error`, and completes as failed", () => {
-    expect(ours.sections.failed!.slice(-3)).toEqual([
+    expect(ours.sections.failed!.slice(-4)).toEqual([
       "⇐ thread/status/changed systemError",
       "⇐ error",
+      "⇐ thread/readState/changed",
       "⇐ turn/completed failed",
     ]);
   });

@@ -14,6 +14,7 @@ export * from "./plugins/index.js";
 export * from "./review/index.js";
 export * from "./rollout/index.js";
 export * from "./skills/index.js";
+export * from "./thread-state/index.js";
 export * from "./tools/index.js";
 export * from "./unified-exec/index.js";
 export { buildUserAgent, osLabel, sanitizeUserAgent, terminalLabel } from "./user-agent.js";

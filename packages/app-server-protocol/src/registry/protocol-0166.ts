@@ -15,6 +15,7 @@ import { pluginRequests0166 } from "./protocol-0166-plugins.js";
 import { processNotifications0166, processRequests0166 } from "./protocol-0166-process.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
+import { threadStateNotifications0166, threadStateRequests0166 } from "./protocol-0166-thread-state.js";
 import { workspaceNotifications0166, workspaceRequests0166 } from "./protocol-0166-workspace.js";
 
 /**
@@ -86,6 +87,7 @@ export const protocol0166 = {
     ...externalAgentRequests0166,
     ...mcpRequests0166,
     ...processRequests0166,
+    ...threadStateRequests0166,
   }),
   notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,
@@ -118,6 +120,7 @@ export const protocol0166 = {
     ...liveNotifications0166,
     ...externalAgentNotifications0166,
     ...processNotifications0166,
+    ...threadStateNotifications0166,
   }),
   serverRequests: inRegistryOrder(serverRequestOrder0166, {
     "item/commandExecution/requestApproval": {

@@ -2854,6 +2854,9 @@ export const McpToolCallProgressNotification = z.object({
 });
 export type McpToolCallProgressNotification = z.infer<typeof McpToolCallProgressNotification>;
 
+export const MemoryResetResponse = z.object({});
+export type MemoryResetResponse = z.infer<typeof MemoryResetResponse>;
+
 export const MemoryStatusParams = z.object({ minConsolidatedThreads: u32().nullable().optional() });
 export type MemoryStatusParams = z.infer<typeof MemoryStatusParams>;
 
@@ -3553,6 +3556,10 @@ export type Turn = z.infer<typeof Turn>;
 export const ReviewStartResponse = z.object({ reviewThreadId: z.string(), turn: Turn });
 export type ReviewStartResponse = z.infer<typeof ReviewStartResponse>;
 
+/** Acknowledges the compression trigger, not completion. Existing maintenance locks and cooldowns can cause the background pass to skip without doing work. */
+export const RolloutCompressResponse = z.object({});
+export type RolloutCompressResponse = z.infer<typeof RolloutCompressResponse>;
+
 /** A user-selected root that can expose one or more runtime capabilities. */
 export const SelectedCapabilityRoot = z.object({ id: z.string(), location: CapabilityRootLocation });
 export type SelectedCapabilityRoot = z.infer<typeof SelectedCapabilityRoot>;
@@ -3774,6 +3781,98 @@ export type ThreadArchiveResponse = z.infer<typeof ThreadArchiveResponse>;
 
 export const ThreadArchivedNotification = z.object({ threadId: z.string() });
 export type ThreadArchivedNotification = z.infer<typeof ThreadArchivedNotification>;
+
+/** An independently persisted attachment associated with a thread. */
+export const ThreadAttachment = z.object({
+  attachmentType: z.string(),
+  createdAt: i64(),
+  id: z.string(),
+  identityKey: z.string(),
+  payload: z.unknown(),
+});
+export type ThreadAttachment = z.infer<typeof ThreadAttachment>;
+
+/** Result of attempting to associate an attachment with a thread. */
+export const ThreadAttachmentAddOutcome = z.enum(["created", "existing"]);
+export type ThreadAttachmentAddOutcome = z.infer<typeof ThreadAttachmentAddOutcome>;
+
+/** Parameters for creating or locating an attachment on its owning thread. */
+export const ThreadAttachmentAddParams = z.object({
+  attachmentType: z.string(),
+  identityKey: z.string(),
+  payload: z.unknown(),
+  threadId: z.string(),
+});
+export type ThreadAttachmentAddParams = z.infer<typeof ThreadAttachmentAddParams>;
+
+/** The created or existing attachment. */
+export const ThreadAttachmentAddResponse = z.object({
+  attachment: ThreadAttachment,
+  outcome: ThreadAttachmentAddOutcome,
+});
+export type ThreadAttachmentAddResponse = z.infer<typeof ThreadAttachmentAddResponse>;
+
+/** Parameters for listing attachments from one thread. */
+export const ThreadAttachmentListParams = z.object({
+  cursor: z.string().nullable().optional(),
+  limit: u32().nullable().optional(),
+  threadId: z.string(),
+});
+export type ThreadAttachmentListParams = z.infer<typeof ThreadAttachmentListParams>;
+
+/** One page of attachments associated with the requested thread. */
+export const ThreadAttachmentListResponse = z.object({
+  data: z.array(ThreadAttachment),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadAttachmentListResponse = z.infer<typeof ThreadAttachmentListResponse>;
+
+/** The persisted attachment change represented by a notification. */
+export const ThreadAttachmentOperation = z.enum(["created", "deleted"]);
+export type ThreadAttachmentOperation = z.infer<typeof ThreadAttachmentOperation>;
+
+/** A thread that currently owns an attachment with the requested identity. */
+export const ThreadAttachmentOwner = z.object({ archived: z.boolean(), threadId: z.string() });
+export type ThreadAttachmentOwner = z.infer<typeof ThreadAttachmentOwner>;
+
+/** Parameters for reverse lookup by attachment identity within this server's store. */
+export const ThreadAttachmentOwnerListParams = z.object({
+  archived: z.boolean().nullable().optional(),
+  attachmentType: z.string(),
+  cursor: z.string().nullable().optional(),
+  identityKey: z.string(),
+  limit: u32().nullable().optional(),
+});
+export type ThreadAttachmentOwnerListParams = z.infer<typeof ThreadAttachmentOwnerListParams>;
+
+/** One page of matching owners, including threads without their own user messages. */
+export const ThreadAttachmentOwnerListResponse = z.object({
+  data: z.array(ThreadAttachmentOwner),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadAttachmentOwnerListResponse = z.infer<typeof ThreadAttachmentOwnerListResponse>;
+
+/** Parameters for deleting an attachment by its stable thread-local identity. */
+export const ThreadAttachmentRemoveParams = z.object({
+  attachmentType: z.string(),
+  identityKey: z.string(),
+  threadId: z.string(),
+});
+export type ThreadAttachmentRemoveParams = z.infer<typeof ThreadAttachmentRemoveParams>;
+
+/** Successful deletion does not return additional attachment data. */
+export const ThreadAttachmentRemoveResponse = z.object({});
+export type ThreadAttachmentRemoveResponse = z.infer<typeof ThreadAttachmentRemoveResponse>;
+
+/** Notification published after a thread attachment is created or deleted. */
+export const ThreadAttachmentUpdatedNotification = z.object({
+  attachmentId: z.string(),
+  attachmentType: z.string(),
+  identityKey: z.string(),
+  operation: ThreadAttachmentOperation,
+  threadId: z.string(),
+});
+export type ThreadAttachmentUpdatedNotification = z.infer<typeof ThreadAttachmentUpdatedNotification>;
 
 export const ThreadBackgroundTerminal = z.object({
   command: z.string(),
@@ -4073,6 +4172,21 @@ export const ThreadLoadedListResponse = z.object({
 });
 export type ThreadLoadedListResponse = z.infer<typeof ThreadLoadedListResponse>;
 
+export const ThreadMemoryMode = z.enum(["enabled", "disabled"]);
+export type ThreadMemoryMode = z.infer<typeof ThreadMemoryMode>;
+
+export const ThreadMemoryModeSetParams = z.object({ mode: ThreadMemoryMode, threadId: z.string() });
+export type ThreadMemoryModeSetParams = z.infer<typeof ThreadMemoryModeSetParams>;
+
+export const ThreadMemoryModeSetResponse = z.object({});
+export type ThreadMemoryModeSetResponse = z.infer<typeof ThreadMemoryModeSetResponse>;
+
+export const ThreadMemoryReadParams = z.object({ threadId: z.string() });
+export type ThreadMemoryReadParams = z.infer<typeof ThreadMemoryReadParams>;
+
+export const ThreadMemoryReadResponse = z.object({ summary: z.string().nullable().optional() });
+export type ThreadMemoryReadResponse = z.infer<typeof ThreadMemoryReadResponse>;
+
 export const ThreadMetadataGitInfoUpdateParams = z.object({
   branch: z.string().nullable().optional(),
   originUrl: z.string().nullable().optional(),
@@ -4105,6 +4219,28 @@ export const ThreadReadResponse = z.object({
   thread: Thread,
 });
 export type ThreadReadResponse = z.infer<typeof ThreadReadResponse>;
+
+export const ThreadReadStateChangedNotification = z.object({
+  readState: ThreadReadState,
+  threadId: z.string(),
+});
+export type ThreadReadStateChangedNotification = z.infer<typeof ThreadReadStateChangedNotification>;
+
+export const ThreadReadStateOperation = z.union([
+  z.object({ type: z.enum(["read"]) }),
+  z.object({ type: z.enum(["unread"]) }),
+]);
+export type ThreadReadStateOperation = z.infer<typeof ThreadReadStateOperation>;
+
+export const ThreadReadStateUpdateParams = z.object({
+  expectedRevision: z.string(),
+  operation: ThreadReadStateOperation,
+  threadId: z.string(),
+});
+export type ThreadReadStateUpdateParams = z.infer<typeof ThreadReadStateUpdateParams>;
+
+export const ThreadReadStateUpdateResponse = z.object({ readState: ThreadReadState });
+export type ThreadReadStateUpdateResponse = z.infer<typeof ThreadReadStateUpdateResponse>;
 
 /** EXPERIMENTAL - how an existing agent item appears in a realtime conversation. */
 export const ThreadRealtimeBemItemPresentation = z.union([
@@ -5003,6 +5139,7 @@ export const definitions0166 = {
   "v2/McpToolCallStatus": McpToolCallStatus,
   "v2/MemoryCitation": MemoryCitation,
   "v2/MemoryCitationEntry": MemoryCitationEntry,
+  "v2/MemoryResetResponse": MemoryResetResponse,
   "v2/MemoryStatusParams": MemoryStatusParams,
   "v2/MemoryStatusResponse": MemoryStatusResponse,
   "v2/MergeStrategy": MergeStrategy,
@@ -5119,6 +5256,7 @@ export const definitions0166 = {
   "v2/ReviewStartParams": ReviewStartParams,
   "v2/ReviewStartResponse": ReviewStartResponse,
   "v2/ReviewTarget": ReviewTarget,
+  "v2/RolloutCompressResponse": RolloutCompressResponse,
   "v2/SandboxMode": SandboxMode,
   "v2/SandboxPolicy": SandboxPolicy,
   "v2/SandboxWorkspaceWrite": SandboxWorkspaceWrite,
@@ -5164,6 +5302,19 @@ export const definitions0166 = {
   "v2/ThreadArchiveParams": ThreadArchiveParams,
   "v2/ThreadArchiveResponse": ThreadArchiveResponse,
   "v2/ThreadArchivedNotification": ThreadArchivedNotification,
+  "v2/ThreadAttachment": ThreadAttachment,
+  "v2/ThreadAttachmentAddOutcome": ThreadAttachmentAddOutcome,
+  "v2/ThreadAttachmentAddParams": ThreadAttachmentAddParams,
+  "v2/ThreadAttachmentAddResponse": ThreadAttachmentAddResponse,
+  "v2/ThreadAttachmentListParams": ThreadAttachmentListParams,
+  "v2/ThreadAttachmentListResponse": ThreadAttachmentListResponse,
+  "v2/ThreadAttachmentOperation": ThreadAttachmentOperation,
+  "v2/ThreadAttachmentOwner": ThreadAttachmentOwner,
+  "v2/ThreadAttachmentOwnerListParams": ThreadAttachmentOwnerListParams,
+  "v2/ThreadAttachmentOwnerListResponse": ThreadAttachmentOwnerListResponse,
+  "v2/ThreadAttachmentRemoveParams": ThreadAttachmentRemoveParams,
+  "v2/ThreadAttachmentRemoveResponse": ThreadAttachmentRemoveResponse,
+  "v2/ThreadAttachmentUpdatedNotification": ThreadAttachmentUpdatedNotification,
   "v2/ThreadBackgroundTerminal": ThreadBackgroundTerminal,
   "v2/ThreadBackgroundTerminalsCleanParams": ThreadBackgroundTerminalsCleanParams,
   "v2/ThreadBackgroundTerminalsCleanResponse": ThreadBackgroundTerminalsCleanResponse,
@@ -5209,6 +5360,11 @@ export const definitions0166 = {
   "v2/ThreadListResponse": ThreadListResponse,
   "v2/ThreadLoadedListParams": ThreadLoadedListParams,
   "v2/ThreadLoadedListResponse": ThreadLoadedListResponse,
+  "v2/ThreadMemoryMode": ThreadMemoryMode,
+  "v2/ThreadMemoryModeSetParams": ThreadMemoryModeSetParams,
+  "v2/ThreadMemoryModeSetResponse": ThreadMemoryModeSetResponse,
+  "v2/ThreadMemoryReadParams": ThreadMemoryReadParams,
+  "v2/ThreadMemoryReadResponse": ThreadMemoryReadResponse,
   "v2/ThreadMetadataGitInfoUpdateParams": ThreadMetadataGitInfoUpdateParams,
   "v2/ThreadMetadataUpdateParams": ThreadMetadataUpdateParams,
   "v2/ThreadMetadataUpdateResponse": ThreadMetadataUpdateResponse,
@@ -5216,6 +5372,10 @@ export const definitions0166 = {
   "v2/ThreadReadParams": ThreadReadParams,
   "v2/ThreadReadResponse": ThreadReadResponse,
   "v2/ThreadReadState": ThreadReadState,
+  "v2/ThreadReadStateChangedNotification": ThreadReadStateChangedNotification,
+  "v2/ThreadReadStateOperation": ThreadReadStateOperation,
+  "v2/ThreadReadStateUpdateParams": ThreadReadStateUpdateParams,
+  "v2/ThreadReadStateUpdateResponse": ThreadReadStateUpdateResponse,
   "v2/ThreadRealtimeBemItemPresentation": ThreadRealtimeBemItemPresentation,
   "v2/ThreadRealtimeItem": ThreadRealtimeItem,
   "v2/ThreadRealtimeSessionOutcome": ThreadRealtimeSessionOutcome,

@@ -38,6 +38,8 @@ export interface HistoryServices0166 {
   registry: ThreadRegistry;
   /** The metadata clients set (`thread/metadata/update`), shown over what the rollouts recorded. */
   metadata?: ThreadMetadataStore | undefined;
+  /** The threads' read states (absent: every thread reads as one without a receipt). */
+  readStates?: ((threadIds: readonly string[]) => Map<string, gen0166.ThreadReadState>) | undefined;
 }
 
 type HistoryMethods = "thread/list" | "thread/read" | "thread/turns/list" | "thread/items/list";
@@ -163,6 +165,14 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
   });
 
   const summaryOf = (id: string) => storedSummary(store, s.defaultProvider, id);
+  // An unreadable state database does not fail a listing: its threads read as ones without receipts.
+  const readStatesOf = (ids: readonly string[]): Map<string, gen0166.ThreadReadState> => {
+    try {
+      return s.readStates?.(ids) ?? new Map();
+    } catch {
+      return new Map();
+    }
+  };
 
   return {
     async "thread/list"(p) {
@@ -189,9 +199,12 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
       const data = page.items.map((t) =>
         withMetadata(listedThread(registry, t), metadata.get(t.conversationId)),
       );
+      const readStates = readStatesOf(data.map((t) => t.id));
       return {
         data,
-        readStates: Object.fromEntries(data.map((t) => [t.id, initialReadState(t.id)])),
+        readStates: Object.fromEntries(
+          data.map((t) => [t.id, readStates.get(t.id) ?? initialReadState(t.id)]),
+        ),
         nextCursor: page.nextCursor,
         backwardsCursor: backwardsCursor(page.items[0], p.sortKey),
       };
@@ -210,7 +223,10 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
           ? { ...storedThreadObject(summary, status(id), turns), threadSource: summary.threadSource }
           : await loadedObject(loaded as LoadedThread, turns);
         const metadata = await s.metadata?.all();
-        return { thread: withMetadata(thread, metadata?.get(id)), readState: initialReadState(id) };
+        return {
+          thread: withMetadata(thread, metadata?.get(id)),
+          readState: readStatesOf([id]).get(id) ?? initialReadState(id),
+        };
       });
     },
 

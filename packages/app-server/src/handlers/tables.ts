@@ -1,7 +1,13 @@
 import os from "node:os";
 import { protocol058, protocol0166 } from "@codex-ts/app-server-protocol";
 import { ConfigWriter } from "@codex-ts/config-loader";
-import { type AuthManager, type ConversationIdentity, ExecPolicyStore, GoalStore } from "@codex-ts/core";
+import {
+  type AuthManager,
+  type ConversationIdentity,
+  ExecPolicyStore,
+  GoalStore,
+  ThreadStateStore,
+} from "@codex-ts/core";
 import { ConversationRegistry } from "../conversations.js";
 import type { HandlerTables } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
@@ -42,6 +48,12 @@ import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
 import { createSettingsHandlers0166 } from "./settings-0166/index.js";
 import { skillCatalog0166 } from "./settings-0166/skills.js";
 import { createThreadSampleHandler0166 } from "./thread-sample-0166.js";
+import {
+  createThreadStateHandlers0166,
+  memoriesInUse,
+  memorySummaryPath,
+  THREAD_STATE_METHODS_0166,
+} from "./thread-state-0166/index.js";
 import { createThreadHandlers0166 } from "./threads-0166.js";
 import { createThreadAdminHandlers0166, unloadDelayMs } from "./threads-admin-0166/index.js";
 import { createTurnHandlers0166 } from "./turns-0166.js";
@@ -95,6 +107,10 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   // One goals database per CODEX_HOME, shared by every connection's threads (0.166.0's `goals_1.sqlite`).
   if (codexHome && !threads.goals) threads.goals = new GoalStore(codexHome);
   if (codexHome && !threads.execPolicy) threads.execPolicy = ExecPolicyStore.for(codexHome);
+  // Attachments, read receipts and memory modes: one database per CODEX_HOME, shared like the goals.
+  if (codexHome && !threads.threadState) threads.threadState = new ThreadStateStore(codexHome);
+  if (codexHome) threads.memorySummaryPath = memorySummaryPath(codexHome);
+  const threadState = threads.threadState;
   const goalStore = threads.goals;
   // The metadata clients set on threads (`thread/metadata/update`), overlaid on what `thread/read` and `thread/list` show.
   const threadMetadata = codexHome ? new ThreadMetadataStore(codexHome) : undefined;
@@ -362,7 +378,12 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
           )),
       ...(rt?.sessions
         ? {
-            ...createHistoryHandlers0166({ ...rt.sessions, registry: threads, metadata: threadMetadata }),
+            ...createHistoryHandlers0166({
+              ...rt.sessions,
+              registry: threads,
+              metadata: threadMetadata,
+              readStates: threadState && ((ids) => threadState.readReceipts.getMany(ids)),
+            }),
             ...createSearchHandlers0166({ ...rt.sessions, registry: threads }),
           }
         : unavailable(
@@ -379,6 +400,16 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             ],
             "a sessions store",
           )),
+      ...(codexHome && threadState
+        ? createThreadStateHandlers0166({
+            registry: threads,
+            sessions: rt?.sessions?.store,
+            state: threadState,
+            codexHome,
+            experimentalApi: () => experimentalApi,
+            memoriesInUse: () => memoriesInUse(layers),
+          })
+        : unavailable(protocol0166, THREAD_STATE_METHODS_0166, "a CODEX_HOME")),
     },
   };
 }

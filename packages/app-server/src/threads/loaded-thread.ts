@@ -52,6 +52,15 @@ export class LoadedThread {
 
   /** The thread's goal at work (a stored thread on a server with a goals database). */
   goals: GoalDriver | undefined;
+  /**
+   * Records that a turn completed in the thread's read receipt (a stored thread on a server with a thread-state
+   * database) and answers the read state it left; null when it could not be recorded.
+   */
+  turnCompletedReadState: ((turnId: string) => gen0166.ThreadReadState | null) | undefined;
+  /** Whether the running turn carried a user message (a goal's continuation turn carries none). */
+  private turnHasUserMessage = false;
+  /** Whether the memory summary existed when the thread was loaded (`thread/memory/read` gives it only then). */
+  hadMemorySummary = false;
   /** Ends the reports of MCP servers still starting (set once they are announced). */
   private stopMcpStatuses: (() => void) | undefined;
 
@@ -207,12 +216,31 @@ export class LoadedThread {
     this.projection?.observe(event, sent);
     const ends = this.projection !== null && sent.some((n) => n.method === "turn/completed");
     const hold = ends ? this.hold() : null;
+    if (ends) this.markUnread(sent);
     for (const n of sent) this.send(n);
     if (hold) void this.opened.conversation.flushRollout().finally(() => hold.release());
   }
 
+  /**
+   * A completed (or failed) turn leaves the thread unread (from that turn, unless unread already): 0.166.0 announces
+   * the new read state first, before the thread goes idle and the turn's completion.
+   */
+  private markUnread(sent: Notification0166[]): void {
+    const completed = sent.find((n) => n.method === "turn/completed");
+    if (completed?.method !== "turn/completed" || !this.turnCompletedReadState) return;
+    // An interrupted turn has no result to attend to, and a goal's continuation turn no question of the user's:
+    // 0.166.0 leaves the read state as it was for both.
+    if (completed.params.turn.status === "interrupted" || !this.turnHasUserMessage) return;
+    const readState = this.turnCompletedReadState(completed.params.turn.id);
+    if (!readState) return;
+    const at = sent.findIndex((n) => n.method === "thread/status/changed" || n.method === "turn/completed");
+    sent.splice(at, 0, { method: "thread/readState/changed", params: { threadId: this.id, readState } });
+  }
+
   private onEvent(event: CoreEvent): void {
     const msg = event.msg;
+    if (msg.type === "task_started") this.turnHasUserMessage = false;
+    else if (msg.type === "user_message") this.turnHasUserMessage = true;
     // 0.166.0 keeps an ephemeral thread's preview empty (it has no stored first message to show).
     if (msg.type === "user_message" && this.meta.preview === "" && !this.meta.ephemeral)
       this.meta.preview = msg.message;

@@ -1,10 +1,11 @@
+import { existsSync } from "node:fs";
 import {
   invalidRequest,
   type Protocol0166,
   type ProtocolPeer,
   parseUuid,
 } from "@codex-ts/app-server-protocol";
-import type { ExecPolicyStore, GoalStore } from "@codex-ts/core";
+import type { ExecPolicyStore, GoalStore, ThreadStateStore } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import { OpeningRollouts } from "../opening-rollouts.js";
 import { GoalDriver } from "./goal-driver.js";
@@ -31,6 +32,10 @@ export class ThreadRegistry {
   readonly opening = new OpeningRollouts<LoadedThread>();
   /** The thread goals of the server's CODEX_HOME (none without one). */
   goals: GoalStore | undefined;
+  /** The attachments, read receipts and memory modes of the server's CODEX_HOME (none without one). */
+  threadState: ThreadStateStore | undefined;
+  /** The memory summary of the server's CODEX_HOME, whose presence a thread notes when loaded (none without one). */
+  memorySummaryPath: string | undefined;
   /** The rules files of the server's CODEX_HOME ("always allow" writes there; none without one). */
   execPolicy: ExecPolicyStore | undefined;
 
@@ -44,6 +49,18 @@ export class ThreadRegistry {
     const peer = typeof this.peer === "function" ? this.peer(opened.conversationId) : this.peer;
     const thread = new LoadedThread(opened, peer, settings, meta, this.log, this.execPolicy);
     if (this.goals && !meta.ephemeral) thread.goals = new GoalDriver(thread, this.goals, this.log);
+    // 0.166.0 selects the memories a thread is given when it loads: a summary written later is not its own.
+    if (this.memorySummaryPath) thread.hadMemorySummary = existsSync(this.memorySummaryPath);
+    const state = this.threadState;
+    if (state && !meta.ephemeral)
+      thread.turnCompletedReadState = (turnId) => {
+        try {
+          return state.readReceipts.turnCompleted(thread.id, turnId);
+        } catch (err) {
+          this.log(`thread ${thread.id}: read state not recorded: ${(err as Error).message}`);
+          return null;
+        }
+      };
     this.threads.set(thread.id, thread);
     thread.listen();
     return thread;

@@ -6,6 +6,7 @@ import {
 } from "@codex-ts/app-server-protocol";
 import { type SessionsStore, type ThreadSummary, uuidV7 } from "@codex-ts/core";
 import type { Handlers } from "../../handler.js";
+import type { ThreadRegistry } from "../../threads/registry.js";
 import { threadObject } from "../../threads/thread-object.js";
 import { noRollout, parseId, storeFailure } from "./errors.js";
 import { forkThread } from "./fork.js";
@@ -127,6 +128,7 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       }
       // A resume that raced this delete may have loaded the thread meanwhile: it has no rollout any more.
       await residency.unload(id);
+      forgetThreadState(registry, id);
       const sent = await ctx.respond({});
       void ctx.peer.notify("thread/deleted", { threadId: id });
       return sent;
@@ -190,4 +192,13 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       }
     },
   };
+}
+
+/** A deleted thread's attachments, read receipt and memory mode go with it (0.166.0's rows cascade). */
+function forgetThreadState(registry: ThreadRegistry, id: string): void {
+  try {
+    registry.threadState?.forget(id);
+  } catch {
+    // The thread is deleted either way; rows left behind are skipped by the owner listing.
+  }
 }

@@ -34,6 +34,7 @@ import {
   createPluginHandlers0166,
   PLUGIN_METHODS_0166,
 } from "./plugins-0166/index.js";
+import { createRemoteHandlers0166, experimentalCheck } from "./remote-0166/index.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createServerInfoHandlers0166 } from "./server-info-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
@@ -253,7 +254,10 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               skills,
             }),
             ...createTurnHandlers0166(threads),
-            ...createThreadSampleHandler0166(threads),
+            ...createThreadSampleHandler0166(
+              threads,
+              experimentalCheck(() => experimentalApi),
+            ),
             ...createBackgroundTerminalHandlers0166(threads),
             ...createReviewHandlers0166(threads),
             ...createLiveThreadHandlers0166({
@@ -300,6 +304,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "turn/steer",
               "turn/interrupt",
               "thread/sample",
+              "thread/sample/cancel",
               "thread/fork",
               "thread/archive",
               "thread/unarchive",
@@ -364,6 +369,12 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             ],
             "a sessions store",
           )),
+      ...createRemoteHandlers0166({
+        auth: s.auth,
+        registry: rt ? threads : undefined,
+        currentConfig,
+        experimentalApi: () => experimentalApi,
+      }),
     },
   };
 }

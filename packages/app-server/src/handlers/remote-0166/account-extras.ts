@@ -89,7 +89,8 @@ function workspaceMessages(body: unknown): gen0166.GetWorkspaceMessagesResponse 
 
 /**
  * The ChatGPT account's extras, as 0.166.0 serves them. Each backend method needs a ChatGPT login (else -32600
- * `codex account authentication required …`, for an API key as for no login) and calls `<chatgpt_base_url>wham/…`:
+ * `codex account authentication required …` without a login, `chatgpt authentication required …` with an API
+ * key) and calls `<chatgpt_base_url>wham/…`:
  * - `account/usage/read {threadId?}` → `GET wham/profiles/me`: the profile's token `summary` and daily buckets. A
  *   `threadId` is checked (`invalid thread id: …`); a thread's estimated usage (`threadUsage`) is not reported.
  * - `account/rateLimitResetCredit/consume {idempotencyKey, creditId?}` → `POST
@@ -97,7 +98,7 @@ function workspaceMessages(body: unknown): gen0166.GetWorkspaceMessagesResponse 
  * - `account/workspaceMessages/read` → `GET wham/workspace-messages`: the messages (`featureEnabled: true`); a 404
  *   means the route is off for this client (`featureEnabled: false`, no messages).
  * - `account/sendAddCreditsNudgeEmail {creditType}` → `POST wham/accounts/send_add_credits_nudge_email
- *   {credit_type}`: its `status`.
+ *   {credit_type}`: `sent` when it is accepted, `cooldown_active` when it answers 429.
  * - `account/gatewayOAuth/read`: the effective model provider; no provider of this server uses gateway OAuth
  *   (`required: false`, `status: null`); `account/gatewayOAuth/cancel` has nothing to cancel: `{}`.
  * - `accountSession/switch` (experimental): switching workspaces needs a managed ChatGPT login; this server keeps
@@ -160,6 +161,7 @@ export function createAccountExtrasHandlers0166(s: AccountExtrasServices): Handl
     },
 
     async "account/sendAddCreditsNudgeEmail"(p) {
+      // The backend's status says it: sent (any 2xx answer, whatever its body) or still cooling down (429).
       const status = (await call(
         {
           method: "POST",
@@ -167,11 +169,9 @@ export function createAccountExtrasHandlers0166(s: AccountExtrasServices): Handl
           body: { credit_type: p.creditType },
           required: "to notify workspace owner",
           purpose: "notify workspace owner",
+          alsoOk: [429],
         },
-        (body) =>
-          isObject(body) && (body.status === "sent" || body.status === "cooldown_active")
-            ? body.status
-            : undefined,
+        (_body, answer) => (answer.status === 429 ? "cooldown_active" : "sent"),
       )) as gen0166.AddCreditsNudgeEmailStatus;
       return { status };
     },

@@ -26,7 +26,8 @@ function json(a: BackendAnswer): unknown {
 
 /**
  * The account backend (`<chatgpt_base_url>wham/…`) as 0.166.0's account methods call it: a ChatGPT login is required
- * (`codex account authentication required <what>`, -32600, for an API key or no login); a failed call is -32603
+ * (-32600 `codex account authentication required <what>` without a login, `chatgpt authentication required <what>`
+ * with an API key); a failed call is -32603
  * `failed to <purpose>: <METHOD> <url> failed: <status>; content-type=…; body=…`, an answer it cannot read
  * `failed to <purpose>: Decode error for <url>: …`.
  */
@@ -34,17 +35,30 @@ export class AccountBackend {
   constructor(private readonly auth: AuthManager) {}
 
   async call(
-    o: { method: Method; path: string; body?: unknown; required: string; purpose: string },
+    o: {
+      method: Method;
+      path: string;
+      body?: unknown;
+      required: string;
+      purpose: string;
+      /** Statuses other than 2xx that are answers, read as `read(null, answer)` (a nudge's 429 cooldown). */
+      alsoOk?: readonly number[];
+    },
     /** Reads the answer's JSON; returns undefined (or throws) when it does not have the expected shape. */
     read: (body: unknown, answer: BackendAnswer) => unknown,
   ): Promise<unknown> {
+    // No login at all is worded as a missing account, another login (an API key) as a missing ChatGPT one.
+    const mode = (await this.auth.current())?.mode;
+    if (mode !== "chatgpt")
+      throw invalidRequest(`${mode ? "chatgpt" : "codex account"} authentication required ${o.required}`);
     let answer: BackendAnswer | null;
     try {
       answer = await this.auth.chatgptBackendRequest(o.method, o.path, o.body);
     } catch (err) {
       throw internalError(`failed to ${o.purpose}: ${(err as Error).message}`);
     }
-    if (!answer) throw invalidRequest(`codex account authentication required ${o.required}`);
+    if (!answer) throw invalidRequest(`chatgpt authentication required ${o.required}`);
+    if (o.alsoOk?.includes(answer.status)) return read(null, answer);
     return readAnswer(
       answer,
       (a) => `failed to ${o.purpose}: ${a}`,
@@ -114,6 +128,12 @@ export class PluginCatalogBackend {
   /** Whether there is a ChatGPT login (the catalog can be called). */
   async hasChatgptLogin(): Promise<boolean> {
     return (await this.auth.current())?.mode === "chatgpt";
+  }
+
+  /** The ChatGPT login's workspace (account id), if any. */
+  async accountId(): Promise<string | null> {
+    const auth = await this.auth.current();
+    return auth?.mode === "chatgpt" ? (auth.accountId ?? null) : null;
   }
 }
 

@@ -37,6 +37,7 @@ export function createRemoteHandlers0166(
     ...createPluginCatalogHandlers0166({
       catalog: s.auth ? new PluginCatalogBackend(s.auth) : undefined,
       requireExperimental,
+      pluginsEnabled: async () => ((await s.currentConfig?.())?.features.plugins ?? true) !== false,
     }),
     ...createThreadExtrasHandlers0166({ registry: s.registry, requireExperimental }),
   };

@@ -17,6 +17,8 @@ export interface PluginCatalogServices {
   /** The catalog; without one (no account store) every method answers as without a ChatGPT login. */
   catalog: PluginCatalogBackend | undefined;
   requireExperimental(method: string): void;
+  /** Whether the `plugins` feature is on (0.166.0's default); off, the catalog is not used. */
+  pluginsEnabled(): Promise<boolean>;
 }
 
 /** A search asks for this many results unless the client names a number (0.166.0's default). */
@@ -44,7 +46,8 @@ function nextPageToken(body: Record<string, unknown>): string | null | undefined
 }
 
 /**
- * The remote plugin catalog of the ChatGPT backend, as 0.166.0 serves it; every method needs a ChatGPT login
+ * The remote plugin catalog of the ChatGPT backend, as 0.166.0 serves it; every method needs the `plugins` feature
+ * (a search finds nothing without it, sharing is refused: `plugin sharing is not enabled`) and a ChatGPT login
  * (`<operation>: chatgpt authentication required for remote plugin catalog`):
  * - `plugin/search {searchTerm, scope?, cursor?, limit?}` (experimental): the catalog's search (`GET
  *   ps/plugins/search?q=…&scope=…&limit=…&pageToken=…`), whose plugins are reported with their marketplace. It
@@ -62,13 +65,18 @@ export function createPluginCatalogHandlers0166(s: PluginCatalogServices): Handl
     return s.catalog.call(...args);
   };
   const loggedIn = async () => (await s.catalog?.hasChatgptLogin()) === true;
+  // 0.166.0 refuses every sharing method without the `plugins` feature, before looking at the plugin named.
+  const requireSharing = async () => {
+    if (!(await s.pluginsEnabled())) throw invalidRequest("plugin sharing is not enabled");
+  };
   return {
     async "plugin/search"(p) {
       // The cwds are paths 0.166.0 reads while decoding (before anything else is looked at); they choose nothing here.
       for (const cwd of p.cwds ?? []) clientPath(cwd);
       s.requireExperimental("plugin/search");
       const term = p.searchTerm.trim();
-      if (term === "" || !(await loggedIn())) return { data: [], nextCursor: null };
+      if (term === "" || !(await s.pluginsEnabled()) || !(await loggedIn()))
+        return { data: [], nextCursor: null };
       const query = new URLSearchParams({ q: term });
       if (p.scope) query.set("scope", SEARCH_SCOPES[p.scope]);
       query.set("limit", String(Math.max(1, p.limit ?? DEFAULT_SEARCH_LIMIT)));
@@ -102,6 +110,7 @@ export function createPluginCatalogHandlers0166(s: PluginCatalogServices): Handl
     async "plugin/share/save"(p) {
       const operation = "save remote plugin share";
       const pluginPath = clientPath(p.pluginPath);
+      await requireSharing();
       if (!(await loggedIn()))
         throw invalidRequest(`${operation}: chatgpt authentication required for remote plugin catalog`);
       if (!(await readPluginManifestOrNull(pluginPath)))
@@ -112,19 +121,25 @@ export function createPluginCatalogHandlers0166(s: PluginCatalogServices): Handl
     },
 
     async "plugin/share/updateTargets"(p) {
+      await requireSharing();
       const id = remotePluginId(p.remotePluginId);
+      if (p.shareTargets.some((t) => t.principalType === "workspace"))
+        throw invalidRequest(
+          "shareTargets cannot include workspace principals; use discoverability UNLISTED for workspace link access",
+        );
+      const targets = p.shareTargets.map((t) => ({
+        principal_type: t.principalType,
+        principal_id: t.principalId,
+        role: t.role,
+      }));
+      // An unlisted plugin is readable by whoever in the workspace has its link: the workspace is made a reader.
+      const workspace = p.discoverability === "UNLISTED" ? await s.catalog?.accountId() : null;
+      if (workspace) targets.push({ principal_type: "workspace", principal_id: workspace, role: "reader" });
       return (await call(
         {
           method: "PUT",
           path: `ps/plugins/${id}/shares`,
-          body: {
-            discoverability: p.discoverability,
-            targets: p.shareTargets.map((t) => ({
-              principal_type: t.principalType,
-              principal_id: t.principalId,
-              role: t.role,
-            })),
-          },
+          body: { discoverability: p.discoverability, targets },
           operation: "update remote plugin share targets",
         },
         (body) => {
@@ -151,6 +166,7 @@ export function createPluginCatalogHandlers0166(s: PluginCatalogServices): Handl
     },
 
     async "plugin/share/list"() {
+      await requireSharing();
       return (await call(
         {
           method: "GET",
@@ -172,6 +188,7 @@ export function createPluginCatalogHandlers0166(s: PluginCatalogServices): Handl
     },
 
     async "plugin/share/checkout"(p) {
+      await requireSharing();
       const operation = "checkout plugin share";
       const id = remotePluginId(p.remotePluginId);
       await call(
@@ -182,6 +199,7 @@ export function createPluginCatalogHandlers0166(s: PluginCatalogServices): Handl
     },
 
     async "plugin/share/delete"(p) {
+      await requireSharing();
       const id = remotePluginId(p.remotePluginId);
       await call(
         {

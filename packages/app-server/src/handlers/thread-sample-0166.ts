@@ -24,8 +24,8 @@ const SAMPLE_TIMEOUT_MS = ((raw) =>
  * `thread/sample` and `thread/sample/cancel {requestId}` (experimental): the cancel names a sample this connection
  * asked for (by its request id) and stops it; one unknown or already answered is a no-op. Either way `{}`.
  */
-/** How a cancelled sample is answered. */
-const SAMPLE_CANCELLED = "sample cancelled";
+/** How a cancelled sample is answered (0.166.0's words). */
+const SAMPLE_CANCELLED = "sample canceled";
 
 export function createThreadSampleHandler0166(
   registry: ThreadRegistry,

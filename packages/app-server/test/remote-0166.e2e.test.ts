@@ -32,6 +32,30 @@ const comparable = (answer: Record<string, unknown>) => {
 };
 
 const UNKNOWN_THREAD = "019a0000-0000-7000-8000-000000000000";
+
+/** A plugin of the remote catalog as its backend describes it. */
+const REMOTE_PLUGIN = {
+  id: "linear@openai-curated-remote",
+  name: "linear",
+  scope: "GLOBAL",
+  installation_policy: "AVAILABLE",
+  authentication_policy: "ON_USE",
+  availability: "ENABLED",
+  release: {
+    version: "1.2.0",
+    display_name: "Linear",
+    description: "Issues",
+    keywords: ["issues"],
+    interface: {
+      short_description: "Track issues",
+      developer_name: "Linear",
+      capabilities: ["Read"],
+      logo_url: "https://example.com/logo.png",
+      default_prompt: "Show my issues",
+      screenshot_urls: ["https://example.com/s.png"],
+    },
+  },
+};
 const COMMAND = { type: "command", source: "shell", command: "rm -rf build", cwd: "/tmp" };
 
 /** What a client may ask without a ChatGPT login (and without a loaded thread). */
@@ -216,7 +240,8 @@ describe("the remaining 0.166 methods", () => {
         ["account/usage/read", { threadId }],
       ];
       runs.push(await run(c, steps));
-      const rollout = await fs.readFile(thread.path, "utf8");
+      // 0.166.0 writes its rollout in the background: wait for the approval to land (ours has, when it answers).
+      const rollout = await readWhen(thread.path, (text) => text.includes("manually approved"));
       approvals.push(
         rollout
           .split("\n")
@@ -334,7 +359,7 @@ describe("the remaining 0.166 methods", () => {
           },
         ],
         "POST wham/accounts/send_add_credits_nudge_email": [429, { detail: "cooling down" }],
-        "GET ps/plugins/search": [200, { plugins: [], pagination: { next_page_token: "next" } }],
+        "GET ps/plugins/search": [200, { plugins: [REMOTE_PLUGIN], pagination: { next_page_token: "next" } }],
         "PUT ps/plugins/p1/shares": [
           200,
           {
@@ -456,4 +481,13 @@ describe("the remaining 0.166 methods", () => {
 /** An answer with the mock backend's port replaced (it differs between runs only by the port). */
 function redactPort(answer: unknown): unknown {
   return JSON.parse(JSON.stringify(answer).replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT"));
+}
+
+/** `file`'s text once `ready` holds for it (polled; the harness's test timeout bounds the wait). */
+async function readWhen(file: string, ready: (text: string) => boolean): Promise<string> {
+  for (;;) {
+    const text = await fs.readFile(file, "utf8").catch(() => "");
+    if (ready(text)) return text;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

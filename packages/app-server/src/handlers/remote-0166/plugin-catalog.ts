@@ -1,4 +1,9 @@
-import { type gen0166, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
+import {
+  type gen0166,
+  internalError,
+  invalidRequest,
+  type Protocol0166,
+} from "@codex-ts/app-server-protocol";
 import { readPluginManifestOrNull } from "@codex-ts/config-loader";
 import type { Handlers } from "../../handler.js";
 import { clientPath } from "../fs-0166/paths.js";
@@ -25,6 +30,8 @@ export interface PluginCatalogServices {
 const DEFAULT_SEARCH_LIMIT = 16;
 /** How many of the plugins one created the share listing asks for (0.166.0's page). */
 const SHARE_LIST_LIMIT = 200;
+/** The share listing reads at most this many pages: a backend that always names a next page cannot hold it. */
+const MAX_SHARE_LIST_PAGES = 50;
 /** The catalog's plugin ids (0.166.0 refuses others before any request: `invalid remote plugin id`). */
 const REMOTE_PLUGIN_ID = /^[A-Za-z0-9_-]+$/;
 
@@ -54,7 +61,8 @@ function nextPageToken(body: Record<string, unknown>): string | null | undefined
  *   searches the remote catalog only: a blank term, or no ChatGPT login, finds nothing (`data: []`), as in 0.166.0,
  *   whose local marketplaces `plugin/list` shows instead.
  * - `plugin/share/updateTargets` (`PUT ps/plugins/<id>/shares`), `plugin/share/delete` (`DELETE
- *   public/plugins/workspace/<id>`), `plugin/share/list` (`GET ps/plugins/workspace/created`).
+ *   public/plugins/workspace/<id>`), `plugin/share/list` (`GET ps/plugins/workspace/created`, every page; a login
+ *   that created plugins is refused: their share contexts are not read here).
  * - `plugin/share/save` and `plugin/share/checkout` upload and download plugin archives, which this server does not
  *   do: with a ChatGPT login they are refused after 0.166.0's own checks (see the README).
  */
@@ -167,24 +175,29 @@ export function createPluginCatalogHandlers0166(s: PluginCatalogServices): Handl
 
     async "plugin/share/list"() {
       await requireSharing();
-      return (await call(
-        {
-          method: "GET",
-          path: `ps/plugins/workspace/created?limit=${SHARE_LIST_LIMIT}`,
-          operation: "list remote plugin shares",
-        },
-        (body) => {
-          if (!isObject(body) || !Array.isArray(body.plugins) || nextPageToken(body) === undefined)
-            return undefined;
-          const data: gen0166.PluginShareListItem[] = [];
-          for (const plugin of body.plugins) {
-            const found = remotePluginSummary(plugin);
-            if (!found) return undefined;
-            data.push({ plugin: found.summary, localPluginPath: null });
-          }
-          return { data };
-        },
-      )) as gen0166.PluginShareListResponse;
+      const operation = "list remote plugin shares";
+      // Every page of the plugins this login created (as 0.166.0 reads them), up to a bound a backend cannot push.
+      let created = 0;
+      let token: string | null = null;
+      for (let page = 0; page < MAX_SHARE_LIST_PAGES; page++) {
+        const query = new URLSearchParams({ limit: String(SHARE_LIST_LIMIT) });
+        if (token !== null) query.set("pageToken", token);
+        const read = (await call(
+          { method: "GET", path: `ps/plugins/workspace/created?${query}`, operation },
+          (body) => {
+            if (!isObject(body) || !Array.isArray(body.plugins)) return undefined;
+            const next = nextPageToken(body);
+            return next === undefined ? undefined : { count: body.plugins.length, next };
+          },
+        )) as { count: number; next: string | null };
+        created += read.count;
+        token = read.next;
+        if (token === null) break;
+      }
+      // Shared plugins are reported with their share context and local checkout, which this server does not keep.
+      if (created > 0)
+        throw internalError(`${operation}: listing shared plugins is not supported by this server`);
+      return { data: [] };
     },
 
     async "plugin/share/checkout"(p) {

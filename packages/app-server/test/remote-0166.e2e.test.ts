@@ -298,6 +298,8 @@ describe("the remaining 0.166 methods", () => {
 
     const chatgptRequests: Request0166[] = [
       ["account/usage/read", undefined],
+      ["account/usage/read", { threadId: UNKNOWN_THREAD.toUpperCase() }],
+      ["account/usage/read", { threadId: "019a0000-0000-7000-8000-0000000000ff" }],
       ["account/rateLimitResetCredit/consume", { idempotencyKey: "k", creditId: "c1" }],
       ["account/rateLimitResetCredit/consume", { idempotencyKey: "k2" }],
       ["account/workspaceMessages/read", undefined],
@@ -344,6 +346,21 @@ describe("the remaining 0.166 methods", () => {
           },
         ],
         "POST wham/rate-limit-reset-credits/consume": [200, { code: "nothing_to_reset" }],
+        "POST wham/usage/thread_usage/query": [
+          200,
+          {
+            threads: [
+              {
+                thread_id: UNKNOWN_THREAD,
+                estimated_usage_credits_micros: 5,
+                native_usage_usd_micros: 9,
+                groups: [
+                  { model: "gpt-5.5", input_tokens: 1, output_tokens: 3, estimated_usage_credits_micros: 5 },
+                ],
+              },
+            ],
+          },
+        ],
         "GET wham/workspace-messages": [
           200,
           {
@@ -389,7 +406,39 @@ describe("the remaining 0.166 methods", () => {
         expect(await c.close()).toMatchObject({ code: 0 });
       }
       const ours = runs[0] as { answers: unknown[]; calls: unknown[] };
-      expect(ours.answers.slice(0, 5)).toEqual([
+      expect(ours.answers.slice(1, 3)).toEqual([
+        {
+          summary: {
+            lifetimeTokens: null,
+            peakDailyTokens: null,
+            longestRunningTurnSec: null,
+            currentStreakDays: null,
+            longestStreakDays: null,
+          },
+          dailyUsageBuckets: null,
+          threadUsage: {
+            threadId: UNKNOWN_THREAD,
+            estimatedUsageCreditsMicros: 5,
+            estimatedUsageUsdMicros: null,
+            nativeUsageUsdMicros: 9,
+            groups: [
+              {
+                model: "gpt-5.5",
+                reasoningEffort: null,
+                speed: null,
+                estimatedUsageCreditsMicros: 5,
+                netNewInputTokens: null,
+                cachedInputTokens: null,
+                inputTokens: 1,
+                outputTokens: 3,
+                totalTokens: null,
+              },
+            ],
+          },
+        },
+        { code: -32603, message: "failed to fetch thread usage: thread usage returned unexpected threads" },
+      ]);
+      expect([ours.answers[0], ...ours.answers.slice(3, 7)]).toEqual([
         {
           summary: {
             lifetimeTokens: 5,
@@ -441,6 +490,7 @@ describe("the remaining 0.166 methods", () => {
         "GET ps/plugins/workspace/created": [401, { e: 1 }],
       };
       const failing: Request0166[] = [
+        ["account/usage/read", { threadId: UNKNOWN_THREAD }],
         ["account/workspaceMessages/read", undefined],
         ["account/sendAddCreditsNudgeEmail", { creditType: "credits" }],
         ["account/rateLimitResetCredit/consume", { idempotencyKey: "k" }],
@@ -465,7 +515,7 @@ describe("the remaining 0.166 methods", () => {
         runs.push((await run(c, failing)).map(redactPort));
         expect(await c.close()).toMatchObject({ code: 0 });
       }
-      expect((runs[0] as unknown[]).slice(0, 2)).toEqual([
+      expect((runs[0] as unknown[]).slice(1, 3)).toEqual([
         { featureEnabled: false, messages: [] },
         {
           code: -32603,

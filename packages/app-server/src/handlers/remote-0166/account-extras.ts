@@ -1,4 +1,9 @@
-import { type gen0166, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
+import {
+  type gen0166,
+  internalError,
+  invalidRequest,
+  type Protocol0166,
+} from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
 import type { Handlers } from "../../handler.js";
 import { parseThreadId } from "../../threads/registry.js";
@@ -57,6 +62,51 @@ function tokenUsage(body: unknown): gen0166.GetAccountTokenUsageResponse | undef
   };
 }
 
+/** A summary that says nothing (`account/usage/read` for one thread). */
+const NO_SUMMARY: gen0166.AccountTokenUsageSummary = {
+  lifetimeTokens: null,
+  peakDailyTokens: null,
+  longestRunningTurnSec: null,
+  currentStreakDays: null,
+  longestStreakDays: null,
+};
+
+/** `POST wham/usage/thread_usage/query`'s estimate of `threadId`, or 0.166.0's words for an answer without it. */
+function threadUsage(body: unknown, threadId: string): { usage: gen0166.ThreadUsage } | { error: string } {
+  const invalid = { error: "Invalid thread usage response." };
+  if (!isObject(body) || !Array.isArray(body.threads)) return invalid;
+  if (body.threads.some((t) => !isObject(t) || t.thread_id !== threadId))
+    return { error: "thread usage returned unexpected threads" };
+  const found = body.threads[0];
+  if (!isObject(found)) return { error: "thread usage response omitted requested thread" };
+  const credits = int(found.estimated_usage_credits_micros);
+  if (credits === null || !Array.isArray(found.groups)) return invalid;
+  const groups: gen0166.ThreadUsageBreakdownGroup[] = [];
+  for (const g of found.groups) {
+    if (!isObject(g) || int(g.estimated_usage_credits_micros) === null) return invalid;
+    groups.push({
+      model: typeof g.model === "string" ? g.model : null,
+      reasoningEffort: typeof g.reasoning_effort === "string" ? g.reasoning_effort : null,
+      speed: typeof g.speed === "string" ? g.speed : null,
+      estimatedUsageCreditsMicros: int(g.estimated_usage_credits_micros) as number,
+      netNewInputTokens: int(g.net_new_input_tokens),
+      cachedInputTokens: int(g.cached_input_tokens),
+      inputTokens: int(g.input_tokens),
+      outputTokens: int(g.output_tokens),
+      totalTokens: int(g.total_tokens),
+    });
+  }
+  return {
+    usage: {
+      threadId,
+      estimatedUsageCreditsMicros: credits,
+      estimatedUsageUsdMicros: int(found.estimated_usage_usd_micros),
+      nativeUsageUsdMicros: int(found.native_usage_usd_micros),
+      groups,
+    },
+  };
+}
+
 /** Seconds since the epoch of an RFC 3339 time (0.166.0 reports the backend's times so); null when there is none. */
 function unixSeconds(v: unknown): number | null {
   if (typeof v !== "string") return null;
@@ -91,8 +141,9 @@ function workspaceMessages(body: unknown): gen0166.GetWorkspaceMessagesResponse 
  * The ChatGPT account's extras, as 0.166.0 serves them. Each backend method needs a ChatGPT login (else -32600
  * `codex account authentication required …` without a login, `chatgpt authentication required …` with an API
  * key) and calls `<chatgpt_base_url>wham/…`:
- * - `account/usage/read {threadId?}` → `GET wham/profiles/me`: the profile's token `summary` and daily buckets. A
- *   `threadId` is checked (`invalid thread id: …`); a thread's estimated usage (`threadUsage`) is not reported.
+ * - `account/usage/read {threadId?}` → `GET wham/profiles/me`: the profile's token `summary` and daily buckets; with
+ *   a `threadId` (checked first: `invalid thread id: …`) instead `POST wham/usage/thread_usage/query {thread_ids}`:
+ *   that thread's estimate as `threadUsage` (null when the backend answers 404), the summary empty.
  * - `account/rateLimitResetCredit/consume {idempotencyKey, creditId?}` → `POST
  *   wham/rate-limit-reset-credits/consume {redeem_request_id, credit_id?}`: its `code` as the `outcome`.
  * - `account/workspaceMessages/read` → `GET wham/workspace-messages`: the messages (`featureEnabled: true`); a 404
@@ -112,16 +163,31 @@ export function createAccountExtrasHandlers0166(s: AccountExtrasServices): Handl
   };
   return {
     async "account/usage/read"(p) {
-      if (p?.threadId != null) parseThreadId(p.threadId);
-      return (await call(
+      if (p?.threadId == null)
+        return (await call(
+          {
+            method: "GET",
+            path: "wham/profiles/me",
+            required: "to read token usage",
+            purpose: "fetch token usage profile",
+          },
+          tokenUsage,
+        )) as gen0166.GetAccountTokenUsageResponse;
+      // One thread's estimate instead (0.166.0 leaves the profile alone then); a 404 means there is none.
+      const threadId = parseThreadId(p.threadId);
+      const read = (await call(
         {
-          method: "GET",
-          path: "wham/profiles/me",
+          method: "POST",
+          path: "wham/usage/thread_usage/query",
+          body: { thread_ids: [threadId] },
           required: "to read token usage",
-          purpose: "fetch token usage profile",
+          purpose: "fetch thread usage",
+          alsoOk: [404],
         },
-        tokenUsage,
-      )) as gen0166.GetAccountTokenUsageResponse;
+        (body, answer) => (answer.status === 404 ? { usage: null } : threadUsage(body, threadId)),
+      )) as { usage: gen0166.ThreadUsage | null } | { error: string };
+      if ("error" in read) throw internalError(`failed to fetch thread usage: ${read.error}`);
+      return { summary: NO_SUMMARY, dailyUsageBuckets: null, threadUsage: read.usage };
     },
 
     async "account/rateLimitResetCredit/consume"(p) {

@@ -305,6 +305,9 @@ describe("the remaining 0.166 methods", () => {
       ["account/workspaceMessages/read", undefined],
       ["account/sendAddCreditsNudgeEmail", { creditType: "usage_limit" }],
       ["accountSession/switch", { sessionId: "s", accountId: "a" }],
+      ["accountSession/list", {}],
+      ["accountSession/switch", { sessionId: "user-1", accountId: "acct-1" }],
+      ["accountSession/switch", { sessionId: "user-1", accountId: "acct-2" }],
       ["plugin/search", { searchTerm: "  linear  ", scope: "personal", limit: 0, cursor: "c1" }],
       ["plugin/search", { searchTerm: "   " }],
       [
@@ -473,6 +476,22 @@ describe("the remaining 0.166 methods", () => {
         },
         { status: "cooldown_active" },
       ]);
+      const session = {
+        sessionId: "user-1",
+        email: "user@example.com",
+        userId: "user-1",
+        displayName: null,
+        imageUrl: null,
+        lastUsedAt: "TIME",
+        isActive: true,
+        selectedWorkspaceAccountId: "acct-1",
+        workspaces: [{ accountId: "acct-1", name: null, imageUrl: null, kind: null }],
+      };
+      expect(ours.answers.slice(8, 11)).toEqual([
+        { activeSessionId: "user-1", sessions: [session] },
+        { activeSessionId: "user-1", sessions: [session] },
+        { code: -32603, message: "Failed to fetch workspace metadata" },
+      ]);
       expect(ours.calls).toContainEqual({
         method: "POST",
         path: "wham/rate-limit-reset-credits/consume",
@@ -528,9 +547,16 @@ describe("the remaining 0.166 methods", () => {
   });
 });
 
-/** An answer with the mock backend's port replaced (it differs between runs only by the port). */
+/**
+ * An answer with what differs between runs replaced: the mock backend's port, and when a login was loaded
+ * (`lastUsedAt`).
+ */
 function redactPort(answer: unknown): unknown {
-  return JSON.parse(JSON.stringify(answer).replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT"));
+  return JSON.parse(
+    JSON.stringify(answer)
+      .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT")
+      .replace(/"lastUsedAt":\d+/g, '"lastUsedAt":"TIME"'),
+  );
 }
 
 /** `file`'s text once `ready` holds for it (polled; the harness's test timeout bounds the wait). */

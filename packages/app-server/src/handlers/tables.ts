@@ -34,7 +34,7 @@ import {
   createPluginHandlers0166,
   PLUGIN_METHODS_0166,
 } from "./plugins-0166/index.js";
-import { createRemoteHandlers0166, experimentalCheck } from "./remote-0166/index.js";
+import { AccountSessions, createRemoteHandlers0166, experimentalCheck } from "./remote-0166/index.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createServerInfoHandlers0166 } from "./server-info-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
@@ -87,6 +87,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const currentConfig = rt?.currentConfig?.bind(rt);
   // One account service and one config writer per server, whichever generation the connection speaks.
   const account = s.auth ? new AccountService(s.auth, s.requiresOpenaiAuth ?? true, warn) : undefined;
+  const accountSessions = s.auth ? new AccountSessions(s.auth) : undefined;
   const writer = codexHome ? new ConfigWriter(codexHome) : undefined;
   const layers = rt?.configLayers?.bind(rt);
   // 0.166 connections: their threads, and whether the client asked for the experimental API at `initialize`.
@@ -337,6 +338,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
       ...createServerInfoHandlers0166({
         experimentalApi: () => experimentalApi,
         requestsInFlight: () => server.requestsInFlight,
+        accountSessions: accountSessions ? () => accountSessions.list() : undefined,
       }),
       ...(codexHome
         ? createExternalAgentHandlers0166({ codexHome, homeDir: os.homedir(), peer: server.peers["0.166"] })
@@ -371,6 +373,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
           )),
       ...createRemoteHandlers0166({
         auth: s.auth,
+        sessions: accountSessions,
         registry: rt ? threads : undefined,
         currentConfig,
         experimentalApi: () => experimentalApi,

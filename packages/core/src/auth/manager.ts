@@ -17,6 +17,8 @@ export interface CodexAuth {
   apiKey?: string;
   getToken(): Promise<string>;
   accountId?: string | null;
+  /** The ChatGPT user (a ChatGPT login's account session id). */
+  userId?: string | null;
   email?: string | null;
   planType?: string | null;
 }
@@ -181,6 +183,7 @@ export class AuthManager {
     return {
       mode: "chatgpt",
       accountId: tokens.account_id ?? claims.accountId,
+      userId: claims.userId,
       email: claims.email,
       planType: claims.planType,
       getToken: async () => {

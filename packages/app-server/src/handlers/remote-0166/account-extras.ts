@@ -7,6 +7,7 @@ import {
 import type { Config } from "@codex-ts/config-loader";
 import type { Handlers } from "../../handler.js";
 import { parseThreadId } from "../../threads/registry.js";
+import type { AccountSessions } from "./account-sessions.js";
 import type { AccountBackend } from "./backend.js";
 
 type Methods =
@@ -23,6 +24,8 @@ export interface AccountExtrasServices {
   backend: AccountBackend | undefined;
   /** The effective config (its model provider), for `account/gatewayOAuth/read`. */
   currentConfig: (() => Promise<Config>) | undefined;
+  /** The login's account sessions (none without an account store). */
+  sessions: AccountSessions | undefined;
   requireExperimental(method: string): void;
 }
 
@@ -152,9 +155,10 @@ function workspaceMessages(body: unknown): gen0166.GetWorkspaceMessagesResponse 
  *   {credit_type}`: `sent` when it is accepted, `cooldown_active` when it answers 429.
  * - `account/gatewayOAuth/read`: the effective model provider; no provider of this server uses gateway OAuth
  *   (`required: false`, `status: null`); `account/gatewayOAuth/cancel` has nothing to cancel: `{}`.
- * - `accountSession/switch` (experimental): switching workspaces needs a managed ChatGPT login; this server keeps
- *   none of the sessions it would switch between, so it refuses as 0.166.0 refuses an API-key login or an unknown
- *   session.
+ * - `accountSession/switch {sessionId, accountId}` (experimental): needs a managed ChatGPT login; only its one
+ *   session can be named, and its own workspace is selected already (the list again); another workspace would need
+ *   the backend's workspace metadata, which is not looked up here (`Failed to fetch workspace metadata`, as 0.166.0
+ *   answers when that lookup fails).
  */
 export function createAccountExtrasHandlers0166(s: AccountExtrasServices): Handlers<Protocol0166, Methods> {
   const call = (...args: Parameters<AccountBackend["call"]>) => {
@@ -257,11 +261,17 @@ export function createAccountExtrasHandlers0166(s: AccountExtrasServices): Handl
       return {};
     },
 
-    async "accountSession/switch"() {
+    async "accountSession/switch"(p) {
       s.requireExperimental("accountSession/switch");
-      if (await s.backend?.hasChatgptLogin())
+      const listed = await s.sessions?.list();
+      if (!listed?.activeSessionId)
+        throw invalidRequest("Workspace switching requires a managed ChatGPT login");
+      if (p.sessionId !== listed.activeSessionId)
         throw invalidRequest("Only the active managed account session can be switched");
-      throw invalidRequest("Workspace switching requires a managed ChatGPT login");
+      // The login's own workspace is already selected; another one needs its metadata, which is not looked up here.
+      if (listed.sessions[0]?.selectedWorkspaceAccountId !== p.accountId)
+        throw internalError("Failed to fetch workspace metadata");
+      return listed;
     },
   };
 }

@@ -4,14 +4,19 @@ import type { AuthManager } from "@codex-ts/core";
 import type { Handlers } from "../../handler.js";
 import type { ThreadRegistry } from "../../threads/registry.js";
 import { createAccountExtrasHandlers0166 } from "./account-extras.js";
+import type { AccountSessions } from "./account-sessions.js";
 import { AccountBackend, PluginCatalogBackend } from "./backend.js";
 import { createPluginCatalogHandlers0166 } from "./plugin-catalog.js";
 import { createThreadExtrasHandlers0166 } from "./thread-extras.js";
 import { createUserVerificationHandlers0166 } from "./user-verification.js";
 
+export { AccountSessions } from "./account-sessions.js";
+
 export interface RemoteServices0166 {
   /** The account store; without one every ChatGPT backend method answers as without a login. */
   auth: AuthManager | undefined;
+  /** The login's account sessions (shared with `accountSession/list`). */
+  sessions: AccountSessions | undefined;
   /** The loaded threads (with an agent runtime). */
   registry: ThreadRegistry | undefined;
   currentConfig: (() => Promise<Config>) | undefined;
@@ -32,6 +37,7 @@ export function createRemoteHandlers0166(
     ...createAccountExtrasHandlers0166({
       backend: s.auth ? new AccountBackend(s.auth) : undefined,
       currentConfig: s.currentConfig,
+      sessions: s.sessions,
       requireExperimental,
     }),
     ...createPluginCatalogHandlers0166({

@@ -1,11 +1,14 @@
-import { STATUS_CODES } from "node:http";
 import { internalError, invalidRequest, type RpcError } from "@codex-ts/app-server-protocol";
 import type { AuthManager, BackendAnswer } from "@codex-ts/core";
 
 type Method = "GET" | "POST" | "PUT" | "DELETE";
 
-/** `404 Not Found`: a status as 0.166.0's errors show it (its HTTP client's status line). */
-function statusLine(status: number): string {
+/**
+ * `404 Not Found`: a status as 0.166.0's errors show it (its HTTP client's status line). `node:http` is loaded here,
+ * on a failure, not when the server starts (its start-up loads no HTTP module).
+ */
+async function statusLine(status: number): Promise<string> {
+  const { STATUS_CODES } = await import("node:http");
   const reason = STATUS_CODES[status];
   return reason ? `${status} ${reason}` : String(status);
 }
@@ -59,15 +62,13 @@ export class AccountBackend {
     }
     if (!answer) throw invalidRequest(`chatgpt authentication required ${o.required}`);
     if (o.alsoOk?.includes(answer.status)) return read(null, answer);
-    return readAnswer(
-      answer,
-      (a) => `failed to ${o.purpose}: ${a}`,
-      read,
-      (a) =>
-        internalError(
-          `failed to ${o.purpose}: ${a.method} ${a.url} failed: ${statusLine(a.status)}${answerTail(a)}`,
-        ),
-    );
+    if (answer.status < 200 || answer.status >= 300) {
+      const line = await statusLine(answer.status);
+      throw internalError(
+        `failed to ${o.purpose}: ${answer.method} ${answer.url} failed: ${line}${answerTail(answer)}`,
+      );
+    }
+    return readAnswer(answer, (a) => `failed to ${o.purpose}: ${a}`, read);
   }
 
   /** Whether there is a ChatGPT login (the backend can be called). */
@@ -112,14 +113,14 @@ export class PluginCatalogBackend {
       : answer.url;
     const ok = o.ok ?? ((status: number) => status >= 200 && status < 300);
     if (!ok(answer.status)) {
-      const message = `${o.operation}: remote plugin catalog request to ${shown} failed with status ${statusLine(answer.status)}: ${answer.text}`;
+      const line = await statusLine(answer.status);
+      const message = `${o.operation}: remote plugin catalog request to ${shown} failed with status ${line}: ${answer.text}`;
       throw answer.status === 404 ? invalidRequest(message) : internalError(message);
     }
     return readAnswer(
       answer,
       (detail) => `${o.operation}: ${detail}`,
       read,
-      () => internalError("unreachable"),
       (_a, why) =>
         internalError(`${o.operation}: failed to parse remote plugin catalog response from ${shown}: ${why}`),
     );
@@ -137,16 +138,14 @@ export class PluginCatalogBackend {
   }
 }
 
-/** A successful answer read by `read`; a failed one is `failed(answer)`, an unreadable one `unreadable`'s. */
+/** A successful answer read by `read`; an unreadable one is `unreadable`'s error. */
 function readAnswer(
   answer: BackendAnswer,
   word: (detail: string) => string,
   read: (body: unknown, answer: BackendAnswer) => unknown,
-  failed: (a: BackendAnswer) => RpcError,
   unreadable: (a: BackendAnswer, why: string) => RpcError = (a, why) =>
     internalError(word(`Decode error for ${a.url}: ${why}${answerTail(a)}`)),
 ): unknown {
-  if (answer.status < 200 || answer.status >= 300) throw failed(answer);
   // An answer without a body (204) is read as `null`.
   const body = answer.text === "" ? null : json(answer);
   let result: unknown;

@@ -83,11 +83,11 @@ describe("codex app-server generate-ts", () => {
     expect(readFileSync(join(dir, "ClientRequest.ts"), "utf8")).toContain('method: "mcpServerStatus/list"');
     // Only the 0.166 types this server has schemas for (gen-0166.ts, which also holds the stored-history methods'
     // types): thread/start's, thread/fork's, command/exec's and thread/shellCommand's, not that of
-    // `plugin/share/list`, which no one implements.
+    // `remoteControl/client/list`, which no one implements.
     expect(existsSync(join(dir, "v2", "ThreadStartParams.ts"))).toBe(true);
     expect(existsSync(join(dir, "v2", "ThreadForkParams.ts"))).toBe(true);
     expect(existsSync(join(dir, "v2", "CommandExecParams.ts"))).toBe(true);
-    expect(existsSync(join(dir, "v2", "PluginShareListParams.ts"))).toBe(false);
+    expect(existsSync(join(dir, "v2", "RemoteControlClientsListParams.ts"))).toBe(false);
     expect(existsSync(join(dir, "v2", "ThreadShellCommandParams.ts"))).toBe(true);
   });
 });

@@ -18,9 +18,10 @@ import {
   ServerRequest,
   unknownMethodMessage,
 } from "../src/index.js";
+import { methodOrder0166 } from "../src/registry/method-order-0166.js";
 
 /** The 0.166 methods implemented so far, in 0.166.0's registry order (its unknown-variant error lists them so). */
-const METHODS_0166 = [
+const LISTED_0166 = [
   "initialize",
   "server/diagnostics",
   "userVerification/status",
@@ -139,6 +140,36 @@ const METHODS_0166 = [
   "fuzzyFileSearch/sessionUpdate",
   "fuzzyFileSearch/sessionStop",
 ];
+
+/** The remaining methods (`protocol-0166-remote.ts`), put in registry order among the others. */
+const REMOTE_0166 = [
+  "userVerification/enroll",
+  "userVerification/delete",
+  "userVerification/verify",
+  "userVerification/cancel",
+  "account/usage/read",
+  "account/rateLimitResetCredit/consume",
+  "account/workspaceMessages/read",
+  "account/sendAddCreditsNudgeEmail",
+  "account/gatewayOAuth/read",
+  "account/gatewayOAuth/cancel",
+  "accountSession/switch",
+  "plugin/search",
+  "plugin/share/save",
+  "plugin/share/updateTargets",
+  "plugin/share/list",
+  "plugin/share/checkout",
+  "plugin/share/delete",
+  "thread/increment_elicitation",
+  "thread/decrement_elicitation",
+  "thread/prediction/request",
+  "thread/sample/cancel",
+  "thread/approveGuardianDeniedAction",
+  "mock/experimentalMethod",
+];
+const METHODS_0166 = [...LISTED_0166, ...REMOTE_0166].sort(
+  (a, b) => methodOrder0166.indexOf(a) - methodOrder0166.indexOf(b),
+);
 
 describe("protocol058", () => {
   it("declares all 37 client requests of 0.58.0 in registry order, with their notifications and server requests", () => {

@@ -23,6 +23,7 @@ export type ConversationHandle = Pick<
   | "enableMcpElicitation"
   | "recordToRollout"
   | "flushRollout"
+  | "changeOutOfBandElicitations"
 >;
 
 /** The part of the connection's JSON-RPC peer that says whether the client keeps up with its output. */
@@ -67,6 +68,7 @@ export class FollowedConversation {
       enableMcpElicitation: () => core.enableMcpElicitation(),
       recordToRollout: (items) => core.recordToRollout(items),
       flushRollout: () => core.flushRollout(),
+      changeOutOfBandElicitations: (change) => core.changeOutOfBandElicitations(change),
       submit(op, id) {
         if (!startsTask(op, core.activeTurn() !== null)) return core.submit(op, id);
         activity.expectStart(id);

@@ -6,6 +6,7 @@ import type {
   Protocol0166,
   ProtocolDefinition,
   ProtocolPeer,
+  RequestId,
   RequestMethod,
   RequestResult,
 } from "@codex-ts/app-server-protocol";
@@ -41,6 +42,8 @@ export interface RequestContext<P extends ProtocolDefinition, M extends RequestM
   readonly server: AppServerState;
   /** Notifications and server requests of this connection's generation. */
   readonly peer: ProtocolPeer<P>;
+  /** The request's JSON-RPC id (a later request may name it, e.g. to cancel it). */
+  readonly requestId: RequestId;
   /**
    * Writes this request's response now, so that what the handler does next (notifications that must follow the
    * response, releasing held events) happens after it. The handler then returns the token. Answering twice is a

@@ -312,6 +312,6 @@ export class AppServer implements AppServerState {
       throw invalidRequest("Not initialized");
     }
     const handler = table[decoded.method];
-    return handler(decoded.params, { server: this, peer, respond });
+    return handler(decoded.params, { server: this, peer, respond, requestId: req.id });
   }
 }

@@ -40,6 +40,10 @@ class ScriptedConversation implements ConversationHandle {
   sample(): never {
     throw new Error("not used by 0.58 connections");
   }
+
+  changeOutOfBandElicitations(): never {
+    throw new Error("not used by 0.58 connections");
+  }
   /** No MCP servers here: nothing to ask about. */
   enableMcpElicitation(): void {}
   recordToRollout(): void {}

@@ -7,6 +7,7 @@ import {
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import { type MockServer0166, startMockServer0166 } from "./helpers/mock-server-0166.js";
+import { call } from "./helpers/side-by-side-0166.js";
 
 /**
  * `thread/sample` (what codex-acp asks after each turn for the user's likely next message) on this server and,
@@ -167,4 +168,43 @@ describe("thread/sample compared with codex 0.166.0", () => {
     const input = (s.mock.requests.at(-1)!.body as { input: { content?: { text: string }[] }[] }).input;
     expect(input.some((i) => i.content?.[0]?.text === "What next?")).toBe(false);
   });
+
+  it.each(IMPLS)(
+    "%s: `thread/sample/cancel` stops a sample this connection asked for, by its request id",
+    {
+      timeout: 60_000,
+    },
+    async (impl) => {
+      const s = await startMockServer0166(suite, impl, {
+        client: { name: "thread-sample", version: "1.0" },
+        prefix: "codex-0166-sample-cancel-",
+      });
+      const { thread } = await s.c.request("thread/start", {
+        cwd: s.root,
+        model: "gpt-5.5",
+        approvalPolicy: "never",
+      });
+      s.mock.enqueue(sse(...responses.message("first answer")));
+      const first = await finishedTurn(s, thread.id, "hello");
+      s.mock.enqueue({ kind: "hang" });
+      const sentBefore = s.mock.requests.length;
+      const sample = call(s.c, "sample-1", "thread/sample", {
+        threadId: thread.id,
+        expectedTurnId: first,
+        prompt: "What next?",
+      });
+      await s.c.waitUntil(() => s.mock.requests.length > sentBefore, "the sample's model request");
+      // Another id (or the same one as a number) names nothing: a no-op.
+      expect(await s.c.request("thread/sample/cancel", { requestId: "sample-2" })).toEqual({});
+      expect(await s.c.request("thread/sample/cancel", { requestId: "sample-1" })).toEqual({});
+      expect((await sample).error).toEqual({ code: -32603, message: "sample canceled" });
+      // The thread is idle and samples again.
+      s.mock.enqueue(sse(...responses.message("Run the tests")));
+      expect(
+        await s.c.request("thread/sample", { threadId: thread.id, expectedTurnId: first, prompt: "Next?" }),
+      ).toMatchObject({
+        text: "Run the tests",
+      });
+    },
+  );
 });

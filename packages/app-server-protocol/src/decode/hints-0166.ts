@@ -7,6 +7,8 @@ import { nameDefinitions, serdeHint } from "./serde-hints.js";
 export function registerHints0166(): void {
   // Explicit names first (nameDefinitions keeps them): serde reads an `AbsolutePathBuf` as a `PathBuf`.
   serdeHint(g0166.AbsolutePathBuf, { expecting: "path string" });
+  // A request id is serde's untagged enum `RequestId` (string or integer): its refusal names it.
+  serdeHint(g0166.RequestId, { expecting: "untagged enum RequestId" });
   nameDefinitions(g0166);
   const byName: Readonly<Record<string, unknown>> = g0166;
   for (const [name, fields] of Object.entries(fieldOrder0166)) {

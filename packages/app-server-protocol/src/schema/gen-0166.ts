@@ -146,6 +146,31 @@ export const AccountSessionsResponse = z.object({
 });
 export type AccountSessionsResponse = z.infer<typeof AccountSessionsResponse>;
 
+export const AccountSessionsSwitchParams = z.object({
+  accountId: z.string(),
+  allowBrowserLogin: z.boolean().optional(),
+  sessionId: z.string(),
+});
+export type AccountSessionsSwitchParams = z.infer<typeof AccountSessionsSwitchParams>;
+
+export const AccountSessionsSwitchResponse = z.union([
+  z.object({ activeSessionId: z.string().nullable().optional(), sessions: z.array(AccountSession) }),
+  z.object({ auth_url: z.string(), login_id: z.string() }),
+]);
+export type AccountSessionsSwitchResponse = z.infer<typeof AccountSessionsSwitchResponse>;
+
+export const AccountTokenUsageDailyBucket = z.object({ startDate: z.string(), tokens: i64() });
+export type AccountTokenUsageDailyBucket = z.infer<typeof AccountTokenUsageDailyBucket>;
+
+export const AccountTokenUsageSummary = z.object({
+  currentStreakDays: i64().nullable().optional(),
+  lifetimeTokens: i64().nullable().optional(),
+  longestRunningTurnSec: i64().nullable().optional(),
+  longestStreakDays: i64().nullable().optional(),
+  peakDailyTokens: i64().nullable().optional(),
+});
+export type AccountTokenUsageSummary = z.infer<typeof AccountTokenUsageSummary>;
+
 /** Authentication mode for OpenAI-backed providers. */
 export const AuthMode = z.union([
   z.enum(["apikey"]),
@@ -170,6 +195,12 @@ export const ActivePermissionProfile = z.object({
   id: z.string(),
 });
 export type ActivePermissionProfile = z.infer<typeof ActivePermissionProfile>;
+
+export const AddCreditsNudgeCreditType = z.enum(["credits", "usage_limit"]);
+export type AddCreditsNudgeCreditType = z.infer<typeof AddCreditsNudgeCreditType>;
+
+export const AddCreditsNudgeEmailStatus = z.enum(["sent", "cooldown_active"]);
+export type AddCreditsNudgeEmailStatus = z.infer<typeof AddCreditsNudgeEmailStatus>;
 
 export const AdditionalContextKind = z.enum(["untrusted", "application"]);
 export type AdditionalContextKind = z.infer<typeof AdditionalContextKind>;
@@ -1262,6 +1293,31 @@ export type ConfigWriteResponse = z.infer<typeof ConfigWriteResponse>;
 export const ConfigurationReasoning = z.object({ effort: ReasoningEffort });
 export type ConfigurationReasoning = z.infer<typeof ConfigurationReasoning>;
 
+export const ConsumeAccountRateLimitResetCreditOutcome = z.union([
+  z.enum(["reset"]),
+  z.enum(["nothingToReset"]),
+  z.enum(["noCredit"]),
+  z.enum(["alreadyRedeemed"]),
+]);
+export type ConsumeAccountRateLimitResetCreditOutcome = z.infer<
+  typeof ConsumeAccountRateLimitResetCreditOutcome
+>;
+
+export const ConsumeAccountRateLimitResetCreditParams = z.object({
+  creditId: z.string().nullable().optional(),
+  idempotencyKey: z.string(),
+});
+export type ConsumeAccountRateLimitResetCreditParams = z.infer<
+  typeof ConsumeAccountRateLimitResetCreditParams
+>;
+
+export const ConsumeAccountRateLimitResetCreditResponse = z.object({
+  outcome: ConsumeAccountRateLimitResetCreditOutcome,
+});
+export type ConsumeAccountRateLimitResetCreditResponse = z.infer<
+  typeof ConsumeAccountRateLimitResetCreditResponse
+>;
+
 export const ImageDetail = z.enum(["auto", "low", "high", "original"]);
 export type ImageDetail = z.infer<typeof ImageDetail>;
 
@@ -1888,6 +1944,22 @@ export type FuzzyFileSearchSessionUpdatedNotification = z.infer<
   typeof FuzzyFileSearchSessionUpdatedNotification
 >;
 
+export const GatewayOAuthCancelResponse = z.object({});
+export type GatewayOAuthCancelResponse = z.infer<typeof GatewayOAuthCancelResponse>;
+
+export const GatewayOAuthStatus = z.enum(["notReady", "started", "succeeded", "failed"]);
+export type GatewayOAuthStatus = z.infer<typeof GatewayOAuthStatus>;
+
+/** Current effective gateway policy and credential readiness; never contains credentials. */
+export const GatewayOAuthReadResponse = z.object({
+  error: z.string().nullable().optional(),
+  providerId: z.string(),
+  providerName: z.string(),
+  required: z.boolean(),
+  status: GatewayOAuthStatus.nullable().optional(),
+});
+export type GatewayOAuthReadResponse = z.infer<typeof GatewayOAuthReadResponse>;
+
 export const GetAccountParams = z.object({ refreshToken: z.boolean().optional() });
 export type GetAccountParams = z.infer<typeof GetAccountParams>;
 
@@ -1944,6 +2016,56 @@ export const GetAccountResponse = z.object({
   workspaceRouting: WorkspaceRouting.nullable().optional(),
 });
 export type GetAccountResponse = z.infer<typeof GetAccountResponse>;
+
+export const GetAccountTokenUsageParams = z.object({ threadId: z.string().nullable().optional() });
+export type GetAccountTokenUsageParams = z.infer<typeof GetAccountTokenUsageParams>;
+
+export const ThreadUsageBreakdownGroup = z.object({
+  cachedInputTokens: i64().nullable().optional(),
+  estimatedUsageCreditsMicros: i64(),
+  inputTokens: i64().nullable().optional(),
+  model: z.string().nullable().optional(),
+  netNewInputTokens: i64().nullable().optional(),
+  outputTokens: i64().nullable().optional(),
+  reasoningEffort: z.string().nullable().optional(),
+  speed: z.string().nullable().optional(),
+  totalTokens: i64().nullable().optional(),
+});
+export type ThreadUsageBreakdownGroup = z.infer<typeof ThreadUsageBreakdownGroup>;
+
+export const ThreadUsage = z.object({
+  estimatedUsageCreditsMicros: i64(),
+  estimatedUsageUsdMicros: i64().nullable().optional(),
+  groups: z.array(ThreadUsageBreakdownGroup),
+  nativeUsageUsdMicros: i64().nullable().optional(),
+  threadId: z.string(),
+});
+export type ThreadUsage = z.infer<typeof ThreadUsage>;
+
+export const GetAccountTokenUsageResponse = z.object({
+  dailyUsageBuckets: z.array(AccountTokenUsageDailyBucket).nullable().optional(),
+  summary: AccountTokenUsageSummary,
+  threadUsage: ThreadUsage.nullable().optional(),
+});
+export type GetAccountTokenUsageResponse = z.infer<typeof GetAccountTokenUsageResponse>;
+
+export const WorkspaceMessageType = z.enum(["headline", "announcement", "unknown"]);
+export type WorkspaceMessageType = z.infer<typeof WorkspaceMessageType>;
+
+export const WorkspaceMessage = z.object({
+  archivedAt: i64().nullable().optional(),
+  createdAt: i64().nullable().optional(),
+  messageBody: z.string(),
+  messageId: z.string(),
+  messageType: WorkspaceMessageType,
+});
+export type WorkspaceMessage = z.infer<typeof WorkspaceMessage>;
+
+export const GetWorkspaceMessagesResponse = z.object({
+  featureEnabled: z.boolean(),
+  messages: z.array(WorkspaceMessage),
+});
+export type GetWorkspaceMessagesResponse = z.infer<typeof GetWorkspaceMessagesResponse>;
 
 export const GitInfo = z.object({
   branch: z.string().nullable().optional(),
@@ -2863,6 +2985,12 @@ export type MemoryStatusParams = z.infer<typeof MemoryStatusParams>;
 export const MemoryStatusResponse = z.object({ v2ConsolidatedThreads: u32(), v2Ready: z.boolean() });
 export type MemoryStatusResponse = z.infer<typeof MemoryStatusResponse>;
 
+export const MockExperimentalMethodParams = z.object({ value: z.string().nullable().optional() });
+export type MockExperimentalMethodParams = z.infer<typeof MockExperimentalMethodParams>;
+
+export const MockExperimentalMethodResponse = z.object({ echoed: z.string().nullable().optional() });
+export type MockExperimentalMethodResponse = z.infer<typeof MockExperimentalMethodResponse>;
+
 /** Caller-specific explicit access programs advertised by model discovery. */
 export const ModelAccessPrograms = z.object({ cyber: z.array(CyberAccessProgram) });
 export type ModelAccessPrograms = z.infer<typeof ModelAccessPrograms>;
@@ -3240,6 +3368,104 @@ export const PluginReconcileResponse = z.object({
 });
 export type PluginReconcileResponse = z.infer<typeof PluginReconcileResponse>;
 
+export const PluginSearchScope = z.enum(["global", "workspace", "personal"]);
+export type PluginSearchScope = z.infer<typeof PluginSearchScope>;
+
+export const PluginSearchParams = z.object({
+  cursor: z.string().nullable().optional(),
+  cwds: z.array(AbsolutePathBuf).nullable().optional(),
+  limit: u32().nullable().optional(),
+  scope: PluginSearchScope.nullable().optional(),
+  searchTerm: z.string(),
+});
+export type PluginSearchParams = z.infer<typeof PluginSearchParams>;
+
+export const PluginSearchResult = z.object({
+  marketplaceName: z.string(),
+  marketplacePath: AbsolutePathBuf.nullable().optional(),
+  plugin: PluginSummary,
+});
+export type PluginSearchResult = z.infer<typeof PluginSearchResult>;
+
+export const PluginSearchResponse = z.object({
+  data: z.array(PluginSearchResult),
+  nextCursor: z.string().nullable().optional(),
+});
+export type PluginSearchResponse = z.infer<typeof PluginSearchResponse>;
+
+export const PluginShareCheckoutParams = z.object({ remotePluginId: z.string() });
+export type PluginShareCheckoutParams = z.infer<typeof PluginShareCheckoutParams>;
+
+export const PluginShareCheckoutResponse = z.object({
+  marketplaceName: z.string(),
+  marketplacePath: AbsolutePathBuf,
+  pluginId: z.string(),
+  pluginName: z.string(),
+  pluginPath: AbsolutePathBuf,
+  remotePluginId: z.string(),
+  remoteVersion: z.string().nullable().optional(),
+});
+export type PluginShareCheckoutResponse = z.infer<typeof PluginShareCheckoutResponse>;
+
+export const PluginShareDeleteParams = z.object({ remotePluginId: z.string() });
+export type PluginShareDeleteParams = z.infer<typeof PluginShareDeleteParams>;
+
+export const PluginShareDeleteResponse = z.object({});
+export type PluginShareDeleteResponse = z.infer<typeof PluginShareDeleteResponse>;
+
+export const PluginShareListItem = z.object({
+  localPluginPath: AbsolutePathBuf.nullable().optional(),
+  plugin: PluginSummary,
+});
+export type PluginShareListItem = z.infer<typeof PluginShareListItem>;
+
+export const PluginShareListParams = z.object({});
+export type PluginShareListParams = z.infer<typeof PluginShareListParams>;
+
+export const PluginShareListResponse = z.object({ data: z.array(PluginShareListItem) });
+export type PluginShareListResponse = z.infer<typeof PluginShareListResponse>;
+
+export const PluginShareTargetRole = z.enum(["reader", "editor"]);
+export type PluginShareTargetRole = z.infer<typeof PluginShareTargetRole>;
+
+export const PluginShareTarget = z.object({
+  principalId: z.string(),
+  principalType: PluginSharePrincipalType,
+  role: PluginShareTargetRole,
+});
+export type PluginShareTarget = z.infer<typeof PluginShareTarget>;
+
+export const PluginShareSaveParams = z.object({
+  discoverability: PluginShareDiscoverability.nullable().optional(),
+  pluginPath: AbsolutePathBuf,
+  remotePluginId: z.string().nullable().optional(),
+  shareTargets: z.array(PluginShareTarget).nullable().optional(),
+});
+export type PluginShareSaveParams = z.infer<typeof PluginShareSaveParams>;
+
+export const PluginShareSaveResponse = z.object({
+  canPublishToWorkspace: z.boolean().nullable().optional(),
+  remotePluginId: z.string(),
+  shareUrl: z.string(),
+});
+export type PluginShareSaveResponse = z.infer<typeof PluginShareSaveResponse>;
+
+export const PluginShareUpdateDiscoverability = z.enum(["UNLISTED", "PRIVATE", "LISTED"]);
+export type PluginShareUpdateDiscoverability = z.infer<typeof PluginShareUpdateDiscoverability>;
+
+export const PluginShareUpdateTargetsParams = z.object({
+  discoverability: PluginShareUpdateDiscoverability,
+  remotePluginId: z.string(),
+  shareTargets: z.array(PluginShareTarget),
+});
+export type PluginShareUpdateTargetsParams = z.infer<typeof PluginShareUpdateTargetsParams>;
+
+export const PluginShareUpdateTargetsResponse = z.object({
+  discoverability: PluginShareDiscoverability,
+  principals: z.array(PluginSharePrincipal),
+});
+export type PluginShareUpdateTargetsResponse = z.infer<typeof PluginShareUpdateTargetsResponse>;
+
 export const PluginSkillReadParams = z.object({
   remoteMarketplaceName: z.string(),
   remotePluginId: z.string(),
@@ -3564,6 +3790,12 @@ export type RolloutCompressResponse = z.infer<typeof RolloutCompressResponse>;
 export const SelectedCapabilityRoot = z.object({ id: z.string(), location: CapabilityRootLocation });
 export type SelectedCapabilityRoot = z.infer<typeof SelectedCapabilityRoot>;
 
+export const SendAddCreditsNudgeEmailParams = z.object({ creditType: AddCreditsNudgeCreditType });
+export type SendAddCreditsNudgeEmailParams = z.infer<typeof SendAddCreditsNudgeEmailParams>;
+
+export const SendAddCreditsNudgeEmailResponse = z.object({ status: AddCreditsNudgeEmailStatus });
+export type SendAddCreditsNudgeEmailResponse = z.infer<typeof SendAddCreditsNudgeEmailResponse>;
+
 export const ServerDiagnosticsGauge = z.object({ name: z.string(), value: u64() });
 export type ServerDiagnosticsGauge = z.infer<typeof ServerDiagnosticsGauge>;
 
@@ -3773,6 +4005,14 @@ export const Thread = z.object({
 });
 export type Thread = z.infer<typeof Thread>;
 
+export const ThreadApproveGuardianDeniedActionParams = z.object({ event: z.unknown(), threadId: z.string() });
+export type ThreadApproveGuardianDeniedActionParams = z.infer<typeof ThreadApproveGuardianDeniedActionParams>;
+
+export const ThreadApproveGuardianDeniedActionResponse = z.object({});
+export type ThreadApproveGuardianDeniedActionResponse = z.infer<
+  typeof ThreadApproveGuardianDeniedActionResponse
+>;
+
 export const ThreadArchiveParams = z.object({ threadId: z.string() });
 export type ThreadArchiveParams = z.infer<typeof ThreadArchiveParams>;
 
@@ -3926,6 +4166,14 @@ export type ThreadCompactStartParams = z.infer<typeof ThreadCompactStartParams>;
 export const ThreadCompactStartResponse = z.object({});
 export type ThreadCompactStartResponse = z.infer<typeof ThreadCompactStartResponse>;
 
+/** Parameters for `thread/decrement_elicitation`. */
+export const ThreadDecrementElicitationParams = z.object({ threadId: z.string() });
+export type ThreadDecrementElicitationParams = z.infer<typeof ThreadDecrementElicitationParams>;
+
+/** Response for `thread/decrement_elicitation`. */
+export const ThreadDecrementElicitationResponse = z.object({ count: i64(), paused: z.boolean() });
+export type ThreadDecrementElicitationResponse = z.infer<typeof ThreadDecrementElicitationResponse>;
+
 export const ThreadDeleteParams = z.object({ threadId: z.string() });
 export type ThreadDeleteParams = z.infer<typeof ThreadDeleteParams>;
 
@@ -4047,6 +4295,14 @@ export const ThreadGoalUpdatedNotification = z.object({
   turnId: z.string().nullable().optional(),
 });
 export type ThreadGoalUpdatedNotification = z.infer<typeof ThreadGoalUpdatedNotification>;
+
+/** Parameters for `thread/increment_elicitation`. */
+export const ThreadIncrementElicitationParams = z.object({ threadId: z.string() });
+export type ThreadIncrementElicitationParams = z.infer<typeof ThreadIncrementElicitationParams>;
+
+/** Response for `thread/increment_elicitation`. */
+export const ThreadIncrementElicitationResponse = z.object({ count: i64(), paused: z.boolean() });
+export type ThreadIncrementElicitationResponse = z.infer<typeof ThreadIncrementElicitationResponse>;
 
 export const ThreadInjectItemsParams = z.object({ items: z.array(z.unknown()), threadId: z.string() });
 export type ThreadInjectItemsParams = z.infer<typeof ThreadInjectItemsParams>;
@@ -4211,6 +4467,12 @@ export const ThreadNameUpdatedNotification = z.object({
 });
 export type ThreadNameUpdatedNotification = z.infer<typeof ThreadNameUpdatedNotification>;
 
+export const ThreadPredictionRequestParams = z.object({ sourceTurnId: z.string(), threadId: z.string() });
+export type ThreadPredictionRequestParams = z.infer<typeof ThreadPredictionRequestParams>;
+
+export const ThreadPredictionRequestResponse = z.object({});
+export type ThreadPredictionRequestResponse = z.infer<typeof ThreadPredictionRequestResponse>;
+
 export const ThreadReadParams = z.object({ includeTurns: z.boolean().optional(), threadId: z.string() });
 export type ThreadReadParams = z.infer<typeof ThreadReadParams>;
 
@@ -4353,6 +4615,12 @@ export type ThreadRevertResponse = z.infer<typeof ThreadRevertResponse>;
 
 export const ThreadRevertedNotification = z.object({ threadId: z.string() });
 export type ThreadRevertedNotification = z.infer<typeof ThreadRevertedNotification>;
+
+export const ThreadSampleCancelParams = z.strictObject({ requestId: RequestId });
+export type ThreadSampleCancelParams = z.infer<typeof ThreadSampleCancelParams>;
+
+export const ThreadSampleCancelResponse = z.object({});
+export type ThreadSampleCancelResponse = z.infer<typeof ThreadSampleCancelResponse>;
 
 export const ThreadSampleParams = z.object({
   disableMcp: z.boolean().optional(),
@@ -4797,6 +5065,35 @@ export type TurnSteerParams = z.infer<typeof TurnSteerParams>;
 export const TurnSteerResponse = z.object({ turnId: z.string() });
 export type TurnSteerResponse = z.infer<typeof TurnSteerResponse>;
 
+/** Cancels a native verification RPC issued on this connection, not an elicitation. Use a fresh request ID for each operation and a distinct ID for this cancellation RPC. */
+export const UserVerificationCancelParams = z.strictObject({ requestId: RequestId });
+export type UserVerificationCancelParams = z.infer<typeof UserVerificationCancelParams>;
+
+/** Acknowledges the cancellation signal; native work may still be finishing. Unknown or finished requests are a no-op, and completed effects are not rolled back. */
+export const UserVerificationCancelResponse = z.object({});
+export type UserVerificationCancelResponse = z.infer<typeof UserVerificationCancelResponse>;
+
+export const UserVerificationDeleteParams = z.strictObject({});
+export type UserVerificationDeleteParams = z.infer<typeof UserVerificationDeleteParams>;
+
+export const UserVerificationDeleteResponse = z.object({});
+export type UserVerificationDeleteResponse = z.infer<typeof UserVerificationDeleteResponse>;
+
+export const UserVerificationEnrollParams = z.strictObject({});
+export type UserVerificationEnrollParams = z.infer<typeof UserVerificationEnrollParams>;
+
+/** Public metadata for a created or reused local credential. The caller completes backend registration; this response does not establish server enrollment. Older app-servers omit the metadata fields; callers must check both before registration. */
+export const UserVerificationEnrollResponse = z.object({
+  algorithm: z.string().nullable().optional(),
+  credentialId: z.string(),
+  publicKey: z.string().nullable().optional(),
+});
+export type UserVerificationEnrollResponse = z.infer<typeof UserVerificationEnrollResponse>;
+
+/** A signature over the exact decoded challenge. The verifier validates and consumes it. */
+export const UserVerificationProof = z.strictObject({ credentialId: z.string(), signature: z.string() });
+export type UserVerificationProof = z.infer<typeof UserVerificationProof>;
+
 export const UserVerificationStatusParams = z.strictObject({});
 export type UserVerificationStatusParams = z.infer<typeof UserVerificationStatusParams>;
 
@@ -4814,6 +5111,17 @@ export const UserVerificationStatusResponse = z.object({
   unavailableReason: UserVerificationUnavailableReason.nullable().optional(),
 });
 export type UserVerificationStatusResponse = z.infer<typeof UserVerificationStatusResponse>;
+
+/** Local signing primitive, independent of any pending elicitation. */
+export const UserVerificationVerifyParams = z.strictObject({
+  challenge: z.string(),
+  description: z.string(),
+  title: z.string(),
+});
+export type UserVerificationVerifyParams = z.infer<typeof UserVerificationVerifyParams>;
+
+export const UserVerificationVerifyResponse = z.object({ proof: UserVerificationProof });
+export type UserVerificationVerifyResponse = z.infer<typeof UserVerificationVerifyResponse>;
 
 export const WarningNotification = z.object({
   message: z.string(),
@@ -4833,8 +5141,14 @@ export const definitions0166 = {
   "v2/AccountSessionWorkspaceKind": AccountSessionWorkspaceKind,
   "v2/AccountSessionsListParams": AccountSessionsListParams,
   "v2/AccountSessionsResponse": AccountSessionsResponse,
+  "v2/AccountSessionsSwitchParams": AccountSessionsSwitchParams,
+  "v2/AccountSessionsSwitchResponse": AccountSessionsSwitchResponse,
+  "v2/AccountTokenUsageDailyBucket": AccountTokenUsageDailyBucket,
+  "v2/AccountTokenUsageSummary": AccountTokenUsageSummary,
   "v2/AccountUpdatedNotification": AccountUpdatedNotification,
   "v2/ActivePermissionProfile": ActivePermissionProfile,
+  "v2/AddCreditsNudgeCreditType": AddCreditsNudgeCreditType,
+  "v2/AddCreditsNudgeEmailStatus": AddCreditsNudgeEmailStatus,
   "v2/AdditionalContextEntry": AdditionalContextEntry,
   "v2/AdditionalContextKind": AdditionalContextKind,
   "v2/AdditionalFileSystemPermissions": AdditionalFileSystemPermissions,
@@ -4940,6 +5254,9 @@ export const definitions0166 = {
   "v2/ConfiguredHookHandler": ConfiguredHookHandler,
   "v2/ConfiguredHookMatcherGroup": ConfiguredHookMatcherGroup,
   "v2/ConnectorMetadata": ConnectorMetadata,
+  "v2/ConsumeAccountRateLimitResetCreditOutcome": ConsumeAccountRateLimitResetCreditOutcome,
+  "v2/ConsumeAccountRateLimitResetCreditParams": ConsumeAccountRateLimitResetCreditParams,
+  "v2/ConsumeAccountRateLimitResetCreditResponse": ConsumeAccountRateLimitResetCreditResponse,
   "v2/ContentItem": ContentItem,
   "v2/ContextCompactedNotification": ContextCompactedNotification,
   "v2/CreditsSnapshot": CreditsSnapshot,
@@ -5036,10 +5353,16 @@ export const definitions0166 = {
   FuzzyFileSearchSessionUpdateParams: FuzzyFileSearchSessionUpdateParams,
   FuzzyFileSearchSessionUpdateResponse: FuzzyFileSearchSessionUpdateResponse,
   FuzzyFileSearchSessionUpdatedNotification: FuzzyFileSearchSessionUpdatedNotification,
+  "v2/GatewayOAuthCancelResponse": GatewayOAuthCancelResponse,
+  "v2/GatewayOAuthReadResponse": GatewayOAuthReadResponse,
+  "v2/GatewayOAuthStatus": GatewayOAuthStatus,
   "v2/GetAccountParams": GetAccountParams,
   "v2/GetAccountRateLimitsParams": GetAccountRateLimitsParams,
   "v2/GetAccountRateLimitsResponse": GetAccountRateLimitsResponse,
   "v2/GetAccountResponse": GetAccountResponse,
+  "v2/GetAccountTokenUsageParams": GetAccountTokenUsageParams,
+  "v2/GetAccountTokenUsageResponse": GetAccountTokenUsageResponse,
+  "v2/GetWorkspaceMessagesResponse": GetWorkspaceMessagesResponse,
   "v2/GitInfo": GitInfo,
   "v2/HookErrorInfo": HookErrorInfo,
   "v2/HookEventName": HookEventName,
@@ -5147,6 +5470,8 @@ export const definitions0166 = {
   "v2/MigrationDetails": MigrationDetails,
   "v2/MisalignmentErrorDetails": MisalignmentErrorDetails,
   "v2/MisalignmentSteer": MisalignmentSteer,
+  "v2/MockExperimentalMethodParams": MockExperimentalMethodParams,
+  "v2/MockExperimentalMethodResponse": MockExperimentalMethodResponse,
   "v2/ModeKind": ModeKind,
   "v2/Model": Model,
   "v2/ModelAccessPrograms": ModelAccessPrograms,
@@ -5206,11 +5531,29 @@ export const definitions0166 = {
   "v2/PluginReconcileChangedPlugin": PluginReconcileChangedPlugin,
   "v2/PluginReconcileParams": PluginReconcileParams,
   "v2/PluginReconcileResponse": PluginReconcileResponse,
+  "v2/PluginSearchParams": PluginSearchParams,
+  "v2/PluginSearchResponse": PluginSearchResponse,
+  "v2/PluginSearchResult": PluginSearchResult,
+  "v2/PluginSearchScope": PluginSearchScope,
+  "v2/PluginShareCheckoutParams": PluginShareCheckoutParams,
+  "v2/PluginShareCheckoutResponse": PluginShareCheckoutResponse,
   "v2/PluginShareContext": PluginShareContext,
+  "v2/PluginShareDeleteParams": PluginShareDeleteParams,
+  "v2/PluginShareDeleteResponse": PluginShareDeleteResponse,
   "v2/PluginShareDiscoverability": PluginShareDiscoverability,
+  "v2/PluginShareListItem": PluginShareListItem,
+  "v2/PluginShareListParams": PluginShareListParams,
+  "v2/PluginShareListResponse": PluginShareListResponse,
   "v2/PluginSharePrincipal": PluginSharePrincipal,
   "v2/PluginSharePrincipalRole": PluginSharePrincipalRole,
   "v2/PluginSharePrincipalType": PluginSharePrincipalType,
+  "v2/PluginShareSaveParams": PluginShareSaveParams,
+  "v2/PluginShareSaveResponse": PluginShareSaveResponse,
+  "v2/PluginShareTarget": PluginShareTarget,
+  "v2/PluginShareTargetRole": PluginShareTargetRole,
+  "v2/PluginShareUpdateDiscoverability": PluginShareUpdateDiscoverability,
+  "v2/PluginShareUpdateTargetsParams": PluginShareUpdateTargetsParams,
+  "v2/PluginShareUpdateTargetsResponse": PluginShareUpdateTargetsResponse,
   "v2/PluginSkillReadParams": PluginSkillReadParams,
   "v2/PluginSkillReadResponse": PluginSkillReadResponse,
   "v2/PluginSource": PluginSource,
@@ -5264,6 +5607,8 @@ export const definitions0166 = {
   "v2/ScheduledTaskSummary": ScheduledTaskSummary,
   "v2/ScheduledTaskWeekday": ScheduledTaskWeekday,
   "v2/SelectedCapabilityRoot": SelectedCapabilityRoot,
+  "v2/SendAddCreditsNudgeEmailParams": SendAddCreditsNudgeEmailParams,
+  "v2/SendAddCreditsNudgeEmailResponse": SendAddCreditsNudgeEmailResponse,
   "v2/ServerDiagnosticsGauge": ServerDiagnosticsGauge,
   "v2/ServerDiagnosticsParams": ServerDiagnosticsParams,
   "v2/ServerDiagnosticsProcess": ServerDiagnosticsProcess,
@@ -5299,6 +5644,8 @@ export const definitions0166 = {
   "v2/TextRange": TextRange,
   "v2/Thread": Thread,
   "v2/ThreadActiveFlag": ThreadActiveFlag,
+  "v2/ThreadApproveGuardianDeniedActionParams": ThreadApproveGuardianDeniedActionParams,
+  "v2/ThreadApproveGuardianDeniedActionResponse": ThreadApproveGuardianDeniedActionResponse,
   "v2/ThreadArchiveParams": ThreadArchiveParams,
   "v2/ThreadArchiveResponse": ThreadArchiveResponse,
   "v2/ThreadArchivedNotification": ThreadArchivedNotification,
@@ -5325,6 +5672,8 @@ export const definitions0166 = {
   "v2/ThreadClosedNotification": ThreadClosedNotification,
   "v2/ThreadCompactStartParams": ThreadCompactStartParams,
   "v2/ThreadCompactStartResponse": ThreadCompactStartResponse,
+  "v2/ThreadDecrementElicitationParams": ThreadDecrementElicitationParams,
+  "v2/ThreadDecrementElicitationResponse": ThreadDecrementElicitationResponse,
   "v2/ThreadDeleteParams": ThreadDeleteParams,
   "v2/ThreadDeleteResponse": ThreadDeleteResponse,
   "v2/ThreadDeletedNotification": ThreadDeletedNotification,
@@ -5345,6 +5694,8 @@ export const definitions0166 = {
   "v2/ThreadGoalUpdatedNotification": ThreadGoalUpdatedNotification,
   "v2/ThreadHistoryMode": ThreadHistoryMode,
   "v2/ThreadId": ThreadId,
+  "v2/ThreadIncrementElicitationParams": ThreadIncrementElicitationParams,
+  "v2/ThreadIncrementElicitationResponse": ThreadIncrementElicitationResponse,
   "v2/ThreadInjectItemsParams": ThreadInjectItemsParams,
   "v2/ThreadInjectItemsResponse": ThreadInjectItemsResponse,
   "v2/ThreadItem": ThreadItem,
@@ -5369,6 +5720,8 @@ export const definitions0166 = {
   "v2/ThreadMetadataUpdateParams": ThreadMetadataUpdateParams,
   "v2/ThreadMetadataUpdateResponse": ThreadMetadataUpdateResponse,
   "v2/ThreadNameUpdatedNotification": ThreadNameUpdatedNotification,
+  "v2/ThreadPredictionRequestParams": ThreadPredictionRequestParams,
+  "v2/ThreadPredictionRequestResponse": ThreadPredictionRequestResponse,
   "v2/ThreadReadParams": ThreadReadParams,
   "v2/ThreadReadResponse": ThreadReadResponse,
   "v2/ThreadReadState": ThreadReadState,
@@ -5386,6 +5739,8 @@ export const definitions0166 = {
   "v2/ThreadRevertParams": ThreadRevertParams,
   "v2/ThreadRevertResponse": ThreadRevertResponse,
   "v2/ThreadRevertedNotification": ThreadRevertedNotification,
+  "v2/ThreadSampleCancelParams": ThreadSampleCancelParams,
+  "v2/ThreadSampleCancelResponse": ThreadSampleCancelResponse,
   "v2/ThreadSampleParams": ThreadSampleParams,
   "v2/ThreadSampleResponse": ThreadSampleResponse,
   "v2/ThreadSearchOccurrence": ThreadSearchOccurrence,
@@ -5429,6 +5784,8 @@ export const definitions0166 = {
   "v2/ThreadUnsubscribeParams": ThreadUnsubscribeParams,
   "v2/ThreadUnsubscribeResponse": ThreadUnsubscribeResponse,
   "v2/ThreadUnsubscribeStatus": ThreadUnsubscribeStatus,
+  "v2/ThreadUsage": ThreadUsage,
+  "v2/ThreadUsageBreakdownGroup": ThreadUsageBreakdownGroup,
   "v2/TokenUsageBreakdown": TokenUsageBreakdown,
   "v2/Tool": Tool,
   ToolRequestUserInputAnswer: ToolRequestUserInputAnswer,
@@ -5460,9 +5817,18 @@ export const definitions0166 = {
   "v2/TurnToolOutput": TurnToolOutput,
   "v2/TurnsPage": TurnsPage,
   "v2/UserInput": UserInput,
+  "v2/UserVerificationCancelParams": UserVerificationCancelParams,
+  "v2/UserVerificationCancelResponse": UserVerificationCancelResponse,
+  "v2/UserVerificationDeleteParams": UserVerificationDeleteParams,
+  "v2/UserVerificationDeleteResponse": UserVerificationDeleteResponse,
+  "v2/UserVerificationEnrollParams": UserVerificationEnrollParams,
+  "v2/UserVerificationEnrollResponse": UserVerificationEnrollResponse,
+  "v2/UserVerificationProof": UserVerificationProof,
   "v2/UserVerificationStatusParams": UserVerificationStatusParams,
   "v2/UserVerificationStatusResponse": UserVerificationStatusResponse,
   "v2/UserVerificationUnavailableReason": UserVerificationUnavailableReason,
+  "v2/UserVerificationVerifyParams": UserVerificationVerifyParams,
+  "v2/UserVerificationVerifyResponse": UserVerificationVerifyResponse,
   "v2/Verbosity": Verbosity,
   "v2/WarningNotification": WarningNotification,
   "v2/WebSearchAction": WebSearchAction,
@@ -5471,6 +5837,8 @@ export const definitions0166 = {
   "v2/WebSearchMode": WebSearchMode,
   "v2/WebSearchToolConfig": WebSearchToolConfig,
   "v2/WindowsSandboxImplementation": WindowsSandboxImplementation,
+  "v2/WorkspaceMessage": WorkspaceMessage,
+  "v2/WorkspaceMessageType": WorkspaceMessageType,
   "v2/WorkspaceRouting": WorkspaceRouting,
   "v2/WriteStatus": WriteStatus,
 } as const;

@@ -1,5 +1,6 @@
 import {
   type ExternalAgentMethod0166,
+  type gen0166,
   invalidParams,
   invalidRequest,
   type Protocol0166,
@@ -15,12 +16,15 @@ export interface ServerInfoServices0166 {
   experimentalApi(): boolean;
   /** Requests of this connection being handled now, this one included. */
   requestsInFlight(): number;
+  /** The login's account sessions (none without an account store). */
+  accountSessions?: (() => Promise<gen0166.AccountSessionsResponse>) | undefined;
 }
 
 /**
  * The experimental host-status methods: `server/diagnostics` (this process and its request gauges), and three that
  * this server answers as 0.166.0 answers without their providers: `userVerification/status` (no platform
- * authenticator), `accountSession/list` (no stored account sessions) and `memory/status` (no memories).
+ * authenticator), `accountSession/list` (a ChatGPT login's session, see `AccountSessions`) and `memory/status` (no
+ * memories).
  */
 export function createServerInfoHandlers0166(s: ServerInfoServices0166): Handlers<Protocol0166, Methods> {
   const requireExperimental = (method: string) => {
@@ -55,7 +59,7 @@ export function createServerInfoHandlers0166(s: ServerInfoServices0166): Handler
 
     async "accountSession/list"() {
       requireExperimental("accountSession/list");
-      return { activeSessionId: null, sessions: [] };
+      return (await s.accountSessions?.()) ?? { activeSessionId: null, sessions: [] };
     },
 
     async "memory/status"(p) {

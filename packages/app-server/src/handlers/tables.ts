@@ -42,6 +42,7 @@ import {
   PLUGIN_METHODS_0166,
 } from "./plugins-0166/index.js";
 import { createProcessHandlers0166 } from "./process-0166/index.js";
+import { AccountSessions, createRemoteHandlers0166, experimentalCheck } from "./remote-0166/index.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createServerInfoHandlers0166 } from "./server-info-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
@@ -100,6 +101,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const currentConfig = rt?.currentConfig?.bind(rt);
   // One account service and one config writer per server, whichever generation the connection speaks.
   const account = s.auth ? new AccountService(s.auth, s.requiresOpenaiAuth ?? true, warn) : undefined;
+  const accountSessions = s.auth ? new AccountSessions(s.auth) : undefined;
   const writer = codexHome ? new ConfigWriter(codexHome) : undefined;
   const layers = rt?.configLayers?.bind(rt);
   // 0.166 connections: their threads, and whether the client asked for the experimental API at `initialize`.
@@ -284,7 +286,10 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               skills,
             }),
             ...createTurnHandlers0166(threads),
-            ...createThreadSampleHandler0166(threads),
+            ...createThreadSampleHandler0166(
+              threads,
+              experimentalCheck(() => experimentalApi),
+            ),
             ...createBackgroundTerminalHandlers0166(threads),
             ...createReviewHandlers0166(threads),
             ...createLiveThreadHandlers0166({
@@ -331,6 +336,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "turn/steer",
               "turn/interrupt",
               "thread/sample",
+              "thread/sample/cancel",
               "thread/fork",
               "thread/archive",
               "thread/unarchive",
@@ -363,6 +369,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
       ...createServerInfoHandlers0166({
         experimentalApi: () => experimentalApi,
         requestsInFlight: () => server.requestsInFlight,
+        accountSessions: accountSessions ? () => accountSessions.list() : undefined,
       }),
       ...(codexHome
         ? createExternalAgentHandlers0166({ codexHome, homeDir: os.homedir(), peer: server.peers["0.166"] })
@@ -410,6 +417,13 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             memoriesInUse: () => memoriesInUse(layers),
           })
         : unavailable(protocol0166, THREAD_STATE_METHODS_0166, "a CODEX_HOME")),
+      ...createRemoteHandlers0166({
+        auth: s.auth,
+        sessions: accountSessions,
+        registry: rt ? threads : undefined,
+        currentConfig,
+        experimentalApi: () => experimentalApi,
+      }),
     },
   };
 }

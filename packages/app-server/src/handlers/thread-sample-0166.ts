@@ -20,11 +20,27 @@ const SAMPLE_TIMEOUT_MS = ((raw) =>
   process.env.CODEX_TS_TEST_SAMPLE_TIMEOUT_MS,
 );
 
+/**
+ * `thread/sample` and `thread/sample/cancel {requestId}` (experimental): the cancel names a sample this connection
+ * asked for (by its request id) and stops it; one unknown or already answered is a no-op. Either way `{}`.
+ */
+/** How a cancelled sample is answered (0.166.0's words). */
+const SAMPLE_CANCELLED = "sample canceled";
+
 export function createThreadSampleHandler0166(
   registry: ThreadRegistry,
-): Handlers<Protocol0166, "thread/sample"> {
+  requireExperimental: (method: string) => void,
+): Handlers<Protocol0166, "thread/sample" | "thread/sample/cancel"> {
+  // The samples running now, by their request id (`JSON.stringify`: 1 and "1" are different ids).
+  const running = new Map<string, AbortController>();
   return {
-    async "thread/sample"(p) {
+    "thread/sample/cancel"(p) {
+      requireExperimental("thread/sample/cancel");
+      running.get(JSON.stringify(p.requestId))?.abort();
+      return {};
+    },
+
+    async "thread/sample"(p, ctx) {
       const thread = registry.get(parseThreadId(p.threadId));
       if (!thread) throw invalidRequest("thread/sample requires a loaded source");
       if (thread.currentTask()) throw invalidRequest("sample source must be idle");
@@ -34,8 +50,11 @@ export function createThreadSampleHandler0166(
       if (p.expectedTurnId !== latest)
         throw invalidRequest("sample source turn must be the latest finished turn");
       const deadline = AbortSignal.timeout(SAMPLE_TIMEOUT_MS);
+      const cancel = new AbortController();
+      const key = JSON.stringify(ctx.requestId);
+      running.set(key, cancel);
       try {
-        const r = await thread.conversation.sample(p.prompt, deadline);
+        const r = await thread.conversation.sample(p.prompt, AbortSignal.any([deadline, cancel.signal]));
         return {
           sourceTurnId: latest,
           responseId: r.responseId,
@@ -45,7 +64,10 @@ export function createThreadSampleHandler0166(
           outputTokens: r.usage?.output_tokens ?? null,
         };
       } catch (err) {
+        if (cancel.signal.aborted) throw internalError(SAMPLE_CANCELLED);
         throw internalError(deadline.aborted ? "sample timed out" : (err as Error).message);
+      } finally {
+        if (running.get(key) === cancel) running.delete(key);
       }
     },
   };

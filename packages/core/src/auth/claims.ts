@@ -6,6 +6,8 @@ export interface TokenClaims {
   /** `chatgpt_plan_type` as sent (`plus`, `pro`, …); null when absent. */
   planType: string | null;
   accountId: string | null;
+  /** `chatgpt_user_id` (else `user_id`): the ChatGPT user, whose login is an account session. */
+  userId: string | null;
   organizationId: string | null;
   projectId: string | null;
   completedPlatformOnboarding: boolean;
@@ -18,6 +20,7 @@ const EMPTY: TokenClaims = {
   email: null,
   planType: null,
   accountId: null,
+  userId: null,
   organizationId: null,
   projectId: null,
   completedPlatformOnboarding: false,
@@ -59,6 +62,7 @@ export function parseClaims(jwt: string | null | undefined): TokenClaims {
     email: str(payload.email),
     planType: str(a.chatgpt_plan_type),
     accountId: str(a.chatgpt_account_id),
+    userId: str(a.chatgpt_user_id) ?? str(a.user_id),
     organizationId: str(a.organization_id),
     projectId: str(a.project_id),
     completedPlatformOnboarding: a.completed_platform_onboarding === true,

@@ -13,6 +13,7 @@ export {
   type AuthManagerOptions,
   type AuthMode,
   AuthRequestError,
+  type BackendAnswer,
   type ChatGptLogin,
   type CodexAuth,
   type DeviceCodeLogin,

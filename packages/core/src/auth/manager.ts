@@ -17,6 +17,8 @@ export interface CodexAuth {
   apiKey?: string;
   getToken(): Promise<string>;
   accountId?: string | null;
+  /** The ChatGPT user (a ChatGPT login's account session id). */
+  userId?: string | null;
   email?: string | null;
   planType?: string | null;
 }
@@ -61,6 +63,33 @@ export interface AuthManagerOptions {
  * A refusal by policy or state, not a failure: a login method disabled by `forced_login_method`, an unknown login
  * id, rate limits without ChatGPT auth. The app server answers these with -32600.
  */
+/** What the ChatGPT backend answered to one request (`AuthManager.chatgptBackendRequest`). */
+export interface BackendAnswer {
+  method: string;
+  url: string;
+  status: number;
+  contentType: string | null;
+  /** The body as text, cut at `MAX_BACKEND_ANSWER_BYTES`. */
+  text: string;
+}
+
+/** A backend answer is read up to this many bytes (the rest is dropped): a hostile backend cannot exhaust memory. */
+const MAX_BACKEND_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/** `res`'s body as UTF-8 text, at most `max` bytes of it. */
+async function readBounded(res: Response, max: number): Promise<string> {
+  if (!res.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    const room = max - size;
+    chunks.push(chunk.byteLength > room ? chunk.subarray(0, room) : chunk);
+    size += Math.min(chunk.byteLength, room);
+    if (size >= max) break;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export class AuthRequestError extends Error {
   override readonly name = "AuthRequestError";
 }
@@ -154,6 +183,7 @@ export class AuthManager {
     return {
       mode: "chatgpt",
       accountId: tokens.account_id ?? claims.accountId,
+      userId: claims.userId,
       email: claims.email,
       planType: claims.planType,
       getToken: async () => {
@@ -405,6 +435,41 @@ export class AuthManager {
     const body = (await res.json().catch(() => null)) as unknown;
     if (body === null) throw new Error(`failed to fetch codex rate limits: GET ${url} returned invalid JSON`);
     return rateLimitsFromUsage(body);
+  }
+
+  /**
+   * One request to the ChatGPT backend (`<chatgpt_base_url><path>`) with the ChatGPT login's token and account, as
+   * `readRateLimits` sends it; null without a ChatGPT login. The answer is returned whatever its status: each caller
+   * words its own failures. A request that gets no answer throws (with the URL).
+   */
+  async chatgptBackendRequest(
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    path: string,
+    body?: unknown,
+  ): Promise<BackendAnswer | null> {
+    const auth = await this.current();
+    if (auth?.mode !== "chatgpt") return null;
+    const url = `${this.o.chatgptBaseUrl.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${await auth.getToken()}`,
+      "user-agent": this.o.userAgent(),
+      originator: this.o.originator,
+    };
+    if (auth.accountId) headers["chatgpt-account-id"] = auth.accountId;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(60_000),
+      });
+    } catch (err) {
+      throw new Error(`${method} ${url} failed: ${(err as Error).message}`);
+    }
+    const text = await readBounded(res, MAX_BACKEND_ANSWER_BYTES);
+    return { method, url, status: res.status, contentType: res.headers.get("content-type"), text };
   }
 
   /** Called with the new auth mode (null = logged out) after a login, logout or refresh. Returns an unsubscribe. */

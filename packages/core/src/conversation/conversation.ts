@@ -129,6 +129,16 @@ export class Conversation {
     return this.session.unifiedExec.background;
   }
 
+  /**
+   * 0.166's out-of-band elicitation counter: one more (`increment`) or one fewer (`decrement`, refused at zero with
+   * `ElicitationCountError`) question a client shows the user outside the app server's requests. Returns the count
+   * after the change; while it is above zero the conversation's command yield times do not run.
+   */
+  changeOutOfBandElicitations(change: "increment" | "decrement"): number {
+    const counter = this.session.outOfBandElicitations;
+    return change === "increment" ? counter.increment() : counter.decrement();
+  }
+
   /** How the conversation's MCP servers started (0.166's `mcpServer/startupStatus/updated`; empty without any). */
   mcpStartupStatuses(): readonly McpStartupStatus[] {
     return this.session.mcp?.startupStatuses ?? [];

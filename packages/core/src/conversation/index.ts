@@ -17,6 +17,7 @@ export {
 } from "./manager.js";
 export { MESSAGE_HISTORY_FILE, messageHistoryMetadata } from "./message-history.js";
 export { type InputItem, type Op, sandboxPolicyFromWire, type TurnOpSettings } from "./op.js";
+export { ElicitationCountError } from "./out-of-band-elicitations.js";
 export {
   combineInstructions,
   discoverProjectDocs,

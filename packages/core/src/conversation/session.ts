@@ -3,6 +3,7 @@
 // tasks and tool handlers use. Each method delegates its logic to a module of its own (request-shape.ts,
 // compact/, mcp-elicitations.ts, sandbox-assessment.ts, skills-context.ts…); splitting the class would split
 // that state.
+
 import { isAbsolute, resolve } from "node:path";
 import type { ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
@@ -36,6 +37,7 @@ import {
   userMessage,
 } from "./context.js";
 import { McpElicitations } from "./mcp-elicitations.js";
+import { OutOfBandElicitations } from "./out-of-band-elicitations.js";
 import { chosenSummary, type RequestShape, reasoningFor, requestShape } from "./request-shape.js";
 import { assessSandboxCommand } from "./sandbox-assessment.js";
 import { Steering, type TaskKind } from "./steering.js";
@@ -101,7 +103,9 @@ export class Session {
    * The conversation's unified exec sessions. They outlive turns and interrupts, as in 0.58.0 (a model starts a
    * server in one turn and queries it in the next); `close` ends them.
    */
-  readonly unifiedExec = new UnifiedExecManager();
+  /** The client's out-of-band elicitations (0.166's `thread/increment_elicitation`): while any, yield times stop. */
+  readonly outOfBandElicitations = new OutOfBandElicitations();
+  readonly unifiedExec = new UnifiedExecManager({ pause: this.outOfBandElicitations.gate });
   /** The turn settings; `user_turn` and `override_turn_context` ops replace them between tasks. */
   settings: TurnSettings;
   /**

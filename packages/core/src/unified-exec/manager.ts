@@ -3,6 +3,7 @@ import path from "node:path";
 import type { ExecCommandBeginEvent } from "@codex-ts/app-server-protocol";
 import type { SandboxPolicy } from "@codex-ts/config-loader";
 import type { ToolOutputLimit } from "../client/model-family.js";
+import type { PauseGate } from "../conversation/out-of-band-elicitations.js";
 import { parseCommand } from "../exec/parse-command.js";
 import { SandboxUnavailableError, sandboxedArgv } from "../exec/run-command.js";
 import { TOOL_OUTPUT_TOKENS_0166, truncate0166 } from "../tools/truncate-0166.js";
@@ -83,6 +84,8 @@ export interface ExecCommandContext {
 export const DEFAULT_EXEC_YIELD_TIME_MS_0166 = 10_000;
 
 export interface UnifiedExecManagerOptions {
+  /** While set, yield times do not run (the conversation's out-of-band elicitations). */
+  pause?: PauseGate;
   /** Force the pipe fallback instead of a PTY (tests). */
   terminal?: TerminalKind;
   maxSessions?: number;
@@ -182,6 +185,7 @@ export class UnifiedExecManager {
             ctx.modern ? DEFAULT_EXEC_YIELD_TIME_MS_0166 : DEFAULT_EXEC_YIELD_TIME_MS,
           ),
         ctx.signal,
+        this.options.pause,
       )
       .finally(() => session.polls--);
     const wallTimeMs = performance.now() - started;
@@ -260,7 +264,11 @@ export class UnifiedExecManager {
     const started = performance.now();
     session.polls++;
     const taken = await session
-      .collect(started + clampYield(args.yieldTimeMs, DEFAULT_WRITE_STDIN_YIELD_TIME_MS), o.signal)
+      .collect(
+        started + clampYield(args.yieldTimeMs, DEFAULT_WRITE_STDIN_YIELD_TIME_MS),
+        o.signal,
+        this.options.pause,
+      )
       .finally(() => session.polls--);
     const wallTimeMs = performance.now() - started;
     // The sessions 0.166.0's exec_command kept (background terminals) are polled its way too.

@@ -1,3 +1,4 @@
+import type { PauseGate } from "../conversation/out-of-band-elicitations.js";
 import type { UnifiedExecEvent } from "./events.js";
 import { OutputBuffer, type TakenOutput } from "./output-buffer.js";
 import { spawnTerminal, type TerminalKind, type TerminalProcess } from "./terminal.js";
@@ -83,24 +84,50 @@ export class UnifiedExecSession {
   /**
    * Waits until `deadline` (a `performance.now()` time), the process's end or `signal`'s abort, whichever comes
    * first, then takes the output gathered since the last collection. 0.58.0 waits out the whole yield time even
-   * after the process ended; returning at the end is what a caller wants and gives the same answer sooner.
+   * after the process ended; returning at the end is what a caller wants and gives the same answer sooner. While
+   * `pause` is set (a client asks the user something out of band) the time does not run and nothing is collected:
+   * the deadline moves on by as long as the pause lasted, as 0.166.0's does.
    */
-  async collect(deadline: number, signal?: AbortSignal): Promise<TakenOutput> {
-    while (!this.hasExited && !signal?.aborted) {
-      const left = deadline - performance.now();
+  async collect(deadline: number, signal?: AbortSignal, pause?: PauseGate): Promise<TakenOutput> {
+    let until = deadline;
+    while (!signal?.aborted) {
+      if (pause?.paused) {
+        // Paused, nothing is collected until it resumes, even an end (0.166.0 waits the pause out too).
+        const pausedAt = performance.now();
+        await this.waitFor(Number.POSITIVE_INFINITY, signal, pause, false);
+        until += performance.now() - pausedAt;
+        continue;
+      }
+      if (this.hasExited) break;
+      const left = until - performance.now();
       if (left <= 0) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, left);
-        const onAbort = () => done();
-        signal?.addEventListener("abort", onAbort, { once: true });
-        this.exitWaiters.push(done);
-        function done() {
-          clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        }
-      });
+      await this.waitFor(left, signal, pause, true);
     }
     return this.output.take();
+  }
+
+  /**
+   * Settles after `ms`, at `signal`'s abort, a change of `pause` or (with `onExit`) the process's end, whichever
+   * comes first.
+   */
+  private waitFor(
+    ms: number,
+    signal: AbortSignal | undefined,
+    pause: PauseGate | undefined,
+    onExit: boolean,
+  ): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      const onAbort = () => done();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (onExit) this.exitWaiters.push(done);
+      const onPause = pause?.onChange(done);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        if (onPause) pause?.forget(onPause);
+        resolve();
+      }
+    });
   }
 }

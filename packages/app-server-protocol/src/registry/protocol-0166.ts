@@ -12,6 +12,7 @@ import { hostNotifications0166, hostRequests0166 } from "./protocol-0166-host.js
 import { liveNotifications0166, liveRequests0166 } from "./protocol-0166-live.js";
 import { mcpRequests0166 } from "./protocol-0166-mcp.js";
 import { pluginRequests0166 } from "./protocol-0166-plugins.js";
+import { projectNotifications0166, projectRequests0166 } from "./protocol-0166-projects.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 import { workspaceNotifications0166, workspaceRequests0166 } from "./protocol-0166-workspace.js";
@@ -80,6 +81,7 @@ export const protocol0166 = {
     ...hostRequests0166,
 
     ...goalRequests0166,
+    ...projectRequests0166,
     ...workspaceRequests0166,
     ...liveRequests0166,
     ...externalAgentRequests0166,
@@ -110,6 +112,7 @@ export const protocol0166 = {
     ...settingsNotifications0166,
     ...adminNotifications0166,
     ...goalNotifications0166,
+    ...projectNotifications0166,
     ...hostNotifications0166,
     ...workspaceNotifications0166,
     ...liveNotifications0166,

@@ -22,10 +22,11 @@ import {
 } from "@codex-ts/core";
 import type { Handlers } from "../handler.js";
 import type { LoadedThread } from "../threads/loaded-thread.js";
+import type { ThreadOrganization } from "../threads/organization.js";
 import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
 import { legacyItemsPage } from "../threads/stored-item-pages.js";
 import { lineEffect } from "../threads/stored-items.js";
-import { listFilters } from "../threads/stored-list-filters.js";
+import { listFilters, organizationlessSelection } from "../threads/stored-list-filters.js";
 import { initialReadState, storedThreadObject } from "../threads/stored-thread.js";
 import { storedTurn } from "../threads/stored-turns.js";
 import { type ThreadMetadataStore, withMetadata } from "../threads/thread-metadata.js";
@@ -38,6 +39,8 @@ export interface HistoryServices0166 {
   registry: ThreadRegistry;
   /** The metadata clients set (`thread/metadata/update`), shown over what the rollouts recorded. */
   metadata?: ThreadMetadataStore | undefined;
+  /** Projects and sections: `thread/list` filters by them, and threads show where they are. */
+  organization?: ThreadOrganization | undefined;
 }
 
 type HistoryMethods = "thread/list" | "thread/read" | "thread/turns/list" | "thread/items/list";
@@ -167,7 +170,10 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
   return {
     async "thread/list"(p) {
       const filters = listFilters(p);
-      if (filters.none) return { data: [], readStates: {}, nextCursor: null, backwardsCursor: null };
+      const placed = s.organization?.listSelection(p) ?? organizationlessSelection(p);
+      if (filters.none || placed.included?.length === 0)
+        return { data: [], readStates: {}, nextCursor: null, backwardsCursor: null };
+      const excluded = [...(filters.excludedThreadIds ?? []), ...placed.excluded];
       const page = await reading("", () =>
         store.listThreads({
           limit: p.limit ?? null,
@@ -180,15 +186,17 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
           cwd: p.cwd ?? null,
           searchTerm: p.searchTerm ?? null,
           archived: p.archived ?? null,
-          excludedThreadIds: filters.excludedThreadIds,
+          excludedThreadIds: excluded.length > 0 ? excluded : null,
+          includedThreadIds: placed.included,
           parentThreadId: filters.parentThreadId,
           ancestorThreadId: filters.ancestorThreadId,
         }),
       );
       const metadata = (await s.metadata?.all()) ?? new Map();
-      const data = page.items.map((t) =>
+      const listed = page.items.map((t) =>
         withMetadata(listedThread(registry, t), metadata.get(t.conversationId)),
       );
+      const data = s.organization ? s.organization.place(listed) : listed;
       return {
         data,
         readStates: Object.fromEntries(data.map((t) => [t.id, initialReadState(t.id)])),
@@ -210,7 +218,8 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
           ? { ...storedThreadObject(summary, status(id), turns), threadSource: summary.threadSource }
           : await loadedObject(loaded as LoadedThread, turns);
         const metadata = await s.metadata?.all();
-        return { thread: withMetadata(thread, metadata?.get(id)), readState: initialReadState(id) };
+        const shown = withMetadata(thread, metadata?.get(id));
+        return { thread: s.organization?.place([shown])[0] ?? shown, readState: initialReadState(id) };
       });
     },
 

@@ -7,6 +7,7 @@ import type { HandlerTables } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { AppServer } from "../server.js";
 import { SkillExtraRoots } from "../skill-extra-roots.js";
+import { ThreadOrganization } from "../threads/organization.js";
 import { ThreadRegistry } from "../threads/registry.js";
 import type { ThreadSkillCatalog } from "../threads/session-settings.js";
 import { ThreadMetadataStore } from "../threads/thread-metadata.js";
@@ -34,6 +35,7 @@ import {
   createPluginHandlers0166,
   PLUGIN_METHODS_0166,
 } from "./plugins-0166/index.js";
+import { createOrganizationHandlers0166, ORGANIZATION_METHODS_0166 } from "./projects-0166/index.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createServerInfoHandlers0166 } from "./server-info-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
@@ -96,6 +98,8 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const goalStore = threads.goals;
   // The metadata clients set on threads (`thread/metadata/update`), overlaid on what `thread/read` and `thread/list` show.
   const threadMetadata = codexHome ? new ThreadMetadataStore(codexHome) : undefined;
+  // Projects and thread sections (`project/*`, `threadSection/*`), and where each thread is in them.
+  const organization = codexHome ? new ThreadOrganization(codexHome, threads, rt?.sessions) : undefined;
   let experimentalApi = false;
   // A 0.166 connection's threads name its client, as 0.166.0 names it (`clientInfo.name` as the originator).
   const identity = (): ConversationIdentity => {
@@ -251,6 +255,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               identity,
               experimentalApi: () => experimentalApi,
               skills,
+              organization,
             }),
             ...createTurnHandlers0166(threads),
             ...createThreadSampleHandler0166(threads),
@@ -261,7 +266,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               experimentalApi: () => experimentalApi,
               metadata:
                 rt.sessions && threadMetadata
-                  ? { sessions: rt.sessions, metadata: threadMetadata }
+                  ? { sessions: rt.sessions, metadata: threadMetadata, organization }
                   : undefined,
             }),
             ...createMcpCallHandlers0166({
@@ -347,7 +352,12 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
           )),
       ...(rt?.sessions
         ? {
-            ...createHistoryHandlers0166({ ...rt.sessions, registry: threads, metadata: threadMetadata }),
+            ...createHistoryHandlers0166({
+              ...rt.sessions,
+              registry: threads,
+              metadata: threadMetadata,
+              organization,
+            }),
             ...createSearchHandlers0166({ ...rt.sessions, registry: threads }),
           }
         : unavailable(
@@ -364,6 +374,9 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             ],
             "a sessions store",
           )),
+      ...(organization
+        ? createOrganizationHandlers0166(organization)
+        : unavailable(protocol0166, ORGANIZATION_METHODS_0166, "a CODEX_HOME")),
     },
   };
 }

@@ -126,7 +126,8 @@ function matches(c: Candidate, facts: HeadFacts, f: ThreadFilter): boolean {
     f.sourceKinds.includes(sourceKind(facts.source)) &&
     providerMatches(facts.provider ?? undefined, f.providers, f.defaultProvider) &&
     (f.cwds === null || f.cwds.includes(facts.summary?.cwd ?? "")) &&
-    !f.excludedIds?.includes(c.id)
+    !f.excludedIds?.includes(c.id) &&
+    (!f.includedIds || f.includedIds.includes(c.id))
   );
 }
 

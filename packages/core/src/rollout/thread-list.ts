@@ -35,6 +35,8 @@ export interface ThreadQuery {
   archived?: boolean | null;
   /** Thread ids (lower-case UUIDs) left out before the limit applies. */
   excludedThreadIds?: readonly string[] | null;
+  /** Only these thread ids (lower-case UUIDs; a project's or a section's threads); absent or null: any. */
+  includedThreadIds?: readonly string[] | null;
   /**
    * Only the sub-agents this thread spawned (session_meta `source.subagent.thread_spawn.parent_thread_id`), or with
    * `ancestorThreadId` its descendants at any depth. Either one lists every source kind unless `sourceKinds` names
@@ -145,6 +147,7 @@ export function normalizeThreadQuery(q: ThreadQuery): NormalizedThreadQuery {
       cwds: cwds && cwds.length > 0 ? cwds : null,
       search: q.searchTerm ? q.searchTerm : null,
       excludedIds: q.excludedThreadIds ?? null,
+      includedIds: q.includedThreadIds ?? null,
       parentId: q.parentThreadId ? q.parentThreadId.toLowerCase() : null,
       ancestorId: q.ancestorThreadId ? q.ancestorThreadId.toLowerCase() : null,
     },

@@ -15,6 +15,8 @@ export interface ThreadFilter {
   search: string | null;
   /** Thread ids left out (before the page's limit); absent or empty: none. */
   excludedIds?: readonly string[] | null;
+  /** Only these thread ids; absent or null: any (empty: none). */
+  includedIds?: readonly string[] | null;
   /** Only sub-agents this thread spawned directly (`parent`), or at any depth (`ancestor`). */
   parentId?: string | null;
   ancestorId?: string | null;
@@ -64,6 +66,10 @@ function whereClause(idx: IndexDb, f: ThreadFilter): { sql: string[]; params: un
   if (f.excludedIds && f.excludedIds.length > 0) {
     sql.push(`id NOT IN (${marks(f.excludedIds)})`);
     params.push(...f.excludedIds);
+  }
+  if (f.includedIds) {
+    sql.push(f.includedIds.length > 0 ? `id IN (${marks(f.includedIds)})` : "0");
+    params.push(...f.includedIds);
   }
   if (f.parentId) {
     sql.push("parent = ?");

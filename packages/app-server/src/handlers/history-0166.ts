@@ -188,6 +188,7 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
           archived: p.archived ?? null,
           excludedThreadIds: excluded.length > 0 ? excluded : null,
           includedThreadIds: placed.included,
+          includeEmpty: placed.includeEmpty,
           parentThreadId: filters.parentThreadId,
           ancestorThreadId: filters.ancestorThreadId,
         }),

@@ -58,6 +58,7 @@ export class ThreadOrganization {
       const page = await store
         .listThreads({
           includedThreadIds: members,
+          includeEmpty: true,
           sortKey: "updated_at",
           sortDirection: "desc",
           limit: 1,
@@ -95,12 +96,14 @@ export class ThreadOrganization {
 
   /**
    * What `thread/list`'s `projectId` and `sectionId` select, as id lists for the sessions index: `included` (only
-   * these; null: any) and `excluded` (never these). A project id must name a project (0.166.0's refusal).
+   * these; null: any) and `excluded` (never these). A project id must name a project (0.166.0's refusal). A
+   * section lists its threads even before their first message (`includeEmpty`), as 0.166.0 lists a thread pinned
+   * at once; a project does not.
    */
-  listSelection(p: { projectId?: string | null | undefined; sectionId?: string | null | undefined }): {
-    included: string[] | null;
-    excluded: string[];
-  } {
+  listSelection(p: {
+    projectId?: string | null | undefined;
+    sectionId?: string | null | undefined;
+  }): ListSelection {
     let included: string[] | null = null;
     const excluded: string[] = [];
     const only = (ids: string[]) => {
@@ -113,8 +116,15 @@ export class ThreadOrganization {
     } else if (p.projectId === null) excluded.push(...this.sections.assignedIds("project"));
     if (typeof p.sectionId === "string") only(this.sections.memberIds("section", p.sectionId));
     else if (p.sectionId === null) excluded.push(...this.sections.assignedIds("section"));
-    return { included, excluded };
+    return { included, excluded, includeEmpty: typeof p.sectionId === "string" };
   }
+}
+
+/** The threads `thread/list`'s `projectId` and `sectionId` select (see `ThreadOrganization.listSelection`). */
+export interface ListSelection {
+  included: string[] | null;
+  excluded: string[];
+  includeEmpty: boolean;
 }
 
 /** A thread with its placement (none: in no project and no section). */

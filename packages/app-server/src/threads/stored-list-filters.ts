@@ -1,4 +1,5 @@
 import { type gen0166, invalidRequest, parseUuid, RpcError } from "@codex-ts/app-server-protocol";
+import type { ListSelection } from "./organization.js";
 
 /**
  * `thread/list`'s relationship and organisation filters, checked as 0.166.0 checks them (same codes and words,
@@ -73,11 +74,8 @@ function parseAttached(raw: string): void {
  * `projectId` / `sectionId` without an organisation store (no CODEX_HOME): no project exists (0.166.0's refusal),
  * no thread is in a section, and null selects every thread.
  */
-export function organizationlessSelection(p: gen0166.ThreadListParams): {
-  included: string[] | null;
-  excluded: string[];
-} {
+export function organizationlessSelection(p: gen0166.ThreadListParams): ListSelection {
   if (typeof p.projectId === "string")
     throw new RpcError(INVALID_PARAMS, `project not found: ${p.projectId}`);
-  return { included: typeof p.sectionId === "string" ? [] : null, excluded: [] };
+  return { included: typeof p.sectionId === "string" ? [] : null, excluded: [], includeEmpty: false };
 }

@@ -115,7 +115,8 @@ function filesCanAnswer(query: ThreadQuery): NormalizedThreadQuery | null {
   const q = normalizeThreadQuery(query);
   const f = q.filter;
   const newestCreated = q.order.key === "created" && q.order.direction === "desc";
-  if (!newestCreated || f.archived || f.search !== null || f.parentId || f.ancestorId) return null;
+  if (!newestCreated || f.archived || f.includeEmpty || f.search !== null || f.parentId || f.ancestorId)
+    return null;
   return providersSuitFiles(f.providers, f.defaultProvider) ? q : null;
 }
 

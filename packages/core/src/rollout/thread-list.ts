@@ -37,6 +37,8 @@ export interface ThreadQuery {
   excludedThreadIds?: readonly string[] | null;
   /** Only these thread ids (lower-case UUIDs; a project's or a section's threads); absent or null: any. */
   includedThreadIds?: readonly string[] | null;
+  /** Also threads no user message was sent to yet (0.166.0 lists them in a section, and counts them in a project). */
+  includeEmpty?: boolean;
   /**
    * Only the sub-agents this thread spawned (session_meta `source.subagent.thread_spawn.parent_thread_id`), or with
    * `ancestorThreadId` its descendants at any depth. Either one lists every source kind unless `sourceKinds` names
@@ -148,6 +150,7 @@ export function normalizeThreadQuery(q: ThreadQuery): NormalizedThreadQuery {
       search: q.searchTerm ? q.searchTerm : null,
       excludedIds: q.excludedThreadIds ?? null,
       includedIds: q.includedThreadIds ?? null,
+      includeEmpty: q.includeEmpty === true,
       parentId: q.parentThreadId ? q.parentThreadId.toLowerCase() : null,
       ancestorId: q.ancestorThreadId ? q.ancestorThreadId.toLowerCase() : null,
     },

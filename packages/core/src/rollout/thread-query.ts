@@ -17,6 +17,8 @@ export interface ThreadFilter {
   excludedIds?: readonly string[] | null;
   /** Only these thread ids; absent or null: any (empty: none). */
   includedIds?: readonly string[] | null;
+  /** Also the threads not listed by default (no user message yet). */
+  includeEmpty?: boolean;
   /** Only sub-agents this thread spawned directly (`parent`), or at any depth (`ancestor`). */
   parentId?: string | null;
   ancestorId?: string | null;
@@ -61,7 +63,7 @@ export function anchorOf(row: Pick<ThreadRow, "ts" | "mtime" | "id">, order: Thr
 
 /** The WHERE conditions (and their parameters) of a filter. */
 function whereClause(idx: IndexDb, f: ThreadFilter): { sql: string[]; params: unknown[] } {
-  const sql = ["archived = ?", "listable = 1", `kind IN (${marks(f.sourceKinds)})`];
+  const sql = ["archived = ?", f.includeEmpty ? "1" : "listable = 1", `kind IN (${marks(f.sourceKinds)})`];
   const params: unknown[] = [f.archived ? 1 : 0, ...f.sourceKinds];
   if (f.excludedIds && f.excludedIds.length > 0) {
     sql.push(`id NOT IN (${marks(f.excludedIds)})`);

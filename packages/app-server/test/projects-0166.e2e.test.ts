@@ -1,5 +1,4 @@
 import path from "node:path";
-import type { Message } from "@codex-ts/app-server-protocol";
 import { CODEX_0166_BIN, responses, useAppServerSuite } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import { type MockServer0166, startMockServer0166, startOnHome0166 } from "./helpers/mock-server-0166.js";
@@ -22,6 +21,7 @@ const UNKNOWN = "019a0000-0000-7000-8000-000000000000";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type Client = MockServer0166["c"];
+type Message = Client["messages"][number];
 
 /** The answer of any request: `{answered}` or its error's `{code, message}`. */
 async function answerOf(
@@ -361,6 +361,35 @@ describe("projects and thread sections compared with codex 0.166.0", () => {
       const read = result<{ thread: ThreadPlace }>(await ask("thread/read", { threadId: first })).thread;
       expect(place(read)).toEqual({ section: PINNED, entered: true, projectId: null });
       expect((await listed({ sectionId: PINNED.id })).sort()).toEqual([first, second].sort());
+      // The section's own order: the first pinned at the gap (1 000 000), the second midway before it.
+      const bySection = result<{ data: ThreadPlace[]; nextCursor: string; backwardsCursor: string }>(
+        await ask("thread/list", { sectionId: PINNED.id, sortKey: "section_position", limit: 1 }),
+      );
+      expect([bySection.data.map((t) => t.id), bySection.nextCursor, bySection.backwardsCursor]).toEqual([
+        [second],
+        `500000|${second}`,
+        `500001|${second}`,
+      ]);
+      const rest = result<{ data: ThreadPlace[]; nextCursor: null }>(
+        await ask("thread/list", {
+          sectionId: PINNED.id,
+          sortKey: "section_position",
+          cursor: bySection.nextCursor,
+        }),
+      );
+      expect([rest.data.map((t) => t.id), rest.nextCursor]).toEqual([[first], null]);
+      expect(await ask("thread/list", { sortKey: "section_position" })).toEqual({
+        code: -32600,
+        message: "section-position sorting requires a section filter",
+      });
+      expect(
+        await ask("thread/list", { sectionId: PINNED.id, sortKey: "section_position", cursor: "bad" }),
+      ).toEqual({
+        code: -32600,
+        message: "invalid cursor: bad",
+      });
+      const resumed = result<{ thread: ThreadPlace }>(await ask("thread/resume", { threadId: first })).thread;
+      expect(place(resumed)).toEqual({ section: PINNED, entered: true, projectId: null });
       expect(await listed({ sectionId: null })).toEqual([]);
       expect(await listed({ sectionId: "" })).toEqual([]);
 

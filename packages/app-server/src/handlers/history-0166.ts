@@ -16,6 +16,8 @@ import {
   RolloutPathError,
   type SessionsStore,
   type SourceKind,
+  type ThreadPage,
+  type ThreadQuery,
   ThreadNotFoundError,
   type ThreadSummary,
   TurnNotFoundError,
@@ -23,6 +25,7 @@ import {
 import type { Handlers } from "../handler.js";
 import type { LoadedThread } from "../threads/loaded-thread.js";
 import type { ThreadOrganization } from "../threads/organization.js";
+import { sectionOrderedPage } from "../threads/section-order-page.js";
 import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
 import { legacyItemsPage } from "../threads/stored-item-pages.js";
 import { lineEffect } from "../threads/stored-items.js";
@@ -170,28 +173,35 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
   return {
     async "thread/list"(p) {
       const filters = listFilters(p);
+      if (p.sortKey === "section_position" && typeof p.sectionId !== "string")
+        throw invalidRequest("section-position sorting requires a section filter");
       const placed = s.organization?.listSelection(p) ?? organizationlessSelection(p);
       if (filters.none || placed.included?.length === 0)
         return { data: [], readStates: {}, nextCursor: null, backwardsCursor: null };
       const excluded = [...(filters.excludedThreadIds ?? []), ...placed.excluded];
-      const page = await reading("", () =>
-        store.listThreads({
-          limit: p.limit ?? null,
-          cursor: p.cursor ?? null,
-          sortKey: p.sortKey ? SORT_KEYS[p.sortKey] : null,
-          sortDirection: p.sortDirection ?? null,
-          modelProviders: p.modelProviders ?? null,
-          defaultProvider: s.defaultProvider,
-          sourceKinds: (p.sourceKinds ?? null) as readonly SourceKind[] | null,
-          cwd: p.cwd ?? null,
-          searchTerm: p.searchTerm ?? null,
-          archived: p.archived ?? null,
-          excludedThreadIds: excluded.length > 0 ? excluded : null,
-          includedThreadIds: placed.included,
-          includeEmpty: placed.includeEmpty,
-          parentThreadId: filters.parentThreadId,
-          ancestorThreadId: filters.ancestorThreadId,
-        }),
+      const query: ThreadQuery = {
+        limit: p.limit ?? null,
+        cursor: p.cursor ?? null,
+        sortKey: p.sortKey ? SORT_KEYS[p.sortKey] : null,
+        sortDirection: p.sortDirection ?? null,
+        modelProviders: p.modelProviders ?? null,
+        defaultProvider: s.defaultProvider,
+        sourceKinds: (p.sourceKinds ?? null) as readonly SourceKind[] | null,
+        cwd: p.cwd ?? null,
+        searchTerm: p.searchTerm ?? null,
+        archived: p.archived ?? null,
+        excludedThreadIds: excluded.length > 0 ? excluded : null,
+        includedThreadIds: placed.included,
+        includeEmpty: placed.includeEmpty,
+        parentThreadId: filters.parentThreadId,
+        ancestorThreadId: filters.ancestorThreadId,
+      };
+      // A section's own order lives in the organisation store, not the sessions index.
+      const bySection = p.sortKey === "section_position" && typeof p.sectionId === "string" ? p.sectionId : null;
+      const page: ThreadPage & { backwardsCursor?: string | null } = await reading("", () =>
+        bySection !== null && s.organization
+          ? sectionOrderedPage(store, s.organization, bySection, query)
+          : store.listThreads(query),
       );
       const metadata = (await s.metadata?.all()) ?? new Map();
       const listed = page.items.map((t) =>
@@ -202,7 +212,10 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
         data,
         readStates: Object.fromEntries(data.map((t) => [t.id, initialReadState(t.id)])),
         nextCursor: page.nextCursor,
-        backwardsCursor: backwardsCursor(page.items[0], p.sortKey),
+        backwardsCursor:
+          page.backwardsCursor !== undefined
+            ? page.backwardsCursor
+            : backwardsCursor(page.items[0], p.sortKey),
       };
     },
 

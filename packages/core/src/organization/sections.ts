@@ -115,26 +115,52 @@ export class SectionStore {
         throw new OrganizationError(`section ${sectionId} does not exist`);
       if (beforeThreadId === threadId)
         throw new OrganizationError(`thread ${threadId} cannot be moved before itself`);
-      const members = (
-        db
-          .prepare(
-            "SELECT thread_id FROM thread_organization WHERE section_id = ? ORDER BY section_position, thread_id",
-          )
-          .all(sectionId) as { thread_id: string }[]
-      ).map((r) => r.thread_id);
-      const others = members.filter((id) => id !== threadId);
-      const at = beforeThreadId === null ? others.length : others.indexOf(beforeThreadId);
-      if (at < 0)
-        throw new OrganizationError(`before thread ${beforeThreadId} is not in section ${sectionId}`);
-      others.splice(at, 0, threadId);
-      const entered = members.includes(threadId) ? null : Date.now();
+      const current = db
+        .prepare("SELECT section_id FROM thread_organization WHERE thread_id = ?")
+        .get(threadId) as { section_id: string | null } | undefined;
+      if (beforeThreadId !== null) {
+        const before = db
+          .prepare("SELECT section_id FROM thread_organization WHERE thread_id = ?")
+          .get(beforeThreadId) as { section_id: string | null } | undefined;
+        if (before?.section_id !== sectionId)
+          throw new OrganizationError(`before thread ${beforeThreadId} is not in section ${sectionId}`);
+      }
+      const position = movePosition(db, sectionId, threadId, beforeThreadId);
+      const entered = current?.section_id === sectionId ? null : Date.now();
       db.prepare(
-        `INSERT INTO thread_organization (thread_id, section_id, section_entered_at_ms) VALUES (?, ?, ?)
+        `INSERT INTO thread_organization (thread_id, section_id, section_position, section_entered_at_ms)
+         VALUES (?, ?, ?, ?)
          ON CONFLICT(thread_id) DO UPDATE SET section_id = excluded.section_id,
+           section_position = excluded.section_position,
            section_entered_at_ms = COALESCE(?, section_entered_at_ms)`,
-      ).run(threadId, sectionId, entered, entered);
-      renumber(db, others);
+      ).run(threadId, sectionId, position, entered, entered);
     });
+  }
+
+  /**
+   * A section's threads in position order from after `anchor` (exclusive), each with its position; `direction`
+   * desc reverses the order.
+   */
+  ordered(
+    sectionId: string,
+    direction: "asc" | "desc",
+    anchor: { position: number; id: string } | null,
+  ): { id: string; position: number }[] {
+    const dir = direction === "asc" ? "ASC" : "DESC";
+    const op = direction === "asc" ? ">" : "<";
+    const rows = this.db
+      .open()
+      .prepare(
+        `SELECT thread_id AS id, section_position AS position FROM thread_organization
+         WHERE section_id = ? AND section_position IS NOT NULL
+           AND (? IS NULL OR (section_position, thread_id) ${op} (?, ?))
+         ORDER BY section_position ${dir}, thread_id ${dir}`,
+      )
+      .all(sectionId, anchor?.position ?? null, anchor?.position ?? null, anchor?.id ?? null) as {
+      id: string;
+      position: number;
+    }[];
+    return rows;
   }
 
   /** Where these threads are (a thread in no project and no section is absent). */
@@ -203,7 +229,60 @@ interface PlacementRow {
   section_appearance: string | null;
 }
 
-function renumber(db: Database, ordered: readonly string[]): void {
-  const set = db.prepare("UPDATE thread_organization SET section_position = ? WHERE thread_id = ?");
-  for (const [position, id] of ordered.entries()) set.run(position, id);
+/** The distance between neighbours in a section (0.166.0's): a move usually writes one row, its midpoint. */
+const POSITION_GAP = 1_000_000;
+
+/**
+ * Where a moved thread goes, as 0.166.0 places it: last (the section's highest position plus the gap), or midway
+ * between the thread it goes before and the one before that (half its position when it is first). With no room
+ * left the section is renumbered (gap apart, in order) once, and the place computed again.
+ */
+function movePosition(db: Database, sectionId: string, threadId: string, beforeThreadId: string | null): number {
+  for (let renumbered = false; ; renumbered = true) {
+    let position: number | null;
+    if (beforeThreadId !== null) {
+      const upper = (
+        db
+          .prepare("SELECT section_position AS p FROM thread_organization WHERE thread_id = ? AND section_id = ?")
+          .get(beforeThreadId, sectionId) as { p: number | null } | undefined
+      )?.p;
+      if (upper == null)
+        throw new OrganizationError(`before thread ${beforeThreadId} is not in section ${sectionId}`);
+      const lower = (
+        db
+          .prepare(
+            `SELECT MAX(section_position) AS p FROM thread_organization
+             WHERE section_id = ? AND section_position < ? AND thread_id <> ?`,
+          )
+          .get(sectionId, upper, threadId) as { p: number | null }
+      ).p;
+      position =
+        lower !== null
+          ? upper - lower > 1
+            ? lower + Math.floor((upper - lower) / 2)
+            : null
+          : upper > 1
+            ? Math.floor(upper / 2)
+            : null;
+    } else {
+      const max = (
+        db
+          .prepare("SELECT MAX(section_position) AS p FROM thread_organization WHERE section_id = ? AND thread_id <> ?")
+          .get(sectionId, threadId) as { p: number | null }
+      ).p;
+      position = (max ?? 0) + POSITION_GAP;
+    }
+    if (position !== null) return position;
+    if (renumbered) throw new OrganizationError(`section ${sectionId} has no remaining thread positions`);
+    const others = (
+      db
+        .prepare(
+          `SELECT thread_id FROM thread_organization WHERE section_id = ? AND thread_id <> ?
+           ORDER BY section_position ASC, thread_id ASC`,
+        )
+        .all(sectionId, threadId) as { thread_id: string }[]
+    ).map((r) => r.thread_id);
+    const set = db.prepare("UPDATE thread_organization SET section_position = ? WHERE thread_id = ?");
+    for (const [i, id] of others.entries()) set.run((i + 1) * POSITION_GAP, id);
+  }
 }

@@ -16,17 +16,17 @@ import {
   RolloutPathError,
   type SessionsStore,
   type SourceKind,
+  ThreadNotFoundError,
   type ThreadPage,
   type ThreadQuery,
-  ThreadNotFoundError,
   type ThreadSummary,
   TurnNotFoundError,
 } from "@codex-ts/core";
 import type { Handlers } from "../handler.js";
 import type { LoadedThread } from "../threads/loaded-thread.js";
 import type { ThreadOrganization } from "../threads/organization.js";
-import { sectionOrderedPage } from "../threads/section-order-page.js";
 import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
+import { sectionOrderedPage } from "../threads/section-order-page.js";
 import { legacyItemsPage } from "../threads/stored-item-pages.js";
 import { lineEffect } from "../threads/stored-items.js";
 import { listFilters, organizationlessSelection } from "../threads/stored-list-filters.js";
@@ -197,7 +197,8 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
         ancestorThreadId: filters.ancestorThreadId,
       };
       // A section's own order lives in the organisation store, not the sessions index.
-      const bySection = p.sortKey === "section_position" && typeof p.sectionId === "string" ? p.sectionId : null;
+      const bySection =
+        p.sortKey === "section_position" && typeof p.sectionId === "string" ? p.sectionId : null;
       const page: ThreadPage & { backwardsCursor?: string | null } = await reading("", () =>
         bySection !== null && s.organization
           ? sectionOrderedPage(store, s.organization, bySection, query)

@@ -10,7 +10,8 @@ function parseCursor(cursor: string): { position: number; id: string } {
   const bar = cursor.indexOf("|");
   const position = Number(cursor.slice(0, bar));
   try {
-    if (bar < 0 || !/^-?\d+$/.test(cursor.slice(0, bar)) || !Number.isSafeInteger(position)) throw new Error();
+    if (bar < 0 || !/^-?\d+$/.test(cursor.slice(0, bar)) || !Number.isSafeInteger(position))
+      throw new Error();
     return { position, id: parseUuid(cursor.slice(bar + 1)) };
   } catch {
     throw invalidRequest(`invalid cursor: ${cursor}`);

@@ -237,13 +237,20 @@ const POSITION_GAP = 1_000_000;
  * between the thread it goes before and the one before that (half its position when it is first). With no room
  * left the section is renumbered (gap apart, in order) once, and the place computed again.
  */
-function movePosition(db: Database, sectionId: string, threadId: string, beforeThreadId: string | null): number {
+function movePosition(
+  db: Database,
+  sectionId: string,
+  threadId: string,
+  beforeThreadId: string | null,
+): number {
   for (let renumbered = false; ; renumbered = true) {
     let position: number | null;
     if (beforeThreadId !== null) {
       const upper = (
         db
-          .prepare("SELECT section_position AS p FROM thread_organization WHERE thread_id = ? AND section_id = ?")
+          .prepare(
+            "SELECT section_position AS p FROM thread_organization WHERE thread_id = ? AND section_id = ?",
+          )
           .get(beforeThreadId, sectionId) as { p: number | null } | undefined
       )?.p;
       if (upper == null)
@@ -267,7 +274,9 @@ function movePosition(db: Database, sectionId: string, threadId: string, beforeT
     } else {
       const max = (
         db
-          .prepare("SELECT MAX(section_position) AS p FROM thread_organization WHERE section_id = ? AND thread_id <> ?")
+          .prepare(
+            "SELECT MAX(section_position) AS p FROM thread_organization WHERE section_id = ? AND thread_id <> ?",
+          )
           .get(sectionId, threadId) as { p: number | null }
       ).p;
       position = (max ?? 0) + POSITION_GAP;

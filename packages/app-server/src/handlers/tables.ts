@@ -290,6 +290,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               identity,
               unloadDelayMs: unloadDelayMs(rt.processConfig?.raw),
               skills,
+              organization,
             }),
           }
         : unavailable(

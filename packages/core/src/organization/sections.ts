@@ -163,6 +163,11 @@ export class SectionStore {
     return rows;
   }
 
+  /** Forgets a deleted thread's project and section. */
+  forget(threadId: string): void {
+    this.db.open().prepare("DELETE FROM thread_organization WHERE thread_id = ?").run(threadId);
+  }
+
   /** Where these threads are (a thread in no project and no section is absent). */
   placementsOf(threadIds: readonly string[]): Map<string, ThreadPlacement> {
     const out = new Map<string, ThreadPlacement>();

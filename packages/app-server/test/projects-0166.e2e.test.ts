@@ -251,6 +251,37 @@ describe("projects and thread sections compared with codex 0.166.0", () => {
     ];
     for (const [method, params, code, message] of refusals)
       expect([method, await ask(method, params)]).toEqual([method, { code, message }]);
+
+    // Without the experimental API the project methods and fields are refused (after a relative root); sections
+    // are not experimental.
+    await s.c.close();
+    const plain = await startOnHome0166(suite, impl, {
+      home: path.join(s.root, "codex-home"),
+      cwd: s.root,
+      client: CLIENT,
+      capabilities: {},
+    });
+    const refused = (what: string) => ({
+      code: -32600,
+      message: `${what} requires experimentalApi capability`,
+    });
+    expect(await answerOf(plain, "project/list", {})).toEqual(refused("project/list"));
+    expect(await answerOf(plain, "project/delete", { projectId: two.id })).toEqual(refused("project/delete"));
+    expect(
+      await answerOf(plain, "project/create", { idempotencyKey: "k", name: "P", roots: [{ path: "r" }] }),
+    ).toEqual({
+      code: -32600,
+      message: "Invalid request: AbsolutePathBuf deserialized without a base path",
+    });
+    expect(await answerOf(plain, "thread/list", { projectId: null })).toEqual(
+      refused("thread/list.projectId"),
+    );
+    expect(await answerOf(plain, "thread/metadata/update", { threadId: UNKNOWN, projectId: "" })).toEqual(
+      refused("thread/metadata/update.projectId"),
+    );
+    expect(await answerOf(plain, "threadSection/list", {})).toEqual({
+      answered: { data: [PINNED], nextCursor: null },
+    });
   });
 
   it.each(IMPLS)("%s: thread sections and their refusals", { timeout: 120_000 }, async (impl) => {

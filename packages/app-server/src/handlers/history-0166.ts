@@ -42,6 +42,8 @@ export interface HistoryServices0166 {
   registry: ThreadRegistry;
   /** The metadata clients set (`thread/metadata/update`), shown over what the rollouts recorded. */
   metadata?: ThreadMetadataStore | undefined;
+  /** Whether the client asked for the experimental API (`thread/list`'s `projectId` needs it). */
+  experimentalApi?: (() => boolean) | undefined;
   /** Projects and sections: `thread/list` filters by them, and threads show where they are. */
   organization?: ThreadOrganization | undefined;
 }
@@ -172,6 +174,9 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
 
   return {
     async "thread/list"(p) {
+      // Present at all (null too), the experimental `projectId` is refused first, as 0.166.0 refuses it.
+      if (p.projectId !== undefined && !s.experimentalApi?.())
+        throw invalidRequest("thread/list.projectId requires experimentalApi capability");
       const filters = listFilters(p);
       if (p.sortKey === "section_position" && typeof p.sectionId !== "string")
         throw invalidRequest("section-position sorting requires a section filter");

@@ -358,6 +358,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               registry: threads,
               metadata: threadMetadata,
               organization,
+              experimentalApi: () => experimentalApi,
             }),
             ...createSearchHandlers0166({ ...rt.sessions, registry: threads }),
           }
@@ -376,7 +377,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             "a sessions store",
           )),
       ...(organization
-        ? createOrganizationHandlers0166(organization)
+        ? createOrganizationHandlers0166(organization, () => experimentalApi)
         : unavailable(protocol0166, ORGANIZATION_METHODS_0166, "a CODEX_HOME")),
     },
   };

@@ -11,6 +11,8 @@ export interface MetadataServices0166 {
   registry: ThreadRegistry;
   sessions: { store: SessionsStore; defaultProvider: string };
   metadata: ThreadMetadataStore;
+  /** Whether the client asked for the experimental API (`projectId` and `daybreakEnabled` need it). */
+  experimentalApi(): boolean;
   /** Projects (a `projectId` puts the thread in one); without, no project exists. */
   organization?: ThreadOrganization | undefined;
 }
@@ -28,6 +30,10 @@ export function createMetadataUpdateHandler0166(
 ): Handlers<Protocol0166, "thread/metadata/update"> {
   return {
     async "thread/metadata/update"(p, ctx) {
+      // 0.166.0's experimental fields, refused before anything else is looked at.
+      for (const field of ["projectId", "daybreakEnabled"] as const)
+        if (p[field] != null && !s.experimentalApi())
+          throw invalidRequest(`thread/metadata/update.${field} requires experimentalApi capability`);
       const id = parseThreadId(p.threadId);
       if (p.gitInfo == null && p.projectId == null && p.daybreakEnabled == null)
         throw invalidRequest("thread metadata update must include at least one field");

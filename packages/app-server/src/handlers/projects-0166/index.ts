@@ -7,8 +7,9 @@ import { createSectionHandlers0166 } from "./sections.js";
 /** Every method of 0.166.0's thread organisation group (projects and thread sections). */
 export function createOrganizationHandlers0166(
   org: ThreadOrganization,
+  experimentalApi: () => boolean,
 ): Handlers<Protocol0166, ProjectMethod0166> {
-  return { ...createProjectHandlers0166(org), ...createSectionHandlers0166(org) };
+  return { ...createProjectHandlers0166(org, experimentalApi), ...createSectionHandlers0166(org) };
 }
 
 /** The methods, for a server without a CODEX_HOME (answered as unavailable). */

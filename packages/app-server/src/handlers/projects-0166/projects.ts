@@ -1,5 +1,5 @@
 import { realpath } from "node:fs/promises";
-import { invalidParams, type Protocol0166 } from "@codex-ts/app-server-protocol";
+import { invalidParams, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
 import type { Handlers } from "../../handler.js";
 import { organizationError, type ThreadOrganization } from "../../threads/organization.js";
 import { clientPath } from "../fs-0166/paths.js";
@@ -88,8 +88,15 @@ function threadIds(ids: readonly string[]): string[] {
  * answer as 0.166.0 sends them: `project/changed` when a project is created, changed, moved or deleted, and
  * `thread/project/updated` for each thread an import puts in it or a deletion takes out.
  */
-export function createProjectHandlers0166(org: ThreadOrganization): Handlers<Protocol0166, ProjectMethod> {
+export function createProjectHandlers0166(
+  org: ThreadOrganization,
+  experimentalApi: () => boolean,
+): Handlers<Protocol0166, ProjectMethod> {
   const { projects } = org;
+  /** The project methods are experimental in 0.166.0: refused without the capability (after a relative root). */
+  const allowed = (method: ProjectMethod) => {
+    if (!experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
+  };
 
   const create = async (
     p: {
@@ -99,8 +106,10 @@ export function createProjectHandlers0166(org: ThreadOrganization): Handlers<Pro
       idempotencyKey: string;
     },
     importing: readonly string[],
+    method: ProjectMethod,
   ) => {
     checkAbsolute(p.roots);
+    allowed(method);
     const key = idempotencyKey(p.idempotencyKey);
     const ids = threadIds(importing);
     const name = projectName(p.name);
@@ -130,6 +139,7 @@ export function createProjectHandlers0166(org: ThreadOrganization): Handlers<Pro
 
   return {
     async "project/list"(p) {
+      allowed("project/list");
       if (p.sortKey == null && p.sortDirection != null) throw invalidParams("sortDirection requires sortKey");
       const sortKey = p.sortKey ?? "position";
       const direction = p.sortDirection ?? (sortKey === "position" ? "asc" : "desc");
@@ -153,18 +163,19 @@ export function createProjectHandlers0166(org: ThreadOrganization): Handlers<Pro
     },
 
     async "project/read"(p) {
+      allowed("project/read");
       return { project: await org.wire(found(p.projectId)) };
     },
 
     async "project/create"(p, ctx) {
-      const made = await create(p, []);
+      const made = await create(p, [], "project/create");
       if (made.created)
         await ctx.peer.notify("project/changed", { projectId: made.project.id, changeType: "created" });
       return { project: await org.wire(made.project) };
     },
 
     async "project/import"(p, ctx) {
-      const made = await create(p, p.threads ?? []);
+      const made = await create(p, p.threads ?? [], "project/import");
       if (made.created) {
         const projectId = made.project.id;
         await ctx.peer.notify("project/changed", { projectId, changeType: "created" });
@@ -176,6 +187,7 @@ export function createProjectHandlers0166(org: ThreadOrganization): Handlers<Pro
 
     async "project/update"(p, ctx) {
       checkAbsolute(p.roots);
+      allowed("project/update");
       const name = p.name == null ? undefined : projectName(p.name);
       const roots = p.roots == null ? undefined : await projectRoots(p.roots);
       const updated = projects.update(p.projectId, { name, roots, metadata: p.metadata ?? undefined });
@@ -186,6 +198,7 @@ export function createProjectHandlers0166(org: ThreadOrganization): Handlers<Pro
     },
 
     async "project/move"(p, ctx) {
+      allowed("project/move");
       let moved: boolean | null;
       try {
         moved = projects.move(p.projectId, p.beforeProjectId ?? null);
@@ -198,6 +211,7 @@ export function createProjectHandlers0166(org: ThreadOrganization): Handlers<Pro
     },
 
     async "project/delete"(p, ctx) {
+      allowed("project/delete");
       const members = projects.delete(p.projectId);
       if (members === null) throw invalidParams(`project not found: ${p.projectId}`);
       await ctx.peer.notify("project/changed", { projectId: p.projectId, changeType: "deleted" });

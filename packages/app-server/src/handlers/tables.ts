@@ -100,6 +100,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const threadMetadata = codexHome ? new ThreadMetadataStore(codexHome) : undefined;
   // Projects and thread sections (`project/*`, `threadSection/*`), and where each thread is in them.
   const organization = codexHome ? new ThreadOrganization(codexHome, threads, rt?.sessions) : undefined;
+  if (organization) server.onClose(() => organization.close());
   let experimentalApi = false;
   // A 0.166 connection's threads name its client, as 0.166.0 names it (`clientInfo.name` as the originator).
   const identity = (): ConversationIdentity => {

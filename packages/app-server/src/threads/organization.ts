@@ -22,13 +22,15 @@ const THREAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 export class ThreadOrganization {
   readonly projects: ProjectStore;
   readonly sections: SectionStore;
+  private readonly db: OrganizationDb;
 
   constructor(
     codexHome: string,
     private readonly registry: ThreadRegistry,
     private readonly sessions: { store: SessionsStore; defaultProvider: string } | undefined,
   ) {
-    const db = new OrganizationDb(codexHome);
+    this.db = new OrganizationDb(codexHome);
+    const db = this.db;
     this.projects = new ProjectStore(db);
     this.sections = new SectionStore(db);
   }
@@ -47,29 +49,39 @@ export class ThreadOrganization {
     return ((await this.sessions?.store.findArchivedPathById(id).catch(() => null)) ?? null) !== null;
   }
 
-  /** The newest activity (ms) among a project's live threads, by project id (absent: none). */
+  /**
+   * The newest activity (ms) among each project's live threads, by project id (absent: none): one indexed query
+   * over every thread of these projects, newest first.
+   */
   async recency(projectIds: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     const store = this.sessions?.store;
     if (!store) return out;
-    for (const id of projectIds) {
-      const members = this.sections.memberIds("project", id);
-      if (members.length === 0) continue;
-      const page = await store
-        .listThreads({
-          includedThreadIds: members,
-          includeEmpty: true,
-          sortKey: "updated_at",
-          sortDirection: "desc",
-          limit: 1,
-          sourceKinds: ALL_SOURCE_KINDS,
-          defaultProvider: this.sessions.defaultProvider,
-        })
-        .catch(() => null);
-      const newest = page?.items[0];
-      if (newest) out.set(id, newest.updatedAtMs);
+    const projectOf = new Map<string, string>();
+    for (const id of projectIds)
+      for (const thread of this.sections.memberIds("project", id)) projectOf.set(thread, id);
+    if (projectOf.size === 0) return out;
+    const page = await store
+      .listThreads({
+        includedThreadIds: [...projectOf.keys()],
+        includeEmpty: true,
+        sortKey: "updated_at",
+        sortDirection: "desc",
+        limit: projectOf.size,
+        sourceKinds: ALL_SOURCE_KINDS,
+        defaultProvider: this.sessions.defaultProvider,
+      })
+      .catch(() => null);
+    for (const t of page?.items ?? []) {
+      const project = projectOf.get(t.conversationId);
+      if (project !== undefined && !out.has(project)) out.set(project, t.updatedAtMs);
     }
     return out;
+  }
+
+  /** Closes the store's database (the connection is gone). */
+  close(): void {
+    this.db.close();
   }
 
   /** A project as the protocol shows it (times in seconds). */

@@ -14,6 +14,7 @@ import { mcpRequests0166 } from "./protocol-0166-mcp.js";
 import { pluginRequests0166 } from "./protocol-0166-plugins.js";
 import { processNotifications0166, processRequests0166 } from "./protocol-0166-process.js";
 import { remoteRequests0166 } from "./protocol-0166-remote.js";
+import { projectNotifications0166, projectRequests0166 } from "./protocol-0166-projects.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 import { threadStateNotifications0166, threadStateRequests0166 } from "./protocol-0166-thread-state.js";
@@ -83,6 +84,7 @@ export const protocol0166 = {
     ...hostRequests0166,
 
     ...goalRequests0166,
+    ...projectRequests0166,
     ...workspaceRequests0166,
     ...liveRequests0166,
     ...externalAgentRequests0166,
@@ -117,6 +119,7 @@ export const protocol0166 = {
     ...settingsNotifications0166,
     ...adminNotifications0166,
     ...goalNotifications0166,
+    ...projectNotifications0166,
     ...hostNotifications0166,
     ...workspaceNotifications0166,
     ...liveNotifications0166,

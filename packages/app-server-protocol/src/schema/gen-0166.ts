@@ -3560,6 +3560,102 @@ export type ProcessWriteStdinParams = z.infer<typeof ProcessWriteStdinParams>;
 export const ProcessWriteStdinResponse = z.object({});
 export type ProcessWriteStdinResponse = z.infer<typeof ProcessWriteStdinResponse>;
 
+export const ProjectRoot = z.object({ path: AbsolutePathBuf });
+export type ProjectRoot = z.infer<typeof ProjectRoot>;
+
+export const Project = z.object({
+  createdAt: i64(),
+  id: z.string(),
+  metadata: z.record(z.string(), z.string()),
+  name: z.string(),
+  position: i64(),
+  recencyAt: i64().nullable().optional(),
+  roots: z.array(ProjectRoot),
+  updatedAt: i64(),
+});
+export type Project = z.infer<typeof Project>;
+
+export const ProjectChangeType = z.enum(["created", "updated", "deleted"]);
+export type ProjectChangeType = z.infer<typeof ProjectChangeType>;
+
+export const ProjectChangedNotification = z.object({ changeType: ProjectChangeType, projectId: z.string() });
+export type ProjectChangedNotification = z.infer<typeof ProjectChangedNotification>;
+
+export const ProjectCreateParams = z.object({
+  idempotencyKey: z.string(),
+  metadata: z.record(z.string(), z.string()).nullable().optional(),
+  name: z.string(),
+  roots: z.array(ProjectRoot),
+});
+export type ProjectCreateParams = z.infer<typeof ProjectCreateParams>;
+
+export const ProjectCreateResponse = z.object({ project: Project });
+export type ProjectCreateResponse = z.infer<typeof ProjectCreateResponse>;
+
+export const ProjectDeleteParams = z.object({ projectId: z.string() });
+export type ProjectDeleteParams = z.infer<typeof ProjectDeleteParams>;
+
+export const ProjectDeleteResponse = z.object({});
+export type ProjectDeleteResponse = z.infer<typeof ProjectDeleteResponse>;
+
+export const ProjectImportParams = z.object({
+  idempotencyKey: z.string(),
+  metadata: z.record(z.string(), z.string()).nullable().optional(),
+  name: z.string(),
+  roots: z.array(ProjectRoot),
+  threads: z.array(z.string()).nullable().optional(),
+});
+export type ProjectImportParams = z.infer<typeof ProjectImportParams>;
+
+export const ProjectImportResponse = z.object({ project: Project });
+export type ProjectImportResponse = z.infer<typeof ProjectImportResponse>;
+
+export const ProjectSortKey = z.enum(["position", "recencyAt"]);
+export type ProjectSortKey = z.infer<typeof ProjectSortKey>;
+
+export const SortDirection = z.enum(["asc", "desc"]);
+export type SortDirection = z.infer<typeof SortDirection>;
+
+export const ProjectListParams = z.object({
+  cursor: z.string().nullable().optional(),
+  limit: u32().nullable().optional(),
+  sortDirection: SortDirection.nullable().optional(),
+  sortKey: ProjectSortKey.nullable().optional(),
+});
+export type ProjectListParams = z.infer<typeof ProjectListParams>;
+
+export const ProjectListResponse = z.object({
+  data: z.array(Project),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ProjectListResponse = z.infer<typeof ProjectListResponse>;
+
+export const ProjectMoveParams = z.object({
+  beforeProjectId: z.string().nullable().optional(),
+  projectId: z.string(),
+});
+export type ProjectMoveParams = z.infer<typeof ProjectMoveParams>;
+
+export const ProjectMoveResponse = z.object({});
+export type ProjectMoveResponse = z.infer<typeof ProjectMoveResponse>;
+
+export const ProjectReadParams = z.object({ projectId: z.string() });
+export type ProjectReadParams = z.infer<typeof ProjectReadParams>;
+
+export const ProjectReadResponse = z.object({ project: Project });
+export type ProjectReadResponse = z.infer<typeof ProjectReadResponse>;
+
+export const ProjectUpdateParams = z.object({
+  metadata: z.record(z.string(), z.string()).nullable().optional(),
+  name: z.string().nullable().optional(),
+  projectId: z.string(),
+  roots: z.array(ProjectRoot).nullable().optional(),
+});
+export type ProjectUpdateParams = z.infer<typeof ProjectUpdateParams>;
+
+export const ProjectUpdateResponse = z.object({ project: Project });
+export type ProjectUpdateResponse = z.infer<typeof ProjectUpdateResponse>;
+
 export const ReasoningItemContent = z.union([
   z.object({ text: z.string(), type: z.enum(["reasoning_text"]) }),
   z.object({ text: z.string(), type: z.enum(["text"]) }),
@@ -3912,9 +4008,6 @@ export type SkillsListParams = z.infer<typeof SkillsListParams>;
 
 export const SkillsListResponse = z.object({ data: z.array(SkillsListEntry) });
 export type SkillsListResponse = z.infer<typeof SkillsListResponse>;
-
-export const SortDirection = z.enum(["asc", "desc"]);
-export type SortDirection = z.infer<typeof SortDirection>;
 
 export const TerminalInteractionNotification = z.object({
   itemId: z.string(),
@@ -4473,6 +4566,12 @@ export type ThreadPredictionRequestParams = z.infer<typeof ThreadPredictionReque
 export const ThreadPredictionRequestResponse = z.object({});
 export type ThreadPredictionRequestResponse = z.infer<typeof ThreadPredictionRequestResponse>;
 
+export const ThreadProjectUpdatedNotification = z.object({
+  projectId: z.string().nullable(),
+  threadId: z.string(),
+});
+export type ThreadProjectUpdatedNotification = z.infer<typeof ThreadProjectUpdatedNotification>;
+
 export const ThreadReadParams = z.object({ includeTurns: z.boolean().optional(), threadId: z.string() });
 export type ThreadReadParams = z.infer<typeof ThreadReadParams>;
 
@@ -4696,6 +4795,62 @@ export const ThreadSearchResponse = z.object({
   nextCursor: z.string().nullable().optional(),
 });
 export type ThreadSearchResponse = z.infer<typeof ThreadSearchResponse>;
+
+/** Parameters for creating an independently persisted thread section. */
+export const ThreadSectionCreateParams = z.object({
+  appearance: ThreadSectionAppearance.nullable().optional(),
+  name: z.string(),
+});
+export type ThreadSectionCreateParams = z.infer<typeof ThreadSectionCreateParams>;
+
+/** The independently persisted section created by the server. */
+export const ThreadSectionCreateResponse = z.object({ section: ThreadSection });
+export type ThreadSectionCreateResponse = z.infer<typeof ThreadSectionCreateResponse>;
+
+/** Parameters for deleting an independently persisted thread section. */
+export const ThreadSectionDeleteParams = z.object({ sectionId: z.string() });
+export type ThreadSectionDeleteParams = z.infer<typeof ThreadSectionDeleteParams>;
+
+/** Successful deletion does not return additional section data. */
+export const ThreadSectionDeleteResponse = z.object({});
+export type ThreadSectionDeleteResponse = z.infer<typeof ThreadSectionDeleteResponse>;
+
+/** Parameters for listing independently persisted thread sections. */
+export const ThreadSectionListParams = z.object({
+  cursor: z.string().nullable().optional(),
+  limit: u32().nullable().optional(),
+});
+export type ThreadSectionListParams = z.infer<typeof ThreadSectionListParams>;
+
+/** One page of independently persisted thread sections. */
+export const ThreadSectionListResponse = z.object({
+  data: z.array(ThreadSection),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadSectionListResponse = z.infer<typeof ThreadSectionListResponse>;
+
+/** Parameters for moving a thread within a server-owned section ordering. */
+export const ThreadSectionMoveParams = z.object({
+  beforeThreadId: z.string().nullable().optional(),
+  sectionId: z.string().nullable(),
+  threadId: z.string(),
+});
+export type ThreadSectionMoveParams = z.infer<typeof ThreadSectionMoveParams>;
+
+export const ThreadSectionMoveResponse = z.object({});
+export type ThreadSectionMoveResponse = z.infer<typeof ThreadSectionMoveResponse>;
+
+/** Parameters for updating an independently persisted thread section. */
+export const ThreadSectionUpdateParams = z.object({
+  appearance: ThreadSectionAppearance.nullable().optional(),
+  name: z.string(),
+  sectionId: z.string(),
+});
+export type ThreadSectionUpdateParams = z.infer<typeof ThreadSectionUpdateParams>;
+
+/** The independently persisted section after its name is updated. */
+export const ThreadSectionUpdateResponse = z.object({ section: ThreadSection });
+export type ThreadSectionUpdateResponse = z.infer<typeof ThreadSectionUpdateResponse>;
 
 export const ThreadSetNameParams = z.object({ name: z.string(), threadId: z.string() });
 export type ThreadSetNameParams = z.infer<typeof ThreadSetNameParams>;
@@ -5573,6 +5728,25 @@ export const definitions0166 = {
   "v2/ProcessTerminalSize": ProcessTerminalSize,
   "v2/ProcessWriteStdinParams": ProcessWriteStdinParams,
   "v2/ProcessWriteStdinResponse": ProcessWriteStdinResponse,
+  "v2/Project": Project,
+  "v2/ProjectChangeType": ProjectChangeType,
+  "v2/ProjectChangedNotification": ProjectChangedNotification,
+  "v2/ProjectCreateParams": ProjectCreateParams,
+  "v2/ProjectCreateResponse": ProjectCreateResponse,
+  "v2/ProjectDeleteParams": ProjectDeleteParams,
+  "v2/ProjectDeleteResponse": ProjectDeleteResponse,
+  "v2/ProjectImportParams": ProjectImportParams,
+  "v2/ProjectImportResponse": ProjectImportResponse,
+  "v2/ProjectListParams": ProjectListParams,
+  "v2/ProjectListResponse": ProjectListResponse,
+  "v2/ProjectMoveParams": ProjectMoveParams,
+  "v2/ProjectMoveResponse": ProjectMoveResponse,
+  "v2/ProjectReadParams": ProjectReadParams,
+  "v2/ProjectReadResponse": ProjectReadResponse,
+  "v2/ProjectRoot": ProjectRoot,
+  "v2/ProjectSortKey": ProjectSortKey,
+  "v2/ProjectUpdateParams": ProjectUpdateParams,
+  "v2/ProjectUpdateResponse": ProjectUpdateResponse,
   "v2/RateLimitReachedType": RateLimitReachedType,
   "v2/RateLimitResetCredit": RateLimitResetCredit,
   "v2/RateLimitResetCreditStatus": RateLimitResetCreditStatus,
@@ -5722,6 +5896,7 @@ export const definitions0166 = {
   "v2/ThreadNameUpdatedNotification": ThreadNameUpdatedNotification,
   "v2/ThreadPredictionRequestParams": ThreadPredictionRequestParams,
   "v2/ThreadPredictionRequestResponse": ThreadPredictionRequestResponse,
+  "v2/ThreadProjectUpdatedNotification": ThreadProjectUpdatedNotification,
   "v2/ThreadReadParams": ThreadReadParams,
   "v2/ThreadReadResponse": ThreadReadResponse,
   "v2/ThreadReadState": ThreadReadState,
@@ -5753,6 +5928,16 @@ export const definitions0166 = {
   "v2/ThreadSearchTextRange": ThreadSearchTextRange,
   "v2/ThreadSection": ThreadSection,
   "v2/ThreadSectionAppearance": ThreadSectionAppearance,
+  "v2/ThreadSectionCreateParams": ThreadSectionCreateParams,
+  "v2/ThreadSectionCreateResponse": ThreadSectionCreateResponse,
+  "v2/ThreadSectionDeleteParams": ThreadSectionDeleteParams,
+  "v2/ThreadSectionDeleteResponse": ThreadSectionDeleteResponse,
+  "v2/ThreadSectionListParams": ThreadSectionListParams,
+  "v2/ThreadSectionListResponse": ThreadSectionListResponse,
+  "v2/ThreadSectionMoveParams": ThreadSectionMoveParams,
+  "v2/ThreadSectionMoveResponse": ThreadSectionMoveResponse,
+  "v2/ThreadSectionUpdateParams": ThreadSectionUpdateParams,
+  "v2/ThreadSectionUpdateResponse": ThreadSectionUpdateResponse,
   "v2/ThreadSetNameParams": ThreadSetNameParams,
   "v2/ThreadSetNameResponse": ThreadSetNameResponse,
   "v2/ThreadSettings": ThreadSettings,

@@ -17,15 +17,19 @@ import {
   type SessionsStore,
   type SourceKind,
   ThreadNotFoundError,
+  type ThreadPage,
+  type ThreadQuery,
   type ThreadSummary,
   TurnNotFoundError,
 } from "@codex-ts/core";
 import type { Handlers } from "../handler.js";
 import type { LoadedThread } from "../threads/loaded-thread.js";
+import type { ThreadOrganization } from "../threads/organization.js";
 import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
+import { sectionOrderedPage } from "../threads/section-order-page.js";
 import { legacyItemsPage } from "../threads/stored-item-pages.js";
 import { lineEffect } from "../threads/stored-items.js";
-import { listFilters } from "../threads/stored-list-filters.js";
+import { listFilters, organizationlessSelection } from "../threads/stored-list-filters.js";
 import { initialReadState, storedThreadObject } from "../threads/stored-thread.js";
 import { storedTurn } from "../threads/stored-turns.js";
 import { type ThreadMetadataStore, withMetadata } from "../threads/thread-metadata.js";
@@ -40,6 +44,10 @@ export interface HistoryServices0166 {
   metadata?: ThreadMetadataStore | undefined;
   /** The threads' read states (absent: every thread reads as one without a receipt). */
   readStates?: ((threadIds: readonly string[]) => Map<string, gen0166.ThreadReadState>) | undefined;
+  /** Whether the client asked for the experimental API (`thread/list`'s `projectId` needs it). */
+  experimentalApi?: (() => boolean) | undefined;
+  /** Projects and sections: `thread/list` filters by them, and threads show where they are. */
+  organization?: ThreadOrganization | undefined;
 }
 
 type HistoryMethods = "thread/list" | "thread/read" | "thread/turns/list" | "thread/items/list";
@@ -176,29 +184,46 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
 
   return {
     async "thread/list"(p) {
+      // Present at all (null too), the experimental `projectId` is refused first, as 0.166.0 refuses it.
+      if (p.projectId !== undefined && !s.experimentalApi?.())
+        throw invalidRequest("thread/list.projectId requires experimentalApi capability");
       const filters = listFilters(p);
-      if (filters.none) return { data: [], readStates: {}, nextCursor: null, backwardsCursor: null };
-      const page = await reading("", () =>
-        store.listThreads({
-          limit: p.limit ?? null,
-          cursor: p.cursor ?? null,
-          sortKey: p.sortKey ? SORT_KEYS[p.sortKey] : null,
-          sortDirection: p.sortDirection ?? null,
-          modelProviders: p.modelProviders ?? null,
-          defaultProvider: s.defaultProvider,
-          sourceKinds: (p.sourceKinds ?? null) as readonly SourceKind[] | null,
-          cwd: p.cwd ?? null,
-          searchTerm: p.searchTerm ?? null,
-          archived: p.archived ?? null,
-          excludedThreadIds: filters.excludedThreadIds,
-          parentThreadId: filters.parentThreadId,
-          ancestorThreadId: filters.ancestorThreadId,
-        }),
+      if (p.sortKey === "section_position" && typeof p.sectionId !== "string")
+        throw invalidRequest("section-position sorting requires a section filter");
+      const placed = s.organization?.listSelection(p) ?? organizationlessSelection(p);
+      if (filters.none || placed.included?.length === 0)
+        return { data: [], readStates: {}, nextCursor: null, backwardsCursor: null };
+      const excluded = [...(filters.excludedThreadIds ?? []), ...placed.excluded];
+      const query: ThreadQuery = {
+        limit: p.limit ?? null,
+        cursor: p.cursor ?? null,
+        sortKey: p.sortKey ? SORT_KEYS[p.sortKey] : null,
+        sortDirection: p.sortDirection ?? null,
+        modelProviders: p.modelProviders ?? null,
+        defaultProvider: s.defaultProvider,
+        sourceKinds: (p.sourceKinds ?? null) as readonly SourceKind[] | null,
+        cwd: p.cwd ?? null,
+        searchTerm: p.searchTerm ?? null,
+        archived: p.archived ?? null,
+        excludedThreadIds: excluded.length > 0 ? excluded : null,
+        includedThreadIds: placed.included,
+        includeEmpty: placed.includeEmpty,
+        parentThreadId: filters.parentThreadId,
+        ancestorThreadId: filters.ancestorThreadId,
+      };
+      // A section's own order lives in the organisation store, not the sessions index.
+      const bySection =
+        p.sortKey === "section_position" && typeof p.sectionId === "string" ? p.sectionId : null;
+      const page: ThreadPage & { backwardsCursor?: string | null } = await reading("", () =>
+        bySection !== null && s.organization
+          ? sectionOrderedPage(store, s.organization, bySection, query)
+          : store.listThreads(query),
       );
       const metadata = (await s.metadata?.all()) ?? new Map();
-      const data = page.items.map((t) =>
+      const listed = page.items.map((t) =>
         withMetadata(listedThread(registry, t), metadata.get(t.conversationId)),
       );
+      const data = s.organization ? s.organization.place(listed) : listed;
       const readStates = readStatesOf(data.map((t) => t.id));
       return {
         data,
@@ -206,7 +231,10 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
           data.map((t) => [t.id, readStates.get(t.id) ?? initialReadState(t.id)]),
         ),
         nextCursor: page.nextCursor,
-        backwardsCursor: backwardsCursor(page.items[0], p.sortKey),
+        backwardsCursor:
+          page.backwardsCursor !== undefined
+            ? page.backwardsCursor
+            : backwardsCursor(page.items[0], p.sortKey),
       };
     },
 
@@ -223,8 +251,9 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
           ? { ...storedThreadObject(summary, status(id), turns), threadSource: summary.threadSource }
           : await loadedObject(loaded as LoadedThread, turns);
         const metadata = await s.metadata?.all();
+        const shown = withMetadata(thread, metadata?.get(id));
         return {
-          thread: withMetadata(thread, metadata?.get(id)),
+          thread: s.organization?.place([shown])[0] ?? shown,
           readState: readStatesOf([id]).get(id) ?? initialReadState(id),
         };
       });

@@ -13,6 +13,7 @@ import type { HandlerTables } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { AppServer } from "../server.js";
 import { SkillExtraRoots } from "../skill-extra-roots.js";
+import { ThreadOrganization } from "../threads/organization.js";
 import { ThreadRegistry } from "../threads/registry.js";
 import type { ThreadSkillCatalog } from "../threads/session-settings.js";
 import { ThreadMetadataStore } from "../threads/thread-metadata.js";
@@ -43,6 +44,7 @@ import {
 } from "./plugins-0166/index.js";
 import { createProcessHandlers0166 } from "./process-0166/index.js";
 import { AccountSessions, createRemoteHandlers0166, experimentalCheck } from "./remote-0166/index.js";
+import { createOrganizationHandlers0166, ORGANIZATION_METHODS_0166 } from "./projects-0166/index.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createServerInfoHandlers0166 } from "./server-info-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
@@ -116,6 +118,9 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const goalStore = threads.goals;
   // The metadata clients set on threads (`thread/metadata/update`), overlaid on what `thread/read` and `thread/list` show.
   const threadMetadata = codexHome ? new ThreadMetadataStore(codexHome) : undefined;
+  // Projects and thread sections (`project/*`, `threadSection/*`), and where each thread is in them.
+  const organization = codexHome ? new ThreadOrganization(codexHome, threads, rt?.sessions) : undefined;
+  if (organization) server.onClose(() => organization.close());
   let experimentalApi = false;
   // A 0.166 connection's threads name its client, as 0.166.0 names it (`clientInfo.name` as the originator).
   const identity = (): ConversationIdentity => {
@@ -284,6 +289,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               identity,
               experimentalApi: () => experimentalApi,
               skills,
+              organization,
             }),
             ...createTurnHandlers0166(threads),
             ...createThreadSampleHandler0166(
@@ -297,7 +303,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               experimentalApi: () => experimentalApi,
               metadata:
                 rt.sessions && threadMetadata
-                  ? { sessions: rt.sessions, metadata: threadMetadata }
+                  ? { sessions: rt.sessions, metadata: threadMetadata, organization }
                   : undefined,
             }),
             ...createMcpCallHandlers0166({
@@ -321,6 +327,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               identity,
               unloadDelayMs: unloadDelayMs(rt.processConfig?.raw),
               skills,
+              organization,
             }),
           }
         : unavailable(
@@ -390,6 +397,8 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               registry: threads,
               metadata: threadMetadata,
               readStates: threadState && ((ids) => threadState.readReceipts.getMany(ids)),
+              organization,
+              experimentalApi: () => experimentalApi,
             }),
             ...createSearchHandlers0166({ ...rt.sessions, registry: threads }),
           }
@@ -424,6 +433,9 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
         currentConfig,
         experimentalApi: () => experimentalApi,
       }),
+      ...(organization
+        ? createOrganizationHandlers0166(organization, () => experimentalApi)
+        : unavailable(protocol0166, ORGANIZATION_METHODS_0166, "a CODEX_HOME")),
     },
   };
 }

@@ -10,6 +10,7 @@ import type { Handlers } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { SessionSettings } from "../session-settings.js";
 import type { LoadedThread, ThreadMeta } from "../threads/loaded-thread.js";
+import type { ThreadOrganization } from "../threads/organization.js";
 import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
 import { sessionSettings0166, type ThreadSkillCatalog } from "../threads/session-settings.js";
 import { applySettings, initialThreadSettings } from "../threads/settings.js";
@@ -31,6 +32,8 @@ export interface ThreadServices0166 {
   experimentalApi(): boolean;
   /** The skills a thread is offered (none without: then it is told of none). */
   skills?: ThreadSkillCatalog | undefined;
+  /** Projects and sections: a resumed thread shows where it is in them. */
+  organization?: ThreadOrganization | undefined;
 }
 
 type ThreadMethods = "thread/start" | "thread/resume" | "thread/settings/update";
@@ -177,8 +180,9 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
             tokenInfo: null,
             itemsBackwardsCursor: null,
           };
+      const object = thread.object(history.turns);
       const result: ResumeResult = {
-        thread: thread.object(history.turns),
+        thread: s.organization?.place([object])[0] ?? object,
         ...settingsFields(thread.settings, thread.runtimeWorkspaceRoots()),
         collaborationMode: thread.settings.collaborationMode,
         multiAgentMode: "explicitRequestOnly",

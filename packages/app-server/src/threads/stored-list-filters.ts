@@ -1,4 +1,5 @@
 import { type gen0166, invalidRequest, parseUuid, RpcError } from "@codex-ts/app-server-protocol";
+import type { ListSelection } from "./organization.js";
 
 /**
  * `thread/list`'s relationship and organisation filters, checked as 0.166.0 checks them (same codes and words,
@@ -9,9 +10,8 @@ import { type gen0166, invalidRequest, parseUuid, RpcError } from "@codex-ts/app
  *   session_meta names the parent; the index keeps it as a column).
  * - `attachedToThreadId`: threads attached to another live in 0.166.0's state database, which this server does not
  *   keep, and it attaches none itself: a valid id lists nothing.
- * - `projectId` / `sectionId`: a local store has no projects or sections (0.166.0's local app-server answers
- *   `project not found` for any project id, and an empty page for any section id, even an empty one); null asks
- *   for threads in none, which is every thread.
+ * - `projectId` / `sectionId`: the threads of a project or a section (null: of none), which the organisation store
+ *   knows (threads/organization.ts `listSelection`); only `projectId: ""` is refused here, in 0.166.0's words.
  * - `originators`: 0.166.0's local app-server refuses a nonempty list; so does this one.
  */
 
@@ -22,7 +22,7 @@ export interface ListFilters {
   excludedThreadIds: string[] | null;
   parentThreadId: string | null;
   ancestorThreadId: string | null;
-  /** No thread can match (an attachment or a section this server cannot have): answer an empty page. */
+  /** No thread can match (an attachment this server cannot have): answer an empty page. */
   none: boolean;
 }
 
@@ -53,13 +53,11 @@ export function listFilters(p: gen0166.ThreadListParams): ListFilters {
   const ancestorThreadId = ancestor === null ? null : filterId(ancestor, "ancestor", -32600);
   if (attached !== null) parseAttached(attached);
   if (p.projectId === "") throw new RpcError(INVALID_PARAMS, "projectId must not be empty");
-  if (typeof p.projectId === "string")
-    throw new RpcError(INVALID_PARAMS, `project not found: ${p.projectId}`);
   return {
     excludedThreadIds: excludedThreadIds.length > 0 ? excludedThreadIds : null,
     parentThreadId,
     ancestorThreadId,
-    none: attached !== null || typeof p.sectionId === "string",
+    none: attached !== null,
   };
 }
 
@@ -70,4 +68,14 @@ function parseAttached(raw: string): void {
   } catch (err) {
     throw invalidRequest(`invalid attached thread parent id: ${(err as Error).message}`);
   }
+}
+
+/**
+ * `projectId` / `sectionId` without an organisation store (no CODEX_HOME): no project exists (0.166.0's refusal),
+ * no thread is in a section, and null selects every thread.
+ */
+export function organizationlessSelection(p: gen0166.ThreadListParams): ListSelection {
+  if (typeof p.projectId === "string")
+    throw new RpcError(INVALID_PARAMS, `project not found: ${p.projectId}`);
+  return { included: typeof p.sectionId === "string" ? [] : null, excluded: [], includeEmpty: false };
 }

@@ -67,6 +67,8 @@ export async function startOnHome0166(
     /** Extra arguments and environment (ours only). */
     args?: string[];
     env?: Record<string, string | undefined>;
+    /** What `initialize` asks for (default: the experimental API). */
+    capabilities?: { experimentalApi?: boolean };
   },
 ): Promise<TestAppServer<Protocol0166>> {
   const c =
@@ -87,7 +89,7 @@ export async function startOnHome0166(
           env: referenceEnv0166(o.home, o.cwd),
           initialize: false,
         });
-  await c.initialize(o.client, { experimentalApi: true });
+  await c.initialize(o.client, o.capabilities ?? { experimentalApi: true });
   return c;
 }
 

@@ -115,7 +115,8 @@ function filesCanAnswer(query: ThreadQuery): NormalizedThreadQuery | null {
   const q = normalizeThreadQuery(query);
   const f = q.filter;
   const newestCreated = q.order.key === "created" && q.order.direction === "desc";
-  if (!newestCreated || f.archived || f.search !== null || f.parentId || f.ancestorId) return null;
+  if (!newestCreated || f.archived || f.includeEmpty || f.search !== null || f.parentId || f.ancestorId)
+    return null;
   return providersSuitFiles(f.providers, f.defaultProvider) ? q : null;
 }
 
@@ -126,7 +127,8 @@ function matches(c: Candidate, facts: HeadFacts, f: ThreadFilter): boolean {
     f.sourceKinds.includes(sourceKind(facts.source)) &&
     providerMatches(facts.provider ?? undefined, f.providers, f.defaultProvider) &&
     (f.cwds === null || f.cwds.includes(facts.summary?.cwd ?? "")) &&
-    !f.excludedIds?.includes(c.id)
+    !f.excludedIds?.includes(c.id) &&
+    (!f.includedIds || f.includedIds.includes(c.id))
   );
 }
 

@@ -1,6 +1,6 @@
 export { ArchiveError } from "./archive.js";
 export { confineRolloutPath, RolloutPathError } from "./confine.js";
-export { INTERACTIVE_SOURCE_KINDS, type SourceKind, sourceKind } from "./facts.js";
+export { ALL_SOURCE_KINDS, INTERACTIVE_SOURCE_KINDS, type SourceKind, sourceKind } from "./facts.js";
 export { ForkError } from "./fork.js";
 export { collectGitInfo } from "./git-info.js";
 export { HEAD_RECORD_LIMIT, type RolloutHead, readHead } from "./head.js";

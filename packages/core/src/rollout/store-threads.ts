@@ -136,9 +136,18 @@ export class StoreThreads {
       cat.idx,
       rows.map((r) => r.id),
     );
-    const items = rows.flatMap(
-      (r) => threadSummary(this.abs(r.name), r, query.defaultProvider, names.get(r.id) ?? null) ?? [],
-    );
+    const items: ThreadSummary[] = [];
+    for (const r of rows) {
+      const listed = threadSummary(this.abs(r.name), r, query.defaultProvider, names.get(r.id) ?? null);
+      // A thread with no user message yet has no summary in the index; `includeEmpty` lists it as `readThread`
+      // shows it (an empty preview), one rollout head read per such thread on the page.
+      const empty =
+        !listed && q.filter.includeEmpty
+          ? await this.readThread({ threadId: r.id }, query.defaultProvider).catch(() => null)
+          : null;
+      const item = listed ?? empty;
+      if (item) items.push(item);
+    }
     const last = rows.at(-1);
     return { items, nextCursor: more && last ? threadCursor(last, q.order) : null };
   }

@@ -35,6 +35,10 @@ export interface ThreadQuery {
   archived?: boolean | null;
   /** Thread ids (lower-case UUIDs) left out before the limit applies. */
   excludedThreadIds?: readonly string[] | null;
+  /** Only these thread ids (lower-case UUIDs; a project's or a section's threads); absent or null: any. */
+  includedThreadIds?: readonly string[] | null;
+  /** Also threads no user message was sent to yet (0.166.0 lists them in a section, and counts them in a project). */
+  includeEmpty?: boolean;
   /**
    * Only the sub-agents this thread spawned (session_meta `source.subagent.thread_spawn.parent_thread_id`), or with
    * `ancestorThreadId` its descendants at any depth. Either one lists every source kind unless `sourceKinds` names
@@ -145,6 +149,8 @@ export function normalizeThreadQuery(q: ThreadQuery): NormalizedThreadQuery {
       cwds: cwds && cwds.length > 0 ? cwds : null,
       search: q.searchTerm ? q.searchTerm : null,
       excludedIds: q.excludedThreadIds ?? null,
+      includedIds: q.includedThreadIds ?? null,
+      includeEmpty: q.includeEmpty === true,
       parentId: q.parentThreadId ? q.parentThreadId.toLowerCase() : null,
       ancestorId: q.ancestorThreadId ? q.ancestorThreadId.toLowerCase() : null,
     },

@@ -15,6 +15,10 @@ export interface ThreadFilter {
   search: string | null;
   /** Thread ids left out (before the page's limit); absent or empty: none. */
   excludedIds?: readonly string[] | null;
+  /** Only these thread ids; absent or null: any (empty: none). */
+  includedIds?: readonly string[] | null;
+  /** Also the threads not listed by default (no user message yet). */
+  includeEmpty?: boolean;
   /** Only sub-agents this thread spawned directly (`parent`), or at any depth (`ancestor`). */
   parentId?: string | null;
   ancestorId?: string | null;
@@ -59,11 +63,15 @@ export function anchorOf(row: Pick<ThreadRow, "ts" | "mtime" | "id">, order: Thr
 
 /** The WHERE conditions (and their parameters) of a filter. */
 function whereClause(idx: IndexDb, f: ThreadFilter): { sql: string[]; params: unknown[] } {
-  const sql = ["archived = ?", "listable = 1", `kind IN (${marks(f.sourceKinds)})`];
+  const sql = ["archived = ?", f.includeEmpty ? "1" : "listable = 1", `kind IN (${marks(f.sourceKinds)})`];
   const params: unknown[] = [f.archived ? 1 : 0, ...f.sourceKinds];
   if (f.excludedIds && f.excludedIds.length > 0) {
     sql.push(`id NOT IN (${marks(f.excludedIds)})`);
     params.push(...f.excludedIds);
+  }
+  if (f.includedIds) {
+    sql.push(f.includedIds.length > 0 ? `id IN (${marks(f.includedIds)})` : "0");
+    params.push(...f.includedIds);
   }
   if (f.parentId) {
     sql.push("parent = ?");

@@ -13,7 +13,7 @@ export interface LiveThreadServices0166 {
   /** Whether the client asked for the experimental API at `initialize`. */
   experimentalApi(): boolean;
   /** The stored threads and their metadata store (`thread/metadata/update`; without: not available). */
-  metadata?: Omit<MetadataServices0166, "registry"> | undefined;
+  metadata?: Omit<MetadataServices0166, "registry" | "experimentalApi"> | undefined;
 }
 
 /** A method this server does not serve yet: refused by name. */
@@ -33,7 +33,11 @@ export function createLiveThreadHandlers0166(
     ...createShellCommandHandler0166(s.registry),
     ...createInjectItemsHandler0166(s.registry),
     ...(s.metadata
-      ? createMetadataUpdateHandler0166({ registry: s.registry, ...s.metadata })
+      ? createMetadataUpdateHandler0166({
+          registry: s.registry,
+          experimentalApi: s.experimentalApi,
+          ...s.metadata,
+        })
       : { "thread/metadata/update": notServed("thread/metadata/update") }),
     ...createRevertHandler0166(s.registry),
     ...createExperimentalLiveHandlers0166(s.registry, s.experimentalApi),

@@ -129,6 +129,11 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       // A resume that raced this delete may have loaded the thread meanwhile: it has no rollout any more.
       await residency.unload(id);
       forgetThreadState(registry, id);
+      try {
+        s.organization?.sections.forget(id);
+      } catch {
+        // The organisation store cannot be opened: the thread is deleted all the same, its place is moot.
+      }
       const sent = await ctx.respond({});
       void ctx.peer.notify("thread/deleted", { threadId: id });
       return sent;

@@ -1,6 +1,7 @@
 import type { Protocol0166, ProtocolPeer } from "@codex-ts/app-server-protocol";
 import type { ConversationIdentity } from "@codex-ts/core";
 import type { ConversationRuntime } from "../../runtime.js";
+import type { ThreadOrganization } from "../../threads/organization.js";
 import type { ThreadRegistry } from "../../threads/registry.js";
 import type { ThreadSkillCatalog } from "../../threads/session-settings.js";
 
@@ -21,4 +22,6 @@ export interface AdminServices0166 {
   unloadDelayMs: number;
   /** The skills a forked thread is offered (none without: then it is told of none). */
   skills?: ThreadSkillCatalog | undefined;
+  /** Projects and sections: a deleted thread leaves them (as 0.166.0 drops its row). */
+  organization?: ThreadOrganization | undefined;
 }

@@ -92,7 +92,7 @@ describe("the organisation store (CODEX_HOME/thread_organization_1.sqlite)", () 
       recencyOf: () => undefined,
     });
     expect(page).toEqual({ projects: [a], nextCursor: `0|${a.id}` });
-    for (const cursor of ["x", "v1|position|desc|0|" + a.id, "-1|" + a.id, "0|not-a-uuid"])
+    for (const cursor of ["x", `v1|position|desc|0|${a.id}`, `-1|${a.id}`, "0|not-a-uuid"])
       expect(() =>
         projects.list({
           cursor,

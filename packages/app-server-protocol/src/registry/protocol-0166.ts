@@ -13,8 +13,8 @@ import { liveNotifications0166, liveRequests0166 } from "./protocol-0166-live.js
 import { mcpRequests0166 } from "./protocol-0166-mcp.js";
 import { pluginRequests0166 } from "./protocol-0166-plugins.js";
 import { processNotifications0166, processRequests0166 } from "./protocol-0166-process.js";
-import { remoteRequests0166 } from "./protocol-0166-remote.js";
 import { projectNotifications0166, projectRequests0166 } from "./protocol-0166-projects.js";
+import { remoteRequests0166 } from "./protocol-0166-remote.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 import { threadStateNotifications0166, threadStateRequests0166 } from "./protocol-0166-thread-state.js";

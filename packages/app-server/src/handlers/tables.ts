@@ -43,8 +43,8 @@ import {
   PLUGIN_METHODS_0166,
 } from "./plugins-0166/index.js";
 import { createProcessHandlers0166 } from "./process-0166/index.js";
-import { AccountSessions, createRemoteHandlers0166, experimentalCheck } from "./remote-0166/index.js";
 import { createOrganizationHandlers0166, ORGANIZATION_METHODS_0166 } from "./projects-0166/index.js";
+import { AccountSessions, createRemoteHandlers0166, experimentalCheck } from "./remote-0166/index.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createServerInfoHandlers0166 } from "./server-info-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";

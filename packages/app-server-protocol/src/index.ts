@@ -46,6 +46,7 @@ export type { GoalMethod0166 } from "./registry/protocol-0166-goals.js";
 export type { HostMethod0166 } from "./registry/protocol-0166-host.js";
 export type { LiveMethod0166 } from "./registry/protocol-0166-live.js";
 export type { McpMethod0166 } from "./registry/protocol-0166-mcp.js";
+export type { QueueMethod0166 } from "./registry/protocol-0166-queue.js";
 export type { SettingsMethod0166 } from "./registry/protocol-0166-settings.js";
 export * from "./rpc/index.js";
 export { type CodexEventParams, type OutgoingChannel, ProtocolPeer } from "./rpc/protocol-peer.js";

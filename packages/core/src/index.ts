@@ -11,6 +11,7 @@ export * from "./ghost-snapshot/index.js";
 export * from "./goals/index.js";
 export * from "./mcp/index.js";
 export * from "./plugins/index.js";
+export * from "./queue/index.js";
 export * from "./review/index.js";
 export * from "./rollout/index.js";
 export * from "./skills/index.js";

@@ -12,6 +12,7 @@ import { hostNotifications0166, hostRequests0166 } from "./protocol-0166-host.js
 import { liveNotifications0166, liveRequests0166 } from "./protocol-0166-live.js";
 import { mcpRequests0166 } from "./protocol-0166-mcp.js";
 import { pluginRequests0166 } from "./protocol-0166-plugins.js";
+import { queueNotifications0166, queueRequests0166 } from "./protocol-0166-queue.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 import { workspaceNotifications0166, workspaceRequests0166 } from "./protocol-0166-workspace.js";
@@ -84,6 +85,7 @@ export const protocol0166 = {
     ...liveRequests0166,
     ...externalAgentRequests0166,
     ...mcpRequests0166,
+    ...queueRequests0166,
   }),
   notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,
@@ -114,6 +116,7 @@ export const protocol0166 = {
     ...workspaceNotifications0166,
     ...liveNotifications0166,
     ...externalAgentNotifications0166,
+    ...queueNotifications0166,
   }),
   serverRequests: inRegistryOrder(serverRequestOrder0166, {
     "item/commandExecution/requestApproval": {

@@ -191,6 +191,8 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       if (opened) thread.announceMcpStartup();
       // Its goal as it is, then (active, idle) the goal's next turn, as 0.166.0 resumes a thread with a goal.
       thread.goals?.resumed();
+      // Its queue's first message starts when the thread is idle, as 0.166.0 resumes a thread with a queue.
+      thread.queue?.resumed();
       return sent;
     },
 

@@ -4,11 +4,12 @@ import {
   type ProtocolPeer,
   parseUuid,
 } from "@codex-ts/app-server-protocol";
-import type { ExecPolicyStore, GoalStore } from "@codex-ts/core";
+import type { ExecPolicyStore, GoalStore, QueueStore } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import { OpeningRollouts } from "../opening-rollouts.js";
 import { GoalDriver } from "./goal-driver.js";
 import { LoadedThread, type ThreadMeta } from "./loaded-thread.js";
+import { QueueDriver } from "./queue-driver.js";
 import type { ThreadSettings0166 } from "./settings.js";
 
 /** A 0.166 thread id as the handlers read it: 0.166.0's `invalid thread id: <uuid parser message>` otherwise. */
@@ -31,6 +32,8 @@ export class ThreadRegistry {
   readonly opening = new OpeningRollouts<LoadedThread>();
   /** The thread goals of the server's CODEX_HOME (none without one). */
   goals: GoalStore | undefined;
+  /** The threads' queued messages of the server's CODEX_HOME (none without one). */
+  queue: QueueStore | undefined;
   /** The rules files of the server's CODEX_HOME ("always allow" writes there; none without one). */
   execPolicy: ExecPolicyStore | undefined;
 
@@ -44,6 +47,7 @@ export class ThreadRegistry {
     const peer = typeof this.peer === "function" ? this.peer(opened.conversationId) : this.peer;
     const thread = new LoadedThread(opened, peer, settings, meta, this.log, this.execPolicy);
     if (this.goals && !meta.ephemeral) thread.goals = new GoalDriver(thread, this.goals, this.log);
+    if (this.queue && !meta.ephemeral) thread.queue = new QueueDriver(thread, this.queue, this.log);
     this.threads.set(thread.id, thread);
     thread.listen();
     return thread;
@@ -73,6 +77,15 @@ export class ThreadRegistry {
     this.threads.delete(id);
     thread.close();
     return thread;
+  }
+
+  /** Forgets a deleted thread's queued messages; a queue database failure is logged and fails nothing else. */
+  dropQueue(id: string): void {
+    try {
+      this.queue?.deleteThread(id);
+    } catch (err) {
+      this.log(`queued messages of deleted thread ${id} were kept: ${(err as Error).message}`);
+    }
   }
 
   /** Stops following every thread (connection shutdown). */

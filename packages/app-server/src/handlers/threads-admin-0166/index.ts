@@ -127,6 +127,8 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       }
       // A resume that raced this delete may have loaded the thread meanwhile: it has no rollout any more.
       await residency.unload(id);
+      // Its queued messages go with it, unannounced (as 0.166.0 drops them).
+      registry.dropQueue(id);
       const sent = await ctx.respond({});
       void ctx.peer.notify("thread/deleted", { threadId: id });
       return sent;

@@ -46,8 +46,9 @@ export class QueueDriver {
     return !this.stopped && !this.paused && this.free();
   }
 
-  /** On resume: the first queued message starts when the thread is idle. */
-  resumed(): void {
+  /** On resume: paused when the thread's last turn was `interrupted`; else its first message starts when idle. */
+  resumed(o: { interrupted: boolean }): void {
+    if (o.interrupted) this.paused = true;
     void this.startNextIfIdle();
   }
 

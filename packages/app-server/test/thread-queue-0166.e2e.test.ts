@@ -375,23 +375,43 @@ describe("thread queue compared with codex 0.166.0", () => {
     },
   );
 
-  it.each(IMPLS)("%s: the queue methods need the experimental API", { timeout: 60_000 }, async (impl) => {
-    const s = await startMockServer0166(suite, impl, { client: CLIENT, prefix: "codex-0166-queue-" });
-    const home = path.join(s.root, "codex-home");
-    await s.c.close();
-    const plain = await suite.start({
-      ...(impl === "real" ? { bin: "0.166" as const, env: referenceEnv0166(home, s.root) } : {}),
-      home,
-      protocol: protocol0166,
-      cwd: s.root,
-      initialize: false,
-    });
-    await plain.initialize(CLIENT, {});
-    const err = await plain
-      .request("thread/queue/list", { threadId: "0199a8e2-0000-7000-8000-000000000000" })
-      .catch((e: Error) => e.message);
-    expect(err).toBe("thread/queue/list requires experimentalApi capability");
-  });
+  it.each(IMPLS)(
+    "%s: the queue methods and thread/queue/changed are for experimental clients; the queue drains for any",
+    { timeout: 120_000 },
+    async (impl) => {
+      const s = await server(impl);
+      const id = await newThread(s);
+      await s.c.request("turn/start", { threadId: id, input: text("first") });
+      await s.c.waitFor((m) => m.method === "turn/completed", "the first turn");
+      await s.c.close();
+      const home = path.join(s.root, "codex-home");
+      const queuer = await startOnHome0166(suite, impl, { home, cwd: s.root, client: CLIENT });
+      await queuer.request("thread/queue/add", {
+        threadId: id,
+        clientUserMessageId: "kept",
+        input: text("kept"),
+      });
+      await queuer.close();
+      const plain = await suite.start({
+        ...(impl === "real" ? { bin: "0.166" as const, env: referenceEnv0166(home, s.root) } : {}),
+        home,
+        protocol: protocol0166,
+        cwd: s.root,
+        initialize: false,
+      });
+      await plain.initialize(CLIENT, {});
+      const err = await plain.request("thread/queue/list", { threadId: id }).catch((e: Error) => e.message);
+      expect(err).toBe("thread/queue/list requires experimentalApi capability");
+      const from = plain.messages.length;
+      await plain.request("thread/resume", { threadId: id });
+      await plain.waitFor((m) => m.method === "turn/completed", "the queued turn on resume");
+      expect(story(plain.messages.slice(from))).toEqual([
+        "turn/started",
+        "userMessage kept",
+        "turn/completed completed",
+      ]);
+    },
+  );
 });
 
 if (CODEX_0166_BIN)

@@ -84,7 +84,9 @@ describe("QueueStore (CODEX_HOME/queue_1.sqlite, codex 0.166.0's tables)", () =>
       db.close();
     }
     const reopened = new QueueStore(home);
-    expect(reopened.list(THREAD).map((r) => r.clientId)).toEqual(["ca"]);
+    const [only] = reopened.list(THREAD);
+    expect(only?.clientId).toBe("ca");
+    expect(reopened.reorder(THREAD, [only?.id ?? ""])).toBe(true);
     reopened.close();
   });
 });

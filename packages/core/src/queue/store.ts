@@ -159,15 +159,14 @@ export class QueueStore {
   }
 
   /**
-   * Puts the thread's queue in the order of `ids`, which must name every queued message exactly once (false, and
-   * nothing changes, otherwise). The new places follow the highest one so far, as 0.166.0 numbers them.
+   * Puts the thread's queue in the order of `ids`, which must name every queued message `list` shows exactly once
+   * (false, and nothing changes, otherwise). The new places follow the highest one so far, as 0.166.0 numbers them.
    */
   reorder(threadId: string, ids: readonly string[]): boolean {
     const db = this.open();
     return db.transaction(() => {
-      const current = (
-        db.prepare("SELECT id FROM queued_items WHERE thread_id = ?").all(threadId) as { id: string }[]
-      ).map((r) => r.id);
+      // The messages `list` shows: a payload of another kind stays where it is, as no client can name it.
+      const current = this.list(threadId).map((r) => r.id);
       const wanted = new Set(ids);
       if (
         wanted.size !== ids.length ||

@@ -412,6 +412,36 @@ describe("thread queue compared with codex 0.166.0", () => {
       ]);
     },
   );
+
+  it.each(IMPLS)(
+    "%s: a message another process queues on a loaded idle thread is noticed (0.166.0 polls every 10 s) and started",
+    { timeout: 120_000 },
+    async (impl) => {
+      const s = await server(impl);
+      const id = await newThread(s);
+      await s.c.request("turn/start", { threadId: id, input: text("first") });
+      await s.c.waitFor((m) => m.method === "turn/completed", "the first turn");
+      const from = s.c.messages.length;
+      const home = path.join(s.root, "codex-home");
+      const other = await startOnHome0166(suite, impl, { home, cwd: s.root, client: CLIENT });
+      await other.request("thread/queue/add", {
+        threadId: id,
+        clientUserMessageId: "ext",
+        input: text("external"),
+      });
+      await s.c.waitFor(
+        () => story(s.c.messages.slice(from)).includes("turn/completed completed"),
+        "the externally queued turn",
+      );
+      expect(story(s.c.messages.slice(from))).toEqual([
+        "thread/queue/changed",
+        "thread/queue/changed",
+        "turn/started",
+        "userMessage ext",
+        "turn/completed completed",
+      ]);
+    },
+  );
 });
 
 if (CODEX_0166_BIN)

@@ -112,7 +112,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   if (codexHome && !threads.execPolicy) threads.execPolicy = ExecPolicyStore.for(codexHome);
   const goalStore = threads.goals;
   // One queue database per CODEX_HOME too (0.166.0's `queue_1.sqlite`).
-  if (codexHome && !threads.queue) threads.queue = new QueueStore(codexHome);
+  if (codexHome && !threads.queue) threads.useQueue(new QueueStore(codexHome));
   const queueStore = threads.queue;
   // The metadata clients set on threads (`thread/metadata/update`), overlaid on what `thread/read` and `thread/list` show.
   const threadMetadata = codexHome ? new ThreadMetadataStore(codexHome) : undefined;

@@ -16,12 +16,16 @@ export class QueueDriver {
   private stopped = false;
   /** A start in progress: one at a time, so that two drains never take the same message. */
   private starting = false;
+  /** The queue's revision as this server last announced it (see `noticeExternalChange`). */
+  private revision: number;
 
   constructor(
     private readonly thread: LoadedThread,
     private readonly store: QueueStore,
     private readonly log: (message: string) => void,
-  ) {}
+  ) {
+    this.revision = this.currentRevision();
+  }
 
   /** Sees a core event after the thread's notifications for it are sent. */
   after(event: CoreEvent): void {
@@ -31,9 +35,20 @@ export class QueueDriver {
     else if (msg.type === "task_complete") void this.startNextIfIdle();
   }
 
-  /** Tells the thread's clients that its queue changed. */
+  /** Tells the thread's clients that its queue changed (this server changed it: its revision is noted). */
   changed(): void {
+    this.revision = this.currentRevision();
     this.thread.send({ method: "thread/queue/changed", params: { threadId: this.thread.id } });
+  }
+
+  /**
+   * Another process changed the queue file (see `QueueWatcher`): when this thread's queue is among what changed, its
+   * clients are told and, idle, it starts its first message, as 0.166.0 picks up a message another process queued.
+   */
+  noticeExternalChange(): void {
+    if (this.stopped || this.currentRevision() === this.revision) return;
+    this.changed();
+    void this.startNextIfIdle();
   }
 
   /** Whether no turn runs or is starting (a client may start a queued message: `thread/queue/start`). */
@@ -87,10 +102,20 @@ export class QueueDriver {
     try {
       const turnId = await this.thread.startUserTurn(items, { clientUserMessageId: row.clientId });
       this.store.delete(this.thread.id, row.id);
+      this.revision = this.currentRevision();
       return turnId;
     } finally {
       this.starting = false;
       hold.release();
+    }
+  }
+
+  /** The queue's revision in the file; a database failure reads as no change. */
+  private currentRevision(): number {
+    try {
+      return this.store.revision(this.thread.id);
+    } catch {
+      return this.revision ?? 0;
     }
   }
 }

@@ -10,6 +10,7 @@ import { OpeningRollouts } from "../opening-rollouts.js";
 import { GoalDriver } from "./goal-driver.js";
 import { LoadedThread, type ThreadMeta } from "./loaded-thread.js";
 import { QueueDriver } from "./queue-driver.js";
+import { QueueWatcher } from "./queue-watcher.js";
 import type { ThreadSettings0166 } from "./settings.js";
 
 /** A 0.166 thread id as the handlers read it: 0.166.0's `invalid thread id: <uuid parser message>` otherwise. */
@@ -32,8 +33,9 @@ export class ThreadRegistry {
   readonly opening = new OpeningRollouts<LoadedThread>();
   /** The thread goals of the server's CODEX_HOME (none without one). */
   goals: GoalStore | undefined;
-  /** The threads' queued messages of the server's CODEX_HOME (none without one). */
+  /** The threads' queued messages of the server's CODEX_HOME (none without one; see `useQueue`). */
   queue: QueueStore | undefined;
+  private queueWatcher: QueueWatcher | undefined;
   /** The rules files of the server's CODEX_HOME ("always allow" writes there; none without one). */
   execPolicy: ExecPolicyStore | undefined;
 
@@ -79,6 +81,13 @@ export class ThreadRegistry {
     return thread;
   }
 
+  /** Keeps the threads' queued messages in `store`, and watches it for other processes' changes. */
+  useQueue(store: QueueStore): void {
+    this.queue = store;
+    this.queueWatcher ??= new QueueWatcher(store, () => this.threads.values(), this.log);
+    this.queueWatcher.start();
+  }
+
   /** Forgets a deleted thread's queued messages; a queue database failure is logged and fails nothing else. */
   dropQueue(id: string): void {
     try {
@@ -90,6 +99,7 @@ export class ThreadRegistry {
 
   /** Stops following every thread (connection shutdown). */
   closeAll(): void {
+    this.queueWatcher?.stop();
     for (const t of this.threads.values()) t.close();
     this.threads.clear();
   }

@@ -186,6 +186,22 @@ export class QueueStore {
     })();
   }
 
+  /**
+   * SQLite's `data_version` as this store's connection sees it: it changes when another connection (another process)
+   * committed to the file, not on this store's own writes. 0.166.0 polls it to notice other processes' changes.
+   */
+  dataVersion(): number {
+    return this.open().pragma("data_version", { simple: true }) as number;
+  }
+
+  /** The thread's queue revision (the file's triggers raise it on each change; 0 before any). */
+  revision(threadId: string): number {
+    const row = this.open()
+      .prepare("SELECT revision FROM queued_thread_revisions WHERE thread_id = ?")
+      .get(threadId) as { revision: number } | undefined;
+    return row?.revision ?? 0;
+  }
+
   /** Forgets a thread's queue (the thread was deleted); how many messages it held. */
   deleteThread(threadId: string): number {
     return this.open().prepare("DELETE FROM queued_items WHERE thread_id = ?").run(threadId).changes;

@@ -48,6 +48,7 @@ export type { LiveMethod0166 } from "./registry/protocol-0166-live.js";
 export type { McpMethod0166 } from "./registry/protocol-0166-mcp.js";
 export type { ProjectMethod0166 } from "./registry/protocol-0166-projects.js";
 export type { RemoteMethod0166 } from "./registry/protocol-0166-remote.js";
+export type { QueueMethod0166 } from "./registry/protocol-0166-queue.js";
 export type { SettingsMethod0166 } from "./registry/protocol-0166-settings.js";
 export type { ThreadStateMethod0166 } from "./registry/protocol-0166-thread-state.js";
 export * from "./rpc/index.js";

@@ -12,6 +12,7 @@ export * from "./goals/index.js";
 export * from "./mcp/index.js";
 export * from "./organization/index.js";
 export * from "./plugins/index.js";
+export * from "./queue/index.js";
 export * from "./review/index.js";
 export * from "./rollout/index.js";
 export * from "./skills/index.js";

@@ -48,10 +48,12 @@ describe("readLocalImage", () => {
     expect(await readLocalImage(join(dir, "notes.txt"))).toEqual({
       ok: false,
       reason: "unsupported MIME type `text/plain`",
+      cause: "unsupported MIME type `text/plain`",
     });
     expect(await readLocalImage(join(dir, "noext"))).toEqual({
       ok: false,
       reason: "unsupported MIME type (unknown)",
+      cause: "unsupported MIME type (unknown)",
     });
   });
 
@@ -62,18 +64,22 @@ describe("readLocalImage", () => {
     expect(await readLocalImage(fifo)).toEqual({
       ok: false,
       reason: `failed to read image at ${fifo}: not a regular file (a FIFO)`,
+      cause: `not a regular file (a FIFO)`,
     });
     expect(await readLocalImage("/dev/zero")).toEqual({
       ok: false,
       reason: "failed to read image at /dev/zero: not a regular file (a character device)",
+      cause: "not a regular file (a character device)",
     });
     expect(await readLocalImage(dir)).toEqual({
       ok: false,
       reason: `failed to read image at ${dir}: Is a directory (os error 21)`,
+      cause: `Is a directory (os error 21)`,
     });
     expect(await readLocalImage(join(dir, "missing.png"), { shownPath: "missing.png" })).toEqual({
       ok: false,
       reason: "failed to read image at missing.png: No such file or directory (os error 2)",
+      cause: "No such file or directory (os error 2)",
     });
     expect(Date.now() - started).toBeLessThan(1_000);
   });
@@ -87,6 +93,7 @@ describe("readLocalImage", () => {
     expect(await readLocalImage(big)).toEqual({
       ok: false,
       reason: `failed to read image at ${big}: file is too large (${2 * 1024 ** 3} bytes; the limit is ${IMAGE_MAX_BYTES} bytes)`,
+      cause: `file is too large (${2 * 1024 ** 3} bytes; the limit is ${IMAGE_MAX_BYTES} bytes)`,
     });
     expect(Date.now() - started).toBeLessThan(1_000);
   });
@@ -98,6 +105,7 @@ describe("readLocalImage", () => {
       expect(await readLocalImage(path, { codexHome: home })).toEqual({
         ok: false,
         reason: `failed to read image at ${path}: refusing to read a Codex credentials file`,
+        cause: `refusing to read a Codex credentials file`,
       });
     }
   });

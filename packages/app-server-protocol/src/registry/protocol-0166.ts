@@ -15,6 +15,7 @@ import { pluginRequests0166 } from "./protocol-0166-plugins.js";
 import { processNotifications0166, processRequests0166 } from "./protocol-0166-process.js";
 import { projectNotifications0166, projectRequests0166 } from "./protocol-0166-projects.js";
 import { remoteRequests0166 } from "./protocol-0166-remote.js";
+import { queueNotifications0166, queueRequests0166 } from "./protocol-0166-queue.js";
 import { reviewRequests0166 } from "./protocol-0166-review.js";
 import { settingsNotifications0166, settingsRequests0166 } from "./protocol-0166-settings.js";
 import { threadStateNotifications0166, threadStateRequests0166 } from "./protocol-0166-thread-state.js";
@@ -92,6 +93,7 @@ export const protocol0166 = {
     ...processRequests0166,
     ...threadStateRequests0166,
     ...remoteRequests0166,
+    ...queueRequests0166,
   }),
   notifications: inRegistryOrder(notificationOrder0166, {
     error: g.ErrorNotification,
@@ -126,6 +128,7 @@ export const protocol0166 = {
     ...externalAgentNotifications0166,
     ...processNotifications0166,
     ...threadStateNotifications0166,
+    ...queueNotifications0166,
   }),
   serverRequests: inRegistryOrder(serverRequestOrder0166, {
     "item/commandExecution/requestApproval": {

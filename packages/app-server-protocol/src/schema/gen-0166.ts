@@ -3656,6 +3656,13 @@ export type ProjectUpdateParams = z.infer<typeof ProjectUpdateParams>;
 export const ProjectUpdateResponse = z.object({ project: Project });
 export type ProjectUpdateResponse = z.infer<typeof ProjectUpdateResponse>;
 
+export const QueuedSubmission = z.object({
+  clientUserMessageId: z.string(),
+  id: z.string(),
+  input: z.array(UserInput),
+});
+export type QueuedSubmission = z.infer<typeof QueuedSubmission>;
+
 export const ReasoningItemContent = z.union([
   z.object({ text: z.string(), type: z.enum(["reasoning_text"]) }),
   z.object({ text: z.string(), type: z.enum(["text"]) }),
@@ -4571,6 +4578,66 @@ export const ThreadProjectUpdatedNotification = z.object({
   threadId: z.string(),
 });
 export type ThreadProjectUpdatedNotification = z.infer<typeof ThreadProjectUpdatedNotification>;
+
+export const ThreadQueueAddParams = z.object({
+  clientUserMessageId: z.string(),
+  input: z.array(UserInput),
+  threadId: z.string(),
+});
+export type ThreadQueueAddParams = z.infer<typeof ThreadQueueAddParams>;
+
+export const ThreadQueueAddResponse = z.object({ queuedSubmission: QueuedSubmission });
+export type ThreadQueueAddResponse = z.infer<typeof ThreadQueueAddResponse>;
+
+export const ThreadQueueChangedNotification = z.object({ threadId: z.string() });
+export type ThreadQueueChangedNotification = z.infer<typeof ThreadQueueChangedNotification>;
+
+export const ThreadQueueDeleteParams = z.object({ queuedSubmissionId: z.string(), threadId: z.string() });
+export type ThreadQueueDeleteParams = z.infer<typeof ThreadQueueDeleteParams>;
+
+export const ThreadQueueDeleteResponse = z.object({ deleted: z.boolean() });
+export type ThreadQueueDeleteResponse = z.infer<typeof ThreadQueueDeleteResponse>;
+
+export const ThreadQueueListParams = z.object({
+  cursor: z.string().nullable().optional(),
+  limit: u32().nullable().optional(),
+  threadId: z.string(),
+});
+export type ThreadQueueListParams = z.infer<typeof ThreadQueueListParams>;
+
+export const ThreadQueueListResponse = z.object({
+  data: z.array(QueuedSubmission),
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadQueueListResponse = z.infer<typeof ThreadQueueListResponse>;
+
+export const ThreadQueueReorderParams = z.object({
+  queuedSubmissionIds: z.array(z.string()),
+  threadId: z.string(),
+});
+export type ThreadQueueReorderParams = z.infer<typeof ThreadQueueReorderParams>;
+
+export const ThreadQueueReorderResponse = z.object({});
+export type ThreadQueueReorderResponse = z.infer<typeof ThreadQueueReorderResponse>;
+
+export const ThreadQueueStartParams = z.object({
+  queuedSubmissionId: z.string().nullable().optional(),
+  threadId: z.string(),
+});
+export type ThreadQueueStartParams = z.infer<typeof ThreadQueueStartParams>;
+
+export const ThreadQueueStartResponse = z.object({ turn: Turn });
+export type ThreadQueueStartResponse = z.infer<typeof ThreadQueueStartResponse>;
+
+export const ThreadQueueUpdateParams = z.object({
+  input: z.array(UserInput),
+  queuedSubmissionId: z.string(),
+  threadId: z.string(),
+});
+export type ThreadQueueUpdateParams = z.infer<typeof ThreadQueueUpdateParams>;
+
+export const ThreadQueueUpdateResponse = z.object({ queuedSubmission: QueuedSubmission });
+export type ThreadQueueUpdateResponse = z.infer<typeof ThreadQueueUpdateResponse>;
 
 export const ThreadReadParams = z.object({ includeTurns: z.boolean().optional(), threadId: z.string() });
 export type ThreadReadParams = z.infer<typeof ThreadReadParams>;
@@ -5747,6 +5814,7 @@ export const definitions0166 = {
   "v2/ProjectSortKey": ProjectSortKey,
   "v2/ProjectUpdateParams": ProjectUpdateParams,
   "v2/ProjectUpdateResponse": ProjectUpdateResponse,
+  "v2/QueuedSubmission": QueuedSubmission,
   "v2/RateLimitReachedType": RateLimitReachedType,
   "v2/RateLimitResetCredit": RateLimitResetCredit,
   "v2/RateLimitResetCreditStatus": RateLimitResetCreditStatus,
@@ -5897,6 +5965,19 @@ export const definitions0166 = {
   "v2/ThreadPredictionRequestParams": ThreadPredictionRequestParams,
   "v2/ThreadPredictionRequestResponse": ThreadPredictionRequestResponse,
   "v2/ThreadProjectUpdatedNotification": ThreadProjectUpdatedNotification,
+  "v2/ThreadQueueAddParams": ThreadQueueAddParams,
+  "v2/ThreadQueueAddResponse": ThreadQueueAddResponse,
+  "v2/ThreadQueueChangedNotification": ThreadQueueChangedNotification,
+  "v2/ThreadQueueDeleteParams": ThreadQueueDeleteParams,
+  "v2/ThreadQueueDeleteResponse": ThreadQueueDeleteResponse,
+  "v2/ThreadQueueListParams": ThreadQueueListParams,
+  "v2/ThreadQueueListResponse": ThreadQueueListResponse,
+  "v2/ThreadQueueReorderParams": ThreadQueueReorderParams,
+  "v2/ThreadQueueReorderResponse": ThreadQueueReorderResponse,
+  "v2/ThreadQueueStartParams": ThreadQueueStartParams,
+  "v2/ThreadQueueStartResponse": ThreadQueueStartResponse,
+  "v2/ThreadQueueUpdateParams": ThreadQueueUpdateParams,
+  "v2/ThreadQueueUpdateResponse": ThreadQueueUpdateResponse,
   "v2/ThreadReadParams": ThreadReadParams,
   "v2/ThreadReadResponse": ThreadReadResponse,
   "v2/ThreadReadState": ThreadReadState,

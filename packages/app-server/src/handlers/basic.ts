@@ -29,13 +29,18 @@ function platform(): { platformFamily: string; platformOs: string } {
   };
 }
 
+/** The experimental notifications 0.166.0 sends only to clients that asked for the experimental API. */
+const EXPERIMENTAL_NOTIFICATIONS_0166 = ["thread/queue/changed"];
+
 /**
  * 0.166.0 `initialize` → `{userAgent, codexHome, platformFamily, platformOs}`. The client's
- * `optOutNotificationMethods` are never sent to it on this connection.
+ * `optOutNotificationMethods` are never sent to it on this connection, nor experimental notifications unless it
+ * asked for the experimental API.
  */
 export const initialize0166: Handler<Protocol0166, "initialize"> = (p, { server, peer }) => {
   server.recordClient(p.clientInfo);
   peer.suppress(p.capabilities?.optOutNotificationMethods ?? []);
+  if (p.capabilities?.experimentalApi !== true) peer.suppress(EXPERIMENTAL_NOTIFICATIONS_0166);
   // The client is the originator of what this connection does (0.166.0 names it first in its user agent).
   return { userAgent: server.userAgent(p.clientInfo.name), codexHome: server.codexHome, ...platform() };
 };

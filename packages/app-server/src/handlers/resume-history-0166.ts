@@ -1,5 +1,5 @@
 import type { gen0166 } from "@codex-ts/app-server-protocol";
-import type { HistoryLine, HistoryMode, SessionsStore } from "@codex-ts/core";
+import type { HistoryLine, HistoryMode, SessionsStore, TurnStatus } from "@codex-ts/core";
 import { lineEffect } from "../threads/stored-items.js";
 import { readAllTurns, reading, readTurnsPage } from "./history-0166.js";
 
@@ -14,6 +14,8 @@ export interface ResumeHistory {
   initialTurnsPage: gen0166.TurnsPage | null;
   /** The newest turn (token usage is restored against it). */
   lastTurnId: string | null;
+  /** How the newest turn ended ("inProgress": it never did, its process ended first); null without turns. */
+  lastTurnStatus: TurnStatus | null;
   /** The token usage the newest turn recorded last (restored to the client after the answer, as 0.166.0 does). */
   tokenInfo: TokenInfo | null;
   /**
@@ -40,6 +42,7 @@ export async function resumeHistory(
       turns: p.excludeTurns ? [] : await readAllTurns(store, id),
       initialTurnsPage: p.initialTurnsPage ? await readTurnsPage(store, id, p.initialTurnsPage) : null,
       lastTurnId: newest?.turnId ?? null,
+      lastTurnStatus: newest?.status ?? null,
       tokenInfo: newest ? await lastTokenInfo(store, id, newest.turnId) : null,
       itemsBackwardsCursor:
         historyMode === "paginated" && newest?.explicit ? await newestItemCursor(store, id) : null,

@@ -7,6 +7,7 @@ import {
   ExecPolicyStore,
   GoalStore,
   ThreadStateStore,
+  QueueStore,
 } from "@codex-ts/core";
 import { ConversationRegistry } from "../conversations.js";
 import type { HandlerTables } from "../handler.js";
@@ -50,6 +51,7 @@ import { createServerInfoHandlers0166 } from "./server-info-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";
 import { createSettingsHandlers0166 } from "./settings-0166/index.js";
 import { skillCatalog0166 } from "./settings-0166/skills.js";
+import { createThreadQueueHandlers0166 } from "./thread-queue-0166/index.js";
 import { createThreadSampleHandler0166 } from "./thread-sample-0166.js";
 import {
   createThreadStateHandlers0166,
@@ -62,6 +64,16 @@ import { createThreadAdminHandlers0166, unloadDelayMs } from "./threads-admin-01
 import { createTurnHandlers0166 } from "./turns-0166.js";
 import { unavailable } from "./unavailable.js";
 import { createWorkspaceHandlers } from "./workspace.js";
+
+/** The queue methods, refused together when their services are missing. */
+const QUEUE_METHODS_0166 = [
+  "thread/queue/add",
+  "thread/queue/list",
+  "thread/queue/update",
+  "thread/queue/delete",
+  "thread/queue/reorder",
+  "thread/queue/start",
+] as const;
 
 /** What the handlers serve from; a method whose service is missing answers that it is not available. */
 export interface ServerServices {
@@ -116,6 +128,9 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   if (codexHome) threads.memorySummaryPath = memorySummaryPath(codexHome);
   const threadState = threads.threadState;
   const goalStore = threads.goals;
+  // One queue database per CODEX_HOME too (0.166.0's `queue_1.sqlite`).
+  if (codexHome && !threads.queue) threads.useQueue(new QueueStore(codexHome));
+  const queueStore = threads.queue;
   // The metadata clients set on threads (`thread/metadata/update`), overlaid on what `thread/read` and `thread/list` show.
   const threadMetadata = codexHome ? new ThreadMetadataStore(codexHome) : undefined;
   // Projects and thread sections (`project/*`, `threadSection/*`), and where each thread is in them.
@@ -319,6 +334,15 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
                   ["thread/goal/get", "thread/goal/set", "thread/goal/clear"],
                   "a CODEX_HOME",
                 )),
+            ...(queueStore && codexHome
+              ? createThreadQueueHandlers0166({
+                  registry: threads,
+                  queue: queueStore,
+                  sessions: rt.sessions?.store,
+                  codexHome,
+                  experimentalApi: () => experimentalApi,
+                })
+              : unavailable(protocol0166, QUEUE_METHODS_0166, "a CODEX_HOME")),
             ...createThreadAdminHandlers0166({
               registry: threads,
               runtime: rt,
@@ -366,6 +390,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               "mcpServer/resource/read",
               "mcpServer/event/stream/start",
               "mcpServer/event/stream/stop",
+              ...QUEUE_METHODS_0166,
             ],
             "an agent runtime",
           )),

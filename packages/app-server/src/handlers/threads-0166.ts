@@ -177,6 +177,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
             turns: [],
             initialTurnsPage: null,
             lastTurnId: null,
+            lastTurnStatus: null,
             tokenInfo: null,
             itemsBackwardsCursor: null,
           };
@@ -201,6 +202,10 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       if (opened) thread.announceMcpStartup();
       // Its goal as it is, then (active, idle) the goal's next turn, as 0.166.0 resumes a thread with a goal.
       thread.goals?.resumed();
+      // Its queue's first message starts when the thread is idle, as 0.166.0 resumes a thread with a queue; a thread
+      // whose last turn was interrupted, or never ended (its process did first), keeps its queue paused, as there.
+      const status = history.lastTurnStatus;
+      thread.queue?.resumed({ interrupted: status === "interrupted" || status === "inProgress" });
       return sent;
     },
 

@@ -6,21 +6,12 @@ import {
   invalidRequest,
   type Protocol0166,
 } from "@codex-ts/app-server-protocol";
-import { type InputItem, SteerError, type SteerRefusal, uuidV7 } from "@codex-ts/core";
+import { type InputItem, SteerError, type SteerRefusal } from "@codex-ts/core";
 import type { Handlers } from "../handler.js";
 import type { LoadedThread } from "../threads/loaded-thread.js";
 import type { ThreadRegistry } from "../threads/registry.js";
 import { applySettings } from "../threads/settings.js";
-
-/** 0.166 `UserInput` → the core's input item; kinds the core cannot take are refused by name. */
-export function inputItem0166(input: gen0166.UserInput): InputItem {
-  if (input.type === "text") return { type: "text", data: { text: input.text } };
-  if (input.type === "skill") return { type: "skill", data: { name: input.name, path: input.path } };
-  if (input.type === "localImage") return { type: "localImage", data: { path: input.path } };
-  if (input.type === "image" && "url" in input) return { type: "image", data: { image_url: input.url } };
-  const kind = input.type === "image" ? "image file" : input.type;
-  throw invalidRequest(`input of type \`${kind}\` is not supported by this server`);
-}
+import { checkInputSize, inputItem0166 } from "../threads/user-input-0166.js";
 
 /** A refused `turn/steer` in 0.166.0's words (clients match them). */
 function steerRefusal(r: SteerRefusal): Error {
@@ -90,6 +81,7 @@ export function createTurnHandlers0166(
   return {
     async "turn/start"(p, ctx) {
       const thread = registry.require(p.threadId);
+      checkInputSize(p.input);
       const items = p.input.map(inputItem0166);
       const active = thread.currentTask();
       if (active?.kind === "regular") {
@@ -116,12 +108,10 @@ export function createTurnHandlers0166(
         const joined =
           active?.kind === "regular" ? joinRunningTurn(thread, items, p.clientUserMessageId) : null;
         if (joined) return await ctx.respond({ turn: pendingTurn(joined) });
-        // `outputSchema` shapes this turn's answers only; it goes to the model as given (0.166.0 checks nothing).
-        const turnId = await thread.conversation.submit(
-          { type: "user_turn", items, final_output_json_schema: p.outputSchema },
-          uuidV7(),
-        );
-        thread.lastTurnSchema = { turnId, schema: schemaOf(p.outputSchema) };
+        const turnId = await thread.startUserTurn(items, {
+          clientUserMessageId: p.clientUserMessageId,
+          outputSchema: p.outputSchema,
+        });
         return await ctx.respond({ turn: pendingTurn(turnId) });
       } finally {
         hold.release();

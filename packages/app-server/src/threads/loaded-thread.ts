@@ -1,10 +1,19 @@
 import type { gen0166, Protocol0166, ProtocolPeer, TurnAbortReason } from "@codex-ts/app-server-protocol";
-import type { CoreEvent, ExecPolicyStore, HistoryMode, McpStartupStatus, TaskKind } from "@codex-ts/core";
+import {
+  type CoreEvent,
+  type ExecPolicyStore,
+  type HistoryMode,
+  type InputItem,
+  type McpStartupStatus,
+  type TaskKind,
+  uuidV7,
+} from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import { ApprovalBridge0166 } from "../events/approvals-0166.js";
 import { EventMapper0166, type Notification0166 } from "../events/v0166.js";
 import { type ConversationHandle, FollowedConversation } from "../followed-conversation.js";
 import type { GoalDriver } from "./goal-driver.js";
+import type { QueueDriver } from "./queue-driver.js";
 import { RolloutProjection0166 } from "./rollout-projection-0166.js";
 import type { ThreadSettings0166 } from "./settings.js";
 import { threadObject } from "./thread-object.js";
@@ -61,6 +70,8 @@ export class LoadedThread {
   private turnHasUserMessage = false;
   /** Whether the memory summary existed when the thread was loaded (`thread/memory/read` gives it only then). */
   hadMemorySummary = false;
+  /** The thread's queued messages at work (a stored thread on a server with a queue database). */
+  queue: QueueDriver | undefined;
   /** Ends the reports of MCP servers still starting (set once they are announced). */
   private stopMcpStatuses: (() => void) | undefined;
 
@@ -117,12 +128,33 @@ export class LoadedThread {
     this.followed.unfollow();
     this.stopMcpStatuses?.();
     this.goals?.stop();
+    this.queue?.stop();
     this.bridge.abandon("thread closed");
   }
 
   /** The running turn, else the one submitted to start next (see `FollowedConversation.currentTask`). */
   currentTask(): { id: string; kind: TaskKind } | null {
     return this.followed.currentTask();
+  }
+
+  /**
+   * Starts a new user turn with `items`: the path every user turn takes (`turn/start`'s, a queued message's). Its
+   * user message item carries `clientUserMessageId` (the client's id for it) when given; `outputSchema` (null or
+   * absent: none) shapes this turn's answers only and goes to the model as given (0.166.0 checks nothing). Resolves
+   * with the turn's id (UUIDv7, as 0.166.0 mints them) once the conversation took it.
+   */
+  async startUserTurn(
+    items: InputItem[],
+    o: { clientUserMessageId?: string | null | undefined; outputSchema?: unknown } = {},
+  ): Promise<string> {
+    const itemId = uuidV7();
+    if (o.clientUserMessageId != null) this.mapper.noteClientId(itemId, o.clientUserMessageId);
+    const turnId = await this.conversation.submit(
+      { type: "user_turn", items, final_output_json_schema: o.outputSchema, item_id: itemId },
+      uuidV7(),
+    );
+    this.lastTurnSchema = { turnId, schema: o.outputSchema ?? null };
+    return turnId;
   }
 
   /** Holds this thread's notifications until `release` (only the first call of each hold counts). */
@@ -247,6 +279,8 @@ export class LoadedThread {
     this.goals?.before(event);
     this.emit(event, this.mapper.map(event));
     this.goals?.after(event);
+    // After the goal's turn of its own is decided: a queued message goes first (a turn submitted counts at once).
+    this.queue?.after(event);
     this.bridge.handle(event);
     // The core answered its open approvals `abort`; the client's requests are withdrawn after the turn ended.
     if (msg.type === "turn_aborted") this.bridge.abandon("turn interrupted");

@@ -5,11 +5,13 @@ import {
   type ProtocolPeer,
   parseUuid,
 } from "@codex-ts/app-server-protocol";
-import type { ExecPolicyStore, GoalStore, ThreadStateStore } from "@codex-ts/core";
+import type { ExecPolicyStore, GoalStore, QueueStore, ThreadStateStore } from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import { OpeningRollouts } from "../opening-rollouts.js";
 import { GoalDriver } from "./goal-driver.js";
 import { LoadedThread, type ThreadMeta } from "./loaded-thread.js";
+import { QueueDriver } from "./queue-driver.js";
+import { QueueWatcher } from "./queue-watcher.js";
 import type { ThreadSettings0166 } from "./settings.js";
 
 /** A 0.166 thread id as the handlers read it: 0.166.0's `invalid thread id: <uuid parser message>` otherwise. */
@@ -36,6 +38,9 @@ export class ThreadRegistry {
   threadState: ThreadStateStore | undefined;
   /** The memory summary of the server's CODEX_HOME, whose presence a thread notes when loaded (none without one). */
   memorySummaryPath: string | undefined;
+  /** The threads' queued messages of the server's CODEX_HOME (none without one; see `useQueue`). */
+  queue: QueueStore | undefined;
+  private queueWatcher: QueueWatcher | undefined;
   /** The rules files of the server's CODEX_HOME ("always allow" writes there; none without one). */
   execPolicy: ExecPolicyStore | undefined;
 
@@ -61,6 +66,7 @@ export class ThreadRegistry {
           return null;
         }
       };
+    if (this.queue && !meta.ephemeral) thread.queue = new QueueDriver(thread, this.queue, this.log);
     this.threads.set(thread.id, thread);
     thread.listen();
     return thread;
@@ -92,8 +98,25 @@ export class ThreadRegistry {
     return thread;
   }
 
+  /** Keeps the threads' queued messages in `store`, and watches it for other processes' changes. */
+  useQueue(store: QueueStore): void {
+    this.queue = store;
+    this.queueWatcher ??= new QueueWatcher(store, () => this.threads.values(), this.log);
+    this.queueWatcher.start();
+  }
+
+  /** Forgets a deleted thread's queued messages; a queue database failure is logged and fails nothing else. */
+  dropQueue(id: string): void {
+    try {
+      this.queue?.deleteThread(id);
+    } catch (err) {
+      this.log(`queued messages of deleted thread ${id} were kept: ${(err as Error).message}`);
+    }
+  }
+
   /** Stops following every thread (connection shutdown). */
   closeAll(): void {
+    this.queueWatcher?.stop();
     for (const t of this.threads.values()) t.close();
     this.threads.clear();
   }

@@ -230,7 +230,7 @@ export class Conversation {
         return runRegularTurn(this.session, id, op.items);
       case "user_turn":
         this.session.settings = withTurnOpSettings(this.session.settings, op);
-        return runRegularTurn(this.session, id, op.items, op.final_output_json_schema);
+        return runRegularTurn(this.session, id, op.items, op.final_output_json_schema, op.item_id);
       case "context_turn":
         return runContextTurn(this.session, id, op.text);
       case "override_turn_context":

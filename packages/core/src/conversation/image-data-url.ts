@@ -66,8 +66,11 @@ function sniffImage(data: Buffer): string | null {
   return null;
 }
 
-/** A local image as a `data:` URL, or why it is not attached (the reason as 0.58.0 words it, where it has one). */
-export type LocalImage = { ok: true; url: string } | { ok: false; reason: string };
+/**
+ * A local image as a `data:` URL, or why it is not attached: `reason` as 0.58.0 words it (where it has one), `cause`
+ * the failure alone (an OS error's text, the refused type), as 0.166.0 words a queued attachment's.
+ */
+export type LocalImage = { ok: true; url: string } | { ok: false; reason: string; cause: string };
 
 /**
  * Reads the image at `path` (absolute). The MIME type comes from the content when it is PNG, JPEG, GIF or WebP,
@@ -84,6 +87,7 @@ export async function readLocalImage(
   const unreadable = (why: string): LocalImage => ({
     ok: false,
     reason: `failed to read image at ${shown}: ${why}`,
+    cause: why,
   });
   let data: Buffer;
   try {
@@ -104,10 +108,8 @@ export async function readLocalImage(
   const mime = sniffImage(data) ?? IMAGE_MIME[ext];
   if (mime) return { ok: true, url: `data:${mime};base64,${data.toString("base64")}` };
   const other = OTHER_MIME[ext];
-  return {
-    ok: false,
-    reason: other ? `unsupported MIME type \`${other}\`` : "unsupported MIME type (unknown)",
-  };
+  const reason = other ? `unsupported MIME type \`${other}\`` : "unsupported MIME type (unknown)";
+  return { ok: false, reason, cause: reason };
 }
 
 /** The text 0.58.0 puts in a message in place of a local image it could not attach. */

@@ -8,6 +8,7 @@ export { type CollaborationModeKind, collaborationModeMessageText } from "./coll
 export { DEFAULT_BASE_INSTRUCTIONS, environmentContext, type TurnSettings } from "./context.js";
 export { Conversation } from "./conversation.js";
 export { uuidV7 } from "./ids.js";
+export { type LocalImage, readLocalImage } from "./image-data-url.js";
 export {
   type ConversationIdentity,
   ConversationManager,

@@ -25,7 +25,13 @@ export interface SkillInputItem {
  */
 export type Op =
   | { type: "user_input"; items: InputItem[] }
-  | ({ type: "user_turn"; items: InputItem[]; final_output_json_schema?: unknown } & Partial<TurnOpSettings>)
+  | ({
+      type: "user_turn";
+      items: InputItem[];
+      final_output_json_schema?: unknown;
+      /** The id of the turn's user message item (a server noted the client's id for it); a fresh one by default. */
+      item_id?: string;
+    } & Partial<TurnOpSettings>)
   /**
    * A turn the server starts on its own (0.166.0's goal continuation): its input is a user-role context message the
    * history and the rollout keep, announced to clients as no user message item.

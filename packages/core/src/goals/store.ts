@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { bindingOptionsForDriver, type Database, loadDriver } from "../rollout/index-db.js";
+import type { Database } from "../rollout/index-db.js";
+import { openSqlxDatabase, type SqlxMigration } from "../sqlx/database.js";
 
 /** The goals database of a CODEX_HOME, the file codex 0.166.0 keeps its thread goals in (its `goals_1.sqlite`). */
 export const GOALS_DB_FILE_NAME = "goals_1.sqlite";
@@ -38,13 +37,8 @@ export interface ThreadGoalRow {
   updatedAtMs: number;
 }
 
-/**
- * 0.166.0's migrations, as its migrator (sqlx) records them: a database this store creates carries the same rows, so
- * 0.166.0 opens it as its own (sqlx refuses a database whose applied migrations' checksums differ from its own, and
- * would fail creating tables that exist without them). The SQL is the schema 0.166.0 leaves; the checksums are the
- * SHA-384 digests sqlx recorded for its migration files (read from a database 0.166.0 created).
- */
-const MIGRATIONS: ReadonlyArray<{ version: number; description: string; checksum: string; sql: string }> = [
+/** 0.166.0's migrations of its goals database (see `SqlxMigration`). */
+const MIGRATIONS: readonly SqlxMigration[] = [
   {
     version: 1,
     description: "thread goals",
@@ -79,15 +73,6 @@ const MIGRATIONS: ReadonlyArray<{ version: number; description: string; checksum
 );`,
   },
 ];
-
-const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS _sqlx_migrations (
-    version BIGINT PRIMARY KEY,
-    description TEXT NOT NULL,
-    installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    success BOOLEAN NOT NULL,
-    checksum BLOB NOT NULL,
-    execution_time BIGINT NOT NULL
-)`;
 
 interface Row {
   thread_id: string;
@@ -197,41 +182,7 @@ export class GoalStore {
   }
 
   private open(): Database {
-    if (this.db) return this.db;
-    const Driver = loadDriver();
-    if (!Driver) throw new Error("thread goals need SQLite (better-sqlite3 is unavailable)");
-    if (!existsSync(this.codexHome)) throw new Error(`CODEX_HOME ${this.codexHome} does not exist`);
-    const db = new Driver(join(this.codexHome, GOALS_DB_FILE_NAME), {
-      ...bindingOptionsForDriver(),
-      timeout: 5000,
-    });
-    try {
-      db.pragma("journal_mode = WAL");
-      migrate(db);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-    this.db = db;
-    return db;
-  }
-}
-
-/** Applies the migrations the file lacks, recording them as 0.166.0's migrator does. */
-function migrate(db: Database): void {
-  db.exec(MIGRATIONS_TABLE);
-  const applied = new Set(
-    (db.prepare("SELECT version FROM _sqlx_migrations").all() as { version: number }[]).map((r) =>
-      Number(r.version),
-    ),
-  );
-  for (const m of MIGRATIONS) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare(
-        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (?, ?, 1, ?, 0)",
-      ).run(m.version, m.description, Buffer.from(m.checksum, "hex"));
-    })();
+    this.db ??= openSqlxDatabase(this.codexHome, GOALS_DB_FILE_NAME, MIGRATIONS, "thread goals");
+    return this.db;
   }
 }

@@ -134,6 +134,8 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       } catch {
         // The organisation store cannot be opened: the thread is deleted all the same, its place is moot.
       }
+      // Its queued messages go with it, unannounced (as 0.166.0 drops them).
+      registry.dropQueue(id);
       const sent = await ctx.respond({});
       void ctx.peer.notify("thread/deleted", { threadId: id });
       return sent;

@@ -29,8 +29,9 @@ export async function runRegularTurn(
   id: string,
   items: InputItem[],
   outputSchema?: unknown,
+  itemId?: string,
 ): Promise<void> {
-  await runTurn(session, id, () => recordUserInput(session, id, items), outputSchema);
+  await runTurn(session, id, () => recordUserInput(session, id, items, itemId), outputSchema);
 }
 
 /**

@@ -6,8 +6,8 @@ import {
   type ConversationIdentity,
   ExecPolicyStore,
   GoalStore,
-  ThreadStateStore,
   QueueStore,
+  ThreadStateStore,
 } from "@codex-ts/core";
 import { ConversationRegistry } from "../conversations.js";
 import type { HandlerTables } from "../handler.js";

@@ -2,6 +2,7 @@ import path from "node:path";
 import {
   type gen0166,
   internalError,
+  invalidParams,
   invalidRequest,
   type Protocol0166,
   RpcError,
@@ -27,9 +28,6 @@ import {
 import { checkCwd, withEnvOverrides } from "../exec-process-0166/spawn-env.js";
 
 type Methods = "command/exec" | "command/exec/write" | "command/exec/terminate" | "command/exec/resize";
-
-/** 0.166.0 answers a request whose options contradict each other -32602 (invalid params). */
-const invalidParams = (message: string) => new RpcError(-32602, message);
 
 /**
  * Commands one connection runs at once. Each holds its request open until it exits, and a connection has

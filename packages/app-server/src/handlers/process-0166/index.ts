@@ -2,6 +2,7 @@ import path from "node:path";
 import {
   type gen0166,
   internalError,
+  invalidParams,
   invalidRequest,
   type Protocol0166,
   RpcError,
@@ -26,9 +27,6 @@ import {
 import { checkCwd, withEnvOverrides } from "../exec-process-0166/spawn-env.js";
 
 type Methods = "process/spawn" | "process/writeStdin" | "process/kill" | "process/resizePty";
-
-/** 0.166.0 answers a request whose options contradict each other -32602 (invalid params). */
-const invalidParams = (message: string) => new RpcError(-32602, message);
 
 /**
  * Processes one connection runs at once. 0.166.0 has no bound (each is a task, a process and its pipes); this server

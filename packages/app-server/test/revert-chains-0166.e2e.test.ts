@@ -109,6 +109,15 @@ describe.skipIf(!CODEX_0166_BIN)("threads codex 0.166.0 reverted", () => {
     for (const gone of ["re three", "re five"]) expect(sent).not.toContain(gone);
     expect(fs.readFileSync(path.join(home, newest), "utf8")).toContain('"seven"');
 
+    // Loaded (its rollout now the newest continuation), the thread reads the same, its turn included.
+    const loadedRead = await ours.request("thread/read", { threadId: id, includeTurns: true });
+    expect(texts(loadedRead.thread.turns as Turn[])).toEqual([
+      ...texts(realRead.thread.turns as Turn[]),
+      "seven → re seven",
+    ]);
+    const loadedPage = await ours.request("thread/turns/list", { threadId: id, limit: 1 });
+    expect(loadedPage.data.map((t) => t.id)).toEqual([loadedRead.thread.turns.at(-1)!.id]);
+
     // A fork made here has the same history.
     const fork = await ours.request("thread/fork", { threadId: id });
     const forkRead = await ours.request("thread/read", { threadId: fork.thread.id, includeTurns: true });

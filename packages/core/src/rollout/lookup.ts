@@ -9,6 +9,7 @@ import {
   ARCHIVED_SESSIONS_SUBDIR,
   isUuid,
   joinNormalized,
+  parseContinuationFileName,
   parseRolloutFileName,
   rolloutPathFor,
   SESSIONS_SUBDIR,
@@ -73,8 +74,10 @@ export class RolloutLookup {
       path = found;
     }
     if (isCompressed(path)) path = await this.restore(path);
-    const parsed = parseRolloutFileName(basename(path));
-    return { path, name: this.ctx.keyOf(path), id: parsed?.id ?? "" };
+    const name = basename(path);
+    // A continuation (continuations.ts, a reverted thread's rollout while loaded) is its thread's.
+    const id = parseRolloutFileName(name)?.id ?? parseContinuationFileName(name)?.threadId ?? "";
+    return { path, name: this.ctx.keyOf(path), id };
   }
 
   /**

@@ -239,9 +239,11 @@ export class StoreTurns {
     let { segments, meta } = await historySegments({ ...own, threadId: own.id }, deps);
     // A paginated thread 0.166.0 reverted goes on in its newest continuation, which names what it keeps of the rest.
     if (meta?.payload.history_mode === "paginated") {
+      // (Named by a continuation's own path, the thread's history is still known by that continuation's id.)
       const current = await currentRollout(first.path);
-      if (current.path !== first.path) {
-        own = { ...first, path: current.path, name: this.ctx.keyOf(current.path) };
+      if (current.path !== first.path || current.historyId !== first.id) {
+        if (current.path !== first.path)
+          own = { ...first, path: current.path, name: this.ctx.keyOf(current.path) };
         ({ segments, meta } = await historySegments({ ...own, threadId: current.historyId }, deps));
       }
     }

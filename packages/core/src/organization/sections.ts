@@ -165,14 +165,15 @@ export class SectionStore {
 
   /** Forgets a deleted thread's project and section. */
   forget(threadId: string): void {
-    this.db.open().prepare("DELETE FROM thread_organization WHERE thread_id = ?").run(threadId);
+    this.db.existing()?.prepare("DELETE FROM thread_organization WHERE thread_id = ?").run(threadId);
   }
 
   /** Where these threads are (a thread in no project and no section is absent). */
   placementsOf(threadIds: readonly string[]): Map<string, ThreadPlacement> {
     const out = new Map<string, ThreadPlacement>();
     if (threadIds.length === 0) return out;
-    const db = this.db.open();
+    const db = this.db.existing();
+    if (!db) return out;
     // Bounded batches: SQLite caps a statement's parameters.
     for (let i = 0; i < threadIds.length; i += 500) {
       const batch = threadIds.slice(i, i + 500);

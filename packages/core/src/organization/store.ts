@@ -87,6 +87,16 @@ export class OrganizationDb {
     return db;
   }
 
+  /**
+   * The database when its file exists (opened), else null: a read that finds no file has its answer (nothing is
+   * organised yet) without creating the file, its schema and the Pinned section, which costs a listing several
+   * synchronous writes.
+   */
+  existing(): Database | null {
+    if (this.db) return this.db;
+    return existsSync(join(this.codexHome, ORGANIZATION_DB_FILE_NAME)) ? this.open() : null;
+  }
+
   /** Runs `fn` in one write transaction (taken at once, so a read inside it cannot go stale). */
   write<T>(fn: (db: Database) => T): T {
     const db = this.open();

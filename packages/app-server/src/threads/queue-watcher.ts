@@ -32,6 +32,9 @@ export class QueueWatcher {
   }
 
   private tick(): void {
+    // With no loaded thread keeping a queue there is nothing to tell, and the database is not opened (or created).
+    const queued = [...this.threads()].filter((t) => t.queue);
+    if (queued.length === 0) return;
     let version: number;
     try {
       version = this.store.dataVersion();
@@ -41,6 +44,6 @@ export class QueueWatcher {
     }
     if (version === this.version) return;
     this.version = version;
-    for (const thread of this.threads()) thread.queue?.noticeExternalChange();
+    for (const thread of queued) thread.queue?.noticeExternalChange();
   }
 }

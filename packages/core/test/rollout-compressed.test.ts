@@ -1,8 +1,20 @@
+import { execFileSync } from "node:child_process";
 import { cp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SessionsStore } from "../src/index.js";
+import { decompressPrefix, restoreCompressed } from "../src/rollout/compressed.js";
+
+/** Whether the zstd CLI is installed (to make a frame bigger than one read; nothing here compresses). */
+const HAS_ZSTD = (() => {
+  try {
+    execFileSync("zstd", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /**
  * Rollouts codex 0.166.0's `rollout/compress` replaced by `….jsonl.zst` (the fixture is 0.166.0's own output): listed
@@ -65,6 +77,21 @@ describe("rollouts 0.166.0 compressed", () => {
     expect(archived).toBe(join(home, "archived_sessions", `${NAME}.zst`));
     const page = await store.listThreads({ defaultProvider: "openai", archived: true });
     expect(page.items.map((t) => t.conversationId)).toEqual([ID]);
+  });
+
+  it.skipIf(!HAS_ZSTD)("a frame many reads long is decoded whole, and its prefix alone", async () => {
+    const lines = Array.from({ length: 40_000 }, (_, i) =>
+      JSON.stringify({ i, text: `line ${i} ${(i * 7919).toString(36)}` }),
+    );
+    const text = `${lines.join("\n")}\n`;
+    const plain = join(home, DAY, `rollout-2025-10-01T11-00-00-01a241ad-5417-7fb3-9c8e-24f0707d17b3.jsonl`);
+    await writeFile(`${plain}.src`, text);
+    execFileSync("zstd", ["-q", "-1", `${plain}.src`, "-o", `${plain}.zst`]);
+    await rm(`${plain}.src`);
+    expect((await stat(`${plain}.zst`)).size).toBeGreaterThan(64 * 1024);
+    expect((await decompressPrefix(`${plain}.zst`, 100_000)).bytes.toString()).toBe(text.slice(0, 100_000));
+    expect(await restoreCompressed(`${plain}.zst`)).toBe(plain);
+    expect(await readFile(plain, "utf8")).toBe(text);
   });
 
   it("a frame that does not decode is refused and left as it was", async () => {

@@ -41,9 +41,10 @@ async function decompressTo(
     const d = await decoder((data) => {
       if (data.length > 0) pending.push(data);
     });
-    const input = Buffer.allocUnsafe(CHUNK);
     for (let at = 0; at < size; ) {
-      const { bytesRead } = await handle.read(input, 0, Math.min(CHUNK, size - at), at);
+      // A buffer of its own per chunk: the decoder may keep a chunk it could not finish until the next one.
+      const input = Buffer.allocUnsafe(Math.min(CHUNK, size - at));
+      const { bytesRead } = await handle.read(input, 0, input.length, at);
       if (bytesRead === 0) break;
       at += bytesRead;
       d.push(input.subarray(0, bytesRead), at >= size);

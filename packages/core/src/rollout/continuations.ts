@@ -61,6 +61,8 @@ async function continuationsIn(dir: string): Promise<FolderContinuations> {
 /** A continuation 0.166.0 compressed is restored before it is read or appended to (compressed.ts). */
 const plain = (path: string) => (isCompressed(path) ? restoreCompressed(path) : Promise.resolve(path));
 
+const DAY_FOLDER = /^\d{4}\/\d{2}\/\d{2}$/;
+
 /** `YYYY/MM/DD` of a day folder path, comparable as a string. */
 const dayKey = (dir: string) => dir.split(sep).slice(-3).join("/");
 
@@ -70,7 +72,9 @@ const dayKey = (dir: string) => dir.split(sep).slice(-3).join("/");
  */
 function* foldersOf(path: string): Generator<string> {
   const dir = dirname(path);
-  if (basename(dir) === ARCHIVED_SESSIONS_SUBDIR) {
+  // Anywhere but a sessions/YYYY/MM/DD day folder (archived_sessions/, or a file a client put elsewhere), only the
+  // rollout's own folder.
+  if (basename(dir) === ARCHIVED_SESSIONS_SUBDIR || !DAY_FOLDER.test(dayKey(dir))) {
     yield dir;
     return;
   }

@@ -70,12 +70,12 @@ export class ProjectStore {
   constructor(private readonly db: OrganizationDb) {}
 
   read(id: string): ProjectRow | null {
-    return this.readIn(this.db.open(), id);
+    return this.readIn(this.db.get(), id);
   }
 
   /** Every project in position order (the callers page and sort them: a CODEX_HOME has few). */
   all(): ProjectRow[] {
-    const db = this.db.open();
+    const db = this.db.get();
     const rows = db.prepare("SELECT * FROM projects ORDER BY position ASC, id ASC").all() as Row[];
     const roots = new Map<string, string[]>();
     for (const r of db

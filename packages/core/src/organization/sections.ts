@@ -51,7 +51,7 @@ export class SectionStore {
   /** A page in id order after `cursor` (the last id of the previous page), and the next page's cursor. */
   list(cursor: string | null, limit: number): { sections: SectionRow[]; nextCursor: string | null } {
     const rows = this.db
-      .open()
+      .get()
       .prepare("SELECT * FROM thread_sections WHERE ? IS NULL OR id > ? ORDER BY id ASC LIMIT ?")
       .all(cursor, cursor, limit + 1) as Row[];
     const sections = rows.slice(0, limit).map(fromRow);
@@ -62,7 +62,7 @@ export class SectionStore {
   create(name: string, appearance: SectionAppearance | null): SectionRow {
     const section = { id: uuidV7(), name, appearance };
     this.db
-      .open()
+      .get()
       .prepare("INSERT INTO thread_sections (id, name, appearance) VALUES (?, ?, ?)")
       .run(section.id, name, appearance ? JSON.stringify(appearance) : null);
     return section;
@@ -149,7 +149,7 @@ export class SectionStore {
     const dir = direction === "asc" ? "ASC" : "DESC";
     const op = direction === "asc" ? ">" : "<";
     const rows = this.db
-      .open()
+      .get()
       .prepare(
         `SELECT thread_id AS id, section_position AS position FROM thread_organization
          WHERE section_id = ? AND section_position IS NOT NULL
@@ -207,7 +207,7 @@ export class SectionStore {
     const column = kind === "project" ? "project_id" : "section_id";
     return (
       this.db
-        .open()
+        .get()
         .prepare(`SELECT thread_id FROM thread_organization WHERE ${column} = ? ORDER BY thread_id`)
         .all(id) as { thread_id: string }[]
     ).map((r) => r.thread_id);
@@ -218,7 +218,7 @@ export class SectionStore {
     const column = kind === "project" ? "project_id" : "section_id";
     return (
       this.db
-        .open()
+        .get()
         .prepare(`SELECT thread_id FROM thread_organization WHERE ${column} IS NOT NULL ORDER BY thread_id`)
         .all() as { thread_id: string }[]
     ).map((r) => r.thread_id);

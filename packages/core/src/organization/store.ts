@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { bindingOptionsForDriver, type Database, loadDriver } from "../rollout/index-db.js";
+import type { Database } from "../rollout/index-db.js";
+import { HomeDatabase } from "../sqlx/database.js";
 
 /**
  * How threads are organised in a CODEX_HOME: projects (named groups of roots, in a user-chosen order), thread
@@ -55,56 +54,25 @@ CREATE INDEX IF NOT EXISTS idx_thread_organization_section ON thread_organizatio
 
 /**
  * The organisation database of a CODEX_HOME, opened on first use. Every change is one transaction (`BEGIN
- * IMMEDIATE` where it reads before writing), so processes sharing the file see each other's writes whole.
+ * IMMEDIATE` where it reads before writing), so processes sharing the file see each other's writes whole. A
+ * listing reads it through `existing()`: without the file it creates nothing (its schema, WAL and the Pinned
+ * section cost a listing several synchronous writes).
  */
-export class OrganizationDb {
-  private db: Database | null = null;
-
-  constructor(private readonly codexHome: string) {}
-
-  open(): Database {
-    if (this.db) return this.db;
-    const Driver = loadDriver();
-    if (!Driver) throw new Error("projects and thread sections need SQLite (better-sqlite3 is unavailable)");
-    if (!existsSync(this.codexHome)) throw new Error(`CODEX_HOME ${this.codexHome} does not exist`);
-    const db = new Driver(join(this.codexHome, ORGANIZATION_DB_FILE_NAME), {
-      ...bindingOptionsForDriver(),
-      timeout: 5000,
-    });
-    try {
-      db.pragma("journal_mode = WAL");
+export class OrganizationDb extends HomeDatabase {
+  constructor(codexHome: string) {
+    super(codexHome, ORGANIZATION_DB_FILE_NAME, "projects and thread sections", (db) => {
       db.pragma("foreign_keys = ON");
       db.exec(SCHEMA);
       db.prepare("INSERT OR IGNORE INTO thread_sections (id, name, appearance) VALUES (?, ?, NULL)").run(
         PINNED_SECTION_ID,
         PINNED_SECTION_NAME,
       );
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-    this.db = db;
-    return db;
-  }
-
-  /**
-   * The database when its file exists (opened), else null: a read that finds no file has its answer (nothing is
-   * organised yet) without creating the file, its schema and the Pinned section, which costs a listing several
-   * synchronous writes.
-   */
-  existing(): Database | null {
-    if (this.db) return this.db;
-    return existsSync(join(this.codexHome, ORGANIZATION_DB_FILE_NAME)) ? this.open() : null;
+    });
   }
 
   /** Runs `fn` in one write transaction (taken at once, so a read inside it cannot go stale). */
   write<T>(fn: (db: Database) => T): T {
-    const db = this.open();
+    const db = this.get();
     return db.transaction(() => fn(db)).immediate();
-  }
-
-  close(): void {
-    this.db?.close();
-    this.db = null;
   }
 }

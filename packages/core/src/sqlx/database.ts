@@ -45,15 +45,15 @@ function applySqlxMigrations(db: Database, migrations: readonly SqlxMigration[])
 }
 
 /**
- * Opens (creating it when missing) the database `fileName` of a CODEX_HOME as 0.166.0 keeps it: WAL journal, its
- * migrations applied; a busy file is waited for up to 5 s (another process writing it). `what` names the feature in
- * the error when SQLite is unavailable.
+ * Opens (creating it when missing) the database `fileName` of a CODEX_HOME: WAL journal, then `init` (its schema or
+ * migrations); a busy file is waited for up to 5 s (another process writing it). `what` names the feature in the
+ * error when SQLite is unavailable.
  */
-export function openSqlxDatabase(
+export function openHomeDatabase(
   codexHome: string,
   fileName: string,
-  migrations: readonly SqlxMigration[],
   what: string,
+  init: (db: Database) => void,
 ): Database {
   const Driver = loadDriver();
   if (!Driver) throw new Error(`${what} need SQLite (better-sqlite3 is unavailable)`);
@@ -61,10 +61,51 @@ export function openSqlxDatabase(
   const db = new Driver(join(codexHome, fileName), { ...bindingOptionsForDriver(), timeout: 5000 });
   try {
     db.pragma("journal_mode = WAL");
-    applySqlxMigrations(db, migrations);
+    init(db);
   } catch (err) {
     db.close();
     throw err;
   }
   return db;
+}
+
+/** `openHomeDatabase` for a database 0.166.0 keeps too: its sqlx migrations applied as its migrator records them. */
+export function openSqlxDatabase(
+  codexHome: string,
+  fileName: string,
+  migrations: readonly SqlxMigration[],
+  what: string,
+): Database {
+  return openHomeDatabase(codexHome, fileName, what, (db) => applySqlxMigrations(db, migrations));
+}
+
+/**
+ * A CODEX_HOME database of this server's own, opened (and created) on first use and kept open. `existing()` opens it
+ * only when its file exists: a read that finds no file has its answer (nothing stored yet) without creating it.
+ */
+export class HomeDatabase {
+  private db: Database | null = null;
+
+  constructor(
+    private readonly codexHome: string,
+    private readonly fileName: string,
+    private readonly what: string,
+    private readonly init: (db: Database) => void,
+  ) {}
+
+  get(): Database {
+    this.db ??= openHomeDatabase(this.codexHome, this.fileName, this.what, this.init);
+    return this.db;
+  }
+
+  /** The database when its file exists (opened if need be); null without one, which is then not created. */
+  existing(): Database | null {
+    if (this.db) return this.db;
+    return existsSync(join(this.codexHome, this.fileName)) ? this.get() : null;
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = null;
+  }
 }

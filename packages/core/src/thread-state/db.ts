@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { bindingOptionsForDriver, type Database, loadDriver } from "../rollout/index-db.js";
+import type { Database } from "../rollout/index-db.js";
+import { HomeDatabase } from "../sqlx/database.js";
 
 /**
  * The per-thread state this implementation keeps beside the rollouts: attachments, read receipts and memory modes.
@@ -39,40 +38,9 @@ const MIGRATIONS: readonly string[] = [
  * The thread-state database of a CODEX_HOME, opened on first use (WAL, a 5 s busy timeout: several servers may
  * share the home). Each store method is one statement or one transaction, so concurrent writers see each other.
  */
-export class ThreadStateDb {
-  private db: Database | null = null;
-
-  constructor(private readonly codexHome: string) {}
-
-  get(): Database {
-    if (this.db) return this.db;
-    const Driver = loadDriver();
-    if (!Driver) throw new Error("thread state needs SQLite (better-sqlite3 is unavailable)");
-    if (!existsSync(this.codexHome)) throw new Error(`CODEX_HOME ${this.codexHome} does not exist`);
-    const db = new Driver(join(this.codexHome, THREAD_STATE_DB_FILE_NAME), {
-      ...bindingOptionsForDriver(),
-      timeout: 5000,
-    });
-    try {
-      db.pragma("journal_mode = WAL");
-      migrate(db);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-    this.db = db;
-    return db;
-  }
-
-  /** The database when its file exists (opened if need be); null without one, which is then not created. */
-  existing(): Database | null {
-    if (this.db) return this.db;
-    return existsSync(join(this.codexHome, THREAD_STATE_DB_FILE_NAME)) ? this.get() : null;
-  }
-
-  close(): void {
-    this.db?.close();
-    this.db = null;
+export class ThreadStateDb extends HomeDatabase {
+  constructor(codexHome: string) {
+    super(codexHome, THREAD_STATE_DB_FILE_NAME, "thread state", migrate);
   }
 }
 

@@ -1,6 +1,7 @@
 import { open, rename, stat, unlink, utimes } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { openRegularFile } from "@codex-ts/config-loader";
+import { isFile } from "./is-file.js";
 
 /**
  * codex 0.166.0's `rollout/compress` replaces old rollouts by `rollout-….jsonl.zst` (one zstd frame, the file's
@@ -103,9 +104,3 @@ export async function restoreCompressed(path: string): Promise<string> {
   await unlink(path).catch(() => undefined);
   return target;
 }
-
-const isFile = (path: string) =>
-  stat(path).then(
-    (st) => st.isFile(),
-    () => false,
-  );

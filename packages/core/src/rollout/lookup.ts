@@ -1,10 +1,11 @@
-import { readdir, stat } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { basename, dirname, join, normalize, sep } from "node:path";
 import { Catalog, Validation } from "./catalog.js";
 import { isCompressed, restoreCompressed } from "./compressed.js";
 import { confineRolloutPath } from "./confine.js";
 import type { IndexDb } from "./index-db.js";
 import { forgetFiles, namesForId, putFiles } from "./index-heads.js";
+import { isFile } from "./is-file.js";
 import {
   ARCHIVED_SESSIONS_SUBDIR,
   isUuid,
@@ -32,15 +33,6 @@ export class ThreadNotFoundError extends Error {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-
-/** Whether a path is a regular file (symlinks followed); false when it cannot be stat'd. */
-export async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Finds rollouts by thread id (live, archived) or confines a client's path: the lookups of `SessionsStore`. */
 export class RolloutLookup {

@@ -7,6 +7,7 @@ import { continuationsOf, moveContinuations } from "./continuations.js";
 import { factsFromHead, INTERACTIVE_SOURCE_KINDS, summaryFromFacts } from "./facts.js";
 import { readHead, readHeadQuick } from "./head.js";
 import { cachedHead, forgetFiles, putFiles, putHeads, renameFile } from "./index-heads.js";
+import { isFile } from "./is-file.js";
 import {
   cursorFor,
   DEFAULT_PAGE_SIZE,
@@ -15,13 +16,7 @@ import {
   listSessions,
   parseCursor,
 } from "./list.js";
-import {
-  isFile,
-  RolloutLookup,
-  type StoreContext,
-  ThreadNotFoundError,
-  type ThreadTarget,
-} from "./lookup.js";
+import { RolloutLookup, type StoreContext, ThreadNotFoundError, type ThreadTarget } from "./lookup.js";
 import { appendName, namesOf, removeNames, syncNames } from "./names.js";
 import { osErrorText } from "./os-error.js";
 import {

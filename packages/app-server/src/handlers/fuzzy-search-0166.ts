@@ -1,6 +1,7 @@
 import { internalError, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
 import { fuzzyFileSearch0166 } from "../file-search/search.js";
 import type { Handlers } from "../handler.js";
+import { experimentalCheck } from "./experimental-api.js";
 import { CancellableSearches } from "./workspace.js";
 
 type Methods =
@@ -35,9 +36,7 @@ export function createFuzzySearchHandlers0166(o: {
     for (const session of sessions.values()) session.search.abort();
     sessions.clear();
   });
-  const requireExperimental = (method: string) => {
-    if (!o.experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
-  };
+  const requireExperimental = experimentalCheck(() => o.experimentalApi());
   return {
     async fuzzyFileSearch({ query, roots, cancellationToken }) {
       return {

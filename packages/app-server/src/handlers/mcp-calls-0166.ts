@@ -10,6 +10,7 @@ import type { Config } from "@codex-ts/config-loader";
 import { McpDirectCallError, readResourceWithoutThread } from "@codex-ts/core";
 import type { Handlers } from "../handler.js";
 import type { ThreadRegistry } from "../threads/registry.js";
+import { experimentalCheck } from "./experimental-api.js";
 
 /** What 0.166.0 answers every `mcpServer/event/stream/start`: its event streams are for hosted apps only. */
 export const EVENT_STREAMS_HOSTED_ONLY = "MCP event subscriptions are only supported for hosted apps";
@@ -33,9 +34,7 @@ export function createMcpCallHandlers0166(o: {
   /** Whether the client asked for the experimental API (the event stream methods are experimental). */
   experimentalApi: () => boolean;
 }): Handlers<Protocol0166, McpMethod0166> {
-  const experimental = (method: string) => {
-    if (!o.experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
-  };
+  const experimental = experimentalCheck(() => o.experimentalApi());
   return {
     async "mcpServer/tool/call"(p) {
       const thread = o.registry.require(p.threadId);

@@ -2,10 +2,10 @@ import {
   type ExternalAgentMethod0166,
   type gen0166,
   invalidParams,
-  invalidRequest,
   type Protocol0166,
 } from "@codex-ts/app-server-protocol";
 import type { Handlers } from "../handler.js";
+import { experimentalCheck } from "./experimental-api.js";
 
 type Methods = Exclude<ExternalAgentMethod0166, `externalAgentConfig/${string}`>;
 
@@ -27,9 +27,7 @@ export interface ServerInfoServices0166 {
  * memories).
  */
 export function createServerInfoHandlers0166(s: ServerInfoServices0166): Handlers<Protocol0166, Methods> {
-  const requireExperimental = (method: string) => {
-    if (!s.experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
-  };
+  const requireExperimental = experimentalCheck(() => s.experimentalApi());
   return {
     async "server/diagnostics"() {
       requireExperimental("server/diagnostics");

@@ -28,6 +28,7 @@ import { createConfigInfoHandlers0166 } from "./config-info-0166/index.js";
 import { createConversationHandlers } from "./conversations.js";
 import { createEnvironmentHandlers0166 } from "./environments-0166/index.js";
 import { createExecOneOffCommandHandler } from "./exec.js";
+import { experimentalCheck } from "./experimental-api.js";
 import { createExternalAgentHandlers0166 } from "./external-agent-0166/index.js";
 import { createFeedbackHandler } from "./feedback.js";
 import { createFsHandlers0166 } from "./fs-0166/index.js";
@@ -45,7 +46,7 @@ import {
 } from "./plugins-0166/index.js";
 import { createProcessHandlers0166 } from "./process-0166/index.js";
 import { createOrganizationHandlers0166, ORGANIZATION_METHODS_0166 } from "./projects-0166/index.js";
-import { AccountSessions, createRemoteHandlers0166, experimentalCheck } from "./remote-0166/index.js";
+import { AccountSessions, createRemoteHandlers0166 } from "./remote-0166/index.js";
 import { createReviewHandlers0166 } from "./review-0166.js";
 import { createServerInfoHandlers0166 } from "./server-info-0166.js";
 import { createSessionHandlers, type SessionRuntime } from "./sessions.js";

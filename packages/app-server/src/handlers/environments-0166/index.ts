@@ -8,6 +8,7 @@ import {
   type Protocol0166,
 } from "@codex-ts/app-server-protocol";
 import type { Handlers } from "../../handler.js";
+import { experimentalCheck } from "../experimental-api.js";
 import { addRefusal, connectFailure } from "./exec-server-url.js";
 
 type Methods = "environment/add" | "environment/info" | "environment/status";
@@ -65,9 +66,7 @@ export interface EnvironmentOptions {
  */
 export function createEnvironmentHandlers0166(o: EnvironmentOptions): Handlers<Protocol0166, Methods> {
   const remotes = new Map<string, RemoteEnvironment>();
-  const requireExperimental = (method: string) => {
-    if (!o.experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
-  };
+  const requireExperimental = experimentalCheck(() => o.experimentalApi());
   const unknown = (id: string) => `unknown environment id \`${id}\``;
   const connectError = (env: RemoteEnvironment, failure: string) =>
     `exec-server connection attempt failed: failed to connect to exec-server websocket \`${env.url}\`: ${failure}`;

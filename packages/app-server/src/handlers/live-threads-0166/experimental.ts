@@ -1,6 +1,7 @@
 import { type gen0166, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
 import type { Handlers } from "../../handler.js";
 import type { ThreadRegistry } from "../../threads/registry.js";
+import { experimentalCheck } from "../experimental-api.js";
 
 /**
  * 0.166.0's collaboration mode presets, in its order: plan mode at medium effort, and the default mode. Neither names
@@ -28,9 +29,7 @@ export function createExperimentalLiveHandlers0166(
   registry: ThreadRegistry,
   experimentalApi: () => boolean,
 ): Handlers<Protocol0166, "collaborationMode/list" | "turn/settings/update"> {
-  const requireExperimental = (method: string) => {
-    if (!experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
-  };
+  const requireExperimental = experimentalCheck(experimentalApi);
   return {
     "collaborationMode/list"() {
       requireExperimental("collaborationMode/list");

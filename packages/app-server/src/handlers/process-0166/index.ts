@@ -25,6 +25,7 @@ import {
   startExecProcess,
 } from "../exec-process-0166/process.js";
 import { checkCwd, withEnvOverrides } from "../exec-process-0166/spawn-env.js";
+import { experimentalCheck } from "../experimental-api.js";
 
 type Methods = "process/spawn" | "process/writeStdin" | "process/kill" | "process/resizePty";
 
@@ -89,9 +90,7 @@ export function createProcessHandlers0166(o: ProcessOptions): Handlers<Protocol0
     closed = true;
     for (const session of sessions.values()) void session.then((proc) => proc?.terminate());
   });
-  const requireExperimental = (method: string) => {
-    if (!o.experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
-  };
+  const requireExperimental = experimentalCheck(() => o.experimentalApi());
   /** The running process `handle` names; a follow-up sent while it starts waits for it. */
   const lookup = async (handle: string): Promise<ExecProcess> => {
     const proc = await sessions.get(handle);

@@ -1,7 +1,8 @@
 import { realpath } from "node:fs/promises";
-import { invalidParams, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
+import { invalidParams, type Protocol0166 } from "@codex-ts/app-server-protocol";
 import type { Handlers } from "../../handler.js";
 import { organizationError, type ThreadOrganization } from "../../threads/organization.js";
+import { experimentalCheck } from "../experimental-api.js";
 import { clientPath } from "../fs-0166/paths.js";
 
 type ProjectMethod =
@@ -94,9 +95,7 @@ export function createProjectHandlers0166(
 ): Handlers<Protocol0166, ProjectMethod> {
   const { projects } = org;
   /** The project methods are experimental in 0.166.0: refused without the capability (after a relative root). */
-  const allowed = (method: ProjectMethod) => {
-    if (!experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
-  };
+  const allowed = experimentalCheck(experimentalApi);
 
   const create = async (
     p: {

@@ -1,8 +1,9 @@
-import { invalidRequest, type Protocol0166, type RemoteMethod0166 } from "@codex-ts/app-server-protocol";
+import type { Protocol0166, RemoteMethod0166 } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
 import type { AuthManager } from "@codex-ts/core";
 import type { Handlers } from "../../handler.js";
 import type { ThreadRegistry } from "../../threads/registry.js";
+import { experimentalCheck } from "../experimental-api.js";
 import { createAccountExtrasHandlers0166 } from "./account-extras.js";
 import type { AccountSessions } from "./account-sessions.js";
 import { AccountBackend, PluginCatalogBackend } from "./backend.js";
@@ -46,12 +47,5 @@ export function createRemoteHandlers0166(
       pluginsEnabled: async () => ((await s.currentConfig?.())?.features.plugins ?? true) !== false,
     }),
     ...createThreadExtrasHandlers0166({ registry: s.registry, requireExperimental }),
-  };
-}
-
-/** `<method> requires experimentalApi capability` (-32600) unless the client asked for the experimental API. */
-export function experimentalCheck(experimentalApi: () => boolean): (method: string) => void {
-  return (method) => {
-    if (!experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
   };
 }

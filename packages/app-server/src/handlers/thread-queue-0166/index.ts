@@ -8,6 +8,7 @@ import { MAX_QUEUED_PER_THREAD, type QueueStore, type SessionsStore } from "@cod
 import type { Handlers } from "../../handler.js";
 import { queuedSubmission } from "../../threads/queued-input.js";
 import type { ThreadRegistry } from "../../threads/registry.js";
+import { experimentalCheck } from "../experimental-api.js";
 import { pendingTurn } from "../turns-0166.js";
 import { checkNoRemoteImages, queuedContent } from "./input.js";
 import { type QueueThread, queueThread } from "./thread.js";
@@ -48,7 +49,7 @@ function parseCursor(cursor: string): number {
 export function createThreadQueueHandlers0166(s: QueueServices0166): Handlers<Protocol0166, QueueMethod0166> {
   const { registry, queue } = s;
   const thread = async (method: string, rawId: string): Promise<QueueThread> => {
-    if (!s.experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
+    experimentalCheck(() => s.experimentalApi())(method);
     return queueThread(registry, s.sessions, rawId);
   };
   const stored = <T>(work: () => T): T => {

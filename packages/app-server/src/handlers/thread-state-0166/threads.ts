@@ -6,6 +6,7 @@ import {
   type ThreadStateStore,
 } from "@codex-ts/core";
 import type { ThreadRegistry } from "../../threads/registry.js";
+import { experimentalCheck } from "../experimental-api.js";
 
 /** What the thread-state handlers read and write: the loaded threads, the rollouts, the state database. */
 export interface ThreadStateServices0166 {
@@ -61,5 +62,5 @@ export function usingState<T>(work: () => T): T {
 
 /** `<method> requires experimentalApi capability` unless the client asked for the experimental API. */
 export function requireExperimental(s: ThreadStateServices0166, method: string): void {
-  if (!s.experimentalApi()) throw invalidRequest(`${method} requires experimentalApi capability`);
+  experimentalCheck(() => s.experimentalApi())(method);
 }

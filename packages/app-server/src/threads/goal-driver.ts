@@ -100,7 +100,7 @@ export class GoalDriver {
     const tokens = Math.max(0, this.totalTokens - this.accountedTokens);
     this.accountedTokens = this.totalTokens;
     const goal = this.read();
-    if (!goal || goal.status !== "active") return;
+    if (goal?.status !== "active") return;
     const seconds = this.since === null ? 0 : Math.floor((Date.now() - this.since) / 1000);
     if (tokens <= 0 && seconds <= 0) return;
     if (this.since !== null) this.since += seconds * 1000;

@@ -157,7 +157,9 @@ export class StoreThreads {
    */
   async searchThreads(
     query: ThreadSearchQuery,
-    textsOf: (files: { name: string; path: string }[]) => Promise<Map<string, string>>,
+    textsOf: (
+      rows: { name: string; path: string; id: string; tip: string | null }[],
+    ) => Promise<Map<string, string>>,
   ): Promise<ThreadSearchPage> {
     const cat = this.requireCatalog();
     const q = normalizeThreadQuery({ ...query, searchTerm: null });
@@ -171,7 +173,9 @@ export class StoreThreads {
         limit: SEARCH_SCAN_PAGE,
         freshness: this.freshness,
       });
-      const texts = await textsOf(rows.map((row) => ({ name: row.name, path: this.abs(row.name) })));
+      const texts = await textsOf(
+        rows.map((row) => ({ name: row.name, path: this.abs(row.name), id: row.id, tip: row.tip })),
+      );
       for (const row of rows) {
         const text = texts.get(row.name);
         const snippet = text === undefined ? null : searchSnippet(text, query.searchTerm);

@@ -20,7 +20,19 @@ import {
   recordedDir,
   touchHead,
 } from "./index-heads.js";
-import { ARCHIVED_SESSIONS_SUBDIR, parseRolloutFileName, SESSIONS_SUBDIR } from "./paths.js";
+import {
+  type ContinuationEntry,
+  continuationEntry,
+  continuationsInDir,
+  forgetContinuations,
+  putContinuations,
+} from "./index-tips.js";
+import {
+  ARCHIVED_SESSIONS_SUBDIR,
+  parseContinuationFileName,
+  parseRolloutFileName,
+  SESSIONS_SUBDIR,
+} from "./paths.js";
 
 /**
  * A folder changed within this many ms might change again within the same mtime tick on coarse file systems:
@@ -47,9 +59,19 @@ class Writes {
   heads: HeadEntry[] = [];
   touch: { name: string; size: number; mtime: number }[] = [];
   days: { key: string; mtime: number | null; heads: boolean }[] = [];
+  continuations: ContinuationEntry[] = [];
+  forgetContinuations: string[] = [];
 
   get size(): number {
-    return this.forget.length + this.files.length + this.heads.length + this.touch.length + this.days.length;
+    return (
+      this.forget.length +
+      this.files.length +
+      this.heads.length +
+      this.touch.length +
+      this.days.length +
+      this.continuations.length +
+      this.forgetContinuations.length
+    );
   }
 }
 
@@ -113,6 +135,8 @@ export class Catalog {
       putHeads(this.idx, w.heads);
       for (const t of w.touch) touchHead(this.idx, t.name, t.size, t.mtime);
       for (const d of w.days) putDay(this.idx, d.key, d.mtime, d.heads);
+      forgetContinuations(this.idx, w.forgetContinuations);
+      putContinuations(this.idx, w.continuations);
     });
   }
 
@@ -204,6 +228,7 @@ export class Catalog {
     if (!st?.isDirectory()) {
       const known = [...filesInDir(this.idx, key).keys()];
       this.writes.forget.push(...known);
+      this.writes.forgetContinuations.push(...continuationsInDir(this.idx, key).keys());
       this.writes.days.push({ key, mtime: null, heads: false });
       return this.mark(v, known.length > 0);
     }
@@ -230,15 +255,18 @@ export class Catalog {
   private async rescan(key: string, heads: boolean): Promise<{ changed: boolean; allHeads: boolean }> {
     const archived = key === ARCHIVED_SESSIONS_SUBDIR;
     const found: FileEntry[] = [];
+    const continuations: string[] = [];
     try {
       for (const e of readdirSync(this.abs(key), { withFileTypes: true })) {
         if (!e.isFile()) continue;
         const parsed = parseRolloutFileName(e.name);
         if (parsed) found.push({ name: `${key}/${e.name}`, dir: key, archived, ...parsed });
+        else if (parseContinuationFileName(e.name)) continuations.push(e.name);
       }
     } catch {
       // vanished or unreadable: treated as empty
     }
+    const continuationsChanged = this.recordContinuations(key, continuations);
     const known = filesInDir(this.idx, key);
     const seen = new Set(found.map((f) => f.name));
     const gone = [...known.keys()].filter((name) => !seen.has(name));
@@ -250,7 +278,7 @@ export class Catalog {
     }
     if (!heads) {
       return {
-        changed: gone.length > 0 || added.length > 0,
+        changed: gone.length > 0 || added.length > 0 || continuationsChanged,
         allHeads: found.every((f) => known.get(f.name)?.hasHead === true),
       };
     }
@@ -266,7 +294,60 @@ export class Catalog {
       } else toRead.push(f);
     }
     this.writes.heads.push(...(await this.readHeads(toRead)));
-    return { changed: gone.length > 0 || added.length > 0 || toRead.length > 0, allHeads: true };
+    return {
+      changed: gone.length > 0 || added.length > 0 || toRead.length > 0 || continuationsChanged,
+      allHeads: true,
+    };
+  }
+
+  /**
+   * Records the continuations among a folder's files (`names`: the ones that are not first rollouts), each with its
+   * mtime (a stat each: a folder holds few), and forgets the ones that went. Returns whether anything changed.
+   */
+  private recordContinuations(key: string, names: readonly string[]): boolean {
+    const known = continuationsInDir(this.idx, key);
+    let changed = false;
+    const seen = new Set<string>();
+    for (const file of names) {
+      const st = statOrNull(this.abs(`${key}/${file}`));
+      const entry = st?.isFile() ? continuationEntry(key, file, st.mtimeMs) : null;
+      if (!entry) continue;
+      seen.add(entry.name);
+      if (known.get(entry.name) === entry.mtime) continue;
+      this.writes.continuations.push(entry);
+      changed = true;
+    }
+    for (const name of known.keys()) {
+      if (seen.has(name)) continue;
+      this.writes.forgetContinuations.push(name);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /**
+   * Checks the newest continuation of each listed row (`tip`, see index-tips.ts) against its file: appends move its
+   * mtime (the thread's `updatedAt`), a move or delete makes its folder be listed again. Returns whether the page
+   * must be queried again.
+   */
+  checkTips(rows: readonly { tip?: string | null; tipMtime?: number | null }[]): boolean {
+    let changed = false;
+    for (const r of rows) {
+      if (!r.tip) continue;
+      const slash = r.tip.lastIndexOf("/");
+      const dir = r.tip.slice(0, slash);
+      const st = statOrNull(this.abs(r.tip));
+      const entry = st?.isFile() ? continuationEntry(dir, r.tip.slice(slash + 1), st.mtimeMs) : null;
+      if (!entry) {
+        this.writes.forgetContinuations.push(r.tip);
+        this.writes.days.push({ key: dir, mtime: null, heads: false });
+        changed = true;
+      } else if (entry.mtime !== r.tipMtime) {
+        this.writes.continuations.push(entry);
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /** Re-reads the heads of a folder's files that were incomplete and have changed since. */
@@ -356,6 +437,8 @@ export class Catalog {
       if (f.hasHead && f.size !== null && f.mtime !== null)
         rows.push({ name, size: f.size, mtime: f.mtime, complete: f.complete });
     }
-    return this.mark(v, await this.revalidate(rows, true));
+    const tips = [...continuationsInDir(this.idx, key)].map(([tip, tipMtime]) => ({ tip, tipMtime }));
+    const tipsChanged = this.checkTips(tips);
+    return this.mark(v, (await this.revalidate(rows, true)) || tipsChanged);
   }
 }

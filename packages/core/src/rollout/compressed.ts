@@ -76,6 +76,46 @@ export async function decompressPrefix(
 }
 
 /**
+ * Calls `onLine` with each complete line of a compressed rollout's content (without its newline) and the offset it
+ * starts at in the decompressed bytes, in order, until it returns false or the content ends: a search reads a
+ * compressed thread in place, never writing it. A line longer than `maxLineBytes` is skipped, not held.
+ */
+export async function forEachCompressedLine(
+  path: string,
+  maxLineBytes: number,
+  onLine: (line: Buffer, offset: number) => boolean,
+): Promise<void> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let lineStart = 0;
+  let skipping = false;
+  let at = 0;
+  await decompressTo(path, (data) => {
+    const chunk = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    let from = 0;
+    for (let nl = chunk.indexOf(10, from); nl >= 0; nl = chunk.indexOf(10, from)) {
+      const part = chunk.subarray(from, nl);
+      const line = skipping ? null : pending.length > 0 ? Buffer.concat([...pending, part]) : part;
+      if (line && !onLine(line, lineStart)) return false;
+      lineStart = at + nl + 1;
+      pending = [];
+      pendingBytes = 0;
+      skipping = false;
+      from = nl + 1;
+    }
+    if (!skipping && from < chunk.length) {
+      pendingBytes += chunk.length - from;
+      if (pendingBytes > maxLineBytes) {
+        skipping = true;
+        pending = [];
+      } else pending.push(Buffer.from(chunk.subarray(from))); // the decoder may reuse its output buffer
+    }
+    at += chunk.length;
+    return true;
+  });
+}
+
+/**
  * Restores a compressed rollout next to itself as `.jsonl` (a temp file, fsync, rename; the compressed file's
  * mtime kept, so listings order it as before), then removes the compressed file; returns the restored path. A
  * `.jsonl` already there (0.166.0 restored it meanwhile) is kept and returned as it is. A frame that does not

@@ -1,4 +1,6 @@
+import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { continuationsOf } from "./continuations.js";
 import { factsFromHead, type HeadFacts, isListable, sourceKind } from "./facts.js";
 import { readListedHeadSoon, type StatedHead } from "./head.js";
 import { HeadSnapshot, type SnapshotHead } from "./head-snapshot.js";
@@ -77,7 +79,7 @@ function headOf(c: Candidate, snapshot: HeadSnapshot): FileHead | null | Promise
 async function newestFromFiles<T extends SessionSummary>(
   sessionsDir: string,
   query: Pick<ListQuery, "pageSize" | "cursor">,
-  pick: (c: Candidate, head: FileHead) => T | null,
+  pick: (c: Candidate, head: FileHead) => T | null | Promise<T | null>,
 ): Promise<{ items: T[]; nextCursor: string | null } | null> {
   const budget = budgetFor(Math.max(1, query.pageSize ?? 25));
   const snapshot = HeadSnapshot.load(dirname(sessionsDir));
@@ -120,6 +122,12 @@ function filesCanAnswer(query: ThreadQuery): NormalizedThreadQuery | null {
   return providersSuitFiles(f.providers, f.defaultProvider) ? q : null;
 }
 
+/** The mtime of the newest continuation of the thread whose first rollout is `path`; null when it has none. */
+async function newestContinuationMtime(path: string): Promise<number | null> {
+  const newest = (await continuationsOf(path))[0];
+  return newest ? ((await stat(newest).catch(() => null))?.mtimeMs ?? null) : null;
+}
+
 /** The index's `WHERE` (thread-query.ts) for a head the files path reads. */
 function matches(c: Candidate, facts: HeadFacts, f: ThreadFilter): boolean {
   return (
@@ -146,6 +154,15 @@ export async function threadPageFromFiles(codexHome: string, query: ThreadQuery)
   return newestFromFiles(join(codexHome, SESSIONS_SUBDIR), { pageSize: q.limit }, (c, head) => {
     if (!matches(c, head.facts, q.filter)) return null;
     const row = { name: "", id: c.id, ts: c.timestamp, archived: false, ...head };
-    return threadSummary(c.path, row, query.defaultProvider, names.get(c.id) ?? null);
+    const summary = (updated: number) =>
+      threadSummary(
+        c.path,
+        { ...row, updated, tip: null, tipMtime: null },
+        query.defaultProvider,
+        names.get(c.id) ?? null,
+      );
+    if (head.facts.historyMode !== "paginated") return summary(head.mtime);
+    // A thread 0.166.0 reverted was last written in its newest continuation (continuations.ts).
+    return newestContinuationMtime(c.path).then((tip) => summary(Math.max(head.mtime, tip ?? 0)));
   });
 }

@@ -18,8 +18,11 @@ export const INDEX_FILE_NAME = "sessions-index.sqlite";
  * 9: the conversation's text per rollout (`turn_texts`: user and agent messages, by turn), for `thread/search` and
  *    `thread/searchOccurrences`; every rollout's turn index is rebuilt so that each has its texts (and its turns are
  *    read again by the app server's reader, which now shows the tool calls of turns codex 0.166.0 appended).
+ * 10: the continuations of threads 0.166.0 reverted (`continuations`, continuations.ts) and, per head, its newest
+ *    one (`heads.tip`, `heads.tip_mtime`, kept by triggers) and the thread's last write (`heads.updated`), so
+ *    `thread/list` orders and shows a reverted thread by its newest continuation without reading the chain.
  */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 export type Database = BetterSqlite3.Database;
 type DatabaseConstructor = typeof BetterSqlite3;
@@ -239,6 +242,7 @@ const TABLES = [
   "turns",
   "turn_marks",
   "turn_texts",
+  "continuations",
 ];
 
 function prepareSchema(db: Database, onDisk: boolean): void {
@@ -251,8 +255,9 @@ function prepareSchema(db: Database, onDisk: boolean): void {
   if (version === SCHEMA_VERSION) {
     // Damaged tables throw here.
     db.prepare(
-      "SELECT rid, name, dir, id, ts, archived, size, mtime, complete, facts, listable, kind, provider, cwd, preview, parent FROM heads LIMIT 1",
+      "SELECT rid, name, dir, id, ts, archived, size, mtime, complete, facts, listable, kind, provider, cwd, preview, parent, tip, tip_mtime, updated FROM heads LIMIT 1",
     ).all();
+    db.prepare("SELECT name, dir, id, history_id, archived, mtime FROM continuations LIMIT 1").all();
     db.prepare("SELECT rowid FROM heads_text LIMIT 1").all();
     db.prepare("SELECT day, mtime, heads FROM days LIMIT 1").all();
     db.prepare("SELECT dir, mtime, children FROM dirs LIMIT 1").all();
@@ -285,13 +290,16 @@ function prepareSchema(db: Database, onDisk: boolean): void {
       provider TEXT,
       cwd TEXT,
       preview TEXT,
-      parent TEXT
+      parent TEXT,
+      tip TEXT,
+      tip_mtime REAL,
+      updated REAL GENERATED ALWAYS AS (max(mtime, coalesce(tip_mtime, mtime))) STORED
     )`);
     db.exec("CREATE INDEX heads_by_id ON heads (id)");
     db.exec("CREATE INDEX heads_by_dir ON heads (dir)");
     db.exec("CREATE INDEX heads_pending ON heads (dir) WHERE complete = 0");
     db.exec("CREATE INDEX heads_created ON heads (archived, listable, ts, id)");
-    db.exec("CREATE INDEX heads_updated ON heads (archived, listable, mtime, id)");
+    db.exec("CREATE INDEX heads_updated ON heads (archived, listable, updated, id)");
     db.exec("CREATE INDEX heads_provider ON heads (archived, listable, provider, ts, id)");
     db.exec("CREATE INDEX heads_cwd ON heads (archived, listable, cwd, ts, id)");
     db.exec("CREATE INDEX heads_parent ON heads (parent) WHERE parent IS NOT NULL");
@@ -356,8 +364,44 @@ function prepareSchema(db: Database, onDisk: boolean): void {
       text TEXT NOT NULL,
       PRIMARY KEY (name, offset)
     ) WITHOUT ROWID`);
+    createContinuationTables(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
+}
+
+/**
+ * The continuation rollouts of threads 0.166.0 reverted (`…-<thread id>_<history id>.jsonl`, continuations.ts), one
+ * row per file as its folder's listing found it. Triggers keep each head's `tip` (its thread's newest continuation
+ * in the same place, live or archived: the largest history id, a UUID v7) and `tip_mtime` in step with these rows,
+ * whichever is recorded first: a continuation can sit in a newer day folder than its thread's first rollout.
+ */
+function createContinuationTables(db: Database): void {
+  db.exec(`CREATE TABLE continuations (
+    name TEXT PRIMARY KEY,
+    dir TEXT NOT NULL,
+    id TEXT NOT NULL,
+    history_id TEXT NOT NULL,
+    archived INTEGER NOT NULL,
+    mtime REAL NOT NULL
+  )`);
+  db.exec("CREATE INDEX continuations_by_id ON continuations (id, archived, history_id)");
+  db.exec("CREATE INDEX continuations_by_dir ON continuations (dir)");
+  const newest = (where: string) => `UPDATE heads SET (tip, tip_mtime) = (
+      SELECT c.name, c.mtime FROM continuations c WHERE c.id = heads.id AND c.archived = heads.archived
+      ORDER BY c.history_id DESC LIMIT 1) WHERE ${where};`;
+  db.exec(
+    `CREATE TRIGGER continuations_added AFTER INSERT ON continuations BEGIN ${newest("id = NEW.id")} END`,
+  );
+  db.exec(
+    `CREATE TRIGGER continuations_changed AFTER UPDATE ON continuations BEGIN ${newest("id IN (NEW.id, OLD.id)")} END`,
+  );
+  db.exec(
+    `CREATE TRIGGER continuations_gone AFTER DELETE ON continuations BEGIN ${newest("id = OLD.id")} END`,
+  );
+  db.exec(`CREATE TRIGGER heads_added AFTER INSERT ON heads BEGIN ${newest("rid = NEW.rid")} END`);
+  db.exec(
+    `CREATE TRIGGER heads_moved AFTER UPDATE OF id, archived ON heads BEGIN ${newest("rid = NEW.rid")} END`,
+  );
 }
 
 function deleteIndexFiles(path: string): void {

@@ -1,5 +1,6 @@
 import { type HeadFacts, isListable, sourceKind } from "./facts.js";
 import type { IndexDb } from "./index-db.js";
+import { forgetContinuationsUnder } from "./index-tips.js";
 import { dropTurnRows, renameTurnRows } from "./turn-index.js";
 
 /**
@@ -203,6 +204,7 @@ export function forgetTree(idx: IndexDb, prefix: string): void {
     [],
   );
   forgetFiles(idx, names);
+  forgetContinuationsUnder(idx, prefix, like);
   idx.write(() => {
     idx.stmt("DELETE FROM days WHERE day = ? OR day LIKE ? ESCAPE '\\'").run(prefix, like);
     idx.stmt("DELETE FROM dirs WHERE dir = ? OR dir LIKE ? ESCAPE '\\'").run(prefix, like);

@@ -7,6 +7,7 @@ import { continuationsOf, moveContinuations } from "./continuations.js";
 import { factsFromHead, INTERACTIVE_SOURCE_KINDS, summaryFromFacts } from "./facts.js";
 import { readHead, readHeadQuick } from "./head.js";
 import { cachedHead, forgetFiles, putFiles, putHeads, renameFile } from "./index-heads.js";
+import { forgetContinuationsOf } from "./index-tips.js";
 import { isFile } from "./is-file.js";
 import {
   cursorFor,
@@ -156,7 +157,9 @@ export class StoreThreads {
    */
   async searchThreads(
     query: ThreadSearchQuery,
-    textsOf: (files: { name: string; path: string }[]) => Promise<Map<string, string>>,
+    textsOf: (
+      rows: { name: string; path: string; id: string; tip: string | null }[],
+    ) => Promise<Map<string, string>>,
   ): Promise<ThreadSearchPage> {
     const cat = this.requireCatalog();
     const q = normalizeThreadQuery({ ...query, searchTerm: null });
@@ -170,7 +173,9 @@ export class StoreThreads {
         limit: SEARCH_SCAN_PAGE,
         freshness: this.freshness,
       });
-      const texts = await textsOf(rows.map((row) => ({ name: row.name, path: this.abs(row.name) })));
+      const texts = await textsOf(
+        rows.map((row) => ({ name: row.name, path: this.abs(row.name), id: row.id, tip: row.tip })),
+      );
       for (const row of rows) {
         const text = texts.get(row.name);
         const snippet = text === undefined ? null : searchSnippet(text, query.searchTerm);
@@ -231,6 +236,9 @@ export class StoreThreads {
     }
     await syncNames(this.ctx.codexHome, cat.idx);
     const parsed = parseRolloutFileName(basename(path))!;
+    // A thread 0.166.0 reverted was last written in its newest continuation (continuations.ts).
+    const tip = facts.historyMode === "paginated" ? (await continuationsOf(path))[0] : undefined;
+    const tipMtime = tip ? (statSync(tip, { throwIfNoEntry: false })?.mtimeMs ?? null) : null;
     const row = {
       name,
       id,
@@ -240,6 +248,9 @@ export class StoreThreads {
       mtime: st.mtimeMs,
       complete: head.complete,
       facts,
+      updated: Math.max(st.mtimeMs, tipMtime ?? 0),
+      tip: tip ? this.ctx.keyOf(tip) : null,
+      tipMtime,
     };
     return threadSummary(path, row, defaultProvider, namesOf(cat.idx, [id]).get(id) ?? null);
   }
@@ -334,7 +345,10 @@ export class StoreThreads {
       throw new DeleteError("io", `failed to delete thread: ${osErrorText(err)}`);
     }
     const idx = this.ctx.index();
-    if (idx) forgetFiles(idx, [name]);
+    if (idx) {
+      forgetFiles(idx, [name]);
+      forgetContinuationsOf(idx, id);
+    }
     // Its name goes too (as 0.166.0 does), so the id never shows a name again; a failure here loses nothing.
     await removeNames(this.ctx.codexHome, id).catch(() => 0);
     if (idx) await syncNames(this.ctx.codexHome, idx).catch(() => undefined);

@@ -1,4 +1,7 @@
 import { statSync } from "node:fs";
+import { sep } from "node:path";
+import { firstCompressedText, keptSegments, type SearchSegment } from "./chain-search.js";
+import { isCompressed } from "./compressed.js";
 import { continuationById, currentRollout } from "./continuations.js";
 import { ForkError, writeFork } from "./fork.js";
 import { RolloutLoadError } from "./history.js";
@@ -13,7 +16,7 @@ import {
 import { ROLLOUT_LINE_MAX_BYTES, ROLLOUT_MAX_BYTES } from "./limits.js";
 import type { RolloutItem, SessionMetaPayload } from "./line.js";
 import type { StoreContext, ThreadTarget } from "./lookup.js";
-import { isUuid } from "./paths.js";
+import { isUuid, joinNormalized } from "./paths.js";
 import { type DeferredResume, planForResume, type ResumeLoad, type ResumeLoadOptions } from "./resume.js";
 import { readRolloutRange, readRolloutRangeBackward } from "./rollout-read.js";
 import type { StoreThreads } from "./store-threads.js";
@@ -130,10 +133,14 @@ export class StoreTurns {
    * rollout that cannot be read is left out.
    */
   async firstTexts(
-    files: readonly { name: string; path: string }[],
+    rows: readonly { name: string; path: string; id: string; tip: string | null }[],
     term: string,
   ): Promise<Map<string, string>> {
     const idx = this.requireIndex();
+    // A thread 0.166.0 reverted or compressed: its kept history, read in place (chain-search.ts).
+    const chained = rows.filter((r) => r.tip !== null || isCompressed(r.path));
+    const found = await this.firstTextsInChains(chained, term);
+    const files = rows.filter((r) => r.tip === null && !isCompressed(r.path));
     const names = files.map((f) => f.name);
     const marks = names.map(() => "?").join(", ");
     const indexed = new Map(
@@ -157,9 +164,9 @@ export class StoreTurns {
         // Gone or unreadable since it was listed: no match.
       }
     }
-    if (readable.length === 0) return new Map();
+    if (readable.length === 0) return found;
     // SQLite gives a bare column the row of the group's min(): each rollout's first matching text.
-    const rows = idx.run(
+    const texts = idx.run(
       () =>
         idx
           .stmt(
@@ -169,7 +176,52 @@ export class StoreTurns {
           .all(...readable, foldCase(term)),
       [],
     ) as { name: string; text: string }[];
-    return new Map(rows.map((r) => [r.name, r.text]));
+    for (const r of texts) found.set(r.name, r.text);
+    return found;
+  }
+
+  /** `firstTexts` of threads whose kept history is a continuation chain or compressed (chain-search.ts). */
+  private async firstTextsInChains(
+    rows: readonly { name: string; path: string; id: string; tip: string | null }[],
+    term: string,
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const idx = this.requireIndex();
+    const abs = (name: string) => joinNormalized(this.ctx.codexHome, name.split("/").join(sep));
+    for (const row of rows) {
+      try {
+        for (const segment of await keptSegments(idx, abs, row)) {
+          const path = abs(segment.name);
+          const text = isCompressed(path)
+            ? await firstCompressedText(path, segment, term)
+            : await this.firstIndexedText(segment, path, term);
+          if (text !== null) {
+            found.set(row.name, text);
+            break;
+          }
+        }
+      } catch {
+        // A rollout of the chain gone or unreadable since it was listed: no match.
+      }
+    }
+    return found;
+  }
+
+  /** The first message text of a plain rollout's [start, end) holding `term`, from its (refreshed) turn index. */
+  private async firstIndexedText(segment: SearchSegment, path: string, term: string): Promise<string | null> {
+    await this.index(segment.name, path);
+    const idx = this.requireIndex();
+    const row = idx.run(
+      () =>
+        idx
+          .stmt(
+            `SELECT text, min(offset) FROM turn_texts WHERE name = ? AND offset >= ? AND offset < ?
+             AND instr(folded, ?) > 0`,
+          )
+          .get(segment.name, segment.start, segment.end, foldCase(term)),
+      undefined,
+    ) as { text: string | null } | undefined;
+    return row?.text ?? null;
   }
 
   /**

@@ -53,7 +53,10 @@ export interface ThreadSummary extends SessionSummary {
   /** The name set with `setThreadName` (or by 0.166.0), null when none. */
   name: string | null;
   archived: boolean;
-  /** The rollout's last write (its mtime), unix seconds and ms. */
+  /**
+   * The thread's last write, unix seconds and ms: its rollout's mtime, or its newest continuation's when 0.166.0
+   * reverted it (continuations.ts).
+   */
   updatedAt: number;
   updatedAtMs: number;
   sourceKind: SourceKind;
@@ -103,9 +106,11 @@ export class InvalidCursorError extends Error {
 
 const UPDATED_CURSOR = /^u(\d+(?:\.\d+)?)\|([0-9a-f-]{36})$/;
 
-/** The cursor of a row: `<timestamp>|<uuid>` (0.58.0's) for `created_at`, `u<mtime ms>|<uuid>` for `updated_at`. */
-export function threadCursor(row: Pick<ThreadRow, "ts" | "mtime" | "id">, order: ThreadOrder): string {
-  return order.key === "created" ? `${row.ts}|${row.id}` : `u${row.mtime}|${row.id}`;
+/**
+ * The cursor of a row: `<timestamp>|<uuid>` (0.58.0's) for `created_at`, `u<last write ms>|<uuid>` for `updated_at`.
+ */
+export function threadCursor(row: Pick<ThreadRow, "ts" | "updated" | "id">, order: ThreadOrder): string {
+  return order.key === "created" ? `${row.ts}|${row.id}` : `u${row.updated}|${row.id}`;
 }
 
 export function parseThreadCursor(cursor: string | null | undefined, order: ThreadOrder): Anchor | null {
@@ -173,8 +178,8 @@ export function threadSummary(
     ...summary,
     name,
     archived: row.archived,
-    updatedAt: Math.floor(row.mtime / 1000),
-    updatedAtMs: Math.floor(row.mtime),
+    updatedAt: Math.floor(row.updated / 1000),
+    updatedAtMs: Math.floor(row.updated),
     sourceKind: sourceKind(row.facts.source),
     forkedFromId: row.facts.forkedFromId ?? null,
     threadSource: row.facts.threadSource ?? null,

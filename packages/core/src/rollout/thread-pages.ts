@@ -78,6 +78,7 @@ export async function pageFromIndex(
     else if (order.key === "updated") changed = await ensureForUpdated(cat, v, req.freshness);
     else changed = await ensureDaysOfPage(cat, v, req, rows);
     if (await cat.revalidate(rows.slice(0, limit), order.key === "updated")) changed = true;
+    if (await ensureTipsOf(cat, v, rows.slice(0, limit))) changed = true;
     if (!changed) break;
   }
   cat.flush();
@@ -110,6 +111,24 @@ async function ensureDaysOfPage(
     if (queryPage(cat.idx, filter, order, anchor, limit + 1, bound).length > limit) break;
   }
   return changed > 0;
+}
+
+/**
+ * A thread 0.166.0 reverted goes on in continuations (continuations.ts) made after its first rollout: in its day
+ * folder or a newer one. Those folders are checked (listed only when their mtime changed) so the page's rows carry
+ * their newest continuation, whose file is then stat'd: its last write is the thread's `updatedAt`.
+ */
+async function ensureTipsOf(cat: Catalog, v: Validation, rows: readonly ThreadRow[]): Promise<boolean> {
+  const paginated = rows.filter((r) => !r.archived && r.facts.historyMode === "paginated");
+  let changed = false;
+  if (paginated.length > 0) {
+    const from = Math.min(...paginated.map((r) => dayNumOfTs(r.ts)));
+    for (const day of cat.days(v, "desc")) {
+      if (day.num < from) break;
+      if (await cat.ensureFolder(day.key, v, false)) changed = true;
+    }
+  }
+  return cat.checkTips(rows) || changed;
 }
 
 async function ensureForUpdated(cat: Catalog, v: Validation, fresh: Freshness | undefined): Promise<boolean> {

@@ -45,6 +45,11 @@ export interface ThreadRow {
   mtime: number;
   complete: boolean;
   facts: HeadFacts;
+  /** The thread's last write: the newest of its rollout's mtime and its newest continuation's (index-tips.ts). */
+  updated: number;
+  /** The newest continuation of a thread 0.166.0 reverted (an index key), and its mtime as recorded; else null. */
+  tip: string | null;
+  tipMtime: number | null;
 }
 
 /** Terms shorter than this cannot use the trigram index: they are matched by scanning previews in order. */
@@ -52,13 +57,13 @@ const TRIGRAM = 3;
 /** A term matching more previews than this is matched by scanning in order (the page fills early). */
 const SEARCH_INDEX_LIMIT = 2000;
 
-export function orderColumn(order: ThreadOrder): "ts" | "mtime" {
-  return order.key === "created" ? "ts" : "mtime";
+export function orderColumn(order: ThreadOrder): "ts" | "updated" {
+  return order.key === "created" ? "ts" : "updated";
 }
 
 /** The anchor a row represents in an order (what its cursor encodes). */
-export function anchorOf(row: Pick<ThreadRow, "ts" | "mtime" | "id">, order: ThreadOrder): Anchor {
-  return { value: order.key === "created" ? row.ts : row.mtime, id: row.id };
+export function anchorOf(row: Pick<ThreadRow, "ts" | "updated" | "id">, order: ThreadOrder): Anchor {
+  return { value: order.key === "created" ? row.ts : row.updated, id: row.id };
 }
 
 /** The WHERE conditions (and their parameters) of a filter. */
@@ -150,7 +155,7 @@ export function queryPage(
     const dir = desc ? "DESC" : "ASC";
     const rows = idx
       .stmt(
-        `SELECT name, id, ts, archived, size, mtime, complete, facts FROM heads WHERE ${sql.join(" AND ")}
+        `SELECT name, id, ts, archived, size, mtime, complete, facts, updated, tip, tip_mtime FROM heads WHERE ${sql.join(" AND ")}
          ORDER BY ${col} ${dir}, id ${dir} LIMIT ?`,
       )
       .all(...params, limit) as {
@@ -162,6 +167,9 @@ export function queryPage(
       mtime: number;
       complete: number;
       facts: string;
+      updated: number;
+      tip: string | null;
+      tip_mtime: number | null;
     }[];
     return rows.map((r) => ({
       name: r.name,
@@ -172,6 +180,9 @@ export function queryPage(
       mtime: r.mtime,
       complete: r.complete === 1,
       facts: JSON.parse(r.facts) as HeadFacts,
+      updated: r.updated,
+      tip: r.tip,
+      tipMtime: r.tip_mtime,
     }));
   }, []);
 }

@@ -58,24 +58,20 @@ function spawnAgent(agents: AgentControl): ToolHandler {
     const task = taskInput(args);
     if (!task) return MISSING_INPUT;
     const { registry } = agents;
-    const settings = ctx.settings();
+    // 0.166.0 refuses a spawn past the depth limit before the call has an item.
+    const depth = agents.depth + 1;
+    if (depth > registry.limits.maxDepth) return DEPTH_LIMIT_REACHED;
     const model = typeof args.model === "string" && args.model !== "" ? args.model : null;
     const effortArg = typeof args.reasoning_effort === "string" ? args.reasoning_effort : null;
-    const effort = effortArg ?? settings.effort ?? ctx.family().defaultEffort ?? "medium";
+    // What the call asked for, as 0.166.0 shows it (its default effort, medium, when none was asked for).
+    const effort = effortArg ?? "medium";
     const call = new CollabCall(callId, "spawnAgent", agents.threadId, {
       prompt: task.prompt,
       model: model ?? "",
       reasoningEffort: effort,
     });
     return withItem(ctx, call, async () => {
-      const depth = agents.depth + 1;
-      const refused =
-        depth > registry.limits.maxDepth
-          ? DEPTH_LIMIT_REACHED
-          : !registry.hasRoom()
-            ? THREAD_LIMIT_REACHED
-            : null;
-      if (refused) return { item: call.ended("failed", new Map()), output: refused };
+      if (!registry.hasRoom()) return { item: call.ended("failed", new Map()), output: THREAD_LIMIT_REACHED };
       const nickname = registry.nextNickname();
       try {
         const spawned = await registry.host.open({

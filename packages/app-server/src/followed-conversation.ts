@@ -24,6 +24,7 @@ export type ConversationHandle = Pick<
   | "recordToRollout"
   | "flushRollout"
   | "changeOutOfBandElicitations"
+  | "useAgents"
 >;
 
 /** The part of the connection's JSON-RPC peer that says whether the client keeps up with its output. */
@@ -69,6 +70,7 @@ export class FollowedConversation {
       recordToRollout: (items) => core.recordToRollout(items),
       flushRollout: () => core.flushRollout(),
       changeOutOfBandElicitations: (change) => core.changeOutOfBandElicitations(change),
+      useAgents: (control) => core.useAgents(control),
       submit(op, id) {
         if (!startsTask(op, core.activeTurn() !== null)) return core.submit(op, id);
         activity.expectStart(id);

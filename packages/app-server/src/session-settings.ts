@@ -12,7 +12,7 @@ export interface SessionSettings {
   /** The request's `config` map of dotted keys (a layer above the process `-c` overrides). */
   config: Record<string, unknown> | null;
   /** What a new thread's session_meta records besides its config (0.166's `threadSource`, workspace roots). */
-  sessionMeta?: { threadSource?: string; runtimeWorkspaceRoots?: string[] };
+  sessionMeta?: { threadSource?: string; runtimeWorkspaceRoots?: string[]; source?: unknown };
   /** A 0.166 thread's skills (offered to its model, mentionable in its input); none for 0.58 conversations. */
   skills?: SkillCatalog | undefined;
   /**

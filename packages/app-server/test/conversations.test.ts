@@ -41,6 +41,7 @@ class ScriptedConversation implements ConversationHandle {
     throw new Error("not used by 0.58 connections");
   }
 
+  useAgents(): void {}
   changeOutOfBandElicitations(): never {
     throw new Error("not used by 0.58 connections");
   }

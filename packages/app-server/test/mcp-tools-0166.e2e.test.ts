@@ -216,22 +216,19 @@ describe("MCP tools offered and called as codex 0.166.0 does", () => {
       // The code-mode catalogue models: no tools key at all, MCP servers or not.
       expect(seen["gpt-6.1-terra"]).toBe("no tools key");
       // A model outside 0.166.0's catalogue (0.58.0's families too) gets 0.166.0's generic toolset: the MCP tools in
-      // the request, one namespace per server (0.166.0's `multi_agent_v1` namespace left out: README).
-      const codex = (seen["gpt-5-codex"] as unknown[]).filter(
-        (t) =>
-          !(
-            typeof t === "object" &&
-            t !== null &&
-            (t as { namespace?: string }).namespace === "multi_agent_v1"
-          ),
-      );
-      expect(codex).toEqual([
+      // the request, one namespace per server, after the multi-agent tools.
+      expect(seen["gpt-5-codex"]).toEqual([
         "exec_command(cmd,justification,login,max_output_tokens,prefix_rule,sandbox_permissions,shell,tty,workdir,yield_time_ms)",
         "write_stdin(chars,max_output_tokens,session_id,yield_time_ms)",
         ...mcpResources,
         "read_mcp_resource(server,uri)",
         "request_user_input(questions)",
         "view_image(path)",
+        {
+          namespace: "multi_agent_v1",
+          description: "Tools for spawning and managing sub-agents.",
+          tools: ["close_agent", "resume_agent", "send_input", "spawn_agent", "wait_agent"],
+        },
         {
           namespace: "mcp__calc",
           description: "Tools in the mcp__calc namespace.",

@@ -87,20 +87,18 @@ const lastRequest = (s: MockServer0166): RecordedRequest => {
 /**
  * A tool as compared across the implementations: function names with their parameter names and required ones,
  * namespaces with their members, web_search whole. Descriptions of built-in tools are each implementation's own
- * words; 0.166.0's `multi_agent_v1` namespace is left out (this server has no sub-agents: README).
+ * words.
  */
 function toolShape(tools: Item[] | undefined): unknown {
   if (tools === undefined) return "no tools key";
-  return tools
-    .filter((t) => t.name !== "multi_agent_v1")
-    .map((t) => {
-      if (t.type === "function") {
-        const params = t.parameters as { properties: Item; required?: string[] };
-        return { fn: t.name, params: Object.keys(params.properties), required: params.required ?? [] };
-      }
-      if (t.type === "namespace") return { namespace: t.name, tools: (t.tools as Item[]).map((f) => f.name) };
-      return t;
-    });
+  return tools.map((t) => {
+    if (t.type === "function") {
+      const params = t.parameters as { properties: Item; required?: string[] };
+      return { fn: t.name, params: Object.keys(params.properties), required: params.required ?? [] };
+    }
+    if (t.type === "namespace") return { namespace: t.name, tools: (t.tools as Item[]).map((f) => f.name) };
+    return t;
+  });
 }
 
 /**
@@ -140,6 +138,10 @@ const GENERIC_TOOLS = (search: "cached" | "live") => [
   },
   { fn: "request_user_input", params: ["questions"], required: ["questions"] },
   { fn: "view_image", params: ["path"], required: ["path"] },
+  {
+    namespace: "multi_agent_v1",
+    tools: ["close_agent", "resume_agent", "send_input", "spawn_agent", "wait_agent"],
+  },
   { fn: "get_goal", params: [], required: [] },
   { fn: "create_goal", params: ["objective", "token_budget"], required: ["objective"] },
   { fn: "update_goal", params: ["status"], required: ["status"] },

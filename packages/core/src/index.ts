@@ -1,5 +1,6 @@
 // @codex-ts/core: the sessions store; the agent runtime and auth manager join here as they land.
 
+export * from "./agents/index.js";
 export * from "./auth/index.js";
 export * from "./client/index.js";
 export * from "./compact/index.js";

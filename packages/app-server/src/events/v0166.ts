@@ -141,6 +141,12 @@ export class EventMapper0166 {
     if (compacted) return compacted === "drop" ? [] : this.completed(compacted, false);
     const discarded = discardedItems(msg);
     if (discarded) return discarded.flatMap((id) => this.finishItem(id, (item) => item, false));
+    const collab = extensionEvent(msg, "collab_agent_tool_call");
+    if (collab) {
+      // A multi-agent tool call (core agents/): its item as the core shaped it, with this thread's times.
+      const item = collab.item as ItemOf0166<"collabAgentToolCall">;
+      return collab.phase === "begin" ? this.started(item) : this.completed(item);
+    }
     const search = extensionEvent(msg, "web_search_action");
     if (search) {
       this.webSearchActions.set(search.item_id, webSearchAction0166(search.action));

@@ -14,6 +14,7 @@ import type { ThreadOrganization } from "../threads/organization.js";
 import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
 import { sessionSettings0166, type ThreadSkillCatalog } from "../threads/session-settings.js";
 import { applySettings, initialThreadSettings } from "../threads/settings.js";
+import { attachSubAgents } from "../threads/sub-agent-host.js";
 import { settingsFields } from "../threads/thread-object.js";
 import { recordedModel, resumeHistory } from "./resume-history-0166.js";
 
@@ -150,6 +151,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
         threadSource: p.threadSource ?? null,
         runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? null,
       });
+      attachSubAgents(s, thread);
       const object = thread.object();
       // What the managed requirements replaced, before the answer (0.166.0's `configWarning`) and as thread warnings.
       for (const summary of opened.configWarnings ?? [])
@@ -169,6 +171,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
 
     async "thread/resume"(p, ctx) {
       const { thread, opened } = await resumeConversation(p, sessionSettings0166(p, s.skills, s.identity()));
+      if (opened) attachSubAgents(s, thread);
       thread.subscribed = true; // a thread unsubscribed from (and not unloaded yet) is followed again
       const store = runtime.sessions?.store;
       const history = store

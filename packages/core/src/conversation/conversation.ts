@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { McpServerConfig } from "@codex-ts/config-loader";
+import type { AgentControl } from "../agents/control.js";
 import * as ev from "../events/constructors.js";
 import type { CoreEventListener } from "../events/types.js";
 import { McpConnectionManager, type McpStartupStatus } from "../mcp/connection-manager.js";
@@ -42,6 +43,11 @@ export class Conversation {
    * return a promise (e.g. settled once the event is written to its client): the running turn then waits for it
    * before reading more of the model's stream (backpressure; an interrupt never waits).
    */
+  /** Lets this thread's multi-agent tools act on its root thread's agents (see agents/); null takes them away. */
+  useAgents(control: AgentControl | null): void {
+    this.session.useAgents(control);
+  }
+
   subscribe(listener: CoreEventListener): () => void {
     return this.session.subscribe(listener);
   }

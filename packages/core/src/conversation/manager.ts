@@ -171,8 +171,11 @@ export class ConversationManager {
     requested: Config,
     opts: {
       history?: Record<string, unknown>[];
-      /** What the session_meta records besides the config's (0.166's thread source and workspace roots). */
-      meta?: Pick<SessionMetaInput, "threadSource" | "runtimeWorkspaceRoots">;
+      /**
+       * What the session_meta records besides the config's (0.166's thread source and workspace roots; a spawned
+       * agent's `source`, instead of the manager's).
+       */
+      meta?: Partial<Pick<SessionMetaInput, "threadSource" | "runtimeWorkspaceRoots" | "source">>;
       /** A 0.166 thread's skills: its initial context lists them, its input may mention them. */
       skills?: SkillCatalog | undefined;
       /** How its MCP servers start (see `McpStartup`; default 0.58.0's); `0.166` also gives it 0.166.0's requests. */

@@ -126,8 +126,9 @@ export function requestShape(
    * `goals`: whether the thread keeps goals (a stored thread): 0.166.0 then offers `gpt-5.5` its goal tools.
    * `mcp`: the thread's MCP servers, offered as the family's `mcpTools` says (README, "MCP tools").
    * `generation`: whose family the model has (model-family.ts, `ModelGeneration`; default 0.58.0's).
+   * `multiAgent`: the thread may spawn sub-agents (agents/): models outside 0.166.0's catalogue get the tools.
    */
-  o: { goals?: boolean; mcp?: McpOffer | undefined; generation?: ModelGeneration } = {},
+  o: { goals?: boolean; mcp?: McpOffer | undefined; generation?: ModelGeneration; multiAgent?: boolean } = {},
 ): RequestShape {
   const generation = o.generation ?? "0.58";
   const family = modelFamily(settings.model, { generation });
@@ -161,6 +162,7 @@ export function requestShape(
             toolSearch: search ? (o.mcp?.toolSearchSpec() ?? null) : null,
             generic,
             mcpNamespaces: namespaces ? (o.mcp?.namespaceSpecs() ?? []) : [],
+            multiAgent: o.multiAgent ?? false,
           })
         : [],
       ...(withTools

@@ -7,6 +7,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
 import type { Config } from "@codex-ts/config-loader";
+import { type AgentControl, offersAgentTools } from "../agents/control.js";
 import type { ModelClient } from "../client/model-client.js";
 import { type ModelFamily, type ModelGeneration, modelFamily } from "../client/model-family.js";
 import { modelContextWindow } from "../client/model-info.js";
@@ -377,9 +378,26 @@ export class Session {
     return shape.routable ?? shape.tools;
   }
 
+  /** The thread's place among its root thread's agents (the app server's sub-agent host sets it); null: none. */
+  private agentControl: AgentControl | null = null;
+
+  useAgents(control: AgentControl | null): void {
+    this.agentControl = control;
+  }
+
+  /**
+   * The multi-agent tools' view of this thread, when it is offered them: a host runs its agents, it is above the
+   * depth limit, and `[features] multi_agent` is not turned off (0.166.0's stable feature, on by default).
+   */
+  agents(): AgentControl | null {
+    const on = this.config.features.multi_agent !== false && offersAgentTools(this.agentControl);
+    return on ? this.agentControl : null;
+  }
+
   private requestShape(): RequestShape {
     return requestShape(this.config, this.settings, this.d.instructions, {
       goals: this.goals() !== null,
+      multiAgent: this.agents() !== null,
       mcp: this.mcp ?? undefined,
       generation: this.generation(),
     });

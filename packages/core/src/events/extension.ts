@@ -114,6 +114,31 @@ export type WebSearchActionEvent = {
   action: Record<string, unknown>;
 };
 
+/**
+ * A multi-agent tool call (`spawn_agent`, `send_input`, `resume_agent`, `wait_agent`, `close_agent`), as the 0.166
+ * protocol's `collabAgentToolCall` item shows it on the calling thread: `begin` when it starts, `end` with its
+ * outcome. 0.166.0 sends them as its `CollabAgent*` events; the item is already in the protocol's shape.
+ */
+export type CollabAgentToolCallEvent = {
+  type: "collab_agent_tool_call";
+  phase: "begin" | "end";
+  item: CollabAgentToolCallItem;
+};
+
+/** The 0.166 protocol's `collabAgentToolCall` item, without its times. */
+export type CollabAgentToolCallItem = {
+  type: "collabAgentToolCall";
+  id: string;
+  tool: "spawnAgent" | "sendInput" | "resumeAgent" | "wait" | "closeAgent";
+  status: "inProgress" | "completed" | "failed";
+  senderThreadId: string;
+  receiverThreadIds: string[];
+  prompt: string | null;
+  model: string | null;
+  reasoningEffort: string | null;
+  agentsStates: Record<string, { status: string; message: string | null }>;
+};
+
 /** Every extension event. */
 export type ExtensionEventMsg =
   | WebSearchActionEvent
@@ -123,7 +148,8 @@ export type ExtensionEventMsg =
   | ThreadGoalUpdatedEvent
   | UnifiedExecCommandEvent
   | RequestUserInputEvent
-  | McpElicitationRequestEvent;
+  | McpElicitationRequestEvent
+  | CollabAgentToolCallEvent;
 
 const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["type"]>([
   "web_search_action",
@@ -134,6 +160,7 @@ const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["ty
   "unified_exec_command",
   "request_user_input",
   "mcp_elicitation_request",
+  "collab_agent_tool_call",
 ]);
 
 /**

@@ -1,5 +1,7 @@
 // The typed constructors (constructors.ts) are the core's own: servers receive events, they do not build them.
 export {
+  type CollabAgentToolCallEvent,
+  type CollabAgentToolCallItem,
   type ExtensionEventMsg,
   extensionEvent,
   isCodexWireEvent,

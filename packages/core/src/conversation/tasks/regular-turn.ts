@@ -180,6 +180,7 @@ function toolContext(
     signal: task.signal,
     goals: goals ? { threadId: session.id, store: goals } : null,
     mcp: session.mcp,
+    agents: session.agents(),
     unifiedExec: session.unifiedExec,
     snapshotRecorded: () => snapshot.recorded(),
     turnDiff,

@@ -1,4 +1,5 @@
 import type { ReviewDecision, SandboxCommandAssessment } from "@codex-ts/app-server-protocol";
+import type { AgentControl } from "../../agents/control.js";
 import type { ModelFamily } from "../../client/model-family.js";
 import type { ResponseItemJson, ToolSpec } from "../../client/types.js";
 import type { ExtensionEventMsg, UserInputAnswers, UserInputQuestion } from "../../events/extension.js";
@@ -21,6 +22,8 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** The thread's goals (the goal tools), null on a thread that keeps none (ephemeral). */
   readonly goals?: { threadId: string; store: GoalStore } | null;
+  /** The thread's sub-agents, when it is offered the multi-agent tools (agents/); null otherwise. */
+  readonly agents?: AgentControl | null;
   /** The conversation's MCP servers, if any. */
   readonly mcp: McpConnectionManager | undefined;
   /** The conversation's unified exec sessions (exec_command / write_stdin). */

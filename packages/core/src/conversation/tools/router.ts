@@ -1,3 +1,5 @@
+import { agentToolHandlers } from "../../agents/tool-handlers.js";
+import { MULTI_AGENT_NAMESPACE } from "../../agents/tool-specs.js";
 import { toolSearchOutput } from "../../client/call-outputs.js";
 import type { ResponseItemJson } from "../../client/types.js";
 import { GOAL_TOOL_HANDLERS } from "../../goals/tool-handlers.js";
@@ -97,6 +99,14 @@ async function dispatch(ctx: ToolContext, call: ResponseItemJson): Promise<Respo
   if (call.type === "tool_search_call") return [toolSearchCall(ctx, callId, call.arguments)];
   const namespace =
     call.type === "function_call" && typeof call.namespace === "string" ? call.namespace : null;
+  if (namespace === MULTI_AGENT_NAMESPACE && ctx.agents) {
+    const handler = agentToolHandlers(ctx.agents).get(name);
+    if (handler) {
+      const args = parseArguments(String(call.arguments ?? "{}"));
+      if (typeof args === "string") return answer(args);
+      return answer(await handler(ctx, { callId, call, args }));
+    }
+  }
   if (namespace !== null) {
     const target = ctx.mcp?.resolveNamespaced(namespace, name);
     // 0.166.0's words for a namespaced name it does not know (namespace and name run together).
@@ -122,14 +132,20 @@ async function dispatch(ctx: ToolContext, call: ResponseItemJson): Promise<Respo
   if (unifiedExec) return answer(await unifiedExec(ctx, { callId, call, args: {} }));
   let args: Record<string, unknown> = call.type === "local_shell_call" ? localShellArguments(call) : {};
   if (call.type === "function_call") {
-    try {
-      args = JSON.parse(String(call.arguments ?? "{}")) as Record<string, unknown>;
-    } catch (err) {
-      // serde_json's words and position, as 0.58.0 reports them.
-      const syntax = jsonSyntaxError(String(call.arguments ?? "{}")) ?? (err as Error).message;
-      return answer(`failed to parse function arguments: ${syntax}`);
-    }
+    const parsed = parseArguments(String(call.arguments ?? "{}"));
+    if (typeof parsed === "string") return answer(parsed);
+    args = parsed;
   }
   const handler = HANDLERS.get(name);
   return answer(handler ? await handler(ctx, { callId, call, args }) : `unsupported call: ${name}`);
+}
+
+/** A function call's arguments, or serde_json's words and position when they are not JSON (as 0.58.0 reports). */
+function parseArguments(raw: string): Record<string, unknown> | string {
+  try {
+    return JSON.parse(raw) as Record<string, unknown>;
+  } catch (err) {
+    const syntax = jsonSyntaxError(raw) ?? (err as Error).message;
+    return `failed to parse function arguments: ${syntax}`;
+  }
 }

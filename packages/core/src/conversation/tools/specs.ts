@@ -1,3 +1,4 @@
+import { MULTI_AGENT_TOOLS } from "../../agents/tool-specs.js";
 import type { ToolSpec } from "../../client/types.js";
 import { GOAL_TOOLS } from "../../goals/tool-specs.js";
 import { MCP_RESOURCE_TOOLS } from "../../mcp/resource-tools.js";
@@ -46,8 +47,8 @@ export function toolSpecs(o: {
  *
  * `generic`: what 0.166.0 offers a model outside its catalogue instead (observed with the native binary): no
  * apply_patch and no tool_search, view_image without `detail`, the MCP tools in the request as one namespace per
- * server (`mcpNamespaces`, after view_image), web_search without `search_content_types`. (0.166.0 also offers its
- * `multi_agent_v1` namespace there, after view_image; this server has no sub-agents, so it does not.)
+ * server (`mcpNamespaces`, after view_image), web_search without `search_content_types`. `multiAgent`: the
+ * `multi_agent_v1` namespace (sub-agents, agents/), right after view_image, as 0.166.0 offers it to these models.
  */
 export function toolSpecs0166(o: {
   webSearch: "live" | "cached" | "disabled";
@@ -56,12 +57,14 @@ export function toolSpecs0166(o: {
   toolSearch?: ToolSpec | null;
   generic?: boolean;
   mcpNamespaces?: readonly ToolSpec[];
+  multiAgent?: boolean;
 }): ToolSpec[] {
   const tools: ToolSpec[] = [
     ...UNIFIED_EXEC_TOOLS_0166,
     ...(o.mcpResources ? MCP_RESOURCE_TOOLS : []),
     REQUEST_USER_INPUT_TOOL,
     ...(o.generic ? [VIEW_IMAGE_TOOL] : [FREEFORM_APPLY_PATCH_TOOL, VIEW_IMAGE_TOOL_0166]),
+    ...(o.generic && o.multiAgent ? [MULTI_AGENT_TOOLS] : []),
     ...(o.mcpNamespaces ?? []),
   ];
   if (o.goals) tools.push(...GOAL_TOOLS);

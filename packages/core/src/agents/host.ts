@@ -1,0 +1,33 @@
+import type { InputItem } from "../conversation/op.js";
+
+/** What a spawned agent thread starts with: its parent, depth and name, and what it inherits or overrides. */
+export interface SpawnRequest {
+  parentThreadId: string;
+  depth: number;
+  nickname: string;
+  /** Overrides of the parent's model and reasoning effort (null: inherited). */
+  model: string | null;
+  reasoningEffort: string | null;
+}
+
+/** The model an agent thread runs, as the `collabAgentToolCall` item reports it. */
+export interface SpawnedThread {
+  threadId: string;
+  model: string;
+  reasoningEffort: string | null;
+}
+
+/**
+ * Runs agent threads for the multi-agent tools: the app server's sub-agent host opens them as threads of its own
+ * (their own rollouts, followed by its clients). It reports each thread's progress to `AgentRegistry.update`.
+ */
+export interface AgentThreadHost {
+  /** Opens the thread (its first turn is the first `send`). */
+  open(request: SpawnRequest): Promise<SpawnedThread>;
+  /** Sends `items` to the thread (a new turn, or joins the running one); `interrupt` first stops what runs. */
+  send(threadId: string, items: InputItem[], interrupt: boolean): Promise<void>;
+  /** Stops the thread (interrupts its turn) and unloads it. */
+  close(threadId: string): Promise<void>;
+  /** Loads a closed thread again from its rollout; false when there is none. */
+  resume(threadId: string): Promise<boolean>;
+}

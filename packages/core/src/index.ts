@@ -13,6 +13,7 @@ export * from "./mcp/index.js";
 export * from "./organization/index.js";
 export * from "./plugins/index.js";
 export * from "./queue/index.js";
+export * from "./guardian/index.js";
 export * from "./review/index.js";
 export * from "./rollout/index.js";
 export * from "./skills/index.js";

@@ -10,6 +10,7 @@ export * from "./exec/index.js";
 export * from "./execpolicy/index.js";
 export * from "./ghost-snapshot/index.js";
 export * from "./goals/index.js";
+export * from "./guardian/index.js";
 export * from "./mcp/index.js";
 export * from "./organization/index.js";
 export * from "./plugins/index.js";

@@ -108,6 +108,8 @@ async function runListening(opts: RunAppServerOptions, listen: ListenOptions): P
             ...services(opts, runtime, auth),
             threads: shared.threads,
             skillExtraRoots: shared.skillExtraRoots,
+            follows: shared.subscribers.followsOf(s),
+            announcer: shared.subscribers.everyone(),
           });
           return opts.handlers ? opts.handlers(s, tables) : tables;
         },

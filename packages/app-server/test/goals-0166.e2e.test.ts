@@ -356,6 +356,56 @@ describe("thread goals compared with codex 0.166.0", () => {
     },
   );
 
+  it.each(IMPLS)(
+    "%s: a resume announces the thread's goal: thread/goal/cleared when it has none, thread/goal/updated when it has one",
+    { timeout: 120_000 },
+    async (impl) => {
+      const s = await server(impl);
+      const id = await newThread(s);
+      // A turn first: 0.166.0 resumes only a thread with a rollout.
+      s.mock.enqueue(answer("hello"));
+      await s.c.request("turn/start", { threadId: id, input: [{ type: "text", text: "hi" }] });
+      await s.c.waitFor((m) => m.method === "turn/completed", "the first turn");
+      const notices = async (from: number, method: string) => {
+        await s.c.waitFor((m) => s.c.messages.indexOf(m) >= from && m.method === method, method);
+        return goalNotices(s.c.messages.slice(from)).map((m) => ({
+          method: m.method,
+          params: { ...(m.params as object), goal: shape((m.params as { goal?: unknown }).goal, id) },
+        }));
+      };
+      let from = s.c.messages.length;
+      await s.c.request("thread/resume", { threadId: id, excludeTurns: true });
+      expect(await notices(from, "thread/goal/cleared")).toEqual([
+        { method: "thread/goal/cleared", params: { threadId: id, goal: undefined } },
+      ]);
+      from = s.c.messages.length;
+      await s.c.request("thread/goal/set", { threadId: id, objective: "keep it", status: "paused" });
+      // The set's own announcement (after its answer) first, so it is not taken for the resume's.
+      await notices(from, "thread/goal/updated");
+      from = s.c.messages.length;
+      await s.c.request("thread/resume", { threadId: id, excludeTurns: true });
+      expect(await notices(from, "thread/goal/updated")).toEqual([
+        {
+          method: "thread/goal/updated",
+          params: {
+            threadId: id,
+            turnId: null,
+            goal: {
+              threadId: "<thread>",
+              objective: "keep it",
+              status: "paused",
+              tokenBudget: null,
+              tokensUsed: 0,
+              timeUsedSeconds: "<s>",
+              createdAt: "<s>",
+              updatedAt: "<s>",
+            },
+          },
+        },
+      ]);
+    },
+  );
+
   it.runIf(CODEX_0166_BIN)(
     "a goal set by either program is the one the other finds on the same CODEX_HOME, and resumes with",
     { timeout: 120_000 },

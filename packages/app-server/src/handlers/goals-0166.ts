@@ -1,4 +1,9 @@
-import { type GoalMethod0166, invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
+import {
+  type GoalMethod0166,
+  invalidRequest,
+  type Protocol0166,
+  type ProtocolPeer,
+} from "@codex-ts/app-server-protocol";
 import type { GoalStore, SessionsStore } from "@codex-ts/core";
 import type { Handlers } from "../handler.js";
 import { goalObject, storedGoalStatus } from "../threads/goal-wire.js";
@@ -11,6 +16,8 @@ export interface GoalServices0166 {
   registry: ThreadRegistry;
   goals: GoalStore;
   sessions: SessionsStore | undefined;
+  /** Where a goal change of a thread that is not loaded is announced (every 0.166 connection, as 0.166.0 does). */
+  announcer: ProtocolPeer<Protocol0166>;
 }
 
 /**
@@ -72,7 +79,7 @@ export function createGoalHandlers0166(s: GoalServices0166): Handlers<Protocol01
         const sent = await ctx.respond({ goal: goalObject(goal) });
         const updated = { threadId: id, turnId: null, goal: goalObject(goal) };
         if (thread) thread.send({ method: "thread/goal/updated", params: updated });
-        else void ctx.peer.notify("thread/goal/updated", updated);
+        else void s.announcer.notify("thread/goal/updated", updated);
         thread?.goals?.changed(goal, previous);
         return sent;
       } finally {
@@ -88,7 +95,7 @@ export function createGoalHandlers0166(s: GoalServices0166): Handlers<Protocol01
       if (cleared) {
         thread?.goals?.cleared();
         if (thread) thread.send({ method: "thread/goal/cleared", params: { threadId: id } });
-        else void ctx.peer.notify("thread/goal/cleared", { threadId: id });
+        else void s.announcer.notify("thread/goal/cleared", { threadId: id });
       }
       return sent;
     },

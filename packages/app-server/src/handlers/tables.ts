@@ -1,5 +1,10 @@
 import os from "node:os";
-import { protocol058, protocol0166 } from "@codex-ts/app-server-protocol";
+import {
+  type Protocol0166,
+  type ProtocolPeer,
+  protocol058,
+  protocol0166,
+} from "@codex-ts/app-server-protocol";
 import { ConfigWriter } from "@codex-ts/config-loader";
 import {
   type AuthManager,
@@ -14,6 +19,7 @@ import type { HandlerTables } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { AppServer } from "../server.js";
 import { SkillExtraRoots } from "../skill-extra-roots.js";
+import { soleConnectionFollows, type ThreadFollows } from "../threads/follows.js";
 import { ThreadOrganization } from "../threads/organization.js";
 import { ThreadRegistry } from "../threads/registry.js";
 import type { ThreadSkillCatalog } from "../threads/session-settings.js";
@@ -96,6 +102,13 @@ export interface ServerServices {
   threads?: ThreadRegistry | undefined;
   /** The skill roots clients added, when shared by several connections (a listening server); else this one's own. */
   skillExtraRoots?: SkillExtraRoots | undefined;
+  /** The threads this connection follows, when several connections share them (a listening server's). */
+  follows?: ThreadFollows | undefined;
+  /**
+   * Where the notifications 0.166.0 sends every 0.166 connection go (a thread archived, renamed, unloaded, …):
+   * a listening server's every connection; else this connection.
+   */
+  announcer?: ProtocolPeer<Protocol0166> | undefined;
 }
 
 function isSessionRuntime(rt: ConversationRuntime | undefined): rt is SessionRuntime {
@@ -121,6 +134,8 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
   const layers = rt?.configLayers?.bind(rt);
   // 0.166 connections: their threads, and whether the client asked for the experimental API at `initialize`.
   const threads = s.threads ?? new ThreadRegistry(server.peers["0.166"], warn);
+  const follows = s.follows ?? soleConnectionFollows(threads);
+  const announcer = s.announcer ?? server.peers["0.166"];
   // One goals database per CODEX_HOME, shared by every connection's threads (0.166.0's `goals_1.sqlite`).
   if (codexHome && !threads.goals) threads.goals = new GoalStore(codexHome);
   if (codexHome && !threads.execPolicy) threads.execPolicy = ExecPolicyStore.for(codexHome);
@@ -301,6 +316,8 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             ...createThreadHandlers0166({
               registry: threads,
               runtime: rt,
+              follows,
+              announcer,
               cliVersion: s.cliVersion ?? "0.58.0",
               identity,
               experimentalApi: () => experimentalApi,
@@ -329,7 +346,12 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
               experimentalApi: () => experimentalApi,
             }),
             ...(goalStore
-              ? createGoalHandlers0166({ registry: threads, goals: goalStore, sessions: rt.sessions?.store })
+              ? createGoalHandlers0166({
+                  registry: threads,
+                  goals: goalStore,
+                  sessions: rt.sessions?.store,
+                  announcer,
+                })
               : unavailable(
                   protocol0166,
                   ["thread/goal/get", "thread/goal/set", "thread/goal/clear"],
@@ -347,7 +369,8 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             ...createThreadAdminHandlers0166({
               registry: threads,
               runtime: rt,
-              peer: server.peers["0.166"],
+              announcer,
+              follows,
               cliVersion: s.cliVersion ?? "0.58.0",
               identity,
               unloadDelayMs: unloadDelayMs(rt.processConfig?.raw),

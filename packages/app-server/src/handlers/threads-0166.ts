@@ -2,6 +2,7 @@ import {
   type gen0166,
   invalidRequest,
   type Protocol0166,
+  type ProtocolPeer,
   type RequestResult,
 } from "@codex-ts/app-server-protocol";
 import { type ConversationIdentity, type DeferredResume, osErrorText } from "@codex-ts/core";
@@ -9,6 +10,7 @@ import type { OpenedConversation } from "../conversations.js";
 import type { Handlers } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
 import type { SessionSettings } from "../session-settings.js";
+import type { ThreadFollows } from "../threads/follows.js";
 import type { LoadedThread, ThreadMeta } from "../threads/loaded-thread.js";
 import type { ThreadOrganization } from "../threads/organization.js";
 import { parseThreadId, type ThreadRegistry } from "../threads/registry.js";
@@ -35,6 +37,10 @@ export interface ThreadServices0166 {
   skills?: ThreadSkillCatalog | undefined;
   /** Projects and sections: a resumed thread shows where it is in them. */
   organization?: ThreadOrganization | undefined;
+  /** The threads this connection follows (a resume follows the thread again). */
+  follows: ThreadFollows;
+  /** Where `thread/started` goes: every 0.166 connection (0.166.0 announces a new thread to all of them). */
+  announcer: ProtocolPeer<Protocol0166>;
 }
 
 type ThreadMethods = "thread/start" | "thread/resume" | "thread/settings/update";
@@ -161,7 +167,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
         ...settingsFields(settings, thread.runtimeWorkspaceRoots()),
         multiAgentMode: "explicitRequestOnly",
       });
-      void ctx.peer.notify("thread/started", { thread: object });
+      void s.announcer.notify("thread/started", { thread: object });
       // What the managed requirements replaced (a refused approval policy or sandbox), as 0.166.0 warns of it.
       for (const message of opened.configWarnings ?? [])
         void ctx.peer.notify("warning", { threadId: thread.id, message });
@@ -172,7 +178,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
     async "thread/resume"(p, ctx) {
       const { thread, opened } = await resumeConversation(p, sessionSettings0166(p, s.skills, s.identity()));
       if (opened) attachSubAgents(s, thread);
-      thread.subscribed = true; // a thread unsubscribed from (and not unloaded yet) is followed again
+      s.follows.add(thread.id); // a thread unsubscribed from (and not unloaded yet) is followed again
       const store = runtime.sessions?.store;
       const history = store
         ? await resumeHistory(store, thread.id, p, thread.meta.historyMode ?? "legacy")
@@ -197,8 +203,9 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
         itemsBackwardsCursor: history.itemsBackwardsCursor,
       };
       if (history.lastTurnId) thread.mapper.restoredTurn(history.lastTurnId);
-      // 0.166.0 reports the thread loaded (idle) before its answer, and its token usage so far after it.
-      for (const n of thread.mapper.loaded()) thread.send(n);
+      // 0.166.0 reports the thread loaded (idle) before its answer, and its token usage so far after it; rejoining a
+      // thread that is loaded already reports no status (it did not change).
+      if (opened) for (const n of thread.mapper.loaded()) thread.send(n);
       const sent = await ctx.respond(result);
       if (history.tokenInfo && history.lastTurnId)
         for (const n of thread.mapper.restoredUsage(history.tokenInfo, history.lastTurnId)) thread.send(n);

@@ -77,6 +77,8 @@ export function sharedServices(opts: Omit<AppServerOptions, "handlers">): Shared
     (id) => subscribers.channel(id),
     (m) => host.log("warn", m),
   );
+  // An unloaded thread has no followers: whoever resumes it later subscribes afresh.
+  threads.onRemove((id) => subscribers.forget(id));
   return { host, subscribers, threads, skillExtraRoots: new SkillExtraRoots() };
 }
 

@@ -2,16 +2,12 @@ import { parseUuid } from "@codex-ts/app-server-protocol";
 import type { RequestObserver } from "../server.js";
 import type { Subscriber, ThreadSubscribers } from "./thread-subscribers.js";
 
-function threadOf(value: unknown): { id: string } | undefined {
+function threadIdOf(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const thread = (value as { thread?: unknown }).thread;
   if (typeof thread !== "object" || thread === null) return undefined;
   const id = (thread as { id?: unknown }).id;
-  return typeof id === "string" ? { ...thread, id } : undefined;
-}
-
-function threadIdOf(value: unknown): string | undefined {
-  return threadOf(value)?.id;
+  return typeof id === "string" ? id : undefined;
 }
 
 function paramThreadId(params: unknown): string | undefined {
@@ -27,24 +23,16 @@ function paramThreadId(params: unknown): string | undefined {
 
 /**
  * Subscribes a 0.166 connection of a listening server to the threads it starts, forks or resumes (as 0.166.0
- * does), and unsubscribes it on `thread/unsubscribe`; a thread it starts, and skill roots it sets
- * (`skills/changed`), are announced to the other connections. A resume by id subscribes before it is handled, so the
+ * does; `thread/unsubscribe` is the handler's, through the connection's `ThreadFollows`); skill roots it sets
+ * (`skills/changed`) are announced to the other connections. A resume by id subscribes before it is handled, so the
  * thread's notifications sent ahead of the answer (its loaded status) reach the asker; a failed resume undoes it.
  */
 export function subscriptionObserver(hub: ThreadSubscribers, sub: Subscriber): RequestObserver {
   return (generation, req) => {
     if (generation !== "0.166") return undefined;
     switch (req.method) {
+      // `thread/started` goes to every 0.166 connection from the handler (a fork's through the thread's channel).
       case "thread/start":
-        // The asker gets `thread/started` from the handler, after its answer; every other 0.166 connection is
-        // told now (0.166.0 announces a new thread to all of them; a fork's announcement goes out through the
-        // thread's channel, which does the same).
-        return (outcome) => {
-          const thread = outcome.ok ? threadOf(outcome.result) : undefined;
-          if (!thread) return;
-          hub.subscribe(sub, thread.id);
-          hub.announce(sub, "thread/started", { thread });
-        };
       case "thread/fork":
         return (outcome) => {
           const id = outcome.ok ? threadIdOf(outcome.result) : undefined;
@@ -58,12 +46,6 @@ export function subscriptionObserver(hub: ThreadSubscribers, sub: Subscriber): R
           const id = outcome.ok ? threadIdOf(outcome.result) : undefined;
           if (id) hub.subscribe(sub, id);
           else if (added && early !== undefined) hub.unsubscribe(sub, early);
-        };
-      }
-      case "thread/unsubscribe": {
-        const id = paramThreadId(req.params);
-        return (outcome) => {
-          if (outcome.ok && id !== undefined) hub.unsubscribe(sub, id);
         };
       }
       case "skills/extraRoots/set":

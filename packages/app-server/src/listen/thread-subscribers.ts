@@ -8,15 +8,28 @@ import {
   ProtocolPeer,
   protocol0166,
 } from "@codex-ts/app-server-protocol";
+import type { ThreadFollows } from "../threads/follows.js";
 
 /** How long a settled approval's per-connection ids are kept for its `serverRequest/resolved` (which a held thread may send late). */
 const RESOLVED_ID_KEEP_MS = 60_000;
 
 /**
- * Notifications 0.166.0 sends every initialized 0.166 connection, not only the thread's subscribers: a client's
- * thread list learns of new threads and their status without following them.
+ * Notifications 0.166.0 sends every initialized 0.166 connection, not only the thread's subscribers (checked with
+ * two connections on 0.166.0 `app-server --listen`): a client's thread list learns of new threads, their status,
+ * name, goal, archiving, deletion and unloading without following them. A thread's turn and item events, token
+ * usage, read state and server requests go only to the connections following it.
  */
-const SERVER_WIDE = new Set(["thread/started", "thread/status/changed"]);
+export const SERVER_WIDE_0166: ReadonlySet<string> = new Set([
+  "thread/started",
+  "thread/status/changed",
+  "thread/closed",
+  "thread/name/updated",
+  "thread/goal/updated",
+  "thread/goal/cleared",
+  "thread/archived",
+  "thread/unarchived",
+  "thread/deleted",
+]);
 
 /** A connection as the fan-out sees it (an `AppServer`). */
 export interface Subscriber {
@@ -84,11 +97,48 @@ export class ThreadSubscribers {
       if (req.threadId === threadId && !req.settled && !req.ids.has(sub)) req.deliver(sub);
   }
 
-  /** Tells every initialized 0.166 connection but `except` (0.166.0's `thread/started` reaches them all). */
+  /** Tells every initialized 0.166 connection but `except` (e.g. `skills/changed`: the asker was told already). */
   announce(except: Subscriber, method: string, params: unknown): void {
-    for (const sub of this.connections)
-      if (sub !== except && sub.generation === "0.166" && !sub.peers["0.166"].suppresses(method))
+    for (const sub of this.initialized0166())
+      if (sub !== except && !sub.peers["0.166"].suppresses(method))
         void sub.peer.notify(method, params, { emittedAtMs: Date.now() });
+  }
+
+  /**
+   * Where the handlers send the server-wide notifications they make themselves (`thread/archived`,
+   * `thread/name/updated`, a thread's unloading, …): every initialized 0.166 connection, each honouring its own
+   * opt-outs. It sends no server requests.
+   */
+  everyone(): ProtocolPeer<Protocol0166> {
+    const channel: OutgoingChannel = {
+      notify: async (method, params, envelope) => {
+        await Promise.all(
+          this.initialized0166()
+            .filter((sub) => !sub.peers["0.166"].suppresses(method))
+            .map((sub) => sub.peer.notify(method, params, envelope)),
+        );
+      },
+      request: () => Promise.reject(new PeerRequestError("server requests go to a thread's subscribers")),
+      rejectPending: () => 0,
+      outputBackedUp: false,
+      outputRoom: () => Promise.resolve(),
+    };
+    return new ProtocolPeer(protocol0166, channel);
+  }
+
+  /** One connection's subscriptions, as the thread handlers of that connection see them. */
+  followsOf(sub: Subscriber): ThreadFollows {
+    return {
+      has: (threadId) => this.isSubscribed(sub, threadId),
+      add: (threadId) => this.subscribe(sub, threadId),
+      delete: (threadId) => this.unsubscribe(sub, threadId),
+      anyone: (threadId) => (this.byThread.get(threadId)?.size ?? 0) > 0,
+    };
+  }
+
+  /** Forgets who followed a thread that was unloaded: resuming it later subscribes afresh. */
+  forget(threadId: string): void {
+    for (const sub of this.subscribersOf(threadId)) this.unsubscribe(sub, threadId);
   }
 
   unsubscribe(sub: Subscriber, threadId: string): void {
@@ -139,6 +189,10 @@ export class ThreadSubscribers {
     return new ProtocolPeer(protocol0166, channel);
   }
 
+  private initialized0166(): Subscriber[] {
+    return [...this.connections].filter((s) => s.generation === "0.166");
+  }
+
   private membership(sub: Subscriber): Membership {
     let m = this.members.get(sub);
     if (!m) {
@@ -159,9 +213,7 @@ export class ThreadSubscribers {
     envelope?: Readonly<Record<string, unknown>>,
   ): Promise<void> {
     const sends: Promise<void>[] = [];
-    const to = SERVER_WIDE.has(method)
-      ? [...this.connections].filter((s) => s.generation === "0.166")
-      : this.subscribersOf(threadId);
+    const to = SERVER_WIDE_0166.has(method) ? this.initialized0166() : this.subscribersOf(threadId);
     for (const sub of to) {
       if (sub.peers["0.166"].suppresses(method)) continue;
       sends.push(sub.peer.notify(method, this.forConnection(sub, method, params), envelope));

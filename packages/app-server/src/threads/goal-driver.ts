@@ -86,10 +86,23 @@ export class GoalDriver {
     this.stopped = true;
   }
 
-  /** On resume: the goal as it is, then (when it is active and nothing runs) its next continuation turn. */
+  /**
+   * On resume: the goal as it is (`thread/goal/updated`; `thread/goal/cleared` when it has none, as 0.166.0 tells
+   * every connection after a resume), then (when it is active and nothing runs) its next continuation turn. A goals
+   * database that cannot be read announces nothing.
+   */
   resumed(): void {
-    const goal = this.read();
-    if (!goal) return;
+    let goal: ThreadGoalRow | null;
+    try {
+      goal = this.store.get(this.thread.id);
+    } catch (err) {
+      this.log(`thread goals of ${this.thread.id}: ${(err as Error).message}`);
+      return;
+    }
+    if (!goal) {
+      this.thread.send({ method: "thread/goal/cleared", params: { threadId: this.thread.id } });
+      return;
+    }
     this.announce(null, goal);
     if (goal.status === "active") this.since = Date.now();
     this.continueIfIdle();

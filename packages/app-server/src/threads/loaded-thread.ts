@@ -51,7 +51,11 @@ export class LoadedThread {
   private held: Notification0166[] = [];
   private holds = 0;
   private readonly followed: FollowedConversation;
-  /** Whether the connection follows this thread's events (`thread/unsubscribe` stops, `thread/resume` restarts). */
+  /**
+   * Whether a stdio server's connection follows this thread's events (`thread/unsubscribe` stops, `thread/resume`
+   * restarts; see `soleConnectionFollows`). A listening server leaves it true: its thread subscribers route each
+   * notification to the connections following the thread.
+   */
   subscribed = true;
   /**
    * The `outputSchema` (null: none) the latest `turn/start` started its turn with: a `turn/start` that would join

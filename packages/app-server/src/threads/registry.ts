@@ -43,6 +43,7 @@ export class ThreadRegistry {
   private queueWatcher: QueueWatcher | undefined;
   /** The rules files of the server's CODEX_HOME ("always allow" writes there; none without one). */
   execPolicy: ExecPolicyStore | undefined;
+  private readonly removeListeners: Array<(id: string) => void> = [];
 
   constructor(
     private readonly peer: ProtocolPeer<Protocol0166> | ((threadId: string) => ProtocolPeer<Protocol0166>),
@@ -95,7 +96,13 @@ export class ThreadRegistry {
     if (!thread) return undefined;
     this.threads.delete(id);
     thread.close();
+    for (const listener of this.removeListeners) listener(id);
     return thread;
+  }
+
+  /** Calls `listener` with the id of every thread unloaded from now on (a listening server forgets its followers). */
+  onRemove(listener: (id: string) => void): void {
+    this.removeListeners.push(listener);
   }
 
   /** Keeps the threads' queued messages in `store`, and watches it for other processes' changes. */

@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
+import path from "node:path";
 import {
   AppServerClient,
   type Protocol0166,
   protocol0166,
   type WebSocketTransport,
 } from "@codex-ts/app-server-client";
-import { CLI_MAIN } from "@codex-ts/test-support";
+import { CLI_MAIN, CODEX_0166_BIN, referenceEnv0166 } from "@codex-ts/test-support";
 
 /** A `codex app-server --listen …` process of the built CLI, with the addresses it printed. */
 export interface ListeningServer {
@@ -26,18 +27,46 @@ export async function startListening(
   expectedUrls: number,
   cwd: string,
 ): Promise<ListeningServer> {
-  const child = spawn(process.execPath, [CLI_MAIN, "app-server", ...args], {
+  return spawnListening(
+    process.execPath,
+    [CLI_MAIN, "app-server", ...args],
+    { ...process.env, ...env },
+    expectedUrls,
     cwd,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  );
+}
+
+/**
+ * The native codex 0.166.0 `app-server --listen …` on `codexHome`, offline (`referenceEnv0166`, HOME the directory
+ * above `codexHome`). Throws when the binary is not installed (check `CODEX_0166_BIN` first).
+ */
+export async function startListeningNative(
+  args: string[],
+  codexHome: string,
+  expectedUrls: number,
+  cwd: string,
+): Promise<ListeningServer> {
+  if (!CODEX_0166_BIN) throw new Error("codex 0.166.0 is not installed");
+  const env = referenceEnv0166(codexHome, path.dirname(codexHome));
+  return spawnListening(CODEX_0166_BIN, ["app-server", ...args], env, expectedUrls, cwd);
+}
+
+async function spawnListening(
+  command: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  expectedUrls: number,
+  cwd: string,
+): Promise<ListeningServer> {
+  const child = spawn(command, argv, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const urls = await new Promise<string[]>((resolve, reject) => {
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (chunk: string) => {
       if (err.length < 256 * 1024) err += chunk;
-      const found = [...err.matchAll(/listening on (\S+)/g)].map((m) => m[1] as string);
+      // Ours prints `listening on URL`, 0.166.0 `listening on: URL`.
+      const found = [...err.matchAll(/listening on:? (\S+)/g)].map((m) => m[1] as string);
       if (found.length >= expectedUrls) resolve(found);
     });
     void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err}`)));

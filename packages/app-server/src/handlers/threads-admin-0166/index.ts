@@ -94,7 +94,7 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
         throw storeFailure(err, "archive thread");
       }
       const sent = await ctx.respond({});
-      void ctx.peer.notify("thread/archived", { threadId: id });
+      void s.announcer.notify("thread/archived", { threadId: id });
       return sent;
     },
 
@@ -110,7 +110,7 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       }
       if (!summary) throw invalidRequest(`failed to read unarchived thread ${id}`);
       const sent = await ctx.respond({ thread: storedThread(summary, runtime.processConfig?.model ?? "") });
-      void ctx.peer.notify("thread/unarchived", { threadId: id });
+      void s.announcer.notify("thread/unarchived", { threadId: id });
       return sent;
     },
 
@@ -137,7 +137,7 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       // Its queued messages go with it, unannounced (as 0.166.0 drops them).
       registry.dropQueue(id);
       const sent = await ctx.respond({});
-      void ctx.peer.notify("thread/deleted", { threadId: id });
+      void s.announcer.notify("thread/deleted", { threadId: id });
       return sent;
     },
 
@@ -155,7 +155,7 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
         throw storeFailure(err, "set thread name");
       }
       const sent = await ctx.respond({});
-      void ctx.peer.notify("thread/name/updated", { threadId: id, threadName: name });
+      void s.announcer.notify("thread/name/updated", { threadId: id, threadName: name });
       return sent;
     },
 

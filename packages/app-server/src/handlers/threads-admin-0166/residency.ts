@@ -2,9 +2,9 @@ import type { gen0166 } from "@codex-ts/app-server-protocol";
 import type { AdminServices0166 } from "./services.js";
 
 /**
- * Which threads stay loaded. A thread the client unsubscribed from is unloaded once it has been idle (no turn
- * running) for the unload delay, and `thread/closed` is sent; resuming it before then follows it again (the timer
- * then finds it subscribed and lets it be). Archive and delete unload a thread at once.
+ * Which threads stay loaded. A thread no connection follows any more (the last one unsubscribed) is unloaded once it
+ * has been idle (no turn running) for the unload delay, and `thread/closed` is sent; resuming it before then follows
+ * it again (the timer then finds it followed and lets it be). Archive and delete unload a thread at once.
  */
 export class ThreadResidency {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -15,9 +15,10 @@ export class ThreadResidency {
   unsubscribe(id: string): gen0166.ThreadUnsubscribeStatus {
     const thread = this.s.registry.get(id);
     if (!thread) return "notLoaded";
-    if (!thread.subscribed) return "notSubscribed";
-    thread.subscribed = false;
-    this.schedule(id);
+    if (!this.s.follows.has(id)) return "notSubscribed";
+    this.s.follows.delete(id);
+    // Another connection still following it keeps it loaded (its own unsubscribe schedules the unload).
+    if (!this.s.follows.anyone(id)) this.schedule(id);
     return "unsubscribed";
   }
 
@@ -30,7 +31,7 @@ export class ThreadResidency {
     this.cancel(id);
     const thread = this.s.registry.remove(id);
     if (!thread) return false;
-    void this.s.peer.notify("thread/status/changed", { threadId: id, status: { type: "notLoaded" } });
+    void this.s.announcer.notify("thread/status/changed", { threadId: id, status: { type: "notLoaded" } });
     await this.s.runtime.remove?.(id);
     return true;
   }
@@ -57,9 +58,9 @@ export class ThreadResidency {
   private async expire(id: string): Promise<void> {
     this.timers.delete(id);
     const thread = this.s.registry.get(id);
-    if (!thread || thread.subscribed) return;
+    if (!thread || this.s.follows.anyone(id)) return;
     // A turn still running keeps the thread: look again after another delay.
     if (thread.currentTask()) return this.schedule(id);
-    if (await this.unload(id)) void this.s.peer.notify("thread/closed", { threadId: id });
+    if (await this.unload(id)) void this.s.announcer.notify("thread/closed", { threadId: id });
   }
 }

@@ -1,6 +1,7 @@
 import type { Protocol0166, ProtocolPeer } from "@codex-ts/app-server-protocol";
 import type { ConversationIdentity } from "@codex-ts/core";
 import type { ConversationRuntime } from "../../runtime.js";
+import type { ThreadFollows } from "../../threads/follows.js";
 import type { ThreadOrganization } from "../../threads/organization.js";
 import type { ThreadRegistry } from "../../threads/registry.js";
 import type { ThreadSkillCatalog } from "../../threads/session-settings.js";
@@ -9,8 +10,13 @@ import type { ThreadSkillCatalog } from "../../threads/session-settings.js";
 export interface AdminServices0166 {
   registry: ThreadRegistry;
   runtime: ConversationRuntime;
-  /** The connection's peer: notifications about threads that are no longer followed (`thread/closed`, …). */
-  peer: ProtocolPeer<Protocol0166>;
+  /**
+   * Where the notifications 0.166.0 sends every connection go (`thread/archived`, `thread/name/updated`, a thread's
+   * unloading, …): a listening server's every 0.166 connection, else this one.
+   */
+  announcer: ProtocolPeer<Protocol0166>;
+  /** The threads this connection follows (`thread/unsubscribe` stops; one nobody follows is unloaded once idle). */
+  follows: ThreadFollows;
   /** The version a forked thread reports (as `thread/start`'s). */
   cliVersion: string;
   /** Who a forked thread names (as `thread/start`'s: the connection's client). */

@@ -86,7 +86,12 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       const running = registry.get(id);
       path = running?.opened.rolloutPath ?? (await sessions.store.findPathById(id));
       if (!path) throw invalidRequest(`no rollout found for thread id ${id}`);
-      if (running) return { thread: running };
+      if (running) {
+        // Its rollout was removed under it (by another process): 0.166.0's words for the path it cannot resolve.
+        if (!existsSync(path))
+          throw invalidRequest(`failed to resolve rollout path \`${path}\`: file does not exist`);
+        return { thread: running };
+      }
     }
     const rolloutPath = path;
     const loaded = await load({ path });

@@ -73,6 +73,25 @@ function clientError(err: unknown, id: string): unknown {
   return err;
 }
 
+/**
+ * A history read of a thread; when the thread is loaded but its rollout is gone (removed by another process), in
+ * 0.166.0's words for a loaded thread it has no stored history of (not `thread not loaded`, which it is).
+ */
+async function loadedOrStored<T>(
+  loaded: LoadedThread | undefined,
+  what: "includeTurns" | "thread/turns/list",
+  read: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!(err instanceof ThreadNotFoundError) || !loaded) throw err;
+    throw invalidRequest(
+      `thread ${loaded.id} is not materialized yet; ${what} is unavailable before first user message`,
+    );
+  }
+}
+
 /** Every turn of a thread, oldest first, each read from its own lines (`thread/read {includeTurns}`). */
 export async function readAllTurns(store: SessionsStore, id: string): Promise<gen0166.Turn[]> {
   const readLines = store.lineReader();
@@ -245,7 +264,9 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
         if (loaded?.meta.ephemeral && p.includeTurns)
           throw invalidRequest("ephemeral threads do not support includeTurns");
         const summary = loaded ? null : await summaryOf(id);
-        const turns = p.includeTurns ? await readAllTurns(store, id) : [];
+        const turns = p.includeTurns
+          ? await loadedOrStored(loaded, "includeTurns", () => readAllTurns(store, id))
+          : [];
         // A stored thread shows its recorded source here, not in `thread/list` rows (as 0.166.0 shows them).
         const thread = summary
           ? { ...storedThreadObject(summary, status(id), turns), threadSource: summary.threadSource }
@@ -266,7 +287,7 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
         if (loaded?.meta.ephemeral)
           throw invalidRequest("ephemeral threads do not support thread/turns/list");
         if (!loaded) await summaryOf(id);
-        return readTurnsPage(store, id, p);
+        return loadedOrStored(loaded, "thread/turns/list", () => readTurnsPage(store, id, p));
       });
     },
 

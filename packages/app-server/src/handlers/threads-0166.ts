@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import {
   type gen0166,
   invalidRequest,
@@ -92,31 +93,43 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       const running = registry.get(id);
       path = running?.opened.rolloutPath ?? (await sessions.store.findPathById(id));
       if (!path) throw invalidRequest(`no rollout found for thread id ${id}`);
-      if (running) return { thread: running };
+      if (running) {
+        // Its rollout was removed under it (by another process): 0.166.0's words for the path it cannot resolve.
+        if (!existsSync(path))
+          throw invalidRequest(`failed to resolve rollout path \`${path}\`: file does not exist`);
+        return { thread: running };
+      }
     }
+    const rolloutPath = path;
     const loaded = await load({ path });
     // A thread loaded (or being loaded) already is rejoined, never opened a second time on the same rollout.
     const id = loaded.conversationId;
     const already = registry.get(id) ?? (await opening.settled(id));
     if (already) return { thread: already };
-    const thread = await opening.open(id, async () => {
-      // Without a `model`, the thread goes on with the one it last ran with (0.166.0's), else the config's.
-      const model = p.model == null ? await recordedModel(sessions.store, id).catch(() => null) : null;
-      const resumed = await resume.call(
-        runtime,
-        loaded,
-        path,
-        model ? { ...settings, overrides: { ...settings.overrides, model } } : settings,
-      );
-      const summary = await sessions.store.readSummary(path, sessions.defaultProvider).catch(() => null);
-      return registry.add(resumed, settingsOf(resumed, p), {
-        ...meta(s.identity().originator, summary?.preview ?? "", summary?.createdAt),
-        // What the thread was started or forked with, from its session_meta (0.166.0 shows them on resume).
-        threadSource: loaded.meta.thread_source ?? null,
-        runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? loaded.meta.runtime_workspace_roots ?? null,
-        historyMode: loaded.meta.history_mode === "paginated" ? "paginated" : "legacy",
-      });
-    });
+    const thread = await opening.open(id, () =>
+      registry.writers.run(id, async () => {
+        // Another request may have loaded it, or archived or deleted it, while this one waited for the lock.
+        const loadedMeanwhile = registry.get(id);
+        if (loadedMeanwhile) return loadedMeanwhile;
+        if (!existsSync(rolloutPath)) throw invalidRequest(`no rollout found for thread id ${id}`);
+        // Without a `model`, the thread goes on with the one it last ran with (0.166.0's), else the config's.
+        const model = p.model == null ? await recordedModel(sessions.store, id).catch(() => null) : null;
+        const resumed = await resume.call(
+          runtime,
+          loaded,
+          path,
+          model ? { ...settings, overrides: { ...settings.overrides, model } } : settings,
+        );
+        const summary = await sessions.store.readSummary(path, sessions.defaultProvider).catch(() => null);
+        return registry.add(resumed, settingsOf(resumed, p), {
+          ...meta(s.identity().originator, summary?.preview ?? "", summary?.createdAt),
+          // What the thread was started or forked with, from its session_meta (0.166.0 shows them on resume).
+          threadSource: loaded.meta.thread_source ?? null,
+          runtimeWorkspaceRoots: p.runtimeWorkspaceRoots ?? loaded.meta.runtime_workspace_roots ?? null,
+          historyMode: loaded.meta.history_mode === "paginated" ? "paginated" : "legacy",
+        });
+      }),
+    );
     return { thread, opened: true };
   };
 

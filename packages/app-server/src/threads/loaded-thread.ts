@@ -50,6 +50,8 @@ export class LoadedThread {
   private readonly bridge: ApprovalBridge0166;
   private held: Notification0166[] = [];
   private holds = 0;
+  /** Waiting for the holds to be released (see `untilReleased`). */
+  private releaseWaiters: Array<() => void> = [];
   private readonly followed: FollowedConversation;
   /**
    * Whether a stdio server's connection follows this thread's events (`thread/unsubscribe` stops, `thread/resume`
@@ -170,9 +172,34 @@ export class LoadedThread {
         if (released) return;
         released = true;
         this.holds--;
-        if (this.holds === 0) for (const n of this.held.splice(0)) void this.peer.send(n);
+        if (this.holds > 0) return;
+        for (const n of this.held.splice(0)) void this.peer.send(n);
+        for (const resolve of this.releaseWaiters.splice(0)) resolve();
       },
     };
+  }
+
+  /** Resolves once no hold keeps notifications back (they have been sent); at once when none does. */
+  private untilReleased(): Promise<void> {
+    if (this.holds === 0) return Promise.resolve();
+    return new Promise((resolve) => this.releaseWaiters.push(resolve));
+  }
+
+  /**
+   * Ends the thread's work before it is archived, deleted or unloaded, as 0.166.0 does: its queued messages and its
+   * goal start no further turn, and the running turn — or the one accepted but not begun yet — is interrupted; its
+   * end (idle status, `turn/completed` as interrupted, the record in the rollout) goes out before the thread does.
+   */
+  async endRunningTurns(): Promise<void> {
+    this.goals?.stop();
+    this.queue?.stop();
+    // A turn that ends as the interrupt arrives may be followed by one submitted before it: end that too.
+    for (let round = 0; round < 3 && this.currentTask(); round++) {
+      const ended = this.untilAborted();
+      await this.conversation.submit({ type: "interrupt" }).catch(() => undefined);
+      await ended;
+    }
+    await this.untilReleased();
   }
 
   /**

@@ -13,6 +13,7 @@ import { LoadedThread, type ThreadMeta } from "./loaded-thread.js";
 import { QueueDriver } from "./queue-driver.js";
 import { QueueWatcher } from "./queue-watcher.js";
 import type { ThreadSettings0166 } from "./settings.js";
+import { ThreadWriteLocks } from "./thread-write-locks.js";
 
 /** A 0.166 thread id as the handlers read it: 0.166.0's `invalid thread id: <uuid parser message>` otherwise. */
 export function parseThreadId(raw: string): string {
@@ -32,6 +33,8 @@ export class ThreadRegistry {
   private readonly threads = new Map<string, LoadedThread>();
   /** Resumes in flight: one per rollout for every connection that shares these threads. */
   readonly opening = new OpeningRollouts<LoadedThread>();
+  /** What archives, unarchives, deletes or reopens a thread's rollout, one at a time per thread. */
+  readonly writers = new ThreadWriteLocks();
   /** The thread goals of the server's CODEX_HOME (none without one). */
   goals: GoalStore | undefined;
   /** The attachments, read receipts and memory modes of the server's CODEX_HOME (none without one). */

@@ -85,14 +85,16 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
     async "thread/archive"(p, ctx) {
       const id = parseId(p.threadId, "session");
       const store = storeOf("thread/archive");
-      const path = await livePath(store, id);
-      try {
-        await store.archive(id, path, async () => {
-          await residency.unload(id);
-        });
-      } catch (err) {
-        throw storeFailure(err, "archive thread");
-      }
+      await registry.writers.run(id, async () => {
+        const path = await livePath(store, id);
+        try {
+          await store.archive(id, path, async () => {
+            await residency.unload(id);
+          });
+        } catch (err) {
+          throw storeFailure(err, "archive thread");
+        }
+      });
       const sent = await ctx.respond({});
       void s.announcer.notify("thread/archived", { threadId: id });
       return sent;
@@ -103,8 +105,10 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       const store = storeOf("thread/unarchive");
       let summary: ThreadSummary | null;
       try {
-        const path = await store.unarchive(id);
-        summary = await store.readThread({ path }, runtime.sessions?.defaultProvider ?? "openai");
+        summary = await registry.writers.run(id, async () => {
+          const path = await store.unarchive(id);
+          return store.readThread({ path }, runtime.sessions?.defaultProvider ?? "openai");
+        });
       } catch (err) {
         throw storeFailure(err, "unarchive thread");
       }
@@ -120,13 +124,16 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       // Refused before anything is unloaded: an ephemeral thread has nothing stored to delete (0.166.0's words).
       if (registry.get(id)?.meta.ephemeral)
         throw invalidRequest(`thread is not persisted and cannot be deleted: ${id}`);
-      await residency.unload(id);
-      try {
-        await store.deleteThread({ threadId: id });
-      } catch (err) {
-        throw storeFailure(err, "delete thread");
-      }
-      // A resume that raced this delete may have loaded the thread meanwhile: it has no rollout any more.
+      await registry.writers.run(id, async () => {
+        await residency.unload(id);
+        try {
+          await store.deleteThread({ threadId: id });
+        } catch (err) {
+          throw storeFailure(err, "delete thread");
+        }
+      });
+      // A resume cannot have reopened it meanwhile (its open waits for the same lock); unloaded again all the same,
+      // should one have loaded it by a path of its own.
       await residency.unload(id);
       forgetThreadState(registry, id);
       try {

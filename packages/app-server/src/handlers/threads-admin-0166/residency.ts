@@ -29,6 +29,10 @@ export class ThreadResidency {
    */
   async unload(id: string): Promise<boolean> {
     this.cancel(id);
+    const loaded = this.s.registry.get(id);
+    if (!loaded) return false;
+    // Its turn ends first, announced as interrupted while the thread is still followed (0.166.0's order).
+    await loaded.endRunningTurns();
     const thread = this.s.registry.remove(id);
     if (!thread) return false;
     void this.s.announcer.notify("thread/status/changed", { threadId: id, status: { type: "notLoaded" } });

@@ -413,6 +413,8 @@ describe("0.166 threads and turns", () => {
       "⇐ thread/status/changed idle",
       "← thread/resume",
       "⇐ thread/tokenUsage/updated",
+      // 0.166.0 tells a resumed thread's clients its goal, or that it has none (goals-0166.e2e compares).
+      "⇐ thread/goal/cleared",
     ]);
     mock.enqueue(responses.turn(responses.message("Second answer.")));
     await c.turn(thread.id, "Second question");

@@ -126,8 +126,8 @@ describe("multi-agent tools (0.166)", () => {
       subAgent: { thread_spawn: { parent_thread_id: r.threadId, depth: 1 } },
     });
     // Its nickname, the one the spawn answered, from its source.
-    const nickname = (r.meta?.source as { subagent: { thread_spawn: { agent_nickname: string } } }).subagent
-      .thread_spawn.agent_nickname;
+    type Spawned = { subagent?: { thread_spawn?: { agent_nickname?: string } } };
+    const nickname = (r.meta?.source as Spawned | undefined)?.subagent?.thread_spawn?.agent_nickname;
     expect(typeof nickname).toBe("string");
     expect(r.list.data[0]?.agentNickname).toBe(nickname);
     expect(toolOutputs(r.s)).toEqual({

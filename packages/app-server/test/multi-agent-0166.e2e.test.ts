@@ -74,12 +74,20 @@ async function flow(impl: Impl) {
   const parentRequest = (s.mock.requests.find((r) => !isAgentRequest(r.body as Item))?.body ?? {}) as Item;
   const childRequest = (s.mock.requests.find((r) => isAgentRequest(r.body as Item))?.body ?? {}) as Item;
   const list = await s.c.request("thread/list", { parentThreadId: threadId });
+  const read = await s.c.request("thread/read", { threadId, includeTurns: true });
+  // The parent's stored collabAgentToolCall items, the agent's id as `agent1`, without times.
+  const stored = read.thread.turns
+    .flatMap((t) => t.items as Item[])
+    .filter((i) => i.type === "collabAgentToolCall")
+    .map(({ startedAtMs: _s, completedAtMs: _c, ...i }) =>
+      JSON.parse(JSON.stringify(i).replaceAll(childId, "agent1").replaceAll(threadId, "parent")),
+    );
   const rollouts = await rolloutFiles(path.join(s.root, "codex-home"));
   const childRollout = rollouts.find((f) => f.includes(childId));
   const meta = childRollout
     ? (JSON.parse((await readFile(childRollout, "utf8")).split("\n")[0] ?? "{}") as { payload: Item }).payload
     : null;
-  return { s, threadId, childId, transcript, parentRequest, childRequest, list, meta };
+  return { s, threadId, childId, transcript, stored, parentRequest, childRequest, list, meta };
 }
 
 describe("multi-agent tools (0.166)", () => {
@@ -117,6 +125,11 @@ describe("multi-agent tools (0.166)", () => {
     expect(r.list.data[0]?.source).toMatchObject({
       subAgent: { thread_spawn: { parent_thread_id: r.threadId, depth: 1 } },
     });
+    // Its nickname, the one the spawn answered, from its source.
+    type Spawned = { subagent?: { thread_spawn?: { agent_nickname?: string } } };
+    const nickname = (r.meta?.source as Spawned | undefined)?.subagent?.thread_spawn?.agent_nickname;
+    expect(typeof nickname).toBe("string");
+    expect(r.list.data[0]?.agentNickname).toBe(nickname);
     expect(toolOutputs(r.s)).toEqual({
       call_s0: '{"agent_id":"agent1","nickname":"<nickname>"}',
       call_s1: '{"status":{"agent1":{"completed":"child done"}},"timed_out":false}',
@@ -129,6 +142,9 @@ describe("multi-agent tools (0.166)", () => {
   it.runIf(IMPLS.length === 2)("the parent's collabAgentToolCall items are 0.166.0's", async () => {
     const [ours, real] = await Promise.all([flow("ours"), flow("real")]);
     expect(ours.transcript).toEqual(real.transcript);
+    // Stored in the rollout as 0.166.0 stores them: thread/read shows the same items.
+    expect(ours.stored).toEqual(real.stored);
+    expect(ours.stored).toHaveLength(5);
     expect(
       ours.transcript.map((t) => `${(t as Item).method} ${(t as Item).tool} ${(t as Item).status}`),
     ).toEqual([

@@ -2,6 +2,7 @@ import { pathToFileURL } from "node:url";
 import type { gen0166 } from "@codex-ts/app-server-protocol";
 import { shlexSplit } from "@codex-ts/core";
 import type { ItemOf0166, ThreadItem0166 } from "../events/items-0166.js";
+import { collabItemRecord } from "./collab-item-records.js";
 import type { Json } from "./stored-items.js";
 
 /**
@@ -62,6 +63,8 @@ export function coreItemRecord(item: ThreadItem0166): Json | null {
       return { type: "ImageView", id: item.id, path: fileUrl(item.path) };
     case "plan":
       return { type: "Plan", id: item.id, text: item.text };
+    case "collabAgentToolCall":
+      return collabItemRecord(item);
     default:
       // `exitedReviewMode` is recorded from its core event (its text is rendered from the review output, which is
       // what the record keeps): see RolloutProjection0166.

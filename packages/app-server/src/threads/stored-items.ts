@@ -15,6 +15,7 @@ import {
   webSearchItem,
 } from "../events/items-0166.js";
 import { enteredReviewItem, exitedReviewItem } from "../events/review-0166.js";
+import { collabItemFromRecord } from "./collab-item-records.js";
 
 /**
  * One rollout line → what it adds to a stored turn, as 0.166.0 rebuilds history:
@@ -208,6 +209,8 @@ function coreItem(item: Json, times: ItemTimes): ThreadItem0166 | null {
       return fileChangeItem(id, fileChanges(item.changes), patchStatus(str(item, "status")), times);
     case "McpToolCall":
       return mcpToolCall(id, item, times);
+    case "CollabAgentToolCall":
+      return collabItemFromRecord(id, item, times);
     case "ImageView":
       return imageViewItem(id, localPath(str(item, "path") ?? ""), times);
     case "Plan":

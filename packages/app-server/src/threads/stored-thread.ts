@@ -38,6 +38,9 @@ export function storedThreadObject(
     source: sessionSource(s.sourceKind, s.source),
     parentThreadId: spawnedBy(s.source)?.parent_thread_id ?? null,
     canAcceptDirectInput: null,
+    // A spawned agent's nickname and role, from its source, as 0.166.0 shows them.
+    agentNickname: spawnedBy(s.source)?.agent_nickname ?? null,
+    agentRole: spawnedBy(s.source)?.agent_role ?? null,
     gitInfo: s.git
       ? {
           sha: s.git.commit_hash ?? null,

@@ -22,6 +22,7 @@ import {
   SessionsStore,
 } from "@codex-ts/core";
 import type { OpenedConversation, ResumedConversation } from "./conversations.js";
+import { DEFAULT_MODEL_0166 } from "./handlers/settings-0166/model-catalog.js";
 import { ThreadWriterLocks } from "./listen/thread-writer-lock.js";
 import type { SessionSettings } from "./session-settings.js";
 
@@ -118,7 +119,11 @@ export class AppServerRuntime implements ConversationRuntime {
     const overrides = { ...settings.overrides };
     if (overrides.cwd === undefined && cwdFallback !== undefined) overrides.cwd = cwdFallback;
     // A 0.166 thread reads the project layers of its cwd (the server's when it names none), as 0.166.0 does.
-    const modern = settings.config0166 ? { projectCwd: resolve(overrides.cwd ?? process.cwd()) } : undefined;
+    // With no model named anywhere it gets 0.166.0's default (its catalogue's first model); 0.58 conversations keep
+    // 0.58.0's (`DEFAULT_MODEL`).
+    const modern = settings.config0166
+      ? { projectCwd: resolve(overrides.cwd ?? process.cwd()), defaultModel: DEFAULT_MODEL_0166 }
+      : undefined;
     return this.load({ ...settings, overrides }, modern);
   }
 

@@ -81,10 +81,12 @@ export {
   type ConfigRequirements,
   isAllowed,
   notAllowedMessage,
+  profileAllowed,
   readRequirements,
   sandboxFallbackWarning,
   type WebSearchMode,
 } from "./requirements.js";
+export type { NetworkRequirements } from "./requirements-extra.js";
 export * from "./schema.js";
 export { SYSTEM_CONFIG_DIR_ENV, systemConfigDir } from "./system-paths.js";
 export { parseToml, readTomlFile } from "./toml-file.js";

@@ -71,7 +71,13 @@ export interface LoadConfigOptions {
    * (`/etc/codex/requirements.toml`, the legacy managed layers), and with `projectCwd` the project layers of that
    * folder. 0.58.0 read none of them, so its conversations leave this out.
    */
-  modern?: { projectCwd?: string | undefined } | undefined;
+  modern?:
+    | {
+        projectCwd?: string | undefined;
+        /** The model when neither a request nor any config layer names one (0.166.0's catalogue default). */
+        defaultModel?: string | undefined;
+      }
+    | undefined;
 }
 
 export type SandboxPolicy =
@@ -423,7 +429,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
   return {
     codexHome,
     cwd,
-    model: o.model ?? profile?.model ?? cfg.model ?? DEFAULT_MODEL,
+    model: o.model ?? profile?.model ?? cfg.model ?? opts.modern?.defaultModel ?? DEFAULT_MODEL,
     reviewModel: cfg.review_model ?? DEFAULT_MODEL,
     modelProviderId,
     modelProvider,

@@ -1,6 +1,11 @@
 import type { TomlTable } from "@codex-ts/json-to-toml";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import {
+  extraRequirementsSchema,
+  type NetworkRequirements,
+  networkRequirements,
+} from "./requirements-extra.js";
 import { type ApprovalPolicy, approvalPolicySchema, type SandboxMode, sandboxModeSchema } from "./schema.js";
 import { readTomlFile } from "./toml-file.js";
 
@@ -19,12 +24,20 @@ export interface ConfigRequirements {
   sandboxMode?: AllowedValues<SandboxMode>;
   webSearchMode?: AllowedValues<WebSearchMode>;
   approvalsReviewer?: AllowedValues<string>;
+  /** `[allowed_permission_profiles]`: profile id → whether a client may pick it (a profile not named: no). */
+  permissionProfiles?: { allowed: Record<string, boolean>; source: string };
+  /** `default_permissions`: the profile threads get when nothing names one. */
+  defaultPermissions?: { profile: string; source: string };
+  /** `[features]`: features pinned on or off, whatever the config or a client says. */
+  features?: { pinned: Record<string, boolean>; source: string };
+  /** `[experimental_network]`: the managed network policy. */
+  network?: { policy: NetworkRequirements; source: string };
 }
 
 export const webSearchModeSchema = z.enum(["disabled", "cached", "live"]);
 export type WebSearchMode = z.infer<typeof webSearchModeSchema>;
 
-const requirementsSchema = z.looseObject({
+const requirementsSchema = extraRequirementsSchema.extend({
   allowed_approval_policies: z.array(approvalPolicySchema).optional(),
   allowed_sandbox_modes: z.array(sandboxModeSchema).optional(),
   allowed_web_search_modes: z.array(webSearchModeSchema).optional(),
@@ -66,6 +79,13 @@ export async function readRequirements(s: RequirementSources): Promise<ConfigReq
       if (r.allowed_web_search_modes) out.webSearchMode = { allowed: r.allowed_web_search_modes, source };
       if (r.allowed_approvals_reviewers)
         out.approvalsReviewer = { allowed: r.allowed_approvals_reviewers, source };
+      if (r.allowed_permission_profiles)
+        out.permissionProfiles = { allowed: r.allowed_permission_profiles, source };
+      if (r.default_permissions !== undefined)
+        out.defaultPermissions = { profile: r.default_permissions, source };
+      if (r.features) out.features = { pinned: r.features, source };
+      if (r.experimental_network)
+        out.network = { policy: networkRequirements(r.experimental_network), source };
     }
   }
   for (const { source, table } of s.legacy) {
@@ -130,4 +150,15 @@ export function sandboxFallbackWarning(value: string, fallback: string, req: All
 
 export function isAllowed<T extends string>(req: AllowedValues<T> | undefined, value: T): boolean {
   return req === undefined || req.allowed.includes(value);
+}
+
+/**
+ * Whether a client may pick permission profile `id`, which amounts to `sandbox`: the requirements'
+ * `allowed_sandbox_modes` must allow the sandbox and, when `[allowed_permission_profiles]` is set, name the profile
+ * allowed.
+ */
+export function profileAllowed(req: ConfigRequirements | null, id: string, sandbox: SandboxMode): boolean {
+  if (!isAllowed(req?.sandboxMode, sandbox)) return false;
+  const profiles = req?.permissionProfiles;
+  return profiles === undefined || profiles.allowed[id] === true;
 }

@@ -1,5 +1,10 @@
 import { internalError, type Protocol0166 } from "@codex-ts/app-server-protocol";
-import { type Config, type ConfigRequirements, isAllowed, type SandboxMode } from "@codex-ts/config-loader";
+import {
+  type Config,
+  type ConfigRequirements,
+  profileAllowed,
+  type SandboxMode,
+} from "@codex-ts/config-loader";
 import type { Handlers } from "../handler.js";
 import { pageItems } from "../model-list.js";
 
@@ -52,7 +57,7 @@ export function configuredProfiles(
     out.push({
       id,
       description: typeof description === "string" ? description : null,
-      allowed: isAllowed(requirements?.sandboxMode, sandboxOf(id, table)),
+      allowed: profileAllowed(requirements, id, sandboxOf(id, table)),
     });
   }
   return out.sort(byId);
@@ -62,7 +67,8 @@ export function configuredProfiles(
  * 0.166.0 `permissionProfile/list {cursor?, limit?, cwd?}` → `{data, nextCursor}`: the built-in profiles, then the
  * configured ones (`[permissions.<id>]` with their `description`) sorted by id, paged like `model/list`. The config
  * is read on every call, so edits show at once; with `cwd`, the trusted project layers of that folder add theirs.
- * A profile is `allowed` unless the managed requirements' `allowed_sandbox_modes` leave out the sandbox it amounts to.
+ * A profile is `allowed` unless the managed requirements' `allowed_sandbox_modes` leave out the sandbox it amounts to,
+ * or their `[allowed_permission_profiles]` do not name it allowed.
  */
 export function createPermissionProfileHandler(
   currentConfig: ((cwd?: string) => Promise<Config>) | undefined,
@@ -83,7 +89,7 @@ export function createPermissionProfileHandler(
       const builtIn = Object.entries(BUILT_IN).map(([id, mode]) => ({
         id,
         description: null,
-        allowed: isAllowed(requirements?.sandboxMode, mode),
+        allowed: profileAllowed(requirements, id, mode),
       }));
       return pageItems([...builtIn, ...configured], p, "permission profiles");
     },

@@ -68,8 +68,8 @@ function requirements0166(
       (r.approvalsReviewer?.allowed as gen0166.ApprovalsReviewer[] | undefined) ?? null,
     allowedSandboxModes: r.sandboxMode?.allowed ?? null,
     allowedWindowsSandboxImplementations: null,
-    allowedPermissionProfiles: null,
-    defaultPermissions: null,
+    allowedPermissionProfiles: r.permissionProfiles?.allowed ?? null,
+    defaultPermissions: r.defaultPermissions?.profile ?? null,
     allowedWebSearchModes: webSearch
       ? [...webSearch, ...(webSearch.includes("disabled") ? [] : (["disabled"] as const))]
       : null,
@@ -80,10 +80,10 @@ function requirements0166(
     computerUse: null,
     browserUse: null,
     inAppBrowser: null,
-    featureRequirements: null,
+    featureRequirements: r.features?.pinned ?? null,
     hooks: null,
     enforceResidency: null,
-    network: null,
+    network: r.network?.policy ?? null,
     application: null,
     autoReview: null,
     models: null,
@@ -108,7 +108,7 @@ function cursorIndex(cursor: string, total: number): number {
 
 /**
  * 0.166.0's config-information methods, answered from this server's config as 0.166.0 answers them offline:
- * requirements (none: this server enforces no `requirements.toml`), feature flags (0.166.0's table, the config's
+ * the managed requirements (requirements.toml and the legacy managed layers), feature flags (0.166.0's table, the config's
  * `[features]` and the run-time enablement), the provider's capabilities, and feedback saved as a ZIP.
  */
 export function createConfigInfoHandlers0166(
@@ -124,6 +124,15 @@ export function createConfigInfoHandlers0166(
       return isTomlTable(merged.features) ? merged.features : {};
     } catch (err) {
       throw configFailure("failed to reload config", err);
+    }
+  };
+  /** The features requirements.toml pins (none without requirements). */
+  const pinnedFeatures = async (): Promise<Record<string, boolean>> => {
+    if (!s.requirements) return {};
+    try {
+      return (await s.requirements())?.features?.pinned ?? {};
+    } catch (err) {
+      throw configFailure("failed to read configuration layers", err);
     }
   };
   return {
@@ -153,6 +162,7 @@ export function createConfigInfoHandlers0166(
         cwd = thread.settings.cwd;
       }
       const configured = await configuredFeatures(cwd);
+      const pinned = await pinnedFeatures();
       const total = FEATURES_0166.length;
       const start = p.cursor != null ? cursorIndex(p.cursor, total) : 0;
       const end = Math.min(total, start + Math.max(1, p.limit ?? total));
@@ -160,7 +170,8 @@ export function createConfigInfoHandlers0166(
         ([name, stage, defaultEnabled, displayName, description, announcement]) => {
           // The config's value, else the run-time one, else the default; a removed flag's config value is ignored
           // (0.166.0 keeps the name only so that old configs still load).
-          const set = stage === "removed" ? undefined : configured[name];
+          // A feature the managed requirements pin (`[features]` of requirements.toml) is as they say, as 0.166.0 shows it.
+          const set = pinned[name] ?? (stage === "removed" ? undefined : configured[name]);
           const enabled = typeof set === "boolean" ? set : (runtimeFeatures.get(name) ?? defaultEnabled);
           return { name, stage, displayName, description, announcement, enabled, defaultEnabled };
         },

@@ -208,3 +208,6 @@ export const MODEL_CATALOG_0166: readonly Model[] = (
     },
   ] satisfies Entry[]
 ).map((e, i) => model(e, i === 0));
+
+/** The model 0.166.0 gives a thread when neither the request nor the config names one: its catalogue's default. */
+export const DEFAULT_MODEL_0166: string = MODEL_CATALOG_0166[0]?.id ?? "gpt-6.1-sol";

@@ -116,6 +116,15 @@ export class FollowedConversation {
     return starting === null ? null : { id: starting, kind: "regular" };
   }
 
+  /**
+   * Whether a task runs, is about to start, or has ended in the core without its end delivered yet: the core stops
+   * reporting a task as running before it has flushed the rollout and sent `task_complete` (or `turn_aborted`), so
+   * `currentTask` is null in that window while the client has yet to hear the turn is over.
+   */
+  get taskInProgress(): boolean {
+    return this.activity.busy || this.conversation.activeTurn() !== null;
+  }
+
   /** Resolves with the abort reason of the running (or starting) task; at once when there is none. */
   untilAborted(): Promise<TurnAbortReason> {
     return this.activity.untilAborted();

@@ -193,8 +193,10 @@ export class LoadedThread {
   async endRunningTurns(): Promise<void> {
     this.goals?.stop();
     this.queue?.stop();
-    // A turn that ends as the interrupt arrives may be followed by one submitted before it: end that too.
-    for (let round = 0; round < 3 && this.currentTask(); round++) {
+    // Turns submitted before this (queued in the core behind the running one) each start and are ended in turn; a
+    // turn the core just finished is waited for too (its end not delivered yet), or the client would never hear it
+    // ended. Bounded all the same, for a client that keeps starting turns while the thread goes.
+    for (let round = 0; round < 100 && this.followed.taskInProgress; round++) {
       const ended = this.untilAborted();
       await this.conversation.submit({ type: "interrupt" }).catch(() => undefined);
       await ended;

@@ -10,7 +10,7 @@ import { sessionSettings0166 } from "../../threads/session-settings.js";
 import { initialThreadSettings } from "../../threads/settings.js";
 import { settingsFields } from "../../threads/thread-object.js";
 import { resumeHistory } from "../resume-history-0166.js";
-import { parseId, storeFailure } from "./errors.js";
+import { noRollout, parseId, storeFailure } from "./errors.js";
 import { forkEphemeral } from "./fork-ephemeral.js";
 import { attachRefusal, checkForkParams } from "./fork-params.js";
 import type { AdminServices0166 } from "./services.js";
@@ -64,8 +64,8 @@ export async function forkThread(
     ...(p.runtimeWorkspaceRoots != null ? { runtime_workspace_roots: p.runtimeWorkspaceRoots } : {}),
   };
   let forked: { path: string };
-  try {
-    forked = await store.fork({
+  const copy = () =>
+    store.fork({
       source,
       ...(p.lastTurnId != null ? { lastTurnId: p.lastTurnId } : {}),
       ...(p.beforeTurnId != null ? { beforeTurnId: p.beforeTurnId } : {}),
@@ -74,6 +74,10 @@ export async function forkThread(
       ...(Object.keys(ownMeta).length > 0 ? { meta: ownMeta } : {}),
       ...(closeOpenTurn ? { closeOpenTurn } : {}),
     });
+  try {
+    // Copied under the thread's write lock: a delete or archive racing the fork then either waits for the copy or
+    // has already removed the file, which the copy reports as an unknown thread, not as an I/O failure.
+    forked = "threadId" in source ? await registry.writers.run(source.threadId, copy) : await copy();
   } catch (err) {
     const turnId = p.lastTurnId ?? p.beforeTurnId;
     if (err instanceof ForkError && turnId != null && err.message.startsWith(`turn ${turnId} not found`)) {
@@ -83,6 +87,9 @@ export async function forkThread(
       const which = p.lastTurnId != null ? "lastTurnId" : "beforeTurnId";
       throw invalidRequest(`${which} '${turnId}' was not found in the source thread`);
     }
+    // Removed by another process between lookup and copy: the thread is gone, as if it had never been found.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && "threadId" in source)
+      throw noRollout(source.threadId);
     throw storeFailure(err, "fork thread");
   }
   let loaded: ResumeLoad;

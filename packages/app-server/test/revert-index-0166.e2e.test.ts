@@ -38,6 +38,7 @@ describe.skipIf(!CODEX_0166_BIN)("thread/list of threads codex 0.166.0 reverted"
     await revert(real, a, a2);
     await runTurn(real, a, "three");
     const realByUpdated = rows(await real.c.request("thread/list", { sortKey: "updated_at" }));
+    const realRead = await real.c.request("thread/read", { threadId: a });
     await real.c.close();
     const [tip] = continuationFiles(home, a);
     expect(tip).toBeDefined();
@@ -55,6 +56,12 @@ describe.skipIf(!CODEX_0166_BIN)("thread/list of threads codex 0.166.0 reverted"
     // first rollout (its state database has a row per rollout file): this server lists each thread once.
     expect(realByUpdated.slice(0, 2)).toEqual(byUpdated);
     expect(realByUpdated.slice(2)).toEqual([{ id: a, updatedAt: expect.any(Number) }]);
+    // Shown at its newest continuation, listed and read, as 0.166.0 shows it.
+    const listedA = (await ours.request("thread/list", {})).data.find((t) => t.id === a)!;
+    expect(listedA.path).toBe(path.join(home, tip!));
+    expect((await ours.request("thread/read", { threadId: a })).thread.path).toBe(path.join(home, tip!));
+    expect(realRead.thread.path).toBe(path.join(home, tip!));
+    expect((await ours.request("thread/read", { threadId: a })).thread.updatedAt).toBe(mtimeSec(home, tip!));
     // Paged one at a time, each thread comes once.
     const first = await ours.request("thread/list", { sortKey: "updated_at", limit: 1 });
     const second = await ours.request("thread/list", {

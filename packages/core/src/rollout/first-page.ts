@@ -122,10 +122,11 @@ function filesCanAnswer(query: ThreadQuery): NormalizedThreadQuery | null {
   return providersSuitFiles(f.providers, f.defaultProvider) ? q : null;
 }
 
-/** The mtime of the newest continuation of the thread whose first rollout is `path`; null when it has none. */
-async function newestContinuationMtime(path: string): Promise<number | null> {
+/** The newest continuation of the thread whose first rollout is `path`, and its mtime; null when it has none. */
+async function newestContinuation(path: string): Promise<{ path: string; mtime: number } | null> {
   const newest = (await continuationsOf(path))[0];
-  return newest ? ((await stat(newest).catch(() => null))?.mtimeMs ?? null) : null;
+  const st = newest ? await stat(newest).catch(() => null) : null;
+  return newest && st ? { path: newest, mtime: st.mtimeMs } : null;
 }
 
 /** The index's `WHERE` (thread-query.ts) for a head the files path reads. */
@@ -154,15 +155,17 @@ export async function threadPageFromFiles(codexHome: string, query: ThreadQuery)
   return newestFromFiles(join(codexHome, SESSIONS_SUBDIR), { pageSize: q.limit }, (c, head) => {
     if (!matches(c, head.facts, q.filter)) return null;
     const row = { name: "", id: c.id, ts: c.timestamp, archived: false, ...head };
-    const summary = (updated: number) =>
+    const summary = (updated: number, path = c.path) =>
       threadSummary(
-        c.path,
+        path,
         { ...row, updated, tip: null, tipMtime: null },
         query.defaultProvider,
         names.get(c.id) ?? null,
       );
     if (head.facts.historyMode !== "paginated") return summary(head.mtime);
     // A thread 0.166.0 reverted was last written in its newest continuation (continuations.ts).
-    return newestContinuationMtime(c.path).then((tip) => summary(Math.max(head.mtime, tip ?? 0)));
+    return newestContinuation(c.path).then((tip) =>
+      tip ? summary(Math.max(head.mtime, tip.mtime), tip.path) : summary(head.mtime),
+    );
   });
 }

@@ -134,7 +134,13 @@ export class StoreThreads {
     );
     const items: ThreadSummary[] = [];
     for (const r of rows) {
-      const listed = threadSummary(this.abs(r.name), r, query.defaultProvider, names.get(r.id) ?? null);
+      // A thread 0.166.0 reverted is shown at its newest continuation, where its history now ends (as 0.166.0 does).
+      const listed = threadSummary(
+        this.abs(r.tip ?? r.name),
+        r,
+        query.defaultProvider,
+        names.get(r.id) ?? null,
+      );
       // A thread with no user message yet has no summary in the index; `includeEmpty` lists it as `readThread`
       // shows it (an empty preview), one rollout head read per such thread on the page.
       const empty =
@@ -252,7 +258,7 @@ export class StoreThreads {
       tip: tip ? this.ctx.keyOf(tip) : null,
       tipMtime,
     };
-    return threadSummary(path, row, defaultProvider, namesOf(cat.idx, [id]).get(id) ?? null);
+    return threadSummary(tip ?? path, row, defaultProvider, namesOf(cat.idx, [id]).get(id) ?? null);
   }
 
   /** Resolves a target to its rollout: real path and index key; ThreadNotFoundError / RolloutPathError. */

@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { archiveRollout } from "./archive.js";
 import { confineRolloutPath } from "./confine.js";
-import { currentRollout } from "./continuations.js";
+import { continuationsOf, currentRollout } from "./continuations.js";
 import { readInitialMessages } from "./events.js";
 import { pageFromFiles, suitsFiles, threadPageFromFiles } from "./first-page.js";
 import { readHead } from "./head.js";
@@ -393,7 +393,7 @@ export class SessionsStore {
     if (options.events) {
       const { path } = await this.threads.resolve(target);
       const st = await stat(path);
-      if (!st.isFile() || st.size <= ROLLOUT_MAX_BYTES) return readWhole(path);
+      if ((!st.isFile() || st.size <= ROLLOUT_MAX_BYTES) && !(await isReverted(path))) return readWhole(path);
     }
     return (await this.planIndexed(target, options)).load();
   }
@@ -411,7 +411,9 @@ export class SessionsStore {
     if (o.events && !plan.events) {
       const { path } = await this.threads.resolve(target);
       const st = await stat(path);
-      if (st.size > ROLLOUT_MAX_BYTES) return alreadyRead(await this.turnStore.loadForResume(target, o));
+      // A thread 0.166.0 reverted: its events are those of its kept history, read across its continuation chain.
+      if (st.size > ROLLOUT_MAX_BYTES || (await isReverted(path)))
+        return alreadyRead(await this.turnStore.loadForResume(target, o));
       plan.events = await readInitialMessages(path);
     }
     // A plan that may hold more than the cap is read now, so that a history too big to replay is refused by the
@@ -434,6 +436,11 @@ export class SessionsStore {
       return alreadyRead(await readWhole(path));
     }
   }
+}
+
+/** Whether the thread whose rollout is `path` goes on in continuations 0.166.0's `thread/revert` started. */
+async function isReverted(path: string): Promise<boolean> {
+  return parseContinuationFileName(basename(path)) !== null || (await continuationsOf(path)).length > 0;
 }
 
 /** A resume that replays the whole rollout (bounded by `loadRollout`), as 0.58.0 reads it. */

@@ -2,6 +2,7 @@
 export {
   type ExtensionEventMsg,
   extensionEvent,
+  type GuardianAssessmentEvent,
   isCodexWireEvent,
   type McpElicitationRequestEvent,
   type McpToolCallProgressEvent,

@@ -293,6 +293,10 @@ export class Session {
         payload: {
           cwd: s.cwd,
           approval_policy: s.approvalPolicy,
+          // 0.166.0 records the thread's reviewer here; kept only when it is not the user, the default it assumes.
+          ...(s.approvalsReviewer && s.approvalsReviewer !== "user"
+            ? { approvals_reviewer: s.approvalsReviewer }
+            : {}),
           sandbox_policy: { ...s.sandboxPolicy, type: s.sandboxPolicy.mode },
           model: s.model,
           ...(s.effort ? { effort: s.effort } : {}),

@@ -29,6 +29,7 @@ import {
 } from "./requirements.js";
 import {
   type ApprovalPolicy,
+  type ApprovalsReviewer,
   type ConfigToml,
   type CredentialsStoreMode,
   configTomlSchema,
@@ -46,6 +47,7 @@ export interface ConfigOverrides {
   profile?: string | undefined;
   cwd?: string | undefined;
   approvalPolicy?: ApprovalPolicy | undefined;
+  approvalsReviewer?: ApprovalsReviewer | undefined;
   sandboxMode?: SandboxMode | undefined;
   baseInstructions?: string | undefined;
   developerInstructions?: string | undefined;
@@ -110,6 +112,8 @@ export interface Config {
   modelProvider: ModelProviderInfo;
   modelProviders: Record<string, ModelProviderInfo>;
   approvalPolicy: ApprovalPolicy;
+  /** `approvals_reviewer` (profile first; default `user`): who decides what the approval policy asks. */
+  approvalsReviewer: ApprovalsReviewer;
   sandboxPolicy: SandboxPolicy;
   shellEnvironmentPolicy: ShellEnvironmentPolicy;
   modelReasoningEffort?: ReasoningEffort;
@@ -435,6 +439,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     modelProvider,
     modelProviders,
     approvalPolicy: chosen.approvalPolicy,
+    approvalsReviewer: o.approvalsReviewer ?? profile?.approvals_reviewer ?? cfg.approvals_reviewer ?? "user",
     sandboxPolicy: sandboxPolicyFor(sandboxMode, cfg),
     shellEnvironmentPolicy: {
       inherit: sep.inherit ?? "all",

@@ -17,6 +17,8 @@ export const MAX_TURN_REQUESTS_LIMIT = 1_000_000;
 export const PROJECT_DOC_MAX_BYTES_LIMIT = 1024 * 1024;
 
 export const approvalPolicySchema = z.enum(["untrusted", "on-failure", "on-request", "never"]);
+/** Who decides approvals (0.166.0): the user, or its automatic reviewer (`guardian_subagent` is the legacy name). */
+export const approvalsReviewerSchema = z.enum(["user", "auto_review", "guardian_subagent"]);
 export const sandboxModeSchema = z.enum(["read-only", "workspace-write", "danger-full-access"]);
 export const reasoningEffortSchema = z.enum(["none", "minimal", "low", "medium", "high"]);
 export const reasoningSummarySchema = z.enum(["auto", "concise", "detailed", "none"]);
@@ -73,6 +75,7 @@ export const profileSchema = z.looseObject({
   model: z.string().optional(),
   model_provider: z.string().optional(),
   approval_policy: approvalPolicySchema.optional(),
+  approvals_reviewer: approvalsReviewerSchema.optional(),
   sandbox_mode: sandboxModeSchema.optional(),
   model_reasoning_effort: reasoningEffortSchema.optional(),
   model_reasoning_summary: reasoningSummarySchema.optional(),
@@ -98,6 +101,7 @@ export const configTomlSchema = z.looseObject({
   model_reasoning_summary: reasoningSummarySchema.optional(),
   model_verbosity: verbositySchema.optional(),
   approval_policy: approvalPolicySchema.optional(),
+  approvals_reviewer: approvalsReviewerSchema.optional(),
   sandbox_mode: sandboxModeSchema.optional(),
   sandbox_workspace_write: z
     .looseObject({
@@ -160,6 +164,7 @@ export type ProfileToml = z.infer<typeof profileSchema>;
 export type ModelProviderToml = z.infer<typeof modelProviderSchema>;
 export type McpServerToml = z.infer<typeof mcpServerSchema>;
 export type ApprovalPolicy = z.infer<typeof approvalPolicySchema>;
+export type ApprovalsReviewer = z.infer<typeof approvalsReviewerSchema>;
 export type SandboxMode = z.infer<typeof sandboxModeSchema>;
 export type ReasoningEffort = z.infer<typeof reasoningEffortSchema>;
 export type ReasoningSummary = z.infer<typeof reasoningSummarySchema>;

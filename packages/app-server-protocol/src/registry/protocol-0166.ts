@@ -117,6 +117,10 @@ export const protocol0166 = {
     "item/reasoning/summaryTextDelta": g.ReasoningSummaryTextDeltaNotification,
     "item/reasoning/textDelta": g.ReasoningTextDeltaNotification,
     warning: g.WarningNotification,
+    // The automatic approval reviewer's reviews and messages (approvals_reviewer = "auto_review").
+    "item/autoApprovalReview/started": g.ItemGuardianApprovalReviewStartedNotification,
+    "item/autoApprovalReview/completed": g.ItemGuardianApprovalReviewCompletedNotification,
+    guardianWarning: g.GuardianWarningNotification,
     configWarning: g.ConfigWarningNotification,
     ...settingsNotifications0166,
     ...adminNotifications0166,

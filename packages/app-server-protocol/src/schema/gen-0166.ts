@@ -508,6 +508,10 @@ export type AsyncUserInputQuestion = z.infer<typeof AsyncUserInputQuestion>;
 export const AutoCompactTokenLimitScope = z.union([z.enum(["total"]), z.enum(["body_after_prefix"])]);
 export type AutoCompactTokenLimitScope = z.infer<typeof AutoCompactTokenLimitScope>;
 
+/** [UNSTABLE] Source that produced a terminal approval auto-review decision. */
+export const AutoReviewDecisionSource = z.enum(["agent"]);
+export type AutoReviewDecisionSource = z.infer<typeof AutoReviewDecisionSource>;
+
 export const AutoReviewRequirements = z.object({
   ignoreRules: z.array(z.string()).nullable().optional(),
   requiredOnModels: z.array(z.string()).nullable().optional(),
@@ -2074,6 +2078,90 @@ export const GitInfo = z.object({
 });
 export type GitInfo = z.infer<typeof GitInfo>;
 
+/** [UNSTABLE] Lifecycle state for an approval auto-review. */
+export const GuardianApprovalReviewStatus = z.enum([
+  "inProgress",
+  "approved",
+  "denied",
+  "timedOut",
+  "aborted",
+]);
+export type GuardianApprovalReviewStatus = z.infer<typeof GuardianApprovalReviewStatus>;
+
+/** [UNSTABLE] Risk level assigned by approval auto-review. */
+export const GuardianRiskLevel = z.enum(["low", "medium", "high", "critical"]);
+export type GuardianRiskLevel = z.infer<typeof GuardianRiskLevel>;
+
+/** [UNSTABLE] Authorization level assigned by approval auto-review. */
+export const GuardianUserAuthorization = z.enum(["unknown", "low", "medium", "high"]);
+export type GuardianUserAuthorization = z.infer<typeof GuardianUserAuthorization>;
+
+/** [UNSTABLE] Temporary approval auto-review payload used by `item/autoApprovalReview/*` notifications. This shape is expected to change soon. */
+export const GuardianApprovalReview = z.object({
+  rationale: z.string().nullable().optional(),
+  riskLevel: GuardianRiskLevel.nullable().optional(),
+  status: GuardianApprovalReviewStatus,
+  userAuthorization: GuardianUserAuthorization.nullable().optional(),
+});
+export type GuardianApprovalReview = z.infer<typeof GuardianApprovalReview>;
+
+export const GuardianCommandSource = z.enum(["shell", "unifiedExec"]);
+export type GuardianCommandSource = z.infer<typeof GuardianCommandSource>;
+
+export const RequestPermissionProfile = z.strictObject({
+  fileSystem: AdditionalFileSystemPermissions.nullable().optional(),
+  network: AdditionalNetworkPermissions.nullable().optional(),
+});
+export type RequestPermissionProfile = z.infer<typeof RequestPermissionProfile>;
+
+export const GuardianApprovalReviewAction = z.union([
+  z.object({
+    command: z.string(),
+    cwd: LegacyAppPathString,
+    source: GuardianCommandSource,
+    type: z.enum(["command"]),
+  }),
+  z.object({
+    argv: z.array(z.string()),
+    cwd: AbsolutePathBuf,
+    program: z.string(),
+    source: GuardianCommandSource,
+    type: z.enum(["execve"]),
+  }),
+  z.object({
+    approvalId: z.string(),
+    cwd: LegacyAppPathString,
+    processId: z.string(),
+    stdin: z.string(),
+    type: z.enum(["writeStdin"]),
+  }),
+  z.object({ cwd: LegacyAppPathString, files: z.array(LegacyAppPathString), type: z.enum(["applyPatch"]) }),
+  z.object({
+    host: z.string(),
+    port: u16(),
+    protocol: NetworkApprovalProtocol,
+    target: z.string(),
+    type: z.enum(["networkAccess"]),
+  }),
+  z.object({
+    connectorId: z.string().nullable().optional(),
+    connectorName: z.string().nullable().optional(),
+    server: z.string(),
+    toolName: z.string(),
+    toolTitle: z.string().nullable().optional(),
+    type: z.enum(["mcpToolCall"]),
+  }),
+  z.object({
+    permissions: RequestPermissionProfile,
+    reason: z.string().nullable().optional(),
+    type: z.enum(["requestPermissions"]),
+  }),
+]);
+export type GuardianApprovalReviewAction = z.infer<typeof GuardianApprovalReviewAction>;
+
+export const GuardianWarningNotification = z.object({ message: z.string(), threadId: z.string() });
+export type GuardianWarningNotification = z.infer<typeof GuardianWarningNotification>;
+
 export const HookErrorInfo = z.object({ message: z.string(), path: z.string() });
 export type HookErrorInfo = z.infer<typeof HookErrorInfo>;
 
@@ -2438,6 +2526,36 @@ export const ItemCompletedNotification = z.object({
   turnId: z.string(),
 });
 export type ItemCompletedNotification = z.infer<typeof ItemCompletedNotification>;
+
+/** [UNSTABLE] Temporary notification payload for approval auto-review. This shape is expected to change soon. */
+export const ItemGuardianApprovalReviewCompletedNotification = z.object({
+  action: GuardianApprovalReviewAction,
+  completedAtMs: i64(),
+  decisionSource: AutoReviewDecisionSource,
+  review: GuardianApprovalReview,
+  reviewId: z.string(),
+  startedAtMs: i64(),
+  targetItemId: z.string().nullable().optional(),
+  threadId: z.string(),
+  turnId: z.string(),
+});
+export type ItemGuardianApprovalReviewCompletedNotification = z.infer<
+  typeof ItemGuardianApprovalReviewCompletedNotification
+>;
+
+/** [UNSTABLE] Temporary notification payload for approval auto-review. This shape is expected to change soon. */
+export const ItemGuardianApprovalReviewStartedNotification = z.object({
+  action: GuardianApprovalReviewAction,
+  review: GuardianApprovalReview,
+  reviewId: z.string(),
+  startedAtMs: i64(),
+  targetItemId: z.string().nullable().optional(),
+  threadId: z.string(),
+  turnId: z.string(),
+});
+export type ItemGuardianApprovalReviewStartedNotification = z.infer<
+  typeof ItemGuardianApprovalReviewStartedNotification
+>;
 
 export const ItemStartedNotification = z.object({
   item: ThreadItem,
@@ -5408,6 +5526,7 @@ export const definitions0166 = {
   "v2/AsyncUserInputQuestion": AsyncUserInputQuestion,
   "v2/AuthMode": AuthMode,
   "v2/AutoCompactTokenLimitScope": AutoCompactTokenLimitScope,
+  "v2/AutoReviewDecisionSource": AutoReviewDecisionSource,
   "v2/AutoReviewRequirements": AutoReviewRequirements,
   "v2/BrowserUseAccessApprovalLifetime": BrowserUseAccessApprovalLifetime,
   "v2/BrowserUseConfig": BrowserUseConfig,
@@ -5586,6 +5705,13 @@ export const definitions0166 = {
   "v2/GetAccountTokenUsageResponse": GetAccountTokenUsageResponse,
   "v2/GetWorkspaceMessagesResponse": GetWorkspaceMessagesResponse,
   "v2/GitInfo": GitInfo,
+  "v2/GuardianApprovalReview": GuardianApprovalReview,
+  "v2/GuardianApprovalReviewAction": GuardianApprovalReviewAction,
+  "v2/GuardianApprovalReviewStatus": GuardianApprovalReviewStatus,
+  "v2/GuardianCommandSource": GuardianCommandSource,
+  "v2/GuardianRiskLevel": GuardianRiskLevel,
+  "v2/GuardianUserAuthorization": GuardianUserAuthorization,
+  "v2/GuardianWarningNotification": GuardianWarningNotification,
   "v2/HookErrorInfo": HookErrorInfo,
   "v2/HookEventName": HookEventName,
   "v2/HookMetadata": HookMetadata,
@@ -5607,6 +5733,8 @@ export const definitions0166 = {
   "v2/InstalledApp": InstalledApp,
   "v2/InternalChatMessageMetadataPassthrough": InternalChatMessageMetadataPassthrough,
   "v2/ItemCompletedNotification": ItemCompletedNotification,
+  "v2/ItemGuardianApprovalReviewCompletedNotification": ItemGuardianApprovalReviewCompletedNotification,
+  "v2/ItemGuardianApprovalReviewStartedNotification": ItemGuardianApprovalReviewStartedNotification,
   "v2/ItemStartedNotification": ItemStartedNotification,
   "v2/LegacyAppPathString": LegacyAppPathString,
   "v2/ListMcpServerStatusParams": ListMcpServerStatusParams,
@@ -5831,6 +5959,7 @@ export const definitions0166 = {
   "v2/ReasoningTextDeltaNotification": ReasoningTextDeltaNotification,
   "v2/RequestHeader": RequestHeader,
   "v2/RequestId": RequestId,
+  "v2/RequestPermissionProfile": RequestPermissionProfile,
   "v2/ResidencyRequirement": ResidencyRequirement,
   "v2/Resource": Resource,
   "v2/ResourceContent": ResourceContent,

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
-import { type CoreEvent, extensionEvent } from "@codex-ts/core";
+import { type CoreEvent, extensionEvent, type GuardianAssessmentEvent } from "@codex-ts/core";
 import { mcpElicitationRequest, userInputRequest } from "./approvals-0166.js";
 import { CompactionItems } from "./compaction-0166.js";
 import { discardedItems, mcpProgress } from "./core-events.js";
+import { guardianAssessment, guardianWarning, reviewNotification } from "./guardian-0166.js";
 import {
   endedCommand,
   fileChangeItem,
@@ -152,6 +153,14 @@ export class EventMapper0166 {
       this.webSearchActions.set(search.item_id, webSearchAction0166(search.action));
       return [];
     }
+    const warning = guardianWarning(this.threadId, msg);
+    if (warning) return [warning];
+    const review = guardianAssessment(msg);
+    if (review)
+      return this.withTurn((turnId) => [
+        ...(review.status === "in_progress" ? this.reviewedItem(review) : []),
+        reviewNotification(this.threadId, turnId, review),
+      ]);
     const unified = this.unifiedExec.handle(msg);
     if (unified === "handled") return [];
     if (unified) return "start" in unified ? this.started(unified.start) : this.declinedEnd(unified.rejected);
@@ -316,6 +325,27 @@ export class EventMapper0166 {
   restoredUsage(info: TokenInfo, turnId: string): Notification0166[] {
     this.lastTurnId ??= turnId;
     return this.tokenUsage(info);
+  }
+
+  /**
+   * The item a review is about, started before the review as 0.166.0 orders them (no approval request announces
+   * it): a unified exec command's, or a patch's file change.
+   */
+  private reviewedItem(review: GuardianAssessmentEvent): Notification0166[] {
+    const target = review.target_item_id;
+    if (target === null || this.open.has(target)) return [];
+    const cwd = typeof review.action.cwd === "string" ? review.action.cwd : "";
+    const command = this.unifiedExec.item(target, null, cwd);
+    if (command) return this.started(command);
+    if (review.patch_changes)
+      return this.started(
+        fileChangeItem(
+          target,
+          fileUpdateChanges(review.patch_changes as Parameters<typeof fileUpdateChanges>[0]),
+          "inProgress",
+        ),
+      );
+    return [];
   }
 
   private withTurn(build: (turnId: string) => Notification0166[]): Notification0166[] {

@@ -22,6 +22,7 @@ export function sessionSettings0166(
   if (p.modelProvider != null) overrides.modelProvider = p.modelProvider;
   if (p.cwd != null) overrides.cwd = p.cwd;
   if (p.approvalPolicy != null) overrides.approvalPolicy = coreApproval(p.approvalPolicy);
+  if (p.approvalsReviewer != null) overrides.approvalsReviewer = p.approvalsReviewer;
   if (p.permissions != null) overrides.sandboxMode = profileSandbox(p.permissions);
   else if (p.sandbox != null) overrides.sandboxMode = p.sandbox;
   if (p.baseInstructions != null) overrides.baseInstructions = p.baseInstructions;

@@ -78,7 +78,8 @@ export function initialThreadSettings(
     disabledPluginIds: [],
     cwd: settings.cwd,
     approvalPolicy: approvalPolicy0166(settings.approvalPolicy),
-    approvalsReviewer: o.approvalsReviewer ?? "user",
+    // The request's reviewer, else the one the config chose (`approvals_reviewer`), which the core acts on.
+    approvalsReviewer: o.approvalsReviewer ?? settings.approvalsReviewer ?? "user",
     sandboxPolicy: sandboxPolicy0166(settings.sandboxPolicy),
     activePermissionProfile: profileOf(settings.sandboxPolicy.mode),
     model: settings.model,
@@ -184,7 +185,10 @@ export function applySettings(
     next.approvalPolicy = c.approvalPolicy;
     overrides.approval_policy = coreApproval(c.approvalPolicy);
   }
-  if (c.approvalsReviewer != null) next.approvalsReviewer = c.approvalsReviewer;
+  if (c.approvalsReviewer != null) {
+    next.approvalsReviewer = c.approvalsReviewer;
+    overrides.approvals_reviewer = c.approvalsReviewer;
+  }
   if (c.permissions != null) {
     const mode = profileSandbox(c.permissions);
     next.activePermissionProfile = { id: c.permissions, extends: null };

@@ -6,6 +6,11 @@ import type { CollaborationModeKind } from "./collaboration-mode.js";
 export interface TurnSettings {
   cwd: string;
   approvalPolicy: "untrusted" | "on-failure" | "on-request" | "never";
+  /**
+   * Who decides what the approval policy asks (0.166's `approvals_reviewer`): the user (absent: the default), or
+   * the automatic reviewer (`auto_review`, legacy `guardian_subagent`; src/guardian/).
+   */
+  approvalsReviewer?: "user" | "auto_review" | "guardian_subagent" | undefined;
   sandboxPolicy: SandboxPolicy;
   model: string;
   effort?: string | undefined;

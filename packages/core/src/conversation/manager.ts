@@ -65,6 +65,7 @@ function settingsFrom(config: Config): TurnSettings {
   return {
     cwd: config.cwd,
     approvalPolicy: config.approvalPolicy,
+    ...(config.approvalsReviewer !== "user" ? { approvalsReviewer: config.approvalsReviewer } : {}),
     sandboxPolicy: config.sandboxPolicy,
     model: config.model,
     effort: config.modelReasoningEffort,

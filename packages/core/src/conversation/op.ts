@@ -64,6 +64,7 @@ export type Op =
 export interface TurnOpSettings {
   cwd: string;
   approval_policy: TurnSettings["approvalPolicy"];
+  approvals_reviewer: NonNullable<TurnSettings["approvalsReviewer"]>;
   sandbox_policy: Record<string, unknown>;
   model: string;
   effort: string | null;
@@ -97,6 +98,7 @@ export function withTurnOpSettings(settings: TurnSettings, o: Partial<TurnOpSett
     ...settings,
     ...(o.cwd !== undefined ? { cwd: resolve(o.cwd) } : {}),
     ...(o.approval_policy !== undefined ? { approvalPolicy: o.approval_policy } : {}),
+    ...(o.approvals_reviewer !== undefined ? { approvalsReviewer: o.approvals_reviewer } : {}),
     ...(o.sandbox_policy !== undefined ? { sandboxPolicy: sandboxPolicyFromWire(o.sandbox_policy) } : {}),
     ...(o.model !== undefined ? { model: o.model } : {}),
     ...(o.effort !== undefined ? { effort: o.effort ?? undefined } : {}),

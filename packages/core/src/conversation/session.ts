@@ -24,6 +24,7 @@ import {
   toEventMsg,
 } from "../events/types.js";
 import { GoalStore } from "../goals/store.js";
+import type { GuardianAction } from "../guardian/index.js";
 import type { McpConnectionManager } from "../mcp/connection-manager.js";
 import type { McpElicitationRequest, McpElicitationResponse } from "../mcp/types.js";
 import { type RolloutItem, responseItemLine } from "../rollout/line.js";
@@ -37,6 +38,7 @@ import {
   type TurnSettings,
   userMessage,
 } from "./context.js";
+import { reviewApproval, routesToGuardian } from "./guardian-approval.js";
 import { McpElicitations } from "./mcp-elicitations.js";
 import { OutOfBandElicitations } from "./out-of-band-elicitations.js";
 import { chosenSummary, type RequestShape, reasoningFor, requestShape } from "./request-shape.js";
@@ -126,6 +128,8 @@ export class Session {
   /** Commands (argv as JSON) the user approved for the rest of the session. */
   readonly approvedForSession = new Set<string>();
   private readonly approvals = new Map<string, (d: ReviewDecision) => void>();
+  /** The automatic reviewer's refusals not yet reported to the model, by call id. */
+  private readonly guardianRejections = new Map<string, string>();
   /** MCP questions (server elicitations, tool-call approvals) waiting for the user, and the tools allowed. */
   readonly mcpElicitations = new McpElicitations();
   /** `request_user_input` calls waiting for the user's answers, by call id. */
@@ -290,6 +294,10 @@ export class Session {
         payload: {
           cwd: s.cwd,
           approval_policy: s.approvalPolicy,
+          // 0.166.0 records the thread's reviewer here; kept only when it is not the user, the default it assumes.
+          ...(s.approvalsReviewer && s.approvalsReviewer !== "user"
+            ? { approvals_reviewer: s.approvalsReviewer }
+            : {}),
           sandbox_policy: { ...s.sandboxPolicy, type: s.sandboxPolicy.mode },
           model: s.model,
           ...(s.effort ? { effort: s.effort } : {}),
@@ -476,14 +484,24 @@ export class Session {
     return this.mcpElicitations.ask((event) => this.notify(turnId, event), server, request, signal);
   }
 
-  /** Emits the question and waits for the answer to call `callId` (`abort` at once when the turn is over). */
-  askApproval(
+  /**
+   * Emits the question and waits for the answer to call `callId` (`abort` at once when the turn is over). With
+   * `review` (what the reviewer is shown) and settings that route approvals to the automatic reviewer, the reviewer
+   * answers instead of the user; what the model is told of its refusal is kept for `takeGuardianRejection`.
+   */
+  async askApproval(
     turnId: string,
     callId: string,
     request: ApprovalRequest,
     signal: AbortSignal,
+    review?: GuardianAction,
   ): Promise<ReviewDecision> {
-    if (signal.aborted) return Promise.resolve("abort");
+    if (signal.aborted) return "abort";
+    if (review !== undefined && routesToGuardian(this.settings)) {
+      const answer = await reviewApproval(this, turnId, callId, review, signal, request);
+      if (answer.rejection !== undefined) this.guardianRejections.set(callId, answer.rejection);
+      return answer.decision;
+    }
     return new Promise((resolveDecision) => {
       this.approvals.set(callId, resolveDecision);
       this.emit(turnId, request);
@@ -512,6 +530,13 @@ export class Session {
     const resolveAnswers = this.userInputs.get(callId);
     this.userInputs.delete(callId);
     resolveAnswers?.(answers);
+  }
+
+  /** What the model is told of the reviewer's refusal of call `callId` (once; undefined: the user answered). */
+  takeGuardianRejection(callId: string): string | undefined {
+    const rejection = this.guardianRejections.get(callId);
+    this.guardianRejections.delete(callId);
+    return rejection;
   }
 
   /** An `exec_approval` / `patch_approval` op: answers the pending question of call `callId`, if any. */

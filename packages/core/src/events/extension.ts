@@ -139,6 +139,35 @@ export type CollabAgentToolCallItem = {
   agentsStates: Record<string, { status: string; message: string | null }>;
 };
 
+/**
+ * The automatic approval reviewer (src/guardian/) took up or decided an approval (0.166.0's
+ * `EventMsg::GuardianAssessment`): `in_progress` when it starts, then its verdict. The 0.166 protocol reports them
+ * as `item/autoApprovalReview/started` / `completed`. `action` is already in the protocol's shape.
+ */
+export type GuardianAssessmentEvent = {
+  type: "guardian_assessment";
+  id: string;
+  target_item_id: string | null;
+  started_at_ms: number;
+  completed_at_ms: number | null;
+  status: "in_progress" | "approved" | "denied" | "timed_out" | "aborted";
+  risk_level: string | null;
+  user_authorization: string | null;
+  rationale: string | null;
+  action: Record<string, unknown>;
+  /**
+   * A reviewed patch's changes (as `apply_patch_approval_request` carries them): 0.166.0 shows its file change
+   * item before the review, and no approval request announces it here.
+   */
+  patch_changes?: Record<string, unknown>;
+};
+
+/** A message from the automatic approval reviewer for the user (0.166's `guardianWarning`). */
+export type GuardianWarningEvent = {
+  type: "guardian_warning";
+  message: string;
+};
+
 /** Every extension event. */
 export type ExtensionEventMsg =
   | WebSearchActionEvent
@@ -149,7 +178,9 @@ export type ExtensionEventMsg =
   | UnifiedExecCommandEvent
   | RequestUserInputEvent
   | McpElicitationRequestEvent
-  | CollabAgentToolCallEvent;
+  | CollabAgentToolCallEvent
+  | GuardianAssessmentEvent
+  | GuardianWarningEvent;
 
 const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["type"]>([
   "web_search_action",
@@ -161,6 +192,8 @@ const EXTENSION_EVENT_TYPES: ReadonlySet<string> = new Set<ExtensionEventMsg["ty
   "request_user_input",
   "mcp_elicitation_request",
   "collab_agent_tool_call",
+  "guardian_assessment",
+  "guardian_warning",
 ]);
 
 /**

@@ -4,6 +4,7 @@ export {
   type CollabAgentToolCallItem,
   type ExtensionEventMsg,
   extensionEvent,
+  type GuardianAssessmentEvent,
   isCodexWireEvent,
   type McpElicitationRequestEvent,
   type McpToolCallProgressEvent,

@@ -192,7 +192,9 @@ function toolContext(
     offeredTools: () => session.routableTools(),
     emit,
     notify: (msg) => session.notify(task.id, msg),
-    askApproval: (callId, request) => session.askApproval(task.id, callId, request, task.signal),
+    askApproval: (callId, request, review) =>
+      session.askApproval(task.id, callId, request, task.signal, review),
+    takeGuardianRejection: (callId) => session.takeGuardianRejection(callId),
     askUserInput: (callId, questions) => session.askUserInput(task.id, callId, questions, task.signal),
     mcpElicitations: session.mcpElicitations,
     askMcpElicitation: (server, request) => session.askMcpElicitation(task.id, server, request, task.signal),

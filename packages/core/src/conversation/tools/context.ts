@@ -5,6 +5,7 @@ import type { ResponseItemJson, ToolSpec } from "../../client/types.js";
 import type { ExtensionEventMsg, UserInputAnswers, UserInputQuestion } from "../../events/extension.js";
 import type { CodexEventMsg } from "../../events/types.js";
 import type { GoalStore } from "../../goals/store.js";
+import type { GuardianAction } from "../../guardian/index.js";
 import type { McpConnectionManager } from "../../mcp/connection-manager.js";
 import type { McpElicitationRequest, McpElicitationResponse } from "../../mcp/types.js";
 import type { TurnDiffTracker } from "../../tools/turn-diff.js";
@@ -54,8 +55,13 @@ export interface ToolContext {
   emit(msg: CodexEventMsg): void;
   /** Broadcasts an extension event of the turn (never recorded). */
   notify(msg: ExtensionEventMsg): void;
-  /** Emits the question and waits for the user's answer (`abort` at once when the turn is already over). */
-  askApproval(callId: string, request: ApprovalRequest): Promise<ReviewDecision>;
+  /**
+   * Emits the question and waits for the user's answer (`abort` at once when the turn is already over); with
+   * `review`, the automatic reviewer answers instead when the turn's settings route approvals to it.
+   */
+  askApproval(callId: string, request: ApprovalRequest, review?: GuardianAction): Promise<ReviewDecision>;
+  /** What the model is told of the automatic reviewer's refusal of call `callId` (undefined: the user refused). */
+  takeGuardianRejection(callId: string): string | undefined;
   /** Asks the user `questions` for call `callId` and waits for the answers (null: none, e.g. interrupted). */
   askUserInput(callId: string, questions: UserInputQuestion[]): Promise<UserInputAnswers | null>;
   /** MCP questions to the user: whether anyone is asked (0.166 threads), and the tools allowed for the session. */

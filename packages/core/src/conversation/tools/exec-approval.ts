@@ -6,6 +6,7 @@ import { parseCommand } from "../../exec/parse-command.js";
 import { isKnownSafeCommand } from "../../exec/safe-command.js";
 import { ExecPolicyStore } from "../../execpolicy/files.js";
 import { evaluateCommand } from "../../execpolicy/policy.js";
+import type { GuardianAction } from "../../guardian/index.js";
 import { TurnAborted } from "../turn-aborted.js";
 import type { ToolContext } from "./context.js";
 
@@ -33,6 +34,8 @@ export interface GuardedCommand<R> {
    * user, or, with `forbiddenBy`, by the rules files (the reason in 0.166.0's words).
    */
   reject(forbiddenBy?: string): string;
+  /** How the automatic reviewer names the asking tool (absent: `shell`, from the shell tools). */
+  reviewSource?: { source: "shell" | "unifiedExec"; tool: string };
 }
 
 export type GuardedOutcome<R> = { ran: R } | { rejected: string };
@@ -55,7 +58,19 @@ export async function runWithApproval<R>(ctx: ToolContext, g: GuardedCommand<R>)
   };
   const key = JSON.stringify(g.command);
   const ask = async (reason: string | null, risk: SandboxCommandAssessment | null) => {
-    const decision = await ctx.askApproval(g.callId, ev.execApprovalRequest(g.callId, view, reason, risk));
+    const review: GuardianAction = {
+      type: "command",
+      source: g.reviewSource?.source ?? "shell",
+      argv: g.command,
+      cwd: g.cwd,
+      justification: g.justification,
+      tool: g.reviewSource?.tool ?? "shell",
+    };
+    const decision = await ctx.askApproval(
+      g.callId,
+      ev.execApprovalRequest(g.callId, view, reason, risk),
+      review,
+    );
     if (decision === "abort") {
       // Closed as refused (unless an interrupt already ended the turn, which closes what is open itself).
       if (ctx.signal.aborted) throw new TurnAborted();
@@ -74,7 +89,7 @@ export async function runWithApproval<R>(ctx: ToolContext, g: GuardedCommand<R>)
     if (s.approvalPolicy === "never") return { rejected: g.reject(PROMPT_CONFLICT_REASON) };
     if (!ctx.approvedForSession.has(key)) {
       const risk = await assess(ctx, g.command, null);
-      if ((await ask(verdict.reason, risk)) === "denied") return { rejected: g.reject() };
+      if ((await ask(verdict.reason, risk)) === "denied") return refused(ctx, g);
     }
     return finish(ctx, await g.run(g.escalate ? null : sandbox));
   }
@@ -88,7 +103,7 @@ export async function runWithApproval<R>(ctx: ToolContext, g: GuardedCommand<R>)
   let approved = sessionApproved;
   if (needsAsk) {
     const risk = await assess(ctx, g.command, null);
-    if ((await ask(g.escalate ? g.justification : null, risk)) === "denied") return { rejected: g.reject() };
+    if ((await ask(g.escalate ? g.justification : null, risk)) === "denied") return refused(ctx, g);
     approved = true;
     if (g.escalate) sandbox = null;
   }
@@ -99,13 +114,17 @@ export async function runWithApproval<R>(ctx: ToolContext, g: GuardedCommand<R>)
       const risk = await assess(ctx, g.command, g.failureMessage(result));
       // Refusing the unconfined re-run is a rejection like any other: the model is told so, not shown the
       // sandbox failure (0.58.0).
-      if ((await ask("command failed; retry without sandbox?", risk)) === "denied")
-        return { rejected: g.reject() };
+      if ((await ask("command failed; retry without sandbox?", risk)) === "denied") return refused(ctx, g);
     }
     result = await g.run(null);
     if (ctx.signal.aborted) throw new TurnAborted();
   }
   return { ran: result };
+}
+
+/** A refused approval: the user's refusal, or the automatic reviewer's with its reason for the model. */
+function refused<R>(ctx: ToolContext, g: GuardedCommand<R>): GuardedOutcome<R> {
+  return { rejected: g.reject(ctx.takeGuardianRejection(g.callId)) };
 }
 
 /** 0.166.0's reason for refusing a command a rule prompts for when the approval policy is `never`. */

@@ -43,9 +43,16 @@ export async function applyPatchAt(
   if (safety.decision === "reject") return safety.reason;
   const autoApproved = safety.decision === "auto-approve";
   if (!autoApproved) {
-    const decision = await ctx.askApproval(callId, ev.applyPatchApprovalRequest(callId, changes));
+    // The automatic reviewer (when the turn routes approvals to it) sees every file the patch touches.
+    const files = planned.flatMap((p) => (p.movePath ? [p.path, p.movePath] : [p.path]));
+    const decision = await ctx.askApproval(callId, ev.applyPatchApprovalRequest(callId, changes), {
+      type: "applyPatch",
+      cwd,
+      files,
+      patch: input,
+    });
     if (decision === "abort") throw new TurnAborted();
-    if (decision === "denied") return "patch rejected by user";
+    if (decision === "denied") return ctx.takeGuardianRejection(callId) ?? "patch rejected by user";
   }
   await ctx.turnDiff.beforePatch(planned);
   ctx.emit(ev.patchApplyBegin(callId, autoApproved, changes));

@@ -93,6 +93,7 @@ export const execCommandHandler: ToolHandler = async (ctx, { callId, call }) => 
     failureMessage: (o) => sandboxFailureMessage(endOutput(o)),
     reject: (forbiddenBy) =>
       forbiddenBy === undefined ? EXEC_COMMAND_REJECTED : execCommandForbidden(forbiddenBy),
+    reviewSource: { source: "unifiedExec", tool: "exec_command" },
   });
   // A command the user cancelled at its approval ends its 0.166 item as declined (0.58.0 reports nothing); an
   // interrupt (no output of its own) leaves the item open, as 0.166.0 does.

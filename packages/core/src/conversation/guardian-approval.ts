@@ -1,0 +1,93 @@
+import { randomUUID } from "node:crypto";
+import type { ReviewDecision } from "@codex-ts/app-server-protocol";
+import type { GuardianAssessmentEvent } from "../events/extension.js";
+import { shlexJoin } from "../exec/shell-words.js";
+import {
+  type GuardianAction,
+  type GuardianVerdict,
+  guardianRejectionMessage,
+  guardianWarningMessage,
+  reviewActionView,
+  runGuardianReview,
+} from "../guardian/index.js";
+import type { TurnSettings } from "./context.js";
+import type { ApprovalRequest, Session } from "./session.js";
+
+/**
+ * Whether the approvals of a turn with these settings go to the automatic reviewer instead of the user: the
+ * reviewer is `auto_review` (or its legacy name) and the policy asks on request, as 0.166.0 routes them (a
+ * granular policy is `on-request` here). `untrusted` and `on-failure` still ask the user.
+ */
+export function routesToGuardian(s: TurnSettings): boolean {
+  const reviewer = s.approvalsReviewer;
+  return (
+    (reviewer === "auto_review" || reviewer === "guardian_subagent") && s.approvalPolicy === "on-request"
+  );
+}
+
+/** The decision a review gives the tool, and what the model is told when it is not an approval. */
+export interface GuardianAnswer {
+  decision: ReviewDecision;
+  rejection?: string;
+}
+
+const STATUS: Record<GuardianVerdict["status"], GuardianAssessmentEvent["status"]> = {
+  approved: "approved",
+  denied: "denied",
+  timedOut: "timed_out",
+  aborted: "aborted",
+};
+
+/**
+ * Has the reviewer decide an approval of turn `turnId`: announces the review (`guardian_assessment`
+ * in_progress), runs it, then sends 0.166.0's `guardian_warning` and the verdict. An approval runs the action, a
+ * denial or a timeout refuses it (the model told why), an interrupt aborts it.
+ */
+export async function reviewApproval(
+  session: Session,
+  turnId: string,
+  targetItemId: string | null,
+  action: GuardianAction,
+  signal: AbortSignal,
+  request?: ApprovalRequest,
+): Promise<GuardianAnswer> {
+  const base = {
+    type: "guardian_assessment" as const,
+    id: randomUUID(),
+    target_item_id: targetItemId,
+    started_at_ms: Date.now(),
+    action: reviewActionView(action, shlexJoin),
+    ...(request?.type === "apply_patch_approval_request"
+      ? { patch_changes: request.changes as Record<string, unknown> }
+      : {}),
+  };
+  session.notify(turnId, {
+    ...base,
+    completed_at_ms: null,
+    status: "in_progress",
+    risk_level: null,
+    user_authorization: null,
+    rationale: null,
+  });
+  const verdict = await runGuardianReview({
+    client: session.client,
+    model: session.settings.model,
+    sessionId: session.id,
+    history: session.currentHistory(),
+    action,
+    signal,
+  });
+  const warning = guardianWarningMessage(verdict);
+  if (warning !== null) session.notify(turnId, { type: "guardian_warning", message: warning });
+  session.notify(turnId, {
+    ...base,
+    completed_at_ms: Date.now(),
+    status: STATUS[verdict.status],
+    risk_level: verdict.riskLevel,
+    user_authorization: verdict.userAuthorization,
+    rationale: verdict.rationale,
+  });
+  if (verdict.status === "approved") return { decision: "approved" };
+  if (verdict.status === "aborted") return { decision: "abort" };
+  return { decision: "denied", rejection: guardianRejectionMessage(verdict) };
+}

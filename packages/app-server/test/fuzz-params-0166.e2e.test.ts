@@ -4,6 +4,12 @@ import { CLI_MAIN, JsonRpcChild, type RpcMessage, tempDir } from "@codex-ts/test
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { LEAKED_JS_FAILURE } from "./helpers/leaked-failure.js";
+import {
+  type Json,
+  type JsonSchema,
+  resolveSchema as resolve,
+  sampleValue as sample,
+} from "./helpers/schema-sample.js";
 
 /**
  * Every 0.166 client request method (the experimental API on, so the experimental methods too), sent with params
@@ -21,55 +27,6 @@ const SKIPPED = /login|logout|upload|shutdown|^exit$/i;
 const DESTRUCTIVE = /archive|delete|unsubscribe|revert|remove|rollback|compact/;
 const ANSWER_MS = 20_000;
 const UNKNOWN_ID = "01a241ad-5417-7fb3-9c8e-24f0707d17b2";
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonSchema = {
-  $ref?: string;
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  allOf?: JsonSchema[];
-  enum?: Json[];
-  const?: Json;
-  type?: string | string[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  items?: JsonSchema;
-  $defs?: Record<string, JsonSchema>;
-};
-
-function resolve(schema: JsonSchema | undefined, defs: Record<string, JsonSchema>): JsonSchema | undefined {
-  let s = schema;
-  while (s?.$ref) s = defs[s.$ref.split("/").pop() ?? ""];
-  return s;
-}
-
-/** A plausible value for `schema`: the first variant, enum value or type; objects with their required fields. */
-function sample(
-  schema: JsonSchema,
-  defs: Record<string, JsonSchema>,
-  key: string,
-  workDir: string,
-  depth = 0,
-): Json {
-  const s = resolve(schema, defs);
-  if (!s || depth > 8) return null;
-  const first = s.allOf?.[0] ?? s.oneOf?.[0] ?? s.anyOf?.find((a) => a.type !== "null") ?? s.anyOf?.[0];
-  if (first) return sample(first, defs, key, workDir, depth + 1);
-  if (s.enum) return s.enum[0] ?? null;
-  if (s.const !== undefined) return s.const;
-  const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
-  if (type === "object" || s.properties) {
-    const out: Record<string, Json> = {};
-    for (const [k, v] of Object.entries(s.properties ?? {}))
-      if (s.required?.includes(k)) out[k] = sample(v, defs, k, workDir, depth + 1);
-    return out;
-  }
-  if (type === "array") return s.items ? [sample(s.items, defs, key, workDir, depth + 1)] : [];
-  if (type === "string") return /path|cwd|dir|file|root|source|destination/i.test(key) ? workDir : "x";
-  if (type === "integer" || type === "number") return 1;
-  if (type === "boolean") return true;
-  return null;
-}
 
 /** A value of another JSON type than the field's sample (a string for a number, an object for a string, …). */
 function wrongType(value: Json): Json {

@@ -5,6 +5,7 @@ import { CLI_MAIN, JsonRpcChild, type RpcMessage, tempDir } from "@codex-ts/test
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { LEAKED_JS_FAILURE } from "./helpers/leaked-failure.js";
+import { type Json, type JsonSchema, sampleValue as sample } from "./helpers/schema-sample.js";
 
 /**
  * Every request method this server registers, for both protocol generations, sent with a plausible params object
@@ -26,21 +27,6 @@ const CLIENT_ERRORS = new Set([-32600, -32602, -32603]);
 /** Methods 0.166.0 declares without implementing them: they answer -32601 (`… is not implemented yet`) as it does. */
 const NOT_IMPLEMENTED = new Set(["thread/prediction/request"]);
 const ANSWER_MS = 15_000;
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonSchema = {
-  $ref?: string;
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  allOf?: JsonSchema[];
-  enum?: Json[];
-  const?: Json;
-  type?: string | string[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  items?: JsonSchema;
-  $defs?: Record<string, JsonSchema>;
-};
 
 function hostileValues(workDir: string): Json[] {
   let deep: Json = [];
@@ -64,38 +50,6 @@ function hostileValues(workDir: string): Json[] {
     deep,
     { nested: { deeper: { deepest: [1, "two", null] } } },
   ];
-}
-
-/**
- * A plausible value for `schema`: the first variant, enum value or type, objects with their required fields only;
- * strings named like paths point into `workDir`.
- */
-function sample(
-  schema: JsonSchema,
-  defs: Record<string, JsonSchema>,
-  key: string,
-  workDir: string,
-  depth = 0,
-): Json {
-  let s: JsonSchema | undefined = schema;
-  while (s?.$ref) s = defs[s.$ref.split("/").pop() ?? ""];
-  if (!s || depth > 8) return null;
-  const first = s.allOf?.[0] ?? s.oneOf?.[0] ?? s.anyOf?.find((a) => a.type !== "null") ?? s.anyOf?.[0];
-  if (first) return sample(first, defs, key, workDir, depth + 1);
-  if (s.enum) return s.enum[0] ?? null;
-  if (s.const !== undefined) return s.const;
-  const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
-  if (type === "object" || s.properties) {
-    const out: Record<string, Json> = {};
-    for (const [k, v] of Object.entries(s.properties ?? {}))
-      if (s.required?.includes(k)) out[k] = sample(v, defs, k, workDir, depth + 1);
-    return out;
-  }
-  if (type === "array") return s.items ? [sample(s.items, defs, key, workDir, depth + 1)] : [];
-  if (type === "string") return /path|cwd|dir|file|root|source|destination/i.test(key) ? workDir : "x";
-  if (type === "integer" || type === "number") return 1;
-  if (type === "boolean") return true;
-  return null;
 }
 
 /** Copies of `base` with one leaf (or branch) replaced by each hostile value, with the replaced field's path. */

@@ -157,14 +157,30 @@ export function reviewRequestMessage(
       ? ["<no retained transcript entries>\n"]
       : entries.map((e, i) => `${i === 0 ? "" : "\n"}[${i + 1}] ${e}\n`)),
     ">>> TRANSCRIPT END\n",
+    ...approvalRequestParts(action, sessionId, "action"),
+  ];
+  return userMessage(parts);
+}
+
+/** The closing parts of a review request: the session and the planned action (`next action` on a follow-up). */
+function approvalRequestParts(
+  action: GuardianAction,
+  sessionId: string,
+  what: "action" | "next action",
+): string[] {
+  return [
     `Reviewed Codex session id: ${sessionId}\n`,
-    "The Codex agent has requested the following action:\n",
+    `The Codex agent has requested the following ${what}:\n`,
     ">>> APPROVAL REQUEST START\n",
     "Assess the exact planned action below. Use read-only tool checks when local state matters.\n",
     "Planned action JSON:\n",
     `${plannedActionJson(action)}\n`,
     ">>> APPROVAL REQUEST END\n",
   ];
+}
+
+/** A user message of one `input_text` part per string. */
+function userMessage(parts: string[]): Record<string, unknown> {
   return { type: "message", role: "user", content: parts.map((text) => ({ type: "input_text", text })) };
 }
 
@@ -183,15 +199,9 @@ export function retryRequestMessage(action: GuardianAction, sessionId: string): 
     ">>> TRANSCRIPT DELTA START\n",
     "<no retained transcript delta entries>\n",
     ">>> TRANSCRIPT DELTA END\n",
-    `Reviewed Codex session id: ${sessionId}\n`,
-    "The Codex agent has requested the following next action:\n",
-    ">>> APPROVAL REQUEST START\n",
-    "Assess the exact planned action below. Use read-only tool checks when local state matters.\n",
-    "Planned action JSON:\n",
-    `${plannedActionJson(action)}\n`,
-    ">>> APPROVAL REQUEST END\n",
+    ...approvalRequestParts(action, sessionId, "next action"),
   ];
-  return { type: "message", role: "user", content: parts.map((text) => ({ type: "input_text", text })) };
+  return userMessage(parts);
 }
 
 /** The action as the `item/autoApprovalReview/*` notifications show it (0.166's `GuardianApprovalReviewAction`). */

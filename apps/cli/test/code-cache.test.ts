@@ -252,8 +252,8 @@ describe("the built bundle", () => {
     expect(lines.filter((l) => /^\s{2}/.test(l)).length).toBeLessThan(lines.length / 20);
     // An unminified build is well over 3 MB; this one grows with the features (2.2 MB with 0.166's fs/*, command/exec,
     // MCP OAuth and the exec policy; 2.42 MB with plugins, agent-config migration, search and the live-thread and
-    // MCP methods).
-    expect(bundle.length).toBeLessThan(2_700_000);
+    // MCP methods; 2.70 MB with the approvals reviewer and sub-agents).
+    expect(bundle.length).toBeLessThan(2_900_000);
   });
 
   it("asciiBundle escapes what is not ASCII and the program stays the same", async () => {

@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { ReviewDecision } from "@codex-ts/app-server-protocol";
+import type { ModelClient } from "../client/model-client.js";
+import type { ResponseItemJson } from "../client/types.js";
 import type { GuardianAssessmentEvent } from "../events/extension.js";
+import type { CoreEventMsg } from "../events/types.js";
 import { shlexJoin } from "../exec/shell-words.js";
 import {
   type GuardianAction,
@@ -10,8 +13,8 @@ import {
   reviewActionView,
   runGuardianReview,
 } from "../guardian/index.js";
+import type { ApprovalRequest } from "./approval-request.js";
 import type { TurnSettings } from "./context.js";
-import type { ApprovalRequest, Session } from "./session.js";
 
 /**
  * Whether the approvals of a turn with these settings go to the automatic reviewer instead of the user: the
@@ -38,13 +41,22 @@ const STATUS: Record<GuardianVerdict["status"], GuardianAssessmentEvent["status"
   aborted: "aborted",
 };
 
+/** What a review needs of its session (structural: session.ts imports this module, not the other way round). */
+export interface ReviewedSession {
+  readonly id: string;
+  readonly client: ModelClient;
+  readonly settings: TurnSettings;
+  notify(id: string, msg: CoreEventMsg): void;
+  currentHistory(): ResponseItemJson[];
+}
+
 /**
  * Has the reviewer decide an approval of turn `turnId`: announces the review (`guardian_assessment`
  * in_progress), runs it, then sends 0.166.0's `guardian_warning` and the verdict. An approval runs the action, a
  * denial or a timeout refuses it (the model told why), an interrupt aborts it.
  */
 export async function reviewApproval(
-  session: Session,
+  session: ReviewedSession,
   turnId: string,
   targetItemId: string | null,
   action: GuardianAction,

@@ -17,7 +17,6 @@ import * as ev from "../events/constructors.js";
 import type { UserInputAnswers, UserInputQuestion } from "../events/extension.js";
 import {
   type CodexEventMsg,
-  type CodexEventOf,
   type CoreEvent,
   type CoreEventListener,
   type CoreEventMsg,
@@ -31,6 +30,7 @@ import { type RolloutItem, responseItemLine } from "../rollout/line.js";
 import type { RolloutRecorder } from "../rollout/recorder.js";
 import type { SkillCatalog } from "../skills/index.js";
 import { UnifiedExecManager } from "../unified-exec/manager.js";
+import type { ApprovalRequest } from "./approval-request.js";
 import {
   developerMessage,
   environmentContext,
@@ -86,10 +86,7 @@ export interface ConversationDeps {
   generation?: ModelGeneration | undefined;
 }
 
-/** The two events that ask the user a question; the answer comes back as an `exec_approval` / `patch_approval` op. */
-export type ApprovalRequest =
-  | CodexEventOf<"exec_approval_request">
-  | CodexEventOf<"apply_patch_approval_request">;
+export type { ApprovalRequest } from "./approval-request.js";
 
 /**
  * A conversation's state and the one way each thing happens to it: events are emitted (recorded per the rollout

@@ -408,6 +408,8 @@ describe("0.166 threads and turns", () => {
     });
     const usage = await c.waitFor((m) => m.method === "thread/tokenUsage/updated", { from });
     expect(usage.params).toMatchObject({ threadId: thread.id, tokenUsage: { total: { totalTokens: 15 } } });
+    // The goal announcement follows the answer on its own schedule: waited for, so the transcript is whole.
+    await c.waitFor((m) => m.method === "thread/goal/cleared", { from });
     expect(threadTranscript(c.tee().slice(from), thread.id).steps).toEqual([
       "→ thread/resume",
       "⇐ thread/status/changed idle",

@@ -129,8 +129,8 @@ describe("unified exec compared with codex 0.58.0", () => {
       turns: 3,
       interrupt: { turn: 1, after: "exec_command_begin", delayMs: 300 },
       script: () => [
-        // Yields long enough for a login shell to start on a loaded machine.
-        call("exec_command", { cmd: "echo pid=$$; exec cat", yield_time_ms: 2000 }, "call_cat"),
+        // Yields long enough for a login shell to start on a loaded machine (0.58.0's once took over 2 s in CI).
+        call("exec_command", { cmd: "echo pid=$$; exec cat", yield_time_ms: 5000 }, "call_cat"),
         r.turn(r.message("kept")),
         call("exec_command", { cmd: "sleep 30", yield_time_ms: 5000 }, "call_sleep"),
         // One call per response: 0.58.0 runs a response's calls concurrently, so their events would interleave.

@@ -1,8 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
-import { CODEX_0166_BIN, responses, useAppServerSuite } from "@codex-ts/test-support";
+import { CODEX_0166_BIN, useAppServerSuite } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
-import { type MockServer0166, startMockServer0166, startOnHome0166 } from "./helpers/mock-server-0166.js";
+import { startMockServer0166, startOnHome0166 } from "./helpers/mock-server-0166.js";
+import { revert, runTurn, type TurnView, turnTexts } from "./helpers/reverted-0166.js";
 
 /**
  * A paginated thread that codex 0.166.0 reverted twice (`thread/revert` starts a continuation rollout each time,
@@ -14,33 +15,6 @@ import { type MockServer0166, startMockServer0166, startOnHome0166 } from "./hel
 const suite = useAppServerSuite();
 const CLIENT = { name: "revert-chains-test", version: "1.0" };
 if (!CODEX_0166_BIN) console.warn("revert chains: codex 0.166.0 not found (CODEX_0166_BIN); skipped");
-
-type Any = (m: string, p: unknown) => Promise<Record<string, unknown>>;
-type Turn = { id: string; items: { type: string; text?: string; content?: { text: string }[] }[] };
-
-async function turn(s: MockServer0166, threadId: string, text: string): Promise<string> {
-  s.mock.enqueue({
-    kind: "sse",
-    events: [responses.created(), ...responses.message(`re ${text}`), responses.completed()],
-  });
-  const { turn } = await s.c.request("turn/start", { threadId, input: [{ type: "text", text }] });
-  await s.c.waitFor(
-    (m) => m.method === "turn/completed" && (m.params as { turn: { id: string } }).turn.id === turn.id,
-    "turn/completed",
-  );
-  return turn.id;
-}
-
-/** Each turn as its user text and the answer's. */
-const texts = (turns: Turn[]) =>
-  turns.map((t) =>
-    t.items
-      .map((i) =>
-        i.type === "userMessage" ? i.content?.[0]?.text : i.type === "agentMessage" ? i.text : null,
-      )
-      .filter((x) => x != null)
-      .join(" → "),
-  );
 
 const rollouts = (home: string) =>
   (fs.readdirSync(home, { recursive: true }) as string[])
@@ -56,17 +30,17 @@ describe.skipIf(!CODEX_0166_BIN)("threads codex 0.166.0 reverted", () => {
     const home = path.join(real.root, "codex-home");
     const { thread } = await real.c.request("thread/start", { cwd: real.root, model: "gpt-5.5" });
     const id = thread.id;
-    await turn(real, id, "one");
-    await turn(real, id, "two");
-    const t3 = await turn(real, id, "three");
-    await (real.c.request as Any)("thread/revert", { threadId: id, beforeTurnId: t3 });
-    await turn(real, id, "four");
-    const t5 = await turn(real, id, "five");
+    await runTurn(real, id, "one");
+    await runTurn(real, id, "two");
+    const t3 = await runTurn(real, id, "three");
+    await revert(real, id, t3);
+    await runTurn(real, id, "four");
+    const t5 = await runTurn(real, id, "five");
     // The second revert cuts inside the first continuation: its `history_base` names that continuation.
-    await (real.c.request as Any)("thread/revert", { threadId: id, beforeTurnId: t5 });
-    await turn(real, id, "six");
+    await revert(real, id, t5);
+    await runTurn(real, id, "six");
     const realRead = await real.c.request("thread/read", { threadId: id, includeTurns: true });
-    expect(texts(realRead.thread.turns as Turn[])).toEqual([
+    expect(turnTexts(realRead.thread.turns as TurnView[])).toEqual([
       "one → re one",
       "two → re two",
       "four → re four",
@@ -79,7 +53,9 @@ describe.skipIf(!CODEX_0166_BIN)("threads codex 0.166.0 reverted", () => {
     const ours = await startOnHome0166(suite, "ours", { home, cwd: real.root, client: CLIENT });
     const read = await ours.request("thread/read", { threadId: id, includeTurns: true });
     expect(read.thread.turns.map((t) => t.id)).toEqual(realRead.thread.turns.map((t) => t.id));
-    expect(texts(read.thread.turns as Turn[])).toEqual(texts(realRead.thread.turns as Turn[]));
+    expect(turnTexts(read.thread.turns as TurnView[])).toEqual(
+      turnTexts(realRead.thread.turns as TurnView[]),
+    );
     const page = await ours.request("thread/turns/list", { threadId: id, limit: 2 });
     expect(page.data.map((t) => t.id)).toEqual(
       realRead.thread.turns
@@ -103,7 +79,7 @@ describe.skipIf(!CODEX_0166_BIN)("threads codex 0.166.0 reverted", () => {
     expect(resumed.thread.path).toBe(path.join(home, newest));
     const mock = real.mock;
     const before = mock.requests.length;
-    await turn({ c: ours, mock, root: real.root }, id, "seven");
+    await runTurn({ c: ours, mock, root: real.root }, id, "seven");
     const sent = JSON.stringify(mock.requests.slice(before).map((r) => r.body));
     for (const kept of ["re one", "re two", "re four", "re six"]) expect(sent).toContain(kept);
     for (const gone of ["re three", "re five"]) expect(sent).not.toContain(gone);
@@ -111,8 +87,8 @@ describe.skipIf(!CODEX_0166_BIN)("threads codex 0.166.0 reverted", () => {
 
     // Loaded (its rollout now the newest continuation), the thread reads the same, its turn included.
     const loadedRead = await ours.request("thread/read", { threadId: id, includeTurns: true });
-    expect(texts(loadedRead.thread.turns as Turn[])).toEqual([
-      ...texts(realRead.thread.turns as Turn[]),
+    expect(turnTexts(loadedRead.thread.turns as TurnView[])).toEqual([
+      ...turnTexts(realRead.thread.turns as TurnView[]),
       "seven → re seven",
     ]);
     const loadedPage = await ours.request("thread/turns/list", { threadId: id, limit: 1 });
@@ -121,8 +97,8 @@ describe.skipIf(!CODEX_0166_BIN)("threads codex 0.166.0 reverted", () => {
     // A fork made here has the same history.
     const fork = await ours.request("thread/fork", { threadId: id });
     const forkRead = await ours.request("thread/read", { threadId: fork.thread.id, includeTurns: true });
-    expect(texts(forkRead.thread.turns as Turn[])).toEqual([
-      ...texts(realRead.thread.turns as Turn[]),
+    expect(turnTexts(forkRead.thread.turns as TurnView[])).toEqual([
+      ...turnTexts(realRead.thread.turns as TurnView[]),
       "seven → re seven",
     ]);
     await ours.close();
@@ -134,7 +110,7 @@ describe.skipIf(!CODEX_0166_BIN)("threads codex 0.166.0 reverted", () => {
     const again = await startOnHome0166(suite, "real", { home, cwd: real.root, client: CLIENT });
     await again.request("thread/resume", { threadId: id });
     const mark = mock.requests.length;
-    await turn({ c: again, mock, root: real.root }, id, "eight");
+    await runTurn({ c: again, mock, root: real.root }, id, "eight");
     const sentThere = JSON.stringify(mock.requests.slice(mark).map((r) => r.body));
     for (const kept of ["re one", "re two", "re four", "re six", "re seven"])
       expect(sentThere).toContain(kept);

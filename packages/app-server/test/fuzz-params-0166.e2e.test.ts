@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { protocol0166 } from "@codex-ts/app-server-protocol";
-import { CLI_MAIN, JsonRpcChild, type RpcMessage, tempDir } from "@codex-ts/test-support";
+import type { RpcMessage } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { LEAKED_JS_FAILURE } from "./helpers/leaked-failure.js";
+import { startOfflineServer } from "./helpers/offline-server.js";
 import {
   type Json,
   type JsonSchema,
@@ -70,23 +70,7 @@ function cases(schema: JsonSchema | undefined, workDir: string, threadId: string
 
 describe("0.166 request methods with malformed params", () => {
   it("every request gets exactly one answer, a result or a clear error; the server keeps serving", async () => {
-    const home = await tempDir("codex-fuzz0166-home-");
-    const workDir = await tempDir("codex-fuzz0166-work-");
-    const child = spawn(process.execPath, [CLI_MAIN, "app-server"], {
-      cwd: workDir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        CODEX_HOME: home,
-        OPENAI_API_KEY: "sk-fuzz",
-        // Nothing may leave the machine: any provider or proxy use lands on a closed local port.
-        OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
-        HTTPS_PROXY: "http://127.0.0.1:9",
-        HTTP_PROXY: "http://127.0.0.1:9",
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const rpc = new JsonRpcChild(child, { jsonrpc: false, onRequest: () => ({ decision: "decline" }) });
+    const { rpc, workDir } = await startOfflineServer("codex-fuzz0166-");
     await rpc.request("initialize", {
       clientInfo: { name: "fuzz", title: null, version: "1" },
       capabilities: { experimentalApi: true },

@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { type ProtocolDefinition, protocol058, protocol0166 } from "@codex-ts/app-server-protocol";
-import { CLI_MAIN, JsonRpcChild, type RpcMessage, tempDir } from "@codex-ts/test-support";
+import type { RpcMessage } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { LEAKED_JS_FAILURE } from "./helpers/leaked-failure.js";
+import { startOfflineServer } from "./helpers/offline-server.js";
 import { type Json, type JsonSchema, sampleValue as sample } from "./helpers/schema-sample.js";
 
 /**
@@ -72,24 +72,7 @@ function paramsSchema(definition: { params?: z.ZodType }): JsonSchema | undefine
 }
 
 async function fuzz(protocol: ProtocolDefinition, generation: "0.58" | "0.166") {
-  const home = await tempDir("codex-fuzz-home-");
-  const workDir = await tempDir("codex-fuzz-work-");
-  const child = spawn(process.execPath, [CLI_MAIN, "app-server"], {
-    cwd: workDir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      CODEX_HOME: home,
-      OPENAI_API_KEY: "sk-fuzz",
-      // Nothing may leave the machine: any provider or proxy use lands on a closed local port.
-      OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
-      HTTPS_PROXY: "http://127.0.0.1:9",
-      HTTP_PROXY: "http://127.0.0.1:9",
-    },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  // The server's own requests (approvals, elicitations) are declined.
-  const rpc = new JsonRpcChild(child, { jsonrpc: false, onRequest: () => ({ decision: "decline" }) });
+  const { rpc, workDir } = await startOfflineServer("codex-fuzz-");
   await rpc.request(
     "initialize",
     generation === "0.166"

@@ -1,3 +1,7 @@
+// Over 500 lines on purpose: EventMapper0166 is the one holder of a thread's 0.166 mapping state (the running turn,
+// the open items, declined calls, client ids, streamed reasoning) that every event reads; what needs none of it is
+// in the modules beside it (items-0166.ts, approvals-0166.ts, compaction-0166.ts, guardian-0166.ts, unified-exec-0166.ts…).
+
 import { randomUUID } from "node:crypto";
 import type { EventMsg, gen0166, RequestId, TurnItem } from "@codex-ts/app-server-protocol";
 import { type CoreEvent, extensionEvent, type GuardianAssessmentEvent } from "@codex-ts/core";

@@ -20,6 +20,7 @@ import { applySettings, initialThreadSettings } from "../threads/settings.js";
 import { attachSubAgents } from "../threads/sub-agent-host.js";
 import { settingsFields } from "../threads/thread-object.js";
 import { recordedModel, resumeHistory } from "./resume-history-0166.js";
+import { createRevertHandler0166 } from "./thread-revert-0166.js";
 
 /** What the 0.166 thread handlers serve from. */
 export interface ThreadServices0166 {
@@ -44,12 +45,12 @@ export interface ThreadServices0166 {
   announcer: ProtocolPeer<Protocol0166>;
 }
 
-type ThreadMethods = "thread/start" | "thread/resume" | "thread/settings/update";
+type ThreadMethods = "thread/start" | "thread/resume" | "thread/settings/update" | "thread/revert";
 type ResumeResult = RequestResult<Protocol0166, "thread/resume">;
 
 /**
  * The 0.166 thread methods: `thread/start`, `thread/resume` (the live part: load the rollout, follow the thread,
- * continue it), `thread/settings/update`.
+ * continue it), `thread/settings/update`, `thread/revert` (thread-revert-0166.ts).
  */
 export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protocol0166, ThreadMethods> {
   const { registry, runtime } = s;
@@ -149,6 +150,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
   };
 
   return {
+    ...createRevertHandler0166(s),
     async "thread/start"(p, ctx) {
       // An ephemeral thread is kept out of the store (no rollout), as 0.166.0 keeps it.
       const opened =

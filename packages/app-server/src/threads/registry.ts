@@ -50,7 +50,7 @@ export class ThreadRegistry {
 
   constructor(
     private readonly peer: ProtocolPeer<Protocol0166> | ((threadId: string) => ProtocolPeer<Protocol0166>),
-    private readonly log: (message: string) => void = () => {},
+    readonly log: (message: string) => void = () => {},
   ) {}
 
   /** Registers an opened conversation as a thread and starts following its events. */
@@ -100,6 +100,18 @@ export class ThreadRegistry {
     this.threads.delete(id);
     thread.close();
     for (const listener of this.removeListeners) listener(id);
+    return thread;
+  }
+
+  /**
+   * Stops following a thread for a reload (`thread/revert`): as `remove`, but whoever follows it keeps following it
+   * (the remove listeners are not told), since the same thread is added again right after.
+   */
+  detachForReload(id: string): LoadedThread | undefined {
+    const thread = this.threads.get(id);
+    if (!thread) return undefined;
+    this.threads.delete(id);
+    thread.close();
     return thread;
   }
 

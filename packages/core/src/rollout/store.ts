@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { archiveRollout } from "./archive.js";
 import { confineRolloutPath } from "./confine.js";
 import { continuationsOf, currentRollout } from "./continuations.js";
@@ -10,14 +10,17 @@ import { readHead } from "./head.js";
 import { type LoadedRollout, loadRollout, RolloutLoadError } from "./history.js";
 import type { HistoryLine, HistoryReadQuery } from "./history-lines.js";
 import { IndexDb } from "./index-db.js";
+import { putContinuations } from "./index-tips.js";
 import { initialMessagesOf } from "./initial-messages.js";
 import { ROLLOUT_MAX_BYTES } from "./limits.js";
 import type { GitInfo, HistoryMode, SessionMetaPayload } from "./line.js";
 import { type ListPage, type ListQuery, listSessions } from "./list.js";
 import type { ThreadTarget } from "./lookup.js";
+import { pointNativeThreadAt } from "./native-state.js";
 import { isNormalRelative, parseContinuationFileName, rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
 import { createRecorder, type RolloutRecorder, reopenRecorder } from "./recorder.js";
 import type { DeferredResume, ResumeLoad, ResumeLoadOptions } from "./resume.js";
+import { continuationIndexEntry, startContinuation } from "./revert.js";
 import { type RolloutLineAt, type RolloutRange, readRolloutRange } from "./rollout-read.js";
 import { StoreThreads } from "./store-threads.js";
 import type { TurnIndexPage, TurnPageQuery } from "./store-turns.js";
@@ -221,6 +224,36 @@ export class SessionsStore {
   /** A turn of a thread by id, or null (store-turns.ts). */
   turnById(target: ThreadTarget, turnId: string) {
     return this.turnStore.turnById(target, turnId);
+  }
+
+  /**
+   * `thread/revert` of a paginated thread (revert.ts): starts the continuation that keeps its history before turn
+   * `turnId` and records it in the index; null when the thread's history has no such turn. The caller holds the
+   * thread's write lock, with the thread unloaded (nothing else appends to it meanwhile).
+   */
+  async revertBefore(
+    target: ThreadTarget,
+    turnId: string,
+  ): Promise<{ path: string; historyId: string; nativeStateError: string | null } | null> {
+    const turn = await this.turnStore.turnById(target, turnId);
+    if (!turn) return null;
+    const first = await this.threads.resolve(target);
+    const started = await startContinuation(this.codexHome, first.id, first.path, {
+      path: turn.path,
+      historyId: turn.sourceThreadId,
+      startOffset: turn.startOffset,
+    });
+    const idx = this.index();
+    const entry = continuationIndexEntry(this.keyOf(dirname(started.path)), started);
+    if (idx && entry) putContinuations(idx, [entry]);
+    // 0.166.0 resumes the thread from the rollout its state database names: the new continuation (native-state.ts).
+    let nativeStateError: string | null = null;
+    try {
+      pointNativeThreadAt(this.codexHome, first.id, started.path);
+    } catch (err) {
+      nativeStateError = (err as Error).message;
+    }
+    return { path: started.path, historyId: started.historyId, nativeStateError };
   }
 
   /** A thread's turns whose messages hold a term, from a position on (store-turns.ts `turnsWithText`). */

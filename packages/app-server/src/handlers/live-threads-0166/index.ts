@@ -4,7 +4,6 @@ import type { ThreadRegistry } from "../../threads/registry.js";
 import { createExperimentalLiveHandlers0166 } from "./experimental.js";
 import { createInjectItemsHandler0166 } from "./inject-items.js";
 import { createMetadataUpdateHandler0166, type MetadataServices0166 } from "./metadata-update.js";
-import { createRevertHandler0166 } from "./revert.js";
 import { createShellCommandHandler0166 } from "./shell-command.js";
 
 /** What the live-thread methods serve from. */
@@ -23,12 +22,12 @@ const notServed = (method: string) => () => {
 
 /**
  * 0.166.0's methods that act on a live thread beside its turns (protocol-0166-live.ts): `thread/shellCommand`,
- * `thread/inject_items`, `thread/metadata/update`, `thread/revert`, and the experimental `collaborationMode/list`
- * and `turn/settings/update`.
+ * `thread/inject_items`, `thread/metadata/update`, and the experimental `collaborationMode/list` and
+ * `turn/settings/update` (`thread/revert` reloads the thread: thread-revert-0166.ts, with the thread methods).
  */
 export function createLiveThreadHandlers0166(
   s: LiveThreadServices0166,
-): Handlers<Protocol0166, LiveMethod0166> {
+): Handlers<Protocol0166, Exclude<LiveMethod0166, "thread/revert">> {
   return {
     ...createShellCommandHandler0166(s.registry),
     ...createInjectItemsHandler0166(s.registry),
@@ -39,7 +38,6 @@ export function createLiveThreadHandlers0166(
           ...s.metadata,
         })
       : { "thread/metadata/update": notServed("thread/metadata/update") }),
-    ...createRevertHandler0166(s.registry),
     ...createExperimentalLiveHandlers0166(s.registry, s.experimentalApi),
   };
 }

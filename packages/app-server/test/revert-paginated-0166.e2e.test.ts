@@ -36,9 +36,9 @@ type Msg = {
 async function outcome(c: TestAppServer<Protocol0166>, send: () => Promise<unknown>) {
   const from = c.messages.length;
   let error: string | null = null;
-  await send().catch((e: { message?: string }) => {
+  const result = (await send().catch((e: { message?: string }) => {
     error = e.message ?? String(e);
-  });
+  })) as Record<string, unknown> | undefined;
   // `thread/reverted` follows a successful answer.
   if (error === null) await sinceThen(c, from, "thread/reverted");
   const seen = (c.messages.slice(from) as Msg[])
@@ -50,7 +50,23 @@ async function outcome(c: TestAppServer<Protocol0166>, send: () => Promise<unkno
           ? `turn/completed ${(m.params as { turn: { status: string } }).turn.status}`
           : (m.method ?? (m.error ? `error ${m.error.message}` : "answer")),
     );
-  return { error, seen };
+  return { error, seen, answer: result ? answerShape(result) : null };
+}
+
+/** A revert's answer without its ids, times, paths and cursors: which fields, which thread state, whether cursors. */
+function answerShape(r: Record<string, unknown>) {
+  const thread = r.thread as Record<string, unknown>;
+  return {
+    fields: Object.keys(r).sort(),
+    thread: {
+      status: thread.status,
+      historyMode: thread.historyMode,
+      preview: thread.preview,
+      turns: thread.turns,
+      pathIsContinuation: /_[0-9a-f-]{36}\.jsonl$/.test(String(thread.path)),
+    },
+    cursors: [r.turnsBackwardsCursor != null, r.itemsBackwardsCursor != null],
+  };
 }
 
 /** Waits for a `method` notification among the messages from index `from` on. */
@@ -149,7 +165,15 @@ describe.skipIf(!CODEX_0166_BIN)("thread/revert of a paginated thread", () => {
         error: "turn not found: nope",
         seen: ["status notLoaded", "status idle", "error turn not found: nope"],
       },
-      reverted: { error: null, seen: ["status notLoaded", "status idle", "answer", "thread/reverted"] },
+      reverted: {
+        error: null,
+        seen: ["status notLoaded", "status idle", "answer", "thread/reverted"],
+        answer: {
+          fields: ["itemsBackwardsCursor", "thread", "turnsBackwardsCursor"],
+          thread: { status: { type: "idle" }, historyMode: "paginated", turns: [], pathIsContinuation: true },
+          cursors: [true, true],
+        },
+      },
       read: { texts: ["one → re one"], ids: ["<turn 1>"] },
       page: ["<turn 1>"],
       twice: { error: "turn not found: <turn 2>" },

@@ -8,7 +8,7 @@ import {
   type TurnAbortReason,
   type v2,
 } from "@codex-ts/app-server-protocol";
-import type { ConfigRequirements } from "@codex-ts/config-loader";
+import type { ActivePermissionProfile, ConfigRequirements } from "@codex-ts/config-loader";
 import type { CoreEvent, NewConversation, Op } from "@codex-ts/core";
 import { ApprovalBridge } from "./events/approvals.js";
 import { type CodexEventNotification, toV1Notification } from "./events/v1.js";
@@ -27,6 +27,8 @@ export type OpenedConversation = Omit<NewConversation, "conversation"> & {
   requirements?: ConfigRequirements | null | undefined;
   /** What loading its config changed on the user's behalf (0.166.0 sends each as a thread `warning`). */
   configWarnings?: string[] | undefined;
+  /** The permission profile its config chose (0.166 threads; absent: the legacy sandbox settings did). */
+  permissionProfile?: ActivePermissionProfile | undefined;
 };
 
 /** A conversation resumed from its rollout: what the v1 and v2 resume responses report. */

@@ -269,7 +269,11 @@ export class AppServerRuntime implements ConversationRuntime {
 
 /** The conversation with what the managed requirements decided for it (turn changes are checked against them). */
 function withManaged<T extends object>(opened: T, config: Config): T & Managed {
-  return Object.assign(opened, { requirements: config.requirements, configWarnings: config.configWarnings });
+  return Object.assign(opened, {
+    requirements: config.requirements,
+    configWarnings: config.configWarnings,
+    permissionProfile: config.permissionProfile,
+  });
 }
 
-type Managed = Pick<OpenedConversation, "requirements" | "configWarnings">;
+type Managed = Pick<OpenedConversation, "requirements" | "configWarnings" | "permissionProfile">;

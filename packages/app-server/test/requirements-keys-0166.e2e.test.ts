@@ -1,14 +1,9 @@
-import { spawnSync } from "node:child_process";
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { protocol0166 } from "@codex-ts/app-server-protocol";
-import {
-  CODEX_0166_BIN,
-  referenceEnv0166,
-  type TestAppServer,
-  useAppServerSuite,
-} from "@codex-ts/test-support";
+import { referenceEnv0166, type TestAppServer, useAppServerSuite } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
+import { NATIVE_WITH_ETC, NATIVE_WITH_ETC_REASON, nativeWithEtcCodex } from "./helpers/native-etc-codex.js";
 
 /**
  * The requirements.toml keys beyond the allowed-value lists — `[allowed_permission_profiles]`,
@@ -21,12 +16,8 @@ import { describe, expect, it } from "vitest";
 const suite = useAppServerSuite();
 const client = { name: "requirements-test", version: "1.0.0" };
 
-const canUnshare = spawnSync("unshare", ["-rm", "true"]).status === 0;
-const NATIVE = CODEX_0166_BIN && canUnshare ? CODEX_0166_BIN : undefined;
-if (!NATIVE)
-  console.warn(
-    `requirements keys: ${CODEX_0166_BIN ? "unshare is not permitted" : "codex 0.166.0 not found"}; ours alone`,
-  );
+const NATIVE = NATIVE_WITH_ETC;
+if (!NATIVE) console.warn(`requirements keys: ${NATIVE_WITH_ETC_REASON}`);
 
 const REQUIREMENTS = [
   'default_permissions = ":workspace"',
@@ -45,37 +36,6 @@ const REQUIREMENTS = [
   'allow_unix_sockets = ["/run/agent.sock"]',
   "",
 ].join("\n");
-
-/**
- * A wrapper that runs the native binary with /etc/codex = `codexDir`: inside `unshare -rm` it binds every entry of
- * /etc into a fresh folder under `root`, adds `codex`, and mounts that folder over /etc (the real /etc is untouched).
- */
-async function nativeWithEtcCodex(root: string, codexDir: string, native: string): Promise<string> {
-  const inner = path.join(root, "etc-shadow.sh");
-  await writeFile(
-    inner,
-    [
-      "#!/bin/sh",
-      "set -e",
-      `D=$(mktemp -d ${JSON.stringify(path.join(root, "etc-XXXXXX"))})`,
-      "for f in /etc/* /etc/.[!.]*; do",
-      '  [ -e "$f" ] || [ -L "$f" ] || continue',
-      '  n=$(basename "$f")',
-      '  if [ -L "$f" ]; then cp -P "$f" "$D/$n"',
-      '  elif [ -d "$f" ]; then mkdir "$D/$n"; mount --rbind "$f" "$D/$n"',
-      '  else : > "$D/$n"; mount --bind "$f" "$D/$n"; fi',
-      "done",
-      `mkdir "$D/codex"; mount --bind ${JSON.stringify(codexDir)} "$D/codex"`,
-      'mount --rbind "$D" /etc',
-      `exec ${JSON.stringify(native)} "$@"`,
-      "",
-    ].join("\n"),
-  );
-  const outer = path.join(root, "native-with-etc-codex.sh");
-  await writeFile(outer, `#!/bin/sh\nexec unshare -rm ${JSON.stringify(inner)} "$@"\n`);
-  await Promise.all([chmod(inner, 0o755), chmod(outer, 0o755)]);
-  return outer;
-}
 
 async function start(impl: "ours" | "real"): Promise<TestAppServer<typeof protocol0166>> {
   const root = await suite.workdir("requirements-keys-");

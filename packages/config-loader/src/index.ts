@@ -67,6 +67,12 @@ export {
   jsonOverrides,
   parseOverride,
 } from "./overrides.js";
+export {
+  type ActivePermissionProfile,
+  BUILT_IN_PROFILES,
+  managedFallback,
+  profileFallbackMessage,
+} from "./permission-profiles.js";
 export * from "./plugins/index.js";
 export {
   PROJECT_DENIED_KEYS,

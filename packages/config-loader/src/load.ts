@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { isTomlTable, type TomlTable } from "@codex-ts/json-to-toml";
+import type { TomlTable } from "@codex-ts/json-to-toml";
 import type { z } from "zod";
 import { FileReadError, readBoundedFile } from "./bounded-fs/index.js";
 import { findCodexHome } from "./codex-home.js";
@@ -16,6 +16,11 @@ import {
 } from "./layers.js";
 import { type McpServerConfig, resolveMcpServer } from "./mcp.js";
 import type { ConfigOverride } from "./overrides.js";
+import {
+  type ActivePermissionProfile,
+  choosePermissionProfile,
+  defaultPermissionsSandbox,
+} from "./permission-profiles.js";
 import { activePlugins, withPluginMcpServers } from "./plugins/index.js";
 import { activeProjectTrust } from "./project-layers.js";
 import { builtInProviders, type ModelProviderInfo, mergeProviders } from "./providers.js";
@@ -49,6 +54,8 @@ export interface ConfigOverrides {
   approvalPolicy?: ApprovalPolicy | undefined;
   approvalsReviewer?: ApprovalsReviewer | undefined;
   sandboxMode?: SandboxMode | undefined;
+  /** A permission profile (0.166's `permissions`): beats `sandboxMode` (0.166 loading only). */
+  permissionProfile?: string | undefined;
   baseInstructions?: string | undefined;
   developerInstructions?: string | undefined;
   compactPrompt?: string | undefined;
@@ -169,6 +176,8 @@ export interface Config {
    * requirements refuse, replaced by the required one): 0.166.0 sends each as a `configWarning` and a thread warning.
    */
   configWarnings: string[];
+  /** The permission profile that chose the sandbox (0.166 loading; absent: the legacy sandbox settings did). */
+  permissionProfile?: ActivePermissionProfile;
   /** The merged TOML table, as the user wrote it (for getUserSavedConfig). */
   raw: TomlTable;
 }
@@ -275,27 +284,6 @@ async function checkOverrides(o: ConfigOverrides): Promise<void> {
   }
 }
 
-const BUILT_IN_PROFILES: Readonly<Record<string, SandboxMode>> = {
-  ":read-only": "read-only",
-  ":workspace": "workspace-write",
-  ":danger-full-access": "danger-full-access",
-};
-
-/**
- * The sandbox of 0.166.0's `default_permissions` profile when no `sandbox_mode` is set: a built-in's, or that of
- * the built-in a configured `[permissions.<id>]` profile extends (this server applies no finer profile rules).
- */
-function defaultPermissionsSandbox(merged: TomlTable): SandboxMode | undefined {
-  let id = merged.default_permissions;
-  const profiles = isTomlTable(merged.permissions) ? merged.permissions : {};
-  for (let hops = 0; typeof id === "string" && hops < 16; hops++) {
-    if (Object.hasOwn(BUILT_IN_PROFILES, id)) return BUILT_IN_PROFILES[id];
-    const entry = Object.hasOwn(profiles, id) ? profiles[id] : undefined;
-    id = isTomlTable(entry) ? entry.extends : undefined;
-  }
-  return undefined;
-}
-
 /**
  * The approval policy and sandbox the managed requirements leave (0.166.0): a refused value is replaced by the
  * first allowed approval policy, or by `read-only` (else the first allowed mode), with a warning saying so. Asking
@@ -384,12 +372,17 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
   // 0.166.0: a project the user marked (trusted or not) runs in a workspace-write sandbox unless one is set, and an
   // untrusted one asks before running anything it does not trust (`untrusted`).
   const trust = opts.modern ? await activeProjectTrust(cwd, merged) : undefined;
+  // A permission profile (requested, or forced by a managed profile list) beats the legacy sandbox settings.
+  const permissions = opts.modern
+    ? choosePermissionProfile(o.permissionProfile, merged, requirements, configWarnings)
+    : undefined;
   const chosen = requiredSettings(
     o.approvalPolicy ??
       profile?.approval_policy ??
       cfg.approval_policy ??
       (trust === "untrusted" ? "untrusted" : "on-request"),
-    o.sandboxMode ??
+    permissions?.sandbox ??
+      o.sandboxMode ??
       profile?.sandbox_mode ??
       cfg.sandbox_mode ??
       (opts.modern ? defaultPermissionsSandbox(merged) : undefined) ??
@@ -495,6 +488,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     ...(profileName !== undefined ? { activeProfile: profileName } : {}),
     requirements,
     configWarnings,
+    ...(permissions ? { permissionProfile: permissions.profile } : {}),
     raw: merged,
   };
 }

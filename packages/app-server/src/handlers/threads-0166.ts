@@ -68,6 +68,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
     initialThreadSettings(opened.settings, opened.modelProvider, {
       approvalsReviewer: p.approvalsReviewer,
       serviceTier: p.serviceTier,
+      permissionProfile: opened.permissionProfile,
     });
 
   // Shared with every connection that shares the registry (a listening server's).

@@ -6,11 +6,11 @@ import type { SessionSettings } from "../session-settings.js";
 /** A 0.166 thread's skill catalog for its request `config` (settings-0166/skills.ts `skillCatalog0166`). */
 export type ThreadSkillCatalog = (threadConfig: Record<string, unknown> | null) => SkillCatalog;
 
-import { coreApproval, profileSandbox } from "./settings.js";
+import { coreApproval } from "./settings.js";
 
 /**
  * 0.166 `thread/start` / `thread/resume` params as the config loader takes them: the typed fields beat every config
- * layer, `config` is the request's layer of dotted keys. A permission profile (`permissions`) picks its sandbox.
+ * layer, `config` is the request's layer of dotted keys. A permission profile (`permissions`) picks the sandbox.
  */
 export function sessionSettings0166(
   p: gen0166.ThreadStartParams | gen0166.ThreadResumeParams | gen0166.ThreadForkParams,
@@ -23,7 +23,8 @@ export function sessionSettings0166(
   if (p.cwd != null) overrides.cwd = p.cwd;
   if (p.approvalPolicy != null) overrides.approvalPolicy = coreApproval(p.approvalPolicy);
   if (p.approvalsReviewer != null) overrides.approvalsReviewer = p.approvalsReviewer;
-  if (p.permissions != null) overrides.sandboxMode = profileSandbox(p.permissions);
+  // The loader resolves the profile (configured ones too) and holds it to the managed profile list.
+  if (p.permissions != null) overrides.permissionProfile = p.permissions;
   else if (p.sandbox != null) overrides.sandboxMode = p.sandbox;
   if (p.baseInstructions != null) overrides.baseInstructions = p.baseInstructions;
   if (p.developerInstructions != null) overrides.developerInstructions = p.developerInstructions;

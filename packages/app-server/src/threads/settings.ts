@@ -3,7 +3,9 @@ import {
   type AllowedValues,
   type ConfigRequirements,
   isAllowed,
+  managedFallback,
   notAllowedMessage,
+  profileFallbackMessage,
   type SandboxMode,
   sandboxFallbackWarning,
 } from "@codex-ts/config-loader";
@@ -71,6 +73,8 @@ export function initialThreadSettings(
   o: {
     approvalsReviewer?: gen0166.ApprovalsReviewer | null | undefined;
     serviceTier?: string | null | undefined;
+    /** The profile the config chose (else the built-in that amounts to the sandbox). */
+    permissionProfile?: gen0166.ActivePermissionProfile | undefined;
   } = {},
 ): ThreadSettings0166 {
   const effort = settings.effort ?? null;
@@ -81,7 +85,7 @@ export function initialThreadSettings(
     // The request's reviewer, else the one the config chose (`approvals_reviewer`), which the core acts on.
     approvalsReviewer: o.approvalsReviewer ?? settings.approvalsReviewer ?? "user",
     sandboxPolicy: sandboxPolicy0166(settings.sandboxPolicy),
-    activePermissionProfile: profileOf(settings.sandboxPolicy.mode),
+    activePermissionProfile: o.permissionProfile ?? profileOf(settings.sandboxPolicy.mode),
     model: settings.model,
     modelProvider,
     serviceTier: o.serviceTier ?? null,
@@ -120,6 +124,14 @@ function checkRequirements(c: SettingsChange, req: ConfigRequirements): void {
   if (c.approvalPolicy != null && req.approvalPolicy) {
     const policy = coreApproval(c.approvalPolicy);
     if (!isAllowed(req.approvalPolicy, policy)) refuse("approval_policy", policy, req.approvalPolicy);
+  }
+  if (c.permissions != null && req.permissionProfiles) {
+    // Under a managed profile list only the list decides (a raw `sandboxPolicy` is not held to it, as in 0.166.0).
+    if (req.permissionProfiles.allowed[c.permissions] !== true)
+      throw invalidRequest(
+        `invalid thread settings override: ${profileFallbackMessage(c.permissions, managedFallback(req))}`,
+      );
+    return;
   }
   if (c.permissions != null) {
     // A refused profile is worded as the fallback 0.166.0 would make (it refuses the turn all the same).

@@ -7,6 +7,7 @@ import {
   responses,
   type TestAppServer,
 } from "@codex-ts/test-support";
+import { NATIVE_WITH_ETC, nativeWithEtcCodex } from "./native-etc-codex.js";
 
 /** A 0.166 server (ours or codex 0.166.0) with a mock model server of its own, in `root`. */
 export interface MockServer0166 {
@@ -31,6 +32,8 @@ export async function startMockServer0166(
     env?: Record<string, string | undefined>;
     /** Another server's root, CODEX_HOME and mock to run on (e.g. to resume its threads); `toml` is then unused. */
     sharing?: MockServer0166;
+    /** A folder that stands for /etc/codex (managed requirements, system layer): see `startOnHome0166`. */
+    etcCodex?: string;
   },
 ): Promise<MockServer0166> {
   const mock = o.sharing?.mock ?? (await suite.newMock());
@@ -49,6 +52,7 @@ export async function startMockServer0166(
     client: o.client,
     ...(o.args ? { args: o.args } : {}),
     ...(o.env ? { env: o.env } : {}),
+    ...(o.etcCodex ? { etcCodex: o.etcCodex } : {}),
   });
   return { c, mock, root };
 }
@@ -69,8 +73,18 @@ export async function startOnHome0166(
     env?: Record<string, string | undefined>;
     /** What `initialize` asks for (default: the experimental API). */
     capabilities?: { experimentalApi?: boolean };
+    /**
+     * A folder that stands for /etc/codex: ours reads it through `CODEX_TS_SYSTEM_CONFIG_DIR`, the native binary
+     * in a mount namespace where it is /etc/codex (`NATIVE_WITH_ETC` must be set to start it).
+     */
+    etcCodex?: string;
   },
 ): Promise<TestAppServer<Protocol0166>> {
+  const bin =
+    o.etcCodex && impl === "real"
+      ? { path: await nativeWithEtcCodex(path.dirname(o.home), o.etcCodex, NATIVE_WITH_ETC as string) }
+      : ("0.166" as const);
+  const env = o.etcCodex ? { ...o.env, CODEX_TS_SYSTEM_CONFIG_DIR: o.etcCodex } : o.env;
   const c =
     impl === "ours"
       ? await suite.start({
@@ -79,10 +93,10 @@ export async function startOnHome0166(
           cwd: o.cwd,
           args: o.args ?? [],
           initialize: false,
-          ...(o.env ? { env: o.env } : {}),
+          ...(env ? { env } : {}),
         })
       : await suite.start({
-          bin: "0.166",
+          bin,
           home: o.home,
           protocol: protocol0166,
           cwd: o.cwd,

@@ -62,6 +62,7 @@ export async function forkEphemeral(
     initialThreadSettings(opened.settings, opened.modelProvider, {
       approvalsReviewer: p.approvalsReviewer,
       serviceTier: p.serviceTier,
+      permissionProfile: opened.permissionProfile,
     }),
     {
       createdAt: Math.floor(Date.now() / 1000),

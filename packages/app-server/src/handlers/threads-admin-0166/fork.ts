@@ -113,6 +113,7 @@ export async function forkThread(
     initialThreadSettings(opened.settings, opened.modelProvider, {
       approvalsReviewer: p.approvalsReviewer,
       serviceTier: p.serviceTier,
+      permissionProfile: opened.permissionProfile,
     }),
     {
       createdAt: Math.floor(Date.now() / 1000),

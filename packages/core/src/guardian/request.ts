@@ -142,6 +142,14 @@ function outputText(output: unknown): string {
   return JSON.stringify(output ?? "");
 }
 
+/**
+ * How the developer message that records a user's approval of a denied action begins
+ * (`thread/approveGuardianDeniedAction`): the one developer message the reviewer is shown, as 0.166.0 shows it, so
+ * that a retry of that action can be allowed.
+ */
+export const DENIED_ACTION_APPROVAL_PREFIX =
+  "The user has manually approved a specific action that was previously `Rejected`.";
+
 /** One transcript entry per user or assistant message and per tool call or result, oldest first. */
 export function transcriptEntries(history: readonly ResponseItemJson[]): string[] {
   const toolNames = new Map<string, string>();
@@ -155,6 +163,8 @@ export function transcriptEntries(history: readonly ResponseItemJson[]): string[
         entries.push(`user: ${truncate(text, MAX_MESSAGE_ENTRY_CHARS)}`);
       else if (item.role === "assistant")
         entries.push(`assistant: ${truncate(text, MAX_MESSAGE_ENTRY_CHARS)}`);
+      else if (item.role === "developer" && text.startsWith(DENIED_ACTION_APPROVAL_PREFIX))
+        entries.push(`developer: ${truncate(text, MAX_MESSAGE_ENTRY_CHARS)}`);
     } else if (type === "function_call" || type === "custom_tool_call") {
       const name = String(item.name ?? "tool");
       toolNames.set(String(item.call_id), name);

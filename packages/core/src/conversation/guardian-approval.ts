@@ -48,6 +48,18 @@ export interface ReviewedSession {
   readonly settings: TurnSettings;
   notify(id: string, msg: CoreEventMsg): void;
   currentHistory(): ResponseItemJson[];
+  /** The items of the response whose tools are running (recorded only once they have all run). */
+  readonly inFlightItems: readonly ResponseItemJson[];
+}
+
+/**
+ * The conversation as the reviewer reads it: the history, then the running response's items up to the reviewed
+ * call (0.166.0 has recorded the call by the time it asks; this server records a response after its tools ran).
+ */
+function reviewedHistory(session: ReviewedSession, callId: string | null): ResponseItemJson[] {
+  const pending = session.inFlightItems;
+  const end = pending.findIndex((item) => item.call_id === callId);
+  return [...session.currentHistory(), ...(end === -1 ? pending : pending.slice(0, end + 1))];
 }
 
 /**
@@ -85,7 +97,7 @@ export async function reviewApproval(
     client: session.client,
     model: session.settings.model,
     sessionId: session.id,
-    history: session.currentHistory(),
+    history: reviewedHistory(session, targetItemId),
     action,
     signal,
   });

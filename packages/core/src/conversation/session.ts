@@ -38,7 +38,7 @@ import {
   type TurnSettings,
   userMessage,
 } from "./context.js";
-import { reviewApproval, routesToGuardian } from "./guardian-approval.js";
+import { type GuardianAnswer, reviewApproval, routesToGuardian } from "./guardian-approval.js";
 import { McpElicitations } from "./mcp-elicitations.js";
 import { OutOfBandElicitations } from "./out-of-band-elicitations.js";
 import { chosenSummary, type RequestShape, reasoningFor, requestShape } from "./request-shape.js";
@@ -264,6 +264,9 @@ export class Session {
     this.history.push(item);
     this.d.recorder.record([responseItemLine(item)]);
   }
+
+  /** The items of the response whose tools are running (set by the turn's sampling loop; for the reviewer). */
+  inFlightItems: readonly ResponseItemJson[] = [];
 
   currentHistory(): ResponseItemJson[] {
     return this.history;
@@ -527,6 +530,16 @@ export class Session {
     const resolveAnswers = this.userInputs.get(callId);
     this.userInputs.delete(callId);
     resolveAnswers?.(answers);
+  }
+
+  /** Has the automatic reviewer decide call `callId` of turn `turnId` (an MCP tool call; see ToolContext). */
+  reviewByGuardian(
+    turnId: string,
+    callId: string,
+    action: GuardianAction,
+    signal: AbortSignal,
+  ): Promise<GuardianAnswer> {
+    return reviewApproval(this, turnId, callId, action, signal);
   }
 
   /** What the model is told of the reviewer's refusal of call `callId` (once; undefined: the user answered). */

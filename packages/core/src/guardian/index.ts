@@ -12,6 +12,7 @@ export {
   TIMED_OUT_RATIONALE,
 } from "./decision.js";
 export {
+  DENIED_ACTION_APPROVAL_PREFIX,
   type GuardianAction,
   type GuardianCommandAction,
   type GuardianMcpAction,

@@ -1,4 +1,5 @@
 import { ConfigError, ConfigWriter, isTomlTable } from "@codex-ts/config-loader";
+import type { GuardianMcpAction } from "../guardian/index.js";
 import type { McpElicitationRequest, McpElicitationResponse, McpToolInfo } from "./types.js";
 
 /**
@@ -72,6 +73,33 @@ export function mcpToolApprovalRequest(
     _meta: meta,
     message: `Allow the ${server} MCP server to run tool "${tool}"?`,
     requestedSchema: { type: "object", properties: {} },
+  };
+}
+
+/**
+ * What the automatic approval reviewer is shown of a call (0.166.0's `GuardianApprovalRequest::McpToolCall`): the
+ * tool's title and description and those of its hints that are booleans (a tool without annotations shows none).
+ */
+export function guardianMcpAction(
+  server: string,
+  tool: string,
+  args: Record<string, unknown> | null,
+  info: McpToolInfo | undefined,
+): GuardianMcpAction {
+  const d = info?.definition ?? {};
+  const hints = d.annotations as Record<string, unknown> | undefined;
+  const hint = (key: string) => (typeof hints?.[key] === "boolean" ? { [key]: hints[key] as boolean } : {});
+  return {
+    type: "mcpToolCall",
+    server,
+    toolName: tool,
+    toolTitle: typeof d.title === "string" ? d.title : null,
+    arguments: args,
+    annotations:
+      hints !== undefined && hints !== null
+        ? { ...hint("destructiveHint"), ...hint("openWorldHint"), ...hint("readOnlyHint") }
+        : null,
+    toolDescription: typeof d.description === "string" ? d.description : null,
   };
 }
 

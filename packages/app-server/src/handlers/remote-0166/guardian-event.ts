@@ -1,4 +1,5 @@
 import { describeValue } from "@codex-ts/app-server-protocol";
+import { DENIED_ACTION_APPROVAL_PREFIX } from "@codex-ts/core";
 
 /** A Guardian assessment's statuses (`GuardianAssessmentStatus`, snake_case on the wire). */
 const STATUSES = ["in_progress", "approved", "denied", "timed_out", "aborted"] as const;
@@ -63,7 +64,7 @@ export function readGuardianEvent(event: unknown): GuardianEvent {
 /** The developer message 0.166.0 records when the user approves an action its Guardian denied. */
 export function deniedActionApproval(action: Record<string, unknown>): string {
   return [
-    "The user has manually approved a specific action that was previously `Rejected`.",
+    DENIED_ACTION_APPROVAL_PREFIX,
     "",
     "Treat this as approval to perform that exact action in the same context in which it was originally requested.",
     "Do not assume this also authorizes similar operations with different payloads.",

@@ -29,7 +29,8 @@ export interface ThreadExtrasServices {
  * - `thread/approveGuardianDeniedAction {threadId, event}`: the user overrides a denial of the automatic reviewer.
  *   The event is read first (`invalid Guardian denial event: …`), then the thread; a denied action is recorded in
  *   the thread's history as 0.166.0's developer message approving that exact action, any other event changes
- *   nothing. This server has no automatic reviewer of its own: its approvals all go to the user.
+ *   nothing. As on 0.166.0 nothing is re-run: the model sees the approval and may retry, and the retry is reviewed
+ *   again, the reviewer shown the approval too.
  * - `mock/experimentalMethod {value?}` (experimental, a test fixture): echoes `value`.
  */
 export function createThreadExtrasHandlers0166(s: ThreadExtrasServices): Handlers<Protocol0166, Methods> {

@@ -121,7 +121,10 @@ async function samplingLoop(session: Session, task: RunningTask, tools: ToolCont
     if (sampled.preempted) continue;
     const { items, calls, lastMessage, contextTokens } = sampled;
     if (lastMessage !== null) task.lastAgentMessage = lastMessage;
-    const { outputs, aborted } = await runTools(tools, calls);
+    session.inFlightItems = items;
+    const { outputs, aborted } = await runTools(tools, calls).finally(() => {
+      session.inFlightItems = [];
+    });
     // As 0.58.0 does, a response's items reach the history and the rollout only once the response has completed
     // and its tools have run (so after its token_count), each tool call followed by its output; a response
     // whose stream fails keeps none of them, one interrupted mid-stream the items it had completed (calls
@@ -194,6 +197,7 @@ function toolContext(
     notify: (msg) => session.notify(task.id, msg),
     askApproval: (callId, request, review) =>
       session.askApproval(task.id, callId, request, task.signal, review),
+    reviewByGuardian: (callId, action) => session.reviewByGuardian(task.id, callId, action, task.signal),
     takeGuardianRejection: (callId) => session.takeGuardianRejection(callId),
     askUserInput: (callId, questions) => session.askUserInput(task.id, callId, questions, task.signal),
     mcpElicitations: session.mcpElicitations,

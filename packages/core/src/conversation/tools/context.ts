@@ -11,6 +11,7 @@ import type { McpElicitationRequest, McpElicitationResponse } from "../../mcp/ty
 import type { TurnDiffTracker } from "../../tools/turn-diff.js";
 import type { UnifiedExecManager } from "../../unified-exec/manager.js";
 import type { TurnSettings } from "../context.js";
+import type { GuardianAnswer } from "../guardian-approval.js";
 import type { McpElicitations } from "../mcp-elicitations.js";
 import type { ApprovalRequest } from "../session.js";
 
@@ -60,6 +61,11 @@ export interface ToolContext {
    * `review`, the automatic reviewer answers instead when the turn's settings route approvals to it.
    */
   askApproval(callId: string, request: ApprovalRequest, review?: GuardianAction): Promise<ReviewDecision>;
+  /**
+   * Has the automatic reviewer decide call `callId`'s action, whatever the settings (the caller checks
+   * `routesToGuardian`): for approvals that are not an `ApprovalRequest` (MCP tool calls).
+   */
+  reviewByGuardian(callId: string, action: GuardianAction): Promise<GuardianAnswer>;
   /** What the model is told of the automatic reviewer's refusal of call `callId` (undefined: the user refused). */
   takeGuardianRejection(callId: string): string | undefined;
   /** Asks the user `questions` for call `callId` and waits for the answers (null: none, e.g. interrupted). */

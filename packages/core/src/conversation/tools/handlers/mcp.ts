@@ -8,6 +8,7 @@ import {
 } from "../../../mcp/connection-manager.js";
 import { resourceToolCall } from "../../../mcp/resource-tools.js";
 import {
+  guardianMcpAction,
   MCP_TOOL_CALL_REFUSED,
   mcpToolApprovalDecision,
   mcpToolApprovalRequest,
@@ -15,6 +16,7 @@ import {
   requiresMcpToolApproval,
 } from "../../../mcp/tool-approval.js";
 import { jsonSyntaxError } from "../../../tools/json-syntax-error.js";
+import { routesToGuardian } from "../../guardian-approval.js";
 import { TurnAborted } from "../../turn-aborted.js";
 import type { ToolContext } from "../context.js";
 
@@ -108,7 +110,7 @@ async function runMcpToolCall(
   const invocation = { server: target.server, tool: target.tool, arguments: args };
   let outcome: McpCallOutcome | null = null;
   const output = await betweenMcpEvents(ctx, callId, invocation, async () => {
-    const refused = await approvalRefusal(ctx, mcp, target, args);
+    const refused = await approvalRefusal(ctx, mcp, callId, target, args);
     // A refused call ends at once, as 0.166.0 ends it: nothing ran, zero duration.
     if (refused !== null) {
       outcome = { Err: refused };
@@ -135,11 +137,14 @@ async function runMcpToolCall(
  * MCP elicitations — 0.58.0 asks nobody); resolves with why the call may not run, or null when it may. Nobody is
  * asked in full access (approval policy `never` with the `danger-full-access` sandbox), for a tool configured
  * `approve`, an `auto` tool whose annotations need no approval, or one the user allowed for the session; under
- * `never` otherwise, a call that needs approval is refused.
+ * `never` otherwise, a call that needs approval is refused. With the automatic reviewer on (`routesToGuardian`)
+ * the reviewer decides instead of the user, as 0.166.0 has it: a denial ends the call with what the model is told
+ * of it (0.166.0's rejection text), an interrupt ends the turn.
  */
 async function approvalRefusal(
   ctx: ToolContext,
   mcp: McpConnectionManager,
+  callId: string,
   target: { server: string; tool: string },
   args: Record<string, unknown> | null,
 ): Promise<string | null> {
@@ -155,6 +160,15 @@ async function approvalRefusal(
     if (!requiresMcpToolApproval(annotations) || ctx.mcpElicitations.allowedTools.has(key)) return null;
   }
   if (approvalPolicy === "never") return MCP_TOOL_CALL_REFUSED.never;
+  if (routesToGuardian(ctx.settings())) {
+    const review = await ctx.reviewByGuardian(
+      callId,
+      guardianMcpAction(target.server, target.tool, args, info),
+    );
+    if (ctx.signal.aborted) throw new TurnAborted();
+    if (review.decision === "approved") return null;
+    return review.rejection ?? MCP_TOOL_CALL_REFUSED.decline;
+  }
   const request = mcpToolApprovalRequest(target.server, target.tool, args, info, mode);
   const answer = await ctx.askMcpElicitation(target.server, request);
   if (ctx.signal.aborted) throw new TurnAborted();

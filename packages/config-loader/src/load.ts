@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { isTomlTable, type TomlTable } from "@codex-ts/json-to-toml";
 import type { z } from "zod";
+import { type AgentsConfig, DEFAULT_AGENTS_CONFIG, resolveAgentsConfig } from "./agents.js";
 import { FileReadError, readBoundedFile } from "./bounded-fs/index.js";
 import { findCodexHome } from "./codex-home.js";
 import { INSTRUCTIONS_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
@@ -171,6 +172,8 @@ export interface Config {
   configWarnings: string[];
   /** The merged TOML table, as the user wrote it (for getUserSavedConfig). */
   raw: TomlTable;
+  /** 0.166.0's `[agents]` settings (0.166.0's loading reads them; 0.58.0's gets the defaults, as it has none). */
+  agents: AgentsConfig;
 }
 
 export const DEFAULT_MODEL = "gpt-5-codex";
@@ -496,5 +499,6 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     requirements,
     configWarnings,
     raw: merged,
+    agents: opts.modern ? resolveAgentsConfig(merged) : { ...DEFAULT_AGENTS_CONFIG },
   };
 }

@@ -25,6 +25,7 @@ export type ConversationHandle = Pick<
   | "flushRollout"
   | "changeOutOfBandElicitations"
   | "useAgents"
+  | "agentsConfig"
 >;
 
 /** The part of the connection's JSON-RPC peer that says whether the client keeps up with its output. */
@@ -71,6 +72,7 @@ export class FollowedConversation {
       flushRollout: () => core.flushRollout(),
       changeOutOfBandElicitations: (change) => core.changeOutOfBandElicitations(change),
       useAgents: (control) => core.useAgents(control),
+      agentsConfig: () => core.agentsConfig(),
       submit(op, id) {
         if (!startsTask(op, core.activeTurn() !== null)) return core.submit(op, id);
         activity.expectStart(id);

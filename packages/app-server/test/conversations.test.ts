@@ -42,6 +42,10 @@ class ScriptedConversation implements ConversationHandle {
   }
 
   useAgents(): void {}
+
+  agentsConfig(): undefined {
+    return undefined;
+  }
   changeOutOfBandElicitations(): never {
     throw new Error("not used by 0.58 connections");
   }

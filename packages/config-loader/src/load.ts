@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { TomlTable } from "@codex-ts/json-to-toml";
 import type { z } from "zod";
+import { type AgentsConfig, DEFAULT_AGENTS_CONFIG, resolveAgentsConfig } from "./agents.js";
 import { FileReadError, readBoundedFile } from "./bounded-fs/index.js";
 import { findCodexHome } from "./codex-home.js";
 import { INSTRUCTIONS_FILE_MAX_BYTES, readConfigText } from "./config-text.js";
@@ -180,6 +181,8 @@ export interface Config {
   permissionProfile?: ActivePermissionProfile;
   /** The merged TOML table, as the user wrote it (for getUserSavedConfig). */
   raw: TomlTable;
+  /** 0.166.0's `[agents]` settings (0.166.0's loading reads them; 0.58.0's gets the defaults, as it has none). */
+  agents: AgentsConfig;
 }
 
 export const DEFAULT_MODEL = "gpt-5-codex";
@@ -490,5 +493,6 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     configWarnings,
     ...(permissions ? { permissionProfile: permissions.profile } : {}),
     raw: merged,
+    agents: opts.modern ? resolveAgentsConfig(merged) : { ...DEFAULT_AGENTS_CONFIG },
   };
 }

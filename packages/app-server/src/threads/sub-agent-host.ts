@@ -1,6 +1,7 @@
 import type { gen0166 } from "@codex-ts/app-server-protocol";
 import {
   type AgentControl,
+  type AgentLimits,
   AgentRegistry,
   type AgentThreadHost,
   agentLimits,
@@ -16,6 +17,7 @@ import type { LoadedThread } from "./loaded-thread.js";
 import type { ThreadRegistry } from "./registry.js";
 import { sessionSettings0166, type ThreadSkillCatalog } from "./session-settings.js";
 import { initialThreadSettings } from "./settings.js";
+import { refuseSpawn0166 } from "./spawn-models.js";
 
 /** What the sub-agent host opens agent threads with: the connection's threads, runtime and identity. */
 export interface SubAgentServices {
@@ -46,13 +48,24 @@ export class SubAgentHost implements AgentThreadHost {
   /** Unsubscribes from each open agent thread's events. */
   private readonly following = new Map<string, () => void>();
 
-  constructor(private readonly s: SubAgentServices) {
-    this.agents = new AgentRegistry(this, agentLimits(null));
+  constructor(
+    private readonly s: SubAgentServices,
+    limits: AgentLimits,
+  ) {
+    this.agents = new AgentRegistry(this, limits);
   }
 
   /** The root thread's own place among its agents. */
   rootControl(threadId: string): AgentControl {
     return { registry: this.agents, threadId, depth: 0 };
+  }
+
+  refuseSpawn(parentThreadId: string, model: string | null, effort: string | null): string | null {
+    return refuseSpawn0166(
+      model ?? this.s.registry.get(parentThreadId)?.settings.model ?? null,
+      model,
+      effort,
+    );
   }
 
   async open(request: SpawnRequest): Promise<SpawnedThread> {
@@ -209,5 +222,6 @@ export class SubAgentHost implements AgentThreadHost {
  */
 export function attachSubAgents(s: SubAgentServices, thread: LoadedThread): void {
   if (thread.meta.threadSource === "subagent") return;
-  thread.conversation.useAgents(new SubAgentHost(s).rootControl(thread.id));
+  const limits = agentLimits(thread.conversation.agentsConfig());
+  thread.conversation.useAgents(new SubAgentHost(s, limits).rootControl(thread.id));
 }

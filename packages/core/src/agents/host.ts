@@ -22,6 +22,11 @@ export interface SpawnedThread {
  * (their own rollouts, followed by its clients). It reports each thread's progress to `AgentRegistry.update`.
  */
 export interface AgentThreadHost {
+  /**
+   * Why a spawn may not run `model` (null: the parent's) at `effort` (null: the model's default), in 0.166.0's
+   * words (an unknown model, an effort the model does not support); null when it may.
+   */
+  refuseSpawn(parentThreadId: string, model: string | null, effort: string | null): string | null;
   /** Opens the thread (its first turn is the first `send`). */
   open(request: SpawnRequest): Promise<SpawnedThread>;
   /** Sends `items` to the thread (a new turn, or joins the running one); `interrupt` first stops what runs. */

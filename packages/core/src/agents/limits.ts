@@ -1,24 +1,35 @@
+import type { AgentsConfig } from "@codex-ts/config-loader";
+
 /**
- * 0.166.0's multi-agent limits (its `[agents]` config: `max_threads`, `max_depth`) and the words it answers with
- * when one is reached (checked with the native binary: the seventh open agent of a thread is refused).
+ * 0.166.0's multi-agent limits (its `[agents]` config: `max_concurrent_threads_per_session` / `max_threads`,
+ * `max_depth`), what a spawn runs when it names no model or effort, and the words 0.166.0 answers with when a limit
+ * is reached (checked with the native binary: the open agent past `max_threads` is refused).
  */
 export interface AgentLimits {
   /** Agents open at once under one root thread (a completed agent stays open until closed). */
   maxThreads: number;
   /** How deep agents nest: a thread at this depth is not offered the multi-agent tools. */
   maxDepth: number;
+  /** `default_subagent_model` / `default_subagent_reasoning_effort`: a spawn's defaults (null: the parent's). */
+  defaultModel: string | null;
+  defaultEffort: string | null;
 }
 
-export const DEFAULT_AGENT_LIMITS: AgentLimits = { maxThreads: 6, maxDepth: 1 };
+export const DEFAULT_AGENT_LIMITS: AgentLimits = {
+  maxThreads: 6,
+  maxDepth: 1,
+  defaultModel: null,
+  defaultEffort: null,
+};
 
-/** The limits of a config's raw `[agents]` table (positive integers only; the defaults otherwise). */
-export function agentLimits(raw: unknown): AgentLimits {
-  const agents = (raw as { agents?: Record<string, unknown> } | null)?.agents;
-  const positive = (v: unknown, fallback: number) =>
-    typeof v === "number" && Number.isInteger(v) && v > 0 ? v : fallback;
+/** The limits of a root thread's resolved `[agents]` config (the defaults without one). */
+export function agentLimits(agents: AgentsConfig | undefined): AgentLimits {
+  if (!agents) return DEFAULT_AGENT_LIMITS;
   return {
-    maxThreads: positive(agents?.max_threads, DEFAULT_AGENT_LIMITS.maxThreads),
-    maxDepth: positive(agents?.max_depth, DEFAULT_AGENT_LIMITS.maxDepth),
+    maxThreads: agents.maxThreads,
+    maxDepth: agents.maxDepth,
+    defaultModel: agents.defaultSubagentModel ?? null,
+    defaultEffort: agents.defaultSubagentReasoningEffort ?? null,
   };
 }
 

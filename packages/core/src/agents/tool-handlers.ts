@@ -61,16 +61,23 @@ function spawnAgent(agents: AgentControl): ToolHandler {
     // 0.166.0 refuses a spawn past the depth limit before the call has an item.
     const depth = agents.depth + 1;
     if (depth > registry.limits.maxDepth) return DEPTH_LIMIT_REACHED;
-    const model = typeof args.model === "string" && args.model !== "" ? args.model : null;
-    const effortArg = typeof args.reasoning_effort === "string" ? args.reasoning_effort : null;
+    const asked = typeof args.model === "string" && args.model !== "" ? args.model : null;
+    const askedEffort = typeof args.reasoning_effort === "string" ? args.reasoning_effort : null;
+    // What the call names, else `[agents] default_subagent_model` / `default_subagent_reasoning_effort`.
+    const model = asked ?? registry.limits.defaultModel;
+    const effortArg = askedEffort ?? registry.limits.defaultEffort;
     // What the call asked for, as 0.166.0 shows it (its default effort, medium, when none was asked for).
-    const effort = effortArg ?? "medium";
+    const effort = askedEffort ?? "medium";
     const call = new CollabCall(callId, "spawnAgent", agents.threadId, {
       prompt: task.prompt,
-      model: model ?? "",
+      model: asked ?? "",
       reasoningEffort: effort,
     });
     return withItem(ctx, call, async () => {
+      // A model or effort the agent cannot run: 0.166.0 starts the item and never completes it; this server
+      // completes it as failed, so that no client holds it open.
+      const refused = registry.host.refuseSpawn(agents.threadId, model, effortArg);
+      if (refused !== null) return { item: call.ended("failed", new Map()), output: refused };
       if (!registry.hasRoom()) return { item: call.ended("failed", new Map()), output: THREAD_LIMIT_REACHED };
       const nickname = registry.nextNickname();
       try {

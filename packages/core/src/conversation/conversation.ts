@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { McpServerConfig } from "@codex-ts/config-loader";
+import type { AgentsConfig, McpServerConfig } from "@codex-ts/config-loader";
 import type { AgentControl } from "../agents/control.js";
 import * as ev from "../events/constructors.js";
 import type { CoreEventListener } from "../events/types.js";
@@ -46,6 +46,11 @@ export class Conversation {
   /** Lets this thread's multi-agent tools act on its root thread's agents (see agents/); null takes them away. */
   useAgents(control: AgentControl | null): void {
     this.session.useAgents(control);
+  }
+
+  /** The thread's resolved `[agents]` settings (the sub-agent host takes a root thread's limits from them). */
+  agentsConfig(): AgentsConfig | undefined {
+    return this.session.config.agents;
   }
 
   subscribe(listener: CoreEventListener): () => void {

@@ -398,7 +398,11 @@ export class Session {
    * depth limit, and `[features] multi_agent` is not turned off (0.166.0's stable feature, on by default).
    */
   agents(): AgentControl | null {
-    const on = this.config.features.multi_agent !== false && offersAgentTools(this.agentControl);
+    // `[agents] enabled = false` turns them off too (0.166.0 reads both).
+    const on =
+      this.config.features.multi_agent !== false &&
+      this.config.agents?.enabled !== false &&
+      offersAgentTools(this.agentControl);
     return on ? this.agentControl : null;
   }
 

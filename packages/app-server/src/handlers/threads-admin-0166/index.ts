@@ -12,6 +12,7 @@ import { noRollout, parseId, storeFailure } from "./errors.js";
 import { forkThread } from "./fork.js";
 import { ThreadResidency } from "./residency.js";
 import type { AdminServices0166 } from "./services.js";
+import { spawnedThreads } from "./spawned.js";
 
 export type { AdminServices0166 } from "./services.js";
 
@@ -71,6 +72,7 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
     if (!store) throw invalidRequest(`${method} is not available on this server`);
     return store;
   };
+  const defaultProvider = () => runtime.sessions?.defaultProvider ?? "openai";
   /** The live rollout of thread `id` (a loaded thread's own), or 0.166.0's `no rollout found…`. */
   const livePath = async (store: SessionsStore, id: string): Promise<string> => {
     // An ephemeral thread's rollout path is "": it has none, as 0.166.0 answers.
@@ -85,18 +87,30 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
     async "thread/archive"(p, ctx) {
       const id = parseId(p.threadId, "session");
       const store = storeOf("thread/archive");
+      const archived: string[] = [];
       await registry.writers.run(id, async () => {
         const path = await livePath(store, id);
+        const spawned = await spawnedThreads(store, id, defaultProvider());
         try {
           await store.archive(id, path, async () => {
             await residency.unload(id);
           });
+          archived.push(id);
+          // Its sub-agents go with it, as 0.166.0 archives them (each unloaded first; a running turn interrupted).
+          for (const agent of spawned) {
+            const agentPath = await livePath(store, agent).catch(() => null);
+            if (!agentPath) continue;
+            await store.archive(agent, agentPath, async () => {
+              await residency.unload(agent);
+            });
+            archived.push(agent);
+          }
         } catch (err) {
           throw storeFailure(err, "archive thread");
         }
       });
       const sent = await ctx.respond({});
-      void s.announcer.notify("thread/archived", { threadId: id });
+      for (const t of archived) void s.announcer.notify("thread/archived", { threadId: t });
       return sent;
     },
 
@@ -124,14 +138,23 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       // Refused before anything is unloaded: an ephemeral thread has nothing stored to delete (0.166.0's words).
       if (registry.get(id)?.meta.ephemeral)
         throw invalidRequest(`thread is not persisted and cannot be deleted: ${id}`);
+      const deleted: string[] = [];
       await registry.writers.run(id, async () => {
+        const spawned = await spawnedThreads(store, id, defaultProvider());
         await residency.unload(id);
+        // Its sub-agents go with it, as 0.166.0 deletes them (unloaded first, announced before it).
+        for (const agent of spawned) await residency.unload(agent);
         try {
+          for (const agent of spawned) {
+            await store.deleteThread({ threadId: agent });
+            deleted.push(agent);
+          }
           await store.deleteThread({ threadId: id });
         } catch (err) {
           throw storeFailure(err, "delete thread");
         }
       });
+      for (const agent of deleted) forgetThreadState(registry, agent);
       // A resume cannot have reopened it meanwhile (its open waits for the same lock); unloaded again all the same,
       // should one have loaded it by a path of its own.
       await residency.unload(id);
@@ -144,6 +167,7 @@ export function createThreadAdminHandlers0166(s: AdminServices0166): Handlers<Pr
       // Its queued messages go with it, unannounced (as 0.166.0 drops them).
       registry.dropQueue(id);
       const sent = await ctx.respond({});
+      for (const agent of deleted) void s.announcer.notify("thread/deleted", { threadId: agent });
       void s.announcer.notify("thread/deleted", { threadId: id });
       return sent;
     },

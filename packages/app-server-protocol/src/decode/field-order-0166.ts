@@ -252,6 +252,7 @@ export const fieldOrder0166: Readonly<Record<string, readonly string[]>> = {
   "v2/ConsumeAccountRateLimitResetCreditResponse": ["outcome"],
   "v2/ContextCompactedNotification": ["threadId", "turnId"],
   "v2/CreditsSnapshot": ["hasCredits", "unlimited", "balance"],
+  "v2/DeprecationNoticeNotification": ["summary", "details"],
   "v2/EnvironmentAddParams": [
     "environmentId",
     "execServerUrl",

@@ -121,6 +121,8 @@ export const protocol0166 = {
     "item/autoApprovalReview/started": g.ItemGuardianApprovalReviewStartedNotification,
     "item/autoApprovalReview/completed": g.ItemGuardianApprovalReviewCompletedNotification,
     guardianWarning: g.GuardianWarningNotification,
+    // Full-history hydration of a paginated thread (0.166.0 warns the client asking for it).
+    deprecationNotice: g.DeprecationNoticeNotification,
     configWarning: g.ConfigWarningNotification,
     ...settingsNotifications0166,
     ...adminNotifications0166,

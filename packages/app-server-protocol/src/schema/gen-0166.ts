@@ -1349,6 +1349,12 @@ export type ContextCompactedNotification = z.infer<typeof ContextCompactedNotifi
 export const CyberAccessProgram = z.enum(["standard", "daybreakBlue", "daybreakRed"]);
 export type CyberAccessProgram = z.infer<typeof CyberAccessProgram>;
 
+export const DeprecationNoticeNotification = z.object({
+  details: z.string().nullable().optional(),
+  summary: z.string(),
+});
+export type DeprecationNoticeNotification = z.infer<typeof DeprecationNoticeNotification>;
+
 export const DynamicToolCallOutputContentItem = z.union([
   z.object({ text: z.string(), type: z.enum(["inputText"]) }),
   z.object({ imageUrl: z.string(), type: z.enum(["inputImage"]) }),
@@ -5602,6 +5608,7 @@ export const definitions0166 = {
   "v2/ContextCompactedNotification": ContextCompactedNotification,
   "v2/CreditsSnapshot": CreditsSnapshot,
   "v2/CyberAccessProgram": CyberAccessProgram,
+  "v2/DeprecationNoticeNotification": DeprecationNoticeNotification,
   "v2/DesktopOnboardingEntrypoint": DesktopOnboardingEntrypoint,
   "v2/DynamicToolCallOutputContentItem": DynamicToolCallOutputContentItem,
   "v2/DynamicToolCallStatus": DynamicToolCallStatus,

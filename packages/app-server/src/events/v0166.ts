@@ -332,6 +332,16 @@ export class EventMapper0166 {
   }
 
   /**
+   * The usage again for a client rejoining the loaded thread with its turns (0.166.0 repeats it then, even when
+   * nothing changed since the last report).
+   */
+  repeatedUsage(info: TokenInfo, turnId: string): Notification0166[] {
+    this.lastTurnId ??= turnId;
+    this.lastTotal = null;
+    return this.tokenUsage(info);
+  }
+
+  /**
    * The item a review is about, started before the review as 0.166.0 orders them (no approval request announces
    * it): a unified exec command's, or a patch's file change.
    */

@@ -33,6 +33,7 @@ import { listFilters, organizationlessSelection } from "../threads/stored-list-f
 import { initialReadState, storedThreadObject } from "../threads/stored-thread.js";
 import { storedTurn } from "../threads/stored-turns.js";
 import { type ThreadMetadataStore, withMetadata } from "../threads/thread-metadata.js";
+import { noticeFullHydration } from "./hydration-notice-0166.js";
 
 /** What the history handlers read from: the sessions store, and the threads loaded on this connection. */
 export interface HistoryServices0166 {
@@ -257,13 +258,15 @@ export function createHistoryHandlers0166(s: HistoryServices0166): Handlers<Prot
       };
     },
 
-    async "thread/read"(p) {
+    async "thread/read"(p, ctx) {
       const id = parseThreadId(p.threadId);
       return reading(id, async () => {
         const loaded = registry.get(id);
         if (loaded?.meta.ephemeral && p.includeTurns)
           throw invalidRequest("ephemeral threads do not support includeTurns");
         const summary = loaded ? null : await summaryOf(id);
+        const historyMode = summary ? summary.historyMode : loaded?.meta.historyMode;
+        await noticeFullHydration(ctx.peer, historyMode, "read", !p.includeTurns);
         const turns = p.includeTurns
           ? await loadedOrStored(loaded, "includeTurns", () => readAllTurns(store, id))
           : [];

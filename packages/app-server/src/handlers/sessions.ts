@@ -203,7 +203,12 @@ export function createSessionHandlers(
             : join(store.codexHome, p.rolloutPath)
           : await pathOf(p.conversationId);
       try {
-        return { summary: v1Summary(await store.readSummary(path, defaultProvider)) };
+        const summary = await store.readSummary(path, defaultProvider);
+        // A thread 0.166.0 reverted is described as `thread/read` shows it: where its kept history now goes on (the
+        // newest continuation, which `resumeConversation` takes too); its identity and preview stay the first
+        // rollout's.
+        const current = await store.currentRolloutOf(summary.path).catch(() => summary.path);
+        return { summary: v1Summary({ ...summary, path: current }) };
       } catch (err) {
         const message = `failed to load conversation summary from ${path}: ${osErrorText(err)}`;
         throw namedBadPath(err) ? invalidRequest(message) : internalError(message);

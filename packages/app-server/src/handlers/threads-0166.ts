@@ -19,6 +19,7 @@ import { sessionSettings0166, type ThreadSkillCatalog } from "../threads/session
 import { applySettings, initialThreadSettings } from "../threads/settings.js";
 import { attachSubAgents } from "../threads/sub-agent-host.js";
 import { settingsFields } from "../threads/thread-object.js";
+import { noticeFullHydration } from "./hydration-notice-0166.js";
 import { recordedModel, resumeHistory } from "./resume-history-0166.js";
 import { createRevertHandler0166 } from "./thread-revert-0166.js";
 
@@ -193,6 +194,7 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
 
     async "thread/resume"(p, ctx) {
       const { thread, opened } = await resumeConversation(p, sessionSettings0166(p, s.skills, s.identity()));
+      await noticeFullHydration(ctx.peer, thread.meta.historyMode, "resumeOrFork", p.excludeTurns);
       if (opened) attachSubAgents(s, thread);
       s.follows.add(thread.id); // a thread unsubscribed from (and not unloaded yet) is followed again
       const store = runtime.sessions?.store;
@@ -220,11 +222,19 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       };
       if (history.lastTurnId) thread.mapper.restoredTurn(history.lastTurnId);
       // 0.166.0 reports the thread loaded (idle) before its answer, and its token usage so far after it; rejoining a
-      // thread that is loaded already reports no status (it did not change).
+      // thread that is loaded already reports no status (it did not change). The usage comes with the turns: not
+      // with `excludeTurns`, except when a paginated thread is loaded (0.166.0 reads it from its turn records then).
       if (opened) for (const n of thread.mapper.loaded()) thread.send(n);
       const sent = await ctx.respond(result);
-      if (history.tokenInfo && history.lastTurnId)
-        for (const n of thread.mapper.restoredUsage(history.tokenInfo, history.lastTurnId)) thread.send(n);
+      const paginated = thread.meta.historyMode === "paginated";
+      const usage = p.excludeTurns ? opened && paginated : true;
+      if (usage && history.tokenInfo && history.lastTurnId) {
+        const { tokenInfo, lastTurnId } = history;
+        const restored = opened
+          ? thread.mapper.restoredUsage(tokenInfo, lastTurnId)
+          : thread.mapper.repeatedUsage(tokenInfo, lastTurnId);
+        for (const n of restored) thread.send(n);
+      }
       if (opened) thread.announceMcpStartup();
       // Its goal as it is, then (active, idle) the goal's next turn, as 0.166.0 resumes a thread with a goal.
       thread.goals?.resumed();

@@ -70,6 +70,7 @@ export class GoalDriver {
    * became active (or is new), and an idle thread starts working on it.
    */
   changed(goal: ThreadGoalRow, previous: ThreadGoalRow | null): void {
+    if (this.stopped) return;
     const newlyActive = previous?.goalId !== goal.goalId || previous.status !== "active";
     if (goal.status !== "active") this.since = null;
     else if (newlyActive || this.since === null) this.since = Date.now();
@@ -89,9 +90,11 @@ export class GoalDriver {
   /**
    * On resume: the goal as it is (`thread/goal/updated`; `thread/goal/cleared` when it has none, as 0.166.0 tells
    * every connection after a resume), then (when it is active and nothing runs) its next continuation turn. A goals
-   * database that cannot be read announces nothing.
+   * database that cannot be read announces nothing, nor does a thread unloaded meanwhile (a resume that found it
+   * loaded may finish after the unload: its clients were told it closed, and no continuation may start).
    */
   resumed(): void {
+    if (this.stopped) return;
     let goal: ThreadGoalRow | null;
     try {
       goal = this.store.get(this.thread.id);

@@ -35,8 +35,13 @@ export class QueueDriver {
     else if (msg.type === "task_complete") void this.startNextIfIdle();
   }
 
-  /** Tells the thread's clients that its queue changed (this server changed it: its revision is noted). */
+  /**
+   * Tells the thread's clients that its queue changed (this server changed it: its revision is noted). Nothing once
+   * the thread was unloaded: a request that found it loaded may finish after the unload, and its clients were told
+   * it closed.
+   */
   changed(): void {
+    if (this.stopped) return;
     this.revision = this.currentRevision();
     this.thread.send({ method: "thread/queue/changed", params: { threadId: this.thread.id } });
   }
@@ -56,6 +61,11 @@ export class QueueDriver {
     return !this.starting && !this.thread.currentTask();
   }
 
+  /** Whether the thread was unloaded (its queue starts nothing more; see `stop`). */
+  get unloaded(): boolean {
+    return this.stopped;
+  }
+
   /** Whether the queue starts its next message on its own now: the thread is free and the queue not paused. */
   idle(): boolean {
     return !this.stopped && !this.paused && this.free();
@@ -63,6 +73,7 @@ export class QueueDriver {
 
   /** On resume: paused when the thread's last turn was `interrupted`; else its first message starts when idle. */
   resumed(o: { interrupted: boolean }): void {
+    if (this.stopped) return;
     if (o.interrupted) this.paused = true;
     void this.startNextIfIdle();
   }
@@ -93,6 +104,7 @@ export class QueueDriver {
    * releases them after its answer: hold the thread around this call).
    */
   async start(row: QueuedItemRow): Promise<string> {
+    if (this.stopped) throw new Error(`thread ${this.thread.id} was unloaded`);
     const items = row.content.map((c) => inputItem0166(wireInput(c)));
     this.starting = true;
     // Announced before the thread's notifications are held: out at once unless something holds them already (a

@@ -289,6 +289,14 @@ export class SessionsStore {
   }
 
   /**
+   * Where the thread whose rollout (first or continuation) is `path` is written now: its newest continuation when
+   * 0.166.0 reverted it (continuations.ts), else `path`.
+   */
+  async currentRolloutOf(path: string): Promise<string> {
+    return (await currentRollout(path)).path;
+  }
+
+  /**
    * The first rollout of the thread a continuation (continuations.ts) belongs to, where its identity and first
    * messages are; any other path as it is (also when that rollout is gone).
    */

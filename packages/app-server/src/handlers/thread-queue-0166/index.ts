@@ -139,7 +139,9 @@ export function createThreadQueueHandlers0166(s: QueueServices0166): Handlers<Pr
             : `queued submission not found: ${p.queuedSubmissionId}`,
         );
       const driver = t.loaded?.queue;
-      if (!t.loaded || !driver) throw invalidRequest("resume the thread before starting a queued message");
+      // Unloaded since it was looked up (an archive, an unsubscribe's delay): not loaded, as far as the client goes.
+      if (!t.loaded || !driver || driver.unloaded)
+        throw invalidRequest("resume the thread before starting a queued message");
       if (!driver.free()) throw invalidRequest("thread already has an active or pending turn");
       // The turn's notifications (the queue's change first) follow this answer.
       const hold = t.loaded.hold();

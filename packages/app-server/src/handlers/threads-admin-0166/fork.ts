@@ -9,6 +9,7 @@ import type { RequestContext, Responded } from "../../handler.js";
 import { sessionSettings0166 } from "../../threads/session-settings.js";
 import { initialThreadSettings } from "../../threads/settings.js";
 import { settingsFields } from "../../threads/thread-object.js";
+import { noticeFullHydration } from "../hydration-notice-0166.js";
 import { resumeHistory } from "../resume-history-0166.js";
 import { noRollout, parseId, storeFailure } from "./errors.js";
 import { forkEphemeral } from "./fork-ephemeral.js";
@@ -143,10 +144,12 @@ export async function forkThread(
     ...settingsFields(thread.settings, thread.runtimeWorkspaceRoots()),
     multiAgentMode: "explicitRequestOnly",
   };
+  await noticeFullHydration(ctx.peer, thread.meta.historyMode, "resumeOrFork", p.excludeTurns);
   const sent = await ctx.respond(result);
-  // As after a resume: the usage so far, then the new thread's announcement.
+  // As after a resume: the usage so far (with the turns only, as 0.166.0 sends it), then the new thread's
+  // announcement.
   const { tokenInfo, lastTurnId } = history;
-  if (tokenInfo && lastTurnId)
+  if (!p.excludeTurns && tokenInfo && lastTurnId)
     for (const n of thread.mapper.restoredUsage(tokenInfo, lastTurnId)) thread.send(n);
   thread.send({ method: "thread/started", params: { thread: described([]) } });
   thread.announceMcpStartup();

@@ -24,7 +24,12 @@ const CLIENT = { name: "revert-paginated-test", version: "1.0" };
 if (!CODEX_0166_BIN) console.warn("revert paginated: codex 0.166.0 not found (CODEX_0166_BIN); skipped");
 
 /** The notifications a revert is compared by (a resume's late ones, goals, MCP start-up, are not its). */
-const SHOWN = new Set(["thread/status/changed", "turn/completed", "thread/reverted"]);
+const SHOWN = new Set([
+  "thread/status/changed",
+  "thread/readState/changed",
+  "turn/completed",
+  "thread/reverted",
+]);
 type Msg = {
   method?: string;
   params?: Record<string, unknown>;
@@ -82,6 +87,8 @@ function expectNothingLost(before: Record<string, number>, home: string) {
   for (const [f, size] of Object.entries(before)) expect(after[f] ?? -1).toBeGreaterThanOrEqual(size);
 }
 
+const TURN_NAMES = ["<turn 1>", "<turn 2>", "<turn 3>"];
+
 /** A paginated thread 0.166.0 wrote: its id and its three turns' ids ("one", "two", "three"). */
 type Written = { id: string; turns: string[] };
 
@@ -92,7 +99,7 @@ type Written = { id: string; turns: string[] };
  */
 async function revertSteps(s: MockServer0166, t: Written) {
   const { c, mock } = s;
-  const [, t2] = t.turns as [string, string, string];
+  const [t1, t2] = t.turns as [string, string, string];
   const out: Record<string, unknown> = {};
   await c.request("thread/resume", { threadId: t.id });
   const unknownThread = "019bf4f0-5080-7000-8000-000000000001";
@@ -106,7 +113,7 @@ async function revertSteps(s: MockServer0166, t: Written) {
   const mark = mock.requests.length;
   const t4 = await runTurn(s, t.id, "four");
   const sent = JSON.stringify(mock.requests.slice(mark).map((r) => r.body));
-  out.modelSaw = ["re one", "re two", "re three"].map((x) => sent.includes(x));
+  out.modelSaw = ["one", "two", "three"].map((x) => sent.includes(`"re ${x}"`));
   // A running turn is interrupted, then the thread reverted (here: before that very turn).
   mock.enqueue({ kind: "hang" });
   const from = c.messages.length;
@@ -122,11 +129,16 @@ async function revertSteps(s: MockServer0166, t: Written) {
   out.running = await outcome(c, () => revert(s, t.id, turn.id));
   const last = await c.request("thread/read", { threadId: t.id, includeTurns: true });
   out.afterRunning = turnTexts(last.thread.turns as TurnView[]);
-  const named = [t.id, ...t.turns, t4].reduce(
+  // Before the first turn: nothing is left, and a thread unread from a turn cut is read again.
+  out.first = await outcome(c, () => revert(s, t.id, t1));
+  const empty = await c.request("thread/read", { threadId: t.id, includeTurns: true });
+  out.afterFirst = empty.thread.turns.length;
+  const t6 = await runTurn(s, t.id, "six");
+  const named = [t.id, ...t.turns, t4, t6].reduce(
     (text, id, i) => text.replaceAll(id, i === 0 ? "<thread>" : `<turn ${i}>`),
     JSON.stringify(out),
   );
-  return { out: JSON.parse(named), t4 };
+  return { out: JSON.parse(named), t4, t6 };
 }
 
 describe.skipIf(!CODEX_0166_BIN)("thread/revert of a paginated thread", () => {
@@ -190,6 +202,12 @@ describe.skipIf(!CODEX_0166_BIN)("thread/revert of a paginated thread", () => {
         ],
       },
       afterRunning: ["one → re one", "four → re four"],
+      first: {
+        error: null,
+        seen: ["status notLoaded", "thread/readState/changed", "status idle", "answer", "thread/reverted"],
+        answer: { thread: { turns: [] }, cursors: [false, false] },
+      },
+      afterFirst: 0,
     });
 
     // The continuations, as 0.166.0's: each keeps its thread's history up to the first line of the reverted turn
@@ -199,6 +217,8 @@ describe.skipIf(!CODEX_0166_BIN)("thread/revert of a paginated thread", () => {
       continuationFiles(home, t.id).map((file) => {
         const meta = JSON.parse(lines(file).split("\n")[0]!);
         const base = meta.payload.history_base;
+        // Before the first turn nothing is kept: the history starts anew.
+        if (!base) return { base: "none", ordinal: meta.ordinal, id: meta.payload.id === t.id };
         const from =
           base.thread_id === t.id
             ? rolloutFiles(home).find((f) => f.endsWith(`-${t.id}.jsonl`))!
@@ -209,7 +229,7 @@ describe.skipIf(!CODEX_0166_BIN)("thread/revert of a paginated thread", () => {
         return {
           base: base.thread_id === t.id ? "first rollout" : "continuation",
           sameOrdinal: meta.ordinal === base.end_ordinal_exclusive && cut.ordinal === meta.ordinal,
-          cutAt: `${cut.payload.type} ${cut.payload.turn_id === t.turns[1] ? "<turn 2>" : "<running turn>"}`,
+          cutAt: `${cut.payload.type} ${TURN_NAMES[t.turns.indexOf(cut.payload.turn_id)] ?? "<running turn>"}`,
           id: meta.payload.id === t.id,
         };
       });
@@ -217,21 +237,24 @@ describe.skipIf(!CODEX_0166_BIN)("thread/revert of a paginated thread", () => {
     expect(cuts(mine)).toEqual([
       { base: "first rollout", sameOrdinal: true, cutAt: "task_started <turn 2>", id: true },
       { base: "continuation", sameOrdinal: true, cutAt: "task_started <running turn>", id: true },
+      { base: "none", ordinal: 0, id: true },
     ]);
 
     // 0.166.0 resumes the thread this server reverted: the same turns, and its model sees the kept history only.
     const after = await startOnHome0166(suite, "real", { home, cwd: real.root, client: CLIENT });
     const resumed = await after.request("thread/resume", { threadId: mine.id });
     expect(resumed.thread.path).toBe(path.join(home, continuationFiles(home, mine.id).at(-1)!));
-    // It shows the kept history from its own history database, which the turn this server ran after the revert does
-    // not reach (README: "0.166.0 keeps the items of its own paginated threads in a database").
+    // Reverted before its first turn, the thread's history starts anew in the last continuation: 0.166.0 shows the
+    // one turn run here after it.
     const nativeSees = await after.request("thread/turns/list", { threadId: mine.id });
-    expect(nativeSees.data.map((t) => t.id)).toEqual([mine.turns[0]]);
+    expect(nativeSees.data.map((t) => t.id)).toEqual([ourRun.t6]);
     const mark = real.mock.requests.length;
-    await runTurn({ ...real, c: after }, mine.id, "five");
+    await runTurn({ ...real, c: after }, mine.id, "seven");
     const sentThere = JSON.stringify(real.mock.requests.slice(mark).map((r) => r.body));
-    for (const kept of ["re one", "re four"]) expect(sentThere).toContain(kept);
-    for (const gone of ["re two", "re three", '"hang"']) expect(sentThere).not.toContain(gone);
+    // (Answers as the model gave them, quoted: the instructions hold words like "are one".)
+    expect(sentThere).toContain('"re six"');
+    for (const gone of ["one", "two", "three", "four"]) expect(sentThere).not.toContain(`"re ${gone}"`);
+    expect(sentThere).not.toContain('"hang"');
     await after.close();
   });
 
@@ -246,6 +269,7 @@ describe.skipIf(!CODEX_0166_BIN)("thread/revert of a paginated thread", () => {
     const refusal = {
       error: "thread/revert only supports paginated threads",
       seen: ["error thread/revert only supports paginated threads"],
+      answer: null,
     };
     expect(await outcome(ours.c, () => revert(ours, thread.id, t1))).toEqual(refusal);
     await ours.c.close();

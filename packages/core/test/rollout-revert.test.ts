@@ -137,6 +137,15 @@ describe("startContinuation", () => {
     expect(await currentRollout(path)).toEqual({ path: c.path, historyId: c.historyId });
   });
 
+  it("keeps nothing before the thread's first turn: no history_base, numbered from 0", async () => {
+    const rel = `sessions/2026/12/04/rollout-2026-12-04T10-00-00-${THREAD}.jsonl`;
+    const { path, starts } = await rollout(rel, [meta(0), event(1, "task_started", "t1")]);
+    const cut = { path, historyId: THREAD, startOffset: starts[1]!, first: true };
+    const line = await firstLine((await startContinuation(home, THREAD, path, cut, NOW)).path);
+    expect(line.ordinal).toBe(0);
+    expect(line.payload).toEqual({ ...meta(0).payload, timestamp: NOW.toISOString() });
+  });
+
   it("numbers from the lines before the cut when they carry no ordinal", async () => {
     const rel = `sessions/2026/12/04/rollout-2026-12-04T10-00-00-${THREAD}.jsonl`;
     const { path, starts } = await rollout(rel, [

@@ -12,7 +12,7 @@ import type { ThreadServices0166 } from "./threads-0166.js";
  * can be reverted; a legacy one (every thread this server starts) gets 0.166.0's refusal. As 0.166.0 does, under the
  * thread's write lock: a running turn is interrupted (`turn/completed` interrupted), the thread is unloaded
  * (`thread/status/changed` notLoaded), a continuation rollout keeping its history before that turn is started (core
- * rollout/revert.ts), the thread is loaded again from it (`idle`; its followers keep following it, its settings are
+ * rollout/revert.ts; a thread unread from a cut turn is read now, `thread/readState/changed`), the thread is loaded again from it (`idle`; its followers keep following it, its settings are
  * kept) and the answer `{thread, turnsBackwardsCursor, itemsBackwardsCursor}` is followed by `thread/reverted`. A
  * turn not in the thread's history is refused after the reload (`turn not found: <id>`), as 0.166.0 refuses it;
  * nothing is written then.
@@ -42,6 +42,7 @@ export function createRevertHandler0166(s: ThreadServices0166): Handlers<Protoco
             registry.log(
               `thread ${id}: 0.166.0's state database not pointed at ${cut.path}: ${cut.nativeStateError}`,
             );
+          if (cut) await readAfterRevert(id);
         } catch (err) {
           failure = err;
         }
@@ -70,6 +71,24 @@ export function createRevertHandler0166(s: ThreadServices0166): Handlers<Protoco
       return sent;
     },
   };
+
+  /**
+   * A thread unread from a turn the revert cut is read now (0.166.0's `thread/readState/changed` between the unload
+   * and the reload). A receipt store failure is logged and fails nothing else.
+   */
+  async function readAfterRevert(id: string): Promise<void> {
+    const receipts = registry.threadState?.readReceipts;
+    const store = runtime.sessions?.store;
+    try {
+      const first = receipts?.get(id).firstUnread;
+      if (!receipts || !store || first?.type !== "turn") return;
+      if (await store.turnById({ threadId: id }, first.turnId)) return;
+      const readState = receipts.turnRemoved(id, first.turnId);
+      if (readState) void s.announcer.notify("thread/readState/changed", { threadId: id, readState });
+    } catch (err) {
+      registry.log(`thread ${id}: read state not updated after revert: ${(err as Error).message}`);
+    }
+  }
 
   /** Loads the thread again from its rollout (now ending in its newest continuation), with the settings it had. */
   async function reload(before: LoadedThread): Promise<LoadedThread> {

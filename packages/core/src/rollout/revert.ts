@@ -24,6 +24,8 @@ export interface RevertCut {
   path: string;
   historyId: string;
   startOffset: number;
+  /** The reverted turn is the thread's first: nothing of its history is kept. */
+  first?: boolean;
 }
 
 export interface StartedContinuation {
@@ -75,21 +77,15 @@ export async function startContinuation(
 ): Promise<StartedContinuation> {
   const current = await currentRollout(firstPath);
   const { history_base: _previous, ...payload } = await metaPayload(current.path);
-  const ordinal = await ordinalAt(cut.path, cut.startOffset);
+  // Before the thread's first turn nothing is kept: 0.166.0 starts the history anew (no base, numbered from 0).
+  const ordinal = cut.first ? 0 : await ordinalAt(cut.path, cut.startOffset);
   const historyId = uuidV7(now.getTime());
+  const base = { thread_id: cut.historyId, end_ordinal_exclusive: ordinal, end_byte_offset: cut.startOffset };
   const line = {
     timestamp: now.toISOString(),
     ordinal,
     type: "session_meta",
-    payload: {
-      ...payload,
-      timestamp: now.toISOString(),
-      history_base: {
-        thread_id: cut.historyId,
-        end_ordinal_exclusive: ordinal,
-        end_byte_offset: cut.startOffset,
-      },
-    },
+    payload: { ...payload, timestamp: now.toISOString(), ...(cut.first ? {} : { history_base: base }) },
   };
   const path = rolloutPathFor(codexHome, now, `${threadId}_${historyId}`);
   await mkdir(dirname(path), { recursive: true });

@@ -242,6 +242,7 @@ export class SessionsStore {
       path: turn.path,
       historyId: turn.sourceThreadId,
       startOffset: turn.startOffset,
+      first: turn.position === 0,
     });
     const idx = this.index();
     const entry = continuationIndexEntry(this.keyOf(dirname(started.path)), started);

@@ -90,6 +90,22 @@ export class ReadReceiptStore {
       .immediate();
   }
 
+  /**
+   * The thread's history no longer has turn `turnId` (`thread/revert` cut it): a thread unread from that turn is read
+   * now, at a new revision (0.166.0's). The new state, or null when the receipt did not point at that turn.
+   */
+  turnRemoved(threadId: string, turnId: string): ReadState | null {
+    const db = this.db.existing();
+    if (!db) return null;
+    return db
+      .transaction(() => {
+        const current = this.get(threadId);
+        if (current.firstUnread?.type !== "turn" || current.firstUnread.turnId !== turnId) return null;
+        return this.write(threadId, null, undefined);
+      })
+      .immediate();
+  }
+
   /** Forgets the thread's receipt (the thread was deleted). */
   remove(threadId: string): void {
     this.db.get().prepare("DELETE FROM thread_read_receipts WHERE thread_id = ?").run(threadId);

@@ -8,6 +8,7 @@ import {
   type ConversationIdentity,
   type CoreEvent,
   type InputItem,
+  type ResponseItemJson,
   type SpawnedThread,
   type SpawnRequest,
 } from "@codex-ts/core";
@@ -118,6 +119,13 @@ export class SubAgentHost implements AgentThreadHost {
     }
     // Queued behind a running turn (the conversation runs its submissions in order), as 0.166.0 queues input.
     await thread.startUserTurn(items);
+  }
+
+  inject(threadId: string, item: ResponseItemJson): void {
+    const thread = this.s.registry.get(threadId);
+    // A parent that is gone (unloaded) has no history to add to.
+    if (!thread) return;
+    void thread.conversation.submit({ type: "inject_items", items: [item] }).catch(() => undefined);
   }
 
   async close(threadId: string): Promise<void> {

@@ -1,3 +1,4 @@
+import type { ResponseItemJson } from "../client/types.js";
 import type { InputItem } from "../conversation/op.js";
 
 /** What a spawned agent thread starts with: its parent, depth and name, and what it inherits or overrides. */
@@ -33,6 +34,8 @@ export interface AgentThreadHost {
   send(threadId: string, items: InputItem[], interrupt: boolean): Promise<void>;
   /** Stops the thread (interrupts its turn) and unloads it. */
   close(threadId: string): Promise<void>;
+  /** Adds `item` to thread `threadId`'s history without starting a turn (a running turn takes it next). */
+  inject(threadId: string, item: ResponseItemJson): void;
   /** Loads a closed thread again from its rollout; false when there is none. */
   resume(threadId: string): Promise<boolean>;
 }

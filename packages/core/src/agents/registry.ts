@@ -22,6 +22,8 @@ export class AgentRegistry {
   private readonly open = new Map<string, AgentEntry>();
   private readonly closed = new Map<string, AgentEntry>();
   private readonly waiters = new Set<() => void>();
+  /** One-shot listeners for an agent's first final status (the parent's `<subagent_notification>`). */
+  private readonly completionWatchers = new Map<string, (status: AgentStatus) => void>();
   private spawned = 0;
 
   constructor(
@@ -122,7 +124,26 @@ export class AgentRegistry {
     });
   }
 
+  /**
+   * Calls `notify` once, when agent `threadId` next has (or already has) a final status, closed included: 0.166.0
+   * watches each spawned or resumed agent so, to tell its parent.
+   */
+  watchCompletion(threadId: string, notify: (status: AgentStatus) => void): void {
+    this.completionWatchers.set(threadId, notify);
+    this.checkCompletions();
+  }
+
+  private checkCompletions(): void {
+    for (const [id, notify] of [...this.completionWatchers]) {
+      const status = this.open.get(id)?.status ?? this.closed.get(id)?.status;
+      if (!status || !isFinal(status)) continue;
+      this.completionWatchers.delete(id);
+      notify(status);
+    }
+  }
+
   private changed(): void {
+    this.checkCompletions();
     for (const check of [...this.waiters]) check();
   }
 }

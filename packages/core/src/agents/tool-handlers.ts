@@ -5,6 +5,7 @@ import { parseAgentId } from "./agent-id.js";
 import { CollabCall } from "./collab-item.js";
 import type { AgentControl } from "./control.js";
 import { DEPTH_LIMIT_REACHED, notFound, THREAD_LIMIT_REACHED } from "./limits.js";
+import { subagentNotification } from "./notification.js";
 import { type AgentStatus, statusJson } from "./status.js";
 
 type Args = Record<string, unknown>;
@@ -89,6 +90,7 @@ function spawnAgent(agents: AgentControl): ToolHandler {
           reasoningEffort: effortArg,
         });
         registry.add({ threadId: spawned.threadId, parentThreadId: agents.threadId, depth, nickname });
+        tellParentWhenDone(agents, spawned.threadId);
         await registry.host.send(spawned.threadId, task.items, false);
         return {
           item: call.ended("completed", one(spawned.threadId, { kind: "pending_init" }), {
@@ -161,6 +163,7 @@ function resumeAgent(agents: AgentControl): ToolHandler {
           output: notFound(target.id),
         };
       const entry = registry.add(closed);
+      tellParentWhenDone(agents, target.id);
       return {
         item: call.ended("completed", one(target.id, entry.status)),
         output: json({ status: statusJson(entry.status) }),
@@ -218,6 +221,13 @@ function closeAgent(agents: AgentControl): ToolHandler {
       };
     });
   };
+}
+
+/** Once agent `threadId` first reaches a final status, its parent's history gets 0.166.0's notification. */
+function tellParentWhenDone(agents: AgentControl, threadId: string): void {
+  agents.registry.watchCompletion(threadId, (status) =>
+    agents.registry.host.inject(agents.threadId, subagentNotification(threadId, status)),
+  );
 }
 
 /** Closes an agent and every open agent it spawned, deepest first. */

@@ -49,8 +49,10 @@ async function run(impl: Impl) {
     input: [{ type: "text", text: "hi", text_elements: [] }],
   });
   await c.waitFor((m) => m.method === "turn/completed", "turn/completed");
-  const first = mock.requests[0]?.body as { tools?: { name?: string; type: string }[] } | undefined;
-  const tools = (first?.tools ?? []).map((t) => t.name ?? t.type);
+  // The turn's request (0.166.0 may first send a tool-less one of its own, for the memories pinned on).
+  const bodies = mock.requests.map((r) => r.body as { tools?: { name?: string; type: string }[] });
+  const turnRequest = bodies.find((b) => (b.tools ?? []).length > 0);
+  const tools = (turnRequest?.tools ?? []).map((t) => t.name ?? t.type);
   return { features: read.config.features, listed, tools };
 }
 

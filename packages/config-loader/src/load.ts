@@ -364,13 +364,14 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     : undefined;
   if (!modelProvider) throw new ConfigError(`Model provider \`${modelProviderId}\` not found`);
 
-  const features = resolveFeatures(cfg, profile);
   const requirements = opts.modern
     ? await readRequirements({
         requirementsPath: systemPaths(opts.managed, env).requirements,
         legacy: layers.filter((l) => l.kind.startsWith("legacyManaged")),
       })
     : null;
+  // Features requirements.toml pins beat every config layer, as in 0.166.0.
+  const features = { ...resolveFeatures(cfg, profile), ...requirements?.features?.pinned };
   const configWarnings: string[] = [];
   // 0.166.0: a project the user marked (trusted or not) runs in a workspace-write sandbox unless one is set, and an
   // untrusted one asks before running anything it does not trust (`untrusted`).

@@ -293,7 +293,8 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
       ...createEnvironmentHandlers0166({ experimentalApi: () => experimentalApi }),
       ...createSettingsHandlers0166({
         account,
-        config: writer && layers ? { layers, writer } : undefined,
+        config:
+          writer && layers ? { layers, writer, requirements: rt?.configRequirements?.bind(rt) } : undefined,
         homeDir: os.homedir(),
         currentConfig,
         // A loaded 0.166 thread is known; its own connections' states are not tracked (runtimeStatus null).
@@ -472,7 +473,7 @@ export function createHandlerTables(server: AppServer, s: ServerServices): Handl
             state: threadState,
             codexHome,
             experimentalApi: () => experimentalApi,
-            memoriesInUse: () => memoriesInUse(layers),
+            memoriesInUse: () => memoriesInUse(layers, rt?.configRequirements?.bind(rt)),
           })
         : unavailable(protocol0166, THREAD_STATE_METHODS_0166, "a CODEX_HOME")),
       ...createRemoteHandlers0166({

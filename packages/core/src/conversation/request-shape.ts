@@ -163,11 +163,19 @@ export function requestShape(
             generic,
             mcpNamespaces: namespaces ? (o.mcp?.namespaceSpecs() ?? []) : [],
             multiAgent: o.multiAgent ?? false,
+            shellTool: config.features.shell_tool !== false,
           })
         : [],
       ...(withTools
         ? {}
-        : { routable: toolSpecs0166({ webSearch, goals: o.goals ?? false, mcpResources: true }) }),
+        : {
+            routable: toolSpecs0166({
+              webSearch,
+              goals: o.goals ?? false,
+              mcpResources: true,
+              shellTool: config.features.shell_tool !== false,
+            }),
+          }),
       ...common,
       instructions: baseInstructions,
       parallelToolCalls: withTools,

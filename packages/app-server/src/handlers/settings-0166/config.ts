@@ -11,6 +11,7 @@ import {
   type ConfigEdit,
   ConfigError,
   type ConfigLayer,
+  type ConfigRequirements,
   ConfigVersionConflictError,
   type ConfigWriter,
   checkConfigTable,
@@ -101,6 +102,8 @@ export interface ConfigServices0166 {
   layers(cwd?: string): Promise<ConfigLayer[]>;
   /** The one config writer of the server. */
   writer: ConfigWriter;
+  /** The managed requirements (their `[features]` pins show in `config/read`). */
+  requirements?: (() => Promise<ConfigRequirements | null>) | undefined;
 }
 
 /**
@@ -182,9 +185,12 @@ export function createConfigHandlers0166(
       // Flags a client set at run time show where the config does not set them, as in 0.166.0.
       const configured = isTomlTable(merged.features) ? merged.features : {};
       const features = config.features as Record<string, unknown> | undefined;
+      // A flag requirements.toml pins shows as pinned, whatever the config says (0.166.0 shows the settable ones so).
+      const pinned = (await s.requirements?.().catch(() => null))?.features?.pinned ?? {};
       for (const name of RuntimeFeatures.settable) {
         const on = runtimeFeatures.get(name);
-        if (features && on !== undefined && !(name in configured)) features[name] = on;
+        if (features && typeof pinned[name] === "boolean") features[name] = pinned[name];
+        else if (features && on !== undefined && !(name in configured)) features[name] = on;
       }
       if (!p.includeLayers) return { config, origins };
       const listed = [...layers].reverse().map((layer) => ({

@@ -1,11 +1,11 @@
 import { type Protocol0166, protocol0166, type SettingsMethod0166 } from "@codex-ts/app-server-protocol";
-import type { Config, ConfigLayer, ConfigWriter, McpServerConfig } from "@codex-ts/config-loader";
+import type { Config, McpServerConfig } from "@codex-ts/config-loader";
 import type { Handlers } from "../../handler.js";
 import type { SkillExtraRoots } from "../../skill-extra-roots.js";
 import type { AccountService } from "../account-service.js";
 import { unavailable } from "../unavailable.js";
 import { createAccountHandlers0166 } from "./account.js";
-import { createConfigHandlers0166 } from "./config.js";
+import { type ConfigServices0166, createConfigHandlers0166 } from "./config.js";
 import { createHooksHandler0166 } from "./hooks.js";
 import { createMcpConfigHandlers0166, type McpOauthLoginEnd } from "./mcp-config.js";
 import { createMcpStatusHandler0166, type ThreadMcpLookup } from "./mcp-status.js";
@@ -16,7 +16,7 @@ import { createSkillsHandler0166 } from "./skills.js";
 export interface SettingsServices0166 {
   account?: AccountService | undefined;
   /** The server's config layers (the runtime's `configLayers`) and its one config writer. */
-  config?: { layers(): Promise<ConfigLayer[]>; writer: ConfigWriter } | undefined;
+  config?: ConfigServices0166 | undefined;
   /** `$HOME`, for the user's `~/.agents/skills`. */
   homeDir?: string | undefined;
   /** The config as it is now (`mcpServerStatus/list` reports its `mcp_servers`). */

@@ -1,7 +1,7 @@
 import { lstat, open, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { invalidRequest, type Protocol0166 } from "@codex-ts/app-server-protocol";
-import { type ConfigLayer, isTomlTable, mergeTables } from "@codex-ts/config-loader";
+import { type ConfigLayer, type ConfigRequirements, isTomlTable, mergeTables } from "@codex-ts/config-loader";
 import { forgetExtractedMemories } from "@codex-ts/core";
 import type { Handlers } from "../../handler.js";
 import { parseThreadId } from "../../threads/registry.js";
@@ -91,11 +91,16 @@ export function createMemoryHandlers0166(s: ThreadStateServices0166): Handlers<P
  * Whether threads are given the memories: the `memories` feature (the config's value, else the run-time one, else
  * off, 0.166.0's default) and `[memories] use_memories` (default true).
  */
-export async function memoriesInUse(layers: (() => Promise<ConfigLayer[]>) | undefined): Promise<boolean> {
+export async function memoriesInUse(
+  layers: (() => Promise<ConfigLayer[]>) | undefined,
+  requirements?: () => Promise<ConfigRequirements | null>,
+): Promise<boolean> {
   const merged = layers ? (await layers().catch(() => [])).map((l) => l.table).reduce(mergeTables, {}) : {};
   const features = isTomlTable(merged.features) ? merged.features : {};
   const memories = isTomlTable(merged.memories) ? merged.memories : {};
+  // requirements.toml may pin the feature, whatever the config says.
+  const pinned = (await requirements?.().catch(() => null))?.features?.pinned.memories;
   const feature =
-    typeof features.memories === "boolean" ? features.memories : runtimeFeatures.get("memories");
+    pinned ?? (typeof features.memories === "boolean" ? features.memories : runtimeFeatures.get("memories"));
   return feature === true && memories.use_memories !== false;
 }

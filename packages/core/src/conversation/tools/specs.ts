@@ -58,9 +58,11 @@ export function toolSpecs0166(o: {
   generic?: boolean;
   mcpNamespaces?: readonly ToolSpec[];
   multiAgent?: boolean;
+  /** The `shell_tool` feature: off, no exec_command / write_stdin (0.166.0's). */
+  shellTool?: boolean;
 }): ToolSpec[] {
   const tools: ToolSpec[] = [
-    ...UNIFIED_EXEC_TOOLS_0166,
+    ...(o.shellTool === false ? [] : UNIFIED_EXEC_TOOLS_0166),
     ...(o.mcpResources ? MCP_RESOURCE_TOOLS : []),
     REQUEST_USER_INPUT_TOOL,
     ...(o.generic ? [VIEW_IMAGE_TOOL] : [FREEFORM_APPLY_PATCH_TOOL, VIEW_IMAGE_TOOL_0166]),

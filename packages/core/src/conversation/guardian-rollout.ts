@@ -35,10 +35,13 @@ export class GuardianRollout {
     const sent = this.policyRecorded ? items.filter((item) => item.role !== "developer") : items;
     this.policyRecorded = true;
     const last = [...items].reverse().find((item) => item.role === "assistant");
+    const answer = last ? textOf(last as ResponseItemJson) : null;
     const lines: RolloutItem[] = [
       { type: "event_msg", payload: ev.taskStarted(null) },
       ...sent.map((item) => responseItemLine(item)),
-      { type: "event_msg", payload: ev.taskComplete(last ? textOf(last as ResponseItemJson) : null) },
+      // The answer as an event too: a reader of this format shows a turn's items from its events.
+      ...(answer !== null ? [{ type: "event_msg" as const, payload: ev.agentMessage(answer) }] : []),
+      { type: "event_msg", payload: ev.taskComplete(answer) },
     ];
     // As given: the turn markers too, which the legacy policy would drop (they delimit the reviews).
     void this.recorder.then((r) => r?.recordAsIs(lines));

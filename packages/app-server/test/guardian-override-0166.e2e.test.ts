@@ -43,6 +43,35 @@ interface Run {
   /** The retry's review status. */
   retryReview: string[];
   schemaProblems: string[];
+  /** The reviewer's rollouts: their session_meta (source, thread_source, parent) and each review's final answer. */
+  reviewerRollouts: { meta: unknown; answers: unknown[] }[];
+}
+
+/** The rollouts under `home`'s sessions folder whose source is the reviewer's, with what they hold. */
+async function reviewerRollouts(home: string, parentId: string) {
+  const found: { meta: unknown; answers: unknown[] }[] = [];
+  const files = (await fs.readdir(path.join(home, "sessions"), { recursive: true })).filter((f) =>
+    f.endsWith(".jsonl"),
+  );
+  for (const f of files) {
+    const lines = (await fs.readFile(path.join(home, "sessions", f), "utf8"))
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as { type: string; payload: Record<string, unknown> });
+    const meta = lines[0]!.payload;
+    if (JSON.stringify(meta.source) !== JSON.stringify({ subagent: { other: "guardian" } })) continue;
+    found.push({
+      meta: {
+        source: meta.source,
+        thread_source: meta.thread_source,
+        parent: meta.parent_thread_id === parentId,
+      },
+      answers: lines
+        .filter((l) => l.type === "event_msg" && l.payload.type === "task_complete")
+        .map((l) => JSON.parse(String(l.payload.last_agent_message)).outcome),
+    });
+  }
+  return found;
 }
 
 /** The v2 review notification as 0.166.0's core `GuardianAssessmentEvent` (snake_case), as a client sends it back. */
@@ -130,6 +159,7 @@ async function scenario(command: string[]): Promise<Run> {
       .map((m) => (m.params as { review: { status: string } }).review.status);
     const schemaProblems = c.schemaProblems();
     await c.close();
+    const reviewers = await reviewerRollouts(home, thread.id);
     return {
       answer,
       filesAfterApproval,
@@ -139,6 +169,7 @@ async function scenario(command: string[]): Promise<Run> {
       reviewSawApproval: requestText(review?.body).includes("developer: The user has manually approved"),
       retryReview,
       schemaProblems,
+      reviewerRollouts: reviewers,
     };
   } finally {
     await mock.close();
@@ -162,6 +193,15 @@ describe("0.166 thread/approveGuardianDeniedAction after a denial", () => {
     expect(ours.reviewSawApproval).toBe(true);
     expect(ours.retryReview).toEqual(["inProgress", "approved"]);
     expect(ours.files).toEqual(["two.txt"]);
+  });
+
+  it("keeps the reviews in one reviewer rollout of the thread (a guardian sub-thread)", () => {
+    expect(ours.reviewerRollouts).toEqual([
+      {
+        meta: { source: { subagent: { other: "guardian" } }, thread_source: "guardian_review", parent: true },
+        answers: ["deny", "allow"],
+      },
+    ]);
   });
 
   it.skipIf(!reference)("does as codex 0.166.0", () => {

@@ -15,6 +15,7 @@ import {
 } from "../guardian/index.js";
 import type { ApprovalRequest } from "./approval-request.js";
 import type { TurnSettings } from "./context.js";
+import type { GuardianRollout } from "./guardian-rollout.js";
 
 /**
  * Whether the approvals of a turn with these settings go to the automatic reviewer instead of the user: the
@@ -50,6 +51,8 @@ export interface ReviewedSession {
   currentHistory(): ResponseItemJson[];
   /** The items of the response whose tools are running (recorded only once they have all run). */
   readonly inFlightItems: readonly ResponseItemJson[];
+  /** The reviewer's own rollout. */
+  readonly guardianRollout: GuardianRollout;
 }
 
 /**
@@ -100,6 +103,7 @@ export async function reviewApproval(
     history: reviewedHistory(session, targetItemId),
     action,
     signal,
+    onExchanged: (items) => session.guardianRollout.recordReview(items),
   });
   const warning = guardianWarningMessage(verdict);
   if (warning !== null) session.notify(turnId, { type: "guardian_warning", message: warning });

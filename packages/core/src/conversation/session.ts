@@ -39,6 +39,7 @@ import {
   userMessage,
 } from "./context.js";
 import { type GuardianAnswer, reviewApproval, routesToGuardian } from "./guardian-approval.js";
+import { GuardianRollout } from "./guardian-rollout.js";
 import { McpElicitations } from "./mcp-elicitations.js";
 import { OutOfBandElicitations } from "./out-of-band-elicitations.js";
 import { chosenSummary, type RequestShape, reasoningFor, requestShape } from "./request-shape.js";
@@ -158,6 +159,12 @@ export class Session {
     this.lastSettingsSent = d.settings;
     this.contextWindow = modelContextWindow(d.config);
     this.usage = new TokenUsageTracker(this.contextWindow);
+    this.guardianRollout = new GuardianRollout({
+      id: d.id,
+      rolloutPath: d.recorder.path,
+      codexHome: d.config.codexHome,
+      cwd: d.config.cwd,
+    });
     // 0.58.0 tells of a server that did not start with an error event; 0.166.0 only with its startup status.
     if (d.mcp?.wording === "0.58")
       for (const failure of d.mcp.failures)
@@ -264,6 +271,9 @@ export class Session {
     this.history.push(item);
     this.d.recorder.record([responseItemLine(item)]);
   }
+
+  /** The automatic reviewer's own rollout (created at the first review). */
+  readonly guardianRollout: GuardianRollout;
 
   /** The items of the response whose tools are running (set by the turn's sampling loop; for the reviewer). */
   inFlightItems: readonly ResponseItemJson[] = [];
@@ -595,6 +605,7 @@ export class Session {
     await this.unifiedExec.terminateAll();
     await this.mcp?.close();
     await this.d.recorder.shutdown();
+    await this.guardianRollout.shutdown();
     this.goalStore?.close();
   }
 }

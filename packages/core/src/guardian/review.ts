@@ -38,6 +38,11 @@ export interface GuardianReviewRequest {
   /** The turn's signal: an interrupt aborts the review. */
   signal: AbortSignal;
   timeoutMs?: number;
+  /**
+   * Told, once the review is over, what it exchanged with the reviewer: the input sent (the policy, the request,
+   * any follow-ups) and each answer as an assistant message (for the reviewer's rollout).
+   */
+  onExchanged?: (items: Record<string, unknown>[]) => void;
 }
 
 /**
@@ -66,19 +71,17 @@ export async function runGuardianReview(r: GuardianReviewRequest): Promise<Guard
     { type: "message", role: "developer", content: [{ type: "input_text", text: GUARDIAN_POLICY }] },
     reviewRequestMessage(r.history, r.action, r.sessionId),
   ];
+  let lastAnswer: string | null = null;
   try {
     for (let attempt = 1; ; attempt++) {
       const answer = await ask(r, input, deadline.signal);
+      lastAnswer = answer;
       try {
         return parseGuardianDecision(answer);
       } catch (err) {
         if (!(err instanceof GuardianParseError) || attempt >= MAX_ATTEMPTS) throw err;
-        if (answer !== null)
-          input.push({
-            type: "message",
-            role: "assistant",
-            content: [{ type: "output_text", text: answer }],
-          });
+        lastAnswer = null;
+        if (answer !== null) input.push(assistantMessage(answer));
         input.push(retryRequestMessage(r.action, r.sessionId));
       }
     }
@@ -90,7 +93,12 @@ export async function runGuardianReview(r: GuardianReviewRequest): Promise<Guard
   } finally {
     clearTimeout(timer);
     r.signal.removeEventListener("abort", stop);
+    r.onExchanged?.(lastAnswer === null ? input : [...input, assistantMessage(lastAnswer)]);
   }
+}
+
+function assistantMessage(text: string): Record<string, unknown> {
+  return { type: "message", role: "assistant", content: [{ type: "output_text", text }] };
 }
 
 /** One request to the reviewer; resolves with its final message's text (null: it sent none). */

@@ -2,14 +2,9 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  CODEX_0166_BIN,
-  mockCodexHome,
-  responses,
-  type ScriptedResponse,
-  startMockModelServer,
-} from "@codex-ts/test-support";
+import { CODEX_0166_BIN, mockCodexHome, responses } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
+import { AUTO_REVIEW_TOML, startGuardianMock } from "./helpers/guardian-mock-0166.js";
 import { ModernClient, OURS } from "./helpers/modern-client.js";
 
 /**
@@ -70,22 +65,12 @@ function textOf(output: unknown): string {
 
 async function scenario(command: string[]): Promise<Run> {
   const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-0166-guardian-mcp-")));
-  const reviews: ScriptedResponse[] = [];
-  const mock = await startMockModelServer([], {
-    routes: [
-      {
-        name: "guardian",
-        match: (body) =>
-          String((body as { prompt_cache_key?: unknown }).prompt_cache_key).startsWith("guardian:"),
-        answer: () => reviews.shift() ?? responses.turn(responses.message("no decision scripted")),
-      },
-    ],
-  });
+  const { mock, reviews } = await startGuardianMock();
   try {
     const home = await mockCodexHome(mock.baseUrl, {
       modern: true,
       dir: path.join(tmp, "home"),
-      toml: `approvals_reviewer = "auto_review"\n[mcp_servers.hints]\ncommand = "node"\nargs = [${JSON.stringify(HINTS)}]\n`,
+      toml: `${AUTO_REVIEW_TOML}[mcp_servers.hints]\ncommand = "node"\nargs = [${JSON.stringify(HINTS)}]\n`,
     });
     const cwd = path.join(tmp, "project");
     await fs.mkdir(cwd);

@@ -1,15 +1,9 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import {
-  CODEX_0166_BIN,
-  mockCodexHome,
-  requestText,
-  responses,
-  type ScriptedResponse,
-  startMockModelServer,
-} from "@codex-ts/test-support";
+import { CODEX_0166_BIN, mockCodexHome, requestText, responses } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
+import { AUTO_REVIEW_TOML, startGuardianMock } from "./helpers/guardian-mock-0166.js";
 import { ModernClient, OURS } from "./helpers/modern-client.js";
 
 /**
@@ -95,22 +89,12 @@ function coreEvent(p: Record<string, unknown>): Record<string, unknown> {
 
 async function scenario(command: string[]): Promise<Run> {
   const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "codex-0166-guardian-override-")));
-  const reviews: ScriptedResponse[] = [];
-  const mock = await startMockModelServer([], {
-    routes: [
-      {
-        name: "guardian",
-        match: (body) =>
-          String((body as { prompt_cache_key?: unknown }).prompt_cache_key).startsWith("guardian:"),
-        answer: () => reviews.shift() ?? responses.turn(responses.message("no decision scripted")),
-      },
-    ],
-  });
+  const { mock, reviews } = await startGuardianMock();
   try {
     const home = await mockCodexHome(mock.baseUrl, {
       modern: true,
       dir: path.join(tmp, "home"),
-      toml: 'approvals_reviewer = "auto_review"\n',
+      toml: AUTO_REVIEW_TOML,
     });
     const cwd = path.join(tmp, "project");
     await fs.mkdir(cwd);

@@ -195,11 +195,16 @@ export class LoadedThread {
     this.queue?.stop();
     // Turns submitted before this (queued in the core behind the running one) each start and are ended in turn; a
     // turn the core just finished is waited for too (its end not delivered yet), or the client would never hear it
-    // ended. Bounded all the same, for a client that keeps starting turns while the thread goes.
-    for (let round = 0; round < 100 && this.followed.taskInProgress; round++) {
-      const ended = this.untilAborted();
-      await this.conversation.submit({ type: "interrupt" }).catch(() => undefined);
-      await ended;
+    // ended. A `turn/start` that took its hold before this began may submit its turn while we wait for the holds to
+    // be released: so the holds are waited for inside the loop, and a turn found running after them is ended too.
+    // Bounded all the same, for a client that keeps starting turns while the thread goes.
+    for (let round = 0; round < 100; round++) {
+      if (this.followed.taskInProgress) {
+        const ended = this.untilAborted();
+        await this.conversation.submit({ type: "interrupt" }).catch(() => undefined);
+        await ended;
+      } else if (this.holds > 0) await this.untilReleased();
+      else return;
     }
     await this.untilReleased();
   }

@@ -70,7 +70,7 @@ export class GuardianRollout {
         model_provider: String(parentMeta.model_provider ?? ""),
         thread_source: "guardian_review",
         parent_thread_id: this.parent.id,
-      } as never,
+      },
     });
   }
 }

@@ -22,6 +22,8 @@ export interface SessionMetaPayload {
   thread_source?: string | null;
   /** 0.166.0: the thread's workspace roots (`runtimeWorkspaceRoots`; absent: its cwd). */
   runtime_workspace_roots?: string[];
+  /** 0.166.0's reviewer sub-thread (`thread_source: "guardian_review"`): the thread whose actions it reviews. */
+  parent_thread_id?: string;
 }
 
 export interface GitInfo {

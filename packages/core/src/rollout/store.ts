@@ -71,6 +71,9 @@ export interface SessionsStoreOptions {
  * The on-disk session store under `CODEX_HOME` (see DESIGN.md and the core README). Rollout files are the source
  * of truth; the index caches their heads, names, folder listings and turn offsets, and every cached fact is
  * checked against the file system before it is served.
+ * The file stays one class a little over 500 lines on purpose: it is the one facade every server path (v1, v2, 0.166)
+ * reaches the store through, and its methods only hold the index and the confined paths together while the work
+ * itself lives in modules of its own (list, turns, threads, fork, archive, revert).
  */
 export class SessionsStore {
   readonly sessionsDir: string;

@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { heldAnswer } from "./helpers/model-scripts.js";
 import { ModernClient, OURS } from "./helpers/modern-client.js";
+import { collapseRepeats } from "./helpers/transcript.js";
 
 /**
  * `thread/archive` and `thread/delete` of a thread whose turn is running, or was accepted by `turn/start` and has not
@@ -119,9 +120,6 @@ async function run(
     grew: sizesAfter.some((s, i) => s !== sizes[i]),
   };
 }
-
-/** A transcript with each run of the same entry kept once. */
-const collapseRepeats = (t: string[]) => t.filter((m, i) => m !== t[i - 1]);
 
 /** The type of the last record of the (only) rollout left, if any. */
 async function lastRecordOf(home: string, files: string[]): Promise<string | null> {

@@ -92,3 +92,9 @@ export function threadTranscript(entries: readonly TeeEntry[], threadId: string)
   }
   return { steps, shapes };
 }
+
+/**
+ * A transcript with each run of the same entry kept once. Used on the native 0.166.0 side only: under load it may
+ * send a status it already sent (an unload racing the turn's own end); ours is held to the exact sequence.
+ */
+export const collapseRepeats = (t: string[]): string[] => t.filter((m, i) => m !== t[i - 1]);

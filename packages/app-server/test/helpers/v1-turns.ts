@@ -61,7 +61,11 @@ export async function runV1Turns(bin: "ours" | "reference", s: V1Scenario): Prom
     });
     const cwd = await tempDir("codex-e2e-v1-work-");
     await s.setup?.(cwd);
-    const c = await startAppServer({ bin, home: codexHome });
+    // HOME is the temp CODEX_HOME, so the login shells exec_command and the shell tool start (`bash -lc`) read no
+    // profile of the machine's: a profile that runs slow tools (pyenv's init rehashes its shims under a lock, up to
+    // 5 s per shell under CI load; a shell killed in the middle leaves the lock held, and every later login shell
+    // then waits 60 s for it) made a command's first line miss its yield, on either side.
+    const c = await startAppServer({ bin, home: codexHome, env: { HOME: codexHome } });
     const decide = (callId: string) => ({ decision: (s.decide?.(callId) ?? "approved") as ReviewDecision });
     c.onServerRequest("execCommandApproval", (p) => decide(p.callId));
     c.onServerRequest("applyPatchApproval", (p) => decide(p.callId));

@@ -86,7 +86,8 @@ describe("ghost snapshots compared with codex 0.58.0", () => {
   }, async () => {
     const { ours, theirs } = await both({
       turns: 2,
-      // 0.58.0's notice comes from a task of its own, sometimes after task_complete.
+      // 0.58.0's notice comes from a task of its own, sometimes after task_complete (under CI load, well after).
+      settled: ({ events }) => events.filter((e) => e.type === "background_event").length === 2,
       settleMs: 500,
       script: () => [r.turn(r.message("done")), r.turn(r.message("done again"))],
     });
@@ -113,6 +114,8 @@ describe("ghost snapshots compared with codex 0.58.0", () => {
   }, async () => {
     const scenario: V1Scenario = {
       turns: 2,
+      // 0.58.0 records a turn's snapshot when git finishes, which under CI load can be after the turn ended.
+      settled: ({ rollout }) => rollout.filter((l) => l.payload.type === "ghost_snapshot").length === 2,
       settleMs: 300,
       setup: repository,
       script: () => [

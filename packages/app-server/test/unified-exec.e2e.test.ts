@@ -46,6 +46,24 @@ const v2 = (run: V1Run) =>
 
 const both = (s: V1Scenario) => runOursAndTheirs(s);
 
+/** The calls whose command exited with nothing read in `theirs` (exec_command_end with no output) but not in `ours`. */
+function lostOutputs(theirs: V1Run, ours: V1Run): Set<string> {
+  const emptyEnds = (run: V1Run) =>
+    run.events
+      .filter((e) => e.type === "exec_command_end" && e.aggregated_output === "")
+      .map((e) => String(e.call_id));
+  const alsoOurs = new Set(emptyEnds(ours));
+  return new Set(emptyEnds(theirs).filter((id) => !alsoOurs.has(id)));
+}
+/** `projection` without the events, outputs and rollout lines of `calls`. */
+function withoutCalls<T extends Record<string, unknown>>(projection: T, calls: Set<string>): T {
+  const keep = (v: unknown) =>
+    !calls.has(String((v as Rec).call_id ?? ((v as Rec).payload as Rec | undefined)?.call_id));
+  return Object.fromEntries(
+    Object.entries(projection).map(([k, v]) => [k, k !== "tools" && Array.isArray(v) ? v.filter(keep) : v]),
+  ) as T;
+}
+
 /** A fresh Debian machine may have no python3 (the REPL test needs one, as 0.58.0's recording did). */
 const python3 = spawnSync("python3", ["-c", ""]).status === 0;
 if (!python3) console.warn("skipping the python3 REPL comparison: python3 not found");
@@ -114,8 +132,13 @@ describe("unified exec compared with codex 0.58.0", () => {
       expect(mine.events).toEqual(fixture.events.filter((e: Rec) => e.type !== "background_event"));
       expect(mine.rollout).toEqual(fixture.rollout);
       if (!theirs) return;
-      const real = project(theirs);
-      expect({ ...mine, tools: mine.tools.slice(0, 2) }).toEqual({ ...real, tools: real.tools.slice(0, 2) });
+      // 0.58.0 can lose the output of a command that exits at once (under CI load its PTY reader sees the exit
+      // before the last read: exit code 0, nothing read). Such a call is left out of the live comparison; ours is
+      // held to 0.58.0's recorded run above, call by call.
+      const lost = lostOutputs(theirs, ours);
+      const real = withoutCalls(project(theirs), lost);
+      const same = withoutCalls(mine, lost);
+      expect({ ...same, tools: same.tools.slice(0, 2) }).toEqual({ ...real, tools: real.tools.slice(0, 2) });
       expect(notices(ours)).toEqual(notices(theirs));
       expect(v2(ours)).toEqual(v2(theirs));
     },

@@ -30,6 +30,36 @@ export interface V1Scenario {
   setup?: (cwd: string) => Promise<void>;
   /** How long to keep listening after the last turn (for what 0.58.0 sends after `task_complete`). */
   settleMs?: number;
+  /**
+   * What the run holds once it is over, waited for (polled) after the last turn: what 0.58.0 records or sends on a
+   * schedule of its own (a ghost snapshot when git finishes, its snapshot notice), rather than a fixed wait that CI
+   * load outlasts.
+   */
+  settled?: (run: { rollout: RolloutLine[]; events: Rec[] }) => boolean;
+}
+
+/** The rollout's lines as written so far (a line being written is left out). */
+async function rolloutLines(file: string): Promise<RolloutLine[]> {
+  const text = await fs.readFile(file, "utf8").catch(() => "");
+  return text.split("\n").flatMap((l) => {
+    try {
+      return [JSON.parse(l) as RolloutLine];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The v1 events (`codex/event/*` payloads) among `messages`, in order. */
+const eventsOf = (messages: Message[]): Rec[] =>
+  messages.flatMap((m) =>
+    String(m.method).startsWith("codex/event/") ? [(m.params as { msg: Rec }).msg] : [],
+  );
+
+/** Polls until `settled` holds (or 60 s passed: the comparison then shows what is missing). */
+async function untilSettled(settled: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await settled()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
 export interface V1Run {
@@ -92,6 +122,14 @@ export async function runV1Turns(bin: "ours" | "reference", s: V1Scenario): Prom
         `the end of turn ${turn}`,
       );
     }
+    const { settled } = s;
+    if (settled)
+      await untilSettled(async () =>
+        settled({
+          rollout: await rolloutLines(created.rolloutPath),
+          events: eventsOf(c.messages.slice(from)),
+        }),
+      );
     if (s.settleMs) await new Promise((r) => setTimeout(r, s.settleMs));
     const messages = c.messages.slice(from);
     await c.close();
@@ -104,9 +142,7 @@ export async function runV1Turns(bin: "ours" | "reference", s: V1Scenario): Prom
       codexHome,
       requests: mock.requests.map((r) => r.body as Rec),
       messages,
-      events: messages.flatMap((m) =>
-        String(m.method).startsWith("codex/event/") ? [(m.params as { msg: Rec }).msg] : [],
-      ),
+      events: eventsOf(messages),
       serverRequests: messages.filter((m) => m.id !== undefined && m.method !== undefined),
       rollout,
     };

@@ -27,6 +27,8 @@ function unifiedExecCommand(msg: EventMsg): UnifiedExecCall | null {
 /** What a core event means for the unified exec items (see `UnifiedExecItems0166.handle`). */
 export type UnifiedExecStep =
   | { start: ItemOf0166<"commandExecution"> }
+  /** A call whose item an approval started: its process now runs. */
+  | { ran: string; processId: string | null }
   | { rejected: string }
   | "handled"
   | null;
@@ -94,7 +96,7 @@ export class UnifiedExecItems0166 {
     }
     if (call.phase === "started") {
       const item = this.item(call.callId, call.processId);
-      return item ? { start: item } : "handled";
+      return item ? { start: item } : { ran: call.callId, processId: call.processId };
     }
     if (call.phase === "rejected") {
       this.pending.delete(call.callId);
@@ -105,9 +107,16 @@ export class UnifiedExecItems0166 {
 
   /**
    * The item of an announced call not started yet (`processId` null: the process has not started; `cwd` the
-   * approval's, when the call has not begun yet); null else.
+   * approval's, when the call has not begun yet); null else. `source` is `agent` for the item an approval starts:
+   * 0.166.0 shows the request's placeholder item until the process runs (then `unifiedExecStartup`, see `ran`),
+   * and a refused command stays `agent` — codex-acp names the tool call (`exec_command`) only once it ran.
    */
-  item(callId: string, processId: string | null, cwd = ""): ItemOf0166<"commandExecution"> | null {
+  item(
+    callId: string,
+    processId: string | null,
+    cwd = "",
+    source: "agent" | "unifiedExecStartup" = "unifiedExecStartup",
+  ): ItemOf0166<"commandExecution"> | null {
     const call = this.pending.get(callId);
     if (!call) return null;
     this.pending.delete(callId);
@@ -119,7 +128,7 @@ export class UnifiedExecItems0166 {
         status: "inProgress",
       }),
       processId,
-      source: "unifiedExecStartup",
+      source,
     };
   }
 }

@@ -167,7 +167,11 @@ export class EventMapper0166 {
       ]);
     const unified = this.unifiedExec.handle(msg);
     if (unified === "handled") return [];
-    if (unified) return "start" in unified ? this.started(unified.start) : this.declinedEnd(unified.rejected);
+    if (unified) {
+      if ("start" in unified) return this.started(unified.start);
+      if ("ran" in unified) return this.approvedRan(unified.ran, unified.processId);
+      return this.declinedEnd(unified.rejected);
+    }
     const background = this.unifiedExec.background(msg, this.threadId, this.now());
     if (background) return background;
     const planned = this.turn?.planMode?.handle(msg);
@@ -219,7 +223,7 @@ export class EventMapper0166 {
       case "exec_approval_request": {
         // A unified exec command's item starts here, before the flag, as 0.166.0 orders them; for a shell
         // command the core announced the command first (exec_command_begin) and 0.166.0 sets the flag before it.
-        const unifiedItem = this.unifiedExec.item(msg.call_id, null, msg.cwd);
+        const unifiedItem = this.unifiedExec.item(msg.call_id, null, msg.cwd, "agent");
         if (unifiedItem) return [...this.started(unifiedItem), ...this.status.approvalOpened()];
         return [
           ...this.status.approvalOpened(),
@@ -511,6 +515,17 @@ export class EventMapper0166 {
     // A patch's output (apply_patch runs as a process) belongs to no command item: only open commands stream.
     if (this.open.get(msg.call_id)?.type !== "commandExecution") return [];
     return this.withTurn((turnId) => [commandOutputDelta(this.threadId, turnId, msg.call_id, msg.chunk)]);
+  }
+
+  /**
+   * An approved unified exec command's process started: its open item (started by the approval as the model's
+   * placeholder) is now the process's, completed with its source and process id as 0.166.0 does. Nothing is sent.
+   */
+  private approvedRan(callId: string, processId: string | null): Notification0166[] {
+    const item = this.open.get(callId);
+    if (item?.type === "commandExecution")
+      this.open.set(callId, { ...item, source: "unifiedExecStartup", processId });
+    return [];
   }
 
   /** The user refused the command: 0.166.0 completes it as declined, with nothing run, then clears the flag. */

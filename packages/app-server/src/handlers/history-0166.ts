@@ -10,6 +10,7 @@ import {
   cursorFor,
   HistoryBaseError,
   InvalidCursorError,
+  isVanishedFileError,
   parseRolloutFileName,
   RolloutChangedError,
   RolloutLoadError,
@@ -86,7 +87,8 @@ async function loadedOrStored<T>(
   try {
     return await read();
   } catch (err) {
-    if (!(err instanceof ThreadNotFoundError) || !loaded) throw err;
+    // Its rollout removed between the lookup and the read: the same answer as when it was gone before.
+    if (!(err instanceof ThreadNotFoundError || isVanishedFileError(err)) || !loaded) throw err;
     throw invalidRequest(
       `thread ${loaded.id} is not materialized yet; ${what} is unavailable before first user message`,
     );
@@ -118,14 +120,22 @@ export async function readTurnsPage(
   return { data, nextCursor: page.nextCursor, backwardsCursor: page.backwardsCursor };
 }
 
-/** Runs a read, again from a fresh index when the rollout changed under it; store errors become RPC errors. */
+/**
+ * Runs a read, again from a fresh lookup when the rollout changed under it: rewritten (a fresh index), or moved
+ * or removed by a `thread/archive` or `thread/delete` racing it (the file it looked up is gone: read again, the
+ * thread is found archived, or not at all). Store errors become RPC errors; a rollout still vanishing after the
+ * retries is answered as one the lookup did not find (`thread not loaded`), never with the raw errno text.
+ */
 export async function reading<T>(id: string, read: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await read();
     } catch (err) {
-      if (err instanceof RolloutChangedError && attempt < CHANGED_RETRIES) continue;
-      throw clientError(err, id);
+      const vanished = isVanishedFileError(err);
+      if ((err instanceof RolloutChangedError || vanished) && attempt < CHANGED_RETRIES) continue;
+      // (A listing, `id` "", has no one thread to name: its error stands.)
+      const gone = vanished && id !== "";
+      throw clientError(gone ? new ThreadNotFoundError(`no rollout found for thread id ${id}`) : err, id);
     }
   }
 }

@@ -12,6 +12,7 @@ import { FileReadError } from "@codex-ts/config-loader";
 import {
   type ArchiveError,
   type DeferredResume,
+  isVanishedFileError,
   osErrorText,
   RolloutPathError,
   type SessionSummary,
@@ -150,11 +151,14 @@ export function createSessionHandlers(
     path: string,
     settings: SessionSettings,
     want: { events: boolean },
+    byId: string | null = null,
   ): Promise<ResumedConversation> => {
     let loaded: DeferredResume;
     try {
       loaded = await store.planForResume({ path }, want);
     } catch (err) {
+      // Looked up by id and gone since (archived or deleted meanwhile): as if the lookup had not found it.
+      if (byId !== null && isVanishedFileError(err)) throw notFound(byId);
       throw invalidRequest(`failed to load rollout \`${path}\`: ${osErrorText(err)}`);
     }
     const id = loaded.conversationId;
@@ -176,7 +180,8 @@ export function createSessionHandlers(
     }
     const want = { events: r.events };
     if (r.path != null) return resumeFrom(r.path, r.settings, want);
-    if (r.conversationId != null) return resumeFrom(await pathOf(r.conversationId), r.settings, want);
+    if (r.conversationId != null)
+      return resumeFrom(await pathOf(r.conversationId), r.settings, want, r.conversationId);
     throw invalidRequest("either path, conversation id or non empty history must be provided");
   };
 
@@ -210,6 +215,8 @@ export function createSessionHandlers(
         const current = await store.currentRolloutOf(summary.path).catch(() => summary.path);
         return { summary: v1Summary({ ...summary, path: current }) };
       } catch (err) {
+        // Looked up by id and gone since (archived or deleted meanwhile): as if the lookup had not found it.
+        if (!("rolloutPath" in p) && isVanishedFileError(err)) throw notFound(p.conversationId);
         const message = `failed to load conversation summary from ${path}: ${osErrorText(err)}`;
         throw namedBadPath(err) ? invalidRequest(message) : internalError(message);
       }

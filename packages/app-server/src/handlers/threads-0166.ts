@@ -6,7 +6,12 @@ import {
   type ProtocolPeer,
   type RequestResult,
 } from "@codex-ts/app-server-protocol";
-import { type ConversationIdentity, type DeferredResume, osErrorText } from "@codex-ts/core";
+import {
+  type ConversationIdentity,
+  type DeferredResume,
+  isVanishedFileError,
+  osErrorText,
+} from "@codex-ts/core";
 import type { OpenedConversation } from "../conversations.js";
 import type { Handlers } from "../handler.js";
 import type { ConversationRuntime } from "../runtime.js";
@@ -22,6 +27,7 @@ import { settingsFields } from "../threads/thread-object.js";
 import { noticeFullHydration } from "./hydration-notice-0166.js";
 import { recordedModel, resumeHistory } from "./resume-history-0166.js";
 import { createRevertHandler0166 } from "./thread-revert-0166.js";
+import { goneRollout, unlessGone } from "./vanished-rollout-0166.js";
 
 /** What the 0.166 thread handlers serve from. */
 export interface ThreadServices0166 {
@@ -90,21 +96,23 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
     }
     const { sessions, resume } = runtime;
     if (!sessions || !resume) throw invalidRequest("thread/resume is not available on this server");
-    let path = p.path || null;
-    if (path === null) {
-      const id = parseThreadId(p.threadId);
-      const running = registry.get(id);
-      path = running?.opened.rolloutPath ?? (await sessions.store.findPathById(id));
-      if (!path) throw invalidRequest(`no rollout found for thread id ${id}`);
+    // Looked up by id: a rollout that vanishes from here on (a racing `thread/archive` or `thread/delete`) is
+    // answered as if it had been gone before the lookup (`goneRollout`).
+    const byId = p.path ? null : parseThreadId(p.threadId);
+    let rolloutPath = p.path || "";
+    if (byId !== null) {
+      const running = registry.get(byId);
+      const found = running?.opened.rolloutPath ?? (await sessions.store.findPathById(byId));
+      if (!found) throw await goneRollout(sessions.store, byId);
       if (running) {
         // Its rollout was removed under it (by another process): 0.166.0's words for the path it cannot resolve.
-        if (!existsSync(path))
-          throw invalidRequest(`failed to resolve rollout path \`${path}\`: file does not exist`);
+        if (!existsSync(found))
+          throw invalidRequest(`failed to resolve rollout path \`${found}\`: file does not exist`);
         return { thread: running };
       }
+      rolloutPath = found;
     }
-    const rolloutPath = path;
-    const loaded = await load({ path });
+    const loaded = await load({ path: rolloutPath }, byId);
     // A thread loaded (or being loaded) already is rejoined, never opened a second time on the same rollout.
     const id = loaded.conversationId;
     const already = registry.get(id) ?? (await opening.settled(id));
@@ -114,16 +122,20 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
         // Another request may have loaded it, or archived or deleted it, while this one waited for the lock.
         const loadedMeanwhile = registry.get(id);
         if (loadedMeanwhile) return loadedMeanwhile;
-        if (!existsSync(rolloutPath)) throw invalidRequest(`no rollout found for thread id ${id}`);
+        if (!existsSync(rolloutPath)) throw await goneRollout(sessions.store, id);
         // Without a `model`, the thread goes on with the one it last ran with (0.166.0's), else the config's.
         const model = p.model == null ? await recordedModel(sessions.store, id).catch(() => null) : null;
-        const resumed = await resume.call(
-          runtime,
-          loaded,
-          path,
-          model ? { ...settings, overrides: { ...settings.overrides, model } } : settings,
+        const resumed = await unlessGone(sessions.store, id, () =>
+          resume.call(
+            runtime,
+            loaded,
+            rolloutPath,
+            model ? { ...settings, overrides: { ...settings.overrides, model } } : settings,
+          ),
         );
-        const summary = await sessions.store.readSummary(path, sessions.defaultProvider).catch(() => null);
+        const summary = await sessions.store
+          .readSummary(rolloutPath, sessions.defaultProvider)
+          .catch(() => null);
         return registry.add(resumed, settingsOf(resumed, p), {
           ...meta(s.identity().originator, summary?.preview ?? "", summary?.createdAt),
           // What the thread was started or forked with, from its session_meta (0.166.0 shows them on resume).
@@ -141,12 +153,14 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
    * now and read on the thread's first turn: the answer carries no history the model sees, so resuming a long
    * rollout reads only its session_meta line and the index.
    */
-  const load = async (target: { path: string }): Promise<DeferredResume> => {
+  const load = async (target: { path: string }, byId: string | null): Promise<DeferredResume> => {
     const store = runtime.sessions?.store;
     if (!store) throw invalidRequest("thread/resume is not available on this server");
     try {
       return await store.planForResume(target);
     } catch (err) {
+      // A path the client named is its own (0.166.0's words); one looked up by id vanished after the lookup.
+      if (byId !== null && isVanishedFileError(err)) throw await goneRollout(store, byId);
       throw invalidRequest(`failed to load rollout \`${target.path}\`: ${osErrorText(err)}`);
     }
   };
@@ -198,8 +212,11 @@ export function createThreadHandlers0166(s: ThreadServices0166): Handlers<Protoc
       if (opened) attachSubAgents(s, thread);
       s.follows.add(thread.id); // a thread unsubscribed from (and not unloaded yet) is followed again
       const store = runtime.sessions?.store;
+      // A `thread/delete` or `thread/archive` that came in after the open may have moved the rollout already.
       const history = store
-        ? await resumeHistory(store, thread.id, p, thread.meta.historyMode ?? "legacy")
+        ? await resumeHistory(store, thread.id, p, thread.meta.historyMode ?? "legacy").catch(async (err) => {
+            throw existsSync(thread.opened.rolloutPath) ? err : await goneRollout(store, thread.id);
+          })
         : {
             turns: [],
             initialTurnsPage: null,

@@ -25,7 +25,7 @@ export {
 export { cursorFor, DEFAULT_PAGE_SIZE, type ListPage, type ListQuery, parseCursor } from "./list.js";
 export { ThreadNotFoundError, type ThreadTarget } from "./lookup.js";
 export { SESSION_INDEX_FILE } from "./names.js";
-export { osErrorText } from "./os-error.js";
+export { isVanishedFileError, osErrorText } from "./os-error.js";
 export {
   ARCHIVED_SESSIONS_SUBDIR,
   fileTimestamp,

@@ -80,3 +80,13 @@ function isNulByteError(err: unknown): boolean {
     /null bytes/.test(e.message ?? "")
   );
 }
+
+/**
+ * Whether a file operation failed because its file (or a folder on its path) is gone: a rollout removed or moved
+ * (deleted, archived) by another request or process between its lookup and its read. The callers answer such a
+ * race as if the lookup had not found the rollout, never with the raw errno text.
+ */
+export function isVanishedFileError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}

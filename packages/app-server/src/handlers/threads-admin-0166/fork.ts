@@ -4,7 +4,14 @@ import {
   type Protocol0166,
   type RequestResult,
 } from "@codex-ts/app-server-protocol";
-import { ForkError, type ResumeLoad, type RolloutItem, type ThreadTarget, uuidV7 } from "@codex-ts/core";
+import {
+  ForkError,
+  isVanishedFileError,
+  type ResumeLoad,
+  type RolloutItem,
+  type ThreadTarget,
+  uuidV7,
+} from "@codex-ts/core";
 import type { RequestContext, Responded } from "../../handler.js";
 import { sessionSettings0166 } from "../../threads/session-settings.js";
 import { initialThreadSettings } from "../../threads/settings.js";
@@ -46,6 +53,8 @@ export async function forkThread(
   const { store } = sessions;
   if (p.attachToSource) {
     const summary = await store.readThread(source, sessions.defaultProvider).catch((err: unknown) => {
+      // Removed or moved (a racing delete or archive) between lookup and read: as if it had never been found.
+      if (isVanishedFileError(err) && "threadId" in source) throw noRollout(source.threadId);
       throw storeFailure(err, "fork thread");
     });
     attachRefusal(summary?.historyMode ?? null);
@@ -89,8 +98,7 @@ export async function forkThread(
       throw invalidRequest(`${which} '${turnId}' was not found in the source thread`);
     }
     // Removed by another process between lookup and copy: the thread is gone, as if it had never been found.
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" && "threadId" in source)
-      throw noRollout(source.threadId);
+    if (isVanishedFileError(err) && "threadId" in source) throw noRollout(source.threadId);
     throw storeFailure(err, "fork thread");
   }
   let loaded: ResumeLoad;

@@ -137,10 +137,12 @@ export class RolloutLookup {
           if (await isFile(path)) return path;
         }
       }
-      return null;
     } finally {
       cat.flush(); // every folder listed is recorded: the next lookup skips those unchanged
     }
+    // Another walk (the index warmed after a first page, a listing) may have recorded the thread's folder between
+    // the index's miss above and this walk, which then skipped the folder as unchanged: its rows are there now.
+    return this.checkedNames(idx, wanted, false);
   }
 
   /** The archived rollout of an id (archived_sessions/ is flat: one folder to check). */
@@ -162,9 +164,10 @@ export class RolloutLookup {
     const found = await this.checkedNames(idx, wanted, true);
     if (found) return found;
     const cat = new Catalog(this.ctx.codexHome, idx);
-    const changed = await cat.ensureFolder(ARCHIVED_SESSIONS_SUBDIR, new Validation(), false);
+    await cat.ensureFolder(ARCHIVED_SESSIONS_SUBDIR, new Validation(), false);
     cat.flush();
-    return changed ? this.checkedNames(idx, wanted, true) : null;
+    // Checked again even when the folder looked unchanged: another walk may have recorded it since the miss above.
+    return this.checkedNames(idx, wanted, true);
   }
 
   /** The first recorded file of an id that still exists; entries whose file went are dropped. */

@@ -89,7 +89,8 @@ describe("unified exec in a regular turn", () => {
       responses.turn(
         responses.functionCall(
           "exec_command",
-          { cmd: "echo pid=$$; exec cat", yield_time_ms: 1500 },
+          // Not a login shell: the machine's profile (this CI's runs pyenv's init) can outlast the yield under load.
+          { cmd: "echo pid=$$; exec cat", login: false, yield_time_ms: 1500 },
           "call_cat",
         ),
       ),

@@ -85,14 +85,31 @@ async function exited(pid: number): Promise<void> {
   while (await alive(pid)) await new Promise((r) => setTimeout(r, 50));
 }
 
-const hasPython = (() => {
+/**
+ * The python3 interpreter itself (not a version manager's shim, which runs several shell scripts per start: seconds
+ * on a loaded CI machine, longer than a REPL's first yield), or null without one.
+ */
+const python3 = (() => {
   try {
-    execFileSync("python3", ["-c", "0"]);
-    return true;
+    return (
+      execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim() ||
+      null
+    );
   } catch {
-    return false;
+    return null;
   }
 })();
+const hasPython = python3 !== null;
+
+/**
+ * An environment for a login shell that starts quickly whatever the machine's profile does: HOME is the test's
+ * folder (no ~/.profile to read) and the real python3's folder comes first on PATH.
+ */
+const quickLoginEnv = (): Record<string, string> => {
+  const e = env();
+  const dir = python3 ? path.dirname(python3) : null;
+  return { ...e, HOME: cwd, PATH: dir ? `${dir}${path.delimiter}${e.PATH ?? ""}` : (e.PATH ?? "") };
+};
 
 describe("tool specs", () => {
   it("are the two tools 0.58.0 sends first under [features] unified_exec, byte for byte", () => {
@@ -249,7 +266,8 @@ describe("sessions on a PTY", () => {
     async () => {
       const m = manager();
       const want = (id: string) => recordedRepl.outputs.find((o) => o.call_id === id)?.output;
-      const ctx = { callId: "call_repl", cwd, env: env(), sandbox: null };
+      // A login shell, as 0.58.0 ran it, without the machine's profile (see quickLoginEnv).
+      const ctx = { callId: "call_repl", cwd, env: quickLoginEnv(), sandbox: null };
       const begin = UnifiedExecManager.beginEvent(
         "call_repl",
         execArgs({ cmd: "python3 -q", login: true }),

@@ -109,9 +109,28 @@ export function terminalInteraction(
   };
 }
 
-/** 0.166's `TurnError` for a failure the core reports as text (it classifies none, so no error info). */
+/** The core's (0.58.0's) words for a model HTTP 500 it gave up retrying. */
+const HIGH_DEMAND_058 = "We're currently experiencing high demand, which may cause temporary errors.";
+/** How the core words a model request refused with 400: the body after this prefix. */
+const BAD_REQUEST_058 = "unexpected status 400 Bad Request: ";
+
+/**
+ * 0.166's `TurnError` for a failure the core reports as text. The core words failures as 0.58.0 does and classifies
+ * none; the two model failures 0.166.0 words and classifies otherwise are translated (checked with the native
+ * binary through codex-acp, test/acp-sweep-model-errors.e2e.test.ts): a 500 after its retries (its typographic
+ * apostrophe, `internalServerError`) and a 400 (the response body alone, `other`). Anything else has no error info.
+ */
 export function turnError(message: string): gen0166.TurnError {
-  return { message, codexErrorInfo: null, additionalDetails: null, misalignment: null };
+  const base = { additionalDetails: null, misalignment: null };
+  if (message === HIGH_DEMAND_058)
+    return {
+      message: HIGH_DEMAND_058.replace("'", "\u2019"),
+      codexErrorInfo: "internalServerError",
+      ...base,
+    };
+  if (message.startsWith(BAD_REQUEST_058))
+    return { message: message.slice(BAD_REQUEST_058.length), codexErrorInfo: "other", ...base };
+  return { message, codexErrorInfo: null, ...base };
 }
 
 /** The `error` notification: a turn's failure, or (`willRetry`) a retry notice. */

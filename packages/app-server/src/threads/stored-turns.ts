@@ -1,6 +1,7 @@
 import type { gen0166 } from "@codex-ts/app-server-protocol";
 import { isNumberedRecord, type RolloutLineAt, type RolloutRange, type TurnEntry } from "@codex-ts/core";
 import { reasoningItem, type ThreadItem0166 } from "../events/items-0166.js";
+import { turnError } from "../events/notifications-0166.js";
 import { type LineEffect, lineEffect } from "./stored-items.js";
 
 /**
@@ -122,7 +123,8 @@ function apply(turn: gen0166.Turn, e: LineEffect, legacy: WeakSet<ThreadItem0166
     }
     case "error":
       turn.status = "failed";
-      turn.error = { message: e.message, codexErrorInfo: null, additionalDetails: null, misalignment: null };
+      // Worded and classified as the live `turn/completed` showed it.
+      turn.error = turnError(e.message);
       break;
     case "aborted":
       turn.status = "interrupted";

@@ -42,6 +42,10 @@ export async function runContextTurn(session: Session, id: string, text: string)
   await runTurn(session, id, async () => session.record(userMessage(text)));
 }
 
+/** 0.166.0's words for an interrupted turn, in the history the model sees next (checked with the native binary). */
+const TURN_ABORTED_MARKER =
+  "<turn_aborted>\nThe user interrupted the previous turn on purpose. Any running unified exec processes may still be running in the background. If any tools/commands were aborted, they may have partially executed.\n</turn_aborted>";
+
 async function runTurn(
   session: Session,
   id: string,
@@ -53,20 +57,28 @@ async function runTurn(
   const turnDiff = new TurnDiffTracker();
   // Everything after task_started runs inside the task's closing logic, the input included: whatever fails, the
   // turn ends with `error` + `task_complete` (or `turn_aborted`), never silently.
-  await settleTask(session, task, async () => {
-    await session.historyReady();
-    session.recordSettingsChange();
-    await recordInput();
-    // As 0.58.0, the snapshot starts once the input is recorded and runs beside the model requests.
-    const snapshot = new TurnSnapshot(session, id, task.signal);
-    try {
-      await samplingLoop(session, task, toolContext(session, task, turnDiff, snapshot));
-    } finally {
-      // Recorded (or its notice sent) before the turn's end is announced, so a client that reads the rollout after
-      // task_complete finds it (0.58.0 did not wait: its notice could follow task_complete).
-      await snapshot.recorded();
-    }
-  }).finally(() => {
+  await settleTask(
+    session,
+    task,
+    async () => {
+      await session.historyReady();
+      session.recordSettingsChange();
+      await recordInput();
+      // As 0.58.0, the snapshot starts once the input is recorded and runs beside the model requests.
+      const snapshot = new TurnSnapshot(session, id, task.signal);
+      try {
+        await samplingLoop(session, task, toolContext(session, task, turnDiff, snapshot));
+      } finally {
+        // Recorded (or its notice sent) before the turn's end is announced, so a client that reads the rollout after
+        // task_complete finds it (0.58.0 did not wait: its notice could follow task_complete).
+        await snapshot.recorded();
+      }
+    },
+    () => {
+      // 0.166.0 tells the model of the interruption in the next request: a user message recorded as the turn ends.
+      if (session.generation() === "0.166") session.record(userMessage(TURN_ABORTED_MARKER));
+    },
+  ).finally(() => {
     session.turnOutputSchema = undefined;
   });
 }

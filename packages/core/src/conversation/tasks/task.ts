@@ -27,16 +27,19 @@ export async function settleTask(
   session: Session,
   task: RunningTask,
   work: () => Promise<void>,
+  /** Runs when the task was interrupted, before `turn_aborted` is recorded (a turn's history marker). */
+  onAborted?: () => void,
 ): Promise<void> {
   let closing: CodexEventMsg[] = [];
   try {
     await work();
     closing = [ev.taskComplete(task.lastAgentMessage)];
   } catch (err) {
-    closing =
-      task.signal.aborted || err instanceof TurnAborted
-        ? [ev.turnAborted()]
-        : [ev.error((err as Error).message), ev.taskComplete(task.lastAgentMessage)];
+    const aborted = task.signal.aborted || err instanceof TurnAborted;
+    if (aborted) onAborted?.();
+    closing = aborted
+      ? [ev.turnAborted()]
+      : [ev.error((err as Error).message), ev.taskComplete(task.lastAgentMessage)];
   } finally {
     await session.finishTask(task.id, closing);
   }

@@ -63,22 +63,27 @@ export async function runTools(ctx: ToolContext, calls: readonly ResponseItemJso
       outputs.set(call, [toolSearchOutput(String(call.call_id ?? ""), [])]);
       continue;
     }
-    const text = abortOutput ?? abortedToolOutput(String(call.name ?? ""), (Date.now() - started) / 1000);
+    const shellFamily = ctx.family().toolset === "0.58" ? SHELL_FAMILY_058 : SHELL_FAMILY_0166;
+    const text =
+      abortOutput ??
+      abortedToolOutput(shellFamily.has(String(call.name ?? "")), (Date.now() - started) / 1000);
     const type = call.type === "custom_tool_call" ? "custom_tool_call_output" : "function_call_output";
     outputs.set(call, [{ type, call_id: String(call.call_id ?? ""), output: text }]);
   }
   return { outputs, aborted };
 }
 
+/** The tools whose interrupted call reports its wall time: 0.58.0's shell tools; 0.166.0's `exec_command` family. */
+const SHELL_FAMILY_058 = new Set(["shell", "container.exec", "local_shell"]);
+const SHELL_FAMILY_0166 = new Set(["exec_command", "shell_command"]);
+
 /**
- * What a tool call reports when the turn is interrupted while it runs (or before it could run), as 0.58.0 words it:
- * shell calls with their wall time, others with the time in seconds.
+ * What a tool call reports when the turn is interrupted while it runs (or before it could run), as 0.58.0 and
+ * 0.166.0 word it: shell calls with their wall time, others with the time in seconds.
  */
-function abortedToolOutput(name: string, seconds: number): string {
+function abortedToolOutput(shell: boolean, seconds: number): string {
   const secs = Math.max(0.1, seconds).toFixed(1);
-  return name === "shell" || name === "container.exec" || name === "local_shell"
-    ? `Wall time: ${secs} seconds\naborted by user`
-    : `aborted by user after ${secs}s`;
+  return shell ? `Wall time: ${secs} seconds\naborted by user` : `aborted by user after ${secs}s`;
 }
 
 /**

@@ -314,7 +314,15 @@ describe("thread/shellCommand compared with codex 0.166.0", () => {
       id: turnId,
       status: "interrupted",
     });
-    const done = await s.c.waitFor((m) => m.method === "item/completed", "item/completed");
+    const completed = (m: Message) => m.method === "item/completed";
+    // 0.166.0 races itself here: under load its interrupt can end the user shell task before the command's
+    // cancellation is reported, and the item then never completes (seen with 3 test runs in parallel). Its item,
+    // when it comes, is held to what ours must send; ours always completes it.
+    const done =
+      impl === "real"
+        ? await s.c.waitFor(completed, "item/completed", 10_000).catch(() => null)
+        : await s.c.waitFor(completed, "item/completed");
+    if (!done) return;
     expect(itemOf(done)).toMatchObject({
       source: "userShell",
       status: "failed",

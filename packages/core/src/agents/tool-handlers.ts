@@ -85,7 +85,10 @@ function spawnAgent(agents: AgentControl): ToolHandler {
     return withItem(ctx, call, async () => {
       // A model or effort the agent cannot run: 0.166.0 starts the item and never completes it; this server
       // completes it as failed, so that no client holds it open.
-      const refused = registry.host.refuseSpawn(agents.threadId, model, effortArg);
+      // A role's own model is its config's, not checked against the model list (0.166.0 runs it as configured).
+      const refused = role?.settings.model
+        ? null
+        : registry.host.refuseSpawn(agents.threadId, model, effortArg);
       if (refused !== null) return { item: call.ended("failed", new Map()), output: refused };
       if (!registry.hasRoom()) return { item: call.ended("failed", new Map()), output: THREAD_LIMIT_REACHED };
       const nickname = registry.nextNickname();

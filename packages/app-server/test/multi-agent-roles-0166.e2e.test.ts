@@ -51,7 +51,7 @@ describe("multi-agent roles (0.166)", () => {
     };
     await s.c.waitUntil(() => s.mock.requests.some((r) => isChild(r.body as Item)), "the agent's request");
     const bodies = s.mock.requests.map((r) => r.body as Item);
-    const namespace = (bodies[0]?.tools as Item[]).find((t) => t.name === "multi_agent_v1") as Item;
+    const namespace = ((bodies[0] as Item).tools as Item[]).find((t) => t.name === "multi_agent_v1") as Item;
     const spawn = (namespace.tools as Item[]).find((t) => t.name === "spawn_agent") as Item;
     const agentType = (spawn.parameters as { properties: Record<string, Item> }).properties
       .agent_type as Item;

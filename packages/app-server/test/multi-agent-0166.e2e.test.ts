@@ -102,7 +102,7 @@ describe("multi-agent tools (0.166)", () => {
         { name: "send_input", params: ["interrupt", "items", "message", "target"], required: ["target"] },
         {
           name: "spawn_agent",
-          params: ["agent_type", "fork_context", "items", "message", "model", "reasoning_effort"],
+          params: ["fork_context", "items", "message", "model", "reasoning_effort"],
           required: [],
         },
         { name: "wait_agent", params: ["targets", "timeout_ms"], required: ["targets"] },

@@ -87,7 +87,10 @@ export const multiAgentTools = (roles: Record<string, AgentRoleConfig> = {}): To
       "spawn_agent",
       "Starts a sub-agent on a well-scoped task that can run beside your own work; returns its id and nickname. It runs your model unless `model` says otherwise. Spawn agents only when the user (or the project's instructions) asks for sub-agents, delegation or parallel work.",
       {
-        agent_type: { type: "string", description: agentTypeDescription(roles) },
+        // Offered only with roles of the user's (0.166.0 offers no agent_type without one).
+        ...(Object.keys(roles).length > 0
+          ? { agent_type: { type: "string", description: agentTypeDescription(roles) } }
+          : {}),
         fork_context: {
           type: "boolean",
           description: "True gives the agent this thread's history; false or absent only the task.",

@@ -1,5 +1,10 @@
 export { isTomlTable, jsonToToml, type TomlTable, type TomlValue } from "@codex-ts/json-to-toml";
-export { type AgentsConfig, DEFAULT_AGENTS_CONFIG, resolveAgentsConfig } from "./agents.js";
+export {
+  type AgentRoleConfig,
+  type AgentsConfig,
+  DEFAULT_AGENTS_CONFIG,
+  resolveAgentsConfig,
+} from "./agents.js";
 export { type AtomicWriteOptions, writeFileAtomically } from "./atomic-write.js";
 export {
   type BackwardSpanReadOptions,

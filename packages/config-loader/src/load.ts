@@ -494,6 +494,6 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     configWarnings,
     ...(permissions ? { permissionProfile: permissions.profile } : {}),
     raw: merged,
-    agents: opts.modern ? resolveAgentsConfig(merged) : { ...DEFAULT_AGENTS_CONFIG },
+    agents: opts.modern ? resolveAgentsConfig(merged, codexHome) : { ...DEFAULT_AGENTS_CONFIG, roles: {} },
   };
 }

@@ -4,7 +4,7 @@ import { tempDir } from "@codex-ts/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { currentRollout } from "../src/rollout/continuations.js";
 import { bindingOptionsForDriver, loadDriver } from "../src/rollout/index-db.js";
-import { pointNativeThreadAt } from "../src/rollout/native-state.js";
+import { nativePointingPending, pointNativeThreadAt } from "../src/rollout/native-state.js";
 import { parseContinuationFileName } from "../src/rollout/paths.js";
 import { startContinuation } from "../src/rollout/revert.js";
 
@@ -169,18 +169,49 @@ describe("pointNativeThreadAt", () => {
   it("points 0.166.0's row of the thread at the continuation, and creates nothing", async () => {
     const Driver = loadDriver();
     if (!Driver) return; // without SQLite there is nothing to point
-    expect(pointNativeThreadAt(home, THREAD, "/new")).toBe(false);
+    expect(pointNativeThreadAt(home, THREAD, "/new")).toBe("absent");
     expect(await readdir(home)).toEqual([]);
     const db = new Driver(join(home, "state_5.sqlite"), bindingOptionsForDriver());
     db.exec("CREATE TABLE threads (id TEXT PRIMARY KEY, rollout_path TEXT NOT NULL, title TEXT NOT NULL)");
     db.prepare("INSERT INTO threads VALUES (?, ?, ?)").run(THREAD, "/old", "kept");
     db.prepare("INSERT INTO threads VALUES (?, ?, ?)").run("other", "/other", "kept");
-    expect(pointNativeThreadAt(home, THREAD, "/new")).toBe(true);
-    expect(pointNativeThreadAt(home, "unknown", "/new")).toBe(false);
+    expect(pointNativeThreadAt(home, THREAD, "/new")).toBe("pointed");
+    expect(pointNativeThreadAt(home, "unknown", "/new")).toBe("absent");
     expect(db.prepare("SELECT id, rollout_path, title FROM threads ORDER BY id").all()).toEqual([
       { id: THREAD, rollout_path: "/new", title: "kept" },
       { id: "other", rollout_path: "/other", title: "kept" },
     ]);
     db.close();
   });
+
+  for (const journal of ["WAL", "DELETE"])
+    it(`does not wait for a database another connection holds locked (${journal} journal): it updates it later`, async () => {
+      const Driver = loadDriver();
+      if (!Driver) return;
+      const holder = new Driver(join(home, "state_5.sqlite"), bindingOptionsForDriver());
+      holder.pragma(`journal_mode = ${journal}`);
+      holder.exec("CREATE TABLE threads (id TEXT PRIMARY KEY, rollout_path TEXT NOT NULL)");
+      holder.prepare("INSERT INTO threads VALUES (?, ?)").run(THREAD, "/old");
+      holder.exec("BEGIN EXCLUSIVE");
+      const landed: string[] = [];
+      const failures: string[] = [];
+      const reports = {
+        onLanded: (o: string) => landed.push(o),
+        onLateFailure: (m: string) => failures.push(m),
+      };
+      // Deferred, not waited for; a second pointing (a newer continuation) replaces the first one still waiting.
+      expect(pointNativeThreadAt(home, THREAD, "/first", reports)).toBe("deferred");
+      expect(pointNativeThreadAt(home, THREAD, "/second", reports)).toBe("deferred");
+      expect(nativePointingPending(home, THREAD)).toBe(true);
+      // Timers run meanwhile: the event loop is free while the lock is held.
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(holder.prepare("SELECT rollout_path FROM threads").all()).toEqual([{ rollout_path: "/old" }]);
+      expect(landed).toEqual([]);
+      holder.exec("COMMIT");
+      while (nativePointingPending(home, THREAD)) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(landed).toEqual(["pointed"]);
+      expect(failures).toEqual([]);
+      expect(holder.prepare("SELECT rollout_path FROM threads").all()).toEqual([{ rollout_path: "/second" }]);
+      holder.close();
+    });
 });

@@ -37,7 +37,13 @@ export function createRevertHandler0166(s: ThreadServices0166): Handlers<Protoco
         let cut: { path: string; nativeStateError: string | null } | null = null;
         let failure: unknown = null;
         try {
-          cut = await store.revertBefore({ threadId: id }, p.beforeTurnId);
+          // A state database 0.166.0 holds busy is updated later, from a timer: how that ends is logged.
+          cut = await store.revertBefore({ threadId: id }, p.beforeTurnId, {
+            onLateFailure: (message) =>
+              registry.log(
+                `thread ${id}: 0.166.0's state database not pointed at the continuation: ${message}`,
+              ),
+          });
           if (cut?.nativeStateError)
             registry.log(
               `thread ${id}: 0.166.0's state database not pointed at ${cut.path}: ${cut.nativeStateError}`,

@@ -79,7 +79,8 @@ export class SubAgentHost implements AgentThreadHost {
       modelProvider: ps.modelProvider,
       approvalPolicy: ps.approvalPolicy,
       sandbox: sandboxMode(ps.sandboxPolicy),
-      config: request.reasoningEffort ? { model_reasoning_effort: request.reasoningEffort } : null,
+      // The role's developer instructions (its config file's), besides the effort asked for.
+      config: spawnConfig(request),
     };
     const settings = sessionSettings0166(params, this.s.skills, this.s.identity());
     const source = {
@@ -89,7 +90,7 @@ export class SubAgentHost implements AgentThreadHost {
           depth: request.depth,
           agent_path: null,
           agent_nickname: request.nickname,
-          agent_role: null,
+          agent_role: request.role?.name ?? null,
         },
       },
     };
@@ -232,4 +233,12 @@ export function attachSubAgents(s: SubAgentServices, thread: LoadedThread): void
   if (thread.meta.threadSource === "subagent") return;
   const limits = agentLimits(thread.conversation.agentsConfig());
   thread.conversation.useAgents(new SubAgentHost(s, limits).rootControl(thread.id));
+}
+
+/** The config a spawned agent's thread starts with: the effort asked for, its role's developer instructions. */
+function spawnConfig(request: SpawnRequest): Record<string, unknown> | null {
+  const config: Record<string, unknown> = {};
+  if (request.reasoningEffort) config.model_reasoning_effort = request.reasoningEffort;
+  if (request.role?.developerInstructions) config.developer_instructions = request.role.developerInstructions;
+  return Object.keys(config).length > 0 ? config : null;
 }

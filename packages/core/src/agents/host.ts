@@ -9,6 +9,8 @@ export interface SpawnRequest {
   /** Overrides of the parent's model and reasoning effort (null: inherited). */
   model: string | null;
   reasoningEffort: string | null;
+  /** The role it was spawned as (`agent_type`) and what the role's config file sets (null: no role named). */
+  role: { name: string; developerInstructions: string | null } | null;
 }
 
 /** The model an agent thread runs, as the `collabAgentToolCall` item reports it. */

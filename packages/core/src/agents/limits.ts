@@ -1,4 +1,4 @@
-import type { AgentsConfig } from "@codex-ts/config-loader";
+import type { AgentRoleConfig, AgentsConfig } from "@codex-ts/config-loader";
 
 /**
  * 0.166.0's multi-agent limits (its `[agents]` config: `max_concurrent_threads_per_session` / `max_threads`,
@@ -13,6 +13,8 @@ export interface AgentLimits {
   /** `default_subagent_model` / `default_subagent_reasoning_effort`: a spawn's defaults (null: the parent's). */
   defaultModel: string | null;
   defaultEffort: string | null;
+  /** The `[agents.<role>]` roles a spawn may name (besides the built-in ones). */
+  roles: Record<string, AgentRoleConfig>;
 }
 
 export const DEFAULT_AGENT_LIMITS: AgentLimits = {
@@ -20,6 +22,7 @@ export const DEFAULT_AGENT_LIMITS: AgentLimits = {
   maxDepth: 1,
   defaultModel: null,
   defaultEffort: null,
+  roles: {},
 };
 
 /** The limits of a root thread's resolved `[agents]` config (the defaults without one). */
@@ -30,6 +33,7 @@ export function agentLimits(agents: AgentsConfig | undefined): AgentLimits {
     maxDepth: agents.maxDepth,
     defaultModel: agents.defaultSubagentModel ?? null,
     defaultEffort: agents.defaultSubagentReasoningEffort ?? null,
+    roles: agents.roles ?? {},
   };
 }
 

@@ -1,3 +1,4 @@
+import type { AgentRoleConfig } from "@codex-ts/config-loader";
 import { uuidV7 } from "../conversation/ids.js";
 import type { InputItem } from "../conversation/op.js";
 import type { ToolContext, ToolHandler } from "../conversation/tools/context.js";
@@ -6,6 +7,7 @@ import { CollabCall } from "./collab-item.js";
 import type { AgentControl } from "./control.js";
 import { DEPTH_LIMIT_REACHED, notFound, THREAD_LIMIT_REACHED } from "./limits.js";
 import { subagentNotification } from "./notification.js";
+import { findRole, type ResolvedRole, roleSettings } from "./roles.js";
 import { type AgentStatus, statusJson } from "./status.js";
 
 type Args = Record<string, unknown>;
@@ -62,8 +64,14 @@ function spawnAgent(agents: AgentControl): ToolHandler {
     // 0.166.0 refuses a spawn past the depth limit before the call has an item.
     const depth = agents.depth + 1;
     if (depth > registry.limits.maxDepth) return DEPTH_LIMIT_REACHED;
-    const asked = typeof args.model === "string" && args.model !== "" ? args.model : null;
-    const askedEffort = typeof args.reasoning_effort === "string" ? args.reasoning_effort : null;
+    // A role (`agent_type`) whose config file sets the model or effort fixes them, whatever the call asks.
+    const role = spawnRole(registry.limits.roles, args.agent_type);
+    if (typeof role === "string") return role;
+    const asked =
+      role?.settings.model ?? (typeof args.model === "string" && args.model !== "" ? args.model : null);
+    const askedEffort =
+      role?.settings.reasoningEffort ??
+      (typeof args.reasoning_effort === "string" ? args.reasoning_effort : null);
     // What the call names, else `[agents] default_subagent_model` / `default_subagent_reasoning_effort`.
     const model = asked ?? registry.limits.defaultModel;
     const effortArg = askedEffort ?? registry.limits.defaultEffort;
@@ -77,7 +85,10 @@ function spawnAgent(agents: AgentControl): ToolHandler {
     return withItem(ctx, call, async () => {
       // A model or effort the agent cannot run: 0.166.0 starts the item and never completes it; this server
       // completes it as failed, so that no client holds it open.
-      const refused = registry.host.refuseSpawn(agents.threadId, model, effortArg);
+      // A role's own model is its config's, not checked against the model list (0.166.0 runs it as configured).
+      const refused = role?.settings.model
+        ? null
+        : registry.host.refuseSpawn(agents.threadId, model, effortArg);
       if (refused !== null) return { item: call.ended("failed", new Map()), output: refused };
       if (!registry.hasRoom()) return { item: call.ended("failed", new Map()), output: THREAD_LIMIT_REACHED };
       const nickname = registry.nextNickname();
@@ -88,6 +99,9 @@ function spawnAgent(agents: AgentControl): ToolHandler {
           nickname,
           model,
           reasoningEffort: effortArg,
+          role: role
+            ? { name: role.name, developerInstructions: role.settings.developerInstructions ?? null }
+            : null,
         });
         registry.add({ threadId: spawned.threadId, parentThreadId: agents.threadId, depth, nickname });
         tellParentWhenDone(agents, spawned.threadId);
@@ -248,4 +262,19 @@ export function agentToolHandlers(agents: AgentControl): ReadonlyMap<string, Too
     ["wait_agent", waitAgent(agents)],
     ["close_agent", closeAgent(agents)],
   ]);
+}
+
+/**
+ * The role a spawn names (`agent_type`): null when it names none; the refusal (in 0.166.0's words) for a role that
+ * does not exist or whose config file cannot be read.
+ */
+function spawnRole(roles: Record<string, AgentRoleConfig>, raw: unknown): ResolvedRole | null | string {
+  if (typeof raw !== "string" || raw === "") return null;
+  const role = findRole(roles, raw);
+  if (!role) return `unknown agent_type '${raw}'`;
+  try {
+    return { name: raw, settings: roleSettings(role) };
+  } catch {
+    return "agent type is currently not available";
+  }
 }

@@ -1,4 +1,6 @@
+import type { AgentRoleConfig } from "@codex-ts/config-loader";
 import type { NamespacedFunction, ToolSpec } from "../client/types.js";
+import { agentTypeDescription } from "./roles.js";
 
 /** The namespace 0.166.0 offers its multi-agent tools in (version 1 of its multi-agent tools). */
 export const MULTI_AGENT_NAMESPACE = "multi_agent_v1";
@@ -47,9 +49,9 @@ const fn = (
 
 /**
  * The multi-agent tools as 0.166.0 offers them (its names, parameters and order: close, resume, send, spawn, wait),
- * described in this server's words.
+ * described in this server's words; `spawn_agent`'s `agent_type` lists the roles (`[agents.<role>]` and built-in).
  */
-export const MULTI_AGENT_TOOLS: ToolSpec = {
+export const multiAgentTools = (roles: Record<string, AgentRoleConfig> = {}): ToolSpec => ({
   type: "namespace",
   name: MULTI_AGENT_NAMESPACE,
   description: "Tools for spawning and managing sub-agents.",
@@ -85,6 +87,10 @@ export const MULTI_AGENT_TOOLS: ToolSpec = {
       "spawn_agent",
       "Starts a sub-agent on a well-scoped task that can run beside your own work; returns its id and nickname. It runs your model unless `model` says otherwise. Spawn agents only when the user (or the project's instructions) asks for sub-agents, delegation or parallel work.",
       {
+        // Offered only with roles of the user's (0.166.0 offers no agent_type without one).
+        ...(Object.keys(roles).length > 0
+          ? { agent_type: { type: "string", description: agentTypeDescription(roles) } }
+          : {}),
         fork_context: {
           type: "boolean",
           description: "True gives the agent this thread's history; false or absent only the task.",
@@ -115,4 +121,7 @@ export const MULTI_AGENT_TOOLS: ToolSpec = {
       ["targets"],
     ),
   ],
-};
+});
+
+/** The tools with the built-in roles only. */
+export const MULTI_AGENT_TOOLS: ToolSpec = multiAgentTools();

@@ -119,7 +119,8 @@ export function requestShape(
     | "baseInstructions"
     | "modelVerbosity"
     | "raw"
-  >,
+  > &
+    Partial<Pick<Config, "agents">>,
   settings: ShapeSettings,
   baseInstructions: string,
   /**
@@ -163,6 +164,7 @@ export function requestShape(
             generic,
             mcpNamespaces: namespaces ? (o.mcp?.namespaceSpecs() ?? []) : [],
             multiAgent: o.multiAgent ?? false,
+            agentRoles: config.agents?.roles ?? {},
             shellTool: config.features.shell_tool !== false,
           })
         : [],

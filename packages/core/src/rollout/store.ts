@@ -16,7 +16,7 @@ import { ROLLOUT_MAX_BYTES } from "./limits.js";
 import type { GitInfo, HistoryMode, SessionMetaPayload } from "./line.js";
 import { type ListPage, type ListQuery, listSessions } from "./list.js";
 import type { ThreadTarget } from "./lookup.js";
-import { pointNativeThreadAt } from "./native-state.js";
+import { type NativePointing, type PointingReports, pointNativeThreadAt } from "./native-state.js";
 import { isNormalRelative, parseContinuationFileName, rolloutPathFor, SESSIONS_SUBDIR } from "./paths.js";
 import { createRecorder, type RolloutRecorder, reopenRecorder } from "./recorder.js";
 import type { DeferredResume, ResumeLoad, ResumeLoadOptions } from "./resume.js";
@@ -237,7 +237,13 @@ export class SessionsStore {
   async revertBefore(
     target: ThreadTarget,
     turnId: string,
-  ): Promise<{ path: string; historyId: string; nativeStateError: string | null } | null> {
+    reports: PointingReports = {},
+  ): Promise<{
+    path: string;
+    historyId: string;
+    nativeState: NativePointing | null;
+    nativeStateError: string | null;
+  } | null> {
     const turn = await this.turnStore.turnById(target, turnId);
     if (!turn) return null;
     const first = await this.threads.resolve(target);
@@ -250,14 +256,16 @@ export class SessionsStore {
     const idx = this.index();
     const entry = continuationIndexEntry(this.keyOf(dirname(started.path)), started);
     if (idx && entry) putContinuations(idx, [entry]);
-    // 0.166.0 resumes the thread from the rollout its state database names: the new continuation (native-state.ts).
+    // 0.166.0 resumes the thread from the rollout its state database names: the new continuation (native-state.ts;
+    // a database 0.166.0 holds busy is updated later, off this request's path).
+    let nativeState: NativePointing | null = null;
     let nativeStateError: string | null = null;
     try {
-      pointNativeThreadAt(this.codexHome, first.id, started.path);
+      nativeState = pointNativeThreadAt(this.codexHome, first.id, started.path, reports);
     } catch (err) {
       nativeStateError = (err as Error).message;
     }
-    return { path: started.path, historyId: started.historyId, nativeStateError };
+    return { path: started.path, historyId: started.historyId, nativeState, nativeStateError };
   }
 
   /** A thread's turns whose messages hold a term, from a position on (store-turns.ts `turnsWithText`). */

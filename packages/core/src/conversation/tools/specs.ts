@@ -1,4 +1,5 @@
-import { MULTI_AGENT_TOOLS } from "../../agents/tool-specs.js";
+import type { AgentRoleConfig } from "@codex-ts/config-loader";
+import { multiAgentTools } from "../../agents/tool-specs.js";
 import type { ToolSpec } from "../../client/types.js";
 import { GOAL_TOOLS } from "../../goals/tool-specs.js";
 import { MCP_RESOURCE_TOOLS } from "../../mcp/resource-tools.js";
@@ -58,6 +59,8 @@ export function toolSpecs0166(o: {
   generic?: boolean;
   mcpNamespaces?: readonly ToolSpec[];
   multiAgent?: boolean;
+  /** The `[agents.<role>]` roles `spawn_agent` lists (besides the built-in ones). */
+  agentRoles?: Record<string, AgentRoleConfig>;
   /** The `shell_tool` feature: off, no exec_command / write_stdin (0.166.0's). */
   shellTool?: boolean;
 }): ToolSpec[] {
@@ -66,7 +69,7 @@ export function toolSpecs0166(o: {
     ...(o.mcpResources ? MCP_RESOURCE_TOOLS : []),
     REQUEST_USER_INPUT_TOOL,
     ...(o.generic ? [VIEW_IMAGE_TOOL] : [FREEFORM_APPLY_PATCH_TOOL, VIEW_IMAGE_TOOL_0166]),
-    ...(o.generic && o.multiAgent ? [MULTI_AGENT_TOOLS] : []),
+    ...(o.generic && o.multiAgent ? [multiAgentTools(o.agentRoles)] : []),
     ...(o.mcpNamespaces ?? []),
   ];
   if (o.goals) tools.push(...GOAL_TOOLS);

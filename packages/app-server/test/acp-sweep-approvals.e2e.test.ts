@@ -1,6 +1,4 @@
-import fs from "node:fs/promises";
 import {
-  CLI_MAIN,
   CODEX_0166_BIN,
   CODEX_ACP_ENTRY,
   offeredTools,
@@ -10,7 +8,7 @@ import {
   type ScriptedResponse,
 } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { editorView, normalize, runSweepFlow, type SweepRun } from "./helpers/acp-sweep.js";
+import { editorView, normalize, runSweepFlow, type SweepRun, sweepBoth } from "./helpers/acp-sweep.js";
 
 /**
  * A shell command the editor approves, through codex-acp 2.6.0 against codex 0.166.0 and this server: each
@@ -87,10 +85,7 @@ describe.skipIf(!CODEX_ACP_ENTRY || !reference)(
     let theirs: SweepRun<Prompts>;
 
     beforeAll(async () => {
-      theirs = await approvals([reference as string]);
-      ours = await approvals([process.execPath, CLI_MAIN]);
-      if (process.env.ACP_SWEEP_DUMP)
-        await fs.writeFile(process.env.ACP_SWEEP_DUMP, JSON.stringify({ ours, theirs }, null, 1));
+      ({ ours, theirs } = await sweepBoth(reference as string, approvals));
     }, 300_000);
 
     it("asks with the same options, and the editor sees the same updates for each choice", () => {

@@ -1,6 +1,4 @@
-import fs from "node:fs/promises";
 import {
-  CLI_MAIN,
   CODEX_0166_BIN,
   CODEX_ACP_ENTRY,
   offeredTools,
@@ -9,7 +7,7 @@ import {
   type ScriptedResponse,
 } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { editorView, normalize, runSweepFlow, type SweepRun } from "./helpers/acp-sweep.js";
+import { editorView, normalize, runSweepFlow, type SweepRun, sweepBoth } from "./helpers/acp-sweep.js";
 
 /**
  * `session/cancel` while a command runs, through codex-acp 2.6.0 against codex 0.166.0 and this server (full
@@ -81,10 +79,7 @@ describe.skipIf(!CODEX_ACP_ENTRY || !reference)(
     let theirs: SweepRun<Result>;
 
     beforeAll(async () => {
-      theirs = await cancelFlow([reference as string]);
-      ours = await cancelFlow([process.execPath, CLI_MAIN]);
-      if (process.env.ACP_SWEEP_DUMP)
-        await fs.writeFile(process.env.ACP_SWEEP_DUMP, JSON.stringify({ ours, theirs }, null, 1));
+      ({ ours, theirs } = await sweepBoth(reference as string, cancelFlow));
     }, 300_000);
 
     it("ends the prompt cancelled with the same updates", () => {

@@ -1,7 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import {
-  CLI_MAIN,
   CODEX_0166_BIN,
   CODEX_ACP_ENTRY,
   offeredTools,
@@ -11,7 +10,7 @@ import {
   type ScriptedResponse,
 } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { editorView, normalize, runSweepFlow, type SweepRun } from "./helpers/acp-sweep.js";
+import { editorView, normalize, runSweepFlow, type SweepRun, sweepBoth } from "./helpers/acp-sweep.js";
 
 /**
  * File edits through codex-acp 2.6.0 against codex 0.166.0 and this server: a patch applied unasked in the
@@ -101,10 +100,7 @@ describe.skipIf(!CODEX_ACP_ENTRY || !reference)("codex-acp 2.6.0: file edits, as
   let theirs: SweepRun<Result>;
 
   beforeAll(async () => {
-    theirs = await edits([reference as string]);
-    ours = await edits([process.execPath, CLI_MAIN]);
-    if (process.env.ACP_SWEEP_DUMP)
-      await fs.writeFile(process.env.ACP_SWEEP_DUMP, JSON.stringify({ ours, theirs }, null, 1));
+    ({ ours, theirs } = await sweepBoth(reference as string, edits));
   }, 300_000);
 
   it("leaves the same files", () => {

@@ -3,7 +3,6 @@ import os from "node:os";
 import path from "node:path";
 import {
   AcpClient,
-  CLI_MAIN,
   CODEX_0166_BIN,
   CODEX_ACP_ENTRY,
   offeredTools,
@@ -18,7 +17,7 @@ import {
 } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
 import { acpWorkspace } from "./helpers/acp-flows.js";
-import { editorView } from "./helpers/acp-sweep.js";
+import { editorView, sweepBoth } from "./helpers/acp-sweep.js";
 
 /**
  * `session/load` of a session that had reasoning, a command and a file edit, through codex-acp 2.6.0 against codex
@@ -136,10 +135,7 @@ describe.skipIf(!CODEX_ACP_ENTRY || !reference)(
     let theirs: LoadRun;
 
     beforeAll(async () => {
-      theirs = await loadFlow([reference as string]);
-      ours = await loadFlow([process.execPath, CLI_MAIN]);
-      if (process.env.ACP_SWEEP_DUMP)
-        await fs.writeFile(process.env.ACP_SWEEP_DUMP, JSON.stringify({ ours, theirs }, null, 1));
+      ({ ours, theirs } = await sweepBoth(reference as string, loadFlow));
     }, 300_000);
 
     it("replays the same updates", () => {

@@ -1,7 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import {
-  CLI_MAIN,
   CODEX_0166_BIN,
   CODEX_ACP_ENTRY,
   type PromptOutcome,
@@ -9,7 +8,7 @@ import {
   type ScriptedResponse,
 } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { editorView, runSweepFlow, type SweepRun } from "./helpers/acp-sweep.js";
+import { editorView, runSweepFlow, type SweepRun, sweepBoth } from "./helpers/acp-sweep.js";
 
 /**
  * Model failures as the editor sees them, through codex-acp 2.6.0 against codex 0.166.0 and this server (one
@@ -69,10 +68,7 @@ describe.skipIf(!CODEX_ACP_ENTRY || !reference)(
     let theirs: SweepRun<Prompts>;
 
     beforeAll(async () => {
-      theirs = await errorsFlow([reference as string]);
-      ours = await errorsFlow([process.execPath, CLI_MAIN]);
-      if (process.env.ACP_SWEEP_DUMP)
-        await fs.writeFile(process.env.ACP_SWEEP_DUMP, JSON.stringify({ ours, theirs }, null, 1));
+      ({ ours, theirs } = await sweepBoth(reference as string, errorsFlow));
     }, 300_000);
 
     it("the editor sees the same for each failure", () => {

@@ -1,6 +1,4 @@
-import fs from "node:fs/promises";
 import {
-  CLI_MAIN,
   CODEX_0166_BIN,
   CODEX_ACP_ENTRY,
   offeredTools,
@@ -8,7 +6,7 @@ import {
   responses,
 } from "@codex-ts/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { editorView, normalize, runSweepFlow, type SweepRun } from "./helpers/acp-sweep.js";
+import { editorView, normalize, runSweepFlow, type SweepRun, sweepBoth } from "./helpers/acp-sweep.js";
 
 /**
  * Reasoning and the plan tool through codex-acp 2.6.0 against codex 0.166.0 and this server: a turn whose model
@@ -73,10 +71,7 @@ describe.skipIf(!CODEX_ACP_ENTRY || !reference)(
     let theirs: SweepRun<Result>;
 
     beforeAll(async () => {
-      theirs = await planFlow([reference as string]);
-      ours = await planFlow([process.execPath, CLI_MAIN]);
-      if (process.env.ACP_SWEEP_DUMP)
-        await fs.writeFile(process.env.ACP_SWEEP_DUMP, JSON.stringify({ ours, theirs }, null, 1));
+      ({ ours, theirs } = await sweepBoth(reference as string, planFlow));
     }, 300_000);
 
     it("offers update_plan to gpt-5.5 on neither", () => {

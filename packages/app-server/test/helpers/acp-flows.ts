@@ -29,22 +29,29 @@ import {
  * against codex 0.166.0, so their transcripts can be compared.
  */
 
-/** Requests the adapter makes on its own, answered by content so the scripted queue stays in step. */
-const ROUTES: MockRoute[] = [
-  {
-    name: "title",
-    match: (b) =>
-      (b as { model?: string } | null)?.model === "gpt-5.6-luna" ||
-      requestText(b).includes("generate a very short title"),
-    answer: () => responses.turn(responses.message(JSON.stringify({ title: "Say hello to the mock" }))),
-  },
-  {
-    // 0.166.0 compacts before the first turn on another model family.
-    name: "compaction",
-    match: (b) => requestText(b).includes("CONTEXT CHECKPOINT COMPACTION"),
-    answer: () => responses.turn(responses.message("Summary: a greeting.")),
-  },
-];
+/**
+ * Requests the adapter makes on its own, answered by content so the scripted queue stays in step: its title
+ * request (answered `title`) and the compaction 0.166.0 runs before a first turn on another model family
+ * (answered `summary`).
+ */
+export function adapterRoutes(title: string, summary: string): MockRoute[] {
+  return [
+    {
+      name: "title",
+      match: (b) =>
+        (b as { model?: string } | null)?.model === "gpt-5.6-luna" ||
+        requestText(b).includes("generate a very short title"),
+      answer: () => responses.turn(responses.message(JSON.stringify({ title }))),
+    },
+    {
+      name: "compaction",
+      match: (b) => requestText(b).includes("CONTEXT CHECKPOINT COMPACTION"),
+      answer: () => responses.turn(responses.message(summary)),
+    },
+  ];
+}
+
+const ROUTES = adapterRoutes("Say hello to the mock", "Summary: a greeting.");
 
 /**
  * The shell call: `shell` where the request offers it (0.58.0's families), else 0.166.0's `exec_command`, which its

@@ -4,6 +4,7 @@ import path from "node:path";
 import {
   AcpClient,
   type AcpClientOptions,
+  CLI_MAIN,
   CODEX_ACP_ENTRY,
   type MockModelServer,
   type MockRoute,
@@ -11,14 +12,12 @@ import {
   type PromptOutcome,
   type RecordedRequest,
   readTeeLog,
-  requestText,
-  responses,
   type SessionUpdate,
   startBlockingProxy,
   startMockModelServer,
   type TeeEntry,
 } from "@codex-ts/test-support";
-import { acpWorkspace } from "./acp-flows.js";
+import { acpWorkspace, adapterRoutes } from "./acp-flows.js";
 
 /**
  * One editor flow through codex-acp 2.6.0 against an app server, reduced to what the editor sees: each prompt's
@@ -26,22 +25,8 @@ import { acpWorkspace } from "./acp-flows.js";
  * server and one against codex 0.166.0 can be compared update by update (acp-sweep-*.e2e.test.ts).
  */
 
-/** The adapter's own requests, answered by content so the scripted queue stays in step. */
-const ROUTES: MockRoute[] = [
-  {
-    name: "title",
-    match: (b) =>
-      (b as { model?: string } | null)?.model === "gpt-5.6-luna" ||
-      requestText(b).includes("generate a very short title"),
-    answer: () => responses.turn(responses.message(JSON.stringify({ title: "A sweep flow" }))),
-  },
-  {
-    // 0.166.0 compacts before the first turn on another model family.
-    name: "compaction",
-    match: (b) => requestText(b).includes("CONTEXT CHECKPOINT COMPACTION"),
-    answer: () => responses.turn(responses.message("Summary: a flow.")),
-  },
-];
+/** The adapter's own requests (acp-flows.ts). */
+const ROUTES = adapterRoutes("A sweep flow", "Summary: a flow.");
 
 /** What a flow script gets to drive the editor. */
 export interface FlowContext {
@@ -214,4 +199,19 @@ function mergeChunks(updates: SessionUpdate[]): SessionUpdate[] {
     } else out.push(u);
   }
   return out;
+}
+
+/**
+ * Runs a flow against codex 0.166.0 (`reference`, its binary), then against this server; with
+ * `ACP_SWEEP_DUMP=<file>`, both runs are written there for a look at what differs.
+ */
+export async function sweepBoth<T>(
+  reference: string,
+  flow: (command: string[]) => Promise<T>,
+): Promise<{ ours: T; theirs: T }> {
+  const theirs = await flow([reference]);
+  const ours = await flow([process.execPath, CLI_MAIN]);
+  if (process.env.ACP_SWEEP_DUMP)
+    await fs.writeFile(process.env.ACP_SWEEP_DUMP, JSON.stringify({ ours, theirs }, null, 1));
+  return { ours, theirs };
 }

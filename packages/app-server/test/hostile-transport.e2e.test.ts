@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +10,7 @@ import {
   type MockModelServer,
   responses,
   type TestAppServer,
+  tempDir,
   useAppServerSuite,
 } from "@codex-ts/test-support";
 import { describe, expect, it } from "vitest";
@@ -99,14 +101,37 @@ describe("issue 14 row 8: a client that floods requests", () => {
   }, async () => {
     const { c } = await server();
     const n = 200;
-    // One write: all 200 arrive together.
-    const answers = await Promise.allSettled(
-      c.inOneWrite(() =>
-        Array.from({ length: n }, () =>
-          c.request("execOneOffCommand", { command: ["sleep", "2"], sandboxPolicy: FULL_ACCESS }),
+    // Each command runs until the test releases it (a line each through a FIFO; no timeout before that): a fixed
+    // sleep could end before the server has started the last of them (128 spawns, each a fork on the event loop,
+    // can outlast it on a loaded machine), freeing slots.
+    const fifo = path.join(await tempDir("codex-overload-"), "release");
+    execFileSync("mkfifo", [fifo]);
+    const held = {
+      command: ["sh", "-c", 'read line < "$0"', fifo],
+      timeoutMs: 300_000,
+      sandboxPolicy: FULL_ACCESS,
+    };
+    let refused = 0;
+    // One write: all 200 arrive together. Each outcome is settled as it comes (a refusal counted).
+    const requests = c.inOneWrite(() =>
+      Array.from({ length: n }, () =>
+        c.request("execOneOffCommand", held).then(
+          (value): PromiseSettledResult<unknown> => ({ status: "fulfilled", value }),
+          (reason: unknown): PromiseSettledResult<unknown> => {
+            refused++;
+            return { status: "rejected", reason };
+          },
         ),
       ),
     );
+    // The refusals come at once; the others wait for the release (a deadline, so a miscount still ends the test).
+    const deadline = Date.now() + 60_000;
+    while (refused < n - 128 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Opened read-write, the FIFO never blocks this side; each reader takes one line, and the spare lines go with it.
+    const writer = await fs.open(fifo, "r+");
+    await writer.write("\n".repeat(n));
+    const answers = await Promise.all(requests);
+    await writer.close();
     const overloaded = answers.flatMap((a) => (a.status === "rejected" ? [a.reason] : []));
     for (const e of overloaded) expect(e instanceof AppServerError ? e.toBody() : e).toEqual(OVERLOADED);
     expect(overloaded.length).toBeGreaterThanOrEqual(n - 128);

@@ -204,7 +204,8 @@ describe("v1 readers of a stored conversation racing its archive", () => {
           code: -32600,
           message: `no rollout found for conversation id ${t.id}`,
         });
-      if (!readerFirst) expect(r.error, `${method} after the archive`).toBeDefined();
+      // Requests are served concurrently: a reader sent right after the archive may still read before the archive
+      // moves the file (the CI run at 23:49 saw that). Either answer is consistent; an errno text never is.
     }
     await c.close();
   }, 120_000);

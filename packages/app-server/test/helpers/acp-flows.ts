@@ -111,7 +111,7 @@ export interface FlowRun {
 }
 
 /** Waits until nothing new happened for `quietMs` (the adapter's title turn runs after a prompt ends). */
-async function settle(signals: () => string, quietMs = 800, maxMs = 15_000): Promise<void> {
+export async function settle(signals: () => string, quietMs = 800, maxMs = 15_000): Promise<void> {
   const start = Date.now();
   let last = signals();
   let since = Date.now();

@@ -17,7 +17,7 @@ import {
   startMockModelServer,
   type TeeEntry,
 } from "@codex-ts/test-support";
-import { acpWorkspace, adapterRoutes } from "./acp-flows.js";
+import { acpWorkspace, adapterRoutes, settle } from "./acp-flows.js";
 
 /**
  * One editor flow through codex-acp 2.6.0 against an app server, reduced to what the editor sees: each prompt's
@@ -49,21 +49,6 @@ export interface SweepRun<T> {
   turnRequests: RecordedRequest[];
   tee: TeeEntry[];
   internetAttempts: unknown[];
-}
-
-/** Waits until `signals()` stayed the same for `quietMs`. */
-async function settle(signals: () => string, quietMs = 800, maxMs = 15_000): Promise<void> {
-  const start = Date.now();
-  let last = signals();
-  let since = Date.now();
-  while (Date.now() - start < maxMs) {
-    await new Promise((r) => setTimeout(r, 100));
-    const now = signals();
-    if (now !== last) {
-      last = now;
-      since = Date.now();
-    } else if (Date.now() - since >= quietMs) return;
-  }
 }
 
 /**
